@@ -1,0 +1,206 @@
+import type { z } from 'zod';
+import { isAppError, NotFoundError, AppError } from '../errors';
+import { createLogger, type Logger } from '../log';
+import { parseJson, parseWith } from '../validation';
+import type { FcContext, FcHandler, HttpTriggerEvent, HttpTriggerResponse } from './types';
+
+/**
+ * The HTTP edge of every HTTP-triggered function: FC 3.0 HTTP trigger event (Buffer) → `HttpRequest`,
+ * a tiny router, and `HttpResult` → FC's `{statusCode, headers, isBase64Encoded, body}`.
+ * Errors are mapped to HTTP here and nowhere else: `AppError` → its status with
+ * `{error:{code,message,details?}}`; anything else → 500 with no internals.
+ */
+export interface HttpRequest {
+  method: string;
+  /** Decoded path (`requestContext.http.path`). */
+  path: string;
+  query: Record<string, string>;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: Buffer;
+  params: Record<string, string>;
+  sourceIp: string;
+  requestId: string;
+  correlationId: string;
+}
+
+export interface HttpResult {
+  status: number;
+  headers?: Record<string, string>;
+  /** Object → JSON, string → text, Buffer → binary (base64 on the wire), undefined → empty. */
+  body?: unknown;
+}
+
+export interface RouteContext {
+  fc: FcContext;
+  log: Logger;
+}
+
+export interface Route {
+  method: string;
+  /** Express-like pattern: `/api/products/:id`. */
+  path: string;
+  handle(req: HttpRequest, ctx: RouteContext): Promise<HttpResult>;
+}
+
+/** Read and validate a JSON body with a zod schema (400 names the fields). */
+export function jsonBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  const text = req.body.toString('utf8');
+  return parseWith(schema, text.length === 0 ? undefined : parseJson(text, 'body'), 'body');
+}
+
+/** Validate the query string with a zod schema (400 names the parameters). */
+export function queryParams<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
+  return parseWith(schema, req.query, 'query');
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { status, body, headers };
+}
+
+export function errorBody(err: AppError): { error: { code: string; message: string; details?: unknown } } {
+  return { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+}
+
+/** Decode the FC HTTP trigger event into a request. */
+export function toHttpRequest(event: HttpTriggerEvent): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
+  const requestId = event.requestContext?.requestId ?? '';
+  return {
+    method: (event.requestContext?.http?.method ?? 'GET').toUpperCase(),
+    path: event.requestContext?.http?.path ?? decodeURIComponent(event.rawPath ?? '/'),
+    query: { ...(event.queryParameters ?? {}) },
+    headers,
+    body,
+    params: {},
+    sourceIp: event.requestContext?.http?.sourceIp ?? '',
+    requestId,
+    correlationId: headers['x-correlation-id'] || requestId,
+  };
+}
+
+const TEXTUAL = /^(text\/|application\/(json|javascript|xml)|image\/svg)/;
+
+/** Encode a result as FC expects; binary bodies travel base64-encoded. */
+export function toTriggerResponse(result: HttpResult, req: Pick<HttpRequest, 'requestId' | 'correlationId'>): HttpTriggerResponse {
+  const headers: Record<string, string> = { 'x-correlation-id': req.correlationId, ...lowerKeys(result.headers ?? {}) };
+  let body = '';
+  let isBase64Encoded = false;
+  if (Buffer.isBuffer(result.body)) {
+    headers['content-type'] ??= 'application/octet-stream';
+    isBase64Encoded = !TEXTUAL.test(headers['content-type']);
+    body = result.body.toString(isBase64Encoded ? 'base64' : 'utf8');
+  } else if (typeof result.body === 'string') {
+    headers['content-type'] ??= 'text/plain; charset=utf-8';
+    body = result.body;
+  } else if (result.body !== undefined) {
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+    body = JSON.stringify(result.body);
+  }
+  return { statusCode: result.status, headers, isBase64Encoded, body };
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const pattern = route.path
+    .split('/')
+    .map((segment) => {
+      if (segment.startsWith(':')) {
+        names.push(segment.slice(1));
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { ...route, regex: new RegExp(`^${pattern}/?$`), names };
+}
+
+/** CORS for the website origin (`CORS_ORIGINS`, comma-separated; default any origin). */
+function corsHeaders(req: HttpRequest): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!origin) return {};
+  const allowed = (process.env.CORS_ORIGINS ?? '*').split(',').map((o) => o.trim());
+  if (!allowed.includes('*') && !allowed.includes(origin)) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': 'etag, x-correlation-id, x-request-id',
+    vary: 'Origin',
+  };
+}
+
+/**
+ * Build an FC handler from routes. Unknown path → 404, known path with another method → 405.
+ * @example export const handler = createHttpHandler([{ method: 'GET', path: '/api/ping', handle: async () => json(200, {ok: true}) }]);
+ */
+export function createHttpHandler(routes: Route[]): FcHandler {
+  const compiled = routes.map(compile);
+  return async (event: Buffer, context: FcContext) => {
+    let req: HttpRequest;
+    try {
+      req = toHttpRequest(JSON.parse(event.toString('utf8')) as HttpTriggerEvent);
+    } catch {
+      return toTriggerResponse(json(400, { error: { code: 'BadRequest', message: 'event is not an FC HTTP trigger event' } }), {
+        requestId: context.requestId,
+        correlationId: context.requestId,
+      });
+    }
+    if (!req.requestId) req.requestId = context.requestId;
+    if (!req.correlationId) req.correlationId = req.requestId;
+    const log = createLogger({ requestId: context.requestId, correlationId: req.correlationId });
+    const cors = corsHeaders(req);
+    const result = await dispatch(compiled, req, { fc: context, log }, cors);
+    return toTriggerResponse({ ...result, headers: { ...cors, ...(result.headers ?? {}) } }, req);
+  };
+}
+
+async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteContext, cors: Record<string, string>): Promise<HttpResult> {
+  if (req.method === 'OPTIONS' && cors['access-control-allow-origin']) {
+    return {
+      status: 204,
+      headers: {
+        'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type, authorization',
+        'access-control-max-age': '600',
+      },
+    };
+  }
+  try {
+    const matches = routes.map((route) => ({ route, m: route.regex.exec(req.path) })).filter((x) => x.m);
+    if (matches.length === 0) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
+    const hit = matches.find((x) => x.route.method === req.method || (req.method === 'HEAD' && x.route.method === 'GET'));
+    if (!hit) {
+      return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.path}` } }, {
+        allow: matches.map((x) => x.route.method).join(', '),
+      });
+    }
+    hit.route.names.forEach((name, i) => (req.params[name] = decodeURIComponent(hit.m![i + 1]!)));
+    return await hit.route.handle(req, ctx);
+  } catch (err) {
+    return errorResult(err, req, ctx.log);
+  }
+}
+
+/** The one place errors become HTTP: 4xx show their message, everything else is a bare 500. */
+export function errorResult(err: unknown, req: Pick<HttpRequest, 'requestId'>, log: Logger): HttpResult {
+  if (isAppError(err) && err.expose) {
+    log.info({ code: err.code, status: err.status }, err.message);
+    return json(err.status, errorBody(err));
+  }
+  log.error({ err }, 'unhandled error');
+  const status = isAppError(err) ? err.status : 500;
+  return json(status, { error: { code: status === 503 ? 'ServiceUnavailable' : 'InternalError', message: 'internal error', requestId: req.requestId } });
+}

@@ -1,0 +1,163 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { buildFunctions, watchFunctions } from '../build/functions';
+import { consoleApi } from './console/api';
+import { openControlDb, type ControlDb } from './control-db';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
+import { createGatewayHandler, type Mount } from './gateway/server';
+import { AsyncInvoker } from './runtime/async-invoker';
+import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
+import { Timers } from './runtime/timers';
+import { loadSpec } from './spec/load';
+import type { AppSpec, FunctionSpec } from './spec/model';
+
+export interface LocalCloudOptions {
+  /** Folder with s.yaml (default: the repository root). */
+  root?: string;
+  /** 0 picks a free port. Default 9000. */
+  port?: number;
+  host?: string;
+  /** Default `<root>/.data`. */
+  dataDir?: string;
+  /** Rebuild and hot-reload functions when sources change. */
+  watch?: boolean;
+  /** Build bundles before starting (default true). */
+  build?: boolean;
+  /** Variables for rendering s.yaml (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Run the `demo-seed` function once per data folder (default true when s.yaml has it). */
+  seed?: boolean;
+  /** Start one instance of each function in the background (default true). */
+  prewarm?: boolean;
+  asyncRetryBaseMs?: number;
+  /** Receives every function log line; default: discard. */
+  onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
+  /** Called when hot reload rebuilt functions (or failed to). */
+  onReload?: (changed: string[], error?: Error) => void;
+}
+
+export interface LocalCloud {
+  url: string;
+  port: number;
+  dataDir: string;
+  spec: AppSpec;
+  runtime: FunctionRuntime;
+  asyncInvoker: AsyncInvoker;
+  timers: Timers;
+  db: ControlDb;
+  /** Milliseconds from call to ready, and its parts. */
+  timings: Record<string, number>;
+  /** Invoke a function synchronously with a JSON (or raw) event, as the FC API would. */
+  invoke(functionName: string, event: unknown, source?: string): Promise<InvocationRecord>;
+  stop(): Promise<void>;
+}
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * Start the local cloud: read s.yaml, build the bundles, and serve every function with its triggers.
+ * @example const cloud = await startLocalCloud({ port: 0, dataDir: tmp }); await fetch(`${cloud.url}/api/products`);
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const root = options.root ?? REPO_ROOT;
+  const dataDir = resolve(options.dataDir ?? join(root, '.data'));
+  const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
+  timings.spec = Date.now() - t0;
+
+  const server = createServer();
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  let watcher: { dispose(): Promise<void> } | undefined;
+  let runtime: FunctionRuntime | undefined;
+  try {
+    const tBuild = Date.now();
+    if (options.build !== false) {
+      if (options.watch) {
+        await new Promise<void>((ok, fail) => {
+          let first = true;
+          void watchFunctions(spec, (changed, error) => {
+            if (first) {
+              first = false;
+              return error ? fail(error) : ok();
+            }
+            if (!error) runtime?.reload(changed);
+            options.onReload?.(changed, error);
+          }).then((w) => (watcher = w), fail);
+        });
+      } else {
+        await buildFunctions(spec);
+      }
+    }
+    timings.build = Date.now() - tBuild;
+
+    const db = openControlDb(dataDir);
+    const endpoints = { FC_ENDPOINT: url, TABLESTORE_ENDPOINT: `sqlite://${join(dataDir, 'tables.sqlite')}` };
+    const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
+    runtime = rt;
+    const asyncInvoker = new AsyncInvoker(db, rt, { region: spec.region, ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}) });
+    asyncInvoker.start();
+    const timers = new Timers(spec.functions, asyncInvoker);
+    const mounts: Mount[] = [consoleApi({ runtime: rt, asyncInvoker, timers })];
+    server.on('request', createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts }));
+
+    const cloud: LocalCloud = {
+      url,
+      port,
+      dataDir,
+      spec,
+      runtime: rt,
+      asyncInvoker,
+      timers,
+      db,
+      timings,
+      invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
+      async stop() {
+        timers.stop();
+        await watcher?.dispose();
+        await asyncInvoker.close();
+        await new Promise<void>((ok) => server.close(() => ok()));
+        server.closeAllConnections();
+        await rt.close();
+        db.close();
+      },
+    };
+    if (options.prewarm !== false) void rt.prewarm();
+    timings.ready = Date.now() - t0;
+    return cloud;
+  } catch (err) {
+    await watcher?.dispose();
+    await runtime?.close();
+    server.close();
+    throw err;
+  }
+}
+
+/** What an FC instance finds in its environment: FC's system variables, s.yaml's, and local endpoints. */
+function instanceEnv(spec: AppSpec, fn: FunctionSpec, endpoints: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    ...fn.environment,
+    FC_FUNCTION_NAME: fn.name,
+    FC_FUNCTION_HANDLER: fn.handler,
+    FC_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    FC_FUNC_CODE_PATH: fn.codeDir,
+    FC_REGION: spec.region,
+    FC_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
+    FC_RUNTIME: fn.runtime,
+    FC_INSTANCE_ID: `local-${fn.resource}`,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
+    ALIBABA_CLOUD_SECURITY_TOKEN: LOCAL_CREDENTIALS.securityToken,
+    // The one difference from the cloud: service endpoints point at the local emulators.
+    ...endpoints,
+  };
+}

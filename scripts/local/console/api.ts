@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AsyncInvoker } from '../runtime/async-invoker';
+import type { FunctionRuntime, InvocationRecord } from '../runtime/runtime';
+import type { Timers } from '../runtime/timers';
+import { sendJson, type Mount } from '../gateway/server';
+
+/**
+ * The local console's JSON API under `/_local/api/`. Reads are side-effect free; the few controls
+ * (run a timer now, invoke, inject a fault) say so in their method (POST/PUT/DELETE).
+ */
+export interface ConsoleDeps {
+  runtime: FunctionRuntime;
+  asyncInvoker: AsyncInvoker;
+  timers: Timers;
+  /** Extra read-only sections contributed by emulators (buckets, tables, …). */
+  sections?: Record<string, (url: URL) => unknown>;
+}
+
+function summarize(record: InvocationRecord, full: boolean) {
+  const payload = record.payload.toString('utf8');
+  return {
+    ...record,
+    payload: full ? payload : payload.slice(0, 2000),
+    logs: full ? record.logs : record.logs.slice(-4000),
+  };
+}
+
+export function consoleApi(deps: ConsoleDeps): Mount {
+  const { runtime, asyncInvoker, timers } = deps;
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
+    if (!url.pathname.startsWith('/_local/api/')) return false;
+    const parts = url.pathname.slice('/_local/api/'.length).split('/').map(decodeURIComponent);
+    const method = req.method ?? 'GET';
+    const [section, name, action, extra] = parts;
+    try {
+      if (section === 'health') return done(res, 200, { ok: true });
+      if (section === 'functions' && !name && method === 'GET') {
+        const stats = new Map(runtime.poolStats().map((s) => [s.name, s]));
+        return done(res, 200, runtime.functions.map((fn) => ({ ...fn, instances: stats.get(fn.name)?.instances ?? 0, busy: stats.get(fn.name)?.busy ?? 0 })));
+      }
+      if (section === 'functions' && name && action === 'invoke' && method === 'POST') {
+        const record = await runtime.invoke(name, body, { source: 'console' });
+        return done(res, 200, summarize(record, true));
+      }
+      if (section === 'functions' && name && action === 'fault') {
+        if (method === 'DELETE') runtime.setFault(name, undefined);
+        else runtime.setFault(name, JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>);
+        return done(res, 200, { ok: true });
+      }
+      if (section === 'invocations' && method === 'GET') {
+        if (name) {
+          const record = runtime.recent({ limit: 1000 }).find((r) => r.requestId === name);
+          return record ? done(res, 200, summarize(record, true)) : done(res, 404, { error: { code: 'NotFound', message: `no invocation ${name}` } });
+        }
+        const fn = url.searchParams.get('fn') ?? undefined;
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        return done(res, 200, runtime.recent({ ...(fn ? { functionName: fn } : {}), limit }).map((r) => summarize(r, false)));
+      }
+      if (section === 'async' && method === 'GET') {
+        if (name) return done(res, 200, asyncInvoker.get(name) ?? null);
+        return done(res, 200, asyncInvoker.list(Number(url.searchParams.get('limit') ?? 100)).map((row) => ({ ...row, payload: row.payload.toString('utf8').slice(0, 2000) })));
+      }
+      if (section === 'timers' && !name && method === 'GET') {
+        return done(res, 200, timers.list().map((t) => ({ function: t.fn.name, resource: t.fn.resource, trigger: t.trigger, nextRun: t.nextRun()?.toISOString() ?? null, lastRun: t.lastRun ?? null })));
+      }
+      if (section === 'timers' && name && method === 'POST' && (action === 'run' || extra === 'run')) {
+        const requestId = timers.runNow(name, action === 'run' ? undefined : action);
+        return done(res, 202, { requestId });
+      }
+      const contributed = section ? deps.sections?.[section] : undefined;
+      if (contributed && method === 'GET') return done(res, 200, contributed(url));
+      return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname}` } });
+    } catch (err) {
+      return done(res, 400, { error: { code: 'BadRequest', message: (err as Error).message } });
+    }
+  };
+}
+
+function done(res: ServerResponse, status: number, body: unknown): true {
+  sendJson(res, status, body);
+  return true;
+}

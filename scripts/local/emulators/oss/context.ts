@@ -1,0 +1,52 @@
+/** What every operation handler receives: the parsed request and the emulator's runtime. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CorsOrigins } from './cors';
+import type { OssEventName } from './events';
+import type { OssStorage } from './storage';
+
+export interface EmulatorRuntime {
+  storage: OssStorage;
+  region: string;
+  accountId: string;
+  maxObjectBytes: number;
+  corsOrigins: CorsOrigins;
+  /** Base URL for `Location` elements, e.g. http://localhost:9100 */
+  endpoint: () => string;
+  notify: (ctx: RequestContext, event: { eventName: OssEventName; bucket: string; key: string; size: number; deltaSize: number; eTag: string }) => void;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  runtime: EmulatorRuntime;
+  requestId: string;
+  method: string;
+  host: string;
+  /** Undefined for service-level requests (ListBuckets). */
+  bucket: string | undefined;
+  /** Undefined for bucket-level requests. */
+  key: string | undefined;
+  /** Decoded query parameters in arrival order (signatures need all of them). */
+  query: Array<[string, string]>;
+  /** Last value per query parameter name. */
+  params: Map<string, string>;
+  sourceIp: string;
+  /** The emulator clock at request arrival (epoch ms). */
+  now: number;
+}
+
+/** The bucket of a bucket- or object-level request (the router guarantees it). */
+export function bucketOf(ctx: RequestContext): string {
+  if (ctx.bucket === undefined) throw new Error('bucket-level handler called without a bucket');
+  return ctx.bucket;
+}
+
+export function keyOf(ctx: RequestContext): string {
+  if (ctx.key === undefined) throw new Error('object-level handler called without a key');
+  return ctx.key;
+}
+
+export function headerOf(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}

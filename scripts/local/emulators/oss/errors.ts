@@ -1,0 +1,62 @@
+/**
+ * OSS error responses: `<Error><Code/><Message/><RequestId/><HostId/>…</Error>` with the HTTP status OSS uses.
+ * Codes and messages follow the OSS error centre (https://www.alibabacloud.com/help/en/oss/support/) so that
+ * ali-oss turns them into the same `err.code` / `err.status` it produces against the cloud.
+ */
+export class OssError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Extra child elements of `<Error>` (OSS adds e.g. `Key`, `BucketName`, `StringToSign`). */
+  readonly extra: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, extra: Record<string, string> = {}) {
+    super(message);
+    this.name = 'OssError';
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+export const ossErrors = {
+  noSuchBucket: (bucket: string) =>
+    new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
+  noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
+  noSuchUpload: (uploadId: string) =>
+    new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }),
+  invalidBucketName: (bucket: string) =>
+    new OssError(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket }),
+  invalidObjectName: (message = 'The name of the object is invalid.') => new OssError(400, 'InvalidObjectName', message),
+  invalidArgument: (message: string, name?: string, value?: string) =>
+    new OssError(400, 'InvalidArgument', message, name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' }),
+  malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.') =>
+    new OssError(400, 'MalformedXML', message),
+  invalidDigest: (message = 'The Content-MD5 you specified was invalid.') => new OssError(400, 'InvalidDigest', message),
+  entityTooLarge: (max: number) =>
+    new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxAllowedSize: String(max) }),
+  entityTooSmall: () =>
+    new OssError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.'),
+  invalidPart: (partNumber: number) =>
+    new OssError(400, 'InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', { PartNumber: String(partNumber) }),
+  invalidPartOrder: () =>
+    new OssError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts list must be specified in order by part number.'),
+  invalidRange: () => new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied'),
+  preconditionFailed: (condition: string) =>
+    new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition }),
+  fileAlreadyExists: () => new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.'),
+  accessDenied: (message: string) => new OssError(403, 'AccessDenied', message),
+  anonymous: () => new OssError(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.'),
+  expired: () => new OssError(403, 'AccessDenied', 'Request has expired.'),
+  invalidAccessKeyId: (accessKeyId: string) =>
+    new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId }),
+  invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
+  timeTooSkewed: () => new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'),
+  corsForbidden: () =>
+    new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'),
+  methodNotAllowed: (method: string) =>
+    new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method }),
+  /** An OSS feature the emulator does not implement: fail loudly instead of pretending. */
+  notImplemented: (what: string) =>
+    new OssError(501, 'NotImplemented', `${what} is not implemented by the local OSS emulator (see the LIMITATIONS comment in scripts/local/emulators/oss/index.ts).`),
+  internal: () => new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.'),
+};

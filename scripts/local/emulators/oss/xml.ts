@@ -1,0 +1,73 @@
+/**
+ * XML in and out. Responses are built by hand (the shapes are small and fixed, and ali-oss parses them with
+ * xml2js `explicitArray: false`, so element order and names are all that matter). Request bodies
+ * (DeleteMultipleObjects, CompleteMultipartUpload) are parsed with fast-xml-parser, keeping text verbatim:
+ * object keys such as `" 007"` must not be trimmed or turned into numbers.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ossErrors } from './errors';
+
+/** A node of a response document: text, a nested element list, or absent (skipped). */
+export type XmlValue = string | number | boolean | XmlNode[] | undefined;
+export type XmlNode = [name: string, value: XmlValue];
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+function renderNodes(nodes: XmlNode[]): string {
+  let out = '';
+  for (const [name, value] of nodes) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) out += `<${name}>${renderNodes(value)}</${name}>`;
+    else out += `<${name}>${escapeXml(String(value))}</${name}>`;
+  }
+  return out;
+}
+
+/**
+ * @example renderXml('Error', [['Code', 'NoSuchKey'], ['Message', '…']])
+ * // '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>…</Message></Error>'
+ */
+export function renderXml(root: string, children: XmlNode[]): string {
+  return `${XML_DECLARATION}<${root}>${renderNodes(children)}</${root}>`;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (name) => name === 'Object' || name === 'Part',
+});
+
+/** Parses a request body; anything that is not well-formed XML with the expected root is MalformedXML. */
+export function parseXmlBody(text: string, root: string): Record<string, unknown> {
+  if (text.trim() === '' || XMLValidator.validate(text) !== true) throw ossErrors.malformedXml();
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch {
+    throw ossErrors.malformedXml();
+  }
+  const body = isRecord(doc) ? doc[root] : undefined;
+  if (body === '') return {};
+  if (!isRecord(body)) throw ossErrors.malformedXml();
+  return body;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Text content of a leaf element, or undefined when absent or not a leaf. */
+export function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && Object.keys(value).length === 0) return '';
+  return undefined;
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AsyncInvoker } from '../runtime/async-invoker';
+import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
+import type { RouteSpec } from '../spec/model';
+import { handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
+import { toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
+import { matchRoute } from './routes';
+import { serveStatic } from './static-files';
+
+/**
+ * The local gateway on one port (default 9000): the API's custom-domain routes (`/api/*`), each HTTP
+ * function at `/_fc/<functionName>/…` (like its own trigger URL), the FC API (`/2023-03-30/…`), the local
+ * console (`/_local/`), and the website (everything else, from the built `dist/website`).
+ */
+export type Mount = (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => Promise<boolean>;
+
+export interface GatewayOptions {
+  runtime: FunctionRuntime;
+  asyncInvoker: AsyncInvoker;
+  routes: RouteSpec[];
+  websiteDir: string;
+  /** Extra handlers tried first (console, …). */
+  mounts?: Mount[];
+}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { runtime, asyncInvoker } = options;
+
+  async function invokeHttp(req: IncomingMessage, res: ServerResponse, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (!triggerMethods.includes(method)) {
+      return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed by the http trigger of ${functionName}` } }, { allow: triggerMethods.join(', ') });
+    }
+    const requestId = newRequestId();
+    const event = toHttpTriggerEvent(req, body, requestId, path);
+    if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
+      asyncInvoker.enqueue(functionName, event, 'http', requestId);
+      res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const record = await runtime.invoke(functionName, event, { source: 'http', requestId });
+    writeTriggerResponse(res, record, method);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, SYNC_PAYLOAD_LIMIT + 1024);
+    for (const mount of options.mounts ?? []) if (await mount(req, res, url, body)) return;
+    if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker);
+
+    const route = matchRoute(options.routes, url.pathname);
+    if (route) {
+      const fn = runtime.find(route.functionName);
+      const trigger = fn?.triggers.find((t) => t.type === 'http');
+      if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 502, { error: { code: 'FunctionNotFound', message: `route target ${route.functionName} has no http trigger` } });
+      if (route.methods && !route.methods.includes(req.method ?? 'GET')) return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${req.method} ${url.pathname}` } });
+      return invokeHttp(req, res, body, fn.name, url.pathname, trigger.methods);
+    }
+    const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    if (direct) {
+      const fn = runtime.find(decodeURIComponent(direct[1]!));
+      const trigger = fn?.triggers.find((t) => t.type === 'http');
+      if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 404, { error: { code: 'FunctionNotFound', message: `no HTTP function ${direct[1]}` } });
+      return invokeHttp(req, res, body, fn.name, direct[2] ?? '/', trigger.methods);
+    }
+    if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: { code: 'NotFound', message: `no route for ${url.pathname}` } });
+    if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(options.websiteDir, url.pathname, res, req.method)) return;
+    sendJson(res, 404, { error: { code: 'NotFound', message: `nothing at ${url.pathname}` } });
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((err: Error & { status?: number }) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const status = err.status ?? 500;
+      sendJson(res, status, { error: { code: status === 413 ? 'PayloadTooLarge' : 'GatewayError', message: status < 500 ? err.message : 'local gateway error' } });
+      if (status >= 500) console.error('[gateway]', err);
+    });
+  };
+}

@@ -1,0 +1,198 @@
+import { EventEmitter } from 'node:events';
+import { LOCAL_ACCOUNT_ID } from '../credentials';
+import type { ControlDb } from '../control-db';
+import type { DestinationSpec, FunctionSpec } from '../spec/model';
+import { newRequestId, type FunctionRuntime, type InvocationRecord } from './runtime';
+
+/**
+ * FC asynchronous invocation, persisted: an accepted event survives a restart (at-least-once).
+ *
+ * Retry policy (https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-1-2):
+ * - function errors (HandledInvocationError / UnhandledInvocationError, timeouts included) are retried
+ *   `maxAsyncRetryAttempts` times (default 3) with a doubling backoff;
+ * - throttling (429) is retried with binary exponential backoff from 0.5 s, not counted as an attempt,
+ *   until the event is older than `maxAsyncEventAgeInSeconds`.
+ * After the last attempt (or on success) the `onFailure` / `onSuccess` destination receives FC's
+ * destination payload (https://help.aliyun.com/zh/functioncompute/user-guide/result-callback).
+ */
+export interface AsyncInvokerOptions {
+  /** First retry delay after a function error; doubles each time. FC's exact interval is not documented. */
+  retryBaseMs?: number;
+  /** First retry delay after throttling (FC: 500 ms, doubling). */
+  throttleBaseMs?: number;
+  /** Events running at once across all functions. */
+  concurrency?: number;
+  pollMs?: number;
+  region: string;
+}
+
+export interface AsyncEventRow {
+  request_id: string;
+  function_name: string;
+  payload: Buffer;
+  source: string;
+  attempts: number;
+  /** Throttled tries, not counted as attempts. */
+  throttles: number;
+  created_at: number;
+  next_at: number;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'expired';
+  last_error: string | null;
+  updated_at: number;
+}
+
+export interface DestinationPayload {
+  timestamp: number;
+  requestContext: { requestId: string; functionArn: string; condition: string; approximateInvokeCount: number };
+  requestPayload: string;
+  responseContext: { statusCode: number; functionError: string };
+  responsePayload: string;
+}
+
+export class AsyncInvoker extends EventEmitter {
+  private readonly retryBaseMs: number;
+  private readonly throttleBaseMs: number;
+  private readonly concurrency: number;
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly db: ControlDb,
+    private readonly runtime: FunctionRuntime,
+    private readonly options: AsyncInvokerOptions,
+  ) {
+    super();
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.throttleBaseMs = options.throttleBaseMs ?? 500;
+    this.concurrency = options.concurrency ?? 8;
+    db.exec(`CREATE TABLE IF NOT EXISTS async_invocations (
+      request_id TEXT PRIMARY KEY, function_name TEXT NOT NULL, payload BLOB NOT NULL, source TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, throttles INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, next_at INTEGER NOT NULL,
+      status TEXT NOT NULL, last_error TEXT, updated_at INTEGER NOT NULL)`);
+    db.exec(`CREATE INDEX IF NOT EXISTS async_due ON async_invocations (status, next_at)`);
+    // Events that were running when the process stopped run again: at-least-once, as on FC.
+    db.prepare(`UPDATE async_invocations SET status = 'queued' WHERE status = 'running'`).run();
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.closed) return;
+      this.drain();
+      this.timer = setTimeout(tick, this.options.pollMs ?? 50);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Accept an event (202 semantics): it is stored before this returns. */
+  enqueue(functionName: string, payload: Buffer, source: string, requestId: string = newRequestId()): string {
+    const fn = this.runtime.find(functionName);
+    if (!fn) throw new Error(`Function ${functionName} not found`);
+    const now = Date.now();
+    this.db
+      .prepare(`INSERT INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
+      .run(requestId, fn.name, payload, source, now, now, now);
+    setImmediate(() => this.drain());
+    return requestId;
+  }
+
+  get(requestId: string): AsyncEventRow | undefined {
+    return this.db.prepare('SELECT * FROM async_invocations WHERE request_id = ?').get(requestId) as AsyncEventRow | undefined;
+  }
+
+  list(limit = 100): AsyncEventRow[] {
+    return this.db.prepare('SELECT * FROM async_invocations ORDER BY updated_at DESC LIMIT ?').all(limit) as AsyncEventRow[];
+  }
+
+  /** Number of events not finished yet (queued, waiting for a retry, or running). */
+  pending(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM async_invocations WHERE status IN ('queued', 'running')`).get() as { n: number }).n;
+  }
+
+  private drain(): void {
+    if (this.closed) return;
+    const free = this.concurrency - this.running;
+    if (free <= 0) return;
+    const due = this.db
+      .prepare(`SELECT * FROM async_invocations WHERE status = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?`)
+      .all(Date.now(), free) as AsyncEventRow[];
+    for (const row of due) {
+      const claimed = this.db.prepare(`UPDATE async_invocations SET status = 'running', updated_at = ? WHERE request_id = ? AND status = 'queued'`).run(Date.now(), row.request_id);
+      if (claimed.changes !== 1) continue;
+      this.running++;
+      const job = this.attempt(row).finally(() => {
+        this.running--;
+        this.inFlight.delete(job);
+        setImmediate(() => this.drain());
+      });
+      this.inFlight.add(job);
+    }
+  }
+
+  private async attempt(row: AsyncEventRow): Promise<void> {
+    const fn = this.runtime.find(row.function_name);
+    const now = Date.now();
+    const config = fn?.asyncInvokeConfig;
+    const maxAgeMs = (config?.maxAsyncEventAgeInSeconds ?? 18000) * 1000;
+    if (!fn) return this.finish(row, 'failed', 'function no longer exists');
+    if (now - row.created_at > maxAgeMs) {
+      this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds');
+      return this.sendDestination(fn, row, 'onFailure', 'EventExpired', undefined);
+    }
+    const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts });
+    if (record.status === 'throttled') {
+      const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
+      this.db
+        .prepare(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
+        .run(Date.now() + delay, 'ResourceThrottled', Date.now(), row.request_id);
+      return;
+    }
+    const attempts = row.attempts + 1;
+    if (record.status === 'succeeded') {
+      this.finish({ ...row, attempts }, 'succeeded', null);
+      return this.sendDestination(fn, { ...row, attempts }, 'onSuccess', '', record);
+    }
+    const retries = config?.maxAsyncRetryAttempts ?? 3;
+    if (attempts <= retries) {
+      const delay = this.retryBaseMs * 2 ** (attempts - 1);
+      this.db
+        .prepare(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
+        .run(attempts, Date.now() + delay, record.error?.errorMessage ?? 'error', Date.now(), row.request_id);
+      this.emit('retry', { requestId: row.request_id, functionName: fn.name, attempts });
+      return;
+    }
+    this.finish({ ...row, attempts }, 'failed', record.error?.errorMessage ?? 'error');
+    return this.sendDestination(fn, { ...row, attempts }, 'onFailure', record.errorType ?? 'UnhandledInvocationError', record);
+  }
+
+  private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null): void {
+    this.db.prepare(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), row.request_id);
+    this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
+  }
+
+  private sendDestination(fn: FunctionSpec, row: AsyncEventRow, kind: 'onSuccess' | 'onFailure', condition: string, record: InvocationRecord | undefined): void {
+    const destination: DestinationSpec | undefined = fn.asyncInvokeConfig?.[kind];
+    if (!destination) return;
+    const payload: DestinationPayload = {
+      timestamp: Date.now(),
+      requestContext: {
+        requestId: row.request_id,
+        functionArn: `acs:fc:${this.options.region}:${LOCAL_ACCOUNT_ID}:functions/${fn.name}`,
+        condition,
+        approximateInvokeCount: row.attempts,
+      },
+      requestPayload: row.payload.toString('utf8'),
+      responseContext: { statusCode: 200, functionError: record && record.status !== 'succeeded' ? (record.errorType ?? 'UnhandledInvocationError') : '' },
+      responsePayload: record ? record.payload.toString('utf8') : '',
+    };
+    this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), `destination:${kind}:${fn.name}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

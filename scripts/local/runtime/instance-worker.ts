@@ -1,0 +1,124 @@
+/**
+ * One FC function instance, running in a worker thread. Loaded by `instance.ts`; compiled on the fly
+ * with esbuild so it runs the same under tsx, jest and plain node.
+ *
+ * It loads the function's deployable bundle (the same file `s deploy` uploads), then serves one
+ * invocation at a time with FC 3.0's contract: `handler(event: Buffer, context)`. Everything the
+ * instance writes to stdout/stderr is sent to the main thread tagged with the current invocation, on the
+ * same channel as results, so logs are never reordered after their result.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import type { ContextData, FromInstance, FunctionErrorBody, InstanceBoot, ToInstance } from './protocol';
+
+const boot = workerData as InstanceBoot;
+const port = parentPort!;
+let current: number | null = null;
+
+function send(message: FromInstance, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+function captureStream(stream: NodeJS.WriteStream): void {
+  stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    send({ type: 'log', id: current, text });
+    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    if (typeof done === 'function') (done as () => void)();
+    return true;
+  }) as typeof stream.write;
+}
+captureStream(process.stdout);
+captureStream(process.stderr);
+
+/** FC's context.logger prints `<ISO time> <requestId> [LEVEL] message`. */
+function makeLogger(requestId: string) {
+  const line = (level: string) => (...args: unknown[]) => {
+    process.stdout.write(`${new Date().toISOString()} ${requestId} [${level}] ${format(...args)}\n`);
+  };
+  return { debug: line('DEBUG'), info: line('INFO'), warn: line('WARNING'), error: line('ERROR'), log: line('INFO') };
+}
+
+function toErrorBody(err: unknown): FunctionErrorBody {
+  if (err instanceof Error) {
+    return {
+      errorMessage: err.message,
+      errorType: err.name || 'Error',
+      // Frames of this runtime shim are noise to the function author: keep the function's own.
+      stackTrace: (err.stack ?? '')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.includes('instance-worker') && !l.includes('node:internal')),
+    };
+  }
+  return { errorMessage: String(err), errorType: 'Error' };
+}
+
+/** FC return mapping: Buffer as is, string as UTF-8, undefined as empty, anything else as JSON. */
+function encodeResult(result: unknown): Uint8Array {
+  if (Buffer.isBuffer(result) || result instanceof Uint8Array) return new Uint8Array(result);
+  if (result === undefined || result === null) return new Uint8Array(0);
+  if (typeof result === 'string') return new Uint8Array(Buffer.from(result, 'utf8'));
+  return new Uint8Array(Buffer.from(JSON.stringify(result), 'utf8'));
+}
+
+function heapMb(): number {
+  return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+}
+
+type Exported = (...args: unknown[]) => unknown;
+let mod: Record<string, unknown>;
+
+function exportOf(handler: string): Exported {
+  const name = handler.slice(handler.lastIndexOf('.') + 1);
+  const fn = mod[name];
+  if (typeof fn !== 'function') throw Object.assign(new Error(`handler "${handler}" is not exported as a function`), { name: 'HandlerNotFound' });
+  return fn as Exported;
+}
+
+function contextFor(data: ContextData) {
+  return { ...data, logger: makeLogger(data.requestId) };
+}
+
+async function run(message: ToInstance): Promise<void> {
+  current = message.id;
+  try {
+    let result: unknown;
+    if (message.type === 'invoke') {
+      result = await exportOf(boot.handler)(Buffer.from(message.event), contextFor(message.context));
+    } else {
+      const hook = message.type === 'initialize' ? boot.initializer : boot.preStop;
+      if (hook) await exportOf(hook)(contextFor(message.context));
+    }
+    const payload = encodeResult(result);
+    send({ type: 'done', id: message.id, ok: true, payload, heapMb: heapMb() }, [payload.buffer as ArrayBuffer]);
+  } catch (err) {
+    send({ type: 'done', id: message.id, ok: false, error: toErrorBody(err), heapMb: heapMb() });
+  } finally {
+    current = null;
+  }
+}
+
+// An exception that escapes the handler's promise crashes an FC instance; here it fails the current
+// invocation and the main thread retires this instance.
+process.on('uncaughtException', (err) => {
+  if (current !== null) send({ type: 'done', id: current, ok: false, error: toErrorBody(err), heapMb: heapMb() });
+  process.exit(1);
+});
+process.on('unhandledRejection', (reason) => {
+  if (current !== null) send({ type: 'done', id: current, ok: false, error: toErrorBody(reason), heapMb: heapMb() });
+  process.exit(1);
+});
+
+try {
+  const file = boot.handler.slice(0, boot.handler.lastIndexOf('.'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  mod = require(join(boot.codeDir, file)) as Record<string, unknown>;
+  exportOf(boot.handler);
+  port.on('message', (message: ToInstance) => void run(message));
+  send({ type: 'ready' });
+} catch (err) {
+  send({ type: 'boot-error', error: toErrorBody(err) });
+}

@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import type { FunctionSpec } from '../spec/model';
+import type { ContextData, FromInstance, FunctionErrorBody, ToInstance } from './protocol';
+import { instanceWorkerFile } from './worker-file';
+
+export interface InstanceOutcome {
+  ok: boolean;
+  payload: Buffer;
+  error?: FunctionErrorBody;
+  /** Why the instance failed beyond a thrown error: it must not serve again. */
+  fatal?: 'timeout' | 'out-of-memory' | 'crashed';
+  heapMb: number;
+}
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type LogSink = (text: string, invocationId: number | null) => void;
+
+let nextInstanceNumber = 1;
+let nextMessageId = 1;
+
+/**
+ * One function instance = one worker thread with its own module registry, environment and heap cap
+ * (`memorySize` → V8 old-space limit). Timeouts terminate the thread, so a stuck or CPU-bound handler
+ * really stops, as it does on FC.
+ */
+export class Instance {
+  readonly id = `inst-${nextInstanceNumber++}`;
+  busy = false;
+  stale = false;
+  lastUsedAt = Date.now();
+  invocations = 0;
+  /** Started ahead of traffic (prewarm): its first request is not a cold start. */
+  warmed = false;
+  /** The initializer hook ran (once per instance, before its first request). */
+  initialized = false;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, (outcome: InstanceOutcome) => void>();
+  private dead = false;
+  private deathReason: FunctionErrorBody | undefined;
+  logSink: LogSink = () => undefined;
+
+  private constructor(readonly fn: FunctionSpec, env: Record<string, string>) {
+    this.worker = new Worker(instanceWorkerFile(), {
+      workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name },
+      env,
+      resourceLimits: { maxOldGenerationSizeMb: fn.memorySize },
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.on('message', (message: FromInstance) => this.onMessage(message));
+    this.worker.on('error', (err: Error & { code?: string }) => {
+      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.die(oom ? 'out-of-memory' : 'crashed', {
+        errorType: oom ? 'OutOfMemory' : err.name,
+        errorMessage: oom ? `Function exceeded its memory limit of ${fn.memorySize} MB` : `Process exited unexpectedly: ${err.message}`,
+      });
+    });
+    this.worker.on('exit', () => this.die('crashed', this.deathReason ?? { errorType: 'Crashed', errorMessage: 'Process exited unexpectedly before completing request' }));
+  }
+
+  /** Start an instance and wait until its bundle is loaded and the handler export exists. */
+  static start(fn: FunctionSpec, env: Record<string, string>): Promise<Instance> {
+    const instance = new Instance(fn, env);
+    return new Promise((resolve, reject) => {
+      instance.bootWaiter = (error) => (error ? reject(Object.assign(new Error(error.errorMessage), { name: error.errorType })) : resolve(instance));
+    });
+  }
+
+  private bootWaiter: ((error?: FunctionErrorBody) => void) | undefined;
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  private onMessage(message: FromInstance): void {
+    if (message.type === 'ready') {
+      this.bootWaiter?.();
+      this.bootWaiter = undefined;
+    } else if (message.type === 'boot-error') {
+      this.bootWaiter?.(message.error);
+      this.bootWaiter = undefined;
+      void this.terminate();
+    } else if (message.type === 'log') {
+      this.logSink(message.text, message.id);
+    } else {
+      const settle = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      settle?.(
+        message.ok
+          ? { ok: true, payload: Buffer.from(message.payload), heapMb: message.heapMb }
+          : { ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb },
+      );
+    }
+  }
+
+  private die(fatal: NonNullable<InstanceOutcome['fatal']>, error: FunctionErrorBody): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.deathReason = error;
+    this.bootWaiter?.(error);
+    this.bootWaiter = undefined;
+    for (const settle of this.pending.values()) settle({ ok: false, payload: Buffer.alloc(0), error, fatal, heapMb: 0 });
+    this.pending.clear();
+  }
+
+  /** Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). */
+  call(message: WithoutId<ToInstance>, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    if (this.dead) return Promise.resolve({ ok: false, payload: Buffer.alloc(0), error: this.deathReason, fatal: 'crashed', heapMb: 0 });
+    const id = nextMessageId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
+        this.deathReason = error;
+        resolve({ ok: false, payload: Buffer.alloc(0), error, fatal: 'timeout', heapMb: 0 });
+        void this.terminate();
+      }, timeoutMs);
+      this.pending.set(id, (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      });
+      const full = { ...message, id } as ToInstance;
+      const transfer = full.type === 'invoke' ? [full.event.buffer as ArrayBuffer] : [];
+      this.worker.postMessage(full, transfer);
+    });
+  }
+
+  invoke(event: Buffer, context: ContextData, timeoutMs: number): Promise<InstanceOutcome> {
+    // Copy: the event buffer is transferred to the worker and must not be shared with the caller.
+    const bytes = new Uint8Array(event.byteLength);
+    bytes.set(event);
+    return this.call({ type: 'invoke', event: bytes, context }, timeoutMs, `Function timed out after ${this.fn.timeout} seconds`);
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+}

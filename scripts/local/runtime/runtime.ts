@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../credentials';
+import type { AppSpec, FunctionSpec } from '../spec/model';
+import { FunctionPool, ThrottledError } from './function-pool';
+import type { ContextData, FunctionErrorBody } from './protocol';
+
+/** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
+export interface InvocationRecord {
+  requestId: string;
+  functionName: string;
+  resource: string;
+  /** What caused it: `http`, `invoke-api`, `async`, `timer:<name>`, `oss:<name>`, `tablestore:<name>`, `cli`. */
+  source: string;
+  startedAt: number;
+  durationMs: number;
+  status: 'succeeded' | 'failed' | 'timeout' | 'throttled';
+  payload: Buffer;
+  /** FC's function error body when status is not succeeded. */
+  error?: FunctionErrorBody;
+  /** `x-fc-error-type`: UnhandledInvocationError for function errors, ResourceThrottled for 429. */
+  errorType?: 'UnhandledInvocationError' | 'ResourceThrottled';
+  logs: string;
+  heapMb: number;
+  coldStart: boolean;
+  instanceId: string;
+  retryCount: number;
+}
+
+export interface InvokeOptions {
+  source: string;
+  requestId?: string;
+  retryCount?: number;
+}
+
+/** A fault a developer (or a test) injects into one function: added latency and/or failures. */
+export interface Fault {
+  delayMs?: number;
+  /** Fail with this message (errorType `InjectedFault`). */
+  error?: string;
+  /** Apply to this many invocations, then clear; unlimited when absent. */
+  times?: number;
+}
+
+export interface RuntimeOptions {
+  /** Environment of each instance (FC system variables, s.yaml variables, emulator endpoints). */
+  envFor(fn: FunctionSpec): Record<string, string>;
+  defaultMaxInstances?: number;
+  idleMs?: number;
+  /** Called for every log line, e.g. to print it. */
+  onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
+  historySize?: number;
+}
+
+/**
+ * Runs the functions of an AppSpec with FC 3.0 semantics and records every invocation.
+ * Emits `invocation` (InvocationRecord) after each one.
+ */
+export class FunctionRuntime extends EventEmitter {
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly byResource = new Map<string, string>();
+  private readonly faults = new Map<string, Fault>();
+  private readonly history: InvocationRecord[] = [];
+  /** Log lines of in-flight invocations, keyed by instance message id via requestId. */
+  private readonly liveLogs = new Map<string, string[]>();
+  private readonly instanceRequest = new Map<string, string>();
+
+  constructor(
+    private spec: AppSpec,
+    private readonly options: RuntimeOptions,
+  ) {
+    super();
+    for (const fn of spec.functions) this.addPool(fn);
+  }
+
+  private addPool(fn: FunctionSpec): void {
+    this.byResource.set(fn.resource, fn.name);
+    this.pools.set(
+      fn.name,
+      new FunctionPool(fn, {
+        env: this.options.envFor(fn),
+        defaultMaxInstances: this.options.defaultMaxInstances ?? 16,
+        idleMs: this.options.idleMs ?? 10 * 60_000,
+        hookContext: (f) => this.contextFor(f, `hook-${randomUUID()}`, 0),
+        onLog: (f, instanceId, text) => {
+          const requestId = this.instanceRequest.get(instanceId);
+          if (requestId) this.liveLogs.get(requestId)?.push(text);
+          this.options.onLog?.(f, text, requestId);
+        },
+      }),
+    );
+  }
+
+  get functions(): FunctionSpec[] {
+    return [...this.pools.values()].map((p) => p.spec);
+  }
+
+  /** Find a function by FC name or by s.yaml resource key. */
+  find(nameOrResource: string): FunctionSpec | undefined {
+    const name = this.pools.has(nameOrResource) ? nameOrResource : this.byResource.get(nameOrResource);
+    return name ? this.pools.get(name)?.spec : undefined;
+  }
+
+  poolStats(): { name: string; resource: string; instances: number; busy: number }[] {
+    return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy }));
+  }
+
+  setFault(nameOrResource: string, fault: Fault | undefined): void {
+    const fn = this.require(nameOrResource);
+    if (fault) this.faults.set(fn.name, fault);
+    else this.faults.delete(fn.name);
+  }
+
+  recent(filter: { functionName?: string; limit?: number } = {}): InvocationRecord[] {
+    const list = filter.functionName ? this.history.filter((r) => r.functionName === filter.functionName || r.resource === filter.functionName) : this.history;
+    return list.slice(-(filter.limit ?? 100)).reverse();
+  }
+
+  private require(nameOrResource: string): FunctionSpec {
+    const fn = this.find(nameOrResource);
+    if (!fn) throw new FunctionNotFoundError(nameOrResource);
+    return fn;
+  }
+
+  contextFor(fn: FunctionSpec, requestId: string, retryCount: number): ContextData {
+    return {
+      requestId,
+      credentials: { ...LOCAL_CREDENTIALS },
+      function: { name: fn.name, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
+      service: { logProject: 'local-cloud', logStore: 'function-logs', qualifier: 'LATEST' },
+      region: this.spec.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      retryCount,
+      tracing: { openTracingSpanBaggages: {} },
+    };
+  }
+
+  /** Invoke synchronously: resolves when the function finished, failed or was stopped. */
+  async invoke(nameOrResource: string, event: Buffer, options: InvokeOptions): Promise<InvocationRecord> {
+    const fn = this.require(nameOrResource);
+    const pool = this.pools.get(fn.name)!;
+    const requestId = options.requestId ?? newRequestId();
+    const retryCount = options.retryCount ?? 0;
+    const startedAt = Date.now();
+    const deadline = startedAt + fn.timeout * 1000;
+    const logs: string[] = [];
+    this.liveLogs.set(requestId, logs);
+    const base = { requestId, functionName: fn.name, resource: fn.resource, source: options.source, startedAt, retryCount };
+    let record: InvocationRecord;
+    try {
+      const injected = await this.applyFault(fn, deadline);
+      if (injected) {
+        record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, instanceId: '-' };
+      } else {
+        const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline, (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        this.instanceRequest.delete(outcome.instanceId);
+        record = {
+          ...base,
+          durationMs: Date.now() - startedAt,
+          status: outcome.ok ? 'succeeded' : outcome.fatal === 'timeout' ? 'timeout' : 'failed',
+          payload: outcome.ok ? outcome.payload : Buffer.from(JSON.stringify(outcome.error)),
+          ...(outcome.ok ? {} : { error: outcome.error!, errorType: 'UnhandledInvocationError' as const }),
+          logs: '',
+          heapMb: outcome.heapMb,
+          coldStart: outcome.coldStart,
+          instanceId: outcome.instanceId,
+        };
+      }
+    } catch (err) {
+      if (!(err instanceof ThrottledError)) throw err;
+      const error = { errorType: 'ResourceThrottled', errorMessage: err.message };
+      record = { ...base, durationMs: Date.now() - startedAt, status: 'throttled', payload: Buffer.from(JSON.stringify(error)), error, errorType: 'ResourceThrottled', logs: '', heapMb: 0, coldStart: false, instanceId: '-' };
+    } finally {
+      this.liveLogs.delete(requestId);
+    }
+    record.logs = logs.join('');
+    this.history.push(record);
+    if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
+    this.emit('invocation', record);
+    return record;
+  }
+
+  /** Injected latency counts toward the function's timeout, like a slow handler would. */
+  private async applyFault(fn: FunctionSpec, deadline: number): Promise<Pick<InvocationRecord, 'status' | 'error' | 'errorType'> | undefined> {
+    const fault = this.faults.get(fn.name);
+    if (!fault) return undefined;
+    if (fault.times !== undefined) {
+      if (fault.times <= 1) this.faults.delete(fn.name);
+      else fault.times--;
+    }
+    if (fault.delayMs) {
+      const wait = Math.min(fault.delayMs, deadline - Date.now());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+      if (fault.delayMs >= fn.timeout * 1000) {
+        return { status: 'timeout', error: { errorType: 'FunctionTimeout', errorMessage: `Function timed out after ${fn.timeout} seconds` }, errorType: 'UnhandledInvocationError' };
+      }
+    }
+    if (fault.error) return { status: 'failed', error: { errorType: 'InjectedFault', errorMessage: fault.error }, errorType: 'UnhandledInvocationError' };
+    return undefined;
+  }
+
+  /** Start one instance of each function in the background so first requests are warm. */
+  async prewarm(names: string[] = [...this.pools.keys()], concurrency = 2): Promise<void> {
+    const queue = [...names];
+    const worker = async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await this.pools.get(name)?.prewarm().catch(() => undefined);
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  /** New bundle for these functions: their instances are replaced on next use. */
+  reload(names: string[]): void {
+    for (const name of names) this.pools.get(this.find(name)?.name ?? '')?.reload();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+}
+
+export class FunctionNotFoundError extends Error {
+  constructor(name: string) {
+    super(`Function ${name} not found`);
+    this.name = 'FunctionNotFound';
+  }
+}
+
+/** FC request ids look like `1-6747f2a1-1a2b3c4d-5e6f7a8b9c0d`. */
+export function newRequestId(): string {
+  const hex = randomUUID().replace(/-/g, '');
+  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${hex.slice(0, 8)}-${hex.slice(8, 20)}`;
+}

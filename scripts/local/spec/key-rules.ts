@@ -1,0 +1,202 @@
+import { SpecError } from './errors';
+
+/**
+ * Every s.yaml key the local cloud accepts, and what it does locally. A key not listed is refused with
+ * its path: nothing in s.yaml is silently ignored. `docs/fidelity.md` is checked against these tables.
+ *
+ * - `emulated`: the local cloud implements the behaviour.
+ * - `inert`: accepted, with no local effect by nature (there is no RAM, SLS or VPC on a laptop); the note says why.
+ */
+export type KeyRule = {
+  status: 'emulated' | 'inert';
+  note: string;
+  /** Rules for the keys of an object value. */
+  keys?: KeyRules;
+  /** Rule for each element of an array of objects. */
+  items?: KeyRules;
+  /** Any keys allowed (e.g. a map of environment variables). */
+  open?: boolean;
+};
+export type KeyRules = Record<string, KeyRule>;
+
+const e = (note: string, more: Partial<KeyRule> = {}): KeyRule => ({ status: 'emulated', note, ...more });
+const inert = (note: string, more: Partial<KeyRule> = {}): KeyRule => ({ status: 'inert', note, ...more });
+
+/** Keys refused on purpose, with the reason a user sees. */
+export const REFUSED_FC3_KEYS: Record<string, string> = {
+  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does)',
+  nasConfig: 'NAS mounts are not emulated',
+  ossMountConfig: 'OSS mounts are not emulated; use the ObjectStore port',
+  customContainerConfig: 'custom containers need Docker, which the local cloud does not use',
+  customRuntimeConfig: 'custom runtimes are not emulated; use nodejs20',
+  gpuConfig: 'GPU functions are not emulated',
+  provisionConfig: 'provisioned instances are not emulated (local instances stay warm anyway)',
+  scalingConfig: 'scaling policies are not emulated',
+  customDNS: 'custom DNS is not emulated',
+  sessionAffinity: 'session affinity is not emulated',
+  sessionAffinityConfig: 'session affinity is not emulated',
+};
+
+export const FC3_PROPS: KeyRules = {
+  region: e('the region in context.region, FC_REGION and ARNs'),
+  functionName: e('the name used by InvokeFunction, routes and destinations'),
+  description: inert('documentation only'),
+  runtime: e('nodejs20 and nodejs18 run in the local Node.js (version differences are not emulated)'),
+  code: e('the folder that deploys; the local cloud runs exactly this bundle'),
+  handler: e('`<file>.<export>` loaded from the code folder'),
+  memorySize: e('caps the instance heap (worker resourceLimits); exceeding it fails the invocation like FC'),
+  timeout: e('an invocation running longer is stopped and reported as FC does'),
+  cpu: inert('CPU share is not emulated'),
+  diskSize: inert('disk quota is not emulated'),
+  instanceConcurrency: inert('FC ignores it for built-in runtimes (one request per instance); so does the local cloud'),
+  environmentVariables: e('set in the instance environment; endpoint variables are pointed at the emulators', { open: true }),
+  role: inert('no RAM locally: every function gets the local account credentials'),
+  logConfig: inert('logs go to the console and /_local/ instead of SLS', { open: true }),
+  vpcConfig: inert('no VPC locally: functions reach the emulators directly', { open: true }),
+  internetAccess: inert('network access is not restricted locally'),
+  tracingConfig: inert('tracing is not emulated', { open: true }),
+  tags: inert('tags have no local effect', { open: true }),
+  instanceLifecycleConfig: e('initializer runs once per instance before its first request; preStop runs when an instance is retired', {
+    keys: {
+      initializer: e('initializer hook', { keys: { handler: e('hook export'), timeout: e('hook timeout (s)') } }),
+      preStop: e('preStop hook', { keys: { handler: e('hook export'), timeout: e('hook timeout (s)') } }),
+    },
+  }),
+  concurrencyConfig: e('reservedConcurrency caps instances; more concurrent sync calls get 429 ResourceThrottled', {
+    keys: { reservedConcurrency: e('maximum instances') },
+  }),
+  asyncInvokeConfig: e('asynchronous invocations: retries, event age and destinations', {
+    keys: {
+      maxAsyncRetryAttempts: e('retries after a function error (default 3)'),
+      maxAsyncEventAgeInSeconds: e('older events are dropped with condition EventExpired (default 18000)'),
+      asyncTask: inert('async task tracking APIs are not emulated; invocations are still queued and retried'),
+      qualifier: inert('only LATEST exists locally'),
+      destinationConfig: e('onSuccess / onFailure destinations', {
+        keys: {
+          onSuccess: e('destination on success', { keys: { destination: e('acs:fc ARN') } }),
+          onFailure: e('destination after the last retry', { keys: { destination: e('acs:fc ARN') } }),
+        },
+      }),
+    },
+  }),
+  customDomain: e('the route is served by the local gateway', {
+    keys: {
+      domainName: inert('every route is served on the local gateway host'),
+      protocol: inert('the local gateway speaks HTTP'),
+      route: e('one route', { keys: { path: e('exact or `/*` wildcard path'), methods: e('allowed methods'), qualifier: inert('only LATEST') } }),
+    },
+  }),
+  triggers: e('see the trigger rules', { items: {} }),
+};
+
+export const TRIGGER_COMMON: KeyRules = {
+  triggerName: e('trigger name (timers: the name in the timer event and in "run now")'),
+  triggerType: e('http, timer, oss or tablestore'),
+  description: inert('documentation only'),
+  qualifier: inert('only LATEST exists locally'),
+  invocationRole: inert('no RAM locally'),
+  sourceArn: e('names the bucket / table that fires the trigger'),
+  triggerConfig: e('per trigger type'),
+};
+
+export const TRIGGER_CONFIG: Record<string, KeyRules> = {
+  http: {
+    authType: e('anonymous only: our functions verify JWTs themselves'),
+    methods: e('other methods get 405'),
+    disableURLInternet: inert('there is no public URL locally'),
+  },
+  timer: {
+    cronExpression: e('6-field cron (seconds first, CRON_TZ= prefix) or @every'),
+    enable: e('a disabled timer never fires on its own but can still be "run now"'),
+    payload: e('the `payload` string of the timer event'),
+  },
+  oss: {
+    events: e('oss:ObjectCreated:* / specific events / oss:ObjectRemoved:*'),
+    filter: e('key filter', { keys: { key: e('prefix and suffix', { keys: { prefix: e('key prefix'), suffix: e('key suffix') } }) } }),
+  },
+  tablestore: {},
+};
+
+export const REFUSED_TRIGGER_TYPES: Record<string, string> = {
+  mns_topic: 'MNS topic triggers are not emulated yet (they arrive with the MNS emulator)',
+  eventbridge: 'EventBridge triggers (MNS queue sources) are not emulated yet (they arrive with the MNS emulator)',
+  log: 'SLS log triggers are not emulated',
+  cdn_events: 'CDN event triggers are not emulated',
+};
+
+export const DOMAIN_PROPS: KeyRules = {
+  region: e('region'),
+  domainName: inert('every route is served on the local gateway host'),
+  protocol: inert('the local gateway speaks HTTP'),
+  certConfig: inert('no TLS locally', { open: true }),
+  tlsConfig: inert('no TLS locally', { open: true }),
+  routeConfig: e('routes served by the local gateway', {
+    keys: {
+      routes: e('route list', {
+        items: {
+          path: e('exact or `/*` wildcard path'),
+          functionName: e('target function'),
+          methods: e('allowed methods'),
+          qualifier: inert('only LATEST'),
+        },
+      }),
+    },
+  }),
+};
+
+export const ROS_PROPS: KeyRules = {
+  region: e('region'),
+  name: inert('the stack name'),
+  endpoint: inert('ROS endpoint'),
+  template: e('the ROS template: buckets, TableStore instances and tables are created locally'),
+  parameters: e('template parameters', { open: true }),
+  policy: inert('stack policy', { open: true }),
+};
+
+/** Walk `value` against `rules`, collecting one error per unknown key. */
+export function checkKeys(value: unknown, rules: KeyRules, path: string, refused: Record<string, string> = {}): SpecError[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const errors: SpecError[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = `${path}.${key}`;
+    const rule = rules[key];
+    if (!rule) {
+      const why = refused[key];
+      errors.push(
+        new SpecError(childPath, why ? `not supported by the local cloud: ${why}` : 'unknown key, not supported by the local cloud', why ? 'see docs/fidelity.md' : suggest(key, Object.keys(rules))),
+      );
+      continue;
+    }
+    if (rule.open) continue;
+    if (rule.keys) errors.push(...checkKeys(child, rule.keys, childPath));
+    if (rule.items && Array.isArray(child) && Object.keys(rule.items).length > 0) {
+      child.forEach((item, i) => errors.push(...checkKeys(item, rule.items!, `${childPath}[${i}]`)));
+    }
+  }
+  return errors;
+}
+
+/** "did you mean memorySize?" for typos, by edit distance. */
+function suggest(key: string, known: string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${best}"?` : 'see docs/fidelity.md for the supported keys';
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

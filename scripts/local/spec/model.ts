@@ -1,0 +1,93 @@
+/**
+ * The local cloud's view of s.yaml after rendering and classification: everything it runs,
+ * nothing it ignores silently (see `fc3-keys.ts` for what each key means locally).
+ */
+export interface AppSpec {
+  /** Folder holding s.yaml; relative paths in it resolve from here. */
+  baseDir: string;
+  name: string;
+  region: string;
+  functions: FunctionSpec[];
+  routes: RouteSpec[];
+  infra: InfraSpec;
+}
+
+export interface FunctionSpec {
+  /** The s.yaml resource key; also the folder under `functions/`. */
+  resource: string;
+  /** FC function name (`props.functionName`). */
+  name: string;
+  runtime: 'nodejs20' | 'nodejs18';
+  /** Absolute path of the deployable code folder (`props.code`), e.g. `<root>/dist/product-bff`. */
+  codeDir: string;
+  /** `file.export`, e.g. `index.handler`. */
+  handler: string;
+  memorySize: number;
+  timeout: number;
+  environment: Record<string, string>;
+  initializer?: { handler: string; timeout: number };
+  preStop?: { handler: string; timeout: number };
+  /** `concurrencyConfig.reservedConcurrency`: FC throttles above this many instances. */
+  reservedConcurrency?: number;
+  triggers: TriggerSpec[];
+  asyncInvokeConfig?: AsyncInvokeSpec;
+}
+
+export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec;
+
+export interface HttpTriggerSpec {
+  type: 'http';
+  name: string;
+  methods: string[];
+  authType: 'anonymous';
+}
+
+export interface TimerTriggerSpec {
+  type: 'timer';
+  name: string;
+  /** FC cron (6 fields, seconds first, optional `CRON_TZ=` prefix) or `@every <n><s|m|h>`. */
+  cronExpression: string;
+  enable: boolean;
+  payload: string;
+}
+
+export interface OssTriggerSpec {
+  type: 'oss';
+  name: string;
+  bucket: string;
+  /** As written in s.yaml, e.g. `oss:ObjectCreated:*`. */
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
+export interface TablestoreTriggerSpec {
+  type: 'tablestore';
+  name: string;
+  instance: string;
+  table: string;
+}
+
+export interface AsyncInvokeSpec {
+  maxAsyncRetryAttempts: number;
+  maxAsyncEventAgeInSeconds: number;
+  onSuccess?: DestinationSpec;
+  onFailure?: DestinationSpec;
+}
+
+export type DestinationSpec = { kind: 'fc'; functionName: string; arn: string };
+
+export interface RouteSpec {
+  /** Exact path (`/api/products`) or prefix wildcard (`/api/products/*`). */
+  path: string;
+  methods?: string[];
+  functionName: string;
+  /** Where the route came from, for messages. */
+  source: string;
+}
+
+export interface InfraSpec {
+  buckets: { name: string; corsOrigins: string[] }[];
+  otsInstances: string[];
+  tables: { instance: string; name: string; primaryKey: { name: string; type: 'STRING' | 'INTEGER' | 'BINARY' }[]; ttlSeconds: number }[];
+}

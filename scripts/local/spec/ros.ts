@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import { SpecError } from './errors';
+import type { InfraSpec } from './model';
+
+/**
+ * Reads the ROS template the `ros` resource deploys and creates its buckets and TableStore tables locally.
+ * Intrinsics supported: `Ref` to a parameter, `Fn::Join`, `Fn::Sub` with parameter names. Any other
+ * intrinsic or resource type is refused by name.
+ */
+const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table']);
+
+export function loadRosInfra(props: Record<string, unknown>, baseDir: string, path: string): InfraSpec {
+  if (typeof props.template !== 'string') throw new SpecError(`${path}.template`, 'must be a path to a ROS template');
+  const file = resolve(baseDir, props.template);
+  const template = YAML.parse(readFileSync(file, 'utf8')) as {
+    Parameters?: Record<string, { Default?: unknown }>;
+    Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  };
+  const params: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(template.Parameters ?? {})) params[name] = def.Default;
+  Object.assign(params, (props.parameters ?? {}) as Record<string, unknown>);
+
+  const where = (res: string) => `${path}.template<${props.template}>.Resources.${res}`;
+  const infra: InfraSpec = { buckets: [], otsInstances: [], tables: [] };
+  for (const [name, resource] of Object.entries(template.Resources ?? {})) {
+    if (!TYPES.has(resource.Type)) throw new SpecError(`${where(name)}.Type`, `${resource.Type} is not emulated`, `the local cloud creates ${[...TYPES].join(', ')}`);
+    const p = resolveIntrinsics(resource.Properties ?? {}, params, `${where(name)}.Properties`) as Record<string, unknown>;
+    if (resource.Type === 'ALIYUN::OSS::Bucket') {
+      const rules = ((p.CORSConfiguration as { CORSRule?: { AllowedOrigin?: string[] }[] } | undefined)?.CORSRule ?? []);
+      infra.buckets.push({ name: String(p.BucketName), corsOrigins: rules.flatMap((r) => r.AllowedOrigin ?? []) });
+    } else if (resource.Type === 'ALIYUN::OTS::Instance') {
+      infra.otsInstances.push(String(p.InstanceName));
+    } else {
+      const primaryKey = ((p.PrimaryKey ?? []) as { Name: string; Type: string }[]).map((k) => ({ name: k.Name, type: k.Type.toUpperCase() as 'STRING' | 'INTEGER' | 'BINARY' }));
+      infra.tables.push({ instance: String(p.InstanceName), name: String(p.TableName), primaryKey, ttlSeconds: Number(p.TimeToLive ?? -1) });
+    }
+  }
+  return infra;
+}
+
+function resolveIntrinsics(value: unknown, params: Record<string, unknown>, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveIntrinsics(v, params, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, arg] = entries[0]!;
+    if (key === 'Ref') {
+      if (!(String(arg) in params)) throw new SpecError(path, `Ref to unknown parameter ${String(arg)}`);
+      return params[String(arg)];
+    }
+    if (key === 'Fn::Join') {
+      const [sep, parts] = arg as [string, unknown[]];
+      return (resolveIntrinsics(parts, params, path) as unknown[]).map(String).join(sep);
+    }
+    if (key === 'Fn::Sub') return String(arg).replace(/\$\{([\w:]+)\}/g, (_m, name: string) => String(params[name] ?? `\${${name}}`));
+    if (key.startsWith('Fn::')) throw new SpecError(path, `intrinsic ${key} is not evaluated by the local cloud`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of entries) out[key] = resolveIntrinsics(v, params, `${path}.${key}`);
+  return out;
+}
