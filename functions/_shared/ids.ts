@@ -21,3 +21,19 @@ export function newId(prefix: string, now: number = Date.now()): string {
 }
 
 export type IdGenerator = (prefix: string) => string;
+
+/**
+ * A deterministic id that still sorts by `time`: the same (time, discriminator) always gives the same id,
+ * so re-running a loader does not duplicate rows.
+ */
+export function orderedId(prefix: string, time: number, discriminator: string): string {
+  let encoded = '';
+  let t = time;
+  for (let i = 0; i < 10; i++) {
+    encoded = ALPHABET[t % 32] + encoded;
+    t = Math.floor(t / 32);
+  }
+  let hash = 2166136261;
+  for (const ch of discriminator) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return `${prefix}_${encoded}${hash.toString(32).padStart(7, '0')}`;
+}

@@ -1,7 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildFunctions, watchFunctions } from '../build/functions';
+import { buildWebsite } from '../build/website';
 import { consoleApi } from './console/api';
 import { openControlDb, type ControlDb } from './control-db';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
@@ -95,6 +97,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       } else {
         await buildFunctions(spec);
       }
+      if (existsSync(join(root, 'website', 'src', 'main.ts'))) await buildWebsite(root);
     }
     timings.build = Date.now() - tBuild;
 
@@ -129,6 +132,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         db.close();
       },
     };
+    const tSeed = Date.now();
+    const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
+    if (seeder && options.seed !== false) {
+      // Idempotent: it only adds what is missing, so every start runs it.
+      const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
+      if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
+    }
+    timings.seed = Date.now() - tSeed;
     if (options.prewarm !== false) void rt.prewarm();
     timings.ready = Date.now() - t0;
     return cloud;

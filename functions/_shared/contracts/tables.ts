@@ -1,0 +1,18 @@
+import type { TableSchema } from '../ports/table';
+
+/**
+ * Every TableStore table of the suite. `infra/ros.yaml` creates the same tables in the cloud
+ * (test/unit/tables-match-infra.test.ts keeps the two in step). Each service owns its tables.
+ */
+export const TABLES = {
+  users: { name: 'users', primaryKey: [{ name: 'username', type: 'STRING' }] },
+  productInfo: { name: 'product_info', primaryKey: [{ name: 'productId', type: 'STRING' }] },
+  productPrice: { name: 'product_price', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'region', type: 'STRING' }] },
+  productInventory: { name: 'product_inventory', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'warehouse', type: 'STRING' }] },
+  productShipping: { name: 'product_shipping', primaryKey: [{ name: 'key', type: 'STRING' }] },
+  productSales: { name: 'product_sales', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'recordId', type: 'STRING' }] },
+  productReviews: { name: 'product_reviews', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'reviewId', type: 'STRING' }] },
+  idempotency: { name: 'idempotency', primaryKey: [{ name: 'key', type: 'STRING' }], ttlSeconds: 86400 },
+} as const satisfies Record<string, TableSchema>;
+
+export const ALL_TABLES: TableSchema[] = Object.values(TABLES);

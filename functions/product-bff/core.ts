@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import {
+  Inventory,
+  Price,
+  PriceMany,
+  ProductInfo,
+  ProductList,
+  Reviews,
+  Sales,
+  Shipping,
+  type Part,
+  type ProductPageQuery,
+  type ServiceResult,
+} from '#shared/contracts/products';
+import { NotFoundError, RetryableError } from '#shared/errors';
+import type { Clock } from '#shared/ports/clock';
+import type { FunctionInvoker } from '#shared/ports/function-invoker';
+import type { z } from 'zod';
+import type { TtlCache } from './cache';
+import { shapeMobile, shapeWeb, type PageParts } from './views';
+
+/**
+ * product-bff (seed 002): one product page from six microservices, called in parallel through FC
+ * InvokeFunction with a per-call budget. A part that fails or misses the budget is left out and named in
+ * `degraded`; the page still renders unless the product's info itself is unavailable (503) or unknown (404).
+ */
+export interface BffDeps {
+  invoker: FunctionInvoker;
+  /** FC function name of each service. */
+  functions: Record<Part, string>;
+  /** How long one service call may take before the page goes without it. */
+  partTimeoutMs: number;
+  cache: TtlCache;
+  clock: Clock;
+}
+
+/** How long each part may be served from the instance cache (seconds): prices move, descriptions do not. */
+export const PART_TTL_SECONDS: Record<Part, number> = { info: 300, price: 10, inventory: 5, shipping: 600, sales: 30, reviews: 60 };
+
+const SCHEMAS = { info: ProductInfo, price: Price, inventory: Inventory, shipping: Shipping, sales: Sales, reviews: Reviews } as const;
+
+type PartOutcome<T> = { status: 'ok'; value: T; fromCache: boolean } | { status: 'not-found' } | { status: 'failed'; reason: string; stale?: T };
+
+/** Call one service (or answer from cache) within the budget; never throws. */
+export async function fetchPart<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<PartOutcome<z.infer<S>>> {
+  const cached = deps.cache.fresh<z.infer<S>>(cacheKey);
+  if (cached !== undefined) return { status: 'ok', value: cached, fromCache: true };
+  try {
+    const result = await deps.invoker.invoke(deps.functions[part], request, { timeoutMs: deps.partTimeoutMs });
+    if (result.functionError) throw new Error(`${part}: ${result.functionError.type}: ${result.functionError.message}`);
+    const envelope = JSON.parse(result.body.toString('utf8')) as ServiceResult<unknown>;
+    if (!envelope.ok) {
+      if (envelope.error.code === 'NotFound') return { status: 'not-found' };
+      throw new Error(`${part}: ${envelope.error.message}`);
+    }
+    const value = schema.parse(envelope.data) as z.infer<S>;
+    deps.cache.set(cacheKey, value, PART_TTL_SECONDS[part]);
+    return { status: 'ok', value, fromCache: false };
+  } catch (err) {
+    const stale = deps.cache.stale<z.infer<S>>(cacheKey);
+    return { status: 'failed', reason: (err as Error).message, ...(stale !== undefined ? { stale } : {}) };
+  }
+}
+
+export interface ProductPage {
+  body: Record<string, unknown>;
+  degraded: Part[];
+  /** Seconds a browser/CDN may reuse the page: the shortest TTL of its parts; 0 when degraded. */
+  maxAgeSeconds: number;
+  etag: string;
+}
+
+export async function productPage(productId: string, query: ProductPageQuery, deps: BffDeps): Promise<ProductPage> {
+  const { region } = query;
+  const get = { op: 'get', productId, region };
+  const [info, price, inventory, shipping, sales, reviews] = await Promise.all([
+    fetchPart('info', SCHEMAS.info, get, `info:${productId}`, deps),
+    fetchPart('price', SCHEMAS.price, get, `price:${productId}:${region}`, deps),
+    fetchPart('inventory', SCHEMAS.inventory, get, `inventory:${productId}:${region}`, deps),
+    fetchPart('shipping', SCHEMAS.shipping, get, `shipping:${productId}:${region}`, deps),
+    fetchPart('sales', SCHEMAS.sales, get, `sales:${productId}`, deps),
+    fetchPart('reviews', SCHEMAS.reviews, { ...get, limit: 10 }, `reviews:${productId}`, deps),
+  ]);
+  if (info.status === 'not-found') throw new NotFoundError(`product ${productId} does not exist`);
+  const infoValue = info.status === 'ok' ? info.value : info.stale;
+  if (!infoValue) throw new RetryableError(`product information is unavailable (${info.status === 'failed' ? info.reason : ''})`, 'ServiceUnavailable');
+
+  const outcomes = { info, price, inventory, shipping, sales, reviews };
+  const degraded = (Object.keys(outcomes) as Part[]).filter((part) => outcomes[part].status === 'failed');
+  const valueOf = <T>(o: PartOutcome<T>): T | undefined => (o.status === 'ok' ? o.value : o.status === 'failed' ? o.stale : undefined);
+  const parts: PageParts = {
+    info: infoValue,
+    price: valueOf(price),
+    inventory: valueOf(inventory),
+    shipping: valueOf(shipping),
+    sales: valueOf(sales),
+    reviews: valueOf(reviews),
+  };
+  const view = query.client === 'mobile' ? shapeMobile(parts) : shapeWeb(parts);
+  const body = { client: query.client, region, ...view, degraded };
+  const present = (Object.keys(outcomes) as Part[]).filter((part) => outcomes[part].status === 'ok');
+  const maxAgeSeconds = degraded.length > 0 ? 0 : Math.min(...present.map((part) => PART_TTL_SECONDS[part]));
+  return { body, degraded, maxAgeSeconds, etag: etagOf(body) };
+}
+
+export async function productList(limit: number, cursor: string | undefined, region: string, deps: BffDeps): Promise<ProductPage> {
+  const list = await fetchPart('info', ProductList, { op: 'list', limit, ...(cursor ? { cursor } : {}) }, `list:${limit}:${cursor ?? ''}`, deps);
+  const listValue = list.status === 'ok' ? list.value : list.status === 'failed' ? list.stale : undefined;
+  if (!listValue) throw new RetryableError('the product list is unavailable', 'ServiceUnavailable');
+  const ids = listValue.items.map((item) => item.productId);
+  const prices = await fetchPart('price', PriceMany, { op: 'getMany', productIds: ids, region }, `prices:${region}:${ids.join(',')}`, deps);
+  const priceOf = new Map((prices.status === 'ok' ? prices.value.prices : prices.status === 'failed' ? (prices.stale?.prices ?? []) : []).map((p) => [p.productId, p]));
+  const degraded: Part[] = [...(list.status === 'failed' ? (['info'] as const) : []), ...(prices.status === 'failed' ? (['price'] as const) : [])];
+  const body = {
+    region,
+    items: listValue.items.map((item) => {
+      const p = priceOf.get(item.productId);
+      return { ...item, ...(p ? { price: { currency: p.currency, amount: p.price, listPrice: p.listPrice } } : {}) };
+    }),
+    ...(listValue.nextCursor ? { nextCursor: listValue.nextCursor } : {}),
+    degraded,
+  };
+  return { body, degraded, maxAgeSeconds: degraded.length > 0 ? 0 : PART_TTL_SECONDS.price, etag: etagOf(body) };
+}
+
+/** Strong ETag over the exact response body. */
+export function etagOf(body: unknown): string {
+  return `"${createHash('sha1').update(JSON.stringify(body)).digest('hex').slice(0, 20)}"`;
+}
+
+/** RFC 9110 If-None-Match: `*`, or a list of (weak or strong) tags compared weakly. */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const strip = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => strip(tag) === strip(etag));
+}

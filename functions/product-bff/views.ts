@@ -1,0 +1,85 @@
+import type { MobileProductPage, WebProductPage } from '#shared/contracts/product-page';
+import type { Inventory, Price, ProductInfo, Promotion, Review, Reviews, Sales, Shipping } from '#shared/contracts/products';
+
+type View<T> = Omit<T, 'client' | 'region' | 'degraded'>;
+
+/**
+ * The two shapes of one product page built from the same service answers: `web` (everything) and
+ * `mobile` (no long description, the first 3 reviews with short bodies, small thumbnails).
+ * A part that is missing (degraded) is `null` in both shapes.
+ */
+export interface PageParts {
+  info: ProductInfo;
+  price?: Price;
+  inventory?: Inventory;
+  shipping?: Shipping;
+  sales?: Sales;
+  reviews?: Reviews;
+}
+
+export const MOBILE_REVIEWS = 3;
+const MOBILE_REVIEW_CHARS = 140;
+
+/** The best promotion for this price and the resulting price (never below zero, 2 decimals). */
+export function applyBestPromotion(price: number, promotions: Promotion[]): { finalPrice: number; promotion?: Promotion } {
+  let best: { finalPrice: number; promotion?: Promotion } = { finalPrice: price };
+  for (const promotion of promotions) {
+    const discounted = promotion.kind === 'percent' ? price * (1 - promotion.value / 100) : price - promotion.value;
+    const finalPrice = Math.max(0, Math.round(discounted * 100) / 100);
+    if (finalPrice < best.finalPrice) best = { finalPrice, promotion };
+  }
+  return best;
+}
+
+function pricing(parts: PageParts) {
+  if (!parts.price) return null;
+  const { finalPrice, promotion } = applyBestPromotion(parts.price.price, parts.sales?.promotions ?? []);
+  return {
+    currency: parts.price.currency,
+    listPrice: parts.price.listPrice,
+    price: parts.price.price,
+    finalPrice,
+    savings: Math.round((parts.price.listPrice - finalPrice) * 100) / 100,
+    ...(promotion ? { promotion } : {}),
+  };
+}
+
+function thumb(review: Review, size: 'small' | 'large') {
+  return review.images.map((image) => ({ imageId: image.imageId, alt: image.alt, ...(image.thumbUrl ? { url: size === 'small' ? image.thumbUrl : image.thumbUrl.replace('/256.webp', '/1024.webp') } : {}) }));
+}
+
+export function shapeWeb(parts: PageParts): View<WebProductPage> {
+  const { info } = parts;
+  return {
+    product: { productId: info.productId, name: info.name, brand: info.brand, category: info.category, summary: info.summary, description: info.description, images: info.images, specs: info.specs, tags: info.tags },
+    pricing: pricing(parts),
+    availability: parts.inventory ? { status: parts.inventory.status, available: parts.inventory.available, nearest: parts.inventory.nearest ?? null } : null,
+    shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: parts.shipping.fee, freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
+    sales: parts.sales ? { soldLast30Days: parts.sales.soldLast30Days, promotions: parts.sales.promotions, badge: parts.sales.badge ?? null } : null,
+    rating: parts.reviews?.rating ?? null,
+    reviews: parts.reviews ? parts.reviews.reviews.map((r) => ({ ...r, images: thumb(r, 'large') })) : null,
+  };
+}
+
+export function shapeMobile(parts: PageParts): View<MobileProductPage> {
+  const { info } = parts;
+  const price = pricing(parts);
+  return {
+    product: { productId: info.productId, name: info.name, brand: info.brand, summary: info.summary, images: info.images.slice(0, 3) },
+    pricing: price ? { currency: price.currency, price: price.price, finalPrice: price.finalPrice, ...(price.promotion ? { promotion: price.promotion.title } : {}) } : null,
+    availability: parts.inventory ? { status: parts.inventory.status } : null,
+    shipping: parts.shipping ? { fee: parts.shipping.fee, etaDays: parts.shipping.etaDays } : null,
+    sales: parts.sales ? { badge: parts.sales.badge ?? null } : null,
+    rating: parts.reviews ? { average: parts.reviews.rating.average, count: parts.reviews.rating.count } : null,
+    reviews: parts.reviews
+      ? parts.reviews.reviews.slice(0, MOBILE_REVIEWS).map((r) => ({
+          reviewId: r.reviewId,
+          author: r.author,
+          rating: r.rating,
+          title: r.title,
+          body: r.body.length > MOBILE_REVIEW_CHARS ? `${r.body.slice(0, MOBILE_REVIEW_CHARS - 1)}…` : r.body,
+          images: thumb(r, 'small').slice(0, 2),
+        }))
+      : null,
+  };
+}

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { tableFor } from '#shared/aliyun/deps';
+import { GetRequest, ListRequest } from '#shared/contracts/products';
+import type { FcContext } from '#shared/fc/types';
+import { getByIdOverHttp } from '#shared/fc/service-http';
+import { createServiceHandler } from '#shared/fc/service';
+import { getProductInfo, listProducts, type InfoDeps } from './core';
+
+const Request = z.discriminatedUnion('op', [GetRequest, ListRequest]);
+
+export const createHandler = (deps: (fc: FcContext) => InfoDeps) =>
+  createServiceHandler(Request, async (req, ctx) => (req.op === 'get' ? getProductInfo(req.productId, deps(ctx.fc)) : listProducts(req.limit, req.cursor, deps(ctx.fc))), getByIdOverHttp());
+
+export const handler = createHandler((fc) => ({ table: tableFor(fc) }));

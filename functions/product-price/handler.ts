@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { tableFor } from '#shared/aliyun/deps';
+import { GetManyRequest, GetRequest } from '#shared/contracts/products';
+import { getByIdOverHttp } from '#shared/fc/service-http';
+import { createServiceHandler } from '#shared/fc/service';
+import type { FcContext } from '#shared/fc/types';
+import { getPrice, getPrices, type PriceDeps } from './core';
+
+const Request = z.discriminatedUnion('op', [GetRequest, GetManyRequest]);
+
+export const createHandler = (deps: (fc: FcContext) => PriceDeps) =>
+  createServiceHandler(Request, async (req, ctx) =>
+    req.op === 'get' ? getPrice(req.productId, req.region, deps(ctx.fc)) : { prices: await getPrices(req.productIds, req.region, deps(ctx.fc)) }, getByIdOverHttp());
+
+export const handler = createHandler((fc) => ({ table: tableFor(fc) }));

@@ -1,0 +1,81 @@
+import type { Promotion, Sales } from '#shared/contracts/products';
+import { TABLES } from '#shared/contracts/tables';
+import { ConditionFailedError, NotFoundError } from '#shared/errors';
+import type { Clock } from '#shared/ports/clock';
+import { INF_MAX, INF_MIN, type Table } from '#shared/ports/table';
+
+/**
+ * product-sales: sales counters and promotions. Owns `product_sales` (productId, recordId) with a
+ * `stats` row and one `promo#<id>` row per promotion. A timer retires ended promotions so reads stay cheap.
+ */
+export interface SalesDeps {
+  table: Table;
+  clock: Clock;
+}
+
+/** "Bestseller" badge above this many units sold in 30 days. */
+export const BESTSELLER_THRESHOLD = 1000;
+const T = TABLES.productSales.name;
+
+export async function getSales(productId: string, deps: SalesDeps): Promise<Sales> {
+  const page = await deps.table.getRange(T, { start: { productId, recordId: INF_MIN }, end: { productId, recordId: INF_MAX }, limit: 200 });
+  const stats = page.rows.find((r) => r.primaryKey.recordId === 'stats');
+  if (!stats) throw new NotFoundError(`no sales records for ${productId}`);
+  const now = deps.clock.now();
+  const promotions: Promotion[] = page.rows
+    .filter((r) => String(r.primaryKey.recordId).startsWith('promo#') && r.attributes.active === true && Date.parse(String(r.attributes.endsAt)) > now)
+    .map((r) => ({
+      promoId: String(r.primaryKey.recordId).slice('promo#'.length),
+      title: String(r.attributes.title),
+      kind: r.attributes.kind === 'percent' ? 'percent' : 'amount',
+      value: Number(r.attributes.value),
+      endsAt: String(r.attributes.endsAt),
+    }));
+  const sold = Number(stats.attributes.soldLast30Days);
+  return { productId, soldLast30Days: sold, promotions, ...(sold >= BESTSELLER_THRESHOLD ? { badge: 'Bestseller' } : {}) };
+}
+
+/**
+ * Timer job: mark promotions whose end time passed as inactive. Idempotent and safe to run twice at
+ * once: each row flips with a condition on `active = true`, so a concurrent run skips it.
+ */
+export async function refreshPromotions(productIds: string[], deps: SalesDeps): Promise<{ retired: number }> {
+  const now = deps.clock.now();
+  let retired = 0;
+  for (const productId of productIds) {
+    const page = await deps.table.getRange(T, { start: { productId, recordId: 'promo#' }, end: { productId, recordId: 'promo$' }, limit: 200 });
+    for (const row of page.rows) {
+      if (row.attributes.active !== true || Date.parse(String(row.attributes.endsAt)) > now) continue;
+      try {
+        await deps.table.updateRow(T, row.primaryKey, { put: { active: false, retiredAt: new Date(now).toISOString() } }, {
+          condition: { row: 'EXPECT_EXIST', columns: { column: 'active', op: 'EQ', value: true } },
+        });
+        retired++;
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      }
+    }
+  }
+  return { retired };
+}
+
+/** Every product that has sales records (distinct first PK column), for the timer job. */
+export async function productsWithSales(deps: SalesDeps): Promise<string[]> {
+  const ids = new Set<string>();
+  let start: Record<string, string | typeof INF_MIN> = { productId: INF_MIN, recordId: INF_MIN };
+  for (;;) {
+    const page = await deps.table.getRange(T, { start, end: { productId: INF_MAX, recordId: INF_MAX }, limit: 1000, columns: ['active'] });
+    for (const row of page.rows) ids.add(String(row.primaryKey.productId));
+    if (!page.nextStartPrimaryKey) return [...ids];
+    start = page.nextStartPrimaryKey as Record<string, string>;
+  }
+}
+
+export async function putSalesStats(productId: string, soldLast30Days: number, deps: SalesDeps): Promise<void> {
+  await deps.table.putRow(T, { productId, recordId: 'stats' }, { soldLast30Days });
+}
+
+export async function putPromotion(productId: string, promotion: Promotion, deps: SalesDeps): Promise<void> {
+  const { promoId, ...rest } = promotion;
+  await deps.table.putRow(T, { productId, recordId: `promo#${promoId}` }, { ...rest, active: true });
+}

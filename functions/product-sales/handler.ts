@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { tableFor } from '#shared/aliyun/deps';
+import { GetRequest } from '#shared/contracts/products';
+import { getByIdOverHttp } from '#shared/fc/service-http';
+import { createServiceHandler } from '#shared/fc/service';
+import type { FcContext } from '#shared/fc/types';
+import { systemClock } from '#shared/ports/clock';
+import { getSales, productsWithSales, refreshPromotions, type SalesDeps } from './core';
+
+// `refresh-promotions` arrives from the timer trigger (its payload) or from an operator's invoke.
+const Request = z.discriminatedUnion('op', [GetRequest, z.object({ op: z.literal('refresh-promotions') })]);
+
+export const createHandler = (deps: (fc: FcContext) => SalesDeps) =>
+  createServiceHandler(Request, async (req, ctx) => {
+    const d = deps(ctx.fc);
+    if (req.op === 'get') return getSales(req.productId, d);
+    const result = await refreshPromotions(await productsWithSales(d), d);
+    ctx.log.info(result, 'promotions refreshed');
+    return result;
+  }, getByIdOverHttp());
+
+export const handler = createHandler((fc) => ({ table: tableFor(fc), clock: systemClock }));

@@ -1,0 +1,36 @@
+/**
+ * `npm start`: the whole suite on one machine. PORT and DATA_DIR choose the port (default 9000) and the
+ * state folder (default .data); hot reload is on. Ctrl-C stops it cleanly.
+ */
+import { startLocalCloud } from './cloud';
+import { SpecErrors } from './spec/errors';
+import { formatBanner, formatLogLine } from './terminal';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cloud = await startLocalCloud({
+    port: Number(process.env.PORT ?? 9000),
+    ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
+    watch: process.env.WATCH !== '0',
+    onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),
+    onReload: (changed, error) => {
+      if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
+      else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} rebuilt; new instances will run the new code`);
+    },
+  });
+  console.log(formatBanner(cloud, Date.now() - started));
+  const stop = async () => {
+    console.log('\nstopping…');
+    await cloud.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof SpecErrors) console.error(err.message);
+  else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
+  else console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import type { LocalCloud } from './cloud';
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+export const dim = (t: string) => paint(2, t);
+export const bold = (t: string) => paint(1, t);
+const cyan = (t: string) => paint(36, t);
+
+/** Function logs: JSON lines (pino) become `resource level msg`, other lines are prefixed as they are. */
+export function formatLogLine(resource: string, text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as { level?: string; msg?: string; [k: string]: unknown };
+        const { level, msg, time: _t, fn: _f, requestId: _r, correlationId: _c, ...rest } = entry;
+        const extra = Object.keys(rest).length ? ` ${dim(JSON.stringify(rest))}` : '';
+        return `${cyan(resource.padEnd(18))} ${(level ?? 'info').padEnd(5)} ${msg ?? ''}${extra}\n`;
+      } catch {
+        return `${cyan(resource.padEnd(18))} ${line}\n`;
+      }
+    })
+    .join('');
+}
+
+export function formatBanner(cloud: LocalCloud, ms: number): string {
+  const lines = [
+    '',
+    `${bold('Local cloud ready')} in ${ms} ms ${dim(`(build ${cloud.timings.build} ms, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
+    '',
+    `  website   ${cloud.url}/`,
+    `  API       ${cloud.url}/api/…`,
+    `  console   ${cloud.url}/_local/`,
+    `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
+    '',
+    bold('  routes'),
+    ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`),
+    '',
+    bold('  functions'),
+    ...cloud.spec.functions.map((fn) => {
+      const triggers = fn.triggers.map((t) => {
+        if (t.type === 'timer') return `timer ${t.name} (${t.cronExpression})`;
+        if (t.type === 'oss') return `oss ${t.bucket}/${t.prefix}*${t.suffix}`;
+        if (t.type === 'tablestore') return `tablestore ${t.table}`;
+        return `http ${cloud.url}/_fc/${fn.name}/`;
+      });
+      return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;
+    }),
+    '',
+    dim('  Ctrl-C to stop. Sources are watched: saving a function rebuilds and reloads it.'),
+    '',
+  ];
+  return lines.join('\n');
+}

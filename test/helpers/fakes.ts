@@ -1,0 +1,64 @@
+import type { FcContext } from '#shared/fc/types';
+import type { FunctionInvoker, InvokeOptions, InvokeResult } from '#shared/ports/function-invoker';
+
+/** An FC context for calling handlers directly in unit tests. */
+export function fakeContext(overrides: Partial<FcContext> = {}): FcContext {
+  const noop = () => undefined;
+  return {
+    requestId: `req-${Math.random().toString(16).slice(2)}`,
+    credentials: { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: 'token' },
+    function: { name: 'test-fn', handler: 'index.handler', memory: 256, timeout: 5 },
+    region: 'cn-hangzhou',
+    accountId: '1',
+    logger: { debug: noop, info: noop, warn: noop, error: noop },
+    ...overrides,
+  };
+}
+
+/** An FC HTTP trigger event (v1) as a Buffer. */
+export function httpEvent(method: string, path: string, options: { query?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: path,
+      body: options.body ?? '',
+      isBase64Encoded: false,
+      headers: options.headers ?? {},
+      queryParameters: options.query ?? {},
+      requestContext: {
+        accountId: '1',
+        domainName: 'test',
+        domainPrefix: 'test',
+        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+        requestId: 'req-1',
+        time: '2026-11-25T00:00:00Z',
+        timeEpoch: '0',
+      },
+    }),
+  );
+}
+
+export interface RecordedCall {
+  functionName: string;
+  payload: unknown;
+  options: InvokeOptions | undefined;
+}
+
+/**
+ * A FunctionInvoker whose services are plain async functions; each may be delayed or fail.
+ * Records every call so tests assert on the fan-out.
+ */
+export class FakeInvoker implements FunctionInvoker {
+  readonly calls: RecordedCall[] = [];
+  constructor(private readonly services: Record<string, (payload: Record<string, unknown>) => Promise<unknown>>) {}
+
+  async invoke(functionName: string, payload: Buffer | string | object, options?: InvokeOptions): Promise<InvokeResult> {
+    const parsed = (Buffer.isBuffer(payload) || typeof payload === 'string' ? JSON.parse(payload.toString()) : payload) as Record<string, unknown>;
+    this.calls.push({ functionName, payload: parsed, options });
+    const service = this.services[functionName];
+    if (!service) throw new Error(`no fake for ${functionName}`);
+    const work = service(parsed).then((value) => ({ status: 200, body: Buffer.from(JSON.stringify(value)), requestId: 'r' }));
+    if (options?.timeoutMs === undefined) return work;
+    return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), options.timeoutMs))]);
+  }
+}

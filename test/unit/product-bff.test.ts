@@ -1,0 +1,140 @@
+import { MobileProductPage, WebProductPage } from '#shared/contracts/product-page';
+import type { Part } from '#shared/contracts/products';
+import type { HttpTriggerResponse } from '#shared/fc/types';
+import { ManualClock } from '#shared/ports/clock';
+import { TtlCache } from '../../functions/product-bff/cache';
+import { matchesIfNoneMatch, productPage, type BffDeps } from '../../functions/product-bff/core';
+import { createHandler } from '../../functions/product-bff/handler';
+import { applyBestPromotion } from '../../functions/product-bff/views';
+import { FakeInvoker, fakeContext, httpEvent } from '../helpers/fakes';
+
+const ID = 'p-test-kettle';
+const FUNCTIONS: Record<Part, string> = { info: 'info', price: 'price', inventory: 'inventory', shipping: 'shipping', sales: 'sales', reviews: 'reviews' };
+
+const reviews = Array.from({ length: 5 }, (_, i) => ({ reviewId: `rv_${i}`, author: `a${i}`, rating: 5 - (i % 2), title: `t${i}`, body: 'x'.repeat(200), createdAt: '2026-11-01T00:00:00Z', images: [] }));
+const answers: Record<Part, unknown> = {
+  info: { productId: ID, name: 'Kettle', brand: 'B', category: 'Kitchen', summary: 's', description: 'a long description', images: [1, 2, 3, 4].map((n) => ({ url: `/i${n}.svg`, alt: `i${n}` })), specs: { Capacity: '1 L' }, tags: ['tea'] },
+  price: { productId: ID, region: 'cn-hangzhou', currency: 'CNY', listPrice: 400, price: 300 },
+  inventory: { productId: ID, status: 'low_stock', available: 4, warehouses: [{ warehouse: 'w', region: 'cn-hangzhou', available: 4 }], nearest: { warehouse: 'w', region: 'cn-hangzhou', available: 4 } },
+  shipping: { productId: ID, region: 'cn-hangzhou', carrier: 'SF', currency: 'CNY', fee: 10, freeOver: 99, etaDays: { min: 1, max: 2 } },
+  sales: { productId: ID, soldLast30Days: 1200, promotions: [{ promoId: 'p', title: '10% off', kind: 'percent', value: 10, endsAt: '2026-12-31T00:00:00Z' }], badge: 'Bestseller' },
+  reviews: { productId: ID, rating: { average: 4.6, count: 5, histogram: [0, 0, 0, 2, 3] }, reviews },
+};
+
+type Behaviour = 'ok' | 'fail' | 'hang' | 'not-found';
+
+function setup(behaviour: Partial<Record<Part, Behaviour>> = {}) {
+  const clock = new ManualClock();
+  const services = Object.fromEntries(
+    (Object.keys(FUNCTIONS) as Part[]).map((part) => [
+      part,
+      async () => {
+        const b = behaviour[part] ?? 'ok';
+        if (b === 'fail') throw new Error(`${part} is down`);
+        if (b === 'hang') return new Promise(() => undefined);
+        if (b === 'not-found') return { ok: false, error: { code: 'NotFound', message: 'nope' } };
+        return { ok: true, data: answers[part] };
+      },
+    ]),
+  );
+  const invoker = new FakeInvoker(services);
+  const deps: BffDeps = { invoker, functions: FUNCTIONS, partTimeoutMs: 50, cache: new TtlCache(clock), clock };
+  return { deps, invoker, clock, behaviour };
+}
+
+describe('product page BFF', () => {
+  it('calls the six services in parallel and shapes the web view', async () => {
+    const { deps, invoker } = setup();
+    const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    expect(invoker.calls.map((c) => c.functionName).sort()).toEqual(['info', 'inventory', 'price', 'reviews', 'sales', 'shipping']);
+    expect(invoker.calls.every((c) => c.options?.timeoutMs === 50)).toBe(true);
+    const view = WebProductPage.parse(page.body);
+    expect(view.degraded).toEqual([]);
+    expect(view.pricing).toMatchObject({ price: 300, finalPrice: 270, savings: 130, promotion: { promoId: 'p' } });
+    expect(view.reviews).toHaveLength(5);
+    expect(page.maxAgeSeconds).toBe(5); // inventory has the shortest TTL
+  });
+
+  it('gives mobile clients the smaller shape from the same calls', async () => {
+    const { deps } = setup();
+    const view = MobileProductPage.parse((await productPage(ID, { client: 'mobile', region: 'cn-hangzhou' }, deps)).body);
+    expect(view.product).not.toHaveProperty('description');
+    expect(view.product.images).toHaveLength(3);
+    expect(view.reviews).toHaveLength(3);
+    expect(view.reviews![0]!.body.length).toBeLessThanOrEqual(140);
+  });
+
+  it.each(['fail', 'hang'] as const)('leaves out a part that is %s and names it in degraded', async (behaviour) => {
+    const { deps } = setup({ shipping: behaviour, reviews: behaviour });
+    const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    const view = WebProductPage.parse(page.body);
+    expect(view.degraded.sort()).toEqual(['reviews', 'shipping']);
+    expect(view.shipping).toBeNull();
+    expect(view.reviews).toBeNull();
+    expect(view.pricing?.finalPrice).toBe(270);
+    expect(page.maxAgeSeconds).toBe(0);
+  });
+
+  it('answers 404 for an unknown product and 503 when product info is unavailable', async () => {
+    await expect(productPage(ID, { client: 'web', region: 'cn-hangzhou' }, setup({ info: 'not-found' }).deps)).rejects.toMatchObject({ status: 404 });
+    await expect(productPage(ID, { client: 'web', region: 'cn-hangzhou' }, setup({ info: 'fail' }).deps)).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('caches each part for its own TTL', async () => {
+    const { deps, invoker, clock } = setup();
+    await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    expect(invoker.calls).toHaveLength(6);
+    clock.advance(11_000); // past price (10 s) and inventory (5 s), within the others
+    await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    expect(invoker.calls.slice(6).map((c) => c.functionName).sort()).toEqual(['inventory', 'price']);
+  });
+
+  it('serves a stale part when its service fails, still naming it degraded', async () => {
+    const { deps, clock, behaviour } = setup();
+    await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    clock.advance(11_000);
+    behaviour.price = 'fail';
+    const view = WebProductPage.parse((await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)).body);
+    expect(view.degraded).toEqual(['price']);
+    expect(view.pricing?.price).toBe(300);
+  });
+});
+
+describe('BFF HTTP route', () => {
+  const { deps } = setup();
+  const handler = createHandler(() => deps);
+  const get = async (path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+    (await handler(httpEvent('GET', path, { query, headers }), fakeContext())) as HttpTriggerResponse;
+
+  it('sets ETag and Cache-Control and answers 304 on If-None-Match', async () => {
+    const first = await get(`/api/products/${ID}`);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers?.['cache-control']).toBe('public, max-age=5');
+    const etag = first.headers!.etag!;
+    const second = await get(`/api/products/${ID}`, {}, { 'If-None-Match': `W/${etag}` });
+    expect(second.statusCode).toBe(304);
+    expect(second.body).toBe('');
+  });
+
+  it('rejects a bad query or id with 400 naming the field', async () => {
+    const res = await get(`/api/products/${ID}`, { client: 'tv' });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body!)).toMatchObject({ error: { details: [{ path: 'query.client' }] } });
+    expect(JSON.parse((await get('/api/products/DROP TABLE')).body!)).toMatchObject({ error: { details: [{ path: 'path.id' }] } });
+  });
+});
+
+describe('pricing helpers', () => {
+  it('applies the best promotion and never goes below zero', () => {
+    expect(applyBestPromotion(100, [{ promoId: 'a', title: '', kind: 'percent', value: 10, endsAt: '' }, { promoId: 'b', title: '', kind: 'amount', value: 15, endsAt: '' }])).toMatchObject({ finalPrice: 85, promotion: { promoId: 'b' } });
+    expect(applyBestPromotion(10, [{ promoId: 'c', title: '', kind: 'amount', value: 50, endsAt: '' }]).finalPrice).toBe(0);
+  });
+
+  it('compares ETags weakly and understands lists and *', () => {
+    expect(matchesIfNoneMatch('"a", W/"b"', '"b"')).toBe(true);
+    expect(matchesIfNoneMatch('*', '"x"')).toBe(true);
+    expect(matchesIfNoneMatch('"a"', '"b"')).toBe(false);
+    expect(matchesIfNoneMatch(undefined, '"b"')).toBe(false);
+  });
+});

@@ -1,0 +1,59 @@
+import type { REGIONS } from '../../functions/_shared/contracts/products';
+import type { TokenResponse } from '../../functions/_shared/contracts/auth';
+
+/**
+ * The website talks to the API only through this module; shapes come from the shared contracts.
+ * `API_BASE` is empty locally (same origin) and the API domain when the site is served from OSS.
+ */
+declare const API_BASE: string;
+export type Region = (typeof REGIONS)[number];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = 'fcsuite.token';
+
+export function session(): { token: string; username: string; role: string; expiresAt: string } | undefined {
+  try {
+    const raw = localStorage.getItem(TOKEN_KEY);
+    if (!raw) return undefined;
+    const value = JSON.parse(raw) as { token: string; expiresAt: string; username: string; role: string };
+    if (Date.parse(value.expiresAt) < Date.now()) return undefined;
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+export function signOut(): void {
+  localStorage.removeItem(TOKEN_KEY);
+}
+
+export async function api<T>(path: string, init: RequestInit = {}): Promise<{ data: T; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  const s = session();
+  if (s) headers.set('authorization', `Bearer ${s.token}`);
+  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  const res = await fetch(`${API_BASE}${path}`, { ...init, headers });
+  const text = await res.text();
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const err = (body as { error?: { code: string; message: string; details?: { path: string; message: string }[] } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'HttpError', err?.message ?? `HTTP ${res.status}`, err?.details);
+  }
+  return { data: body as T, headers: res.headers };
+}
+
+export async function signIn(username: string, password: string): Promise<void> {
+  const { data } = await api<TokenResponse>('/api/auth/token', { method: 'POST', body: JSON.stringify({ username, password }) });
+  const payload = JSON.parse(atob(data.token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string; role: string };
+  localStorage.setItem(TOKEN_KEY, JSON.stringify({ ...data, username: payload.sub, role: payload.role }));
+}
