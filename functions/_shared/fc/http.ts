@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { isAppError, NotFoundError, AppError } from '../errors';
+import type { AppError } from '../errors';
+import { isAppError, NotFoundError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { parseJson, parseWith } from '../validation';
 import type { FcContext, FcHandler, HttpTriggerEvent, HttpTriggerResponse } from './types';

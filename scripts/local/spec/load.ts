@@ -50,7 +50,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
 
   const functions: FunctionSpec[] = [];
   const routes: RouteSpec[] = [];
-  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: { buckets: [], otsInstances: [], tables: [] } };
+  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: { buckets: [], otsInstances: [], tables: [] }, rendered: {} };
 
   for (const [name, resource] of Object.entries(resources)) {
     const path = `resources.${name}`;
@@ -66,6 +66,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
     }
     const props = collect(() => renderValue(resource.props ?? {}, { ...scope, self: { name, props: resource.props }, path: `${path}.props` }));
     if (!props || typeof props !== 'object') continue;
+    spec.rendered[name] = { component, props };
     if (component === 'fc3') {
       errors.push(...checkKeys(props, FC3_PROPS, `${path}.props`, REFUSED_FC3_KEYS));
       const fn = collect(() => toFunctionSpec(name, props as Record<string, unknown>, baseDir, `${path}.props`));

@@ -10,6 +10,8 @@ export interface AppSpec {
   functions: FunctionSpec[];
   routes: RouteSpec[];
   infra: InfraSpec;
+  /** Every resource's props after variable rendering, as `s preview` prints them. */
+  rendered: Record<string, { component: string; props: unknown }>;
 }
 
 export interface FunctionSpec {

@@ -50,7 +50,12 @@ export const ossErrors = {
   invalidAccessKeyId: (accessKeyId: string) =>
     new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId }),
   invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
-  timeTooSkewed: () => new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'),
+  timeTooSkewed: (requestTime: string, serverTime: number) =>
+    new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+      RequestTime: requestTime,
+      ServerTime: new Date(serverTime).toISOString(),
+    }),
+  invalidUri: () => new OssError(400, 'InvalidURI', "Couldn't parse the specified URI."),
   corsForbidden: () =>
     new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'),
   methodNotAllowed: (method: string) =>

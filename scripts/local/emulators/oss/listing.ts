@@ -93,13 +93,13 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Opaque V2 continuation token: base64 of the resume cursor. */
+/** Opaque V2 continuation token: base64url (no `+` for careless clients to turn into a space) of the resume cursor. */
 export function encodeToken(cursor: Cursor): string {
-  return Buffer.from(`${cursor.inclusive ? 'i' : 'x'}:${cursor.key}`, 'utf8').toString('base64');
+  return Buffer.from(`${cursor.inclusive ? 'i' : 'x'}:${cursor.key}`, 'utf8').toString('base64url');
 }
 
 export function decodeToken(token: string): Cursor | undefined {
-  const text = Buffer.from(token, 'base64').toString('utf8');
+  const text = Buffer.from(token, 'base64url').toString('utf8');
   if (text.startsWith('i:')) return { key: text.slice(2), inclusive: true };
   if (text.startsWith('x:')) return { key: text.slice(2), inclusive: false };
   return undefined;

@@ -2,7 +2,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { RequestContext } from './context';
 import { headerOf } from './context';
-import { OssError } from './errors';
+import type { OssError } from './errors';
 import type { ObjectHeaders, ObjectRecord } from './storage';
 import { renderXml, type XmlNode } from './xml';
 

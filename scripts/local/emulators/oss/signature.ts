@@ -135,7 +135,7 @@ function readHeaderClaim(request: SignedRequest, authorization: string, now: num
   if (timestamp === undefined || parseTimestamp(timestamp) === undefined) {
     throw ossErrors.invalidArgument('Signature V4 requires an x-oss-date header in ISO 8601 basic format (yyyymmddTHHMMSSZ).', 'x-oss-date', timestamp);
   }
-  if (Math.abs(now - parseTimestamp(timestamp)!) > MAX_CLOCK_SKEW_MS) throw ossErrors.timeTooSkewed();
+  if (Math.abs(now - parseTimestamp(timestamp)!) > MAX_CLOCK_SKEW_MS) throw ossErrors.timeTooSkewed(timestamp, now);
   return {
     mode: 'header',
     scope: parseScope(credential),

@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Crc64 } from './crc64';
@@ -252,8 +252,13 @@ export class OssStorage {
       type: options.type,
     };
     const path = this.blobPath(bucket, record.blob);
-    await mkdir(join(path, '..'), { recursive: true });
-    await rename(staged.path, path);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await rename(staged.path, path);
+    } catch (err) {
+      await discardBody(staged);
+      throw err;
+    }
     let previous: ObjectRecord | undefined;
     try {
       this.db.transaction(() => {
@@ -380,7 +385,11 @@ export class OssStorage {
    * Concatenates the chosen parts into one new object. ETag as OSS/S3 compute it for multipart objects:
    * MD5 of the concatenated binary part MD5s, upper-case hex, plus `-<part count>`.
    */
-  async completeUpload(upload: UploadRecord, parts: PartRecord[]): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
+  async completeUpload(
+    upload: UploadRecord,
+    parts: PartRecord[],
+    options: { forbidOverwrite?: boolean } = {},
+  ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     const dir = join(this.multipartDir, upload.uploadId);
     const path = tempName(this.tmpDir);
     const crc = new Crc64();
@@ -393,7 +402,7 @@ export class OssStorage {
         for await (const chunk of createReadStream(join(dir, part.file)) as AsyncIterable<Buffer>) {
           crc.update(chunk);
           size += chunk.length;
-          if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+          if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
         }
       }
       await new Promise<void>((resolve, reject) => {
@@ -404,14 +413,17 @@ export class OssStorage {
     } catch (err) {
       out.destroy();
       await unlink(path).catch(() => undefined);
+      // A concurrent complete or abort removed the staged parts under us.
+      if (!this.statements.upload.get(upload.uploadId)) throw ossErrors.noSuchUpload(upload.uploadId);
       throw err;
     }
     const staged: StagedBody = { path, size, md5: Buffer.alloc(16), crc64: crc.digest(), sha256Hex: '' };
     const etag = `${etagHash.digest('hex').toUpperCase()}-${parts.length}`;
     try {
-      const committed = await this.commitObject(upload.bucket, upload.key, staged, upload, {
+      const committed = await this.commitObject(upload.bucket, upload.key, staged, headersOf(upload), {
         type: 'Multipart',
         etag,
+        forbidOverwrite: options.forbidOverwrite,
         extraCommit: () => {
           if (!this.statements.upload.get(upload.uploadId)) throw ossErrors.noSuchUpload(upload.uploadId);
           this.statements.deleteParts.run(upload.uploadId);

@@ -37,12 +37,14 @@ export function renderXml(root: string, children: XmlNode[]): string {
   return `${XML_DECLARATION}<${root}>${renderNodes(children)}</${root}>`;
 }
 
+// htmlEntities: numeric character references must be decoded (ali-oss `deleteMulti` escapes `'` as `&#39;`), in
+// the same pass as `&amp;` so that `&amp;#39;` stays the literal text `&#39;`.
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true,
   isArray: (name) => name === 'Object' || name === 'Part',
 });
 

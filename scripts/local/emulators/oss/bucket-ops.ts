@@ -1,0 +1,171 @@
+/**
+ * Service- and bucket-level operations: ListBuckets, ListObjects (V1), ListObjectsV2, DeleteMultipleObjects.
+ * Response shapes follow the OSS API reference (listobjectsv2, listobjects, deletemultipleobjects, listbuckets)
+ * and what ali-oss `listV2` / `list` / `deleteMulti` / `listBuckets` read from them.
+ */
+import { readSmallBody } from './body';
+import { bucketOf, headerOf, type RequestContext } from './context';
+import { ossErrors } from './errors';
+import { decodeToken, encodeToken, listPage, type Cursor, type ListResult } from './listing';
+import { isoTime, quoteEtag, sendXml } from './respond';
+import type { ObjectRecord } from './storage';
+import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
+
+const MAX_LIST_KEYS = 1000;
+const MAX_DELETE_KEYS = 1000;
+const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
+
+function maxKeysParam(ctx: RequestContext): number {
+  const raw = ctx.params.get('max-keys');
+  if (raw === undefined || raw === '') return 100;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= MAX_LIST_KEYS)) throw ossErrors.invalidArgument(`max-keys must be an integer between 0 and ${MAX_LIST_KEYS}.`, 'max-keys', raw);
+  return value;
+}
+
+function encodingParam(ctx: RequestContext): ((text: string) => string) | undefined {
+  const raw = ctx.params.get('encoding-type');
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'url') throw ossErrors.invalidArgument('encoding-type must be url.', 'encoding-type', raw);
+  return encodeURIComponent;
+}
+
+function listArgs(ctx: RequestContext): { prefix: string; delimiter: string; maxKeys: number; encode: (text: string) => string; encoded: boolean } {
+  const prefix = ctx.params.get('prefix') ?? '';
+  if (Buffer.byteLength(prefix) > 1023) throw ossErrors.invalidArgument('prefix must be at most 1023 bytes.', 'prefix', prefix);
+  const encode = encodingParam(ctx);
+  return { prefix, delimiter: ctx.params.get('delimiter') ?? '', maxKeys: maxKeysParam(ctx), encode: encode ?? ((text) => text), encoded: encode !== undefined };
+}
+
+function ownerNode(ctx: RequestContext): XmlNode {
+  return ['Owner', [['ID', ctx.runtime.accountId], ['DisplayName', ctx.runtime.accountId]]];
+}
+
+function contentsNodes(ctx: RequestContext, page: ListResult, encode: (text: string) => string, withOwner: boolean): XmlNode[] {
+  const objects = page.objects.map((record: ObjectRecord): XmlNode => [
+    'Contents',
+    [
+      ['Key', encode(record.key)],
+      ['LastModified', isoTime(record.lastModified)],
+      ['ETag', quoteEtag(record.etag)],
+      ['Type', record.type],
+      ['Size', record.size],
+      ['StorageClass', 'Standard'],
+      withOwner ? ownerNode(ctx) : ['Owner', undefined],
+    ],
+  ]);
+  const prefixes = page.prefixes.map((prefix): XmlNode => ['CommonPrefixes', [['Prefix', encode(prefix)]]]);
+  return [...objects, ...prefixes];
+}
+
+export function listObjectsV2(ctx: RequestContext): void {
+  const bucket = bucketOf(ctx);
+  const listType = ctx.params.get('list-type');
+  if (listType !== '2') throw ossErrors.invalidArgument('list-type must be 2.', 'list-type', listType);
+  const { prefix, delimiter, maxKeys, encode, encoded } = listArgs(ctx);
+  const token = ctx.params.get('continuation-token');
+  const startAfter = ctx.params.get('start-after');
+  let after: Cursor | undefined;
+  if (token) {
+    after = decodeToken(token);
+    if (!after) throw ossErrors.invalidArgument('The continuation token provided is incorrect.', 'continuation-token', token);
+  } else if (startAfter) {
+    after = { key: startAfter, inclusive: false };
+  }
+  const storage = ctx.runtime.storage;
+  const page = listPage((from, inclusive) => storage.nextObject(bucket, from, inclusive), { prefix, delimiter, maxKeys, after });
+  sendXml(ctx, 200, 'ListBucketResult', [
+    ['Name', bucket],
+    ['Prefix', encode(prefix)],
+    ['StartAfter', startAfter ? encode(startAfter) : undefined],
+    ['MaxKeys', maxKeys],
+    ['Delimiter', encode(delimiter)],
+    ['IsTruncated', page.truncated],
+    ['EncodingType', encoded ? 'url' : undefined],
+    ['ContinuationToken', token || undefined],
+    ['NextContinuationToken', page.truncated && page.next ? encodeToken(page.next) : undefined],
+    ...contentsNodes(ctx, page, encode, ctx.params.get('fetch-owner') === 'true'),
+    ['KeyCount', page.objects.length + page.prefixes.length],
+  ]);
+}
+
+/** ListObjects (V1, `GET /<bucket>`): `marker` instead of tokens; Owner always included. */
+export function listObjectsV1(ctx: RequestContext): void {
+  const bucket = bucketOf(ctx);
+  const { prefix, delimiter, maxKeys, encode, encoded } = listArgs(ctx);
+  const marker = ctx.params.get('marker') ?? '';
+  const storage = ctx.runtime.storage;
+  const page = listPage((from, inclusive) => storage.nextObject(bucket, from, inclusive), {
+    prefix,
+    delimiter,
+    maxKeys,
+    after: marker ? { key: marker, inclusive: false } : undefined,
+  });
+  sendXml(ctx, 200, 'ListBucketResult', [
+    ['Name', bucket],
+    ['Prefix', encode(prefix)],
+    ['Marker', encode(marker)],
+    ['MaxKeys', maxKeys],
+    ['Delimiter', encode(delimiter)],
+    ['EncodingType', encoded ? 'url' : undefined],
+    ['IsTruncated', page.truncated],
+    ['NextMarker', page.truncated && page.lastEntry !== undefined ? encode(page.lastEntry) : undefined],
+    ...contentsNodes(ctx, page, encode, true),
+  ]);
+}
+
+export function listBuckets(ctx: RequestContext): void {
+  const { region } = ctx.runtime;
+  sendXml(ctx, 200, 'ListAllMyBucketsResult', [
+    ownerNode(ctx),
+    [
+      'Buckets',
+      ctx.runtime.storage.listBuckets().map((bucket): XmlNode => [
+        'Bucket',
+        [
+          ['CreationDate', isoTime(bucket.createdAt)],
+          ['ExtranetEndpoint', `oss-${region}.aliyuncs.com`],
+          ['IntranetEndpoint', `oss-${region}-internal.aliyuncs.com`],
+          ['Location', `oss-${region}`],
+          ['Name', bucket.name],
+          ['Region', region],
+          ['StorageClass', 'Standard'],
+        ],
+      ]),
+    ],
+  ]);
+}
+
+/** Parses `<Delete><Quiet/><Object><Key/></Object>…</Delete>`; 1–1000 keys. */
+export function parseDeleteRequest(xml: string): { quiet: boolean; keys: string[] } {
+  const body = parseXmlBody(xml, 'Delete');
+  const quietText = textOf(body.Quiet)?.trim().toLowerCase();
+  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw ossErrors.malformedXml('Quiet must be true or false.');
+  const objects = body.Object;
+  if (!Array.isArray(objects) || objects.length === 0) throw ossErrors.malformedXml('At least one Object is required.');
+  if (objects.length > MAX_DELETE_KEYS) throw ossErrors.malformedXml(`At most ${MAX_DELETE_KEYS} objects can be deleted in one request.`);
+  const keys = objects.map((object: unknown) => {
+    const key = isRecord(object) ? textOf(object.Key) : undefined;
+    if (!key) throw ossErrors.malformedXml('Every Object needs a non-empty Key.');
+    if (isRecord(object) && object.VersionId !== undefined) throw ossErrors.notImplemented('Deleting object versions (VersionId)');
+    return key;
+  });
+  return { quiet: quietText === 'true', keys };
+}
+
+export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  const encode = encodingParam(ctx);
+  const body = await readSmallBody(ctx.req, MAX_DELETE_BODY_BYTES, headerOf(ctx, 'content-md5'));
+  const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
+  const deleted: XmlNode[] = [];
+  for (const key of keys) {
+    const removed = await ctx.runtime.storage.deleteObject(bucket, key);
+    if (removed) {
+      ctx.runtime.notify(ctx, { eventName: 'ObjectRemoved:DeleteObjects', bucket, key, size: removed.size, deltaSize: -removed.size, eTag: removed.etag });
+    }
+    // OSS lists every requested key as deleted, existing or not; quiet mode lists only failures (none here).
+    if (!quiet) deleted.push(['Deleted', [['Key', encode ? encode(key) : key]]]);
+  }
+  sendXml(ctx, 200, 'DeleteResult', [['EncodingType', encode ? 'url' : undefined], ...deleted]);
+}

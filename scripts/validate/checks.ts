@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual, promisify } from 'node:util';
+import { ALL_TABLES } from '../../functions/_shared/contracts/tables';
+import type { AppSpec } from '../local/spec/model';
+
+const run = promisify(execFile);
+
+export interface Preview {
+  vars: Record<string, unknown>;
+  resources: Record<string, { component: string; props: unknown }>;
+}
+
+/**
+ * Render s.yaml with Serverless Devs itself (`s preview -o json --silent`), offline: HOME is a throw-away
+ * folder (nothing touches ~/.s) and placeholder credentials satisfy `${config('AccountID')}`.
+ */
+export async function previewWithServerlessDevs(root: string, env: NodeJS.ProcessEnv): Promise<Preview> {
+  const home = mkdtempSync(join(tmpdir(), 's-home-'));
+  try {
+    const { stdout } = await run(join(root, 'node_modules', '.bin', 's'), ['preview', '-o', 'json', '--silent'], {
+      cwd: root,
+      env: { ...env, HOME: home, AccountID: env.AccountID ?? '1000000000000001', AccessKeyID: env.AccessKeyID ?? 'offline', AccessKeySecret: env.AccessKeySecret ?? 'offline' },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 60_000,
+    });
+    return JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Differences between Serverless Devs' rendering and the local cloud's, resource by resource. */
+export function renderingDifferences(preview: Preview, spec: AppSpec): string[] {
+  const problems: string[] = [];
+  const names = new Set([...Object.keys(preview.resources), ...Object.keys(spec.rendered)]);
+  for (const name of names) {
+    const theirs = preview.resources[name];
+    const ours = spec.rendered[name];
+    if (!theirs || !ours) problems.push(`resources.${name}: rendered by ${theirs ? 's preview' : 'the local cloud'} only`);
+    else if (!isDeepStrictEqual(JSON.parse(JSON.stringify(theirs.props)), JSON.parse(JSON.stringify(ours.props)))) {
+      problems.push(`resources.${name}.props: the local cloud renders them differently from s preview`);
+    }
+  }
+  return problems;
+}
+
+/** Tables in infra/ros.yaml must match the schemas the functions use (name, primary key, TTL). */
+export function tableProblems(spec: AppSpec): string[] {
+  const problems: string[] = [];
+  for (const schema of ALL_TABLES) {
+    const infra = spec.infra.tables.find((t) => t.name === schema.name);
+    if (!infra) {
+      problems.push(`table ${schema.name} is used by the code but not declared in the ROS template`);
+      continue;
+    }
+    if (!isDeepStrictEqual(infra.primaryKey, schema.primaryKey.map((k) => ({ name: k.name, type: k.type })))) problems.push(`table ${schema.name}: primary key differs between infra and code`);
+    if ((schema.ttlSeconds ?? -1) !== infra.ttlSeconds) problems.push(`table ${schema.name}: TTL ${infra.ttlSeconds} in infra, ${schema.ttlSeconds ?? -1} in code`);
+  }
+  for (const infra of spec.infra.tables) if (!ALL_TABLES.some((s) => s.name === infra.name)) problems.push(`table ${infra.name} is declared in infra but no code uses it`);
+  return problems;
+}
+
+/** Every function's code folder holds index.js exporting its handler (run `npm run build` first). */
+export function bundleProblems(spec: AppSpec): string[] {
+  const problems: string[] = [];
+  for (const fn of spec.functions) {
+    const file = join(fn.codeDir, 'index.js');
+    if (!existsSync(file)) {
+      problems.push(`${fn.resource}: ${file} does not exist (run npm run build)`);
+      continue;
+    }
+    const exported = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(file) as Record<string, unknown>;
+      if (typeof mod[exported] !== 'function') problems.push(`${fn.resource}: index.js does not export ${exported}`);
+    } catch (err) {
+      problems.push(`${fn.resource}: index.js fails to load: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}
