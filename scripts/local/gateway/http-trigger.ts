@@ -10,7 +10,8 @@ import type { InvocationRecord } from '../runtime/runtime';
  */
 const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|xml)|[^;]*\+json)/i;
 
-export function toHttpTriggerEvent(req: IncomingMessage, body: Buffer, requestId: string, path: string): Buffer {
+/** `rawPath` is the path as sent (URL-encoded); `requestContext.http.path` is its decoded form. */
+export function toHttpTriggerEvent(req: IncomingMessage, body: Buffer, requestId: string, rawPath: string): Buffer {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -26,7 +27,7 @@ export function toHttpTriggerEvent(req: IncomingMessage, body: Buffer, requestId
   const host = String(req.headers.host ?? 'localhost');
   const event = {
     version: 'v1',
-    rawPath: encodeURI(path),
+    rawPath,
     body: textual ? body.toString('utf8') : body.toString('base64'),
     isBase64Encoded: !textual,
     headers,
@@ -37,7 +38,7 @@ export function toHttpTriggerEvent(req: IncomingMessage, body: Buffer, requestId
       domainPrefix: host.split('.')[0]!,
       http: {
         method: req.method ?? 'GET',
-        path,
+        path: safeDecode(rawPath),
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
         userAgent: String(req.headers['user-agent'] ?? ''),
@@ -93,4 +94,12 @@ function writeJson(res: ServerResponse, status: number, headers: Record<string, 
   const text = JSON.stringify(body ?? {});
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }

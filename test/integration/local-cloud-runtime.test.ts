@@ -1,0 +1,177 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
+import { eventually } from '../helpers/eventually';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * The local cloud's runtime, end to end, on a small fixture app (test/fixtures/apps/runtime):
+ * every path goes through the gateway, the FC API (with the real @alicloud/fc20230330 client) or a trigger.
+ */
+const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
+
+describe('local cloud runtime', () => {
+  const dir = tempDir('fx-runtime-');
+  let cloud: LocalCloud;
+  let fc: FcFunctionInvoker;
+
+  beforeAll(async () => {
+    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), asyncRetryBaseMs: 5, prewarm: false, watch: true, env: {} });
+    fc = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    dir.cleanup();
+  });
+
+  const recordsOf = (fn: string) => cloud.runtime.recent({ functionName: fn, limit: 1000 });
+
+  describe('HTTP triggers', () => {
+    it('deliver FC 3.0 HTTP events through a custom-domain route', async () => {
+      const res = await fetch(`${cloud.url}/api/echo/hello%20world?x=1&x=2`, { headers: { 'X-Test': 'a' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-echo')).toBe('yes');
+      expect(res.headers.get('x-fc-request-id')).toMatch(/^1-[0-9a-f]+-/);
+      const body = (await res.json()) as { event: Record<string, any>; greeting: string; fcName: string };
+      expect(body.event).toMatchObject({
+        version: 'v1',
+        rawPath: '/api/echo/hello%20world',
+        isBase64Encoded: false,
+        queryParameters: { x: '1,2' },
+        requestContext: { accountId: LOCAL_ACCOUNT_ID, http: { method: 'GET', path: '/api/echo/hello world', protocol: 'HTTP/1.1' } },
+      });
+      expect(body.event.headers['X-Test']).toBe('a');
+      expect(typeof body.event.requestContext.timeEpoch).toBe('string');
+      expect(body.greeting).toBe('hello');
+      expect(body.fcName).toBe('fx-echo');
+    });
+
+    it('base64-encode binary bodies and serve per-function paths', async () => {
+      const bytes = Buffer.from([0, 1, 2, 250, 251]);
+      const res = await fetch(`${cloud.url}/_fc/fx-echo/upload`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+      const body = (await res.json()) as { event: { isBase64Encoded: boolean; body: string; rawPath: string } };
+      expect(body.event.rawPath).toBe('/upload');
+      expect(body.event.isBase64Encoded).toBe(true);
+      expect(Buffer.from(body.event.body, 'base64')).toEqual(bytes);
+    });
+
+    it('refuse methods the trigger does not allow', async () => {
+      expect((await fetch(`${cloud.url}/api/echo/x`, { method: 'DELETE' })).status).toBe(405);
+      expect((await fetch(`${cloud.url}/api/nothing-here`)).status).toBe(404);
+    });
+  });
+
+  describe('FC InvokeFunction API', () => {
+    it('invokes synchronously with the real SDK and ACS3 signatures', async () => {
+      const result = await fc.invoke('fx-sink', { hello: 'sdk' });
+      expect(result.status).toBe(200);
+      expect(result.functionError).toBeUndefined();
+      expect(JSON.parse(result.body.toString())).toEqual({ hello: 'sdk' });
+    });
+
+    it('reports a function error with x-fc-error-type', async () => {
+      const result = await fc.invoke('fx-boom', 'x');
+      expect(result.functionError).toMatchObject({ type: 'UnhandledInvocationError', message: 'boom: x' });
+    });
+
+    it('answers FunctionNotFound and refuses a wrong signature', async () => {
+      await expect(fc.invoke('fx-nothing', {})).rejects.toMatchObject({ code: 'FunctionNotFound' });
+      const forged = new FcFunctionInvoker({ credentials: { ...LOCAL_CREDENTIALS, accessKeySecret: 'wrong' }, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
+      await expect(forged.invoke('fx-sink', {})).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+    });
+
+    it('accepts async invocations with 202', async () => {
+      const marker = `async-${Date.now()}`;
+      const result = await fc.invoke('fx-sink', { marker }, { invocationType: 'Async' });
+      expect(result.status).toBe(202);
+      await eventually(() => expect(recordsOf('fx-sink').some((r) => r.payload.toString().includes(marker))).toBe(true));
+    });
+  });
+
+  describe('limits', () => {
+    it('stops an invocation that exceeds its timeout and serves the next one on a fresh instance', async () => {
+      const slow = await cloud.invoke('fx-slow', { ms: 5000 });
+      expect(slow.status).toBe('timeout');
+      expect(slow.error).toEqual({ errorType: 'FunctionTimeout', errorMessage: 'Function timed out after 1 seconds' });
+      const next = await cloud.invoke('fx-slow', { ms: 1 });
+      expect(next.status).toBe('succeeded');
+    });
+
+    it('stops a CPU-bound handler that never yields', async () => {
+      expect((await cloud.invoke('fx-spin', { forever: true })).status).toBe('timeout');
+      expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('done');
+    });
+
+    it('fails an invocation that exceeds memorySize', async () => {
+      const hog = await cloud.invoke('fx-hog', {});
+      expect(hog.status).toBe('failed');
+      expect(hog.error?.errorType).toBe('OutOfMemory');
+    });
+
+    it('throttles above reservedConcurrency with 429 ResourceThrottled', async () => {
+      const [a, b] = await Promise.allSettled([fc.invoke('fx-solo', { ms: 300 }), fc.invoke('fx-solo', { ms: 300 })]);
+      const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code)).sort();
+      expect(outcomes).toEqual(['ResourceThrottled', 'ok']);
+    });
+  });
+
+  describe('asynchronous invocation', () => {
+    it('retries a failing function maxAsyncRetryAttempts times, then sends FC’s destination payload to onFailure', async () => {
+      const marker = `fail-${Date.now()}`;
+      const { requestId } = await fc.invoke('fx-boom', { marker }, { invocationType: 'Async' });
+      const destination = await eventually(() => {
+        const record = recordsOf('fx-sink').find((r) => r.source === 'destination:onFailure:fx-boom' && r.payload.toString().includes(marker));
+        expect(record).toBeDefined();
+        return JSON.parse(record!.payload.toString()) as DestinationPayload;
+      });
+      expect(destination.requestContext).toEqual({ requestId, functionArn: `acs:fc:cn-hangzhou:${LOCAL_ACCOUNT_ID}:functions/fx-boom`, condition: 'UnhandledInvocationError', approximateInvokeCount: 3 });
+      expect(JSON.parse(destination.requestPayload)).toEqual({ marker });
+      expect(destination.responseContext.functionError).toBe('UnhandledInvocationError');
+      expect(JSON.parse(destination.responsePayload)).toMatchObject({ errorMessage: expect.stringContaining(marker) });
+      expect(recordsOf('fx-boom').filter((r) => r.requestId === requestId).map((r) => r.retryCount)).toEqual([2, 1, 0]);
+      expect(cloud.asyncInvoker.get(requestId)).toMatchObject({ status: 'failed', attempts: 3 });
+    });
+
+    it('delivers onSuccess after a retry succeeds', async () => {
+      const { requestId } = await fc.invoke('fx-flaky', { failTimes: 2 }, { invocationType: 'Async' });
+      const destination = await eventually(() => {
+        const record = recordsOf('fx-sink').find((r) => r.source === 'destination:onSuccess:fx-flaky' && r.payload.toString().includes(requestId));
+        expect(record).toBeDefined();
+        return JSON.parse(record!.payload.toString()) as DestinationPayload;
+      });
+      expect(destination.requestContext).toMatchObject({ condition: '', approximateInvokeCount: 3 });
+      expect(JSON.parse(destination.responsePayload)).toEqual({ succeededOnAttempt: 3 });
+    });
+  });
+
+  describe('timers', () => {
+    it('"run now" fires the timer event through the async path, after the initializer', async () => {
+      const res = await fetch(`${cloud.url}/_local/api/timers/fx-tick/hourly/run`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      const { requestId } = (await res.json()) as { requestId: string };
+      const result = await eventually(() => {
+        const record = recordsOf('fx-tick').find((r) => r.requestId === requestId);
+        expect(record?.status).toBe('succeeded');
+        return JSON.parse(record!.payload.toString()) as { timerEvent: Record<string, string>; initializedAt?: string };
+      });
+      expect(result.timerEvent).toMatchObject({ triggerName: 'hourly', payload: '{"job":"hourly"}' });
+      expect(result.timerEvent.triggerTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(result.initializedAt).toBeDefined();
+      const listed = (await (await fetch(`${cloud.url}/_local/api/timers`)).json()) as { trigger: { name: string }; nextRun: string }[];
+      expect(listed.find((t) => t.trigger.name === 'hourly')?.nextRun).toMatch(/:00:00\.000Z$/);
+    });
+  });
+
+  describe('hot reload', () => {
+    it('serves a changed function from new instances after a rebuild', async () => {
+      expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('done');
+      const source = join(dir.path, 'app', 'functions', 'spin', 'handler.ts');
+      writeFileSync(source, readFileSync(source, 'utf8').replace("return 'done';", "return 'reloaded';"));
+      await eventually(async () => expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('reloaded'), { timeoutMs: 20000, intervalMs: 100 });
+    });
+  });
+});
