@@ -36,7 +36,8 @@ describe('local cloud runtime', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('x-echo')).toBe('yes');
       expect(res.headers.get('x-fc-request-id')).toMatch(/^1-[0-9a-f]+-/);
-      const body = (await res.json()) as { event: Record<string, any>; greeting: string; fcName: string };
+      type EchoedEvent = { headers: Record<string, string>; requestContext: Record<string, unknown> };
+      const body = (await res.json()) as { event: EchoedEvent; greeting: string; fcName: string };
       expect(body.event).toMatchObject({
         version: 'v1',
         rawPath: '/api/echo/hello%20world',

@@ -1,0 +1,69 @@
+import type { PkColumn, PkValue, PrimaryKey, RangeBound } from '../ports/table';
+import { INF_MAX, INF_MIN } from '../ports/table';
+import { ValidationError } from '../errors';
+
+/**
+ * Order-preserving binary encoding of a primary key, so SQLite's memcmp order on a BLOB equals
+ * TableStore's PK order: columns in schema order; STRING and BINARY byte-wise, INTEGER as a signed
+ * 64-bit number.
+ *
+ * - INTEGER: 0x01 + 8 bytes big-endian with the sign bit flipped (negatives sort first).
+ * - STRING/BINARY: 0x02 + bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01, so a
+ *   string sorts before every longer string it prefixes.
+ * - INF_MIN ends the key right there (smaller than any continuation); INF_MAX appends 0xFF (larger).
+ */
+const INT_TAG = 0x01;
+const BYTES_TAG = 0x02;
+
+function checkValue(column: PkColumn, value: unknown): PkValue {
+  const ok =
+    (column.type === 'STRING' && typeof value === 'string') ||
+    (column.type === 'INTEGER' && typeof value === 'number' && Number.isSafeInteger(value)) ||
+    (column.type === 'BINARY' && value instanceof Uint8Array);
+  if (!ok) throw new ValidationError(`primary key column ${column.name} must be ${column.type === 'INTEGER' ? 'a safe integer' : column.type}`, [{ path: `primaryKey.${column.name}`, message: `expected ${column.type}` }]);
+  return value as PkValue;
+}
+
+function encodeColumn(column: PkColumn, value: PkValue, out: number[]): void {
+  if (column.type === 'INTEGER') {
+    const big = BigInt.asUintN(64, BigInt(value as number)) ^ (1n << 63n);
+    out.push(INT_TAG);
+    for (let shift = 56n; shift >= 0n; shift -= 8n) out.push(Number((big >> shift) & 0xffn));
+    return;
+  }
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value as Uint8Array);
+  out.push(BYTES_TAG);
+  for (const byte of bytes) {
+    out.push(byte);
+    if (byte === 0x00) out.push(0xff);
+  }
+  out.push(0x00, 0x01);
+}
+
+/** Encode a complete primary key; missing, extra or mistyped columns are a ValidationError. */
+export function encodePk(schema: readonly PkColumn[], pk: PrimaryKey, table: string): Buffer {
+  const extra = Object.keys(pk).filter((name) => !schema.some((c) => c.name === name));
+  if (extra.length > 0) throw new ValidationError(`${table} has no primary key column ${extra.join(', ')}`, extra.map((name) => ({ path: `primaryKey.${name}`, message: 'not a primary key column' })));
+  const out: number[] = [];
+  for (const column of schema) {
+    if (!(column.name in pk)) throw new ValidationError(`primary key of ${table} needs ${column.name}`, [{ path: `primaryKey.${column.name}`, message: 'required' }]);
+    encodeColumn(column, checkValue(column, pk[column.name]), out);
+  }
+  return Buffer.from(out);
+}
+
+/** Encode a range bound, which may use INF_MIN / INF_MAX for any column. */
+export function encodeBound(schema: readonly PkColumn[], bound: RangeBound, table: string): Buffer {
+  const out: number[] = [];
+  for (const column of schema) {
+    if (!(column.name in bound)) throw new ValidationError(`range bound of ${table} needs ${column.name} (a value, INF_MIN or INF_MAX)`, [{ path: `range.${column.name}`, message: 'required' }]);
+    const value = bound[column.name];
+    if (value === INF_MIN) return Buffer.from(out);
+    if (value === INF_MAX) {
+      out.push(0xff);
+      return Buffer.from(out);
+    }
+    encodeColumn(column, checkValue(column, value), out);
+  }
+  return Buffer.from(out);
+}
