@@ -1,0 +1,73 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Shared helpers for `bench/*.bench.ts`. Every benchmark compares against a baseline measured in the same
+ * run (machines here are shared and noisy, so absolute numbers mean little) and writes its result to
+ * `bench/results/<name>.json`. Benchmarks never fail a build: they report goals as met or missed.
+ */
+export interface Stats {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+/** Percentile statistics of durations in ms (nearest-rank). */
+export function stats(samples: number[]): Stats {
+  if (samples.length === 0) throw new Error('stats of no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    n: sorted.length,
+    mean: round(sorted.reduce((s, x) => s + x, 0) / sorted.length),
+    p50: round(rank(50)),
+    p95: round(rank(95)),
+    p99: round(rank(99)),
+    min: round(sorted[0]!),
+    max: round(sorted[sorted.length - 1]!),
+  };
+}
+
+/** Time `fn` `iterations` times after `warmup` untimed calls; durations in ms. */
+export async function sample(fn: () => Promise<unknown> | unknown, iterations: number, warmup = Math.min(20, iterations)): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return out;
+}
+
+export interface Goal {
+  name: string;
+  /** What was measured, in words and numbers. */
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  name: string;
+  description: string;
+  /** Free-form measurements: stats, ratios, counts. */
+  results: Record<string, unknown>;
+  goals: Goal[];
+}
+
+/** Writes `bench/results/<name>.json` with the machine it ran on, and prints a short table. */
+export function report(result: BenchResult): void {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30) };
+  const out = { ...result, machine, at: new Date().toISOString() };
+  writeFileSync(join(dir, `${result.name}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\n## ${result.name} — ${result.description}`);
+  for (const goal of result.goals) console.log(`  ${goal.met ? 'met   ' : 'MISSED'} ${goal.name}: ${goal.measured}`);
+}

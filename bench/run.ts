@@ -1,0 +1,31 @@
+/**
+ * `npm run bench [-- <name-filter>]`: runs every `bench/*.bench.ts` in its own process (so one benchmark's
+ * heap and threads do not colour the next), one after another, and lists the goals at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const filter = process.argv[2];
+const files = readdirSync(__dirname)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
+if (files.length === 0) {
+  console.error(`no benchmark matches ${filter ?? '*'}`);
+  process.exit(1);
+}
+let failed = 0;
+for (const file of files) {
+  console.log(`\n# ${file}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, file)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  if (run.status !== 0) failed++;
+}
+console.log('\n# summary');
+for (const file of files) {
+  const result = join(__dirname, 'results', `${file.replace(/\.bench\.ts$/, '')}.json`);
+  if (!existsSync(result)) continue;
+  const parsed = JSON.parse(readFileSync(result, 'utf8')) as { name: string; goals: { name: string; measured: string; met: boolean }[] };
+  for (const goal of parsed.goals) console.log(`${goal.met ? 'met   ' : 'MISSED'}  ${parsed.name}: ${goal.name} — ${goal.measured}`);
+}
+process.exit(failed > 0 ? 1 : 0);
