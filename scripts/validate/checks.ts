@@ -16,13 +16,15 @@ export interface Preview {
 /**
  * Render s.yaml with Serverless Devs itself (`s preview -o json --silent`), offline: HOME is a throw-away
  * folder (nothing touches ~/.s) and placeholder credentials satisfy `${config('AccountID')}`.
+ * NODE_ENV=test is the switch `@serverless-devs/s` 3.1.10 checks before it forks its background daemons
+ * (an update check against registry.npmjs.org, a usage report); without it every run goes online.
  */
 export async function previewWithServerlessDevs(root: string, env: NodeJS.ProcessEnv): Promise<Preview> {
   const home = mkdtempSync(join(tmpdir(), 's-home-'));
   try {
     const { stdout } = await run(join(root, 'node_modules', '.bin', 's'), ['preview', '-o', 'json', '--silent'], {
       cwd: root,
-      env: { ...env, HOME: home, AccountID: env.AccountID ?? '1000000000000001', AccessKeyID: env.AccessKeyID ?? 'offline', AccessKeySecret: env.AccessKeySecret ?? 'offline' },
+      env: { ...env, NODE_ENV: 'test', HOME: home, AccountID: env.AccountID ?? '1000000000000001', AccessKeyID: env.AccessKeyID ?? 'offline', AccessKeySecret: env.AccessKeySecret ?? 'offline' },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
     });
