@@ -4,11 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildFunctions, watchFunctions } from '../build/functions';
 import { buildWebsite } from '../build/website';
+import { SqliteTable } from '../../functions/_shared/adapters/sqlite-table';
+import Database from 'better-sqlite3';
 import { consoleApi } from './console/api';
+import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
 import { openControlDb, type ControlDb } from './control-db';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { AsyncInvoker } from './runtime/async-invoker';
+import { TableStreamTriggers } from './runtime/table-stream';
 import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { loadSpec } from './spec/load';
@@ -19,6 +23,8 @@ export interface LocalCloudOptions {
   root?: string;
   /** 0 picks a free port. Default 9000. */
   port?: number;
+  /** Port of the OSS emulator; default `port + 1` (or a free port when `port` is 0). */
+  ossPort?: number;
   host?: string;
   /** Default `<root>/.data`. */
   dataDir?: string;
@@ -47,6 +53,8 @@ export interface LocalCloud {
   runtime: FunctionRuntime;
   asyncInvoker: AsyncInvoker;
   timers: Timers;
+  oss: OssEmulator;
+  tableStreams: TableStreamTriggers;
   db: ControlDb;
   /** Milliseconds from call to ready, and its parts. */
   timings: Record<string, number>;
@@ -79,6 +87,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   let watcher: { dispose(): Promise<void> } | undefined;
   let runtime: FunctionRuntime | undefined;
+  /** Resources to release on stop or on a failed start, newest last. */
+  const opened: (() => unknown)[] = [];
   try {
     const tBuild = Date.now();
     if (options.build !== false) {
@@ -102,11 +112,32 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     timings.build = Date.now() - tBuild;
 
     const db = openControlDb(dataDir);
-    const endpoints = { FC_ENDPOINT: url, TABLESTORE_ENDPOINT: `sqlite://${join(dataDir, 'tables.sqlite')}` };
+    opened.push(() => db.close());
+    const tablesFile = join(dataDir, 'tables.sqlite');
+    // Same-origin for the website, plus the other spelling of the loopback host a browser may use.
+    const corsOrigins = [...new Set([...spec.infra.buckets.flatMap((b) => b.corsOrigins), url, url.replace('127.0.0.1', 'localhost')])];
+    let onOssEvent: (n: OssNotification) => void = () => undefined;
+    const oss = await startOssEmulator({
+      dataDir,
+      db,
+      region: spec.region,
+      port: options.ossPort ?? (port === 0 ? 0 : port + 1),
+      buckets: spec.infra.buckets.map((b) => b.name),
+      corsOrigins,
+      onEvent: (n) => onOssEvent(n),
+    });
+    opened.push(() => oss.close());
+    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}` };
     const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, { region: spec.region, ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}) });
     asyncInvoker.start();
+    onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
+    // The local TableStore: the tables of the ROS template, in the file the functions' SQLite adapter opens.
+    const changeLog = new SqliteTable(Database, tablesFile, spec.infra.tables.map((t) => ({ name: t.name, primaryKey: t.primaryKey, ttlSeconds: t.ttlSeconds })));
+    opened.push(() => changeLog.close());
+    const tableStreams = new TableStreamTriggers(spec.functions, changeLog, rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
+    tableStreams.start();
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [consoleApi({ runtime: rt, asyncInvoker, timers })];
     server.on('request', createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts }));
@@ -119,17 +150,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       runtime: rt,
       asyncInvoker,
       timers,
+      oss,
+      tableStreams,
       db,
       timings,
       invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
       async stop() {
         timers.stop();
         await watcher?.dispose();
+        await tableStreams.close();
         await asyncInvoker.close();
         await new Promise<void>((ok) => server.close(() => ok()));
         server.closeAllConnections();
         await rt.close();
-        db.close();
+        await closeAll(opened);
       },
     };
     const tSeed = Date.now();
@@ -146,8 +180,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   } catch (err) {
     await watcher?.dispose();
     await runtime?.close();
+    await closeAll(opened);
     server.close();
     throw err;
+  }
+}
+
+async function closeAll(opened: (() => unknown)[]): Promise<void> {
+  for (const close of opened.splice(0).reverse()) await close();
+}
+
+/**
+ * FC OSS triggers: every trigger whose bucket, events and key filter match gets FC's OSS event as an
+ * asynchronous invocation (persisted before the OSS request is answered; FC's async retry policy applies).
+ */
+function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotification): void {
+  for (const fn of spec.functions) {
+    for (const trigger of fn.triggers) {
+      if (trigger.type !== 'oss' || trigger.bucket !== n.bucket || !matchesOssTrigger(n, trigger)) continue;
+      const event = buildOssEvent(n, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
+      asyncInvoker.enqueue(fn.name, Buffer.from(JSON.stringify(event)), `oss:${trigger.name}`);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole suite on one machine. PORT and DATA_DIR choose the port (default 9000) and the
- * state folder (default .data); hot reload is on. Ctrl-C stops it cleanly.
+ * state folder (default .data); the OSS emulator listens on OSS_PORT (default PORT + 1); hot reload is on.
+ * Ctrl-C stops it cleanly.
  */
 import { startLocalCloud } from './cloud';
 import { SpecErrors } from './spec/errors';
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const cloud = await startLocalCloud({
     port: Number(process.env.PORT ?? 9000),
+    ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
     onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),

@@ -33,6 +33,7 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  API       ${cloud.url}/api/…`,
     `  console   ${cloud.url}/_local/`,
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
+    `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}`)}`,
     '',
     bold('  routes'),
     ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`),

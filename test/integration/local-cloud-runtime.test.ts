@@ -1,6 +1,11 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
+import { OssObjectStore } from '#shared/aliyun/oss-object-store';
+import { parseTableStreamEvent } from '#shared/contracts/table-stream';
+import type { OssEvent } from '../../scripts/local/emulators/oss';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
@@ -164,6 +169,61 @@ describe('local cloud runtime', () => {
       expect(result.initializedAt).toBeDefined();
       const listed = (await (await fetch(`${cloud.url}/_local/api/timers`)).json()) as { trigger: { name: string }; nextRun: string }[];
       expect(listed.find((t) => t.trigger.name === 'hourly')?.nextRun).toMatch(/:00:00\.000Z$/);
+    });
+  });
+
+  describe('OSS triggers', () => {
+    it('fire FC’s OSS event asynchronously for objects matching the events and key filter', async () => {
+      const store = new OssObjectStore({ bucket: 'fx-media', region: 'cn-hangzhou', endpoint: cloud.oss.endpoint, credentials: LOCAL_CREDENTIALS });
+      const key = `in/${Date.now()}-note.txt`;
+      await store.put(key, Buffer.from('hello'), { contentType: 'text/plain' });
+      await store.put(`in/${Date.now()}-skip.png`, Buffer.from('png'), { contentType: 'image/png' });
+      await store.put(`out/${Date.now()}-skip.txt`, Buffer.from('txt'), { contentType: 'text/plain' });
+      await store.delete(key);
+      const events = await eventually(() => {
+        const got = recordsOf('fx-ossink').map((r) => JSON.parse(r.payload.toString()) as OssEvent).filter((e) => e.events[0]!.oss.object.key === key);
+        expect(got).toHaveLength(2);
+        return got.map((e) => e.events[0]!);
+      });
+      expect(events.map((e) => e.eventName).sort()).toEqual(['ObjectCreated:PutObject', 'ObjectRemoved:DeleteObject']);
+      expect(events.find((e) => e.eventName === 'ObjectCreated:PutObject')).toMatchObject({
+        eventSource: 'acs:oss',
+        region: 'cn-hangzhou',
+        oss: { bucket: { name: 'fx-media', arn: `acs:oss:cn-hangzhou:${LOCAL_ACCOUNT_ID}:fx-media` }, object: { key, size: 5, deltaSize: 5 } },
+      });
+      expect(recordsOf('fx-ossink').every((r) => r.source === 'oss:uploads')).toBe(true);
+      expect(recordsOf('fx-ossink').some((r) => r.payload.toString().includes('skip'))).toBe(false);
+    });
+  });
+
+  describe('TableStore triggers', () => {
+    it('deliver the table’s changes in order as CBOR Sync-v1 events, retrying a failed batch until it succeeds', async () => {
+      const table = new SqliteTable(Database, join(dir.path, 'data', 'tables.sqlite'), [{ name: 'fx_notes', primaryKey: [{ name: 'id', type: 'STRING' }], stream: true }]);
+      const id = `n-${Date.now()}`;
+      const marker = `fx-fail-${Date.now()}`;
+      try {
+        await table.putRow('fx_notes', { id }, { text: 'first', failOnce: marker });
+        await table.updateRow('fx_notes', { id }, { put: { text: 'second' }, delete: ['failOnce'] });
+        await table.deleteRow('fx_notes', { id });
+      } finally {
+        table.close();
+      }
+      const delivered = await eventually(() => {
+        const records = recordsOf('fx-notes')
+          .filter((r) => r.status === 'succeeded')
+          .reverse()
+          .flatMap((r) => parseTableStreamEvent(Buffer.from(r.payload.toString(), 'base64')))
+          .filter((r) => r.primaryKey.id === id);
+        expect(records.map((r) => r.type)).toEqual(['PutRow', 'UpdateRow', 'DeleteRow']);
+        return records;
+      });
+      expect(delivered[0]!.columns).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Put', name: 'text', value: 'first' })]));
+      expect(delivered[1]!.columns).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Put', name: 'text', value: 'second' }), expect.objectContaining({ type: 'DeleteAllVersions', name: 'failOnce' })]),
+      );
+      const attempts = recordsOf('fx-notes').filter((r) => r.payload.toString().length > 0 && r.source === 'tablestore:notes-stream');
+      expect(attempts.some((r) => r.status === 'failed')).toBe(true);
+      expect(cloud.tableStreams.status()).toEqual([expect.objectContaining({ function: 'fx-notes', table: 'fx_notes', failures: 0 })]);
     });
   });
 
