@@ -13,6 +13,7 @@ export const TABLES = {
   productSales: { name: 'product_sales', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'recordId', type: 'STRING' }] },
   productReviews: { name: 'product_reviews', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'reviewId', type: 'STRING' }] },
   idempotency: { name: 'idempotency', primaryKey: [{ name: 'key', type: 'STRING' }], ttlSeconds: 86400 },
+  imageSearch: { name: 'image_search', primaryKey: [{ name: 'id', type: 'STRING' }] },
 } as const satisfies Record<string, TableSchema>;
 
 export const ALL_TABLES: TableSchema[] = Object.values(TABLES);

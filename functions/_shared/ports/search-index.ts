@@ -5,14 +5,24 @@
  * - `upsert` replaces the whole document with that id; `remove` of a missing id is not an error;
  * - `text` matches words of `title`, `tags` and `productId` (case-insensitive, word prefixes of at least
  *   2 characters match, e.g. `head` finds "Headphones"); several words must all match (AND);
- * - `productId` and `tag` are exact filters; no `text` lists every matching document, newest first;
+ * - a *word* is a run of letters, digits and marks after NFKC and lower-casing; every Han, Hiragana and
+ *   Katakana character is a word of its own (as TableStore's `single_word` analyzer splits them); anything
+ *   else (punctuation, quotes, `*`, `:`, `-`, emoji) only separates words and is never query syntax;
+ *   `AND`/`OR`/`NOT` are ordinary words; text without any word (blank, `"`, `*`) counts as no text;
+ * - `text` is at most 200 characters and 32 distinct words (else `ValidationError`);
+ * - `productId` and `tag` are exact, case-sensitive filters; no `text` lists every matching document,
+ *   newest first;
  * - hits with `text` are ranked by relevance (title matches outrank tag/product matches), ties newest first;
- * - `limit` is 1…100 (default 20); `nextCursor` is an opaque string present only when more hits follow,
- *   and passing it back continues the same ordering without repeats;
+ *   equal `createdAt` is ordered by `id` ascending, so every ordering is total;
+ * - `limit` is an integer 1…100 (default 20; else `ValidationError`); `nextCursor` is an opaque string present
+ *   only when more hits follow, and passing it back with the same text and filters continues the same
+ *   ordering without repeats or gaps (over an index that does not change meanwhile); a garbled cursor, or
+ *   one from another query, is a `ValidationError`;
  * - the index is eventually consistent in the cloud (TableStore search index sync takes seconds); callers
  *   poll rather than expect a write to be searchable at once.
  *
- * Adapters: `SqliteSearchIndex` (FTS5, local) and `TableStoreSearchIndex` (TableStore search index, cloud).
+ * Adapters: `SqliteSearchIndex` (FTS5, local) and `TableStoreSearchIndex` (TableStore search index, cloud);
+ * `openSearchIndex` picks one from `TABLESTORE_ENDPOINT`. Shared input rules live in `adapters/search-query.ts`.
  */
 export interface SearchDocument {
   id: string;
