@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildFunctions, EXTERNALS } from '../../scripts/build/functions';
+import { loadSpec } from '../../scripts/local/spec/load';
+import type { AppSpec, FunctionSpec } from '../../scripts/local/spec/model';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * The build (issue 3, part 3): every s.yaml function gets a bundle in its `code` folder whose `index.js`
+ * exports the handler s.yaml names (and the initializer, when configured). Each bundle is loaded in a
+ * fresh Node process from a copy with no node_modules anywhere above it — as on FC, where only the
+ * uploaded folder exists — so a load proves the SDK quirks are handled: the externals are never reached.
+ */
+const ROOT = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
+/**
+ * The app in a temp folder (s.yaml and infra copied, sources linked), so the bundles land in the temp
+ * folder's `dist/` and this test never races other tests that rebuild the repository's `dist/`.
+ */
+function appCopy(dir: string): AppSpec {
+  mkdirSync(join(dir, 'infra'), { recursive: true });
+  copyFileSync(join(ROOT, 's.yaml'), join(dir, 's.yaml'));
+  copyFileSync(join(ROOT, 'infra', 'ros.yaml'), join(dir, 'infra', 'ros.yaml'));
+  for (const linked of ['functions', 'node_modules', 'tsconfig.json', 'package.json']) symlinkSync(join(ROOT, linked), join(dir, linked));
+  return loadSpec(join(dir, 's.yaml'), {});
+}
+
+const exportOf = (handler: string) => handler.slice(handler.lastIndexOf('.') + 1);
+
+function expectedExports(fn: FunctionSpec): string[] {
+  return [exportOf(fn.handler), ...(fn.initializer ? [exportOf(fn.initializer.handler)] : []), ...(fn.preStop ? [exportOf(fn.preStop.handler)] : [])];
+}
+
+/** Loads `file` in a new Node process with only PATH and the function's own variables, as FC would. */
+const LOADER = `
+const mod = require(process.argv[1]);
+const out = {};
+for (const name of JSON.parse(process.argv[2])) out[name] = typeof mod[name];
+process.stdout.write(JSON.stringify(out));
+`;
+async function exportTypes(file: string, names: string[], env: Record<string, string> = {}): Promise<Record<string, string>> {
+  const { stdout } = await run(process.execPath, ['-e', LOADER, file, JSON.stringify(names)], {
+    cwd: dirname(file),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    timeout: 30_000,
+  });
+  return JSON.parse(stdout) as Record<string, string>;
+}
+
+function nodeModulesAbove(dir: string): string[] {
+  const found: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules'))) found.push(join(d, 'node_modules'));
+    if (dirname(d) === d) return found;
+  }
+}
+
+describe('function bundles', () => {
+  const app = tempDir('build-app-');
+  const isolated = tempDir('build-load-');
+  let spec: AppSpec;
+
+  beforeAll(async () => {
+    spec = appCopy(app.path);
+    await buildFunctions(spec);
+  });
+  afterAll(() => {
+    app.cleanup();
+    isolated.cleanup();
+  });
+
+  it('are loaded from a folder with no node_modules above it', async () => {
+    expect(nodeModulesAbove(isolated.path)).toEqual([]);
+    // The harness really isolates: a bundle that reached one of the externals at load time would fail here.
+    for (const external of EXTERNALS) {
+      const control = isolated.write(`control-${external}/index.js`, `require(${JSON.stringify(external)}); exports.handler = () => 1;`);
+      await expect(exportTypes(control, ['handler'])).rejects.toThrow(`Cannot find module '${external}'`);
+    }
+  });
+
+  it('exist for every s.yaml function at its code folder, with a source map', () => {
+    expect(spec.functions.length).toBeGreaterThan(0);
+    const missing = spec.functions.flatMap((fn) =>
+      ['index.js', 'index.js.map'].filter((file) => !existsSync(join(fn.codeDir, file))).map((file) => `${fn.resource}: ${join(fn.codeDir, file)}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('export the handler (and lifecycle hooks) s.yaml names, loaded without node_modules', async () => {
+    const actual: Record<string, Record<string, string>> = {};
+    const expected: Record<string, Record<string, string>> = {};
+    for (const fn of spec.functions) {
+      const copy = join(isolated.path, fn.resource);
+      cpSync(fn.codeDir, copy, { recursive: true });
+      const names = expectedExports(fn);
+      expected[fn.resource] = Object.fromEntries(names.map((name) => [name, 'function']));
+      actual[fn.resource] = await exportTypes(join(copy, 'index.js'), names, fn.environment).catch((err: Error) => ({ loadError: err.message.split('\n').slice(0, 6).join('\n') }));
+    }
+    expect(actual).toEqual(expected);
+  });
+});
