@@ -9,7 +9,7 @@ import type { InfraSpec } from './model';
  * Intrinsics supported: `Ref` to a parameter, `Fn::Join`, `Fn::Sub` with parameter names. Any other
  * intrinsic or resource type is refused by name.
  */
-const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table']);
+const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex']);
 
 export function loadRosInfra(props: Record<string, unknown>, baseDir: string, path: string): InfraSpec {
   if (typeof props.template !== 'string') throw new SpecError(`${path}.template`, 'must be a path to a ROS template');
@@ -32,6 +32,9 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
       infra.buckets.push({ name: String(p.BucketName), corsOrigins: rules.flatMap((r) => r.AllowedOrigin ?? []) });
     } else if (resource.Type === 'ALIYUN::OTS::Instance') {
       infra.otsInstances.push(String(p.InstanceName));
+    } else if (resource.Type === 'ALIYUN::OTS::SearchIndex') {
+      // Nothing to create: locally the SearchIndex port is SQLite FTS5, whose tables the adapter creates itself.
+      continue;
     } else {
       const primaryKey = ((p.PrimaryKey ?? []) as { Name: string; Type: string }[]).map((k) => ({ name: k.Name, type: k.Type.toUpperCase() as 'STRING' | 'INTEGER' | 'BINARY' }));
       infra.tables.push({ instance: String(p.InstanceName), name: String(p.TableName), primaryKey, ttlSeconds: Number(p.TimeToLive ?? -1) });
