@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildFunctions, EXTERNALS } from '../../scripts/build/functions';
@@ -17,14 +17,16 @@ const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
 
 /**
- * The app in a temp folder (s.yaml and infra copied, sources linked), so the bundles land in the temp
- * folder's `dist/` and this test never races other tests that rebuild the repository's `dist/`.
+ * The app in a temp folder: s.yaml copied, every other top-level entry linked (sources, infra, flows,
+ * node_modules) except `dist`, so the bundles land in the temp folder's `dist/` and this test never races
+ * other tests that rebuild the repository's `dist/`.
  */
 function appCopy(dir: string): AppSpec {
-  mkdirSync(join(dir, 'infra'), { recursive: true });
   copyFileSync(join(ROOT, 's.yaml'), join(dir, 's.yaml'));
-  copyFileSync(join(ROOT, 'infra', 'ros.yaml'), join(dir, 'infra', 'ros.yaml'));
-  for (const linked of ['functions', 'node_modules', 'tsconfig.json', 'package.json']) symlinkSync(join(ROOT, linked), join(dir, linked));
+  for (const entry of readdirSync(ROOT)) {
+    if (entry === 's.yaml' || entry === 'dist' || entry.startsWith('.')) continue;
+    symlinkSync(join(ROOT, entry), join(dir, entry));
+  }
   return loadSpec(join(dir, 's.yaml'), {});
 }
 

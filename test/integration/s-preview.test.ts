@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { loadSpec } from '../../scripts/local/spec/load';
@@ -57,13 +57,14 @@ function compare(preview: Preview, root: string, env: NodeJS.ProcessEnv): { prob
 
 const normalize = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
-/** A copy of the app's s.yaml and ROS template; `s` is reached through a node_modules link. */
+/** A copy of the app: s.yaml copied, every other top-level entry (infra, flows, node_modules with `s`) linked. */
 function appCopy(dir: ReturnType<typeof tempDir>, name: string): string {
   const root = join(dir.path, name);
-  mkdirSync(join(root, 'infra'), { recursive: true });
+  mkdirSync(root);
   copyFileSync(join(ROOT, 's.yaml'), join(root, 's.yaml'));
-  copyFileSync(join(ROOT, 'infra', 'ros.yaml'), join(root, 'infra', 'ros.yaml'));
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  for (const entry of readdirSync(ROOT)) {
+    if (entry !== 's.yaml' && !entry.startsWith('.')) symlinkSync(join(ROOT, entry), join(root, entry));
+  }
   return root;
 }
 
