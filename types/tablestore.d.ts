@@ -42,6 +42,8 @@ declare module 'tablestore' {
       getRange(params: object): Promise<{ rows: DecodedRow[]; nextStartPrimaryKey: { name: string; value: string | Int64 | Buffer }[] | null }>;
       batchGetRow(params: object): Promise<{ tables: ({ isOk: boolean; errorCode: string | null; errorMessage: string | null } & DecodedRow)[][] }>;
       batchWriteRow(params: object): Promise<{ tables: { isOk: boolean; errorCode: string | null; errorMessage: string | null }[] }>;
+      search(params: object): Promise<SearchResult>;
+      createSearchIndex(params: object): Promise<unknown>;
     }
     const Long: { fromNumber(n: number): Int64 };
     const INF_MIN: object;
@@ -51,6 +53,35 @@ declare module 'tablestore' {
     const LogicalOperator: { NOT: number; AND: number; OR: number };
     const Direction: { FORWARD: string; BACKWARD: string };
     const ReturnType: { NONE: number; Primarykey: number; AfterModify: number };
+
+    // ---- search index (lib/search.js, lib/protocol/encoder.js encodeSearch, decoder.js decodeSearch) ----
+    interface SearchHitResult {
+      row: DecodedRow;
+      /** Absent when the server sent 0 (the decoder copies only truthy scores). */
+      score?: number;
+    }
+    interface SearchResult {
+      /** Decimal string; absent unless `getTotalCount` was asked for. */
+      totalCounts?: string;
+      isAllSucceeded: boolean;
+      /** Empty (length 0) when the server sent no token. */
+      nextToken: Uint8Array | null;
+      rows: DecodedRow[];
+      searchHits: SearchHitResult[];
+    }
+    const QueryType: {
+      MATCH_QUERY: number;
+      MATCH_PHRASE_QUERY: number;
+      TERM_QUERY: number;
+      RANGE_QUERY: number;
+      PREFIX_QUERY: number;
+      BOOL_QUERY: number;
+      MATCH_ALL_QUERY: number;
+      TERMS_QUERY: number;
+    };
+    const SortOrder: { SORT_ORDER_ASC: number; SORT_ORDER_DESC: number };
+    const ColumnReturnType: { RETURN_ALL: number; RETURN_SPECIFIED: number; RETURN_NONE: number; RETURN_ALL_FROM_INDEX: number };
+    const FieldType: { LONG: number; DOUBLE: number; BOOLEAN: number; KEYWORD: number; TEXT: number; NESTED: number; GEO_POINT: number; DATE: number };
   }
   export = TableStore;
 }
