@@ -5,9 +5,14 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(t|j|mj)sx?$': swc },
-  // jose ships ESM only; let swc turn it into CommonJS for jest's module registry.
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  transform: {
+    // @jsquash/webp's emscripten glue assigns to import.meta, which swc leaves as ESM; esbuild rewrites it the
+    // same way the deploy bundle does (the first matching pattern wins).
+    '/node_modules/@jsquash/.+\\.js$': '<rootDir>/test/helpers/esbuild-cjs-transform.cjs',
+    '^.+\\.(t|j|mj)sx?$': swc,
+  },
+  // jose and @jsquash ship ESM only; turn them into CommonJS for jest's module registry.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@jsquash)/)'],
   moduleNameMapper: { '^#shared/(.*)$': '<rootDir>/functions/_shared/$1' },
   testTimeout: 60000,
   maxWorkers: 2,

@@ -1,0 +1,86 @@
+import type * as jimp from 'jimp';
+import { ImageRejectedError, type ImageEngine, type ImageProbe, type Thumbnail, type ThumbnailOptions } from '../ports/image-engine';
+import { blendOver, orient, type RgbaBitmap } from './bitmap';
+import { withoutJpegExif } from './header';
+import { inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
+import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
+import { watermarkOverlay } from './watermark';
+import { decodeWebp, encodeWebp } from './webp-codec';
+
+type JimpModule = typeof jimp;
+type JimpImage = Awaited<ReturnType<JimpModule['Jimp']['fromBuffer']>>;
+
+let loading: Promise<JimpModule> | undefined;
+// Loaded on first use: a function running the sharp engine never parses jimp.
+const loadJimp = () => (loading ??= import('jimp'));
+
+/**
+ * The ImageEngine in pure JavaScript (jimp decodes JPEG/PNG and resizes, @jsquash/webp's wasm codec decodes
+ * and encodes WebP): slow, but runs wherever Node does. The image is decoded once per call; each size is
+ * resized from the previous, larger one, then oriented and marked at thumbnail size.
+ *
+ * @example
+ * ```ts
+ * const [small, large] = await new JimpImageEngine().thumbnails(upload, [{ width: 256 }, { width: 1024, watermark: 'FC EVENT SUITE' }]);
+ * ```
+ */
+export class JimpImageEngine implements ImageEngine {
+  readonly name = 'jimp';
+
+  async probe(bytes: Buffer): Promise<ImageProbe> {
+    const { storedWidth: _w, storedHeight: _h, ...probe } = inspectImage(bytes);
+    return probe;
+  }
+
+  async thumbnail(bytes: Buffer, options: ThumbnailOptions): Promise<Thumbnail> {
+    const [thumb] = await this.thumbnails(bytes, [options]);
+    return thumb!;
+  }
+
+  async thumbnails(bytes: Buffer, options: ThumbnailOptions[]): Promise<Thumbnail[]> {
+    const resolved = options.map(resolveThumbnailOptions);
+    const image = inspectImage(bytes);
+    const source = await this.decode(bytes, image);
+    const results = new Map<ResolvedThumbnailOptions, Thumbnail>();
+    // Largest first, each resized from the one before: shrinking 12 MP once is the expensive step.
+    for (const o of [...resolved].sort((a, b) => b.width - a.width)) {
+      const size = thumbnailSize(image, o.width);
+      const stored = turnsQuarter(image.orientation) ? { w: size.height, h: size.width } : { w: size.width, h: size.height };
+      // In place: the full-size bitmap is not needed once the largest thumbnail is made.
+      if (source.bitmap.width !== stored.w || source.bitmap.height !== stored.h) source.resize(stored);
+      const upright = orient(copyOf(source.bitmap), image.orientation);
+      if (o.watermark) {
+        const mark = watermarkOverlay(upright.width, upright.height, o.watermark);
+        blendOver(upright, mark, mark.left, mark.top);
+      }
+      results.set(o, { body: await encodeWebp(upright, o.quality), width: upright.width, height: upright.height, contentType: 'image/webp' });
+    }
+    return resolved.map((o) => results.get(o)!);
+  }
+
+  private async decode(bytes: Buffer, image: InspectedImage): Promise<JimpImage> {
+    const { Jimp } = await loadJimp();
+    let decoded: JimpImage;
+    try {
+      if (image.format === 'webp') {
+        const bitmap = await decodeWebp(bytes);
+        decoded = Jimp.fromBitmap({ data: Buffer.from(bitmap.data.buffer, bitmap.data.byteOffset, bitmap.data.length), width: bitmap.width, height: bitmap.height }) as JimpImage;
+      } else {
+        // Without its EXIF block jimp does not rotate the full-size bitmap; `orient` turns the thumbnail instead.
+        const input = image.format === 'jpeg' ? withoutJpegExif(bytes) : bytes;
+        decoded = await Jimp.fromBuffer(input, { 'image/jpeg': { maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 } });
+      }
+    } catch (err) {
+      throw new ImageRejectedError('corrupt', `cannot decode the ${image.format}: ${(err as Error).message}`);
+    }
+    if (decoded.bitmap.width !== image.storedWidth || decoded.bitmap.height !== image.storedHeight) {
+      throw new ImageRejectedError('corrupt', `the ${image.format} decodes to ${decoded.bitmap.width}×${decoded.bitmap.height}, its header says ${image.storedWidth}×${image.storedHeight}`);
+    }
+    return decoded;
+  }
+}
+
+/** The thumbnail's pixels as our own bitmap (jimp keeps using its buffer). */
+function copyOf(bitmap: { data: Buffer; width: number; height: number }): RgbaBitmap {
+  return { data: new Uint8Array(bitmap.data), width: bitmap.width, height: bitmap.height };
+}
