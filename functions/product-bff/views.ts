@@ -1,5 +1,6 @@
 import type { MobileProductPage, WebProductPage } from '#shared/contracts/product-page';
-import type { Inventory, Price, ProductInfo, Promotion, Review, Reviews, Sales, Shipping } from '#shared/contracts/products';
+import { thumbnailPath } from '#shared/contracts/images';
+import type { Inventory, Price, ProductInfo, Promotion, ReviewImage, Reviews, Sales, Shipping } from '#shared/contracts/products';
 
 type View<T> = Omit<T, 'client' | 'region' | 'degraded'>;
 
@@ -18,6 +19,8 @@ export interface PageParts {
 }
 
 export const MOBILE_REVIEWS = 3;
+export const WEB_BUYER_SHOW = 8;
+export const MOBILE_BUYER_SHOW = 4;
 const MOBILE_REVIEW_CHARS = 140;
 
 /** The best promotion for this price and the resulting price (never below zero, 2 decimals). */
@@ -44,8 +47,9 @@ function pricing(parts: PageParts) {
   };
 }
 
-function thumb(review: Review, size: 'small' | 'large') {
-  return review.images.map((image) => ({ imageId: image.imageId, alt: image.alt, ...(image.thumbUrl ? { url: size === 'small' ? image.thumbUrl : image.thumbUrl.replace('/256.webp', '/1024.webp') } : {}) }));
+/** Pipeline photos as same-origin thumbnail paths (they redirect to signed OSS URLs). */
+function thumbs(images: readonly ReviewImage[]) {
+  return images.map((image) => ({ imageId: image.imageId, alt: image.alt, thumbnail: thumbnailPath(image.imageId, 'small'), large: thumbnailPath(image.imageId, 'large') }));
 }
 
 export function shapeWeb(parts: PageParts): View<WebProductPage> {
@@ -57,7 +61,8 @@ export function shapeWeb(parts: PageParts): View<WebProductPage> {
     shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: parts.shipping.fee, freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { soldLast30Days: parts.sales.soldLast30Days, promotions: parts.sales.promotions, badge: parts.sales.badge ?? null } : null,
     rating: parts.reviews?.rating ?? null,
-    reviews: parts.reviews ? parts.reviews.reviews.map((r) => ({ ...r, images: thumb(r, 'large') })) : null,
+    reviews: parts.reviews ? parts.reviews.reviews.map((r) => ({ ...r, images: thumbs(r.images) })) : null,
+    buyerShow: parts.reviews ? thumbs(parts.reviews.buyerShow.slice(0, WEB_BUYER_SHOW)) : null,
   };
 }
 
@@ -78,8 +83,9 @@ export function shapeMobile(parts: PageParts): View<MobileProductPage> {
           rating: r.rating,
           title: r.title,
           body: r.body.length > MOBILE_REVIEW_CHARS ? `${r.body.slice(0, MOBILE_REVIEW_CHARS - 1)}…` : r.body,
-          images: thumb(r, 'small').slice(0, 2),
+          images: thumbs(r.images.slice(0, 2)),
         }))
       : null,
+    buyerShow: parts.reviews ? thumbs(parts.reviews.buyerShow.slice(0, MOBILE_BUYER_SHOW)) : null,
   };
 }

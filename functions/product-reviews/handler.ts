@@ -1,4 +1,4 @@
-import { tableFor } from '#shared/aliyun/deps';
+import { searchIndexFor, tableFor } from '#shared/aliyun/deps';
 import { ReviewsRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';
 import { createServiceHandler } from '#shared/fc/service';
@@ -6,6 +6,6 @@ import type { FcContext } from '#shared/fc/types';
 import { getReviews, type ReviewsDeps } from './core';
 
 export const createHandler = (deps: (fc: FcContext) => ReviewsDeps) =>
-  createServiceHandler(ReviewsRequest, async (req, ctx) => getReviews(req.productId, req.limit, deps(ctx.fc)), getByIdOverHttp(10));
+  createServiceHandler(ReviewsRequest, async (req, ctx) => getReviews(req.productId, req.limit, { ...deps(ctx.fc), log: ctx.log }), getByIdOverHttp(10));
 
-export const handler = createHandler((fc) => ({ table: tableFor(fc) }));
+export const handler = createHandler((fc) => ({ table: tableFor(fc), search: searchIndexFor(fc) }));

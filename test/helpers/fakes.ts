@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { FcContext } from '#shared/fc/types';
+import type { ListPage, ObjectInfo, ObjectStore, PutOptions, SignedUrl } from '#shared/ports/object-store';
 import type { FunctionInvoker, InvokeOptions, InvokeResult } from '#shared/ports/function-invoker';
 
 /** An FC context for calling handlers directly in unit tests. */
@@ -60,5 +62,49 @@ export class FakeInvoker implements FunctionInvoker {
     const work = service(parsed).then((value) => ({ status: 200, body: Buffer.from(JSON.stringify(value)), requestId: 'r' }));
     if (options?.timeoutMs === undefined) return work;
     return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), options.timeoutMs))]);
+  }
+}
+
+/** An in-memory ObjectStore for unit tests of cores; signed URLs are fake but carry method, key and type. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, { body: Buffer; info: ObjectInfo }>();
+  readonly deleted: string[] = [];
+  readonly puts: string[] = [];
+
+  async put(key: string, body: Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
+    const etag = createHash('md5').update(body).digest('hex').toUpperCase();
+    this.objects.set(key, { body, info: { key, size: body.length, etag, contentType: options.contentType ?? 'application/octet-stream', lastModified: new Date(), meta: { ...(options.meta ?? {}) } } });
+    this.puts.push(key);
+    return { etag };
+  }
+  async get(key: string) {
+    const object = this.objects.get(key);
+    return object ? { body: object.body, info: object.info } : undefined;
+  }
+  async head(key: string) {
+    return this.objects.get(key)?.info;
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+    this.deleted.push(key);
+  }
+  async deleteMany(keys: string[]): Promise<void> {
+    for (const key of keys) await this.delete(key);
+  }
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const object = this.objects.get(fromKey);
+    if (!object) throw new Error(`no ${fromKey}`);
+    this.objects.set(toKey, { body: object.body, info: { ...object.info, key: toKey } });
+  }
+  async list(options: { prefix?: string }): Promise<ListPage> {
+    const objects = [...this.objects.values()].map((o) => o.info).filter((info) => info.key.startsWith(options.prefix ?? ''));
+    return { objects: objects.sort((a, b) => (a.key < b.key ? -1 : 1)), prefixes: [] };
+  }
+  async signUrl(method: 'GET' | 'PUT', key: string, options: { expiresInSeconds: number; contentType?: string }): Promise<SignedUrl> {
+    return {
+      url: `https://bucket.example/${key}?method=${method}&expires=${options.expiresInSeconds}`,
+      headers: options.contentType ? { 'Content-Type': options.contentType } : {},
+      expiresAt: new Date(Date.now() + options.expiresInSeconds * 1000),
+    };
   }
 }

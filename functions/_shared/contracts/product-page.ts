@@ -6,7 +6,7 @@ import { PARTS, Promotion, ProductCard, Review, StockStatus } from './products';
  * these types, and the integration tests parse real responses with them.
  */
 const Degraded = z.array(z.enum(PARTS));
-const Thumb = z.object({ imageId: z.string(), alt: z.string(), url: z.string().optional() });
+const Thumb = z.object({ imageId: z.string(), alt: z.string(), thumbnail: z.string(), large: z.string() });
 
 export const ProductListResponse = z.object({
   region: z.string(),
@@ -42,6 +42,7 @@ export const WebProductPage = z.object({
   sales: z.object({ soldLast30Days: z.number(), promotions: z.array(Promotion), badge: z.string().nullable() }).nullable(),
   rating: z.object({ average: z.number(), count: z.number(), histogram: z.array(z.number()) }).nullable(),
   reviews: z.array(Review.extend({ images: z.array(Thumb) })).nullable(),
+  buyerShow: z.array(Thumb).max(8).nullable(),
   degraded: Degraded,
 });
 export type WebProductPage = z.infer<typeof WebProductPage>;
@@ -59,6 +60,7 @@ export const MobileProductPage = z.object({
     .array(z.object({ reviewId: z.string(), author: z.string(), rating: z.number(), title: z.string(), body: z.string(), images: z.array(Thumb).max(2) }))
     .max(3)
     .nullable(),
+  buyerShow: z.array(Thumb).max(4).nullable(),
   degraded: Degraded,
 });
 export type MobileProductPage = z.infer<typeof MobileProductPage>;

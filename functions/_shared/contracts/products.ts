@@ -67,7 +67,9 @@ export type Promotion = z.infer<typeof Promotion>;
 export const Sales = z.object({ productId: ProductId, soldLast30Days: z.number().int(), promotions: z.array(Promotion), badge: z.string().optional() });
 export type Sales = z.infer<typeof Sales>;
 
-export const ReviewImage = z.object({ imageId: z.string(), thumbUrl: z.string().optional(), alt: z.string() });
+/** A photo from the image pipeline (thumbnails at `/api/images/{imageId}/thumbnail/{256|1024}`). */
+export const ReviewImage = z.object({ imageId: z.string(), alt: z.string() });
+export type ReviewImage = z.infer<typeof ReviewImage>;
 export const Review = z.object({
   reviewId: z.string(),
   author: z.string(),
@@ -82,6 +84,8 @@ export const Reviews = z.object({
   productId: ProductId,
   rating: z.object({ average: z.number(), count: z.number().int(), histogram: z.array(z.number().int()).length(5) }),
   reviews: z.array(Review),
+  /** Buyer-show photos: the newest ready images uploaded for this product. */
+  buyerShow: z.array(ReviewImage).default([]),
 });
 export type Reviews = z.infer<typeof Reviews>;
 export const ReviewsRequest = GetRequest.extend({ limit: z.number().int().min(1).max(50).default(10) });

@@ -12,6 +12,8 @@ export const TABLES = {
   productShipping: { name: 'product_shipping', primaryKey: [{ name: 'key', type: 'STRING' }] },
   productSales: { name: 'product_sales', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'recordId', type: 'STRING' }] },
   productReviews: { name: 'product_reviews', primaryKey: [{ name: 'productId', type: 'STRING' }, { name: 'reviewId', type: 'STRING' }] },
+  /** Image pipeline: one row per upload; Stream on so `index-image` (tablestore trigger) sees every change. */
+  images: { name: 'images', primaryKey: [{ name: 'imageId', type: 'STRING' }], stream: true },
   idempotency: { name: 'idempotency', primaryKey: [{ name: 'key', type: 'STRING' }], ttlSeconds: 86400 },
   imageSearch: { name: 'image_search', primaryKey: [{ name: 'id', type: 'STRING' }] },
 } as const satisfies Record<string, TableSchema>;

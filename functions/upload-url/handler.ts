@@ -1,0 +1,27 @@
+import { authenticate } from '#shared/auth';
+import { objectStoreFor, tableFor } from '#shared/aliyun/deps';
+import { UploadRequest } from '#shared/contracts/images';
+import { createHttpHandler, json, jsonBody } from '#shared/fc/http';
+import type { FcContext } from '#shared/fc/types';
+import { newId } from '#shared/ids';
+import { systemClock } from '#shared/ports/clock';
+import { createUpload, type UploadDeps } from './core';
+
+export const createHandler = (deps: (fc: FcContext) => UploadDeps, jwtSecret: () => string) =>
+  createHttpHandler([
+    {
+      method: 'POST',
+      path: '/api/uploads',
+      handle: async (req, { fc, log }) => {
+        const user = await authenticate(req.headers, jwtSecret());
+        const ticket = await createUpload(jsonBody(req, UploadRequest), user, deps(fc));
+        log.info({ imageId: ticket.imageId, user: user.username }, 'upload URL signed');
+        return json(201, ticket, { 'cache-control': 'no-store' });
+      },
+    },
+  ]);
+
+export const handler = createHandler(
+  (fc) => ({ table: tableFor(fc), objects: objectStoreFor(fc, process.env.MEDIA_BUCKET ?? ''), clock: systemClock, newId }),
+  () => process.env.JWT_SECRET ?? '',
+);
