@@ -194,26 +194,3 @@ export function exifOrientation(tiff: Buffer): number | undefined {
   }
   return undefined;
 }
-
-/**
- * The JPEG without its Exif APP1 segments (the pixels are untouched). The pure-JS decoder rotates full-size
- * bitmaps by itself when it sees an orientation; the engine orients the small result instead.
- */
-export function withoutJpegExif(b: Buffer): Buffer {
-  const keep: Buffer[] = [b.subarray(0, 2)];
-  let removed = false;
-  let pos = 2;
-  while (pos + 4 <= b.length && b[pos] === 0xff) {
-    const marker = b[pos + 1]!;
-    if (marker === 0xda || marker === 0xd9 || marker === 0xff || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) break;
-    const end = pos + 2 + b.readUInt16BE(pos + 2);
-    if (end > b.length) break;
-    const isExif = marker === 0xe1 && b.subarray(pos + 4, pos + 10).equals(EXIF_PREFIX);
-    if (isExif) removed = true;
-    else keep.push(b.subarray(pos, end));
-    pos = end;
-  }
-  if (!removed) return b;
-  keep.push(b.subarray(pos));
-  return Buffer.concat(keep);
-}

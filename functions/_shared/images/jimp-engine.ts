@@ -1,7 +1,6 @@
 import type * as jimp from 'jimp';
 import { ImageRejectedError, type ImageEngine, type ImageProbe, type Thumbnail, type ThumbnailOptions } from '../ports/image-engine';
 import { blendOver, orient, type RgbaBitmap } from './bitmap';
-import { withoutJpegExif } from './header';
 import { inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
 import { watermarkOverlay } from './watermark';
@@ -59,25 +58,33 @@ export class JimpImageEngine implements ImageEngine {
   }
 
   private async decode(bytes: Buffer, image: InspectedImage): Promise<JimpImage> {
-    const { Jimp } = await loadJimp();
-    let decoded: JimpImage;
+    const { Jimp, defaultFormats } = await loadJimp();
+    let bitmap: RawBitmap;
     try {
       if (image.format === 'webp') {
-        const bitmap = await decodeWebp(bytes);
-        decoded = Jimp.fromBitmap({ data: Buffer.from(bitmap.data.buffer, bitmap.data.byteOffset, bitmap.data.length), width: bitmap.width, height: bitmap.height }) as JimpImage;
+        const decoded = await decodeWebp(bytes);
+        bitmap = { data: Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.length), width: decoded.width, height: decoded.height };
       } else {
-        // Without its EXIF block jimp does not rotate the full-size bitmap; `orient` turns the thumbnail instead.
-        const input = image.format === 'jpeg' ? withoutJpegExif(bytes) : bytes;
-        decoded = await Jimp.fromBuffer(input, { 'image/jpeg': { maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 } });
+        // jimp's own decoders, called directly: `Jimp.fromBuffer` would sniff the type again (through the ESM-only
+        // file-type package) and turn the full-size bitmap by its EXIF, where `orient` turns the thumbnail.
+        const mime = `image/${image.format}`;
+        const format = defaultFormats.map((make) => make()).find((f) => f.mime === mime) as unknown as { decode(data: Buffer, options?: object): RawBitmap | Promise<RawBitmap> };
+        bitmap = await format.decode(bytes, image.format === 'jpeg' ? { maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 } : {});
       }
     } catch (err) {
       throw new ImageRejectedError('corrupt', `cannot decode the ${image.format}: ${(err as Error).message}`);
     }
-    if (decoded.bitmap.width !== image.storedWidth || decoded.bitmap.height !== image.storedHeight) {
-      throw new ImageRejectedError('corrupt', `the ${image.format} decodes to ${decoded.bitmap.width}×${decoded.bitmap.height}, its header says ${image.storedWidth}×${image.storedHeight}`);
+    if (bitmap.width !== image.storedWidth || bitmap.height !== image.storedHeight) {
+      throw new ImageRejectedError('corrupt', `the ${image.format} decodes to ${bitmap.width}×${bitmap.height}, its header says ${image.storedWidth}×${image.storedHeight}`);
     }
-    return decoded;
+    return Jimp.fromBitmap(bitmap) as JimpImage;
   }
+}
+
+interface RawBitmap {
+  data: Buffer;
+  width: number;
+  height: number;
 }
 
 /** The thumbnail's pixels as our own bitmap (jimp keeps using its buffer). */
