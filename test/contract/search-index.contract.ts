@@ -19,16 +19,17 @@ function doc(id: string, title: string, extra: Partial<SearchDocument> = {}): Se
 
 export function describeSearchIndexContract(name: string, factory: () => Promise<SearchIndexUnderTest>): void {
   describe(`SearchIndex contract: ${name}`, () => {
-    let subject: SearchIndexUnderTest;
+    let subject: SearchIndexUnderTest | undefined;
     let index: SearchIndex;
 
     beforeEach(async () => {
+      subject = undefined;
       subject = await factory();
       index = subject.index;
     });
 
     afterEach(async () => {
-      await subject.close();
+      await subject?.close();
     });
 
     const put = async (...docs: SearchDocument[]) => {
@@ -42,6 +43,7 @@ export function describeSearchIndexContract(name: string, factory: () => Promise
       let cursor: string | undefined;
       for (let page = 0; page < 200; page++) {
         const result = await index.search({ ...query, limit, ...(cursor ? { cursor } : {}) });
+        if (page > 0) expect(result.hits.length).toBeGreaterThan(0); // a cursor never leads to an empty page
         seen.push(...ids(result.hits));
         sizes.push(result.hits.length);
         cursor = result.nextCursor;

@@ -50,7 +50,8 @@ export function sdkFieldSchemas(fields: readonly SearchFieldSpec[] = IMAGE_SEARC
     fieldName: f.name,
     fieldType: TableStore.FieldType[f.type],
     index: true,
-    ...(f.analyzer ? { analyzer: f.analyzer } : {}),
+    // The SDK's encoder reads analyzerParameter for single_word unconditionally; these are TableStore's defaults.
+    ...(f.analyzer ? { analyzer: f.analyzer, analyzerParameter: { caseSensitive: false, delimitWord: false } } : {}),
     ...(f.array ? { isAnArray: true } : {}),
     ...(f.sortable ? { enableSortAndAgg: true } : {}),
   }));
