@@ -121,7 +121,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dataDir,
       db,
       region: spec.region,
-      port: options.ossPort ?? (port === 0 ? 0 : port + 1),
+      // `port` is the bound port by now: ask the options whether the caller wanted any free port.
+      port: options.ossPort ?? (options.port === 0 ? 0 : port + 1),
       buckets: spec.infra.buckets.map((b) => b.name),
       corsOrigins,
       onEvent: (n) => onOssEvent(n),
