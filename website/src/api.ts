@@ -37,14 +37,29 @@ export function signOut(): void {
   localStorage.removeItem(TOKEN_KEY);
 }
 
+/**
+ * The absolute address of an API path. The API answers with same-origin paths (`/api/images/…`); when
+ * the site is served from OSS the API has its own domain, so those paths must be prefixed.
+ * @example <img src="${apiUrl(hit.thumbnails.small)}">
+ */
+export function apiUrl(path: string): string {
+  return path.startsWith('/') ? `${API_BASE}${path}` : path;
+}
+
 export async function api<T>(path: string, init: RequestInit = {}): Promise<{ data: T; headers: Headers }> {
   const headers = new Headers(init.headers);
   const s = session();
   if (s) headers.set('authorization', `Bearer ${s.token}`);
   if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  const res = await fetch(`${API_BASE}${path}`, { ...init, headers });
+  const res = await fetch(apiUrl(path), { ...init, headers });
   const text = await res.text();
-  const body: unknown = text ? JSON.parse(text) : undefined;
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // A proxy or the platform answered with something that is not our JSON (an HTML error page).
+    throw new ApiError(res.status, 'BadResponse', res.ok ? 'The server sent an unreadable answer' : `HTTP ${res.status}`);
+  }
   if (!res.ok) {
     const err = (body as { error?: { code: string; message: string; details?: { path: string; message: string }[] } } | undefined)?.error;
     throw new ApiError(res.status, err?.code ?? 'HttpError', err?.message ?? `HTTP ${res.status}`, err?.details);

@@ -1,3 +1,5 @@
+import { ICONS } from './icons';
+
 /** Tiny helpers: HTML-escaped templates and formatting. No framework: the pages are small. */
 export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -9,7 +11,12 @@ export function money(amount: number, currency = 'CNY'): string {
 
 export function stars(rating: number): string {
   const full = Math.round(rating);
-  return `<span class="stars" aria-label="${rating} out of 5">${'★'.repeat(full)}${'☆'.repeat(5 - full)}</span>`;
+  return `<span class="stars" role="img" aria-label="${rating} out of 5 stars">${'★'.repeat(full)}${'☆'.repeat(5 - full)}</span>`;
+}
+
+/** `plural(1, 'review')` → "1 review", `plural(4, 'review')` → "4 reviews". */
+export function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function relativeDays(iso: string): string {
@@ -21,4 +28,18 @@ export function setMain(html: string): HTMLElement {
   const main = document.getElementById('app')!;
   main.innerHTML = html;
   return main;
+}
+
+export function setTitle(title: string): void {
+  document.title = `${title} · FC Suite Shop`;
+}
+
+/** The friendly "nothing here" page; `html` is trusted markup (escape values before passing them). */
+export function notFound(title: string, html: string): string {
+  return `<section class="empty not-found"><p class="big-code" aria-hidden="true">404</p><h1>${esc(title)}</h1><p>${html}</p><a class="button-link" href="/" data-link>Browse all products</a></section>`;
+}
+
+/** The discreet note shown when a part of a page could not be loaded; `text` is trusted markup. */
+export function unavailableNote(text: string): string {
+  return `<p class="unavailable-note" role="status" data-testid="degraded">${ICONS.info}<span>${text}</span></p>`;
 }

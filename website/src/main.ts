@@ -1,61 +1,85 @@
-import { session, signOut, type Region } from './api';
-import { esc, setMain } from './dom';
+import { session, signOut } from './api';
+import { esc, notFound, setMain, setTitle } from './dom';
+import { installLightbox } from './lightbox';
+import { REGION_NAMES, currentRegion, saveRegion } from './regions';
+import { renderImagesPage } from './views/images';
 import { renderProductList } from './views/product-list';
 import { renderProductPage } from './views/product-page';
 import { renderSignIn } from './views/sign-in';
 
 /**
  * The SPA shell: a history-API router over a handful of pages. Later applications register their
- * pages in `routes` (images, IoT dashboard, orders).
+ * pages in `routes` (IoT dashboard, orders).
+ *
+ * Each render gets an AbortSignal that fires when the person navigates away, so a page's timers and
+ * polls (the image status poll) stop with it.
  */
-const REGION_NAMES: Record<Region, string> = {
-  'cn-hangzhou': 'Hangzhou',
-  'cn-shanghai': 'Shanghai',
-  'cn-beijing': 'Beijing',
-  'cn-shenzhen': 'Shenzhen',
-  'cn-hongkong': 'Hong Kong',
-  'ap-southeast-1': 'Singapore',
-};
-
-function region(): Region {
-  const saved = localStorage.getItem('fcsuite.region') as Region | null;
-  return saved && saved in REGION_NAMES ? saved : 'cn-hangzhou';
+export interface RouteContext {
+  match: RegExpExecArray;
+  query: URLSearchParams;
+  signal: AbortSignal;
+  navigate: (path: string) => void;
 }
 
-type Route = { pattern: RegExp; nav: string; render: (match: RegExpExecArray) => Promise<void> | void };
+type Route = { pattern: RegExp; nav: string; title: string; render: (ctx: RouteContext) => Promise<void> | void };
 
 const routes: Route[] = [
-  { pattern: /^\/$/, nav: 'products', render: () => renderProductList(region()) },
-  { pattern: /^\/products\/([\w-]+)$/, nav: 'products', render: (m) => renderProductPage(m[1]!, region()) },
-  { pattern: /^\/sign-in$/, nav: '', render: () => renderSignIn(() => navigate('/')) },
+  { pattern: /^\/$/, nav: 'products', title: 'Products', render: () => renderProductList(currentRegion()) },
+  { pattern: /^\/products\/([^/]+)$/, nav: 'products', title: 'Product', render: (ctx) => renderProductPage(decodeURIComponent(ctx.match[1]!), currentRegion()) },
+  { pattern: /^\/images$/, nav: 'images', title: 'Photos', render: (ctx) => renderImagesPage(ctx) },
+  { pattern: /^\/sign-in$/, nav: '', title: 'Sign in', render: (ctx) => renderSignIn(() => navigate(safeNext(ctx.query.get('next')))) },
 ];
 
-async function render(): Promise<void> {
+let current: AbortController | undefined;
+let renderedUrl = '';
+
+async function render(options: { focus: boolean } = { focus: false }): Promise<void> {
+  current?.abort();
+  const controller = new AbortController();
+  current = controller;
   const path = location.pathname;
+  renderedUrl = path + location.search;
   const route = routes.find((r) => r.pattern.test(path));
-  document.querySelectorAll<HTMLAnchorElement>('[data-nav]').forEach((a) => a.classList.toggle('active', a.dataset.nav === route?.nav));
+  document.querySelectorAll<HTMLAnchorElement>('[data-nav]').forEach((a) => {
+    const active = a.dataset.nav === route?.nav;
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
   renderAccount();
+  setTitle(route?.title ?? 'Not found');
   if (!route) {
-    setMain(`<section class="empty"><h1>Page not found</h1><p><code>${esc(path)}</code> does not exist.</p><a href="/" data-link>Back to all products</a></section>`);
-    return;
+    setMain(notFound('Page not found', `There is no page at <code>${esc(path)}</code>.`));
+  } else {
+    try {
+      await route.render({ match: route.pattern.exec(path)!, query: new URLSearchParams(location.search), signal: controller.signal, navigate });
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      setMain(`<section class="empty" role="alert"><h1>Something went wrong</h1><p>We could not load this page: ${esc((err as Error).message)}.</p><button class="primary" type="button" id="retry">Try again</button></section>`);
+      document.getElementById('retry')?.addEventListener('click', () => void render());
+    }
   }
-  try {
-    await route.render(route.pattern.exec(path)!);
-  } catch (err) {
-    setMain(`<section class="empty"><h1>Something went wrong</h1><p>${esc((err as Error).message)}</p><button class="primary" onclick="location.reload()">Try again</button></section>`);
-  }
+  // After an in-app navigation, move focus to the new content so keyboard and screen-reader users
+  // start there (a full page load already starts at the top).
+  if (options.focus) document.getElementById('app')?.focus({ preventScroll: true });
 }
 
 export function navigate(path: string): void {
   history.pushState({}, '', path);
-  void render();
+  window.scrollTo(0, 0);
+  void render({ focus: true });
+}
+
+/** Only same-site paths may be a sign-in's destination (no open redirect through `?next=`). */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 function renderAccount(): void {
   const account = document.getElementById('account') as HTMLAnchorElement;
   const s = session();
   if (s) {
-    account.textContent = `${s.username}${s.role === 'admin' ? ' (admin)' : ''} · Sign out`;
+    account.innerHTML = `<span class="who">${esc(s.username)}${s.role === 'admin' ? ' (admin)' : ''}</span> · Sign out`;
     account.href = '#sign-out';
     account.removeAttribute('data-link');
     account.onclick = (event) => {
@@ -65,7 +89,8 @@ function renderAccount(): void {
     };
   } else {
     account.textContent = 'Sign in';
-    account.href = '/sign-in';
+    const here = location.pathname === '/sign-in' ? '' : `?next=${encodeURIComponent(location.pathname + location.search)}`;
+    account.href = `/sign-in${here}`;
     account.setAttribute('data-link', '');
     account.onclick = null;
   }
@@ -74,21 +99,25 @@ function renderAccount(): void {
 function setupRegionPicker(): void {
   const select = document.getElementById('region') as HTMLSelectElement;
   select.innerHTML = Object.entries(REGION_NAMES)
-    .map(([id, name]) => `<option value="${id}">Deliver to ${name}</option>`)
+    .map(([id, name]) => `<option value="${id}">${name}</option>`)
     .join('');
-  select.value = region();
+  select.value = currentRegion();
   select.addEventListener('change', () => {
-    localStorage.setItem('fcsuite.region', select.value);
+    saveRegion(select.value);
     void render();
   });
 }
 
 document.addEventListener('click', (event) => {
   const link = (event.target as HTMLElement).closest<HTMLAnchorElement>('a[data-link]');
-  if (!link || link.origin !== location.origin || event.metaKey || event.ctrlKey) return;
+  if (!link || link.origin !== location.origin || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
   event.preventDefault();
-  navigate(link.pathname + link.search);
+  navigate(link.pathname + link.search + link.hash);
 });
-window.addEventListener('popstate', () => void render());
+// Back/forward re-render; an in-page anchor (#reviews) also fires popstate but is the same page.
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search !== renderedUrl) void render({ focus: true });
+});
+installLightbox();
 setupRegionPicker();
 void render();

@@ -1,28 +1,35 @@
 import type { ProductListResponse } from '../../../functions/_shared/contracts/product-page';
 import { api, type Region } from '../api';
-import { esc, money, setMain } from '../dom';
+import { esc, money, setMain, unavailableNote } from '../dom';
+import { REGION_NAMES } from '../regions';
+
+const hero = (region: Region): string =>
+  `<section class="hero"><h1>Everything for the weekend</h1><p>Prices, stock and delivery to ${esc(REGION_NAMES[region])}, assembled live from six microservices.</p></section>`;
+
+/** Cards in the first screenful load at once; the rest lazily as the shopper scrolls. */
+const EAGER_CARDS = 8;
 
 export async function renderProductList(region: Region): Promise<void> {
-  setMain(`<section class="hero"><h1>Everything for the weekend</h1><p>Prices, stock and delivery for your region, assembled live from six microservices.</p></section><div class="grid" aria-busy="true">${'<div class="card skeleton"></div>'.repeat(8)}</div>`);
+  setMain(`${hero(region)}<div class="grid" aria-busy="true">${'<div class="card skeleton"></div>'.repeat(8)}</div>`);
   const { data } = await api<ProductListResponse>(`/api/products?limit=48&region=${region}`);
   const cards = data.items
     .map(
-      (p) => `
-      <a class="card" href="/products/${esc(p.productId)}" data-link>
-        <img src="${esc(p.image)}" alt="${esc(p.name)}" loading="lazy" width="320" height="240" />
+      (p, index) => `
+      <a class="card" href="/products/${esc(p.productId)}" data-link data-testid="product-card" data-product-id="${esc(p.productId)}">
+        <img src="${esc(p.image)}" alt="" ${index < EAGER_CARDS ? '' : 'loading="lazy"'} width="400" height="300" />
         <div class="card-body">
-          <div class="muted small">${esc(p.brand)} · ${esc(p.category)}</div>
+          <div class="muted small card-meta">${esc(p.brand)} · ${esc(p.category)}</div>
           <h2 class="card-title">${esc(p.name)}</h2>
-          <p class="muted small clamp">${esc(p.summary)}</p>
+          <p class="muted small clamp card-summary">${esc(p.summary)}</p>
           <div class="price-row">${
             p.price
-              ? `<strong class="price">${money(p.price.amount, p.price.currency)}</strong>${p.price.listPrice > p.price.amount ? ` <s class="muted">${money(p.price.listPrice, p.price.currency)}</s>` : ''}`
-              : '<span class="muted">Price unavailable</span>'
+              ? `<strong class="price" data-testid="card-price">${money(p.price.amount, p.price.currency)}</strong>${p.price.listPrice > p.price.amount ? ` <s class="muted small" aria-label="was ${money(p.price.listPrice, p.price.currency)}">${money(p.price.listPrice, p.price.currency)}</s>` : ''}`
+              : '<span class="muted small">Price unavailable</span>'
           }</div>
         </div>
       </a>`,
     )
     .join('');
-  const notice = data.degraded.includes('price') ? '<p class="notice">Prices are temporarily unavailable; showing the catalogue without them.</p>' : '';
-  setMain(`<section class="hero"><h1>Everything for the weekend</h1><p>Prices, stock and delivery for your region, assembled live from six microservices.</p></section>${notice}<div class="grid" data-testid="product-grid">${cards}</div>`);
+  const notice = data.degraded.includes('price') ? unavailableNote('Prices are unavailable right now; the catalogue is shown without them.') : '';
+  setMain(`${hero(region)}${notice}<div class="grid" data-testid="product-grid">${cards || '<p class="muted">No products yet.</p>'}</div>`);
 }

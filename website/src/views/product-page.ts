@@ -1,19 +1,26 @@
 import type { MobileProductPage, WebProductPage } from '../../../functions/_shared/contracts/product-page';
-import { api, ApiError, type Region } from '../api';
-import { esc, money, relativeDays, setMain, stars } from '../dom';
+import { api, ApiError, apiUrl, type Region } from '../api';
+import { esc, money, notFound, plural, relativeDays, setMain, setTitle, stars, unavailableNote } from '../dom';
+import { ICONS } from '../icons';
+import { REGION_NAMES } from '../regions';
 
+/**
+ * The product page, from one BFF call. Every part but the product info may be missing (`null` and
+ * named in `degraded`): the page then shows what it has, a placeholder where the part would be, and
+ * one discreet note — never an error page.
+ */
 const PART_LABELS: Record<string, string> = {
-  price: 'Pricing',
-  inventory: 'Stock',
-  shipping: 'Delivery estimate',
-  sales: 'Promotions',
-  reviews: 'Reviews',
-  info: 'Product details',
+  price: 'price',
+  inventory: 'stock',
+  shipping: 'delivery estimate',
+  sales: 'promotions',
+  reviews: 'reviews',
+  info: 'product details',
 };
 
 const STOCK_TEXT = { in_stock: 'In stock', low_stock: 'Only a few left', out_of_stock: 'Out of stock' } as const;
 
-/** Narrow screens ask the BFF for its mobile shape (smaller payload, fewer reviews). */
+/** Narrow screens ask the BFF for its mobile shape (smaller payload, fewer reviews, small thumbnails). */
 function clientKind(): 'web' | 'mobile' {
   return window.matchMedia('(max-width: 640px)').matches ? 'mobile' : 'web';
 }
@@ -25,98 +32,148 @@ export async function renderProductPage(productId: string, region: Region): Prom
   try {
     page = (await api<WebProductPage | MobileProductPage>(`/api/products/${encodeURIComponent(productId)}?client=${client}&region=${region}`)).data;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
-      setMain(`<section class="empty"><h1>Product not found</h1><p>There is no product <code>${esc(productId)}</code>.</p><a href="/" data-link>Back to all products</a></section>`);
+    // 400 means the id cannot exist (bad format): for a person that is the same as "not found".
+    if (err instanceof ApiError && (err.status === 404 || (err.status === 400 && err.details?.some((d) => d.path.startsWith('path'))))) {
+      setTitle('Product not found');
+      setMain(notFound('Product not found', `We could not find a product called <code>${esc(productId)}</code>. It may have been removed, or the link is mistyped.`));
       return;
     }
     throw err;
   }
-  setMain(page.client === 'web' ? webPage(page) : mobilePage(page));
+  setTitle(page.product.name);
+  setMain(page.client === 'web' ? webPage(page, region) : mobilePage(page, region));
 }
 
-function degradedNotice(degraded: string[]): string {
+function degradedNote(degraded: readonly string[]): string {
   if (degraded.length === 0) return '';
   const names = degraded.map((part) => PART_LABELS[part] ?? part).join(', ');
-  return `<p class="notice" role="status" data-testid="degraded">Some details are temporarily unavailable: ${esc(names)}. The rest of the page is up to date.</p>`;
+  return unavailableNote(`Some information is unavailable right now (${esc(names)}). Everything else on this page is current.`);
+}
+
+/**
+ * Buyer-show photos of a review. The reviews part has carried `{url, alt}` and now carries
+ * `{thumbnail, large}` (image pipeline); both are read so the page works across the change.
+ */
+type ReviewPhoto = { imageId: string; alt?: string; url?: string; thumbnail?: string; large?: string };
+
+function reviewPhotos(images: readonly ReviewPhoto[], author: string): string {
+  const photos = images
+    .map((image, index) => {
+      const small = image.thumbnail ?? image.url;
+      if (!small) return '';
+      const large = image.large ?? image.url ?? small;
+      const caption = `Photo ${index + 1} from ${author}${image.alt ? `: ${image.alt}` : ''}`;
+      return `<button type="button" class="review-photo" data-lightbox="${esc(apiUrl(large))}" data-caption="${esc(caption)}" data-testid="review-photo"><img src="${esc(apiUrl(small))}" alt="${esc(caption)}" width="72" height="72" loading="lazy" /></button>`;
+    })
+    .join('');
+  return photos ? `<div class="review-images">${photos}</div>` : '';
 }
 
 function pricingBlock(p: WebProductPage['pricing']): string {
-  if (!p) return '<div class="pricing muted">Price unavailable right now</div>';
+  if (!p) return '<div class="pricing missing" data-testid="pricing">Price unavailable right now</div>';
   return `<div class="pricing" data-testid="pricing">
-    <strong class="price big">${money(p.finalPrice, p.currency)}</strong>
-    ${p.listPrice > p.finalPrice ? `<s class="muted">${money(p.listPrice, p.currency)}</s> <span class="save">Save ${money(p.savings, p.currency)}</span>` : ''}
-    ${p.promotion ? `<div class="promo">🏷 ${esc(p.promotion.title)} · ends ${new Date(p.promotion.endsAt).toLocaleDateString()}</div>` : ''}
+    <strong class="price big" data-testid="final-price">${money(p.finalPrice, p.currency)}</strong>
+    ${p.listPrice > p.finalPrice ? `<s class="muted" aria-label="was ${money(p.listPrice, p.currency)}">${money(p.listPrice, p.currency)}</s> <span class="save">Save ${money(p.savings, p.currency)}</span>` : ''}
+    ${p.promotion ? `<div class="promo" data-testid="promotion">${ICONS.tag}<span>${esc(p.promotion.title)} · ends ${new Date(p.promotion.endsAt).toLocaleDateString('en', { month: 'short', day: 'numeric' })}</span></div>` : ''}
   </div>`;
 }
 
-function webPage(page: WebProductPage): string {
+function shippingLine(shipping: WebProductPage['shipping'], region: Region): string {
+  if (!shipping) return `<div class="shipping missing" data-testid="shipping">${ICONS.truck}<span>Delivery estimate unavailable right now</span></div>`;
+  const fee = shipping.fee === 0 ? 'free delivery' : `${money(shipping.fee, shipping.currency)} delivery`;
+  return `<div class="shipping" data-testid="shipping">${ICONS.truck}<span>Delivery to <strong>${esc(REGION_NAMES[region])}</strong>: ${fee}, ${shipping.etaDays.min}–${shipping.etaDays.max} days with ${esc(shipping.carrier)}<br /><span class="muted small">Free delivery on orders over ${money(shipping.freeOver, shipping.currency)}</span></span></div>`;
+}
+
+function availabilityLine(availability: WebProductPage['availability']): string {
+  if (!availability) return '<div class="stock missing" data-testid="stock">Stock information unavailable right now</div>';
+  const count = availability.status === 'out_of_stock' ? '' : ` · ${availability.available} available`;
+  return `<div class="stock ${availability.status}" data-testid="stock">${STOCK_TEXT[availability.status]}${count}</div>`;
+}
+
+function ratingSummary(rating: NonNullable<WebProductPage['rating']>): string {
+  const histogram = rating.histogram
+    .map((n, i) => ({ stars: i + 1, n }))
+    .reverse()
+    .map(
+      ({ stars: s, n }) =>
+        `<div class="bar"><span>${s}★</span><span class="track" role="img" aria-label="${n} of ${rating.count} reviews give ${s} stars"><span style="width:${rating.count ? Math.round((n / rating.count) * 100) : 0}%"></span></span><span>${n}</span></div>`,
+    )
+    .join('');
+  return `<div class="rating-summary" data-testid="rating"><div><div class="big-rating">${rating.average}</div>${stars(rating.average)}<div class="muted small">${plural(rating.count, 'review')}</div></div><div class="histogram">${histogram}</div></div>`;
+}
+
+function webPage(page: WebProductPage, region: Region): string {
   const { product: p } = page;
-  const availability = page.availability
-    ? `<div class="stock ${page.availability.status}" data-testid="stock">${STOCK_TEXT[page.availability.status]}${page.availability.status !== 'out_of_stock' ? ` · ${page.availability.available} available` : ''}</div>`
-    : '';
-  const shipping = page.shipping
-    ? `<div class="shipping" data-testid="shipping">🚚 ${esc(page.shipping.carrier)}: ${money(page.shipping.fee, page.shipping.currency)} delivery, ${page.shipping.etaDays.min}–${page.shipping.etaDays.max} days · free over ${money(page.shipping.freeOver, page.shipping.currency)}</div>`
-    : '';
-  const histogram = page.rating
-    ? page.rating.histogram
-        .map((n, i) => ({ stars: i + 1, n }))
-        .reverse()
-        .map(({ stars: s, n }) => `<div class="bar"><span>${s}★</span><span class="track"><span style="width:${page.rating!.count ? Math.round((n / page.rating!.count) * 100) : 0}%"></span></span><span>${n}</span></div>`)
-        .join('')
-    : '';
   const reviews = (page.reviews ?? [])
     .map(
-      (r) => `<article class="review">
+      (r) => `<article class="review" data-testid="review">
         <header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header>
         <p>${esc(r.body)}</p>
-        ${r.images.length ? `<div class="review-images">${r.images.map((i) => (i.url ? `<img src="${esc(i.url)}" alt="${esc(i.alt)}" width="96" height="96" loading="lazy" />` : '')).join('')}</div>` : ''}
+        ${reviewPhotos(r.images as ReviewPhoto[], r.author)}
         <footer class="muted small">${esc(r.author)} · ${relativeDays(r.createdAt)}</footer>
       </article>`,
     )
     .join('');
-  return `${degradedNotice(page.degraded)}
-  <article class="product" data-testid="product-page">
+  const reviewsBody = page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>';
+  return `<article class="product" data-testid="product-page">
     <div class="gallery"><img src="${esc(p.images[0]?.url ?? '')}" alt="${esc(p.images[0]?.alt ?? p.name)}" width="640" height="480" /></div>
     <div class="buybox">
       <div class="muted">${esc(p.brand)} · ${esc(p.category)}</div>
       <h1>${esc(p.name)}</h1>
-      ${page.rating ? `<a class="rating-link" href="#reviews">${stars(page.rating.average)} ${page.rating.average} (${page.rating.count} reviews)</a>` : ''}
-      ${page.sales?.badge ? `<span class="badge">${esc(page.sales.badge)}</span>` : ''}
-      ${page.sales ? `<span class="muted small">${page.sales.soldLast30Days.toLocaleString()} sold in the last 30 days</span>` : ''}
+      <div class="meta-row">
+        ${page.rating ? `<a class="rating-link" href="#reviews">${stars(page.rating.average)} ${page.rating.average} <span class="muted">(${plural(page.rating.count, 'review')})</span></a>` : ''}
+        ${page.sales?.badge ? `<span class="badge">${esc(page.sales.badge)}</span>` : ''}
+        ${page.sales ? `<span class="muted small" data-testid="sold">${page.sales.soldLast30Days.toLocaleString('en')} sold in the last 30 days</span>` : ''}
+      </div>
       ${pricingBlock(page.pricing)}
-      ${availability}
-      ${shipping}
+      ${availabilityLine(page.availability)}
+      ${shippingLine(page.shipping, region)}
       <p class="summary">${esc(p.summary)}</p>
-      <button class="primary" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      <button class="primary" type="button" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      ${degradedNote(page.degraded)}
     </div>
   </article>
   <section class="details">
     <div><h2>About this product</h2><p>${esc(p.description)}</p><div class="tags">${p.tags.map((t) => `<span class="tag">#${esc(t)}</span>`).join('')}</div></div>
-    <div><h2>Specifications</h2><table class="specs">${Object.entries(p.specs).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table></div>
+    <div><h2>Specifications</h2><table class="specs">${Object.entries(p.specs).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table></div>
   </section>
-  <section class="reviews" id="reviews">
-    <h2>Reviews</h2>
-    ${page.rating ? `<div class="rating-summary"><div class="big-rating">${page.rating.average}</div><div class="histogram">${histogram}</div></div>` : ''}
-    ${reviews || '<p class="muted">No reviews to show.</p>'}
+  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title">
+    <h2 id="reviews-title">Reviews</h2>
+    ${page.rating ? ratingSummary(page.rating) : ''}
+    ${reviewsBody}
   </section>`;
 }
 
-function mobilePage(page: MobileProductPage): string {
+function mobilePage(page: MobileProductPage, region: Region): string {
   const { product: p } = page;
-  return `${degradedNotice(page.degraded)}
-  <article class="product mobile" data-testid="product-page">
-    <div class="gallery"><img src="${esc(p.images[0]?.url ?? '')}" alt="${esc(p.name)}" width="640" height="480" /></div>
+  const pricing = page.pricing
+    ? `<div class="pricing" data-testid="pricing"><strong class="price big" data-testid="final-price">${money(page.pricing.finalPrice, page.pricing.currency)}</strong>${page.pricing.price > page.pricing.finalPrice ? ` <s class="muted">${money(page.pricing.price, page.pricing.currency)}</s>` : ''}${page.pricing.promotion ? `<div class="promo" data-testid="promotion">${ICONS.tag}<span>${esc(page.pricing.promotion)}</span></div>` : ''}</div>`
+    : '<div class="pricing missing" data-testid="pricing">Price unavailable right now</div>';
+  const shipping = page.shipping
+    ? `<div class="shipping" data-testid="shipping">${ICONS.truck}<span>To ${esc(REGION_NAMES[region])}: ${page.shipping.fee === 0 ? 'free' : money(page.shipping.fee)} · ${page.shipping.etaDays.min}–${page.shipping.etaDays.max} days</span></div>`
+    : `<div class="shipping missing" data-testid="shipping">${ICONS.truck}<span>Delivery estimate unavailable</span></div>`;
+  const reviews = (page.reviews ?? [])
+    .map(
+      (r) =>
+        `<article class="review" data-testid="review"><header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header><p>${esc(r.body)}</p>${reviewPhotos(r.images as ReviewPhoto[], r.author)}<footer class="muted small">${esc(r.author)}</footer></article>`,
+    )
+    .join('');
+  return `<article class="product mobile" data-testid="product-page" data-client="mobile">
+    <div class="gallery"><img src="${esc(p.images[0]?.url ?? '')}" alt="${esc(p.images[0]?.alt ?? p.name)}" width="640" height="480" /></div>
     <div class="buybox">
-      <div class="muted">${esc(p.brand)}</div>
+      <div class="muted small">${esc(p.brand)}</div>
       <h1>${esc(p.name)}</h1>
-      ${page.rating ? `<div>${stars(page.rating.average)} ${page.rating.average} (${page.rating.count})</div>` : ''}
-      ${page.sales?.badge ? `<span class="badge">${esc(page.sales.badge)}</span>` : ''}
-      ${page.pricing ? `<div class="pricing" data-testid="pricing"><strong class="price big">${money(page.pricing.finalPrice, page.pricing.currency)}</strong>${page.pricing.promotion ? `<div class="promo">🏷 ${esc(page.pricing.promotion)}</div>` : ''}</div>` : '<div class="muted">Price unavailable right now</div>'}
-      ${page.availability ? `<div class="stock ${page.availability.status}" data-testid="stock">${STOCK_TEXT[page.availability.status]}</div>` : ''}
-      ${page.shipping ? `<div class="shipping" data-testid="shipping">🚚 ${money(page.shipping.fee)} · ${page.shipping.etaDays.min}–${page.shipping.etaDays.max} days</div>` : ''}
+      <div class="meta-row">
+        ${page.rating ? `<a class="rating-link" href="#reviews" data-testid="rating">${stars(page.rating.average)} ${page.rating.average} <span class="muted">(${page.rating.count})</span></a>` : ''}
+        ${page.sales?.badge ? `<span class="badge">${esc(page.sales.badge)}</span>` : ''}
+      </div>
+      ${pricing}
+      ${page.availability ? `<div class="stock ${page.availability.status}" data-testid="stock">${STOCK_TEXT[page.availability.status]}</div>` : '<div class="stock missing" data-testid="stock">Stock unavailable</div>'}
+      ${shipping}
       <p class="summary">${esc(p.summary)}</p>
-      <button class="primary" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      <button class="primary wide" type="button" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      ${degradedNote(page.degraded)}
     </div>
   </article>
-  <section class="reviews"><h2>Reviews</h2>${(page.reviews ?? []).map((r) => `<article class="review"><header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header><p>${esc(r.body)}</p><footer class="muted small">${esc(r.author)}</footer></article>`).join('')}</section>`;
+  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title"><h2 id="reviews-title">Reviews</h2>${page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>'}</section>`;
 }

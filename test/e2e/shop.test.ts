@@ -1,0 +1,207 @@
+import type { Page } from 'playwright-core';
+import { DEMO_PRODUCTS, SHIPPING_RATES } from '../../functions/_shared/demo/catalog';
+import { eventually } from '../helpers/eventually';
+import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+
+/**
+ * A shopper's path through the website in headless Chromium, against the local cloud on the real
+ * s.yaml: browse, open a product, change the delivery region, use a phone, sign in, follow a dead
+ * link, and keep shopping while a backend is failing.
+ */
+const cny = (amount: number) => `CN¥${amount.toLocaleString('en')}`;
+const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+describeInBrowser('website: shop', () => {
+  let e2e: E2e;
+
+  beforeAll(async () => {
+    e2e = await startE2e();
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  it('lists the seeded products with their prices', async () => {
+    const page = await e2e.page();
+    await page.goto('/');
+    await page.locator('[data-testid=product-card]').first().waitFor();
+    const cards = await page.locator('[data-testid=product-card]').evaluateAll((els) =>
+      els.map((el) => ({ id: (el as HTMLElement).dataset.productId, name: el.querySelector('h2')?.textContent, price: el.querySelector('[data-testid=card-price]')?.textContent })),
+    );
+    expect(cards.map((c) => c.id).sort()).toEqual(DEMO_PRODUCTS.map((p) => p.productId).sort());
+    for (const product of DEMO_PRODUCTS) {
+      expect(cards.find((c) => c.id === product.productId)).toEqual({ id: product.productId, name: product.name, price: cny(product.regionalPrices?.['cn-hangzhou'] ?? product.price) });
+    }
+    await loadAllImages(page);
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'product-list-desktop');
+  });
+
+  it('opens a product page with every part: price and promotion, stock, delivery, rating, reviews', async () => {
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-aurora-headphones')!;
+    const page = await e2e.page();
+    await page.goto('/');
+    await page.locator(`[data-product-id=${product.productId}]`).click();
+    await page.waitForURL(`**/products/${product.productId}`);
+    await page.locator('[data-testid=product-page]').waitFor();
+
+    expect(await text(page, 'h1')).toBe(product.name);
+    expect(await page.title()).toBe(`${product.name} · FC Suite Shop`);
+    const promo = product.promotions![0]!;
+    const finalPrice = product.price - promo.value; // the demo's first promotion is an amount off
+    expect(promo.kind).toBe('amount');
+    expect(await text(page, '[data-testid=final-price]')).toBe(cny(finalPrice));
+    expect(await text(page, '[data-testid=promotion]')).toContain(promo.title);
+    expect(await text(page, '[data-testid=stock]')).toMatch(/^(In stock|Only a few left) · \d+ available$/);
+    expect(await text(page, '[data-testid=shipping]')).toContain(`Delivery to Hangzhou`);
+    expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['cn-hangzhou']!.carrier);
+    const average = Math.round((product.reviews.reduce((sum, r) => sum + r.rating, 0) / product.reviews.length) * 10) / 10;
+    expect(await text(page, '[data-testid=rating]')).toContain(String(average));
+    const reviewTitles = await page.locator('[data-testid=review] header strong').allTextContents();
+    expect(reviewTitles.sort()).toEqual(product.reviews.map((r) => r.title).sort());
+    expect(await page.locator('[data-testid=degraded]').count()).toBe(0);
+    await loadAllImages(page);
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'product-page-desktop');
+  });
+
+  it('updates delivery and price when the shopper picks another region', async () => {
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-aurora-headphones')!;
+    const page = await e2e.page();
+    await page.goto(`/products/${product.productId}`);
+    await page.locator('[data-testid=shipping]').waitFor();
+    const hangzhouPrice = await text(page, '[data-testid=final-price]');
+
+    await page.selectOption('#region', 'cn-beijing');
+    await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Beijing'));
+    expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['cn-beijing']!.carrier);
+
+    // Singapore has its own price for this product (regionalPrices) and another carrier.
+    expect(product.regionalPrices?.['ap-southeast-1']).toBeGreaterThan(product.price);
+    await page.selectOption('#region', 'ap-southeast-1');
+    await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Singapore'));
+    expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['ap-southeast-1']!.carrier);
+    const singaporePrice = await text(page, '[data-testid=final-price]');
+    expect(singaporePrice).not.toBe(hangzhouPrice);
+    await e2e.screenshot(page, 'product-page-singapore');
+
+    // The choice is remembered, and the product list shows that region's prices too.
+    await page.goto('/');
+    await page.locator(`[data-product-id=${product.productId}] [data-testid=card-price]`).waitFor();
+    expect(await text(page, `[data-product-id=${product.productId}] [data-testid=card-price]`)).toBe(cny(product.regionalPrices!['ap-southeast-1']!));
+    await page.selectOption('#region', 'cn-hangzhou');
+  });
+
+  it('renders the compact layout on a phone', async () => {
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-aurora-headphones')!;
+    const page = await e2e.page('mobile');
+    await page.goto('/');
+    await page.locator('[data-testid=product-card]').first().waitFor();
+    // Two cards side by side.
+    const [first, second] = await page.locator('[data-testid=product-card]').evaluateAll((els) => els.slice(0, 2).map((el) => el.getBoundingClientRect().top));
+    expect(first).toBe(second);
+    expect(await pageProblems(page)).toEqual([]);
+    await loadAllImages(page);
+    await e2e.screenshot(page, 'product-list-mobile');
+
+    await page.locator(`[data-product-id=${product.productId}]`).click();
+    await page.locator('[data-testid=product-page][data-client=mobile]').waitFor();
+    expect(await text(page, 'h1')).toBe(product.name);
+    expect(await page.locator('[data-testid=review]').count()).toBeLessThanOrEqual(3);
+    expect(await page.locator('text=About this product').count()).toBe(0);
+    expect(await text(page, '[data-testid=shipping]')).toContain('To Hangzhou');
+    await loadAllImages(page);
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'product-page-mobile');
+  });
+
+  it('signs in with the demo user, and says so when the password is wrong', async () => {
+    const page = await e2e.isolatedPage();
+    await page.goto('/');
+    await page.locator('#account').click();
+    await page.waitForURL('**/sign-in**');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'not-her-password');
+    await page.click('button[type=submit]');
+    const error = page.locator('[data-testid=sign-in-error]');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('Wrong username or password.');
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'sign-in-wrong-password');
+
+    await page.fill('#password', 'alice-demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/');
+    await eventually(async () => expect(await text(page, '#account')).toBe('alice · Sign out'));
+    await e2e.screenshot(page, 'signed-in');
+
+    await page.locator('#account').click();
+    await eventually(async () => expect(await text(page, '#account')).toBe('Sign in'));
+  });
+
+  it('shows a friendly page for an unknown product or address', async () => {
+    const page = await e2e.page();
+    for (const path of ['/products/p-no-such-thing', '/products/Not_A_Product']) {
+      await page.goto(path);
+      await page.locator('.not-found').waitFor();
+      expect(await text(page, 'h1')).toBe('Product not found');
+      expect(await text(page, '.not-found p:not(.big-code)')).toContain('We could not find a product');
+    }
+    await e2e.screenshot(page, 'product-not-found');
+    await page.goto('/no/such/page');
+    await page.locator('.not-found').waitFor();
+    expect(await text(page, 'h1')).toBe('Page not found');
+    await page.click('text=Browse all products');
+    await page.locator('[data-testid=product-card]').first().waitFor();
+  });
+
+  it('shows the rest of the page and a discreet note when a backend fails', async () => {
+    // A product no earlier test opened: the BFF has nothing cached for it, so the failure shows.
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-lotus-yoga-mat')!;
+    await e2e.fault('product-shipping', { error: 'injected by the e2e test' });
+    try {
+      const page = await e2e.page();
+      await page.goto(`/products/${product.productId}`);
+      await page.locator('[data-testid=product-page]').waitFor();
+      expect(await text(page, 'h1')).toBe(product.name);
+      expect(await text(page, '[data-testid=final-price]')).toMatch(/^CN¥/);
+      expect(await text(page, '[data-testid=stock]')).toMatch(/stock|left/i);
+      expect(await page.locator('[data-testid=review]').count()).toBeGreaterThan(0);
+      expect(await text(page, '[data-testid=shipping]')).toBe('Delivery estimate unavailable right now');
+      expect(await text(page, '[data-testid=degraded]')).toBe('Some information is unavailable right now (delivery estimate). Everything else on this page is current.');
+      await loadAllImages(page);
+      expect(await pageProblems(page)).toEqual([]);
+      await e2e.screenshot(page, 'product-page-degraded');
+    } finally {
+      await e2e.fault('product-shipping', undefined);
+    }
+  });
+
+  it('can be used with the keyboard alone, with a visible focus ring', async () => {
+    const page = await e2e.isolatedPage();
+    await page.goto('/');
+    await page.locator('[data-testid=product-card]').first().waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    // Tab through the header (brand, two nav links, region, sign in) to the first product card.
+    let focused = '';
+    for (let i = 0; i < 8 && !focused.includes('product-card'); i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? document.activeElement?.tagName ?? '');
+    }
+    expect(focused).toBe('product-card');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await e2e.screenshot(page, 'keyboard-focus');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=product-page]').waitFor();
+    // Focus moved to the new content, so the next Tab starts inside the page, not back in the header.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('app');
+  });
+
+  it('logged no script errors along the way', () => {
+    // Expected failures (the 404/400 answers of the not-found test) are resource errors, not script errors.
+    const unexpected = e2e.pageErrors.filter((message) => !/Failed to load resource: the server responded with a status of (404|400|401)/.test(message));
+    expect(unexpected).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, startLocalCloud, type LocalCloud } from '../../../scripts/local/cloud';
+import { eventually } from '../../helpers/eventually';
+import { tempDir } from '../../helpers/temp';
+
+/**
+ * The browser end-to-end harness: the local cloud on the real s.yaml (own port, own data folder) and
+ * one headless Chromium per test file, with one reusable page per viewport.
+ *
+ * Chromium is Debian's (`/usr/bin/chromium`, installed by `.ci/run`); no browser is ever downloaded.
+ * Without it the suite is skipped with a printed reason — except on CI, where it fails.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Where screenshots go (git-ignored); a person (or a reviewer) looks at them after a run. */
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'e2e');
+
+export const VIEWPORTS = {
+  desktop: { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 },
+  mobile: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+} as const;
+export type ViewportName = keyof typeof VIEWPORTS;
+
+/**
+ * `describe` when Chromium is installed. Otherwise: on CI a failing test that says what is missing
+ * (a CI run must not pass without its browser tests); elsewhere a skipped suite and a printed reason.
+ * @example describeInBrowser('shop', () => { it('…', async () => { … }); });
+ */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (existsSync(CHROMIUM_PATH)) {
+    describe(name, body);
+    return;
+  }
+  const reason = `no Chromium at ${CHROMIUM_PATH} (install Debian's chromium: apt-get install chromium; or set CHROMIUM_PATH)`;
+  if (process.env.CI) {
+    describe(name, () => {
+      it('has a browser to run in', () => {
+        throw new Error(`browser e2e tests cannot run on CI: ${reason}`);
+      });
+    });
+    return;
+  }
+  console.warn(`[e2e] skipping "${name}": ${reason}`);
+  describe.skip(name, body);
+}
+
+export interface E2e {
+  cloud: LocalCloud;
+  browser: Browser;
+  /** The site's origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The reusable page for a viewport (created on first use; cookies and storage kept per viewport). */
+  page(viewport?: ViewportName): Promise<Page>;
+  /** A fresh, isolated context (nothing shared with the reusable pages); closed by `stop()`. */
+  isolatedPage(viewport?: ViewportName): Promise<Page>;
+  /** Full-page screenshot to test-results/e2e/<name>.png; returns the path. */
+  screenshot(page: Page, name: string): Promise<string>;
+  /** Inject latency or failures into a function through the local console API. */
+  fault(fn: string, fault: { error?: string; delayMs?: number; times?: number } | undefined): Promise<void>;
+  /** Errors the pages logged to their console or threw, for tests to assert there are none. */
+  pageErrors: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the local cloud and the browser, and wait until the product services are warm (the cloud is
+ * started without prewarming, so the first calls would otherwise hit cold starts and time out).
+ * @example const e2e = await startE2e(); const page = await e2e.page(); await page.goto(e2e.url);
+ */
+export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> {
+  const dir = tempDir('e2e-');
+  const cloud = await startLocalCloud({ port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false });
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  try {
+    await warmUp(cloud, options.warm ?? []);
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  } catch (err) {
+    await cloud.stop();
+    dir.cleanup();
+    throw err;
+  }
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const pages = new Map<ViewportName, Page>();
+  const pageErrors: string[] = [];
+
+  const open = async (viewport: ViewportName): Promise<Page> => {
+    const context = await browser!.newContext({ ...VIEWPORTS[viewport], baseURL: cloud.url, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => pageErrors.push(`${viewport}: ${err.message}`));
+    page.on('console', (msg) => {
+      // A failed resource load is logged as a console error; tests that expect one (404 page) filter it.
+      if (msg.type() === 'error') pageErrors.push(`${viewport}: ${msg.text()}`);
+    });
+    return page;
+  };
+
+  return {
+    cloud,
+    browser,
+    url: cloud.url,
+    pageErrors,
+    async page(viewport = 'desktop') {
+      let page = pages.get(viewport);
+      if (!page) {
+        page = await open(viewport);
+        pages.set(viewport, page);
+      }
+      return page;
+    },
+    isolatedPage: (viewport = 'desktop') => open(viewport),
+    async screenshot(page, name) {
+      const path = join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+      return path;
+    },
+    async fault(fn, fault) {
+      const res = await fetch(`${cloud.url}/_local/api/functions/${encodeURIComponent(fn)}/fault`, fault ? { method: 'PUT', body: JSON.stringify(fault) } : { method: 'DELETE' });
+      if (!res.ok) throw new Error(`fault ${fn}: ${res.status} ${await res.text()}`);
+    },
+    async stop() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser?.close();
+      await cloud.stop();
+      dir.cleanup();
+    },
+  };
+}
+
+/** The functions every page of the shop calls (s.yaml resource names). */
+const SHOP_FUNCTIONS = ['product-bff', 'product-info', 'product-price', 'product-inventory', 'product-shipping', 'product-sales', 'product-reviews', 'auth-token'];
+
+/**
+ * Start one instance of each function the tests use, without a deadline (a cold start on a busy
+ * machine can take longer than the BFF's 300 ms budget per call, or even a function's timeout), then
+ * check that a product page comes back whole.
+ */
+async function warmUp(cloud: LocalCloud, extra: string[]): Promise<void> {
+  const wanted = new Set([...SHOP_FUNCTIONS, ...extra]);
+  await cloud.runtime.prewarm(cloud.spec.functions.filter((fn) => wanted.has(fn.resource)).map((fn) => fn.name));
+  await eventually(
+    async () => {
+      const res = await fetch(`${cloud.url}/api/products/p-aurora-headphones?client=web&region=cn-hangzhou`);
+      const body = (await res.json()) as { degraded?: string[] };
+      if (res.status !== 200 || (body.degraded?.length ?? 0) > 0) throw new Error(`the shop is not warm yet: ${res.status} ${JSON.stringify(body)}`);
+      const list = await fetch(`${cloud.url}/api/products?limit=48`);
+      if (list.headers.get('x-degraded')) throw new Error(`the product list is not warm yet: ${list.headers.get('x-degraded')}`);
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+/**
+ * What a person would notice at once, checked on every page a test visits: images without alt text
+ * or that failed to load, form controls without a label, and content wider than the screen.
+ */
+export async function pageProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const img of Array.from(document.images)) {
+      if (!img.hasAttribute('alt')) problems.push(`image without alt: ${img.src}`);
+      if (img.complete && img.getAttribute('src') && img.naturalWidth === 0) problems.push(`broken image: ${img.src}`);
+    }
+    for (const control of Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select, textarea'))) {
+      if (control.type === 'hidden') continue;
+      const named = (control.labels?.length ?? 0) > 0 || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby');
+      if (!named) problems.push(`control without a label: ${control.outerHTML.slice(0, 80)}`);
+    }
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`horizontal overflow: content ${doc.scrollWidth}px wide on a ${doc.clientWidth}px screen`);
+    return problems;
+  });
+}
+
+/** Wait until every image on the page has loaded (lazy ones are scrolled into view first). */
+export async function loadAllImages(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (const img of Array.from(document.images)) img.loading = 'eager';
+    await Promise.all(Array.from(document.images).map((img) => (img.complete ? undefined : new Promise((ok) => ((img.onload = ok), (img.onerror = ok))))));
+  });
+}
