@@ -20,6 +20,7 @@ import {
   type WriteCondition,
 } from '../ports/table';
 import { encodeBound, encodePk } from './pk-codec';
+import { checkAttributes, checkRange, checkUpdate, checkWriteCondition, isInteger } from './table-rules';
 
 /**
  * The Table port on SQLite (better-sqlite3, WAL), for the local cloud. TableStore semantics are listed in
@@ -30,8 +31,9 @@ import { encodeBound, encodePk } from './pk-codec';
  *   increments are atomic across connections (function instances are threads with their own connection);
  * - for tables with `stream: true`, a change record appended in the same transaction (`readChanges`).
  *
- * Values: strings, booleans, integers (INTEGER), other numbers (DOUBLE), Uint8Array (BINARY, read back as
- * Buffer). Comparing values of different types: EQ is false, NE is true, ordering comparisons are false.
+ * Values: strings, booleans, safe integers (INTEGER), other numbers (DOUBLE), Uint8Array (BINARY, read back as
+ * Buffer). Comparing values of different types: EQ is false, NE is true, ordering comparisons are false
+ * (INTEGER and DOUBLE compare as numbers). Requests are checked by `table-rules.ts`, as TableStore would.
  */
 type CellType = 's' | 'i' | 'd' | 'b' | 'x';
 type Cell = [CellType, string | number | boolean, number];
@@ -44,7 +46,7 @@ function toCell(value: AttrValue, now: number): Cell {
   if (typeof value === 'boolean') return ['b', value, now];
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new ValidationError('numbers must be finite');
-    return [Number.isInteger(value) ? 'i' : 'd', value, now];
+    return [isInteger(value) ? 'i' : 'd', value, now];
   }
   if (value instanceof Uint8Array) return ['x', Buffer.from(value).toString('base64'), now];
   throw new ValidationError(`unsupported attribute value ${String(value)}`);
@@ -175,9 +177,20 @@ export class SqliteTable implements Table {
     if (condition?.columns && !columnConditionHolds(condition.columns, attributes)) throw new ConditionFailedError(`column condition failed on ${table}`);
   }
 
-  private project(attributes: Attributes, columns: string[] | undefined): Attributes {
+  /** The projected attributes, or undefined when a projection leaves none (TableStore then returns no row). */
+  private project(attributes: Attributes, columns: string[] | undefined): Attributes | undefined {
     if (!columns || columns.length === 0) return attributes;
-    return Object.fromEntries(Object.entries(attributes).filter(([k]) => columns.includes(k)));
+    const projected = Object.fromEntries(Object.entries(attributes).filter(([k]) => columns.includes(k)));
+    return Object.keys(projected).length > 0 ? projected : undefined;
+  }
+
+  /** Shape checks of one write, before any data is read (a batch checks every row first). */
+  private checkWrite(op: BatchWriteOp): void {
+    const schema = this.schema(op.table);
+    encodePk(schema.primaryKey, op.primaryKey, op.table);
+    if (op.type === 'PUT') checkAttributes(schema, op.attributes);
+    if (op.type === 'UPDATE') checkUpdate(schema, op.update);
+    checkWriteCondition(schema, op.condition, op.type === 'PUT' ? 'put' : op.type === 'UPDATE' ? 'update' : 'delete');
   }
 
   private record(schema: TableSchema, type: TableChangeRecord['type'], pk: PrimaryKey, columns: TableChangeColumn[], now: number): void {
@@ -208,7 +221,9 @@ export class SqliteTable implements Table {
     this.checkCondition(table, existing, condition);
     const cells: Cells = existing ? Object.fromEntries(Object.entries(JSON.parse(stored!.cells) as Cells).filter(([k]) => k in existing)) : {};
     const changes: TableChangeColumn[] = [];
+    const modified = new Set<string>();
     for (const [name, value] of Object.entries(update.put ?? {})) {
+      modified.add(name);
       cells[name] = toCell(value, now);
       changes.push({ type: 'Put', name, value, timestamp: now });
     }
@@ -221,13 +236,16 @@ export class SqliteTable implements Table {
       const current = cells[name];
       if (current && current[0] !== 'i') throw new ValidationError(`column ${name} is not an INTEGER and cannot be incremented`, [{ path: `increment.${name}`, message: 'not an integer column' }]);
       const value = (current ? Number(current[1]) : 0) + delta;
+      if (!Number.isSafeInteger(value)) throw new ValidationError(`increment of ${name} leaves the safe integer range`, [{ path: `increment.${name}`, message: 'overflow' }]);
       cells[name] = ['i', value, now];
+      modified.add(name);
       changes.push({ type: 'Put', name, value, timestamp: now });
     }
     this.stmt(`INSERT OR REPLACE INTO "t_${table}" (pk, pkjson, cells, written) VALUES (?, ?, ?, ?)`).run(pk, encodePkJson(primaryKey), JSON.stringify(cells), now);
     this.record(schema, 'UpdateRow', primaryKey, changes, now);
+    // Like TableStore's RT_AFTER_MODIFY: the new values of the named columns this update put or incremented.
     const after: Attributes = {};
-    for (const name of returnColumns ?? []) if (cells[name]) after[name] = fromCell(cells[name]);
+    for (const name of returnColumns ?? []) if (cells[name] && modified.has(name)) after[name] = fromCell(cells[name]);
     return after;
   }
 
@@ -242,24 +260,29 @@ export class SqliteTable implements Table {
 
   async getRow(table: string, primaryKey: PrimaryKey, options: { columns?: string[] } = {}): Promise<Row | undefined> {
     const schema = this.schema(table);
-    const attributes = this.live(schema, this.read(table, encodePk(schema.primaryKey, primaryKey, table)));
-    return attributes ? { primaryKey: { ...primaryKey }, attributes: this.project(attributes, options.columns) } : undefined;
+    const live = this.live(schema, this.read(table, encodePk(schema.primaryKey, primaryKey, table)));
+    const attributes = live && this.project(live, options.columns);
+    return attributes ? { primaryKey: { ...primaryKey }, attributes } : undefined;
   }
 
   async putRow(table: string, primaryKey: PrimaryKey, attributes: Attributes, options: { condition?: WriteCondition } = {}): Promise<void> {
+    this.checkWrite({ type: 'PUT', table, primaryKey, attributes, ...(options.condition ? { condition: options.condition } : {}) });
     this.db.transaction(() => this.putNow(table, primaryKey, attributes, options.condition)).immediate();
   }
 
   async updateRow(table: string, primaryKey: PrimaryKey, update: RowUpdate, options: { condition?: WriteCondition; returnColumns?: string[] } = {}): Promise<Attributes> {
+    this.checkWrite({ type: 'UPDATE', table, primaryKey, update, ...(options.condition ? { condition: options.condition } : {}) });
     return this.db.transaction(() => this.updateNow(table, primaryKey, update, options.condition, options.returnColumns)).immediate();
   }
 
   async deleteRow(table: string, primaryKey: PrimaryKey, options: { condition?: WriteCondition } = {}): Promise<void> {
+    this.checkWrite({ type: 'DELETE', table, primaryKey, ...(options.condition ? { condition: options.condition } : {}) });
     this.db.transaction(() => this.deleteNow(table, primaryKey, options.condition)).immediate();
   }
 
   async getRange(table: string, query: RangeQuery): Promise<RangePage> {
     const schema = this.schema(table);
+    checkRange(schema, query);
     const start = encodeBound(schema.primaryKey, query.start, table);
     const end = encodeBound(schema.primaryKey, query.end, table);
     const backward = query.direction === 'BACKWARD';
@@ -273,11 +296,13 @@ export class SqliteTable implements Table {
       const attributes = this.live(schema, stored);
       if (!attributes) continue;
       if (query.filter && !columnConditionHolds(query.filter, attributes)) continue;
+      const projected = this.project(attributes, query.columns);
+      if (!projected) continue;
       if (rows.length === limit) {
         next = decodePkJson(stored.pkjson);
         break;
       }
-      rows.push({ primaryKey: decodePkJson(stored.pkjson), attributes: this.project(attributes, query.columns) });
+      rows.push({ primaryKey: decodePkJson(stored.pkjson), attributes: projected });
     }
     return { rows, ...(next ? { nextStartPrimaryKey: next } : {}) };
   }
@@ -289,6 +314,7 @@ export class SqliteTable implements Table {
 
   async batchWriteRow(ops: BatchWriteOp[]): Promise<BatchWriteResult[]> {
     if (ops.length > BATCH_WRITE_LIMIT) throw new ValidationError(`batchWriteRow takes at most ${BATCH_WRITE_LIMIT} rows (got ${ops.length})`, [{ path: 'rows', message: `more than ${BATCH_WRITE_LIMIT}` }]);
+    for (const op of ops) this.checkWrite(op);
     const seen = new Set<string>();
     for (const op of ops) {
       const key = `${op.table}\u0000${encodePk(this.schema(op.table).primaryKey, op.primaryKey, op.table).toString('hex')}`;

@@ -1,5 +1,7 @@
 import TableStore from 'tablestore';
-import { ConditionFailedError, ValidationError } from '../errors';
+import { encodePk } from '../adapters/pk-codec';
+import { checkAttributes, checkRange, checkUpdate, checkWriteCondition, conditionColumns, isInteger } from '../adapters/table-rules';
+import { ConditionFailedError, RetryableError, ValidationError } from '../errors';
 import {
   BATCH_GET_LIMIT,
   BATCH_WRITE_LIMIT,
@@ -24,8 +26,18 @@ import type { Credentials } from './credentials';
 
 /**
  * The Table port on TableStore (wide-column model) through the `tablestore` SDK.
- * https://www.alibabacloud.com/help/en/tablestore/developer-reference/ — INTEGER values travel as the
- * SDK's Int64 (`Long.fromNumber`), other numbers as DOUBLE; a failed condition is `OTSConditionCheckFail`.
+ * https://www.alibabacloud.com/help/en/tablestore/developer-reference/ — safe integers travel as the SDK's
+ * Int64 (`Long.fromNumber`), other numbers as DOUBLE; a failed condition is `OTSConditionCheckFail`.
+ *
+ * Where TableStore or the SDK would surprise a caller, the adapter keeps the port's semantics
+ * (test/contract/table.contract.ts runs against it through a fake TableStore server):
+ * - requests are checked first by `table-rules.ts` (names, values, empty updates, range order), as SqliteTable does;
+ * - a filter may read columns the projection leaves out: TableStore evaluates filters on the columns read only,
+ *   so those columns are fetched too and dropped from the result;
+ * - a row with none of the projected columns reads as missing, whatever the server returns for it;
+ * - BatchGetRow refuses a key named twice (OTSParameterInvalid): keys are deduplicated and the answers fanned out;
+ * - the SDK cannot parse TableStore's protobuf error bodies (it expects XML and falls back to the raw bytes as
+ *   the message, with the HTTP status as code): `translate` recovers code and message from those bytes.
  */
 export interface TableStoreTableOptions {
   endpoint: string;
@@ -49,7 +61,7 @@ function isInt64(value: unknown): value is TableStore.Int64 {
 }
 
 function toWire(value: AttrValue): string | number | boolean | TableStore.Int64 | Buffer {
-  if (typeof value === 'number') return Number.isInteger(value) ? TableStore.Long.fromNumber(value) : value;
+  if (typeof value === 'number') return isInteger(value) ? TableStore.Long.fromNumber(value) : value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   return value;
 }
@@ -120,6 +132,15 @@ export class TableStoreTable implements Table {
     });
   }
 
+  /** Shape checks of one write (table-rules.ts), before anything is sent. */
+  private checkWrite(op: BatchWriteOp): void {
+    const schema = this.schema(op.table);
+    encodePk(schema.primaryKey, op.primaryKey, op.table);
+    if (op.type === 'PUT') checkAttributes(schema, op.attributes);
+    if (op.type === 'UPDATE') checkUpdate(schema, op.update);
+    checkWriteCondition(schema, op.condition, op.type === 'PUT' ? 'put' : op.type === 'UPDATE' ? 'update' : 'delete');
+  }
+
   private attrs(attributes: Attributes): TableStore.AttrCell[] {
     return Object.entries(attributes).map(([name, value]) => ({ [name]: toWire(value) }));
   }
@@ -142,17 +163,18 @@ export class TableStoreTable implements Table {
   }
 
   async getRow(table: string, primaryKey: PrimaryKey, options: { columns?: string[] } = {}): Promise<Row | undefined> {
-    const data = await this.call(() =>
-      this.client.getRow({ tableName: table, primaryKey: this.pk(table, primaryKey), maxVersions: 1, ...(options.columns ? { columnsToGet: options.columns } : {}) }),
-    );
-    return this.row(data.row);
+    const key = this.pk(table, primaryKey);
+    const data = await this.call(() => this.client.getRow({ tableName: table, primaryKey: key, maxVersions: 1, ...(options.columns?.length ? { columnsToGet: options.columns } : {}) }));
+    return projected(this.row(data.row), options.columns);
   }
 
   async putRow(table: string, primaryKey: PrimaryKey, attributes: Attributes, options: { condition?: WriteCondition } = {}): Promise<void> {
+    this.checkWrite({ type: 'PUT', table, primaryKey, attributes, ...(options.condition ? { condition: options.condition } : {}) });
     await this.call(() => this.client.putRow({ tableName: table, condition: conditionOf(options.condition), primaryKey: this.pk(table, primaryKey), attributeColumns: this.attrs(attributes) }));
   }
 
   async updateRow(table: string, primaryKey: PrimaryKey, update: RowUpdate, options: { condition?: WriteCondition; returnColumns?: string[] } = {}): Promise<Attributes> {
+    this.checkWrite({ type: 'UPDATE', table, primaryKey, update, ...(options.condition ? { condition: options.condition } : {}) });
     const data = await this.call(() =>
       this.client.updateRow({
         tableName: table,
@@ -166,23 +188,29 @@ export class TableStoreTable implements Table {
   }
 
   async deleteRow(table: string, primaryKey: PrimaryKey, options: { condition?: WriteCondition } = {}): Promise<void> {
+    this.checkWrite({ type: 'DELETE', table, primaryKey, ...(options.condition ? { condition: options.condition } : {}) });
     await this.call(() => this.client.deleteRow({ tableName: table, condition: conditionOf(options.condition), primaryKey: this.pk(table, primaryKey) }));
   }
 
   async getRange(table: string, query: RangeQuery): Promise<RangePage> {
+    checkRange(this.schema(table), query);
+    const start = this.pk(table, query.start);
+    const end = this.pk(table, query.end);
+    // The filter only sees the columns read: read its columns too, drop them afterwards.
+    const columns = query.columns?.length ? [...new Set([...query.columns, ...(query.filter ? conditionColumns(query.filter) : [])])] : undefined;
     const data = await this.call(() =>
       this.client.getRange({
         tableName: table,
         direction: query.direction === 'BACKWARD' ? TableStore.Direction.BACKWARD : TableStore.Direction.FORWARD,
-        inclusiveStartPrimaryKey: this.pk(table, query.start),
-        exclusiveEndPrimaryKey: this.pk(table, query.end),
+        inclusiveStartPrimaryKey: start,
+        exclusiveEndPrimaryKey: end,
         maxVersions: 1,
-        ...(query.limit ? { limit: query.limit } : {}),
-        ...(query.columns ? { columnsToGet: query.columns } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...(columns ? { columnsToGet: columns } : {}),
         ...(query.filter ? { columnFilter: columnConditionOf(query.filter) } : {}),
       }),
     );
-    const rows = data.rows.map((r) => this.row(r)).filter((r): r is Row => !!r);
+    const rows = data.rows.map((r) => projected(this.row(r), query.columns)).filter((r): r is Row => !!r);
     const next = data.nextStartPrimaryKey ? this.row({ primaryKey: data.nextStartPrimaryKey })?.primaryKey : undefined;
     return { rows, ...(next ? { nextStartPrimaryKey: next } : {}) };
   }
@@ -190,14 +218,25 @@ export class TableStoreTable implements Table {
   async batchGetRow(table: string, primaryKeys: PrimaryKey[], options: { columns?: string[] } = {}): Promise<(Row | undefined)[]> {
     if (primaryKeys.length > BATCH_GET_LIMIT) throw new ValidationError(`batchGetRow takes at most ${BATCH_GET_LIMIT} keys (got ${primaryKeys.length})`);
     if (primaryKeys.length === 0) return [];
-    const data = await this.call(() =>
-      this.client.batchGetRow({ tables: [{ tableName: table, primaryKey: primaryKeys.map((pk) => this.pk(table, pk)), maxVersions: 1, ...(options.columns ? { columnsToGet: options.columns } : {}) }] }),
-    );
-    const results = data.tables[0] ?? [];
-    return results.map((item) => {
-      if (!item.isOk) throw translate(Object.assign(new Error(item.errorMessage ?? 'batchGetRow row failed'), { code: item.errorCode }));
-      return this.row(item);
+    // TableStore refuses a key named twice: ask for each key once, answer every position.
+    const schema = this.schema(table);
+    const slots = new Map<string, number>();
+    const unique: PrimaryKey[] = [];
+    const slotOf = primaryKeys.map((pk) => {
+      const id = encodePk(schema.primaryKey, pk, table).toString('hex');
+      if (!slots.has(id)) {
+        slots.set(id, unique.length);
+        unique.push(pk);
+      }
+      return slots.get(id)!;
     });
+    const keys = unique.map((pk) => this.pk(table, pk));
+    const data = await this.call(() => this.client.batchGetRow({ tables: [{ tableName: table, primaryKey: keys, maxVersions: 1, ...(options.columns?.length ? { columnsToGet: options.columns } : {}) }] }));
+    const results = (data.tables[0] ?? []).map((item) => {
+      if (!item.isOk) throw translate(Object.assign(new Error(item.errorMessage ?? 'batchGetRow row failed'), { code: item.errorCode }));
+      return projected(this.row(item), options.columns);
+    });
+    return slotOf.map((slot) => results[slot] && { primaryKey: { ...results[slot].primaryKey }, attributes: { ...results[slot].attributes } });
   }
 
   async batchWriteRow(ops: BatchWriteOp[]): Promise<BatchWriteResult[]> {
@@ -206,9 +245,11 @@ export class TableStoreTable implements Table {
     // The SDK groups rows by table; remember each op's place to answer in the caller's order.
     const byTable = new Map<string, { index: number; op: BatchWriteOp }[]>();
     ops.forEach((op, index) => byTable.set(op.table, [...(byTable.get(op.table) ?? []), { index, op }]));
+    for (const op of ops) this.checkWrite(op);
     const seen = new Set<string>();
     for (const op of ops) {
-      const key = `${op.table}|${JSON.stringify(op.primaryKey, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}`;
+      // Encoded, so the order of the key's properties does not matter.
+      const key = `${op.table}|${encodePk(this.schema(op.table).primaryKey, op.primaryKey, op.table).toString('hex')}`;
       if (seen.has(key)) throw new ValidationError(`batchWriteRow has the same primary key twice in ${op.table}`, [{ path: 'rows', message: 'duplicate primary key' }]);
       seen.add(key);
     }
@@ -249,11 +290,56 @@ function updateColumns(update: RowUpdate): object[] {
   return columns;
 }
 
-/** SDK errors → the port's typed errors; the SDK puts the OTS code in `code` or, for some bodies, in `message`. */
+/** A row reduced to the projected columns; undefined when a projection leaves none (the port's rule). */
+function projected(row: Row | undefined, columns: string[] | undefined): Row | undefined {
+  if (!row || !columns?.length) return row;
+  const attributes = Object.fromEntries(Object.entries(row.attributes).filter(([name]) => columns.includes(name)));
+  return Object.keys(attributes).length > 0 ? { primaryKey: row.primaryKey, attributes } : undefined;
+}
+
+/** TableStore error codes worth retrying (TableStore's error code reference marks them "retry: yes"). */
+const RETRYABLE = new Set(['OTSRowOperationConflict', 'OTSNotEnoughCapacityUnit', 'OTSTableNotReady', 'OTSPartitionUnavailable', 'OTSServerBusy', 'OTSOperationThrottled', 'OTSQuotaExhausted', 'OTSTimeout', 'OTSInternalServerError', 'OTSServerUnavailable', 'NetworkingError', 'TimeoutError']);
+
+/**
+ * The OTS code and message of an SDK error. The SDK tries to parse error bodies as XML, fails on TableStore's
+ * protobuf `Error{code, message}`, and leaves `code` = HTTP status and `message` = the body as text +
+ * " requestId:…"; the protobuf fields are read back from that text. Batch row errors arrive parsed.
+ */
+export function otsErrorOf(err: unknown): { code: string; message: string; status?: number } {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const text = typeof e.message === 'string' ? e.message : String(err);
+  const status = typeof e.code === 'number' ? e.code : undefined;
+  if (code && !/^\d+$/.test(code)) return { code, message: text };
+  const body = Buffer.from(text.replace(/ requestId:[^ ]*$/, ''), 'utf8');
+  // Error{ 1: code (string), 2: message (string) }: tag 0x0a, length, bytes, tag 0x12, length, bytes.
+  const field = (at: number, tag: number): { value: string; next: number } | undefined => {
+    if (body[at] !== tag) return undefined;
+    let length = 0;
+    let shift = 0;
+    let i = at + 1;
+    for (; i < body.length && shift < 35; i++, shift += 7) {
+      length |= (body[i]! & 0x7f) << shift;
+      if ((body[i]! & 0x80) === 0) break;
+    }
+    const start = i + 1;
+    return start + length <= body.length ? { value: body.subarray(start, start + length).toString('utf8'), next: start + length } : undefined;
+  };
+  const codeField = field(0, 0x0a);
+  if (codeField && /^OTS\w+$/.test(codeField.value)) {
+    const messageField = field(codeField.next, 0x12);
+    return { code: codeField.value, message: messageField?.value ?? codeField.value, ...(status !== undefined ? { status } : {}) };
+  }
+  const found = /OTS[A-Za-z]+/.exec(text);
+  return { code: found?.[0] ?? String(e.code ?? 'Unknown'), message: text, ...(status !== undefined ? { status } : {}) };
+}
+
+/** SDK errors → the port's typed errors. */
 function translate(err: unknown): Error {
-  const e = err as { code?: unknown; message?: string };
-  const text = `${String(e.code ?? '')} ${e.message ?? ''}`;
-  if (text.includes('OTSConditionCheckFail')) return new ConditionFailedError(e.message ?? 'condition check failed');
-  if (/OTSParameterInvalid|OTSInvalidPK|OTSObjectNotExist/.test(text)) return new ValidationError(e.message ?? 'invalid request');
-  return err instanceof Error ? err : new Error(String(err));
+  if (err instanceof ValidationError || err instanceof ConditionFailedError) return err;
+  const { code, message } = otsErrorOf(err);
+  if (code === 'OTSConditionCheckFail') return new ConditionFailedError(message);
+  if (code === 'OTSParameterInvalid' || code === 'OTSInvalidPK' || code === 'OTSObjectNotExist') return new ValidationError(`${code}: ${message}`);
+  if (RETRYABLE.has(code)) return new RetryableError(`TableStore ${code}: ${message}`, code);
+  return Object.assign(new Error(`TableStore ${code}: ${message}`), { code, cause: err });
 }

@@ -43,3 +43,11 @@ export function encodeResponse(message: ProtoMessage, value: object): Uint8Array
 export function notEmulated(feature: string): OtsError {
   return parameterInvalid(`${feature} is not supported by this TableStore emulator.`);
 }
+
+/**
+ * Was an optional field present on the wire? protobufjs's static decoders answer absent fields with the
+ * prototype's default (0, '', empty bytes), so presence must be asked of the object itself.
+ */
+export function has(message: object, field: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, field);
+}

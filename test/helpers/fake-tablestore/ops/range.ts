@@ -1,6 +1,6 @@
 /** GetRange (https://www.alibabacloud.com/help/en/tablestore/developer-reference/getrange). */
 import { parameterInvalid } from '../errors';
-import { CONSUMED, decodeRequest, encodeResponse, type OperationHandler } from '../handler';
+import { CONSUMED, decodeRequest, encodeResponse, has, type OperationHandler } from '../handler';
 import { readRequestRow, writePrimaryKey, writeRows } from '../plain-buffer';
 import { protos } from '../sdk';
 import type { LiveRow } from '../store';
@@ -35,8 +35,9 @@ export const getRange: OperationHandler = ({ body, store, now }) => {
   );
   if (!backward && order >= 0) throw parameterInvalid('Begin key must less than end key in FORWARD.');
   if (backward && order <= 0) throw parameterInvalid('Begin key must more than end key in BACKWARD.');
-  if (request.limit !== undefined && request.limit !== null && request.limit <= 0) throw parameterInvalid('The limit must be greater than 0.');
-  const limit = Math.min(request.limit ?? MAX_ROWS_PER_PAGE, MAX_ROWS_PER_PAGE);
+  const requested = has(request, 'limit') ? (request.limit ?? 0) : MAX_ROWS_PER_PAGE;
+  if (requested <= 0) throw parameterInvalid('The limit must be greater than 0.');
+  const limit = Math.min(requested, MAX_ROWS_PER_PAGE);
 
   const rows: LiveRow[] = [];
   let next: LiveRow['primaryKey'] | undefined;

@@ -1,6 +1,6 @@
 /** What reads share: the columns projection and the filter, applied the way TableStore applies them. */
 import { decodeFilter, filterMatches } from '../conditions';
-import { notEmulated } from '../handler';
+import { has, notEmulated } from '../handler';
 import type { LiveRow } from '../store';
 
 export interface ReadOptions {
@@ -19,7 +19,7 @@ export function rejectUnsupportedReadOptions(options: ReadOptions): void {
   if (options.startColumn || options.endColumn) throw notEmulated('start_column/end_column');
   if (options.token && options.token.length > 0) throw notEmulated('token');
   if (options.transactionId) throw notEmulated('Local transactions');
-  if (options.maxVersions !== undefined && options.maxVersions !== null && options.maxVersions !== 1) throw notEmulated('max_versions other than 1');
+  if (has(options, 'maxVersions') && options.maxVersions !== 1) throw notEmulated('max_versions other than 1');
 }
 
 /**
