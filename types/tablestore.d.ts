@@ -10,9 +10,10 @@ declare module 'tablestore' {
     }
     type PkCell = Record<string, string | Int64 | Buffer | object>;
     type AttrCell = Record<string, string | number | boolean | Int64 | Buffer>;
+    /** `row = {}` when a row is missing; batch results carry `primaryKey: null, attributes: null` instead. */
     interface DecodedRow {
-      primaryKey?: { name: string; value: string | Int64 | Buffer }[];
-      attributes?: { columnName: string; columnValue: string | number | boolean | Int64 | Buffer; timestamp?: Int64 }[];
+      primaryKey?: { name: string; value: string | Int64 | Buffer }[] | null;
+      attributes?: { columnName: string; columnValue: string | number | boolean | Int64 | Buffer; timestamp?: Int64 | null }[] | null;
     }
     class Condition {
       constructor(rowExistence: number, columnCondition: ColumnCondition | null);

@@ -417,6 +417,21 @@ export function describeTableContract(name: string, factory: TableFactory): void
         expect(first.nextStartPrimaryKey).toEqual({ p, k: 5 });
       });
 
+      it('stops a page without limit at 5 000 rows and says where the next one starts', async () => {
+        const p = uid('big');
+        const total = 5_050;
+        for (let from = 0; from < total; from += BATCH_WRITE_LIMIT) {
+          const ops: BatchWriteOp[] = [];
+          for (let k = from; k < Math.min(from + BATCH_WRITE_LIMIT, total); k++) ops.push({ type: 'PUT', table: T.byInteger.name, primaryKey: { p, k }, attributes: { v: k } });
+          expect((await table.batchWriteRow(ops)).every((r) => r.ok)).toBe(true);
+        }
+        const first = await table.getRange(T.byInteger.name, { start: { p, k: INF_MIN }, end: { p, k: INF_MAX } });
+        expect(first.rows.length).toBeLessThanOrEqual(5_000);
+        expect(first.nextStartPrimaryKey).toEqual({ p, k: first.rows.length });
+        const all = await scanAll(table, T.byInteger.name, p);
+        expect(ks(all.rows)).toEqual(Array.from({ length: total }, (_, k) => k));
+      });
+
       it('projects columns', async () => {
         const p = await seed(3, (k) => ({ a: k, b: `b${k}`, c: true }));
         const page = await table.getRange(T.byInteger.name, { start: { p, k: INF_MIN }, end: { p, k: INF_MAX }, columns: ['b', 'zzz'] });
@@ -568,6 +583,15 @@ export function describeTableContract(name: string, factory: TableFactory): void
         expect(await table.batchGetRow(T.ttl.name, [{ id }])).toEqual([undefined]);
       });
 
+      it('expires a row without attributes by its write time', async () => {
+        const id = uid();
+        await table.putRow(T.ttl.name, { id }, {});
+        subject.advanceClock(59_000);
+        expect(await table.getRow(T.ttl.name, { id })).toEqual({ primaryKey: { id }, attributes: {} });
+        subject.advanceClock(2_000);
+        expect(await table.getRow(T.ttl.name, { id })).toBeUndefined();
+      });
+
       it('hides expired rows from ranges and conditions, and increments restart from 0', async () => {
         const [old, young] = [uid('old'), uid('young')];
         await table.putRow(T.ttl.name, { id: old }, { n: 10 });
@@ -592,6 +616,8 @@ export function describeTableContract(name: string, factory: TableFactory): void
         await expect(table.putRow(T.kv.name, { id: 1 }, { v: 1 })).rejects.toBeInstanceOf(ValidationError);
         await expect(table.putRow(T.kv.name, { id: 'x', extra: 'y' }, { v: 1 })).rejects.toBeInstanceOf(ValidationError);
         await expect(table.putRow(T.byInteger.name, { p: 'x', k: 1.5 }, { v: 1 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(table.getRow(T.byBinary.name, { p: 'x', k: 'not bytes' })).rejects.toBeInstanceOf(ValidationError);
+        await expect(table.batchGetRow(T.byInteger.name, [{ p: 'x', k: '1' }])).rejects.toBeInstanceOf(ValidationError);
       });
 
       it('refuses column names TableStore refuses, and attributes named like a primary key column', async () => {

@@ -126,7 +126,10 @@ export class TableStoreTable implements Table {
         if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new ValidationError(`primary key column ${column.name} must be a safe integer`);
         return { [column.name]: TableStore.Long.fromNumber(value) };
       }
-      if (column.type === 'BINARY') return { [column.name]: Buffer.from(value as Uint8Array) };
+      if (column.type === 'BINARY') {
+        if (!(value instanceof Uint8Array)) throw new ValidationError(`primary key column ${column.name} must be BINARY (a Uint8Array)`);
+        return { [column.name]: Buffer.from(value) };
+      }
       if (typeof value !== 'string') throw new ValidationError(`primary key column ${column.name} must be a string`);
       return { [column.name]: value };
     });

@@ -11,6 +11,12 @@
  * - `getRange` is start-inclusive, end-exclusive; BACKWARD scans go from the higher `start` down to `end`;
  * - TTL expires each cell by its write time; a row whose cells have all expired is gone;
  * - `batchWriteRow` takes at most 200 rows; each row succeeds or fails on its own (partial failure is normal).
+ * - with a `columns` projection, a row that has none of those columns reads as missing (TableStore returns no row);
+ * - requests TableStore refuses are refused by both adapters with a `ValidationError` (`adapters/table-rules.ts`):
+ *   column names are letters, digits and `_` (not starting with a digit) and never a primary key column's name;
+ *   the attribute name `timestamp` is reserved (the SDK reads it as the cell version); an update changes at least
+ *   one column and names each once; `deleteRow` takes IGNORE or EXPECT_EXIST; a range starts below its end
+ *   (above it, BACKWARD) and `limit` is at least 1; numbers are finite.
  *
  * Adapters: `TableStoreTable` (the `tablestore` SDK, cloud) and `SqliteTable` (better-sqlite3, local).
  * One contract suite (`test/contract/table.contract.ts`) runs against both.
@@ -37,7 +43,7 @@ export interface TableSchema {
 export type PkValue = string | number | Uint8Array;
 export type PrimaryKey = Readonly<Record<string, PkValue>>;
 
-/** Attribute values. Integers are stored as INTEGER, other numbers as DOUBLE. */
+/** Attribute values. Safe integers are stored as INTEGER, other numbers (also 2 ** 60) as DOUBLE. */
 export type AttrValue = string | number | boolean | Uint8Array;
 export type Attributes = Record<string, AttrValue>;
 
@@ -87,7 +93,10 @@ export interface RangeQuery {
   /** At most this many rows in this page (TableStore also stops at 5 000 rows or 4 MB). */
   limit?: number;
   columns?: string[];
-  /** Rows that do not match are skipped (they still count toward the scan, not toward `limit`). */
+  /**
+   * Rows that do not match are skipped (they still count toward the scan, not toward `limit`). The filter sees
+   * every column of the row, also those `columns` leaves out.
+   */
   filter?: ColumnCondition;
 }
 
@@ -110,7 +119,10 @@ export const BATCH_GET_LIMIT = 100;
 export interface Table {
   getRow(table: string, primaryKey: PrimaryKey, options?: { columns?: string[] }): Promise<Row | undefined>;
   putRow(table: string, primaryKey: PrimaryKey, attributes: Attributes, options?: { condition?: WriteCondition }): Promise<void>;
-  /** Returns the values of `returnColumns` after the update (how callers read an incremented counter). */
+  /**
+   * Returns the values of `returnColumns` after the update (how callers read an incremented counter): like
+   * TableStore's RT_AFTER_MODIFY, only columns this update put or incremented are returned.
+   */
   updateRow(
     table: string,
     primaryKey: PrimaryKey,

@@ -62,7 +62,7 @@ export function putRow(table: FakeTable, row: RequestRow, condition: WriteCondit
   }
   check(condition, table.get(key, now));
   const cells = new Map<string, StoredCell>(row.cells.map((c) => [c.name, { value: c.value!, timestamp: c.timestamp ?? now }]));
-  table.write(key, cells);
+  table.write(key, cells, now);
   return { after: table.get(key, now), modified: new Set(cells.keys()) };
 }
 
@@ -100,7 +100,7 @@ export function updateRow(table: FakeTable, row: RequestRow, condition: WriteCon
       modified.add(cell.name);
     }
   }
-  table.write(key, cells);
+  table.write(key, cells, now);
   return { after: table.get(key, now), modified };
 }
 

@@ -23,6 +23,8 @@ export interface StoredCell {
 export interface StoredRow {
   primaryKey: PkCell[];
   cells: Map<string, StoredCell>;
+  /** When the row was last written (ms): a row without cells expires by it. */
+  writtenAt: number;
 }
 
 /** A stored row as seen at one instant: only live cells. */
@@ -84,7 +86,7 @@ export class FakeTable {
       .filter(([, c]) => ttl === undefined || c.timestamp + ttl > now)
       .map(([name, c]) => ({ name, value: c.value, timestamp: c.timestamp }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    if (cells.length === 0 && row.cells.size > 0) return undefined;
+    if (cells.length === 0 && (row.cells.size > 0 || (ttl !== undefined && row.writtenAt + ttl <= now))) return undefined;
     return { primaryKey: row.primaryKey, cells };
   }
 
@@ -93,9 +95,9 @@ export class FakeTable {
   }
 
   /** Replace (or create) the row's cells. */
-  write(key: readonly PkCell[], cells: Map<string, StoredCell>): void {
+  write(key: readonly PkCell[], cells: Map<string, StoredCell>, now: number): void {
     const { index, found } = this.search(key);
-    const row: StoredRow = { primaryKey: key.map((c) => ({ ...c })), cells };
+    const row: StoredRow = { primaryKey: key.map((c) => ({ ...c })), cells, writtenAt: now };
     if (found) this.rows[index] = row;
     else this.rows.splice(index, 0, row);
   }
