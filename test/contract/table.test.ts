@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
 import TableStore from 'tablestore';
+import { openTable } from '#shared/adapters/open-table';
 import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { ValidationError } from '#shared/errors';
@@ -206,6 +207,28 @@ describe('fake TableStore wire server', () => {
       expect(own.internalErrors).toEqual([]);
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('openTable', () => {
+  it('picks the adapter by TABLESTORE_ENDPOINT scheme and reuses it across invocations', () => {
+    const dir = tempDir('open-table-');
+    try {
+      const env = { TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'open.sqlite')}` };
+      const local = openTable(env, { accessKeyId: 'STS.a', accessKeySecret: 's' }, [CONTRACT_TABLES.kv]);
+      expect(local).toBeInstanceOf(SqliteTable);
+      // A rotated STS key does not open another SQLite connection.
+      expect(openTable(env, { accessKeyId: 'STS.b', accessKeySecret: 's' }, [CONTRACT_TABLES.kv])).toBe(local);
+      (local as SqliteTable).close();
+      const cloudEnv = { TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com', TABLESTORE_INSTANCE: 'inst' };
+      const cloud = openTable(cloudEnv, { accessKeyId: 'STS.a', accessKeySecret: 's' }, [CONTRACT_TABLES.kv]);
+      expect(cloud).toBeInstanceOf(TableStoreTable);
+      expect(openTable(cloudEnv, { accessKeyId: 'STS.b', accessKeySecret: 's' }, [CONTRACT_TABLES.kv])).not.toBe(cloud);
+      expect(() => openTable({ TABLESTORE_ENDPOINT: 'https://x' }, { accessKeyId: 'a', accessKeySecret: 's' }, [])).toThrow(/TABLESTORE_INSTANCE/);
+      expect(() => openTable({}, { accessKeyId: 'a', accessKeySecret: 's' }, [])).toThrow(/TABLESTORE_ENDPOINT/);
+    } finally {
+      dir.cleanup();
     }
   });
 });

@@ -16,10 +16,12 @@ const cache = new Map<string, Table>();
 export function openTable(env: NodeJS.ProcessEnv, credentials: Credentials, schemas: readonly TableSchema[]): Table {
   const endpoint = env.TABLESTORE_ENDPOINT;
   if (!endpoint) throw new Error('TABLESTORE_ENDPOINT is not set (s.yaml environmentVariables)');
-  const key = `${endpoint}|${credentials.accessKeyId}|${schemas.map((s) => s.name).join(',')}`;
+  const local = endpoint.startsWith('sqlite://');
+  // The SQLite adapter ignores credentials: keying it by access key would open a new connection per STS rotation.
+  const key = `${endpoint}|${local ? '' : credentials.accessKeyId}|${schemas.map((s) => s.name).join(',')}`;
   let table = cache.get(key);
   if (table) return table;
-  if (endpoint.startsWith('sqlite://')) {
+  if (local) {
     // Loaded lazily: the cloud bundle keeps better-sqlite3 external and never reaches this line.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { SqliteTable } = require('./sqlite-table') as { SqliteTable: typeof SqliteTableClass };
