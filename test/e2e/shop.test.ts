@@ -108,7 +108,7 @@ describeInBrowser('website: shop', () => {
     await page.locator('[data-testid=product-page][data-client=mobile]').waitFor();
     expect(await text(page, 'h1')).toBe(product.name);
     expect(await page.locator('[data-testid=review]').count()).toBeLessThanOrEqual(3);
-    expect(await page.locator('text=About this product').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'About this product' }).count()).toBe(0);
     expect(await text(page, '[data-testid=shipping]')).toContain('To Hangzhou');
     await loadAllImages(page);
     expect(await pageProblems(page)).toEqual([]);
@@ -151,7 +151,7 @@ describeInBrowser('website: shop', () => {
     await page.goto('/no/such/page');
     await page.locator('.not-found').waitFor();
     expect(await text(page, 'h1')).toBe('Page not found');
-    await page.click('text=Browse all products');
+    await page.getByRole('link', { name: 'Browse all products' }).click();
     await page.locator('[data-testid=product-card]').first().waitFor();
   });
 

@@ -1,12 +1,17 @@
 import { api } from './api';
 
+import type { ImageView, SearchHitView, UploadTicket } from '../../functions/_shared/contracts/images';
+
 /**
- * The image API as the website uses it (PRODUCT.md §3 Images). Kept here as plain types so the page
- * does not pull zod into the browser bundle; the server's schemas are the authority.
+ * The image API as the website uses it (PRODUCT.md §3 Images). Types come from the shared contracts
+ * (type-only imports: nothing of zod reaches the browser bundle); the two limits are repeated here
+ * because they are values, and a test keeps them equal to the server's.
  */
+export type { ImageView, SearchHitView, UploadTicket };
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
+/** The body of `POST /api/uploads` as the client sends it (the server trims, lower-cases and de-duplicates). */
 export interface UploadRequest {
   filename: string;
   contentType: string;
@@ -16,59 +21,25 @@ export interface UploadRequest {
   tags?: string[];
 }
 
-export interface UploadTicket {
-  imageId: string;
-  key: string;
-  uploadUrl: string;
-  headers: Record<string, string>;
-  expiresAt: string;
-}
-
-export type ImageStatus = 'pending' | 'ready' | 'rejected';
-
-export interface ImageRecord {
-  imageId: string;
-  status: ImageStatus;
-  reason?: string;
-  title: string;
-  tags: string[];
-  productId?: string;
-  width?: number;
-  height?: number;
-  thumbnails?: { small: string; large: string };
-  createdAt: string;
-}
-
-export interface SearchHit {
-  imageId: string;
-  title: string;
-  tags: string[];
-  productId?: string;
-  width: number;
-  height: number;
-  thumbnails: { small: string; large: string };
-  score: number;
-}
-
 export interface SearchPage {
-  hits: SearchHit[];
+  hits: SearchHitView[];
   nextCursor?: string;
 }
 
 export interface SearchQuery {
-  q?: string;
-  tag?: string;
-  productId?: string;
-  cursor?: string;
-  limit?: number;
+  q?: string | undefined;
+  tag?: string | undefined;
+  productId?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
 }
 
 export async function requestUpload(body: UploadRequest): Promise<UploadTicket> {
   return (await api<UploadTicket>('/api/uploads', { method: 'POST', body: JSON.stringify(body) })).data;
 }
 
-export async function getImage(imageId: string): Promise<ImageRecord> {
-  return (await api<ImageRecord>(`/api/images/${encodeURIComponent(imageId)}`)).data;
+export async function getImage(imageId: string): Promise<ImageView> {
+  return (await api<ImageView>(`/api/images/${encodeURIComponent(imageId)}`)).data;
 }
 
 export async function searchImages(query: SearchQuery): Promise<SearchPage> {
@@ -86,13 +57,16 @@ export function parseTags(text: string): string[] {
   return [...new Set(tags)];
 }
 
-/** The reasons the pipeline gives, in words a person understands. Unknown reasons are shown as sent. */
+/** The pipeline's rejection reasons (`IMAGE_REJECT_REASONS`) in words a person understands. */
+const REJECTION_TEXT: Record<string, string> = {
+  'unsupported-type': 'This file is not a JPEG, PNG or WebP photo.',
+  corrupt: 'The file is damaged and could not be read as a photo.',
+  'too-many-pixels': 'The photo is too large: more than 40 megapixels.',
+  'too-small': 'The photo is too small to make a thumbnail (at least 16×16 pixels).',
+  'too-large-bytes': 'The file is larger than 20 MB.',
+};
+
 export function rejectionText(reason: string | undefined): string {
-  const r = (reason ?? '').toLowerCase();
-  if (!r) return 'The photo could not be processed.';
-  if (r.includes('corrupt') || r.includes('decode') || r.includes('unsupported')) return 'The file is damaged or is not a photo we can read.';
-  if (r.includes('too large') || r.includes('pixels') || r.includes('megapixel')) return 'The photo is too large (more than 40 megapixels).';
-  if (r.includes('too small')) return 'The photo is too small to make a thumbnail.';
-  if (r.includes('type') || r.includes('format')) return 'Only JPEG, PNG and WebP photos are accepted.';
-  return reason!.charAt(0).toUpperCase() + reason!.slice(1);
+  if (!reason) return 'The photo could not be processed.';
+  return REJECTION_TEXT[reason] ?? `The photo could not be processed (${reason}).`;
 }

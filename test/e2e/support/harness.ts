@@ -116,6 +116,8 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
     isolatedPage: (viewport = 'desktop') => open(viewport),
     async screenshot(page, name) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
+      // From the top: a full-page shot of a scrolled page would draw the sticky header mid-page.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path, fullPage: true, animations: 'disabled' });
       return path;
     },

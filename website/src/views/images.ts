@@ -10,8 +10,8 @@ import {
   rejectionText,
   requestUpload,
   searchImages,
-  type ImageRecord,
-  type SearchHit,
+  type ImageView,
+  type SearchHitView,
   type SearchQuery,
 } from '../images-api';
 import type { RouteContext } from '../main';
@@ -27,7 +27,10 @@ import { putWithProgress, UploadError } from '../upload';
 const POLL_INTERVAL_MS = 500;
 /** 2 minutes of polling at most; then the item says it is still processing and polling stops. */
 const POLL_MAX_TRIES = 240;
+/** Photos per page; `?limit=` in the address overrides it (handy to share a short list, and for tests). */
 const PAGE_SIZE = 12;
+/** How long to wait for a ready photo to reach the search index before the gallery stops looking. */
+const INDEX_WAIT_TRIES = 20;
 const MY_UPLOADS_KEPT = 8;
 
 interface MyUpload {
@@ -38,7 +41,7 @@ interface MyUpload {
   failed?: string;
 }
 
-type UploadView = { phase: 'uploading'; percent: number } | { phase: 'failed'; message: string } | { phase: 'waiting' } | { phase: 'stalled' } | { phase: 'known'; image: ImageRecord };
+type UploadView = { phase: 'uploading'; percent: number } | { phase: 'failed'; message: string } | { phase: 'waiting' } | { phase: 'stalled' } | { phase: 'known'; image: ImageView };
 
 export async function renderImagesPage(ctx: RouteContext): Promise<void> {
   const user = session();
@@ -60,8 +63,9 @@ export async function renderImagesPage(ctx: RouteContext): Promise<void> {
 
   const products = await loadProducts();
   fillProductSelects(main, products, ctx.query.get('productId') ?? '');
-  const gallery = new Gallery(main, products, ctx.signal);
-  if (user) new Uploader(main, user.username, ctx.signal, () => gallery.refreshIfBrowsing());
+  const pageSize = Math.min(48, Math.max(1, Number(ctx.query.get('limit')) || PAGE_SIZE));
+  const gallery = new Gallery(main, products, pageSize, ctx.signal);
+  if (user) new Uploader(main, user.username, ctx.signal, (imageId) => void gallery.showWhenIndexed(imageId));
   await gallery.search(queryFromForm(main.querySelector<HTMLFormElement>('#search-form')!));
 }
 
@@ -144,6 +148,7 @@ class Gallery {
   constructor(
     private readonly main: HTMLElement,
     private readonly products: Map<string, string>,
+    private readonly pageSize: number,
     private readonly signal: AbortSignal,
   ) {
     this.grid = main.querySelector('.photo-grid')!;
@@ -153,16 +158,25 @@ class Gallery {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const query = queryFromForm(form);
-      history.replaceState({}, '', `/images${toSearchString(query)}`);
+      history.replaceState({}, '', `/images${toSearchString(query, this.pageSize)}`);
       void this.search(query);
     });
     form.querySelector('#search-product')!.addEventListener('change', () => form.requestSubmit());
     this.more.addEventListener('click', () => void this.loadMore());
   }
 
-  /** After an upload of mine becomes ready, show it at once if the person is looking at the newest photos. */
-  refreshIfBrowsing(): void {
-    if (!this.query.q && !this.query.tag && !this.query.productId) void this.search(this.query);
+  /**
+   * After an upload of mine becomes ready, show it if the person is looking at the newest photos.
+   * The search index is updated a moment after the image row (TableStore stream → index-image), so
+   * look again a few times until the photo is in.
+   */
+  async showWhenIndexed(imageId: string): Promise<void> {
+    for (let attempt = 0; attempt < INDEX_WAIT_TRIES && !this.signal.aborted; attempt++) {
+      if (this.query.q || this.query.tag || this.query.productId) return;
+      await this.search(this.query);
+      if (this.grid.querySelector(`[data-image-id="${CSS.escape(imageId)}"]`)) return;
+      await sleep(POLL_INTERVAL_MS, this.signal);
+    }
   }
 
   async search(query: SearchQuery): Promise<void> {
@@ -172,7 +186,7 @@ class Gallery {
     const generation = ++this.generation;
     this.grid.setAttribute('aria-busy', 'true');
     try {
-      const page = await searchImages({ ...query, limit: PAGE_SIZE });
+      const page = await searchImages({ ...query, limit: this.pageSize });
       if (generation !== this.generation || this.signal.aborted) return;
       this.grid.innerHTML = '';
       this.append(page.hits, page.nextCursor);
@@ -192,7 +206,7 @@ class Gallery {
     const generation = this.generation;
     this.more.disabled = true;
     try {
-      const page = await searchImages({ ...this.query, limit: PAGE_SIZE, cursor: this.cursor });
+      const page = await searchImages({ ...this.query, limit: this.pageSize, cursor: this.cursor });
       if (generation !== this.generation || this.signal.aborted) return;
       this.append(page.hits, page.nextCursor);
       // Keep keyboard users in place: focus the first newly added photo.
@@ -204,7 +218,7 @@ class Gallery {
     }
   }
 
-  private append(hits: SearchHit[], nextCursor: string | undefined): void {
+  private append(hits: SearchHitView[], nextCursor: string | undefined): void {
     this.grid.insertAdjacentHTML('beforeend', hits.map((hit) => this.card(hit)).join(''));
     this.shown += hits.length;
     this.cursor = nextCursor;
@@ -219,7 +233,7 @@ class Gallery {
     }
   }
 
-  private card(hit: SearchHit): string {
+  private card(hit: SearchHitView): string {
     const title = hit.title || 'Untitled photo';
     const product = hit.productId ? this.products.get(hit.productId) : undefined;
     return `<li class="photo" data-testid="gallery-item" data-image-id="${esc(hit.imageId)}">
@@ -240,8 +254,9 @@ function describe(query: SearchQuery, products: Map<string, string>): string {
   return parts.filter(Boolean).join(', ');
 }
 
-function toSearchString(query: SearchQuery): string {
+function toSearchString(query: SearchQuery, pageSize: number): string {
   const params = new URLSearchParams();
+  if (pageSize !== PAGE_SIZE) params.set('limit', String(pageSize));
   if (query.q) params.set('q', query.q);
   if (query.tag) params.set('tag', query.tag);
   if (query.productId) params.set('productId', query.productId);
@@ -255,12 +270,14 @@ class Uploader {
   private readonly list: HTMLUListElement;
   private readonly views = new Map<string, UploadView>();
   private readonly storageKey: string;
+  /** The upload the progress bar is about, so its label can say when the photo is ready. */
+  private latest: string | undefined;
 
   constructor(
     main: HTMLElement,
     username: string,
     private readonly signal: AbortSignal,
-    private readonly onReady: () => void,
+    private readonly onReady: (imageId: string) => void,
   ) {
     this.form = main.querySelector('#upload-form')!;
     this.list = main.querySelector('.my-uploads')!;
@@ -321,6 +338,7 @@ class Uploader {
     const file = this.form.querySelector<HTMLInputElement>('#upload-file')!.files?.[0];
     const problem = checkFile(file);
     if (problem || !file) {
+      this.form.querySelector<HTMLElement>('.progress')!.hidden = true;
       this.showError(problem ?? 'Choose a photo to upload.');
       this.form.querySelector<HTMLInputElement>('#upload-file')!.focus();
       return;
@@ -334,6 +352,7 @@ class Uploader {
     this.setProgress(0, 'Preparing upload…');
     try {
       const ticket = await requestUpload({ filename: file.name, contentType: file.type, size: file.size, ...(title ? { title } : {}), ...(productId ? { productId } : {}), ...(tags.length ? { tags } : {}) });
+      this.latest = ticket.imageId;
       this.remember((items) => [{ imageId: ticket.imageId, title: title || file.name, createdAt: new Date().toISOString() }, ...items]);
       this.views.set(ticket.imageId, { phase: 'uploading', percent: 0 });
       this.renderList();
@@ -350,7 +369,7 @@ class Uploader {
         this.renderItem(ticket.imageId);
         throw err;
       }
-      this.setProgress(100, 'Upload complete (100%). Making thumbnails…');
+      this.setProgress(100, 'Uploaded 100%. Making thumbnails…');
       this.form.reset();
       this.preview(undefined);
       this.views.set(ticket.imageId, { phase: 'waiting' });
@@ -376,7 +395,8 @@ class Uploader {
         this.views.set(imageId, { phase: 'known', image });
         this.renderItem(imageId);
         if (image.status !== 'pending') {
-          if (image.status === 'ready' && wasPending) this.onReady();
+          if (imageId === this.latest) this.setProgress(100, image.status === 'ready' ? 'Uploaded 100%: your photo is ready.' : 'Uploaded 100%, but the photo was refused (see below).');
+          if (image.status === 'ready' && wasPending) this.onReady(imageId);
           return;
         }
       } catch (err) {

@@ -50,23 +50,29 @@ function degradedNote(degraded: readonly string[]): string {
   return unavailableNote(`Some information is unavailable right now (${esc(names)}). Everything else on this page is current.`);
 }
 
-/**
- * Buyer-show photos of a review. The reviews part has carried `{url, alt}` and now carries
- * `{thumbnail, large}` (image pipeline); both are read so the page works across the change.
- */
-type ReviewPhoto = { imageId: string; alt?: string; url?: string; thumbnail?: string; large?: string };
+/** A pipeline photo as the BFF sends it: same-origin thumbnail paths that redirect to signed URLs. */
+type Photo = NonNullable<WebProductPage['buyerShow']>[number];
 
-function reviewPhotos(images: readonly ReviewPhoto[], author: string): string {
-  const photos = images
-    .map((image, index) => {
-      const small = image.thumbnail ?? image.url;
-      if (!small) return '';
-      const large = image.large ?? image.url ?? small;
-      const caption = `Photo ${index + 1} from ${author}${image.alt ? `: ${image.alt}` : ''}`;
-      return `<button type="button" class="review-photo" data-lightbox="${esc(apiUrl(large))}" data-caption="${esc(caption)}" data-testid="review-photo"><img src="${esc(apiUrl(small))}" alt="${esc(caption)}" width="72" height="72" loading="lazy" /></button>`;
+/** Small thumbnails that open the large one in the photo viewer. */
+function photoStrip(photos: readonly Photo[], captionOf: (photo: Photo, index: number) => string, className: string): string {
+  if (photos.length === 0) return '';
+  const buttons = photos
+    .map((photo, index) => {
+      const caption = captionOf(photo, index);
+      return `<button type="button" class="review-photo" data-lightbox="${esc(apiUrl(photo.large))}" data-caption="${esc(caption)}" data-testid="review-photo" data-image-id="${esc(photo.imageId)}"><img src="${esc(apiUrl(photo.thumbnail))}" alt="${esc(caption)}" width="72" height="72" loading="lazy" /></button>`;
     })
     .join('');
-  return photos ? `<div class="review-images">${photos}</div>` : '';
+  return `<div class="${className}">${buttons}</div>`;
+}
+
+const reviewPhotos = (photos: readonly Photo[], author: string) =>
+  photoStrip(photos, (photo, index) => `Photo ${index + 1} from ${author}${photo.alt ? `: ${photo.alt}` : ''}`, 'review-images');
+
+/** "Buyer show": the newest customer photos of this product, above the written reviews. */
+function buyerShow(photos: Photo[] | null): string {
+  if (!photos?.length) return '';
+  const strip = photoStrip(photos, (photo) => photo.alt || 'Customer photo', 'review-images buyer-show-photos');
+  return `<div class="buyer-show" data-testid="buyer-show"><h3>Customer photos</h3>${strip}<a class="small" href="/images" data-link>See all photos</a></div>`;
 }
 
 function pricingBlock(p: WebProductPage['pricing']): string {
@@ -109,7 +115,7 @@ function webPage(page: WebProductPage, region: Region): string {
       (r) => `<article class="review" data-testid="review">
         <header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header>
         <p>${esc(r.body)}</p>
-        ${reviewPhotos(r.images as ReviewPhoto[], r.author)}
+        ${reviewPhotos(r.images, r.author)}
         <footer class="muted small">${esc(r.author)} · ${relativeDays(r.createdAt)}</footer>
       </article>`,
     )
@@ -140,6 +146,7 @@ function webPage(page: WebProductPage, region: Region): string {
   <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title">
     <h2 id="reviews-title">Reviews</h2>
     ${page.rating ? ratingSummary(page.rating) : ''}
+    ${buyerShow(page.buyerShow)}
     ${reviewsBody}
   </section>`;
 }
@@ -155,7 +162,7 @@ function mobilePage(page: MobileProductPage, region: Region): string {
   const reviews = (page.reviews ?? [])
     .map(
       (r) =>
-        `<article class="review" data-testid="review"><header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header><p>${esc(r.body)}</p>${reviewPhotos(r.images as ReviewPhoto[], r.author)}<footer class="muted small">${esc(r.author)}</footer></article>`,
+        `<article class="review" data-testid="review"><header>${stars(r.rating)} <strong>${esc(r.title)}</strong></header><p>${esc(r.body)}</p>${reviewPhotos(r.images, r.author)}<footer class="muted small">${esc(r.author)}</footer></article>`,
     )
     .join('');
   return `<article class="product mobile" data-testid="product-page" data-client="mobile">
@@ -175,5 +182,5 @@ function mobilePage(page: MobileProductPage, region: Region): string {
       ${degradedNote(page.degraded)}
     </div>
   </article>
-  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title"><h2 id="reviews-title">Reviews</h2>${page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>'}</section>`;
+  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title"><h2 id="reviews-title">Reviews</h2>${buyerShow(page.buyerShow)}${page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>'}</section>`;
 }
