@@ -1,21 +1,20 @@
 /**
  * The Table contract against both adapters: SqliteTable on a temp file (with a manual clock for TTL) and
  * TableStoreTable through the `tablestore` SDK against the fake TableStore wire server. Then what only one side
- * has: SQLite's change stream and cross-connection atomicity, and the fake's authentication checks.
+ * has: SQLite's change stream, sweeping and cross-connection atomicity; and openTable's choice of adapter.
+ * The fake server itself is tested in table-wire.test.ts.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
-import TableStore from 'tablestore';
 import { openTable } from '#shared/adapters/open-table';
 import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
-import { ValidationError } from '#shared/errors';
 import { ManualClock } from '#shared/ports/clock';
 import { INF_MAX, INF_MIN, type TableSchema } from '#shared/ports/table';
-import { decodeRequest, encodeResponse, protos, startFakeTableStore, writeRows, type FakeTableStore, type LiveRow } from '../helpers/fake-tablestore';
+import { startFakeTableStore, type FakeTableStore } from '../helpers/fake-tablestore';
 import { tempDir } from '../helpers/temp';
 import { CONTRACT_TABLES, describeTableContract } from './table.contract';
 
@@ -133,80 +132,6 @@ describe('SqliteTable only', () => {
     } finally {
       table.close();
       dir.cleanup();
-    }
-  });
-});
-
-describe('fake TableStore wire server', () => {
-  const schema = CONTRACT_TABLES.kv;
-  let fake: FakeTableStore;
-
-  beforeAll(async () => {
-    fake = await startFakeTableStore({ tables: [schema], credentials: [{ accessKeyId: 'LTAIgood', accessKeySecret: 'right-secret' }, { accessKeyId: 'STS.temp', accessKeySecret: 'sts-secret', securityToken: 'token-1' }] });
-  });
-
-  afterAll(async () => {
-    expect(fake.internalErrors).toEqual([]);
-    await fake.close();
-  });
-
-  const adapter = (credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }, instance = fake.instance) =>
-    new TableStoreTable({ endpoint: fake.endpoint, instance, credentials, schemas: [schema], maxRetries: 0 });
-
-  it('accepts a correctly signed request, including STS credentials with their token', async () => {
-    await adapter({ accessKeyId: 'LTAIgood', accessKeySecret: 'right-secret' }).putRow(schema.name, { id: 'signed' }, { v: 1 });
-    await adapter({ accessKeyId: 'STS.temp', accessKeySecret: 'sts-secret', securityToken: 'token-1' }).putRow(schema.name, { id: 'sts' }, { v: 1 });
-    expect(fake.store.table(schema.name).rows.map((r) => r.primaryKey[0]?.value.value)).toEqual(['signed', 'sts']);
-  });
-
-  it.each([
-    ['a wrong secret', { accessKeyId: 'LTAIgood', accessKeySecret: 'wrong' }, 'Signature mismatch.'],
-    ['an unknown access key', { accessKeyId: 'LTAIother', accessKeySecret: 'right-secret' }, 'The AccessKeyID does not exist.'],
-    ['a missing STS token', { accessKeyId: 'STS.temp', accessKeySecret: 'sts-secret' }, 'The security token is invalid.'],
-  ])('refuses %s with 403 OTSAuthFailed', async (_label, credentials, message) => {
-    const before = fake.requests.length;
-    const error = await adapter(credentials)
-      .getRow(schema.name, { id: 'signed' })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toContain(message);
-    expect(fake.requests.slice(before)).toEqual([{ operation: 'GetRow', status: 403, code: 'OTSAuthFailed' }]);
-  });
-
-  it('refuses another instance name', async () => {
-    const error = await adapter({ accessKeyId: 'LTAIgood', accessKeySecret: 'right-secret' }, 'other-instance')
-      .getRow(schema.name, { id: 'signed' })
-      .catch((e: unknown) => e);
-    expect((error as Error).message).toContain('The instance is not found.');
-  });
-
-  it('answers unknown tables and operations the way TableStore does', async () => {
-    const client = new TableStore.Client({ endpoint: fake.endpoint, instancename: fake.instance, accessKeyId: 'LTAIgood', secretAccessKey: 'right-secret', maxRetries: 0 });
-    await expect(client.getRow({ tableName: 'nope', primaryKey: [{ id: 'x' }] })).rejects.toMatchObject({ code: 404 });
-    expect(fake.requests.at(-1)).toEqual({ operation: 'GetRow', status: 404, code: 'OTSObjectNotExist' });
-    await expect(client.search({ tableName: schema.name, indexName: 'idx', searchQuery: { offset: 0, limit: 1, query: { queryType: TableStore.QueryType.MATCH_ALL_QUERY } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_ALL } })).rejects.toMatchObject({ code: 400 });
-    expect(fake.requests.at(-1)).toEqual({ operation: 'Search', status: 400, code: 'OTSParameterInvalid' });
-  });
-
-  it('takes new operations through registerOperation (how a Search handler plugs in)', async () => {
-    const own = await startFakeTableStore({ tables: [schema] });
-    try {
-      const table = new TableStoreTable({ endpoint: own.endpoint, instance: own.instance, credentials: own.credentials, schemas: [schema], maxRetries: 0 });
-      await table.putRow(schema.name, { id: 'hit' }, { title: 'a cat' });
-      own.registerOperation('Search', ({ body, store, now }) => {
-        const request = decodeRequest<{ tableName: string }>(protos.search.SearchRequest!, body);
-        const t = store.table(request.tableName);
-        const rows = t.rows.map((row) => t.live(row, now)).filter((row): row is LiveRow => !!row);
-        return encodeResponse(protos.search.SearchResponse!, { totalHits: rows.length, rows: rows.map((row) => writeRows([row])), isAllSucceeded: true });
-      });
-      const client = new TableStore.Client({ endpoint: own.endpoint, instancename: own.instance, accessKeyId: own.credentials.accessKeyId, secretAccessKey: own.credentials.accessKeySecret, maxRetries: 0 });
-      const result = await client.search({ tableName: schema.name, indexName: 'idx', searchQuery: { offset: 0, limit: 10, query: { queryType: TableStore.QueryType.MATCH_ALL_QUERY } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_ALL } });
-      expect(result.totalCounts).toBe('1');
-      expect(result.rows).toEqual([{ primaryKey: [{ name: 'id', value: 'hit' }], attributes: [expect.objectContaining({ columnName: 'title', columnValue: 'a cat' })] }]);
-      expect(own.internalErrors).toEqual([]);
-    } finally {
-      await own.close();
     }
   });
 });

@@ -28,6 +28,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { signedCall, type RawResponse } from './client';
 import type { OperationHandler } from './handler';
 import { defaultHandlers } from './ops';
 import { createRequestListener, type RequestRecord, type ServerState } from './server';
@@ -43,6 +44,7 @@ export { FakeStore, FakeTable, NAME_PATTERN, type FakeTableSchema, type LiveRow,
 export { compareCell, compareKeys, comparePkValue, type CellValue, type PkCell, type PkValue } from './values';
 export type { FakeCredential } from './signature';
 export type { RequestRecord } from './server';
+export type { RawResponse } from './client';
 
 /** The fake's clock: wall time plus an offset tests move forward (TTL). */
 export class FakeClock {
@@ -77,6 +79,11 @@ export interface FakeTableStore {
   internalErrors: Error[];
   /** Add or replace the handler of an operation (wire name, e.g. `Search`). */
   registerOperation(operation: string, handler: OperationHandler): void;
+  /**
+   * Send a signed request without the SDK (for what the SDK cannot send, or a handler under test).
+   * @example const res = await ots.call('GetRange', protos.main.GetRangeRequest.encode(request).finish());
+   */
+  call(operation: string, body: Uint8Array): Promise<RawResponse>;
   close(): Promise<void>;
 }
 
@@ -114,6 +121,7 @@ export async function startFakeTableStore(options: FakeTableStoreOptions = {}): 
     requests: state.requests,
     internalErrors: state.internalErrors,
     registerOperation: (operation, handler) => void handlers.set(operation, handler),
+    call: (operation, body) => signedCall(`http://127.0.0.1:${port}`, state.instance, first, operation, body),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
