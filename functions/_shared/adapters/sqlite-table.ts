@@ -10,6 +10,7 @@ import {
   type BatchWriteOp,
   type BatchWriteResult,
   type ColumnCondition,
+  type PkValue,
   type PrimaryKey,
   type RangePage,
   type RangeQuery,
@@ -56,8 +57,9 @@ function fromCell(cell: Cell): AttrValue {
   return cell[0] === 'x' ? Buffer.from(String(cell[1]), 'base64') : (cell[1] as AttrValue);
 }
 
-function encodePkJson(pk: PrimaryKey): string {
-  return JSON.stringify(Object.entries(pk).map(([k, v]) => [k, v instanceof Uint8Array ? { b64: Buffer.from(v).toString('base64') } : v]));
+/** The key as JSON, columns in schema order (callers may list them in any order). */
+function encodePkJson(schema: TableSchema, pk: PrimaryKey): string {
+  return JSON.stringify(schema.primaryKey.map((c): [string, PkValue] => [c.name, pk[c.name]!]).map(([k, v]) => [k, v instanceof Uint8Array ? { b64: Buffer.from(v).toString('base64') } : v]));
 }
 
 function decodePkJson(text: string): PrimaryKey {
@@ -195,7 +197,7 @@ export class SqliteTable implements Table {
 
   private record(schema: TableSchema, type: TableChangeRecord['type'], pk: PrimaryKey, columns: TableChangeColumn[], now: number): void {
     if (!schema.stream) return;
-    this.stmt('INSERT INTO _stream (tbl, type, pk, columns, ts) VALUES (?, ?, ?, ?, ?)').run(schema.name, type, encodePkJson(pk), JSON.stringify(columns, bufferReplacer), now);
+    this.stmt('INSERT INTO _stream (tbl, type, pk, columns, ts) VALUES (?, ?, ?, ?, ?)').run(schema.name, type, encodePkJson(schema, pk), JSON.stringify(columns, bufferReplacer), now);
   }
 
   // ---- single-row operations (each one transaction) ----
@@ -208,7 +210,7 @@ export class SqliteTable implements Table {
     this.checkCondition(table, existing, condition);
     const cells: Cells = {};
     for (const [name, value] of Object.entries(attributes)) cells[name] = toCell(value, now);
-    this.stmt(`INSERT OR REPLACE INTO "t_${table}" (pk, pkjson, cells, written) VALUES (?, ?, ?, ?)`).run(pk, encodePkJson(primaryKey), JSON.stringify(cells), now);
+    this.stmt(`INSERT OR REPLACE INTO "t_${table}" (pk, pkjson, cells, written) VALUES (?, ?, ?, ?)`).run(pk, encodePkJson(schema, primaryKey), JSON.stringify(cells), now);
     this.record(schema, 'PutRow', primaryKey, Object.entries(attributes).map(([name, value]) => ({ type: 'Put', name, value, timestamp: now })), now);
   }
 
@@ -241,7 +243,7 @@ export class SqliteTable implements Table {
       modified.add(name);
       changes.push({ type: 'Put', name, value, timestamp: now });
     }
-    this.stmt(`INSERT OR REPLACE INTO "t_${table}" (pk, pkjson, cells, written) VALUES (?, ?, ?, ?)`).run(pk, encodePkJson(primaryKey), JSON.stringify(cells), now);
+    this.stmt(`INSERT OR REPLACE INTO "t_${table}" (pk, pkjson, cells, written) VALUES (?, ?, ?, ?)`).run(pk, encodePkJson(schema, primaryKey), JSON.stringify(cells), now);
     this.record(schema, 'UpdateRow', primaryKey, changes, now);
     // Like TableStore's RT_AFTER_MODIFY: the new values of the named columns this update put or incremented.
     const after: Attributes = {};

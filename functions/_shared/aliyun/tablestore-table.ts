@@ -187,7 +187,8 @@ export class TableStoreTable implements Table {
         ...(options.returnColumns?.length ? { returnContent: { returnType: TableStore.ReturnType.AfterModify, returnColumns: options.returnColumns } } : {}),
       }),
     );
-    return this.row(data.row)?.attributes ?? {};
+    const returned = this.row(data.row)?.attributes ?? {};
+    return Object.fromEntries(Object.entries(returned).filter(([name]) => options.returnColumns?.includes(name)));
   }
 
   async deleteRow(table: string, primaryKey: PrimaryKey, options: { condition?: WriteCondition } = {}): Promise<void> {
