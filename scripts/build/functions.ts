@@ -1,7 +1,7 @@
-import { context, build, type BuildOptions, type BuildResult, type Plugin } from 'esbuild';
+import { context, build, type BuildOptions, type BuildResult, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 
 /**
@@ -11,7 +11,8 @@ import type { AppSpec, FunctionSpec } from '../local/spec/model';
  * SDK quirks (reference/toolchain.md): ali-oss optionally requires `proxy-agent` and @alicloud/mns has a
  * dead `babel-runtime` branch — both externals are never reached on Node 20. `better-sqlite3` is only
  * loaded by the table port's `sqlite:` adapter, which the local cloud alone configures. `sharp` is native:
- * it stays external and is copied beside the bundle by `copyNativePackages`.
+ * it stays external and is copied beside the bundle by `copyNativePackages`, with the `.wasm` codecs the
+ * bundle's emscripten glue loads (the jimp image engine's WebP).
  */
 export const EXTERNALS = ['proxy-agent', 'babel-runtime', 'better-sqlite3', 'sharp'];
 
@@ -66,6 +67,7 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   const started = Date.now();
   const result = await build(bundleOptions(spec, functions));
   failOnErrors(result);
+  copyNativePackages(spec, functions, result.metafile!);
   return report(spec, functions, started);
 }
 
@@ -87,6 +89,7 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
           onBuilt([], new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n')));
           return;
         }
+        if (result.metafile) copyNativePackages(spec, spec.functions, result.metafile);
         const changed: string[] = [];
         for (const fn of report(spec, spec.functions, Date.now()).functions) {
           if (hashes.has(fn.resource) && hashes.get(fn.resource) !== fn.hash) changed.push(fn.resource);
@@ -99,4 +102,152 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
   const ctx = await context({ ...bundleOptions(spec, spec.functions), plugins: [hashPlugin] });
   await ctx.watch();
   return { dispose: () => ctx.dispose() };
+}
+
+/** External packages a bundle loads at run time that must therefore ship in `<code>/node_modules/`. */
+export const SHIPPED_EXTERNALS = ['sharp'];
+
+export interface RuntimeFiles {
+  /** Package names copied to `<code>/node_modules/`, e.g. `sharp`, `@img/sharp-linux-x64`, `detect-libc`. */
+  packages: string[];
+  /** `.wasm` files copied beside `index.js`. */
+  wasm: string[];
+}
+
+/**
+ * Makes each function folder self-contained, driven by what its bundle really contains (the esbuild
+ * metafile), not by function names:
+ * - a bundle that requires a `SHIPPED_EXTERNALS` package gets that package and its runtime dependency tree
+ *   (`dependencies` and the `optionalDependencies` installed here, i.e. the platform's `@img/sharp-*`
+ *   binaries) copied into `<code>/node_modules/`, versions as installed;
+ * - a bundle that contains emscripten glue (`foo.js` with a `foo.wasm` beside it in node_modules) gets
+ *   the `.wasm` copied beside `index.js`, where the glue's loader looks first (`images/webp-codec.ts`).
+ * Whatever an earlier build left that is no longer needed is removed. Copies are skipped when the
+ * destination's package.json already matches, so watch rebuilds stay cheap.
+ *
+ * FC runs linux-x64 (glibc): deploy from such a machine (or CI) so the copied `@img/sharp-linux-x64` binary
+ * is the one FC loads. Elsewhere the bundle still works — the image engine falls back to jimp when sharp
+ * cannot load.
+ *
+ * @example
+ * ```ts
+ * const result = await build(bundleOptions(spec, spec.functions));
+ * copyNativePackages(spec, spec.functions, result.metafile!); // dist/make-thumbnail/node_modules/sharp, …/webp_enc_simd.wasm
+ * ```
+ */
+export function copyNativePackages(spec: AppSpec, functions: FunctionSpec[], metafile: Metafile): Map<string, RuntimeFiles> {
+  const copied = new Map<string, RuntimeFiles>();
+  for (const fn of functions) {
+    const output = metafile.outputs[relative(spec.baseDir, join(fn.codeDir, 'index.js')).split('\\').join('/')];
+    if (!output) continue;
+    // Each external is resolved as Node would from the file that imports it.
+    const roots = Object.keys(output.inputs).flatMap((input) =>
+      (metafile.inputs[input]?.imports ?? [])
+        .filter((i) => i.external && SHIPPED_EXTERNALS.includes(packageNameOf(i.path)))
+        .map((i) => ({ name: packageNameOf(i.path), fromDir: dirname(join(spec.baseDir, input)) })),
+    );
+    const packages = packageTree(roots);
+    syncPackages(packages, join(fn.codeDir, 'node_modules'));
+    const wasm = wasmBesideGlue(Object.keys(output.inputs).map((input) => join(spec.baseDir, input)));
+    syncWasm(wasm, fn.codeDir);
+    copied.set(fn.resource, { packages: [...packages.keys()].sort(), wasm: wasm.map((file) => basename(file)).sort() });
+  }
+  return copied;
+}
+
+/** `@img/sharp-linux-x64/lib/x.node` → `@img/sharp-linux-x64`; `sharp` → `sharp`. */
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** Node's lookup: `<dir>/node_modules/<name>`, then each parent folder's. */
+function findPackageDir(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+interface PackageJson {
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+function readPackageJson(dir: string): PackageJson {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+}
+
+/** name → installed folder, for `roots` and everything they need at run time. */
+function packageTree(roots: { name: string; fromDir: string }[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (name: string, fromDir: string, optional: boolean) => {
+    const dir = findPackageDir(name, fromDir);
+    if (!dir) {
+      if (optional) return; // another platform's binary
+      throw new Error(`${name} is needed at run time but not installed (looked from ${fromDir})`);
+    }
+    const seen = found.get(name);
+    if (seen === dir) return;
+    if (seen) throw new Error(`two versions of ${name} are needed at run time (${seen}, ${dir}); one flat node_modules cannot hold both`);
+    found.set(name, dir);
+    const pkg = readPackageJson(dir);
+    for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, dir, false);
+    for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, true);
+  };
+  for (const root of roots) visit(root.name, root.fromDir, false);
+  return found;
+}
+
+function syncPackages(packages: Map<string, string>, nodeModules: string): void {
+  for (const installed of listPackages(nodeModules)) {
+    if (!packages.has(installed)) rmSync(join(nodeModules, installed), { recursive: true, force: true });
+  }
+  for (const [name, from] of packages) {
+    const to = join(nodeModules, name);
+    const current = existsSync(join(to, 'package.json')) ? readFileSync(join(to, 'package.json')) : undefined;
+    if (current?.equals(readFileSync(join(from, 'package.json')))) continue;
+    rmSync(to, { recursive: true, force: true });
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(from, to, { recursive: true, dereference: true });
+  }
+  if (packages.size === 0) rmSync(nodeModules, { recursive: true, force: true });
+}
+
+/** Package names present in a node_modules folder (`name` and `@scope/name`). */
+function listPackages(nodeModules: string): string[] {
+  if (!existsSync(nodeModules)) return [];
+  return readdirSync(nodeModules).flatMap((entry) => {
+    if (entry.startsWith('.')) return [];
+    if (!entry.startsWith('@')) return [entry];
+    return readdirSync(join(nodeModules, entry)).map((name) => `${entry}/${name}`);
+  });
+}
+
+/** `.wasm` files that sit beside bundled node_modules JS of the same name (emscripten's `foo.js` + `foo.wasm`). */
+function wasmBesideGlue(inputs: string[]): string[] {
+  const wasm = inputs
+    .filter((input) => input.includes('/node_modules/') && input.endsWith('.js'))
+    .map((input) => input.replace(/\.js$/, '.wasm'))
+    .filter((file) => existsSync(file));
+  const byName = new Map<string, string>();
+  for (const file of wasm) {
+    const clash = byName.get(basename(file));
+    if (clash && clash !== file) throw new Error(`two wasm codecs named ${basename(file)} (${clash}, ${file}) would land beside the same index.js`);
+    byName.set(basename(file), file);
+  }
+  return [...byName.values()];
+}
+
+function syncWasm(wasm: string[], codeDir: string): void {
+  const wanted = new Set(wasm.map((file) => basename(file)));
+  for (const entry of existsSync(codeDir) ? readdirSync(codeDir) : []) {
+    if (entry.endsWith('.wasm') && !wanted.has(entry)) rmSync(join(codeDir, entry));
+  }
+  for (const file of wasm) {
+    const to = join(codeDir, basename(file));
+    if (!existsSync(to) || !readFileSync(to).equals(readFileSync(file))) cpSync(file, to);
+  }
 }
