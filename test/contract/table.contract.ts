@@ -196,6 +196,22 @@ export function describeTableContract(name: string, factory: TableFactory): void
         await expect(table.updateRow(T.kv.name, { id }, { increment: { big: 1 } })).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it('takes values up to 2 MiB and primary key values up to 1 KiB, and refuses longer ones', async () => {
+        const id = uid();
+        const limit = 2 * 1024 * 1024;
+        await table.putRow(T.kv.name, { id }, { blob: Buffer.alloc(limit, 7), text: 'é'.repeat(limit / 2) });
+        const row = await table.getRow(T.kv.name, { id });
+        expect((row?.attributes.blob as Uint8Array).length).toBe(limit);
+        expect(Buffer.byteLength(row?.attributes.text as string)).toBe(limit);
+        await expect(table.putRow(T.kv.name, { id }, { blob: Buffer.alloc(limit + 1) })).rejects.toBeInstanceOf(ValidationError);
+        await expect(table.updateRow(T.kv.name, { id }, { put: { text: 'x'.repeat(limit + 1) } })).rejects.toBeInstanceOf(ValidationError);
+        const longest = `${id}-`.padEnd(1024, 'k');
+        await table.putRow(T.kv.name, { id: longest }, { v: 1 });
+        expect((await table.getRow(T.kv.name, { id: longest }))?.attributes).toEqual({ v: 1 });
+        await expect(table.putRow(T.kv.name, { id: `${longest}k` }, { v: 1 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(table.getRow(T.byBinary.name, { p: 'x', k: Buffer.alloc(1025) })).rejects.toBeInstanceOf(ValidationError);
+      });
+
       it('refuses numbers that are not finite', async () => {
         const id = uid();
         await expect(table.putRow(T.kv.name, { id }, { n: Number.NaN })).rejects.toBeInstanceOf(ValidationError);

@@ -13,6 +13,8 @@ import { ValidationError } from '../errors';
  * - INF_MIN ends the key right there (smaller than any continuation); INF_MAX appends 0xFF (larger).
  */
 const INT_TAG = 0x01;
+/** TableStore's limit on a STRING or BINARY primary key value (https://www.alibabacloud.com/help/en/tablestore/product-overview/limits). */
+export const MAX_PK_VALUE_BYTES = 1024;
 const BYTES_TAG = 0x02;
 
 function checkValue(column: PkColumn, value: unknown): PkValue {
@@ -21,6 +23,8 @@ function checkValue(column: PkColumn, value: unknown): PkValue {
     (column.type === 'INTEGER' && typeof value === 'number' && Number.isSafeInteger(value)) ||
     (column.type === 'BINARY' && value instanceof Uint8Array);
   if (!ok) throw new ValidationError(`primary key column ${column.name} must be ${column.type === 'INTEGER' ? 'a safe integer' : column.type}`, [{ path: `primaryKey.${column.name}`, message: `expected ${column.type}` }]);
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : value instanceof Uint8Array ? value.length : 0;
+  if (size > MAX_PK_VALUE_BYTES) throw new ValidationError(`primary key column ${column.name} is ${size} bytes; TableStore allows ${MAX_PK_VALUE_BYTES}`, [{ path: `primaryKey.${column.name}`, message: 'too long' }]);
   return value as PkValue;
 }
 

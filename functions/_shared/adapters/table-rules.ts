@@ -12,6 +12,7 @@ import { encodeBound } from './pk-codec';
  * - `timestamp` is reserved: the `tablestore` SDK reads an attribute object's `timestamp` key as the cell's
  *   version (plain_buffer_coded_stream.js writeColumns), so such a column cannot be written faithfully.
  * - Numbers are finite; safe integers travel as INTEGER, every other number as DOUBLE (`isInteger`).
+ * - A STRING/BINARY value is at most 2 MiB (primary key values 1 KiB, checked in `pk-codec.ts`).
  * - An update changes at least one column and names each column once (TableStore refuses both).
  * - DeleteRow takes IGNORE or EXPECT_EXIST only (DeleteRow API reference).
  * - GetRange needs start < end FORWARD and start > end BACKWARD, and a limit of at least 1.
@@ -34,10 +35,15 @@ export function checkColumnName(schema: TableSchema, name: string, path: string)
   if (RESERVED_ATTRIBUTE_NAMES.includes(name)) throw invalid(path, `'${name}' is reserved (the tablestore SDK reads it as the cell version)`);
 }
 
+/** TableStore's limit on one STRING or BINARY attribute value (https://www.alibabacloud.com/help/en/tablestore/product-overview/limits). */
+export const MAX_ATTRIBUTE_VALUE_BYTES = 2 * 1024 * 1024;
+
 export function checkValue(value: AttrValue, path: string): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw invalid(path, 'numbers must be finite');
   const ok = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Uint8Array;
   if (!ok) throw invalid(path, 'attribute values are strings, numbers, booleans or Uint8Array');
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : value instanceof Uint8Array ? value.length : 0;
+  if (size > MAX_ATTRIBUTE_VALUE_BYTES) throw invalid(path, `${size} bytes; TableStore allows ${MAX_ATTRIBUTE_VALUE_BYTES} per value`);
 }
 
 export function checkAttributes(schema: TableSchema, attributes: Readonly<Record<string, AttrValue>>, path = 'attributes'): void {

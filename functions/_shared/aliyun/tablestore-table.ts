@@ -166,6 +166,7 @@ export class TableStoreTable implements Table {
   }
 
   async getRow(table: string, primaryKey: PrimaryKey, options: { columns?: string[] } = {}): Promise<Row | undefined> {
+    encodePk(this.schema(table).primaryKey, primaryKey, table);
     const key = this.pk(table, primaryKey);
     const data = await this.call(() => this.client.getRow({ tableName: table, primaryKey: key, maxVersions: 1, ...(options.columns?.length ? { columnsToGet: options.columns } : {}) }));
     return projected(this.row(data.row), options.columns);

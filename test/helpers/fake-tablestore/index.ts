@@ -15,8 +15,9 @@
  *   from `startFakeTableStore({ tables })` or `store.createTable`.
  * - One version per cell (max_versions 1): `max_versions` other than 1, `time_range`, `start_column`/`end_column`
  *   and `token` are refused. DELETE_ONE_VERSION deletes the cell only when its timestamp matches.
- * - No capacity metering, throttling, partitions, or size limits (4 MB pages, 2 MB cells, column counts);
- *   GetRange pages stop at 5 000 rows only.
+ * - No capacity metering, throttling or partitions. Size limits: 1 KiB primary key values and 2 MiB attribute
+ *   values are enforced; request size, row size and column counts are not, and GetRange pages stop at
+ *   5 000 rows only (not at 4 MB).
  * - Assumptions where TableStore does not document the behaviour: column conditions compare INTEGER with DOUBLE
  *   numerically and treat other type mismatches as "not equal"; RT_AFTER_MODIFY returns the named columns that
  *   the write put or incremented; BatchWriteRow and BatchGetRow refuse a primary key named twice in one table;

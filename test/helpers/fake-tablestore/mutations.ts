@@ -18,6 +18,10 @@ export interface WriteResult {
   modified: Set<string>;
 }
 
+/** TableStore's limits on STRING/BINARY values (https://www.alibabacloud.com/help/en/tablestore/product-overview/limits). */
+export const MAX_ATTRIBUTE_VALUE_BYTES = 2 * 1024 * 1024;
+export const MAX_PK_VALUE_BYTES = 1024;
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -26,6 +30,10 @@ export function rowKey(table: FakeTable, row: RequestRow): PkCell[] {
   if (row.primaryKey.some((c) => c.value.type === 'AUTO_INCREMENT')) throw parameterInvalid('AUTO_INCREMENT primary keys are not supported by this emulator.');
   if (row.primaryKey.some((c) => c.value.type === 'INF_MIN' || c.value.type === 'INF_MAX')) throw parameterInvalid('INF_MIN and INF_MAX can only be used in range bounds.');
   table.checkKey(row.primaryKey);
+  for (const { name, value } of row.primaryKey) {
+    const size = value.type === 'STRING' ? Buffer.byteLength(value.value) : value.type === 'BINARY' ? value.value.length : 0;
+    if (size > MAX_PK_VALUE_BYTES) throw parameterInvalid(`The length of primary key column: '${name}' exceeded the MaxLength:${MAX_PK_VALUE_BYTES} with CurrentLength:${size}.`);
+  }
   return row.primaryKey.map((c) => ({ name: c.name, value: c.value as PkValue }));
 }
 
@@ -39,6 +47,9 @@ function checkColumns(table: FakeTable, row: RequestRow, now: number): void {
     if (pkNames.has(cell.name)) throw parameterInvalid(`Duplicated attribute column name with primary key column:${cell.name}.`);
     if (seen.has(cell.name)) throw parameterInvalid(`Duplicated attribute column name: ${cell.name}.`);
     seen.add(cell.name);
+    const v = cell.value;
+    const size = v?.type === 'STRING' ? Buffer.byteLength(v.value) : v?.type === 'BINARY' ? v.value.length : 0;
+    if (size > MAX_ATTRIBUTE_VALUE_BYTES) throw parameterInvalid(`The length of attribute column: '${cell.name}' exceeds the MaxLength:${MAX_ATTRIBUTE_VALUE_BYTES} with CurrentLength:${size}.`);
     if (cell.timestamp !== undefined) {
       // Valid versions: [now - min(deviation, ttl), now + deviation).
       const oldest = now - Math.min(deviation, ttl ?? deviation);

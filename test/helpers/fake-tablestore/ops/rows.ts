@@ -1,10 +1,9 @@
 /** GetRow, PutRow, UpdateRow, DeleteRow (https://www.alibabacloud.com/help/en/tablestore/developer-reference/getrow and siblings). */
 import { decodeCondition } from '../conditions';
 import { CONSUMED, decodeRequest, encodeResponse, notEmulated, type OperationHandler } from '../handler';
-import { deleteRow, putRow, updateRow, type WriteResult } from '../mutations';
+import { deleteRow, putRow, rowKey, updateRow, type WriteResult } from '../mutations';
 import { readRequestRow, writeRows, type ResponseRow } from '../plain-buffer';
 import { protos } from '../sdk';
-import type { PkCell } from '../values';
 import { readView, rejectUnsupportedReadOptions, type ReadOptions } from './read';
 
 interface ConditionMessage {
@@ -45,9 +44,8 @@ export const getRow: OperationHandler = ({ body, store, now }) => {
   const request = decodeRequest<ReadOptions & { tableName: string; primaryKey: Uint8Array }>(protos.main.GetRowRequest!, body);
   rejectUnsupportedReadOptions(request);
   const table = store.table(request.tableName);
-  const key = readRequestRow(request.primaryKey).primaryKey;
-  table.checkKey(key);
-  const view = readView(table.get(key as PkCell[], now), request);
+  const key = rowKey(table, readRequestRow(request.primaryKey));
+  const view = readView(table.get(key, now), request);
   return encodeResponse(protos.main.GetRowResponse!, { consumed: CONSUMED, row: view ? writeRows([view]) : Buffer.alloc(0) });
 };
 
