@@ -8,6 +8,13 @@
  * (direction, limit, columns_to_get, filter, next_start_primary_key), BatchGetRow, BatchWriteRow (per-row
  * results). Add more with `registerOperation` (e.g. `Search`).
  *
+ * Adding an operation (e.g. Search): write an `OperationHandler` in its own file that decodes the body with
+ * `decodeRequest(protos.search.SearchRequest, body)` (`protos.search.SearchQuery.decode(request.searchQuery)` for
+ * the query), reads rows with `store.table(name).rows` and `table.live(row, now)` (TTL applied), encodes each
+ * returned row with `writeRows([row])`, answers `encodeResponse(protos.search.SearchResponse, …)` and throws
+ * `OtsError` (or `parameterInvalid`, `objectNotExist`) for errors; then `fake.registerOperation('Search', handler)`.
+ * `fake.call(operation, bytes)` sends a signed request without the SDK. See test/contract/table-wire.test.ts.
+ *
  * LIMITATIONS (what is not emulated; requests that need it fail loudly with OTSParameterInvalid or
  * "Unsupported operation"):
  * - Table DDL (CreateTable, ListTable, DescribeTable, UpdateTable, DeleteTable), secondary and search indexes,
@@ -36,7 +43,7 @@ import { createRequestListener, type RequestRecord, type ServerState } from './s
 import type { FakeCredential } from './signature';
 import { FakeStore, type FakeTableSchema } from './store';
 
-export { CONSUMED, decodeRequest, encodeResponse, notEmulated, type OperationHandler, type OperationRequest } from './handler';
+export { CONSUMED, decodeRequest, encodeResponse, has, notEmulated, type OperationHandler, type OperationRequest } from './handler';
 export { OtsError, conditionCheckFail, objectNotExist, parameterInvalid } from './errors';
 export { readRequestRow, readVariant, writePrimaryKey, writeRows, type RequestRow, type ResponseRow } from './plain-buffer';
 export { int64, protos, type ProtoMessage } from './sdk';
