@@ -108,6 +108,7 @@ describeInBrowser('website: photos', () => {
       (window as unknown as { progressSeen: number[] }).progressSeen = seen;
       new MutationObserver(() => seen.push(Number(bar.getAttribute('value')))).observe(bar, { attributes: true, attributeFilter: ['value'] });
     });
+    expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true); // no bar before an upload
     await page.setInputFiles('#upload-file', { name: 'kite-over-west-lake.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     await page.locator('.preview img').waitFor();
     expect(await page.inputValue('#upload-title')).toBe('kite over west lake'); // suggested from the file name
@@ -139,8 +140,9 @@ describeInBrowser('website: photos', () => {
 
     await page.fill('#search-q', 'pagoda');
     await page.press('#search-q', 'Enter');
-    await eventually(async () => expect(await galleryIds(page)).toEqual([uploadedId]));
-    expect(await text(page, '[data-testid=results-info]')).toBe('1 photo matching “pagoda”');
+    // Wait for the answer to this search (the gallery before it showed the same single photo).
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('1 photo matching “pagoda”'));
+    expect(await galleryIds(page)).toEqual([uploadedId]);
     expect(page.url()).toContain('/images?q=pagoda');
     const tile = page.locator(`[data-testid=gallery-item][data-image-id=${uploadedId}]`);
     expect(await text(page, `[data-image-id=${uploadedId}] .photo-meta`)).toContain(PRODUCT.name);
@@ -170,11 +172,12 @@ describeInBrowser('website: photos', () => {
     await page.goto('/images');
     await page.fill('#search-tag', 'sky');
     await page.press('#search-tag', 'Enter');
-    await eventually(async () => expect(await galleryIds(page)).toEqual([otherId]));
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('1 photo matching tag #sky'));
+    expect(await galleryIds(page)).toEqual([otherId]);
     await page.fill('#search-tag', '');
     await page.selectOption('#search-product', PRODUCT.productId); // submits on change
-    await eventually(async () => expect(await galleryIds(page)).toEqual([uploadedId]));
-    expect(await text(page, '[data-testid=results-info]')).toBe(`1 photo matching ${PRODUCT.name}`);
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe(`1 photo matching ${PRODUCT.name}`));
+    expect(await galleryIds(page)).toEqual([uploadedId]);
   });
 
   it('opens the large photo in a viewer that the keyboard can close', async () => {
@@ -220,6 +223,7 @@ describeInBrowser('website: photos', () => {
     await page.setInputFiles('#upload-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
     await page.click('#upload-form button[type=submit]');
     expect(await text(page, '[data-testid=upload-error]')).toBe('“notes.txt” is not a JPEG, PNG or WebP photo.');
+    expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true);
     await e2e.screenshot(page, 'images-rejected');
   });
 
