@@ -177,6 +177,25 @@ describeInBrowser('website: shop', () => {
     }
   });
 
+  it('lists the catalogue without prices, and says so, when the price service fails', async () => {
+    // A region no earlier test listed: no cached prices to fall back on.
+    await e2e.fault('product-price', { error: 'injected by the e2e test' });
+    const page = await e2e.isolatedPage();
+    try {
+      await page.goto('/');
+      await page.evaluate(() => localStorage.setItem('fcsuite.region', 'cn-shenzhen'));
+      await page.reload();
+      await page.locator('[data-testid=product-card]').first().waitFor();
+      expect(await page.locator('[data-testid=product-card]').count()).toBe(DEMO_PRODUCTS.length);
+      expect(await page.locator('[data-testid=card-price]').count()).toBe(0);
+      expect(await text(page, '[data-testid=product-card] .price-row')).toBe('Price unavailable');
+      expect(await text(page, '[data-testid=degraded]')).toBe('Prices are unavailable right now; the catalogue is shown without them.');
+      await e2e.screenshot(page, 'product-list-degraded');
+    } finally {
+      await e2e.fault('product-price', undefined);
+    }
+  });
+
   it('can be used with the keyboard alone, with a visible focus ring', async () => {
     const page = await e2e.isolatedPage();
     await page.goto('/');
