@@ -56,6 +56,8 @@ describe('openSearchIndex', () => {
     try {
       const local = openSearchIndex({ TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'tables.sqlite')}` }, credentials);
       expect(local).toBeInstanceOf(SqliteSearchIndex);
+      // Rotated STS keys keep the one SQLite connection.
+      expect(openSearchIndex({ TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'tables.sqlite')}` }, { ...credentials, accessKeyId: 'rotated' })).toBe(local);
       (local as SqliteSearchIndex).close();
       const cloud = openSearchIndex({ TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com', TABLESTORE_INSTANCE: 'inst' }, credentials);
       expect(cloud).toBeInstanceOf(TableStoreSearchIndex);

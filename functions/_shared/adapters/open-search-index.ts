@@ -18,7 +18,8 @@ export const IMAGE_SEARCH: SearchIndexName = { table: 'image_search', index: 'im
  * `openTable` chooses the Table adapter (docs/decisions.md D2):
  * - `https://<instance>.<region>[.vpc].tablestore.aliyuncs.com` → the TableStore search index (`tablestore` SDK);
  * - `sqlite:///<absolute path>` → SQLite FTS5 in the same database file as the tables (local cloud).
- * One instance per endpoint, access key and index per process: FC reuses instances across invocations.
+ * One instance per endpoint, index and (for TableStore) access key per process: FC reuses instances across
+ * invocations.
  * @example const search = openSearchIndex(process.env, credentialsFrom(context), IMAGE_SEARCH);
  *          const page = await search.search({ text: 'aurora', limit: 20 });
  */
@@ -27,10 +28,12 @@ const cache = new Map<string, SearchIndex>();
 export function openSearchIndex(env: NodeJS.ProcessEnv, credentials: Credentials, name: SearchIndexName = IMAGE_SEARCH): SearchIndex {
   const endpoint = env.TABLESTORE_ENDPOINT;
   if (!endpoint) throw new Error('TABLESTORE_ENDPOINT is not set (s.yaml environmentVariables)');
-  const key = `${endpoint}|${credentials.accessKeyId}|${name.table}/${name.index}`;
+  const local = endpoint.startsWith('sqlite://');
+  // The SQLite adapter ignores credentials: keying it by access key would open a new connection per STS rotation.
+  const key = `${endpoint}|${local ? '' : credentials.accessKeyId}|${name.table}/${name.index}`;
   let index = cache.get(key);
   if (index) return index;
-  if (endpoint.startsWith('sqlite://')) {
+  if (local) {
     // Loaded lazily: the cloud bundle keeps better-sqlite3 external and never reaches this line.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { SqliteSearchIndex } = require('./sqlite-search-index') as { SqliteSearchIndex: typeof SqliteSearchIndexClass };
@@ -43,7 +46,6 @@ export function openSearchIndex(env: NodeJS.ProcessEnv, credentials: Credentials
     const { TableStoreSearchIndex } = require('../aliyun/tablestore-search-index') as { TableStoreSearchIndex: typeof TableStoreSearchIndexClass };
     index = new TableStoreSearchIndex({ endpoint, instance, credentials, tableName: name.table, indexName: name.index });
   }
-  // Keep only the latest: an instance's credentials rotate, and old clients (and connections) should go.
   cache.clear();
   cache.set(key, index);
   return index;
