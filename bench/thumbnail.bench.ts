@@ -58,6 +58,12 @@ async function main(): Promise<void> {
       outputs: { small: { width: small!.width, height: small!.height, bytes: small!.body.length }, large: { width: large!.width, height: large!.height, bytes: large!.body.length } },
       ms: { ...s, engineJimp256And1024: jimpStats, engineJimp256: jimp256Stats },
       ratios: { engineOverPairRawSharp: overheadPair, engineOver256RawSharp: overhead256, jimpOverSharpEngine: jimpVsSharp, jimpOverSharpEngine256: jimpVsSharp256 },
+      // The fastest samples: least coloured by other work on a shared machine (sharp's thread pool suffers most).
+      ratiosOfMinimums: {
+        engineOverPairRawSharp: round2(s.engineSharp256And1024.min / s.rawSharp256And1024.min),
+        jimpOverSharpEngine: Math.round(jimpStats.min / s.engineSharp256And1024.min),
+        jimpOverSharpEngine256: Math.round(jimp256Stats.min / s.engineSharp256.min),
+      },
       notes:
         'jimp spends ~1 s decoding the 12-MP JPEG (jpeg-js) and ~0.4 s resizing it once; sharp decodes at 1/8 (256) or 1/2 (1024) ' +
         'scale through libjpeg shrink-on-load, and its pair is dominated by the 1024-px WebP encode. So the gap is widest for the ' +
