@@ -5,7 +5,7 @@
  * See `search.ts` for the operation itself and its LIMITATIONS.
  */
 import { parameterInvalid } from './errors';
-import { notEmulated } from './handler';
+import { has, notEmulated } from './handler';
 import { readVariant } from './plain-buffer';
 import { protos } from './sdk';
 import type { LiveRow } from './store';
@@ -126,11 +126,6 @@ export type QueryNode =
 type Decoded = Record<string, unknown>;
 
 const QUERY_TYPES = { MATCH: 1, TERM: 3, PREFIX: 5, BOOL: 6, MATCH_ALL: 11, TERMS: 15 } as const;
-
-/** protobufjs leaves unset optional fields on the prototype; only own properties were on the wire. */
-function has(message: Decoded, field: string): boolean {
-  return Object.prototype.hasOwnProperty.call(message, field);
-}
 
 function weightOf(message: Decoded): number {
   return has(message, 'weight') && Number(message.weight) > 0 ? Number(message.weight) : 1;

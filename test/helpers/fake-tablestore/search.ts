@@ -18,7 +18,7 @@
  */
 import type { FakeTableStore } from '.';
 import { OtsError, parameterInvalid } from './errors';
-import { decodeRequest, encodeResponse, notEmulated, type OperationHandler } from './handler';
+import { decodeRequest, encodeResponse, has, notEmulated, type OperationHandler } from './handler';
 import { writeRows } from './plain-buffer';
 import { protos } from './sdk';
 import { Corpus, decodeQuery, evaluate, fieldTypeOf, indexRow, type IndexField, type IndexedRow } from './search-query';
@@ -219,7 +219,7 @@ export function searchHandler(indexes: FakeSearchIndexes): OperationHandler {
     const query = decodeRequest<Decoded>(protos.search.SearchQuery!, (request.searchQuery as Uint8Array | undefined) ?? new Uint8Array());
     for (const unsupported of ['aggs', 'groupBys', 'collapse', 'highlight']) if (query[unsupported]) throw notEmulated(unsupported);
 
-    const limit = Object.prototype.hasOwnProperty.call(query, 'limit') ? Number(query.limit) : DEFAULT_LIMIT;
+    const limit = has(query, 'limit') ? Number(query.limit) : DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) throw parameterInvalid(`Invalid limit: ${limit}, the limit must be in [0, ${MAX_LIMIT}].`);
     const offset = Number(query.offset ?? 0);
     const token = query.token as Uint8Array | undefined;
