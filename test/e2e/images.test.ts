@@ -236,7 +236,10 @@ describeInBrowser('website: photos', () => {
     await e2e.screenshot(page, 'images-mobile');
   });
 
-  it('logged no script errors along the way', () => {
-    expect(e2e.pageErrors.filter((message) => !/Failed to load resource: the server responded with a status of 401/.test(message))).toEqual([]);
+  it('logged no script errors and asked for nothing that does not exist', () => {
+    expect(e2e.pageErrors).toEqual([]);
+    // 5xx are left out: on a loaded machine a cold function instance can time out once (the page
+    // polls again); a 4xx would be the page's own mistake (a thumbnail asked for too early, say).
+    expect(e2e.failedResponses.filter((line) => line.startsWith('4'))).toEqual([]);
   });
 });

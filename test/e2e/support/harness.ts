@@ -60,8 +60,10 @@ export interface E2e {
   screenshot(page: Page, name: string): Promise<string>;
   /** Inject latency or failures into a function through the local console API. */
   fault(fn: string, fault: { error?: string; delayMs?: number; times?: number } | undefined): Promise<void>;
-  /** Errors the pages logged to their console or threw, for tests to assert there are none. */
+  /** Errors the pages threw or logged (other than failed requests), for tests to assert there are none. */
   pageErrors: string[];
+  /** Every answer with status ≥ 400 the pages received, as "404 GET /api/products/p-x". */
+  failedResponses: string[];
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const pages = new Map<ViewportName, Page>();
   const pageErrors: string[] = [];
+  const failedResponses: string[] = [];
 
   const open = async (viewport: ViewportName): Promise<Page> => {
     const context = await browser!.newContext({ ...VIEWPORTS[viewport], baseURL: cloud.url, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
@@ -94,8 +97,11 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (err) => pageErrors.push(`${viewport}: ${err.message}`));
     page.on('console', (msg) => {
-      // A failed resource load is logged as a console error; tests that expect one (404 page) filter it.
-      if (msg.type() === 'error') pageErrors.push(`${viewport}: ${msg.text()}`);
+      // Failed requests are logged to the console too; they are recorded, with their URL, below.
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(`${viewport}: ${msg.text()}`);
+    });
+    page.on('response', (res) => {
+      if (res.status() >= 400) failedResponses.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
     });
     return page;
   };
@@ -105,6 +111,7 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
     browser,
     url: cloud.url,
     pageErrors,
+    failedResponses,
     async page(viewport = 'desktop') {
       let page = pages.get(viewport);
       if (!page) {
