@@ -1,6 +1,6 @@
 import { context, build, type BuildOptions, type BuildResult, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 
@@ -65,10 +65,26 @@ function report(spec: AppSpec, functions: FunctionSpec[], started: number): Buil
 
 export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = spec.functions): Promise<BuildReport> {
   const started = Date.now();
-  const result = await build(bundleOptions(spec, functions));
+  const result = await build({ ...bundleOptions(spec, functions), write: false });
   failOnErrors(result);
+  writeOutputs(result);
   copyNativePackages(spec, functions, result.metafile!);
   return report(spec, functions, started);
+}
+
+/**
+ * Writes esbuild's output files atomically (temp file + rename) and only when their bytes changed.
+ * Several local clouds may build the same `dist/` at once (parallel test files, `npm start` beside a test
+ * run): a reader then sees the old bundle or the new one, never a half-written file.
+ */
+export function writeOutputs(result: BuildResult): void {
+  for (const file of result.outputFiles ?? []) {
+    if (existsSync(file.path) && Buffer.compare(readFileSync(file.path), file.contents) === 0) continue;
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temp = `${file.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+  }
 }
 
 function failOnErrors(result: BuildResult): void {
@@ -89,6 +105,7 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
           onBuilt([], new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n')));
           return;
         }
+        writeOutputs(result);
         if (result.metafile) copyNativePackages(spec, spec.functions, result.metafile);
         const changed: string[] = [];
         for (const fn of report(spec, spec.functions, Date.now()).functions) {
@@ -99,7 +116,7 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
       });
     },
   };
-  const ctx = await context({ ...bundleOptions(spec, spec.functions), plugins: [hashPlugin] });
+  const ctx = await context({ ...bundleOptions(spec, spec.functions), write: false, plugins: [hashPlugin] });
   await ctx.watch();
   return { dispose: () => ctx.dispose() };
 }

@@ -39,6 +39,8 @@ export interface LocalCloudOptions {
   /** Start one instance of each function in the background (default true). */
   prewarm?: boolean;
   asyncRetryBaseMs?: number;
+  /** The OSS emulator's clock (signature expiry and skew checks); tests move it to expire signed URLs. */
+  ossClock?: () => number;
   /** Receives every function log line; default: discard. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
@@ -126,6 +128,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       buckets: spec.infra.buckets.map((b) => b.name),
       corsOrigins,
       onEvent: (n) => onOssEvent(n),
+      ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
     opened.push(() => oss.close());
     const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}` };

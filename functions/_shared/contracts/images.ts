@@ -36,7 +36,8 @@ const Tag = z
   .toLowerCase()
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}_-]{0,31}$/u, 'tags are 1–32 letters, digits, "-" or "_"');
 
-export const UploadRequest = z.object({
+/** Strict: a client cannot smuggle in a `key` or a `status`; the function chooses both. */
+export const UploadRequest = z.strictObject({
   filename: FileName,
   contentType: z.enum(Object.keys(UPLOAD_TYPES) as [UploadContentType, ...UploadContentType[]], { message: 'must be image/jpeg, image/png or image/webp' }),
   size: z.number().int().min(1).max(MAX_IMAGE_BYTES, `must be at most ${MAX_IMAGE_BYTES} bytes (20 MB)`),

@@ -100,8 +100,9 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
         return;
       }
       const status = err.status ?? 500;
-      sendJson(res, status, { error: { code: status === 413 ? 'PayloadTooLarge' : 'GatewayError', message: status < 500 ? err.message : 'local gateway error' } });
-      if (status >= 500) console.error('[gateway]', err);
+      const code = status === 413 ? 'PayloadTooLarge' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
+      sendJson(res, status, { error: { code, message: status < 500 || status === 503 ? err.message : 'local gateway error' } });
+      if (status >= 500 && status !== 503) console.error('[gateway]', err);
     });
   };
 }

@@ -19,6 +19,15 @@ export interface PoolOutcome extends InstanceOutcome {
   throttled?: boolean;
 }
 
+/** The local cloud is stopping: requests still arriving get 503 (and are not worth logging as errors). */
+export class ShuttingDownError extends Error {
+  readonly status = 503;
+  constructor(fn: string) {
+    super(`function ${fn} is shutting down`);
+    this.name = 'ShuttingDown';
+  }
+}
+
 export class ThrottledError extends Error {
   constructor(fn: string, limit: number) {
     super(`Reserved concurrency (${limit}) of function ${fn} exceeded`);
@@ -34,6 +43,9 @@ export class ThrottledError extends Error {
 export class FunctionPool {
   private instances: Instance[] = [];
   private starting = 0;
+  private readonly startingInstances = new Set<Promise<Instance>>();
+  /** Instances running their preStop hook on the way out. */
+  private readonly retiring = new Set<Promise<void>>();
   private waiters: (() => void)[] = [];
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
@@ -62,8 +74,12 @@ export class FunctionPool {
     return this.fn.reservedConcurrency ?? this.options.defaultMaxInstances;
   }
 
-  /** Run one invocation on a warm or new instance. `context` is built once the instance is known. */
-  async invoke(event: Buffer, context: ContextData, deadline: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
+  /**
+   * Run one invocation on a warm or new instance. `timeoutMs` is the function's timeout left for the handler:
+   * its clock starts once the instance is ready, as on FC, where starting an instance (and the initializer,
+   * with its own timeout) does not count against the invocation's timeout.
+   */
+  async invoke(event: Buffer, context: ContextData, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
     const { instance, coldStart } = await this.acquire();
     onAssigned(instance.id);
     try {
@@ -75,7 +91,7 @@ export class FunctionPool {
           return { ...init, error: { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) }, instanceId: instance.id, coldStart };
         }
       }
-      const outcome = await instance.invoke(event, context, Math.max(1, deadline - Date.now()));
+      const outcome = await instance.invoke(event, context, Math.max(1, timeoutMs));
       return { ...outcome, instanceId: instance.id, coldStart };
     } finally {
       this.release(instance);
@@ -93,7 +109,7 @@ export class FunctionPool {
 
   private async acquire(): Promise<{ instance: Instance; coldStart: boolean }> {
     for (;;) {
-      if (this.closed) throw new Error(`function ${this.fn.name} is shutting down`);
+      if (this.closed) throw new ShuttingDownError(this.fn.name);
       const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
       if (idle) {
         idle.busy = true;
@@ -101,14 +117,22 @@ export class FunctionPool {
       }
       if (this.instances.length + this.starting < this.cap) {
         this.starting++;
+        const started = Instance.start(this.fn, this.options.env);
+        this.startingInstances.add(started);
         try {
-          const instance = await Instance.start(this.fn, this.options.env);
+          const instance = await started;
+          if (this.closed) {
+            // close() ran while this thread was starting: it must not outlive the pool.
+            await instance.terminate();
+            throw new ShuttingDownError(this.fn.name);
+          }
           instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
           instance.busy = true;
           this.instances.push(instance);
           return { instance, coldStart: true };
         } finally {
           this.starting--;
+          this.startingInstances.delete(started);
         }
       }
       if (this.fn.reservedConcurrency !== undefined) throw new ThrottledError(this.fn.name, this.fn.reservedConcurrency);
@@ -127,12 +151,13 @@ export class FunctionPool {
   private retire(instance: Instance): void {
     this.instances = this.instances.filter((i) => i !== instance);
     if (!instance.alive) return;
-    void (async () => {
+    const retiring = (async () => {
       if (this.fn.preStop) {
         await instance.call({ type: 'preStop', context: this.options.hookContext(this.fn) }, this.fn.preStop.timeout * 1000, 'preStop timed out');
       }
       await instance.terminate();
-    })();
+    })().finally(() => this.retiring.delete(retiring));
+    this.retiring.add(retiring);
   }
 
   /** New code or settings: idle instances go now, busy ones after their current request. */
@@ -153,6 +178,8 @@ export class FunctionPool {
     this.closed = true;
     clearInterval(this.reaper);
     for (const w of this.waiters.splice(0)) w();
+    // Threads still starting terminate themselves in acquire(); wait for them so none outlives close().
+    await Promise.allSettled([...this.startingInstances, ...this.retiring]);
     await Promise.all(this.instances.map((i) => i.terminate()));
     this.instances = [];
   }

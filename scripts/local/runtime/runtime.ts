@@ -152,7 +152,7 @@ export class FunctionRuntime extends EventEmitter {
       if (injected) {
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline, (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
         record = {
           ...base,
