@@ -65,6 +65,8 @@ export async function fetchPart<S extends z.ZodType>(part: Part, schema: S, requ
 export interface ProductPage {
   body: Record<string, unknown>;
   degraded: Part[];
+  /** Why each degraded part is missing (for logs; never sent to clients). */
+  reasons?: Partial<Record<Part, string>>;
   /** Seconds a browser/CDN may reuse the page: the shortest TTL of its parts; 0 when degraded. */
   maxAgeSeconds: number;
   etag: string;
@@ -87,6 +89,7 @@ export async function productPage(productId: string, query: ProductPageQuery, de
 
   const outcomes = { info, price, inventory, shipping, sales, reviews };
   const degraded = (Object.keys(outcomes) as Part[]).filter((part) => outcomes[part].status === 'failed');
+  const reasons = Object.fromEntries(degraded.map((part) => [part, (outcomes[part] as { reason: string }).reason]));
   const valueOf = <T>(o: PartOutcome<T>): T | undefined => (o.status === 'ok' ? o.value : o.status === 'failed' ? o.stale : undefined);
   const parts: PageParts = {
     info: infoValue,
@@ -100,7 +103,7 @@ export async function productPage(productId: string, query: ProductPageQuery, de
   const body = { client: query.client, region, ...view, degraded };
   const present = (Object.keys(outcomes) as Part[]).filter((part) => outcomes[part].status === 'ok');
   const maxAgeSeconds = degraded.length > 0 ? 0 : Math.min(...present.map((part) => PART_TTL_SECONDS[part]));
-  return { body, degraded, maxAgeSeconds, etag: etagOf(body) };
+  return { body, degraded, reasons, maxAgeSeconds, etag: etagOf(body) };
 }
 
 export async function productList(limit: number, cursor: string | undefined, region: string, deps: BffDeps): Promise<ProductPage> {

@@ -31,9 +31,11 @@ export const createHandler = (deps: (fc: FcContext) => BffDeps) =>
     {
       method: 'GET',
       path: '/api/products/:id',
-      handle: async (req, { fc }) => {
+      handle: async (req, { fc, log }) => {
         const productId = parseWith(ProductId, req.params.id, 'path.id');
-        return cached(req, await productPage(productId, queryParams(req, ProductPageQuery), deps(fc)));
+        const page = await productPage(productId, queryParams(req, ProductPageQuery), deps(fc));
+        if (page.degraded.length > 0) log.warn({ productId, degraded: page.reasons }, 'product page degraded');
+        return cached(req, page);
       },
     },
   ]);

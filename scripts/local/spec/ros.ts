@@ -9,7 +9,9 @@ import type { InfraSpec } from './model';
  * Intrinsics supported: `Ref` to a parameter, `Fn::Join`, `Fn::Sub` with parameter names. Any other
  * intrinsic or resource type is refused by name.
  */
-const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex']);
+/** Accepted with no local effect: there is no RAM locally (every function gets the local account's keys). */
+const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole']);
+const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...INERT_TYPES]);
 
 export function loadRosInfra(props: Record<string, unknown>, baseDir: string, path: string): InfraSpec {
   if (typeof props.template !== 'string') throw new SpecError(`${path}.template`, 'must be a path to a ROS template');
@@ -26,6 +28,7 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
   const infra: InfraSpec = { buckets: [], otsInstances: [], tables: [] };
   for (const [name, resource] of Object.entries(template.Resources ?? {})) {
     if (!TYPES.has(resource.Type)) throw new SpecError(`${where(name)}.Type`, `${resource.Type} is not emulated`, `the local cloud creates ${[...TYPES].join(', ')}`);
+    if (INERT_TYPES.has(resource.Type)) continue;
     const p = resolveIntrinsics(resource.Properties ?? {}, params, `${where(name)}.Properties`) as Record<string, unknown>;
     if (resource.Type === 'ALIYUN::OSS::Bucket') {
       const rules = ((p.CORSConfiguration as { CORSRule?: { AllowedOrigin?: string[] }[] } | undefined)?.CORSRule ?? []);
