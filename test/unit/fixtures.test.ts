@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { GetManyRequest, GetRequest, ListRequest, ReviewsRequest } from '#shared/contracts/products';
 import { decodeEvent, isHttpTriggerEvent } from '#shared/fc/service';
 import type { FcHandler, HttpTriggerEvent } from '#shared/fc/types';
+import { parseOssEvent } from '#shared/contracts/oss-event';
+import { matchesOssTrigger, type OssNotification } from '../../scripts/local/emulators/oss';
 import { matchRoute } from '../../scripts/local/gateway/routes';
 import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec, FunctionSpec, RouteSpec } from '../../scripts/local/spec/model';
@@ -134,6 +136,17 @@ const CHECKERS: Record<string, Checker> = {
       payload,
       acceptedBy: 'a service request schema',
     });
+  },
+
+  async oss(raw) {
+    const { events } = parseOssEvent(raw);
+    for (const record of events) {
+      // The function an OSS trigger of s.yaml would fire for this object (bucket, events, key filter).
+      const notification = { eventName: record.eventName, bucket: record.oss.bucket.name, key: record.oss.object.key } as OssNotification;
+      const owners = spec.functions.filter((fn) => fn.triggers.some((t) => t.type === 'oss' && t.bucket === notification.bucket && matchesOssTrigger(notification, t)));
+      expect({ key: notification.key, owners: owners.length }).toEqual({ key: notification.key, owners: 1 });
+      expect(await reachesCore(owners[0]!, raw)).toEqual({ reached: true });
+    }
   },
 
   async timer(raw) {
