@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { SqliteConnection } from './sqlite-connection';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import type { SearchDocument, SearchHit, SearchIndex, SearchPage, SearchQuery } from '../ports/search-index';
@@ -40,7 +41,7 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly db: BetterSqlite3.Database;
   private readonly docs: string;
   private readonly fts: string;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly connection: SqliteConnection;
 
   /**
    * @param openDatabase `require('better-sqlite3')`, passed in so the cloud bundle never loads it.
@@ -53,10 +54,8 @@ export class SqliteSearchIndex implements SearchIndex {
     if (!/^[a-z][a-z0-9_]{0,62}$/.test(indexName)) throw new Error(`search index name ${indexName} must match [a-z][a-z0-9_]*`);
     this.docs = `s_${indexName}_docs`;
     this.fts = `s_${indexName}_fts`;
-    this.db = new openDatabase(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.connection = new SqliteConnection(openDatabase, path);
+    this.db = this.connection.db;
     this.db
       .transaction(() => {
         this.db.exec(`CREATE TABLE IF NOT EXISTS "${this.docs}" (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, tags TEXT NOT NULL, productId TEXT, createdAt INTEGER NOT NULL, fields TEXT)`);
@@ -73,12 +72,7 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.connection.stmt(sql);
   }
 
   async upsert(input: SearchDocument): Promise<void> {

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { SqliteConnection } from './sqlite-connection';
 import { ConditionFailedError, ValidationError } from '../errors';
 import type { TableChangeColumn, TableChangeRecord } from '../contracts/table-stream';
 import { systemClock, type Clock } from '../ports/clock';
@@ -111,7 +112,7 @@ interface StoredRow {
 export class SqliteTable implements Table {
   private readonly db: BetterSqlite3.Database;
   private readonly schemas = new Map<string, TableSchema>();
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly connection: SqliteConnection;
 
   /**
    * @param openDatabase `require('better-sqlite3')`, passed in so the cloud bundle never loads it.
@@ -123,10 +124,8 @@ export class SqliteTable implements Table {
     schemas: readonly TableSchema[],
     private readonly clock: Clock = systemClock,
   ) {
-    this.db = new openDatabase(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.connection = new SqliteConnection(openDatabase, path);
+    this.db = this.connection.db;
     this.db.exec(`CREATE TABLE IF NOT EXISTS _stream (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, type TEXT NOT NULL, pk TEXT NOT NULL, columns TEXT NOT NULL, ts INTEGER NOT NULL)`);
     for (const schema of schemas) {
       this.schemas.set(schema.name, schema);
@@ -145,12 +144,7 @@ export class SqliteTable implements Table {
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.connection.stmt(sql);
   }
 
   /** Live attributes of a stored row (expired cells removed), or undefined when the whole row expired. */

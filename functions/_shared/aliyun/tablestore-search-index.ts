@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { decodeCursor, encodeCursor, isPrefixWord, keywordWords, normalizeQuery, searchWords, validDocument, validId, type NormalizedQuery } from '../adapters/search-query';
 import { ValidationError } from '../errors';
 import type { SearchDocument, SearchHit, SearchIndex, SearchPage, SearchQuery } from '../ports/search-index';
-import type { Credentials } from './credentials';
+import { tableStoreClient, type TableStoreConnection } from './tablestore-client';
 
 /**
  * The SearchIndex port on a TableStore search index (multi-index) through the `tablestore` SDK.
@@ -57,15 +57,11 @@ export function sdkFieldSchemas(fields: readonly SearchFieldSpec[] = IMAGE_SEARC
   }));
 }
 
-export interface TableStoreSearchIndexOptions {
-  endpoint: string;
-  instance: string;
-  credentials: Credentials;
+export interface TableStoreSearchIndexOptions extends TableStoreConnection {
   /** The data table (e.g. `image_search`). */
   tableName: string;
   /** The search index on it (e.g. `image_search_index`). */
   indexName: string;
-  maxRetries?: number;
 }
 
 const RETURNED_COLUMNS = ['title', 'tags', 'productId', 'createdAt', 'fields'];
@@ -82,14 +78,7 @@ export class TableStoreSearchIndex implements SearchIndex {
    *          const { hits, nextCursor } = await index.search({ text: 'aurora head', tag: 'audio', limit: 10 });
    */
   constructor(private readonly options: TableStoreSearchIndexOptions) {
-    this.client = new TableStore.Client({
-      accessKeyId: options.credentials.accessKeyId,
-      secretAccessKey: options.credentials.accessKeySecret,
-      ...(options.credentials.securityToken ? { stsToken: options.credentials.securityToken } : {}),
-      endpoint: options.endpoint,
-      instancename: options.instance,
-      maxRetries: options.maxRetries ?? 3,
-    });
+    this.client = tableStoreClient(options);
   }
 
   async upsert(input: SearchDocument): Promise<void> {

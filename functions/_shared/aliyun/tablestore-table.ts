@@ -22,7 +22,7 @@ import {
   type TableSchema,
   type WriteCondition,
 } from '../ports/table';
-import type { Credentials } from './credentials';
+import { tableStoreClient, type TableStoreConnection } from './tablestore-client';
 
 /**
  * The Table port on TableStore (wide-column model) through the `tablestore` SDK.
@@ -39,12 +39,8 @@ import type { Credentials } from './credentials';
  * - the SDK cannot parse TableStore's protobuf error bodies (it expects XML and falls back to the raw bytes as
  *   the message, with the HTTP status as code): `translate` recovers code and message from those bytes.
  */
-export interface TableStoreTableOptions {
-  endpoint: string;
-  instance: string;
-  credentials: Credentials;
+export interface TableStoreTableOptions extends TableStoreConnection {
   schemas: readonly TableSchema[];
-  maxRetries?: number;
 }
 
 const COMPARATORS: Record<string, number> = {
@@ -95,14 +91,7 @@ export class TableStoreTable implements Table {
   private readonly schemas = new Map<string, TableSchema>();
 
   constructor(options: TableStoreTableOptions) {
-    this.client = new TableStore.Client({
-      accessKeyId: options.credentials.accessKeyId,
-      secretAccessKey: options.credentials.accessKeySecret,
-      ...(options.credentials.securityToken ? { stsToken: options.credentials.securityToken } : {}),
-      endpoint: options.endpoint,
-      instancename: options.instance,
-      maxRetries: options.maxRetries ?? 3,
-    });
+    this.client = tableStoreClient(options);
     for (const schema of options.schemas) this.schemas.set(schema.name, schema);
   }
 
