@@ -42,11 +42,27 @@ export function renderingDifferences(preview: Preview, spec: AppSpec): string[] 
     const theirs = preview.resources[name];
     const ours = spec.rendered[name];
     if (!theirs || !ours) problems.push(`resources.${name}: rendered by ${theirs ? 's preview' : 'the local cloud'} only`);
-    else if (!isDeepStrictEqual(JSON.parse(JSON.stringify(theirs.props)), JSON.parse(JSON.stringify(ours.props)))) {
-      problems.push(`resources.${name}.props: the local cloud renders them differently from s preview`);
-    }
+    else problems.push(...differingPaths(plain(theirs.props), plain(ours.props), `resources.${name}.props`));
   }
   return problems;
+}
+
+const plain = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+
+/**
+ * Every leaf where two renderings differ, as `path: s preview <value> → local cloud <value>`, so a failed
+ * check says exactly what to fix.
+ * @example differingPaths({ a: 1 }, { a: 2 }, 'x') // ['x.a: s preview 1 → local cloud 2']
+ */
+export function differingPaths(theirs: unknown, ours: unknown, path: string): string[] {
+  if (isDeepStrictEqual(theirs, ours)) return [];
+  const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object';
+  if (isMap(theirs) && isMap(ours) && Array.isArray(theirs) === Array.isArray(ours)) {
+    const keys = new Set([...Object.keys(theirs), ...Object.keys(ours)]);
+    return [...keys].flatMap((key) => differingPaths(theirs[key], ours[key], Array.isArray(theirs) ? `${path}[${key}]` : `${path}.${key}`));
+  }
+  const show = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v));
+  return [`${path}: s preview ${show(theirs)} → local cloud ${show(ours)}`];
 }
 
 /** Tables in infra/ros.yaml must match the schemas the functions use (name, primary key, TTL). */
