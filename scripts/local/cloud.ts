@@ -7,6 +7,7 @@ import { buildWebsite } from '../build/website';
 import { SqliteTable } from '../../functions/_shared/adapters/sqlite-table';
 import Database from 'better-sqlite3';
 import { consoleApi } from './console/api';
+import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
 import { openControlDb, type ControlDb } from './control-db';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
@@ -143,7 +144,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const tableStreams = new TableStreamTriggers(spec.functions, changeLog, rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
     tableStreams.start();
     const timers = new Timers(spec.functions, asyncInvoker);
-    const mounts: Mount[] = [consoleApi({ runtime: rt, asyncInvoker, timers })];
+    const mounts: Mount[] = [
+      consolePage(),
+      consoleApi({
+        runtime: rt,
+        asyncInvoker,
+        timers,
+        sections: {
+          streams: () => tableStreams.status(),
+          buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, objects: oss.listObjects(bucket.name, '', 200) })),
+        },
+      }),
+    ];
     server.on('request', createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts }));
 
     const cloud: LocalCloud = {

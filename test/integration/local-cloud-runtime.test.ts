@@ -227,6 +227,22 @@ describe('local cloud runtime', () => {
     });
   });
 
+  describe('console', () => {
+    it('serves its page and lists buckets with their objects and TableStore trigger cursors', async () => {
+      const page = await fetch(`${cloud.url}/_local/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('<title>Local cloud console</title>');
+      const store = new OssObjectStore({ bucket: 'fx-media', region: 'cn-hangzhou', endpoint: cloud.oss.endpoint, credentials: LOCAL_CREDENTIALS });
+      const key = `console/${Date.now()}.txt`;
+      await store.put(key, Buffer.from('x'), { contentType: 'text/plain' });
+      const buckets = (await (await fetch(`${cloud.url}/_local/api/buckets`)).json()) as { name: string; objects: { key: string }[] }[];
+      expect(buckets.find((b) => b.name === 'fx-media')?.objects.map((o) => o.key)).toContain(key);
+      const streams = (await (await fetch(`${cloud.url}/_local/api/streams`)).json()) as { function: string; table: string }[];
+      expect(streams).toEqual([expect.objectContaining({ function: 'fx-notes', table: 'fx_notes' })]);
+    });
+  });
+
   describe('hot reload', () => {
     it('serves a changed function from new instances after a rebuild', async () => {
       expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('done');

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Mount } from '../gateway/server';
+
+/**
+ * The local console's page at `/_local/`: one self-contained HTML document that reads the console API
+ * (`/_local/api/…`) every two seconds and shows functions, recent invocations with their logs, the async
+ * queue, timers (with "run now"), TableStore trigger cursors and the OSS buckets. Read-only except for the
+ * run-now buttons, which say what they do. Kept deliberately small: the console issue grows it.
+ */
+export function consolePage(): Mount {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname !== '/_local' && url.pathname !== '/_local/') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(PAGE) });
+    res.end(req.method === 'HEAD' ? undefined : PAGE);
+    return true;
+  };
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Local cloud console</title>
+<style>
+  :root { --ink:#1d2433; --muted:#5b6475; --line:#e3e6ec; --bg:#f6f7f9; --ok:#0f7b3f; --bad:#b42318; --warn:#9a5b00; }
+  * { box-sizing: border-box; }
+  body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--ink); background:var(--bg); }
+  header { display:flex; align-items:baseline; gap:16px; padding:14px 24px; background:#fff; border-bottom:1px solid var(--line); }
+  header h1 { font-size:18px; margin:0; } header a { color:var(--muted); }
+  main { display:grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap:16px; padding:16px 24px 32px; }
+  section { background:#fff; border:1px solid var(--line); border-radius:10px; padding:12px 16px; overflow:auto; }
+  section.wide { grid-column: 1 / -1; }
+  h2 { font-size:15px; margin:0 0 8px; }
+  table { width:100%; border-collapse:collapse; font-size:13px; }
+  th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+  th { color:var(--muted); font-weight:600; }
+  tr.pick { cursor:pointer; } tr.pick:hover td { background:#f2f5fb; }
+  .ok { color:var(--ok); } .bad { color:var(--bad); } .warn { color:var(--warn); } .muted { color:var(--muted); }
+  code, pre { font:12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+  pre { white-space:pre-wrap; background:#0f1722; color:#d8e1ee; padding:10px; border-radius:8px; max-height:320px; overflow:auto; margin:8px 0 0; }
+  button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid #c9cfda; border-radius:6px; background:#fff; cursor:pointer; }
+  button:focus-visible, tr.pick:focus-visible { outline:2px solid #2455c3; outline-offset:1px; }
+</style>
+</head>
+<body>
+<header><h1>Local cloud console</h1><span class="muted">refreshes every 2 s · <a href="/">website</a> · <a href="/_local/api/functions">JSON API</a></span></header>
+<main>
+  <section class="wide"><h2>Recent invocations</h2><table id="invocations"></table><pre id="detail" hidden></pre></section>
+  <section><h2>Functions</h2><table id="functions"></table></section>
+  <section><h2>Timers</h2><table id="timers"></table></section>
+  <section><h2>Asynchronous events</h2><table id="async"></table></section>
+  <section><h2>TableStore triggers</h2><table id="streams"></table></section>
+  <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>
+</main>
+<script>
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' })[c]);
+const time = (ms) => ms ? new Date(ms).toLocaleTimeString() : '';
+const cls = (s) => s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad';
+const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
+function table(id, head, rows) {
+  document.getElementById(id).innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
+    (rows.length ? rows.join('') : '<tr><td colspan="' + head.length + '" class="muted">nothing yet</td></tr>');
+}
+async function showInvocation(id) {
+  const r = await get('invocations/' + encodeURIComponent(id));
+  const detail = document.getElementById('detail');
+  detail.hidden = false;
+  detail.textContent = r.functionName + '  ' + r.requestId + '  ' + r.status + '  ' + r.durationMs + ' ms\\n\\n--- logs ---\\n' + (r.logs || '(none)') + '\\n--- payload ---\\n' + r.payload;
+}
+async function runTimer(fn, trigger) {
+  await fetch('/_local/api/timers/' + encodeURIComponent(fn) + '/' + encodeURIComponent(trigger) + '/run', { method: 'POST' });
+  refresh();
+}
+async function refresh() {
+  const [fns, invs, asyncs, timers, streams, buckets] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets')]);
+  table('invocations', ['time', 'function', 'source', 'status', 'ms', 'cold'], invs.map((r) =>
+    '<tr class="pick" tabindex="0" data-id="' + esc(r.requestId) + '"><td>' + time(r.startedAt) + '</td><td>' + esc(r.resource) + '</td><td>' + esc(r.source) +
+    '</td><td class="' + cls(r.status) + '">' + esc(r.status) + '</td><td>' + r.durationMs + '</td><td>' + (r.coldStart ? 'yes' : '') + '</td></tr>'));
+  table('functions', ['function', 'memory', 'timeout', 'instances', 'triggers'], fns.map((f) =>
+    '<tr><td>' + esc(f.resource) + '</td><td>' + f.memorySize + ' MB</td><td>' + f.timeout + ' s</td><td>' + f.instances + (f.busy ? ' (' + f.busy + ' busy)' : '') +
+    '</td><td>' + esc(f.triggers.map((t) => t.type + ':' + t.name).join(', ')) + '</td></tr>'));
+  table('timers', ['function', 'trigger', 'schedule', 'next run', ''], timers.map((t) =>
+    '<tr><td>' + esc(t.resource) + '</td><td>' + esc(t.trigger.name) + '</td><td><code>' + esc(t.trigger.cronExpression) + '</code></td><td>' + esc(t.nextRun ? new Date(t.nextRun).toLocaleString() : 'disabled') +
+    '</td><td><button data-fn="' + esc(t.function) + '" data-trigger="' + esc(t.trigger.name) + '">Run now</button></td></tr>'));
+  table('async', ['updated', 'function', 'source', 'status', 'attempts', 'last error'], asyncs.map((a) =>
+    '<tr><td>' + time(a.updated_at) + '</td><td>' + esc(a.function_name) + '</td><td>' + esc(a.source) + '</td><td class="' + cls(a.status) + '">' + esc(a.status) +
+    '</td><td>' + a.attempts + '</td><td>' + esc(a.last_error) + '</td></tr>'));
+  table('streams', ['function', 'trigger', 'table', 'cursor', 'failing'], streams.map((s) =>
+    '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td>' + s.cursor + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td></tr>'));
+  table('buckets', ['bucket', 'objects (first keys)', 'count'], buckets.map((b) =>
+    '<tr><td>' + esc(b.name) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
+}
+document.addEventListener('click', (e) => {
+  const row = e.target.closest('tr.pick'); if (row) showInvocation(row.dataset.id);
+  const button = e.target.closest('button[data-fn]'); if (button) runTimer(button.dataset.fn, button.dataset.trigger);
+});
+document.addEventListener('keydown', (e) => { const row = e.target.closest && e.target.closest('tr.pick'); if (row && e.key === 'Enter') showInvocation(row.dataset.id); });
+refresh(); setInterval(refresh, 2000);
+</script>
+</body>
+</html>`;
