@@ -1,0 +1,278 @@
+/**
+ * The image pipeline end to end through the local cloud (issue 4), as the website drives it: sign in,
+ * `POST /api/uploads`, PUT the bytes with plain fetch to the signed OSS URL, then poll `/api/search` for a
+ * word only that image's title has (OSS trigger → make-thumbnail → OSS trigger → catalog-image → table
+ * stream → index-image → search document).
+ * - latency: upload → searchable p50/p95, one image at a time;
+ * - throughput: 50 uploads at once, images per second from the first request to the last search hit, and
+ *   the process's peak RSS over the run, sampled every 50 ms (function instances are worker threads in this
+ *   process, so their memory is in it);
+ * both with the sharp engine, and with `IMAGE_ENGINE=jimp` for fewer images.
+ * Baseline in the same run: the thumbnail work alone — `imageEngineFromEnv()` probing and making the same
+ * two sizes (256, and 1024 watermarked) from the same bytes in this process, interleaved with the uploads
+ * for latency and with the async queue's concurrency for throughput — so the pipeline's cost is a ratio.
+ *
+ * The photo is a 3000×2000 photo-like JPEG made once with sharp; every upload gets its own copy with a
+ * distinct JPEG comment segment, so no cache anywhere (libvips' operation cache included) can recognise a
+ * repeat, while the pixels — and so the work — stay the same.
+ */
+import { join } from 'node:path';
+import { DEFAULT_WATERMARK, THUMBNAIL_WIDTHS } from '../functions/_shared/images/limits';
+import { imageEngineFromEnv } from '../functions/_shared/images/engine';
+import type { ImageEngine } from '../functions/_shared/ports/image-engine';
+import type { UploadTicket } from '../functions/_shared/contracts/images';
+import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
+import type { InvocationRecord } from '../scripts/local/runtime/runtime';
+import { photoLikeJpeg } from '../test/helpers/image-fixtures';
+import { tempDir } from '../test/helpers/temp';
+import { report, stats, type Goal, type Stats } from './lib';
+
+const WIDTH = 3000;
+const HEIGHT = 2000;
+const POLL_MS = 20;
+const IMAGE_TIMEOUT_MS = 120_000;
+/** The local async queue runs this many events at once (AsyncInvoker's default): the baseline gets the same. */
+const ASYNC_CONCURRENCY = 8;
+
+interface EnginePlan {
+  engine: 'sharp' | 'jimp';
+  latencyImages: number;
+  /** Concurrent uploads to start instances before the timed batch (0: the batch pays its own cold starts). */
+  warmupBatch: number;
+  batchImages: number;
+}
+
+const PLANS: EnginePlan[] = [
+  { engine: 'sharp', latencyImages: 15, warmupBatch: ASYNC_CONCURRENCY, batchImages: 50 },
+  { engine: 'jimp', latencyImages: 3, warmupBatch: 0, batchImages: 6 },
+];
+
+/** The same JPEG with a COM segment right after SOI: distinct bytes, identical pixels. */
+function variant(jpeg: Buffer, tag: string): Buffer {
+  const text = Buffer.from(`bench ${tag}`, 'latin1');
+  const segment = Buffer.alloc(4 + text.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(2 + text.length, 2);
+  text.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+let variants = 0;
+const nextVariant = (jpeg: Buffer) => variant(jpeg, `${process.pid}-${variants++}`);
+const wordFor = (runTag: string, n: number) => `pipe${runTag}n${n}`;
+
+async function signIn(cloud: LocalCloud): Promise<string> {
+  const res = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) });
+  if (res.status !== 200) throw new Error(`sign-in answered ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Ask for a signed URL and PUT the bytes to it; resolves with the image id once OSS has answered. */
+async function upload(cloud: LocalCloud, token: string, bytes: Buffer, title: string): Promise<string> {
+  const res = await fetch(`${cloud.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ filename: 'harbour.jpg', contentType: 'image/jpeg', size: bytes.length, title }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/uploads answered ${res.status}: ${await res.text()}`);
+  const ticket = (await res.json()) as UploadTicket;
+  const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
+  if (put.status !== 200) throw new Error(`PUT to the signed URL answered ${put.status}: ${await put.text()}`);
+  return ticket.imageId;
+}
+
+async function searchIds(cloud: LocalCloud, word: string): Promise<string[]> {
+  const res = await fetch(`${cloud.url}/api/search?q=${encodeURIComponent(word)}&limit=100`);
+  if (res.status !== 200) throw new Error(`search answered ${res.status}`);
+  return ((await res.json()) as { hits: { imageId: string }[] }).hits.map((h) => h.imageId);
+}
+
+/** Poll until every id is a hit for `word`; returns when each was first seen (performance.now()). */
+async function untilSearchable(cloud: LocalCloud, word: string, ids: string[]): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  const deadline = performance.now() + IMAGE_TIMEOUT_MS;
+  while (seen.size < ids.length) {
+    if (performance.now() > deadline) throw new Error(`${ids.length - seen.size} of ${ids.length} images not searchable for "${word}" after ${IMAGE_TIMEOUT_MS} ms: ${await statusOf(cloud, ids.find((id) => !seen.has(id))!)}`);
+    const hits = new Set(await searchIds(cloud, word));
+    const now = performance.now();
+    for (const id of ids) if (hits.has(id) && !seen.has(id)) seen.set(id, now);
+    if (seen.size < ids.length) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return seen;
+}
+
+async function statusOf(cloud: LocalCloud, imageId: string): Promise<string> {
+  const res = await fetch(`${cloud.url}/api/images/${imageId}`);
+  return `${imageId}: ${res.status} ${await res.text()}`;
+}
+
+/** What make-thumbnail does with the bytes: probe, then the two sizes. */
+function thumbnailWork(engine: ImageEngine, bytes: Buffer): Promise<unknown> {
+  return Promise.all([engine.probe(bytes), engine.thumbnails(bytes, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }])]);
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** Run `tasks` with at most `limit` at once. */
+async function withConcurrency(limit: number, tasks: (() => Promise<unknown>)[]): Promise<void> {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) await task();
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+/** Samples this process's RSS while `run` runs. */
+async function withRssPeak<T>(run: () => Promise<T>): Promise<{ result: T; rssBeforeMb: number; rssPeakMb: number }> {
+  const mb = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
+  const rssBeforeMb = mb();
+  let rssPeakMb = rssBeforeMb;
+  const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, mb())), 50);
+  try {
+    const result = await run();
+    return { result, rssBeforeMb, rssPeakMb: Math.max(rssPeakMb, mb()) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+interface EngineResult {
+  latency: { uploadToSearchableMs: Stats; thumbnailWorkAloneMs: Stats; p50Ratio: number };
+  throughput: {
+    images: number;
+    seconds: number;
+    imagesPerSecond: number;
+    thumbnailWorkAloneImagesPerSecond: number;
+    ratio: number;
+    perImageUploadToSearchableMs: Stats;
+    rssBeforeMb: number;
+    rssPeakMb: number;
+    makeThumbnailColdStarts: number;
+    makeThumbnailMaxHeapMb: number;
+  };
+}
+
+async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Promise<EngineResult> {
+  const env = { ...process.env, IMAGE_ENGINE: plan.engine };
+  const engine = await imageEngineFromEnv(env);
+  if (engine.name !== plan.engine) throw new Error(`wanted the ${plan.engine} engine, got ${engine.name}`);
+  const cloud = await startLocalCloud({ port: 0, dataDir, prewarm: true, watch: false, env });
+  try {
+    await cloud.runtime.prewarm();
+    const token = await signIn(cloud);
+    const runTag = Math.random().toString(36).slice(2, 8);
+    let n = 0;
+
+    // Warm-up: one image through every function of the pipeline, and the engine in this process.
+    {
+      const word = wordFor(runTag, n++);
+      const id = await upload(cloud, token, nextVariant(photo), `Harbour ${word}`);
+      await untilSearchable(cloud, word, [id]);
+      await thumbnailWork(engine, nextVariant(photo));
+    }
+
+    // Latency, one image at a time, each followed by the baseline on another copy of the same photo.
+    const latency: number[] = [];
+    const alone: number[] = [];
+    for (let i = 0; i < plan.latencyImages; i++) {
+      const word = wordFor(runTag, n++);
+      const bytes = nextVariant(photo);
+      latency.push(
+        await timed(async () => {
+          const id = await upload(cloud, token, bytes, `Harbour ${word}`);
+          await untilSearchable(cloud, word, [id]);
+        }),
+      );
+      const copy = nextVariant(photo);
+      alone.push(await timed(() => thumbnailWork(engine, copy)));
+    }
+
+    // Throughput: start make-thumbnail instances up to the queue's concurrency first (when planned).
+    if (plan.warmupBatch > 0) {
+      const word = wordFor(runTag, n++);
+      const ids = await Promise.all(Array.from({ length: plan.warmupBatch }, () => upload(cloud, token, nextVariant(photo), `Warmup ${word}`)));
+      await untilSearchable(cloud, word, ids);
+    }
+    const batchWord = wordFor(runTag, n++);
+    const batchBytes = Array.from({ length: plan.batchImages }, () => nextVariant(photo));
+    const records: InvocationRecord[] = [];
+    const onInvocation = (r: InvocationRecord) => {
+      if (r.resource === 'make-thumbnail') records.push(r);
+    };
+    cloud.runtime.on('invocation', onInvocation);
+    const t0 = performance.now();
+    const { result: seen, rssBeforeMb, rssPeakMb } = await withRssPeak(async () => {
+      const ids = await Promise.all(batchBytes.map((bytes) => upload(cloud, token, bytes, `Batch ${batchWord}`)));
+      return untilSearchable(cloud, batchWord, ids);
+    });
+    const batchMs = performance.now() - t0;
+    cloud.runtime.off('invocation', onInvocation);
+    const failed = records.filter((r) => r.status !== 'succeeded');
+    if (failed.length > 0) throw new Error(`make-thumbnail failed ${failed.length} times: ${failed[0]!.error?.errorMessage ?? failed[0]!.status}`);
+
+    const aloneCopies = Array.from({ length: plan.batchImages }, () => nextVariant(photo));
+    const aloneBatchMs = await timed(() => withConcurrency(ASYNC_CONCURRENCY, aloneCopies.map((copy) => () => thumbnailWork(engine, copy))));
+    const round2 = (x: number) => Math.round(x * 100) / 100;
+    const latencyStats = stats(latency);
+    const aloneStats = stats(alone);
+    const imagesPerSecond = round2(plan.batchImages / (batchMs / 1000));
+    const aloneImagesPerSecond = round2(plan.batchImages / (aloneBatchMs / 1000));
+    return {
+      latency: { uploadToSearchableMs: latencyStats, thumbnailWorkAloneMs: aloneStats, p50Ratio: round2(latencyStats.p50 / aloneStats.p50) },
+      throughput: {
+        images: plan.batchImages,
+        seconds: round2(batchMs / 1000),
+        imagesPerSecond,
+        thumbnailWorkAloneImagesPerSecond: aloneImagesPerSecond,
+        ratio: round2(aloneImagesPerSecond / imagesPerSecond),
+        perImageUploadToSearchableMs: stats([...seen.values()].map((at) => at - t0)),
+        rssBeforeMb,
+        rssPeakMb,
+        makeThumbnailColdStarts: records.filter((r) => r.coldStart).length,
+        makeThumbnailMaxHeapMb: Math.max(...records.map((r) => r.heapMb)),
+      },
+    };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('bench-images-');
+  try {
+    const photo = await photoLikeJpeg(WIDTH, HEIGHT, 90);
+    const results: Record<string, EngineResult> = {};
+    for (const plan of PLANS) results[plan.engine] = await runEngine(plan, photo, join(dir.path, plan.engine));
+    const goals: Goal[] = Object.entries(results).map(([engine, r]) => ({
+      name: `${engine}: upload → searchable p50/p95 and images/s with ${PLANS.find((p) => p.engine === engine)!.batchImages} concurrent uploads (reported, no target)`,
+      measured:
+        `p50 ${Math.round(r.latency.uploadToSearchableMs.p50)} ms, p95 ${Math.round(r.latency.uploadToSearchableMs.p95)} ms (${r.latency.p50Ratio}× the thumbnail work alone, ${Math.round(r.latency.thumbnailWorkAloneMs.p50)} ms); ` +
+        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
+      met: true,
+    }));
+    report({
+      name: 'image-pipeline',
+      description: 'upload → searchable through the local cloud (signed PUT, OSS triggers, table stream, search) vs the thumbnail work alone',
+      results: {
+        input: { width: WIDTH, height: HEIGHT, format: 'jpeg', quality: 90, bytes: photo.length },
+        ...results,
+        method:
+          `sequential uploads for latency (after one warm-up image), each followed by the baseline on another copy; ${PLANS.map((p) => `${p.engine}: ${p.latencyImages} sequential, ${p.batchImages} concurrent${p.warmupBatch ? ` after ${p.warmupBatch} concurrent warm-up uploads` : ' (no warm-up batch: cold starts included)'}`).join('; ')}; ` +
+          `search polled every ${POLL_MS} ms; baseline throughput = the same number of images through the engine in this process, ${ASYNC_CONCURRENCY} at a time (the local async queue's concurrency); ` +
+          'RSS of the whole process (cloud, its worker-thread instances, and this benchmark) sampled every 50 ms during the batch',
+      },
+      goals,
+    });
+  } finally {
+    dir.cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
