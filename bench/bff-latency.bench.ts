@@ -117,25 +117,24 @@ async function pages(
   fresh: FreshProducts,
   count: number,
   options: { between?: (i: number) => Promise<void>; settleMs?: number } = {},
-): Promise<{ ms: Stats; degradedPages: Record<string, number>; serviceCalls: Record<string, number> }> {
-  const serviceCalls: Record<string, number> = Object.fromEntries(SERVICES.map((s) => [s, 0]));
-  const onInvocation = (r: InvocationRecord) => {
-    if (r.resource in serviceCalls && r.source === 'invoke-api') serviceCalls[r.resource]!++;
-  };
-  cloud.runtime.on('invocation', onInvocation);
-  const samples: PageSample[] = [];
-  try {
+): Promise<{ ms: Stats; degradedPages: Record<string, number>; serviceCalls: Record<string, number>; everyServiceCalledPerPage: boolean }> {
+  const { result: samples, records } = await recording(cloud, async () => {
+    const out: PageSample[] = [];
     for (let i = 0; i < count; i++) {
-      samples.push(await page(cloud, fresh.take()));
+      out.push(await page(cloud, fresh.take()));
       await options.between?.(i);
     }
     if (options.settleMs) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
-  } finally {
-    cloud.runtime.off('invocation', onInvocation);
-  }
+    return out;
+  });
+  const serviceCalls: Record<string, number> = Object.fromEntries(SERVICES.map((s) => [s, 0]));
+  for (const r of records) if (r.resource in serviceCalls && r.source === 'invoke-api') serviceCalls[r.resource]!++;
   const degradedPages: Record<string, number> = {};
   for (const s of samples) for (const part of s.degraded) degradedPages[part] = (degradedPages[part] ?? 0) + 1;
-  return { ms: stats(samples.map((s) => s.ms)), degradedPages, serviceCalls };
+  // Were any part served from a BFF cache, its service would have fewer calls than there were pages.
+  const everyServiceCalledPerPage = SERVICES.every((s) => serviceCalls[s]! >= count);
+  if (!everyServiceCalledPerPage) console.warn(`some parts came from a cache: ${JSON.stringify(serviceCalls)} for ${count} pages`);
+  return { ms: stats(samples.map((s) => s.ms)), degradedPages, serviceCalls, everyServiceCalledPerPage };
 }
 
 /** Every invocation that finished while `run` ran. */
@@ -227,7 +226,12 @@ async function main(): Promise<void> {
         ),
       );
       const coldStarts = records.filter((r) => r.coldStart).length;
-      warmupBursts.push({ ms: Math.round(performance.now() - t0), coldStarts, serviceCalls: records.filter((r) => r.resource !== 'product-bff').length, slowestInvocationMs: Math.max(...records.map((r) => r.durationMs)) });
+      warmupBursts.push({
+        ms: Math.round(performance.now() - t0),
+        coldStarts,
+        serviceCalls: records.filter((r) => r.resource !== 'product-bff').length,
+        slowestInvocationMs: Math.max(...records.map((r) => r.durationMs)),
+      });
       if (coldStarts === 0) break;
     }
     const { result: cached, records: cachedRecords } = await recording(cloud, async () => {

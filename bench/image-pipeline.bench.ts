@@ -44,7 +44,7 @@ interface EnginePlan {
 
 const PLANS: EnginePlan[] = [
   { engine: 'sharp', latencyImages: 15, warmupBatch: ASYNC_CONCURRENCY, batchImages: 50 },
-  { engine: 'jimp', latencyImages: 3, warmupBatch: 0, batchImages: 6 },
+  { engine: 'jimp', latencyImages: 5, warmupBatch: 0, batchImages: 10 },
 ];
 
 /** The same JPEG with a COM segment right after SOI: distinct bytes, identical pixels. */
@@ -154,6 +154,9 @@ interface EngineResult {
     makeThumbnailColdStarts: number;
     makeThumbnailMaxHeapMb: number;
   };
+  /** This process right after start and prewarm (one instance of every function), before any upload. */
+  idleAfterPrewarm: { rssMb: number; instances: number };
+  instancesAfterBatch: number;
 }
 
 async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Promise<EngineResult> {
@@ -163,6 +166,7 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
   const cloud = await startLocalCloud({ port: 0, dataDir, prewarm: true, watch: false, env });
   try {
     await cloud.runtime.prewarm();
+    const idle = { rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20), instances: cloud.runtime.poolStats().reduce((n, p) => n + p.instances, 0) };
     const token = await signIn(cloud);
     const runTag = Math.random().toString(36).slice(2, 8);
     let n = 0;
@@ -235,6 +239,8 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
         makeThumbnailColdStarts: records.filter((r) => r.coldStart).length,
         makeThumbnailMaxHeapMb: Math.max(...records.map((r) => r.heapMb)),
       },
+      idleAfterPrewarm: idle,
+      instancesAfterBatch: cloud.runtime.poolStats().reduce((total, p) => total + p.instances, 0),
     };
   } finally {
     await cloud.stop();
