@@ -1,4 +1,4 @@
-import { tableFor } from '#shared/aliyun/deps';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { TokenRequest } from '#shared/contracts/auth';
 import { createHttpHandler, json, jsonBody } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tableFor } from '#shared/aliyun/deps';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { createServiceHandler } from '#shared/fc/service';
 import type { FcContext } from '#shared/fc/types';
 import { systemClock } from '#shared/ports/clock';

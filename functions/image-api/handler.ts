@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { objectStoreFor, searchIndexFor, tableFor } from '#shared/aliyun/deps';
+import { objectStoreFor } from '#shared/aliyun/deps/object-store';
+import { searchIndexFor } from '#shared/aliyun/deps/search-index';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { ImageId, SearchQueryParams } from '#shared/contracts/images';
 import { createHttpHandler, json, queryParams } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';

@@ -1,4 +1,5 @@
-import { searchIndexFor, tableFor } from '#shared/aliyun/deps';
+import { searchIndexFor } from '#shared/aliyun/deps/search-index';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import type { FcContext, FcHandler } from '#shared/fc/types';
 import { createLogger } from '#shared/log';

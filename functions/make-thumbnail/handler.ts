@@ -1,4 +1,5 @@
-import { objectStoreFor, tableFor } from '#shared/aliyun/deps';
+import { objectStoreFor } from '#shared/aliyun/deps/object-store';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { parseOssEvent } from '#shared/contracts/oss-event';
 import type { FcContext, FcHandler } from '#shared/fc/types';
 import { imageEngineFromEnv } from '#shared/images/engine';

@@ -1,4 +1,4 @@
-import { invokerFor } from '#shared/aliyun/deps';
+import { invokerFor } from '#shared/aliyun/deps/invoker';
 import { ProductId, ProductListQuery, ProductPageQuery, type Part } from '#shared/contracts/products';
 import { createHttpHandler, json, queryParams, type HttpRequest } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';

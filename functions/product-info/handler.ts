@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tableFor } from '#shared/aliyun/deps';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { GetRequest, ListRequest } from '#shared/contracts/products';
 import type { FcContext } from '#shared/fc/types';
 import { getByIdOverHttp } from '#shared/fc/service-http';

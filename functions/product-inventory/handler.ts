@@ -1,4 +1,4 @@
-import { tableFor } from '#shared/aliyun/deps';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { GetRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';
 import { createServiceHandler } from '#shared/fc/service';

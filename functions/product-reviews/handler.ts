@@ -1,4 +1,5 @@
-import { searchIndexFor, tableFor } from '#shared/aliyun/deps';
+import { searchIndexFor } from '#shared/aliyun/deps/search-index';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { ReviewsRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';
 import { createServiceHandler } from '#shared/fc/service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tableFor } from '#shared/aliyun/deps';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { GetRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';
 import { createServiceHandler } from '#shared/fc/service';

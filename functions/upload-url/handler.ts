@@ -1,5 +1,6 @@
 import { authenticate } from '#shared/auth';
-import { objectStoreFor, tableFor } from '#shared/aliyun/deps';
+import { objectStoreFor } from '#shared/aliyun/deps/object-store';
+import { tableFor } from '#shared/aliyun/deps/table';
 import { UploadRequest } from '#shared/contracts/images';
 import { createHttpHandler, json, jsonBody } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';

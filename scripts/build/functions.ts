@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
+import { buildFingerprint, recordBuild } from './fingerprint';
 
 /**
  * Bundles each function of s.yaml into exactly the folder `s deploy` uploads (`props.code`):
@@ -65,10 +66,13 @@ function report(spec: AppSpec, functions: FunctionSpec[], started: number): Buil
 
 export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = spec.functions): Promise<BuildReport> {
   const started = Date.now();
+  // Taken before bundling: a source saved during the build must make the next start rebuild.
+  const fingerprint = buildFingerprint(spec);
   const result = await build({ ...bundleOptions(spec, functions), write: false });
   failOnErrors(result);
   writeOutputs(result);
   copyNativePackages(spec, functions, result.metafile!);
+  if (functions.length === spec.functions.length) recordBuild(spec, fingerprint);
   return report(spec, functions, started);
 }
 
@@ -100,6 +104,10 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
   const hashPlugin: Plugin = {
     name: 'changed-functions',
     setup(pluginBuild) {
+      let fingerprint = buildFingerprint(spec);
+      pluginBuild.onStart(() => {
+        fingerprint = buildFingerprint(spec);
+      });
       pluginBuild.onEnd((result) => {
         if (result.errors.length > 0) {
           onBuilt([], new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n')));
@@ -107,6 +115,7 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
         }
         writeOutputs(result);
         if (result.metafile) copyNativePackages(spec, spec.functions, result.metafile);
+        recordBuild(spec, fingerprint);
         const changed: string[] = [];
         for (const fn of report(spec, spec.functions, Date.now()).functions) {
           if (hashes.has(fn.resource) && hashes.get(fn.resource) !== fn.hash) changed.push(fn.resource);
@@ -118,7 +127,8 @@ export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[],
   };
   const ctx = await context({ ...bundleOptions(spec, spec.functions), write: false, plugins: [hashPlugin] });
   await ctx.watch();
-  return { dispose: () => ctx.dispose() };
+  // cancel() first: a build still running would otherwise hold dispose() (and so the local cloud's stop) open.
+  return { dispose: async () => { await ctx.cancel(); await ctx.dispose(); } };
 }
 
 /** External packages a bundle loads at run time that must therefore ship in `<code>/node_modules/`. */

@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildFunctions, watchFunctions } from '../build/functions';
+import { bundlesAreFresh } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { SqliteTable } from '../../functions/_shared/adapters/sqlite-table';
 import Database from 'better-sqlite3';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
-import { openControlDb, type ControlDb } from './control-db';
+import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { AsyncInvoker } from './runtime/async-invoker';
@@ -80,7 +82,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
   timings.spec = Date.now() - t0;
 
-  const server = createServer();
+  // The port is bound first (port 0 picks one, and functions need the URL); until the gateway is ready,
+  // requests get a quick 503 with Retry-After instead of waiting on a connection nobody answers.
+  let gateway: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (gateway) return gateway(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error: { code: 'Starting', message: 'the local cloud is starting; retry in a moment' } }));
+  });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());
@@ -88,26 +97,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
 
-  let watcher: { dispose(): Promise<void> } | undefined;
+  let watching: Promise<{ dispose(): Promise<void> }> | undefined;
+  const stopWatching = async () => (await watching?.catch(() => undefined))?.dispose();
   let runtime: FunctionRuntime | undefined;
   /** Resources to release on stop or on a failed start, newest last. */
   const opened: (() => unknown)[] = [];
   try {
     const tBuild = Date.now();
     if (options.build !== false) {
+      // Bundles built from the same sources are served as they are: no seconds spent rewriting equal bytes.
+      const fresh = bundlesAreFresh(spec);
+      timings.bundlesReused = fresh ? 1 : 0;
       if (options.watch) {
-        await new Promise<void>((ok, fail) => {
-          let first = true;
-          void watchFunctions(spec, (changed, error) => {
+        let first = true;
+        const firstBuild = new Promise<void>((ok, fail) => {
+          watching = watchFunctions(spec, (changed, error) => {
             if (first) {
               first = false;
               return error ? fail(error) : ok();
             }
             if (!error) runtime?.reload(changed);
             options.onReload?.(changed, error);
-          }).then((w) => (watcher = w), fail);
+          });
+          watching.catch(fail);
         });
-      } else {
+        // With fresh bundles the watcher's first build runs in the background (it finds nothing to change).
+        if (fresh) firstBuild.catch((err: Error) => options.onReload?.([], err));
+        else await firstBuild;
+      } else if (!fresh) {
         await buildFunctions(spec);
       }
       if (existsSync(join(root, 'website', 'src', 'main.ts'))) await buildWebsite(root);
@@ -156,7 +173,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       }),
     ];
-    server.on('request', createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts }));
+    gateway = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts });
 
     const cloud: LocalCloud = {
       url,
@@ -173,33 +190,65 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
       async stop() {
         timers.stop();
-        await watcher?.dispose();
+        await stopWatching();
         await tableStreams.close();
         await asyncInvoker.close();
-        await new Promise<void>((ok) => server.close(() => ok()));
+        const closed = new Promise<void>((ok) => server.close(() => ok()));
+        // Keep-alive and in-flight connections would hold close() open forever.
         server.closeAllConnections();
+        await closed;
         await rt.close();
         await closeAll(opened);
       },
     };
+    // Instances start while the seed runs, so the first requests find them warm.
+    if (options.prewarm !== false) void rt.prewarm(warmOrder(spec).filter((name) => name !== spec.functions.find((fn) => fn.resource === 'demo-seed')?.name));
     const tSeed = Date.now();
     const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
-    if (seeder && options.seed !== false) {
-      // Idempotent: it only adds what is missing, so every start runs it.
-      const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
-      if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
-    }
+    if (seeder && options.seed !== false) await seedOnce(rt, db, seeder);
     timings.seed = Date.now() - tSeed;
-    if (options.prewarm !== false) void rt.prewarm();
     timings.ready = Date.now() - t0;
     return cloud;
   } catch (err) {
-    await watcher?.dispose();
+    await stopWatching();
     await runtime?.close();
     await closeAll(opened);
     server.close();
     throw err;
   }
+}
+
+/**
+ * The order instances are warmed in at start-up: each routed function followed by the functions it calls
+ * (those whose names appear among its environment values, e.g. PRODUCT_INFO_FUNCTION), then the rest —
+ * so the first page a user opens finds its whole call tree warm.
+ */
+export function warmOrder(spec: AppSpec): string[] {
+  const byName = new Map(spec.functions.map((fn) => [fn.name, fn]));
+  const order: string[] = [];
+  const visit = (name: string) => {
+    const fn = byName.get(name);
+    if (!fn || order.includes(name)) return;
+    order.push(name);
+    for (const value of Object.values(fn.environment)) if (byName.has(value)) visit(value);
+  };
+  for (const route of spec.routes) visit(route.functionName);
+  for (const fn of spec.functions) visit(fn.name);
+  return order;
+}
+
+/**
+ * Runs `demo-seed` unless this data folder was already seeded by the same seed bundle. The seed is
+ * idempotent (it adds only what is missing), so a changed catalogue simply seeds again; an unchanged one
+ * saves a cold start and a pass over every table on each `npm start`.
+ */
+async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec): Promise<void> {
+  const bundle = join(seeder.codeDir, 'index.js');
+  const version = existsSync(bundle) ? createHash('sha256').update(readFileSync(bundle)).digest('hex') : 'unknown';
+  if (getFlag(db, 'demo-seed') === version) return;
+  const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
+  if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
+  setFlag(db, 'demo-seed', version);
 }
 
 async function closeAll(opened: (() => unknown)[]): Promise<void> {

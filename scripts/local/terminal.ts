@@ -27,7 +27,7 @@ export function formatLogLine(resource: string, text: string): string {
 export function formatBanner(cloud: LocalCloud, ms: number): string {
   const lines = [
     '',
-    `${bold('Local cloud ready')} in ${ms} ms ${dim(`(build ${cloud.timings.build} ms, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
+    `${bold('Local cloud ready')} in ${ms} ms ${dim(`(${cloud.timings.bundlesReused ? 'bundles up to date' : `build ${cloud.timings.build} ms`}, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
     '',
     `  website   ${cloud.url}/`,
     `  API       ${cloud.url}/api/…`,

@@ -44,6 +44,8 @@ export class FunctionPool {
   private instances: Instance[] = [];
   private starting = 0;
   private readonly startingInstances = new Set<Promise<Instance>>();
+  /** The start-up warm-up of this function's first instance, while it runs. */
+  private prewarming: Promise<void> | undefined;
   /** Instances running their preStop hook on the way out. */
   private readonly retiring = new Set<Promise<void>>();
   private waiters: (() => void)[] = [];
@@ -98,22 +100,32 @@ export class FunctionPool {
     }
   }
 
-  /** Warm one instance ahead of the first request (used at start-up). */
+  /**
+   * Warm one instance ahead of the first request (used at start-up). A request arriving meanwhile waits
+   * for this instance instead of starting a second one next to it.
+   */
   async prewarm(): Promise<void> {
     if (this.instances.length > 0 || this.starting > 0) return;
-    const { instance } = await this.acquire();
-    instance.warmed = true;
-    instance.busy = false;
-    this.waiters.shift()?.();
+    this.prewarming = (async () => {
+      const { instance } = await this.acquire(false);
+      instance.warmed = true;
+      instance.busy = false;
+      this.waiters.shift()?.();
+    })().finally(() => (this.prewarming = undefined));
+    await this.prewarming;
   }
 
-  private async acquire(): Promise<{ instance: Instance; coldStart: boolean }> {
+  private async acquire(waitForPrewarm = true): Promise<{ instance: Instance; coldStart: boolean }> {
     for (;;) {
       if (this.closed) throw new ShuttingDownError(this.fn.name);
       const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
       if (idle) {
         idle.busy = true;
         return { instance: idle, coldStart: idle.invocations === 0 && !idle.warmed };
+      }
+      if (waitForPrewarm && this.prewarming) {
+        await this.prewarming.catch(() => undefined);
+        continue;
       }
       if (this.instances.length + this.starting < this.cap) {
         this.starting++;
