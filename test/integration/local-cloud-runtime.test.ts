@@ -152,6 +152,20 @@ describe('local cloud runtime', () => {
       expect(destination.requestContext).toMatchObject({ condition: '', approximateInvokeCount: 3 });
       expect(JSON.parse(destination.responsePayload)).toEqual({ succeededOnAttempt: 3 });
     });
+
+    it('keeps a queue per function: a burst for one function does not hold back another’s events', async () => {
+      cloud.runtime.setFault('fx-echo', { delayMs: 300 });
+      try {
+        const burst = Array.from({ length: 12 }, (_, i) => cloud.asyncInvoker.enqueue('fx-echo', Buffer.from(JSON.stringify({ i })), 'test-burst'));
+        const other = cloud.asyncInvoker.enqueue('fx-sink', Buffer.from('"after the burst"'), 'test-burst');
+        await eventually(() => expect(cloud.asyncInvoker.get(other)?.status).toBe('succeeded'));
+        // The sink's event ran while most of the earlier echo events were still waiting their turn.
+        expect(burst.filter((id) => cloud.asyncInvoker.get(id)?.status !== 'succeeded').length).toBeGreaterThan(4);
+        await eventually(() => expect(burst.map((id) => cloud.asyncInvoker.get(id)?.status)).toEqual(burst.map(() => 'succeeded')), { timeoutMs: 30000 });
+      } finally {
+        cloud.runtime.setFault('fx-echo', undefined);
+      }
+    });
   });
 
   describe('timers', () => {

@@ -22,6 +22,11 @@ export interface AsyncInvokerOptions {
   throttleBaseMs?: number;
   /** Events running at once across all functions. */
   concurrency?: number;
+  /**
+   * Events of one function running at once. FC keeps a queue per function, so a burst for one function
+   * must not hold back another's events (e.g. catalog-image behind 50 make-thumbnail uploads).
+   */
+  perFunctionConcurrency?: number;
   pollMs?: number;
   region: string;
 }
@@ -54,6 +59,8 @@ export class AsyncInvoker extends EventEmitter {
   private readonly throttleBaseMs: number;
   private readonly concurrency: number;
   private running = 0;
+  private readonly runningByFunction = new Map<string, number>();
+  private readonly perFunction: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -66,7 +73,8 @@ export class AsyncInvoker extends EventEmitter {
     super();
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.throttleBaseMs = options.throttleBaseMs ?? 500;
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 12;
+    this.perFunction = options.perFunctionConcurrency ?? 4;
     db.exec(`CREATE TABLE IF NOT EXISTS async_invocations (
       request_id TEXT PRIMARY KEY, function_name TEXT NOT NULL, payload BLOB NOT NULL, source TEXT NOT NULL,
       attempts INTEGER NOT NULL DEFAULT 0, throttles INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, next_at INTEGER NOT NULL,
@@ -115,15 +123,21 @@ export class AsyncInvoker extends EventEmitter {
     if (this.closed) return;
     const free = this.concurrency - this.running;
     if (free <= 0) return;
-    const due = this.db
-      .prepare(`SELECT * FROM async_invocations WHERE status = 'queued' AND next_at <= ? ORDER BY next_at LIMIT ?`)
-      .all(Date.now(), free) as AsyncEventRow[];
+    // Oldest first, but a function already at its own limit is passed over for the next one.
+    const due = this.db.prepare(`SELECT * FROM async_invocations WHERE status = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 500`).all(Date.now()) as AsyncEventRow[];
+    let started = 0;
     for (const row of due) {
+      if (started >= free) break;
+      const busy = this.runningByFunction.get(row.function_name) ?? 0;
+      if (busy >= this.perFunction) continue;
       const claimed = this.db.prepare(`UPDATE async_invocations SET status = 'running', updated_at = ? WHERE request_id = ? AND status = 'queued'`).run(Date.now(), row.request_id);
       if (claimed.changes !== 1) continue;
+      started++;
       this.running++;
+      this.runningByFunction.set(row.function_name, busy + 1);
       const job = this.attempt(row).finally(() => {
         this.running--;
+        this.runningByFunction.set(row.function_name, (this.runningByFunction.get(row.function_name) ?? 1) - 1);
         this.inFlight.delete(job);
         setImmediate(() => this.drain());
       });
