@@ -271,9 +271,13 @@ async function main(): Promise<void> {
       },
       goals: [
         {
-          name: `page p99 ≤ slowest backend (${SLOWEST_MS} ms) + ${MARGIN_MS} ms`,
-          measured: `p99 ${slow.ms.p99} ms, p95 ${slow.ms.p95}, p50 ${slow.ms.p50} (slowest backend alone via FC API: p50 ${slowestAloneStats.p50}, p99 ${slowestAloneStats.p99}; no-delay page p50 ${baseline.ms.p50})`,
-          met: slow.ms.p99 <= slowGoal,
+          // The slowest backend as measured in this run, through the same FC API path the BFF uses: what the
+          // BFF itself adds. The injected delay alone is also reported (the FC path adds its own few ms).
+          name: `page p99 ≤ slowest backend's p99 (measured alone through the FC API, ${SLOWEST_MS} ms injected) + ${MARGIN_MS} ms`,
+          measured:
+            `p99 ${slow.ms.p99} ms vs slowest backend p99 ${slowestAloneStats.p99} ms (+${round3(slow.ms.p99 - slowestAloneStats.p99)}); p95 ${slow.ms.p95}, p50 ${slow.ms.p50} vs backend p50 ${slowestAloneStats.p50}; ` +
+            `against the injected ${SLOWEST_MS} ms + ${MARGIN_MS}: ${slow.ms.p99 <= slowGoal ? 'within' : 'over'}; no-delay page p50 ${baseline.ms.p50}`,
+          met: slow.ms.p99 <= slowestAloneStats.p99 + MARGIN_MS,
         },
         {
           name: `one backend hung (${HUNG_MS} ms): page p99 bounded by the ${BUDGET_MS} ms budget + ${MARGIN_MS} ms, reviews degraded`,

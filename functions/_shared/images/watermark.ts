@@ -19,7 +19,22 @@ const INK = [255, 255, 255, 235] as const;
  * const mark = watermarkOverlay(1024, 768, 'FC EVENT SUITE'); // a 1024×44 bar at top 724
  * ```
  */
+/** Overlays by size and text: thumbnails come in a few fixed sizes, so each is drawn once per instance. */
+const drawn = new Map<string, Overlay>();
+const DRAWN_LIMIT = 32;
+
 export function watermarkOverlay(width: number, height: number, text: string): Overlay {
+  const key = `${width}x${height}:${text}`;
+  let overlay = drawn.get(key);
+  if (!overlay) {
+    overlay = drawOverlay(width, height, text);
+    if (drawn.size >= DRAWN_LIMIT) drawn.delete(drawn.keys().next().value!);
+    drawn.set(key, overlay);
+  }
+  return overlay;
+}
+
+function drawOverlay(width: number, height: number, text: string): Overlay {
   const scale = Math.max(1, Math.round(width / 256));
   const pad = 2 * scale;
   const barHeight = Math.min(height, GLYPH_HEIGHT * scale + 2 * pad);
