@@ -99,8 +99,15 @@ function failOnErrors(result: BuildResult): void {
  * Rebuild on every source change; `onBuilt` receives the functions whose bundle actually changed
  * (by content hash), so only their instances are replaced.
  */
-export async function watchFunctions(spec: AppSpec, onBuilt: (changed: string[], error?: Error) => void): Promise<{ dispose(): Promise<void> }> {
+export async function watchFunctions(
+  spec: AppSpec,
+  onBuilt: (changed: string[], error?: Error) => void,
+  options: { servingCurrentBundles?: boolean } = {},
+): Promise<{ dispose(): Promise<void> }> {
   const hashes = new Map<string, string>();
+  // When instances already run the bundles in dist/, the first build is compared with those, so a source
+  // saved before the watcher started still reloads its function.
+  if (options.servingCurrentBundles) for (const fn of report(spec, spec.functions, Date.now()).functions) hashes.set(fn.resource, fn.hash);
   const hashPlugin: Plugin = {
     name: 'changed-functions',
     setup(pluginBuild) {

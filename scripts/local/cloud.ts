@@ -98,6 +98,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
 
   let watching: Promise<{ dispose(): Promise<void> }> | undefined;
+  let watchLater: (() => Promise<void>) | undefined;
+  let stopped = false;
   const stopWatching = async () => (await watching?.catch(() => undefined))?.dispose();
   let runtime: FunctionRuntime | undefined;
   /** Resources to release on stop or on a failed start, newest last. */
@@ -109,21 +111,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const fresh = bundlesAreFresh(spec);
       timings.bundlesReused = fresh ? 1 : 0;
       if (options.watch) {
-        let first = true;
-        const firstBuild = new Promise<void>((ok, fail) => {
-          watching = watchFunctions(spec, (changed, error) => {
-            if (first) {
-              first = false;
-              return error ? fail(error) : ok();
-            }
-            if (!error) runtime?.reload(changed);
-            options.onReload?.(changed, error);
+        const startWatching = () =>
+          new Promise<void>((ok, fail) => {
+            let first = true;
+            watching = watchFunctions(
+              spec,
+              (changed, error) => {
+                if (!error) runtime?.reload(changed);
+                if (first) {
+                  first = false;
+                  return error ? fail(error) : ok();
+                }
+                options.onReload?.(changed, error);
+              },
+              { servingCurrentBundles: fresh },
+            );
+            watching.catch(fail);
           });
-          watching.catch(fail);
-        });
-        // With fresh bundles the watcher's first build runs in the background (it finds nothing to change).
-        if (fresh) firstBuild.catch((err: Error) => options.onReload?.([], err));
-        else await firstBuild;
+        // With fresh bundles the watcher starts once the instances are warm: its first build (seconds of CPU)
+        // would otherwise compete with the first requests, and it finds nothing to change anyway.
+        if (fresh) watchLater = async () => (stopped ? undefined : startWatching().catch((err: Error) => options.onReload?.([], err)));
+        else await startWatching();
       } else if (!fresh) {
         await buildFunctions(spec);
       }
@@ -190,6 +198,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
       async stop() {
         timers.stop();
+        stopped = true;
         await stopWatching();
         await tableStreams.close();
         await asyncInvoker.close();
@@ -202,7 +211,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
     // Instances start while the seed runs, so the first requests find them warm.
-    if (options.prewarm !== false) void rt.prewarm(warmOrder(spec).filter((name) => name !== spec.functions.find((fn) => fn.resource === 'demo-seed')?.name));
+    const warming = options.prewarm !== false ? rt.prewarm(warmOrder(spec).filter((name) => name !== spec.functions.find((fn) => fn.resource === 'demo-seed')?.name)) : Promise.resolve();
+    if (watchLater) void warming.then(watchLater);
     const tSeed = Date.now();
     const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
     if (seeder && options.seed !== false) await seedOnce(rt, db, seeder);

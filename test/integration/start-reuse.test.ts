@@ -1,0 +1,36 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalCloud } from '../../scripts/local/cloud';
+import { eventually } from '../helpers/eventually';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * A second start reuses bundles built from the same sources (no rebuild), and hot reload still notices a
+ * source saved after that start, although the watcher only begins once the instances are warm.
+ */
+const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
+
+describe('starting again with unchanged sources', () => {
+  const dir = tempDir('fx-reuse-');
+  const app = join(dir.path, 'app');
+  beforeAll(() => cpSync(FIXTURE, app, { recursive: true }));
+  afterAll(() => dir.cleanup());
+
+  it('reuses the bundles, and rebuilds and reloads a function saved afterwards', async () => {
+    const options = { root: app, port: 0, dataDir: join(dir.path, 'data'), env: {}, prewarm: true, watch: true };
+    const first = await startLocalCloud(options);
+    expect(first.timings.bundlesReused).toBe(0);
+    await first.stop();
+
+    const second = await startLocalCloud(options);
+    try {
+      expect(second.timings.bundlesReused).toBe(1);
+      expect((await second.invoke('fx-spin', {})).payload.toString()).toBe('done');
+      const source = join(app, 'functions', 'spin', 'handler.ts');
+      writeFileSync(source, readFileSync(source, 'utf8').replace("return 'done';", "return 'saved after start';"));
+      await eventually(async () => expect((await second.invoke('fx-spin', {})).payload.toString()).toBe('saved after start'), { timeoutMs: 30000, intervalMs: 200 });
+    } finally {
+      await second.stop();
+    }
+  });
+});
