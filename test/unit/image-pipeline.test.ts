@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { SqliteSearchIndex } from '#shared/adapters/sqlite-search-index';
 import { SqliteTable } from '#shared/adapters/sqlite-table';
@@ -109,6 +110,18 @@ describe('image pipeline cores', () => {
       expect((await objects.head(thumbnailKey(ticket.imageId, 'small')))?.meta).toEqual({ imageid: ticket.imageId, format: 'jpeg', width: '800', height: '600', size: String(bytes.length) });
       // The row stays pending: catalog-image moves it on.
       expect((await getImage(table, ticket.imageId))?.status).toBe('pending');
+    });
+
+    it('thumbnails greyscale and transparent images too (the watermark is blended in sRGB)', async () => {
+      const grey = await sharp(await photoLikeJpeg(600, 400)).greyscale().jpeg().toBuffer();
+      const alpha = await sharp({ create: { width: 600, height: 400, channels: 4, background: { r: 0, g: 90, b: 200, alpha: 0.4 } } }).png().toBuffer();
+      for (const bytes of [grey, alpha]) {
+        const [small, large] = await engine.thumbnails(bytes, [{ width: 256 }, { width: 1024, watermark: 'FC EVENT SUITE' }]);
+        expect(await sharp(large!.body).metadata()).toMatchObject({ format: 'webp', width: 600, height: 400 });
+        expect(small!.width).toBe(256);
+      }
+      const marked = await sharp((await engine.thumbnail(alpha, { width: 600, watermark: 'FC EVENT SUITE' })).body).metadata();
+      expect(marked.hasAlpha).toBe(true);
     });
 
     it('rejects what is not an image, records why and deletes the upload', async () => {

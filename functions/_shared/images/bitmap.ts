@@ -53,20 +53,24 @@ export function orient(stored: RgbaBitmap, orientation: number | undefined): Rgb
   return { data: out, width, height };
 }
 
-/** Draws `overlay` over `base` at (`left`, `top`) with the Porter-Duff "over" operator, clipped to `base`. */
-export function blendOver(base: RgbaBitmap, overlay: RgbaBitmap, left: number, top: number): void {
+/**
+ * Draws `overlay` (RGBA) over `base` at (`left`, `top`) with the Porter-Duff "over" operator, clipped to
+ * `base`. `base` is RGBA, or RGB (`channels: 3`, an opaque image) as libvips hands out raw pixels.
+ */
+export function blendOver(base: RgbaBitmap & { channels?: 3 | 4 }, overlay: RgbaBitmap, left: number, top: number): void {
   const b = base.data;
   const o = overlay.data;
+  const channels = base.channels ?? 4;
   for (let y = Math.max(0, -top); y < overlay.height && y + top < base.height; y++) {
     for (let x = Math.max(0, -left); x < overlay.width && x + left < base.width; x++) {
       const oi = (y * overlay.width + x) * 4;
       const sa = o[oi + 3]! / 255;
       if (sa === 0) continue;
-      const bi = ((y + top) * base.width + x + left) * 4;
-      const da = b[bi + 3]! / 255;
+      const bi = ((y + top) * base.width + x + left) * channels;
+      const da = channels === 4 ? b[bi + 3]! / 255 : 1;
       const outA = sa + da * (1 - sa);
       for (let c = 0; c < 3; c++) b[bi + c] = Math.round((o[oi + c]! * sa + b[bi + c]! * da * (1 - sa)) / outA);
-      b[bi + 3] = Math.round(outA * 255);
+      if (channels === 4) b[bi + 3] = Math.round(outA * 255);
     }
   }
 }
