@@ -211,10 +211,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
     // Instances start while the seed runs, so the first requests find them warm.
-    const warming = options.prewarm !== false ? rt.prewarm(warmOrder(spec).filter((name) => name !== spec.functions.find((fn) => fn.resource === 'demo-seed')?.name)) : Promise.resolve();
+    const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
+    const warming = options.prewarm !== false ? rt.prewarm(warmOrder(spec).filter((name) => name !== seeder?.name)) : Promise.resolve();
     if (watchLater) void warming.then(watchLater);
     const tSeed = Date.now();
-    const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
     if (seeder && options.seed !== false) await seedOnce(rt, db, seeder);
     timings.seed = Date.now() - tSeed;
     timings.ready = Date.now() - t0;
