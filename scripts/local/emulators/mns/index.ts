@@ -1,0 +1,220 @@
+/**
+ * Local MNS (Simple Message Queue) emulator: MNS's XML REST API (version 2015-06-06) on its own port, with
+ * queues, topics and subscriptions in their own SQLite file (`<dataDir>/mns.sqlite`, WAL). `@alicloud/mns`
+ * reaches it with `endpoint: 'http://127.0.0.1:<port>'`, and so do curl and a user's own scripts signing
+ * requests with the local account's keys.
+ *
+ * LIMITATIONS (what is not emulated; requests that need it fail loudly with the error named):
+ * - Authentication: only the V1 `Authorization: MNS <AccessKeyId>:<Signature>` scheme (HMAC-SHA1); the V4
+ *   scheme (`MNS4-HMAC-SHA256`) answers 501 NotImplemented. RAM policies are not evaluated: any request signed
+ *   by the local account may do anything. The Host header and the account id in it are not checked.
+ * - APIs left out (501 NotImplemented): account attributes (`?accountmeta`), OpenService, message user and
+ *   system properties (`UserProperties`), FIFO message groups, queue rate limits (`TenantRateLimitPolicy`),
+ *   mail/SMS/DirectMail/mobile-push endpoints, subscriptions assuming a role (`StsRoleArn`), and every
+ *   OpenAPI (RPC, `mns-open`) operation: this is the data-plane XML API only.
+ * - Dead-letter policy on queues: `<DlqPolicy>` inside `<Queue>` (Enabled, DeadLetterTargetQueue,
+ *   MaxReceiveCount, as ROS and the OpenAPI spell it; decision D24). A message moves to the target queue when it
+ *   has been received MaxReceiveCount times and becomes visible again — on the next receive, peek or console
+ *   look at the source queue, not on a timer.
+ * - BatchSendMessage validates the whole batch first (16 messages, 64 KB of bodies, each message's fields):
+ *   an invalid message fails the request with InvalidArgument naming it, so the per-message ErrorCode entries
+ *   MNS can answer (server-side failures) never occur here.
+ * - Stale receipt handles (superseded by a later receive or ChangeMessageVisibility, or used after
+ *   NextVisibleTime) answer 404 MessageNotExist, as MNS documents for expired handles; a handle that is not
+ *   one of ours, or belongs to another queue, answers 400 ReceiptHandleError.
+ * - Topics keep no published messages (no retention, MessageCount counts publishes); a subscription receives
+ *   only messages published after it was created. Pushes to HTTP endpoints are not signed (no
+ *   `x-mns-signing-cert-url`) and a 2xx answer within 5 s counts as delivered. Function endpoints
+ *   (`acs:fc:<region>:<account>:functions/<name>`) are how the local cloud wires FC `mns_topic` triggers.
+ * - NotifyStrategy intervals are MNS's (BACKOFF_RETRY 3 × 10–20 s, EXPONENTIAL_DECAY_RETRY 176 × up to 512 s),
+ *   optionally scaled down for tests (`pushRetryScale`). A push that runs out of retries goes to the
+ *   subscription's dead-letter queue if it has one, else it is dropped (kept as failed for the console).
+ * - Limits MNS enforces per account (queue and topic counts, QPS, `QpsLimitExceeded`) are not; message
+ *   retention is enforced when a queue is read. MessageId and receipt handle formats are MNS-like, not MNS's.
+ * - One region and one account: queue and function endpoints naming another region or account are refused
+ *   with InvalidEndpoint. No CORS (MNS has none for its data plane either).
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
+import { mnsErrors } from './errors';
+import { PushOutbox, type PushRow } from './pushes';
+import { QueueStore, type ReceivedMessage } from './queues';
+import { createRequestHandler } from './server';
+import type { MnsCredentialLookup } from './signature';
+import { parseEndpoint, TopicStore } from './topics';
+import { longPoll, QueueWaiters } from './waiters';
+
+export { MnsError, mnsErrors } from './errors';
+export { QUEUE_DEFAULTS, type DlqPolicy, type PeekedMessage, type QueueAttributes, type QueueInfo, type QueueStore, type ReceivedMessage } from './queues';
+export { TOPIC_DEFAULTS, type NotifyContentFormat, type NotifyStrategy, type SubscriptionInfo, type SubscriptionInput, type TopicAttributes, type TopicInfo, type TopicStore } from './topics';
+export type { PushRow } from './pushes';
+export type { MnsCredentialLookup } from './signature';
+
+export interface PushInfo {
+  topic: string;
+  subscription: string;
+  messageId: string;
+  tag?: string;
+  format: string;
+  attempts: number;
+}
+
+export interface MnsEmulatorOptions {
+  /** The database is `<dataDir>/mns.sqlite`. */
+  dataDir: string;
+  host?: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+  region: string;
+  accountId?: string;
+  /** Epoch-ms clock for visibility, delays, retention and signature skew (tests move it). */
+  clock?: () => number;
+  credentials?: MnsCredentialLookup;
+  /**
+   * Delivers a notification to a function endpoint (the local cloud invokes the function); rejects when the
+   * function failed, so the subscription's NotifyStrategy retries it. Without it, function pushes fail.
+   */
+  pushToFunction?: (functionName: string, payload: Buffer, info: PushInfo) => Promise<void>;
+  /** Multiplies NotifyStrategy retry intervals (tests: e.g. 0.001). Default 1. */
+  pushRetryScale?: number;
+}
+
+export interface MnsEmulator {
+  /** `http://127.0.0.1:<port>`: give it to `@alicloud/mns` as `endpoint`. */
+  endpoint: string;
+  port: number;
+  queues: QueueStore;
+  topics: TopicStore;
+  /** In-process ReceiveMessage with long polling, for the local cloud's queue triggers. */
+  receive(queue: string, max: number, waitMs: number): Promise<ReceivedMessage[]>;
+  /** Push outbox: pending, retrying and failed pushes (console). */
+  pushes(limit?: number): PushRow[];
+  /** Wakes every long poll to look again (after a test moved the clock). */
+  poke(): void;
+  close(): Promise<void>;
+}
+
+/** The local account: its STS-style key must come with its security token, like FC's role credentials. */
+export const localMnsCredentials: MnsCredentialLookup = (accessKeyId) => {
+  const secret = secretFor(accessKeyId);
+  if (secret === undefined) return undefined;
+  return { accessKeySecret: secret, ...(accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { securityToken: LOCAL_CREDENTIALS.securityToken } : {}) };
+};
+
+/**
+ * Starts the emulator.
+ * @example
+ * const mns = await startMnsEmulator({ dataDir: '.data', region: 'cn-hangzhou', port: 0 });
+ * const client = new MNS(LOCAL_ACCOUNT_ID, { endpoint: mns.endpoint, accessKeyId, accessKeySecret, securityToken });
+ */
+export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<MnsEmulator> {
+  const clock = options.clock ?? Date.now;
+  const local = { region: options.region, accountId: options.accountId ?? LOCAL_ACCOUNT_ID };
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(join(options.dataDir, 'mns.sqlite'));
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit is in the WAL (the OS has it) before the answer is sent, so killing the
+  // process loses nothing acknowledged; only a power loss could lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+
+  const waiters = new QueueWaiters();
+  const queues = new QueueStore(db, clock);
+  queues.onReceivable = (queue) => waiters.wake(queue);
+  let outbox: PushOutbox | undefined;
+  const topics = new TopicStore(db, queues, clock, local, (n, now) => outbox!.add(n, now));
+
+  const push = async (row: PushRow): Promise<void> => {
+    const endpoint = parseEndpoint(row.endpoint, local);
+    const info: PushInfo = { topic: row.topic, subscription: row.subscription, messageId: row.message_id, format: row.format, attempts: row.attempts, ...(row.tag ? { tag: row.tag } : {}) };
+    if (endpoint.kind === 'queue') {
+      // The queue did not exist when the message was published; it may exist by now.
+      queues.insert(endpoint.queue, { body: row.payload });
+      queues.onReceivable(endpoint.queue);
+      return;
+    }
+    if (endpoint.kind === 'function') {
+      if (!options.pushToFunction) throw new Error(`no function runtime attached to deliver to ${endpoint.functionName}`);
+      return options.pushToFunction(endpoint.functionName, Buffer.from(row.payload), info);
+    }
+    const res = await fetch(endpoint.url, {
+      method: 'POST',
+      body: row.payload,
+      signal: AbortSignal.timeout(5000),
+      headers: {
+        'content-type': row.format === 'JSON' ? 'application/json;charset=utf-8' : row.format === 'XML' ? 'text/xml;charset=utf-8' : 'text/plain;charset=utf-8',
+        'x-mns-request-id': row.message_id,
+        'x-mns-message-id': row.message_id,
+        ...(row.tag ? { 'x-mns-message-tag': row.tag } : {}),
+        date: new Date(clock()).toUTCString(),
+      },
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status < 200 || res.status > 299) throw new Error(`${endpoint.url} answered ${res.status}`);
+  };
+  outbox = new PushOutbox(db, clock, {
+    push,
+    deadLetter: (row) => {
+      queues.insert(row.dlq_target!, { body: row.payload });
+      queues.onReceivable(row.dlq_target!);
+    },
+    ...(options.pushRetryScale !== undefined ? { retryScale: options.pushRetryScale } : {}),
+  });
+
+  let endpoint = '';
+  const server = createServer(
+    createRequestHandler({
+      queues,
+      topics,
+      waiters,
+      clock,
+      lookup: options.credentials ?? localMnsCredentials,
+      endpoint: () => endpoint,
+      accountId: local.accountId,
+      onInternalError: (err) => process.emitWarning(`MNS emulator internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    }),
+  );
+  // Long polls hold a request up to 30 s; keep-alive sockets must outlive them.
+  server.keepAliveTimeout = 35000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  outbox.start();
+
+  return {
+    endpoint,
+    port,
+    queues,
+    topics,
+    receive: (queue, max, waitMs) => {
+      if (!queues.hasQueue(queue)) return Promise.reject(mnsErrors.queueNotExist(queue));
+      return longPoll(waiters, queue, waitMs, () => (queues.hasQueue(queue) ? queues.receive(queue, max) : []), () => queues.msUntilNextVisible(queue));
+    },
+    pushes: (limit) => outbox!.list(limit),
+    poke: () => waiters.wakeAll(),
+    async close() {
+      waiters.close();
+      await outbox!.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The push outbox: notifications for HTTP and Function Compute endpoints, written in the publish transaction
+ * and delivered by a pump, so a restart loses none (at-least-once, like MNS).
+ *
+ * A failed push is retried by the subscription's NotifyStrategy
+ * (https://www.alibabacloud.com/help/en/mns/developer-reference/notifystrategy):
+ * - BACKOFF_RETRY: 3 retries, each after a random 10–20 s;
+ * - EXPONENTIAL_DECAY_RETRY: 176 retries after 1, 2, 4 … 512 s, then every 512 s (one day in all).
+ * After the last retry the notification goes to the subscription's dead-letter queue if it has one, else it is
+ * dropped (MNS drops it too) and kept here as `failed` for the console. `retryScale` shrinks the intervals
+ * for tests.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Notification, NotifyStrategy } from './topics';
+
+export interface PushRow {
+  id: number;
+  topic: string;
+  subscription: string;
+  endpoint: string;
+  format: string;
+  strategy: NotifyStrategy;
+  dlq_target: string | null;
+  message_id: string;
+  tag: string | null;
+  payload: string;
+  attempts: number;
+  next_at: number;
+  status: 'pending' | 'sending' | 'failed';
+  last_error: string | null;
+  created_at: number;
+}
+
+export function retryDelayMs(strategy: NotifyStrategy, attempt: number, random: () => number = Math.random): number | undefined {
+  if (strategy === 'BACKOFF_RETRY') return attempt <= 3 ? 10000 + Math.floor(random() * 10000) : undefined;
+  return attempt <= 176 ? Math.min(512, 2 ** (attempt - 1)) * 1000 : undefined;
+}
+
+export class PushOutbox {
+  private readonly s;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    db: BetterSqlite3.Database,
+    private readonly clock: () => number,
+    private readonly options: {
+      /** Delivers one notification; rejects when the endpoint did not accept it. */
+      push: (row: PushRow) => Promise<void>;
+      /** Called when the NotifyStrategy gave up and the subscription has a dead-letter queue. */
+      deadLetter: (row: PushRow) => void;
+      retryScale?: number;
+      concurrency?: number;
+      pollMs?: number;
+    },
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS mns_pushes (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, subscription TEXT NOT NULL, endpoint TEXT NOT NULL, format TEXT NOT NULL,
+      strategy TEXT NOT NULL, dlq_target TEXT, message_id TEXT NOT NULL, tag TEXT, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS mns_pushes_due ON mns_pushes (status, next_at);`);
+    // Pushes that were in flight when the process stopped go again: at-least-once.
+    db.prepare(`UPDATE mns_pushes SET status = 'pending' WHERE status = 'sending'`).run();
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO mns_pushes (topic, subscription, endpoint, format, strategy, dlq_target, message_id, tag, payload, next_at, status, created_at)
+         VALUES (@topic, @subscription, @endpoint, @format, @strategy, @dlq, @messageId, @tag, @payload, @now, 'pending', @now)`,
+      ),
+      due: db.prepare<[number, number], PushRow>(`SELECT * FROM mns_pushes WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
+      claim: db.prepare<[number]>(`UPDATE mns_pushes SET status = 'sending' WHERE id = ? AND status = 'pending'`),
+      done: db.prepare<[number]>('DELETE FROM mns_pushes WHERE id = ?'),
+      retry: db.prepare<[number, number, string, number]>(`UPDATE mns_pushes SET status = 'pending', attempts = ?, next_at = ?, last_error = ? WHERE id = ?`),
+      fail: db.prepare<[number, string, number]>(`UPDATE mns_pushes SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`),
+      list: db.prepare<[number], PushRow>('SELECT * FROM mns_pushes ORDER BY id DESC LIMIT ?'),
+    };
+  }
+
+  /** Part of the publish transaction. */
+  add(n: Notification, now: number): void {
+    this.s.insert.run({
+      topic: n.topic,
+      subscription: n.subscription,
+      endpoint: n.endpoint,
+      format: n.format,
+      strategy: n.strategy,
+      dlq: n.deadLetterQueue ?? null,
+      messageId: n.messageId,
+      tag: n.tag ?? null,
+      payload: n.payload,
+      now,
+    });
+    if (!this.closed) setImmediate(() => this.drain());
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.closed) return;
+      this.drain();
+      this.timer = setTimeout(tick, this.options.pollMs ?? 100);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Pending, retrying and failed pushes, newest first (console). */
+  list(limit = 100): PushRow[] {
+    return this.s.list.all(limit);
+  }
+
+  private drain(): void {
+    const free = (this.options.concurrency ?? 8) - this.inFlight.size;
+    if (this.closed || free <= 0) return;
+    for (const row of this.s.due.all(this.clock(), free)) {
+      if (this.s.claim.run(row.id).changes !== 1) continue;
+      const job = this.attempt(row).finally(() => {
+        this.inFlight.delete(job);
+        if (!this.closed) setImmediate(() => this.drain());
+      });
+      this.inFlight.add(job);
+    }
+  }
+
+  private async attempt(row: PushRow): Promise<void> {
+    try {
+      await this.options.push(row);
+      if (!this.closed) this.s.done.run(row.id);
+    } catch (err) {
+      if (this.closed) return;
+      const attempts = row.attempts + 1;
+      const message = err instanceof Error ? err.message : String(err);
+      const delay = retryDelayMs(row.strategy, attempts);
+      if (delay !== undefined) {
+        this.s.retry.run(attempts, this.clock() + Math.round(delay * (this.options.retryScale ?? 1)), message, row.id);
+        return;
+      }
+      if (row.dlq_target) {
+        try {
+          this.options.deadLetter(row);
+          this.s.done.run(row.id);
+          return;
+        } catch (dlqErr) {
+          this.s.fail.run(attempts, `${message}; dead-letter queue: ${(dlqErr as Error).message}`, row.id);
+          return;
+        }
+      }
+      this.s.fail.run(attempts, message, row.id);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * XML in and out of the MNS emulator. Responses are small fixed shapes built by hand (root element in MNS's
+ * namespace, children in the order MNS documents them); request bodies are parsed with fast-xml-parser,
+ * keeping text verbatim (a message body must come back byte for byte, spaces included).
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { mnsErrors } from './errors';
+
+export const MNS_NAMESPACE = 'http://mns.aliyuncs.com/doc/v1/';
+
+/** A response node: text, nested children, or absent (skipped). */
+export type XmlValue = string | number | boolean | XmlNode[] | undefined;
+export type XmlNode = [name: string, value: XmlValue];
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+function renderNodes(nodes: XmlNode[]): string {
+  let out = '';
+  for (const [name, value] of nodes) {
+    if (value === undefined) continue;
+    out += Array.isArray(value) ? `<${name}>${renderNodes(value)}</${name}>` : `<${name}>${escapeXml(String(value))}</${name}>`;
+  }
+  return out;
+}
+
+/** @example renderXml('Message', [['MessageId', 'A1']]) → `<?xml …?><Message xmlns="…"><MessageId>A1</MessageId></Message>` */
+export function renderXml(root: string, children: XmlNode[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${MNS_NAMESPACE}">${renderNodes(children)}</${root}>`;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: true,
+  isArray: (_name, jpath) => jpath === 'Messages.Message' || jpath === 'ReceiptHandles.ReceiptHandle',
+});
+
+export type XmlElement = Record<string, unknown>;
+
+/**
+ * Parses a request body whose root must be `root`; an empty body is an empty element. Anything that is not
+ * well-formed XML with that root is MalformedXML.
+ */
+export function parseXmlBody(text: string, root: string): XmlElement {
+  if (text.trim() === '') return {};
+  if (XMLValidator.validate(text) !== true) throw mnsErrors.malformedXml();
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch {
+    throw mnsErrors.malformedXml();
+  }
+  if (!isRecord(doc)) throw mnsErrors.malformedXml();
+  const body = doc[root];
+  const roots = Object.keys(doc).filter((k) => k !== '?xml');
+  if (roots.length !== 1 || roots[0] !== root) throw mnsErrors.malformedXml(`the root element must be <${root}>, got <${roots.join('>, <')}>`);
+  if (body === '' || body === undefined) return {};
+  if (!isRecord(body)) throw mnsErrors.malformedXml(`<${root}> must contain elements`);
+  return body;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Text of a leaf element (`<a/>` and `<a></a>` are ''), or undefined when absent; a nested element is MalformedXML. */
+export function textOf(element: XmlElement, name: string): string | undefined {
+  const value = element[name];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && Object.keys(value).length === 0) return '';
+  throw mnsErrors.malformedXml(`<${name}> must be a text element`);
+}
+
+/** Refuses elements outside `allowed`, naming the first one (MNS: InvalidArgument … cause by X Element). */
+export function onlyElements(element: XmlElement, allowed: readonly string[], notEmulated: Record<string, string> = {}): void {
+  for (const name of Object.keys(element)) {
+    if (notEmulated[name]) throw mnsErrors.notImplemented(notEmulated[name]!);
+    if (!allowed.includes(name)) throw mnsErrors.unknownElement(name);
+  }
+}
+
+/**
+ * An integer element in `[low, high]`, or `fallback` when absent. MNS answers InvalidArgument naming the
+ * element for anything else.
+ */
+export function intOf(element: XmlElement, name: string, low: number, high: number, fallback: number, unit = 'seconds'): number {
+  const text = textOf(element, name);
+  if (text === undefined) return fallback;
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) throw mnsErrors.invalidArgument(`The value of ${name} must be an integer, got "${text}".`);
+  const value = Number(trimmed);
+  if (value < low || value > high) throw mnsErrors.outOfRange(name, low, high, unit);
+  return value;
+}
+
+export function boolOf(element: XmlElement, name: string, fallback: boolean): boolean {
+  const text = textOf(element, name);
+  if (text === undefined) return fallback;
+  const t = text.trim().toLowerCase();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  throw mnsErrors.invalidArgument(`The value of ${name} must be true or false, got "${text}".`);
+}
