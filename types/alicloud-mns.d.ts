@@ -134,6 +134,12 @@ declare module '@alicloud/mns' {
     constructor(accountId: string, options: MNS.ClientOptions);
     readonly endpoint: string;
 
+    /**
+     * The request primitive the operations use: `resource` is the path and query, signed as is; `type` names
+     * the root element whose children become `body`.
+     */
+    get<B>(resource: string, type: string, options?: { headers?: Record<string, string | number>; timeout?: number; readTimeout?: number }): Promise<MNS.Response<B>>;
+
     createQueue(name: string, params?: MNS.XmlParams): Promise<MNS.Response<undefined>>;
     deleteQueue(name: string): Promise<MNS.Response<undefined>>;
     /** Note: sends `x-mns-prefix` only when `limit` is given too. The body is the list of `{QueueURL}`. */

@@ -7,10 +7,14 @@
  * - at-least-once: a received message that is not deleted before its visibility timeout is delivered again,
  *   with a higher `dequeueCount`; consumers are idempotent;
  * - `sendBatch` takes at most 16 messages and 64 KiB in all; each message succeeds or fails on its own;
- * - bodies are strings; the adapter base64-encodes them on the wire (the SDK does not escape XML) and decodes
- *   them on receipt, so callers see exactly what was sent;
- * - a receipt handle is valid until the message becomes visible again; deleting with a stale one fails with
- *   `ReceiptHandleError`.
+ * - bodies are non-empty strings; the adapter base64-encodes them on the wire (the SDK does not escape XML) and
+ *   decodes them on receipt, so callers see exactly what was sent (a body someone else wrote in plain text,
+ *   e.g. FC's destination payload, comes back as it is);
+ * - a receipt handle is valid until the message becomes visible again; only the newest handle of a message
+ *   deletes or changes it. A stale handle fails with code `MessageNotExist` (MNS documents this for handles
+ *   used after NextVisibleTime), a string that is not a handle with `ReceiptHandleError`;
+ * - errors carry MNS's code in `code` (`MnsRequestError` in the adapter); batch limits are checked before
+ *   sending and fail with `ValidationError`.
  */
 export interface QueueMessageInput {
   body: string;
