@@ -126,7 +126,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const queues = new QueueStore(db, clock);
   queues.onReceivable = (queue) => waiters.wake(queue);
   let outbox: PushOutbox | undefined;
-  const topics = new TopicStore(db, queues, clock, local, (n, now) => outbox!.add(n, now));
+  const topics = new TopicStore(db, queues, clock, local, (n) => outbox!.add(n));
 
   const push = async (row: PushRow): Promise<void> => {
     const endpoint = parseEndpoint(row.endpoint, local);
@@ -156,7 +156,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status > 299) throw new Error(`${endpoint.url} answered ${res.status}`);
   };
-  outbox = new PushOutbox(db, clock, {
+  outbox = new PushOutbox(db, {
     push,
     deadLetter: (row) => {
       queues.insert(row.dlq_target!, { body: row.payload });

@@ -8,7 +8,8 @@
  * - EXPONENTIAL_DECAY_RETRY: 176 retries after 1, 2, 4 … 512 s, then every 512 s (one day in all).
  * After the last retry the notification goes to the subscription's dead-letter queue if it has one, else it is
  * dropped (MNS drops it too) and kept here as `failed` for the console. `retryScale` shrinks the intervals
- * for tests.
+ * for tests. Retry times are wall-clock time, not the emulator's injectable clock: tests move that clock to
+ * expire visibility timeouts, and pushes must keep flowing meanwhile.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Notification, NotifyStrategy } from './topics';
@@ -42,9 +43,10 @@ export class PushOutbox {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
+  private readonly clock = Date.now;
+
   constructor(
     db: BetterSqlite3.Database,
-    private readonly clock: () => number,
     private readonly options: {
       /** Delivers one notification; rejects when the endpoint did not accept it. */
       push: (row: PushRow) => Promise<void>;
@@ -77,7 +79,8 @@ export class PushOutbox {
   }
 
   /** Part of the publish transaction. */
-  add(n: Notification, now: number): void {
+  add(n: Notification): void {
+    const now = this.clock();
     this.s.insert.run({
       topic: n.topic,
       subscription: n.subscription,

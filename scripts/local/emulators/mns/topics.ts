@@ -160,7 +160,7 @@ export class TopicStore {
     private readonly clock: () => number,
     private readonly local: { region: string; accountId: string },
     /** Receives the notifications for HTTP and function endpoints, inside the publish transaction. */
-    private readonly outbox: (n: Notification, now: number) => void,
+    private readonly outbox: (n: Notification) => void,
   ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS mns_topics (
@@ -323,9 +323,7 @@ export class TopicStore {
               payload,
               ...(input.tag ? { tag: input.tag } : {}),
               ...(sub.dlq_target ? { deadLetterQueue: sub.dlq_target } : {}),
-            },
-            now,
-          );
+            });
         }
       }
     })();
