@@ -125,9 +125,6 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const waiters = new QueueWaiters();
   const queues = new QueueStore(db, clock);
   queues.onReceivable = (queue) => waiters.wake(queue);
-  let outbox: PushOutbox | undefined;
-  const topics = new TopicStore(db, queues, clock, local, (n) => outbox!.add(n));
-
   const push = async (row: PushRow): Promise<void> => {
     const endpoint = parseEndpoint(row.endpoint, local);
     const info: PushInfo = { topic: row.topic, subscription: row.subscription, messageId: row.message_id, format: row.format, attempts: row.attempts, ...(row.tag ? { tag: row.tag } : {}) };
@@ -156,7 +153,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status > 299) throw new Error(`${endpoint.url} answered ${res.status}`);
   };
-  outbox = new PushOutbox(db, {
+  const outbox = new PushOutbox(db, {
     push,
     deadLetter: (row) => {
       queues.insert(row.dlq_target!, { body: row.payload });
@@ -164,6 +161,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     },
     ...(options.pushRetryScale !== undefined ? { retryScale: options.pushRetryScale } : {}),
   });
+  const topics = new TopicStore(db, queues, clock, local, (n) => outbox.add(n));
 
   let endpoint = '';
   const server = createServer(
@@ -205,11 +203,11 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       if (!queues.hasQueue(queue)) return Promise.reject(mnsErrors.queueNotExist(queue));
       return longPoll(waiters, queue, waitMs, () => (queues.hasQueue(queue) ? queues.receive(queue, max) : []), () => queues.msUntilNextVisible(queue));
     },
-    pushes: (limit) => outbox!.list(limit),
+    pushes: (limit) => outbox.list(limit),
     poke: () => waiters.wakeAll(),
     async close() {
       waiters.close();
-      await outbox!.close();
+      await outbox.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
