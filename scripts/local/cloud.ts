@@ -14,6 +14,8 @@ import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, t
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { createGatewayHandler, type Mount } from './gateway/server';
+import { endpointsApi } from './console/endpoints';
+import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import { TableStreamTriggers } from './runtime/table-stream';
 import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
@@ -44,6 +46,12 @@ export interface LocalCloudOptions {
   asyncRetryBaseMs?: number;
   /** The OSS emulator's clock (signature expiry and skew checks); tests move it to expire signed URLs. */
   ossClock?: () => number;
+  /** Port of the MNS emulator; default `port + 3` (or a free port when `port` is 0). */
+  mnsPort?: number;
+  /** The MNS emulator's clock (visibility timeouts, delays, signature skew); tests move it. */
+  mnsClock?: () => number;
+  /** Scales MNS NotifyStrategy retry intervals (tests: e.g. 0.001). */
+  mnsPushRetryScale?: number;
   /** Receives every function log line; default: discard. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
@@ -59,6 +67,7 @@ export interface LocalCloud {
   asyncInvoker: AsyncInvoker;
   timers: Timers;
   oss: OssEmulator;
+  mns: LocalMns;
   tableStreams: TableStreamTriggers;
   db: ControlDb;
   /** Milliseconds from call to ready, and its parts. */
@@ -157,11 +166,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
     opened.push(() => oss.close());
-    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}` };
+    const mns = await startLocalMns({
+      spec,
+      dataDir,
+      port: options.mnsPort ?? (options.port === 0 ? 0 : port + 3),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.mnsClock ? { clock: options.mnsClock } : {}),
+      ...(options.mnsPushRetryScale !== undefined ? { pushRetryScale: options.mnsPushRetryScale } : {}),
+    });
+    opened.push(() => mns.close());
+    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint };
     const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
     runtime = rt;
-    const asyncInvoker = new AsyncInvoker(db, rt, { region: spec.region, ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}) });
+    const asyncInvoker = new AsyncInvoker(db, rt, {
+      region: spec.region,
+      sendToMns: (destination, body) => mns.sendDestination(destination, body),
+      ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}),
+    });
     asyncInvoker.start();
+    mns.attach(rt, asyncInvoker);
     onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
     // The local TableStore: the tables of the ROS template, in the file the functions' SQLite adapter opens.
     const changeLog = new SqliteTable(Database, tablesFile, spec.infra.tables.map((t) => ({ name: t.name, primaryKey: t.primaryKey, ttlSeconds: t.ttlSeconds })));
@@ -171,6 +194,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
       consolePage(),
+      endpointsApi(() => ({
+        accountId: LOCAL_ACCOUNT_ID,
+        region: spec.region,
+        credentials: LOCAL_CREDENTIALS,
+        gateway: { url },
+        fc: { endpoint: url },
+        oss: { endpoint: oss.endpoint, buckets: spec.infra.buckets.map((b) => b.name) },
+        mns: { endpoint: mns.emulator.endpoint, queues: spec.infra.queues.map((q) => q.name), topics: spec.infra.topics.map((t) => t.name) },
+      })),
+      mns.consoleMount,
       consoleApi({
         runtime: rt,
         asyncInvoker,
@@ -192,6 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       asyncInvoker,
       timers,
       oss,
+      mns,
       tableStreams,
       db,
       timings,
@@ -200,6 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         timers.stop();
         stopped = true;
         await stopWatching();
+        await mns.stopTriggers();
         await tableStreams.close();
         await asyncInvoker.close();
         const closed = new Promise<void>((ok) => server.close(() => ok()));

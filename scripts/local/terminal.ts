@@ -34,6 +34,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  console   ${cloud.url}/_local/`,
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
     `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}`)}`,
+    `  MNS       ${cloud.mns.emulator.endpoint}  ${dim(`queues: ${cloud.spec.infra.queues.map((q) => q.name).join(', ') || 'none'}; topics: ${cloud.spec.infra.topics.map((t) => t.name).join(', ') || 'none'}`)}`,
+    `  endpoints ${cloud.url}/_local/api/endpoints  ${dim('(JSON: every service endpoint and the local credentials)')}`,
     '',
     bold('  routes'),
     ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`),
@@ -44,6 +46,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
         if (t.type === 'timer') return `timer ${t.name} (${t.cronExpression})`;
         if (t.type === 'oss') return `oss ${t.bucket}/${t.prefix}*${t.suffix}`;
         if (t.type === 'tablestore') return `tablestore ${t.table}`;
+        if (t.type === 'mns_topic') return `mns topic ${t.topic}${t.filterTag ? ` [${t.filterTag}]` : ''} (${t.notifyContentFormat})`;
+        if (t.type === 'eventbridge') return `mns queue ${t.queue} (${t.mode === 'event-driven' ? 'one event' : `batches of ${t.batchSize}`}${t.async ? ', async' : ''})`;
         return `http ${cloud.url}/_fc/${fn.name}/`;
       });
       return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;

@@ -82,7 +82,7 @@ describe('loadSpec refuses what the local cloud does not implement', () => {
     const errors = specErrors(
       FN(`      triggers:
         - triggerName: t
-          triggerType: mns_topic
+          triggerType: log
           triggerConfig: {}
         - triggerName: h
           triggerType: http
@@ -90,7 +90,7 @@ describe('loadSpec refuses what the local cloud does not implement', () => {
 `),
     );
     expect(errors).toEqual([
-      expect.stringContaining('resources.f.props.triggers[0].triggerType: "mns_topic"'),
+      expect.stringContaining('resources.f.props.triggers[0].triggerType: "log"'),
       expect.stringContaining('resources.f.props.triggers[1].triggerConfig.weird: unknown key'),
     ]);
   });

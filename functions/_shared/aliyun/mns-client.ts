@@ -94,22 +94,4 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 /** Escapes a value for the SDK's unescaped XML. */
 export const xmlText = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
-export const encodeBody = (body: string) => Buffer.from(body, 'utf8').toString('base64');
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Message bodies written by these adapters are base64; bodies written by others (FC's destination payload,
- * an XML notification from a topic) may be plain text. A body is decoded when it is canonical base64 of valid
- * UTF-8 and returned as it is otherwise.
- */
-export function decodeBody(wire: string): string {
-  if (wire.length === 0 || wire.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(wire)) return wire;
-  const bytes = Buffer.from(wire, 'base64');
-  if (bytes.toString('base64') !== wire) return wire;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return wire;
-  }
-}
+export { decodeBody, encodeBody } from '../contracts/mns-events';

@@ -29,6 +29,8 @@ export interface AsyncInvokerOptions {
   perFunctionConcurrency?: number;
   pollMs?: number;
   region: string;
+  /** Delivers a destination payload to an MNS queue or topic destination (the local MNS emulator). */
+  sendToMns?: (destination: Exclude<DestinationSpec, { kind: 'fc' }>, body: string) => void;
 }
 
 export interface AsyncEventRow {
@@ -201,7 +203,16 @@ export class AsyncInvoker extends EventEmitter {
       responseContext: { statusCode: 200, functionError: record && record.status !== 'succeeded' ? (record.errorType ?? 'UnhandledInvocationError') : '' },
       responsePayload: record ? record.payload.toString('utf8') : '',
     };
-    this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), `destination:${kind}:${fn.name}`);
+    if (destination.kind === 'fc') {
+      this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), `destination:${kind}:${fn.name}`);
+      return;
+    }
+    try {
+      if (!this.options.sendToMns) throw new Error('no MNS emulator attached');
+      this.options.sendToMns(destination, JSON.stringify(payload));
+    } catch (err) {
+      process.emitWarning(`async destination ${destination.arn} of ${fn.name} failed: ${(err as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { SpecError, SpecErrors } from './errors';
 import { REFUSED_TRIGGER_TYPES, TRIGGER_COMMON, TRIGGER_CONFIG, checkKeys } from './key-rules';
-import type { AsyncInvokeSpec, DestinationSpec, FunctionSpec, RouteSpec, TriggerSpec } from './model';
+import type { AsyncInvokeSpec, DestinationSpec, FunctionSpec, MnsQueueTriggerSpec, RouteSpec, TriggerSpec } from './model';
 
 /** fc3 props → FunctionSpec, with the constraints fc3's schema.json enforces (memory, timeout, runtime). */
 export function toFunctionSpec(resource: string, props: Record<string, unknown>, baseDir: string, path: string): FunctionSpec {
@@ -49,7 +49,7 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
   const triggers: TriggerSpec[] = [];
   const rawTriggers = props.triggers ?? [];
   if (!Array.isArray(rawTriggers)) errors.push(new SpecError(`${path}.triggers`, 'must be a list'));
-  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`))));
+  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`, String(props.region ?? '')))));
 
   let asyncInvokeConfig: AsyncInvokeSpec | undefined;
   if (props.asyncInvokeConfig) collectInto(errors, () => (asyncInvokeConfig = toAsyncConfig(props.asyncInvokeConfig as Record<string, unknown>, `${path}.asyncInvokeConfig`)));
@@ -90,7 +90,7 @@ const OSS_EVENTS = new Set([
   'oss:ObjectModified:UpdateObjectMeta',
 ]);
 
-function toTrigger(raw: Record<string, unknown>, path: string): TriggerSpec {
+function toTrigger(raw: Record<string, unknown>, path: string, region: string): TriggerSpec {
   const type = String(raw.triggerType ?? '');
   const name = String(raw.triggerName ?? '');
   if (REFUSED_TRIGGER_TYPES[type]) throw new SpecError(`${path}.triggerType`, `"${type}": ${REFUSED_TRIGGER_TYPES[type]}`);
@@ -121,12 +121,106 @@ function toTrigger(raw: Record<string, unknown>, path: string): TriggerSpec {
       const key = ((config.filter as { key?: { prefix?: string; suffix?: string } } | undefined)?.key ?? {}) as { prefix?: string; suffix?: string };
       return { type: 'oss', name, bucket: arn[1]!, events, prefix: key.prefix ?? '', suffix: key.suffix ?? '' };
     }
+    case 'mns_topic': {
+      const arn = /^acs:mns:[\w-]*:[\w*]*:\/?topics\/([A-Za-z0-9][A-Za-z0-9-]*)$/.exec(String(raw.sourceArn ?? ''));
+      if (!arn) throw new SpecError(`${path}.sourceArn`, 'must be acs:mns:<region>:<account>:/topics/<topic>');
+      const format = String(config.notifyContentFormat ?? 'STREAM');
+      if (format !== 'STREAM' && format !== 'JSON') throw new SpecError(`${path}.triggerConfig.notifyContentFormat`, `must be STREAM or JSON (got ${JSON.stringify(config.notifyContentFormat)})`);
+      const strategy = String(config.notifyStrategy ?? 'BACKOFF_RETRY');
+      if (strategy !== 'BACKOFF_RETRY' && strategy !== 'EXPONENTIAL_DECAY_RETRY') {
+        throw new SpecError(`${path}.triggerConfig.notifyStrategy`, `must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY (got ${JSON.stringify(config.notifyStrategy)})`);
+      }
+      const filterTag = config.filterTag;
+      if (filterTag !== undefined && (typeof filterTag !== 'string' || filterTag.length > 16)) throw new SpecError(`${path}.triggerConfig.filterTag`, 'must be a string of at most 16 characters');
+      return { type: 'mns_topic', name, topic: arn[1]!, notifyContentFormat: format, notifyStrategy: strategy, ...(filterTag ? { filterTag } : {}) };
+    }
+    case 'eventbridge':
+      return toMnsQueueTrigger(name, config, `${path}.triggerConfig`, region);
     default: {
       const arn = /^acs:ots:[\w-]*:[\w*]*:instance\/([\w-]+)\/table\/(\w+)$/.exec(String(raw.sourceArn ?? ''));
       if (!arn) throw new SpecError(`${path}.sourceArn`, 'must be acs:ots:<region>:<account>:instance/<instance>/table/<table>');
       return { type: 'tablestore', name, instance: arn[1]!, table: arn[2]! };
     }
   }
+}
+
+type Config = Record<string, unknown>;
+const objectAt = (value: unknown): Config => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Config) : {});
+
+function intIn(value: unknown, low: number, high: number, fallback: number, path: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high) throw new SpecError(path, `must be an integer in ${low}..${high} (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function boolIn(value: unknown, fallback: boolean, path: string): boolean {
+  if (value === undefined) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SpecError(path, `must be true or false (got ${JSON.stringify(value)})`);
+}
+
+/**
+ * An `eventbridge` trigger with an MNS queue source (FC's MNS queue trigger): the keys of fc3's
+ * `__tests__/complete-props.yaml` and FC's RunOptions / DeliveryOption / BatchWindow structures.
+ */
+function toMnsQueueTrigger(name: string, config: Config, path: string, region: string): MnsQueueTriggerSpec {
+  const source = objectAt(config.eventSourceConfig);
+  const sourceType = source.eventSourceType;
+  if (sourceType !== 'MNS') throw new SpecError(`${path}.eventSourceConfig.eventSourceType`, `"${String(sourceType)}" is not emulated`, 'the local cloud runs eventbridge triggers with eventSourceType: MNS');
+  const mnsPath = `${path}.eventSourceConfig.eventSourceParameters.sourceMNSParameters`;
+  const mns = objectAt(objectAt(source.eventSourceParameters).sourceMNSParameters);
+  const queue = mns.QueueName;
+  if (typeof queue !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(queue)) throw new SpecError(`${mnsPath}.QueueName`, 'is required: the name of an MNS queue');
+  if (mns.RegionId !== undefined && region && mns.RegionId !== region) throw new SpecError(`${mnsPath}.RegionId`, `must be the function's region ${region} (got ${String(mns.RegionId)})`);
+
+  const run = objectAt(config.runOptions);
+  const delivery = objectAt(objectAt(config.eventSinkConfig).deliveryOption);
+  const mode = String(run.mode ?? delivery.mode ?? 'event-streaming');
+  if (mode !== 'event-streaming' && mode !== 'event-driven') throw new SpecError(`${path}.runOptions.mode`, `must be event-streaming or event-driven (got ${JSON.stringify(mode)})`);
+  const window = objectAt(run.batchWindow);
+  const batchSize = intIn(window.CountBasedWindow, 1, 10000, 1, `${path}.runOptions.batchWindow.CountBasedWindow`);
+  const batchWindowSeconds = intIn(window.TimeBasedWindow, 0, 15, 0, `${path}.runOptions.batchWindow.TimeBasedWindow`);
+  if (mode === 'event-driven' && batchSize > 1) throw new SpecError(`${path}.runOptions.batchWindow`, 'batching needs mode event-streaming (event-driven pushes one event per invocation)');
+  if (run.errorsTolerance !== undefined && run.errorsTolerance !== 'NONE') {
+    throw new SpecError(`${path}.runOptions.errorsTolerance`, `"${String(run.errorsTolerance)}" is not emulated`, 'locally a failed batch stays in the queue and dead-letters by the queue DlqPolicy (NONE)');
+  }
+  const schema = String(delivery.eventSchema ?? 'CloudEvents');
+  if (schema !== 'CloudEvents' && schema !== 'RawData') throw new SpecError(`${path}.eventSinkConfig.deliveryOption.eventSchema`, `must be CloudEvents or RawData (got ${JSON.stringify(schema)})`);
+  return {
+    type: 'eventbridge',
+    name,
+    queue,
+    enabled: boolIn(config.triggerEnable, true, `${path}.triggerEnable`),
+    async: boolIn(config.asyncInvocationType, false, `${path}.asyncInvocationType`),
+    base64Decode: boolIn(mns.IsBase64Decode, true, `${mnsPath}.IsBase64Decode`),
+    mode,
+    eventSchema: schema,
+    batchSize: mode === 'event-driven' ? 1 : batchSize,
+    batchWindowSeconds,
+    consumers: intIn(run.maximumTasks, 1, 64, 1, `${path}.runOptions.maximumTasks`),
+    ...(config.eventRuleFilterPattern !== undefined ? { filterPattern: filterPattern(config.eventRuleFilterPattern, `${path}.eventRuleFilterPattern`) } : {}),
+  };
+}
+
+/** `{"source":["MNS-fn-trigger"], "type":[…]}`: exact values of top-level CloudEvent fields; other pattern forms are refused. */
+function filterPattern(raw: unknown, path: string): Record<string, string[]> {
+  let pattern: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      pattern = JSON.parse(raw);
+    } catch {
+      throw new SpecError(path, 'must be a JSON event pattern');
+    }
+  }
+  const out: Record<string, string[]> = {};
+  for (const [field, values] of Object.entries(objectAt(pattern))) {
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {
+      throw new SpecError(`${path}.${field}`, 'only exact-value patterns ({"field": ["value", …]}) are emulated', 'prefix, suffix, numeric and nested patterns are not');
+    }
+    out[field] = values as string[];
+  }
+  return out;
 }
 
 function toAsyncConfig(raw: Record<string, unknown>, path: string): AsyncInvokeSpec {
@@ -142,8 +236,9 @@ function toAsyncConfig(raw: Record<string, unknown>, path: string): AsyncInvokeS
     if (!arn) return undefined;
     const fc = /^acs:fc:[\w-]*:[\w*]*:functions\/([\w-]+)(\/[\w-]+)?$/.exec(arn);
     if (fc) return { kind: 'fc', functionName: fc[1]!, arn };
-    if (arn.startsWith('acs:mns:')) throw new SpecError(`${path}.destinationConfig.${kind}.destination`, 'MNS destinations are not emulated yet (they arrive with the MNS emulator)');
-    throw new SpecError(`${path}.destinationConfig.${kind}.destination`, `"${arn}" is not a supported destination`, 'use acs:fc:<region>::functions/<name>');
+    const mns = /^acs:mns:[\w-]*:[\w*]*:\/(queues|topics)\/([A-Za-z0-9][A-Za-z0-9-]*)\/messages$/.exec(arn);
+    if (mns) return mns[1] === 'queues' ? { kind: 'mns-queue', queue: mns[2]!, arn } : { kind: 'mns-topic', topic: mns[2]!, arn };
+    throw new SpecError(`${path}.destinationConfig.${kind}.destination`, `"${arn}" is not a supported destination`, 'use acs:fc:<region>::functions/<name> or acs:mns:<region>:<account>:/queues/<queue>/messages (or /topics/<topic>/messages)');
   };
   const onSuccess = parse('onSuccess');
   const onFailure = parse('onFailure');

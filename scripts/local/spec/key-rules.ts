@@ -16,6 +16,8 @@ export type KeyRule = {
   items?: KeyRules;
   /** Any keys allowed (e.g. a map of environment variables). */
   open?: boolean;
+  /** Keys of an object value refused on purpose, with the reason a user sees. */
+  refused?: Record<string, string>;
 };
 export type KeyRules = Record<string, KeyRule>;
 
@@ -73,8 +75,8 @@ export const FC3_PROPS: KeyRules = {
       qualifier: inert('only LATEST exists locally'),
       destinationConfig: e('onSuccess / onFailure destinations', {
         keys: {
-          onSuccess: e('destination on success', { keys: { destination: e('acs:fc ARN') } }),
-          onFailure: e('destination after the last retry', { keys: { destination: e('acs:fc ARN') } }),
+          onSuccess: e('destination on success', { keys: { destination: e('acs:fc function, or acs:mns queue or topic ARN') } }),
+          onFailure: e('destination after the last retry', { keys: { destination: e('acs:fc function, or acs:mns queue or topic ARN') } }),
         },
       }),
     },
@@ -91,11 +93,11 @@ export const FC3_PROPS: KeyRules = {
 
 export const TRIGGER_COMMON: KeyRules = {
   triggerName: e('trigger name (timers: the name in the timer event and in "run now")'),
-  triggerType: e('http, timer, oss or tablestore'),
+  triggerType: e('http, timer, oss, tablestore, mns_topic or eventbridge (MNS source)'),
   description: inert('documentation only'),
   qualifier: inert('only LATEST exists locally'),
   invocationRole: inert('no RAM locally'),
-  sourceArn: e('names the bucket / table that fires the trigger'),
+  sourceArn: e('names the bucket / table / MNS topic that fires the trigger (inert for eventbridge)'),
   triggerConfig: e('per trigger type'),
 };
 
@@ -115,11 +117,70 @@ export const TRIGGER_CONFIG: Record<string, KeyRules> = {
     filter: e('key filter', { keys: { key: e('prefix and suffix', { keys: { prefix: e('key prefix'), suffix: e('key suffix') } }) } }),
   },
   tablestore: {},
+  mns_topic: {
+    notifyContentFormat: e('STREAM (the body, or {body, attrs}) or JSON (the message with its metadata)'),
+    notifyStrategy: e('BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY: how a failed invocation is retried'),
+    filterTag: e('only messages published with this tag fire the trigger'),
+  },
+  eventbridge: {
+    triggerEnable: e('false stops the trigger from reading its queue'),
+    asyncInvocationType: e('true: events go through the async invocation queue; false: synchronous, a failure leaves the messages in the queue'),
+    eventRuleFilterPattern: e('JSON pattern of top-level CloudEvent fields and allowed values; non-matching messages are consumed without an invocation'),
+    eventSourceConfig: e('the event source', {
+      keys: {
+        eventSourceType: e('MNS only'),
+        eventSourceParameters: e('source parameters', {
+          keys: {
+            sourceMNSParameters: e('the MNS queue', {
+              keys: {
+                QueueName: e('the queue read (declared in the ROS template)'),
+                IsBase64Decode: e('decode message bodies into data.messageBody (default true)'),
+                RegionId: e('must be the region of the stack'),
+              },
+            }),
+          },
+          refused: {
+            sourceRocketMQParameters: 'only MNS event sources are emulated',
+            sourceRabbitMQParameters: 'only MNS event sources are emulated',
+            sourceKafkaParameters: 'only MNS event sources are emulated',
+            sourceDTSParameters: 'only MNS event sources are emulated',
+            sourceMQTTParameters: 'only MNS event sources are emulated',
+          },
+        }),
+      },
+    }),
+    eventSinkConfig: e('delivery to the function', {
+      keys: {
+        deliveryOption: e('delivery options', {
+          keys: {
+            mode: e('deprecated spelling of runOptions.mode'),
+            eventSchema: e('CloudEvents (default) or RawData (the data object only)'),
+            concurrency: inert('Kafka sources only'),
+          },
+        }),
+      },
+    }),
+    runOptions: e('how the queue is read', {
+      keys: {
+        mode: e('event-streaming (an array per invocation, batched) or event-driven (one event per invocation)'),
+        batchWindow: e('batching (event-streaming)', {
+          keys: {
+            CountBasedWindow: e('events per invocation (1-10000)'),
+            TimeBasedWindow: e('seconds to wait for a fuller batch (0-15)'),
+          },
+        }),
+        maximumTasks: e('consumers reading the queue at once (default 1)'),
+        errorsTolerance: e('NONE only: a failed batch is not skipped'),
+        retryStrategy: inert('locally a failed batch comes back after the queue VisibilityTimeout and dead-letters by its DlqPolicy', { open: true }),
+      },
+      refused: {
+        deadLetterQueue: "EventBridge's own dead-letter queue is not emulated: give the source queue a DlqPolicy (MaxReceiveCount) in the ROS template",
+      },
+    }),
+  },
 };
 
 export const REFUSED_TRIGGER_TYPES: Record<string, string> = {
-  mns_topic: 'MNS topic triggers are not emulated yet (they arrive with the MNS emulator)',
-  eventbridge: 'EventBridge triggers (MNS queue sources) are not emulated yet (they arrive with the MNS emulator)',
   log: 'SLS log triggers are not emulated',
   cdn_events: 'CDN event triggers are not emulated',
 };
@@ -148,7 +209,7 @@ export const ROS_PROPS: KeyRules = {
   region: e('region'),
   name: inert('the stack name'),
   endpoint: inert('ROS endpoint'),
-  template: e('the ROS template: buckets, TableStore instances and tables are created locally'),
+  template: e('the ROS template: buckets, TableStore instances and tables, MNS queues, topics and subscriptions are created locally'),
   parameters: e('template parameters', { open: true }),
   policy: inert('stack policy', { open: true }),
 };
@@ -168,7 +229,7 @@ export function checkKeys(value: unknown, rules: KeyRules, path: string, refused
       continue;
     }
     if (rule.open) continue;
-    if (rule.keys) errors.push(...checkKeys(child, rule.keys, childPath));
+    if (rule.keys) errors.push(...checkKeys(child, rule.keys, childPath, rule.refused));
     if (rule.items && Array.isArray(child) && Object.keys(rule.items).length > 0) {
       child.forEach((item, i) => errors.push(...checkKeys(item, rule.items!, `${childPath}[${i}]`)));
     }

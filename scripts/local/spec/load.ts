@@ -6,7 +6,8 @@ import { SpecError, SpecErrors } from './errors';
 import { checkKeys, DOMAIN_PROPS, FC3_PROPS, REFUSED_FC3_KEYS, ROS_PROPS } from './key-rules';
 import type { AppSpec, FunctionSpec, RouteSpec } from './model';
 import { toFunctionSpec, toRoutes } from './fc3';
-import { loadRosInfra } from './ros';
+import { emptyInfra, loadRosInfra, mergeInfra } from './ros';
+import { checkMnsReferences } from './mns-references';
 import { renderValue, type RenderScope } from './variables';
 
 const TOP_LEVEL = new Set(['edition', 'name', 'access', 'vars', 'resources', 'actions', 'flow']);
@@ -50,7 +51,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
 
   const functions: FunctionSpec[] = [];
   const routes: RouteSpec[] = [];
-  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: { buckets: [], otsInstances: [], tables: [] }, rendered: {} };
+  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: emptyInfra(), rendered: {} };
 
   for (const [name, resource] of Object.entries(resources)) {
     const path = `resources.${name}`;
@@ -80,11 +81,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
     } else {
       errors.push(...checkKeys(props, ROS_PROPS, `${path}.props`));
       const infra = collect(() => loadRosInfra(props as Record<string, unknown>, baseDir, `${path}.props`));
-      if (infra) {
-        spec.infra.buckets.push(...infra.buckets);
-        spec.infra.otsInstances.push(...infra.otsInstances);
-        spec.infra.tables.push(...infra.tables);
-      }
+      if (infra) mergeInfra(spec.infra, infra);
     }
   }
   errors.push(...crossCheck(spec));
@@ -117,6 +114,7 @@ function crossCheck(spec: AppSpec): SpecError[] {
   }
   const buckets = new Set(spec.infra.buckets.map((b) => b.name));
   const tables = new Set(spec.infra.tables.map((t) => `${t.instance}/${t.name}`));
+  errors.push(...checkMnsReferences(spec));
   for (const fn of spec.functions) {
     fn.triggers.forEach((trigger, i) => {
       const path = `resources.${fn.resource}.props.triggers[${i}].sourceArn`;
@@ -126,7 +124,7 @@ function crossCheck(spec: AppSpec): SpecError[] {
       }
     });
     for (const [kind, dest] of Object.entries({ onSuccess: fn.asyncInvokeConfig?.onSuccess, onFailure: fn.asyncInvokeConfig?.onFailure })) {
-      if (dest && !names.has(dest.functionName)) {
+      if (dest?.kind === 'fc' && !names.has(dest.functionName)) {
         errors.push(new SpecError(`resources.${fn.resource}.props.asyncInvokeConfig.destinationConfig.${kind}.destination`, `function "${dest.functionName}" is not declared`));
       }
     }

@@ -35,7 +35,7 @@ export interface FunctionSpec {
   asyncInvokeConfig?: AsyncInvokeSpec;
 }
 
-export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec;
+export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec | MnsTopicTriggerSpec | MnsQueueTriggerSpec;
 
 export interface HttpTriggerSpec {
   type: 'http';
@@ -70,6 +70,41 @@ export interface TablestoreTriggerSpec {
   table: string;
 }
 
+/** FC `mns_topic` trigger: the function subscribes to an MNS topic (decision D25). */
+export interface MnsTopicTriggerSpec {
+  type: 'mns_topic';
+  name: string;
+  topic: string;
+  notifyContentFormat: 'STREAM' | 'JSON';
+  notifyStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+  /** Only messages published with this MessageTag fire the trigger. */
+  filterTag?: string;
+}
+
+/** FC `eventbridge` trigger with an MNS queue source: a poller that pushes CloudEvents (decision D25). */
+export interface MnsQueueTriggerSpec {
+  type: 'eventbridge';
+  name: string;
+  queue: string;
+  /** `triggerEnable: false` stops the trigger from reading the queue. */
+  enabled: boolean;
+  /** `asyncInvocationType: true`: events go through FC's async invocation queue. */
+  async: boolean;
+  /** `IsBase64Decode` (default true): `data.messageBody` is the base64-decoded body. */
+  base64Decode: boolean;
+  /** event-streaming: an array of events per invocation; event-driven: one event per invocation. */
+  mode: 'event-streaming' | 'event-driven';
+  eventSchema: 'CloudEvents' | 'RawData';
+  /** `runOptions.batchWindow.CountBasedWindow` (1 when event-driven). */
+  batchSize: number;
+  /** `runOptions.batchWindow.TimeBasedWindow`, seconds. */
+  batchWindowSeconds: number;
+  /** `runOptions.maximumTasks`: consumers reading the queue at once. */
+  consumers: number;
+  /** `eventRuleFilterPattern` parsed: top-level CloudEvent fields and the values they must have. */
+  filterPattern?: Record<string, string[]>;
+}
+
 export interface AsyncInvokeSpec {
   maxAsyncRetryAttempts: number;
   maxAsyncEventAgeInSeconds: number;
@@ -77,7 +112,10 @@ export interface AsyncInvokeSpec {
   onFailure?: DestinationSpec;
 }
 
-export type DestinationSpec = { kind: 'fc'; functionName: string; arn: string };
+export type DestinationSpec =
+  | { kind: 'fc'; functionName: string; arn: string }
+  | { kind: 'mns-queue'; queue: string; arn: string }
+  | { kind: 'mns-topic'; topic: string; arn: string };
 
 export interface RouteSpec {
   /** Exact path (`/api/products`) or prefix wildcard (`/api/products/*`). */
@@ -92,4 +130,37 @@ export interface InfraSpec {
   buckets: { name: string; corsOrigins: string[] }[];
   otsInstances: string[];
   tables: { instance: string; name: string; primaryKey: { name: string; type: 'STRING' | 'INTEGER' | 'BINARY' }[]; ttlSeconds: number }[];
+  /** `ALIYUN::MNS::Queue` */
+  queues: MnsQueueSpec[];
+  /** `ALIYUN::MNS::Topic` */
+  topics: MnsTopicSpec[];
+  /** `ALIYUN::MNS::Subscription` */
+  subscriptions: MnsSubscriptionSpec[];
+}
+
+export interface MnsQueueSpec {
+  name: string;
+  delaySeconds: number;
+  maximumMessageSize: number;
+  messageRetentionPeriod: number;
+  visibilityTimeout: number;
+  pollingWaitSeconds: number;
+  loggingEnabled: boolean;
+  dlqPolicy?: { deadLetterTargetQueue: string; maxReceiveCount: number };
+}
+
+export interface MnsTopicSpec {
+  name: string;
+  maximumMessageSize: number;
+  loggingEnabled: boolean;
+}
+
+export interface MnsSubscriptionSpec {
+  topic: string;
+  name: string;
+  endpoint: string;
+  filterTag?: string;
+  notifyStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+  notifyContentFormat: 'XML' | 'JSON' | 'SIMPLIFIED';
+  deadLetterQueue?: string;
 }

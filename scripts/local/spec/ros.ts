@@ -1,17 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
+import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { SpecError } from './errors';
 import type { InfraSpec } from './model';
+import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
 
 /**
- * Reads the ROS template the `ros` resource deploys and creates its buckets and TableStore tables locally.
- * Intrinsics supported: `Ref` to a parameter, `Fn::Join`, `Fn::Sub` with parameter names. Any other
- * intrinsic or resource type is refused by name.
+ * Reads the ROS template the `ros` resource deploys and creates its buckets, TableStore tables and MNS queues,
+ * topics and subscriptions locally. Intrinsics supported: `Ref` to a parameter or to the pseudo parameters
+ * `ALIYUN::Region` and `ALIYUN::AccountId`, `Fn::Join`, `Fn::Sub` with those names. Any other intrinsic or
+ * resource type is refused by name.
  */
 /** Accepted with no local effect: there is no RAM locally (every function gets the local account's keys). */
 const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole']);
-const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...INERT_TYPES]);
+const MNS_TYPES = { 'ALIYUN::MNS::Queue': 'queues', 'ALIYUN::MNS::Topic': 'topics', 'ALIYUN::MNS::Subscription': 'subscriptions' } as const;
+const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...INERT_TYPES]);
+
+export function emptyInfra(): InfraSpec {
+  return { buckets: [], otsInstances: [], tables: [], queues: [], topics: [], subscriptions: [] };
+}
+
+/** Adds every list of `from` to `into` (several ros resources may each declare part of the infrastructure). */
+export function mergeInfra(into: InfraSpec, from: InfraSpec): void {
+  for (const key of Object.keys(from) as (keyof InfraSpec)[]) (into[key] as unknown[]).push(...from[key]);
+}
 
 export function loadRosInfra(props: Record<string, unknown>, baseDir: string, path: string): InfraSpec {
   if (typeof props.template !== 'string') throw new SpecError(`${path}.template`, 'must be a path to a ROS template');
@@ -20,17 +33,19 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
     Parameters?: Record<string, { Default?: unknown }>;
     Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
   };
-  const params: Record<string, unknown> = {};
+  const params: Record<string, unknown> = { 'ALIYUN::Region': props.region ?? 'cn-hangzhou', 'ALIYUN::AccountId': LOCAL_ACCOUNT_ID };
   for (const [name, def] of Object.entries(template.Parameters ?? {})) params[name] = def.Default;
   Object.assign(params, (props.parameters ?? {}) as Record<string, unknown>);
 
   const where = (res: string) => `${path}.template<${props.template}>.Resources.${res}`;
-  const infra: InfraSpec = { buckets: [], otsInstances: [], tables: [] };
+  const infra = emptyInfra();
   for (const [name, resource] of Object.entries(template.Resources ?? {})) {
     if (!TYPES.has(resource.Type)) throw new SpecError(`${where(name)}.Type`, `${resource.Type} is not emulated`, `the local cloud creates ${[...TYPES].join(', ')}`);
     if (INERT_TYPES.has(resource.Type)) continue;
     const p = resolveIntrinsics(resource.Properties ?? {}, params, `${where(name)}.Properties`) as Record<string, unknown>;
-    if (resource.Type === 'ALIYUN::OSS::Bucket') {
+    if (resource.Type in MNS_TYPES) {
+      addMns(infra, resource.Type as keyof typeof MNS_TYPES, p, `${where(name)}.Properties`);
+    } else if (resource.Type === 'ALIYUN::OSS::Bucket') {
       const rules = ((p.CORSConfiguration as { CORSRule?: { AllowedOrigin?: string[] }[] } | undefined)?.CORSRule ?? []);
       infra.buckets.push({ name: String(p.BucketName), corsOrigins: rules.flatMap((r) => r.AllowedOrigin ?? []) });
     } else if (resource.Type === 'ALIYUN::OTS::Instance') {
@@ -44,6 +59,12 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
     }
   }
   return infra;
+}
+
+function addMns(infra: InfraSpec, type: keyof typeof MNS_TYPES, p: Record<string, unknown>, path: string): void {
+  if (type === 'ALIYUN::MNS::Queue') infra.queues.push(mnsQueue(p, path));
+  else if (type === 'ALIYUN::MNS::Topic') infra.topics.push(mnsTopic(p, path));
+  else infra.subscriptions.push(mnsSubscription(p, path));
 }
 
 function resolveIntrinsics(value: unknown, params: Record<string, unknown>, path: string): unknown {
