@@ -53,6 +53,7 @@ function flatten(rules: KeyRules, prefix = ''): Map<string, Status> {
   for (const [key, rule] of Object.entries(rules)) {
     const path = `${prefix}${key}`;
     out.set(path, rule.status);
+    for (const key of Object.keys(rule.refused ?? {})) out.set(`${path}.${key}`, 'refused');
     if (rule.open) continue;
     if (rule.keys) for (const [p, s] of flatten(rule.keys, `${path}.`)) out.set(p, s);
     if (rule.items) for (const [p, s] of flatten(rule.items, `${path}[].`)) out.set(p, s);

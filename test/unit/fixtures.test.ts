@@ -6,6 +6,7 @@ import { GetManyRequest, GetRequest, ListRequest, ReviewsRequest } from '#shared
 import { decodeEvent, isHttpTriggerEvent } from '#shared/fc/service';
 import type { FcHandler, HttpTriggerEvent } from '#shared/fc/types';
 import { parseOssEvent } from '#shared/contracts/oss-event';
+import { parseMnsQueueEvent, parseMnsTopicEvent } from '#shared/contracts/mns-events';
 import { matchesOssTrigger, type OssNotification } from '../../scripts/local/emulators/oss';
 import { matchRoute } from '../../scripts/local/gateway/routes';
 import { loadSpec } from '../../scripts/local/spec/load';
@@ -147,6 +148,17 @@ const CHECKERS: Record<string, Checker> = {
       expect({ key: notification.key, owners: owners.length }).toEqual({ key: notification.key, owners: 1 });
       expect(await reachesCore(owners[0]!, raw)).toEqual({ reached: true });
     }
+  },
+
+  // MNS events: the shared parsers accept them (the IoT and order functions that consume them add owner checks).
+  async 'mns-queue'(raw) {
+    const messages = parseMnsQueueEvent(raw);
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m).toEqual({ messageId: expect.any(String), body: expect.any(String), ...(m.subject ? { subject: expect.stringMatching(/^acs:mns:[\w-]+:\d+:queues\//) } : {}) });
+  },
+
+  async 'mns-topic'(raw) {
+    expect(parseMnsTopicEvent(raw)).toMatchObject({ body: expect.any(String), attributes: expect.any(Object) });
   },
 
   async timer(raw) {
