@@ -4,8 +4,9 @@ import type { Mount } from '../gateway/server';
 /**
  * The local console's page at `/_local/`: one self-contained HTML document that reads the console API
  * (`/_local/api/…`) every two seconds and shows functions, recent invocations with their logs, the async
- * queue, timers (with "run now"), TableStore trigger cursors and the OSS buckets. Read-only except for the
- * run-now buttons, which say what they do. Kept deliberately small: the console issue grows it.
+ * queue, timers (with "run now"), TableStore trigger cursors, the OSS buckets, and MNS queues (counts, peek,
+ * dead-letter queues with "redrive") and topics. Read-only except for the run-now and redrive buttons, which
+ * say what they do. Kept deliberately small: the console issue grows it.
  */
 export function consolePage(): Mount {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
@@ -52,6 +53,8 @@ const PAGE = `<!doctype html>
   <section><h2>Asynchronous events</h2><table id="async"></table></section>
   <section><h2>TableStore triggers</h2><table id="streams"></table></section>
   <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>
+  <section class="wide"><h2>MNS queues</h2><table id="queues"></table><pre id="peek" hidden></pre></section>
+  <section class="wide"><h2>MNS topics</h2><table id="topics"></table></section>
 </main>
 <script>
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' })[c]);
@@ -72,8 +75,23 @@ async function runTimer(fn, trigger) {
   await fetch('/_local/api/timers/' + encodeURIComponent(fn) + '/' + encodeURIComponent(trigger) + '/run', { method: 'POST' });
   refresh();
 }
+async function peekQueue(name) {
+  const q = await get('queues/' + encodeURIComponent(name));
+  const b64 = (s) => { try { const t = atob(s); return /^[\\x20-\\x7e\\s]*$/.test(t) ? t : s; } catch { return s; } };
+  const line = (m) => m.messageId + '  dequeued ' + m.dequeueCount + 'x' + (m.deadLetterSource ? '  from ' + m.deadLetterSource : '') + '\\n  ' + b64(m.body).slice(0, 400);
+  const peek = document.getElementById('peek');
+  peek.hidden = false;
+  peek.textContent = q.name + ': ' + q.activeMessages + ' active, ' + q.inactiveMessages + ' in flight, ' + q.delayMessages + ' delayed\\n\\n--- next messages ---\\n' +
+    (q.messages.map(line).join('\\n') || '(none)') + '\\n--- dead-lettered here ---\\n' + (q.deadLettered.map(line).join('\\n') || '(none)');
+}
+async function redrive(name) {
+  const r = await fetch('/_local/api/queues/' + encodeURIComponent(name) + '/redrive', { method: 'POST' }).then((res) => res.json());
+  document.getElementById('peek').hidden = false;
+  document.getElementById('peek').textContent = 'redrive ' + name + ': ' + r.moved + ' message(s) sent back to their source queue';
+  refresh();
+}
 async function refresh() {
-  const [fns, invs, asyncs, timers, streams, buckets] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets')]);
+  const [fns, invs, asyncs, timers, streams, buckets, queues, topics] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets'), get('queues'), get('topics')]);
   table('invocations', ['time', 'function', 'source', 'status', 'ms', 'cold'], invs.map((r) =>
     '<tr class="pick" tabindex="0" data-id="' + esc(r.requestId) + '"><td>' + time(r.startedAt) + '</td><td>' + esc(r.resource) + '</td><td>' + esc(r.source) +
     '</td><td class="' + cls(r.status) + '">' + esc(r.status) + '</td><td>' + r.durationMs + '</td><td>' + (r.coldStart ? 'yes' : '') + '</td></tr>'));
@@ -90,10 +108,19 @@ async function refresh() {
     '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td>' + s.cursor + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td></tr>'));
   table('buckets', ['bucket', 'objects (first keys)', 'count'], buckets.map((b) =>
     '<tr><td>' + esc(b.name) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
+  table('queues', ['queue', 'active', 'in flight', 'delayed', 'dead letters to', 'dead-letter queue of', ''], queues.map((q) =>
+    '<tr><td>' + esc(q.name) + '</td><td>' + q.activeMessages + '</td><td>' + q.inactiveMessages + '</td><td>' + q.delayMessages +
+    '</td><td>' + (q.dlqPolicy ? esc(q.dlqPolicy.deadLetterTargetQueue) + ' after ' + q.dlqPolicy.maxReceiveCount + ' receives' : '') +
+    '</td><td class="' + (q.deadLettered ? 'bad' : '') + '">' + esc(q.deadLetterFor.join(', ')) + (q.deadLettered ? ' (' + q.deadLettered + ' dead-lettered)' : '') +
+    '</td><td><button data-peek="' + esc(q.name) + '">Peek</button>' + (q.deadLettered ? ' <button data-redrive="' + esc(q.name) + '">Redrive</button>' : '') + '</td></tr>'));
+  table('topics', ['topic', 'published', 'subscriptions'], topics.map((t) =>
+    '<tr><td>' + esc(t.name) + '</td><td>' + t.messageCount + '</td><td>' + t.subscriptions.map((s) => esc(s.name) + ' → <code>' + esc(s.endpoint) + '</code> ' + esc(s.notifyContentFormat) + (s.filterTag ? ' [' + esc(s.filterTag) + ']' : '')).join('<br>') + '</td></tr>'));
 }
 document.addEventListener('click', (e) => {
   const row = e.target.closest('tr.pick'); if (row) showInvocation(row.dataset.id);
   const button = e.target.closest('button[data-fn]'); if (button) runTimer(button.dataset.fn, button.dataset.trigger);
+  const peek = e.target.closest('button[data-peek]'); if (peek) peekQueue(peek.dataset.peek);
+  const back = e.target.closest('button[data-redrive]'); if (back) redrive(back.dataset.redrive);
 });
 document.addEventListener('keydown', (e) => { const row = e.target.closest && e.target.closest('tr.pick'); if (row && e.key === 'Enter') showInvocation(row.dataset.id); });
 refresh(); setInterval(refresh, 2000);
