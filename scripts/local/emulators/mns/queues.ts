@@ -156,7 +156,9 @@ export class QueueStore {
         first_dequeue_time INTEGER NOT NULL DEFAULT 0, dequeue_count INTEGER NOT NULL DEFAULT 0, receipt_handle TEXT,
         expires_at INTEGER NOT NULL, dead_letter_source TEXT);
       CREATE INDEX IF NOT EXISTS mns_messages_order ON mns_messages (queue, priority, seq);
-      CREATE INDEX IF NOT EXISTS mns_messages_visible ON mns_messages (queue, visible_at);`);
+      CREATE INDEX IF NOT EXISTS mns_messages_visible ON mns_messages (queue, visible_at);
+      CREATE INDEX IF NOT EXISTS mns_messages_expiry ON mns_messages (queue, expires_at);
+      CREATE INDEX IF NOT EXISTS mns_messages_received ON mns_messages (queue, dequeue_count, visible_at);`);
     this.s = {
       queue: db.prepare<[string], QueueRow>('SELECT * FROM mns_queues WHERE name = ?'),
       queues: db.prepare<[{ start: string; prefix: string; limit: number }], QueueRow>(
@@ -180,8 +182,10 @@ export class QueueStore {
         `INSERT INTO mns_messages (queue, message_id, body, body_md5, priority, enqueue_time, visible_at, expires_at, dead_letter_source)
          VALUES (@queue, @messageId, @body, @bodyMd5, @priority, @now, @visibleAt, @expiresAt, @deadLetterSource)`,
       ),
+      // Walks the queue in delivery order and stops at LIMIT; left to itself SQLite would pick the visible_at
+      // index and sort every Active message of a backlog on each receive.
       visible: db.prepare<[string, number, number, number], MessageRow>(
-        'SELECT * FROM mns_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ? ORDER BY priority, seq LIMIT ?',
+        'SELECT * FROM mns_messages INDEXED BY mns_messages_order WHERE queue = ? AND visible_at <= ? AND expires_at > ? ORDER BY priority, seq LIMIT ?',
       ),
       markReceived: db.prepare<[{ now: number; until: number; handle: string; seq: number }]>(
         'UPDATE mns_messages SET dequeue_count = dequeue_count + 1, first_dequeue_time = CASE WHEN first_dequeue_time = 0 THEN @now ELSE first_dequeue_time END, visible_at = @until, receipt_handle = @handle WHERE seq = @seq',
@@ -190,12 +194,15 @@ export class QueueStore {
       deleteSeq: db.prepare<[number]>('DELETE FROM mns_messages WHERE seq = ?'),
       setVisibility: db.prepare<[number, string, number]>('UPDATE mns_messages SET visible_at = ?, receipt_handle = ? WHERE seq = ?'),
       expire: db.prepare<[string, number]>('DELETE FROM mns_messages WHERE queue = ? AND expires_at <= ?'),
-      deadLetters: db.prepare<[string, number, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND visible_at <= ? AND dequeue_count >= ?'),
+      // Served by (queue, dequeue_count, visible_at): only messages received MaxReceiveCount times are looked at.
+      deadLetters: db.prepare<[string, number, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND dequeue_count >= ? AND visible_at <= ?'),
       moveToQueue: db.prepare<[string, string | null, number, number, number]>(
         'UPDATE mns_messages SET queue = ?, dead_letter_source = ?, dequeue_count = 0, first_dequeue_time = 0, receipt_handle = NULL, visible_at = ?, expires_at = ? WHERE seq = ?',
       ),
       nextVisible: db.prepare<[string, number], { at: number | null }>('SELECT min(visible_at) AS at FROM mns_messages WHERE queue = ? AND visible_at > ?'),
-      peekAll: db.prepare<[string, number, number, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ? ORDER BY priority, seq LIMIT ?'),
+      peekAll: db.prepare<[string, number, number, number], MessageRow>(
+        'SELECT * FROM mns_messages INDEXED BY mns_messages_order WHERE queue = ? AND visible_at <= ? AND expires_at > ? ORDER BY priority, seq LIMIT ?',
+      ),
       fromSource: db.prepare<[string, string, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND dead_letter_source = ? ORDER BY seq LIMIT ?'),
       deadLettered: db.prepare<[string, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND dead_letter_source IS NOT NULL ORDER BY seq LIMIT ?'),
     };
@@ -233,6 +240,11 @@ export class QueueStore {
 
   getQueue(name: string): QueueInfo {
     return this.info(this.requireQueue(name));
+  }
+
+  /** The attributes alone (no message counts, which cost a pass over the queue's messages). */
+  attributes(name: string): QueueAttributes {
+    return toAttributes(this.requireQueue(name));
   }
 
   hasQueue(name: string): boolean {
@@ -407,7 +419,7 @@ export class QueueStore {
     if (!row.dlq_target || !row.dlq_max_receive) return;
     const target = this.s.queue.get(row.dlq_target);
     if (!target) return;
-    const dead = this.s.deadLetters.all(row.name, now, row.dlq_max_receive);
+    const dead = this.s.deadLetters.all(row.name, row.dlq_max_receive, now);
     for (const m of dead) this.s.moveToQueue.run(target.name, row.name, now, m.enqueue_time + target.retention_seconds * 1000, m.seq);
     if (dead.length > 0) queueMicrotask(() => this.onReceivable(target.name));
   }

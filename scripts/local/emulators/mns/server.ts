@@ -353,9 +353,8 @@ async function receive(deps: ServerDeps, r: Request, queue: string): Promise<Ans
     ];
     return ok(200, batch ? renderXml('Messages', peeked.map((m) => ['Message', nodes(m)])) : renderXml('Message', nodes(peeked[0]!)));
   }
-  const info = deps.queues.getQueue(queue);
   const waitText = r.query.get('waitseconds');
-  const wait = waitText === undefined || waitText === '' ? info.pollingWaitSeconds : Number(waitText);
+  const wait = waitText === undefined || waitText === '' ? deps.queues.attributes(queue).pollingWaitSeconds : Number(waitText);
   if (!Number.isInteger(wait) || wait < 0 || wait > 30) throw mnsErrors.outOfRange('waitseconds', 0, 30);
   const got = await longPoll(deps.waiters, queue, wait * 1000, () => deps.queues.receive(queue, max), () => deps.queues.msUntilNextVisible(queue));
   if (got.length === 0) throw mnsErrors.messageNotExist();
