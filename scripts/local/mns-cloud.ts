@@ -21,7 +21,7 @@ export interface LocalMns {
   sendDestination(destination: Exclude<DestinationSpec, { kind: 'fc' }>, body: string): void;
   /** `/_local/api/queues…`, `/_local/api/topics`, `/_local/api/mns/…`. */
   consoleMount: Mount;
-  /** Stops the queue triggers (before the function runtime stops); `close` does it too. */
+  /** Stops the queue triggers and topic pushes (before the function runtime stops); `close` does it too. */
   stopTriggers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,7 +72,10 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
       else emulator.topics.publish(destination.topic, { body });
     },
     consoleMount: mnsConsoleApi(emulator, () => triggers),
-    stopTriggers: async () => triggers?.close(),
+    async stopTriggers() {
+      await triggers?.close();
+      await emulator.stopPushes();
+    },
     async close() {
       await triggers?.close();
       await emulator.close();

@@ -95,6 +95,8 @@ export interface MnsEmulator {
   pushes(limit?: number): PushRow[];
   /** Wakes every long poll to look again (after a test moved the clock). */
   poke(): void;
+  /** Stops delivering pushes (before the function runtime they call stops); pending ones stay for the next start. */
+  stopPushes(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -205,6 +207,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     },
     pushes: (limit) => outbox.list(limit),
     poke: () => waiters.wakeAll(),
+    stopPushes: () => outbox.close(),
     async close() {
       waiters.close();
       await outbox.close();

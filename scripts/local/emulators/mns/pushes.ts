@@ -127,8 +127,10 @@ export class PushOutbox {
   private async attempt(row: PushRow): Promise<void> {
     try {
       await this.options.push(row);
-      if (!this.closed) this.s.done.run(row.id);
+      this.s.done.run(row.id);
     } catch (err) {
+      // Failing because the local cloud is stopping is not the endpoint's fault: the push stays `sending`,
+      // and the next start sends it again without counting an attempt.
       if (this.closed) return;
       const attempts = row.attempts + 1;
       const message = err instanceof Error ? err.message : String(err);
