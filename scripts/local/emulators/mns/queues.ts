@@ -128,6 +128,12 @@ export const md5Hex = (text: string) => createHash('md5').update(text, 'utf8').d
 /** Receipt handles carry the message's row number and a random part: `1-<seq base36>-<16 hex>`. URL-safe. */
 const HANDLE = /^1-([0-9a-z]{1,12})-[0-9a-f]{16}$/;
 
+/** One page of a name-ordered listing fetched with `limit + 1` rows: the extra row's name is the next marker. */
+export function pageOf<R extends { name: string }, T>(rows: R[], limit: number, map: (row: R) => T): { items: T[]; next?: string } {
+  const items = rows.slice(0, limit).map(map);
+  return rows.length > limit ? { items, next: rows[limit]!.name } : { items };
+}
+
 export function checkQueueName(name: string): void {
   if (name.length < 1 || name.length > 256) throw mnsErrors.queueNameLength();
   if (!NAME.test(name)) throw mnsErrors.invalidQueueName(name);
@@ -253,9 +259,8 @@ export class QueueStore {
 
   /** ListQueue page: names ≥ `marker` with `prefix`, at most `limit`; `next` is the marker of the next page. */
   listQueues(prefix: string, marker: string, limit: number): { queues: QueueInfo[]; next?: string } {
-    const rows = this.s.queues.all({ start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 });
-    const page = rows.slice(0, limit).map((row) => this.info(row));
-    return rows.length > limit ? { queues: page, next: rows[limit]!.name } : { queues: page };
+    const { items, next } = pageOf(this.s.queues.all({ start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 }), limit, (row) => this.info(row));
+    return { queues: items, ...(next ? { next } : {}) };
   }
 
   deleteQueue(name: string): void {

@@ -11,7 +11,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { mnsErrors } from './errors';
-import { md5Hex, NAME, type QueueStore } from './queues';
+import { md5Hex, NAME, pageOf, type QueueStore } from './queues';
 import { escapeXml, MNS_NAMESPACE } from './xml';
 
 export type NotifyStrategy = 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
@@ -232,9 +232,8 @@ export class TopicStore {
   }
 
   listTopics(prefix: string, marker: string, limit: number): { topics: TopicInfo[]; next?: string } {
-    const rows = this.s.topics.all({ start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 });
-    const page = rows.slice(0, limit).map(toTopicInfo);
-    return rows.length > limit ? { topics: page, next: rows[limit]!.name } : { topics: page };
+    const { items, next } = pageOf(this.s.topics.all({ start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 }), limit, toTopicInfo);
+    return { topics: items, ...(next ? { next } : {}) };
   }
 
   deleteTopic(name: string): void {
@@ -273,9 +272,8 @@ export class TopicStore {
 
   listSubscriptions(topic: string, prefix: string, marker: string, limit: number): { subscriptions: SubscriptionInfo[]; next?: string } {
     this.requireTopic(topic);
-    const rows = this.s.subscriptions.all({ topic, start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 });
-    const page = rows.slice(0, limit).map(toSubscriptionInfo);
-    return rows.length > limit ? { subscriptions: page, next: rows[limit]!.name } : { subscriptions: page };
+    const { items, next } = pageOf(this.s.subscriptions.all({ topic, start: marker > prefix ? marker : prefix, prefix, limit: limit + 1 }), limit, toSubscriptionInfo);
+    return { subscriptions: items, ...(next ? { next } : {}) };
   }
 
   unsubscribe(topic: string, name: string): void {
