@@ -48,7 +48,11 @@ export interface MnsTriggerStatus {
 export class MnsQueueTriggers {
   private readonly consumers: Consumer[] = [];
   private readonly loops: Promise<void>[] = [];
-  private closed = false;
+  private readonly stopping = new AbortController();
+
+  private get closed(): boolean {
+    return this.stopping.signal.aborted;
+  }
 
   constructor(
     functions: FunctionSpec[],
@@ -77,7 +81,7 @@ export class MnsQueueTriggers {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.stopping.abort();
     this.mns.poke();
     await Promise.allSettled(this.loops);
   }
@@ -97,12 +101,12 @@ export class MnsQueueTriggers {
 
   /** One batch by the trigger's window: up to `batchSize` messages, waiting up to `batchWindowSeconds` once one arrived. */
   private async gather(t: MnsQueueTriggerSpec): Promise<ReceivedMessage[]> {
-    const batch = await this.mns.receive(t.queue, Math.min(16, t.batchSize), IDLE_POLL_MS);
+    const batch = await this.mns.receive(t.queue, Math.min(16, t.batchSize), IDLE_POLL_MS, this.stopping.signal);
     if (batch.length === 0) return batch;
     const deadline = Date.now() + t.batchWindowSeconds * 1000;
     while (batch.length < t.batchSize && !this.closed) {
       const wait = deadline - Date.now();
-      const more = await this.mns.receive(t.queue, Math.min(16, t.batchSize - batch.length), Math.max(0, wait));
+      const more = await this.mns.receive(t.queue, Math.min(16, t.batchSize - batch.length), Math.max(0, wait), this.stopping.signal);
       if (more.length === 0) break;
       batch.push(...more);
     }

@@ -89,8 +89,8 @@ export interface MnsEmulator {
   port: number;
   queues: QueueStore;
   topics: TopicStore;
-  /** In-process ReceiveMessage with long polling, for the local cloud's queue triggers. */
-  receive(queue: string, max: number, waitMs: number): Promise<ReceivedMessage[]>;
+  /** In-process ReceiveMessage with long polling, for the local cloud's queue triggers; `signal` ends the wait. */
+  receive(queue: string, max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Push outbox: pending, retrying and failed pushes (console). */
   pushes(limit?: number): PushRow[];
   /** Wakes every long poll to look again (after a test moved the clock). */
@@ -201,9 +201,9 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     port,
     queues,
     topics,
-    receive: (queue, max, waitMs) => {
+    receive: (queue, max, waitMs, signal) => {
       if (!queues.hasQueue(queue)) return Promise.reject(mnsErrors.queueNotExist(queue));
-      return longPoll(waiters, queue, waitMs, () => (queues.hasQueue(queue) ? queues.receive(queue, max) : []), () => queues.msUntilNextVisible(queue));
+      return longPoll(waiters, queue, waitMs, () => (queues.hasQueue(queue) && !signal?.aborted ? queues.receive(queue, max) : []), () => queues.msUntilNextVisible(queue), signal);
     },
     pushes: (limit) => outbox.list(limit),
     poke: () => waiters.wakeAll(),

@@ -47,8 +47,8 @@ export class QueueWaiters {
 }
 
 /**
- * Calls `attempt` until it answers something or `waitMs` (wall-clock) has passed, sleeping between tries until
- * woken or until `nextVisibleMs()` says a message becomes Active.
+ * Calls `attempt` until it answers something or `waitMs` (wall-clock) has passed (or `signal` aborts), sleeping
+ * between tries until woken or until `nextVisibleMs()` says a message becomes Active.
  */
 export async function longPoll<T>(
   waiters: QueueWaiters,
@@ -56,12 +56,13 @@ export async function longPoll<T>(
   waitMs: number,
   attempt: () => T[],
   nextVisibleMs: () => number | undefined,
+  signal?: AbortSignal,
 ): Promise<T[]> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const got = attempt();
     const remaining = deadline - Date.now();
-    if (got.length > 0 || remaining <= 0 || waiters.isClosed) return got;
+    if (got.length > 0 || remaining <= 0 || waiters.isClosed || signal?.aborted) return got;
     const next = nextVisibleMs();
     await waiters.wait(queue, Math.min(remaining, next === undefined ? remaining : Math.max(next, 5)));
   }
