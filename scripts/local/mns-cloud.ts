@@ -43,7 +43,7 @@ const FROM_TRIGGER = 'fc-trigger';
 
 export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns> {
   const { spec } = options;
-  let runtime: FunctionRuntime | undefined;
+  let asyncQueue: AsyncInvoker | undefined;
   const emulator = await startMnsEmulator({
     dataDir: options.dataDir,
     port: options.port,
@@ -51,7 +51,7 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
     ...(options.host ? { host: options.host } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pushRetryScale !== undefined ? { pushRetryScale: options.pushRetryScale } : {}),
-    pushToFunction: pushToTopicTrigger(() => runtime),
+    pushToFunction: pushToTopicTrigger(() => asyncQueue),
   });
   try {
     provision(emulator, spec);
@@ -63,7 +63,7 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
   return {
     emulator,
     attach(rt, asyncInvoker) {
-      runtime = rt;
+      asyncQueue = asyncInvoker;
       triggers = new MnsQueueTriggers(spec.functions, emulator, rt, asyncInvoker, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
       triggers.start();
     },

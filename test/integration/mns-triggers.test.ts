@@ -1,7 +1,8 @@
 /**
  * MNS through the local cloud, end to end, on a fixture app (test/fixtures/apps/mns): the ROS template's
  * queues, topics and subscriptions; `eventbridge` (MNS source) triggers batching CloudEvents, failing batches
- * coming back and dead-lettering; `mns_topic` triggers in STREAM and JSON with tag filters and retries; MNS
+ * coming back and dead-lettering; `mns_topic` triggers in STREAM and JSON with tag filters, invoked
+ * asynchronously; MNS
  * async-invocation destinations; the console's queue API (peek, DLQ, redrive) and `/_local/api/endpoints`.
  * Messages are sent by the functions' own adapters (MnsQueue / MnsTopic over `@alicloud/mns`).
  */
@@ -167,13 +168,14 @@ describe('MNS triggers, destinations and console through the local cloud', () =>
     expect(copies).toEqual(expect.arrayContaining([alert, info]));
   });
 
-  it('retries a failed mns_topic invocation by the notifyStrategy', async () => {
+  it('invokes mns_topic functions asynchronously: a failure is retried by the async invocation policy', async () => {
     await topic.publish('fx-events', { body: 'flaky' });
     await eventually(() => {
       // A record's payload is what the function answered: the event it echoed, or its error.
       const flaky = records('fx-topic-json').filter((r) => (r.status === 'succeeded' ? parseMnsTopicEvent(r.payload).body === 'flaky' : r.error?.errorMessage.includes('flaky')));
       expect(flaky.map((r) => r.status)).toEqual(['failed', 'succeeded']);
     }, { timeoutMs: 20000 });
+    expect(cloud.asyncInvoker.list(1000).filter((row) => row.source === 'mns_topic:everything' && row.status === 'succeeded' && row.attempts === 2)).toHaveLength(1);
   });
 
   it('sends async results to MNS destinations: a queue on failure, a topic on success', async () => {

@@ -18,7 +18,9 @@ import type { FunctionRuntime } from './runtime';
  * to FC's async queue (retries, destinations) and the messages are deleted once it accepted them.
  *
  * `mns_topic` triggers are subscriptions with a function endpoint, which the emulator pushes to through
- * `pushToTopicTrigger`: a synchronous invocation, and a failure makes MNS retry by the trigger's notifyStrategy.
+ * `pushToTopicTrigger`: FC takes the event as an asynchronous invocation (FC invokes its event triggers
+ * asynchronously; `asyncInvokeConfig` retries and destinations apply), and MNS retries the push by the trigger's
+ * notifyStrategy only when FC did not take it.
  */
 
 /** FC's invocation payload limits for event-source triggers (sync 32 MB, async 128 KB). */
@@ -200,16 +202,16 @@ function chunkBySize<T>(items: T[], size: (item: T) => number, limit: number): T
 export const TOPIC_TRIGGER_PREFIX = 'fc-';
 
 /**
- * The emulator's function endpoint → a synchronous invocation of the `mns_topic` trigger's function. A failure
- * rejects, and MNS retries by the subscription's NotifyStrategy.
+ * The emulator's function endpoint → an asynchronous invocation of the `mns_topic` trigger's function, accepted
+ * (persisted) before the push counts as delivered. When it cannot be accepted (no such function, the local
+ * cloud still starting) the push fails and MNS retries it by the subscription's NotifyStrategy.
  */
-export function pushToTopicTrigger(runtime: () => FunctionRuntime | undefined) {
+export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined) {
   return async (functionName: string, payload: Buffer, info: PushInfo): Promise<void> => {
-    const rt = runtime();
-    if (!rt) throw new Error('the local cloud is starting');
+    const invoker = asyncInvoker();
+    if (!invoker) throw new Error('the local cloud is starting');
     const prefix = `${TOPIC_TRIGGER_PREFIX}${functionName}-`;
     const trigger = info.subscription.startsWith(prefix) ? info.subscription.slice(prefix.length) : info.subscription;
-    const record = await rt.invoke(functionName, payload, { source: `mns_topic:${trigger}`, retryCount: info.attempts });
-    if (record.status !== 'succeeded') throw new Error(`${functionName} failed: ${record.error?.errorMessage ?? record.status}`);
+    invoker.enqueue(functionName, payload, `mns_topic:${trigger}`);
   };
 }

@@ -119,7 +119,7 @@ export const TRIGGER_CONFIG: Record<string, KeyRules> = {
   tablestore: {},
   mns_topic: {
     notifyContentFormat: e('STREAM (the body, or {body, attrs}) or JSON (the message with its metadata)'),
-    notifyStrategy: e('BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY: how a failed invocation is retried'),
+    notifyStrategy: e('BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY: how MNS retries a push FC did not take (function errors: asyncInvokeConfig)'),
     filterTag: e('only messages published with this tag fire the trigger'),
   },
   eventbridge: {

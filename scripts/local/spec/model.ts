@@ -70,7 +70,7 @@ export interface TablestoreTriggerSpec {
   table: string;
 }
 
-/** FC `mns_topic` trigger: the function subscribes to an MNS topic (decision D25). */
+/** FC `mns_topic` trigger: the function subscribes to an MNS topic and is invoked asynchronously (decision D25). */
 export interface MnsTopicTriggerSpec {
   type: 'mns_topic';
   name: string;

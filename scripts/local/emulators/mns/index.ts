@@ -75,8 +75,9 @@ export interface MnsEmulatorOptions {
   clock?: () => number;
   credentials?: MnsCredentialLookup;
   /**
-   * Delivers a notification to a function endpoint (the local cloud invokes the function); rejects when the
-   * function failed, so the subscription's NotifyStrategy retries it. Without it, function pushes fail.
+   * Delivers a notification to a function endpoint (the local cloud queues an asynchronous invocation); rejects
+   * when it could not be delivered, so the subscription's NotifyStrategy retries it. Without it, function
+   * pushes fail.
    */
   pushToFunction?: (functionName: string, payload: Buffer, info: PushInfo) => Promise<void>;
   /** Multiplies NotifyStrategy retry intervals (tests: e.g. 0.001). Default 1. */
