@@ -53,13 +53,14 @@ describe('MNS triggers, destinations and console through the local cloud', () =>
 
   it('creates the queues, topics and subscriptions of the ROS template, and lists MNS in the endpoints', async () => {
     const queues = await consoleJson<{ name: string; visibilityTimeout: number; dlqPolicy?: object; deadLetterFor: string[] }[]>('queues');
-    expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(['fx-batch-q', 'fx-work-q', 'fx-work-dlq', 'fx-async-q', 'fx-failures', 'fx-events-copy', 'fx-results-q']));
+    expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(['fx-batch-q', 'fx-work-q', 'fx-work-dlq', 'fx-async-q', 'fx-failures', 'fx-doomed', 'fx-events-copy', 'fx-results-q']));
     expect(queues.find((q) => q.name === 'fx-work-q')).toMatchObject({ visibilityTimeout: 1, dlqPolicy: { deadLetterTargetQueue: 'fx-work-dlq', maxReceiveCount: 2 } });
     expect(queues.find((q) => q.name === 'fx-work-dlq')?.deadLetterFor).toEqual(['fx-work-q']);
     const topics = await consoleJson<{ name: string; subscriptions: { name: string; endpoint: string; filterTag: string; notifyContentFormat: string }[] }[]>('topics');
     const events = topics.find((t) => t.name === 'fx-events')!;
     expect(events.subscriptions.map((s) => [s.name, s.notifyContentFormat, s.filterTag])).toEqual([
       ['copy', 'SIMPLIFIED', ''],
+      ['fc-fx-topic-doomed-doomed', 'STREAM', 'doomed'],
       ['fc-fx-topic-json-everything', 'JSON', ''],
       ['fc-fx-topic-stream-alerts', 'STREAM', 'alert'],
     ]);
@@ -176,6 +177,18 @@ describe('MNS triggers, destinations and console through the local cloud', () =>
       expect(flaky.map((r) => r.status)).toEqual(['failed', 'succeeded']);
     }, { timeoutMs: 20000 });
     expect(cloud.asyncInvoker.list(1000).filter((row) => row.source === 'mns_topic:everything' && row.status === 'succeeded' && row.attempts === 2)).toHaveLength(1);
+  });
+
+  it('sends an mns_topic event whose function keeps failing to its onFailure destination', async () => {
+    const body = unique('doomed');
+    await topic.publish('fx-events', { body, tag: 'doomed' });
+    const failure = await eventually(async () => {
+      const [m] = await queue.receive('fx-doomed', { max: 1 });
+      expect(m).toBeDefined();
+      return JSON.parse(m!.body) as DestinationPayload;
+    }, { timeoutMs: 20000 });
+    expect(failure.requestContext).toMatchObject({ condition: 'UnhandledInvocationError', approximateInvokeCount: 2 });
+    expect(parseMnsTopicEvent(failure.requestPayload)).toEqual({ body, attributes: {} });
   });
 
   it('sends async results to MNS destinations: a queue on failure, a topic on success', async () => {
