@@ -156,7 +156,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let onOssEvent: (n: OssNotification) => void = () => undefined;
     const oss = await startOssEmulator({
       dataDir,
-      db,
       region: spec.region,
       // `port` is the bound port by now: ask the options whether the caller wanted any free port.
       port: options.ossPort ?? (options.port === 0 ? 0 : port + 1),

@@ -230,8 +230,13 @@ describe('multipart upload (ali-oss multipartUpload)', () => {
     expect(got?.body.equals(body)).toBe(true);
     expect(got?.info.etag).toMatch(/^[0-9A-F]{32}-7$/);
     expect(got?.info.meta).toEqual({ kind: 'big' });
-    const event = events.find((n) => n.key === key);
-    expect(event).toMatchObject({ eventName: 'ObjectCreated:CompleteMultipartUpload', size: body.length, eTag: got?.info.etag });
+    expect(events.filter((n) => n.key === key).map((n) => n.eventName)).toEqual([
+      'ObjectCreated:InitiateMultipartUpload',
+      ...Array<string>(7).fill('ObjectCreated:UploadPart'),
+      'ObjectCreated:CompleteMultipartUpload',
+    ]);
+    const event = events.find((n) => n.key === key && n.eventName === 'ObjectCreated:CompleteMultipartUpload');
+    expect(event).toMatchObject({ size: body.length, eTag: got?.info.etag });
 
     const { url } = await store.signUrl('GET', key, { expiresInSeconds: 60 });
     const response = await fetch(url, { headers: { Range: 'bytes=0-0' } });

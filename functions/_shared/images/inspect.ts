@@ -53,6 +53,28 @@ export function inspectImage(bytes: Buffer): InspectedImage {
   };
 }
 
+/**
+ * The checks `transform` makes before decoding: a JPEG, PNG or still WebP within the byte and pixel budgets, with
+ * a sound header. Unlike `inspectImage` there is no minimum size (a 1×1 pixel is a fine image to re-encode).
+ */
+export function inspectForTransform(bytes: Buffer): InspectedImage {
+  if (bytes.length > MAX_IMAGE_BYTES) throw new ImageRejectedError('too-large-bytes', `image is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
+  const format = sniffFormat(bytes);
+  if (format === undefined) throw new ImageRejectedError('unsupported-type', `${describeUnsupported(bytes)} is not accepted (JPEG, PNG or WebP only)`);
+  let header;
+  try {
+    header = readHeader(bytes, format);
+  } catch (err) {
+    if (err instanceof MalformedImageError) throw new ImageRejectedError('corrupt', err.message);
+    throw err;
+  }
+  const { storedWidth, storedHeight, orientation } = header;
+  if (storedWidth * storedHeight > MAX_IMAGE_PIXELS) throw new ImageRejectedError('too-many-pixels', `${storedWidth}×${storedHeight} is over the ${MAX_IMAGE_PIXELS / 1e6} MP limit`);
+  if (header.animated) throw new ImageRejectedError('unsupported-type', 'animated WebP is not accepted');
+  if (!header.complete) throw new ImageRejectedError('corrupt', `${format} is truncated`);
+  return { format, width: storedWidth, height: storedHeight, ...(orientation === undefined ? {} : { orientation }), bytes: bytes.length, storedWidth, storedHeight };
+}
+
 /** EXIF orientations 5–8 include a quarter turn, so width and height swap. */
 export function turnsQuarter(orientation: number | undefined): boolean {
   return orientation !== undefined && orientation >= 5;

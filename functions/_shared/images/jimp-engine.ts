@@ -1,7 +1,9 @@
 import type * as jimp from 'jimp';
-import { ImageRejectedError, type ImageEngine, type ImageProbe, type Thumbnail, type ThumbnailOptions } from '../ports/image-engine';
+import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransform, type Thumbnail, type ThumbnailOptions, type TransformedImage } from '../ports/image-engine';
 import { blendOver, orient, type RgbaBitmap } from './bitmap';
-import { inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
+import { inspectForTransform, inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
+import { DEFAULT_WEBP_QUALITY } from './limits';
+import { resolveTransform } from './transform';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
 import { watermarkOverlay } from './watermark';
 import { decodeWebp, encodeWebp } from './webp-codec';
@@ -57,6 +59,37 @@ export class JimpImageEngine implements ImageEngine {
     return resolved.map((o) => results.get(o)!);
   }
 
+  async transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage> {
+    const t = resolveTransform(transform);
+    const image = inspectForTransform(bytes);
+    const source = await this.decode(bytes, image);
+    const box = t.resize;
+    if (box) {
+      const { width: w, height: h } = source.bitmap;
+      if (box.fit === 'fill') source.resize({ w: box.width, h: box.height });
+      else {
+        const scale = box.fit === 'cover' ? Math.max(box.width / w, box.height / h) : Math.min(box.width / w, box.height / h);
+        source.resize({ w: Math.max(1, Math.round(w * scale)), h: Math.max(1, Math.round(h * scale)) });
+        if (box.fit === 'cover') {
+          source.crop({ x: Math.floor((source.bitmap.width - box.width) / 2), y: Math.floor((source.bitmap.height - box.height) / 2), w: box.width, h: box.height });
+        }
+      }
+    }
+    let bitmap: RgbaBitmap = copyOf(source.bitmap);
+    if (box?.fit === 'contain') bitmap = padded(bitmap, box.width, box.height, box.background);
+    if (t.format === 'jpeg') bitmap = padded(bitmap, bitmap.width, bitmap.height, { r: 255, g: 255, b: 255 });
+    const quality = t.quality ?? DEFAULT_WEBP_QUALITY;
+    let body: Buffer;
+    if (t.format === 'webp') body = await encodeWebp(bitmap, quality);
+    else {
+      const { defaultFormats } = await loadJimp();
+      const mime = `image/${t.format}`;
+      const format = defaultFormats.map((make) => make()).find((f) => f.mime === mime) as unknown as { encode(bitmap: RawBitmap, options?: object): Buffer | Promise<Buffer> };
+      body = Buffer.from(await format.encode({ data: Buffer.from(bitmap.data.buffer, bitmap.data.byteOffset, bitmap.data.length), width: bitmap.width, height: bitmap.height }, t.format === 'jpeg' ? { quality } : {}));
+    }
+    return { body, width: bitmap.width, height: bitmap.height, format: t.format, contentType: mime(t.format) };
+  }
+
   private async decode(bytes: Buffer, image: InspectedImage): Promise<JimpImage> {
     const { Jimp, defaultFormats } = await loadJimp();
     let bitmap: RawBitmap;
@@ -85,6 +118,23 @@ interface RawBitmap {
   data: Buffer;
   width: number;
   height: number;
+}
+
+function mime(format: string): string {
+  return `image/${format}`;
+}
+
+/** `bitmap` centred on an opaque `width`×`height` canvas of `background` (also flattens transparency). */
+function padded(bitmap: RgbaBitmap, width: number, height: number, background: { r: number; g: number; b: number }): RgbaBitmap {
+  const canvas: RgbaBitmap = { data: new Uint8Array(width * height * 4), width, height };
+  for (let i = 0; i < canvas.data.length; i += 4) {
+    canvas.data[i] = background.r;
+    canvas.data[i + 1] = background.g;
+    canvas.data[i + 2] = background.b;
+    canvas.data[i + 3] = 255;
+  }
+  blendOver(canvas, bitmap, Math.floor((width - bitmap.width) / 2), Math.floor((height - bitmap.height) / 2));
+  return canvas;
 }
 
 /** The thumbnail's pixels as our own bitmap (jimp keeps using its buffer). */

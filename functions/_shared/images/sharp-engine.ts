@@ -1,9 +1,10 @@
 import type sharp from 'sharp';
 import type { Sharp } from 'sharp';
-import { ImageRejectedError, type ImageEngine, type ImageProbe, type Thumbnail, type ThumbnailOptions } from '../ports/image-engine';
+import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransform, type Thumbnail, type ThumbnailOptions, type TransformedImage } from '../ports/image-engine';
 import { blendOver } from './bitmap';
-import { inspectImage, thumbnailSize, type InspectedImage } from './inspect';
-import { MAX_IMAGE_PIXELS } from './limits';
+import { inspectForTransform, inspectImage, thumbnailSize, type InspectedImage } from './inspect';
+import { DEFAULT_WEBP_QUALITY, MAX_IMAGE_PIXELS } from './limits';
+import { resolveTransform } from './transform';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
 import { watermarkOverlay } from './watermark';
 
@@ -61,6 +62,29 @@ export class SharpImageEngine implements ImageEngine {
     const resolved = options.map(resolveThumbnailOptions);
     const image = inspectImage(bytes);
     return Promise.all(resolved.map((o) => this.render(bytes, image, o)));
+  }
+
+  async transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage> {
+    const image = inspectForTransform(bytes);
+    const t = resolveTransform(transform);
+    let pipeline = this.sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: false });
+    let width = image.storedWidth;
+    let height = image.storedHeight;
+    if (t.resize) {
+      const { r, g, b } = t.resize.background;
+      pipeline = pipeline.resize(t.resize.width, t.resize.height, { fit: t.resize.fit, position: 'centre', background: { r, g, b, alpha: 1 } });
+      ({ width, height } = t.resize);
+    }
+    const quality = t.quality ?? DEFAULT_WEBP_QUALITY;
+    if (t.format === 'jpeg') pipeline = pipeline.flatten({ background: '#ffffff' }).jpeg({ quality });
+    else if (t.format === 'webp') pipeline = pipeline.webp({ quality });
+    else pipeline = pipeline.png();
+    try {
+      const body = await pipeline.toBuffer();
+      return { body, width, height, format: t.format, contentType: `image/${t.format}` };
+    } catch (err) {
+      throw new ImageRejectedError('corrupt', `cannot decode the ${image.format}: ${(err as Error).message}`);
+    }
   }
 
   private async render(bytes: Buffer, image: InspectedImage, options: ResolvedThumbnailOptions): Promise<Thumbnail> {

@@ -46,6 +46,29 @@ export interface Thumbnail {
   contentType: 'image/webp';
 }
 
+/**
+ * A general image operation, for the OSS emulator's `x-oss-process` (the pipeline itself only makes thumbnails):
+ * an optional resize to an exact box, then an encode. No EXIF orientation is applied and no metadata is kept.
+ */
+export interface ImageTransform {
+  /**
+   * Resize to exactly `width`×`height`: `fill` stretches, `cover` scales to cover the box and crops the centre,
+   * `contain` scales to fit inside and pads the rest with `background` (`RRGGBB`, default white).
+   */
+  resize?: { width: number; height: number; fit: 'fill' | 'cover' | 'contain'; background?: string };
+  format: ImageFormat;
+  /** 1–100, for JPEG and WebP (default: the encoder's, 80 here as in the pipeline). */
+  quality?: number;
+}
+
+export interface TransformedImage {
+  body: Buffer;
+  width: number;
+  height: number;
+  format: ImageFormat;
+  contentType: string;
+}
+
 export interface ImageEngine {
   readonly name: 'sharp' | 'jimp';
   /**
@@ -72,6 +95,15 @@ export interface ImageEngine {
    * ```
    */
   thumbnails(bytes: Buffer, options: ThumbnailOptions[]): Promise<Thumbnail[]>;
+  /**
+   * A resize and/or re-encode (`transform` refuses what `inspectForTransform` refuses, with `ImageRejectedError`).
+   *
+   * @example
+   * ```ts
+   * const out = await engine.transform(photo, { resize: { width: 200, height: 100, fit: 'fill' }, format: 'png' });
+   * ```
+   */
+  transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage>;
 }
 
 /**

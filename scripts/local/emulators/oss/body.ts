@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { Crc64 } from './crc64';
 import { OssError, ossErrors } from './errors';
@@ -110,6 +112,40 @@ function verifyDigests(staged: StagedBody, options: ReceiveOptions): void {
   if (options.contentSha256 !== undefined && options.contentSha256.toLowerCase() !== staged.sha256Hex) {
     throw ossErrors.invalidDigest('The x-oss-content-sha256 you specified did not match what we received.');
   }
+}
+
+/**
+ * Streams any readable (a PostObject form's file part) into a temp file while hashing, failing with
+ * EntityTooLarge past `maxBytes` or EntityTooSmall under `minBytes`. The temp file is removed on any failure.
+ */
+export async function stageReadable(source: Readable, options: { tmpDir: string; maxBytes: number; minBytes?: number; tooLarge?: () => Error; tooSmall?: () => Error }): Promise<StagedBody> {
+  const path = tempName(options.tmpDir);
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  const crc = new Crc64();
+  let size = 0;
+  try {
+    await pipeline(
+      source,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          size += chunk.length;
+          if (size > options.maxBytes) throw options.tooLarge?.() ?? ossErrors.entityTooLarge(options.maxBytes);
+          md5.update(chunk);
+          sha256.update(chunk);
+          crc.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(path, { flags: 'wx', flush: true }),
+    );
+    if (options.minBytes !== undefined && size < options.minBytes) throw options.tooSmall?.() ?? ossErrors.entityTooSmall();
+  } catch (err) {
+    source.resume();
+    await unlink(path).catch(() => undefined);
+    throw err;
+  }
+  return { path, size, md5: md5.digest(), crc64: crc.digest(), sha256Hex: sha256.digest('hex') };
 }
 
 /** Reads a small body (XML requests) into memory, with its own cap. */

@@ -1,6 +1,5 @@
 /** What every operation handler receives: the parsed request and the emulator's runtime. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CorsOrigins } from './cors';
 import type { OssEventName } from './events';
 import type { OssStorage } from './storage';
 
@@ -9,7 +8,6 @@ export interface EmulatorRuntime {
   region: string;
   accountId: string;
   maxObjectBytes: number;
-  corsOrigins: CorsOrigins;
   /** Base URL for `Location` elements, e.g. http://localhost:9100 */
   endpoint: () => string;
   notify: (ctx: RequestContext, event: { eventName: OssEventName; bucket: string; key: string; size: number; deltaSize: number; eTag: string }) => void;

@@ -31,6 +31,18 @@ export class Crc64 {
   private lo = 0xffffffff;
   private hi = 0xffffffff;
 
+  /**
+   * Continues a CRC from a previous `digest()`, so appending bytes to an object does not re-read what it holds.
+   * @example Crc64.resume(new Crc64().update(a).digest()).update(b).digest() === new Crc64().update(a).update(b).digest()
+   */
+  static resume(digest: string): Crc64 {
+    const crc = new Crc64();
+    const value = BigInt(digest);
+    crc.hi = ~Number((value >> 32n) & 0xffffffffn) >>> 0;
+    crc.lo = ~Number(value & 0xffffffffn) >>> 0;
+    return crc;
+  }
+
   update(chunk: Uint8Array): this {
     let lo = this.lo;
     let hi = this.hi;

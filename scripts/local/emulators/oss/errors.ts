@@ -8,29 +8,38 @@ export class OssError extends Error {
   readonly code: string;
   /** Extra child elements of `<Error>` (OSS adds e.g. `Key`, `BucketName`, `StringToSign`). */
   readonly extra: Record<string, string>;
+  /** OSS's fine-grained error code (`EC`, also sent as `x-oss-ec`) where the error centre documents one. */
+  readonly ec: string | undefined;
 
-  constructor(status: number, code: string, message: string, extra: Record<string, string> = {}) {
+  constructor(status: number, code: string, message: string, extra: Record<string, string> = {}, ec?: string) {
     super(message);
     this.name = 'OssError';
     this.status = status;
     this.code = code;
     this.extra = extra;
+    this.ec = ec;
   }
 }
 
 export const ossErrors = {
   noSuchBucket: (bucket: string) =>
-    new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
-  noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
+    new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }, '0015-00000101'),
+  noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }, '0026-00000001'),
   noSuchUpload: (uploadId: string) =>
     new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }),
   invalidBucketName: (bucket: string) =>
     new OssError(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket }),
+  bucketAlreadyExists: (bucket: string) =>
+    new OssError(409, 'BucketAlreadyExists', 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.', { BucketName: bucket }),
+  bucketNotEmpty: (bucket: string) =>
+    new OssError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty.', { BucketName: bucket }),
   invalidObjectName: (message = 'The name of the object is invalid.') => new OssError(400, 'InvalidObjectName', message),
-  invalidArgument: (message: string, name?: string, value?: string) =>
-    new OssError(400, 'InvalidArgument', message, name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' }),
+  invalidArgument: (message: string, name?: string, value?: string, ec?: string) =>
+    new OssError(400, 'InvalidArgument', message, name === undefined ? {} : { ArgumentName: name, ArgumentValue: value ?? '' }, ec),
+  missingArgument: (name: string, ec?: string) =>
+    new OssError(400, 'MissingArgument', `Missing Some Required Arguments: ${name}.`, { ArgumentName: name }, ec),
   malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.') =>
-    new OssError(400, 'MalformedXML', message),
+    new OssError(400, 'MalformedXML', message, {}, '0031-00000001'),
   invalidDigest: (message = 'The Content-MD5 you specified was invalid.') => new OssError(400, 'InvalidDigest', message),
   entityTooLarge: (max: number) =>
     new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxAllowedSize: String(max) }),
@@ -44,7 +53,19 @@ export const ossErrors = {
   preconditionFailed: (condition: string) =>
     new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition }),
   fileAlreadyExists: () => new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.'),
-  accessDenied: (message: string) => new OssError(403, 'AccessDenied', message),
+  positionNotEqualToLength: (length: number) =>
+    new OssError(409, 'PositionNotEqualToLength', 'Position is not equal to file length', { CurrentPosition: String(length) }, '0026-00000016'),
+  objectNotAppendable: () =>
+    new OssError(409, 'ObjectNotAppendable', 'The object is not appendable', {}, '0026-00000017'),
+  invalidObjectState: () =>
+    new OssError(403, 'InvalidObjectState', 'The operation is not valid for the object\'s state'),
+  restoreInProgress: () =>
+    new OssError(409, 'RestoreAlreadyInProgress', 'The restore operation is in progress.', {}, '0016-00000701'),
+  operationNotSupported: (message: string) => new OssError(400, 'OperationNotSupported', message),
+  symlinkTargetNotExist: (target: string) =>
+    new OssError(404, 'SymlinkTargetNotExist', 'The symlink target object does not exist', { SymlinkTarget: target }),
+  notSymlink: () => new OssError(400, 'NotSymlink', 'The specified object is not a symlink.'),
+  accessDenied: (message: string, ec?: string) => new OssError(403, 'AccessDenied', message, {}, ec),
   anonymous: () => new OssError(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.'),
   expired: () => new OssError(403, 'AccessDenied', 'Request has expired.'),
   invalidAccessKeyId: (accessKeyId: string) =>
@@ -60,8 +81,13 @@ export const ossErrors = {
     new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'),
   methodNotAllowed: (method: string) =>
     new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method }),
+  noSuchConfiguration: (code: string, message: string) => new OssError(404, code, message),
   /** An OSS feature the emulator does not implement: fail loudly instead of pretending. */
   notImplemented: (what: string) =>
-    new OssError(501, 'NotImplemented', `${what} is not implemented by the local OSS emulator (see the LIMITATIONS comment in scripts/local/emulators/oss/index.ts).`),
+    new OssError(501, 'NotImplemented', `${what} is not implemented by the local OSS emulator (see docs/fidelity.md, section OSS).`),
+  malformedPost: (detail: string) =>
+    new OssError(400, 'MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${detail}`),
+  /** A request line or header block Node's HTTP parser refused. */
+  badRequest: (message: string) => new OssError(400, 'InvalidRequest', message),
   internal: () => new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.'),
 };

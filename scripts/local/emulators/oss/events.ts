@@ -11,8 +11,14 @@ export type OssEventName =
   | 'ObjectCreated:PostObject'
   | 'ObjectCreated:CopyObject'
   | 'ObjectCreated:CompleteMultipartUpload'
+  | 'ObjectCreated:InitiateMultipartUpload'
+  | 'ObjectCreated:UploadPart'
+  | 'ObjectCreated:UploadPartCopy'
+  | 'ObjectCreated:AppendObject'
+  | 'ObjectCreated:PutSymlink'
   | 'ObjectRemoved:DeleteObject'
-  | 'ObjectRemoved:DeleteObjects';
+  | 'ObjectRemoved:DeleteObjects'
+  | 'ObjectRemoved:AbortMultipartUpload';
 
 /** What the emulator reports after each successful write or delete (one per object). */
 export interface OssNotification {

@@ -1,88 +1,97 @@
 /**
- * Local OSS emulator: a wire-compatible subset of the OSS REST API, enough for ali-oss (signature V4) and for
- * browsers using V4 presigned URLs, with objects on disk, metadata in SQLite and event notifications for the
- * local OSS triggers.
+ * Local OSS emulator: the OSS REST API as `ali-oss` (default V1 signatures, or V4), browsers (presigned URLs,
+ * PostObject forms), curl and users' own scripts reach it, with objects on disk, metadata in SQLite
+ * (`<dataDir>/oss.sqlite`, WAL) and event notifications for the local OSS triggers. docs/fidelity.md (section
+ * OSS) lists every operation as emulated, partly emulated or refused.
  *
- * LIMITATIONS (what is not emulated; requests that need it fail loudly with 501 NotImplemented or 403):
- * - Signature V1 (`Authorization: OSS ak:sig`, `OSSAccessKeyId/Expires/Signature` URLs) and the V2 URL scheme are
- *   rejected with AccessDenied naming V4 as the only emulated version. Anonymous access is always AccessDenied:
- *   there are no public-read buckets, ACLs or bucket policies. RAM/STS policies are not evaluated: a valid
- *   signature by the local account may do anything.
- * - PostObject (HTML form upload with a POST policy), AppendObject, symlinks, tagging, ACLs, object versioning,
- *   RestoreObject, UploadPartCopy, ListMultipartUploads, upload callbacks (x-oss-callback), image/async processing
- *   (x-oss-process), and all bucket configuration APIs (PutBucket/DeleteBucket, CORS/lifecycle/website/referer/
- *   logging/policy/encryption/inventory/replication/WORM). Buckets are created from configuration only.
- * - CORS is one fixed rule per emulator (configured origins, GET/PUT/POST/DELETE/HEAD, any header), not per-bucket
- *   rules.
- * - Storage class, server-side encryption, `x-oss-object-acl`, `x-oss-tagging` and `x-oss-storage-class` request
- *   headers are accepted and ignored; every object reports `Standard`.
+ * LIMITATIONS (what differs from OSS; everything not emulated is refused by name, never answered wrongly):
+ * - One account: any request correctly signed by the local account's key may do anything; RAM policies and
+ *   bucket policies are stored but not evaluated. Anonymous requests are decided by bucket and object ACLs.
+ * - Not emulated (501 NotImplemented naming the sub-resource): object versions (`versions`, `versionId`; the
+ *   versioning *status* is stored), logging, inventory, WORM, replication, transfer acceleration, request payment,
+ *   access points, styles, LiveChannel, async fetch and processing, upload callbacks, metadata indexing, and
+ *   every other sub-resource in `routes.ts` NOT_EMULATED_SUBRESOURCES. Signature V2 URLs are refused too.
+ * - Image processing (`x-oss-process=image/…`) covers resize, format (jpg/png/webp), quality and info through
+ *   the project's image engine; other actions are refused by name. The relative `q_` quality is applied as an
+ *   absolute one; output bytes are the engine's, not OSS's.
+ * - Static website hosting answers anonymous GETs with the index and error documents; routing rules are stored
+ *   and returned but not applied. Referer rules apply to anonymous and presigned requests.
+ * - Server-side encryption and storage classes are stored and echoed; bytes are not encrypted, and Archive
+ *   classes only change readability (RestoreObject completes after OSS's nominal minimum on the emulator clock).
+ * - Lifecycle rules run on the emulator clock in sweeps (every `lifecycleIntervalMs` and on `runLifecycle()`),
+ *   acting as soon as a rule is due (OSS acts within a day or two); they send no event notification.
  * - Content-Type is not guessed from the key's extension when a PUT omits it (OSS does): it defaults to
  *   application/octet-stream. ali-oss always sends one.
- * - Multipart ETags use the S3 formula (MD5 of the part MD5s + `-<count>`); OSS's exact formula is not documented.
- *   CopyObject keeps the source's ETag and object type. Object size is capped by `maxObjectBytes` (default
- *   100 MB) for PutObject and each UploadPart, not by OSS's 5 GB.
- * - `x-oss-content-sha256` payload hashes other than UNSIGNED-PAYLOAD are verified, with error code InvalidDigest
- *   (the OSS code for this case is not documented).
- * - Keys are stored verbatim, including `..` segments (OSS keys are opaque strings); bodies live under random blob
- *   names, so no key can address a path. Object names are not URL-encoded in event notifications.
- * - Event notifications are delivered synchronously, in-process, once (OSS is at-least-once and asynchronous);
- *   DeleteObject on a missing key sends no event.
+ * - Multipart ETags use the S3 formula (MD5 of the part MD5s + `-<count>`); Appendable ETags derive from the
+ *   CRC-64; OSS documents neither. Object size is capped by `maxObjectBytes` (default 100 MB per PutObject,
+ *   UploadPart, AppendObject or PostObject body) instead of 5 GB.
+ * - Keys are stored verbatim, including `..` segments; bodies live under random blob names, so no key can address
+ *   a path. Event notifications are delivered synchronously, in-process, once (OSS: asynchronous, at-least-once).
  * - Durability: bodies are fsynced before their metadata row is committed; directory entries are not fsynced, so a
  *   power loss (not a process kill) may lose the last writes.
  * - V4 canonicalisation details OSS does not document are resolved leniently or by assumption: a query parameter
  *   with an empty value verifies in both the bare `k` and the `k=` form; the canonical query is sorted by byte
- *   order of the encoded names (ali-oss uses localeCompare; identical for OSS's lower-case parameter names); a
- *   presigned `x-oss-date` more than 15 minutes in the future is AccessDenied. Error codes whose exact string OSS
- *   does not document: InvalidSecurityToken (wrong STS token), InvalidArgument for a wrong signing region/date.
- * - CORS preflights are answered without authentication, like OSS; conditional headers (If-Match, If-None-Match,
- *   If-(Un)Modified-Since and the x-oss-copy-source-if-* variants) and response-* overrides are supported.
+ *   order; a presigned `x-oss-date` more than 15 minutes in the future is AccessDenied. V1's signed sub-resource
+ *   list is the union of the lists the OSS SDKs sign.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import { imageEngineFromEnv } from '../../../../functions/_shared/images/engine';
+import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
 import type { EmulatorRuntime, RequestContext } from './context';
-import type { CorsOrigins } from './cors';
+import { declaredCorsConfig, type CorsOrigins } from './cors';
 import type { OssEventName, OssNotification } from './events';
+import { runLifecycle, type LifecycleReport } from './lifecycle';
 import { listPage } from './listing';
-import { createRequestHandler } from './server';
+import { createClientErrorHandler, createRequestHandler, type OssLogger } from './server';
 import type { CredentialLookup } from './signature';
-import { OssStorage, type ObjectType } from './storage';
+import { OssStorage, type ObjectType, type StorageClass } from './storage';
 
 export { buildOssEvent, buildOssEventRecord, matchesOssTrigger } from './events';
 export type { OssEvent, OssEventName, OssEventRecord, OssNotification, OssTriggerFilter } from './events';
 export type { AccountCredential, CredentialLookup } from './signature';
+export type { LifecycleReport } from './lifecycle';
+export type { OssLogger } from './server';
 
-/** Default cap on a single PutObject or UploadPart body. */
+/** Default cap on a single PutObject, UploadPart, AppendObject or PostObject body. */
 export const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
 
 export interface OssEmulatorOptions {
-  /** Objects go under `<dataDir>/oss/`. */
+  /** Objects go under `<dataDir>/oss/`, metadata into `<dataDir>/oss.sqlite` (unless `db` is given). */
   dataDir: string;
-  /** Shared SQLite database; the emulator creates and uses tables prefixed `oss_`. */
-  db: BetterSqlite3.Database;
+  /** A database to keep the `oss_*` tables in instead of the emulator's own file (tests). */
+  db?: BetterSqlite3.Database;
   /** Interface to listen on (default 127.0.0.1: local only). */
   host?: string;
   /** 0 or absent: an ephemeral port. */
   port?: number;
   /** Region the buckets live in, e.g. `cn-hangzhou`; V4 credential scopes must name it. */
   region: string;
-  /** Buckets created at start (existing ones are kept). */
+  /** Buckets declared in configuration (the ROS template), created at start (existing ones are kept). */
   buckets: string[];
-  /** Origins allowed by the CORS rule, or `'*'`. */
+  /** Origins of the CORS rule the declared buckets get at every start, or `'*'`. */
   corsOrigins: CorsOrigins;
   /** Called synchronously after every successful write or delete, before the response is sent. */
   onEvent?: (n: OssNotification) => void;
-  /** Epoch-ms clock for Last-Modified, signature expiry and skew checks (tests inject one). */
+  /** Epoch-ms clock for Last-Modified, signature expiry, restores and lifecycle rules (tests inject one). */
   clock?: () => number;
-  /** Largest accepted PutObject/UploadPart body (default 100 MB) → EntityTooLarge. */
+  /** Largest accepted body of one write (default 100 MB) → EntityTooLarge. */
   maxObjectBytes?: number;
   /** Owner id in listings (default the local account). */
   accountId?: string;
   /** Access key resolution (default: the local account of `scripts/local/credentials.ts`). */
   credentials?: CredentialLookup;
+  /** Image engine for `x-oss-process` (default `imageEngineFromEnv()`, loaded on first use). */
+  imageEngine?: () => Promise<ImageEngine>;
+  /** Where aborts and internal errors are reported (default: JSON lines on stderr). */
+  logger?: OssLogger;
+  /** How often lifecycle rules are swept on the emulator clock (default 60 s; 0 disables the timer). */
+  lifecycleIntervalMs?: number;
 }
 
 /** Console view of a bucket. */
@@ -99,6 +108,7 @@ export interface ObjectSummary {
   contentType: string;
   lastModified: Date;
   type: ObjectType;
+  storageClass: StorageClass;
   meta: Record<string, string>;
 }
 
@@ -108,6 +118,8 @@ export interface OssEmulator {
   port: number;
   close(): Promise<void>;
   createBucket(name: string): Promise<void>;
+  /** Applies the lifecycle rules that are due on the emulator clock now (the timer does the same). */
+  runLifecycle(): Promise<LifecycleReport>;
   /** Inspection for the console; reads only. */
   listBuckets(): BucketSummary[];
   /** Inspection for the console; reads only. Objects under `prefix` in key order, at most `limit`. */
@@ -121,19 +133,36 @@ export const localCredentialLookup: CredentialLookup = (accessKeyId) => {
   return { accessKeySecret: secret, securityToken: accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.securityToken : undefined };
 };
 
+/** JSON lines on stderr, in the fields the local cloud's other logs use. */
+export const stderrOssLogger: OssLogger = {
+  aborted: (info) => process.stderr.write(`${JSON.stringify({ level: 'info', time: Date.now(), service: 'oss', msg: 'request aborted by the client', ...info })}\n`),
+  internalError: (err, info) =>
+    process.stderr.write(`${JSON.stringify({ level: 'error', time: Date.now(), service: 'oss', msg: 'internal error', ...info, err: err instanceof Error ? (err.stack ?? err.message) : String(err) })}\n`),
+};
+
 /**
  * Starts the emulator.
  * @example
- * const oss = await startOssEmulator({ dataDir: '.data', db, region: 'cn-hangzhou', buckets: ['imgs'], corsOrigins: ['http://127.0.0.1:9000'] });
- * const client = new OSS({ endpoint: oss.endpoint, sldEnable: true, authorizationV4: true, region: 'oss-cn-hangzhou', bucket: 'imgs', ... });
+ * const oss = await startOssEmulator({ dataDir: '.data', region: 'cn-hangzhou', buckets: ['imgs'], corsOrigins: ['http://127.0.0.1:9000'] });
+ * const client = new OSS({ endpoint: oss.endpoint, sldEnable: true, region: 'oss-cn-hangzhou', bucket: 'imgs', ... });
  */
 export async function startOssEmulator(options: OssEmulatorOptions): Promise<OssEmulator> {
   const clock = options.clock ?? Date.now;
   const root = join(options.dataDir, 'oss');
   mkdirSync(root, { recursive: true });
-  const storage = new OssStorage(root, options.db, clock);
+  const ownFile = join(options.dataDir, 'oss.sqlite');
+  const fresh = !options.db && !existsSync(ownFile);
+  const ownDb = options.db ? undefined : openOwnDb(options.dataDir);
+  const storage = new OssStorage(root, options.db ?? ownDb!, clock);
+  const legacy = join(options.dataDir, 'cloud.sqlite');
+  if (fresh && existsSync(legacy)) storage.importFrom(legacy);
   await storage.init();
-  for (const bucket of options.buckets) await storage.createBucket(bucket);
+  const declaredCors = declaredCorsConfig(options.corsOrigins);
+  for (const bucket of options.buckets) {
+    await storage.createBucket(bucket);
+    // Like a ROS deploy, the template's CORS rule is what a declared bucket has after every start.
+    storage.setBucketConfig(bucket, 'cors', declaredCors);
+  }
 
   let endpoint = '';
   const onEvent = options.onEvent;
@@ -142,7 +171,6 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     region: options.region,
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
     maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    corsOrigins: options.corsOrigins,
     endpoint: () => endpoint,
     notify: (ctx: RequestContext, event: { eventName: OssEventName; bucket: string; key: string; size: number; deltaSize: number; eTag: string }) => {
       if (!onEvent) return;
@@ -156,14 +184,19 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     },
   };
 
+  let engine: Promise<ImageEngine> | undefined;
+  const loadEngine = options.imageEngine ?? (() => imageEngineFromEnv());
+  const logger = options.logger ?? stderrOssLogger;
   const server = createServer(
     createRequestHandler({
       runtime,
       clock,
       lookup: options.credentials ?? localCredentialLookup,
-      onInternalError: (err) => process.emitWarning(`OSS emulator internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      logger,
+      imageEngine: () => (engine ??= loadEngine()),
     }),
   );
+  server.on('clientError', createClientErrorHandler({ logger, clock }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -174,15 +207,31 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://localhost:${port}`;
 
+  let sweeping: Promise<LifecycleReport> | undefined;
+  const sweep = () => (sweeping ??= runLifecycle(storage, clock()).finally(() => (sweeping = undefined)));
+  const interval = options.lifecycleIntervalMs ?? 60_000;
+  const timer = interval > 0 ? setInterval(() => void sweep().catch((err: unknown) => logger.internalError(err, { requestId: 'lifecycle', method: '', url: '' })), interval) : undefined;
+  timer?.unref();
+
   return {
     endpoint,
     port,
-    createBucket: (name) => storage.createBucket(name),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    createBucket: async (name) => {
+      await storage.createBucket(name);
+    },
+    runLifecycle: async () => {
+      await sweeping?.catch(() => undefined);
+      return sweep();
+    },
+    close: async () => {
+      if (timer) clearInterval(timer);
+      await sweeping?.catch(() => undefined);
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      ownDb?.close();
+    },
     listBuckets: () => storage.listBuckets().map((bucket) => ({ name: bucket.name, createdAt: new Date(bucket.createdAt) })),
     listObjects: (bucket, prefix = '', limit = 1000) =>
       listPage((from, inclusive) => storage.nextObject(bucket, from, inclusive), { prefix, delimiter: '', maxKeys: limit }).objects.map((record) => ({
@@ -192,7 +241,18 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         contentType: record.contentType,
         lastModified: new Date(record.lastModified),
         type: record.type,
+        storageClass: record.storageClass ?? 'Standard',
         meta: record.meta,
       })),
   };
+}
+
+/** `<dataDir>/oss.sqlite` in WAL mode: a killed process loses no committed row. */
+function openOwnDb(dataDir: string): BetterSqlite3.Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'oss.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  return db;
 }

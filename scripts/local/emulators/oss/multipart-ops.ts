@@ -1,11 +1,14 @@
 /**
- * Multipart upload: InitiateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts.
+ * Multipart upload: InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
+ * AbortMultipartUpload, ListParts, ListMultipartUploads. The storage class, encryption, ACL and tags given to
+ * InitiateMultipartUpload are kept on the completed object.
  * https://www.alibabacloud.com/help/en/oss/developer-reference/initiatemultipartupload (and siblings).
  */
 import { readSmallBody, receiveBody } from './body';
 import { bucketOf, headerOf, keyOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
-import { isoTime, normalizeEtag, quoteEtag, requestObjectHeaders, sendEmpty, sendXml } from './respond';
+import { checkCopySourceConditions, checkReadable, copySourceOf, forbidOverwrite, newObjectHeaders } from './object-ops';
+import { encryptionHeaders, isoTime, normalizeEtag, quoteEtag, sendEmpty, sendXml } from './respond';
 import { MIN_PART_SIZE, type PartRecord, type UploadRecord } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
@@ -23,22 +26,35 @@ function uploadOf(ctx: RequestContext): UploadRecord {
 export function initiateMultipartUpload(ctx: RequestContext): void {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
-  const upload = ctx.runtime.storage.createUpload(bucket, key, requestObjectHeaders(ctx));
+  if (forbidOverwrite(ctx) && ctx.runtime.storage.getObject(bucket, key)) throw ossErrors.fileAlreadyExists();
+  const upload = ctx.runtime.storage.createUpload(bucket, key, newObjectHeaders(ctx));
   const encoded = ctx.params.get('encoding-type') === 'url';
-  sendXml(ctx, 200, 'InitiateMultipartUploadResult', [
-    ['Bucket', bucket],
-    ['Key', encoded ? encodeURIComponent(key) : key],
-    ['UploadId', upload.uploadId],
-    ['EncodingType', encoded ? 'url' : undefined],
-  ]);
+  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:InitiateMultipartUpload', bucket, key, size: 0, deltaSize: 0, eTag: '' });
+  sendXml(
+    ctx,
+    200,
+    'InitiateMultipartUploadResult',
+    [
+      ['Bucket', bucket],
+      ['Key', encoded ? encodeURIComponent(key) : key],
+      ['UploadId', upload.uploadId],
+      ['EncodingType', encoded ? 'url' : undefined],
+    ],
+    encryptionHeaders(upload),
+  );
 }
 
-export async function uploadPart(ctx: RequestContext): Promise<void> {
+function partNumberOf(ctx: RequestContext): number {
   const raw = ctx.params.get('partNumber') ?? '';
   const partNumber = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(partNumber >= 1 && partNumber <= MAX_PART_NUMBER)) {
     throw ossErrors.invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`, 'partNumber', raw);
   }
+  return partNumber;
+}
+
+export async function uploadPart(ctx: RequestContext): Promise<void> {
+  const partNumber = partNumberOf(ctx);
   const upload = uploadOf(ctx);
   const staged = await receiveBody(ctx.req, {
     tmpDir: ctx.runtime.storage.tmpDir,
@@ -46,7 +62,34 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     contentMd5: headerOf(ctx, 'content-md5'),
   });
   const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged);
-  sendEmpty(ctx, 200, { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': staged.crc64 });
+  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:UploadPart', bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
+  sendEmpty(ctx, 200, { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': staged.crc64, ...encryptionHeaders(upload) });
+}
+
+/** `x-oss-copy-source-range: bytes=<first>-<last>` of a source of `size` bytes; the whole object when absent. */
+export function parseCopyRange(value: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(value.trim());
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= size) {
+    throw ossErrors.invalidArgument(`x-oss-copy-source-range must be bytes=<first>-<last> within the source's ${size} bytes.`, 'x-oss-copy-source-range', value);
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+/** UploadPartCopy: a part made from (a range of) an existing object, with the copy-source conditions. */
+export async function uploadPartCopy(ctx: RequestContext, sourceHeader: string): Promise<void> {
+  const partNumber = partNumberOf(ctx);
+  const upload = uploadOf(ctx);
+  const source = copySourceOf(ctx, sourceHeader);
+  if (source.record.type === 'Symlink') throw ossErrors.operationNotSupported('UploadPartCopy cannot copy from a symlink.');
+  checkReadable(source.record, ctx.now);
+  if (checkCopySourceConditions(ctx, source.record) === 'not-modified') return sendEmpty(ctx, 304, { ETag: quoteEtag(source.record.etag) });
+  const range = parseCopyRange(headerOf(ctx, 'x-oss-copy-source-range'), source.record.size);
+  if ((range ? range.end - range.start + 1 : source.record.size) > ctx.runtime.maxObjectBytes) throw ossErrors.entityTooLarge(ctx.runtime.maxObjectBytes);
+  const { staged } = await ctx.runtime.storage.stageRange(source.bucket, source.key, range);
+  const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged);
+  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:UploadPartCopy', bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
+  sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], encryptionHeaders(upload));
 }
 
 /** Parses `<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>…</CompleteMultipartUpload>`. */
@@ -93,7 +136,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   } else {
     parts = selectParts(parseCompleteRequest(body.toString('utf8')), uploaded);
   }
-  const forbid = headerOf(ctx, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
+  const forbid = forbidOverwrite(ctx);
   const { record, previous } = await storage.completeUpload(upload, parts, { forbidOverwrite: forbid });
   ctx.runtime.notify(ctx, {
     eventName: 'ObjectCreated:CompleteMultipartUpload',
@@ -116,14 +159,73 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
       ['Key', key],
       ['ETag', quoteEtag(record.etag)],
     ],
-    { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64 },
+    { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) },
   );
 }
 
 export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
   const upload = uploadOf(ctx);
   await ctx.runtime.storage.abortUpload(upload.uploadId);
+  ctx.runtime.notify(ctx, { eventName: 'ObjectRemoved:AbortMultipartUpload', bucket: upload.bucket, key: upload.key, size: 0, deltaSize: 0, eTag: '' });
   sendEmpty(ctx, 204);
+}
+
+/**
+ * ListMultipartUploads (`GET /<bucket>?uploads`): unfinished uploads by key then initiation, with `prefix`,
+ * `delimiter`, `key-marker` + `upload-id-marker`, `max-uploads` (≤ 1000) and `encoding-type=url`.
+ */
+export function listMultipartUploads(ctx: RequestContext): void {
+  const bucket = bucketOf(ctx);
+  const prefix = ctx.params.get('prefix') ?? '';
+  const delimiter = ctx.params.get('delimiter') ?? '';
+  const keyMarker = ctx.params.get('key-marker') ?? '';
+  const uploadIdMarker = ctx.params.get('upload-id-marker') ?? '';
+  const rawMax = ctx.params.get('max-uploads');
+  if (rawMax !== undefined && rawMax !== '' && !(/^\d+$/.test(rawMax) && Number(rawMax) >= 1 && Number(rawMax) <= 1000)) {
+    throw ossErrors.invalidArgument('max-uploads must be an integer from 1 to 1000.', 'max-uploads', rawMax);
+  }
+  const maxUploads = rawMax ? Number(rawMax) : 1000;
+  const encoded = ctx.params.get('encoding-type') === 'url';
+  const encode = (text: string) => (encoded ? encodeURIComponent(text) : text);
+  const all = ctx.runtime.storage.listUploads(bucket).filter((upload) => {
+    if (!upload.key.startsWith(prefix)) return false;
+    if (!keyMarker) return true;
+    if (upload.key > keyMarker) return true;
+    // Same key: uploads after the upload-id marker (in the listing's order) are still to come.
+    return upload.key === keyMarker && uploadIdMarker !== '' && upload.uploadId > uploadIdMarker;
+  });
+  const uploads: XmlNode[] = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let nextKey = '';
+  let nextUploadId = '';
+  for (const upload of all) {
+    const cut = delimiter ? upload.key.indexOf(delimiter, prefix.length) : -1;
+    const common = cut >= 0 ? upload.key.slice(0, cut + delimiter.length) : undefined;
+    if (common !== undefined && prefixes.includes(common)) continue;
+    if (uploads.length + prefixes.length >= maxUploads) {
+      truncated = true;
+      break;
+    }
+    if (common !== undefined) prefixes.push(common);
+    else uploads.push(['Upload', [['Key', encode(upload.key)], ['UploadId', upload.uploadId], ['StorageClass', upload.storageClass ?? 'Standard'], ['Initiated', isoTime(upload.initiated)]]]);
+    nextKey = common ?? upload.key;
+    nextUploadId = common === undefined ? upload.uploadId : '';
+  }
+  sendXml(ctx, 200, 'ListMultipartUploadsResult', [
+    ['EncodingType', encoded ? 'url' : undefined],
+    ['Bucket', bucket],
+    ['KeyMarker', encode(keyMarker)],
+    ['UploadIdMarker', uploadIdMarker],
+    ['NextKeyMarker', truncated ? encode(nextKey) : ''],
+    ['NextUploadIdMarker', truncated ? nextUploadId : ''],
+    ['Delimiter', encode(delimiter)],
+    ['Prefix', encode(prefix)],
+    ['MaxUploads', maxUploads],
+    ['IsTruncated', truncated],
+    ...uploads,
+    ...prefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', encode(p)]]]),
+  ]);
 }
 
 export function listParts(ctx: RequestContext): void {

@@ -1,48 +1,28 @@
 /**
  * HTTP front of the OSS emulator: parses bucket and key (path-style `/<bucket>/<key>`, or leniently from a
- * `<bucket>.localhost` / `<bucket>.oss-<region>.aliyuncs.com` Host), answers CORS preflights, verifies the V4
- * signature, and dispatches to the operation handlers. Every response carries `x-oss-request-id`.
+ * `<bucket>.localhost` / `<bucket>.oss-<region>.aliyuncs.com` Host), answers CORS preflights from the bucket's
+ * rules, verifies the signature (V1 or V4) or treats the request as anonymous, checks ACLs and referer rules, and
+ * dispatches through the operation table (routes.ts). Every response carries `x-oss-request-id`; every error is
+ * OSS's XML; a malformed HTTP request gets a 400 XML answer, and a client that goes away is logged as an abort.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listParts, uploadPart } from './multipart-ops';
-import { deleteMultipleObjects, listBuckets, listObjectsV1, listObjectsV2 } from './bucket-ops';
+import type { Socket } from 'node:net';
+import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
+import { authorize, checkReferer } from './access';
+import type { CorsConfig, RefererConfig, WebsiteConfig } from './bucket-config';
+import { listBuckets } from './bucket-ops';
 import type { EmulatorRuntime, RequestContext } from './context';
-import { headerOf } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
-import { copyObject, deleteObject, getObject, getObjectMeta, headObject, putObject } from './object-ops';
+import { processImage } from './image-process';
+import { getObject } from './object-ops';
+import { postObject } from './post-object';
+import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
-import { authenticate, type CredentialLookup } from './signature';
+import { routeFor, subResourceOf } from './routes';
+import { authenticate, type Caller, type CredentialLookup } from './signature';
 import { BUCKET_NAME } from './storage';
-
-/** OSS sub-resources (bucket configuration, versioning, ACLs, image processing…) the emulator does not implement. */
-const NOT_EMULATED = new Map<string, string>([
-  ['acl', 'ACLs (?acl)'],
-  ['tagging', 'Tagging (?tagging)'],
-  ['symlink', 'Symbolic links (?symlink)'],
-  ['append', 'AppendObject (?append)'],
-  ['restore', 'RestoreObject (?restore)'],
-  ['versionId', 'Object versions (?versionId)'],
-  ['versions', 'ListObjectVersions (?versions)'],
-  ['versioning', 'Bucket versioning (?versioning)'],
-  ['x-oss-process', 'Image processing (x-oss-process)'],
-  ['x-oss-async-process', 'Asynchronous processing (x-oss-async-process)'],
-  ['cors', 'Bucket CORS configuration (?cors)'],
-  ['lifecycle', 'Bucket lifecycle (?lifecycle)'],
-  ['location', 'GetBucketLocation (?location)'],
-  ['bucketInfo', 'GetBucketInfo (?bucketInfo)'],
-  ['stat', 'GetBucketStat (?stat)'],
-  ['logging', 'Bucket logging (?logging)'],
-  ['website', 'Static website hosting (?website)'],
-  ['referer', 'Referer allow-lists (?referer)'],
-  ['policy', 'Bucket policies (?policy)'],
-  ['encryption', 'Bucket encryption (?encryption)'],
-  ['inventory', 'Bucket inventory (?inventory)'],
-  ['worm', 'Retention policies (?worm)'],
-  ['replication', 'Replication (?replication)'],
-  ['callback', 'Upload callback (callback)'],
-]);
 
 export interface Target {
   bucket: string | undefined;
@@ -107,12 +87,21 @@ function validateKey(key: string): void {
   if (Buffer.byteLength(key) > 1023) throw ossErrors.invalidObjectName('The object name must be at most 1023 bytes long.');
 }
 
+/** Where the emulator reports what is not an OSS answer. */
+export interface OssLogger {
+  /** A client closed its connection before the exchange finished (not an error of the emulator). */
+  aborted(info: { requestId: string; method: string; url: string; reason: string }): void;
+  /** Unexpected (non-OSS) errors; they become 500 InternalError on the wire. */
+  internalError(err: unknown, info: { requestId: string; method: string; url: string }): void;
+}
+
 export interface ServerDeps {
   runtime: EmulatorRuntime;
   clock: () => number;
   lookup: CredentialLookup;
-  /** Reports unexpected (non-OSS) errors; they become 500 InternalError on the wire. */
-  onInternalError: (err: unknown) => void;
+  logger: OssLogger;
+  /** The image engine for `x-oss-process`, loaded on first use. */
+  imageEngine: () => Promise<ImageEngine>;
 }
 
 /** The `request` listener of the emulator's HTTP server. */
@@ -122,8 +111,48 @@ export function createRequestHandler(deps: ServerDeps): (req: IncomingMessage, r
   };
 }
 
+function newRequestId(): string {
+  return randomBytes(12).toString('hex').toUpperCase();
+}
+
+/**
+ * The server's `clientError` listener: a request Node's HTTP parser refuses (both Content-Length and chunked
+ * encoding, a broken request line, oversized headers…) gets OSS's 400 XML answer instead of a dropped connection.
+ */
+export function createClientErrorHandler(deps: Pick<ServerDeps, 'logger' | 'clock'>): (err: Error & { code?: string }, socket: Socket) => void {
+  return (err, socket) => {
+    const requestId = newRequestId();
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      deps.logger.aborted({ requestId, method: '', url: '', reason: err.code ?? err.message });
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = Buffer.from(
+      renderXml('Error', [
+        ['Code', tooLarge ? 'RequestHeaderFieldsTooLarge' : 'InvalidRequest'],
+        ['Message', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${err.message}).`],
+        ['RequestId', requestId],
+        ['HostId', 'localhost'],
+      ]),
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nServer: AliyunOSS\r\nDate: ${new Date(deps.clock()).toUTCString()}\r\n` +
+        `x-oss-request-id: ${requestId}\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`,
+      'latin1',
+    );
+  };
+}
+
+/** Whether the client went away (reset, closed mid-body) rather than the emulator failing. */
+function clientWentAway(ctx: RequestContext, err: unknown): boolean {
+  if (err instanceof OssError && err.code === 'RequestAborted') return true;
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || (ctx.req.destroyed && !ctx.req.complete);
+}
+
 async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const requestId = randomBytes(12).toString('hex').toUpperCase();
+  const requestId = newRequestId();
   const now = deps.clock();
   const host = req.headers.host ?? 'localhost';
   res.setHeader('x-oss-request-id', requestId);
@@ -143,22 +172,22 @@ async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: Server
     sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     now,
   };
+  const info = () => ({ requestId, method: ctx.method, url: req.url ?? '' });
   try {
     const target = parseTarget(req.url ?? '/', host);
     ctx.bucket = target.bucket;
     ctx.key = target.key;
     ctx.query = target.query;
     ctx.params = new Map(target.query);
-    if (ctx.method === 'OPTIONS') return preflight(ctx);
-    for (const [name, value] of Object.entries(corsHeaders(deps.runtime.corsOrigins, req.headers))) res.setHeader(name, value);
-    if (ctx.bucket !== undefined && !deps.runtime.storage.hasBucket(ctx.bucket)) throw ossErrors.noSuchBucket(ctx.bucket);
-    authenticate(
-      { method: ctx.method, bucket: ctx.bucket, key: ctx.key, query: ctx.query, headers: req.headers },
-      { now, region: deps.runtime.region, lookup: deps.lookup },
-    );
-    await route(ctx);
+    await dispatch(deps, ctx);
   } catch (err) {
+    if (clientWentAway(ctx, err)) {
+      deps.logger.aborted({ ...info(), reason: err instanceof Error ? err.message : String(err) });
+      res.destroy();
+      return;
+    }
     if (res.headersSent) {
+      deps.logger.internalError(err, info());
       res.destroy();
       return;
     }
@@ -166,7 +195,7 @@ async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: Server
       sendError(ctx, err);
       return;
     }
-    deps.onInternalError(err);
+    deps.logger.internalError(err, info());
     sendError(ctx, ossErrors.internal());
   } finally {
     // Whatever the handler did not read of the body is discarded, so keep-alive stays in sync.
@@ -174,67 +203,90 @@ async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: Server
   }
 }
 
-function preflight(ctx: RequestContext): void {
+async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
+  const { storage } = ctx.runtime;
+  const bucket = ctx.bucket === undefined ? undefined : storage.getBucket(ctx.bucket);
+  if (ctx.method === 'OPTIONS') return preflight(ctx, bucket?.config.cors as CorsConfig | undefined);
+  for (const [name, value] of Object.entries(corsHeaders(bucket?.config.cors as CorsConfig | undefined, ctx.method, ctx.req.headers))) ctx.res.setHeader(name, value);
+
+  if (ctx.bucket === undefined) {
+    const caller = authenticate(signedRequest(ctx), verifyContext(deps, ctx));
+    if (ctx.method !== 'GET') throw ossErrors.methodNotAllowed(ctx.method);
+    subResourceOf(ctx.params);
+    authorize(caller, 'owner', undefined);
+    return listBuckets(ctx);
+  }
+
+  const sub = subResourceOf(ctx.params);
+  const level = ctx.key === undefined ? 'bucket' : 'object';
+  if (level === 'bucket' && sub === '' && ctx.method === 'POST') {
+    if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
+    return postObject(ctx, deps.lookup);
+  }
+  if (sub === 'x-oss-process' && (level === 'bucket' || ctx.method !== 'GET')) {
+    throw ossErrors.notImplemented(level === 'bucket' ? 'Image processing on a bucket (x-oss-process)' : 'ProcessObject: saving processed images (POST x-oss-process)');
+  }
+  const route = sub === 'x-oss-process' ? undefined : routeFor(level, ctx.method, sub);
+  const creating = level === 'bucket' && sub === '' && ctx.method === 'PUT';
+  if (!bucket && !creating) throw ossErrors.noSuchBucket(ctx.bucket);
+
+  const caller = authenticate(signedRequest(ctx), verifyContext(deps, ctx));
+  if (bucket) checkReferer(caller, bucket.config.referer as RefererConfig | undefined, headerText(ctx, 'referer'));
+  const need = route?.need ?? 'read';
+  if (need !== 'form') {
+    if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
+    const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;
+    authorize(caller, need, bucket, objectAcl);
+  }
+  if (!route) return processImage(ctx, deps.imageEngine);
+  await route.run(ctx);
+}
+
+/**
+ * Static website hosting for anonymous reads (partly emulated): `GET /<bucket>/` serves the index document,
+ * `GET /<bucket>/dir/` the directory's index with SupportSubDir, and a missing object the error document.
+ */
+async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string, sub: string): Promise<boolean> {
+  if (ctx.method !== 'GET' || need !== 'read' || sub !== '' || ctx.bucket === undefined) return false;
+  const bucket = ctx.runtime.storage.getBucket(ctx.bucket);
+  const website = bucket?.config.website as WebsiteConfig | undefined;
+  if (!bucket || !website) return false;
+  const onlyListing = ctx.key === undefined && [...ctx.params.keys()].length > 0;
+  if (onlyListing) return false;
+  let key = ctx.key;
+  if (website.indexSuffix && (key === undefined || (website.supportSubDir && key.endsWith('/')))) key = `${key ?? ''}${website.indexSuffix}`;
+  if (key === undefined) return false;
+  const { storage } = ctx.runtime;
+  const found = storage.getObject(ctx.bucket, key);
+  if (found) {
+    authorize(caller, 'read', bucket, found.acl);
+    await getObject(ctx, key);
+    return true;
+  }
+  if (website.errorKey && storage.getObject(ctx.bucket, website.errorKey)) {
+    authorize(caller, 'read', bucket, storage.getObject(ctx.bucket, website.errorKey)?.acl);
+    await getObject(ctx, website.errorKey, website.errorStatus ?? 404);
+    return true;
+  }
+  return false;
+}
+
+function headerText(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function signedRequest(ctx: RequestContext) {
+  return { method: ctx.method, bucket: ctx.bucket, key: ctx.key, query: ctx.query, headers: ctx.req.headers };
+}
+
+function verifyContext(deps: ServerDeps, ctx: RequestContext) {
+  return { now: ctx.now, region: deps.runtime.region, lookup: deps.lookup };
+}
+
+function preflight(ctx: RequestContext, cors: CorsConfig | undefined): void {
   if (ctx.bucket !== undefined && !ctx.runtime.storage.hasBucket(ctx.bucket)) throw ossErrors.noSuchBucket(ctx.bucket);
-  const headers = preflightHeaders(ctx.runtime.corsOrigins, ctx.req.headers);
+  const headers = preflightHeaders(cors, ctx.req.headers);
   if (!headers) throw ossErrors.corsForbidden();
   sendEmpty(ctx, 200, headers);
-}
-
-function rejectNotEmulated(ctx: RequestContext): void {
-  for (const name of ctx.params.keys()) {
-    const what = NOT_EMULATED.get(name);
-    if (what) throw ossErrors.notImplemented(what);
-  }
-}
-
-async function route(ctx: RequestContext): Promise<void> {
-  const { method, params } = ctx;
-  if (ctx.bucket === undefined) {
-    if (method === 'GET') return listBuckets(ctx);
-    throw ossErrors.methodNotAllowed(method);
-  }
-  rejectNotEmulated(ctx);
-
-  if (ctx.key === undefined) {
-    switch (method) {
-      case 'GET':
-        if (params.has('uploads')) throw ossErrors.notImplemented('ListMultipartUploads (?uploads)');
-        return params.has('list-type') ? listObjectsV2(ctx) : listObjectsV1(ctx);
-      case 'HEAD':
-        return sendEmpty(ctx, 200);
-      case 'POST':
-        if (params.has('delete')) return deleteMultipleObjects(ctx);
-        throw ossErrors.notImplemented('PostObject (HTML form upload)');
-      case 'PUT':
-      case 'DELETE':
-        throw ossErrors.notImplemented('Bucket management (PutBucket, DeleteBucket); buckets come from s.yaml');
-      default:
-        throw ossErrors.methodNotAllowed(method);
-    }
-  }
-
-  const copySource = headerOf(ctx, 'x-oss-copy-source');
-  switch (method) {
-    case 'PUT':
-      if (params.has('uploadId') || params.has('partNumber')) {
-        if (copySource) throw ossErrors.notImplemented('UploadPartCopy');
-        return uploadPart(ctx);
-      }
-      return copySource ? copyObject(ctx, copySource) : putObject(ctx);
-    case 'GET':
-      if (params.has('uploadId')) return listParts(ctx);
-      if (params.has('objectMeta')) return getObjectMeta(ctx);
-      return getObject(ctx);
-    case 'HEAD':
-      return headObject(ctx);
-    case 'DELETE':
-      return params.has('uploadId') ? abortMultipartUpload(ctx) : deleteObject(ctx);
-    case 'POST':
-      if (params.has('uploads')) return initiateMultipartUpload(ctx);
-      if (params.has('uploadId')) return completeMultipartUpload(ctx);
-      throw ossErrors.methodNotAllowed(method);
-    default:
-      throw ossErrors.methodNotAllowed(method);
-  }
 }

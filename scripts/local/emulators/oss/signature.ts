@@ -10,13 +10,15 @@
  *   AdditionalHeaders \n <x-oss-content-sha256 header or UNSIGNED-PAYLOAD>
  *
  * CanonicalHeaders are content-type, content-md5, every x-oss-* header and the additional headers, **as received**
- * (ali-oss signs the Content-Type it guessed from the key even on GET/HEAD/DELETE), lower-cased, trimmed, sorted.
- * Signature V1 (`OSS ak:sig`, `OSSAccessKeyId=…&Signature=…`) is rejected with an explicit message: OSS closes V1
- * for new accounts and buckets (2025), and the suite always signs V4.
+ * (ali-oss signs the Content-Type it guessed from the key even on GET/HEAD/DELETE), lower-cased, trimmed, sorted,
+ * and hashed as the bytes that arrived. Signature V1 (`signature-v1.ts`) is verified beside V4: ali-oss signs V1 by
+ * default and `signatureUrl()` always makes V1 URLs. A request with no signature at all is anonymous; whether that
+ * may proceed is the bucket's and object's ACL to decide (`access.ts`).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { OssError, ossErrors } from './errors';
+import { buildV1StringToSign, bytesAsText, signV1 } from './signature-v1';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 /** OSS rejects header-signed requests whose `x-oss-date` is more than 15 minutes off the server clock. */
@@ -53,7 +55,11 @@ export interface VerifyContext {
 export interface Authenticated {
   accessKeyId: string;
   mode: 'header' | 'presigned';
+  version: 1 | 4;
 }
+
+/** The caller: a verified access key, or nobody (no signature at all). */
+export type Caller = Authenticated | { accessKeyId: undefined; mode: 'anonymous' };
 
 interface Scope {
   accessKeyId: string;
@@ -74,15 +80,21 @@ interface Claim {
 }
 
 /**
- * Verifies a request's V4 signature and returns the caller's access key id, or throws the OSS error the cloud
- * would return (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, …).
+ * Verifies a request's signature (V4 or V1, in a header or in the URL) and returns the caller, or throws the OSS
+ * error the cloud would return (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, …). A request that carries
+ * no signature at all is anonymous.
  */
-export function authenticate(request: SignedRequest, context: VerifyContext): Authenticated {
+export function authenticate(request: SignedRequest, context: VerifyContext): Caller {
+  const authorization = headerValue(request.headers, 'authorization');
+  const params = new Map(request.query);
+  if (authorization !== undefined && /^OSS\s/.test(authorization)) return verifyV1Header(request, authorization, context);
+  if (authorization === undefined && (params.has('OSSAccessKeyId') || params.has('Signature'))) return verifyV1Url(request, params, context);
   const claim = readClaim(request, context);
+  if (!claim) return { accessKeyId: undefined, mode: 'anonymous' };
   checkScope(claim, context.region);
   const credential = context.lookup(claim.scope.accessKeyId);
   if (!credential) throw ossErrors.invalidAccessKeyId(claim.scope.accessKeyId);
-  checkSecurityToken(claim, credential);
+  checkSecurityToken(claim.scope.accessKeyId, claim.securityToken, credential);
 
   // ali-oss signs a sub-resource with no value as a bare `k` but sends `k=`; other clients sign `k=`. Try the
   // bare form first (what OSS documents), then `k=`: both are derived from the same request, so this widens
@@ -93,31 +105,90 @@ export function authenticate(request: SignedRequest, context: VerifyContext): Au
     const canonicalRequest = buildCanonicalRequest(request, claim, emptyAsEquals);
     const stringToSign = buildStringToSign(claim.timestamp, claim.scope, canonicalRequest);
     const expected = signV4(credential.accessKeySecret, claim.scope, stringToSign);
-    if (safeEqualHex(expected, claim.signature)) return { accessKeyId: claim.scope.accessKeyId, mode: claim.mode };
+    if (safeEqualHex(expected, claim.signature)) return { accessKeyId: claim.scope.accessKeyId, mode: claim.mode, version: 4 };
     last = { canonicalRequest, stringToSign };
     if (!claim.signedQuery.some(([, value]) => value === '')) break;
   }
-  throw new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-    OSSAccessKeyId: claim.scope.accessKeyId,
-    SignatureProvided: claim.signature,
-    StringToSign: last?.stringToSign ?? '',
-    CanonicalRequest: last?.canonicalRequest ?? '',
+  throw new OssError(
+    403,
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    {
+      OSSAccessKeyId: claim.scope.accessKeyId,
+      SignatureProvided: claim.signature,
+      StringToSign: last?.stringToSign ?? '',
+      CanonicalRequest: bytesAsText(last?.canonicalRequest ?? ''),
+    },
+    claim.mode === 'presigned' ? '0002-00000201' : undefined,
+  );
+}
+
+/** `Authorization: OSS <AccessKeyId>:<base64 HMAC-SHA1>`. */
+function verifyV1Header(request: SignedRequest, authorization: string, context: VerifyContext): Authenticated {
+  const m = /^OSS\s+([^:\s]+):(\S+)$/.exec(authorization.trim());
+  if (!m) throw ossErrors.invalidArgument('Authorization header is invalid: expected "OSS <AccessKeyId>:<Signature>".', 'Authorization', authorization);
+  const [, accessKeyId, signature] = m as unknown as [string, string, string];
+  const ossDate = headerValue(request.headers, 'x-oss-date');
+  const date = headerValue(request.headers, 'date');
+  const when = ossDate ?? date;
+  if (when === undefined || Number.isNaN(Date.parse(when))) throw ossErrors.accessDenied('OSS authentication requires a valid Date.');
+  if (Math.abs(context.now - Date.parse(when)) > MAX_CLOCK_SKEW_MS) throw ossErrors.timeTooSkewed(when, context.now);
+  const credential = context.lookup(accessKeyId);
+  if (!credential) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  checkSecurityToken(accessKeyId, headerValue(request.headers, 'x-oss-security-token'), credential);
+  // The Date line is x-oss-date when the client sent one (ali-oss does), else Date; a client that sends both and
+  // signs Date is accepted too.
+  const dateLines = [...new Set([ossDate, date].filter((d): d is string => d !== undefined))];
+  let stringToSign = '';
+  for (const dateLine of dateLines) {
+    stringToSign = buildV1StringToSign({ ...request, date: dateLine });
+    if (safeEqualText(signV1(credential.accessKeySecret, stringToSign), signature)) return { accessKeyId, mode: 'header', version: 1 };
+  }
+  throw v1Mismatch(accessKeyId, signature, stringToSign);
+}
+
+const V1_URL_PARAMS = new Set(['OSSAccessKeyId', 'Expires', 'Signature']);
+
+/** `?OSSAccessKeyId=…&Expires=<unix seconds>&Signature=…[&security-token=…]` (ali-oss `signatureUrl`). */
+function verifyV1Url(request: SignedRequest, params: Map<string, string>, context: VerifyContext): Authenticated {
+  for (const name of V1_URL_PARAMS) {
+    if (!params.get(name)) throw ossErrors.accessDenied('Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters');
+  }
+  const accessKeyId = params.get('OSSAccessKeyId')!;
+  const expires = params.get('Expires')!;
+  const signature = params.get('Signature')!;
+  if (!/^\d+$/.test(expires)) throw ossErrors.invalidArgument('Expires must be a Unix time in seconds.', 'Expires', expires);
+  if (context.now > Number(expires) * 1000) {
+    throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(context.now).toISOString() });
+  }
+  const credential = context.lookup(accessKeyId);
+  if (!credential) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  checkSecurityToken(accessKeyId, params.get('security-token'), credential);
+  const stringToSign = buildV1StringToSign({ ...request, date: expires, exclude: V1_URL_PARAMS });
+  if (safeEqualText(signV1(credential.accessKeySecret, stringToSign), signature)) return { accessKeyId, mode: 'presigned', version: 1 };
+  throw v1Mismatch(accessKeyId, signature, stringToSign);
+}
+
+function v1Mismatch(accessKeyId: string, signature: string, stringToSign: string): OssError {
+  return new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
+    OSSAccessKeyId: accessKeyId,
+    SignatureProvided: signature,
+    StringToSign: bytesAsText(stringToSign),
+    StringToSignBytes: Buffer.from(stringToSign, 'latin1').toString('hex').replace(/(..)/g, '$1 ').trim(),
   });
 }
 
-function readClaim(request: SignedRequest, context: VerifyContext): Claim {
+function readClaim(request: SignedRequest, context: VerifyContext): Claim | undefined {
   const authorization = headerValue(request.headers, 'authorization');
   const params = new Map(request.query);
   if (authorization !== undefined) {
-    if (/^OSS\s/.test(authorization)) throw v1NotEmulated();
     if (!authorization.startsWith(`${V4_ALGORITHM} `)) throw ossErrors.invalidArgument('Authorization header is invalid.', 'Authorization', authorization);
     return readHeaderClaim(request, authorization, context.now);
   }
-  if (params.has('OSSAccessKeyId') || params.has('Signature')) throw v1NotEmulated();
   if (params.has('x-oss-signature') || params.has('x-oss-signature-version') || params.has('x-oss-credential')) {
     return readPresignedClaim(request, params, context.now);
   }
-  throw ossErrors.anonymous();
+  return undefined;
 }
 
 function readHeaderClaim(request: SignedRequest, authorization: string, now: number): Claim {
@@ -150,7 +221,7 @@ function readHeaderClaim(request: SignedRequest, authorization: string, now: num
 function readPresignedClaim(request: SignedRequest, params: Map<string, string>, now: number): Claim {
   const version = params.get('x-oss-signature-version');
   if (version !== V4_ALGORITHM) {
-    if (version === 'OSS2') throw v1NotEmulated();
+    if (version === 'OSS2') throw ossErrors.notImplemented('Signature V2 URLs (x-oss-signature-version=OSS2)');
     throw ossErrors.invalidArgument(`x-oss-signature-version must be ${V4_ALGORITHM}.`, 'x-oss-signature-version', version);
   }
   const required = ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature'] as const;
@@ -197,13 +268,13 @@ function checkScope(claim: Claim, region: string): void {
 }
 
 /** OSS error centre 0002-00000002/-00000006: STS keys need their token, plain keys must not send one. */
-function checkSecurityToken(claim: Claim, credential: AccountCredential): void {
+function checkSecurityToken(accessKeyId: string, provided: string | undefined, credential: AccountCredential): void {
   if (credential.securityToken === undefined) {
-    if (claim.securityToken !== undefined) throw ossErrors.invalidAccessKeyId(claim.scope.accessKeyId);
+    if (provided !== undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
     return;
   }
-  if (claim.securityToken === undefined) throw ossErrors.invalidAccessKeyId(claim.scope.accessKeyId);
-  if (!safeEqualText(claim.securityToken, credential.securityToken)) throw ossErrors.invalidSecurityToken();
+  if (provided === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  if (!safeEqualText(provided, credential.securityToken)) throw ossErrors.invalidSecurityToken();
 }
 
 /** RFC 3986 encoding as ali-oss `encodeString` does it (encodeURIComponent plus `!'()*`). */
@@ -231,6 +302,7 @@ export function buildCanonicalRequest(request: SignedRequest, claim: Pick<Claim,
     .map((name) => `${name}:${(headerValue(request.headers, name) ?? '').trim()}\n`)
     .join('');
 
+  // Header values stay the bytes that arrived (Node decodes them as latin1); the caller hashes this string as latin1.
   return [
     request.method.toUpperCase(),
     canonicalUri,
@@ -246,7 +318,7 @@ export function buildStringToSign(timestamp: string, scope: Pick<Scope, 'date' |
     V4_ALGORITHM,
     timestamp,
     `${scope.date}/${scope.region}/oss/aliyun_v4_request`,
-    createHash('sha256').update(canonicalRequest).digest('hex'),
+    createHash('sha256').update(Buffer.from(canonicalRequest, 'latin1')).digest('hex'),
   ].join('\n');
 }
 
@@ -287,10 +359,4 @@ function safeEqualText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
-}
-
-function v1NotEmulated(): OssError {
-  return ossErrors.accessDenied(
-    'Signature V1 (OSS <AccessKeyId>:<Signature> / OSSAccessKeyId&Signature) is not accepted by the local OSS emulator: only V4 (OSS4-HMAC-SHA256) is emulated. Use ali-oss with authorizationV4: true and signatureUrlV4().',
-  );
 }

@@ -14,16 +14,38 @@
  * new blob, so readers that opened the previous one keep reading consistent bytes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, openSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Crc64 } from './crc64';
 import { discardBody, tempName, type StagedBody } from './body';
 import { ossErrors } from './errors';
 
-export type ObjectType = 'Normal' | 'Multipart';
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
+
+export const STORAGE_CLASSES = ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+export const OBJECT_ACLS = ['default', 'private', 'public-read', 'public-read-write'] as const;
+export type ObjectAcl = (typeof OBJECT_ACLS)[number];
+export type BucketAcl = Exclude<ObjectAcl, 'default'>;
+
+/** Server-side encryption as requested by `x-oss-server-side-*` headers (stored and echoed; bytes are not encrypted). */
+export interface Encryption {
+  algorithm: 'AES256' | 'KMS' | 'SM4';
+  keyId?: string;
+  dataEncryption?: 'SM4';
+}
+
+/** RestoreObject state of an Archive / ColdArchive / DeepColdArchive object. */
+export interface RestoreState {
+  /** When the restored copy becomes readable (epoch ms). */
+  readyAt: number;
+  /** When it stops being readable again (epoch ms). */
+  expiresAt: number;
+}
 
 /** Standard HTTP headers OSS stores with an object and returns on GET/HEAD. */
 export interface ObjectHeaders {
@@ -35,6 +57,14 @@ export interface ObjectHeaders {
   expires?: string;
   /** `x-oss-meta-*` without the prefix, names lower-cased. */
   meta: Record<string, string>;
+  /** Absent in rows written before these attributes existed: Standard, default ACL, no tags. */
+  storageClass?: StorageClass;
+  acl?: ObjectAcl;
+  tags?: Record<string, string>;
+  encryption?: Encryption;
+  /** PutSymlink: the key this symlink points to (same bucket). */
+  symlinkTarget?: string;
+  restore?: RestoreState;
 }
 
 export interface ObjectRecord extends ObjectHeaders {
@@ -69,6 +99,24 @@ export interface PartRecord {
 export interface BucketRecord {
   name: string;
   createdAt: number;
+  /** Bucket configurations as stored by the Put* APIs (see bucket-config.ts); `{}` until one is set. */
+  config: BucketConfig;
+}
+
+/** Every bucket configuration the emulator stores; each key is one sub-resource (`?acl`, `?cors`…). */
+export interface BucketConfig {
+  acl?: BucketAcl;
+  storageClass?: StorageClass;
+  dataRedundancyType?: 'LRS' | 'ZRS';
+  /** The rest are the parsed configuration documents, normalised by bucket-config.ts. */
+  cors?: unknown;
+  referer?: unknown;
+  website?: unknown;
+  lifecycle?: unknown;
+  tagging?: Record<string, string>;
+  versioning?: 'Enabled' | 'Suspended';
+  encryption?: unknown;
+  policy?: string;
 }
 
 interface ObjectRow {
@@ -84,6 +132,12 @@ interface ObjectRow {
   headers: string;
 }
 
+interface BucketRow {
+  name: string;
+  created_at: number;
+  config: string;
+}
+
 interface UploadRow {
   upload_id: string;
   bucket: string;
@@ -95,7 +149,8 @@ interface UploadRow {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS oss_buckets (
   name TEXT PRIMARY KEY,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  config TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS oss_objects (
   bucket TEXT NOT NULL,
@@ -147,10 +202,20 @@ export class OssStorage {
     this.tmpDir = join(root, '.tmp');
     this.multipartDir = join(root, '.multipart');
     db.exec(SCHEMA);
+    // Data folders from before bucket configurations existed.
+    if (!db.prepare<[], { name: string }>('PRAGMA table_info(oss_buckets)').all().some((c) => c.name === 'config')) {
+      db.exec("ALTER TABLE oss_buckets ADD COLUMN config TEXT NOT NULL DEFAULT '{}'");
+    }
     this.statements = {
-      bucket: db.prepare<[string], BucketRecord>('SELECT name, created_at AS createdAt FROM oss_buckets WHERE name = ?'),
-      buckets: db.prepare<[], BucketRecord>('SELECT name, created_at AS createdAt FROM oss_buckets ORDER BY name'),
-      insertBucket: db.prepare<[string, number]>('INSERT OR IGNORE INTO oss_buckets (name, created_at) VALUES (?, ?)'),
+      bucket: db.prepare<[string], BucketRow>('SELECT name, created_at, config FROM oss_buckets WHERE name = ?'),
+      buckets: db.prepare<[], BucketRow>('SELECT name, created_at, config FROM oss_buckets ORDER BY name'),
+      insertBucket: db.prepare<[string, number, string]>('INSERT OR IGNORE INTO oss_buckets (name, created_at, config) VALUES (?, ?, ?)'),
+      updateBucketConfig: db.prepare<[string, string]>('UPDATE oss_buckets SET config = ? WHERE name = ?'),
+      deleteBucket: db.prepare<[string]>('DELETE FROM oss_buckets WHERE name = ?'),
+      anyObject: db.prepare<[string], { key: string }>('SELECT key FROM oss_objects WHERE bucket = ? LIMIT 1'),
+      anyUpload: db.prepare<[string], { upload_id: string }>('SELECT upload_id FROM oss_uploads WHERE bucket = ? LIMIT 1'),
+      updateHeaders: db.prepare<[string, string, string]>('UPDATE oss_objects SET headers = ? WHERE bucket = ? AND key = ?'),
+      uploadsOf: db.prepare<[string], UploadRow>('SELECT * FROM oss_uploads WHERE bucket = ? ORDER BY key, upload_id'),
       object: db.prepare<[string, string], ObjectRow>('SELECT * FROM oss_objects WHERE bucket = ? AND key = ?'),
       upsertObject: db.prepare<[string, string, string, number, string, string | null, string, number, string, string]>(
         `INSERT INTO oss_objects (bucket, key, blob, size, etag, content_md5, crc64, last_modified, type, headers)
@@ -180,6 +245,25 @@ export class OssStorage {
     };
   }
 
+  /**
+   * Copies the `oss_*` rows of a database the emulator used to share (the local cloud's `cloud.sqlite`, before the
+   * emulator had its own file), so an existing data folder keeps its buckets and objects. Rows already here win.
+   */
+  importFrom(file: string): void {
+    this.db.prepare('ATTACH DATABASE ? AS legacy').run(file);
+    try {
+      const has = (table: string) => this.db.prepare("SELECT 1 FROM legacy.sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+      this.db.transaction(() => {
+        if (has('oss_buckets')) this.db.exec('INSERT OR IGNORE INTO oss_buckets (name, created_at) SELECT name, created_at FROM legacy.oss_buckets');
+        for (const table of ['oss_objects', 'oss_uploads', 'oss_parts']) {
+          if (has(table)) this.db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM legacy.${table}`);
+        }
+      })();
+    } finally {
+      this.db.exec('DETACH DATABASE legacy');
+    }
+  }
+
   /** Creates the folders, empties .tmp and collects blobs and part files that no row references. */
   async init(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
@@ -191,18 +275,46 @@ export class OssStorage {
 
   // ---- buckets ----
 
-  async createBucket(name: string): Promise<void> {
+  /** Creates the bucket unless it exists; returns whether it was created. */
+  async createBucket(name: string, config: BucketConfig = {}): Promise<boolean> {
     if (!BUCKET_NAME.test(name)) throw ossErrors.invalidBucketName(name);
     await mkdir(join(this.root, name), { recursive: true });
-    this.statements.insertBucket.run(name, this.clock());
+    return this.statements.insertBucket.run(name, this.clock(), JSON.stringify(config)).changes > 0;
   }
 
   hasBucket(name: string): boolean {
     return this.statements.bucket.get(name) !== undefined;
   }
 
+  getBucket(name: string): BucketRecord | undefined {
+    const row = this.statements.bucket.get(name);
+    return row && toBucket(row);
+  }
+
   listBuckets(): BucketRecord[] {
-    return this.statements.buckets.all();
+    return this.statements.buckets.all().map(toBucket);
+  }
+
+  /** Replaces one configuration of a bucket (`undefined` removes it), atomically with respect to other writers. */
+  setBucketConfig<K extends keyof BucketConfig>(name: string, key: K, value: BucketConfig[K] | undefined): void {
+    this.db.transaction(() => {
+      const bucket = this.getBucket(name);
+      if (!bucket) throw ossErrors.noSuchBucket(name);
+      const config: BucketConfig = { ...bucket.config };
+      if (value === undefined) delete config[key];
+      else config[key] = value;
+      this.statements.updateBucketConfig.run(JSON.stringify(config), name);
+    })();
+  }
+
+  /** DeleteBucket: only an empty bucket (no objects, no unfinished multipart uploads) can go. */
+  async deleteBucket(name: string): Promise<void> {
+    this.db.transaction(() => {
+      if (!this.hasBucket(name)) throw ossErrors.noSuchBucket(name);
+      if (this.statements.anyObject.get(name) || this.statements.anyUpload.get(name)) throw ossErrors.bucketNotEmpty(name);
+      this.statements.deleteBucket.run(name);
+    })();
+    await rm(join(this.root, name), { recursive: true, force: true });
   }
 
   // ---- objects ----
@@ -219,7 +331,26 @@ export class OssStorage {
   openObject(bucket: string, key: string): { record: ObjectRecord; fd: number } | undefined {
     const record = this.getObject(bucket, key);
     if (!record) return undefined;
+    if (record.type === 'Symlink') throw new Error(`openObject on the symlink ${key}: resolve it first`);
     return { record, fd: openSync(this.blobPath(bucket, record.blob), 'r') };
+  }
+
+  /** The whole body of a (small) object, read from the blob opened with its row. */
+  readObject(bucket: string, key: string): Buffer {
+    const opened = this.openObject(bucket, key);
+    if (!opened) throw ossErrors.noSuchKey(key);
+    const out = Buffer.alloc(opened.record.size);
+    let offset = 0;
+    try {
+      while (offset < out.length) {
+        const read = readSync(opened.fd, out, offset, out.length - offset, offset);
+        if (read === 0) break;
+        offset += read;
+      }
+    } finally {
+      closeSync(opened.fd);
+    }
+    return out.subarray(0, offset);
   }
 
   /** Next object at or after `from` in byte order (what OSS listings use; SQLite's BINARY collation is memcmp on UTF-8). */
@@ -279,26 +410,27 @@ export class OssStorage {
   }
 
   /**
-   * Server-side copy. The source blob is opened in the same tick as its row is read, then streamed (and
-   * hashed) into a new blob. The copy keeps the source's ETag and object type.
+   * Streams bytes `start`…`end` (inclusive; the whole object by default) of an object into a temp file, hashing
+   * them. The blob is opened in the same tick as its row is read, so a concurrent overwrite cannot pull it away.
    */
-  async copyObject(
-    source: { bucket: string; key: string },
-    target: { bucket: string; key: string },
-    headers: ObjectHeaders | 'copy',
-    options: { forbidOverwrite?: boolean } = {},
-  ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
-    const opened = this.openObject(source.bucket, source.key);
-    if (!opened) throw ossErrors.noSuchKey(source.key);
-    const { record: src, fd } = opened;
+  async stageRange(bucket: string, key: string, range?: { start: number; end: number }): Promise<{ staged: StagedBody; source: ObjectRecord }> {
+    const opened = this.openObject(bucket, key);
+    if (!opened) throw ossErrors.noSuchKey(key);
+    const { record: source, fd } = opened;
+    const start = range?.start ?? 0;
+    const end = range?.end ?? source.size - 1;
     const path = tempName(this.tmpDir);
     const md5 = createHash('md5');
+    const crc = new Crc64();
+    if (end < start) closeSync(fd);
     try {
+      // Bounded by the recorded size: an Appendable blob may hold bytes of an append that never committed.
       await pipeline(
-        createReadStream('', { fd, autoClose: true }),
+        end < start ? Readable.from([]) : createReadStream('', { fd, autoClose: true, start, end }),
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
             md5.update(chunk);
+            crc.update(chunk);
             yield chunk;
           }
         },
@@ -308,9 +440,19 @@ export class OssStorage {
       await unlink(path).catch(() => undefined);
       throw err;
     }
-    const staged: StagedBody = { path, size: src.size, md5: md5.digest(), crc64: src.crc64, sha256Hex: '' };
-    return this.commitObject(target.bucket, target.key, staged, headers === 'copy' ? headersOf(src) : headers, {
-      type: src.type,
+    return { staged: { path, size: Math.max(0, end - start + 1), md5: md5.digest(), crc64: crc.digest(), sha256Hex: '' }, source };
+  }
+
+  /** Server-side copy into `target` with the given headers. The copy keeps the source's ETag and object type. */
+  async copyObject(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    headers: ObjectHeaders,
+    options: { forbidOverwrite?: boolean } = {},
+  ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
+    const { staged, source: src } = await this.stageRange(source.bucket, source.key);
+    return this.commitObject(target.bucket, target.key, staged, headers, {
+      type: src.type === 'Multipart' || src.type === 'Normal' ? src.type : 'Normal',
       etag: src.etag,
       forbidOverwrite: options.forbidOverwrite,
     });
@@ -327,7 +469,119 @@ export class OssStorage {
     return removed;
   }
 
+  /**
+   * Changes the attributes of an existing object (ACL, tags, restore state…) without touching its bytes or its
+   * Last-Modified, as PutObjectACL / PutObjectTagging / RestoreObject do. Returns the updated record.
+   */
+  updateObject(bucket: string, key: string, change: (headers: ObjectHeaders) => ObjectHeaders): ObjectRecord {
+    let updated: ObjectRecord | undefined;
+    this.db.transaction(() => {
+      const current = this.getObject(bucket, key);
+      if (!current) throw ossErrors.noSuchKey(key);
+      const headers = change(headersOf(current));
+      this.statements.updateHeaders.run(JSON.stringify(headersOf(headers)), bucket, key);
+      updated = { ...current, ...headersOf(headers) };
+    })();
+    return updated!;
+  }
+
+  /** PutSymlink: a record with no body whose `symlinkTarget` names another key of the bucket. */
+  async putSymlink(bucket: string, key: string, headers: ObjectHeaders, options: { forbidOverwrite?: boolean } = {}): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
+    const etag = createHash('md5').update(headers.symlinkTarget ?? '').digest('hex').toUpperCase();
+    const record: ObjectRecord = { ...headers, bucket, key, blob: '', size: 0, etag, crc64: '0', lastModified: this.clock(), type: 'Symlink' };
+    let previous: ObjectRecord | undefined;
+    this.db.transaction(() => {
+      previous = this.getObject(bucket, key);
+      if (previous && options.forbidOverwrite) throw ossErrors.fileAlreadyExists();
+      this.statements.upsertObject.run(bucket, key, '', 0, etag, null, '0', record.lastModified, 'Symlink', JSON.stringify(headersOf(record)));
+    })();
+    if (previous) await this.unlinkBlob(bucket, previous.blob);
+    return { record, previous };
+  }
+
+  /**
+   * AppendObject: adds `staged` at `position`, which must be the object's current length (0 creates it). The
+   * blob is extended in place and flushed before the row records the new length, so a crash in between leaves
+   * bytes past the recorded size, which readers never see and the next append overwrites. Appends to one key
+   * are serialised.
+   */
+  async appendObject(
+    bucket: string,
+    key: string,
+    position: number,
+    staged: StagedBody,
+    headers: ObjectHeaders,
+  ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
+    return this.serialised(`${bucket}\n${key}`, async () => {
+      try {
+        const previous = this.getObject(bucket, key);
+        if (previous && previous.type !== 'Appendable') throw ossErrors.objectNotAppendable();
+        const length = previous?.size ?? 0;
+        if (position !== length) throw ossErrors.positionNotEqualToLength(length);
+        const blob = previous?.blob ?? newBlobId();
+        const path = this.blobPath(bucket, blob);
+        await mkdir(dirname(path), { recursive: true });
+        const crc = previous ? Crc64.resume(previous.crc64) : new Crc64();
+        const out = await open(path, previous ? 'r+' : 'w');
+        try {
+          await out.truncate(length);
+          let at = length;
+          for await (const chunk of createReadStream(staged.path) as AsyncIterable<Buffer>) {
+            crc.update(chunk);
+            await out.write(chunk, 0, chunk.length, at);
+            at += chunk.length;
+          }
+          await out.sync();
+        } finally {
+          await out.close();
+        }
+        const size = length + staged.size;
+        const crc64 = crc.digest();
+        // OSS does not document how an Appendable object's ETag is formed; this one changes with every append.
+        const etag = createHash('md5').update(`${crc64}:${size}`).digest('hex').toUpperCase();
+        const record: ObjectRecord = {
+          ...(previous ? headersOf(previous) : headers),
+          bucket, key, blob, size, etag, crc64, lastModified: this.clock(), type: 'Appendable',
+        };
+        this.statements.upsertObject.run(bucket, key, blob, size, etag, null, crc64, record.lastModified, 'Appendable', JSON.stringify(headersOf(record)));
+        return { record, previous };
+      } finally {
+        await discardBody(staged);
+      }
+    });
+  }
+
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  private async serialised<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(name) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.queues.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(name) === tail) this.queues.delete(name);
+    }
+  }
+
+  /** Objects of a bucket under `prefix`, in key order, for lifecycle rules. */
+  *objectsUnder(bucket: string, prefix: string): Generator<ObjectRecord> {
+    let cursor: { key: string; inclusive: boolean } = { key: prefix, inclusive: true };
+    for (;;) {
+      const record = this.nextObject(bucket, cursor.key, cursor.inclusive);
+      if (!record || !record.key.startsWith(prefix)) return;
+      yield record;
+      cursor = { key: record.key, inclusive: false };
+    }
+  }
+
   // ---- multipart ----
+
+  /** Unfinished multipart uploads of a bucket, by key then initiation time (ListMultipartUploads order). */
+  listUploads(bucket: string): UploadRecord[] {
+    return this.statements.uploadsOf.all(bucket).map(toUpload);
+  }
 
   createUpload(bucket: string, key: string, headers: ObjectHeaders): UploadRecord {
     const upload: UploadRecord = { ...headers, uploadId: randomBytes(16).toString('hex').toUpperCase(), bucket, key, initiated: this.clock() };
@@ -337,8 +591,7 @@ export class OssStorage {
 
   getUpload(uploadId: string): UploadRecord | undefined {
     const row = this.statements.upload.get(uploadId);
-    if (!row) return undefined;
-    return { ...(JSON.parse(row.headers) as ObjectHeaders), uploadId: row.upload_id, bucket: row.bucket, key: row.key, initiated: row.initiated };
+    return row && toUpload(row);
   }
 
   listParts(uploadId: string): PartRecord[] {
@@ -453,6 +706,7 @@ export class OssStorage {
   }
 
   private async unlinkBlob(bucket: string, blob: string): Promise<void> {
+    if (blob === '') return; // symlinks have no body
     await unlink(this.blobPath(bucket, blob)).catch(() => undefined);
   }
 
@@ -480,6 +734,10 @@ export class OssStorage {
   }
 }
 
+function toUpload(row: UploadRow): UploadRecord {
+  return { ...(JSON.parse(row.headers) as ObjectHeaders), uploadId: row.upload_id, bucket: row.bucket, key: row.key, initiated: row.initiated };
+}
+
 function newBlobId(): string {
   return randomBytes(16).toString('hex');
 }
@@ -492,10 +750,18 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-function headersOf(record: ObjectHeaders): ObjectHeaders {
+/** The part of a record that lives in the `headers` JSON column: HTTP headers and object attributes. */
+export function headersOf(record: ObjectHeaders): ObjectHeaders {
   const { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires, meta } = record;
-  return { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires, meta };
+  const { storageClass, acl, tags, encryption, symlinkTarget, restore } = record;
+  return { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires, meta, storageClass, acl, tags, encryption, symlinkTarget, restore };
 }
+
+function toBucket(row: BucketRow): BucketRecord {
+  return { name: row.name, createdAt: row.created_at, config: JSON.parse(row.config) as BucketConfig };
+}
+
+const OBJECT_TYPES: readonly ObjectType[] = ['Normal', 'Multipart', 'Appendable', 'Symlink'];
 
 function toRecord(row: ObjectRow): ObjectRecord {
   return {
@@ -508,6 +774,6 @@ function toRecord(row: ObjectRow): ObjectRecord {
     contentMd5: row.content_md5 ?? undefined,
     crc64: row.crc64,
     lastModified: row.last_modified,
-    type: row.type === 'Multipart' ? 'Multipart' : 'Normal',
+    type: OBJECT_TYPES.includes(row.type as ObjectType) ? (row.type as ObjectType) : 'Normal',
   };
 }

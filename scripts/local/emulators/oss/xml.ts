@@ -33,8 +33,9 @@ function renderNodes(nodes: XmlNode[]): string {
  * @example renderXml('Error', [['Code', 'NoSuchKey'], ['Message', '…']])
  * // '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>…</Message></Error>'
  */
-export function renderXml(root: string, children: XmlNode[]): string {
-  return `${XML_DECLARATION}<${root}>${renderNodes(children)}</${root}>`;
+export function renderXml(root: string, children: XmlNode[] | string): string {
+  const inner = typeof children === 'string' ? escapeXml(children) : renderNodes(children);
+  return `${XML_DECLARATION}<${root}>${inner}</${root}>`;
 }
 
 // htmlEntities: numeric character references must be decoded (ali-oss `deleteMulti` escapes `'` as `&#39;`), in
@@ -48,12 +49,30 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Object' || name === 'Part',
 });
 
-/** Parses a request body; anything that is not well-formed XML with the expected root is MalformedXML. */
-export function parseXmlBody(text: string, root: string): Record<string, unknown> {
+const listParsers = new Map<string, XMLParser>();
+
+/** A parser that always turns the named elements into arrays (configuration documents repeat them). */
+function parserFor(lists: readonly string[]): XMLParser {
+  if (lists.length === 0) return parser;
+  const id = lists.join(',');
+  let found = listParsers.get(id);
+  if (!found) {
+    const names = new Set(lists);
+    found = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true, htmlEntities: true, isArray: (name) => names.has(name) });
+    listParsers.set(id, found);
+  }
+  return found;
+}
+
+/**
+ * Parses a request body; anything that is not well-formed XML with the expected root is MalformedXML.
+ * `lists` names elements that may repeat (always returned as arrays); by default `Object` and `Part`.
+ */
+export function parseXmlBody(text: string, root: string, lists?: readonly string[]): Record<string, unknown> {
   if (text.trim() === '' || XMLValidator.validate(text) !== true) throw ossErrors.malformedXml();
   let doc: unknown;
   try {
-    doc = parser.parse(text);
+    doc = (lists ? parserFor(lists) : parser).parse(text);
   } catch {
     throw ossErrors.malformedXml();
   }

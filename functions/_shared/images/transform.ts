@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { IMAGE_FORMATS, type ImageTransform } from '../ports/image-engine';
+import { parseWith } from '../validation';
+
+const transformSchema = z.object({
+  resize: z
+    .object({
+      width: z.number().int().min(1).max(16384),
+      height: z.number().int().min(1).max(16384),
+      fit: z.enum(['fill', 'cover', 'contain']),
+      background: z
+        .string()
+        .regex(/^[0-9a-fA-F]{6}$/)
+        .default('FFFFFF'),
+    })
+    .optional(),
+  format: z.enum(IMAGE_FORMATS),
+  quality: z.number().int().min(1).max(100).optional(),
+});
+
+export interface ResolvedTransform {
+  resize?: { width: number; height: number; fit: 'fill' | 'cover' | 'contain'; background: { r: number; g: number; b: number } };
+  format: ImageTransform['format'];
+  quality?: number;
+}
+
+/** Checks a transform and turns its background colour into channels; both engines read it the same way. */
+export function resolveTransform(transform: ImageTransform): ResolvedTransform {
+  const t = parseWith(transformSchema, transform, 'transform');
+  if (!t.resize) return { format: t.format, ...(t.quality === undefined ? {} : { quality: t.quality }) };
+  const hex = Number.parseInt(t.resize.background, 16);
+  return {
+    resize: { width: t.resize.width, height: t.resize.height, fit: t.resize.fit, background: { r: (hex >> 16) & 0xff, g: (hex >> 8) & 0xff, b: hex & 0xff } },
+    format: t.format,
+    ...(t.quality === undefined ? {} : { quality: t.quality }),
+  };
+}
