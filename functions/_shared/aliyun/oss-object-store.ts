@@ -22,6 +22,11 @@ export interface OssObjectStoreOptions {
   credentials: Credentials;
   /** Per-request timeout (ali-oss default 60 s). */
   timeoutMs?: number;
+  /**
+   * Signature version for requests and signed URLs (default 4). Version 1 is what ali-oss does by default and what
+   * buckets created before OSS closed V1 (2025) still accept.
+   */
+  signatureVersion?: 1 | 4;
 }
 
 /** ali-oss reads `sldEnable` but @types/ali-oss 6.23 does not declare it. */
@@ -154,21 +159,22 @@ export class OssObjectStore implements ObjectStore {
   }
 
   /**
-   * A V4 presigned URL (`signatureUrlV4`). For PUT the content type is a signed header: the client must send
-   * exactly `headers['Content-Type']`, or OSS answers SignatureDoesNotMatch.
+   * A presigned URL (`signatureUrlV4`, or `signatureUrl` with `signatureVersion: 1`). For PUT the content type is
+   * signed: the client must send exactly `headers['Content-Type']`, or OSS answers SignatureDoesNotMatch.
    */
   async signUrl(method: 'GET' | 'PUT', key: string, options: { expiresInSeconds: number; contentType?: string }): Promise<SignedUrl> {
     const { expiresInSeconds, contentType } = options;
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_SIGNED_URL_SECONDS) {
       throw new ValidationError(`expiresInSeconds must be an integer from 1 to ${MAX_SIGNED_URL_SECONDS}`);
     }
+    const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {};
+    if (this.options.signatureVersion === 1) {
+      const url = this.signingClient().signatureUrl(key, { method, expires: expiresInSeconds, ...(contentType ? { 'Content-Type': contentType } : {}) } as OSS.SignatureUrlOptions);
+      return { url, headers, expiresAt: new Date(Number(new URL(url).searchParams.get('Expires')) * 1000) };
+    }
     const url = await this.signingClient().signatureUrlV4(method, expiresInSeconds, { headers: contentType ? { 'content-type': contentType } : {} }, key);
     const signedAt = parseV4Date(new URL(url).searchParams.get('x-oss-date') ?? '') ?? Date.now();
-    return {
-      url,
-      headers: contentType ? { 'Content-Type': contentType } : {},
-      expiresAt: new Date(signedAt + expiresInSeconds * 1000),
-    };
+    return { url, headers, expiresAt: new Date(signedAt + expiresInSeconds * 1000) };
   }
 
   /** Browsers cannot reach internal endpoints, so URLs are signed by a client on the public one. */
@@ -204,7 +210,7 @@ function clientOptions(options: OssObjectStoreOptions, internal: boolean): Clien
     region,
     accessKeyId,
     accessKeySecret,
-    authorizationV4: true,
+    authorizationV4: options.signatureVersion !== 1,
     secure: true,
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   };
