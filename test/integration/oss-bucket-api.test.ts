@@ -1,0 +1,290 @@
+/**
+ * The bucket API and bucket configurations through ali-oss (default V1 client) against the OSS emulator: each one
+ * stored and returned as OSS returns it, refused with OSS's codes when malformed, and — for ACL, CORS, referer,
+ * website, encryption and lifecycle — applied the way OSS applies them.
+ */
+import OSS from 'ali-oss';
+import { errorCode, ossClient, rawRequest, startTestOss, uniqueBucket, type TestOss } from '../helpers/oss';
+
+let oss: TestOss;
+let client: OSS;
+const DECLARED = uniqueBucket('declared');
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  oss = await startTestOss({ buckets: [DECLARED], corsOrigins: ['http://127.0.0.1:9000'] });
+  client = ossClient(oss.emulator);
+});
+afterEach(() => oss.resetClock());
+afterAll(() => oss.stop());
+
+/** A new bucket for one test. */
+async function newBucket(options: { acl?: 'private' | 'public-read' | 'public-read-write'; StorageClass?: 'Standard' | 'IA' | 'Archive' } = {}): Promise<string> {
+  const name = uniqueBucket();
+  await client.putBucket(name, options as OSS.PutBucketOptions);
+  client.useBucket(name);
+  return name;
+}
+
+/** A V4 presigned URL for a bucket-level request with a body, to send what ali-oss would never build. */
+async function bucketRequestUrl(bucket: string, method: string, sub: string, contentType = 'application/xml'): Promise<string> {
+  const signer = ossClient(oss.emulator, { bucket, v4: true });
+  return signer.signatureUrlV4(method, 60, { headers: { 'content-type': contentType }, queries: { [sub]: null } }, '');
+}
+
+describe('PutBucket, GetBucketInfo, GetBucketLocation, ListBuckets, DeleteBucket', () => {
+  it('creates a bucket with a storage class and an ACL, and describes it as OSS does', async () => {
+    const name = await newBucket({ StorageClass: 'IA', acl: 'public-read' });
+    const info = (await client.getBucketInfo(name)) as unknown as { bucket: Record<string, unknown> };
+    expect(info.bucket).toMatchObject({ Name: name, StorageClass: 'IA', Location: 'oss-cn-hangzhou', AccessControlList: { Grant: 'public-read' }, DataRedundancyType: 'LRS' });
+    expect((await client.getBucketLocation(name)).location).toBe('oss-cn-hangzhou');
+    expect((await client.getBucketACL(name)).acl).toBe('public-read');
+    const listed = await client.listBuckets({});
+    expect(listed.buckets?.find((b) => b.name === name)).toMatchObject({ region: 'oss-cn-hangzhou' });
+    await client.put('x.txt', Buffer.from('x'));
+    expect((await client.head('x.txt')).res.headers['x-oss-storage-class']).toBe('IA');
+  });
+
+  it('refuses a second PutBucket with 409 BucketAlreadyExists', async () => {
+    const name = await newBucket();
+    await expect(client.putBucket(name)).rejects.toMatchObject({ status: 409, code: 'BucketAlreadyExists' });
+  });
+
+  it('refuses to delete a bucket with objects or unfinished uploads (409 BucketNotEmpty), then deletes it', async () => {
+    const name = await newBucket();
+    await client.put('keep.txt', Buffer.from('x'));
+    await expect(client.deleteBucket(name)).rejects.toMatchObject({ status: 409, code: 'BucketNotEmpty' });
+    await client.delete('keep.txt');
+    const { uploadId } = await client.initMultipartUpload('pending.bin');
+    await expect(client.deleteBucket(name)).rejects.toMatchObject({ status: 409, code: 'BucketNotEmpty' });
+    await client.abortMultipartUpload('pending.bin', uploadId);
+    await client.deleteBucket(name);
+    await expect(client.getBucketInfo(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
+  });
+
+  it('keeps new buckets and their objects and configuration in the data folder across restarts', async () => {
+    const name = uniqueBucket('persist');
+    const first = await startTestOss({ buckets: [] });
+    const c1 = ossClient(first.emulator, { bucket: name });
+    await c1.putBucket(name);
+    await c1.put('kept.txt', Buffer.from('still here'));
+    await c1.putBucketTags(name, { env: 'dev' });
+    await first.stop(true);
+    const second = await startTestOss({ dataDir: first.dataDir, buckets: [] });
+    try {
+      const c2 = ossClient(second.emulator, { bucket: name });
+      expect((await c2.get('kept.txt')).content.toString()).toBe('still here');
+      expect((await c2.getBucketTags(name)).tag).toEqual({ env: 'dev' });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('has the buckets declared in configuration at start, with their CORS rule', async () => {
+    expect(oss.emulator.listBuckets().map((b) => b.name)).toContain(DECLARED);
+    const rules = (await client.getBucketCORS(DECLARED)).rules;
+    expect(rules[0]).toMatchObject({ allowedOrigin: 'http://127.0.0.1:9000' });
+  });
+});
+
+describe('ACL', () => {
+  it('decides anonymous access from the bucket ACL, overridden by the object ACL', async () => {
+    const name = await newBucket();
+    await client.put('doc.txt', Buffer.from('public?'));
+    const anonymousGet = () => rawRequest(oss.emulator.port, 'GET', `/${name}/doc.txt`);
+    const anonymousPut = () => rawRequest(oss.emulator.port, 'PUT', `/${name}/anon.txt`, { 'Content-Length': 4 }, 'anon');
+    expect((await anonymousGet()).status).toBe(403);
+    await client.putBucketACL(name, 'public-read');
+    expect((await anonymousGet()).text).toBe('public?');
+    expect(errorCode((await anonymousPut()).text)).toBe('AccessDenied');
+    await client.putBucketACL(name, 'public-read-write');
+    expect((await anonymousPut()).status).toBe(200);
+    await client.putACL('doc.txt', 'private');
+    expect((await anonymousGet()).status).toBe(403);
+    // Bucket configuration is never anonymous.
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}?acl`)).status).toBe(403);
+  });
+
+  it('refuses an unknown ACL with 400 InvalidArgument', async () => {
+    const name = await newBucket();
+    await expect(client.putBucketACL(name, 'world-writable' as OSS.ACLType)).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+  });
+});
+
+describe('CORS', () => {
+  it('stores rules, answers preflights from them, and forgets them on delete', async () => {
+    const name = await newBucket();
+    const preflight = (origin: string) =>
+      fetch(`${oss.emulator.endpoint}/${name}/x.png`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+    expect((await preflight('https://shop.example')).status).toBe(403);
+    await client.putBucketCORS(name, [{ allowedOrigin: 'https://*.example', allowedMethod: ['GET', 'PUT'], allowedHeader: '*', exposeHeader: 'ETag', maxAgeSeconds: '60' }]);
+    const rules = (await client.getBucketCORS(name)).rules;
+    expect(rules).toEqual([{ allowedOrigin: 'https://*.example', allowedMethod: ['GET', 'PUT'], allowedHeader: '*', exposeHeader: 'ETag', maxAgeSeconds: '60' }]);
+    const ok = await preflight('https://shop.example');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(ok.headers.get('access-control-max-age')).toBe('60');
+    expect((await preflight('https://evil.test')).status).toBe(403);
+    await client.deleteBucketCORS(name);
+    await expect(client.getBucketCORS(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchCORSConfiguration' });
+    expect((await preflight('https://shop.example')).status).toBe(403);
+  });
+
+  it('refuses a rule without an origin, and malformed XML', async () => {
+    const name = await newBucket();
+    const url = await bucketRequestUrl(name, 'PUT', 'cors');
+    for (const [body, code] of [
+      ['<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>', 'InvalidArgument'],
+      ['<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>', 'InvalidArgument'],
+      ['<CORSConfiguration><CORSRule>', 'MalformedXML'],
+    ] as const) {
+      const response = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/xml' }, body });
+      const text = await response.text();
+      expect([response.status, errorCode(text)]).toEqual([400, code]);
+    }
+    await expect(client.getBucketCORS(name)).rejects.toMatchObject({ code: 'NoSuchCORSConfiguration' });
+  });
+});
+
+describe('Referer', () => {
+  it('stores the lists and applies them to anonymous and presigned requests, not to signed headers', async () => {
+    const name = await newBucket({ acl: 'public-read' });
+    await client.put('pic.png', Buffer.from('png'));
+    expect(await client.getBucketReferer(name)).toMatchObject({ allowEmpty: true, referers: null });
+    await client.putBucketReferer(name, false, ['https://shop.example/*', 'https://*.cdn.example/*']);
+    expect(await client.getBucketReferer(name)).toMatchObject({ allowEmpty: false, referers: ['https://shop.example/*', 'https://*.cdn.example/*'] });
+    const get = (referer?: string) => rawRequest(oss.emulator.port, 'GET', `/${name}/pic.png`, referer ? { Referer: referer } : {});
+    expect((await get('https://shop.example/p/1')).status).toBe(200);
+    expect((await get('https://img.cdn.example/a')).status).toBe(200);
+    expect(errorCode((await get('https://evil.test/')).text)).toBe('AccessDenied');
+    expect((await get()).status).toBe(403);
+    const presigned = client.signatureUrl('pic.png', { expires: 60 });
+    expect((await fetch(presigned, { headers: { Referer: 'https://evil.test/' } })).status).toBe(403);
+    expect((await client.get('pic.png')).content.toString()).toBe('png');
+  });
+});
+
+describe('Website', () => {
+  it('stores the configuration and serves index and error documents to anonymous readers', async () => {
+    const name = await newBucket({ acl: 'public-read' });
+    await client.put('index.html', Buffer.from('<h1>home</h1>'), { mime: 'text/html' });
+    await client.put('docs/index.html', Buffer.from('<h1>docs</h1>'), { mime: 'text/html' });
+    await client.put('404.html', Buffer.from('<h1>not here</h1>'), { mime: 'text/html' });
+    await client.putBucketWebsite(name, { index: 'index.html', supportSubDir: true, error: '404.html' } as OSS.PutBucketWebsiteConfig);
+    expect(await client.getBucketWebsite(name)).toMatchObject({ index: 'index.html', supportSubDir: 'true', error: '404.html' });
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/`)).text).toBe('<h1>home</h1>');
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/`)).text).toBe('<h1>docs</h1>');
+    const missing = await rawRequest(oss.emulator.port, 'GET', `/${name}/nope.html`);
+    expect([missing.status, missing.text]).toEqual([404, '<h1>not here</h1>']);
+    await client.deleteBucketWebsite(name);
+    await expect(client.getBucketWebsite(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchWebsiteConfiguration' });
+  });
+});
+
+describe('Tagging, versioning, encryption, policy', () => {
+  it('round-trips bucket tags and deletes them', async () => {
+    const name = await newBucket();
+    expect((await client.getBucketTags(name)).tag).toEqual({});
+    await client.putBucketTags(name, { env: 'dev', team: 'imaging' });
+    expect((await client.getBucketTags(name)).tag).toEqual({ env: 'dev', team: 'imaging' });
+    await client.deleteBucketTags(name);
+    expect((await client.getBucketTags(name)).tag).toEqual({});
+  });
+
+  it('stores the versioning status', async () => {
+    const name = await newBucket();
+    expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
+    await client.putBucketVersioning(name, 'Enabled');
+    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Enabled');
+    await client.putBucketVersioning(name, 'Suspended');
+    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Suspended');
+  });
+
+  it('stores the default encryption and applies it to new objects', async () => {
+    const name = await newBucket();
+    await expect(client.getBucketEncryption(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchServerSideEncryptionRule' });
+    await client.putBucketEncryption(name, { SSEAlgorithm: 'AES256' });
+    expect((await client.getBucketEncryption(name)).encryption).toMatchObject({ SSEAlgorithm: 'AES256' });
+    const put = await client.put('secret.txt', Buffer.from('s'));
+    expect(put.res.headers).toMatchObject({ 'x-oss-server-side-encryption': 'AES256' });
+    expect((await client.head('secret.txt')).res.headers).toMatchObject({ 'x-oss-server-side-encryption': 'AES256' });
+    await client.deleteBucketEncryption(name);
+    await client.put('plain.txt', Buffer.from('p'));
+    expect((await client.head('plain.txt')).res.headers['x-oss-server-side-encryption']).toBeUndefined();
+  });
+
+  it('stores a policy document as sent and refuses one that is not a policy', async () => {
+    const name = await newBucket();
+    const policy = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/*`] }] };
+    await client.putBucketPolicy(name, policy);
+    expect((await client.getBucketPolicy(name)).policy).toEqual(policy);
+    await expect(client.putBucketPolicy(name, { Version: '1' } as unknown as OSS.BucketPolicy)).rejects.toMatchObject({ status: 400, code: 'InvalidPolicyDocument' });
+    await client.deleteBucketPolicy(name);
+    // ali-oss does not throw here: it answers `policy: null` with the 404.
+    const gone = await client.getBucketPolicy(name);
+    expect([gone.policy, gone.status, errorCode(String(gone.res.data))]).toEqual([null, 404, 'NoSuchBucketPolicy']);
+  });
+
+  it('reports bucket statistics', async () => {
+    const name = await newBucket();
+    await client.put('a.txt', Buffer.from('12345'));
+    await client.put('b.txt', Buffer.from('678'), { headers: { 'x-oss-storage-class': 'IA' } });
+    const { stat } = (await client.getBucketStat(name)) as unknown as { stat: Record<string, string> };
+    expect(stat).toMatchObject({ Storage: '8', ObjectCount: '2', StandardObjectCount: '1', InfrequentAccessObjectCount: '1' });
+  });
+});
+
+describe('Lifecycle on the emulator clock', () => {
+  it('expires, transitions and aborts what its rules name once they are due, and nothing else', async () => {
+    const name = await newBucket();
+    await client.putBucketLifecycle(name, [
+      { id: 'logs', prefix: 'logs/', status: 'Enabled', expiration: { days: 1 } },
+      { id: 'cold', prefix: 'archive/', status: 'Enabled', transition: { days: 30, storageClass: 'Archive' } },
+      { id: 'uploads', prefix: 'tmp/', status: 'Enabled', abortMultipartUpload: { days: 2 } },
+      { id: 'tagged', prefix: 'tagged/', status: 'Enabled', expiration: { days: 1 }, tag: { key: 'temp', value: 'yes' } },
+      { id: 'off', prefix: 'keep/', status: 'Disabled', expiration: { days: 1 } },
+    ] as unknown as OSS.LifecycleRule[]);
+    const rules = (await client.getBucketLifecycle(name)).rules;
+    expect(rules?.map((r) => r.id)).toEqual(['logs', 'cold', 'uploads', 'tagged', 'off']);
+    expect(rules?.[0]).toMatchObject({ prefix: 'logs/', status: 'Enabled', expiration: { days: '1' } });
+
+    for (const k of ['logs/a.log', 'archive/2020.tar', 'keep/a.log', 'other.txt']) await client.put(k, Buffer.from(k));
+    await client.put('tagged/t.txt', Buffer.from('t'), { headers: { 'x-oss-tagging': 'temp=yes' } });
+    await client.put('tagged/u.txt', Buffer.from('u'));
+    const { uploadId } = await client.initMultipartUpload('tmp/big.bin');
+
+    expect(await oss.emulator.runLifecycle()).toEqual({ expired: [], transitioned: [], aborted: [] });
+    oss.advance(DAY + 1000);
+    const day1 = await oss.emulator.runLifecycle();
+    expect(day1.expired.map((e) => e.key).sort()).toEqual(['logs/a.log', 'tagged/t.txt']);
+    expect(day1.aborted).toEqual([]);
+    oss.advance(DAY);
+    expect((await oss.emulator.runLifecycle()).aborted.map((a) => a.uploadId)).toEqual([uploadId]);
+    oss.advance(28 * DAY);
+    expect((await oss.emulator.runLifecycle()).transitioned).toEqual([{ bucket: name, key: 'archive/2020.tar', storageClass: 'Archive' }]);
+
+    oss.resetClock(); // the client signs with the real time
+    expect(oss.emulator.listObjects(name).map((o) => `${o.key}:${o.storageClass}`)).toEqual([
+      'archive/2020.tar:Archive',
+      'keep/a.log:Standard',
+      'other.txt:Standard',
+      'tagged/u.txt:Standard',
+    ]);
+    await expect(client.get('archive/2020.tar')).rejects.toMatchObject({ status: 403, code: 'InvalidObjectState' });
+    await client.deleteBucketLifecycle(name);
+    await expect(client.getBucketLifecycle(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchLifecycle' });
+  });
+
+  it('refuses a rule without an action and a non-positive Days', async () => {
+    const name = await newBucket();
+    const url = await bucketRequestUrl(name, 'PUT', 'lifecycle');
+    for (const [body, code] of [
+      ['<LifecycleConfiguration><Rule><ID>a</ID><Prefix>x/</Prefix><Status>Enabled</Status></Rule></LifecycleConfiguration>', 'MalformedXML'],
+      ['<LifecycleConfiguration><Rule><ID>a</ID><Prefix>x/</Prefix><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule></LifecycleConfiguration>', 'InvalidArgument'],
+      ['<LifecycleConfiguration><Rule><ID>a</ID><Prefix>x/</Prefix><Status>Maybe</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>', 'MalformedXML'],
+    ] as const) {
+      const response = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/xml' }, body });
+      expect([response.status, errorCode(await response.text())]).toEqual([400, code]);
+    }
+  });
+});
