@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import OSS from 'ali-oss';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { errorCode, ossClient, rawRequest, startTestOss, uniqueBucket, type TestOss } from '../helpers/oss';
 
@@ -31,14 +30,14 @@ describe.each([
 
   it('puts, reads, lists, copies and deletes', async () => {
     const k = key('hello.txt');
-    await client().put(k, Buffer.from('hello'), { meta: { owner: 'alice' } as unknown as OSS.UserMeta });
+    await client().put(k, Buffer.from('hello'), { meta: { owner: 'alice' } });
     const got = await client().get(k);
     expect(got.content.toString()).toBe('hello');
     expect((await client().head(k)).meta).toEqual({ owner: 'alice' });
     const listed = await client().list({ prefix: k, 'max-keys': 10 }, {});
-    expect(listed.objects.map((o) => o.name)).toEqual([k]);
+    expect(listed.objects.map((o: { name: string }) => o.name)).toEqual([k]);
     const listedV2 = await client().listV2({ prefix: k, 'max-keys': '10' }, {});
-    expect(listedV2.objects.map((o) => o.name)).toEqual([k]);
+    expect(listedV2.objects.map((o: { name: string }) => o.name)).toEqual([k]);
     await client().copy(`${k}.copy`, k);
     expect((await client().get(`${k}.copy`)).content.toString()).toBe('hello');
     await client().deleteMulti([k, `${k}.copy`]);
@@ -53,20 +52,20 @@ describe.each([
     await client().putObjectTagging(k, { team: 'imaging' });
     expect((await client().getObjectTagging(k)).tag).toEqual({ team: 'imaging' });
     const buckets = await client().listBuckets({});
-    expect(buckets.buckets?.map((b) => b.name)).toContain(BUCKET);
+    expect(buckets.buckets?.map((b: { name: string }) => b.name)).toContain(BUCKET);
   });
 
   it('keeps non-ASCII user metadata when the client sends and signs UTF-8 bytes', async () => {
     const k = key('unicode.txt');
     const utf8 = ossClient(oss.emulator, { bucket: BUCKET, v4, headerEncoding: 'latin1' });
-    await utf8.put(k, Buffer.from('x'), { meta: { title: '海滩 at dusk – ü' } as unknown as OSS.UserMeta });
+    await utf8.put(k, Buffer.from('x'), { meta: { title: '海滩 at dusk – ü' } });
     const head = await utf8.head(k);
     expect(Buffer.from(String(head.res.headers['x-oss-meta-title']), 'latin1').toString('utf8')).toBe('海滩 at dusk – ü');
   });
 
   it('refuses a request whose header bytes differ from the signed ones: SignatureDoesNotMatch', async () => {
     // With its default encoding ali-oss signs "ü" as UTF-8 but Node sends the single byte 0xFC: OSS refuses that.
-    await expect(client().put(key('latin.txt'), Buffer.from('x'), { meta: { title: 'ü' } as unknown as OSS.UserMeta })).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    await expect(client().put(key('latin.txt'), Buffer.from('x'), { meta: { title: 'ü' } })).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
   });
 
   it('refuses a wrong secret, an unknown key, a wrong or missing STS token, and a skewed clock', async () => {
@@ -88,7 +87,7 @@ describe('signatureUrl (V1 presigned URLs) with plain HTTP clients', () => {
 
   it('PUTs with fetch and the signed Content-Type, then GETs with curl', async () => {
     const k = key('presigned photo.png');
-    const putUrl = signer().signatureUrl(k, { method: 'PUT', expires: 60, 'Content-Type': 'image/png' } as OSS.SignatureUrlOptions);
+    const putUrl = signer().signatureUrl(k, { method: 'PUT', expires: 60, 'Content-Type': 'image/png' });
     expect(putUrl).toContain('security-token=');
     const put = await fetch(putUrl, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: Buffer.from('png bytes') });
     expect(put.status).toBe(200);
@@ -100,7 +99,7 @@ describe('signatureUrl (V1 presigned URLs) with plain HTTP clients', () => {
   it('signs response-* overrides as sub-resources', async () => {
     const k = key('report.csv');
     await signer().put(k, Buffer.from('a,b\n'));
-    const url = signer().signatureUrl(k, { expires: 60, response: { 'content-disposition': 'attachment; filename="r.csv"' } } as OSS.SignatureUrlOptions);
+    const url = signer().signatureUrl(k, { expires: 60, response: { 'content-disposition': 'attachment; filename="r.csv"' } });
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toBe('attachment; filename="r.csv"');
@@ -110,14 +109,14 @@ describe('signatureUrl (V1 presigned URLs) with plain HTTP clients', () => {
     const k = key('curl.txt');
     const file = join(oss.dataDir, 'curl-upload.txt');
     writeFileSync(file, 'sent by curl');
-    const url = signer().signatureUrl(k, { method: 'PUT', expires: 60, 'Content-Type': 'text/plain' } as OSS.SignatureUrlOptions);
+    const url = signer().signatureUrl(k, { method: 'PUT', expires: 60, 'Content-Type': 'text/plain' });
     await run('curl', ['-sS', '--fail', '-T', file, '-H', 'Content-Type: text/plain', url]);
     expect((await signer().get(k)).content.toString()).toBe('sent by curl');
   });
 
   it('refuses expired, tampered, wrong-key and wrong-token URLs with 403 and leaves nothing behind', async () => {
     const k = key('refused.txt');
-    const url = new URL(signer().signatureUrl(k, { method: 'PUT', expires: 60 } as OSS.SignatureUrlOptions));
+    const url = new URL(signer().signatureUrl(k, { method: 'PUT', expires: 60 }));
     const put = (u: URL) => fetch(u, { method: 'PUT', body: 'x' });
 
     const tampered = new URL(url);

@@ -89,7 +89,7 @@ export async function uploadPartCopy(ctx: RequestContext, sourceHeader: string):
   const { staged } = await ctx.runtime.storage.stageRange(source.bucket, source.key, range);
   const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged);
   ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:UploadPartCopy', bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
-  sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], encryptionHeaders(upload));
+  sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], { ETag: quoteEtag(part.etag), ...encryptionHeaders(upload) });
 }
 
 /** Parses `<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>…</CompleteMultipartUpload>`. */

@@ -1,0 +1,223 @@
+/**
+ * Object features through ali-oss (default V1 client): append, symlinks, tagging, ACLs, storage class and SSE
+ * headers, RestoreObject on the emulator clock, copy preconditions, forbid-overwrite, and the multipart extras
+ * (ListMultipartUploads, ListParts, UploadPartCopy with ranges, abort, headers kept from the initiation).
+ */
+import { createHash } from 'node:crypto';
+import { Crc64 } from '../../scripts/local/emulators/oss/crc64';
+import { ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
+
+let oss: TestOss;
+let client: LooseOss;
+const BUCKET = uniqueBucket('obj');
+let seq = 0;
+const key = (name: string) => `o${++seq}/${name}`;
+const md5Hex = (b: Buffer) => createHash('md5').update(b).digest('hex').toUpperCase();
+
+beforeAll(async () => {
+  oss = await startTestOss({ buckets: [BUCKET] });
+  client = ossClient(oss.emulator, { bucket: BUCKET });
+});
+afterEach(() => oss.resetClock());
+afterAll(() => oss.stop());
+
+describe('AppendObject', () => {
+  it('creates an Appendable object at position 0 and appends at its length', async () => {
+    const k = key('app.log');
+    const first = await client.append(k, Buffer.from('line 1\n'));
+    expect(first.nextAppendPosition).toBe('7');
+    const second = await client.append(k, Buffer.from('line 2\n'), { position: first.nextAppendPosition });
+    expect(second.nextAppendPosition).toBe('14');
+    const got = await client.get(k);
+    expect(got.content.toString()).toBe('line 1\nline 2\n');
+    expect(got.res.headers).toMatchObject({ 'x-oss-object-type': 'Appendable', 'x-oss-next-append-position': '14' });
+    expect(got.res.headers['x-oss-hash-crc64ecma']).toBe(new Crc64().update(Buffer.from('line 1\nline 2\n')).digest());
+    expect(oss.events.filter((e) => e.key === k).map((e) => e.eventName)).toEqual(['ObjectCreated:AppendObject', 'ObjectCreated:AppendObject']);
+  });
+
+  it('refuses a wrong position with 409 PositionNotEqualToLength and a Normal object with ObjectNotAppendable', async () => {
+    const k = key('app2.log');
+    await client.append(k, Buffer.from('abc'));
+    await expect(client.append(k, Buffer.from('x'), { position: '2' })).rejects.toMatchObject({ status: 409, code: 'PositionNotEqualToLength' });
+    await expect(client.append(k, Buffer.from('x'), { position: '0' })).rejects.toMatchObject({ status: 409, code: 'PositionNotEqualToLength' });
+    const normal = key('normal.txt');
+    await client.put(normal, Buffer.from('n'));
+    await expect(client.append(normal, Buffer.from('x'), { position: '1' })).rejects.toMatchObject({ status: 409, code: 'ObjectNotAppendable' });
+    expect((await client.get(k)).content.toString()).toBe('abc');
+  });
+});
+
+describe('Symlinks', () => {
+  it('PutSymlink / GetSymlink, and GET through the link reads the target', async () => {
+    const target = key('target.txt');
+    const link = key('link');
+    await client.put(target, Buffer.from('the target'), { mime: 'text/plain' });
+    await client.putSymlink(link, target);
+    expect((await client.getSymlink(link)).targetName).toBe(target);
+    expect((await client.get(link)).content.toString()).toBe('the target');
+    await expect(client.getSymlink(target)).rejects.toMatchObject({ status: 400, code: 'NotSymlink' });
+    await client.delete(target);
+    await expect(client.get(link)).rejects.toMatchObject({ status: 404, code: 'SymlinkTargetNotExist' });
+    expect(oss.events.find((e) => e.key === link)?.eventName).toBe('ObjectCreated:PutSymlink');
+  });
+
+  it('honours x-oss-forbid-overwrite', async () => {
+    const link = key('link2');
+    await client.putSymlink(link, 'a');
+    await expect(client.putSymlink(link, 'b', { headers: { 'x-oss-forbid-overwrite': 'true' } })).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    expect((await client.getSymlink(link)).targetName).toBe('a');
+  });
+});
+
+describe('Tagging and ACL', () => {
+  it('sets tags by header and by API, counts them on GET, and deletes them', async () => {
+    const k = key('tagged.txt');
+    await client.put(k, Buffer.from('t'), { headers: { 'x-oss-tagging': 'a=1&b=two%20words' } });
+    expect((await client.getObjectTagging(k)).tag).toEqual({ a: '1', b: 'two words' });
+    expect((await client.head(k)).res.headers['x-oss-tagging-count']).toBe('2');
+    await client.putObjectTagging(k, { only: 'one' });
+    expect((await client.getObjectTagging(k)).tag).toEqual({ only: 'one' });
+    await client.deleteObjectTagging(k);
+    expect((await client.getObjectTagging(k)).tag).toEqual({});
+    await expect(client.putObjectTagging(key('missing'), { a: 'b' })).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
+  });
+
+  it('stores the object ACL from the header and the API', async () => {
+    const k = key('acl.txt');
+    await client.put(k, Buffer.from('a'));
+    expect((await client.getACL(k)).acl).toBe('default');
+    await client.put(k, Buffer.from('a'), { headers: { 'x-oss-object-acl': 'public-read' } });
+    expect((await client.getACL(k)).acl).toBe('public-read');
+    await expect(client.put(k, Buffer.from('a'), { headers: { 'x-oss-object-acl': 'everyone' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+  });
+});
+
+describe('Storage class, server-side encryption, RestoreObject', () => {
+  it('stores and echoes storage class and SSE headers, and refuses unknown values', async () => {
+    const k = key('kms.bin');
+    const put = await client.put(k, Buffer.from('k'), { headers: { 'x-oss-storage-class': 'IA', 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-1' } });
+    expect(put.res.headers).toMatchObject({ 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-1' });
+    expect((await client.head(k)).res.headers).toMatchObject({ 'x-oss-storage-class': 'IA', 'x-oss-server-side-encryption': 'KMS', 'x-oss-server-side-encryption-key-id': 'key-1' });
+    await expect(client.put(k, Buffer.from('k'), { headers: { 'x-oss-storage-class': 'Glacier' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    await expect(client.put(k, Buffer.from('k'), { headers: { 'x-oss-server-side-encryption': 'ROT13' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+  });
+
+  it('restores an Archive object on the clock: 202, 409 while in progress, readable, 200 to extend, unreadable after expiry', async () => {
+    const k = key('cold.tar');
+    await client.put(k, Buffer.from('frozen'), { headers: { 'x-oss-storage-class': 'Archive' } });
+    await expect(client.get(k)).rejects.toMatchObject({ status: 403, code: 'InvalidObjectState' });
+    expect((await client.restore(k)).res.status).toBe(202);
+    expect((await client.head(k)).res.headers['x-oss-restore']).toBe('ongoing-request="true"');
+    await expect(client.restore(k)).rejects.toMatchObject({ status: 409, code: 'RestoreAlreadyInProgress' });
+
+    // The emulator's clock moves 61 s; requests are signed with the real time, within OSS's 15-minute skew.
+    oss.advance(61_000);
+    expect((await client.get(k)).content.toString()).toBe('frozen');
+    expect((await client.head(k)).res.headers['x-oss-restore']).toMatch(/^ongoing-request="false", expiry-date="/);
+    // Already restored: OSS answers 200 and extends the copy (ali-oss counts only 202 as success).
+    await expect(client.restore(k, { Days: 1 })).rejects.toMatchObject({ status: 200 });
+    // Past the expiry the object is frozen again (a V1 URL carries no request date, so the clock may move days).
+    const url = client.signatureUrl(k, { expires: 7 * 86_400 });
+    oss.advance(2 * 86_400_000);
+    const response = await fetch(url);
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>InvalidObjectState</Code>');
+  });
+
+  it('refuses RestoreObject on a Standard object with OperationNotSupported', async () => {
+    const k = key('warm.txt');
+    await client.put(k, Buffer.from('w'));
+    await expect(client.restore(k)).rejects.toMatchObject({ status: 400, code: 'OperationNotSupported' });
+  });
+});
+
+describe('CopyObject preconditions and forbid-overwrite', () => {
+  it('answers 412 for if-match / if-unmodified-since and 304 for if-none-match / if-modified-since', async () => {
+    const source = key('src.txt');
+    const { res } = await client.put(source, Buffer.from('source'));
+    const etag = String(res.headers.etag);
+    const lastModified = new Date(Date.now() - 3_600_000).toUTCString();
+    const later = new Date(Date.now() + 3_600_000).toUTCString();
+    const copy = (headers: Record<string, string>) => client.copy(key('dst.txt'), source, { headers });
+    await expect(copy({ 'x-oss-copy-source-if-match': '"0000"' })).rejects.toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    await expect(copy({ 'x-oss-copy-source-if-unmodified-since': lastModified })).rejects.toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    const notModified = await copy({ 'x-oss-copy-source-if-none-match': etag });
+    expect(notModified.res.status).toBe(304);
+    expect((await copy({ 'x-oss-copy-source-if-modified-since': later })).res.status).toBe(304);
+    expect((await copy({ 'x-oss-copy-source-if-match': etag, 'x-oss-copy-source-if-modified-since': lastModified })).res.status).toBe(200);
+  });
+
+  it('keeps the source storage class and tags by default and replaces them on request', async () => {
+    const source = key('src2.txt');
+    await client.put(source, Buffer.from('s'), { headers: { 'x-oss-storage-class': 'IA', 'x-oss-tagging': 'k=v' } });
+    const kept = key('kept.txt');
+    await client.copy(kept, source);
+    expect((await client.head(kept)).res.headers['x-oss-storage-class']).toBe('IA');
+    expect((await client.getObjectTagging(kept)).tag).toEqual({ k: 'v' });
+    const replaced = key('replaced.txt');
+    await client.copy(replaced, source, { headers: { 'x-oss-storage-class': 'Standard', 'x-oss-tagging-directive': 'Replace', 'x-oss-tagging': 'n=1' } });
+    expect((await client.head(replaced)).res.headers['x-oss-storage-class']).toBe('Standard');
+    expect((await client.getObjectTagging(replaced)).tag).toEqual({ n: '1' });
+  });
+
+  it('x-oss-forbid-overwrite refuses PutObject, CopyObject and CompleteMultipartUpload onto an existing key', async () => {
+    const k = key('exists.txt');
+    await client.put(k, Buffer.from('original'));
+    const forbid = { headers: { 'x-oss-forbid-overwrite': 'true' } };
+    await expect(client.put(k, Buffer.from('new'), forbid)).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    await expect(client.copy(k, k, forbid)).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    const other = key('other');
+    const { uploadId } = await client.initMultipartUpload(other);
+    const part = await client.uploadPart(other, uploadId, 1, Buffer.from('part'), 0, 4);
+    await expect(client.initMultipartUpload(k, forbid)).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    await client.put(other, Buffer.from('appeared meanwhile'));
+    await expect(client.completeMultipartUpload(other, uploadId, [{ number: 1, etag: part.etag }], forbid)).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    expect((await client.get(other)).content.toString()).toBe('appeared meanwhile');
+    await client.abortMultipartUpload(other, uploadId);
+    expect((await client.get(k)).content.toString()).toBe('original');
+  });
+});
+
+describe('Multipart extras', () => {
+  it('lists uploads and parts, copies ranges into parts, and keeps the initiation headers on the object', async () => {
+    const source = key('big-source.bin');
+    const sourceBytes = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < sourceBytes.length; i++) sourceBytes[i] = (i * 7) & 0xff;
+    await client.put(source, sourceBytes);
+
+    const target = key('assembled.bin');
+    const init = await client.initMultipartUpload(target, { headers: { 'x-oss-storage-class': 'IA', 'x-oss-server-side-encryption': 'AES256', 'x-oss-meta-origin': 'copy' } });
+    const another = key('another.bin');
+    const other = await client.initMultipartUpload(another);
+    const uploads = await client.listUploads({ prefix: target.slice(0, target.indexOf('/') + 1) }, {});
+    expect(uploads.uploads.map((u: { name: string }) => u.name)).toEqual([target]);
+
+    const first = await client.uploadPartCopy(target, init.uploadId, 1, `0-${200 * 1024 - 1}`, { sourceKey: source, sourceBucketName: BUCKET });
+    const second = await client.uploadPartCopy(target, init.uploadId, 2, `${200 * 1024}-${sourceBytes.length - 1}`, { sourceKey: source, sourceBucketName: BUCKET });
+    expect(first.etag).toBe(`"${md5Hex(sourceBytes.subarray(0, 200 * 1024))}"`);
+    const parts = await client.listParts(target, init.uploadId, {}, {});
+    expect(parts.parts.map((p: { PartNumber: string; Size: string }) => [p.PartNumber, p.Size])).toEqual([
+      ['1', String(200 * 1024)],
+      ['2', String(100 * 1024)],
+    ]);
+    await client.completeMultipartUpload(target, init.uploadId, [
+      { number: 1, etag: first.etag },
+      { number: 2, etag: second.etag },
+    ]);
+    const got = await client.get(target);
+    expect(got.content.equals(sourceBytes)).toBe(true);
+    expect(got.res.headers).toMatchObject({ 'x-oss-storage-class': 'IA', 'x-oss-server-side-encryption': 'AES256', 'x-oss-meta-origin': 'copy', 'x-oss-object-type': 'Multipart' });
+
+    await client.abortMultipartUpload(another, other.uploadId);
+    await expect(client.listParts(another, other.uploadId, {}, {})).rejects.toMatchObject({ status: 404, code: 'NoSuchUpload' });
+  });
+
+  it('refuses an UploadPartCopy range outside the source with InvalidArgument', async () => {
+    const source = key('small.bin');
+    await client.put(source, Buffer.from('0123456789'));
+    const target = key('t.bin');
+    const { uploadId } = await client.initMultipartUpload(target);
+    await expect(client.uploadPartCopy(target, uploadId, 1, '5-20', { sourceKey: source, sourceBucketName: BUCKET })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    await client.abortMultipartUpload(target, uploadId);
+  });
+});
