@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/temp';
  * Without it the suite is skipped with a printed reason — except on CI, where it fails.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Where screenshots go (git-ignored); a person (or a reviewer) looks at them after a run. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'e2e');

@@ -1,0 +1,139 @@
+/**
+ * PostObject form uploads on the wire (multipart/form-data from Node's fetch, as a browser sends it): V1 and V4
+ * policy signatures from ali-oss, every kind of policy condition, the success answers, and the refusals — each
+ * refusal leaving nothing stored. The browser itself is in test/e2e/oss-post-object.test.ts.
+ */
+import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
+import { errorCode, ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
+
+let oss: TestOss;
+let client: LooseOss;
+const BUCKET = uniqueBucket('post');
+const PUBLIC = uniqueBucket('public');
+
+beforeAll(async () => {
+  oss = await startTestOss({ buckets: [BUCKET, PUBLIC] });
+  client = ossClient(oss.emulator, { bucket: BUCKET });
+  await client.putBucketACL(PUBLIC, 'public-read-write');
+});
+afterEach(() => oss.resetClock());
+afterAll(() => oss.stop());
+
+type Conditions = unknown[];
+
+function v1Fields(conditions: Conditions, expiresInMs = 60_000): Record<string, string> {
+  const { OSSAccessKeyId, Signature, policy } = client.calculatePostSignature({ expiration: new Date(Date.now() + expiresInMs).toISOString(), conditions });
+  return { OSSAccessKeyId, Signature, policy, 'x-oss-security-token': LOCAL_CREDENTIALS.securityToken };
+}
+
+function v4Fields(conditions: Conditions): Record<string, string> {
+  const date = new Date();
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const credential = `${LOCAL_CREDENTIALS.accessKeyId}/${stamp.slice(0, 8)}/cn-hangzhou/oss/aliyun_v4_request`;
+  const fields = { 'x-oss-signature-version': 'OSS4-HMAC-SHA256', 'x-oss-credential': credential, 'x-oss-date': stamp, 'x-oss-security-token': LOCAL_CREDENTIALS.securityToken };
+  const policy = { expiration: new Date(date.getTime() + 60_000).toISOString(), conditions: [...conditions, ...Object.entries(fields).map(([k, v]) => ({ [k]: v }))] };
+  const signature = client.signPostObjectPolicyV4(policy, date);
+  return { ...fields, policy: Buffer.from(JSON.stringify(policy)).toString('base64'), 'x-oss-signature': signature };
+}
+
+async function post(bucket: string, fields: Record<string, string>, file: Buffer = Buffer.from('form bytes'), filename = 'photo.png'): Promise<{ status: number; text: string; headers: Headers }> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([file], { type: 'image/png' }), filename);
+  const response = await fetch(`${oss.emulator.endpoint}/${bucket}`, { method: 'POST', body: form, redirect: 'manual' });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+const base: Conditions = [{ bucket: BUCKET }, ['starts-with', '$key', 'uploads/'], ['content-length-range', 1, 1024]];
+
+describe('PostObject', () => {
+  it.each([
+    ['V1', v1Fields],
+    ['V4', v4Fields],
+  ])('stores a %s-signed form upload with its metadata and sends ObjectCreated:PostObject', async (_v, sign) => {
+    const key = `uploads/${_v}-\${filename}`;
+    const response = await post(BUCKET, { key, ...sign(base), 'x-oss-meta-owner': 'alice', 'Content-Type': 'image/png', 'x-oss-object-acl': 'public-read' });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('etag')).toMatch(/^"[0-9A-F]{32}"$/);
+    const stored = `uploads/${_v}-photo.png`;
+    const got = await client.get(stored);
+    expect(got.content.toString()).toBe('form bytes');
+    expect(got.res.headers).toMatchObject({ 'content-type': 'image/png', 'x-oss-meta-owner': 'alice' });
+    expect((await client.getACL(stored)).acl).toBe('public-read');
+    expect(oss.events.find((e) => e.key === stored)?.eventName).toBe('ObjectCreated:PostObject');
+  });
+
+  it('answers success_action_status 201 with an XML PostResponse, and a redirect with 303', async () => {
+    const created = await post(BUCKET, { key: 'uploads/201.png', ...v1Fields(base), success_action_status: '201' });
+    expect(created.status).toBe(201);
+    expect(created.text).toMatch(/<PostResponse><Bucket>[^<]+<\/Bucket><Location>[^<]+<\/Location><Key>uploads\/201.png<\/Key><ETag>&quot;[0-9A-F]{32}&quot;<\/ETag><\/PostResponse>/); // OSS escapes the quotes too
+    const redirected = await post(BUCKET, { key: 'uploads/303.png', ...v1Fields(base), success_action_redirect: 'https://shop.example/done' });
+    expect(redirected.status).toBe(303);
+    expect(redirected.headers.get('location')).toMatch(/^https:\/\/shop\.example\/done\?bucket=.+&key=uploads%2F303\.png&etag=/);
+  });
+
+  it('checks eq, in, not-in and exact-match conditions', async () => {
+    const conditions: Conditions = [...base, ['eq', '$x-oss-meta-kind', 'avatar'], ['in', '$content-type', ['image/png', 'image/jpeg']], ['not-in', '$x-oss-meta-owner', ['mallory']]];
+    expect((await post(BUCKET, { key: 'uploads/ok.png', ...v1Fields(conditions), 'x-oss-meta-kind': 'avatar', 'content-type': 'image/png', 'x-oss-meta-owner': 'alice' })).status).toBe(204);
+    for (const fields of [
+      { 'x-oss-meta-kind': 'banner', 'content-type': 'image/png', 'x-oss-meta-owner': 'alice' },
+      { 'x-oss-meta-kind': 'avatar', 'content-type': 'text/html', 'x-oss-meta-owner': 'alice' },
+      { 'x-oss-meta-kind': 'avatar', 'content-type': 'image/png', 'x-oss-meta-owner': 'mallory' },
+    ]) {
+      const response = await post(BUCKET, { key: 'uploads/refused.png', ...v1Fields(conditions), ...fields });
+      expect([response.status, errorCode(response.text)]).toEqual([403, 'AccessDenied']);
+      expect(response.text).toContain('Policy Condition failed');
+    }
+    expect(oss.emulator.listObjects(BUCKET, 'uploads/refused')).toEqual([]);
+  });
+
+  it.each([
+    ['a key outside the starts-with prefix', { key: 'elsewhere/x.png' }, 403, 'AccessDenied'],
+    ['another bucket than the policy names', { key: 'uploads/x.png', bucket: PUBLIC }, 403, 'AccessDenied'],
+    ['a tampered signature', { key: 'uploads/x.png', Signature: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' }, 403, 'SignatureDoesNotMatch'],
+    ['a wrong security token', { key: 'uploads/x.png', 'x-oss-security-token': 'forged' }, 403, 'InvalidSecurityToken'],
+    ['a policy that is not base64 JSON', { key: 'uploads/x.png', policy: 'not-a-policy' }, 403, 'SignatureDoesNotMatch'],
+  ])('refuses %s', async (_what, override, status, code) => {
+    const { bucket, ...fields } = { bucket: BUCKET, ...v1Fields(base), ...override };
+    const response = await post(bucket, fields);
+    expect([response.status, errorCode(response.text)]).toEqual([status, code]);
+    expect(oss.emulator.listObjects(bucket, 'uploads/x')).toEqual([]);
+    expect(oss.emulator.listObjects(bucket, 'elsewhere/')).toEqual([]);
+  });
+
+  it('refuses a file outside content-length-range and an expired policy', async () => {
+    const big = await post(BUCKET, { key: 'uploads/big.png', ...v1Fields(base) }, Buffer.alloc(2048));
+    expect([big.status, errorCode(big.text)]).toEqual([400, 'EntityTooLarge']);
+    expect(big.text).toContain('<EC>0006-00000004</EC>');
+    const empty = await post(BUCKET, { key: 'uploads/empty.png', ...v1Fields(base) }, Buffer.alloc(0));
+    expect([empty.status, errorCode(empty.text)]).toEqual([400, 'EntityTooSmall']);
+    const fields = v1Fields(base, 1000);
+    oss.advance(2000);
+    const late = await post(BUCKET, { key: 'uploads/late.png', ...fields });
+    expect([late.status, errorCode(late.text)]).toEqual([403, 'AccessDenied']);
+    expect(late.text).toContain('Policy expired');
+    expect(oss.emulator.listObjects(BUCKET, 'uploads/big')).toEqual([]);
+  });
+
+  it('refuses a malformed policy with InvalidPolicyDocument', async () => {
+    const policy = Buffer.from(JSON.stringify({ expiration: new Date(Date.now() + 60_000).toISOString() })).toString('base64');
+    const signed = client.calculatePostSignature(Buffer.from(policy, 'base64').toString());
+    const response = await post(BUCKET, { key: 'uploads/p.png', OSSAccessKeyId: signed.OSSAccessKeyId, Signature: signed.Signature, policy: signed.policy, 'x-oss-security-token': LOCAL_CREDENTIALS.securityToken });
+    expect([response.status, errorCode(response.text)]).toEqual([400, 'InvalidPolicyDocument']);
+  });
+
+  it('accepts an unsigned form only on a public-read-write bucket', async () => {
+    expect((await post(PUBLIC, { key: 'anon.png' })).status).toBe(204);
+    const refused = await post(BUCKET, { key: 'uploads/anon.png' });
+    expect([refused.status, errorCode(refused.text)]).toEqual([403, 'AccessDenied']);
+  });
+
+  it('refuses a body that is not a form, and a form without a file', async () => {
+    const notForm = await fetch(`${oss.emulator.endpoint}/${BUCKET}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+    expect([notForm.status, errorCode(await notForm.text())]).toEqual([400, 'InvalidArgument']);
+    const form = new FormData();
+    form.append('key', 'uploads/none.png');
+    const noFile = await fetch(`${oss.emulator.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+    expect([noFile.status, errorCode(await noFile.text())]).toEqual([400, 'MissingArgument']);
+  });
+});
