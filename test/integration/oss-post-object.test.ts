@@ -39,7 +39,7 @@ function v4Fields(conditions: Conditions): Record<string, string> {
 async function post(bucket: string, fields: Record<string, string>, file: Buffer = Buffer.from('form bytes'), filename = 'photo.png'): Promise<{ status: number; text: string; headers: Headers }> {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([file], { type: 'image/png' }), filename);
+  form.append('file', new Blob([new Uint8Array(file)], { type: 'image/png' }), filename);
   const response = await fetch(`${oss.emulator.endpoint}/${bucket}`, { method: 'POST', body: form, redirect: 'manual' });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }

@@ -47,10 +47,11 @@ export async function receiveBody(req: IncomingMessage, options: ReceiveOptions)
   }
   const path = tempName(options.tmpDir);
   const md5 = createHash('md5');
-  const sha256 = createHash('sha256');
+  // Only a signed payload hash needs SHA-256; most requests say UNSIGNED-PAYLOAD.
+  const sha256 = options.contentSha256 === undefined ? undefined : createHash('sha256');
   const crc = new Crc64();
   let size = 0;
-  const file = createWriteStream(path, { flags: 'wx', flush: true });
+  const file = createWriteStream(path, { flags: 'wx', flush: true, highWaterMark: 1024 * 1024 });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -66,7 +67,7 @@ export async function receiveBody(req: IncomingMessage, options: ReceiveOptions)
         size += chunk.length;
         if (size > options.maxBytes) return fail(ossErrors.entityTooLarge(options.maxBytes));
         md5.update(chunk);
-        sha256.update(chunk);
+        sha256?.update(chunk);
         crc.update(chunk);
         if (!file.write(chunk)) {
           req.pause();
@@ -93,7 +94,7 @@ export async function receiveBody(req: IncomingMessage, options: ReceiveOptions)
     throw err;
   }
 
-  const staged: StagedBody = { path, size, md5: md5.digest(), crc64: crc.digest(), sha256Hex: sha256.digest('hex') };
+  const staged: StagedBody = { path, size, md5: md5.digest(), crc64: crc.digest(), sha256Hex: sha256?.digest('hex') ?? '' };
   try {
     verifyDigests(staged, options);
   } catch (err) {
@@ -121,7 +122,6 @@ function verifyDigests(staged: StagedBody, options: ReceiveOptions): void {
 export async function stageReadable(source: Readable, options: { tmpDir: string; maxBytes: number; minBytes?: number; tooLarge?: () => Error; tooSmall?: () => Error }): Promise<StagedBody> {
   const path = tempName(options.tmpDir);
   const md5 = createHash('md5');
-  const sha256 = createHash('sha256');
   const crc = new Crc64();
   let size = 0;
   try {
@@ -132,7 +132,6 @@ export async function stageReadable(source: Readable, options: { tmpDir: string;
           size += chunk.length;
           if (size > options.maxBytes) throw options.tooLarge?.() ?? ossErrors.entityTooLarge(options.maxBytes);
           md5.update(chunk);
-          sha256.update(chunk);
           crc.update(chunk);
           yield chunk;
         }
@@ -145,7 +144,7 @@ export async function stageReadable(source: Readable, options: { tmpDir: string;
     await unlink(path).catch(() => undefined);
     throw err;
   }
-  return { path, size, md5: md5.digest(), crc64: crc.digest(), sha256Hex: sha256.digest('hex') };
+  return { path, size, md5: md5.digest(), crc64: crc.digest(), sha256Hex: '' };
 }
 
 /** Reads a small body (XML requests) into memory, with its own cap. */

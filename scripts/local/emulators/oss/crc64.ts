@@ -4,8 +4,12 @@
  * https://www.alibabacloud.com/help/en/oss/user-guide/crc-64
  * Kept as two 32-bit halves so the per-byte loop stays in small-integer arithmetic (BigInt is ~30x slower).
  */
-const TABLE_LO = new Uint32Array(256);
-const TABLE_HI = new Uint32Array(256);
+/**
+ * Slicing-by-8 tables: `TABLES_*[k][b]` is the CRC of byte `b` followed by `k` zero bytes, so the loop folds eight
+ * input bytes per step instead of one (about 4× faster on large bodies).
+ */
+const TABLES_LO = Array.from({ length: 8 }, () => new Uint32Array(256));
+const TABLES_HI = Array.from({ length: 8 }, () => new Uint32Array(256));
 const POLY_LO = 0xd7870f42;
 const POLY_HI = 0xc96c5795;
 
@@ -21,9 +25,20 @@ for (let i = 0; i < 256; i++) {
       hi = (hi ^ POLY_HI) >>> 0;
     }
   }
-  TABLE_LO[i] = lo;
-  TABLE_HI[i] = hi;
+  TABLES_LO[0]![i] = lo;
+  TABLES_HI[0]![i] = hi;
 }
+for (let k = 1; k < 8; k++) {
+  for (let i = 0; i < 256; i++) {
+    const lo = TABLES_LO[k - 1]![i]!;
+    const hi = TABLES_HI[k - 1]![i]!;
+    const index = lo & 0xff;
+    TABLES_LO[k]![i] = (((lo >>> 8) | (hi << 24)) ^ TABLES_LO[0]![index]!) >>> 0;
+    TABLES_HI[k]![i] = ((hi >>> 8) ^ TABLES_HI[0]![index]!) >>> 0;
+  }
+}
+const [L0, L1, L2, L3, L4, L5, L6, L7] = TABLES_LO as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+const [H0, H1, H2, H3, H4, H5, H6, H7] = TABLES_HI as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 
 /** Incremental CRC-64/ECMA. @example new Crc64().update(Buffer.from('123456789')).digest() // '11051210869376104954' */
 export class Crc64 {
@@ -46,10 +61,18 @@ export class Crc64 {
   update(chunk: Uint8Array): this {
     let lo = this.lo;
     let hi = this.hi;
-    for (let i = 0; i < chunk.length; i++) {
+    let i = 0;
+    const end8 = chunk.length - (chunk.length % 8);
+    for (; i < end8; i += 8) {
+      const a = (lo ^ (chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 24))) >>> 0;
+      const b = (hi ^ (chunk[i + 4]! | (chunk[i + 5]! << 8) | (chunk[i + 6]! << 16) | (chunk[i + 7]! << 24))) >>> 0;
+      lo = L7[a & 0xff]! ^ L6[(a >>> 8) & 0xff]! ^ L5[(a >>> 16) & 0xff]! ^ L4[a >>> 24]! ^ L3[b & 0xff]! ^ L2[(b >>> 8) & 0xff]! ^ L1[(b >>> 16) & 0xff]! ^ L0[b >>> 24]!;
+      hi = H7[a & 0xff]! ^ H6[(a >>> 8) & 0xff]! ^ H5[(a >>> 16) & 0xff]! ^ H4[a >>> 24]! ^ H3[b & 0xff]! ^ H2[(b >>> 8) & 0xff]! ^ H1[(b >>> 16) & 0xff]! ^ H0[b >>> 24]!;
+    }
+    for (; i < chunk.length; i++) {
       const index = (lo ^ chunk[i]!) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ TABLE_LO[index]!;
-      hi = (hi >>> 8) ^ TABLE_HI[index]!;
+      lo = ((lo >>> 8) | (hi << 24)) ^ L0[index]!;
+      hi = (hi >>> 8) ^ H0[index]!;
     }
     this.lo = lo >>> 0;
     this.hi = hi >>> 0;
