@@ -44,6 +44,17 @@ describe('PutBucket, GetBucketInfo, GetBucketLocation, ListBuckets, DeleteBucket
     expect((await client.head('x.txt')).res.headers['x-oss-storage-class']).toBe('IA');
   });
 
+  it('pages ListBuckets with prefix, marker and max-keys', async () => {
+    const prefix = uniqueBucket('page');
+    for (const n of ['a', 'b', 'c']) await client.putBucket(`${prefix}-${n}`);
+    const first = await client.listBuckets({ prefix, 'max-keys': 2 });
+    expect(first.buckets.map((b: { name: string }) => b.name)).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    expect([first.isTruncated, first.nextMarker]).toEqual([true, `${prefix}-b`]);
+    const second = await client.listBuckets({ prefix, marker: first.nextMarker, 'max-keys': 2 });
+    expect(second.buckets.map((b: { name: string }) => b.name)).toEqual([`${prefix}-c`]);
+    expect(second.isTruncated).toBe(false);
+  });
+
   it('refuses a second PutBucket with 409 BucketAlreadyExists', async () => {
     const name = await newBucket();
     await expect(client.putBucket(name)).rejects.toMatchObject({ status: 409, code: 'BucketAlreadyExists' });

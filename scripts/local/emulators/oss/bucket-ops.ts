@@ -114,13 +114,29 @@ export function listObjectsV1(ctx: RequestContext): void {
   ]);
 }
 
+/** ListBuckets (`GET /`): with `prefix`, `marker` and `max-keys` (1–1000, default 1000) as OSS takes them. */
 export function listBuckets(ctx: RequestContext): void {
   const { region } = ctx.runtime;
+  const prefix = ctx.params.get('prefix') ?? '';
+  const marker = ctx.params.get('marker') ?? '';
+  const rawMax = ctx.params.get('max-keys');
+  if (rawMax !== undefined && rawMax !== '' && !(/^\d+$/.test(rawMax) && Number(rawMax) >= 1 && Number(rawMax) <= MAX_LIST_KEYS)) {
+    throw ossErrors.invalidArgument(`max-keys must be an integer between 1 and ${MAX_LIST_KEYS}.`, 'max-keys', rawMax);
+  }
+  const maxKeys = rawMax ? Number(rawMax) : MAX_LIST_KEYS;
+  const matching = ctx.runtime.storage.listBuckets().filter((bucket) => bucket.name.startsWith(prefix) && bucket.name > marker);
+  const page = matching.slice(0, maxKeys);
+  const truncated = matching.length > page.length;
   sendXml(ctx, 200, 'ListAllMyBucketsResult', [
+    ['Prefix', prefix || undefined],
+    ['Marker', marker || undefined],
+    ['MaxKeys', rawMax ? maxKeys : undefined],
+    ['IsTruncated', truncated ? true : undefined],
+    ['NextMarker', truncated ? page.at(-1)?.name : undefined],
     ownerNode(ctx),
     [
       'Buckets',
-      ctx.runtime.storage.listBuckets().map((bucket): XmlNode => [
+      page.map((bucket): XmlNode => [
         'Bucket',
         [
           ['CreationDate', isoTime(bucket.createdAt)],
@@ -129,7 +145,7 @@ export function listBuckets(ctx: RequestContext): void {
           ['Location', `oss-${region}`],
           ['Name', bucket.name],
           ['Region', region],
-          ['StorageClass', 'Standard'],
+          ['StorageClass', bucket.config.storageClass ?? 'Standard'],
         ],
       ]),
     ],
