@@ -3,6 +3,10 @@
  * stored and returned as OSS returns it, refused with OSS's codes when malformed, and — for ACL, CORS, referer,
  * website, encryption and lifecycle — applied the way OSS applies them.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { errorCode, ossClient, rawRequest, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 let oss: TestOss;
@@ -87,6 +91,23 @@ describe('PutBucket, GetBucketInfo, GetBucketLocation, ListBuckets, DeleteBucket
       expect((await c2.getBucketTags(name)).tag).toEqual({ env: 'dev' });
     } finally {
       await second.stop();
+    }
+  });
+
+  it('imports the buckets and objects of a data folder from before the emulator had its own database', async () => {
+    const name = uniqueBucket('legacy');
+    const dir = mkdtempSync(join(tmpdir(), 'oss-legacy-'));
+    // Before, the emulator kept its rows in the local cloud's cloud.sqlite.
+    const legacyDb = new Database(join(dir, 'cloud.sqlite'));
+    const old = await startTestOss({ dataDir: dir, db: legacyDb, buckets: [name] });
+    await ossClient(old.emulator, { bucket: name }).put('old.txt', Buffer.from('from before'));
+    await old.stop(true);
+    legacyDb.close();
+    const upgraded = await startTestOss({ dataDir: dir, buckets: [] });
+    try {
+      expect((await ossClient(upgraded.emulator, { bucket: name }).get('old.txt')).content.toString()).toBe('from before');
+    } finally {
+      await upgraded.stop();
     }
   });
 
