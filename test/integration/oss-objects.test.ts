@@ -69,6 +69,19 @@ describe('Symlinks', () => {
   });
 });
 
+describe('Content-Type', () => {
+  it('comes from the key\'s extension when a PUT sends none, as on OSS', async () => {
+    // A byte body: fetch adds no Content-Type of its own.
+    const put = (k: string) => fetch(client.signatureUrl(k, { method: 'PUT', expires: 60 }), { method: 'PUT', body: new Uint8Array(Buffer.from('<p>hi</p>')) });
+    const page = key('page.HTML');
+    const bare = key('no-extension');
+    expect((await put(page)).status).toBe(200);
+    expect((await put(bare)).status).toBe(200);
+    expect((await client.head(page)).res.headers['content-type']).toBe('text/html');
+    expect((await client.head(bare)).res.headers['content-type']).toBe('application/octet-stream');
+  });
+});
+
 describe('Tagging and ACL', () => {
   it('sets tags by header and by API, counts them on GET, and deletes them', async () => {
     const k = key('tagged.txt');

@@ -20,8 +20,8 @@
  *   classes only change readability (RestoreObject completes after OSS's nominal minimum on the emulator clock).
  * - Lifecycle rules run on the emulator clock in sweeps (every `lifecycleIntervalMs` and on `runLifecycle()`),
  *   acting as soon as a rule is due (OSS acts within a day or two); they send no event notification.
- * - Content-Type is not guessed from the key's extension when a PUT omits it (OSS does): it defaults to
- *   application/octet-stream. ali-oss always sends one.
+ * - A write without Content-Type gets one from the key's extension out of a table of common types (mime.ts);
+ *   OSS's own table is larger.
  * - Multipart ETags use the S3 formula (MD5 of the part MD5s + `-<count>`); Appendable ETags derive from the
  *   CRC-64; OSS documents neither. Object size is capped by `maxObjectBytes` (default 100 MB per PutObject,
  *   UploadPart, AppendObject or PostObject body) instead of 5 GB.

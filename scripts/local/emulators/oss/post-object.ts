@@ -22,6 +22,7 @@ import { authorize } from './access';
 import { stageReadable } from './body';
 import { bucketOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
+import { contentTypeFor } from './mime';
 import { encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
 import { OBJECT_ACLS, STORAGE_CLASSES, type ObjectAcl, type ObjectHeaders, type StorageClass } from './storage';
@@ -231,12 +232,12 @@ function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: n
   return true;
 }
 
-function formHeaders(form: Form, ctx: RequestContext): ObjectHeaders {
+function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeaders {
   const meta: Record<string, string> = {};
   for (const [name, value] of form.fields) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = value;
   const config = ctx.runtime.storage.getBucket(bucketOf(ctx))?.config ?? {};
   const headers: ObjectHeaders = {
-    contentType: field(form, 'content-type') || form.file.mimeType || 'application/octet-stream',
+    contentType: field(form, 'content-type') || (form.file.mimeType && form.file.mimeType !== 'application/octet-stream' ? form.file.mimeType : contentTypeFor(key)),
     cacheControl: field(form, 'cache-control'),
     contentDisposition: field(form, 'content-disposition'),
     contentEncoding: field(form, 'content-encoding'),
@@ -286,7 +287,7 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
     }
     const status = field(form, 'success_action_status') ?? '204';
     const redirect = field(form, 'success_action_redirect');
-    const headers = formHeaders(form, ctx);
+    const headers = formHeaders(form, ctx, key);
     const forbid = field(form, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
     if (forbid && ctx.runtime.storage.getObject(bucket, key)) throw ossErrors.fileAlreadyExists();
     const tooLarge = () => new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxAllowedSize: String(range?.max ?? ctx.runtime.maxObjectBytes) }, range ? '0006-00000004' : undefined);

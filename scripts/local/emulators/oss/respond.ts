@@ -5,6 +5,7 @@ import { headerOf } from './context';
 import type { EncryptionConfig } from './bucket-config';
 import { ossErrors, type OssError } from './errors';
 import { OBJECT_ACLS, STORAGE_CLASSES, type BucketConfig, type Encryption, type ObjectAcl, type ObjectHeaders, type ObjectRecord, type StorageClass } from './storage';
+import { contentTypeFor } from './mime';
 import { renderXml, type XmlNode } from './xml';
 
 export function sendXml(ctx: RequestContext, status: number, root: string, children: XmlNode[] | string, headers: OutgoingHttpHeaders = {}): void {
@@ -178,8 +179,8 @@ export function requestObjectHeaders(ctx: RequestContext): ObjectHeaders {
     if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
   }
   return {
-    // OSS guesses from the key's extension when absent; the emulator does not carry a MIME table (docs/fidelity.md).
-    contentType: headerOf(ctx, 'content-type') || 'application/octet-stream',
+    // Absent: from the key's extension, as OSS does.
+    contentType: headerOf(ctx, 'content-type') || (ctx.key === undefined ? 'application/octet-stream' : contentTypeFor(ctx.key)),
     cacheControl: headerOf(ctx, 'cache-control'),
     contentDisposition: headerOf(ctx, 'content-disposition'),
     contentEncoding: headerOf(ctx, 'content-encoding'),
