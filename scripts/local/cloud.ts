@@ -12,6 +12,8 @@ import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
+import { flowSections } from './console/flows';
+import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
@@ -44,6 +46,10 @@ export interface LocalCloudOptions {
   /** Start one instance of each function in the background (default true). */
   prewarm?: boolean;
   asyncRetryBaseMs?: number;
+  /** Port of the FnF (CloudFlow) API emulator; default `port + 4` (or a free port when `port` is 0). */
+  fnfPort?: number;
+  /** The flow engine's clock; tests move it to run out waits, retries and callback timeouts. */
+  fnfClock?: () => number;
   /** The OSS emulator's clock (signature expiry and skew checks); tests move it to expire signed URLs. */
   ossClock?: () => number;
   /** Port of the MNS emulator; default `port + 3` (or a free port when `port` is 0). */
@@ -68,6 +74,8 @@ export interface LocalCloud {
   timers: Timers;
   oss: OssEmulator;
   mns: LocalMns;
+  /** The FnF (CloudFlow) API and its flow engine. */
+  fnf: FnfEmulator;
   tableStreams: TableStreamTriggers;
   db: ControlDb;
   /** Milliseconds from call to ready, and its parts. */
@@ -174,7 +182,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.mnsPushRetryScale !== undefined ? { pushRetryScale: options.mnsPushRetryScale } : {}),
     });
     opened.push(() => mns.close());
-    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint };
+    const fnf = await startFnfEmulator({
+      dataDir,
+      port: options.fnfPort ?? (options.port === 0 ? 0 : port + 4),
+      region: spec.region,
+      functionNames: () => spec.functions.map((f) => f.name),
+      ...(options.fnfClock ? { clock: options.fnfClock } : {}),
+    });
+    opened.push(() => fnf.close());
+    fnf.deployFlows(spec.flows);
+        const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint };
     const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, {
@@ -184,6 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     asyncInvoker.start();
     mns.attach(rt, asyncInvoker);
+    fnf.connect(rt, asyncInvoker);
     onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
     // The local TableStore: the tables of the ROS template, in the file the functions' SQLite adapter opens.
     const changeLog = new SqliteTable(Database, tablesFile, spec.infra.tables.map((t) => ({ name: t.name, primaryKey: t.primaryKey, ttlSeconds: t.ttlSeconds })));
@@ -201,6 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         fc: { endpoint: url },
         oss: { endpoint: oss.endpoint, buckets: spec.infra.buckets.map((b) => b.name) },
         mns: { endpoint: mns.emulator.endpoint, queues: spec.infra.queues.map((q) => q.name), topics: spec.infra.topics.map((t) => t.name) },
+        fnf: { endpoint: fnf.endpoint, flows: spec.flows.map((f) => f.name) },
       })),
       mns.consoleMount,
       consoleApi({
@@ -210,6 +229,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sections: {
           streams: () => tableStreams.status(),
           buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, objects: oss.listObjects(bucket.name, '', 200) })),
+          ...flowSections(fnf.engine),
         },
       }),
     ];
@@ -225,6 +245,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       timers,
       oss,
       mns,
+      fnf,
       tableStreams,
       db,
       timings,
@@ -240,6 +261,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // Keep-alive and in-flight connections would hold close() open forever.
         server.closeAllConnections();
         await closed;
+        // Flows first: invocations cut short by the runtime's shutdown must not be recorded as failures.
+        await fnf.close();
         await rt.close();
         await closeAll(opened);
       },

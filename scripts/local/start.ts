@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole suite on one machine. PORT and DATA_DIR choose the port (default 9000) and the
  * state folder (default .data); the OSS emulator listens on OSS_PORT (default PORT + 1), the MNS emulator on
- * MNS_PORT (default PORT + 3); hot reload is on.
+ * MNS_PORT (default PORT + 3), the FnF (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on.
  * Ctrl-C stops it cleanly.
  */
 import { startLocalCloud } from './cloud';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     port: Number(process.env.PORT ?? 9000),
     ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
     ...(process.env.MNS_PORT ? { mnsPort: Number(process.env.MNS_PORT) } : {}),
+    ...(process.env.FNF_PORT ? { fnfPort: Number(process.env.FNF_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
     onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),

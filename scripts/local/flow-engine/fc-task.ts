@@ -62,3 +62,18 @@ export function taskResultFromFc(outcome: FcOutcome): TaskResult {
   if (outcome.status === 'throttled') return { ok: false, error: 'FC.ResourceThrottled', cause };
   return { ok: false, error: outcome.error?.errorType || 'FC.Unknown', cause };
 }
+
+/**
+ * Resolve a Task's resourceArn against the local cloud's functions: the ARN must be FC 3.0's, in the
+ * local region and account (or leave them empty, meaning the flow's own), with no qualifier but LATEST,
+ * and name a function s.yaml declares.
+ */
+export function resolveLocalFunction(arn: string, local: { region: string; accountId: string; hasFunction: (name: string) => boolean }): { functionName: string } | { error: string } {
+  const parsed = parseFunctionArn(arn);
+  if ('error' in parsed) return parsed;
+  if (parsed.region && parsed.region !== local.region) return { error: `region ${parsed.region} is not the local cloud's region ${local.region}` };
+  if (parsed.account && parsed.account !== local.accountId) return { error: `account ${parsed.account} is not the local account ${local.accountId} (write \${config('AccountID')})` };
+  if (parsed.qualifier && parsed.qualifier !== 'LATEST') return { error: `qualifier ${parsed.qualifier}: only LATEST exists locally` };
+  if (!local.hasFunction(parsed.functionName)) return { error: `function ${parsed.functionName} is not declared in s.yaml` };
+  return { functionName: parsed.functionName };
+}

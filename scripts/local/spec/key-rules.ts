@@ -214,6 +214,17 @@ export const ROS_PROPS: KeyRules = {
   policy: inert('stack policy', { open: true }),
 };
 
+/** The `flow` component (CloudFlow); the definition's own fields are checked by the flow engine. */
+export const FLOW_PROPS: KeyRules = {
+  region: e('must be the functions\' region: the local cloud runs one region'),
+  name: e('the flow name StartExecution takes; must equal the definition\'s Name'),
+  definition: e('the CloudFlow definition (an object, e.g. ${yaml(file(...))}, or a file path), checked state by state', { open: true }),
+  description: e('returned by DescribeFlow'),
+  type: e('FDL only'),
+  roleArn: inert('stored and shown (DescribeFlow, $Context.Execution.RoleArn) but not enforced: no RAM locally'),
+  executionMode: e('Standard only; Express is refused (StartSyncExecution is not emulated)'),
+};
+
 /** Walk `value` against `rules`, collecting one error per unknown key. */
 export function checkKeys(value: unknown, rules: KeyRules, path: string, refused: Record<string, string> = {}): SpecError[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];

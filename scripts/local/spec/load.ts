@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { SpecError, SpecErrors } from './errors';
-import { checkKeys, DOMAIN_PROPS, FC3_PROPS, REFUSED_FC3_KEYS, ROS_PROPS } from './key-rules';
+import { checkKeys, DOMAIN_PROPS, FC3_PROPS, FLOW_PROPS, REFUSED_FC3_KEYS, ROS_PROPS } from './key-rules';
+import { checkFlows, toFlowSpec } from './flow';
 import type { AppSpec, FunctionSpec, RouteSpec } from './model';
 import { toFunctionSpec, toRoutes } from './fc3';
 import { emptyInfra, loadRosInfra, mergeInfra } from './ros';
@@ -15,7 +16,7 @@ const TOP_LEVEL_REFUSED: Record<string, string> = {
   template: 'Serverless Devs templates/extend are not read by the local cloud; use YAML anchors (&name / <<: *name) instead',
   extend: 'whole-file extend is not read by the local cloud',
 };
-const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros']);
+const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros', 'flow']);
 
 /**
  * Read s.yaml as `s` would render it (see `variables.ts`), refuse what the local cloud does not
@@ -51,7 +52,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
 
   const functions: FunctionSpec[] = [];
   const routes: RouteSpec[] = [];
-  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: emptyInfra(), rendered: {} };
+  const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: emptyInfra(), flows: [], rendered: {} };
 
   for (const [name, resource] of Object.entries(resources)) {
     const path = `resources.${name}`;
@@ -74,6 +75,10 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
       if (fn) functions.push(fn);
       const route = collect(() => toRoutes(props as Record<string, unknown>, `${path}.props`));
       if (route) routes.push(...route);
+    } else if (component === 'flow') {
+      errors.push(...checkKeys(props, FLOW_PROPS, `${path}.props`));
+      const flow = collect(() => toFlowSpec(name, props as Record<string, unknown>, spec, `${path}.props`));
+      if (flow) spec.flows.push(flow);
     } else if (component === 'fc3-domain') {
       errors.push(...checkKeys(props, DOMAIN_PROPS, `${path}.props`));
       const domainRoutes = collect(() => toRoutes(props as Record<string, unknown>, `${path}.props`));
@@ -84,7 +89,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
       if (infra) mergeInfra(spec.infra, infra);
     }
   }
-  errors.push(...crossCheck(spec));
+  errors.push(...crossCheck(spec), ...checkFlows(spec));
   if (errors.length > 0) throw new SpecErrors(errors);
   return spec;
 }

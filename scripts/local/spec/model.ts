@@ -10,6 +10,8 @@ export interface AppSpec {
   functions: FunctionSpec[];
   routes: RouteSpec[];
   infra: InfraSpec;
+  /** CloudFlow flows (`component: flow`), deployed to the local FnF emulator at start. */
+  flows: FlowSpec[];
   /** Every resource's props after variable rendering, as `s preview` prints them. */
   rendered: Record<string, { component: string; props: unknown }>;
 }
@@ -163,4 +165,16 @@ export interface MnsSubscriptionSpec {
   notifyStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
   notifyContentFormat: 'XML' | 'JSON' | 'SIMPLIFIED';
   deadLetterQueue?: string;
+}
+
+export interface FlowSpec {
+  /** The s.yaml resource key. */
+  resource: string;
+  /** `props.name`: the name StartExecution takes. */
+  name: string;
+  region: string;
+  /** The definition as CreateFlow receives it (JSON of the rendered object, or the file's text). */
+  definition: string;
+  description: string;
+  roleArn: string;
 }
