@@ -237,6 +237,8 @@ function stateList(startAt: unknown, states: unknown, path: string, key: string,
     ctx.problems.push({ path: at('States'), message: 'must be a non-empty list of states' });
     return list;
   }
+  // Names of every state, compiled or not, so one bad state does not also break the transitions to it.
+  const names = new Set(states.filter(isMap).map((raw) => raw.Name).filter((n): n is string => typeof n === 'string'));
   states.forEach((raw, i) => {
     const statePath = `${at('States')}[${i}]`;
     if (!isMap(raw)) {
@@ -248,14 +250,14 @@ function stateList(startAt: unknown, states: unknown, path: string, key: string,
     if (list.states.has(state.name)) ctx.problems.push({ path: `${statePath}.Name`, state: state.name, message: 'another state in the same States list has this name' });
     else list.states.set(state.name, state);
   });
-  if (typeof startAt !== 'string' || !list.states.has(startAt)) ctx.problems.push({ path: at('StartAt'), message: `must name a state of this States list (got ${JSON.stringify(startAt)})` });
-  for (const state of list.states.values()) checkTargets(state, list, ctx.problems);
+  if (typeof startAt !== 'string' || !names.has(startAt)) ctx.problems.push({ path: at('StartAt'), message: `must name a state of this States list (got ${JSON.stringify(startAt)})` });
+  for (const state of list.states.values()) checkTargets(state, names, ctx.problems);
   return list;
 }
 
-function checkTargets(state: StateDef, list: StateList, problems: Problem[]): void {
+function checkTargets(state: StateDef, names: Set<string>, problems: Problem[]): void {
   const target = (next: string, field: string) => {
-    if (!list.states.has(next)) problems.push({ path: `${state.path}.${field}`, state: state.name, message: `"${next}" is not a state of the same States list` });
+    if (!names.has(next)) problems.push({ path: `${state.path}.${field}`, state: state.name, message: `"${next}" is not a state of the same States list` });
   };
   if (state.next) target(state.next, 'Next');
   if (state.type === 'Choice') {

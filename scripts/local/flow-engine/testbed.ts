@@ -82,6 +82,7 @@ export class FlowTestbed {
   readonly flowName: string;
   /** Every task invocation, in order. */
   readonly calls: TaskCall[] = [];
+  private finished = 0;
   /** Unexpected failures inside engine steps; settle() throws the first. */
   private readonly errors: unknown[] = [];
   private names = 0;
@@ -144,6 +145,7 @@ export class FlowTestbed {
       }
     }
     this.calls.push({ ...context, event, at, result });
+    this.finished++;
     return result;
   }
 
@@ -154,13 +156,19 @@ export class FlowTestbed {
     return doc.name;
   }
 
-  /** Let in-flight task handlers finish and the engine take their results. */
+  /**
+   * Let in-flight task handlers finish and the engine take their results. A handler that makes no
+   * progress for 20 ms of real time is taken to wait on purpose (e.g. to run into a Task Timeout): settle
+   * returns and leaves it pending.
+   */
   async settle(): Promise<void> {
-    for (let round = 0; round < 10_000; round++) {
-      await this.engine.whenIdle();
+    let lastFinished = -1;
+    for (let round = 0; round < 100_000; round++) {
+      await Promise.race([this.engine.whenIdle(), new Promise((resolve) => setTimeout(resolve, 20))]);
       await new Promise((resolve) => setImmediate(resolve));
       if (this.errors.length > 0) throw this.errors.shift();
-      if (this.engine.pendingInvocations === 0) return;
+      if (this.engine.pendingInvocations === 0 || this.finished === lastFinished) return;
+      lastFinished = this.finished;
     }
   }
 
