@@ -8,6 +8,8 @@ export class MemoryExecutionStore implements ExecutionStore {
   private readonly flows = new Map<string, FlowRecord>();
   private readonly executions = new Map<string, string>();
   private readonly events = new Map<string, HistoryEvent[]>();
+  /** Creation order, to list executions started in the same millisecond newest first. */
+  private readonly created = new Map<string, number>();
 
   private key(flowName: string, name: string): string {
     return `${flowName}\u0000${name}`;
@@ -28,6 +30,7 @@ export class MemoryExecutionStore implements ExecutionStore {
       if (!key.startsWith(`${name}\u0000`)) continue;
       this.executions.delete(key);
       this.events.delete(key);
+      this.created.delete(key);
     }
   }
 
@@ -46,6 +49,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   createExecution(doc: ExecutionDoc, events: HistoryEvent[]): void {
     if (this.executions.has(this.key(doc.flowName, doc.name))) throw new Error(`execution ${doc.name} exists`);
+    this.created.set(this.key(doc.flowName, doc.name), this.created.size);
     this.saveExecution(doc, events);
   }
 
@@ -63,7 +67,7 @@ export class MemoryExecutionStore implements ExecutionStore {
       .map(([, text]) => JSON.parse(text) as ExecutionDoc)
       .filter((d) => (!query.status || d.status === query.status) && (!query.namePrefix || d.name.startsWith(query.namePrefix)))
       .filter((d) => (query.startedFrom === undefined || d.startedAt >= query.startedFrom) && (query.startedTo === undefined || d.startedAt <= query.startedTo))
-      .sort((a, b) => b.startedAt - a.startedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => b.startedAt - a.startedAt || this.created.get(this.key(b.flowName, b.name))! - this.created.get(this.key(a.flowName, a.name))!);
     const start = query.from === undefined ? 0 : all.findIndex((d) => d.name === query.from);
     return start < 0 ? [] : all.slice(start, start + query.limit);
   }

@@ -21,7 +21,7 @@ export class SqliteExecutionStore implements ExecutionStore {
         flow TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, started_at INTEGER NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (flow, name)
       );
-      CREATE INDEX IF NOT EXISTS executions_by_start ON executions (flow, started_at DESC, name);
+      CREATE INDEX IF NOT EXISTS executions_by_start ON executions (flow, started_at DESC);
       CREATE INDEX IF NOT EXISTS executions_running ON executions (status) WHERE status = 'Running';
       CREATE TABLE IF NOT EXISTS events (
         flow TEXT NOT NULL, name TEXT NOT NULL, event_id INTEGER NOT NULL, schedule_event_id INTEGER NOT NULL,
@@ -98,13 +98,14 @@ export class SqliteExecutionStore implements ExecutionStore {
       params.startedTo = query.startedTo;
     }
     if (query.from !== undefined) {
-      const first = this.conn.stmt('SELECT started_at FROM executions WHERE flow = ? AND name = ?').get(flowName, query.from) as { started_at: number } | undefined;
+      const first = this.conn.stmt('SELECT started_at, rowid FROM executions WHERE flow = ? AND name = ?').get(flowName, query.from) as { started_at: number; rowid: number } | undefined;
       if (!first) return [];
-      where.push('(started_at < @fromStarted OR (started_at = @fromStarted AND name >= @fromName))');
+      where.push('(started_at < @fromStarted OR (started_at = @fromStarted AND rowid <= @fromRow))');
       params.fromStarted = first.started_at;
-      params.fromName = query.from;
+      params.fromRow = first.rowid;
     }
-    const rows = this.conn.db.prepare(`SELECT doc FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, name ASC LIMIT @limit`).all(params) as { doc: string }[];
+    // Newest first; executions started in the same millisecond in reverse order of creation.
+    const rows = this.conn.db.prepare(`SELECT doc FROM executions WHERE ${where.join(' AND ')} ORDER BY started_at DESC, rowid DESC LIMIT @limit`).all(params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as ExecutionDoc);
   }
 
