@@ -49,7 +49,12 @@ describeWorkflowClientContract('FnfWorkflowClient against the FnF emulator', asy
   return {
     client: new FnfWorkflowClient({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', endpoint: fnf.endpoint }),
     callbackFlow: 'contract-callback',
-    tokenOf: (name) => eventually(() => tokens.get(name)) as Promise<string>,
+    tokenOf: (name) =>
+      eventually(() => {
+        const token = tokens.get(name);
+        if (!token) throw new Error(`no task token for ${name} yet`);
+        return token;
+      }),
     close: async () => {
       await fnf.close();
       dir.cleanup();

@@ -54,6 +54,12 @@ describe('FnF API emulator', () => {
   let client: FnF;
   const calls: TaskRequest[] = [];
   const hold = new Map<string, () => void>();
+  const tokenOf = (executionName: string) =>
+    eventually(() => {
+      const token = calls.find((c) => c.executionName === executionName)?.taskToken;
+      if (!token) throw new Error(`no task token for ${executionName} yet`);
+      return token;
+    });
 
   beforeAll(async () => {
     fnf = await startFnfEmulator({
@@ -185,24 +191,21 @@ describe('FnF API emulator', () => {
   describe('task callbacks', () => {
     it('ReportTaskSucceeded resumes the waiting task; a second report is TaskAlreadyCompleted', async () => {
       await client.startExecution({ FlowName: 'api-callback', ExecutionName: 'cb-ok', Input: '{"orderId":"o-1"}' });
-      const token = await eventually(() => {
-        const call = calls.find((c) => c.executionName === 'cb-ok');
-        return call?.taskToken;
-      });
+      const token = await tokenOf('cb-ok');
       expect(JSON.parse(calls.find((c) => c.executionName === 'cb-ok')!.payload.toString())).toEqual({ input: { orderId: 'o-1' }, token });
-      const reported = await client.reportTaskSucceeded({ TaskToken: token!, Output: JSON.stringify({ paid: true }) });
+      const reported = await client.reportTaskSucceeded({ TaskToken: token, Output: JSON.stringify({ paid: true }) });
       expect(reported.EventId).toEqual(expect.any(Number));
       expect(await client.describeExecution({ FlowName: 'api-callback', ExecutionName: 'cb-ok' })).toMatchObject({ Status: 'Succeeded', Output: '{"paid":true}' });
-      const twice = await rejection(client.reportTaskSucceeded({ TaskToken: token!, Output: '{}' }));
+      const twice = await rejection(client.reportTaskSucceeded({ TaskToken: token, Output: '{}' }));
       expect([twice.code, twice.entry?.response?.statusCode]).toEqual(['TaskAlreadyCompleted', 400]);
     });
 
     it('ReportTaskFailed fails the task with the reported error; bad tokens and outputs are refused', async () => {
       await client.startExecution({ FlowName: 'api-callback', ExecutionName: 'cb-fail', Input: '{}' });
-      const token = await eventually(() => calls.find((c) => c.executionName === 'cb-fail')?.taskToken);
-      const badOutput = await rejection(client.reportTaskSucceeded({ TaskToken: token!, Output: 'not json' }));
+      const token = await tokenOf('cb-fail');
+      const badOutput = await rejection(client.reportTaskSucceeded({ TaskToken: token, Output: 'not json' }));
       expect([badOutput.code, badOutput.data?.Message]).toEqual(['InvalidArgument', 'Output must be JSON']);
-      await client.reportTaskFailed({ TaskToken: token!, Error: 'PaymentDeclined', Cause: 'card 0002' });
+      await client.reportTaskFailed({ TaskToken: token, Error: 'PaymentDeclined', Cause: 'card 0002' });
       const history = await client.getExecutionHistory({ FlowName: 'api-callback', ExecutionName: 'cb-fail' });
       expect(history.Events.at(-1)).toMatchObject({ Type: 'ExecutionFailed', EventDetail: JSON.stringify({ Error: 'PaymentDeclined', Cause: 'card 0002' }) });
       const invalid = await rejection(client.reportTaskFailed({ TaskToken: 'forged', Error: 'X' }));

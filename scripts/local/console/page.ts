@@ -4,9 +4,10 @@ import type { Mount } from '../gateway/server';
 /**
  * The local console's page at `/_local/`: one self-contained HTML document that reads the console API
  * (`/_local/api/…`) every two seconds and shows functions, recent invocations with their logs, the async
- * queue, timers (with "run now"), TableStore trigger cursors, the OSS buckets, and MNS queues (counts, peek,
- * dead-letter queues with "redrive") and topics. Read-only except for the run-now and redrive buttons, which
- * say what they do. Kept deliberately small: the console issue grows it.
+ * queue, timers (with "run now"), TableStore trigger cursors, the OSS buckets, MNS queues (counts, peek,
+ * dead-letter queues with "redrive") and topics, and CloudFlow executions step by step (pick one to see its
+ * history). Read-only except for the run-now and redrive buttons, which say what they do. Kept
+ * deliberately small: the console issue grows it.
  */
 export function consolePage(): Mount {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
@@ -55,11 +56,13 @@ const PAGE = `<!doctype html>
   <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>
   <section class="wide"><h2>MNS queues</h2><table id="queues"></table><pre id="peek" hidden></pre></section>
   <section class="wide"><h2>MNS topics</h2><table id="topics"></table></section>
+  <section class="wide"><h2>Flow executions</h2><table id="executions"></table><div id="execution" hidden style="margin-top:14px"><h2 id="execution-title"></h2><table id="steps"></table></div></section>
 </main>
 <script>
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' })[c]);
 const time = (ms) => ms ? new Date(ms).toLocaleTimeString() : '';
-const cls = (s) => s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad';
+const cls = (s) => { s = String(s).toLowerCase(); return s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad'; };
+const short = (v) => { const t = JSON.stringify(v); return t && t.length > 160 ? t.slice(0, 157) + '…' : (t || ''); };
 const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
 function table(id, head, rows) {
   document.getElementById(id).innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
@@ -70,6 +73,16 @@ async function showInvocation(id) {
   const detail = document.getElementById('detail');
   detail.hidden = false;
   detail.textContent = r.functionName + '  ' + r.requestId + '  ' + r.status + '  ' + r.durationMs + ' ms\\n\\n--- logs ---\\n' + (r.logs || '(none)') + '\\n--- payload ---\\n' + r.payload;
+}
+let shownExecution = null;
+async function showExecution(flow, name) {
+  shownExecution = [flow, name];
+  const e = await get('executions/' + encodeURIComponent(flow) + '/' + encodeURIComponent(name));
+  document.getElementById('execution').hidden = false;
+  document.getElementById('execution-title').textContent = flow + ' / ' + name + ' — ' + e.status + (e.error ? ' (' + e.error.code + ': ' + e.error.detail + ')' : '');
+  table('steps', ['+s', 'event', 'state', 'detail'], e.events.map((ev) =>
+    '<tr><td>' + ((ev.time - e.startedAt) / 1000).toFixed(3) + '</td><td class="' + (/Failed|TimedOut/.test(ev.type) ? 'bad' : /Succeeded/.test(ev.type) ? 'ok' : '') + '">' + esc(ev.type) +
+    '</td><td>' + esc(ev.stepName) + '</td><td><code>' + esc(short(ev.detail)) + '</code></td></tr>'));
 }
 async function runTimer(fn, trigger) {
   await fetch('/_local/api/timers/' + encodeURIComponent(fn) + '/' + encodeURIComponent(trigger) + '/run', { method: 'POST' });
@@ -91,7 +104,11 @@ async function redrive(name) {
   refresh();
 }
 async function refresh() {
-  const [fns, invs, asyncs, timers, streams, buckets, queues, topics] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets'), get('queues'), get('topics')]);
+  const [fns, invs, asyncs, timers, streams, buckets, queues, topics, executions] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  table('executions', ['started', 'flow', 'execution', 'status', 'now at'], executions.map((x) =>
+    '<tr class="pick" tabindex="0" data-flow="' + esc(x.flow) + '" data-execution="' + esc(x.name) + '"><td>' + time(x.startedAt) + '</td><td>' + esc(x.flow) + '</td><td>' + esc(x.name) +
+    '</td><td class="' + cls(x.status) + '">' + esc(x.status) + '</td><td>' + esc(x.waitingOn.map((w) => w.state + ' (' + w.phase + ')').join(', ')) + '</td></tr>'));
+  if (shownExecution) showExecution(shownExecution[0], shownExecution[1]);
   table('invocations', ['time', 'function', 'source', 'status', 'ms', 'cold'], invs.map((r) =>
     '<tr class="pick" tabindex="0" data-id="' + esc(r.requestId) + '"><td>' + time(r.startedAt) + '</td><td>' + esc(r.resource) + '</td><td>' + esc(r.source) +
     '</td><td class="' + cls(r.status) + '">' + esc(r.status) + '</td><td>' + r.durationMs + '</td><td>' + (r.coldStart ? 'yes' : '') + '</td></tr>'));
@@ -117,12 +134,16 @@ async function refresh() {
     '<tr><td>' + esc(t.name) + '</td><td>' + t.messageCount + '</td><td>' + t.subscriptions.map((s) => esc(s.name) + ' → <code>' + esc(s.endpoint) + '</code> ' + esc(s.notifyContentFormat) + (s.filterTag ? ' [' + esc(s.filterTag) + ']' : '')).join('<br>') + '</td></tr>'));
 }
 document.addEventListener('click', (e) => {
-  const row = e.target.closest('tr.pick'); if (row) showInvocation(row.dataset.id);
+  const row = e.target.closest('tr.pick'); if (row && row.dataset.id) showInvocation(row.dataset.id);
+  if (row && row.dataset.execution) showExecution(row.dataset.flow, row.dataset.execution);
   const button = e.target.closest('button[data-fn]'); if (button) runTimer(button.dataset.fn, button.dataset.trigger);
   const peek = e.target.closest('button[data-peek]'); if (peek) peekQueue(peek.dataset.peek);
   const back = e.target.closest('button[data-redrive]'); if (back) redrive(back.dataset.redrive);
 });
-document.addEventListener('keydown', (e) => { const row = e.target.closest && e.target.closest('tr.pick'); if (row && e.key === 'Enter') showInvocation(row.dataset.id); });
+document.addEventListener('keydown', (e) => {
+  const row = e.target.closest && e.target.closest('tr.pick'); if (!row || e.key !== 'Enter') return;
+  if (row.dataset.execution) showExecution(row.dataset.flow, row.dataset.execution); else showInvocation(row.dataset.id);
+});
 refresh(); setInterval(refresh, 2000);
 </script>
 </body>
