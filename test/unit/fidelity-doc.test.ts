@@ -19,6 +19,7 @@ const SECTIONS: Record<string, string> = {
   TRIGGER_COMMON: 'fc3 trigger keys',
   DOMAIN_PROPS: 'fc3-domain props',
   ROS_PROPS: 'ros props',
+  FLOW_PROPS: 'flow props',
 };
 /** Trigger types get one section each: `### Trigger \`<type>\``. */
 const PER_TRIGGER_TYPE = ['TRIGGER_CONFIG', 'REFUSED_TRIGGER_TYPES'];
@@ -72,6 +73,7 @@ function expectedSections(): Map<string, Map<string, Status>> {
   add(SECTIONS.TRIGGER_COMMON!, flatten(keyRules.TRIGGER_COMMON));
   add(SECTIONS.DOMAIN_PROPS!, flatten(keyRules.DOMAIN_PROPS));
   add(SECTIONS.ROS_PROPS!, flatten(keyRules.ROS_PROPS));
+  add(SECTIONS.FLOW_PROPS!, flatten(keyRules.FLOW_PROPS));
   for (const [type, config] of Object.entries(keyRules.TRIGGER_CONFIG)) add(triggerSection(type), flatten(config));
   return expected;
 }

@@ -1,4 +1,6 @@
-import { compileFlow, FlowDefinitionError, formatProblem } from '../../scripts/local/flow-engine/definition';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileFlow, FlowDefinitionError, formatProblem, SUPPORTED_FIELDS } from '../../scripts/local/flow-engine/definition';
 import { parseFunctionArn, resolveLocalFunction } from '../../scripts/local/flow-engine/fc-task';
 
 /**
@@ -202,5 +204,24 @@ describe('function ARNs in Tasks', () => {
     expect(resolveLocalFunction('acs:fc:::functions/other', local)).toEqual({ error: 'function other is not declared in s.yaml' });
     expect(parseFunctionArn('acs:fc:::services/svc.LATEST/functions/reserve')).toEqual({ error: expect.stringMatching(/FC 2\.0 service ARN/) });
     expect(parseFunctionArn('reserve')).toEqual({ error: expect.stringMatching(/is not a function ARN/) });
+  });
+});
+
+describe('docs/fidelity.md, CloudFlow flows', () => {
+  it('lists every field the engine implements, per state type, and nothing it does not', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'fidelity.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### CloudFlow flows'), doc.indexOf('### Not emulated yet'));
+    const row = (where: string) => {
+      const line = section.split('\n').find((l) => l.startsWith(`| ${where} |`));
+      return line ? [...line.split('|')[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]) : undefined;
+    };
+    const expected: Record<string, string[]> = {
+      flow: SUPPORTED_FIELDS.flow,
+      ...Object.fromEntries(Object.entries(SUPPORTED_FIELDS.states).map(([type, fields]) => [`\`${type}\``, fields])),
+      'Task `Parameters`': SUPPORTED_FIELDS.taskParameters,
+      '`Retry` rule': SUPPORTED_FIELDS.retry,
+      '`Catch` rule': SUPPORTED_FIELDS.catch,
+    };
+    for (const [where, fields] of Object.entries(expected)) expect({ where, fields: row(where) }).toEqual({ where, fields });
   });
 });
