@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { SqliteExecutionStore } from '../../scripts/local/emulators/fnf/sqlite-store';
-import { createFlowTestbed, type FlowTestbed, type TaskHandler } from '../../scripts/local/flow-engine/testbed';
+import { createFlowTestbed, loadFlowFromSpec, type FlowTestbed, type TaskHandler } from '../../scripts/local/flow-engine/testbed';
 import { VirtualClock } from '../../scripts/local/flow-engine/virtual-time';
+import { flowFixtureApp } from '../helpers/flow-app';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -116,5 +117,26 @@ describe.each(Object.keys(stores) as (keyof typeof stores)[])('resuming after a 
     // Event ids continue where the first run stopped: one history, no gaps or repeats.
     const ids = after.history(name).map((e) => e.eventId);
     expect(ids).toEqual(ids.map((_id, i) => i + 1));
+  });
+});
+
+describe('the test bed', () => {
+  it('loads a flow from s.yaml as the local cloud deploys it, and restarts on the same store', async () => {
+    const dir = tempDir('testbed-spec-');
+    try {
+      const definition = loadFlowFromSpec(join(flowFixtureApp(dir.path), 's.yaml'), 'fx-order-flow');
+      const tasks: Record<string, TaskHandler> = { 'fx-flow-step': (e) => e, 'fx-flow-pay': () => ({ accepted: true }) };
+      const bed = createFlowTestbed({ definition, tasks });
+      const name = await bed.start({ orderId: 'o-1', mode: 'later', pause: 3 });
+      await bed.advance(3_000);
+      const [charge] = bed.waitingTasks(name);
+      expect(charge).toMatchObject({ stateName: 'Charge', event: { orderId: 'o-1', mode: 'later', token: charge!.token } });
+      const after = await bed.restart();
+      await after.reportFailed(charge!.token, 'PaymentDeclined', 'card declined');
+      expect(after.stateTrail(name)).toEqual(['Reserve', 'Pause', 'Charge', 'Declined']);
+      expect(after.execution(name)).toMatchObject({ status: 'Failed', error: { code: 'OrderFailed', detail: 'payment declined' } });
+    } finally {
+      dir.cleanup();
+    }
   });
 });

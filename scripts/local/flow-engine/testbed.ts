@@ -1,3 +1,4 @@
+import { loadSpec } from '../spec/load';
 import { FlowEngine } from './engine';
 import { taskResultFromFc, type TaskResult } from './fc-task';
 import { MemoryExecutionStore } from './memory-store';
@@ -67,6 +68,18 @@ export interface FlowTestbedOptions {
   /** Reuse a store (and clock) to simulate a restart; see FlowTestbed.restart(). */
   store?: ExecutionStore;
   clock?: VirtualClock;
+}
+
+/**
+ * A flow's definition as s.yaml deploys it: the `flow` resource named `flowName` (its `props.name`),
+ * variables rendered (`${vars.*}`, `${config('AccountID')}`…) and checked like `npm start` checks it.
+ * @example loadFlowFromSpec(join(REPO_ROOT, 's.yaml'), 'fcsuite-dev-order-saga')
+ */
+export function loadFlowFromSpec(specFile: string, flowName: string, env: NodeJS.ProcessEnv = {}): string {
+  const spec = loadSpec(specFile, env);
+  const flow = spec.flows.find((f) => f.name === flowName || f.resource === flowName);
+  if (!flow) throw new Error(`${specFile} has no flow ${flowName} (flows: ${spec.flows.map((f) => f.name).join(', ') || 'none'})`);
+  return flow.definition;
 }
 
 export function createFlowTestbed(options: FlowTestbedOptions): FlowTestbed {
