@@ -113,10 +113,10 @@ name: t
 template: {}
 resources:
   w:
-    component: flow
+    component: apigateway
     props: {}
 `);
-    expect(errors).toEqual([expect.stringContaining('template: not supported'), expect.stringContaining('component "flow" is not emulated')]);
+    expect(errors).toEqual([expect.stringContaining('template: not supported'), expect.stringContaining('component "apigateway" is not emulated')]);
   });
 
   it('requires destinations and OSS buckets to exist', () => {
