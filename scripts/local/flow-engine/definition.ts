@@ -220,13 +220,9 @@ function unknownFields(obj: Record<string, unknown>, allowed: string[], path: st
   }
 }
 
+/** An integer in min..max (digits in a string count: the docs type some of these as strings). */
 function integer(value: unknown, path: string, state: string | undefined, min: number, max: number, problems: Problem[]): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    problems.push({ path, ...(state ? { state } : {}), message: `must be an integer in ${min}..${max} (got ${JSON.stringify(value)})` });
-    return min;
-  }
-  return n;
+  return integerField(value, path, min, max, (at, message) => problems.push({ path: at, ...(state ? { state } : {}), message }));
 }
 
 function stateList(startAt: unknown, states: unknown, path: string, key: string, ctx: Ctx): StateList {
@@ -470,11 +466,9 @@ function defaultResolve(arn: string): { functionName: string } | { error: string
 
 function integerField(value: unknown, field: string, min: number, max: number, problem: ProblemAt): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    problem(field, `must be an integer in ${min}..${max} (got ${JSON.stringify(value)})`);
-    return min;
-  }
-  return n;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max) return n;
+  problem(field, `must be an integer in ${min}..${max} (got ${JSON.stringify(value)})`);
+  return min;
 }
 
 function errorNames(value: unknown, field: string, problem: ProblemAt): string[] {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { compileFlow, FlowDefinitionError, formatProblem, type CompileOptions, type FlowDefinition, type StateDef, type StateList, type TaskState } from './definition';
 import { ERROR_RUNTIME, ERROR_TASK_TIMEOUT, errorMatches, FlowApiError, type StateError } from './errors';
-import { evaluate, ExpressionRuntimeError, type EvalScope } from './expression';
+import { evaluate, ExpressionRuntimeError, type Ast, type EvalScope } from './expression';
 import { taskOutput, taskPayload, type TaskResult } from './fc-task';
 import type { ActiveState, Clock, ExecutionDoc, ExecutionStatus, ExecutionStore, FlowRecord, HistoryEvent, HistoryEventType, IdSource, ListExecutionsQuery, Scheduler, ScopeDoc, TaskInvoker, TimerHandle } from './model';
 import { renderTemplate, type Template } from './template';
@@ -491,14 +491,13 @@ export class FlowEngine {
     };
   }
 
-  /** Evaluate for a state: expression errors become the state error FnF.RuntimeError. */
+  /** Evaluate for a state: expression errors become the state error FnF.RuntimeError, saying where. */
   private render(template: Template, scope: EvalScope, where: string): unknown {
-    try {
-      return renderTemplate(template, scope);
-    } catch (err) {
-      if (err instanceof ExpressionRuntimeError) throw new StateFailure({ code: ERROR_RUNTIME, detail: `${where}: ${err.message}` });
-      throw err;
-    }
+    return runtimeErrorsAt(where, () => renderTemplate(template, scope));
+  }
+
+  private evaluateAt(ast: Ast, scope: EvalScope, where: string): unknown {
+    return runtimeErrorsAt(where, () => evaluate(ast, scope));
   }
 
   private checkSize(value: unknown, what: string): void {
@@ -558,13 +557,7 @@ export class FlowEngine {
         const evalScope = this.scope(step, active);
         let next = state.default;
         for (const branch of state.branches) {
-          let holds: unknown;
-          try {
-            holds = evaluate(branch.condition, evalScope);
-          } catch (err) {
-            if (err instanceof ExpressionRuntimeError) throw new StateFailure({ code: ERROR_RUNTIME, detail: `Condition \`${branch.source}\`: ${err.message}` });
-            throw err;
-          }
+          const holds = this.evaluateAt(branch.condition, evalScope, `Condition \`${branch.source}\``);
           if (typeof holds !== 'boolean') throw new StateFailure({ code: ERROR_RUNTIME, detail: `Condition \`${branch.source}\` gave ${JSON.stringify(holds)}, not true or false` });
           if (holds) {
             next = branch.next;
@@ -579,12 +572,7 @@ export class FlowEngine {
       case 'Wait': {
         let seconds: unknown = state.seconds;
         if (typeof seconds !== 'number') {
-          try {
-            seconds = evaluate(state.seconds as Exclude<typeof state.seconds, number>, this.scope(step, active));
-          } catch (err) {
-            if (err instanceof ExpressionRuntimeError) throw new StateFailure({ code: ERROR_RUNTIME, detail: `Seconds.$: ${err.message}` });
-            throw err;
-          }
+          seconds = this.evaluateAt(state.seconds as Ast, this.scope(step, active), 'Seconds.$');
           if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > 300) {
             throw new StateFailure({ code: ERROR_RUNTIME, detail: `Seconds.$ gave ${JSON.stringify(seconds)}; a Wait lasts 0..300 seconds` });
           }
@@ -636,13 +624,7 @@ export class FlowEngine {
         return;
       }
       case 'Map': {
-        let items: unknown;
-        try {
-          items = evaluate(state.itemsPath, this.scope(step, active));
-        } catch (err) {
-          if (err instanceof ExpressionRuntimeError) throw new StateFailure({ code: ERROR_RUNTIME, detail: `ItemsPath: ${err.message}` });
-          throw err;
-        }
+        const items = this.evaluateAt(state.itemsPath, this.scope(step, active), 'ItemsPath');
         if (!Array.isArray(items)) throw new StateFailure({ code: ERROR_RUNTIME, detail: `ItemsPath gave ${items === null ? 'null' : typeof items}, not an array` });
         if (items.length === 0) return this.succeed(step, scope, { Items: [] });
         active.phase = 'children';
@@ -851,6 +833,15 @@ export class FlowEngine {
     const output = taskOutput(result.payload);
     this.emit(step, 'TaskSucceeded', state.name, { Output: output }, active.scheduledEventId);
     this.succeed(step, scope, output);
+  }
+}
+
+function runtimeErrorsAt<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ExpressionRuntimeError) throw new StateFailure({ code: ERROR_RUNTIME, detail: `${where}: ${err.message}` });
+    throw err;
   }
 }
 
