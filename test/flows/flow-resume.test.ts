@@ -140,3 +140,16 @@ describe('the test bed', () => {
     }
   });
 });
+
+describe('resuming an execution whose flow no longer runs', () => {
+  it('ends it as Failed with FnF.RuntimeError saying why, instead of leaving it hanging', async () => {
+    const clock = new VirtualClock();
+    const before = createFlowTestbed({ definition, tasks: { reserve: () => ({}), charge: () => ({}) }, clock });
+    const name = await before.start({});
+    before.engine.close();
+    // The function Charge calls is gone from "s.yaml": the stored definition no longer compiles.
+    const after = createFlowTestbed({ definition: { ...definition, States: definition.States.slice(0, 1).map((s) => ({ ...s, Next: undefined, End: true })) }, tasks: { reserve: () => ({}) }, clock, store: before.store });
+    after.engine.recover();
+    expect(after.execution(name)).toMatchObject({ status: 'Failed', error: { code: 'FnF.RuntimeError', detail: expect.stringContaining('no task handler for function "charge"') } });
+  });
+});

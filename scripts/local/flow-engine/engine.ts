@@ -57,6 +57,9 @@ interface Step {
   queue: (() => void)[];
 }
 
+/** Stands in for a definition that no longer compiles, to end its executions. */
+const UNRUNNABLE: FlowDefinition = { name: '', timeoutSeconds: 0, root: { key: '', startAt: '', states: new Map() }, lists: new Map() };
+
 /** More transitions than this in one step is a loop with no Task or Wait in it: the execution fails. */
 const MAX_TRANSITIONS_PER_STEP = 10_000;
 
@@ -286,6 +289,15 @@ export class FlowEngine {
     const docs = this.store.runningExecutions();
     for (const stored of docs) {
       const doc = this.running.get(keyOf(stored.flowName, stored.name)) ?? stored;
+      try {
+        this.compile(doc.definition);
+      } catch (err) {
+        if (!(err instanceof FlowDefinitionError)) throw err;
+        // s.yaml changed under it (a function it calls is gone): end it loudly rather than leave it hanging.
+        const detail = `the definition this execution started with no longer runs here: ${err.problems.map(formatProblem).join('; ')}`;
+        this.guard(() => this.step(doc, false, (step) => this.finish(step, 'Failed', { error: { code: ERROR_RUNTIME, detail } }), UNRUNNABLE));
+        continue;
+      }
       this.guard(() =>
         this.step(doc, false, (step) => {
           if (doc.deadline !== undefined) step.effects.push({ kind: 'deadline', at: doc.deadline });
@@ -332,9 +344,9 @@ export class FlowEngine {
   // ------------------------------------------------------------------------------------------------
   // Steps
 
-  private step<T>(doc: ExecutionDoc, create: boolean, change: (step: Step) => T): T {
+  private step<T>(doc: ExecutionDoc, create: boolean, change: (step: Step) => T, flow?: FlowDefinition): T {
     const key = keyOf(doc.flowName, doc.name);
-    const step: Step = { doc, flow: this.compile(doc.definition), now: this.options.clock.now(), events: [], effects: [], queue: [] };
+    const step: Step = { doc, flow: flow ?? this.compile(doc.definition), now: this.options.clock.now(), events: [], effects: [], queue: [] };
     let result: T;
     try {
       result = change(step);
