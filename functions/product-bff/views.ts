@@ -1,6 +1,7 @@
 import type { MobileProductPage, WebProductPage } from '#shared/contracts/product-page';
 import { thumbnailPath } from '#shared/contracts/images';
-import type { Inventory, Price, ProductInfo, Promotion, ReviewImage, Reviews, Sales, Shipping } from '#shared/contracts/products';
+import type { Inventory, Price, ProductInfo, ReviewImage, Reviews, Sales, Shipping } from '#shared/contracts/products';
+import { applyBestPromotion } from '#shared/pricing';
 
 type View<T> = Omit<T, 'client' | 'region' | 'degraded'>;
 
@@ -23,16 +24,8 @@ export const WEB_BUYER_SHOW = 8;
 export const MOBILE_BUYER_SHOW = 4;
 const MOBILE_REVIEW_CHARS = 140;
 
-/** The best promotion for this price and the resulting price (never below zero, 2 decimals). */
-export function applyBestPromotion(price: number, promotions: Promotion[]): { finalPrice: number; promotion?: Promotion } {
-  let best: { finalPrice: number; promotion?: Promotion } = { finalPrice: price };
-  for (const promotion of promotions) {
-    const discounted = promotion.kind === 'percent' ? price * (1 - promotion.value / 100) : price - promotion.value;
-    const finalPrice = Math.max(0, Math.round(discounted * 100) / 100);
-    if (finalPrice < best.finalPrice) best = { finalPrice, promotion };
-  }
-  return best;
-}
+/** Shared with checkout (order-api), so the page shows what an order charges. */
+export { applyBestPromotion };
 
 function pricing(parts: PageParts) {
   if (!parts.price) return null;

@@ -16,6 +16,20 @@ export const TABLES = {
   images: { name: 'images', primaryKey: [{ name: 'imageId', type: 'STRING' }], stream: true },
   idempotency: { name: 'idempotency', primaryKey: [{ name: 'key', type: 'STRING' }], ttlSeconds: 86400 },
   imageSearch: { name: 'image_search', primaryKey: [{ name: 'id', type: 'STRING' }] },
+  /**
+   * Order flow. `order_events` is the source of truth (event sourcing: one row per event, `seq` 1, 2, 3… per
+   * order, appended with EXPECT_NOT_EXIST); Stream on so `order-notify` publishes what happened. `orders` is
+   * the "my orders" projection, newest first per owner. Stock is `product_inventory` (the inventory service's
+   * table; orders hold units there, see functions/_shared/inventory/stock-holds.ts).
+   */
+  orderEvents: { name: 'order_events', primaryKey: [{ name: 'orderId', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }], stream: true },
+  orders: { name: 'orders', primaryKey: [{ name: 'owner', type: 'STRING' }, { name: 'orderId', type: 'STRING' }] },
+  /** The merchant's side of a payment: the provider's charge id and the task token its webhook resumes. */
+  payments: { name: 'payments', primaryKey: [{ name: 'orderId', type: 'STRING' }] },
+  /** The payment sandbox's own records (it stands in for a provider's systems): payment methods, charges, keys. */
+  paymentSandbox: { name: 'payment_sandbox', primaryKey: [{ name: 'id', type: 'STRING' }] },
+  /** Notifications sent to customers (send-notification), one per order event, kept 30 days. */
+  notifications: { name: 'notifications', primaryKey: [{ name: 'username', type: 'STRING' }, { name: 'notificationId', type: 'STRING' }], ttlSeconds: 2592000 },
 } as const satisfies Record<string, TableSchema>;
 
 export const ALL_TABLES: TableSchema[] = Object.values(TABLES);

@@ -15,3 +15,15 @@ export class ManualClock implements Clock {
     this.time += ms;
   }
 }
+
+/** Waiting, injected so cores that poll or back off run on a test's clock instead of sleeping. */
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A Sleep for unit tests: advances the ManualClock instead of waiting. */
+export function manualSleep(clock: ManualClock): Sleep {
+  return async (ms) => {
+    clock.advance(ms);
+    await Promise.resolve();
+  };
+}

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import { Charge, PaymentMethod, type Card, type ProviderRequest } from '../contracts/orders';
+import { callService, ServiceFunctionError } from '../fc/call-service';
+import { PaymentProviderUnavailable } from '../orders/errors';
+import type { FunctionInvoker } from '../ports/function-invoker';
+import type { ChargeRequest, PaymentProvider } from '../ports/payment-provider';
+
+/**
+ * PaymentProvider over the `payment-sandbox` function (FC InvokeFunction). Anything but a clear answer from
+ * the sandbox — its "unavailable" error, a crash, a timeout, a network failure — is a transient
+ * `PaymentProviderUnavailable`, which the saga retries with backoff; invalid cards come back as
+ * `ValidationError` (400 at checkout).
+ */
+export class SandboxPaymentProvider implements PaymentProvider {
+  constructor(
+    private readonly invoker: FunctionInvoker,
+    private readonly functionName: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  private async call<S extends z.ZodType>(request: ProviderRequest, schema: S): Promise<z.infer<S>> {
+    try {
+      return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: this.timeoutMs });
+    } catch (err) {
+      if (err instanceof ServiceFunctionError || !(err instanceof Error) || err.name === 'InvokeTimeoutError' || /ECONNREFUSED|ECONNRESET|socket|fetch failed/i.test(err.message)) {
+        throw new PaymentProviderUnavailable(`payment provider: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      throw err;
+    }
+  }
+
+  tokenize(card: Card): Promise<PaymentMethod> {
+    return this.call({ op: 'tokenize', card }, PaymentMethod);
+  }
+
+  charge(request: ChargeRequest): Promise<Charge> {
+    return this.call({ op: 'charge', ...request }, Charge);
+  }
+
+  getCharge(chargeId: string): Promise<Charge> {
+    return this.call({ op: 'get', chargeId }, Charge);
+  }
+
+  cancel(chargeId: string): Promise<Charge> {
+    return this.call({ op: 'cancel', chargeId }, Charge);
+  }
+
+  refund(chargeId: string, idempotencyKey: string): Promise<Charge> {
+    return this.call({ op: 'refund', chargeId, idempotencyKey }, Charge);
+  }
+}

@@ -1,0 +1,176 @@
+import type { AuthUser } from '#shared/auth';
+import {
+  executionNameOf,
+  isTerminal,
+  LONG_POLL_MAX_SECONDS,
+  SHIP_TO_COUNTRIES,
+  type CreateOrderResponse,
+  type EventData,
+  type OrderLine,
+  type OrderList,
+  type OrderRequest,
+  type OrderView,
+} from '#shared/contracts/orders';
+import { Price, ProductInfo, Sales, Shipping, type Region } from '#shared/contracts/products';
+import { NotFoundError, RetryableError, UnprocessableError, ValidationError, isAppError } from '#shared/errors';
+import { callService } from '#shared/fc/call-service';
+import { claimKey, fingerprint, reclaimKey } from '#shared/idempotency';
+import type { IdGenerator } from '#shared/ids';
+import type { Logger } from '#shared/log';
+import { OrderEventStore } from '#shared/orders/event-store';
+import { findOrder, listOrders, recordEvents } from '#shared/orders/order-book';
+import { applyBestPromotion, roundMoney } from '#shared/pricing';
+import type { Clock, Sleep } from '#shared/ports/clock';
+import type { FunctionInvoker } from '#shared/ports/function-invoker';
+import type { PaymentProvider } from '#shared/ports/payment-provider';
+import type { Table } from '#shared/ports/table';
+import type { WorkflowClient } from '#shared/ports/workflow-client';
+
+/**
+ * order-api: checkout, one order, my orders (PRODUCT.md §3 Orders).
+ *
+ * Checkout is idempotent by the `Idempotency-Key` header (per user): the key is claimed with a conditional
+ * write before anything else happens, so of any number of concurrent retries one places the order; every
+ * retry (the winner's too) then makes sure the order's first event exists and starts the saga under the
+ * execution name `order-<orderId>`, which CloudFlow runs once. Each step is safe to repeat, so a request that
+ * dies halfway is finished by its retry. The same key with another body answers 422.
+ */
+export interface OrderApiDeps {
+  table: Table;
+  workflow: WorkflowClient;
+  flowName: string;
+  /** Product services that price an order (FC InvokeFunction). */
+  invoker: FunctionInvoker;
+  services: { info: string; price: string; sales: string; shipping: string };
+  payments: PaymentProvider;
+  clock: Clock;
+  sleep: Sleep;
+  newId: IdGenerator;
+  log: Logger;
+  /** Long-poll cap (default 25 s) and how often it looks for a new version meanwhile. */
+  longPollMs?: number;
+  pollIntervalMs?: number;
+}
+
+const SERVICE_TIMEOUT_MS = 3000;
+
+/** The region whose prices and carrier an order uses: the one asked for, else the address's. */
+export function regionOf(request: OrderRequest): Region {
+  return request.region ?? SHIP_TO_COUNTRIES[request.address.country];
+}
+
+function checkCardDate(request: OrderRequest, now: number): void {
+  const today = new Date(now);
+  const { expYear, expMonth } = request.card;
+  if (expYear < today.getUTCFullYear() || (expYear === today.getUTCFullYear() && expMonth < today.getUTCMonth() + 1)) {
+    throw new ValidationError('invalid body.card.expYear: the card has expired', [{ path: 'body.card.expYear', message: 'the card has expired' }]);
+  }
+}
+
+/**
+ * What the request fingerprint covers: everything that changes the order, with the card reduced to what
+ * may be stored (last 4 digits and expiry; never the number or the CVC, not even hashed).
+ */
+const requestFingerprint = (request: OrderRequest) =>
+  fingerprint({ ...request, card: { last4: request.card.number.slice(-4), expMonth: request.card.expMonth, expYear: request.card.expYear } });
+
+export async function createOrder(request: OrderRequest, idempotencyKey: string, user: AuthUser, deps: OrderApiDeps, correlationId = ''): Promise<CreateOrderResponse> {
+  const now = deps.clock.now();
+  checkCardDate(request, now);
+  const key = `order:${user.username}:${idempotencyKey}`;
+  const print = requestFingerprint(request);
+  let orderId = deps.newId('ord');
+  const claim = await claimKey(deps.table, key, print, { orderId }, now);
+  if (!claim.claimed) {
+    const claimedId = claim.data.orderId ?? '';
+    if (claim.fingerprint !== print) {
+      // A key whose first request never placed an order (it failed validation or pricing) may be reused.
+      const placed = claimedId ? await new OrderEventStore(deps.table).version(claimedId) : 0;
+      if (placed > 0 || !(await reclaimKey(deps.table, key, claim.fingerprint, print, { orderId }, now))) {
+        throw new UnprocessableError('this Idempotency-Key was already used for a different order; use a new key for a new order', 'IdempotencyKeyReused');
+      }
+    } else {
+      orderId = claimedId;
+    }
+  }
+
+  let order = await findOrder(deps.table, orderId);
+  if (!order) {
+    const placed = await placeOrder(request, user, deps);
+    order = await recordEvents(deps.table, orderId, [{ type: 'OrderPlaced', step: 'PlaceOrder', key: 'order:placed', at: deps.clock.now(), data: placed }], []);
+  }
+  const started = await deps.workflow.startExecution(deps.flowName, executionNameOf(orderId), { orderId, correlationId });
+  deps.log.info({ orderId, owner: user.username, execution: started.executionName, retried: !claim.claimed, alreadyRunning: started.alreadyExisted }, 'order placed');
+  return { orderId, status: order.view.status };
+}
+
+/** Price the lines with the product services (the page's rule: the best promotion wins) and tokenize the card. */
+async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiDeps): Promise<EventData<'OrderPlaced'>> {
+  const region = regionOf(request);
+  const quoted = await Promise.all(request.items.map((item, index) => quoteLine(item.productId, item.qty, index, region, deps)));
+  const items: OrderLine[] = quoted.map((q) => q.line);
+  const subtotal = roundMoney(items.reduce((sum, line) => sum + line.lineTotal, 0));
+  // One parcel: the dearest line's delivery fee, waived above the region's free-delivery threshold.
+  const freeOver = Math.min(...quoted.map((q) => q.shipping.freeOver));
+  const shippingFee = subtotal >= freeOver ? 0 : Math.max(...quoted.map((q) => q.shipping.fee));
+  const method = await deps.payments.tokenize(request.card);
+  return {
+    owner: user.username,
+    region,
+    items,
+    subtotal,
+    shippingFee,
+    total: roundMoney(subtotal + shippingFee),
+    currency: 'CNY',
+    address: request.address,
+    payment: { methodId: method.paymentMethodId, brand: method.brand, last4: method.last4 },
+    delivery: { carrier: quoted[0]!.shipping.carrier, etaDays: quoted[0]!.shipping.etaDays },
+  };
+}
+
+async function quoteLine(productId: string, qty: number, index: number, region: Region, deps: OrderApiDeps) {
+  const get = { op: 'get', productId, region };
+  const call = <S extends Parameters<typeof callService>[3]>(fn: string, schema: S) => callService(deps.invoker, fn, get, schema, { timeoutMs: SERVICE_TIMEOUT_MS });
+  const field = `body.items.${index}.productId`;
+  const notFound = (what: string) => (err: unknown) => {
+    if (err instanceof NotFoundError) throw new ValidationError(`invalid ${field}: ${what}`, [{ path: field, message: what }]);
+    if (isAppError(err)) throw err;
+    deps.log.warn({ err, productId }, 'pricing service failed');
+    throw new RetryableError('prices are unavailable right now; try again in a moment', 'ServiceUnavailable');
+  };
+  const [info, price, sales, shipping] = await Promise.all([
+    call(deps.services.info, ProductInfo).catch(notFound('no such product')),
+    call(deps.services.price, Price).catch(notFound(`not sold in ${region}`)),
+    // Promotions are optional: a product without sales records simply has none.
+    call(deps.services.sales, Sales).catch((err: unknown) => (err instanceof NotFoundError ? undefined : notFound('')(err))),
+    call(deps.services.shipping, Shipping).catch(notFound(`cannot be delivered to ${region}`)),
+  ]);
+  const { finalPrice } = applyBestPromotion(price.price, sales?.promotions ?? []);
+  return { line: { productId, name: info.name, qty, unitPrice: finalPrice, lineTotal: roundMoney(finalPrice * qty) }, shipping };
+}
+
+/**
+ * One order for its owner or an admin (anyone else gets 404: an order id reveals nothing). With `waitFor`,
+ * answers once the order's version is above it, or after the long-poll cap with the unchanged view.
+ */
+export async function getOrder(orderId: string, user: AuthUser, waitFor: number | undefined, deps: OrderApiDeps): Promise<OrderView> {
+  let order = await findOrder(deps.table, orderId);
+  if (!order || (order.view.owner !== user.username && user.role !== 'admin')) throw new NotFoundError(`no order ${orderId}`);
+  if (waitFor === undefined || order.view.version > waitFor || isTerminal(order.view.status)) return order.view;
+
+  const store = new OrderEventStore(deps.table);
+  const deadline = deps.clock.now() + Math.min(deps.longPollMs ?? LONG_POLL_MAX_SECONDS * 1000, LONG_POLL_MAX_SECONDS * 1000);
+  const interval = deps.pollIntervalMs ?? 200;
+  while (deps.clock.now() < deadline) {
+    await deps.sleep(Math.min(interval, Math.max(0, deadline - deps.clock.now())));
+    if ((await store.version(orderId)) > waitFor) {
+      order = (await findOrder(deps.table, orderId)) ?? order;
+      break;
+    }
+  }
+  return order.view;
+}
+
+export async function listMyOrders(user: AuthUser, limit: number, cursor: string | undefined, deps: Pick<OrderApiDeps, 'table'>): Promise<OrderList> {
+  return listOrders(deps.table, user.username, limit, cursor);
+}

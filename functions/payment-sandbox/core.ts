@@ -1,0 +1,223 @@
+import { SANDBOX_CARDS, type Card, type Charge, type ChargeStatus, type PaymentMethod, type PaymentWebhook, type ProviderRequest, type SandboxScenario } from '#shared/contracts/orders';
+import { TABLES } from '#shared/contracts/tables';
+import { ConditionFailedError, NotFoundError, ValidationError } from '#shared/errors';
+import type { IdGenerator } from '#shared/ids';
+import type { Logger } from '#shared/log';
+import { PaymentProviderUnavailable } from '#shared/orders/errors';
+import { signWebhook } from '#shared/payments/webhook-signature';
+import type { Clock, Sleep } from '#shared/ports/clock';
+import type { FunctionInvoker } from '#shared/ports/function-invoker';
+import type { HttpClient } from '#shared/ports/http-client';
+import type { Row, Table } from '#shared/ports/table';
+
+/**
+ * payment-sandbox: a stand-in for a card payment gateway, with the gateway's shape — cards are tokenized,
+ * charges are idempotent by key and settle **asynchronously**, the outcome arrives as a signed webhook
+ * after a delay, and `get` answers a charge's status when the webhook does not come. Test cards (PRODUCT.md
+ * §3): 4242… succeeds, …0002 is declined, …9995 never settles (no webhook: the timeout path), …0119 fails
+ * with "unavailable" twice per charge key and then succeeds (the retry path); other valid cards succeed.
+ *
+ * Owns `payment_sandbox` (the provider's records, never read by the shop): `pm_…` payment methods, `ch_…`
+ * charges, `idem#<key>` charge keys and `try#<key>` attempt counters.
+ */
+export interface SandboxDeps {
+  table: Table;
+  clock: Clock;
+  sleep: Sleep;
+  newId: IdGenerator;
+  /** Schedules the settlement job (this function, invoked asynchronously: FC retries it). */
+  invoker: FunctionInvoker;
+  selfFunctionName: string;
+  http: HttpClient;
+  webhookUrl: string;
+  webhookSecret: string;
+  /** How long a charge stays pending before it settles and the webhook goes out (local default ~300 ms). */
+  callbackDelayMs: number;
+  log: Logger;
+}
+
+const T = TABLES.paymentSandbox.name;
+/** The transient card fails this many times per charge key before it succeeds. */
+export const TRANSIENT_FAILURES = 2;
+
+export function scenarioOf(number: string): SandboxScenario {
+  const hit = (Object.entries(SANDBOX_CARDS) as [SandboxScenario, string][]).find(([, n]) => n === number);
+  return hit ? hit[0] : 'success';
+}
+
+export function brandOf(number: string): string {
+  if (number.startsWith('4')) return 'Visa';
+  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'Mastercard';
+  if (/^3[47]/.test(number)) return 'American Express';
+  if (number.startsWith('62')) return 'UnionPay';
+  return 'Card';
+}
+
+export async function handleProviderRequest(request: ProviderRequest, deps: SandboxDeps): Promise<PaymentMethod | Charge | { settled: ChargeStatus }> {
+  switch (request.op) {
+    case 'tokenize':
+      return tokenize(request.card, deps);
+    case 'charge':
+      return charge(request, deps);
+    case 'get':
+      return getCharge(request.chargeId, deps);
+    case 'cancel':
+      return cancel(request.chargeId, deps);
+    case 'refund':
+      return refund(request.chargeId, deps);
+    case 'settle':
+      return settle(request.chargeId, deps);
+  }
+}
+
+export async function tokenize(card: Card, deps: SandboxDeps): Promise<PaymentMethod> {
+  const now = new Date(deps.clock.now());
+  const expired = card.expYear < now.getUTCFullYear() || (card.expYear === now.getUTCFullYear() && card.expMonth < now.getUTCMonth() + 1);
+  if (expired) throw new ValidationError('card.expYear: the card has expired', [{ path: 'card.expYear', message: 'the card has expired' }]);
+  const paymentMethodId = deps.newId('pm');
+  const method = { paymentMethodId, brand: brandOf(card.number), last4: card.number.slice(-4) };
+  await deps.table.putRow(T, { id: paymentMethodId }, { kind: 'method', brand: method.brand, last4: method.last4, scenario: scenarioOf(card.number), createdAt: deps.clock.now() });
+  return method;
+}
+
+function toCharge(row: Row): Charge {
+  const a = row.attributes;
+  return {
+    chargeId: String(row.primaryKey.id),
+    status: String(a.status) as ChargeStatus,
+    amount: Number(a.amount),
+    currency: 'CNY',
+    ...(a.failureCode ? { failureCode: String(a.failureCode), failureMessage: String(a.failureMessage) } : {}),
+    ...(a.refundId ? { refundId: String(a.refundId) } : {}),
+    metadata: JSON.parse(String(a.metadata ?? '{}')) as Record<string, string>,
+  };
+}
+
+async function chargeRow(chargeId: string, deps: SandboxDeps): Promise<Row> {
+  const row = await deps.table.getRow(T, { id: chargeId });
+  if (!row || row.attributes.kind !== 'charge') throw new NotFoundError(`no charge ${chargeId}`);
+  return row;
+}
+
+export async function getCharge(chargeId: string, deps: SandboxDeps): Promise<Charge> {
+  return toCharge(await chargeRow(chargeId, deps));
+}
+
+async function scheduleSettlement(chargeId: string, deps: SandboxDeps): Promise<void> {
+  await deps.invoker.invoke(deps.selfFunctionName, { op: 'settle', chargeId }, { invocationType: 'Async' });
+}
+
+export async function charge(request: Extract<ProviderRequest, { op: 'charge' }>, deps: SandboxDeps): Promise<Charge> {
+  const method = await deps.table.getRow(T, { id: request.paymentMethodId });
+  if (!method || method.attributes.kind !== 'method') throw new NotFoundError(`no payment method ${request.paymentMethodId}`);
+  const scenario = String(method.attributes.scenario) as SandboxScenario;
+  const keyRow = { id: `idem#${request.idempotencyKey}` };
+
+  const known = await deps.table.getRow(T, keyRow);
+  if (known) return resumeCharge(String(known.attributes.chargeId), request, scenario, deps);
+
+  if (scenario === 'transient') {
+    const { attempts } = await deps.table.updateRow(T, { id: `try#${request.idempotencyKey}` }, { increment: { attempts: 1 } }, { returnColumns: ['attempts'] });
+    if (Number(attempts) <= TRANSIENT_FAILURES) throw new PaymentProviderUnavailable(`sandbox: temporarily unavailable (attempt ${Number(attempts)} of the transient test card)`);
+  }
+
+  const chargeId = deps.newId('ch');
+  try {
+    await deps.table.putRow(T, keyRow, { kind: 'key', chargeId, createdAt: deps.clock.now() }, { condition: { row: 'EXPECT_NOT_EXIST' } });
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+    // The same key arrived twice at once: the other request created the charge.
+    const winner = await deps.table.getRow(T, keyRow);
+    return resumeCharge(String(winner?.attributes.chargeId), request, scenario, deps);
+  }
+  return resumeCharge(chargeId, request, scenario, deps);
+}
+
+/** The charge a key points to, created if the key was recorded by a request that died before writing it. */
+async function resumeCharge(chargeId: string, request: Extract<ProviderRequest, { op: 'charge' }>, scenario: SandboxScenario, deps: SandboxDeps): Promise<Charge> {
+  let row = await deps.table.getRow(T, { id: chargeId });
+  if (!row) {
+    const now = deps.clock.now();
+    try {
+      await deps.table.putRow(
+        T,
+        { id: chargeId },
+        { kind: 'charge', status: 'pending', amount: request.amount, currency: request.currency, paymentMethodId: request.paymentMethodId, scenario, metadata: JSON.stringify(request.metadata), createdAt: now, updatedAt: now },
+        { condition: { row: 'EXPECT_NOT_EXIST' } },
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
+    row = await chargeRow(chargeId, deps);
+  }
+  const current = toCharge(row);
+  // A pending charge gets its settlement (again): settling is idempotent, and a lost job would leave it pending.
+  if (current.status === 'pending' && scenario !== 'noCallback') await scheduleSettlement(chargeId, deps);
+  return current;
+}
+
+/** Move a charge from `from` to `to` (and more columns) unless something else moved it first; answers the charge after. */
+async function transition(chargeId: string, from: ChargeStatus, to: ChargeStatus, extra: Record<string, string>, deps: SandboxDeps): Promise<Charge> {
+  try {
+    await deps.table.updateRow(T, { id: chargeId }, { put: { status: to, updatedAt: deps.clock.now(), ...extra } }, {
+      condition: { row: 'EXPECT_EXIST', columns: { column: 'status', op: 'EQ', value: from, passIfMissing: false } },
+    });
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
+  return getCharge(chargeId, deps);
+}
+
+/**
+ * The asynchronous half of a charge (run by FC as an async invocation, retried on failure): wait the
+ * configured delay, settle the charge by its card's scenario, and deliver the signed webhook. A settled
+ * charge sends the same webhook (same id) again, so a redelivered job is harmless: the shop answers 409.
+ */
+export async function settle(chargeId: string, deps: SandboxDeps): Promise<{ settled: ChargeStatus }> {
+  const row = await chargeRow(chargeId, deps);
+  const scenario = String(row.attributes.scenario) as SandboxScenario;
+  if (scenario === 'noCallback') return { settled: 'pending' };
+  if (deps.callbackDelayMs > 0) await deps.sleep(deps.callbackDelayMs);
+  let current = toCharge(row);
+  if (current.status === 'pending') {
+    current =
+      scenario === 'decline'
+        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'Your card was declined.' }, deps)
+        : await transition(chargeId, 'pending', 'succeeded', {}, deps);
+  }
+  if (current.status === 'succeeded' || current.status === 'failed') await deliverWebhook(current, deps);
+  return { settled: current.status };
+}
+
+export function webhookFor(charge: Charge, createdMs: number): PaymentWebhook {
+  return {
+    id: `evt_${charge.chargeId.replace(/^ch_/, '')}_${charge.status}`,
+    type: charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed',
+    created: Math.floor(createdMs / 1000),
+    data: charge,
+  };
+}
+
+async function deliverWebhook(charge: Charge, deps: SandboxDeps): Promise<void> {
+  const now = deps.clock.now();
+  const body = JSON.stringify(webhookFor(charge, now));
+  const res = await deps.http.post(deps.webhookUrl, body, { 'content-type': 'application/json', 'x-sandbox-signature': signWebhook(deps.webhookSecret, body, now) });
+  // 409: the shop already has it (a redelivery). Anything else but 2xx: fail, so FC retries the job.
+  if (res.status === 409 || (res.status >= 200 && res.status < 300)) {
+    deps.log.info({ chargeId: charge.chargeId, status: res.status }, 'webhook delivered');
+    return;
+  }
+  throw new Error(`webhook for ${charge.chargeId} answered ${res.status}: ${res.body.slice(0, 200)}`);
+}
+
+export async function cancel(chargeId: string, deps: SandboxDeps): Promise<Charge> {
+  const current = await getCharge(chargeId, deps);
+  return current.status === 'pending' ? transition(chargeId, 'pending', 'canceled', {}, deps) : current;
+}
+
+/** Refund a succeeded charge in full; a refunded one answers as it is (the refund id is per charge). */
+export async function refund(chargeId: string, deps: SandboxDeps): Promise<Charge> {
+  const current = await getCharge(chargeId, deps);
+  if (current.status !== 'succeeded') return current;
+  return transition(chargeId, 'succeeded', 'refunded', { refundId: `re_${chargeId.replace(/^ch_/, '')}` }, deps);
+}
