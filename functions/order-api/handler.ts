@@ -1,0 +1,41 @@
+import { authenticate } from '#shared/auth';
+import { IdempotencyKey, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
+import { createHttpHandler, json, jsonBody, queryParams } from '#shared/fc/http';
+import type { FcContext } from '#shared/fc/types';
+import { parseWith } from '#shared/validation';
+import { createOrder, getOrder, listMyOrders, type OrderApiDeps } from './core';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>, jwtSecret: () => string) =>
+  createHttpHandler([
+    {
+      method: 'POST',
+      path: '/api/orders',
+      handle: async (req, { fc, log }) => {
+        const user = await authenticate(req.headers, jwtSecret());
+        const key = parseWith(IdempotencyKey, req.headers['idempotency-key'], 'headers.Idempotency-Key');
+        const created = await createOrder(jsonBody(req, OrderRequest), key, user, { ...deps(fc), log }, req.correlationId);
+        return json(202, created, { ...NO_STORE, location: `/api/orders/${created.orderId}` });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/orders',
+      handle: async (req, { fc, log }) => {
+        const user = await authenticate(req.headers, jwtSecret());
+        const query = queryParams(req, OrderListQuery);
+        return json(200, await listMyOrders(user, query.limit, query.cursor, deps(fc)), NO_STORE);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/orders/:orderId',
+      handle: async (req, { fc, log }) => {
+        const user = await authenticate(req.headers, jwtSecret());
+        const { waitFor } = queryParams(req, OrderQuery);
+        const view = await getOrder(req.params.orderId ?? '', user, waitFor, { ...deps(fc), log });
+        return json(200, view, { ...NO_STORE, etag: `"v${view.version}"` });
+      },
+    },
+  ]);

@@ -1,0 +1,11 @@
+import { parseTableStreamEvent } from '#shared/contracts/table-stream';
+import type { FcContext, FcHandler } from '#shared/fc/types';
+import { createLogger } from '#shared/log';
+import { publishOrderEvents, type NotifyDeps } from './core';
+
+export const createHandler =
+  (deps: (fc: FcContext) => Omit<NotifyDeps, 'log'>): FcHandler =>
+  async (event, context) => {
+    const log = createLogger({ requestId: context.requestId });
+    return publishOrderEvents(parseTableStreamEvent(event), { ...deps(context), log });
+  };
