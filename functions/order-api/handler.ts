@@ -22,7 +22,7 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
     {
       method: 'GET',
       path: '/api/orders',
-      handle: async (req, { fc, log }) => {
+      handle: async (req, { fc }) => {
         const user = await authenticate(req.headers, jwtSecret());
         const query = queryParams(req, OrderListQuery);
         return json(200, await listMyOrders(user, query.limit, query.cursor, deps(fc)), NO_STORE);
