@@ -1,0 +1,70 @@
+import { OrderNotification } from '#shared/contracts/orders';
+import type { TableStreamRecord } from '#shared/contracts/table-stream';
+import { TABLES } from '#shared/contracts/tables';
+import { recordEvents } from '#shared/orders/order-book';
+import { INF_MAX, INF_MIN } from '#shared/ports/table';
+import { createOrder } from '../../functions/order-api/core';
+import { publishOrderEvents } from '../../functions/order-notify/core';
+import { sendNotification } from '../../functions/send-notification/core';
+import { FakeTopic } from '../helpers/fake-messaging';
+import { ALICE, createOrderWorld, orderRequest, type OrderWorld } from '../helpers/order-world';
+
+/**
+ * Notifications: the event log's stream → order-notify publishes what a customer hears about to the
+ * `order-events` topic (tagged, with an event id); send-notification delivers each event id once.
+ */
+describe('order notifications', () => {
+  let world: OrderWorld;
+  let topic: FakeTopic;
+  beforeEach(() => {
+    world = createOrderWorld();
+    topic = new FakeTopic();
+  });
+  afterEach(() => world.table.close());
+
+  /** The stream records of an order's events, as the tablestore trigger would deliver them. */
+  const streamOf = async (orderId: string): Promise<TableStreamRecord[]> =>
+    (await world.table.getRange(TABLES.orderEvents.name, { start: { orderId, seq: INF_MIN }, end: { orderId, seq: INF_MAX } })).rows.map((row) => ({
+      type: 'PutRow',
+      primaryKey: row.primaryKey,
+      timestamp: Number(row.attributes.at),
+      columns: Object.entries(row.attributes).map(([name, value]) => ({ type: 'Put', name, value, timestamp: Number(row.attributes.at) })),
+    }));
+
+  it('publishes the customer-facing events with their type as tag and an event id', async () => {
+    const { orderId } = await createOrder(orderRequest(), 'n1', ALICE, world.apiDeps);
+    await recordEvents(world.table, orderId, [
+      { type: 'InventoryReserved', step: 'ReserveInventory', key: 'inventory:reserved', at: world.clock.now(), data: { allocations: [] } },
+      { type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', at: world.clock.now(), data: { amount: 270, currency: 'CNY' } },
+      { type: 'PaymentSucceeded', step: 'ChargePayment', key: 'payment:succeeded', at: world.clock.now(), data: { chargeId: 'ch_1', via: 'callback' } },
+    ]);
+    const result = await publishOrderEvents(await streamOf(orderId), { table: world.table, topic, log: world.log });
+    expect(result.published).toEqual([`${orderId}:1`, `${orderId}:4`]);
+    expect(topic.published.map((m) => [m.topic, m.tag, m.attributes?.eventId])).toEqual([
+      ['order-events', 'OrderPlaced', `${orderId}:1`],
+      ['order-events', 'PaymentSucceeded', `${orderId}:4`],
+    ]);
+    const paid = OrderNotification.parse(JSON.parse(topic.published[1]!.body));
+    expect(paid).toMatchObject({ owner: 'alice', type: 'PaymentSucceeded', status: 'PAID', subject: `Payment confirmed for order ${orderId}`, text: 'Payment confirmed' });
+  });
+
+  it('ignores other tables\' shapes of change (deletes, rows without a notified type)', async () => {
+    const result = await publishOrderEvents([{ type: 'DeleteRow', primaryKey: { orderId: 'ord_x', seq: 1 }, columns: [], timestamp: 0 }], { table: world.table, topic, log: world.log });
+    expect(result.published).toEqual([]);
+  });
+
+  it('send-notification delivers each event id once, however often MNS delivers it', async () => {
+    const { orderId } = await createOrder(orderRequest(), 'n2', ALICE, world.apiDeps);
+    await publishOrderEvents(await streamOf(orderId), { table: world.table, topic, log: world.log });
+    const body = JSON.parse(topic.published[0]!.body) as unknown;
+    const deps = { table: world.table, clock: world.clock, log: world.log };
+    expect(await sendNotification(body, deps)).toEqual({ eventId: `${orderId}:1`, delivered: true });
+    expect(await sendNotification(body, deps)).toEqual({ eventId: `${orderId}:1`, delivered: false });
+    const inbox = await world.table.getRange(TABLES.notifications.name, { start: { username: 'alice', notificationId: INF_MIN }, end: { username: 'alice', notificationId: INF_MAX } });
+    expect(inbox.rows.map((r) => r.attributes.subject)).toEqual([`We received your order ${orderId}`]);
+  });
+
+  it('send-notification refuses a message that is not an order notification (it goes to the DLQ after retries)', async () => {
+    await expect(sendNotification({ hello: 'world' }, { table: world.table, clock: world.clock, log: world.log })).rejects.toThrow(/invalid message/);
+  });
+});

@@ -1,0 +1,136 @@
+import { ChargeStatus, PaymentWebhook, SANDBOX_CARDS } from '#shared/contracts/orders';
+import { ValidationError } from '#shared/errors';
+import { newId } from '#shared/ids';
+import { createLogger } from '#shared/log';
+import { PaymentProviderUnavailable } from '#shared/orders/errors';
+import { SandboxPaymentProvider } from '#shared/payments/sandbox-provider';
+import { verifyWebhook } from '#shared/payments/webhook-signature';
+import type { HttpClient } from '#shared/ports/http-client';
+import { brandOf, scenarioOf } from '../../functions/payment-sandbox/core';
+import { createHandler } from '../../functions/payment-sandbox/handler';
+import { ALL_TABLES } from '#shared/contracts/tables';
+import { ManualClock } from '#shared/ports/clock';
+import { FakeFc } from '../helpers/fake-fc';
+import { createMemoryTable } from '../helpers/memory-table';
+
+/**
+ * The payment sandbox as a provider: tokens instead of card numbers, idempotent charges, asynchronous
+ * settlement after the configured delay with a signed webhook, the four test cards, cancel and refund,
+ * and webhook delivery that FC retries until the shop has it.
+ */
+const SECRET = 'sandbox-test-secret-0123456789';
+const card = (number: string, expYear = 2030) => ({ number, expMonth: 6, expYear, cvc: '123' });
+
+function setup(answer: (n: number) => number = () => 200) {
+  const clock = new ManualClock();
+  const table = createMemoryTable(ALL_TABLES, clock);
+  const posts: { body: string; headers: Record<string, string> }[] = [];
+  const slept: number[] = [];
+  const http: HttpClient = {
+    async post(_url, body, headers) {
+      posts.push({ body, headers });
+      return { status: answer(posts.length), body: '' };
+    },
+  };
+  const fc = new FakeFc({});
+  fc.register(
+    'sandbox',
+    createHandler(() => ({ table, clock, sleep: async (ms) => void slept.push(ms), newId, invoker: fc, selfFunctionName: 'sandbox', http, webhookUrl: 'http://shop/cb', webhookSecret: SECRET, callbackDelayMs: 300, log: createLogger() })),
+  );
+  return { clock, table, fc, posts, slept, provider: new SandboxPaymentProvider(fc, 'sandbox') };
+}
+
+describe('payment sandbox', () => {
+  it('knows its test cards and brands', () => {
+    expect(Object.values(SANDBOX_CARDS).map(scenarioOf)).toEqual(['success', 'decline', 'noCallback', 'transient']);
+    expect(scenarioOf('5555555555554444')).toBe('success');
+    expect(['4242424242424242', '5555555555554444', '378282246310005', '6200000000000005', '9999999999999995'].map(brandOf)).toEqual(['Visa', 'Mastercard', 'American Express', 'UnionPay', 'Card']);
+  });
+
+  it('tokenizes a card and refuses an expired one', async () => {
+    const { provider, table } = setup();
+    const method = await provider.tokenize(card(SANDBOX_CARDS.success));
+    expect(method).toEqual({ paymentMethodId: expect.stringMatching(/^pm_/), brand: 'Visa', last4: '4242' });
+    expect(JSON.stringify(await table.getRow('payment_sandbox', { id: method.paymentMethodId }))).not.toContain('4242424242424242');
+    await expect(provider.tokenize(card(SANDBOX_CARDS.success, 2020))).rejects.toThrow(ValidationError);
+  });
+
+  it('charges once per key, settles after the delay and posts a signed webhook', async () => {
+    const { provider, fc, posts, slept, clock } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const request = { paymentMethodId, amount: 99.5, currency: 'CNY' as const, idempotencyKey: 'order-1', metadata: { orderId: 'ord_1' } };
+    const first = await provider.charge(request);
+    const again = await provider.charge(request);
+    expect(again.chargeId).toBe(first.chargeId);
+    expect(first).toMatchObject({ status: 'pending', amount: 99.5, metadata: { orderId: 'ord_1' } });
+    expect(posts).toEqual([]);
+    await fc.drainAsync();
+    expect(slept).toContain(300);
+    expect((await provider.getCharge(first.chargeId)).status).toBe('succeeded');
+    // The pending charge was scheduled twice (once per request); both jobs post the same delivery id.
+    const hooks = posts.map((p) => PaymentWebhook.parse(JSON.parse(p.body)));
+    expect(new Set(hooks.map((h) => h.id)).size).toBe(1);
+    expect(hooks[0]).toMatchObject({ type: 'charge.succeeded', data: { chargeId: first.chargeId, status: 'succeeded' } });
+    expect(() => verifyWebhook(SECRET, Buffer.from(posts[0]!.body), posts[0]!.headers['x-sandbox-signature'], clock.now())).not.toThrow();
+  });
+
+  it('declines the decline card with a charge.failed webhook', async () => {
+    const { provider, fc, posts } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.decline));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    await fc.drainAsync();
+    expect(await provider.getCharge(charge.chargeId)).toMatchObject({ status: 'failed', failureCode: 'card_declined' });
+    expect(JSON.parse(posts[0]!.body)).toMatchObject({ type: 'charge.failed' });
+  });
+
+  it('never settles the no-callback card; cancel voids it, and it stays voided', async () => {
+    const { provider, fc, posts } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.noCallback));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    await fc.drainAsync();
+    expect(posts).toEqual([]);
+    expect((await provider.getCharge(charge.chargeId)).status).toBe('pending');
+    expect((await provider.cancel(charge.chargeId)).status).toBe('canceled');
+    expect((await provider.refund(charge.chargeId, 'r')).status).toBe('canceled');
+  });
+
+  it('is unavailable twice per key for the transient card, then charges', async () => {
+    const { provider } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.transient));
+    const request = { paymentMethodId, amount: 10, currency: 'CNY' as const, idempotencyKey: 'k', metadata: {} };
+    await expect(provider.charge(request)).rejects.toThrow(PaymentProviderUnavailable);
+    await expect(provider.charge(request)).rejects.toThrow(PaymentProviderUnavailable);
+    expect((await provider.charge(request)).status).toBe('pending');
+    expect((await provider.charge({ ...request, idempotencyKey: 'other' }).catch((e: Error) => e.name))).toBe('PaymentProviderUnavailable');
+  });
+
+  it('refunds a succeeded charge once; a pending one cannot be refunded', async () => {
+    const { provider, fc } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    expect((await provider.refund(charge.chargeId, 'r')).status).toBe('pending');
+    await fc.drainAsync();
+    const refunded = await provider.refund(charge.chargeId, 'r');
+    expect(refunded).toMatchObject({ status: 'refunded', refundId: expect.stringMatching(/^re_/) });
+    expect(await provider.refund(charge.chargeId, 'r')).toEqual(refunded);
+    expect(ChargeStatus.options).toContain(refunded.status);
+  });
+
+  it('fails the settlement job while the shop does not take the webhook (FC retries it); 409 counts as delivered', async () => {
+    const { provider, fc, posts } = setup((n) => (n === 1 ? 503 : n === 2 ? 409 : 200));
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    const [first] = await fc.drainAsync();
+    expect(first?.functionError).toBeDefined();
+    const retried = await fc.run('sandbox', Buffer.from(JSON.stringify({ op: 'settle', chargeId: charge.chargeId })));
+    expect(retried.functionError).toBeUndefined();
+    expect(posts).toHaveLength(2);
+  });
+
+  it('reports a crash or an unreachable sandbox as unavailable (retryable), never as a decline', async () => {
+    const broken = new SandboxPaymentProvider({ invoke: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000')) }, 'sandbox');
+    await expect(broken.getCharge('ch_1')).rejects.toThrow(PaymentProviderUnavailable);
+    const crashing = new FakeFc({ sandbox: () => Promise.reject(new TypeError('boom')) });
+    await expect(new SandboxPaymentProvider(crashing, 'sandbox').getCharge('ch_1')).rejects.toThrow(PaymentProviderUnavailable);
+  });
+});
