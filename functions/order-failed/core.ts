@@ -16,9 +16,14 @@ export function failureOf(log: readonly OrderEvent[]): { reason: FailureReason; 
   }
   if (findEvent(log, 'PaymentDeclined')) return { reason: 'payment_declined', message: 'The card was declined; nothing was charged and the items are back in stock' };
   if (findEvent(log, 'PaymentTimedOut')) return { reason: 'payment_timeout', message: 'The payment was not confirmed in time; the charge was canceled and the items are back in stock' };
-  if (findEvent(log, 'ShipmentFailed')) return { reason: 'shipment_failed', message: 'The carrier could not take the parcel; the payment was refunded and the items are back in stock' };
-  const refunded = findEvent(log, 'PaymentRefunded');
-  return { reason: 'error', message: `Something went wrong while processing the order; ${refunded ? 'the payment was refunded' : 'nothing was charged'}` };
+  // Say only what the log shows: a refund that has not happened yet is not called done.
+  const money = findEvent(log, 'PaymentRefunded')
+    ? 'the payment was refunded'
+    : findEvent(log, 'PaymentSucceeded')
+      ? 'the refund is pending and support has been told'
+      : 'nothing was charged';
+  if (findEvent(log, 'ShipmentFailed')) return { reason: 'shipment_failed', message: `The carrier could not take the parcel; ${money} and the items are back in stock` };
+  return { reason: 'error', message: `Something went wrong while processing the order; ${money}` };
 }
 
 export async function orderFailed(input: StepInput, deps: StockStepDeps): Promise<{ orderId: string; status: OrderStatus }> {
