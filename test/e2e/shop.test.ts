@@ -202,9 +202,9 @@ describeInBrowser('website: shop', () => {
     await page.locator('[data-testid=product-card]').first().waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
-    // Tab through the header (brand, two nav links, region, sign in) to the first product card.
+    // Tab through the header (brand, three nav links, region, cart, sign in) to the first product card.
     let focused = '';
-    for (let i = 0; i < 8 && !focused.includes('product-card'); i++) {
+    for (let i = 0; i < 10 && !focused.includes('product-card'); i++) {
       await page.keyboard.press('Tab');
       focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? document.activeElement?.tagName ?? '');
     }

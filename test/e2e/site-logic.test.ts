@@ -1,3 +1,5 @@
+import { COUNTRY_NAMES, ORDER_EVENT_TYPES, ORDER_STATUSES, SANDBOX_CARDS, SHIP_TO_COUNTRIES, TERMINAL_STATUSES, UNDELIVERABLE_POSTCODE as SERVER_UNDELIVERABLE } from '#shared/contracts/orders';
+import { COUNTRIES, countryForRegion, EVENT_TEXT, STATUS_TEXT, TERMINAL, TEST_CARDS, UNDELIVERABLE_POSTCODE } from '../../website/src/orders-api';
 import { UPLOAD_TYPES } from '#shared/contracts/images';
 import { MAX_IMAGE_BYTES } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
@@ -22,5 +24,26 @@ describe('website image helpers', () => {
   it('read tags as a person types them', () => {
     expect(parseTags(' Beach, summer  #Sunset,beach ')).toEqual(['beach', 'summer', 'sunset']);
     expect(parseTags('')).toEqual([]);
+  });
+});
+
+describe('website order helpers', () => {
+  it('list exactly the sandbox test cards, the carrier test postcode and the delivery countries the API knows', () => {
+    expect(TEST_CARDS.map((c) => c.number.replace(/ /g, ''))).toEqual(Object.values(SANDBOX_CARDS));
+    expect(UNDELIVERABLE_POSTCODE).toBe(SERVER_UNDELIVERABLE);
+    expect(Object.fromEntries(Object.entries(COUNTRIES).map(([code, c]) => [code, c.region]))).toEqual(SHIP_TO_COUNTRIES);
+    expect(Object.fromEntries(Object.entries(COUNTRIES).map(([code, c]) => [code, c.name]))).toEqual(COUNTRY_NAMES);
+  });
+
+  it('word every order status and event', () => {
+    expect(Object.keys(STATUS_TEXT).sort()).toEqual([...ORDER_STATUSES].sort());
+    expect(Object.keys(EVENT_TEXT).sort()).toEqual([...ORDER_EVENT_TYPES].sort());
+    expect(TERMINAL).toEqual(TERMINAL_STATUSES);
+  });
+
+  it('picks the delivery country of the region the shopper browses', () => {
+    expect(countryForRegion('cn-beijing')).toBe('CN');
+    expect(countryForRegion('cn-hongkong')).toBe('HK');
+    expect(countryForRegion('ap-southeast-1')).toBe('SG');
   });
 });

@@ -2,14 +2,20 @@ import { session, signOut } from './api';
 import { esc, notFound, setMain, setTitle } from './dom';
 import { installLightbox } from './lightbox';
 import { REGION_NAMES, currentRegion, saveRegion } from './regions';
+import { CART_CHANGED, cartCount } from './cart';
+import { ICONS } from './icons';
+import { renderCartPage } from './views/cart';
+import { renderCheckoutPage } from './views/checkout';
 import { renderImagesPage } from './views/images';
+import { renderOrderPage } from './views/order';
+import { renderOrdersPage } from './views/orders';
 import { renderProductList } from './views/product-list';
 import { renderProductPage } from './views/product-page';
 import { renderSignIn } from './views/sign-in';
 
 /**
  * The SPA shell: a history-API router over a handful of pages. Later applications register their
- * pages in `routes` (IoT dashboard, orders).
+ * pages in `routes` (the IoT dashboard next).
  *
  * Each render gets an AbortSignal that fires when the person navigates away, so a page's timers and
  * polls (the image status poll) stop with it.
@@ -27,6 +33,10 @@ const routes: Route[] = [
   { pattern: /^\/$/, nav: 'products', title: 'Products', render: () => renderProductList(currentRegion()) },
   { pattern: /^\/products\/([^/]+)$/, nav: 'products', title: 'Product', render: (ctx) => renderProductPage(decodeURIComponent(ctx.match[1]!), currentRegion()) },
   { pattern: /^\/images$/, nav: 'images', title: 'Photos', render: (ctx) => renderImagesPage(ctx) },
+  { pattern: /^\/cart$/, nav: 'cart', title: 'Cart', render: (ctx) => renderCartPage(ctx, currentRegion()) },
+  { pattern: /^\/checkout$/, nav: 'cart', title: 'Checkout', render: (ctx) => renderCheckoutPage(ctx, currentRegion()) },
+  { pattern: /^\/orders$/, nav: 'orders', title: 'My orders', render: (ctx) => renderOrdersPage(ctx) },
+  { pattern: /^\/orders\/([^/]+)$/, nav: 'orders', title: 'Order', render: (ctx) => renderOrderPage(decodeURIComponent(ctx.match[1]!), ctx) },
   { pattern: /^\/sign-in$/, nav: '', title: 'Sign in', render: (ctx) => renderSignIn(() => navigate(safeNext(ctx.query.get('next')))) },
 ];
 
@@ -118,6 +128,22 @@ document.addEventListener('click', (event) => {
 window.addEventListener('popstate', () => {
   if (location.pathname + location.search !== renderedUrl) void render({ focus: true });
 });
+/** The header's cart link shows how many items the cart holds, in every tab. */
+function setupCartBadge(): void {
+  const link = document.getElementById('cart-link')!;
+  link.querySelector('.cart-icon')!.innerHTML = ICONS.cart;
+  const update = () => {
+    const count = cartCount();
+    const badge = link.querySelector<HTMLElement>('.cart-count')!;
+    badge.textContent = String(count);
+    badge.classList.toggle('empty', count === 0);
+  };
+  window.addEventListener(CART_CHANGED, update);
+  window.addEventListener('storage', update);
+  update();
+}
+
 installLightbox();
 setupRegionPicker();
+setupCartBadge();
 void render();

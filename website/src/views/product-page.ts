@@ -1,5 +1,6 @@
 import type { MobileProductPage, WebProductPage } from '../../../functions/_shared/contracts/product-page';
 import { api, ApiError, apiUrl, type Region } from '../api';
+import { addToCart } from '../cart';
 import { esc, money, notFound, plural, relativeDays, setMain, setTitle, stars, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
 import { REGION_NAMES } from '../regions';
@@ -41,8 +42,25 @@ export async function renderProductPage(productId: string, region: Region): Prom
     throw err;
   }
   setTitle(page.product.name);
-  setMain(page.client === 'web' ? webPage(page, region) : mobilePage(page, region));
+  const main = setMain(page.client === 'web' ? webPage(page, region) : mobilePage(page, region));
+  wireAddToCart(main, productId);
 }
+
+/** "Add to cart" keeps the shopper on the page and says what happened, with the way to the cart. */
+function wireAddToCart(main: HTMLElement, productId: string): void {
+  const button = main.querySelector<HTMLButtonElement>('[data-testid=add-to-cart]');
+  const note = main.querySelector<HTMLElement>('[data-testid=added]');
+  if (!button || !note) return;
+  button.addEventListener('click', () => {
+    const qty = addToCart(productId);
+    note.hidden = false;
+    note.innerHTML = `${ICONS.check}<span>Added to your cart (${qty} in cart). <a href="/cart" data-link>View cart</a></span>`;
+  });
+}
+
+const addToCartBlock = (outOfStock: boolean, wide = false) =>
+  `<button class="primary${wide ? ' wide' : ''}" type="button" data-testid="add-to-cart" ${outOfStock ? 'disabled' : ''}>${outOfStock ? 'Out of stock' : 'Add to cart'}</button>
+      <p class="added-note" role="status" data-testid="added" hidden></p>`;
 
 function degradedNote(degraded: readonly string[]): string {
   if (degraded.length === 0) return '';
@@ -135,7 +153,7 @@ function webPage(page: WebProductPage, region: Region): string {
       ${availabilityLine(page.availability)}
       ${shippingLine(page.shipping, region)}
       <p class="summary">${esc(p.summary)}</p>
-      <button class="primary" type="button" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      ${addToCartBlock(page.availability?.status === 'out_of_stock')}
       ${degradedNote(page.degraded)}
     </div>
   </article>
@@ -178,7 +196,7 @@ function mobilePage(page: MobileProductPage, region: Region): string {
       ${page.availability ? `<div class="stock ${page.availability.status}" data-testid="stock">${STOCK_TEXT[page.availability.status]}</div>` : '<div class="stock missing" data-testid="stock">Stock unavailable</div>'}
       ${shipping}
       <p class="summary">${esc(p.summary)}</p>
-      <button class="primary wide" type="button" ${page.availability?.status === 'out_of_stock' ? 'disabled' : ''}>Add to cart</button>
+      ${addToCartBlock(page.availability?.status === 'out_of_stock', true)}
       ${degradedNote(page.degraded)}
     </div>
   </article>

@@ -1,0 +1,63 @@
+import type { WebProductPage } from '../../functions/_shared/contracts/product-page';
+import { api, ApiError, type Region } from './api';
+import { cartLines } from './cart';
+
+/**
+ * The cart priced for a region, from the product pages the shop already serves (the BFF: same prices and
+ * promotions the shopper saw). The totals here are an estimate for the page; the server prices the order
+ * again at checkout with the same rule (best promotion; one parcel: the dearest delivery fee, free above
+ * the threshold).
+ */
+export interface PricedLine {
+  productId: string;
+  qty: number;
+  name: string;
+  image: string;
+  unitPrice: number | undefined;
+  currency: string;
+  stock: 'in_stock' | 'low_stock' | 'out_of_stock' | undefined;
+  available: number | undefined;
+  shipping: { fee: number; freeOver: number } | undefined;
+  /** The product no longer exists. */
+  gone?: boolean;
+}
+
+export interface PricedCart {
+  lines: PricedLine[];
+  subtotal: number;
+  shippingFee: number | undefined;
+  total: number | undefined;
+  currency: string;
+  /** Some price is unknown right now (a degraded page). */
+  incomplete: boolean;
+}
+
+async function priceLine(productId: string, qty: number, region: Region): Promise<PricedLine> {
+  try {
+    const { data: page } = await api<WebProductPage>(`/api/products/${encodeURIComponent(productId)}?client=web&region=${region}`);
+    return {
+      productId,
+      qty,
+      name: page.product.name,
+      image: page.product.images[0]?.url ?? '',
+      unitPrice: page.pricing?.finalPrice,
+      currency: page.pricing?.currency ?? 'CNY',
+      stock: page.availability?.status,
+      available: page.availability?.available,
+      shipping: page.shipping ? { fee: page.shipping.fee, freeOver: page.shipping.freeOver } : undefined,
+    };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return { productId, qty, name: productId, image: '', unitPrice: undefined, currency: 'CNY', stock: undefined, available: undefined, shipping: undefined, gone: true };
+    throw err;
+  }
+}
+
+export async function priceCart(region: Region): Promise<PricedCart> {
+  const lines = await Promise.all(cartLines().map((l) => priceLine(l.productId, l.qty, region)));
+  const live = lines.filter((l) => !l.gone);
+  const incomplete = live.some((l) => l.unitPrice === undefined || !l.shipping);
+  const subtotal = Math.round(live.reduce((sum, l) => sum + (l.unitPrice ?? 0) * l.qty, 0) * 100) / 100;
+  const shippings = live.flatMap((l) => (l.shipping ? [l.shipping] : []));
+  const shippingFee = shippings.length === 0 ? undefined : subtotal >= Math.min(...shippings.map((s) => s.freeOver)) ? 0 : Math.max(...shippings.map((s) => s.fee));
+  return { lines, subtotal, shippingFee, total: incomplete || shippingFee === undefined ? undefined : subtotal + shippingFee, currency: live[0]?.currency ?? 'CNY', incomplete };
+}

@@ -1,0 +1,69 @@
+import { session, type Region } from '../api';
+import { MAX_QTY, removeFromCart, setQty } from '../cart';
+import { priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
+import { esc, money, setMain, unavailableNote } from '../dom';
+import { ICONS } from '../icons';
+import type { RouteContext } from '../main';
+import { REGION_NAMES } from '../regions';
+
+/** The cart page: lines with quantities, the estimated total for the delivery region, and the way to checkout. */
+export async function renderCartPage(ctx: RouteContext, region: Region): Promise<void> {
+  setMain('<section class="page-head"><h1>Your cart</h1></section><div class="panel skeleton text-skeleton" aria-busy="true"></div>');
+  const cart = await priceCart(region);
+  if (ctx.signal.aborted) return;
+  if (cart.lines.length === 0) {
+    setMain(`<section class="empty" data-testid="cart-empty">${ICONS.cart}<h1>Your cart is empty</h1><p class="muted">Find something you like and press <strong>Add to cart</strong>.</p><a class="button-link" href="/" data-link>Browse products</a></section>`);
+    return;
+  }
+  const main = setMain(`<section class="page-head"><h1>Your cart</h1><p class="muted">Prices and delivery for ${esc(REGION_NAMES[region])}. Change the region at the top of the page.</p></section>
+    <div class="checkout-layout">
+      <section class="panel" aria-label="Items"><ul class="cart-lines" data-testid="cart-lines">${cart.lines.map(lineHtml).join('')}</ul></section>
+      <aside class="panel summary" aria-labelledby="summary-title">${summaryHtml(cart)}
+        <a class="button-link wide" href="${session() ? '/checkout' : '/sign-in?next=%2Fcheckout'}" data-link data-testid="to-checkout">${session() ? 'Go to checkout' : 'Sign in to check out'}</a>
+      </aside>
+    </div>`);
+  main.querySelectorAll<HTMLElement>('[data-line]').forEach((li) => {
+    const productId = li.dataset.line!;
+    li.querySelector<HTMLSelectElement>('select')?.addEventListener('change', (event) => {
+      setQty(productId, Number((event.target as HTMLSelectElement).value));
+      void renderCartPage(ctx, region);
+    });
+    li.querySelector<HTMLButtonElement>('[data-remove]')?.addEventListener('click', () => {
+      removeFromCart(productId);
+      void renderCartPage(ctx, region);
+    });
+  });
+}
+
+function lineHtml(line: PricedLine): string {
+  const options = Array.from({ length: MAX_QTY }, (_, i) => i + 1)
+    .map((n) => `<option value="${n}" ${n === line.qty ? 'selected' : ''}>${n}</option>`)
+    .join('');
+  const stock = line.gone ? '<span class="stock out_of_stock">No longer sold</span>' : line.stock === 'out_of_stock' ? '<span class="stock out_of_stock">Out of stock</span>' : line.stock === 'low_stock' ? `<span class="stock low_stock">Only ${line.available ?? 'a few'} left</span>` : '';
+  return `<li class="cart-line" data-line="${esc(line.productId)}" data-testid="cart-line">
+    ${line.image ? `<img src="${esc(line.image)}" alt="" width="96" height="72" />` : '<span class="thumb-placeholder"></span>'}
+    <div class="cart-line-text">
+      <a href="/products/${esc(line.productId)}" data-link class="cart-line-name">${esc(line.name)}</a>
+      <span class="muted small">${line.unitPrice === undefined ? 'Price unavailable right now' : `${money(line.unitPrice, line.currency)} each`}</span>
+      ${stock}
+    </div>
+    <div class="cart-line-qty">
+      <label class="sr-only" for="qty-${esc(line.productId)}">Quantity of ${esc(line.name)}</label>
+      <select id="qty-${esc(line.productId)}" ${line.gone ? 'disabled' : ''}>${options}</select>
+      <button type="button" class="link-button" data-remove aria-label="Remove ${esc(line.name)}">Remove</button>
+    </div>
+    <strong class="cart-line-total">${line.unitPrice === undefined ? '—' : money(line.unitPrice * line.qty, line.currency)}</strong>
+  </li>`;
+}
+
+/** Subtotal, delivery and total; shared with the checkout page. */
+export function summaryHtml(cart: PricedCart): string {
+  const delivery = cart.shippingFee === undefined ? '<span class="muted">at checkout</span>' : cart.shippingFee === 0 ? 'Free' : money(cart.shippingFee, cart.currency);
+  return `<h2 id="summary-title">Order summary</h2>
+    <dl class="totals">
+      <div><dt>Items</dt><dd data-testid="subtotal">${money(cart.subtotal, cart.currency)}</dd></div>
+      <div><dt>Delivery</dt><dd data-testid="delivery">${delivery}</dd></div>
+      <div class="grand"><dt>Total</dt><dd data-testid="total">${cart.total === undefined ? '—' : money(cart.total, cart.currency)}</dd></div>
+    </dl>
+    ${cart.incomplete ? unavailableNote('Some prices are unavailable right now; the total is worked out when you place the order.') : ''}`;
+}
