@@ -30,6 +30,8 @@ export async function orderFailed(input: StepInput, deps: StockStepDeps): Promis
   const order = await requireOrder(deps.table, input.orderId);
   const leftover = await releaseStock(deps, input.orderId, placedOf(order).items.map((i) => i.productId));
   if (leftover.length > 0) deps.log.warn({ orderId: input.orderId, leftover }, 'stock was still held when the order failed; returned it');
-  const { view } = await recordEvents(deps.table, input.orderId, [{ type: 'OrderFailed', step: 'OrderFailed', key: 'order:failed', at: deps.clock.now(), data: failureOf(order.log) }], order.log);
+  const failure = failureOf(order.log);
+  if (findEvent(order.log, 'PaymentSucceeded') && !findEvent(order.log, 'PaymentRefunded')) deps.log.error({ orderId: input.orderId }, 'order failed after a payment that was not refunded: refund it by hand');
+  const { view } = await recordEvents(deps.table, input.orderId, [{ type: 'OrderFailed', step: 'OrderFailed', key: 'order:failed', at: deps.clock.now(), data: failure }], order.log);
   return { orderId: input.orderId, status: view.status };
 }
