@@ -9,6 +9,7 @@ import { SandboxPaymentProvider } from '#shared/payments/sandbox-provider';
 import { ManualClock, manualSleep } from '#shared/ports/clock';
 import type { HttpClient } from '#shared/ports/http-client';
 import type { Table } from '#shared/ports/table';
+import type { WorkflowClient } from '#shared/ports/workflow-client';
 import type { OrderApiDeps } from '../../functions/order-api/core';
 import { createHandler as createCallbackHandler } from '../../functions/payment-callback/handler';
 import { createHandler as createSandboxHandler } from '../../functions/payment-sandbox/handler';
@@ -57,7 +58,16 @@ export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
   const sleep = manualSleep(clock);
   const table: Table & { close(): void } = createMemoryTable(ALL_TABLES, clock);
   const log = createLogger({ test: 'orders' });
-  const workflow = new FakeWorkflowClient();
+  const fake = new FakeWorkflowClient();
+  // Steps and the callback reach the workflow through this; a flow test points it at the engine's test bed.
+  const route: { target: WorkflowClient } = { target: fake };
+  const workflow: WorkflowClient & { fake: FakeWorkflowClient } = {
+    fake,
+    startExecution: (flowName, name, input) => route.target.startExecution(flowName, name, input),
+    describeExecution: (flowName, name) => route.target.describeExecution(flowName, name),
+    reportTaskSucceeded: (token, output) => route.target.reportTaskSucceeded(token, output),
+    reportTaskFailed: (token, error, cause) => route.target.reportTaskFailed(token, error, cause),
+  };
   const webhooks: { url: string; body: string; headers: Record<string, string> }[] = [];
   const http: HttpClient = {
     async post(url, body, headers) {
@@ -87,6 +97,10 @@ export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
   const callback = createCallbackHandler(() => ({ table, workflow, clock, webhookSecret: WEBHOOK_SECRET }));
 
   const world = {
+    /** Send the steps' and the callback's workflow calls to another client (the flow engine's test bed). */
+    routeWorkflow(target: WorkflowClient): void {
+      route.target = target;
+    },
     clock,
     sleep,
     table,
