@@ -99,7 +99,14 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
     const placed = await placeOrder(request, user, deps);
     order = await recordEvents(deps.table, orderId, [{ type: 'OrderPlaced', step: 'PlaceOrder', key: 'order:placed', at: deps.clock.now(), data: placed }], []);
   }
-  const started = await deps.workflow.startExecution(deps.flowName, executionNameOf(orderId), { orderId, correlationId });
+  let started;
+  try {
+    started = await deps.workflow.startExecution(deps.flowName, executionNameOf(orderId), { orderId, correlationId });
+  } catch (err) {
+    // The order is recorded; a retry with the same key starts its saga (StartExecution is idempotent by name).
+    deps.log.error({ err, orderId }, 'starting the order saga failed');
+    throw new RetryableError('the order was received but could not be started; send the same request again with the same Idempotency-Key', 'ServiceUnavailable');
+  }
   deps.log.info({ orderId, owner: user.username, execution: started.executionName, retried: !claim.claimed, alreadyRunning: started.alreadyExisted }, 'order placed');
   return { orderId, status: order.view.status };
 }
@@ -124,7 +131,8 @@ async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiD
     currency: 'CNY',
     address: request.address,
     payment: { methodId: method.paymentMethodId, brand: method.brand, last4: method.last4 },
-    delivery: { carrier: quoted[0]!.shipping.carrier, etaDays: quoted[0]!.shipping.etaDays },
+    // One parcel travels as slowly as its slowest line.
+    delivery: (({ carrier, etaDays }) => ({ carrier, etaDays }))(quoted.map((q) => q.shipping).reduce((slow, s) => (s.etaDays.max > slow.etaDays.max ? s : slow))),
   };
 }
 
