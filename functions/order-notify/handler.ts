@@ -1,3 +1,5 @@
+import { tableFor } from '#shared/aliyun/deps/table';
+import { topicFor } from '#shared/aliyun/deps/topic';
 import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import type { FcContext, FcHandler } from '#shared/fc/types';
 import { createLogger } from '#shared/log';
@@ -9,3 +11,5 @@ export const createHandler =
     const log = createLogger({ requestId: context.requestId });
     return publishOrderEvents(parseTableStreamEvent(event), { ...deps(context), log });
   };
+
+export const handler = createHandler((fc) => ({ table: tableFor(fc), topic: topicFor(fc), ...(process.env.ORDER_EVENTS_TOPIC ? { topicName: process.env.ORDER_EVENTS_TOPIC } : {}) }));

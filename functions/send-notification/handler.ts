@@ -1,11 +1,18 @@
+import { tableFor } from '#shared/aliyun/deps/table';
+import { parseMnsTopicEvent } from '#shared/contracts/mns-events';
 import type { FcContext, FcHandler } from '#shared/fc/types';
 import { createLogger } from '#shared/log';
+import { systemClock } from '#shared/ports/clock';
+import { parseJson } from '#shared/validation';
 import { sendNotification, type SendDeps } from './core';
 
-/** The message body as the `mns_topic` trigger delivers it: the published JSON text. */
+/** The `mns_topic` trigger's event (STREAM or JSON format) carries the published notification as its body. */
 export const createHandler =
-  (deps: (fc: FcContext) => Omit<SendDeps, 'log'>, messageOf: (event: Buffer) => unknown): FcHandler =>
+  (deps: (fc: FcContext) => Omit<SendDeps, 'log'>): FcHandler =>
   async (event, context) => {
     const log = createLogger({ requestId: context.requestId });
-    return sendNotification(messageOf(event), { ...deps(context), log });
+    const message = parseMnsTopicEvent(event);
+    return sendNotification(parseJson(message.body, 'message'), { ...deps(context), log });
   };
+
+export const handler = createHandler((fc) => ({ table: tableFor(fc), clock: systemClock }));

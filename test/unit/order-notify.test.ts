@@ -6,7 +6,10 @@ import { INF_MAX, INF_MIN } from '#shared/ports/table';
 import { createOrder } from '../../functions/order-api/core';
 import { publishOrderEvents } from '../../functions/order-notify/core';
 import { sendNotification } from '../../functions/send-notification/core';
+import { encodeBody } from '#shared/contracts/mns-events';
+import { createHandler as createSendHandler } from '../../functions/send-notification/handler';
 import { FakeTopic } from '../helpers/fake-messaging';
+import { fakeContext } from '../helpers/fakes';
 import { ALICE, createOrderWorld, orderRequest, type OrderWorld } from '../helpers/order-world';
 
 /**
@@ -62,6 +65,17 @@ describe('order notifications', () => {
     expect(await sendNotification(body, deps)).toEqual({ eventId: `${orderId}:1`, delivered: false });
     const inbox = await world.table.getRange(TABLES.notifications.name, { start: { username: 'alice', notificationId: INF_MIN }, end: { username: 'alice', notificationId: INF_MAX } });
     expect(inbox.rows.map((r) => r.attributes.subject)).toEqual([`We received your order ${orderId}`]);
+  });
+
+  it('send-notification reads the mns_topic event in STREAM and JSON format (bodies base64, as the Topic port publishes)', async () => {
+    const { orderId } = await createOrder(orderRequest(), 'n3', ALICE, world.apiDeps);
+    await publishOrderEvents(await streamOf(orderId), { table: world.table, topic, log: world.log });
+    const published = topic.published[0]!;
+    const handler = createSendHandler(() => ({ table: world.table, clock: world.clock }));
+    const stream = Buffer.from(JSON.stringify({ body: encodeBody(published.body), attrs: published.attributes }));
+    expect(await handler(stream, fakeContext())).toEqual({ eventId: `${orderId}:1`, delivered: true });
+    const json = Buffer.from(JSON.stringify({ TopicOwner: '1', TopicName: 'order-events', Subscriber: '1', SubscriptionName: 's', MessageId: 'M1', Message: encodeBody(published.body), MessageMD5: 'x', MessageTag: published.tag, PublishTime: 1 }));
+    expect(await handler(json, fakeContext())).toEqual({ eventId: `${orderId}:1`, delivered: false });
   });
 
   it('send-notification refuses a message that is not an order notification (it goes to the DLQ after retries)', async () => {
