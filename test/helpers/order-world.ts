@@ -1,5 +1,5 @@
 import type { AuthUser } from '#shared/auth';
-import { SANDBOX_CARDS, type OrderRequest, type OrderView, type SandboxScenario } from '#shared/contracts/orders';
+import { executionNameOf, SANDBOX_CARDS, type OrderRequest, type OrderView, type SandboxScenario } from '#shared/contracts/orders';
 import { ALL_TABLES } from '#shared/contracts/tables';
 import type { FcHandler } from '#shared/fc/types';
 import { newId } from '#shared/ids';
@@ -58,7 +58,7 @@ export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
   const sleep = manualSleep(clock);
   const table: Table & { close(): void } = createMemoryTable(ALL_TABLES, clock);
   const log = createLogger({ test: 'orders' });
-  const fake = new FakeWorkflowClient();
+  const fake = new FakeWorkflowClient(['order-saga'], () => clock.now());
   // Steps and the callback reach the workflow through this; a flow test points it at the engine's test bed.
   const route: { target: WorkflowClient } = { target: fake };
   const workflow: WorkflowClient & { fake: FakeWorkflowClient } = {
@@ -101,6 +101,17 @@ export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
     routeWorkflow(target: WorkflowClient): void {
       route.target = target;
     },
+    /** StartExecution calls the fake workflow client saw. */
+    starts: () => fake.calls.filter((c) => c.op === 'startExecution').map(({ args: [flowName, executionName, input] }) => ({ flowName, executionName, input })),
+    /** Task reports it saw (also those it refused), as `{token, outcome, …}`. */
+    reports: () =>
+      fake.calls
+        .filter((c) => c.op.startsWith('reportTask'))
+        .map((c) => (c.op === 'reportTaskSucceeded' ? { token: c.args[0], outcome: 'succeeded', output: c.args[1] } : { token: c.args[0], outcome: 'failed', error: c.args[1], cause: c.args[2] })),
+    /** The token a ChargePayment task of this order's execution would get (one per attempt). */
+    taskToken: (orderId: string) => fake.issueToken('order-saga', executionNameOf(orderId)),
+    /** The order's execution stops waiting (its task timed out and the flow went on). */
+    timeOut: (orderId: string) => fake.finish('order-saga', executionNameOf(orderId), 'TimedOut'),
     clock,
     sleep,
     table,

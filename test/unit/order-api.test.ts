@@ -30,7 +30,7 @@ describe('order-api', () => {
       { productId: 'p-mug', name: 'Mug', qty: 1, unitPrice: 40, lineTotal: 40 },
     ]);
     expect(view).toMatchObject({ subtotal: 580, shippingFee: 0, total: 580, region: 'cn-hangzhou', owner: 'alice', payment: { brand: 'Visa', last4: '4242' } });
-    expect(world.workflow.fake.starts).toEqual([{ flowName: 'order-saga', executionName: executionNameOf(created.orderId), input: { orderId: created.orderId, correlationId: '' } }]);
+    expect(world.starts()).toEqual([{ flowName: 'order-saga', executionName: executionNameOf(created.orderId), input: { orderId: created.orderId, correlationId: '' } }]);
     // The card number never reaches the shop's tables.
     const stored = JSON.stringify((await world.table.getRange(TABLES.orderEvents.name, { start: { orderId: created.orderId, seq: 0 }, end: { orderId: created.orderId, seq: 99 } })).rows);
     expect(stored).not.toContain('4242424242424242');
@@ -49,7 +49,7 @@ describe('order-api', () => {
     // Keys are per user: Bob's key-2 is his own.
     const bobs = await createOrder(orderRequest(), 'key-2', BOB, world.apiDeps);
     expect(bobs.orderId).not.toBe(first.orderId);
-    expect(new Set(world.workflow.fake.starts.map((s) => s.executionName)).size).toBe(2);
+    expect(new Set(world.starts().map((s) => s.executionName)).size).toBe(2);
   });
 
   it('concurrent retries with one key: one order, one execution', async () => {
@@ -74,7 +74,7 @@ describe('order-api', () => {
     await expect(unknown).rejects.toMatchObject({ status: 400, details: [{ path: 'body.items.1.productId', message: 'no such product' }] });
     const expired = { ...orderRequest(), card: { ...orderRequest().card, expYear: 2026, expMonth: 1 } };
     await expect(createOrder(expired, 'k5', ALICE, world.apiDeps)).rejects.toMatchObject({ status: 400, details: [{ path: 'body.card.expYear' }] });
-    expect(world.workflow.fake.starts).toEqual([]);
+    expect(world.starts()).toEqual([]);
   });
 
   it('shows an order to its owner and admins only', async () => {

@@ -22,7 +22,7 @@ import { ALICE, createOrderWorld, orderRequest, WEBHOOK_SECRET, type OrderWorld 
  * The saga's steps with the real payment sandbox and payment-callback, driven by hand in the order the
  * flow runs them (the flow definition itself runs on the engine in test/flows/): each path's events and
  * side effects, each step's idempotency, and the callback's checks. Flow-level retries and timeouts are
- * played by the test: a new task token per attempt, an expired token for a timeout.
+ * played by the test: a new task token per attempt, a finished execution for a timeout.
  */
 describe('order saga steps', () => {
   let world: OrderWorld;
@@ -41,7 +41,7 @@ describe('order saga steps', () => {
   };
   /** ChargePayment as the flow runs it: a task token, then the provider's webhook (settled and posted). */
   const chargeAndSettle = async (orderId: string) => {
-    const token = world.workflow.fake.waitForCallback();
+    const token = world.taskToken(orderId);
     await chargePayment({ orderId, taskToken: token }, world.stepDeps);
     await world.settlePayments();
     return { token, statuses: await world.deliverWebhooks() };
@@ -53,8 +53,8 @@ describe('order saga steps', () => {
     expect(await stock()).toBe(6);
     const { token, statuses } = await chargeAndSettle(orderId);
     expect(statuses).toEqual([200]);
-    expect(world.workflow.fake.reports).toEqual([{ token, outcome: 'succeeded', output: expect.objectContaining({ orderId, paymentStatus: 'succeeded' }) }]);
-    PaymentResult.parse((world.workflow.fake.reports[0] as { output: object }).output);
+    expect(world.reports()).toEqual([{ token, outcome: 'succeeded', output: expect.objectContaining({ orderId, paymentStatus: 'succeeded' }) }]);
+    PaymentResult.parse((world.reports()[0] as { output: object }).output);
     await createShipment({ orderId }, world.stepDeps);
     await orderSucceeded({ orderId }, world.stepDeps);
     const view = await world.view(orderId);
@@ -69,7 +69,7 @@ describe('order saga steps', () => {
     const orderId = await place('decline');
     await reserveInventory({ orderId }, world.stepDeps);
     const { token } = await chargeAndSettle(orderId);
-    expect(world.workflow.fake.reports).toEqual([{ token, outcome: 'failed', error: 'PaymentDeclined', cause: expect.stringContaining('card_declined') }]);
+    expect(world.reports()).toEqual([{ token, outcome: 'failed', error: 'PaymentDeclined', cause: expect.stringContaining('card_declined') }]);
     await releaseInventory({ orderId }, world.stepDeps);
     await orderFailed({ orderId }, world.stepDeps);
     expect(await events(orderId)).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentDeclined', 'InventoryReleased', 'OrderFailed']);
@@ -83,7 +83,7 @@ describe('order saga steps', () => {
     await reserveInventory({ orderId }, world.stepDeps);
     const { token, statuses } = await chargeAndSettle(orderId);
     expect(statuses).toEqual([]);
-    world.workflow.fake.expire(token);
+    world.timeOut(orderId);
     const answers = [];
     for (let i = 0; i < MAX_STATUS_CHECKS; i++) answers.push((await checkPaymentStatus({ orderId }, world.stepDeps)).paymentStatus);
     expect(answers).toEqual(['pending', 'pending', 'failed']);
@@ -101,10 +101,10 @@ describe('order saga steps', () => {
     const orderId = await place('transient');
     await reserveInventory({ orderId }, world.stepDeps);
     for (let attempt = 1; attempt <= 2; attempt++) {
-      await expect(chargePayment({ orderId, taskToken: world.workflow.fake.waitForCallback() }, world.stepDeps)).rejects.toThrow(PaymentProviderUnavailable);
+      await expect(chargePayment({ orderId, taskToken: world.taskToken(orderId) }, world.stepDeps)).rejects.toThrow(PaymentProviderUnavailable);
     }
     const { token } = await chargeAndSettle(orderId);
-    expect(world.workflow.fake.reports).toEqual([{ token, outcome: 'succeeded', output: expect.objectContaining({ paymentStatus: 'succeeded' }) }]);
+    expect(world.reports()).toEqual([{ token, outcome: 'succeeded', output: expect.objectContaining({ paymentStatus: 'succeeded' }) }]);
     expect(await events(orderId)).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentAttemptFailed', 'PaymentAttemptFailed', 'PaymentSucceeded']);
     const charges = (await world.table.getRange(TABLES.paymentSandbox.name, { start: { id: 'ch_' }, end: { id: 'ch`' } })).rows;
     expect(charges).toHaveLength(1);
@@ -155,7 +155,7 @@ describe('order saga steps', () => {
     };
     await twice(() => reserveInventory({ orderId }, world.stepDeps));
     expect(await stock()).toBe(6);
-    const token = world.workflow.fake.waitForCallback();
+    const token = world.taskToken(orderId);
     await chargePayment({ orderId, taskToken: token }, world.stepDeps);
     await world.settlePayments();
     await world.deliverWebhooks();
@@ -171,22 +171,31 @@ describe('order saga steps', () => {
   it('a rerun of ChargePayment after the answer came reports it to the new task at once', async () => {
     const orderId = await place();
     await reserveInventory({ orderId }, world.stepDeps);
-    await chargeAndSettle(orderId);
-    const second = world.workflow.fake.waitForCallback();
+    // Both attempts got their tokens while the execution ran; the first one's webhook came back.
+    const first = world.taskToken(orderId);
+    const second = world.taskToken(orderId);
+    await chargePayment({ orderId, taskToken: first }, world.stepDeps);
+    await world.settlePayments();
+    await world.deliverWebhooks();
     await chargePayment({ orderId, taskToken: second }, world.stepDeps);
-    expect(world.workflow.fake.reports.at(-1)).toMatchObject({ token: second, outcome: 'succeeded' });
+    expect(world.reports().map((r) => [r.token, r.outcome])).toEqual([
+      [first, 'succeeded'],
+      [second, 'succeeded'],
+    ]);
     expect(world.fc.calls.filter((c) => (c.payload as { op?: string }).op === 'charge')).toHaveLength(1);
   });
 
   it('a webhook that arrives after the task timed out is recorded; the status check then finds it', async () => {
     const orderId = await place();
     await reserveInventory({ orderId }, world.stepDeps);
-    const token = world.workflow.fake.waitForCallback();
+    const token = world.taskToken(orderId);
     await chargePayment({ orderId, taskToken: token }, world.stepDeps);
-    world.workflow.fake.expire(token);
+    world.timeOut(orderId);
     await world.settlePayments();
     expect(await world.deliverWebhooks()).toEqual([200]);
-    expect(world.workflow.fake.reports).toEqual([]);
+    // The report was tried and refused (the task no longer waits); the callback still answered 200.
+    expect(world.reports()).toMatchObject([{ token, outcome: 'succeeded' }]);
+    expect(world.workflow.fake.executions.get(`order-saga/order-${orderId}`)?.status).toBe('TimedOut');
     expect((await checkPaymentStatus({ orderId }, world.stepDeps)).paymentStatus).toBe('succeeded');
     expect((await events(orderId)).filter((e) => e === 'PaymentSucceeded')).toHaveLength(1);
   });
@@ -197,13 +206,13 @@ describe('order saga steps', () => {
     const post = async (body: string, headers: Record<string, string>) => ((await world.callback(httpEvent('POST', '/api/payments/callback', { body, headers }), fakeContext())) as HttpTriggerResponse).statusCode;
     const unchanged = async (version: number) => {
       expect((await world.view(orderId)).version).toBe(version);
-      expect(world.workflow.fake.reports).toEqual([]);
+      expect(world.reports()).toEqual([]);
     };
 
     beforeEach(async () => {
       orderId = await place();
       await reserveInventory({ orderId }, world.stepDeps);
-      await chargePayment({ orderId, taskToken: world.workflow.fake.waitForCallback() }, world.stepDeps);
+      await chargePayment({ orderId, taskToken: world.taskToken(orderId) }, world.stepDeps);
       await world.settlePayments();
       hook = world.webhooks.shift()!;
     });
@@ -232,7 +241,7 @@ describe('order saga steps', () => {
       const version = (await world.view(orderId)).version;
       expect(await post(hook.body, hook.headers)).toBe(409);
       expect((await world.view(orderId)).version).toBe(version);
-      expect(world.workflow.fake.reports).toHaveLength(1);
+      expect(world.reports()).toHaveLength(1);
     });
 
     it('404 for an order it does not know; 400 when the status contradicts the type', async () => {
