@@ -1,7 +1,13 @@
+import { invokerFor } from '#shared/aliyun/deps/invoker';
+import { paymentsFor } from '#shared/aliyun/deps/payments';
+import { tableFor } from '#shared/aliyun/deps/table';
+import { workflowClientFor } from '#shared/aliyun/deps/workflow';
 import { authenticate } from '#shared/auth';
 import { IdempotencyKey, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
 import { createHttpHandler, json, jsonBody, queryParams } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
+import { newId } from '#shared/ids';
+import { realSleep, systemClock } from '#shared/ports/clock';
 import { parseWith } from '#shared/validation';
 import { createOrder, getOrder, listMyOrders, type OrderApiDeps } from './core';
 
@@ -39,3 +45,23 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
       },
     },
   ]);
+
+export const handler = createHandler(
+  (fc) => ({
+    table: tableFor(fc),
+    workflow: workflowClientFor(fc),
+    flowName: process.env.ORDER_SAGA_FLOW ?? '',
+    invoker: invokerFor(fc),
+    services: {
+      info: process.env.PRODUCT_INFO_FUNCTION ?? '',
+      price: process.env.PRODUCT_PRICE_FUNCTION ?? '',
+      sales: process.env.PRODUCT_SALES_FUNCTION ?? '',
+      shipping: process.env.PRODUCT_SHIPPING_FUNCTION ?? '',
+    },
+    payments: paymentsFor(fc),
+    clock: systemClock,
+    sleep: realSleep,
+    newId,
+  }),
+  () => process.env.JWT_SECRET ?? '',
+);

@@ -19,7 +19,7 @@ export const handler = createHandler((fc) => ({
   invoker: invokerFor(fc),
   selfFunctionName: process.env.FC_FUNCTION_NAME ?? fc.function.name,
   http: fetchHttpClient,
-  webhookUrl: process.env.PAYMENT_WEBHOOK_URL ?? '',
+  webhookUrl: `${process.env.API_BASE_URL ?? ''}/api/payments/callback`,
   webhookSecret: process.env.PAYMENT_WEBHOOK_SECRET ?? '',
   callbackDelayMs: Number(process.env.PAYMENT_CALLBACK_DELAY_MS ?? 300),
 }));

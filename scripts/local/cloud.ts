@@ -191,7 +191,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     opened.push(() => fnf.close());
     fnf.deployFlows(spec.flows);
-        const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint };
+    // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
+    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
     const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, {

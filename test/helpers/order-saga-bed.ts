@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '#shared/errors';
 import type { FcHandler } from '#shared/fc/types';
 import type { WorkflowClient } from '#shared/ports/workflow-client';
 import { FlowApiError } from '../../scripts/local/flow-engine/errors';
-import { createFlowTestbed, type FlowTestbed, type TaskHandler } from '../../scripts/local/flow-engine/testbed';
+import { createFlowTestbed, loadFlowFromSpec, type FlowTestbed, type TaskHandler } from '../../scripts/local/flow-engine/testbed';
 import { createHandler as chargeHandler } from '../../functions/charge-payment/handler';
 import { createHandler as checkHandler } from '../../functions/check-payment-status/handler';
 import { createHandler as shipmentHandler } from '../../functions/create-shipment/handler';
@@ -23,17 +22,12 @@ import type { OrderWorld } from './order-world';
  * this bed's engine, so a test drives a whole order: place it, let the sandbox settle, deliver its
  * webhook, move time.
  */
-export const SAGA_VARS = { prefix: 'fcsuite-dev', region: 'cn-hangzhou', accountId: '1000000000000001' };
-export const fn = (step: string) => `${SAGA_VARS.prefix}-${step}`;
+/** FC function names of the saga's steps, as s.yaml names them by default (prefix fcsuite-dev). */
+export const fn = (step: string) => `fcsuite-dev-${step}`;
 
-/** The flow file with its `${vars.*}` rendered, as `${yaml(file(...))}` in s.yaml renders it. */
+/** The flow as s.yaml deploys it (`${yaml(file('./flows/order-saga.yaml'))}`, variables rendered). */
 export function orderSagaDefinition(): string {
-  const text = readFileSync(join(__dirname, '..', '..', 'flows', 'order-saga.yaml'), 'utf8');
-  return text.replace(/\$\{vars\.(\w+)\}/g, (_, name: string) => {
-    const value = (SAGA_VARS as Record<string, string>)[name];
-    if (value === undefined) throw new Error(`flows/order-saga.yaml uses \${vars.${name}}, which the test bed does not know`);
-    return value;
-  });
+  return loadFlowFromSpec(join(__dirname, '..', '..', 's.yaml'), 'order-saga');
 }
 
 /** A task handler that runs an FC handler as FC would: the body as the event, a thrown error as the task's error. */

@@ -25,7 +25,9 @@ const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros', 'flow']);
  */
 export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): AppSpec {
   const baseDir = dirname(resolve(file));
-  const doc = YAML.parse(readFileSync(file, 'utf8'), { merge: true }) as Record<string, unknown> | null;
+  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
+  // aliases than the library's guard against alias bombs (100) allows, and s.yaml is the project's own file.
+  const doc = YAML.parse(readFileSync(file, 'utf8'), { merge: true, maxAliasCount: 10_000 }) as Record<string, unknown> | null;
   if (!doc || typeof doc !== 'object') throw new SpecErrors([new SpecError('(root)', 'the file is empty or not a YAML map')]);
   const errors: SpecError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
