@@ -136,7 +136,7 @@ function setupCartBadge(): void {
     const count = cartCount();
     const badge = link.querySelector<HTMLElement>('.cart-count')!;
     badge.textContent = String(count);
-    badge.classList.toggle('empty', count === 0);
+    badge.classList.toggle('zero', count === 0);
   };
   window.addEventListener(CART_CHANGED, update);
   window.addEventListener('storage', update);

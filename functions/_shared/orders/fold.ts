@@ -67,7 +67,7 @@ export function describe(event: OrderEvent, placed: EventData<'OrderPlaced'>): s
     case 'PaymentStatusChecked':
       return `No answer from the payment provider yet; status check ${event.data.check}: ${event.data.status}`;
     case 'PaymentSucceeded':
-      return event.data.via === 'status-check' ? 'Payment confirmed by a status check' : 'Payment confirmed';
+      return `${money(placed.total, placed.currency)} paid with ${placed.payment.brand} •••• ${placed.payment.last4}${event.data.via === 'status-check' ? ' (confirmed by a status check)' : ''}`;
     case 'PaymentDeclined':
       return `Card declined: ${event.data.message}`;
     case 'PaymentTimedOut':
@@ -83,7 +83,7 @@ export function describe(event: OrderEvent, placed: EventData<'OrderPlaced'>): s
     case 'InventoryReleased':
       return `${units(event.data.allocations.reduce((n, a) => n + a.qty, 0))} back in stock`;
     case 'OrderSucceeded':
-      return 'Order complete';
+      return 'Paid, shipped and done: thank you for your order';
     case 'OrderFailed':
       return event.data.message;
   }

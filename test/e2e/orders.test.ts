@@ -1,0 +1,138 @@
+import type { Page } from 'playwright-core';
+import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
+import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
+
+/**
+ * Buying in headless Chromium against the local cloud on the real s.yaml: add to cart on the product page,
+ * change a quantity in the cart, check out with a sandbox test card, and watch the order page's timeline
+ * follow the saga live to its end — the success card on a desktop, the decline card on a phone — then
+ * find both under "My orders".
+ */
+const ORDER_FUNCTIONS = ['order-api', 'payment-sandbox', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'release-inventory', 'order-failed', 'refund-payment', 'check-payment-status', 'order-notify', 'send-notification'];
+const MOUSE = DEMO_PRODUCTS.find((p) => p.productId === 'p-glide-mouse')!;
+const KETTLE = DEMO_PRODUCTS.find((p) => p.productId === 'p-cirrus-kettle')!;
+
+describeInBrowser('website: orders', () => {
+  let e2e: E2e;
+  const orders: { id: string; status: string }[] = [];
+
+  beforeAll(async () => {
+    e2e = await startE2e({ warm: ORDER_FUNCTIONS });
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  async function signIn(page: Page): Promise<void> {
+    await page.goto('/sign-in');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'alice-demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/');
+  }
+
+  async function addToCart(page: Page, productId: string): Promise<void> {
+    await page.goto(`/products/${productId}`);
+    await page.locator('[data-testid=add-to-cart]').click();
+    await page.locator('[data-testid=added]').waitFor();
+  }
+
+  /** Fill the checkout form, pick a test card by its number, place the order; answers the order id. */
+  async function checkout(page: Page, cardNumber: string, viewport: ViewportName): Promise<string> {
+    await page.goto('/checkout');
+    await page.locator('[data-testid=place-order]').waitFor();
+    await page.fill('#ship-line1', '1 West Lake Road');
+    await page.fill('#ship-city', 'Hangzhou');
+    await page.fill('#ship-postcode', '310000');
+    await page.locator(`[data-card="${cardNumber}"]`).click();
+    expect(await page.inputValue('#card-number')).toBe(cardNumber);
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, `checkout-${viewport}`);
+    await page.locator('[data-testid=place-order]').click();
+    await page.waitForURL(/\/orders\/ord_[0-9a-z]{26}$/);
+    return page.url().split('/').pop()!;
+  }
+
+  /** Wait until the page says the order is final; answers the timeline's events as shown. */
+  async function followToTheEnd(page: Page): Promise<string[]> {
+    await page.locator('[data-testid=live]', { hasText: 'Final' }).waitFor({ timeout: 30_000 });
+    return page.locator('[data-testid=timeline-entry]').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.event!));
+  }
+
+  it('a desktop shopper buys with the success card and watches the order complete', async () => {
+    const page = await e2e.page('desktop');
+    await signIn(page);
+    await addToCart(page, MOUSE.productId);
+    await addToCart(page, KETTLE.productId);
+    expect(await page.locator('[data-testid=cart-count]').textContent()).toBe('2');
+
+    await page.goto('/cart');
+    await page.locator('[data-testid=cart-line]').nth(1).waitFor();
+    await page.selectOption(`#qty-${MOUSE.productId}`, '2');
+    await page.locator('[data-testid=cart-count]', { hasText: '3' }).waitFor();
+    await page.locator(`[data-line=${MOUSE.productId}] select`).waitFor();
+    expect(await page.locator('[data-testid=cart-line]').count()).toBe(2);
+    await loadAllImages(page);
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'cart-desktop');
+    const estimate = (await page.locator('[data-testid=total]').textContent())!.trim();
+
+    const orderId = await checkout(page, '4242 4242 4242 4242', 'desktop');
+    // The page shows the order at once and then follows it live.
+    await page.locator('[data-testid=timeline-entry][data-event=OrderPlaced]').waitFor();
+    const events = await followToTheEnd(page);
+    expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentSucceeded', 'ShipmentCreated', 'OrderSucceeded']);
+    expect(await page.locator('[data-testid=order-status]').getAttribute('data-status')).toBe('SUCCEEDED');
+    expect(((await page.locator('[data-testid=order-total]').textContent()) ?? '').trim()).toBe(estimate);
+    expect(await page.locator('[data-testid=timeline-entry]').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.status))).toEqual(['PENDING', 'RESERVED', 'PAYMENT_PENDING', 'PAID', 'SHIPPED', 'SUCCEEDED']);
+    expect(await page.locator('[data-testid=cart-count]').textContent()).toBe('0');
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'order-succeeded-desktop');
+    orders.push({ id: orderId, status: 'SUCCEEDED' });
+  });
+
+  it('a phone shopper pays with the decline card: the stock comes back and the order fails, said plainly', async () => {
+    const page = await e2e.page('mobile');
+    await signIn(page);
+    await addToCart(page, KETTLE.productId);
+    const orderId = await checkout(page, '4000 0000 0000 0002', 'mobile');
+    const events = await followToTheEnd(page);
+    expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentDeclined', 'InventoryReleased', 'OrderFailed']);
+    expect(await page.locator('[data-testid=order-status]').getAttribute('data-status')).toBe('FAILED');
+    expect(await page.locator('[data-testid=failure]').textContent()).toContain('declined; nothing was charged');
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'order-declined-mobile');
+    orders.push({ id: orderId, status: 'FAILED' });
+  });
+
+  it('lists both under My orders, newest first, each linking to its page', async () => {
+    const page = await e2e.page('mobile');
+    await page.goto('/orders');
+    await page.locator('[data-testid=order-row]').first().waitFor();
+    const rows = await page.locator('[data-testid=order-row]').evaluateAll((els) => els.map((el) => ({ id: (el as HTMLElement).dataset.orderId, status: el.querySelector('[data-status]')?.getAttribute('data-status') })));
+    expect(rows).toEqual([...orders].reverse());
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'my-orders-mobile');
+    await page.locator('[data-testid=order-row]').first().click();
+    await page.locator('[data-testid=order-page]').waitFor();
+    expect(page.url()).toContain(orders[1]!.id);
+  });
+
+  it('asks a signed-out visitor to sign in before checkout, keeping the cart', async () => {
+    const page = await e2e.isolatedPage('desktop');
+    await addToCart(page, MOUSE.productId);
+    await page.goto('/cart');
+    await page.locator('[data-testid=to-checkout]', { hasText: 'Sign in to check out' }).click();
+    await page.waitForURL((url) => url.pathname === '/sign-in' && url.searchParams.get('next') === '/checkout');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'alice-demo');
+    await page.click('button[type=submit]');
+    await page.locator('[data-testid=place-order]').waitFor();
+    expect(await page.locator('[data-testid=cart-count]').textContent()).toBe('1');
+  });
+
+  it('logged no script errors and asked for nothing that fails', () => {
+    expect(e2e.pageErrors).toEqual([]);
+    expect(e2e.failedResponses).toEqual([]);
+  });
+});
