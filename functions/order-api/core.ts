@@ -11,12 +11,13 @@ import {
   type OrderRequest,
   type OrderView,
 } from '#shared/contracts/orders';
-import { Price, ProductInfo, Sales, Shipping, type Region } from '#shared/contracts/products';
+import { PART_TTL_SECONDS, Price, ProductInfo, Sales, Shipping, type Region } from '#shared/contracts/products';
 import { NotFoundError, RetryableError, UnprocessableError, ValidationError, isAppError } from '#shared/errors';
 import { callService } from '#shared/fc/call-service';
 import { claimKey, fingerprint, reclaimKey } from '#shared/idempotency';
 import type { IdGenerator } from '#shared/ids';
 import type { Logger } from '#shared/log';
+import { StepError } from '#shared/orders/errors';
 import { OrderEventStore } from '#shared/orders/event-store';
 import { findOrder, listOrders, recordEvents } from '#shared/orders/order-book';
 import { applyBestPromotion, roundMoney } from '#shared/pricing';
@@ -25,6 +26,8 @@ import type { FunctionInvoker } from '#shared/ports/function-invoker';
 import type { PaymentProvider } from '#shared/ports/payment-provider';
 import type { Table } from '#shared/ports/table';
 import type { WorkflowClient } from '#shared/ports/workflow-client';
+import type { TtlCache } from '#shared/ttl-cache';
+import type { z } from 'zod';
 
 /**
  * order-api: checkout, one order, my orders (PRODUCT.md §3 Orders).
@@ -47,12 +50,17 @@ export interface OrderApiDeps {
   sleep: Sleep;
   newId: IdGenerator;
   log: Logger;
+  /** Per-instance cache of the services' answers (the product page's TTLs); none: every checkout asks. */
+  cache?: TtlCache;
   /** Long-poll cap (default 25 s) and how often it looks for a new version meanwhile. */
   longPollMs?: number;
   pollIntervalMs?: number;
 }
 
-const SERVICE_TIMEOUT_MS = 3000;
+/** Pricing must succeed for checkout (no degraded answer here), so a cold product service gets time. */
+const SERVICE_TIMEOUT_MS = 10_000;
+/** How long a retry waits for the request that claimed its key to place the order before doing it itself. */
+const CLAIM_WAIT_MS = 10_000;
 
 /** The region whose prices and carrier an order uses: the one asked for, else the address's. */
 export function regionOf(request: OrderRequest): Region {
@@ -81,6 +89,7 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
   const print = requestFingerprint(request);
   let orderId = deps.newId('ord');
   const claim = await claimKey(deps.table, key, print, { orderId }, now);
+  const retry = !claim.claimed && claim.fingerprint === print;
   if (!claim.claimed) {
     const claimedId = claim.data.orderId ?? '';
     if (claim.fingerprint !== print) {
@@ -94,10 +103,15 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
     }
   }
 
+  // A retry racing the request that claimed the key first lets that one place the order; it takes over only
+  // when the order does not appear (that request failed or died).
+  if (retry) await waitForPlacement(orderId, deps);
   let order = await findOrder(deps.table, orderId);
   if (!order) {
     const placed = await placeOrder(request, user, deps);
-    order = await recordEvents(deps.table, orderId, [{ type: 'OrderPlaced', step: 'PlaceOrder', key: 'order:placed', at: deps.clock.now(), data: placed }], []);
+    order = await recordEvents(deps.table, orderId, [{ type: 'OrderPlaced', step: 'PlaceOrder', key: 'order:placed', at: deps.clock.now(), data: placed }], []).catch((err: unknown) => {
+      throw err instanceof StepError && err.retryable ? new RetryableError('the order could not be recorded right now; send the same request again', 'ServiceUnavailable') : err;
+    });
   }
   let started;
   try {
@@ -111,6 +125,12 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
   return { orderId, status: order.view.status };
 }
 
+async function waitForPlacement(orderId: string, deps: OrderApiDeps): Promise<void> {
+  const store = new OrderEventStore(deps.table);
+  const deadline = deps.clock.now() + CLAIM_WAIT_MS;
+  while ((await store.version(orderId)) === 0 && deps.clock.now() < deadline) await deps.sleep(deps.pollIntervalMs ?? 200);
+}
+
 /** Price the lines with the product services (the page's rule: the best promotion wins) and tokenize the card. */
 async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiDeps): Promise<EventData<'OrderPlaced'>> {
   const region = regionOf(request);
@@ -120,7 +140,10 @@ async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiD
   // One parcel: the dearest line's delivery fee, waived above the region's free-delivery threshold.
   const freeOver = Math.min(...quoted.map((q) => q.shipping.freeOver));
   const shippingFee = subtotal >= freeOver ? 0 : Math.max(...quoted.map((q) => q.shipping.fee));
-  const method = await deps.payments.tokenize(request.card);
+  const method = await deps.payments.tokenize(request.card).catch((err: unknown) => {
+    if (err instanceof StepError && err.retryable) throw new RetryableError('the payment provider is unavailable right now; try again in a moment', 'ServiceUnavailable');
+    throw err;
+  });
   return {
     owner: user.username,
     region,
@@ -138,7 +161,14 @@ async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiD
 
 async function quoteLine(productId: string, qty: number, index: number, region: Region, deps: OrderApiDeps) {
   const get = { op: 'get', productId, region };
-  const call = <S extends Parameters<typeof callService>[3]>(fn: string, schema: S) => callService(deps.invoker, fn, get, schema, { timeoutMs: SERVICE_TIMEOUT_MS });
+  const call = async <S extends Parameters<typeof callService>[3]>(part: keyof typeof deps.services, schema: S) => {
+    const key = `${part}:${productId}:${part === 'price' || part === 'shipping' ? region : ''}`;
+    const cached = deps.cache?.fresh<z.infer<S>>(key);
+    if (cached !== undefined) return cached;
+    const value = await callService(deps.invoker, deps.services[part], get, schema, { timeoutMs: SERVICE_TIMEOUT_MS });
+    deps.cache?.set(key, value, PART_TTL_SECONDS[part]);
+    return value;
+  };
   const field = `body.items.${index}.productId`;
   const notFound = (what: string) => (err: unknown) => {
     if (err instanceof NotFoundError) throw new ValidationError(`invalid ${field}: ${what}`, [{ path: field, message: what }]);
@@ -147,11 +177,11 @@ async function quoteLine(productId: string, qty: number, index: number, region: 
     throw new RetryableError('prices are unavailable right now; try again in a moment', 'ServiceUnavailable');
   };
   const [info, price, sales, shipping] = await Promise.all([
-    call(deps.services.info, ProductInfo).catch(notFound('no such product')),
-    call(deps.services.price, Price).catch(notFound(`not sold in ${region}`)),
+    call('info', ProductInfo).catch(notFound('no such product')),
+    call('price', Price).catch(notFound(`not sold in ${region}`)),
     // Promotions are optional: a product without sales records simply has none.
-    call(deps.services.sales, Sales).catch((err: unknown) => (err instanceof NotFoundError ? undefined : notFound('')(err))),
-    call(deps.services.shipping, Shipping).catch(notFound(`cannot be delivered to ${region}`)),
+    call('sales', Sales).catch((err: unknown) => (err instanceof NotFoundError ? undefined : notFound('')(err))),
+    call('shipping', Shipping).catch(notFound(`cannot be delivered to ${region}`)),
   ]);
   const { finalPrice } = applyBestPromotion(price.price, sales?.promotions ?? []);
   return { line: { productId, name: info.name, qty, unitPrice: finalPrice, lineTotal: roundMoney(finalPrice * qty) }, shipping };

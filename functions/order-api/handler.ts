@@ -8,6 +8,7 @@ import { createHttpHandler, json, jsonBody, queryParams } from '#shared/fc/http'
 import type { FcContext } from '#shared/fc/types';
 import { newId } from '#shared/ids';
 import { realSleep, systemClock } from '#shared/ports/clock';
+import { TtlCache } from '#shared/ttl-cache';
 import { parseWith } from '#shared/validation';
 import { createOrder, getOrder, listMyOrders, type OrderApiDeps } from './core';
 
@@ -46,8 +47,12 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
     },
   ]);
 
+/** One cache per instance: FC reuses warm instances, so repeated checkouts price from memory. */
+const cache = new TtlCache(systemClock);
+
 export const handler = createHandler(
   (fc) => ({
+    cache,
     table: tableFor(fc),
     workflow: workflowClientFor(fc),
     flowName: process.env.ORDER_SAGA_FLOW ?? '',

@@ -8,6 +8,7 @@ import {
   Reviews,
   Sales,
   Shipping,
+  PART_TTL_SECONDS,
   type Part,
   type ProductPageQuery,
   type ServiceResult,
@@ -16,7 +17,7 @@ import { NotFoundError, RetryableError } from '#shared/errors';
 import type { Clock } from '#shared/ports/clock';
 import type { FunctionInvoker } from '#shared/ports/function-invoker';
 import type { z } from 'zod';
-import type { TtlCache } from './cache';
+import type { TtlCache } from '#shared/ttl-cache';
 import { shapeMobile, shapeWeb, type PageParts } from './views';
 
 /**
@@ -34,8 +35,7 @@ export interface BffDeps {
   clock: Clock;
 }
 
-/** How long each part may be served from the instance cache (seconds): prices move, descriptions do not. */
-export const PART_TTL_SECONDS: Record<Part, number> = { info: 300, price: 10, inventory: 5, shipping: 600, sales: 30, reviews: 60 };
+export { PART_TTL_SECONDS };
 
 const SCHEMAS = { info: ProductInfo, price: Price, inventory: Inventory, shipping: Shipping, sales: Sales, reviews: Reviews } as const;
 

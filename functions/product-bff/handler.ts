@@ -4,7 +4,7 @@ import { createHttpHandler, json, queryParams, type HttpRequest } from '#shared/
 import type { FcContext } from '#shared/fc/types';
 import { systemClock } from '#shared/ports/clock';
 import { parseWith } from '#shared/validation';
-import { TtlCache } from './cache';
+import { TtlCache } from '#shared/ttl-cache';
 import { matchesIfNoneMatch, productList, productPage, type BffDeps, type ProductPage } from './core';
 
 /** GET /api/products and GET /api/products/{id}?client=web|mobile&region=… */

@@ -3,7 +3,9 @@ import { TABLES } from '#shared/contracts/tables';
 import { NotFoundError, UnprocessableError, ValidationError } from '#shared/errors';
 import { issueToken } from '#shared/auth';
 import type { HttpTriggerResponse } from '#shared/fc/types';
+import { PaymentProviderUnavailable } from '#shared/orders/errors';
 import { recordEvents } from '#shared/orders/order-book';
+import { TtlCache } from '#shared/ttl-cache';
 import { createOrder, getOrder, listMyOrders } from '../../functions/order-api/core';
 import { createHandler } from '../../functions/order-api/handler';
 import { fakeContext, httpEvent } from '../helpers/fakes';
@@ -34,6 +36,26 @@ describe('order-api', () => {
     // The card number never reaches the shop's tables.
     const stored = JSON.stringify((await world.table.getRange(TABLES.orderEvents.name, { start: { orderId: created.orderId, seq: 0 }, end: { orderId: created.orderId, seq: 99 } })).rows);
     expect(stored).not.toContain('4242424242424242');
+  });
+
+  it('prices from the instance cache within the product page\'s TTLs', async () => {
+    const deps = { ...world.apiDeps, cache: new TtlCache(world.clock) };
+    await createOrder(orderRequest(), 'cache-1', ALICE, deps);
+    const pricingCalls = () => world.fc.calls.filter((c) => ['info', 'price', 'sales', 'shipping'].includes(c.functionName)).length;
+    expect(pricingCalls()).toBe(4);
+    await createOrder(orderRequest(), 'cache-2', ALICE, deps);
+    expect(pricingCalls()).toBe(4);
+    world.clock.advance(11_000); // the price's TTL (10 s) has passed; info, sales and shipping are still fresh
+    await createOrder(orderRequest(), 'cache-3', ALICE, deps);
+    expect(world.fc.calls.filter((c) => c.functionName === 'price')).toHaveLength(2);
+    expect(pricingCalls()).toBe(5);
+  });
+
+  it('answers 503 (retry with the same key) when the payment provider is unavailable at checkout', async () => {
+    const payments = Object.assign(Object.create(world.payments) as typeof world.payments, { tokenize: () => Promise.reject(new PaymentProviderUnavailable('down')) });
+    const down = { ...world.apiDeps, payments };
+    await expect(createOrder(orderRequest(), 'down-1', ALICE, down)).rejects.toMatchObject({ status: 503 });
+    expect((await createOrder(orderRequest(), 'down-1', ALICE, world.apiDeps)).status).toBe('PENDING');
   });
 
   it('charges delivery below the free-delivery threshold', async () => {

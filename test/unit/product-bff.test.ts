@@ -2,7 +2,7 @@ import { MobileProductPage, WebProductPage } from '#shared/contracts/product-pag
 import type { Part } from '#shared/contracts/products';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { ManualClock } from '#shared/ports/clock';
-import { TtlCache } from '../../functions/product-bff/cache';
+import { TtlCache } from '#shared/ttl-cache';
 import { matchesIfNoneMatch, productPage, type BffDeps } from '../../functions/product-bff/core';
 import { createHandler } from '../../functions/product-bff/handler';
 import { applyBestPromotion } from '../../functions/product-bff/views';

@@ -104,3 +104,10 @@ export const ProductListQuery = z.object({
 
 export const PARTS = ['info', 'price', 'inventory', 'shipping', 'sales', 'reviews'] as const;
 export type Part = (typeof PARTS)[number];
+
+/**
+ * How long each part may be served from a per-instance cache (seconds): prices move, descriptions do not.
+ * The product page (BFF) and checkout (order-api) cache by the same rule, so checkout charges what the
+ * page showed.
+ */
+export const PART_TTL_SECONDS: Record<Part, number> = { info: 300, price: 10, inventory: 5, shipping: 600, sales: 30, reviews: 60 };

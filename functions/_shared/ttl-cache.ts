@@ -1,4 +1,4 @@
-import type { Clock } from '#shared/ports/clock';
+import type { Clock } from './ports/clock';
 
 /**
  * Per-instance cache of service answers with a TTL per entry. FC reuses warm instances, so this absorbs
