@@ -1,6 +1,7 @@
-import type { z } from 'zod';
 import { Charge, PaymentMethod, type Card, type ProviderRequest } from '../contracts/orders';
-import { callService, ServiceFunctionError } from '../fc/call-service';
+import { ZodError, type z } from 'zod';
+import { isAppError } from '../errors';
+import { callService } from '../fc/call-service';
 import { PaymentProviderUnavailable } from '../orders/errors';
 import type { FunctionInvoker } from '../ports/function-invoker';
 import type { ChargeRequest, PaymentProvider } from '../ports/payment-provider';
@@ -22,10 +23,10 @@ export class SandboxPaymentProvider implements PaymentProvider {
     try {
       return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: this.timeoutMs });
     } catch (err) {
-      if (err instanceof ServiceFunctionError || !(err instanceof Error) || err.name === 'InvokeTimeoutError' || /ECONNREFUSED|ECONNRESET|socket|fetch failed/i.test(err.message)) {
-        throw new PaymentProviderUnavailable(`payment provider: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      throw err;
+      // The sandbox's own answers (an invalid card, an unknown charge) pass through; anything else — its
+      // "unavailable", a crash, a timeout, a refused or reset connection — is worth trying again.
+      if (isAppError(err) || err instanceof ZodError) throw err;
+      throw new PaymentProviderUnavailable(`payment provider: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
