@@ -81,7 +81,7 @@ describe('order saga steps', () => {
   it('no callback: the task times out; status checks; the charge is canceled; release → failed', async () => {
     const orderId = await place('noCallback');
     await reserveInventory({ orderId }, world.stepDeps);
-    const { token, statuses } = await chargeAndSettle(orderId);
+    const { statuses } = await chargeAndSettle(orderId);
     expect(statuses).toEqual([]);
     world.timeOut(orderId);
     const answers = [];
