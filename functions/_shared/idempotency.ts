@@ -62,6 +62,18 @@ export async function reclaimKey(table: Table, key: string, previousFingerprint:
   }
 }
 
+/**
+ * Give a claimed key back when its request failed before it took effect, so the client's retry claims it
+ * afresh instead of waiting for a request that is gone (only while the key still holds this fingerprint).
+ */
+export async function releaseKey(table: Table, key: string, requestFingerprint: string): Promise<void> {
+  try {
+    await table.deleteRow(T, { key }, { condition: { row: 'EXPECT_EXIST', columns: { column: 'fingerprint', op: 'EQ', value: requestFingerprint, passIfMissing: false } } });
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
+}
+
 /** Whether `key` was seen before; records it if not (at-most-once markers, e.g. webhook deliveries). */
 export async function seenBefore(table: Table, key: string, now: number): Promise<boolean> {
   const claim = await claimKey(table, key, 'seen', {}, now);

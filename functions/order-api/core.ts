@@ -14,7 +14,7 @@ import {
 import { PART_TTL_SECONDS, Price, ProductInfo, Sales, Shipping, type Region } from '#shared/contracts/products';
 import { NotFoundError, RetryableError, UnprocessableError, ValidationError, isAppError } from '#shared/errors';
 import { callService } from '#shared/fc/call-service';
-import { claimKey, fingerprint, reclaimKey } from '#shared/idempotency';
+import { claimKey, fingerprint, reclaimKey, releaseKey } from '#shared/idempotency';
 import type { IdGenerator } from '#shared/ids';
 import type { Logger } from '#shared/log';
 import { StepError } from '#shared/orders/errors';
@@ -108,7 +108,11 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
   if (retry) await waitForPlacement(orderId, deps);
   let order = await findOrder(deps.table, orderId);
   if (!order) {
-    const placed = await placeOrder(request, user, deps);
+    const placed = await placeOrder(request, user, deps).catch(async (err: unknown) => {
+      // Nothing was recorded: give the key back so the client's retry starts afresh.
+      await releaseKey(deps.table, key, print).catch(() => undefined);
+      throw err;
+    });
     order = await recordEvents(deps.table, orderId, [{ type: 'OrderPlaced', step: 'PlaceOrder', key: 'order:placed', at: deps.clock.now(), data: placed }], []).catch((err: unknown) => {
       throw err instanceof StepError && err.retryable ? new RetryableError('the order could not be recorded right now; send the same request again', 'ServiceUnavailable') : err;
     });
@@ -141,7 +145,10 @@ async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiD
   const freeOver = Math.min(...quoted.map((q) => q.shipping.freeOver));
   const shippingFee = subtotal >= freeOver ? 0 : Math.max(...quoted.map((q) => q.shipping.fee));
   const method = await deps.payments.tokenize(request.card).catch((err: unknown) => {
-    if (err instanceof StepError && err.retryable) throw new RetryableError('the payment provider is unavailable right now; try again in a moment', 'ServiceUnavailable');
+    if (err instanceof StepError && err.retryable) {
+      deps.log.warn({ err }, 'tokenizing the card failed');
+      throw new RetryableError('the payment provider is unavailable right now; try again in a moment', 'ServiceUnavailable');
+    }
     throw err;
   });
   return {

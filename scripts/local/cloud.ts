@@ -107,6 +107,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ error: { code: 'Starting', message: 'the local cloud is starting; retry in a moment' } }));
   });
+  // The SDKs keep sockets alive without an idle limit of their own: a server closing an idle socket (Node's
+  // default 5 s) races the next call on it, which then fails with ECONNRESET. Long polls also last 25 s.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());

@@ -43,7 +43,9 @@ export class FcFunctionInvoker implements FunctionInvoker {
       functionName,
       new InvokeFunctionRequest({ body: Readable.from([bytes]) }),
       new InvokeFunctionHeaders({ xFcInvocationType: options.invocationType ?? 'Sync' }),
-      new RuntimeOptions({ readTimeout: options.timeoutMs ?? 60000, connectTimeout: Math.min(options.timeoutMs ?? 5000, 5000), autoretry: false }),
+      // httpx hands `connectTimeout` to http.request as the socket's idle timeout, so it also bounds the wait
+      // for the answer: it must be the call's whole budget, or a slow (cold, queued) function fails at 5 s.
+      new RuntimeOptions({ readTimeout: options.timeoutMs ?? 60000, connectTimeout: options.timeoutMs ?? 60000, autoretry: false }),
     );
     const response = await withDeadline(call, options.timeoutMs, options.signal, functionName);
     const headers = response.headers ?? {};

@@ -73,6 +73,8 @@ export async function startFnfEmulator(options: FnfEmulatorOptions): Promise<Fnf
   });
   const api = new FnfApi(engine, options.maxLongPollMs !== undefined ? { maxLongPollMs: options.maxLongPollMs } : {});
   const server: Server = createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock }));
+  // pop-core reuses keep-alive sockets with no idle limit: outlive the client's pauses (see cloud.ts).
+  server.keepAliveTimeout = 65_000;
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
