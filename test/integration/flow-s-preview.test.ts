@@ -37,6 +37,8 @@ describe('s preview and the local cloud render a flow resource alike', () => {
     mkdirSync(join(root, 'flows'), { recursive: true });
     copyFileSync(join(ROOT, 's.yaml'), join(root, 's.yaml'));
     for (const entry of readdirSync(ROOT)) if (entry !== 's.yaml' && entry !== 'flows' && !entry.startsWith('.')) symlinkSync(join(ROOT, entry), join(root, entry));
+    // The app's own flows stay (s.yaml reads them); the preview flow joins them.
+    for (const file of readdirSync(join(ROOT, 'flows'))) if (file.endsWith('.yaml')) copyFileSync(join(ROOT, 'flows', file), join(root, 'flows', file));
     writeFileSync(join(root, 'flows', 'preview.yaml'), FLOW);
     appendFileSync(
       join(root, 's.yaml'),
