@@ -121,17 +121,24 @@ export async function reserveStock(deps: StockDeps, orderId: string, lines: read
   return { ok: true, allocations };
 }
 
-/** What the order holds now, per product and warehouse. */
-export async function holdsOf(table: Table, orderId: string, productIds: readonly string[]): Promise<Allocation[]> {
+/** The warehouse rows of these products on which the order holds units, with how many. */
+async function heldRows(table: Table, orderId: string, productIds: readonly string[]): Promise<{ productId: string; row: Row; qty: number }[]> {
   const column = holdColumn(orderId);
-  const allocations: Allocation[] = [];
+  const held: { productId: string; row: Row; qty: number }[] = [];
   for (const productId of productIds) {
     for (const row of await warehouseRows(table, productId)) {
       const qty = heldOn(row, column);
-      if (qty > 0) allocations.push({ productId, warehouse: String(row.primaryKey.warehouse), qty });
+      if (qty > 0) held.push({ productId, row, qty });
     }
   }
-  return allocations;
+  return held;
+}
+
+const allocationOf = ({ productId, row, qty }: { productId: string; row: Row; qty: number }): Allocation => ({ productId, warehouse: String(row.primaryKey.warehouse), qty });
+
+/** What the order holds now, per product and warehouse. */
+export async function holdsOf(table: Table, orderId: string, productIds: readonly string[]): Promise<Allocation[]> {
+  return (await heldRows(table, orderId, productIds)).map(allocationOf);
 }
 
 /**
@@ -172,16 +179,12 @@ export async function releaseStock(deps: StockDeps, orderId: string, productIds:
 export async function commitStock(deps: StockDeps, orderId: string, productIds: readonly string[]): Promise<Allocation[]> {
   const column = holdColumn(orderId);
   const committed: Allocation[] = [];
-  for (const productId of productIds) {
-    for (const row of await warehouseRows(deps.table, productId)) {
-      const qty = heldOn(row, column);
-      if (qty <= 0) continue;
-      try {
-        await deps.table.updateRow(T, row.primaryKey, { delete: [column] }, { condition: { row: 'EXPECT_EXIST', columns: { column, op: 'EQ', value: qty, passIfMissing: false } } });
-        committed.push({ productId, warehouse: String(row.primaryKey.warehouse), qty });
-      } catch (err) {
-        if (!(err instanceof ConditionFailedError)) throw err;
-      }
+  for (const held of await heldRows(deps.table, orderId, productIds)) {
+    try {
+      await deps.table.updateRow(T, held.row.primaryKey, { delete: [column] }, { condition: { row: 'EXPECT_EXIST', columns: { column, op: 'EQ', value: held.qty, passIfMissing: false } } });
+      committed.push(allocationOf(held));
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
     }
   }
   return committed;
