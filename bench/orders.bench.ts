@@ -6,7 +6,7 @@
  * CreateShipment, OrderSucceeded.
  * - latency: orders one at a time, from sending the POST to the time of the order's OrderSucceeded event
  *   (read from the order afterwards, so the client's polling does not add to it): p50/p99;
- * - throughput: a batch of 100 orders posted 20 at a time; orders per second from the first POST to the last
+ * - throughput: a batch of 100 orders posted 8 at a time; orders per second from the first POST to the last
  *   OrderSucceeded.
  * Baseline in the same run: the same business work without FC, the flow engine or HTTP — order-api's and
  * the steps' cores called in order in this process on an in-memory table, with the real sandbox and
@@ -28,7 +28,7 @@ import { report, stats, type Goal } from './lib';
 const PRODUCT = 'p-glide-mouse';
 const LATENCY_ORDERS = 30;
 const BATCH_ORDERS = 100;
-const IN_FLIGHT = 20;
+const IN_FLIGHT = 8;
 const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'order-notify', 'send-notification'];
 
 async function endToEnd(cloud: LocalCloud) {
@@ -71,33 +71,38 @@ async function endToEnd(cloud: LocalCloud) {
     latency.push((await succeededAt(orderId)) - sentAt);
   }
 
-  // The batch: POSTs 20 at a time; one client then reads the orders until all are final (short GETs, one at a
-  // time: 100 long polls would hold 100 order-api instances, which a shop's pages never do at once).
-  const first = Date.now();
-  const placed: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < BATCH_ORDERS) {
-        next++;
-        placed.push((await post()).orderId);
+  // A batch: POSTs `inFlight` at a time; one client then reads the orders until all are final (short GETs,
+  // one at a time: 100 long polls would hold 100 order-api instances, which a shop's pages never do at once).
+  const batch = async (orders: number): Promise<{ seconds: number }> => {
+    const first = Date.now();
+    const placed: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < orders) {
+          next++;
+          placed.push((await post()).orderId);
+        }
+      }),
+    );
+    const done: number[] = [];
+    const pending = new Set(placed);
+    while (pending.size > 0) {
+      for (const orderId of [...pending]) {
+        const r = await fetch(`${cloud.url}/api/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
+        const view = OrderView.parse(await r.json());
+        if (view.status === 'FAILED') throw new Error(`order ${orderId} failed: ${view.failure?.message}`);
+        if (view.status !== 'SUCCEEDED') continue;
+        done.push(Date.parse(view.timeline.at(-1)!.at));
+        pending.delete(orderId);
       }
-    }),
-  );
-  const done: number[] = [];
-  const pending = new Set(placed);
-  while (pending.size > 0) {
-    for (const orderId of [...pending]) {
-      const r = await fetch(`${cloud.url}/api/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
-      const view = OrderView.parse(await r.json());
-      if (view.status === 'FAILED') throw new Error(`order ${orderId} failed: ${view.failure?.message}`);
-      if (view.status !== 'SUCCEEDED') continue;
-      done.push(Date.parse(view.timeline.at(-1)!.at));
-      pending.delete(orderId);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const seconds = (Math.max(...done) - first) / 1000;
+    return { seconds: (Math.max(...done) - first) / 1000 };
+  };
+  // Untimed first: every function gets as many warm instances as the batch keeps busy, as in a running shop.
+  await batch(IN_FLIGHT * 3);
+  const { seconds } = await batch(BATCH_ORDERS);
   return { latency: stats(latency), batch: { orders: BATCH_ORDERS, inFlight: IN_FLIGHT, seconds: Math.round(seconds * 100) / 100, ordersPerSecond: Math.round((BATCH_ORDERS / seconds) * 10) / 10 }, postsRetriedAfter503: retried };
 }
 
