@@ -5,7 +5,9 @@ import { INF_MAX, INF_MIN, type Table } from '#shared/ports/table';
 
 /**
  * product-inventory: stock per warehouse. Owns `product_inventory` (productId, warehouse) → available,
- * region. The order flow reserves and releases through this service too.
+ * region. The order flow's inventory steps (reserve-inventory, release-inventory and the commit in
+ * order-succeeded) hold units on these same rows (`_shared/inventory/stock-holds.ts`, decision D37), so the
+ * page's `available` is what checkout can still sell.
  */
 export interface InventoryDeps {
   table: Table;
