@@ -30,6 +30,24 @@ export const TABLES = {
   paymentSandbox: { name: 'payment_sandbox', primaryKey: [{ name: 'id', type: 'STRING' }] },
   /** Notifications sent to customers (send-notification), one per order event, kept 30 days. */
   notifications: { name: 'notifications', primaryKey: [{ name: 'username', type: 'STRING' }, { name: 'notificationId', type: 'STRING' }], ttlSeconds: 2592000 },
+  // ---------- IoT ETL (contracts/iot.ts has the row shapes) ----------
+  devices: { name: 'devices', primaryKey: [{ name: 'deviceId', type: 'STRING' }] },
+  /** Signatures already used, per device: a second request with one is a replay (409). Outlives the 5-minute skew window. */
+  iotRequests: { name: 'iot_requests', primaryKey: [{ name: 'deviceId', type: 'STRING' }, { name: 'signature', type: 'STRING' }], ttlSeconds: 86400 },
+  telemetry: {
+    name: 'telemetry',
+    primaryKey: [{ name: 'deviceId', type: 'STRING' }, { name: 'metric', type: 'STRING' }, { name: 'ts', type: 'INTEGER' }],
+    ttlSeconds: 30 * 86400,
+  },
+  deviceLatest: { name: 'device_latest', primaryKey: [{ name: 'deviceId', type: 'STRING' }, { name: 'metric', type: 'STRING' }] },
+  telemetryRollup: {
+    name: 'telemetry_rollup',
+    primaryKey: [{ name: 'deviceId', type: 'STRING' }, { name: 'metric', type: 'STRING' }, { name: 'resolution', type: 'STRING' }, { name: 'ts', type: 'INTEGER' }],
+    ttlSeconds: 400 * 86400,
+  },
+  /** The rollup's cursor and the minutes late readings made stale (written by the ETL, cleared by the rollup). */
+  rollupWork: { name: 'rollup_work', primaryKey: [{ name: 'kind', type: 'STRING' }, { name: 'key', type: 'STRING' }] },
+  alerts: { name: 'alerts', primaryKey: [{ name: 'day', type: 'STRING' }, { name: 'alertId', type: 'STRING' }], ttlSeconds: 400 * 86400 },
 } as const satisfies Record<string, TableSchema>;
 
 export const ALL_TABLES: TableSchema[] = Object.values(TABLES);

@@ -1,0 +1,153 @@
+import type { AlertRow, DeviceRow, LatestRow, RollupResolution, RollupRow, TelemetryRow } from '../contracts/iot';
+import { TABLES } from '../contracts/tables';
+import { INF_MAX, INF_MIN, type RangeQuery, type Row, type Table } from '../ports/table';
+
+/**
+ * Reading and writing the IoT tables (schemas in contracts/tables.ts, row shapes in contracts/iot.ts), shared
+ * by the IoT functions so each table is decoded in one place.
+ */
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export const floorTo = (ts: number, step: number) => Math.floor(ts / step) * step;
+/** UTC day `YYYY-MM-DD` of an epoch-ms time (the `alerts` partition). */
+export const dayKey = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+
+export const T = {
+  devices: TABLES.devices.name,
+  requests: TABLES.iotRequests.name,
+  telemetry: TABLES.telemetry.name,
+  latest: TABLES.deviceLatest.name,
+  rollup: TABLES.telemetryRollup.name,
+  work: TABLES.rollupWork.name,
+  alerts: TABLES.alerts.name,
+} as const;
+
+/** Every row of a range, following TableStore's pages (≤ 5 000 rows each). */
+export async function scanRange(table: Table, name: string, query: RangeQuery, max = Number.POSITIVE_INFINITY): Promise<Row[]> {
+  const rows: Row[] = [];
+  let start = query.start;
+  for (;;) {
+    const page = await table.getRange(name, { ...query, start, ...(Number.isFinite(max) ? { limit: Math.min(query.limit ?? 5000, max - rows.length) } : {}) });
+    rows.push(...page.rows);
+    if (!page.nextStartPrimaryKey || rows.length >= max) return rows;
+    start = page.nextStartPrimaryKey;
+  }
+}
+
+const num = (v: unknown) => Number(v);
+const str = (v: unknown) => String(v);
+
+export function toDeviceRow(row: Row): DeviceRow {
+  const a = row.attributes;
+  return {
+    deviceId: str(row.primaryKey.deviceId),
+    name: str(a.name),
+    type: str(a.type) as DeviceRow['type'],
+    secretSealed: str(a.secretSealed),
+    createdAt: num(a.createdAt),
+    createdBy: str(a.createdBy),
+    secretIssuedAt: num(a.secretIssuedAt ?? a.createdAt),
+  };
+}
+
+export async function getDevice(table: Table, deviceId: string): Promise<DeviceRow | undefined> {
+  const row = await table.getRow(T.devices, { deviceId });
+  return row ? toDeviceRow(row) : undefined;
+}
+
+export async function listDevices(table: Table): Promise<DeviceRow[]> {
+  const rows = await scanRange(table, T.devices, { start: { deviceId: INF_MIN }, end: { deviceId: INF_MAX } });
+  return rows.map(toDeviceRow);
+}
+
+export function toLatestRow(row: Row): LatestRow {
+  return { deviceId: str(row.primaryKey.deviceId), metric: str(row.primaryKey.metric), ts: num(row.attributes.ts), value: num(row.attributes.value), updatedAt: num(row.attributes.updatedAt) };
+}
+
+/** The latest value of every metric of one device, or of every device when `deviceId` is omitted. */
+export async function listLatest(table: Table, deviceId?: string): Promise<LatestRow[]> {
+  const rows = await scanRange(table, T.latest, {
+    start: { deviceId: deviceId ?? INF_MIN, metric: INF_MIN },
+    end: { deviceId: deviceId ?? INF_MAX, metric: INF_MAX },
+  });
+  return rows.map(toLatestRow);
+}
+
+/** Raw readings of one series in `[from, to)`, oldest first. */
+export async function readRaw(table: Table, deviceId: string, metric: string, from: number, to: number, max?: number): Promise<TelemetryRow[]> {
+  const rows = await scanRange(table, T.telemetry, { start: { deviceId, metric, ts: from }, end: { deviceId, metric, ts: to }, columns: ['value'] }, max);
+  return rows.map((row) => ({ deviceId, metric, ts: num(row.primaryKey.ts), value: num(row.attributes.value), receivedAt: 0 }));
+}
+
+export function toRollupRow(row: Row): RollupRow {
+  const a = row.attributes;
+  return {
+    deviceId: str(row.primaryKey.deviceId),
+    metric: str(row.primaryKey.metric),
+    resolution: str(row.primaryKey.resolution) as RollupResolution,
+    ts: num(row.primaryKey.ts),
+    count: num(a.count),
+    min: num(a.min),
+    max: num(a.max),
+    sum: num(a.sum),
+    sumSq: num(a.sumSq),
+    avg: num(a.avg),
+    updatedAt: num(a.updatedAt),
+  };
+}
+
+/** Rollup buckets of one series starting in `[from, to)`, oldest first. */
+export async function readRollups(table: Table, deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number): Promise<RollupRow[]> {
+  const rows = await scanRange(table, T.rollup, { start: { deviceId, metric, resolution, ts: from }, end: { deviceId, metric, resolution, ts: to } });
+  return rows.map(toRollupRow);
+}
+
+export function rollupAttributes(row: RollupRow): Record<string, number> {
+  return { count: row.count, min: row.min, max: row.max, sum: row.sum, sumSq: row.sumSq, avg: row.avg, updatedAt: row.updatedAt };
+}
+
+export function toAlertRow(row: Row): AlertRow {
+  const a = row.attributes;
+  return {
+    day: str(row.primaryKey.day),
+    alertId: str(row.primaryKey.alertId),
+    deviceId: str(a.deviceId),
+    deviceType: str(a.deviceType) as AlertRow['deviceType'],
+    metric: str(a.metric),
+    rule: str(a.rule) as AlertRow['rule'],
+    severity: str(a.severity) as AlertRow['severity'],
+    value: num(a.value),
+    limit: num(a.limit),
+    ...(a.zScore !== undefined ? { zScore: num(a.zScore) } : {}),
+    raisedAt: num(a.raisedAt),
+    lastSeenAt: num(a.lastSeenAt),
+    minutes: num(a.minutes),
+    message: str(a.message),
+    notified: a.notified === true,
+    ...(a.notifyClaimedAt !== undefined ? { notifyClaimedAt: num(a.notifyClaimedAt) } : {}),
+  };
+}
+
+/** `<raisedAt 13 digits>.<deviceId>.<metric>.<rule>`: sorts by time inside a day partition. */
+export function alertIdOf(raisedAt: number, deviceId: string, metric: string, rule: string): string {
+  return `${String(raisedAt).padStart(13, '0')}.${deviceId}.${metric}.${rule}`;
+}
+
+/** Alerts of one UTC day, newest first, optionally only those raised at or after `since`. */
+export async function readAlertsOfDay(table: Table, day: string, options: { since?: number; deviceId?: string; limit?: number } = {}): Promise<AlertRow[]> {
+  const lower = options.since !== undefined && dayKey(options.since) === day ? String(options.since).padStart(13, '0') : INF_MIN;
+  const rows = await scanRange(
+    table,
+    T.alerts,
+    {
+      start: { day, alertId: INF_MAX },
+      end: { day, alertId: lower },
+      direction: 'BACKWARD',
+      ...(options.deviceId ? { filter: { column: 'deviceId', op: 'EQ', value: options.deviceId, passIfMissing: false } } : {}),
+    },
+    options.limit,
+  );
+  return rows.map(toAlertRow);
+}

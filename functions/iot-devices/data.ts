@@ -1,0 +1,121 @@
+import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, RollupResolution, SeriesQuery, SeriesResponse } from '#shared/contracts/iot';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { isDeviceType, metricNames, metricSpec } from '#shared/iot/catalog';
+import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRaw, readRollups } from '#shared/iot/rows';
+import { bucketize, round, type Stats } from '#shared/iot/stats';
+import type { Clock } from '#shared/ports/clock';
+import type { Table } from '#shared/ports/table';
+
+/**
+ * The IoT data API (part of iot-devices): a series at the resolution its window calls for, and alerts.
+ *
+ * Resolution (`step=auto`): raw readings up to 3 hours, 1-minute rollups up to 3 days, 1-hour rollups beyond.
+ * Rollups trail real time by a minute or two (`iot-rollup` runs each minute on complete minutes), so a
+ * 1-minute series is completed from raw readings for its last two hours: a live chart never lags the data.
+ */
+export interface DataDeps {
+  table: Table;
+  clock: Clock;
+}
+
+export const SERIES_LIMITS = {
+  rawAutoWindowMs: 3 * HOUR_MS,
+  rawMaxWindowMs: 6 * HOUR_MS,
+  minuteAutoWindowMs: 3 * DAY_MS,
+  minuteMaxWindowMs: 31 * DAY_MS,
+  maxWindowMs: 400 * DAY_MS,
+  /** `step=auto` switches to 1-minute rollups when a raw window holds more readings than this. */
+  rawAutoPoints: 20_000,
+  rawMaxPoints: 100_000,
+  tailMs: 2 * HOUR_MS,
+  defaultWindowMs: HOUR_MS,
+} as const;
+
+const RESOLUTION_MS: Record<RollupResolution, number> = { '1m': MINUTE_MS, '1h': HOUR_MS };
+
+export async function getSeries(deviceId: string, query: SeriesQuery, deps: DataDeps): Promise<SeriesResponse> {
+  const device = await getDevice(deps.table, deviceId);
+  if (!device) throw new NotFoundError(`device ${deviceId} not found`);
+  const spec = metricSpec(device.type, query.metric);
+  if (!spec || !isDeviceType(device.type)) {
+    const message = `a ${device.type} reports ${isDeviceType(device.type) ? metricNames(device.type).join(', ') : 'no metrics'}`;
+    throw new ValidationError(`invalid query.metric: ${message}`, [{ path: 'query.metric', message }]);
+  }
+  const to = query.to ?? deps.clock.now();
+  const from = query.from ?? to - SERIES_LIMITS.defaultWindowMs;
+  const window = to - from;
+  if (window <= 0) throw new ValidationError('invalid query.from: must be before to', [{ path: 'query.from', message: 'must be before to' }]);
+  if (window > SERIES_LIMITS.maxWindowMs) throw windowError('a series covers at most 400 days');
+  const base = { deviceId, metric: query.metric, unit: spec.unit, from, to };
+
+  let step = query.step;
+  if (step === 'auto') step = window <= SERIES_LIMITS.rawAutoWindowMs ? 'raw' : window <= SERIES_LIMITS.minuteAutoWindowMs ? '1m' : '1h';
+  if (step === 'raw') {
+    if (window > SERIES_LIMITS.rawMaxWindowMs) throw windowError('raw readings are served for windows up to 6 hours; use step=1m or step=1h');
+    const limit = query.step === 'auto' ? SERIES_LIMITS.rawAutoPoints : SERIES_LIMITS.rawMaxPoints;
+    const rows = await readRaw(deps.table, deviceId, query.metric, from, to, limit + 1);
+    if (rows.length <= limit) return { ...base, resolution: 'raw', points: rows.map((r) => ({ ts: r.ts, value: r.value })) };
+    if (query.step === 'raw') throw windowError(`more than ${limit} readings in this window; narrow it or use step=1m`);
+    step = '1m';
+  }
+  if (step === '1m' && window > SERIES_LIMITS.minuteMaxWindowMs) throw windowError('1-minute rollups are served for windows up to 31 days; use step=1h');
+  return { ...base, resolution: step, points: await rollupSeries(deviceId, query.metric, step, from, to, deps) };
+}
+
+function windowError(message: string): ValidationError {
+  return new ValidationError(`invalid query.from: ${message}`, [{ path: 'query.from', message }]);
+}
+
+async function rollupSeries(deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number, deps: DataDeps): Promise<RollupPoint[]> {
+  const size = RESOLUTION_MS[resolution];
+  const rows = await readRollups(deps.table, deviceId, metric, resolution, floorTo(from, size), to);
+  const points = rows.map((r) => toPoint(r.ts, r));
+  if (resolution !== '1m') return points;
+  // Complete the series from raw readings after the last rolled-up minute (recent windows only).
+  const covered = rows.length ? rows[rows.length - 1]!.ts + MINUTE_MS : floorTo(from, MINUTE_MS);
+  const tailFrom = Math.max(covered, floorTo(from, MINUTE_MS), floorTo(to - SERIES_LIMITS.tailMs, MINUTE_MS));
+  if (tailFrom >= to) return points;
+  const raw = await readRaw(deps.table, deviceId, metric, tailFrom, to);
+  for (const [ts, stats] of bucketize(raw, MINUTE_MS)) points.push(toPoint(ts, stats));
+  return points;
+}
+
+function toPoint(ts: number, stats: Stats): RollupPoint {
+  return { ts, min: stats.min, max: stats.max, avg: round(stats.sum / stats.count), count: stats.count };
+}
+
+export const MAX_ALERT_LOOKBACK_MS = 31 * DAY_MS;
+
+/** Alerts raised at or after `since` (default: the last 24 hours), newest first. */
+export async function listAlerts(query: AlertsQuery, deps: DataDeps): Promise<AlertListResponse> {
+  const now = deps.clock.now();
+  const since = query.since ?? now - DAY_MS;
+  if (since < now - MAX_ALERT_LOOKBACK_MS) {
+    throw new ValidationError('invalid query.since: at most 31 days back', [{ path: 'query.since', message: 'at most 31 days back' }]);
+  }
+  const items: AlertView[] = [];
+  for (let day = floorTo(Math.max(now, since), DAY_MS); day >= floorTo(since, DAY_MS) && items.length < query.limit; day -= DAY_MS) {
+    const rows = await readAlertsOfDay(deps.table, dayKey(day), { since, ...(query.deviceId ? { deviceId: query.deviceId } : {}), limit: query.limit - items.length });
+    items.push(...rows.map(toAlertView));
+  }
+  return { items };
+}
+
+export function toAlertView(row: AlertRow): AlertView {
+  return {
+    alertId: row.alertId,
+    deviceId: row.deviceId,
+    deviceType: row.deviceType,
+    metric: row.metric,
+    unit: metricSpec(row.deviceType, row.metric)?.unit ?? '',
+    rule: row.rule,
+    severity: row.severity,
+    value: row.value,
+    limit: row.limit,
+    ...(row.zScore !== undefined ? { zScore: row.zScore } : {}),
+    raisedAt: new Date(row.raisedAt).toISOString(),
+    lastSeenAt: new Date(row.lastSeenAt).toISOString(),
+    minutes: row.minutes,
+    message: row.message,
+  };
+}
