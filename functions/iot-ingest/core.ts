@@ -1,5 +1,5 @@
 import { DeviceId, IngestBody, MAX_INGEST_BODY_BYTES, type DeviceRow, type IngestResponse, type ReadingsMessage, type RejectedReading } from '#shared/contracts/iot';
-import { AppError, ConditionFailedError, RetryableError } from '#shared/errors';
+import { AppError, ConditionFailedError, RetryableError, ValidationError } from '#shared/errors';
 import { checkReading, type DeviceType } from '#shared/iot/catalog';
 import { getDevice, T } from '#shared/iot/rows';
 import type { SecretBox } from '#shared/iot/secret-box';
@@ -7,7 +7,7 @@ import { DEVICE_HEADERS, MAX_SIGNATURE_SKEW_MS, signatureMatches } from '#shared
 import type { Clock } from '#shared/ports/clock';
 import { QUEUE_BATCH_BYTES, QUEUE_BATCH_LIMIT, type Queue, type QueueMessageInput } from '#shared/ports/queue';
 import type { Table } from '#shared/ports/table';
-import { parseJson, parseWith } from '#shared/validation';
+import { parseWith } from '#shared/validation';
 
 /**
  * iot-ingest: `POST /api/iot/events` from a device (PRODUCT.md §3 IoT, §4 IoT ETL step 1).
@@ -57,7 +57,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   }
   const device = await deps.devices.verify(deviceId, (secret) => signatureMatches(secret, timestamp, request.body, signature), deps.table, deps.secrets);
 
-  const body = parseWith(IngestBody, request.body.length ? parseJson(request.body.toString('utf8'), 'body') : undefined, 'body');
+  const body = parseWith(IngestBody, parseBody(request.body), 'body');
   const rejected: RejectedReading[] = [];
   const accepted: IngestBody['readings'] = [];
   const seen = new Set<string>();
@@ -82,6 +82,18 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     }
   }
   return { accepted: accepted.length, rejected };
+}
+
+function parseBody(bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
+  const text = bytes.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const hint = /[:,[]\s*-?(NaN|Infinity)\b/.test(text) ? ' (JSON has no NaN or Infinity: send finite numbers only)' : '';
+    const message = `not valid JSON: ${(err as Error).message}${hint}`;
+    throw new ValidationError(`body is ${message}`, [{ path: 'body', message }]);
+  }
 }
 
 function readHeaders(headers: Record<string, string>): { deviceId: string; timestamp: string; signature: string } {

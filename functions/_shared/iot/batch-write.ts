@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors';
 import { BATCH_WRITE_LIMIT, type BatchWriteOp, type BatchWriteResult, type Table } from '../ports/table';
 
 /**
@@ -29,15 +30,24 @@ export async function writeRows(table: Table, ops: readonly BatchWriteOp[], opti
     const chunks: number[][] = [];
     for (let i = 0; i < pending.length; i += BATCH_WRITE_LIMIT) chunks.push(pending.slice(i, i + BATCH_WRITE_LIMIT));
     const retry: number[] = [];
-    await runLimited(chunks, options.concurrency ?? 4, async (chunk) => {
+    const write = async (chunk: number[]): Promise<void> => {
       options.onCall?.();
       let results: BatchWriteResult[];
       try {
         results = await table.batchWriteRow(chunk.map((i) => ops[i]!));
       } catch (err) {
-        // The whole call failed (network, throttling, a refused request): each of its rows gets that answer.
-        const code = (err as { code?: unknown }).code;
-        results = chunk.map(() => ({ ok: false, code: typeof code === 'string' ? code : 'RequestFailed', message: (err as Error).message }));
+        // The Table adapters throw ValidationError for what TableStore answers OTSParameterInvalid.
+        const code = err instanceof ValidationError ? 'OTSParameterInvalid' : typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'RequestFailed';
+        // TableStore refuses a whole request for one invalid row: halve the call until the row is alone,
+        // so its neighbours are still written.
+        if (PERMANENT.has(code) && chunk.length > 1) {
+          const half = Math.ceil(chunk.length / 2);
+          await write(chunk.slice(0, half));
+          await write(chunk.slice(half));
+          return;
+        }
+        // Otherwise (network, throttling) each of its rows gets the call's answer.
+        results = chunk.map(() => ({ ok: false, code, message: (err as Error).message }));
       }
       results.forEach((r, j) => {
         const index = chunk[j]!;
@@ -46,7 +56,8 @@ export async function writeRows(table: Table, ops: readonly BatchWriteOp[], opti
         else if (!PERMANENT.has(r.code) && attempt < delays.length) retry.push(index);
         else outcomes[index] = `${r.code}: ${r.message}`;
       });
-    });
+    };
+    await runLimited(chunks, options.concurrency ?? 4, write);
     pending = retry.sort((a, b) => a - b);
     if (pending.length) await sleep(delays[attempt]!);
   }
