@@ -15,7 +15,7 @@ async function setup() {
   const queue = new FakeQueue(() => world.clock.now());
   const deps: IngestDeps = { table: world.table, queue, queueName: QUEUE, clock: world.clock, secrets: world.secrets, devices: new DeviceCache(world.clock) };
   const device = await world.register({ name: 'greenhouse', type: 'env-sensor' });
-  const post = (body: unknown, options: { timestamp?: number; headers?: Record<string, string>; as?: typeof device } = {}) => {
+  const post = (body: unknown, options: { timestamp?: number; headers?: Record<string, string>; as?: { deviceId: string; secret: string } } = {}) => {
     const request = signed(options.as ?? device, body, options.timestamp ?? world.clock.now());
     return ingest({ headers: { ...request.headers, ...options.headers }, body: request.body, requestId: `req-${Math.random()}` }, deps);
   };

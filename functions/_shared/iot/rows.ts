@@ -77,6 +77,7 @@ export async function listLatest(table: Table, deviceId?: string): Promise<Lates
 
 /** Raw readings of one series in `[from, to)`, oldest first. */
 export async function readRaw(table: Table, deviceId: string, metric: string, from: number, to: number, max?: number): Promise<TelemetryRow[]> {
+  if (from >= to) return []; // TableStore refuses an empty range
   const rows = await scanRange(table, T.telemetry, { start: { deviceId, metric, ts: from }, end: { deviceId, metric, ts: to }, columns: ['value'] }, max);
   return rows.map((row) => ({ deviceId, metric, ts: num(row.primaryKey.ts), value: num(row.attributes.value), receivedAt: 0 }));
 }
@@ -100,6 +101,7 @@ export function toRollupRow(row: Row): RollupRow {
 
 /** Rollup buckets of one series starting in `[from, to)`, oldest first. */
 export async function readRollups(table: Table, deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number): Promise<RollupRow[]> {
+  if (from >= to) return []; // TableStore refuses an empty range
   const rows = await scanRange(table, T.rollup, { start: { deviceId, metric, resolution, ts: from }, end: { deviceId, metric, resolution, ts: to } });
   return rows.map(toRollupRow);
 }

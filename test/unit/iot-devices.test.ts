@@ -1,0 +1,159 @@
+import { AlertsQuery, SeriesQuery } from '#shared/contracts/iot';
+import { AppError } from '#shared/errors';
+import { SecretBox } from '#shared/iot/secret-box';
+import { MINUTE_MS, T } from '#shared/iot/rows';
+import { signatureMatches, signDeviceRequest } from '#shared/iot/signature';
+import { getDeviceView, listDeviceViews, rotateSecret } from '../../functions/iot-devices/core';
+import { getSeries, listAlerts } from '../../functions/iot-devices/data';
+import { processReadings } from '../../functions/iot-etl/core';
+import { toMessages } from '../../functions/iot-ingest/core';
+import { iotWorld, TEST_SECRET_KEY } from '../helpers/iot';
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
+  return err;
+}
+
+describe('device secrets', () => {
+  it('signs as the contract says: hex(HMAC-SHA256(secret, timestamp + "." + body))', () => {
+    // Computed independently: printf '1764072000000.{"readings":[]}' | openssl dgst -sha256 -hmac 's3cret'
+    expect(signDeviceRequest('s3cret', '1764072000000', '{"readings":[]}')).toBe('ef80803a4563a22dd481f08b5781ad1afa3cc42b30e8e7618796add01c6273ce');
+    expect(signDeviceRequest('s3cret', '1764072000000', Buffer.from('{"readings":[]}'))).toBe('ef80803a4563a22dd481f08b5781ad1afa3cc42b30e8e7618796add01c6273ce');
+    const sig = signDeviceRequest('s3cret', '1764072000000', '{"readings":[]}');
+    expect(signatureMatches('s3cret', '1764072000000', '{"readings":[]}', sig.toUpperCase())).toBe(true);
+    expect(signatureMatches('s3cret', '1764072000001', '{"readings":[]}', sig)).toBe(false);
+    expect(signatureMatches('other', '1764072000000', '{"readings":[]}', sig)).toBe(false);
+  });
+
+  it('seals secrets so that neither the table nor another device row reveals them', () => {
+    const box = new SecretBox(TEST_SECRET_KEY);
+    const sealed = box.seal('the-secret', 'dev_a');
+    expect(sealed).not.toContain('the-secret');
+    expect(box.open(sealed, 'dev_a')).toBe('the-secret');
+    expect(() => box.open(sealed, 'dev_b')).toThrow();
+    expect(() => new SecretBox('another-key-that-is-long-enough-0123456789').open(sealed, 'dev_a')).toThrow();
+    expect(box.seal('the-secret', 'dev_a')).not.toBe(sealed);
+    expect(() => new SecretBox('short')).toThrow(/at least 32/);
+  });
+});
+
+describe('iot-devices', () => {
+  it('registers a device, shows its secret once and stores it sealed', async () => {
+    const { register, table, secrets } = iotWorld();
+    const device = await register({ name: 'Greenhouse 1', type: 'env-sensor' });
+    expect(device).toMatchObject({ deviceId: expect.stringMatching(/^dev_[0-9a-z]{26}$/), name: 'Greenhouse 1', type: 'env-sensor', secret: expect.stringMatching(/^[\w-]{43}$/) });
+    const row = await table.getRow(T.devices, { deviceId: device.deviceId });
+    expect(JSON.stringify(row)).not.toContain(device.secret);
+    expect(secrets.open(String(row!.attributes.secretSealed), device.deviceId)).toBe(device.secret);
+  });
+
+  it('rotates a secret and answers 404 for an unknown device', async () => {
+    const { register, table, clock, secrets } = iotWorld();
+    const device = await register();
+    const rotated = await rotateSecret(device.deviceId, { table, clock, secrets });
+    expect(rotated.secret).not.toBe(device.secret);
+    expect((await refusal(rotateSecret('dev_0000000000zzzzzzzzzzzzzzzz', { table, clock, secrets }))).status).toBe(404);
+  });
+
+  it('lists devices by name with status and latest values', async () => {
+    const { register, table, clock } = iotWorld();
+    const b = await register({ name: 'pump 10', type: 'pump' });
+    const a = await register({ name: 'pump 9', type: 'pump' });
+    const never = await register({ name: 'spare', type: 'power-meter' });
+    const now = clock.now();
+    const records = (deviceId: string, ts: number) => toMessages({ deviceId, type: 'pump' }, [{ ts, metric: 'vibration', value: 2.5 }, { ts, metric: 'pressure', value: 300, unit: 'kPa' }], 'r', ts).map((body) => ({ messageId: deviceId, body }));
+    await processReadings([...records(a.deviceId, now - 1000), ...records(b.deviceId, now - 10 * MINUTE_MS)], { table, clock });
+    const { items } = await listDeviceViews({ table, clock });
+    expect(items.map((d) => [d.name, d.status])).toEqual([
+      ['pump 9', 'online'],
+      ['pump 10', 'offline'],
+      ['spare', 'never'],
+    ]);
+    // Metrics in catalogue order, values in canonical units.
+    expect(items[0]!.latest).toEqual({ pressure: { ts: now - 1000, value: 3, unit: 'bar' }, vibration: { ts: now - 1000, value: 2.5, unit: 'mm/s' } });
+    expect(items[2]).not.toHaveProperty('lastSeenAt');
+    expect((await getDeviceView(a.deviceId, { table, clock })).lastSeenAt).toBe(new Date(now - 1000).toISOString());
+    expect((await refusal(getDeviceView(never.deviceId.replace(/.$/, '0'), { table, clock }))).status).toBe(404);
+  });
+});
+
+describe('data API: series', () => {
+  async function withData() {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 0));
+    const device = await world.register({ name: 'meter', type: 'power-meter' });
+    const now = world.clock.now();
+    // 2 hours of one reading every 10 s.
+    const readings = Array.from({ length: 720 }, (_, i) => ({ ts: now - 7200_000 + i * 10_000, metric: 'voltage', value: 220 + (i % 10) }));
+    const records = [];
+    for (let i = 0; i < readings.length; i += 500) records.push(...toMessages({ deviceId: device.deviceId, type: 'power-meter' }, readings.slice(i, i + 500), 'r', now).map((body) => ({ messageId: `m${i}`, body })));
+    await processReadings(records, { table: world.table, clock: world.clock });
+    const query = (q: Record<string, string>) => getSeries(device.deviceId, SeriesQuery.parse(q), { table: world.table, clock: world.clock });
+    return { ...world, device, now, query };
+  }
+
+  it('serves raw readings for short windows', async () => {
+    const { query, now } = await withData();
+    const series = await query({ metric: 'voltage', from: String(now - 60_000) });
+    expect(series).toMatchObject({ resolution: 'raw', unit: 'V', from: now - 60_000, to: now });
+    expect(series.points.map((p) => p.ts)).toEqual([-60_000, -50_000, -40_000, -30_000, -20_000, -10_000].map((d) => now + d));
+  });
+
+  it('serves 1-minute buckets for longer windows, completing them from raw readings before the rollup ran', async () => {
+    const { query, now } = await withData();
+    const series = await query({ metric: 'voltage', from: new Date(now - 6 * 3600_000).toISOString(), to: String(now) });
+    expect(series.resolution).toBe('1m');
+    expect(series.points).toHaveLength(120);
+    expect(series.points[0]).toEqual({ ts: now - 7200_000, min: 220, max: 225, avg: 222.5, count: 6 });
+  });
+
+  it('answers 400 naming the parameter for impossible requests', async () => {
+    const { query, now } = await withData();
+    const cases: [Record<string, string>, string][] = [
+      [{ metric: 'temperature' }, 'query.metric'],
+      [{ metric: 'voltage', from: String(now), to: String(now - 1) }, 'query.from'],
+      [{ metric: 'voltage', from: String(now - 12 * 3600_000), step: 'raw' }, 'query.from'],
+      [{ metric: 'voltage', from: String(now - 40 * 86400_000), step: '1m' }, 'query.from'],
+    ];
+    for (const [q, path] of cases) {
+      const err = await refusal(query(q));
+      expect({ status: err.status, path: err.details?.[0]?.path }).toEqual({ status: 400, path });
+    }
+    expect(SeriesQuery.safeParse({ metric: 'voltage', from: 'yesterday' }).error?.issues[0]?.path).toEqual(['from']);
+    expect(SeriesQuery.safeParse({ metric: 'voltage', step: '5m' }).error?.issues[0]?.path).toEqual(['step']);
+  });
+});
+
+describe('data API: alerts', () => {
+  it('lists alerts newest first, across days, for all devices or one', async () => {
+    const { table, clock } = iotWorld(Date.UTC(2026, 10, 25, 0, 30, 0));
+    const now = clock.now();
+    const put = (raisedAt: number, deviceId: string) =>
+      table.putRow(
+        T.alerts,
+        { day: new Date(raisedAt).toISOString().slice(0, 10), alertId: `${raisedAt}.${deviceId}.co2.high` },
+        { deviceId, deviceType: 'env-sensor', metric: 'co2', rule: 'high', severity: 'warning', value: 2000, limit: 1500, raisedAt, lastSeenAt: raisedAt, minutes: 1, message: 'm', notified: true },
+      );
+    const A = 'dev_0000000000aaaaaaaaaaaaaaaa';
+    const B = 'dev_0000000000bbbbbbbbbbbbbbbb';
+    await put(now - 10 * MINUTE_MS, A);
+    await put(now - 50 * MINUTE_MS, B);
+    await put(now - 2 * 86400_000, A);
+    const list = async (q: Record<string, string>) => (await listAlerts(AlertsQuery.parse(q), { table, clock })).items.map((a) => [a.deviceId, Date.parse(a.raisedAt)]);
+    // The default window is the last 24 hours: two alerts, one of them raised on the previous UTC day.
+    expect(await list({})).toEqual([
+      [A, now - 10 * MINUTE_MS],
+      [B, now - 50 * MINUTE_MS],
+    ]);
+    expect(await list({ since: String(now - 30 * MINUTE_MS) })).toEqual([[A, now - 10 * MINUTE_MS]]);
+    expect(await list({ deviceId: A, since: String(now - 3 * 86400_000) })).toEqual([
+      [A, now - 10 * MINUTE_MS],
+      [A, now - 2 * 86400_000],
+    ]);
+    expect(await list({ since: String(now - 3 * 86400_000), limit: '2' })).toHaveLength(2);
+    expect((await refusal(listAlerts(AlertsQuery.parse({ since: String(now - 40 * 86400_000) }), { table, clock }))).details?.[0]?.path).toBe('query.since');
+  });
+});

@@ -1,0 +1,53 @@
+import { ReportRequest } from '#shared/contracts/iot';
+import { HOUR_MS, MINUTE_MS, T } from '#shared/iot/rows';
+import type { BatchWriteOp } from '#shared/ports/table';
+import { createReport, csvField, dailyWindow, listReports } from '../../functions/iot-report/core';
+import { runRollup } from '../../functions/iot-rollup/core';
+import { FakeTopic } from '../helpers/fake-messaging';
+import { MemoryObjectStore } from '../helpers/fakes';
+import { iotWorld } from '../helpers/iot';
+
+describe('iot-report', () => {
+  it('writes a CSV per device metric from the rollups, with alert counts, and signs a download URL', async () => {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 0, 1, 30));
+    const objects = new MemoryObjectStore();
+    const device = await world.register({ name: 'Pump, "north"', type: 'pump' });
+    const start = Date.UTC(2026, 10, 24, 22, 30);
+    // One reading a minute for 90 minutes (22:30–24:00), pressure rising 1, 2, …; one spike over the limit.
+    const ops: BatchWriteOp[] = [];
+    for (let i = 0; i < 90; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'pressure', ts: start + i * MINUTE_MS }, attributes: { value: i === 45 ? 12 : 1 + (i % 5) } });
+    for (let i = 0; i < ops.length; i += 200) await world.table.batchWriteRow(ops.slice(i, i + 200));
+    await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'pressure' }, { ts: start + 89 * MINUTE_MS, value: 5, updatedAt: 0 });
+    await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: start, updatedAt: 0 });
+    await runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
+
+    const window = dailyWindow(world.clock.now());
+    expect(window).toEqual({ from: Date.UTC(2026, 10, 24), to: Date.UTC(2026, 10, 25), reportId: 'daily-2026-11-24' });
+    const report = await createReport(window, { table: world.table, objects, clock: world.clock });
+    expect(report).toMatchObject({ reportId: 'daily-2026-11-24', key: 'reports/daily-2026-11-24.csv', rows: 1, url: expect.stringContaining('reports/daily-2026-11-24.csv') });
+    const csv = (await objects.get(report.key))!.body.toString('utf8').split('\r\n');
+    expect(csv[0]).toBe('device_id,device_name,device_type,metric,unit,from,to,readings,min,max,avg,alerts');
+    const sum = Array.from({ length: 90 }, (_, i) => (i === 45 ? 12 : 1 + (i % 5))).reduce((a, b) => a + b, 0);
+    expect(csv[1]).toBe(`${device.deviceId},"Pump, ""north""",pump,pressure,bar,2026-11-24T00:00:00.000Z,2026-11-25T00:00:00.000Z,90,1,12,${Math.round((sum / 90) * 10000) / 10000},1`);
+    expect((await objects.head(report.key))?.contentType).toBe('text/csv; charset=utf-8');
+
+    // A window inside one hour uses 1-minute buckets only; whole hours use the 1-hour buckets.
+    const partial = await createReport({ from: start + 10 * MINUTE_MS, to: start + 20 * MINUTE_MS }, { table: world.table, objects, clock: world.clock, newId: () => 'rpt_x' });
+    expect((await objects.get(partial.key))!.body.toString().split('\r\n')[1]).toContain(',10,1,5,3,0');
+    expect((await listReports({ objects })).items.map((r) => r.reportId).sort()).toEqual(['daily-2026-11-24', 'rpt_x']);
+    expect(HOUR_MS).toBe(60 * MINUTE_MS);
+  });
+
+  it('validates the requested window', () => {
+    expect(ReportRequest.safeParse({ from: 2000, to: 1000 }).error?.issues[0]).toMatchObject({ path: ['to'], message: 'must be after from' });
+    expect(ReportRequest.safeParse({ from: 0, to: 40 * 86400_000 }).error?.issues[0]?.message).toBe('a report covers at most 31 days');
+    expect(ReportRequest.parse({ from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00+00:00' })).toEqual({ from: Date.UTC(2026, 10, 24), to: Date.UTC(2026, 10, 25) });
+    expect(ReportRequest.safeParse({ from: 'yesterday', to: 1 }).success).toBe(false);
+  });
+
+  it('keeps spreadsheet formulas out of CSV fields', () => {
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(-1.5)).toBe('-1.5');
+  });
+});

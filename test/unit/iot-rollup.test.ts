@@ -1,0 +1,154 @@
+import type { AlertNotification } from '#shared/contracts/iot';
+import { DAY_MS, dayKey, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRollups, scanRange, T } from '#shared/iot/rows';
+import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
+import { INITIAL_LOOKBACK_MS, runRollup, type RollupDeps } from '../../functions/iot-rollup/core';
+import { FakeTopic } from '../helpers/fake-messaging';
+import { iotWorld } from '../helpers/iot';
+
+/** A small deterministic generator (mulberry32), so noise is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes readings straight into `telemetry` and `device_latest`, as the ETL would. */
+async function seed(table: Table, deviceId: string, metric: string, points: [number, number][]): Promise<void> {
+  const ops: BatchWriteOp[] = points.map(([ts, value]) => ({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId, metric, ts }, attributes: { value, receivedAt: ts } }));
+  for (let i = 0; i < ops.length; i += 200) await table.batchWriteRow(ops.slice(i, i + 200));
+  const [ts, value] = points.reduce((a, b) => (b[0] > a[0] ? b : a));
+  const existing = await table.getRow(T.latest, { deviceId, metric });
+  if (!existing || Number(existing.attributes.ts) < ts) await table.putRow(T.latest, { deviceId, metric }, { ts, value, updatedAt: ts });
+}
+
+/** `count` readings spread over the minute starting at `minute`. */
+const minuteOf = (minute: number, values: number[]): [number, number][] => values.map((v, i) => [minute + Math.floor((i * MINUTE_MS) / values.length), v]);
+
+async function setup() {
+  const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 30));
+  const topic = new FakeTopic();
+  const deps: RollupDeps = { table: world.table, topic, topicName: 'alerts', clock: world.clock, write: { sleep: async () => undefined } };
+  const sensor = await world.register({ name: 'greenhouse', type: 'env-sensor' });
+  const alerts = async () => [...(await readAlertsOfDay(world.table, dayKey(world.clock.now()))), ...(await readAlertsOfDay(world.table, dayKey(world.clock.now() - DAY_MS)))];
+  const cursor = async () => Number((await world.table.getRow(T.work, { kind: 'cursor', key: 'rollup' }))?.attributes.rolledUntil);
+  const resetCursor = (to: number) => world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: to, updatedAt: 0 });
+  return { ...world, topic, deps, sensor, alerts, cursor, resetCursor };
+}
+
+describe('iot-rollup', () => {
+  it('rolls complete minutes into 1-minute and 1-hour buckets and moves the cursor', async () => {
+    const { table, deps, sensor, clock, cursor } = await setup();
+    const now = clock.now(); // 12:00:30
+    const m1 = now - 30_000 - 3 * MINUTE_MS; // 11:57
+    await seed(table, sensor.deviceId, 'temperature', [...minuteOf(m1, [20, 22, 24]), ...minuteOf(m1 + MINUTE_MS, [21, 23]), ...minuteOf(m1 + 2 * MINUTE_MS, [30]), ...minuteOf(m1 + 3 * MINUTE_MS, [99])]);
+    const result = await runRollup(deps);
+    // 11:59 ended only 30 s ago and 12:00 is still running: both wait for a later run.
+    expect(result).toMatchObject({ from: now - 30_000 - INITIAL_LOOKBACK_MS - MINUTE_MS, to: m1 + 2 * MINUTE_MS, series: 1, minuteRows: 2, hourRows: 1 });
+    const minutes = await readRollups(table, sensor.deviceId, 'temperature', '1m', 0, now);
+    expect(minutes.map((r) => [r.ts, r.count, r.min, r.max, r.avg, r.sum, r.sumSq])).toEqual([
+      [m1, 3, 20, 24, 22, 66, 1460],
+      [m1 + MINUTE_MS, 2, 21, 23, 22, 44, 970],
+    ]);
+    const [hour] = await readRollups(table, sensor.deviceId, 'temperature', '1h', 0, now);
+    expect(hour).toMatchObject({ ts: Date.UTC(2026, 10, 25, 11), count: 5, min: 20, max: 24, avg: 22 });
+    expect(await cursor()).toBe(m1 + 2 * MINUTE_MS);
+
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ from: m1 + 2 * MINUTE_MS, to: m1 + 3 * MINUTE_MS, minuteRows: 1 });
+    expect((await readRollups(table, sensor.deviceId, 'temperature', '1h', 0, now))[0]).toMatchObject({ count: 6, max: 30, min: 20 });
+  });
+
+  it('raises one alert and publishes one message per anomaly, however often the run is retried', async () => {
+    const { table, deps, sensor, clock, topic, alerts, resetCursor } = await setup();
+    const minute = clock.now() - 30_000 - 2 * MINUTE_MS;
+    await seed(table, sensor.deviceId, 'temperature', minuteOf(minute, [22, 47.25, 23]));
+    const first = await runRollup(deps);
+    expect(first).toMatchObject({ alertsRaised: 1, notified: 1 });
+    // Retried (the cursor put back, as if the first attempt died before moving it), and overlapping runs.
+    await resetCursor(first.from);
+    await Promise.all([runRollup(deps), runRollup(deps)]);
+    await resetCursor(first.from);
+    expect(await runRollup(deps)).toMatchObject({ alertsRaised: 0, notified: 0 });
+
+    const stored = await alerts();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ deviceId: sensor.deviceId, metric: 'temperature', rule: 'high', severity: 'critical', value: 47.25, limit: 40, raisedAt: minute, minutes: 1, notified: true });
+    expect(topic.published).toHaveLength(1);
+    const message = JSON.parse(topic.published[0]!.body) as AlertNotification;
+    expect(message).toMatchObject({ alertId: stored[0]!.alertId, rule: 'high', value: 47.25, message: 'Temperature 47.3 °C is above the limit of 40 °C' });
+    expect(topic.published[0]).toMatchObject({ topic: 'alerts', tag: 'critical', attributes: { alertId: stored[0]!.alertId } });
+  });
+
+  it('treats consecutive anomalous minutes as one episode and a later one as a new alert', async () => {
+    const { table, deps, sensor, clock, topic, alerts } = await setup();
+    const start = clock.now() - 30_000 - 10 * MINUTE_MS;
+    const values = [90, 91, 10, 92, 20, 20, 20, 20, 93, 20];
+    for (let i = 0; i < values.length; i++) await seed(table, sensor.deviceId, 'humidity', minuteOf(start + i * MINUTE_MS, [values[i]!]));
+    // Processed a minute at a time, as the timer would.
+    clock.advance(-8 * MINUTE_MS);
+    await runRollup(deps);
+    for (let i = 0; i < 8; i++) {
+      clock.advance(MINUTE_MS);
+      await runRollup(deps);
+    }
+    const stored = (await alerts()).sort((a, b) => a.raisedAt - b.raisedAt);
+    // 90, 91, (one quiet minute), 92 is one episode; 93 comes after four quiet minutes.
+    expect(stored.map((a) => [a.raisedAt - start, a.lastSeenAt - start, a.minutes])).toEqual([
+      [0, 3 * MINUTE_MS, 3],
+      [8 * MINUTE_MS, 8 * MINUTE_MS, 1],
+    ]);
+    expect(topic.published).toHaveLength(2);
+  });
+
+  it('publishes an alert whose message failed on a later run, once', async () => {
+    const { table, deps, sensor, clock, topic, alerts } = await setup();
+    await seed(table, sensor.deviceId, 'co2', minuteOf(clock.now() - 30_000 - 2 * MINUTE_MS, [2500]));
+    topic.failNext = 1;
+    expect(await runRollup(deps)).toMatchObject({ alertsRaised: 1, notified: 0, notifyFailures: 1 });
+    expect((await alerts())[0]!.notified).toBe(false);
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ alertsRaised: 0, notified: 1 });
+    clock.advance(MINUTE_MS);
+    await runRollup(deps);
+    expect(topic.published).toHaveLength(1);
+  });
+
+  it('flags a minute far from the last hour with the z-score rule, and not ordinary noise', async () => {
+    const { table, deps, sensor, clock, alerts } = await setup();
+    const rnd = random(7);
+    const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+    const spike = clock.now() - 30_000 - 2 * MINUTE_MS;
+    const points: [number, number][] = [];
+    for (let m = spike - HOUR_MS; m <= spike; m += MINUTE_MS) {
+      for (let s = 0; s < 60; s += 6) points.push([m + s * 1000, 22 + 0.3 * gauss()]);
+    }
+    points.push([spike + 31_000, 27]);
+    await seed(table, sensor.deviceId, 'temperature', points);
+    await table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: spike - HOUR_MS, updatedAt: 0 });
+    await runRollup(deps);
+    const stored = await alerts();
+    expect(stored.map((a) => [a.rule, a.raisedAt, a.value])).toEqual([['zscore', spike, 27]]);
+    expect(stored[0]!.zScore).toBeGreaterThan(10);
+    expect(stored[0]!.message).toMatch(/^Temperature 27 °C is [\d.]+ σ above the last hour's mean of 22(\.\d)? °C$/);
+  });
+
+  it('recomputes minutes that late readings changed, then clears their marks', async () => {
+    const { table, deps, sensor, clock } = await setup();
+    const old = clock.now() - 30_000 - 30 * MINUTE_MS;
+    await seed(table, sensor.deviceId, 'co2', minuteOf(old, [500]));
+    await runRollup(deps);
+    expect((await readRollups(table, sensor.deviceId, 'co2', '1m', old, old + 1))[0]).toMatchObject({ count: 1 });
+    // A device's buffered reading for that minute arrives 30 minutes late; the ETL marks the minute.
+    await seed(table, sensor.deviceId, 'co2', [[old + 30_000, 700]]);
+    await table.putRow(T.work, { kind: 'dirty', key: `${sensor.deviceId}|co2|${old}` }, { deviceId: sensor.deviceId, metric: 'co2', minute: old, markedAt: clock.now() });
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ lateMinutes: 1 });
+    expect((await readRollups(table, sensor.deviceId, 'co2', '1m', old, old + 1))[0]).toMatchObject({ count: 2, max: 700, avg: 600 });
+    expect((await readRollups(table, sensor.deviceId, 'co2', '1h', old - HOUR_MS, old + 1)).at(-1)).toMatchObject({ count: 2 });
+    expect(await scanRange(table, T.work, { start: { kind: 'dirty', key: INF_MIN }, end: { kind: 'dirty', key: INF_MAX } })).toHaveLength(0);
+  });
+});
