@@ -26,6 +26,8 @@ export async function buildWebsite(root: string, apiBase = process.env.API_BASE 
   });
   copyFileSync(join(root, 'website', 'index.html'), join(out, 'index.html'));
   copyFileSync(join(root, 'website', 'styles.css'), join(out, 'assets', 'styles.css'));
+  // The IoT dashboard's charts (uPlot) bring their own small stylesheet.
+  copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(out, 'assets', 'uplot.css'));
   writeFileSync(join(out, 'assets', 'favicon.svg'), FAVICON);
   for (const product of DEMO_PRODUCTS) writeFileSync(join(out, 'assets', 'products', `${product.productId}.svg`), productIllustration(product));
   return { ms: Date.now() - started };

@@ -9,6 +9,7 @@ import { renderCheckoutPage } from './views/checkout';
 import { renderImagesPage } from './views/images';
 import { renderOrderPage } from './views/order';
 import { renderOrdersPage } from './views/orders';
+import { renderIotDashboard } from './views/iot-dashboard';
 import { renderProductList } from './views/product-list';
 import { renderProductPage } from './views/product-page';
 import { renderSignIn } from './views/sign-in';
@@ -37,6 +38,7 @@ const routes: Route[] = [
   { pattern: /^\/checkout$/, nav: 'cart', title: 'Checkout', render: (ctx) => renderCheckoutPage(ctx, currentRegion()) },
   { pattern: /^\/orders$/, nav: 'orders', title: 'My orders', render: (ctx) => renderOrdersPage(ctx) },
   { pattern: /^\/orders\/([^/]+)$/, nav: 'orders', title: 'Order', render: (ctx) => renderOrderPage(decodeURIComponent(ctx.match[1]!), ctx) },
+  { pattern: /^\/iot$/, nav: 'iot', title: 'IoT dashboard', render: (ctx) => renderIotDashboard(ctx) },
   { pattern: /^\/sign-in$/, nav: '', title: 'Sign in', render: (ctx) => renderSignIn(() => navigate(safeNext(ctx.query.get('next')))) },
 ];
 
