@@ -81,7 +81,9 @@ interface Job {
 }
 
 const RETRY_BASE_MS = 200;
-const MAX_ATTEMPTS = 6;
+/** With the backoff capped at 3 s, a request keeps trying for about 25 s: long enough for a restart. */
+const MAX_ATTEMPTS = 12;
+const MAX_BACKOFF_MS = 3000;
 const DRAIN_MS = 30_000;
 
 export async function runSimulator(options: SimulatorOptions): Promise<SimulatorSummary> {
@@ -156,7 +158,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
     }
     if ((status === 0 || status >= 500) && job.attempt + 1 < MAX_ATTEMPTS) {
       totals.retries += 1;
-      await sleep(RETRY_BASE_MS * 2 ** job.attempt * (0.75 + Math.random() / 2));
+      await sleep(Math.min(MAX_BACKOFF_MS, RETRY_BASE_MS * 2 ** job.attempt) * (0.75 + Math.random() / 2));
       queue.unshift({ ...job, attempt: job.attempt + 1 });
       return;
     }
