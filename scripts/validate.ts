@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     problems.push(...err.errors.map((e) => e.message));
   }
   if (process.env.STAGE && process.env.STAGE !== 'dev' && !process.env.JWT_SECRET) problems.push(`JWT_SECRET must be set for stage ${process.env.STAGE} (the default is for local use only)`);
+  if (process.env.STAGE && process.env.STAGE !== 'dev' && (process.env.IOT_SECRET_KEY ?? '').length < 32) {
+    problems.push(`IOT_SECRET_KEY (at least 32 characters) must be set for stage ${process.env.STAGE}: it seals the device secrets (the default is for local use only)`);
+  }
   if (problems.length > 0) {
     console.error(`✗ ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exit(1);
