@@ -1,7 +1,11 @@
 import { issueToken, type AuthUser } from '#shared/auth';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { createHandler as devicesHandler } from '../../functions/iot-devices/handler';
+import { createHandler as etlHandler } from '../../functions/iot-etl/handler';
 import { createHandler as reportHandler } from '../../functions/iot-report/handler';
+import { readRaw } from '#shared/iot/rows';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DeviceSignal, PROFILES } from '../../scripts/iot/signals';
 import { MemoryObjectStore, fakeContext, httpEvent } from '../helpers/fakes';
 import { iotWorld } from '../helpers/iot';
@@ -50,6 +54,26 @@ describe('IoT HTTP edges', () => {
     expect(await handler(timer, fakeContext())).toEqual({ reportId: 'daily-2026-11-24', key: 'reports/daily-2026-11-24.csv', rows: 0 });
     const list = await call(handler, httpEvent('GET', '/api/iot/reports', { headers: { authorization: await token(ADMIN) } }));
     expect((list.body!.items as { reportId: string }[]).map((r) => r.reportId)).toContain('daily-2026-11-24');
+  });
+});
+
+describe('iot-etl edge', () => {
+  const fixture = readFileSync(join(__dirname, '..', 'fixtures', 'events', 'mns-queue', 'event-streaming-batch.json'));
+
+  it('stores the readings of an eventbridge batch', async () => {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 1));
+    const handler = etlHandler(() => ({ table: world.table, clock: world.clock }));
+    expect(await handler(fixture, fakeContext())).toMatchObject({ messages: 2, readings: 4, stored: 4 });
+    expect((await readRaw(world.table, 'dev_01m8bqd0mymt5z3tzw5wexwahn', 'pressure', 0, Date.UTC(2027, 0))).map((r) => r.value)).toEqual([4.52]);
+  });
+
+  it('fails the invocation for a message it cannot process, after storing the others', async () => {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 1));
+    const handler = etlHandler(() => ({ table: world.table, clock: world.clock }));
+    const events = JSON.parse(fixture.toString()) as { data: { messageBody: string } }[];
+    events[1]!.data.messageBody = 'not a readings message';
+    await expect(handler(Buffer.from(JSON.stringify(events)), fakeContext())).rejects.toThrow(/1 of 2 message\(s\) could not be processed .*body is not JSON\); the others are stored/);
+    expect(await readRaw(world.table, 'dev_01m8bq5m4qscxt36jy5stb3j5h', 'temperature', 0, Date.UTC(2027, 0))).toHaveLength(2);
   });
 });
 

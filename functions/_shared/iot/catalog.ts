@@ -126,7 +126,8 @@ export function checkReading(type: string, reading: { ts: number; metric: string
   if (reading.unit !== undefined) {
     const convert = Object.hasOwn(spec.units, reading.unit) ? spec.units[reading.unit] : undefined;
     if (!convert) return { ok: false, problem: 'unknown-unit', detail: `${reading.metric} is measured in ${Object.keys(spec.units).join(', ')}` };
-    value = convert(value);
+    // 12 significant digits: 71.6 °F is 22 °C, not 21.999999999999996.
+    value = Number(convert(value).toPrecision(12));
   }
   if (!(value >= spec.min && value <= spec.max)) {
     return { ok: false, problem: 'out-of-range', detail: `${reading.metric} must be ${spec.min}…${spec.max} ${spec.unit}` };
