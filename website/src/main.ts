@@ -91,7 +91,8 @@ function renderAccount(): void {
   const account = document.getElementById('account') as HTMLAnchorElement;
   const s = session();
   if (s) {
-    account.innerHTML = `<span class="who">${esc(s.username)}${s.role === 'admin' ? ' (admin)' : ''}</span> · Sign out`;
+    // On phones only "Sign out" shows (styles.css), so the header keeps room for the navigation.
+    account.innerHTML = `<span class="who">${esc(s.username)}${s.role === 'admin' ? ' (admin)' : ''} · </span>Sign out`;
     account.href = '#sign-out';
     account.removeAttribute('data-link');
     account.onclick = (event) => {

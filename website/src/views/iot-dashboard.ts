@@ -29,6 +29,7 @@ import type { RouteContext } from '../main';
 const REFRESH_MS = 3000;
 /** A full reload of a live raw series now and then keeps it identical to the server's view. */
 const FULL_RELOAD_MS = 60_000;
+const OVERLAP_MS = 120_000;
 
 const WINDOWS = [
   { key: '15m', label: '15 min', ms: 15 * 60_000 },
@@ -253,14 +254,19 @@ class Dashboard {
     await Promise.all(
       this.metrics.map(async (m) => {
         const incremental = m.data?.resolution === 'raw' && now - m.loadedAt < FULL_RELOAD_MS && m.data.ts.length > 0;
-        const since = incremental ? m.data!.ts[m.data!.ts.length - 1]! + 1 : from;
+        // A refresh re-reads the last two minutes too, so a reading that arrived late (a device's buffer)
+        // still shows up; anything older appears with the next full reload.
+        const since = incremental ? Math.max(from, m.data!.ts[m.data!.ts.length - 1]! - OVERLAP_MS) : from;
         try {
           const series = await getSeries(device.deviceId, m.metric, since, to, this.ctx.signal);
           const fresh = toChartData(series);
           if (incremental && fresh.resolution === 'raw') {
-            const keep = m.data!.ts.findIndex((t) => t >= from);
-            const start = keep < 0 ? m.data!.ts.length : keep;
-            m.data = { resolution: 'raw', ts: [...m.data!.ts.slice(start), ...fresh.ts], value: [...m.data!.value.slice(start), ...fresh.value] };
+            const old = m.data!;
+            const keep = old.ts.findIndex((t) => t >= from);
+            const cut = old.ts.findIndex((t) => t >= since);
+            const start = keep < 0 ? old.ts.length : keep;
+            const end = cut < 0 ? old.ts.length : cut;
+            m.data = { resolution: 'raw', ts: [...old.ts.slice(start, end), ...fresh.ts], value: [...old.value.slice(start, end), ...fresh.value] };
           } else {
             m.data = fresh;
             m.loadedAt = now;

@@ -1,0 +1,135 @@
+import type { Page } from 'playwright-core';
+import type { DeviceCredentials } from '../../functions/_shared/contracts/iot';
+import { DeviceSignal } from '../../scripts/iot/signals';
+import { eventually } from '../helpers/eventually';
+import { IotClient, postReadings } from '../helpers/iot-http';
+import { describeInBrowser, pageProblems, startE2e, type E2e } from './support/harness';
+
+/**
+ * The IoT dashboard (issue 9, part 5) in headless Chromium against the local cloud: an admin signs in,
+ * registers a device (its secret shown once), watches readings posted by a simulated device appear as
+ * charts that keep updating, sees an alert appear after an anomaly (rollup "run now"), and downloads a CSV
+ * report; the same page on a phone. Screenshots in test-results/e2e/iot-*.png.
+ */
+const IOT_FUNCTIONS = ['iot-devices', 'iot-ingest', 'iot-etl', 'iot-rollup', 'iot-report'];
+const MINUTE = 60_000;
+
+const chartPoints = (page: Page, metric: string) => page.locator(`[data-testid=chart-${metric}]`).evaluate((el) => Number((el as HTMLElement).dataset.points ?? 0));
+
+describeInBrowser('website: IoT dashboard', () => {
+  let e2e: E2e;
+  let api: IotClient;
+  let sensor: DeviceCredentials;
+
+  /** Ten minutes of one reading every 5 s per metric, as the simulator's signal makes them, up to now. */
+  async function backfill(device: DeviceCredentials, type: DeviceCredentials['type'], minutes = 10): Promise<void> {
+    const now = Date.now();
+    const readings = new DeviceSignal(device.deviceId, type, 0.2, { spike: 0, fault: 0, glitch: 0, dropout: 0 }).readings(now - minutes * MINUTE, now);
+    for (let i = 0; i < readings.length; i += 500) expect((await postReadings(e2e.url, device, { readings: readings.slice(i, i + 500) }, { timestamp: Date.now() + i })).status).toBe(202);
+  }
+
+  beforeAll(async () => {
+    e2e = await startE2e({ warm: IOT_FUNCTIONS });
+    api = await IotClient.signIn(e2e.url);
+    sensor = await api.register('Greenhouse 1', 'env-sensor');
+    await backfill(sensor, 'env-sensor');
+    await backfill(await api.register('Pump 7', 'pump'), 'pump');
+    await eventually(async () => expect((await api.device(sensor.deviceId)).status).toBe('online'), { timeoutMs: 30_000 });
+  }, 180_000);
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  it('asks for a sign-in first', async () => {
+    const page = await e2e.isolatedPage();
+    await page.goto('/iot');
+    await page.locator('[data-testid=sign-in-prompt]').waitFor();
+    await page.click('text=Sign in >> nth=-1');
+    await page.waitForURL((url) => url.pathname === '/sign-in' && url.searchParams.get('next') === '/iot');
+  });
+
+  it('charts each metric of a device with points, and keeps them coming', async () => {
+    const page = await e2e.page();
+    await page.goto('/sign-in?next=/iot');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/iot');
+    await page.locator(`[data-device-id="${sensor.deviceId}"]`).click();
+    for (const metric of ['temperature', 'humidity', 'co2']) {
+      await page.locator(`[data-testid=chart-${metric}] canvas`).waitFor();
+      await eventually(async () => expect(await chartPoints(page, metric)).toBeGreaterThan(100));
+    }
+    expect(await page.locator('[data-testid=device-list] .dot.online').count()).toBe(2);
+    // A new reading shows up without reloading the page.
+    const before = await chartPoints(page, 'temperature');
+    await postReadings(e2e.url, sensor, { readings: [{ ts: Date.now(), metric: 'temperature', value: 23.4 }] });
+    await eventually(async () => expect(await chartPoints(page, 'temperature')).toBeGreaterThan(before), { timeoutMs: 20_000 });
+    await eventually(async () => expect(await page.locator('[data-testid=latest-temperature]').textContent()).toBe('23.4 °C'), { timeoutMs: 20_000 });
+    // The 24-hour window switches to 1-minute rollups with a min–max band.
+    await page.click('[data-window="24h"]');
+    await eventually(async () => expect(await page.locator('[data-testid=chart-co2]').getAttribute('data-resolution')).toBe('1m'));
+    await page.click('[data-window="1h"]');
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'iot-dashboard');
+  });
+
+  it('shows an alert after an anomaly once the rollup has run', async () => {
+    const page = await e2e.page();
+    const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * MINUTE;
+    // Off the backfill's 5-second grid, so it is a reading of its own.
+    const ts = minute + 31_000;
+    expect((await postReadings(e2e.url, sensor, { readings: [{ ts, metric: 'co2', value: 2600 }] })).status).toBe(202);
+    await eventually(async () => expect((await api.series(sensor.deviceId, { metric: 'co2', from: ts, to: ts + 1, step: 'raw' })).points).toEqual([{ ts, value: 2600 }]));
+    const run = await fetch(`${e2e.url}/_local/api/timers/iot-rollup/run`, { method: 'POST' });
+    expect(run.status).toBe(202);
+    const alert = page.locator('[data-testid=alert]', { hasText: 'CO₂ 2600 ppm is above the limit of 1500 ppm' });
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toContain('Greenhouse 1');
+    await e2e.screenshot(page, 'iot-dashboard-alert');
+  });
+
+  it('registers a device and shows its secret once', async () => {
+    const page = await e2e.page();
+    await page.locator('[data-testid=register] summary').click();
+    await page.fill('#device-name', 'Meter A');
+    await page.selectOption('#device-type', 'power-meter');
+    await page.click('#register-form button[type=submit]');
+    const secret = (await page.locator('[data-testid=new-device-secret]').textContent())!;
+    const deviceId = (await page.locator('[data-testid=new-device-id]').textContent())!;
+    expect(secret).toMatch(/^[\w-]{43}$/);
+    // The secret works: the new device posts a reading and turns online.
+    expect((await postReadings(e2e.url, { deviceId, secret }, { readings: [{ ts: Date.now(), metric: 'voltage', value: 229.5 }] })).status).toBe(202);
+    await page.locator(`[data-device-id="${deviceId}"] .dot.online`).waitFor({ timeout: 20_000 });
+  });
+
+  it('creates a report and downloads it as CSV', async () => {
+    const page = await e2e.page();
+    await page.click('[data-testid=report-form] button[type=submit]');
+    const link = page.locator('[data-testid=report-download]').first();
+    await link.waitFor();
+    const href = (await link.getAttribute('href'))!;
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const path = await download.path();
+    const csv = (await import('node:fs')).readFileSync(path, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('device_id,device_name,device_type,metric,unit,from,to,readings,min,max,avg,alerts');
+    expect(csv).toContain(`${sensor.deviceId},Greenhouse 1,env-sensor,co2,ppm`);
+    expect(href).toContain('reports/');
+    await e2e.screenshot(page, 'iot-dashboard-report');
+  });
+
+  it('works on a phone', async () => {
+    const page = await e2e.page('mobile');
+    await page.goto('/sign-in?next=/iot');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/iot');
+    await page.locator(`[data-device-id="${sensor.deviceId}"]`).click();
+    await page.locator('[data-testid=chart-temperature] canvas').waitFor();
+    await eventually(async () => expect(await chartPoints(page, 'temperature')).toBeGreaterThan(100));
+    expect(await pageProblems(page)).toEqual([]);
+    await e2e.screenshot(page, 'iot-dashboard-mobile');
+    expect(e2e.pageErrors).toEqual([]);
+  });
+});
