@@ -100,10 +100,16 @@ export class MetricChart {
       hooks: { drawAxes: [(u) => drawLimits(u, limits)] },
       axes: [
         { stroke: '#586174', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#e4e7ec' }, space: 64, values: (_u, ticks) => ticks.map((t) => timeLabel(t, days)) },
-        { stroke: '#586174', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#e4e7ec' }, size: 56, values: (_u, vals) => vals.map((v) => v.toFixed(Math.min(spec.decimals, 2))) },
+        { stroke: '#586174', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#e4e7ec' }, size: 56, values: (_u, vals, _axis, _space, step) => vals.map((v) => v.toFixed(decimalsFor(step))) },
       ],
     };
   }
+}
+
+/** Enough decimals to tell ticks `step` apart (0.25 → 2), and no more. */
+function decimalsFor(step: number): number {
+  for (let d = 0; d < 4; d++) if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-6) return d;
+  return 4;
 }
 
 function drawLimits(u: uPlot, limits: number[]): void {
