@@ -26,6 +26,8 @@ export interface IngestDeps {
   clock: Clock;
   secrets: SecretBox;
   devices: DeviceCache;
+  /** Per-device request rate limit (429 beyond it); none when omitted. */
+  limiter?: DeviceRateLimiter;
 }
 
 export interface IngestRequest {
@@ -56,6 +58,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
     throw new DeviceAuthError('StaleTimestamp', `${DEVICE_HEADERS.timestamp} is more than 5 minutes from the server clock (${new Date(now).toISOString()})`, DEVICE_HEADERS.timestamp);
   }
   const device = await deps.devices.verify(deviceId, (secret) => signatureMatches(secret, timestamp, request.body, signature), deps.table, deps.secrets);
+  // Only a device that proved itself counts against its own limit (no one can throttle another device).
+  deps.limiter?.take(deviceId, now);
 
   const body = parseWith(IngestBody, parseBody(request.body), 'body');
   const rejected: RejectedReading[] = [];
@@ -186,6 +190,31 @@ function batches(messages: QueueMessageInput[]): QueueMessageInput[][] {
   }
   if (current.length) out.push(current);
   return out;
+}
+
+/**
+ * A token bucket per device and instance: `perSecond` requests a second on average, bursts up to `burst`.
+ * A device sends one request per second or so (≤ 500 readings each); one far above that is broken or abusive.
+ */
+export class DeviceRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly perSecond = 20,
+    private readonly burst = 40,
+  ) {}
+
+  take(deviceId: string, now: number): void {
+    const bucket = this.buckets.get(deviceId) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      this.buckets.set(deviceId, bucket);
+      throw new AppError(429, 'TooManyRequests', `device ${deviceId} sends more than ${this.perSecond} requests a second; batch readings (up to 500 a request)`);
+    }
+    bucket.tokens -= 1;
+    if (this.buckets.size > 50_000) this.buckets.clear();
+    this.buckets.set(deviceId, bucket);
+  }
 }
 
 interface CachedDevice {

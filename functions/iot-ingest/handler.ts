@@ -4,7 +4,7 @@ import { createHttpHandler, json } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
 import { secretBoxFromEnv } from '#shared/iot/env';
 import { systemClock } from '#shared/ports/clock';
-import { DeviceCache, ingest, type IngestDeps } from './core';
+import { DeviceCache, DeviceRateLimiter, ingest, type IngestDeps } from './core';
 
 /** `POST /api/iot/events`: a device's signed readings → 202 once they are in MNS queue `iot-readings` (D34). */
 export const createHandler = (deps: (fc: FcContext) => IngestDeps) =>
@@ -22,6 +22,7 @@ export const createHandler = (deps: (fc: FcContext) => IngestDeps) =>
 
 // Opened device secrets outlive an invocation: FC reuses the instance.
 const devices = new DeviceCache(systemClock);
+const limiter = new DeviceRateLimiter();
 
 export const handler = createHandler((fc) => ({
   table: tableFor(fc),
@@ -30,4 +31,5 @@ export const handler = createHandler((fc) => ({
   clock: systemClock,
   secrets: secretBoxFromEnv(),
   devices,
+  limiter,
 }));

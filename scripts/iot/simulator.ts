@@ -13,7 +13,8 @@ import { DEFAULT_RATES, DeviceSignal, type AnomalyRates, type SimReading } from 
  * Each device samples its metrics on a fixed grid and sends what it sampled every `interval` (up to 500
  * readings a request). When the server is slower than the devices, requests queue up to a bound and the
  * devices buffer (their next request carries everything since the last one), as devices do. A 5xx or a
- * network error is retried with backoff, signed afresh each time (the ETL drops what was already stored).
+ * network error (or a 429) is retried with backoff, signed afresh each time (the ETL drops what was already
+ * stored).
  */
 export interface SimulatorOptions {
   url: string;
@@ -156,7 +157,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
       }
       return;
     }
-    if ((status === 0 || status >= 500) && job.attempt + 1 < MAX_ATTEMPTS) {
+    if ((status === 0 || status === 429 || status >= 500) && job.attempt + 1 < MAX_ATTEMPTS) {
       totals.retries += 1;
       await sleep(Math.min(MAX_BACKOFF_MS, RETRY_BASE_MS * 2 ** job.attempt) * (0.75 + Math.random() / 2));
       queue.unshift({ ...job, attempt: job.attempt + 1 });

@@ -3,7 +3,7 @@ import { AppError } from '#shared/errors';
 import { T } from '#shared/iot/rows';
 import type { BatchSendResult, QueueMessageInput } from '#shared/ports/queue';
 import { INF_MAX, INF_MIN } from '#shared/ports/table';
-import { DeviceCache, ingest, MAX_MESSAGE_JSON_BYTES, toMessages, type IngestDeps } from '../../functions/iot-ingest/core';
+import { DeviceCache, DeviceRateLimiter, ingest, MAX_MESSAGE_JSON_BYTES, toMessages, type IngestDeps } from '../../functions/iot-ingest/core';
 import { rotateSecret } from '../../functions/iot-devices/core';
 import { FakeQueue } from '../helpers/fake-messaging';
 import { iotWorld, signed } from '../helpers/iot';
@@ -170,6 +170,22 @@ describe('iot-ingest', () => {
     s.clock.advance(60_001);
     const err = await refusal(s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', value: 702 }] }));
     expect(err.code).toBe('InvalidSignature');
+  });
+
+  it('answers 429 to a device that sends far more requests than devices do', async () => {
+    const s = await setup();
+    s.deps.limiter = new DeviceRateLimiter(1, 3);
+    const send = () => s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', value: 700 }] });
+    for (let i = 0; i < 3; i++) {
+      s.clock.advance(1);
+      await send();
+    }
+    s.clock.advance(1);
+    expect((await refusal(send())).status).toBe(429);
+    // A bad signature does not use up the device's allowance.
+    s.clock.advance(1000);
+    await refusal(s.post({ readings: [] }, { as: { ...s.device, secret: 'forged' } }));
+    expect(await send()).toMatchObject({ accepted: 1 });
   });
 
   it('reads a device from the table once per minute, not once per request', async () => {
