@@ -36,11 +36,14 @@ export class IotClient {
   }
 
   async json<T>(method: string, path: string, body?: unknown, expected = 200): Promise<T> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const send = () =>
+      fetch(`${this.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    // A kept-alive connection the server closed while idle fails once with ECONNRESET: try a fresh one.
+    const res = await send().catch((err: unknown) => ((err as { cause?: { code?: string } }).cause?.code === 'ECONNRESET' ? send() : Promise.reject(err)));
     const text = await res.text();
     if (res.status !== expected) throw new Error(`${method} ${path} answered ${res.status} (wanted ${expected}): ${text}`);
     return JSON.parse(text) as T;
