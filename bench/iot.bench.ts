@@ -5,8 +5,9 @@
  *    as the machine takes them (HTTP → MNS `iot-readings` → `iot-etl` → TableStore) for a fixed time; the
  *    end-to-end rate is the accepted readings over the time from the first request to the moment the last
  *    of them was stored. Alongside: table write calls per 1 000 readings (the ETL's BatchWriteRow calls from
- *    its logs; the ingest's replay-guard puts counted apart), and the lag from a 202 to the reading being
- *    readable through the data API (a probe device posting one reading at a time during the load).
+ *    its logs; the ingest's replay-guard puts counted apart). Then the lag from a 202 to the reading being
+ *    readable through the data API, from a probe device posting one reading at a time while the fleet sends
+ *    a steady rate below saturation (at saturation the lag is just the backlog).
  *    Baseline in the same run: the ETL's own work without HTTP or MNS — `processReadings` on the same
  *    messages through the same TableStore adapter and emulator — so the pipeline's overhead is a ratio.
  * 2. Series query for one day of 1-second data on one device: reading the day's 86 400 raw readings vs
@@ -32,6 +33,8 @@ const DEVICES = 50;
 const TARGET_RATE = 40_000;
 const DURATION_MS = 20_000;
 const GOAL_RATE = 20_000;
+const LAG_RATE = 5_000;
+const LAG_DURATION_MS = 15_000;
 const GOAL_WRITES_PER_1000 = 5;
 const QUIET = { spike: 0, fault: 0, glitch: 0, dropout: 0 };
 
@@ -81,36 +84,16 @@ async function main(): Promise<void> {
     await simulate(5000, 4000);
     await waitForQuiet(etl);
 
-    // 1. Sustained ingest, with a lag probe.
-    const probe = await api.register('bench-probe', 'env-sensor');
-    const lags: number[] = [];
-    let probing = true;
-    const probeLoop = (async () => {
-      while (probing) {
-        const ts = Date.now();
-        const res = await postReadings(cloud.url, probe, { readings: [{ ts, metric: 'co2', value: 600 }] });
-        const accepted = performance.now();
-        if (res.status !== 202) continue;
-        for (;;) {
-          const points = (await api.series(probe.deviceId, { metric: 'co2', from: ts, to: ts + 1, step: 'raw' })).points;
-          if (points.length) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        lags.push(performance.now() - accepted);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    // 1. Sustained ingest: as fast as the machine takes it.
     const before = etl.length;
     const started = performance.now();
     const record = join(dir.path, 'accepted.ndjson');
     const summary = await simulate(TARGET_RATE, DURATION_MS, record);
     const httpDone = performance.now();
     const accepted = readFileSync(record, 'utf8').split('\n').filter(Boolean).length;
-    // Everything accepted is stored when the ETL's stored + duplicate counts reach it (the probe adds a few).
+    // Everything accepted is stored when the ETL's stored counts reach it.
     const deadline = performance.now() + 300_000;
     while (sum(etl.slice(before), 'stored') < accepted && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    probing = false;
-    await probeLoop;
     const run = etl.slice(before);
     const storedAll = sum(run, 'stored');
     const lastStored = run.reduce((t, e) => Math.max(t, e.at), 0);
@@ -118,6 +101,31 @@ async function main(): Promise<void> {
     const endToEndRate = accepted / seconds;
     const writesPer1000 = (sum(run, 'writeCalls') / storedAll) * 1000;
     const ingestWritesPer1000 = (summary.requests / summary.accepted) * 1000;
+    await waitForQuiet(etl);
+
+    // 202 → readable: a probe device posts one reading at a time and polls the data API until it is there,
+    // while the fleet sends a steady LAG_RATE (below what the machine sustains, so no backlog builds up).
+    const probe = await api.register('bench-probe', 'env-sensor');
+    const lags: number[] = [];
+    let probing = true;
+    const probeLoop = (async () => {
+      while (probing) {
+        const ts = Date.now();
+        const res = await postReadings(cloud.url, probe, { readings: [{ ts, metric: 'co2', value: 600 }] });
+        const acceptedAt = performance.now();
+        if (res.status !== 202) continue;
+        for (;;) {
+          const points = (await api.series(probe.deviceId, { metric: 'co2', from: ts, to: ts + 1, step: 'raw' })).points;
+          if (points.length) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        lags.push(performance.now() - acceptedAt);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const steady = await simulate(LAG_RATE, LAG_DURATION_MS);
+    probing = false;
+    await probeLoop;
 
     // Baseline: the ETL's work alone on the same volume, through the same adapter and emulator.
     const endpoints = (await (await fetch(`${cloud.url}/_local/api/endpoints`)).json()) as { tablestore?: { endpoint: string; instance: string } };
@@ -163,6 +171,7 @@ async function main(): Promise<void> {
     const lag = stats(lags);
     const goals: Goal[] = [
       { name: `sustained ingest end to end ≥ ${GOAL_RATE.toLocaleString('en')} readings/s`, measured: `${Math.round(endToEndRate).toLocaleString('en')} readings/s (${accepted.toLocaleString('en')} readings in ${seconds.toFixed(1)} s; HTTP side ${Math.round(summary.achievedRate).toLocaleString('en')}/s; the ETL alone ${Math.round(baselineRate).toLocaleString('en')}/s)`, met: endToEndRate >= GOAL_RATE },
+      { name: `202 → readable lag while ${LAG_RATE.toLocaleString('en')} readings/s flow`, measured: `p50 ${lag.p50} ms, p99 ${lag.p99} ms (${lag.n} probes)`, met: true },
       { name: `table write calls per 1 000 readings ≤ ${GOAL_WRITES_PER_1000} (ETL)`, measured: `${writesPer1000.toFixed(2)} BatchWriteRow calls (plus ${ingestWritesPer1000.toFixed(2)} replay-guard puts by the ingest)`, met: writesPer1000 <= GOAL_WRITES_PER_1000 },
       { name: 'a day of 1-s data: the 1-minute series answers faster than reading the raw day', measured: `raw day ${rawMs.p50} ms (${rawCount} rows) vs 1m ${minuteMs.p50} ms, 1h ${hourMs.p50} ms; API 1m ${apiMinuteMs.p50} ms, 1h ${apiHourMs.p50} ms`, met: minuteMs.p50 < rawMs.p50 },
     ];
@@ -188,6 +197,7 @@ async function main(): Promise<void> {
           writeCallsPer1000: Number(writesPer1000.toFixed(3)),
           ingestReplayGuardWritesPer1000: Number(ingestWritesPer1000.toFixed(3)),
           lagMs: lag,
+          lagUnderRate: Math.round(steady.achievedRate),
           baselineEtlAloneRate: Math.round(baselineRate),
           ratioToBaseline: Number((endToEndRate / baselineRate).toFixed(3)),
         },
