@@ -20,7 +20,7 @@ describe('parseMnsQueueEvent', () => {
   it('reads an event-streaming batch (an array of CloudEvents)', () => {
     const messages = parseMnsQueueEvent(fixture('mns-queue/event-streaming-batch.json'));
     expect(messages.map((m) => m.messageId)).toEqual(['C6DB60D1574661357FA2272774450001', 'C6DB60D1574661357FA2272774450002']);
-    expect(JSON.parse(messages[0]!.body)).toMatchObject({ deviceId: 'dev-1' });
+    expect(JSON.parse(messages[0]!.body)).toMatchObject({ deviceId: 'dev_01m8bq5m4qscxt36jy5stb3j5h' });
     expect(messages[0]!.subject).toBe('acs:mns:cn-hangzhou:1000000000000001:queues/iot-readings');
   });
 
