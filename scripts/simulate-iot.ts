@@ -18,7 +18,8 @@ const USAGE = `usage: npm run simulate:iot -- [options]
   --batch <n>         at most this many readings per request (default 500, the API's limit)
   --concurrency <n>   requests in flight (default 16)
   --anomalies <x>     multiply the rate of spikes, faults, glitches and dropouts (default 1; 0 for none)
-  --record <file>     append every accepted reading to this NDJSON file
+  --record <file>     append every accepted reading (it got a 202) to this NDJSON file: {"d","m","t","v"}
+  --refused <file>    append every reading the API refused to this NDJSON file, with its reason
   --state <file>      where device secrets are kept (default $DATA_DIR/simulator-devices.json)
   --user, --password  the admin that registers devices (default admin / admin-demo)`;
 
@@ -35,6 +36,7 @@ function main(): Promise<void> {
       concurrency: { type: 'string', default: '16' },
       anomalies: { type: 'string', default: '1' },
       record: { type: 'string' },
+      refused: { type: 'string' },
       state: { type: 'string', default: join(process.env.DATA_DIR ?? '.data', 'simulator-devices.json') },
       user: { type: 'string', default: 'admin' },
       password: { type: 'string', default: 'admin-demo' },
@@ -77,6 +79,7 @@ function main(): Promise<void> {
     anomalies: { spike: DEFAULT_RATES.spike * factor, fault: DEFAULT_RATES.fault * factor, glitch: DEFAULT_RATES.glitch * factor, dropout: DEFAULT_RATES.dropout * factor },
     signal: controller.signal,
     ...(values.record ? { recordFile: values.record } : {}),
+    ...(values.refused ? { refusedFile: values.refused } : {}),
     log: (line) => console.log(tty ? `\r\x1b[K${line}` : line),
     onProgress: (p) => {
       if (tty) process.stdout.write(`\r\x1b[K${progressLine(p)}`);

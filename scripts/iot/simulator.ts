@@ -31,6 +31,11 @@ export interface SimulatorOptions {
   admin: { username: string; password: string };
   /** Append every reading that got a 202 (and was not rejected) to this NDJSON file. */
   recordFile?: string;
+  /**
+   * Append every reading the API refused to this NDJSON file, with the reason: listed in a 202's `rejected`,
+   * or in a request answered with a 4xx (other than 429, which is retried).
+   */
+  refusedFile?: string;
   anomalies?: AnomalyRates;
   signal?: AbortSignal;
   /** Called about once a second with the running totals. */
@@ -113,6 +118,8 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
   const queue: Job[] = [];
   let inFlight = 0;
   const record: WriteStream | undefined = options.recordFile ? openRecord(options.recordFile) : undefined;
+  const refusals: WriteStream | undefined = options.refusedFile ? openRecord(options.refusedFile) : undefined;
+  const line = (deviceId: string, r: SimReading, reason?: string) => JSON.stringify({ d: deviceId, m: r.metric, t: r.ts, v: r.value, ...(reason ? { reason } : {}) });
   const maxQueued = options.concurrency * 4;
 
   const send = async (job: Job): Promise<void> => {
@@ -150,13 +157,15 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
       totals.rejected += answer.rejected.length;
       recent.push({ at: Date.now(), accepted: answer.accepted });
       for (const r of answer.rejected) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
+      const refused = new Map(answer.rejected.map((r) => [r.index, r.reason]));
       if (record) {
-        const refused = new Set(answer.rejected.map((r) => r.index));
-        const lines = job.readings.filter((_, i) => !refused.has(i)).map((r) => JSON.stringify({ d: device.credentials.deviceId, m: r.metric, t: r.ts, v: r.value }));
+        const lines = job.readings.filter((_, i) => !refused.has(i)).map((r) => line(device.credentials.deviceId, r));
         if (lines.length) record.write(`${lines.join('\n')}\n`);
       }
+      if (refusals && refused.size) refusals.write(`${[...refused].map(([i, reason]) => line(device.credentials.deviceId, job.readings[i]!, reason)).join('\n')}\n`);
       return;
     }
+    if (refusals && status >= 400 && status < 500 && status !== 429) refusals.write(`${job.readings.map((r) => line(device.credentials.deviceId, r, `http ${status}`)).join('\n')}\n`);
     if ((status === 0 || status === 429 || status >= 500) && job.attempt + 1 < MAX_ATTEMPTS) {
       totals.retries += 1;
       await sleep(Math.min(MAX_BACKOFF_MS, RETRY_BASE_MS * 2 ** job.attempt) * (0.75 + Math.random() / 2));
@@ -217,7 +226,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
     }
   } finally {
     clearInterval(ticker);
-    if (record) await new Promise<void>((resolve) => record.end(resolve));
+    await Promise.all([record, refusals].map((stream) => stream && new Promise<void>((resolve) => stream.end(resolve))));
   }
   const final = progress();
   const sorted = [...latencies].sort((a, b) => a - b);

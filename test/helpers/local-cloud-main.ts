@@ -1,6 +1,7 @@
 /**
  * A local cloud in its own process, for tests that kill it for real (local-cloud-process.ts starts it).
- * APP_ROOT and DATA_DIR choose the app and the data folder; every port is picked free. Prints one line
+ * APP_ROOT and DATA_DIR choose the app and the data folder; PORT the gateway's port, the services on the
+ * next four (0, the default, picks free ports). Prints one line
  * `LOCAL_CLOUD_READY {json}` with the endpoints once it serves.
  */
 import { startLocalCloud } from '../../scripts/local/cloud';
@@ -8,7 +9,7 @@ import { startLocalCloud } from '../../scripts/local/cloud';
 async function main(): Promise<void> {
   const cloud = await startLocalCloud({
     ...(process.env.APP_ROOT ? { root: process.env.APP_ROOT } : {}),
-    port: 0,
+    port: Number(process.env.PORT || 0),
     dataDir: process.env.DATA_DIR!,
     watch: false,
     prewarm: false,
