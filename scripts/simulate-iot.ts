@@ -17,6 +17,7 @@ const USAGE = `usage: npm run simulate:iot -- [options]
   --prefix <name>     device name prefix (default sim)
   --batch <n>         at most this many readings per request (default 500, the API's limit)
   --concurrency <n>   requests in flight (default 16)
+  --retry-for <t>     keep retrying a request (5xx, 429, no connection) this long (default 30s)
   --anomalies <x>     multiply the rate of spikes, faults, glitches and dropouts (default 1; 0 for none)
   --record <file>     append every accepted reading (it got a 202) to this NDJSON file: {"d","m","t","v"}
   --refused <file>    append every reading the API refused to this NDJSON file, with its reason
@@ -34,6 +35,7 @@ function main(): Promise<void> {
       prefix: { type: 'string', default: 'sim' },
       batch: { type: 'string', default: '500' },
       concurrency: { type: 'string', default: '16' },
+      'retry-for': { type: 'string', default: '30s' },
       anomalies: { type: 'string', default: '1' },
       record: { type: 'string' },
       refused: { type: 'string' },
@@ -55,7 +57,7 @@ function main(): Promise<void> {
   if (bad.length) fail(`--types: unknown ${bad.join(', ')} (choose from ${DEVICE_TYPE_NAMES.join(', ')})`);
   const factor = Number(values.anomalies);
   if (!(factor >= 0)) fail('--anomalies must be a number ≥ 0');
-  const durationMs = parseDuration(values.duration);
+  const durationMs = parseDuration(values.duration, '--duration');
 
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -70,6 +72,7 @@ function main(): Promise<void> {
     devices,
     rate,
     durationMs,
+    retryForMs: parseDuration(values['retry-for'], '--retry-for'),
     types: types as DeviceType[],
     prefix: values.prefix,
     concurrency: positiveInt(values.concurrency, '--concurrency'),
@@ -118,9 +121,9 @@ function printSummary(s: SimulatorSummary): void {
   console.log(lines.join('\n'));
 }
 
-function parseDuration(text: string): number {
+function parseDuration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) fail(`--duration: "${text}" is not a duration (90, 90s, 5m, 1h)`);
+  if (!match) fail(`${flag}: "${text}" is not a duration (90, 90s, 5m, 1h)`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000 }[(match![2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(match![1]) * unit;
 }

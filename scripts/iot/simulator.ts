@@ -23,6 +23,8 @@ export interface SimulatorOptions {
   rate: number;
   /** Stop after this long (0: until `signal` aborts). */
   durationMs: number;
+  /** Retry a request (5xx, 429, network error) until this long after its first attempt (default 30 s). */
+  retryForMs?: number;
   types: DeviceType[];
   prefix: string;
   concurrency: number;
@@ -84,12 +86,14 @@ interface Job {
   device: SimDevice;
   readings: SimReading[];
   attempt: number;
+  /** When the first attempt was sent (0: not yet): retries stop `retryForMs` after it. */
+  firstSentAt: number;
 }
 
 const RETRY_BASE_MS = 200;
-/** With the backoff capped at 3 s, a request keeps trying for about 25 s: long enough for a restart. */
-const MAX_ATTEMPTS = 12;
 const MAX_BACKOFF_MS = 3000;
+/** How long a request keeps being retried by default: long enough for a restart of the local cloud. */
+export const DEFAULT_RETRY_FOR_MS = 30_000;
 const DRAIN_MS = 30_000;
 
 export async function runSimulator(options: SimulatorOptions): Promise<SimulatorSummary> {
@@ -124,6 +128,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
 
   const send = async (job: Job): Promise<void> => {
     const device = job.device;
+    if (!job.firstSentAt) job.firstSentAt = Date.now();
     const timestamp = Math.max(Date.now(), device.lastTimestamp + 1);
     device.lastTimestamp = timestamp;
     const body = JSON.stringify({ readings: job.readings });
@@ -166,7 +171,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
       return;
     }
     if (refusals && status >= 400 && status < 500 && status !== 429) refusals.write(`${job.readings.map((r) => line(device.credentials.deviceId, r, `http ${status}`)).join('\n')}\n`);
-    if ((status === 0 || status === 429 || status >= 500) && job.attempt + 1 < MAX_ATTEMPTS) {
+    if ((status === 0 || status === 429 || status >= 500) && Date.now() - job.firstSentAt < (options.retryForMs ?? DEFAULT_RETRY_FOR_MS)) {
       totals.retries += 1;
       await sleep(Math.min(MAX_BACKOFF_MS, RETRY_BASE_MS * 2 ** job.attempt) * (0.75 + Math.random() / 2));
       queue.unshift({ ...job, attempt: job.attempt + 1 });
@@ -214,12 +219,13 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
         sim.sampledUntil = now;
         sim.nextFlush += intervalMs * Math.max(1, Math.ceil((now - sim.nextFlush) / intervalMs));
         totals.sampled += readings.length;
-        for (let i = 0; i < readings.length; i += options.maxBatch) queue.push({ device: sim, readings: readings.slice(i, i + options.maxBatch), attempt: 0 });
+        for (let i = 0; i < readings.length; i += options.maxBatch) queue.push({ device: sim, readings: readings.slice(i, i + options.maxBatch), attempt: 0, firstSentAt: 0 });
       }
       pump();
       await sleep(Math.max(5, Math.min(50, intervalMs / 4)));
     }
-    const drainUntil = Date.now() + DRAIN_MS;
+    // A request still being retried at the end gets its whole retry time.
+    const drainUntil = Date.now() + Math.max(DRAIN_MS, (options.retryForMs ?? DEFAULT_RETRY_FOR_MS) + MAX_BACKOFF_MS);
     while ((queue.length || inFlight) && Date.now() < drainUntil) {
       pump();
       await sleep(20);
