@@ -1,0 +1,111 @@
+/**
+ * The device simulator's bookkeeping against a scripted API (a plain HTTP server): what it records as
+ * accepted (`--record`) and refused (`--refused`) matches what the API answered, request by request, and a
+ * request that keeps failing is retried only for `retryForMs`.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { IngestResponse } from '#shared/contracts/iot';
+import { runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
+import { tempDir } from '../helpers/temp';
+
+interface Posted {
+  readings: { ts: number; metric: string; value: number }[];
+  status: number;
+  answer?: IngestResponse;
+}
+
+/** Answers the admin calls the simulator makes, and each `POST /api/iot/events` as `script` says. */
+async function scriptedApi(script: (n: number, readings: Posted['readings']) => { status: number; answer?: IngestResponse }): Promise<{ url: string; posted: Posted[]; server: Server }> {
+  const posted: Posted[] = [];
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/api/auth/token') return send(res, 200, { token: 'token' });
+      if (req.url === '/api/iot/devices' && req.method === 'GET') return send(res, 200, { items: [] });
+      if (req.url === '/api/iot/devices' && req.method === 'POST') {
+        const { name, type } = JSON.parse(body) as { name: string; type: string };
+        return send(res, 201, { deviceId: `dev_${name.replace(/\W/g, '')}`, name, type, secret: 'secret', createdAt: new Date().toISOString() });
+      }
+      if (req.url === '/api/iot/events') {
+        const readings = (JSON.parse(body) as { readings: Posted['readings'] }).readings;
+        const { status, answer } = script(posted.length + 1, readings);
+        posted.push({ readings, status, ...(answer ? { answer } : {}) });
+        return send(res, status, answer ?? { error: { code: status === 400 ? 'InvalidArgument' : 'ServiceUnavailable', message: 'scripted' } });
+      }
+      send(res, 404, {});
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posted, server };
+}
+
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { d: string; m: string; t: number; v: number; reason?: string });
+
+describe('the device simulator', () => {
+  const dir = tempDir('simulator-');
+  const servers: Server[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    dir.cleanup();
+  });
+  const options = (url: string, name: string, extra: Partial<SimulatorOptions> = {}): SimulatorOptions => ({
+    url,
+    devices: 1,
+    rate: 20,
+    durationMs: 1500,
+    types: ['pump'],
+    prefix: name,
+    concurrency: 1,
+    maxBatch: 5,
+    stateFile: join(dir.path, `${name}-devices.json`),
+    admin: { username: 'admin', password: 'admin-demo' },
+    anomalies: { spike: 0, fault: 0, glitch: 0, dropout: 0 },
+    recordFile: join(dir.path, `${name}-accepted.ndjson`),
+    refusedFile: join(dir.path, `${name}-refused.ndjson`),
+    ...extra,
+  });
+
+  it('records each reading the API accepted and each it refused, with the reason', async () => {
+    // 1st request: 503 (retried); 2nd: 202 refusing its first reading; 3rd: 400; the rest: 202.
+    const api = await scriptedApi((n, readings) =>
+      n === 1 ? { status: 503 } : n === 2 ? { status: 202, answer: { accepted: readings.length - 1, rejected: [{ index: 0, reason: 'out-of-range', detail: 'scripted' }] } } : n === 3 ? { status: 400 } : { status: 202, answer: { accepted: readings.length, rejected: [] } },
+    );
+    servers.push(api.server);
+    const summary = await runSimulator(options(api.url, 'book'));
+
+    const key = (deviceId: string, r: { metric: string; ts: number; value: number }) => ({ d: deviceId, m: r.metric, t: r.ts, v: r.value });
+    const deviceId = summary.devices[0]!.deviceId;
+    const expectedAccepted = api.posted.flatMap((p) => (p.status === 202 ? p.readings.filter((_, i) => !p.answer!.rejected.some((r) => r.index === i)).map((r) => key(deviceId, r)) : []));
+    const expectedRefused = [{ ...key(deviceId, api.posted[1]!.readings[0]!), reason: 'out-of-range' }, ...api.posted[2]!.readings.map((r) => ({ ...key(deviceId, r), reason: 'http 400' }))];
+    expect(api.posted.length).toBeGreaterThanOrEqual(4);
+    // The 503'd request was sent again with the same readings.
+    expect(api.posted[1]!.readings).toEqual(api.posted[0]!.readings);
+    expect(lines(join(dir.path, 'book-accepted.ndjson'))).toEqual(expectedAccepted);
+    expect(lines(join(dir.path, 'book-refused.ndjson'))).toEqual(expectedRefused);
+    expect(summary).toMatchObject({ retries: 1, rejected: 1, failed: 1, failedByStatus: { '400': 1 } });
+  });
+
+  it('gives up on a request that keeps failing once its retry time is over', async () => {
+    const api = await scriptedApi(() => ({ status: 503 }));
+    servers.push(api.server);
+    const summary = await runSimulator(options(api.url, 'down', { durationMs: 300, retryForMs: 500 }));
+    expect(summary.failed).toBeGreaterThanOrEqual(1);
+    expect(summary.failedByStatus).toEqual({ '503': summary.failed });
+    expect(summary.retries).toBeGreaterThanOrEqual(1);
+    expect(lines(join(dir.path, 'down-accepted.ndjson'))).toEqual([]);
+    expect(lines(join(dir.path, 'down-refused.ndjson'))).toEqual([]);
+  });
+});
