@@ -37,12 +37,15 @@ const readLog = (file: string): Logged[] =>
     : [];
 
 /** The simulator as a user runs it; resolves with its exit code and everything it printed. */
-function runSimulator(args: string[]): { done: Promise<{ code: number | null; output: string }>; output: () => string } {
+function runSimulator(args: string[]): { done: Promise<{ code: number | null; output: string }>; stop: () => void } {
   const child = spawn(process.execPath, ['--import', 'tsx', SIMULATOR, ...args], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, output }))), output: () => output };
+  return {
+    done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, output }))),
+    stop: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')),
+  };
 }
 
 describe('IoT readings survive a killed local cloud', () => {
@@ -53,8 +56,10 @@ describe('IoT readings survive a killed local cloud', () => {
   // A short visibility timeout: what the killed ETL had received comes back within seconds of the restart.
   const env = { IOT_QUEUE_VISIBILITY_SECONDS: '5', SEED: '1' };
   let cloud: LocalCloudProcess | undefined;
+  let simulator: ReturnType<typeof runSimulator> | undefined;
 
   afterAll(async () => {
+    simulator?.stop();
     await cloud?.stop();
     dir.cleanup();
   });
@@ -83,7 +88,7 @@ describe('IoT readings survive a killed local cloud', () => {
 
     // Eight devices at 400 readings/s: each sends a signed request of about 50 readings a second. Spikes,
     // faults and glitches ×20 so some readings are refused by the ingest (out of range) on the way.
-    const simulator = runSimulator([
+    simulator = runSimulator([
       ...['--url', cloud.url, '--devices', '8', '--rate', '400', '--duration', '20s', '--concurrency', '8', '--anomalies', '20', '--retry-for', '180s'],
       ...['--prefix', `kill-${run}`, '--state', join(dir.path, 'devices.json'), '--record', accepted, '--refused', refused],
     ]);
