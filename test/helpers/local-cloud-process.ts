@@ -36,12 +36,19 @@ interface Started {
   ready: { url: string; fnf: string; oss: string; pid: number };
 }
 
-export async function startLocalCloudProcess(options: { root?: string; dataDir: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<LocalCloudProcess> {
+export async function startLocalCloudProcess(options: {
+  root?: string;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run the app's demo seed once per data folder (its users sign in), as `npm start` does. */
+  seed?: boolean;
+  timeoutMs?: number;
+}): Promise<LocalCloudProcess> {
   const port = await freePortBlock();
   let output = '';
   const start = (): Promise<Started> => {
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, ...options.env, ...(options.root ? { APP_ROOT: options.root } : {}), PORT: String(port), DATA_DIR: options.dataDir, LOG_LEVEL: 'silent' },
+      env: { ...process.env, ...options.env, ...(options.root ? { APP_ROOT: options.root } : {}), ...(options.seed ? { SEED: '1' } : {}), PORT: String(port), DATA_DIR: options.dataDir, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -54,7 +54,7 @@ describe('IoT readings survive a killed local cloud', () => {
   const accepted = join(dir.path, 'accepted.ndjson');
   const refused = join(dir.path, 'refused.ndjson');
   // A short visibility timeout: what the killed ETL had received comes back within seconds of the restart.
-  const env = { IOT_QUEUE_VISIBILITY_SECONDS: '5', SEED: '1' };
+  const env = { IOT_QUEUE_VISIBILITY_SECONDS: '5' };
   let cloud: LocalCloudProcess | undefined;
   let simulator: ReturnType<typeof runSimulator> | undefined;
 
@@ -65,7 +65,7 @@ describe('IoT readings survive a killed local cloud', () => {
   });
 
   it('stores every reading that got a 202 exactly once, and none that was refused', async () => {
-    cloud = await startLocalCloudProcess({ dataDir, env, timeoutMs: 180_000 });
+    cloud = await startLocalCloudProcess({ dataDir, env, seed: true, timeoutMs: 180_000 });
     const run = Date.now().toString(36);
 
     // One device the test drives itself, registered through the admin API: a request with a reading out of
