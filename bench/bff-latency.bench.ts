@@ -20,20 +20,12 @@ import Database from 'better-sqlite3';
 import { SqliteTable } from '../functions/_shared/adapters/sqlite-table';
 import { FcFunctionInvoker } from '../functions/_shared/aliyun/fc-invoker';
 import { ALL_TABLES } from '../functions/_shared/contracts/tables';
-import { DEMO_PRODUCTS, WAREHOUSES } from '../functions/_shared/demo/catalog';
-import { systemClock } from '../functions/_shared/ports/clock';
-import type { Table } from '../functions/_shared/ports/table';
-import { putProductInfo } from '../functions/product-info/core';
-import { putStock } from '../functions/product-inventory/core';
-import { DEFAULT_REGION, putPrice } from '../functions/product-price/core';
-import { putReviews } from '../functions/product-reviews/core';
-import { putSalesStats } from '../functions/product-sales/core';
-import { putParcel } from '../functions/product-shipping/core';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { tempDir } from '../test/helpers/temp';
 import { report, stats, type Stats } from './lib';
+import { FreshProducts, writeBenchProducts } from './products';
 
 const SERVICES = ['product-info', 'product-price', 'product-inventory', 'product-shipping', 'product-sales', 'product-reviews'] as const;
 type Service = (typeof SERVICES)[number];
@@ -53,39 +45,6 @@ const ALONE_EVERY = 3;
 const AUTOCANNON_SECONDS = 5;
 const AUTOCANNON_CONNECTIONS = 8;
 const MAX_WARMUP_BURSTS = 8;
-
-/** Products no request has asked for yet, so no part can come from a BFF instance's cache. */
-class FreshProducts {
-  private next = 0;
-  constructor(private readonly ids: string[]) {}
-  take(): string {
-    const id = this.ids[this.next++];
-    if (!id) throw new Error('ran out of fresh products');
-    return id;
-  }
-}
-
-/** The demo seed's write path (each service's own `put*`), for `count` copies of the demo products. */
-async function writeBenchProducts(table: Table, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const p = DEMO_PRODUCTS[i % DEMO_PRODUCTS.length]!;
-    const productId = `p-bench-${i}`;
-    await putPrice(productId, DEFAULT_REGION, { currency: 'CNY', listPrice: p.listPrice, price: p.price }, { table });
-    for (const [warehouse, available] of Object.entries(p.stock)) await putStock(productId, warehouse, WAREHOUSES[warehouse]!, available, { table });
-    await putParcel(productId, p.weightKg, { table });
-    await putSalesStats(productId, p.soldLast30Days, { table, clock: systemClock });
-    const now = Date.now();
-    await putReviews(
-      productId,
-      p.reviews.map((r, n) => ({ reviewId: `rv-${productId}-${n}`, author: r.author, rating: r.rating, title: r.title, body: r.body, createdAt: new Date(now - r.daysAgo * 86400_000).toISOString(), images: [] })),
-      { table },
-    );
-    await putProductInfo({ productId, name: p.name, brand: p.brand, category: p.category, summary: p.summary, description: p.description, images: [], specs: p.specs, tags: p.tags }, { table });
-    ids.push(productId);
-  }
-  return ids;
-}
 
 async function setFault(cloud: LocalCloud, fn: string, delayMs: number | undefined): Promise<void> {
   const url = `${cloud.url}/_local/api/functions/${fn}/fault`;

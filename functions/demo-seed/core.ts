@@ -25,8 +25,8 @@ const DAY = 86400_000;
 
 export async function seedDemoData(deps: SeedDeps): Promise<{ productsCreated: number; usersCreated: number }> {
   const now = deps.clock.now();
-  let usersCreated = 0;
-  for (const user of DEMO_USERS) if (await ensureUser(user, deps)) usersCreated++;
+  // Password hashing (scrypt) runs on libuv's thread pool: the users are hashed in parallel.
+  const usersCreated = (await Promise.all(DEMO_USERS.map((user) => ensureUser(user, deps)))).filter(Boolean).length;
   for (const [region, rate] of Object.entries(SHIPPING_RATES)) await putRate(region, rate, deps);
 
   let productsCreated = 0;

@@ -5,6 +5,7 @@ import { tableFor } from '#shared/aliyun/deps/table';
 import { ImageId, SearchQueryParams } from '#shared/contracts/images';
 import { createHttpHandler, json, queryParams } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
+import { lazily } from '#shared/lazy';
 import { parseWith } from '#shared/validation';
 import { getImageView, searchImages, thumbnailUrl, type ImageApiDeps } from './core';
 
@@ -43,4 +44,7 @@ export const createHandler = (deps: (fc: FcContext) => ImageApiDeps) =>
     },
   ]);
 
-export const handler = createHandler((fc) => ({ table: tableFor(fc), objects: objectStoreFor(fc, process.env.MEDIA_BUCKET ?? ''), search: searchIndexFor(fc) }));
+// Each route uses one client (status: table, thumbnail: OSS, search: index): build only that one.
+export const handler = createHandler((fc) =>
+  lazily<ImageApiDeps>({ table: () => tableFor(fc), objects: () => objectStoreFor(fc, process.env.MEDIA_BUCKET ?? ''), search: () => searchIndexFor(fc) }),
+);

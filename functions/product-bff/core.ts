@@ -18,6 +18,8 @@ import type { Clock } from '#shared/ports/clock';
 import type { FunctionInvoker } from '#shared/ports/function-invoker';
 import type { z } from 'zod';
 import type { TtlCache } from '#shared/ttl-cache';
+import type { RenderedPages } from './rendered-pages';
+import type { SingleFlight } from './single-flight';
 import { shapeMobile, shapeWeb, type PageParts } from './views';
 
 /**
@@ -31,7 +33,16 @@ export interface BffDeps {
   functions: Record<Part, string>;
   /** How long one service call may take before the page goes without it. */
   partTimeoutMs: number;
+  /**
+   * The budget of the one essential call, product info (and the product list): without it there is no
+   * page, so on a busy machine it may take longer than the other parts before the answer is 503.
+   */
+  infoTimeoutMs: number;
   cache: TtlCache;
+  /** Concurrent misses for the same part in this instance share one call. */
+  inFlight: SingleFlight;
+  /** Complete pages as last rendered from the same part values (served again without re-rendering). */
+  rendered?: RenderedPages<ProductPage>;
   clock: Clock;
 }
 
@@ -41,12 +52,17 @@ const SCHEMAS = { info: ProductInfo, price: Price, inventory: Inventory, shippin
 
 type PartOutcome<T> = { status: 'ok'; value: T; fromCache: boolean } | { status: 'not-found' } | { status: 'failed'; reason: string; stale?: T };
 
-/** Call one service (or answer from cache) within the budget; never throws. */
+/** Call one service (or answer from cache, or join the same call already running) within the budget; never throws. */
 export async function fetchPart<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<PartOutcome<z.infer<S>>> {
   const cached = deps.cache.fresh<z.infer<S>>(cacheKey);
   if (cached !== undefined) return { status: 'ok', value: cached, fromCache: true };
+  return deps.inFlight.run(cacheKey, () => callPart(part, schema, request, cacheKey, deps));
+}
+
+async function callPart<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<PartOutcome<z.infer<S>>> {
   try {
-    const result = await deps.invoker.invoke(deps.functions[part], request, { timeoutMs: deps.partTimeoutMs });
+    const timeoutMs = part === 'info' ? deps.infoTimeoutMs : deps.partTimeoutMs;
+    const result = await deps.invoker.invoke(deps.functions[part], request, { timeoutMs });
     if (result.functionError) throw new Error(`${part}: ${result.functionError.type}: ${result.functionError.message}`);
     const envelope = JSON.parse(result.body.toString('utf8')) as ServiceResult<unknown>;
     if (!envelope.ok) {
@@ -64,6 +80,8 @@ export async function fetchPart<S extends z.ZodType>(part: Part, schema: S, requ
 
 export interface ProductPage {
   body: Record<string, unknown>;
+  /** `body` as JSON, the exact bytes the ETag is computed over. */
+  json: string;
   degraded: Part[];
   /** Why each degraded part is missing (for logs; never sent to clients). */
   reasons?: Partial<Record<Part, string>>;
@@ -99,11 +117,17 @@ export async function productPage(productId: string, query: ProductPageQuery, de
     sales: valueOf(sales),
     reviews: valueOf(reviews),
   };
+  const renderKey = `${productId}|${query.client}|${region}`;
+  const values = [parts.info, parts.price, parts.inventory, parts.shipping, parts.sales, parts.reviews];
+  const unchanged = degraded.length === 0 ? deps.rendered?.get(renderKey, values) : undefined;
+  if (unchanged) return unchanged;
   const view = query.client === 'mobile' ? shapeMobile(parts) : shapeWeb(parts);
   const body = { client: query.client, region, ...view, degraded };
   const present = (Object.keys(outcomes) as Part[]).filter((part) => outcomes[part].status === 'ok');
   const maxAgeSeconds = degraded.length > 0 ? 0 : Math.min(...present.map((part) => PART_TTL_SECONDS[part]));
-  return { body, degraded, reasons, maxAgeSeconds, etag: etagOf(body) };
+  const page = { body, degraded, reasons, maxAgeSeconds, ...serialized(body) };
+  if (degraded.length === 0) deps.rendered?.set(renderKey, values, page);
+  return page;
 }
 
 export async function productList(limit: number, cursor: string | undefined, region: string, deps: BffDeps): Promise<ProductPage> {
@@ -123,12 +147,18 @@ export async function productList(limit: number, cursor: string | undefined, reg
     ...(listValue.nextCursor ? { nextCursor: listValue.nextCursor } : {}),
     degraded,
   };
-  return { body, degraded, maxAgeSeconds: degraded.length > 0 ? 0 : PART_TTL_SECONDS.price, etag: etagOf(body) };
+  return { body, degraded, maxAgeSeconds: degraded.length > 0 ? 0 : PART_TTL_SECONDS.price, ...serialized(body) };
+}
+
+/** The body as JSON once, and a strong ETag over exactly those bytes. */
+function serialized(body: unknown): { json: string; etag: string } {
+  const json = JSON.stringify(body);
+  return { json, etag: `"${createHash('sha1').update(json).digest('hex').slice(0, 20)}"` };
 }
 
 /** Strong ETag over the exact response body. */
 export function etagOf(body: unknown): string {
-  return `"${createHash('sha1').update(JSON.stringify(body)).digest('hex').slice(0, 20)}"`;
+  return serialized(body).etag;
 }
 
 /** RFC 9110 If-None-Match: `*`, or a list of (weak or strong) tags compared weakly. */

@@ -1,10 +1,12 @@
 import { invokerFor } from '#shared/aliyun/deps/invoker';
 import { ProductId, ProductListQuery, ProductPageQuery, type Part } from '#shared/contracts/products';
-import { createHttpHandler, json, queryParams, type HttpRequest } from '#shared/fc/http';
+import { createHttpHandler, queryParams, type HttpRequest } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
 import { systemClock } from '#shared/ports/clock';
 import { parseWith } from '#shared/validation';
 import { TtlCache } from '#shared/ttl-cache';
+import { RenderedPages } from './rendered-pages';
+import { SingleFlight } from './single-flight';
 import { matchesIfNoneMatch, productList, productPage, type BffDeps, type ProductPage } from './core';
 
 /** GET /api/products and GET /api/products/{id}?client=web|mobile&region=… */
@@ -15,7 +17,8 @@ function cached(req: HttpRequest, page: ProductPage) {
   };
   if (page.degraded.length > 0) headers['x-degraded'] = page.degraded.join(',');
   if (matchesIfNoneMatch(req.headers['if-none-match'], page.etag)) return { status: 304, headers };
-  return json(200, page.body, headers);
+  // The JSON the ETag was computed over, as it is: no second serialisation per request.
+  return { status: 200, body: page.json, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } };
 }
 
 export const createHandler = (deps: (fc: FcContext) => BffDeps) =>
@@ -42,6 +45,8 @@ export const createHandler = (deps: (fc: FcContext) => BffDeps) =>
 
 // One cache per instance: FC keeps warm instances, so it serves repeated reads.
 const cache = new TtlCache(systemClock);
+const inFlight = new SingleFlight();
+const rendered = new RenderedPages<ProductPage>();
 
 function functionNames(env: NodeJS.ProcessEnv): Record<Part, string> {
   const name = (part: string) => {
@@ -52,10 +57,26 @@ function functionNames(env: NodeJS.ProcessEnv): Record<Part, string> {
   return { info: name('info'), price: name('price'), inventory: name('inventory'), shipping: name('shipping'), sales: name('sales'), reviews: name('reviews') };
 }
 
+/** A budget from the environment in milliseconds; a value that is not a positive number fails loudly. */
+function budgetMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, got "${raw}"`);
+  return value;
+}
+
+// Read at load: a wrong value stops the instance from starting, naming the variable.
+const partTimeoutMs = budgetMs(process.env, 'BFF_PART_TIMEOUT_MS', 300);
+const infoTimeoutMs = budgetMs(process.env, 'BFF_INFO_TIMEOUT_MS', 2000);
+
 export const handler = createHandler((fc) => ({
   invoker: invokerFor(fc),
   functions: functionNames(process.env),
-  partTimeoutMs: Number(process.env.BFF_PART_TIMEOUT_MS ?? 300),
+  partTimeoutMs,
+  infoTimeoutMs,
   cache,
+  inFlight,
+  rendered,
   clock: systemClock,
 }));

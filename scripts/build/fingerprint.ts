@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { AppSpec } from '../local/spec/model';
+import { SOURCE_DIRS } from '../local/paths';
+import type { AppSpec, FunctionSpec } from '../local/spec/model';
 
 /**
  * Whether the function bundles in `dist/` were built from the sources as they are now, so `npm start` can
@@ -23,7 +24,7 @@ function files(dir: string): string[] {
 
 export function buildFingerprint(spec: AppSpec): string {
   const hash = createHash('sha256');
-  const inputs = [...files(join(spec.baseDir, 'functions')), ...files(__dirname), join(spec.baseDir, 'package-lock.json'), join(spec.baseDir, 'tsconfig.json')];
+  const inputs = [...files(join(spec.baseDir, 'functions')), ...files(SOURCE_DIRS.build), join(spec.baseDir, 'package-lock.json'), join(spec.baseDir, 'tsconfig.json')];
   for (const file of inputs.sort()) {
     if (!existsSync(file)) continue;
     const { size, mtimeMs } = statSync(file);
@@ -33,21 +34,44 @@ export function buildFingerprint(spec: AppSpec): string {
   return hash.digest('hex');
 }
 
-/** True when the last successful build used exactly these inputs and every bundle is still there. */
-export function bundlesAreFresh(spec: AppSpec): boolean {
-  const stamp = join(spec.baseDir, STAMP);
-  if (!existsSync(stamp)) return false;
-  if (!spec.functions.every((fn) => existsSync(join(fn.codeDir, 'index.js')))) return false;
+interface Stamp {
+  /** Per function (s.yaml resource): the fingerprint its bundle was last built from. */
+  functions?: Record<string, string>;
+}
+
+function readStamp(spec: AppSpec): Stamp {
   try {
-    return (JSON.parse(readFileSync(stamp, 'utf8')) as { fingerprint?: string }).fingerprint === buildFingerprint(spec);
+    return JSON.parse(readFileSync(join(spec.baseDir, STAMP), 'utf8')) as Stamp;
   } catch {
-    return false;
+    return {};
   }
 }
 
-/** Records the inputs of a successful build of every function. */
-export function recordBuild(spec: AppSpec, fingerprint: string): void {
+/**
+ * The functions whose bundle is missing or was built from other inputs than today's. Recorded per
+ * function, so a start stopped halfway through its build (D32 builds in stages) keeps what it finished.
+ */
+export function staleFunctions(spec: AppSpec, fingerprint: string = buildFingerprint(spec)): FunctionSpec[] {
+  const built = readStamp(spec).functions ?? {};
+  return spec.functions.filter((fn) => built[fn.resource] !== fingerprint || !existsSync(join(fn.codeDir, 'index.js')));
+}
+
+/** True when every bundle was built from exactly these inputs and is still there. */
+export function bundlesAreFresh(spec: AppSpec): boolean {
+  return staleFunctions(spec).length === 0;
+}
+
+/**
+ * Records that these functions' bundles were built from `fingerprint` (taken before the build began).
+ * Written atomically; several local clouds building at once may drop each other's entries, which only
+ * costs a rebuild.
+ */
+export function recordBuild(spec: AppSpec, fingerprint: string, functions: readonly FunctionSpec[] = spec.functions): void {
   const stamp = join(spec.baseDir, STAMP);
+  const built = { ...(readStamp(spec).functions ?? {}) };
+  for (const fn of functions) built[fn.resource] = fingerprint;
   mkdirSync(dirname(stamp), { recursive: true });
-  writeFileSync(stamp, `${JSON.stringify({ fingerprint, at: new Date().toISOString() })}\n`);
+  const temp = `${stamp}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ functions: built, at: new Date().toISOString() })}\n`);
+  renameSync(temp, stamp);
 }

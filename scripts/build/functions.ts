@@ -1,6 +1,6 @@
 import { context, build, type BuildOptions, type BuildResult, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 import { buildFingerprint, recordBuild } from './fingerprint';
@@ -72,8 +72,56 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   failOnErrors(result);
   writeOutputs(result);
   copyNativePackages(spec, functions, result.metafile!);
-  if (functions.length === spec.functions.length) recordBuild(spec, fingerprint);
+  recordBuild(spec, fingerprint, functions);
   return report(spec, functions, started);
+}
+
+/** A build of the functions in stages, each usable as soon as its own stage is written. */
+export interface StagedBuild {
+  /** Resolves when the function's bundle (by FC function name) is written; rejects if its stage failed. */
+  ready(functionName: string): Promise<void>;
+  /** Every stage written and the build recorded (the same report as `buildFunctions`). */
+  done: Promise<BuildReport>;
+}
+
+/**
+ * Builds `functions` (default: all) in `stages`, one esbuild call after another (docs/decisions.md D32). A
+ * stage's bundles can be loaded as soon as it ends, so the local cloud seeds and serves its first page while
+ * the functions nobody has asked for yet are still being bundled. Functions in no stage are built last.
+ * Stages after the first `prioritised` (default 1) also wait for `laterStagesAfter` (the local cloud opens it
+ * once those stages' instances are warm and seeded, so the bundler does not compete with them for the CPU). The fingerprint
+ * is taken before the first stage, as in `buildFunctions`.
+ */
+export function buildFunctionsInStages(
+  spec: AppSpec,
+  stages: FunctionSpec[][],
+  functions: FunctionSpec[] = spec.functions,
+  options: { laterStagesAfter?: Promise<unknown>; prioritised?: number } = {},
+): StagedBuild {
+  const started = Date.now();
+  const fingerprint = buildFingerprint(spec);
+  const wanted = new Set(functions.map((fn) => fn.name));
+  const staged = new Set(stages.flat().map((fn) => fn.name));
+  const all = [...stages.map((stage) => stage.filter((fn) => wanted.has(fn.name))), functions.filter((fn) => !staged.has(fn.name))].filter((stage) => stage.length > 0);
+  const readiness = new Map<string, Promise<void>>();
+  let previous: Promise<void> = Promise.resolve();
+  for (const [i, stage] of all.entries()) {
+    const gate = i < (options.prioritised ?? 1) ? previous : previous.then(() => options.laterStagesAfter);
+    const built = gate.then(async () => {
+      const result = await build({ ...bundleOptions(spec, stage), write: false });
+      failOnErrors(result);
+      writeOutputs(result);
+      copyNativePackages(spec, stage, result.metafile!);
+      // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
+      recordBuild(spec, fingerprint, stage);
+    });
+    for (const fn of stage) readiness.set(fn.name, built);
+    previous = built;
+  }
+  const done = previous.then(() => report(spec, functions, started));
+  // Whoever awaits `done` sees a failure; the per-function promises must not also report it as unhandled.
+  for (const promise of readiness.values()) promise.catch(() => undefined);
+  return { ready: (name) => readiness.get(name) ?? Promise.resolve(), done };
 }
 
 /**
@@ -136,6 +184,45 @@ export async function watchFunctions(
   await ctx.watch();
   // cancel() first: a build still running would otherwise hold dispose() (and so the local cloud's stop) open.
   return { dispose: async () => { await ctx.cancel(); await ctx.dispose(); } };
+}
+
+/**
+ * Hot reload that costs nothing until a source changes: a recursive file watch on `functions/` starts the
+ * esbuild watcher (`watchFunctions`, whose first full build takes seconds of CPU) at the first change,
+ * comparing its bundles with those being served. Starting a local cloud with fresh bundles therefore spends
+ * no CPU on a rebuild that would find nothing to change. `after` delays the esbuild watcher until the
+ * bundles being served are written. Where recursive watching is not supported the esbuild watcher starts
+ * at once.
+ */
+export function watchFunctionsOnChange(
+  spec: AppSpec,
+  onBuilt: (changed: string[], error?: Error) => void,
+  options: { after?: Promise<unknown> } = {},
+): { dispose(): Promise<void> } {
+  let esbuildWatch: Promise<{ dispose(): Promise<void> }> | undefined;
+  let disposed = false;
+  let fileWatch: FSWatcher | undefined;
+  const startEsbuild = () => {
+    fileWatch?.close();
+    if (esbuildWatch || disposed) return;
+    esbuildWatch = Promise.resolve(options.after)
+      .catch(() => undefined)
+      .then(() => watchFunctions(spec, onBuilt, { servingCurrentBundles: true }));
+    esbuildWatch.catch((err: Error) => onBuilt([], err));
+  };
+  try {
+    fileWatch = watch(join(spec.baseDir, 'functions'), { recursive: true }, () => startEsbuild());
+    fileWatch.on('error', () => startEsbuild());
+  } catch {
+    startEsbuild();
+  }
+  return {
+    async dispose() {
+      disposed = true;
+      fileWatch?.close();
+      await (await esbuildWatch?.catch(() => undefined))?.dispose();
+    },
+  };
 }
 
 /** External packages a bundle loads at run time that must therefore ship in `<code>/node_modules/`. */

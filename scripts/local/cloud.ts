@@ -3,9 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { buildFunctions, watchFunctions } from '../build/functions';
-import { bundlesAreFresh } from '../build/fingerprint';
-import { buildWebsite } from '../build/website';
 import { SqliteTable } from '../../functions/_shared/adapters/sqlite-table';
 import Database from 'better-sqlite3';
 import { consoleApi } from './console/api';
@@ -19,10 +16,13 @@ import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
 import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
+import type { InstanceCaps } from './runtime/capacity';
 import { TableStreamTriggers } from './runtime/table-stream';
 import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
+import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
+import { EarlyRequests, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 
 export interface LocalCloudOptions {
@@ -45,6 +45,8 @@ export interface LocalCloudOptions {
   seed?: boolean;
   /** Start one instance of each function in the background (default true). */
   prewarm?: boolean;
+  /** Instances per function and in total (default: from the CPU count, or LOCAL_MAX_INSTANCES[_PER_FUNCTION]). */
+  instanceCaps?: Partial<InstanceCaps>;
   asyncRetryBaseMs?: number;
   /** Port of the FnF (CloudFlow) API emulator; default `port + 4` (or a free port when `port` is 0). */
   fnfPort?: number;
@@ -85,7 +87,8 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+export { REPO_ROOT } from './paths';
+export { warmOrder } from './startup';
 
 /**
  * Start the local cloud: read s.yaml, build the bundles, and serve every function with its triggers.
@@ -99,14 +102,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
   timings.spec = Date.now() - t0;
 
-  // The port is bound first (port 0 picks one, and functions need the URL); until the gateway is ready,
-  // requests get a quick 503 with Retry-After instead of waiting on a connection nobody answers.
+  // The port is bound first (port 0 picks one, and functions need the URL). Requests arriving before the
+  // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
+  // would cache that). If the start fails they get 503.
   let gateway: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
-    if (gateway) return gateway(req, res);
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end(JSON.stringify({ error: { code: 'Starting', message: 'the local cloud is starting; retry in a moment' } }));
-  });
+  const early = new EarlyRequests();
+  const server = createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res)));
   // The SDKs keep sockets alive without an idle limit of their own: a server closing an idle socket (Node's
   // default 5 s) races the next call on it, which then fails with ECONNRESET. Long polls also last 25 s.
   server.keepAliveTimeout = 65_000;
@@ -117,48 +118,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
 
-  let watching: Promise<{ dispose(): Promise<void> }> | undefined;
-  let watchLater: (() => Promise<void>) | undefined;
-  let stopped = false;
-  const stopWatching = async () => (await watching?.catch(() => undefined))?.dispose();
   let runtime: FunctionRuntime | undefined;
   /** Resources to release on stop or on a failed start, newest last. */
   const opened: (() => unknown)[] = [];
+  const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
+  // Bundles and the website build while the emulators and the gateway start (D32).
+  const tBuild = Date.now();
+  const builds = startBuilds(spec, root, {
+    build: options.build !== false,
+    watch: options.watch === true,
+    ...(seeder && options.seed !== false ? { seeder } : {}),
+    onBuilt: (changed, error) => {
+      if (!error) runtime?.reload(changed);
+      options.onReload?.(changed, error);
+    },
+  });
+  timings.bundlesReused = builds.bundlesReused ? 1 : 0;
+  void builds.done.then(() => (timings.build = Date.now() - tBuild), () => undefined);
   try {
-    const tBuild = Date.now();
-    if (options.build !== false) {
-      // Bundles built from the same sources are served as they are: no seconds spent rewriting equal bytes.
-      const fresh = bundlesAreFresh(spec);
-      timings.bundlesReused = fresh ? 1 : 0;
-      if (options.watch) {
-        const startWatching = () =>
-          new Promise<void>((ok, fail) => {
-            let first = true;
-            watching = watchFunctions(
-              spec,
-              (changed, error) => {
-                if (!error) runtime?.reload(changed);
-                if (first) {
-                  first = false;
-                  return error ? fail(error) : ok();
-                }
-                options.onReload?.(changed, error);
-              },
-              { servingCurrentBundles: fresh },
-            );
-            watching.catch(fail);
-          });
-        // With fresh bundles the watcher starts once the instances are warm: its first build (seconds of CPU)
-        // would otherwise compete with the first requests, and it finds nothing to change anyway.
-        if (fresh) watchLater = async () => (stopped ? undefined : startWatching().catch((err: Error) => options.onReload?.([], err)));
-        else await startWatching();
-      } else if (!fresh) {
-        await buildFunctions(spec);
-      }
-      if (existsSync(join(root, 'website', 'src', 'main.ts'))) await buildWebsite(root);
-    }
-    timings.build = Date.now() - tBuild;
-
     const db = openControlDb(dataDir);
     opened.push(() => db.close());
     const tablesFile = join(dataDir, 'tables.sqlite');
@@ -196,7 +173,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     fnf.deployFlows(spec.flows);
     // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
     const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
-    const rt = new FunctionRuntime(spec, { envFor: (fn) => instanceEnv(spec, fn, endpoints), ...(options.onLog ? { onLog: options.onLog } : {}) });
+    const rt = new FunctionRuntime(spec, {
+      envFor: (fn) => instanceEnv(spec, fn, endpoints),
+      codeReady: (fn) => builds.codeReady(fn),
+      ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, {
       region: spec.region,
@@ -237,7 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       }),
     ];
-    gateway = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), mounts });
+    const handler = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), websiteReady: builds.websiteReady, mounts });
 
     const cloud: LocalCloud = {
       url,
@@ -256,8 +238,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
       async stop() {
         timers.stop();
-        stopped = true;
-        await stopWatching();
+        await builds.dispose();
         await mns.stopTriggers();
         await tableStreams.close();
         await asyncInvoker.close();
@@ -271,17 +252,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         await closeAll(opened);
       },
     };
-    // Instances start while the seed runs, so the first requests find them warm.
-    const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
-    const warming = options.prewarm !== false ? rt.prewarm(warmOrder(spec).filter((name) => name !== seeder?.name)) : Promise.resolve();
-    if (watchLater) void warming.then(watchLater);
+    // Instances start while the seed runs (each as soon as its bundle is built), so the first requests find them
+    // warm: the first build stage's first; the rest of the build waits for those and the seed (D32).
+    const order = warmOrder(spec).filter((name) => name !== seeder?.name);
+    const first = order.filter((name) => builds.firstStage.includes(name));
+    const warmFirst = options.prewarm !== false ? rt.prewarm(first) : Promise.resolve();
+    if (options.prewarm !== false) void warmFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
     const tSeed = Date.now();
-    if (seeder && options.seed !== false) await seedOnce(rt, db, seeder);
+    const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();
+    void Promise.allSettled([warmFirst, seeding]).then(() => builds.startLaterStages());
+    await seeding;
     timings.seed = Date.now() - tSeed;
+    gateway = handler;
+    early.release(handler);
+    // Ready means built: a build error fails the start, as it always did.
+    await builds.done;
     timings.ready = Date.now() - t0;
     return cloud;
   } catch (err) {
-    await stopWatching();
+    early.refuse();
+    builds.startLaterStages();
+    await builds.dispose();
     await runtime?.close();
     await closeAll(opened);
     server.close();
@@ -290,30 +281,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 /**
- * The order instances are warmed in at start-up: each routed function followed by the functions it calls
- * (those whose names appear among its environment values, e.g. PRODUCT_INFO_FUNCTION), then the rest —
- * so the first page a user opens finds its whole call tree warm.
- */
-export function warmOrder(spec: AppSpec): string[] {
-  const byName = new Map(spec.functions.map((fn) => [fn.name, fn]));
-  const order: string[] = [];
-  const visit = (name: string) => {
-    const fn = byName.get(name);
-    if (!fn || order.includes(name)) return;
-    order.push(name);
-    for (const value of Object.values(fn.environment)) if (byName.has(value)) visit(value);
-  };
-  for (const route of spec.routes) visit(route.functionName);
-  for (const fn of spec.functions) visit(fn.name);
-  return order;
-}
-
-/**
  * Runs `demo-seed` unless this data folder was already seeded by the same seed bundle. The seed is
  * idempotent (it adds only what is missing), so a changed catalogue simply seeds again; an unchanged one
  * saves a cold start and a pass over every table on each `npm start`.
  */
-async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec): Promise<void> {
+async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec, built: Promise<void>): Promise<void> {
+  await built;
   const bundle = join(seeder.codeDir, 'index.js');
   const version = existsSync(bundle) ? createHash('sha256').update(readFileSync(bundle)).digest('hex') : 'unknown';
   if (getFlag(db, 'demo-seed') === version) return;

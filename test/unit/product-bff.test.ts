@@ -3,7 +3,9 @@ import type { Part } from '#shared/contracts/products';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { ManualClock } from '#shared/ports/clock';
 import { TtlCache } from '#shared/ttl-cache';
-import { matchesIfNoneMatch, productPage, type BffDeps } from '../../functions/product-bff/core';
+import { matchesIfNoneMatch, productList, productPage, type BffDeps } from '../../functions/product-bff/core';
+import { RenderedPages } from '../../functions/product-bff/rendered-pages';
+import { SingleFlight } from '../../functions/product-bff/single-flight';
 import { createHandler } from '../../functions/product-bff/handler';
 import { applyBestPromotion } from '../../functions/product-bff/views';
 import { FakeInvoker, fakeContext, httpEvent } from '../helpers/fakes';
@@ -23,7 +25,7 @@ const answers: Record<Part, unknown> = {
 
 type Behaviour = 'ok' | 'fail' | 'hang' | 'not-found';
 
-function setup(behaviour: Partial<Record<Part, Behaviour>> = {}) {
+function setup(behaviour: Partial<Record<Part, Behaviour>> = {}, budgets: { partTimeoutMs?: number; infoTimeoutMs?: number } = {}) {
   const clock = new ManualClock();
   const services = Object.fromEntries(
     (Object.keys(FUNCTIONS) as Part[]).map((part) => [
@@ -38,7 +40,16 @@ function setup(behaviour: Partial<Record<Part, Behaviour>> = {}) {
     ]),
   );
   const invoker = new FakeInvoker(services);
-  const deps: BffDeps = { invoker, functions: FUNCTIONS, partTimeoutMs: 50, cache: new TtlCache(clock), clock };
+  const deps: BffDeps = {
+    invoker,
+    functions: FUNCTIONS,
+    partTimeoutMs: budgets.partTimeoutMs ?? 50,
+    infoTimeoutMs: budgets.infoTimeoutMs ?? 50,
+    cache: new TtlCache(clock),
+    inFlight: new SingleFlight(),
+    rendered: new RenderedPages(),
+    clock,
+  };
   return { deps, invoker, clock, behaviour };
 }
 
@@ -90,6 +101,73 @@ describe('product page BFF', () => {
     expect(invoker.calls.slice(6).map((c) => c.functionName).sort()).toEqual(['inventory', 'price']);
   });
 
+  it('makes one call per part for concurrent misses of the same product in one instance', async () => {
+    const { deps, invoker } = setup();
+    const pages = await Promise.all(Array.from({ length: 5 }, () => productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)));
+    expect(invoker.calls.map((c) => c.functionName).sort()).toEqual(['info', 'inventory', 'price', 'reviews', 'sales', 'shipping']);
+    expect(pages.map((p) => p.degraded)).toEqual(pages.map(() => []));
+    expect(new Set(pages.map((p) => p.etag)).size).toBe(1);
+    expect(deps.inFlight.size).toBe(0);
+  });
+
+  it('shares a failed call with the requests that joined it, and calls afresh on the next miss', async () => {
+    const { deps, invoker, behaviour } = setup({ price: 'fail' });
+    const pages = await Promise.all([1, 2, 3].map(() => productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)));
+    expect(pages.map((p) => p.degraded)).toEqual([['price'], ['price'], ['price']]);
+    expect(invoker.calls.filter((c) => c.functionName === 'price')).toHaveLength(1);
+    behaviour.price = 'ok';
+    const next = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    expect(next.degraded).toEqual([]);
+    expect(invoker.calls.filter((c) => c.functionName === 'price')).toHaveLength(2);
+  });
+
+  it('keys shared calls by everything the answer depends on (region, list page)', async () => {
+    const { deps, invoker } = setup();
+    await Promise.all((['cn-hangzhou', 'cn-beijing'] as const).map((region) => productPage(ID, { client: 'web', region }, deps)));
+    // info, sales and reviews do not depend on the region; price, inventory and shipping do.
+    expect(invoker.calls.map((c) => c.functionName).sort()).toEqual(['info', 'inventory', 'inventory', 'price', 'price', 'reviews', 'sales', 'shipping', 'shipping']);
+  });
+
+  it('gives product info its own budget: a slow info call still makes a page, a slow part is degraded', async () => {
+    const { deps, invoker } = setup({}, { partTimeoutMs: 30, infoTimeoutMs: 1000 });
+    const later = (value: unknown) => new Promise((resolve) => setTimeout(() => resolve({ ok: true, data: value }), 80));
+    Object.assign((invoker as unknown as { services: Record<string, unknown> }).services, {
+      info: (req: { op: string }) => later(req.op === 'list' ? { items: [] } : answers.info),
+      reviews: () => later(answers.reviews),
+    });
+    const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    expect(page.degraded).toEqual(['reviews']);
+    expect(invoker.calls.find((c) => c.functionName === 'info')?.options?.timeoutMs).toBe(1000);
+    expect(invoker.calls.find((c) => c.functionName === 'price')?.options?.timeoutMs).toBe(30);
+    const list = await productList(10, undefined, 'cn-hangzhou', deps);
+    expect(list.degraded).not.toContain('info');
+    expect(invoker.calls.find((c) => (c.payload as { op: string }).op === 'list')?.options?.timeoutMs).toBe(1000);
+  });
+
+  it('serves a page rendered from the same part values again as it was, and renders anew when a part changes', async () => {
+    const { deps, clock } = setup();
+    const query = { client: 'web', region: 'cn-hangzhou' } as const;
+    const first = await productPage(ID, query, deps);
+    expect(first.json).toBe(JSON.stringify(first.body));
+    expect(await productPage(ID, query, deps)).toBe(first);
+    expect(await productPage(ID, { ...query, client: 'mobile' }, deps)).not.toBe(first);
+    clock.advance(6_000); // inventory (5 s) is fetched again: a new value, so a new rendering with the same content
+    const later = await productPage(ID, query, deps);
+    expect(later).not.toBe(first);
+    expect(later.etag).toBe(first.etag);
+  });
+
+  it('never serves a degraded page from the rendered pages', async () => {
+    const { deps, behaviour } = setup({ sales: 'fail' });
+    const query = { client: 'web', region: 'cn-hangzhou' } as const;
+    const degraded = await productPage(ID, query, deps);
+    expect(degraded.degraded).toEqual(['sales']);
+    behaviour.sales = 'ok';
+    const complete = await productPage(ID, query, deps);
+    expect(complete.degraded).toEqual([]);
+    expect(complete.etag).not.toBe(degraded.etag);
+  });
+
   it('serves a stale part when its service fails, still naming it degraded', async () => {
     const { deps, clock, behaviour } = setup();
     await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
@@ -111,6 +189,8 @@ describe('BFF HTTP route', () => {
     const first = await get(`/api/products/${ID}`);
     expect(first.statusCode).toBe(200);
     expect(first.headers?.['cache-control']).toBe('public, max-age=5');
+    expect(first.headers?.['content-type']).toBe('application/json; charset=utf-8');
+    expect(WebProductPage.parse(JSON.parse(first.body!)).product.productId).toBe(ID);
     const etag = first.headers!.etag!;
     const second = await get(`/api/products/${ID}`, {}, { 'If-None-Match': `W/${etag}` });
     expect(second.statusCode).toBe(304);

@@ -19,6 +19,8 @@ export interface GatewayOptions {
   asyncInvoker: AsyncInvoker;
   routes: RouteSpec[];
   websiteDir: string;
+  /** Resolves once `websiteDir` is built (start-up builds it beside everything else). */
+  websiteReady?: Promise<unknown>;
   /** Extra handlers tried first (console, …). */
   mounts?: Mount[];
 }
@@ -89,7 +91,10 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       return invokeHttp(req, res, body, fn.name, direct[2] ?? '/', trigger.methods);
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: { code: 'NotFound', message: `no route for ${url.pathname}` } });
-    if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(options.websiteDir, url.pathname, res, req.method)) return;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      await options.websiteReady;
+      if (serveStatic(options.websiteDir, url.pathname, res, req.method)) return;
+    }
     sendJson(res, 404, { error: { code: 'NotFound', message: `nothing at ${url.pathname}` } });
   }
 

@@ -4,10 +4,14 @@ import type { ContextData } from './protocol';
 
 export interface PoolOptions {
   env: Record<string, string>;
-  /** Instances per function when s.yaml sets no reservedConcurrency (protects the laptop). */
-  defaultMaxInstances: number;
+  /** Instances of this function at once when s.yaml's reservedConcurrency is not lower (capacity.ts). */
+  maxInstances: number;
+  /** The instance budget all functions share. */
+  budget: InstanceBudget;
   /** Retire instances idle this long. */
   idleMs: number;
+  /** Resolves when the function's bundle can be loaded (it may still be building at start-up). */
+  codeReady: () => Promise<void>;
   onLog: (fn: FunctionSpec, instanceId: string, text: string, invocationId: number | null) => void;
   /** The FC context for a lifecycle hook call (preStop has no request of its own). */
   hookContext: (fn: FunctionSpec) => ContextData;
@@ -16,6 +20,8 @@ export interface PoolOptions {
 export interface PoolOutcome extends InstanceOutcome {
   instanceId: string;
   coldStart: boolean;
+  /** Milliseconds the request waited in line for an instance (0 when one was free or could start). */
+  waitMs: number;
   throttled?: boolean;
 }
 
@@ -35,20 +41,120 @@ export class ThrottledError extends Error {
   }
 }
 
+/** How long an extra instance must have been idle before another function may take its room. */
+export const EVICTABLE_AFTER_IDLE_MS = 1000;
+
+/** What the budget needs of a function's pool (FunctionPool; fakes in unit tests). */
+export interface BudgetedPool {
+  readonly size: number;
+  readonly startingCount: number;
+  /** Idle instances whose room another function may take (`evict` retires one without waking anyone). */
+  idleInstances(): readonly { lastUsedAt: number; evict(): void }[];
+  onSlotFree(): void;
+}
+
 /**
- * The instances of one function. FC 3.0 built-in runtimes serve one request per instance, so
- * concurrency means more instances: a free one is reused (warm), otherwise a new one starts (cold)
- * up to the cap. Above `reservedConcurrency` FC throttles (429); above the local default cap requests wait.
+ * Room for instances beyond each function's first, shared by all functions (capacity.ts, D30). Every
+ * function may always run one instance — so a caller waiting on its callee can never block itself, and
+ * the instances prewarmed at start-up never compete with a burst — and at most `extra` more run in total.
+ * When they are all taken, an extra instance of another function that has been idle for a second is
+ * retired to make room (the longest idle first); otherwise the function waits here and is asked again, in
+ * order, when one frees.
  */
-export class FunctionPool {
+export class InstanceBudget {
+  private readonly pools = new Set<BudgetedPool>();
+  private waiting: BudgetedPool[] = [];
+
+  constructor(
+    readonly extra: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  register(pool: BudgetedPool): void {
+    this.pools.add(pool);
+  }
+
+  /** Instances running or starting, of all functions. */
+  get instances(): number {
+    let n = 0;
+    for (const pool of this.pools) n += pool.size + pool.startingCount;
+    return n;
+  }
+
+  /** Instances beyond each function's first. */
+  get extraInUse(): number {
+    let n = 0;
+    for (const pool of this.pools) n += Math.max(0, pool.size + pool.startingCount - 1);
+    return n;
+  }
+
+  /** May `pool` start one more instance now? (Its first always; false: call `wait`.) */
+  take(pool: BudgetedPool): boolean {
+    if (pool.size + pool.startingCount === 0) return true;
+    if (this.extraInUse < this.extra) return true;
+    return this.evictIdle(pool);
+  }
+
+  /** An instance retired, died or failed to start: the functions waiting for room are asked again, in order. */
+  freed(): void {
+    for (const pool of this.waiting.splice(0)) pool.onSlotFree();
+  }
+
+  /** `pool` has a line that needs a new instance: ask it again (`onSlotFree`) when room frees. */
+  wait(pool: BudgetedPool): void {
+    if (!this.waiting.includes(pool)) this.waiting.push(pool);
+  }
+
+  /**
+   * Only an instance idle for a while is worth retiring: one that served a request a moment ago will likely
+   * serve the next, and starting another in its place costs a cold start to gain nothing.
+   */
+  private evictIdle(forPool: BudgetedPool): boolean {
+    const idleSince = this.now() - EVICTABLE_AFTER_IDLE_MS;
+    const victim = [...this.pools]
+      .filter((p) => p !== forPool && p.size > 1)
+      .flatMap((p) => p.idleInstances())
+      .filter((instance) => instance.lastUsedAt <= idleSince)
+      .sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0];
+    if (!victim) return false;
+    // Its room passes straight to `forPool`: nobody else is woken for it.
+    victim.evict();
+    return true;
+  }
+}
+
+interface Waiter {
+  serve: (instance: Instance) => void;
+  fail: (err: Error) => void;
+  queuedAt: number;
+}
+
+/** Bounds of the wait before a line makes its function start another instance (`FunctionPool.scaleOutDelay`). */
+const SCALE_OUT_DELAY_MS = { min: 10, max: 200 };
+
+/**
+ * The instances of one function. FC 3.0 built-in runtimes serve one request per instance, so concurrency
+ * means more instances. A request takes a free instance (warm); otherwise it joins the function's line,
+ * and the line is served in arrival order by whichever instance is free first: one that finishes its
+ * request, or a new one. A line that is still there after about one typical invocation of the function
+ * makes the pool start another instance, one at a time, up to the function's cap and the shared budget
+ * (D30): a cold start costs ~50–100 ms of CPU, so on a small machine a burst is served faster by instances
+ * finishing their 2-ms requests than by starting one instance per request. Concurrent requests above
+ * s.yaml's `reservedConcurrency` are throttled (429) as on FC.
+ */
+export class FunctionPool implements BudgetedPool {
   private instances: Instance[] = [];
   private starting = 0;
   private readonly startingInstances = new Set<Promise<Instance>>();
-  /** The start-up warm-up of this function's first instance, while it runs. */
-  private prewarming: Promise<void> | undefined;
+  /** Requests accepted and not finished (running or waiting): what reservedConcurrency limits. */
+  private inFlight = 0;
   /** Instances running their preStop hook on the way out. */
   private readonly retiring = new Set<Promise<void>>();
-  private waiters: (() => void)[] = [];
+  private readonly waiters: Waiter[] = [];
+  private dispatching = false;
+  /** Typical invocation time of this function (moving average, ms); undefined before its first one. */
+  private typicalMs: number | undefined;
+  private scaleOutTimer: NodeJS.Timeout | undefined;
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -56,6 +162,7 @@ export class FunctionPool {
     private fn: FunctionSpec,
     private readonly options: PoolOptions,
   ) {
+    options.budget.register(this);
     this.reaper = setInterval(() => this.reapIdle(), Math.min(options.idleMs, 30000));
     this.reaper.unref();
   }
@@ -68,100 +175,186 @@ export class FunctionPool {
     return this.instances.length;
   }
 
+  get startingCount(): number {
+    return this.starting;
+  }
+
   get busy(): number {
     return this.instances.filter((i) => i.busy).length;
   }
 
+  /** Requests waiting in line for an instance. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
   private get cap(): number {
-    return this.fn.reservedConcurrency ?? this.options.defaultMaxInstances;
+    return Math.min(this.fn.reservedConcurrency ?? Number.POSITIVE_INFINITY, this.options.maxInstances);
   }
 
   /**
    * Run one invocation on a warm or new instance. `timeoutMs` is the function's timeout left for the handler:
    * its clock starts once the instance is ready, as on FC, where starting an instance (and the initializer,
-   * with its own timeout) does not count against the invocation's timeout.
+   * with its own timeout) does not count against the invocation's timeout — nor does waiting in line here.
    */
   async invoke(event: Buffer, context: ContextData, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
-    const { instance, coldStart } = await this.acquire();
-    onAssigned(instance.id);
+    if (this.closed) throw new ShuttingDownError(this.fn.name);
+    const reserved = this.fn.reservedConcurrency;
+    if (reserved !== undefined && this.inFlight >= reserved) throw new ThrottledError(this.fn.name, reserved);
+    this.inFlight++;
     try {
-      if (this.fn.initializer && !instance.initialized) {
-        instance.initialized = true;
-        const init = await instance.call({ type: 'initialize', context }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
-        if (!init.ok) {
-          void instance.terminate();
-          return { ...init, error: { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) }, instanceId: instance.id, coldStart };
+      const { instance, coldStart, waitMs } = await this.acquire();
+      const assignedAt = Date.now();
+      onAssigned(instance.id);
+      try {
+        if (this.fn.initializer && !instance.initialized) {
+          instance.initialized = true;
+          const init = await instance.call({ type: 'initialize', context }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
+          if (!init.ok) {
+            void instance.terminate();
+            const error = { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) };
+            return { ...init, error, instanceId: instance.id, coldStart, waitMs };
+          }
         }
+        const outcome = await instance.invoke(event, context, Math.max(1, timeoutMs));
+        return { ...outcome, instanceId: instance.id, coldStart, waitMs };
+      } finally {
+        this.release(instance, assignedAt);
       }
-      const outcome = await instance.invoke(event, context, Math.max(1, timeoutMs));
-      return { ...outcome, instanceId: instance.id, coldStart };
     } finally {
-      this.release(instance);
+      this.inFlight--;
     }
   }
 
   /**
-   * Warm one instance ahead of the first request (used at start-up). A request arriving meanwhile waits
-   * for this instance instead of starting a second one next to it.
+   * Warm one instance ahead of the first request (used at start-up). Requests arriving meanwhile wait for
+   * this instance instead of starting a second one next to it.
    */
   async prewarm(): Promise<void> {
-    if (this.instances.length > 0 || this.starting > 0) return;
-    this.prewarming = (async () => {
-      const { instance } = await this.acquire(false);
-      instance.warmed = true;
-      instance.busy = false;
-      this.waiters.shift()?.();
-    })().finally(() => (this.prewarming = undefined));
-    await this.prewarming;
+    if (this.closed || this.instances.length > 0 || this.starting > 0) return;
+    if (!this.options.budget.take(this)) return;
+    await this.spawn(true).catch(() => undefined);
   }
 
-  private async acquire(waitForPrewarm = true): Promise<{ instance: Instance; coldStart: boolean }> {
-    for (;;) {
-      if (this.closed) throw new ShuttingDownError(this.fn.name);
-      const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
-      if (idle) {
-        idle.busy = true;
-        return { instance: idle, coldStart: idle.invocations === 0 && !idle.warmed };
+  private async acquire(): Promise<{ instance: Instance; coldStart: boolean; waitMs: number }> {
+    // A request never passes those already in line.
+    const idle = this.waiters.length === 0 ? this.takeIdle() : undefined;
+    if (idle) return { instance: idle, coldStart: isFirstUse(idle), waitMs: 0 };
+    const queuedAt = Date.now();
+    const instance = await new Promise<Instance>((serve, fail) => {
+      this.waiters.push({ serve, fail, queuedAt });
+      this.dispatch();
+    });
+    return { instance, coldStart: isFirstUse(instance), waitMs: Date.now() - queuedAt };
+  }
+
+  /** Serve the line with free instances; start one more while there is a line and the caps allow. */
+  private dispatch(): void {
+    // Retiring an instance frees a budget slot, which can call back into this pool: one pass at a time.
+    if (this.dispatching || this.closed) return;
+    this.dispatching = true;
+    try {
+      for (const dead of this.instances.filter((i) => !i.alive && !i.busy)) this.retire(dead);
+      while (this.waiters.length > 0) {
+        const idle = this.takeIdle();
+        if (!idle) break;
+        this.waiters.shift()!.serve(idle);
       }
-      if (waitForPrewarm && this.prewarming) {
-        await this.prewarming.catch(() => undefined);
-        continue;
+      if (this.waiters.length === 0 || this.starting > 0 || this.instances.length >= this.cap) return;
+      const waited = Date.now() - this.waiters[0]!.queuedAt;
+      const delay = this.scaleOutDelay();
+      if (this.instances.length > 0 && waited < delay) {
+        // A busy instance will probably be free before a new one could start: look again then.
+        this.scaleOutTimer ??= setTimeout(() => {
+          this.scaleOutTimer = undefined;
+          this.dispatch();
+        }, delay - waited).unref();
+        return;
       }
-      if (this.instances.length + this.starting < this.cap) {
-        this.starting++;
-        const started = Instance.start(this.fn, this.options.env);
-        this.startingInstances.add(started);
-        try {
-          const instance = await started;
-          if (this.closed) {
-            // close() ran while this thread was starting: it must not outlive the pool.
-            await instance.terminate();
-            throw new ShuttingDownError(this.fn.name);
-          }
-          instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
-          instance.busy = true;
-          this.instances.push(instance);
-          return { instance, coldStart: true };
-        } finally {
-          this.starting--;
-          this.startingInstances.delete(started);
-        }
-      }
-      if (this.fn.reservedConcurrency !== undefined) throw new ThrottledError(this.fn.name, this.fn.reservedConcurrency);
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      if (this.options.budget.take(this)) void this.spawn(false).catch(() => undefined);
+      else this.options.budget.wait(this);
+    } finally {
+      this.dispatching = false;
     }
   }
 
-  private release(instance: Instance): void {
+  /**
+   * How long the head of the line waits before another instance starts: about one typical invocation of
+   * this function (bounded to 10–200 ms), since by then a busy instance has usually finished; no wait before
+   * the function's first invocation has been timed (nothing to go by, so it scales out as FC would).
+   */
+  private scaleOutDelay(): number {
+    if (this.typicalMs === undefined) return 0;
+    return Math.min(SCALE_OUT_DELAY_MS.max, Math.max(SCALE_OUT_DELAY_MS.min, this.typicalMs));
+  }
+
+  /** Called by the budget when a slot is free and this pool asked for one. */
+  onSlotFree(): void {
+    this.dispatch();
+  }
+
+  private takeIdle(): Instance | undefined {
+    const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
+    if (idle) idle.busy = true;
+    return idle;
+  }
+
+  /** Idle instances another function may take the room of (InstanceBudget). */
+  idleInstances(): { lastUsedAt: number; evict(): void }[] {
+    // Retired without waking anyone: the function that evicts it takes over its room at once.
+    return this.instances.filter((i) => !i.busy && i.alive).map((i) => ({ lastUsedAt: i.lastUsedAt, evict: () => this.retire(i, false) }));
+  }
+
+  /**
+   * Start an instance on a slot already taken from the budget; once ready it is free and serves the line.
+   * If it cannot start (the bundle throws while loading, the handler is missing), the first request in line
+   * gets that error, as the request that caused the cold start would on FC.
+   */
+  private async spawn(warm: boolean): Promise<void> {
+    this.starting++;
+    let started: Promise<Instance> | undefined;
+    let instance: Instance;
+    try {
+      await this.options.codeReady();
+      if (this.closed) throw new ShuttingDownError(this.fn.name);
+      started = Instance.start(this.fn, this.options.env);
+      this.startingInstances.add(started);
+      instance = await started;
+    } catch (err) {
+      this.starting--;
+      if (started) this.startingInstances.delete(started);
+      this.options.budget.freed();
+      this.waiters.shift()?.fail(err as Error);
+      this.dispatch();
+      throw err;
+    }
+    this.starting--;
+    this.startingInstances.delete(started);
+    if (this.closed) {
+      // close() ran while this thread was starting: it must not outlive the pool.
+      await instance.terminate();
+      return;
+    }
+    instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
+    instance.warmed = warm;
+    this.instances.push(instance);
+    this.dispatch();
+  }
+
+  private release(instance: Instance, startedAt: number): void {
     instance.busy = false;
     instance.invocations++;
     instance.lastUsedAt = Date.now();
+    const took = instance.lastUsedAt - startedAt;
+    this.typicalMs = this.typicalMs === undefined ? took : 0.8 * this.typicalMs + 0.2 * took;
     if (!instance.alive || instance.stale) this.retire(instance);
-    this.waiters.shift()?.();
+    this.dispatch();
   }
 
-  private retire(instance: Instance): void {
+  private retire(instance: Instance, wakeOthers = true): void {
+    if (!this.instances.includes(instance)) return;
     this.instances = this.instances.filter((i) => i !== instance);
+    if (wakeOthers) this.options.budget.freed();
     if (!instance.alive) return;
     const retiring = (async () => {
       if (this.fn.preStop) {
@@ -179,6 +372,7 @@ export class FunctionPool {
       instance.stale = true;
       if (!instance.busy) this.retire(instance);
     }
+    this.dispatch();
   }
 
   private reapIdle(): void {
@@ -189,10 +383,16 @@ export class FunctionPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
-    for (const w of this.waiters.splice(0)) w();
-    // Threads still starting terminate themselves in acquire(); wait for them so none outlives close().
+    if (this.scaleOutTimer) clearTimeout(this.scaleOutTimer);
+    for (const waiter of this.waiters.splice(0)) waiter.fail(new ShuttingDownError(this.fn.name));
+    // Threads still starting terminate themselves in spawn(); wait for them so none outlives close().
     await Promise.allSettled([...this.startingInstances, ...this.retiring]);
     await Promise.all(this.instances.map((i) => i.terminate()));
     this.instances = [];
   }
+}
+
+/** An instance's first request is a cold start unless the instance was started ahead of traffic. */
+function isFirstUse(instance: Instance): boolean {
+  return instance.invocations === 0 && !instance.warmed;
 }

@@ -9,6 +9,8 @@ export interface InstanceBoot {
   initializer?: string;
   preStop?: string;
   functionName: string;
+  /** Where V8 code caches of bundles are kept (see `bundle-loader.ts`); absent: compile every time. */
+  codeCacheDir?: string;
 }
 
 /** The serialisable part of the FC context; the worker adds `logger`. */

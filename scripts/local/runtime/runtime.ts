@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
-import { FunctionPool, ThrottledError } from './function-pool';
+import { instanceCaps, type InstanceCaps } from './capacity';
+import { FunctionPool, InstanceBudget, ThrottledError } from './function-pool';
 import type { ContextData, FunctionErrorBody } from './protocol';
 
 /** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
@@ -23,6 +25,8 @@ export interface InvocationRecord {
   logs: string;
   heapMb: number;
   coldStart: boolean;
+  /** Milliseconds the request waited in line for an instance (the instance caps were reached). */
+  waitMs: number;
   instanceId: string;
   retryCount: number;
 }
@@ -45,7 +49,10 @@ export interface Fault {
 export interface RuntimeOptions {
   /** Environment of each instance (FC system variables, s.yaml variables, emulator endpoints). */
   envFor(fn: FunctionSpec): Record<string, string>;
-  defaultMaxInstances?: number;
+  /** Resolves when a function's bundle can be loaded; default: at once (bundles already built). */
+  codeReady?: (fn: FunctionSpec) => Promise<void>;
+  /** Instances per function and in total; default from the CPU count (capacity.ts). */
+  instanceCaps?: Partial<InstanceCaps>;
   idleMs?: number;
   /** Called for every log line, e.g. to print it. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
@@ -64,12 +71,16 @@ export class FunctionRuntime extends EventEmitter {
   /** Log lines of in-flight invocations, keyed by instance message id via requestId. */
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
+  readonly caps: InstanceCaps;
+  private readonly budget: InstanceBudget;
 
   constructor(
     private spec: AppSpec,
     private readonly options: RuntimeOptions,
   ) {
     super();
+    this.caps = instanceCaps(options.instanceCaps);
+    this.budget = new InstanceBudget(this.caps.extra);
     for (const fn of spec.functions) this.addPool(fn);
   }
 
@@ -79,8 +90,10 @@ export class FunctionRuntime extends EventEmitter {
       fn.name,
       new FunctionPool(fn, {
         env: this.options.envFor(fn),
-        defaultMaxInstances: this.options.defaultMaxInstances ?? 16,
+        maxInstances: this.caps.perFunction,
+        budget: this.budget,
         idleMs: this.options.idleMs ?? 10 * 60_000,
+        codeReady: () => this.options.codeReady?.(fn) ?? Promise.resolve(),
         hookContext: (f) => this.contextFor(f, `hook-${randomUUID()}`, 0),
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
@@ -101,8 +114,13 @@ export class FunctionRuntime extends EventEmitter {
     return name ? this.pools.get(name)?.spec : undefined;
   }
 
-  poolStats(): { name: string; resource: string; instances: number; busy: number }[] {
-    return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy }));
+  poolStats(): { name: string; resource: string; instances: number; busy: number; queued: number }[] {
+    return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy, queued: p.queued }));
+  }
+
+  /** Instances running or starting now, of all functions (one per function plus at most `caps.extra`). */
+  get instancesInUse(): number {
+    return this.budget.instances;
   }
 
   setFault(nameOrResource: string, fault: Fault | undefined): void {
@@ -150,7 +168,7 @@ export class FunctionRuntime extends EventEmitter {
     try {
       const injected = await this.applyFault(fn, deadline);
       if (injected) {
-        record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, instanceId: '-' };
+        record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
         const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
@@ -163,13 +181,14 @@ export class FunctionRuntime extends EventEmitter {
           logs: '',
           heapMb: outcome.heapMb,
           coldStart: outcome.coldStart,
+          waitMs: outcome.waitMs,
           instanceId: outcome.instanceId,
         };
       }
     } catch (err) {
       if (!(err instanceof ThrottledError)) throw err;
       const error = { errorType: 'ResourceThrottled', errorMessage: err.message };
-      record = { ...base, durationMs: Date.now() - startedAt, status: 'throttled', payload: Buffer.from(JSON.stringify(error)), error, errorType: 'ResourceThrottled', logs: '', heapMb: 0, coldStart: false, instanceId: '-' };
+      record = { ...base, durationMs: Date.now() - startedAt, status: 'throttled', payload: Buffer.from(JSON.stringify(error)), error, errorType: 'ResourceThrottled', logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
     } finally {
       this.liveLogs.delete(requestId);
     }
@@ -199,8 +218,8 @@ export class FunctionRuntime extends EventEmitter {
     return undefined;
   }
 
-  /** Start one instance of each function in the background so first requests are warm. */
-  async prewarm(names: string[] = [...this.pools.keys()], concurrency = 2): Promise<void> {
+  /** Start one instance of each function in the background so first requests are warm; one start per CPU at a time. */
+  async prewarm(names: string[] = [...this.pools.keys()], concurrency = availableParallelism()): Promise<void> {
     const queue = [...names];
     const worker = async () => {
       for (let name = queue.shift(); name; name = queue.shift()) await this.pools.get(name)?.prewarm().catch(() => undefined);

@@ -64,8 +64,8 @@ export const FC3_PROPS: KeyRules = {
       preStop: e('preStop hook', { keys: { handler: e('hook export'), timeout: e('hook timeout (s)') } }),
     },
   }),
-  concurrencyConfig: e('reservedConcurrency caps instances; more concurrent sync calls get 429 ResourceThrottled', {
-    keys: { reservedConcurrency: e('maximum instances') },
+  concurrencyConfig: e('reservedConcurrency caps concurrent requests; more concurrent sync calls get 429 ResourceThrottled', {
+    keys: { reservedConcurrency: e('maximum concurrent requests (instances up to the local cap, the rest wait in line)') },
   }),
   asyncInvokeConfig: e('asynchronous invocations: retries, event age and destinations', {
     keys: {

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import YAML from 'yaml';
+import { readYamlFile } from './yaml-file';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { SpecError, SpecErrors } from './errors';
 import { checkKeys, DOMAIN_PROPS, FC3_PROPS, FLOW_PROPS, REFUSED_FC3_KEYS, ROS_PROPS } from './key-rules';
@@ -25,9 +24,7 @@ const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros', 'flow']);
  */
 export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): AppSpec {
   const baseDir = dirname(resolve(file));
-  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
-  // aliases than the library's guard against alias bombs (100) allows, and s.yaml is the project's own file.
-  const doc = YAML.parse(readFileSync(file, 'utf8'), { merge: true, maxAliasCount: 10_000 }) as Record<string, unknown> | null;
+  const doc = readYamlFile(file, { merge: true }) as Record<string, unknown> | null;
   if (!doc || typeof doc !== 'object') throw new SpecErrors([new SpecError('(root)', 'the file is empty or not a YAML map')]);
   const errors: SpecError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import YAML from 'yaml';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
+import { readYamlFile } from './yaml-file';
 import { SpecError } from './errors';
 import type { InfraSpec } from './model';
 import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
@@ -29,7 +28,7 @@ export function mergeInfra(into: InfraSpec, from: InfraSpec): void {
 export function loadRosInfra(props: Record<string, unknown>, baseDir: string, path: string): InfraSpec {
   if (typeof props.template !== 'string') throw new SpecError(`${path}.template`, 'must be a path to a ROS template');
   const file = resolve(baseDir, props.template);
-  const template = YAML.parse(readFileSync(file, 'utf8')) as {
+  const template = readYamlFile(file) as {
     Parameters?: Record<string, { Default?: unknown }>;
     Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
   };

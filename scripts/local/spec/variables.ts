@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import YAML from 'yaml';
+import { readYamlFile } from './yaml-file';
 import { SpecError } from './errors';
 
 /**
@@ -86,8 +86,7 @@ function evaluateCall(fn: string, argText: string, scope: RenderScope, expr: str
     const inner = /^file\((.*)\)$/s.exec(argText);
     if (!inner) return fail(scope, expr, `${fn}() takes file('<path>')`);
     const file = resolve(scope.baseDir, parseArgs(inner[1]!.trim(), scope, expr)[0] ?? '');
-    const text = readFileSync(file, 'utf8');
-    const parsed: unknown = fn === 'json' ? JSON.parse(text) : YAML.parse(text, { merge: true });
+    const parsed: unknown = fn === 'json' ? JSON.parse(readFileSync(file, 'utf8')) : readYamlFile(file, { merge: true });
     return renderValue(parsed, { ...scope, baseDir: dirname(file), path: `${scope.path}<${file}>` });
   }
   return fail(scope, expr, `unsupported function ${fn}()`);

@@ -1,0 +1,110 @@
+'use strict';
+/**
+ * `npm start`: runs the local cloud from a prebuilt JavaScript bundle instead of compiling TypeScript at
+ * run time (tsx is for development tools only; docs/decisions.md D32).
+ *
+ * The bundle (`node_modules/.cache/fc-local/start.js`, with the instance worker and the bundle loader beside it) is built here
+ * with esbuild when it is missing or any of its inputs changed since it was built — the stamp lists every
+ * source file esbuild read, with size and mtime, plus the lockfile — so a developer who edits the local
+ * cloud gets it rebuilt on the next start (~0.3 s), and everyone else starts from the bundle at once.
+ * Plain CommonJS on purpose: this file must run before anything is compiled.
+ */
+const { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
+
+const root = resolve(__dirname, '..', '..');
+const outDir = join(root, 'node_modules', '.cache', 'fc-local');
+const bundle = join(outDir, 'start.js');
+const stampFile = join(outDir, 'start.stamp.json');
+
+/** Files whose change must rebuild the bundle besides esbuild's own inputs: this launcher and the dependencies. */
+const EXTRA_INPUTS = [__filename, join(root, 'package-lock.json'), join(root, 'tsconfig.json')];
+
+function signature(file) {
+  try {
+    const { size, mtimeMs } = statSync(file);
+    return `${size}:${mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function isFresh() {
+  if (!['start.js', 'instance-worker.js', 'bundle-loader.js'].every((file) => existsSync(join(outDir, file)))) return false;
+  try {
+    const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+    if (stamp.node !== process.version) return false;
+    return Object.entries(stamp.inputs).every(([file, sig]) => signature(join(root, file)) === sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Options shared with `test/unit/launch.test.ts`, which checks that the bundle builds and starts. */
+function buildOptions() {
+  return {
+    absWorkingDir: root,
+    entryPoints: {
+      start: join(root, 'scripts', 'local', 'start.ts'),
+      'instance-worker': join(root, 'scripts', 'local', 'runtime', 'instance-worker.ts'),
+      'bundle-loader': join(root, 'scripts', 'local', 'runtime', 'bundle-loader.ts'),
+    },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // Native addons and esbuild's own binary stay in node_modules; everything else is one file to load.
+    external: ['better-sqlite3', 'esbuild', 'sharp', 'fsevents'],
+    define: { FC_LOCAL_BUNDLED: 'true' },
+    keepNames: true,
+    tsconfig: join(root, 'tsconfig.json'),
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
+async function build() {
+  const esbuild = require('esbuild');
+  const started = Date.now();
+  // Inputs are stamped as they were when the build began: a file saved during the build rebuilds next time.
+  const result = await esbuild.build(buildOptions());
+  const inputs = {};
+  for (const file of [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/')).map((f) => join(root, f)), ...EXTRA_INPUTS]) {
+    inputs[relative(root, file)] = signature(file);
+  }
+  mkdirSync(outDir, { recursive: true });
+  // Temp file + rename, stamp last: a start running beside this one loads a whole old or new bundle.
+  for (const file of result.outputFiles) {
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+  }
+  const temp = `${stampFile}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ node: process.version, builtAt: new Date().toISOString(), inputs })}\n`);
+  renameSync(temp, stampFile);
+  return Date.now() - started;
+}
+
+async function main() {
+  if (!isFresh()) {
+    const ms = await build();
+    if (process.env.FC_LOCAL_QUIET !== '1') console.log(`[local cloud] built its start script in ${ms} ms`);
+  }
+  // Loaded with a V8 code cache, as function instances load their bundles (D30): compiling 1.5 MB of
+  // JavaScript is most of what is left of starting it. The cache is saved again once the cloud is ready,
+  // so it also holds the code start-up ran.
+  const { loadBundle } = require(join(outDir, 'bundle-loader.js'));
+  const started = loadBundle(bundle, join(outDir, 'code-cache'));
+  process.once('fc-local:ready', () => started.saveCodeCache());
+}
+
+module.exports = { buildOptions, isFresh, build };
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

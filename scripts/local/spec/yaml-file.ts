@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type YAMLModule from 'yaml';
+import { LOCAL_CACHE_DIR } from '../paths';
+
+/**
+ * Parses a YAML file (with `<<` merge keys, as `s` reads s.yaml) and remembers the result as JSON, keyed by
+ * the text's hash: parsing s.yaml and the ROS template with the `yaml` package took ~50–90 ms of each
+ * `npm start` (D32), reading the JSON takes ~1 ms. A document JSON cannot hold exactly (non-finite numbers,
+ * binary, dates) is simply not cached. Anchors become copies, which is how the spec uses them (it renders
+ * into new objects and never mutates what it read).
+ */
+const CACHE_DIR = join(LOCAL_CACHE_DIR, 'yaml');
+
+export function readYamlFile(file: string, options: { merge?: boolean } = {}): unknown {
+  const text = readFileSync(file, 'utf8');
+  const key = createHash('sha1').update(`${options.merge ? 'merge' : 'plain'}\n${text}`).digest('hex');
+  const cached = join(CACHE_DIR, `${key}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8')) as unknown;
+  } catch {
+    // not cached yet (or unreadable): parse below
+  }
+  // Loaded only on a miss: the parser is most of what would otherwise load at every start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const YAML = require('yaml') as typeof YAMLModule;
+  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
+  // aliases than the library's guard against alias bombs (100) allows, and these are the project's own files.
+  const parsed: unknown = YAML.parse(text, { merge: options.merge ?? false, maxAliasCount: 10_000 });
+  if (isJsonSafe(parsed)) {
+    try {
+      mkdirSync(CACHE_DIR, { recursive: true });
+      const temp = `${cached}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify(parsed));
+      renameSync(temp, cached);
+    } catch {
+      // a cache is an optimisation: a read-only folder only costs the next start a parse
+    }
+  }
+  return parsed;
+}
+
+/** Plain data JSON round-trips unchanged: objects, arrays, strings, finite numbers, booleans, null. */
+function isJsonSafe(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonSafe);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value as Record<string, unknown>).every(isJsonSafe);
+  return false;
+}

@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { buildFunctionsInStages, watchFunctionsOnChange } from '../build/functions';
+import { staleFunctions } from '../build/fingerprint';
+import { buildWebsite } from '../build/website';
+import type { AppSpec, FunctionSpec } from './spec/model';
+
+/**
+ * What `npm start` builds and in which order (docs/decisions.md D32). Nothing here blocks the local cloud
+ * from opening its emulators and gateway: bundles are built in stages while the rest starts, each function's
+ * instances wait only for their own bundle, and the website is reused when its inputs have not changed.
+ */
+export interface StartupBuild {
+  /** The bundles in `dist/` were built from the current sources and are served as they are. */
+  bundlesReused: boolean;
+  /** Resolves when the function's bundle can be loaded. */
+  codeReady(fn: FunctionSpec): Promise<void>;
+  /** Resolves when `dist/website` is built (at once when it is up to date). */
+  websiteReady: Promise<unknown>;
+  /** Everything built; rejects with the first build error. */
+  done: Promise<void>;
+  /** The functions of the prioritised build stages (FC names): warm these before the rest is built. */
+  firstStage: string[];
+  /** Lets the stages after the first begin (call once the first stage's functions are warm and seeded). */
+  startLaterStages(): void;
+  /** Stops the hot-reload watcher, if any. */
+  dispose(): Promise<void>;
+}
+
+export interface StartupBuildOptions {
+  /** false: serve `dist/` as it is (tests that built it themselves). */
+  build: boolean;
+  /** Rebuild and report changed functions when sources change. */
+  watch: boolean;
+  /** The `demo-seed` function when this start will seed: its bundle is built first. */
+  seeder?: FunctionSpec;
+  onBuilt(changed: string[], error?: Error): void;
+}
+
+export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
+  if (!options.build) {
+    return { bundlesReused: true, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), firstStage: [], startLaterStages: () => undefined, dispose: async () => undefined };
+  }
+  // Only what is stale is built (a start stopped halfway through its build kept the stages it finished).
+  const stale = staleFunctions(spec);
+  const fresh = stale.length === 0;
+  const stages = buildStages(spec, options.seeder);
+  let startLaterStages = () => undefined as void;
+  const laterStagesAfter = new Promise<void>((resolve) => (startLaterStages = resolve));
+  const functions = fresh ? undefined : buildFunctionsInStages(spec, stages, stale, { laterStagesAfter, prioritised: stages.length });
+  const websiteReady = existsSync(join(root, 'website', 'src', 'main.ts')) ? buildWebsite(root, undefined, { reuse: true }) : Promise.resolve();
+  const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);
+  // Awaited by the start (which fails with the error); a start that fails earlier must not crash on it.
+  done.catch(() => undefined);
+  // Watching costs nothing until a source changes (watchFunctionsOnChange), so it starts at once.
+  const watcher = options.watch ? watchFunctionsOnChange(spec, options.onBuilt, { after: done }) : undefined;
+  return {
+    bundlesReused: fresh,
+    codeReady: (fn) => functions?.ready(fn.name) ?? Promise.resolve(),
+    websiteReady,
+    done,
+    firstStage: stages.flat().map((fn) => fn.name),
+    startLaterStages,
+    dispose: async () => watcher?.dispose(),
+  };
+}
+
+/**
+ * The prioritised stages are what the first minutes need: the seed alone first (a new data folder has no
+ * catalogue without it, and it can run while the next stage builds), then the first call tree of
+ * `warmOrder` (the page with the most functions behind it). Everything else follows in one more esbuild
+ * call once those are warm.
+ */
+export function buildStages(spec: AppSpec, seeder: FunctionSpec | undefined): FunctionSpec[][] {
+  const byName = new Map(spec.functions.map((fn) => [fn.name, fn]));
+  const firstTree = (callTrees(spec)[0] ?? []).filter((name) => name !== seeder?.name).map((name) => byName.get(name)!);
+  return [...(seeder ? [[seeder]] : []), firstTree].filter((stage) => stage.length > 0);
+}
+
+/**
+ * The order instances are warmed in at start-up: the call trees of the routed functions, largest first (a
+ * function calls those whose names appear among its environment values, e.g. PRODUCT_INFO_FUNCTION), then
+ * the rest — so the page with the most functions behind it finds its whole call tree warm.
+ */
+export function warmOrder(spec: AppSpec): string[] {
+  const order = new Set(callTrees(spec).flat());
+  for (const fn of spec.functions) order.add(fn.name);
+  return [...order];
+}
+
+/** Each routed function with the functions it calls (transitively), largest tree first, ties in s.yaml order. */
+function callTrees(spec: AppSpec): string[][] {
+  const byName = new Map(spec.functions.map((fn) => [fn.name, fn]));
+  const treeOf = (root: string): string[] => {
+    const tree: string[] = [];
+    const visit = (name: string) => {
+      const fn = byName.get(name);
+      if (!fn || tree.includes(name)) return;
+      tree.push(name);
+      for (const value of Object.values(fn.environment)) if (byName.has(value)) visit(value);
+    };
+    visit(root);
+    return tree;
+  };
+  const roots = [...new Set(spec.routes.map((route) => route.functionName))];
+  return roots.map(treeOf).sort((a, b) => b.length - a.length);
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Requests that reach the port before the local cloud is ready: held, then served in arrival order. */
+export class EarlyRequests {
+  private held: { req: IncomingMessage; res: ServerResponse }[] = [];
+
+  hold(req: IncomingMessage, res: ServerResponse): void {
+    this.held.push({ req, res });
+  }
+
+  release(handler: Handler): void {
+    // A client that gave up while waiting (a probe with a short timeout) is not worth serving.
+    for (const { req, res } of this.held.splice(0)) if (!req.socket.destroyed) handler(req, res);
+  }
+
+  /** The start failed: answer what is held with 503 instead of leaving it hanging. */
+  refuse(): void {
+    for (const { res } of this.held.splice(0)) {
+      if (res.headersSent || res.destroyed) continue;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'the local cloud failed to start' } }));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/local/paths';
+import { eventually } from '../helpers/eventually';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * `npm start` runs `scripts/local/launch.cjs`: plain Node, no TypeScript compiled at run time. It builds the
+ * local cloud's start script into node_modules/.cache/fc-local when any input changed, and otherwise starts
+ * from it at once. This starts it as a user would (its own process, a free port, a new data folder) and
+ * asks for the first page.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const launcher = require(join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')) as { isFresh(): boolean; build(): Promise<number> };
+const STAMP = join(REPO_ROOT, 'node_modules', '.cache', 'fc-local', 'start.stamp.json');
+
+describe('npm start (the launcher)', () => {
+  const dir = tempDir('launch-');
+  let child: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child!.once('exit', resolve));
+    }
+    dir.cleanup();
+  });
+
+  it('rebuilds the start script when an input changed since the last build, and only then', async () => {
+    if (!launcher.isFresh()) await launcher.build();
+    expect(launcher.isFresh()).toBe(true);
+    const stamp = JSON.parse(readFileSync(STAMP, 'utf8')) as { inputs: Record<string, string> };
+    expect(Object.keys(stamp.inputs)).toEqual(expect.arrayContaining(['scripts/local/start.ts', 'scripts/local/cloud.ts', 'scripts/local/runtime/instance-worker.ts', 'package-lock.json']));
+    // A source saved since: its size or mtime no longer matches the stamp.
+    writeFileSync(STAMP, JSON.stringify({ ...stamp, inputs: { ...stamp.inputs, 'scripts/local/cloud.ts': '0:0' } }));
+    expect(launcher.isFresh()).toBe(false);
+    await launcher.build();
+    expect(launcher.isFresh()).toBe(true);
+  });
+
+  it('serves the first page from the prebuilt start script and stops cleanly on SIGTERM', async () => {
+    const env = { ...process.env, PORT: '0', DATA_DIR: join(dir.path, 'data'), WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1' };
+    const started = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    let output = '';
+    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const url = await eventually(() => {
+      const match = /website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      expect(match).not.toBeNull();
+      return match![1]!;
+    }, { timeoutMs: 60_000 });
+    expect(output).toMatch(/Local cloud ready in \d+ ms/);
+    const res = await fetch(`${url}/api/products`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    // The process runs the bundle with no module loader (tsx) among its options.
+    expect(started.spawnargs.join(' ')).not.toMatch(/tsx|--import|--loader/);
+    const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
+    started.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
