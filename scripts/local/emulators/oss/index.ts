@@ -40,7 +40,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { imageEngineFromEnv } from '../../../../functions/_shared/images/engine';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
 import type { EmulatorRuntime, RequestContext } from './context';
@@ -185,7 +184,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   };
 
   let engine: Promise<ImageEngine> | undefined;
-  const loadEngine = options.imageEngine ?? (() => imageEngineFromEnv());
+  // Imported on first use too: the engines (sharp's loader, jimp and its plugins, the WebP codec) are most of
+  // the local cloud's start script, and evaluating them cost every `npm start` (D32).
+  const loadEngine = options.imageEngine ?? (async () => (await import('../../../../functions/_shared/images/engine')).imageEngineFromEnv());
   const logger = options.logger ?? stderrOssLogger;
   const server = createServer(
     createRequestHandler({
