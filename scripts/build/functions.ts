@@ -43,6 +43,9 @@ export function bundleOptions(spec: AppSpec, functions: FunctionSpec[]): BuildOp
     external: EXTERNALS,
     // Stack traces point at the TypeScript source on FC as well as locally.
     banner: { js: 'process.setSourceMapsEnabled&&process.setSourceMapsEnabled(true);' },
+    // CommonJS through and through: `import('sharp')` becomes a lazy `require`, as jest runs the sources. Node 20
+    // cannot take a code-cached script's dynamic imports (runtime/bundle-loader.ts, D30).
+    supported: { 'dynamic-import': false },
     ...(existsSync(join(spec.baseDir, 'tsconfig.json')) ? { tsconfig: join(spec.baseDir, 'tsconfig.json') } : {}),
     logLevel: 'silent',
     metafile: true,

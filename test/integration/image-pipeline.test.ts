@@ -114,6 +114,12 @@ describe.each([
 
     const ready = await waitForStatus(p, ticket.imageId, 'ready');
     expect(ready).toMatchObject({ width: 1200, height: 900, format: 'jpeg', size: bytes.length, tags: ['coast', 'evening'], productId: 'p-aurora-headphones' });
+    // The engine asked for really ran (sharp must not fall back to jimp unnoticed, e.g. when an instance cannot load it).
+    const written = p.cloud.runtime
+      .recent({ functionName: 'make-thumbnail', limit: 100 })
+      .flatMap((r) => r.logs.split('\n'))
+      .find((line) => line.includes('thumbnails written') && line.includes(ticket.imageId));
+    expect((JSON.parse(written!) as { engine: string }).engine).toBe(engine);
 
     const thumb = await fetch(`${p.cloud.url}${ready.thumbnails!.small}`);
     expect(thumb.status).toBe(200);

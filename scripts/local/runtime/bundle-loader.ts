@@ -7,8 +7,8 @@
  * burst of cold starts on a small machine pays for. Node 22's `module.enableCompileCache()` does the same for
  * every module; this is the one-file version that also runs on Node 20.
  *
- * The bundle runs exactly as under `require`: the CommonJS wrapper, `module`/`exports`/`require` resolving
- * from the bundle's folder (so `<code>/node_modules/sharp` is found), `import()` through Node's loader.
+ * The bundle runs exactly as under `require`: the CommonJS wrapper, and `module`/`exports`/`require`
+ * resolving from the bundle's folder (so `<code>/node_modules/sharp` is found).
  * A cache is only used for the same file (path, size, mtime and inode in its header); V8 itself rejects
  * data from another V8 version or flags, and a rejected or missing cache just means a normal compile.
  */
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Script, constants as vmConstants } from 'node:vm';
+import { Script } from 'node:vm';
 
 interface LoadedBundle {
   exports: Record<string, unknown>;
@@ -76,22 +76,28 @@ function isCommonJs(file: string): boolean {
 }
 
 /**
+ * A dynamic `import()` left in the code. Node 20 loses a script's dynamic-import callback in functions that
+ * come from a code cache written after they ran ("A dynamic import callback was not specified"), and its
+ * `USE_MAIN_CONTEXT_DEFAULT_LOADER` prints an ExperimentalWarning into the function's logs; such a bundle is
+ * left to `require`. The bundler turns `import()` into `require()` (scripts/build/functions.ts), so this only
+ * catches code it did not build.
+ */
+const DYNAMIC_IMPORT = /(^|[^\w$.])import\s*\(/;
+
+/**
  * `require(file)` with a V8 code cache kept in `cacheDir`. Anything that is not a CommonJS script (an ES
- * module, JSON, a native addon) or no `cacheDir` is left to `require` itself.
+ * module, JSON, a native addon), code with a dynamic `import()`, or no `cacheDir` is left to `require`.
  */
 export function loadBundle(file: string, cacheDir: string | undefined): LoadedBundle {
-  if (!cacheDir || !isCommonJs(file)) {
+  const source = cacheDir && isCommonJs(file) ? readFileSync(file, 'utf8') : undefined;
+  if (!cacheDir || source === undefined || DYNAMIC_IMPORT.test(source)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined };
   }
   const stamp = stampOf(file);
   const cacheFile = join(cacheDir, `${createHash('sha1').update(file).digest('hex').slice(0, 20)}.bin`);
   const cached = readCache(cacheFile, stamp);
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
-    filename: file,
-    ...(cached ? { cachedData: cached.data } : {}),
-    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new Script(Module.wrap(source), { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
   const mod = new Module(file, undefined);
   mod.filename = file;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
