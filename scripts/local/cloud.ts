@@ -24,6 +24,7 @@ import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
 import { EarlyRequests, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
+import { keepIdleConnections } from './keep-alive';
 
 export interface LocalCloudOptions {
   /** Folder with s.yaml (default: the repository root). */
@@ -107,10 +108,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // would cache that). If the start fails they get 503.
   let gateway: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const early = new EarlyRequests();
-  const server = createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res)));
-  // The SDKs keep sockets alive without an idle limit of their own: a server closing an idle socket (Node's
-  // default 5 s) races the next call on it, which then fails with ECONNRESET. Long polls also last 25 s.
-  server.keepAliveTimeout = 65_000;
+  const server = keepIdleConnections(createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res))));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());

@@ -30,6 +30,7 @@ import { FnfApi } from './api';
 import { LocalTaskInvoker, RealtimeScheduler } from './local-invoker';
 import { createFnfHandler } from './server';
 import { SqliteExecutionStore } from './sqlite-store';
+import { keepIdleConnections } from '../../keep-alive';
 
 export interface FnfEmulatorOptions {
   dataDir: string;
@@ -72,9 +73,7 @@ export async function startFnfEmulator(options: FnfEmulatorOptions): Promise<Fnf
     compile: { resolveFunction: (arn) => resolveLocalFunction(arn, { region: options.region, accountId: LOCAL_ACCOUNT_ID, hasFunction: (n) => options.functionNames().includes(n) }) },
   });
   const api = new FnfApi(engine, options.maxLongPollMs !== undefined ? { maxLongPollMs: options.maxLongPollMs } : {});
-  const server: Server = createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock }));
-  // pop-core reuses keep-alive sockets with no idle limit: outlive the client's pauses (see cloud.ts).
-  server.keepAliveTimeout = 65_000;
+  const server: Server = keepIdleConnections(createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock })));
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);

@@ -47,6 +47,7 @@ import { createRequestHandler } from './server';
 import type { MnsCredentialLookup } from './signature';
 import { parseEndpoint, TopicStore } from './topics';
 import { longPoll, QueueWaiters } from './waiters';
+import { keepIdleConnections } from '../../keep-alive';
 
 export { MnsError, mnsErrors } from './errors';
 export { QUEUE_DEFAULTS, type DlqPolicy, type PeekedMessage, type QueueAttributes, type QueueInfo, type QueueStore, type ReceivedMessage } from './queues';
@@ -179,8 +180,8 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       onInternalError: (err) => process.emitWarning(`MNS emulator internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     }),
   );
-  // Long polls hold a request up to 30 s; keep-alive sockets must outlive them.
-  server.keepAliveTimeout = 35000;
+  // Long polls hold a request up to 30 s; the minute of idle keep-alive outlives them.
+  keepIdleConnections(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

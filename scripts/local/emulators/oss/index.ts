@@ -50,6 +50,7 @@ import { listPage } from './listing';
 import { createClientErrorHandler, createRequestHandler, type OssLogger } from './server';
 import type { CredentialLookup } from './signature';
 import { OssStorage, type ObjectType, type StorageClass } from './storage';
+import { keepIdleConnections } from '../../keep-alive';
 
 export { buildOssEvent, buildOssEventRecord, matchesOssTrigger } from './events';
 export type { OssEvent, OssEventName, OssEventRecord, OssNotification, OssTriggerFilter } from './events';
@@ -197,6 +198,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       imageEngine: () => (engine ??= loadEngine()),
     }),
   );
+  keepIdleConnections(server);
   server.on('clientError', createClientErrorHandler({ logger, clock }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
