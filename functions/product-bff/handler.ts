@@ -68,7 +68,7 @@ function budgetMs(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
 
 // Read at load: a wrong value stops the instance from starting, naming the variable.
 const partTimeoutMs = budgetMs(process.env, 'BFF_PART_TIMEOUT_MS', 300);
-const infoTimeoutMs = budgetMs(process.env, 'BFF_INFO_TIMEOUT_MS', 2000);
+const infoTimeoutMs = budgetMs(process.env, 'BFF_INFO_TIMEOUT_MS', 5000);
 
 export const handler = createHandler((fc) => ({
   invoker: invokerFor(fc),
