@@ -123,7 +123,6 @@ async function timeStart(kind: Kind, app: string, dataDir: string): Promise<numb
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   try {
     const okAt = await firstOk(`http://127.0.0.1:${port}`, kind === 'bareNode' ? '/' : '/api/products', child, listsProducts);
-    if (process.env.BENCH_DEBUG) console.log(kind, Math.round(okAt - t0), JSON.stringify(output.slice(0, 300)));
     return okAt - t0;
   } catch (err) {
     throw new Error(`${kind}: ${(err as Error).message}\n${output.slice(-2000)}`, { cause: err });
