@@ -89,6 +89,10 @@ export interface LocalCloud {
 }
 
 export { REPO_ROOT } from './paths';
+
+/** Start-up work nobody waits for yet runs once requests have paused this long (or after the longer wait). */
+const QUIET_MS = 200;
+const MAX_QUIET_WAIT_MS = 3000;
 export { warmOrder } from './startup';
 
 /**
@@ -255,10 +259,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const order = warmOrder(spec).filter((name) => name !== seeder?.name);
     const first = order.filter((name) => builds.firstStage.includes(name));
     const warmFirst = options.prewarm !== false ? rt.prewarm(first) : Promise.resolve();
-    if (options.prewarm !== false) void warmFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
     const tSeed = Date.now();
     const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();
-    void Promise.allSettled([warmFirst, seeding]).then(() => builds.startLaterStages());
+    // The rest waits until the first requests have been served (a quiet moment, 3 s at most).
+    const afterFirst = Promise.allSettled([warmFirst, seeding]).then(() => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS));
+    void afterFirst.then(() => builds.startLaterStages());
+    if (options.prewarm !== false) void afterFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
     gateway = handler;

@@ -82,6 +82,34 @@ describe('instance pool', () => {
 
 });
 
+describe('waiting for a quiet moment (start-up work that must not compete with the first requests)', () => {
+  const dir = tempDir('fx-pool-idle-');
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {} });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    dir.cleanup();
+  });
+
+  it('resolves only once the running invocations are over, or when the longest wait is up', async () => {
+    let spanDone = false;
+    const span = cloud.invoke('fx-span', { ms: 300, tag: 'busy' }).then((r) => ((spanDone = true), r));
+    await eventually(() => expect(cloud.runtime.poolStats().find((p) => p.resource === 'span')!.busy).toBe(1));
+    await cloud.runtime.whenIdle(50, 60_000);
+    expect(spanDone).toBe(true);
+    const long = cloud.invoke('fx-span', { ms: 1500, tag: 'long' }).then((r) => ((spanDone = true), r));
+    spanDone = false;
+    await eventually(() => expect(cloud.runtime.poolStats().find((p) => p.resource === 'span')!.busy).toBe(1));
+    await cloud.runtime.whenIdle(50, 100);
+    expect(spanDone).toBe(false);
+    expect((await Promise.all([span, long])).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+});
+
 describe('instance pool: room for extra instances', () => {
   const dir = tempDir('fx-pool-extra-');
   let cloud: LocalCloud;

@@ -73,6 +73,9 @@ export class FunctionRuntime extends EventEmitter {
   private readonly instanceRequest = new Map<string, string>();
   readonly caps: InstanceCaps;
   private readonly budget: InstanceBudget;
+  /** Invocations running now, and when the last one ended (for `whenIdle`). */
+  private active = 0;
+  private lastActiveAt = 0;
 
   constructor(
     private spec: AppSpec,
@@ -165,6 +168,7 @@ export class FunctionRuntime extends EventEmitter {
     this.liveLogs.set(requestId, logs);
     const base = { requestId, functionName: fn.name, resource: fn.resource, source: options.source, startedAt, retryCount };
     let record: InvocationRecord;
+    this.active++;
     try {
       const injected = await this.applyFault(fn, deadline);
       if (injected) {
@@ -191,6 +195,8 @@ export class FunctionRuntime extends EventEmitter {
       record = { ...base, durationMs: Date.now() - startedAt, status: 'throttled', payload: Buffer.from(JSON.stringify(error)), error, errorType: 'ResourceThrottled', logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
     } finally {
       this.liveLogs.delete(requestId);
+      this.active--;
+      this.lastActiveAt = Date.now();
     }
     record.logs = logs.join('');
     this.history.push(record);
@@ -216,6 +222,25 @@ export class FunctionRuntime extends EventEmitter {
     }
     if (fault.error) return { status: 'failed', error: { errorType: 'InjectedFault', errorMessage: fault.error }, errorType: 'UnhandledInvocationError' };
     return undefined;
+  }
+
+  /**
+   * Resolves once no invocation has run for `quietMs` (or after `maxWaitMs` at the latest): background work
+   * at start-up (warming the functions nobody asked for yet, bundling them) waits for the first requests to
+   * be served instead of competing with them for the CPU.
+   */
+  whenIdle(quietMs: number, maxWaitMs: number): Promise<void> {
+    const calledAt = Date.now();
+    const giveUpAt = calledAt + maxWaitMs;
+    return new Promise((resolve) => {
+      const check = () => {
+        // Quiet since the call at least: a request just let in may not have reached a function yet.
+        const quietFor = Date.now() - Math.max(this.lastActiveAt, calledAt);
+        if ((this.active === 0 && quietFor >= quietMs) || Date.now() >= giveUpAt) return resolve();
+        setTimeout(check, this.active === 0 ? Math.max(10, quietMs - quietFor) : quietMs).unref();
+      };
+      check();
+    });
   }
 
   /** Start one instance of each function in the background so first requests are warm; one start per CPU at a time. */
