@@ -105,11 +105,15 @@ export function buildFunctionsInStages(
   const fingerprint = buildFingerprint(spec);
   const wanted = new Set(functions.map((fn) => fn.name));
   const staged = new Set(stages.flat().map((fn) => fn.name));
-  const all = [...stages.map((stage) => stage.filter((fn) => wanted.has(fn.name))), functions.filter((fn) => !staged.has(fn.name))].filter((stage) => stage.length > 0);
+  // Which stages wait is decided before the ones with nothing to build are dropped.
+  const prioritised = options.prioritised ?? 1;
+  const all = [...stages, spec.functions.filter((fn) => !staged.has(fn.name))]
+    .map((stage, i) => ({ fns: stage.filter((fn) => wanted.has(fn.name)), waits: i >= prioritised }))
+    .filter((stage) => stage.fns.length > 0);
   const readiness = new Map<string, Promise<void>>();
   let previous: Promise<void> = Promise.resolve();
-  for (const [i, stage] of all.entries()) {
-    const gate = i < (options.prioritised ?? 1) ? previous : previous.then(() => options.laterStagesAfter);
+  for (const { fns: stage, waits } of all) {
+    const gate = waits ? previous.then(() => options.laterStagesAfter) : previous;
     const built = gate.then(async () => {
       const result = await build({ ...bundleOptions(spec, stage), write: false });
       failOnErrors(result);
