@@ -161,16 +161,29 @@ async function main(): Promise<void> {
           'freshClone deletes dist/ and node_modules/.cache before its start and uses a new data folder',
       },
       goals: [
-        {
-          name: `npm start to the first page ≤ ${WARM_GOAL_RATIO}× a bare node server (median)`,
-          measured: `p50 ${Math.round(ms.npmStart.p50)} ms (${spread('npmStart')}) vs bare node ${Math.round(ms.bareNode.p50)} ms: ${ratio('npmStart')}×; launcher without npm ${Math.round(ms.launcher.p50)} ms (${ratio('launcher')}×); under tsx ${Math.round(ms.devTsx.p50)} ms (${ratio('devTsx')}×); new data folder ${Math.round(ms.npmStartNewData.p50)} ms (${ratio('npmStartNewData')}×)`,
-          met: ratio('npmStart') <= WARM_GOAL_RATIO,
-        },
-        {
-          name: `first start after a clone (no dist/, no caches, new data folder) ≤ ${FRESH_GOAL_RATIO}× a bare node server and < ${FRESH_GOAL_MS} ms (median)`,
-          measured: `p50 ${Math.round(ms.freshClone.p50)} ms (${spread('freshClone')}): ${ratio('freshClone')}×`,
-          met: ratio('freshClone') <= FRESH_GOAL_RATIO && ms.freshClone.p50 < FRESH_GOAL_MS,
-        },
+        ...(ms.npmStart
+          ? [
+              {
+                name: `npm start to the first page ≤ ${WARM_GOAL_RATIO}× a bare node server (median)`,
+                measured:
+                  `p50 ${Math.round(ms.npmStart.p50)} ms (${spread('npmStart')}) vs bare node ${Math.round(ms.bareNode.p50)} ms: ${ratio('npmStart')}×` +
+                  (['launcher', 'devTsx', 'npmStartNewData'] as const)
+                    .filter((kind) => ms[kind])
+                    .map((kind) => `; ${{ launcher: 'launcher without npm', devTsx: 'under tsx', npmStartNewData: 'new data folder' }[kind]} ${Math.round(ms[kind].p50)} ms (${ratio(kind)}×)`)
+                    .join(''),
+                met: ratio('npmStart') <= WARM_GOAL_RATIO,
+              },
+            ]
+          : []),
+        ...(ms.freshClone
+          ? [
+              {
+                name: `first start after a clone (no dist/, no caches, new data folder) ≤ ${FRESH_GOAL_RATIO}× a bare node server and < ${FRESH_GOAL_MS} ms (median)`,
+                measured: `p50 ${Math.round(ms.freshClone.p50)} ms (${spread('freshClone')}): ${ratio('freshClone')}×`,
+                met: ratio('freshClone') <= FRESH_GOAL_RATIO && ms.freshClone.p50 < FRESH_GOAL_MS,
+              },
+            ]
+          : []),
       ],
     });
   } finally {

@@ -88,9 +88,11 @@ const DYNAMIC_IMPORT = /(^|[^\w$.])import\s*\(/;
  * `require(file)` with a V8 code cache kept in `cacheDir`. Anything that is not a CommonJS script (an ES
  * module, JSON, a native addon), code with a dynamic `import()`, or no `cacheDir` is left to `require`.
  */
-export function loadBundle(file: string, cacheDir: string | undefined): LoadedBundle {
+export function loadBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean } = {}): LoadedBundle {
   const source = cacheDir && isCommonJs(file) ? readFileSync(file, 'utf8') : undefined;
-  if (!cacheDir || source === undefined || DYNAMIC_IMPORT.test(source)) {
+  // `noDynamicImport`: the caller built the file without any (the launcher's start script, whose comments
+  // mention import() — the check reads text, not code).
+  if (!cacheDir || source === undefined || (!options.noDynamicImport && DYNAMIC_IMPORT.test(source))) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined };
   }
