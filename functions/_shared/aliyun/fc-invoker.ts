@@ -44,8 +44,10 @@ export class FcFunctionInvoker implements FunctionInvoker {
       new InvokeFunctionRequest({ body: Readable.from([bytes]) }),
       new InvokeFunctionHeaders({ xFcInvocationType: options.invocationType ?? 'Sync' }),
       // httpx hands `connectTimeout` to http.request as the socket's idle timeout, so it also bounds the wait
-      // for the answer: it must be the call's whole budget, or a slow (cold, queued) function fails at 5 s.
-      new RuntimeOptions({ readTimeout: options.timeoutMs ?? 60000, connectTimeout: options.timeoutMs ?? 60000, autoretry: false }),
+      // for the answer: it must cover the call's whole budget, or a slow (cold, queued) function fails at 5 s.
+      // The budget itself is `withDeadline`'s to judge (fairly, see there); the SDK's own timers are a
+      // backstop a little past it, so they never discard an answer the deadline would have accepted.
+      new RuntimeOptions({ readTimeout: sdkTimeoutMs(options.timeoutMs), connectTimeout: sdkTimeoutMs(options.timeoutMs), autoretry: false }),
     );
     const response = await withDeadline(call, options.timeoutMs, options.signal, functionName);
     const headers = response.headers ?? {};
@@ -74,6 +76,11 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The SDK's socket timers: the caller's budget plus a second of grace (60 s without a budget). */
+function sdkTimeoutMs(budgetMs: number | undefined): number {
+  return budgetMs === undefined ? 60000 : budgetMs + 1000;
+}
+
 export class InvokeTimeoutError extends Error {
   constructor(functionName: string, ms: number) {
     super(`invoking ${functionName} took longer than ${ms} ms`);
@@ -81,11 +88,19 @@ export class InvokeTimeoutError extends Error {
   }
 }
 
-/** The SDK's readTimeout covers the socket; this bounds the whole call, including connection setup. */
+/**
+ * The SDK's readTimeout covers the socket; this bounds the whole call, including connection setup.
+ *
+ * The deadline judges when the answer arrived, not when this thread got round to reading it: on a busy
+ * machine a thread can be off the CPU past its deadline while the answer waits in its socket, and Node runs
+ * expired timers before it polls for I/O — so a plain timer would throw away an answer that came in time.
+ * The rejection therefore waits one turn of the event loop (`setImmediate` runs after the poll phase has
+ * delivered what is already there); an answer that is not there by then is late.
+ */
 function withDeadline<T>(promise: Promise<T>, timeoutMs: number | undefined, signal: AbortSignal | undefined, functionName: string): Promise<T> {
   if (timeoutMs === undefined && !signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => reject(new InvokeTimeoutError(functionName, timeoutMs)), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => setImmediate(() => reject(new InvokeTimeoutError(functionName, timeoutMs))), timeoutMs);
     const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => {
