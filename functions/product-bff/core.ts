@@ -13,6 +13,7 @@ import {
   type ProductPageQuery,
   type ServiceResult,
 } from '#shared/contracts/products';
+import { withDeadline } from '#shared/deadline';
 import { NotFoundError, RetryableError } from '#shared/errors';
 import type { Clock } from '#shared/ports/clock';
 import type { FunctionInvoker } from '#shared/ports/function-invoker';
@@ -52,30 +53,38 @@ const SCHEMAS = { info: ProductInfo, price: Price, inventory: Inventory, shippin
 
 type PartOutcome<T> = { status: 'ok'; value: T; fromCache: boolean } | { status: 'not-found' } | { status: 'failed'; reason: string; stale?: T };
 
-/** Call one service (or answer from cache, or join the same call already running) within the budget; never throws. */
+/**
+ * Call one service (or answer from cache, or join the same call already running) within the budget; never
+ * throws. The call itself may outlive the budget (up to the info budget): the page goes without a late
+ * part, but the late answer still fills the cache, so the page asked again a moment later is complete
+ * (the website asks once more for a degraded page) — on a busy machine the part is not lost, only late.
+ */
 export async function fetchPart<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<PartOutcome<z.infer<S>>> {
   const cached = deps.cache.fresh<z.infer<S>>(cacheKey);
   if (cached !== undefined) return { status: 'ok', value: cached, fromCache: true };
-  return deps.inFlight.run(cacheKey, () => callPart(part, schema, request, cacheKey, deps));
-}
-
-async function callPart<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<PartOutcome<z.infer<S>>> {
+  const budgetMs = part === 'info' ? deps.infoTimeoutMs : deps.partTimeoutMs;
+  const call = deps.inFlight.run(cacheKey, () => callService(part, schema, request, cacheKey, deps));
   try {
-    const timeoutMs = part === 'info' ? deps.infoTimeoutMs : deps.partTimeoutMs;
-    const result = await deps.invoker.invoke(deps.functions[part], request, { timeoutMs });
-    if (result.functionError) throw new Error(`${part}: ${result.functionError.type}: ${result.functionError.message}`);
-    const envelope = JSON.parse(result.body.toString('utf8')) as ServiceResult<unknown>;
-    if (!envelope.ok) {
-      if (envelope.error.code === 'NotFound') return { status: 'not-found' };
-      throw new Error(`${part}: ${envelope.error.message}`);
-    }
-    const value = schema.parse(envelope.data) as z.infer<S>;
-    deps.cache.set(cacheKey, value, PART_TTL_SECONDS[part]);
-    return { status: 'ok', value, fromCache: false };
+    const answer = await withDeadline(call, budgetMs, () => new Error(`${part}: no answer within ${budgetMs} ms`));
+    return answer.status === 'ok' ? { ...answer, fromCache: false } : answer;
   } catch (err) {
     const stale = deps.cache.stale<z.infer<S>>(cacheKey);
     return { status: 'failed', reason: (err as Error).message, ...(stale !== undefined ? { stale } : {}) };
   }
+}
+
+/** One service call, parsed and cached when it answers (even after the page stopped waiting); throws on failure. */
+async function callService<S extends z.ZodType>(part: Part, schema: S, request: Record<string, unknown>, cacheKey: string, deps: BffDeps): Promise<{ status: 'ok'; value: z.infer<S> } | { status: 'not-found' }> {
+  const result = await deps.invoker.invoke(deps.functions[part], request, { timeoutMs: Math.max(deps.partTimeoutMs, deps.infoTimeoutMs) });
+  if (result.functionError) throw new Error(`${part}: ${result.functionError.type}: ${result.functionError.message}`);
+  const envelope = JSON.parse(result.body.toString('utf8')) as ServiceResult<unknown>;
+  if (!envelope.ok) {
+    if (envelope.error.code === 'NotFound') return { status: 'not-found' };
+    throw new Error(`${part}: ${envelope.error.message}`);
+  }
+  const value = schema.parse(envelope.data) as z.infer<S>;
+  deps.cache.set(cacheKey, value, PART_TTL_SECONDS[part]);
+  return { status: 'ok', value };
 }
 
 export interface ProductPage {

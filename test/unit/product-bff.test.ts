@@ -137,11 +137,33 @@ describe('product page BFF', () => {
     });
     const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
     expect(page.degraded).toEqual(['reviews']);
+    // Every call may run as long as the info budget: the page stops waiting for a part at 30 ms, the call does not.
     expect(invoker.calls.find((c) => c.functionName === 'info')?.options?.timeoutMs).toBe(1000);
-    expect(invoker.calls.find((c) => c.functionName === 'price')?.options?.timeoutMs).toBe(30);
+    expect(invoker.calls.find((c) => c.functionName === 'price')?.options?.timeoutMs).toBe(1000);
     const list = await productList(10, undefined, 'cn-hangzhou', deps);
     expect(list.degraded).not.toContain('info');
     expect(invoker.calls.find((c) => (c.payload as { op: string }).op === 'list')?.options?.timeoutMs).toBe(1000);
+  });
+
+  it('keeps a late answer: the page goes without the part, the next page has it from the cache with no new call', async () => {
+    const { deps, invoker } = setup({}, { partTimeoutMs: 30, infoTimeoutMs: 1000 });
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    Object.assign((invoker as unknown as { services: Record<string, unknown> }).services, {
+      shipping: () => answered.then(() => ({ ok: true, data: answers.shipping })),
+    });
+    const query = { client: 'web', region: 'cn-hangzhou' } as const;
+    const first = await productPage(ID, query, deps);
+    expect(first.degraded).toEqual(['shipping']);
+    expect(first.reasons?.shipping).toBe('shipping: no answer within 30 ms');
+    // A second page while the call is still running joins it instead of calling again.
+    const second = productPage(ID, query, deps);
+    answer();
+    expect((await second).degraded).toEqual([]);
+    const third = await productPage(ID, query, deps);
+    expect(third.degraded).toEqual([]);
+    expect(WebProductPage.parse(third.body).shipping).toMatchObject({ carrier: answers.shipping.carrier, fee: answers.shipping.fee });
+    expect(invoker.calls.filter((c) => c.functionName === 'shipping')).toHaveLength(1);
   });
 
   it('serves a page rendered from the same part values again as it was, and renders anew when a part changes', async () => {

@@ -4,6 +4,7 @@ import { RuntimeOptions } from '@darabonba/typescript';
 import { Readable } from 'node:stream';
 import type { FunctionInvoker, InvokeOptions, InvokeResult } from '../ports/function-invoker';
 import type { Credentials } from './credentials';
+import { withDeadline } from '../deadline';
 
 /**
  * FunctionInvoker over FC 3.0's InvokeFunction API (`@alicloud/fc20230330`, signature ACS3-HMAC-SHA256).
@@ -45,11 +46,12 @@ export class FcFunctionInvoker implements FunctionInvoker {
       new InvokeFunctionHeaders({ xFcInvocationType: options.invocationType ?? 'Sync' }),
       // httpx hands `connectTimeout` to http.request as the socket's idle timeout, so it also bounds the wait
       // for the answer: it must cover the call's whole budget, or a slow (cold, queued) function fails at 5 s.
-      // The budget itself is `withDeadline`'s to judge (fairly, see there); the SDK's own timers are a
+      // The budget itself is `withDeadline`'s to judge (fairly: #shared/deadline); the SDK's own timers are a
       // backstop a little past it, so they never discard an answer the deadline would have accepted.
       new RuntimeOptions({ readTimeout: sdkTimeoutMs(options.timeoutMs), connectTimeout: sdkTimeoutMs(options.timeoutMs), autoretry: false }),
     );
-    const response = await withDeadline(call, options.timeoutMs, options.signal, functionName);
+    // The SDK's readTimeout covers the socket; this bounds the whole call, connection set-up included.
+    const response = await withDeadline(call, options.timeoutMs, () => new InvokeTimeoutError(functionName, options.timeoutMs!), options.signal);
     const headers = response.headers ?? {};
     const body = response.body ? await readAll(response.body) : Buffer.alloc(0);
     const errorType = headers['x-fc-error-type'];
@@ -86,26 +88,4 @@ export class InvokeTimeoutError extends Error {
     super(`invoking ${functionName} took longer than ${ms} ms`);
     this.name = 'InvokeTimeoutError';
   }
-}
-
-/**
- * The SDK's readTimeout covers the socket; this bounds the whole call, including connection setup.
- *
- * The deadline judges when the answer arrived, not when this thread got round to reading it: on a busy
- * machine a thread can be off the CPU past its deadline while the answer waits in its socket, and Node runs
- * expired timers before it polls for I/O — so a plain timer would throw away an answer that came in time.
- * The rejection therefore waits one turn of the event loop (`setImmediate` runs after the poll phase has
- * delivered what is already there); an answer that is not there by then is late.
- */
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number | undefined, signal: AbortSignal | undefined, functionName: string): Promise<T> {
-  if (timeoutMs === undefined && !signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => setImmediate(() => reject(new InvokeTimeoutError(functionName, timeoutMs))), timeoutMs);
-    const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
 }
