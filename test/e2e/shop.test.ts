@@ -177,6 +177,32 @@ describeInBrowser('website: shop', () => {
     }
   });
 
+  it('completes a page whose delivery estimate was only late, without a reload', async () => {
+    // A product no earlier test opened, and one answer from product-shipping that comes after the BFF's budget
+    // (as on a busy machine): the first page goes without it, the BFF keeps the late answer, and the page's
+    // second look a moment later fills it in.
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-breeze-fan')!;
+    await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
+    try {
+      const page = await e2e.page();
+      const answers: { degraded: string[] }[] = [];
+      const onResponse = async (res: { url(): string; json(): Promise<unknown> }) => {
+        if (new URL(res.url()).pathname === `/api/products/${product.productId}`) answers.push((await res.json()) as { degraded: string[] });
+      };
+      page.on('response', onResponse);
+      try {
+        await page.goto(`/products/${product.productId}`);
+        await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Hangzhou'));
+        expect(answers.map((a) => a.degraded)).toEqual([['shipping'], []]);
+        expect(await page.locator('[data-testid=degraded]').count()).toBe(0);
+      } finally {
+        page.off('response', onResponse);
+      }
+    } finally {
+      await e2e.fault('product-shipping', undefined);
+    }
+  });
+
   it('lists the catalogue without prices, and says so, when the price service fails', async () => {
     // A region no earlier test listed: no cached prices to fall back on.
     await e2e.fault('product-price', { error: 'injected by the e2e test' });

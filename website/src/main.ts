@@ -31,8 +31,8 @@ export interface RouteContext {
 type Route = { pattern: RegExp; nav: string; title: string; render: (ctx: RouteContext) => Promise<void> | void };
 
 const routes: Route[] = [
-  { pattern: /^\/$/, nav: 'products', title: 'Products', render: () => renderProductList(currentRegion()) },
-  { pattern: /^\/products\/([^/]+)$/, nav: 'products', title: 'Product', render: (ctx) => renderProductPage(decodeURIComponent(ctx.match[1]!), currentRegion()) },
+  { pattern: /^\/$/, nav: 'products', title: 'Products', render: (ctx) => renderProductList(currentRegion(), ctx.signal) },
+  { pattern: /^\/products\/([^/]+)$/, nav: 'products', title: 'Product', render: (ctx) => renderProductPage(decodeURIComponent(ctx.match[1]!), currentRegion(), ctx.signal) },
   { pattern: /^\/images$/, nav: 'images', title: 'Photos', render: (ctx) => renderImagesPage(ctx) },
   { pattern: /^\/cart$/, nav: 'cart', title: 'Cart', render: (ctx) => renderCartPage(ctx, currentRegion()) },
   { pattern: /^\/checkout$/, nav: 'cart', title: 'Checkout', render: (ctx) => renderCheckoutPage(ctx, currentRegion()) },

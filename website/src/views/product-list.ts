@@ -1,6 +1,7 @@
 import type { ProductListResponse } from '../../../functions/_shared/contracts/product-page';
 import { api, type Region } from '../api';
 import { esc, money, setMain, unavailableNote } from '../dom';
+import { recheckIfDegraded } from '../recheck';
 import { REGION_NAMES } from '../regions';
 
 const hero = (region: Region): string =>
@@ -9,9 +10,15 @@ const hero = (region: Region): string =>
 /** Cards in the first screenful load at once; the rest lazily as the shopper scrolls. */
 const EAGER_CARDS = 8;
 
-export async function renderProductList(region: Region): Promise<void> {
+export async function renderProductList(region: Region, signal?: AbortSignal): Promise<void> {
   setMain(`${hero(region)}<div class="grid" aria-busy="true">${'<div class="card skeleton"></div>'.repeat(8)}</div>`);
-  const { data } = await api<ProductListResponse>(`/api/products?limit=48&region=${region}`);
+  const path = `/api/products?limit=48&region=${region}`;
+  const { data } = await api<ProductListResponse>(path);
+  showList(data, region);
+  recheckIfDegraded(data, path, signal, (again) => showList(again, region));
+}
+
+function showList(data: ProductListResponse, region: Region): void {
   const cards = data.items
     .map(
       (p, index) => `

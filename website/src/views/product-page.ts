@@ -3,6 +3,7 @@ import { api, ApiError, apiUrl, type Region } from '../api';
 import { addToCart } from '../cart';
 import { esc, money, notFound, plural, relativeDays, setMain, setTitle, stars, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
+import { recheckIfDegraded } from '../recheck';
 import { REGION_NAMES } from '../regions';
 
 /**
@@ -26,12 +27,13 @@ function clientKind(): 'web' | 'mobile' {
   return window.matchMedia('(max-width: 640px)').matches ? 'mobile' : 'web';
 }
 
-export async function renderProductPage(productId: string, region: Region): Promise<void> {
+export async function renderProductPage(productId: string, region: Region, signal?: AbortSignal): Promise<void> {
   setMain('<div class="product skeleton-page" aria-busy="true"><div class="skeleton gallery-skeleton"></div><div class="skeleton text-skeleton"></div></div>');
   const client = clientKind();
+  const path = `/api/products/${encodeURIComponent(productId)}?client=${client}&region=${region}`;
   let page: WebProductPage | MobileProductPage;
   try {
-    page = (await api<WebProductPage | MobileProductPage>(`/api/products/${encodeURIComponent(productId)}?client=${client}&region=${region}`)).data;
+    page = (await api<WebProductPage | MobileProductPage>(path)).data;
   } catch (err) {
     // 400 means the id cannot exist (bad format): for a person that is the same as "not found".
     if (err instanceof ApiError && (err.status === 404 || (err.status === 400 && err.details?.some((d) => d.path.startsWith('path'))))) {
@@ -41,6 +43,11 @@ export async function renderProductPage(productId: string, region: Region): Prom
     }
     throw err;
   }
+  showPage(page, productId, region);
+  recheckIfDegraded(page, path, signal, (again) => showPage(again, productId, region));
+}
+
+function showPage(page: WebProductPage | MobileProductPage, productId: string, region: Region): void {
   setTitle(page.product.name);
   const main = setMain(page.client === 'web' ? webPage(page, region) : mobilePage(page, region));
   wireAddToCart(main, productId);
