@@ -17,7 +17,7 @@ import { endpointsApi } from './console/endpoints';
 import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import type { InstanceCaps } from './runtime/capacity';
-import { TableStreamTriggers } from './runtime/table-stream';
+import { TableStreamTriggers, wakeOnTableWrites } from './runtime/table-stream';
 import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
@@ -196,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     opened.push(() => changeLog.close());
     const tableStreams = new TableStreamTriggers(spec.functions, changeLog, rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
     tableStreams.start();
+    opened.push(wakeOnTableWrites(tableStreams, tablesFile));
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
       consolePage(),

@@ -193,7 +193,11 @@ describeInBrowser('website: shop', () => {
       try {
         await page.goto(`/products/${product.productId}`);
         await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Hangzhou'));
-        expect(answers.map((a) => a.degraded)).toEqual([['shipping'], []]);
+        // Two answers: the first without the delivery estimate (on a busy machine other parts may be late
+        // too, and are kept the same way), the second complete. Bodies are read from the browser afterwards.
+        await eventually(() => expect(answers).toHaveLength(2));
+        expect(answers[0]!.degraded).toContain('shipping');
+        expect(answers[1]!.degraded).toEqual([]);
         expect(await page.locator('[data-testid=degraded]').count()).toBe(0);
       } finally {
         page.off('response', onResponse);
