@@ -12,6 +12,7 @@ import {
   type OrderView,
 } from '#shared/contracts/orders';
 import { PART_TTL_SECONDS, Price, ProductInfo, Sales, Shipping, type Region } from '#shared/contracts/products';
+import type { Deadline } from '#shared/deadline';
 import { NotFoundError, RetryableError, UnprocessableError, ValidationError, isAppError } from '#shared/errors';
 import { callService } from '#shared/fc/call-service';
 import { claimKey, fingerprint, reclaimKey, releaseKey } from '#shared/idempotency';
@@ -52,6 +53,13 @@ export interface OrderApiDeps {
   log: Logger;
   /** Per-instance cache of the services' answers (the product page's TTLs); none: every checkout asks. */
   cache?: TtlCache;
+  /**
+   * This request's deadline (the function's timeout, from when the request started). The calls checkout
+   * makes — pricing and tokenizing — may use what is left of it, less the time kept to record the order and
+   * start its saga: a busy platform makes checkout slower, and only a request that would run out of its own
+   * time answers 503. Without one, each call gets SERVICE_TIMEOUT_MS.
+   */
+  deadline?: Deadline;
   /** Long-poll cap (default 25 s) and how often it looks for a new version meanwhile. */
   longPollMs?: number;
   pollIntervalMs?: number;
@@ -59,6 +67,13 @@ export interface OrderApiDeps {
 
 /** Pricing must succeed for checkout (no degraded answer here), so a cold product service gets time. */
 const SERVICE_TIMEOUT_MS = 10_000;
+/** Kept from the deadline for what checkout does after its calls: record the order, start the saga. */
+export const FINISH_RESERVE_MS = 5_000;
+
+/** How long a call checkout makes now may wait for its answer. */
+function callBudget(deps: Pick<OrderApiDeps, 'deadline'>): number {
+  return deps.deadline ? Math.max(1, deps.deadline.remainingMs() - FINISH_RESERVE_MS) : SERVICE_TIMEOUT_MS;
+}
 /** How long a retry waits for the request that claimed its key to place the order before doing it itself. */
 const CLAIM_WAIT_MS = 10_000;
 
@@ -144,7 +159,7 @@ async function placeOrder(request: OrderRequest, user: AuthUser, deps: OrderApiD
   // One parcel: the dearest line's delivery fee, waived above the region's free-delivery threshold.
   const freeOver = Math.min(...quoted.map((q) => q.shipping.freeOver));
   const shippingFee = subtotal >= freeOver ? 0 : Math.max(...quoted.map((q) => q.shipping.fee));
-  const method = await deps.payments.tokenize(request.card).catch((err: unknown) => {
+  const method = await deps.payments.tokenize(request.card, { timeoutMs: callBudget(deps) }).catch((err: unknown) => {
     if (err instanceof StepError && err.retryable) {
       deps.log.warn({ err }, 'tokenizing the card failed');
       throw new RetryableError('the payment provider is unavailable right now; try again in a moment', 'ServiceUnavailable');
@@ -172,7 +187,7 @@ async function quoteLine(productId: string, qty: number, index: number, region: 
     const key = `${part}:${productId}:${part === 'price' || part === 'shipping' ? region : ''}`;
     const cached = deps.cache?.fresh<z.infer<S>>(key);
     if (cached !== undefined) return cached;
-    const value = await callService(deps.invoker, deps.services[part], get, schema, { timeoutMs: SERVICE_TIMEOUT_MS });
+    const value = await callService(deps.invoker, deps.services[part], get, schema, { timeoutMs: callBudget(deps) });
     deps.cache?.set(key, value, PART_TTL_SECONDS[part]);
     return value;
   };

@@ -4,6 +4,7 @@ import { tableFor } from '#shared/aliyun/deps/table';
 import { workflowClientFor } from '#shared/aliyun/deps/workflow';
 import { authenticate } from '#shared/auth';
 import { IdempotencyKey, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
+import { invocationDeadline } from '#shared/deadline';
 import { createHttpHandler, json, jsonBody, queryParams } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
 import { newId } from '#shared/ids';
@@ -67,6 +68,8 @@ export const handler = createHandler(
     clock: systemClock,
     sleep: realSleep,
     newId,
+    // deps(fc) is built as each request starts: its deadline is the function's timeout from now.
+    deadline: invocationDeadline(fc, systemClock),
   }),
   () => process.env.JWT_SECRET ?? '',
 );

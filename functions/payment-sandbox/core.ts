@@ -1,14 +1,12 @@
-import { SANDBOX_CARDS, type Card, type Charge, type ChargeStatus, type PaymentMethod, type PaymentWebhook, type ProviderRequest, type SandboxScenario } from '#shared/contracts/orders';
-import { TABLES } from '#shared/contracts/tables';
+import { SANDBOX_CARDS, type Card, type Charge, type PaymentMethod, type ProviderRequest, type SandboxScenario } from '#shared/contracts/orders';
 import { ConditionFailedError, NotFoundError, ValidationError } from '#shared/errors';
 import type { IdGenerator } from '#shared/ids';
 import type { Logger } from '#shared/log';
 import { PaymentProviderUnavailable } from '#shared/orders/errors';
-import { signWebhook } from '#shared/payments/webhook-signature';
-import type { Clock, Sleep } from '#shared/ports/clock';
+import { SANDBOX_TABLE as T, chargeRow, getCharge, toCharge, transition } from '#shared/payments/sandbox-ledger';
+import type { Clock } from '#shared/ports/clock';
 import type { FunctionInvoker } from '#shared/ports/function-invoker';
-import type { HttpClient } from '#shared/ports/http-client';
-import type { Row, Table } from '#shared/ports/table';
+import type { Table } from '#shared/ports/table';
 
 /**
  * payment-sandbox: a stand-in for a card payment gateway, with the gateway's shape — cards are tokenized,
@@ -17,26 +15,22 @@ import type { Row, Table } from '#shared/ports/table';
  * §3): 4242… succeeds, …0002 is declined, …9995 never settles (no webhook: the timeout path), …0119 fails
  * with "unavailable" twice per charge key and then succeeds (the retry path); other valid cards succeed.
  *
- * Owns `payment_sandbox` (the provider's records, never read by the shop): `pm_…` payment methods, `ch_…`
- * charges, `idem#<key>` charge keys and `try#<key>` attempt counters.
+ * This function is the provider's API and only answers: settling and the webhook are a job of
+ * `payment-webhook`, invoked asynchronously, so no caller ever waits behind a job (D39).
+ *
+ * Owns `payment_sandbox` (the provider's records, never read by the shop; `payment-webhook` settles its
+ * charges): `pm_…` payment methods, `ch_…` charges, `idem#<key>` charge keys and `try#<key>` attempt counters.
  */
 export interface SandboxDeps {
   table: Table;
   clock: Clock;
-  sleep: Sleep;
   newId: IdGenerator;
-  /** Schedules the settlement job (this function, invoked asynchronously: FC retries it). */
+  /** Schedules the settlement job (FC async invocation of `payment-webhook`: FC retries it). */
   invoker: FunctionInvoker;
-  selfFunctionName: string;
-  http: HttpClient;
-  webhookUrl: string;
-  webhookSecret: string;
-  /** How long a charge stays pending before it settles and the webhook goes out (local default ~300 ms). */
-  callbackDelayMs: number;
+  settlementFunctionName: string;
   log: Logger;
 }
 
-const T = TABLES.paymentSandbox.name;
 /** The transient card fails this many times per charge key before it succeeds. */
 export const TRANSIENT_FAILURES = 2;
 
@@ -53,7 +47,7 @@ export function brandOf(number: string): string {
   return 'Card';
 }
 
-export async function handleProviderRequest(request: ProviderRequest, deps: SandboxDeps): Promise<PaymentMethod | Charge | { settled: ChargeStatus }> {
+export async function handleProviderRequest(request: ProviderRequest, deps: SandboxDeps): Promise<PaymentMethod | Charge> {
   switch (request.op) {
     case 'tokenize':
       return tokenize(request.card, deps);
@@ -65,8 +59,6 @@ export async function handleProviderRequest(request: ProviderRequest, deps: Sand
       return cancel(request.chargeId, deps);
     case 'refund':
       return refund(request.chargeId, deps);
-    case 'settle':
-      return settle(request.chargeId, deps);
   }
 }
 
@@ -80,31 +72,9 @@ export async function tokenize(card: Card, deps: SandboxDeps): Promise<PaymentMe
   return method;
 }
 
-function toCharge(row: Row): Charge {
-  const a = row.attributes;
-  return {
-    chargeId: String(row.primaryKey.id),
-    status: String(a.status) as ChargeStatus,
-    amount: Number(a.amount),
-    currency: 'CNY',
-    ...(a.failureCode ? { failureCode: String(a.failureCode), failureMessage: String(a.failureMessage) } : {}),
-    ...(a.refundId ? { refundId: String(a.refundId) } : {}),
-    metadata: JSON.parse(String(a.metadata ?? '{}')) as Record<string, string>,
-  };
-}
-
-async function chargeRow(chargeId: string, deps: SandboxDeps): Promise<Row> {
-  const row = await deps.table.getRow(T, { id: chargeId });
-  if (!row || row.attributes.kind !== 'charge') throw new NotFoundError(`no charge ${chargeId}`);
-  return row;
-}
-
-export async function getCharge(chargeId: string, deps: SandboxDeps): Promise<Charge> {
-  return toCharge(await chargeRow(chargeId, deps));
-}
-
 async function scheduleSettlement(chargeId: string, deps: SandboxDeps): Promise<void> {
-  await deps.invoker.invoke(deps.selfFunctionName, { op: 'settle', chargeId }, { invocationType: 'Async' });
+  if (!deps.settlementFunctionName) throw new Error('PAYMENT_WEBHOOK_FUNCTION is not set: name the settlement function in s.yaml');
+  await deps.invoker.invoke(deps.settlementFunctionName, { chargeId }, { invocationType: 'Async' });
 }
 
 export async function charge(request: Extract<ProviderRequest, { op: 'charge' }>, deps: SandboxDeps): Promise<Charge> {
@@ -154,60 +124,6 @@ async function resumeCharge(chargeId: string, request: Extract<ProviderRequest, 
   // A pending charge gets its settlement (again): settling is idempotent, and a lost job would leave it pending.
   if (current.status === 'pending' && scenario !== 'noCallback') await scheduleSettlement(chargeId, deps);
   return current;
-}
-
-/** Move a charge from `from` to `to` (and more columns) unless something else moved it first; answers the charge after. */
-async function transition(chargeId: string, from: ChargeStatus, to: ChargeStatus, extra: Record<string, string>, deps: SandboxDeps): Promise<Charge> {
-  try {
-    await deps.table.updateRow(T, { id: chargeId }, { put: { status: to, updatedAt: deps.clock.now(), ...extra } }, {
-      condition: { row: 'EXPECT_EXIST', columns: { column: 'status', op: 'EQ', value: from, passIfMissing: false } },
-    });
-  } catch (err) {
-    if (!(err instanceof ConditionFailedError)) throw err;
-  }
-  return getCharge(chargeId, deps);
-}
-
-/**
- * The asynchronous half of a charge (run by FC as an async invocation, retried on failure): wait the
- * configured delay, settle the charge by its card's scenario, and deliver the signed webhook. A settled
- * charge sends the same webhook (same id) again, so a redelivered job is harmless: the shop answers 409.
- */
-export async function settle(chargeId: string, deps: SandboxDeps): Promise<{ settled: ChargeStatus }> {
-  const row = await chargeRow(chargeId, deps);
-  const scenario = String(row.attributes.scenario) as SandboxScenario;
-  if (scenario === 'noCallback') return { settled: 'pending' };
-  if (deps.callbackDelayMs > 0) await deps.sleep(deps.callbackDelayMs);
-  let current = toCharge(row);
-  if (current.status === 'pending') {
-    current =
-      scenario === 'decline'
-        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'Your card was declined.' }, deps)
-        : await transition(chargeId, 'pending', 'succeeded', {}, deps);
-  }
-  if (current.status === 'succeeded' || current.status === 'failed') await deliverWebhook(current, deps);
-  return { settled: current.status };
-}
-
-export function webhookFor(charge: Charge, createdMs: number): PaymentWebhook {
-  return {
-    id: `evt_${charge.chargeId.replace(/^ch_/, '')}_${charge.status}`,
-    type: charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed',
-    created: Math.floor(createdMs / 1000),
-    data: charge,
-  };
-}
-
-async function deliverWebhook(charge: Charge, deps: SandboxDeps): Promise<void> {
-  const now = deps.clock.now();
-  const body = JSON.stringify(webhookFor(charge, now));
-  const res = await deps.http.post(deps.webhookUrl, body, { 'content-type': 'application/json', 'x-sandbox-signature': signWebhook(deps.webhookSecret, body, now) });
-  // 409: the shop already has it (a redelivery). Anything else but 2xx: fail, so FC retries the job.
-  if (res.status === 409 || (res.status >= 200 && res.status < 300)) {
-    deps.log.info({ chargeId: charge.chargeId, status: res.status }, 'webhook delivered');
-    return;
-  }
-  throw new Error(`webhook for ${charge.chargeId} answered ${res.status}: ${res.body.slice(0, 200)}`);
 }
 
 export async function cancel(chargeId: string, deps: SandboxDeps): Promise<Charge> {

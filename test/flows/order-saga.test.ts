@@ -164,6 +164,6 @@ describe('order saga (flows/order-saga.yaml on the flow engine)', () => {
     expect((await saga.bed.runToEnd(execution)).status).toBe('Succeeded');
     const charges = world.fc.calls.filter((c) => (c.payload as { op?: string }).op === 'charge');
     expect(charges).toHaveLength(3);
-    expect(world.fc.calls.filter((c) => (c.payload as { op?: string }).op === 'settle')).toHaveLength(1);
+    expect(world.fc.calls.filter((c) => c.functionName === 'sandbox-webhook')).toHaveLength(1);
   });
 });

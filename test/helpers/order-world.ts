@@ -1,6 +1,7 @@
 import type { AuthUser } from '#shared/auth';
 import { executionNameOf, SANDBOX_CARDS, type OrderRequest, type OrderView, type SandboxScenario } from '#shared/contracts/orders';
 import { ALL_TABLES } from '#shared/contracts/tables';
+import { deadlineIn } from '#shared/deadline';
 import type { FcHandler } from '#shared/fc/types';
 import { newId } from '#shared/ids';
 import { createLogger } from '#shared/log';
@@ -13,6 +14,7 @@ import type { WorkflowClient } from '#shared/ports/workflow-client';
 import type { OrderApiDeps } from '../../functions/order-api/core';
 import { createHandler as createCallbackHandler } from '../../functions/payment-callback/handler';
 import { createHandler as createSandboxHandler } from '../../functions/payment-sandbox/handler';
+import { createHandler as createWebhookHandler } from '../../functions/payment-webhook/handler';
 import { putStock } from '../../functions/product-inventory/core';
 import { FakeFc } from './fake-fc';
 import { FakeWorkflowClient } from './fake-workflow';
@@ -20,10 +22,10 @@ import { fakeContext, httpEvent } from './fakes';
 import { createMemoryTable } from './memory-table';
 
 /**
- * Everything the order flow's cores talk to, in memory: the tables (the memory Table), FC (real sandbox
- * and callback handlers behind FakeFc; the product services as small fakes), the workflow client, the
- * clock. Webhooks the sandbox posts are kept in `webhooks` and delivered to the real payment-callback
- * handler by `deliverWebhooks()`.
+ * Everything the order flow's cores talk to, in memory: the tables (the memory Table), FC (real sandbox,
+ * webhook and callback handlers behind FakeFc; the product services as small fakes), the workflow client,
+ * the clock. Webhooks the sandbox's settlement jobs post are kept in `webhooks` and delivered to the real
+ * payment-callback handler by `deliverWebhooks()`.
  */
 export const ALICE: AuthUser = { username: 'alice', role: 'user', displayName: 'Alice' };
 export const BOB: AuthUser = { username: 'bob', role: 'user', displayName: 'Bob' };
@@ -91,7 +93,11 @@ export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
   });
   fc.register(
     'sandbox',
-    createSandboxHandler(() => ({ table, clock, sleep, newId, invoker: fc, selfFunctionName: 'sandbox', http, webhookUrl: 'http://shop.test/api/payments/callback', webhookSecret: WEBHOOK_SECRET, callbackDelayMs: 300 })),
+    createSandboxHandler(() => ({ table, clock, newId, invoker: fc, settlementFunctionName: 'sandbox-webhook' })),
+  );
+  fc.register(
+    'sandbox-webhook',
+    createWebhookHandler(() => ({ table, clock, sleep, http, webhookUrl: 'http://shop.test/api/payments/callback', webhookSecret: WEBHOOK_SECRET, callbackDelayMs: 300, deadline: deadlineIn(30_000, clock) })),
   );
   const payments = new SandboxPaymentProvider(fc, 'sandbox');
   const callback = createCallbackHandler(() => ({ table, workflow, clock, webhookSecret: WEBHOOK_SECRET }));

@@ -5,8 +5,12 @@ import { issueToken } from '#shared/auth';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { PaymentProviderUnavailable } from '#shared/orders/errors';
 import { recordEvents } from '#shared/orders/order-book';
+import { InvokeTimeoutError } from '#shared/aliyun/fc-invoker';
+import { deadlineIn } from '#shared/deadline';
+import { SandboxPaymentProvider } from '#shared/payments/sandbox-provider';
+import type { FunctionInvoker } from '#shared/ports/function-invoker';
 import { TtlCache } from '#shared/ttl-cache';
-import { createOrder, getOrder, listMyOrders } from '../../functions/order-api/core';
+import { FINISH_RESERVE_MS, createOrder, getOrder, listMyOrders } from '../../functions/order-api/core';
 import { createHandler } from '../../functions/order-api/handler';
 import { fakeContext, httpEvent } from '../helpers/fakes';
 import { ADMIN, ALICE, BOB, createOrderWorld, orderRequest, type OrderWorld } from '../helpers/order-world';
@@ -59,6 +63,42 @@ describe('order-api', () => {
     const sleep = jest.fn(world.sleep);
     expect((await createOrder(orderRequest(), 'down-1', ALICE, { ...world.apiDeps, sleep })).status).toBe('PENDING');
     expect(sleep).not.toHaveBeenCalled();
+  });
+
+  describe('on a busy platform (a callee waits in line for an instance)', () => {
+    /** FC InvokeFunction on the world's clock: `price` answers after `priceMs`; a caller's timeout is enforced. */
+    function busyFc(priceMs: number) {
+      const timeouts: Record<string, number | undefined> = {};
+      const invoker: FunctionInvoker = {
+        async invoke(functionName, payload, options = {}) {
+          const started = world.clock.now();
+          const label = functionName === 'sandbox' ? 'tokenize' : functionName;
+          timeouts[label] = options.timeoutMs;
+          if (functionName === 'price') world.clock.advance(priceMs);
+          const result = await world.fc.invoke(functionName, payload, options);
+          if (options.timeoutMs !== undefined && world.clock.now() - started > options.timeoutMs) throw new InvokeTimeoutError(functionName, options.timeoutMs);
+          return result;
+        },
+      };
+      const deps = { ...world.apiDeps, invoker, payments: new SandboxPaymentProvider(invoker, 'sandbox'), deadline: deadlineIn(30_000, world.clock) };
+      return { deps, timeouts };
+    }
+
+    it('checkout is slower, not a 503: its calls may use what is left of the request\'s own time', async () => {
+      // 12 s for a price: more than any fixed per-call timeout of 10 s, well within order-api's 30 s.
+      const { deps, timeouts } = busyFc(12_000);
+      const created = await createOrder(orderRequest(), 'busy-1', ALICE, deps);
+      expect(created.status).toBe('PENDING');
+      expect(timeouts.price).toBe(30_000 - FINISH_RESERVE_MS);
+      // Tokenizing comes after pricing took 12 s: it gets the rest, less the time kept to record and start.
+      expect(timeouts.tokenize).toBe(30_000 - 12_000 - FINISH_RESERVE_MS);
+    });
+
+    it('answers 503 only when a call would outlast the request (and gives the key back for the retry)', async () => {
+      const { deps } = busyFc(30_000 - FINISH_RESERVE_MS + 1);
+      await expect(createOrder(orderRequest(), 'busy-2', ALICE, deps)).rejects.toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+      expect((await createOrder(orderRequest(), 'busy-2', ALICE, world.apiDeps)).status).toBe('PENDING');
+    });
   });
 
   it('charges delivery below the free-delivery threshold', async () => {

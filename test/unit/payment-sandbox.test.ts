@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { ChargeStatus, PaymentWebhook, SANDBOX_CARDS } from '#shared/contracts/orders';
+import { deadlineIn } from '#shared/deadline';
 import { ValidationError } from '#shared/errors';
 import { newId } from '#shared/ids';
 import { createLogger } from '#shared/log';
@@ -8,6 +10,9 @@ import { verifyWebhook } from '#shared/payments/webhook-signature';
 import type { HttpClient } from '#shared/ports/http-client';
 import { brandOf, scenarioOf } from '../../functions/payment-sandbox/core';
 import { createHandler } from '../../functions/payment-sandbox/handler';
+import { DELIVERY_RESERVE_MS } from '../../functions/payment-webhook/core';
+import { createHandler as createWebhookHandler } from '../../functions/payment-webhook/handler';
+import { loadSpec } from '../../scripts/local/spec/load';
 import { ALL_TABLES } from '#shared/contracts/tables';
 import { ManualClock } from '#shared/ports/clock';
 import { FakeFc } from '../helpers/fake-fc';
@@ -15,8 +20,8 @@ import { createMemoryTable } from '../helpers/memory-table';
 
 /**
  * The payment sandbox as a provider: tokens instead of card numbers, idempotent charges, asynchronous
- * settlement after the configured delay with a signed webhook, the four test cards, cancel and refund,
- * and webhook delivery that FC retries until the shop has it.
+ * settlement after the configured delay with a signed webhook (a job of its own function, payment-webhook),
+ * the four test cards, cancel and refund, and webhook delivery that FC retries until the shop has it.
  */
 const SECRET = 'sandbox-test-secret-0123456789';
 const card = (number: string, expYear = 2030) => ({ number, expMonth: 6, expYear, cvc: '123' });
@@ -24,18 +29,19 @@ const card = (number: string, expYear = 2030) => ({ number, expMonth: 6, expYear
 function setup(answer: (n: number) => number = () => 200) {
   const clock = new ManualClock();
   const table = createMemoryTable(ALL_TABLES, clock);
-  const posts: { body: string; headers: Record<string, string> }[] = [];
+  const posts: { body: string; headers: Record<string, string>; timeoutMs: number | undefined }[] = [];
   const slept: number[] = [];
   const http: HttpClient = {
-    async post(_url, body, headers) {
-      posts.push({ body, headers });
+    async post(_url, body, headers, options) {
+      posts.push({ body, headers, timeoutMs: options?.timeoutMs });
       return { status: answer(posts.length), body: '' };
     },
   };
   const fc = new FakeFc({});
+  fc.register('sandbox', createHandler(() => ({ table, clock, newId, invoker: fc, settlementFunctionName: 'webhooks', log: createLogger() })));
   fc.register(
-    'sandbox',
-    createHandler(() => ({ table, clock, sleep: async (ms) => void slept.push(ms), newId, invoker: fc, selfFunctionName: 'sandbox', http, webhookUrl: 'http://shop/cb', webhookSecret: SECRET, callbackDelayMs: 300, log: createLogger() })),
+    'webhooks',
+    createWebhookHandler(() => ({ table, clock, sleep: async (ms: number) => void slept.push(ms), http, webhookUrl: 'http://shop/cb', webhookSecret: SECRET, callbackDelayMs: 300, deadline: deadlineIn(30_000, clock), log: createLogger() })),
   );
   return { clock, table, fc, posts, slept, provider: new SandboxPaymentProvider(fc, 'sandbox') };
 }
@@ -72,6 +78,39 @@ describe('payment sandbox', () => {
     expect(new Set(hooks.map((h) => h.id)).size).toBe(1);
     expect(hooks[0]).toMatchObject({ type: 'charge.succeeded', data: { chargeId: first.chargeId, status: 'succeeded' } });
     expect(() => verifyWebhook(SECRET, Buffer.from(posts[0]!.body), posts[0]!.headers['x-sandbox-signature'], clock.now())).not.toThrow();
+  });
+
+  it('answers at once and leaves the waiting to its settlement job, on payment-webhook: no caller waits behind a job', async () => {
+    const { provider, fc, slept } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    expect(slept).toEqual([]);
+    // The job goes to the settlement function, never to the provider's own API function.
+    expect(fc.calls.filter((c) => c.invocationType === 'Async')).toEqual([{ functionName: 'webhooks', payload: { chargeId: charge.chargeId }, invocationType: 'Async' }]);
+    expect(fc.calls.filter((c) => c.functionName === 'sandbox').every((c) => c.invocationType === 'Sync')).toBe(true);
+    // The provider's API has no job of its own to run.
+    const settle = await fc.run('sandbox', Buffer.from(JSON.stringify({ op: 'settle', chargeId: charge.chargeId })));
+    expect(JSON.parse(settle.body.toString())).toMatchObject({ ok: false, error: { code: 'ValidationError' } });
+  });
+
+  it('waits for a slow shop as long as the job may run (its deadline), not a fixed few seconds', async () => {
+    const { provider, fc, posts } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    await fc.drainAsync();
+    expect(posts[0]?.timeoutMs).toBe(30_000 - DELIVERY_RESERVE_MS);
+  });
+
+  it('s.yaml: the job runs on its own function with FC retries and a dead-letter queue, and outwaits payment-callback', () => {
+    const spec = loadSpec(join(__dirname, '..', '..', 's.yaml'), {});
+    const fn = (resource: string) => spec.functions.find((f) => f.resource === resource)!;
+    const [sandbox, webhook, callback] = [fn('payment-sandbox'), fn('payment-webhook'), fn('payment-callback')];
+    expect(sandbox.environment.PAYMENT_WEBHOOK_FUNCTION).toBe(webhook.name);
+    expect(sandbox.asyncInvokeConfig).toBeUndefined();
+    expect(webhook.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: 3, onFailure: { kind: 'mns-queue', queue: 'payment-webhook-dlq' } });
+    // The delay, then payment-callback's whole timeout (it may be busy too), within the job's own timeout.
+    const delayMs = Number(webhook.environment.PAYMENT_CALLBACK_DELAY_MS);
+    expect(webhook.timeout * 1000 - delayMs - DELIVERY_RESERVE_MS).toBeGreaterThan(callback.timeout * 1000);
   });
 
   it('declines the decline card with a charge.failed webhook', async () => {
@@ -122,9 +161,20 @@ describe('payment sandbox', () => {
     const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
     const [first] = await fc.drainAsync();
     expect(first?.functionError).toBeDefined();
-    const retried = await fc.run('sandbox', Buffer.from(JSON.stringify({ op: 'settle', chargeId: charge.chargeId })));
+    const retried = await fc.run('webhooks', Buffer.from(JSON.stringify({ chargeId: charge.chargeId })));
     expect(retried.functionError).toBeUndefined();
     expect(posts).toHaveLength(2);
+  });
+
+  it('settles nothing for a charge canceled during the delay', async () => {
+    const { provider, fc, posts, table, clock } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const charge = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} });
+    // The shop voids the charge while the job waits out the delay.
+    fc.register('webhooks', createWebhookHandler(() => ({ table, clock, sleep: () => provider.cancel(charge.chargeId).then(() => undefined), http: { post: async () => ({ status: 200, body: '' }) }, webhookUrl: 'http://shop/cb', webhookSecret: SECRET, callbackDelayMs: 300, deadline: deadlineIn(30_000, clock), log: createLogger() })));
+    await fc.drainAsync();
+    expect(posts).toEqual([]);
+    expect((await provider.getCharge(charge.chargeId)).status).toBe('canceled');
   });
 
   it('reports a crash or an unreachable sandbox as unavailable (retryable), never as a decline', async () => {

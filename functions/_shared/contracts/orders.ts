@@ -316,10 +316,12 @@ export const ProviderRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get'), chargeId: z.string() }),
   z.object({ op: z.literal('cancel'), chargeId: z.string() }),
   z.object({ op: z.literal('refund'), chargeId: z.string(), idempotencyKey: z.string().min(1).max(255) }),
-  /** The sandbox's own asynchronous job: settle a pending charge and send its webhook (after the delay). */
-  z.object({ op: z.literal('settle'), chargeId: z.string() }),
 ]);
 export type ProviderRequest = z.infer<typeof ProviderRequest>;
+
+/** The sandbox's settlement job (`payment-webhook`, invoked asynchronously): settle a charge, send its webhook. */
+export const SettlementJob = z.object({ chargeId: z.string().min(1) });
+export type SettlementJob = z.infer<typeof SettlementJob>;
 
 export const PaymentMethod = z.object({ paymentMethodId: z.string(), brand: z.string(), last4: z.string() });
 export type PaymentMethod = z.infer<typeof PaymentMethod>;

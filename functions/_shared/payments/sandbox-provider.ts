@@ -4,7 +4,7 @@ import { isAppError } from '../errors';
 import { callService } from '../fc/call-service';
 import { PaymentProviderUnavailable } from '../orders/errors';
 import type { FunctionInvoker } from '../ports/function-invoker';
-import type { ChargeRequest, PaymentProvider } from '../ports/payment-provider';
+import type { ChargeRequest, PaymentProvider, ProviderCallOptions } from '../ports/payment-provider';
 
 /**
  * PaymentProvider over the `payment-sandbox` function (FC InvokeFunction). Anything but a clear answer from
@@ -19,9 +19,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  private async call<S extends z.ZodType>(request: ProviderRequest, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(request: ProviderRequest, schema: S, options: ProviderCallOptions = {}): Promise<z.infer<S>> {
     try {
-      return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: this.timeoutMs });
+      return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
     } catch (err) {
       // The sandbox's own answers (an invalid card, an unknown charge) pass through; anything else — its
       // "unavailable", a crash, a timeout, a refused or reset connection — is worth trying again.
@@ -30,23 +30,23 @@ export class SandboxPaymentProvider implements PaymentProvider {
     }
   }
 
-  tokenize(card: Card): Promise<PaymentMethod> {
-    return this.call({ op: 'tokenize', card }, PaymentMethod);
+  tokenize(card: Card, options?: ProviderCallOptions): Promise<PaymentMethod> {
+    return this.call({ op: 'tokenize', card }, PaymentMethod, options);
   }
 
-  charge(request: ChargeRequest): Promise<Charge> {
-    return this.call({ op: 'charge', ...request }, Charge);
+  charge(request: ChargeRequest, options?: ProviderCallOptions): Promise<Charge> {
+    return this.call({ op: 'charge', ...request }, Charge, options);
   }
 
-  getCharge(chargeId: string): Promise<Charge> {
-    return this.call({ op: 'get', chargeId }, Charge);
+  getCharge(chargeId: string, options?: ProviderCallOptions): Promise<Charge> {
+    return this.call({ op: 'get', chargeId }, Charge, options);
   }
 
-  cancel(chargeId: string): Promise<Charge> {
-    return this.call({ op: 'cancel', chargeId }, Charge);
+  cancel(chargeId: string, options?: ProviderCallOptions): Promise<Charge> {
+    return this.call({ op: 'cancel', chargeId }, Charge, options);
   }
 
-  refund(chargeId: string, idempotencyKey: string): Promise<Charge> {
-    return this.call({ op: 'refund', chargeId, idempotencyKey }, Charge);
+  refund(chargeId: string, idempotencyKey: string, options?: ProviderCallOptions): Promise<Charge> {
+    return this.call({ op: 'refund', chargeId, idempotencyKey }, Charge, options);
   }
 }

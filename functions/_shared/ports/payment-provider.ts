@@ -21,12 +21,17 @@ export interface ChargeRequest {
   metadata: Record<string, string>;
 }
 
+/** Per call: how long the caller can wait for the provider's answer (default: the adapter's own, 10 s). */
+export interface ProviderCallOptions {
+  timeoutMs?: number;
+}
+
 export interface PaymentProvider {
-  tokenize(card: Card): Promise<PaymentMethod>;
-  charge(request: ChargeRequest): Promise<Charge>;
-  getCharge(chargeId: string): Promise<Charge>;
+  tokenize(card: Card, options?: ProviderCallOptions): Promise<PaymentMethod>;
+  charge(request: ChargeRequest, options?: ProviderCallOptions): Promise<Charge>;
+  getCharge(chargeId: string, options?: ProviderCallOptions): Promise<Charge>;
   /** Void a pending charge; answers the charge as it is afterwards (it may have succeeded meanwhile). */
-  cancel(chargeId: string): Promise<Charge>;
+  cancel(chargeId: string, options?: ProviderCallOptions): Promise<Charge>;
   /** Refund a succeeded charge in full; idempotent by key. */
-  refund(chargeId: string, idempotencyKey: string): Promise<Charge>;
+  refund(chargeId: string, idempotencyKey: string, options?: ProviderCallOptions): Promise<Charge>;
 }
