@@ -1,6 +1,7 @@
 import { ChargeInput } from '#shared/contracts/orders';
 import { createStepHandler } from '#shared/fc/step';
 import { paymentsFor } from '#shared/aliyun/deps/payments';
+import { invocationDeadline } from '#shared/deadline';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { workflowClientFor } from '#shared/aliyun/deps/workflow';
 import { systemClock } from '#shared/ports/clock';
@@ -9,4 +10,4 @@ import { chargePayment, type ChargeDeps } from './core';
 
 export const createHandler = (deps: (fc: FcContext) => Omit<ChargeDeps, 'log'>) => createStepHandler(ChargeInput, (input, { fc, log }) => chargePayment(input, { ...deps(fc), log }));
 
-export const handler = createHandler((fc) => ({ table: tableFor(fc), clock: systemClock, payments: paymentsFor(fc), workflow: workflowClientFor(fc) }));
+export const handler = createHandler((fc) => ({ table: tableFor(fc), clock: systemClock, payments: paymentsFor(fc, { deadline: invocationDeadline(fc, systemClock) }), workflow: workflowClientFor(fc) }));

@@ -24,7 +24,7 @@ import { tempDir } from '../helpers/temp';
  */
 const WEBHOOK_SECRET = 'integration-webhook-secret-0123456789';
 const FLOW = 'fcsuite-dev-order-saga';
-const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'release-inventory', 'order-failed', 'order-notify', 'send-notification'];
+const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'payment-webhook', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'release-inventory', 'order-failed', 'order-notify', 'send-notification'];
 
 describe('order flow through the local cloud', () => {
   const dir = tempDir('orders-it-');

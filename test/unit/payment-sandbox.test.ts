@@ -177,6 +177,19 @@ describe('payment sandbox', () => {
     expect((await provider.getCharge(charge.chargeId)).status).toBe('canceled');
   });
 
+  it('lets each call wait as long as its caller has time (a budget worked out per call), or as the call asks', async () => {
+    const { fc, clock } = setup();
+    const timeouts: (number | undefined)[] = [];
+    const recording = { invoke: (name: string, payload: object, options: { timeoutMs?: number } = {}) => (timeouts.push(options.timeoutMs), fc.invoke(name, payload, options)) };
+    const deadline = deadlineIn(20_000, clock);
+    const provider = new SandboxPaymentProvider(recording, 'sandbox', () => deadline.remainingMs() - 2_000);
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    clock.advance(15_000);
+    await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'k', metadata: {} }, {});
+    await provider.getCharge('ch_none', { timeoutMs: 1_234 }).catch(() => undefined);
+    expect(timeouts).toEqual([18_000, 3_000, 1_234]);
+  });
+
   it('reports a crash or an unreachable sandbox as unavailable (retryable), never as a decline', async () => {
     const broken = new SandboxPaymentProvider({ invoke: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000')) }, 'sandbox');
     await expect(broken.getCharge('ch_1')).rejects.toThrow(PaymentProviderUnavailable);

@@ -16,12 +16,13 @@ export class SandboxPaymentProvider implements PaymentProvider {
   constructor(
     private readonly invoker: FunctionInvoker,
     private readonly functionName: string,
-    private readonly timeoutMs = 10_000,
+    /** How long a call may wait for the sandbox: fixed, or worked out at each call (from a deadline). */
+    private readonly timeoutMs: number | (() => number) = 10_000,
   ) {}
 
   private async call<S extends z.ZodType>(request: ProviderRequest, schema: S, options: ProviderCallOptions = {}): Promise<z.infer<S>> {
     try {
-      return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
+      return await callService(this.invoker, this.functionName, request, schema, { timeoutMs: options.timeoutMs ?? (typeof this.timeoutMs === 'number' ? this.timeoutMs : this.timeoutMs()) });
     } catch (err) {
       // The sandbox's own answers (an invalid card, an unknown charge) pass through; anything else — its
       // "unavailable", a crash, a timeout, a refused or reset connection — is worth trying again.
