@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FunctionRuntime } from '../../scripts/local/runtime/runtime';
+import type { AppSpec, FunctionSpec } from '../../scripts/local/spec/model';
+import { eventually } from '../helpers/eventually';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * A request that finds every instance busy starts another one, but is served by whichever instance is free
+ * first: on a loaded machine a cold start takes seconds while a busy instance frees in milliseconds, and a
+ * caller waiting for "its own" new instance timed out behind a free one (docs/decisions.md D39).
+ *
+ * The function's gates are files the test creates, so nothing here depends on timing: every instance after
+ * the first blocks in its start-up until `release-boot` exists (or fails at once with BOOT_FAILS), and an
+ * invocation with `{gate}` runs until that file exists.
+ */
+const FUNCTION_CODE = `
+const fs = require('fs');
+const path = require('path');
+const booted = fs.readdirSync(__dirname).filter((f) => f.startsWith('booted-')).length;
+fs.writeFileSync(path.join(__dirname, 'booted-' + booted), '');
+if (booted > 0) {
+  if (process.env.BOOT_FAILS) throw new Error('this instance cannot start');
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (!fs.existsSync(path.join(__dirname, 'release-boot'))) Atomics.wait(cell, 0, 0, 20);
+}
+exports.handler = async (event) => {
+  const { gate } = JSON.parse(event.toString());
+  while (gate && !fs.existsSync(path.join(__dirname, gate))) await new Promise((resolve) => setTimeout(resolve, 20));
+  return 'done';
+};
+`;
+
+function setup(env: Record<string, string> = {}) {
+  const dir = tempDir('instance-line-');
+  dir.write('index.js', FUNCTION_CODE);
+  const fn: FunctionSpec = { resource: 'gated', name: 'gated', runtime: 'nodejs20', codeDir: dir.path, handler: 'index.handler', memorySize: 128, timeout: 120, environment: {}, triggers: [] };
+  const spec = { baseDir: dir.path, name: 't', region: 'cn-hangzhou', functions: [fn], routes: [], flows: [], rendered: {} } as unknown as AppSpec;
+  const runtime = new FunctionRuntime(spec, { envFor: () => env });
+  const invoke = (gate?: string) => runtime.invoke('gated', Buffer.from(JSON.stringify(gate ? { gate } : {})), { source: 'test' });
+  const open = (file: string) => dir.write(file, '');
+  return { dir, runtime, invoke, open, booted: (n: number) => existsSync(join(dir.path, `booted-${n}`)) };
+}
+
+describe('instance pool: the line is served by the first free instance', () => {
+  it('a request waiting for a new instance takes a busy one that frees first; the new one joins when ready', async () => {
+    const { dir, runtime, invoke, open, booted } = setup();
+    try {
+      await runtime.prewarm(['gated']);
+      const first = invoke('release-first');
+      await eventually(() => expect(runtime.poolStats()[0]).toMatchObject({ instances: 1, busy: 1 }));
+      let second: Awaited<ReturnType<typeof invoke>> | undefined;
+      const secondDone = invoke().then((record) => (second = record));
+      // The second request started another instance, whose start-up is still blocked…
+      await eventually(() => expect(booted(1)).toBe(true));
+      // …and the first instance frees: the second request runs there, without waiting for the start.
+      open('release-first');
+      const firstRecord = await first;
+      await eventually(() => expect(second).toBeDefined(), { timeoutMs: 20_000 });
+      expect(second).toMatchObject({ status: 'succeeded', instanceId: firstRecord.instanceId, coldStart: false });
+      open('release-boot');
+      await eventually(() => expect(runtime.poolStats()[0]).toMatchObject({ instances: 2, busy: 0 }), { timeoutMs: 30_000 });
+      await secondDone;
+    } finally {
+      open('release-first');
+      open('release-boot');
+      await runtime.close();
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  it('a start that fails reaches a waiting request as its error (it does not wait forever)', async () => {
+    const { dir, runtime, invoke, open } = setup({ BOOT_FAILS: '1' });
+    try {
+      await runtime.prewarm(['gated']);
+      const first = invoke('release-first');
+      await eventually(() => expect(runtime.poolStats()[0]).toMatchObject({ busy: 1 }));
+      await expect(invoke()).rejects.toThrow('this instance cannot start');
+      open('release-first');
+      expect((await first).status).toBe('succeeded');
+    } finally {
+      open('release-first');
+      await runtime.close();
+      dir.cleanup();
+    }
+  }, 60_000);
+});
