@@ -29,7 +29,7 @@ const PRODUCT = 'p-glide-mouse';
 const LATENCY_ORDERS = 30;
 const BATCH_ORDERS = 100;
 const IN_FLIGHT = 8;
-const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'order-notify', 'send-notification'];
+const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'payment-webhook', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'order-notify', 'send-notification'];
 
 async function endToEnd(cloud: LocalCloud) {
   const res = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice-demo' }), headers: { 'content-type': 'application/json' } });

@@ -8,7 +8,7 @@ import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e, typ
  * follow the saga live to its end — the success card on a desktop, the decline card on a phone — then
  * find both under "My orders".
  */
-const ORDER_FUNCTIONS = ['order-api', 'payment-sandbox', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'release-inventory', 'order-failed', 'refund-payment', 'check-payment-status', 'order-notify', 'send-notification'];
+const ORDER_FUNCTIONS = ['order-api', 'payment-sandbox', 'payment-webhook', 'payment-callback', 'reserve-inventory', 'charge-payment', 'create-shipment', 'order-succeeded', 'release-inventory', 'order-failed', 'refund-payment', 'check-payment-status', 'order-notify', 'send-notification'];
 const MOUSE = DEMO_PRODUCTS.find((p) => p.productId === 'p-glide-mouse')!;
 const KETTLE = DEMO_PRODUCTS.find((p) => p.productId === 'p-cirrus-kettle')!;
 
