@@ -16,9 +16,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { SqliteTable } from '../functions/_shared/adapters/sqlite-table';
 import { FcFunctionInvoker } from '../functions/_shared/aliyun/fc-invoker';
+import { TableStoreTable } from '../functions/_shared/aliyun/tablestore-table';
 import { ALL_TABLES } from '../functions/_shared/contracts/tables';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
@@ -139,9 +138,8 @@ async function main(): Promise<void> {
   try {
     cloud = await startLocalCloud({ port: 0, dataDir: join(dir.path, 'data'), prewarm: true, watch: false });
     await cloud.runtime.prewarm();
-    const table = new SqliteTable(Database, join(cloud.dataDir, 'tables.sqlite'), ALL_TABLES);
+    const table = new TableStoreTable({ endpoint: cloud.tablestore.endpoint, instance: cloud.tablestore.instance!, credentials: LOCAL_CREDENTIALS, schemas: ALL_TABLES });
     const fresh = new FreshProducts(await writeBenchProducts(table, WARMUP_PAGES + BASELINE_PAGES + SLOW_PAGES + HUNG_PAGES + 5));
-    table.close();
 
     // Warm the BFF's FC clients and every service's instance (each page calls all six).
     await pages(cloud, fresh, WARMUP_PAGES);

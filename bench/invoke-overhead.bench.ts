@@ -81,7 +81,7 @@ function loadInProcess(cloud: LocalCloud, fn: FunctionSpec): Handler {
     FC_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
     FC_ENDPOINT: cloud.url,
     OSS_ENDPOINT: cloud.oss.endpoint,
-    TABLESTORE_ENDPOINT: `sqlite://${join(cloud.dataDir, 'tables.sqlite')}`,
+    ...cloud.tablestore.envFor(fn.environment),
   });
   const file = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
   const exported = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);

@@ -16,16 +16,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openTable } from '../functions/_shared/adapters/open-table';
-import { ALL_TABLES } from '../functions/_shared/contracts/tables';
 import { HOUR_MS, MINUTE_MS, readRaw, readRollups, T } from '../functions/_shared/iot/rows';
 import { processReadings } from '../functions/iot-etl/core';
 import { toMessages } from '../functions/iot-ingest/core';
 import { runRollup } from '../functions/iot-rollup/core';
-import { LOCAL_CREDENTIALS } from '../scripts/local/credentials';
 import { startLocalCloud } from '../scripts/local/cloud';
 import { runSimulator } from '../scripts/iot/simulator';
 import { IotClient, postReadings } from '../test/helpers/iot-http';
+import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
 import { report, sample, stats, type Goal } from './lib';
 
@@ -128,14 +126,7 @@ async function main(): Promise<void> {
     await probeLoop;
 
     // Baseline: the ETL's work alone on the same volume, through the same adapter and emulator.
-    const endpoints = (await (await fetch(`${cloud.url}/_local/api/endpoints`)).json()) as { tablestore?: { endpoint: string; instance: string } };
-    const table = openTable(
-      endpoints.tablestore
-        ? { TABLESTORE_ENDPOINT: endpoints.tablestore.endpoint, TABLESTORE_INSTANCE: endpoints.tablestore.instance }
-        : { TABLESTORE_ENDPOINT: `sqlite://${join(cloud.dataDir, 'tables.sqlite')}` },
-      LOCAL_CREDENTIALS,
-      ALL_TABLES,
-    );
+    const table = await localCloudTable(cloud.url);
     const baselineDevice = { deviceId: (await api.register('bench-baseline', 'pump')).deviceId, type: 'pump' as const };
     const baselineReadings = Math.min(accepted, 200_000);
     const now = Date.now();

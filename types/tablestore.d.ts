@@ -1,6 +1,7 @@
 /**
- * Hand-written types for the parts of `tablestore` (5.x, ships no .d.ts) the Table adapter uses.
- * Shapes read from the SDK's lib/ and samples/.
+ * Hand-written types for the parts of `tablestore` (5.x, ships no .d.ts) the adapters, the local cloud and
+ * the tests use. Shapes read from the SDK's lib/ (protocol/encoder.js, decoder.js) and samples/; responses of
+ * DDL calls are the decoded protobuf messages (enums as numbers, int64 as numbers or Long-like objects).
  */
 declare module 'tablestore' {
   namespace TableStore {
@@ -33,6 +34,23 @@ declare module 'tablestore' {
       endpoint: string;
       instancename: string;
       maxRetries?: number;
+      /** Merged into each http.request's options (e.g. `timeout`, `agent`, `socketPath`). */
+      httpOptions?: Record<string, unknown>;
+    }
+    interface DescribeTableResult {
+      tableMeta: { tableName: string; primaryKey: { name: string; type: number; option?: number }[]; definedColumn?: { name: string; type: number }[] };
+      reservedThroughputDetails: { capacityUnit: { read: number; write: number } };
+      tableOptions: { timeToLive: number; maxVersions: number; deviationCellVersionInSec?: unknown; allowUpdate?: boolean };
+      tableStatus: number;
+      streamDetails?: { enableStream: boolean; streamId?: string; expirationTime?: number; lastEnableTime?: unknown };
+    }
+    interface SearchFieldSchemaResult {
+      fieldName: string;
+      fieldType: number;
+      analyzer?: string;
+      isArray?: boolean;
+      docValues?: boolean;
+      index?: boolean;
     }
     class Client {
       constructor(options: ClientOptions);
@@ -45,6 +63,15 @@ declare module 'tablestore' {
       batchWriteRow(params: object): Promise<{ tables: { isOk: boolean; errorCode: string | null; errorMessage: string | null }[] }>;
       search(params: object): Promise<SearchResult>;
       createSearchIndex(params: object): Promise<unknown>;
+      describeSearchIndex(params: object): Promise<{ schema: { fieldSchemas: SearchFieldSchemaResult[] }; indexStatus: { status: string; statusDescription?: string } }>;
+      listSearchIndex(params: object): Promise<{ indices: { tableName: string; indexName: string }[] }>;
+      deleteSearchIndex(params: object): Promise<unknown>;
+      updateSearchIndex(params: object): Promise<unknown>;
+      createTable(params: object): Promise<unknown>;
+      listTable(params: object): Promise<{ tableNames: string[] }>;
+      describeTable(params: object): Promise<DescribeTableResult>;
+      updateTable(params: object): Promise<unknown>;
+      deleteTable(params: object): Promise<unknown>;
     }
     const Long: { fromNumber(n: number): Int64 };
     const INF_MIN: object;
@@ -77,9 +104,17 @@ declare module 'tablestore' {
       RANGE_QUERY: number;
       PREFIX_QUERY: number;
       BOOL_QUERY: number;
+      CONST_SCORE_QUERY: number;
+      WILDCARD_QUERY: number;
       MATCH_ALL_QUERY: number;
+      GEO_DISTANCE_QUERY: number;
       TERMS_QUERY: number;
+      EXISTS_QUERY: number;
     };
+    const AggregationType: { AGG_AVG: number; AGG_MAX: number; AGG_MIN: number; AGG_SUM: number; AGG_COUNT: number };
+    const IndexStatus: { PENDING: string; FAILED: string; RUNNING: string; UNKNOWN: string };
+    /** The value to put in an AUTO_INCREMENT primary key column (PutRow). */
+    const PK_AUTO_INCR: object;
     const SortOrder: { SORT_ORDER_ASC: number; SORT_ORDER_DESC: number };
     const ColumnReturnType: { RETURN_ALL: number; RETURN_SPECIFIED: number; RETURN_NONE: number; RETURN_ALL_FROM_INDEX: number };
     const FieldType: { LONG: number; DOUBLE: number; BOOLEAN: number; KEYWORD: number; TEXT: number; NESTED: number; GEO_POINT: number; DATE: number };

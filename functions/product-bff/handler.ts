@@ -2,6 +2,8 @@ import { invokerFor } from '#shared/aliyun/deps/invoker';
 import { ProductId, ProductListQuery, ProductPageQuery, type Part } from '#shared/contracts/products';
 import { createHttpHandler, queryParams, type HttpRequest } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
+import { WARM_UP_PRODUCT_ID } from '#shared/fc/warm-up';
+import { createLogger } from '#shared/log';
 import { systemClock } from '#shared/ports/clock';
 import { parseWith } from '#shared/validation';
 import { TtlCache } from '#shared/ttl-cache';
@@ -80,3 +82,15 @@ export const handler = createHandler((fc) => ({
   rendered,
   clock: systemClock,
 }));
+
+/**
+ * Instance initializer: one InvokeFunction of product-info (a read of a product that does not exist), so the
+ * first page this instance serves does not spend its parts' budget on building and first using the FC client.
+ */
+export const initializer = async (context: FcContext): Promise<void> => {
+  try {
+    await invokerFor(context).invoke(functionNames(process.env).info, { op: 'get', productId: WARM_UP_PRODUCT_ID });
+  } catch (err) {
+    createLogger({ requestId: context.requestId }).warn({ err }, 'warm-up request failed');
+  }
+};

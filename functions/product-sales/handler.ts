@@ -3,6 +3,7 @@ import { tableFor } from '#shared/aliyun/deps/table';
 import { GetRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';
 import { createServiceHandler } from '#shared/fc/service';
+import { WARM_UP_PRODUCT_ID, warmUpWith } from '#shared/fc/warm-up';
 import type { FcContext } from '#shared/fc/types';
 import { systemClock } from '#shared/ports/clock';
 import { getSales, productsWithSales, refreshPromotions, type SalesDeps } from './core';
@@ -20,3 +21,6 @@ export const createHandler = (deps: (fc: FcContext) => SalesDeps) =>
   }, getByIdOverHttp());
 
 export const handler = createHandler((fc) => ({ table: tableFor(fc), clock: systemClock }));
+
+/** Instance initializer: one read of a product that does not exist, so the first real request is warm. */
+export const initializer = warmUpWith(handler, { op: 'get', productId: WARM_UP_PRODUCT_ID });

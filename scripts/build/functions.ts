@@ -10,12 +10,11 @@ import { buildFingerprint, recordBuild } from './fingerprint';
  * `functions/<resource>/handler.ts` → `<code>/index.js` (+ source map), CommonJS for the nodejs20 runtime.
  *
  * SDK quirks (reference/toolchain.md): ali-oss optionally requires `proxy-agent` and @alicloud/mns has a
- * dead `babel-runtime` branch — both externals are never reached on Node 20. `better-sqlite3` is only
- * loaded by the table port's `sqlite:` adapter, which the local cloud alone configures. `sharp` is native:
+ * dead `babel-runtime` branch — both externals are never reached on Node 20. `sharp` is native:
  * it stays external and is copied beside the bundle by `copyNativePackages`, with the `.wasm` codecs the
  * bundle's emscripten glue loads (the jimp image engine's WebP).
  */
-export const EXTERNALS = ['proxy-agent', 'babel-runtime', 'better-sqlite3', 'sharp'];
+export const EXTERNALS = ['proxy-agent', 'babel-runtime', 'sharp'];
 
 export function functionEntry(spec: AppSpec, fn: FunctionSpec): string {
   return join(spec.baseDir, 'functions', fn.resource, 'handler.ts');
@@ -46,7 +45,9 @@ export function bundleOptions(spec: AppSpec, functions: FunctionSpec[]): BuildOp
     // CommonJS through and through: `import('sharp')` becomes a lazy `require`, as jest runs the sources. Node 20
     // cannot take a code-cached script's dynamic imports (runtime/bundle-loader.ts, D30).
     supported: { 'dynamic-import': false },
-    ...(existsSync(join(spec.baseDir, 'tsconfig.json')) ? { tsconfig: join(spec.baseDir, 'tsconfig.json') } : {}),
+    // No explicit `tsconfig`: esbuild then applies the nearest tsconfig.json (paths, strict) to our sources
+    // only. Forced on every file, its `strict` put "use strict" into node_modules too, and the tablestore SDK
+    // (which assigns an undeclared `key` in plian_buffer_builder.js) failed every request with a ReferenceError.
     logLevel: 'silent',
     metafile: true,
   };

@@ -3,8 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { SqliteTable } from '../../functions/_shared/adapters/sqlite-table';
-import Database from 'better-sqlite3';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
@@ -14,10 +12,12 @@ import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
+import { localEndpoints } from './endpoints';
+import { startLocalTableStore, type LocalTableStore } from './local-tablestore';
 import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import type { InstanceCaps } from './runtime/capacity';
-import { TableStreamTriggers, wakeOnTableWrites } from './runtime/table-stream';
+import type { TableStreamTriggers } from './runtime/table-stream';
 import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
@@ -33,6 +33,10 @@ export interface LocalCloudOptions {
   port?: number;
   /** Port of the OSS emulator; default `port + 1` (or a free port when `port` is 0). */
   ossPort?: number;
+  /** Port of the TableStore emulator; default `port + 2` (or a free port when `port` is 0). */
+  tablestorePort?: number;
+  /** The TableStore emulator's clock (cell timestamps, TTL, stream expiry); tests move it. */
+  tablestoreClock?: () => number;
   host?: string;
   /** Default `<root>/.data`. */
   dataDir?: string;
@@ -79,6 +83,7 @@ export interface LocalCloud {
   mns: LocalMns;
   /** The FnF (CloudFlow) API and its flow engine. */
   fnf: FnfEmulator;
+  tablestore: LocalTableStore;
   tableStreams: TableStreamTriggers;
   db: ControlDb;
   /** Milliseconds from call to ready, and its parts. */
@@ -140,7 +145,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const db = openControlDb(dataDir);
     opened.push(() => db.close());
-    const tablesFile = join(dataDir, 'tables.sqlite');
     // Same-origin for the website, plus the other spelling of the loopback host a browser may use.
     const corsOrigins = [...new Set([...spec.infra.buckets.flatMap((b) => b.corsOrigins), url, url.replace('127.0.0.1', 'localhost')])];
     let onOssEvent: (n: OssNotification) => void = () => undefined;
@@ -173,10 +177,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     opened.push(() => fnf.close());
     fnf.deployFlows(spec.flows);
+    const tablestore = await startLocalTableStore(spec, {
+      dataDir,
+      port: options.tablestorePort ?? (options.port === 0 ? 0 : port + 2),
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.tablestoreClock ? { clock: options.tablestoreClock } : {}),
+    });
+    opened.push(() => tablestore.close());
+    // A new TableStore storage holds nothing the seed wrote, whatever the control database remembers.
+    if (tablestore.created) setFlag(db, 'demo-seed', '');
     // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
-    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, TABLESTORE_ENDPOINT: `sqlite://${tablesFile}`, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
+    const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
     const rt = new FunctionRuntime(spec, {
-      envFor: (fn) => instanceEnv(spec, fn, endpoints),
+      envFor: (fn) => instanceEnv(spec, fn, { ...endpoints, ...tablestore.envFor(fn.environment) }),
       codeReady: (fn) => builds.codeReady(fn),
       ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
@@ -191,25 +204,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     mns.attach(rt, asyncInvoker);
     fnf.connect(rt, asyncInvoker);
     onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
-    // The local TableStore: the tables of the ROS template, in the file the functions' SQLite adapter opens.
-    const changeLog = new SqliteTable(Database, tablesFile, spec.infra.tables.map((t) => ({ name: t.name, primaryKey: t.primaryKey, ttlSeconds: t.ttlSeconds })));
-    opened.push(() => changeLog.close());
-    const tableStreams = new TableStreamTriggers(spec.functions, changeLog, rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
-    tableStreams.start();
-    opened.push(wakeOnTableWrites(tableStreams, tablesFile));
+    const tableStreams = tablestore.startTriggers(rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
       consolePage(),
-      endpointsApi(() => ({
-        accountId: LOCAL_ACCOUNT_ID,
-        region: spec.region,
-        credentials: LOCAL_CREDENTIALS,
-        gateway: { url },
-        fc: { endpoint: url },
-        oss: { endpoint: oss.endpoint, buckets: spec.infra.buckets.map((b) => b.name) },
-        mns: { endpoint: mns.emulator.endpoint, queues: spec.infra.queues.map((q) => q.name), topics: spec.infra.topics.map((t) => t.name) },
-        fnf: { endpoint: fnf.endpoint, flows: spec.flows.map((f) => f.name) },
-      })),
+      endpointsApi(() =>
+        localEndpoints({
+          region: spec.region,
+          url,
+          oss: { endpoint: oss.endpoint, buckets: spec.infra.buckets.map((b) => b.name) },
+          tablestore: { endpoint: tablestore.endpoint, instance: tablestore.instance, instances: tablestore.emulator.instances },
+          mns: { endpoint: mns.emulator.endpoint, queues: spec.infra.queues.map((q) => q.name), topics: spec.infra.topics.map((t) => t.name) },
+          fnf: { endpoint: fnf.endpoint, flows: spec.flows.map((f) => f.name) },
+        }),
+      ),
       mns.consoleMount,
       consoleApi({
         runtime: rt,
@@ -217,6 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         timers,
         sections: {
           streams: () => tableStreams.status(),
+          tables: () => tablestore.tables(),
           buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, objects: oss.listObjects(bucket.name, '', 200) })),
           ...flowSections(fnf.engine),
         },
@@ -235,6 +244,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       oss,
       mns,
       fnf,
+      tablestore,
       tableStreams,
       db,
       timings,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 /**
  * The local cloud's own state (async invocation queue, OSS metadata, timers' last runs, …) in one SQLite
- * file, WAL mode. TableStore data lives in a separate file (`tables.sqlite`) because function instances
- * write to it from their own threads, and keeping the two apart avoids lock contention between them.
+ * file, WAL mode. Each emulator keeps its service's data in a file of its own (`tablestore.sqlite`, `oss.sqlite`,
+ * `mns.sqlite`, `fnf.sqlite`), as a separate service would.
  */
 export type ControlDb = Database.Database;
 

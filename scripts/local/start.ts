@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole suite on one machine. PORT and DATA_DIR choose the port (default 9000) and the
- * state folder (default .data); the OSS emulator listens on OSS_PORT (default PORT + 1), the MNS emulator on
- * MNS_PORT (default PORT + 3), the FnF (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on.
+ * state folder (default .data); the OSS emulator listens on OSS_PORT (default PORT + 1), the TableStore
+ * emulator on TABLESTORE_PORT (default PORT + 2), the MNS emulator on MNS_PORT (default PORT + 3), the FnF
+ * (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on.
  * Ctrl-C stops it cleanly.
  */
 import { startLocalCloud } from './cloud';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
     ...(process.env.MNS_PORT ? { mnsPort: Number(process.env.MNS_PORT) } : {}),
     ...(process.env.FNF_PORT ? { fnfPort: Number(process.env.FNF_PORT) } : {}),
+    ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
     onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),

@@ -34,6 +34,7 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  console   ${cloud.url}/_local/`,
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
     `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}`)}`,
+    `  TableStore ${cloud.tablestore.endpoint}  ${dim(`instance: ${cloud.tablestore.instance ?? 'none'}, tables: ${cloud.spec.infra.tables.length}`)}`,
     `  MNS       ${cloud.mns.emulator.endpoint}  ${dim(`queues: ${cloud.spec.infra.queues.map((q) => q.name).join(', ') || 'none'}; topics: ${cloud.spec.infra.topics.map((t) => t.name).join(', ') || 'none'}`)}`,
     `  FnF       ${cloud.fnf.endpoint}  ${dim(`flows: ${cloud.spec.flows.map((f) => f.name).join(', ') || 'none'}`)}`,
     `  endpoints ${cloud.url}/_local/api/endpoints  ${dim('(JSON: every service endpoint and the local credentials)')}`,

@@ -1,7 +1,8 @@
 /**
  * The SearchIndex contract: the semantics listed in `functions/_shared/ports/search-index.ts`, as one suite
- * that every adapter runs (`search-index.test.ts` runs it on SQLite FTS5 and on TableStore through a fake wire
- * server). Each test gets a fresh, empty index from the factory, so counts and orderings are exact.
+ * that every adapter runs (`search-index.test.ts` runs it on TableStore search indexes of the local emulator,
+ * over HTTP and in-process). Each test gets a fresh, empty index from the factory, so counts and orderings are
+ * exact.
  */
 import { ValidationError } from '#shared/errors';
 import type { SearchDocument, SearchHit, SearchIndex, SearchQuery } from '#shared/ports/search-index';

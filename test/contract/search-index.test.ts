@@ -1,38 +1,48 @@
 /**
- * Runs the SearchIndex contract against both adapters — SQLite FTS5 (local cloud) and TableStore's search
- * index (cloud) through a fake TableStore wire server — plus what only one adapter can show: SQLite sharing
- * its file with the Table adapter and several connections writing at once.
+ * Runs the SearchIndex contract against the adapter that deploys — `TableStoreSearchIndex`, through the
+ * `tablestore` SDK — on search indexes of the local TableStore emulator, over HTTP and in-process
+ * (`createMemorySearchIndex`, which unit tests use); then the adapter's own choices (how documents are stored
+ * as rows, how queries and pages are sent) and the agreement of its field list with infra/ros.yaml.
  */
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import TableStore from 'tablestore';
-import YAML from 'yaml';
-import { readFileSync } from 'node:fs';
 import { encodeCursor, keywordWords, normalizeQuery, searchWords } from '#shared/adapters/search-query';
-import { IMAGE_SEARCH, openSearchIndex } from '#shared/adapters/open-search-index';
-import { ftsMatch, SqliteSearchIndex } from '#shared/adapters/sqlite-search-index';
-import { SqliteTable } from '#shared/adapters/sqlite-table';
-import { IMAGE_SEARCH_INDEX_FIELDS, sdkFieldSchemas, TableStoreSearchIndex, toTableStoreQuery } from '#shared/aliyun/tablestore-search-index';
+import { IMAGE_SEARCH, IMAGE_SEARCH_INDEX_FIELDS, TableStoreSearchIndex, toTableStoreQuery } from '#shared/aliyun/tablestore-search-index';
 import { TABLES } from '#shared/contracts/tables';
 import { ValidationError } from '#shared/errors';
-import { startFakeTableStore, type FakeTableStore } from '../helpers/fake-tablestore';
-import { registerSearchOperations } from '../helpers/fake-tablestore/search';
-import { tempDir } from '../helpers/temp';
+import { loadSpec } from '../../scripts/local/spec/load';
+import { createMemorySearchIndex } from '../helpers/memory-table';
+import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
 import { describeSearchIndexContract } from './search-index.contract';
 
 const ROOT = join(__dirname, '..', '..');
 
-describeSearchIndexContract('SqliteSearchIndex (FTS5)', async () => {
-  const dir = tempDir('search-sqlite-');
-  const index = new SqliteSearchIndex(Database, join(dir.path, 'tables.sqlite'), 'image_search');
-  return {
-    index,
-    close: async () => {
-      index.close();
-      dir.cleanup();
-    },
-  };
+let shared: TestTableStore | undefined;
+let indexes = 0;
+
+/** A fresh, empty image search index (its own table) on one emulator shared by the file. */
+async function freshIndex(): Promise<{ ots: TestTableStore; index: TableStoreSearchIndex; table: string }> {
+  shared ??= await startTestTableStore();
+  const table = `image_search_${++indexes}`;
+  await shared.createTable({ name: table, primaryKey: TABLES.imageSearch.primaryKey });
+  await shared.createImageSearchIndex(table, IMAGE_SEARCH.index);
+  const index = new TableStoreSearchIndex({ endpoint: shared.endpoint, instance: shared.instance, credentials: shared.credentials, tableName: table, indexName: IMAGE_SEARCH.index, maxRetries: 0 });
+  return { ots: shared, index, table };
+}
+
+afterAll(async () => {
+  expect(shared?.emulator.internalErrors ?? []).toEqual([]);
+  await shared?.close();
+});
+
+describeSearchIndexContract('TableStoreSearchIndex → TableStore emulator (SDK over HTTP)', async () => {
+  const { index } = await freshIndex();
+  return { index, close: async () => undefined };
+});
+
+describeSearchIndexContract('TableStoreSearchIndex → in-process emulator (createMemorySearchIndex)', async () => {
+  const index = createMemorySearchIndex();
+  return { index, close: async () => index.close() };
 });
 
 describe('shared query rules', () => {
@@ -49,95 +59,35 @@ describe('shared query rules', () => {
   });
 });
 
-describe('openSearchIndex', () => {
-  const credentials = { accessKeyId: 'ak', accessKeySecret: 'sk' };
-  it('picks SQLite for sqlite:// endpoints and TableStore for https:// ones, like openTable', () => {
-    const dir = tempDir('search-open-');
-    try {
-      const local = openSearchIndex({ TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'tables.sqlite')}` }, credentials);
-      expect(local).toBeInstanceOf(SqliteSearchIndex);
-      // Rotated STS keys keep the one SQLite connection.
-      expect(openSearchIndex({ TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'tables.sqlite')}` }, { ...credentials, accessKeyId: 'rotated' })).toBe(local);
-      (local as SqliteSearchIndex).close();
-      const cloud = openSearchIndex({ TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com', TABLESTORE_INSTANCE: 'inst' }, credentials);
-      expect(cloud).toBeInstanceOf(TableStoreSearchIndex);
-      expect(openSearchIndex({ TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com', TABLESTORE_INSTANCE: 'inst' }, credentials)).toBe(cloud);
-    } finally {
-      dir.cleanup();
-    }
-  });
-
-  it('names the missing setting', () => {
-    expect(() => openSearchIndex({}, credentials)).toThrow(/TABLESTORE_ENDPOINT/);
-    expect(() => openSearchIndex({ TABLESTORE_ENDPOINT: 'https://x.cn-hangzhou.ots.aliyuncs.com' }, credentials)).toThrow(/TABLESTORE_INSTANCE/);
-  });
-});
-
-/** A fake TableStore holding the image_search table and its search index, created through the SDK. */
-async function fakeTableStoreIndex(): Promise<{ ots: FakeTableStore; index: TableStoreSearchIndex }> {
-  const ots = await startFakeTableStore({ instance: 'fcsuite-test', tables: [{ name: IMAGE_SEARCH.table, primaryKey: TABLES.imageSearch.primaryKey }] });
-  registerSearchOperations(ots);
-  const client = new TableStore.Client({
-    accessKeyId: ots.credentials.accessKeyId,
-    secretAccessKey: ots.credentials.accessKeySecret,
-    endpoint: ots.endpoint,
-    instancename: ots.instance,
-    maxRetries: 0,
-  });
-  await client.createSearchIndex({ tableName: IMAGE_SEARCH.table, indexName: IMAGE_SEARCH.index, schema: { fieldSchemas: sdkFieldSchemas() } });
-  const index = new TableStoreSearchIndex({
-    endpoint: ots.endpoint,
-    instance: ots.instance,
-    credentials: ots.credentials,
-    tableName: IMAGE_SEARCH.table,
-    indexName: IMAGE_SEARCH.index,
-    maxRetries: 0,
-  });
-  return { ots, index };
-}
-
-describeSearchIndexContract('TableStoreSearchIndex (fake TableStore wire server)', async () => {
-  const { ots, index } = await fakeTableStoreIndex();
-  return {
-    index,
-    close: async () => {
-      const internal = [...ots.internalErrors];
-      await ots.close();
-      expect(internal).toEqual([]);
-    },
-  };
-});
-
 describe('TableStoreSearchIndex specifics', () => {
-  let ots: FakeTableStore;
+  let ots: TestTableStore;
   let index: TableStoreSearchIndex;
+  let table: string;
   beforeEach(async () => {
-    ({ ots, index } = await fakeTableStoreIndex());
-  });
-  afterEach(async () => {
-    await ots.close();
+    ({ ots, index, table } = await freshIndex());
   });
 
   it('stores documents as rows: display columns plus the pre-split word columns the index analyzes', async () => {
     await index.upsert({ id: 'img-1', title: 'Aurora HEADPHONES', tags: ['Noise-Cancelling'], productId: 'p-aurora', createdAt: 42, fields: { w: 1 } });
-    const row = ots.store.table(IMAGE_SEARCH.table).rows[0]!;
-    const cells = Object.fromEntries([...row.cells].map(([name, cell]) => [name, cell.value]));
+    const { row } = await ots.client.getRow({ tableName: table, primaryKey: [{ id: 'img-1' }] });
+    const cells = Object.fromEntries((row.attributes ?? []).map((c) => [c.columnName, typeof c.columnValue === 'object' && 'toNumber' in c.columnValue ? `int:${c.columnValue.toNumber()}` : c.columnValue]));
     expect(cells).toEqual({
-      title: { type: 'STRING', value: 'Aurora HEADPHONES' },
-      titleWords: { type: 'STRING', value: 'aurora headphones' },
-      keywordWords: { type: 'STRING', value: 'noise cancelling p aurora' },
-      tags: { type: 'STRING', value: '["Noise-Cancelling"]' },
-      productId: { type: 'STRING', value: 'p-aurora' },
-      createdAt: { type: 'INTEGER', value: 42n },
-      fields: { type: 'STRING', value: '{"w":1}' },
+      title: 'Aurora HEADPHONES',
+      titleWords: 'aurora headphones',
+      keywordWords: 'noise cancelling p aurora',
+      tags: '["Noise-Cancelling"]',
+      productId: 'p-aurora',
+      createdAt: 'int:42',
+      fields: '{"w":1}',
     });
   });
 
   it('sends the sort only on the first page: the token carries it afterwards', async () => {
     for (let i = 0; i < 3; i++) await index.upsert({ id: `d${i}`, title: 'Pager', tags: [], createdAt: i });
+    const before = ots.emulator.requests.length;
     const first = await index.search({ text: 'pager', limit: 2 });
     await index.search({ text: 'pager', limit: 2, cursor: first.nextCursor! });
-    expect(ots.requests.filter((r) => r.operation === 'Search').map((r) => r.status)).toEqual([200, 200]);
+    expect(ots.emulator.requests.slice(before).filter((r) => r.operation === 'Search').map((r) => r.status)).toEqual([200, 200]);
   });
 
   it('turns a token the server refuses into a ValidationError', async () => {
@@ -158,108 +108,19 @@ describe('TableStoreSearchIndex specifics', () => {
     ]);
     expect(toTableStoreQuery(normalizeQuery({}))).toEqual({ queryType: TableStore.QueryType.MATCH_ALL_QUERY });
   });
-
-  it('declares the same search index fields as infra/ros.yaml', () => {
-    const template = YAML.parse(readFileSync(join(ROOT, 'infra', 'ros.yaml'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-    const declared = Object.values(template.Resources).filter((r) => r.Type === 'ALIYUN::OTS::SearchIndex');
-    expect(declared.map((r) => [r.Properties.TableName, r.Properties.IndexName])).toEqual([[IMAGE_SEARCH.table, IMAGE_SEARCH.index]]);
-    const rosAnalyzer: Record<string, string> = { SingleWord: 'single_word' };
-    const fields = (declared[0]!.Properties.FieldSchemas as { FieldName: string; FieldType: string; Analyzer?: string; IsArray?: boolean; EnableSortAndAgg?: boolean }[]).map((f) => ({
-      name: f.FieldName,
-      type: f.FieldType.toUpperCase(),
-      ...(f.Analyzer ? { analyzer: rosAnalyzer[f.Analyzer] ?? f.Analyzer } : {}),
-      ...(f.IsArray ? { array: true } : {}),
-      ...(f.EnableSortAndAgg ? { sortable: true } : {}),
-    }));
-    expect(fields).toEqual(IMAGE_SEARCH_INDEX_FIELDS);
-  });
 });
 
-describe('SqliteSearchIndex specifics', () => {
-  let dir: ReturnType<typeof tempDir>;
-  beforeEach(() => {
-    dir = tempDir('search-sqlite-');
-  });
-  afterEach(() => dir.cleanup());
-
-  it('quotes every word for FTS5 and stars only prefix words', () => {
-    expect(ftsMatch(['head', 'x', '耳'])).toBe('"head"* AND "x" AND "耳"');
-    expect(ftsMatch(['a"b'])).toBe('"a""b"*');
-    expect(() => ftsMatch([])).toThrow();
-  });
-
-  it('shares the database file with the SqliteTable adapter', async () => {
-    const file = join(dir.path, 'tables.sqlite');
-    const table = new SqliteTable(Database, file, [TABLES.imageSearch]);
-    const index = new SqliteSearchIndex(Database, file, 'image_search');
-    try {
-      await table.putRow('image_search', { id: 'row-1' }, { title: 'in the table' });
-      await index.upsert({ id: 'doc-1', title: 'In the index', tags: [], createdAt: 1 });
-      expect((await table.getRow('image_search', { id: 'row-1' }))?.attributes).toEqual({ title: 'in the table' });
-      expect((await index.search({ text: 'index' })).hits.map((h) => h.document.id)).toEqual(['doc-1']);
-      const names = new Database(file, { readonly: true });
-      const tables = (names.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-      names.close();
-      expect(tables).toEqual(expect.arrayContaining(['t_image_search', 's_image_search_docs', 's_image_search_fts']));
-    } finally {
-      index.close();
-      table.close();
-    }
-  });
-
-  it('sees writes made through another connection to the same file', async () => {
-    const file = join(dir.path, 'tables.sqlite');
-    const a = new SqliteSearchIndex(Database, file, 'image_search');
-    const b = new SqliteSearchIndex(Database, file, 'image_search');
-    try {
-      await a.upsert({ id: 'from-a', title: 'Shared lamp', tags: [], createdAt: 1 });
-      await b.upsert({ id: 'from-b', title: 'Shared lamp', tags: [], createdAt: 2 });
-      await b.remove('from-a');
-      expect((await a.search({ text: 'lamp' })).hits.map((h) => h.document.id)).toEqual(['from-b']);
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-
-  it('loses no write when worker threads write to the same file at once', async () => {
-    const file = join(dir.path, 'tables.sqlite');
-    const PER_WORKER = 150;
-    // Each worker loads the adapter through tsx (the local cloud runs bundles; tests run sources).
-    const source = `
-      const { workerData, parentPort } = require('node:worker_threads');
-      require('tsx/cjs');
-      const { SqliteSearchIndex } = require(workerData.adapter);
-      const index = new SqliteSearchIndex(require('better-sqlite3'), workerData.file, 'image_search');
-      (async () => {
-        for (let i = 0; i < workerData.count; i++) {
-          await index.upsert({ id: workerData.name + '-' + i, title: 'Concurrent poster ' + workerData.name, tags: ['w'], createdAt: i });
-          if (i % 10 === 0) await index.search({ text: 'concurrent', limit: 5 });
-        }
-        index.close();
-        parentPort.postMessage('done');
-      })().catch((err) => { throw err; });`;
-    const run = (name: string) =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(source, { eval: true, workerData: { adapter: join(ROOT, 'functions/_shared/adapters/sqlite-search-index.ts'), file, name, count: PER_WORKER } });
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${name} exited with ${code}`))));
-      });
-    const index = new SqliteSearchIndex(Database, file, 'image_search');
-    try {
-      await Promise.all([run('alpha'), run('beta'), run('gamma')]);
-      const all = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await index.search({ text: 'concurrent', limit: 100, ...(cursor ? { cursor } : {}) });
-        page.hits.forEach((h) => all.add(h.document.id));
-        cursor = page.nextCursor;
-      } while (cursor);
-      expect(all.size).toBe(3 * PER_WORKER);
-      expect((await index.search({ text: 'beta', limit: 100 })).hits).toHaveLength(100);
-    } finally {
-      index.close();
-    }
+describe('the image search index in infra/ros.yaml', () => {
+  it('declares the fields the adapter queries, read through the local cloud ROS loader', () => {
+    const spec = loadSpec(join(ROOT, 's.yaml'), {});
+    expect(spec.infra.searchIndexes.map((i) => [i.table, i.index])).toEqual([[IMAGE_SEARCH.table, IMAGE_SEARCH.index]]);
+    const fields = spec.infra.searchIndexes[0]!.fields.map((f) => ({
+      name: f.name,
+      type: f.type,
+      ...(f.analyzer ? { analyzer: f.analyzer } : {}),
+      ...(f.isArray ? { array: true } : {}),
+      ...(f.enableSortAndAgg ? { sortable: true } : {}),
+    }));
+    expect(fields).toEqual(IMAGE_SEARCH_INDEX_FIELDS);
   });
 });

@@ -1,159 +1,132 @@
 /**
- * The Table contract against both adapters: SqliteTable on a temp file (with a manual clock for TTL) and
- * TableStoreTable through the `tablestore` SDK against the fake TableStore wire server. Then what only one side
- * has: SQLite's change stream, sweeping and cross-connection atomicity; and openTable's choice of adapter.
- * The fake server itself is tested in table-wire.test.ts.
+ * The Table contract against the adapter that deploys — `TableStoreTable`, through the `tablestore` SDK — talking
+ * to the local TableStore emulator over HTTP; and the same adapter on the in-process emulator unit tests use
+ * (`createMemoryTable`). Then what the emulator adds underneath: rows survive a restart, concurrent writes lose
+ * nothing, the stream records each change, expired rows are swept, and the adapter's per-connection cache.
+ * The emulator's own error answers and limits are in table-wire.test.ts.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { buildSync } from 'esbuild';
-import { openTable } from '#shared/adapters/open-table';
-import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
-import { ManualClock } from '#shared/ports/clock';
+import { cachedPerConnection } from '#shared/aliyun/tablestore-client';
 import { INF_MAX, INF_MIN, type TableSchema } from '#shared/ports/table';
-import { startFakeTableStore, type FakeTableStore } from '../helpers/fake-tablestore';
+import { ManualClock } from '#shared/ports/clock';
+import { createMemoryTable } from '../helpers/memory-table';
+import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
 import { tempDir } from '../helpers/temp';
 import { CONTRACT_TABLES, describeTableContract } from './table.contract';
 
-describeTableContract('SqliteTable', async (schemas) => {
-  const dir = tempDir('table-contract-');
-  const clock = new ManualClock();
-  const table = new SqliteTable(Database, join(dir.path, 'tables.sqlite'), schemas, clock);
-  return {
-    table,
-    advanceClock: (ms) => clock.advance(ms),
-    close: async () => {
-      table.close();
-      dir.cleanup();
-    },
-  };
+const emulators: TestTableStore[] = [];
+
+describeTableContract('TableStoreTable → TableStore emulator (SDK over HTTP)', async (schemas) => {
+  const ots = await startTestTableStore({ tables: schemas });
+  emulators.push(ots);
+  const table = new TableStoreTable({ endpoint: ots.endpoint, instance: ots.instance, credentials: ots.credentials, schemas, maxRetries: 0 });
+  return { table, advanceClock: (ms) => ots.advanceClock(ms), close: () => ots.close() };
 });
 
-const fakes: FakeTableStore[] = [];
-
-describeTableContract('TableStoreTable (fake TableStore wire server)', async (schemas) => {
-  const fake = await startFakeTableStore({ tables: schemas.map((s) => ({ name: s.name, primaryKey: s.primaryKey, ...(s.ttlSeconds !== undefined ? { ttlSeconds: s.ttlSeconds } : {}) })) });
-  fakes.push(fake);
-  const table = new TableStoreTable({ endpoint: fake.endpoint, instance: fake.instance, credentials: fake.credentials, schemas, maxRetries: 0 });
-  return { table, advanceClock: (ms) => fake.clock.advance(ms), close: () => fake.close() };
+describeTableContract('TableStoreTable → in-process emulator (createMemoryTable)', async (schemas) => {
+  const clock = new ManualClock(Date.now());
+  const table = createMemoryTable(schemas, clock);
+  return { table, advanceClock: (ms) => clock.advance(ms), close: async () => table.close() };
 });
 
 afterAll(() => {
-  // A handler that threw unexpectedly answered 500: the contract may still pass, but the fake has a bug.
-  for (const fake of fakes) expect(fake.internalErrors).toEqual([]);
+  // A handler that threw unexpectedly answered 500: the contract may still pass, but the emulator has a bug.
+  for (const ots of emulators) expect(ots.emulator.internalErrors).toEqual([]);
 });
 
-describe('SqliteTable only', () => {
+describe('TableStore emulator underneath the adapter', () => {
   const events: TableSchema = { name: 'contract_events', primaryKey: [{ name: 'id', type: 'STRING' }], stream: true };
   const counters: TableSchema = { name: 'contract_counters', primaryKey: [{ name: 'id', type: 'STRING' }] };
+  let ots: TestTableStore;
+  let table: TableStoreTable;
 
-  it('increments from two connections (two threads) on one file lose nothing', async () => {
-    const dir = tempDir('table-workers-');
+  beforeAll(async () => {
+    ots = await startTestTableStore({ tables: [events, counters, CONTRACT_TABLES.ttl] });
+    table = new TableStoreTable({ endpoint: ots.endpoint, instance: ots.instance, credentials: ots.credentials, schemas: [events, counters, CONTRACT_TABLES.ttl], maxRetries: 0 });
+  });
+  afterAll(async () => {
+    expect(ots.emulator.internalErrors).toEqual([]);
+    await ots.close();
+  });
+
+  it('loses no increment when many requests race for one counter', async () => {
+    const count = 200;
+    await Promise.all(Array.from({ length: count }, () => table.updateRow(counters.name, { id: 'shared' }, { increment: { n: 1 } })));
+    expect((await table.getRow(counters.name, { id: 'shared' }))?.attributes.n).toBe(count);
+  });
+
+  it('keeps every acknowledged row when it is closed and opened again on the same folder', async () => {
+    const dir = tempDir('ots-restart-');
     try {
-      const path = join(dir.path, 'shared.sqlite');
-      new SqliteTable(Database, path, [counters]).close();
-      // Worker threads load JavaScript: bundle the worker next to node_modules so it can require better-sqlite3.
-      const root = join(__dirname, '..', '..');
-      const workerFile = join(root, 'node_modules', '.cache', 'table-contract', `increment-worker-${process.pid}.js`);
-      buildSync({ entryPoints: [join(__dirname, 'table-increment-worker.ts')], outfile: workerFile, bundle: true, platform: 'node', format: 'cjs', external: ['better-sqlite3'], alias: { '#shared': join(root, 'functions', '_shared') }, logLevel: 'error' });
-      const count = 300;
-      const run = () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(workerFile, { workerData: { path, schema: counters, table: counters.name, id: 'shared', count } });
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-          worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with ${code}`))));
-        });
-      await Promise.all([run(), run()]);
-      const reader = new SqliteTable(Database, path, [counters]);
-      expect((await reader.getRow(counters.name, { id: 'shared' }))?.attributes.n).toBe(2 * count);
-      reader.close();
+      const first = await startTestTableStore({ dataDir: dir.path, tables: [counters] });
+      const before = new TableStoreTable({ endpoint: first.endpoint, instance: first.instance, credentials: first.credentials, schemas: [counters], maxRetries: 0 });
+      await before.batchWriteRow(Array.from({ length: 50 }, (_, i) => ({ type: 'PUT' as const, table: counters.name, primaryKey: { id: `r${i}` }, attributes: { i } })));
+      await first.close();
+      const second = await startTestTableStore({ dataDir: dir.path });
+      try {
+        const after = new TableStoreTable({ endpoint: second.endpoint, instance: second.instance, credentials: second.credentials, schemas: [counters], maxRetries: 0 });
+        const page = await after.getRange(counters.name, { start: { id: INF_MIN }, end: { id: INF_MAX } });
+        expect(page.rows).toHaveLength(50);
+        expect(page.rows.find((r) => r.primaryKey.id === 'r7')?.attributes).toEqual({ i: 7 });
+      } finally {
+        await second.close();
+      }
     } finally {
-      rmSync(join(__dirname, '..', '..', 'node_modules', '.cache', 'table-contract', `increment-worker-${process.pid}.js`), { force: true });
       dir.cleanup();
     }
   });
 
-  it('records changes of stream tables in order, and trims delivered ones', async () => {
-    const dir = tempDir('table-stream-');
-    const clock = new ManualClock();
-    const table = new SqliteTable(Database, join(dir.path, 'stream.sqlite'), [events, counters], clock);
-    try {
-      await table.putRow(events.name, { id: 'a' }, { v: 1, bin: Buffer.from([1, 2]) });
-      clock.advance(10);
-      await table.updateRow(events.name, { id: 'a' }, { put: { w: 'x' }, delete: ['v'], increment: { n: 2 } });
-      await table.putRow(counters.name, { id: 'not-streamed' }, { v: 1 });
-      await table.deleteRow(events.name, { id: 'missing' }); // deleting nothing records nothing
-      await table.batchWriteRow([
-        { type: 'DELETE', table: events.name, primaryKey: { id: 'a' } },
-        { type: 'PUT', table: events.name, primaryKey: { id: 'b' }, attributes: { v: 2 }, condition: { row: 'EXPECT_EXIST' } }, // fails: no record
-      ]);
-      const changes = table.readChanges(0);
-      expect(changes.map((c) => [c.type, c.table, c.primaryKey])).toEqual([
-        ['PutRow', events.name, { id: 'a' }],
-        ['UpdateRow', events.name, { id: 'a' }],
-        ['DeleteRow', events.name, { id: 'a' }],
-      ]);
-      const [put, update] = changes;
-      expect(put?.columns).toEqual([
-        { type: 'Put', name: 'v', value: 1, timestamp: clock.now() - 10 },
-        { type: 'Put', name: 'bin', value: Buffer.from([1, 2]), timestamp: clock.now() - 10 },
-      ]);
-      expect(update?.columns).toEqual([
-        { type: 'Put', name: 'w', value: 'x', timestamp: clock.now() },
-        { type: 'DeleteAllVersions', name: 'v', timestamp: clock.now() },
-        { type: 'Put', name: 'n', value: 2, timestamp: clock.now() },
-      ]);
-      expect(changes.map((c) => c.seq)).toEqual([...changes.map((c) => c.seq)].sort((a, b) => a - b));
-      expect(table.readChanges(changes[0]!.seq).map((c) => c.type)).toEqual(['UpdateRow', 'DeleteRow']);
-      expect(table.readChanges(0, 1)).toHaveLength(1);
-      table.trimChanges(changes[1]!.seq);
-      expect(table.readChanges(0).map((c) => c.type)).toEqual(['DeleteRow']);
-    } finally {
-      table.close();
-      dir.cleanup();
-    }
+  it('records each change of a stream table in order, with the columns it changed', async () => {
+    await table.putRow(events.name, { id: 'a' }, { v: 1, bin: Buffer.from([1, 2]) });
+    await table.updateRow(events.name, { id: 'a' }, { put: { w: 'x' }, delete: ['v'], increment: { n: 2 } });
+    await table.putRow(counters.name, { id: 'not-streamed' }, { v: 1 });
+    await table.deleteRow(events.name, { id: 'missing' }); // deleting nothing records nothing
+    await table.batchWriteRow([
+      { type: 'DELETE', table: events.name, primaryKey: { id: 'a' } },
+      { type: 'PUT', table: events.name, primaryKey: { id: 'b' }, attributes: { v: 2 }, condition: { row: 'EXPECT_EXIST' } }, // fails: no record
+    ]);
+    const { streams } = await ots.streams.listStream({ tableName: events.name });
+    const { shards } = await ots.streams.describeStream({ streamId: streams[0]!.streamId });
+    const { shardIterator } = await ots.streams.getShardIterator({ streamId: streams[0]!.streamId, shardId: shards[0]!.shardId });
+    const { records } = await ots.streams.getStreamRecord({ shardIterator });
+    expect(records.map((r) => [r.action, r.primaryKey[0]!.value])).toEqual([
+      ['PUT_ROW', { type: 'STRING', value: 'a' }],
+      ['UPDATE_ROW', { type: 'STRING', value: 'a' }],
+      ['DELETE_ROW', { type: 'STRING', value: 'a' }],
+    ]);
+    expect(records[0]!.columns.map((c) => [c.type, c.name, c.value])).toEqual([
+      ['PUT', 'v', { type: 'INTEGER', value: 1n }],
+      ['PUT', 'bin', { type: 'BINARY', value: Buffer.from([1, 2]) }],
+    ]);
+    expect(records[1]!.columns.map((c) => [c.type, c.name, c.value])).toEqual([
+      ['PUT', 'w', { type: 'STRING', value: 'x' }],
+      ['DELETE_ALL_VERSION', 'v', undefined],
+      ['PUT', 'n', { type: 'INTEGER', value: 2n }],
+    ]);
+    expect(records[2]!.columns).toEqual([]);
   });
 
-  it('sweeps rows whose cells all expired', async () => {
-    const dir = tempDir('table-sweep-');
-    const clock = new ManualClock();
-    const table = new SqliteTable(Database, join(dir.path, 'sweep.sqlite'), [CONTRACT_TABLES.ttl], clock);
-    try {
-      await table.putRow(CONTRACT_TABLES.ttl.name, { id: 'old' }, { v: 1 });
-      clock.advance(59_000);
-      await table.putRow(CONTRACT_TABLES.ttl.name, { id: 'young' }, { v: 1 });
-      clock.advance(2_000);
-      expect(table.sweepExpired()).toBe(1);
-      expect(await table.getRange(CONTRACT_TABLES.ttl.name, { start: { id: INF_MIN }, end: { id: INF_MAX } })).toEqual({ rows: [{ primaryKey: { id: 'young' }, attributes: { v: 1 } }] });
-    } finally {
-      table.close();
-      dir.cleanup();
-    }
+  it('sweeps rows whose cells all expired from storage', async () => {
+    await table.putRow(CONTRACT_TABLES.ttl.name, { id: 'old' }, { v: 1 });
+    ots.advanceClock(86_000_000);
+    await table.putRow(CONTRACT_TABLES.ttl.name, { id: 'young' }, { v: 1 });
+    ots.advanceClock(1_000_000);
+    const stored = () => ots.emulator.storage.countRows(ots.emulator.storage.table(ots.instance, CONTRACT_TABLES.ttl.name)!);
+    expect(stored()).toBe(2);
+    ots.emulator.sweep();
+    expect(stored()).toBe(1);
+    expect((await table.getRange(CONTRACT_TABLES.ttl.name, { start: { id: INF_MIN }, end: { id: INF_MAX } })).rows.map((r) => r.primaryKey.id)).toEqual(['young']);
   });
 });
 
-describe('openTable', () => {
-  it('picks the adapter by TABLESTORE_ENDPOINT scheme and reuses it across invocations', () => {
-    const dir = tempDir('open-table-');
-    try {
-      const env = { TABLESTORE_ENDPOINT: `sqlite://${join(dir.path, 'open.sqlite')}` };
-      const local = openTable(env, { accessKeyId: 'STS.a', accessKeySecret: 's' }, [CONTRACT_TABLES.kv]);
-      expect(local).toBeInstanceOf(SqliteTable);
-      // A rotated STS key does not open another SQLite connection.
-      expect(openTable(env, { accessKeyId: 'STS.b', accessKeySecret: 's' }, [CONTRACT_TABLES.kv])).toBe(local);
-      (local as SqliteTable).close();
-      const cloudEnv = { TABLESTORE_ENDPOINT: 'https://inst.cn-hangzhou.ots.aliyuncs.com', TABLESTORE_INSTANCE: 'inst' };
-      const cloud = openTable(cloudEnv, { accessKeyId: 'STS.a', accessKeySecret: 's' }, [CONTRACT_TABLES.kv]);
-      expect(cloud).toBeInstanceOf(TableStoreTable);
-      expect(openTable(cloudEnv, { accessKeyId: 'STS.b', accessKeySecret: 's' }, [CONTRACT_TABLES.kv])).not.toBe(cloud);
-      expect(() => openTable({ TABLESTORE_ENDPOINT: 'https://x' }, { accessKeyId: 'a', accessKeySecret: 's' }, [])).toThrow(/TABLESTORE_INSTANCE/);
-      expect(() => openTable({}, { accessKeyId: 'a', accessKeySecret: 's' }, [])).toThrow(/TABLESTORE_ENDPOINT/);
-    } finally {
-      dir.cleanup();
-    }
+describe('one adapter per connection', () => {
+  it('reuses the adapter for the same endpoint, instance and key, and builds another when the STS key rotates', () => {
+    let built = 0;
+    const open = cachedPerConnection(() => ({ n: ++built }));
+    const connection = { endpoint: 'https://inst.cn-hangzhou.ots.aliyuncs.com', instance: 'inst', credentials: { accessKeyId: 'STS.a', accessKeySecret: 's' } };
+    const first = open(connection);
+    expect(open({ ...connection })).toBe(first);
+    expect(open({ ...connection, credentials: { accessKeyId: 'STS.b', accessKeySecret: 's' } })).not.toBe(first);
+    expect(built).toBe(2);
   });
 });

@@ -56,7 +56,8 @@ export function createSagaBed(world: OrderWorld, adjust: (tasks: Record<string, 
     [fn('release-inventory')]: viaHandler(releaseHandler(deps)),
     [fn('order-failed')]: viaHandler(failedHandler(deps)),
   };
-  const bed = createFlowTestbed({ definition: orderSagaDefinition(), tasks: adjust(real) });
+  // The steps' table calls are real I/O to an emulator: settle() waits for them.
+  const bed = createFlowTestbed({ definition: orderSagaDefinition(), tasks: adjust(real), busy: () => world.table.inFlight() > 0 });
   world.routeWorkflow(bedClient(bed));
   world.apiDeps.flowName = bed.flowName;
   const saga: SagaBed = {

@@ -9,7 +9,6 @@ import { findOrder } from '#shared/orders/order-book';
 import { SandboxPaymentProvider } from '#shared/payments/sandbox-provider';
 import { ManualClock, manualSleep } from '#shared/ports/clock';
 import type { HttpClient } from '#shared/ports/http-client';
-import type { Table } from '#shared/ports/table';
 import type { WorkflowClient } from '#shared/ports/workflow-client';
 import type { OrderApiDeps } from '../../functions/order-api/core';
 import { createHandler as createCallbackHandler } from '../../functions/payment-callback/handler';
@@ -19,7 +18,7 @@ import { putStock } from '../../functions/product-inventory/core';
 import { FakeFc } from './fake-fc';
 import { FakeWorkflowClient } from './fake-workflow';
 import { fakeContext, httpEvent } from './fakes';
-import { createMemoryTable } from './memory-table';
+import { createMemoryTable, type MemoryTable } from './memory-table';
 
 /**
  * Everything the order flow's cores talk to, in memory: the tables (the memory Table), FC (real sandbox,
@@ -58,7 +57,7 @@ export function orderRequest(card: SandboxScenario | string = 'success', items: 
 export function createOrderWorld(products: TestProduct[] = PRODUCTS) {
   const clock = new ManualClock();
   const sleep = manualSleep(clock);
-  const table: Table & { close(): void } = createMemoryTable(ALL_TABLES, clock);
+  const table: MemoryTable = createMemoryTable(ALL_TABLES, clock);
   const log = createLogger({ test: 'orders' });
   const fake = new FakeWorkflowClient(['order-saga'], () => clock.now());
   // Steps and the callback reach the workflow through this; a flow test points it at the engine's test bed.

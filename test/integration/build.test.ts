@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildFunctions, EXTERNALS } from '../../scripts/build/functions';
 import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec, FunctionSpec } from '../../scripts/local/spec/model';
+import { TABLES } from '#shared/contracts/tables';
+import { startTestTableStore } from '../helpers/tablestore';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -102,5 +104,39 @@ describe('function bundles', () => {
       actual[fn.resource] = await exportTypes(join(copy, 'index.js'), names, fn.environment).catch((err: Error) => ({ loadError: err.message.split('\n').slice(0, 6).join('\n') }));
     }
     expect(actual).toEqual(expected);
+  });
+
+  it('carry no SQLite and no local-cloud code: only the SDK adapters deploy', () => {
+    const offending = spec.functions.flatMap((fn) => {
+      const bundle = readFileSync(join(fn.codeDir, 'index.js'), 'utf8');
+      return ['better-sqlite3', 'scripts/local'].filter((needle) => bundle.includes(needle)).map((needle) => `${fn.resource}: contains ${needle}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
+  it('reach TableStore through the SDK from a folder with no node_modules (the SDK runs in non-strict mode)', async () => {
+    // The SDK assigns an undeclared variable (plian_buffer_builder.js): a bundle that forced "use strict" onto
+    // node_modules failed every TableStore call with a ReferenceError.
+    const ots = await startTestTableStore({ tables: [TABLES.productPrice] });
+    try {
+      const fn = spec.functions.find((f) => f.resource === 'product-price')!;
+      const copy = join(isolated.path, 'price-call');
+      cpSync(fn.codeDir, copy, { recursive: true });
+      const caller = `
+        const { handler } = require(process.argv[1]);
+        const context = { requestId: 'r-1', credentials: JSON.parse(process.argv[2]), function: { name: 'product-price' }, region: 'cn-hangzhou' };
+        handler(Buffer.from(JSON.stringify({ op: 'get', productId: 'p-none', region: 'cn-hangzhou' })), context)
+          .then((out) => process.stdout.write(Buffer.isBuffer(out) ? out.toString() : JSON.stringify(out)), (err) => { process.stdout.write('ERROR ' + err.message); });`;
+      const { stdout } = await run(process.execPath, ['-e', caller, join(copy, 'index.js'), JSON.stringify(ots.credentials)], {
+        cwd: copy,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...fn.environment, TABLESTORE_ENDPOINT: ots.endpoint, TABLESTORE_INSTANCE: ots.instance, LOG_LEVEL: 'silent' },
+        timeout: 30_000,
+      });
+      expect(JSON.parse(stdout)).toEqual({ ok: false, error: { code: 'NotFound', message: expect.any(String) } });
+      expect(ots.emulator.requests.length).toBeGreaterThan(0);
+      expect(ots.emulator.requests.filter((r) => r.status !== 200)).toEqual([]);
+    } finally {
+      await ots.close();
+    }
   });
 });

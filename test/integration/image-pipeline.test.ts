@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
-import Database from 'better-sqlite3';
-import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { OssObjectStore } from '#shared/aliyun/oss-object-store';
+import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { encodeTableStreamEvent } from '#shared/contracts/table-stream';
 import { TABLES } from '#shared/contracts/tables';
 import { INF_MAX, INF_MIN } from '#shared/ports/table';
@@ -243,14 +242,10 @@ describe('image pipeline security and idempotency', () => {
     expect(await imageRowCount()).toBe(before);
   });
 
-  /** Rows of the local `images` table, read straight from the local TableStore file. */
+  /** Rows of the local `images` table, read through the local TableStore with the SDK adapter. */
   async function imageRowCount(): Promise<number> {
-    const table = new SqliteTable(Database, join(p.cloud.dataDir, 'tables.sqlite'), [TABLES.images]);
-    try {
-      return (await table.getRange(TABLES.images.name, { start: { imageId: INF_MIN }, end: { imageId: INF_MAX } })).rows.length;
-    } finally {
-      table.close();
-    }
+    const table = new TableStoreTable({ endpoint: p.cloud.tablestore.endpoint, instance: p.cloud.tablestore.instance!, credentials: LOCAL_CREDENTIALS, schemas: [TABLES.images] });
+    return (await table.getRange(TABLES.images.name, { start: { imageId: INF_MIN }, end: { imageId: INF_MAX } })).rows.length;
   }
 
   it('answers 401 without a token', async () => {

@@ -1,9 +1,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { SqliteTable } from '#shared/adapters/sqlite-table';
+import OSS from 'ali-oss';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
 import { OssObjectStore } from '#shared/aliyun/oss-object-store';
+import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import type { OssEvent } from '../../scripts/local/emulators/oss';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
@@ -168,7 +169,35 @@ describe('local cloud runtime', () => {
     });
   });
 
+  describe('connections', () => {
+    it('every local server keeps idle keep-alive connections longer than the SDKs\' agents do, so clients close them first', async () => {
+      // A server closing an idle socket races a client writing its next request onto it ("socket hang up").
+      const ossAgent = (new OSS({ accessKeyId: 'k', accessKeySecret: 's', region: 'oss-cn-hangzhou' }) as unknown as { agent: { options: { freeSocketKeepAliveTimeout: number } } }).agent;
+      const nodeAgent = httpGlobalAgent as unknown as { options: { timeout: number } };
+      const clientIdleMs = Math.max(ossAgent.options.freeSocketKeepAliveTimeout, nodeAgent.options.timeout);
+      expect(clientIdleMs).toBeGreaterThanOrEqual(5000);
+      const endpoints = [`${cloud.url}/_local/api/endpoints`, `${cloud.oss.endpoint}/`, `${cloud.tablestore.endpoint}/`, `${cloud.fnf.endpoint}/`, `${cloud.mns.emulator.endpoint}/`];
+      for (const url of endpoints) {
+        const res = await fetch(url, { method: url.startsWith(cloud.tablestore.endpoint) ? 'POST' : 'GET' });
+        await res.arrayBuffer();
+        const idleSeconds = Number(/timeout=(\d+)/.exec(res.headers.get('keep-alive') ?? '')?.[1]);
+        expect({ url, longer: idleSeconds * 1000 > clientIdleMs }).toEqual({ url, longer: true });
+      }
+    });
+  });
+
   describe('timers', () => {
+    it('runs the initializer when an instance is prewarmed, as FC does when it starts one, not in the first request', async () => {
+      await cloud.runtime.prewarm(['fx-tick']);
+      const warmedBy = Date.now();
+      // The first request comes strictly later than the warm-up finished, so the two times cannot be confused.
+      while (Date.now() <= warmedBy) await new Promise((resolve) => setImmediate(resolve));
+      const record = await cloud.invoke('fx-tick', { job: 'probe' });
+      expect(record.status).toBe('succeeded');
+      const { initializedAt } = JSON.parse(record.payload.toString()) as { initializedAt: string };
+      expect(Date.parse(initializedAt)).toBeLessThanOrEqual(warmedBy);
+    });
+
     it('"run now" fires the timer event through the async path, after the initializer', async () => {
       const res = await fetch(`${cloud.url}/_local/api/timers/fx-tick/hourly/run`, { method: 'POST' });
       expect(res.status).toBe(202);
@@ -212,16 +241,12 @@ describe('local cloud runtime', () => {
 
   describe('TableStore triggers', () => {
     it('deliver the table’s changes in order as CBOR Sync-v1 events, retrying a failed batch until it succeeds', async () => {
-      const table = new SqliteTable(Database, join(dir.path, 'data', 'tables.sqlite'), [{ name: 'fx_notes', primaryKey: [{ name: 'id', type: 'STRING' }], stream: true }]);
+      const table = new TableStoreTable({ endpoint: cloud.tablestore.endpoint, instance: 'fx-ots', credentials: LOCAL_CREDENTIALS, schemas: [{ name: 'fx_notes', primaryKey: [{ name: 'id', type: 'STRING' }] }] });
       const id = `n-${Date.now()}`;
       const marker = `fx-fail-${Date.now()}`;
-      try {
-        await table.putRow('fx_notes', { id }, { text: 'first', failOnce: marker });
-        await table.updateRow('fx_notes', { id }, { put: { text: 'second' }, delete: ['failOnce'] });
-        await table.deleteRow('fx_notes', { id });
-      } finally {
-        table.close();
-      }
+      await table.putRow('fx_notes', { id }, { text: 'first', failOnce: marker });
+      await table.updateRow('fx_notes', { id }, { put: { text: 'second' }, delete: ['failOnce'] });
+      await table.deleteRow('fx_notes', { id });
       const delivered = await eventually(() => {
         const records = recordsOf('fx-notes')
           .filter((r) => r.status === 'succeeded')
@@ -242,7 +267,7 @@ describe('local cloud runtime', () => {
   });
 
   describe('console', () => {
-    it('serves its page and lists buckets with their objects and TableStore trigger cursors', async () => {
+    it('serves its page and lists buckets with their objects, TableStore tables and triggers', async () => {
       const page = await fetch(`${cloud.url}/_local/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -254,6 +279,8 @@ describe('local cloud runtime', () => {
       expect(buckets.find((b) => b.name === 'fx-media')?.objects.map((o) => o.key)).toContain(key);
       const streams = (await (await fetch(`${cloud.url}/_local/api/streams`)).json()) as { function: string; table: string }[];
       expect(streams).toEqual([expect.objectContaining({ function: 'fx-notes', table: 'fx_notes' })]);
+      const tables = (await (await fetch(`${cloud.url}/_local/api/tables`)).json()) as { instance: string; name: string; stream: boolean }[];
+      expect(tables).toEqual([expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) })]);
     });
   });
 

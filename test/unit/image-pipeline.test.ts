@@ -1,8 +1,4 @@
-import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { join } from 'node:path';
-import { SqliteSearchIndex } from '#shared/adapters/sqlite-search-index';
-import { SqliteTable } from '#shared/adapters/sqlite-table';
 import { UploadRequest, thumbnailKey, type ImageRecord } from '#shared/contracts/images';
 import type { OssEventRecord } from '#shared/contracts/oss-event';
 import { ALL_TABLES } from '#shared/contracts/tables';
@@ -19,12 +15,12 @@ import { processUpload } from '../../functions/make-thumbnail/core';
 import { createUpload, titleFromFileName } from '../../functions/upload-url/core';
 import { MemoryObjectStore } from '../helpers/fakes';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
-import { tempDir } from '../helpers/temp';
+import { createMemorySearchIndex, createMemoryTable } from '../helpers/memory-table';
 
 /**
- * The image pipeline's cores, one hop at a time, with the real SQLite table and FTS5 adapters, an
- * in-memory object store and the sharp engine: each hop's decisions, including the redelivery and
- * orphan cases the integration test cannot easily stage.
+ * The image pipeline's cores, one hop at a time, with the TableStore table and search index adapters on an
+ * in-process emulator, an in-memory object store and the sharp engine: each hop's decisions, including the
+ * redelivery and orphan cases the integration test cannot easily stage.
  */
 const log = createLogger({ test: 'image-pipeline' });
 const USER = { username: 'alice', role: 'user' as const, displayName: 'Alice' };
@@ -44,18 +40,17 @@ function ossRecord(key: string, eventName = 'ObjectCreated:PutObject', size = 10
 }
 
 describe('image pipeline cores', () => {
-  const dir = tempDir('img-cores-');
   const clock = new ManualClock();
-  let table: SqliteTable;
-  let search: SqliteSearchIndex;
+  let table: ReturnType<typeof createMemoryTable>;
+  let search: ReturnType<typeof createMemorySearchIndex>;
   let engine: ImageEngine;
   let objects: MemoryObjectStore;
   let ids = 0;
   const newId = () => `img_${String(++ids).padStart(26, '0')}`;
 
   beforeAll(async () => {
-    table = new SqliteTable(Database, join(dir.path, 'tables.sqlite'), ALL_TABLES, clock);
-    search = new SqliteSearchIndex(Database, join(dir.path, 'tables.sqlite'), 'image_search');
+    table = createMemoryTable(ALL_TABLES, clock);
+    search = createMemorySearchIndex();
     engine = await imageEngineFromEnv({ IMAGE_ENGINE: 'sharp' });
   });
   beforeEach(() => {
@@ -63,7 +58,7 @@ describe('image pipeline cores', () => {
   });
   afterAll(() => {
     table.close();
-    dir.cleanup();
+    search.close();
   });
 
   async function pendingUpload(extra: Partial<{ title: string; tags: string[]; productId: string }> = {}) {

@@ -3,9 +3,10 @@ import { INF_MAX, INF_MIN } from '../ports/table';
 import { ValidationError } from '../errors';
 
 /**
- * Order-preserving binary encoding of a primary key, so SQLite's memcmp order on a BLOB equals
- * TableStore's PK order: columns in schema order; STRING and BINARY byte-wise, INTEGER as a signed
- * 64-bit number.
+ * Order-preserving binary encoding of a primary key, whose byte order (memcmp) is TableStore's row order:
+ * columns in schema order; STRING and BINARY byte-wise, INTEGER as a signed 64-bit number. The TableStore
+ * adapter uses it to check keys before sending them (ValidationError naming the column), to find a key named
+ * twice in a batch, and to check that a range starts below (or, BACKWARD, above) its end.
  *
  * - INTEGER: 0x01 + 8 bytes big-endian with the sign bit flipped (negatives sort first).
  * - STRING/BINARY: 0x02 + bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01, so a

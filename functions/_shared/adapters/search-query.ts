@@ -5,9 +5,9 @@ import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, type SearchDocument, type Searc
 import { parseWith } from '../validation';
 
 /**
- * Input rules both SearchIndex adapters share (the semantics are in `ports/search-index.ts`): document and
- * query validation, the word splitter, and the cursor envelope. Keeping them in one place is what makes the
- * SQLite and TableStore adapters agree on what a "word" is and which cursors are valid.
+ * Input rules of the SearchIndex port (the semantics are in `ports/search-index.ts`): document and query
+ * validation, the word splitter, and the cursor envelope. The adapter splits words itself instead of trusting a
+ * search engine's analyzer, so what a "word" is never depends on where the index runs.
  */
 
 export const SEARCH_MAX_TEXT_LENGTH = 200;

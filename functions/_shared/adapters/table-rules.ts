@@ -3,7 +3,7 @@ import type { AttrValue, ColumnCondition, RangeQuery, RowUpdate, TableSchema, Wr
 import { encodeBound } from './pk-codec';
 
 /**
- * Request rules both Table adapters enforce before touching data, so a request the cloud would refuse
+ * Request rules the Table adapter enforces before sending anything, so a request TableStore would refuse
  * (TableStore answers OTSParameterInvalid) fails the same way locally, with a ValidationError naming the field:
  * https://www.alibabacloud.com/help/en/tablestore/developer-reference/error-codes
  *

@@ -14,7 +14,7 @@ import { tableStoreClient, type TableStoreConnection } from './tablestore-client
  *   an array KEYWORD field) — what `search` returns, and what the exact filters use;
  * - `titleWords`, `keywordWords` — the words of the title and of tags + product id, split by the shared
  *   `searchWords` and joined by spaces, indexed as TEXT. Splitting here rather than trusting the analyzer keeps
- *   the cloud's notion of a word identical to the SQLite adapter's (NFKC, Han characters one by one).
+ *   every environment's notion of a word the same (NFKC, Han characters one by one), whatever the analyzer does.
  *
  * A text query is a BOOL_QUERY: one must-clause per word, each a should of MATCH (BM25) and, for words of
  * 2+ characters, PREFIX on both TEXT fields, title clauses weighted {@link TITLE_WEIGHT}×; filters are TERM
@@ -25,6 +25,15 @@ import { tableStoreClient, type TableStoreConnection } from './tablestore-client
  * https://www.alibabacloud.com/help/en/tablestore/developer-reference/sorting-and-paging
  */
 export const TITLE_WEIGHT = 4;
+
+/** Which index: the data table holding the documents and the search index on it (`infra/ros.yaml`). */
+export interface SearchIndexName {
+  table: string;
+  index: string;
+}
+
+/** The image metadata index (`ImageSearchTable` / `ImageSearchIndex` in infra/ros.yaml). */
+export const IMAGE_SEARCH: SearchIndexName = { table: 'image_search', index: 'image_search_index' };
 
 export interface SearchFieldSpec {
   name: string;

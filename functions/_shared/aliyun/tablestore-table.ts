@@ -30,8 +30,8 @@ import { tableStoreClient, type TableStoreConnection } from './tablestore-client
  * Int64 (`Long.fromNumber`), other numbers as DOUBLE; a failed condition is `OTSConditionCheckFail`.
  *
  * Where TableStore or the SDK would surprise a caller, the adapter keeps the port's semantics
- * (test/contract/table.contract.ts runs against it through a fake TableStore server):
- * - requests are checked first by `table-rules.ts` (names, values, empty updates, range order), as SqliteTable does;
+ * (test/contract/table.contract.ts runs against it through the local TableStore emulator):
+ * - requests are checked first by `table-rules.ts` (names, values, empty updates, range order);
  * - a filter may read columns the projection leaves out: TableStore evaluates filters on the columns read only,
  *   so those columns are fetched too and dropped from the result;
  * - a row with none of the projected columns reads as missing, whatever the server returns for it;
@@ -77,6 +77,9 @@ function conditionOf(condition: WriteCondition | undefined): TableStore.Conditio
 }
 
 function columnConditionOf(condition: ColumnCondition): TableStore.ColumnCondition {
+  // TableStore wants two or more sub-conditions under AND/OR: one alone is that condition itself.
+  if ('and' in condition && condition.and.length === 1) return columnConditionOf(condition.and[0]!);
+  if ('or' in condition && condition.or.length === 1) return columnConditionOf(condition.or[0]!);
   if ('and' in condition || 'or' in condition || 'not' in condition) {
     const [op, parts] = 'and' in condition ? [TableStore.LogicalOperator.AND, condition.and] : 'or' in condition ? [TableStore.LogicalOperator.OR, condition.or] : [TableStore.LogicalOperator.NOT, [condition.not]];
     const composite = new TableStore.CompositeCondition(op);

@@ -1,5 +1,6 @@
 /**
- * The demo catalogue the local cloud seeds on first start (and `npm run seed` can load into a stage).
+ * The demo catalogue the local cloud seeds on first start (and `npx s demo-seed invoke -e '{"op":"seed"}'` can load
+ * into a demo stage, see docs/runbook.md).
  * Prices in CNY; warehouses and shipping rates by region. Images are served by the website
  * (`/assets/products/<id>.svg`) so the demo needs no network.
  */

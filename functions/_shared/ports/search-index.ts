@@ -1,7 +1,7 @@
 /**
  * SearchIndex port: full-text search over small documents (image metadata today).
  *
- * Semantics (both adapters keep them; `test/contract/search-index.contract.ts` checks):
+ * Semantics (`test/contract/search-index.contract.ts` checks them):
  * - `upsert` replaces the whole document with that id; `remove` of a missing id is not an error;
  * - `text` matches words of `title`, `tags` and `productId` (case-insensitive, word prefixes of at least
  *   2 characters match, e.g. `head` finds "Headphones"); several words must all match (AND);
@@ -21,8 +21,8 @@
  * - the index is eventually consistent in the cloud (TableStore search index sync takes seconds); callers
  *   poll rather than expect a write to be searchable at once.
  *
- * Adapters: `SqliteSearchIndex` (FTS5, local) and `TableStoreSearchIndex` (TableStore search index, cloud);
- * `openSearchIndex` picks one from `TABLESTORE_ENDPOINT`. Shared input rules live in `adapters/search-query.ts`.
+ * Adapter: `TableStoreSearchIndex` (a TableStore search index through the `tablestore` SDK), in the cloud and
+ * against the local cloud's TableStore emulator. Its input rules live in `adapters/search-query.ts`.
  */
 export interface SearchDocument {
   id: string;

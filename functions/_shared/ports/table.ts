@@ -12,14 +12,15 @@
  * - TTL expires each cell by its write time; a row whose cells have all expired is gone;
  * - `batchWriteRow` takes at most 200 rows; each row succeeds or fails on its own (partial failure is normal).
  * - with a `columns` projection, a row that has none of those columns reads as missing (TableStore returns no row);
- * - requests TableStore refuses are refused by both adapters with a `ValidationError` (`adapters/table-rules.ts`):
+ * - requests TableStore refuses are refused by the adapter with a `ValidationError` (`adapters/table-rules.ts`):
  *   column names are letters, digits and `_` (not starting with a digit) and never a primary key column's name;
  *   the attribute name `timestamp` is reserved (the SDK reads it as the cell version); an update changes at least
  *   one column and names each once; `deleteRow` takes IGNORE or EXPECT_EXIST; a range starts below its end
  *   (above it, BACKWARD) and `limit` is at least 1; numbers are finite.
  *
- * Adapters: `TableStoreTable` (the `tablestore` SDK, cloud) and `SqliteTable` (better-sqlite3, local).
- * One contract suite (`test/contract/table.contract.ts`) runs against both.
+ * Adapter: `TableStoreTable` (the `tablestore` SDK), in the cloud and against the local cloud's TableStore
+ * emulator alike. The contract suite (`test/contract/table.contract.ts`) runs it against the emulator; unit
+ * tests of `core.ts` modules get the same adapter on an in-process emulator (`test/helpers/memory-table.ts`).
  */
 
 export type PkColumnType = 'STRING' | 'INTEGER' | 'BINARY';

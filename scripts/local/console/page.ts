@@ -4,7 +4,7 @@ import type { Mount } from '../gateway/server';
 /**
  * The local console's page at `/_local/`: one self-contained HTML document that reads the console API
  * (`/_local/api/…`) every two seconds and shows functions, recent invocations with their logs, the async
- * queue, timers (with "run now"), TableStore trigger cursors, the OSS buckets, MNS queues (counts, peek,
+ * queue, timers (with "run now"), TableStore tables and trigger cursors, the OSS buckets, MNS queues (counts, peek,
  * dead-letter queues with "redrive") and topics, and CloudFlow executions step by step (pick one to see its
  * history). Read-only except for the run-now and redrive buttons, which say what they do. Kept
  * deliberately small: the console issue grows it.
@@ -53,6 +53,7 @@ const PAGE = `<!doctype html>
   <section><h2>Timers</h2><table id="timers"></table></section>
   <section><h2>Asynchronous events</h2><table id="async"></table></section>
   <section><h2>TableStore triggers</h2><table id="streams"></table></section>
+  <section><h2>TableStore tables</h2><table id="tables"></table></section>
   <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>
   <section class="wide"><h2>MNS queues</h2><table id="queues"></table><pre id="peek" hidden></pre></section>
   <section class="wide"><h2>MNS topics</h2><table id="topics"></table></section>
@@ -104,7 +105,7 @@ async function redrive(name) {
   refresh();
 }
 async function refresh() {
-  const [fns, invs, asyncs, timers, streams, buckets, queues, topics, executions] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  const [fns, invs, asyncs, timers, streams, tables, buckets, queues, topics, executions] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('tables'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
   table('executions', ['started', 'flow', 'execution', 'status', 'now at'], executions.map((x) =>
     '<tr class="pick" tabindex="0" data-flow="' + esc(x.flow) + '" data-execution="' + esc(x.name) + '"><td>' + time(x.startedAt) + '</td><td>' + esc(x.flow) + '</td><td>' + esc(x.name) +
     '</td><td class="' + cls(x.status) + '">' + esc(x.status) + '</td><td>' + esc(x.waitingOn.map((w) => w.state + ' (' + w.phase + ')').join(', ')) + '</td></tr>'));
@@ -121,8 +122,10 @@ async function refresh() {
   table('async', ['updated', 'function', 'source', 'status', 'attempts', 'last error'], asyncs.map((a) =>
     '<tr><td>' + time(a.updated_at) + '</td><td>' + esc(a.function_name) + '</td><td>' + esc(a.source) + '</td><td class="' + cls(a.status) + '">' + esc(a.status) +
     '</td><td>' + a.attempts + '</td><td>' + esc(a.last_error) + '</td></tr>'));
-  table('streams', ['function', 'trigger', 'table', 'cursor', 'failing'], streams.map((s) =>
-    '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td>' + s.cursor + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td></tr>'));
+  table('streams', ['function', 'trigger', 'table', 'failing', 'problem'], streams.map((s) =>
+    '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td><td class="muted">' + esc(s.problem) + '</td></tr>'));
+  table('tables', ['instance', 'table', 'rows', 'TTL', 'stream', 'search indexes'], tables.map((t) =>
+    '<tr><td>' + esc(t.instance) + '</td><td>' + esc(t.name) + '</td><td>' + t.rows + '</td><td>' + (t.ttlSeconds > 0 ? t.ttlSeconds + ' s' : '') + '</td><td>' + (t.stream ? 'on' : '') + '</td><td>' + esc(t.searchIndexes.join(', ')) + '</td></tr>'));
   table('buckets', ['bucket', 'objects (first keys)', 'count'], buckets.map((b) =>
     '<tr><td>' + esc(b.name) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
   table('queues', ['queue', 'active', 'in flight', 'delayed', 'dead letters to', 'dead-letter queue of', ''], queues.map((q) =>

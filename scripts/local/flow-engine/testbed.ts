@@ -68,6 +68,11 @@ export interface FlowTestbedOptions {
   /** Reuse a store (and clock) to simulate a restart; see FlowTestbed.restart(). */
   store?: ExecutionStore;
   clock?: VirtualClock;
+  /**
+   * True while task handlers wait for I/O outside the engine (e.g. table requests to an emulator): settle()
+   * keeps waiting then, instead of taking a handler that made no progress for 20 ms as one waiting on purpose.
+   */
+  busy?: () => boolean;
 }
 
 /**
@@ -171,8 +176,8 @@ export class FlowTestbed {
 
   /**
    * Let in-flight task handlers finish and the engine take their results. A handler that makes no
-   * progress for 20 ms of real time is taken to wait on purpose (e.g. to run into a Task Timeout): settle
-   * returns and leaves it pending.
+   * progress for 20 ms of real time, and has no I/O in flight (`busy`), is taken to wait on purpose (e.g. to
+   * run into a Task Timeout): settle returns and leaves it pending.
    */
   async settle(): Promise<void> {
     let lastFinished = -1;
@@ -180,7 +185,8 @@ export class FlowTestbed {
       await Promise.race([this.engine.whenIdle(), new Promise((resolve) => setTimeout(resolve, 20))]);
       await new Promise((resolve) => setImmediate(resolve));
       if (this.errors.length > 0) throw this.errors.shift();
-      if (this.engine.pendingInvocations === 0 || this.finished === lastFinished) return;
+      if (this.engine.pendingInvocations === 0) return;
+      if (this.finished === lastFinished && !this.options.busy?.()) return;
       lastFinished = this.finished;
     }
   }

@@ -207,14 +207,10 @@ export class FunctionPool implements BudgetedPool {
       const assignedAt = Date.now();
       onAssigned(instance.id);
       try {
-        if (this.fn.initializer && !instance.initialized) {
-          instance.initialized = true;
-          const init = await instance.call({ type: 'initialize', context }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
-          if (!init.ok) {
-            void instance.terminate();
-            const error = { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) };
-            return { ...init, error, instanceId: instance.id, coldStart, waitMs };
-          }
+        const init = await this.initialize(instance, context);
+        if (init && !init.ok) {
+          const error = { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) };
+          return { ...init, error, instanceId: instance.id, coldStart, waitMs };
         }
         const outcome = await instance.invoke(event, context, Math.max(1, timeoutMs));
         return { ...outcome, instanceId: instance.id, coldStart, waitMs };
@@ -288,6 +284,15 @@ export class FunctionPool implements BudgetedPool {
     return Math.min(SCALE_OUT_DELAY_MS.max, Math.max(SCALE_OUT_DELAY_MS.min, this.typicalMs));
   }
 
+  /** Runs the initializer hook once per instance (a failed one retires the instance: the next request starts another). */
+  private async initialize(instance: Instance, context: ContextData): Promise<InstanceOutcome | undefined> {
+    if (!this.fn.initializer || instance.initialized) return undefined;
+    instance.initialized = true;
+    const init = await instance.call({ type: 'initialize', context }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
+    if (!init.ok) void instance.terminate();
+    return init;
+  }
+
   /** Called by the budget when a slot is free and this pool asked for one. */
   onSlotFree(): void {
     this.dispatch();
@@ -337,6 +342,8 @@ export class FunctionPool implements BudgetedPool {
     }
     instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
     instance.warmed = warm;
+    // As on FC, a prewarmed instance runs its initializer when it starts, so the first request does not wait for it.
+    if (warm) await this.initialize(instance, this.options.hookContext(this.fn)).catch(() => undefined);
     this.instances.push(instance);
     this.dispatch();
   }

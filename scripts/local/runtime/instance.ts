@@ -124,7 +124,7 @@ export class Instance {
 
   /** Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). */
   call(message: WithoutId<ToInstance>, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
-    if (this.dead) return Promise.resolve({ ok: false, payload: Buffer.alloc(0), error: this.deathReason, fatal: 'crashed', heapMb: 0 });
+    if (this.dead) return Promise.resolve({ ok: false, payload: Buffer.alloc(0), error: this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, fatal: 'crashed', heapMb: 0 });
     const id = nextMessageId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

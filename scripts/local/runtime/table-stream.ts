@@ -1,154 +1,199 @@
-import { watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { encodeTableStreamEvent, type TableChangeRecord } from '../../../functions/_shared/contracts/table-stream';
+import { encodeTableStreamEvent, type TableChangeColumn, type TableChangeRecord } from '../../../functions/_shared/contracts/table-stream';
+import type { AttrValue } from '../../../functions/_shared/ports/table';
 import { getFlag, setFlag, type ControlDb } from '../control-db';
+import type { StreamClient, StreamRecord } from '../emulators/tablestore/stream-client';
+import type { CellValue } from '../emulators/tablestore/values';
 import type { FunctionSpec, TablestoreTriggerSpec } from '../spec/model';
 import type { FunctionRuntime } from './runtime';
 
 /**
- * FC `tablestore` triggers on the local TableStore (the SQLite table adapter's change log).
+ * FC `tablestore` triggers, reading the local TableStore's stream through its Stream API (ListStream,
+ * DescribeStream, GetShardIterator, GetStreamRecord) — the same API a user's own stream reader calls.
  *
  * Semantics kept from FC (https://www.alibabacloud.com/help/en/functioncompute/fc/tablestore-triggers):
- * - each trigger reads the table's stream in order and invokes its function with a CBOR `Sync-v1` event
- *   holding a batch of records;
+ * - each trigger reads its table's stream in order and invokes its function with a CBOR `Sync-v1` event
+ *   holding a batch of records (at most 100);
  * - a failed invocation is retried with the same batch (backoff doubling to 30 s) until it succeeds — the
  *   stream does not move past a failing record, like FC retrying until the stream data expires;
- * - delivery is at-least-once: a crash between the invocation and the saved cursor delivers the batch again.
- * Not kept: FC's per-partition parallelism (one ordered reader per trigger here) and stream expiry (local
- * change records are kept until every trigger on the table has read them).
+ * - delivery is at-least-once: the shard iterator after a batch is saved in the control database only once the
+ *   batch was delivered, so a crash in between delivers the batch again after a restart;
+ * - records older than the stream's expiration time are gone (OTSTrimmedDataAccess): the trigger goes on from
+ *   the oldest record still kept, as FC does.
+ * Not kept: FC's per-partition parallelism (the emulator's stream has one shard, read by one reader).
  */
-export interface ChangeLog {
-  readChanges(afterSeq: number, limit?: number): TableChangeRecord[];
-  trimChanges(uptoSeq: number): void;
-}
-
 interface Reader {
   fn: FunctionSpec;
   trigger: TablestoreTriggerSpec;
   cursorKey: string;
-  cursor: number;
+  /** Where the next batch starts, as the stream's own iterator; undefined until the stream is found. */
+  iterator: string | undefined;
   retryAt: number;
   failures: number;
+  /** Why the trigger is not reading, for the console (no stream on the table, the last error). */
+  problem?: string;
+}
+
+export interface TableStreamOptions {
+  /** A Stream API client for an instance. */
+  client(instance: string): StreamClient;
+  /** Fallback polling when no change notification arrives (default 1 s). */
+  pollMs?: number;
+  retryBaseMs?: number;
+  /** Warnings worth a line in the terminal (expired records skipped). */
+  onWarning?: (message: string) => void;
 }
 
 const BATCH = 100;
 const MAX_BACKOFF_MS = 30000;
 
+function plain(value: CellValue): AttrValue {
+  if (value.type !== 'INTEGER') return value.value;
+  const n = Number(value.value);
+  // Integers beyond 2^53 travel as bigint in CBOR; the event schema keeps them exact.
+  return (Number.isSafeInteger(n) ? n : value.value) as AttrValue;
+}
+
+const COLUMN_TYPES: Record<StreamRecord['columns'][number]['type'], TableChangeColumn['type']> = { PUT: 'Put', DELETE_ONE_VERSION: 'DeleteOneVersion', DELETE_ALL_VERSION: 'DeleteAllVersions' };
+const RECORD_TYPES: Record<StreamRecord['action'], TableChangeRecord['type']> = { PUT_ROW: 'PutRow', UPDATE_ROW: 'UpdateRow', DELETE_ROW: 'DeleteRow' };
+
+/** A stream record in the trigger event's terms; its time is its newest cell's (a deletion's: when it is read). */
+export function changeOf(record: StreamRecord, now: number): Omit<TableChangeRecord, 'seq' | 'table'> {
+  const times = record.columns.flatMap((c) => (c.timestamp !== undefined ? [c.timestamp] : []));
+  return {
+    type: RECORD_TYPES[record.action],
+    primaryKey: Object.fromEntries(record.primaryKey.map((c) => [c.name, plain(c.value) as string | number | Uint8Array])),
+    columns: record.columns.map((c) => ({ type: COLUMN_TYPES[c.type], name: c.name, ...(c.value ? { value: plain(c.value) } : {}), timestamp: c.timestamp ?? now })),
+    timestamp: times.length > 0 ? Math.max(...times) : now,
+  };
+}
+
 export class TableStreamTriggers {
   private readonly readers: Reader[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private again = false;
   private closed = false;
-  private woken = false;
 
   constructor(
     functions: FunctionSpec[],
-    private readonly log: ChangeLog,
     private readonly runtime: FunctionRuntime,
     private readonly db: ControlDb,
-    private readonly options: { pollMs?: number; retryBaseMs?: number } = {},
+    private readonly options: TableStreamOptions,
   ) {
     for (const fn of functions) {
       for (const trigger of fn.triggers) {
         if (trigger.type !== 'tablestore') continue;
         const cursorKey = `tablestore-trigger:${fn.name}:${trigger.name}`;
-        this.readers.push({ fn, trigger, cursorKey, cursor: Number(getFlag(db, cursorKey) ?? 0), retryAt: 0, failures: 0 });
+        const saved = getFlag(db, cursorKey);
+        // Cursors of the former SQLite change log were numbers: they mean nothing to the Stream API.
+        this.readers.push({ fn, trigger, cursorKey, iterator: saved && !/^\d+$/.test(saved) ? saved : undefined, retryAt: 0, failures: 0 });
       }
     }
   }
 
   start(): void {
-    this.tick();
+    this.schedule(0);
   }
 
-  private readonly tick = (): void => {
-    if (this.closed) return;
-    this.woken = false;
-    this.running = this.pump().finally(() => {
-      this.running = undefined;
-      if (this.closed) return;
-      // A write seen while this pass ran may have come after its last read: look again at once.
-      this.timer = setTimeout(this.tick, this.woken ? 0 : (this.options.pollMs ?? 50));
-      this.timer.unref();
-    });
-  };
-
-  /**
-   * Something was written to the tables (the local cloud watches the database's write-ahead log): read the
-   * stream now instead of at the next poll, so a row reaches its trigger in a few milliseconds (issue 12
-   * part 4: the poll alone added ~25–50 ms to every hop through a stream). Polling stays as the fallback.
-   */
+  /** Something was written to a stream: read soon instead of at the next poll. */
   wake(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
     if (this.closed) return;
-    if (this.running) {
-      this.woken = true;
-      return;
-    }
     if (this.timer) clearTimeout(this.timer);
-    this.tick();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.pump().finally(() => {
+        this.running = undefined;
+        const again = this.again;
+        this.again = false;
+        this.schedule(again ? 0 : this.nextDelay());
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private nextDelay(): number {
+    const poll = this.options.pollMs ?? 1000;
+    const waits = this.readers.filter((r) => r.failures > 0).map((r) => Math.max(0, r.retryAt - Date.now()));
+    return Math.min(poll, ...waits);
   }
 
   /** Delivers what is due once; exported for tests that drive the stream by hand. */
   async pump(): Promise<void> {
     await Promise.all(this.readers.map((reader) => this.deliver(reader)));
-    this.trim();
+  }
+
+  private async openIterator(reader: Reader): Promise<string | undefined> {
+    const client = this.options.client(reader.trigger.instance);
+    const { streams } = await client.listStream({ tableName: reader.trigger.table });
+    const stream = streams[0];
+    if (!stream) {
+      reader.problem = `table ${reader.trigger.table} has no stream enabled`;
+      return undefined;
+    }
+    const { shards } = await client.describeStream({ streamId: stream.streamId });
+    const shard = shards[0];
+    if (!shard) return undefined;
+    return (await client.getShardIterator({ streamId: stream.streamId, shardId: shard.shardId })).shardIterator;
   }
 
   private async deliver(reader: Reader): Promise<void> {
     if (Date.now() < reader.retryAt) return;
+    const client = this.options.client(reader.trigger.instance);
     for (;;) {
-      const changes = this.log.readChanges(reader.cursor, BATCH);
-      if (changes.length === 0) return;
-      const mine = changes.filter((c) => c.table === reader.trigger.table);
-      const last = changes[changes.length - 1]!.seq;
-      if (mine.length > 0) {
-        const record = await this.runtime.invoke(reader.fn.name, encodeTableStreamEvent(mine), { source: `tablestore:${reader.trigger.name}`, retryCount: reader.failures });
-        if (record.status !== 'succeeded') {
-          reader.failures++;
-          reader.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 500) * 2 ** (reader.failures - 1));
-          return;
-        }
-      }
-      reader.failures = 0;
-      reader.cursor = last;
-      setFlag(this.db, reader.cursorKey, String(last));
       if (this.closed) return;
+      try {
+        reader.iterator ??= await this.openIterator(reader);
+        if (!reader.iterator) return;
+        const { records, nextShardIterator } = await client.getStreamRecord({ shardIterator: reader.iterator, limit: BATCH });
+        reader.problem = undefined;
+        if (records.length > 0) {
+          const now = Date.now();
+          const event = encodeTableStreamEvent(records.map((r) => changeOf(r, now)));
+          const record = await this.runtime.invoke(reader.fn.name, event, { source: `tablestore:${reader.trigger.name}`, retryCount: reader.failures });
+          if (record.status !== 'succeeded') {
+            this.backOff(reader, `the function failed: ${record.error?.errorMessage ?? record.status}`);
+            return;
+          }
+        }
+        reader.failures = 0;
+        if (nextShardIterator && nextShardIterator !== reader.iterator) {
+          reader.iterator = nextShardIterator;
+          setFlag(this.db, reader.cursorKey, nextShardIterator);
+        }
+        if (records.length < BATCH) return;
+      } catch (err) {
+        const code = String((err as { message?: string }).message ?? err);
+        if (code.includes('OTSTrimmedDataAccess')) {
+          // The records after our position expired (or the stream was re-created): go on from what is kept.
+          this.options.onWarning?.(`tablestore trigger ${reader.trigger.name} of ${reader.fn.resource}: records of ${reader.trigger.table} expired before they were delivered; continuing from the oldest record kept`);
+          reader.iterator = undefined;
+          continue;
+        }
+        this.backOff(reader, `reading the stream failed: ${code}`);
+        return;
+      }
     }
   }
 
-  /** Records every trigger has passed are deleted; with no triggers nothing reads the log, so all of it goes. */
-  private trim(): void {
-    const upto = this.readers.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...this.readers.map((r) => r.cursor));
-    if (upto > 0) this.log.trimChanges(upto);
+  private backOff(reader: Reader, problem: string): void {
+    reader.failures++;
+    reader.problem = problem;
+    reader.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 500) * 2 ** (reader.failures - 1));
   }
 
   /** For the console: where each trigger is and whether it is backing off. */
-  status(): { function: string; trigger: string; table: string; cursor: number; failures: number }[] {
-    return this.readers.map((r) => ({ function: r.fn.name, trigger: r.trigger.name, table: r.trigger.table, cursor: r.cursor, failures: r.failures }));
+  status(): { function: string; trigger: string; table: string; failures: number; problem?: string }[] {
+    return this.readers.map((r) => ({ function: r.fn.name, trigger: r.trigger.name, table: r.trigger.table, failures: r.failures, ...(r.problem ? { problem: r.problem } : {}) }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-  }
-}
-
-/**
- * Wakes the stream triggers whenever the tables' SQLite database is written. Functions write from their own
- * threads through the SQLite adapter, so the write-ahead log is where every write shows first; its folder is
- * watched (not the file), so a log the database recreates is still seen. Returns the way to stop watching.
- */
-export function wakeOnTableWrites(triggers: TableStreamTriggers, databaseFile: string): () => void {
-  const wal = `${basename(databaseFile)}-wal`;
-  try {
-    const watcher = watch(dirname(databaseFile), { persistent: false }, (_event, file) => {
-      if (file === wal) triggers.wake();
-    });
-    // A watch that fails later (the folder removed) leaves the poll, as if it had never started.
-    watcher.on('error', () => watcher.close());
-    return () => watcher.close();
-  } catch {
-    return () => undefined;
   }
 }

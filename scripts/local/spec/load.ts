@@ -119,6 +119,9 @@ function crossCheck(spec: AppSpec): SpecError[] {
   const buckets = new Set(spec.infra.buckets.map((b) => b.name));
   const tables = new Set(spec.infra.tables.map((t) => `${t.instance}/${t.name}`));
   errors.push(...checkMnsReferences(spec));
+  for (const index of spec.infra.searchIndexes) {
+    if (!tables.has(`${index.instance}/${index.table}`)) errors.push(new SpecError(`ROS template: search index ${index.index}`, `its table "${index.instance}/${index.table}" is not declared in the ROS template`));
+  }
   for (const fn of spec.functions) {
     fn.triggers.forEach((trigger, i) => {
       const path = `resources.${fn.resource}.props.triggers[${i}].sourceArn`;

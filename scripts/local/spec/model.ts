@@ -131,13 +131,24 @@ export interface RouteSpec {
 export interface InfraSpec {
   buckets: { name: string; corsOrigins: string[] }[];
   otsInstances: string[];
-  tables: { instance: string; name: string; primaryKey: { name: string; type: 'STRING' | 'INTEGER' | 'BINARY' }[]; ttlSeconds: number }[];
+  tables: {
+    instance: string;
+    name: string;
+    primaryKey: { name: string; type: 'STRING' | 'INTEGER' | 'BINARY' }[];
+    ttlSeconds: number;
+    /** `MaxVersions` (default 1). */
+    maxVersions: number;
+    /** `DeviationCellVersionInSec` (default 86 400). */
+    deviationSeconds: number;
+  }[];
   /** `ALIYUN::MNS::Queue` */
   queues: MnsQueueSpec[];
   /** `ALIYUN::MNS::Topic` */
   topics: MnsTopicSpec[];
   /** `ALIYUN::MNS::Subscription` */
   subscriptions: MnsSubscriptionSpec[];
+  /** `ALIYUN::OTS::SearchIndex`: created through the local TableStore's CreateSearchIndex at start. */
+  searchIndexes: SearchIndexSpec[];
 }
 
 export interface MnsQueueSpec {
@@ -165,6 +176,25 @@ export interface MnsSubscriptionSpec {
   notifyStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
   notifyContentFormat: 'XML' | 'JSON' | 'SIMPLIFIED';
   deadLetterQueue?: string;
+}
+
+/** A search index field as the ROS template declares it (ROS spellings normalised to the SDK's). */
+export interface SearchIndexFieldSpec {
+  name: string;
+  type: 'LONG' | 'DOUBLE' | 'BOOLEAN' | 'KEYWORD' | 'TEXT' | 'NESTED' | 'GEO_POINT' | 'DATE';
+  /** The SDK's analyzer name, e.g. `single_word`. */
+  analyzer?: string;
+  index: boolean;
+  isArray: boolean;
+  enableSortAndAgg: boolean;
+  store: boolean;
+}
+
+export interface SearchIndexSpec {
+  instance: string;
+  table: string;
+  index: string;
+  fields: SearchIndexFieldSpec[];
 }
 
 export interface FlowSpec {

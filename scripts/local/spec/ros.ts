@@ -2,14 +2,14 @@ import { resolve } from 'node:path';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { readYamlFile } from './yaml-file';
 import { SpecError } from './errors';
-import type { InfraSpec } from './model';
+import type { InfraSpec, SearchIndexFieldSpec, SearchIndexSpec } from './model';
 import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
 
 /**
- * Reads the ROS template the `ros` resource deploys and creates its buckets, TableStore tables and MNS queues,
- * topics and subscriptions locally. Intrinsics supported: `Ref` to a parameter or to the pseudo parameters
- * `ALIYUN::Region` and `ALIYUN::AccountId`, `Fn::Join`, `Fn::Sub` with those names. Any other intrinsic or
- * resource type is refused by name.
+ * Reads the ROS template the `ros` resource deploys; the local cloud creates its buckets, TableStore tables and
+ * search indexes, and MNS queues, topics and subscriptions. Intrinsics supported: `Ref` to a parameter or to the
+ * pseudo parameters `ALIYUN::Region` and `ALIYUN::AccountId`, `Fn::Join`, `Fn::Sub` with those names. Any other
+ * intrinsic, resource type or table/index property the local cloud cannot honour is refused by name.
  */
 /** Accepted with no local effect: there is no RAM locally (every function gets the local account's keys). */
 const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole']);
@@ -17,7 +17,7 @@ const MNS_TYPES = { 'ALIYUN::MNS::Queue': 'queues', 'ALIYUN::MNS::Topic': 'topic
 const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...INERT_TYPES]);
 
 export function emptyInfra(): InfraSpec {
-  return { buckets: [], otsInstances: [], tables: [], queues: [], topics: [], subscriptions: [] };
+  return { buckets: [], otsInstances: [], tables: [], searchIndexes: [], queues: [], topics: [], subscriptions: [] };
 }
 
 /** Adds every list of `from` to `into` (several ros resources may each declare part of the infrastructure). */
@@ -50,11 +50,20 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
     } else if (resource.Type === 'ALIYUN::OTS::Instance') {
       infra.otsInstances.push(String(p.InstanceName));
     } else if (resource.Type === 'ALIYUN::OTS::SearchIndex') {
-      // Nothing to create: locally the SearchIndex port is SQLite FTS5, whose tables the adapter creates itself.
-      continue;
+      infra.searchIndexes.push(searchIndexOf(p, `${where(name)}.Properties`));
     } else {
+      for (const key of ['SecondaryIndices', 'Columns']) {
+        if (p[key] !== undefined) throw new SpecError(`${where(name)}.Properties.${key}`, `${key} is not emulated by the local TableStore`, 'secondary indexes and predefined columns are not emulated; see docs/fidelity.md');
+      }
       const primaryKey = ((p.PrimaryKey ?? []) as { Name: string; Type: string }[]).map((k) => ({ name: k.Name, type: k.Type.toUpperCase() as 'STRING' | 'INTEGER' | 'BINARY' }));
-      infra.tables.push({ instance: String(p.InstanceName), name: String(p.TableName), primaryKey, ttlSeconds: Number(p.TimeToLive ?? -1) });
+      infra.tables.push({
+        instance: String(p.InstanceName),
+        name: String(p.TableName),
+        primaryKey,
+        ttlSeconds: Number(p.TimeToLive ?? -1),
+        maxVersions: Number(p.MaxVersions ?? 1),
+        deviationSeconds: Number(p.DeviationCellVersionInSec ?? 86400),
+      });
     }
   }
   return infra;
@@ -64,6 +73,31 @@ function addMns(infra: InfraSpec, type: keyof typeof MNS_TYPES, p: Record<string
   if (type === 'ALIYUN::MNS::Queue') infra.queues.push(mnsQueue(p, path));
   else if (type === 'ALIYUN::MNS::Topic') infra.topics.push(mnsTopic(p, path));
   else infra.subscriptions.push(mnsSubscription(p, path));
+}
+
+/** ROS's spellings of field types and analyzers (`Text`, `SingleWord`) → the SDK's (`TEXT`, `single_word`). */
+const ANALYZERS: Record<string, string> = { SingleWord: 'single_word', Split: 'split', MinWord: 'min_word', MaxWord: 'max_word', Fuzzy: 'fuzzy' };
+const FIELD_TYPES = new Set(['LONG', 'DOUBLE', 'BOOLEAN', 'KEYWORD', 'TEXT', 'NESTED', 'GEO_POINT', 'DATE']);
+
+function searchIndexOf(p: Record<string, unknown>, path: string): SearchIndexSpec {
+  for (const key of ['IndexSort', 'IndexSetting']) {
+    if (p[key] !== undefined) throw new SpecError(`${path}.${key}`, `${key} is not emulated by the local cloud's ROS loader`, 'remove it, or create the index yourself through CreateSearchIndex');
+  }
+  const fields = ((p.FieldSchemas ?? []) as Record<string, unknown>[]).map((f, i): SearchIndexFieldSpec => {
+    const type = String(f.FieldType ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+    if (!FIELD_TYPES.has(type)) throw new SpecError(`${path}.FieldSchemas[${i}].FieldType`, `unknown field type ${String(f.FieldType)}`);
+    const analyzer = f.Analyzer === undefined ? undefined : (ANALYZERS[String(f.Analyzer)] ?? String(f.Analyzer));
+    return {
+      name: String(f.FieldName),
+      type: type as SearchIndexFieldSpec['type'],
+      ...(analyzer ? { analyzer } : {}),
+      index: f.Index !== false,
+      isArray: f.IsArray === true,
+      enableSortAndAgg: f.EnableSortAndAgg === true,
+      store: f.Store === true,
+    };
+  });
+  return { instance: String(p.InstanceName), table: String(p.TableName), index: String(p.IndexName), fields };
 }
 
 function resolveIntrinsics(value: unknown, params: Record<string, unknown>, path: string): unknown {

@@ -64,6 +64,13 @@ export interface E2e {
   pageErrors: string[];
   /** Every answer with status ≥ 400 the pages received, as "404 GET /api/products/p-x". */
   failedResponses: string[];
+  /**
+   * Declares server errors a test causes on purpose (e.g. a 503 while a fault is injected), as patterns over
+   * `failedResponses` lines. Every other 5xx fails the file: `stop()` throws, listing them.
+   */
+  provoke(...patterns: RegExp[]): void;
+  /** 5xx answers no `provoke` pattern covers. */
+  unprovokedServerErrors(): string[];
   stop(): Promise<void>;
 }
 
@@ -89,6 +96,8 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
   const pages = new Map<ViewportName, Page>();
   const pageErrors: string[] = [];
   const failedResponses: string[] = [];
+  const provoked: RegExp[] = [];
+  const unprovokedServerErrors = () => failedResponses.filter((line) => line.startsWith('5') && !provoked.some((pattern) => pattern.test(line)));
 
   const open = async (viewport: ViewportName): Promise<Page> => {
     const context = await browser!.newContext({ ...VIEWPORTS[viewport], baseURL: cloud.url, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
@@ -112,6 +121,8 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
     url: cloud.url,
     pageErrors,
     failedResponses,
+    provoke: (...patterns) => void provoked.push(...patterns),
+    unprovokedServerErrors,
     async page(viewport = 'desktop') {
       let page = pages.get(viewport);
       if (!page) {
@@ -135,8 +146,16 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
     async stop() {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser?.close();
+      // A 5xx nobody asked for is a bug (or a start that was not ready), never noise to tolerate; the slow,
+      // cold or failed invocations of the run say where it came from.
+      const unexpected = unprovokedServerErrors();
+      const suspects = unexpected.length > 0 ? cloud.runtime.recent({ limit: 400 }).filter((r) => r.coldStart || r.status !== 'succeeded' || r.durationMs > 150) : [];
       await cloud.stop();
       dir.cleanup();
+      if (unexpected.length > 0) {
+        const lines = suspects.map((r) => `${new Date(r.startedAt).toISOString()} ${r.resource} ${r.status} ${r.durationMs} ms${r.coldStart ? ' cold' : ''} (${r.source})`);
+        throw new Error(`the pages received server errors no test provoked:\n${unexpected.join('\n')}\nslow, cold or failed invocations:\n${lines.join('\n')}`);
+      }
     },
   };
 }

@@ -1,9 +1,12 @@
-import { openSearchIndex } from '../../adapters/open-search-index';
 import type { FcContext } from '../../fc/types';
 import type { SearchIndex } from '../../ports/search-index';
 import { credentialsFrom } from '../credentials';
+import { cachedPerConnection, tableStoreConnectionFromEnv } from '../tablestore-client';
+import { IMAGE_SEARCH, TableStoreSearchIndex } from '../tablestore-search-index';
 
-/** The image search index (TableStore search index in the cloud, SQLite FTS5 locally; by TABLESTORE_ENDPOINT). */
+const indexes = cachedPerConnection((connection) => new TableStoreSearchIndex({ ...connection, tableName: IMAGE_SEARCH.table, indexName: IMAGE_SEARCH.index }));
+
+/** The image search index (the TableStore search index `IMAGE_SEARCH` of infra/ros.yaml). */
 export function searchIndexFor(context: FcContext, env: NodeJS.ProcessEnv = process.env): SearchIndex {
-  return openSearchIndex(env, credentialsFrom(context, env));
+  return indexes(tableStoreConnectionFromEnv(env, credentialsFrom(context, env)));
 }

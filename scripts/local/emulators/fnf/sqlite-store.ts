@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SqliteConnection } from '../../../../functions/_shared/adapters/sqlite-connection';
+import { SqliteConnection } from '../../sqlite-connection';
 import type { ExecutionDoc, ExecutionStore, FlowRecord, HistoryEvent, ListExecutionsQuery } from '../../flow-engine/model';
 
 /**
@@ -14,7 +13,7 @@ export class SqliteExecutionStore implements ExecutionStore {
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
-    this.conn = new SqliteConnection(Database, file);
+    this.conn = new SqliteConnection(file);
     this.conn.db.exec(`
       CREATE TABLE IF NOT EXISTS flows (name TEXT PRIMARY KEY, record TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS executions (

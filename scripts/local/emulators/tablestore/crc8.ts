@@ -1,0 +1,28 @@
+/**
+ * PlainBuffer's checksum: CRC-8 with polynomial 0x07 and initial value 0, fed byte by byte
+ * (https://www.alibabacloud.com/help/en/tablestore/developer-reference/plainbuffer). Integers are fed little-endian,
+ * as they are written. A test checks these against the `tablestore` SDK's own implementation.
+ */
+const TABLE = Array.from({ length: 256 }, (_, i) => {
+  let crc = i;
+  for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+  return crc;
+});
+
+export const crc8 = {
+  crcInt8(crc: number, byte: number): number {
+    return TABLE[(crc ^ byte) & 0xff]!;
+  },
+  crcString(crc: number, bytes: Uint8Array): number {
+    for (const byte of bytes) crc = TABLE[(crc ^ byte) & 0xff]!;
+    return crc;
+  },
+  crcInt32(crc: number, value: number): number {
+    for (let i = 0; i < 4; i++) crc = TABLE[(crc ^ (value >>> (i * 8))) & 0xff]!;
+    return crc;
+  },
+  crcInt64Buf(crc: number, bytes: Uint8Array): number {
+    for (let i = 0; i < 8; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]!;
+    return crc;
+  },
+};

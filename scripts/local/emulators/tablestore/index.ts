@@ -1,0 +1,209 @@
+/**
+ * Local TableStore emulator: an HTTP endpoint speaking TableStore's wire protocol (POST /<Operation>, protobuf
+ * bodies with PlainBuffer rows, `x-ots-*` signed headers) for the `tablestore` SDK in its default settings and any
+ * client that signs like it, with the wide-column semantics on SQLite (`storage.ts`). Requests are decoded with
+ * the SDK's own protobuf roots, so what passes here passes the SDK's real codec.
+ *
+ * Operations: CreateTable, ListTable, DescribeTable, UpdateTable, DeleteTable, ComputeSplitPointsBySize; GetRow,
+ * PutRow, UpdateRow (PUT, DELETE_ONE_VERSION, DELETE_ALL_VERSION, INCREMENT; ReturnContent), DeleteRow, GetRange,
+ * BatchGetRow, BatchWriteRow (per-row results); CreateSearchIndex, DescribeSearchIndex, ListSearchIndex,
+ * UpdateSearchIndex, DeleteSearchIndex, Search; ListStream, DescribeStream, GetShardIterator, GetStreamRecord.
+ *
+ * LIMITATIONS (what is not emulated; requests that need it fail with OTSParameterInvalid naming the feature, or
+ * "Unsupported operation"):
+ * - Secondary indexes, local transactions, the SQL interface, Tunnel Service, time series tables, BulkImport/
+ *   BulkExport, ParallelScan/ComputeSplits, wide-row paging tokens, search aggregations/group-bys/collapse/
+ *   highlight/routing, search index TTL, the max_word/min_word/fuzzy analyzers and NESTED/GEO_POINT/DATE/VECTOR
+ *   fields, and the query types geo, nested, function score and KNN.
+ * - No capacity metering, throttling or partitions: reserved throughput is stored and described but never
+ *   limits anything; partitions given to CreateTable have no effect; table operations are not rate-limited.
+ * - A search index is current at once (TableStore syncs within seconds); scores follow Lucene's formulas (BM25
+ *   per MATCH term, constant weights) but not its exact numbers.
+ * - A stream has one shard that never splits; records are kept for the stream's expiration time by the
+ *   emulator's clock and trimmed by a sweep every minute.
+ * - Assumptions where TableStore does not document the behaviour: column conditions compare INTEGER with DOUBLE
+ *   numerically and treat other type mismatches as "not equal"; RT_AFTER_MODIFY returns the named columns the
+ *   write put or incremented; BatchWriteRow and BatchGetRow refuse a primary key named twice in one table; an
+ *   unknown table inside a batch fails that row with OTSObjectNotExist; x-ots-date may be 15 minutes off;
+ *   AUTO_INCREMENT values are increasing (at least the clock in microseconds), not consecutive.
+ * - Authentication: the signature, content MD5, instance name, access key and STS token are checked; RAM
+ *   policies are not. Responses are not signed (the SDK does not check response signatures).
+ * - Expired cells (TTL) are hidden on read and removed by the sweep; a row whose cells all expired is gone.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { keepIdleConnections } from '../../keep-alive';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { LOCAL_CREDENTIALS, secretFor } from '../../credentials';
+import { protos } from './sdk';
+import { SearchIndexes } from './search/indexes';
+import { createRequestListener, runOperation, type RequestRecord, type ServerState } from './server';
+import type { CredentialLookup } from './signature';
+import { Storage } from './storage';
+import { liveRow } from './table';
+
+export { OtsError } from './errors';
+export type { CredentialLookup } from './signature';
+export type { RequestRecord } from './server';
+export { Storage } from './storage';
+
+/** How often expired cells and stream records are removed from storage. */
+const SWEEP_MS = 60_000;
+
+export interface TableStoreEmulatorOptions {
+  /** Storage in `<dataDir>/tablestore.sqlite`; without it, a private in-memory database (unit tests). */
+  dataDir?: string;
+  /** Instances the emulator serves (`x-ots-instancename`); tables live in one of them. */
+  instances: readonly string[];
+  /** Interface to listen on (default 127.0.0.1: local only). */
+  host?: string;
+  /** 0 or absent: an ephemeral port. */
+  port?: number;
+  /** Listen on this Unix socket instead of a TCP port (in-process unit tests: no network). */
+  socketPath?: string;
+  /** Epoch-ms clock for cell timestamps, TTL and stream expiry (tests move it); signatures use the wall clock. */
+  clock?: () => number;
+  /** Access key resolution (default: the local account of `scripts/local/credentials.ts`). */
+  credentials?: CredentialLookup;
+}
+
+export interface TableStoreEmulator {
+  /** `http://127.0.0.1:<port>`: the SDK's `endpoint` (with a socket path: `http://localhost`, pass `httpOptions`). */
+  endpoint: string;
+  port: number | undefined;
+  /** For SDK clients over the Unix socket: `{ socketPath }`. */
+  httpOptions: { socketPath?: string };
+  instances: readonly string[];
+  storage: Storage;
+  /** The last requests (operation, status, error code), newest last. */
+  requests: RequestRecord[];
+  /** Exceptions handlers threw unexpectedly (answered 500); tests expect this to stay empty. */
+  internalErrors: Error[];
+  /** Called after every commit that appended stream records; returns an unsubscribe function. */
+  onStreamRecords(listener: (streamIds: ReadonlySet<string>) => void): () => void;
+  /**
+   * Runs one operation directly (no HTTP, no signature), as the server would: for set-up that must happen
+   * synchronously and for inspection. Throws the OtsError a client would receive.
+   * @example emulator.call('fcsuite-dev', 'DescribeTable', protos.main.DescribeTableRequest.encode({ tableName: 'images' }).finish())
+   */
+  call(instance: string, operation: string, body: Uint8Array): Uint8Array;
+  /** Removes expired cells and stream records now (also done every minute). */
+  sweep(): void;
+  close(): Promise<void>;
+}
+
+/** The local account: its STS-style key must come with its security token, like FC's role credentials. */
+export const localCredentials: CredentialLookup = (accessKeyId) => {
+  const secret = secretFor(accessKeyId);
+  return secret === undefined ? undefined : { accessKeySecret: secret, securityToken: LOCAL_CREDENTIALS.securityToken };
+};
+
+function sweep(storage: Storage, instances: readonly string[], now: number): void {
+  const streams: string[] = [];
+  for (const instance of instances) {
+    for (const table of storage.tables(instance)) {
+      if (table.meta.ttlSeconds > 0) storage.transaction(() => storage.sweep(table, (row) => !liveRow(table.meta, row, now)));
+      const stream = table.meta.stream;
+      if (stream) {
+        streams.push(stream.streamId);
+        storage.transaction(() => storage.trimStream(stream.streamId, now - stream.expirationHours * 3_600_000));
+      }
+    }
+  }
+  storage.transaction(() => storage.dropStreamsExcept(streams));
+}
+
+/**
+ * Opens storage and binds the server synchronously when `socketPath` is given (so a unit test helper can hand
+ * out a client at once); `listening` resolves when the port is bound.
+ */
+export function openTableStoreEmulator(options: TableStoreEmulatorOptions): TableStoreEmulator & { listening: Promise<void> } {
+  // Cell timestamps are whole milliseconds on the wire (int64): a test clock that moves by fractions is floored.
+  const given = options.clock ?? Date.now;
+  const clock = () => Math.floor(given());
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const storage = new Storage(options.dataDir ? join(options.dataDir, 'tablestore.sqlite') : ':memory:');
+  const search = new SearchIndexes(storage);
+  const listeners = new Set<(ids: ReadonlySet<string>) => void>();
+  const state: ServerState = {
+    instances: new Set(options.instances),
+    credentials: options.credentials ?? localCredentials,
+    storage,
+    search,
+    now: clock,
+    onStreamRecords: (ids) => {
+      for (const listener of listeners) listener(ids);
+    },
+    requests: [],
+    internalErrors: [],
+  };
+  const listener = createRequestListener(state);
+  const server: Server = keepIdleConnections(createServer((req, res) => void listener(req, res)));
+  if (options.socketPath) rmSync(options.socketPath, { force: true });
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => resolve());
+  });
+  if (options.socketPath) server.listen(options.socketPath);
+  else server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  // In-process emulators must not keep a test process alive; the local cloud keeps itself alive.
+  if (options.socketPath) server.unref();
+  sweep(storage, options.instances, clock());
+  const timer = setInterval(() => sweep(storage, options.instances, clock()), SWEEP_MS);
+  timer.unref();
+
+  const emulator: TableStoreEmulator & { listening: Promise<void> } = {
+    get endpoint() {
+      if (options.socketPath) return 'http://localhost';
+      const address = server.address() as AddressInfo | null;
+      return `http://${options.host ?? '127.0.0.1'}:${address?.port ?? options.port ?? 0}`;
+    },
+    get port() {
+      return options.socketPath ? undefined : (server.address() as AddressInfo | null)?.port;
+    },
+    httpOptions: options.socketPath ? { socketPath: options.socketPath } : {},
+    instances: options.instances,
+    storage,
+    requests: state.requests,
+    internalErrors: state.internalErrors,
+    listening,
+    onStreamRecords(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    call: (instance, operation, body) => runOperation(state, operation, instance, Buffer.from(body)),
+    sweep: () => sweep(storage, options.instances, clock()),
+    async close() {
+      clearInterval(timer);
+      listeners.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections (the SDK's agent) would hold close() open.
+        server.closeAllConnections();
+      });
+      storage.close();
+      if (options.socketPath) rmSync(options.socketPath, { force: true });
+    },
+  };
+  return emulator;
+}
+
+/**
+ * Starts the emulator on a TCP port (or a Unix socket) and resolves once it listens.
+ * @example
+ * const ots = await startTableStoreEmulator({ dataDir: '.data', instances: ['fcsuite-dev'], port: 9002 });
+ * const client = new TableStore.Client({ endpoint: ots.endpoint, instancename: 'fcsuite-dev', accessKeyId, secretAccessKey, stsToken });
+ */
+export async function startTableStoreEmulator(options: TableStoreEmulatorOptions): Promise<TableStoreEmulator> {
+  const emulator = openTableStoreEmulator(options);
+  try {
+    await emulator.listening;
+  } catch (err) {
+    await emulator.close().catch(() => undefined);
+    throw err;
+  }
+  return emulator;
+}
+
+export { protos };

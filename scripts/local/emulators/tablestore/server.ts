@@ -1,0 +1,111 @@
+/**
+ * The HTTP edge: read the body (at most 5 MB), authenticate, run `/<Operation>` (a write in one storage transaction), and
+ * answer as TableStore does — the protobuf response, or the HTTP status with a protobuf `Error{code, message}`.
+ * A handler that throws anything but an OtsError is a bug of the emulator: it answers 500 OTSInternalServerError
+ * and is recorded in `internalErrors` (tests assert it stays empty).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
+import type { OperationContext } from './handler';
+import { OPERATIONS, READ_ONLY } from './ops';
+import { protos } from './sdk';
+import type { SearchIndexes } from './search/indexes';
+import { authenticate, type CredentialLookup } from './signature';
+import type { Storage } from './storage';
+
+/** TableStore's limit on one HTTP request body. */
+export const MAX_REQUEST_BYTES = 5 * 1024 * 1024;
+
+export interface RequestRecord {
+  operation: string;
+  status: number;
+  /** The error code, for failed requests. */
+  code?: string;
+}
+
+export interface ServerState {
+  instances: ReadonlySet<string>;
+  credentials: CredentialLookup;
+  storage: Storage;
+  search: SearchIndexes;
+  now(): number;
+  /** Told after a commit that appended records to these streams. */
+  onStreamRecords(streamIds: ReadonlySet<string>): void;
+  /** The last requests, newest last (for tests and the console), at most `REQUEST_HISTORY`. */
+  requests: RequestRecord[];
+  /** Unexpected exceptions thrown by handlers (answered as 500 OTSInternalServerError). */
+  internalErrors: Error[];
+}
+
+const REQUEST_HISTORY = 1000;
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw requestBodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) throw requestBodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: Uint8Array, close = false): void {
+  res.writeHead(status, {
+    'content-type': 'application/x-protobuf',
+    'content-length': body.length,
+    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
+    'x-ots-requestid': randomUUID().replace(/-/g, ''),
+    'x-ots-date': new Date().toISOString(),
+    'x-ots-contenttype': 'protocol buffer',
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(body);
+}
+
+/**
+ * Runs one operation as the emulator does for every request: a write in one transaction (committed before the
+ * answer, so a killed process loses nothing acknowledged), then the stream listeners told about new records.
+ */
+export function runOperation(state: Pick<ServerState, 'storage' | 'search' | 'now' | 'onStreamRecords'>, operation: string, instance: string, body: Buffer): Uint8Array {
+  const handler = OPERATIONS[operation];
+  if (!handler) throw parameterInvalid(`Unsupported operation: ${operation}.`);
+  const streams = new Set<string>();
+  const context: OperationContext = { operation, body, instance, storage: state.storage, search: state.search, now: state.now(), onStreamRecord: (id) => streams.add(id) };
+  const response = READ_ONLY.has(operation) ? handler(context) : state.storage.transaction(() => handler(context));
+  if (streams.size > 0) state.onStreamRecords(streams);
+  return response;
+}
+
+function remember(state: ServerState, record: RequestRecord): void {
+  state.requests.push(record);
+  if (state.requests.length > REQUEST_HISTORY) state.requests.splice(0, state.requests.length - REQUEST_HISTORY);
+}
+
+export function createRequestListener(state: ServerState): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const operation = path.slice(1);
+    try {
+      const body = await readBody(req);
+      const instance = authenticate({ method: req.method ?? '', path, headers: req.headers, body, instances: state.instances, credentials: state.credentials, wallClock: Date.now() });
+      const response = runOperation(state, operation, instance, body);
+      remember(state, { operation, status: 200 });
+      send(res, 200, response);
+    } catch (err) {
+      const error = err instanceof OtsError ? err : new OtsError(500, 'OTSInternalServerError', 'Internal server error.');
+      if (!(err instanceof OtsError)) {
+        const bug = err instanceof Error ? err : new Error(String(err));
+        state.internalErrors.push(bug);
+        // Said where a person sees it: the client only gets TableStore's opaque 500.
+        process.emitWarning(`TableStore emulator internal error in ${operation}: ${bug.stack ?? bug.message}`);
+      }
+      remember(state, { operation, status: error.status, code: error.code });
+      // A body left unread (too large) would be parsed as the next request: close the connection instead.
+      send(res, error.status, protos.main.Error!.encode({ code: error.code, message: error.message } as never).finish(), error.status === 413);
+    }
+  };
+}

@@ -1,0 +1,205 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import TableStore from 'tablestore';
+import { LOCAL_CREDENTIALS } from './credentials';
+import { startTableStoreEmulator, type TableStoreEmulator } from './emulators/tablestore';
+import { createStreamClient, type StreamClient } from './emulators/tablestore/stream-client';
+import type { ControlDb } from './control-db';
+import { TableStreamTriggers } from './runtime/table-stream';
+import type { FunctionRuntime } from './runtime/runtime';
+import type { AppSpec, InfraSpec, SearchIndexFieldSpec } from './spec/model';
+
+/**
+ * The local cloud's TableStore: the emulator on its own port (`PORT+2` or `TABLESTORE_PORT`) with its storage in
+ * `DATA_DIR/tablestore.sqlite`, the tables and search indexes of the ROS template created through its own
+ * CreateTable/CreateSearchIndex (as a deploy creates them), Stream enabled on every table a `tablestore`
+ * trigger reads (the runbook's manual step in the cloud), and the triggers reading that stream.
+ */
+export interface LocalTableStore {
+  emulator: TableStoreEmulator;
+  endpoint: string;
+  /** The instance the functions are pointed at (`TABLESTORE_INSTANCE`). */
+  instance: string | undefined;
+  /** True when this start created the storage (a new data folder): nothing in it was seeded yet. */
+  created: boolean;
+  /** An SDK client on an instance, as the local account. */
+  client(instance: string): TableStore.Client;
+  /** The environment a function instance gets: the emulator's endpoint, and the instance unless s.yaml names one. */
+  envFor(functionEnv: Readonly<Record<string, string>>): Record<string, string>;
+  /** For the console: every table with its row count (stored rows, expired ones included until swept). */
+  tables(): { instance: string; name: string; rows: number; ttlSeconds: number; stream: boolean; searchIndexes: string[] }[];
+  /** Starts the `tablestore` triggers of the spec's functions on this emulator's stream. */
+  startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void }): TableStreamTriggers;
+  close(): Promise<void>;
+}
+
+export interface LocalTableStoreOptions {
+  dataDir: string;
+  host?: string;
+  /** 0: a free port. */
+  port: number;
+  clock?: () => number;
+}
+
+/** tablestore.proto `PrimaryKeyType`, as DescribeTable answers it. */
+const PK_TYPE_NAMES: Record<number, string> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
+
+/** Stream records are kept a day, TableStore's usual setting (1–168 hours). */
+const STREAM_EXPIRATION_HOURS = 24;
+
+function sdkOptions(endpoint: string, instance: string): Record<string, unknown> {
+  return {
+    endpoint,
+    instancename: instance,
+    accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+    secretAccessKey: LOCAL_CREDENTIALS.accessKeySecret,
+    stsToken: LOCAL_CREDENTIALS.securityToken,
+    maxRetries: 0,
+  };
+}
+
+function code(err: unknown): string {
+  return String((err as { message?: unknown }).message ?? err);
+}
+
+/** The field as `createSearchIndex` takes it (the SDK's spelling). */
+function sdkField(f: SearchIndexFieldSpec): object {
+  return {
+    fieldName: f.name,
+    fieldType: TableStore.FieldType[f.type as keyof typeof TableStore.FieldType],
+    index: f.index,
+    ...(f.analyzer ? { analyzer: f.analyzer } : {}),
+    // The SDK's encoder reads analyzerParameter for single_word unconditionally; these are TableStore's defaults.
+    ...(f.analyzer === 'single_word' ? { analyzerParameter: { caseSensitive: false, delimitWord: false } } : {}),
+    ...(f.isArray ? { isAnArray: true } : {}),
+    ...(f.enableSortAndAgg ? { enableSortAndAgg: true } : {}),
+    ...(f.store ? { store: true } : {}),
+  };
+}
+
+/**
+ * Creates what the template declares, like a deploy: missing tables and indexes are created; a table whose TTL
+ * or max versions changed is updated; a table whose primary key changed stops the start (its rows cannot be
+ * kept); an index whose fields changed is created again (its documents are derived from the rows).
+ */
+async function provision(infra: InfraSpec, streamTables: ReadonlySet<string>, client: (instance: string) => TableStore.Client): Promise<void> {
+  for (const table of infra.tables) {
+    const ots = client(table.instance);
+    const exists = await ots
+      .createTable({
+        tableMeta: { tableName: table.name, primaryKey: table.primaryKey.map((k) => ({ name: k.name, type: k.type })) },
+        reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+        tableOptions: { timeToLive: table.ttlSeconds, maxVersions: table.maxVersions, maxTimeDeviation: table.deviationSeconds },
+      })
+      .then(
+        () => false,
+        (err: unknown) => {
+          if (code(err).includes('OTSObjectAlreadyExist')) return true;
+          throw new Error(`creating table ${table.name} in the local TableStore failed: ${code(err)}`, { cause: err });
+        },
+      );
+    if (exists) {
+      const described = await ots.describeTable({ tableName: table.name });
+      const have = described.tableMeta.primaryKey.map((k) => `${k.name}:${PK_TYPE_NAMES[k.type] ?? k.type}`).join(', ');
+      const want = table.primaryKey.map((k) => `${k.name}:${k.type}`).join(', ');
+      if (have !== want) throw new Error(`table ${table.name} in the data folder has the primary key [${have}], the ROS template declares [${want}]: run \`npm run reset\` (or use another DATA_DIR)`);
+      const options = described.tableOptions;
+      if (options.timeToLive !== table.ttlSeconds || options.maxVersions !== table.maxVersions) {
+        await ots.updateTable({ tableName: table.name, tableOptions: { timeToLive: table.ttlSeconds, maxVersions: table.maxVersions } });
+      }
+    }
+    if (streamTables.has(`${table.instance}/${table.name}`)) {
+      const described = await ots.describeTable({ tableName: table.name });
+      if (!described.streamDetails?.enableStream) {
+        await ots.updateTable({ tableName: table.name, tableOptions: {}, streamSpecification: { enableStream: true, expirationTime: STREAM_EXPIRATION_HOURS } });
+      }
+    }
+  }
+  for (const index of infra.searchIndexes) {
+    const ots = client(index.instance);
+    const schema = { fieldSchemas: index.fields.map(sdkField) };
+    const { indices } = await ots.listSearchIndex({ tableName: index.table });
+    if (indices.some((i) => i.indexName === index.index)) {
+      const described = await ots.describeSearchIndex({ tableName: index.table, indexName: index.index });
+      const have = described.schema.fieldSchemas.map((f) => `${f.fieldName}:${f.fieldType}:${f.analyzer ?? ''}:${Boolean(f.isArray)}:${Boolean(f.docValues)}`).join(',');
+      const want = index.fields.map((f) => `${f.name}:${TableStore.FieldType[f.type as keyof typeof TableStore.FieldType]}:${f.analyzer ?? ''}:${f.isArray}:${f.enableSortAndAgg}`).join(',');
+      if (have === want) continue;
+      await ots.deleteSearchIndex({ tableName: index.table, indexName: index.index });
+    }
+    await ots.createSearchIndex({ tableName: index.table, indexName: index.index, schema });
+  }
+}
+
+/**
+ * Starts the emulator and creates the template's tables and indexes.
+ * @example const ots = await startLocalTableStore(spec, { dataDir: '.data', port: 9002 });
+ */
+export async function startLocalTableStore(spec: AppSpec, options: LocalTableStoreOptions): Promise<LocalTableStore> {
+  const { infra } = spec;
+  const instances = [...new Set([...infra.otsInstances, ...infra.tables.map((t) => t.instance), ...infra.searchIndexes.map((i) => i.instance)])];
+  const created = !existsSync(join(options.dataDir, 'tablestore.sqlite'));
+  const emulator = await startTableStoreEmulator({ dataDir: options.dataDir, instances, port: options.port, ...(options.host ? { host: options.host } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const clients = new Map<string, TableStore.Client>();
+  const client = (instance: string): TableStore.Client => {
+    let found = clients.get(instance);
+    if (!found) {
+      found = new TableStore.Client(sdkOptions(emulator.endpoint, instance) as never) as TableStore.Client;
+      clients.set(instance, found);
+    }
+    return found;
+  };
+  const streamTables = new Set(spec.functions.flatMap((fn) => fn.triggers.flatMap((t) => (t.type === 'tablestore' ? [`${t.instance}/${t.table}`] : []))));
+  try {
+    await provision(infra, streamTables, client);
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
+  const instance = instances[0];
+  const streamClients = new Map<string, StreamClient>();
+  const stop: (() => void)[] = [];
+  return {
+    emulator,
+    endpoint: emulator.endpoint,
+    instance,
+    created,
+    client,
+    envFor(functionEnv) {
+      const named = functionEnv.TABLESTORE_INSTANCE;
+      return { TABLESTORE_ENDPOINT: emulator.endpoint, ...(named && instances.includes(named) ? {} : instance ? { TABLESTORE_INSTANCE: instance } : {}) };
+    },
+    tables() {
+      const { storage } = emulator;
+      return instances.flatMap((name) =>
+        storage.tables(name).map((t) => ({
+          instance: name,
+          name: t.meta.name,
+          rows: storage.countRows(t),
+          ttlSeconds: t.meta.ttlSeconds,
+          stream: Boolean(t.meta.stream),
+          searchIndexes: storage.searchIndexes(t).map((i) => i.name),
+        })),
+      );
+    },
+    startTriggers(runtime, db, triggerOptions = {}) {
+      const triggers = new TableStreamTriggers(spec.functions, runtime, db, {
+        client: (name) => {
+          let found = streamClients.get(name);
+          if (!found) {
+            found = createStreamClient(sdkOptions(emulator.endpoint, name));
+            streamClients.set(name, found);
+          }
+          return found;
+        },
+        ...triggerOptions,
+      });
+      stop.push(emulator.onStreamRecords(() => triggers.wake()));
+      triggers.start();
+      return triggers;
+    },
+    async close() {
+      for (const unsubscribe of stop.splice(0)) unsubscribe();
+      await emulator.close();
+    },
+  };
+}
