@@ -11,12 +11,10 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { SqliteTable } from '../functions/_shared/adapters/sqlite-table';
-import { ALL_TABLES } from '../functions/_shared/contracts/tables';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
 import { defaultInstanceCaps } from '../scripts/local/runtime/capacity';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
+import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
 import { report, stats } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
@@ -114,9 +112,8 @@ interface RoundResult {
 async function round(dataDir: string, scratch: string): Promise<RoundResult> {
   const cloud = await startLocalCloud({ port: 0, dataDir, watch: false });
   try {
-    const table = new SqliteTable(Database, join(cloud.dataDir, 'tables.sqlite'), ALL_TABLES);
+    const table = await localCloudTable(cloud.url);
     const fresh = new FreshProducts(await writeBenchProducts(table, PRODUCTS_PER_LEVEL * (LEVELS.length + 1)));
-    table.close();
     // Untimed warm-up at the smallest level, on products of its own.
     await load(cloud.url, fresh.takeMany(PRODUCTS_PER_LEVEL).map(pagePath), LEVELS[0]!, 2, scratch);
 

@@ -1,0 +1,62 @@
+import TableStore from 'tablestore';
+import { openControlDb } from '../../scripts/local/control-db';
+import { TableStreamTriggers } from '../../scripts/local/runtime/table-stream';
+import type { FunctionRuntime } from '../../scripts/local/runtime/runtime';
+import type { FunctionSpec } from '../../scripts/local/spec/model';
+import { eventually } from '../helpers/eventually';
+import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * A row written to a table reaches its stream trigger as soon as the emulator records it, not at the next
+ * poll (issue 12 part 4): the local cloud wakes the triggers on the emulator's stream records. The poll here
+ * is a minute, so only the wake-up can deliver within the test; the writer is the tablestore SDK, as a
+ * function instance is.
+ */
+describe('stream triggers wake on table writes', () => {
+  const dir = tempDir('stream-wake-');
+  const delivered: string[] = [];
+  const runtime = {
+    invoke: async (name: string) => {
+      delivered.push(name);
+      return { status: 'succeeded' };
+    },
+  } as unknown as FunctionRuntime;
+  let ots: TestTableStore;
+  let triggers: TableStreamTriggers;
+  let unsubscribe: () => void;
+  let control: ReturnType<typeof openControlDb>;
+
+  beforeAll(async () => {
+    ots = await startTestTableStore();
+    await ots.createTable({ name: 'notes', primaryKey: [{ name: 'id', type: 'STRING' }] }, { stream: true });
+    const fn = { name: 'on-note', triggers: [{ type: 'tablestore', name: 'notes-stream', instance: ots.instance, table: 'notes' }] } as unknown as FunctionSpec;
+    control = openControlDb(dir.path);
+    triggers = new TableStreamTriggers([fn], runtime, control, { client: () => ots.streams, pollMs: 60_000 });
+    unsubscribe = ots.emulator.onStreamRecords(() => triggers.wake());
+    triggers.start();
+  });
+  afterAll(async () => {
+    unsubscribe?.();
+    await triggers?.close();
+    control?.close();
+    await ots?.close();
+    dir.cleanup();
+  });
+
+  const put = (id: string) =>
+    ots.client.putRow({
+      tableName: 'notes',
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      primaryKey: [{ id }],
+      attributeColumns: [{ text: `note ${id}` }],
+    });
+
+  it('delivers a new row without waiting for the poll', async () => {
+    await eventually(() => expect(delivered).toEqual([])); // the first pass at start found nothing
+    await put('n-1');
+    await eventually(() => expect(delivered).toEqual(['on-note']), { timeoutMs: 5000 });
+    await put('n-2');
+    await eventually(() => expect(delivered).toEqual(['on-note', 'on-note']), { timeoutMs: 5000 });
+  });
+});
