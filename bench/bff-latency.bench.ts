@@ -21,9 +21,8 @@ import { TableStoreTable } from '../functions/_shared/aliyun/tablestore-table';
 import { ALL_TABLES } from '../functions/_shared/contracts/tables';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
-import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { tempDir } from '../test/helpers/temp';
-import { report, stats, type Stats } from './lib';
+import { recording, report, stats, type Stats } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
 
 const SERVICES = ['product-info', 'product-price', 'product-inventory', 'product-shipping', 'product-sales', 'product-reviews'] as const;
@@ -93,18 +92,6 @@ async function pages(
   const everyServiceCalledPerPage = SERVICES.every((s) => serviceCalls[s]! >= count);
   if (!everyServiceCalledPerPage) console.warn(`some parts came from a cache: ${JSON.stringify(serviceCalls)} for ${count} pages`);
   return { ms: stats(samples.map((s) => s.ms)), degradedPages, serviceCalls, everyServiceCalledPerPage };
-}
-
-/** Every invocation that finished while `run` ran. */
-async function recording<T>(cloud: LocalCloud, run: () => Promise<T>): Promise<{ result: T; records: InvocationRecord[] }> {
-  const records: InvocationRecord[] = [];
-  const onInvocation = (r: InvocationRecord) => records.push(r);
-  cloud.runtime.on('invocation', onInvocation);
-  try {
-    return { result: await run(), records };
-  } finally {
-    cloud.runtime.off('invocation', onInvocation);
-  }
 }
 
 interface CannonResult {

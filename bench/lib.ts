@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { LocalCloud } from '../scripts/local/cloud';
+import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 
 /**
  * Shared helpers for `bench/*.bench.ts`. Every benchmark compares against a baseline measured in the same
@@ -70,4 +72,16 @@ export function report(result: BenchResult): void {
   writeFileSync(join(dir, `${result.name}.json`), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\n## ${result.name} — ${result.description}`);
   for (const goal of result.goals) console.log(`  ${goal.met ? 'met   ' : 'MISSED'} ${goal.name}: ${goal.measured}`);
+}
+
+/** Every invocation that finished while `run` ran. */
+export async function recording<T>(cloud: LocalCloud, run: () => Promise<T>): Promise<{ result: T; records: InvocationRecord[] }> {
+  const records: InvocationRecord[] = [];
+  const onInvocation = (r: InvocationRecord) => records.push(r);
+  cloud.runtime.on('invocation', onInvocation);
+  try {
+    return { result: await run(), records };
+  } finally {
+    cloud.runtime.off('invocation', onInvocation);
+  }
 }

@@ -11,12 +11,11 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
+import { startLocalCloud, REPO_ROOT } from '../scripts/local/cloud';
 import { defaultInstanceCaps } from '../scripts/local/runtime/capacity';
-import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
-import { report, stats } from './lib';
+import { recording, report, stats } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -78,18 +77,6 @@ async function load(url: string, paths: string[], connections: number, seconds: 
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`load client failed (${code}): ${Buffer.concat(err).toString('utf8')}`);
   return JSON.parse(Buffer.concat(out).toString('utf8')) as ClientResult & { used: number };
-}
-
-/** Every invocation that finished while `run` ran. */
-async function recording<T>(cloud: LocalCloud, run: () => Promise<T>): Promise<{ result: T; records: InvocationRecord[] }> {
-  const records: InvocationRecord[] = [];
-  const onInvocation = (r: InvocationRecord) => records.push(r);
-  cloud.runtime.on('invocation', onInvocation);
-  try {
-    return { result: await run(), records };
-  } finally {
-    cloud.runtime.off('invocation', onInvocation);
-  }
 }
 
 const pagePath = (id: string) => `/api/products/${id}?client=web&region=${REGION}`;
