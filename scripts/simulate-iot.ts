@@ -93,7 +93,7 @@ function main(): Promise<void> {
     },
   }).then((summary) => {
     if (tty) process.stdout.write('\r\x1b[K');
-    printSummary(summary);
+    printSummary(summary, values.url);
     if (summary.failed > 0) process.exitCode = 1;
   });
 }
@@ -103,7 +103,7 @@ function progressLine(p: Progress): string {
   return `${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s │ ${n(p.rate).padStart(7)} readings/s │ accepted ${n(p.accepted)} │ rejected ${n(p.rejected)} │ requests ${n(p.requests)} (${n(p.retries)} retried, ${n(p.failed)} failed) │ p50 ${p.p50} ms p99 ${p.p99} ms │ in flight ${p.inFlight}, queued ${p.queued}`;
 }
 
-function printSummary(s: SimulatorSummary): void {
+function printSummary(s: SimulatorSummary, apiUrl: string): void {
   const n = (v: number) => Math.round(v).toLocaleString('en');
   const lines = [
     '',
@@ -116,7 +116,7 @@ function printSummary(s: SimulatorSummary): void {
     `  latency        p50 ${s.latency.p50} ms, p95 ${s.latency.p95} ms, p99 ${s.latency.p99} ms, max ${Math.round(s.latency.max)} ms`,
     ...(s.unsent > 0 ? [`  not sent       ${n(s.unsent)} readings (still queued at the end, or in failed requests)`] : []),
     '',
-    'open http://127.0.0.1:9000/iot to watch them (sign in as admin / admin-demo)',
+    `open ${new URL('/iot', apiUrl).href} to watch them (sign in as admin / admin-demo)`,
   ];
   console.log(lines.join('\n'));
 }
