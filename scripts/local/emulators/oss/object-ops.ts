@@ -3,7 +3,7 @@
  * PutSymlink/GetSymlink, object ACL and tagging, RestoreObject.
  * API reference: https://www.alibabacloud.com/help/en/oss/developer-reference/putobject (and siblings).
  */
-import { closeSync, createReadStream } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { parseTagSet, tagSetNodes } from './bucket-config';
 import { readSmallBody, receiveBody } from './body';
@@ -20,6 +20,7 @@ import {
   sendEmpty,
   sendXml,
 } from './respond';
+import { sendFileRange } from './send-file';
 import { OBJECT_ACLS, headersOf, type ObjectAcl, type ObjectHeaders, type ObjectRecord, type StorageClass } from './storage';
 import { parseXmlBody, textOf } from './xml';
 
@@ -195,18 +196,7 @@ export async function getObject(ctx: RequestContext, key = keyOf(ctx), status = 
       return;
     }
     handedOff = true;
-    const stream = createReadStream('', { fd, start, end, autoClose: true, highWaterMark: 1024 * 1024 });
-    await new Promise<void>((resolve) => {
-      stream.once('error', () => {
-        ctx.res.destroy();
-        resolve();
-      });
-      ctx.res.once('close', () => {
-        stream.destroy();
-        resolve();
-      });
-      stream.pipe(ctx.res);
-    });
+    await sendFileRange(ctx.res, fd, start, end);
   } finally {
     if (!handedOff) closeSync(fd);
   }
