@@ -4,7 +4,7 @@
  * pays while sharing the machine's cores with the client receiving the bytes. Here two buffers take turns: one is
  * being read from the file while the other is being written to the socket, and a buffer is read into again only
  * once the socket has taken all of its bytes (the write callback), so the body streams with one read in flight,
- * constant memory and backpressure from the client (D23 in docs/decisions.md).
+ * constant memory and backpressure from the client (bench/README.md, OSS emulator).
  */
 import { close, read } from 'node:fs';
 import type { ServerResponse } from 'node:http';
