@@ -150,15 +150,24 @@ describe('instance pool: room for extra instances', () => {
 
 describe('instance caps', () => {
   it('follow the CPU count by default', () => {
-    expect(defaultInstanceCaps(2)).toEqual({ perFunction: 4, extra: 8 });
-    expect(defaultInstanceCaps(8)).toEqual({ perFunction: 16, extra: 32 });
-    expect(defaultInstanceCaps(1)).toEqual({ perFunction: 2, extra: 4 });
+    expect(defaultInstanceCaps(2)).toEqual({ perFunction: 4, extra: 8, ceiling: 16 });
+    expect(defaultInstanceCaps(8)).toEqual({ perFunction: 16, extra: 32, ceiling: 64 });
+    expect(defaultInstanceCaps(1)).toEqual({ perFunction: 2, extra: 4, ceiling: 8 });
   });
 
   it('take options, then LOCAL_MAX_INSTANCES_PER_FUNCTION / LOCAL_MAX_EXTRA_INSTANCES, and refuse a value out of range', () => {
-    expect(instanceCaps({ perFunction: 1, extra: 0 }, {})).toEqual({ perFunction: 1, extra: 0 });
-    expect(instanceCaps({}, { LOCAL_MAX_INSTANCES_PER_FUNCTION: '2', LOCAL_MAX_EXTRA_INSTANCES: '5' })).toEqual({ perFunction: 2, extra: 5 });
+    expect(instanceCaps({ perFunction: 1, extra: 0 }, {})).toMatchObject({ perFunction: 1, extra: 0 });
+    expect(instanceCaps({}, { LOCAL_MAX_INSTANCES_PER_FUNCTION: '2', LOCAL_MAX_EXTRA_INSTANCES: '5' })).toMatchObject({ perFunction: 2, extra: 5 });
     expect(() => instanceCaps({}, { LOCAL_MAX_EXTRA_INSTANCES: 'many' })).toThrow(/LOCAL_MAX_EXTRA_INSTANCES must be a whole number ≥ 0, got many/);
     expect(() => instanceCaps({ perFunction: 0 }, {})).toThrow(/LOCAL_MAX_INSTANCES_PER_FUNCTION must be a whole number ≥ 1/);
+  });
+
+  it('bound instances parked on I/O by LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION, never below the per-function cap (D40)', () => {
+    expect(instanceCaps({ perFunction: 2, ceiling: 3 }, {})).toMatchObject({ perFunction: 2, ceiling: 3 });
+    expect(instanceCaps({}, { LOCAL_MAX_INSTANCES_PER_FUNCTION: '3', LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION: '12' })).toMatchObject({ perFunction: 3, ceiling: 12 });
+    // Left to its default, the ceiling follows a raised per-function cap instead of refusing it.
+    expect(instanceCaps({ perFunction: 1000 }, {}).ceiling).toBe(1000);
+    expect(() => instanceCaps({}, { LOCAL_MAX_INSTANCES_PER_FUNCTION: '4', LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION: '2' })).toThrow(/LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION must be a whole number ≥ 4, got 2/);
+    expect(() => instanceCaps({}, { LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION: 'lots' })).toThrow(/LOCAL_MAX_PARKED_INSTANCES_PER_FUNCTION must be a whole number/);
   });
 });

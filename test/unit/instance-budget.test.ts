@@ -6,7 +6,12 @@ class FakePool implements BudgetedPool {
   woken = 0;
   idle: { lastUsedAt: number; evicted: boolean }[] = [];
   busy = 0;
+  /** Of the busy instances, those parked on I/O. */
+  parked = 0;
   constructor(readonly name: string) {}
+  parkedCount(): number {
+    return this.parked;
+  }
   get size(): number {
     return this.busy + this.idle.filter((i) => !i.evicted).length;
   }
@@ -79,5 +84,39 @@ describe('InstanceBudget', () => {
     expect(order).toEqual(['d', 'c']);
     b.freed();
     expect(order).toEqual(['d', 'c']); // asked once per wait
+  });
+
+  it('leaves instances parked on I/O out of the extra room while the CPUs have room, up to the parked ceiling (D40)', () => {
+    let cpuHasRoom = true;
+    const b = new InstanceBudget(1, () => now, { parkedCeiling: 3, cpuHasRoom: () => cpuHasRoom });
+    const [a, c] = [new FakePool('a'), new FakePool('c')];
+    b.register(a);
+    b.register(c);
+    a.busy = 2; // a's first and the one extra, both computing
+    c.busy = 1;
+    expect(b.take(c)).toBe(false);
+    a.parked = 1; // one of them waits on I/O: it no longer takes CPU room
+    expect(b.take(c)).toBe(true);
+    c.busy = 2;
+    expect(b.take(c)).toBe(false); // c's extra computes: the room is taken again
+    c.parked = 2; // both of c's park too
+    expect(b.take(a)).toBe(true);
+    cpuHasRoom = false; // a busy machine: parked or not, the room is the room
+    expect(b.take(a)).toBe(false);
+    cpuHasRoom = true;
+    a.busy = 3;
+    a.parked = 3;
+    expect(b.extraInUse).toBe(3);
+    expect(b.take(a)).toBe(false); // the parked ceiling bounds extra instances, parked or not
+    expect(b.belowParkedCeiling()).toBe(false);
+  });
+
+  it('without a parked ceiling, parked instances change nothing (the default)', () => {
+    const b = new InstanceBudget(1, () => now);
+    const a = new FakePool('a');
+    b.register(a);
+    a.busy = 2;
+    a.parked = 2;
+    expect(b.take(a)).toBe(false);
   });
 });

@@ -6,6 +6,8 @@ export interface PoolOptions {
   env: Record<string, string>;
   /** Instances of this function at once when s.yaml's reservedConcurrency is not lower (capacity.ts). */
   maxInstances: number;
+  /** Instances of this function at once counting those parked on I/O (capacity.ts `ceiling`, D40). */
+  maxWithParked: number;
   /** The instance budget all functions share. */
   budget: InstanceBudget;
   /** Retire instances idle this long. */
@@ -44,12 +46,23 @@ export class ThrottledError extends Error {
 /** How long an extra instance must have been idle before another function may take its room. */
 export const EVICTABLE_AFTER_IDLE_MS = 1000;
 
+/**
+ * An instance is parked (D40) once it has served its request this long with its thread's event loop running
+ * callbacks less than this share of the time: a long poll or a slow backend, not a computation. A second is
+ * far beyond a request's own work here (a few ms), and short enough that a line behind long polls moves.
+ */
+export const PARKED = { afterMs: 1000, maxUtilization: 0.1 };
+/** While a line waits at a cap, how often the pool looks again whether instances have parked. */
+const PARKED_RECHECK_MS = 250;
+
 /** What the budget needs of a function's pool (FunctionPool; fakes in unit tests). */
 export interface BudgetedPool {
   readonly size: number;
   readonly startingCount: number;
   /** Idle instances whose room another function may take (`evict` retires one without waking anyone). */
   idleInstances(): readonly { lastUsedAt: number; evict(): void }[];
+  /** Instances parked on I/O (PARKED): they count toward `parkedCeiling`, not toward `extra`. */
+  parkedCount(): number;
   onSlotFree(): void;
 }
 
@@ -60,6 +73,10 @@ export interface BudgetedPool {
  * When they are all taken, an extra instance of another function that has been idle for a second is
  * retired to make room (the longest idle first); otherwise the function waits here and is asked again, in
  * order, when one frees.
+ *
+ * Instances parked on I/O do not count against `extra` while the CPUs have room (D40): they use no CPU, which
+ * is what the room protects. `parkedCeiling` bounds the extra instances counting parked ones (by default it
+ * equals `extra`: parked instances then change nothing).
  */
 export class InstanceBudget {
   private readonly pools = new Set<BudgetedPool>();
@@ -68,7 +85,13 @@ export class InstanceBudget {
   constructor(
     readonly extra: number,
     private readonly now: () => number = Date.now,
+    private readonly parked: { parkedCeiling: number; cpuHasRoom: () => boolean } = { parkedCeiling: extra, cpuHasRoom: () => false },
   ) {}
+
+  /** May instances parked on I/O be left out of the CPU-based caps now? (CpuRoom) */
+  cpuHasRoom(): boolean {
+    return this.parked.cpuHasRoom();
+  }
 
   register(pool: BudgetedPool): void {
     this.pools.add(pool);
@@ -88,10 +111,24 @@ export class InstanceBudget {
     return n;
   }
 
+  /** Could parked instances make room (D40)? Then a function waiting for room must look again by itself. */
+  belowParkedCeiling(): boolean {
+    return this.extraInUse < this.parked.parkedCeiling;
+  }
+
+  /** Extra instances that are not parked on I/O. */
+  private get extraUsingCpu(): number {
+    let n = 0;
+    for (const pool of this.pools) n += Math.max(0, pool.size + pool.startingCount - pool.parkedCount() - 1);
+    return n;
+  }
+
   /** May `pool` start one more instance now? (Its first always; false: call `wait`.) */
   take(pool: BudgetedPool): boolean {
     if (pool.size + pool.startingCount === 0) return true;
-    if (this.extraInUse < this.extra) return true;
+    const inUse = this.extraInUse;
+    if (inUse < this.extra) return true;
+    if (inUse < this.parked.parkedCeiling && this.extraUsingCpu < this.extra && this.cpuHasRoom()) return true;
     return this.evictIdle(pool);
   }
 
@@ -140,7 +177,8 @@ const SCALE_OUT_DELAY_MS = { min: 10, max: 200 };
  * makes the pool start another instance, one at a time, up to the function's cap and the shared budget
  * (D30): a cold start costs ~50–100 ms of CPU, so on a small machine a burst is served faster by instances
  * finishing their 2-ms requests than by starting one instance per request. Concurrent requests above
- * s.yaml's `reservedConcurrency` are throttled (429) as on FC.
+ * s.yaml's `reservedConcurrency` are throttled (429) as on FC. The cap protects the CPU, so instances parked
+ * on I/O (a long poll) do not count against it while the CPUs have room, up to `maxWithParked` (D40).
  */
 export class FunctionPool implements BudgetedPool {
   private instances: Instance[] = [];
@@ -190,6 +228,34 @@ export class FunctionPool implements BudgetedPool {
 
   private get cap(): number {
     return Math.min(this.fn.reservedConcurrency ?? Number.POSITIVE_INFINITY, this.options.maxInstances);
+  }
+
+  /** Instances serving a request that wait on I/O or a timer (PARKED). */
+  parkedCount(): number {
+    const now = Date.now();
+    return this.instances.filter((i) => i.parked(PARKED.afterMs, PARKED.maxUtilization, now)).length;
+  }
+
+  /**
+   * May the line start one more instance? Below the cap, yes; at the cap, when some instances are parked on
+   * I/O and the others alone stay below it, the CPUs have room, and the function is below its ceiling —
+   * otherwise the pool looks again in a moment, since instances may park or the CPUs calm down meanwhile.
+   */
+  private mayStartAnother(): boolean {
+    const n = this.instances.length;
+    if (n < this.cap) return true;
+    if (n >= Math.min(this.fn.reservedConcurrency ?? Number.POSITIVE_INFINITY, this.options.maxWithParked)) return false;
+    const parked = this.parkedCount();
+    if (parked > 0 && n - parked < this.cap && this.options.budget.cpuHasRoom()) return true;
+    this.lookAgainIn(PARKED_RECHECK_MS);
+    return false;
+  }
+
+  private lookAgainIn(ms: number): void {
+    this.scaleOutTimer ??= setTimeout(() => {
+      this.scaleOutTimer = undefined;
+      this.dispatch();
+    }, ms).unref();
   }
 
   /**
@@ -256,19 +322,20 @@ export class FunctionPool implements BudgetedPool {
         if (!idle) break;
         this.waiters.shift()!.serve(idle);
       }
-      if (this.waiters.length === 0 || this.starting > 0 || this.instances.length >= this.cap) return;
+      if (this.waiters.length === 0 || this.starting > 0 || !this.mayStartAnother()) return;
       const waited = Date.now() - this.waiters[0]!.queuedAt;
       const delay = this.scaleOutDelay();
       if (this.instances.length > 0 && waited < delay) {
         // A busy instance will probably be free before a new one could start: look again then.
-        this.scaleOutTimer ??= setTimeout(() => {
-          this.scaleOutTimer = undefined;
-          this.dispatch();
-        }, delay - waited).unref();
+        this.lookAgainIn(delay - waited);
         return;
       }
       if (this.options.budget.take(this)) void this.spawn(false).catch(() => undefined);
-      else this.options.budget.wait(this);
+      else {
+        this.options.budget.wait(this);
+        // Room also appears when instances of any function park on I/O, which frees nothing: look again then.
+        if (this.options.budget.belowParkedCeiling()) this.lookAgainIn(PARKED_RECHECK_MS);
+      }
     } finally {
       this.dispatching = false;
     }
@@ -300,7 +367,7 @@ export class FunctionPool implements BudgetedPool {
 
   private takeIdle(): Instance | undefined {
     const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
-    if (idle) idle.busy = true;
+    idle?.assign();
     return idle;
   }
 
@@ -349,9 +416,8 @@ export class FunctionPool implements BudgetedPool {
   }
 
   private release(instance: Instance, startedAt: number): void {
-    instance.busy = false;
+    instance.release();
     instance.invocations++;
-    instance.lastUsedAt = Date.now();
     const took = instance.lastUsedAt - startedAt;
     this.typicalMs = this.typicalMs === undefined ? took : 0.8 * this.typicalMs + 0.2 * took;
     if (!instance.alive || instance.stale) this.retire(instance);

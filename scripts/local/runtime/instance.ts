@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
 import type { ContextData, FromInstance, FunctionErrorBody, InstanceBoot, ToInstance } from './protocol';
@@ -52,6 +53,8 @@ export class Instance {
   /** The initializer hook ran (once per instance, before its first request). */
   initialized = false;
   private readonly worker: Worker;
+  /** When the request it serves now was handed to it, and its thread's event-loop use until then. */
+  private assignment: { at: number; elu: EventLoopUtilization } | undefined;
   private readonly pending = new Map<number, (outcome: InstanceOutcome) => void>();
   private dead = false;
   private deathReason: FunctionErrorBody | undefined;
@@ -89,6 +92,28 @@ export class Instance {
 
   get alive(): boolean {
     return !this.dead;
+  }
+
+  /** The instance takes a request (it is busy until `release`). */
+  assign(now: number = Date.now()): void {
+    this.busy = true;
+    this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization() };
+  }
+
+  release(now: number = Date.now()): void {
+    this.busy = false;
+    this.assignment = undefined;
+    this.lastUsedAt = now;
+  }
+
+  /**
+   * Parked: serving a request for at least `afterMs` with its thread's event loop idle nearly all that time
+   * (share of it running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow
+   * backend), not on a CPU. A handler computing is never parked: a synchronous loop keeps the share at 1.
+   */
+  parked(afterMs: number, maxUtilization: number, now: number = Date.now()): boolean {
+    if (!this.busy || !this.assignment || this.dead || now - this.assignment.at < afterMs) return false;
+    return this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization < maxUtilization;
   }
 
   private onMessage(message: FromInstance): void {

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
+import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError } from './function-pool';
 import type { ContextData, FunctionErrorBody } from './protocol';
 
@@ -83,7 +84,9 @@ export class FunctionRuntime extends EventEmitter {
   ) {
     super();
     this.caps = instanceCaps(options.instanceCaps);
-    this.budget = new InstanceBudget(this.caps.extra);
+    // Parked instances of one function may fill its ceiling even when the extra room is taken (D40).
+    const cpu = new CpuRoom();
+    this.budget = new InstanceBudget(this.caps.extra, Date.now, { parkedCeiling: this.caps.extra + this.caps.ceiling - this.caps.perFunction, cpuHasRoom: () => cpu.hasRoom() });
     for (const fn of spec.functions) this.addPool(fn);
   }
 
@@ -94,6 +97,7 @@ export class FunctionRuntime extends EventEmitter {
       new FunctionPool(fn, {
         env: this.options.envFor(fn),
         maxInstances: this.caps.perFunction,
+        maxWithParked: this.caps.ceiling,
         budget: this.budget,
         idleMs: this.options.idleMs ?? 10 * 60_000,
         codeReady: () => this.options.codeReady?.(fn) ?? Promise.resolve(),
@@ -117,11 +121,12 @@ export class FunctionRuntime extends EventEmitter {
     return name ? this.pools.get(name)?.spec : undefined;
   }
 
-  poolStats(): { name: string; resource: string; instances: number; busy: number; queued: number }[] {
-    return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy, queued: p.queued }));
+  /** `parked`: busy instances waiting on I/O, which the CPU-based caps leave out (D40). */
+  poolStats(): { name: string; resource: string; instances: number; busy: number; parked: number; queued: number }[] {
+    return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy, parked: p.parkedCount(), queued: p.queued }));
   }
 
-  /** Instances running or starting now, of all functions (one per function plus at most `caps.extra`). */
+  /** Instances running or starting now, of all functions (one per function plus `caps.extra`, more when parked on I/O: D40). */
   get instancesInUse(): number {
     return this.budget.instances;
   }
