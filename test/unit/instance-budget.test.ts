@@ -111,6 +111,18 @@ describe('InstanceBudget', () => {
     expect(b.belowParkedCeiling()).toBe(false);
   });
 
+  it('with no extra room at all, a function whose only instance is parked may still start a second (D40)', () => {
+    const b = new InstanceBudget(0, () => now, { parkedCeiling: 2, cpuHasRoom: () => true });
+    const a = new FakePool('a');
+    b.register(a);
+    a.busy = 1;
+    expect(b.take(a)).toBe(false);
+    a.parked = 1;
+    expect(b.take(a)).toBe(true);
+    a.busy = 2; // the second computes: no third
+    expect(b.take(a)).toBe(false);
+  });
+
   it('without a parked ceiling, parked instances change nothing (the default)', () => {
     const b = new InstanceBudget(1, () => now);
     const a = new FakePool('a');

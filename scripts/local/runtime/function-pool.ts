@@ -116,10 +116,10 @@ export class InstanceBudget {
     return this.extraInUse < this.parked.parkedCeiling;
   }
 
-  /** Extra instances that are not parked on I/O. */
-  private get extraUsingCpu(): number {
+  /** Extra instances not parked on I/O once `starter` has started one more. */
+  private extraUsingCpuWithOneMore(starter: BudgetedPool): number {
     let n = 0;
-    for (const pool of this.pools) n += Math.max(0, pool.size + pool.startingCount - pool.parkedCount() - 1);
+    for (const pool of this.pools) n += Math.max(0, pool.size + pool.startingCount - pool.parkedCount() + (pool === starter ? 1 : 0) - 1);
     return n;
   }
 
@@ -128,7 +128,7 @@ export class InstanceBudget {
     if (pool.size + pool.startingCount === 0) return true;
     const inUse = this.extraInUse;
     if (inUse < this.extra) return true;
-    if (inUse < this.parked.parkedCeiling && this.extraUsingCpu < this.extra && this.cpuHasRoom()) return true;
+    if (inUse < this.parked.parkedCeiling && this.extraUsingCpuWithOneMore(pool) <= this.extra && this.cpuHasRoom()) return true;
     return this.evictIdle(pool);
   }
 
