@@ -65,6 +65,8 @@ describe('instance pool: instances parked on I/O do not count against the CPU ca
     expect(pool()).toMatchObject({ busy: 0, queued: 0 });
     const polls = [call({ gate: 'g1', tag: 'poll-1' }), call({ gate: 'g2', tag: 'poll-2' })];
     const checkout = call({ tag: 'checkout' });
+    // Before D40 it waited for a poll to answer (never, here).
+    await eventually(() => expect(checkout.done).toBe(true), { timeoutMs: 30_000 });
     const record = await checkout.promise;
     expect(record.status).toBe('succeeded');
     // It ran while both polls were parked: neither has answered.
