@@ -104,7 +104,7 @@ const listsProducts = (body: string) => {
 
 async function timeStart(kind: Kind, app: string, dataDir: string): Promise<number> {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), OSS_PORT: String(await freePort()), MNS_PORT: String(await freePort()), FNF_PORT: String(await freePort()), DATA_DIR: dataDir, NO_COLOR: '1', FC_LOCAL_QUIET: '1' };
+  const env = { ...process.env, PORT: String(port), OSS_PORT: String(await freePort()), TABLESTORE_PORT: String(await freePort()), MNS_PORT: String(await freePort()), FNF_PORT: String(await freePort()), DATA_DIR: dataDir, NO_COLOR: '1', FC_LOCAL_QUIET: '1' };
   if (kind === 'freshClone') for (const dir of ['dist', join('node_modules', '.cache')]) rmSync(join(app, dir), { recursive: true, force: true });
   const t0 = performance.now();
   let child: ChildProcess;
