@@ -278,11 +278,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (options.prewarm !== false) void afterFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
-    // The first call tree's instances (and their initializers) are warm before anything is served: the first page
-    // would otherwise spend its parts' budget on their starts (first-page.test.ts). They started with the seed.
-    await warmFirst.catch(() => undefined);
     gateway = handler;
     early.release(handler);
+    // Ready means the first call tree's instances (and their initializers) are warm: the first page would otherwise
+    // spend its parts' budget on their starts (first-page.test.ts). They started with the seed. The gateway serves
+    // before this, because an initializer may call another function through it (the BFF warms product-info):
+    // held until ready, that call would wait out the initializer's timeout.
+    await warmFirst.catch(() => undefined);
     // Ready means built: a build error fails the start, as it always did.
     await builds.done;
     timings.ready = Date.now() - t0;
