@@ -101,7 +101,7 @@ describe('the device simulator', () => {
   it('gives up on a request that keeps failing once its retry time is over', async () => {
     const api = await scriptedApi(() => ({ status: 503 }));
     servers.push(api.server);
-    const summary = await runSimulator(options(api.url, 'down', { durationMs: 300, retryForMs: 500 }));
+    const summary = await runSimulator(options(api.url, 'down', { durationMs: 1000, retryForMs: 300 }));
     expect(summary.failed).toBeGreaterThanOrEqual(1);
     expect(summary.failedByStatus).toEqual({ '503': summary.failed });
     expect(summary.retries).toBeGreaterThanOrEqual(1);

@@ -131,11 +131,15 @@ describe('product page BFF', () => {
   it('gives product info its own budget: a slow info call still makes a page, a slow part is degraded', async () => {
     const { deps, invoker } = setup({}, { partTimeoutMs: 30, infoTimeoutMs: 1000 });
     const later = (value: unknown) => new Promise((resolve) => setTimeout(() => resolve({ ok: true, data: value }), 80));
+    // Reviews answer only once the page is made (a timer could fire late on a busy machine, and the fair deadline
+    // rightly takes an answer that has already arrived).
+    let answerReviews: () => void = () => undefined;
     Object.assign((invoker as unknown as { services: Record<string, unknown> }).services, {
       info: (req: { op: string }) => later(req.op === 'list' ? { items: [] } : answers.info),
-      reviews: () => later(answers.reviews),
+      reviews: () => new Promise((resolve) => (answerReviews = () => resolve({ ok: true, data: answers.reviews }))),
     });
     const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);
+    answerReviews();
     expect(page.degraded).toEqual(['reviews']);
     // Every call may run as long as the info budget: the page stops waiting for a part at 30 ms, the call does not.
     expect(invoker.calls.find((c) => c.functionName === 'info')?.options?.timeoutMs).toBe(1000);
