@@ -4,6 +4,7 @@ import { ALL_TABLES } from '#shared/contracts/tables';
 import { SecretBox } from '#shared/iot/secret-box';
 import { DEVICE_HEADERS, signDeviceRequest } from '#shared/iot/signature';
 import { ManualClock } from '#shared/ports/clock';
+import { AppError } from '#shared/errors';
 import { registerDevice } from '../../functions/iot-devices/core';
 import { createMemoryTable } from './memory-table';
 
@@ -29,4 +30,14 @@ export function signed(device: Pick<DeviceCredentials, 'deviceId' | 'secret'>, b
     headers: { [DEVICE_HEADERS.deviceId]: device.deviceId, [DEVICE_HEADERS.timestamp]: ts, [DEVICE_HEADERS.signature]: signDeviceRequest(device.secret, ts, bytes), 'content-type': 'application/json' },
     body: bytes,
   };
+}
+
+/** The AppError a call was refused with (fails the test if it succeeded or threw something else). */
+export async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
+  return err;
 }

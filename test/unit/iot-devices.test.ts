@@ -1,5 +1,4 @@
 import { AlertsQuery, SeriesQuery } from '#shared/contracts/iot';
-import { AppError } from '#shared/errors';
 import { SecretBox } from '#shared/iot/secret-box';
 import { MINUTE_MS, T } from '#shared/iot/rows';
 import { signatureMatches, signDeviceRequest } from '#shared/iot/signature';
@@ -7,16 +6,7 @@ import { getDeviceView, listDeviceViews, rotateSecret } from '../../functions/io
 import { getSeries, listAlerts } from '../../functions/iot-devices/data';
 import { processReadings } from '../../functions/iot-etl/core';
 import { toMessages } from '../../functions/iot-ingest/core';
-import { iotWorld, TEST_SECRET_KEY } from '../helpers/iot';
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
-  return err;
-}
+import { iotWorld, TEST_SECRET_KEY, refusal } from '../helpers/iot';
 
 describe('device secrets', () => {
   it('signs as the contract says: hex(HMAC-SHA256(secret, timestamp + "." + body))', () => {

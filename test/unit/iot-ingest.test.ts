@@ -1,12 +1,11 @@
 import { ReadingsMessage, type IngestResponse } from '#shared/contracts/iot';
-import { AppError } from '#shared/errors';
 import { T } from '#shared/iot/rows';
 import type { BatchSendResult, QueueMessageInput } from '#shared/ports/queue';
 import { INF_MAX, INF_MIN } from '#shared/ports/table';
 import { DeviceCache, DeviceRateLimiter, ingest, MAX_MESSAGE_JSON_BYTES, toMessages, type IngestDeps } from '../../functions/iot-ingest/core';
 import { rotateSecret } from '../../functions/iot-devices/core';
 import { FakeQueue } from '../helpers/fake-messaging';
-import { iotWorld, signed } from '../helpers/iot';
+import { iotWorld, signed, refusal } from '../helpers/iot';
 
 const QUEUE = 'iot-readings';
 
@@ -22,15 +21,6 @@ async function setup() {
   const queued = () => queue.messages(QUEUE).map((m) => ReadingsMessage.parse(JSON.parse(m.body)));
   const replayRows = async () => (await world.table.getRange(T.requests, { start: { deviceId: INF_MIN, signature: INF_MIN }, end: { deviceId: INF_MAX, signature: INF_MAX } })).rows;
   return { ...world, queue, deps, device, post, queued, replayRows };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
-  return err;
 }
 
 describe('iot-ingest', () => {
