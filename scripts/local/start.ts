@@ -7,11 +7,12 @@
  */
 import { startLocalCloud } from './cloud';
 import { SpecErrors } from './spec/errors';
-import { formatBanner, formatLogLine } from './terminal';
+import { createLogPrinter, formatBanner } from './terminal';
 
 async function main(): Promise<void> {
   // From the process start, so the banner's time includes node, the launcher and loading this script.
   const started = performance.timeOrigin;
+  const printLog = createLogPrinter();
   const cloud = await startLocalCloud({
     port: Number(process.env.PORT ?? 9000),
     ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
-    onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),
+    onLog: (fn, text) => process.stdout.write(printLog(fn.resource, text)),
     onReload: (changed, error) => {
       if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
       else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} rebuilt; new instances will run the new code`);
