@@ -124,6 +124,23 @@ describe('local cloud runtime', () => {
       const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code)).sort();
       expect(outcomes).toEqual(['ResourceThrottled', 'ok']);
     });
+
+    it('answers a load generator on the HTTP trigger with 429 ResourceThrottled above reservedConcurrency, never a 5xx', async () => {
+      // What autocannon pointed at a function's URL sees: one request runs, the excess is throttled as on FC.
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map(async () => {
+          const res = await fetch(`${cloud.url}/_fc/fx-solo/?ms=400`);
+          return { status: res.status, errorType: res.headers.get('x-fc-error-type'), body: await res.text() };
+        }),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 429, 429, 429, 429]);
+      for (const throttled of answers.filter((a) => a.status === 429)) {
+        expect(throttled.errorType).toBe('ResourceThrottled');
+        expect(JSON.parse(throttled.body)).toMatchObject({ errorType: 'ResourceThrottled', errorMessage: expect.stringContaining('fx-solo') });
+      }
+      // Once the burst is over the function answers again.
+      expect((await fetch(`${cloud.url}/_fc/fx-solo/?ms=1`)).status).toBe(200);
+    });
   });
 
   describe('asynchronous invocation', () => {
