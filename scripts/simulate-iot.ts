@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEVICE_TYPE_NAMES, isDeviceType, type DeviceType } from '../functions/_shared/iot/catalog';
 import { DEFAULT_RATES } from './iot/signals';
-import { runSimulator, type Progress, type SimulatorSummary } from './iot/simulator';
+import { describeDuration, runSimulator, type Progress, type SimulatorSummary } from './iot/simulator';
 
 /**
  * `npm run simulate:iot -- --devices 100 --rate 2000 --duration 60s`: simulated devices posting signed
@@ -66,7 +66,7 @@ function main(): Promise<void> {
   });
   const tty = process.stdout.isTTY;
   let lastLine = 0;
-  console.log(`simulating ${devices} devices at ${rate.toLocaleString('en')} readings/s → ${values.url}${durationMs ? ` for ${values.duration}` : ' until Ctrl-C'}`);
+  console.log(`simulating ${devices} devices at ${rate.toLocaleString('en')} readings/s → ${values.url}${durationMs ? ` for ${describeDuration(durationMs)}` : ' until Ctrl-C'}`);
   return runSimulator({
     url: values.url,
     devices,

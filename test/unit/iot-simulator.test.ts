@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { IngestResponse } from '#shared/contracts/iot';
-import { runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
+import { describeDuration, runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
 import { tempDir } from '../helpers/temp';
 
 interface Posted {
@@ -107,5 +107,14 @@ describe('the device simulator', () => {
     expect(summary.retries).toBeGreaterThanOrEqual(1);
     expect(lines(join(dir.path, 'down-accepted.ndjson'))).toEqual([]);
     expect(lines(join(dir.path, 'down-refused.ndjson'))).toEqual([]);
+  });
+});
+
+describe('the simulator header', () => {
+  it('says how long the run lasts with a unit (--duration 20 is 20 seconds)', () => {
+    expect(describeDuration(20_000)).toBe('20 s');
+    expect(describeDuration(5 * 60_000)).toBe('5 min');
+    expect(describeDuration(90 * 60_000)).toBe('1 h 30 min');
+    expect(describeDuration(3600_000 + 5_000)).toBe('1 h 5 s');
   });
 });
