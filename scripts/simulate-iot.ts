@@ -25,7 +25,7 @@ const USAGE = `usage: npm run simulate:iot -- [options]
   --user, --password  the admin that registers devices (default admin / admin-demo)`;
 
 function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parsedOrUsage(() => parseArgs({
     options: {
       devices: { type: 'string', default: '10' },
       rate: { type: 'string', default: '100' },
@@ -44,7 +44,7 @@ function main(): Promise<void> {
       password: { type: 'string', default: 'admin-demo' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }));
   if (values.help) {
     console.log(USAGE);
     return Promise.resolve();
@@ -138,6 +138,16 @@ function positiveNumber(text: string, flag: string): number {
   const value = Number(text);
   if (!(value > 0)) fail(`${flag} must be a number > 0`);
   return value;
+}
+
+/** A mistyped flag gets its name and the usage, not node's stack trace. */
+function parsedOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    return fail(unknown ? `unknown option '${unknown[1]}'` : (err as Error).message.split('. ')[0]!);
+  }
 }
 
 function fail(message: string): never {

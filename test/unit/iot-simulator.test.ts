@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * The device simulator's bookkeeping against a scripted API (a plain HTTP server): what it records as
  * accepted (`--record`) and refused (`--refused`) matches what the API answered, request by request, and a
@@ -117,4 +118,14 @@ describe('the simulator header', () => {
     expect(describeDuration(90 * 60_000)).toBe('1 h 30 min');
     expect(describeDuration(3600_000 + 5_000)).toBe('1 h 5 s');
   });
+});
+
+describe('npm run simulate:iot with a wrong option', () => {
+  it('names the option and shows the usage, without a stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'scripts', 'simulate-iot.ts'), '--devcies', '10'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("unknown option '--devcies'");
+    expect(run.stderr).toContain('usage: npm run simulate:iot -- [options]');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
