@@ -6,6 +6,7 @@
  * Ctrl-C stops it cleanly.
  */
 import { startLocalCloud } from './cloud';
+import { DataFolderInUse } from './data-lock';
 import { SpecErrors } from './spec/errors';
 import { createLogPrinter, formatBanner } from './terminal';
 
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof SpecErrors) console.error(err.message);
+  if (err instanceof SpecErrors || err instanceof DataFolderInUse) console.error(err.message);
   else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
   else console.error(err);
   process.exit(1);
