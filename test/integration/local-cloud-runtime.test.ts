@@ -91,6 +91,14 @@ describe('local cloud runtime', () => {
       await expect(forged.invoke('fx-sink', {})).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
     });
 
+    it('refuses the local STS key without its security token, or with another token, as the cloud does', async () => {
+      const invoker = (securityToken: string) => new FcFunctionInvoker({ credentials: { ...LOCAL_CREDENTIALS, securityToken }, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
+      const before = recordsOf('fx-sink').length;
+      await expect(invoker('').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'MissingSecurityToken', statusCode: 400 });
+      await expect(invoker('someone-elses-token').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey', statusCode: 403 });
+      expect(recordsOf('fx-sink')).toHaveLength(before);
+    });
+
     it('accepts async invocations with 202', async () => {
       const marker = `async-${Date.now()}`;
       const result = await fc.invoke('fx-sink', { marker }, { invocationType: 'Async' });
