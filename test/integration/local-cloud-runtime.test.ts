@@ -316,5 +316,25 @@ describe('local cloud runtime', () => {
       writeFileSync(source, readFileSync(source, 'utf8').replace("return 'done';", "return 'reloaded';"));
       await eventually(async () => expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('reloaded'), { timeoutMs: 20000, intervalMs: 100 });
     });
+
+    it('answers a function error when a saved file throws while loading, keeps running, and serves the fix', async () => {
+      // Saving half-edited code is what hot reload is for: esbuild bundles it, the new instance throws on load.
+      const source = join(dir.path, 'app', 'functions', 'spin', 'handler.ts');
+      const good = readFileSync(source, 'utf8');
+      writeFileSync(source, `const half = (globalThis as unknown as { notDefinedYet: () => string }).notDefinedYet();\n${good.replace("return 'reloaded';", 'return half;')}`);
+      const broken = await eventually(
+        async () => {
+          const record = await cloud.invoke('fx-spin', {});
+          expect(record.status).toBe('failed');
+          return record;
+        },
+        { timeoutMs: 20000, intervalMs: 100 },
+      );
+      expect(broken.error).toMatchObject({ errorType: 'TypeError', errorMessage: expect.stringContaining('notDefinedYet') });
+      // The rest of the local cloud is still there.
+      expect((await fetch(`${cloud.url}/api/echo/still-here`)).status).toBe(200);
+      writeFileSync(source, good);
+      await eventually(async () => expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('reloaded'), { timeoutMs: 20000, intervalMs: 100 });
+    });
   });
 });
