@@ -2,12 +2,15 @@
  * `npm run invoke -- <function> --event <file.json>`: one invocation, in-process, with a fixture event —
  * the Docker-free `s local invoke`. The same fixtures work with `s <function> local invoke -f <file>`.
  * The function runs in the local cloud (its emulators and the other functions are available), with the
- * same data folder as `npm start` (DATA_DIR, default .data).
+ * same data folder as `npm start` (DATA_DIR, default .data). While `npm start` runs on that folder, the
+ * invocation goes to that running local cloud (one cloud per data folder: scripts/local/data-lock.ts).
  *
  * Options: --event <file> | --data '<json>'   --async (queue it and wait for the outcome)   --no-seed
  */
 import { readFileSync } from 'node:fs';
-import { startLocalCloud } from './local/cloud';
+import { startLocalCloud, type LocalCloud } from './local/cloud';
+import { DataFolderInUse } from './local/data-lock';
+import type { InvocationRecord } from './local/runtime/runtime';
 import { SpecErrors } from './local/spec/errors';
 import { bold, dim, formatLogLine } from './local/terminal';
 
@@ -44,9 +47,40 @@ function describePayload(payload: Buffer): string {
   }
 }
 
+type Args = ReturnType<typeof parseArgs>;
+
+/** What the console API answers for an invocation: the record with its payload as text. */
+type RemoteRecord = Omit<InvocationRecord, 'payload'> & { payload: string };
+
+function printRecord(fn: { resource: string; name: string }, record: Omit<InvocationRecord, 'payload'>, payload: Buffer): void {
+  console.log(`${bold(fn.resource)} ${dim(`(${fn.name})`)}  request ${record.requestId}  ${record.status}  ${record.durationMs} ms  ${record.coldStart ? 'cold start' : 'warm'}  heap ${record.heapMb} MB`);
+  if (record.logs.trim()) console.log(`\n${bold('logs')}\n${formatLogLine(fn.resource, record.logs)}`);
+  console.log(`${bold(record.status === 'succeeded' ? 'result' : 'error')}\n${describePayload(payload)}`);
+  process.exitCode = record.status === 'succeeded' ? 0 : 1;
+}
+
+/** `npm start` holds the data folder: the running cloud invokes the function (its console API), with its data. */
+async function invokeThrough(url: string, args: Args): Promise<void> {
+  if (args.async) throw new Error(`a local cloud is running on this data folder (${url}): --async needs the folder to itself; stop npm start first, or invoke without --async`);
+  const functions = (await (await fetch(`${url}/_local/api/functions`)).json()) as { resource: string; name: string }[];
+  const fn = functions.find((f) => f.resource === args.fn || f.name === args.fn);
+  if (!fn) throw new Error(`no function "${args.fn}" in the local cloud running at ${url} (functions: ${functions.map((f) => f.resource).join(', ')})`);
+  const res = await fetch(`${url}/_local/api/functions/${encodeURIComponent(fn.name)}/invoke`, { method: 'POST', body: args.event });
+  if (!res.ok) throw new Error(`the local cloud at ${url} answered ${res.status}: ${await res.text()}`);
+  const record = (await res.json()) as RemoteRecord;
+  console.log(dim(`through the local cloud running at ${url} (npm start holds this data folder)`));
+  printRecord(fn, record, Buffer.from(record.payload));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}) });
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}) });
+  } catch (err) {
+    if (err instanceof DataFolderInUse && err.owner.url?.startsWith('http')) return invokeThrough(err.owner.url, args);
+    throw err;
+  }
   try {
     const fn = cloud.runtime.find(args.fn);
     if (!fn) throw new Error(`no function "${args.fn}" in s.yaml (functions: ${cloud.spec.functions.map((f) => f.resource).join(', ')})`);
@@ -63,10 +97,7 @@ async function main(): Promise<void> {
     } else {
       record = await cloud.runtime.invoke(fn.name, event, { source: 'cli' });
     }
-    console.log(`${bold(fn.resource)} ${dim(`(${fn.name})`)}  request ${record.requestId}  ${record.status}  ${record.durationMs} ms  ${record.coldStart ? 'cold start' : 'warm'}  heap ${record.heapMb} MB`);
-    if (record.logs.trim()) console.log(`\n${bold('logs')}\n${formatLogLine(fn.resource, record.logs)}`);
-    console.log(`${bold(record.status === 'succeeded' ? 'result' : 'error')}\n${describePayload(record.payload)}`);
-    process.exitCode = record.status === 'succeeded' ? 0 : 1;
+    printRecord(fn, record, record.payload);
   } finally {
     await cloud.stop();
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEVICE_TYPE_NAMES, isDeviceType, type DeviceType } from '../functions/_shared/iot/catalog';
 import { DEFAULT_RATES } from './iot/signals';
-import { runSimulator, type Progress, type SimulatorSummary } from './iot/simulator';
+import { describeDuration, runSimulator, type Progress, type SimulatorSummary } from './iot/simulator';
 
 /**
  * `npm run simulate:iot -- --devices 100 --rate 2000 --duration 60s`: simulated devices posting signed
@@ -25,7 +25,7 @@ const USAGE = `usage: npm run simulate:iot -- [options]
   --user, --password  the admin that registers devices (default admin / admin-demo)`;
 
 function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parsedOrUsage(() => parseArgs({
     options: {
       devices: { type: 'string', default: '10' },
       rate: { type: 'string', default: '100' },
@@ -44,7 +44,7 @@ function main(): Promise<void> {
       password: { type: 'string', default: 'admin-demo' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+  }));
   if (values.help) {
     console.log(USAGE);
     return Promise.resolve();
@@ -66,7 +66,7 @@ function main(): Promise<void> {
   });
   const tty = process.stdout.isTTY;
   let lastLine = 0;
-  console.log(`simulating ${devices} devices at ${rate.toLocaleString('en')} readings/s → ${values.url}${durationMs ? ` for ${values.duration}` : ' until Ctrl-C'}`);
+  console.log(`simulating ${devices} devices at ${rate.toLocaleString('en')} readings/s → ${values.url}${durationMs ? ` for ${describeDuration(durationMs)}` : ' until Ctrl-C'}`);
   return runSimulator({
     url: values.url,
     devices,
@@ -138,6 +138,16 @@ function positiveNumber(text: string, flag: string): number {
   const value = Number(text);
   if (!(value > 0)) fail(`${flag} must be a number > 0`);
   return value;
+}
+
+/** A mistyped flag gets its name and the usage, not node's stack trace. */
+function parsedOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message);
+    return fail(unknown ? `unknown option '${unknown[1]}'` : (err as Error).message.split('. ')[0]!);
+  }
 }
 
 function fail(message: string): never {

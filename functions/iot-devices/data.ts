@@ -1,6 +1,6 @@
 import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, RollupResolution, SeriesQuery, SeriesResponse } from '#shared/contracts/iot';
 import { NotFoundError, ValidationError } from '#shared/errors';
-import { isDeviceType, metricNames, metricSpec } from '#shared/iot/catalog';
+import { isDeviceType, metricSpec, whatTypeReports } from '#shared/iot/catalog';
 import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRaw, readRollups } from '#shared/iot/rows';
 import { bucketize, round, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
@@ -38,7 +38,7 @@ export async function getSeries(deviceId: string, query: SeriesQuery, deps: Data
   if (!device) throw new NotFoundError(`device ${deviceId} not found`);
   const spec = metricSpec(device.type, query.metric);
   if (!spec || !isDeviceType(device.type)) {
-    const message = `a ${device.type} reports ${isDeviceType(device.type) ? metricNames(device.type).join(', ') : 'no metrics'}`;
+    const message = whatTypeReports(device.type);
     throw new ValidationError(`invalid query.metric: ${message}`, [{ path: 'query.metric', message }]);
   }
   const to = query.to ?? deps.clock.now();

@@ -2,8 +2,8 @@ import type { ReportListResponse, ReportView, RollupRow } from '#shared/contract
 import { newId, type IdGenerator } from '#shared/ids';
 import { DEVICE_TYPES, metricSpec } from '#shared/iot/catalog';
 import { runLimited } from '#shared/iot/batch-write';
-import { DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRollups } from '#shared/iot/rows';
-import { addStats, emptyStats, round, type Stats } from '#shared/iot/stats';
+import { DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRolledUntil, readRollups } from '#shared/iot/rows';
+import { addStats, addValue, emptyStats, round, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import type { ObjectStore } from '#shared/ports/object-store';
 import type { Table } from '#shared/ports/table';
@@ -13,8 +13,10 @@ import type { Table } from '#shared/ports/table';
  * to OSS `reports/` (PRODUCT.md §4 IoT ETL step 4). The daily timer reports the previous UTC day under a
  * fixed key (a retried timer rewrites the same object); an admin asks for any window up to 31 days.
  *
- * Statistics come from the rollups, never from raw readings: whole hours from 1-hour rollups, the partial
- * hours at either end from 1-minute rollups, so a month's report reads a few hundred rows per series.
+ * Statistics come from the rollups: whole hours from 1-hour rollups, the partial hours at either end from
+ * 1-minute rollups, so a month's report reads a few hundred rows per series. Only the minutes the rollup has
+ * not reached yet (after its cursor, at most RAW_TAIL_MS) are read raw, so a report of "the last hour" asked
+ * for right after the readings arrived counts them.
  */
 export interface ReportDeps {
   table: Table;
@@ -25,18 +27,24 @@ export interface ReportDeps {
 
 export const REPORT_PREFIX = 'reports/';
 export const REPORT_URL_TTL_SECONDS = 900;
+/** The most of a window's end read from raw readings (the rollup runs each minute and catches up 3 h a run). */
+export const RAW_TAIL_MS = 3 * HOUR_MS;
 const CSV_HEADER = ['device_id', 'device_name', 'device_type', 'metric', 'unit', 'from', 'to', 'readings', 'min', 'max', 'avg', 'alerts'];
 
 export async function createReport(window: { from: number; to: number; reportId?: string }, deps: ReportDeps): Promise<ReportView> {
   const from = floorTo(window.from, MINUTE_MS);
   const to = floorTo(window.to + MINUTE_MS - 1, MINUTE_MS);
   const reportId = window.reportId ?? (deps.newId ?? newId)('rpt');
-  const [devices, latest, alerts] = await Promise.all([listDevices(deps.table), listLatest(deps.table), alertCounts(deps.table, from, to)]);
+  const [devices, latest, alerts, rolledUntil] = await Promise.all([listDevices(deps.table), listLatest(deps.table), alertCounts(deps.table, from, to), readRolledUntil(deps.table)]);
+  // Rollups up to the rollup's cursor, raw readings after it (a bounded tail).
+  const rawFrom = Math.min(to, Math.max(from, rolledUntil ?? to - RAW_TAIL_MS, to - RAW_TAIL_MS));
   const byId = new Map(devices.map((d) => [d.deviceId, d]));
   const series = latest.filter((l) => byId.has(l.deviceId) && metricSpec(byId.get(l.deviceId)!.type, l.metric));
   const stats = new Map<string, Stats>();
   await runLimited(series, 4, async (s) => {
-    stats.set(`${s.deviceId}\u0000${s.metric}`, await windowStats(deps.table, s.deviceId, s.metric, from, to));
+    const st = await windowStats(deps.table, s.deviceId, s.metric, from, rawFrom);
+    for (const reading of await readRaw(deps.table, s.deviceId, s.metric, rawFrom, to)) addValue(st, reading.value);
+    stats.set(`${s.deviceId}\u0000${s.metric}`, st);
   });
 
   const lines = [CSV_HEADER.join(',')];
@@ -94,6 +102,7 @@ export function dailyWindow(now: number): { from: number; to: number; reportId: 
 /** One series over `[from, to)`: whole hours from 1-hour rollups, the rest from 1-minute rollups. */
 async function windowStats(table: Table, deviceId: string, metric: string, from: number, to: number): Promise<Stats> {
   const total = emptyStats();
+  if (from >= to) return total;
   const add = (rows: RollupRow[]) => rows.forEach((r) => addStats(total, r));
   const firstHour = floorTo(from + HOUR_MS - 1, HOUR_MS);
   const lastHour = floorTo(to, HOUR_MS);

@@ -2,7 +2,7 @@ import type { AlertNotification, AlertRow, AlertRule, RollupRow } from '#shared/
 import { ConditionFailedError } from '#shared/errors';
 import { metricSpec, type DeviceType, type MetricSpec, type Severity } from '#shared/iot/catalog';
 import { runLimited, writeRows, type BatchWriteOptions } from '#shared/iot/batch-write';
-import { alertIdOf, DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, scanRange, T, toAlertRow } from '#shared/iot/rows';
+import { alertIdOf, DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
 import { addStats, bucketize, emptyStats, mean, round, stdDev, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
@@ -46,7 +46,6 @@ export const NOTIFY_LEASE_MS = 30_000;
 export const ZSCORE_MIN_READINGS = 300;
 export const ZSCORE_MIN_MINUTES = 30;
 const MAX_DIRTY_PER_RUN = 10_000;
-const CURSOR_KEY = { kind: 'cursor', key: 'rollup' } as const;
 
 export interface RollupResult {
   from: number;
@@ -86,7 +85,7 @@ export interface Anomaly {
 export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
   const now = deps.clock.now();
   const target = floorTo(now - ROLLUP_DELAY_MS, MINUTE_MS);
-  const cursorRow = await deps.table.getRow(T.work, CURSOR_KEY);
+  const cursorRow = await deps.table.getRow(T.work, ROLLUP_CURSOR_KEY);
   const cursor = cursorRow ? Number(cursorRow.attributes.rolledUntil) : target - INITIAL_LOOKBACK_MS;
   const from = Math.min(cursor, target);
   const to = Math.min(target, from + MAX_MINUTES_PER_RUN * MINUTE_MS);
@@ -155,7 +154,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
 
   if (to > from) {
     try {
-      await deps.table.updateRow(T.work, CURSOR_KEY, { put: { rolledUntil: to, updatedAt: now } }, { condition: { row: 'IGNORE', columns: { column: 'rolledUntil', op: 'EQ', value: from, passIfMissing: true } } });
+      await deps.table.updateRow(T.work, ROLLUP_CURSOR_KEY, { put: { rolledUntil: to, updatedAt: now } }, { condition: { row: 'IGNORE', columns: { column: 'rolledUntil', op: 'EQ', value: from, passIfMissing: true } } });
     } catch (err) {
       // Another run moved the cursor meanwhile; it covered the same minutes.
       if (!(err instanceof ConditionFailedError)) throw err;

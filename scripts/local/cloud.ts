@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
+import { lockDataFolder, type DataLock } from './data-lock';
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
@@ -124,10 +125,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  let lock: DataLock;
+  try {
+    lock = lockDataFolder(dataDir, { url });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
 
   let runtime: FunctionRuntime | undefined;
-  /** Resources to release on stop or on a failed start, newest last. */
-  const opened: (() => unknown)[] = [];
+  /** Resources to release on stop or on a failed start, newest last (the data folder's lock goes last). */
+  const opened: (() => unknown)[] = [() => lock.release()];
   const seeder = spec.functions.find((fn) => fn.resource === 'demo-seed');
   // Bundles and the website build while the emulators and the gateway start (D32).
   const tBuild = Date.now();

@@ -6,12 +6,14 @@
  * Ctrl-C stops it cleanly.
  */
 import { startLocalCloud } from './cloud';
+import { DataFolderInUse } from './data-lock';
 import { SpecErrors } from './spec/errors';
-import { formatBanner, formatLogLine } from './terminal';
+import { createLogPrinter, formatBanner } from './terminal';
 
 async function main(): Promise<void> {
   // From the process start, so the banner's time includes node, the launcher and loading this script.
   const started = performance.timeOrigin;
+  const printLog = createLogPrinter();
   const cloud = await startLocalCloud({
     port: Number(process.env.PORT ?? 9000),
     ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
     ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
-    onLog: (fn, text) => process.stdout.write(formatLogLine(fn.resource, text)),
+    onLog: (fn, text) => process.stdout.write(printLog(fn.resource, text)),
     onReload: (changed, error) => {
       if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
       else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} rebuilt; new instances will run the new code`);
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof SpecErrors) console.error(err.message);
+  if (err instanceof SpecErrors || err instanceof DataFolderInUse) console.error(err.message);
   else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
   else console.error(err);
   process.exit(1);

@@ -24,6 +24,33 @@ export function formatLogLine(resource: string, text: string): string {
     .join('');
 }
 
+/**
+ * `npm start`'s log printer: `formatLogLine`, except that a Node runtime warning (`(node:123) [DEP0005] …`
+ * and its `--trace-…` hint) is printed once, not once per instance. Bundled dependencies trip some of them
+ * (DEP0005 comes from a `new Buffer()` inside the TableStore SDK's int64 code, which Node only excuses when it
+ * runs from node_modules); FC logs them per instance too, but here they would bury the first screen.
+ */
+export function createLogPrinter(): (resource: string, text: string) => string {
+  const seen = new Set<string>();
+  let hintShown = false;
+  return (resource, text) => {
+    const kept = text.split('\n').filter((line) => {
+      const warning = /^\(node:\d+\) \[([A-Z]+\d+)\]/.exec(line.trim());
+      if (warning) {
+        if (seen.has(warning[1]!)) return false;
+        seen.add(warning[1]!);
+        return true;
+      }
+      if (/^\(Use `node --trace-/.test(line.trim())) {
+        if (hintShown) return false;
+        hintShown = true;
+      }
+      return true;
+    });
+    return formatLogLine(resource, kept.join('\n'));
+  };
+}
+
 export function formatBanner(cloud: LocalCloud, ms: number): string {
   const lines = [
     '',

@@ -98,6 +98,10 @@ describeInBrowser('website: IoT dashboard', () => {
     const secret = (await page.locator('[data-testid=new-device-secret]').textContent())!;
     const deviceId = (await page.locator('[data-testid=new-device-id]').textContent())!;
     expect(secret).toMatch(/^[\w-]{43}$/);
+    // Listed at once, saying once (not on two lines) that nothing has arrived yet.
+    const item = page.locator(`[data-device-id="${deviceId}"]`);
+    await item.waitFor();
+    expect((await item.innerText()).match(/no readings yet/gi)).toHaveLength(1);
     // The secret works: the new device posts a reading and turns online.
     expect((await postReadings(e2e.url, { deviceId, secret }, { readings: [{ ts: Date.now(), metric: 'voltage', value: 229.5 }] })).status).toBe(202);
     await page.locator(`[data-device-id="${deviceId}"] .dot.online`).waitFor({ timeout: 20_000 });

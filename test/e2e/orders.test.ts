@@ -41,6 +41,8 @@ describeInBrowser('website: orders', () => {
   async function checkout(page: Page, cardNumber: string, viewport: ViewportName): Promise<string> {
     await page.goto('/checkout');
     await page.locator('[data-testid=place-order]').waitFor();
+    // The intro reads as a sentence (it once said "Delivering to Hangzhou prices.").
+    expect(await page.locator('.page-head p').innerText()).toBe('Prices and delivery for Hangzhou. Payments go to a sandbox: no real card is charged.');
     await page.fill('#ship-line1', '1 West Lake Road');
     await page.fill('#ship-city', 'Hangzhou');
     await page.fill('#ship-postcode', '310000');

@@ -237,6 +237,13 @@ describe('FnF API emulator', () => {
       const unknownKey = new FnF({ endpoint: fnf.endpoint, accessKeyId: 'LTAI-nobody', accessKeySecret: 'x' });
       const badKey = await rejection(unknownKey.listFlows({}));
       expect([badKey.code, badKey.entry?.response?.statusCode, badKey.data?.Message]).toEqual(['InvalidAccessKeyID', 403, 'The AccessKey ID LTAI-nobody is invalid.']);
+      // The local key is an STS key: like the cloud, it needs its security token, and only that one.
+      const tokenless = new FnF({ endpoint: fnf.endpoint, accessKeyId: LOCAL_CREDENTIALS.accessKeyId, accessKeySecret: LOCAL_CREDENTIALS.accessKeySecret });
+      const noToken = await rejection(tokenless.listFlows({}));
+      expect([noToken.code, noToken.entry?.response?.statusCode, noToken.data?.Message]).toEqual(['MissingSecurityToken', 400, 'SecurityToken is mandatory for this action.']);
+      const otherToken = new FnF({ endpoint: fnf.endpoint, ...LOCAL_CREDENTIALS, securityToken: 'someone-elses-token' });
+      const mismatched = await rejection(otherToken.listFlows({}));
+      expect([mismatched.code, mismatched.entry?.response?.statusCode]).toEqual(['InvalidSecurityToken.MismatchWithAccessKey', 403]);
 
       const stale: Record<string, string> = { Action: 'ListFlows', Format: 'JSON', Version: '2019-03-15', Timestamp: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'), SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', SignatureNonce: 'stale-1', AccessKeyId: LOCAL_CREDENTIALS.accessKeyId };
       stale.Signature = createHmac('sha1', `${LOCAL_CREDENTIALS.accessKeySecret}&`).update(rpcStringToSign('GET', stale)).digest('base64');

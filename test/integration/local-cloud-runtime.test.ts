@@ -91,6 +91,14 @@ describe('local cloud runtime', () => {
       await expect(forged.invoke('fx-sink', {})).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
     });
 
+    it('refuses the local STS key without its security token, or with another token, as the cloud does', async () => {
+      const invoker = (securityToken: string) => new FcFunctionInvoker({ credentials: { ...LOCAL_CREDENTIALS, securityToken }, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
+      const before = recordsOf('fx-sink').length;
+      await expect(invoker('').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'MissingSecurityToken', statusCode: 400 });
+      await expect(invoker('someone-elses-token').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey', statusCode: 403 });
+      expect(recordsOf('fx-sink')).toHaveLength(before);
+    });
+
     it('accepts async invocations with 202', async () => {
       const marker = `async-${Date.now()}`;
       const result = await fc.invoke('fx-sink', { marker }, { invocationType: 'Async' });
@@ -123,6 +131,23 @@ describe('local cloud runtime', () => {
       const [a, b] = await Promise.allSettled([fc.invoke('fx-solo', { ms: 300 }), fc.invoke('fx-solo', { ms: 300 })]);
       const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code)).sort();
       expect(outcomes).toEqual(['ResourceThrottled', 'ok']);
+    });
+
+    it('answers a load generator on the HTTP trigger with 429 ResourceThrottled above reservedConcurrency, never a 5xx', async () => {
+      // What autocannon pointed at a function's URL sees: one request runs, the excess is throttled as on FC.
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5].map(async () => {
+          const res = await fetch(`${cloud.url}/_fc/fx-solo/?ms=400`);
+          return { status: res.status, errorType: res.headers.get('x-fc-error-type'), body: await res.text() };
+        }),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 429, 429, 429, 429]);
+      for (const throttled of answers.filter((a) => a.status === 429)) {
+        expect(throttled.errorType).toBe('ResourceThrottled');
+        expect(JSON.parse(throttled.body)).toMatchObject({ errorType: 'ResourceThrottled', errorMessage: expect.stringContaining('fx-solo') });
+      }
+      // Once the burst is over the function answers again.
+      expect((await fetch(`${cloud.url}/_fc/fx-solo/?ms=1`)).status).toBe(200);
     });
   });
 
@@ -289,6 +314,26 @@ describe('local cloud runtime', () => {
       expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('done');
       const source = join(dir.path, 'app', 'functions', 'spin', 'handler.ts');
       writeFileSync(source, readFileSync(source, 'utf8').replace("return 'done';", "return 'reloaded';"));
+      await eventually(async () => expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('reloaded'), { timeoutMs: 20000, intervalMs: 100 });
+    });
+
+    it('answers a function error when a saved file throws while loading, keeps running, and serves the fix', async () => {
+      // Saving half-edited code is what hot reload is for: esbuild bundles it, the new instance throws on load.
+      const source = join(dir.path, 'app', 'functions', 'spin', 'handler.ts');
+      const good = readFileSync(source, 'utf8');
+      writeFileSync(source, `const half = (globalThis as unknown as { notDefinedYet: () => string }).notDefinedYet();\n${good.replace("return 'reloaded';", 'return half;')}`);
+      const broken = await eventually(
+        async () => {
+          const record = await cloud.invoke('fx-spin', {});
+          expect(record.status).toBe('failed');
+          return record;
+        },
+        { timeoutMs: 20000, intervalMs: 100 },
+      );
+      expect(broken.error).toMatchObject({ errorType: 'TypeError', errorMessage: expect.stringContaining('notDefinedYet') });
+      // The rest of the local cloud is still there.
+      expect((await fetch(`${cloud.url}/api/echo/still-here`)).status).toBe(200);
+      writeFileSync(source, good);
       await eventually(async () => expect((await cloud.invoke('fx-spin', {})).payload.toString()).toBe('reloaded'), { timeoutMs: 20000, intervalMs: 100 });
     });
   });

@@ -64,7 +64,7 @@ describe('iot-ingest', () => {
       [5, 'ts-in-future'],
       [6, 'duplicate'],
     ]);
-    expect(result.rejected[0]!.detail).toContain('temperature, humidity, co2');
+    expect(result.rejected[0]!.detail).toBe('an env-sensor reports temperature, humidity, co2');
     expect(queued()[0]!.groups.flatMap((g) => g.points)).toEqual([
       [now, 20],
       [now, 650],

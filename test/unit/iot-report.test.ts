@@ -38,6 +38,29 @@ describe('iot-report', () => {
     expect(HOUR_MS).toBe(60 * MINUTE_MS);
   });
 
+  it('counts the readings of the last minutes that the rollup has not reached yet, from the raw table', async () => {
+    // What a user does on the dashboard: readings arrive, and a report of "the last hour" is asked for at once.
+    const now = Date.UTC(2026, 10, 25, 12, 0, 30);
+    const rolledUntil = Date.UTC(2026, 10, 25, 11, 58);
+    const world = iotWorld(rolledUntil + 90_000); // the rollup runs at 11:59:30: it covers 11:50–11:57
+    const objects = new MemoryObjectStore();
+    const device = await world.register({ name: 'Meter', type: 'power-meter' });
+    const ops: BatchWriteOp[] = [];
+    // 11:50–11:57 rolled up (one reading a minute), then 11:58:00–12:00:20 raw only (every 10 s).
+    for (let i = 0; i < 8; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'voltage', ts: Date.UTC(2026, 10, 25, 11, 50 + i) }, attributes: { value: 220 } });
+    for (let ts = rolledUntil; ts <= now - 10_000; ts += 10_000) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'voltage', ts }, attributes: { value: ts === rolledUntil ? 240 : 230 } });
+    await world.table.batchWriteRow(ops);
+    await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'voltage' }, { ts: now - 10_000, value: 230, updatedAt: 0 });
+    await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: Date.UTC(2026, 10, 25, 11, 50), updatedAt: 0 });
+    await runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
+    world.clock.advance(now - world.clock.now());
+
+    const report = await createReport({ from: now - HOUR_MS, to: now }, { table: world.table, objects, clock: world.clock, newId: () => 'rpt_now' });
+    const row = (await objects.get(report.key))!.body.toString('utf8').split('\r\n')[1]!.split(',');
+    // 8 rolled-up readings and the 15 raw ones since 11:58 (11:58:00 … 12:00:20).
+    expect(row.slice(7, 10)).toEqual(['23', '220', '240']);
+  });
+
   it('validates the requested window', () => {
     expect(ReportRequest.safeParse({ from: 2000, to: 1000 }).error?.issues[0]).toMatchObject({ path: ['to'], message: 'must be after from' });
     expect(ReportRequest.safeParse({ from: 0, to: 40 * 86400_000 }).error?.issues[0]?.message).toBe('a report covers at most 31 days');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * The device simulator's bookkeeping against a scripted API (a plain HTTP server): what it records as
  * accepted (`--record`) and refused (`--refused`) matches what the API answered, request by request, and a
@@ -8,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { IngestResponse } from '#shared/contracts/iot';
-import { runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
+import { describeDuration, runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
 import { tempDir } from '../helpers/temp';
 
 interface Posted {
@@ -108,4 +109,23 @@ describe('the device simulator', () => {
     expect(lines(join(dir.path, 'down-accepted.ndjson'))).toEqual([]);
     expect(lines(join(dir.path, 'down-refused.ndjson'))).toEqual([]);
   });
+});
+
+describe('the simulator header', () => {
+  it('says how long the run lasts with a unit (--duration 20 is 20 seconds)', () => {
+    expect(describeDuration(20_000)).toBe('20 s');
+    expect(describeDuration(5 * 60_000)).toBe('5 min');
+    expect(describeDuration(90 * 60_000)).toBe('1 h 30 min');
+    expect(describeDuration(3600_000 + 5_000)).toBe('1 h 5 s');
+  });
+});
+
+describe('npm run simulate:iot with a wrong option', () => {
+  it('names the option and shows the usage, without a stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'scripts', 'simulate-iot.ts'), '--devcies', '10'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("unknown option '--devcies'");
+    expect(run.stderr).toContain('usage: npm run simulate:iot -- [options]');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });

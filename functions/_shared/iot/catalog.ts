@@ -113,6 +113,12 @@ export const MAX_READING_AGE_MS = 24 * 3600_000;
 /** How far ahead of the server's clock a reading may be (the same bound as the request skew). */
 export const MAX_READING_LEAD_MS = 5 * 60_000;
 
+/** What a device of `type` can report, as a sentence fragment: "an env-sensor reports temperature, humidity, co2". */
+export function whatTypeReports(type: string): string {
+  const article = /^[aeiou]/i.test(type) ? 'an' : 'a';
+  return `${article} ${type} reports ${isDeviceType(type) ? metricNames(type).join(', ') : 'nothing'}`;
+}
+
 export type ReadingCheck = { ok: true; value: number } | { ok: false; problem: ReadingProblem; detail: string };
 
 /**
@@ -121,7 +127,7 @@ export type ReadingCheck = { ok: true; value: number } | { ok: false; problem: R
  */
 export function checkReading(type: string, reading: { ts: number; metric: string; value: number; unit?: string | undefined }, now: number): ReadingCheck {
   const spec = metricSpec(type, reading.metric);
-  if (!spec) return { ok: false, problem: 'unknown-metric', detail: `a ${type} reports ${isDeviceType(type) ? metricNames(type).join(', ') : 'nothing'}` };
+  if (!spec) return { ok: false, problem: 'unknown-metric', detail: whatTypeReports(type) };
   let value = reading.value;
   if (reading.unit !== undefined) {
     const convert = Object.hasOwn(spec.units, reading.unit) ? spec.units[reading.unit] : undefined;

@@ -67,6 +67,14 @@ export function toLatestRow(row: Row): LatestRow {
 }
 
 /** The latest value of every metric of one device, or of every device when `deviceId` is omitted. */
+/** The rollup's progress row: every minute before `rolledUntil` has its 1-minute and 1-hour rollups. */
+export const ROLLUP_CURSOR_KEY = { kind: 'cursor', key: 'rollup' } as const;
+
+export async function readRolledUntil(table: Table): Promise<number | undefined> {
+  const row = await table.getRow(T.work, ROLLUP_CURSOR_KEY);
+  return row ? Number(row.attributes.rolledUntil) : undefined;
+}
+
 export async function listLatest(table: Table, deviceId?: string): Promise<LatestRow[]> {
   const rows = await scanRange(table, T.latest, {
     start: { deviceId: deviceId ?? INF_MIN, metric: INF_MIN },

@@ -269,7 +269,18 @@ export class FunctionPool implements BudgetedPool {
     if (reserved !== undefined && this.inFlight >= reserved) throw new ThrottledError(this.fn.name, reserved);
     this.inFlight++;
     try {
-      const { instance, coldStart, waitMs } = await this.acquire();
+      const queuedAt = Date.now();
+      let acquired: Awaited<ReturnType<FunctionPool['acquire']>>;
+      try {
+        acquired = await this.acquire();
+      } catch (err) {
+        if (err instanceof ShuttingDownError) throw err;
+        // The instance this request started could not start (the bundle throws while loading, the handler is
+        // missing): on FC that request fails with the error; the local cloud must not fail with it.
+        const error = { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
+        return { ok: false, payload: Buffer.alloc(0), error, fatal: 'crashed', heapMb: 0, instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
+      }
+      const { instance, coldStart, waitMs } = acquired;
       const assignedAt = Date.now();
       onAssigned(instance.id);
       try {

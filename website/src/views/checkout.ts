@@ -42,7 +42,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
   const idempotencyKey = crypto.randomUUID();
   const year = new Date().getFullYear();
   const country = countryForRegion(region);
-  const main = setMain(`<section class="page-head"><h1>Checkout</h1><p class="muted">Delivering to ${esc(REGION_NAMES[region])} prices. Payments go to a <strong>sandbox</strong>: no real card is charged.</p></section>
+  const main = setMain(`<section class="page-head"><h1>Checkout</h1><p class="muted">Prices and delivery for ${esc(REGION_NAMES[region])}. Payments go to a <strong>sandbox</strong>: no real card is charged.</p></section>
   <form id="checkout" class="checkout-layout" novalidate>
     <div class="checkout-main">
       <section class="panel" aria-labelledby="address-title">

@@ -10,7 +10,7 @@
  * `{errorMessage, errorType, stackTrace}`; async → 202; API errors → JSON `{Code, Message, RequestId}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { secretFor } from '../../credentials';
+import { secretFor, securityTokenProblem } from '../../credentials';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
@@ -37,6 +37,8 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
 
   const verified = verifyAcs3({ method: req.method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, secretFor);
   if (!verified.ok) return apiError(res, verified.status, verified.code, verified.message, requestId);
+  const token = securityTokenProblem(verified.accessKeyId, String(req.headers['x-acs-security-token'] ?? '') || undefined);
+  if (token) return apiError(res, token.status, token.code, token.message, requestId);
 
   const name = decodeURIComponent(match[1]!);
   const qualifier = url.searchParams.get('qualifier');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { securityTokenProblem } from '../../credentials';
 import { verifyAcs3 } from '../fc/acs3-signature';
 import type { FnfApi } from './api';
 import { NonceWindow, verifyRpcSignature } from './rpc-signature';
@@ -53,6 +54,8 @@ export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage
     if (authorization.startsWith('ACS3-')) {
       const verified = verifyAcs3({ method: req.method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, options.secretFor, options.clock());
       if (!verified.ok) return fail(verified.status, ACS3_CODES[verified.code] ?? 'SignatureNotMatch', verified.message);
+      const token = securityTokenProblem(verified.accessKeyId, header(req, 'x-acs-security-token'));
+      if (token) return fail(token.status, token.code, token.message);
       const nonce = String(req.headers['x-acs-signature-nonce'] ?? '');
       if (nonce && nonces.check(nonce)) return fail(400, 'SignatureNonceUsed', `The request signature nonce ${nonce} has been used.`);
       action = String(req.headers['x-acs-action'] ?? '');
@@ -60,6 +63,8 @@ export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage
     } else if (params.Signature !== undefined) {
       const verified = verifyRpcSignature(req.method, params, options.secretFor, (n) => nonces.check(n), options.clock());
       if (!verified.ok) return fail(verified.status, verified.code, verified.message);
+      const token = securityTokenProblem(verified.accessKeyId, params.SecurityToken);
+      if (token) return fail(token.status, token.code, token.message);
       action = params.Action ?? '';
       version = params.Version ?? '';
       if (params.Format && params.Format.toLowerCase() !== 'json') return fail(400, 'InvalidArgument', `Format ${params.Format} is not emulated: the local CloudFlow answers JSON`);
@@ -100,4 +105,9 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'x-acs-request-id': requestId });
   res.end(text);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
