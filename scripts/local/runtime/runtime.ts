@@ -6,7 +6,9 @@ import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError } from './function-pool';
-import type { ContextData, FunctionErrorBody } from './protocol';
+import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import type { InvokeInput } from './instance';
+import type { FunctionContext, FunctionErrorBody } from './protocol';
 
 /** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
 export interface InvocationRecord {
@@ -101,7 +103,8 @@ export class FunctionRuntime extends EventEmitter {
         budget: this.budget,
         idleMs: this.options.idleMs ?? 10 * 60_000,
         codeReady: () => this.options.codeReady?.(fn) ?? Promise.resolve(),
-        hookContext: (f) => this.contextFor(f, `hook-${randomUUID()}`, 0),
+        hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
+        functionContext: (f) => this.functionContext(f),
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
@@ -148,22 +151,32 @@ export class FunctionRuntime extends EventEmitter {
     return fn;
   }
 
-  contextFor(fn: FunctionSpec, requestId: string, retryCount: number): ContextData {
+  /** The FC context fields every invocation of `fn` shares; each instance gets them once, when it starts. */
+  functionContext(fn: FunctionSpec): FunctionContext {
     return {
-      requestId,
       credentials: { ...LOCAL_CREDENTIALS },
       function: { name: fn.name, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
       service: { logProject: 'local-cloud', logStore: 'function-logs', qualifier: 'LATEST' },
       region: this.spec.region,
       accountId: LOCAL_ACCOUNT_ID,
-      retryCount,
-      tracing: { openTracingSpanBaggages: {} },
     };
   }
 
   /** Invoke synchronously: resolves when the function finished, failed or was stopped. */
   async invoke(nameOrResource: string, event: Buffer, options: InvokeOptions): Promise<InvocationRecord> {
-    const fn = this.require(nameOrResource);
+    return (await this.run(this.require(nameOrResource), { event }, options)).record;
+  }
+
+  /**
+   * Invoke an HTTP-triggered function with an HTTP request: the instance builds FC's HTTP trigger event of it and
+   * maps the answer to `reply` (absent when the answer is not `{statusCode, …}`: FC then sends the payload with
+   * 200). Everything else is `invoke`'s: the record, the history, the `invocation` event (D49).
+   */
+  async invokeHttp(nameOrResource: string, request: HttpTriggerRequest, options: InvokeOptions): Promise<{ record: InvocationRecord; reply?: HttpTriggerReply }> {
+    return this.run(this.require(nameOrResource), { http: request }, options);
+  }
+
+  private async run(fn: FunctionSpec, input: InvokeInput, options: InvokeOptions): Promise<{ record: InvocationRecord; reply?: HttpTriggerReply }> {
     const pool = this.pools.get(fn.name)!;
     const requestId = options.requestId ?? newRequestId();
     const retryCount = options.retryCount ?? 0;
@@ -173,14 +186,16 @@ export class FunctionRuntime extends EventEmitter {
     this.liveLogs.set(requestId, logs);
     const base = { requestId, functionName: fn.name, resource: fn.resource, source: options.source, startedAt, retryCount };
     let record: InvocationRecord;
+    let reply: HttpTriggerReply | undefined;
     this.active++;
     try {
-      const injected = await this.applyFault(fn, deadline);
+      const injected = this.faults.has(fn.name) ? await this.applyFault(fn, deadline) : undefined;
       if (injected) {
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
+        reply = outcome.reply;
         record = {
           ...base,
           durationMs: Date.now() - startedAt,
@@ -207,7 +222,7 @@ export class FunctionRuntime extends EventEmitter {
     this.history.push(record);
     if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
     this.emit('invocation', record);
-    return record;
+    return reply ? { record, reply } : { record };
   }
 
   /** Injected latency counts toward the function's timeout, like a slow handler would. */
