@@ -70,7 +70,9 @@ export class FunctionRuntime extends EventEmitter {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly byResource = new Map<string, string>();
   private readonly faults = new Map<string, Fault>();
+  /** The last `historySize` invocations, oldest first from `historyNext` (a ring: no array shifting per invocation). */
   private readonly history: InvocationRecord[] = [];
+  private historyNext = 0;
   /** Log lines of in-flight invocations, keyed by instance message id via requestId. */
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
@@ -140,9 +142,21 @@ export class FunctionRuntime extends EventEmitter {
     else this.faults.delete(fn.name);
   }
 
+  /** Recent invocations, newest first. */
   recent(filter: { functionName?: string; limit?: number } = {}): InvocationRecord[] {
-    const list = filter.functionName ? this.history.filter((r) => r.functionName === filter.functionName || r.resource === filter.functionName) : this.history;
+    const ordered = [...this.history.slice(this.historyNext), ...this.history.slice(0, this.historyNext)];
+    const list = filter.functionName ? ordered.filter((r) => r.functionName === filter.functionName || r.resource === filter.functionName) : ordered;
     return list.slice(-(filter.limit ?? 100)).reverse();
+  }
+
+  private remember(record: InvocationRecord): void {
+    const size = this.options.historySize ?? 1000;
+    if (this.history.length < size) {
+      this.history.push(record);
+      return;
+    }
+    this.history[this.historyNext] = record;
+    this.historyNext = (this.historyNext + 1) % size;
   }
 
   private require(nameOrResource: string): FunctionSpec {
@@ -219,8 +233,7 @@ export class FunctionRuntime extends EventEmitter {
       this.lastActiveAt = Date.now();
     }
     record.logs = logs.join('');
-    this.history.push(record);
-    if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
+    this.remember(record);
     this.emit('invocation', record);
     return reply ? { record, reply } : { record };
   }
@@ -289,8 +302,9 @@ export class FunctionNotFoundError extends Error {
   }
 }
 
-/** FC request ids look like `1-6747f2a1-1a2b3c4d-5e6f7a8b9c0d`. */
+/** FC request ids look like `1-6747f2a1-1a2b3c4d-5e6f7a8b9c0d`: the second, then 20 random hex digits. */
 export function newRequestId(): string {
-  const hex = randomUUID().replace(/-/g, '');
-  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${hex.slice(0, 8)}-${hex.slice(8, 20)}`;
+  // A UUID's first group and its last (12 digits) are random throughout (the version digits sit in between).
+  const uuid = randomUUID();
+  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${uuid.slice(0, 8)}-${uuid.slice(24)}`;
 }
