@@ -157,6 +157,8 @@ function withoutDlq(q: AppSpec['infra']['queues'][number]) {
 export function mnsConsoleApi(mns: MnsEmulator, triggers: () => MnsQueueTriggers | undefined): Mount {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     const path = url.pathname;
+    // Every request of the gateway passes here first: the API's own go on at once.
+    if (!path.startsWith('/_local/api/')) return false;
     const method = req.method ?? 'GET';
     const reply = (status: number, value: unknown) => {
       sendJson(res, status, value);

@@ -161,10 +161,20 @@ export function createHttpHandler(routes: Route[]): FcHandler {
     }
     if (!req.requestId) req.requestId = context.requestId;
     if (!req.correlationId) req.correlationId = req.requestId;
-    const log = createLogger({ requestId: context.requestId, correlationId: req.correlationId });
     const cors = corsHeaders(req);
-    const result = await dispatch(compiled, req, { fc: context, log }, cors);
+    const result = await dispatch(compiled, req, routeContext(context, req.correlationId), cors);
     return toTriggerResponse({ ...result, headers: { ...cors, ...(result.headers ?? {}) } }, req);
+  };
+}
+
+/** The logger is made when a route first logs: most requests never do, and a pino child costs more than the rest of a cached answer. */
+function routeContext(fc: FcContext, correlationId: string): RouteContext {
+  let log: Logger | undefined;
+  return {
+    fc,
+    get log() {
+      return (log ??= createLogger({ requestId: fc.requestId, correlationId }));
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { RouteSpec } from '../spec/model';
 import { handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
-import { toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
+import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
 import { serveStatic } from './static-files';
 
@@ -49,24 +49,33 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** `X-Fc-Invocation-Type: Async`, read from the raw headers (`req.headers` builds an object for every request). */
+function isAsyncInvocation(rawHeaders: string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length === 20 && rawHeaders[i]!.toLowerCase() === 'x-fc-invocation-type') return rawHeaders[i + 1]!.toLowerCase() === 'async';
+  }
+  return false;
+}
+
 export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { runtime, asyncInvoker } = options;
 
-  async function invokeHttp(req: IncomingMessage, res: ServerResponse, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
+  async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
     const method = req.method ?? 'GET';
     if (!triggerMethods.includes(method)) {
       return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed by the http trigger of ${functionName}` } }, { allow: triggerMethods.join(', ') });
     }
     const requestId = newRequestId();
-    const event = toHttpTriggerEvent(req, body, requestId, path);
-    if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
-      asyncInvoker.enqueue(functionName, event, 'http', requestId);
+    const request = httpTriggerRequest(req, url, body, requestId, path);
+    if (isAsyncInvocation(req.rawHeaders)) {
+      asyncInvoker.enqueue(functionName, toHttpTriggerEvent(request), 'http', requestId);
       res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
       res.end();
       return;
     }
-    const record = await runtime.invoke(functionName, event, { source: 'http', requestId });
-    writeTriggerResponse(res, record, method);
+    // The instance builds the event and maps the answer in its own thread (D49).
+    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId });
+    writeTriggerResponse(res, record, method, reply);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -81,14 +90,14 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 502, { error: { code: 'FunctionNotFound', message: `route target ${route.functionName} has no http trigger` } });
       if (route.methods && !route.methods.includes(req.method ?? 'GET')) return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${req.method} ${url.pathname}` } });
-      return invokeHttp(req, res, body, fn.name, url.pathname, trigger.methods);
+      return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger.methods);
     }
     const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (direct) {
       const fn = runtime.find(decodeURIComponent(direct[1]!));
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 404, { error: { code: 'FunctionNotFound', message: `no HTTP function ${direct[1]}` } });
-      return invokeHttp(req, res, body, fn.name, direct[2] ?? '/', trigger.methods);
+      return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger.methods);
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: { code: 'NotFound', message: `no route for ${url.pathname}` } });
     if (req.method === 'GET' || req.method === 'HEAD') {

@@ -1,6 +1,6 @@
 import type { FunctionSpec } from '../spec/model';
-import { Instance, type InstanceOutcome } from './instance';
-import type { ContextData } from './protocol';
+import { Instance, type InstanceOutcome, type InvokeInput } from './instance';
+import type { FunctionContext, InvocationIds } from './protocol';
 
 export interface PoolOptions {
   env: Record<string, string>;
@@ -15,8 +15,10 @@ export interface PoolOptions {
   /** Resolves when the function's bundle can be loaded (it may still be building at start-up). */
   codeReady: () => Promise<void>;
   onLog: (fn: FunctionSpec, instanceId: string, text: string, invocationId: number | null) => void;
-  /** The FC context for a lifecycle hook call (preStop has no request of its own). */
-  hookContext: (fn: FunctionSpec) => ContextData;
+  /** The request id of a lifecycle hook call (preStop has no request of its own). */
+  hookIds: () => InvocationIds;
+  /** The FC context every invocation of the function shares (an instance gets it once, when it starts). */
+  functionContext: (fn: FunctionSpec) => FunctionContext;
 }
 
 export interface PoolOutcome extends InstanceOutcome {
@@ -263,7 +265,7 @@ export class FunctionPool implements BudgetedPool {
    * its clock starts once the instance is ready, as on FC, where starting an instance (and the initializer,
    * with its own timeout) does not count against the invocation's timeout — nor does waiting in line here.
    */
-  async invoke(event: Buffer, context: ContextData, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
+  async invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
     if (this.closed) throw new ShuttingDownError(this.fn.name);
     const reserved = this.fn.reservedConcurrency;
     if (reserved !== undefined && this.inFlight >= reserved) throw new ThrottledError(this.fn.name, reserved);
@@ -284,13 +286,16 @@ export class FunctionPool implements BudgetedPool {
       const assignedAt = Date.now();
       onAssigned(instance.id);
       try {
-        const init = await this.initialize(instance, context);
+        const init = instance.initialized || !this.fn.initializer ? undefined : await this.initialize(instance, ids);
         if (init && !init.ok) {
           const error = { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) };
           return { ...init, error, instanceId: instance.id, coldStart, waitMs };
         }
-        const outcome = await instance.invoke(event, context, Math.max(1, timeoutMs));
-        return { ...outcome, instanceId: instance.id, coldStart, waitMs };
+        const outcome = (await instance.invoke(input, ids, Math.max(1, timeoutMs))) as PoolOutcome;
+        outcome.instanceId = instance.id;
+        outcome.coldStart = coldStart;
+        outcome.waitMs = waitMs;
+        return outcome;
       } finally {
         this.release(instance, assignedAt);
       }
@@ -363,10 +368,10 @@ export class FunctionPool implements BudgetedPool {
   }
 
   /** Runs the initializer hook once per instance (a failed one retires the instance: the next request starts another). */
-  private async initialize(instance: Instance, context: ContextData): Promise<InstanceOutcome | undefined> {
+  private async initialize(instance: Instance, ids: InvocationIds): Promise<InstanceOutcome | undefined> {
     if (!this.fn.initializer || instance.initialized) return undefined;
     instance.initialized = true;
-    const init = await instance.call({ type: 'initialize', context }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
+    const init = await instance.call({ type: 'initialize', ids }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
     if (!init.ok) void instance.terminate();
     return init;
   }
@@ -400,7 +405,7 @@ export class FunctionPool implements BudgetedPool {
     try {
       await this.options.codeReady();
       if (this.closed) throw new ShuttingDownError(this.fn.name);
-      started = Instance.start(this.fn, this.options.env);
+      started = Instance.start(this.fn, this.options.env, this.options.functionContext(this.fn));
       this.startingInstances.add(started);
       instance = await started;
     } catch (err) {
@@ -421,7 +426,7 @@ export class FunctionPool implements BudgetedPool {
     instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
     instance.warmed = warm;
     // As on FC, a prewarmed instance runs its initializer when it starts, so the first request does not wait for it.
-    if (warm) await this.initialize(instance, this.options.hookContext(this.fn)).catch(() => undefined);
+    if (warm) await this.initialize(instance, this.options.hookIds()).catch(() => undefined);
     this.instances.push(instance);
     this.dispatch();
   }
@@ -442,7 +447,7 @@ export class FunctionPool implements BudgetedPool {
     if (!instance.alive) return;
     const retiring = (async () => {
       if (this.fn.preStop) {
-        await instance.call({ type: 'preStop', context: this.options.hookContext(this.fn) }, this.fn.preStop.timeout * 1000, 'preStop timed out');
+        await instance.call({ type: 'preStop', ids: this.options.hookIds() }, this.fn.preStop.timeout * 1000, 'preStop timed out');
       }
       await instance.terminate();
     })().finally(() => this.retiring.delete(retiring));

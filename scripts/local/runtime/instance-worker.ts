@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { loadBundle } from './bundle-loader';
-import type { ContextData, FromInstance, FunctionErrorBody, InstanceBoot, ToInstance } from './protocol';
+import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply } from './http-trigger-event';
+import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
 
 const boot = workerData as InstanceBoot;
 const port = parentPort!;
@@ -64,11 +65,13 @@ const utf8 = new TextEncoder();
  * FC return mapping: Buffer as is, string as UTF-8, undefined as empty, anything else as JSON. The result
  * is a fresh Uint8Array of exactly its length, so its buffer can be transferred (not copied) to the main
  * thread; TextEncoder makes it in one copy (`Buffer.from` would use the shared pool and need another).
+ * `text` is the payload as text when it was made from text (an HTTP trigger's answer is read from it).
  */
-function encodeResult(result: unknown): Uint8Array {
-  if (Buffer.isBuffer(result) || result instanceof Uint8Array) return new Uint8Array(result);
-  if (result === undefined || result === null) return new Uint8Array(0);
-  return utf8.encode(typeof result === 'string' ? result : JSON.stringify(result));
+function encodeResult(result: unknown): { bytes: Uint8Array; text?: string } {
+  if (Buffer.isBuffer(result) || result instanceof Uint8Array) return { bytes: new Uint8Array(result) };
+  if (result === undefined || result === null) return { bytes: new Uint8Array(0), text: '' };
+  const text = typeof result === 'string' ? result : JSON.stringify(result);
+  return { bytes: utf8.encode(text), text };
 }
 
 /** The isolate's used heap (`process.memoryUsage()` would also read the process RSS from /proc each time). */
@@ -87,8 +90,23 @@ function exportOf(handler: string): Exported {
   return fn as Exported;
 }
 
-function contextFor(data: ContextData) {
-  return { ...data, logger: makeLogger(data.requestId) };
+/**
+ * The FC context of one invocation: the function's part came once with the boot data; every invocation gets
+ * objects of its own (a handler that changes its context changes nothing for the next one).
+ */
+function contextFor(ids: InvocationIds) {
+  const shared = boot.context;
+  return {
+    requestId: ids.requestId,
+    credentials: { ...shared.credentials },
+    function: { ...shared.function },
+    service: { ...shared.service },
+    region: shared.region,
+    accountId: shared.accountId,
+    retryCount: ids.retryCount,
+    tracing: { openTracingSpanBaggages: {} },
+    logger: makeLogger(ids.requestId),
+  };
 }
 
 async function run(message: ToInstance): Promise<void> {
@@ -96,13 +114,22 @@ async function run(message: ToInstance): Promise<void> {
   try {
     let result: unknown;
     if (message.type === 'invoke') {
-      result = await exportOf(boot.handler)(Buffer.from(message.event), contextFor(message.context));
+      // The event as bytes the function owns (a view of the transferred buffer: no copy), or built here from an HTTP request.
+      const event = message.http ? Buffer.from(httpTriggerEventJson(message.http)) : Buffer.from(message.event.buffer, message.event.byteOffset, message.event.byteLength);
+      result = await exportOf(boot.handler)(event, contextFor(message.ids));
     } else {
       const hook = message.type === 'initialize' ? boot.initializer : boot.preStop;
-      if (hook) await exportOf(hook)(contextFor(message.context));
+      if (hook) await exportOf(hook)(contextFor(message.ids));
     }
     const payload = encodeResult(result);
-    send({ type: 'done', id: message.id, ok: true, payload, heapMb: heapMb() }, [payload.buffer as ArrayBuffer]);
+    const transfer = [payload.bytes.buffer as ArrayBuffer];
+    let reply: HttpTriggerReply | undefined;
+    if (message.type === 'invoke' && message.http) {
+      // FC's HTTP trigger reads the answer as JSON: mapped here, beside the function, not in the gateway's thread.
+      reply = httpTriggerReply(payload.text ?? Buffer.from(payload.bytes.buffer, payload.bytes.byteOffset, payload.bytes.byteLength).toString('utf8'));
+      if (reply) transfer.push(reply.body.buffer as ArrayBuffer);
+    }
+    send({ type: 'done', id: message.id, ok: true, payload: payload.bytes, ...(reply ? { reply } : {}), heapMb: heapMb() }, transfer);
   } catch (err) {
     send({ type: 'done', id: message.id, ok: false, error: toErrorBody(err), heapMb: heapMb() });
   } finally {

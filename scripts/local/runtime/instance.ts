@@ -1,12 +1,18 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
-import type { ContextData, FromInstance, FunctionErrorBody, InstanceBoot, ToInstance } from './protocol';
+import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
+
+/** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
+export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
 import { CODE_CACHE_DIR, instanceWorkerFile } from './worker-file';
 
 export interface InstanceOutcome {
   ok: boolean;
   payload: Buffer;
+  /** For an HTTP trigger's invocation: the HTTP response the answer maps to (absent: send `payload` with 200). */
+  reply?: HttpTriggerReply;
   error?: FunctionErrorBody;
   /** Why the instance failed beyond a thrown error: it must not serve again. */
   fatal?: 'timeout' | 'out-of-memory' | 'crashed';
@@ -60,9 +66,9 @@ export class Instance {
   private deathReason: FunctionErrorBody | undefined;
   logSink: LogSink = () => undefined;
 
-  private constructor(readonly fn: FunctionSpec, env: Record<string, string>) {
+  private constructor(readonly fn: FunctionSpec, env: Record<string, string>, context: FunctionContext) {
     this.worker = new Worker(instanceWorkerFile(), {
-      workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR } satisfies InstanceBoot,
+      workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context } satisfies InstanceBoot,
       env,
       execArgv: instanceExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: fn.memorySize },
@@ -81,8 +87,8 @@ export class Instance {
   }
 
   /** Start an instance and wait until its bundle is loaded and the handler export exists. */
-  static start(fn: FunctionSpec, env: Record<string, string>): Promise<Instance> {
-    const instance = new Instance(fn, env);
+  static start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext): Promise<Instance> {
+    const instance = new Instance(fn, env, context);
     return new Promise((resolve, reject) => {
       instance.bootWaiter = (error) => (error ? reject(Object.assign(new Error(error.errorMessage), { name: error.errorType })) : resolve(instance));
     });
@@ -129,11 +135,11 @@ export class Instance {
     } else {
       const settle = this.pending.get(message.id);
       this.pending.delete(message.id);
-      settle?.(
-        message.ok
-          ? { ok: true, payload: Buffer.from(message.payload), heapMb: message.heapMb }
-          : { ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb },
-      );
+      if (!settle) return;
+      if (!message.ok) return settle({ ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb });
+      // A view of the transferred buffer (Buffer.from(Uint8Array) would copy it).
+      const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
+      settle(message.reply ? { ok: true, payload, reply: message.reply, heapMb: message.heapMb } : { ok: true, payload, heapMb: message.heapMb });
     }
   }
 
@@ -164,16 +170,18 @@ export class Instance {
         resolve(outcome);
       });
       const full = { ...message, id } as ToInstance;
-      const transfer = full.type === 'invoke' ? [full.event.buffer as ArrayBuffer] : [];
-      this.worker.postMessage(full, transfer);
+      if (full.type === 'invoke' && full.event) this.worker.postMessage(full, [full.event.buffer as ArrayBuffer]);
+      else this.worker.postMessage(full);
     });
   }
 
-  invoke(event: Buffer, context: ContextData, timeoutMs: number): Promise<InstanceOutcome> {
+  invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
+    const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
+    if ('http' in input) return this.call({ type: 'invoke', http: input.http, ids }, timeoutMs, timeoutMessage);
     // Copy: the event buffer is transferred to the worker and must not be shared with the caller.
-    const bytes = new Uint8Array(event.byteLength);
-    bytes.set(event);
-    return this.call({ type: 'invoke', event: bytes, context }, timeoutMs, `Function timed out after ${this.fn.timeout} seconds`);
+    const bytes = new Uint8Array(input.event.byteLength);
+    bytes.set(input.event);
+    return this.call({ type: 'invoke', event: bytes, ids }, timeoutMs, timeoutMessage);
   }
 
   async terminate(): Promise<void> {

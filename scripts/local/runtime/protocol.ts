@@ -1,3 +1,5 @@
+import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+
 /**
  * Messages between the local cloud (main thread) and one function instance (a worker thread).
  * One instance serves one request at a time, as FC 3.0 built-in runtimes do.
@@ -11,24 +13,42 @@ export interface InstanceBoot {
   functionName: string;
   /** Where V8 code caches of bundles are kept (see `bundle-loader.ts`); absent: compile every time. */
   codeCacheDir?: string;
+  /** The FC context fields every invocation of this instance shares: sent once, not with every request (D49). */
+  context: FunctionContext;
 }
 
-/** The serialisable part of the FC context; the worker adds `logger`. */
-export interface ContextData {
-  requestId: string;
+/** The part of the FC context that is the same for every invocation of a function. */
+export interface FunctionContext {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string };
   function: { name: string; handler: string; memory: number; timeout: number };
   service: { logProject: string; logStore: string; qualifier: string };
   region: string;
   accountId: string;
+}
+
+/** The serialisable part of the FC context; the worker adds `logger`. */
+export interface ContextData extends FunctionContext {
+  requestId: string;
   retryCount: number;
   tracing: { openTracingSpanBaggages: Record<string, string> };
 }
 
+/** What changes from one invocation to the next; the instance adds its FunctionContext. */
+export interface InvocationIds {
+  requestId: string;
+  retryCount: number;
+}
+
+/**
+ * An invocation's input: the event bytes, or — for an HTTP trigger — the request's parts, from which the
+ * instance builds FC's HTTP trigger event itself and maps the answer to the HTTP response (`reply`).
+ */
+export type InvocationInput = { event: Uint8Array; http?: undefined } | { http: HttpTriggerRequest; event?: undefined };
+
 export type ToInstance =
-  | { type: 'invoke'; id: number; event: Uint8Array; context: ContextData }
-  | { type: 'initialize'; id: number; context: ContextData }
-  | { type: 'preStop'; id: number; context: ContextData };
+  | ({ type: 'invoke'; id: number; ids: InvocationIds } & InvocationInput)
+  | { type: 'initialize'; id: number; ids: InvocationIds }
+  | { type: 'preStop'; id: number; ids: InvocationIds };
 
 export interface FunctionErrorBody {
   errorMessage: string;
@@ -40,5 +60,5 @@ export type FromInstance =
   | { type: 'ready' }
   | { type: 'boot-error'; error: FunctionErrorBody }
   | { type: 'log'; id: number | null; text: string }
-  | { type: 'done'; id: number; ok: true; payload: Uint8Array; heapMb: number }
+  | { type: 'done'; id: number; ok: true; payload: Uint8Array; reply?: HttpTriggerReply; heapMb: number }
   | { type: 'done'; id: number; ok: false; error: FunctionErrorBody; heapMb: number };

@@ -6,7 +6,9 @@ import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError } from './function-pool';
-import type { ContextData, FunctionErrorBody } from './protocol';
+import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import type { InvokeInput } from './instance';
+import type { FunctionContext, FunctionErrorBody } from './protocol';
 
 /** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
 export interface InvocationRecord {
@@ -68,7 +70,9 @@ export class FunctionRuntime extends EventEmitter {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly byResource = new Map<string, string>();
   private readonly faults = new Map<string, Fault>();
+  /** The last `historySize` invocations, oldest first from `historyNext` (a ring: no array shifting per invocation). */
   private readonly history: InvocationRecord[] = [];
+  private historyNext = 0;
   /** Log lines of in-flight invocations, keyed by instance message id via requestId. */
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
@@ -101,7 +105,8 @@ export class FunctionRuntime extends EventEmitter {
         budget: this.budget,
         idleMs: this.options.idleMs ?? 10 * 60_000,
         codeReady: () => this.options.codeReady?.(fn) ?? Promise.resolve(),
-        hookContext: (f) => this.contextFor(f, `hook-${randomUUID()}`, 0),
+        hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
+        functionContext: (f) => this.functionContext(f),
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
@@ -137,9 +142,21 @@ export class FunctionRuntime extends EventEmitter {
     else this.faults.delete(fn.name);
   }
 
+  /** Recent invocations, newest first. */
   recent(filter: { functionName?: string; limit?: number } = {}): InvocationRecord[] {
-    const list = filter.functionName ? this.history.filter((r) => r.functionName === filter.functionName || r.resource === filter.functionName) : this.history;
+    const ordered = [...this.history.slice(this.historyNext), ...this.history.slice(0, this.historyNext)];
+    const list = filter.functionName ? ordered.filter((r) => r.functionName === filter.functionName || r.resource === filter.functionName) : ordered;
     return list.slice(-(filter.limit ?? 100)).reverse();
+  }
+
+  private remember(record: InvocationRecord): void {
+    const size = this.options.historySize ?? 1000;
+    if (this.history.length < size) {
+      this.history.push(record);
+      return;
+    }
+    this.history[this.historyNext] = record;
+    this.historyNext = (this.historyNext + 1) % size;
   }
 
   private require(nameOrResource: string): FunctionSpec {
@@ -148,22 +165,32 @@ export class FunctionRuntime extends EventEmitter {
     return fn;
   }
 
-  contextFor(fn: FunctionSpec, requestId: string, retryCount: number): ContextData {
+  /** The FC context fields every invocation of `fn` shares; each instance gets them once, when it starts. */
+  functionContext(fn: FunctionSpec): FunctionContext {
     return {
-      requestId,
       credentials: { ...LOCAL_CREDENTIALS },
       function: { name: fn.name, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
       service: { logProject: 'local-cloud', logStore: 'function-logs', qualifier: 'LATEST' },
       region: this.spec.region,
       accountId: LOCAL_ACCOUNT_ID,
-      retryCount,
-      tracing: { openTracingSpanBaggages: {} },
     };
   }
 
   /** Invoke synchronously: resolves when the function finished, failed or was stopped. */
   async invoke(nameOrResource: string, event: Buffer, options: InvokeOptions): Promise<InvocationRecord> {
-    const fn = this.require(nameOrResource);
+    return (await this.run(this.require(nameOrResource), { event }, options)).record;
+  }
+
+  /**
+   * Invoke an HTTP-triggered function with an HTTP request: the instance builds FC's HTTP trigger event of it and
+   * maps the answer to `reply` (absent when the answer is not `{statusCode, …}`: FC then sends the payload with
+   * 200). Everything else is `invoke`'s: the record, the history, the `invocation` event (D49).
+   */
+  async invokeHttp(nameOrResource: string, request: HttpTriggerRequest, options: InvokeOptions): Promise<{ record: InvocationRecord; reply?: HttpTriggerReply }> {
+    return this.run(this.require(nameOrResource), { http: request }, options);
+  }
+
+  private async run(fn: FunctionSpec, input: InvokeInput, options: InvokeOptions): Promise<{ record: InvocationRecord; reply?: HttpTriggerReply }> {
     const pool = this.pools.get(fn.name)!;
     const requestId = options.requestId ?? newRequestId();
     const retryCount = options.retryCount ?? 0;
@@ -173,14 +200,16 @@ export class FunctionRuntime extends EventEmitter {
     this.liveLogs.set(requestId, logs);
     const base = { requestId, functionName: fn.name, resource: fn.resource, source: options.source, startedAt, retryCount };
     let record: InvocationRecord;
+    let reply: HttpTriggerReply | undefined;
     this.active++;
     try {
-      const injected = await this.applyFault(fn, deadline);
+      const injected = this.faults.has(fn.name) ? await this.applyFault(fn, deadline) : undefined;
       if (injected) {
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(event, this.contextFor(fn, requestId, retryCount), deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
+        reply = outcome.reply;
         record = {
           ...base,
           durationMs: Date.now() - startedAt,
@@ -204,10 +233,9 @@ export class FunctionRuntime extends EventEmitter {
       this.lastActiveAt = Date.now();
     }
     record.logs = logs.join('');
-    this.history.push(record);
-    if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
+    this.remember(record);
     this.emit('invocation', record);
-    return record;
+    return reply ? { record, reply } : { record };
   }
 
   /** Injected latency counts toward the function's timeout, like a slow handler would. */
@@ -274,8 +302,9 @@ export class FunctionNotFoundError extends Error {
   }
 }
 
-/** FC request ids look like `1-6747f2a1-1a2b3c4d-5e6f7a8b9c0d`. */
+/** FC request ids look like `1-6747f2a1-1a2b3c4d-5e6f7a8b9c0d`: the second, then 20 random hex digits. */
 export function newRequestId(): string {
-  const hex = randomUUID().replace(/-/g, '');
-  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${hex.slice(0, 8)}-${hex.slice(8, 20)}`;
+  // A UUID's first group and its last (12 digits) are random throughout (the version digits sit in between).
+  const uuid = randomUUID();
+  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${uuid.slice(0, 8)}-${uuid.slice(24)}`;
 }

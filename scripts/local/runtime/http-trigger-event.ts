@@ -1,0 +1,140 @@
+/**
+ * FC 3.0's HTTP trigger, both ends, as pure functions of plain data (no `node:http`): the event a function
+ * receives for an HTTP request (built-in runtimes, `version: v1`) and the HTTP response its
+ * `{statusCode, headers, isBase64Encoded, body}` answer maps to.
+ * https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function
+ * Multi-valued headers and query parameters are joined with ','; binary bodies travel base64-encoded.
+ *
+ * Plain data so the work can run where it costs least (D49): the gateway hands a request's parts to the
+ * instance's thread, which builds the event and maps the answer there, beside the function; the gateway's
+ * thread — which every request of the local cloud goes through — only reads the request and writes the reply.
+ */
+
+/** What the gateway read of one HTTP request (structured-cloneable). */
+export interface HttpTriggerRequest {
+  method: string;
+  /** The path as sent (URL-encoded), without the query. */
+  rawPath: string;
+  /** The query string after '?', as sent ('' when none). */
+  search: string;
+  /** `IncomingMessage.rawHeaders`: name, value, name, value, … in the order received. */
+  rawHeaders: string[];
+  body: Uint8Array;
+  httpVersion: string;
+  sourceIp: string;
+  requestId: string;
+  accountId: string;
+  /** When the request arrived (ms since the epoch). */
+  timeEpoch: number;
+}
+
+const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|xml)|[^;]*\+json)/i;
+
+/** The FC HTTP trigger event for a request, as the JSON text the function receives. */
+export function httpTriggerEventJson(request: HttpTriggerRequest): string {
+  const headers: Record<string, string> = {};
+  // Node keeps the first of these when a client repeats them (IncomingMessage.headers); so does the event's context.
+  let contentType = '';
+  let host: string | undefined;
+  let userAgent = '';
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const previous = headers[name];
+    headers[name] = previous === undefined ? value : `${previous},${value}`;
+    if (name.length === 12 && name.toLowerCase() === 'content-type') contentType ||= value;
+    else if (name.length === 4 && name.toLowerCase() === 'host') host ??= value;
+    else if (name.length === 10 && name.toLowerCase() === 'user-agent') userAgent ||= value;
+  }
+  const queryParameters: Record<string, string> = {};
+  if (request.search) {
+    const params = new URLSearchParams(request.search);
+    for (const key of new Set(params.keys())) queryParameters[key] = params.getAll(key).join(',');
+  }
+  const body = request.body;
+  const textual = body.length === 0 || TEXT_BODY.test(contentType);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const domainName = host ?? 'localhost';
+  return JSON.stringify({
+    version: 'v1',
+    rawPath: request.rawPath,
+    body: textual ? bytes.toString('utf8') : bytes.toString('base64'),
+    isBase64Encoded: !textual,
+    headers,
+    queryParameters,
+    requestContext: {
+      accountId: request.accountId,
+      domainName,
+      domainPrefix: domainName.split('.')[0]!,
+      http: {
+        method: request.method,
+        path: safeDecode(request.rawPath),
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.sourceIp,
+        userAgent,
+      },
+      requestId: request.requestId,
+      time: isoSeconds(request.timeEpoch),
+      timeEpoch: String(request.timeEpoch),
+    },
+  });
+}
+
+/** FC's `time` has whole seconds (`2024-01-01T00:00:00Z`); requests in the same second share the text. */
+let lastSecond = -1;
+let lastText = '';
+function isoSeconds(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastText;
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The HTTP response an HTTP-triggered function's answer maps to (header names lower-cased, no request id yet). */
+export interface HttpTriggerReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+interface TriggerResponse {
+  statusCode?: unknown;
+  headers?: unknown;
+  isBase64Encoded?: unknown;
+  body?: unknown;
+}
+
+/**
+ * Map a function's answer (the JSON text FC made of what the handler returned) to the HTTP response, as FC's
+ * HTTP trigger does: `{statusCode, headers, isBase64Encoded, body}` becomes that response; anything else is
+ * returned as it is with 200 (`undefined` here: the caller sends the payload bytes).
+ */
+export function httpTriggerReply(payloadText: string): HttpTriggerReply | undefined {
+  let parsed: TriggerResponse | undefined;
+  try {
+    const value: unknown = JSON.parse(payloadText);
+    if (value && typeof value === 'object' && 'statusCode' in value) parsed = value as TriggerResponse;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return undefined;
+  const headers: Record<string, string> = {};
+  if (parsed.headers && typeof parsed.headers === 'object') {
+    for (const [k, v] of Object.entries(parsed.headers as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+  }
+  const text = typeof parsed.body === 'string' ? parsed.body : parsed.body === undefined ? '' : JSON.stringify(parsed.body);
+  const body = parsed.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  // A copy of exactly its length (Buffer.from may slice the shared pool), so it can be transferred, not copied.
+  return { status: Number(parsed.statusCode) || 200, headers, body: new Uint8Array(body) };
+}
