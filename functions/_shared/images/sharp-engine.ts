@@ -1,5 +1,4 @@
 import type sharp from 'sharp';
-import type { Sharp } from 'sharp';
 import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransform, type Thumbnail, type ThumbnailOptions, type TransformedImage } from '../ports/image-engine';
 import { blendOver } from './bitmap';
 import { inspectForTransform, inspectImage, thumbnailSize, type InspectedImage } from './inspect';
@@ -34,8 +33,8 @@ export function loadSharp(): Promise<SharpModule> {
 }
 
 /**
- * The ImageEngine on sharp/libvips: one streaming pipeline per size (JPEG shrink-on-load keeps a 12-MP decode
- * cheap), metadata dropped by default.
+ * The ImageEngine on sharp/libvips: one decode per upload (JPEG shrink-on-load keeps a 12-MP decode cheap), every
+ * size resized from the pixels of the one above it; metadata dropped by default.
  *
  * @example
  * ```ts
@@ -54,16 +53,32 @@ export class SharpImageEngine implements ImageEngine {
   }
 
   async thumbnail(bytes: Buffer, options: ThumbnailOptions): Promise<Thumbnail> {
-    const resolved = resolveThumbnailOptions(options);
-    return this.render(bytes, inspectImage(bytes), resolved);
+    const [thumb] = await this.thumbnails(bytes, [options]);
+    return thumb!;
   }
 
+  /**
+   * One decode for every size: the largest is made from the upload (JPEG shrink-on-load), each smaller one from the
+   * unmarked pixels of the one before, so the upload is decoded once however many sizes are asked for (two
+   * pipelines from the bytes decoded a 12-MP JPEG twice: a third more CPU for the same two thumbnails). Each size is
+   * encoded while the next one is resized.
+   */
   async thumbnails(bytes: Buffer, options: ThumbnailOptions[]): Promise<Thumbnail[]> {
     const resolved = options.map(resolveThumbnailOptions);
     const image = inspectImage(bytes);
-    return Promise.all(resolved.map((o) => this.render(bytes, image, o)));
+    const largestFirst = resolved.map((o, index) => ({ options: o, index, size: thumbnailSize(image, o.width) })).sort((a, b) => b.size.width - a.size.width);
+    const thumbnails: Promise<Thumbnail>[] = [];
+    let pixels: RawPixels | undefined;
+    for (const step of largestFirst) {
+      if (pixels === undefined) pixels = await this.decodeUpright(bytes, image, step.size);
+      else if (pixels.width !== step.size.width || pixels.height !== step.size.height) pixels = await this.resized(pixels, step.size);
+      const thumbnail = this.encode(pixels, step.options);
+      // Awaited below with the rest; a failure meanwhile must not count as unhandled.
+      thumbnail.catch(() => undefined);
+      thumbnails[step.index] = thumbnail;
+    }
+    return Promise.all(thumbnails);
   }
-
   async transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage> {
     const image = inspectForTransform(bytes);
     const t = resolveTransform(transform);
@@ -87,8 +102,8 @@ export class SharpImageEngine implements ImageEngine {
     }
   }
 
-  private async render(bytes: Buffer, image: InspectedImage, options: ResolvedThumbnailOptions): Promise<Thumbnail> {
-    const size = thumbnailSize(image, options.width);
+  /** The upload decoded, turned upright and resized to `size`, as sRGB(A) pixels. */
+  private async decodeUpright(bytes: Buffer, image: InspectedImage, size: { width: number; height: number }): Promise<RawPixels> {
     // failOn 'error' refuses broken pixel data but not the harmless warnings many camera JPEGs raise;
     // limitInputPixels repeats the header check inside libvips.
     let pipeline = this.sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: false });
@@ -96,27 +111,46 @@ export class SharpImageEngine implements ImageEngine {
     if (turn?.flop) pipeline = pipeline.flop();
     if (turn?.flip) pipeline = pipeline.flip();
     if (turn && turn.rotate !== 0) pipeline = pipeline.rotate(turn.rotate);
-    pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
     try {
-      const body = options.watermark ? await this.watermarked(pipeline, size, options.watermark, options.quality) : await pipeline.webp({ quality: options.quality }).toBuffer();
-      return { body, width: size.width, height: size.height, contentType: 'image/webp' };
+      // sRGB: greyscale or CMYK sources would otherwise hand out 1, 2 or 4 colour channels.
+      return rawPixels(await pipeline.resize(size.width, size.height, { fit: 'fill' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
     } catch (err) {
       // The header was sound (inspectImage passed), so a failure here is in the pixel data.
       throw new ImageRejectedError('corrupt', `cannot decode the ${image.format}: ${(err as Error).message}`);
     }
   }
 
-  /**
-   * The resized pixels with the watermark blended in JS, then encoded. libvips' own composite costs ~25 ms on
-   * a 1024 px thumbnail (it processes the whole frame); blending the bar's few rows here costs ~1 ms.
-   */
-  private async watermarked(pipeline: Sharp, size: { width: number; height: number }, text: string, quality: number): Promise<Buffer> {
-    // sRGB first: greyscale or CMYK sources would otherwise hand out 1, 2 or 4 colour channels.
-    const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const channels = info.channels === 3 ? 3 : 4;
-    if (info.channels !== channels) throw new Error(`unexpected ${info.channels}-channel pixels`);
-    const mark = watermarkOverlay(size.width, size.height, text);
-    blendOver({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels }, mark, mark.left, mark.top);
-    return this.sharp(data, { raw: { width: info.width, height: info.height, channels } }).webp({ quality }).toBuffer();
+  private async resized(pixels: RawPixels, size: { width: number; height: number }): Promise<RawPixels> {
+    const { data, width, height, channels } = pixels;
+    return rawPixels(await this.sharp(data, { raw: { width, height, channels } }).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }));
   }
+
+  /**
+   * WebP of the pixels, with the watermark blended in JS over the bar's rows on a copy (the pixels may feed the next
+   * size). libvips' own composite costs ~25 ms on a 1024 px thumbnail (it processes the whole frame); blending
+   * the bar here costs ~1 ms.
+   */
+  private async encode(pixels: RawPixels, options: ResolvedThumbnailOptions): Promise<Thumbnail> {
+    let { data } = pixels;
+    const { width, height, channels } = pixels;
+    if (options.watermark) {
+      data = Buffer.from(data);
+      const mark = watermarkOverlay(width, height, options.watermark);
+      blendOver({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels }, mark, mark.left, mark.top);
+    }
+    const body = await this.sharp(data, { raw: { width, height, channels } }).webp({ quality: options.quality }).toBuffer();
+    return { body, width, height, contentType: 'image/webp' };
+  }
+}
+
+interface RawPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+function rawPixels({ data, info }: { data: Buffer; info: { width: number; height: number; channels: number } }): RawPixels {
+  if (info.channels !== 3 && info.channels !== 4) throw new Error(`unexpected ${info.channels}-channel pixels`);
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }
