@@ -60,25 +60,26 @@ export class SharpImageEngine implements ImageEngine {
   /**
    * One decode for every size: the largest is made from the upload (JPEG shrink-on-load), each smaller one from the
    * unmarked pixels of the one before, so the upload is decoded once however many sizes are asked for (two
-   * pipelines from the bytes decoded a 12-MP JPEG twice: a third more CPU for the same two thumbnails). Each size is
-   * encoded while the next one is resized.
+   * pipelines from the bytes decoded a 12-MP JPEG twice: a third more CPU for the same two thumbnails). Once every
+   * size's pixels exist, each is marked in place and all are encoded at once.
    */
   async thumbnails(bytes: Buffer, options: ThumbnailOptions[]): Promise<Thumbnail[]> {
     const resolved = options.map(resolveThumbnailOptions);
     const image = inspectImage(bytes);
     const largestFirst = resolved.map((o, index) => ({ options: o, index, size: thumbnailSize(image, o.width) })).sort((a, b) => b.size.width - a.size.width);
-    const thumbnails: Promise<Thumbnail>[] = [];
-    let pixels: RawPixels | undefined;
-    for (const step of largestFirst) {
-      if (pixels === undefined) pixels = await this.decodeUpright(bytes, image, step.size);
-      else if (pixels.width !== step.size.width || pixels.height !== step.size.height) pixels = await this.resized(pixels, step.size);
-      const thumbnail = this.encode(pixels, step.options);
-      // Awaited below with the rest; a failure meanwhile must not count as unhandled.
-      thumbnail.catch(() => undefined);
-      thumbnails[step.index] = thumbnail;
+    const pixels: RawPixels[] = [];
+    for (const { size } of largestFirst) {
+      const above = pixels[pixels.length - 1];
+      if (above === undefined) pixels.push(await this.decodeUpright(bytes, image, size));
+      // The same size twice (a plain and a marked copy): the marked one gets its own pixels to draw on.
+      else if (above.width === size.width && above.height === size.height) pixels.push({ ...above, data: Buffer.from(above.data) });
+      else pixels.push(await this.resized(above, size));
     }
-    return Promise.all(thumbnails);
+    const thumbnails: Thumbnail[] = [];
+    await Promise.all(largestFirst.map(async (step, i) => (thumbnails[step.index] = await this.encode(pixels[i]!, step.options))));
+    return thumbnails;
   }
+
   async transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage> {
     const image = inspectForTransform(bytes);
     const t = resolveTransform(transform);
@@ -126,15 +127,12 @@ export class SharpImageEngine implements ImageEngine {
   }
 
   /**
-   * WebP of the pixels, with the watermark blended in JS over the bar's rows on a copy (the pixels may feed the next
-   * size). libvips' own composite costs ~25 ms on a 1024 px thumbnail (it processes the whole frame); blending
-   * the bar here costs ~1 ms.
+   * WebP of the pixels, the watermark blended in JS over the bar's rows first (in place). libvips' own composite
+   * costs ~25 ms on a 1024 px thumbnail (it processes the whole frame); blending the bar here costs ~1 ms.
    */
   private async encode(pixels: RawPixels, options: ResolvedThumbnailOptions): Promise<Thumbnail> {
-    let { data } = pixels;
-    const { width, height, channels } = pixels;
+    const { data, width, height, channels } = pixels;
     if (options.watermark) {
-      data = Buffer.from(data);
       const mark = watermarkOverlay(width, height, options.watermark);
       blendOver({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels }, mark, mark.left, mark.top);
     }
