@@ -51,7 +51,10 @@ export async function processUpload(record: OssEventRecord, deps: ThumbnailDeps)
   if (!imageId) return { outcome: 'skipped', why: `not an upload key the pipeline issued: ${key}` };
   if (!record.eventName.startsWith('ObjectCreated:')) return { imageId, outcome: 'skipped', why: record.eventName };
 
-  const image = await getImage(deps.table, imageId);
+  // The row and the upload's size at once: one round trip of waiting instead of two.
+  const steps = stepTimer();
+  const [image, head] = await Promise.all([getImage(deps.table, imageId), deps.objects.head(key)]);
+  steps.mark('rowAndHead');
   if (!image) {
     // Nobody asked to upload this: remove it rather than keep unvetted bytes.
     await deps.objects.delete(key);
@@ -60,12 +63,9 @@ export async function processUpload(record: OssEventRecord, deps: ThumbnailDeps)
   if (image.status !== 'pending') return { imageId, outcome: 'skipped', why: `already ${image.status}` };
   if (image.uploadKey !== key) return { imageId, outcome: 'skipped', why: `row expects ${image.uploadKey}` };
 
-  const steps = stepTimer();
-  const head = await deps.objects.head(key);
   if (!head) return { imageId, outcome: 'skipped', why: 'upload no longer exists' };
   if (head.size > MAX_IMAGE_BYTES) return reject(image, 'too-large-bytes', head.size, deps);
 
-  steps.mark('head');
   const object = await deps.objects.get(key);
   steps.mark('get');
   if (!object) return { imageId, outcome: 'skipped', why: 'upload no longer exists' };
