@@ -61,16 +61,12 @@ async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string
   const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
   if (put.status !== 200) throw new Error(`PUT ${put.status}`);
   const tPut = Date.now();
-  let tFound = 0;
-  for (;;) {
+  const found = async () => {
     const search = await fetch(`${cloud.url}/api/search?q=${word}&limit=10`);
-    const hits = ((await search.json()) as { hits: { imageId: string }[] }).hits;
-    if (hits.some((h) => h.imageId === ticket.imageId)) {
-      tFound = Date.now();
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return ((await search.json()) as { hits: { imageId: string }[] }).hits.some((h) => h.imageId === ticket.imageId);
+  };
+  while (!(await found())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const tFound = Date.now();
   // The search hit can come before index-image's invocation has been recorded as finished.
   const upserted = (r: InvocationRecord) => r.resource === 'index-image' && r.payload.toString('utf8').includes('upserted');
   while (!(records.get(ticket.imageId) ?? []).some(upserted)) await new Promise((resolve) => setTimeout(resolve, 5));
