@@ -42,10 +42,11 @@ interface EnginePlan {
   batchImages: number;
 }
 
+/** `BENCH_ENGINES=sharp` runs one engine's plan while working on it (the committed results run both). */
 const PLANS: EnginePlan[] = [
-  { engine: 'sharp', latencyImages: 15, warmupBatch: ASYNC_CONCURRENCY, batchImages: 50 },
-  { engine: 'jimp', latencyImages: 5, warmupBatch: 0, batchImages: 10 },
-];
+  { engine: 'sharp' as const, latencyImages: 15, warmupBatch: ASYNC_CONCURRENCY, batchImages: 50 },
+  { engine: 'jimp' as const, latencyImages: 5, warmupBatch: 0, batchImages: 10 },
+].filter((plan) => !process.env.BENCH_ENGINES || process.env.BENCH_ENGINES.split(',').includes(plan.engine));
 
 /** The same JPEG with a COM segment right after SOI: distinct bytes, identical pixels. */
 function variant(jpeg: Buffer, tag: string): Buffer {
@@ -111,6 +112,11 @@ function thumbnailWork(engine: ImageEngine, bytes: Buffer): Promise<unknown> {
   return Promise.all([engine.probe(bytes), engine.thumbnails(bytes, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }])]);
 }
 
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -141,7 +147,7 @@ async function withRssPeak<T>(run: () => Promise<T>): Promise<{ result: T; rssBe
 }
 
 interface EngineResult {
-  latency: { uploadToSearchableMs: Stats; thumbnailWorkAloneMs: Stats; p50Ratio: number };
+  latency: { uploadToSearchableMs: Stats; thumbnailWorkAloneMs: Stats; p50Ratio: number; cpuMsPerImage: number; thumbnailWorkAloneCpuMsPerImage: number };
   throughput: {
     images: number;
     seconds: number;
@@ -151,6 +157,8 @@ interface EngineResult {
     perImageUploadToSearchableMs: Stats;
     rssBeforeMb: number;
     rssPeakMb: number;
+    cpuMsPerImage: number;
+    thumbnailWorkAloneCpuMsPerImage: number;
     makeThumbnailColdStarts: number;
     makeThumbnailMaxHeapMb: number;
   };
@@ -182,17 +190,23 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
     // Latency, one image at a time, each followed by the baseline on another copy of the same photo.
     const latency: number[] = [];
     const alone: number[] = [];
+    let latencyCpuMs = 0;
+    let aloneLatencyCpuMs = 0;
     for (let i = 0; i < plan.latencyImages; i++) {
       const word = wordFor(runTag, n++);
       const bytes = nextVariant(photo);
+      let cpu = process.cpuUsage();
       latency.push(
         await timed(async () => {
           const id = await upload(cloud, token, bytes, `Harbour ${word}`);
           await untilSearchable(cloud, word, [id]);
         }),
       );
+      latencyCpuMs += cpuMsSince(cpu);
       const copy = nextVariant(photo);
+      cpu = process.cpuUsage();
       alone.push(await timed(() => thumbnailWork(engine, copy)));
+      aloneLatencyCpuMs += cpuMsSince(cpu);
     }
 
     // Throughput: start make-thumbnail instances up to the queue's concurrency first (when planned).
@@ -209,30 +223,43 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
     };
     cloud.runtime.on('invocation', onInvocation);
     const t0 = performance.now();
+    const batchCpu = process.cpuUsage();
     const { result: seen, rssBeforeMb, rssPeakMb } = await withRssPeak(async () => {
       const ids = await Promise.all(batchBytes.map((bytes) => upload(cloud, token, bytes, `Batch ${batchWord}`)));
       return untilSearchable(cloud, batchWord, ids);
     });
     const batchMs = performance.now() - t0;
+    const batchCpuMs = cpuMsSince(batchCpu);
     cloud.runtime.off('invocation', onInvocation);
     const failed = records.filter((r) => r.status !== 'succeeded');
     if (failed.length > 0) throw new Error(`make-thumbnail failed ${failed.length} times: ${failed[0]!.error?.errorMessage ?? failed[0]!.status}`);
 
     const aloneCopies = Array.from({ length: plan.batchImages }, () => nextVariant(photo));
+    const aloneCpu = process.cpuUsage();
     const aloneBatchMs = await timed(() => withConcurrency(ASYNC_CONCURRENCY, aloneCopies.map((copy) => () => thumbnailWork(engine, copy))));
+    const aloneCpuMs = cpuMsSince(aloneCpu);
     const round2 = (x: number) => Math.round(x * 100) / 100;
     const latencyStats = stats(latency);
     const aloneStats = stats(alone);
     const imagesPerSecond = round2(plan.batchImages / (batchMs / 1000));
     const aloneImagesPerSecond = round2(plan.batchImages / (aloneBatchMs / 1000));
     return {
-      latency: { uploadToSearchableMs: latencyStats, thumbnailWorkAloneMs: aloneStats, p50Ratio: round2(latencyStats.p50 / aloneStats.p50) },
+      latency: {
+        uploadToSearchableMs: latencyStats,
+        thumbnailWorkAloneMs: aloneStats,
+        p50Ratio: round2(latencyStats.p50 / aloneStats.p50),
+        cpuMsPerImage: Math.round(latencyCpuMs / plan.latencyImages),
+        thumbnailWorkAloneCpuMsPerImage: Math.round(aloneLatencyCpuMs / plan.latencyImages),
+      },
       throughput: {
         images: plan.batchImages,
         seconds: round2(batchMs / 1000),
         imagesPerSecond,
         thumbnailWorkAloneImagesPerSecond: aloneImagesPerSecond,
         ratio: round2(aloneImagesPerSecond / imagesPerSecond),
+        // CPU of the whole process (every thread) per image: what the batch costs whatever else loads the machine.
+        cpuMsPerImage: Math.round(batchCpuMs / plan.batchImages),
+        thumbnailWorkAloneCpuMsPerImage: Math.round(aloneCpuMs / plan.batchImages),
         perImageUploadToSearchableMs: stats([...seen.values()].map((at) => at - t0)),
         rssBeforeMb,
         rssPeakMb,
@@ -256,8 +283,8 @@ async function main(): Promise<void> {
     const goals: Goal[] = Object.entries(results).map(([engine, r]) => ({
       name: `${engine}: upload → searchable p50/p95 and images/s with ${PLANS.find((p) => p.engine === engine)!.batchImages} concurrent uploads (reported, no target)`,
       measured:
-        `p50 ${Math.round(r.latency.uploadToSearchableMs.p50)} ms, p95 ${Math.round(r.latency.uploadToSearchableMs.p95)} ms (${r.latency.p50Ratio}× the thumbnail work alone, ${Math.round(r.latency.thumbnailWorkAloneMs.p50)} ms); ` +
-        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
+        `p50 ${Math.round(r.latency.uploadToSearchableMs.p50)} ms, p95 ${Math.round(r.latency.uploadToSearchableMs.p95)} ms (${r.latency.p50Ratio}× the thumbnail work alone, ${Math.round(r.latency.thumbnailWorkAloneMs.p50)} ms; CPU ${r.latency.cpuMsPerImage} vs ${r.latency.thumbnailWorkAloneCpuMsPerImage} ms per image); ` +
+        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×; CPU ${r.throughput.cpuMsPerImage} vs ${r.throughput.thumbnailWorkAloneCpuMsPerImage} ms per image); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
       met: true,
     }));
     report({

@@ -196,6 +196,28 @@ describe.each([
   });
 });
 
+describe('sharp image engine: one decode per upload', () => {
+  it('decodes the upload once for both sizes, each size upright, the watermark on the large one only', async () => {
+    const real = await loadSharp();
+    const inputs: unknown[] = [];
+    // Records what every sharp pipeline reads: the upload itself, or raw pixels made from it.
+    const counting = ((input: unknown, options: unknown) => {
+      inputs.push(input);
+      return real(input as Buffer, options as Parameters<typeof real>[1]);
+    }) as unknown as typeof real;
+    const engine = new SharpImageEngine(counting);
+    const [small, large] = await engine.thumbnails(fixtures.rotatedJpeg, [{ width: 256 }, { width: 300, watermark: 'FC EVENT SUITE' }]);
+    expect(inputs.filter((input) => input === fixtures.rotatedJpeg)).toHaveLength(1);
+    expect(small).toMatchObject({ width: 256, height: 341 });
+    expect(large).toMatchObject({ width: 300, height: 400 });
+    // Both upright (orientation 6: the stored bottom-left, blue, is now top-left)...
+    expect(near(await pixelAt(small!.body, 64, 85), BLUE)).toBe(true);
+    expect(near(await pixelAt(large!.body, 75, 100), BLUE)).toBe(true);
+    // ...and the small one made from the large one's pixels before its watermark: no bar at the bottom.
+    expect(near(await pixelAt(small!.body, 192, 338), GREEN)).toBe(true);
+  });
+});
+
 describe('imageEngineFromEnv', () => {
   const failingSharp = () => Promise.reject(new Error('Could not load the "sharp" module using the linux-x64 runtime'));
 

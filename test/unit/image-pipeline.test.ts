@@ -183,6 +183,46 @@ describe('image pipeline cores', () => {
     });
   });
 
+  describe('round trips', () => {
+    /** Records when each read starts and ends, so a test can tell reads made together from reads made in turn. */
+    function recordReads() {
+      const events: string[] = [];
+      const track = <T>(name: string, run: () => Promise<T>) => {
+        events.push(`start ${name}`);
+        return run().finally(() => events.push(`end ${name}`));
+      };
+      const getRow = table.getRow.bind(table);
+      const head = objects.head.bind(objects);
+      table.getRow = (...args: Parameters<typeof getRow>) => track('row', () => getRow(...args));
+      objects.head = (key: string) => track(`head ${key}`, () => head(key));
+      restore = () => {
+        table.getRow = getRow;
+        objects.head = head;
+      };
+      return events;
+    }
+    let restore = () => undefined as void;
+    const readsBeforeFirstEnd = (events: string[]) => events.slice(0, events.findIndex((e) => e.startsWith('end'))).map((e) => e.slice('start '.length));
+    afterEach(() => restore());
+
+    it('make-thumbnail reads the row and the upload’s size together', async () => {
+      const ticket = await pendingUpload();
+      await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
+      const events = recordReads();
+      expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'thumbnailed' });
+      expect(readsBeforeFirstEnd(events)).toEqual(['row', `head ${ticket.key}`]);
+    });
+
+    it('catalog-image reads the row and both thumbnails’ metadata together', async () => {
+      const ticket = await pendingUpload();
+      await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
+      await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log });
+      const events = recordReads();
+      expect(await catalogThumbnails([ossRecord(thumbnailKey(ticket.imageId, 'small'))], { objects, table, clock, log })).toEqual([{ imageId: ticket.imageId, outcome: 'ready' }]);
+      expect(readsBeforeFirstEnd(events)).toEqual(['row', `head ${thumbnailKey(ticket.imageId, 'small')}`, `head ${thumbnailKey(ticket.imageId, 'large')}`]);
+    });
+  });
+
   describe('index-image', () => {
     const record = (imageId: string, type: 'PutRow' | 'UpdateRow' | 'DeleteRow' = 'UpdateRow') => ({ type, primaryKey: { imageId }, columns: [], timestamp: clock.now() });
 

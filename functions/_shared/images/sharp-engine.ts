@@ -1,5 +1,4 @@
 import type sharp from 'sharp';
-import type { Sharp } from 'sharp';
 import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransform, type Thumbnail, type ThumbnailOptions, type TransformedImage } from '../ports/image-engine';
 import { blendOver } from './bitmap';
 import { inspectForTransform, inspectImage, thumbnailSize, type InspectedImage } from './inspect';
@@ -34,8 +33,8 @@ export function loadSharp(): Promise<SharpModule> {
 }
 
 /**
- * The ImageEngine on sharp/libvips: one streaming pipeline per size (JPEG shrink-on-load keeps a 12-MP decode
- * cheap), metadata dropped by default.
+ * The ImageEngine on sharp/libvips: one decode per upload (JPEG shrink-on-load keeps a 12-MP decode cheap), every
+ * size resized from the pixels of the one above it; metadata dropped by default.
  *
  * @example
  * ```ts
@@ -54,14 +53,31 @@ export class SharpImageEngine implements ImageEngine {
   }
 
   async thumbnail(bytes: Buffer, options: ThumbnailOptions): Promise<Thumbnail> {
-    const resolved = resolveThumbnailOptions(options);
-    return this.render(bytes, inspectImage(bytes), resolved);
+    const [thumb] = await this.thumbnails(bytes, [options]);
+    return thumb!;
   }
 
+  /**
+   * One decode for every size: the largest is made from the upload (JPEG shrink-on-load), each smaller one from the
+   * unmarked pixels of the one before, so the upload is decoded once however many sizes are asked for (two
+   * pipelines from the bytes decoded a 12-MP JPEG twice: a third more CPU for the same two thumbnails). Once every
+   * size's pixels exist, each is marked in place and all are encoded at once.
+   */
   async thumbnails(bytes: Buffer, options: ThumbnailOptions[]): Promise<Thumbnail[]> {
     const resolved = options.map(resolveThumbnailOptions);
     const image = inspectImage(bytes);
-    return Promise.all(resolved.map((o) => this.render(bytes, image, o)));
+    const largestFirst = resolved.map((o, index) => ({ options: o, index, size: thumbnailSize(image, o.width) })).sort((a, b) => b.size.width - a.size.width);
+    const pixels: RawPixels[] = [];
+    for (const { size } of largestFirst) {
+      const above = pixels[pixels.length - 1];
+      if (above === undefined) pixels.push(await this.decodeUpright(bytes, image, size));
+      // The same size twice (a plain and a marked copy): the marked one gets its own pixels to draw on.
+      else if (above.width === size.width && above.height === size.height) pixels.push({ ...above, data: Buffer.from(above.data) });
+      else pixels.push(await this.resized(above, size));
+    }
+    const thumbnails: Thumbnail[] = [];
+    await Promise.all(largestFirst.map(async (step, i) => (thumbnails[step.index] = await this.encode(pixels[i]!, step.options))));
+    return thumbnails;
   }
 
   async transform(bytes: Buffer, transform: ImageTransform): Promise<TransformedImage> {
@@ -87,8 +103,8 @@ export class SharpImageEngine implements ImageEngine {
     }
   }
 
-  private async render(bytes: Buffer, image: InspectedImage, options: ResolvedThumbnailOptions): Promise<Thumbnail> {
-    const size = thumbnailSize(image, options.width);
+  /** The upload decoded, turned upright and resized to `size`, as sRGB(A) pixels. */
+  private async decodeUpright(bytes: Buffer, image: InspectedImage, size: { width: number; height: number }): Promise<RawPixels> {
     // failOn 'error' refuses broken pixel data but not the harmless warnings many camera JPEGs raise;
     // limitInputPixels repeats the header check inside libvips.
     let pipeline = this.sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: false });
@@ -96,27 +112,43 @@ export class SharpImageEngine implements ImageEngine {
     if (turn?.flop) pipeline = pipeline.flop();
     if (turn?.flip) pipeline = pipeline.flip();
     if (turn && turn.rotate !== 0) pipeline = pipeline.rotate(turn.rotate);
-    pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
     try {
-      const body = options.watermark ? await this.watermarked(pipeline, size, options.watermark, options.quality) : await pipeline.webp({ quality: options.quality }).toBuffer();
-      return { body, width: size.width, height: size.height, contentType: 'image/webp' };
+      // sRGB: greyscale or CMYK sources would otherwise hand out 1, 2 or 4 colour channels.
+      return rawPixels(await pipeline.resize(size.width, size.height, { fit: 'fill' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }));
     } catch (err) {
       // The header was sound (inspectImage passed), so a failure here is in the pixel data.
       throw new ImageRejectedError('corrupt', `cannot decode the ${image.format}: ${(err as Error).message}`);
     }
   }
 
-  /**
-   * The resized pixels with the watermark blended in JS, then encoded. libvips' own composite costs ~25 ms on
-   * a 1024 px thumbnail (it processes the whole frame); blending the bar's few rows here costs ~1 ms.
-   */
-  private async watermarked(pipeline: Sharp, size: { width: number; height: number }, text: string, quality: number): Promise<Buffer> {
-    // sRGB first: greyscale or CMYK sources would otherwise hand out 1, 2 or 4 colour channels.
-    const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const channels = info.channels === 3 ? 3 : 4;
-    if (info.channels !== channels) throw new Error(`unexpected ${info.channels}-channel pixels`);
-    const mark = watermarkOverlay(size.width, size.height, text);
-    blendOver({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels }, mark, mark.left, mark.top);
-    return this.sharp(data, { raw: { width: info.width, height: info.height, channels } }).webp({ quality }).toBuffer();
+  private async resized(pixels: RawPixels, size: { width: number; height: number }): Promise<RawPixels> {
+    const { data, width, height, channels } = pixels;
+    return rawPixels(await this.sharp(data, { raw: { width, height, channels } }).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }));
   }
+
+  /**
+   * WebP of the pixels, the watermark blended in JS over the bar's rows first (in place). libvips' own composite
+   * costs ~25 ms on a 1024 px thumbnail (it processes the whole frame); blending the bar here costs ~1 ms.
+   */
+  private async encode(pixels: RawPixels, options: ResolvedThumbnailOptions): Promise<Thumbnail> {
+    const { data, width, height, channels } = pixels;
+    if (options.watermark) {
+      const mark = watermarkOverlay(width, height, options.watermark);
+      blendOver({ data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels }, mark, mark.left, mark.top);
+    }
+    const body = await this.sharp(data, { raw: { width, height, channels } }).webp({ quality: options.quality }).toBuffer();
+    return { body, width, height, contentType: 'image/webp' };
+  }
+}
+
+interface RawPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+function rawPixels({ data, info }: { data: Buffer; info: { width: number; height: number; channels: number } }): RawPixels {
+  if (info.channels !== 3 && info.channels !== 4) throw new Error(`unexpected ${info.channels}-channel pixels`);
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
+import type { Statement } from 'better-sqlite3';
 import type { ControlDb } from '../control-db';
 import type { DestinationSpec, FunctionSpec } from '../spec/model';
 import { newRequestId, type FunctionRuntime, type InvocationRecord } from './runtime';
@@ -66,6 +67,8 @@ export class AsyncInvoker extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Prepared once: the queue is drained every 50 ms and after every event, and preparing cost more than running. */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: ControlDb,
@@ -86,6 +89,15 @@ export class AsyncInvoker extends EventEmitter {
     db.prepare(`UPDATE async_invocations SET status = 'queued' WHERE status = 'running'`).run();
   }
 
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   start(): void {
     const tick = () => {
       if (this.closed) return;
@@ -101,24 +113,23 @@ export class AsyncInvoker extends EventEmitter {
     const fn = this.runtime.find(functionName);
     if (!fn) throw new Error(`Function ${functionName} not found`);
     const now = Date.now();
-    this.db
-      .prepare(`INSERT INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
+    this.statement(`INSERT INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
       .run(requestId, fn.name, payload, source, now, now, now);
     setImmediate(() => this.drain());
     return requestId;
   }
 
   get(requestId: string): AsyncEventRow | undefined {
-    return this.db.prepare('SELECT * FROM async_invocations WHERE request_id = ?').get(requestId) as AsyncEventRow | undefined;
+    return this.statement('SELECT * FROM async_invocations WHERE request_id = ?').get(requestId) as AsyncEventRow | undefined;
   }
 
   list(limit = 100): AsyncEventRow[] {
-    return this.db.prepare('SELECT * FROM async_invocations ORDER BY updated_at DESC LIMIT ?').all(limit) as AsyncEventRow[];
+    return this.statement('SELECT * FROM async_invocations ORDER BY updated_at DESC LIMIT ?').all(limit) as AsyncEventRow[];
   }
 
   /** Number of events not finished yet (queued, waiting for a retry, or running). */
   pending(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM async_invocations WHERE status IN ('queued', 'running')`).get() as { n: number }).n;
+    return (this.statement(`SELECT count(*) AS n FROM async_invocations WHERE status IN ('queued', 'running')`).get() as { n: number }).n;
   }
 
   private drain(): void {
@@ -126,14 +137,16 @@ export class AsyncInvoker extends EventEmitter {
     const free = this.concurrency - this.running;
     if (free <= 0) return;
     // Oldest first, but a function already at its own limit is passed over for the next one.
-    const due = this.db.prepare(`SELECT * FROM async_invocations WHERE status = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 500`).all(Date.now()) as AsyncEventRow[];
+    // Ids only: with a backlog, every drain walks it, and only the events started need their payload.
+    const due = this.statement(`SELECT request_id, function_name FROM async_invocations WHERE status = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 500`).all(Date.now()) as Pick<AsyncEventRow, 'request_id' | 'function_name'>[];
     let started = 0;
-    for (const row of due) {
+    for (const candidate of due) {
       if (started >= free) break;
-      const busy = this.runningByFunction.get(row.function_name) ?? 0;
+      const busy = this.runningByFunction.get(candidate.function_name) ?? 0;
       if (busy >= this.perFunction) continue;
-      const claimed = this.db.prepare(`UPDATE async_invocations SET status = 'running', updated_at = ? WHERE request_id = ? AND status = 'queued'`).run(Date.now(), row.request_id);
+      const claimed = this.statement(`UPDATE async_invocations SET status = 'running', updated_at = ? WHERE request_id = ? AND status = 'queued'`).run(Date.now(), candidate.request_id);
       if (claimed.changes !== 1) continue;
+      const row = this.get(candidate.request_id)!;
       started++;
       this.running++;
       this.runningByFunction.set(row.function_name, busy + 1);
@@ -160,8 +173,7 @@ export class AsyncInvoker extends EventEmitter {
     const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts });
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
-      this.db
-        .prepare(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
+      this.statement(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
         .run(Date.now() + delay, 'ResourceThrottled', Date.now(), row.request_id);
       return;
     }
@@ -173,8 +185,7 @@ export class AsyncInvoker extends EventEmitter {
     const retries = config?.maxAsyncRetryAttempts ?? 3;
     if (attempts <= retries) {
       const delay = this.retryBaseMs * 2 ** (attempts - 1);
-      this.db
-        .prepare(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
+      this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
         .run(attempts, Date.now() + delay, record.error?.errorMessage ?? 'error', Date.now(), row.request_id);
       this.emit('retry', { requestId: row.request_id, functionName: fn.name, attempts });
       return;
@@ -184,7 +195,7 @@ export class AsyncInvoker extends EventEmitter {
   }
 
   private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null): void {
-    this.db.prepare(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), row.request_id);
+    this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), row.request_id);
     this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
   }
 

@@ -4,9 +4,11 @@
  * https://www.alibabacloud.com/help/en/oss/user-guide/crc-64
  * Kept as two 32-bit halves so the per-byte loop stays in small-integer arithmetic (BigInt is ~30x slower).
  */
+import { endianness } from 'node:os';
+
 /**
  * Slicing-by-8 tables: `TABLES_*[k][b]` is the CRC of byte `b` followed by `k` zero bytes, so the loop folds eight
- * input bytes per step instead of one (about 4× faster on large bodies).
+ * input bytes per step instead of one.
  */
 const TABLES_LO = Array.from({ length: 8 }, () => new Uint32Array(256));
 const TABLES_HI = Array.from({ length: 8 }, () => new Uint32Array(256));
@@ -37,8 +39,13 @@ for (let k = 1; k < 8; k++) {
     TABLES_HI[k]![i] = ((hi >>> 8) ^ TABLES_HI[0]![index]!) >>> 0;
   }
 }
-const [L0, L1, L2, L3, L4, L5, L6, L7] = TABLES_LO as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-const [H0, H1, H2, H3, H4, H5, H6, H7] = TABLES_HI as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+// Signed copies for the word loop: its registers stay small integers (an unsigned table entry above 2^31 is a heap
+// number in V8, and XORs of them would convert back and forth).
+type Eight = [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+const [L0, L1, L2, L3, L4, L5, L6, L7] = TABLES_LO.map((t) => new Int32Array(t)) as Eight;
+const [H0, H1, H2, H3, H4, H5, H6, H7] = TABLES_HI.map((t) => new Int32Array(t)) as Eight;
+/** Eight input bytes are read as two 32-bit words, which is the register's byte order only on little-endian hosts. */
+const WORDS = endianness() === 'LE';
 
 /** Incremental CRC-64/ECMA. @example new Crc64().update(Buffer.from('123456789')).digest() // '11051210869376104954' */
 export class Crc64 {
@@ -59,15 +66,27 @@ export class Crc64 {
   }
 
   update(chunk: Uint8Array): this {
-    let lo = this.lo;
-    let hi = this.hi;
+    let lo = this.lo | 0;
+    let hi = this.hi | 0;
     let i = 0;
-    const end8 = chunk.length - (chunk.length % 8);
-    for (; i < end8; i += 8) {
-      const a = (lo ^ (chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 24))) >>> 0;
-      const b = (hi ^ (chunk[i + 4]! | (chunk[i + 5]! << 8) | (chunk[i + 6]! << 16) | (chunk[i + 7]! << 24))) >>> 0;
-      lo = L7[a & 0xff]! ^ L6[(a >>> 8) & 0xff]! ^ L5[(a >>> 16) & 0xff]! ^ L4[a >>> 24]! ^ L3[b & 0xff]! ^ L2[(b >>> 8) & 0xff]! ^ L1[(b >>> 16) & 0xff]! ^ L0[b >>> 24]!;
-      hi = H7[a & 0xff]! ^ H6[(a >>> 8) & 0xff]! ^ H5[(a >>> 16) & 0xff]! ^ H4[a >>> 24]! ^ H3[b & 0xff]! ^ H2[(b >>> 8) & 0xff]! ^ H1[(b >>> 16) & 0xff]! ^ H0[b >>> 24]!;
+    // Bytes one at a time up to a 4-byte boundary, then eight at a time read as two words through an Int32Array
+    // view (a third of the per-byte loads of reading them singly: ~3× faster), then the tail.
+    const head = WORDS ? Math.min(chunk.length, (4 - (chunk.byteOffset & 3)) & 3) : chunk.length;
+    for (; i < head; i++) {
+      const index = (lo ^ chunk[i]!) & 0xff;
+      lo = ((lo >>> 8) | (hi << 24)) ^ L0[index]!;
+      hi = (hi >>> 8) ^ H0[index]!;
+    }
+    const pairs = (chunk.length - i) >>> 3;
+    if (pairs > 0) {
+      const words = new Int32Array(chunk.buffer, chunk.byteOffset + i, pairs * 2);
+      for (let w = 0; w < words.length; w += 2) {
+        const a = lo ^ words[w]!;
+        const b = hi ^ words[w + 1]!;
+        lo = L7[a & 0xff]! ^ L6[(a >>> 8) & 0xff]! ^ L5[(a >>> 16) & 0xff]! ^ L4[a >>> 24]! ^ L3[b & 0xff]! ^ L2[(b >>> 8) & 0xff]! ^ L1[(b >>> 16) & 0xff]! ^ L0[b >>> 24]!;
+        hi = H7[a & 0xff]! ^ H6[(a >>> 8) & 0xff]! ^ H5[(a >>> 16) & 0xff]! ^ H4[a >>> 24]! ^ H3[b & 0xff]! ^ H2[(b >>> 8) & 0xff]! ^ H1[(b >>> 16) & 0xff]! ^ H0[b >>> 24]!;
+      }
+      i += pairs * 8;
     }
     for (; i < chunk.length; i++) {
       const index = (lo ^ chunk[i]!) & 0xff;

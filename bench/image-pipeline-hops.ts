@@ -1,0 +1,143 @@
+/**
+ * Where one upload's time goes, hop by hop (a diagnostic beside `image-pipeline.bench.ts`, not a benchmark with a
+ * goal): sign in, then `IMAGES` uploads one at a time through the local cloud with the sharp engine, each with
+ * the time of every hop — POST /api/uploads, the PUT to the signed URL, make-thumbnail's invocation (its wait,
+ * and the steps it logs: head, get, thumbnails, the two PUTs), catalog-image, the stream trigger's index-image,
+ * and the first search hit (polled every 20 ms, as the benchmark does) — and prints the medians.
+ *
+ *   npx tsx bench/image-pipeline-hops.ts            # 15 images
+ *   IMAGES=30 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/image-pipeline-hops.ts
+ *
+ * With `--cpu-prof`, every thread (the main one and each instance's) writes its own profile.
+ */
+import { DEFAULT_WATERMARK, THUMBNAIL_WIDTHS } from '../functions/_shared/images/limits';
+import { imageEngineFromEnv } from '../functions/_shared/images/engine';
+import type { ImageEngine } from '../functions/_shared/ports/image-engine';
+import type { UploadTicket } from '../functions/_shared/contracts/images';
+import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
+import type { InvocationRecord } from '../scripts/local/runtime/runtime';
+import { photoLikeJpeg } from '../test/helpers/image-fixtures';
+import { tempDir } from '../test/helpers/temp';
+
+const IMAGES = Number(process.env.IMAGES ?? 15);
+
+function variant(jpeg: Buffer, tag: string): Buffer {
+  const text = Buffer.from(`hops ${tag}`, 'latin1');
+  const segment = Buffer.alloc(4 + text.length);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(2 + text.length, 2);
+  text.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+interface Hops {
+  [hop: string]: number;
+}
+
+const imageIdOf = (record: InvocationRecord): string | undefined => /"imageId":"([^"]+)"/.exec(record.payload.toString('utf8'))?.[1];
+
+/** The benchmark's baseline: what make-thumbnail does with the bytes, in this process. */
+function thumbnailWork(engine: ImageEngine, bytes: Buffer): Promise<unknown> {
+  return Promise.all([engine.probe(bytes), engine.thumbnails(bytes, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }])]);
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return Math.round((performance.now() - t0) * 10) / 10;
+}
+
+let engine: ImageEngine;
+
+async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string, records: Map<string, InvocationRecord[]>): Promise<Hops> {
+  const t0 = Date.now();
+  const res = await fetch(`${cloud.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ filename: 'harbour.jpg', contentType: 'image/jpeg', size: bytes.length, title: `Harbour ${word}` }),
+  });
+  const ticket = (await res.json()) as UploadTicket;
+  const tTicket = Date.now();
+  const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
+  if (put.status !== 200) throw new Error(`PUT ${put.status}`);
+  const tPut = Date.now();
+  const found = async () => {
+    const search = await fetch(`${cloud.url}/api/search?q=${word}&limit=10`);
+    return ((await search.json()) as { hits: { imageId: string }[] }).hits.some((h) => h.imageId === ticket.imageId);
+  };
+  while (!(await found())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const tFound = Date.now();
+  // The search hit can come before index-image's invocation has been recorded as finished.
+  const upserted = (r: InvocationRecord) => r.resource === 'index-image' && r.payload.toString('utf8').includes('upserted');
+  while (!(records.get(ticket.imageId) ?? []).some(upserted)) await new Promise((resolve) => setTimeout(resolve, 5));
+  const mine = records.get(ticket.imageId) ?? [];
+  const of = (resource: string) => {
+    // index-image also runs for the pending row's insert ("unchanged"): the hop is the run that upserted it.
+    const r = mine.find((x) => x.resource === resource && (resource !== 'index-image' || x.payload.toString('utf8').includes('upserted')));
+    if (!r) throw new Error(`no ${resource} record for ${ticket.imageId}`);
+    return r;
+  };
+  const mt = of('make-thumbnail');
+  const ci = of('catalog-image');
+  const ii = of('index-image');
+  const steps = (JSON.parse(mt.logs.split('\n').find((l) => l.includes('thumbnails written')) ?? '{}') as { ms?: Record<string, number> }).ms ?? {};
+  const mtEnd = mt.startedAt + mt.durationMs;
+  const ciEnd = ci.startedAt + ci.durationMs;
+  const iiEnd = ii.startedAt + ii.durationMs;
+  return {
+    total: tFound - t0,
+    postUploads: tTicket - t0,
+    put: tPut - tTicket,
+    'put→mt start': mt.startedAt - tPut,
+    'mt wait': mt.waitMs,
+    mt: mt.durationMs,
+    ...Object.fromEntries(Object.entries(steps).map(([k, v]) => [`  mt.${k}`, v])),
+    'mt end→ci start': ci.startedAt - mtEnd,
+    ci: ci.durationMs,
+    'ci end→ii start': ii.startedAt - ciEnd,
+    ii: ii.durationMs,
+    'ii end→found': tFound - iiEnd,
+    'alone (same bytes)': await timed(() => thumbnailWork(engine, bytes)),
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('hops-');
+  const env = { ...process.env, IMAGE_ENGINE: 'sharp' };
+  engine = await imageEngineFromEnv(env);
+  const cloud = await startLocalCloud({ port: 0, dataDir: dir.path, prewarm: true, watch: false, env });
+  const records = new Map<string, InvocationRecord[]>();
+  cloud.runtime.on('invocation', (r: InvocationRecord) => {
+    const id = r.resource === 'index-image' ? /"imageId":"([^"]+)"/.exec(r.payload.toString('utf8'))?.[1] : imageIdOf(r);
+    if (id) records.set(id, [...(records.get(id) ?? []), r]);
+  });
+  try {
+    await cloud.runtime.prewarm();
+    const photo = await photoLikeJpeg(3000, 2000, 90);
+    const signIn = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) });
+    const { token } = (await signIn.json()) as { token: string };
+    const tag = Math.random().toString(36).slice(2, 8);
+    await one(cloud, token, variant(photo, `${tag}-w`), `hop${tag}w`, records);
+    const all: Hops[] = [];
+    // The timed window in the profiles' clock (µs of the monotonic clock), to cut start-up out of them.
+    const fromUs = process.hrtime.bigint() / 1000n;
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    for (let i = 0; i < IMAGES; i++) all.push(await one(cloud, token, variant(photo, `${tag}-${i}`), `hop${tag}n${i}`, records));
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`profile window ${fromUs}-${process.hrtime.bigint() / 1000n}; process CPU ${((cpu.user + cpu.system) / 1000 / IMAGES).toFixed(0)} ms per image over ${((performance.now() - wall0) / IMAGES).toFixed(0)} ms wall`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const hop of Object.keys(all[0]!)) {
+      const xs = all.map((h) => h[hop] ?? NaN);
+      console.log(`${hop.padEnd(18)} p50 ${median(xs).toFixed(1).padStart(7)} ms   min ${Math.min(...xs).toFixed(1).padStart(7)}   max ${Math.max(...xs).toFixed(1).padStart(7)}`);
+    }
+  } finally {
+    await cloud.stop();
+    dir.cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
