@@ -89,6 +89,23 @@ export function liveRow(meta: TableMeta, row: StoredRow | undefined, now: number
   return { primaryKey: row.primaryKey, cells };
 }
 
+/**
+ * Whether a stored row (its columns as `encodeColumns` wrote them) is gone at `now` — exactly when `liveRow`
+ * answers undefined — read from the JSON alone, without decoding values: the sweep asks it of every row.
+ */
+export function storedRowExpired(meta: TableMeta, columns: string, writtenAt: number, now: number): boolean {
+  const ttl = ttlMs(meta);
+  if (ttl === undefined) return false;
+  const parsed = JSON.parse(columns) as Record<string, [number, ...unknown[]][]>;
+  let hasColumns = false;
+  for (const versions of Object.values(parsed)) {
+    hasColumns = true;
+    const kept = Math.min(versions.length, meta.maxVersions);
+    for (let i = 0; i < kept; i++) if (versions[i]![0] + ttl > now) return false;
+  }
+  return hasColumns || writtenAt + ttl <= now;
+}
+
 /** The newest live value of each column (what conditions, filters and the search index look at). */
 export function latestCells(row: LiveRow): LiveCell[] {
   const out: LiveCell[] = [];
