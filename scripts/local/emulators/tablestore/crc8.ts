@@ -26,4 +26,9 @@ export const crc8 = {
     for (let i = 0; i < 8; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]!;
     return crc;
   },
+  /** crcString over `length` bytes of `bytes` from `start`, without a sub-buffer (the PlainBuffer reader's fields). */
+  crcRange(crc: number, bytes: Uint8Array, start: number, length: number): number {
+    for (let i = start; i < start + length; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]!;
+    return crc;
+  },
 };

@@ -61,11 +61,7 @@ class Input {
   }
 }
 
-/** CRC-8 of `length` bytes of `buffer` from `start` (crc8.crcString without a sub-buffer). */
-function crcRange(crc: number, buffer: Buffer, start: number, length: number): number {
-  for (let i = start; i < start + length; i++) crc = crc8.crcInt8(crc, buffer[i]!);
-  return crc;
-}
+const { crcRange } = crc8;
 
 /** What `readValue` read: the value and the cell checksum with it folded in. */
 interface ReadValue {
