@@ -148,6 +148,8 @@ describe('iot-ingest', () => {
     const many = toMessages({ deviceId: 'dev_01', type: 'pump' }, Array.from({ length: 5000 }, (_, i) => ({ ts: 1e12 + i, metric: `m${i % 7}`, value: i * 1.123456789, seq: i })), 'r', 1e12);
     expect(many.length).toBeGreaterThan(2);
     for (const body of many) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_MESSAGE_JSON_BYTES);
+    // The size is counted exactly: a message is cut only when the next point (and its group) would not fit.
+    for (const body of many.slice(0, -1)) expect(Buffer.byteLength(body)).toBeGreaterThan(MAX_MESSAGE_JSON_BYTES - 120);
     expect(many.flatMap((b) => (JSON.parse(b) as { groups: { points: unknown[] }[] }).groups.flatMap((g) => g.points))).toHaveLength(5000);
   });
 

@@ -29,46 +29,73 @@ function checkValue(column: PkColumn, value: unknown): PkValue {
   return value as PkValue;
 }
 
-function encodeColumn(column: PkColumn, value: PkValue, out: number[]): void {
-  if (column.type === 'INTEGER') {
-    const big = BigInt.asUintN(64, BigInt(value as number)) ^ (1n << 63n);
-    out.push(INT_TAG);
-    for (let shift = 56n; shift >= 0n; shift -= 8n) out.push(Number((big >> shift) & 0xffn));
-    return;
+/** The encoded parts of a key, joined once at the end (keys are encoded for every row of every batch). */
+class KeyBytes {
+  private readonly parts: Buffer[] = [];
+  private length = 0;
+
+  add(part: Buffer): void {
+    this.parts.push(part);
+    this.length += part.length;
   }
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value as Uint8Array);
-  out.push(BYTES_TAG);
-  for (const byte of bytes) {
-    out.push(byte);
-    if (byte === 0x00) out.push(0xff);
+
+  column(column: PkColumn, value: PkValue): void {
+    if (column.type === 'INTEGER') {
+      const part = Buffer.allocUnsafe(9);
+      part[0] = INT_TAG;
+      part.writeBigUInt64BE(BigInt.asUintN(64, BigInt(value as number)) ^ SIGN, 1);
+      this.add(part);
+      return;
+    }
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value as Uint8Array);
+    let zeros = 0;
+    for (let i = bytes.indexOf(0); i !== -1; i = bytes.indexOf(0, i + 1)) zeros++;
+    const part = Buffer.allocUnsafe(bytes.length + zeros + 3);
+    part[0] = BYTES_TAG;
+    let at = 1;
+    if (zeros === 0) at += bytes.copy(part, 1);
+    else {
+      for (const byte of bytes) {
+        part[at++] = byte;
+        if (byte === 0x00) part[at++] = 0xff;
+      }
+    }
+    part[at++] = 0x00;
+    part[at] = 0x01;
+    this.add(part);
   }
-  out.push(0x00, 0x01);
+
+  done(): Buffer {
+    return Buffer.concat(this.parts, this.length);
+  }
 }
+
+const SIGN = 1n << 63n;
 
 /** Encode a complete primary key; missing, extra or mistyped columns are a ValidationError. */
 export function encodePk(schema: readonly PkColumn[], pk: PrimaryKey, table: string): Buffer {
   const extra = Object.keys(pk).filter((name) => !schema.some((c) => c.name === name));
   if (extra.length > 0) throw new ValidationError(`${table} has no primary key column ${extra.join(', ')}`, extra.map((name) => ({ path: `primaryKey.${name}`, message: 'not a primary key column' })));
-  const out: number[] = [];
+  const out = new KeyBytes();
   for (const column of schema) {
     if (!(column.name in pk)) throw new ValidationError(`primary key of ${table} needs ${column.name}`, [{ path: `primaryKey.${column.name}`, message: 'required' }]);
-    encodeColumn(column, checkValue(column, pk[column.name]), out);
+    out.column(column, checkValue(column, pk[column.name]));
   }
-  return Buffer.from(out);
+  return out.done();
 }
 
 /** Encode a range bound, which may use INF_MIN / INF_MAX for any column. */
 export function encodeBound(schema: readonly PkColumn[], bound: RangeBound, table: string): Buffer {
-  const out: number[] = [];
+  const out = new KeyBytes();
   for (const column of schema) {
     if (!(column.name in bound)) throw new ValidationError(`range bound of ${table} needs ${column.name} (a value, INF_MIN or INF_MAX)`, [{ path: `range.${column.name}`, message: 'required' }]);
     const value = bound[column.name];
-    if (value === INF_MIN) return Buffer.from(out);
+    if (value === INF_MIN) return out.done();
     if (value === INF_MAX) {
-      out.push(0xff);
-      return Buffer.from(out);
+      out.add(Buffer.from([0xff]));
+      return out.done();
     }
-    encodeColumn(column, checkValue(column, value), out);
+    out.column(column, checkValue(column, value));
   }
-  return Buffer.from(out);
+  return out.done();
 }

@@ -127,13 +127,14 @@ export class TableStoreTable implements Table {
     });
   }
 
-  /** Shape checks of one write (table-rules.ts), before anything is sent. */
-  private checkWrite(op: BatchWriteOp): void {
+  /** Shape checks of one write (table-rules.ts), before anything is sent; returns the encoded primary key. */
+  private checkWrite(op: BatchWriteOp): Buffer {
     const schema = this.schema(op.table);
-    encodePk(schema.primaryKey, op.primaryKey, op.table);
+    const key = encodePk(schema.primaryKey, op.primaryKey, op.table);
     if (op.type === 'PUT') checkAttributes(schema, op.attributes);
     if (op.type === 'UPDATE') checkUpdate(schema, op.update);
     checkWriteCondition(schema, op.condition, op.type === 'PUT' ? 'put' : op.type === 'UPDATE' ? 'update' : 'delete');
+    return key;
   }
 
   private attrs(attributes: Attributes): TableStore.AttrCell[] {
@@ -241,15 +242,19 @@ export class TableStoreTable implements Table {
     if (ops.length === 0) return [];
     // The SDK groups rows by table; remember each op's place to answer in the caller's order.
     const byTable = new Map<string, { index: number; op: BatchWriteOp }[]>();
-    ops.forEach((op, index) => byTable.set(op.table, [...(byTable.get(op.table) ?? []), { index, op }]));
-    for (const op of ops) this.checkWrite(op);
+    ops.forEach((op, index) => {
+      const items = byTable.get(op.table);
+      if (items) items.push({ index, op });
+      else byTable.set(op.table, [{ index, op }]);
+    });
+    const keys = ops.map((op) => this.checkWrite(op));
     const seen = new Set<string>();
-    for (const op of ops) {
+    ops.forEach((op, i) => {
       // Encoded, so the order of the key's properties does not matter.
-      const key = `${op.table}|${encodePk(this.schema(op.table).primaryKey, op.primaryKey, op.table).toString('hex')}`;
+      const key = `${op.table}|${keys[i]!.toString('latin1')}`;
       if (seen.has(key)) throw new ValidationError(`batchWriteRow has the same primary key twice in ${op.table}`, [{ path: 'rows', message: 'duplicate primary key' }]);
       seen.add(key);
-    }
+    });
     const groups = [...byTable.entries()];
     const data = await this.call(() =>
       this.client.batchWriteRow({

@@ -111,7 +111,6 @@ interface MessageRow {
   seq: number;
   queue: string;
   message_id: string;
-  body: string;
   body_md5: string;
   priority: number;
   enqueue_time: number;
@@ -157,14 +156,17 @@ export class QueueStore {
         visibility_timeout INTEGER NOT NULL, polling_wait_seconds INTEGER NOT NULL, logging_enabled INTEGER NOT NULL,
         dlq_target TEXT, dlq_max_receive INTEGER);
       CREATE TABLE IF NOT EXISTS mns_messages (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, message_id TEXT NOT NULL, body TEXT NOT NULL,
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, message_id TEXT NOT NULL,
         body_md5 TEXT NOT NULL, priority INTEGER NOT NULL, enqueue_time INTEGER NOT NULL, visible_at INTEGER NOT NULL,
         first_dequeue_time INTEGER NOT NULL DEFAULT 0, dequeue_count INTEGER NOT NULL DEFAULT 0, receipt_handle TEXT,
         expires_at INTEGER NOT NULL, dead_letter_source TEXT);
+      CREATE TABLE IF NOT EXISTS mns_bodies (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+      CREATE TRIGGER IF NOT EXISTS mns_messages_body_gone AFTER DELETE ON mns_messages BEGIN DELETE FROM mns_bodies WHERE seq = old.seq; END;
       CREATE INDEX IF NOT EXISTS mns_messages_order ON mns_messages (queue, priority, seq);
       CREATE INDEX IF NOT EXISTS mns_messages_visible ON mns_messages (queue, visible_at);
       CREATE INDEX IF NOT EXISTS mns_messages_expiry ON mns_messages (queue, expires_at);
       CREATE INDEX IF NOT EXISTS mns_messages_received ON mns_messages (queue, dequeue_count, visible_at);`);
+    moveBodiesOut(db);
     this.s = {
       queue: db.prepare<[string], QueueRow>('SELECT * FROM mns_queues WHERE name = ?'),
       queues: db.prepare<[{ start: string; prefix: string; limit: number }], QueueRow>(
@@ -185,9 +187,11 @@ export class QueueStore {
                 coalesce(sum(visible_at > @now AND dequeue_count = 0), 0) AS delayed FROM mns_messages WHERE queue = @queue AND expires_at > @now`,
       ),
       insertMessage: db.prepare(
-        `INSERT INTO mns_messages (queue, message_id, body, body_md5, priority, enqueue_time, visible_at, expires_at, dead_letter_source)
-         VALUES (@queue, @messageId, @body, @bodyMd5, @priority, @now, @visibleAt, @expiresAt, @deadLetterSource)`,
+        `INSERT INTO mns_messages (queue, message_id, body_md5, priority, enqueue_time, visible_at, expires_at, dead_letter_source)
+         VALUES (@queue, @messageId, @bodyMd5, @priority, @now, @visibleAt, @expiresAt, @deadLetterSource)`,
       ),
+      insertBody: db.prepare<[number | bigint, string]>('INSERT INTO mns_bodies (seq, body) VALUES (?, ?)'),
+      body: db.prepare<[number], { body: string }>('SELECT body FROM mns_bodies WHERE seq = ?'),
       // Walks the queue in delivery order and stops at LIMIT; left to itself SQLite would pick the visible_at
       // index and sort every Active message of a backlog on each receive.
       visible: db.prepare<[string, number, number, number], MessageRow>(
@@ -212,6 +216,21 @@ export class QueueStore {
       fromSource: db.prepare<[string, string, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND dead_letter_source = ? ORDER BY seq LIMIT ?'),
       deadLettered: db.prepare<[string, number], MessageRow>('SELECT * FROM mns_messages WHERE queue = ? AND dead_letter_source IS NOT NULL ORDER BY seq LIMIT ?'),
     };
+    // A message and its body commit together (a savepoint inside a batch's transaction).
+    this.insertRows = db.transaction((body: string, params: Record<string, unknown>) => {
+      this.s.insertBody.run(this.s.insertMessage.run(params).lastInsertRowid, body);
+    });
+  }
+
+  /**
+   * Bodies live in `mns_bodies`, apart from the message's state: a receive, a visibility change or a move to the
+   * DLQ then rewrites a small row instead of the whole (up to 64 KB) message, and walking past Inactive messages
+   * reads no body.
+   */
+  private readonly insertRows: (body: string, params: Record<string, unknown>) => void;
+
+  private bodyOf(seq: number): string {
+    return this.s.body.get(seq)?.body ?? '';
   }
 
   // ---- queues ----
@@ -288,10 +307,9 @@ export class QueueStore {
     const delay = m.delaySeconds ?? queue.delay_seconds;
     const messageId = m.messageId ?? this.newMessageId(now);
     const bodyMd5 = md5Hex(m.body);
-    this.s.insertMessage.run({
+    this.insertRows(m.body, {
       queue: queue.name,
       messageId,
-      body: m.body,
       bodyMd5,
       priority: m.priority ?? 8,
       now,
@@ -318,7 +336,7 @@ export class QueueStore {
         return {
           messageId: m.message_id,
           receiptHandle,
-          body: m.body,
+          body: this.bodyOf(m.seq),
           bodyMd5: m.body_md5,
           enqueueTime: m.enqueue_time,
           nextVisibleTime: visibleUntil,
@@ -335,7 +353,7 @@ export class QueueStore {
     const now = this.clock();
     const row = this.requireQueue(queue);
     this.db.transaction(() => this.settle(row, now))();
-    return this.s.peekAll.all(queue, now, now, max).map(toPeeked);
+    return this.s.peekAll.all(queue, now, now, max).map((m) => toPeeked(m, this.bodyOf(m.seq)));
   }
 
   /** DeleteMessage: only the newest receipt handle of a message that is still Inactive. */
@@ -380,7 +398,7 @@ export class QueueStore {
   /** Console: dead-lettered messages in `queue`, with the queue each came from. */
   deadLettered(queue: string, limit = 100): PeekedMessage[] {
     this.requireQueue(queue);
-    return this.s.deadLettered.all(queue, limit).map(toPeeked);
+    return this.s.deadLettered.all(queue, limit).map((m) => toPeeked(m, this.bodyOf(m.seq)));
   }
 
   /**
@@ -505,10 +523,10 @@ function sameAttributes(a: QueueAttributes, b: QueueAttributes): boolean {
 
 const toComparable = (a: QueueAttributes) => [a.delaySeconds, a.maximumMessageSize, a.messageRetentionPeriod, a.visibilityTimeout, a.pollingWaitSeconds, a.loggingEnabled, a.dlqPolicy?.deadLetterTargetQueue ?? null, a.dlqPolicy?.maxReceiveCount ?? null];
 
-function toPeeked(m: MessageRow): PeekedMessage {
+function toPeeked(m: MessageRow, body: string): PeekedMessage {
   return {
     messageId: m.message_id,
-    body: m.body,
+    body,
     bodyMd5: m.body_md5,
     enqueueTime: m.enqueue_time,
     firstDequeueTime: m.first_dequeue_time,
@@ -516,4 +534,16 @@ function toPeeked(m: MessageRow): PeekedMessage {
     priority: m.priority,
     ...(m.dead_letter_source ? { deadLetterSource: m.dead_letter_source } : {}),
   };
+}
+
+/**
+ * Data folders from before bodies had their own table (`mns_messages.body`): the bodies move to `mns_bodies`, in
+ * one transaction, the first time such a file is opened.
+ */
+function moveBodiesOut(db: BetterSqlite3.Database): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('mns_messages')").all();
+  if (!columns.some((c) => c.name === 'body')) return;
+  db.transaction(() => {
+    db.exec('INSERT INTO mns_bodies (seq, body) SELECT seq, body FROM mns_messages; ALTER TABLE mns_messages DROP COLUMN body;');
+  })();
 }

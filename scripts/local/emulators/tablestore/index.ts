@@ -41,7 +41,7 @@ import { SearchIndexes } from './search/indexes';
 import { createRequestListener, runOperation, type RequestRecord, type ServerState } from './server';
 import type { CredentialLookup } from './signature';
 import { Storage } from './storage';
-import { liveRow } from './table';
+import { BackgroundSweeper, sweepNow, sweepSteps } from './sweep';
 
 export { OtsError } from './errors';
 export type { CredentialLookup } from './signature';
@@ -99,21 +99,6 @@ export const localCredentials: CredentialLookup = (accessKeyId) => {
   return secret === undefined ? undefined : { accessKeySecret: secret, securityToken: LOCAL_CREDENTIALS.securityToken };
 };
 
-function sweep(storage: Storage, instances: readonly string[], now: number): void {
-  const streams: string[] = [];
-  for (const instance of instances) {
-    for (const table of storage.tables(instance)) {
-      if (table.meta.ttlSeconds > 0) storage.transaction(() => storage.sweep(table, (row) => !liveRow(table.meta, row, now)));
-      const stream = table.meta.stream;
-      if (stream) {
-        streams.push(stream.streamId);
-        storage.transaction(() => storage.trimStream(stream.streamId, now - stream.expirationHours * 3_600_000));
-      }
-    }
-  }
-  storage.transaction(() => storage.dropStreamsExcept(streams));
-}
-
 /**
  * Opens storage and binds the server synchronously when `socketPath` is given (so a unit test helper can hand
  * out a client at once); `listening` resolves when the port is bound.
@@ -149,8 +134,10 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
   else server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   // In-process emulators must not keep a test process alive; the local cloud keeps itself alive.
   if (options.socketPath) server.unref();
-  sweep(storage, options.instances, clock());
-  const timer = setInterval(() => sweep(storage, options.instances, clock()), SWEEP_MS);
+  sweepNow(storage, options.instances, clock());
+  // Later sweeps run a chunk at a time between requests (sweep.ts).
+  const sweeper = new BackgroundSweeper(() => sweepSteps(storage, options.instances, clock()));
+  const timer = setInterval(() => sweeper.kick(), SWEEP_MS);
   timer.unref();
 
   const emulator: TableStoreEmulator & { listening: Promise<void> } = {
@@ -173,9 +160,10 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
       return () => listeners.delete(fn);
     },
     call: (instance, operation, body) => runOperation(state, operation, instance, Buffer.from(body)),
-    sweep: () => sweep(storage, options.instances, clock()),
+    sweep: () => sweepNow(storage, options.instances, clock()),
     async close() {
       clearInterval(timer);
+      sweeper.stop();
       listeners.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

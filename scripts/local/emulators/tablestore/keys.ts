@@ -16,42 +16,69 @@ const SIGN = 1n << 63n;
 
 export type PkType = 'INTEGER' | 'STRING' | 'BINARY';
 
-function encodeValue(value: PkValue, out: number[]): void {
+/** Encoded size of one value (see the format above). */
+function encodedSize(value: PkValue): number {
+  if (value.type === 'INTEGER') return 9;
+  if (value.type === 'STRING') {
+    // UTF-8 has a zero byte only for U+0000.
+    return 3 + Buffer.byteLength(value.value, 'utf8') + (value.value.includes('\0') ? countZeros(Buffer.from(value.value, 'utf8')) : 0);
+  }
+  return 3 + value.value.length + countZeros(value.value);
+}
+
+function countZeros(bytes: Buffer): number {
+  let zeros = 0;
+  for (let i = bytes.indexOf(0); i !== -1; i = bytes.indexOf(0, i + 1)) zeros++;
+  return zeros;
+}
+
+/** Writes one value at `at` into `out` (sized by `encodedSize`); returns where the next one goes. */
+function writeValue(value: PkValue, out: Buffer, at: number): number {
   if (value.type === 'INTEGER') {
-    const flipped = BigInt.asUintN(64, value.value) ^ SIGN;
-    out.push(INT_TAG);
-    for (let shift = 56n; shift >= 0n; shift -= 8n) out.push(Number((flipped >> shift) & 0xffn));
-    return;
+    out[at] = INT_TAG;
+    out.writeBigUInt64BE(BigInt.asUintN(64, value.value) ^ SIGN, at + 1);
+    return at + 9;
   }
-  const bytes = value.type === 'STRING' ? Buffer.from(value.value, 'utf8') : value.value;
-  out.push(BYTES_TAG);
-  for (const byte of bytes) {
-    out.push(byte);
-    if (byte === 0x00) out.push(0xff);
+  out[at++] = BYTES_TAG;
+  if (value.type === 'STRING' && !value.value.includes('\0')) at += out.write(value.value, at, 'utf8');
+  else {
+    const bytes = value.type === 'STRING' ? Buffer.from(value.value, 'utf8') : value.value;
+    for (let i = 0; i < bytes.length; i++) {
+      out[at++] = bytes[i]!;
+      if (bytes[i] === 0x00) out[at++] = 0xff;
+    }
   }
-  out.push(0x00, 0x01);
+  out[at++] = 0x00;
+  out[at++] = 0x01;
+  return at;
+}
+
+/** Encodes `values` into one buffer sized up front (keys are encoded for every row a request names). */
+function encodeValues(values: readonly PkValue[], suffix?: number): Buffer {
+  let size = suffix === undefined ? 0 : 1;
+  for (const value of values) size += encodedSize(value);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const value of values) at = writeValue(value, out, at);
+  if (suffix !== undefined) out[at] = suffix;
+  return out;
 }
 
 /** A complete key (already checked against the schema, in schema order). */
 export function encodeKey(key: readonly PkCell[]): Buffer {
-  const out: number[] = [];
-  for (const cell of key) encodeValue(cell.value, out);
-  return Buffer.from(out);
+  return encodeValues(key.map((cell) => cell.value));
 }
 
 /** A range bound, whose columns may be INF_MIN or INF_MAX. */
 export function encodeBound(bound: readonly PkBound[]): Buffer {
-  const out: number[] = [];
+  const values: PkValue[] = [];
   for (const value of bound) {
-    if (value.type === 'INF_MIN') return Buffer.from(out);
-    if (value.type === 'INF_MAX') {
-      out.push(0xff);
-      return Buffer.from(out);
-    }
+    if (value.type === 'INF_MIN') return encodeValues(values);
+    if (value.type === 'INF_MAX') return encodeValues(values, 0xff);
     if (value.type === 'AUTO_INCREMENT') throw new Error('AUTO_INCREMENT is not a bound');
-    encodeValue(value, out);
+    values.push(value);
   }
-  return Buffer.from(out);
+  return encodeValues(values);
 }
 
 /** The key back from its encoding, given the schema's column names and types. */

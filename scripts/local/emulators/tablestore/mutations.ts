@@ -160,7 +160,16 @@ export function putRow(context: WriteContext, row: RequestRow, condition: WriteC
   }
   context.storage.putRow(context.table, keyBytes, columns, context.now);
   context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, written));
-  return { primaryKey: key, after: liveRow(context.table.meta, { primaryKey: key, columns, writtenAt: context.now }, context.now), modified: new Set(columns.keys()) };
+  const { meta } = context.table;
+  const now = context.now;
+  return {
+    primaryKey: key,
+    // Only ReturnContent reads it: most writes (every row of a batch) never build it.
+    get after() {
+      return liveRow(meta, { primaryKey: key, columns, writtenAt: now }, now);
+    },
+    modified: new Set(columns.keys()),
+  };
 }
 
 /** UpdateRow: change the named columns, creating the row when missing (unless the condition forbids it). */
@@ -214,7 +223,14 @@ export function updateRow(context: WriteContext, row: RequestRow, condition: Wri
   }
   context.storage.putRow(context.table, keyBytes, columns, context.now);
   context.changed(context.table, keyBytes, record(context, ACTION.UPDATE_ROW, key, changes));
-  return { primaryKey: key, after: liveRow(meta, { primaryKey: key, columns, writtenAt: context.now }, context.now), modified };
+  const now = context.now;
+  return {
+    primaryKey: key,
+    get after() {
+      return liveRow(meta, { primaryKey: key, columns, writtenAt: now }, now);
+    },
+    modified,
+  };
 }
 
 /** DeleteRow: remove the row (IGNORE and EXPECT_EXIST only, per the DeleteRow reference). */

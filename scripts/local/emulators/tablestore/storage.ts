@@ -176,12 +176,23 @@ export class Storage {
     return (this.stmt('SELECT count(*) AS n FROM ots_rows WHERE tid = ?').get(table.id) as { n: number }).n;
   }
 
-  /** Physically removes rows `isExpired` says are gone (reads already hide them); returns how many. */
-  sweep(table: TableHandle, isExpired: (row: StoredRow) => boolean): number {
-    const doomed: Buffer[] = [];
-    for (const row of this.allRows(table)) if (isExpired(row)) doomed.push(row.key);
-    for (const key of doomed) this.deleteRow(table, key);
-    return doomed.length;
+  /**
+   * Physically removes the expired rows among the first `limit` rows after `after` (key order): `isExpired` judges
+   * a row by its stored columns (JSON) and write time. Answers the last key looked at, none when the table ended.
+   */
+  sweepChunk(table: TableHandle, after: Buffer | undefined, limit: number, isExpired: (columns: string, writtenAt: number) => boolean): { lastKey?: Buffer; removed: number } {
+    const rows = (
+      after
+        ? this.stmt('SELECT pk, columns, written FROM ots_rows WHERE tid = ? AND pk > ? ORDER BY pk LIMIT ?').all(table.id, after, limit)
+        : this.stmt('SELECT pk, columns, written FROM ots_rows WHERE tid = ? ORDER BY pk LIMIT ?').all(table.id, limit)
+    ) as RowRecord[];
+    let removed = 0;
+    for (const row of rows) {
+      if (!isExpired(row.columns, row.written)) continue;
+      this.deleteRow(table, row.pk);
+      removed++;
+    }
+    return { ...(rows.length === limit ? { lastKey: rows[rows.length - 1]!.pk } : {}), removed };
   }
 
   /** The next AUTO_INCREMENT value of a column: strictly increasing, never reused. */

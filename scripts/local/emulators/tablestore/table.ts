@@ -89,6 +89,23 @@ export function liveRow(meta: TableMeta, row: StoredRow | undefined, now: number
   return { primaryKey: row.primaryKey, cells };
 }
 
+/**
+ * Whether a stored row (its columns as `encodeColumns` wrote them) is gone at `now` — exactly when `liveRow`
+ * answers undefined — read from the JSON alone, without decoding values: the sweep asks it of every row.
+ */
+export function storedRowExpired(meta: TableMeta, columns: string, writtenAt: number, now: number): boolean {
+  const ttl = ttlMs(meta);
+  if (ttl === undefined) return false;
+  const parsed = JSON.parse(columns) as Record<string, [number, ...unknown[]][]>;
+  let hasColumns = false;
+  for (const versions of Object.values(parsed)) {
+    hasColumns = true;
+    const kept = Math.min(versions.length, meta.maxVersions);
+    for (let i = 0; i < kept; i++) if (versions[i]![0] + ttl > now) return false;
+  }
+  return hasColumns || writtenAt + ttl <= now;
+}
+
 /** The newest live value of each column (what conditions, filters and the search index look at). */
 export function latestCells(row: LiveRow): LiveCell[] {
   const out: LiveCell[] = [];
@@ -119,21 +136,6 @@ export function checkKey(meta: TableMeta, key: readonly { name: string; value: P
 
 type StoredValue = ['i', string] | ['d', number] | ['b', boolean] | ['s', string] | ['x', string];
 
-function storeValue(value: CellValue): StoredValue {
-  switch (value.type) {
-    case 'INTEGER':
-      return ['i', value.value.toString()];
-    case 'DOUBLE':
-      return ['d', value.value];
-    case 'BOOLEAN':
-      return ['b', value.value];
-    case 'STRING':
-      return ['s', value.value];
-    case 'BINARY':
-      return ['x', value.value.toString('base64')];
-  }
-}
-
 function loadValue(stored: StoredValue): CellValue {
   switch (stored[0]) {
     case 'i':
@@ -149,11 +151,35 @@ function loadValue(stored: StoredValue): CellValue {
   }
 }
 
-/** `{column: [[timestamp, type, value], …newest first]}` */
+/** One stored value as JSON array elements: `"d",1.5`, `"i","42"`… (the `StoredValue` form, without brackets). */
+function storedJson(value: CellValue): string {
+  switch (value.type) {
+    case 'INTEGER':
+      return `"i","${value.value.toString()}"`;
+    case 'DOUBLE':
+      return `"d",${JSON.stringify(value.value)}`;
+    case 'BOOLEAN':
+      return `"b",${String(value.value)}`;
+    case 'STRING':
+      return `"s",${JSON.stringify(value.value)}`;
+    case 'BINARY':
+      return `"x","${value.value.toString('base64')}"`;
+  }
+}
+
+/**
+ * `{column: [[timestamp, type, value], …newest first]}` — written as text directly (every row of every write
+ * goes through here; building the arrays for JSON.stringify cost more than the SQLite insert).
+ */
 export function encodeColumns(columns: ReadonlyMap<string, CellVersion[]>): string {
-  const out: Record<string, [number, ...StoredValue][]> = {};
-  for (const [name, versions] of columns) out[name] = versions.map((v) => [v.timestamp, ...storeValue(v.value)]);
-  return JSON.stringify(out);
+  let json = '{';
+  for (const [name, versions] of columns) {
+    if (json.length > 1) json += ',';
+    json += `${JSON.stringify(name)}:[`;
+    for (let i = 0; i < versions.length; i++) json += `${i > 0 ? ',' : ''}[${versions[i]!.timestamp},${storedJson(versions[i]!.value)}]`;
+    json += ']';
+  }
+  return `${json}}`;
 }
 
 export function decodeColumns(text: string): Map<string, CellVersion[]> {

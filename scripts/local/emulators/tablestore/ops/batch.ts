@@ -8,7 +8,7 @@ import { decodeCondition } from '../conditions';
 import { OtsError, parameterInvalid } from '../errors';
 import { CONSUMED, decodeRequest, encodeResponse, requireTable, type OperationContext, type OperationHandler } from '../handler';
 import { encodeKey } from '../keys';
-import { LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, type WriteType } from '../mutations';
+import { LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, type WriteContext, type WriteType } from '../mutations';
 import { readRequestRow, writeRows, type RequestRow } from '../plain-buffer';
 import { protos } from '../sdk';
 import { checkKey, liveRow, type TableHandle } from '../table';
@@ -93,13 +93,13 @@ interface BatchWriteRowMessage {
 
 const OPERATION_TYPES: Record<number, WriteType> = { 1: 'PUT', 2: 'UPDATE', 3: 'DELETE' };
 
-function writeOne(context: OperationContext, tableName: string, message: BatchWriteRowMessage, row: RequestRow) {
+function writeOne(context: OperationContext, tableName: string, message: BatchWriteRowMessage, row: RequestRow, tableContext: () => WriteContext) {
   try {
     const type = OPERATION_TYPES[message.type];
     if (!type) throw parameterInvalid('The type of row in batch write operation is invalid.');
-    const table = requireTable(context, tableName);
+    requireTable(context, tableName);
     // A savepoint per row: a row that fails halfway leaves nothing behind.
-    const result = context.storage.transaction(() => WRITERS[type](writeContext(context, table), row, decodeCondition(message.condition)));
+    const result = context.storage.transaction(() => WRITERS[type](tableContext(), row, decodeCondition(message.condition)));
     return { isOk: true, consumed: CONSUMED, row: returnedRow(result, message.returnContent) };
   } catch (err) {
     return rowError(err);
@@ -121,9 +121,14 @@ export const batchWriteRow: OperationHandler = (context) => {
   if (size > LIMITS.rowWriteBytes) throw parameterInvalid(`The total data size of BatchWriteRow request exceeds the limit, limit size:${LIMITS.rowWriteBytes}, data size:${size}.`);
   for (const t of tables) checkDuplicateKeys(context.storage.table(context.instance, t.request.tableName), t.rows, 'Duplicate rows detected in MultiPut.');
   return encodeResponse(protos.main.BatchWriteRowResponse!, {
-    tables: tables.map((t) => ({
-      tableName: t.request.tableName,
-      rows: t.request.rows.map((message, i) => writeOne(context, t.request.tableName, message, t.rows[i]!)),
-    })),
+    tables: tables.map((t) => {
+      // One write context per table of the request, made when its first row is written.
+      let shared: WriteContext | undefined;
+      const tableContext = () => (shared ??= writeContext(context, requireTable(context, t.request.tableName)));
+      return {
+        tableName: t.request.tableName,
+        rows: t.request.rows.map((message, i) => writeOne(context, t.request.tableName, message, t.rows[i]!, tableContext)),
+      };
+    }),
   });
 };
