@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 import { buildFingerprint, recordBuild } from './fingerprint';
+import { traceMark } from '../local/trace';
 
 /**
  * Bundles each function of s.yaml into exactly the folder `s deploy` uploads (`props.code`):
@@ -116,12 +117,14 @@ export function buildFunctionsInStages(
   for (const { fns: stage, waits } of all) {
     const gate = waits ? previous.then(() => options.laterStagesAfter) : previous;
     const built = gate.then(async () => {
+      traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}`);
       const result = await build({ ...bundleOptions(spec, stage), write: false });
       failOnErrors(result);
       writeOutputs(result);
       copyNativePackages(spec, stage, result.metafile!);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
+      traceMark(`build stage done (${stage.length})`);
     });
     for (const fn of stage) readiness.set(fn.name, built);
     previous = built;

@@ -25,6 +25,7 @@ import { loadSpec } from './spec/load';
 import { EarlyRequests, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
+import { traceMark } from './trace';
 
 export interface LocalCloudOptions {
   /** Folder with s.yaml (default: the repository root). */
@@ -111,6 +112,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? join(root, '.data'));
   const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
   timings.spec = Date.now() - t0;
+  traceMark('spec loaded');
 
   // The port is bound first (port 0 picks one, and functions need the URL). Requests arriving before the
   // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
@@ -124,6 +126,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  traceMark('gateway port bound');
 
   let runtime: FunctionRuntime | undefined;
   /** Resources to release on stop or on a failed start, newest last. */
@@ -141,6 +144,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   });
   timings.bundlesReused = builds.bundlesReused ? 1 : 0;
+  traceMark('builds started');
   void builds.done.then(() => (timings.build = Date.now() - tBuild), () => undefined);
   try {
     const db = openControlDb(dataDir);
@@ -159,6 +163,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
     opened.push(() => oss.close());
+    traceMark('oss started');
     const mns = await startLocalMns({
       spec,
       dataDir,
@@ -168,6 +173,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.mnsPushRetryScale !== undefined ? { pushRetryScale: options.mnsPushRetryScale } : {}),
     });
     opened.push(() => mns.close());
+    traceMark('mns started');
     const fnf = await startFnfEmulator({
       dataDir,
       port: options.fnfPort ?? (options.port === 0 ? 0 : port + 4),
@@ -177,6 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     opened.push(() => fnf.close());
     fnf.deployFlows(spec.flows);
+    traceMark('fnf started');
     const tablestore = await startLocalTableStore(spec, {
       dataDir,
       port: options.tablestorePort ?? (options.port === 0 ? 0 : port + 2),
@@ -184,6 +191,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.tablestoreClock ? { clock: options.tablestoreClock } : {}),
     });
     opened.push(() => tablestore.close());
+    traceMark('tablestore started');
     // A new TableStore storage holds nothing the seed wrote, whatever the control database remembers.
     if (tablestore.created) setFlag(db, 'demo-seed', '');
     // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
@@ -278,6 +286,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (options.prewarm !== false) void afterFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
+    traceMark('seeded; gateway serving');
     gateway = handler;
     early.release(handler);
     // Ready means the first call tree's instances (and their initializers) are warm: the first page would otherwise
@@ -285,9 +294,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // before this, because an initializer may call another function through it (the BFF warms product-info):
     // held until ready, that call would wait out the initializer's timeout.
     await warmFirst.catch(() => undefined);
+    traceMark('first call tree warm');
     // Ready means built: a build error fails the start, as it always did.
     await builds.done;
     timings.ready = Date.now() - t0;
+    traceMark('ready');
     return cloud;
   } catch (err) {
     early.refuse();
@@ -310,6 +321,7 @@ async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec
   const bundle = join(seeder.codeDir, 'index.js');
   const version = existsSync(bundle) ? createHash('sha256').update(readFileSync(bundle)).digest('hex') : 'unknown';
   if (getFlag(db, 'demo-seed') === version) return;
+  traceMark('seeding');
   const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
   if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
   setFlag(db, 'demo-seed', version);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildFunctionsInStages, watchFunctionsOnChange } from '../build/functions';
 import { staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
+import { traceMark } from './trace';
 import type { AppSpec, FunctionSpec } from './spec/model';
 
 /**
@@ -50,6 +51,7 @@ export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOp
   const laterStagesAfter = new Promise<void>((resolve) => (startLaterStages = resolve));
   const functions = fresh ? undefined : buildFunctionsInStages(spec, stages, stale, { laterStagesAfter, prioritised: stages.length });
   const websiteReady = existsSync(join(root, 'website', 'src', 'main.ts')) ? buildWebsite(root, undefined, { reuse: true }) : Promise.resolve();
+  void websiteReady.then(() => traceMark('website built'), () => undefined);
   const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);
   // Awaited by the start (which fails with the error); a start that fails earlier must not crash on it.
   done.catch(() => undefined);
