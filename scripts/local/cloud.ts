@@ -274,16 +274,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
     // Instances start while the seed runs (each as soon as its bundle is built), so the first requests find them
-    // warm: the first build stage's first; the rest of the build waits for those and the seed (D32).
+    // warm: the first call tree's first part, then (once those are warm, so its build does not take their CPU)
+    // its second part; the rest of the build waits for those and the seed (D32, D43).
     const order = warmOrder(spec).filter((name) => name !== seeder?.name);
-    const first = order.filter((name) => builds.firstStage.includes(name));
-    const warmFirst = options.prewarm !== false ? rt.prewarm(first) : Promise.resolve();
+    const [head = [], tail = []] = builds.warmStages;
+    const first = order.filter((name) => head.includes(name) || tail.includes(name));
+    const prewarm = (names: string[]) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name))) : Promise.resolve());
+    const warmFirst = prewarm(head).then(() => {
+      builds.startTreeTail();
+      return prewarm(tail);
+    });
     const tSeed = Date.now();
     const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();
     // The rest waits until the first requests have been served (a quiet moment, 3 s at most).
     const afterFirst = Promise.allSettled([warmFirst, seeding]).then(() => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS));
     void afterFirst.then(() => builds.startLaterStages());
-    if (options.prewarm !== false) void afterFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
+    void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
     traceMark('seeded; gateway serving');
