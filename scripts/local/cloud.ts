@@ -22,7 +22,7 @@ import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
-import { EarlyRequests, startBuilds, warmOrder } from './startup';
+import { EarlyRequests, isFcApiCall, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
 import { traceMark } from './trace';
@@ -280,7 +280,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const [head = [], tail = []] = builds.warmStages;
     const first = order.filter((name) => head.includes(name) || tail.includes(name));
     const prewarm = (names: string[]) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name))) : Promise.resolve());
-    const warmFirst = prewarm(head).then(() => {
+    const headWarm = prewarm(head);
+    const warmFirst = headWarm.then(() => {
       builds.startTreeTail();
       return prewarm(tail);
     });
@@ -292,13 +293,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
-    traceMark('seeded; gateway serving');
+    traceMark('seeded; FC API serving');
+    // Function-to-function calls are served from now on (an initializer may call another function: the BFF warms
+    // product-info; held, that call would wait out the initializer's timeout). Everything else waits until the
+    // first call tree's first part is warm: a product list asked for earlier found its price service still
+    // starting, past the BFF's 300 ms budget, and came back without prices.
+    gateway = (req, res) => (isFcApiCall(req) ? handler(req, res) : early.hold(req, res));
+    early.release(handler, isFcApiCall);
+    await headWarm;
+    traceMark('first part warm; gateway serving');
     gateway = handler;
     early.release(handler);
     // Ready means the first call tree's instances (and their initializers) are warm: the first page would otherwise
-    // spend its parts' budget on their starts (first-page.test.ts). They started with the seed. The gateway serves
-    // before this, because an initializer may call another function through it (the BFF warms product-info):
-    // held until ready, that call would wait out the initializer's timeout.
+    // spend its parts' budget on their starts (first-page.test.ts). They started with the seed.
     await warmFirst.catch(() => undefined);
     traceMark('first call tree warm');
     // Ready means built: a build error fails the start, as it always did.

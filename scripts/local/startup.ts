@@ -133,6 +133,9 @@ function gate(): { opened: Promise<void>; open(): void } {
   return { opened, open };
 }
 
+/** FC API calls (`/2023-03-30/…`): how one function invokes another, e.g. from its initializer. */
+export const isFcApiCall = (req: IncomingMessage): boolean => (req.url ?? '').startsWith('/2023-03-30/');
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Requests that reach the port before the local cloud is ready: held, then served in arrival order. */
@@ -143,9 +146,12 @@ export class EarlyRequests {
     this.held.push({ req, res });
   }
 
-  release(handler: Handler): void {
+  /** Serves the held requests `which` selects (default: all), in arrival order; the others stay held. */
+  release(handler: Handler, which: (req: IncomingMessage) => boolean = () => true): void {
+    const released = this.held.filter(({ req }) => which(req));
+    this.held = this.held.filter(({ req }) => !which(req));
     // A client that gave up while waiting (a probe with a short timeout) is not worth serving.
-    for (const { req, res } of this.held.splice(0)) if (!req.socket.destroyed) handler(req, res);
+    for (const { req, res } of released) if (!req.socket.destroyed) handler(req, res);
   }
 
   /** The start failed: answer what is held with 503 instead of leaving it hanging. */
