@@ -118,7 +118,7 @@ async function timeStart(kind: Kind, app: string, dataDir: string): Promise<numb
   const t0 = performance.now();
   let child: ChildProcess;
   if (kind === 'bareNode') {
-    const script = `require('node:http').createServer((q, s) => s.end('{"items":[1]}')).listen(${port}, '127.0.0.1')`;
+    const script = `require('node:http').createServer((q, s) => s.end('{"items":[1],"degraded":[]}')).listen(${port}, '127.0.0.1')`;
     child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (kind === 'launcher') {
     child = spawn(process.execPath, ['scripts/local/launch.cjs'], { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
