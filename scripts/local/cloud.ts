@@ -295,12 +295,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     timings.seed = Date.now() - tSeed;
     traceMark('seeded; FC API serving');
     // Function-to-function calls are served from now on (an initializer may call another function: the BFF warms
-    // product-info; held, that call would wait out the initializer's timeout). When this start built the bundles,
-    // everything else waits until the first call tree's first part is warm: its instances start only once its
+    // product-info; held, that call would wait out the initializer's timeout). When this start builds the first
+    // call tree's first part, everything else waits until that part is warm: its instances start only once its
     // build is done, all at once, and a product list asked for meanwhile found its price service still starting,
-    // past the BFF's 300 ms budget, and came back without prices. With bundles reused they start at once, from
-    // their code caches, and waiting for all of them would only delay the first page (D43).
-    if (!builds.bundlesReused) {
+    // past the BFF's 300 ms budget, and came back without prices. With those bundles reused they start at once,
+    // from their code caches, and waiting for all of them would only delay the first page (D43).
+    if (builds.buildsFirstPart) {
       gateway = (req, res) => (isFcApiCall(req) ? handler(req, res) : early.hold(req, res));
       early.release(handler, isFcApiCall);
       await headWarm;

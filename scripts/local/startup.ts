@@ -15,6 +15,8 @@ import type { AppSpec, FunctionSpec } from './spec/model';
 export interface StartupBuild {
   /** The bundles in `dist/` were built from the current sources and are served as they are. */
   bundlesReused: boolean;
+  /** This start builds (some of) the first call tree's first part: its instances start only once that is done. */
+  buildsFirstPart: boolean;
   /** Resolves when the function's bundle can be loaded. */
   codeReady(fn: FunctionSpec): Promise<void>;
   /** Resolves when `dist/website` is built (at once when it is up to date). */
@@ -46,7 +48,7 @@ export interface StartupBuildOptions {
 
 export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
   if (!options.build) {
-    return { bundlesReused: true, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, dispose: async () => undefined };
+    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, dispose: async () => undefined };
   }
   // Only what is stale is built (a start stopped halfway through its build kept the stages it finished).
   const stale = staleFunctions(spec);
@@ -66,8 +68,10 @@ export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOp
   done.catch(() => undefined);
   // Watching costs nothing until a source changes (watchFunctionsOnChange), so it starts at once.
   const watcher = options.watch ? watchFunctionsOnChange(spec, options.onBuilt, { after: done }) : undefined;
+  const staleNames = new Set(stale.map((fn) => fn.name));
   return {
     bundlesReused: fresh,
+    buildsFirstPart: (treeStages[0] ?? []).some((fn) => staleNames.has(fn.name)),
     codeReady: (fn) => functions?.ready(fn.name) ?? Promise.resolve(),
     websiteReady,
     done,
