@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 import { buildFingerprint, recordBuild } from './fingerprint';
+import { traceMark } from '../local/trace';
 
 /**
  * Bundles each function of s.yaml into exactly the folder `s deploy` uploads (`props.code`):
@@ -89,39 +90,40 @@ export interface StagedBuild {
 }
 
 /**
- * Builds `functions` (default: all) in `stages`, one esbuild call after another (docs/decisions.md D32). A
+ * Builds `functions` (default: all) in `stages`, one esbuild call after another (docs/decisions.md D32, D43). A
  * stage's bundles can be loaded as soon as it ends, so the local cloud seeds and serves its first page while
- * the functions nobody has asked for yet are still being bundled. Functions in no stage are built last.
- * Stages after the first `prioritised` (default 1) also wait for `laterStagesAfter` (the local cloud opens it
- * once those stages' instances are warm and seeded, so the bundler does not compete with them for the CPU). The fingerprint
- * is taken before the first stage, as in `buildFunctions`.
+ * the functions nobody has asked for yet are still being bundled. Functions in no stage are built last (stage
+ * index `stages.length`). A stage with a promise in `gates` (by stage index) also waits for it: the local cloud
+ * opens those once the instances of the stages before are warm (and seeded), so the bundler does not compete
+ * with them for the CPU. The fingerprint is taken before the first stage, as in `buildFunctions`.
  */
 export function buildFunctionsInStages(
   spec: AppSpec,
   stages: FunctionSpec[][],
   functions: FunctionSpec[] = spec.functions,
-  options: { laterStagesAfter?: Promise<unknown>; prioritised?: number } = {},
+  options: { gates?: Record<number, Promise<unknown>> } = {},
 ): StagedBuild {
   const started = Date.now();
   const fingerprint = buildFingerprint(spec);
   const wanted = new Set(functions.map((fn) => fn.name));
   const staged = new Set(stages.flat().map((fn) => fn.name));
   // Which stages wait is decided before the ones with nothing to build are dropped.
-  const prioritised = options.prioritised ?? 1;
   const all = [...stages, spec.functions.filter((fn) => !staged.has(fn.name))]
-    .map((stage, i) => ({ fns: stage.filter((fn) => wanted.has(fn.name)), waits: i >= prioritised }))
+    .map((stage, i) => ({ fns: stage.filter((fn) => wanted.has(fn.name)), gate: options.gates?.[i] }))
     .filter((stage) => stage.fns.length > 0);
   const readiness = new Map<string, Promise<void>>();
   let previous: Promise<void> = Promise.resolve();
-  for (const { fns: stage, waits } of all) {
-    const gate = waits ? previous.then(() => options.laterStagesAfter) : previous;
+  for (const { fns: stage, gate: opened } of all) {
+    const gate = opened ? previous.then(() => opened) : previous;
     const built = gate.then(async () => {
+      traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}`);
       const result = await build({ ...bundleOptions(spec, stage), write: false });
       failOnErrors(result);
       writeOutputs(result);
       copyNativePackages(spec, stage, result.metafile!);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
+      traceMark(`build stage done (${stage.length})`);
     });
     for (const fn of stage) readiness.set(fn.name, built);
     previous = built;

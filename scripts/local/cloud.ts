@@ -23,9 +23,10 @@ import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
-import { EarlyRequests, startBuilds, warmOrder } from './startup';
+import { EarlyRequests, isFcApiCall, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
+import { traceMark } from './trace';
 
 export interface LocalCloudOptions {
   /** Folder with s.yaml (default: the repository root). */
@@ -112,6 +113,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dataDir = resolve(options.dataDir ?? join(root, '.data'));
   const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
   timings.spec = Date.now() - t0;
+  traceMark('spec loaded');
 
   // The port is bound first (port 0 picks one, and functions need the URL). Requests arriving before the
   // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
@@ -125,6 +127,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  traceMark('gateway port bound');
   let lock: DataLock;
   try {
     lock = lockDataFolder(dataDir, { url });
@@ -149,6 +152,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   });
   timings.bundlesReused = builds.bundlesReused ? 1 : 0;
+  traceMark('builds started');
   void builds.done.then(() => (timings.build = Date.now() - tBuild), () => undefined);
   try {
     const db = openControlDb(dataDir);
@@ -167,6 +171,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
     opened.push(() => oss.close());
+    traceMark('oss started');
     const mns = await startLocalMns({
       spec,
       dataDir,
@@ -176,6 +181,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.mnsPushRetryScale !== undefined ? { pushRetryScale: options.mnsPushRetryScale } : {}),
     });
     opened.push(() => mns.close());
+    traceMark('mns started');
     const fnf = await startFnfEmulator({
       dataDir,
       port: options.fnfPort ?? (options.port === 0 ? 0 : port + 4),
@@ -185,6 +191,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     opened.push(() => fnf.close());
     fnf.deployFlows(spec.flows);
+    traceMark('fnf started');
     const tablestore = await startLocalTableStore(spec, {
       dataDir,
       port: options.tablestorePort ?? (options.port === 0 ? 0 : port + 2),
@@ -192,6 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.tablestoreClock ? { clock: options.tablestoreClock } : {}),
     });
     opened.push(() => tablestore.close());
+    traceMark('tablestore started');
     // A new TableStore storage holds nothing the seed wrote, whatever the control database remembers.
     if (tablestore.created) setFlag(db, 'demo-seed', '');
     // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
@@ -274,28 +282,49 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
     // Instances start while the seed runs (each as soon as its bundle is built), so the first requests find them
-    // warm: the first build stage's first; the rest of the build waits for those and the seed (D32).
+    // warm: the first call tree's first part, then (once those are warm, so its build does not take their CPU)
+    // its second part; the rest of the build waits for those and the seed (D32, D43).
     const order = warmOrder(spec).filter((name) => name !== seeder?.name);
-    const first = order.filter((name) => builds.firstStage.includes(name));
-    const warmFirst = options.prewarm !== false ? rt.prewarm(first) : Promise.resolve();
+    const [head = [], tail = []] = builds.warmStages;
+    const first = order.filter((name) => head.includes(name) || tail.includes(name));
+    const prewarm = (names: string[]) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name))) : Promise.resolve());
+    const headWarm = prewarm(head);
+    const warmFirst = headWarm.then(() => {
+      builds.startTreeTail();
+      return prewarm(tail);
+    });
     const tSeed = Date.now();
     const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();
     // The rest waits until the first requests have been served (a quiet moment, 3 s at most).
     const afterFirst = Promise.allSettled([warmFirst, seeding]).then(() => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS));
     void afterFirst.then(() => builds.startLaterStages());
-    if (options.prewarm !== false) void afterFirst.then(() => rt.prewarm(order.filter((name) => !first.includes(name))));
+    void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name))));
     await seeding;
     timings.seed = Date.now() - tSeed;
+    traceMark('seeded; FC API serving');
+    // Function-to-function calls are served from now on (an initializer may call another function: the BFF warms
+    // product-info; held, that call would wait out the initializer's timeout). When this start builds the first
+    // call tree's first part, everything else waits until that part is warm: its instances start only once its
+    // build is done, all at once, and a product list asked for meanwhile found its price service still starting,
+    // past the BFF's 300 ms budget, and came back without prices. With those bundles reused they start at once,
+    // from their code caches, and waiting for all of them would only delay the first page (D43).
+    if (builds.buildsFirstPart) {
+      gateway = (req, res) => (isFcApiCall(req) ? handler(req, res) : early.hold(req, res));
+      early.release(handler, isFcApiCall);
+      await headWarm;
+      traceMark('first part warm');
+    }
+    traceMark('gateway serving');
     gateway = handler;
     early.release(handler);
     // Ready means the first call tree's instances (and their initializers) are warm: the first page would otherwise
-    // spend its parts' budget on their starts (first-page.test.ts). They started with the seed. The gateway serves
-    // before this, because an initializer may call another function through it (the BFF warms product-info):
-    // held until ready, that call would wait out the initializer's timeout.
+    // spend its parts' budget on their starts (first-page.test.ts). They started with the seed.
     await warmFirst.catch(() => undefined);
+    traceMark('first call tree warm');
     // Ready means built: a build error fails the start, as it always did.
     await builds.done;
     timings.ready = Date.now() - t0;
+    traceMark('ready');
     return cloud;
   } catch (err) {
     early.refuse();
@@ -318,6 +347,7 @@ async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec
   const bundle = join(seeder.codeDir, 'index.js');
   const version = existsSync(bundle) ? createHash('sha256').update(readFileSync(bundle)).digest('hex') : 'unknown';
   if (getFlag(db, 'demo-seed') === version) return;
+  traceMark('seeding');
   const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
   if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
   setFlag(db, 'demo-seed', version);

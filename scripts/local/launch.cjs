@@ -91,22 +91,56 @@ async function build() {
   return Date.now() - started;
 }
 
+/** `FC_LOCAL_TRACE=1`: the phases of a start on stderr (scripts/local/trace.ts; D43). */
+function traceMark(phase) {
+  if (process.env.FC_LOCAL_TRACE !== '1') return;
+  const { user, system } = process.cpuUsage();
+  process.stderr.write(`[trace] ${performance.now().toFixed(0).padStart(6)} cpu ${((user + system) / 1000).toFixed(0).padStart(5)} ${phase}\n`);
+}
+
 async function main() {
+  traceMark('launcher running');
   if (!isFresh()) {
     const ms = await build();
+    traceMark('start script built');
     if (process.env.FC_LOCAL_QUIET !== '1') console.log(`[local cloud] built its start script in ${ms} ms`);
   }
   // Loaded with a V8 code cache, as function instances load their bundles (D30): compiling 1.5 MB of
   // JavaScript is most of what is left of starting it. The cache is saved again once the cloud is ready,
   // so it also holds the code start-up ran.
-  const { loadBundle } = require(join(outDir, 'bundle-loader.js'));
-  const started = loadBundle(bundle, join(outDir, 'code-cache'), { noDynamicImport: true });
+  traceMark('loading the start script');
+  const started = loadStartScript();
   process.once('fc-local:ready', () => started.saveCodeCache());
+  started.exports.run();
 }
 
-module.exports = { buildOptions, isFresh, build };
+function loadStartScript() {
+  const { loadBundle } = require(join(outDir, 'bundle-loader.js'));
+  return loadBundle(bundle, join(outDir, 'code-cache'), { noDynamicImport: true });
+}
 
-if (require.main === module) {
+/**
+ * `npm install` runs this (the `prepare` script, D43), so the first `npm start` after a clone finds its start
+ * script built, with a code cache of its loading, and s.yaml read. A failure here never fails the install:
+ * `npm start` builds whatever is missing and reports the error itself.
+ */
+async function prepare() {
+  try {
+    const started = Date.now();
+    if (!isFresh()) await build();
+    // The cache written by this load holds the script's top-level code; the first start adds what it runs.
+    loadStartScript().exports.prepare();
+    console.log(`[local cloud] start script prepared in ${Date.now() - started} ms`);
+  } catch (err) {
+    console.warn(`[local cloud] could not prepare the start script (npm start will build it): ${err && err.message ? err.message : err}`);
+  }
+}
+
+module.exports = { buildOptions, isFresh, build, prepare };
+
+if (require.main === module && process.argv.includes('--prepare')) {
+  void prepare();
+} else if (require.main === module) {
   main().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -5,12 +5,17 @@
  * (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on.
  * Ctrl-C stops it cleanly.
  */
+import { join } from 'node:path';
 import { startLocalCloud } from './cloud';
 import { DataFolderInUse } from './data-lock';
+import { REPO_ROOT } from './paths';
 import { SpecErrors } from './spec/errors';
+import { loadSpec } from './spec/load';
 import { createLogPrinter, formatBanner } from './terminal';
+import { traceMark } from './trace';
 
 async function main(): Promise<void> {
+  traceMark('start script running');
   // From the process start, so the banner's time includes node, the launcher and loading this script.
   const started = performance.timeOrigin;
   const printLog = createLogPrinter();
@@ -40,9 +45,27 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof SpecErrors || err instanceof DataFolderInUse) console.error(err.message);
-  else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
-  else console.error(err);
-  process.exit(1);
-});
+/**
+ * What `npm install` prepares for the first start (`launch.cjs --prepare`, D43): s.yaml and the ROS template
+ * read once, so their parsed form is in the cache. A spec with errors is left for `npm start` to report.
+ */
+export function prepare(): void {
+  try {
+    loadSpec(join(REPO_ROOT, 's.yaml'));
+  } catch {
+    // reported by the start, with every problem named
+  }
+}
+
+/** Runs the local cloud; the launcher calls this once the start script is loaded. */
+export function run(): void {
+  main().catch((err: unknown) => {
+    if (err instanceof SpecErrors || err instanceof DataFolderInUse) console.error(err.message);
+    else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
+    else console.error(err);
+    process.exit(1);
+  });
+}
+
+// `node --import tsx scripts/local/start.ts` runs it directly; the prebuilt script is run by the launcher.
+if (require.main === module) run();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildFunctionsInStages, watchFunctionsOnChange } from '../build/functions';
 import { staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
+import { traceMark } from './trace';
 import type { AppSpec, FunctionSpec } from './spec/model';
 
 /**
@@ -14,15 +15,22 @@ import type { AppSpec, FunctionSpec } from './spec/model';
 export interface StartupBuild {
   /** The bundles in `dist/` were built from the current sources and are served as they are. */
   bundlesReused: boolean;
+  /** This start builds (some of) the first call tree's first part: its instances start only once that is done. */
+  buildsFirstPart: boolean;
   /** Resolves when the function's bundle can be loaded. */
   codeReady(fn: FunctionSpec): Promise<void>;
   /** Resolves when `dist/website` is built (at once when it is up to date). */
   websiteReady: Promise<unknown>;
   /** Everything built; rejects with the first build error. */
   done: Promise<void>;
-  /** The functions of the prioritised build stages (FC names): warm these before the rest is built. */
-  firstStage: string[];
-  /** Lets the stages after the first begin (call once the first stage's functions are warm and seeded). */
+  /**
+   * The functions of the first call tree (FC names) in the two parts it is built in (`buildStages`): warm the
+   * first part, then call `startTreeTail`, then warm the second.
+   */
+  warmStages: string[][];
+  /** Lets the first call tree's second part build (call once the first part's instances are warm). */
+  startTreeTail(): void;
+  /** Lets every stage left build (call once the first call tree is warm and seeded, or when the start failed). */
   startLaterStages(): void;
   /** Stops the hot-reload watcher, if any. */
   dispose(): Promise<void>;
@@ -40,28 +48,39 @@ export interface StartupBuildOptions {
 
 export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
   if (!options.build) {
-    return { bundlesReused: true, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), firstStage: [], startLaterStages: () => undefined, dispose: async () => undefined };
+    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, dispose: async () => undefined };
   }
   // Only what is stale is built (a start stopped halfway through its build kept the stages it finished).
   const stale = staleFunctions(spec);
   const fresh = stale.length === 0;
   const stages = buildStages(spec, options.seeder);
-  let startLaterStages = () => undefined as void;
-  const laterStagesAfter = new Promise<void>((resolve) => (startLaterStages = resolve));
-  const functions = fresh ? undefined : buildFunctionsInStages(spec, stages, stale, { laterStagesAfter, prioritised: stages.length });
+  const treeStages = stages.filter((stage) => !options.seeder || !stage.includes(options.seeder));
+  const treeTail = gate();
+  const later = gate();
+  // The tree's second part (the last stage, when the tree has two) waits for the first part's instances; the
+  // functions in no stage (built after the last) wait for the whole tree to be warm and seeded.
+  const gates: Record<number, Promise<unknown>> = { [stages.length]: later.opened, ...(treeStages.length === 2 ? { [stages.length - 1]: treeTail.opened } : {}) };
+  const functions = fresh ? undefined : buildFunctionsInStages(spec, stages, stale, { gates });
   const websiteReady = existsSync(join(root, 'website', 'src', 'main.ts')) ? buildWebsite(root, undefined, { reuse: true }) : Promise.resolve();
+  void websiteReady.then(() => traceMark('website built'), () => undefined);
   const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);
   // Awaited by the start (which fails with the error); a start that fails earlier must not crash on it.
   done.catch(() => undefined);
   // Watching costs nothing until a source changes (watchFunctionsOnChange), so it starts at once.
   const watcher = options.watch ? watchFunctionsOnChange(spec, options.onBuilt, { after: done }) : undefined;
+  const staleNames = new Set(stale.map((fn) => fn.name));
   return {
     bundlesReused: fresh,
+    buildsFirstPart: (treeStages[0] ?? []).some((fn) => staleNames.has(fn.name)),
     codeReady: (fn) => functions?.ready(fn.name) ?? Promise.resolve(),
     websiteReady,
     done,
-    firstStage: stages.flat().map((fn) => fn.name),
-    startLaterStages,
+    warmStages: treeStages.map((stage) => stage.map((fn) => fn.name)),
+    startTreeTail: treeTail.open,
+    startLaterStages: () => {
+      treeTail.open();
+      later.open();
+    },
     dispose: async () => watcher?.dispose(),
   };
 }
@@ -69,13 +88,17 @@ export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOp
 /**
  * The prioritised stages are what the first minutes need: the seed alone first (a new data folder has no
  * catalogue without it, and it can run while the next stage builds), then the first call tree of
- * `warmOrder` (the page with the most functions behind it). Everything else follows in one more esbuild
- * call once those are warm.
+ * `warmOrder` (the page with the most functions behind it) in two esbuild calls — its root with the first half
+ * of the functions it calls (in the order its environment names them), then the other half — so the first
+ * half's instances warm while the second half builds (D43). For the product page that is the BFF with info,
+ * price and inventory, which is all the product list asks. Everything else follows in one more esbuild call
+ * once those are warm.
  */
 export function buildStages(spec: AppSpec, seeder: FunctionSpec | undefined): FunctionSpec[][] {
   const byName = new Map(spec.functions.map((fn) => [fn.name, fn]));
   const firstTree = (callTrees(spec)[0] ?? []).filter((name) => name !== seeder?.name).map((name) => byName.get(name)!);
-  return [...(seeder ? [[seeder]] : []), firstTree].filter((stage) => stage.length > 0);
+  const head = firstTree.slice(0, 1 + Math.ceil((firstTree.length - 1) / 2));
+  return [...(seeder ? [[seeder]] : []), head, firstTree.slice(head.length)].filter((stage) => stage.length > 0);
 }
 
 /**
@@ -107,6 +130,16 @@ function callTrees(spec: AppSpec): string[][] {
   return roots.map(treeOf).sort((a, b) => b.length - a.length);
 }
 
+/** A promise opened from outside. */
+function gate(): { opened: Promise<void>; open(): void } {
+  let open = () => undefined as void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** FC API calls (`/2023-03-30/…`): how one function invokes another, e.g. from its initializer. */
+export const isFcApiCall = (req: IncomingMessage): boolean => (req.url ?? '').startsWith('/2023-03-30/');
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Requests that reach the port before the local cloud is ready: held, then served in arrival order. */
@@ -117,9 +150,12 @@ export class EarlyRequests {
     this.held.push({ req, res });
   }
 
-  release(handler: Handler): void {
+  /** Serves the held requests `which` selects (default: all), in arrival order; the others stay held. */
+  release(handler: Handler, which: (req: IncomingMessage) => boolean = () => true): void {
+    const released = this.held.filter(({ req }) => which(req));
+    this.held = this.held.filter(({ req }) => !which(req));
     // A client that gave up while waiting (a probe with a short timeout) is not worth serving.
-    for (const { req, res } of this.held.splice(0)) if (!req.socket.destroyed) handler(req, res);
+    for (const { req, res } of released) if (!req.socket.destroyed) handler(req, res);
   }
 
   /** The start failed: answer what is held with 503 instead of leaving it hanging. */

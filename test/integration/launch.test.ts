@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/local/paths';
 import { eventually } from '../helpers/eventually';
@@ -37,6 +38,29 @@ describe('npm start (the launcher)', () => {
     expect(launcher.isFresh()).toBe(false);
     await launcher.build();
     expect(launcher.isFresh()).toBe(true);
+  });
+
+  it('is prepared by npm install: the prepare script builds the start script, caches its code and reads s.yaml', () => {
+    expect((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.prepare).toBe('node scripts/local/launch.cjs --prepare');
+    const output = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs'), '--prepare'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(output).toMatch(/start script prepared in \d+ ms/);
+    expect(launcher.isFresh()).toBe(true);
+    const cache = join(REPO_ROOT, 'node_modules', '.cache', 'fc-local');
+    const startScript = join(cache, 'start.js');
+    expect(existsSync(join(cache, 'code-cache', `${createHash('sha1').update(startScript).digest('hex').slice(0, 20)}.bin`))).toBe(true);
+    // s.yaml as the spec loader reads it (with merge keys), keyed by its text (spec/yaml-file.ts).
+    const yamlKey = createHash('sha1').update(`merge\n${readFileSync(join(REPO_ROOT, 's.yaml'), 'utf8')}`).digest('hex');
+    expect(existsSync(join(cache, 'yaml', `${yamlKey}.json`))).toBe(true);
+  });
+
+  it('never fails the install when the start script cannot be prepared', () => {
+    // A launcher with nothing beside it: no sources, no esbuild to build them with.
+    const lonely = join(dir.path, 'lonely', 'scripts', 'local');
+    mkdirSync(lonely, { recursive: true });
+    copyFileSync(join(REPO_ROOT, 'scripts', 'local', 'launch.cjs'), join(lonely, 'launch.cjs'));
+    const run = spawnSync(process.execPath, [join(lonely, 'launch.cjs'), '--prepare'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/could not prepare the start script \(npm start will build it\)/);
   });
 
   it('serves the first page from the prebuilt start script and stops cleanly on SIGTERM', async () => {

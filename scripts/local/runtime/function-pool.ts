@@ -1,3 +1,4 @@
+import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
 import { Instance, type InstanceOutcome, type InvokeInput } from './instance';
 import type { FunctionContext, InvocationIds } from './protocol';
@@ -311,7 +312,9 @@ export class FunctionPool implements BudgetedPool {
   async prewarm(): Promise<void> {
     if (this.closed || this.instances.length > 0 || this.starting > 0) return;
     if (!this.options.budget.take(this)) return;
+    traceMark(`warming ${this.fn.resource}`);
     await this.spawn(true).catch(() => undefined);
+    traceMark(`warm ${this.fn.resource}`);
   }
 
   private async acquire(): Promise<{ instance: Instance; coldStart: boolean; waitMs: number }> {
