@@ -22,11 +22,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../scripts/local/cloud';
 import { tempDir } from '../test/helpers/temp';
 import { report, stats, type Stats } from './lib';
+import { freePort } from '../test/helpers/free-port';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARM_GOAL_RATIO = 8;
@@ -52,14 +52,6 @@ function cloneRepository(into: string): string {
     if (entry !== '.cache') symlinkSync(join(REPO_ROOT, 'node_modules', entry), join(app, 'node_modules', entry));
   }
   return app;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEMO_USERS } from '#shared/demo/catalog';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../../scripts/local/cloud';
 import { loadSpec } from '../../scripts/local/spec/load';
 import { buildStages } from '../../scripts/local/startup';
 import { tempDir } from '../helpers/temp';
+import { freePort } from '../helpers/free-port';
 
 /**
  * The first start after a clone (D32, D43): no dist/, a new data folder. The seed, then the first call tree in two
@@ -14,14 +14,6 @@ import { tempDir } from '../helpers/temp';
  * serves, with the demo data the seed wrote in batches.
  */
 const SOURCES = ['scripts', 'functions', 'website', 'infra', 'flows', 'types', 's.yaml', 'package.json', 'package-lock.json', 'tsconfig.json'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 describe('the first start after a clone', () => {
   const dir = tempDir('first-start-');
