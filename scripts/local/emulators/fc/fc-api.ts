@@ -10,6 +10,8 @@
  * `{errorMessage, errorType, stackTrace}`; async → 202; API errors → JSON `{Code, Message, RequestId}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createClientErrorHandler, type AbortInfo } from '../http-edge';
 import { secretFor, securityTokenProblem } from '../../credentials';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
@@ -26,6 +28,22 @@ export function isFcApiPath(path: string): boolean {
 function apiError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
   res.end(JSON.stringify({ Code: code, Message: message, RequestId: requestId }));
+}
+
+/**
+ * The gateway's `clientError` listener: HTTP Node's parser refuses (on the FC API or an HTTP trigger, which share
+ * the port) gets FC's JSON error with `x-fc-request-id`, not an empty 400.
+ */
+export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void): (err: Error & { code?: string }, socket: Socket) => void {
+  return createClientErrorHandler({
+    newRequestId,
+    onAbort,
+    render: ({ requestId, status, message }) => ({
+      contentType: 'application/json',
+      body: JSON.stringify({ Code: status === 408 ? 'RequestTimeout' : status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidArgument', Message: message, RequestId: requestId }),
+      headers: { 'x-fc-request-id': requestId },
+    }),
+  });
 }
 
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
