@@ -26,6 +26,8 @@ import { loadSpec } from './spec/load';
 import { EarlyRequests, isFcApiCall, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
+import { fcClientErrorHandler } from './emulators/fc/fc-api';
+import { stderrAbortLog } from './emulators/http-edge';
 import { traceMark } from './trace';
 
 export interface LocalCloudOptions {
@@ -121,6 +123,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let gateway: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const early = new EarlyRequests();
   const server = keepIdleConnections(createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res))));
+  const gatewayAborts = stderrAbortLog('gateway');
+  server.on('clientError', fcClientErrorHandler(gatewayAborts));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());
@@ -247,7 +251,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       }),
     ];
-    const handler = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), websiteReady: builds.websiteReady, mounts });
+    const handler = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), websiteReady: builds.websiteReady, mounts, onAbort: gatewayAborts });
 
     const cloud: LocalCloud = {
       url,

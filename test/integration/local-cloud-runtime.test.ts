@@ -2,6 +2,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
+import FC, { GetFunctionRequest, ListFunctionsRequest, ListTriggersRequest } from '@alicloud/fc20230330';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
 import { OssObjectStore } from '#shared/aliyun/oss-object-store';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
@@ -11,6 +13,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credent
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
 import { eventually } from '../helpers/eventually';
+import { MALFORMED_REQUESTS, parseAnswer, rawExchange } from '../helpers/raw-socket';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -97,6 +100,59 @@ describe('local cloud runtime', () => {
       await expect(invoker('').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'MissingSecurityToken', statusCode: 400 });
       await expect(invoker('someone-elses-token').invoke('fx-sink', {})).rejects.toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey', statusCode: 403 });
       expect(recordsOf('fx-sink')).toHaveLength(before);
+    });
+
+    /** The official SDK as a user's script would make it: the defaults, only the endpoint and keys set. */
+    const sdk = () =>
+      new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, regionId: 'cn-hangzhou', endpoint: new URL(cloud.url).host, protocol: 'HTTP' }));
+
+    it('answers GetFunction and ListFunctions (prefix, limit, nextToken) from s.yaml with the SDK in its defaults', async () => {
+      const got = await sdk().getFunction('fx-echo', new GetFunctionRequest({}));
+      expect(got.statusCode).toBe(200);
+      expect(got.headers?.['x-fc-request-id']).toMatch(/^1-[0-9a-f]+-/);
+      expect(got.body).toMatchObject({
+        functionName: 'fx-echo',
+        functionArn: `acs:fc:cn-hangzhou:${LOCAL_ACCOUNT_ID}:functions/fx-echo`,
+        runtime: 'nodejs20',
+        handler: 'index.handler',
+        memorySize: 128,
+        timeout: 2,
+        environmentVariables: { GREETING: 'hello' },
+        state: 'Active',
+      });
+      const first = await sdk().listFunctions(new ListFunctionsRequest({ prefix: 'fx-s', limit: 2 }));
+      expect(first.body?.functions?.map((f) => f.functionName)).toEqual(['fx-sink', 'fx-slow']);
+      expect(first.body?.nextToken).toBe('fx-solo');
+      const second = await sdk().listFunctions(new ListFunctionsRequest({ prefix: 'fx-s', limit: 2, nextToken: first.body!.nextToken }));
+      expect(second.body?.functions?.map((f) => f.functionName)).toEqual(['fx-solo', 'fx-span']);
+      const all = await sdk().listFunctions(new ListFunctionsRequest({}));
+      expect(all.body?.functions?.map((f) => f.functionName)).toEqual(cloud.runtime.functions.map((f) => f.name).sort().slice(0, 20));
+      await expect(sdk().getFunction('fx-nothing', new GetFunctionRequest({}))).rejects.toMatchObject({ code: 'FunctionNotFound', statusCode: 404 });
+    });
+
+    it('refuses what it does not emulate with PathNotSupported naming the operation, and unknown ListFunctions filters by name', async () => {
+      await expect(sdk().listFunctions(new ListFunctionsRequest({ gpuType: 'fc.gpu.tesla.1' }))).rejects.toMatchObject({
+        code: 'InvalidArgument',
+        statusCode: 400,
+        message: expect.stringContaining('gpuType'),
+      });
+      await expect(sdk().deleteFunction('fx-echo')).rejects.toMatchObject({ code: 'PathNotSupported', statusCode: 400, message: expect.stringContaining('DeleteFunction is not emulated') });
+      await expect(sdk().listTriggers('fx-echo', new ListTriggersRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListTriggers') });
+      const res = await fetch(`${cloud.url}/2023-03-30/nothing-here`);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ Code: 'PathNotSupported', Message: expect.stringContaining("'GET' against '/2023-03-30/nothing-here' is not supported"), RequestId: res.headers.get('x-fc-request-id') });
+      expect(cloud.runtime.find('fx-echo')).toBeDefined();
+    });
+
+    it.each(MALFORMED_REQUESTS)('answers malformed HTTP (%s) on the gateway with FC\'s JSON error', async (_what, request, status) => {
+      const answer = parseAnswer(await rawExchange(cloud.port, request));
+      expect(answer.status).toBe(status);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(answer.body.toString())).toEqual({
+        Code: status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidArgument',
+        Message: expect.stringContaining('not valid HTTP/1.1'),
+        RequestId: answer.headers['x-fc-request-id'],
+      });
     });
 
     it('accepts async invocations with 202', async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { RouteSpec } from '../spec/model';
+import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
 import { handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   websiteReady?: Promise<unknown>;
   /** Extra handlers tried first (console, …). */
   mounts?: Mount[];
+  /** A client hung up before its answer (not an error of the gateway). */
+  onAbort: (info: AbortInfo) => void;
 }
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -109,6 +112,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
 
   return (req, res) => {
     handle(req, res).catch((err: Error & { status?: number }) => {
+      if (err.status === undefined && isClientAbort(req, err)) {
+        options.onAbort({ requestId: '', method: req.method ?? '', url: req.url ?? '', reason: err.message });
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;

@@ -116,6 +116,11 @@ export class FunctionRuntime extends EventEmitter {
     );
   }
 
+  /** The app's region (s.yaml's `vars.region`). */
+  get region(): string {
+    return this.spec.region;
+  }
+
   get functions(): FunctionSpec[] {
     return [...this.pools.values()].map((p) => p.spec);
   }

@@ -1,21 +1,33 @@
 /**
- * FC 3.0 API emulator — InvokeFunction only.
+ * FC 3.0 API emulator — InvokeFunction, GetFunction and ListFunctions.
  *
- * LIMITATIONS: only `POST /2023-03-30/functions/{name}/invocations` (Sync and Async, `x-fc-log-type: Tail`);
- * qualifiers other than LATEST are refused; no management APIs (CreateFunction, ListFunctions, …); async task
- * APIs (`x-fc-async-task-id`, StopAsyncTask) are not emulated.
+ * LIMITATIONS: `POST /2023-03-30/functions/{name}/invocations` (Sync and Async, `x-fc-log-type: Tail`),
+ * `GET /2023-03-30/functions/{name}` and `GET /2023-03-30/functions` (prefix, limit, nextToken, runtime) only;
+ * qualifiers other than LATEST are refused; functions come from s.yaml, so every other API (CreateFunction,
+ * triggers, versions, aliases, async task APIs such as StopAsyncTask…) is refused with 400 PathNotSupported
+ * naming the operation; ListFunctions' other filters (tags, gpuType, fcVersion…) are refused by name.
  *
  * Wire format (observed from @alicloud/fc20230330 4.7.6 and FC docs): sync → 200 with the function's payload
  * as the body, `x-fc-request-id`, and on a function error `x-fc-error-type: UnhandledInvocationError` with
  * `{errorMessage, errorType, stackTrace}`; async → 202; API errors → JSON `{Code, Message, RequestId}`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { secretFor, securityTokenProblem } from '../../credentials';
+import type { Socket } from 'node:net';
+import { createClientErrorHandler, type AbortInfo } from '../http-edge';
+import { createHash } from 'node:crypto';
+import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
+import type { FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
+const FUNCTION_PATH = /^\/2023-03-30\/functions\/([^/]+)$/;
+const FUNCTIONS_PATH = '/2023-03-30/functions';
+/** ListFunctions' query parameters the emulator applies; the API's others are refused by name. */
+const LIST_PARAMS = new Set(['prefix', 'limit', 'nextToken', 'runtime']);
+/** When the local cloud started: the functions' created/modified time (they are deployed from s.yaml at start). */
+const DEPLOYED_AT = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const SYNC_PAYLOAD_LIMIT = 32 * 1024 * 1024;
 export const ASYNC_PAYLOAD_LIMIT = 128 * 1024;
 
@@ -28,23 +40,134 @@ function apiError(res: ServerResponse, status: number, code: string, message: st
   res.end(JSON.stringify({ Code: code, Message: message, RequestId: requestId }));
 }
 
+/**
+ * The gateway's `clientError` listener: HTTP Node's parser refuses (on the FC API or an HTTP trigger, which share
+ * the port) gets FC's JSON error with `x-fc-request-id`, not an empty 400.
+ */
+export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void): (err: Error & { code?: string }, socket: Socket) => void {
+  return createClientErrorHandler({
+    newRequestId,
+    onAbort,
+    render: ({ requestId, status, message }) => ({
+      contentType: 'application/json',
+      body: JSON.stringify({ Code: status === 408 ? 'RequestTimeout' : status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidArgument', Message: message, RequestId: requestId }),
+      headers: { 'x-fc-request-id': requestId },
+    }),
+  });
+}
+
+/** FC 3.0 API operations the local cloud does not emulate, by method and path, for naming them when refused. */
+const NOT_EMULATED: Array<[string, RegExp, string]> = [
+  ['POST', /^functions$/, 'CreateFunction'],
+  ['PUT', /^functions\/[^/]+$/, 'UpdateFunction'],
+  ['DELETE', /^functions\/[^/]+$/, 'DeleteFunction'],
+  ['GET', /^functions\/[^/]+\/code$/, 'GetFunctionCode'],
+  ['GET', /^functions\/[^/]+\/triggers$/, 'ListTriggers'],
+  ['POST', /^functions\/[^/]+\/triggers$/, 'CreateTrigger'],
+  ['GET', /^functions\/[^/]+\/triggers\/[^/]+$/, 'GetTrigger'],
+  ['PUT', /^functions\/[^/]+\/triggers\/[^/]+$/, 'UpdateTrigger'],
+  ['DELETE', /^functions\/[^/]+\/triggers\/[^/]+$/, 'DeleteTrigger'],
+  ['GET', /^functions\/[^/]+\/versions$/, 'ListFunctionVersions'],
+  ['POST', /^functions\/[^/]+\/versions$/, 'PublishFunctionVersion'],
+  ['GET', /^functions\/[^/]+\/aliases$/, 'ListAliases'],
+  ['POST', /^functions\/[^/]+\/aliases$/, 'CreateAlias'],
+  ['GET', /^functions\/[^/]+\/async-tasks$/, 'ListAsyncTasks'],
+  ['GET', /^functions\/[^/]+\/async-tasks\/[^/]+$/, 'GetAsyncTask'],
+  ['PUT', /^functions\/[^/]+\/async-tasks\/[^/]+\/stop$/, 'StopAsyncTask'],
+  ['GET', /^functions\/[^/]+\/instances$/, 'ListInstances'],
+  ['GET', /^custom-domains$/, 'ListCustomDomains'],
+  ['POST', /^custom-domains$/, 'CreateCustomDomain'],
+  ['GET', /^layers$/, 'ListLayers'],
+];
+
+/** The FC 3.0 API operation a method and path would be (when the local cloud does not emulate it). */
+export function fcOperationOf(method: string, rawPath: string): string | undefined {
+  const rest = rawPath.slice('/2023-03-30/'.length);
+  return NOT_EMULATED.find(([m, path]) => m === method && path.test(rest))?.[2];
+}
+
+function pathNotSupported(res: ServerResponse, method: string, rawPath: string, requestId: string): void {
+  const operation = fcOperationOf(method, rawPath);
+  const why = operation
+    ? `${operation} is not emulated by the local cloud (it deploys functions from s.yaml; emulated: InvokeFunction, GetFunction, ListFunctions)`
+    : 'no FC 3.0 API operation has this method and path';
+  apiError(res, 400, 'PathNotSupported', `'${method}' against '${rawPath}' is not supported: ${why}`, requestId);
+}
+
+/** FC 3.0's `Function` object for a function of s.yaml (the fields the local cloud knows). */
+function functionJson(fn: FunctionSpec, region: string): Record<string, unknown> {
+  return {
+    functionName: fn.name,
+    functionArn: `acs:fc:${region}:${LOCAL_ACCOUNT_ID}:functions/${fn.name}`,
+    functionId: createHash('sha256').update(fn.name).digest('hex').slice(0, 36),
+    runtime: fn.runtime,
+    handler: fn.handler,
+    memorySize: fn.memorySize,
+    timeout: fn.timeout,
+    environmentVariables: fn.environment,
+    instanceConcurrency: 1,
+    internetAccess: true,
+    createdTime: DEPLOYED_AT,
+    lastModifiedTime: DEPLOYED_AT,
+    state: 'Active',
+    lastUpdateStatus: 'Successful',
+    ...(fn.initializer || fn.preStop
+      ? {
+          instanceLifecycleConfig: {
+            ...(fn.initializer ? { initializer: { handler: fn.initializer.handler, timeout: fn.initializer.timeout } } : {}),
+            ...(fn.preStop ? { preStop: { handler: fn.preStop.handler, timeout: fn.preStop.timeout } } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function sendFcJson(res: ServerResponse, body: unknown, requestId: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'x-fc-request-id': requestId });
+  res.end(text);
+}
+
+/** ListFunctions: s.yaml's functions by name, paged by `limit` (1–100, default 20) with the next name as the token. */
+function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: FunctionRuntime, requestId: string): void {
+  for (const name of query.keys()) {
+    if (!LIST_PARAMS.has(name)) return apiError(res, 400, 'InvalidArgument', `ListFunctions parameter ${name} is not emulated by the local cloud (supported: ${[...LIST_PARAMS].join(', ')})`, requestId);
+  }
+  const limitText = query.get('limit') ?? '20';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return apiError(res, 400, 'InvalidArgument', `limit ${limitText} must be an integer from 1 to 100`, requestId);
+  const prefix = query.get('prefix') ?? '';
+  const after = query.get('nextToken') ?? '';
+  const wanted = query.get('runtime');
+  const matching = runtime.functions
+    .filter((fn) => fn.name.startsWith(prefix) && (!wanted || fn.runtime === wanted) && fn.name >= after)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const page = matching.slice(0, limit);
+  const next = matching[limit];
+  sendFcJson(res, { functions: page.map((fn) => functionJson(fn, runtime.region)), ...(next ? { nextToken: next.name } : {}) }, requestId);
+}
+
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://local');
   const rawPath = (req.url ?? '/').split('?')[0]!;
+  const method = req.method ?? 'GET';
   const match = INVOKE_PATH.exec(rawPath);
-  if (!match || req.method !== 'POST') return apiError(res, 404, 'NotFound', `${req.method} ${rawPath} is not emulated (InvokeFunction only)`, requestId);
+  const read = method === 'GET' ? (rawPath === FUNCTIONS_PATH ? 'list' : FUNCTION_PATH.exec(rawPath)) : undefined;
+  if (!(match && method === 'POST') && !read) return pathNotSupported(res, method, rawPath, requestId);
 
-  const verified = verifyAcs3({ method: req.method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, secretFor);
+  const verified = verifyAcs3({ method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, secretFor);
   if (!verified.ok) return apiError(res, verified.status, verified.code, verified.message, requestId);
   const token = securityTokenProblem(verified.accessKeyId, String(req.headers['x-acs-security-token'] ?? '') || undefined);
   if (token) return apiError(res, token.status, token.code, token.message, requestId);
+  if (read === 'list') return listFunctions(res, url.searchParams, runtime, requestId);
 
-  const name = decodeURIComponent(match[1]!);
+  const name = decodeURIComponent((match ?? (read as RegExpExecArray))[1]!);
   const qualifier = url.searchParams.get('qualifier');
   if (qualifier && qualifier !== 'LATEST') return apiError(res, 400, 'InvalidArgument', `qualifier ${qualifier} does not exist locally (only LATEST)`, requestId);
   const fn = runtime.find(name);
-  if (!fn || fn.name !== name) return apiError(res, 404, 'FunctionNotFound', `function ${name} does not exist`, requestId);
+  if (!fn || fn.name !== name) return apiError(res, 404, 'FunctionNotFound', `function '${name}' does not exist`, requestId);
+  if (read) return sendFcJson(res, functionJson(fn, runtime.region), requestId);
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {

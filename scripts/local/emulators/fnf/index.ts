@@ -28,7 +28,8 @@ import type { FunctionRuntime } from '../../runtime/runtime';
 import type { FlowSpec } from '../../spec/model';
 import { FnfApi } from './api';
 import { LocalTaskInvoker, RealtimeScheduler } from './local-invoker';
-import { createFnfHandler } from './server';
+import { createFnfHandler, fnfClientErrorHandler } from './server';
+import { stderrAbortLog, type AbortInfo } from '../http-edge';
 import { SqliteExecutionStore } from './sqlite-store';
 import { keepIdleConnections } from '../../keep-alive';
 
@@ -47,6 +48,8 @@ export interface FnfEmulatorOptions {
   maxLongPollMs?: number;
   /** Answer tasks with this instead of the local functions (contract tests of the API alone). */
   invoker?: TaskInvoker;
+  /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
+  onAbort?: (info: AbortInfo) => void;
 }
 
 export interface FnfEmulator {
@@ -73,7 +76,9 @@ export async function startFnfEmulator(options: FnfEmulatorOptions): Promise<Fnf
     compile: { resolveFunction: (arn) => resolveLocalFunction(arn, { region: options.region, accountId: LOCAL_ACCOUNT_ID, hasFunction: (n) => options.functionNames().includes(n) }) },
   });
   const api = new FnfApi(engine, options.maxLongPollMs !== undefined ? { maxLongPollMs: options.maxLongPollMs } : {});
-  const server: Server = keepIdleConnections(createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock })));
+  const onAbort = options.onAbort ?? stderrAbortLog('fnf');
+  const server: Server = keepIdleConnections(createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock, onAbort })));
+  server.on('clientError', fnfClientErrorHandler({ onAbort }, () => `${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo | null)?.port ?? ''}`));
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);

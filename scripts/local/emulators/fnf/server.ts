@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
 import { securityTokenProblem } from '../../credentials';
 import { verifyAcs3 } from '../fc/acs3-signature';
 import type { FnfApi } from './api';
@@ -10,7 +12,8 @@ import { NonceWindow, verifyRpcSignature } from './rpc-signature';
  * (POST), signed either with signature 1.0 (HMAC-SHA1; `@alicloud/fnf-2019-03-15` via pop-core, the Tea
  * SDKs' `doRPCRequest`) or with ACS3-HMAC-SHA256 (`@alicloud/openapi-client`'s default `callApi`, action
  * in `x-acs-action`). Answers are JSON: the action's fields plus `RequestId`; errors
- * `{RequestId, HostId, Code, Message}` with CloudFlow's HTTP status.
+ * `{RequestId, HostId, Code, Message}` with CloudFlow's HTTP status — also for HTTP Node's parser refuses
+ * (`fnfClientErrorHandler`). A client that hangs up mid-request is an abort, not an internal error.
  */
 export const API_VERSION = '2019-03-15';
 const MAX_BODY = 1024 * 1024;
@@ -19,15 +22,37 @@ export interface FnfHttpOptions {
   api: FnfApi;
   secretFor: (accessKeyId: string) => string | undefined;
   clock: () => number;
+  /** A client hung up before its answer (not an error of the emulator). */
+  onAbort: (info: AbortInfo) => void;
+}
+
+const newRequestId = () => randomUUID().toUpperCase();
+
+/** The server's `clientError` listener: malformed HTTP gets CloudFlow's JSON error, not an empty 400. */
+export function fnfClientErrorHandler(options: Pick<FnfHttpOptions, 'onAbort'>, host: () => string): (err: Error & { code?: string }, socket: Socket) => void {
+  return createClientErrorHandler({
+    newRequestId,
+    onAbort: options.onAbort,
+    render: ({ requestId, status, message }) => ({
+      contentType: 'application/json;charset=utf-8',
+      body: JSON.stringify({ RequestId: requestId, HostId: host(), Code: status === 408 ? 'RequestTimeout' : status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidRequest', Message: message }),
+      headers: { 'x-acs-request-id': requestId },
+    }),
+  });
 }
 
 export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const nonces = new NonceWindow(options.clock);
   return (req, res) => {
-    const requestId = randomUUID().toUpperCase();
+    const requestId = newRequestId();
     handle(req, requestId)
       .then(({ status, body }) => send(res, status, { RequestId: requestId, ...(status >= 400 ? { HostId: req.headers.host ?? '' } : {}), ...body }, requestId))
       .catch((err: Error) => {
+        if (isClientAbort(req, err)) {
+          options.onAbort({ requestId, method: req.method ?? '', url: req.url ?? '', reason: err.message });
+          res.destroy();
+          return;
+        }
         console.error('[fnf]', err);
         send(res, 500, { RequestId: requestId, HostId: req.headers.host ?? '', Code: 'InternalServerError', Message: 'An internal error has occurred. Please retry.' }, requestId);
       });

@@ -43,7 +43,8 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credential
 import { mnsErrors } from './errors';
 import { PushOutbox, type PushRow } from './pushes';
 import { QueueStore, type ReceivedMessage } from './queues';
-import { createRequestHandler } from './server';
+import { createRequestHandler, mnsClientErrorHandler } from './server';
+import { stderrAbortLog, type AbortInfo } from '../http-edge';
 import type { MnsCredentialLookup } from './signature';
 import { parseEndpoint, TopicStore } from './topics';
 import { longPoll, QueueWaiters } from './waiters';
@@ -83,6 +84,8 @@ export interface MnsEmulatorOptions {
   pushToFunction?: (functionName: string, payload: Buffer, info: PushInfo) => Promise<void>;
   /** Multiplies NotifyStrategy retry intervals (tests: e.g. 0.001). Default 1. */
   pushRetryScale?: number;
+  /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
+  onAbort?: (info: AbortInfo) => void;
 }
 
 export interface MnsEmulator {
@@ -168,8 +171,10 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const topics = new TopicStore(db, queues, clock, local, (n) => outbox.add(n));
 
   let endpoint = '';
+  const onAbort = options.onAbort ?? stderrAbortLog('mns');
   const server = createServer(
     createRequestHandler({
+      onAbort,
       queues,
       topics,
       waiters,
@@ -182,6 +187,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   );
   // Long polls hold a request up to 30 s; the minute of idle keep-alive outlives them.
   keepIdleConnections(server);
+  server.on('clientError', mnsClientErrorHandler({ clock, onAbort, endpoint: () => endpoint }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,10 +1,13 @@
 /**
  * HTTP front of the MNS emulator: reads the request, verifies the MNS signature, routes the XML REST API
  * (https://www.alibabacloud.com/help/en/mns/developer-reference/api-overview) and answers in MNS's shapes.
- * Every answer carries `x-mns-request-id` and `x-mns-version`; errors are MNS's `<Error>` document.
+ * Every answer carries `x-mns-request-id` and `x-mns-version`; errors are MNS's `<Error>` document, also for HTTP
+ * Node's parser refuses (`mnsClientErrorHandler`). A client that hangs up mid-request is an abort, not an error.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
 import { MnsError, mnsErrors } from './errors';
 import { QUEUE_DEFAULTS, QUEUE_LIMITS, type DlqPolicy, type QueueAttributes, type QueueInfo, type QueueStore, type ReceivedMessage } from './queues';
 import { authenticate, type MnsCredentialLookup } from './signature';
@@ -22,6 +25,30 @@ export interface ServerDeps {
   endpoint: () => string;
   accountId: string;
   onInternalError: (err: unknown) => void;
+  /** A client hung up before its answer (not an error of the emulator). */
+  onAbort: (info: AbortInfo) => void;
+}
+
+const newRequestId = () => randomBytes(12).toString('hex').toUpperCase();
+
+function errorXml(e: MnsError, requestId: string, host: string): string {
+  return renderXml('Error', [['Code', e.code], ['Message', e.message], ['RequestId', requestId], ['HostId', host]]);
+}
+
+/** The server's `clientError` listener: malformed HTTP gets MNS's `<Error>` document, not an empty 400. */
+export function mnsClientErrorHandler(deps: Pick<ServerDeps, 'clock' | 'onAbort' | 'endpoint'>): (err: Error & { code?: string }, socket: Socket) => void {
+  return createClientErrorHandler({
+    newRequestId,
+    onAbort: deps.onAbort,
+    render: ({ requestId, status, message }) => {
+      const error = status === 408 ? new MnsError(408, 'RequestTimeout', message) : new MnsError(status, status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidRequest', message);
+      return {
+        contentType: 'text/xml;charset=utf-8',
+        body: errorXml(error, requestId, deps.endpoint().replace(/^https?:\/\//, '')),
+        headers: { 'x-mns-request-id': requestId, 'x-mns-version': '2015-06-06', Date: new Date(deps.clock()).toUTCString() },
+      };
+    },
+  });
 }
 
 /** Largest request body read (16 messages × 64 KB plus XML). */
@@ -43,7 +70,7 @@ export function createRequestHandler(deps: ServerDeps): (req: IncomingMessage, r
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const requestId = randomBytes(12).toString('hex').toUpperCase();
+  const requestId = newRequestId();
   res.setHeader('x-mns-request-id', requestId);
   res.setHeader('x-mns-version', '2015-06-06');
   res.setHeader('Date', new Date(deps.clock()).toUTCString());
@@ -56,12 +83,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const answer = await route(deps, request);
     send(res, answer.status, answer.body, answer.headers);
   } catch (err) {
+    if (!(err instanceof MnsError) && isClientAbort(req, err)) {
+      deps.onAbort({ requestId, method: req.method ?? '', url: req.url ?? '', reason: err instanceof Error ? err.message : String(err) });
+      return void res.destroy();
+    }
     if (res.headersSent) return void res.destroy();
     if (!(err instanceof MnsError)) deps.onInternalError(err);
     const e = err instanceof MnsError ? err : mnsErrors.internal();
-    const host = req.headers.host ?? 'localhost';
-    const xml = renderXml('Error', [['Code', e.code], ['Message', e.message], ['RequestId', requestId], ['HostId', host]]);
-    send(res, e.status, xml, req.complete ? {} : { Connection: 'close' });
+    send(res, e.status, errorXml(e, requestId, req.headers.host ?? 'localhost'), req.complete ? {} : { Connection: 'close' });
   } finally {
     if (!req.complete) req.resume();
   }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
+import { createClientErrorHandler as edgeClientErrorHandler, isClientAbort } from '../http-edge';
 import { authorize, checkReferer } from './access';
 import type { CorsConfig, RefererConfig, WebsiteConfig } from './bucket-config';
 import { listBuckets } from './bucket-ops';
@@ -116,39 +117,30 @@ function newRequestId(): string {
 }
 
 /**
- * The server's `clientError` listener: a request Node's HTTP parser refuses (both Content-Length and chunked
- * encoding, a broken request line, oversized headers…) gets OSS's 400 XML answer instead of a dropped connection.
+ * The server's `clientError` listener (http-edge.ts): a request Node's HTTP parser refuses (both Content-Length
+ * and chunked encoding, a broken request line, oversized headers…) gets OSS's XML answer instead of an empty 400.
  */
 export function createClientErrorHandler(deps: Pick<ServerDeps, 'logger' | 'clock'>): (err: Error & { code?: string }, socket: Socket) => void {
-  return (err, socket) => {
-    const requestId = newRequestId();
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      deps.logger.aborted({ requestId, method: '', url: '', reason: err.code ?? err.message });
-      socket.destroy();
-      return;
-    }
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const body = Buffer.from(
-      renderXml('Error', [
-        ['Code', tooLarge ? 'RequestHeaderFieldsTooLarge' : 'InvalidRequest'],
-        ['Message', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}: ${err.message}).`],
+  return edgeClientErrorHandler({
+    newRequestId,
+    onAbort: (info) => deps.logger.aborted(info),
+    render: ({ requestId, status, message }) => ({
+      contentType: 'application/xml',
+      body: renderXml('Error', [
+        ['Code', status === 431 ? 'RequestHeaderFieldsTooLarge' : status === 408 ? 'RequestTimeout' : 'InvalidRequest'],
+        ['Message', message],
         ['RequestId', requestId],
         ['HostId', 'localhost'],
       ]),
-    );
-    socket.end(
-      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nServer: AliyunOSS\r\nDate: ${new Date(deps.clock()).toUTCString()}\r\n` +
-        `x-oss-request-id: ${requestId}\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`,
-      'latin1',
-    );
-  };
+      headers: { Server: 'AliyunOSS', Date: new Date(deps.clock()).toUTCString(), 'x-oss-request-id': requestId },
+    }),
+  });
 }
 
 /** Whether the client went away (reset, closed mid-body) rather than the emulator failing. */
 function clientWentAway(ctx: RequestContext, err: unknown): boolean {
   if (err instanceof OssError && err.code === 'RequestAborted') return true;
-  const code = (err as { code?: string } | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || (ctx.req.destroyed && !ctx.req.complete);
+  return isClientAbort(ctx.req, err);
 }
 
 async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -23,6 +23,7 @@ export const objectAlreadyExist = (what: string) => new OtsError(409, 'OTSObject
 export const invalidPk = () => new OtsError(400, 'OTSInvalidPK', 'Primary key schema mismatch.');
 export const trimmedDataAccess = () => new OtsError(404, 'OTSTrimmedDataAccess', 'Requested stream data is already trimmed or does not exist.');
 export const requestBodyTooLarge = () => new OtsError(413, 'OTSRequestBodyTooLarge', 'The size of POST data is too large.');
+export const methodNotAllowed = () => new OtsError(405, 'OTSMethodNotAllowed', 'Only POST method for requests is supported.');
 export const quotaExhausted = (message: string) => new OtsError(403, 'OTSQuotaExhausted', message);
 
 /**

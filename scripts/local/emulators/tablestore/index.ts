@@ -33,12 +33,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { keepIdleConnections } from '../../keep-alive';
+import { stderrAbortLog, type AbortInfo } from '../http-edge';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, secretFor } from '../../credentials';
 import { protos } from './sdk';
 import { SearchIndexes } from './search/indexes';
-import { createRequestListener, runOperation, type RequestRecord, type ServerState } from './server';
+import { createRequestListener, runOperation, tableStoreClientErrorHandler, type RequestRecord, type ServerState } from './server';
 import type { CredentialLookup } from './signature';
 import { Storage } from './storage';
 import { BackgroundSweeper, sweepNow, sweepSteps } from './sweep';
@@ -66,6 +67,8 @@ export interface TableStoreEmulatorOptions {
   clock?: () => number;
   /** Access key resolution (default: the local account of `scripts/local/credentials.ts`). */
   credentials?: CredentialLookup;
+  /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
+  onAbort?: (info: AbortInfo) => void;
 }
 
 export interface TableStoreEmulator {
@@ -80,6 +83,8 @@ export interface TableStoreEmulator {
   requests: RequestRecord[];
   /** Exceptions handlers threw unexpectedly (answered 500); tests expect this to stay empty. */
   internalErrors: Error[];
+  /** Requests a client abandoned mid-way (not errors of the emulator). */
+  aborts: AbortInfo[];
   /** Called after every commit that appended stream records; returns an unsubscribe function. */
   onStreamRecords(listener: (streamIds: ReadonlySet<string>) => void): () => void;
   /**
@@ -122,9 +127,12 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
     },
     requests: [],
     internalErrors: [],
+    aborts: [],
+    onAbort: options.onAbort ?? stderrAbortLog('tablestore'),
   };
   const listener = createRequestListener(state);
   const server: Server = keepIdleConnections(createServer((req, res) => void listener(req, res)));
+  server.on('clientError', tableStoreClientErrorHandler(state));
   if (options.socketPath) rmSync(options.socketPath, { force: true });
   const listening = new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -154,6 +162,7 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
     storage,
     requests: state.requests,
     internalErrors: state.internalErrors,
+    aborts: state.aborts,
     listening,
     onStreamRecords(fn) {
       listeners.add(fn);

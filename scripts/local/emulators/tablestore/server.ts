@@ -2,11 +2,14 @@
  * The HTTP edge: read the body (at most 5 MB), authenticate, run `/<Operation>` (a write in one storage transaction), and
  * answer as TableStore does — the protobuf response, or the HTTP status with a protobuf `Error{code, message}`.
  * A handler that throws anything but an OtsError is a bug of the emulator: it answers 500 OTSInternalServerError
- * and is recorded in `internalErrors` (tests assert it stays empty).
+ * and is recorded in `internalErrors` (tests assert it stays empty). A client that hangs up mid-request is recorded
+ * in `aborts` instead, and HTTP Node's parser refuses gets the same protobuf error (`tableStoreClientErrorHandler`).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
+import type { Socket } from 'node:net';
+import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
+import { methodNotAllowed, OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
 import type { OperationContext } from './handler';
 import { OPERATIONS, READ_ONLY } from './ops';
 import { protos } from './sdk';
@@ -36,6 +39,9 @@ export interface ServerState {
   requests: RequestRecord[];
   /** Unexpected exceptions thrown by handlers (answered as 500 OTSInternalServerError). */
   internalErrors: Error[];
+  /** Requests the client abandoned before the answer (newest last, at most `REQUEST_HISTORY`). */
+  aborts: AbortInfo[];
+  onAbort(info: AbortInfo): void;
 }
 
 const REQUEST_HISTORY = 1000;
@@ -53,17 +59,52 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const newRequestId = () => randomUUID().replace(/-/g, '');
+
+/** TableStore's response headers (the SDK reads the request id from `x-ots-requestid`). */
+function answerHeaders(body: Uint8Array, requestId: string): Record<string, string> {
+  return {
+    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
+    'x-ots-requestid': requestId,
+    'x-ots-date': new Date().toISOString(),
+    'x-ots-contenttype': 'protocol buffer',
+  };
+}
+
 function send(res: ServerResponse, status: number, body: Uint8Array, close = false): void {
   res.writeHead(status, {
     'content-type': 'application/x-protobuf',
     'content-length': body.length,
-    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
-    'x-ots-requestid': randomUUID().replace(/-/g, ''),
-    'x-ots-date': new Date().toISOString(),
-    'x-ots-contenttype': 'protocol buffer',
+    ...answerHeaders(body, newRequestId()),
     ...(close ? { connection: 'close' } : {}),
   });
   res.end(body);
+}
+
+function errorBody(error: OtsError): Uint8Array {
+  return protos.main.Error!.encode({ code: error.code, message: error.message } as never).finish();
+}
+
+/**
+ * The server's `clientError` listener: HTTP Node's parser refuses answers as TableStore answers a bad request —
+ * status, protobuf `Error`, `x-ots-*` headers — so the SDK and a user's script read the reason.
+ */
+export function tableStoreClientErrorHandler(state: Pick<ServerState, 'aborts' | 'onAbort'>): (err: Error & { code?: string }, socket: Socket) => void {
+  return createClientErrorHandler({
+    newRequestId,
+    onAbort: (info) => recordAbort(state, info),
+    render: ({ requestId, status, message }) => {
+      const error = status === 408 ? new OtsError(408, 'OTSRequestTimeout', 'Request timeout.') : new OtsError(status, 'OTSParameterInvalid', message);
+      const body = errorBody(error);
+      return { contentType: 'application/x-protobuf', body, headers: answerHeaders(body, requestId) };
+    },
+  });
+}
+
+function recordAbort(state: Pick<ServerState, 'aborts' | 'onAbort'>, info: AbortInfo): void {
+  state.aborts.push(info);
+  if (state.aborts.length > REQUEST_HISTORY) state.aborts.splice(0, state.aborts.length - REQUEST_HISTORY);
+  state.onAbort(info);
 }
 
 /**
@@ -90,12 +131,19 @@ export function createRequestListener(state: ServerState): (req: IncomingMessage
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const operation = path.slice(1);
     try {
+      // TableStore takes every operation as a POST and says so before looking at anything else.
+      if (req.method !== 'POST') throw methodNotAllowed();
       const body = await readBody(req);
       const instance = authenticate({ method: req.method ?? '', path, headers: req.headers, body, instances: state.instances, credentials: state.credentials, wallClock: Date.now() });
       const response = runOperation(state, operation, instance, body);
       remember(state, { operation, status: 200 });
       send(res, 200, response);
     } catch (err) {
+      if (!(err instanceof OtsError) && isClientAbort(req, err)) {
+        recordAbort(state, { requestId: '', method: req.method ?? '', url: req.url ?? '', reason: err instanceof Error ? err.message : String(err) });
+        res.destroy();
+        return;
+      }
       const error = err instanceof OtsError ? err : new OtsError(500, 'OTSInternalServerError', 'Internal server error.');
       if (!(err instanceof OtsError)) {
         const bug = err instanceof Error ? err : new Error(String(err));
@@ -104,8 +152,9 @@ export function createRequestListener(state: ServerState): (req: IncomingMessage
         process.emitWarning(`TableStore emulator internal error in ${operation}: ${bug.stack ?? bug.message}`);
       }
       remember(state, { operation, status: error.status, code: error.code });
-      // A body left unread (too large) would be parsed as the next request: close the connection instead.
-      send(res, error.status, protos.main.Error!.encode({ code: error.code, message: error.message } as never).finish(), error.status === 413);
+      // A body left unread (too large, or a method refused first) would be parsed as the next request: close the
+      // connection instead.
+      send(res, error.status, errorBody(error), !req.complete);
     }
   };
 }
