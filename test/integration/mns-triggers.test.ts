@@ -138,6 +138,17 @@ describe('MNS triggers, destinations and console through the local cloud', () =>
     expect(parseMnsQueueEvent(record.payload)[0]!.body).toBe(body);
   });
 
+  it("splits a batch into invocations under FC's async payload limit (128 KB), each message in exactly one", async () => {
+    // ~54 KB on the wire each: a batch of them overflows 128 KB after two.
+    const bodies = Array.from({ length: 5 }, (_, i) => `${unique('big')}-${i}-${'ü'.repeat(20_000)}`);
+    for (const body of bodies) await queue.send('fx-async-q', { body });
+    const encoded = bodies.map((body) => Buffer.from(body).toString('base64'));
+    const carrying = () => records('fx-async-sink').filter((r) => encoded.some((e) => r.payload.toString().includes(e)));
+    await eventually(() => expect(carrying().flatMap((r) => parseMnsQueueEvent(r.payload).map((m) => m.body)).sort()).toEqual([...bodies].sort()));
+    expect(carrying().length).toBeGreaterThanOrEqual(3);
+    for (const record of carrying()) expect(record.payload.length).toBeLessThanOrEqual(128 * 1024);
+  });
+
   it('fires mns_topic triggers: STREAM only for the filter tag, JSON for every message, ROS queue subscriptions too', async () => {
     const alert = unique('alert');
     const info = unique('info');

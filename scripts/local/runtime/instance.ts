@@ -6,7 +6,7 @@ import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, In
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
 export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
-import { CODE_CACHE_DIR, instanceWorkerFile } from './worker-file';
+import { CODE_CACHE_DIR, instanceWorkerScript } from './worker-file';
 
 export interface InstanceOutcome {
   ok: boolean;
@@ -67,7 +67,8 @@ export class Instance {
   logSink: LogSink = () => undefined;
 
   private constructor(readonly fn: FunctionSpec, env: Record<string, string>, context: FunctionContext) {
-    this.worker = new Worker(instanceWorkerFile(), {
+    this.worker = new Worker(instanceWorkerScript(), {
+      eval: true,
       workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context } satisfies InstanceBoot,
       env,
       execArgv: instanceExecArgv(),
