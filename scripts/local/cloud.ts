@@ -19,7 +19,7 @@ import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import type { InstanceCaps } from './runtime/capacity';
 import type { TableStreamTriggers } from './runtime/table-stream';
-import { FunctionRuntime, type InvocationRecord } from './runtime/runtime';
+import { FunctionRuntime, type InvocationRecord, type PrewarmOptions } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
@@ -291,7 +291,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const order = warmOrder(spec).filter((name) => name !== seeder?.name);
     const [head = [], tail = []] = builds.warmStages;
     const first = order.filter((name) => head.includes(name) || tail.includes(name));
-    const prewarm = (names: string[]) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name))) : Promise.resolve());
+    const prewarm = (names: string[], how?: PrewarmOptions) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name)), how) : Promise.resolve());
     const headWarm = prewarm(head);
     const warmFirst = headWarm.then(() => {
       builds.startTreeTail();
@@ -302,7 +302,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The rest waits until the first requests have been served (a quiet moment, 3 s at most).
     const afterFirst = Promise.allSettled([warmFirst, seeding]).then(() => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS));
     void afterFirst.then(() => builds.startLaterStages());
-    void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name))));
+    // One at a time, each only once no request has run for a moment: a page opened right after ready must not
+    // share the CPU with cold starts of functions nobody has asked for yet (first-page.test.ts, D61).
+    void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name)), { concurrency: 1, beforeEach: () => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS) }));
     await seeding;
     timings.seed = Date.now() - tSeed;
     traceMark('seeded; FC API serving');

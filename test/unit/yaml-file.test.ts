@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { readYamlFile } from '../../scripts/local/spec/yaml-file';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/local/paths';
+import { parseDefinitionText, rememberDefinitionText } from '../../scripts/local/flow-engine/definition';
+import { loadSpec } from '../../scripts/local/spec/load';
+import { parseYamlText, readYamlFile } from '../../scripts/local/spec/yaml-file';
 import { tempDir } from '../helpers/temp';
 
 describe('readYamlFile', () => {
@@ -32,5 +36,39 @@ describe('readYamlFile', () => {
   it('fails on bad YAML as the parser does', () => {
     const file = dir.write('bad.yaml', 'a: [1, 2\n');
     expect(() => readYamlFile(file)).toThrow();
+  });
+});
+
+describe('parseYamlText and the flow definitions s.yaml names', () => {
+  it('keeps the alias guard of the options it is given (a cached parse with a higher limit is not reused)', () => {
+    const aliases = Array.from({ length: 150 }, (_, i) => `k${i}: *a`).join('\n');
+    const text = `base: &a { x: 1 }\n${aliases}\n`;
+    expect((parseYamlText(text, { maxAliasCount: 10_000 }) as Record<string, unknown>).k149).toEqual({ x: 1 });
+    expect(() => parseYamlText(text, { maxAliasCount: 100 })).toThrow();
+  });
+
+  it('a definition remembered by its text parses to a copy of it; any other text is parsed', () => {
+    const text = `Type: StateMachine\nName: remembered-${process.pid}\nSpecVersion: v1\nStartAt: a\nStates: []\n`;
+    const parsed = parseYamlText(text, { merge: true }) as Record<string, unknown>;
+    rememberDefinitionText(text, parsed);
+    const first = parseDefinitionText(text) as Record<string, unknown>;
+    expect(first).toEqual(YAML.parse(text));
+    expect(first).not.toBe(parsed);
+    first.Name = 'changed';
+    expect((parseDefinitionText(text) as Record<string, unknown>).Name).toBe(`remembered-${process.pid}`);
+    expect(parseDefinitionText('Name: other\n')).toEqual({ Name: 'other' });
+  });
+
+  it('loadSpec remembers the definitions of its flows, so compiling them does not parse them again', () => {
+    const spec = loadSpec(join(REPO_ROOT, 's.yaml'));
+    expect(spec.flows.length).toBeGreaterThan(0);
+    const parse = jest.spyOn(YAML, 'parse');
+    try {
+      for (const flow of spec.flows) expect(parseDefinitionText(flow.definition)).toEqual(YAML.parse(flow.definition, { merge: true }));
+      // Only the test's own parses above: none from parseDefinitionText.
+      expect(parse).toHaveBeenCalledTimes(spec.flows.length);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

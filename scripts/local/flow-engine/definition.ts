@@ -170,8 +170,20 @@ export const MAX_MAP_CONCURRENCY = 40;
 export const MAX_WAIT_SECONDS = 300;
 export const MAX_TASK_TIMEOUT_SECONDS = 604800;
 
+/**
+ * Definitions parsed ahead of time, by text: the flows s.yaml names, whose parse `toFlowSpec` reads from the
+ * local cloud's YAML cache (D61). Only those are kept, so a client's CreateFlow calls cannot grow it.
+ */
+const knownDefinitions = new Map<string, unknown>();
+
+export function rememberDefinitionText(text: string, parsed: unknown): void {
+  knownDefinitions.set(text, parsed);
+}
+
 /** Parse the text CreateFlow/UpdateFlow receive (YAML or JSON) into a plain object. */
 export function parseDefinitionText(text: string): unknown {
+  // A copy: the same text may be compiled more than once (the spec check, then the FnF emulator's deploy).
+  if (knownDefinitions.has(text)) return structuredClone(knownDefinitions.get(text));
   try {
     return YAML.parse(text, { merge: true }) as unknown;
   } catch (err) {

@@ -281,11 +281,19 @@ export class FunctionRuntime extends EventEmitter {
     });
   }
 
-  /** Start one instance of each function in the background so first requests are warm; one start per CPU at a time. */
-  async prewarm(names: string[] = [...this.pools.keys()], concurrency = availableParallelism()): Promise<void> {
+  /**
+   * Start one instance of each function in the background so first requests are warm; one start per CPU at a
+   * time (`concurrency`). `beforeEach` is awaited before each start: background warming at start-up passes
+   * `whenIdle`, so the functions nobody has asked for yet start between requests, not during them (D61).
+   */
+  async prewarm(names: string[] = [...this.pools.keys()], options: PrewarmOptions = {}): Promise<void> {
+    const { concurrency = availableParallelism(), beforeEach } = options;
     const queue = [...names];
     const worker = async () => {
-      for (let name = queue.shift(); name; name = queue.shift()) await this.pools.get(name)?.prewarm().catch(() => undefined);
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        await beforeEach?.();
+        await this.pools.get(name)?.prewarm().catch(() => undefined);
+      }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
@@ -298,6 +306,13 @@ export class FunctionRuntime extends EventEmitter {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
+}
+
+export interface PrewarmOptions {
+  /** Instances started at once (default: one per CPU). */
+  concurrency?: number;
+  /** Awaited before each instance starts. */
+  beforeEach?: () => Promise<unknown>;
 }
 
 export class FunctionNotFoundError extends Error {

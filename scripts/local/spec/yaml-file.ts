@@ -14,8 +14,20 @@ import { LOCAL_CACHE_DIR } from '../paths';
 const CACHE_DIR = join(LOCAL_CACHE_DIR, 'yaml');
 
 export function readYamlFile(file: string, options: { merge?: boolean } = {}): unknown {
-  const text = readFileSync(file, 'utf8');
-  const key = createHash('sha1').update(`${options.merge ? 'merge' : 'plain'}\n${text}`).digest('hex');
+  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
+  // aliases than the library's guard against alias bombs (100) allows, and these are the project's own files.
+  return parseYamlText(readFileSync(file, 'utf8'), { merge: options.merge ?? false, maxAliasCount: 10_000 });
+}
+
+/**
+ * `YAML.parse(text, options)` through the same cache: the flow definitions s.yaml names are parsed at every
+ * start, twice (the spec check and the FnF emulator's deploy), and took ~60 ms of it (D61).
+ */
+export function parseYamlText(text: string, options: { merge?: boolean; maxAliasCount?: number } = {}): unknown {
+  const aliases = options.maxAliasCount === undefined ? '' : ` ${options.maxAliasCount}`;
+  // The key of s.yaml's entry (merge, 10 000 aliases) is what it was before texts were parsed here too.
+  const mode = `${options.merge ? 'merge' : 'plain'}${aliases === ' 10000' ? '' : aliases || ' default'}`;
+  const key = createHash('sha1').update(`${mode}\n${text}`).digest('hex');
   const cached = join(CACHE_DIR, `${key}.json`);
   try {
     return JSON.parse(readFileSync(cached, 'utf8')) as unknown;
@@ -25,9 +37,7 @@ export function readYamlFile(file: string, options: { merge?: boolean } = {}): u
   // Loaded only on a miss: the parser is most of what would otherwise load at every start.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const YAML = require('yaml') as typeof YAMLModule;
-  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
-  // aliases than the library's guard against alias bombs (100) allows, and these are the project's own files.
-  const parsed: unknown = YAML.parse(text, { merge: options.merge ?? false, maxAliasCount: 10_000 });
+  const parsed: unknown = YAML.parse(text, { merge: options.merge ?? false, ...(options.maxAliasCount !== undefined ? { maxAliasCount: options.maxAliasCount } : {}) });
   if (isJsonSafe(parsed)) {
     try {
       mkdirSync(CACHE_DIR, { recursive: true });
