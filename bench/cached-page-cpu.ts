@@ -10,9 +10,11 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type * as CloudModule from '../scripts/local/cloud';
+import { tempDir } from '../test/helpers/temp';
 import { report, stats } from './lib';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -42,14 +44,31 @@ function threadCpu(): { main: number; others: number } {
 }
 
 /** Server mode: start the local cloud of `root`, print its URL, answer every line on stdin with the threads' CPU. */
-async function serve(root: string): Promise<void> {
-  const { startLocalCloud } = (await import(join(root, 'scripts/local/cloud.ts'))) as typeof import('../scripts/local/cloud');
+async function serve(root: string, app?: string): Promise<void> {
+  // V8 flags to try (process-wide; a Worker refuses them in its execArgv): BENCH_V8_FLAGS='--max-semi-space-size=16'.
+  for (const flag of (process.env.BENCH_V8_FLAGS ?? '').split(' ').filter(Boolean)) (await import('node:v8')).setFlagsFromString(flag);
+  const { startLocalCloud } = (await import(join(root, 'scripts/local/cloud.ts'))) as typeof CloudModule;
   const dataDir = join(process.env.TMPDIR ?? '/tmp', `cached-page-cpu-${process.pid}`);
-  const cloud = await startLocalCloud({ root, port: 0, dataDir, watch: false });
+  const cloud = await startLocalCloud(app ? { root: app, port: 0, dataDir, watch: false, build: false, seed: false } : { root, port: 0, dataDir, watch: false });
   process.stdout.write(`${JSON.stringify({ url: cloud.url })}\n`);
+  // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured page round (inspector), for reading.
+  const profileDir = process.env.BENCH_PROFILE;
+  const session = profileDir ? new (await import('node:inspector')).Session() : undefined;
+  const post = (method: string) => new Promise<unknown>((done, fail) => session!.post(method, (err, result) => (err ? fail(err) : done(result))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+  }
+  let profiled = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stop') break;
-    process.stdout.write(`${JSON.stringify(threadCpu())}\n`);
+    if (session && line === 'cpu page') await post('Profiler.start');
+    const cpu = threadCpu();
+    if (session && line === 'cpu page end') {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      (await import('node:fs')).writeFileSync(join(profileDir!, `main-${process.pid}-${profiled++}.cpuprofile`), JSON.stringify(profile));
+    }
+    process.stdout.write(`${JSON.stringify(cpu)}\n`);
   }
   await cloud.stop();
   process.exit(0);
@@ -74,6 +93,18 @@ async function autocannon(url: string, seconds: number): Promise<{ rps: number; 
   return JSON.parse(Buffer.concat(out).toString('utf8')) as { rps: number; total: number; statuses: Record<string, number>; cpuUs: number };
 }
 
+/**
+ * An HTTP function that answers a constant at once: what is measured on it is the invocation's own cost (gateway,
+ * pool, the two thread hops, the runtime wrapper), the floor under any HTTP-triggered function here.
+ */
+function trivialApp(dir: string): string {
+  mkdirSync(join(dir, 'code'), { recursive: true });
+  writeFileSync(join(dir, 'code', 'index.js'), "exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' });\n");
+  const yaml = ['edition: 3.0.0', 'name: bench-trivial-http', 'access: default', 'resources:', '  trivial:', '    component: fc3', '    props:', '      region: cn-hangzhou', '      functionName: bench-trivial-http', '      runtime: nodejs20', '      code: ./code', '      handler: index.handler', '      memorySize: 128', '      timeout: 5', '      triggers:', '        - triggerName: http', '          triggerType: http', '          triggerConfig: { authType: anonymous, methods: [GET] }'];
+  writeFileSync(join(dir, 's.yaml'), `${yaml.join('\n')}\n`);
+  return dir;
+}
+
 class Server {
   private readonly lines: AsyncIterator<string>;
   private constructor(
@@ -85,10 +116,13 @@ class Server {
 
   url = '';
 
-  static async start(root: string): Promise<Server> {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  page = PAGE;
+
+  static async start(root: string, app?: string): Promise<Server> {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     const server = new Server(root, child);
     server.url = (JSON.parse(await server.next()) as { url: string }).url;
+    if (app) server.page = '/_fc/bench-trivial-http/';
     return server;
   }
 
@@ -98,8 +132,8 @@ class Server {
     return value;
   }
 
-  async cpu(): Promise<{ main: number; others: number }> {
-    this.child.stdin.write('cpu\n');
+  async cpu(tag = ''): Promise<{ main: number; others: number }> {
+    this.child.stdin.write(`cpu${tag}\n`);
     return JSON.parse(await this.next()) as { main: number; others: number };
   }
 
@@ -119,9 +153,10 @@ interface Sample {
 }
 
 async function measure(server: Server, path: string): Promise<Sample> {
-  const before = await server.cpu();
+  const tag = path === server.page ? ' page' : '';
+  const before = await server.cpu(tag);
   const r = await autocannon(server.url + path, SECONDS);
-  const after = await server.cpu();
+  const after = await server.cpu(tag && `${tag} end`);
   const per = (us: number) => Math.round(us / r.total);
   const non2xx = Object.entries(r.statuses).reduce((n, [code, count]) => n + (code.startsWith('2') ? 0 : count), 0);
   const main = after.main - before.main;
@@ -132,17 +167,20 @@ async function measure(server: Server, path: string): Promise<Sample> {
 async function main(): Promise<void> {
   const roots = [HERE, ...process.argv.slice(2).map((r) => resolve(r))];
   const servers: Server[] = [];
+  const scratch = tempDir('cached-page-cpu-');
   try {
     for (const root of roots) servers.push(await Server.start(root));
+    // BENCH_TRIVIAL=1: also a cloud of one trivial HTTP function (this checkout), the invocation's floor.
+    if (process.env.BENCH_TRIVIAL === '1') servers.push(await Server.start(HERE, trivialApp(join(scratch.path, 'trivial'))));
     // Warm-up: every BFF instance gets the page into its cache, and start-up's background work settles.
     for (const server of servers) {
-      await autocannon(server.url + PAGE, 3);
+      await autocannon(server.url + server.page, 3);
       await autocannon(server.url + HEALTH, 1);
     }
     const samples = servers.map(() => ({ page: [] as Sample[], health: [] as Sample[], load: [] as string[] }));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, server] of servers.entries()) {
-        const page = await measure(server, PAGE);
+        const page = await measure(server, server.page);
         const health = await measure(server, HEALTH);
         const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
         samples[i]!.page.push(page);
@@ -161,7 +199,7 @@ async function main(): Promise<void> {
       autocannonUs: median(list.map((s) => s.autocannonUs)),
       non2xx: list.reduce((n, s) => n + s.non2xx, 0),
     });
-    const results = servers.map((server, i) => ({ root: server.root, page: summary(samples[i]!.page), health: summary(samples[i]!.health), load: samples[i]!.load, rounds: samples[i] }));
+    const results = servers.map((server, i) => ({ root: server.root, path: server.page, page: summary(samples[i]!.page), health: summary(samples[i]!.health), load: samples[i]!.load, rounds: samples[i] }));
     const mine = results[0]!;
     report({
       name: 'cached-page-cpu',
@@ -173,17 +211,18 @@ async function main(): Promise<void> {
       goals: [
         {
           name: 'cached page ≥ 10 000 req/s (information; `load` holds the goal)',
-          measured: results.map((r) => `${r.root}: page ${r.page.rps} req/s (${r.page.rpsSpread}), CPU/request main ${r.page.mainUs} µs + other threads ${r.page.otherThreadsUs} µs = ${r.page.allUs} µs, autocannon ${r.page.autocannonUs} µs; health ${r.health.rps} req/s, ${r.health.allUs} µs`).join(' | '),
+          measured: results.map((r) => `${r.root} ${r.path}: page ${r.page.rps} req/s (${r.page.rpsSpread}), CPU/request main ${r.page.mainUs} µs + other threads ${r.page.otherThreadsUs} µs = ${r.page.allUs} µs, autocannon ${r.page.autocannonUs} µs; health ${r.health.rps} req/s, ${r.health.allUs} µs`).join(' | '),
           met: mine.page.rps >= 10_000,
         },
       ],
     });
   } finally {
     for (const server of servers) await server.stop().catch(() => undefined);
+    scratch.cleanup();
   }
 }
 
-if (process.argv[2] === '--serve') void serve(process.argv[3]!);
+if (process.argv[2] === '--serve') void serve(process.argv[3]!, process.argv[4]);
 else
   main().catch((err: unknown) => {
     console.error(err);
