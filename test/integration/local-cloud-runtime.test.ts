@@ -58,6 +58,10 @@ describe('local cloud runtime', () => {
       expect(typeof body.event.requestContext.timeEpoch).toBe('string');
       expect(body.greeting).toBe('hello');
       expect(body.fcName).toBe('fx-echo');
+      // The answer reached the gateway without a JSON round trip (D63); the record still holds FC's payload, its JSON, and its logs.
+      const record = cloud.runtime.recent({ functionName: 'fx-echo' }).find((r) => r.requestId === res.headers.get('x-fc-request-id'))!;
+      expect(JSON.parse(record.payload.toString('utf8'))).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', 'x-echo': 'yes' }, body: JSON.stringify(body) });
+      expect(record.logs).toContain(`echo called ${record.requestId}`);
     });
 
     it('base64-encode binary bodies and serve per-function paths', async () => {

@@ -1,4 +1,4 @@
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerRequest } from '../../scripts/local/runtime/http-trigger-event';
+import { answerPayload, httpTriggerEventJson, httpTriggerReply, plainAnswerReply, plainTriggerAnswer, type HttpTriggerRequest } from '../../scripts/local/runtime/http-trigger-event';
 
 const at = Date.UTC(2026, 10, 26, 12, 30, 45, 678);
 
@@ -96,5 +96,54 @@ describe("FC HTTP trigger reply, mapped from the function's answer", () => {
     const reply = httpTriggerReply(JSON.stringify({ statusCode: 200, body: 'x' }))!;
     expect(reply.body.byteOffset).toBe(0);
     expect(reply.body.buffer.byteLength).toBe(reply.body.byteLength);
+  });
+});
+
+describe('an answer mapped without JSON (D63)', () => {
+  const text = (body: Uint8Array | string) => (typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  const viaJson = (value: unknown) => {
+    const reply = httpTriggerReply(JSON.stringify(value))!;
+    return { ...reply, body: text(reply.body) };
+  };
+
+  it('gives the very reply and payload the JSON round trip gives, for every answer in the plain form', () => {
+    const answers = [
+      { statusCode: 201, headers: { 'Content-Type': 'text/plain', ETag: '"abc"' }, body: 'héllo — 你好 😀' },
+      { body: '{"a":1}', statusCode: 200, isBase64Encoded: false, headers: {} },
+      { statusCode: 204 },
+      { statusCode: 0, body: 'status 0 becomes 200, as FC reads it' },
+      { statusCode: 404, headers: { 'X-A': 'one', 'x-a': 'two' }, body: '' },
+      Object.assign(Object.create(null) as object, { statusCode: 200, body: 'no prototype' }),
+    ];
+    for (const answer of answers) {
+      const plain = plainTriggerAnswer(answer);
+      expect(plain).toBe(answer);
+      expect({ ...plainAnswerReply(plain!), body: text(plainAnswerReply(plain!).body) }).toEqual(viaJson(answer));
+      expect(answerPayload(plain!).toString('utf8')).toBe(JSON.stringify(answer));
+    }
+  });
+
+  it('leaves every other answer to the JSON round trip', () => {
+    class Reply {
+      statusCode = 200;
+    }
+    const others: unknown[] = [
+      undefined,
+      'text',
+      Buffer.from('x'),
+      [200],
+      new Reply(),
+      { statusCode: '200' },
+      { statusCode: 200.5 },
+      { statusCode: Number.NaN },
+      { statusCode: 200, isBase64Encoded: true, body: 'AAE=' },
+      { statusCode: 200, body: { ok: true } },
+      { statusCode: 200, headers: { 'x-count': 3 } },
+      { statusCode: 200, headers: new Map() },
+      { statusCode: 200, body: 'lone \ud800 surrogate' },
+      { statusCode: 200, body: 'x', extra: 1 },
+      { statusCode: 200, body: 'x', toJSON: () => ({ statusCode: 500 }) },
+    ];
+    for (const value of others) expect(plainTriggerAnswer(value)).toBeUndefined();
   });
 });

@@ -51,7 +51,7 @@ export function writeTriggerResponse(res: ServerResponse, record: InvocationReco
   }
   const headers: Record<string, string> = { 'x-fc-request-id': requestId };
   for (const name in mapped.headers) headers[name] = mapped.headers[name]!;
-  headers['content-length'] = String(mapped.body.byteLength);
+  headers['content-length'] = String(typeof mapped.body === 'string' ? Buffer.byteLength(mapped.body) : mapped.body.byteLength);
   res.writeHead(mapped.status, headers);
   res.end(method === 'HEAD' ? undefined : mapped.body);
 }

@@ -105,7 +105,64 @@ function safeDecode(path: string): string {
 export interface HttpTriggerReply {
   status: number;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** Bytes, or text sent as UTF-8 (an answer taken as it is: `plainTriggerAnswer`). */
+  body: Uint8Array | string;
+}
+
+/**
+ * A handler's answer in the one form whose JSON round trip changes nothing: an object of exactly FC's response
+ * fields, an integer status, text headers, a text body (not base64). Structured-cloneable as it is.
+ */
+export interface PlainTriggerAnswer {
+  statusCode: number;
+  headers?: Record<string, string>;
+  isBase64Encoded?: false;
+  body?: string;
+}
+
+/** `String.prototype.isWellFormed` (Node 20; not in the ES2023 typings). Constant time for one-byte text. */
+const isWellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+const ANSWER_KEYS = new Set(['statusCode', 'headers', 'isBase64Encoded', 'body']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The answer itself when FC's mapping of it can skip JSON (D63): FC serialises what the handler returned and
+ * its HTTP trigger reads that JSON back, which for this form gives back the very same values — so the
+ * instance hands the answer over as it is (no serialising a page body, escaping it, encoding and parsing it
+ * again), and the payload's JSON is made only if someone reads it (`answerPayload`). Anything else
+ * (`undefined`): the JSON round trip (`httpTriggerReply`).
+ */
+export function plainTriggerAnswer(value: unknown): PlainTriggerAnswer | undefined {
+  if (!isPlainObject(value)) return undefined;
+  for (const key in value) if (!ANSWER_KEYS.has(key)) return undefined;
+  const { statusCode, headers, isBase64Encoded, body } = value;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode)) return undefined;
+  if (isBase64Encoded !== undefined && isBase64Encoded !== false) return undefined;
+  // A lone surrogate would become U+FFFD in bytes but an escape in JSON: left to the round trip.
+  if (body !== undefined && (typeof body !== 'string' || !isWellFormed(body))) return undefined;
+  if (headers !== undefined) {
+    if (!isPlainObject(headers)) return undefined;
+    for (const name in headers) if (typeof headers[name] !== 'string') return undefined;
+  }
+  return value as unknown as PlainTriggerAnswer;
+}
+
+/** The HTTP response a plain answer maps to: what `httpTriggerReply` gives for its JSON, without the JSON. */
+export function plainAnswerReply(answer: PlainTriggerAnswer): HttpTriggerReply {
+  const headers: Record<string, string> = {};
+  if (answer.headers) for (const name in answer.headers) headers[name.toLowerCase()] = answer.headers[name]!;
+  return { status: answer.statusCode || 200, headers, body: answer.body ?? '' };
+}
+
+/** The invocation's payload for a plain answer: the JSON FC makes of it, byte for byte. */
+export function answerPayload(answer: PlainTriggerAnswer): Buffer {
+  return Buffer.from(JSON.stringify(answer));
 }
 
 interface TriggerResponse {
@@ -120,7 +177,7 @@ interface TriggerResponse {
  * HTTP trigger does: `{statusCode, headers, isBase64Encoded, body}` becomes that response; anything else is
  * returned as it is with 200 (`undefined` here: the caller sends the payload bytes).
  */
-export function httpTriggerReply(payloadText: string): HttpTriggerReply | undefined {
+export function httpTriggerReply(payloadText: string): (HttpTriggerReply & { body: Uint8Array }) | undefined {
   let parsed: TriggerResponse | undefined;
   try {
     const value: unknown = JSON.parse(payloadText);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { loadBundle } from './bundle-loader';
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply } from './http-trigger-event';
+import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './http-trigger-event';
 import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
 
 const boot = workerData as InstanceBoot;
@@ -121,15 +121,22 @@ async function run(message: ToInstance): Promise<void> {
       const hook = message.type === 'initialize' ? boot.initializer : boot.preStop;
       if (hook) await exportOf(hook)(contextFor(message.ids));
     }
-    const payload = encodeResult(result);
-    const transfer = [payload.bytes.buffer as ArrayBuffer];
-    let reply: HttpTriggerReply | undefined;
-    if (message.type === 'invoke' && message.http) {
-      // FC's HTTP trigger reads the answer as JSON: mapped here, beside the function, not in the gateway's thread.
-      reply = httpTriggerReply(payload.text ?? Buffer.from(payload.bytes.buffer, payload.bytes.byteOffset, payload.bytes.byteLength).toString('utf8'));
-      if (reply) transfer.push(reply.body.buffer as ArrayBuffer);
+    const http = message.type === 'invoke' && message.http !== undefined;
+    const answer = http ? plainTriggerAnswer(result) : undefined;
+    if (answer) {
+      // The common case of an HTTP function: nothing to serialise here nor to parse in the gateway (D63).
+      send({ type: 'done', id: message.id, ok: true, answer, heapMb: heapMb() });
+    } else {
+      const payload = encodeResult(result);
+      const transfer = [payload.bytes.buffer as ArrayBuffer];
+      let reply: ReturnType<typeof httpTriggerReply>;
+      if (http) {
+        // FC's HTTP trigger reads the answer as JSON: mapped here, beside the function, not in the gateway's thread.
+        reply = httpTriggerReply(payload.text ?? Buffer.from(payload.bytes.buffer, payload.bytes.byteOffset, payload.bytes.byteLength).toString('utf8'));
+        if (reply) transfer.push(reply.body.buffer as ArrayBuffer);
+      }
+      send({ type: 'done', id: message.id, ok: true, payload: payload.bytes, ...(reply ? { reply } : {}), heapMb: heapMb() }, transfer);
     }
-    send({ type: 'done', id: message.id, ok: true, payload: payload.bytes, ...(reply ? { reply } : {}), heapMb: heapMb() }, transfer);
   } catch (err) {
     send({ type: 'done', id: message.id, ok: false, error: toErrorBody(err), heapMb: heapMb() });
   } finally {

@@ -1,7 +1,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
-import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
 import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
@@ -38,6 +38,22 @@ export function instanceExecArgv(parent: readonly string[] = process.execArgv): 
     else if (![...LOADER_FLAGS].some((flag) => arg.startsWith(`${flag}=`))) kept.push(arg);
   }
   return kept;
+}
+
+/**
+ * The outcome of an HTTP invocation answered in the plain form (D63): the reply is the answer's mapping, and the
+ * payload — its JSON, which only the console and the history read, never the gateway — is made on first read.
+ */
+function answeredOutcome(answer: PlainTriggerAnswer, heapMb: number): InstanceOutcome {
+  let payload: Buffer | undefined;
+  return {
+    ok: true,
+    get payload() {
+      return (payload ??= answerPayload(answer));
+    },
+    reply: plainAnswerReply(answer),
+    heapMb,
+  };
 }
 
 let nextInstanceNumber = 1;
@@ -138,6 +154,7 @@ export class Instance {
       this.pending.delete(message.id);
       if (!settle) return;
       if (!message.ok) return settle({ ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb });
+      if ('answer' in message) return settle(answeredOutcome(message.answer, message.heapMb));
       // A view of the transferred buffer (Buffer.from(Uint8Array) would copy it).
       const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
       settle(message.reply ? { ok: true, payload, reply: message.reply, heapMb: message.heapMb } : { ok: true, payload, heapMb: message.heapMb });

@@ -1,4 +1,4 @@
-import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import type { HttpTriggerReply, HttpTriggerRequest, PlainTriggerAnswer } from './http-trigger-event';
 
 /**
  * Messages between the local cloud (main thread) and one function instance (a worker thread).
@@ -61,4 +61,6 @@ export type FromInstance =
   | { type: 'boot-error'; error: FunctionErrorBody }
   | { type: 'log'; id: number | null; text: string }
   | { type: 'done'; id: number; ok: true; payload: Uint8Array; reply?: HttpTriggerReply; heapMb: number }
+  /** An HTTP trigger's answer handed over as it is (`plainTriggerAnswer`, D63): the payload is its JSON. */
+  | { type: 'done'; id: number; ok: true; answer: PlainTriggerAnswer; heapMb: number }
   | { type: 'done'; id: number; ok: false; error: FunctionErrorBody; heapMb: number };

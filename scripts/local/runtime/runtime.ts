@@ -215,11 +215,15 @@ export class FunctionRuntime extends EventEmitter {
         const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
+        const errorPayload = outcome.ok ? undefined : Buffer.from(JSON.stringify(outcome.error));
         record = {
           ...base,
           durationMs: Date.now() - startedAt,
           status: outcome.ok ? 'succeeded' : outcome.fatal === 'timeout' ? 'timeout' : 'failed',
-          payload: outcome.ok ? outcome.payload : Buffer.from(JSON.stringify(outcome.error)),
+          // Read through: an HTTP answer's payload is made only when someone reads it (D63).
+          get payload() {
+            return errorPayload ?? outcome.payload;
+          },
           ...(outcome.ok ? {} : { error: outcome.error!, errorType: 'UnhandledInvocationError' as const }),
           logs: '',
           heapMb: outcome.heapMb,

@@ -1,0 +1,230 @@
+/**
+ * Where a cached product page's CPU goes (issue 12, D63), per thread, against the gateway's health route in
+ * the same run. Each local cloud runs in a process of its own (so its threads' CPU is its own), started from a
+ * repository root: this one, and optionally another checkout (`npx tsx bench/cached-page-cpu.ts <root>…`) for
+ * before/after numbers. autocannon (a process of its own) loads each cloud in turn — cached page, then health
+ * route — for ROUNDS rounds, interleaved, while each cloud reads its threads' CPU time from `/proc/self/task`:
+ * its main thread (gateway, function pool) and all others (the instances' threads, V8's and libuv's helpers).
+ * Output: req/s and CPU µs per request (main, other threads, all, autocannon), the load average, and a JSON
+ * file in bench/results/cached-page-cpu.json. `load` holds the goal itself; this shows where it is lost.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type * as CloudModule from '../scripts/local/cloud';
+import { tempDir } from '../test/helpers/temp';
+import { report, stats } from './lib';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const TICK_US = 1e6 / 100; // USER_HZ
+const HERE = resolve(__dirname, '..');
+const PAGE = '/api/products/p-aurora-headphones?client=web&region=cn-hangzhou';
+const HEALTH = '/_local/api/health';
+
+/** CPU microseconds of the main thread and of all other threads of this process. */
+function threadCpu(): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = (Number(fields[11]) + Number(fields[12])) * TICK_US;
+      if (tid === String(process.pid)) main += us;
+      else others += us;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return { main, others };
+}
+
+/** Server mode: start the local cloud of `root`, print its URL, answer every line on stdin with the threads' CPU. */
+async function serve(root: string, app?: string): Promise<void> {
+  // V8 flags to try (process-wide; a Worker refuses them in its execArgv): BENCH_V8_FLAGS='--max-semi-space-size=16'.
+  for (const flag of (process.env.BENCH_V8_FLAGS ?? '').split(' ').filter(Boolean)) (await import('node:v8')).setFlagsFromString(flag);
+  const { startLocalCloud } = (await import(join(root, 'scripts/local/cloud.ts'))) as typeof CloudModule;
+  const dataDir = join(process.env.TMPDIR ?? '/tmp', `cached-page-cpu-${process.pid}`);
+  const cloud = await startLocalCloud(app ? { root: app, port: 0, dataDir, watch: false, build: false, seed: false } : { root, port: 0, dataDir, watch: false });
+  process.stdout.write(`${JSON.stringify({ url: cloud.url })}\n`);
+  // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured page round (inspector), for reading.
+  const profileDir = process.env.BENCH_PROFILE;
+  const session = profileDir ? new (await import('node:inspector')).Session() : undefined;
+  const post = (method: string) => new Promise<unknown>((done, fail) => session!.post(method, (err, result) => (err ? fail(err) : done(result))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+  }
+  let profiled = 0;
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === 'stop') break;
+    if (session && line === 'cpu page') await post('Profiler.start');
+    const cpu = threadCpu();
+    if (session && line === 'cpu page end') {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      (await import('node:fs')).writeFileSync(join(profileDir!, `main-${process.pid}-${profiled++}.cpuprofile`), JSON.stringify(profile));
+    }
+    process.stdout.write(`${JSON.stringify(cpu)}\n`);
+  }
+  await cloud.stop();
+  process.exit(0);
+}
+
+const CLIENT = `
+const autocannon = require(process.argv[1]);
+const { url, connections, seconds } = JSON.parse(process.argv[2]);
+const statuses = {};
+autocannon({ url, connections, duration: seconds, requests: [{ onResponse: (s) => { statuses[s] = (statuses[s] || 0) + 1; } }] }, (err, r) => {
+  if (err) { console.error(err); process.exit(1); }
+  const cpu = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, statuses, cpuUs: cpu.user + cpu.system }));
+});
+`;
+
+async function autocannon(url: string, seconds: number): Promise<{ rps: number; total: number; statuses: Record<string, number>; cpuUs: number }> {
+  const child = spawn(process.execPath, ['-e', CLIENT, join(HERE, 'node_modules', 'autocannon'), JSON.stringify({ url, connections: CONNECTIONS, seconds })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  await new Promise((done) => child.on('close', done));
+  return JSON.parse(Buffer.concat(out).toString('utf8')) as { rps: number; total: number; statuses: Record<string, number>; cpuUs: number };
+}
+
+/**
+ * An HTTP function that answers a constant at once: what is measured on it is the invocation's own cost (gateway,
+ * pool, the two thread hops, the runtime wrapper), the floor under any HTTP-triggered function here.
+ */
+function trivialApp(dir: string): string {
+  mkdirSync(join(dir, 'code'), { recursive: true });
+  writeFileSync(join(dir, 'code', 'index.js'), "exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' });\n");
+  const yaml = ['edition: 3.0.0', 'name: bench-trivial-http', 'access: default', 'resources:', '  trivial:', '    component: fc3', '    props:', '      region: cn-hangzhou', '      functionName: bench-trivial-http', '      runtime: nodejs20', '      code: ./code', '      handler: index.handler', '      memorySize: 128', '      timeout: 5', '      triggers:', '        - triggerName: http', '          triggerType: http', '          triggerConfig: { authType: anonymous, methods: [GET] }'];
+  writeFileSync(join(dir, 's.yaml'), `${yaml.join('\n')}\n`);
+  return dir;
+}
+
+class Server {
+  private readonly lines: AsyncIterator<string>;
+  private constructor(
+    readonly root: string,
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+  ) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  url = '';
+
+  page = PAGE;
+
+  static async start(root: string, app?: string): Promise<Server> {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const server = new Server(root, child);
+    server.url = (JSON.parse(await server.next()) as { url: string }).url;
+    if (app) server.page = '/_fc/bench-trivial-http/';
+    return server;
+  }
+
+  private async next(): Promise<string> {
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error(`local cloud of ${this.root} ended`);
+    return value;
+  }
+
+  async cpu(tag = ''): Promise<{ main: number; others: number }> {
+    this.child.stdin.write(`cpu${tag}\n`);
+    return JSON.parse(await this.next()) as { main: number; others: number };
+  }
+
+  async stop(): Promise<void> {
+    this.child.stdin.write('stop\n');
+    await new Promise((done) => this.child.on('close', done));
+  }
+}
+
+interface Sample {
+  rps: number;
+  mainUs: number;
+  otherThreadsUs: number;
+  allUs: number;
+  autocannonUs: number;
+  non2xx: number;
+}
+
+async function measure(server: Server, path: string): Promise<Sample> {
+  const tag = path === server.page ? ' page' : '';
+  const before = await server.cpu(tag);
+  const r = await autocannon(server.url + path, SECONDS);
+  const after = await server.cpu(tag && `${tag} end`);
+  const per = (us: number) => Math.round(us / r.total);
+  const non2xx = Object.entries(r.statuses).reduce((n, [code, count]) => n + (code.startsWith('2') ? 0 : count), 0);
+  const main = after.main - before.main;
+  const others = after.others - before.others;
+  return { rps: Math.round(r.rps), mainUs: per(main), otherThreadsUs: per(others), allUs: per(main + others), autocannonUs: per(r.cpuUs), non2xx };
+}
+
+async function main(): Promise<void> {
+  const roots = [HERE, ...process.argv.slice(2).map((r) => resolve(r))];
+  const servers: Server[] = [];
+  const scratch = tempDir('cached-page-cpu-');
+  try {
+    for (const root of roots) servers.push(await Server.start(root));
+    // BENCH_TRIVIAL=1: also a cloud of one trivial HTTP function (this checkout), the invocation's floor.
+    if (process.env.BENCH_TRIVIAL === '1') servers.push(await Server.start(HERE, trivialApp(join(scratch.path, 'trivial'))));
+    // Warm-up: every BFF instance gets the page into its cache, and start-up's background work settles.
+    for (const server of servers) {
+      await autocannon(server.url + server.page, 3);
+      await autocannon(server.url + HEALTH, 1);
+    }
+    const samples = servers.map(() => ({ page: [] as Sample[], health: [] as Sample[], load: [] as string[] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, server] of servers.entries()) {
+        const page = await measure(server, server.page);
+        const health = await measure(server, HEALTH);
+        const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+        samples[i]!.page.push(page);
+        samples[i]!.health.push(health);
+        samples[i]!.load.push(load);
+        console.log(JSON.stringify({ root: server.root, round, page, health, load }));
+      }
+    }
+    const median = (xs: number[]) => stats(xs).p50;
+    const summary = (list: Sample[]) => ({
+      rps: median(list.map((s) => s.rps)),
+      rpsSpread: `${Math.min(...list.map((s) => s.rps))}–${Math.max(...list.map((s) => s.rps))}`,
+      mainUs: median(list.map((s) => s.mainUs)),
+      otherThreadsUs: median(list.map((s) => s.otherThreadsUs)),
+      allUs: median(list.map((s) => s.allUs)),
+      autocannonUs: median(list.map((s) => s.autocannonUs)),
+      non2xx: list.reduce((n, s) => n + s.non2xx, 0),
+    });
+    const results = servers.map((server, i) => ({ root: server.root, path: server.page, page: summary(samples[i]!.page), health: summary(samples[i]!.health), load: samples[i]!.load, rounds: samples[i] }));
+    const mine = results[0]!;
+    report({
+      name: 'cached-page-cpu',
+      description: 'cached product page vs the gateway health route under autocannon: req/s and CPU per request per thread',
+      results: {
+        clouds: results,
+        method: `${ROUNDS} rounds × ${SECONDS} s per path, ${CONNECTIONS} connections, clouds interleaved (${roots.length}); CPU per request from /proc/self/task of each cloud's process (main thread vs all others) and autocannon's process.cpuUsage; medians`,
+      },
+      goals: [
+        {
+          name: 'cached page ≥ 10 000 req/s (information; `load` holds the goal)',
+          measured: results.map((r) => `${r.root} ${r.path}: page ${r.page.rps} req/s (${r.page.rpsSpread}), CPU/request main ${r.page.mainUs} µs + other threads ${r.page.otherThreadsUs} µs = ${r.page.allUs} µs, autocannon ${r.page.autocannonUs} µs; health ${r.health.rps} req/s, ${r.health.allUs} µs`).join(' | '),
+          met: mine.page.rps >= 10_000,
+        },
+      ],
+    });
+  } finally {
+    for (const server of servers) await server.stop().catch(() => undefined);
+    scratch.cleanup();
+  }
+}
+
+if (process.argv[2] === '--serve') void serve(process.argv[3]!, process.argv[4]);
+else
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
