@@ -1,7 +1,7 @@
 import type { ChargeInput } from '#shared/contracts/orders';
 import { PaymentProviderUnavailable } from '#shared/orders/errors';
 import { countEvents, findEvent, placedOf, recordEvents, requireOrder } from '#shared/orders/order-book';
-import { applyChargeOutcome, reportToTask, savePayment } from '#shared/orders/payments';
+import { applyChargeOutcome, paymentOp, reportToTask, savePayment } from '#shared/orders/payments';
 import type { StepDeps } from '#shared/orders/step-deps';
 import type { PaymentProvider } from '#shared/ports/payment-provider';
 import type { WorkflowClient } from '#shared/ports/workflow-client';
@@ -27,17 +27,18 @@ export async function chargePayment(input: ChargeInput, deps: ChargeDeps): Promi
   const { orderId, taskToken } = input;
   let order = await requireOrder(deps.table, orderId);
   const now = deps.clock.now();
-  await savePayment(deps.table, orderId, { taskToken }, now);
 
   const settled = findEvent(order.log, 'PaymentSucceeded') ?? findEvent(order.log, 'PaymentDeclined');
   if (settled) {
+    await savePayment(deps.table, orderId, { taskToken }, now);
     const chargeId = settled.data.chargeId;
-    await reportToTask(deps, orderId, await deps.payments.getCharge(chargeId));
+    await reportToTask(deps, orderId, await deps.payments.getCharge(chargeId), { taskToken });
     return { orderId, chargeId, status: 'pending' };
   }
 
   const placed = placedOf(order);
-  order = await recordEvents(deps.table, orderId, [{ type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', at: now, data: { amount: placed.total, currency: placed.currency } }], order.log);
+  // The token is stored in the same request as PaymentRequested (D53): both before the provider is asked.
+  order = await recordEvents(deps.table, orderId, [{ type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', at: now, data: { amount: placed.total, currency: placed.currency } }], order.log, [paymentOp(orderId, { taskToken }, now)]);
   let charge;
   try {
     charge = await deps.payments.charge({ paymentMethodId: placed.payment.methodId, amount: placed.total, currency: placed.currency, idempotencyKey: chargeKeyOf(orderId), metadata: { orderId } });
@@ -48,8 +49,8 @@ export async function chargePayment(input: ChargeInput, deps: ChargeDeps): Promi
     deps.log.warn({ orderId, attempt, err: err.message }, 'payment provider unavailable; the flow retries');
     throw err;
   }
-  await savePayment(deps.table, orderId, { chargeId: charge.chargeId, status: charge.status }, deps.clock.now());
-  // Settled already (a rerun whose webhook went to an earlier task): answer this task now.
-  if (charge.status !== 'pending') await applyChargeOutcome(deps, orderId, charge, { via: 'callback', report: true, known: order });
+  // Settled already (a rerun whose webhook went to an earlier task): record it (with the payment row) and answer this task now.
+  if (charge.status === 'pending') await savePayment(deps.table, orderId, { chargeId: charge.chargeId, status: charge.status }, deps.clock.now());
+  else await applyChargeOutcome(deps, orderId, charge, { via: 'callback', report: true, known: order, payment: { taskToken } });
   return { orderId, chargeId: charge.chargeId, status: 'pending' };
 }

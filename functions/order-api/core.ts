@@ -121,7 +121,8 @@ export async function createOrder(request: OrderRequest, idempotencyKey: string,
   // A retry racing the request that claimed the key first lets that one place the order; it takes over only
   // when the order does not appear (that request failed or died).
   if (retry) await waitForPlacement(orderId, deps);
-  let order = await findOrder(deps.table, orderId);
+  // A key this request claimed (or reclaimed) names the id generated above: no order can have it yet.
+  let order = retry ? await findOrder(deps.table, orderId) : undefined;
   if (!order) {
     const placed = await placeOrder(request, user, deps).catch(async (err: unknown) => {
       // Nothing was recorded: give the key back so the client's retry starts afresh.

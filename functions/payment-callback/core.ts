@@ -36,7 +36,7 @@ export async function handleWebhook(rawBody: Buffer, signature: string | undefin
   const payment = await readPayment(deps.table, orderId);
   if (payment.chargeId && payment.chargeId !== webhook.data.chargeId) throw new NotFoundError(`charge ${webhook.data.chargeId} is not order ${orderId}'s charge`);
 
-  const { view } = await applyChargeOutcome(deps, orderId, webhook.data, { via: 'callback', report: true, known: order });
+  const { view } = await applyChargeOutcome(deps, orderId, webhook.data, { via: 'callback', report: true, known: order, payment });
   await putKey(deps.table, deliveryKey, deps.clock.now());
   deps.log.info({ orderId, chargeId: webhook.data.chargeId, type: webhook.type }, 'payment webhook applied');
   return { received: true, orderId, status: view.status };

@@ -83,42 +83,43 @@ export async function charge(request: Extract<ProviderRequest, { op: 'charge' }>
   const scenario = String(method.attributes.scenario) as SandboxScenario;
   const keyRow = { id: `idem#${request.idempotencyKey}` };
 
-  const known = await deps.table.getRow(T, keyRow);
-  if (known) return resumeCharge(String(known.attributes.chargeId), request, scenario, deps);
-
   if (scenario === 'transient') {
+    // Counted per key before the key is claimed, so a retry of a failed attempt fails again until the count is reached.
+    const known = await deps.table.getRow(T, keyRow);
+    if (known) return resumeCharge(String(known.attributes.chargeId), request, scenario, deps);
     const { attempts } = await deps.table.updateRow(T, { id: `try#${request.idempotencyKey}` }, { increment: { attempts: 1 } }, { returnColumns: ['attempts'] });
     if (Number(attempts) <= TRANSIENT_FAILURES) throw new PaymentProviderUnavailable(`sandbox: temporarily unavailable (attempt ${Number(attempts)} of the transient test card)`);
   }
 
+  // Claim the key first: a key seen before fails the condition, and only then is it read (D53).
   const chargeId = deps.newId('ch');
   try {
     await deps.table.putRow(T, keyRow, { kind: 'key', chargeId, createdAt: deps.clock.now() }, { condition: { row: 'EXPECT_NOT_EXIST' } });
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
-    // The same key arrived twice at once: the other request created the charge.
+    // A retry, or the same key twice at once: the charge is the one the key points to.
     const winner = await deps.table.getRow(T, keyRow);
     return resumeCharge(String(winner?.attributes.chargeId), request, scenario, deps);
   }
-  return resumeCharge(chargeId, request, scenario, deps);
+  return resumeCharge(chargeId, request, scenario, deps, { created: true });
 }
 
-/** The charge a key points to, created if the key was recorded by a request that died before writing it. */
-async function resumeCharge(chargeId: string, request: Extract<ProviderRequest, { op: 'charge' }>, scenario: SandboxScenario, deps: SandboxDeps): Promise<Charge> {
-  let row = await deps.table.getRow(T, { id: chargeId });
+/**
+ * The charge a key points to, created if the key was recorded by a request that died before writing it.
+ * `created`: this request has just claimed the key with a new charge id, so the charge row cannot exist yet.
+ */
+async function resumeCharge(chargeId: string, request: Extract<ProviderRequest, { op: 'charge' }>, scenario: SandboxScenario, deps: SandboxDeps, options: { created?: boolean } = {}): Promise<Charge> {
+  let row = options.created ? undefined : await deps.table.getRow(T, { id: chargeId });
   if (!row) {
     const now = deps.clock.now();
+    const attributes = { kind: 'charge', status: 'pending', amount: request.amount, currency: request.currency, paymentMethodId: request.paymentMethodId, scenario, metadata: JSON.stringify(request.metadata), createdAt: now, updatedAt: now };
     try {
-      await deps.table.putRow(
-        T,
-        { id: chargeId },
-        { kind: 'charge', status: 'pending', amount: request.amount, currency: request.currency, paymentMethodId: request.paymentMethodId, scenario, metadata: JSON.stringify(request.metadata), createdAt: now, updatedAt: now },
-        { condition: { row: 'EXPECT_NOT_EXIST' } },
-      );
+      await deps.table.putRow(T, { id: chargeId }, attributes, { condition: { row: 'EXPECT_NOT_EXIST' } });
+      row = { primaryKey: { id: chargeId }, attributes };
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
+      row = await chargeRow(chargeId, deps);
     }
-    row = await chargeRow(chargeId, deps);
   }
   const current = toCharge(row);
   // A pending charge gets its settlement (again): settling is idempotent, and a lost job would leave it pending.

@@ -38,16 +38,20 @@ export interface WebhookDeps {
 export const DELIVERY_RESERVE_MS = 1000;
 
 export async function settle(chargeId: string, deps: WebhookDeps): Promise<{ settled: ChargeStatus }> {
-  const row = await chargeRow(chargeId, deps);
+  let row = await chargeRow(chargeId, deps);
   const scenario = String(row.attributes.scenario) as SandboxScenario;
   if (scenario === 'noCallback') return { settled: 'pending' };
-  if (deps.callbackDelayMs > 0) await deps.sleep(deps.callbackDelayMs);
-  let current = toCharge(await chargeRow(chargeId, deps));
+  // After a delay the charge is read again (it may have been canceled meanwhile); without one, the row is current.
+  if (deps.callbackDelayMs > 0) {
+    await deps.sleep(deps.callbackDelayMs);
+    row = await chargeRow(chargeId, deps);
+  }
+  let current = toCharge(row);
   if (current.status === 'pending') {
     current =
       scenario === 'decline'
-        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'Your card was declined.' }, deps)
-        : await transition(chargeId, 'pending', 'succeeded', {}, deps);
+        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'Your card was declined.' }, deps, row)
+        : await transition(chargeId, 'pending', 'succeeded', {}, deps, row);
   }
   if (current.status === 'succeeded' || current.status === 'failed') await deliverWebhook(current, deps);
   return { settled: current.status };

@@ -193,7 +193,7 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
         },
         ...triggerOptions,
       });
-      stop.push(emulator.onStreamRecords(() => triggers.wake()));
+      stop.push(emulator.onStreamRecords((streamIds) => triggers.wake(streamIds)));
       triggers.start();
       return triggers;
     },

@@ -16,6 +16,8 @@ import { tempDir } from '../helpers/temp';
 describe('stream triggers wake on table writes', () => {
   const dir = tempDir('stream-wake-');
   const delivered: string[] = [];
+  /** GetStreamRecord calls per stream id. */
+  const reads = new Map<string, number>();
   const runtime = {
     invoke: async (name: string) => {
       delivered.push(name);
@@ -30,10 +32,20 @@ describe('stream triggers wake on table writes', () => {
   beforeAll(async () => {
     ots = await startTestTableStore();
     await ots.createTable({ name: 'notes', primaryKey: [{ name: 'id', type: 'STRING' }] }, { stream: true });
+    await ots.createTable({ name: 'quiet', primaryKey: [{ name: 'id', type: 'STRING' }] }, { stream: true });
     const fn = { name: 'on-note', triggers: [{ type: 'tablestore', name: 'notes-stream', instance: ots.instance, table: 'notes' }] } as unknown as FunctionSpec;
+    const other = { name: 'on-quiet', triggers: [{ type: 'tablestore', name: 'quiet-stream', instance: ots.instance, table: 'quiet' }] } as unknown as FunctionSpec;
     control = openControlDb(dir.path);
-    triggers = new TableStreamTriggers([fn], runtime, control, { client: () => ots.streams, pollMs: 60_000 });
-    unsubscribe = ots.emulator.onStreamRecords(() => triggers.wake());
+    const streams = ots.streams;
+    const counting = Object.assign(Object.create(streams) as typeof streams, {
+      getStreamRecord: (request: Parameters<typeof streams.getStreamRecord>[0]) => {
+        const [streamId] = JSON.parse(Buffer.from(request.shardIterator, 'base64url').toString('utf8')) as [string];
+        reads.set(streamId, (reads.get(streamId) ?? 0) + 1);
+        return streams.getStreamRecord(request);
+      },
+    });
+    triggers = new TableStreamTriggers([fn, other], runtime, control, { client: () => counting, pollMs: 60_000 });
+    unsubscribe = ots.emulator.onStreamRecords((ids) => triggers.wake(ids));
     triggers.start();
   });
   afterAll(async () => {
@@ -58,5 +70,14 @@ describe('stream triggers wake on table writes', () => {
     await eventually(() => expect(delivered).toEqual(['on-note']), { timeoutMs: 5000 });
     await put('n-2');
     await eventually(() => expect(delivered).toEqual(['on-note', 'on-note']), { timeoutMs: 5000 });
+  });
+
+  it('reads only the stream that was written (a trigger of another table stays idle)', async () => {
+    const before = new Map(reads);
+    await put('n-3');
+    await eventually(() => expect(delivered.filter((d) => d === 'on-note')).toHaveLength(3), { timeoutMs: 5000 });
+    const grew = [...reads].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
+    expect(grew).toHaveLength(1);
+    expect(delivered).not.toContain('on-quiet');
   });
 });

@@ -3,7 +3,7 @@ import { TABLES } from '../contracts/tables';
 import { ConditionFailedError } from '../errors';
 import { Contention } from '../orders/errors';
 import type { Sleep } from '../ports/clock';
-import { INF_MAX, INF_MIN, type Row, type Table } from '../ports/table';
+import { INF_MAX, INF_MIN, type BatchWriteOp, type Row, type Table } from '../ports/table';
 
 /**
  * Order holds on stock, in the inventory service's own table (`product_inventory`: one row per product and
@@ -177,15 +177,27 @@ export async function releaseStock(deps: StockDeps, orderId: string, productIds:
  * `available`); the record of what was taken lives on in the order's events.
  */
 export async function commitStock(deps: StockDeps, orderId: string, productIds: readonly string[]): Promise<Allocation[]> {
-  const column = holdColumn(orderId);
   const committed: Allocation[] = [];
-  for (const held of await heldRows(deps.table, orderId, productIds)) {
+  for (const { op, allocation } of await commitOps(deps.table, orderId, productIds)) {
     try {
-      await deps.table.updateRow(T, held.row.primaryKey, { delete: [column] }, { condition: { row: 'EXPECT_EXIST', columns: { column, op: 'EQ', value: held.qty, passIfMissing: false } } });
-      committed.push(allocationOf(held));
+      await deps.table.updateRow(op.table, op.primaryKey, op.update, { condition: op.condition });
+      committed.push(allocation);
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
     }
   }
   return committed;
+}
+
+/**
+ * The writes that commit the order's holds (one conditional update per held row: a hold already committed
+ * or released fails its condition and changes nothing), for a caller that sends them in its own
+ * BatchWriteRow — `order-succeeded` sends them with its event (docs/decisions.md D53).
+ */
+export async function commitOps(table: Table, orderId: string, productIds: readonly string[]): Promise<{ op: Extract<BatchWriteOp, { type: 'UPDATE' }>; allocation: Allocation }[]> {
+  const column = holdColumn(orderId);
+  return (await heldRows(table, orderId, productIds)).map((held) => ({
+    op: { type: 'UPDATE', table: T, primaryKey: held.row.primaryKey, update: { delete: [column] }, condition: { row: 'EXPECT_EXIST', columns: { column, op: 'EQ', value: held.qty, passIfMissing: false } } },
+    allocation: allocationOf(held),
+  }));
 }

@@ -1,7 +1,7 @@
 import { parseEvent, type NewOrderEvent, type OrderEvent } from '../contracts/orders';
 import { TABLES } from '../contracts/tables';
 import { ConditionFailedError } from '../errors';
-import { INF_MAX, INF_MIN, type RangeBound, type Row, type Table } from '../ports/table';
+import { INF_MAX, INF_MIN, type BatchWriteOp, type RangeBound, type Row, type Table } from '../ports/table';
 import { Contention } from './errors';
 
 /**
@@ -52,6 +52,21 @@ export class OrderEventStore {
     return row ? Number(row.primaryKey.seq) : 0;
   }
 
+  /** The events the log does not have yet (by key), in the order given. */
+  static missing(log: readonly OrderEvent[], events: readonly NewOrderEvent[]): NewOrderEvent[] {
+    const keys = new Set(log.map((e) => e.key));
+    return events.filter((e) => !keys.has(e.key));
+  }
+
+  /** The write that appends `event` after `log` (at the next seq, only if nobody took it): for a BatchWriteRow. */
+  static appendOp(orderId: string, log: readonly OrderEvent[], event: NewOrderEvent): { op: BatchWriteOp; log: OrderEvent[] } {
+    const seq = (log.at(-1)?.seq ?? 0) + 1;
+    return {
+      op: { type: 'PUT', table: T, primaryKey: { orderId, seq }, attributes: { type: event.type, step: event.step, key: event.key, at: event.at, data: JSON.stringify(event.data) }, condition: { row: 'EXPECT_NOT_EXIST' } },
+      log: [...log, { ...event, orderId, seq } as OrderEvent],
+    };
+  }
+
   /**
    * Append the events whose keys the log does not have yet, in order; answers the whole log afterwards.
    * @example const log = await store.append(orderId, [{ type: 'OrderSucceeded', step: 'OrderSucceeded', key: 'order:succeeded', at: now, data: {} }]);
@@ -59,14 +74,14 @@ export class OrderEventStore {
   async append(orderId: string, events: readonly NewOrderEvent[], known?: OrderEvent[]): Promise<OrderEvent[]> {
     let log = known ?? (await this.read(orderId));
     for (let round = 0; round < MAX_APPEND_ROUNDS; round++) {
-      const keys = new Set(log.map((e) => e.key));
-      const missing = events.filter((e) => !keys.has(e.key));
+      const missing = OrderEventStore.missing(log, events);
       if (missing.length === 0) return log;
       try {
         for (const event of missing) {
-          const seq = (log.at(-1)?.seq ?? 0) + 1;
-          await this.table.putRow(T, { orderId, seq }, { type: event.type, step: event.step, key: event.key, at: event.at, data: JSON.stringify(event.data) }, { condition: { row: 'EXPECT_NOT_EXIST' } });
-          log = [...log, { ...event, orderId, seq } as OrderEvent];
+          const next = OrderEventStore.appendOp(orderId, log, event);
+          const { table, primaryKey, attributes, condition } = next.op as Extract<BatchWriteOp, { type: 'PUT' }>;
+          await this.table.putRow(table, primaryKey, attributes, { condition });
+          log = next.log;
         }
         return log;
       } catch (err) {

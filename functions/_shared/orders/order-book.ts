@@ -1,7 +1,7 @@
 import { OrderStatus, type NewOrderEvent, type OrderEvent, type OrderList, type OrderView } from '../contracts/orders';
 import { TABLES } from '../contracts/tables';
-import { ConditionFailedError } from '../errors';
-import { INF_MAX, INF_MIN, type Table } from '../ports/table';
+import { ConditionFailedError, RetryableError } from '../errors';
+import { INF_MAX, INF_MIN, type BatchWriteOp, type BatchWriteResult, type Table } from '../ports/table';
 import { OrderNotFound } from './errors';
 import { OrderEventStore } from './event-store';
 import { foldOrder, summarize } from './fold';
@@ -34,24 +34,80 @@ export async function requireOrder(table: Table, orderId: string): Promise<Loade
  * Append events (those not recorded yet, by key) and refresh the projection; answers the new state.
  * The projection is refreshed even when nothing was appended, so a step that died between its append and
  * its projection write repairs the list when it runs again.
+ *
+ * `alsoWrite`: the step's own rows that go with this record (the payment row, the stock commit), written
+ * in the same BatchWriteRow. They must be idempotent writes: a failed condition on one of them is taken as
+ * "already done"; any other failure throws, so the step runs again.
+ *
+ * The usual case — one new event on a log the caller has just read — is **one** request: the event (at the
+ * next seq, EXPECT_NOT_EXIST), the projection and `alsoWrite` in one BatchWriteRow (docs/decisions.md D53).
+ * Its rows are not one transaction: when the event loses its seq to another writer, the projection written
+ * beside it folded a log that did not happen; the writer then reads the log, appends after the winner (or
+ * finds its event there) and writes the projection again from the true log, overwriting the same version.
  */
-export async function recordEvents(table: Table, orderId: string, events: readonly NewOrderEvent[], known?: OrderEvent[]): Promise<LoadedOrder> {
-  const log = await new OrderEventStore(table).append(orderId, events, known);
+export async function recordEvents(table: Table, orderId: string, events: readonly NewOrderEvent[], known?: OrderEvent[], alsoWrite: readonly BatchWriteOp[] = []): Promise<LoadedOrder> {
+  const store = new OrderEventStore(table);
+  let log = known ?? (await store.read(orderId));
+  const missing = OrderEventStore.missing(log, events);
+  if (missing.length === 1) {
+    const next = OrderEventStore.appendOp(orderId, log, missing[0]!);
+    const view = foldOrder(next.log);
+    const [appended, , ...others] = await writeAll(table, [next.op, projectionOp(view), ...alsoWrite]);
+    if (!appended!.ok && appended!.code !== CONDITION_FAILED) throw rowError(appended!);
+    throwOnFailure(others);
+    if (appended!.ok) return { log: next.log, view };
+    // Another writer took that seq: append after it from the log as it is.
+    log = await store.read(orderId);
+    log = await store.append(orderId, events, log);
+    const truth = foldOrder(log);
+    await projectOrder(table, truth);
+    return { log, view: truth };
+  }
+  log = await store.append(orderId, events, log);
   const view = foldOrder(log);
-  await projectOrder(table, view);
+  const [, ...others] = await writeAll(table, [projectionOp(view), ...alsoWrite]);
+  throwOnFailure(others);
   return { log, view };
+}
+
+const CONDITION_FAILED = 'OTSConditionCheckFail';
+
+async function writeAll(table: Table, ops: BatchWriteOp[]): Promise<BatchWriteResult[]> {
+  const results = await table.batchWriteRow(ops);
+  // The projection never decides anything: only a failure other than its version condition matters.
+  const projection = results[ops.findIndex((op) => op.table === ORDERS)];
+  if (projection && !projection.ok && projection.code !== CONDITION_FAILED) throw rowError(projection);
+  return results;
+}
+
+function throwOnFailure(results: readonly (BatchWriteResult | undefined)[]): void {
+  for (const r of results) if (r && !r.ok && r.code !== CONDITION_FAILED) throw rowError(r);
+}
+
+function rowError(result: Extract<BatchWriteResult, { ok: false }>): Error {
+  return new RetryableError(`TableStore ${result.code}: ${result.message}`, result.code);
+}
+
+/**
+ * The list row's write: unless a newer version is there. The same version is overwritten — every writer of
+ * version v but one folds the true log of v, and that one (a batched write whose event lost) rewrites it.
+ */
+function projectionOp(view: OrderView): BatchWriteOp {
+  const summary = summarize(view);
+  return {
+    type: 'UPDATE',
+    table: ORDERS,
+    primaryKey: { owner: view.owner, orderId: view.orderId },
+    update: { put: { status: summary.status, version: summary.version, total: summary.total, currency: summary.currency, itemCount: summary.itemCount, title: summary.title, createdAt: summary.createdAt, updatedAt: summary.updatedAt } },
+    condition: { columns: { column: 'version', op: 'LE', value: view.version, passIfMissing: true } },
+  };
 }
 
 /** Write the list row unless a newer version is already there (writers may finish out of order). */
 export async function projectOrder(table: Table, view: OrderView): Promise<void> {
-  const summary = summarize(view);
+  const op = projectionOp(view) as Extract<BatchWriteOp, { type: 'UPDATE' }>;
   try {
-    await table.updateRow(
-      ORDERS,
-      { owner: view.owner, orderId: view.orderId },
-      { put: { status: summary.status, version: summary.version, total: summary.total, currency: summary.currency, itemCount: summary.itemCount, title: summary.title, createdAt: summary.createdAt, updatedAt: summary.updatedAt } },
-      { condition: { columns: { column: 'version', op: 'LT', value: view.version, passIfMissing: true } } },
-    );
+    await table.updateRow(op.table, op.primaryKey, op.update, { condition: op.condition });
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
   }

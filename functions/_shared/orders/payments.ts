@@ -3,7 +3,7 @@ import { TABLES } from '../contracts/tables';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../log';
 import type { Clock } from '../ports/clock';
-import type { Table } from '../ports/table';
+import type { BatchWriteOp, Table } from '../ports/table';
 import type { WorkflowClient } from '../ports/workflow-client';
 import { recordEvents, type LoadedOrder } from './order-book';
 
@@ -25,10 +25,16 @@ export async function readPayment(table: Table, orderId: string): Promise<Paymen
   return { ...(a.chargeId ? { chargeId: String(a.chargeId) } : {}), ...(a.taskToken ? { taskToken: String(a.taskToken) } : {}) };
 }
 
-export async function savePayment(table: Table, orderId: string, fields: PaymentRecord & { status?: string }, now: number): Promise<void> {
+/** The payment row's update, to write on its own (`savePayment`) or beside an event (`recordEvents`' alsoWrite). */
+export function paymentOp(orderId: string, fields: PaymentRecord & { status?: string }, now: number): Extract<BatchWriteOp, { type: 'UPDATE' }> {
   const put: Record<string, string | number> = { updatedAt: now };
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) put[k] = v;
-  await table.updateRow(T, { orderId }, { put });
+  return { type: 'UPDATE', table: T, primaryKey: { orderId }, update: { put } };
+}
+
+export async function savePayment(table: Table, orderId: string, fields: PaymentRecord & { status?: string }, now: number): Promise<void> {
+  const op = paymentOp(orderId, fields, now);
+  await table.updateRow(op.table, op.primaryKey, op.update);
 }
 
 export interface OutcomeDeps {
@@ -44,19 +50,31 @@ export interface OutcomeDeps {
  * the status check took over, or another delivery reported first) is not an error: the order's events
  * already say what happened.
  */
-export async function applyChargeOutcome(deps: OutcomeDeps, orderId: string, charge: Charge, options: { via: 'callback' | 'status-check'; report: boolean; known?: LoadedOrder }): Promise<LoadedOrder> {
+export async function applyChargeOutcome(
+  deps: OutcomeDeps,
+  orderId: string,
+  charge: Charge,
+  /** `payment`: the payment row as the caller read it (its task token), so reporting need not read it again. */
+  options: { via: 'callback' | 'status-check'; report: boolean; known?: LoadedOrder; payment?: PaymentRecord },
+): Promise<LoadedOrder> {
   const now = deps.clock.now();
+  // The charge's outcome goes on the payment row in the same request as the event (D53).
+  const alsoWrite = [paymentOp(orderId, { chargeId: charge.chargeId, status: charge.status }, now)];
   const recorded =
     charge.status === 'succeeded' || charge.status === 'refunded'
-      ? await recordEvents(deps.table, orderId, [{ type: 'PaymentSucceeded', step: options.via === 'callback' ? 'ChargePayment' : 'CheckPaymentStatus', key: 'payment:succeeded', at: now, data: { chargeId: charge.chargeId, via: options.via } }], options.known?.log)
-      : await recordEvents(deps.table, orderId, [{ type: 'PaymentDeclined', step: options.via === 'callback' ? 'ChargePayment' : 'CheckPaymentStatus', key: 'payment:declined', at: now, data: { chargeId: charge.chargeId, code: charge.failureCode ?? 'declined', message: charge.failureMessage ?? 'The card was declined.' } }], options.known?.log);
-  await savePayment(deps.table, orderId, { chargeId: charge.chargeId, status: charge.status }, now);
-  if (options.report) await reportToTask(deps, orderId, charge);
+      ? await recordEvents(deps.table, orderId, [{ type: 'PaymentSucceeded', step: options.via === 'callback' ? 'ChargePayment' : 'CheckPaymentStatus', key: 'payment:succeeded', at: now, data: { chargeId: charge.chargeId, via: options.via } }], options.known?.log, alsoWrite)
+      : await recordEvents(deps.table, orderId, [{ type: 'PaymentDeclined', step: options.via === 'callback' ? 'ChargePayment' : 'CheckPaymentStatus', key: 'payment:declined', at: now, data: { chargeId: charge.chargeId, code: charge.failureCode ?? 'declined', message: charge.failureMessage ?? 'The card was declined.' } }], options.known?.log, alsoWrite);
+  if (options.report) await reportToTask(deps, orderId, charge, options.payment);
   return recorded;
 }
 
-export async function reportToTask(deps: OutcomeDeps, orderId: string, charge: Charge): Promise<void> {
-  const { taskToken } = await readPayment(deps.table, orderId);
+/**
+ * Resume the order's waiting ChargePayment task with the charge's outcome. `payment` may be a read made
+ * before the outcome was recorded: a ChargePayment run that stores a newer token after that read finds
+ * the charge settled when it asks the provider, and reports to its own token itself.
+ */
+export async function reportToTask(deps: OutcomeDeps, orderId: string, charge: Charge, payment?: PaymentRecord): Promise<void> {
+  const { taskToken } = payment ?? (await readPayment(deps.table, orderId));
   if (!taskToken) return;
   try {
     if (charge.status === 'succeeded' || charge.status === 'refunded') {

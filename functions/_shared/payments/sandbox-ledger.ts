@@ -40,12 +40,18 @@ export async function getCharge(chargeId: string, deps: Pick<LedgerDeps, 'table'
   return toCharge(await chargeRow(chargeId, deps));
 }
 
-/** Move a charge from `from` to `to` (and more columns) unless something else moved it first; answers the charge after. */
-export async function transition(chargeId: string, from: ChargeStatus, to: ChargeStatus, extra: Record<string, string>, deps: LedgerDeps): Promise<Charge> {
+/**
+ * Move a charge from `from` to `to` (and more columns) unless something else moved it first; answers the
+ * charge after. Given the charge as read (`before`), a transition that lands answers without reading it
+ * again: the update changed exactly the columns it put.
+ */
+export async function transition(chargeId: string, from: ChargeStatus, to: ChargeStatus, extra: Record<string, string>, deps: LedgerDeps, before?: Row): Promise<Charge> {
+  const put = { status: to, updatedAt: deps.clock.now(), ...extra };
   try {
-    await deps.table.updateRow(SANDBOX_TABLE, { id: chargeId }, { put: { status: to, updatedAt: deps.clock.now(), ...extra } }, {
+    await deps.table.updateRow(SANDBOX_TABLE, { id: chargeId }, { put }, {
       condition: { row: 'EXPECT_EXIST', columns: { column: 'status', op: 'EQ', value: from, passIfMissing: false } },
     });
+    if (before) return toCharge({ primaryKey: before.primaryKey, attributes: { ...before.attributes, ...put } });
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
   }

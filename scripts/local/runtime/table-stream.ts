@@ -31,6 +31,12 @@ interface Reader {
   failures: number;
   /** Why the trigger is not reading, for the console (no stream on the table, the last error). */
   problem?: string;
+  /** The stream it reads, once found: a wake-up for other streams does not make it read. */
+  streamId?: string;
+  /** Woken by a write to its stream since its last read. */
+  due: boolean;
+  /** When it reads even without a wake-up (the fallback poll). */
+  pollAt: number;
 }
 
 export interface TableStreamOptions {
@@ -45,6 +51,11 @@ export interface TableStreamOptions {
 
 const BATCH = 100;
 const MAX_BACKOFF_MS = 30000;
+/**
+ * A wake-up reads this long after the write, so the writes of a few milliseconds (a saga step's event, the
+ * next step's) go out in one read and one invocation instead of one each (docs/decisions.md D54).
+ */
+const WAKE_DELAY_MS = 5;
 
 function plain(value: CellValue): AttrValue {
   if (value.type !== 'INTEGER') return value.value;
@@ -70,6 +81,7 @@ export function changeOf(record: StreamRecord, now: number): Omit<TableChangeRec
 export class TableStreamTriggers {
   private readonly readers: Reader[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -86,7 +98,7 @@ export class TableStreamTriggers {
         const cursorKey = `tablestore-trigger:${fn.name}:${trigger.name}`;
         const saved = getFlag(db, cursorKey);
         // Cursors of the former SQLite change log were numbers: they mean nothing to the Stream API.
-        this.readers.push({ fn, trigger, cursorKey, iterator: saved && !/^\d+$/.test(saved) ? saved : undefined, retryAt: 0, failures: 0 });
+        this.readers.push({ fn, trigger, cursorKey, iterator: saved && !/^\d+$/.test(saved) ? saved : undefined, retryAt: 0, failures: 0, due: true, pollAt: 0 });
       }
     }
   }
@@ -95,34 +107,46 @@ export class TableStreamTriggers {
     this.schedule(0);
   }
 
-  /** Something was written to a stream: read soon instead of at the next poll. */
-  wake(): void {
+  /**
+   * Something was written to these streams (all, without ids): their triggers read soon instead of at the
+   * next poll; a trigger of another table stays idle.
+   */
+  wake(streamIds?: ReadonlySet<string>): void {
+    for (const reader of this.readers) if (!streamIds || !reader.streamId || streamIds.has(reader.streamId)) reader.due = true;
     if (this.running) this.again = true;
-    else this.schedule(0);
+    // A read already set to start within the delay takes these writes too.
+    else if (!this.timer || this.timerAt > Date.now() + WAKE_DELAY_MS) this.schedule(WAKE_DELAY_MS);
   }
 
   private schedule(ms: number): void {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerAt = Date.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.pump().finally(() => {
+      this.running = this.deliverDue().finally(() => {
         this.running = undefined;
         const again = this.again;
         this.again = false;
-        this.schedule(again ? 0 : this.nextDelay());
+        this.schedule(again ? WAKE_DELAY_MS : this.nextDelay());
       });
     }, ms);
     this.timer.unref();
   }
 
   private nextDelay(): number {
-    const poll = this.options.pollMs ?? 1000;
-    const waits = this.readers.filter((r) => r.failures > 0).map((r) => Math.max(0, r.retryAt - Date.now()));
-    return Math.min(poll, ...waits);
+    const now = Date.now();
+    const waits = this.readers.map((r) => Math.max(0, (r.failures > 0 ? Math.max(r.retryAt, now) : r.pollAt) - now));
+    return Math.min(this.options.pollMs ?? 1000, ...waits);
   }
 
-  /** Delivers what is due once; exported for tests that drive the stream by hand. */
+  /** Readers woken for their stream, or whose poll or retry time has come. */
+  private async deliverDue(): Promise<void> {
+    const now = Date.now();
+    await Promise.all(this.readers.filter((r) => r.due || now >= r.pollAt || (r.failures > 0 && now >= r.retryAt)).map((reader) => this.deliver(reader)));
+  }
+
+  /** Delivers what is due once, for every trigger; exported for tests that drive the stream by hand. */
   async pump(): Promise<void> {
     await Promise.all(this.readers.map((reader) => this.deliver(reader)));
   }
@@ -135,6 +159,7 @@ export class TableStreamTriggers {
       reader.problem = `table ${reader.trigger.table} has no stream enabled`;
       return undefined;
     }
+    reader.streamId = stream.streamId;
     const { shards } = await client.describeStream({ streamId: stream.streamId });
     const shard = shards[0];
     if (!shard) return undefined;
@@ -143,6 +168,9 @@ export class TableStreamTriggers {
 
   private async deliver(reader: Reader): Promise<void> {
     if (Date.now() < reader.retryAt) return;
+    // Cleared before reading: a write during the read wakes it again.
+    reader.due = false;
+    reader.pollAt = Date.now() + (this.options.pollMs ?? 1000);
     const client = this.options.client(reader.trigger.instance);
     for (;;) {
       if (this.closed) return;
