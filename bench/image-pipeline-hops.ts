@@ -6,6 +6,7 @@
  * and the first search hit (polled every 20 ms, as the benchmark does) — and prints the medians.
  *
  *   npx tsx bench/image-pipeline-hops.ts            # 15 images
+ *   READINESS=both IMAGES=30 npx tsx bench/image-pipeline-hops.ts   # search-only polling vs status first, alternated
  *   IMAGES=30 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/image-pipeline-hops.ts
  *
  * With `--cpu-prof`, every thread (the main one and each instance's) writes its own profile.
@@ -13,13 +14,17 @@
 import { DEFAULT_WATERMARK, THUMBNAIL_WIDTHS } from '../functions/_shared/images/limits';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import type { ImageEngine } from '../functions/_shared/ports/image-engine';
-import type { UploadTicket } from '../functions/_shared/contracts/images';
+import type { ImageView, UploadTicket } from '../functions/_shared/contracts/images';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
 
 const IMAGES = Number(process.env.IMAGES ?? 15);
+/** The client's poll interval (the benchmark's: 20 ms). */
+const POLL_MS = Number(process.env.POLL_MS ?? 20);
+/** How the client learns "searchable": `search` polls search only, `status` reads the status until ready first; `both` alternates. */
+const READINESS = (process.env.READINESS ?? 'search') as 'search' | 'status' | 'both';
 
 function variant(jpeg: Buffer, tag: string): Buffer {
   const text = Buffer.from(`hops ${tag}`, 'latin1');
@@ -49,7 +54,9 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 let engine: ImageEngine;
 
-async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string, records: Map<string, InvocationRecord[]>): Promise<Hops> {
+type Readiness = 'search' | 'status';
+
+async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string, records: Map<string, InvocationRecord[]>, readiness: Readiness): Promise<Hops> {
   const t0 = Date.now();
   const res = await fetch(`${cloud.url}/api/uploads`, {
     method: 'POST',
@@ -65,7 +72,10 @@ async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string
     const search = await fetch(`${cloud.url}/api/search?q=${word}&limit=10`);
     return ((await search.json()) as { hits: { imageId: string }[] }).hits.some((h) => h.imageId === ticket.imageId);
   };
-  while (!(await found())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const ready = async () => ((await (await fetch(`${cloud.url}/api/images/${ticket.imageId}`)).json()) as ImageView).status === 'ready';
+  // `status` first: read the image's status until ready, then search (what the Photos page does).
+  if (readiness === 'status') while (!(await ready())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  while (!(await found())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   const tFound = Date.now();
   // The search hit can come before index-image's invocation has been recorded as finished.
   const upserted = (r: InvocationRecord) => r.resource === 'index-image' && r.payload.toString('utf8').includes('upserted');
@@ -117,16 +127,30 @@ async function main(): Promise<void> {
     const signIn = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) });
     const { token } = (await signIn.json()) as { token: string };
     const tag = Math.random().toString(36).slice(2, 8);
-    await one(cloud, token, variant(photo, `${tag}-w`), `hop${tag}w`, records);
+    await one(cloud, token, variant(photo, `${tag}-w`), `hop${tag}w`, records, 'search');
     const all: Hops[] = [];
+    const byReadiness: Record<Readiness, { cpuMs: number[]; totalMs: number[] }> = { search: { cpuMs: [], totalMs: [] }, status: { cpuMs: [], totalMs: [] } };
     // The timed window in the profiles' clock (µs of the monotonic clock), to cut start-up out of them.
     const fromUs = process.hrtime.bigint() / 1000n;
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
-    for (let i = 0; i < IMAGES; i++) all.push(await one(cloud, token, variant(photo, `${tag}-${i}`), `hop${tag}n${i}`, records));
+    for (let i = 0; i < IMAGES; i++) {
+      // READINESS=both alternates the two ways of learning "searchable", image by image, to compare their cost.
+      const readiness: Readiness = READINESS === 'both' ? (i % 2 === 0 ? 'search' : 'status') : READINESS;
+      const before = process.cpuUsage();
+      const hops = await one(cloud, token, variant(photo, `${tag}-${i}`), `hop${tag}n${i}`, records, readiness);
+      const used = process.cpuUsage(before);
+      // The CPU includes the baseline's run on the same bytes (the last hop): subtract nothing, compare like with like.
+      byReadiness[readiness].cpuMs.push((used.user + used.system) / 1000);
+      byReadiness[readiness].totalMs.push(hops.total!);
+      all.push(hops);
+    }
     const cpu = process.cpuUsage(cpu0);
     console.log(`profile window ${fromUs}-${process.hrtime.bigint() / 1000n}; process CPU ${((cpu.user + cpu.system) / 1000 / IMAGES).toFixed(0)} ms per image over ${((performance.now() - wall0) / IMAGES).toFixed(0)} ms wall`);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const [readiness, m] of Object.entries(byReadiness)) {
+      if (m.cpuMs.length > 0) console.log(`readiness by ${readiness.padEnd(6)}: ${m.cpuMs.length} images, total p50 ${median(m.totalMs)} ms, process CPU p50 ${median(m.cpuMs).toFixed(0)} ms per image (with the baseline's run)`);
+    }
     for (const hop of Object.keys(all[0]!)) {
       const xs = all.map((h) => h[hop] ?? NaN);
       console.log(`${hop.padEnd(18)} p50 ${median(xs).toFixed(1).padStart(7)} ms   min ${Math.min(...xs).toFixed(1).padStart(7)}   max ${Math.max(...xs).toFixed(1).padStart(7)}`);
