@@ -44,6 +44,19 @@ describeInBrowser('local console', () => {
     await page.close();
   });
 
+  it('runs a timer now and shows the invocation it made, with its logs', async () => {
+    const { page } = await openConsole('desktop');
+    await page.locator('button[data-trigger=promotions-refresh]').click();
+    const row = page.locator('#invocations tr.pick', { hasText: 'timer:promotions-refresh' }).first();
+    await row.waitFor();
+    await row.click();
+    await page.locator('#detail', { hasText: 'promotions refreshed' }).waitFor();
+    expect(await page.locator('#detail').textContent()).toContain('--- payload ---');
+    await page.locator('button[data-peek=dlq]').click();
+    await page.locator('#peek', { hasText: 'dlq:' }).waitFor();
+    await page.close();
+  });
+
   it('logged no script errors and met no server error', () => {
     expect(e2e.pageErrors).toEqual([]);
     expect(e2e.failedResponses).toEqual([]);
