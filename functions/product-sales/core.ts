@@ -39,7 +39,10 @@ export async function getManySales(productIds: string[], deps: SalesDeps): Promi
     const page = await deps.table.getRange(T, { start, end: { productId: ids[ids.length - 1]!, recordId: INF_MAX }, limit: 1000 });
     for (const row of page.rows) {
       const id = String(row.primaryKey.productId);
-      if (wanted.has(id)) rowsOf.set(id, [...(rowsOf.get(id) ?? []), row]);
+      if (!wanted.has(id)) continue;
+      const rows = rowsOf.get(id);
+      if (rows) rows.push(row);
+      else rowsOf.set(id, [row]);
     }
     if (!page.nextStartPrimaryKey) break;
     start = page.nextStartPrimaryKey as Record<string, string>;

@@ -383,6 +383,8 @@ describe('local cloud runtime', () => {
       const missing = await fault('fx-nope', JSON.stringify({ delayMs: 5 }));
       expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
       expect((await fetch(`${cloud.url}/_local/api/functions/fx-nope/fault`, { method: 'DELETE' })).status).toBe(404);
+      const noFlow = await fetch(`${cloud.url}/_local/api/executions?flow=fx-no-flow`);
+      expect([noFlow.status, await noFlow.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Flow fx-no-flow does not exist.' } }]);
     });
   });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncInvoker } from '../runtime/async-invoker';
 import { z } from 'zod';
+import { FlowApiError } from '../flow-engine/errors';
 import { FunctionNotFoundError, type Fault, type FunctionRuntime, type InvocationRecord } from '../runtime/runtime';
 import type { Timers } from '../runtime/timers';
 import { sendJson, type Mount } from '../gateway/server';
@@ -72,7 +73,8 @@ export function consoleApi(deps: ConsoleDeps): Mount {
       if (contributed && method === 'GET') return done(res, 200, contributed(url));
       return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname}` } });
     } catch (err) {
-      if (err instanceof FunctionNotFoundError) return done(res, 404, { error: { code: 'NotFound', message: err.message } });
+      const missing = err instanceof FunctionNotFoundError || (err instanceof FlowApiError && err.code.endsWith('NotExists'));
+      if (missing) return done(res, 404, { error: { code: 'NotFound', message: err.message } });
       return done(res, 400, { error: { code: 'BadRequest', message: (err as Error).message } });
     }
   };

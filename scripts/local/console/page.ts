@@ -75,6 +75,8 @@ async function showInvocation(id) {
   const detail = document.getElementById('detail');
   detail.hidden = false;
   detail.textContent = r.functionName + '  ' + r.requestId + '  ' + r.status + '  ' + r.durationMs + ' ms\\n\\n--- logs ---\\n' + (r.logs || '(none)') + '\\n--- payload ---\\n' + r.payload;
+  // Below a long table of invocations: bring it into view, or a click seems to do nothing.
+  detail.scrollIntoView({ block: 'nearest' });
 }
 let shownExecution = null;
 async function showExecution(flow, name) {
