@@ -7,6 +7,7 @@ import {
   ProductList,
   Reviews,
   Sales,
+  SalesMany,
   Shipping,
   PART_TTL_SECONDS,
   type Part,
@@ -14,6 +15,7 @@ import {
   type ServiceResult,
 } from '#shared/contracts/products';
 import { withDeadline } from '#shared/deadline';
+import { applyBestPromotion } from '#shared/pricing';
 import { NotFoundError, RetryableError } from '#shared/errors';
 import type { Clock } from '#shared/ports/clock';
 import type { FunctionInvoker } from '#shared/ports/function-invoker';
@@ -139,24 +141,38 @@ export async function productPage(productId: string, query: ProductPageQuery, de
   return page;
 }
 
+/**
+ * A page of the catalogue with each product's price as the shopper pays it: the price service's price with
+ * the best running promotion applied (the rule of the product page and checkout, `applyBestPromotion`).
+ * Prices and sales are asked for in parallel once the page's ids are known; without sales the cards show
+ * the price before promotions and the list names `sales` in `degraded` (the website asks again).
+ */
 export async function productList(limit: number, cursor: string | undefined, region: string, deps: BffDeps): Promise<ProductPage> {
   const list = await fetchPart('info', ProductList, { op: 'list', limit, ...(cursor ? { cursor } : {}) }, `list:${limit}:${cursor ?? ''}`, deps);
   const listValue = list.status === 'ok' ? list.value : list.status === 'failed' ? list.stale : undefined;
   if (!listValue) throw new RetryableError('the product list is unavailable', 'ServiceUnavailable');
   const ids = listValue.items.map((item) => item.productId);
-  const prices = await fetchPart('price', PriceMany, { op: 'getMany', productIds: ids, region }, `prices:${region}:${ids.join(',')}`, deps);
-  const priceOf = new Map((prices.status === 'ok' ? prices.value.prices : prices.status === 'failed' ? (prices.stale?.prices ?? []) : []).map((p) => [p.productId, p]));
-  const degraded: Part[] = [...(list.status === 'failed' ? (['info'] as const) : []), ...(prices.status === 'failed' ? (['price'] as const) : [])];
+  const [prices, sales] = await Promise.all([
+    fetchPart('price', PriceMany, { op: 'getMany', productIds: ids, region }, `prices:${region}:${ids.join(',')}`, deps),
+    fetchPart('sales', SalesMany, { op: 'getMany', productIds: ids }, `sales:${ids.join(',')}`, deps),
+  ]);
+  const valueOf = <T>(o: PartOutcome<T>): T | undefined => (o.status === 'ok' ? o.value : o.status === 'failed' ? o.stale : undefined);
+  const priceOf = new Map((valueOf(prices)?.prices ?? []).map((p) => [p.productId, p]));
+  const promotionsOf = new Map((valueOf(sales)?.sales ?? []).map((s) => [s.productId, s.promotions]));
+  const outcomes = { info: list, price: prices, sales } as const;
+  const degraded = (Object.keys(outcomes) as (keyof typeof outcomes)[]).filter((part) => outcomes[part].status === 'failed');
   const body = {
     region,
     items: listValue.items.map((item) => {
       const p = priceOf.get(item.productId);
-      return { ...item, ...(p ? { price: { currency: p.currency, amount: p.price, listPrice: p.listPrice } } : {}) };
+      if (!p) return item;
+      const { finalPrice, promotion } = applyBestPromotion(p.price, promotionsOf.get(item.productId) ?? []);
+      return { ...item, price: { currency: p.currency, amount: p.price, listPrice: p.listPrice, finalPrice, ...(promotion ? { promotion: promotion.title } : {}) } };
     }),
     ...(listValue.nextCursor ? { nextCursor: listValue.nextCursor } : {}),
     degraded,
   };
-  return { body, degraded, maxAgeSeconds: degraded.length > 0 ? 0 : PART_TTL_SECONDS.price, ...serialized(body) };
+  return { body, degraded, maxAgeSeconds: degraded.length > 0 ? 0 : Math.min(PART_TTL_SECONDS.price, PART_TTL_SECONDS.sales), ...serialized(body) };
 }
 
 /** The body as JSON once, and a strong ETag over exactly those bytes. */

@@ -2,7 +2,7 @@ import type { Promotion, Sales } from '#shared/contracts/products';
 import { TABLES } from '#shared/contracts/tables';
 import { ConditionFailedError, NotFoundError } from '#shared/errors';
 import type { Clock } from '#shared/ports/clock';
-import { INF_MAX, INF_MIN, type Table } from '#shared/ports/table';
+import { INF_MAX, INF_MIN, type Row, type Table } from '#shared/ports/table';
 
 /**
  * product-sales: sales counters and promotions. Owns `product_sales` (productId, recordId) with a
@@ -19,10 +19,44 @@ const T = TABLES.productSales.name;
 
 export async function getSales(productId: string, deps: SalesDeps): Promise<Sales> {
   const page = await deps.table.getRange(T, { start: { productId, recordId: INF_MIN }, end: { productId, recordId: INF_MAX }, limit: 200 });
-  const stats = page.rows.find((r) => r.primaryKey.recordId === 'stats');
-  if (!stats) throw new NotFoundError(`no sales records for ${productId}`);
+  const sales = salesOf(productId, page.rows, deps.clock.now());
+  if (!sales) throw new NotFoundError(`no sales records for ${productId}`);
+  return sales;
+}
+
+/**
+ * The sales of several products (the product list's page: its promotions decide the price a shopper pays).
+ * One range read from the first to the last id in key order, as the list is a run of consecutive product
+ * ids; rows of products not asked for in that span are skipped. A product without sales records is left out.
+ */
+export async function getManySales(productIds: string[], deps: SalesDeps): Promise<{ sales: Sales[] }> {
+  if (productIds.length === 0) return { sales: [] };
+  const wanted = new Set(productIds);
+  const ids = [...wanted].sort();
+  const rowsOf = new Map<string, Row[]>();
+  let start: Record<string, string | typeof INF_MIN> = { productId: ids[0]!, recordId: INF_MIN };
+  for (;;) {
+    const page = await deps.table.getRange(T, { start, end: { productId: ids[ids.length - 1]!, recordId: INF_MAX }, limit: 1000 });
+    for (const row of page.rows) {
+      const id = String(row.primaryKey.productId);
+      if (!wanted.has(id)) continue;
+      const rows = rowsOf.get(id);
+      if (rows) rows.push(row);
+      else rowsOf.set(id, [row]);
+    }
+    if (!page.nextStartPrimaryKey) break;
+    start = page.nextStartPrimaryKey as Record<string, string>;
+  }
   const now = deps.clock.now();
-  const promotions: Promotion[] = page.rows
+  const sales = productIds.flatMap((id) => salesOf(id, rowsOf.get(id) ?? [], now) ?? []);
+  return { sales };
+}
+
+/** A product's sales from its rows: the stats row, and the promotions still running at `now`. */
+function salesOf(productId: string, rows: Row[], now: number): Sales | undefined {
+  const stats = rows.find((r) => r.primaryKey.recordId === 'stats');
+  if (!stats) return undefined;
+  const promotions: Promotion[] = rows
     .filter((r) => String(r.primaryKey.recordId).startsWith('promo#') && r.attributes.active === true && Date.parse(String(r.attributes.endsAt)) > now)
     .map((r) => ({
       promoId: String(r.primaryKey.recordId).slice('promo#'.length),

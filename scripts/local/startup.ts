@@ -91,7 +91,7 @@ export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOp
  * `warmOrder` (the page with the most functions behind it) in two esbuild calls — its root with the first half
  * of the functions it calls (in the order its environment names them), then the other half — so the first
  * half's instances warm while the second half builds (D43). For the product page that is the BFF with info,
- * price and inventory, which is all the product list asks. Everything else follows in one more esbuild call
+ * price and sales, which is all the product list asks (D71). Everything else follows in one more esbuild call
  * once those are warm.
  */
 export function buildStages(spec: AppSpec, seeder: FunctionSpec | undefined): FunctionSpec[][] {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
-import { DEMO_PRODUCTS, SHIPPING_RATES } from '../../functions/_shared/demo/catalog';
+import { DEMO_PRODUCTS, SHIPPING_RATES, type DemoProduct } from '../../functions/_shared/demo/catalog';
+import { applyBestPromotion } from '../../functions/_shared/pricing';
 import { eventually } from '../helpers/eventually';
 import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
@@ -8,7 +9,10 @@ import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } fr
  * s.yaml: browse, open a product, change the delivery region, use a phone, sign in, follow a dead
  * link, and keep shopping while a backend is failing.
  */
-const cny = (amount: number) => `CN¥${amount.toLocaleString('en')}`;
+const cny = (amount: number) => `CN¥${amount.toLocaleString('en', { minimumFractionDigits: amount % 1 === 0 ? 0 : 2 })}`;
+/** What a demo product costs in a region once its best promotion is applied (the shop's one pricing rule). */
+const payable = (product: DemoProduct, region: string) =>
+  applyBestPromotion(product.regionalPrices?.[region] ?? product.price, (product.promotions ?? []).map((p) => ({ ...p, endsAt: '' }))).finalPrice;
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 describeInBrowser('website: shop', () => {
@@ -29,9 +33,13 @@ describeInBrowser('website: shop', () => {
       els.map((el) => ({ id: (el as HTMLElement).dataset.productId, name: el.querySelector('h2')?.textContent, price: el.querySelector('[data-testid=card-price]')?.textContent })),
     );
     expect(cards.map((c) => c.id).sort()).toEqual(DEMO_PRODUCTS.map((p) => p.productId).sort());
+    // Each card shows what the shopper pays: the price with the best running promotion, as the product page does.
     for (const product of DEMO_PRODUCTS) {
-      expect(cards.find((c) => c.id === product.productId)).toEqual({ id: product.productId, name: product.name, price: cny(product.regionalPrices?.['cn-hangzhou'] ?? product.price) });
+      expect(cards.find((c) => c.id === product.productId)).toEqual({ id: product.productId, name: product.name, price: cny(payable(product, 'cn-hangzhou')) });
     }
+    expect(DEMO_PRODUCTS.some((p) => payable(p, 'cn-hangzhou') < (p.regionalPrices?.['cn-hangzhou'] ?? p.price))).toBe(true);
+    const promoted = DEMO_PRODUCTS.find((p) => p.promotions?.length)!;
+    expect(await text(page, `[data-product-id=${promoted.productId}] [data-testid=card-promotion]`)).toBe(promoted.promotions![0]!.title);
     await loadAllImages(page);
     expect(await pageProblems(page)).toEqual([]);
     await e2e.screenshot(page, 'product-list-desktop');
@@ -88,7 +96,8 @@ describeInBrowser('website: shop', () => {
     // The choice is remembered, and the product list shows that region's prices too.
     await page.goto('/');
     await page.locator(`[data-product-id=${product.productId}] [data-testid=card-price]`).waitFor();
-    expect(await text(page, `[data-product-id=${product.productId}] [data-testid=card-price]`)).toBe(cny(product.regionalPrices!['ap-southeast-1']!));
+    expect(await text(page, `[data-product-id=${product.productId}] [data-testid=card-price]`)).toBe(singaporePrice);
+    expect(singaporePrice).toBe(cny(payable(product, 'ap-southeast-1')));
     await page.selectOption('#region', 'cn-hangzhou');
   });
 

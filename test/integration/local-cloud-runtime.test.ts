@@ -367,6 +367,25 @@ describe('local cloud runtime', () => {
       const tables = (await (await fetch(`${cloud.url}/_local/api/tables`)).json()) as { instance: string; name: string; stream: boolean }[];
       expect(tables).toEqual([expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) })]);
     });
+
+    it('refuses a fault it would not apply, naming the field, and answers 404 for a function that does not exist', async () => {
+      const fault = (fn: string, body: string) => fetch(`${cloud.url}/_local/api/functions/${fn}/fault`, { method: 'PUT', body });
+      const misspelt = await fault('fx-spin', JSON.stringify({ delay: 500 }));
+      expect([misspelt.status, await misspelt.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('delay') } }]);
+      const nothing = await fault('fx-spin', '{}');
+      expect([nothing.status, await nothing.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('delayMs or error') } }]);
+      const negative = await fault('fx-spin', JSON.stringify({ delayMs: -5 }));
+      expect([negative.status, await negative.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('delayMs') } }]);
+      const notJson = await fault('fx-spin', '{delayMs');
+      expect([notJson.status, await notJson.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('JSON') } }]);
+      // None of them set a fault: the function still answers at once.
+      expect((await cloud.invoke('fx-spin', {})).status).toBe('succeeded');
+      const missing = await fault('fx-nope', JSON.stringify({ delayMs: 5 }));
+      expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
+      expect((await fetch(`${cloud.url}/_local/api/functions/fx-nope/fault`, { method: 'DELETE' })).status).toBe(404);
+      const noFlow = await fetch(`${cloud.url}/_local/api/executions?flow=fx-no-flow`);
+      expect([noFlow.status, await noFlow.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Flow fx-no-flow does not exist.' } }]);
+    });
   });
 
   describe('hot reload', () => {

@@ -89,6 +89,11 @@ describe('product page through the local cloud', () => {
       expect(list.items.map((item) => item.productId).sort()).toEqual([...ids].sort());
       expect(list.items.every((item) => item.price && item.price.amount > 0)).toBe(true);
       expect(answer.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+      // A promoted product's card shows the page's price, the one checkout charges.
+      const promoted = list.items.find((item) => item.productId === PAGE)!;
+      expect(promoted.price!.finalPrice).toBeLessThan(promoted.price!.amount);
+      const page = WebProductPage.parse((await completePage(PAGE!, 'web')).body);
+      expect([promoted.price!.finalPrice, promoted.price!.promotion]).toEqual([page.pricing!.finalPrice, page.pricing!.promotion!.title]);
     });
   });
 

@@ -1,4 +1,4 @@
-import { MobileProductPage, WebProductPage } from '#shared/contracts/product-page';
+import { MobileProductPage, ProductListResponse, WebProductPage } from '#shared/contracts/product-page';
 import type { Part } from '#shared/contracts/products';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { ManualClock } from '#shared/ports/clock';
@@ -202,6 +202,47 @@ describe('product page BFF', () => {
     const view = WebProductPage.parse((await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)).body);
     expect(view.degraded).toEqual(['price']);
     expect(view.pricing?.price).toBe(300);
+  });
+});
+
+describe('product list', () => {
+  const card = { productId: ID, name: 'Kettle', brand: 'B', category: 'Kitchen', summary: 's', image: '/i1.svg' };
+  const other = { ...card, productId: 'p-test-mug', name: 'Mug' };
+  function listSetup(behaviour: Partial<Record<Part, Behaviour>> = {}) {
+    const ctx = setup(behaviour);
+    const services = (ctx.invoker as unknown as { services: Record<string, (req: { op: string }) => Promise<unknown>> }).services;
+    const answer = (part: Part, data: unknown) => {
+      const original = services[part]!;
+      services[part] = async (req) => (req.op !== 'get' && (ctx.behaviour[part] ?? 'ok') === 'ok' ? { ok: true, data } : original(req));
+    };
+    answer('info', { items: [card, other] });
+    answer('price', { prices: [answers.price, { productId: other.productId, region: 'cn-hangzhou', currency: 'CNY', listPrice: 60, price: 50 }] });
+    answer('sales', { sales: [answers.sales, { productId: other.productId, soldLast30Days: 3, promotions: [] }] });
+    return ctx;
+  }
+  const priceOf = (body: unknown, id: string) => ProductListResponse.parse(body).items.find((item) => item.productId === id)?.price;
+
+  it('prices each card as the product page and checkout do: the best running promotion applied', async () => {
+    const { deps, invoker } = listSetup();
+    const list = await productList(10, undefined, 'cn-hangzhou', deps);
+    expect(list.degraded).toEqual([]);
+    expect(priceOf(list.body, ID)).toEqual({ currency: 'CNY', amount: 300, listPrice: 400, finalPrice: 270, promotion: '10% off' });
+    expect(priceOf(list.body, other.productId)).toEqual({ currency: 'CNY', amount: 50, listPrice: 60, finalPrice: 50 });
+    // The page's own rule: the card shows what the product page shows.
+    const page = WebProductPage.parse((await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)).body);
+    expect(priceOf(list.body, ID)?.finalPrice).toBe(page.pricing?.finalPrice);
+    // Prices and sales are one call each for the whole page, asked for together.
+    const sales = invoker.calls.filter((c) => c.functionName === 'sales' && (c.payload as { op: string }).op === 'getMany');
+    expect(sales.map((c) => c.payload)).toEqual([{ op: 'getMany', productIds: [ID, other.productId] }]);
+    expect(list.maxAgeSeconds).toBe(10);
+  });
+
+  it('shows the price before promotions and names sales degraded when the sales service fails', async () => {
+    const { deps } = listSetup({ sales: 'fail' });
+    const list = await productList(10, undefined, 'cn-hangzhou', deps);
+    expect(list.degraded).toEqual(['sales']);
+    expect(list.maxAgeSeconds).toBe(0);
+    expect(priceOf(list.body, ID)).toEqual({ currency: 'CNY', amount: 300, listPrice: 400, finalPrice: 300 });
   });
 });
 

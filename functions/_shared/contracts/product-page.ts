@@ -10,7 +10,15 @@ const Thumb = z.object({ imageId: z.string(), alt: z.string(), thumbnail: z.stri
 
 export const ProductListResponse = z.object({
   region: z.string(),
-  items: z.array(ProductCard.extend({ price: z.object({ currency: z.string(), amount: z.number(), listPrice: z.number() }).optional() })),
+  items: z.array(
+    ProductCard.extend({
+      /**
+       * `amount` is the price service's price, `finalPrice` what the shopper pays (and checkout charges): `amount`
+       * with the best running promotion, named in `promotion`. Without the sales part (`degraded`) they are equal.
+       */
+      price: z.object({ currency: z.string(), amount: z.number(), listPrice: z.number(), finalPrice: z.number(), promotion: z.string().optional() }).optional(),
+    }),
+  ),
   nextCursor: z.string().optional(),
   degraded: Degraded,
 });

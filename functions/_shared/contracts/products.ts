@@ -66,6 +66,8 @@ export const Promotion = z.object({ promoId: z.string(), title: z.string(), kind
 export type Promotion = z.infer<typeof Promotion>;
 export const Sales = z.object({ productId: ProductId, soldLast30Days: z.number().int(), promotions: z.array(Promotion), badge: z.string().optional() });
 export type Sales = z.infer<typeof Sales>;
+/** `getMany`: the products that have sales records, in the order asked. */
+export const SalesMany = z.object({ sales: z.array(Sales) });
 
 /** A photo from the image pipeline (thumbnails at `/api/images/{imageId}/thumbnail/{256|1024}`). */
 export const ReviewImage = z.object({ imageId: z.string(), alt: z.string() });

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncInvoker } from '../runtime/async-invoker';
-import type { FunctionRuntime, InvocationRecord } from '../runtime/runtime';
+import { z } from 'zod';
+import { FlowApiError } from '../flow-engine/errors';
+import { FunctionNotFoundError, type Fault, type FunctionRuntime, type InvocationRecord } from '../runtime/runtime';
 import type { Timers } from '../runtime/timers';
 import { sendJson, type Mount } from '../gateway/server';
 
@@ -44,7 +46,7 @@ export function consoleApi(deps: ConsoleDeps): Mount {
       }
       if (section === 'functions' && name && action === 'fault') {
         if (method === 'DELETE') runtime.setFault(name, undefined);
-        else runtime.setFault(name, JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>);
+        else runtime.setFault(name, parseFault(body));
         return done(res, 200, { ok: true });
       }
       if (section === 'invocations' && method === 'GET') {
@@ -71,9 +73,38 @@ export function consoleApi(deps: ConsoleDeps): Mount {
       if (contributed && method === 'GET') return done(res, 200, contributed(url));
       return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname}` } });
     } catch (err) {
+      const missing = err instanceof FunctionNotFoundError || (err instanceof FlowApiError && err.code.endsWith('NotExists'));
+      if (missing) return done(res, 404, { error: { code: 'NotFound', message: err.message } });
       return done(res, 400, { error: { code: 'BadRequest', message: (err as Error).message } });
     }
   };
+}
+
+/**
+ * A fault as `PUT /_local/api/functions/<fn>/fault` takes it. A misspelt or missing field would otherwise set a
+ * fault that does nothing while the answer says it was set: refuse it, naming the field.
+ */
+const FaultBody = z
+  .strictObject({
+    delayMs: z.number().int().min(0).max(600_000).optional(),
+    error: z.string().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  })
+  .refine((fault) => fault.delayMs !== undefined || fault.error !== undefined, 'set delayMs or error (DELETE clears the fault)');
+
+function parseFault(body: Buffer): Fault {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new Error('the fault must be a JSON object: {"delayMs": 500} and/or {"error": "boom"}, optionally "times"');
+  }
+  const parsed = FaultBody.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'fault'}: ${issue.message}`));
+    throw new Error(`invalid fault (${issues.join('; ')}); fields: delayMs, error, times`);
+  }
+  return parsed.data as Fault;
 }
 
 function done(res: ServerResponse, status: number, body: unknown): true {

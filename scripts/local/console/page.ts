@@ -24,13 +24,14 @@ const PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Local cloud console</title>
+<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231d2433'/%3E%3C/svg%3E">
 <style>
   :root { --ink:#1d2433; --muted:#5b6475; --line:#e3e6ec; --bg:#f6f7f9; --ok:#0f7b3f; --bad:#b42318; --warn:#9a5b00; }
   * { box-sizing: border-box; }
   body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--ink); background:var(--bg); }
   header { display:flex; align-items:baseline; gap:16px; padding:14px 24px; background:#fff; border-bottom:1px solid var(--line); }
   header h1 { font-size:18px; margin:0; } header a { color:var(--muted); }
-  main { display:grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap:16px; padding:16px 24px 32px; }
+  main { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap:16px; padding:16px 24px 32px; }
   section { background:#fff; border:1px solid var(--line); border-radius:10px; padding:12px 16px; overflow:auto; }
   section.wide { grid-column: 1 / -1; }
   h2 { font-size:15px; margin:0 0 8px; }
@@ -74,6 +75,8 @@ async function showInvocation(id) {
   const detail = document.getElementById('detail');
   detail.hidden = false;
   detail.textContent = r.functionName + '  ' + r.requestId + '  ' + r.status + '  ' + r.durationMs + ' ms\\n\\n--- logs ---\\n' + (r.logs || '(none)') + '\\n--- payload ---\\n' + r.payload;
+  // Below a long table of invocations: bring it into view, or a click seems to do nothing.
+  detail.scrollIntoView({ block: 'nearest' });
 }
 let shownExecution = null;
 async function showExecution(flow, name) {

@@ -30,7 +30,7 @@ function showList(data: ProductListResponse, region: Region): void {
           <p class="muted small clamp card-summary">${esc(p.summary)}</p>
           <div class="price-row">${
             p.price
-              ? `<strong class="price" data-testid="card-price">${money(p.price.amount, p.price.currency)}</strong>${p.price.listPrice > p.price.amount ? ` <s class="muted small" aria-label="was ${money(p.price.listPrice, p.price.currency)}">${money(p.price.listPrice, p.price.currency)}</s>` : ''}`
+              ? `<strong class="price" data-testid="card-price">${money(p.price.finalPrice, p.price.currency)}</strong>${p.price.listPrice > p.price.finalPrice ? ` <s class="muted small" aria-label="was ${money(p.price.listPrice, p.price.currency)}">${money(p.price.listPrice, p.price.currency)}</s>` : ''}${p.price.promotion ? `<div class="card-promo small" data-testid="card-promotion">${esc(p.price.promotion)}</div>` : ''}`
               : '<span class="muted small">Price unavailable</span>'
           }</div>
         </div>

@@ -1,0 +1,64 @@
+import type { Page } from 'playwright-core';
+import { describeInBrowser, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
+
+/**
+ * The local console (`/_local/`) as a developer opens it in a browser: every section fills from its JSON API,
+ * nothing the page asks for is missing (a favicon request that 404s shows up as an error in the browser's
+ * console), and it fits a phone's screen.
+ */
+describeInBrowser('local console', () => {
+  let e2e: E2e;
+
+  beforeAll(async () => {
+    e2e = await startE2e();
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.stop();
+  });
+
+  async function openConsole(viewport: ViewportName): Promise<{ page: Page; failedLoads: string[] }> {
+    const page = await e2e.isolatedPage(viewport);
+    const failedLoads: string[] = [];
+    // The harness records the page's own failed requests; the browser's favicon request is not one of them
+    // and shows only as a console message.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && msg.text().startsWith('Failed to load resource')) failedLoads.push(msg.text());
+    });
+    await page.goto('/_local/');
+    await page.locator('#functions tr td').first().waitFor();
+    await page.locator('#tables tr td').first().waitFor();
+    return { page, failedLoads };
+  }
+
+  it.each(['desktop', 'mobile'] as const)('shows every section on a %s screen and asks for nothing that is not there', async (viewport) => {
+    const { page, failedLoads } = await openConsole(viewport);
+    for (const id of ['functions', 'timers', 'tables', 'buckets', 'queues', 'topics']) {
+      expect([id, await page.locator(`#${id} tr`).count() > 1]).toEqual([id, true]);
+    }
+    // Let the browser ask for its icon, as it does once the page has loaded.
+    await page.waitForLoadState('load');
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    expect(await pageProblems(page)).toEqual([]);
+    expect(failedLoads).toEqual([]);
+    await e2e.screenshot(page, `console-${viewport}`);
+    await page.close();
+  });
+
+  it('runs a timer now and shows the invocation it made, with its logs', async () => {
+    const { page } = await openConsole('desktop');
+    await page.locator('button[data-trigger=promotions-refresh]').click();
+    const row = page.locator('#invocations tr.pick', { hasText: 'timer:promotions-refresh' }).first();
+    await row.waitFor();
+    await row.click();
+    await page.locator('#detail', { hasText: 'promotions refreshed' }).waitFor();
+    expect(await page.locator('#detail').textContent()).toContain('--- payload ---');
+    await page.locator('button[data-peek=dlq]').click();
+    await page.locator('#peek', { hasText: 'dlq:' }).waitFor();
+    await page.close();
+  });
+
+  it('logged no script errors and met no server error', () => {
+    expect(e2e.pageErrors).toEqual([]);
+    expect(e2e.failedResponses).toEqual([]);
+  });
+});
