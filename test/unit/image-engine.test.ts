@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { imageEngineFromEnv } from '#shared/images/engine';
 import { JimpImageEngine } from '#shared/images/jimp-engine';
 import { MAX_IMAGE_BYTES } from '#shared/images/limits';
-import { loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
+import { LIBVIPS_THREADS_PER_IMAGE, loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
 import { ImageRejectedError, type ImageEngine, type ImageRejectReason } from '#shared/ports/image-engine';
 import { headerOnlyPng, near, pixelAt, QUADRANTS, quadrantJpeg } from '../helpers/image-fixtures';
 
@@ -215,6 +215,21 @@ describe('sharp image engine: one decode per upload', () => {
     expect(near(await pixelAt(large!.body, 75, 100), BLUE)).toBe(true);
     // ...and the small one made from the large one's pixels before its watermark: no bar at the bottom.
     expect(near(await pixelAt(small!.body, 192, 338), GREEN)).toBe(true);
+  });
+});
+
+describe('sharp image engine: libvips threads', () => {
+  it('runs one libvips thread per image whatever sharp picked for the platform (instances are the parallelism, D69)', async () => {
+    const real = await loadSharp();
+    const before = real.concurrency();
+    try {
+      real.concurrency(4); // what sharp picks on macOS or musl with 4 CPUs
+      new SharpImageEngine(real);
+      expect(real.concurrency()).toBe(LIBVIPS_THREADS_PER_IMAGE);
+      expect(LIBVIPS_THREADS_PER_IMAGE).toBe(1);
+    } finally {
+      real.concurrency(before);
+    }
   });
 });
 
