@@ -57,9 +57,11 @@ async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string
   if (readiness === 'status') while (!(await ready())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   while (!(await found())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   const tFound = Date.now();
-  // The search hit can come before index-image's invocation has been recorded as finished.
+  // The search hit can come before the hops' invocations are recorded as finished (make-thumbnail's too: its
+  // 256 px PUT starts the rest of the chain before it returns).
   const upserted = (r: InvocationRecord) => r.resource === 'index-image' && r.payload.toString('utf8').includes('upserted');
-  while (!(records.get(ticket.imageId) ?? []).some(upserted)) await new Promise((resolve) => setTimeout(resolve, 5));
+  const recorded = (rs: InvocationRecord[]) => rs.some(upserted) && ['make-thumbnail', 'catalog-image'].every((resource) => rs.some((r) => r.resource === resource));
+  while (!recorded(records.get(ticket.imageId) ?? [])) await new Promise((resolve) => setTimeout(resolve, 5));
   const mine = records.get(ticket.imageId) ?? [];
   const of = (resource: string) => {
     // index-image also runs for the pending row's insert ("unchanged"): the hop is the run that upserted it.
