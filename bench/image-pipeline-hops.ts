@@ -11,14 +11,14 @@
  *
  * With `--cpu-prof`, every thread (the main one and each instance's) writes its own profile.
  */
-import { DEFAULT_WATERMARK, THUMBNAIL_WIDTHS } from '../functions/_shared/images/limits';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import type { ImageEngine } from '../functions/_shared/ports/image-engine';
-import type { ImageView, UploadTicket } from '../functions/_shared/contracts/images';
+import type { ImageView } from '../functions/_shared/contracts/images';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
+import { jpegCopy, putToSignedUrl, signIn, thumbnailWork, uploadTicket } from './image-pipeline-shared';
 
 const IMAGES = Number(process.env.IMAGES ?? 15);
 /** The client's poll interval (the benchmark's: 20 ms). */
@@ -26,25 +26,11 @@ const POLL_MS = Number(process.env.POLL_MS ?? 20);
 /** How the client learns "searchable": `search` polls search only, `status` reads the status until ready first; `both` alternates. */
 const READINESS = (process.env.READINESS ?? 'search') as 'search' | 'status' | 'both';
 
-function variant(jpeg: Buffer, tag: string): Buffer {
-  const text = Buffer.from(`hops ${tag}`, 'latin1');
-  const segment = Buffer.alloc(4 + text.length);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(2 + text.length, 2);
-  text.copy(segment, 4);
-  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
-
 interface Hops {
   [hop: string]: number;
 }
 
 const imageIdOf = (record: InvocationRecord): string | undefined => /"imageId":"([^"]+)"/.exec(record.payload.toString('utf8'))?.[1];
-
-/** The benchmark's baseline: what make-thumbnail does with the bytes, in this process. */
-function thumbnailWork(engine: ImageEngine, bytes: Buffer): Promise<unknown> {
-  return Promise.all([engine.probe(bytes), engine.thumbnails(bytes, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }])]);
-}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -58,15 +44,9 @@ type Readiness = 'search' | 'status';
 
 async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string, records: Map<string, InvocationRecord[]>, readiness: Readiness): Promise<Hops> {
   const t0 = Date.now();
-  const res = await fetch(`${cloud.url}/api/uploads`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ filename: 'harbour.jpg', contentType: 'image/jpeg', size: bytes.length, title: `Harbour ${word}` }),
-  });
-  const ticket = (await res.json()) as UploadTicket;
+  const ticket = await uploadTicket(cloud, token, bytes, `Harbour ${word}`);
   const tTicket = Date.now();
-  const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
-  if (put.status !== 200) throw new Error(`PUT ${put.status}`);
+  await putToSignedUrl(ticket, bytes);
   const tPut = Date.now();
   const found = async () => {
     const search = await fetch(`${cloud.url}/api/search?q=${word}&limit=10`);
@@ -77,9 +57,11 @@ async function one(cloud: LocalCloud, token: string, bytes: Buffer, word: string
   if (readiness === 'status') while (!(await ready())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   while (!(await found())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   const tFound = Date.now();
-  // The search hit can come before index-image's invocation has been recorded as finished.
+  // The search hit can come before the hops' invocations are recorded as finished (make-thumbnail's too: its
+  // 256 px PUT starts the rest of the chain before it returns).
   const upserted = (r: InvocationRecord) => r.resource === 'index-image' && r.payload.toString('utf8').includes('upserted');
-  while (!(records.get(ticket.imageId) ?? []).some(upserted)) await new Promise((resolve) => setTimeout(resolve, 5));
+  const recorded = (rs: InvocationRecord[]) => rs.some(upserted) && ['make-thumbnail', 'catalog-image'].every((resource) => rs.some((r) => r.resource === resource));
+  while (!recorded(records.get(ticket.imageId) ?? [])) await new Promise((resolve) => setTimeout(resolve, 5));
   const mine = records.get(ticket.imageId) ?? [];
   const of = (resource: string) => {
     // index-image also runs for the pending row's insert ("unchanged"): the hop is the run that upserted it.
@@ -124,10 +106,9 @@ async function main(): Promise<void> {
   try {
     await cloud.runtime.prewarm();
     const photo = await photoLikeJpeg(3000, 2000, 90);
-    const signIn = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) });
-    const { token } = (await signIn.json()) as { token: string };
+    const token = await signIn(cloud);
     const tag = Math.random().toString(36).slice(2, 8);
-    await one(cloud, token, variant(photo, `${tag}-w`), `hop${tag}w`, records, 'search');
+    await one(cloud, token, jpegCopy(photo, `${tag}-w`), `hop${tag}w`, records, 'search');
     const all: Hops[] = [];
     const byReadiness: Record<Readiness, { cpuMs: number[]; totalMs: number[] }> = { search: { cpuMs: [], totalMs: [] }, status: { cpuMs: [], totalMs: [] } };
     // The timed window in the profiles' clock (µs of the monotonic clock), to cut start-up out of them.
@@ -138,7 +119,7 @@ async function main(): Promise<void> {
       // READINESS=both alternates the two ways of learning "searchable", image by image, to compare their cost.
       const readiness: Readiness = READINESS === 'both' ? (i % 2 === 0 ? 'search' : 'status') : READINESS;
       const before = process.cpuUsage();
-      const hops = await one(cloud, token, variant(photo, `${tag}-${i}`), `hop${tag}n${i}`, records, readiness);
+      const hops = await one(cloud, token, jpegCopy(photo, `${tag}-${i}`), `hop${tag}n${i}`, records, readiness);
       const used = process.cpuUsage(before);
       // The CPU includes the baseline's run on the same bytes (the last hop): subtract nothing, compare like with like.
       byReadiness[readiness].cpuMs.push((used.user + used.system) / 1000);

@@ -17,14 +17,12 @@
  * repeat, while the pixels — and so the work — stay the same.
  */
 import { join } from 'node:path';
-import { DEFAULT_WATERMARK, THUMBNAIL_WIDTHS } from '../functions/_shared/images/limits';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
-import type { ImageEngine } from '../functions/_shared/ports/image-engine';
-import type { UploadTicket } from '../functions/_shared/contracts/images';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
+import { cpuByRole, jpegCopy, searchIds, signIn, threadCpuMs, thumbnailWork, upload } from './image-pipeline-shared';
 import { report, stats, type Goal, type Stats } from './lib';
 
 const WIDTH = 3000;
@@ -55,45 +53,9 @@ const PLANS: EnginePlan[] = [
   { engine: 'jimp' as const, latencyImages: 5, warmupBatch: 0, batchImages: 10 },
 ].filter((plan) => !process.env.BENCH_ENGINES || process.env.BENCH_ENGINES.split(',').includes(plan.engine));
 
-/** The same JPEG with a COM segment right after SOI: distinct bytes, identical pixels. */
-function variant(jpeg: Buffer, tag: string): Buffer {
-  const text = Buffer.from(`bench ${tag}`, 'latin1');
-  const segment = Buffer.alloc(4 + text.length);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(2 + text.length, 2);
-  text.copy(segment, 4);
-  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
-
 let variants = 0;
-const nextVariant = (jpeg: Buffer) => variant(jpeg, `${process.pid}-${variants++}`);
+const nextVariant = (jpeg: Buffer) => jpegCopy(jpeg, `${process.pid}-${variants++}`);
 const wordFor = (runTag: string, n: number) => `pipe${runTag}n${n}`;
-
-async function signIn(cloud: LocalCloud): Promise<string> {
-  const res = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) });
-  if (res.status !== 200) throw new Error(`sign-in answered ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
-/** Ask for a signed URL and PUT the bytes to it; resolves with the image id once OSS has answered. */
-async function upload(cloud: LocalCloud, token: string, bytes: Buffer, title: string): Promise<string> {
-  const res = await fetch(`${cloud.url}/api/uploads`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ filename: 'harbour.jpg', contentType: 'image/jpeg', size: bytes.length, title }),
-  });
-  if (res.status !== 201) throw new Error(`POST /api/uploads answered ${res.status}: ${await res.text()}`);
-  const ticket = (await res.json()) as UploadTicket;
-  const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) });
-  if (put.status !== 200) throw new Error(`PUT to the signed URL answered ${put.status}: ${await put.text()}`);
-  return ticket.imageId;
-}
-
-async function searchIds(cloud: LocalCloud, word: string): Promise<string[]> {
-  const res = await fetch(`${cloud.url}/api/search?q=${encodeURIComponent(word)}&limit=100`);
-  if (res.status !== 200) throw new Error(`search answered ${res.status}`);
-  return ((await res.json()) as { hits: { imageId: string }[] }).hits.map((h) => h.imageId);
-}
 
 /**
  * Poll until every id is a hit for `word`; returns when each was first seen (performance.now()). Searching is
@@ -115,11 +77,6 @@ async function untilSearchable(cloud: LocalCloud, word: string, ids: string[], p
 async function statusOf(cloud: LocalCloud, imageId: string): Promise<string> {
   const res = await fetch(`${cloud.url}/api/images/${imageId}`);
   return `${imageId}: ${res.status} ${await res.text()}`;
-}
-
-/** What make-thumbnail does with the bytes: probe, then the two sizes. */
-function thumbnailWork(engine: ImageEngine, bytes: Buffer): Promise<unknown> {
-  return Promise.all([engine.probe(bytes), engine.thumbnails(bytes, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }])]);
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
@@ -169,6 +126,9 @@ interface EngineResult {
     rssPeakMb: number;
     cpuMsPerImage: number;
     thumbnailWorkAloneCpuMsPerImage: number;
+    /** Linux: the batch's CPU per image by thread — `main`, each function's instances, `other` (libuv's pool where libvips runs, V8's helpers). */
+    cpuMsPerImageByThread: Record<string, number>;
+    thumbnailWorkAloneCpuMsPerImageByThread: Record<string, number>;
     makeThumbnailColdStarts: number;
     makeThumbnailMaxHeapMb: number;
   };
@@ -232,6 +192,8 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
       if (r.resource === 'make-thumbnail') records.push(r);
     };
     cloud.runtime.on('invocation', onInvocation);
+    const threadsBefore = cloud.runtime.instanceThreads();
+    const byThreadBefore = threadCpuMs();
     const t0 = performance.now();
     const batchCpu = process.cpuUsage();
     const { result: seen, rssBeforeMb, rssPeakMb } = await withRssPeak(async () => {
@@ -240,14 +202,18 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
     });
     const batchMs = performance.now() - t0;
     const batchCpuMs = cpuMsSince(batchCpu);
+    const batchByRole = cpuByRole(byThreadBefore, threadCpuMs(), [...threadsBefore, ...cloud.runtime.instanceThreads()]);
     cloud.runtime.off('invocation', onInvocation);
     const failed = records.filter((r) => r.status !== 'succeeded');
     if (failed.length > 0) throw new Error(`make-thumbnail failed ${failed.length} times: ${failed[0]!.error?.errorMessage ?? failed[0]!.status}`);
 
     const aloneCopies = Array.from({ length: plan.batchImages }, () => nextVariant(photo));
     const aloneCpu = process.cpuUsage();
+    const aloneByThreadBefore = threadCpuMs();
     const aloneBatchMs = await timed(() => withConcurrency(ASYNC_CONCURRENCY, aloneCopies.map((copy) => () => thumbnailWork(engine, copy))));
     const aloneCpuMs = cpuMsSince(aloneCpu);
+    const aloneByRole = cpuByRole(aloneByThreadBefore, threadCpuMs(), []);
+    const perImage = (byRole: Record<string, number>) => Object.fromEntries(Object.entries(byRole).map(([role, ms]) => [role, Math.round(ms / plan.batchImages)]));
     const round2 = (x: number) => Math.round(x * 100) / 100;
     const latencyStats = stats(latency);
     const aloneStats = stats(alone);
@@ -270,6 +236,8 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
         // CPU of the whole process (every thread) per image: what the batch costs whatever else loads the machine.
         cpuMsPerImage: Math.round(batchCpuMs / plan.batchImages),
         thumbnailWorkAloneCpuMsPerImage: Math.round(aloneCpuMs / plan.batchImages),
+        cpuMsPerImageByThread: perImage(batchByRole),
+        thumbnailWorkAloneCpuMsPerImageByThread: perImage(aloneByRole),
         perImageUploadToSearchableMs: stats([...seen.values()].map((at) => at - t0)),
         rssBeforeMb,
         rssPeakMb,
@@ -294,7 +262,7 @@ async function main(): Promise<void> {
       name: `${engine}: upload → searchable p50/p95 and images/s with ${PLANS.find((p) => p.engine === engine)!.batchImages} concurrent uploads (reported, no target)`,
       measured:
         `p50 ${Math.round(r.latency.uploadToSearchableMs.p50)} ms, p95 ${Math.round(r.latency.uploadToSearchableMs.p95)} ms (${r.latency.p50Ratio}× the thumbnail work alone, ${Math.round(r.latency.thumbnailWorkAloneMs.p50)} ms; CPU ${r.latency.cpuMsPerImage} vs ${r.latency.thumbnailWorkAloneCpuMsPerImage} ms per image); ` +
-        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×; CPU ${r.throughput.cpuMsPerImage} vs ${r.throughput.thumbnailWorkAloneCpuMsPerImage} ms per image); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
+        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×; CPU ${r.throughput.cpuMsPerImage} vs ${r.throughput.thumbnailWorkAloneCpuMsPerImage} ms per image, by thread ${JSON.stringify(r.throughput.cpuMsPerImageByThread)} vs ${JSON.stringify(r.throughput.thumbnailWorkAloneCpuMsPerImageByThread)}); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
       met: true,
     }));
     report({

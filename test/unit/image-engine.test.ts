@@ -1,8 +1,9 @@
 import sharp from 'sharp';
 import { imageEngineFromEnv } from '#shared/images/engine';
 import { JimpImageEngine } from '#shared/images/jimp-engine';
+import { readHeader } from '#shared/images/header';
 import { MAX_IMAGE_BYTES } from '#shared/images/limits';
-import { loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
+import { LIBVIPS_THREADS_PER_IMAGE, loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
 import { ImageRejectedError, type ImageEngine, type ImageRejectReason } from '#shared/ports/image-engine';
 import { headerOnlyPng, near, pixelAt, QUADRANTS, quadrantJpeg } from '../helpers/image-fixtures';
 
@@ -215,6 +216,36 @@ describe('sharp image engine: one decode per upload', () => {
     expect(near(await pixelAt(large!.body, 75, 100), BLUE)).toBe(true);
     // ...and the small one made from the large one's pixels before its watermark: no bar at the bottom.
     expect(near(await pixelAt(small!.body, 192, 338), GREEN)).toBe(true);
+  });
+});
+
+describe('readHeader: a JPEG is complete when an end marker follows its first scan', () => {
+  it('reads completeness from the tail: trailing bytes allowed, an end marker before the scan does not count', async () => {
+    const jpeg = await quadrantJpeg(400, 300);
+    const comment = (text: Buffer) => Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), text]);
+    // An FFD9 inside a COM segment, before the scan: not the file's end.
+    const withEoiInHeader = Buffer.concat([jpeg.subarray(0, 2), comment(Buffer.from([0x41, 0xff, 0xd9, 0x42])), jpeg.subarray(2)]);
+    const scanEnd = jpeg.length - 2;
+    expect(readHeader(jpeg, 'jpeg').complete).toBe(true);
+    expect(readHeader(Buffer.concat([jpeg, Buffer.alloc(300)]), 'jpeg').complete).toBe(true); // padding after EOI, as some cameras write
+    expect(readHeader(withEoiInHeader, 'jpeg').complete).toBe(true);
+    expect(readHeader(jpeg.subarray(0, scanEnd), 'jpeg').complete).toBe(false);
+    expect(readHeader(withEoiInHeader.subarray(0, withEoiInHeader.length - 2), 'jpeg').complete).toBe(false);
+  });
+});
+
+describe('sharp image engine: libvips threads', () => {
+  it('runs one libvips thread per image whatever sharp picked for the platform (instances are the parallelism, D69)', async () => {
+    const real = await loadSharp();
+    const before = real.concurrency();
+    try {
+      real.concurrency(4); // what sharp picks on macOS or musl with 4 CPUs
+      new SharpImageEngine(real);
+      expect(real.concurrency()).toBe(LIBVIPS_THREADS_PER_IMAGE);
+      expect(LIBVIPS_THREADS_PER_IMAGE).toBe(1);
+    } finally {
+      real.concurrency(before);
+    }
   });
 });
 

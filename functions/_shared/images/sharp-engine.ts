@@ -24,6 +24,9 @@ const ORIENT: Record<number, { flop: boolean; rotate: number; flip?: boolean }> 
   8: { flop: false, rotate: 270 },
 };
 
+/** libvips threads per image (`sharp.concurrency`, process-wide): see the constructor. */
+export const LIBVIPS_THREADS_PER_IMAGE = 1;
+
 let loading: Promise<SharpModule> | undefined;
 
 /** Loads the native module once; rejects when its binary cannot load on this machine. */
@@ -45,7 +48,13 @@ export function loadSharp(): Promise<SharpModule> {
 export class SharpImageEngine implements ImageEngine {
   readonly name = 'sharp';
 
-  constructor(private readonly sharp: SharpModule) {}
+  constructor(private readonly sharp: SharpModule) {
+    // One libvips thread per image (D69). An FC instance serves one request at a time, so images run in parallel
+    // as instances, and all instances' libvips work shares the process's libuv pool (4 threads): libvips' own
+    // default of one thread per CPU would multiply that by the CPU count on 2 cores or 16. sharp already picks 1 on
+    // glibc Linux without jemalloc (FC's runtime and this machine); macOS and musl would otherwise pick the CPUs.
+    if (typeof sharp.concurrency === 'function') sharp.concurrency(LIBVIPS_THREADS_PER_IMAGE);
+  }
 
   async probe(bytes: Buffer): Promise<ImageProbe> {
     const { storedWidth: _w, storedHeight: _h, ...probe } = inspectImage(bytes);

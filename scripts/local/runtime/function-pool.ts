@@ -224,6 +224,11 @@ export class FunctionPool implements BudgetedPool {
     return this.instances.filter((i) => i.busy).length;
   }
 
+  /** The OS thread ids of this function's instances (Linux; for per-thread CPU accounting in benchmarks). */
+  osThreadIds(): number[] {
+    return this.instances.flatMap((i) => (i.osThreadId === undefined ? [] : [i.osThreadId]));
+  }
+
   /** Requests waiting in line for an instance. */
   get queued(): number {
     return this.waiters.length;

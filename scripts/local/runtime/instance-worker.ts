@@ -8,6 +8,7 @@
  * same channel as results, so logs are never reordered after their result.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
@@ -77,6 +78,15 @@ function encodeResult(result: unknown): { bytes: Uint8Array; text?: string } {
 /** The isolate's used heap (`process.memoryUsage()` would also read the process RSS from /proc each time). */
 function heapMb(): number {
   return Math.round((getHeapStatistics().used_heap_size / 1048576) * 10) / 10;
+}
+
+/** This thread's Linux thread id (`/proc/thread-self` → `<pid>/task/<tid>`); undefined where /proc has no such link. */
+function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Exported = (...args: unknown[]) => unknown;
@@ -164,7 +174,7 @@ try {
   saveCodeCache = bundle.saveCodeCache;
   exportOf(boot.handler);
   port.on('message', (message: ToInstance) => void run(message));
-  send({ type: 'ready' });
+  send({ type: 'ready', osThreadId: osThreadId() });
 } catch (err) {
   send({ type: 'boot-error', error: toErrorBody(err) });
 }

@@ -74,6 +74,8 @@ export class Instance {
   warmed = false;
   /** The initializer hook ran (once per instance, before its first request). */
   initialized = false;
+  /** The worker's OS thread id on Linux (its CPU time is in `/proc/self/task/<id>/stat`), once ready. */
+  osThreadId: number | undefined;
   private readonly worker: Worker;
   /** When the request it serves now was handed to it, and its thread's event-loop use until then. */
   private assignment: { at: number; elu: EventLoopUtilization } | undefined;
@@ -141,6 +143,7 @@ export class Instance {
 
   private onMessage(message: FromInstance): void {
     if (message.type === 'ready') {
+      this.osThreadId = message.osThreadId;
       this.bootWaiter?.();
       this.bootWaiter = undefined;
     } else if (message.type === 'boot-error') {

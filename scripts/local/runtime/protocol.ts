@@ -57,7 +57,8 @@ export interface FunctionErrorBody {
 }
 
 export type FromInstance =
-  | { type: 'ready' }
+  /** `osThreadId`: the worker's Linux thread id (`/proc/self/task/<id>`), for per-thread CPU accounting; absent elsewhere. */
+  | { type: 'ready'; osThreadId?: number }
   | { type: 'boot-error'; error: FunctionErrorBody }
   | { type: 'log'; id: number | null; text: string }
   | { type: 'done'; id: number; ok: true; payload: Uint8Array; reply?: HttpTriggerReply; heapMb: number }

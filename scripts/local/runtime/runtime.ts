@@ -136,6 +136,11 @@ export class FunctionRuntime extends EventEmitter {
     return [...this.pools.values()].map((p) => ({ name: p.spec.name, resource: p.spec.resource, instances: p.size, busy: p.busy, parked: p.parkedCount(), queued: p.queued }));
   }
 
+  /** Each running instance's OS thread id by function resource (Linux only): where a benchmark finds its CPU time. */
+  instanceThreads(): { resource: string; osThreadId: number }[] {
+    return [...this.pools.values()].flatMap((p) => p.osThreadIds().map((osThreadId) => ({ resource: p.spec.resource, osThreadId })));
+  }
+
   /** Instances running or starting now, of all functions (one per function plus `caps.extra`, more when parked on I/O: D40). */
   get instancesInUse(): number {
     return this.budget.instances;
