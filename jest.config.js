@@ -17,4 +17,6 @@ module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
   setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // Function bundles and the website are built once before any test file starts a local cloud (D65).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
 };
