@@ -16,5 +16,11 @@ module.exports = {
   moduleNameMapper: { '^#shared/(.*)$': '<rootDir>/functions/_shared/$1' },
   testTimeout: 60000,
   maxWorkers: 2,
+  // A worker is replaced once a test file leaves it above 300 MB of heap (D65): after ~45 files each local-cloud
+  // test had left a worker at ~1 GB RSS, whose teardown outlasted jest's 500 ms grace on a loaded machine
+  // ("A worker process has failed to exit gracefully"); no handle was left open.
+  workerIdleMemoryLimit: '300MB',
   setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // Function bundles and the website are built once before any test file starts a local cloud (D65).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
 };

@@ -61,7 +61,10 @@ export class FakeInvoker implements FunctionInvoker {
     if (!service) throw new Error(`no fake for ${functionName}`);
     const work = service(parsed).then((value) => ({ status: 200, body: Buffer.from(JSON.stringify(value)), requestId: 'r' }));
     if (options?.timeoutMs === undefined) return work;
-    return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), options.timeoutMs))]);
+    // The timer goes with the call: left running, each call kept the jest worker busy for its whole budget.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), options.timeoutMs).unref()));
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 }
 

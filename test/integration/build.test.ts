@@ -67,10 +67,12 @@ describe('function bundles', () => {
   const isolated = tempDir('build-load-');
   let spec: AppSpec;
 
+  // The whole build of every function is this file's subject: ~5 s on a quiet machine, over a minute on two
+  // cores shared with a loaded suite (this session's CI check ran past 60 s), so its hook gets three.
   beforeAll(async () => {
     spec = appCopy(app.path);
     await buildFunctions(spec);
-  });
+  }, 180_000);
   afterAll(() => {
     app.cleanup();
     isolated.cleanup();

@@ -6,6 +6,7 @@ import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, In
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
 export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
+import { stallAwareTimeout } from './stall-clock';
 import { CODE_CACHE_DIR, instanceWorkerScript } from './worker-file';
 
 export interface InstanceOutcome {
@@ -179,15 +180,16 @@ export class Instance {
     if (this.dead) return Promise.resolve({ ok: false, payload: Buffer.alloc(0), error: this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, fatal: 'crashed', heapMb: 0 });
     const id = nextMessageId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
+      // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
+      const cancelTimeout = stallAwareTimeout(timeoutMs, () => {
+        if (!this.pending.delete(id)) return;
         const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
         this.deathReason = error;
         resolve({ ok: false, payload: Buffer.alloc(0), error, fatal: 'timeout', heapMb: 0 });
         void this.terminate();
-      }, timeoutMs);
+      });
       this.pending.set(id, (outcome) => {
-        clearTimeout(timer);
+        cancelTimeout();
         resolve(outcome);
       });
       const full = { ...message, id } as ToInstance;
