@@ -175,9 +175,11 @@ describeInBrowser('website: shop', () => {
       expect(await text(page, 'h1')).toBe(product.name);
       expect(await text(page, '[data-testid=final-price]')).toMatch(/^CN¥/);
       expect(await text(page, '[data-testid=stock]')).toMatch(/stock|left/i);
-      expect(await page.locator('[data-testid=review]').count()).toBeGreaterThan(0);
+      // On a busy machine another part may miss the first answer's budget too; the BFF keeps its late answer
+      // and the page's second look fills it in (D31), so the page settles to "only shipping is missing".
+      await eventually(async () => expect(await page.locator('[data-testid=review]').count()).toBeGreaterThan(0));
       expect(await text(page, '[data-testid=shipping]')).toBe('Delivery estimate unavailable right now');
-      expect(await text(page, '[data-testid=degraded]')).toBe('Some information is unavailable right now (delivery estimate). Everything else on this page is current.');
+      await eventually(async () => expect(await text(page, '[data-testid=degraded]')).toBe('Some information is unavailable right now (delivery estimate). Everything else on this page is current.'));
       await loadAllImages(page);
       expect(await pageProblems(page)).toEqual([]);
       await e2e.screenshot(page, 'product-page-degraded');
