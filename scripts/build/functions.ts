@@ -136,8 +136,9 @@ export function buildFunctionsInStages(
       recordBuild(spec, fingerprint, stage);
       traceMark(`build stage done (${stage.length})`);
     });
-    // A function built in an earlier stage is ready then; the last stage only adds its map.
-    for (const fn of stage) if (!readiness.has(fn.name)) readiness.set(fn.name, built);
+    // A function built in an earlier stage is ready then, and one whose bundle is fresh (only its map is
+    // missing) is ready now: the last stage only adds their maps (it waits for their instances to be warm).
+    for (const fn of stage) if (wanted.has(fn.name) && !readiness.has(fn.name)) readiness.set(fn.name, built);
     previous = built;
   }
   const done = previous.then(() => report(spec, functions, started));

@@ -52,7 +52,8 @@ describe('source maps after the first page', () => {
   });
 
   it('a start finds bundles a stopped start left without maps and writes them, serving the bundles as they are', async () => {
-    const options = { root: app, port: 0, dataDir: join(dir.path, 'data'), env: {}, prewarm: false, watch: false };
+    // Prewarmed: the first call tree's instances wait for their code, which is there already (only the maps are not).
+    const options = { root: app, port: 0, dataDir: join(dir.path, 'data'), env: {}, prewarm: true, watch: false };
     await (await startLocalCloud(options)).stop();
     const app1 = spec();
     expect(functionsWithoutMaps(app1)).toEqual([]);
