@@ -28,22 +28,6 @@ describe('loadBundle', () => {
     expect((second.exports.handler as () => string)()).toBe('a/b');
   });
 
-  it('with saveAtLoad: false saves nothing at load, then the loaded code once asked, never over a request\'s cache', () => {
-    const file = dir.write('later/index.js', 'exports.handler = () => 7;');
-    const cacheOf = () => readdirSync(cacheDir).filter((f) => f.endsWith('.bin')).length;
-    const count = cacheOf();
-    const loaded = loadBundle(file, cacheDir, { saveAtLoad: false });
-    expect(cacheOf()).toBe(count);
-    loaded.saveIfMissing();
-    expect(cacheOf()).toBe(count + 1);
-    loaded.saveCodeCache();
-    const invoked = loadBundle(file, cacheDir, { saveAtLoad: false });
-    invoked.saveIfMissing();
-    expect((invoked.exports.handler as () => number)()).toBe(7);
-    const bytes = readFileSync(join(cacheDir, readdirSync(cacheDir).find((f) => f.endsWith('.bin') && readFileSync(join(cacheDir, f)).includes('later/index.js'))!));
-    expect((JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString('utf8')) as { phase: string }).phase).toBe('invoked');
-  });
-
   it('leaves a bundle with a dynamic import() to require, so the import still works once a cache could exist', async () => {
     const file = dir.write('dyn/index.js', "exports.load = () => import('node:path').then((m) => typeof m.join);");
     for (let i = 0; i < 2; i++) {

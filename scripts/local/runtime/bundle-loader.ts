@@ -22,8 +22,6 @@ interface LoadedBundle {
   exports: Record<string, unknown>;
   /** Save the code cache if it lacks the code of a request (call after the first invocation). */
   saveCodeCache(): void;
-  /** Save the cache of the loaded code if no usable one exists yet (with `saveAtLoad: false`; D73). */
-  saveIfMissing(): void;
 }
 
 /**
@@ -90,13 +88,13 @@ const DYNAMIC_IMPORT = /(^|[^\w$.])import\s*\(/;
  * `require(file)` with a V8 code cache kept in `cacheDir`. Anything that is not a CommonJS script (an ES
  * module, JSON, a native addon), code with a dynamic `import()`, or no `cacheDir` is left to `require`.
  */
-export function loadBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean; saveAtLoad?: boolean } = {}): LoadedBundle {
+export function loadBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean } = {}): LoadedBundle {
   const source = cacheDir && isCommonJs(file) ? readFileSync(file, 'utf8') : undefined;
   // `noDynamicImport`: the caller built the file without any (the launcher's start script, whose comments
   // mention import() — the check reads text, not code).
   if (!cacheDir || source === undefined || (!options.noDynamicImport && DYNAMIC_IMPORT.test(source))) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined, saveIfMissing: () => undefined };
+    return { exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined };
   }
   const stamp = stampOf(file);
   const cacheFile = join(cacheDir, `${createHash('sha1').update(file).digest('hex').slice(0, 20)}.bin`);
@@ -110,24 +108,14 @@ export function loadBundle(file: string, cacheDir: string | undefined, options: 
   wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   const usable = cached !== undefined && script.cachedDataRejected !== true;
+  if (!usable) writeCache(cacheFile, stamp, 'loaded', script.createCachedData());
   let needsSave = !usable || cached.phase !== 'invoked';
-  let saved = usable;
-  const saveIfMissing = () => {
-    if (saved) return;
-    saved = true;
-    writeCache(cacheFile, stamp, 'loaded', script.createCachedData());
-  };
-  // `saveAtLoad: false` leaves it to the caller (an instance saves once idle, or after its first request): on
-  // the first start after a build, V8's serialisation would otherwise sit between loading and being warm.
-  if (options.saveAtLoad !== false) saveIfMissing();
   return {
     exports: mod.exports as Record<string, unknown>,
     saveCodeCache() {
       if (!needsSave) return;
       needsSave = false;
-      saved = true;
       writeCache(cacheFile, stamp, 'invoked', script.createCachedData());
     },
-    saveIfMissing,
   };
 }
