@@ -16,6 +16,20 @@ export default tseslint.config(
     },
   },
   {
+    files: ['functions/**'],
+    rules: {
+      // zod's `z` is a namespace object the bundler keeps whole (its 40 locales, ~440 KB of every bundle);
+      // `import * as z` lets it leave out what no function uses (docs/decisions.md D73).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z'][importKind!='type']",
+          message: "use import * as z from 'zod' in functions/: the bundles then leave out what no function uses (D73)",
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },
   },

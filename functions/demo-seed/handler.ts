@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { createServiceHandler } from '#shared/fc/service';
 import type { FcContext } from '#shared/fc/types';

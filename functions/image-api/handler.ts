@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectStoreFor } from '#shared/aliyun/deps/object-store';
 import { searchIndexFor } from '#shared/aliyun/deps/search-index';
 import { tableFor } from '#shared/aliyun/deps/table';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { authenticate, requireRole } from '#shared/auth';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { AlertsQuery, DeviceId, RegisterDeviceRequest, SeriesQuery } from '#shared/contracts/iot';

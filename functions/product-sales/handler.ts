@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { GetManyRequest, GetRequest } from '#shared/contracts/products';
 import { getByIdOverHttp } from '#shared/fc/service-http';

@@ -75,7 +75,7 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   const fingerprint = buildFingerprint(spec);
   const result = await build({ ...bundleOptions(spec, functions), write: false });
   failOnErrors(result);
-  writeOutputs(result);
+  writeOutputs(result.outputFiles);
   copyNativePackages(spec, functions, result.metafile!);
   recordBuild(spec, fingerprint, functions);
   return report(spec, functions, started);
@@ -96,36 +96,49 @@ export interface StagedBuild {
  * index `stages.length`). A stage with a promise in `gates` (by stage index) also waits for it: the local cloud
  * opens those once the instances of the stages before are warm (and seeded), so the bundler does not compete
  * with them for the CPU. The fingerprint is taken before the first stage, as in `buildFunctions`.
+ *
+ * `mapsLast` (D73): the explicit stages are built without their source maps — about a third of the bundler's
+ * CPU, and nothing a local instance reads (it loads its bundle through `vm.Script`, runtime/bundle-loader.ts,
+ * which maps no stack trace) — but with the map's link in place, so their bytes are exactly those of a build
+ * with maps. The last stage then also writes the maps of those functions, and of `unmapped` (bundles a stopped
+ * start left without theirs): their `index.js` comes out the same and is left untouched (`writeOutputs`), so
+ * running instances and code caches stay valid, and `dist/` ends up as `npm run build` makes it.
  */
 export function buildFunctionsInStages(
   spec: AppSpec,
   stages: FunctionSpec[][],
   functions: FunctionSpec[] = spec.functions,
-  options: { gates?: Record<number, Promise<unknown>> } = {},
+  options: { gates?: Record<number, Promise<unknown>>; mapsLast?: boolean; unmapped?: FunctionSpec[] } = {},
 ): StagedBuild {
   const started = Date.now();
   const fingerprint = buildFingerprint(spec);
   const wanted = new Set(functions.map((fn) => fn.name));
   const staged = new Set(stages.flat().map((fn) => fn.name));
+  const last = stages.length;
   // Which stages wait is decided before the ones with nothing to build are dropped.
-  const all = [...stages, spec.functions.filter((fn) => !staged.has(fn.name))]
-    .map((stage, i) => ({ fns: stage.filter((fn) => wanted.has(fn.name)), gate: options.gates?.[i] }))
-    .filter((stage) => stage.fns.length > 0);
+  const all = [...stages, spec.functions.filter((fn) => !staged.has(fn.name))].map((stage, i) => ({ index: i, fns: stage.filter((fn) => wanted.has(fn.name)), gate: options.gates?.[i] }));
+  if (options.mapsLast) {
+    const mapless = new Set([...all.slice(0, last).flatMap((stage) => stage.fns), ...(options.unmapped ?? [])].map((fn) => fn.name));
+    all[last]!.fns = spec.functions.filter((fn) => all[last]!.fns.includes(fn) || mapless.has(fn.name));
+  }
   const readiness = new Map<string, Promise<void>>();
   let previous: Promise<void> = Promise.resolve();
-  for (const { fns: stage, gate: opened } of all) {
+  for (const { index, fns: stage, gate: opened } of all.filter((s) => s.fns.length > 0)) {
     const gate = opened ? previous.then(() => opened) : previous;
+    const withMaps = !options.mapsLast || index === last;
     const built = gate.then(async () => {
-      traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}`);
-      const result = await build({ ...bundleOptions(spec, stage), write: false });
+      traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}${withMaps ? '' : ' (maps later)'}`);
+      const result = await build({ ...bundleOptions(spec, stage), write: false, ...(withMaps ? {} : { sourcemap: false }) });
       failOnErrors(result);
-      writeOutputs(result);
+      writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
       copyNativePackages(spec, stage, result.metafile!);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
       traceMark(`build stage done (${stage.length})`);
     });
-    for (const fn of stage) readiness.set(fn.name, built);
+    // A function built in an earlier stage is ready then, and one whose bundle is fresh (only its map is
+    // missing) is ready now: the last stage only adds their maps (it waits for their instances to be warm).
+    for (const fn of stage) if (wanted.has(fn.name) && !readiness.has(fn.name)) readiness.set(fn.name, built);
     previous = built;
   }
   const done = previous.then(() => report(spec, functions, started));
@@ -134,13 +147,36 @@ export function buildFunctionsInStages(
   return { ready: (name) => readiness.get(name) ?? Promise.resolve(), done };
 }
 
+/** An output file as `writeOutputs` takes it (esbuild's `OutputFile` is one). */
+export interface Output {
+  path: string;
+  contents: Uint8Array;
+}
+
+/**
+ * The bundles of a build without source maps, each ending with the link to its map as a `sourcemap: 'linked'`
+ * build writes it (`//# sourceMappingURL=index.js.map`): the same bytes, so the map written later matches.
+ */
+export function withMapLinks(outputs: readonly Output[]): Output[] {
+  return outputs.map((file) => {
+    if (!file.path.endsWith('.js')) return file;
+    const newline = file.contents[file.contents.byteLength - 1] === 0x0a ? '' : '\n';
+    return { path: file.path, contents: Buffer.concat([file.contents, Buffer.from(`${newline}//# sourceMappingURL=${basename(file.path)}.map\n`)]) };
+  });
+}
+
+/** Fresh bundles without their source map beside them (a start stopped before it wrote them, D73). */
+export function functionsWithoutMaps(spec: AppSpec, functions: readonly FunctionSpec[] = spec.functions): FunctionSpec[] {
+  return functions.filter((fn) => existsSync(join(fn.codeDir, 'index.js')) && !existsSync(join(fn.codeDir, 'index.js.map')));
+}
+
 /**
  * Writes esbuild's output files atomically (temp file + rename) and only when their bytes changed.
  * Several local clouds may build the same `dist/` at once (parallel test files, `npm start` beside a test
  * run): a reader then sees the old bundle or the new one, never a half-written file.
  */
-export function writeOutputs(result: BuildResult): void {
-  for (const file of result.outputFiles ?? []) {
+export function writeOutputs(outputs: readonly Output[] | undefined): void {
+  for (const file of outputs ?? []) {
     if (existsSync(file.path) && Buffer.compare(readFileSync(file.path), file.contents) === 0) continue;
     mkdirSync(dirname(file.path), { recursive: true });
     const temp = `${file.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -178,7 +214,7 @@ export async function watchFunctions(
           onBuilt([], new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n')));
           return;
         }
-        writeOutputs(result);
+        writeOutputs(result.outputFiles);
         if (result.metafile) copyNativePackages(spec, spec.functions, result.metafile);
         recordBuild(spec, fingerprint);
         const changed: string[] = [];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { buildFunctionsInStages, watchFunctionsOnChange } from '../build/functions';
+import { buildFunctionsInStages, functionsWithoutMaps, watchFunctionsOnChange } from '../build/functions';
 import { staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { traceMark } from './trace';
@@ -60,7 +60,10 @@ export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOp
   // The tree's second part (the last stage, when the tree has two) waits for the first part's instances; the
   // functions in no stage (built after the last) wait for the whole tree to be warm and seeded.
   const gates: Record<number, Promise<unknown>> = { [stages.length]: later.opened, ...(treeStages.length === 2 ? { [stages.length - 1]: treeTail.opened } : {}) };
-  const functions = fresh ? undefined : buildFunctionsInStages(spec, stages, stale, { gates });
+  // Source maps are written in the last stage, after the first page (D73); a start stopped before it left some
+  // bundles without theirs, and this one writes them then.
+  const unmapped = functionsWithoutMaps(spec).filter((fn) => !stale.includes(fn));
+  const functions = fresh && unmapped.length === 0 ? undefined : buildFunctionsInStages(spec, stages, stale, { gates, mapsLast: true, unmapped });
   const websiteReady = existsSync(join(root, 'website', 'src', 'main.ts')) ? buildWebsite(root, undefined, { reuse: true }) : Promise.resolve();
   void websiteReady.then(() => traceMark('website built'), () => undefined);
   const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);

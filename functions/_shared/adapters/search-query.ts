@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, type SearchDocument, type SearchQuery } from '../ports/search-index';
 import { parseWith } from '../validation';

@@ -1,5 +1,5 @@
 import TableStore from 'tablestore';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCursor, encodeCursor, isPrefixWord, keywordWords, normalizeQuery, searchWords, validDocument, validId, type NormalizedQuery } from '../adapters/search-query';
 import { ValidationError } from '../errors';
 import type { SearchDocument, SearchHit, SearchIndex, SearchPage, SearchQuery } from '../ports/search-index';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_IMAGE_BYTES, THUMBNAIL_WIDTHS } from '../images/limits';
 import type { ImageFormat, ImageRejectReason } from '../ports/image-engine';
 import { ProductId } from './products';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Contracts of the product page (seed 002): what each microservice takes and returns, and the BFF's

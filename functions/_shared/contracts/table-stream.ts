@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeCbor, encodeCbor } from '../cbor';
 import { ValidationError } from '../errors';
 import type { AttrValue, PrimaryKey } from '../ports/table';

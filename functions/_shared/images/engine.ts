@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImageEngine } from '../ports/image-engine';
 import { parseWith } from '../validation';
 import { JimpImageEngine } from './jimp-engine';

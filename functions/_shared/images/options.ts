@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ThumbnailOptions } from '../ports/image-engine';
 import { parseWith } from '../validation';
 import { DEFAULT_WEBP_QUALITY } from './limits';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IMAGE_FORMATS, type ImageTransform } from '../ports/image-engine';
 import { parseWith } from '../validation';
 
