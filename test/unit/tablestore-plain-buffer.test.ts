@@ -13,10 +13,13 @@ const long = (n: number) => TableStore.Long.fromNumber(n);
 
 /** A deterministic pseudo-random sequence, so a failure names a reproducible row. */
 function random(seed: number): () => number {
-  let state = seed;
+  // mulberry32
+  let state = seed >>> 0;
   return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
