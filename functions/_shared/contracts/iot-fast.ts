@@ -1,6 +1,5 @@
 import { DEVICE_TYPE_NAMES } from '../iot/catalog';
-import type { IngestBody} from './iot';
-import { MAX_READINGS_PER_REQUEST, ReadingsMessage } from './iot';
+import { MAX_READINGS_PER_REQUEST, ReadingsMessage, type IngestBody } from './iot';
 
 /**
  * Plain checks for the two shapes the IoT path validates per reading (D67): the ingest body (500 readings a
