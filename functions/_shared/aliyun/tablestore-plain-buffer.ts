@@ -106,9 +106,12 @@ export function serializePutRow(primaryKey: unknown, attributeColumns: unknown):
     out[pos++] = TAG_CELL;
     out[pos++] = TAG_CELL_NAME;
     pos = out.writeUInt32LE(cell.name.length, pos);
-    const nameStart = pos;
-    pos += out.write(cell.name, pos, 'latin1');
-    let crc = crcRange(0, out, nameStart, pos);
+    let crc = 0;
+    for (let c = 0; c < cell.name.length; c++) {
+      const code = cell.name.charCodeAt(c);
+      out[pos++] = code;
+      crc = CRC8_TABLE[crc ^ code]!;
+    }
     out[pos++] = TAG_CELL_VALUE;
     pos = out.writeUInt32LE(cell.bytes, pos);
     out[pos++] = cell.kind;
@@ -118,8 +121,12 @@ export function serializePutRow(primaryKey: unknown, attributeColumns: unknown):
       pos = out.writeUInt32LE(length, pos);
       for (let shift = 0; shift < 32; shift += 8) crc = crc8(crc, (length >> shift) & 0xff);
       const start = pos;
-      if (cell.kind === VT_STRING) pos += out.write(cell.value as string, pos, 'utf8');
-      else pos += (cell.value as Buffer).copy(out, pos);
+      if (cell.kind === VT_BLOB) pos += (cell.value as Buffer).copy(out, pos);
+      else if (length === (cell.value as string).length) {
+        // ASCII (as many bytes as characters): written and summed in one loop.
+        const text = cell.value as string;
+        for (let c = 0; c < length; c++) out[pos++] = text.charCodeAt(c);
+      } else pos += out.write(cell.value as string, pos, 'utf8');
       crc = crcRange(crc, out, start, pos);
     } else if (cell.kind === VT_INTEGER) {
       const { buffer, offset = 0 } = cell.value as Int64Like;
