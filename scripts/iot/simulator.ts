@@ -12,7 +12,8 @@ import { DEFAULT_RATES, DeviceSignal, type AnomalyRates, type SimReading } from 
  *
  * Each device samples its metrics on a fixed grid and sends what it sampled every `interval` (up to 500
  * readings a request). When the server is slower than the devices, requests queue up to a bound and the
- * devices buffer (their next request carries everything since the last one), as devices do. A 5xx or a
+ * devices buffer (their next requests carry everything since the last one, in full batches of 500 — a partial
+ * rest waits for the next flush rather than going out alone), as devices do. A 5xx or a
  * network error (or a 429) is retried with backoff, signed afresh each time (the ETL drops what was already
  * stored).
  */
