@@ -1,4 +1,5 @@
-import { ReadingsMessage } from '#shared/contracts/iot';
+import type { ReadingsMessage } from '#shared/contracts/iot';
+import { parseReadingsMessage } from '#shared/contracts/iot-fast';
 import { checkReading, type ReadingProblem } from '#shared/iot/catalog';
 import { floorTo, MINUTE_MS, T } from '#shared/iot/rows';
 import type { Clock } from '#shared/ports/clock';
@@ -180,7 +181,7 @@ export function decodeMessage(body: string): Decoded {
   } catch {
     return { ok: false, reason: 'body is not JSON' };
   }
-  const parsed = ReadingsMessage.safeParse(json);
+  const parsed = parseReadingsMessage(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return { ok: false, reason: `not a readings message: ${issue.path.join('.') || '(root)'}: ${issue.message}` };

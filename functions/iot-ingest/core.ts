@@ -1,4 +1,5 @@
 import { DeviceId, IngestBody, MAX_INGEST_BODY_BYTES, type DeviceRow, type IngestResponse, type ReadingsMessage, type RejectedReading } from '#shared/contracts/iot';
+import { isPlainIngestBody } from '#shared/contracts/iot-fast';
 import { AppError, ConditionFailedError, RetryableError, ValidationError } from '#shared/errors';
 import { checkReading, type DeviceType } from '#shared/iot/catalog';
 import { getDevice, T } from '#shared/iot/rows';
@@ -61,7 +62,8 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
   // Only a device that proved itself counts against its own limit (no one can throttle another device).
   deps.limiter?.take(deviceId, now);
 
-  const body = parseWith(IngestBody, parseBody(request.body), 'body');
+  const json = parseBody(request.body);
+  const body = isPlainIngestBody(json) ? json : parseWith(IngestBody, json, 'body');
   const rejected: RejectedReading[] = [];
   const accepted: IngestBody['readings'] = [];
   const seen = new Set<string>();

@@ -12,7 +12,8 @@ import { DEFAULT_RATES, DeviceSignal, type AnomalyRates, type SimReading } from 
  *
  * Each device samples its metrics on a fixed grid and sends what it sampled every `interval` (up to 500
  * readings a request). When the server is slower than the devices, requests queue up to a bound and the
- * devices buffer (their next request carries everything since the last one), as devices do. A 5xx or a
+ * devices buffer (their next requests carry everything since the last one, in full batches of 500 — a partial
+ * rest waits for the next flush rather than going out alone), as devices do. A 5xx or a
  * network error (or a 429) is retried with backoff, signed afresh each time (the ETL drops what was already
  * stored).
  */
@@ -80,6 +81,8 @@ interface SimDevice {
   nextFlush: number;
   sampledUntil: number;
   lastTimestamp: number;
+  /** Readings sampled but held for the next flush, to fill its first batch (fewer, fuller requests). */
+  carried: SimReading[];
 }
 
 interface Job {
@@ -111,6 +114,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
       nextFlush: start + (i / devices.length) * intervalMs,
       sampledUntil: start,
       lastTimestamp: 0,
+      carried: [],
     };
   });
 
@@ -215,15 +219,19 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
       const now = Date.now();
       for (const sim of sims) {
         if (sim.nextFlush > now || queue.length >= maxQueued) continue;
-        const readings = sim.signal.readings(sim.sampledUntil, now);
+        const sampled = sim.signal.readings(sim.sampledUntil, now);
         sim.sampledUntil = now;
         sim.nextFlush += intervalMs * Math.max(1, Math.ceil((now - sim.nextFlush) / intervalMs));
-        totals.sampled += readings.length;
-        for (let i = 0; i < readings.length; i += options.maxBatch) queue.push({ device: sim, readings: readings.slice(i, i + options.maxBatch), attempt: 0, firstSentAt: 0 });
+        totals.sampled += sampled.length;
+        const { batches, carried } = fullBatches([...sim.carried, ...sampled], options.maxBatch);
+        sim.carried = carried;
+        for (const readings of batches) queue.push({ device: sim, readings, attempt: 0, firstSentAt: 0 });
       }
       pump();
       await sleep(Math.max(5, Math.min(50, intervalMs / 4)));
     }
+    // Readings held back for a fuller batch go out now.
+    for (const sim of sims) if (sim.carried.length) queue.push({ device: sim, readings: sim.carried.splice(0), attempt: 0, firstSentAt: 0 });
     // A request still being retried at the end gets its whole retry time.
     const drainUntil = Date.now() + Math.max(DRAIN_MS, (options.retryForMs ?? DEFAULT_RETRY_FOR_MS) + MAX_BACKOFF_MS);
     while ((queue.length || inFlight) && Date.now() < drainUntil) {
@@ -245,6 +253,20 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
     achievedRate: totals.accepted / (Math.max(1, final.elapsedMs) / 1000),
     unsent: totals.sampled - totals.sent,
   };
+}
+
+/**
+ * A flush's readings as requests of `maxBatch`: a device that fell behind (the machine did not keep up) has more
+ * than one batch's worth, and then the partial rest waits for the next flush instead of going out as a small
+ * request of its own — a device batches what it has, and every request costs the same signing, HTTP and queue
+ * call whatever it carries. One batch or less goes out whole, so a slow device never holds readings back.
+ */
+export function fullBatches<T>(readings: T[], maxBatch: number): { batches: T[][]; carried: T[] } {
+  if (readings.length <= maxBatch) return { batches: readings.length ? [readings] : [], carried: [] };
+  const full = readings.length - (readings.length % maxBatch);
+  const batches: T[][] = [];
+  for (let i = 0; i < full; i += maxBatch) batches.push(readings.slice(i, i + maxBatch));
+  return { batches, carried: readings.slice(full) };
 }
 
 // ---------- devices: register once, reuse after ----------

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { IngestResponse } from '#shared/contracts/iot';
-import { describeDuration, runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
+import { describeDuration, fullBatches, runSimulator, type SimulatorOptions } from '../../scripts/iot/simulator';
 import { tempDir } from '../helpers/temp';
 
 interface Posted {
@@ -99,6 +99,22 @@ describe('the device simulator', () => {
     expect(summary).toMatchObject({ retries: 1, rejected: 1, failed: 1, failedByStatus: { '400': 1 } });
   });
 
+  it('sends every sampled reading once, also those held back for a fuller batch', async () => {
+    // 2 000 readings/s from one device flushing every 50 ms: ~100 readings a flush, batches of 30 (the old way sent ~10 readings alone after each three full batches).
+    const api = await scriptedApi((_, readings) => ({ status: 202, answer: { accepted: readings.length, rejected: [] } }));
+    servers.push(api.server);
+    const summary = await runSimulator(options(api.url, 'carry', { rate: 2000, durationMs: 1000, maxBatch: 30 }));
+    const sent = api.posted.flatMap((p) => p.readings.map((r) => `${r.metric}|${r.ts}`));
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(sent.length).toBe(summary.sampled);
+    expect(summary.unsent).toBe(0);
+    // Every request between the first flush (what was sampled since the start: a batch or less, sent whole) and
+    // the one that ends the run is full: the rest of a flush waits for the next one.
+    const middle = api.posted.slice(1, -1).map((p) => p.readings.length);
+    expect(middle.length).toBeGreaterThan(10);
+    expect(middle).toEqual(middle.map(() => 30));
+  });
+
   it('gives up on a request that keeps failing once its retry time is over', async () => {
     const api = await scriptedApi(() => ({ status: 503 }));
     servers.push(api.server);
@@ -108,6 +124,20 @@ describe('the device simulator', () => {
     expect(summary.retries).toBeGreaterThanOrEqual(1);
     expect(lines(join(dir.path, 'down-accepted.ndjson'))).toEqual([]);
     expect(lines(join(dir.path, 'down-refused.ndjson'))).toEqual([]);
+  });
+});
+
+describe('what a device sends in one flush', () => {
+  const readings = (n: number) => Array.from({ length: n }, (_, i) => i);
+  it('sends a batch or less whole, at once', () => {
+    expect(fullBatches([], 5)).toEqual({ batches: [], carried: [] });
+    expect(fullBatches(readings(3), 5)).toEqual({ batches: [[0, 1, 2]], carried: [] });
+    expect(fullBatches(readings(5), 5)).toEqual({ batches: [[0, 1, 2, 3, 4]], carried: [] });
+  });
+
+  it('holds the partial rest of a device that fell behind for its next flush, so every request is full', () => {
+    expect(fullBatches(readings(12), 5)).toEqual({ batches: [readings(5), [5, 6, 7, 8, 9]], carried: [10, 11] });
+    expect(fullBatches(readings(10), 5)).toEqual({ batches: [readings(5), [5, 6, 7, 8, 9]], carried: [] });
   });
 });
 

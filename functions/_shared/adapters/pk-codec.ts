@@ -76,15 +76,43 @@ const SIGN = 1n << 63n;
 export function encodePk(schema: readonly PkColumn[], pk: PrimaryKey, table: string): Buffer {
   const extra = Object.keys(pk).filter((name) => !schema.some((c) => c.name === name));
   if (extra.length > 0) throw new ValidationError(`${table} has no primary key column ${extra.join(', ')}`, extra.map((name) => ({ path: `primaryKey.${name}`, message: 'not a primary key column' })));
-  const out = new KeyBytes();
+  // Every row of every batch is encoded here (D67): sized first, then written into one buffer, integers
+  // without BigInt. The bytes are KeyBytes' (encodeBound of a complete key; a unit test compares them).
+  let size = 0;
+  let plain = true;
   for (const column of schema) {
     if (!(column.name in pk)) throw new ValidationError(`primary key of ${table} needs ${column.name}`, [{ path: `primaryKey.${column.name}`, message: 'required' }]);
-    out.column(column, checkValue(column, pk[column.name]));
+    const value = checkValue(column, pk[column.name]);
+    if (typeof value === 'number') size += 9;
+    else if (typeof value === 'string' && !value.includes('\u0000')) size += Buffer.byteLength(value) + 3;
+    else plain = false;
   }
-  return out.done();
+  if (!plain) {
+    const out = new KeyBytes();
+    for (const column of schema) out.column(column, pk[column.name] as PkValue);
+    return out.done();
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const column of schema) {
+    const value = pk[column.name] as number | string;
+    if (typeof value === 'number') {
+      // Two's complement in two 32-bit halves (|value| < 2^53), the sign bit flipped.
+      const high = Math.floor(value / 0x1_0000_0000);
+      out[at] = INT_TAG;
+      out.writeUInt32BE(((high >>> 0) ^ 0x8000_0000) >>> 0, at + 1);
+      out.writeUInt32BE(value - high * 0x1_0000_0000, at + 5);
+      at += 9;
+    } else {
+      out[at++] = BYTES_TAG;
+      at += out.write(value, at, 'utf8');
+      out[at++] = 0x00;
+      out[at++] = 0x01;
+    }
+  }
+  return out;
 }
 
-/** Encode a range bound, which may use INF_MIN / INF_MAX for any column. */
 export function encodeBound(schema: readonly PkColumn[], bound: RangeBound, table: string): Buffer {
   const out = new KeyBytes();
   for (const column of schema) {

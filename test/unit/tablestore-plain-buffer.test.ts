@@ -1,0 +1,80 @@
+/**
+ * The one-pass PutRow encoding (D67) writes exactly the bytes of the `tablestore` SDK's own encoder, for every
+ * kind of row the adapters build, and leaves every other row to the SDK.
+ */
+import TableStore from 'tablestore';
+import { serializePutRow, useFastPutRowEncoding } from '#shared/aliyun/tablestore-plain-buffer';
+
+type Builder = { serializeForPutRow(pk: unknown, attrs: unknown): Buffer };
+const builder = (TableStore as unknown as { PlainBufferBuilder: Builder }).PlainBufferBuilder;
+// The SDK's own encoder, kept before anything replaced it.
+const sdkEncode = builder.serializeForPutRow.bind(builder);
+const long = (n: number) => TableStore.Long.fromNumber(n);
+
+/** A deterministic pseudo-random sequence, so a failure names a reproducible row. */
+function random(seed: number): () => number {
+  // mulberry32
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function randomRow(next: () => number): { pk: object[]; attrs: object[] } {
+  const text = () => {
+    const alphabet = ['a', 'Z', '0', '_', '-', ' ', 'é', '温', '😀', '\u0000'];
+    return Array.from({ length: Math.floor(next() * 40) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+  };
+  const name = (i: number) => `${['c', 'value', 'receivedAt', 'x_1'][Math.floor(next() * 4)]}${i}`;
+  const pkValue = () => [() => text(), () => long(Math.floor((next() - 0.5) * 2 ** 53)), () => Buffer.from(text())][Math.floor(next() * 3)]!();
+  const attrValue = () =>
+    [() => text(), () => long(Math.floor((next() - 0.5) * 2 ** 53)), () => (next() - 0.5) * 10 ** Math.floor(next() * 30), () => next() > 0.5, () => Buffer.from(text()), () => [0, -0, Number.MIN_VALUE, Number.MAX_VALUE, 1.5][Math.floor(next() * 5)]!][Math.floor(next() * 6)]!();
+  return {
+    pk: Array.from({ length: 1 + Math.floor(next() * 4) }, (_, i) => ({ [name(i)]: pkValue() })),
+    attrs: Array.from({ length: Math.floor(next() * 6) }, (_, i) => ({ [name(i)]: attrValue() })),
+  };
+}
+
+describe('the one-pass PutRow encoding', () => {
+  it('writes the SDK encoder’s bytes for the rows the adapters write', () => {
+    const next = random(67);
+    for (let i = 0; i < 1000; i++) {
+      const { pk, attrs } = randomRow(next);
+      const fast = serializePutRow(pk, attrs);
+      expect({ i, bytes: fast?.toString('hex') }).toEqual({ i, bytes: sdkEncode(pk, attrs).toString('hex') });
+    }
+  });
+
+  it('writes an IoT telemetry row as the SDK does', () => {
+    const pk = [{ deviceId: 'dev_3f9a' }, { metric: 'temperature' }, { ts: long(1764214411123) }];
+    const attrs = [{ value: 21.375 }, { receivedAt: long(1764214411200) }, { seq: long(7) }];
+    expect(serializePutRow(pk, attrs)!.equals(sdkEncode(pk, attrs))).toBe(true);
+    expect(serializePutRow(pk, [])!.equals(sdkEncode(pk, []))).toBe(true);
+  });
+
+  it('leaves to the SDK what it does not write: INF_MIN/INF_MAX/AUTO_INCREMENT keys, timestamps, two columns in one object, other names', () => {
+    const pk = [{ id: 'a' }];
+    expect(serializePutRow([{ id: TableStore.INF_MIN }], [])).toBeUndefined();
+    expect(serializePutRow([{ id: TableStore.INF_MAX }], [])).toBeUndefined();
+    expect(serializePutRow([{ id: TableStore.PK_AUTO_INCR }], [])).toBeUndefined();
+    expect(serializePutRow(pk, [{ v: 1, timestamp: 5 }])).toBeUndefined();
+    expect(serializePutRow(pk, [{ a: 1, b: 2 }])).toBeUndefined();
+    expect(serializePutRow(pk, [{ 'é': 1 }])).toBeUndefined();
+    expect(serializePutRow(pk, [{ v: null }])).toBeUndefined();
+    expect(serializePutRow(pk, undefined)).toBeUndefined();
+  });
+
+  it('stands in front of the SDK’s encoder, which still writes the rows it leaves', () => {
+    useFastPutRowEncoding();
+    useFastPutRowEncoding();
+    expect(builder.serializeForPutRow).not.toBe(sdkEncode);
+    const timed = [{ id: 'a' }];
+    const attrs = [{ v: 1.5, timestamp: 1764214411123 }];
+    expect(builder.serializeForPutRow(timed, attrs).equals(sdkEncode(timed, attrs))).toBe(true);
+    const plain = [{ v: long(3) }, { s: 'text' }];
+    expect(builder.serializeForPutRow(timed, plain).equals(sdkEncode(timed, plain))).toBe(true);
+  });
+});
