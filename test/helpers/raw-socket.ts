@@ -29,6 +29,27 @@ export function hangUpMidBody(port: number, head: string): Promise<void> {
   });
 }
 
+/**
+ * Sends one complete request on a keep-alive connection, reads its whole answer (by its Content-Length), then
+ * resets the now idle connection — what a load generator or an agent's pool does to its sockets when it stops.
+ */
+export function resetIdleAfterOneRequest(port: number, request: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const headEnd = received.indexOf('\r\n\r\n');
+      if (headEnd < 0) return;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(received.subarray(0, headEnd).toString('latin1'));
+      if (!length || received.length < headEnd + 4 + Number(length[1])) return;
+      socket.resetAndDestroy();
+      resolve();
+    });
+    socket.on('error', reject);
+  });
+}
+
 /** The malformed requests every emulator must answer in its own error shape. */
 export const MALFORMED_REQUESTS: Array<[string, string, number]> = [
   ['both Content-Length and chunked encoding', 'POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],

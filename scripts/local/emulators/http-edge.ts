@@ -7,10 +7,12 @@
  *   in its own service's error shape instead (OSS and MNS XML, TableStore protobuf, FC and CloudFlow JSON), with
  *   the service's request-id header, and closes the connection (the rest of the bytes cannot be trusted).
  * - A client that goes away mid-request (reset, closed while sending its body) is not an error of the emulator:
- *   `isClientAbort` tells the two apart so servers log it as an abort, not as an internal error.
+ *   `isClientAbort` tells the two apart so servers log it as an abort, not as an internal error. A client that
+ *   resets an idle keep-alive connection (between requests) aborted nothing and is not logged at all.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { isIdleConnection } from '../keep-alive';
 
 /** What the parser refused, handed to the service to word its own error. */
 export interface MalformedRequest {
@@ -54,6 +56,11 @@ export function answerMalformedHttp<T extends Server>(server: T, options: Malfor
 
 export function createClientErrorHandler(options: MalformedHttpOptions): (err: Error & { code?: string }, socket: Socket) => void {
   return (err, socket) => {
+    // A client resetting a keep-alive connection it no longer uses aborted nothing: not worth a log line.
+    if (err.code === 'ECONNRESET' && isIdleConnection(socket)) {
+      socket.destroy();
+      return;
+    }
     const requestId = options.newRequestId();
     if (err.code === 'ECONNRESET' || !socket.writable) {
       options.onAbort({ requestId, method: '', url: '', reason: err.code ?? err.message });

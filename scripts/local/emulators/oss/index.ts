@@ -51,6 +51,7 @@ import { createClientErrorHandler, createRequestHandler, type OssLogger } from '
 import type { CredentialLookup } from './signature';
 import { OssStorage, type ObjectType, type StorageClass } from './storage';
 import { keepIdleConnections } from '../../keep-alive';
+import { stderrAbortLog } from '../http-edge';
 
 export { buildOssEvent, buildOssEventRecord, matchesOssTrigger } from './events';
 export type { OssEvent, OssEventName, OssEventRecord, OssNotification, OssTriggerFilter } from './events';
@@ -135,7 +136,7 @@ export const localCredentialLookup: CredentialLookup = (accessKeyId) => {
 
 /** JSON lines on stderr, in the fields the local cloud's other logs use. */
 export const stderrOssLogger: OssLogger = {
-  aborted: (info) => process.stderr.write(`${JSON.stringify({ level: 'info', time: Date.now(), service: 'oss', msg: 'request aborted by the client', ...info })}\n`),
+  aborted: stderrAbortLog('oss'),
   internalError: (err, info) =>
     process.stderr.write(`${JSON.stringify({ level: 'error', time: Date.now(), service: 'oss', msg: 'internal error', ...info, err: err instanceof Error ? (err.stack ?? err.message) : String(err) })}\n`),
 };
