@@ -47,10 +47,16 @@ export interface AnomalyRates {
 
 export const DEFAULT_RATES: AnomalyRates = { spike: 1 / 20_000, fault: 1 / 7200, glitch: 1 / 50_000, dropout: 1 / 3600 };
 
-/** mulberry32: small, fast, good enough for simulated noise. */
+/** A generator seeded by a name (FNV-1a of the string → mulberry32): one noise stream per device. */
 export function seededRandom(seed: string): () => number {
-  let a = 2166136261;
-  for (const ch of seed) a = Math.imul(a ^ ch.charCodeAt(0), 16777619);
+  let hash = 2166136261;
+  for (const ch of seed) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619);
+  return mulberry32(hash);
+}
+
+/** mulberry32: small, fast, good enough for simulated noise and for reproducible generated test cases. */
+export function mulberry32(seed: number): () => number {
+  let a = seed | 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);

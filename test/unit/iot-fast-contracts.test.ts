@@ -6,23 +6,15 @@
 import { IngestBody, ReadingsMessage } from '#shared/contracts/iot';
 import { isPlainIngestBody, isPlainReadingsMessage, parseReadingsMessage } from '#shared/contracts/iot-fast';
 import { toMessages } from '../../functions/iot-ingest/core';
+import { mulberry32 } from '../../scripts/iot/signals';
 
 const now = 1_764_214_411_123;
 const deviceId = `dev_${'a1'.repeat(13)}`;
 const readings = (n: number) => Array.from({ length: n }, (_, i) => ({ ts: now - i * 10, metric: ['temperature', 'humidity', 'co2'][i % 3]!, value: 20 + i / 7, ...(i % 2 ? { seq: i } : {}), ...(i % 5 === 0 ? { unit: '°F' } : {}) }));
 const message = () => JSON.parse(toMessages({ deviceId, type: 'env-sensor' }, readings(40), 'req-1', now)[0]!) as unknown;
 
-/** A deterministic pseudo-random sequence, so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  // mulberry32
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A deterministic pseudo-random sequence (mulberry32), so a failure names a reproducible case. */
+const random = mulberry32;
 
 const ODD_VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 1e12, 1e13, 999_999_999_999, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, '', 'x', 'Temperature', '1abc', 'a'.repeat(33), 'u'.repeat(17), true, [], {}, [1, 2], [now, 1], [now, 1, -1], [now, 1, 2, 3], { metric: 'co2', points: [] }, 1, 2];
 

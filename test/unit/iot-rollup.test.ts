@@ -4,17 +4,10 @@ import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/t
 import { INITIAL_LOOKBACK_MS, runRollup, type RollupDeps } from '../../functions/iot-rollup/core';
 import { FakeTopic } from '../helpers/fake-messaging';
 import { iotWorld } from '../helpers/iot';
+import { mulberry32 } from '../../scripts/iot/signals';
 
-/** A small deterministic generator (mulberry32), so noise is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random sequence (mulberry32), so a failure names a reproducible case. */
+const random = mulberry32;
 
 /** Writes readings straight into `telemetry` and `device_latest`, as the ETL would. */
 async function seed(table: Table, deviceId: string, metric: string, points: [number, number][]): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import TableStore from 'tablestore';
 import { serializePutRow, useFastPutRowEncoding } from '#shared/aliyun/tablestore-plain-buffer';
+import { mulberry32 } from '../../scripts/iot/signals';
 
 type Builder = { serializeForPutRow(pk: unknown, attrs: unknown): Buffer };
 const builder = (TableStore as unknown as { PlainBufferBuilder: Builder }).PlainBufferBuilder;
@@ -11,17 +12,8 @@ const builder = (TableStore as unknown as { PlainBufferBuilder: Builder }).Plain
 const sdkEncode = builder.serializeForPutRow.bind(builder);
 const long = (n: number) => TableStore.Long.fromNumber(n);
 
-/** A deterministic pseudo-random sequence, so a failure names a reproducible row. */
-function random(seed: number): () => number {
-  // mulberry32
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A deterministic pseudo-random sequence (mulberry32), so a failure names a reproducible case. */
+const random = mulberry32;
 
 function randomRow(next: () => number): { pk: object[]; attrs: object[] } {
   const text = () => {
