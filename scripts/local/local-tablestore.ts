@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import TableStore from 'tablestore';
 import { LOCAL_CREDENTIALS } from './credentials';
 import { startTableStoreEmulator, type TableStoreEmulator } from './emulators/tablestore';
 import { createStreamClient, type StreamClient } from './emulators/tablestore/stream-client';
+import type { Storage } from './emulators/tablestore/storage';
 import type { ControlDb } from './control-db';
 import { TableStreamTriggers } from './runtime/table-stream';
 import type { FunctionRuntime } from './runtime/runtime';
@@ -75,6 +77,34 @@ function sdkField(f: SearchIndexFieldSpec): object {
     ...(f.enableSortAndAgg ? { enableSortAndAgg: true } : {}),
     ...(f.store ? { store: true } : {}),
   };
+}
+
+/**
+ * Provisioning is ~50 SDK calls (create, describe, list for each table and index), ~75–170 ms on the start's
+ * critical path even when nothing is missing. After it succeeds, the data folder keeps a fingerprint of what
+ * the template declared and of what the emulator's storage then held for it (each table's storage id — a new
+ * one when a table is dropped and created again — and its settings, each index's creation time and schema).
+ * A later start with the same fingerprint skips the calls; any difference (a changed `infra/ros.yaml`, a table
+ * or index dropped, recreated or updated through the API, a deleted fingerprint) provisions through the SDK.
+ */
+const PROVISIONED_FILE = 'tablestore.provisioned';
+
+function provisionFingerprint(infra: InfraSpec, streamTables: ReadonlySet<string>, storage: Storage): string {
+  const named = [...infra.tables.map((t) => ({ instance: t.instance, name: t.name })), ...infra.searchIndexes.map((i) => ({ instance: i.instance, name: i.table }))];
+  const tables = [...new Map(named.map((t) => [`${t.instance}/${t.name}`, t])).values()];
+  const held = tables.map(({ instance, name }) => {
+    const table = storage.table(instance, name);
+    if (!table) return { instance, name, missing: true };
+    const indexes = storage.searchIndexes(table).map((i) => ({ name: i.name, createdAt: i.createdAt, schema: i.schema.toString('base64') }));
+    return { instance, name, id: table.id, meta: table.meta, indexes };
+  });
+  const declared = { tables: infra.tables, searchIndexes: infra.searchIndexes, streams: [...streamTables].sort() };
+  return createHash('sha256').update(JSON.stringify({ declared, held })).digest('hex');
+}
+
+function provisionedAsRecorded(record: string, infra: InfraSpec, streamTables: ReadonlySet<string>, storage: Storage): boolean {
+  if (!existsSync(record)) return false;
+  return readFileSync(record, 'utf8').trim() === provisionFingerprint(infra, streamTables, storage);
 }
 
 /**
@@ -150,7 +180,12 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
   };
   const streamTables = new Set(spec.functions.flatMap((fn) => fn.triggers.flatMap((t) => (t.type === 'tablestore' ? [`${t.instance}/${t.table}`] : []))));
   try {
-    await provision(infra, streamTables, client);
+    // A later start over a data folder that already holds what the template declares makes no calls at all.
+    const record = join(options.dataDir, PROVISIONED_FILE);
+    if (!provisionedAsRecorded(record, infra, streamTables, emulator.storage)) {
+      await provision(infra, streamTables, client);
+      writeFileSync(record, `${provisionFingerprint(infra, streamTables, emulator.storage)}\n`);
+    }
   } catch (err) {
     await emulator.close();
     throw err;
