@@ -86,6 +86,11 @@ describeInBrowser('website: orders', () => {
     expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentSucceeded', 'ShipmentCreated', 'OrderSucceeded']);
     expect(await page.locator('[data-testid=order-status]').getAttribute('data-status')).toBe('SUCCEEDED');
     expect(((await page.locator('[data-testid=order-total]').textContent()) ?? '').trim()).toBe(estimate);
+    // The timeline writes the amount as the page's totals do (it read `CNY 1195.10` beside `CN¥1,195.10`).
+    for (const event of ['OrderPlaced', 'PaymentRequested', 'PaymentSucceeded']) {
+      expect(await page.locator(`[data-testid=timeline-entry][data-event=${event}]`).textContent()).toContain(estimate);
+    }
+    expect(await page.locator('[data-testid=timeline]').textContent()).not.toMatch(/CNY \d/);
     expect(await page.locator('[data-testid=timeline-entry]').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.status))).toEqual(['PENDING', 'RESERVED', 'PAYMENT_PENDING', 'PAID', 'SHIPPED', 'SUCCEEDED']);
     expect(await page.locator('[data-testid=cart-count]').textContent()).toBe('0');
     expect(await pageProblems(page)).toEqual([]);

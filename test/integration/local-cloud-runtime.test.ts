@@ -322,6 +322,19 @@ describe('local cloud runtime', () => {
       expect(recordsOf('fx-ossink').every((r) => r.source === 'oss:uploads')).toBe(true);
       expect(recordsOf('fx-ossink').some((r) => r.payload.toString().includes('skip'))).toBe(false);
     });
+
+    it('reach a function’s own ali-oss client with default options (virtual-host `<bucket>.localhost`) at OSS_ENDPOINT', async () => {
+      // Node's resolver does not know `<bucket>.localhost` (browsers and curl do): it failed with ENOTFOUND.
+      const key = `user/${Date.now()}.txt`;
+      const res = await fetch(`${cloud.url}/_fc/fx-ossuser/?key=${encodeURIComponent(key)}`);
+      const body = await res.text();
+      expect({ status: res.status, error: res.headers.get('x-fc-error-type') }).toEqual({ status: 200, error: null });
+      const answer = JSON.parse(body) as { url: string; content: string };
+      expect(answer.url).toMatch(/^http:\/\/fx-media\.localhost:\d+\/user\//);
+      expect(answer.content).toBe(`written by ${key}`);
+      const store = new OssObjectStore({ bucket: 'fx-media', region: 'cn-hangzhou', endpoint: cloud.oss.endpoint, credentials: LOCAL_CREDENTIALS });
+      expect((await store.get(key))?.body.toString()).toBe(`written by ${key}`);
+    });
   });
 
   describe('TableStore triggers', () => {

@@ -5,9 +5,8 @@ export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function money(amount: number, currency = 'CNY'): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency, maximumFractionDigits: amount % 1 === 0 ? 0 : 2 }).format(amount);
-}
+/** Amounts as the order timeline and notifications write them too (one formatter for both). */
+export { formatMoney as money } from '../../functions/_shared/money';
 
 export function stars(rating: number): string {
   const full = Math.round(rating);

@@ -1,5 +1,6 @@
 import type { EventData, OrderEvent, OrderEventType, OrderStatus, OrderSummary, OrderView, TimelineEntry } from '../contracts/orders';
 import { isTerminal } from '../contracts/orders';
+import { formatMoney as money } from '../money';
 
 /**
  * The order view is the fold of its events (event sourcing): no stored status is ever read to answer
@@ -45,7 +46,6 @@ export function nextStatus(current: OrderStatus | undefined, event: OrderEventTy
   return target;
 }
 
-const money = (amount: number, currency = 'CNY') => `${currency} ${amount.toFixed(2)}`;
 const units = (n: number) => `${n} unit${n === 1 ? '' : 's'}`;
 
 /** One human sentence per event, in the words a shopper understands. */

@@ -14,6 +14,7 @@ import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { loadBundle } from './bundle-loader';
 import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './http-trigger-event';
+import { resolveLocalhostNames } from './localhost-names';
 import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
 
 const boot = workerData as InstanceBoot;
@@ -35,6 +36,8 @@ function captureStream(stream: NodeJS.WriteStream): void {
 }
 captureStream(process.stdout);
 captureStream(process.stderr);
+// A function's own ali-oss client with default (virtual-host) options reaches `<bucket>.localhost`.
+resolveLocalhostNames();
 
 /** FC's context.logger prints `<ISO time> <requestId> [LEVEL] message`. */
 function makeLogger(requestId: string) {
