@@ -11,7 +11,7 @@ import { DataFolderInUse } from './data-lock';
 import { REPO_ROOT } from './paths';
 import { SpecErrors } from './spec/errors';
 import { loadSpec } from './spec/load';
-import { createLogPrinter, formatBanner } from './terminal';
+import { createLogPrinter, formatBanner, printFailures } from './terminal';
 import { traceMark } from './trace';
 
 async function main(): Promise<void> {
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     },
   });
   console.log(formatBanner(cloud, Math.round(Date.now() - started)));
+  printFailures(cloud.runtime, (line) => process.stdout.write(line));
   // The launcher saves the start script's code cache now that start-up code has run (launch.cjs).
   process.emit('fc-local:ready' as never);
   const stop = async () => {

@@ -1,10 +1,13 @@
+import type { EventEmitter } from 'node:events';
 import type { LocalCloud } from './cloud';
+import type { InvocationRecord } from './runtime/runtime';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 export const dim = (t: string) => paint(2, t);
 export const bold = (t: string) => paint(1, t);
 const cyan = (t: string) => paint(36, t);
+const red = (t: string) => paint(31, t);
 
 /** Function logs: JSON lines (pino) become `resource level msg`, other lines are prefixed as they are. */
 export function formatLogLine(resource: string, text: string): string {
@@ -49,6 +52,33 @@ export function createLogPrinter(): (resource: string, text: string) => string {
     });
     return formatLogLine(resource, kept.join('\n'));
   };
+}
+
+/**
+ * One line for an invocation that failed or timed out, as FC writes the error into the function's log: what
+ * a handler threw (or the timeout, or the memory limit), where (the first frame of its stack), what caused the
+ * invocation and its request id — the console's `/_local/` shows the rest. Without it a function that threw
+ * left only its own log lines behind, and an OSS-triggered retry looked like the event arriving twice.
+ */
+export function formatFailure(record: Pick<InvocationRecord, 'resource' | 'status' | 'error' | 'source' | 'requestId' | 'retryCount'>): string {
+  const error = record.error;
+  const firstLine = (error?.errorMessage ?? record.status).split('\n')[0]!;
+  const message = firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine;
+  const what = error?.errorType && !['FunctionTimeout', 'OutOfMemory'].includes(error.errorType) ? `${error.errorType}: ${message}` : message;
+  const frame = error?.stackTrace?.find((line) => line.startsWith('at '));
+  const cause = `${record.source}${record.retryCount > 0 ? `, retry ${record.retryCount}` : ''}`;
+  return `${cyan(record.resource.padEnd(18))} ${red('ERROR')} ${what}${frame ? ` ${dim(frame)}` : ''} ${dim(`(${cause}; request ${record.requestId})`)}\n`;
+}
+
+/**
+ * `npm start` prints each failed or timed-out invocation (not 429s: those are the platform's answer, and a
+ * load test would bury the screen in them).
+ * @example printFailures(cloud.runtime, (line) => process.stdout.write(line));
+ */
+export function printFailures(runtime: EventEmitter, write: (line: string) => void): void {
+  runtime.on('invocation', (record: InvocationRecord) => {
+    if (record.status === 'failed' || record.status === 'timeout') write(formatFailure(record));
+  });
 }
 
 export function formatBanner(cloud: LocalCloud, ms: number): string {

@@ -1,4 +1,5 @@
-import { createLogPrinter } from '../../scripts/local/terminal';
+import { EventEmitter } from 'node:events';
+import { createLogPrinter, formatFailure, printFailures } from '../../scripts/local/terminal';
 
 /** `npm start`'s log printer: what a newcomer reads on the first screen. */
 describe('the npm start log printer', () => {
@@ -23,5 +24,37 @@ describe('the npm start log printer', () => {
     expect(print('b', '(node:1) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.\n')).toContain('[DEP0040]');
     expect(print('b', '{"level":"info","msg":"hello"}\n')).toMatch(/^b\s+info\s+hello\n$/);
     expect(print('b', '{"level":"info","msg":"hello"}\n')).toMatch(/^b\s+info\s+hello\n$/);
+  });
+});
+
+/** A function that throws, times out or runs out of memory says so on npm start's screen, as FC's log does. */
+describe('the npm start failure lines', () => {
+  const base = { resource: 'my-hello', source: 'http', requestId: '1-abc', retryCount: 0 };
+
+  it('names the error, the first frame of its stack, the cause and the request', () => {
+    const line = formatFailure({ ...base, status: 'failed', error: { errorType: 'Error', errorMessage: 'boom from my-hello', stackTrace: ['at handler (functions/my-hello/handler.ts:7:26)', 'at next (x.js:1:1)'] } });
+    expect(line).toMatch(/^my-hello\s+ERROR Error: boom from my-hello at handler \(functions\/my-hello\/handler\.ts:7:26\) \(http; request 1-abc\)\n$/);
+  });
+
+  it('writes a timeout or the memory limit as FC words them, and an async retry with its attempt', () => {
+    expect(formatFailure({ ...base, status: 'timeout', error: { errorType: 'FunctionTimeout', errorMessage: 'Function timed out after 3 seconds' } })).toContain('ERROR Function timed out after 3 seconds (http;');
+    const oom = formatFailure({ ...base, source: 'oss:uploads', retryCount: 2, status: 'failed', error: { errorType: 'OutOfMemory', errorMessage: 'Function exceeded its memory limit of 128 MB' } });
+    expect(oom).toContain('ERROR Function exceeded its memory limit of 128 MB (oss:uploads, retry 2; request 1-abc)');
+  });
+
+  it('keeps one line: the first line of a long message, cut at 300 characters', () => {
+    const line = formatFailure({ ...base, status: 'failed', error: { errorType: 'RequestError', errorMessage: `${'x'.repeat(400)}\nheaders: {}` } });
+    expect(line.split('\n')).toHaveLength(2);
+    expect(line).toContain(`RequestError: ${'x'.repeat(300)}…`);
+  });
+
+  it('prints failed and timed-out invocations, not successes nor 429s', () => {
+    const runtime = new EventEmitter();
+    const lines: string[] = [];
+    printFailures(runtime, (line) => lines.push(line));
+    for (const status of ['succeeded', 'throttled', 'failed', 'timeout']) {
+      runtime.emit('invocation', { ...base, status, error: { errorType: 'Error', errorMessage: status } });
+    }
+    expect(lines.map((l) => /ERROR Error: (\w+)/.exec(l)?.[1] ?? l)).toEqual(['failed', 'timeout']);
   });
 });

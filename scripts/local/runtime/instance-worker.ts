@@ -15,6 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { loadBundle } from './bundle-loader';
 import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './http-trigger-event';
 import { resolveLocalhostNames } from './localhost-names';
+import { mapBundleStackTraces } from './stack-source-maps';
 import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
 
 const boot = workerData as InstanceBoot;
@@ -172,7 +173,9 @@ process.on('unhandledRejection', (reason) => {
 
 try {
   const file = boot.handler.slice(0, boot.handler.lastIndexOf('.'));
-  const bundle = loadBundle(require.resolve(join(boot.codeDir, file)), boot.codeCacheDir);
+  const bundleFile = require.resolve(join(boot.codeDir, file));
+  mapBundleStackTraces(bundleFile);
+  const bundle = loadBundle(bundleFile, boot.codeCacheDir);
   mod = bundle.exports;
   saveCodeCache = bundle.saveCodeCache;
   exportOf(boot.handler);

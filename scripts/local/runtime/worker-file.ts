@@ -15,7 +15,7 @@ export function instanceWorkerFile(): string {
   const prebuilt = join(__dirname, 'instance-worker.js');
   if (RUNNING_BUNDLED && existsSync(prebuilt)) return (cached = prebuilt);
   const runtimeDir = join(SOURCE_DIRS.local, 'runtime');
-  const sources = ['instance-worker.ts', 'protocol.ts', 'bundle-loader.ts', 'http-trigger-event.ts', 'localhost-names.ts'].map((file) => join(runtimeDir, file));
+  const sources = ['instance-worker.ts', 'protocol.ts', 'bundle-loader.ts', 'http-trigger-event.ts', 'localhost-names.ts', 'stack-source-maps.ts'].map((file) => join(runtimeDir, file));
   const outfile = join(LOCAL_CACHE_DIR, 'dev', 'instance-worker.js');
   const fresh = (() => {
     try {
