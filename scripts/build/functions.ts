@@ -21,6 +21,38 @@ export function functionEntry(spec: AppSpec, fn: FunctionSpec): string {
   return join(spec.baseDir, 'functions', fn.resource, 'handler.ts');
 }
 
+/**
+ * The functions the build bundles: those with a TypeScript source at `functions/<resource>/handler.ts`. Any
+ * other function's `code` folder is what `s deploy` uploads as it is (FC's own layout: `code: ./my-fn` with an
+ * `index.js`), so the local cloud runs that folder as it is too, and the build leaves it alone.
+ */
+export function bundledFunctions(spec: AppSpec): FunctionSpec[] {
+  return spec.functions.filter((fn) => existsSync(functionEntry(spec, fn)));
+}
+
+/** The spec the bundler works on: the same, without the functions whose code folder runs as it is. */
+export function bundledSpec(spec: AppSpec): AppSpec {
+  const bundled = bundledFunctions(spec);
+  return bundled.length === spec.functions.length ? spec : { ...spec, functions: bundled };
+}
+
+/**
+ * Functions with nothing to run: no source to bundle and no handler file (`<file>.js` or `.cjs` of `handler`) in
+ * their code folder. An ES module handler (`index.mjs`, FC nodejs18+) is named as not run locally.
+ */
+export function unrunnableFunctions(spec: AppSpec): { fn: FunctionSpec; problem: string; hint: string }[] {
+  return spec.functions.flatMap((fn) => {
+    if (existsSync(functionEntry(spec, fn))) return [];
+    const file = join(fn.codeDir, fn.handler.slice(0, fn.handler.lastIndexOf('.')));
+    if (existsSync(`${file}.js`) || existsSync(`${file}.cjs`)) return [];
+    const where = relative(spec.baseDir, fn.codeDir) || '.';
+    if (existsSync(`${file}.mjs`)) {
+      return [{ fn, problem: `${where}/${basename(file)}.mjs is an ES module handler, which the local cloud does not run as it is`, hint: `write it as CommonJS (${basename(file)}.js), or put its source at ${relative(spec.baseDir, functionEntry(spec, fn))} to have it bundled` }];
+    }
+    return [{ fn, problem: `nothing to run: no ${basename(file)}.js in ${where}, and no ${relative(spec.baseDir, functionEntry(spec, fn))} to bundle into it`, hint: `put the handler (${fn.handler}) in ${where}/${basename(file)}.js, or its TypeScript source at ${relative(spec.baseDir, functionEntry(spec, fn))}` }];
+  });
+}
+
 export function bundleOptions(spec: AppSpec, functions: FunctionSpec[]): BuildOptions {
   for (const fn of functions) {
     if (!fn.handler.startsWith('index.')) throw new Error(`${fn.resource}: handler must be index.<export> (the bundle is index.js), got ${fn.handler}`);

@@ -23,6 +23,8 @@ import { FunctionRuntime, type InvocationRecord, type PrewarmOptions } from './r
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
+import { SpecError, SpecErrors } from './spec/errors';
+import { unrunnableFunctions } from '../build/functions';
 import { EarlyRequests, isFcApiCall, startBuilds, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
@@ -114,6 +116,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const root = options.root ?? REPO_ROOT;
   const dataDir = resolve(options.dataDir ?? join(root, '.data'));
   const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
+  // A function with neither a source to bundle nor a handler file in its code folder is named before anything starts.
+  const unrunnable = unrunnableFunctions(spec);
+  if (unrunnable.length > 0) throw new SpecErrors(unrunnable.map(({ fn, problem, hint }) => new SpecError(`resources.${fn.resource}.props.code`, problem, hint)));
   timings.spec = Date.now() - t0;
   traceMark('spec loaded');
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { buildFunctionsInStages, functionsWithoutMaps, watchFunctionsOnChange } from '../build/functions';
+import { buildFunctionsInStages, bundledSpec, functionsWithoutMaps, watchFunctionsOnChange } from '../build/functions';
 import { staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { traceMark } from './trace';
@@ -46,7 +46,9 @@ export interface StartupBuildOptions {
   onBuilt(changed: string[], error?: Error): void;
 }
 
-export function startBuilds(spec: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
+export function startBuilds(app: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
+  // Functions whose code folder runs as it is (no functions/<resource>/handler.ts) are not the bundler's.
+  const spec = bundledSpec(app);
   if (!options.build) {
     return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, dispose: async () => undefined };
   }

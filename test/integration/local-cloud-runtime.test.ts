@@ -104,6 +104,12 @@ describe('local cloud runtime', () => {
       });
     });
 
+    it('runs a code folder that has no source to bundle as it is (a CommonJS index.js, as s deploy uploads it)', async () => {
+      const res = await fetch(`${cloud.url}/_fc/fx-plain/hello`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('plain fx-plain /hello');
+    });
+
     it('answers FunctionNotFound and refuses a wrong signature', async () => {
       await expect(fc.invoke('fx-nothing', {})).rejects.toMatchObject({ code: 'FunctionNotFound' });
       const forged = new FcFunctionInvoker({ credentials: { ...LOCAL_CREDENTIALS, accessKeySecret: 'wrong' }, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
