@@ -90,7 +90,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  API       ${cloud.url}/api/…`,
     `  console   ${cloud.url}/_local/`,
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
-    `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}`)}`,
+    // Node resolves no `<bucket>.localhost` (browsers, curl and function instances do): a script needs path-style.
+    `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}; from a Node script: ali-oss with sldEnable: true`)}`,
     `  TableStore ${cloud.tablestore.endpoint}  ${dim(`instance: ${cloud.tablestore.instance ?? 'none'}, tables: ${cloud.spec.infra.tables.length}`)}`,
     `  MNS       ${cloud.mns.emulator.endpoint}  ${dim(`queues: ${cloud.spec.infra.queues.map((q) => q.name).join(', ') || 'none'}; topics: ${cloud.spec.infra.topics.map((t) => t.name).join(', ') || 'none'}`)}`,
     `  FnF       ${cloud.fnf.endpoint}  ${dim(`flows: ${cloud.spec.flows.map((f) => f.name).join(', ') || 'none'}`)}`,

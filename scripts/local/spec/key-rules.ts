@@ -44,7 +44,7 @@ export const FC3_PROPS: KeyRules = {
   functionName: e('the name used by InvokeFunction, routes and destinations'),
   description: inert('documentation only'),
   runtime: e('nodejs20 and nodejs18 run in the local Node.js (version differences are not emulated)'),
-  code: e('the folder that deploys; the local cloud runs exactly this bundle'),
+  code: e('the folder that deploys: bundled from functions/<resource>/handler.ts, or run as it is when there is no such source'),
   handler: e('`<file>.<export>` loaded from the code folder'),
   memorySize: e('caps the instance heap (worker resourceLimits); exceeding it fails the invocation like FC'),
   timeout: e('an invocation running longer is stopped and reported as FC does'),
