@@ -4,6 +4,7 @@ import { UPLOAD_TYPES } from '#shared/contracts/images';
 import { MAX_IMAGE_BYTES } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
+import { listPriceNotice, pageDegradedNotice } from '../../website/src/degraded-text';
 
 /**
  * The website's own logic that needs no browser: it repeats two server limits (values cannot be
@@ -45,5 +46,21 @@ describe('website order helpers', () => {
     expect(countryForRegion('cn-beijing')).toBe('CN');
     expect(countryForRegion('cn-hongkong')).toBe('HK');
     expect(countryForRegion('ap-southeast-1')).toBe('SG');
+  });
+});
+
+describe('website notes for a failed part', () => {
+  it('say prices are missing only when none is shown, and may be out of date when the last ones are', () => {
+    const priced = { price: { amount: 1 } };
+    expect(listPriceNotice([priced], [])).toBeUndefined();
+    expect(listPriceNotice([{}, {}], ['price'])).toBe('Prices are unavailable right now; the catalogue is shown without them.');
+    expect(listPriceNotice([priced, priced], ['price'])).toBe('Prices could not be checked just now, so they may be out of date; checkout uses the current ones.');
+    expect(listPriceNotice([priced, {}], ['price'])).toContain('Some prices are unavailable right now');
+    expect(listPriceNotice([priced], ['sales'])).toBeUndefined();
+  });
+
+  it('name the product page’s failed parts, each missing or possibly old', () => {
+    expect(pageDegradedNotice([])).toBeUndefined();
+    expect(pageDegradedNotice(['price', 'reviews'])).toBe('Some information could not be loaded just now (price, reviews): it is missing or may be out of date. Everything else on this page is current.');
   });
 });

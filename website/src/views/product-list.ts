@@ -1,6 +1,7 @@
 import type { ProductListResponse } from '../../../functions/_shared/contracts/product-page';
 import { api, type Region } from '../api';
 import { esc, money, setMain, unavailableNote } from '../dom';
+import { listPriceNotice } from '../degraded-text';
 import { recheckIfDegraded } from '../recheck';
 import { REGION_NAMES } from '../regions';
 
@@ -37,6 +38,7 @@ function showList(data: ProductListResponse, region: Region): void {
       </a>`,
     )
     .join('');
-  const notice = data.degraded.includes('price') ? unavailableNote('Prices are unavailable right now; the catalogue is shown without them.') : '';
+  const priceNote = listPriceNotice(data.items, data.degraded);
+  const notice = priceNote ? unavailableNote(priceNote) : '';
   setMain(`${hero(region)}${notice}<div class="grid" data-testid="product-grid">${cards || '<p class="muted">No products yet.</p>'}</div>`);
 }

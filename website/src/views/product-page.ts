@@ -1,6 +1,7 @@
 import type { MobileProductPage, WebProductPage } from '../../../functions/_shared/contracts/product-page';
 import { api, ApiError, apiUrl, type Region } from '../api';
 import { addToCart } from '../cart';
+import { pageDegradedNotice } from '../degraded-text';
 import { esc, money, notFound, plural, relativeDays, setMain, setTitle, stars, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
 import { recheckIfDegraded } from '../recheck';
@@ -70,9 +71,8 @@ const addToCartBlock = (outOfStock: boolean, wide = false) =>
       <p class="added-note" role="status" data-testid="added" hidden></p>`;
 
 function degradedNote(degraded: readonly string[]): string {
-  if (degraded.length === 0) return '';
-  const names = degraded.map((part) => PART_LABELS[part] ?? part).join(', ');
-  return unavailableNote(`Some information is unavailable right now (${esc(names)}). Everything else on this page is current.`);
+  const text = pageDegradedNotice(degraded.map((part) => esc(PART_LABELS[part] ?? part)));
+  return text ? unavailableNote(text) : '';
 }
 
 /** A pipeline photo as the BFF sends it: same-origin thumbnail paths that redirect to signed URLs. */
