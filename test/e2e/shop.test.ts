@@ -264,6 +264,25 @@ describeInBrowser('website: shop', () => {
     }
   });
 
+  it('says a service is down, in words, when the product page cannot be built, and loads it on "Try again"', async () => {
+    // A product no other test opens: the BFF has no info cached for it, and info is essential (503, D31).
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-juniper-planter')!;
+    e2e.provoke(new RegExp(`^503 GET /api/products/${product.productId}$`));
+    await e2e.fault('product-info', { error: 'injected by the e2e test' });
+    const page = await e2e.isolatedPage('mobile');
+    try {
+      await page.goto(`/products/${product.productId}`);
+      await page.getByRole('alert').waitFor();
+      expect(await text(page, '[role=alert] p')).toBe('We could not load this page: a service it needs is unavailable right now. Try again in a moment.');
+      await e2e.screenshot(page, 'product-page-service-down-mobile');
+    } finally {
+      await e2e.fault('product-info', undefined);
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('[data-testid=product-page]').waitFor();
+    expect(await text(page, 'h1')).toBe(product.name);
+  });
+
   it('can be used with the keyboard alone, with a visible focus ring', async () => {
     const page = await e2e.isolatedPage();
     await page.goto('/');

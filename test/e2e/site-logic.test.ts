@@ -4,7 +4,7 @@ import { UPLOAD_TYPES } from '#shared/contracts/images';
 import { MAX_IMAGE_BYTES } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
-import { listPriceNotice, pageDegradedNotice } from '../../website/src/degraded-text';
+import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 
 /**
  * The website's own logic that needs no browser: it repeats two server limits (values cannot be
@@ -62,5 +62,13 @@ describe('website notes for a failed part', () => {
   it('name the product page’s failed parts, each missing or possibly old', () => {
     expect(pageDegradedNotice([])).toBeUndefined();
     expect(pageDegradedNotice(['price', 'reviews'])).toBe('Some information could not be loaded just now (price, reviews): it is missing or may be out of date. Everything else on this page is current.');
+  });
+});
+
+describe('website page failures', () => {
+  it('word a service that is down for a person, and keep any other reason', () => {
+    expect(pageFailureText({ status: 503, message: 'internal error' })).toBe('a service it needs is unavailable right now. Try again in a moment');
+    expect(pageFailureText({ status: 400, message: 'the product id is not valid' })).toBe('the product id is not valid');
+    expect(pageFailureText({ message: 'Failed to fetch' })).toBe('Failed to fetch');
   });
 });

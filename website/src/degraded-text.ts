@@ -18,3 +18,12 @@ export function pageDegradedNotice(names: readonly string[]): string | undefined
   if (names.length === 0) return undefined;
   return `Some information could not be loaded just now (${names.join(', ')}): it is missing or may be out of date. Everything else on this page is current.`;
 }
+
+/**
+ * Why a whole page could not load, for a person: a 503/502/504 is a service that is down or busy for now (the
+ * API says only "internal error", which reads as the shopper's fault or a crash); anything else keeps its message.
+ */
+export function pageFailureText(error: { status?: number; message: string }): string {
+  if (error.status === 503 || error.status === 502 || error.status === 504) return 'a service it needs is unavailable right now. Try again in a moment';
+  return error.message;
+}

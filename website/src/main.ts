@@ -1,4 +1,5 @@
-import { session, signOut } from './api';
+import { session, signOut, type ApiError } from './api';
+import { pageFailureText } from './degraded-text';
 import { esc, notFound, setMain, setTitle } from './dom';
 import { installLightbox } from './lightbox';
 import { REGION_NAMES, currentRegion, saveRegion } from './regions';
@@ -67,7 +68,7 @@ async function render(options: { focus: boolean } = { focus: false }): Promise<v
       await route.render({ match: route.pattern.exec(path)!, query: new URLSearchParams(location.search), signal: controller.signal, navigate });
     } catch (err) {
       if (controller.signal.aborted) return;
-      setMain(`<section class="empty" role="alert"><h1>Something went wrong</h1><p>We could not load this page: ${esc((err as Error).message)}.</p><button class="primary" type="button" id="retry">Try again</button></section>`);
+      setMain(`<section class="empty" role="alert"><h1>Something went wrong</h1><p>We could not load this page: ${esc(pageFailureText(err as ApiError))}.</p><button class="primary" type="button" id="retry">Try again</button></section>`);
       document.getElementById('retry')?.addEventListener('click', () => void render());
     }
   }
