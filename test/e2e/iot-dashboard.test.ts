@@ -136,4 +136,19 @@ describeInBrowser('website: IoT dashboard', () => {
     await e2e.screenshot(page, 'iot-dashboard-mobile');
     expect(e2e.pageErrors).toEqual([]);
   });
+
+  it('keeps a device named by one 64-character word inside a phone’s screen', async () => {
+    // The name is the heading of the device's panel: unbroken, it made the page 706 px wide on a 390 px phone.
+    const long = await api.register('Pumpstationabwasserklaeranlagenueberwachungseinheitnummerdreiund', 'pump');
+    const page = await e2e.isolatedPage('mobile');
+    await page.goto('/sign-in?next=/iot');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-demo');
+    await page.click('button[type=submit]');
+    await page.locator(`[data-device-id="${long.deviceId}"]`).click();
+    await page.locator('#device-heading', { hasText: 'Pumpstation' }).waitFor();
+    expect(await pageProblems(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await e2e.screenshot(page, 'iot-dashboard-long-name-mobile');
+  });
 });
