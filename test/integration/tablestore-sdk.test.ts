@@ -48,6 +48,16 @@ describe('the tablestore SDK, used directly against the local cloud', () => {
     expect(endpoints.tablestore!.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('refuses the SDK’s JSON APIs (knowledge bases, memory stores) with a JSON error naming them', async () => {
+    // They read errors as JSON: a protobuf Error reached the caller as code 400 and a message of protobuf bytes.
+    type JsonApis = Record<'listKnowledgeBase' | 'createMemoryStore', (params: object) => Promise<unknown>>;
+    const sdk = client as unknown as JsonApis;
+    await expect(sdk.listKnowledgeBase({})).rejects.toMatchObject({ code: 'OTSParameterInvalid', message: 'The knowledge base API (ListKnowledgeBase) is not supported by the local TableStore emulator.' });
+    await expect(sdk.createMemoryStore({ memoryStoreName: 'm1' })).rejects.toMatchObject({ code: 'OTSParameterInvalid', message: 'The memory store API (CreateMemoryStore) is not supported by the local TableStore emulator.' });
+    // The protobuf APIs keep the protobuf Error (the SDK reads it as the cloud sends it).
+    await expect(client.describeTable({ tableName: 'no_such_table' })).rejects.toMatchObject({ code: 404 });
+  });
+
   it('creates a table, writes, reads a range, batch-writes with one bad row, searches and reads the stream', async () => {
     await client.createTable({
       tableMeta: { tableName: 'notes', primaryKey: [{ name: 'author', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] },

@@ -86,6 +86,23 @@ function errorBody(error: OtsError): Uint8Array {
 }
 
 /**
+ * The SDK's JSON APIs (knowledge bases, memory stores: `Content-Type: application/json`) read errors as JSON
+ * `{code, message}`; a protobuf `Error` reached the caller as `code: 400` and a message of protobuf bytes.
+ */
+function sendError(req: IncomingMessage, res: ServerResponse, error: OtsError, close: boolean): void {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, error.status, errorBody(error), close);
+  const body = Buffer.from(JSON.stringify({ code: error.code, message: error.message }));
+  res.writeHead(error.status, {
+    'content-type': 'application/json',
+    'content-length': body.length,
+    ...answerHeaders(body, newRequestId()),
+    'x-ots-contenttype': 'json',
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(body);
+}
+
+/**
  * The server's `clientError` listener: HTTP Node's parser refuses answers as TableStore answers a bad request —
  * status, protobuf `Error`, `x-ots-*` headers — so the SDK and a user's script read the reason.
  */
@@ -154,7 +171,7 @@ export function createRequestListener(state: ServerState): (req: IncomingMessage
       remember(state, { operation, status: error.status, code: error.code });
       // A body left unread (too large, or a method refused first) would be parsed as the next request: close the
       // connection instead.
-      send(res, error.status, errorBody(error), !req.complete);
+      sendError(req, res, error, !req.complete);
     }
   };
 }

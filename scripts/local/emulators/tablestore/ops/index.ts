@@ -53,6 +53,13 @@ const NOT_EMULATED: Record<string, string> = {
   CreateTimeseriesTable: 'Time series tables (CreateTimeseriesTable)',
   PutTimeseriesData: 'Time series tables (PutTimeseriesData)',
   GetTimeseriesData: 'Time series tables (GetTimeseriesData)',
+  // The SDK's JSON APIs (its `makeJsonRequest` calls): answered with JSON errors (server.ts).
+  ...Object.fromEntries(
+    ['CreateKnowledgeBase', 'DeleteKnowledgeBase', 'UpdateKnowledgeBase', 'DescribeKnowledgeBase', 'ListKnowledgeBase', 'AddDocuments', 'GetDocument', 'ListDocuments', 'DeleteDocuments', 'UpdateDocument', 'Retrieve', 'ListChunks', 'UpdateChunks'].map((op) => [op, `The knowledge base API (${op})`]),
+  ),
+  ...Object.fromEntries(
+    ['CreateMemoryStore', 'GetMemoryStore', 'UpdateMemoryStore', 'DeleteMemoryStore', 'ListMemoryStores', 'AddMemories', 'SearchMemories', 'ListMemories', 'GetMemory', 'UpdateMemory', 'DeleteMemory', 'ListMemoryStoreMessages', 'ListMemoryStoreRequests'].map((op) => [op, `The memory store API (${op})`]),
+  ),
 };
 
 const REFUSED: Record<string, OperationHandler> = Object.fromEntries(
