@@ -22,6 +22,14 @@ function files(dir: string): string[] {
   });
 }
 
+/**
+ * The functions with a source to bundle (`functions/<resource>/handler.ts`); the others run their code folder as it
+ * is (scripts/build/functions.ts `bundledFunctions`), so they are never stale and do not change the fingerprint.
+ */
+function withSources(spec: AppSpec): FunctionSpec[] {
+  return spec.functions.filter((fn) => existsSync(join(spec.baseDir, 'functions', fn.resource, 'handler.ts')));
+}
+
 export function buildFingerprint(spec: AppSpec): string {
   const hash = createHash('sha256');
   const inputs = [...files(join(spec.baseDir, 'functions')), ...files(SOURCE_DIRS.build), join(spec.baseDir, 'package-lock.json'), join(spec.baseDir, 'tsconfig.json')];
@@ -30,7 +38,7 @@ export function buildFingerprint(spec: AppSpec): string {
     const { size, mtimeMs } = statSync(file);
     hash.update(`${relative(spec.baseDir, file)}\0${size}\0${mtimeMs}\n`);
   }
-  for (const fn of spec.functions) hash.update(`${fn.resource}\0${fn.handler}\0${relative(spec.baseDir, fn.codeDir)}\n`);
+  for (const fn of withSources(spec)) hash.update(`${fn.resource}\0${fn.handler}\0${relative(spec.baseDir, fn.codeDir)}\n`);
   return hash.digest('hex');
 }
 
@@ -53,7 +61,7 @@ function readStamp(spec: AppSpec): Stamp {
  */
 export function staleFunctions(spec: AppSpec, fingerprint: string = buildFingerprint(spec)): FunctionSpec[] {
   const built = readStamp(spec).functions ?? {};
-  return spec.functions.filter((fn) => built[fn.resource] !== fingerprint || !existsSync(join(fn.codeDir, 'index.js')));
+  return withSources(spec).filter((fn) => built[fn.resource] !== fingerprint || !existsSync(join(fn.codeDir, 'index.js')));
 }
 
 /** True when every bundle was built from exactly these inputs and is still there. */

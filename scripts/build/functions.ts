@@ -198,7 +198,7 @@ export function withMapLinks(outputs: readonly Output[]): Output[] {
 }
 
 /** Fresh bundles without their source map beside them (a start stopped before it wrote them, D73). */
-export function functionsWithoutMaps(spec: AppSpec, functions: readonly FunctionSpec[] = spec.functions): FunctionSpec[] {
+export function functionsWithoutMaps(spec: AppSpec, functions: readonly FunctionSpec[] = bundledFunctions(spec)): FunctionSpec[] {
   return functions.filter((fn) => existsSync(join(fn.codeDir, 'index.js')) && !existsSync(join(fn.codeDir, 'index.js.map')));
 }
 

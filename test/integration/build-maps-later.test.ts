@@ -1,23 +1,23 @@
 import { build } from 'esbuild';
-import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleOptions, buildFunctionsInStages, functionsWithoutMaps } from '../../scripts/build/functions';
 import { startLocalCloud } from '../../scripts/local/cloud';
 import { loadSpec } from '../../scripts/local/spec/load';
 import type { FunctionSpec } from '../../scripts/local/spec/model';
 import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
 
 /**
  * Start-up builds write source maps last (D73): the first stages bundle without them, and the last stage writes the
  * maps of every function — leaving each `index.js` as it was, so instances already running it and their code
  * caches stay valid, and `dist/` ends up as `npm run build` leaves it.
  */
-const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
 
 describe('source maps after the first page', () => {
   const dir = tempDir('fx-maps-');
   const app = join(dir.path, 'app');
-  beforeAll(() => cpSync(FIXTURE, app, { recursive: true }));
+  beforeAll(() => copyFixtureApp('runtime', app));
   afterAll(() => dir.cleanup());
   const spec = () => loadSpec(join(app, 's.yaml'), {});
   const bundleOf = (fn: FunctionSpec) => join(fn.codeDir, 'index.js');

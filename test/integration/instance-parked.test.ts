@@ -1,9 +1,9 @@
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { InvocationRecord } from '../../scripts/local/runtime/runtime';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
 
 /**
  * Instances parked on I/O leave the CPU-based caps (docs/decisions.md D40). A long poll (`GET
@@ -13,7 +13,6 @@ import { tempDir } from '../helpers/temp';
  * tiny: one instance per function, no extra room, at most three instances of a function counting parked ones.
  * Nothing is timed: the tests look at which calls finished while others were still open, and in what order.
  */
-const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
 
 interface Span {
   tag: string;
@@ -27,7 +26,7 @@ describe('instance pool: instances parked on I/O do not count against the CPU ca
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    copyFixtureApp('runtime', join(dir.path, 'app'));
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {}, instanceCaps: { perFunction: 1, extra: 0, ceiling: 3 } });
   }, 60_000);
   afterAll(async () => {

@@ -1,4 +1,3 @@
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
@@ -7,6 +6,7 @@ import { defaultInstanceCaps, instanceCaps } from '../../scripts/local/runtime/c
 import type { InvocationRecord } from '../../scripts/local/runtime/runtime';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
 
 /**
  * The local instance pool (docs/decisions.md D30) on the runtime fixture app, with small caps so the limits
@@ -14,7 +14,6 @@ import { tempDir } from '../helpers/temp';
  * line and are served in order, reservedConcurrency still answers 429 above its limit, and the shared room
  * for extra instances never keeps a function from running its first one.
  */
-const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
 
 interface Span {
   tag: string;
@@ -30,7 +29,7 @@ describe('instance pool', () => {
   let fc: FcFunctionInvoker;
 
   beforeAll(async () => {
-    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    copyFixtureApp('runtime', join(dir.path, 'app'));
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {}, instanceCaps: { perFunction: 1, extra: 0 } });
     fc = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
   });
@@ -87,7 +86,7 @@ describe('waiting for a quiet moment (start-up work that must not compete with t
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    copyFixtureApp('runtime', join(dir.path, 'app'));
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {} });
   });
   afterAll(async () => {
@@ -115,7 +114,7 @@ describe('instance pool: room for extra instances', () => {
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
+    copyFixtureApp('runtime', join(dir.path, 'app'));
     // Two instances per function, and room for one extra instance in all.
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {}, instanceCaps: { perFunction: 2, extra: 1 } });
   });

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
@@ -10,17 +10,17 @@ import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import type { OssEvent } from '../../scripts/local/emulators/oss';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
-import { REPO_ROOT, startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
 import { eventually } from '../helpers/eventually';
 import { MALFORMED_REQUESTS, parseAnswer, rawExchange } from '../helpers/raw-socket';
 import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
 
 /**
  * The local cloud's runtime, end to end, on a small fixture app (test/fixtures/apps/runtime):
  * every path goes through the gateway, the FC API (with the real @alicloud/fc20230330 client) or a trigger.
  */
-const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
 
 describe('local cloud runtime', () => {
   const dir = tempDir('fx-runtime-');
@@ -28,9 +28,7 @@ describe('local cloud runtime', () => {
   let fc: FcFunctionInvoker;
 
   beforeAll(async () => {
-    cpSync(FIXTURE, join(dir.path, 'app'), { recursive: true });
-    // A user's app has its SDKs installed beside it (fx-ossuser bundles ali-oss).
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir.path, 'app', 'node_modules'));
+    copyFixtureApp('runtime', join(dir.path, 'app'));
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), asyncRetryBaseMs: 5, prewarm: false, watch: true, env: {} });
     fc = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
   });

@@ -1,21 +1,21 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { staleFunctions } from '../../scripts/build/fingerprint';
 import { startLocalCloud } from '../../scripts/local/cloud';
 import { loadSpec } from '../../scripts/local/spec/load';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
 
 /**
  * A second start reuses bundles built from the same sources (no rebuild), and hot reload still notices a
  * source saved after that start, although the watcher only begins once the instances are warm.
  */
-const FIXTURE = join(__dirname, '..', 'fixtures', 'apps', 'runtime');
 
 describe('starting again with unchanged sources', () => {
   const dir = tempDir('fx-reuse-');
   const app = join(dir.path, 'app');
-  beforeAll(() => cpSync(FIXTURE, app, { recursive: true }));
+  beforeAll(() => copyFixtureApp('runtime', app));
   afterAll(() => dir.cleanup());
 
   it('reuses the bundles, and rebuilds and reloads a function saved afterwards', async () => {
