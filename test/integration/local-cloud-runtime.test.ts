@@ -415,6 +415,16 @@ describe('local cloud runtime', () => {
       const noFlow = await fetch(`${cloud.url}/_local/api/executions?flow=fx-no-flow`);
       expect([noFlow.status, await noFlow.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Flow fx-no-flow does not exist.' } }]);
     });
+
+    it('fails an invocation with an injected error as a function error: FC’s error body over the FC API', async () => {
+      // The body was empty: a caller (the BFF, a user's SDK) saw UnhandledInvocationError without a message.
+      const set = await fetch(`${cloud.url}/_local/api/functions/fx-spin/fault`, { method: 'PUT', body: JSON.stringify({ error: 'injected for the test', times: 1 }) });
+      expect(set.status).toBe(200);
+      const result = await fc.invoke('fx-spin', {});
+      expect(result.functionError).toEqual({ type: 'UnhandledInvocationError', message: 'injected for the test' });
+      expect(JSON.parse(result.body.toString())).toEqual({ errorType: 'InjectedFault', errorMessage: 'injected for the test' });
+      expect((await fc.invoke('fx-spin', {})).functionError).toBeUndefined();
+    });
   });
 
   describe('hot reload', () => {

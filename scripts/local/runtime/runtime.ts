@@ -215,7 +215,8 @@ export class FunctionRuntime extends EventEmitter {
     try {
       const injected = this.faults.has(fn.name) ? await this.applyFault(fn, deadline) : undefined;
       if (injected) {
-        record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.alloc(0), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
+        // FC's error body, as a failing function answers it (an empty body reached FC API callers without a message).
+        record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.from(JSON.stringify(injected.error ?? {})), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
         const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
