@@ -7,11 +7,9 @@
  */
 import { join } from 'node:path';
 import { startLocalCloud } from './cloud';
-import { DataFolderInUse } from './data-lock';
 import { REPO_ROOT } from './paths';
-import { SpecErrors } from './spec/errors';
 import { loadSpec } from './spec/load';
-import { createLogPrinter, formatBanner, printFailures } from './terminal';
+import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
 async function main(): Promise<void> {
@@ -61,9 +59,7 @@ export function prepare(): void {
 /** Runs the local cloud; the launcher calls this once the start script is loaded. */
 export function run(): void {
   main().catch((err: unknown) => {
-    if (err instanceof SpecErrors || err instanceof DataFolderInUse) console.error(err.message);
-    else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') console.error(`port ${process.env.PORT ?? 9000} is in use: stop the other process or run PORT=9100 npm start`);
-    else console.error(err);
+    console.error(startFailureText(err, process.env.PORT ?? '9000'));
     process.exit(1);
   });
 }

@@ -81,6 +81,19 @@ export function printFailures(runtime: EventEmitter, write: (line: string) => vo
   });
 }
 
+/**
+ * What `npm start` prints when it cannot start: s.yaml problems and a held data folder as they are worded, a
+ * port in use with what to do, and a build error (a syntax error in a function, an import that does not
+ * resolve) as esbuild's lines `file:line:column: ERROR: …` — not the error object with esbuild's internals.
+ */
+export function startFailureText(err: unknown, port: string): string {
+  const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
+  if (error?.name === 'SpecErrors' || error?.name === 'DataFolderInUse') return error.message;
+  if (error?.code === 'EADDRINUSE') return `port ${port} is in use: stop the other process or run PORT=9100 npm start`;
+  if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(err);
+}
+
 export function formatBanner(cloud: LocalCloud, ms: number): string {
   const lines = [
     '',

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createLogPrinter, formatFailure, printFailures } from '../../scripts/local/terminal';
+import { createLogPrinter, formatFailure, printFailures, startFailureText } from '../../scripts/local/terminal';
 
 /** `npm start`'s log printer: what a newcomer reads on the first screen. */
 describe('the npm start log printer', () => {
@@ -56,5 +56,21 @@ describe('the npm start failure lines', () => {
       runtime.emit('invocation', { ...base, status, error: { errorType: 'Error', errorMessage: status } });
     }
     expect(lines.map((l) => /ERROR Error: (\w+)/.exec(l)?.[1] ?? l)).toEqual(['failed', 'timeout']);
+  });
+});
+
+/** What npm start prints when it cannot start. */
+describe('the npm start failure text', () => {
+  it('prints a build error as esbuild’s file:line lines, without the error object', async () => {
+    const { build } = await import('esbuild');
+    const failure = await build({ stdin: { contents: 'export const oops = (;', sourcefile: 'functions/my-fn/handler.ts', loader: 'ts' }, write: false, logLevel: 'silent' }).catch((err: unknown) => err);
+    const text = startFailureText(failure, '9000');
+    expect(text).toBe('the build failed, so the local cloud did not start:\nfunctions/my-fn/handler.ts:1:21: ERROR: Unexpected ";"');
+  });
+
+  it('words a port in use and keeps s.yaml problems as they are', () => {
+    expect(startFailureText(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }), '9200')).toBe('port 9200 is in use: stop the other process or run PORT=9100 npm start');
+    const spec = Object.assign(new Error('the local cloud cannot run this s.yaml:\n- s.yaml x: y'), { name: 'SpecErrors' });
+    expect(startFailureText(spec, '9000')).toBe(spec.message);
   });
 });
