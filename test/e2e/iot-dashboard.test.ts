@@ -145,6 +145,8 @@ describeInBrowser('website: IoT dashboard', () => {
     await page.fill('#username', 'admin');
     await page.fill('#password', 'admin-demo');
     await page.click('button[type=submit]');
+    // Cut with an ellipsis in the list, the whole name on hover.
+    expect(await page.locator(`[data-device-id="${long.deviceId}"] .device-name`).getAttribute('title')).toBe('Pumpstationabwasserklaeranlagenueberwachungseinheitnummerdreiund');
     await page.locator(`[data-device-id="${long.deviceId}"]`).click();
     await page.locator('#device-heading', { hasText: 'Pumpstation' }).waitFor();
     expect(await pageProblems(page)).toEqual([]);

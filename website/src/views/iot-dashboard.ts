@@ -225,7 +225,7 @@ class Dashboard {
           .map(([metric, v]) => formatValue(v.value, spec(d.type, metric)))
           .join(' · ');
         return `<li><button type="button" class="device-item${current ? ' current' : ''}" data-device-id="${esc(d.deviceId)}" aria-pressed="${current}">
-          <span class="device-line"><span class="dot ${d.status}" aria-hidden="true"></span><span class="device-name">${esc(d.name)}</span><span class="device-type">${esc(DEVICE_TYPES[d.type].label)}</span></span>
+          <span class="device-line"><span class="dot ${d.status}" aria-hidden="true"></span><span class="device-name" title="${esc(d.name)}">${esc(d.name)}</span><span class="device-type">${esc(DEVICE_TYPES[d.type].label)}</span></span>
           <span class="device-values small">${values ? esc(values) : '<span class="muted">no readings yet</span>'}</span>
           ${d.lastSeenAt ? `<span class="muted small">${statusText(d)}</span>` : ''}
         </button></li>`;
