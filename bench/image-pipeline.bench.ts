@@ -16,7 +16,9 @@
  * distinct JPEG comment segment, so no cache anywhere (libvips' operation cache included) can recognise a
  * repeat, while the pixels — and so the work — stay the same.
  */
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import type { InvocationRecord } from '../scripts/local/runtime/runtime';
@@ -36,6 +38,12 @@ const POLL_MS = 20;
  */
 const BATCH_POLL_MS = 100;
 const IMAGE_TIMEOUT_MS = 120_000;
+/** After the batch and the engine-alone run: the cloud idles this long, then its RSS and threads' CPU are read over as long again. */
+const IDLE_MS = 5000;
+
+// V8 flags for every isolate of the process, the instances' included (a worker refuses them in its execArgv): for
+// comparing a flag's effect, e.g. `V8_FLAGS=--memory-reducer` against the local cloud's default.
+if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
 /** The local async queue runs this many events at once (AsyncInvoker's default): the baseline gets the same. */
 const ASYNC_CONCURRENCY = 8;
 
@@ -134,6 +142,8 @@ interface EngineResult {
   };
   /** This process right after start and prewarm (one instance of every function), before any upload. */
   idleAfterPrewarm: { rssMb: number; instances: number };
+  /** The cloud idle after the batch and the engine-alone run: RSS, and the CPU its threads spent in IDLE_MS (V8's idle-time GCs). */
+  idleAfterBatch: { rssMb: number; cpuMsByThread: Record<string, number> };
   instancesAfterBatch: number;
 }
 
@@ -213,6 +223,16 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
     const aloneBatchMs = await timed(() => withConcurrency(ASYNC_CONCURRENCY, aloneCopies.map((copy) => () => thumbnailWork(engine, copy))));
     const aloneCpuMs = cpuMsSince(aloneCpu);
     const aloneByRole = cpuByRole(aloneByThreadBefore, threadCpuMs(), []);
+    // Idle after the burst: what an instance's heap keeps, and what the threads spend doing nothing (idle-time GCs).
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleThreads = cloud.runtime.instanceThreads();
+    const idleCpuBefore = threadCpuMs();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idleByRole = cpuByRole(idleCpuBefore, threadCpuMs(), idleThreads);
+    const idleAfterBatch = {
+      rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+      cpuMsByThread: { main: Math.round(idleByRole.main ?? 0), other: Math.round(idleByRole.other ?? 0), instances: Math.round(Object.entries(idleByRole).reduce((sum, [role, ms]) => (role === 'main' || role === 'other' ? sum : sum + ms), 0)) },
+    };
     const perImage = (byRole: Record<string, number>) => Object.fromEntries(Object.entries(byRole).map(([role, ms]) => [role, Math.round(ms / plan.batchImages)]));
     const round2 = (x: number) => Math.round(x * 100) / 100;
     const latencyStats = stats(latency);
@@ -245,6 +265,7 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
         makeThumbnailMaxHeapMb: Math.max(...records.map((r) => r.heapMb)),
       },
       idleAfterPrewarm: idle,
+      idleAfterBatch,
       instancesAfterBatch: cloud.runtime.poolStats().reduce((total, p) => total + p.instances, 0),
     };
   } finally {
@@ -254,6 +275,7 @@ async function runEngine(plan: EnginePlan, photo: Buffer, dataDir: string): Prom
 
 async function main(): Promise<void> {
   const dir = tempDir('bench-images-');
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   try {
     const photo = await photoLikeJpeg(WIDTH, HEIGHT, 90);
     const results: Record<string, EngineResult> = {};
@@ -262,7 +284,7 @@ async function main(): Promise<void> {
       name: `${engine}: upload → searchable p50/p95 and images/s with ${PLANS.find((p) => p.engine === engine)!.batchImages} concurrent uploads (reported, no target)`,
       measured:
         `p50 ${Math.round(r.latency.uploadToSearchableMs.p50)} ms, p95 ${Math.round(r.latency.uploadToSearchableMs.p95)} ms (${r.latency.p50Ratio}× the thumbnail work alone, ${Math.round(r.latency.thumbnailWorkAloneMs.p50)} ms; CPU ${r.latency.cpuMsPerImage} vs ${r.latency.thumbnailWorkAloneCpuMsPerImage} ms per image); ` +
-        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×; CPU ${r.throughput.cpuMsPerImage} vs ${r.throughput.thumbnailWorkAloneCpuMsPerImage} ms per image, by thread ${JSON.stringify(r.throughput.cpuMsPerImageByThread)} vs ${JSON.stringify(r.throughput.thumbnailWorkAloneCpuMsPerImageByThread)}); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb})`,
+        `${r.throughput.imagesPerSecond} images/s (alone: ${r.throughput.thumbnailWorkAloneImagesPerSecond}/s, ${r.throughput.ratio}×; CPU ${r.throughput.cpuMsPerImage} vs ${r.throughput.thumbnailWorkAloneCpuMsPerImage} ms per image, by thread ${JSON.stringify(r.throughput.cpuMsPerImageByThread)} vs ${JSON.stringify(r.throughput.thumbnailWorkAloneCpuMsPerImageByThread)}); peak RSS ${r.throughput.rssPeakMb} MB (from ${r.throughput.rssBeforeMb}); idle after: RSS ${r.idleAfterBatch.rssMb} MB, CPU in ${IDLE_MS / 1000} s ${JSON.stringify(r.idleAfterBatch.cpuMsByThread)} ms${process.env.V8_FLAGS ? ` (V8_FLAGS ${process.env.V8_FLAGS})` : ''}`,
       met: true,
     }));
     report({
@@ -270,6 +292,7 @@ async function main(): Promise<void> {
       description: 'upload → searchable through the local cloud (signed PUT, OSS triggers, table stream, search) vs the thumbnail work alone',
       results: {
         input: { width: WIDTH, height: HEIGHT, format: 'jpeg', quality: 90, bytes: photo.length },
+        loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
         ...results,
         method:
           `sequential uploads for latency (after one warm-up image), each followed by the baseline on another copy; ${PLANS.map((p) => `${p.engine}: ${p.latencyImages} sequential, ${p.batchImages} concurrent${p.warmupBatch ? ` after ${p.warmupBatch} concurrent warm-up uploads` : ' (no warm-up batch: cold starts included)'}`).join('; ')}; ` +
