@@ -4,7 +4,7 @@ import type { OssEventRecord } from '#shared/contracts/oss-event';
 import { ALL_TABLES } from '#shared/contracts/tables';
 import { RetryableError } from '#shared/errors';
 import { imageEngineFromEnv } from '#shared/images/engine';
-import { getImage, insertImage } from '#shared/images/image-rows';
+import { getImage, insertImage, transitionImage } from '#shared/images/image-rows';
 import { createLogger } from '#shared/log';
 import { ManualClock } from '#shared/ports/clock';
 import type { ImageEngine } from '#shared/ports/image-engine';
@@ -13,6 +13,7 @@ import { toView } from '../../functions/image-api/core';
 import { indexImages } from '../../functions/index-image/core';
 import { processUpload } from '../../functions/make-thumbnail/core';
 import { createUpload, titleFromFileName } from '../../functions/upload-url/core';
+import { eventually } from '../helpers/eventually';
 import { MemoryObjectStore } from '../helpers/fakes';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
 import { createMemorySearchIndex, createMemoryTable } from '../helpers/memory-table';
@@ -193,15 +194,23 @@ describe('image pipeline cores', () => {
       };
       const getRow = table.getRow.bind(table);
       const head = objects.head.bind(objects);
+      const get = objects.get.bind(objects);
       table.getRow = (...args: Parameters<typeof getRow>) => track('row', () => getRow(...args));
       objects.head = (key: string) => track(`head ${key}`, () => head(key));
+      objects.get = (key: string) => track(`get ${key}`, () => get(key));
       restore = () => {
         table.getRow = getRow;
         objects.head = head;
+        objects.get = get;
       };
       return events;
     }
     let restore = () => undefined as void;
+    function deferred() {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    }
     const readsBeforeFirstEnd = (events: string[]) => events.slice(0, events.findIndex((e) => e.startsWith('end'))).map((e) => e.slice('start '.length));
     afterEach(() => restore());
 
@@ -210,7 +219,43 @@ describe('image pipeline cores', () => {
       await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
       const events = recordReads();
       expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'thumbnailed' });
-      expect(readsBeforeFirstEnd(events)).toEqual(['row', `head ${ticket.key}`]);
+      expect(readsBeforeFirstEnd(events).sort()).toEqual([`head ${ticket.key}`, 'row']);
+    });
+
+    it('make-thumbnail reads the upload’s bytes once the HEAD allowed it, without waiting for the row', async () => {
+      const ticket = await pendingUpload();
+      await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
+      // The row read waits until the test lets it answer.
+      const row = deferred();
+      const original = table.getRow;
+      const getRow = original.bind(table);
+      table.getRow = async (...args: Parameters<typeof getRow>) => {
+        await row.promise;
+        return getRow(...args);
+      };
+      const events = recordReads();
+      try {
+        const outcome = processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log });
+        await eventually(() => expect(events).toContain(`end get ${ticket.key}`));
+        expect(events).not.toContain('end row');
+        expect(events.indexOf(`end head ${ticket.key}`)).toBeLessThan(events.indexOf(`start get ${ticket.key}`));
+        row.resolve();
+        expect(await outcome).toMatchObject({ outcome: 'thumbnailed' });
+      } finally {
+        restore();
+        table.getRow = original;
+      }
+    });
+
+    it('make-thumbnail fails on a failed GET only when it needs the bytes', async () => {
+      const ticket = await pendingUpload();
+      await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
+      const get = jest.spyOn(objects, 'get').mockRejectedValue(new Error('connection reset'));
+      await expect(processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).rejects.toThrow('connection reset');
+      // A redelivery after the image was settled is skipped whatever the GET does.
+      await transitionImage(table, ticket.imageId, { status: 'rejected', reason: 'corrupt', updatedAt: clock.now() });
+      expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'skipped', why: 'already rejected' });
+      get.mockRestore();
     });
 
     it('catalog-image reads the row and both thumbnails’ metadata together', async () => {
