@@ -29,6 +29,8 @@ export interface LocalCloudProcessOptions {
   seed?: boolean;
   /** How long one start may take (default 120 s: a first start builds every bundle). */
   timeoutMs?: number;
+  /** Options for node itself, before the script (e.g. a V8 flag such as `--max-semi-space-size=32`). */
+  nodeArgs?: string[];
 }
 
 export interface LocalCloudProcess {
@@ -119,7 +121,7 @@ export async function startLocalCloudProcess(options: LocalCloudProcessOptions):
 
   const start = async (): Promise<{ child: ChildProcess; endpoints: LocalEndpoints }> => {
     log = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', MAIN], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

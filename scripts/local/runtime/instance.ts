@@ -1,5 +1,5 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
 import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
@@ -39,6 +39,29 @@ export function instanceExecArgv(parent: readonly string[] = process.execArgv): 
     else if (![...LOADER_FLAGS].some((flag) => arg.startsWith(`${flag}=`))) kept.push(arg);
   }
   return kept;
+}
+
+/** Node options of the local cloud's command line that worker threads refused, learnt at the first instance. */
+const refusedByWorkers = new Set<string>();
+
+/**
+ * `new Worker` with the given `execArgv` minus what worker threads refuse: V8 options and process-wide ones
+ * (`--max-semi-space-size=32`, `--stack-size=…`, `--no-memory-reducer`) are accepted on node's command line but
+ * throw ERR_WORKER_INVALID_EXEC_ARGV when a worker inherits them — which made every instance fail when a
+ * developer tried a V8 flag on the local cloud. They still apply to the main thread; instances start without
+ * them (FC's runtime takes no node options from the user either), and the local cloud says so once.
+ */
+function startWorkerWithoutRefusedFlags(script: string, options: WorkerOptions & { execArgv: string[] }): Worker {
+  const withoutRefused = (argv: string[]) => argv.filter((arg, i) => !refusedByWorkers.has(arg) && !(refusedByWorkers.has(argv[i - 1]!) && !arg.startsWith('-')));
+  try {
+    return new Worker(script, { ...options, execArgv: withoutRefused(options.execArgv) });
+  } catch (err) {
+    const listed = (err as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? /flags: (.*)$/.exec((err as Error).message)?.[1] : undefined;
+    if (!listed) throw err;
+    for (const flag of listed.split(', ')) refusedByWorkers.add(flag);
+    process.stderr.write(`local cloud: worker threads refuse the node options ${listed}; function instances start without them (they apply to the local cloud's own thread)\n`);
+    return new Worker(script, { ...options, execArgv: withoutRefused(options.execArgv) });
+  }
 }
 
 /**
@@ -86,7 +109,7 @@ export class Instance {
   logSink: LogSink = () => undefined;
 
   private constructor(readonly fn: FunctionSpec, env: Record<string, string>, context: FunctionContext) {
-    this.worker = new Worker(instanceWorkerScript(), {
+    this.worker = startWorkerWithoutRefusedFlags(instanceWorkerScript(), {
       eval: true,
       workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context } satisfies InstanceBoot,
       env,
