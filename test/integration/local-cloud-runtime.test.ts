@@ -108,6 +108,14 @@ describe('local cloud runtime', () => {
       expect(await res.text()).toBe('plain fx-plain /hello');
     });
 
+    it('answers through the callback a handler declares (FC\'s Node.js form before async handlers), and fails on callback(err)', async () => {
+      const ok = await fetch(`${cloud.url}/_fc/fx-callback/hello`);
+      expect([ok.status, await ok.text()]).toEqual([200, 'callback /hello']);
+      const failed = await fetch(`${cloud.url}/_fc/fx-callback/fail`);
+      expect(failed.status).toBe(502);
+      expect(await failed.json()).toMatchObject({ errorMessage: 'asked to fail', errorType: 'Error' });
+    });
+
     it('answers FunctionNotFound and refuses a wrong signature', async () => {
       await expect(fc.invoke('fx-nothing', {})).rejects.toMatchObject({ code: 'FunctionNotFound' });
       const forged = new FcFunctionInvoker({ credentials: { ...LOCAL_CREDENTIALS, accessKeySecret: 'wrong' }, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });

@@ -3,7 +3,7 @@
  * with esbuild so it runs the same under tsx, jest and plain node.
  *
  * It loads the function's deployable bundle (the same file `s deploy` uploads), then serves one
- * invocation at a time with FC 3.0's contract: `handler(event: Buffer, context)`. Everything the
+ * invocation at a time with FC 3.0's contract: `handler(event: Buffer, context[, callback])`. Everything the
  * instance writes to stdout/stderr is sent to the main thread tagged with the current invocation, on the
  * same channel as results, so logs are never reordered after their result.
  */
@@ -123,6 +123,34 @@ function contextFor(ids: InvocationIds) {
   };
 }
 
+/**
+ * FC's Node.js runtimes hand a handler (and an initializer or pre-stop hook) a callback after its arguments:
+ * `handler(event, context, callback)`, required before Node.js 18 and still honoured by nodejs18/20, where an
+ * async handler is the recommended form. A function that declares the callback answers through it — the first
+ * call counts, `callback(err)` fails the invocation — or through the value its promise resolves to, whichever
+ * comes first; one that never calls it and returns nothing times out, as on FC. A function that does not declare
+ * it answers with what it returns.
+ */
+function callHandler(fn: Exported, args: unknown[]): Promise<unknown> {
+  if (fn.length <= args.length) return Promise.resolve(fn(...args));
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const callback = (err?: unknown, value?: unknown) => {
+      if (answered) return;
+      answered = true;
+      if (err !== undefined && err !== null) reject(err);
+      else resolve(value);
+    };
+    const returned = fn(...args, callback) as { then?: unknown } | undefined;
+    if (returned && typeof returned.then === 'function') {
+      (returned as Promise<unknown>).then(
+        (value) => value !== undefined && callback(null, value),
+        (err: unknown) => callback(err ?? new Error('the handler\'s promise was rejected without a reason')),
+      );
+    }
+  });
+}
+
 async function run(message: ToInstance): Promise<void> {
   current = message.id;
   try {
@@ -130,10 +158,10 @@ async function run(message: ToInstance): Promise<void> {
     if (message.type === 'invoke') {
       // The event as bytes the function owns (a view of the transferred buffer: no copy), or built here from an HTTP request.
       const event = message.http ? Buffer.from(httpTriggerEventJson(message.http)) : Buffer.from(message.event.buffer, message.event.byteOffset, message.event.byteLength);
-      result = await exportOf(boot.handler)(event, contextFor(message.ids));
+      result = await callHandler(exportOf(boot.handler), [event, contextFor(message.ids)]);
     } else {
       const hook = message.type === 'initialize' ? boot.initializer : boot.preStop;
-      if (hook) await exportOf(hook)(contextFor(message.ids));
+      if (hook) await callHandler(exportOf(hook), [contextFor(message.ids)]);
     }
     const http = message.type === 'invoke' && message.http !== undefined;
     const answer = http ? plainTriggerAnswer(result) : undefined;
