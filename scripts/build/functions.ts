@@ -115,8 +115,11 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
 
 /** A build of the functions in stages, each usable as soon as its own stage is written. */
 export interface StagedBuild {
-  /** Resolves when the function's bundle (by FC function name) is written; rejects if its stage failed. */
-  ready(functionName: string): Promise<void>;
+  /**
+   * Resolves when the function's bundle (by FC function name) is written; rejects if its build failed.
+   * `demanded` (a request is waiting for it): if its stage has not begun, the function is bundled now, alone.
+   */
+  ready(functionName: string, demanded?: boolean): Promise<void>;
   /** Every stage written and the build recorded (the same report as `buildFunctions`). */
   done: Promise<BuildReport>;
 }
@@ -135,6 +138,11 @@ export interface StagedBuild {
  * with maps. The last stage then also writes the maps of those functions, and of `unmapped` (bundles a stopped
  * start left without theirs): their `index.js` comes out the same and is left untouched (`writeOutputs`), so
  * running instances and code caches stay valid, and `dist/` ends up as `npm run build` makes it.
+ *
+ * A request for a function whose stage has not begun (a function of the user's own, nowhere in the first call
+ * tree, asked for during a first start) does not wait for the stages before it and their gates — seconds on a
+ * first start (D77): `ready(name, true)` bundles that function alone at once, with the options its stage uses,
+ * so its stage later writes the same bytes (left untouched) and its map.
  */
 export function buildFunctionsInStages(
   spec: AppSpec,
@@ -154,11 +162,15 @@ export function buildFunctionsInStages(
     all[last]!.fns = spec.functions.filter((fn) => all[last]!.fns.includes(fn) || mapless.has(fn.name));
   }
   const readiness = new Map<string, Promise<void>>();
+  const begun = new Set<number>();
+  const stageOf = new Map<string, { index: number; withMaps: boolean }>();
   let previous: Promise<void> = Promise.resolve();
   for (const { index, fns: stage, gate: opened } of all.filter((s) => s.fns.length > 0)) {
     const gate = opened ? previous.then(() => opened) : previous;
     const withMaps = !options.mapsLast || index === last;
+    for (const fn of stage) if (!stageOf.has(fn.name)) stageOf.set(fn.name, { index, withMaps });
     const built = gate.then(async () => {
+      begun.add(index);
       traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}${withMaps ? '' : ' (maps later)'}`);
       const result = await build({ ...bundleOptions(spec, stage), write: false, ...(withMaps ? {} : { sourcemap: false }) });
       failOnErrors(result);
@@ -176,7 +188,27 @@ export function buildFunctionsInStages(
   const done = previous.then(() => report(spec, functions, started));
   // Whoever awaits `done` sees a failure; the per-function promises must not also report it as unhandled.
   for (const promise of readiness.values()) promise.catch(() => undefined);
-  return { ready: (name) => readiness.get(name) ?? Promise.resolve(), done };
+  const onDemand = new Map<string, Promise<void>>();
+  const buildNow = (name: string, withMaps: boolean): Promise<void> => {
+    const fn = spec.functions.find((f) => f.name === name)!;
+    const built = (async () => {
+      traceMark(`build on demand: ${fn.resource}`);
+      const result = await build({ ...bundleOptions(spec, [fn]), write: false, ...(withMaps ? {} : { sourcemap: false }) });
+      failOnErrors(result);
+      writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
+      copyNativePackages(spec, [fn], result.metafile!);
+    })();
+    onDemand.set(name, built);
+    return built;
+  };
+  return {
+    ready: (name, demanded) => {
+      const staged = stageOf.get(name);
+      if (!staged || !demanded || begun.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
+      return onDemand.get(name) ?? buildNow(name, staged.withMaps);
+    },
+    done,
+  };
 }
 
 /** An output file as `writeOutputs` takes it (esbuild's `OutputFile` is one). */

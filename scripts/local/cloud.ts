@@ -215,7 +215,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
     const rt = new FunctionRuntime(spec, {
       envFor: (fn) => instanceEnv(spec, fn, { ...endpoints, ...tablestore.envFor(fn.environment) }),
-      codeReady: (fn) => builds.codeReady(fn),
+      codeReady: (fn, demanded) => builds.codeReady(fn, demanded),
       ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });

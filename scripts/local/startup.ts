@@ -18,7 +18,8 @@ export interface StartupBuild {
   /** This start builds (some of) the first call tree's first part: its instances start only once that is done. */
   buildsFirstPart: boolean;
   /** Resolves when the function's bundle can be loaded. */
-  codeReady(fn: FunctionSpec): Promise<void>;
+  /** Resolves when `fn`'s bundle is written; `demanded` (a request waits for it) builds it now if its stage has not begun. */
+  codeReady(fn: FunctionSpec, demanded?: boolean): Promise<void>;
   /** Resolves when `dist/website` is built (at once when it is up to date). */
   websiteReady: Promise<unknown>;
   /** Everything built; rejects with the first build error. */
@@ -77,7 +78,7 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
   return {
     bundlesReused: fresh,
     buildsFirstPart: (treeStages[0] ?? []).some((fn) => staleNames.has(fn.name)),
-    codeReady: (fn) => functions?.ready(fn.name) ?? Promise.resolve(),
+    codeReady: (fn, demanded) => functions?.ready(fn.name, demanded) ?? Promise.resolve(),
     websiteReady,
     done,
     warmStages: treeStages.map((stage) => stage.map((fn) => fn.name)),

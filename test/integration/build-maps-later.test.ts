@@ -73,3 +73,36 @@ describe('source maps after the first page', () => {
     }
   });
 });
+
+/**
+ * A request for a function whose build stage has not begun (a user's own function during a first start) bundles
+ * it at once, alone, instead of waiting for the stages and gates before it (D77 saw 7 s) — with the bytes its
+ * stage will write, so that stage leaves it untouched.
+ */
+describe('a function asked for before its stage', () => {
+  const dir = tempDir('fx-demand-');
+  const app = join(dir.path, 'app');
+  beforeAll(() => copyFixtureApp('runtime', app));
+  afterAll(() => dir.cleanup());
+
+  it('is bundled on demand while its stage still waits for its gate; the others of that stage are not', async () => {
+    const spec = loadSpec(join(app, 's.yaml'), {});
+    const [echo, sink, tick] = ['echo', 'sink', 'tick'].map((name) => spec.functions.find((fn) => fn.resource === name)!);
+    let openLast = () => undefined as void;
+    const last = new Promise<void>((resolve) => (openLast = resolve));
+    const staged = buildFunctionsInStages(spec, [[echo!]], [echo!, sink!, tick!], { mapsLast: true, gates: { 1: last } });
+    await staged.ready(echo!.name);
+
+    await staged.ready(sink!.name, true);
+    const linked = await build({ ...bundleOptions(spec, [sink!]), write: false });
+    expect(readFileSync(join(sink!.codeDir, 'index.js')).equals(Buffer.from(linked.outputFiles.find((f) => f.path === join(sink!.codeDir, 'index.js'))!.contents))).toBe(true);
+    // Its stage has not begun (its gate is closed): nothing else of it is built, and a prewarm still waits.
+    expect(existsSync(join(tick!.codeDir, 'index.js'))).toBe(false);
+    await staged.ready(sink!.name);
+
+    openLast();
+    await staged.done;
+    expect(existsSync(join(tick!.codeDir, 'index.js'))).toBe(true);
+    expect(existsSync(join(sink!.codeDir, 'index.js.map'))).toBe(true);
+  });
+});

@@ -14,7 +14,8 @@ export interface PoolOptions {
   /** Retire instances idle this long. */
   idleMs: number;
   /** Resolves when the function's bundle can be loaded (it may still be building at start-up). */
-  codeReady: () => Promise<void>;
+  /** Resolves when the bundle can be loaded; `demanded`: a request waits for this instance (not a prewarm). */
+  codeReady: (demanded: boolean) => Promise<void>;
   onLog: (fn: FunctionSpec, instanceId: string, text: string, invocationId: number | null) => void;
   /** The request id of a lifecycle hook call (preStop has no request of its own). */
   hookIds: () => InvocationIds;
@@ -411,7 +412,7 @@ export class FunctionPool implements BudgetedPool {
     let started: Promise<Instance> | undefined;
     let instance: Instance;
     try {
-      await this.options.codeReady();
+      await this.options.codeReady(!warm);
       if (this.closed) throw new ShuttingDownError(this.fn.name);
       started = Instance.start(this.fn, this.options.env, this.options.functionContext(this.fn));
       this.startingInstances.add(started);

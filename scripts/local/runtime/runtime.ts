@@ -52,8 +52,11 @@ export interface Fault {
 export interface RuntimeOptions {
   /** Environment of each instance (FC system variables, s.yaml variables, emulator endpoints). */
   envFor(fn: FunctionSpec): Record<string, string>;
-  /** Resolves when a function's bundle can be loaded; default: at once (bundles already built). */
-  codeReady?: (fn: FunctionSpec) => Promise<void>;
+  /**
+   * Resolves when a function's bundle can be loaded; default: at once (bundles already built). `demanded`: a
+   * request is waiting for the instance (a cold start), not a prewarm.
+   */
+  codeReady?: (fn: FunctionSpec, demanded: boolean) => Promise<void>;
   /** Instances per function and in total; default from the CPU count (capacity.ts). */
   instanceCaps?: Partial<InstanceCaps>;
   idleMs?: number;
@@ -104,7 +107,7 @@ export class FunctionRuntime extends EventEmitter {
         maxWithParked: this.caps.ceiling,
         budget: this.budget,
         idleMs: this.options.idleMs ?? 10 * 60_000,
-        codeReady: () => this.options.codeReady?.(fn) ?? Promise.resolve(),
+        codeReady: (demanded) => this.options.codeReady?.(fn, demanded) ?? Promise.resolve(),
         hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
         functionContext: (f) => this.functionContext(f),
         onLog: (f, instanceId, text) => {
