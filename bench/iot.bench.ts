@@ -249,6 +249,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** The main thread's time on a core and waiting in the run queue (`/proc/<pid>/task/<pid>/schedstat`, ns). */
+function mainSchedStat(): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The CPU of the threads that are neither the main thread nor an instance, by their kernel name (GC helpers, libuv's pool). */
 function otherByName(before: Map<number, number>, after: Map<number, number>, instances: { osThreadId: number }[]): Record<string, number> {
   const known = new Set([process.pid, ...instances.map((i) => i.osThreadId)]);
@@ -287,6 +297,7 @@ function simulatorProcess(options: SimulatorOptions): Promise<SimulatorProcessRe
  */
 function watchMainThread(runtime: { poolStats(): { resource: string; busy: number; queued: number; instances: number }[] }) {
   const start = performance.eventLoopUtilization();
+  const schedStart = mainSchedStat();
   let last = start;
   const perSecond: number[] = [];
   const pools = new Map<string, { samples: number; busy: number; queued: number; maxBusy: number; maxQueued: number; maxInstances: number }>();
@@ -310,8 +321,14 @@ function watchMainThread(runtime: { poolStats(): { resource: string; busy: numbe
     stop() {
       clearInterval(timer);
       const r = (n: number) => Number(n.toFixed(2));
+      const elu = performance.eventLoopUtilization(start);
+      const sched = mainSchedStat();
       return {
-        utilization: r(performance.eventLoopUtilization(start).utilization),
+        utilization: r(elu.utilization),
+        // Of the time the event loop was busy: on a core, waiting for one (run queue), or neither (blocked in a call).
+        busyMs: Math.round(elu.active),
+        onCpuMs: sched && schedStart ? Math.round(sched.runMs - schedStart.runMs) : undefined,
+        runQueueMs: sched && schedStart ? Math.round(sched.waitMs - schedStart.waitMs) : undefined,
         secondsAtLeast90: perSecond.filter((u) => u >= 0.9).length,
         seconds: perSecond.length,
         perSecond: perSecond.map(r),
