@@ -14,15 +14,19 @@
  *    the 1-minute and 1-hour rollups of the same day (adapter level), and the data API's answer for the
  *    day at 1-minute and 1-hour resolution.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { HOUR_MS, MINUTE_MS, readRaw, readRollups, T } from '../functions/_shared/iot/rows';
 import { processReadings } from '../functions/iot-etl/core';
 import { toMessages } from '../functions/iot-ingest/core';
 import { runRollup } from '../functions/iot-rollup/core';
 import { startLocalCloud } from '../scripts/local/cloud';
-import { runSimulator } from '../scripts/iot/simulator';
+import { runSimulator, type SimulatorOptions, type SimulatorSummary } from '../scripts/iot/simulator';
+import { cpuByRole, threadCpuMs } from './image-pipeline-shared';
+import type { SimulatorProcessResult } from './iot-simulator-process';
 import { IotClient, postReadings } from '../test/helpers/iot-http';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
@@ -63,8 +67,11 @@ async function main(): Promise<void> {
   try {
     await cloud.runtime.prewarm();
     const api = await IotClient.signIn(cloud.url);
-    const simulate = (rate: number, durationMs: number, recordFile?: string) =>
-      runSimulator({
+    // The fleet runs in a process of its own, as `npm run simulate:iot` does for a user (D81);
+    // BENCH_IOT_SIMULATOR=in-process runs it in this process, on the local cloud's main thread, as before.
+    let simulatorCpuMs = 0;
+    const simulate = async (rate: number, durationMs: number, recordFile?: string): Promise<SimulatorSummary> => {
+      const options: SimulatorOptions = {
         url: cloud.url,
         devices: DEVICES,
         rate,
@@ -77,7 +84,12 @@ async function main(): Promise<void> {
         admin: { username: 'admin', password: 'admin-demo' },
         anomalies: QUIET,
         ...(recordFile ? { recordFile } : {}),
-      });
+      };
+      if (process.env.BENCH_IOT_SIMULATOR === 'in-process') return runSimulator(options);
+      const result = await simulatorProcess(options);
+      simulatorCpuMs += result.cpuMs;
+      return result.summary;
+    };
 
     // Warm-up: every instance on the path started, tables and queue touched.
     await simulate(5000, 4000);
@@ -89,6 +101,9 @@ async function main(): Promise<void> {
     // CPU of the whole process — the local cloud's main thread, every function instance's thread, and the
     // simulator — over the run: what each reading costs, which a busy machine slows but does not inflate much.
     const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpuMs();
+    const simulatorCpuBefore = simulatorCpuMs;
+    const watch = watchMainThread(cloud.runtime);
     const started = performance.now();
     const record = join(dir.path, 'accepted.ndjson');
     const summary = await simulate(TARGET_RATE, DURATION_MS, record);
@@ -98,6 +113,11 @@ async function main(): Promise<void> {
     const deadline = performance.now() + 300_000;
     while (sum(etl.slice(before), 'stored') < accepted && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const cpu = process.cpuUsage(cpuBefore);
+    const threadsAfter = threadCpuMs();
+    const threads = cpuByRole(threadsBefore, threadsAfter, cloud.runtime.instanceThreads());
+    const otherThreads = otherByName(threadsBefore, threadsAfter, cloud.runtime.instanceThreads());
+    const mainThread = watch.stop();
+    const simulatorCpu = simulatorCpuMs - simulatorCpuBefore;
     const loadAfter = loadavg();
     const run = etl.slice(before);
     const storedAll = sum(run, 'stored');
@@ -105,7 +125,10 @@ async function main(): Promise<void> {
     const seconds = (lastStored - started) / 1000;
     const endToEndRate = accepted / seconds;
     const writesPer1000 = (sum(run, 'writeCalls') / storedAll) * 1000;
-    const cpuMsPer1000 = ((cpu.user + cpu.system) / 1000 / accepted) * 1000;
+    // Per 1 000 readings: everything (the local cloud's process and the simulator's), as before D81.
+    const cpuMsPer1000 = ((cpu.user + cpu.system) / 1000 + simulatorCpu) / accepted * 1000;
+    const per1000 = (ms: number) => Number(((ms / accepted) * 1000).toFixed(1));
+    const threadCpuPer1000 = Object.fromEntries(Object.entries({ ...threads, simulator: simulatorCpu }).map(([role, ms]) => [role, per1000(ms)]));
     const ingestWritesPer1000 = (summary.requests / summary.accepted) * 1000;
     await waitForQuiet(etl);
 
@@ -140,7 +163,7 @@ async function main(): Promise<void> {
     await probeLoop;
 
     if (process.env.BENCH_IOT_ONLY_INGEST) {
-      console.log(JSON.stringify({ accepted, seconds, endToEndRate: Math.round(endToEndRate), cpuMsPer1000: Number(cpuMsPer1000.toFixed(1)), httpRate: Math.round(summary.achievedRate), httpSeconds: (httpDone - started) / 1000, writesPer1000, etlInvocations: run.length, lag: stats(lags), probeErrors, loadBefore, loadAfter }));
+      console.log(JSON.stringify({ simulator: process.env.BENCH_IOT_SIMULATOR === 'in-process' ? 'in-process' : 'own process', accepted, seconds, endToEndRate: Math.round(endToEndRate), cpuMsPer1000: Number(cpuMsPer1000.toFixed(1)), threadCpuPer1000, otherThreadsPer1000: Object.fromEntries(Object.entries(otherThreads).map(([k, ms]) => [k, per1000(ms)])), mainThread, httpLatencyMs: summary.latency, httpRate: Math.round(summary.achievedRate), httpSeconds: (httpDone - started) / 1000, writesPer1000, etlInvocations: run.length, lag: stats(lags), probeErrors, loadBefore, loadAfter }));
       return;
     }
     // Baseline: the ETL's work alone on the same volume, through the same adapter and emulator.
@@ -201,6 +224,9 @@ async function main(): Promise<void> {
           endToEndSeconds: seconds,
           endToEndRate: Math.round(endToEndRate),
           cpuMsPer1000Readings: Number(cpuMsPer1000.toFixed(1)),
+          simulator: process.env.BENCH_IOT_SIMULATOR === 'in-process' ? 'in-process' : 'own process',
+          threadCpuMsPer1000Readings: threadCpuPer1000,
+          mainThread,
           loadAverage: { before: loadBefore.map((n) => Number(n.toFixed(2))), after: loadAfter.map((n) => Number(n.toFixed(2))) },
           etlInvocations: run.length,
           etlStored: storedAll,
@@ -221,6 +247,95 @@ async function main(): Promise<void> {
     await cloud.stop();
     dir.cleanup();
   }
+}
+
+/** The main thread's time on a core and waiting in the run queue (`/proc/<pid>/task/<pid>/schedstat`, ns). */
+function mainSchedStat(): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CPU of the threads that are neither the main thread nor an instance, by their kernel name (GC helpers, libuv's pool). */
+function otherByName(before: Map<number, number>, after: Map<number, number>, instances: { osThreadId: number }[]): Record<string, number> {
+  const known = new Set([process.pid, ...instances.map((i) => i.osThreadId)]);
+  const out: Record<string, number> = {};
+  for (const [tid, ms] of after) {
+    if (known.has(tid)) continue;
+    let name = '?';
+    try {
+      name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // ended meanwhile
+    }
+    out[name] = (out[name] ?? 0) + ms - (before.get(tid) ?? 0);
+  }
+  return out;
+}
+
+/** The fleet in its own process (bench/iot-simulator-process.ts), as a user runs `npm run simulate:iot`. */
+function simulatorProcess(options: SimulatorOptions): Promise<SimulatorProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'iot-simulator-process.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the simulator process exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as SimulatorProcessResult);
+    });
+  });
+}
+
+/**
+ * The local cloud's main thread (gateway, emulators, triggers, pool) while the fleet sends: its event-loop
+ * utilisation over the run and second by second (how many seconds it was ≥ 90 % busy), and the function pools'
+ * busy and queued invocations sampled each second — where the path waits when the machine has CPU to spare.
+ */
+function watchMainThread(runtime: { poolStats(): { resource: string; busy: number; queued: number; instances: number }[] }) {
+  const start = performance.eventLoopUtilization();
+  const schedStart = mainSchedStat();
+  let last = start;
+  const perSecond: number[] = [];
+  const pools = new Map<string, { samples: number; busy: number; queued: number; maxBusy: number; maxQueued: number; maxInstances: number }>();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    perSecond.push(performance.eventLoopUtilization(now, last).utilization);
+    last = now;
+    for (const p of runtime.poolStats()) {
+      if (!p.resource.startsWith('iot-')) continue;
+      const s = pools.get(p.resource) ?? { samples: 0, busy: 0, queued: 0, maxBusy: 0, maxQueued: 0, maxInstances: 0 };
+      s.samples++;
+      s.busy += p.busy;
+      s.queued += p.queued;
+      s.maxBusy = Math.max(s.maxBusy, p.busy);
+      s.maxQueued = Math.max(s.maxQueued, p.queued);
+      s.maxInstances = Math.max(s.maxInstances, p.instances);
+      pools.set(p.resource, s);
+    }
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      const r = (n: number) => Number(n.toFixed(2));
+      const elu = performance.eventLoopUtilization(start);
+      const sched = mainSchedStat();
+      return {
+        utilization: r(elu.utilization),
+        // Of the time the event loop was busy: on a core, waiting for one (run queue), or neither (blocked in a call).
+        busyMs: Math.round(elu.active),
+        onCpuMs: sched && schedStart ? Math.round(sched.runMs - schedStart.runMs) : undefined,
+        runQueueMs: sched && schedStart ? Math.round(sched.waitMs - schedStart.waitMs) : undefined,
+        secondsAtLeast90: perSecond.filter((u) => u >= 0.9).length,
+        seconds: perSecond.length,
+        perSecond: perSecond.map(r),
+        pools: Object.fromEntries([...pools].map(([name, s]) => [name, { meanBusy: r(s.busy / s.samples), maxBusy: s.maxBusy, meanQueued: r(s.queued / s.samples), maxQueued: s.maxQueued, maxInstances: s.maxInstances }])),
+      };
+    },
+  };
 }
 
 function sum(list: EtlLog[], key: 'stored' | 'duplicates' | 'writeCalls'): number {
