@@ -22,12 +22,19 @@ function files(dir: string): string[] {
   });
 }
 
+/** Where a function's TypeScript source is, when it has one to bundle. */
+export function functionEntry(spec: AppSpec, fn: FunctionSpec): string {
+  return join(spec.baseDir, 'functions', fn.resource, 'handler.ts');
+}
+
 /**
- * The functions with a source to bundle (`functions/<resource>/handler.ts`); the others run their code folder as it
- * is (scripts/build/functions.ts `bundledFunctions`), so they are never stale and do not change the fingerprint.
+ * The functions the build bundles: those with a TypeScript source at `functions/<resource>/handler.ts`. Any
+ * other function's `code` folder is what `s deploy` uploads as it is (FC's own layout: `code: ./my-fn` with an
+ * `index.js`), so the local cloud runs that folder as it is too, the build leaves it alone, and it is never stale
+ * nor part of the fingerprint.
  */
-function withSources(spec: AppSpec): FunctionSpec[] {
-  return spec.functions.filter((fn) => existsSync(join(spec.baseDir, 'functions', fn.resource, 'handler.ts')));
+export function bundledFunctions(spec: AppSpec): FunctionSpec[] {
+  return spec.functions.filter((fn) => existsSync(functionEntry(spec, fn)));
 }
 
 export function buildFingerprint(spec: AppSpec): string {
@@ -38,7 +45,7 @@ export function buildFingerprint(spec: AppSpec): string {
     const { size, mtimeMs } = statSync(file);
     hash.update(`${relative(spec.baseDir, file)}\0${size}\0${mtimeMs}\n`);
   }
-  for (const fn of withSources(spec)) hash.update(`${fn.resource}\0${fn.handler}\0${relative(spec.baseDir, fn.codeDir)}\n`);
+  for (const fn of bundledFunctions(spec)) hash.update(`${fn.resource}\0${fn.handler}\0${relative(spec.baseDir, fn.codeDir)}\n`);
   return hash.digest('hex');
 }
 
@@ -61,7 +68,7 @@ function readStamp(spec: AppSpec): Stamp {
  */
 export function staleFunctions(spec: AppSpec, fingerprint: string = buildFingerprint(spec)): FunctionSpec[] {
   const built = readStamp(spec).functions ?? {};
-  return withSources(spec).filter((fn) => built[fn.resource] !== fingerprint || !existsSync(join(fn.codeDir, 'index.js')));
+  return bundledFunctions(spec).filter((fn) => built[fn.resource] !== fingerprint || !existsSync(join(fn.codeDir, 'index.js')));
 }
 
 /** True when every bundle was built from exactly these inputs and is still there. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
-import { buildFingerprint, recordBuild } from './fingerprint';
+import { buildFingerprint, bundledFunctions, functionEntry, recordBuild } from './fingerprint';
 import { traceMark } from '../local/trace';
 
 /**
@@ -17,18 +17,8 @@ import { traceMark } from '../local/trace';
  */
 export const EXTERNALS = ['proxy-agent', 'babel-runtime', 'sharp'];
 
-export function functionEntry(spec: AppSpec, fn: FunctionSpec): string {
-  return join(spec.baseDir, 'functions', fn.resource, 'handler.ts');
-}
-
-/**
- * The functions the build bundles: those with a TypeScript source at `functions/<resource>/handler.ts`. Any
- * other function's `code` folder is what `s deploy` uploads as it is (FC's own layout: `code: ./my-fn` with an
- * `index.js`), so the local cloud runs that folder as it is too, and the build leaves it alone.
- */
-export function bundledFunctions(spec: AppSpec): FunctionSpec[] {
-  return spec.functions.filter((fn) => existsSync(functionEntry(spec, fn)));
-}
+// Which functions are bundled, and from where: beside the fingerprint, which must hash exactly those.
+export { bundledFunctions, functionEntry } from './fingerprint';
 
 /** The spec the bundler works on: the same, without the functions whose code folder runs as it is. */
 export function bundledSpec(spec: AppSpec): AppSpec {
@@ -172,10 +162,7 @@ export function buildFunctionsInStages(
     const built = gate.then(async () => {
       begun.add(index);
       traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}${withMaps ? '' : ' (maps later)'}`);
-      const result = await build({ ...bundleOptions(spec, stage), write: false, ...(withMaps ? {} : { sourcemap: false }) });
-      failOnErrors(result);
-      writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
-      copyNativePackages(spec, stage, result.metafile!);
+      await bundleAndWrite(spec, stage, withMaps);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
       traceMark(`build stage done (${stage.length})`);
@@ -191,13 +178,8 @@ export function buildFunctionsInStages(
   const onDemand = new Map<string, Promise<void>>();
   const buildNow = (name: string, withMaps: boolean): Promise<void> => {
     const fn = spec.functions.find((f) => f.name === name)!;
-    const built = (async () => {
-      traceMark(`build on demand: ${fn.resource}`);
-      const result = await build({ ...bundleOptions(spec, [fn]), write: false, ...(withMaps ? {} : { sourcemap: false }) });
-      failOnErrors(result);
-      writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
-      copyNativePackages(spec, [fn], result.metafile!);
-    })();
+    traceMark(`build on demand: ${fn.resource}`);
+    const built = bundleAndWrite(spec, [fn], withMaps);
     onDemand.set(name, built);
     return built;
   };
@@ -209,6 +191,17 @@ export function buildFunctionsInStages(
     },
     done,
   };
+}
+
+/**
+ * Bundles `fns` in one esbuild call and writes them: with their maps, or (a mapless start-up stage, D73) without
+ * them but with the map's link, so the bytes are those a build with maps writes.
+ */
+async function bundleAndWrite(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean): Promise<void> {
+  const result = await build({ ...bundleOptions(spec, fns), write: false, ...(withMaps ? {} : { sourcemap: false }) });
+  failOnErrors(result);
+  writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
+  copyNativePackages(spec, fns, result.metafile!);
 }
 
 /** An output file as `writeOutputs` takes it (esbuild's `OutputFile` is one). */
