@@ -9,15 +9,14 @@ import dns from 'node:dns';
  * `net`, `http` and `fetch` all look names up through `dns.lookup`. Every other name is looked up as before.
  */
 export function resolveLocalhostNames(): void {
+  const asLocalhost = (hostname: unknown) => (typeof hostname === 'string' && /\.localhost\.?$/i.test(hostname) ? 'localhost' : hostname);
   const lookup = dns.lookup;
   const patched = function (this: unknown, hostname: string, ...rest: unknown[]) {
-    const name = typeof hostname === 'string' && /\.localhost\.?$/i.test(hostname) ? 'localhost' : hostname;
-    return (lookup as (...args: unknown[]) => unknown).call(this, name, ...rest);
+    return (lookup as (...args: unknown[]) => unknown).call(this, asLocalhost(hostname), ...rest);
   };
   // Keep what util.promisify reads off the original (its custom-promisify symbols are not enumerable).
   for (const key of Reflect.ownKeys(lookup)) if (!(key in patched)) Object.defineProperty(patched, key, Object.getOwnPropertyDescriptor(lookup, key)!);
   dns.lookup = patched as typeof dns.lookup;
   const promises = dns.promises.lookup;
-  dns.promises.lookup = ((hostname: string, ...rest: unknown[]) =>
-    (promises as (...args: unknown[]) => unknown)(/\.localhost\.?$/i.test(hostname) ? 'localhost' : hostname, ...rest)) as typeof dns.promises.lookup;
+  dns.promises.lookup = ((hostname: string, ...rest: unknown[]) => (promises as (...args: unknown[]) => unknown)(asLocalhost(hostname), ...rest)) as typeof dns.promises.lookup;
 }
