@@ -71,11 +71,16 @@ function answerHeaders(body: Uint8Array, requestId: string): Record<string, stri
   };
 }
 
-function send(res: ServerResponse, status: number, body: Uint8Array, close = false): void {
+/** A protobuf answer (TableStore's own), or a JSON one for the SDK's JSON APIs. */
+const PROTOBUF = { type: 'application/x-protobuf', otsType: 'protocol buffer' };
+const JSON_ANSWER = { type: 'application/json', otsType: 'json' };
+
+function send(res: ServerResponse, status: number, body: Uint8Array, close = false, format = PROTOBUF): void {
   res.writeHead(status, {
-    'content-type': 'application/x-protobuf',
+    'content-type': format.type,
     'content-length': body.length,
     ...answerHeaders(body, newRequestId()),
+    'x-ots-contenttype': format.otsType,
     ...(close ? { connection: 'close' } : {}),
   });
   res.end(body);
@@ -91,15 +96,7 @@ function errorBody(error: OtsError): Uint8Array {
  */
 function sendError(req: IncomingMessage, res: ServerResponse, error: OtsError, close: boolean): void {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, error.status, errorBody(error), close);
-  const body = Buffer.from(JSON.stringify({ code: error.code, message: error.message }));
-  res.writeHead(error.status, {
-    'content-type': 'application/json',
-    'content-length': body.length,
-    ...answerHeaders(body, newRequestId()),
-    'x-ots-contenttype': 'json',
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(body);
+  send(res, error.status, Buffer.from(JSON.stringify({ code: error.code, message: error.message })), close, JSON_ANSWER);
 }
 
 /**
