@@ -66,14 +66,14 @@ async function endToEnd(cloud: LocalCloud) {
 
   for (let i = 0; i < 5; i++) await succeededAt((await post()).orderId); // warm-up: every step's instance, the engine, the caches
   const latency: number[] = [];
-  const tableRequests = countTableRequests(cloud);
+  const tableRequests = await countTableRequests(cloud);
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < LATENCY_ORDERS; i++) {
     const { orderId, sentAt } = await post();
     latency.push((await succeededAt(orderId)) - sentAt);
   }
   const cpu = process.cpuUsage(cpu0);
-  const perOrder = tableRequests.stop(LATENCY_ORDERS);
+  const perOrder = await tableRequests.stop(LATENCY_ORDERS);
   const cpuMsPerOrder = Math.round((cpu.user + cpu.system) / 1000 / LATENCY_ORDERS);
 
   // A batch: POSTs `inFlight` at a time; one client then watches them through the owner's order list (one
@@ -122,23 +122,19 @@ async function endToEnd(cloud: LocalCloud) {
 
 /**
  * TableStore requests the emulator serves while orders go through one at a time (the client's long polls
- * and order-notify's stream reads included), per order and by operation. The emulator keeps its last
- * requests in an array; this counts what is pushed onto it.
+ * and order-notify's stream reads included), per order and by operation: the difference of the emulator's
+ * counts by operation (kept in its thread) after and before.
  */
-function countTableRequests(cloud: LocalCloud) {
-  const log = cloud.tablestore.emulator.requests;
-  const byOperation = new Map<string, number>();
-  const push = log.push.bind(log);
-  log.push = (...records) => {
-    for (const r of records) byOperation.set(r.operation, (byOperation.get(r.operation) ?? 0) + 1);
-    return push(...records);
-  };
+async function countTableRequests(cloud: LocalCloud) {
+  const counts = async () => (await cloud.tablestore.emulator.requestLog()).countsByOperation;
+  const before = await counts();
   return {
-    stop(orders: number) {
-      log.push = push;
+    async stop(orders: number) {
+      const after = await counts();
+      const byOperation = Object.entries(after).map(([op, n]) => [op, n - (before[op] ?? 0)] as const).filter(([, n]) => n > 0);
       const round = (n: number) => Math.round((n / orders) * 10) / 10;
-      const total = [...byOperation.values()].reduce((a, b) => a + b, 0);
-      return { total: round(total), ...Object.fromEntries([...byOperation].sort(([, a], [, b]) => b - a).map(([op, n]) => [op, round(n)])) };
+      const total = byOperation.reduce((sum, [, n]) => sum + n, 0);
+      return { total: round(total), ...Object.fromEntries(byOperation.sort(([, a], [, b]) => b - a).map(([op, n]) => [op, round(n)])) };
     },
   };
 }

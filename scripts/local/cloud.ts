@@ -41,8 +41,6 @@ export interface LocalCloudOptions {
   ossPort?: number;
   /** Port of the TableStore emulator; default `port + 2` (or a free port when `port` is 0). */
   tablestorePort?: number;
-  /** The TableStore emulator's clock (cell timestamps, TTL, stream expiry); tests move it. */
-  tablestoreClock?: () => number;
   host?: string;
   /** Default `<root>/.data`. */
   dataDir?: string;
@@ -205,7 +203,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dataDir,
       port: options.tablestorePort ?? (options.port === 0 ? 0 : port + 2),
       ...(options.host ? { host: options.host } : {}),
-      ...(options.tablestoreClock ? { clock: options.tablestoreClock } : {}),
     });
     opened.push(() => tablestore.close());
     traceMark('tablestore started');

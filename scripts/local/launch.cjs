@@ -3,7 +3,8 @@
  * `npm start`: runs the local cloud from a prebuilt JavaScript bundle instead of compiling TypeScript at
  * run time (tsx is for development tools only; docs/decisions.md D32).
  *
- * The bundle (`node_modules/.cache/fc-local/start.js`, with the instance worker and the bundle loader beside it) is built here
+ * The bundle (`node_modules/.cache/fc-local/start.js`, with the instance worker, the TableStore emulator's thread
+ * and the bundle loader beside it) is built here
  * with esbuild when it is missing or any of its inputs changed since it was built — the stamp lists every
  * source file esbuild read, with size and mtime, plus the lockfile — so a developer who edits the local
  * cloud gets it rebuilt on the next start (~0.3 s), and everyone else starts from the bundle at once.
@@ -30,7 +31,7 @@ function signature(file) {
 }
 
 function isFresh() {
-  if (!['start.js', 'instance-worker.js', 'bundle-loader.js'].every((file) => existsSync(join(outDir, file)))) return false;
+  if (!['start.js', 'instance-worker.js', 'tablestore-worker.js', 'bundle-loader.js'].every((file) => existsSync(join(outDir, file)))) return false;
   try {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
     if (stamp.node !== process.version) return false;
@@ -48,6 +49,8 @@ function buildOptions() {
       start: join(root, 'scripts', 'local', 'start.ts'),
       'instance-worker': join(root, 'scripts', 'local', 'runtime', 'instance-worker.ts'),
       'bundle-loader': join(root, 'scripts', 'local', 'runtime', 'bundle-loader.ts'),
+      // The TableStore emulator's own thread (D85).
+      'tablestore-worker': join(root, 'scripts', 'local', 'emulators', 'tablestore', 'thread-worker.ts'),
     },
     outdir: outDir,
     bundle: true,

@@ -3,22 +3,22 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import TableStore from 'tablestore';
 import { LOCAL_CREDENTIALS } from './credentials';
-import { startTableStoreEmulator, type TableStoreEmulator } from './emulators/tablestore';
 import { createStreamClient, type StreamClient } from './emulators/tablestore/stream-client';
-import type { Storage } from './emulators/tablestore/storage';
+import { startTableStoreThread, type TableStoreThread, type TableSummary } from './emulators/tablestore/thread';
 import type { ControlDb } from './control-db';
 import { TableStreamTriggers } from './runtime/table-stream';
 import type { FunctionRuntime } from './runtime/runtime';
 import type { AppSpec, InfraSpec, SearchIndexFieldSpec } from './spec/model';
 
 /**
- * The local cloud's TableStore: the emulator on its own port (`PORT+2` or `TABLESTORE_PORT`) with its storage in
- * `DATA_DIR/tablestore.sqlite`, the tables and search indexes of the ROS template created through its own
+ * The local cloud's TableStore: the emulator in a thread of its own (D85) on its own port (`PORT+2` or
+ * `TABLESTORE_PORT`) with its storage in `DATA_DIR/tablestore.sqlite`, the tables and search indexes of the ROS template created through its own
  * CreateTable/CreateSearchIndex (as a deploy creates them), Stream enabled on every table a `tablestore`
  * trigger reads (the runbook's manual step in the cloud), and the triggers reading that stream.
  */
 export interface LocalTableStore {
-  emulator: TableStoreEmulator;
+  /** The emulator's thread: its endpoint, and set-up calls and inspection by message. */
+  emulator: TableStoreThread;
   endpoint: string;
   /** The instance the functions are pointed at (`TABLESTORE_INSTANCE`). */
   instance: string | undefined;
@@ -29,7 +29,7 @@ export interface LocalTableStore {
   /** The environment a function instance gets: the emulator's endpoint, and the instance unless s.yaml names one. */
   envFor(functionEnv: Readonly<Record<string, string>>): Record<string, string>;
   /** For the console: every table with its row count (stored rows, expired ones included until swept). */
-  tables(): { instance: string; name: string; rows: number; ttlSeconds: number; stream: boolean; searchIndexes: string[] }[];
+  tables(): Promise<TableSummary[]>;
   /** Starts the `tablestore` triggers of the spec's functions on this emulator's stream. */
   startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void }): TableStreamTriggers;
   close(): Promise<void>;
@@ -40,7 +40,6 @@ export interface LocalTableStoreOptions {
   host?: string;
   /** 0: a free port. */
   port: number;
-  clock?: () => number;
 }
 
 /** tablestore.proto `PrimaryKeyType`, as DescribeTable answers it. */
@@ -89,22 +88,17 @@ function sdkField(f: SearchIndexFieldSpec): object {
  */
 const PROVISIONED_FILE = 'tablestore.provisioned';
 
-function provisionFingerprint(infra: InfraSpec, streamTables: ReadonlySet<string>, storage: Storage): string {
+async function provisionFingerprint(infra: InfraSpec, streamTables: ReadonlySet<string>, emulator: TableStoreThread): Promise<string> {
   const named = [...infra.tables.map((t) => ({ instance: t.instance, name: t.name })), ...infra.searchIndexes.map((i) => ({ instance: i.instance, name: i.table }))];
   const tables = [...new Map(named.map((t) => [`${t.instance}/${t.name}`, t])).values()];
-  const held = tables.map(({ instance, name }) => {
-    const table = storage.table(instance, name);
-    if (!table) return { instance, name, missing: true };
-    const indexes = storage.searchIndexes(table).map((i) => ({ name: i.name, createdAt: i.createdAt, schema: i.schema.toString('base64') }));
-    return { instance, name, id: table.id, meta: table.meta, indexes };
-  });
+  const held = await emulator.held(tables);
   const declared = { tables: infra.tables, searchIndexes: infra.searchIndexes, streams: [...streamTables].sort() };
   return createHash('sha256').update(JSON.stringify({ declared, held })).digest('hex');
 }
 
-function provisionedAsRecorded(record: string, infra: InfraSpec, streamTables: ReadonlySet<string>, storage: Storage): boolean {
+async function provisionedAsRecorded(record: string, infra: InfraSpec, streamTables: ReadonlySet<string>, emulator: TableStoreThread): Promise<boolean> {
   if (!existsSync(record)) return false;
-  return readFileSync(record, 'utf8').trim() === provisionFingerprint(infra, streamTables, storage);
+  return readFileSync(record, 'utf8').trim() === (await provisionFingerprint(infra, streamTables, emulator));
 }
 
 /**
@@ -168,7 +162,7 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
   const { infra } = spec;
   const instances = [...new Set([...infra.otsInstances, ...infra.tables.map((t) => t.instance), ...infra.searchIndexes.map((i) => i.instance)])];
   const created = !existsSync(join(options.dataDir, 'tablestore.sqlite'));
-  const emulator = await startTableStoreEmulator({ dataDir: options.dataDir, instances, port: options.port, ...(options.host ? { host: options.host } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const emulator = await startTableStoreThread({ dataDir: options.dataDir, instances, port: options.port, ...(options.host ? { host: options.host } : {}) });
   const clients = new Map<string, TableStore.Client>();
   const client = (instance: string): TableStore.Client => {
     let found = clients.get(instance);
@@ -182,9 +176,9 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
   try {
     // A later start over a data folder that already holds what the template declares makes no calls at all.
     const record = join(options.dataDir, PROVISIONED_FILE);
-    if (!provisionedAsRecorded(record, infra, streamTables, emulator.storage)) {
+    if (!(await provisionedAsRecorded(record, infra, streamTables, emulator))) {
       await provision(infra, streamTables, client);
-      writeFileSync(record, `${provisionFingerprint(infra, streamTables, emulator.storage)}\n`);
+      writeFileSync(record, `${await provisionFingerprint(infra, streamTables, emulator)}\n`);
     }
   } catch (err) {
     await emulator.close();
@@ -203,19 +197,7 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
       const named = functionEnv.TABLESTORE_INSTANCE;
       return { TABLESTORE_ENDPOINT: emulator.endpoint, ...(named && instances.includes(named) ? {} : instance ? { TABLESTORE_INSTANCE: instance } : {}) };
     },
-    tables() {
-      const { storage } = emulator;
-      return instances.flatMap((name) =>
-        storage.tables(name).map((t) => ({
-          instance: name,
-          name: t.meta.name,
-          rows: storage.countRows(t),
-          ttlSeconds: t.meta.ttlSeconds,
-          stream: Boolean(t.meta.stream),
-          searchIndexes: storage.searchIndexes(t).map((i) => i.name),
-        })),
-      );
-    },
+    tables: () => emulator.tables(),
     startTriggers(runtime, db, triggerOptions = {}) {
       const triggers = new TableStreamTriggers(spec.functions, runtime, db, {
         client: (name) => {

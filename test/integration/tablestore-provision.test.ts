@@ -25,7 +25,7 @@ describe('TableStore provisioning at start', () => {
     open = await startLocalTableStore(withSpec, { dataDir: dir.path, port: 0 });
     return open;
   };
-  const operations = (ts: LocalTableStore) => ts.emulator.requests.map((r) => r.operation);
+  const operations = async (ts: LocalTableStore) => (await ts.emulator.requestLog()).recent.map((r) => r.operation);
 
   afterAll(async () => {
     await open?.close();
@@ -36,13 +36,13 @@ describe('TableStore provisioning at start', () => {
     expect(ttlTable).toBeDefined();
     expect(index).toBeDefined();
     const ts = await start();
-    expect(operations(ts).filter((o) => o === 'CreateTable')).toHaveLength(spec.infra.tables.length);
-    expect(operations(ts).filter((o) => o === 'CreateSearchIndex')).toHaveLength(spec.infra.searchIndexes.length);
+    expect((await operations(ts)).filter((o) => o === 'CreateTable')).toHaveLength(spec.infra.tables.length);
+    expect((await operations(ts)).filter((o) => o === 'CreateSearchIndex')).toHaveLength(spec.infra.searchIndexes.length);
   });
 
   it('makes no call on a later start when nothing changed', async () => {
     const ts = await start();
-    expect(operations(ts)).toEqual([]);
+    expect(await operations(ts)).toEqual([]);
     const described = await ts.client(ttlTable.instance).describeTable({ tableName: ttlTable.name });
     expect(described.tableOptions.timeToLive).toBe(ttlTable.ttlSeconds);
   });
@@ -51,16 +51,16 @@ describe('TableStore provisioning at start', () => {
     let ts = await start();
     await ts.client(ttlTable.instance).updateTable({ tableName: ttlTable.name, tableOptions: { timeToLive: ttlTable.ttlSeconds + 86_400, maxVersions: ttlTable.maxVersions } });
     ts = await start();
-    expect(operations(ts)).toContain('UpdateTable');
+    expect(await operations(ts)).toContain('UpdateTable');
     expect((await ts.client(ttlTable.instance).describeTable({ tableName: ttlTable.name })).tableOptions.timeToLive).toBe(ttlTable.ttlSeconds);
-    expect(operations(await start())).toEqual([]);
+    expect(await operations(await start())).toEqual([]);
   });
 
   it('creates again a search index deleted through the API since', async () => {
     let ts = await start();
     await ts.client(index.instance).deleteSearchIndex({ tableName: index.table, indexName: index.index });
     ts = await start();
-    expect(operations(ts)).toContain('CreateSearchIndex');
+    expect(await operations(ts)).toContain('CreateSearchIndex');
     const { indices } = await ts.client(index.instance).listSearchIndex({ tableName: index.table });
     expect(indices.map((i) => i.indexName)).toContain(index.index);
   });
@@ -68,10 +68,10 @@ describe('TableStore provisioning at start', () => {
   it('applies a template changed since (a new TTL), and provisions again when the record is gone', async () => {
     const changed: AppSpec = { ...spec, infra: { ...spec.infra, tables: spec.infra.tables.map((t) => (t === ttlTable ? { ...t, ttlSeconds: t.ttlSeconds * 2 } : t)) } };
     let ts = await start(changed);
-    expect(operations(ts)).toContain('UpdateTable');
+    expect(await operations(ts)).toContain('UpdateTable');
     expect((await ts.client(ttlTable.instance).describeTable({ tableName: ttlTable.name })).tableOptions.timeToLive).toBe(ttlTable.ttlSeconds * 2);
     rmSync(join(dir.path, 'tablestore.provisioned'));
     ts = await start(changed);
-    expect(operations(ts)).toContain('CreateTable');
+    expect(await operations(ts)).toContain('CreateTable');
   });
 });

@@ -70,7 +70,7 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         return done(res, 202, { requestId });
       }
       const contributed = section ? deps.sections?.[section] : undefined;
-      if (contributed && method === 'GET') return done(res, 200, contributed(url));
+      if (contributed && method === 'GET') return done(res, 200, await contributed(url));
       return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname}` } });
     } catch (err) {
       const missing = err instanceof FunctionNotFoundError || (err instanceof FlowApiError && err.code.endsWith('NotExists'));

@@ -51,7 +51,7 @@ const refusedByWorkers = new Set<string>();
  * developer tried a V8 flag on the local cloud. They still apply to the main thread; instances start without
  * them (FC's runtime takes no node options from the user either), and the local cloud says so once.
  */
-function startWorkerWithoutRefusedFlags(script: string, options: WorkerOptions & { execArgv: string[] }): Worker {
+export function startWorkerWithoutRefusedFlags(script: string, options: WorkerOptions & { execArgv: string[] }): Worker {
   const withoutRefused = (argv: string[]) => argv.filter((arg, i) => !refusedByWorkers.has(arg) && !(refusedByWorkers.has(argv[i - 1]!) && !arg.startsWith('-')));
   try {
     return new Worker(script, { ...options, execArgv: withoutRefused(options.execArgv) });

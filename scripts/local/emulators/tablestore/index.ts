@@ -69,6 +69,8 @@ export interface TableStoreEmulatorOptions {
   credentials?: CredentialLookup;
   /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
   onAbort?: (info: AbortInfo) => void;
+  /** Told of every request answered over HTTP (`requests` keeps only the last ones). */
+  onRequest?: (record: RequestRecord) => void;
 }
 
 export interface TableStoreEmulator {
@@ -129,6 +131,7 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
     internalErrors: [],
     aborts: [],
     onAbort: options.onAbort ?? stderrAbortLog('tablestore'),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   };
   const listener = createRequestListener(state);
   const server: Server = keepIdleConnections(createServer((req, res) => void listener(req, res)));

@@ -42,6 +42,8 @@ export interface ServerState {
   /** Requests the client abandoned before the answer (newest last, at most `REQUEST_HISTORY`). */
   aborts: AbortInfo[];
   onAbort(info: AbortInfo): void;
+  /** Told of every answered request. */
+  onRequest?(record: RequestRecord): void;
 }
 
 const REQUEST_HISTORY = 1000;
@@ -138,6 +140,7 @@ export function runOperation(state: Pick<ServerState, 'storage' | 'search' | 'no
 function remember(state: ServerState, record: RequestRecord): void {
   state.requests.push(record);
   if (state.requests.length > REQUEST_HISTORY) state.requests.splice(0, state.requests.length - REQUEST_HISTORY);
+  state.onRequest?.(record);
 }
 
 export function createRequestListener(state: ServerState): (req: IncomingMessage, res: ServerResponse) => Promise<void> {

@@ -1,0 +1,58 @@
+/**
+ * Messages between the local cloud's main thread and the TableStore emulator's own thread (`thread.ts`,
+ * `thread-worker.ts`). Only plain data crosses: structured clone copies it.
+ */
+import type { RequestRecord } from './server';
+import type { TableMeta } from './table';
+
+/** What the worker is started with (`workerData`). */
+export interface TableStoreThreadBoot {
+  dataDir: string;
+  instances: string[];
+  host?: string;
+  port: number;
+}
+
+/** A table as the console lists it. */
+export interface TableSummary {
+  instance: string;
+  name: string;
+  rows: number;
+  ttlSeconds: number;
+  stream: boolean;
+  searchIndexes: string[];
+}
+
+/** What storage holds for a table the ROS template names (D83's provisioning fingerprint). */
+export type HeldTable =
+  | { instance: string; name: string; missing: true }
+  | { instance: string; name: string; id: number; meta: TableMeta; indexes: { name: string; createdAt: number; schema: string }[] };
+
+export type ThreadRequest =
+  | { id: number; type: 'call'; instance: string; operation: string; body: Uint8Array }
+  | { id: number; type: 'sweep' }
+  | { id: number; type: 'tables' }
+  | { id: number; type: 'held'; tables: { instance: string; name: string }[] }
+  | { id: number; type: 'requests' }
+  | { id: number; type: 'close' };
+
+/** An OtsError as a client would receive it, or any other failure by its message. */
+export interface ThreadFailure {
+  status?: number;
+  code?: string;
+  message: string;
+}
+
+/** The request log: the last requests, every request counted by operation since the start, unexpected errors. */
+export interface RequestLog {
+  recent: RequestRecord[];
+  countsByOperation: Record<string, number>;
+  internalErrors: string[];
+}
+
+export type ThreadMessage =
+  | { type: 'listening'; port: number; endpoint: string; threadId: number }
+  | { type: 'startFailed'; error: ThreadFailure }
+  | { type: 'streamRecords'; streamIds: string[] }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: ThreadFailure };

@@ -1,0 +1,91 @@
+/**
+ * The TableStore emulator's own thread in the local cloud (`thread.ts` starts it): the emulator with its HTTP
+ * server on its own port and its SQLite storage, so the SDK calls of every function instance are served here
+ * and not on the main thread that carries the gateway and the other emulators (D85). The main thread asks for
+ * the few things it needs without HTTP — set-up calls, the console's table list, the provisioning fingerprint,
+ * a sweep — by message, and is told after every commit that appended stream records.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { OtsError, startTableStoreEmulator, type TableStoreEmulator } from './index';
+import type { HeldTable, RequestLog, TableStoreThreadBoot, TableSummary, ThreadFailure, ThreadMessage, ThreadRequest } from './thread-protocol';
+
+const boot = workerData as TableStoreThreadBoot;
+const port = parentPort!;
+const post = (message: ThreadMessage) => port.postMessage(message);
+
+function failure(err: unknown): ThreadFailure {
+  if (err instanceof OtsError) return { status: err.status, code: err.code, message: err.message };
+  return { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+}
+
+function tables(emulator: TableStoreEmulator): TableSummary[] {
+  const { storage } = emulator;
+  return emulator.instances.flatMap((instance) =>
+    storage.tables(instance).map((t) => ({
+      instance,
+      name: t.meta.name,
+      rows: storage.countRows(t),
+      ttlSeconds: t.meta.ttlSeconds,
+      stream: Boolean(t.meta.stream),
+      searchIndexes: storage.searchIndexes(t).map((i) => i.name),
+    })),
+  );
+}
+
+function held(emulator: TableStoreEmulator, named: { instance: string; name: string }[]): HeldTable[] {
+  const { storage } = emulator;
+  return named.map(({ instance, name }) => {
+    const table = storage.table(instance, name);
+    if (!table) return { instance, name, missing: true };
+    const indexes = storage.searchIndexes(table).map((i) => ({ name: i.name, createdAt: i.createdAt, schema: i.schema.toString('base64') }));
+    return { instance, name, id: table.id, meta: table.meta, indexes };
+  });
+}
+
+async function main(): Promise<void> {
+  const countsByOperation: Record<string, number> = {};
+  let emulator: TableStoreEmulator;
+  try {
+    emulator = await startTableStoreEmulator({
+      dataDir: boot.dataDir,
+      instances: boot.instances,
+      port: boot.port,
+      ...(boot.host ? { host: boot.host } : {}),
+      onRequest: (record) => (countsByOperation[record.operation] = (countsByOperation[record.operation] ?? 0) + 1),
+    });
+  } catch (err) {
+    post({ type: 'startFailed', error: failure(err) });
+    return;
+  }
+  emulator.onStreamRecords((ids) => post({ type: 'streamRecords', streamIds: [...ids] }));
+
+  const handle = async (request: ThreadRequest): Promise<unknown> => {
+    switch (request.type) {
+      case 'call':
+        return emulator.call(request.instance, request.operation, request.body);
+      case 'sweep':
+        return emulator.sweep();
+      case 'tables':
+        return tables(emulator);
+      case 'held':
+        return held(emulator, request.tables);
+      case 'requests':
+        return { recent: [...emulator.requests], countsByOperation: { ...countsByOperation }, internalErrors: emulator.internalErrors.map((e) => e.stack ?? e.message) } satisfies RequestLog;
+      case 'close':
+        return emulator.close();
+    }
+  };
+  port.on('message', (request: ThreadRequest) => {
+    handle(request).then(
+      (value) => {
+        post({ type: 'reply', id: request.id, ok: true, value });
+        // Closed: nothing keeps this thread alive any more, so it ends by itself.
+        if (request.type === 'close') port.close();
+      },
+      (err: unknown) => post({ type: 'reply', id: request.id, ok: false, error: failure(err) }),
+    );
+  });
+  post({ type: 'listening', port: emulator.port!, endpoint: emulator.endpoint, threadId });
+}
+
+void main();

@@ -1,0 +1,176 @@
+/**
+ * The local cloud's TableStore emulator in a worker thread of its own (D85). At a high ingest rate the emulator
+ * was ~60 % of the main thread's busy time (D81), and every request of every function waited on that one thread;
+ * here it has a thread, an HTTP server on its own port and its SQLite connection to itself. Clients reach
+ * `TABLESTORE_ENDPOINT` over HTTP as before, so an SDK call makes no extra hop; what the main thread needs
+ * without HTTP (set-up calls, the console's table list, the provisioning fingerprint, a sweep) goes by message.
+ */
+import { buildSync } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { LOCAL_CACHE_DIR, REPO_ROOT, RUNNING_BUNDLED, SOURCE_DIRS } from '../../paths';
+import { instanceExecArgv, startWorkerWithoutRefusedFlags } from '../../runtime/instance';
+import { OtsError } from './errors';
+import type { HeldTable, RequestLog, TableStoreThreadBoot, TableSummary, ThreadFailure, ThreadMessage, ThreadRequest } from './thread-protocol';
+
+export type { HeldTable, RequestLog, TableSummary } from './thread-protocol';
+
+export interface TableStoreThreadOptions {
+  /** Storage in `<dataDir>/tablestore.sqlite`. */
+  dataDir: string;
+  instances: readonly string[];
+  host?: string;
+  /** 0: a free port. */
+  port: number;
+}
+
+export interface TableStoreThread {
+  /** `http://127.0.0.1:<port>`, served by the emulator's thread. */
+  endpoint: string;
+  port: number;
+  instances: readonly string[];
+  /** The worker thread's id (`worker_threads.threadId` inside it): not the main thread's 0. */
+  threadId: number;
+  /** Called after every commit that appended stream records; returns an unsubscribe function. */
+  onStreamRecords(listener: (streamIds: ReadonlySet<string>) => void): () => void;
+  /** Runs one operation without HTTP or signature; rejects with the OtsError a client would receive. */
+  call(instance: string, operation: string, body: Uint8Array): Promise<Uint8Array>;
+  /** Removes expired cells and stream records now (also done every minute). */
+  sweep(): Promise<void>;
+  /** Every table with its row count, for the console. */
+  tables(): Promise<TableSummary[]>;
+  /** What storage holds for these tables (D83's provisioning fingerprint). */
+  held(tables: readonly { instance: string; name: string }[]): Promise<HeldTable[]>;
+  /** The last requests, every request counted by operation, unexpected errors (tests, benchmarks). */
+  requestLog(): Promise<RequestLog>;
+  close(): Promise<void>;
+}
+
+const WORKER_ENTRY = join(SOURCE_DIRS.local, 'emulators', 'tablestore', 'thread-worker.ts');
+
+/** The prebuilt start script carries the worker beside itself (`launch.cjs`); tsx and jest build it once into the cache. */
+let cachedFile: string | undefined;
+
+export function tableStoreWorkerFile(): string {
+  if (cachedFile) return cachedFile;
+  const prebuilt = join(__dirname, 'tablestore-worker.js');
+  if (RUNNING_BUNDLED && existsSync(prebuilt)) return (cachedFile = prebuilt);
+  const outfile = join(LOCAL_CACHE_DIR, 'dev', 'tablestore-worker.js');
+  const stampFile = `${outfile}.inputs.json`;
+  const signature = (file: string) => {
+    try {
+      const { size, mtimeMs } = statSync(join(REPO_ROOT, file));
+      return `${size}:${mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  const fresh = (() => {
+    try {
+      const inputs = JSON.parse(readFileSync(stampFile, 'utf8')) as Record<string, string>;
+      return existsSync(outfile) && Object.entries(inputs).every(([file, sig]) => signature(file) === sig);
+    } catch {
+      return false;
+    }
+  })();
+  if (!fresh) {
+    mkdirSync(join(LOCAL_CACHE_DIR, 'dev'), { recursive: true });
+    const result = buildSync({ entryPoints: [WORKER_ENTRY], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['better-sqlite3'], keepNames: true, logLevel: 'error', write: false, metafile: true, absWorkingDir: REPO_ROOT });
+    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/')).map((file) => [relative(REPO_ROOT, join(REPO_ROOT, file)), signature(file)]));
+    // Parallel test files start local clouds at once: a worker must never load a half-written file.
+    for (const [file, contents] of [[outfile, result.outputFiles[0]!.contents], [stampFile, JSON.stringify(inputs)]] as const) {
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, contents);
+      renameSync(temp, file);
+    }
+  }
+  return (cachedFile = outfile);
+}
+
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+function asError(failure: ThreadFailure): Error {
+  return failure.code && failure.status ? new OtsError(failure.status, failure.code, failure.message) : new Error(`TableStore emulator thread: ${failure.message}`);
+}
+
+/**
+ * Starts the emulator's thread and resolves once its port is bound.
+ * @example const ots = await startTableStoreThread({ dataDir: '.data', instances: ['fcsuite-dev'], port: 9002 });
+ */
+export async function startTableStoreThread(options: TableStoreThreadOptions): Promise<TableStoreThread> {
+  const boot: TableStoreThreadBoot = { dataDir: options.dataDir, instances: [...options.instances], port: options.port, ...(options.host ? { host: options.host } : {}) };
+  const worker: Worker = startWorkerWithoutRefusedFlags(tableStoreWorkerFile(), { workerData: boot, execArgv: instanceExecArgv() });
+  const listeners = new Set<(ids: ReadonlySet<string>) => void>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let closing = false;
+  let gone: Error | undefined;
+
+  const started = new Promise<Extract<ThreadMessage, { type: 'listening' }>>((resolve, reject) => {
+    worker.on('message', (message: ThreadMessage) => {
+      if (message.type === 'listening') resolve(message);
+      else if (message.type === 'startFailed') reject(asError(message.error));
+      else if (message.type === 'streamRecords') {
+        const ids = new Set(message.streamIds);
+        for (const listener of listeners) listener(ids);
+      } else {
+        const waiting = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.ok) waiting?.resolve(message.value);
+        else waiting?.reject(asError(message.error));
+      }
+    });
+    const end = (err: Error) => {
+      gone ??= err;
+      reject(err);
+      for (const waiting of pending.values()) waiting.reject(err);
+      pending.clear();
+      // Every function's table calls would now fail: said where a person sees it, not only in their errors.
+      if (!closing) process.stderr.write(`local cloud: the TableStore emulator's thread stopped: ${err.stack ?? err.message}\n`);
+    };
+    worker.on('error', end);
+    worker.on('exit', (code) => end(new Error(`the TableStore emulator's thread exited (code ${code})`)));
+  });
+
+  const ask = <T>(request: WithoutId<ThreadRequest>): Promise<T> => {
+    if (gone) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+
+  let listening: Extract<ThreadMessage, { type: 'listening' }>;
+  try {
+    listening = await started;
+  } catch (err) {
+    closing = true;
+    await worker.terminate();
+    throw err;
+  }
+  return {
+    endpoint: listening.endpoint,
+    port: listening.port,
+    instances: options.instances,
+    threadId: listening.threadId,
+    onStreamRecords(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    call: (instance, operation, body) => ask<Uint8Array>({ type: 'call', instance, operation, body }),
+    sweep: () => ask<void>({ type: 'sweep' }),
+    tables: () => ask<TableSummary[]>({ type: 'tables' }),
+    held: (tables) => ask<HeldTable[]>({ type: 'held', tables: tables.map(({ instance, name }) => ({ instance, name })) }),
+    requestLog: () => ask<RequestLog>({ type: 'requests' }),
+    async close() {
+      if (closing) return;
+      closing = true;
+      listeners.clear();
+      // The storage is closed (its last transaction committed) before the thread ends.
+      if (!gone) await ask<void>({ type: 'close' }).catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+}
