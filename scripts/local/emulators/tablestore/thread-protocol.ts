@@ -5,6 +5,9 @@
 import type { RequestRecord } from './server';
 import type { TableMeta } from './table';
 
+/** Emitted on the worker's `process` once it listens: the loader then saves its code cache (thread.ts). */
+export const WORKER_STARTED_EVENT = 'fc-local:tablestore-listening';
+
 /** What the worker is started with (`workerData`). */
 export interface TableStoreThreadBoot {
   dataDir: string;

@@ -7,7 +7,7 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { OtsError, startTableStoreEmulator, type TableStoreEmulator } from './index';
-import type { HeldTable, RequestLog, TableStoreThreadBoot, TableSummary, ThreadFailure, ThreadMessage, ThreadRequest } from './thread-protocol';
+import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
 
 const boot = workerData as TableStoreThreadBoot;
 const port = parentPort!;
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     );
   });
   post({ type: 'listening', port: emulator.port!, endpoint: emulator.endpoint, threadId });
+  // The loader saves this thread's code cache now (thread.ts): it then holds what start-up compiled.
+  process.emit(WORKER_STARTED_EVENT as never);
 }
 
 void main();
