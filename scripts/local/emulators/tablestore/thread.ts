@@ -207,6 +207,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
       listeners.clear();
       // The storage is closed (its last transaction committed) before the thread ends.
       if (!gone) await ask<void>({ type: 'close' }).catch(() => undefined);
+      gone ??= new Error("the TableStore emulator's thread is closed");
       await worker.terminate();
     },
   };
