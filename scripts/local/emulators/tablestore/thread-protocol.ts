@@ -54,7 +54,7 @@ export interface RequestLog {
 }
 
 export type ThreadMessage =
-  | { type: 'listening'; port: number; endpoint: string; threadId: number }
+  | { type: 'listening'; port: number; endpoint: string; threadId: number; osThreadId: number | undefined }
   | { type: 'startFailed'; error: ThreadFailure }
   | { type: 'streamRecords'; streamIds: string[] }
   | { type: 'reply'; id: number; ok: true; value: unknown }

@@ -5,6 +5,7 @@
  * the few things it needs without HTTP — set-up calls, the console's table list, the provisioning fingerprint,
  * a sweep — by message, and is told after every commit that appended stream records.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { OtsError, startTableStoreEmulator, type TableStoreEmulator } from './index';
 import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
@@ -40,6 +41,15 @@ function held(emulator: TableStoreEmulator, named: { instance: string; name: str
     const indexes = storage.searchIndexes(table).map((i) => ({ name: i.name, createdAt: i.createdAt, schema: i.schema.toString('base64') }));
     return { instance, name, id: table.id, meta: table.meta, indexes };
   });
+}
+
+/** This thread's Linux thread id (`/proc/thread-self` → `<pid>/task/<tid>`), for per-thread CPU figures. */
+function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
       (err: unknown) => post({ type: 'reply', id: request.id, ok: false, error: failure(err) }),
     );
   });
-  post({ type: 'listening', port: emulator.port!, endpoint: emulator.endpoint, threadId });
+  post({ type: 'listening', port: emulator.port!, endpoint: emulator.endpoint, threadId, osThreadId: osThreadId() });
   // The loader saves this thread's code cache now (thread.ts): it then holds what start-up compiled.
   process.emit(WORKER_STARTED_EVENT as never);
 }

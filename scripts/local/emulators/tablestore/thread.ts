@@ -33,6 +33,8 @@ export interface TableStoreThread {
   instances: readonly string[];
   /** The worker thread's id (`worker_threads.threadId` inside it): not the main thread's 0. */
   threadId: number;
+  /** Its Linux thread id (`/proc/self/task/<id>`: its CPU time), where /proc has one. */
+  osThreadId: number | undefined;
   /** Called after every commit that appended stream records; returns an unsubscribe function. */
   onStreamRecords(listener: (streamIds: ReadonlySet<string>) => void): () => void;
   /** Runs one operation without HTTP or signature; rejects with the OtsError a client would receive. */
@@ -192,6 +194,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     port: listening.port,
     instances: options.instances,
     threadId: listening.threadId,
+    osThreadId: listening.osThreadId,
     onStreamRecords(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
