@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const threadsAfter = threadCpuMs();
     // The TableStore emulator's own thread (D85), when the local cloud has one, counted apart from V8's helpers.
-    const tablestoreThread = (cloud.tablestore.emulator as { osThreadId?: number }).osThreadId;
+    const tablestoreThread = cloud.tablestore.emulator.osThreadId;
     const namedThreads = [...cloud.runtime.instanceThreads(), ...(tablestoreThread ? [{ resource: 'tablestore-thread', osThreadId: tablestoreThread }] : [])];
     const threads = cpuByRole(threadsBefore, threadsAfter, namedThreads);
     const otherThreads = otherByName(threadsBefore, threadsAfter, namedThreads);
