@@ -90,4 +90,70 @@ describe('TableStore emulator sweep', () => {
     sweeper.stop();
     storage.close();
   });
+
+  describe('skipping tables where nothing can have expired yet (D86)', () => {
+    const key = (id: string) => encodeKey([{ name: 'id', value: { type: 'STRING', value: id } }]);
+    const put = (storage: Storage, id: string, timestamp: number, writtenAt = timestamp) => storage.transaction(() => storage.putRow(storage.table('i', 't')!, key(id), new Map([['a', [v(timestamp)]]]), writtenAt));
+    /** Sweeps at `at`, answering how many chunks it read and which rows are left. */
+    const sweepAt = (storage: Storage, at: number) => {
+      const chunks = jest.spyOn(storage, 'sweepChunk');
+      try {
+        sweepNow(storage, ['i'], at);
+        return { chunks: chunks.mock.calls.length, rows: [...storage.allRows(storage.table('i', 't')!)].map((r) => r.primaryKey[0]!.value.value) };
+      } finally {
+        chunks.mockRestore();
+      }
+    };
+
+    it('walks a table once after opening, then not again until its oldest row can have expired', () => {
+      const storage = new Storage(':memory:');
+      storage.insertTable('i', meta());
+      put(storage, 'a', now);
+      expect(sweepAt(storage, now)).toEqual({ chunks: 1, rows: ['a'] }); // the bound is unknown after opening
+      put(storage, 'b', now + 1000);
+      expect(sweepAt(storage, now + 2000)).toEqual({ chunks: 0, rows: ['a', 'b'] });
+      expect(sweepAt(storage, now + DAY - 1)).toEqual({ chunks: 0, rows: ['a', 'b'] });
+      expect(sweepAt(storage, now + DAY)).toEqual({ chunks: 1, rows: ['b'] });
+      // The walk left only b: nothing older than its timestamp is held any more.
+      expect(sweepAt(storage, now + 1000 + DAY - 1)).toEqual({ chunks: 0, rows: ['b'] });
+      expect(sweepAt(storage, now + 1000 + DAY)).toEqual({ chunks: 1, rows: [] });
+      storage.close();
+    });
+
+    it('walks again when a write brings an older cell timestamp (a client may set one)', () => {
+      const storage = new Storage(':memory:');
+      storage.insertTable('i', meta());
+      put(storage, 'young', now);
+      sweepAt(storage, now);
+      put(storage, 'old', now - DAY + 10, now);
+      expect(sweepAt(storage, now + 5)).toEqual({ chunks: 0, rows: ['old', 'young'] });
+      expect(sweepAt(storage, now + 10)).toEqual({ chunks: 1, rows: ['young'] });
+      storage.close();
+    });
+
+    it('keeps the bound of rows written while a background walk is under way, and forgets it if the walk fails', async () => {
+      const storage = new Storage(':memory:');
+      storage.insertTable('i', meta());
+      const handle = storage.table('i', 't')!;
+      storage.transaction(() => {
+        for (let i = 0; i < SWEEP_CHUNK_ROWS * 2; i++) storage.putRow(handle, key(`row-${String(i).padStart(6, '0')}`), new Map([['a', [v(now)]]]), now);
+      });
+      const steps = sweepSteps(storage, ['i'], now);
+      steps.next(); // the first chunk walked
+      // A row behind the walk's cursor, written with an old timestamp while it runs.
+      put(storage, 'row-000000', now - DAY + 10, now);
+      for (const step of steps) void step;
+      expect(storage.oldestWrite(handle)).toBe(now - DAY + 10);
+      expect(sweepAt(storage, now + 10).rows).not.toContain('row-000000');
+
+      const failing = sweepSteps(storage, ['i'], now + 2 * DAY);
+      const chunk = jest.spyOn(storage, 'sweepChunk').mockImplementationOnce(() => {
+        throw new Error('disk full');
+      });
+      expect(() => failing.next()).toThrow('disk full');
+      chunk.mockRestore();
+      expect(storage.oldestWrite(handle)).toBeUndefined();
+      storage.close();
+    });
+  });
 });

@@ -50,6 +50,12 @@ export class Storage {
   private readonly tableCache = new Map<string, TableHandle>();
   /** How many transactions and savepoints are open (names the next savepoint). */
   private depth = 0;
+  /**
+   * By table id, a bound no older than the oldest cell timestamp and write time of any row the table holds:
+   * lowered by every write, and set by the sweep's walk of the whole table to what it left. Absent (unknown)
+   * until a walk after this storage was opened. The sweep skips a table whose bound has not expired (D86).
+   */
+  private readonly oldestWrites = new Map<number, number>();
 
   /** @param path a file, or `:memory:` (a private database for one emulator in a unit test). */
   constructor(path: string) {
@@ -152,7 +158,30 @@ export class Storage {
 
   putRow(table: TableHandle, key: Buffer, columns: ReadonlyMap<string, CellVersion[]>, writtenAt: number): void {
     this.stmt('INSERT OR REPLACE INTO ots_rows (tid, pk, columns, written) VALUES (?, ?, ?, ?)').run(table.id, key, encodeColumns(columns), writtenAt);
+    const known = this.oldestWrites.get(table.id);
+    if (known === undefined) return;
+    let oldest = writtenAt;
+    for (const versions of columns.values()) for (const version of versions) if (version.timestamp < oldest) oldest = version.timestamp;
+    // A write rolled back later leaves the bound lower than needed: still a bound.
+    if (oldest < known) this.oldestWrites.set(table.id, oldest);
   }
+
+  /** No row of the table has a cell timestamp or write time older than this; undefined: not known (sweep.ts). */
+  oldestWrite(table: TableHandle): number | undefined {
+    return this.oldestWrites.get(table.id);
+  }
+
+  /**
+   * For the sweep's walk of a whole table: `begin` before its first chunk (writes from then on lower the bound),
+   * `keep` for each row it leaves, `forget` when the walk did not finish (the bound is unknown again).
+   */
+  readonly oldestWalk = {
+    begin: (table: TableHandle) => void this.oldestWrites.set(table.id, Number.POSITIVE_INFINITY),
+    keep: (table: TableHandle, oldest: number) => {
+      if (oldest < (this.oldestWrites.get(table.id) ?? Number.NEGATIVE_INFINITY)) this.oldestWrites.set(table.id, oldest);
+    },
+    forget: (table: TableHandle) => void this.oldestWrites.delete(table.id),
+  };
 
   deleteRow(table: TableHandle, key: Buffer): void {
     this.stmt('DELETE FROM ots_rows WHERE tid = ? AND pk = ?').run(table.id, key);
@@ -177,10 +206,12 @@ export class Storage {
   }
 
   /**
-   * Physically removes the expired rows among the first `limit` rows after `after` (key order): `isExpired` judges
-   * a row by its stored columns (JSON) and write time. Answers the last key looked at, none when the table ended.
+   * Physically removes the expired rows among the first `limit` rows after `after` (key order):
+   * `oldestUnlessExpired` judges a row by its stored columns (JSON) and write time, answering undefined for an
+   * expired row and otherwise the row's oldest timestamp (for the walk's bound). Answers the last key looked at,
+   * none when the table ended.
    */
-  sweepChunk(table: TableHandle, after: Buffer | undefined, limit: number, isExpired: (columns: string, writtenAt: number) => boolean): { lastKey?: Buffer; removed: number } {
+  sweepChunk(table: TableHandle, after: Buffer | undefined, limit: number, oldestUnlessExpired: (columns: string, writtenAt: number) => number | undefined): { lastKey?: Buffer; removed: number } {
     const rows = (
       after
         ? this.stmt('SELECT pk, columns, written FROM ots_rows WHERE tid = ? AND pk > ? ORDER BY pk LIMIT ?').all(table.id, after, limit)
@@ -188,7 +219,11 @@ export class Storage {
     ) as RowRecord[];
     let removed = 0;
     for (const row of rows) {
-      if (!isExpired(row.columns, row.written)) continue;
+      const oldest = oldestUnlessExpired(row.columns, row.written);
+      if (oldest !== undefined) {
+        this.oldestWalk.keep(table, oldest);
+        continue;
+      }
       this.deleteRow(table, row.pk);
       removed++;
     }

@@ -6,10 +6,16 @@
  * The sweep walks a table in key order a chunk at a time (`SWEEP_CHUNK_ROWS`, each chunk its own transaction),
  * and the timer runs one chunk per turn of the event loop: a table of a million telemetry rows would otherwise
  * hold the local cloud's main thread — the gateway and every emulator — for seconds each minute. A row is judged
- * from its stored JSON alone (`storedRowExpired`), without decoding its key or values.
+ * from its stored JSON alone (`storedRowOldest`), without decoding its key or values.
+ *
+ * A table is walked only when something in it can have expired (D86): storage keeps a bound on the oldest cell
+ * timestamp and write time of the rows each table holds (lowered by every write, set by each whole walk), and a
+ * table whose bound is younger than its TTL is skipped — a table that only grows, like `telemetry` during an
+ * ingest run, is then not read at all until its first rows can expire. The bound is kept in memory: the first
+ * sweep after a start walks every table with a TTL.
  */
 import type { Storage } from './storage';
-import { storedRowExpired } from './table';
+import { storedRowOldest, ttlMs } from './table';
 
 /** Rows looked at per transaction (a few milliseconds of work). */
 export const SWEEP_CHUNK_ROWS = 2000;
@@ -19,13 +25,24 @@ export function* sweepSteps(storage: Storage, instances: readonly string[], now:
   const streams: string[] = [];
   for (const instance of instances) {
     for (const table of storage.tables(instance)) {
-      if (table.meta.ttlSeconds > 0) {
-        let after: Buffer | undefined;
-        for (;;) {
-          const chunk = storage.transaction(() => storage.sweepChunk(table, after, SWEEP_CHUNK_ROWS, (columns, writtenAt) => storedRowExpired(table.meta, columns, writtenAt, now)));
-          yield;
-          if (!chunk.lastKey) break;
-          after = chunk.lastKey;
+      const ttl = ttlMs(table.meta);
+      const oldest = storage.oldestWrite(table);
+      // Nothing the table holds is older than `oldest`: if that has not expired, no row has (D86).
+      if (ttl !== undefined && !(oldest !== undefined && oldest + ttl > now)) {
+        storage.oldestWalk.begin(table);
+        let walked = false;
+        try {
+          let after: Buffer | undefined;
+          for (;;) {
+            const chunk = storage.transaction(() => storage.sweepChunk(table, after, SWEEP_CHUNK_ROWS, (columns, writtenAt) => storedRowOldest(table.meta, columns, writtenAt, now)));
+            yield;
+            if (!chunk.lastKey) break;
+            after = chunk.lastKey;
+          }
+          walked = true;
+        } finally {
+          // A walk cut short (a failed chunk, the sweeper stopped) saw only part of the table.
+          if (!walked) storage.oldestWalk.forget(table);
         }
       }
       const stream = table.meta.stream;

@@ -94,16 +94,30 @@ export function liveRow(meta: TableMeta, row: StoredRow | undefined, now: number
  * answers undefined — read from the JSON alone, without decoding values: the sweep asks it of every row.
  */
 export function storedRowExpired(meta: TableMeta, columns: string, writtenAt: number, now: number): boolean {
+  return storedRowOldest(meta, columns, writtenAt, now) === undefined;
+}
+
+/**
+ * The same judgement in one parse, for the sweep: undefined when the row is gone at `now`, otherwise the oldest
+ * of its write time and every stored cell timestamp (the walk's bound on what the table holds, D86).
+ */
+export function storedRowOldest(meta: TableMeta, columns: string, writtenAt: number, now: number): number | undefined {
   const ttl = ttlMs(meta);
-  if (ttl === undefined) return false;
   const parsed = JSON.parse(columns) as Record<string, [number, ...unknown[]][]>;
   let hasColumns = false;
+  let live = false;
+  let oldest = writtenAt;
   for (const versions of Object.values(parsed)) {
     hasColumns = true;
     const kept = Math.min(versions.length, meta.maxVersions);
-    for (let i = 0; i < kept; i++) if (versions[i]![0] + ttl > now) return false;
+    for (let i = 0; i < versions.length; i++) {
+      const timestamp = versions[i]![0];
+      if (timestamp < oldest) oldest = timestamp;
+      if (i < kept && (ttl === undefined || timestamp + ttl > now)) live = true;
+    }
   }
-  return hasColumns || writtenAt + ttl <= now;
+  const expired = ttl !== undefined && !live && (hasColumns || writtenAt + ttl <= now);
+  return expired ? undefined : oldest;
 }
 
 /** The newest live value of each column (what conditions, filters and the search index look at). */
