@@ -96,6 +96,15 @@ describe('the TableStore emulator in a thread of its own', () => {
     await expect(ots.sweep()).resolves.toBeUndefined();
   });
 
+  it('fails to start as the emulator does, with Node\'s error code: a port in use is EADDRINUSE', async () => {
+    const other = tempDir('ots-thread-port-');
+    try {
+      await expect(startTableStoreThread({ dataDir: other.path, instances: [INSTANCE], port: ots.port })).rejects.toMatchObject({ code: 'EADDRINUSE', message: expect.stringContaining(`${ots.port}`) });
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('closes its storage on close, and a new thread on the same data folder has every acknowledged write', async () => {
     await client.putRow({ tableName: 'notes', condition: IGNORE(), primaryKey: [{ id: 'kept' }], attributeColumns: [{ text: 'across a restart' }] });
     await ots.close();

@@ -39,11 +39,12 @@ export type ThreadRequest =
   | { id: number; type: 'requests' }
   | { id: number; type: 'close' };
 
-/** An OtsError as a client would receive it, or any other failure by its message. */
+/** An OtsError as a client would receive it (with its status), or any other error: message, stack, Node's code. */
 export interface ThreadFailure {
   status?: number;
   code?: string;
   message: string;
+  stack?: string;
 }
 
 /** The request log: the last requests, every request counted by operation since the start, unexpected errors. */

@@ -16,7 +16,9 @@ const post = (message: ThreadMessage) => port.postMessage(message);
 
 function failure(err: unknown): ThreadFailure {
   if (err instanceof OtsError) return { status: err.status, code: err.code, message: err.message };
-  return { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { code } = err as NodeJS.ErrnoException;
+  return { message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(code ? { code } : {}) };
 }
 
 function tables(emulator: TableStoreEmulator): TableSummary[] {

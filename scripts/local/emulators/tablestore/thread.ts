@@ -129,8 +129,12 @@ function workerScript(): string {
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
+/** The error as the thread had it: an OtsError, or an error with its message, stack and code (`EADDRINUSE`…). */
 function asError(failure: ThreadFailure): Error {
-  return failure.code && failure.status ? new OtsError(failure.status, failure.code, failure.message) : new Error(`TableStore emulator thread: ${failure.message}`);
+  if (failure.code && failure.status) return new OtsError(failure.status, failure.code, failure.message);
+  const error = Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
+  if (failure.stack) error.stack = failure.stack;
+  return error;
 }
 
 /**
