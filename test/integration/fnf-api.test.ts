@@ -155,6 +155,9 @@ describe('FnF API emulator', () => {
       const page2 = await client.request<{ Executions: FnF.Execution[]; NextToken?: string }>('ListExecutions', { FlowName: 'api-flow', ExecutionNamePrefix: 'list-', Limit: 2, NextToken: page1.NextToken });
       expect(page2).toMatchObject({ Executions: [expect.objectContaining({ Name: 'list-1' })] });
       expect(page2.NextToken).toBeUndefined();
+      // A token this API never returned is refused, not answered with an empty page (which reads as "no more").
+      const badToken = await rejection(client.listExecutions({ FlowName: 'api-flow', NextToken: 'garbage' }));
+      expect([badToken.code, badToken.entry?.response?.statusCode, badToken.data?.Message]).toEqual(['InvalidArgument', 400, 'NextToken is not a token this API returned']);
       const failed = await client.listExecutions({ FlowName: 'api-flow', Status: 'Failed' });
       expect(failed.Executions.map((e) => [e.Name, e.Status])).toEqual([['list-2', 'Failed']]);
 

@@ -230,6 +230,9 @@ export class FlowEngine {
 
   listExecutions(flowName: string, query: ListExecutionsQuery): ExecutionDoc[] {
     this.requireFlow(flowName);
+    // A page token is the name of the page's first execution: one that never existed is no token of ours
+    // (an empty page would read as "no more executions").
+    if (query.from !== undefined && !this.store.getExecution(flowName, query.from)) throw new FlowApiError('InvalidArgument', 'NextToken is not a token this API returned');
     return this.store.listExecutions(flowName, query);
   }
 
