@@ -122,6 +122,30 @@ describeInBrowser('website: IoT dashboard', () => {
     await e2e.screenshot(page, 'iot-dashboard-report');
   });
 
+  it('keeps the download links working on a dashboard left open longer than a signed URL lives', async () => {
+    // The page refreshes itself, so an admin leaves it open; the report links are OSS URLs signed for 15 minutes.
+    const page = await e2e.isolatedPage();
+    await page.clock.install();
+    await page.goto('/sign-in?next=/iot');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-demo');
+    await page.click('button[type=submit]');
+    const link = page.locator('[data-testid=report-download]').first();
+    await link.waitFor();
+    const expiry = (href: string) => {
+      const url = new URL(href);
+      const date = url.searchParams.get('x-oss-date')!.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z');
+      return Date.parse(date) + Number(url.searchParams.get('x-oss-expires')) * 1000;
+    };
+    const before = (await link.getAttribute('href'))!;
+    // A second later (the server signs with its own clock), the page's clock moves 16 minutes on.
+    await eventually(async () => expect(Math.floor(Date.now() / 1000)).toBeGreaterThan(Math.floor((expiry(before) - 900_000) / 1000)));
+    await page.clock.fastForward('16:00');
+    await eventually(async () => expect(expiry((await link.getAttribute('href'))!)).toBeGreaterThan(expiry(before)));
+    const fresh = (await link.getAttribute('href'))!;
+    expect((await fetch(fresh)).status).toBe(200);
+  });
+
   it('works on a phone', async () => {
     const page = await e2e.page('mobile');
     await page.goto('/sign-in?next=/iot');

@@ -393,6 +393,7 @@ class Reports {
   ) {
     this.list = main.querySelector('[data-testid=report-list]')!;
     this.error = main.querySelector('[data-testid=report-error]')!;
+    signal.addEventListener('abort', () => clearTimeout(this.refreshTimer), { once: true });
   }
 
   start(): void {
@@ -423,9 +424,11 @@ class Reports {
   }
 
   private items: ReportView[] = [];
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   private render(items: ReportView[], fresh?: string): void {
     this.items = items;
+    this.refreshBeforeExpiry(fresh);
     this.list.innerHTML = items.length
       ? items
           .map(
@@ -434,6 +437,23 @@ class Reports {
           )
           .join('')
       : '<li class="muted small empty-note">No reports yet.</li>';
+  }
+
+  /**
+   * The links are OSS URLs signed for a few minutes, and this page stays open for hours (it refreshes itself):
+   * a minute before the first one expires, ask for the list again — the API signs every URL anew. The wait is
+   * kept between 30 s and 14 min so a browser clock set wrong neither asks constantly nor lets a link lapse.
+   */
+  private refreshBeforeExpiry(fresh: string | undefined): void {
+    clearTimeout(this.refreshTimer);
+    const soonest = Math.min(...this.items.map((r) => Date.parse(r.expiresAt)));
+    if (!Number.isFinite(soonest) || this.signal.aborted) return;
+    const wait = Math.min(14 * 60_000, Math.max(30_000, soonest - 60_000 - Date.now()));
+    this.refreshTimer = setTimeout(() => {
+      listReports(this.signal)
+        .then((items) => this.render(items, fresh))
+        .catch(() => !this.signal.aborted && this.refreshBeforeExpiry(fresh));
+    }, wait);
   }
 
   private fail(message: string): void {
