@@ -199,13 +199,18 @@ async function quoteLine(productId: string, qty: number, index: number, region: 
     deps.log.warn({ err, productId }, 'pricing service failed');
     throw new RetryableError('prices are unavailable right now; try again in a moment', 'ServiceUnavailable');
   };
-  const [info, price, sales, shipping] = await Promise.all([
+  const parts = [
     call('info', ProductInfo).catch(notFound('no such product')),
     call('price', Price).catch(notFound(`not sold in ${region}`)),
     // Promotions are optional: a product without sales records simply has none.
     call('sales', Sales).catch((err: unknown) => (err instanceof NotFoundError ? undefined : notFound('')(err))),
     call('shipping', Shipping).catch(notFound(`cannot be delivered to ${region}`)),
-  ]);
+  ] as const;
+  // All four are asked at once, but a failure is reported in this order, not in the order the answers came: a
+  // product that does not exist is "no such product" even when shipping, which knows it neither, answers first.
+  // Once all have settled, Promise.all rejects with the first rejected part in the list.
+  await Promise.allSettled(parts);
+  const [info, price, sales, shipping] = await Promise.all(parts);
   const { finalPrice } = applyBestPromotion(price.price, sales?.promotions ?? []);
   return { line: { productId, name: info.name, qty, unitPrice: finalPrice, lineTotal: roundMoney(finalPrice * qty) }, shipping };
 }

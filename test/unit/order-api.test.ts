@@ -142,6 +142,19 @@ describe('order-api', () => {
     expect(world.starts()).toEqual([]);
   });
 
+  it('calls a product that does not exist "no such product" whichever service answers first', async () => {
+    // The product services answer in parallel; shipping knowing no such product must not make it "cannot be
+    // delivered to cn-hangzhou" because its answer came before product-info's.
+    const invoker: FunctionInvoker = {
+      invoke: async (name, payload, options) => {
+        if (name === 'info') await new Promise((resolve) => setTimeout(resolve, 5));
+        return world.fc.invoke(name, payload, options);
+      },
+    };
+    const unknown = createOrder(orderRequest('success', [{ productId: 'p-nope', qty: 1 }]), 'k-slow-info', ALICE, { ...world.apiDeps, invoker });
+    await expect(unknown).rejects.toMatchObject({ status: 400, details: [{ path: 'body.items.0.productId', message: 'no such product' }] });
+  });
+
   it('shows an order to its owner and admins only', async () => {
     const { orderId } = await createOrder(orderRequest(), 'k6', ALICE, world.apiDeps);
     expect((await getOrder(orderId, ALICE, undefined, world.apiDeps)).orderId).toBe(orderId);
