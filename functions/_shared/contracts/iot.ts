@@ -314,11 +314,15 @@ export interface AlertNotification {
 /** The longest window one report covers. */
 export const MAX_REPORT_WINDOW_MS = 31 * 86400_000;
 
+/** A report's bound: epoch milliseconds or an ISO date-time with its zone (a missing one is "is required"). */
+const REPORT_TIME = 'must be epoch milliseconds or an ISO 8601 date-time with a zone, e.g. 2026-11-25T00:00:00Z';
+const reportTimeError = (issue: { input?: unknown }) => (issue.input === undefined ? undefined : REPORT_TIME);
+const ReportTime = z
+  .union([z.number().int({ error: REPORT_TIME }).min(0, { error: REPORT_TIME }), z.iso.datetime({ offset: true, error: REPORT_TIME })], { error: reportTimeError })
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
+
 export const ReportRequest = z
-  .strictObject({
-    from: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).transform((v) => (typeof v === 'number' ? v : Date.parse(v))),
-    to: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).transform((v) => (typeof v === 'number' ? v : Date.parse(v))),
-  })
+  .strictObject({ from: ReportTime, to: ReportTime })
   .refine((r) => r.to > r.from, { message: 'must be after from', path: ['to'] })
   .refine((r) => r.to - r.from <= MAX_REPORT_WINDOW_MS, { message: 'a report covers at most 31 days', path: ['to'] });
 export type ReportRequest = z.infer<typeof ReportRequest>;
