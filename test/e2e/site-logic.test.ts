@@ -5,6 +5,7 @@ import { MAX_IMAGE_BYTES } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
+import { withGaps } from '../../website/src/chart-gaps';
 
 /**
  * The website's own logic that needs no browser: it repeats two server limits (values cannot be
@@ -70,5 +71,21 @@ describe('website page failures', () => {
     expect(pageFailureText({ status: 503, message: 'internal error' })).toBe('a service it needs is unavailable right now. Try again in a moment');
     expect(pageFailureText({ status: 400, message: 'the product id is not valid' })).toBe('the product id is not valid');
     expect(pageFailureText({ message: 'Failed to fetch' })).toBe('Failed to fetch');
+  });
+});
+
+describe('chart gaps', () => {
+  it('break the line where a device was silent, and only there', () => {
+    const ts = [0, 1_000, 2_000, 3_000, 1_800_000, 1_801_000];
+    expect(withGaps(ts, [[1, 2, 3, 4, 5, 6]], 'raw')).toEqual({ ts: [0, 1_000, 2_000, 3_000, 901_500, 1_800_000, 1_801_000], columns: [[1, 2, 3, 4, null, 5, 6]] });
+    // Jitter and a 20-second dropout keep the line whole.
+    expect(withGaps([0, 1_000, 2_300, 3_000, 23_000, 24_000], [[1, 2, 3, 4, 5, 6]], 'raw').columns[0]).not.toContain(null);
+    // A device reporting every five minutes is a line, not dots.
+    expect(withGaps([0, 300_000, 600_000, 900_000], [[1, 2, 3, 4]], 'raw').columns[0]).not.toContain(null);
+    // Rollups: one missing minute is no gap, ten are; every column (avg, min, max) breaks together.
+    const minutes = [0, 60_000, 180_000, 240_000, 840_000, 900_000];
+    const rolled = withGaps(minutes, [[1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [2, 3, 4, 5, 6, 7]], '1m');
+    expect(rolled.ts).toEqual([0, 60_000, 180_000, 240_000, 540_000, 840_000, 900_000]);
+    expect(rolled.columns.map((c) => c[4])).toEqual([null, null, null]);
   });
 });

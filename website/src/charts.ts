@@ -1,4 +1,5 @@
 import uPlot from 'uplot';
+import { withGaps } from './chart-gaps';
 import type { MetricSpec, SeriesResponse } from './iot-api';
 
 /**
@@ -48,8 +49,8 @@ export class MetricChart {
   update(data: ChartData, from: number, to: number): void {
     const limits = [this.spec.threshold?.above, this.spec.threshold?.below].filter((v): v is number => v !== undefined);
     const shape = `${data.resolution}|${to - from > 2 * 86400_000}`;
-    const columns: (number | null)[][] = [data.ts, data.value];
-    if (data.min && data.max) columns.push(data.min, data.max);
+    const gapped = withGaps(data.ts, data.min && data.max ? [data.value, data.min, data.max] : [data.value], data.resolution);
+    const columns: (number | null)[][] = [gapped.ts, ...gapped.columns];
     this.el.dataset.points = String(data.ts.length);
     this.el.dataset.resolution = data.resolution;
     if (!this.plot || shape !== this.shape) {
