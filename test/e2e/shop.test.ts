@@ -218,6 +218,37 @@ describeInBrowser('website: shop', () => {
     }
   });
 
+  it('keeps the keyboard focus on its card when the list completes itself', async () => {
+    // A region no other test lists, and one price answer that comes after the BFF's budget: the list shows
+    // without prices, and its second look a moment later (D31's recheck) redraws it with them. A shopper who
+    // tabbed to a card meanwhile stays on that card; the redraw used to drop the focus back to the page's top,
+    // so the next Enter opened nothing.
+    const page = await e2e.isolatedPage();
+    try {
+      await page.goto('/');
+      await page.locator('[data-testid=product-card]').first().waitFor();
+      await page.evaluate(() => localStorage.setItem('fcsuite.region', 'cn-shanghai'));
+      await e2e.fault('product-price', { delayMs: 600, times: 1 });
+      await page.reload();
+      await page.locator('[data-testid=degraded]').waitFor();
+      const focused = await page.evaluate(() => {
+        const card = document.querySelectorAll<HTMLElement>('[data-testid=product-card]')[2]!;
+        card.focus();
+        return { productId: card.dataset.productId, stillDegraded: document.querySelector('[data-testid=degraded]') !== null };
+      });
+      expect(focused.stillDegraded).toBe(true);
+      await page.locator('[data-testid=card-price]').first().waitFor();
+      expect(await page.locator('[data-testid=degraded]').count()).toBe(0);
+      expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.productId)).toBe(focused.productId);
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid=product-page]').waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/products/${focused.productId}`);
+    } finally {
+      await page.close();
+      await e2e.fault('product-price', undefined);
+    }
+  });
+
   it('lists the catalogue without prices, and says so, when the price service fails', async () => {
     // A region no earlier test listed: no cached prices to fall back on.
     await e2e.fault('product-price', { error: 'injected by the e2e test' });

@@ -29,6 +29,33 @@ export function setMain(html: string): HTMLElement {
   return main;
 }
 
+/**
+ * Runs `render`, which replaces the page's content, and puts the keyboard focus back on the element that stands
+ * where the focused one stood (same id, same link, or the same n-th element with the same test id). A page that
+ * redraws itself (a degraded page's second look) must not send a keyboard user back to the top mid-way.
+ */
+export function keepingFocus(render: () => void): void {
+  const main = document.getElementById('app');
+  const focused = document.activeElement;
+  const find = main && focused instanceof HTMLElement && focused !== main && main.contains(focused) ? sameElementFinder(main, focused) : undefined;
+  render();
+  const again = find?.();
+  if (again) again.focus({ preventScroll: true });
+}
+
+function sameElementFinder(main: HTMLElement, element: HTMLElement): () => HTMLElement | undefined {
+  if (element.id) return () => document.getElementById(element.id) ?? undefined;
+  const href = element.getAttribute('href');
+  if (href !== null) return () => [...main.querySelectorAll<HTMLElement>('[href]')].find((e) => e.getAttribute('href') === href);
+  const testId = element.dataset.testid;
+  if (testId) {
+    const sameKind = (): HTMLElement[] => [...main.querySelectorAll<HTMLElement>('[data-testid]')].filter((e) => e.dataset.testid === testId);
+    const index = sameKind().indexOf(element);
+    return () => sameKind()[index];
+  }
+  return () => undefined;
+}
+
 export function setTitle(title: string): void {
   document.title = `${title} · FC Suite Shop`;
 }
