@@ -71,6 +71,8 @@ export interface LocalCloudOptions {
   mnsPushRetryScale?: number;
   /** Receives every function log line; default: discard. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
+  /** Called once the instances this start warms first (the first call tree's first part, D43) are warm; in the order it warms them. */
+  onFirstPartWarm?: (functions: FunctionSpec[]) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
   onReload?: (changed: string[], error?: Error) => void;
 }
@@ -297,7 +299,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const [head = [], tail = []] = builds.warmStages;
     const first = order.filter((name) => head.includes(name) || tail.includes(name));
     const prewarm = (names: string[], how?: PrewarmOptions) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name)), how) : Promise.resolve());
-    const headWarm = prewarm(head);
+    const headWarm = prewarm(head).then(() => options.onFirstPartWarm?.(order.filter((name) => head.includes(name)).map((name) => spec.functions.find((fn) => fn.name === name)!)));
     const warmFirst = headWarm.then(() => {
       builds.startTreeTail();
       return prewarm(tail);

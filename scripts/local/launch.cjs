@@ -31,7 +31,7 @@ function signature(file) {
 }
 
 function isFresh() {
-  if (!['start.js', 'instance-worker.js', 'tablestore-worker.js', 'bundle-loader.js'].every((file) => existsSync(join(outDir, file)))) return false;
+  if (!['start.js', 'instance-worker.js', 'tablestore-worker.js', 'bundle-loader.js', 'standby-instances.js'].every((file) => existsSync(join(outDir, file)))) return false;
   try {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
     if (stamp.node !== process.version) return false;
@@ -51,6 +51,7 @@ function buildOptions() {
       'bundle-loader': join(root, 'scripts', 'local', 'runtime', 'bundle-loader.ts'),
       // The TableStore emulator's own thread (D85).
       'tablestore-worker': join(root, 'scripts', 'local', 'emulators', 'tablestore', 'thread-worker.ts'),
+      'standby-instances': join(root, 'scripts', 'local', 'runtime', 'standby-instances.ts'),
     },
     outdir: outDir,
     bundle: true,
@@ -108,6 +109,7 @@ async function main() {
     traceMark('start script built');
     if (process.env.FC_LOCAL_QUIET !== '1') console.log(`[local cloud] built its start script in ${ms} ms`);
   }
+  startStandbyInstances();
   // Loaded with a V8 code cache, as function instances load their bundles (D30): compiling 1.5 MB of
   // JavaScript is most of what is left of starting it. The cache is saved again once the cloud is ready,
   // so it also holds the code start-up ran.
@@ -115,6 +117,21 @@ async function main() {
   const started = loadStartScript();
   process.once('fc-local:ready', () => started.saveCodeCache());
   started.exports.run();
+}
+
+/**
+ * The first call tree's instance threads start now, beside the loading of the start script, from the plan the
+ * previous start left: each boots Node and compiles its bundle, and becomes its function's instance once the
+ * local cloud starts that function (scripts/local/runtime/standby-instances.ts, D87).
+ */
+function startStandbyInstances() {
+  const plan = join(outDir, 'standby-plan.json');
+  if (!existsSync(plan)) return;
+  const standby = require(join(outDir, 'standby-instances.js'));
+  const found = standby.readStandbyPlan(plan);
+  if (!found) return;
+  standby.startStandbyInstances(found, join(outDir, 'instance-worker.js'), join(outDir, 'code-cache'));
+  traceMark(`standby instance threads starting: ${found.instances.length}`);
 }
 
 function loadStartScript() {

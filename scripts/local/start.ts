@@ -7,7 +7,10 @@
  */
 import { join } from 'node:path';
 import { startLocalCloud } from './cloud';
-import { REPO_ROOT } from './paths';
+import type { FunctionSpec } from './spec/model';
+import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
+import { discardStandbyInstances, writeStandbyPlan, type StandbyPlan } from './runtime/standby-instances';
+import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
@@ -25,6 +28,11 @@ async function main(): Promise<void> {
     ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
+    onFirstPartWarm: (functions) => {
+      // The next start's launcher starts these instance threads before it loads this script (D87); unused ones end now.
+      writeStandbyPlan(join(LOCAL_CACHE_DIR, 'standby-plan.json'), standbyPlan(functions));
+      void discardStandbyInstances();
+    },
     onLog: (fn, text) => process.stdout.write(printLog(fn.resource, text)),
     onReload: (changed, error) => {
       if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
@@ -42,6 +50,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** The instances a start warms first, as the next start's standby threads (bundles only: code folders run as they are). */
+function standbyPlan(functions: FunctionSpec[]): StandbyPlan {
+  const instances: StandbyPlan['instances'] = [];
+  for (const fn of functions) {
+    try {
+      instances.push({ bundleFile: bundleFileOf(fn.codeDir, fn.handler), memorySizeMb: fn.memorySize });
+    } catch {
+      // no bundle to compile ahead
+    }
+  }
+  return { instances };
 }
 
 /**

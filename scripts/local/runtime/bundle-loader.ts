@@ -89,33 +89,72 @@ const DYNAMIC_IMPORT = /(^|[^\w$.])import\s*\(/;
  * module, JSON, a native addon), code with a dynamic `import()`, or no `cacheDir` is left to `require`.
  */
 export function loadBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean } = {}): LoadedBundle {
+  return prepareBundle(file, cacheDir, options).run();
+}
+
+/** A bundle read and compiled (from its code cache when there is one) but not run yet: `run()` does what `require` would. */
+export interface PreparedBundle {
+  file: string;
+  cacheDir: string | undefined;
+  /** The file is still the one that was compiled (same size, mtime and inode). */
+  isCurrent(): boolean;
+  run(): LoadedBundle;
+}
+
+/**
+ * The first half of `loadBundle`: read and compile, nothing of the bundle runs (so nothing reads the environment).
+ * A standby instance thread does this before it knows its environment (`standby-instances.ts`, D87).
+ */
+export function prepareBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean } = {}): PreparedBundle {
   const source = cacheDir && isCommonJs(file) ? readFileSync(file, 'utf8') : undefined;
   // `noDynamicImport`: the caller built the file without any (the launcher's start script, whose comments
   // mention import() — the check reads text, not code).
   if (!cacheDir || source === undefined || (!options.noDynamicImport && DYNAMIC_IMPORT.test(source))) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined };
+    const stamp = statStamp(file);
+    return {
+      file,
+      cacheDir,
+      isCurrent: () => statStamp(file) === stamp,
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      run: () => ({ exports: require(file) as Record<string, unknown>, saveCodeCache: () => undefined }),
+    };
   }
   const stamp = stampOf(file);
   const cacheFile = join(cacheDir, `${createHash('sha1').update(file).digest('hex').slice(0, 20)}.bin`);
   const cached = readCache(cacheFile, stamp);
   const script = new Script(Module.wrap(source), { filename: file, ...(cached ? { cachedData: cached.data } : {}) });
-  const mod = new Module(file, undefined);
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
-  (Module as unknown as { _cache: Record<string, Module> })._cache[file] = mod;
-  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-  wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
-  mod.loaded = true;
-  const usable = cached !== undefined && script.cachedDataRejected !== true;
-  if (!usable) writeCache(cacheFile, stamp, 'loaded', script.createCachedData());
-  let needsSave = !usable || cached.phase !== 'invoked';
   return {
-    exports: mod.exports as Record<string, unknown>,
-    saveCodeCache() {
-      if (!needsSave) return;
-      needsSave = false;
-      writeCache(cacheFile, stamp, 'invoked', script.createCachedData());
+    file,
+    cacheDir,
+    isCurrent: () => statStamp(file) === stamp,
+    run() {
+      const mod = new Module(file, undefined);
+      mod.filename = file;
+      mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
+      (Module as unknown as { _cache: Record<string, Module> })._cache[file] = mod;
+      const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+      wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+      mod.loaded = true;
+      const usable = cached !== undefined && script.cachedDataRejected !== true;
+      if (!usable) writeCache(cacheFile, stamp, 'loaded', script.createCachedData());
+      let needsSave = !usable || cached.phase !== 'invoked';
+      return {
+        exports: mod.exports as Record<string, unknown>,
+        saveCodeCache() {
+          if (!needsSave) return;
+          needsSave = false;
+          writeCache(cacheFile, stamp, 'invoked', script.createCachedData());
+        },
+      };
     },
   };
+}
+
+/** `stampOf` for files left to `require` (which may not exist). */
+function statStamp(file: string): string {
+  try {
+    return stampOf(file);
+  } catch {
+    return 'missing';
+  }
 }

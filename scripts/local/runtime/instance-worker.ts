@@ -12,13 +12,16 @@ import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
-import { loadBundle } from './bundle-loader';
+import { prepareBundle, type PreparedBundle } from './bundle-loader';
 import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './http-trigger-event';
 import { resolveLocalhostNames } from './localhost-names';
 import { mapBundleStackTraces } from './stack-source-maps';
-import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
+import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
+import type { StandbyBoot } from './standby-instances';
+import { bundleFileOf } from './worker-script';
 
-const boot = workerData as InstanceBoot;
+/** This instance's function: from workerData, or — for a standby thread — from the message that takes it (D87). */
+let boot: InstanceBoot;
 const port = parentPort!;
 let current: number | null = null;
 
@@ -199,16 +202,49 @@ process.on('unhandledRejection', (reason) => {
   process.exit(1);
 });
 
-try {
-  const file = boot.handler.slice(0, boot.handler.lastIndexOf('.'));
-  const bundleFile = require.resolve(join(boot.codeDir, file));
-  mapBundleStackTraces(bundleFile);
-  const bundle = loadBundle(bundleFile, boot.codeCacheDir);
-  mod = bundle.exports;
-  saveCodeCache = bundle.saveCodeCache;
-  exportOf(boot.handler);
-  port.on('message', (message: ToInstance) => void run(message));
-  send({ type: 'ready', osThreadId: osThreadId() });
-} catch (err) {
-  send({ type: 'boot-error', error: toErrorBody(err) });
+/** Loads the function's bundle (`prepared`: the one a standby compiled, if it is still this function's file) and reports ready. */
+function start(prepared?: PreparedBundle): void {
+  try {
+    const bundleFile = bundleFileOf(boot.codeDir, boot.handler);
+    mapBundleStackTraces(bundleFile);
+    const usable = prepared && prepared.file === bundleFile && prepared.cacheDir === boot.codeCacheDir && prepared.isCurrent();
+    const bundle = (usable ? prepared : prepareBundle(bundleFile, boot.codeCacheDir)).run();
+    mod = bundle.exports;
+    saveCodeCache = bundle.saveCodeCache;
+    exportOf(boot.handler);
+    port.on('message', (message: ToInstance) => void run(message));
+    send({ type: 'ready', osThreadId: osThreadId() });
+  } catch (err) {
+    send({ type: 'boot-error', error: toErrorBody(err) });
+  }
+}
+
+/**
+ * Built-in modules the SDKs in function bundles load at their top level or first request (HTTP, TLS, crypto,
+ * zlib…): loaded while standing by, they are compiled before the function is known. Loading one changes nothing
+ * a function can see.
+ */
+const COMMON_BUILTINS = ['node:http', 'node:https', 'node:crypto', 'node:zlib', 'node:url', 'node:os', 'node:assert', 'node:dns', 'node:net', 'node:tls', 'node:perf_hooks', 'node:stream', 'node:string_decoder', 'node:querystring'];
+
+const standby = (workerData as Partial<StandbyBoot>).standby;
+if (standby) {
+  // Everything that does not depend on the function's environment; nothing of the bundle runs before it is known.
+  let prepared: PreparedBundle | undefined;
+  try {
+    prepared = prepareBundle(standby.bundleFile, standby.codeCacheDir);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    for (const name of COMMON_BUILTINS) require(name);
+  } catch {
+    // the instance compiles its bundle when it is taken, and reports what is wrong then
+  }
+  send({ type: 'standing-by' });
+  port.once('message', (takeover: StandbyTakeover) => {
+    for (const key of Object.keys(process.env)) delete process.env[key];
+    Object.assign(process.env, takeover.env);
+    boot = takeover.boot;
+    start(prepared);
+  });
+} else {
+  boot = workerData as InstanceBoot;
+  start();
 }

@@ -2,12 +2,16 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
-import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, ToInstance } from './protocol';
+import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
+import { standbyCount, takeStandbyInstance } from './standby-instances';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
 export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
 import { stallAwareTimeout } from './stall-clock';
 import { CODE_CACHE_DIR, instanceWorkerScript } from './worker-file';
+import { bundleFileOf, instanceExecArgv } from './worker-script';
+
+export { instanceExecArgv } from './worker-script';
 
 export interface InstanceOutcome {
   ok: boolean;
@@ -22,24 +26,6 @@ export interface InstanceOutcome {
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type LogSink = (text: string, invocationId: number | null) => void;
-
-/** Options that load or run code in every thread (tsx's loader when the local cloud itself runs under tsx, `-e`). */
-const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--eval', '-e', '--print', '-p']);
-
-/**
- * The parent's Node options minus module loaders: a bundle is plain JavaScript, as on FC, and tsx's hooks
- * inherited by every instance thread would add ~100 ms to each cold start. Other flags (`--inspect`,
- * `--enable-source-maps`, …) are kept.
- */
-export function instanceExecArgv(parent: readonly string[] = process.execArgv): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < parent.length; i++) {
-    const arg = parent[i]!;
-    if (LOADER_FLAGS.has(arg)) i++;
-    else if (![...LOADER_FLAGS].some((flag) => arg.startsWith(`${flag}=`))) kept.push(arg);
-  }
-  return kept;
-}
 
 /** Node options of the local cloud's command line that worker threads refused, learnt at the first instance. */
 const refusedByWorkers = new Set<string>();
@@ -80,6 +66,18 @@ function answeredOutcome(answer: PlainTriggerAnswer, heapMb: number): InstanceOu
   };
 }
 
+/** A standby thread for `fn`'s bundle and memory size, if the launcher started one (D87). */
+function standbyFor(fn: FunctionSpec, execArgv: string[]): Worker | undefined {
+  if (standbyCount() === 0) return undefined;
+  let bundleFile: string;
+  try {
+    bundleFile = bundleFileOf(fn.codeDir, fn.handler);
+  } catch {
+    return undefined;
+  }
+  return takeStandbyInstance(bundleFile, fn.memorySize, execArgv);
+}
+
 let nextInstanceNumber = 1;
 let nextMessageId = 1;
 
@@ -109,15 +107,22 @@ export class Instance {
   logSink: LogSink = () => undefined;
 
   private constructor(readonly fn: FunctionSpec, env: Record<string, string>, context: FunctionContext) {
-    this.worker = startWorkerWithoutRefusedFlags(instanceWorkerScript(), {
-      eval: true,
-      workerData: { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context } satisfies InstanceBoot,
-      env,
-      execArgv: instanceExecArgv(),
-      resourceLimits: { maxOldGenerationSizeMb: fn.memorySize },
-      stdout: false,
-      stderr: false,
-    });
+    const boot: InstanceBoot = { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context };
+    const execArgv = instanceExecArgv();
+    // A thread the launcher started for this bundle before the local cloud was up (D87) becomes this instance.
+    const standby = standbyFor(fn, execArgv);
+    if (standby) standby.postMessage({ type: 'boot', boot, env } satisfies StandbyTakeover);
+    this.worker =
+      standby ??
+      startWorkerWithoutRefusedFlags(instanceWorkerScript(), {
+        eval: true,
+        workerData: boot,
+        env,
+        execArgv,
+        resourceLimits: { maxOldGenerationSizeMb: fn.memorySize },
+        stdout: false,
+        stderr: false,
+      });
     this.worker.on('message', (message: FromInstance) => this.onMessage(message));
     this.worker.on('error', (err: Error & { code?: string }) => {
       const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -174,6 +179,8 @@ export class Instance {
       this.bootWaiter?.(message.error);
       this.bootWaiter = undefined;
       void this.terminate();
+    } else if (message.type === 'standing-by') {
+      // a standby thread taken before it had compiled its bundle: nothing to do
     } else if (message.type === 'log') {
       this.logSink(message.text, message.id);
     } else {

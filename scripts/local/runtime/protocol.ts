@@ -17,6 +17,13 @@ export interface InstanceBoot {
   context: FunctionContext;
 }
 
+/** The first message to a standby thread (`standby-instances.ts`): the function it becomes, and that function's environment. */
+export interface StandbyTakeover {
+  type: 'boot';
+  boot: InstanceBoot;
+  env: Record<string, string>;
+}
+
 /** The part of the FC context that is the same for every invocation of a function. */
 export interface FunctionContext {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string };
@@ -60,6 +67,8 @@ export type FromInstance =
   /** `osThreadId`: the worker's Linux thread id (`/proc/self/task/<id>`), for per-thread CPU accounting; absent elsewhere. */
   | { type: 'ready'; osThreadId?: number }
   | { type: 'boot-error'; error: FunctionErrorBody }
+  /** A standby thread has compiled its bundle and waits to be taken (`standby-instances.ts`, D87). */
+  | { type: 'standing-by' }
   | { type: 'log'; id: number | null; text: string }
   | { type: 'done'; id: number; ok: true; payload: Uint8Array; reply?: HttpTriggerReply; heapMb: number }
   /** An HTTP trigger's answer handed over as it is (`plainTriggerAnswer`, D63): the payload is its JSON. */
