@@ -9,7 +9,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { prepareBundle, type PreparedBundle } from './bundle-loader';
