@@ -300,7 +300,7 @@ export async function watchFunctions(
 export function watchFunctionsOnChange(
   spec: AppSpec,
   onBuilt: (changed: string[], error?: Error) => void,
-  options: { after?: Promise<unknown> } = {},
+  options: { after?: Promise<unknown>; changedSince?: string } = {},
 ): { dispose(): Promise<void> } {
   let esbuildWatch: Promise<{ dispose(): Promise<void> }> | undefined;
   let disposed = false;
@@ -319,6 +319,9 @@ export function watchFunctionsOnChange(
   } catch {
     startEsbuild();
   }
+  // Watching began after the sources were fingerprinted (a start watches once its first page is served, D87): a
+  // source saved in between is a change too (the esbuild watcher compares its first build with the served bundles).
+  if (options.changedSince !== undefined && buildFingerprint(spec) !== options.changedSince) startEsbuild();
   return {
     async dispose() {
       disposed = true;

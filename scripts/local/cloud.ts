@@ -308,7 +308,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();
     // The rest waits until the first requests have been served (a quiet moment, 3 s at most).
     const afterFirst = Promise.allSettled([warmFirst, seeding]).then(() => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS));
-    void afterFirst.then(() => builds.startLaterStages());
+    void afterFirst.then(() => {
+      builds.startLaterStages();
+      builds.startWatching();
+    });
     // One at a time, each only once no request has run for a moment: a page opened right after ready must not
     // share the CPU with cold starts of functions nobody has asked for yet (first-page.test.ts, D61).
     void afterFirst.then(() => prewarm(order.filter((name) => !first.includes(name)), { concurrency: 1, beforeEach: () => rt.whenIdle(QUIET_MS, MAX_QUIET_WAIT_MS) }));

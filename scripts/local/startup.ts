@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { buildFunctionsInStages, bundledSpec, functionsWithoutMaps, watchFunctionsOnChange } from '../build/functions';
-import { staleFunctions } from '../build/fingerprint';
+import { buildFingerprint, staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { traceMark } from './trace';
 import type { AppSpec, FunctionSpec } from './spec/model';
@@ -33,6 +33,11 @@ export interface StartupBuild {
   startTreeTail(): void;
   /** Lets every stage left build (call once the first call tree is warm and seeded, or when the start failed). */
   startLaterStages(): void;
+  /**
+   * Starts the hot-reload watcher (with `watch`): a recursive watch of `functions/` is ~30 ms of the main thread's
+   * CPU, so a start begins it once its first requests are served (D87); a source saved before then reloads too.
+   */
+  startWatching(): void;
   /** Stops the hot-reload watcher, if any. */
   dispose(): Promise<void>;
 }
@@ -51,10 +56,11 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
   // Functions whose code folder runs as it is (no functions/<resource>/handler.ts) are not the bundler's.
   const spec = bundledSpec(app);
   if (!options.build) {
-    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, dispose: async () => undefined };
+    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, startWatching: () => undefined, dispose: async () => undefined };
   }
   // Only what is stale is built (a start stopped halfway through its build kept the stages it finished).
-  const stale = staleFunctions(spec);
+  const fingerprint = buildFingerprint(spec);
+  const stale = staleFunctions(spec, fingerprint);
   const fresh = stale.length === 0;
   const stages = buildStages(spec, options.seeder);
   const treeStages = stages.filter((stage) => !options.seeder || !stage.includes(options.seeder));
@@ -72,8 +78,8 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
   const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);
   // Awaited by the start (which fails with the error); a start that fails earlier must not crash on it.
   done.catch(() => undefined);
-  // Watching costs nothing until a source changes (watchFunctionsOnChange), so it starts at once.
-  const watcher = options.watch ? watchFunctionsOnChange(spec, options.onBuilt, { after: done }) : undefined;
+  let watcher: { dispose(): Promise<void> } | undefined;
+  let disposed = false;
   const staleNames = new Set(stale.map((fn) => fn.name));
   return {
     bundlesReused: fresh,
@@ -87,7 +93,14 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
       treeTail.open();
       later.open();
     },
-    dispose: async () => watcher?.dispose(),
+    startWatching: () => {
+      // Watching costs nothing until a source changes (watchFunctionsOnChange) but setting it up.
+      if (options.watch && !watcher && !disposed) watcher = watchFunctionsOnChange(spec, options.onBuilt, { after: done, changedSince: fingerprint });
+    },
+    dispose: async () => {
+      disposed = true;
+      await watcher?.dispose();
+    },
   };
 }
 
