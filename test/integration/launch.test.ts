@@ -63,26 +63,54 @@ describe('npm start (the launcher)', () => {
     expect(run.stderr).toMatch(/could not prepare the start script \(npm start will build it\)/);
   });
 
-  it('serves the first page from the prebuilt start script and stops cleanly on SIGTERM', async () => {
-    const env = { ...process.env, PORT: '0', DATA_DIR: join(dir.path, 'data'), WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1' };
+  /** Starts the launcher as `npm start` does (its own process, a free port), with the start-up trace on. */
+  const launch = async (data: string) => {
+    const env = { ...process.env, PORT: '0', DATA_DIR: data, WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1', FC_LOCAL_TRACE: '1' };
     const started = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
-    let output = '';
-    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const output = { text: '' };
+    started.stdout!.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
+    started.stderr!.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
     const url = await eventually(() => {
-      const match = /website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      const match = /website\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output.text);
       expect(match).not.toBeNull();
       return match![1]!;
     }, { timeoutMs: 60_000 });
-    expect(output).toMatch(/Local cloud ready in \d+ ms/);
+    const stop = async () => {
+      const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
+      started.kill('SIGTERM');
+      return exited;
+    };
+    return { started, output, url, stop };
+  };
+
+  it('serves the first page from the prebuilt start script and stops cleanly on SIGTERM', async () => {
+    const { started, output, url, stop } = await launch(join(dir.path, 'data'));
+    expect(output.text).toMatch(/Local cloud ready in \d+ ms/);
     const res = await fetch(`${url}/api/products`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
     // The process runs the bundle with no module loader (tsx) among its options.
     expect(started.spawnargs.join(' ')).not.toMatch(/tsx|--import|--loader/);
-    const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
-    started.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
+  });
+
+  it('leaves the plan of its first instances, whose threads the next start begins before loading the start script (D87)', async () => {
+    const plan = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', '.cache', 'fc-local', 'standby-plan.json'), 'utf8')) as { instances: { bundleFile: string; memorySizeMb: number }[] };
+    const bff = join(REPO_ROOT, 'dist', 'product-bff', 'index.js');
+    expect(plan.instances).toContainEqual({ bundleFile: bff, memorySizeMb: 512 });
+    const { output, url, stop } = await launch(join(dir.path, 'data'));
+    const res = await fetch(`${url}/api/products`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { degraded: unknown[] }).degraded).toEqual([]);
+    const trace = output.text.split('\n').filter((line) => line.startsWith('[trace]'));
+    const at = (text: string) => trace.findIndex((line) => line.includes(text));
+    expect(at(`standby instance threads starting: ${plan.instances.length}`)).toBeGreaterThanOrEqual(0);
+    expect(at(`standby instance threads starting`)).toBeLessThan(at('loading the start script'));
+    // The first stands by before the start script is loaded; the others start one after the other and are taken
+    // if they stand by in time (a machine busy enough may start one the usual way) — none is left over.
+    expect(at(`standby thread taken for ${plan.instances[0]!.bundleFile}`)).toBeGreaterThan(0);
+    expect(at('standby threads not taken')).toBe(-1);
+    expect(await stop()).toBe(0);
   });
 });
