@@ -80,8 +80,6 @@ function cellOf(object: unknown, primaryKey: boolean): Cell | undefined {
 export function serializePutRow(primaryKey: unknown, attributeColumns: unknown): Buffer | undefined {
   if (!Array.isArray(primaryKey) || !Array.isArray(attributeColumns)) return undefined;
   const cells: Cell[] = [];
-  // header (4) + TAG_ROW_PK + row checksum (2)
-  let size = 4 + 1 + 2;
   for (const object of primaryKey) {
     const cell = cellOf(object, true);
     if (!cell) return undefined;
@@ -93,7 +91,50 @@ export function serializePutRow(primaryKey: unknown, attributeColumns: unknown):
     if (!cell) return undefined;
     cells.push(cell);
   }
-  if (attributeColumns.length > 0) size += 1;
+  return writeRow(cells, keyCount);
+}
+
+/**
+ * A PUT row's PlainBuffer straight from the Table port's values (`BatchWriteOp`'s key, in the schema's order, and
+ * attributes, in their own order), without the SDK's row objects between: the bytes `serializeForPutRow` writes for
+ * the objects the adapter would build from them (`{ name: value }` per column, safe integers as `Long`, other
+ * numbers as DOUBLE, `Uint8Array` as `Buffer`) — D91. Undefined where that encoder would not be the fast one
+ * (`cellOf` above: a name the SDK treats apart or that is not ASCII, a value of another kind), or where a key
+ * column is missing or not a value (an INF bound): the adapter then builds the SDK's objects as before.
+ */
+export function encodePortPutRow(keyColumns: readonly { name: string }[], primaryKey: Readonly<Record<string, unknown>>, attributes: Readonly<Record<string, unknown>>): Buffer | undefined {
+  const cells: Cell[] = [];
+  for (const column of keyColumns) {
+    const cell = portCellOf(column.name, primaryKey[column.name], true);
+    if (!cell) return undefined;
+    cells.push(cell);
+  }
+  const keyCount = cells.length;
+  for (const name in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, name)) continue;
+    const cell = portCellOf(name, attributes[name], false);
+    if (!cell) return undefined;
+    cells.push(cell);
+  }
+  return writeRow(cells, keyCount);
+}
+
+function portCellOf(name: string, value: unknown, primaryKey: boolean): Cell | undefined {
+  if (name === 'timestamp' || !SIMPLE_NAME.test(name)) return undefined;
+  if (typeof value === 'string') return { name, value, kind: VT_STRING, bytes: 5 + Buffer.byteLength(value) };
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return { name, value, kind: VT_INTEGER, bytes: 9 };
+  if (value instanceof Uint8Array) return { name, value, kind: VT_BLOB, bytes: 5 + value.length };
+  if (primaryKey) return undefined;
+  if (typeof value === 'number') return { name, value, kind: VT_DOUBLE, bytes: 9 };
+  if (typeof value === 'boolean') return { name, value, kind: VT_BOOLEAN, bytes: 2 };
+  return undefined;
+}
+
+/** Writes the cells (the key's first) in the SDK's layout, summing the CRC-8 as it goes. */
+function writeRow(cells: readonly Cell[], keyCount: number): Buffer | undefined {
+  // header (4) + TAG_ROW_PK + row checksum (2), and TAG_ROW_DATA when there are attributes
+  let size = 4 + 1 + 2;
+  if (cells.length > keyCount) size += 1;
   // TAG_CELL, TAG_CELL_NAME, length, name, TAG_CELL_VALUE, length, value, TAG_CELL_CHECKSUM, checksum
   for (const cell of cells) size += 1 + 1 + 4 + cell.name.length + 1 + 4 + cell.bytes + 2;
 
@@ -121,7 +162,10 @@ export function serializePutRow(primaryKey: unknown, attributeColumns: unknown):
       pos = out.writeUInt32LE(length, pos);
       for (let shift = 0; shift < 32; shift += 8) crc = crc8(crc, (length >> shift) & 0xff);
       const start = pos;
-      if (cell.kind === VT_BLOB) pos += (cell.value as Buffer).copy(out, pos);
+      if (cell.kind === VT_BLOB) {
+        out.set(cell.value as Uint8Array, pos);
+        pos += length;
+      }
       else if (length === (cell.value as string).length) {
         // ASCII (as many bytes as characters): written and summed in one loop.
         const text = cell.value as string;
@@ -129,9 +173,16 @@ export function serializePutRow(primaryKey: unknown, attributeColumns: unknown):
       } else pos += out.write(cell.value as string, pos, 'utf8');
       crc = crcRange(crc, out, start, pos);
     } else if (cell.kind === VT_INTEGER) {
-      const { buffer, offset = 0 } = cell.value as Int64Like;
       const start = pos;
-      for (let b = 0; b < 8; b++) out[pos++] = buffer[offset + b]! & 0xff;
+      if (typeof cell.value === 'number') {
+        // A safe integer as 8 little-endian two's-complement bytes, as `Long.fromNumber` holds it.
+        const high = Math.floor(cell.value / 2 ** 32);
+        pos = out.writeUInt32LE(cell.value - high * 2 ** 32, pos);
+        pos = out.writeInt32LE(high, pos);
+      } else {
+        const { buffer, offset = 0 } = cell.value as Int64Like;
+        for (let b = 0; b < 8; b++) out[pos++] = buffer[offset + b]! & 0xff;
+      }
       crc = crcRange(crc, out, start, pos);
     } else if (cell.kind === VT_DOUBLE) {
       const start = pos;
@@ -159,6 +210,20 @@ interface PlainBufferBuilderLike {
 }
 
 /**
+ * A PUT row the adapter encoded itself (`encodePortPutRow`), handed to the SDK as the row's `primaryKey`: the
+ * SDK's BatchWriteRow encoder passes a row's key and columns to `serializeForPutRow` and reads them nowhere else,
+ * and the encoder `useFastPutRowEncoding` installs answers these bytes for it.
+ */
+export class EncodedPutRow {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** True once `useFastPutRowEncoding` stands in front of the SDK's encoder: only then may rows go as `EncodedPutRow`. */
+export function fastPutRowInstalled(): boolean {
+  return (TableStore as unknown as { PlainBufferBuilder?: PlainBufferBuilderLike }).PlainBufferBuilder?.fastPutRow === true;
+}
+
+/**
  * Puts `serializePutRow` in front of the SDK's `serializeForPutRow` (once): the rows it takes are written by
  * it, every other row by the SDK as before. The bytes on the wire do not change.
  */
@@ -166,6 +231,7 @@ export function useFastPutRowEncoding(): void {
   const builder = (TableStore as unknown as { PlainBufferBuilder?: PlainBufferBuilderLike }).PlainBufferBuilder;
   if (!builder || builder.fastPutRow) return;
   const original = builder.serializeForPutRow.bind(builder);
-  builder.serializeForPutRow = (primaryKey, attributeColumns) => serializePutRow(primaryKey, attributeColumns) ?? original(primaryKey, attributeColumns);
+  builder.serializeForPutRow = (primaryKey, attributeColumns) =>
+    primaryKey instanceof EncodedPutRow ? primaryKey.bytes : (serializePutRow(primaryKey, attributeColumns) ?? original(primaryKey, attributeColumns));
   builder.fastPutRow = true;
 }

@@ -23,6 +23,7 @@ import {
   type WriteCondition,
 } from '../ports/table';
 import { tableStoreClient, type TableStoreConnection } from './tablestore-client';
+import { EncodedPutRow, encodePortPutRow, fastPutRowInstalled } from './tablestore-plain-buffer';
 
 /**
  * The Table port on TableStore (wide-column model) through the `tablestore` SDK.
@@ -256,17 +257,25 @@ export class TableStoreTable implements Table {
       seen.add(key);
     });
     const groups = [...byTable.entries()];
+    const fastPut = fastPutRowInstalled();
     const data = await this.call(() =>
       this.client.batchWriteRow({
         tables: groups.map(([tableName, items]) => ({
           tableName,
-          rows: items.map(({ op }) => ({
-            type: op.type,
-            condition: conditionOf(op.condition),
-            primaryKey: this.pk(op.table, op.primaryKey),
-            ...(op.type === 'PUT' ? { attributeColumns: this.attrs(op.attributes) } : {}),
-            ...(op.type === 'UPDATE' ? { attributeColumns: updateColumns(op.update) } : {}),
-          })),
+          rows: items.map(({ op }) => {
+            const condition = conditionOf(op.condition);
+            // A PUT row's bytes straight from the port's values where they can be (D91): the SDK's bytes, without
+            // building its row objects (a `Long` per integer, an object per column) only to read them back.
+            const encoded = op.type === 'PUT' && fastPut ? encodePortPutRow(this.schema(op.table).primaryKey, op.primaryKey, op.attributes) : undefined;
+            if (encoded) return { type: op.type, condition, primaryKey: new EncodedPutRow(encoded), attributeColumns: [] };
+            return {
+              type: op.type,
+              condition,
+              primaryKey: this.pk(op.table, op.primaryKey),
+              ...(op.type === 'PUT' ? { attributeColumns: this.attrs(op.attributes) } : {}),
+              ...(op.type === 'UPDATE' ? { attributeColumns: updateColumns(op.update) } : {}),
+            };
+          }),
         })),
       }),
     );
