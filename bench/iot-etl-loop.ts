@@ -54,7 +54,6 @@ function settleBufferDeprecationCheck(): Promise<void> {
   return new Promise((resolve) =>
     setImmediate(() => {
       process.noDeprecation = true;
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
       (Buffer as unknown as (n: number) => Buffer)(0);
       process.noDeprecation = false;
       resolve();
