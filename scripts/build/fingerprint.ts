@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { SOURCE_DIRS } from '../local/paths';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
+import { writeFileAtomically } from '../local/write-file-atomically';
 
 /**
  * Whether the function bundles in `dist/` were built from the sources as they are now, so `npm start` can
@@ -86,7 +87,5 @@ export function recordBuild(spec: AppSpec, fingerprint: string, functions: reado
   const built = { ...(readStamp(spec).functions ?? {}) };
   for (const fn of functions) built[fn.resource] = fingerprint;
   mkdirSync(dirname(stamp), { recursive: true });
-  const temp = `${stamp}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ functions: built, at: new Date().toISOString() })}\n`);
-  renameSync(temp, stamp);
+  writeFileAtomically(stamp, `${JSON.stringify({ functions: built, at: new Date().toISOString() })}\n`);
 }

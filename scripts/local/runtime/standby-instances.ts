@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { traceMark } from '../trace';
+import { writeFileAtomically } from '../write-file-atomically';
 import { instanceExecArgv, workerScriptFor } from './worker-script';
 
 /**
@@ -180,9 +181,7 @@ export function writeStandbyPlan(file: string, plan: StandbyPlan): void {
     // none yet
   }
   try {
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, text);
-    renameSync(temp, file);
+    writeFileAtomically(file, text);
   } catch {
     // a cache: a read-only folder only costs the next start its standby threads
   }

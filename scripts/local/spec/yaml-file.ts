@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type YAMLModule from 'yaml';
 import { LOCAL_CACHE_DIR } from '../paths';
+import { writeFileAtomically } from '../write-file-atomically';
 
 /**
  * Parses a YAML file (with `<<` merge keys, as `s` reads s.yaml) and remembers the result as JSON, keyed by
@@ -41,9 +42,7 @@ export function parseYamlText(text: string, options: { merge?: boolean; maxAlias
   if (isJsonSafe(parsed)) {
     try {
       mkdirSync(CACHE_DIR, { recursive: true });
-      const temp = `${cached}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(parsed));
-      renameSync(temp, cached);
+      writeFileAtomically(cached, JSON.stringify(parsed));
     } catch {
       // a cache is an optimisation: a read-only folder only costs the next start a parse
     }

@@ -5,11 +5,11 @@
  * `TABLESTORE_ENDPOINT` over HTTP as before, so an SDK call makes no extra hop; what the main thread needs
  * without HTTP (set-up calls, the console's table list, the provisioning fingerprint, a sweep) goes by message.
  */
-import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { LOCAL_CACHE_DIR, REPO_ROOT, RUNNING_BUNDLED, SOURCE_DIRS } from '../../paths';
+import { RUNNING_BUNDLED, SOURCE_DIRS } from '../../paths';
+import { devWorkerBundle } from '../../runtime/dev-worker-bundle';
 import { instanceExecArgv, startWorkerWithoutRefusedFlags } from '../../runtime/instance';
 import { CODE_CACHE_DIR } from '../../runtime/worker-file';
 import { OtsError } from './errors';
@@ -66,52 +66,13 @@ export function tableStoreWorkerFiles(): { worker: string; loader: string } {
   if (cachedFiles) return cachedFiles;
   const beside = { worker: join(__dirname, 'tablestore-worker.js'), loader: join(__dirname, 'bundle-loader.js') };
   if (RUNNING_BUNDLED && existsSync(beside.worker) && existsSync(beside.loader)) return (cachedFiles = beside);
-  const outdir = join(LOCAL_CACHE_DIR, 'dev');
-  const files = { worker: join(outdir, 'tablestore-worker.js'), loader: join(outdir, 'bundle-loader.js') };
-  const stampFile = join(outdir, 'tablestore-worker.inputs.json');
-  const signature = (file: string) => {
-    try {
-      const { size, mtimeMs } = statSync(join(REPO_ROOT, file));
-      return `${size}:${mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  };
-  const fresh = (() => {
-    try {
-      const inputs = JSON.parse(readFileSync(stampFile, 'utf8')) as Record<string, string>;
-      return existsSync(files.worker) && existsSync(files.loader) && Object.entries(inputs).every(([file, sig]) => signature(file) === sig);
-    } catch {
-      return false;
-    }
-  })();
-  if (!fresh) {
-    mkdirSync(outdir, { recursive: true });
-    const result = buildSync({
-      entryPoints: ENTRIES,
-      outdir,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['better-sqlite3'],
-      // A code-cached script cannot run a dynamic import() on Node 20 (D30).
-      supported: { 'dynamic-import': false },
-      keepNames: true,
-      logLevel: 'error',
-      write: false,
-      metafile: true,
-      absWorkingDir: REPO_ROOT,
-    });
-    const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/')).map((file) => [file, signature(file)]));
-    // Parallel test files start local clouds at once: a worker must never load a half-written file.
-    for (const [file, contents] of [...result.outputFiles.map((f) => [f.path, f.contents] as const), [stampFile, JSON.stringify(inputs)] as const]) {
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, contents);
-      renameSync(temp, file);
-    }
-  }
-  return (cachedFiles = files);
+  const built = devWorkerBundle('tablestore-worker', ENTRIES, {
+    external: ['better-sqlite3'],
+    // A code-cached script cannot run a dynamic import() on Node 20 (D30).
+    supported: { 'dynamic-import': false },
+    keepNames: true,
+  });
+  return (cachedFiles = { worker: built['tablestore-worker'], loader: built['bundle-loader'] });
 }
 
 /**
