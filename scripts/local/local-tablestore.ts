@@ -211,6 +211,8 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
         ...triggerOptions,
       });
       stop.push(emulator.onStreamRecords((streamIds) => triggers.wake(streamIds)));
+      // After the emulator's thread was restarted (D95) the triggers go on from their saved cursors at once.
+      stop.push(emulator.onRestart(() => triggers.resume()));
       triggers.start();
       return triggers;
     },

@@ -50,6 +50,7 @@ export interface TableStreamOptions {
 }
 
 const BATCH = 100;
+const STREAM_READ_FAILED = 'reading the stream failed';
 const MAX_BACKOFF_MS = 30000;
 /**
  * A wake-up reads this long after the write, so the writes of a few milliseconds (a saga step's event, the
@@ -116,6 +117,20 @@ export class TableStreamTriggers {
     if (this.running) this.again = true;
     // A read already set to start within the delay takes these writes too.
     else if (!this.timer || this.timerAt > Date.now() + WAKE_DELAY_MS) this.schedule(WAKE_DELAY_MS);
+  }
+
+  /**
+   * The stream's server is back after an outage (the emulator's thread was restarted, D95): readers that were
+   * backing off because reading the stream failed read at once, from their saved position, instead of waiting
+   * out a pause that grew while it was down. A reader whose function failed keeps its pause.
+   */
+  resume(): void {
+    for (const reader of this.readers) {
+      if (!reader.problem?.startsWith(STREAM_READ_FAILED)) continue;
+      reader.retryAt = 0;
+      reader.due = true;
+    }
+    this.wake();
   }
 
   private schedule(ms: number): void {
@@ -202,7 +217,7 @@ export class TableStreamTriggers {
           reader.iterator = undefined;
           continue;
         }
-        this.backOff(reader, `reading the stream failed: ${code}`);
+        this.backOff(reader, `${STREAM_READ_FAILED}: ${code}`);
         return;
       }
     }

@@ -14,7 +14,12 @@ export interface TableStoreThreadBoot {
   instances: string[];
   host?: string;
   port: number;
+  /** Tests only: the thread obeys `crash` requests (D95). The local cloud never sets it. */
+  crashHooks?: boolean;
 }
+
+/** How a test makes the thread fail (D95): an uncaught exception, `process.exit`, or a loop that never yields. */
+export type ThreadCrash = 'throw' | 'exit' | 'block';
 
 /** A table as the console lists it. */
 export interface TableSummary {
@@ -37,7 +42,8 @@ export type ThreadRequest =
   | { id: number; type: 'tables' }
   | { id: number; type: 'held'; tables: { instance: string; name: string }[] }
   | { id: number; type: 'requests' }
-  | { id: number; type: 'close' };
+  | { id: number; type: 'close' }
+  | { id: number; type: 'crash'; how: ThreadCrash };
 
 /** An OtsError as a client would receive it (with its status), or any other error: message, stack, Node's code. */
 export interface ThreadFailure {

@@ -8,7 +8,7 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { OtsError, startTableStoreEmulator, type TableStoreEmulator } from './index';
-import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
+import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
 
 const boot = workerData as TableStoreThreadBoot;
 const port = parentPort!;
@@ -54,6 +54,23 @@ function osThreadId(): number | undefined {
   }
 }
 
+/**
+ * Tests only (D95): fails the way a real fault would, so the supervisor in thread.ts can be shown to restart
+ * the thread. Without `crashHooks` in the boot data (the local cloud never sets it) the request is refused.
+ */
+function crash(how: ThreadCrash): void {
+  if (!boot.crashHooks) throw new Error('crash hooks are off in this thread');
+  if (how === 'exit') process.exit(70);
+  if (how === 'block') {
+    // Holds the event loop as an endless loop would; only terminate() ends it.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    return;
+  }
+  setImmediate(() => {
+    throw new Error('a crash requested by a test (crashHooks)');
+  });
+}
+
 async function main(): Promise<void> {
   const countsByOperation: Record<string, number> = {};
   let emulator: TableStoreEmulator;
@@ -85,6 +102,8 @@ async function main(): Promise<void> {
         return { recent: [...emulator.requests], countsByOperation: { ...countsByOperation }, internalErrors: emulator.internalErrors.map((e) => e.stack ?? e.message) } satisfies RequestLog;
       case 'close':
         return emulator.close();
+      case 'crash':
+        return crash(request.how);
     }
   };
   port.on('message', (request: ThreadRequest) => {

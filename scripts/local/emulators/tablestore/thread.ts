@@ -13,7 +13,8 @@ import { devWorkerBundle } from '../../runtime/dev-worker-bundle';
 import { instanceExecArgv, startWorkerWithoutRefusedFlags } from '../../runtime/instance';
 import { CODE_CACHE_DIR } from '../../runtime/worker-file';
 import { OtsError } from './errors';
-import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
+import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
+import { DEFAULT_RESTART_POLICY, RestartBudget, type RestartPolicy } from './thread-restarts';
 
 export type { HeldTable, RequestLog, TableSummary } from './thread-protocol';
 
@@ -24,6 +25,21 @@ export interface TableStoreThreadOptions {
   host?: string;
   /** 0: a free port. */
   port: number;
+  /** How restarts after the thread died are paced (D95; default `DEFAULT_RESTART_POLICY`). */
+  restarts?: Partial<RestartPolicy>;
+  /** Where the supervisor says what happened to the thread, one line per event (default: stderr). */
+  onNotice?: (line: string) => void;
+  /** Tests only: the thread obeys `crashForTesting('throw' | 'exit' | 'block')`. The local cloud never sets it. */
+  crashHooks?: boolean;
+}
+
+/** How the supervised thread is doing (D95). */
+export interface ThreadHealth {
+  state: 'running' | 'restarting' | 'given-up' | 'closed';
+  /** Restarts after a death since the start. */
+  restarts: number;
+  /** The last death's cause, in a line. */
+  lastDeath?: string;
 }
 
 export interface TableStoreThread {
@@ -31,13 +47,23 @@ export interface TableStoreThread {
   endpoint: string;
   port: number;
   instances: readonly string[];
-  /** The worker thread's id (`worker_threads.threadId` inside it): not the main thread's 0. */
+  /** The worker thread's id (`worker_threads.threadId` inside it): not the main thread's 0; a restart's is new. */
   threadId: number;
   /** Its Linux thread id (`/proc/self/task/<id>`: its CPU time), where /proc has one. */
   osThreadId: number | undefined;
   /** Called after every commit that appended stream records; returns an unsubscribe function. */
   onStreamRecords(listener: (streamIds: ReadonlySet<string>) => void): () => void;
-  /** Runs one operation without HTTP or signature; rejects with the OtsError a client would receive. */
+  /** Called after the thread was started again after a death; returns an unsubscribe function. */
+  onRestart(listener: () => void): () => void;
+  health(): ThreadHealth;
+  /** Resolves when a thread is running (at once, or after the restart under way); rejects once given up. */
+  whenRunning(): Promise<void>;
+  /**
+   * Tests only: ends the thread as a fault would — `terminate` from outside (always available), or with
+   * `crashHooks` from inside: an uncaught exception, `process.exit`, or a blocked event loop.
+   */
+  crashForTesting(how: 'terminate' | ThreadCrash): Promise<void>;
+  /** Runs one operation without HTTP or signature; rejects with the OtsError a client would receive. While the thread restarts it waits for it. */
   call(instance: string, operation: string, body: Uint8Array): Promise<Uint8Array>;
   /** Removes expired cells and stream records now (also done every minute). */
   sweep(): Promise<void>;
@@ -98,85 +124,219 @@ function asError(failure: ThreadFailure): Error {
   return error;
 }
 
-/**
- * Starts the emulator's thread and resolves once its port is bound.
- * @example const ots = await startTableStoreThread({ dataDir: '.data', instances: ['fcsuite-dev'], port: 9002 });
- */
-export async function startTableStoreThread(options: TableStoreThreadOptions): Promise<TableStoreThread> {
-  const boot: TableStoreThreadBoot = { dataDir: options.dataDir, instances: [...options.instances], port: options.port, ...(options.host ? { host: options.host } : {}) };
-  const worker: Worker = startWorkerWithoutRefusedFlags(workerScript(), { eval: true, workerData: boot, execArgv: instanceExecArgv() });
-  const listeners = new Set<(ids: ReadonlySet<string>) => void>();
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-  let nextId = 1;
-  let closing = false;
-  let gone: Error | undefined;
+type Listening = Extract<ThreadMessage, { type: 'listening' }>;
 
-  const started = new Promise<Extract<ThreadMessage, { type: 'listening' }>>((resolve, reject) => {
+/** One run of the worker: from its start to its exit. A restart is a new incarnation on the same port. */
+interface Incarnation {
+  worker: Worker;
+  listening: Listening;
+  pending: Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>;
+  /** Why it stopped answering (its uncaught error, or its exit), once it did. */
+  gone?: Error;
+}
+
+interface LaunchHooks {
+  onStreamRecords(streamIds: ReadonlySet<string>): void;
+  /** The incarnation exited after it had listened; `cause` is its uncaught error or its exit code. */
+  onExit(incarnation: Incarnation, cause: Error): void;
+}
+
+/** Starts one worker and resolves once its port is bound; a start that fails rejects (and the worker is ended). */
+async function launch(boot: TableStoreThreadBoot, hooks: LaunchHooks): Promise<Incarnation> {
+  const worker: Worker = startWorkerWithoutRefusedFlags(workerScript(), { eval: true, workerData: boot, execArgv: instanceExecArgv() });
+  const incarnation: Incarnation = { worker, listening: undefined as unknown as Listening, pending: new Map() };
+  let listened = false;
+  const started = new Promise<Listening>((resolve, reject) => {
     worker.on('message', (message: ThreadMessage) => {
-      if (message.type === 'listening') resolve(message);
-      else if (message.type === 'startFailed') reject(asError(message.error));
-      else if (message.type === 'streamRecords') {
-        const ids = new Set(message.streamIds);
-        for (const listener of listeners) listener(ids);
-      } else {
-        const waiting = pending.get(message.id);
-        pending.delete(message.id);
+      if (message.type === 'listening') {
+        listened = true;
+        resolve((incarnation.listening = message));
+      } else if (message.type === 'startFailed') reject(asError(message.error));
+      else if (message.type === 'streamRecords') hooks.onStreamRecords(new Set(message.streamIds));
+      else {
+        const waiting = incarnation.pending.get(message.id);
+        incarnation.pending.delete(message.id);
         if (message.ok) waiting?.resolve(message.value);
         else waiting?.reject(asError(message.error));
       }
     });
-    const end = (err: Error) => {
-      gone ??= err;
-      reject(err);
-      for (const waiting of pending.values()) waiting.reject(err);
-      pending.clear();
-      // Every function's table calls would now fail: said where a person sees it, not only in their errors.
-      if (!closing) process.stderr.write(`local cloud: the TableStore emulator's thread stopped: ${err.stack ?? err.message}\n`);
+    // Calls in flight fail at once with the thread's own error, never wait for an answer that cannot come.
+    const stopAnswering = (err: Error) => {
+      const cause = (incarnation.gone ??= err);
+      reject(cause);
+      for (const waiting of incarnation.pending.values()) waiting.reject(cause);
+      incarnation.pending.clear();
     };
-    worker.on('error', end);
-    worker.on('exit', (code) => end(new Error(`the TableStore emulator's thread exited (code ${code})`)));
-  });
-
-  const ask = <T>(request: WithoutId<ThreadRequest>): Promise<T> => {
-    if (gone) return Promise.reject(gone);
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...request, id });
+    worker.on('error', stopAnswering);
+    worker.on('exit', (code) => {
+      const exited = new Error(`the TableStore emulator's thread exited (code ${code})`);
+      // Where the main thread noticed the exit says nothing about why: the notice shows the message alone.
+      exited.stack = `Error: ${exited.message}`;
+      stopAnswering(exited);
+      // Only now is its port closed and its SQLite connection gone: a new thread can take both.
+      if (listened) hooks.onExit(incarnation, incarnation.gone!);
     });
-  };
-
-  let listening: Extract<ThreadMessage, { type: 'listening' }>;
+  });
   try {
-    listening = await started;
+    await started;
+    return incarnation;
   } catch (err) {
-    closing = true;
     await worker.terminate();
     throw err;
   }
-  return {
-    endpoint: listening.endpoint,
-    port: listening.port,
-    instances: options.instances,
-    threadId: listening.threadId,
-    osThreadId: listening.osThreadId,
-    onStreamRecords(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+}
+
+function ask<T>(incarnation: Incarnation, id: number, request: WithoutId<ThreadRequest>): Promise<T> {
+  if (incarnation.gone) return Promise.reject(incarnation.gone);
+  return new Promise<T>((resolve, reject) => {
+    incarnation.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    incarnation.worker.postMessage({ ...request, id });
+  });
+}
+
+/** The first lines of an error, for a one-line notice in the terminal (its stack up to its first frames). */
+function briefly(err: Error): string {
+  return (err.stack ?? err.message).split('\n').slice(0, 3).map((line) => line.trim()).join(' ');
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts the emulator's thread and resolves once its port is bound. The thread is supervised (D95): when it
+ * dies — an uncaught exception, `process.exit` in it, running out of memory — calls in flight fail at once, the
+ * terminal gets one line, and a new thread is started on the same port over the same SQLite file (every
+ * acknowledged write was committed before its answer); calls made meanwhile wait for it. After
+ * `restarts.maxQuickDeaths` deaths in `restarts.windowMs` it is not started again and every call fails.
+ */
+export async function startTableStoreThread(options: TableStoreThreadOptions): Promise<TableStoreThread> {
+  const boot: TableStoreThreadBoot = {
+    dataDir: options.dataDir,
+    instances: [...options.instances],
+    port: options.port,
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.crashHooks ? { crashHooks: true } : {}),
+  };
+  const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const budget = new RestartBudget({ ...DEFAULT_RESTART_POLICY, ...options.restarts });
+  const streamListeners = new Set<(ids: ReadonlySet<string>) => void>();
+  const restartListeners = new Set<() => void>();
+  let nextId = 1;
+  let closing = false;
+  let restarts = 0;
+  let state: ThreadHealth['state'] = 'running';
+  let lastDeath: string | undefined;
+  /** The running thread, or the restart that will give one (rejected once the supervisor gave up or closed). */
+  let current: Promise<Incarnation>;
+  /** The thread that last listened (its ids, for the figures per thread). */
+  let latest: Incarnation;
+
+  const hooks: LaunchHooks = {
+    onStreamRecords(ids) {
+      for (const listener of streamListeners) listener(ids);
     },
-    call: (instance, operation, body) => ask<Uint8Array>({ type: 'call', instance, operation, body }),
-    sweep: () => ask<void>({ type: 'sweep' }),
-    tables: () => ask<TableSummary[]>({ type: 'tables' }),
-    held: (tables) => ask<HeldTable[]>({ type: 'held', tables: tables.map(({ instance, name }) => ({ instance, name })) }),
-    requestLog: () => ask<RequestLog>({ type: 'requests' }),
+    onExit(_dead, cause) {
+      if (closing) return;
+      state = 'restarting';
+      lastDeath = briefly(cause);
+      current = recover(cause);
+      current.catch(() => undefined);
+    },
+  };
+
+  /** Starts a new thread after a death, paced by the budget; rejects (loudly) when the budget is spent. */
+  const recover = async (cause: Error): Promise<Incarnation> => {
+    const diedAt = Date.now();
+    let reason = cause;
+    for (;;) {
+      const pause = budget.afterDeath(Date.now());
+      if (pause === undefined) {
+        state = 'given-up';
+        const windowS = Math.round((options.restarts?.windowMs ?? DEFAULT_RESTART_POLICY.windowMs) / 1000);
+        notice(
+          `local cloud: the TableStore emulator's thread died ${budget.quickDeaths} times within ${windowS} s and is NOT restarted again; ` +
+            `every TableStore call fails until the local cloud is started again. Last cause: ${reason.stack ?? reason.message}`,
+        );
+        throw new Error(`the TableStore emulator's thread died ${budget.quickDeaths} times within ${windowS} s and was not restarted: ${reason.message}`);
+      }
+      const when = pause > 0 ? ` in ${pause} ms` : '';
+      notice(
+        reason === cause
+          ? `local cloud: the TableStore emulator's thread died (${briefly(reason)}); calls in flight failed, restarting it on port ${boot.port} with the same data${when}`
+          : `local cloud: the TableStore emulator's thread did not start again (${briefly(reason)}); trying again${when}`,
+      );
+      await delay(pause);
+      if (closing) throw new Error("the TableStore emulator's thread is closed");
+      try {
+        const incarnation = await launch(boot, hooks);
+        restarts++;
+        state = 'running';
+        latest = incarnation;
+        notice(`local cloud: the TableStore emulator's thread is running again on port ${boot.port} (${Date.now() - diedAt} ms after it died; restart ${restarts})`);
+        for (const listener of restartListeners) listener();
+        return incarnation;
+      } catch (err) {
+        // A thread that cannot even start (its port taken meanwhile, its data file unreadable) counts as a death.
+        reason = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+  };
+
+  current = launch(boot, hooks);
+  const first = await current;
+  latest = first;
+  // A restart listens where the first thread did, so every client's endpoint stays valid.
+  boot.port = first.listening.port;
+  const request = async <T>(message: WithoutId<ThreadRequest>): Promise<T> => ask<T>(await current, nextId++, message);
+  return {
+    endpoint: first.listening.endpoint,
+    port: first.listening.port,
+    instances: options.instances,
+    get threadId() {
+      return latest.listening.threadId;
+    },
+    get osThreadId() {
+      return latest.listening.osThreadId;
+    },
+    onStreamRecords(listener) {
+      streamListeners.add(listener);
+      return () => streamListeners.delete(listener);
+    },
+    onRestart(listener) {
+      restartListeners.add(listener);
+      return () => restartListeners.delete(listener);
+    },
+    health: () => ({ state: closing ? 'closed' : state, restarts, ...(lastDeath ? { lastDeath } : {}) }),
+    call: (instance, operation, body) => request<Uint8Array>({ type: 'call', instance, operation, body }),
+    sweep: () => request<void>({ type: 'sweep' }),
+    tables: () => request<TableSummary[]>({ type: 'tables' }),
+    held: (tables) => request<HeldTable[]>({ type: 'held', tables: tables.map(({ instance, name }) => ({ instance, name })) }),
+    requestLog: () => request<RequestLog>({ type: 'requests' }),
+    async crashForTesting(how) {
+      const incarnation = await current;
+      if (how === 'terminate') {
+        await incarnation.worker.terminate();
+        return;
+      }
+      if (!options.crashHooks) throw new Error('crashForTesting needs the crashHooks option');
+      // No answer comes: the thread fails instead of replying.
+      void ask(incarnation, nextId++, { type: 'crash', how }).catch(() => undefined);
+    },
+    async whenRunning() {
+      await current;
+    },
     async close() {
       if (closing) return;
       closing = true;
-      listeners.clear();
+      streamListeners.clear();
+      restartListeners.clear();
+      const incarnation = await current.catch(() => undefined);
+      if (!incarnation) return;
       // The storage is closed (its last transaction committed) before the thread ends.
-      if (!gone) await ask<void>({ type: 'close' }).catch(() => undefined);
-      gone ??= new Error("the TableStore emulator's thread is closed");
-      await worker.terminate();
+      if (!incarnation.gone) await ask<void>(incarnation, nextId++, { type: 'close' }).catch(() => undefined);
+      incarnation.gone ??= new Error("the TableStore emulator's thread is closed");
+      await incarnation.worker.terminate();
+      current = Promise.reject(incarnation.gone);
+      current.catch(() => undefined);
     },
   };
 }
