@@ -15,10 +15,10 @@ import { decodeRequest, encodeResponse, has, requireTable, type OperationContext
 import { writeRows } from '../plain-buffer';
 import { protos } from '../sdk';
 import { latestCells, NAME_PATTERN, type LiveRow, type TableHandle } from '../table';
-import { comparePkValue, type PkCell } from '../values';
+import { comparePkValue, type CellValue, type PkCell } from '../values';
 import type { LoadedIndex } from './indexes';
 import { Corpus, decodeQuery, evaluate } from './query';
-import { decodeIndexSchema, decodeSorters, type IndexedDoc, type IndexField, type Sorter } from './schema';
+import { decodeIndexSchema, decodeSorters, type IndexedDoc, type IndexField, type Sorter, type SortMode } from './schema';
 
 const MAX_LIMIT = 100;
 const DEFAULT_LIMIT = 10;
@@ -104,13 +104,19 @@ interface Hit {
   key: SortValue[];
 }
 
+/** A field's sort value: one of its values, or the average of an array's numbers, as the sorter's mode says. */
+function fieldSortValue(values: readonly CellValue[] | undefined, mode: SortMode): SortValue {
+  const plain = (values ?? []).flatMap((v): (number | string | bigint)[] => (v.type === 'INTEGER' || v.type === 'STRING' || v.type === 'DOUBLE' ? [v.value] : v.type === 'BOOLEAN' ? [Number(v.value)] : []));
+  if (plain.length === 0) return null;
+  if (mode === 'avg') return plain.reduce((sum: number, v) => sum + Number(v), 0) / plain.length;
+  return plain.reduce((best, v) => ((mode === 'min' ? compareValue(v, best) < 0 : compareValue(v, best) > 0) ? v : best));
+}
+
 function sortKey(sorters: readonly Sorter[], doc: IndexedDoc, score: number): SortValue[] {
   return sorters.map((s) => {
     if (s.kind === 'score') return score;
     if (s.kind === 'pk') return doc.row.primaryKey;
-    const first = doc.values.get(s.field)?.[0];
-    if (!first) return null;
-    return first.type === 'INTEGER' ? first.value : first.type === 'STRING' ? first.value : first.type === 'DOUBLE' ? first.value : first.type === 'BOOLEAN' ? Number(first.value) : null;
+    return fieldSortValue(doc.values.get(s.field), s.mode);
   });
 }
 

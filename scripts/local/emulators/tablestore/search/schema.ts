@@ -30,7 +30,14 @@ export interface IndexField {
   sortable: boolean;
 }
 
-export type Sorter = { kind: 'score'; desc: boolean } | { kind: 'field'; field: string; desc: boolean } | { kind: 'pk'; desc: boolean };
+/**
+ * Which of an array field's values a field sort uses (SortMode): by default the smallest ascending and the
+ * largest descending (https://www.alibabacloud.com/help/en/tablestore/developer-reference/sortmode).
+ */
+export type SortMode = 'min' | 'max' | 'avg';
+const SORT_MODES: Record<number, SortMode> = { 0: 'min', 1: 'max', 2: 'avg' };
+
+export type Sorter = { kind: 'score'; desc: boolean } | { kind: 'field'; field: string; desc: boolean; mode: SortMode } | { kind: 'pk'; desc: boolean };
 
 export interface IndexSchema {
   fields: IndexField[];
@@ -69,7 +76,11 @@ export function decodeSorters(sort: Decoded | undefined, fields: ReadonlyMap<str
       if (!field) throw parameterInvalid(`${where}: field [${String(fs.fieldName)}] is not in the search index schema.`);
       if (!field.sortable || field.type === 'TEXT') throw parameterInvalid(`${where}: field [${field.name}] does not enable sort and agg.`);
       if (fs.nestedFilter || (fs.missingValue as Uint8Array | undefined)?.length || fs.missingField) throw notEmulated(`${where}: FieldSort nested_filter, missing_value and missing_field`);
-      return { kind: 'field', field: field.name, desc: desc(fs) };
+      const descending = desc(fs);
+      const mode = has(fs, 'mode') && fs.mode !== null && fs.mode !== undefined ? SORT_MODES[Number(fs.mode)] : descending ? 'max' : 'min';
+      if (!mode) throw parameterInvalid(`${where}: invalid sort mode ${String(fs.mode)} for field [${field.name}].`);
+      if (mode === 'avg' && field.type !== 'LONG' && field.type !== 'DOUBLE') throw parameterInvalid(`${where}: SORT_MODE_AVG needs a LONG or DOUBLE field, [${field.name}] is ${field.type}.`);
+      return { kind: 'field', field: field.name, desc: descending, mode };
     }
     if (s.geoDistanceSort) throw notEmulated(`${where}: GeoDistanceSort`);
     throw parameterInvalid(`${where}: a sorter needs one of score_sort, pk_sort, field_sort, doc_sort.`);
