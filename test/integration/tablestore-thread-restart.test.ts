@@ -42,7 +42,7 @@ describe('the TableStore emulator thread, supervised', () => {
   const back = () => notices.filter((line) => line.includes('running again'));
 
   beforeAll(async () => {
-    ots = await startTableStoreThread({ dataDir, instances: [INSTANCE], port: 0, crashHooks: true, onNotice: (line) => notices.push(line), restarts: { maxQuickDeaths: 100, windowMs: 60_000, pauseBaseMs: 1 } });
+    ots = await startTableStoreThread({ dataDir, instances: [INSTANCE], port: 0, crashHooks: true, maxHeapMb: 48, onNotice: (line) => notices.push(line), restarts: { maxQuickDeaths: 100, windowMs: 60_000, pauseBaseMs: 1 } });
     client = userClient();
     await client.createTable({
       tableMeta: { tableName: 'notes', primaryKey: [{ name: 'id', type: 'STRING' }] },
@@ -55,7 +55,7 @@ describe('the TableStore emulator thread, supervised', () => {
     dir.cleanup();
   });
 
-  it.each(['throw', 'exit', 'terminate'] as const)('comes back on the same port with every acknowledged write after a crash (%s)', async (how) => {
+  it.each(['throw', 'exit', 'oom', 'terminate'] as const)('comes back on the same port with every acknowledged write after a crash (%s)', async (how) => {
     await write(5);
     const before = { threadId: ots.threadId, restarts: ots.health().restarts, died: died().length, back: back().length };
     await ots.crashForTesting(how);
@@ -72,6 +72,7 @@ describe('the TableStore emulator thread, supervised', () => {
     expect(died().at(-1)).toContain(`port ${ots.port}`);
     if (how === 'throw') expect(died().at(-1)).toContain('a crash requested by a test');
     if (how === 'exit') expect(died().at(-1)).toContain('code 70');
+    if (how === 'oom') expect(died().at(-1)).toContain('out of memory');
   });
 
   it('fails calls in flight at once and never leaves an HTTP request hanging', async () => {

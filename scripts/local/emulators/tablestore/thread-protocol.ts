@@ -18,8 +18,11 @@ export interface TableStoreThreadBoot {
   crashHooks?: boolean;
 }
 
-/** How a test makes the thread fail (D95): an uncaught exception, `process.exit`, or a loop that never yields. */
-export type ThreadCrash = 'throw' | 'exit' | 'block';
+/**
+ * How a test makes the thread fail (D95): an uncaught exception, `process.exit`, running out of heap (with a
+ * small `maxHeapMb`), or a loop that never yields.
+ */
+export type ThreadCrash = 'throw' | 'exit' | 'oom' | 'block';
 
 /** A table as the console lists it. */
 export interface TableSummary {

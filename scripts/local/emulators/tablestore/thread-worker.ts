@@ -61,6 +61,10 @@ function osThreadId(): number | undefined {
 function crash(how: ThreadCrash): void {
   if (!boot.crashHooks) throw new Error('crash hooks are off in this thread');
   if (how === 'exit') process.exit(70);
+  if (how === 'oom') {
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array<number>(100_000).fill(hoard.length));
+  }
   if (how === 'block') {
     // Holds the event loop as an endless loop would; only terminate() ends it.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);

@@ -29,8 +29,10 @@ export interface TableStoreThreadOptions {
   restarts?: Partial<RestartPolicy>;
   /** Where the supervisor says what happened to the thread, one line per event (default: stderr). */
   onNotice?: (line: string) => void;
-  /** Tests only: the thread obeys `crashForTesting('throw' | 'exit' | 'block')`. The local cloud never sets it. */
+  /** Tests only: the thread obeys `crashForTesting('throw' | 'exit' | 'oom' | 'block')`. The local cloud never sets it. */
   crashHooks?: boolean;
+  /** The thread's heap limit (MB); default Node's. Node ends a worker that runs out of heap, not the process. */
+  maxHeapMb?: number;
 }
 
 /** How the supervised thread is doing (D95). */
@@ -60,7 +62,7 @@ export interface TableStoreThread {
   whenRunning(): Promise<void>;
   /**
    * Tests only: ends the thread as a fault would — `terminate` from outside (always available), or with
-   * `crashHooks` from inside: an uncaught exception, `process.exit`, or a blocked event loop.
+   * `crashHooks` from inside: an uncaught exception, `process.exit`, running out of heap, or a blocked event loop.
    */
   crashForTesting(how: 'terminate' | ThreadCrash): Promise<void>;
   /** Runs one operation without HTTP or signature; rejects with the OtsError a client would receive. While the thread restarts it waits for it. */
@@ -142,8 +144,8 @@ interface LaunchHooks {
 }
 
 /** Starts one worker and resolves once its port is bound; a start that fails rejects (and the worker is ended). */
-async function launch(boot: TableStoreThreadBoot, hooks: LaunchHooks): Promise<Incarnation> {
-  const worker: Worker = startWorkerWithoutRefusedFlags(workerScript(), { eval: true, workerData: boot, execArgv: instanceExecArgv() });
+async function launch(boot: TableStoreThreadBoot, hooks: LaunchHooks, maxHeapMb: number | undefined): Promise<Incarnation> {
+  const worker: Worker = startWorkerWithoutRefusedFlags(workerScript(), { eval: true, workerData: boot, execArgv: instanceExecArgv(), ...(maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } } : {}) });
   const incarnation: Incarnation = { worker, listening: undefined as unknown as Listening, pending: new Map() };
   let listened = false;
   const started = new Promise<Listening>((resolve, reject) => {
@@ -267,7 +269,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
       await delay(pause);
       if (closing) throw new Error("the TableStore emulator's thread is closed");
       try {
-        const incarnation = await launch(boot, hooks);
+        const incarnation = await launch(boot, hooks, options.maxHeapMb);
         restarts++;
         state = 'running';
         latest = incarnation;
@@ -281,7 +283,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     }
   };
 
-  current = launch(boot, hooks);
+  current = launch(boot, hooks, options.maxHeapMb);
   const first = await current;
   latest = first;
   // A restart listens where the first thread did, so every client's endpoint stays valid.
