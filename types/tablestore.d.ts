@@ -111,7 +111,7 @@ declare module 'tablestore' {
       TERMS_QUERY: number;
       EXISTS_QUERY: number;
     };
-    const AggregationType: { AGG_AVG: number; AGG_MAX: number; AGG_MIN: number; AGG_SUM: number; AGG_COUNT: number };
+    const AggregationType: { AGG_AVG: number; AGG_MAX: number; AGG_MIN: number; AGG_SUM: number; AGG_COUNT: number; AGG_DISTINCT_COUNT: number; AGG_TOP_ROWS: number; AGG_PERCENTILES: number };
     const IndexStatus: { PENDING: string; FAILED: string; RUNNING: string; UNKNOWN: string };
     /** The value to put in an AUTO_INCREMENT primary key column (PutRow). */
     const PK_AUTO_INCR: object;

@@ -17,7 +17,7 @@ const SDK = TableStore as unknown as {
   DefinedColumnType: Record<'DCT_STRING', number>;
   ColumnPaginationFilter: new (limit: number, offset: number) => TableStore.ColumnCondition;
   SortMode: Record<'SORT_MODE_MIN' | 'SORT_MODE_MAX' | 'SORT_MODE_AVG', number>;
-  GroupByType: Record<'GROUP_BY_FIELD', number>;
+  GroupByType: Record<'GROUP_BY_FIELD' | 'GROUP_BY_RANGE', number>;
 };
 const { Long } = TableStore;
 const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
@@ -323,9 +323,63 @@ describe('every tablestore SDK method, as a user script calls it', () => {
       expect(await bySizes(DESC)).toEqual(['s1', 's2', 's3']);
     });
 
-    it('refuses group-bys, collapse, highlight and routing values by name', async () => {
+    it('aggregates over every hit, not only the page: avg, max, min, sum, count, distinct count, with missing', async () => {
+      const A = TableStore.AggregationType;
+      const agg = (name: string, type: number, body: object) => ({ name, type, body });
+      const answer = (await search({
+        query: { queryType: Q.EXISTS_QUERY, query: { fieldName: 'price' } },
+        limit: 1,
+        aggs: {
+          aggs: [
+            agg('avg', A.AGG_AVG, { fieldName: 'price' }),
+            agg('max', A.AGG_MAX, { fieldName: 'price' }),
+            agg('min', A.AGG_MIN, { fieldName: 'price' }),
+            agg('sum', A.AGG_SUM, { fieldName: 'price' }),
+            agg('count', A.AGG_COUNT, { fieldName: 'sizes' }),
+            agg('owners', A.AGG_DISTINCT_COUNT, { fieldName: 'owner' }),
+          ],
+        },
+      })) as unknown as { rows: Row[]; aggs: { aggResults: { name: string; aggResult: { value: unknown } }[] } };
+      expect(answer.rows).toHaveLength(1);
+      const values = Object.fromEntries(answer.aggs.aggResults.map((r) => [r.name, Number(String(r.aggResult.value))]));
+      expect(values).toEqual({ avg: 20, max: 30, min: 10, sum: 60, count: 6, owners: 2 });
+      // A row without the field counts with `missing`; none without it.
+      const everything = { queryType: Q.MATCH_ALL_QUERY };
+      const withMissing = (await search({ query: everything, limit: 0, aggs: { aggs: [agg('min', A.AGG_MIN, { fieldName: 'price', missing: Long.fromNumber(-1) }), agg('min_plain', A.AGG_MIN, { fieldName: 'price' })] } })) as unknown as { aggs: { aggResults: { aggResult: { value: number } }[] } };
+      expect(withMissing.aggs.aggResults.map((r) => r.aggResult.value)).toEqual([-1, 10]);
+      await expect(search({ query: everything, aggs: { aggs: [agg('t', A.AGG_AVG, { fieldName: 'title' })] } })).rejects.toMatchObject({ code: 400, message: expect.stringContaining('field [title] does not enable sort and agg') });
+      await expect(search({ query: everything, aggs: { aggs: [agg('o', A.AGG_SUM, { fieldName: 'owner' })] } })).rejects.toMatchObject({ code: 400, message: expect.stringContaining('field [owner] is KEYWORD') });
+      await expect(search({ query: everything, aggs: { aggs: [agg('top', A.AGG_TOP_ROWS, { limit: 1 })] } })).rejects.toEqual(refusedNaming('Search aggregation AGG_TOP_ROWS'));
+    });
+
+    it('groups by field value with a size, sorters and sub-aggregations', async () => {
+      const A = TableStore.AggregationType;
+      type Groups = { groupBys: { groupByResults: { name: string; groupByResult: { items: { key: string; rowCount: unknown; subAggsResult?: { aggResults: { aggResult: { value: unknown } }[] } }[] } }[] } };
+      const groups = async (body: object) => {
+        const answer = (await search({ query: { queryType: Q.EXISTS_QUERY, query: { fieldName: 'price' } }, limit: 0, groupBys: { groupBys: [{ name: 'by_owner', type: SDK.GroupByType.GROUP_BY_FIELD, body: { fieldName: 'owner', ...body } }] } })) as unknown as Groups;
+        return answer.groupBys.groupByResults[0]!.groupByResult.items.map((i) => [i.key, Number(String(i.rowCount)), ...(i.subAggsResult ? i.subAggsResult.aggResults.map((r) => Number(String(r.aggResult.value))) : [])]);
+      };
+      // owners: ann s1 (30); bob s2 (10), s3 (20).
+      expect(await groups({})).toEqual([
+        ['bob', 2],
+        ['ann', 1],
+      ]);
+      expect(await groups({ size: 1 })).toEqual([['bob', 2]]);
+      expect(await groups({ sort: { sorters: [{ groupKeySort: { order: TableStore.SortOrder.SORT_ORDER_ASC } }] } })).toEqual([
+        ['ann', 1],
+        ['bob', 2],
+      ]);
+      const total = { aggs: [{ name: 'total', type: A.AGG_SUM, body: { fieldName: 'price' } }] };
+      expect(await groups({ subAggs: total, sort: { sorters: [{ subAggSort: { subAggName: 'total', order: TableStore.SortOrder.SORT_ORDER_DESC } }] } })).toEqual([
+        ['ann', 1, 30],
+        ['bob', 2, 30],
+      ]);
+      expect(await groups({ minDocCount: 2 })).toEqual([['bob', 2]]);
+    });
+
+    it('refuses other group-bys, collapse, highlight and routing values by name', async () => {
       const all = { queryType: Q.MATCH_ALL_QUERY };
-      await expect(search({ query: all, groupBys: { groupBys: [{ name: 'by_owner', type: SDK.GroupByType.GROUP_BY_FIELD, body: { fieldName: 'owner', size: 10 } }] } })).rejects.toEqual(refusedNaming('Group-bys (group_bys)'));
+      await expect(search({ query: all, groupBys: { groupBys: [{ name: 'by_price', type: SDK.GroupByType.GROUP_BY_RANGE, body: { fieldName: 'price', ranges: [{ from: 0, to: 10 }] } }] } })).rejects.toEqual(refusedNaming('Search group-by GROUP_BY_RANGE'));
       await expect(search({ query: all, collapse: { fieldName: 'owner' } })).rejects.toEqual(refusedNaming('Collapse'));
       await expect(search({ query: all, highlight: { highlightParameters: [{ fieldName: 'title' }] } })).rejects.toEqual(refusedNaming('Highlight'));
       await expect(client.search({ tableName: 'items', indexName: 'items_index', searchQuery: { limit: 1, query: all }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE }, routingValues: [[{ id: 's1' }]] } as never)).rejects.toEqual(refusedNaming('Search routing_values'));

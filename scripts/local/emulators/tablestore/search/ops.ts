@@ -2,9 +2,9 @@
  * Search index operations: CreateSearchIndex, DescribeSearchIndex, ListSearchIndex, UpdateSearchIndex,
  * DeleteSearchIndex and Search (https://www.alibabacloud.com/help/en/tablestore/developer-reference/search-index).
  * Search evaluates the query over the index's documents (`indexes.ts`), sorts, pages with `offset` or
- * `next_token`, and answers one PlainBuffer row per hit. What is left out is refused by name (`notEmulated`):
- * aggregations, group-bys, collapse, highlight, routing, parallel scan, index TTL, and the query types
- * `query.ts` does not decode.
+ * `next_token`, and answers one PlainBuffer row per hit, with the aggregations and group-bys over every hit
+ * (`aggregations.ts`). What is left out is refused by name (`notEmulated`): collapse, highlight, routing,
+ * parallel scan, index TTL, and the query types `query.ts` does not decode.
  *
  * Assumed where TableStore does not document it: `next_token` is returned whenever a page is full (even when
  * nothing follows); it carries the sort, so a request with a token must not send one; a malformed token is
@@ -17,6 +17,7 @@ import { protos } from '../sdk';
 import { latestCells, NAME_PATTERN, type LiveRow, type TableHandle } from '../table';
 import { comparePkValue, type CellValue, type PkCell } from '../values';
 import type { LoadedIndex } from './indexes';
+import { aggregationAnswers } from './aggregations';
 import { Corpus, decodeQuery, evaluate } from './query';
 import { decodeIndexSchema, decodeSorters, type IndexedDoc, type IndexField, type Sorter, type SortMode } from './schema';
 
@@ -214,7 +215,7 @@ export const search: OperationHandler = (context) => {
   const fields = new Map(index.schema.fields.map((f) => [f.name, f]));
   if ((request.routingValues as unknown[] | undefined)?.length) throw notEmulated('Search routing_values');
   const query = decodeRequest<Decoded>(protos.search.SearchQuery!, (request.searchQuery as Uint8Array | undefined) ?? new Uint8Array());
-  for (const [field, name] of [['aggs', 'Aggregations (aggs)'], ['groupBys', 'Group-bys (group_bys)'], ['collapse', 'Collapse'], ['highlight', 'Highlight']] as const) {
+  for (const [field, name] of [['collapse', 'Collapse'], ['highlight', 'Highlight']] as const) {
     if (query[field]) throw notEmulated(`Search ${name}`);
   }
 
@@ -246,6 +247,7 @@ export const search: OperationHandler = (context) => {
   const page = start < 0 ? [] : hits.slice(start, start + limit);
   const last = page[page.length - 1];
   return encodeResponse(protos.search.SearchResponse!, {
+    ...aggregationAnswers(query, hits.map((h) => h.doc), fields),
     totalHits: query.getTotalCount ? hits.length : -1,
     rows: page.map((h) => writeRows([projectColumns(h.doc.row, request.columnsToGet as Decoded | undefined, index.schema.fields)])),
     isAllSucceeded: true,
