@@ -70,7 +70,9 @@ describe('the local cloud when its TableStore thread dies', () => {
 
     const { threadId } = cloud.tablestore.emulator;
     await cloud.tablestore.emulator.crashForTesting('terminate');
-    // While the new thread boots (~0.1–0.3 s) the port refuses connections: a call then fails at once.
+    // While the new thread boots (~0.1–0.3 s) the port answers 503 OTSServerUnavailable, which the SDK retries
+    // for reads — but not in this process: the local cloud's own clients set `maxRetries: 0`, which the SDK
+    // keeps in one global for every client. So the test waits for the thread as a retrying client would.
     await cloud.tablestore.emulator.whenRunning();
     // The same client on the same endpoint: every acknowledged row, and writes are taken again.
     expect(await stored()).toEqual(Array.from({ length: 2 * ROWS }, (_, i) => i + 1));

@@ -81,8 +81,9 @@ describe('the TableStore emulator thread, supervised', () => {
     // then the thread is killed: both must fail promptly instead of waiting for an answer that cannot come.
     await ots.crashForTesting('block');
     const byMessage = ots.call(INSTANCE, 'DescribeTable', describeTable('notes'));
-    const noRetries = new TableStore.Client({ endpoint: ots.endpoint, instancename: INSTANCE, accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.accessKeySecret, stsToken: LOCAL_CREDENTIALS.securityToken, maxRetries: 0 });
-    const overHttp = noRetries.getRow({ tableName: 'notes', primaryKey: [{ id: 'n-0001' }] });
+    // A write: the SDK does not repeat it (a client with `maxRetries: 0` would set that for every client in
+    // the process — the SDK keeps it in one global — and so change the next test).
+    const overHttp = client.putRow({ tableName: 'notes', condition: IGNORE(), primaryKey: [{ id: 'in-flight' }], attributeColumns: [{ n: 0 }] });
     const outcomes = Promise.allSettled([byMessage, overHttp]);
     await ots.crashForTesting('terminate');
     const [message, http] = await outcomes;
@@ -108,6 +109,30 @@ describe('the TableStore emulator thread, supervised', () => {
     } finally {
       unsubscribe();
       unsubscribeRestart();
+    }
+  });
+
+  it('answers 503 OTSServerUnavailable on its port while it restarts: the SDK retries reads, a write fails at once saying why', async () => {
+    const other = tempDir('ots-restart-gap-');
+    // A second quick death waits pauseBaseMs before the restart: a window a test can call into.
+    const slow = await startTableStoreThread({ dataDir: other.path, instances: [INSTANCE], port: 0, crashHooks: true, onNotice: () => undefined, restarts: { maxQuickDeaths: 10, windowMs: 60_000, pauseBaseMs: 600 } });
+    try {
+      const sdk = new TableStore.Client({ endpoint: slow.endpoint, instancename: INSTANCE, accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.accessKeySecret, stsToken: LOCAL_CREDENTIALS.securityToken });
+      await sdk.createTable({ tableMeta: { tableName: 'gap', primaryKey: [{ name: 'id', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+      await sdk.putRow({ tableName: 'gap', condition: IGNORE(), primaryKey: [{ id: 'kept' }], attributeColumns: [{ n: 1 }] });
+      await slow.crashForTesting('exit');
+      await eventually(() => expect(slow.health()).toMatchObject({ state: 'running', restarts: 1 }));
+      await slow.crashForTesting('exit');
+      await eventually(() => expect(slow.health().state).toBe('restarting'));
+      const write = sdk.putRow({ tableName: 'gap', condition: IGNORE(), primaryKey: [{ id: 'during' }], attributeColumns: [{ n: 2 }] });
+      await expect(write).rejects.toMatchObject({ code: 503, message: expect.stringContaining('OTSServerUnavailable') });
+      expect(slow.health().state).toBe('restarting');
+      const { row } = await sdk.getRow({ tableName: 'gap', primaryKey: [{ id: 'kept' }] });
+      expect(row.attributes?.map((a) => Number(a.columnValue))).toEqual([1]);
+      expect(slow.health()).toMatchObject({ state: 'running', restarts: 2 });
+    } finally {
+      await slow.close();
+      other.cleanup();
     }
   });
 

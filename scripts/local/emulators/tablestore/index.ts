@@ -73,6 +73,11 @@ export interface TableStoreEmulatorOptions {
   onAbort?: (info: AbortInfo) => void;
   /** Told of every request answered over HTTP (`requests` keeps only the last ones). */
   onRequest?: (record: RequestRecord) => void;
+  /**
+   * Awaited after storage is open and before the port is bound (`startTableStoreEmulator` only): a restarted
+   * thread binds the port only once the stand-in that held it is gone (D95).
+   */
+  beforeListen?: () => Promise<void>;
 }
 
 export interface TableStoreEmulator {
@@ -112,7 +117,7 @@ export const localCredentials: CredentialLookup = (accessKeyId) => {
  * Opens storage and binds the server synchronously when `socketPath` is given (so a unit test helper can hand
  * out a client at once); `listening` resolves when the port is bound.
  */
-export function openTableStoreEmulator(options: TableStoreEmulatorOptions): TableStoreEmulator & { listening: Promise<void> } {
+export function openTableStoreEmulator(options: TableStoreEmulatorOptions & { deferListen?: boolean }): TableStoreEmulator & { listening: Promise<void>; listen(): void } {
   // Cell timestamps are whole milliseconds on the wire (int64): a test clock that moves by fractions is floored.
   const given = options.clock ?? Date.now;
   const clock = () => Math.floor(given());
@@ -143,8 +148,8 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
     server.once('error', reject);
     server.once('listening', () => resolve());
   });
-  if (options.socketPath) server.listen(options.socketPath);
-  else server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const listen = () => (options.socketPath ? server.listen(options.socketPath) : server.listen(options.port ?? 0, options.host ?? '127.0.0.1'));
+  if (!options.deferListen) listen();
   // In-process emulators must not keep a test process alive; the local cloud keeps itself alive.
   if (options.socketPath) server.unref();
   sweepNow(storage, options.instances, clock());
@@ -153,7 +158,7 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
   const timer = setInterval(() => sweeper.kick(), SWEEP_MS);
   timer.unref();
 
-  const emulator: TableStoreEmulator & { listening: Promise<void> } = {
+  const emulator: TableStoreEmulator & { listening: Promise<void>; listen(): void } = {
     get endpoint() {
       if (options.socketPath) return 'http://localhost';
       const address = server.address() as AddressInfo | null;
@@ -169,6 +174,7 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
     internalErrors: state.internalErrors,
     aborts: state.aborts,
     listening,
+    listen,
     onStreamRecords(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
@@ -198,8 +204,12 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions): Tabl
  * const client = new TableStore.Client({ endpoint: ots.endpoint, instancename: 'fcsuite-dev', accessKeyId, secretAccessKey, stsToken });
  */
 export async function startTableStoreEmulator(options: TableStoreEmulatorOptions): Promise<TableStoreEmulator> {
-  const emulator = openTableStoreEmulator(options);
+  const emulator = openTableStoreEmulator({ ...options, deferListen: Boolean(options.beforeListen) });
   try {
+    if (options.beforeListen) {
+      await options.beforeListen();
+      emulator.listen();
+    }
     await emulator.listening;
   } catch (err) {
     await emulator.close().catch(() => undefined);

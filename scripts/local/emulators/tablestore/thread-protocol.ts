@@ -16,7 +16,12 @@ export interface TableStoreThreadBoot {
   port: number;
   /** Tests only: the thread obeys `crash` requests (D95). The local cloud never sets it. */
   crashHooks?: boolean;
+  /** A restart (D95): say `readyToListen` once storage is open, and bind the port only when told `listen`. */
+  waitForPort?: boolean;
 }
+
+/** Told to a thread started with `waitForPort`: the stand-in has let go of the port. */
+export const LISTEN_NOW = 'listen';
 
 /**
  * How a test makes the thread fail (D95): an uncaught exception, `process.exit`, running out of heap (with a
@@ -66,6 +71,7 @@ export interface RequestLog {
 export type ThreadMessage =
   | { type: 'listening'; port: number; endpoint: string; threadId: number; osThreadId: number | undefined }
   | { type: 'startFailed'; error: ThreadFailure }
+  | { type: 'readyToListen' }
   | { type: 'streamRecords'; streamIds: string[] }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: ThreadFailure };

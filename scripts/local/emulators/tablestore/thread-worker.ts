@@ -8,7 +8,7 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { OtsError, startTableStoreEmulator, type TableStoreEmulator } from './index';
-import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
+import { LISTEN_NOW, WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
 
 const boot = workerData as TableStoreThreadBoot;
 const port = parentPort!;
@@ -75,6 +75,16 @@ function crash(how: ThreadCrash): void {
   });
 }
 
+/** A restarted thread's port is held by the main thread's stand-in until it is told to take it (thread.ts). */
+function portReleased(): Promise<void> {
+  return new Promise((resolve) => {
+    port.once('message', (message: unknown) => {
+      if (message === LISTEN_NOW) resolve();
+    });
+    post({ type: 'readyToListen' });
+  });
+}
+
 async function main(): Promise<void> {
   const countsByOperation: Record<string, number> = {};
   let emulator: TableStoreEmulator;
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
       port: boot.port,
       ...(boot.host ? { host: boot.host } : {}),
       onRequest: (record) => (countsByOperation[record.operation] = (countsByOperation[record.operation] ?? 0) + 1),
+      ...(boot.waitForPort ? { beforeListen: portReleased } : {}),
     });
   } catch (err) {
     post({ type: 'startFailed', error: failure(err) });

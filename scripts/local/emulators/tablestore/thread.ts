@@ -13,8 +13,9 @@ import { devWorkerBundle } from '../../runtime/dev-worker-bundle';
 import { instanceExecArgv, startWorkerWithoutRefusedFlags } from '../../runtime/instance';
 import { CODE_CACHE_DIR } from '../../runtime/worker-file';
 import { OtsError } from './errors';
-import { WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
+import { LISTEN_NOW, WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
 import { DEFAULT_RESTART_POLICY, RestartBudget, type RestartPolicy } from './thread-restarts';
+import { startStandIn, type StandIn } from './thread-stand-in';
 
 export type { HeldTable, RequestLog, TableSummary } from './thread-protocol';
 
@@ -139,6 +140,8 @@ interface Incarnation {
 
 interface LaunchHooks {
   onStreamRecords(streamIds: ReadonlySet<string>): void;
+  /** With `waitForPort`: storage is open; resolve once the port is free for the thread to bind. */
+  releasePort?(): Promise<void>;
   /** The incarnation exited after it had listened; `cause` is its uncaught error or its exit code. */
   onExit(incarnation: Incarnation, cause: Error): void;
 }
@@ -154,6 +157,7 @@ async function launch(boot: TableStoreThreadBoot, hooks: LaunchHooks, maxHeapMb:
         listened = true;
         resolve((incarnation.listening = message));
       } else if (message.type === 'startFailed') reject(asError(message.error));
+      else if (message.type === 'readyToListen') void (hooks.releasePort?.() ?? Promise.resolve()).then(() => worker.postMessage(LISTEN_NOW));
       else if (message.type === 'streamRecords') hooks.onStreamRecords(new Set(message.streamIds));
       else {
         const waiting = incarnation.pending.get(message.id);
@@ -245,6 +249,14 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     },
   };
 
+  /** Answers 503 on the port while a new thread starts (thread-stand-in.ts). */
+  let standIn: StandIn | undefined;
+  const releasePort = async () => {
+    const held = standIn;
+    standIn = undefined;
+    await held?.close();
+  };
+
   /** Starts a new thread after a death, paced by the budget; rejects (loudly) when the budget is spent. */
   const recover = async (cause: Error): Promise<Incarnation> => {
     const diedAt = Date.now();
@@ -252,6 +264,8 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     for (;;) {
       const pause = budget.afterDeath(Date.now());
       if (pause === undefined) {
+        // A refused connection now: a 503 would have the SDK retry reads for nearly a minute.
+        await releasePort();
         state = 'given-up';
         const windowS = Math.round((options.restarts?.windowMs ?? DEFAULT_RESTART_POLICY.windowMs) / 1000);
         notice(
@@ -266,10 +280,14 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
           ? `local cloud: the TableStore emulator's thread died (${briefly(reason)}); calls in flight failed, restarting it on port ${boot.port} with the same data${when}`
           : `local cloud: the TableStore emulator's thread did not start again (${briefly(reason)}); trying again${when}`,
       );
+      standIn ??= await startStandIn(boot.port, boot.host ?? '127.0.0.1');
       await delay(pause);
-      if (closing) throw new Error("the TableStore emulator's thread is closed");
+      if (closing) {
+        await releasePort();
+        throw new Error("the TableStore emulator's thread is closed");
+      }
       try {
-        const incarnation = await launch(boot, hooks, options.maxHeapMb);
+        const incarnation = await launch({ ...boot, waitForPort: true }, { ...hooks, releasePort }, options.maxHeapMb);
         restarts++;
         state = 'running';
         latest = incarnation;
@@ -331,6 +349,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
       closing = true;
       streamListeners.clear();
       restartListeners.clear();
+      await releasePort();
       const incarnation = await current.catch(() => undefined);
       if (!incarnation) return;
       // The storage is closed (its last transaction committed) before the thread ends.
