@@ -1,9 +1,9 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
-import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import { INF_MAX, INF_MIN, type TableSchema } from '#shared/ports/table';
 import { eventually } from '../helpers/eventually';
+import { firstDeliveries, ledgerDeliveries } from '../helpers/ledger';
 import { startLocalCloudProcess, type LocalCloudProcess } from '../helpers/local-cloud-process';
 import { tempDir } from '../helpers/temp';
 
@@ -33,15 +33,7 @@ describe('killing the local cloud right after an acknowledged batch write', () =
   const tableOf = (process: LocalCloudProcess) =>
     new TableStoreTable({ endpoint: process.endpoints.tablestore!.endpoint, instance: process.endpoints.tablestore!.instance!, credentials: process.endpoints.credentials, schemas: [ENTRIES], maxRetries: 0 });
 
-  /** The `n` of each delivered change, in delivery order (a batch delivered twice appears twice). */
-  const delivered = () =>
-    existsSync(ledger)
-      ? readFileSync(ledger, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .flatMap((line) => parseTableStreamEvent(Buffer.from(line, 'base64')))
-          .map((record) => Number(record.columns.find((c) => c.name === 'n')?.value))
-      : [];
+  const delivered = () => ledgerDeliveries(ledger);
 
   it('keeps every acknowledged row and delivers every change, in order, at least once', async () => {
     cloud = await startLocalCloudProcess({ root: join(dir.path, 'app'), dataDir: join(dir.path, 'data'), env: { LEDGER_FILE: ledger } });
@@ -67,7 +59,7 @@ describe('killing the local cloud right after an acknowledged batch write', () =
       { timeoutMs: 30_000 },
     );
     // In order: the first delivery of each change comes after the first delivery of the one before it.
-    const firstSeen = order.filter((n, i) => order.indexOf(n) === i);
+    const firstSeen = firstDeliveries(order);
     expect(firstSeen).toEqual(ops.map((op) => op.attributes.n));
   });
 });

@@ -1,10 +1,10 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import TableStore from 'tablestore';
-import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { LocalEndpoints } from '../../scripts/local/endpoints';
 import { eventually } from '../helpers/eventually';
+import { firstDeliveries, ledgerDeliveries } from '../helpers/ledger';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -25,15 +25,7 @@ describe('the local cloud when its TableStore thread dies', () => {
   let client: TableStore.Client;
   const stderr: string[] = [];
 
-  /** The `n` of each delivered change, in delivery order. */
-  const delivered = () =>
-    existsSync(ledger)
-      ? readFileSync(ledger, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .flatMap((line) => parseTableStreamEvent(Buffer.from(line, 'base64')))
-          .map((record) => Number(record.columns.find((c) => c.name === 'n')?.value))
-      : [];
+  const delivered = () => ledgerDeliveries(ledger);
   const batch = (from: number) => ({
     tables: [{ tableName: 'entries', rows: Array.from({ length: ROWS }, (_, i) => ({ type: 'PUT', condition: IGNORE(), primaryKey: [{ id: `e-${String(from + i).padStart(4, '0')}` }], attributeColumns: [{ n: from + i }] })) }],
   });
@@ -90,7 +82,7 @@ describe('the local cloud when its TableStore thread dies', () => {
       },
       { timeoutMs: 30_000 },
     );
-    expect(order.filter((n, i) => order.indexOf(n) === i)).toEqual(Array.from({ length: 3 * ROWS }, (_, i) => i + 1));
+    expect(firstDeliveries(order)).toEqual(Array.from({ length: 3 * ROWS }, (_, i) => i + 1));
 
     // The terminal was told once that it died and once that it is back.
     const said = stderr.join('');
