@@ -136,6 +136,23 @@ describe('the TableStore emulator thread, supervised', () => {
     }
   });
 
+  it('ends and restarts a thread that stops answering (an endless loop), so no call waits for ever', async () => {
+    const own: string[] = [];
+    const other = tempDir('ots-restart-hang-');
+    const hung = await startTableStoreThread({ dataDir: other.path, instances: [INSTANCE], port: 0, crashHooks: true, onNotice: (line) => own.push(line), watchdog: { hangMs: 400, checkMs: 100 } });
+    try {
+      await hung.crashForTesting('block');
+      const waiting = hung.call(INSTANCE, 'ListTable', protos.main.ListTableRequest!.encode({} as never).finish());
+      await expect(waiting).rejects.toThrow(/exited/);
+      await eventually(() => expect(hung.health()).toMatchObject({ state: 'running', restarts: 1 }));
+      expect(own[0]).toMatch(/has not answered for \d+ s; ending it/);
+      await expect(hung.call(INSTANCE, 'ListTable', protos.main.ListTableRequest!.encode({} as never).finish())).resolves.toBeInstanceOf(Uint8Array);
+    } finally {
+      await hung.close();
+      other.cleanup();
+    }
+  });
+
   it('gives up loudly on a thread that keeps dying, and every call then fails', async () => {
     const ownNotices: string[] = [];
     const other = tempDir('ots-restart-loop-');

@@ -51,7 +51,8 @@ export type ThreadRequest =
   | { id: number; type: 'held'; tables: { instance: string; name: string }[] }
   | { id: number; type: 'requests' }
   | { id: number; type: 'close' }
-  | { id: number; type: 'crash'; how: ThreadCrash };
+  | { id: number; type: 'crash'; how: ThreadCrash }
+  | { id: number; type: 'ping' };
 
 /** An OtsError as a client would receive it (with its status), or any other error: message, stack, Node's code. */
 export interface ThreadFailure {

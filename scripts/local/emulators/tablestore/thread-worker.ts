@@ -119,6 +119,8 @@ async function main(): Promise<void> {
         return emulator.close();
       case 'crash':
         return crash(request.how);
+      case 'ping':
+        return undefined;
     }
   };
   port.on('message', (request: ThreadRequest) => {

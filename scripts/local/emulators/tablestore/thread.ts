@@ -28,6 +28,11 @@ export interface TableStoreThreadOptions {
   port: number;
   /** How restarts after the thread died are paced (D95; default `DEFAULT_RESTART_POLICY`). */
   restarts?: Partial<RestartPolicy>;
+  /**
+   * A thread that does not answer a ping for `hangMs` (an endless loop, a deadlock) is ended and restarted like
+   * a dead one; checked every `checkMs`. Default 30 s / 5 s; false: not watched.
+   */
+  watchdog?: { hangMs: number; checkMs: number } | false;
   /** Where the supervisor says what happened to the thread, one line per event (default: stderr). */
   onNotice?: (line: string) => void;
   /** Tests only: the thread obeys `crashForTesting('throw' | 'exit' | 'oom' | 'block')`. The local cloud never sets it. */
@@ -207,6 +212,45 @@ function briefly(err: Error): string {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const DEFAULT_WATCHDOG = { hangMs: 30_000, checkMs: 5_000 };
+
+/**
+ * Pings the running thread every `checkMs`; one that leaves a ping unanswered for `hangMs` is stuck (its HTTP
+ * clients would wait for ever: the SDK has no default timeout), so it is terminated and the supervisor restarts
+ * it. A check that comes late because this thread itself was stalled judges nothing: the answer may be waiting
+ * behind the stall. Returns the function that stops watching.
+ */
+function watchForHang(watchdog: { hangMs: number; checkMs: number }, running: () => Incarnation | undefined, newId: () => number, notice: (line: string) => void): () => void {
+  let pinged: { incarnation: Incarnation; at: number } | undefined;
+  let lastCheck = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const stalledHere = now - lastCheck > 2 * watchdog.checkMs;
+    lastCheck = now;
+    const incarnation = running();
+    if (!incarnation || incarnation.gone) {
+      pinged = undefined;
+      return;
+    }
+    if (pinged?.incarnation === incarnation) {
+      if (!stalledHere && now - pinged.at > watchdog.hangMs) {
+        notice(`local cloud: the TableStore emulator's thread has not answered for ${Math.round((now - pinged.at) / 1000)} s; ending it to start it again`);
+        pinged = undefined;
+        void incarnation.worker.terminate();
+      }
+      return;
+    }
+    const ping = { incarnation, at: now };
+    pinged = ping;
+    void ask(incarnation, newId(), { type: 'ping' }).then(
+      () => pinged === ping && (pinged = undefined),
+      () => undefined,
+    );
+  }, watchdog.checkMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /**
  * Starts the emulator's thread and resolves once its port is bound. The thread is supervised (D95): when it
  * dies — an uncaught exception, `process.exit` in it, running out of memory — calls in flight fail at once, the
@@ -306,6 +350,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
   latest = first;
   // A restart listens where the first thread did, so every client's endpoint stays valid.
   boot.port = first.listening.port;
+  const stopWatching = options.watchdog === false ? () => undefined : watchForHang(options.watchdog ?? DEFAULT_WATCHDOG, () => (state === 'running' && !closing ? latest : undefined), () => nextId++, notice);
   const request = async <T>(message: WithoutId<ThreadRequest>): Promise<T> => ask<T>(await current, nextId++, message);
   return {
     endpoint: first.listening.endpoint,
@@ -347,6 +392,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     async close() {
       if (closing) return;
       closing = true;
+      stopWatching();
       streamListeners.clear();
       restartListeners.clear();
       await releasePort();
