@@ -8,12 +8,14 @@
  * webp), `quality` (q_ and Q_; the relative q_ is applied as an absolute quality because the source's own JPEG
  * quality is not estimated) and `info`. Every other action, style, or `video/`… process is refused by name.
  */
+import { Readable } from 'node:stream';
 import type { ImageEngine, ImageFormat, ImageTransform } from '../../../../functions/_shared/ports/image-engine';
 import { isImageRejectedError } from '../../../../functions/_shared/ports/image-engine';
 import { inspectForTransform } from '../../../../functions/_shared/images/inspect';
 import { MAX_IMAGE_BYTES } from '../../../../functions/_shared/images/limits';
 import { bucketOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
+import { readSmallBody, stageReadable } from './body';
 import { checkReadable, resolveObject } from './object-ops';
 
 const FORMATS: Record<string, ImageFormat> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp' };
@@ -135,12 +137,17 @@ export function resizeFor(params: Record<string, string>, width: number, height:
   return { width: bw, height: bh, fit: mode === 'fixed' ? 'fill' : mode === 'fill' ? 'cover' : 'contain', background: color.toUpperCase() };
 }
 
-/** Answers a GET with `x-oss-process`: the processed image (or its info as JSON), never the original bytes. */
-export async function processImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
-  const value = ctx.params.get('x-oss-process') ?? '';
+/** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
+interface Processed {
+  contentType: string;
+  body: Buffer;
+  lastModified: number;
+}
+
+/** Runs `value` on `bucket/key` through the engine; never hands back the original bytes unprocessed. */
+async function processObject(ctx: RequestContext, engine: () => Promise<ImageEngine>, bucket: string, key: string, value: string): Promise<Processed> {
   const process = parseImageProcess(value);
-  const bucket = bucketOf(ctx);
-  const record = resolveObject(ctx, bucket, keyOf(ctx));
+  const record = resolveObject(ctx, bucket, key);
   checkReadable(record, ctx.now);
   if (record.size > MAX_IMAGE_BYTES) throw new OssError(400, 'BadRequest', `The image is ${record.size} bytes; image processing takes at most ${MAX_IMAGE_BYTES}.`);
   const bytes = ctx.runtime.storage.readObject(bucket, record.key);
@@ -155,18 +162,64 @@ export async function processImage(ctx: RequestContext, engine: () => Promise<Im
         ImageWidth: { value: String(image.storedWidth) },
       };
       if (image.orientation !== undefined) info.Orientation = { value: String(image.orientation) };
-      const body = Buffer.from(JSON.stringify(info));
-      ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-      ctx.res.end(body);
-      return;
+      return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified: record.lastModified };
     }
     const resize = process.resize ? resizeFor(process.resize, image.storedWidth, image.storedHeight, value) : undefined;
     const transform: ImageTransform = { format: process.format ?? image.format, ...(resize ? { resize } : {}), ...(process.quality !== undefined ? { quality: process.quality } : {}) };
     const out = await (await engine()).transform(bytes, transform);
-    ctx.res.writeHead(200, { 'Content-Type': out.contentType, 'Content-Length': out.body.length, 'Last-Modified': new Date(record.lastModified).toUTCString() });
-    ctx.res.end(out.body);
+    return { contentType: out.contentType, body: out.body, lastModified: record.lastModified };
   } catch (err) {
     if (isImageRejectedError(err)) throw new OssError(400, 'BadRequest', `The object cannot be processed as an image: ${err.message}`, { Reason: err.reason });
     throw err;
   }
+}
+
+/** Answers a GET with `x-oss-process`: the processed image (or its info as JSON), never the original bytes. */
+export async function processImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
+  const value = ctx.params.get('x-oss-process') ?? '';
+  if (value.includes('|')) throw invalid('sys/saveas (and any "|" step) is only taken by POST /<object>?x-oss-process, with the process in the body.', value);
+  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value);
+  ctx.res.writeHead(200, { 'Content-Type': out.contentType, 'Content-Length': out.body.length, 'Last-Modified': new Date(out.lastModified).toUTCString() });
+  ctx.res.end(out.body);
+}
+
+/** A saveas `o_`/`b_` value: URL-safe (or standard) base64, padding optional, of a UTF-8 name. */
+function decodeSaveAsName(encoded: string, what: string, value: string): string {
+  if (!/^[A-Za-z0-9_\-+/]+=*$/.test(encoded)) throw invalid(`sys/saveas ${what} must be URL-safe base64.`, value);
+  return Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+}
+
+/**
+ * ProcessObject (`POST /<key>?x-oss-process`, body `x-oss-process=<process>|sys/saveas,o_<b64 key>[,b_<b64
+ * bucket>]`): processes the object and stores the result as a new object (in the same bucket unless `b_` names
+ * another of the account's buckets), answering with what was saved. Only `sys/saveas` is taken after the `|`.
+ */
+export async function saveProcessedImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
+  const form = new URLSearchParams((await readSmallBody(ctx.req, 64 * 1024)).toString('utf8'));
+  const value = form.get('x-oss-process');
+  if (!value) throw ossErrors.missingArgument('x-oss-process (the request body must be x-oss-process=<process>|sys/saveas,o_<target>)');
+  const [process = '', ...steps] = value.split('|');
+  const saveAs = steps.length === 1 && steps[0]?.startsWith('sys/saveas,') ? steps[0] : undefined;
+  if (saveAs === undefined) {
+    const other = steps.find((step) => !step.startsWith('sys/saveas'));
+    if (other) throw ossErrors.notImplemented(`Processing step "${other.split(',')[0]}" after "|" (only sys/saveas is emulated)`);
+    throw invalid('ProcessObject needs exactly one sys/saveas step: <process>|sys/saveas,o_<base64 key>[,b_<base64 bucket>].', value);
+  }
+  const params = new Map(saveAs.slice('sys/saveas,'.length).split(',').map((p) => [p.slice(0, p.indexOf('_')), p.slice(p.indexOf('_') + 1)] as const));
+  for (const name of params.keys()) if (name !== 'o' && name !== 'b') throw invalid(`sys/saveas has no parameter "${name}".`, value);
+  const encodedKey = params.get('o');
+  if (!encodedKey) throw ossErrors.missingArgument('sys/saveas o_ (the target object)');
+  const targetKey = decodeSaveAsName(encodedKey, 'o_', value);
+  const encodedBucket = params.get('b');
+  const targetBucket = encodedBucket ? decodeSaveAsName(encodedBucket, 'b_', value) : bucketOf(ctx);
+  if (targetKey === '' || targetKey.startsWith('/') || Buffer.byteLength(targetKey) > 1023) throw ossErrors.invalidArgument('The sys/saveas target is not a valid object name.', 'o', targetKey);
+  if (!ctx.runtime.storage.hasBucket(targetBucket)) throw ossErrors.noSuchBucket(targetBucket);
+
+  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), process);
+  const { storage } = ctx.runtime;
+  const staged = await stageReadable(Readable.from([out.body]), { tmpDir: storage.tmpDir, maxBytes: ctx.runtime.maxObjectBytes });
+  const { record } = await storage.commitObject(targetBucket, targetKey, staged, { contentType: out.contentType, meta: {} }, { type: 'Normal' });
+  const body = Buffer.from(JSON.stringify({ bucket: targetBucket, fileSize: record.size, object: targetKey, status: 'OK' }));
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, ETag: `"${record.etag}"` });
+  ctx.res.end(body);
 }

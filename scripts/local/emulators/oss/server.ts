@@ -16,12 +16,12 @@ import { listBuckets } from './bucket-ops';
 import type { EmulatorRuntime, RequestContext } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
-import { processImage } from './image-process';
+import { processImage, saveProcessedImage } from './image-process';
 import { getObject } from './object-ops';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
-import { routeFor, subResourceOf } from './routes';
+import { routeFor, subResourceOf, type Route } from './routes';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
 import { BUCKET_NAME } from './storage';
 
@@ -215,10 +215,11 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
     if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
     return postObject(ctx, deps.lookup);
   }
-  if (sub === 'x-oss-process' && (level === 'bucket' || ctx.method !== 'GET')) {
-    throw ossErrors.notImplemented(level === 'bucket' ? 'Image processing on a bucket (x-oss-process)' : 'ProcessObject: saving processed images (POST x-oss-process)');
-  }
-  const route = sub === 'x-oss-process' ? undefined : routeFor(level, ctx.method, sub);
+  if (sub === 'x-oss-process' && level === 'bucket') throw ossErrors.notImplemented('Image processing on a bucket (x-oss-process)');
+  if (sub === 'x-oss-process' && ctx.method !== 'GET' && ctx.method !== 'POST') throw ossErrors.methodNotAllowed(ctx.method);
+  // GET renders the processed object; POST (ProcessObject, sys/saveas) stores it — signed requests only.
+  const route: Route | undefined =
+    sub !== 'x-oss-process' ? routeFor(level, ctx.method, sub) : ctx.method === 'POST' ? { need: 'owner', run: (c) => saveProcessedImage(c, deps.imageEngine) } : undefined;
   const creating = level === 'bucket' && sub === '' && ctx.method === 'PUT';
   if (!bucket && !creating) throw ossErrors.noSuchBucket(ctx.bucket);
 
