@@ -16,7 +16,7 @@ import { MAX_IMAGE_BYTES } from '../../../../functions/_shared/images/limits';
 import { bucketOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { readSmallBody, stageReadable } from './body';
-import { checkReadable, resolveObject } from './object-ops';
+import { checkReadable, resolveObject, RESPONSE_OVERRIDES } from './object-ops';
 
 const FORMATS: Record<string, ImageFormat> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp' };
 const NOT_EMULATED_FORMATS = new Set(['bmp', 'gif', 'tiff', 'heic', 'avif', 'jxl']);
@@ -179,7 +179,13 @@ export async function processImage(ctx: RequestContext, engine: () => Promise<Im
   const value = ctx.params.get('x-oss-process') ?? '';
   if (value.includes('|')) throw invalid('sys/saveas (and any "|" step) is only taken by POST /<object>?x-oss-process, with the process in the body.', value);
   const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value);
-  ctx.res.writeHead(200, { 'Content-Type': out.contentType, 'Content-Length': out.body.length, 'Last-Modified': new Date(out.lastModified).toUTCString() });
+  const headers: Record<string, string | number> = { 'Content-Type': out.contentType, 'Last-Modified': new Date(out.lastModified).toUTCString() };
+  // A thumbnail link often asks for a download name too (response-content-disposition): OSS applies the overrides.
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const override = ctx.params.get(param);
+    if (override !== undefined) headers[header] = override;
+  }
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': out.body.length });
   ctx.res.end(out.body);
 }
 

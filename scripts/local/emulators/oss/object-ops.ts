@@ -134,7 +134,7 @@ export function parseRange(header: string | undefined, size: number, standard: b
   return { start, end };
 }
 
-const RESPONSE_OVERRIDES: Record<string, string> = {
+export const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'Content-Type',
   'response-content-language': 'Content-Language',
   'response-expires': 'Expires',

@@ -211,6 +211,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 
   const sub = subResourceOf(ctx.params);
   const level = ctx.key === undefined ? 'bucket' : 'object';
+  checkTrafficLimit(ctx);
   if (level === 'bucket' && sub === '' && ctx.method === 'POST') {
     if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
     return postObject(ctx, deps.lookup);
@@ -262,6 +263,23 @@ async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string
     return true;
   }
   return false;
+}
+
+/**
+ * Single-connection throttling (`x-oss-traffic-limit`, header or query, in bit/s) is accepted and not applied
+ * locally, but its value is checked as OSS checks it: 819200–838860800, and not in both places at once.
+ */
+function checkTrafficLimit(ctx: RequestContext): void {
+  const header = headerText(ctx, 'x-oss-traffic-limit');
+  const query = ctx.params.get('x-oss-traffic-limit');
+  if (header !== undefined && query !== undefined) {
+    throw ossErrors.invalidArgument('x-oss-traffic-limit may be given as a header or as a query parameter, not both.', 'x-oss-traffic-limit', query, '0004-00000501');
+  }
+  const value = header ?? query;
+  if (value === undefined) return;
+  if (!/^\d+$/.test(value) || Number(value) < 819200 || Number(value) > 838860800) {
+    throw ossErrors.invalidArgument('x-oss-traffic-limit must be an integer from 819200 to 838860800 (bit/s).', 'x-oss-traffic-limit', value, '0004-00000502');
+  }
 }
 
 function headerText(ctx: RequestContext, name: string): string | undefined {
