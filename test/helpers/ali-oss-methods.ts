@@ -94,6 +94,23 @@ export const METHOD_ROWS: MethodRow[] = [
   // ---- objects ----
   { method: 'put', call: (e) => e.client.put(e.key('put.txt'), Buffer.from('hello'), { meta: { owner: 'alice' }, headers: { 'x-oss-tagging': 'a=1' } }), expected: ok((r) => must(r.res.status === 200 && /^"[0-9A-F]{32}"$/.test(r.res.headers.etag), 'put answers 200 with an ETag', r.res)) },
   {
+    method: 'put (with an upload callback)',
+    call: (e) => e.client.put(e.key('callback.txt'), Buffer.from('x'), { callback: { url: 'http://app.example.com/done', body: 'object=${object}' } }),
+    expected: notImplemented(/Upload callback/),
+  },
+  {
+    method: 'put (Content-Type from the name, headers kept)',
+    call: async (e) => {
+      const name = e.key('page.html');
+      await e.client.put(name, Buffer.from('<p>hi</p>'), { headers: { 'Cache-Control': 'max-age=60', 'Content-Disposition': 'inline', 'x-oss-storage-class': 'IA', 'x-oss-server-side-encryption': 'AES256' } });
+      return e.client.head(name);
+    },
+    expected: ok((r) => {
+      const h = r.res.headers;
+      must(h['content-type'] === 'text/html' && h['cache-control'] === 'max-age=60' && h['content-disposition'] === 'inline' && h['x-oss-storage-class'] === 'IA' && h['x-oss-server-side-encryption'] === 'AES256', 'type, headers, class and encryption echoed', h);
+    }),
+  },
+  {
     method: 'putStream',
     call: async (e) => {
       const name = e.key('stream.txt');
@@ -127,6 +144,9 @@ export const METHOD_ROWS: MethodRow[] = [
     },
     expected: ok((r) => must(r === 'to disk', 'the file holds the body', r)),
   },
+  { method: 'get (a range)', call: async (e) => e.client.get(await e.object('range.txt', '0123456789'), { headers: { Range: 'bytes=2-4' } }), expected: ok((r) => must(r.res.status === 206 && text(r) === '234', 'the range', text(r))) },
+  { method: 'get (a version)', call: async (e) => e.client.get(await e.object('versioned.txt'), { versionId: 'CAEQMxiBgICbof2D0BYiIGRhZjgwMzJiMjA3MjQ0ODE5MWYxZDYwMzJlZjU1****' }), expected: notImplemented(/versionId/) },
+  { method: 'get (a missing key)', call: (e) => e.client.get(e.key('missing.txt')), expected: { kind: 'refused', status: 404, code: 'NoSuchKey', names: /does not exist/ } },
   {
     method: 'getStream',
     call: async (e) => {
@@ -244,6 +264,14 @@ export const METHOD_ROWS: MethodRow[] = [
     call: async (e) => {
       const name = await e.object('public-url2.txt', 'public', { headers: { 'x-oss-object-acl': 'public-read' } });
       return fetchText(e.client.generateObjectUrl(name, `${e.endpoint}/${e.bucket}/`));
+    },
+    expected: ok((r) => must(r.status === 200 && r.text === 'public', 'the public URL reads the object', r)),
+  },
+  {
+    method: 'generateObjectUrl (its default <bucket>.<endpoint> base)',
+    call: async (e) => {
+      const name = await e.object('public-url3.txt', 'public', { headers: { 'x-oss-object-acl': 'public-read' } });
+      return fetchText(e.client.generateObjectUrl(name));
     },
     expected: ok((r) => must(r.status === 200 && r.text === 'public', 'the public URL reads the object', r)),
   },
@@ -386,6 +414,16 @@ export const METHOD_ROWS: MethodRow[] = [
       return { stored: text(await e.client.get(name)), unknown };
     },
     expected: ok((r) => must(r.stored === 'whole' && r.unknown.code === 'NoSuchUpload', 'completes, and an unknown upload id is NoSuchUpload', { stored: r.stored, code: r.unknown.code })),
+  },
+  {
+    method: 'completeMultipartUpload (with an upload callback)',
+    call: async (e) => {
+      const name = e.key('complete-callback.txt');
+      const { uploadId } = await e.client.initMultipartUpload(name);
+      const { etag } = await e.client.uploadPart(name, uploadId, 1, Buffer.from('x'), 0, 1);
+      return e.client.completeMultipartUpload(name, uploadId, [{ number: 1, etag }], { callback: { url: 'http://app.example.com/done', body: 'object=${object}' } });
+    },
+    expected: notImplemented(/Upload callback/),
   },
   {
     method: 'listParts',

@@ -87,12 +87,35 @@ describe.each([
     ['image/resize,w_100,m_abc', 400, 'InvalidArgument'],
     ['image/resize,w_0', 400, 'InvalidArgument'],
     ['image/resize,m_lfit', 400, 'MissingArgument'],
-    ['image/crop,w_10,h_10', 501, 'NotImplemented'],
     ['image/format,gif', 501, 'NotImplemented'],
-    ['style/thumbnail', 501, 'NotImplemented'],
     ['video/snapshot,t_1000', 501, 'NotImplemented'],
+    // A process with a "|" step (sys/saveas) belongs in a ProcessObject POST body, never in a GET.
+    ['image/resize,w_10|sys/saveas,o_dGh1bWIuanBn', 400, 'InvalidArgument'],
   ])('refuses %s with %i %s', async (process, status, code) => {
     await expect(client.get('photo.jpg', { process })).rejects.toMatchObject({ status, code });
+  });
+
+  // What people write that the emulator does not run: each is refused naming the action, never answered with
+  // the unprocessed image.
+  it.each([
+    ['image/crop,w_100,h_100,x_10,y_10,g_se', 'crop'],
+    ['image/rotate,90', 'rotate'],
+    ['image/circle,r_100', 'circle'],
+    ['image/rounded-corners,r_30', 'rounded-corners'],
+    ['image/watermark,text_SGVsbG8gV29ybGQ,color_FFFFFF,size_30', 'watermark'],
+    ['image/auto-orient,1', 'auto-orient'],
+    ['image/blur,r_3,s_2', 'blur'],
+    ['image/bright,50', 'bright'],
+    ['image/contrast,-50', 'contrast'],
+    ['image/sharpen,100', 'sharpen'],
+    ['image/interlace,1', 'interlace'],
+    ['image/indexcrop,x_100,i_0', 'indexcrop'],
+    ['image/resize,w_100/crop,w_50,h_50', 'crop'],
+    ['style/thumbnail', 'Image styles'],
+  ])('refuses %s with 501 NotImplemented naming %s', async (process, names) => {
+    const error = await client.get('photo.jpg', { process }).catch((err: { status: number; code: string; message: string }) => err);
+    expect(error).toMatchObject({ status: 501, code: 'NotImplemented' });
+    expect(error.message).toContain(names);
   });
 
   it('refuses to process an object that is not an image, instead of sending its bytes', async () => {
