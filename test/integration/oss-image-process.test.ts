@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { JimpImageEngine } from '#shared/images/jimp-engine';
 import { loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
 import type { ImageEngine, ImageTransform } from '#shared/ports/image-engine';
-import { photoLikeJpeg } from '../helpers/image-fixtures';
+import { near, photoLikeJpeg, pixelAt, QUADRANTS, quadrantJpeg } from '../helpers/image-fixtures';
 import { errorCode, ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 const BUCKET = uniqueBucket('img');
@@ -64,6 +64,26 @@ describe.each([
     expect({ width: meta.width, height: meta.height, format: meta.format }).toEqual(expected);
   });
 
+  // OSS's auto-orient is on unless `auto-orient,0`: the image is resized as stored, then turned upright by its EXIF
+  // orientation. A 400×300 quadrant JPEG tagged 6 (turn 90° clockwise) shows blue top-left once upright.
+  it.each([
+    ['image/resize,w_100', { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], QUADRANTS[2]],
+    ['image/resize,w_100/auto-orient,1', { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], QUADRANTS[2]],
+    ['image/auto-orient,0/resize,w_100', { resize: { width: 100, height: 75, fit: 'fill' } }, [100, 75], QUADRANTS[0]],
+    ['image/resize,m_pad,w_80,h_80', { resize: { width: 80, height: 80, fit: 'contain', background: 'FFFFFF' }, orientation: 6 }, [80, 80], undefined],
+    ['image/format,png', { orientation: 6 }, [300, 400], QUADRANTS[2]],
+  ] as const)('turns an EXIF-oriented photo upright: %s', async (process, transform, [width, height], topLeft) => {
+    const turned = await quadrantJpeg(400, 300, 6);
+    await client.put('turned.jpg', turned);
+    const { content } = await client.get('turned.jpg', { process });
+    const format = process.includes('png') ? 'png' : 'jpeg';
+    const direct = await engine.transform(turned, { format, ...transform } as ImageTransform);
+    expect(Buffer.compare(content, direct.body)).toBe(0);
+    const meta = await sharp(content).metadata();
+    expect([meta.width, meta.height, meta.orientation]).toEqual([width, height, undefined]);
+    if (topLeft) expect(near(await pixelAt(content, 5, 5), [...topLeft])).toBe(true);
+  });
+
   it('answers image/info with the source facts as JSON', async () => {
     const { content } = await client.get('photo.jpg', { process: 'image/info' });
     expect(JSON.parse(content.toString())).toEqual({
@@ -103,7 +123,6 @@ describe.each([
     ['image/circle,r_100', 'circle'],
     ['image/rounded-corners,r_30', 'rounded-corners'],
     ['image/watermark,text_SGVsbG8gV29ybGQ,color_FFFFFF,size_30', 'watermark'],
-    ['image/auto-orient,1', 'auto-orient'],
     ['image/blur,r_3,s_2', 'blur'],
     ['image/bright,50', 'bright'],
     ['image/contrast,-50', 'contrast'],

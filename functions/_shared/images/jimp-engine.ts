@@ -77,6 +77,7 @@ export class JimpImageEngine implements ImageEngine {
     }
     let bitmap: RgbaBitmap = copyOf(source.bitmap);
     if (box?.fit === 'contain') bitmap = padded(bitmap, box.width, box.height, box.background);
+    bitmap = orient(bitmap, t.orientation);
     if (t.format === 'jpeg') bitmap = padded(bitmap, bitmap.width, bitmap.height, { r: 255, g: 255, b: 255 });
     const quality = t.quality ?? DEFAULT_WEBP_QUALITY;
     let body: Buffer;

@@ -6,7 +6,9 @@
  *
  * Emulated actions: `resize` (m_lfit|mfit|fill|pad|fixed, w, h, l, s, p, limit, color), `format` (jpg, png,
  * webp), `quality` (q_ and Q_; the relative q_ is applied as an absolute quality because the source's own JPEG
- * quality is not estimated) and `info`. Every other action, style, or `video/`… process is refused by name.
+ * quality is not estimated), `auto-orient` (…/rotate-images: on by default, the image is resized as stored and
+ * then turned by its EXIF orientation, skipped from 4096 px on) and `info`. Every other action, style, or
+ * `video/`… process is refused by name.
  */
 import { Readable } from 'node:stream';
 import type { ImageEngine, ImageFormat, ImageTransform } from '../../../../functions/_shared/ports/image-engine';
@@ -29,6 +31,8 @@ export interface ImageProcess {
   resize?: Record<string, string>;
   format?: ImageFormat;
   quality?: number;
+  /** `auto-orient,0|1`; OSS's default is 1. */
+  autoOrient: boolean;
 }
 
 function invalid(message: string, value: string, ec?: string): OssError {
@@ -41,7 +45,7 @@ export function parseImageProcess(value: string): ImageProcess {
   if (kind === 'style') throw ossErrors.notImplemented(`Image styles (x-oss-process=style/${actions.join('/')})`);
   if (kind !== 'image') throw ossErrors.notImplemented(`Data processing "${kind}" (x-oss-process=${value})`);
   if (actions.length === 0 || actions.every((a) => a === '')) throw invalid('x-oss-process=image needs at least one action.', value);
-  const out: ImageProcess = { info: false };
+  const out: ImageProcess = { info: false, autoOrient: true };
   for (const action of actions) {
     if (action === '') continue;
     const [name, ...rawParams] = action.split(',');
@@ -74,6 +78,12 @@ export function parseImageProcess(value: string): ImageProcess {
       case 'info':
         out.info = true;
         break;
+      case 'auto-orient': {
+        const [flag] = rawParams;
+        if (flag !== '0' && flag !== '1') throw invalid('auto-orient takes 0 or 1.', value);
+        out.autoOrient = flag === '1';
+        break;
+      }
       default:
         throw ossErrors.notImplemented(`Image processing action "${name}" (x-oss-process=image/${action})`);
     }
@@ -137,6 +147,12 @@ export function resizeFor(params: Record<string, string>, width: number, height:
   return { width: bw, height: bh, fit: mode === 'fixed' ? 'fill' : mode === 'fill' ? 'cover' : 'contain', background: color.toUpperCase() };
 }
 
+/** OSS turns a source upright by its EXIF orientation unless told not to (`auto-orient,0`) or it is 4096 px or more. */
+function uprightTurn(process: ImageProcess, image: { orientation?: number; storedWidth: number; storedHeight: number }): number | undefined {
+  if (!process.autoOrient || image.orientation === undefined || image.orientation === 1) return undefined;
+  return image.storedWidth < 4096 && image.storedHeight < 4096 ? image.orientation : undefined;
+}
+
 /** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
 interface Processed {
   contentType: string;
@@ -165,7 +181,13 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
       return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified: record.lastModified };
     }
     const resize = process.resize ? resizeFor(process.resize, image.storedWidth, image.storedHeight, value) : undefined;
-    const transform: ImageTransform = { format: process.format ?? image.format, ...(resize ? { resize } : {}), ...(process.quality !== undefined ? { quality: process.quality } : {}) };
+    const orientation = uprightTurn(process, image);
+    const transform: ImageTransform = {
+      format: process.format ?? image.format,
+      ...(resize ? { resize } : {}),
+      ...(process.quality !== undefined ? { quality: process.quality } : {}),
+      ...(orientation !== undefined ? { orientation } : {}),
+    };
     const out = await (await engine()).transform(bytes, transform);
     return { contentType: out.contentType, body: out.body, lastModified: record.lastModified };
   } catch (err) {
