@@ -130,6 +130,7 @@ describe.each([
     ['image/interlace,1', 'interlace'],
     ['image/indexcrop,x_100,i_0', 'indexcrop'],
     ['image/resize,w_100/crop,w_50,h_50', 'crop'],
+    ['image/resize,w_100/resize,h_100', 'second resize'],
     ['style/thumbnail', 'Image styles'],
   ])('refuses %s with 501 NotImplemented naming %s', async (process, names) => {
     const error = await client.get('photo.jpg', { process }).catch((err: { status: number; code: string; message: string }) => err);

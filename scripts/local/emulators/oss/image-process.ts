@@ -51,6 +51,9 @@ export function parseImageProcess(value: string): ImageProcess {
     const [name, ...rawParams] = action.split(',');
     switch (name) {
       case 'resize': {
+        // Chained resizes each work on the previous result (a later one can be held back by limit_1); the engine
+        // takes one box, so a second resize is refused rather than answered with the last one alone.
+        if (out.resize) throw ossErrors.notImplemented(`A second resize in one process (x-oss-process=${value})`);
         const params: Record<string, string> = {};
         for (const p of rawParams) {
           const cut = p.indexOf('_');
