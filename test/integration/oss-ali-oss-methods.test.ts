@@ -11,7 +11,7 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { resolveLocalhostNames } from '../../scripts/local/runtime/localhost-names';
 import { LOCAL_ONLY_METHODS, METHOD_ROWS, type MethodEnv, type MethodRow } from '../helpers/ali-oss-methods';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
-import { REGION, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
+import { ossClient, REGION, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 /** Longer than any row needs; a row that reaches it has hung. */
 const ROW_TIMEOUT_MS = 15_000;
@@ -32,18 +32,9 @@ interface Mode {
   pathStyle: boolean;
 }
 
+/** ali-oss with its defaults plus the endpoint (and the local account's STS credentials); see `ossClient`. */
 function client(mode: Mode, bucket: string): LooseOss {
-  return new OSS({
-    region: `oss-${REGION}`,
-    accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
-    accessKeySecret: LOCAL_CREDENTIALS.accessKeySecret,
-    stsToken: LOCAL_CREDENTIALS.securityToken,
-    endpoint: oss.emulator.endpoint,
-    bucket,
-    timeout: ROW_TIMEOUT_MS,
-    ...(mode.v4 ? { authorizationV4: true } : {}),
-    ...(mode.pathStyle ? { sldEnable: true } : {}),
-  } as OSS.Options);
+  return ossClient(oss.emulator, { bucket, v4: mode.v4, virtualHosted: !mode.pathStyle });
 }
 
 /** The row's outcome: its result, or the error it threw (a timeout is an error too). */

@@ -9,12 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import OSS from 'ali-oss';
 import sharp from 'sharp';
-import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { resolveLocalhostNames } from '../../scripts/local/runtime/localhost-names';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
-import { errorCode, REGION, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
+import { errorCode, ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 const run = promisify(execFile);
 const BUCKET = uniqueBucket('url');
@@ -35,15 +33,7 @@ afterAll(async () => {
 });
 
 function signer(pathStyle: boolean): LooseOss {
-  return new OSS({
-    region: `oss-${REGION}`,
-    accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
-    accessKeySecret: LOCAL_CREDENTIALS.accessKeySecret,
-    stsToken: LOCAL_CREDENTIALS.securityToken,
-    endpoint: oss.emulator.endpoint,
-    bucket: BUCKET,
-    ...(pathStyle ? { sldEnable: true } : {}),
-  } as OSS.Options);
+  return ossClient(oss.emulator, { bucket: BUCKET, virtualHosted: !pathStyle });
 }
 
 interface Sent {
