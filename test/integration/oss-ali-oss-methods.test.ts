@@ -101,6 +101,12 @@ describe.each([
   });
 });
 
+describe('after every row', () => {
+  it('left no internal error (a 500) in the emulator', () => {
+    expect(oss.internalErrors).toEqual([]);
+  });
+});
+
 describe('the table covers ali-oss', () => {
   it('has a row (or a reason it sends nothing) for every public method of the installed client', () => {
     const c = client({ v4: false, pathStyle: true }, uniqueBucket('c'));
