@@ -144,6 +144,20 @@ export const METHOD_ROWS: MethodRow[] = [
     },
     expected: ok((r) => must(r === 'to disk', 'the file holds the body', r)),
   },
+  {
+    method: 'put (a key with spaces, +, %, ?, # and non-ASCII)',
+    call: async (e) => {
+      const name = e.key('dir/a b+c%20d?e#f ü 海.txt');
+      await e.client.put(name, Buffer.from('odd'));
+      return { got: text(await e.client.get(name)), listed: (await e.client.list({ prefix: e.key('dir/') }, {})).objects.map((o: Loose) => o.name), name };
+    },
+    expected: ok((r) => must(r.got === 'odd' && r.listed.length === 1 && r.listed[0] === r.name, 'the key round-trips', r)),
+  },
+  {
+    method: 'get (If-Modified-Since the object was written)',
+    call: async (e) => e.client.get(await e.object('conditional.txt'), { headers: { 'If-Modified-Since': new Date(Date.now() + 60_000).toUTCString() } }),
+    expected: ok((r) => must(r.res.status === 304, '304 Not Modified', r.res.status)),
+  },
   { method: 'get (a range)', call: async (e) => e.client.get(await e.object('range.txt', '0123456789'), { headers: { Range: 'bytes=2-4' } }), expected: ok((r) => must(r.res.status === 206 && text(r) === '234', 'the range', text(r))) },
   { method: 'get (a version)', call: async (e) => e.client.get(await e.object('versioned.txt'), { versionId: 'CAEQMxiBgICbof2D0BYiIGRhZjgwMzJiMjA3MjQ0ODE5MWYxZDYwMzJlZjU1****' }), expected: notImplemented(/versionId/) },
   { method: 'get (a missing key)', call: (e) => e.client.get(e.key('missing.txt')), expected: { kind: 'refused', status: 404, code: 'NoSuchKey', names: /does not exist/ } },
@@ -175,6 +189,11 @@ export const METHOD_ROWS: MethodRow[] = [
       return e.client.deleteMulti(names, { quiet: false });
     },
     expected: ok((r) => must(r.deleted.length === 2, 'both keys are reported deleted', r.deleted)),
+  },
+  {
+    method: 'deleteMulti (with a key that does not exist)',
+    call: async (e) => e.client.deleteMulti([await e.object('multi-3.txt'), e.key('never-written.txt')], { quiet: false }),
+    expected: ok((r) => must(r.deleted.length === 2, 'OSS reports both keys deleted', r.deleted)),
   },
   {
     method: 'copy',
@@ -487,6 +506,7 @@ export const METHOD_ROWS: MethodRow[] = [
     expected: ok((r) => must(r.full.code === 'BucketNotEmpty' && r.full.status === 409 && r.missing.code === 'NoSuchBucket', 'BucketNotEmpty and NoSuchBucket', { full: r.full.code, missing: r.missing.code })),
   },
   { method: 'getBucketInfo', call: (e) => e.client.getBucketInfo(e.bucket), expected: ok((r, e) => must(r.bucket.Name === e.bucket && r.bucket.Location === 'oss-cn-hangzhou', 'the bucket and its region', r.bucket)) },
+  { method: 'getBucketInfo (a bucket that does not exist)', call: (e) => e.client.getBucketInfo(`${e.bucket}-none`), expected: { kind: 'refused', status: 404, code: 'NoSuchBucket', names: /bucket does not exist/ } },
   { method: 'getBucketLocation', call: (e) => e.client.getBucketLocation(e.bucket), expected: ok((r) => must(r.location === 'oss-cn-hangzhou', 'the region', r.location)) },
   { method: 'getBucketStat', call: (e) => e.client.getBucketStat(e.bucket), expected: ok((r) => must(Number(r.stat.ObjectCount) >= 0 && r.stat.Storage !== undefined, 'storage statistics', r.stat)) },
   { method: 'putBucketACL', call: (e) => e.client.putBucketACL(e.otherBucket, 'private'), expected: ok((r) => must(r.res.status === 200, 'ACL set', r.res.status)) },
