@@ -7,7 +7,7 @@
  * Emulated actions: `resize` (m_lfit|mfit|fill|pad|fixed, w, h, l, s, p, limit, color), `format` (jpg, png,
  * webp), `quality` (q_ and Q_; the relative q_ is applied as an absolute quality because the source's own JPEG
  * quality is not estimated), `auto-orient` (…/rotate-images: on by default, the image is resized as stored and
- * then turned by its EXIF orientation, skipped from 4096 px on) and `info`. Every other action, style, or
+ * then turned by its EXIF orientation, skipped from 4096 px on), `rotate` by multiples of 90° and `info`. Every other action, style, or
  * `video/`… process is refused by name.
  */
 import { Readable } from 'node:stream';
@@ -33,6 +33,9 @@ export interface ImageProcess {
   quality?: number;
   /** `auto-orient,0|1`; OSS's default is 1. */
   autoOrient: boolean;
+  /** Clockwise degrees (multiples of 90) of the `rotate` actions before and after the resize. */
+  rotateBeforeResize: number;
+  rotateAfterResize: number;
 }
 
 function invalid(message: string, value: string, ec?: string): OssError {
@@ -45,7 +48,7 @@ export function parseImageProcess(value: string): ImageProcess {
   if (kind === 'style') throw ossErrors.notImplemented(`Image styles (x-oss-process=style/${actions.join('/')})`);
   if (kind !== 'image') throw ossErrors.notImplemented(`Data processing "${kind}" (x-oss-process=${value})`);
   if (actions.length === 0 || actions.every((a) => a === '')) throw invalid('x-oss-process=image needs at least one action.', value);
-  const out: ImageProcess = { info: false, autoOrient: true };
+  const out: ImageProcess = { info: false, autoOrient: true, rotateBeforeResize: 0, rotateAfterResize: 0 };
   for (const action of actions) {
     if (action === '') continue;
     const [name, ...rawParams] = action.split(',');
@@ -81,6 +84,15 @@ export function parseImageProcess(value: string): ImageProcess {
       case 'info':
         out.info = true;
         break;
+      case 'rotate': {
+        const [degrees] = rawParams;
+        if (!/^\d+$/.test(degrees ?? '') || Number(degrees) > 360) throw invalid('rotate takes clockwise degrees from 0 to 360.', value);
+        // Other angles grow the canvas and fill the corners; only the quarter turns are emulated.
+        if (Number(degrees) % 90 !== 0) throw ossErrors.notImplemented(`Image processing action "rotate" by ${degrees}° (only multiples of 90 are emulated; x-oss-process=image/${action})`);
+        if (out.resize) out.rotateAfterResize += Number(degrees);
+        else out.rotateBeforeResize += Number(degrees);
+        break;
+      }
       case 'auto-orient': {
         const [flag] = rawParams;
         if (flag !== '0' && flag !== '1') throw invalid('auto-orient takes 0 or 1.', value);
@@ -151,9 +163,21 @@ export function resizeFor(params: Record<string, string>, width: number, height:
 }
 
 /** OSS turns a source upright by its EXIF orientation unless told not to (`auto-orient,0`) or it is 4096 px or more. */
-function uprightTurn(process: ImageProcess, image: { orientation?: number; storedWidth: number; storedHeight: number }): number | undefined {
-  if (!process.autoOrient || image.orientation === undefined || image.orientation === 1) return undefined;
-  return image.storedWidth < 4096 && image.storedHeight < 4096 ? image.orientation : undefined;
+function uprightTurn(process: ImageProcess, image: { orientation?: number; storedWidth: number; storedHeight: number }): number {
+  if (!process.autoOrient || image.orientation === undefined) return 1;
+  return image.storedWidth < 4096 && image.storedHeight < 4096 ? image.orientation : 1;
+}
+
+/** EXIF orientations as (mirror first, then clockwise degrees), the order the engines apply them in. */
+const ORIENTATION_TURNS: Record<number, [mirror: boolean, degrees: number]> = {
+  1: [false, 0], 2: [true, 0], 3: [false, 180], 4: [true, 180], 5: [true, 270], 6: [false, 90], 7: [true, 90], 8: [false, 270],
+};
+
+/** The orientation that does `orientation` and then turns `degrees` (a multiple of 90) clockwise. */
+export function turnedOrientation(orientation: number, degrees: number): number {
+  const [mirror, turned] = ORIENTATION_TURNS[orientation] ?? [false, 0];
+  const total = (turned + degrees) % 360;
+  return Number(Object.entries(ORIENTATION_TURNS).find(([, [m, d]]) => m === mirror && d === total)![0]);
 }
 
 /** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
@@ -173,7 +197,7 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
   try {
     const image = inspectForTransform(bytes);
     if (process.info) {
-      if (process.resize || process.format || process.quality !== undefined) throw invalid('image/info cannot be combined with other actions.', value);
+      if (process.resize || process.format || process.quality !== undefined || process.rotateBeforeResize + process.rotateAfterResize > 0) throw invalid('image/info cannot be combined with other actions.', value);
       const info: Record<string, { value: string }> = {
         FileSize: { value: String(bytes.length) },
         Format: { value: image.format === 'jpeg' ? 'jpg' : image.format },
@@ -183,8 +207,14 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
       if (image.orientation !== undefined) info.Orientation = { value: String(image.orientation) };
       return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified: record.lastModified };
     }
-    const resize = process.resize ? resizeFor(process.resize, image.storedWidth, image.storedHeight, value) : undefined;
-    const orientation = uprightTurn(process, image);
+    // The engine resizes the image as stored and then turns it once. A resize after a quarter turn is computed on
+    // the turned size and handed over turned back; turning commutes with OSS's centred fill and pad.
+    const quarterFirst = process.rotateBeforeResize % 180 === 90;
+    const [width, height] = quarterFirst ? [image.storedHeight, image.storedWidth] : [image.storedWidth, image.storedHeight];
+    const box = process.resize ? resizeFor(process.resize, width, height, value) : undefined;
+    const resize = box && quarterFirst ? { ...box, width: box.height, height: box.width } : box;
+    const turn = turnedOrientation(uprightTurn(process, image), process.rotateBeforeResize + process.rotateAfterResize);
+    const orientation = turn === 1 ? undefined : turn;
     const transform: ImageTransform = {
       format: process.format ?? image.format,
       ...(resize ? { resize } : {}),
