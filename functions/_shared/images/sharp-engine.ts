@@ -95,6 +95,11 @@ export class SharpImageEngine implements ImageEngine {
     let pipeline = this.sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: false });
     let width = image.storedWidth;
     let height = image.storedHeight;
+    if (t.crop) {
+      if (t.crop.left + t.crop.width > width || t.crop.top + t.crop.height > height) throw new Error(`crop ${JSON.stringify(t.crop)} is outside the ${width}×${height} image`);
+      pipeline = pipeline.extract(t.crop);
+      ({ width, height } = t.crop);
+    }
     // Resizing to the box and then turning equals turning and then resizing to the turned box; sharp does the
     // latter (its turns come before its resize).
     const turn = t.orientation === undefined ? undefined : ORIENT[t.orientation];

@@ -3,6 +3,9 @@ import { IMAGE_FORMATS, type ImageTransform } from '../ports/image-engine';
 import { parseWith } from '../validation';
 
 const transformSchema = z.object({
+  crop: z
+    .object({ left: z.number().int().min(0), top: z.number().int().min(0), width: z.number().int().min(1).max(16384), height: z.number().int().min(1).max(16384) })
+    .optional(),
   resize: z
     .object({
       width: z.number().int().min(1).max(16384),
@@ -20,6 +23,7 @@ const transformSchema = z.object({
 });
 
 export interface ResolvedTransform {
+  crop?: { left: number; top: number; width: number; height: number };
   resize?: { width: number; height: number; fit: 'fill' | 'cover' | 'contain'; background: { r: number; g: number; b: number } };
   format: ImageTransform['format'];
   quality?: number;
@@ -30,7 +34,7 @@ export interface ResolvedTransform {
 /** Checks a transform and turns its background colour into channels; both engines read it the same way. */
 export function resolveTransform(transform: ImageTransform): ResolvedTransform {
   const t = parseWith(transformSchema, transform, 'transform');
-  const rest = { format: t.format, ...(t.quality === undefined ? {} : { quality: t.quality }), ...(t.orientation === undefined || t.orientation === 1 ? {} : { orientation: t.orientation }) };
+  const rest = { ...(t.crop ? { crop: t.crop } : {}), format: t.format, ...(t.quality === undefined ? {} : { quality: t.quality }), ...(t.orientation === undefined || t.orientation === 1 ? {} : { orientation: t.orientation }) };
   if (!t.resize) return rest;
   const hex = Number.parseInt(t.resize.background, 16);
   return {

@@ -48,9 +48,11 @@ export interface Thumbnail {
 
 /**
  * A general image operation, for the OSS emulator's `x-oss-process` (the pipeline itself only makes thumbnails):
- * an optional resize to an exact box, an optional turn upright, then an encode. No metadata is kept.
+ * an optional crop, an optional resize to an exact box, an optional turn upright, then an encode. No metadata is kept.
  */
 export interface ImageTransform {
+  /** A region of the image as stored (inside it), cut out before anything else. */
+  crop?: { left: number; top: number; width: number; height: number };
   /**
    * Resize to exactly `width`×`height`: `fill` stretches, `cover` scales to cover the box and crops the centre,
    * `contain` scales to fit inside and pads the rest with `background` (`RRGGBB`, default white).

@@ -7,7 +7,8 @@
  * Emulated actions: `resize` (m_lfit|mfit|fill|pad|fixed, w, h, l, s, p, limit, color), `format` (jpg, png,
  * webp), `quality` (q_ and Q_; the relative q_ is applied as an absolute quality because the source's own JPEG
  * quality is not estimated), `auto-orient` (…/rotate-images: on by default, the image is resized as stored and
- * then turned by its EXIF orientation, skipped from 4096 px on), `rotate` by multiples of 90° and `info`. Every other action, style, or
+ * then turned by its EXIF orientation, skipped from 4096 px on), `rotate` by multiples of 90°, `crop` as the first
+ * action (…/custom-crop) and `info`. Every other action, style, or
  * `video/`… process is refused by name.
  */
 import { Readable } from 'node:stream';
@@ -28,6 +29,8 @@ type Mode = (typeof MODES)[number];
 /** The parsed `x-oss-process` value. */
 export interface ImageProcess {
   info: boolean;
+  /** `crop` parameters (w, h, x, y, g), when a crop comes before any resize or rotate. */
+  crop?: Record<string, string>;
   resize?: Record<string, string>;
   format?: ImageFormat;
   quality?: number;
@@ -57,13 +60,7 @@ export function parseImageProcess(value: string): ImageProcess {
         // Chained resizes each work on the previous result (a later one can be held back by limit_1); the engine
         // takes one box, so a second resize is refused rather than answered with the last one alone.
         if (out.resize) throw ossErrors.notImplemented(`A second resize in one process (x-oss-process=${value})`);
-        const params: Record<string, string> = {};
-        for (const p of rawParams) {
-          const cut = p.indexOf('_');
-          if (cut <= 0) throw invalid(`resize parameter "${p}" is not <name>_<value>.`, value);
-          params[p.slice(0, cut)] = p.slice(cut + 1);
-        }
-        out.resize = params;
+        out.resize = paramsOf('resize', rawParams, value);
         break;
       }
       case 'format': {
@@ -84,6 +81,12 @@ export function parseImageProcess(value: string): ImageProcess {
       case 'info':
         out.info = true;
         break;
+      case 'crop': {
+        // Emulated where its coordinates are the stored image's: first, before any resize or turn.
+        if (out.crop || out.resize || out.rotateBeforeResize > 0) throw ossErrors.notImplemented(`Image processing action "crop" after a resize, rotate or another crop (x-oss-process=${value})`);
+        out.crop = paramsOf('crop', rawParams, value);
+        break;
+      }
       case 'rotate': {
         const [degrees] = rawParams;
         if (!/^\d+$/.test(degrees ?? '') || Number(degrees) > 360) throw invalid('rotate takes clockwise degrees from 0 to 360.', value);
@@ -106,11 +109,48 @@ export function parseImageProcess(value: string): ImageProcess {
   return out;
 }
 
-function intParam(params: Record<string, string>, name: string, min: number, max: number, value: string): number | undefined {
+/** An action's `<name>_<value>` parameters. */
+function paramsOf(action: string, rawParams: string[], value: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const p of rawParams) {
+    const cut = p.indexOf('_');
+    if (cut <= 0) throw invalid(`${action} parameter "${p}" is not <name>_<value>.`, value);
+    params[p.slice(0, cut)] = p.slice(cut + 1);
+  }
+  return params;
+}
+
+function intParam(params: Record<string, string>, name: string, min: number, max: number, value: string, action = 'resize'): number | undefined {
   const raw = params[name];
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(`resize ${name} must be an integer from ${min} to ${max}.`, value);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(`${action} ${name} must be an integer from ${min} to ${max}.`, value);
   return Number(raw);
+}
+
+/** Where each `g_` puts the crop's origin, as fractions of (image − crop) size (…/custom-crop). */
+const CROP_GRAVITY: Record<string, [number, number]> = {
+  nw: [0, 0], north: [0.5, 0], ne: [1, 0], west: [0, 0.5], center: [0.5, 0.5], east: [1, 0.5], sw: [0, 1], south: [0.5, 1], se: [1, 1],
+};
+
+/**
+ * OSS's crop on a `width`×`height` image: w/h default to the whole image (0 too), the origin comes from g and moves
+ * by x/y; a start outside the image is OSS's 400 "Advance cut's position is out of image.", a region running
+ * past the edge is cut at the edge.
+ */
+export function cropFor(params: Record<string, string>, width: number, height: number, value: string): NonNullable<ImageTransform['crop']> {
+  for (const name of Object.keys(params)) {
+    if (!['w', 'h', 'x', 'y', 'g'].includes(name)) throw invalid(`crop has no parameter "${name}".`, value);
+  }
+  const w = intParam(params, 'w', 0, 16384, value, 'crop') || width;
+  const h = intParam(params, 'h', 0, 16384, value, 'crop') || height;
+  const x = intParam(params, 'x', 0, 16384, value, 'crop') ?? 0;
+  const y = intParam(params, 'y', 0, 16384, value, 'crop') ?? 0;
+  const gravity = CROP_GRAVITY[params.g ?? 'nw'];
+  if (!gravity) throw invalid(`crop g must be one of ${Object.keys(CROP_GRAVITY).join(', ')}.`, value);
+  const left = Math.max(0, Math.floor((width - w) * gravity[0])) + x;
+  const top = Math.max(0, Math.floor((height - h) * gravity[1])) + y;
+  if (left >= width || top >= height) throw new OssError(400, 'BadRequest', "Advance cut's position is out of image.");
+  return { left, top, width: Math.min(w, width - left), height: Math.min(h, height - top) };
 }
 
 /**
@@ -197,7 +237,7 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
   try {
     const image = inspectForTransform(bytes);
     if (process.info) {
-      if (process.resize || process.format || process.quality !== undefined || process.rotateBeforeResize + process.rotateAfterResize > 0) throw invalid('image/info cannot be combined with other actions.', value);
+      if (process.resize || process.crop || process.format || process.quality !== undefined || process.rotateBeforeResize + process.rotateAfterResize > 0) throw invalid('image/info cannot be combined with other actions.', value);
       const info: Record<string, { value: string }> = {
         FileSize: { value: String(bytes.length) },
         Format: { value: image.format === 'jpeg' ? 'jpg' : image.format },
@@ -209,13 +249,19 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
     }
     // The engine resizes the image as stored and then turns it once. A resize after a quarter turn is computed on
     // the turned size and handed over turned back; turning commutes with OSS's centred fill and pad.
+    const exifTurn = uprightTurn(process, image);
+    // A crop's coordinates are the upright image's; only an image that needs no turn has them in stored pixels.
+    if (process.crop && exifTurn !== 1) throw ossErrors.notImplemented(`Image processing action "crop" on an image with EXIF orientation ${exifTurn} (add auto-orient,0 or store it upright; x-oss-process=${value})`);
+    const crop = process.crop ? cropFor(process.crop, image.storedWidth, image.storedHeight, value) : undefined;
+    const source = crop ?? { width: image.storedWidth, height: image.storedHeight };
     const quarterFirst = process.rotateBeforeResize % 180 === 90;
-    const [width, height] = quarterFirst ? [image.storedHeight, image.storedWidth] : [image.storedWidth, image.storedHeight];
+    const [width, height] = quarterFirst ? [source.height, source.width] : [source.width, source.height];
     const box = process.resize ? resizeFor(process.resize, width, height, value) : undefined;
     const resize = box && quarterFirst ? { ...box, width: box.height, height: box.width } : box;
-    const turn = turnedOrientation(uprightTurn(process, image), process.rotateBeforeResize + process.rotateAfterResize);
+    const turn = turnedOrientation(exifTurn, process.rotateBeforeResize + process.rotateAfterResize);
     const orientation = turn === 1 ? undefined : turn;
     const transform: ImageTransform = {
+      ...(crop ? { crop } : {}),
       format: process.format ?? image.format,
       ...(resize ? { resize } : {}),
       ...(process.quality !== undefined ? { quality: process.quality } : {}),
