@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { JimpImageEngine } from '#shared/images/jimp-engine';
 import { loadSharp, SharpImageEngine } from '#shared/images/sharp-engine';
 import type { ImageEngine, ImageTransform } from '#shared/ports/image-engine';
-import { near, photoLikeJpeg, pixelAt, QUADRANTS, quadrantJpeg } from '../helpers/image-fixtures';
+import { near, photoLikeJpeg, pixelAt, QUADRANTS, quadrantJpeg, type Rgb } from '../helpers/image-fixtures';
 import { errorCode, ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 const BUCKET = uniqueBucket('img');
@@ -64,66 +64,55 @@ describe.each([
     expect({ width: meta.width, height: meta.height, format: meta.format }).toEqual(expected);
   });
 
-  // OSS's auto-orient is on unless `auto-orient,0`: the image is resized as stored, then turned upright by its EXIF
-  // orientation. A 400×300 quadrant JPEG tagged 6 (turn 90° clockwise) shows blue top-left once upright.
-  it.each([
-    ['image/resize,w_100', { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], QUADRANTS[2]],
-    ['image/resize,w_100/auto-orient,1', { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], QUADRANTS[2]],
-    ['image/auto-orient,0/resize,w_100', { resize: { width: 100, height: 75, fit: 'fill' } }, [100, 75], QUADRANTS[0]],
-    ['image/resize,m_pad,w_80,h_80', { resize: { width: 80, height: 80, fit: 'contain', background: 'FFFFFF' }, orientation: 6 }, [80, 80], undefined],
-    ['image/format,png', { orientation: 6 }, [300, 400], QUADRANTS[2]],
-  ] as const)('turns an EXIF-oriented photo upright: %s', async (process, transform, [width, height], topLeft) => {
-    const turned = await quadrantJpeg(400, 300, 6);
-    await client.put('turned.jpg', turned);
-    const { content } = await client.get('turned.jpg', { process });
-    const format = process.includes('png') ? 'png' : 'jpeg';
-    const direct = await engine.transform(turned, { format, ...transform } as ImageTransform);
+  type Geometry = readonly [process: string, exif: number | undefined, transform: Partial<ImageTransform>, size: readonly [number, number], topLeft: Rgb | undefined];
+  /**
+   * A 400×300 quadrant JPEG (tagged with `exif` when given) through `process`: the same bytes the engine makes of
+   * `transform`, the expected size, no orientation tag left, and the quadrant colour that ends up top-left.
+   */
+  async function expectGeometry([process, exif, transform, [width, height], topLeft]: Geometry): Promise<void> {
+    const source = await quadrantJpeg(400, 300, exif);
+    await client.put('quadrants.jpg', source);
+    const { content } = await client.get('quadrants.jpg', { process });
+    const direct = await engine.transform(source, { format: process.includes('png') ? 'png' : 'jpeg', ...transform });
     expect(Buffer.compare(content, direct.body)).toBe(0);
     const meta = await sharp(content).metadata();
     expect([meta.width, meta.height, meta.orientation]).toEqual([width, height, undefined]);
     if (topLeft) expect(near(await pixelAt(content, 5, 5), [...topLeft])).toBe(true);
-  });
+  }
+  const [RED, GREEN, BLUE, WHITE] = QUADRANTS;
+
+  // OSS's auto-orient is on unless `auto-orient,0`: the image is resized as stored, then turned upright by its EXIF
+  // orientation. Tagged 6 (turn 90° clockwise), the stored bottom-left (blue) is top-left once upright.
+  it.each<Geometry>([
+    ['image/resize,w_100', 6, { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], BLUE],
+    ['image/resize,w_100/auto-orient,1', 6, { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], BLUE],
+    ['image/auto-orient,0/resize,w_100', 6, { resize: { width: 100, height: 75, fit: 'fill' } }, [100, 75], RED],
+    ['image/resize,m_pad,w_80,h_80', 6, { resize: { width: 80, height: 80, fit: 'contain', background: 'FFFFFF' }, orientation: 6 }, [80, 80], undefined],
+    ['image/format,png', 6, { orientation: 6 }, [300, 400], BLUE],
+  ])('turns an EXIF-oriented photo upright: %s', (...geometry) => expectGeometry(geometry));
 
   // rotate by quarter turns, clockwise, on the upright image; a resize after a turn works on the turned size.
-  it.each([
-    ['image/rotate,90', undefined, { orientation: 6 }, [300, 400], QUADRANTS[2]],
-    ['image/rotate,180', undefined, { orientation: 3 }, [400, 300], QUADRANTS[3]],
-    ['image/rotate,270', undefined, { orientation: 8 }, [300, 400], QUADRANTS[1]],
-    ['image/rotate,360', undefined, {}, [400, 300], QUADRANTS[0]],
-    ['image/resize,w_100/rotate,90', undefined, { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], QUADRANTS[2]],
-    ['image/rotate,90/resize,w_100', undefined, { resize: { width: 133, height: 100, fit: 'fill' }, orientation: 6 }, [100, 133], QUADRANTS[2]],
+  it.each<Geometry>([
+    ['image/rotate,90', undefined, { orientation: 6 }, [300, 400], BLUE],
+    ['image/rotate,180', undefined, { orientation: 3 }, [400, 300], WHITE],
+    ['image/rotate,270', undefined, { orientation: 8 }, [300, 400], GREEN],
+    ['image/rotate,360', undefined, {}, [400, 300], RED],
+    ['image/resize,w_100/rotate,90', undefined, { resize: { width: 100, height: 75, fit: 'fill' }, orientation: 6 }, [75, 100], BLUE],
+    ['image/rotate,90/resize,w_100', undefined, { resize: { width: 133, height: 100, fit: 'fill' }, orientation: 6 }, [100, 133], BLUE],
     ['image/rotate,90/resize,m_fill,w_60,h_40', undefined, { resize: { width: 40, height: 60, fit: 'cover' }, orientation: 6 }, [60, 40], undefined],
     // EXIF 6 turns it upright first; 90° more is half a turn from the stored pixels.
-    ['image/rotate,90', 6, { orientation: 3 }, [400, 300], QUADRANTS[3]],
-  ] as const)('rotates: %s (EXIF orientation %s)', async (process, exif, transform, [width, height], topLeft) => {
-    const source = await quadrantJpeg(400, 300, exif);
-    await client.put('quadrants.jpg', source);
-    const { content } = await client.get('quadrants.jpg', { process });
-    const direct = await engine.transform(source, { format: 'jpeg', ...transform } as ImageTransform);
-    expect(Buffer.compare(content, direct.body)).toBe(0);
-    const meta = await sharp(content).metadata();
-    expect([meta.width, meta.height]).toEqual([width, height]);
-    if (topLeft) expect(near(await pixelAt(content, 5, 5), [...topLeft])).toBe(true);
-  });
+    ['image/rotate,90', 6, { orientation: 3 }, [400, 300], WHITE],
+  ])('rotates: %s (EXIF orientation %s)', (...geometry) => expectGeometry(geometry));
 
   // crop as the first action: g_ places the origin, x_/y_ move it, w_/h_ default to the rest and stop at the edge.
-  it.each([
-    ['image/crop,w_100,h_100', { crop: { left: 0, top: 0, width: 100, height: 100 } }, [100, 100], QUADRANTS[0]],
-    ['image/crop,w_100,h_100,g_se', { crop: { left: 300, top: 200, width: 100, height: 100 } }, [100, 100], QUADRANTS[3]],
-    ['image/crop,x_250,y_10', { crop: { left: 250, top: 10, width: 150, height: 290 } }, [150, 290], QUADRANTS[1]],
-    ['image/crop,w_1000,h_1000,g_se', { crop: { left: 0, top: 0, width: 400, height: 300 } }, [400, 300], QUADRANTS[0]],
-    ['image/crop,w_200,h_200,g_center/resize,w_50', { crop: { left: 100, top: 50, width: 200, height: 200 }, resize: { width: 50, height: 50, fit: 'fill' } }, [50, 50], QUADRANTS[0]],
-    ['image/crop,w_100,h_60,g_sw,x_10/rotate,90', { crop: { left: 10, top: 240, width: 100, height: 60 }, orientation: 6 }, [60, 100], QUADRANTS[2]],
-  ] as const)('crops: %s', async (process, transform, [width, height], topLeft) => {
-    const source = await quadrantJpeg(400, 300);
-    await client.put('quadrants.jpg', source);
-    const { content } = await client.get('quadrants.jpg', { process });
-    const direct = await engine.transform(source, { format: 'jpeg', ...transform } as ImageTransform);
-    expect(Buffer.compare(content, direct.body)).toBe(0);
-    const meta = await sharp(content).metadata();
-    expect([meta.width, meta.height]).toEqual([width, height]);
-    expect(near(await pixelAt(content, 5, 5), [...topLeft])).toBe(true);
-  });
+  it.each<Geometry>([
+    ['image/crop,w_100,h_100', undefined, { crop: { left: 0, top: 0, width: 100, height: 100 } }, [100, 100], RED],
+    ['image/crop,w_100,h_100,g_se', undefined, { crop: { left: 300, top: 200, width: 100, height: 100 } }, [100, 100], WHITE],
+    ['image/crop,x_250,y_10', undefined, { crop: { left: 250, top: 10, width: 150, height: 290 } }, [150, 290], GREEN],
+    ['image/crop,w_1000,h_1000,g_se', undefined, { crop: { left: 0, top: 0, width: 400, height: 300 } }, [400, 300], RED],
+    ['image/crop,w_200,h_200,g_center/resize,w_50', undefined, { crop: { left: 100, top: 50, width: 200, height: 200 }, resize: { width: 50, height: 50, fit: 'fill' } }, [50, 50], RED],
+    ['image/crop,w_100,h_60,g_sw,x_10/rotate,90', undefined, { crop: { left: 10, top: 240, width: 100, height: 60 }, orientation: 6 }, [60, 100], BLUE],
+  ])('crops: %s', (...geometry) => expectGeometry(geometry));
 
   it.each([
     ['image/crop,x_400', 400, 'BadRequest', /Advance cut's position is out of image/],
