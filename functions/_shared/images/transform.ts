@@ -34,7 +34,12 @@ export interface ResolvedTransform {
 /** Checks a transform and turns its background colour into channels; both engines read it the same way. */
 export function resolveTransform(transform: ImageTransform): ResolvedTransform {
   const t = parseWith(transformSchema, transform, 'transform');
-  const rest = { ...(t.crop ? { crop: t.crop } : {}), format: t.format, ...(t.quality === undefined ? {} : { quality: t.quality }), ...(t.orientation === undefined || t.orientation === 1 ? {} : { orientation: t.orientation }) };
+  const rest = {
+    ...(t.crop ? { crop: t.crop } : {}),
+    format: t.format,
+    ...(t.quality === undefined ? {} : { quality: t.quality }),
+    ...(t.orientation === undefined || t.orientation === 1 ? {} : { orientation: t.orientation }),
+  };
   if (!t.resize) return rest;
   const hex = Number.parseInt(t.resize.background, 16);
   return {
