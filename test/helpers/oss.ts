@@ -71,6 +71,11 @@ export interface ClientOptions {
   v4?: boolean;
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   headerEncoding?: 'utf-8' | 'latin1';
+  /**
+   * ali-oss's own default addressing, `<bucket>.localhost`: browsers and curl resolve it, Node only with the
+   * local cloud's `resolveLocalhostNames()`. Default: path-style (`sldEnable`), what a script outside uses.
+   */
+  virtualHosted?: boolean;
 }
 
 /**
@@ -80,13 +85,13 @@ export interface ClientOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LooseOss = any;
 
-/** An ali-oss client as a user would create one: default options plus the local endpoint (path-style). */
+/** An ali-oss client as a user would create one: default options plus the local endpoint (path-style unless asked). */
 export function ossClient(emulator: OssEmulator, options: ClientOptions = {}): LooseOss {
   const credentials = options.credentials ?? LOCAL_CREDENTIALS;
   return new OSS({
     region: `oss-${REGION}`,
     endpoint: emulator.endpoint,
-    sldEnable: true,
+    sldEnable: !options.virtualHosted,
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
     ...(credentials.securityToken !== undefined

@@ -63,6 +63,11 @@ export class JimpImageEngine implements ImageEngine {
     const t = resolveTransform(transform);
     const image = inspectForTransform(bytes);
     const source = await this.decode(bytes, image);
+    if (t.crop) {
+      const { left, top, width, height } = t.crop;
+      if (left + width > source.bitmap.width || top + height > source.bitmap.height) throw new Error(`crop ${JSON.stringify(t.crop)} is outside the ${source.bitmap.width}×${source.bitmap.height} image`);
+      source.crop({ x: left, y: top, w: width, h: height });
+    }
     const box = t.resize;
     if (box) {
       const { width: w, height: h } = source.bitmap;
@@ -77,6 +82,7 @@ export class JimpImageEngine implements ImageEngine {
     }
     let bitmap: RgbaBitmap = copyOf(source.bitmap);
     if (box?.fit === 'contain') bitmap = padded(bitmap, box.width, box.height, box.background);
+    bitmap = orient(bitmap, t.orientation);
     if (t.format === 'jpeg') bitmap = padded(bitmap, bitmap.width, bitmap.height, { r: 255, g: 255, b: 255 });
     const quality = t.quality ?? DEFAULT_WEBP_QUALITY;
     let body: Buffer;

@@ -1,7 +1,7 @@
 import type sharp from 'sharp';
 import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransform, type Thumbnail, type ThumbnailOptions, type TransformedImage } from '../ports/image-engine';
 import { blendOver } from './bitmap';
-import { inspectForTransform, inspectImage, thumbnailSize, type InspectedImage } from './inspect';
+import { inspectForTransform, inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
 import { DEFAULT_WEBP_QUALITY, MAX_IMAGE_PIXELS } from './limits';
 import { resolveTransform } from './transform';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
@@ -95,11 +95,24 @@ export class SharpImageEngine implements ImageEngine {
     let pipeline = this.sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: false });
     let width = image.storedWidth;
     let height = image.storedHeight;
+    if (t.crop) {
+      if (t.crop.left + t.crop.width > width || t.crop.top + t.crop.height > height) throw new Error(`crop ${JSON.stringify(t.crop)} is outside the ${width}×${height} image`);
+      pipeline = pipeline.extract(t.crop);
+      ({ width, height } = t.crop);
+    }
+    // Resizing to the box and then turning equals turning and then resizing to the turned box; sharp does the
+    // latter (its turns come before its resize).
+    const turn = t.orientation === undefined ? undefined : ORIENT[t.orientation];
+    if (turn?.flop) pipeline = pipeline.flop();
+    if (turn?.flip) pipeline = pipeline.flip();
+    if (turn && turn.rotate !== 0) pipeline = pipeline.rotate(turn.rotate);
+    const quarter = turnsQuarter(t.orientation);
     if (t.resize) {
       const { r, g, b } = t.resize.background;
-      pipeline = pipeline.resize(t.resize.width, t.resize.height, { fit: t.resize.fit, position: 'centre', background: { r, g, b, alpha: 1 } });
       ({ width, height } = t.resize);
+      pipeline = pipeline.resize(quarter ? height : width, quarter ? width : height, { fit: t.resize.fit, position: 'centre', background: { r, g, b, alpha: 1 } });
     }
+    if (quarter) [width, height] = [height, width];
     const quality = t.quality ?? DEFAULT_WEBP_QUALITY;
     if (t.format === 'jpeg') pipeline = pipeline.flatten({ background: '#ffffff' }).jpeg({ quality });
     else if (t.format === 'webp') pipeline = pipeline.webp({ quality });

@@ -3,6 +3,9 @@ import { IMAGE_FORMATS, type ImageTransform } from '../ports/image-engine';
 import { parseWith } from '../validation';
 
 const transformSchema = z.object({
+  crop: z
+    .object({ left: z.number().int().min(0), top: z.number().int().min(0), width: z.number().int().min(1).max(16384), height: z.number().int().min(1).max(16384) })
+    .optional(),
   resize: z
     .object({
       width: z.number().int().min(1).max(16384),
@@ -16,22 +19,31 @@ const transformSchema = z.object({
     .optional(),
   format: z.enum(IMAGE_FORMATS),
   quality: z.number().int().min(1).max(100).optional(),
+  orientation: z.number().int().min(1).max(8).optional(),
 });
 
 export interface ResolvedTransform {
+  crop?: { left: number; top: number; width: number; height: number };
   resize?: { width: number; height: number; fit: 'fill' | 'cover' | 'contain'; background: { r: number; g: number; b: number } };
   format: ImageTransform['format'];
   quality?: number;
+  /** 2–8 (1, the identity, is dropped). */
+  orientation?: number;
 }
 
 /** Checks a transform and turns its background colour into channels; both engines read it the same way. */
 export function resolveTransform(transform: ImageTransform): ResolvedTransform {
   const t = parseWith(transformSchema, transform, 'transform');
-  if (!t.resize) return { format: t.format, ...(t.quality === undefined ? {} : { quality: t.quality }) };
+  const rest = {
+    ...(t.crop ? { crop: t.crop } : {}),
+    format: t.format,
+    ...(t.quality === undefined ? {} : { quality: t.quality }),
+    ...(t.orientation === undefined || t.orientation === 1 ? {} : { orientation: t.orientation }),
+  };
+  if (!t.resize) return rest;
   const hex = Number.parseInt(t.resize.background, 16);
   return {
     resize: { width: t.resize.width, height: t.resize.height, fit: t.resize.fit, background: { r: (hex >> 16) & 0xff, g: (hex >> 8) & 0xff, b: hex & 0xff } },
-    format: t.format,
-    ...(t.quality === undefined ? {} : { quality: t.quality }),
+    ...rest,
   };
 }

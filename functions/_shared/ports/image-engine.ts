@@ -48,9 +48,11 @@ export interface Thumbnail {
 
 /**
  * A general image operation, for the OSS emulator's `x-oss-process` (the pipeline itself only makes thumbnails):
- * an optional resize to an exact box, then an encode. No EXIF orientation is applied and no metadata is kept.
+ * an optional crop, an optional resize to an exact box, an optional turn upright, then an encode. No metadata is kept.
  */
 export interface ImageTransform {
+  /** A region of the image as stored (inside it), cut out before anything else. */
+  crop?: { left: number; top: number; width: number; height: number };
   /**
    * Resize to exactly `width`×`height`: `fill` stretches, `cover` scales to cover the box and crops the centre,
    * `contain` scales to fit inside and pads the rest with `background` (`RRGGBB`, default white).
@@ -59,6 +61,11 @@ export interface ImageTransform {
   format: ImageFormat;
   /** 1–100, for JPEG and WebP (default: the encoder's, 80 here as in the pipeline). */
   quality?: number;
+  /**
+   * An EXIF orientation (1–8) to turn the result upright by, after the resize — OSS's `auto-orient`, which resizes
+   * the image as stored and then turns it. 5–8 swap the output's width and height. Absent: no turn.
+   */
+  orientation?: number;
 }
 
 export interface TransformedImage {

@@ -1,153 +1,36 @@
 /**
- * `GET /<key>?x-oss-process=image/...`: OSS's image processing through the project's image engine
- * (functions/_shared/images), so a thumbnail URL built for OSS works locally with the same parameters.
- * https://www.alibabacloud.com/help/en/oss/user-guide/resize-images-4 (resize), …/format-conversion,
- * …/adjust-image-quality, …/query-image-information.
- *
- * Emulated actions: `resize` (m_lfit|mfit|fill|pad|fixed, w, h, l, s, p, limit, color), `format` (jpg, png,
- * webp), `quality` (q_ and Q_; the relative q_ is applied as an absolute quality because the source's own JPEG
- * quality is not estimated) and `info`. Every other action, style, or `video/`… process is refused by name.
+ * `GET /<key>?x-oss-process=image/...` and ProcessObject (`POST …?x-oss-process`, `sys/saveas`): OSS's image
+ * processing through the project's image engine (functions/_shared/images), so a thumbnail URL built for OSS works
+ * locally with the same parameters. What the parameters mean is `image-plan.ts`; this runs it and answers.
  */
-import type { ImageEngine, ImageFormat, ImageTransform } from '../../../../functions/_shared/ports/image-engine';
+import { Readable } from 'node:stream';
+import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { isImageRejectedError } from '../../../../functions/_shared/ports/image-engine';
 import { inspectForTransform } from '../../../../functions/_shared/images/inspect';
 import { MAX_IMAGE_BYTES } from '../../../../functions/_shared/images/limits';
 import { bucketOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
-import { checkReadable, resolveObject } from './object-ops';
+import { readSmallBody, stageReadable } from './body';
+import { invalid, parseImageProcess, planTransform } from './image-plan';
+import { checkReadable, resolveObject, RESPONSE_OVERRIDES } from './object-ops';
 
-const FORMATS: Record<string, ImageFormat> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp' };
-const NOT_EMULATED_FORMATS = new Set(['bmp', 'gif', 'tiff', 'heic', 'avif', 'jxl']);
-const MODES = ['lfit', 'mfit', 'fill', 'pad', 'fixed'] as const;
-type Mode = (typeof MODES)[number];
-
-/** The parsed `x-oss-process` value. */
-export interface ImageProcess {
-  info: boolean;
-  resize?: Record<string, string>;
-  format?: ImageFormat;
-  quality?: number;
+/** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
+interface Processed {
+  contentType: string;
+  body: Buffer;
+  lastModified: number;
 }
 
-function invalid(message: string, value: string, ec?: string): OssError {
-  return ossErrors.invalidArgument(message, 'x-oss-process', value, ec);
-}
-
-/** Parses `image/resize,w_100,m_fill/format,webp/quality,Q_80` (OSS's action/param syntax). */
-export function parseImageProcess(value: string): ImageProcess {
-  const [kind, ...actions] = value.split('/');
-  if (kind === 'style') throw ossErrors.notImplemented(`Image styles (x-oss-process=style/${actions.join('/')})`);
-  if (kind !== 'image') throw ossErrors.notImplemented(`Data processing "${kind}" (x-oss-process=${value})`);
-  if (actions.length === 0 || actions.every((a) => a === '')) throw invalid('x-oss-process=image needs at least one action.', value);
-  const out: ImageProcess = { info: false };
-  for (const action of actions) {
-    if (action === '') continue;
-    const [name, ...rawParams] = action.split(',');
-    switch (name) {
-      case 'resize': {
-        const params: Record<string, string> = {};
-        for (const p of rawParams) {
-          const cut = p.indexOf('_');
-          if (cut <= 0) throw invalid(`resize parameter "${p}" is not <name>_<value>.`, value);
-          params[p.slice(0, cut)] = p.slice(cut + 1);
-        }
-        out.resize = params;
-        break;
-      }
-      case 'format': {
-        const fmt = (rawParams[0] ?? '').toLowerCase();
-        if (NOT_EMULATED_FORMATS.has(fmt)) throw ossErrors.notImplemented(`Image format conversion to ${fmt} (x-oss-process=image/format,${fmt})`);
-        const format = FORMATS[fmt];
-        if (!format) throw invalid(`format must be jpg, png, webp, bmp, gif, tiff, heic or avif; got "${fmt}".`, value);
-        out.format = format;
-        break;
-      }
-      case 'quality': {
-        const [param] = rawParams;
-        const m = /^([qQ])_(\d+)$/.exec(param ?? '');
-        if (!m || Number(m[2]) < 1 || Number(m[2]) > 100) throw invalid('quality takes q_<1-100> or Q_<1-100>.', value);
-        out.quality = Number(m[2]);
-        break;
-      }
-      case 'info':
-        out.info = true;
-        break;
-      default:
-        throw ossErrors.notImplemented(`Image processing action "${name}" (x-oss-process=image/${action})`);
-    }
-  }
-  return out;
-}
-
-function intParam(params: Record<string, string>, name: string, min: number, max: number, value: string): number | undefined {
-  const raw = params[name];
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(`resize ${name} must be an integer from ${min} to ${max}.`, value);
-  return Number(raw);
-}
-
-/**
- * The engine resize for OSS's resize parameters on a `width`×`height` source, or undefined when the image keeps
- * its size (limit_1 and a target larger than the source).
- */
-export function resizeFor(params: Record<string, string>, width: number, height: number, value: string): ImageTransform['resize'] {
-  for (const name of Object.keys(params)) {
-    if (!['m', 'w', 'h', 'l', 's', 'p', 'limit', 'color'].includes(name)) throw invalid(`resize has no parameter "${name}".`, value);
-  }
-  const mode = (params.m ?? 'lfit') as Mode;
-  if (!MODES.includes(mode)) throw invalid(`resize m must be one of ${MODES.join(', ')}.`, value, '0040-00000311');
-  const w = intParam(params, 'w', 1, 16384, value);
-  const h = intParam(params, 'h', 1, 16384, value);
-  const l = intParam(params, 'l', 1, 16384, value);
-  const s = intParam(params, 's', 1, 16384, value);
-  const p = intParam(params, 'p', 1, 1000, value);
-  const limitRaw = params.limit ?? '1';
-  if (limitRaw !== '0' && limitRaw !== '1') throw invalid('resize limit must be 0 or 1.', value);
-  const limit = limitRaw === '1';
-  const color = params.color ?? 'FFFFFF';
-  if (!/^[0-9a-fA-F]{6}$/.test(color)) throw invalid('resize color must be six hex digits (RRGGBB).', value);
-
-  let box: { bw: number; bh: number } | undefined;
-  if (w !== undefined || h !== undefined) {
-    const square = mode === 'fill' || mode === 'pad';
-    box = { bw: w ?? (square ? h! : Math.round((h! * width) / height)), bh: h ?? (square ? w! : Math.round((w! * height) / width)) };
-  } else if (l !== undefined || s !== undefined) {
-    const landscape = width >= height;
-    if (l !== undefined && s !== undefined) box = landscape ? { bw: l, bh: s } : { bw: s, bh: l };
-    else {
-      const scale = l !== undefined ? l / Math.max(width, height) : s! / Math.min(width, height);
-      box = { bw: Math.max(1, Math.round(width * scale)), bh: Math.max(1, Math.round(height * scale)) };
-    }
-  } else if (p !== undefined) {
-    if (limit && p > 100) return undefined;
-    return { width: Math.max(1, Math.round((width * p) / 100)), height: Math.max(1, Math.round((height * p) / 100)), fit: 'fill' };
-  } else {
-    throw ossErrors.missingArgument('resize needs w, h, l, s or p');
-  }
-
-  const { bw, bh } = box;
-  if (mode === 'lfit' || mode === 'mfit') {
-    const scale = mode === 'lfit' ? Math.min(bw / width, bh / height) : Math.max(bw / width, bh / height);
-    if (limit && scale > 1) return undefined;
-    return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), fit: 'fill' };
-  }
-  if (limit && (bw > width || bh > height)) return undefined;
-  return { width: bw, height: bh, fit: mode === 'fixed' ? 'fill' : mode === 'fill' ? 'cover' : 'contain', background: color.toUpperCase() };
-}
-
-/** Answers a GET with `x-oss-process`: the processed image (or its info as JSON), never the original bytes. */
-export async function processImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
-  const value = ctx.params.get('x-oss-process') ?? '';
+/** Runs `value` on `bucket/key` through the engine; never hands back the original bytes unprocessed. */
+async function processObject(ctx: RequestContext, engine: () => Promise<ImageEngine>, bucket: string, key: string, value: string): Promise<Processed> {
   const process = parseImageProcess(value);
-  const bucket = bucketOf(ctx);
-  const record = resolveObject(ctx, bucket, keyOf(ctx));
+  const record = resolveObject(ctx, bucket, key);
   checkReadable(record, ctx.now);
   if (record.size > MAX_IMAGE_BYTES) throw new OssError(400, 'BadRequest', `The image is ${record.size} bytes; image processing takes at most ${MAX_IMAGE_BYTES}.`);
   const bytes = ctx.runtime.storage.readObject(bucket, record.key);
   try {
     const image = inspectForTransform(bytes);
     if (process.info) {
-      if (process.resize || process.format || process.quality !== undefined) throw invalid('image/info cannot be combined with other actions.', value);
       const info: Record<string, { value: string }> = {
         FileSize: { value: String(bytes.length) },
         Format: { value: image.format === 'jpeg' ? 'jpg' : image.format },
@@ -155,18 +38,69 @@ export async function processImage(ctx: RequestContext, engine: () => Promise<Im
         ImageWidth: { value: String(image.storedWidth) },
       };
       if (image.orientation !== undefined) info.Orientation = { value: String(image.orientation) };
-      const body = Buffer.from(JSON.stringify(info));
-      ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-      ctx.res.end(body);
-      return;
+      return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified: record.lastModified };
     }
-    const resize = process.resize ? resizeFor(process.resize, image.storedWidth, image.storedHeight, value) : undefined;
-    const transform: ImageTransform = { format: process.format ?? image.format, ...(resize ? { resize } : {}), ...(process.quality !== undefined ? { quality: process.quality } : {}) };
+    const transform = planTransform(process, image, value);
     const out = await (await engine()).transform(bytes, transform);
-    ctx.res.writeHead(200, { 'Content-Type': out.contentType, 'Content-Length': out.body.length, 'Last-Modified': new Date(record.lastModified).toUTCString() });
-    ctx.res.end(out.body);
+    return { contentType: out.contentType, body: out.body, lastModified: record.lastModified };
   } catch (err) {
     if (isImageRejectedError(err)) throw new OssError(400, 'BadRequest', `The object cannot be processed as an image: ${err.message}`, { Reason: err.reason });
     throw err;
   }
+}
+
+/** Answers a GET with `x-oss-process`: the processed image (or its info as JSON), never the original bytes. */
+export async function processImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
+  const value = ctx.params.get('x-oss-process') ?? '';
+  if (value.includes('|')) throw invalid('sys/saveas (and any "|" step) is only taken by POST /<object>?x-oss-process, with the process in the body.', value);
+  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value);
+  const headers: Record<string, string | number> = { 'Content-Type': out.contentType, 'Last-Modified': new Date(out.lastModified).toUTCString() };
+  // A thumbnail link often asks for a download name too (response-content-disposition): OSS applies the overrides.
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const override = ctx.params.get(param);
+    if (override !== undefined) headers[header] = override;
+  }
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': out.body.length });
+  ctx.res.end(out.body);
+}
+
+/** A saveas `o_`/`b_` value: URL-safe (or standard) base64, padding optional, of a UTF-8 name. */
+function decodeSaveAsName(encoded: string, what: string, value: string): string {
+  if (!/^[A-Za-z0-9_\-+/]+=*$/.test(encoded)) throw invalid(`sys/saveas ${what} must be URL-safe base64.`, value);
+  return Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+}
+
+/**
+ * ProcessObject (`POST /<key>?x-oss-process`, body `x-oss-process=<process>|sys/saveas,o_<b64 key>[,b_<b64
+ * bucket>]`): processes the object and stores the result as a new object (in the same bucket unless `b_` names
+ * another of the account's buckets), answering with what was saved. Only `sys/saveas` is taken after the `|`.
+ */
+export async function saveProcessedImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
+  const form = new URLSearchParams((await readSmallBody(ctx.req, 64 * 1024)).toString('utf8'));
+  const value = form.get('x-oss-process');
+  if (!value) throw ossErrors.missingArgument('x-oss-process (the request body must be x-oss-process=<process>|sys/saveas,o_<target>)');
+  const [process = '', ...steps] = value.split('|');
+  const saveAs = steps.length === 1 && steps[0]?.startsWith('sys/saveas,') ? steps[0] : undefined;
+  if (saveAs === undefined) {
+    const other = steps.find((step) => !step.startsWith('sys/saveas'));
+    if (other) throw ossErrors.notImplemented(`Processing step "${other.split(',')[0]}" after "|" (only sys/saveas is emulated)`);
+    throw invalid('ProcessObject needs exactly one sys/saveas step: <process>|sys/saveas,o_<base64 key>[,b_<base64 bucket>].', value);
+  }
+  const params = new Map(saveAs.slice('sys/saveas,'.length).split(',').map((p) => [p.slice(0, p.indexOf('_')), p.slice(p.indexOf('_') + 1)] as const));
+  for (const name of params.keys()) if (name !== 'o' && name !== 'b') throw invalid(`sys/saveas has no parameter "${name}".`, value);
+  const encodedKey = params.get('o');
+  if (!encodedKey) throw ossErrors.missingArgument('sys/saveas o_ (the target object)');
+  const targetKey = decodeSaveAsName(encodedKey, 'o_', value);
+  const encodedBucket = params.get('b');
+  const targetBucket = encodedBucket ? decodeSaveAsName(encodedBucket, 'b_', value) : bucketOf(ctx);
+  if (targetKey === '' || targetKey.startsWith('/') || Buffer.byteLength(targetKey) > 1023) throw ossErrors.invalidArgument('The sys/saveas target is not a valid object name.', 'o', targetKey);
+  if (!ctx.runtime.storage.hasBucket(targetBucket)) throw ossErrors.noSuchBucket(targetBucket);
+
+  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), process);
+  const { storage } = ctx.runtime;
+  const staged = await stageReadable(Readable.from([out.body]), { tmpDir: storage.tmpDir, maxBytes: ctx.runtime.maxObjectBytes });
+  const { record } = await storage.commitObject(targetBucket, targetKey, staged, { contentType: out.contentType, meta: {} }, { type: 'Normal' });
+  const body = Buffer.from(JSON.stringify({ bucket: targetBucket, fileSize: record.size, object: targetKey, status: 'OK' }));
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, ETag: `"${record.etag}"` });
+  ctx.res.end(body);
 }

@@ -11,9 +11,10 @@
  *   versioning *status* is stored), logging, inventory, WORM, replication, transfer acceleration, request payment,
  *   access points, styles, LiveChannel, async fetch and processing, upload callbacks, metadata indexing, and
  *   every other sub-resource in `routes.ts` NOT_EMULATED_SUBRESOURCES. Signature V2 URLs are refused too.
- * - Image processing (`x-oss-process=image/…`) covers resize, format (jpg/png/webp), quality and info through
- *   the project's image engine; other actions are refused by name. The relative `q_` quality is applied as an
- *   absolute one; output bytes are the engine's, not OSS's.
+ * - Image processing (`x-oss-process=image/…`) covers resize, format (jpg/png/webp), quality, auto-orient,
+ *   quarter-turn rotate, a leading crop and info through the project's image engine, on GET and saved by ProcessObject (POST, `sys/saveas`); other
+ *   actions are refused by name. The relative `q_` quality is applied as an absolute one; output bytes are the
+ *   engine's, not OSS's.
  * - Static website hosting answers anonymous GETs with the index and error documents; routing rules are stored
  *   and returned but not applied. Referer rules apply to anonymous and presigned requests.
  * - Server-side encryption and storage classes are stored and echoed; bytes are not encrypted, and Archive

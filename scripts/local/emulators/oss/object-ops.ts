@@ -134,7 +134,7 @@ export function parseRange(header: string | undefined, size: number, standard: b
   return { start, end };
 }
 
-const RESPONSE_OVERRIDES: Record<string, string> = {
+export const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'Content-Type',
   'response-content-language': 'Content-Language',
   'response-expires': 'Expires',
@@ -209,16 +209,21 @@ export function headObject(ctx: RequestContext): void {
   ctx.res.end();
 }
 
-/** GetObjectMeta (`?objectMeta`): the basic metadata only, no user meta. */
+/**
+ * GetObjectMeta (`HEAD ?objectMeta`): the basic metadata only, no user meta. OSS gives the object's size as the
+ * HEAD answer's Content-Length (what ali-oss and the other SDKs read it from); a GET has no body to announce.
+ */
 export function getObjectMeta(ctx: RequestContext): void {
   const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
   if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
-  sendEmpty(ctx, 200, {
+  ctx.res.writeHead(200, {
     ETag: quoteEtag(record.etag),
     'x-oss-object-size': String(record.size),
     'Last-Modified': new Date(record.lastModified).toUTCString(),
     'x-oss-hash-crc64ecma': record.crc64,
+    'Content-Length': ctx.method === 'HEAD' ? record.size : 0,
   });
+  ctx.res.end();
 }
 
 export async function deleteObject(ctx: RequestContext): Promise<void> {

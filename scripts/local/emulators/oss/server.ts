@@ -16,12 +16,12 @@ import { listBuckets } from './bucket-ops';
 import type { EmulatorRuntime, RequestContext } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
-import { processImage } from './image-process';
+import { processImage, saveProcessedImage } from './image-process';
 import { getObject } from './object-ops';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
-import { routeFor, subResourceOf } from './routes';
+import { routeFor, subResourceOf, type Route } from './routes';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
 import { BUCKET_NAME } from './storage';
 
@@ -211,14 +211,16 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 
   const sub = subResourceOf(ctx.params);
   const level = ctx.key === undefined ? 'bucket' : 'object';
+  checkTrafficLimit(ctx);
   if (level === 'bucket' && sub === '' && ctx.method === 'POST') {
     if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
     return postObject(ctx, deps.lookup);
   }
-  if (sub === 'x-oss-process' && (level === 'bucket' || ctx.method !== 'GET')) {
-    throw ossErrors.notImplemented(level === 'bucket' ? 'Image processing on a bucket (x-oss-process)' : 'ProcessObject: saving processed images (POST x-oss-process)');
-  }
-  const route = sub === 'x-oss-process' ? undefined : routeFor(level, ctx.method, sub);
+  if (sub === 'x-oss-process' && level === 'bucket') throw ossErrors.notImplemented('Image processing on a bucket (x-oss-process)');
+  if (sub === 'x-oss-process' && ctx.method !== 'GET' && ctx.method !== 'POST') throw ossErrors.methodNotAllowed(ctx.method);
+  // GET renders the processed object; POST (ProcessObject, sys/saveas) stores it — signed requests only.
+  const route: Route | undefined =
+    sub !== 'x-oss-process' ? routeFor(level, ctx.method, sub) : ctx.method === 'POST' ? { need: 'owner', run: (c) => saveProcessedImage(c, deps.imageEngine) } : undefined;
   const creating = level === 'bucket' && sub === '' && ctx.method === 'PUT';
   if (!bucket && !creating) throw ossErrors.noSuchBucket(ctx.bucket);
 
@@ -261,6 +263,23 @@ async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string
     return true;
   }
   return false;
+}
+
+/**
+ * Single-connection throttling (`x-oss-traffic-limit`, header or query, in bit/s) is accepted and not applied
+ * locally, but its value is checked as OSS checks it: 819200–838860800, and not in both places at once.
+ */
+function checkTrafficLimit(ctx: RequestContext): void {
+  const header = headerText(ctx, 'x-oss-traffic-limit');
+  const query = ctx.params.get('x-oss-traffic-limit');
+  if (header !== undefined && query !== undefined) {
+    throw ossErrors.invalidArgument('x-oss-traffic-limit may be given as a header or as a query parameter, not both.', 'x-oss-traffic-limit', query, '0004-00000501');
+  }
+  const value = header ?? query;
+  if (value === undefined) return;
+  if (!/^\d+$/.test(value) || Number(value) < 819200 || Number(value) > 838860800) {
+    throw ossErrors.invalidArgument('x-oss-traffic-limit must be an integer from 819200 to 838860800 (bit/s).', 'x-oss-traffic-limit', value, '0004-00000502');
+  }
 }
 
 function headerText(ctx: RequestContext, name: string): string | undefined {
