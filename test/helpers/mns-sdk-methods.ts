@@ -509,6 +509,15 @@ export const MNS_METHOD_ROWS: MnsMethodRow[] = [
     expected: notImplemented(/OpenAPI.*TagResources/),
   },
   {
+    method: 'UntagResources (the MNS OpenAPI from a Tea SDK: x-acs-action)',
+    call: async (e) => {
+      const res = await fetch(`${e.endpoint}/`, { method: 'POST', headers: { 'x-acs-action': 'UntagResources', 'x-acs-version': '2022-01-19', authorization: 'ACS3-HMAC-SHA256 Credential=any,SignedHeaders=host,Signature=x' } });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, xml: parseMnsXml(text) };
+    },
+    expected: notImplemented(/OpenAPI.*UntagResources/),
+  },
+  {
     method: 'ListTagResources (the MNS OpenAPI, signed the MNS way)',
     call: (e) => e.raw({ method: 'GET', resource: '/?Action=ListTagResources&ResourceType=queue' }),
     expected: notImplemented(/OpenAPI.*ListTagResources/),

@@ -190,7 +190,7 @@ const ROWS: Row[] = [
     },
     expected: ok((r) => must(JSON.stringify(r.Executions.map((x: Loose) => x.Name)) === '["b","a"]', 'newest first, filtered by status', r)),
   },
-  { method: 'listExecutions (a status CloudFlow does not have)', call: async (e) => e.client.listExecutions({ FlowName: await e.flow('ls'), Status: 'Done' }), expected: refused(400, 'InvalidArgument', /Status must be one of/) },
+  { method: 'listExecutions (a status CloudFlow does not have)', call: async (e) => e.client.listExecutions({ FlowName: await e.flow('ls'), Status: 'Done' as Loose }), expected: refused(400, 'InvalidArgument', /Status must be one of/) },
   {
     method: 'getExecutionHistory',
     call: async (e) => {
