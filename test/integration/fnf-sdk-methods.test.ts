@@ -8,36 +8,17 @@
  */
 import FnF from '@alicloud/fnf-2019-03-15';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
-import { startFnfEmulator, type FnfEmulator } from '../../scripts/local/emulators/fnf';
-import type { TaskRequest } from '../../scripts/local/flow-engine/model';
+import type { FnfEmulator } from '../../scripts/local/emulators/fnf';
 import { eventually } from '../helpers/eventually';
+import { startWorkerFnf, workerFlowDefinition } from '../helpers/fnf-worker';
+import { rowOutcome } from '../helpers/row-outcome';
 import { tempDir } from '../helpers/temp';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 type ApiError = Error & { code?: string; entry?: { response?: { statusCode: number } }; data?: { Code: string; Message: string; RequestId: string; HostId: string } };
 
-const ROW_TIMEOUT_MS = 15_000;
-const arn = (fn: string) => `acs:fc:cn-hangzhou:1000000000000001:functions/${fn}`;
-const definition = (name: string, mode: 'RequestComplete' | 'WaitForCustomCallback' = 'RequestComplete') =>
-  [
-    'Type: StateMachine',
-    `Name: ${name}`,
-    'SpecVersion: v1',
-    'StartAt: Work',
-    'States:',
-    '  - Type: Task',
-    '    Name: Work',
-    '    Action: FC:InvokeFunction',
-    `    TaskMode: ${mode}`,
-    '    Parameters:',
-    `      resourceArn: ${arn('worker')}`,
-    '      invocationType: Sync',
-    '      body:',
-    '        input.$: $Input',
-    '    End: true',
-    '',
-  ].join('\n');
+const definition = workerFlowDefinition;
 
 interface Env {
   client: FnF;
@@ -252,26 +233,12 @@ const LOCAL_ONLY: Record<string, string> = {
 describe('@alicloud/fnf-2019-03-15, every method, against the local CloudFlow', () => {
   const dir = tempDir('fnf-methods-');
   let fnf: FnfEmulator;
-  const calls: TaskRequest[] = [];
   let seq = 0;
   let env: Env;
 
   beforeAll(async () => {
-    fnf = await startFnfEmulator({
-      dataDir: dir.path,
-      port: 0,
-      region: 'cn-hangzhou',
-      functionNames: () => ['worker'],
-      maxLongPollMs: 5000,
-      invoker: {
-        invoke: async (request) => {
-          calls.push(request);
-          const event = JSON.parse(request.payload.toString()) as { input: unknown };
-          return { ok: true, payload: Buffer.from(JSON.stringify({ done: event.input })) };
-        },
-      },
-    });
-    fnf.connect();
+    const worker = await startWorkerFnf(dir.path);
+    fnf = worker.fnf;
     const client = new FnF({ endpoint: fnf.endpoint, ...LOCAL_CREDENTIALS });
     const name = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}`;
     env = {
@@ -282,12 +249,7 @@ describe('@alicloud/fnf-2019-03-15, every method, against the local CloudFlow', 
         await client.createFlow({ Name: flow, Definition: definition(flow, mode), Description: label, Type: 'FDL' });
         return flow;
       },
-      tokenOf: (executionName) =>
-        eventually(() => {
-          const token = [...calls].reverse().find((c) => c.executionName === executionName)?.taskToken;
-          if (!token) throw new Error(`no task token for ${executionName} yet`);
-          return token;
-        }),
+      tokenOf: worker.tokenOf,
     };
   });
   afterAll(async () => {
@@ -295,22 +257,8 @@ describe('@alicloud/fnf-2019-03-15, every method, against the local CloudFlow', 
     dir.cleanup();
   });
 
-  async function outcome(row: Row): Promise<{ result?: unknown; error?: ApiError }> {
-    let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${row.method} did not answer within ${ROW_TIMEOUT_MS} ms`)), ROW_TIMEOUT_MS);
-    });
-    try {
-      return { result: await Promise.race([row.call(env), hang]) };
-    } catch (error) {
-      return { error: error as ApiError };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   it.each(ROWS.map((row) => [row.method, row] as const))('%s', async (_method, row) => {
-    const { result, error } = await outcome(row);
+    const { result, error } = await rowOutcome<ApiError>(row.method, () => row.call(env));
     const expected = row.expected;
     if (expected.kind === 'ok') {
       if (error) throw new Error(`${row.method} failed: ${error.code ?? ''} ${error.message}`);

@@ -13,11 +13,10 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credent
 import { startMnsEmulator, type MnsEmulator } from '../../scripts/local/emulators/mns';
 import { errorCode, mnsRaw, signedHeaders, type RawResponse } from '../helpers/mns-raw';
 import { MNS_LOCAL_ONLY_METHODS, MNS_METHOD_ROWS, type MnsMethodEnv, type MnsMethodRow } from '../helpers/mns-sdk-methods';
+import { rowOutcome } from '../helpers/row-outcome';
 import { tempDir } from '../helpers/temp';
 
 const REGION = 'cn-hangzhou';
-/** Longer than any row needs (the longest waits are a 1 s long poll and a scaled-down push retry); reaching it is a hang. */
-const ROW_TIMEOUT_MS = 15_000;
 
 interface RowError {
   name?: string;
@@ -70,19 +69,9 @@ describe('@alicloud/mns, every method, against the local MNS', () => {
 
   /** The row's outcome: its result, or the error it threw or was answered (a timeout is an error too). */
   async function outcome(row: MnsMethodRow): Promise<{ result?: unknown; error?: RowError }> {
-    let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${row.method} did not answer within ${ROW_TIMEOUT_MS} ms`)), ROW_TIMEOUT_MS);
-    });
-    try {
-      const result = await Promise.race([row.call(env), hang]);
-      const answered = isRaw(result) ? asError(result) : undefined;
-      return answered ? { error: answered } : { result };
-    } catch (error) {
-      return { error: error as RowError };
-    } finally {
-      clearTimeout(timer);
-    }
+    const { result, error } = await rowOutcome<RowError>(row.method, () => row.call(env));
+    const answered = isRaw(result) ? asError(result) : undefined;
+    return answered ? { error: answered } : error ? { error } : { result };
   }
 
   it.each(MNS_METHOD_ROWS.map((row) => [row.method, row] as const))('%s', async (_method, row) => {
