@@ -86,6 +86,15 @@ declare module '@alicloud/fnf-2019-03-15' {
     ): Promise<FnFClient.Response & { Events: FnFClient.HistoryEvent[]; NextToken?: string }>;
     reportTaskSucceeded(params: { TaskToken: string; Output: string }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response & { EventId: number }>;
     reportTaskFailed(params: { TaskToken: string; Error: string; Cause?: string }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response & { EventId: number }>;
+    /** Flow schedules (the local CloudFlow refuses these with `ActionNotSupported`). */
+    createSchedule(params: { FlowName: string; ScheduleName: string; CronExpression: string; Description?: string; Payload?: string; Enable?: boolean }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response & Record<string, unknown>>;
+    describeSchedule(params: { FlowName: string; ScheduleName: string }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response & Record<string, unknown>>;
+    listSchedules(params: { FlowName: string; NextToken?: string; Limit?: number }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response & Record<string, unknown>>;
+    updateSchedule(
+      params: { FlowName: string; ScheduleName: string; CronExpression?: string; Description?: string; Payload?: string; Enable?: boolean },
+      options?: FnFClient.RequestOptions,
+    ): Promise<FnFClient.Response & Record<string, unknown>>;
+    deleteSchedule(params: { FlowName: string; ScheduleName: string }, options?: FnFClient.RequestOptions): Promise<FnFClient.Response>;
     /** Any action by name (pop-core's generic call), e.g. ones this SDK version has no method for. */
     request<T = unknown>(action: string, params?: Record<string, unknown>, options?: FnFClient.RequestOptions): Promise<T>;
   }

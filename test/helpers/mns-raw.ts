@@ -38,7 +38,8 @@ export interface RawResponse {
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, isArray: (name) => ['Message', 'Queue', 'Topic', 'Subscription', 'Error'].includes(name) });
 
-export async function mnsRaw(endpoint: string, credentials: RawCredentials, request: RawRequest): Promise<RawResponse> {
+/** The headers of a signed request (date, version, content type and MD5 when there is a body, authorization, token). */
+export function signedHeaders(credentials: RawCredentials, request: RawRequest): Record<string, string> {
   const body = request.body ?? '';
   const date = (request.date ?? new Date()).toUTCString();
   const headers: Record<string, string> = { date, 'x-mns-version': '2015-06-06', ...(request.headers ?? {}) };
@@ -54,9 +55,18 @@ export async function mnsRaw(endpoint: string, credentials: RawCredentials, requ
   const signature = createHmac('sha1', request.signWith ?? credentials.accessKeySecret).update(toSign).digest('base64');
   headers.authorization = `MNS ${credentials.accessKeyId}:${signature}`;
   if (credentials.securityToken && !request.omitToken) headers['security-token'] = credentials.securityToken;
+  return headers;
+}
+
+/** An MNS answer's XML body (root element → children). */
+export const parseMnsXml = (text: string) => parser.parse(text) as Record<string, unknown>;
+
+export async function mnsRaw(endpoint: string, credentials: RawCredentials, request: RawRequest): Promise<RawResponse> {
+  const body = request.body ?? '';
+  const headers = signedHeaders(credentials, request);
   const res = await fetch(`${endpoint}${request.resource}`, { method: request.method, headers, ...(body ? { body } : {}) });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, xml: text ? (parser.parse(text) as Record<string, unknown>) : undefined };
+  return { status: res.status, headers: res.headers, text, xml: text ? parseMnsXml(text) : undefined };
 }
 
 /** `<Error><Code>…` of an error answer. */

@@ -4,10 +4,11 @@ import RPCClient from '@alicloud/pop-core';
 import * as $Util from '@alicloud/tea-util';
 import { createHmac } from 'node:crypto';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
-import { startFnfEmulator, type FnfEmulator } from '../../scripts/local/emulators/fnf';
+import type { FnfEmulator } from '../../scripts/local/emulators/fnf';
 import { rpcStringToSign } from '../../scripts/local/emulators/fnf/rpc-signature';
 import type { TaskRequest } from '../../scripts/local/flow-engine/model';
 import { eventually } from '../helpers/eventually';
+import { startWorkerFnf, workerArn, workerFlowDefinition } from '../helpers/fnf-worker';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -17,27 +18,8 @@ import { tempDir } from '../helpers/temp';
  */
 type ApiError = Error & { code: string; entry?: { response?: { statusCode: number } }; data?: { Code: string; Message: string; RequestId: string; HostId: string } };
 
-const arn = (fn: string) => `acs:fc:cn-hangzhou:1000000000000001:functions/${fn}`;
-const definition = (name: string, extra = '') =>
-  [
-    'Type: StateMachine',
-    `Name: ${name}`,
-    'SpecVersion: v1',
-    'StartAt: Work',
-    'States:',
-    '  - Type: Task',
-    '    Name: Work',
-    '    Action: FC:InvokeFunction',
-    `    TaskMode: ${extra.includes('callback') ? 'WaitForCustomCallback' : 'RequestComplete'}`,
-    '    Parameters:',
-    `      resourceArn: ${arn('worker')}`,
-    '      invocationType: Sync',
-    '      body:',
-    '        input.$: $Input',
-    '        token.$: $Context.Current.TaskToken',
-    '    End: true',
-    '',
-  ].join('\n');
+const arn = workerArn;
+const definition = (name: string, extra = '') => workerFlowDefinition(name, extra.includes('callback') ? 'WaitForCustomCallback' : 'RequestComplete');
 
 async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   try {
@@ -52,39 +34,18 @@ describe('FnF API emulator', () => {
   const dir = tempDir('fnf-api-');
   let fnf: FnfEmulator;
   let client: FnF;
-  const calls: TaskRequest[] = [];
-  const hold = new Map<string, () => void>();
-  const tokenOf = (executionName: string) =>
-    eventually(() => {
-      const token = calls.find((c) => c.executionName === executionName)?.taskToken;
-      if (!token) throw new Error(`no task token for ${executionName} yet`);
-      return token;
-    });
+  let calls: TaskRequest[];
+  let hold: Map<string, () => void>;
+  let tokenOf: (executionName: string) => Promise<string>;
 
   beforeAll(async () => {
-    fnf = await startFnfEmulator({
-      dataDir: dir.path,
-      port: 0,
-      region: 'cn-hangzhou',
-      functionNames: () => ['worker'],
-      maxLongPollMs: 5000,
-      invoker: {
-        invoke: async (request) => {
-          calls.push(request);
-          const event = JSON.parse(request.payload.toString()) as { input: { wait?: boolean; fail?: string } };
-          if (event.input.wait) await new Promise<void>((resolve) => hold.set(request.executionName, resolve));
-          if (event.input.fail) return { ok: false, error: event.input.fail, cause: 'asked to fail' };
-          return { ok: true, payload: Buffer.from(JSON.stringify({ done: event.input })) };
-        },
-      },
-    });
-    fnf.connect();
+    ({ fnf, calls, hold, tokenOf } = await startWorkerFnf(dir.path));
     client = new FnF({ endpoint: fnf.endpoint, ...LOCAL_CREDENTIALS });
     await client.createFlow({ Name: 'api-flow', Definition: definition('api-flow'), Description: 'test flow', Type: 'FDL' });
     await client.createFlow({ Name: 'api-callback', Definition: definition('api-callback', 'callback'), Description: 'callbacks', Type: 'FDL' });
   });
   afterAll(async () => {
-    for (const release of hold.values()) release();
+    for (const release of hold?.values() ?? []) release();
     await fnf?.close();
     dir.cleanup();
   });

@@ -11,10 +11,8 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { resolveLocalhostNames } from '../../scripts/local/runtime/localhost-names';
 import { LOCAL_ONLY_METHODS, METHOD_ROWS, type MethodEnv, type MethodRow } from '../helpers/ali-oss-methods';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
+import { rowOutcome } from '../helpers/row-outcome';
 import { ossClient, REGION, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
-
-/** Longer than any row needs; a row that reaches it has hung. */
-const ROW_TIMEOUT_MS = 15_000;
 
 let oss: TestOss;
 let photo: Buffer;
@@ -38,19 +36,7 @@ function client(mode: Mode, bucket: string): LooseOss {
 }
 
 /** The row's outcome: its result, or the error it threw (a timeout is an error too). */
-async function outcome(row: MethodRow, env: MethodEnv): Promise<{ result?: unknown; error?: { status?: number; code?: string; message: string; name?: string } }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${row.method} did not answer within ${ROW_TIMEOUT_MS} ms`)), ROW_TIMEOUT_MS);
-  });
-  try {
-    return { result: await Promise.race([row.call(env), hang]) };
-  } catch (error) {
-    return { error: error as { status?: number; code?: string; message: string } };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const outcome = (row: MethodRow, env: MethodEnv) => rowOutcome<{ status?: number; code?: string; message: string; name?: string }>(row.method, () => row.call(env));
 
 describe.each([
   ['V1, virtual-hosted (ali-oss defaults)', { v4: false, pathStyle: false }],

@@ -180,8 +180,10 @@ export class FlowEngine {
    */
   startExecution(flowName: string, executionName: string | undefined, input: unknown, options: { callbackToken?: string } = {}): { doc: ExecutionDoc; started: boolean } {
     const flowRecord = this.requireFlow(flowName);
+    // The naming rule is for names callers choose; a generated name is a UUID as CloudFlow makes it, and most
+    // UUIDs start with a digit.
+    if (executionName !== undefined && !EXECUTION_NAME.test(executionName)) throw new FlowApiError('InvalidArgument', `ExecutionName "${executionName}" must be 1-128 letters, digits, _ or -, starting with a letter or _`);
     const name = executionName ?? this.ids.executionName();
-    if (!EXECUTION_NAME.test(name)) throw new FlowApiError('InvalidArgument', `ExecutionName "${name}" must be 1-128 letters, digits, _ or -, starting with a letter or _`);
     const key = keyOf(flowName, name);
     const existing = this.running.get(key) ?? this.store.getExecution(flowName, name);
     if (existing) {

@@ -106,7 +106,9 @@ export class FnfApi {
       const spec = this.actions[action];
       if (!spec) {
         const why = NOT_EMULATED[action];
-        return error(400, 'ActionNotSupported', why ? `The API operation '${action}' is not emulated by the local CloudFlow: ${why}.` : `The requested API operation '${action}' is incorrect. Please check.`);
+        if (why) return error(400, 'ActionNotSupported', `The API operation '${action}' is not emulated by the local CloudFlow: ${why}.`);
+        // What Alibaba Cloud's API gateway answers for an action the product does not have (a typo, another API's action).
+        return error(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method: ${action} is not an action of the FnF API 2019-03-15.`);
       }
       for (const name of Object.keys(params)) {
         if (PROTOCOL_PARAMS.has(name) || spec.required.includes(name) || spec.optional.includes(name)) continue;

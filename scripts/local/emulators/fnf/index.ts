@@ -6,7 +6,8 @@
  *   CallbackFnFTaskToken), StopExecution, DescribeExecution (WaitTimeSeconds long polling),
  *   ListExecutions, GetExecutionHistory, ReportTaskSucceeded, ReportTaskFailed. Every other action
  *   (StartSyncExecution and Express flows, schedules, versions, aliases, map runs, DescribeRegions) is
- *   answered `ActionNotSupported` naming it; unknown parameters `InvalidArgument` naming them.
+ *   answered `ActionNotSupported` naming it; an action the API does not have `InvalidAction.NotFound` (404, as
+ *   the API gateway answers); unknown parameters `InvalidArgument` naming them.
  * - Flows are the CloudFlow spec only (`Type: StateMachine`), the subset the engine implements
  *   (docs/fidelity.md "CloudFlow"); a definition with anything else is refused at CreateFlow/UpdateFlow
  *   and, for s.yaml's flows, at start. Tasks invoke local FC functions only (`FC:InvokeFunction`).

@@ -78,8 +78,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const body = await readBody(req);
     const resource = (req.url ?? '/').replace(/^https?:\/\/[^/]*/i, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    authenticate({ method, resource, headers: req.headers, body }, deps.clock(), deps.lookup);
     const request = parseTarget(method, resource, req.headers, body);
+    // An OpenAPI client pointed here is signed its own way: name what it asked for before asking for our signature.
+    const action = openApiAction(request);
+    if (action) throw openApiRefusal(action);
+    authenticate({ method, resource, headers: req.headers, body }, deps.clock(), deps.lookup);
     const answer = await route(deps, request);
     send(res, answer.status, answer.body, answer.headers);
   } catch (err) {
@@ -141,6 +144,18 @@ function decode(text: string): string {
     throw mnsErrors.invalidRequestUrl(text);
   }
 }
+
+/**
+ * The action of an MNS OpenAPI call (RPC style: `?Action=…`, or the Tea SDKs' `x-acs-action` header) — tags,
+ * the console's queue and topic calls. They belong to `mns-open.<region>.aliyuncs.com`, not this XML API.
+ */
+function openApiAction(r: Request): string | undefined {
+  if (r.segments.length > 0) return undefined;
+  const header = r.headers['x-acs-action'];
+  return r.query.get('action') ?? (Array.isArray(header) ? header[0] : header);
+}
+
+const openApiRefusal = (action: string) => mnsErrors.notImplemented(`The MNS OpenAPI (${action}; RPC, served by mns-open.<region>.aliyuncs.com) — this emulator serves the MNS XML API`);
 
 interface Answer {
   status: number;
