@@ -186,7 +186,9 @@ export function buildFunctionsInStages(
   return {
     ready: (name, demanded) => {
       const staged = stageOf.get(name);
-      if (!staged || !demanded || begun.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
+      // A fresh bundle whose map alone is missing (`unmapped`) is ready as it is: bundling it again on demand
+      // would only put esbuild on the path of the request that waits (D97).
+      if (!staged || !demanded || !wanted.has(name) || begun.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
       return onDemand.get(name) ?? buildNow(name, staged.withMaps);
     },
     done,

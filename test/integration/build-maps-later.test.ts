@@ -105,4 +105,27 @@ describe('a function asked for before its stage', () => {
     expect(existsSync(join(tick!.codeDir, 'index.js'))).toBe(true);
     expect(existsSync(join(sink!.codeDir, 'index.js.map'))).toBe(true);
   });
+
+  it('is not bundled again when only its map is missing (a stopped start left it): it is served as it is at once', async () => {
+    const spec = loadSpec(join(app, 's.yaml'), {});
+    const echo = spec.functions.find((fn) => fn.resource === 'echo')!;
+    const bundle = join(echo.codeDir, 'index.js');
+    // A start that wrote echo's bundle without its map and stopped before its last stage.
+    await buildFunctionsInStages(spec, [[echo]], [echo], { mapsLast: true, gates: { 1: new Promise(() => undefined) } }).ready(echo.name);
+    rmSync(`${bundle}.map`, { force: true });
+    const { mtimeMs } = statSync(bundle);
+    let openLast = () => undefined as void;
+    const last = new Promise<void>((resolve) => (openLast = resolve));
+    const staged = buildFunctionsInStages(spec, [[echo]], [], { mapsLast: true, unmapped: [echo], gates: { 1: last } });
+
+    // A request waits for it: the bundle is fresh, so nothing is bundled (an on-demand build would write the map now).
+    await staged.ready(echo.name, true);
+    expect(existsSync(`${bundle}.map`)).toBe(false);
+    expect(statSync(bundle).mtimeMs).toBe(mtimeMs);
+
+    openLast();
+    await staged.done;
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    expect(statSync(bundle).mtimeMs).toBe(mtimeMs);
+  });
 });

@@ -86,3 +86,75 @@ describe('instance pool: the line is served by the first free instance', () => {
     }
   }, 60_000);
 });
+
+/**
+ * A prewarmed instance runs its initializer before it serves (as on FC). A request arriving while it does waits
+ * for it: it used to start a second instance beside it — at start-up a cold start, and an on-demand build, on
+ * the first page's path (docs/decisions.md D97). The wait is bounded, so an initializer that never ends (or
+ * calls its own function) does not hold the line. Only the first instance's initializer waits for the file
+ * `release-init`; the others return at once.
+ */
+const INITIALIZED_CODE = `
+const fs = require('fs');
+const path = require('path');
+const booted = fs.readdirSync(__dirname).filter((f) => f.startsWith('booted-')).length;
+fs.writeFileSync(path.join(__dirname, 'booted-' + booted), '');
+exports.initialize = async () => {
+  fs.writeFileSync(path.join(__dirname, 'initializing-' + booted), '');
+  while (booted === 0 && !fs.existsSync(path.join(__dirname, 'release-init'))) await new Promise((resolve) => setTimeout(resolve, 20));
+};
+exports.handler = async () => 'instance ' + booted;
+`;
+
+describe('instance pool: a request meets the prewarmed instance running its initializer', () => {
+  function setupInitialized() {
+    const dir = tempDir('instance-init-');
+    dir.write('index.js', INITIALIZED_CODE);
+    const fn: FunctionSpec = { resource: 'init', name: 'init', runtime: 'nodejs20', codeDir: dir.path, handler: 'index.handler', initializer: { handler: 'index.initialize', timeout: 60 }, memorySize: 128, timeout: 60, environment: {}, triggers: [] };
+    const spec = { baseDir: dir.path, name: 't', region: 'cn-hangzhou', functions: [fn], routes: [], flows: [], rendered: {} } as unknown as AppSpec;
+    // Every instance start asks for its code first; one a request waits for asks with `demanded`.
+    const demanded: string[] = [];
+    const codeReady = async (f: FunctionSpec, forRequest: boolean) => void (forRequest && demanded.push(f.name));
+    const runtime = new FunctionRuntime(spec, { envFor: () => ({}), codeReady });
+    const invoke = () => runtime.invoke('init', Buffer.from('{}'), { source: 'test' });
+    return { dir, runtime, demanded, invoke };
+  }
+
+  it('waits for it and is served by it; no second instance starts', async () => {
+    const { dir, runtime, demanded, invoke } = setupInitialized();
+    try {
+      const warming = runtime.prewarm(['init']);
+      await eventually(() => expect(existsSync(join(dir.path, 'initializing-0'))).toBe(true));
+      const request = invoke();
+      request.catch(() => undefined); // awaited below; a failed check closes the runtime under it
+      // The pool looks at its line as the request joins it: a second instance would have asked for its code by now.
+      await eventually(() => expect(runtime.poolStats()[0]).toMatchObject({ queued: 1 }));
+      expect(demanded).toEqual([]);
+      dir.write('release-init', '');
+      await warming;
+      const record = await request;
+      expect(record).toMatchObject({ status: 'succeeded', coldStart: false });
+      expect(record.payload.toString()).toBe('instance 0');
+    } finally {
+      dir.write('release-init', '');
+      await runtime.close();
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  it('starts another instance when the initializer does not end soon', async () => {
+    const { dir, runtime, demanded, invoke } = setupInitialized();
+    try {
+      void runtime.prewarm(['init']);
+      await eventually(() => expect(existsSync(join(dir.path, 'initializing-0'))).toBe(true));
+      const record = await invoke();
+      expect(record).toMatchObject({ status: 'succeeded', coldStart: true });
+      expect(record.payload.toString()).toBe('instance 1');
+      expect(demanded).toEqual(['init']);
+    } finally {
+      dir.write('release-init', '');
+      await runtime.close();
+      dir.cleanup();
+    }
+  }, 60_000);
+});

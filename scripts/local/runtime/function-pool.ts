@@ -174,6 +174,15 @@ interface Waiter {
 const SCALE_OUT_DELAY_MS = { min: 10, max: 200 };
 
 /**
+ * How long a line waits for a prewarmed instance that is running its initializer before it starts another
+ * instance. At start-up a request for a function whose instance was still in its initializer (the product
+ * page's: one table read, 30–150 ms) started a second instance — a cold start, on a start that had not written
+ * its source maps yet an on-demand build too, on the first page's path (D97). Bounded, not "until it is done":
+ * an initializer that calls its own function, or one that calls it back, would otherwise wait for itself.
+ */
+const INITIALIZER_WAIT_MS = 500;
+
+/**
  * The instances of one function. FC 3.0 built-in runtimes serve one request per instance, so concurrency
  * means more instances. A request takes a free instance (warm); otherwise it joins the function's line,
  * and the line is served in arrival order by whichever instance is free first: one that finishes its
@@ -187,6 +196,8 @@ const SCALE_OUT_DELAY_MS = { min: 10, max: 200 };
 export class FunctionPool implements BudgetedPool {
   private instances: Instance[] = [];
   private starting = 0;
+  /** Prewarmed instances running their initializer: started, not serving yet. */
+  private readonly initializing = new Set<Instance>();
   private readonly startingInstances = new Set<Promise<Instance>>();
   /** Requests accepted and not finished (running or waiting): what reservedConcurrency limits. */
   private inFlight = 0;
@@ -218,7 +229,7 @@ export class FunctionPool implements BudgetedPool {
   }
 
   get startingCount(): number {
-    return this.starting;
+    return this.starting + this.initializing.size;
   }
 
   get busy(): number {
@@ -316,7 +327,7 @@ export class FunctionPool implements BudgetedPool {
    * this instance instead of starting a second one next to it.
    */
   async prewarm(): Promise<void> {
-    if (this.closed || this.instances.length > 0 || this.starting > 0) return;
+    if (this.closed || this.instances.length > 0 || this.starting > 0 || this.initializing.size > 0) return;
     if (!this.options.budget.take(this)) return;
     traceMark(`warming ${this.fn.resource}`);
     await this.spawn(true).catch(() => undefined);
@@ -353,6 +364,11 @@ export class FunctionPool implements BudgetedPool {
       if (this.instances.length > 0 && waited < delay) {
         // A busy instance will probably be free before a new one could start: look again then.
         this.lookAgainIn(delay - waited);
+        return;
+      }
+      if (this.initializing.size > 0 && waited < INITIALIZER_WAIT_MS) {
+        // A prewarmed instance running its initializer will serve sooner than a new one would start (D97).
+        this.lookAgainIn(INITIALIZER_WAIT_MS - waited);
         return;
       }
       if (this.options.budget.take(this)) void this.spawn(false).catch(() => undefined);
@@ -435,7 +451,15 @@ export class FunctionPool implements BudgetedPool {
     instance.logSink = (text, id) => this.options.onLog(this.fn, instance.id, text, id);
     instance.warmed = warm;
     // As on FC, a prewarmed instance runs its initializer when it starts, so the first request does not wait for it.
-    if (warm) await this.initialize(instance, this.options.hookIds()).catch(() => undefined);
+    if (warm) {
+      this.initializing.add(instance);
+      await this.initialize(instance, this.options.hookIds()).catch(() => undefined);
+      this.initializing.delete(instance);
+      if (this.closed) {
+        await instance.terminate();
+        return;
+      }
+    }
     this.instances.push(instance);
     this.dispatch();
   }
@@ -485,7 +509,7 @@ export class FunctionPool implements BudgetedPool {
     for (const waiter of this.waiters.splice(0)) waiter.fail(new ShuttingDownError(this.fn.name));
     // Threads still starting terminate themselves in spawn(); wait for them so none outlives close().
     await Promise.allSettled([...this.startingInstances, ...this.retiring]);
-    await Promise.all(this.instances.map((i) => i.terminate()));
+    await Promise.all([...this.instances, ...this.initializing].map((i) => i.terminate()));
     this.instances = [];
   }
 }

@@ -238,7 +238,9 @@ export class Instance {
   }
 
   async terminate(): Promise<void> {
-    this.dead = true;
+    // What it was still running ends with it: a caller (an initializer cut short by close()) must not wait for
+    // an answer that cannot come, nor its timeout timer keep the process alive.
+    this.die('crashed', this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before it answered' });
     await this.worker.terminate();
   }
 }
