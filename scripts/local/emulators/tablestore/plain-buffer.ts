@@ -244,19 +244,38 @@ export interface WriteRow {
 
 const OP_BYTES: Record<Exclude<CellOp, 'PUT' | 'INCREMENT'>, number> = { DELETE_ONE_VERSION: PB.DELETE_ONE_VERSION, DELETE_ALL_VERSION: PB.DELETE_ALL_VERSION };
 
-/** Bytes appended to a growing list of chunks; small helpers for PlainBuffer's little-endian fields. */
+/**
+ * Bytes written into one scratch buffer, copied out once at the end: a response row is a few dozen one- to
+ * eight-byte fields, and a Buffer per field (then a concat) cost more than the GetRow it answers. The scratch is
+ * shared by every writer: `writeRows` runs to completion synchronously, so two never interleave.
+ */
+let scratch = Buffer.allocUnsafe(4096);
+
 class Writer {
-  readonly chunks: Buffer[] = [];
+  private length = 0;
+  private room(bytes: number): void {
+    if (this.length + bytes <= scratch.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, this.length + bytes));
+    scratch.copy(grown, 0, 0, this.length);
+    scratch = grown;
+  }
   byte(value: number): void {
-    this.chunks.push(Buffer.from([value]));
+    this.room(1);
+    scratch[this.length++] = value;
   }
   u32(value: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value);
-    this.chunks.push(b);
+    this.room(4);
+    scratch.writeUInt32LE(value, this.length);
+    this.length += 4;
   }
-  raw(bytes: Buffer): void {
-    this.chunks.push(bytes);
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    scratch.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  /** The bytes written, in a buffer of their own (the scratch is reused by the next writer). */
+  finish(): Buffer {
+    return Buffer.from(scratch.subarray(0, this.length));
   }
 }
 
@@ -344,7 +363,7 @@ export function writeRows(rows: readonly WriteRow[]): Buffer {
   const out = new Writer();
   out.u32(PB.HEADER);
   for (const row of rows) writeRowBody(out, row);
-  return Buffer.concat(out.chunks);
+  return out.finish();
 }
 
 /** A primary key alone (GetRange's `next_start_primary_key`, ReturnContent RT_PK). */

@@ -5,7 +5,7 @@
  * and is recorded in `internalErrors` (tests assert it stays empty). A client that hangs up mid-request is recorded
  * in `aborts` instead, and HTTP Node's parser refuses gets the same protobuf error (`tableStoreClientErrorHandler`).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
@@ -14,7 +14,7 @@ import type { OperationContext } from './handler';
 import { OPERATIONS, READ_ONLY } from './ops';
 import { protos } from './sdk';
 import type { SearchIndexes } from './search/indexes';
-import { authenticate, type CredentialLookup } from './signature';
+import { authenticate, md5Base64, type CredentialLookup } from './signature';
 import type { Storage } from './storage';
 
 /** TableStore's limit on one HTTP request body. */
@@ -35,7 +35,7 @@ export interface ServerState {
   now(): number;
   /** Told after a commit that appended records to these streams. */
   onStreamRecords(streamIds: ReadonlySet<string>): void;
-  /** The last requests, newest last (for tests and the console), at most `REQUEST_HISTORY`. */
+  /** The last requests, newest last (for tests and the console): at least the last `REQUEST_HISTORY`, fewer than twice that. */
   requests: RequestRecord[];
   /** Unexpected exceptions thrown by handlers (answered as 500 OTSInternalServerError). */
   internalErrors: Error[];
@@ -48,29 +48,41 @@ export interface ServerState {
 
 const REQUEST_HISTORY = 1000;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request body, from the stream's own events: an SDK request is one small chunk, and an async iterator over
+ * the stream (a promise and a handful of closures per request) cost more than the chunk's copy.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) throw requestBodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) throw requestBodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > MAX_REQUEST_BYTES) return Promise.reject(requestBodyTooLarge());
+  // Listeners written inline: the worker's bundle keeps function names, which costs a call per named closure.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > MAX_REQUEST_BYTES) return;
+      size += chunk.length;
+      // The rest is left to drain unread; the answer closes the connection (`!req.complete`).
+      if (size > MAX_REQUEST_BYTES) reject(requestBodyTooLarge());
+      else chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    // A client that hangs up mid-body: 'close' without 'end' (isClientAbort knows this error).
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('aborted'));
+    });
+  });
 }
 
 const newRequestId = () => randomUUID().replace(/-/g, '');
 
-/** TableStore's response headers (the SDK reads the request id from `x-ots-requestid`). */
-function answerHeaders(body: Uint8Array, requestId: string): Record<string, string> {
-  return {
-    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
-    'x-ots-requestid': requestId,
-    'x-ots-date': new Date().toISOString(),
-    'x-ots-contenttype': 'protocol buffer',
-  };
+/**
+ * TableStore's own response headers (the SDK reads the request id from `x-ots-requestid`), as the flat
+ * name/value list `writeHead` takes without building a header object per answer.
+ */
+function otsHeaders(body: Uint8Array, requestId: string, otsContentType: string): string[] {
+  return ['x-ots-contentmd5', md5Base64(body), 'x-ots-requestid', requestId, 'x-ots-date', new Date().toISOString(), 'x-ots-contenttype', otsContentType];
 }
 
 /** A protobuf answer (TableStore's own), or a JSON one for the SDK's JSON APIs. */
@@ -78,13 +90,9 @@ const PROTOBUF = { type: 'application/x-protobuf', otsType: 'protocol buffer' };
 const JSON_ANSWER = { type: 'application/json', otsType: 'json' };
 
 function send(res: ServerResponse, status: number, body: Uint8Array, close = false, format = PROTOBUF): void {
-  res.writeHead(status, {
-    'content-type': format.type,
-    'content-length': body.length,
-    ...answerHeaders(body, newRequestId()),
-    'x-ots-contenttype': format.otsType,
-    ...(close ? { connection: 'close' } : {}),
-  });
+  const headers = ['content-type', format.type, 'content-length', String(body.length), ...otsHeaders(body, newRequestId(), format.otsType)];
+  if (close) headers.push('connection', 'close');
+  res.writeHead(status, headers);
   res.end(body);
 }
 
@@ -112,7 +120,10 @@ export function tableStoreClientErrorHandler(state: Pick<ServerState, 'aborts' |
     render: ({ requestId, status, message }) => {
       const error = status === 408 ? new OtsError(408, 'OTSRequestTimeout', 'Request timeout.') : new OtsError(status, 'OTSParameterInvalid', message);
       const body = errorBody(error);
-      return { contentType: 'application/x-protobuf', body, headers: answerHeaders(body, requestId) };
+      const headers: Record<string, string> = {};
+      const flat = otsHeaders(body, requestId, PROTOBUF.otsType);
+      for (let i = 0; i < flat.length; i += 2) headers[flat[i]!] = flat[i + 1]!;
+      return { contentType: PROTOBUF.type, body, headers };
     },
   });
 }
@@ -139,7 +150,8 @@ export function runOperation(state: Pick<ServerState, 'storage' | 'search' | 'no
 
 function remember(state: ServerState, record: RequestRecord): void {
   state.requests.push(record);
-  if (state.requests.length > REQUEST_HISTORY) state.requests.splice(0, state.requests.length - REQUEST_HISTORY);
+  // Trimmed in steps of REQUEST_HISTORY: dropping the oldest one per request moved the whole array each time.
+  if (state.requests.length >= 2 * REQUEST_HISTORY) state.requests.splice(0, state.requests.length - REQUEST_HISTORY);
   state.onRequest?.(record);
 }
 
