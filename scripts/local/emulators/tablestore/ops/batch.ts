@@ -8,7 +8,7 @@ import { decodeCondition } from '../conditions';
 import { OtsError, parameterInvalid } from '../errors';
 import { CONSUMED, decodeRequest, encodeResponse, requireTable, type OperationContext, type OperationHandler } from '../handler';
 import { encodeKey } from '../keys';
-import { LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, type WriteContext, type WriteType } from '../mutations';
+import { encodedRowKey, LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, writesOneStatement, type WriteContext, type WriteType } from '../mutations';
 import { readRequestRow, writeRows, type RequestRow } from '../plain-buffer';
 import { protos } from '../sdk';
 import { checkKey, liveRow, type TableHandle } from '../table';
@@ -43,7 +43,7 @@ function checkDuplicateKeys(table: TableHandle | undefined, rows: RequestRow[], 
     } catch {
       continue;
     }
-    const key = encodeKey(row.primaryKey as PkCell[]).toString('hex');
+    const key = encodedRowKey(row).toString('latin1');
     if (seen.has(key)) throw parameterInvalid(message);
     seen.add(key);
   }
@@ -97,9 +97,10 @@ function writeOne(context: OperationContext, tableName: string, message: BatchWr
   try {
     const type = OPERATION_TYPES[message.type];
     if (!type) throw parameterInvalid('The type of row in batch write operation is invalid.');
-    requireTable(context, tableName);
-    // A savepoint per row: a row that fails halfway leaves nothing behind.
-    const result = context.storage.transaction(() => WRITERS[type](tableContext(), row, decodeCondition(message.condition)));
+    const shared = tableContext();
+    const write = () => WRITERS[type](shared, row, decodeCondition(message.condition));
+    // A row that fails halfway must leave nothing behind: a savepoint per row, unless its write is one statement.
+    const result = writesOneStatement(shared.table, row) && !(globalThis as any).__OFF ? context.storage.withoutSavepoint(write) : context.storage.transaction(write);
     return { isOk: true, consumed: CONSUMED, row: returnedRow(result, message.returnContent) };
   } catch (err) {
     return rowError(err);

@@ -23,6 +23,9 @@ const RT_NONE = 0;
 const RT_PK = 1;
 const RT_AFTER_MODIFY = 2;
 
+/** The empty `row` of an answer that returns none (only ever read by the response encoder). */
+const NO_ROW = Buffer.alloc(0);
+
 /** What ReturnContent asks for: the primary key (RT_PK) or the named columns this write changed, newest value (RT_AFTER_MODIFY). */
 export function returnedRow(result: WriteResult, returnContent: WriteRequest['returnContent']): Buffer {
   const type = returnContent?.returnType ?? RT_NONE;
@@ -33,7 +36,7 @@ export function returnedRow(result: WriteResult, returnContent: WriteRequest['re
     return writeRows([{ primaryKey: result.primaryKey, cells }]);
   }
   if (type !== RT_NONE) throw parameterInvalid(`Invalid return type: ${type}.`);
-  return Buffer.alloc(0);
+  return NO_ROW;
 }
 
 /** The write context of one table in one request: storage, clock, and who to tell about the change. */
