@@ -62,6 +62,8 @@ export function rowKey(context: Pick<WriteContext, 'storage' | 'table' | 'now'>,
     const size = value.type === 'STRING' ? Buffer.byteLength(value.value) : value.type === 'BINARY' ? value.value.length : 0;
     if (size > LIMITS.pkValueBytes) throw parameterInvalid(`The length of primary key column: '${name}' exceeds the MaxLength:${LIMITS.pkValueBytes} with CurrentLength:${size}.`);
   }
+  // A complete key is the request's own (checked above): no copy of it per row.
+  if (!wantsAuto) return row.primaryKey as PkCell[];
   return row.primaryKey.map((c) => {
     if (c.value.type !== 'AUTO_INCREMENT') return { name: c.name, value: c.value as PkValue };
     // Increasing values, like TableStore's (which are not consecutive either): at least the clock in µs.
@@ -87,7 +89,7 @@ export function encodedRowKey(row: RequestRow): Buffer {
 
 /** The key's bytes as stored: the row's own unless an AUTO_INCREMENT column was filled in. */
 function storedKey(row: RequestRow, key: PkCell[]): Buffer {
-  return key.every((cell, i) => cell.value === row.primaryKey[i]!.value) ? encodedRowKey(row) : encodeKey(key);
+  return key === row.primaryKey ? encodedRowKey(row) : encodeKey(key);
 }
 
 /** The data size a write counts against the 4 MB limits: key, column names and values. */
@@ -190,13 +192,12 @@ export function putRow(context: WriteContext, row: RequestRow, condition: WriteC
   const key = rowKey(context, row, { autoIncrement: true });
   const keyBytes = storedKey(row, key);
   // PutRow replaces the row: what was there matters only to a condition.
-  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, existingRow(context, keyBytes).row);
+  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, liveRow(context.table.meta, context.storage.getRow(context.table, keyBytes), context.now));
   const { maxVersions } = context.table.meta;
   const columns = new Map<string, CellVersion[]>();
   for (const cell of row.cells) addVersion(columns, cell.name, { timestamp: cell.timestamp ?? context.now, value: cell.value! }, maxVersions);
   context.storage.putRow(context.table, keyBytes, columns, context.now);
-  const written = () => row.cells.map((cell) => ({ name: cell.name, value: cell.value!, timestamp: cell.timestamp ?? context.now }));
-  context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, written));
+  context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, () => row.cells.map((cell) => ({ name: cell.name, value: cell.value!, timestamp: cell.timestamp ?? context.now }))));
   const { meta } = context.table;
   const now = context.now;
   return {

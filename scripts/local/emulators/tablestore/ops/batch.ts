@@ -98,9 +98,12 @@ function writeOne(context: OperationContext, tableName: string, message: BatchWr
     const type = OPERATION_TYPES[message.type];
     if (!type) throw parameterInvalid('The type of row in batch write operation is invalid.');
     const shared = tableContext();
-    const write = () => WRITERS[type](shared, row, decodeCondition(message.condition));
+    const writer = WRITERS[type];
+    const condition = decodeCondition(message.condition);
     // A row that fails halfway must leave nothing behind: a savepoint per row, unless its write is one statement.
-    const result = writesOneStatement(shared.table, row) && !(globalThis as any).__OFF ? context.storage.withoutSavepoint(write) : context.storage.transaction(write);
+    const result = writesOneStatement(shared.table, row)
+      ? context.storage.withoutSavepoint(() => writer(shared, row, condition))
+      : context.storage.transaction(() => writer(shared, row, condition));
     return { isOk: true, consumed: CONSUMED, row: returnedRow(result, message.returnContent) };
   } catch (err) {
     return rowError(err);
