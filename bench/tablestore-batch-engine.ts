@@ -41,19 +41,15 @@ async function main(): Promise<void> {
       return protos.main.BatchWriteRowRequest!.encode({ tables: [{ tableName: 'telemetry', rows }] } as never).finish();
     };
     const results: number[] = [];
-    const off: number[] = [];
     for (let round = 0; round <= ROUNDS; round++) {
       const bodies = Array.from({ length: BATCHES_PER_ROUND }, request);
-      (globalThis as any).__OFF = process.env.AB ? round % 2 === 1 : false;
       const cpu = process.cpuUsage();
       for (const body of bodies) emulator.call(instance, 'BatchWriteRow', body);
       const used = process.cpuUsage(cpu);
       const perThousand = ((used.user + used.system) / 1000 / (bodies.length * 200)) * 1000;
-      if (round > 0) ((globalThis as any).__OFF ? off : results).push(perThousand);
+      if (round > 0) results.push(perThousand);
     }
     results.sort((a, b) => a - b);
-    off.sort((a, b) => a - b);
-    if (off.length) console.log('OFF', JSON.stringify({ medianCpuMsPer1000Rows: Number(off[off.length >> 1]!.toFixed(2)) }));
     console.log(JSON.stringify({ rows: n, medianCpuMsPer1000Rows: Number(results[results.length >> 1]!.toFixed(2)), min: Number(results[0]!.toFixed(2)), load: loadavg()[0] }));
   } finally {
     await ots.close();

@@ -127,7 +127,7 @@ export class Storage {
     try {
       return work();
     } catch (err) {
-      if (this.unguardedWrites > 0) throw new Error(`a batch row failed after its write: ${err instanceof Error ? err.message : String(err)}`);
+      if (this.unguardedWrites > 0) throw new Error(`a batch row failed after its write: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       throw err;
     } finally {
       this.unguardedWrites = undefined;

@@ -12,7 +12,6 @@ import { encodedRowKey, LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, w
 import { readRequestRow, writeRows, type RequestRow } from '../plain-buffer';
 import { protos } from '../sdk';
 import { checkKey, liveRow, type TableHandle } from '../table';
-import type { PkCell } from '../values';
 import { readSpec, readView, type ReadOptions } from './read';
 import { returnedRow, writeContext } from './rows';
 
