@@ -1,9 +1,12 @@
 import TableStore from 'tablestore';
+import { protos } from '../../scripts/local/emulators/tablestore';
 import { conditionCheckFail } from '../../scripts/local/emulators/tablestore/errors';
 import { encodeKey } from '../../scripts/local/emulators/tablestore/keys';
 import { SearchIndexes } from '../../scripts/local/emulators/tablestore/search/indexes';
 import { Storage } from '../../scripts/local/emulators/tablestore/storage';
+import { writeRows } from '../../scripts/local/emulators/tablestore/plain-buffer';
 import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { signedCall } from '../helpers/tablestore-raw';
 
 /**
  * BatchWriteRow rows written without a savepoint of their own (D94): a row whose write is one SQL statement
@@ -95,6 +98,24 @@ describe('TableStore emulator: batch rows without a savepoint', () => {
       expect([await stored(tableName, `${tableName}-1`), await stored(tableName, `${tableName}-2`)]).toEqual([true, true]);
       expect((await ots.client.getRow({ tableName, primaryKey: [{ id: 'exists' }] })).row.attributes).toEqual([expect.objectContaining({ columnName: 'v', columnValue: 'old' })]);
       expect(ots.emulator.internalErrors).toEqual([]);
+    });
+
+    it('refuses a row asking for an unknown return type before writing it', async () => {
+      const row = (id: string) => writeRows([{ primaryKey: [{ name: 'id', value: { type: 'STRING', value: id } }], cells: [{ name: 'v', value: { type: 'INTEGER', value: 1n } }] }]);
+      const rows = [
+        { type: 1, rowChange: row('rt-ok-1'), condition: { rowExistence: 0 } },
+        { type: 1, rowChange: row('rt-unknown'), condition: { rowExistence: 0 }, returnContent: { returnType: 3 } },
+        { type: 1, rowChange: row('rt-ok-2'), condition: { rowExistence: 0 }, returnContent: { returnType: 1 } },
+      ];
+      const res = await signedCall(ots.endpoint, ots.instance, ots.credentials, 'BatchWriteRow', protos.main.BatchWriteRowRequest!.encode({ tables: [{ tableName: plain, rows }] } as never).finish());
+      expect(res.status).toBe(200);
+      const answer = protos.main.BatchWriteRowResponse!.decode(res.body) as unknown as { tables: { rows: { isOk: boolean; error?: { code: string; message: string } }[] }[] };
+      expect(answer.tables[0]!.rows.map((r) => [r.isOk, r.error?.code, r.error?.message])).toEqual([
+        [true, undefined, undefined],
+        [false, 'OTSParameterInvalid', 'Invalid return type: 3.'],
+        [true, undefined, undefined],
+      ]);
+      expect([await stored(plain, 'rt-ok-1'), await stored(plain, 'rt-unknown'), await stored(plain, 'rt-ok-2')]).toEqual([true, false, true]);
     });
 
     it('fails the whole request, writing nothing, when a row would fail after its write', async () => {

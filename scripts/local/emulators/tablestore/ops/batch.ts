@@ -13,7 +13,7 @@ import { readRequestRow, writeRows, type RequestRow } from '../plain-buffer';
 import { protos } from '../sdk';
 import { checkKey, liveRow, type TableHandle } from '../table';
 import { readSpec, readView, type ReadOptions } from './read';
-import { returnedRow, writeContext } from './rows';
+import { returnedRow, returnType, writeContext } from './rows';
 
 export const BATCH_GET_LIMIT = 100;
 export const BATCH_WRITE_LIMIT = 200;
@@ -96,6 +96,8 @@ function writeOne(context: OperationContext, tableName: string, message: BatchWr
   try {
     const type = OPERATION_TYPES[message.type];
     if (!type) throw parameterInvalid('The type of row in batch write operation is invalid.');
+    // Checked before the write: a row answered as refused must not have been written.
+    returnType(message.returnContent);
     const shared = tableContext();
     const writer = WRITERS[type];
     const condition = decodeCondition(message.condition);
