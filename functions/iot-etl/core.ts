@@ -70,7 +70,8 @@ export async function processReadings(records: QueueRecord[], deps: EtlDeps): Pr
   const result: EtlResult = { messages: records.length, readings: 0, stored: 0, duplicates: 0, dropped: {}, latestUpdates: 0, lateMinutes: 0, writeCalls: 0, failed: [] };
   const now = deps.clock.now();
   const ops: PendingOp[] = [];
-  const seen = new Set<string>();
+  // Timestamps seen per series (`deviceId NUL metric`): one key per group of a message, not one string per reading.
+  const seen = new Map<string, Set<number>>();
   const latest = new Map<string, { deviceId: string; metric: string; ts: number; value: number; messageId: string }>();
 
   for (const record of records) {
@@ -81,6 +82,9 @@ export async function processReadings(records: QueueRecord[], deps: EtlDeps): Pr
     }
     const { deviceId, deviceType, receivedAt } = message.value;
     for (const group of message.value.groups) {
+      const series = `${deviceId}\u0000${group.metric}`;
+      let seenTs = seen.get(series);
+      if (!seenTs) seen.set(series, (seenTs = new Set()));
       for (const [ts, value, seq] of group.points) {
         result.readings += 1;
         const check = checkReading(deviceType, { ts, metric: group.metric, value, unit: group.unit }, receivedAt);
@@ -88,12 +92,11 @@ export async function processReadings(records: QueueRecord[], deps: EtlDeps): Pr
           result.dropped[check.problem] = (result.dropped[check.problem] ?? 0) + 1;
           continue;
         }
-        const key = `${deviceId}\u0000${group.metric}\u0000${ts}`;
-        if (seen.has(key)) {
+        if (seenTs.has(ts)) {
           result.duplicates += 1;
           continue;
         }
-        seen.add(key);
+        seenTs.add(ts);
         ops.push({
           kind: 'telemetry',
           messageId: record.messageId,
@@ -105,7 +108,6 @@ export async function processReadings(records: QueueRecord[], deps: EtlDeps): Pr
             condition: { row: 'EXPECT_NOT_EXIST' },
           },
         });
-        const series = `${deviceId}\u0000${group.metric}`;
         const newest = latest.get(series);
         if (!newest || ts > newest.ts) latest.set(series, { deviceId, metric: group.metric, ts, value: check.value, messageId: record.messageId });
       }

@@ -72,9 +72,16 @@ function fromWire(value: string | number | boolean | TableStore.Int64 | Buffer):
   return value as AttrValue;
 }
 
+/**
+ * A condition without a column condition is one of three values, built once: the SDK only reads it (a batch
+ * built one per row, D94).
+ */
+const ROW_CONDITIONS = new Map(Object.entries(TableStore.RowExistenceExpectation).map(([row, existence]) => [row, new TableStore.Condition(existence, null)]));
+
 function conditionOf(condition: WriteCondition | undefined): TableStore.Condition {
-  const existence = TableStore.RowExistenceExpectation[condition?.row ?? 'IGNORE'];
-  return new TableStore.Condition(existence, condition?.columns ? columnConditionOf(condition.columns) : null);
+  const row = condition?.row ?? 'IGNORE';
+  if (!condition?.columns) return ROW_CONDITIONS.get(row)!;
+  return new TableStore.Condition(TableStore.RowExistenceExpectation[row], columnConditionOf(condition.columns));
 }
 
 function columnConditionOf(condition: ColumnCondition): TableStore.ColumnCondition {

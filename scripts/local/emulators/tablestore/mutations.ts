@@ -10,7 +10,7 @@ import { conditionHolds, ROW_EXISTENCE, type WriteCondition } from './conditions
 import { encodeKey } from './keys';
 import { writeRows, type RequestRow, type WriteCell } from './plain-buffer';
 import type { Storage } from './storage';
-import { checkKey, liveRow, NAME_PATTERN, valueSize, type CellVersion, type LiveRow, type TableHandle } from './table';
+import { checkKey, liveRow, NAME_PATTERN, valueSize, type CellVersion, type LiveRow, type TableHandle, type TableMeta } from './table';
 import type { PkCell, PkValue } from './values';
 
 export type WriteType = 'PUT' | 'UPDATE' | 'DELETE';
@@ -62,12 +62,34 @@ export function rowKey(context: Pick<WriteContext, 'storage' | 'table' | 'now'>,
     const size = value.type === 'STRING' ? Buffer.byteLength(value.value) : value.type === 'BINARY' ? value.value.length : 0;
     if (size > LIMITS.pkValueBytes) throw parameterInvalid(`The length of primary key column: '${name}' exceeds the MaxLength:${LIMITS.pkValueBytes} with CurrentLength:${size}.`);
   }
+  // A complete key is the request's own (checked above): no copy of it per row.
+  if (!wantsAuto) return row.primaryKey as PkCell[];
   return row.primaryKey.map((c) => {
     if (c.value.type !== 'AUTO_INCREMENT') return { name: c.name, value: c.value as PkValue };
     // Increasing values, like TableStore's (which are not consecutive either): at least the clock in µs.
     const next = context.storage.nextSequence(table, c.name, BigInt(context.now) * 1000n);
     return { name: c.name, value: { type: 'INTEGER', value: next } };
   });
+}
+
+/**
+ * The encoded key of a request row that names a complete key (no AUTO_INCREMENT, no INF bound), encoded once per
+ * row: a batch checks its keys for duplicates before writing, and the writer needs the same bytes (D94). Only
+ * for a key `checkKey` accepted.
+ */
+const encodedKeys = new WeakMap<RequestRow, Buffer>();
+export function encodedRowKey(row: RequestRow): Buffer {
+  let bytes = encodedKeys.get(row);
+  if (!bytes) {
+    bytes = encodeKey(row.primaryKey as PkCell[]);
+    encodedKeys.set(row, bytes);
+  }
+  return bytes;
+}
+
+/** The key's bytes as stored: the row's own unless an AUTO_INCREMENT column was filled in. */
+function storedKey(row: RequestRow, key: PkCell[]): Buffer {
+  return key === row.primaryKey ? encodedRowKey(row) : encodeKey(key);
 }
 
 /** The data size a write counts against the 4 MB limits: key, column names and values. */
@@ -81,18 +103,26 @@ function checkColumns(context: WriteContext, row: RequestRow, operation: 'PutRow
   if (row.cells.length > LIMITS.columnsPerWrite) throw parameterInvalid(`The number of attribute columns exceeds the limit, limit count:${LIMITS.columnsPerWrite}, column count:${row.cells.length}.`);
   const size = writeSize(row);
   if (size > LIMITS.rowWriteBytes) throw parameterInvalid(`The total data size of ${operation} request exceeds the limit, limit size:${LIMITS.rowWriteBytes}, data size:${size}.`);
-  const pkNames = new Set(meta.primaryKey.map((c) => c.name));
-  const seen = new Map<string, Set<number | undefined>>();
+  const pkNames = primaryKeyNames(meta);
+  // Names written so far, with the versions each was written in (a plain set while no cell names a version).
+  const names = new Set<string>();
+  let versionsSeen: Map<string, Set<number | undefined>> | undefined;
   const deviation = meta.deviationSeconds * 1000;
   const ttl = meta.ttlSeconds > 0 ? meta.ttlSeconds * 1000 : undefined;
   for (const cell of row.cells) {
     if (!NAME_PATTERN.test(cell.name)) throw parameterInvalid(`Invalid column name: '${cell.name}'.`);
     if (pkNames.has(cell.name)) throw parameterInvalid(`Duplicated attribute column name with primary key column:${cell.name}.`);
     // One column may be written in several versions at once, never twice in the same one.
-    const versions = seen.get(cell.name) ?? new Set();
-    if (versions.has(cell.timestamp) || (cell.timestamp === undefined && versions.size > 0) || versions.has(undefined)) throw parameterInvalid(`Duplicated attribute column name: ${cell.name}.`);
-    versions.add(cell.timestamp);
-    seen.set(cell.name, versions);
+    if (cell.timestamp === undefined && !versionsSeen) {
+      if (names.has(cell.name)) throw parameterInvalid(`Duplicated attribute column name: ${cell.name}.`);
+      names.add(cell.name);
+    } else {
+      versionsSeen ??= new Map([...names].map((name) => [name, new Set<number | undefined>([undefined])]));
+      const versions = versionsSeen.get(cell.name) ?? new Set();
+      if (versions.has(cell.timestamp) || (cell.timestamp === undefined && versions.size > 0) || versions.has(undefined)) throw parameterInvalid(`Duplicated attribute column name: ${cell.name}.`);
+      versions.add(cell.timestamp);
+      versionsSeen.set(cell.name, versions);
+    }
     const v = cell.value;
     if (v?.type === 'DOUBLE' && !Number.isFinite(v.value)) throw parameterInvalid(Number.isNaN(v.value) ? "NaN can't be set to double value." : "Infinity can't be set to double value.");
     const bytes = v?.type === 'STRING' ? Buffer.byteLength(v.value) : v?.type === 'BINARY' ? v.value.length : 0;
@@ -106,6 +136,16 @@ function checkColumns(context: WriteContext, row: RequestRow, operation: 'PutRow
   }
 }
 
+const pkNamesByMeta = new WeakMap<TableMeta, Set<string>>();
+function primaryKeyNames(meta: TableMeta): Set<string> {
+  let names = pkNamesByMeta.get(meta);
+  if (!names) {
+    names = new Set(meta.primaryKey.map((c) => c.name));
+    pkNamesByMeta.set(meta, names);
+  }
+  return names;
+}
+
 function check(condition: WriteCondition, existing: LiveRow | undefined): void {
   if (!conditionHolds(condition, existing)) throw conditionCheckFail();
 }
@@ -116,15 +156,18 @@ function trimmed(versions: CellVersion[], max: number): CellVersion[] {
 }
 
 function addVersion(columns: Map<string, CellVersion[]>, name: string, version: CellVersion, max: number): void {
-  const kept = (columns.get(name) ?? []).filter((v) => v.timestamp !== version.timestamp);
+  const existing = columns.get(name);
+  // The usual case (a column written once, in a new row or a PutRow): nothing to merge or trim.
+  if (!existing) return void columns.set(name, max > 0 ? [version] : []);
+  const kept = existing.filter((v) => v.timestamp !== version.timestamp);
   columns.set(name, trimmed([...kept, version], max));
 }
 
 /** Appends the stream record of a change when the table has a stream; returns its stream id. */
-function record(context: WriteContext, action: number, key: readonly PkCell[], cells: readonly WriteCell[], deleteMarker = false): string | undefined {
+function record(context: WriteContext, action: number, key: readonly PkCell[], cells: readonly WriteCell[] | (() => WriteCell[]), deleteMarker = false): string | undefined {
   const stream = context.table.meta.stream;
   if (!stream) return undefined;
-  context.storage.appendStream(stream.streamId, action, writeRows([{ primaryKey: key, cells, deleteMarker }]), context.now);
+  context.storage.appendStream(stream.streamId, action, writeRows([{ primaryKey: key, cells: typeof cells === 'function' ? cells() : cells, deleteMarker }]), context.now);
   return stream.streamId;
 }
 
@@ -147,28 +190,25 @@ export function putRow(context: WriteContext, row: RequestRow, condition: WriteC
   }
   checkColumns(context, row, 'PutRow');
   const key = rowKey(context, row, { autoIncrement: true });
-  const keyBytes = encodeKey(key);
+  const keyBytes = storedKey(row, key);
   // PutRow replaces the row: what was there matters only to a condition.
-  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, existingRow(context, keyBytes).row);
+  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, liveRow(context.table.meta, context.storage.getRow(context.table, keyBytes), context.now));
   const { maxVersions } = context.table.meta;
   const columns = new Map<string, CellVersion[]>();
-  const written: WriteCell[] = [];
-  for (const cell of row.cells) {
-    const version = { timestamp: cell.timestamp ?? context.now, value: cell.value! };
-    addVersion(columns, cell.name, version, maxVersions);
-    written.push({ name: cell.name, value: version.value, timestamp: version.timestamp });
-  }
+  for (const cell of row.cells) addVersion(columns, cell.name, { timestamp: cell.timestamp ?? context.now, value: cell.value! }, maxVersions);
   context.storage.putRow(context.table, keyBytes, columns, context.now);
-  context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, written));
+  context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, () => row.cells.map((cell) => ({ name: cell.name, value: cell.value!, timestamp: cell.timestamp ?? context.now }))));
   const { meta } = context.table;
   const now = context.now;
   return {
     primaryKey: key,
-    // Only ReturnContent reads it: most writes (every row of a batch) never build it.
+    // Only ReturnContent reads these: most writes (every row of a batch) never build them.
     get after() {
       return liveRow(meta, { primaryKey: key, columns, writtenAt: now }, now);
     },
-    modified: new Set(columns.keys()),
+    get modified() {
+      return new Set(columns.keys());
+    },
   };
 }
 
@@ -189,7 +229,7 @@ export function updateRow(context: WriteContext, row: RequestRow, condition: Wri
   }
   checkColumns(context, row, 'UpdateRow');
   const key = rowKey(context, row);
-  const keyBytes = encodeKey(key);
+  const keyBytes = storedKey(row, key);
   const existing = existingRow(context, keyBytes);
   check(condition, existing.row);
   const columns = existing.columns;
@@ -239,7 +279,7 @@ export function deleteRow(context: WriteContext, row: RequestRow, condition: Wri
   if (row.cells.length > 0) throw parameterInvalid('Invalid delete row request: unexpected cells in request.');
   if (condition.rowExistence === ROW_EXISTENCE.EXPECT_NOT_EXIST) throw parameterInvalid('Invalid row-existence expectation: EXPECT_NOT_EXIST is not allowed for DeleteRow.');
   const key = rowKey(context, row);
-  const keyBytes = encodeKey(key);
+  const keyBytes = storedKey(row, key);
   const existing = existingRow(context, keyBytes).row;
   check(condition, existing);
   context.storage.deleteRow(context.table, keyBytes);
@@ -249,6 +289,15 @@ export function deleteRow(context: WriteContext, row: RequestRow, condition: Wri
 }
 
 export const WRITERS: Record<WriteType, typeof putRow> = { PUT: putRow, UPDATE: updateRow, DELETE: deleteRow };
+
+/**
+ * Whether a writer changes storage with one SQL statement, as its last step: every check (the condition
+ * included) comes first, and only a stream record or an AUTO_INCREMENT sequence would add a second write. Such
+ * a batch row needs no savepoint of its own (`Storage.withoutSavepoint`, which enforces this).
+ */
+export function writesOneStatement(table: TableHandle, row: RequestRow): boolean {
+  return !table.meta.stream && !row.primaryKey.some((c) => c.value.type === 'AUTO_INCREMENT');
+}
 
 /** Local transactions are not emulated: a request naming one is refused rather than run outside it. */
 export function rejectTransaction(request: { transactionId?: string | null }): void {

@@ -8,13 +8,12 @@ import { decodeCondition } from '../conditions';
 import { OtsError, parameterInvalid } from '../errors';
 import { CONSUMED, decodeRequest, encodeResponse, requireTable, type OperationContext, type OperationHandler } from '../handler';
 import { encodeKey } from '../keys';
-import { LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, type WriteContext, type WriteType } from '../mutations';
+import { encodedRowKey, LIMITS, rejectTransaction, rowKey, WRITERS, writeSize, writesOneStatement, type WriteContext, type WriteType } from '../mutations';
 import { readRequestRow, writeRows, type RequestRow } from '../plain-buffer';
 import { protos } from '../sdk';
 import { checkKey, liveRow, type TableHandle } from '../table';
-import type { PkCell } from '../values';
 import { readSpec, readView, type ReadOptions } from './read';
-import { returnedRow, writeContext } from './rows';
+import { returnedRow, returnType, writeContext } from './rows';
 
 export const BATCH_GET_LIMIT = 100;
 export const BATCH_WRITE_LIMIT = 200;
@@ -43,7 +42,7 @@ function checkDuplicateKeys(table: TableHandle | undefined, rows: RequestRow[], 
     } catch {
       continue;
     }
-    const key = encodeKey(row.primaryKey as PkCell[]).toString('hex');
+    const key = encodedRowKey(row).toString('latin1');
     if (seen.has(key)) throw parameterInvalid(message);
     seen.add(key);
   }
@@ -97,9 +96,15 @@ function writeOne(context: OperationContext, tableName: string, message: BatchWr
   try {
     const type = OPERATION_TYPES[message.type];
     if (!type) throw parameterInvalid('The type of row in batch write operation is invalid.');
-    requireTable(context, tableName);
-    // A savepoint per row: a row that fails halfway leaves nothing behind.
-    const result = context.storage.transaction(() => WRITERS[type](tableContext(), row, decodeCondition(message.condition)));
+    // Checked before the write: a row answered as refused must not have been written.
+    returnType(message.returnContent);
+    const shared = tableContext();
+    const writer = WRITERS[type];
+    const condition = decodeCondition(message.condition);
+    // A row that fails halfway must leave nothing behind: a savepoint per row, unless its write is one statement.
+    const result = writesOneStatement(shared.table, row)
+      ? context.storage.withoutSavepoint(() => writer(shared, row, condition))
+      : context.storage.transaction(() => writer(shared, row, condition));
     return { isOk: true, consumed: CONSUMED, row: returnedRow(result, message.returnContent) };
   } catch (err) {
     return rowError(err);

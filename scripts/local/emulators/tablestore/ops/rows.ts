@@ -23,17 +23,26 @@ const RT_NONE = 0;
 const RT_PK = 1;
 const RT_AFTER_MODIFY = 2;
 
+/** The empty `row` of an answer that returns none (only ever read by the response encoder). */
+const NO_ROW = Buffer.alloc(0);
+
+/** The return type ReturnContent asks for, refused before anything is written when it is not one TableStore has. */
+export function returnType(returnContent: WriteRequest['returnContent']): number {
+  const type = returnContent?.returnType ?? RT_NONE;
+  if (type !== RT_NONE && type !== RT_PK && type !== RT_AFTER_MODIFY) throw parameterInvalid(`Invalid return type: ${type}.`);
+  return type;
+}
+
 /** What ReturnContent asks for: the primary key (RT_PK) or the named columns this write changed, newest value (RT_AFTER_MODIFY). */
 export function returnedRow(result: WriteResult, returnContent: WriteRequest['returnContent']): Buffer {
-  const type = returnContent?.returnType ?? RT_NONE;
+  const type = returnType(returnContent);
   if (type === RT_PK) return writePrimaryKey(result.primaryKey);
   if (type === RT_AFTER_MODIFY) {
     const names = new Set(returnContent?.returnColumnNames ?? []);
     const cells = latestCells(result.after ?? { primaryKey: [], cells: [] }).filter((c) => names.has(c.name) && result.modified.has(c.name));
     return writeRows([{ primaryKey: result.primaryKey, cells }]);
   }
-  if (type !== RT_NONE) throw parameterInvalid(`Invalid return type: ${type}.`);
-  return Buffer.alloc(0);
+  return NO_ROW;
 }
 
 /** The write context of one table in one request: storage, clock, and who to tell about the change. */
