@@ -2,7 +2,7 @@ import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, 
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { isDeviceType, metricSpec, whatTypeReports } from '#shared/iot/catalog';
 import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRaw, readRollups } from '#shared/iot/rows';
-import { bucketize, round, type Stats } from '#shared/iot/stats';
+import { addStats, bucketize, emptyStats, round, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import type { Table } from '#shared/ports/table';
 
@@ -11,7 +11,8 @@ import type { Table } from '#shared/ports/table';
  *
  * Resolution (`step=auto`): raw readings up to 3 hours, 1-minute rollups up to 3 days, 1-hour rollups beyond.
  * Rollups trail real time by a minute or two (`iot-rollup` runs each minute on complete minutes), so a
- * 1-minute series is completed from raw readings for its last two hours: a live chart never lags the data.
+ * 1-minute series is completed from raw readings for its last two hours, and a 1-hour series from those minutes:
+ * a live chart never lags the data.
  */
 export interface DataDeps {
   table: Table;
@@ -30,8 +31,6 @@ export const SERIES_LIMITS = {
   tailMs: 2 * HOUR_MS,
   defaultWindowMs: HOUR_MS,
 } as const;
-
-const RESOLUTION_MS: Record<RollupResolution, number> = { '1m': MINUTE_MS, '1h': HOUR_MS };
 
 export async function getSeries(deviceId: string, query: SeriesQuery, deps: DataDeps): Promise<SeriesResponse> {
   const device = await getDevice(deps.table, deviceId);
@@ -67,17 +66,30 @@ function windowError(message: string): ValidationError {
 }
 
 async function rollupSeries(deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number, deps: DataDeps): Promise<RollupPoint[]> {
-  const size = RESOLUTION_MS[resolution];
-  const rows = await readRollups(deps.table, deviceId, metric, resolution, floorTo(from, size), to);
-  const points = rows.map((r) => toPoint(r.ts, r));
-  if (resolution !== '1m') return points;
-  // Complete the series from raw readings after the last rolled-up minute (recent windows only).
+  if (resolution === '1m') return (await minuteStats(deviceId, metric, from, to, deps)).map(([ts, stats]) => toPoint(ts, stats));
+  // The hours the rollup may not have reached (the last two at most) are summed from the completed minutes, as
+  // the 1-minute series is: a 7-day chart shows the current hour of a device that reports right now.
+  const recent = Math.max(floorTo(from, HOUR_MS), floorTo(to - SERIES_LIMITS.tailMs, HOUR_MS));
+  const points = (await readRollups(deps.table, deviceId, metric, '1h', floorTo(from, HOUR_MS), recent)).map((r) => toPoint(r.ts, r));
+  const hours = new Map<number, Stats>();
+  for (const [minute, stats] of await minuteStats(deviceId, metric, recent, to, deps)) {
+    const hour = floorTo(minute, HOUR_MS);
+    if (!hours.has(hour)) hours.set(hour, emptyStats());
+    addStats(hours.get(hour)!, stats);
+  }
+  for (const [hour, stats] of hours) points.push(toPoint(hour, stats));
+  return points;
+}
+
+/** Each minute's stats: the rollup's, completed from raw readings after the last rolled-up minute (recent windows only). */
+async function minuteStats(deviceId: string, metric: string, from: number, to: number, deps: DataDeps): Promise<Array<[number, Stats]>> {
+  const rows = await readRollups(deps.table, deviceId, metric, '1m', floorTo(from, MINUTE_MS), to);
+  const minutes: Array<[number, Stats]> = rows.map((r) => [r.ts, r]);
   const covered = rows.length ? rows[rows.length - 1]!.ts + MINUTE_MS : floorTo(from, MINUTE_MS);
   const tailFrom = Math.max(covered, floorTo(from, MINUTE_MS), floorTo(to - SERIES_LIMITS.tailMs, MINUTE_MS));
-  if (tailFrom >= to) return points;
+  if (tailFrom >= to) return minutes;
   const raw = await readRaw(deps.table, deviceId, metric, tailFrom, to);
-  for (const [ts, stats] of bucketize(raw, MINUTE_MS)) points.push(toPoint(ts, stats));
-  return points;
+  return [...minutes, ...bucketize(raw, MINUTE_MS)];
 }
 
 function toPoint(ts: number, stats: Stats): RollupPoint {

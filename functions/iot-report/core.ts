@@ -152,7 +152,8 @@ export async function listReports(deps: Pick<ReportDeps, 'objects'>, limit = 20)
   objects.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || (a.key < b.key ? 1 : -1));
   const items: ReportView[] = [];
   for (const object of objects.slice(0, limit)) {
-    const signed = await deps.objects.signUrl('GET', object.key, { expiresInSeconds: REPORT_URL_TTL_SECONDS });
+    // The window and row count live in the object's metadata (a listing does not carry it): one HEAD each.
+    const [signed, info] = await Promise.all([deps.objects.signUrl('GET', object.key, { expiresInSeconds: REPORT_URL_TTL_SECONDS }), deps.objects.head(object.key)]);
     items.push({
       reportId: object.key.slice(REPORT_PREFIX.length, -'.csv'.length),
       key: object.key,
@@ -160,7 +161,17 @@ export async function listReports(deps: Pick<ReportDeps, 'objects'>, limit = 20)
       expiresAt: signed.expiresAt.toISOString(),
       createdAt: object.lastModified.toISOString(),
       size: object.size,
+      ...windowOf(info?.meta ?? {}),
     });
   }
   return { items };
+}
+
+/** `from`, `to` and `rows` from a report's metadata, each only when it is a number (a hand-placed CSV has none). */
+function windowOf(meta: Record<string, string>): Pick<ReportView, 'from' | 'to' | 'rows'> {
+  const number = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
+  const from = number(meta.from);
+  const to = number(meta.to);
+  const rows = number(meta.rows);
+  return { ...(from !== undefined && to !== undefined ? { from: new Date(from).toISOString(), to: new Date(to).toISOString() } : {}), ...(rows !== undefined ? { rows } : {}) };
 }

@@ -40,6 +40,8 @@ describeInBrowser('local console', () => {
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
     expect(await pageProblems(page)).toEqual([]);
     expect(failedLoads).toEqual([]);
+    // A table's TTL in days, not "34560000 s".
+    expect(await page.locator('#tables tr', { hasText: 'telemetry_rollup' }).locator('td').nth(3).textContent()).toBe('400 d');
     await e2e.screenshot(page, `console-${viewport}`);
     await page.close();
   });

@@ -223,8 +223,10 @@ describeInBrowser('website: photos', () => {
     await rejected.waitFor({ timeout: 60_000 });
     expect(await text(page, '[data-testid=my-upload][data-status=rejected] [data-testid=upload-status]')).toBe('Rejected: The photo is too small to make a thumbnail (at least 16×16 pixels).');
 
-    // The browser refuses what the API would refuse anyway, before anything is sent.
+    // The browser refuses what the API would refuse anyway, before anything is sent — and says so as soon as
+    // the file is picked, not only after Upload is pressed (the picker's "All files" lets anything through).
     await page.setInputFiles('#upload-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+    expect(await text(page, '[data-testid=upload-error]')).toBe('“notes.txt” is not a JPEG, PNG or WebP photo.');
     await page.click('#upload-form button[type=submit]');
     expect(await text(page, '[data-testid=upload-error]')).toBe('“notes.txt” is not a JPEG, PNG or WebP photo.');
     expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true);

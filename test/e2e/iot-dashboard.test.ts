@@ -138,6 +138,8 @@ describeInBrowser('website: IoT dashboard', () => {
       return Date.parse(date) + Number(url.searchParams.get('x-oss-expires')) * 1000;
     };
     const before = (await link.getAttribute('href'))!;
+    // A listed report is titled by the window it covers, not by its id ("rpt_01m8…" told one from another by nothing).
+    expect(await page.locator('.report-item strong').first().textContent()).toMatch(/\d{4}, .+ – .+\d{4}, /);
     // A second later (the server signs with its own clock), the page's clock moves 16 minutes on.
     await eventually(async () => expect(Math.floor(Date.now() / 1000)).toBeGreaterThan(Math.floor((expiry(before) - 900_000) / 1000)));
     await page.clock.fastForward('16:00');

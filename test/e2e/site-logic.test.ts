@@ -6,6 +6,7 @@ import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 import { withGaps } from '../../website/src/chart-gaps';
+import { reportWindowText } from '../../website/src/report-window';
 
 /**
  * The website's own logic that needs no browser: it repeats two server limits (values cannot be
@@ -87,5 +88,14 @@ describe('chart gaps', () => {
     const rolled = withGaps(minutes, [[1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [2, 3, 4, 5, 6, 7]], '1m');
     expect(rolled.ts).toEqual([0, 60_000, 180_000, 240_000, 540_000, 840_000, 900_000]);
     expect(rolled.columns.map((c) => c[4])).toEqual([null, null, null]);
+  });
+});
+
+describe('report window text', () => {
+  const en = { locale: 'en-US', timeZone: 'Asia/Shanghai' };
+  it('names one day once, and both days of a window across midnight', () => {
+    expect(reportWindowText('2026-11-27T01:00:00.000Z', '2026-11-27T02:00:00.000Z', en)).toBe('Nov 27, 2026, 9:00 AM–10:00 AM');
+    // The daily report: the previous UTC day, seen from Hangzhou.
+    expect(reportWindowText('2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z', en)).toBe('Nov 24, 2026, 8:00 AM – Nov 25, 2026, 8:00 AM');
   });
 });

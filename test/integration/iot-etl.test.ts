@@ -119,7 +119,7 @@ describe('IoT ETL through the local cloud', () => {
     expect((await postReadings(cloud.url, device, { readings })).status).toBe(202);
     await eventually(async () => expect(await rawPoints(device, 'pressure', minute)).toHaveLength(4));
     await runRollup();
-    // step=1h serves rollups only: the hour bucket holds the minute's four readings.
+    // step=1h: the hour bucket holds the minute's four readings (rolled up, not counted twice).
     const hour = await api.series(device.deviceId, { metric: 'pressure', from: minute - 3600_000, to: minute + MINUTE, step: '1h' });
     expect(hour.resolution).toBe('1h');
     expect((hour.points as RollupPoint[]).reduce((n, p) => n + p.count, 0)).toBe(4);

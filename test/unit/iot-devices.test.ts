@@ -100,6 +100,17 @@ describe('data API: series', () => {
     expect(series.points[0]).toEqual({ ts: now - 7200_000, min: 220, max: 225, avg: 222.5, count: 6 });
   });
 
+  it('serves 1-hour buckets for the longest windows, completing the hours the rollup has not reached', async () => {
+    // No rollup ran: before, a 7-day chart of a device reporting right now said "No readings in this window".
+    const { query, now } = await withData();
+    const series = await query({ metric: 'voltage', from: String(now - 7 * 86_400_000), to: String(now) });
+    expect(series.resolution).toBe('1h');
+    expect(series.points).toEqual([
+      { ts: now - 7200_000, min: 220, max: 229, avg: 224.5, count: 360 },
+      { ts: now - 3600_000, min: 220, max: 229, avg: 224.5, count: 360 },
+    ]);
+  });
+
   it('answers 400 naming the parameter for impossible requests', async () => {
     const { query, now } = await withData();
     const cases: [Record<string, string>, string][] = [

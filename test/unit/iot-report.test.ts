@@ -35,6 +35,9 @@ describe('iot-report', () => {
     const partial = await createReport({ from: start + 10 * MINUTE_MS, to: start + 20 * MINUTE_MS }, { table: world.table, objects, clock: world.clock, newId: () => 'rpt_x' });
     expect((await objects.get(partial.key))!.body.toString().split('\r\n')[1]).toContain(',10,1,5,3,0');
     expect((await listReports({ objects })).items.map((r) => r.reportId).sort()).toEqual(['daily-2026-11-24', 'rpt_x']);
+    // The list says which window each report covers (the dashboard titles them by it, not by an opaque id).
+    const listed = (await listReports({ objects })).items.find((r) => r.reportId === 'rpt_x');
+    expect(listed).toMatchObject({ from: new Date(start + 10 * MINUTE_MS).toISOString(), to: new Date(start + 20 * MINUTE_MS).toISOString(), rows: 1 });
     expect(HOUR_MS).toBe(60 * MINUTE_MS);
   });
 

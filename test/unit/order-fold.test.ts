@@ -48,7 +48,7 @@ describe('order fold', () => {
     expect(view).toMatchObject({ orderId: ORDER, owner: 'alice', status: 'SUCCEEDED', version: 6, total: 580, payment: { brand: 'Visa', last4: '4242' }, shipment: { trackingNumber: 'SB1CN' } });
     expect(view.createdAt).toBe(new Date(T0).toISOString());
     expect(view.updatedAt).toBe(new Date(T0 + 5000).toISOString());
-    expect(view.timeline[0]!.detail).toBe('3 items, CN¥580, paying with Visa •••• 4242');
+    expect(view.timeline[0]!.detail).toBe('3 items, CN¥580, paying with Visa\u00a0••••\u00a04242');
     expect(view.timeline.every((t) => t.outcome === 'ok')).toBe(true);
     expect(view).not.toHaveProperty('payment.methodId');
   });
@@ -56,7 +56,7 @@ describe('order fold', () => {
   it('writes amounts as the website does (CN¥1,195.10, never CNY 1195.10)', () => {
     const view = foldOrder(log(ev('OrderPlaced', 'PlaceOrder', { ...placed, subtotal: 1195.1, total: 1195.1 }), RESERVED, ev('PaymentRequested', 'ChargePayment', { amount: 1195.1, currency: 'CNY' })));
     expect(view.timeline.map((t) => t.detail)).toEqual([
-      '3 items, CN¥1,195.10, paying with Visa •••• 4242',
+      '3 items, CN¥1,195.10, paying with Visa\u00a0••••\u00a04242',
       '3 units reserved',
       'Charging CN¥1,195.10; waiting for the payment provider',
     ]);

@@ -48,7 +48,7 @@ describe('order notifications', () => {
       ['order-events', 'PaymentSucceeded', `${orderId}:4`],
     ]);
     const paid = OrderNotification.parse(JSON.parse(topic.published[1]!.body));
-    expect(paid).toMatchObject({ owner: 'alice', type: 'PaymentSucceeded', status: 'PAID', subject: `Payment confirmed for order ${orderId}`, text: 'CN¥270 paid with Visa •••• 4242' });
+    expect(paid).toMatchObject({ owner: 'alice', type: 'PaymentSucceeded', status: 'PAID', subject: `Payment confirmed for order ${orderId}`, text: 'CN¥270 paid with Visa\u00a0••••\u00a04242' });
   });
 
   it('ignores other tables\' shapes of change (deletes, rows without a notified type)', async () => {

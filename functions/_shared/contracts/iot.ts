@@ -336,7 +336,7 @@ export interface ReportView {
   expiresAt: string;
   createdAt: string;
   size: number;
-  /** Only on the answer that created it. */
+  /** The window and row count (in a list, from the object's metadata; absent for a CSV written by other means). */
   from?: string;
   to?: string;
   rows?: number;

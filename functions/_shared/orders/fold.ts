@@ -47,6 +47,8 @@ export function nextStatus(current: OrderStatus | undefined, event: OrderEventTy
 }
 
 const units = (n: number) => `${n} unit${n === 1 ? '' : 's'}`;
+/** "Visa •••• 4242" with no-break spaces: a narrow screen must not put the last four digits on a line of their own. */
+const cardText = (payment: { brand: string; last4: string }) => `${payment.brand}\u00a0••••\u00a0${payment.last4}`;
 
 /** One human sentence per event, in the words a shopper understands. */
 export function describe(event: OrderEvent, placed: EventData<'OrderPlaced'>): string {
@@ -54,7 +56,7 @@ export function describe(event: OrderEvent, placed: EventData<'OrderPlaced'>): s
   switch (event.type) {
     case 'OrderPlaced': {
       const count = event.data.items.reduce((n, i) => n + i.qty, 0);
-      return `${count} item${count === 1 ? '' : 's'}, ${money(event.data.total, event.data.currency)}, paying with ${event.data.payment.brand} •••• ${event.data.payment.last4}`;
+      return `${count} item${count === 1 ? '' : 's'}, ${money(event.data.total, event.data.currency)}, paying with ${cardText(event.data.payment)}`;
     }
     case 'InventoryReserved':
       return `${units(event.data.allocations.reduce((n, a) => n + a.qty, 0))} reserved`;
@@ -67,7 +69,7 @@ export function describe(event: OrderEvent, placed: EventData<'OrderPlaced'>): s
     case 'PaymentStatusChecked':
       return `No answer from the payment provider yet; status check ${event.data.check}: ${event.data.status}`;
     case 'PaymentSucceeded':
-      return `${money(placed.total, placed.currency)} paid with ${placed.payment.brand} •••• ${placed.payment.last4}${event.data.via === 'status-check' ? ' (confirmed by a status check)' : ''}`;
+      return `${money(placed.total, placed.currency)} paid with ${cardText(placed.payment)}${event.data.via === 'status-check' ? ' (confirmed by a status check)' : ''}`;
     case 'PaymentDeclined':
       return `Card declined: ${event.data.message}`;
     case 'PaymentTimedOut':

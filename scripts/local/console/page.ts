@@ -63,6 +63,8 @@ const PAGE = `<!doctype html>
 <script>
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' })[c]);
 const time = (ms) => ms ? new Date(ms).toLocaleTimeString() : '';
+// "400 d" reads at a glance where "34560000 s" needs a calculator.
+const ttlText = (s) => (s % 86400 === 0 ? s / 86400 + ' d' : s % 3600 === 0 ? s / 3600 + ' h' : s + ' s');
 const cls = (s) => { s = String(s).toLowerCase(); return s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad'; };
 const short = (v) => { const t = JSON.stringify(v); return t && t.length > 160 ? t.slice(0, 157) + '…' : (t || ''); };
 const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
@@ -128,7 +130,7 @@ async function refresh() {
   table('streams', ['function', 'trigger', 'table', 'failing', 'problem'], streams.map((s) =>
     '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td><td class="muted">' + esc(s.problem) + '</td></tr>'));
   table('tables', ['instance', 'table', 'rows', 'TTL', 'stream', 'search indexes'], tables.map((t) =>
-    '<tr><td>' + esc(t.instance) + '</td><td>' + esc(t.name) + '</td><td>' + t.rows + '</td><td>' + (t.ttlSeconds > 0 ? t.ttlSeconds + ' s' : '') + '</td><td>' + (t.stream ? 'on' : '') + '</td><td>' + esc(t.searchIndexes.join(', ')) + '</td></tr>'));
+    '<tr><td>' + esc(t.instance) + '</td><td>' + esc(t.name) + '</td><td>' + t.rows + '</td><td>' + (t.ttlSeconds > 0 ? ttlText(t.ttlSeconds) : '') + '</td><td>' + (t.stream ? 'on' : '') + '</td><td>' + esc(t.searchIndexes.join(', ')) + '</td></tr>'));
   table('buckets', ['bucket', 'objects (first keys)', 'count'], buckets.map((b) =>
     '<tr><td>' + esc(b.name) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
   table('queues', ['queue', 'active', 'in flight', 'delayed', 'dead letters to', 'dead-letter queue of', ''], queues.map((q) =>

@@ -201,15 +201,16 @@ export async function pageProblems(page: Page): Promise<string[]> {
     }
     const doc = document.documentElement;
     if (doc.scrollWidth > doc.clientWidth + 1) problems.push(`horizontal overflow: content ${doc.scrollWidth}px wide on a ${doc.clientWidth}px screen`);
-    // An amount broken over two lines ("CN¥29" above "9") reads as another number: each one must sit on one line.
+    // An amount broken over two lines ("CN¥29" above "9") reads as another number, and a card's last four digits
+    // on a line of their own lose their card: each must sit on one line.
     const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = texts.nextNode(); node; node = texts.nextNode()) {
-      for (const match of (node.textContent ?? '').matchAll(/CN¥[\d,.]+/g)) {
+      for (const match of (node.textContent ?? '').matchAll(/CN¥[\d,.]+|\S+\s••••\s\d{4}/g)) {
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
         const lines = new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top)));
-        if (lines.size > 1) problems.push(`amount broken over ${lines.size} lines: ${match[0]} in ${node.parentElement?.outerHTML.slice(0, 80)}`);
+        if (lines.size > 1) problems.push(`amount or card broken over ${lines.size} lines: ${match[0]} in ${node.parentElement?.outerHTML.slice(0, 80)}`);
       }
     }
     return problems;

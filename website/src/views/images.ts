@@ -287,7 +287,12 @@ class Uploader {
       void this.upload();
     });
     const input = this.form.querySelector<HTMLInputElement>('#upload-file')!;
-    input.addEventListener('change', () => this.preview(input.files?.[0]));
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      // Say at once why a picked file cannot be sent (a text file, 25 MB), rather than only after Upload.
+      this.showError(file ? checkFile(file) : undefined);
+      this.preview(file);
+    });
     this.renderList();
     for (const item of this.remembered()) if (!item.failed) void this.follow(item.imageId);
   }

@@ -126,7 +126,7 @@ function orderHtml(view: OrderView, live: 'live' | 'final' | 'reconnecting'): st
         <h3 class="subhead">Delivery address</h3>
         <address>${esc(view.address.name)}<br />${esc(view.address.line1)}${view.address.line2 ? `<br />${esc(view.address.line2)}` : ''}<br />${esc(view.address.postcode)} ${esc(view.address.city)}, ${esc(view.address.country)}</address>
         <h3 class="subhead">Payment</h3>
-        <p>${esc(view.payment.brand)} •••• ${esc(view.payment.last4)}</p>
+        <p>${esc(view.payment.brand)}&nbsp;••••&nbsp;${esc(view.payment.last4)}</p>
       </aside>
     </div>`;
 }
