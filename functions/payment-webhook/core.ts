@@ -50,7 +50,7 @@ export async function settle(chargeId: string, deps: WebhookDeps): Promise<{ set
   if (current.status === 'pending') {
     current =
       scenario === 'decline'
-        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'Your card was declined.' }, deps, row)
+        ? await transition(chargeId, 'pending', 'failed', { failureCode: 'card_declined', failureMessage: 'The issuing bank refused the charge.' }, deps, row)
         : await transition(chargeId, 'pending', 'succeeded', {}, deps, row);
   }
   if (current.status === 'succeeded' || current.status === 'failed') await deliverWebhook(current, deps);

@@ -63,7 +63,7 @@ describe('order fold', () => {
   });
 
   it('shows a decline, the stock coming back and the failure, in that order', () => {
-    const events = log(PLACED, RESERVED, REQUESTED, ev('PaymentDeclined', 'ChargePayment', { chargeId: 'ch_1', code: 'card_declined', message: 'Your card was declined.' }), RELEASED, ev('OrderFailed', 'OrderFailed', { reason: 'payment_declined', message: 'The card was declined' }));
+    const events = log(PLACED, RESERVED, REQUESTED, ev('PaymentDeclined', 'ChargePayment', { chargeId: 'ch_1', code: 'card_declined', message: 'The issuing bank refused the charge.' }), RELEASED, ev('OrderFailed', 'OrderFailed', { reason: 'payment_declined', message: 'The card was declined' }));
     const view = foldOrder(events);
     expect(view.timeline.map((t) => [t.event, t.status, t.outcome])).toEqual([
       ['OrderPlaced', 'PENDING', 'ok'],
@@ -74,6 +74,7 @@ describe('order fold', () => {
       ['OrderFailed', 'FAILED', 'failed'],
     ]);
     expect(view.failure).toEqual({ reason: 'payment_declined', message: 'The card was declined' });
+    expect(view.timeline[3]!.detail).toBe('Card declined: The issuing bank refused the charge.');
     expect(view.timeline[4]!.detail).toBe('3 units back in stock');
   });
 
