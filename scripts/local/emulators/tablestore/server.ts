@@ -5,16 +5,15 @@
  * and is recorded in `internalErrors` (tests assert it stays empty). A client that hangs up mid-request is recorded
  * in `aborts` instead, and HTTP Node's parser refuses gets the same protobuf error (`tableStoreClientErrorHandler`).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
+import { errorBody, newRequestId, otsHeaders, PROTOBUF, send, sendError } from './answers';
 import { methodNotAllowed, OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
 import type { OperationContext } from './handler';
 import { OPERATIONS, READ_ONLY } from './ops';
-import { protos } from './sdk';
 import type { SearchIndexes } from './search/indexes';
-import { authenticate, md5Base64, type CredentialLookup } from './signature';
+import { authenticate, type CredentialLookup } from './signature';
 import type { Storage } from './storage';
 
 /** TableStore's limit on one HTTP request body. */
@@ -73,40 +72,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (!req.complete) reject(new Error('aborted'));
     });
   });
-}
-
-const newRequestId = () => randomUUID().replace(/-/g, '');
-
-/**
- * TableStore's own response headers (the SDK reads the request id from `x-ots-requestid`), as the flat
- * name/value list `writeHead` takes without building a header object per answer.
- */
-function otsHeaders(body: Uint8Array, requestId: string, otsContentType: string): string[] {
-  return ['x-ots-contentmd5', md5Base64(body), 'x-ots-requestid', requestId, 'x-ots-date', new Date().toISOString(), 'x-ots-contenttype', otsContentType];
-}
-
-/** A protobuf answer (TableStore's own), or a JSON one for the SDK's JSON APIs. */
-const PROTOBUF = { type: 'application/x-protobuf', otsType: 'protocol buffer' };
-const JSON_ANSWER = { type: 'application/json', otsType: 'json' };
-
-function send(res: ServerResponse, status: number, body: Uint8Array, close = false, format = PROTOBUF): void {
-  const headers = ['content-type', format.type, 'content-length', String(body.length), ...otsHeaders(body, newRequestId(), format.otsType)];
-  if (close) headers.push('connection', 'close');
-  res.writeHead(status, headers);
-  res.end(body);
-}
-
-function errorBody(error: OtsError): Uint8Array {
-  return protos.main.Error!.encode({ code: error.code, message: error.message } as never).finish();
-}
-
-/**
- * The SDK's JSON APIs (knowledge bases, memory stores: `Content-Type: application/json`) read errors as JSON
- * `{code, message}`; a protobuf `Error` reached the caller as `code: 400` and a message of protobuf bytes.
- */
-function sendError(req: IncomingMessage, res: ServerResponse, error: OtsError, close: boolean): void {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, error.status, errorBody(error), close);
-  send(res, error.status, Buffer.from(JSON.stringify({ code: error.code, message: error.message })), close, JSON_ANSWER);
 }
 
 /**

@@ -5,28 +5,11 @@
  * in the ~0.1–0.3 s the new thread takes is answered once it is back; a write fails at once with a message that
  * says why, instead of a refused connection. The stand-in is closed just before the new thread binds the port.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { protos } from './sdk';
+import { createServer } from 'node:http';
+import { sendError } from './answers';
+import { OtsError } from './errors';
 
-const MESSAGE = 'The local TableStore emulator is restarting after its thread stopped; retry in a moment.';
-
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  // The SDK's JSON APIs read JSON errors (server.ts answers them the same way).
-  const json = String(req.headers['content-type'] ?? '').startsWith('application/json');
-  const body = json ? Buffer.from(JSON.stringify({ code: 'OTSServerUnavailable', message: MESSAGE })) : protos.main.Error!.encode({ code: 'OTSServerUnavailable', message: MESSAGE } as never).finish();
-  res.writeHead(503, {
-    'content-type': json ? 'application/json' : 'application/x-protobuf',
-    'content-length': body.length,
-    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
-    'x-ots-requestid': randomUUID().replace(/-/g, ''),
-    'x-ots-date': new Date().toISOString(),
-    'x-ots-contenttype': json ? 'json' : 'protocol buffer',
-    // Nothing of this connection is worth keeping: the next request goes to the new thread.
-    connection: 'close',
-  });
-  res.end(body);
-}
+const RESTARTING = new OtsError(503, 'OTSServerUnavailable', 'The local TableStore emulator is restarting after its thread stopped; retry in a moment.');
 
 export interface StandIn {
   close(): Promise<void>;
@@ -37,7 +20,8 @@ export async function startStandIn(port: number, host: string): Promise<StandIn 
   const server = createServer((req, res) => {
     // The body is drained so the answer is not taken for a response to a half-sent request.
     req.resume();
-    req.once('end', () => answer(req, res));
+    // Nothing of this connection is worth keeping: the next request goes to the new thread.
+    req.once('end', () => sendError(req, res, RESTARTING, true));
   });
   const listening = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
