@@ -3,7 +3,7 @@ import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransf
 import { blendOver, orient, type RgbaBitmap } from './bitmap';
 import { inspectForTransform, inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
 import { DEFAULT_WEBP_QUALITY } from './limits';
-import { resolveTransform } from './transform';
+import { checkCropInside, resolveTransform } from './transform';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
 import { watermarkOverlay } from './watermark';
 import { decodeWebp, encodeWebp } from './webp-codec';
@@ -64,8 +64,8 @@ export class JimpImageEngine implements ImageEngine {
     const image = inspectForTransform(bytes);
     const source = await this.decode(bytes, image);
     if (t.crop) {
+      checkCropInside(t.crop, source.bitmap.width, source.bitmap.height);
       const { left, top, width, height } = t.crop;
-      if (left + width > source.bitmap.width || top + height > source.bitmap.height) throw new Error(`crop ${JSON.stringify(t.crop)} is outside the ${source.bitmap.width}×${source.bitmap.height} image`);
       source.crop({ x: left, y: top, w: width, h: height });
     }
     const box = t.resize;

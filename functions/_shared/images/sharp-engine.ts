@@ -3,7 +3,7 @@ import { ImageRejectedError, type ImageEngine, type ImageProbe, type ImageTransf
 import { blendOver } from './bitmap';
 import { inspectForTransform, inspectImage, thumbnailSize, turnsQuarter, type InspectedImage } from './inspect';
 import { DEFAULT_WEBP_QUALITY, MAX_IMAGE_PIXELS } from './limits';
-import { resolveTransform } from './transform';
+import { checkCropInside, resolveTransform } from './transform';
 import { resolveThumbnailOptions, type ResolvedThumbnailOptions } from './options';
 import { watermarkOverlay } from './watermark';
 
@@ -96,7 +96,7 @@ export class SharpImageEngine implements ImageEngine {
     let width = image.storedWidth;
     let height = image.storedHeight;
     if (t.crop) {
-      if (t.crop.left + t.crop.width > width || t.crop.top + t.crop.height > height) throw new Error(`crop ${JSON.stringify(t.crop)} is outside the ${width}×${height} image`);
+      checkCropInside(t.crop, width, height);
       pipeline = pipeline.extract(t.crop);
       ({ width, height } = t.crop);
     }

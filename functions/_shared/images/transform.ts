@@ -47,3 +47,8 @@ export function resolveTransform(transform: ImageTransform): ResolvedTransform {
     ...rest,
   };
 }
+
+/** A crop must lie inside the image it is cut from; both engines check it the same way. */
+export function checkCropInside(crop: NonNullable<ResolvedTransform['crop']>, width: number, height: number): void {
+  if (crop.left + crop.width > width || crop.top + crop.height > height) throw new Error(`crop ${JSON.stringify(crop)} is outside the ${width}×${height} image`);
+}
