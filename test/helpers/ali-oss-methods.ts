@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import type { LooseOss } from './oss';
+import { rowExpectations, type RowExpected, type SdkMethodRow } from './row-outcome';
 
 /** What a row's call can use: the client, its bucket, a second bucket, unique keys and a JPEG. */
 export interface MethodEnv {
@@ -28,21 +29,14 @@ export interface MethodEnv {
   v4: boolean;
 }
 
-export type Expected =
-  | { kind: 'ok'; check?: (result: unknown, env: MethodEnv) => void | Promise<void> }
-  | { kind: 'refused'; status: number; code: string; names: RegExp };
-
-export interface MethodRow {
-  method: string;
-  call: (env: MethodEnv) => Promise<unknown>;
-  expected: Expected;
-}
+export type Expected = RowExpected<MethodEnv>;
+export type MethodRow = SdkMethodRow<MethodEnv>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
-const ok = (check?: (result: Loose, env: MethodEnv) => void | Promise<void>): Expected => ({ kind: 'ok', ...(check ? { check } : {}) });
-const notImplemented = (names: RegExp): Expected => ({ kind: 'refused', status: 501, code: 'NotImplemented', names });
+const { ok, refused } = rowExpectations<MethodEnv>();
+const notImplemented = (names: RegExp): Expected => refused(501, 'NotImplemented', names);
 /** A few ali-oss methods set no success statuses and resolve whatever OSS answers: the refusal is in the result. */
 const refusedButResolved = (names: RegExp): Expected =>
   ok((r) => {

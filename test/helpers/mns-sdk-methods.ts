@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type MNS from '@alicloud/mns';
 import { errorCode, parseMnsXml, type RawRequest, type RawResponse } from './mns-raw';
+import { rowExpectations, type RowExpected, type SdkMethodRow } from './row-outcome';
 
 export interface MnsMethodEnv {
   /** `new MNS(accountId, { endpoint, accessKeyId, accessKeySecret, securityToken })`: the defaults otherwise. */
@@ -25,23 +26,13 @@ export interface MnsMethodEnv {
   endpoint: string;
 }
 
-export type MnsExpected =
-  | { kind: 'ok'; check?: (result: Loose, env: MnsMethodEnv) => void | Promise<void> }
-  /** The SDK's `MNS<code>Error` (or the same `<Error>` to a raw request) whose message names the operation. */
-  | { kind: 'refused'; code: string; status: number; names: RegExp };
-
-export interface MnsMethodRow {
-  /** The SDK method (first word), then what the row does. */
-  method: string;
-  call: (env: MnsMethodEnv) => Promise<unknown>;
-  expected: MnsExpected;
-}
+export type MnsExpected = RowExpected<MnsMethodEnv>;
+export type MnsMethodRow = SdkMethodRow<MnsMethodEnv>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
-const ok = (check?: (result: Loose, env: MnsMethodEnv) => void | Promise<void>): MnsExpected => ({ kind: 'ok', ...(check ? { check } : {}) });
-const refused = (status: number, code: string, names: RegExp): MnsExpected => ({ kind: 'refused', status, code, names });
+const { ok, refused } = rowExpectations<MnsMethodEnv>();
 const notImplemented = (names: RegExp) => refused(501, 'NotImplemented', names);
 
 /** Fails the row with what came back unless `condition` holds. */

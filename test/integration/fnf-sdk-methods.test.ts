@@ -11,7 +11,7 @@ import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import type { FnfEmulator } from '../../scripts/local/emulators/fnf';
 import { eventually } from '../helpers/eventually';
 import { startWorkerFnf, workerFlowDefinition } from '../helpers/fnf-worker';
-import { rowOutcome } from '../helpers/row-outcome';
+import { rowExpectations, rowOutcome, type RowExpected, type SdkMethodRow } from '../helpers/row-outcome';
 import { tempDir } from '../helpers/temp';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,15 +29,10 @@ interface Env {
   tokenOf(executionName: string): Promise<string>;
 }
 
-type Expected = { kind: 'ok'; check?: (result: Loose) => void } | { kind: 'refused'; status: number; code: string; names: RegExp };
-interface Row {
-  method: string;
-  call: (env: Env) => Promise<unknown>;
-  expected: Expected;
-}
+type Expected = RowExpected<Env>;
+type Row = SdkMethodRow<Env>;
 
-const ok = (check?: (result: Loose) => void): Expected => ({ kind: 'ok', ...(check ? { check } : {}) });
-const refused = (status: number, code: string, names: RegExp): Expected => ({ kind: 'refused', status, code, names });
+const { ok, refused } = rowExpectations<Env>();
 /** What the local CloudFlow answers for an action of the API it does not emulate. */
 const notEmulated = (action: string, why: RegExp): Expected => refused(400, 'ActionNotSupported', new RegExp(`'${action}' is not emulated by the local CloudFlow: ${why.source}`));
 
@@ -262,7 +257,7 @@ describe('@alicloud/fnf-2019-03-15, every method, against the local CloudFlow', 
     const expected = row.expected;
     if (expected.kind === 'ok') {
       if (error) throw new Error(`${row.method} failed: ${error.code ?? ''} ${error.message}`);
-      expected.check?.(result);
+      await expected.check?.(result, env);
       return;
     }
     expect(error).toBeDefined();
