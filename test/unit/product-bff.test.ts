@@ -183,6 +183,25 @@ describe('product page BFF', () => {
     expect(later.etag).toBe(first.etag);
   });
 
+  it('serves a page whose six parts are all fresh without a service call, and goes the whole way when one is not', async () => {
+    const { deps, invoker, clock } = setup();
+    const query = { client: 'web', region: 'cn-hangzhou' } as const;
+    const first = await productPage(ID, query, deps);
+    const calls = invoker.calls.length;
+    expect(await productPage(ID, query, deps)).toBe(first);
+    expect(invoker.calls).toHaveLength(calls);
+    // Another region shares info, sales and reviews but not price, inventory and shipping: those three are fetched.
+    const other = await productPage(ID, { ...query, region: 'cn-shanghai' }, deps);
+    expect(other).not.toBe(first);
+    expect(invoker.calls.slice(calls).map((c) => c.functionName).sort()).toEqual(['inventory', 'price', 'shipping']);
+    // A part cached past its TTL is not fresh: the page is not served from the rendered pages until it is fetched again.
+    deps.cache.set(`inventory:${ID}:cn-hangzhou`, { stale: true }, 0);
+    clock.advance(1);
+    const refetched = await productPage(ID, query, deps);
+    expect(invoker.calls.filter((c) => c.functionName === 'inventory')).toHaveLength(3);
+    expect(refetched.etag).toBe(first.etag);
+  });
+
   it('never serves a degraded page from the rendered pages', async () => {
     const { deps, behaviour } = setup({ sales: 'fail' });
     const query = { client: 'web', region: 'cn-hangzhou' } as const;

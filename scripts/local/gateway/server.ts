@@ -22,7 +22,10 @@ export interface GatewayOptions {
   websiteDir: string;
   /** Resolves once `websiteDir` is built (start-up builds it beside everything else). */
   websiteReady?: Promise<unknown>;
-  /** Extra handlers tried first (console, …). */
+  /**
+   * Handlers of the local console's own paths (`/_local…`: its page and API, the endpoints, the MNS console), tried
+   * first, in order, for those paths only: every other request (each page, each FC call) skips them (D101).
+   */
   mounts?: Mount[];
   /** A client hung up before its answer (not an error of the gateway). */
   onAbort: (info: AbortInfo) => void;
@@ -52,6 +55,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** Where the local console's handlers (`GatewayOptions.mounts`) live. */
+const LOCAL_PREFIX = '/_local';
+
 /** `X-Fc-Invocation-Type: Async`, read from the raw headers (`req.headers` builds an object for every request). */
 function isAsyncInvocation(rawHeaders: string[]): boolean {
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -62,6 +68,7 @@ function isAsyncInvocation(rawHeaders: string[]): boolean {
 
 export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { runtime, asyncInvoker } = options;
+  const mounts = options.mounts ?? [];
 
   async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
     const method = req.method ?? 'GET';
@@ -84,7 +91,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, SYNC_PAYLOAD_LIMIT + 1024);
-    for (const mount of options.mounts ?? []) if (await mount(req, res, url, body)) return;
+    if (url.pathname.startsWith(LOCAL_PREFIX)) for (const mount of mounts) if (await mount(req, res, url, body)) return;
     if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker);
 
     const route = matchRoute(options.routes, url.pathname);

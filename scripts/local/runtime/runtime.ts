@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
-import { FunctionPool, InstanceBudget, ThrottledError } from './function-pool';
+import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
 import type { InvokeInput } from './instance';
 import type { FunctionContext, FunctionErrorBody } from './protocol';
@@ -224,22 +224,7 @@ export class FunctionRuntime extends EventEmitter {
         const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
-        const errorPayload = outcome.ok ? undefined : Buffer.from(JSON.stringify(outcome.error));
-        record = {
-          ...base,
-          durationMs: Date.now() - startedAt,
-          status: outcome.ok ? 'succeeded' : outcome.fatal === 'timeout' ? 'timeout' : 'failed',
-          // Read through: an HTTP answer's payload is made only when someone reads it (D63).
-          get payload() {
-            return errorPayload ?? outcome.payload;
-          },
-          ...(outcome.ok ? {} : { error: outcome.error!, errorType: 'UnhandledInvocationError' as const }),
-          logs: '',
-          heapMb: outcome.heapMb,
-          coldStart: outcome.coldStart,
-          waitMs: outcome.waitMs,
-          instanceId: outcome.instanceId,
-        };
+        record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, outcome);
       }
     } catch (err) {
       if (!(err instanceof ThrottledError)) throw err;
@@ -326,6 +311,51 @@ export interface PrewarmOptions {
   concurrency?: number;
   /** Awaited before each instance starts. */
   beforeEach?: () => Promise<unknown>;
+}
+
+type RecordBase = Pick<InvocationRecord, 'requestId' | 'functionName' | 'resource' | 'source' | 'startedAt' | 'retryCount'>;
+
+/**
+ * The record of an invocation that succeeded. Written out field by field, not spread from `base`: a literal with a
+ * getter after a spread is built property by property through map transitions, on the one thread every request
+ * shares (D101). The payload is read through: an HTTP answer's JSON is made only when someone reads it (D63).
+ */
+function succeededRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord {
+  return {
+    requestId: base.requestId,
+    functionName: base.functionName,
+    resource: base.resource,
+    source: base.source,
+    startedAt: base.startedAt,
+    retryCount: base.retryCount,
+    durationMs: Date.now() - base.startedAt,
+    status: 'succeeded',
+    get payload() {
+      return outcome.payload;
+    },
+    logs: '',
+    heapMb: outcome.heapMb,
+    coldStart: outcome.coldStart,
+    waitMs: outcome.waitMs,
+    instanceId: outcome.instanceId,
+  };
+}
+
+/** The record of an invocation that failed or timed out: FC's error body is its payload. */
+function failedRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord {
+  return {
+    ...base,
+    durationMs: Date.now() - base.startedAt,
+    status: outcome.fatal === 'timeout' ? 'timeout' : 'failed',
+    payload: Buffer.from(JSON.stringify(outcome.error)),
+    error: outcome.error!,
+    errorType: 'UnhandledInvocationError',
+    logs: '',
+    heapMb: outcome.heapMb,
+    coldStart: outcome.coldStart,
+    waitMs: outcome.waitMs,
+    instanceId: outcome.instanceId,
+  };
 }
 
 export class FunctionNotFoundError extends Error {
