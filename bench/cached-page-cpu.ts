@@ -150,9 +150,10 @@ class Server {
 
   page = PAGE;
 
-  static async start(root: string, app?: string): Promise<Server> {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    const server = new Server(root, child);
+  /** `env`: variables for this cloud only (a variant of the same checkout: instance caps, V8 flags). */
+  static async start(root: string, app?: string, env: Record<string, string> = {}): Promise<Server> {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const server = new Server(Object.keys(env).length > 0 ? `${root} ${new URLSearchParams(env).toString()}` : root, child);
     server.url = (JSON.parse(await server.next()) as { url: string }).url;
     if (app) server.page = '/_fc/bench-trivial-http/';
     return server;
@@ -223,13 +224,25 @@ async function measure(server: Server, path: string): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  const roots = [HERE, ...process.argv.slice(2).map((r) => resolve(r))];
+  // Each argument is another checkout, or one with variables for its cloud only: `<root>?NAME=value&…`
+  // (e.g. `.?LOCAL_MAX_INSTANCES_PER_FUNCTION=2`), so variants are measured in the same interleaved rounds.
+  const variants = process.argv.slice(2).map((arg) => {
+    const [root, query] = arg.split('?');
+    return { root: resolve(root!), env: Object.fromEntries(new URLSearchParams(query ?? '')) };
+  });
+  const roots = [HERE, ...variants.map((v) => v.root)];
   const servers: Server[] = [];
   const scratch = tempDir('cached-page-cpu-');
   try {
-    for (const root of roots) servers.push(await Server.start(root));
+    servers.push(await Server.start(HERE));
+    for (const { root, env } of variants) servers.push(await Server.start(root, undefined, env));
     // BENCH_TRIVIAL=1: also a cloud of one trivial HTTP function (this checkout), the invocation's floor.
-    if (process.env.BENCH_TRIVIAL === '1') servers.push(await Server.start(HERE, trivialApp(join(scratch.path, 'trivial'))));
+    // BENCH_TRIVIAL=all: the trivial function's cloud from every checkout named (before/after of the floor itself).
+    if (process.env.BENCH_TRIVIAL === '1' || process.env.BENCH_TRIVIAL === 'all') {
+      const app = trivialApp(join(scratch.path, 'trivial'));
+      const checkouts = process.env.BENCH_TRIVIAL === 'all' ? [...new Set(roots)] : [HERE];
+      for (const root of checkouts) servers.push(await Server.start(root, app));
+    }
     // Warm-up: every BFF instance gets the page into its cache, and start-up's background work settles.
     for (const server of servers) {
       await autocannon(server.url + server.page, 3);
