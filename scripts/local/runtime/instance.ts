@@ -7,7 +7,7 @@ import { standbyCount, takeStandbyInstance } from './standby-instances';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
 export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
-import { stallAwareTimeout } from './stall-clock';
+import { StallAwareTimeout } from './stall-clock';
 import { CODE_CACHE_DIR, instanceWorkerScript } from './worker-file';
 import { bundleFileOf, instanceExecArgv } from './worker-script';
 
@@ -211,7 +211,7 @@ export class Instance {
     const id = nextMessageId++;
     return new Promise((resolve) => {
       // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
-      const cancelTimeout = stallAwareTimeout(timeoutMs, () => {
+      const timeout = new StallAwareTimeout(timeoutMs, () => {
         if (!this.pending.delete(id)) return;
         const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
         this.deathReason = error;
@@ -219,7 +219,7 @@ export class Instance {
         void this.terminate();
       });
       this.pending.set(id, (outcome) => {
-        cancelTimeout();
+        timeout.cancel();
         resolve(outcome);
       });
       const full = { ...message, id } as ToInstance;

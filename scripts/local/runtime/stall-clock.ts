@@ -74,38 +74,63 @@ export const MAX_STRETCH = 10;
  * expired timers before it polls for I/O). Returns a function that cancels it.
  */
 export function stallAwareTimeout(timeoutMs: number, onTimeout: () => void, clock: StallClock = mainThreadStalls): () => void {
-  clock.hold();
-  const stalledAtStart = clock.stalledMs();
-  const latest = Date.now() + timeoutMs * MAX_STRETCH;
-  let credited = 0;
-  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  let done = false;
-  const finish = () => {
-    if (done) return;
-    done = true;
-    clock.release();
-  };
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      const stalled = clock.stalledMs() - stalledAtStart;
-      const owed = Math.min(stalled - credited, latest - Date.now());
-      if (owed >= 1) {
-        credited += owed;
-        arm(owed);
-        return;
-      }
-      timer = setImmediate(() => {
-        finish();
-        onTimeout();
-      });
-    }, ms);
-  };
-  arm(timeoutMs);
-  return () => {
-    if (timer) {
-      clearTimeout(timer as NodeJS.Timeout);
-      clearImmediate(timer as NodeJS.Immediate);
-    }
-    finish();
-  };
+  const timeout = new StallAwareTimeout(timeoutMs, onTimeout, clock);
+  return () => timeout.cancel();
+}
+
+/**
+ * `stallAwareTimeout` as an object with `cancel()`: one is armed per invocation, on the path every request takes
+ * (D101), so its timers call module functions with it as their argument instead of closures made per call.
+ */
+export class StallAwareTimeout {
+  readonly stalledAtStart: number;
+  readonly latest: number;
+  credited = 0;
+  timer: NodeJS.Timeout | undefined;
+  immediate: NodeJS.Immediate | undefined;
+  private done = false;
+
+  constructor(
+    timeoutMs: number,
+    readonly onTimeout: () => void,
+    readonly clock: StallClock = mainThreadStalls,
+  ) {
+    clock.hold();
+    this.stalledAtStart = clock.stalledMs();
+    this.latest = Date.now() + timeoutMs * MAX_STRETCH;
+    this.timer = setTimeout(checkTimeout, timeoutMs, this);
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.finish();
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.clock.release();
+  }
+}
+
+/** The timer ran: wait longer by the stalls not yet credited, or time out in the next turn. */
+function checkTimeout(timeout: StallAwareTimeout): void {
+  const stalled = timeout.clock.stalledMs() - timeout.stalledAtStart;
+  const owed = Math.min(stalled - timeout.credited, timeout.latest - Date.now());
+  if (owed >= 1) {
+    timeout.credited += owed;
+    timeout.timer = setTimeout(checkTimeout, owed, timeout);
+    return;
+  }
+  timeout.timer = undefined;
+  timeout.immediate = setImmediate(fireTimeout, timeout);
+}
+
+function fireTimeout(timeout: StallAwareTimeout): void {
+  timeout.immediate = undefined;
+  timeout.finish();
+  timeout.onTimeout();
 }
