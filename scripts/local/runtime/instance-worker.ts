@@ -42,12 +42,16 @@ captureStream(process.stderr);
 // A function's own ali-oss client with default (virtual-host) options reaches `<bucket>.localhost`.
 resolveLocalhostNames();
 
-/** FC's context.logger prints `<ISO time> <requestId> [LEVEL] message`. */
-function makeLogger(requestId: string) {
-  const line = (level: string) => (...args: unknown[]) => {
+/** One level of FC's context.logger, which prints `<ISO time> <requestId> [LEVEL] message`. */
+function logLine(requestId: string, level: string) {
+  return (...args: unknown[]) => {
     process.stdout.write(`${new Date().toISOString()} ${requestId} [${level}] ${format(...args)}\n`);
   };
-  return { debug: line('DEBUG'), info: line('INFO'), warn: line('WARNING'), error: line('ERROR'), log: line('INFO') };
+}
+
+/** Made for every invocation: the helper is a module function, not a named closure per call (the bundle keeps names, D101). */
+function makeLogger(requestId: string) {
+  return { debug: logLine(requestId, 'DEBUG'), info: logLine(requestId, 'INFO'), warn: logLine(requestId, 'WARNING'), error: logLine(requestId, 'ERROR'), log: logLine(requestId, 'INFO') };
 }
 
 function toErrorBody(err: unknown): FunctionErrorBody {
