@@ -152,7 +152,9 @@ class Server {
 
   /** `env`: variables for this cloud only (a variant of the same checkout: instance caps, V8 flags). */
   static async start(root: string, app?: string, env: Record<string, string> = {}): Promise<Server> {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    // BENCH_NODE_ARGS: node options of this cloud's process (V8's GC flags must be given at start: set later, V8 aborts).
+    const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     const server = new Server(Object.keys(env).length > 0 ? `${root} ${new URLSearchParams(env).toString()}` : root, child);
     server.url = (JSON.parse(await server.next()) as { url: string }).url;
     if (app) server.page = '/_fc/bench-trivial-http/';
