@@ -26,7 +26,7 @@ interface Snippet {
 }
 
 /** Every fenced block of a Markdown text, and whether the line before it is the test marker. */
-export function fencedBlocks(markdown: string): Snippet[] {
+function fencedBlocks(markdown: string): Snippet[] {
   const lines = markdown.split('\n');
   const blocks: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -127,6 +127,18 @@ describe('README examples', () => {
         const search = (await (await fetch(`${cloud.url}/api/search?q=beach`)).json()) as { hits: Array<{ imageId: string }> };
         expect(search.hits.map((hit) => hit.imageId)).toContain(imageId);
       });
+    });
+
+    it('lists the console API at /_local/api/, and each listed read answers', async () => {
+      const res = await fetch(`${cloud.url}/_local/api/`);
+      expect(res.status).toBe(200);
+      const { routes } = (await res.json()) as { routes: Array<{ method: string; path: string; what: string }> };
+      expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /_local/api/endpoints', 'PUT /_local/api/functions/<function>/fault', 'GET /_local/api/queues']));
+      // A read without a placeholder is called as it is listed (its query is optional).
+      for (const { path } of routes.filter((r) => r.method === 'GET' && !r.path.includes('<'))) {
+        const answer = await fetch(`${cloud.url}${path.replace(/\?.*$/, '')}`);
+        expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      }
     });
 
     it('gives links from oss.mjs that curl or a browser can open', async () => {
