@@ -95,15 +95,14 @@ describe('README examples', () => {
         writeFileSync(join(work, `snippet-${i}.mjs`), onThesePorts(block.code));
         return `${mark}\nnode snippet-${i}.mjs`;
       });
-      writeFileSync(join(work, 'session.sh'), `${session.join('\n')}\nprintf '\\n@@ end @@\\n'\n`);
-      const { stdout, stderr } = await run('bash', ['session.sh'], { cwd: work, env: { ...process.env, PORT: String(cloud.port) }, maxBuffer: 16 << 20 }).catch(
-        (err: { stdout?: string; stderr?: string; message: string }) => ({ stdout: err.stdout ?? '', stderr: `${err.message}\n${err.stderr ?? ''}` }),
+      // stderr into the same stream, so a block's errors (`command not found`, a Node stack) are in its output.
+      writeFileSync(join(work, 'session.sh'), `exec 2>&1\n${session.join('\n')}\nprintf '\\n@@ end @@\\n'\n`);
+      const { stdout } = await run('bash', ['session.sh'], { cwd: work, env: { ...process.env, PORT: String(cloud.port) }, maxBuffer: 16 << 20 }).catch(
+        (err: { stdout?: string; message: string }) => ({ stdout: `${err.stdout ?? ''}\n${err.message}` }),
       );
-      if (!stdout.includes('@@ end @@')) throw new Error(`the README session stopped early:\n${stdout}\n${stderr}`);
+      if (!stdout.includes('@@ end @@')) throw new Error(`the README session stopped early:\n${stdout}`);
       outputs = stdout.replace(/\n@@ end @@\n$/, '').split(/\n@@ block \d+ @@\n/).slice(1);
       if (outputs.length !== tested.length) throw new Error(`${outputs.length} outputs for ${tested.length} blocks:\n${stdout}`);
-      // What a block wrote to stderr is shown with the failures below (ali-oss's STS hint is expected there).
-      if (stderr.trim()) console.warn(`README session stderr:\n${stderr}`);
     }, 120_000);
     afterAll(async () => {
       await cloud?.stop();
@@ -116,7 +115,7 @@ describe('README examples', () => {
       const output = outputs[i] ?? '';
       for (const pattern of EXPECTED.find((e) => e.code.test(block.code))!.output) expect({ output, has: pattern.test(output) }).toEqual({ output, has: true });
       // An API error, a shell error or a Node exception in any block.
-      expect(output).not.toMatch(/\{"error":\{|command not found|Error: |^\s+at /m);
+      expect(output).not.toMatch(/\{"error":\{|command not found|No such file|Error: |^\s+at /m);
     });
 
     it('uploads the photo, which then becomes ready and searchable, as the README says', async () => {
