@@ -87,7 +87,8 @@ const sdkCredentials = (e: RouteFixtures['endpoints']) => ({ accessKeyId: e.cred
 
 /** Path-style addressing: Node does not resolve `<bucket>.localhost` (README, "Your own OSS code"). */
 export function ossClient(f: Pick<RouteFixtures, 'endpoints' | 'bucket'>): OSS {
-  return new OSS({ ...sdkCredentials(f.endpoints), stsToken: f.endpoints.credentials.securityToken, endpoint: f.endpoints.oss.endpoint, bucket: f.bucket, ...{ sldEnable: true }, region: `oss-${f.endpoints.region}` });
+  const credentials = { ...sdkCredentials(f.endpoints), stsToken: f.endpoints.credentials.securityToken };
+  return new OSS({ ...credentials, refreshSTSToken: () => Promise.resolve(credentials), endpoint: f.endpoints.oss.endpoint, bucket: f.bucket, ...{ sldEnable: true }, region: `oss-${f.endpoints.region}` });
 }
 
 export function tableStoreClient(f: Pick<RouteFixtures, 'endpoints'>): TableStore.Client {
@@ -560,4 +561,22 @@ export async function pool<T>(items: readonly T[], width: number, work: (item: T
       while (next < items.length) await work(items[next++]!);
     }),
   );
+}
+
+/**
+ * One request of `route` with fetch (or one SDK call), as a browser tab or a script makes it: what is wrong with
+ * the answer, if anything — a 5xx, a connection error and a thrown SDK error count here too.
+ */
+export async function callOnce(route: Route): Promise<string | undefined> {
+  try {
+    if (route.kind === 'sdk') return await route.call();
+    const request = route.next();
+    const res = await fetch(`${route.origin}${request.path}`, { method: request.method, headers: request.headers ?? {}, ...(request.body !== undefined ? { body: request.body } : {}) });
+    const body = await res.text();
+    if (res.status >= 500) return `${res.status}: ${body.slice(0, 200)}`;
+    return route.check(res.status, body, request.note, Object.fromEntries(res.headers));
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return `${(err as Error).name}${cause ? ` (${cause})` : ''}: ${(err as Error).message.slice(0, 200)}`;
+  }
 }
