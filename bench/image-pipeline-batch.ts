@@ -12,10 +12,14 @@
  *     # `perf record -g` of this process during the last round's batch only (then `perf report -i /tmp/p.data
  *     # --sort comm,dso,sym`); a second file `<PERF>.alone` covers the engine-alone runs, `<PERF>.threads.json` names
  *     # the instances' thread ids
+ *   CLIENT=process npx tsx bench/image-pipeline-batch.ts
+ *     # the batch's client (its 50 copies, uploads and searches) in a node process of its own, as a browser is: the
+ *     # CPU per image is then the cloud's process alone, the client's own printed beside it
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
@@ -29,6 +33,37 @@ const IMAGES = Number(process.env.IMAGES ?? 50);
 const POLL_MS = 100;
 const ASYNC_CONCURRENCY = 8;
 if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
+
+/** `CLIENT=process`: the batch's client runs in a child process (see the header). */
+const CLIENT_IN_PROCESS = process.env.CLIENT !== 'process';
+
+interface ClientJob {
+  url: string;
+  token: string;
+  photoFile: string;
+  word: string;
+  tag: string;
+  images: number;
+}
+
+/** The batch's client: copies, uploads all at once, searches until every image is found; prints its CPU ms. */
+async function runClient(job: ClientJob): Promise<void> {
+  const photo = readFileSync(job.photoFile);
+  const cloud = { url: job.url } as LocalCloud;
+  const bytes = Array.from({ length: job.images }, (_, i) => jpegCopy(photo, `${job.tag}-${i}`));
+  const cpu = process.cpuUsage();
+  const ids = await Promise.all(bytes.map((b) => upload(cloud, job.token, b, `Batch ${job.word}`)));
+  await untilSearchable(cloud, job.word, ids);
+  process.stdout.write(JSON.stringify({ cpuMs: cpuMs(cpu) }));
+}
+
+function batchInChild(job: ClientJob): Promise<number> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', __filename, '--client', JSON.stringify(job)], { maxBuffer: 1 << 20 }, (err, stdout) =>
+      err ? reject(err) : resolve((JSON.parse(stdout) as { cpuMs: number }).cpuMs),
+    ),
+  );
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -71,6 +106,8 @@ async function main(): Promise<void> {
   try {
     await cloud.runtime.prewarm();
     const photo = await photoLikeJpeg(3000, 2000, 90);
+    const photoFile = join(dir.path, 'photo.jpg');
+    writeFileSync(photoFile, photo);
     const token = await signIn(cloud);
     const tag = Math.random().toString(36).slice(2, 8);
     let n = 0;
@@ -83,12 +120,17 @@ async function main(): Promise<void> {
     const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number> }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const word = `bw${tag}r${round}`;
-      const bytes = Array.from({ length: IMAGES }, copy);
+      const bytes = CLIENT_IN_PROCESS ? Array.from({ length: IMAGES }, copy) : [];
+      let clientCpu = 0;
       const threads = cloud.runtime.instanceThreads();
       const before = threadCpuMs();
       const cpu = process.cpuUsage();
       const t0 = performance.now();
       await perfAround(round === ROUNDS - 1 ? process.env.PERF : undefined, async () => {
+        if (!CLIENT_IN_PROCESS) {
+          clientCpu = await batchInChild({ url: cloud.url, token, photoFile, word, tag: `${tag}-r${round}`, images: IMAGES });
+          return;
+        }
         const ids = await Promise.all(bytes.map((b) => upload(cloud, token, b, `Batch ${word}`)));
         await untilSearchable(cloud, word, ids);
       });
@@ -113,7 +155,8 @@ async function main(): Promise<void> {
       const perImage = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / IMAGES)]));
       const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread) };
       rows.push(row);
-      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}`);
+      const client = CLIENT_IN_PROCESS ? '' : ` (+ the client's process ${(clientCpu / IMAGES).toFixed(0)})`;
+      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}`);
     }
     console.log(`median of ${ROUNDS}: ${median(rows.map((r) => r.ratio)).toFixed(2)}×; CPU ${median(rows.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.map((r) => r.aloneCpu)).toFixed(0)} ms per image`);
   } finally {
@@ -122,7 +165,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+(process.argv[2] === '--client' ? runClient(JSON.parse(process.argv[3]!) as ClientJob) : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
