@@ -1,0 +1,171 @@
+/**
+ * The 50-at-once case alone, in rounds (a diagnostic beside `image-pipeline.bench.ts`, whose batch it repeats):
+ * each round uploads `IMAGES` photos at once through the local cloud and searches for them every 100 ms as the
+ * benchmark does, then runs the same number of images through the engine alone, 8 at a time, in this process.
+ * Per round it prints images/s of both, the CPU per image of both (every thread of the process) and the batch's
+ * CPU per image by thread: `main`, each function's instances, and `other` (libuv's pool where libvips works, V8's
+ * platform threads).
+ *
+ *   npx tsx bench/image-pipeline-batch.ts                        # 3 rounds of 50
+ *   ROUNDS=5 IMAGES=30 npx tsx bench/image-pipeline-batch.ts
+ *   PERF=/tmp/p.data node --perf-basic-prof --import tsx bench/image-pipeline-batch.ts
+ *     # `perf record -g` of this process during the last round's batch only (then `perf report -i /tmp/p.data
+ *     # --sort comm,dso,sym`); a second file `<PERF>.alone` covers the engine-alone runs, `<PERF>.threads.json` names
+ *     # the instances' thread ids
+ *   CLIENT=process npx tsx bench/image-pipeline-batch.ts
+ *     # the batch's client (its 50 copies, uploads and searches) in a node process of its own, as a browser is: the
+ *     # CPU per image is then the cloud's process alone, the client's own printed beside it
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { imageEngineFromEnv } from '../functions/_shared/images/engine';
+import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
+import { photoLikeJpeg } from '../test/helpers/image-fixtures';
+import { tempDir } from '../test/helpers/temp';
+import { cpuByRole, jpegCopy, searchIds, signIn, threadCpuMs, thumbnailWork, upload } from './image-pipeline-shared';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const IMAGES = Number(process.env.IMAGES ?? 50);
+const POLL_MS = 100;
+const ASYNC_CONCURRENCY = 8;
+if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
+
+/** `CLIENT=process`: the batch's client runs in a child process (see the header). */
+const CLIENT_IN_PROCESS = process.env.CLIENT !== 'process';
+
+interface ClientJob {
+  url: string;
+  token: string;
+  photoFile: string;
+  word: string;
+  tag: string;
+  images: number;
+}
+
+/** The batch's client: copies, uploads all at once, searches until every image is found; prints its CPU ms. */
+async function runClient(job: ClientJob): Promise<void> {
+  const photo = readFileSync(job.photoFile);
+  const cloud = { url: job.url } as LocalCloud;
+  const bytes = Array.from({ length: job.images }, (_, i) => jpegCopy(photo, `${job.tag}-${i}`));
+  const cpu = process.cpuUsage();
+  const ids = await Promise.all(bytes.map((b) => upload(cloud, job.token, b, `Batch ${job.word}`)));
+  await untilSearchable(cloud, job.word, ids);
+  process.stdout.write(JSON.stringify({ cpuMs: cpuMs(cpu) }));
+}
+
+function batchInChild(job: ClientJob): Promise<number> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', __filename, '--client', JSON.stringify(job)], { maxBuffer: 1 << 20 }, (err, stdout) =>
+      err ? reject(err) : resolve((JSON.parse(stdout) as { cpuMs: number }).cpuMs),
+    ),
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+async function untilSearchable(cloud: LocalCloud, word: string, ids: string[]): Promise<void> {
+  const seen = new Set<string>();
+  const deadline = performance.now() + 120_000;
+  while (seen.size < ids.length) {
+    if (performance.now() > deadline) throw new Error(`${ids.length - seen.size} images not searchable`);
+    for (const id of await searchIds(cloud, word)) seen.add(id);
+    if (seen.size < ids.length) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** `perf record` of this process while `run` runs (when PERF names a file). */
+async function perfAround<T>(file: string | undefined, run: () => Promise<T>): Promise<T> {
+  let perf: ChildProcess | undefined;
+  if (file) {
+    perf = spawn('perf', ['record', '-g', '-F', '499', '-o', file, '-p', String(process.pid)], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  try {
+    return await run();
+  } finally {
+    if (perf) {
+      perf.kill('SIGINT');
+      await once(perf, 'exit');
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir('batch-');
+  const env = { ...process.env, IMAGE_ENGINE: 'sharp' };
+  const engine = await imageEngineFromEnv(env);
+  const cloud = await startLocalCloud({ port: 0, dataDir: dir.path, prewarm: true, watch: false, env });
+  try {
+    await cloud.runtime.prewarm();
+    const photo = await photoLikeJpeg(3000, 2000, 90);
+    const photoFile = join(dir.path, 'photo.jpg');
+    writeFileSync(photoFile, photo);
+    const token = await signIn(cloud);
+    const tag = Math.random().toString(36).slice(2, 8);
+    let n = 0;
+    const copy = () => jpegCopy(photo, `${tag}-${n++}`);
+    // Warm-up as the benchmark's: one image, then the async queue's concurrency at once; the engine once.
+    await untilSearchable(cloud, `bw${tag}w0`, [await upload(cloud, token, copy(), `Warm bw${tag}w0`)]);
+    await untilSearchable(cloud, `bw${tag}w1`, await Promise.all(Array.from({ length: ASYNC_CONCURRENCY }, () => upload(cloud, token, copy(), `Warm bw${tag}w1`))));
+    await thumbnailWork(engine, copy());
+
+    const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number> }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const word = `bw${tag}r${round}`;
+      const bytes = CLIENT_IN_PROCESS ? Array.from({ length: IMAGES }, copy) : [];
+      let clientCpu = 0;
+      const threads = cloud.runtime.instanceThreads();
+      const before = threadCpuMs();
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      await perfAround(round === ROUNDS - 1 ? process.env.PERF : undefined, async () => {
+        if (!CLIENT_IN_PROCESS) {
+          clientCpu = await batchInChild({ url: cloud.url, token, photoFile, word, tag: `${tag}-r${round}`, images: IMAGES });
+          return;
+        }
+        const ids = await Promise.all(bytes.map((b) => upload(cloud, token, b, `Batch ${word}`)));
+        await untilSearchable(cloud, word, ids);
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const batchCpu = cpuMs(cpu);
+      const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()]);
+      if (round === ROUNDS - 1 && process.env.PERF) writeFileSync(`${process.env.PERF}.threads.json`, JSON.stringify({ main: process.pid, instances: [...threads, ...cloud.runtime.instanceThreads()] }));
+
+      const copies = Array.from({ length: IMAGES }, copy);
+      const aloneBefore = threadCpuMs();
+      const aloneCpu0 = process.cpuUsage();
+      const a0 = performance.now();
+      await perfAround(round === ROUNDS - 1 && process.env.PERF ? `${process.env.PERF}.alone` : undefined, async () => {
+        const queue = [...copies];
+        await Promise.all(Array.from({ length: ASYNC_CONCURRENCY }, async () => {
+          for (let c = queue.shift(); c; c = queue.shift()) await thumbnailWork(engine, c);
+        }));
+      });
+      const aloneSeconds = (performance.now() - a0) / 1000;
+      const aloneCpu = cpuMs(aloneCpu0);
+      const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), []);
+      const perImage = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / IMAGES)]));
+      const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread) };
+      rows.push(row);
+      const client = CLIENT_IN_PROCESS ? '' : ` (+ the client's process ${(clientCpu / IMAGES).toFixed(0)})`;
+      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}`);
+    }
+    console.log(`median of ${ROUNDS}: ${median(rows.map((r) => r.ratio)).toFixed(2)}×; CPU ${median(rows.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.map((r) => r.aloneCpu)).toFixed(0)} ms per image`);
+  } finally {
+    await cloud.stop();
+    dir.cleanup();
+  }
+}
+
+(process.argv[2] === '--client' ? runClient(JSON.parse(process.argv[3]!) as ClientJob) : main()).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
