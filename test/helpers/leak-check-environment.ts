@@ -1,4 +1,5 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
+import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { relative } from 'node:path';
 import { activeResources, resourcesBeyond, type ResourceCounts } from './active-resources';
@@ -27,8 +28,12 @@ export default class LeakCheckEnvironment extends NodeEnvironment {
     await super.setup();
   }
 
-  override async teardown(): Promise<void> {
-    await super.teardown();
+  /**
+   * Checked when the file's last hook is done (`run_finish`), not in `teardown()`: an error from there would
+   * replace the file's own results (a failed `afterAll`, say, which is often why something was left open).
+   */
+  async handleTestEvent(event: Circus.AsyncEvent | Circus.SyncEvent, state: Circus.State): Promise<void> {
+    if (event.name !== 'run_finish') return;
     const deadline = Date.now() + SETTLE_MS;
     let left = resourcesBeyond(this.baseline);
     while (left.length > 0 && Date.now() < deadline) {
@@ -37,7 +42,9 @@ export default class LeakCheckEnvironment extends NodeEnvironment {
     }
     if (left.length > 0) {
       const handles = describeHandles();
-      throw new Error(`${this.testFile} left ${left.join(', ')} keeping the process alive ${SETTLE_MS} ms after its last test: close what it opened (D104). Handles now: ${handles}`);
+      const error = new Error(`${this.testFile} left ${left.join(', ')} keeping the process alive ${SETTLE_MS} ms after its last test: close what it opened (D104). Handles now: ${handles}`);
+      error.stack = error.message; // the place that matters is in the test file, not here
+      state.unhandledErrors.push(error);
     }
   }
 }
