@@ -64,7 +64,9 @@ export function shapeMobile(parts: PageParts): View<MobileProductPage> {
   const price = pricing(parts);
   return {
     product: { productId: info.productId, name: info.name, brand: info.brand, summary: info.summary, images: info.images.slice(0, 3) },
-    pricing: price ? { currency: price.currency, price: price.price, finalPrice: price.finalPrice, ...(price.promotion ? { promotion: price.promotion.title } : {}) } : null,
+    pricing: price
+      ? { currency: price.currency, listPrice: price.listPrice, price: price.price, finalPrice: price.finalPrice, ...(price.promotion ? { promotion: price.promotion.title } : {}) }
+      : null,
     availability: parts.inventory ? { status: parts.inventory.status } : null,
     shipping: parts.shipping ? { fee: parts.shipping.fee, etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { badge: parts.sales.badge ?? null } : null,

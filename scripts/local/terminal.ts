@@ -81,6 +81,26 @@ export function printFailures(runtime: EventEmitter, write: (line: string) => vo
   });
 }
 
+/** What listens on PORT and the next four ports (start.ts; each may be moved with its own *_PORT). */
+const PORT_USERS = ['the gateway, PORT', 'OSS, PORT+1', 'TableStore, PORT+2', 'MNS, PORT+3', 'CloudFlow, PORT+4'];
+
+/** Node's listen error has the port; one re-created from a thread (TableStore's) has it only in its message. */
+function takenPort(error: NodeJS.ErrnoException & { port?: unknown }): number | undefined {
+  if (typeof error.port === 'number') return error.port;
+  const inMessage = /address already in use \S*:(\d+)$/.exec(error.message ?? '');
+  return inMessage ? Number(inMessage[1]) : undefined;
+}
+
+/**
+ * The port that is taken, named (it is often one of the services' ports, not PORT: a user who looked at PORT
+ * would find it free), and a block of ports further on.
+ */
+function portInUseText(base: number, taken: number): string {
+  const user = PORT_USERS[taken - base];
+  const next = base + 100;
+  return `port ${taken}${user ? ` (${user})` : ''} is in use: stop the process that holds it, or start with PORT=${next} npm start (ports ${next}–${next + PORT_USERS.length - 1})`;
+}
+
 /**
  * What `npm start` prints when it cannot start: s.yaml problems and a held data folder as they are worded, a
  * port in use with what to do, and a build error (a syntax error in a function, an import that does not
@@ -89,7 +109,7 @@ export function printFailures(runtime: EventEmitter, write: (line: string) => vo
 export function startFailureText(err: unknown, port: string): string {
   const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
   if (error?.name === 'SpecErrors' || error?.name === 'DataFolderInUse') return error.message;
-  if (error?.code === 'EADDRINUSE') return `port ${port} is in use: stop the other process or run PORT=9100 npm start`;
+  if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port));
   if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(err);
 }

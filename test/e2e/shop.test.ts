@@ -59,6 +59,7 @@ describeInBrowser('website: shop', () => {
     const finalPrice = product.price - promo.value; // the demo's first promotion is an amount off
     expect(promo.kind).toBe('amount');
     expect(await text(page, '[data-testid=final-price]')).toBe(cny(finalPrice));
+    expect(await text(page, '[data-testid=list-price]')).toBe(cny(product.listPrice));
     expect(await text(page, '[data-testid=promotion]')).toContain(promo.title);
     expect(await text(page, '[data-testid=stock]')).toMatch(/^(In stock|Only a few left) · \d+ available$/);
     expect(await text(page, '[data-testid=shipping]')).toContain(`Delivery to Hangzhou`);
@@ -116,6 +117,9 @@ describeInBrowser('website: shop', () => {
     await page.locator(`[data-product-id=${product.productId}]`).click();
     await page.locator('[data-testid=product-page][data-client=mobile]').waitFor();
     expect(await text(page, 'h1')).toBe(product.name);
+    // The same prices as on a desktop: what the shopper pays, and the list price crossed out.
+    expect(await text(page, '[data-testid=final-price]')).toBe(cny(payable(product, 'cn-hangzhou')));
+    expect(await text(page, '[data-testid=list-price]')).toBe(cny(product.listPrice));
     expect(await page.locator('[data-testid=review]').count()).toBeLessThanOrEqual(3);
     expect(await page.getByRole('heading', { name: 'About this product' }).count()).toBe(0);
     expect(await text(page, '[data-testid=shipping]')).toContain('To Hangzhou');

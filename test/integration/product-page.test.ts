@@ -117,6 +117,9 @@ describe('product page through the local cloud', () => {
       expect(mobile.reviews!.length).toBe(Math.min(3, web.reviews!.length));
       expect(mobile.product.images.length).toBeLessThanOrEqual(3);
       for (const part of ['pricing', 'availability', 'shipping', 'sales', 'rating', 'reviews'] as const) expect({ part, value: mobile[part] }).toEqual({ part, value: expect.anything() });
+      // Smaller, not other numbers: a phone crosses out the same list price as a desktop.
+      const { currency, listPrice, price, finalPrice } = web.pricing!;
+      expect(mobile.pricing).toMatchObject({ currency, listPrice, price, finalPrice });
     });
 
     it('answers 304 to If-None-Match with the current ETag, and sets Cache-Control', async () => {

@@ -75,6 +75,18 @@ describe('product page BFF', () => {
     expect(view.reviews![0]!.body.length).toBeLessThanOrEqual(140);
   });
 
+  it('prices the mobile shape as the web shape: the same list price, price and final price', async () => {
+    // The mobile page once crossed out `price` (300) where the web page crossed out `listPrice` (400): its
+    // shape had no list price. Smaller means fewer parts and fields, never other numbers (PRODUCT.md §3).
+    const { deps } = setup();
+    const web = WebProductPage.parse((await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps)).body);
+    const mobile = MobileProductPage.parse((await productPage(ID, { client: 'mobile', region: 'cn-hangzhou' }, deps)).body);
+    const numbers = ({ currency, listPrice, price, finalPrice }: { currency: string; listPrice: number; price: number; finalPrice: number }) => ({ currency, listPrice, price, finalPrice });
+    expect(numbers(web.pricing!)).toEqual({ currency: 'CNY', listPrice: 400, price: 300, finalPrice: 270 });
+    expect(numbers(mobile.pricing!)).toEqual(numbers(web.pricing!));
+    expect(mobile.pricing!.promotion).toBe(web.pricing!.promotion!.title);
+  });
+
   it.each(['fail', 'hang'] as const)('leaves out a part that is %s and names it in degraded', async (behaviour) => {
     const { deps } = setup({ shipping: behaviour, reviews: behaviour });
     const page = await productPage(ID, { client: 'web', region: 'cn-hangzhou' }, deps);

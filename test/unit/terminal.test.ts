@@ -69,7 +69,16 @@ describe('the npm start failure text', () => {
   });
 
   it('words a port in use and keeps s.yaml problems as they are', () => {
-    expect(startFailureText(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }), '9200')).toBe('port 9200 is in use: stop the other process or run PORT=9100 npm start');
+    const inUse = (port?: number) => Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }, port ? { port } : {});
+    expect(startFailureText(inUse(9200), '9200')).toBe('port 9200 (the gateway, PORT) is in use: stop the process that holds it, or start with PORT=9300 npm start (ports 9300–9304)');
+    expect(startFailureText(inUse(), '9200')).toBe('port 9200 (the gateway, PORT) is in use: stop the process that holds it, or start with PORT=9300 npm start (ports 9300–9304)');
+    // A service's port names that port, not the gateway's (which was free: the user would find nothing there).
+    expect(startFailureText(inUse(9202), '9200')).toBe('port 9202 (TableStore, PORT+2) is in use: stop the process that holds it, or start with PORT=9300 npm start (ports 9300–9304)');
+    // The TableStore thread's error, re-created in the main thread, keeps the port in its message only.
+    const fromThread = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:9202'), { code: 'EADDRINUSE' });
+    expect(startFailureText(fromThread, '9200')).toMatch(/^port 9202 \(TableStore, PORT\+2\) is in use/);
+    expect(startFailureText(inUse(9001), '9000')).toMatch(/^port 9001 \(OSS, PORT\+1\) is in use/);
+    expect(startFailureText(inUse(7777), '9000')).toMatch(/^port 7777 is in use: stop the process that holds it, or start with/);
     const spec = Object.assign(new Error('the local cloud cannot run this s.yaml:\n- s.yaml x: y'), { name: 'SpecErrors' });
     expect(startFailureText(spec, '9000')).toBe(spec.message);
   });

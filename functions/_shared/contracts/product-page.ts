@@ -59,7 +59,8 @@ export const MobileProductPage = z.object({
   client: z.literal('mobile'),
   region: z.string(),
   product: z.object({ productId: z.string(), name: z.string(), brand: z.string(), summary: z.string(), images: z.array(z.object({ url: z.string(), alt: z.string() })).max(3) }),
-  pricing: z.object({ currency: z.string(), price: z.number(), finalPrice: z.number(), promotion: z.string().optional() }).nullable(),
+  /** The same numbers as the web shape's pricing (the list price is the one a page crosses out); the promotion by its title. */
+  pricing: z.object({ currency: z.string(), listPrice: z.number(), price: z.number(), finalPrice: z.number(), promotion: z.string().optional() }).nullable(),
   availability: z.object({ status: StockStatus }).nullable(),
   shipping: z.object({ fee: z.number(), etaDays: z.object({ min: z.number(), max: z.number() }) }).nullable(),
   sales: z.object({ badge: z.string().nullable() }).nullable(),

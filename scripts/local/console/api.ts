@@ -27,6 +27,36 @@ function summarize(record: InvocationRecord, full: boolean) {
   };
 }
 
+/**
+ * What `GET /_local/api/` answers: every route of the console's API, this module's and those mounted beside it
+ * (endpoints.ts, flows.ts, mns-cloud.ts, the emulators' sections in cloud.ts). A test calls each listed read.
+ */
+export const CONSOLE_ROUTES: ReadonlyArray<{ method: string; path: string; what: string }> = [
+  { method: 'GET', path: '/_local/api/endpoints', what: 'every service endpoint, the region and the local credentials' },
+  { method: 'GET', path: '/_local/api/functions', what: 'the functions with their instances' },
+  { method: 'POST', path: '/_local/api/functions/<function>/invoke', what: 'invoke once with the request body as the event' },
+  { method: 'PUT', path: '/_local/api/functions/<function>/fault', what: 'slow or fail a function: {"delayMs":500} or {"error":"boom"}, with "times":3 to stop after three' },
+  { method: 'DELETE', path: '/_local/api/functions/<function>/fault', what: 'clear the fault' },
+  { method: 'GET', path: '/_local/api/invocations?fn=&limit=', what: 'the latest invocations with their logs' },
+  { method: 'GET', path: '/_local/api/invocations/<requestId>', what: 'one invocation, its event, result and logs' },
+  { method: 'GET', path: '/_local/api/async?limit=', what: 'async invocations and events with their attempts' },
+  { method: 'GET', path: '/_local/api/timers', what: 'timers with their next run' },
+  { method: 'POST', path: '/_local/api/timers/<function>/run', what: 'run a timer now' },
+  { method: 'GET', path: '/_local/api/tables', what: 'TableStore tables' },
+  { method: 'GET', path: '/_local/api/streams', what: 'TableStore stream triggers and their cursors' },
+  { method: 'GET', path: '/_local/api/buckets', what: 'OSS buckets and their first objects' },
+  { method: 'GET', path: '/_local/api/queues', what: 'MNS queues with their counts' },
+  { method: 'GET', path: '/_local/api/queues/<queue>', what: 'one queue, its first messages (peeked) and dead-lettered ones' },
+  { method: 'POST', path: '/_local/api/queues/<queue>/redrive', what: 'move dead-lettered messages back' },
+  { method: 'GET', path: '/_local/api/topics', what: 'MNS topics with their subscriptions' },
+  { method: 'GET', path: '/_local/api/mns/pushes', what: 'the push outbox' },
+  { method: 'GET', path: '/_local/api/mns/triggers', what: 'MNS queue triggers with delivered and failed counts' },
+  { method: 'GET', path: '/_local/api/flows', what: 'CloudFlow flows with their latest executions' },
+  { method: 'GET', path: '/_local/api/executions?flow=&status=&limit=', what: 'executions, newest first' },
+  { method: 'GET', path: '/_local/api/executions/<flow>/<execution>', what: 'one execution step by step' },
+  { method: 'GET', path: '/_local/api/health', what: 'answers {"ok":true}' },
+];
+
 export function consoleApi(deps: ConsoleDeps): Mount {
   const { runtime, asyncInvoker, timers } = deps;
   return async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
@@ -36,6 +66,7 @@ export function consoleApi(deps: ConsoleDeps): Mount {
     const [section, name, action, extra] = parts;
     try {
       if (section === 'health') return done(res, 200, { ok: true });
+      if (section === '' && parts.length === 1 && method === 'GET') return done(res, 200, { routes: CONSOLE_ROUTES });
       if (section === 'functions' && !name && method === 'GET') {
         const stats = new Map(runtime.poolStats().map((s) => [s.name, s]));
         return done(res, 200, runtime.functions.map((fn) => ({ ...fn, instances: stats.get(fn.name)?.instances ?? 0, busy: stats.get(fn.name)?.busy ?? 0 })));
@@ -71,7 +102,7 @@ export function consoleApi(deps: ConsoleDeps): Mount {
       }
       const contributed = section ? deps.sections?.[section] : undefined;
       if (contributed && method === 'GET') return done(res, 200, await contributed(url));
-      return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname}` } });
+      return done(res, 404, { error: { code: 'NotFound', message: `no console API at ${url.pathname} (GET /_local/api/ lists them)` } });
     } catch (err) {
       const missing = err instanceof FunctionNotFoundError || (err instanceof FlowApiError && err.code.endsWith('NotExists'));
       if (missing) return done(res, 404, { error: { code: 'NotFound', message: err.message } });

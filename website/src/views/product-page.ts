@@ -100,11 +100,18 @@ function buyerShow(photos: Photo[] | null): string {
   return `<div class="buyer-show" data-testid="buyer-show"><h3>Customer photos</h3>${strip}<a class="small" href="/images" data-link>See all photos</a></div>`;
 }
 
+/** The list price, crossed out, when the shopper pays less: the same number on a desktop and a phone. */
+function wasPrice(p: { listPrice: number; finalPrice: number; currency: string }): string {
+  if (!(p.listPrice > p.finalPrice)) return '';
+  const was = money(p.listPrice, p.currency);
+  return `<s class="muted" data-testid="list-price" aria-label="was ${was}">${was}</s>`;
+}
+
 function pricingBlock(p: WebProductPage['pricing']): string {
   if (!p) return '<div class="pricing missing" data-testid="pricing">Price unavailable right now</div>';
   return `<div class="pricing" data-testid="pricing">
     <strong class="price big" data-testid="final-price">${money(p.finalPrice, p.currency)}</strong>
-    ${p.listPrice > p.finalPrice ? `<s class="muted" aria-label="was ${money(p.listPrice, p.currency)}">${money(p.listPrice, p.currency)}</s> <span class="save">Save ${money(p.savings, p.currency)}</span>` : ''}
+    ${p.listPrice > p.finalPrice ? `${wasPrice(p)} <span class="save">Save ${money(p.savings, p.currency)}</span>` : ''}
     ${p.promotion ? `<div class="promo" data-testid="promotion">${ICONS.tag}<span>${esc(p.promotion.title)} · ends ${new Date(p.promotion.endsAt).toLocaleDateString('en', { month: 'short', day: 'numeric' })}</span></div>` : ''}
   </div>`;
 }
@@ -179,7 +186,7 @@ function webPage(page: WebProductPage, region: Region): string {
 function mobilePage(page: MobileProductPage, region: Region): string {
   const { product: p } = page;
   const pricing = page.pricing
-    ? `<div class="pricing" data-testid="pricing"><strong class="price big" data-testid="final-price">${money(page.pricing.finalPrice, page.pricing.currency)}</strong>${page.pricing.price > page.pricing.finalPrice ? ` <s class="muted">${money(page.pricing.price, page.pricing.currency)}</s>` : ''}${page.pricing.promotion ? `<div class="promo" data-testid="promotion">${ICONS.tag}<span>${esc(page.pricing.promotion)}</span></div>` : ''}</div>`
+    ? `<div class="pricing" data-testid="pricing"><strong class="price big" data-testid="final-price">${money(page.pricing.finalPrice, page.pricing.currency)}</strong> ${wasPrice(page.pricing)}${page.pricing.promotion ? `<div class="promo" data-testid="promotion">${ICONS.tag}<span>${esc(page.pricing.promotion)}</span></div>` : ''}</div>`
     : '<div class="pricing missing" data-testid="pricing">Price unavailable right now</div>';
   const shipping = page.shipping
     ? `<div class="shipping" data-testid="shipping">${ICONS.truck}<span>To ${esc(REGION_NAMES[region])}: ${page.shipping.fee === 0 ? 'free' : money(page.shipping.fee)} · ${page.shipping.etaDays.min}–${page.shipping.etaDays.max} days</span></div>`
