@@ -2,7 +2,8 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, plus a check that each test file leaves nothing keeping the process alive (D104).
+  testEnvironment: '<rootDir>/test/helpers/leak-check-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

@@ -95,6 +95,8 @@ describe('function bundles', () => {
     expect(missing).toEqual([]);
   });
 
+  // One fresh Node process per function (~0.3 s each on a quiet machine, ~20 functions): at load ~20 on two cores
+  // the loop ran past jest's 60 s (D104's suite runs), so it gets the build hook's budget.
   it('export the handler (and lifecycle hooks) s.yaml names, loaded without node_modules', async () => {
     const actual: Record<string, Record<string, string>> = {};
     const expected: Record<string, Record<string, string>> = {};
@@ -106,7 +108,7 @@ describe('function bundles', () => {
       actual[fn.resource] = await exportTypes(join(copy, 'index.js'), names, fn.environment).catch((err: Error) => ({ loadError: err.message.split('\n').slice(0, 6).join('\n') }));
     }
     expect(actual).toEqual(expected);
-  });
+  }, 180_000);
 
   it('carry no SQLite and no local-cloud code: only the SDK adapters deploy', () => {
     const offending = spec.functions.flatMap((fn) => {

@@ -150,8 +150,13 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions & { de
   });
   const listen = () => (options.socketPath ? server.listen(options.socketPath) : server.listen(options.port ?? 0, options.host ?? '127.0.0.1'));
   if (!options.deferListen) listen();
-  // In-process emulators must not keep a test process alive; the local cloud keeps itself alive.
-  if (options.socketPath) server.unref();
+  // In-process emulators must not keep a test process alive; the local cloud keeps itself alive. That holds for
+  // the connections it accepts too: a client's idle keep-alive socket is unref'd by its agent, but the server's
+  // end of it stayed ref'd for the whole keepAliveTimeout (65 s) and held a finished jest worker open (D104).
+  if (options.socketPath) {
+    server.unref();
+    server.on('connection', (socket) => socket.unref());
+  }
   sweepNow(storage, options.instances, clock());
   // Later sweeps run a chunk at a time between requests (sweep.ts).
   const sweeper = new BackgroundSweeper(() => sweepSteps(storage, options.instances, clock()));
