@@ -71,6 +71,11 @@ export interface LocalCloudOptions {
   mnsPushRetryScale?: number;
   /** Receives every function log line; default: discard. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
+  /**
+   * Called once, right after the first request to a route (not an FC API call) has been answered: the launcher then
+   * saves the start script's code cache with the code start-up and the first page ran (D103).
+   */
+  onFirstAnswered?: () => void;
   /** Called once the instances this start warms first (the first call tree's first part, D43) are warm; in the order it warms them. */
   onFirstPartWarm?: (functions: FunctionSpec[]) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
@@ -331,8 +336,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       traceMark('first part warm');
     }
     traceMark('gateway serving');
-    gateway = handler;
-    early.release(handler);
+    const serving = firstAnswerNoticed(handler, options.onFirstAnswered, (next) => (gateway = next));
+    gateway = serving;
+    early.release(serving);
     // Ready means the first call tree's instances (and their initializers) are warm: the first page would otherwise
     // spend its parts' budget on their starts (first-page.test.ts). They started with the seed.
     await warmFirst.catch(() => undefined);
@@ -367,6 +373,23 @@ async function seedOnce(rt: FunctionRuntime, db: ControlDb, seeder: FunctionSpec
   const record = await rt.invoke(seeder.name, Buffer.from('{"op":"seed"}'), { source: 'seed' });
   if (record.status !== 'succeeded') throw new Error(`demo-seed failed: ${record.error?.errorMessage ?? record.status}\n${record.logs}`);
   setFlag(db, 'demo-seed', version);
+}
+
+/**
+ * The gateway's handler, watching for the first answer to a route: `notify` runs once that response has been sent
+ * (after it, never on its path), and from then on the plain handler serves (`swap`), so later requests pay nothing.
+ */
+function firstAnswerNoticed(handler: (req: IncomingMessage, res: ServerResponse) => void, notify: (() => void) | undefined, swap: (next: typeof handler) => void): typeof handler {
+  if (!notify) return handler;
+  let noticed = false;
+  return (req, res) => {
+    if (!noticed && !isFcApiCall(req)) {
+      noticed = true;
+      swap(handler);
+      res.once('finish', () => setImmediate(notify));
+    }
+    handler(req, res);
+  };
 }
 
 async function closeAll(opened: (() => unknown)[]): Promise<void> {

@@ -111,11 +111,20 @@ async function main() {
   }
   startStandbyInstances();
   // Loaded with a V8 code cache, as function instances load their bundles (D30): compiling 1.5 MB of
-  // JavaScript is most of what is left of starting it. The cache is saved again once the cloud is ready,
-  // so it also holds the code start-up ran.
+  // JavaScript is most of what is left of starting it. The cache is saved again once the first page has been
+  // answered (or the cloud is ready, if no request came first), so it also holds the code start-up ran: saved
+  // only at ready, a start stopped after its first page (the startup bench's, a user's quick look) left a cache
+  // without it, and every such start compiled its whole start-up path lazily again (D103).
   traceMark('loading the start script');
   const started = loadStartScript();
-  process.once('fc-local:ready', () => started.saveCodeCache());
+  const saveCodeCache = () => {
+    process.off('fc-local:first-answered', saveCodeCache);
+    process.off('fc-local:ready', saveCodeCache);
+    started.saveCodeCache();
+    traceMark('first page answered: start script code cache holds start-up');
+  };
+  process.once('fc-local:first-answered', saveCodeCache);
+  process.once('fc-local:ready', saveCodeCache);
   started.exports.run();
 }
 

@@ -15,8 +15,18 @@ import { loadSpec } from './spec/load';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
+/**
+ * A stop asked for while the cloud starts (Ctrl-C, SIGTERM): exit as the signal would have ended it, but from JavaScript,
+ * so work in progress on this thread finishes first — the start script's code cache being written after the first
+ * page (launch.cjs) is then never cut in half, and the next start finds it (D103). Replaced by the graceful stop once
+ * the cloud is up.
+ */
+const exitWhileStarting = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+
 async function main(): Promise<void> {
   traceMark('start script running');
+  process.once('SIGINT', exitWhileStarting);
+  process.once('SIGTERM', exitWhileStarting);
   // From the process start, so the banner's time includes node, the launcher and loading this script.
   const started = performance.timeOrigin;
   const printLog = createLogPrinter();
@@ -28,6 +38,8 @@ async function main(): Promise<void> {
     ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
     watch: process.env.WATCH !== '0',
+    // The launcher saves the start script's code cache now, with the code start-up and the first page ran (D103).
+    onFirstAnswered: () => process.emit('fc-local:first-answered' as never),
     onFirstPartWarm: (functions) => {
       // The next start's launcher starts these instance threads before it loads this script (D87); unused ones end now.
       writeStandbyPlan(join(LOCAL_CACHE_DIR, 'standby-plan.json'), standbyPlan(functions));
@@ -41,13 +53,15 @@ async function main(): Promise<void> {
   });
   console.log(formatBanner(cloud, Math.round(Date.now() - started)));
   printFailures(cloud.runtime, (line) => process.stdout.write(line));
-  // The launcher saves the start script's code cache now that start-up code has run (launch.cjs).
+  // The launcher saves the start script's code cache now, unless the first page already had it saved (launch.cjs).
   process.emit('fc-local:ready' as never);
   const stop = async () => {
     console.log('\nstopping…');
     await cloud.stop();
     process.exit(0);
   };
+  process.off('SIGINT', exitWhileStarting);
+  process.off('SIGTERM', exitWhileStarting);
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

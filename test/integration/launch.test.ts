@@ -1,9 +1,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/local/paths';
 import { eventually } from '../helpers/eventually';
+import { freePort } from '../helpers/free-port';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -112,5 +113,35 @@ describe('npm start (the launcher)', () => {
     expect(at(`standby thread taken for ${plan.instances[0]!.bundleFile}`)).toBeGreaterThan(0);
     expect(at('standby threads not taken')).toBe(-1);
     expect(await stop()).toBe(0);
+  });
+
+  it('stopped right after its first page, leaves the start script\'s code cache with the code start-up ran (D103)', async () => {
+    const codeCache = join(REPO_ROOT, 'node_modules', '.cache', 'fc-local', 'code-cache');
+    const cacheFile = join(codeCache, `${createHash('sha1').update(join(REPO_ROOT, 'node_modules', '.cache', 'fc-local', 'start.js')).digest('hex').slice(0, 20)}.bin`);
+    const phase = () => {
+      const bytes = readFileSync(cacheFile);
+      return (JSON.parse(bytes.subarray(4, 4 + bytes.readUInt32LE(0)).toString('utf8')) as { phase: string }).phase;
+    };
+    // No cache: this start writes one of the script's top level as it loads (phase "loaded").
+    rmSync(cacheFile, { force: true });
+    const port = await freePort();
+    const env = { ...process.env, PORT: String(port), OSS_PORT: String(await freePort()), TABLESTORE_PORT: String(await freePort()), MNS_PORT: String(await freePort()), FNF_PORT: String(await freePort()), DATA_DIR: join(dir.path, 'data'), WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1', FC_LOCAL_TRACE: '1' };
+    const started = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    let output = '';
+    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
+    // As the startup bench and a quick look do: the first page, then stop at once — before the cloud reports ready.
+    await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/products`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    }, { timeoutMs: 60_000 });
+    started.kill('SIGTERM');
+    await exited;
+    expect(output).toMatch(/first page answered: start script code cache holds start-up/);
+    // The cache now holds what start-up ran, not only the top level, and no write was cut in half.
+    expect(phase()).toBe('invoked');
+    expect(readdirSync(codeCache).filter((file) => file.startsWith(basename(cacheFile)) && file.endsWith('.tmp'))).toEqual([]);
   });
 });
