@@ -74,24 +74,30 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 
 interface GcSummary {
   fullGcs: number;
+  /** Of those, the ones V8 ran for external-memory pressure (the GC callbacks' "all external memory" flag). */
+  externalGcs: number;
   fullGcMs: number;
   peakExternalMb: number;
 }
 
-const isFullGc = (entry: PerformanceEntry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+const gcDetail = (entry: PerformanceEntry) => (entry as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail ?? {};
+const isFullGc = (entry: PerformanceEntry) => gcDetail(entry).kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+const forExternalMemory = (entry: PerformanceEntry) => ((gcDetail(entry).flags ?? 0) & perfConstants.NODE_PERFORMANCE_GC_FLAGS_ALL_EXTERNAL_MEMORY) !== 0;
 
 /**
- * The main isolate's full mark-compacts (count and pause ms) and the peak of its external memory (Buffers,
- * ArrayBuffers) while a phase runs: V8 starts mark-compacts when external memory grows past its limit whatever
- * the heap's size, so the peak says how many in-flight bodies the process holds (D106).
+ * The main isolate's full mark-compacts while a phase runs (count, pauses, and how many V8 ran for external-memory
+ * pressure) and the peak of its external memory (Buffers, ArrayBuffers): whether the in-flight bodies, not the
+ * heap, are what starts the mark-compacts (D106).
  */
 function watchMainGc(): () => GcSummary {
   let fullGcs = 0;
+  let externalGcs = 0;
   let fullGcMs = 0;
   let peak = 0;
   const count = (entries: PerformanceEntry[]) => {
     for (const entry of entries.filter(isFullGc)) {
       fullGcs++;
+      if (forExternalMemory(entry)) externalGcs++;
       fullGcMs += entry.duration;
     }
   };
@@ -104,7 +110,7 @@ function watchMainGc(): () => GcSummary {
     clearInterval(sampler);
     count(observer.takeRecords());
     observer.disconnect();
-    return { fullGcs, fullGcMs: Math.round(fullGcMs), peakExternalMb: Math.round(peak / 1e6) };
+    return { fullGcs, externalGcs, fullGcMs: Math.round(fullGcMs), peakExternalMb: Math.round(peak / 1e6) };
   };
 }
 
