@@ -21,6 +21,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
@@ -71,6 +72,48 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1000;
 };
 
+interface GcSummary {
+  fullGcs: number;
+  /** Of those, the ones V8 ran for external-memory pressure (the GC callbacks' "all external memory" flag). */
+  externalGcs: number;
+  fullGcMs: number;
+  peakExternalMb: number;
+}
+
+const gcDetail = (entry: PerformanceEntry) => (entry as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail ?? {};
+const isFullGc = (entry: PerformanceEntry) => gcDetail(entry).kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+const forExternalMemory = (entry: PerformanceEntry) => ((gcDetail(entry).flags ?? 0) & perfConstants.NODE_PERFORMANCE_GC_FLAGS_ALL_EXTERNAL_MEMORY) !== 0;
+
+/**
+ * The main isolate's full mark-compacts while a phase runs (count, pauses, and how many V8 ran for external-memory
+ * pressure) and the peak of its external memory (Buffers, ArrayBuffers): whether the in-flight bodies, not the
+ * heap, are what starts the mark-compacts (D106).
+ */
+function watchMainGc(): () => GcSummary {
+  let fullGcs = 0;
+  let externalGcs = 0;
+  let fullGcMs = 0;
+  let peak = 0;
+  const count = (entries: PerformanceEntry[]) => {
+    for (const entry of entries.filter(isFullGc)) {
+      fullGcs++;
+      if (forExternalMemory(entry)) externalGcs++;
+      fullGcMs += entry.duration;
+    }
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  const sample = () => (peak = Math.max(peak, process.memoryUsage().external));
+  const sampler = setInterval(sample, 20);
+  return () => {
+    sample();
+    clearInterval(sampler);
+    count(observer.takeRecords());
+    observer.disconnect();
+    return { fullGcs, externalGcs, fullGcMs: Math.round(fullGcMs), peakExternalMb: Math.round(peak / 1e6) };
+  };
+}
+
 async function untilSearchable(cloud: LocalCloud, word: string, ids: string[]): Promise<void> {
   const seen = new Set<string>();
   const deadline = performance.now() + 120_000;
@@ -117,7 +160,7 @@ async function main(): Promise<void> {
     await untilSearchable(cloud, `bw${tag}w1`, await Promise.all(Array.from({ length: ASYNC_CONCURRENCY }, () => upload(cloud, token, copy(), `Warm bw${tag}w1`))));
     await thumbnailWork(engine, copy());
 
-    const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number> }[] = [];
+    const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number>; gc: GcSummary; aloneGc: GcSummary }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const word = `bw${tag}r${round}`;
       const bytes = CLIENT_IN_PROCESS ? Array.from({ length: IMAGES }, copy) : [];
@@ -125,6 +168,7 @@ async function main(): Promise<void> {
       const threads = cloud.runtime.instanceThreads();
       const before = threadCpuMs();
       const cpu = process.cpuUsage();
+      const batchGc = watchMainGc();
       const t0 = performance.now();
       await perfAround(round === ROUNDS - 1 ? process.env.PERF : undefined, async () => {
         if (!CLIENT_IN_PROCESS) {
@@ -135,6 +179,7 @@ async function main(): Promise<void> {
         await untilSearchable(cloud, word, ids);
       });
       const seconds = (performance.now() - t0) / 1000;
+      const gc = batchGc();
       const batchCpu = cpuMs(cpu);
       const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()]);
       if (round === ROUNDS - 1 && process.env.PERF) writeFileSync(`${process.env.PERF}.threads.json`, JSON.stringify({ main: process.pid, instances: [...threads, ...cloud.runtime.instanceThreads()] }));
@@ -142,6 +187,7 @@ async function main(): Promise<void> {
       const copies = Array.from({ length: IMAGES }, copy);
       const aloneBefore = threadCpuMs();
       const aloneCpu0 = process.cpuUsage();
+      const aloneGc = watchMainGc();
       const a0 = performance.now();
       await perfAround(round === ROUNDS - 1 && process.env.PERF ? `${process.env.PERF}.alone` : undefined, async () => {
         const queue = [...copies];
@@ -150,15 +196,16 @@ async function main(): Promise<void> {
         }));
       });
       const aloneSeconds = (performance.now() - a0) / 1000;
+      const aloneGcs = aloneGc();
       const aloneCpu = cpuMs(aloneCpu0);
       const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), []);
       const perImage = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / IMAGES)]));
-      const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread) };
+      const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread), gc, aloneGc: aloneGcs };
       rows.push(row);
       const client = CLIENT_IN_PROCESS ? '' : ` (+ the client's process ${(clientCpu / IMAGES).toFixed(0)})`;
-      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}`);
+      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}; main isolate ${JSON.stringify(gc)} vs ${JSON.stringify(aloneGcs)}`);
     }
-    console.log(`median of ${ROUNDS}: ${median(rows.map((r) => r.ratio)).toFixed(2)}×; CPU ${median(rows.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.map((r) => r.aloneCpu)).toFixed(0)} ms per image`);
+    console.log(`median of ${ROUNDS}: ${median(rows.map((r) => r.ratio)).toFixed(2)}×; CPU ${median(rows.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.map((r) => r.aloneCpu)).toFixed(0)} ms per image; main-isolate full GCs ${median(rows.map((r) => r.gc.fullGcs))} vs ${median(rows.map((r) => r.aloneGc.fullGcs))}`);
   } finally {
     await cloud.stop();
     dir.cleanup();
