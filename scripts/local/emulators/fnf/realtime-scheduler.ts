@@ -11,8 +11,8 @@ export type StallSource = Pick<StallClock, 'hold' | 'release' | 'stalledMs'>;
  * due (an execution resumed after its deadline passed) fires at `at`, as before.
  */
 export function stretchedDue(at: number, armedAt: number, stalledMs: number): number {
-  const latest = armedAt + MAX_STRETCH * Math.max(0, at - armedAt);
-  return Math.min(at + Math.max(0, stalledMs), Math.max(at, latest));
+  const mostCredit = (MAX_STRETCH - 1) * Math.max(0, at - armedAt);
+  return at + Math.min(Math.max(0, stalledMs), mostCredit);
 }
 
 /**
