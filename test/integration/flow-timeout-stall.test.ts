@@ -5,7 +5,7 @@ import { startFnfEmulator, type FnfEmulator } from '../../scripts/local/emulator
 import { rpcStringToSign } from '../../scripts/local/emulators/fnf/rpc-signature';
 import type { TaskRequest } from '../../scripts/local/flow-engine/model';
 import { eventually } from '../helpers/eventually';
-import { workerArn, workerFlowDefinition } from '../helpers/fnf-worker';
+import { workerFlowDefinition } from '../helpers/fnf-worker';
 import { tempDir } from '../helpers/temp';
 
 /**
