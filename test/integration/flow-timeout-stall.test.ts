@@ -84,7 +84,13 @@ describe('a task timeout does not count the local cloud stalling', () => {
     dir.cleanup();
   });
 
-  const statusOf = (name: string) => fnf.engine.describeExecution(flowName, name).status;
+  /** The execution's status once it is no longer running. */
+  const finished = (name: string) =>
+    eventually(() => {
+      const status = fnf.engine.describeExecution(flowName, name).status;
+      if (status === 'Running') throw new Error(`${name} is still running`);
+      return status;
+    });
 
   it('a callback sent while the main thread was stalled past the timeout completes the task', async () => {
     const name = `paid-${randomUUID()}`;
@@ -94,11 +100,7 @@ describe('a task timeout does not count the local cloud stalling', () => {
       blockMainThread(TIMEOUT_S * 1000 * 2.5);
     });
     fnf.engine.startExecution(flowName, name, { orderId: name });
-    const status = await eventually(() => {
-      const now = statusOf(name);
-      if (now === 'Running') throw new Error('still running');
-      return now;
-    });
+    const status = await finished(name);
     // The provider's call was answered (not TaskAlreadyCompleted / a token no longer waiting) and completed the task.
     expect({ status, answer: JSON.parse(await answered) as object }).toEqual({ status: 'Succeeded', answer: { RequestId: expect.any(String), EventId: expect.any(Number) } });
     expect(fnf.engine.history(flowName, name).map((e) => e.type)).not.toContain('TaskTimedOut');
@@ -109,11 +111,7 @@ describe('a task timeout does not count the local cloud stalling', () => {
     const name = `unpaid-${randomUUID()}`;
     onInvoked.set(name, () => blockMainThread(TIMEOUT_S * 1000 * 2.5));
     fnf.engine.startExecution(flowName, name, { orderId: name });
-    const status = await eventually(() => {
-      const now = statusOf(name);
-      if (now === 'Running') throw new Error('still running');
-      return now;
-    });
+    const status = await finished(name);
     expect(status).toBe('Failed');
     const timedOut = fnf.engine.history(flowName, name).find((e) => e.type === 'TaskTimedOut');
     expect(timedOut?.detail).toMatchObject({ Error: 'FnF.TaskTimeout' });
