@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_CREDENTIALS } from '../scripts/local/credentials';
-import { RealtimeScheduler } from '../scripts/local/emulators/fnf/local-invoker';
+import { RealtimeScheduler } from '../scripts/local/emulators/fnf/realtime-scheduler';
 import { SqliteExecutionStore } from '../scripts/local/emulators/fnf/sqlite-store';
 import { FlowEngine } from '../scripts/local/flow-engine/engine';
 import type { ExecutionDoc } from '../scripts/local/flow-engine/model';

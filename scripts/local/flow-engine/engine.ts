@@ -3,7 +3,7 @@ import { compileFlow, FlowDefinitionError, formatProblem, type CompileOptions, t
 import { ERROR_RUNTIME, ERROR_TASK_TIMEOUT, errorMatches, FlowApiError, type StateError } from './errors';
 import { evaluate, ExpressionRuntimeError, type Ast, type EvalScope } from './expression';
 import { taskOutput, taskPayload, type TaskResult } from './fc-task';
-import type { ActiveState, Clock, ExecutionDoc, ExecutionStatus, ExecutionStore, FlowRecord, HistoryEvent, HistoryEventType, IdSource, ListExecutionsQuery, Scheduler, ScopeDoc, TaskInvoker, TimerHandle } from './model';
+import type { ActiveState, Clock, ExecutionDoc, ExecutionStatus, ExecutionStore, FlowRecord, HistoryEvent, HistoryEventType, IdSource, ListExecutionsQuery, Scheduler, ScopeDoc, TaskInvoker, TimerHandle, TimerPurpose } from './model';
 import { renderTemplate, type Template } from './template';
 
 /**
@@ -405,9 +405,9 @@ export class FlowEngine {
       case 'invoke':
         return this.invoke(doc, key, effect);
       case 'timer':
-        return this.arm(key, effect.at, () => this.later(key, (step) => this.onTimer(step, effect.scopeId, effect.epoch, effect.what)));
+        return this.arm(key, effect.at, effect.what === 'timeout' ? 'task-timeout' : 'wake', () => this.later(key, (step) => this.onTimer(step, effect.scopeId, effect.epoch, effect.what)));
       case 'deadline':
-        return this.arm(key, effect.at, () => this.later(key, (step) => this.onDeadline(step)));
+        return this.arm(key, effect.at, 'flow-timeout', () => this.later(key, (step) => this.onDeadline(step)));
       case 'ended':
         this.cancelTimers(key);
         for (const listener of this.endListeners) this.guard(() => listener(doc));
@@ -445,15 +445,19 @@ export class FlowEngine {
       .catch(() => undefined);
   }
 
-  private arm(key: string, at: number, fn: () => void): void {
+  private arm(key: string, at: number, purpose: TimerPurpose, fn: () => void): void {
     if (this.closed) return;
     let set = this.timers.get(key);
     if (!set) this.timers.set(key, (set = new Set()));
     const handles = set;
-    const handle = this.options.scheduler.schedule(at, () => {
-      handles.delete(handle);
-      fn();
-    });
+    const handle = this.options.scheduler.schedule(
+      at,
+      () => {
+        handles.delete(handle);
+        fn();
+      },
+      purpose,
+    );
     handles.add(handle);
   }
 

@@ -179,9 +179,16 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-/** Calls `fn` once `clock.now() >= at`. */
+/**
+ * What a timer is for, so the driver can decide how its time counts (the core only says): a `Wait` state or a
+ * retry's backoff (`wake`), a Task's `Timeout` — time given to work done by FC and the callers of
+ * ReportTask* (`task-timeout`) — and the flow's `Timeout` (`flow-timeout`).
+ */
+export type TimerPurpose = 'wake' | 'task-timeout' | 'flow-timeout';
+
+/** Calls `fn` once `clock.now() >= at` (a driver may wait longer for a `task-timeout`, D107). */
 export interface Scheduler {
-  schedule(at: number, fn: () => void): TimerHandle;
+  schedule(at: number, fn: () => void, purpose?: TimerPurpose): TimerHandle;
 }
 
 /** One FC invocation a Task asks for. */

@@ -1,5 +1,5 @@
 import { taskResultFromFc, type TaskResult } from '../../flow-engine/fc-task';
-import type { Scheduler, TaskInvoker, TaskRequest, TimerHandle } from '../../flow-engine/model';
+import type { TaskInvoker, TaskRequest } from '../../flow-engine/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import type { FunctionRuntime } from '../../runtime/runtime';
 
@@ -29,35 +29,5 @@ export class LocalTaskInvoker implements TaskInvoker {
       return { ok: true, payload: Buffer.alloc(0) };
     }
     return taskResultFromFc(await runtime.invoke(fn.name, request.payload, { source }));
-  }
-}
-
-/**
- * Timers on real time, read through an injectable clock: a timer re-checks the clock at least every
- * `maxSleepMs`, so a test that moves the clock forward sees due timers fire within that interval.
- */
-export class RealtimeScheduler implements Scheduler {
-  constructor(
-    private readonly clock: () => number,
-    private readonly maxSleepMs = 1000,
-  ) {}
-
-  schedule(at: number, fn: () => void): TimerHandle {
-    let timer: NodeJS.Timeout | undefined;
-    let cancelled = false;
-    const check = () => {
-      if (cancelled) return;
-      const wait = at - this.clock();
-      if (wait <= 0) return fn();
-      timer = setTimeout(check, Math.min(wait, this.maxSleepMs));
-    };
-    // Never synchronously: the engine arms timers right after a step.
-    timer = setTimeout(check, Math.max(0, Math.min(at - this.clock(), this.maxSleepMs)));
-    return {
-      cancel: () => {
-        cancelled = true;
-        if (timer) clearTimeout(timer);
-      },
-    };
   }
 }
