@@ -1,10 +1,10 @@
-import { MAX_STRETCH, StallClock, stallAwareTimeout } from '../../scripts/local/runtime/stall-clock';
+import { MAX_STRETCH, StallAwareTimeout, StallClock } from '../../scripts/local/runtime/stall-clock';
 
 /**
  * An invocation's timeout counts the function's time, not the main thread's stalls (D65); one is armed per
  * invocation (D101). Fake timers move Date.now and the timers; the stall clock reads the same fake time.
  */
-describe('stallAwareTimeout', () => {
+describe('StallAwareTimeout', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
@@ -13,7 +13,7 @@ describe('stallAwareTimeout', () => {
   it('fires once its time has passed, one turn after the timer (an answer already here is read first)', () => {
     const clock = clockOnFakeTime();
     const fired = jest.fn();
-    stallAwareTimeout(1000, fired, clock);
+    new StallAwareTimeout(1000, fired, clock);
     jest.advanceTimersByTime(999);
     expect(fired).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
@@ -28,15 +28,15 @@ describe('stallAwareTimeout', () => {
   it('never fires once cancelled, even in the turn between its timer and the timeout, and stops measuring stalls', () => {
     const clock = clockOnFakeTime();
     const fired = jest.fn();
-    const cancel = stallAwareTimeout(1000, fired, clock);
+    const timeout = new StallAwareTimeout(1000, fired, clock);
     jest.advanceTimersByTime(1000);
-    cancel();
+    timeout.cancel();
     jest.runAllTimers();
     expect(fired).not.toHaveBeenCalled();
     // Nothing holds the clock any more: no timer of its own is left running.
     expect(jest.getTimerCount()).toBe(0);
     const early = jest.fn();
-    stallAwareTimeout(1000, early, clock)();
+    new StallAwareTimeout(1000, early, clock).cancel();
     jest.runAllTimers();
     expect(early).not.toHaveBeenCalled();
   });
@@ -44,7 +44,7 @@ describe('stallAwareTimeout', () => {
   it('does not count the time the main thread was stalled', () => {
     const clock = clockOnFakeTime();
     const fired = jest.fn();
-    stallAwareTimeout(1000, fired, clock);
+    new StallAwareTimeout(1000, fired, clock);
     jest.advanceTimersByTime(300);
     // The thread is stuck for 500 ms: the clock's own timer runs 500 ms late (480 beyond its tolerance).
     jest.setSystemTime(Date.now() + 500);
@@ -62,7 +62,7 @@ describe('stallAwareTimeout', () => {
     const clock = { hold: () => undefined, release: () => undefined, stalledMs: () => stalled } as unknown as StallClock;
     const fired = jest.fn();
     const start = Date.now();
-    stallAwareTimeout(100, fired, clock);
+    new StallAwareTimeout(100, fired, clock);
     // Every check finds another long stall.
     while (!fired.mock.calls.length && Date.now() - start < 100 * MAX_STRETCH * 2) {
       stalled += 1000;

@@ -71,16 +71,9 @@ export const MAX_STRETCH = 10;
  * A timeout that does not count the main thread's stalls (see StallClock): `onTimeout` runs once `timeoutMs`
  * of time has passed that the main thread was not stalled (at most `MAX_STRETCH × timeoutMs` in all), and
  * one turn of the event loop later, so an answer that already reached this thread is read first (Node runs
- * expired timers before it polls for I/O). Returns a function that cancels it.
- */
-export function stallAwareTimeout(timeoutMs: number, onTimeout: () => void, clock: StallClock = mainThreadStalls): () => void {
-  const timeout = new StallAwareTimeout(timeoutMs, onTimeout, clock);
-  return () => timeout.cancel();
-}
-
-/**
- * `stallAwareTimeout` as an object with `cancel()`: one is armed per invocation, on the path every request takes
- * (D101), so its timers call module functions with it as their argument instead of closures made per call.
+ * expired timers before it polls for I/O); `cancel()` stops it. One is armed per invocation, on the path every
+ * request takes (D101), so its timers call module functions with it as their argument instead of closures made
+ * per call.
  */
 export class StallAwareTimeout {
   readonly stalledAtStart: number;
