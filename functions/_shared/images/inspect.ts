@@ -1,5 +1,5 @@
-import { ImageRejectedError, type ImageProbe } from '../ports/image-engine';
-import { describeUnsupported, MalformedImageError, readHeader, sniffFormat } from './header';
+import { type ImageFormat, ImageRejectedError, type ImageProbe } from '../ports/image-engine';
+import { describeUnsupported, type ImageHeader, MalformedImageError, readHeader, sniffFormat } from './header';
 import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE } from './limits';
 
 export interface InspectedImage extends ImageProbe {
@@ -20,27 +20,8 @@ export interface InspectedImage extends ImageProbe {
  * ```
  */
 export function inspectImage(bytes: Buffer): InspectedImage {
-  if (bytes.length > MAX_IMAGE_BYTES) {
-    throw new ImageRejectedError('too-large-bytes', `image is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
-  }
-  const format = sniffFormat(bytes);
-  if (format === undefined) throw new ImageRejectedError('unsupported-type', `${describeUnsupported(bytes)} is not accepted (JPEG, PNG or WebP only)`);
-  let header;
-  try {
-    header = readHeader(bytes, format);
-  } catch (err) {
-    if (err instanceof MalformedImageError) throw new ImageRejectedError('corrupt', err.message);
-    throw err;
-  }
+  const { format, header } = checkImage(bytes, MIN_IMAGE_SIDE);
   const { storedWidth, storedHeight, orientation } = header;
-  if (storedWidth * storedHeight > MAX_IMAGE_PIXELS) {
-    throw new ImageRejectedError('too-many-pixels', `${storedWidth}×${storedHeight} is ${(storedWidth * storedHeight) / 1e6} MP; the limit is ${MAX_IMAGE_PIXELS / 1e6} MP`);
-  }
-  if (Math.min(storedWidth, storedHeight) < MIN_IMAGE_SIDE) {
-    throw new ImageRejectedError('too-small', `${storedWidth}×${storedHeight} is smaller than ${MIN_IMAGE_SIDE} px on a side`);
-  }
-  if (header.animated) throw new ImageRejectedError('unsupported-type', 'animated WebP is not accepted');
-  if (!header.complete) throw new ImageRejectedError('corrupt', `${format} is truncated`);
   const turned = orientation !== undefined && turnsQuarter(orientation);
   return {
     format,
@@ -58,6 +39,17 @@ export function inspectImage(bytes: Buffer): InspectedImage {
  * a sound header. Unlike `inspectImage` there is no minimum size (a 1×1 pixel is a fine image to re-encode).
  */
 export function inspectForTransform(bytes: Buffer): InspectedImage {
+  const { format, header } = checkImage(bytes);
+  const { storedWidth, storedHeight, orientation } = header;
+  return { format, width: storedWidth, height: storedHeight, ...(orientation === undefined ? {} : { orientation }), bytes: bytes.length, storedWidth, storedHeight };
+}
+
+/**
+ * What both inspections refuse: too many bytes, a format that is not JPEG, PNG or WebP, a header that does not
+ * parse, too many pixels, a side shorter than `minSide` (when given), an animated WebP, a truncated file. The
+ * checks run in that order so the cheapest reason is the one reported.
+ */
+function checkImage(bytes: Buffer, minSide?: number): { format: ImageFormat; header: ImageHeader } {
   if (bytes.length > MAX_IMAGE_BYTES) throw new ImageRejectedError('too-large-bytes', `image is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   const format = sniffFormat(bytes);
   if (format === undefined) throw new ImageRejectedError('unsupported-type', `${describeUnsupported(bytes)} is not accepted (JPEG, PNG or WebP only)`);
@@ -68,11 +60,16 @@ export function inspectForTransform(bytes: Buffer): InspectedImage {
     if (err instanceof MalformedImageError) throw new ImageRejectedError('corrupt', err.message);
     throw err;
   }
-  const { storedWidth, storedHeight, orientation } = header;
-  if (storedWidth * storedHeight > MAX_IMAGE_PIXELS) throw new ImageRejectedError('too-many-pixels', `${storedWidth}×${storedHeight} is over the ${MAX_IMAGE_PIXELS / 1e6} MP limit`);
+  const { storedWidth, storedHeight } = header;
+  if (storedWidth * storedHeight > MAX_IMAGE_PIXELS) {
+    throw new ImageRejectedError('too-many-pixels', `${storedWidth}×${storedHeight} is ${(storedWidth * storedHeight) / 1e6} MP; the limit is ${MAX_IMAGE_PIXELS / 1e6} MP`);
+  }
+  if (minSide !== undefined && Math.min(storedWidth, storedHeight) < minSide) {
+    throw new ImageRejectedError('too-small', `${storedWidth}×${storedHeight} is smaller than ${minSide} px on a side`);
+  }
   if (header.animated) throw new ImageRejectedError('unsupported-type', 'animated WebP is not accepted');
   if (!header.complete) throw new ImageRejectedError('corrupt', `${format} is truncated`);
-  return { format, width: storedWidth, height: storedHeight, ...(orientation === undefined ? {} : { orientation }), bytes: bytes.length, storedWidth, storedHeight };
+  return { format, header };
 }
 
 /** EXIF orientations 5–8 include a quarter turn, so width and height swap. */
