@@ -9,7 +9,7 @@ import { readSmallBody } from './body';
 import { bucketOf, headerOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { isoTime, sendEmpty, sendXml } from './respond';
-import { aclGrants } from './s3-compat';
+import { S3_LOCATION_ROOT, aclGrants } from './s3-compat';
 import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type StorageClass } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
@@ -135,7 +135,10 @@ export async function deleteBucket(ctx: RequestContext): Promise<void> {
 }
 
 export function getBucketLocation(ctx: RequestContext): void {
-  sendXml(ctx, 200, 'LocationConstraint', `oss-${ctx.runtime.region}`);
+  const region = `oss-${ctx.runtime.region}`;
+  // S3 clients read a text-only root through its namespace attribute (the AWS SDKs find no value without it).
+  if (ctx.s3) return sendXml(ctx, 200, S3_LOCATION_ROOT, region);
+  sendXml(ctx, 200, 'LocationConstraint', region);
 }
 
 export function getBucketInfo(ctx: RequestContext): void {

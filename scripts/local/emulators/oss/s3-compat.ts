@@ -39,6 +39,9 @@ export interface S3Request {
   caller?: S3Authenticated;
 }
 
+/** GetBucketLocation's root for S3 clients, with S3's namespace. */
+export const S3_LOCATION_ROOT = 'LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+
 /** S3 storage classes OSS maps (its compatibility page: Standard, IA and Archive ↔ STANDARD, STANDARD_IA, GLACIER). */
 const STORAGE_CLASS_TO_OSS: Record<string, string> = { STANDARD: 'Standard', STANDARD_IA: 'IA', GLACIER: 'Archive' };
 const STORAGE_CLASS_TO_S3: Record<string, string> = { Standard: 'STANDARD', IA: 'STANDARD_IA', Archive: 'GLACIER' };
