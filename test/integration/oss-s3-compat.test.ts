@@ -36,6 +36,7 @@ import {
   ListPartsCommand,
   PutBucketAclCommand,
   PutBucketCorsCommand,
+  PutBucketLifecycleConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectCommand,
@@ -262,9 +263,26 @@ describe.each([
       expect({ call: name, code: err.name, status: err.status, named: message.test(err.message) }).toEqual({ call: name, code: 'NotImplemented', status: 501, named: true });
     }
     expect((await failure(client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'locked' })))).status).toBe(404);
+    const lifecycle = await failure(
+      client().send(new PutBucketLifecycleConfigurationCommand({ Bucket: BUCKET, LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: { And: { Prefix: 'logs/', Tags: [{ Key: 'a', Value: '1' }] } }, Expiration: { Days: 1 } }] } })),
+    );
+    expect({ code: lifecycle.name, status: lifecycle.status, named: /filters with And/.test(lifecycle.message) }).toEqual({ code: 'NotImplemented', status: 501, named: true });
     const unmapped = await failure(client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'deep', Body: 'x', StorageClass: 'DEEP_ARCHIVE' })));
     expect(unmapped).toMatchObject({ name: 'InvalidArgument', status: 400 });
   });
+});
+
+test('a PostObject form signed the S3 way is refused by name and stores nothing', async () => {
+  const form = new FormData();
+  form.set('key', 's3-form');
+  form.set('AWSAccessKeyId', credentials.accessKeyId);
+  form.set('policy', Buffer.from('{}').toString('base64'));
+  form.set('signature', 'x');
+  form.set('file', new Blob(['body']));
+  const res = await fetch(`${oss.emulator.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+  const body = await res.text();
+  expect([res.status, errorCode(body), body.includes('AWSAccessKeyId')]).toEqual([501, 'NotImplemented', true]);
+  expect((await failure(s3({ forcePathStyle: true }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: 's3-form' })))).status).toBe(404);
 });
 
 describe('presigned URLs (@aws-sdk/s3-request-presigner) from curl', () => {

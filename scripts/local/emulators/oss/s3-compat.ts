@@ -75,7 +75,7 @@ const REFUSED_HEADERS: Array<[RegExp, string]> = [
 ];
 
 /** S3 sub-resources OSS's own API does not have (OSS's own refused ones are in routes.ts). */
-const S3_ONLY_SUBRESOURCES: Record<string, string> = {
+export const S3_ONLY_SUBRESOURCES: Record<string, string> = {
   attributes: 'GetObjectAttributes',
   'object-lock': 'S3 Object Lock configuration (PutObjectLockConfiguration, GetObjectLockConfiguration)',
   retention: 'S3 Object Lock retention (PutObjectRetention, GetObjectRetention)',
