@@ -110,6 +110,8 @@ describe.each([
     const head = await client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(head.ContentLength).toBe(8);
     expect(head.ETag).toBe(put.ETag);
+    const listed = await client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: key }));
+    expect(listed.Contents!.map((o) => [o.Key, o.StorageClass])).toEqual([[key, 'STANDARD_IA']]);
     const ranged = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=0-4' }));
     expect(await text(ranged.Body)).toBe('hello');
   });
@@ -133,6 +135,25 @@ describe.each([
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
     // aws-chunked is framing: it is not stored as the object's Content-Encoding.
     expect(got.ContentEncoding).toBeUndefined();
+  });
+
+  test('a 3 MB PutObject (the SDK waits for 100-continue) and its GetObject', async () => {
+    const key = `big/${Date.now()}.bin`;
+    const bytes = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
+    const seen: Record<string, string> = {};
+    const c = client();
+    c.middlewareStack.add(
+      (next) => async (args) => {
+        Object.assign(seen, (args.request as { headers: Record<string, string> }).headers);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }));
+    expect(seen.Expect ?? seen.expect).toBe('100-continue');
+    const got = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
   });
 
   test('a checksum that does not match the body is refused and nothing is stored', async () => {

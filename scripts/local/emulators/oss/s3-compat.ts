@@ -45,6 +45,11 @@ export const S3_LOCATION_ROOT = 'LocationConstraint xmlns="http://s3.amazonaws.c
 /** S3 storage classes OSS maps (its compatibility page: Standard, IA and Archive ↔ STANDARD, STANDARD_IA, GLACIER). */
 const STORAGE_CLASS_TO_OSS: Record<string, string> = { STANDARD: 'Standard', STANDARD_IA: 'IA', GLACIER: 'Archive' };
 const STORAGE_CLASS_TO_S3: Record<string, string> = { Standard: 'STANDARD', IA: 'STANDARD_IA', Archive: 'GLACIER' };
+/** A storage class as the caller's API names it (S3 clients get S3's names where OSS maps one). */
+export function storageClassFor(ctx: Pick<RequestContext, 's3'>, storageClass: string): string {
+  return ctx.s3 ? (STORAGE_CLASS_TO_S3[storageClass] ?? storageClass) : storageClass;
+}
+
 /** OSS takes only S3's private, public-read and public-read-write canned ACLs. */
 const CANNED_ACLS = new Set(['private', 'public-read', 'public-read-write']);
 
