@@ -141,6 +141,12 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
   const s3: S3Request = { original, rawPath, hostBucket };
   const headers = mapRequestHeaders(ctx, original);
   const body = bodyChecks(original, s3);
+  if (body?.chunked) {
+    // The operations see the object's bytes: their length is the decoded one (size limits apply to it).
+    delete headers['transfer-encoding'];
+    if (body.decodedLength !== undefined) headers['content-length'] = String(body.decodedLength);
+    else delete headers['content-length'];
+  }
   ctx.req.headers = headers;
   if (body) ctx.req = new S3RequestBody(ctx.req, headers, body) as unknown as RequestContext['req'];
   addS3ResponseHeaders(ctx.res);
