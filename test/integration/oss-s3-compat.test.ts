@@ -275,6 +275,7 @@ describe.each([
       ['PutBucketCors', client().send(new PutBucketCorsCommand({ Bucket: BUCKET, CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['*'] }] } })), /Bucket CORS/],
       ['PutBucketVersioning', client().send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } })), /versioning/],
       ['GetObjectAttributes', client().send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'x', ObjectAttributes: ['ETag'] })), /GetObjectAttributes/],
+      ['GetObject PartNumber', client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'x', PartNumber: 1 })), /partNumber/],
       ['Object Lock', client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86400000) })), /Object Lock/],
       ['SSE-C', client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ssec', Body: 'x', SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'a'.repeat(32) })), /SSE-C/],
       ['ACL grants', client().send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'x', AccessControlPolicy: { Owner: { ID: 'o' }, Grants: [] } })), /AccessControlPolicy/],

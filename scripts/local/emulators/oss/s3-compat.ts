@@ -135,6 +135,8 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
     const what = S3_ONLY_SUBRESOURCES[name];
     if (what) throw refusedForS3(what, `?${name}`);
   }
+  // S3 reads one part of a multipart object by partNumber; OSS has no such read, and ignoring it would answer the whole object.
+  if (ctx.params.has('partNumber') && !ctx.params.has('uploadId')) throw refusedForS3('Reading one part of an object (GetObject/HeadObject with partNumber)', '?partNumber');
   if (ctx.method === 'PUT' && ctx.params.has('acl') && original['x-amz-acl'] === undefined) {
     throw refusedForS3('S3 ACL documents and grants (an AccessControlPolicy body): OSS takes a canned ACL in x-amz-acl', '?acl');
   }
