@@ -23,6 +23,7 @@ import {
   DeleteObjectTaggingCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
   GetObjectAclCommand,
   GetObjectAttributesCommand,
@@ -251,6 +252,13 @@ describe.each([
     await client().send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
     await client().send(new DeleteBucketCommand({ Bucket: bucket }));
     expect((await failure(client().send(new HeadBucketCommand({ Bucket: bucket })))).status).toBe(404);
+
+    const located = uniqueBucket('s3c');
+    await client().send(new CreateBucketCommand({ Bucket: located, CreateBucketConfiguration: { LocationConstraint: 'cn-hangzhou' as never } }));
+    await client().send(new PutBucketLifecycleConfigurationCommand({ Bucket: located, LifecycleConfiguration: { Rules: [{ ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 7 } }] } }));
+    const rules = (await client().send(new GetBucketLifecycleConfigurationCommand({ Bucket: located }))).Rules!;
+    expect(rules.map((r) => [r.ID, r.Filter?.Prefix ?? r.Prefix, r.Status, r.Expiration?.Days])).toEqual([['logs', 'logs/', 'Enabled', 7]]);
+    await client().send(new DeleteBucketCommand({ Bucket: located }));
   });
 
   test('missing objects and buckets: NoSuchKey, NotFound on HEAD, NoSuchBucket', async () => {
