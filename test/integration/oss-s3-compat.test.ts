@@ -91,6 +91,19 @@ async function failure(promise: Promise<unknown>): Promise<{ name: string; statu
   throw new Error('expected the call to fail');
 }
 
+/** The client, and the headers of the last request it sent (as they went on the wire). */
+function recordingHeaders(client: S3Client): { client: S3Client; seen: Record<string, string> } {
+  const seen: Record<string, string> = {};
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      Object.assign(seen, (args.request as { headers: Record<string, string> }).headers);
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low' },
+  );
+  return { client, seen };
+}
+
 const text = (body: { transformToString(): Promise<string> } | undefined) => body!.transformToString();
 
 describe.each([
@@ -120,15 +133,7 @@ describe.each([
   test('PutObject of a stream: aws-chunked with a CRC32 trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER)', async () => {
     const key = `stream/${Date.now()}.bin`;
     const bytes = Buffer.alloc(300 * 1024, 7);
-    const seen: Record<string, string> = {};
-    const c = client();
-    c.middlewareStack.add(
-      (next) => async (args) => {
-        Object.assign(seen, (args.request as { headers: Record<string, string> }).headers);
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low' },
-    );
+    const { client: c, seen } = recordingHeaders(client());
     await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), ContentLength: bytes.length }));
     expect(seen['x-amz-content-sha256']).toBe('STREAMING-UNSIGNED-PAYLOAD-TRAILER');
     expect(seen['x-amz-trailer']).toBe('x-amz-checksum-crc32');
@@ -142,15 +147,7 @@ describe.each([
     const key = `big/${Date.now()}.bin`;
     const bytes = Buffer.alloc(3 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
-    const seen: Record<string, string> = {};
-    const c = client();
-    c.middlewareStack.add(
-      (next) => async (args) => {
-        Object.assign(seen, (args.request as { headers: Record<string, string> }).headers);
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low' },
-    );
+    const { client: c, seen } = recordingHeaders(client());
     await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }));
     expect(seen.Expect ?? seen.expect).toBe('100-continue');
     const got = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
