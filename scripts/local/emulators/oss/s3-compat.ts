@@ -128,8 +128,10 @@ const S3_NAMES: Record<string, string> = {
   'object:x-oss-process': 'Saving processed images (x-oss-process with POST)',
 };
 
-/** Whether the request is signed the AWS way; if so, rewrites it for the OSS operations (see the module comment). */
+/** Rewrites a request signed the AWS way for the OSS operations (see the module comment). */
 export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucket: string | undefined): S3Request {
+  // First, so that refusals below reach S3 clients with their request id where they read it too.
+  addS3ResponseHeaders(ctx.res);
   const original = { ...ctx.req.headers };
   for (const name of ctx.params.keys()) {
     const what = S3_ONLY_SUBRESOURCES[name];
@@ -151,7 +153,6 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
   }
   ctx.req.headers = headers;
   if (body) ctx.req = new S3RequestBody(ctx.req, headers, body) as unknown as RequestContext['req'];
-  addS3ResponseHeaders(ctx.res);
   return s3;
 }
 
