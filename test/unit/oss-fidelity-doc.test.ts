@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUCKET_ROUTES, NOT_EMULATED_SUBRESOURCES, OBJECT_ROUTES } from '../../scripts/local/emulators/oss/routes';
+import { S3_ONLY_SUBRESOURCES } from '../../scripts/local/emulators/oss/s3-compat';
 
 /**
  * docs/fidelity.md's OSS section names every sub-resource of the emulator's operation table: the emulated ones in
@@ -25,5 +26,10 @@ describe('docs/fidelity.md, OSS section', () => {
   it.each([...new Set([...Object.keys(BUCKET_ROUTES), ...Object.keys(OBJECT_ROUTES)])].filter(Boolean).map((name) => [name]))('lists ?%s as emulated or partly emulated', (name) => {
     const mentions = rows.filter((row) => row.includes(`?${name}`) || row.includes(`\`${name}\``));
     expect(mentions.map(statusOf).some((status) => status !== 'refused')).toBe(true);
+  });
+
+  it.each(Object.keys(S3_ONLY_SUBRESOURCES).map((name) => [name]))('lists the S3-only ?%s as refused', (name) => {
+    const mentions = rows.filter((row) => row.includes(`\`?${name}\``));
+    expect(mentions.map(statusOf)).toContain('refused');
   });
 });

@@ -9,6 +9,7 @@ import { readSmallBody } from './body';
 import { bucketOf, headerOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { isoTime, sendEmpty, sendXml } from './respond';
+import { S3_LOCATION_ROOT, aclGrants } from './s3-compat';
 import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type StorageClass } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
@@ -134,7 +135,10 @@ export async function deleteBucket(ctx: RequestContext): Promise<void> {
 }
 
 export function getBucketLocation(ctx: RequestContext): void {
-  sendXml(ctx, 200, 'LocationConstraint', `oss-${ctx.runtime.region}`);
+  const region = `oss-${ctx.runtime.region}`;
+  // S3 clients read a text-only root through its namespace attribute (the AWS SDKs find no value without it).
+  if (ctx.s3) return sendXml(ctx, 200, S3_LOCATION_ROOT, region);
+  sendXml(ctx, 200, 'LocationConstraint', region);
 }
 
 export function getBucketInfo(ctx: RequestContext): void {
@@ -226,7 +230,7 @@ export function putBucketAcl(ctx: RequestContext): void {
 }
 
 export function getBucketAcl(ctx: RequestContext): void {
-  sendXml(ctx, 200, 'AccessControlPolicy', [ownerNode(ctx), ['AccessControlList', [['Grant', configOf(ctx).acl ?? 'private']]]]);
+  sendXml(ctx, 200, 'AccessControlPolicy', aclGrants(ctx.runtime.accountId, configOf(ctx).acl ?? 'private', ctx.s3 !== undefined));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -425,6 +429,9 @@ export function parseLifecycle(doc: Record<string, unknown>, newId: () => string
     if (status !== 'Enabled' && status !== 'Disabled') throw ossErrors.malformedXml('Status must be Enabled or Disabled.');
     const filter = isRecord(raw.Filter) ? raw.Filter : undefined;
     if (filter && filter.Not !== undefined) throw ossErrors.notImplemented('Lifecycle rule filters with Not');
+    // Filters the rules would not apply (S3's And/Tag/size filters among them) must not widen a rule to every object.
+    const unknownFilter = filter ? Object.keys(filter).find((name) => name !== 'Prefix' && name !== 'Not') : undefined;
+    if (unknownFilter) throw ossErrors.notImplemented(`Lifecycle rule filters with ${unknownFilter}`);
     const prefix = textOf(raw.Prefix) ?? (filter ? textOf(filter.Prefix) : undefined) ?? '';
     const rule: LifecycleRule = { id, prefix, enabled: status === 'Enabled', tags: tagsOf(raw.Tag), transitions: [] };
     if (raw.Expiration !== undefined) {

@@ -8,6 +8,7 @@ import { bucketOf, headerOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
 import { decodeToken, encodeToken, listPage, type Cursor, type ListResult } from './listing';
 import { isoTime, quoteEtag, sendXml } from './respond';
+import { storageClassFor } from './s3-compat';
 import type { ObjectRecord } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
@@ -50,7 +51,7 @@ function contentsNodes(ctx: RequestContext, page: ListResult, encode: (text: str
       ['ETag', quoteEtag(record.etag)],
       ['Type', record.type],
       ['Size', record.size],
-      ['StorageClass', 'Standard'],
+      ['StorageClass', storageClassFor(ctx, record.storageClass ?? 'Standard')],
       withOwner ? ownerNode(ctx) : ['Owner', undefined],
     ],
   ]);

@@ -1,6 +1,7 @@
 /** What every operation handler receives: the parsed request and the emulator's runtime. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OssEventName } from './events';
+import type { S3Request } from './s3-compat';
 import type { OssStorage } from './storage';
 
 export interface EmulatorRuntime {
@@ -31,6 +32,8 @@ export interface RequestContext {
   sourceIp: string;
   /** The emulator clock at request arrival (epoch ms). */
   now: number;
+  /** Set when the request came through OSS's S3-compatible API (AWS signature); see s3-compat.ts. */
+  s3?: S3Request;
 }
 
 /** The bucket of a bucket- or object-level request (the router guarantees it). */

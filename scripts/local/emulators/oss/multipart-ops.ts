@@ -9,6 +9,7 @@ import { bucketOf, headerOf, keyOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
 import { checkCopySourceConditions, checkReadable, copySourceOf, forbidOverwrite, newObjectHeaders } from './object-ops';
 import { encryptionHeaders, isoTime, normalizeEtag, quoteEtag, sendEmpty, sendXml } from './respond';
+import { storageClassFor } from './s3-compat';
 import { MIN_PART_SIZE, type PartRecord, type UploadRecord } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
@@ -208,7 +209,7 @@ export function listMultipartUploads(ctx: RequestContext): void {
       break;
     }
     if (common !== undefined) prefixes.push(common);
-    else uploads.push(['Upload', [['Key', encode(upload.key)], ['UploadId', upload.uploadId], ['StorageClass', upload.storageClass ?? 'Standard'], ['Initiated', isoTime(upload.initiated)]]]);
+    else uploads.push(['Upload', [['Key', encode(upload.key)], ['UploadId', upload.uploadId], ['StorageClass', storageClassFor(ctx, upload.storageClass ?? 'Standard')], ['Initiated', isoTime(upload.initiated)]]]);
     nextKey = common ?? upload.key;
     nextUploadId = common === undefined ? upload.uploadId : '';
   }

@@ -22,6 +22,7 @@ import {
 } from './respond';
 import { sendFileRange } from './send-file';
 import { OBJECT_ACLS, headersOf, type ObjectAcl, type ObjectHeaders, type ObjectRecord, type StorageClass } from './storage';
+import { aclGrants } from './s3-compat';
 import { parseXmlBody, textOf } from './xml';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -371,10 +372,10 @@ export function putObjectAcl(ctx: RequestContext): void {
 export function getObjectAcl(ctx: RequestContext): void {
   const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
   if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
-  sendXml(ctx, 200, 'AccessControlPolicy', [
-    ['Owner', [['ID', ctx.runtime.accountId], ['DisplayName', ctx.runtime.accountId]]],
-    ['AccessControlList', [['Grant', record.acl ?? 'default']]],
-  ]);
+  const acl = record.acl ?? 'default';
+  // S3 has no `default`: an S3 client is shown the ACL that applies, the bucket's.
+  const effective = ctx.s3 && acl === 'default' ? (bucketConfig(ctx).acl ?? 'private') : acl;
+  sendXml(ctx, 200, 'AccessControlPolicy', aclGrants(ctx.runtime.accountId, effective, ctx.s3 !== undefined));
 }
 
 export async function putObjectTagging(ctx: RequestContext): Promise<void> {

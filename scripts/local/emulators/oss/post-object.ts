@@ -194,6 +194,9 @@ function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: n
   const policy = field(form, 'policy');
   const version = field(form, 'x-oss-signature-version');
   const token = field(form, 'x-oss-security-token');
+  // A form signed the S3 way would otherwise count as unsigned (and land on a public-read-write bucket).
+  const s3Field = ['AWSAccessKeyId', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-signature'].find((name) => field(form, name) !== undefined);
+  if (s3Field) throw ossErrors.notImplemented(`PostObject forms signed the S3 way (${s3Field})`);
   if (version !== undefined) {
     if (version !== V4_ALGORITHM) throw ossErrors.invalidArgument(`x-oss-signature-version must be ${V4_ALGORITHM}.`, 'x-oss-signature-version', version);
     const credential = field(form, 'x-oss-credential') ?? '';

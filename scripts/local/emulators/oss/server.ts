@@ -22,6 +22,8 @@ import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
 import { routeFor, subResourceOf, type Route } from './routes';
+import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-compat';
+import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
 import { BUCKET_NAME } from './storage';
 
@@ -29,6 +31,9 @@ export interface Target {
   bucket: string | undefined;
   key: string | undefined;
   query: Array<[string, string]>;
+  /** The path as sent, and the bucket when it came in the Host: what S3 signatures cover. */
+  rawPath: string;
+  hostBucket: string | undefined;
 }
 
 /**
@@ -51,7 +56,8 @@ export function parseTarget(url: string, host: string): Target {
   }
 
   const hostname = host.replace(/:\d+$/, '').toLowerCase();
-  const virtual = /^([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.(?:localhost|oss-[a-z0-9-]+\.aliyuncs\.com)$/.exec(hostname);
+  // `<bucket>.s3.oss-<region>.aliyuncs.com` is the endpoint OSS gives S3 clients.
+  const virtual = /^([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.(?:localhost|(?:s3\.)?oss-[a-z0-9-]+\.aliyuncs\.com)$/.exec(hostname);
   let bucket: string | undefined;
   let rawKey: string;
   if (virtual) {
@@ -67,7 +73,7 @@ export function parseTarget(url: string, host: string): Target {
   if (bucket !== undefined && !BUCKET_NAME.test(bucket)) throw ossErrors.invalidBucketName(bucket);
   const key = rawKey === '' ? undefined : decodePathPart(rawKey);
   if (key !== undefined) validateKey(key);
-  return { bucket, key, query };
+  return { bucket, key, query, rawPath, hostBucket: virtual ? bucket : undefined };
 }
 
 function decodePathPart(raw: string): string {
@@ -138,9 +144,10 @@ export function createClientErrorHandler(deps: Pick<ServerDeps, 'logger' | 'cloc
 }
 
 /** Whether the client went away (reset, closed mid-body) rather than the emulator failing. */
-function clientWentAway(ctx: RequestContext, err: unknown): boolean {
+function clientWentAway(req: IncomingMessage, err: unknown): boolean {
   if (err instanceof OssError && err.code === 'RequestAborted') return true;
-  return isClientAbort(ctx.req, err);
+  // The connection's own request, not an S3 body reader standing in for it (one that failed a check is not an abort).
+  return isClientAbort(req, err);
 }
 
 async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -171,9 +178,10 @@ async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: Server
     ctx.key = target.key;
     ctx.query = target.query;
     ctx.params = new Map(target.query);
+    if (isS3Signed(req.headers, ctx.params)) ctx.s3 = prepareS3Request(ctx, target.rawPath, target.hostBucket);
     await dispatch(deps, ctx);
   } catch (err) {
-    if (clientWentAway(ctx, err)) {
+    if (clientWentAway(req, err)) {
       deps.logger.aborted({ ...info(), reason: err instanceof Error ? err.message : String(err) });
       res.destroy();
       return;
@@ -202,7 +210,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   for (const [name, value] of Object.entries(corsHeaders(bucket?.config.cors as CorsConfig | undefined, ctx.method, ctx.req.headers))) ctx.res.setHeader(name, value);
 
   if (ctx.bucket === undefined) {
-    const caller = authenticate(signedRequest(ctx), verifyContext(deps, ctx));
+    const caller = callerOf(deps, ctx);
     if (ctx.method !== 'GET') throw ossErrors.methodNotAllowed(ctx.method);
     subResourceOf(ctx.params);
     authorize(caller, 'owner', undefined);
@@ -211,6 +219,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 
   const sub = subResourceOf(ctx.params);
   const level = ctx.key === undefined ? 'bucket' : 'object';
+  if (ctx.s3) checkS3Operation(level, sub, ctx.method);
   checkTrafficLimit(ctx);
   if (level === 'bucket' && sub === '' && ctx.method === 'POST') {
     if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
@@ -224,7 +233,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   const creating = level === 'bucket' && sub === '' && ctx.method === 'PUT';
   if (!bucket && !creating) throw ossErrors.noSuchBucket(ctx.bucket);
 
-  const caller = authenticate(signedRequest(ctx), verifyContext(deps, ctx));
+  const caller = callerOf(deps, ctx);
   if (bucket) checkReferer(caller, bucket.config.referer as RefererConfig | undefined, headerText(ctx, 'referer'));
   const need = route?.need ?? 'read';
   if (need !== 'form') {
@@ -285,6 +294,12 @@ function checkTrafficLimit(ctx: RequestContext): void {
 function headerText(ctx: RequestContext, name: string): string | undefined {
   const value = ctx.req.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The caller: an AWS signature through the S3-compatible API, else OSS's V1/V4 (or anonymous). */
+function callerOf(deps: ServerDeps, ctx: RequestContext): Caller {
+  if (ctx.s3) return authenticateS3Request(ctx, ctx.s3, verifyContext(deps, ctx));
+  return authenticate(signedRequest(ctx), verifyContext(deps, ctx));
 }
 
 function signedRequest(ctx: RequestContext) {

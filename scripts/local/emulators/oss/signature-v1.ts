@@ -53,6 +53,13 @@ export interface V1Input {
   date: string;
   /** Parameters that never take part (the URL signature's own `OSSAccessKeyId`, `Expires`, `Signature`). */
   exclude?: ReadonlySet<string>;
+  /**
+   * S3's signature V2 is the same algorithm with `x-amz-` headers, its own sub-resource list and the resource as
+   * the client addressed it (s3-signature.ts); OSS V1 leaves these at their defaults.
+   */
+  headerPrefix?: string;
+  signedSubresources?: ReadonlySet<string>;
+  resource?: string;
 }
 
 /** `text` (UTF-8) as a one-char-per-byte string, to sit beside header values as Node decoded them (latin1). */
@@ -73,14 +80,16 @@ function headerBytes(headers: IncomingHttpHeaders, name: string): string {
 
 /** The V1 string to sign, as a byte string (one char per byte). */
 export function buildV1StringToSign(input: V1Input): string {
+  const prefix = input.headerPrefix ?? 'x-oss-';
+  const subresources = input.signedSubresources ?? V1_SIGNED_SUBRESOURCES;
   const ossHeaders = Object.keys(input.headers)
-    .filter((name) => name.startsWith('x-oss-'))
+    .filter((name) => name.startsWith(prefix))
     .sort()
     .map((name) => `${name}:${headerBytes(input.headers, name).trim()}\n`)
     .join('');
-  let resource = input.bucket === undefined ? '/' : `/${input.bucket}/${input.key ?? ''}`;
+  let resource = input.resource ?? (input.bucket === undefined ? '/' : `/${input.bucket}/${input.key ?? ''}`);
   const signed = input.query
-    .filter(([name]) => V1_SIGNED_SUBRESOURCES.has(name) && !input.exclude?.has(name))
+    .filter(([name]) => subresources.has(name) && !input.exclude?.has(name))
     .map(([name, value]) => (value === '' ? name : `${name}=${value}`))
     .sort((a, b) => {
       const ka = a.split('=', 1)[0]!;

@@ -55,7 +55,9 @@ export interface VerifyContext {
 export interface Authenticated {
   accessKeyId: string;
   mode: 'header' | 'presigned';
-  version: 1 | 4;
+  /** OSS V1/V4, or (with `s3`) AWS's V2/V4 through OSS's S3-compatible API (s3-signature.ts). */
+  version: 1 | 2 | 4;
+  s3?: true;
 }
 
 /** The caller: a verified access key, or nobody (no signature at all). */
@@ -268,7 +270,7 @@ function checkScope(claim: Claim, region: string): void {
 }
 
 /** OSS error centre 0002-00000002/-00000006: STS keys need their token, plain keys must not send one. */
-function checkSecurityToken(accessKeyId: string, provided: string | undefined, credential: AccountCredential): void {
+export function checkSecurityToken(accessKeyId: string, provided: string | undefined, credential: AccountCredential): void {
   if (credential.securityToken === undefined) {
     if (provided !== undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
     return;
@@ -345,7 +347,7 @@ function splitHeaderList(list: string | undefined): string[] {
   return [...names].filter((name) => name !== 'content-type' && name !== 'content-md5' && !name.startsWith('x-oss-')).sort();
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   if (value === undefined) return undefined;
   return Array.isArray(value) ? value.join(',') : value;
@@ -355,7 +357,7 @@ function safeEqualHex(expected: string, provided: string): boolean {
   return safeEqualText(expected, provided.toLowerCase());
 }
 
-function safeEqualText(a: string, b: string): boolean {
+export function safeEqualText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

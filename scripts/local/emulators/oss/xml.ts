@@ -35,7 +35,8 @@ function renderNodes(nodes: XmlNode[]): string {
  */
 export function renderXml(root: string, children: XmlNode[] | string): string {
   const inner = typeof children === 'string' ? escapeXml(children) : renderNodes(children);
-  return `${XML_DECLARATION}<${root}>${inner}</${root}>`;
+  // A root may carry attributes (`LocationConstraint xmlns="…"`); the closing tag is its name alone.
+  return `${XML_DECLARATION}<${root}>${inner}</${root.split(' ', 1)[0]}>`;
 }
 
 // htmlEntities: numeric character references must be decoded (ali-oss `deleteMulti` escapes `'` as `&#39;`), in
