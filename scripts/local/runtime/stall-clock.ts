@@ -84,12 +84,14 @@ export class StallClock {
     return this.stalled + Math.max(0, this.time.now() - this.due - this.toleranceMs);
   }
 
+  /** Arm the next sample (the sampler's own; public for its module-level callback). */
   schedule(): void {
     this.due = this.time.now() + this.periodMs;
     this.timer = this.time.setTimeout(sample, this.periodMs, this);
     this.timer.unref?.();
   }
 
+  /** Count the lateness of the sample now due (the sampler's own). */
   settle(): void {
     if (this.timer) this.stalled += Math.max(0, this.time.now() - this.due - this.toleranceMs);
   }
