@@ -8,7 +8,8 @@ import { tempDir } from '../helpers/temp';
 /**
  * When jest kills a worker (SIGTERM: over `workerIdleMemoryLimit`, or slow to exit at the end of the run), the
  * processes its test file started end with it (docs/decisions.md D111). Before, an `esbuild --service` in the
- * middle of a build was left to PID 1 and ran on after jest had exited (D104 saw them after full runs).
+ * middle of a build was left to PID 1 and ran on until its next ping found its parent gone, about a second later,
+ * often after jest had exited (D104).
  *
  * A real jest run, made to hit that moment on purpose: its one test file starts an esbuild build whose entry is a
  * FIFO that this test holds open, so esbuild waits in read() however long it takes; then the file sends its own
