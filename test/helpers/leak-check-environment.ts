@@ -3,6 +3,7 @@ import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { relative } from 'node:path';
 import { activeResources, resourcesBeyond, type ResourceCounts } from './active-resources';
+import { killChildrenOnSigterm } from './children-die-with-worker';
 
 /** How long a file's own asynchronous clean-up (a server closing, a child being reaped) may run on after it. */
 const SETTLE_MS = 3000;
@@ -20,6 +21,9 @@ export default class LeakCheckEnvironment extends NodeEnvironment {
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
+    // When jest kills this worker, what its tests started (an esbuild service mid-build, a local cloud process)
+    // goes with it (D111).
+    killChildrenOnSigterm();
     this.testFile = relative(config.globalConfig.rootDir, context.testPath);
   }
 

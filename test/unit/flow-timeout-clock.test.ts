@@ -1,38 +1,15 @@
-import { RealtimeScheduler, stretchedDue, type StallSource } from '../../scripts/local/emulators/fnf/realtime-scheduler';
+import { RealtimeScheduler } from '../../scripts/local/emulators/fnf/realtime-scheduler';
 import { FlowEngine } from '../../scripts/local/flow-engine/engine';
 import { MemoryExecutionStore } from '../../scripts/local/flow-engine/memory-store';
 import type { TimerPurpose } from '../../scripts/local/flow-engine/model';
 import { VirtualClock } from '../../scripts/local/flow-engine/virtual-time';
-import { MAX_STRETCH } from '../../scripts/local/runtime/stall-clock';
+import { MAX_STRETCH, type StallSource } from '../../scripts/local/runtime/stall-clock';
 
 /**
- * The FnF emulator's timers (D107): a Task's Timeout does not count the main thread's stalls (D65's rule), at
- * most MAX_STRETCH times its span; Wait states and the flow's Timeout stay on the wall clock. Fake timers move
+ * The FnF emulator's timers (D107): a Task's Timeout goes through the one stall rule (D65, D111; its own tests
+ * are test/unit/stall-clock.test.ts); Wait states and the flow's Timeout stay on the wall clock. Fake timers move
  * Date.now and the timers; the stalls are told, not measured.
  */
-describe('stretchedDue', () => {
-  it('adds the stalls since the timer was armed', () => {
-    expect(stretchedDue(31_000, 1_000, 0)).toBe(31_000);
-    expect(stretchedDue(31_000, 1_000, 2_500)).toBe(33_500);
-  });
-
-  it(`stretches at most to ${MAX_STRETCH} times the span it was armed for (a callback that never comes still times out)`, () => {
-    expect(stretchedDue(31_000, 1_000, 10_000_000)).toBe(1_000 + MAX_STRETCH * 30_000);
-  });
-
-  it('fires a timer re-armed after its persisted deadline at that deadline, stalls or not', () => {
-    expect(stretchedDue(5_000, 9_000, 0)).toBe(5_000);
-    expect(stretchedDue(5_000, 9_000, 3_000)).toBe(5_000);
-  });
-
-  it('gives a timer re-armed after a restart at most MAX_STRETCH times the time left, never more than the whole Timeout allowed', () => {
-    // Armed at 0 for 30 s; the local cloud restarted at 20 s and re-armed it: 10 s left.
-    const due = stretchedDue(30_000, 20_000, 10_000_000);
-    expect(due).toBe(20_000 + MAX_STRETCH * 10_000);
-    expect(due).toBeLessThanOrEqual(MAX_STRETCH * 30_000);
-  });
-});
-
 describe('RealtimeScheduler', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
