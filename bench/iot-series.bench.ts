@@ -38,6 +38,8 @@ const SIM_HOURS = Number(process.env.BENCH_SERIES_SIM_HOURS ?? 6);
 const SIM_HZ_PER_METRIC = 20 / 3;
 const ALERTS_PER_DAY = Number(process.env.BENCH_SERIES_ALERTS ?? 8000);
 const SAMPLES = Number(process.env.BENCH_SERIES_SAMPLES ?? 7);
+/** The data API's `step=auto` budget (D109): about ten points per pixel of a wide chart. */
+const MAX_AUTO_POINTS = 10_000;
 const WINDOWS = [
   ['15m', 15 * MINUTE],
   ['1h', HOUR],
@@ -147,8 +149,8 @@ async function main(): Promise<void> {
     const loadAfter = loadavg();
 
     const sim1h = series['sim-rate']!['1h']!;
-    const day24 = series['day-1hz']!['24h']!;
     const readsOfStored = (counting.rows[T.alerts] ?? 0) + (counting.rows[T.telemetry] ?? 0);
+    const dash1h = dashboards['sim-rate 1h']!;
     const goals: Goal[] = [
       {
         name: 'a 1-hour chart of a device at the simulator rate answers within 3× the same chart of a lightly loaded device',
@@ -156,14 +158,14 @@ async function main(): Promise<void> {
         met: (sim1h.overLight ?? Infinity) <= 3,
       },
       {
-        name: 'no auto series answers more than 5 000 points',
-        measured: Object.entries(series).map(([n, w]) => `${n} ${Math.max(...Object.values(w).map((x) => x.points))}`).join(', '),
-        met: Object.values(series).every((w) => Object.values(w).every((x) => x.points <= 5000)),
+        name: 'a dashboard refresh (devices, three 1-hour charts, alerts) of that device within 3× the light device',
+        measured: `${dash1h.ms.p50} ms (${dash1h.kib} KiB) = ${dash1h.overLight}× light's ${dashboards['light 1h']!.ms.p50} ms`,
+        met: (dash1h.overLight ?? Infinity) <= 3,
       },
       {
-        name: 'a 24-hour chart of a day of 1-s data answers within 3× the light device',
-        measured: `${day24.ms.p50} ms (${day24.resolution}, ${day24.points} points) = ${day24.overLight}×`,
-        met: (day24.overLight ?? Infinity) <= 3,
+        name: `no auto series answers more than ${MAX_AUTO_POINTS.toLocaleString('en')} points`,
+        measured: Object.entries(series).map(([n, w]) => `${n} ${Math.max(...Object.values(w).map((x) => x.points))}`).join(', '),
+        met: Object.values(series).every((w) => Object.values(w).every((x) => x.points <= MAX_AUTO_POINTS)),
       },
       {
         name: 'one rollup minute reads rows in proportion to the new minute, not to the stored day and its alerts',
