@@ -31,7 +31,7 @@ export const SERIES_LIMITS = {
   maxWindowMs: 400 * DAY_MS,
   /**
    * `step=auto` switches to 1-minute rollups when a raw window holds more readings than this: about ten per
-   * pixel of a wide chart, a 15-minute window of a device at 10 readings/s, an hour at 2/s.
+   * pixel of a wide chart; a 15-minute window of a device at up to 11 readings/s, an hour at up to 2.7/s.
    */
   rawAutoPoints: 10_000,
   rawMaxPoints: 100_000,
