@@ -13,7 +13,7 @@ import type { Table } from '#shared/ports/table';
  * 1-minute rollups up to 3 days, 1-hour rollups beyond. Whether a window's readings fit is read from its
  * 1-minute rollups (at most 180 rows, their counts) before any raw reading, so what a request reads is bounded
  * by the points it answers, not by how densely the device reports (D109): a device at 7 readings/s gets
- * 1-minute buckets for its hour, without 25 000 raw rows read and thrown away first.
+ * 1-minute buckets for its hour, without 20 000 of its raw readings read and thrown away first.
  * Rollups trail real time by a minute or two (`iot-rollup` runs each minute on complete minutes), so a
  * 1-minute series is completed from raw readings for its last two hours, and a 1-hour series from those minutes:
  * a live chart never lags the data.
