@@ -1,4 +1,4 @@
-import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, RollupResolution, SeriesQuery, SeriesResponse } from '#shared/contracts/iot';
+import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, RollupRow, SeriesQuery, SeriesResponse } from '#shared/contracts/iot';
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { isDeviceType, metricSpec, whatTypeReports } from '#shared/iot/catalog';
 import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRaw, readRollups } from '#shared/iot/rows';
@@ -9,7 +9,11 @@ import type { Table } from '#shared/ports/table';
 /**
  * The IoT data API (part of iot-devices): a series at the resolution its window calls for, and alerts.
  *
- * Resolution (`step=auto`): raw readings up to 3 hours, 1-minute rollups up to 3 days, 1-hour rollups beyond.
+ * Resolution (`step=auto`): raw readings for windows up to 3 hours that hold at most `rawAutoPoints` readings,
+ * 1-minute rollups up to 3 days, 1-hour rollups beyond. Whether a window's readings fit is read from its
+ * 1-minute rollups (at most 180 rows, their counts) before any raw reading, so what a request reads is bounded
+ * by the points it answers, not by how densely the device reports (D109): a device at 7 readings/s gets
+ * 1-minute buckets for its hour, without 20 000 of its raw readings read and thrown away first.
  * Rollups trail real time by a minute or two (`iot-rollup` runs each minute on complete minutes), so a
  * 1-minute series is completed from raw readings for its last two hours, and a 1-hour series from those minutes:
  * a live chart never lags the data.
@@ -25,8 +29,11 @@ export const SERIES_LIMITS = {
   minuteAutoWindowMs: 3 * DAY_MS,
   minuteMaxWindowMs: 31 * DAY_MS,
   maxWindowMs: 400 * DAY_MS,
-  /** `step=auto` switches to 1-minute rollups when a raw window holds more readings than this. */
-  rawAutoPoints: 20_000,
+  /**
+   * `step=auto` switches to 1-minute rollups when a raw window holds more readings than this: about ten per
+   * pixel of a wide chart; a 15-minute window of a device at up to 11 readings/s, an hour at up to 2.7/s.
+   */
+  rawAutoPoints: 10_000,
   rawMaxPoints: 100_000,
   tailMs: 2 * HOUR_MS,
   defaultWindowMs: HOUR_MS,
@@ -47,30 +54,48 @@ export async function getSeries(deviceId: string, query: SeriesQuery, deps: Data
   if (window > SERIES_LIMITS.maxWindowMs) throw windowError('a series covers at most 400 days');
   const base = { deviceId, metric: query.metric, unit: spec.unit, from, to };
 
-  let step = query.step;
-  if (step === 'auto') step = window <= SERIES_LIMITS.rawAutoWindowMs ? 'raw' : window <= SERIES_LIMITS.minuteAutoWindowMs ? '1m' : '1h';
-  if (step === 'raw') {
-    if (window > SERIES_LIMITS.rawMaxWindowMs) throw windowError('raw readings are served for windows up to 6 hours; use step=1m or step=1h');
-    const limit = query.step === 'auto' ? SERIES_LIMITS.rawAutoPoints : SERIES_LIMITS.rawMaxPoints;
-    const rows = await readRaw(deps.table, deviceId, query.metric, from, to, limit + 1);
-    if (rows.length <= limit) return { ...base, resolution: 'raw', points: rows.map((r) => ({ ts: r.ts, value: r.value })) };
-    if (query.step === 'raw') throw windowError(`more than ${limit} readings in this window; narrow it or use step=1m`);
-    step = '1m';
+  if (query.step === 'auto') {
+    if (window > SERIES_LIMITS.minuteAutoWindowMs) return { ...base, resolution: '1h', points: await hourSeries(deviceId, query.metric, from, to, deps) };
+    const minutes = await readMinutes(deps.table, deviceId, query.metric, from, to);
+    if (window <= SERIES_LIMITS.rawAutoWindowMs && rolledUpReadings(minutes, from) <= SERIES_LIMITS.rawAutoPoints) {
+      // The minutes not rolled up yet (the last one or two) may still tip it over: the raw read stops there.
+      const rows = await readRaw(deps.table, deviceId, query.metric, from, to, SERIES_LIMITS.rawAutoPoints + 1);
+      if (rows.length <= SERIES_LIMITS.rawAutoPoints) return { ...base, resolution: 'raw', points: rows.map(toRawPoint) };
+    }
+    return { ...base, resolution: '1m', points: (await completeMinutes(minutes, deviceId, query.metric, from, to, deps)).map(([ts, stats]) => toPoint(ts, stats)) };
   }
-  if (step === '1m' && window > SERIES_LIMITS.minuteMaxWindowMs) throw windowError('1-minute rollups are served for windows up to 31 days; use step=1h');
-  return { ...base, resolution: step, points: await rollupSeries(deviceId, query.metric, step, from, to, deps) };
+  if (query.step === 'raw') {
+    if (window > SERIES_LIMITS.rawMaxWindowMs) throw windowError('raw readings are served for windows up to 6 hours; use step=1m or step=1h');
+    const limit = SERIES_LIMITS.rawMaxPoints;
+    const rows = await readRaw(deps.table, deviceId, query.metric, from, to, limit + 1);
+    if (rows.length > limit) throw windowError(`more than ${limit} readings in this window; narrow it or use step=1m`);
+    return { ...base, resolution: 'raw', points: rows.map(toRawPoint) };
+  }
+  if (query.step === '1m') {
+    if (window > SERIES_LIMITS.minuteMaxWindowMs) throw windowError('1-minute rollups are served for windows up to 31 days; use step=1h');
+    return { ...base, resolution: '1m', points: (await minuteStats(deviceId, query.metric, from, to, deps)).map(([ts, stats]) => toPoint(ts, stats)) };
+  }
+  return { ...base, resolution: '1h', points: await hourSeries(deviceId, query.metric, from, to, deps) };
+}
+
+const toRawPoint = (row: { ts: number; value: number }) => ({ ts: row.ts, value: row.value });
+
+/** How many readings the rolled-up minutes of a window hold (the first minute counted whole: an upper bound). */
+function rolledUpReadings(minutes: RollupRow[], from: number): number {
+  let count = 0;
+  for (const minute of minutes) if (minute.ts + MINUTE_MS > from) count += minute.count;
+  return count;
 }
 
 function windowError(message: string): ValidationError {
   return new ValidationError(`invalid query.from: ${message}`, [{ path: 'query.from', message }]);
 }
 
-async function rollupSeries(deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number, deps: DataDeps): Promise<RollupPoint[]> {
-  if (resolution === '1m') return (await minuteStats(deviceId, metric, from, to, deps)).map(([ts, stats]) => toPoint(ts, stats));
-  // The hours the rollup may not have reached (the last two at most) are summed from the completed minutes, as
-  // the 1-minute series is: a 7-day chart shows the current hour of a device that reports right now.
+/** The window's 1-hour buckets; the hours the rollup may not have reached yet are summed from their minutes. */
+async function hourSeries(deviceId: string, metric: string, from: number, to: number, deps: DataDeps): Promise<RollupPoint[]> {
+  // The last two hours at most: a 7-day chart shows the current hour of a device that reports right now.
   const recent = Math.max(floorTo(from, HOUR_MS), floorTo(to - SERIES_LIMITS.tailMs, HOUR_MS));
-  const points = (await readRollups(deps.table, deviceId, metric, '1h', floorTo(from, HOUR_MS), recent)).map((r) => toPoint(r.ts, r));
+  const points = (await readRollups(deps.table, deviceId, metric, '1h', floorTo(from, HOUR_MS), recent, SERIES_COLUMNS)).map((r) => toPoint(r.ts, r));
   const hours = new Map<number, Stats>();
   for (const [minute, stats] of await minuteStats(deviceId, metric, recent, to, deps)) {
     const hour = floorTo(minute, HOUR_MS);
@@ -81,9 +106,19 @@ async function rollupSeries(deviceId: string, metric: string, resolution: Rollup
   return points;
 }
 
+/** What a series point needs of a rollup row (not `sumSq`, `avg`, `updatedAt`). */
+const SERIES_COLUMNS = ['count', 'min', 'max', 'sum'];
+
+function readMinutes(table: Table, deviceId: string, metric: string, from: number, to: number): Promise<RollupRow[]> {
+  return readRollups(table, deviceId, metric, '1m', floorTo(from, MINUTE_MS), to, SERIES_COLUMNS);
+}
+
 /** Each minute's stats: the rollup's, completed from raw readings after the last rolled-up minute (recent windows only). */
 async function minuteStats(deviceId: string, metric: string, from: number, to: number, deps: DataDeps): Promise<Array<[number, Stats]>> {
-  const rows = await readRollups(deps.table, deviceId, metric, '1m', floorTo(from, MINUTE_MS), to);
+  return completeMinutes(await readMinutes(deps.table, deviceId, metric, from, to), deviceId, metric, from, to, deps);
+}
+
+async function completeMinutes(rows: RollupRow[], deviceId: string, metric: string, from: number, to: number, deps: DataDeps): Promise<Array<[number, Stats]>> {
   const minutes: Array<[number, Stats]> = rows.map((r) => [r.ts, r]);
   const covered = rows.length ? rows[rows.length - 1]!.ts + MINUTE_MS : floorTo(from, MINUTE_MS);
   const tailFrom = Math.max(covered, floorTo(from, MINUTE_MS), floorTo(to - SERIES_LIMITS.tailMs, MINUTE_MS));

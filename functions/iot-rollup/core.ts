@@ -2,7 +2,7 @@ import type { AlertNotification, AlertRow, AlertRule, RollupRow } from '#shared/
 import { ConditionFailedError } from '#shared/errors';
 import { metricSpec, type DeviceType, type MetricSpec, type Severity } from '#shared/iot/catalog';
 import { runLimited, writeRows, type BatchWriteOptions } from '#shared/iot/batch-write';
-import { alertIdOf, DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
+import { alertIdOf, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
 import { addStats, bucketize, emptyStats, mean, round, stdDev, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
@@ -139,14 +139,13 @@ export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
   );
 
   const alerts = new AlertBook(deps.table);
-  await alerts.load([dayKey(now), dayKey(now - DAY_MS)]);
   anomalies.sort((a, b) => a.minute - b.minute);
   for (const anomaly of anomalies) {
     const outcome = await alerts.record(anomaly, now);
     if (outcome === 'raised') result.alertsRaised += 1;
     if (outcome === 'continued') result.alertsContinued += 1;
   }
-  for (const alert of alerts.unnotified()) {
+  for (const alert of await alerts.unnotified(now)) {
     const outcome = await notify(alert, deps, now);
     if (outcome === 'published') result.notified += 1;
     if (outcome === 'failed') result.notifyFailures += 1;
@@ -267,26 +266,76 @@ export function judgeMinute(series: Pick<SeriesWork, 'deviceId' | 'metric' | 'ty
 
 type RecordOutcome = 'raised' | 'continued' | 'known';
 
-/** The alerts of the days a run looks at, kept in memory and written through. */
+/**
+ * Where a run finds the alerts it needs without reading every alert of the last two days (D109; a simulated
+ * fleet raises thousands a day, and each minute's run read them all):
+ * - `episode` rows, one per (device, metric, rule), point at the series' newest alert: the only one a new
+ *   anomalous minute can continue;
+ * - `notify` rows, one per alert whose message is not published yet, written before the alert itself, so an
+ *   alert that is not `notified` always has one; the run that publishes it deletes it.
+ */
+const EPISODE_KIND = 'episode';
+const NOTIFY_KIND = 'notify';
+/** A `notify` row without its alert is left this long: the run that wrote it may still be writing the alert. */
+export const NOTIFY_MARK_GRACE_MS = 10 * MINUTE_MS;
+const MAX_NOTIFY_PER_RUN = 1000;
+
+const episodeKey = (deviceId: string, metric: string, rule: string) => ({ kind: EPISODE_KIND, key: `${deviceId}/${metric}/${rule}` });
+const notifyKey = (day: string, alertId: string) => ({ kind: NOTIFY_KIND, key: `${day}/${alertId}` });
+
+/** The alerts a run has looked at, kept in memory and written through. */
 class AlertBook {
+  /** By series and rule: its newest alert (undefined: none known by an `episode` row). */
+  private readonly newest = new Map<string, AlertRow | undefined>();
+  /** Whole days read, only for a late minute older than its series' newest alert. */
   private readonly days = new Map<string, AlertRow[]>();
+  private readonly recorded: AlertRow[] = [];
   constructor(private readonly table: Table) {}
 
-  async load(days: string[]): Promise<void> {
-    for (const day of days) if (!this.days.has(day)) this.days.set(day, await readAlertsOfDay(this.table, day));
+  private async newestOf(deviceId: string, metric: string, rule: string): Promise<AlertRow | undefined> {
+    const id = `${deviceId}\u0000${metric}\u0000${rule}`;
+    if (!this.newest.has(id)) {
+      const pointer = await this.table.getRow(T.work, episodeKey(deviceId, metric, rule));
+      const row = pointer && (await this.table.getRow(T.alerts, { day: String(pointer.attributes.day), alertId: String(pointer.attributes.alertId) }));
+      this.newest.set(id, row ? toAlertRow(row) : undefined);
+    }
+    return this.newest.get(id);
   }
 
-  unnotified(): AlertRow[] {
-    return [...this.days.values()].flat().filter((a) => !a.notified);
+  /** The alert of the series (and rule) raised last at or before `minute`. */
+  private async previousOf(anomaly: Anomaly): Promise<AlertRow | undefined> {
+    const { deviceId, metric, rule, minute } = anomaly;
+    const newest = await this.newestOf(deviceId, metric, rule);
+    // No `episode` row: the series never had an alert (or only before D109, when an episode open at the upgrade
+    // may be raised once more).
+    if (!newest || newest.raisedAt <= minute) return newest;
+    // A late minute older than the series' newest episode (late readings, rare): the days it may belong to, read whole.
+    const days = [dayKey(minute), dayKey(minute - EPISODE_GAP_MS)];
+    for (const day of days) if (!this.days.has(day)) this.days.set(day, await readAlertsOfDay(this.table, day));
+    return days
+      .flatMap((day) => this.days.get(day) ?? [])
+      .filter((a) => a.deviceId === deviceId && a.metric === metric && a.rule === rule && a.raisedAt <= minute)
+      .sort((a, b) => b.raisedAt - a.raisedAt)[0];
+  }
+
+  /** Alerts whose message is not published yet (this run's and earlier runs'), by their `notify` rows. */
+  async unnotified(now: number): Promise<AlertRow[]> {
+    const marks = await scanRange(this.table, T.work, { start: { kind: NOTIFY_KIND, key: INF_MIN }, end: { kind: NOTIFY_KIND, key: INF_MAX } }, MAX_NOTIFY_PER_RUN);
+    const out: AlertRow[] = [];
+    for (const mark of marks) {
+      const [day, alertId] = splitOnce(String(mark.primaryKey.key), '/');
+      const known = this.recorded.find((a) => a.day === day && a.alertId === alertId);
+      const row = known ?? (await this.table.getRow(T.alerts, { day, alertId }).then((r) => r && toAlertRow(r)));
+      if (row && !row.notified) out.push(row);
+      // Published already (the run died before deleting the mark), or the alert was never written.
+      else if (row || Number(mark.attributes.markedAt) < now - NOTIFY_MARK_GRACE_MS) await this.table.deleteRow(T.work, mark.primaryKey);
+    }
+    return out;
   }
 
   async record(anomaly: Anomaly, now: number): Promise<RecordOutcome> {
     const { deviceId, metric, rule, minute } = anomaly;
-    await this.load([dayKey(minute), dayKey(minute - EPISODE_GAP_MS)]);
-    const previous = [dayKey(minute), dayKey(minute - EPISODE_GAP_MS)]
-      .flatMap((day) => this.days.get(day) ?? [])
-      .filter((a) => a.deviceId === deviceId && a.metric === metric && a.rule === rule && a.raisedAt <= minute)
-      .sort((a, b) => b.raisedAt - a.raisedAt)[0];
+    const previous = await this.previousOf(anomaly);
     if (previous && previous.lastSeenAt >= minute - EPISODE_GAP_MS) {
       if (previous.lastSeenAt >= minute) return 'known';
       try {
@@ -322,18 +371,43 @@ class AlertBook {
       notified: false,
     };
     const { day, alertId, ...attributes } = row;
+    await this.table.putRow(T.work, notifyKey(day, alertId), { markedAt: now });
+    let outcome: RecordOutcome = 'raised';
+    let stored = row;
     try {
       await this.table.putRow(T.alerts, { day, alertId }, { ...attributes, updatedAt: now }, { condition: { row: 'EXPECT_NOT_EXIST' } });
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       // Raised by an earlier attempt of this run (or a concurrent one): use the stored row.
-      const stored = await this.table.getRow(T.alerts, { day, alertId });
-      if (stored) this.days.get(day)!.push(toAlertRow(stored));
-      return 'known';
+      const found = await this.table.getRow(T.alerts, { day, alertId });
+      if (!found) throw err;
+      stored = toAlertRow(found);
+      outcome = 'known';
     }
-    this.days.get(day)!.push(row);
-    return 'raised';
+    this.recorded.push(stored);
+    this.days.get(day)?.push(stored);
+    await this.pointAt(stored);
+    return outcome;
   }
+
+  /** Moves the series' `episode` row to `alert`, only ever forward (overlapping runs may write it in any order). */
+  private async pointAt(alert: AlertRow): Promise<void> {
+    const id = `${alert.deviceId}\u0000${alert.metric}\u0000${alert.rule}`;
+    const current = this.newest.get(id);
+    if (!current || current.raisedAt < alert.raisedAt) this.newest.set(id, alert);
+    try {
+      await this.table.putRow(T.work, episodeKey(alert.deviceId, alert.metric, alert.rule), { day: alert.day, alertId: alert.alertId, raisedAt: alert.raisedAt }, {
+        condition: { row: 'IGNORE', columns: { column: 'raisedAt', op: 'LT', value: alert.raisedAt, passIfMissing: true } },
+      });
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
+  }
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 /**
@@ -375,5 +449,6 @@ async function notify(alert: AlertRow, deps: RollupDeps, now: number): Promise<'
   }
   await deps.table.updateRow(T.alerts, key, { put: { notified: true }, delete: ['notifyClaimedAt'] });
   alert.notified = true;
+  await deps.table.deleteRow(T.work, notifyKey(alert.day, alert.alertId));
   return 'published';
 }

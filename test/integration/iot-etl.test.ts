@@ -127,6 +127,25 @@ describe('IoT ETL through the local cloud', () => {
     expect(minutes.points).toEqual([{ ts: minute, min: 4, max: 7, avg: 5.5, count: 4 }]);
   });
 
+  it('charts a window too dense for raw readings in 1-minute buckets, and a sparse one raw (D109)', async () => {
+    // 12 000 readings in 30 minutes (6.7 a second, as `simulate:iot -- --devices 100 --rate 2000` makes each
+    // device report per metric): more than a chart takes raw, so `step=auto` answers the window's minutes.
+    const device = await api.register(name('dense'), 'pump');
+    const start = floorMinute(Date.now()) - 30 * MINUTE;
+    const readings = Array.from({ length: 12_000 }, (_, i) => ({ ts: start + i * 150, metric: 'pressure', value: 4 + (i % 10) / 10 }));
+    for (let i = 0; i < readings.length; i += 500) expect((await postReadings(cloud.url, device, { readings: readings.slice(i, i + 500) })).status).toBe(202);
+    await eventually(async () => expect(await rawPoints(device, 'pressure', start, start + 30 * MINUTE)).toHaveLength(12_000), { timeoutMs: 60_000 });
+    await runRollup();
+    const half = await api.series(device.deviceId, { metric: 'pressure', from: start, to: start + 30 * MINUTE });
+    expect(half.resolution).toBe('1m');
+    expect(half.points).toHaveLength(30);
+    expect((half.points as RollupPoint[]).reduce((n, p) => n + p.count, 0)).toBe(12_000);
+    expect(half.points[0]).toEqual({ ts: start, min: 4, max: 4.9, avg: 4.45, count: 400 });
+    const tenth = await api.series(device.deviceId, { metric: 'pressure', from: start, to: start + 10 * MINUTE });
+    expect(tenth.resolution).toBe('raw');
+    expect(tenth.points).toHaveLength(4000);
+  }, 120_000);
+
   it('raises one alert and publishes one topic message per anomaly, also when the rollup runs again', async () => {
     const device = await api.register(name('freezer'), 'env-sensor');
     const minute = floorMinute(Date.now()) - 2 * MINUTE;

@@ -1,11 +1,15 @@
 import { AlertsQuery, SeriesQuery } from '#shared/contracts/iot';
 import { SecretBox } from '#shared/iot/secret-box';
-import { MINUTE_MS, T } from '#shared/iot/rows';
+import { MINUTE_MS, ROLLUP_CURSOR_KEY, T } from '#shared/iot/rows';
 import { signatureMatches, signDeviceRequest } from '#shared/iot/signature';
 import { getDeviceView, listDeviceViews, rotateSecret } from '../../functions/iot-devices/core';
-import { getSeries, listAlerts } from '../../functions/iot-devices/data';
+import { getSeries, listAlerts, SERIES_LIMITS } from '../../functions/iot-devices/data';
+import type { BatchWriteOp } from '#shared/ports/table';
 import { processReadings } from '../../functions/iot-etl/core';
 import { toMessages } from '../../functions/iot-ingest/core';
+import { runRollup } from '../../functions/iot-rollup/core';
+import { countingTable } from '../helpers/counting-table';
+import { FakeTopic } from '../helpers/fake-messaging';
 import { iotWorld, TEST_SECRET_KEY, refusal } from '../helpers/iot';
 
 describe('device secrets', () => {
@@ -125,6 +129,63 @@ describe('data API: series', () => {
     }
     expect(SeriesQuery.safeParse({ metric: 'voltage', from: 'yesterday' }).error?.issues[0]?.path).toEqual(['from']);
     expect(SeriesQuery.safeParse({ metric: 'voltage', step: '5m' }).error?.issues[0]?.path).toEqual(['step']);
+  });
+});
+
+describe('data API: series as data grows (D109)', () => {
+  // A pump reporting 4 pressure readings a second for the last 90 minutes, rolled up as the timer would have. Rows are written as the ETL writes them, without its per-message work (fast).
+  const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 30));
+  const now = world.clock.now();
+  const HZ = 4;
+  let deviceId = '';
+  beforeAll(async () => {
+    deviceId = (await world.register({ name: 'pump', type: 'pump' })).deviceId;
+    const from = now - 90 * MINUTE_MS;
+    const ops: BatchWriteOp[] = Array.from({ length: 90 * 60 * HZ }, (_, i) => ({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId, metric: 'pressure', ts: from + (i * 1000) / HZ }, attributes: { value: 4 + (i % 7) / 10, receivedAt: now } }));
+    for (let i = 0; i < ops.length; i += 200) await world.table.batchWriteRow(ops.slice(i, i + 200));
+    await world.table.putRow(T.latest, { deviceId, metric: 'pressure' }, { ts: now - 1, value: 4, updatedAt: now });
+    await world.table.putRow(T.work, ROLLUP_CURSOR_KEY, { rolledUntil: from - (from % MINUTE_MS), updatedAt: 0 });
+    const rollupDeps = { table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock };
+    for (let run = await runRollup(rollupDeps); run.to > run.from; run = await runRollup(rollupDeps));
+  });
+  const reads = countingTable(world.table);
+  async function query(q: Record<string, string>) {
+    reads.reset();
+    const series = await getSeries(deviceId, SeriesQuery.parse({ metric: 'pressure', ...q }), { table: reads.table, clock: world.clock });
+    return { series, rawRead: reads.rows[T.telemetry] ?? 0, rollupsRead: reads.rows[T.rollup] ?? 0 };
+  }
+
+  it('serves 1-minute buckets for an hour too dense to chart raw, without reading the hour\'s raw readings', async () => {
+    // 4 readings/s: 14 400 in the hour. Before, every one of them was read (up to 20 001), then thrown away.
+    const { series, rawRead, rollupsRead } = await query({ from: String(now - 3600_000) });
+    expect(series.resolution).toBe('1m');
+    expect(series.points.length).toBeGreaterThanOrEqual(60);
+    expect(series.points.every((p) => 'count' in p && p.count <= 60 * HZ)).toBe(true);
+    // Only the minutes the rollup has not reached yet (it trails by one or two) are read raw.
+    expect(rawRead).toBeLessThanOrEqual(2 * 60 * HZ);
+    expect(rollupsRead).toBeLessThanOrEqual(61);
+  });
+
+  it('serves raw readings when the window holds few enough to chart, and says which', async () => {
+    const quarter = await query({ from: String(now - 15 * 60_000) });
+    expect(quarter.series.resolution).toBe('raw');
+    expect(quarter.series.points).toHaveLength(15 * 60 * HZ);
+    expect(quarter.rawRead).toBe(15 * 60 * HZ);
+    // Asked for explicitly, raw readings are served up to the larger limit.
+    const hour = await query({ from: String(now - 3600_000), step: 'raw' });
+    expect(hour.series).toMatchObject({ resolution: 'raw' });
+    expect(hour.series.points).toHaveLength(3600 * HZ);
+  });
+
+  it('keeps every auto answer within the point budget, whatever the window', async () => {
+    for (const hours of [0.25, 1, 3, 6, 24, 24 * 7, 24 * 90]) {
+      const { series, rawRead } = await query({ from: String(now - hours * 3600_000) });
+      expect({ hours, points: series.points.length <= SERIES_LIMITS.rawAutoPoints }).toEqual({ hours, points: true });
+      expect({ hours, rawRead: rawRead <= SERIES_LIMITS.rawAutoPoints + 1 }).toEqual({ hours, rawRead: true });
+    }
+    // 40 minutes at 4 readings/s is 9 600 readings: still raw; 45 minutes (10 800) is 1-minute buckets.
+    expect((await query({ from: String(now - 40 * MINUTE_MS) })).series.resolution).toBe('raw');
+    expect((await query({ from: String(now - 45 * MINUTE_MS) })).series.resolution).toBe('1m');
   });
 });
 

@@ -2,6 +2,7 @@ import type { AlertNotification } from '#shared/contracts/iot';
 import { DAY_MS, dayKey, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRollups, scanRange, T } from '#shared/iot/rows';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
 import { INITIAL_LOOKBACK_MS, runRollup, type RollupDeps } from '../../functions/iot-rollup/core';
+import { countingTable } from '../helpers/counting-table';
 import { FakeTopic } from '../helpers/fake-messaging';
 import { iotWorld } from '../helpers/iot';
 import { mulberry32 } from '../../scripts/iot/signals';
@@ -127,6 +128,62 @@ describe('iot-rollup', () => {
     expect(stored.map((a) => [a.rule, a.raisedAt, a.value])).toEqual([['zscore', spike, 27]]);
     expect(stored[0]!.zScore).toBeGreaterThan(10);
     expect(stored[0]!.message).toMatch(/^Temperature 27 °C is [\d.]+ σ above the last hour's mean of 22(\.\d)? °C$/);
+  });
+
+  it('reads the alerts a run needs, not every alert of the last two days (D109)', async () => {
+    const { table, deps, sensor, clock, topic } = await setup();
+    // A fleet's day of alerts (notified long ago), as a simulator run of a day leaves them.
+    const ops: BatchWriteOp[] = Array.from({ length: 600 }, (_, i) => {
+      const raisedAt = clock.now() - 3 * MINUTE_MS - i * 2 * MINUTE_MS;
+      return { type: 'PUT', table: T.alerts, primaryKey: { day: dayKey(raisedAt), alertId: `${String(raisedAt).padStart(13, '0')}.dev_other${i}.co2.high` }, attributes: { deviceId: `dev_other${i}`, deviceType: 'env-sensor', metric: 'co2', rule: 'high', severity: 'warning', value: 2000, limit: 1500, raisedAt, lastSeenAt: raisedAt, minutes: 1, message: 'm', notified: true } };
+    });
+    for (let i = 0; i < ops.length; i += 200) await table.batchWriteRow(ops.slice(i, i + 200));
+    const start = clock.now() - 30_000 - 4 * MINUTE_MS;
+    for (let i = 0; i < 3; i++) await seed(table, sensor.deviceId, 'co2', minuteOf(start + i * MINUTE_MS, [2500]));
+    await seed(table, sensor.deviceId, 'co2', minuteOf(start + 3 * MINUTE_MS, [600]));
+    const reads = countingTable(table);
+    const counted = { ...deps, table: reads.table };
+    clock.advance(-2 * MINUTE_MS);
+    expect(await runRollup(counted)).toMatchObject({ alertsRaised: 1, notified: 1 });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(MINUTE_MS);
+      await runRollup(counted);
+    }
+    const mine = (await readAlertsOfDay(table, dayKey(start))).filter((a) => a.deviceId === sensor.deviceId);
+    expect(mine.map((a) => [a.raisedAt - start, a.lastSeenAt - start, a.minutes, a.notified])).toEqual([[0, 2 * MINUTE_MS, 3, true]]);
+    expect(topic.published).toHaveLength(1);
+    // Four runs: the episode row and the alert it points at, a few times; none of the 600 others.
+    expect(reads.rows[T.alerts] ?? 0).toBeLessThanOrEqual(8);
+  });
+
+  it('continues an older episode with a late minute, and publishes an alert whose run died before its message (D109)', async () => {
+    const { table, deps, sensor, clock, topic, alerts } = await setup();
+    const start = clock.now() - 30_000 - 12 * MINUTE_MS;
+    const values = [2500, 2600, 600, 600, 600, 600, 600, 600, 2700, 600, 600, 600];
+    for (let i = 0; i < values.length; i++) await seed(table, sensor.deviceId, 'co2', minuteOf(start + i * MINUTE_MS, [values[i]!]));
+    await runRollup(deps);
+    expect((await alerts()).map((a) => [a.raisedAt - start, a.minutes])).toEqual([[0, 2], [8 * MINUTE_MS, 1]].sort((a, b) => b[0]! - a[0]!));
+    // Late readings make minute 2 anomalous: it continues the first episode (its newest alert is the second).
+    await seed(table, sensor.deviceId, 'co2', [[start + 2 * MINUTE_MS + 30_000, 3000]]);
+    await table.putRow(T.work, { kind: 'dirty', key: `${sensor.deviceId}|co2|${start + 2 * MINUTE_MS}` }, { deviceId: sensor.deviceId, metric: 'co2', minute: start + 2 * MINUTE_MS, markedAt: clock.now() });
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ alertsRaised: 0, alertsContinued: 1 });
+    expect((await alerts()).map((a) => [a.raisedAt - start, a.lastSeenAt - start, a.minutes]).sort((a, b) => a[0]! - b[0]!)).toEqual([
+      [0, 2 * MINUTE_MS, 3],
+      [8 * MINUTE_MS, 8 * MINUTE_MS, 1],
+    ]);
+    expect(topic.published).toHaveLength(2);
+    // An alert written by a run that died before publishing (its notify row written first, `notified` false):
+    // the next run publishes it, once.
+    const orphan = { day: dayKey(start), alertId: `${String(start).padStart(13, '0')}.${sensor.deviceId}.co2.zscore` };
+    await table.putRow(T.work, { kind: 'notify', key: `${orphan.day}/${orphan.alertId}` }, { markedAt: clock.now() });
+    await table.putRow(T.alerts, orphan, { deviceId: sensor.deviceId, deviceType: 'env-sensor', metric: 'co2', rule: 'zscore', severity: 'warning', value: 2500, limit: 5, raisedAt: start, lastSeenAt: start, minutes: 1, message: 'm', notified: false });
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ notified: 1 });
+    clock.advance(MINUTE_MS);
+    expect(await runRollup(deps)).toMatchObject({ notified: 0 });
+    expect(topic.published.map((m) => (JSON.parse(m.body) as AlertNotification).alertId)).toContain(orphan.alertId);
+    expect(await scanRange(table, T.work, { start: { kind: 'notify', key: INF_MIN }, end: { kind: 'notify', key: INF_MAX } })).toHaveLength(0);
   });
 
   it('recomputes minutes that late readings changed, then clears their marks', async () => {

@@ -107,10 +107,10 @@ export function toRollupRow(row: Row): RollupRow {
   };
 }
 
-/** Rollup buckets of one series starting in `[from, to)`, oldest first. */
-export async function readRollups(table: Table, deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number): Promise<RollupRow[]> {
+/** Rollup buckets of one series starting in `[from, to)`, oldest first; `columns` to read only those (the rest read 0 / NaN). */
+export async function readRollups(table: Table, deviceId: string, metric: string, resolution: RollupResolution, from: number, to: number, columns?: string[]): Promise<RollupRow[]> {
   if (from >= to) return []; // TableStore refuses an empty range
-  const rows = await scanRange(table, T.rollup, { start: { deviceId, metric, resolution, ts: from }, end: { deviceId, metric, resolution, ts: to } });
+  const rows = await scanRange(table, T.rollup, { start: { deviceId, metric, resolution, ts: from }, end: { deviceId, metric, resolution, ts: to }, ...(columns ? { columns } : {}) });
   return rows.map(toRollupRow);
 }
 

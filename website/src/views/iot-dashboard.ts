@@ -281,7 +281,9 @@ class Dashboard {
       }),
     );
     const resolution = this.metrics[0]?.data?.resolution;
-    this.info.textContent = resolution ? `${resolution === 'raw' ? 'Raw readings' : resolution === '1m' ? '1-minute minimum, average and maximum' : '1-hour minimum, average and maximum'} · updated ${new Date().toLocaleTimeString()}` : '';
+    // Up to 3 hours the server sends raw readings unless there are more than a chart can draw (D109): say so.
+    const dense = resolution === '1m' && span <= 3 * 3600_000 ? ' (more readings than a chart can draw)' : '';
+    this.info.textContent = resolution ? `${resolution === 'raw' ? 'Raw readings' : resolution === '1m' ? `1-minute minimum, average and maximum${dense}` : '1-hour minimum, average and maximum'} · updated ${new Date().toLocaleTimeString()}` : '';
   }
 
   private buildCharts(device: DeviceView): void {
