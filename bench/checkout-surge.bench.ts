@@ -24,6 +24,7 @@ import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { orderRequest } from '../test/helpers/order-world';
 import { tempDir } from '../test/helpers/temp';
 import { report, stats } from './lib';
+import { mainProfilerFromEnv } from './main-profiler';
 
 /** Rounds: 3 when comparing checkouts, 1 for this checkout alone (as `npm run bench` runs it). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.argv.length > 2 && process.argv[2] !== '--serve' ? 3 : 1));
@@ -126,13 +127,7 @@ async function serve(root: string): Promise<void> {
   const cloud = await startLocalCloud({ root, port: 0, dataDir: join(data.path, 'data'), watch: false });
   const login = await fetch(`${cloud.url}/api/auth/token`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'alice-demo' }), headers: { 'content-type': 'application/json' } });
   const { token } = (await login.json()) as { token: string };
-  const profileDir = process.env.BENCH_PROFILE;
-  const session = profileDir ? new (await import('node:inspector')).Session() : undefined;
-  const post = (method: string) => new Promise<unknown>((done, fail) => session!.post(method, (err, result) => (err ? fail(err) : done(result))));
-  if (session) {
-    session.connect();
-    await post('Profiler.enable');
-  }
+  const profiler = await mainProfilerFromEnv();
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
   for await (const line of createInterface({ input: process.stdin })) {
@@ -150,7 +145,7 @@ async function serve(root: string): Promise<void> {
     };
     noteInstances();
     const watcher = setInterval(noteInstances, 100);
-    if (session) await post('Profiler.start');
+    await profiler?.post('Profiler.start');
     const startedAt = Date.now();
     const load = await postLoad(cloud.url, token, connections);
     // Every order placed (order-api answered) is followed to its saga's end.
@@ -161,7 +156,7 @@ async function serve(root: string): Promise<void> {
     const lastEnd = Math.max(...records.filter((r) => SAGA_END.includes(r.resource)).map((r) => r.startedAt + r.durationMs));
     clearInterval(watcher);
     noteInstances();
-    const profile = session ? summarizeProfile(((await post('Profiler.stop')) as { profile: Parameters<typeof summarizeProfile>[0] }).profile) : undefined;
+    const profile = profiler ? summarizeProfile(((await profiler.post('Profiler.stop')) as { profile: Parameters<typeof summarizeProfile>[0] }).profile) : undefined;
     cloud.runtime.off('invocation', onInvocation);
     const threadsAfter = threadTimes();
     const machineAfter = machineTicks();
@@ -209,7 +204,7 @@ async function serve(root: string): Promise<void> {
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
       ...(profile ? { mainProfile: profile } : {}),
     };
-    if (profileDir) writeFileSync(join(profileDir, `checkout-surge-${process.pid}-${connections}.json`), JSON.stringify(result, null, 2));
+    if (profiler) writeFileSync(join(profiler.dir, `checkout-surge-${process.pid}-${connections}.json`), JSON.stringify(result, null, 2));
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }
   await cloud.stop();
