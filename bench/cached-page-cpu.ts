@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import type * as CloudModule from '../scripts/local/cloud';
 import { tempDir } from '../test/helpers/temp';
 import { report, stats } from './lib';
+import { mainProfilerFromEnv } from './main-profiler';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -84,21 +85,15 @@ async function serve(root: string, app?: string): Promise<void> {
   const cloud = await startLocalCloud(app ? { root: app, port: 0, dataDir, watch: false, build: false, seed: false } : { root, port: 0, dataDir, watch: false });
   process.stdout.write(`${JSON.stringify({ url: cloud.url })}\n`);
   // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured page round (inspector), for reading.
-  const profileDir = process.env.BENCH_PROFILE;
-  const session = profileDir ? new (await import('node:inspector')).Session() : undefined;
-  const post = (method: string) => new Promise<unknown>((done, fail) => session!.post(method, (err, result) => (err ? fail(err) : done(result))));
-  if (session) {
-    session.connect();
-    await post('Profiler.enable');
-  }
+  const profiler = await mainProfilerFromEnv();
   let profiled = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stop') break;
-    if (session && line === 'cpu page') await post('Profiler.start');
+    if (profiler && line === 'cpu page') await profiler.post('Profiler.start');
     const cpu = threadCpu(new Set(cloud.runtime.instanceThreads().map((t) => t.osThreadId)), cloud.tablestore.emulator.osThreadId);
-    if (session && line === 'cpu page end') {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      (await import('node:fs')).writeFileSync(join(profileDir!, `main-${process.pid}-${profiled++}.cpuprofile`), JSON.stringify(profile));
+    if (profiler && line === 'cpu page end') {
+      const { profile } = (await profiler.post('Profiler.stop')) as { profile: unknown };
+      (await import('node:fs')).writeFileSync(join(profiler.dir, `main-${process.pid}-${profiled++}.cpuprofile`), JSON.stringify(profile));
     }
     process.stdout.write(`${JSON.stringify(cpu)}\n`);
   }

@@ -5,12 +5,12 @@ import { chargeRow, toCharge, transition } from '#shared/payments/sandbox-ledger
 import { signWebhook } from '#shared/payments/webhook-signature';
 import type { Clock, Sleep } from '#shared/ports/clock';
 import type { HttpClient } from '#shared/ports/http-client';
-import type { Table } from '#shared/ports/table';
+import type { Row, Table } from '#shared/ports/table';
 
 /**
  * payment-webhook: the payment sandbox's background job, run by FC as an asynchronous invocation (so FC
- * retries it and, after the last try, sends it to its onFailure destination). For one charge: wait the
- * configured delay, settle the charge by its card's scenario, and deliver the signed webhook to the shop.
+ * retries it and, after the last try, sends it to its onFailure destination). For one charge: wait until the
+ * configured delay since the charge was made has passed, settle the charge by its card's scenario, and deliver the signed webhook to the shop.
  *
  * It is a function of its own, not a job of `payment-sandbox`, because a job waits — the delay, then the
  * shop's answer — and a function's instances serve one request at a time: jobs running on the provider's
@@ -41,9 +41,13 @@ export async function settle(chargeId: string, deps: WebhookDeps): Promise<{ set
   let row = await chargeRow(chargeId, deps);
   const scenario = String(row.attributes.scenario) as SandboxScenario;
   if (scenario === 'noCallback') return { settled: 'pending' };
-  // After a delay the charge is read again (it may have been canceled meanwhile); without one, the row is current.
-  if (deps.callbackDelayMs > 0) {
-    await deps.sleep(deps.callbackDelayMs);
+  // The charge settles `callbackDelayMs` after it was made, not after this job began: the time the job spent in
+  // FC's async queue counts toward it. Under a checkout surge the queue itself often outlasts the delay, and an
+  // instance asleep for time already gone holds a slot the next charge's job waits for (docs/decisions.md D110).
+  // After a wait the charge is read again (it may have been canceled meanwhile); without one, the row is current.
+  const wait = settleWaitMs(row, deps.callbackDelayMs, deps.clock.now());
+  if (wait > 0) {
+    await deps.sleep(wait);
     row = await chargeRow(chargeId, deps);
   }
   let current = toCharge(row);
@@ -55,6 +59,13 @@ export async function settle(chargeId: string, deps: WebhookDeps): Promise<{ set
   }
   if (current.status === 'succeeded' || current.status === 'failed') await deliverWebhook(current, deps);
   return { settled: current.status };
+}
+
+/** How much of the delay is still ahead of a charge row (all of it when the row has no creation time). */
+export function settleWaitMs(row: Row, delayMs: number, now: number): number {
+  if (delayMs <= 0) return 0;
+  const createdAt = Number(row.attributes.createdAt);
+  return Number.isFinite(createdAt) ? Math.min(delayMs, Math.max(0, createdAt + delayMs - now)) : delayMs;
 }
 
 export function webhookFor(charge: Charge, createdMs: number): PaymentWebhook {

@@ -80,6 +80,24 @@ describe('payment sandbox', () => {
     expect(() => verifyWebhook(SECRET, Buffer.from(posts[0]!.body), posts[0]!.headers['x-sandbox-signature'], clock.now())).not.toThrow();
   });
 
+  it('counts the time its job waited in the queue toward the delay: a late job settles at once, an early one sleeps the rest', async () => {
+    const { provider, fc, posts, slept, clock } = setup();
+    const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
+    const late = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'late', metadata: {} });
+    // The job starts 450 ms after the charge (FC's async queue was busy): the 300 ms are over, no instance sleeps.
+    clock.advance(450);
+    await fc.drainAsync();
+    expect(slept).toEqual([]);
+    expect((await provider.getCharge(late.chargeId)).status).toBe('succeeded');
+    expect(posts).toHaveLength(1);
+
+    const early = await provider.charge({ paymentMethodId, amount: 10, currency: 'CNY', idempotencyKey: 'early', metadata: {} });
+    clock.advance(120);
+    await fc.drainAsync();
+    expect(slept).toEqual([180]);
+    expect((await provider.getCharge(early.chargeId)).status).toBe('succeeded');
+  });
+
   it('answers at once and leaves the waiting to its settlement job, on payment-webhook: no caller waits behind a job', async () => {
     const { provider, fc, slept } = setup();
     const { paymentMethodId } = await provider.tokenize(card(SANDBOX_CARDS.success));
