@@ -15,7 +15,7 @@ import { startLocalCloud, REPO_ROOT } from '../scripts/local/cloud';
 import { defaultInstanceCaps } from '../scripts/local/runtime/capacity';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
-import { recording, report, stats } from './lib';
+import { recording, report, stats, watchMainThreadPauses, type MainThreadPauses } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -89,6 +89,8 @@ interface LevelResult extends ClientResult {
   coldStarts: number;
   maxWaitMs: number;
   serviceCallsPerPage: number;
+  /** The local cloud's main thread during the level (D113): its GC pauses and event-loop delay. */
+  mainThread: MainThreadPauses;
 }
 
 interface RoundResult {
@@ -107,7 +109,9 @@ async function round(dataDir: string, scratch: string): Promise<RoundResult> {
     const uncached: LevelResult[] = [];
     for (const connections of LEVELS) {
       const paths = fresh.takeMany(PRODUCTS_PER_LEVEL).map(pagePath);
+      const pauses = watchMainThreadPauses();
       const { result, records } = await recording(cloud, () => load(cloud.url, paths, connections, SECONDS, scratch));
+      const mainThread = pauses();
       if (result.used > paths.length) throw new Error(`${connections} connections used ${result.used} pages of ${paths.length}: some were cached`);
       const bff = records.filter((r) => r.resource === 'product-bff');
       uncached.push({
@@ -118,6 +122,7 @@ async function round(dataDir: string, scratch: string): Promise<RoundResult> {
         coldStarts: records.filter((r) => r.coldStart).length,
         maxWaitMs: Math.max(0, ...records.map((r) => r.waitMs)),
         serviceCallsPerPage: Math.round(((records.length - bff.length) / Math.max(1, bff.length)) * 100) / 100,
+        mainThread,
       });
     }
 
@@ -148,7 +153,10 @@ async function main(): Promise<void> {
         connections,
         rps: median(all.map((l) => l.rps)),
         rpsSpread: spread(all.map((l) => l.rps)),
+        p50: median(all.map((l) => l.p50)),
         p99: median(all.map((l) => l.p99)),
+        mainGcMaxMs: median(all.map((l) => l.mainThread.gc.maxMs)),
+        mainLoopDelayMaxMs: median(all.map((l) => l.mainThread.loopDelay.max)),
         fiveXx: all.reduce((n, l) => n + l.fiveXx, 0),
         degraded: all.reduce((n, l) => n + l.degraded, 0),
         requests: all.reduce((n, l) => n + l.total, 0),
@@ -175,7 +183,7 @@ async function main(): Promise<void> {
       goals: [
         {
           name: 'uncached pages at 8/32/64 connections: no 5xx',
-          measured: levels.map((l) => `${l.connections}c: ${Math.round(l.rps)} req/s (${l.rpsSpread}), p99 ${l.p99} ms, 5xx ${l.fiveXx}, degraded ${l.degraded} of ${l.requests}`).join('; '),
+          measured: levels.map((l) => `${l.connections}c: ${Math.round(l.rps)} req/s (${l.rpsSpread}), p50 ${l.p50} / p99 ${l.p99} ms, 5xx ${l.fiveXx}, degraded ${l.degraded} of ${l.requests}, main thread's longest GC ${l.mainGcMaxMs} ms`).join('; '),
           met: total5xx === 0,
         },
         {

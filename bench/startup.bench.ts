@@ -9,7 +9,7 @@
  *   and < 3 s);
  * - `freshCloneNoPrepare`: the same after an install that ran no scripts (`npm install --ignore-scripts`):
  *   the start builds its own start script too (information);
- * - `launcher`: `node scripts/local/launch.cjs` without npm's own start-up (what `npm start` runs);
+ * - `launcher`: `node <npm start's options> scripts/local/launch.cjs` without npm's own start-up (what `npm start` runs);
  * - `devTsx`: `node --import tsx scripts/local/start.ts`, compiling TypeScript at run time (as `npm start` did
  *   before the prebuilt start script), for comparison.
  * Baseline in the same run: a bare `node -e` HTTP server, spawn to first 200. Rounds are interleaved so drift on
@@ -21,7 +21,7 @@
  * with SIGTERM (SIGKILL after 10 s) by group id.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../scripts/local/cloud';
 import { tempDir } from '../test/helpers/temp';
@@ -113,7 +113,9 @@ async function timeStart(kind: Kind, app: string, dataDir: string): Promise<numb
     const script = `require('node:http').createServer((q, s) => s.end('{"items":[1],"degraded":[]}')).listen(${port}, '127.0.0.1')`;
     child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (kind === 'launcher') {
-    child = spawn(process.execPath, ['scripts/local/launch.cjs'], { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node's command line in `npm start` (its V8 flags included, D113), without npm.
+    const npmStart = (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+    child = spawn(process.execPath, npmStart.slice(1), { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (kind === 'devTsx') {
     child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   } else {

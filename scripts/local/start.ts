@@ -55,11 +55,15 @@ async function main(): Promise<void> {
   printFailures(cloud.runtime, (line) => process.stdout.write(line));
   // The launcher saves the start script's code cache now, unless the first page already had it saved (launch.cjs).
   process.emit('fc-local:ready' as never);
-  const stop = async () => {
-    console.log('\nstopping…');
-    await cloud.stop();
-    process.exit(0);
-  };
+  // Once, however many signals come: a Ctrl-C reaches both a relaunching launcher and this process, which the
+  // launcher passes on (launch.cjs, D113).
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      console.log('\nstopping…');
+      await cloud.stop();
+      process.exit(0);
+    })());
   process.off('SIGINT', exitWhileStarting);
   process.off('SIGTERM', exitWhileStarting);
   process.on('SIGINT', () => void stop());

@@ -14,7 +14,12 @@ import { tempDir } from '../helpers/temp';
  * asks for the first page.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const launcher = require(join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')) as { isFresh(): boolean; build(): Promise<number> };
+const launcher = require(join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')) as {
+  isFresh(): boolean;
+  build(): Promise<number>;
+  GC_FLAGS: string[];
+  relaunchExecArgv(execArgv: string[], env: Record<string, string | undefined>): string[] | undefined;
+};
 const STAMP = join(REPO_ROOT, 'node_modules', '.cache', 'fc-local', 'start.stamp.json');
 
 describe('npm start (the launcher)', () => {
@@ -64,10 +69,20 @@ describe('npm start (the launcher)', () => {
     expect(run.stderr).toMatch(/could not prepare the start script \(npm start will build it\)/);
   });
 
-  /** Starts the launcher as `npm start` does (its own process, a free port), with the start-up trace on. */
-  const launch = async (data: string) => {
-    const env = { ...process.env, PORT: '0', DATA_DIR: data, WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1', FC_LOCAL_TRACE: '1' };
-    const started = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** node's arguments in `npm start` (package.json: `node <options> scripts/local/launch.cjs`). */
+  const npmStartArgs = () => {
+    const [command, ...args] = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!.split(' ');
+    expect(command).toBe('node');
+    return args;
+  };
+
+  /**
+   * Starts the launcher as `npm start` does (its own process, its node options, a free port), with the start-up
+   * trace on; `options.args` starts it otherwise (e.g. `node scripts/local/launch.cjs` without them).
+   */
+  const launch = async (data: string, options: { args?: string[]; env?: Record<string, string> } = {}) => {
+    const env = { ...process.env, PORT: '0', DATA_DIR: data, WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1', FC_LOCAL_TRACE: '1', ...options.env };
+    const started = spawn(process.execPath, options.args ?? npmStartArgs(), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     const output = { text: '' };
     started.stdout!.on('data', (chunk: Buffer) => (output.text += chunk.toString('utf8')));
@@ -91,9 +106,32 @@ describe('npm start (the launcher)', () => {
     const res = await fetch(`${url}/api/products`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
-    // The process runs the bundle with no module loader (tsx) among its options.
+    // The process runs the bundle with no module loader (tsx) among its options, and with npm start's GC flag (D113).
     expect(started.spawnargs.join(' ')).not.toMatch(/tsx|--import|--loader/);
+    expect(output.text).toMatch(/launcher running, node options: --single-threaded-gc\n/);
     expect(await stop()).toBe(0);
+  });
+
+  it('runs the local cloud with V8\'s single-threaded GC: npm start passes it, a launcher started without it starts again with it, LOCAL_V8_GC=parallel turns it off (D113)', async () => {
+    expect(launcher.GC_FLAGS).toEqual(['--single-threaded-gc']);
+    expect(npmStartArgs()).toEqual([...launcher.GC_FLAGS, 'scripts/local/launch.cjs']);
+    expect(launcher.relaunchExecArgv(['--single-threaded-gc'], {})).toBeUndefined();
+    expect(launcher.relaunchExecArgv(['--enable-source-maps'], {})).toEqual(['--enable-source-maps', '--single-threaded-gc']);
+    expect(launcher.relaunchExecArgv(['--single-threaded-gc', '--enable-source-maps'], { LOCAL_V8_GC: 'parallel' })).toEqual(['--enable-source-maps']);
+    expect(launcher.relaunchExecArgv([], { LOCAL_V8_GC: 'parallel' })).toBeUndefined();
+    // The trace's first line names the options of the process that runs the local cloud (one line: one process).
+    const runningWith = (output: string) => output.split('\n').filter((line) => line.includes('launcher running')).map((line) => line.replace(/^.*node options: /, ''));
+
+    // `node scripts/local/launch.cjs`, without the flag: the launcher's stand-in runs the cloud with it.
+    const direct = await launch(join(dir.path, 'data'), { args: [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')] });
+    expect((await fetch(`${direct.url}/api/products`)).status).toBe(200);
+    expect(runningWith(direct.output.text)).toEqual(['--single-threaded-gc']);
+    expect(await direct.stop()).toBe(0);
+
+    const parallel = await launch(join(dir.path, 'data'), { env: { LOCAL_V8_GC: 'parallel' } });
+    expect((await fetch(`${parallel.url}/api/products`)).status).toBe(200);
+    expect(runningWith(parallel.output.text)).toEqual(['none']);
+    expect(await parallel.stop()).toBe(0);
   });
 
   it('leaves the plan of its first instances, whose threads the next start begins before loading the start script (D87)', async () => {
@@ -126,7 +164,7 @@ describe('npm start (the launcher)', () => {
     rmSync(cacheFile, { force: true });
     const port = await freePort();
     const env = { ...process.env, PORT: String(port), OSS_PORT: String(await freePort()), TABLESTORE_PORT: String(await freePort()), MNS_PORT: String(await freePort()), FNF_PORT: String(await freePort()), DATA_DIR: join(dir.path, 'data'), WATCH: '0', NO_COLOR: '1', FC_LOCAL_QUIET: '1', FC_LOCAL_TRACE: '1' };
-    const started = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, npmStartArgs(), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     let output = '';
     started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

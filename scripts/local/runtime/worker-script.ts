@@ -38,14 +38,22 @@ export function workerScriptFor(file: string): string {
 const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--eval', '-e', '--print', '-p']);
 
 /**
+ * V8 options the launcher gives the local cloud's process (launch.cjs `GC_FLAGS`, D113). They are process-wide —
+ * every isolate, each instance's included, already runs with them — and a worker refuses them in its `execArgv`
+ * (ERR_WORKER_INVALID_EXEC_ARGV), which would cost every instance a failed start and every standby thread (D87).
+ */
+const PROCESS_WIDE_FLAGS = new Set(['--single-threaded-gc']);
+
+/**
  * The parent's Node options minus module loaders: a bundle is plain JavaScript, as on FC, and tsx's hooks
- * inherited by every instance thread would add ~100 ms to each cold start. Other flags (`--inspect`,
- * `--enable-source-maps`, …) are kept.
+ * inherited by every instance thread would add ~100 ms to each cold start. Also minus the launcher's
+ * process-wide V8 flags, which the thread has anyway. Other flags (`--inspect`, `--enable-source-maps`, …) are kept.
  */
 export function instanceExecArgv(parent: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
   for (let i = 0; i < parent.length; i++) {
     const arg = parent[i]!;
+    if (PROCESS_WIDE_FLAGS.has(arg)) continue;
     if (LOADER_FLAGS.has(arg)) i++;
     else if (![...LOADER_FLAGS].some((flag) => arg.startsWith(`${flag}=`))) kept.push(arg);
   }
