@@ -122,6 +122,23 @@ describe('product page through the local cloud', () => {
       expect(mobile.pricing).toMatchObject({ currency, listPrice, price, finalPrice });
     });
 
+    it('quotes the delivery fee one unit pays at checkout: free when its price reaches the free-delivery threshold', async () => {
+      // Aurora (CN¥899) ships free to Hangzhou (over CN¥99); the planter (CN¥159) pays to Singapore (over CN¥499).
+      const cases = [
+        { id: PAGE!, region: 'cn-hangzhou', free: true },
+        { id: 'p-juniper-planter', region: 'ap-southeast-1', free: false },
+      ];
+      for (const { id, region, free } of cases) {
+        const web = WebProductPage.parse((await completePage(id, 'web', region)).body);
+        const mobile = MobileProductPage.parse((await completePage(id, 'mobile', region)).body);
+        expect({ id, region, reachesThreshold: web.pricing!.finalPrice >= web.shipping!.freeOver }).toEqual({ id, region, reachesThreshold: free });
+        const fees = { web: web.shipping!.fee, mobile: mobile.shipping!.fee };
+        if (free) expect(fees).toEqual({ web: 0, mobile: 0 });
+        else expect(fees).toEqual({ web: expect.any(Number), mobile: web.shipping!.fee });
+        if (!free) expect(web.shipping!.fee).toBeGreaterThan(0);
+      }
+    });
+
     it('answers 304 to If-None-Match with the current ETag, and sets Cache-Control', async () => {
       const first = await completePage(PAGE!, 'web');
       const etag = first.headers.get('etag');
