@@ -255,4 +255,24 @@ describe('npm run invoke', () => {
     expect(result.statusCode).toBe(200);
     expect(result.body).toEqual({ productId: 'p-aurora-headphones', region: 'ap-southeast-1', currency: expect.any(String), listPrice: expect.any(Number), price: expect.any(Number) });
   });
+
+  /** The CLI alone (no cloud starts before the arguments are read): its exit code and what it printed. */
+  async function invokeCli(args: string[]): Promise<{ code: number; out: string }> {
+    return run(process.execPath, ['--import', 'tsx', 'scripts/invoke.ts', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: join(dir.path, 'cli'), NO_COLOR: '1' }, timeout: 60_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
+    );
+  }
+
+  it('prints its usage for --help and exits 0', async () => {
+    const { code, out } = await invokeCli(['--help']);
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('usage: npm run invoke -- <function>') });
+    expect(out).toContain('--event <file.json>');
+  });
+
+  it('says which option lacks its file, and which file it could not read, instead of a bare ENOENT', async () => {
+    expect(await invokeCli(['product-price', '--event'])).toEqual({ code: 2, out: expect.stringContaining('--event needs a file') });
+    const missing = await invokeCli(['product-price', '--event', 'no/such/event.json']);
+    expect(missing).toEqual({ code: 2, out: expect.stringContaining('cannot read the event file no/such/event.json') });
+  });
 });
