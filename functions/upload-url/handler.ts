@@ -4,7 +4,7 @@ import { objectStoreFor } from '#shared/aliyun/deps/object-store';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { UploadRequest } from '#shared/contracts/images';
 import { ProductInfo } from '#shared/contracts/products';
-import { NotFoundError } from '#shared/errors';
+import { NotFoundError, RetryableError } from '#shared/errors';
 import { callService } from '#shared/fc/call-service';
 import { createHttpHandler, json, jsonBody } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
@@ -32,7 +32,8 @@ const productExistsFor = (fc: FcContext) => async (productId: string) =>
     () => true,
     (err: unknown) => {
       if (err instanceof NotFoundError) return false;
-      throw err;
+      // Not "no such product" but "cannot tell": a 503 the browser may retry, never an unchecked id recorded.
+      throw new RetryableError(`the product catalogue cannot be asked right now (${(err as Error).message}); try again in a moment`, 'ServiceUnavailable');
     },
   );
 
