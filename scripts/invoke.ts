@@ -5,7 +5,7 @@
  * same data folder as `npm start` (DATA_DIR, default .data). While `npm start` runs on that folder, the
  * invocation goes to that running local cloud (one cloud per data folder: scripts/local/data-lock.ts).
  *
- * Options: --event <file> | --data '<json>'   --async (queue it and wait for the outcome)   --no-seed
+ * Options: see USAGE below (`npm run invoke -- --help`).
  */
 import { readFileSync } from 'node:fs';
 import { startLocalCloud, type LocalCloud } from './local/cloud';
@@ -14,18 +14,39 @@ import type { InvocationRecord } from './local/runtime/runtime';
 import { SpecErrors } from './local/spec/errors';
 import { bold, dim, formatLogLine } from './local/terminal';
 
+const USAGE = `usage: npm run invoke -- <function> [--event <file.json> | --data '<json>'] [--async] [--no-seed]
+  <function>            an s.yaml function (product-price) or its deployed name (fcsuite-dev-product-price)
+  --event <file.json>   the event from a file (also -f, --event-file); fixtures: test/fixtures/events/
+  --data '<json>'       the event inline (also -e, as s local invoke -e takes it)
+  --async               queue it as an async invocation (retries, destinations) and wait for the outcome
+  --no-seed             skip the demo data on a fresh data folder
+Runs in-process on DATA_DIR (default .data), or through the running npm start that holds that folder.`;
+
+/** A usage mistake: the message and the usage, exit code 2. */
+class UsageError extends Error {}
+
+function readEventFile(option: string, file: string | undefined): string {
+  if (!file || file.startsWith('-')) throw new UsageError(`${option} needs a file: ${option} test/fixtures/events/http/get-price.json`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the event file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+}
+
 function parseArgs(argv: string[]) {
-  const args = { fn: '', event: '{}', async: false, seed: true };
+  const args = { fn: '', event: '{}', async: false, seed: true, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--event' || arg === '-f' || arg === '--event-file') args.event = readFileSync(argv[++i] ?? '', 'utf8');
+    if (arg === '--help' || arg === '-h') args.help = true;
+    else if (arg === '--event' || arg === '-f' || arg === '--event-file') args.event = readEventFile(arg, argv[++i]);
     else if (arg === '--data' || arg === '-e') args.event = argv[++i] ?? '{}';
     else if (arg === '--async') args.async = true;
     else if (arg === '--no-seed') args.seed = false;
     else if (!arg.startsWith('-') && !args.fn) args.fn = arg;
-    else throw new Error(`unknown argument ${arg}`);
+    else throw new UsageError(`unknown argument ${arg}`);
   }
-  if (!args.fn) throw new Error('usage: npm run invoke -- <function> [--event file.json | --data \'{"k":"v"}\'] [--async]');
+  if (!args.fn && !args.help) throw new UsageError('name the function to invoke');
   return args;
 }
 
@@ -74,6 +95,7 @@ async function invokeThrough(url: string, args: Args): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) return console.log(USAGE);
   let cloud: LocalCloud;
   try {
     cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}) });
@@ -105,5 +127,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof SpecErrors ? err.message : (err as Error).message);
+  if (err instanceof UsageError) console.error(`\n${USAGE}`);
   process.exit(2);
 });

@@ -40,6 +40,16 @@ function pricing(parts: PageParts) {
   };
 }
 
+/**
+ * What delivering this one product costs, as checkout charges it (order-api: free once the subtotal reaches
+ * the region's `freeOver`): a page must not quote CN¥10 for an item that ships free. Without a price (degraded)
+ * the service's fee is the best answer there is.
+ */
+function deliveryFee(parts: PageParts, finalPrice: number | undefined): number {
+  const shipping = parts.shipping!;
+  return finalPrice !== undefined && finalPrice >= shipping.freeOver ? 0 : shipping.fee;
+}
+
 /** Pipeline photos as same-origin thumbnail paths (they redirect to signed OSS URLs). */
 function thumbs(images: readonly ReviewImage[]) {
   return images.map((image) => ({ imageId: image.imageId, alt: image.alt, thumbnail: thumbnailPath(image.imageId, 'small'), large: thumbnailPath(image.imageId, 'large') }));
@@ -47,11 +57,12 @@ function thumbs(images: readonly ReviewImage[]) {
 
 export function shapeWeb(parts: PageParts): View<WebProductPage> {
   const { info } = parts;
+  const price = pricing(parts);
   return {
     product: { productId: info.productId, name: info.name, brand: info.brand, category: info.category, summary: info.summary, description: info.description, images: info.images, specs: info.specs, tags: info.tags },
-    pricing: pricing(parts),
+    pricing: price,
     availability: parts.inventory ? { status: parts.inventory.status, available: parts.inventory.available, nearest: parts.inventory.nearest ?? null } : null,
-    shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: parts.shipping.fee, freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
+    shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: deliveryFee(parts, price?.finalPrice), freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { soldLast30Days: parts.sales.soldLast30Days, promotions: parts.sales.promotions, badge: parts.sales.badge ?? null } : null,
     rating: parts.reviews?.rating ?? null,
     reviews: parts.reviews ? parts.reviews.reviews.map((r) => ({ ...r, images: thumbs(r.images) })) : null,
@@ -68,7 +79,7 @@ export function shapeMobile(parts: PageParts): View<MobileProductPage> {
       ? { currency: price.currency, listPrice: price.listPrice, price: price.price, finalPrice: price.finalPrice, ...(price.promotion ? { promotion: price.promotion.title } : {}) }
       : null,
     availability: parts.inventory ? { status: parts.inventory.status } : null,
-    shipping: parts.shipping ? { fee: parts.shipping.fee, etaDays: parts.shipping.etaDays } : null,
+    shipping: parts.shipping ? { fee: deliveryFee(parts, price?.finalPrice), etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { badge: parts.sales.badge ?? null } : null,
     rating: parts.reviews ? { average: parts.reviews.rating.average, count: parts.reviews.rating.count } : null,
     reviews: parts.reviews

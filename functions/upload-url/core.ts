@@ -5,6 +5,7 @@ import { insertImage } from '#shared/images/image-rows';
 import type { Clock } from '#shared/ports/clock';
 import type { ObjectStore } from '#shared/ports/object-store';
 import type { Table } from '#shared/ports/table';
+import { ValidationError } from '#shared/errors';
 
 /**
  * upload-url: the first hop of the image pipeline. A signed-in user asks to upload one image; the
@@ -12,15 +13,21 @@ import type { Table } from '#shared/ports/table';
  * key it chooses itself (`uploads/<imageId>.<ext>`, bound to the declared content type, 15 minutes) and
  * records the image as `pending`. The URL is signed before the row is written, so a failure leaves nothing
  * behind; the browser then PUTs the bytes straight to OSS and the OSS trigger takes over.
+ * A `productId` must name a product (product-info owns them): a photo of no product would be shown nowhere.
  */
 export interface UploadDeps {
   table: Table;
   objects: ObjectStore;
   clock: Clock;
   newId: IdGenerator;
+  /** Whether the catalogue has this product; throws when it cannot tell (the upload is then refused, 5xx). */
+  productExists: (productId: string) => Promise<boolean>;
 }
 
 export async function createUpload(request: UploadRequest, user: AuthUser, deps: UploadDeps): Promise<UploadTicket> {
+  if (request.productId && !(await deps.productExists(request.productId))) {
+    throw new ValidationError('invalid body.productId: no such product', [{ path: 'body.productId', message: 'no such product' }]);
+  }
   const now = deps.clock.now();
   const imageId = deps.newId('img');
   const key = uploadKey(imageId, request.contentType);

@@ -232,6 +232,7 @@ describe('image pipeline security and idempotency', () => {
     ['an oversize declaration', { filename: 'big.jpg', contentType: 'image/jpeg', size: 20 * 1024 * 1024 + 1 }, 'size'],
     ['a type that is not an image', { filename: 'doc.pdf', contentType: 'application/pdf', size: 100 }, 'contentType'],
     ['a bad product id', { filename: 'a.jpg', contentType: 'image/jpeg', size: 100, productId: '../p' }, 'productId'],
+    ['a product that does not exist', { filename: 'a.jpg', contentType: 'image/jpeg', size: 100, productId: 'p-no-such-product' }, 'productId'],
   ])('answers 400 naming the field for %s, and records nothing', async (_case, body, field) => {
     const before = await imageRowCount();
     const res = await requestUpload(p, body);

@@ -122,6 +122,23 @@ describe('product page through the local cloud', () => {
       expect(mobile.pricing).toMatchObject({ currency, listPrice, price, finalPrice });
     });
 
+    it('quotes the delivery fee one unit pays at checkout: free when its price reaches the free-delivery threshold', async () => {
+      // Aurora (CN¥899) ships free to Hangzhou (over CN¥99); the planter (CN¥159) pays to Singapore (over CN¥499).
+      const cases = [
+        { id: PAGE!, region: 'cn-hangzhou', free: true },
+        { id: 'p-juniper-planter', region: 'ap-southeast-1', free: false },
+      ];
+      for (const { id, region, free } of cases) {
+        const web = WebProductPage.parse((await completePage(id, 'web', region)).body);
+        const mobile = MobileProductPage.parse((await completePage(id, 'mobile', region)).body);
+        expect({ id, region, reachesThreshold: web.pricing!.finalPrice >= web.shipping!.freeOver }).toEqual({ id, region, reachesThreshold: free });
+        const fees = { web: web.shipping!.fee, mobile: mobile.shipping!.fee };
+        if (free) expect(fees).toEqual({ web: 0, mobile: 0 });
+        else expect(fees).toEqual({ web: expect.any(Number), mobile: web.shipping!.fee });
+        if (!free) expect(web.shipping!.fee).toBeGreaterThan(0);
+      }
+    });
+
     it('answers 304 to If-None-Match with the current ETag, and sets Cache-Control', async () => {
       const first = await completePage(PAGE!, 'web');
       const etag = first.headers.get('etag');
@@ -237,5 +254,25 @@ describe('npm run invoke', () => {
     const result = JSON.parse(stdout.slice(stdout.indexOf('\nresult\n') + '\nresult\n'.length)) as { statusCode: number; body: Record<string, unknown> };
     expect(result.statusCode).toBe(200);
     expect(result.body).toEqual({ productId: 'p-aurora-headphones', region: 'ap-southeast-1', currency: expect.any(String), listPrice: expect.any(Number), price: expect.any(Number) });
+  });
+
+  /** The CLI alone (no cloud starts before the arguments are read): its exit code and what it printed. */
+  async function invokeCli(args: string[]): Promise<{ code: number; out: string }> {
+    return run(process.execPath, ['--import', 'tsx', 'scripts/invoke.ts', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: join(dir.path, 'cli'), NO_COLOR: '1' }, timeout: 60_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
+    );
+  }
+
+  it('prints its usage for --help and exits 0', async () => {
+    const { code, out } = await invokeCli(['--help']);
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('usage: npm run invoke -- <function>') });
+    expect(out).toContain('--event <file.json>');
+  });
+
+  it('says which option lacks its file, and which file it could not read, instead of a bare ENOENT', async () => {
+    expect(await invokeCli(['product-price', '--event'])).toEqual({ code: 2, out: expect.stringContaining('--event needs a file') });
+    const missing = await invokeCli(['product-price', '--event', 'no/such/event.json']);
+    expect(missing).toEqual({ code: 2, out: expect.stringContaining('cannot read the event file no/such/event.json') });
   });
 });

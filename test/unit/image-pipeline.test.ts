@@ -63,7 +63,7 @@ describe('image pipeline cores', () => {
   });
 
   async function pendingUpload(extra: Partial<{ title: string; tags: string[]; productId: string }> = {}) {
-    return createUpload(UploadRequest.parse({ filename: 'IMG_2041 beach-day.jpg', contentType: 'image/jpeg', size: 5000, ...extra }), USER, { table, objects, clock, newId });
+    return createUpload(UploadRequest.parse({ filename: 'IMG_2041 beach-day.jpg', contentType: 'image/jpeg', size: 5000, ...extra }), USER, { table, objects, clock, newId, productExists: async (id) => id.startsWith('p-known') });
   }
 
   describe('upload-url', () => {
@@ -73,6 +73,12 @@ describe('image pipeline cores', () => {
       expect(ticket.uploadUrl).toContain(`${ticket.key}?method=PUT&expires=900`);
       expect(ticket.headers).toEqual({ 'Content-Type': 'image/jpeg' });
       expect(await getImage(table, ticket.imageId)).toMatchObject({ status: 'pending', owner: 'alice', title: 'IMG 2041 beach day', tags: ['sea', 'dusk'], uploadKey: ticket.key, declaredSize: 5000 });
+    });
+
+    it('refuses a product the catalogue does not have, naming body.productId', async () => {
+      await expect(pendingUpload({ productId: 'p-unknown' })).rejects.toMatchObject({ status: 400, details: [{ path: 'body.productId' }] });
+      const ticket = await pendingUpload({ productId: 'p-known-kettle' });
+      expect(await getImage(table, ticket.imageId)).toMatchObject({ productId: 'p-known-kettle' });
     });
 
     it('derives readable titles from file names', () => {

@@ -7,7 +7,7 @@ import { matchesIfNoneMatch, productList, productPage, type BffDeps } from '../.
 import { RenderedPages } from '../../functions/product-bff/rendered-pages';
 import { SingleFlight } from '../../functions/product-bff/single-flight';
 import { createHandler } from '../../functions/product-bff/handler';
-import { applyBestPromotion } from '../../functions/product-bff/views';
+import { applyBestPromotion, shapeMobile, shapeWeb, type PageParts } from '../../functions/product-bff/views';
 import { FakeInvoker, fakeContext, httpEvent } from '../helpers/fakes';
 
 const ID = 'p-test-kettle';
@@ -18,7 +18,7 @@ const answers: Record<Part, unknown> = {
   info: { productId: ID, name: 'Kettle', brand: 'B', category: 'Kitchen', summary: 's', description: 'a long description', images: [1, 2, 3, 4].map((n) => ({ url: `/i${n}.svg`, alt: `i${n}` })), specs: { Capacity: '1 L' }, tags: ['tea'] },
   price: { productId: ID, region: 'cn-hangzhou', currency: 'CNY', listPrice: 400, price: 300 },
   inventory: { productId: ID, status: 'low_stock', available: 4, warehouses: [{ warehouse: 'w', region: 'cn-hangzhou', available: 4 }], nearest: { warehouse: 'w', region: 'cn-hangzhou', available: 4 } },
-  shipping: { productId: ID, region: 'cn-hangzhou', carrier: 'SF', currency: 'CNY', fee: 10, freeOver: 99, etaDays: { min: 1, max: 2 } },
+  shipping: { productId: ID, region: 'cn-hangzhou', carrier: 'SF', currency: 'CNY', fee: 10, freeOver: 499, etaDays: { min: 1, max: 2 } },
   sales: { productId: ID, soldLast30Days: 1200, promotions: [{ promoId: 'p', title: '10% off', kind: 'percent', value: 10, endsAt: '2026-12-31T00:00:00Z' }], badge: 'Bestseller' },
   reviews: { productId: ID, rating: { average: 4.6, count: 5, histogram: [0, 0, 0, 2, 3] }, reviews },
 };
@@ -307,6 +307,15 @@ describe('pricing helpers', () => {
   it('applies the best promotion and never goes below zero', () => {
     expect(applyBestPromotion(100, [{ promoId: 'a', title: '', kind: 'percent', value: 10, endsAt: '' }, { promoId: 'b', title: '', kind: 'amount', value: 15, endsAt: '' }])).toMatchObject({ finalPrice: 85, promotion: { promoId: 'b' } });
     expect(applyBestPromotion(10, [{ promoId: 'c', title: '', kind: 'amount', value: 50, endsAt: '' }]).finalPrice).toBe(0);
+  });
+
+  it('quotes delivery as checkout charges one unit: free once the price reaches freeOver, the service fee without a price', () => {
+    const parts = (price: number | undefined, freeOver: number) =>
+      ({ info: answers.info, shipping: { ...(answers.shipping as object), fee: 12, freeOver }, ...(price === undefined ? {} : { price: { ...(answers.price as object), price } }) }) as PageParts;
+    const fees = (p: PageParts) => [shapeWeb(p).shipping!.fee, shapeMobile(p).shipping!.fee];
+    expect(fees(parts(99, 99))).toEqual([0, 0]);
+    expect(fees(parts(98.99, 99))).toEqual([12, 12]);
+    expect(fees(parts(undefined, 99))).toEqual([12, 12]);
   });
 
   it('compares ETags weakly and understands lists and *', () => {
