@@ -12,6 +12,9 @@
  *     # `perf record -g` of this process during the last round's batch only (then `perf report -i /tmp/p.data
  *     # --sort comm,dso,sym`); a second file `<PERF>.alone` covers the engine-alone runs, `<PERF>.threads.json` names
  *     # the instances' thread ids
+ *   PROMOTED=/tmp/promoted.json npx tsx bench/image-pipeline-batch.ts
+ *     # what the last round's batch promoted to the old generation, by allocation site, in the main isolate and
+ *     # in every worker thread (`promoted-allocations.ts`)
  *   CLIENT=process npx tsx bench/image-pipeline-batch.ts
  *     # the batch's client (its 50 copies, uploads and searches) in a node process of its own, as a browser is: the
  *     # CPU per image is then the cloud's process alone, the client's own printed beside it
@@ -22,11 +25,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
+import { samplePromotions } from './promoted-allocations';
 import { cpuByRole, jpegCopy, searchIds, signIn, threadCpuMs, thumbnailWork, upload } from './image-pipeline-shared';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -34,6 +38,14 @@ const IMAGES = Number(process.env.IMAGES ?? 50);
 const POLL_MS = 100;
 const ASYNC_CONCURRENCY = 8;
 if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
+
+/**
+ * With `V8_FLAGS` (e.g. `--trace-gc-nvp`), a line on stdout where each phase begins and ends, so V8's trace (also
+ * on stdout, every isolate's) can be cut by phase: `bench/gc-trace-by-phase.ts` reads it.
+ */
+const phaseMark = (phase: string) => {
+  if (process.env.V8_FLAGS) process.stdout.write(`# phase ${phase}\n`);
+};
 
 /** `CLIENT=process`: the batch's client runs in a child process (see the header). */
 const CLIENT_IN_PROCESS = process.env.CLIENT !== 'process';
@@ -78,6 +90,10 @@ interface GcSummary {
   externalGcs: number;
   fullGcMs: number;
   peakExternalMb: number;
+  /** The largest the main isolate's new space (both semi-spaces) was while the phase ran. */
+  peakNewSpaceMb: number;
+  /** The process's peak resident memory while the phase ran (instances are threads of it). */
+  peakRssMb: number;
 }
 
 const gcDetail = (entry: PerformanceEntry) => (entry as PerformanceEntry & { detail?: { kind?: number; flags?: number } }).detail ?? {};
@@ -94,6 +110,8 @@ function watchMainGc(): () => GcSummary {
   let externalGcs = 0;
   let fullGcMs = 0;
   let peak = 0;
+  let peakNewSpace = 0;
+  let peakRss = 0;
   const count = (entries: PerformanceEntry[]) => {
     for (const entry of entries.filter(isFullGc)) {
       fullGcs++;
@@ -103,14 +121,19 @@ function watchMainGc(): () => GcSummary {
   };
   const observer = new PerformanceObserver((list) => count(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
-  const sample = () => (peak = Math.max(peak, process.memoryUsage().external));
+  const sample = () => {
+    const memory = process.memoryUsage();
+    peak = Math.max(peak, memory.external);
+    peakRss = Math.max(peakRss, memory.rss);
+    peakNewSpace = Math.max(peakNewSpace, getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0);
+  };
   const sampler = setInterval(sample, 20);
   return () => {
     sample();
     clearInterval(sampler);
     count(observer.takeRecords());
     observer.disconnect();
-    return { fullGcs, externalGcs, fullGcMs: Math.round(fullGcMs), peakExternalMb: Math.round(peak / 1e6) };
+    return { fullGcs, externalGcs, fullGcMs: Math.round(fullGcMs), peakExternalMb: Math.round(peak / 1e6), peakNewSpaceMb: Math.round(peakNewSpace / 1e6), peakRssMb: Math.round(peakRss / 1e6) };
   };
 }
 
@@ -165,11 +188,13 @@ async function main(): Promise<void> {
       const word = `bw${tag}r${round}`;
       const bytes = CLIENT_IN_PROCESS ? Array.from({ length: IMAGES }, copy) : [];
       let clientCpu = 0;
+      const stopSampling = round === ROUNDS - 1 && process.env.PROMOTED ? await samplePromotions() : undefined;
       const threads = cloud.runtime.instanceThreads();
       const before = threadCpuMs();
       const cpu = process.cpuUsage();
       const batchGc = watchMainGc();
       const t0 = performance.now();
+      phaseMark(`batch ${round + 1}`);
       await perfAround(round === ROUNDS - 1 ? process.env.PERF : undefined, async () => {
         if (!CLIENT_IN_PROCESS) {
           clientCpu = await batchInChild({ url: cloud.url, token, photoFile, word, tag: `${tag}-r${round}`, images: IMAGES });
@@ -179,6 +204,8 @@ async function main(): Promise<void> {
         await untilSearchable(cloud, word, ids);
       });
       const seconds = (performance.now() - t0) / 1000;
+      phaseMark('end');
+      if (stopSampling) writeFileSync(process.env.PROMOTED!, JSON.stringify(await stopSampling(), null, 1));
       const gc = batchGc();
       const batchCpu = cpuMs(cpu);
       const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()]);
@@ -189,6 +216,7 @@ async function main(): Promise<void> {
       const aloneCpu0 = process.cpuUsage();
       const aloneGc = watchMainGc();
       const a0 = performance.now();
+      phaseMark(`alone ${round + 1}`);
       await perfAround(round === ROUNDS - 1 && process.env.PERF ? `${process.env.PERF}.alone` : undefined, async () => {
         const queue = [...copies];
         await Promise.all(Array.from({ length: ASYNC_CONCURRENCY }, async () => {
@@ -196,6 +224,7 @@ async function main(): Promise<void> {
         }));
       });
       const aloneSeconds = (performance.now() - a0) / 1000;
+      phaseMark('end');
       const aloneGcs = aloneGc();
       const aloneCpu = cpuMs(aloneCpu0);
       const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), []);
