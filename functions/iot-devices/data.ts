@@ -1,7 +1,7 @@
 import type { AlertListResponse, AlertRow, AlertsQuery, AlertView, RollupPoint, RollupRow, SeriesQuery, SeriesResponse } from '#shared/contracts/iot';
 import { NotFoundError, ValidationError } from '#shared/errors';
 import { isDeviceType, metricSpec, whatTypeReports } from '#shared/iot/catalog';
-import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRaw, readRollups } from '#shared/iot/rows';
+import { DAY_MS, dayKey, floorTo, getDevice, HOUR_MS, MINUTE_MS, readAlertIndexStart, readAlertsOfDay, readAlertsOfDevice, readRaw, readRollups } from '#shared/iot/rows';
 import { addStats, bucketize, emptyStats, round, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import type { Table } from '#shared/ports/table';
@@ -140,12 +140,21 @@ export async function listAlerts(query: AlertsQuery, deps: DataDeps): Promise<Al
   if (since < now - MAX_ALERT_LOOKBACK_MS) {
     throw new ValidationError('invalid query.since: at most 31 days back', [{ path: 'query.since', message: 'at most 31 days back' }]);
   }
-  const items: AlertView[] = [];
-  for (let day = floorTo(Math.max(now, since), DAY_MS); day >= floorTo(since, DAY_MS) && items.length < query.limit; day -= DAY_MS) {
-    const rows = await readAlertsOfDay(deps.table, dayKey(day), { since, ...(query.deviceId ? { deviceId: query.deviceId } : {}), limit: query.limit - items.length });
-    items.push(...rows.map(toAlertView));
+  const rows: AlertRow[] = [];
+  let scanBefore = Number.POSITIVE_INFINITY;
+  if (query.deviceId) {
+    // One device: its own keys in `alerts_by_device` (D115) for the time the index covers; before that (alerts
+    // written before D115, or no rollup run since), its days filtered as before.
+    const indexedSince = await readAlertIndexStart(deps.table);
+    if (indexedSince !== undefined) {
+      rows.push(...(await readAlertsOfDevice(deps.table, query.deviceId, { since: Math.max(since, indexedSince), limit: query.limit })));
+      scanBefore = indexedSince;
+    }
   }
-  return { items };
+  for (let day = floorTo(Math.min(Math.max(now, since), scanBefore - 1), DAY_MS); since < scanBefore && day >= floorTo(since, DAY_MS) && rows.length < query.limit; day -= DAY_MS) {
+    rows.push(...(await readAlertsOfDay(deps.table, dayKey(day), { since, ...(Number.isFinite(scanBefore) ? { before: scanBefore } : {}), ...(query.deviceId ? { deviceId: query.deviceId } : {}), limit: query.limit - rows.length })));
+  }
+  return { items: rows.map(toAlertView) };
 }
 
 export function toAlertView(row: AlertRow): AlertView {

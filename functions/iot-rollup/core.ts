@@ -2,7 +2,7 @@ import type { AlertNotification, AlertRow, AlertRule, RollupRow } from '#shared/
 import { ConditionFailedError } from '#shared/errors';
 import { metricSpec, type DeviceType, type MetricSpec, type Severity } from '#shared/iot/catalog';
 import { runLimited, writeRows, type BatchWriteOptions } from '#shared/iot/batch-write';
-import { alertIdOf, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
+import { ALERT_INDEX_START_KEY, alertIdOf, alertIndexKey, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
 import { addStats, bucketize, emptyStats, mean, round, stdDev, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
@@ -89,6 +89,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
   const cursor = cursorRow ? Number(cursorRow.attributes.rolledUntil) : target - INITIAL_LOOKBACK_MS;
   const from = Math.min(cursor, target);
   const to = Math.min(target, from + MAX_MINUTES_PER_RUN * MINUTE_MS);
+  // Without a cursor no run has written alerts yet: every alert will be in `alerts_by_device` (D115).
+  await markAlertIndexStart(deps.table, cursorRow ? now : 0);
 
   const [devices, latest, dirtyRows] = await Promise.all([
     listDevices(deps.table),
@@ -161,6 +163,20 @@ export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
   }
   if (doneMarks.length) await writeRows(deps.table, doneMarks, deps.write);
   return result;
+}
+
+/**
+ * Records once, on the first run that writes `alerts_by_device` (D115), since when every alert has its row
+ * there: the data API reads older alerts of a device from their days (written before D115, not indexed).
+ */
+async function markAlertIndexStart(table: Table, indexedSince: number): Promise<void> {
+  if (await table.getRow(T.work, ALERT_INDEX_START_KEY)) return;
+  try {
+    await table.putRow(T.work, ALERT_INDEX_START_KEY, { indexedSince }, { condition: { row: 'EXPECT_NOT_EXIST' } });
+  } catch (err) {
+    // A concurrent first run wrote it: it started no later than this one.
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
 }
 
 async function writeOrThrow(deps: RollupDeps, ops: BatchWriteOp[], what: string): Promise<void> {
@@ -273,6 +289,8 @@ type RecordOutcome = 'raised' | 'continued' | 'known';
  *   anomalous minute can continue;
  * - `notify` rows, one per alert whose message is not published yet, written before the alert itself, so an
  *   alert that is not `notified` always has one; the run that publishes it deletes it.
+ * Each alert's `alerts_by_device` row (D115) is written with its `notify` row, and deleted with it if the alert
+ * never was.
  */
 const EPISODE_KIND = 'episode';
 const NOTIFY_KIND = 'notify';
@@ -327,8 +345,13 @@ class AlertBook {
       const known = this.recorded.find((a) => a.day === day && a.alertId === alertId);
       const row = known ?? (await this.table.getRow(T.alerts, { day, alertId }).then((r) => r && toAlertRow(r)));
       if (row && !row.notified) out.push(row);
-      // Published already (the run died before deleting the mark), or the alert was never written.
-      else if (row || Number(mark.attributes.markedAt) < now - NOTIFY_MARK_GRACE_MS) await this.table.deleteRow(T.work, mark.primaryKey);
+      // Published already (the run died before deleting the mark), or the alert was never written: then its
+      // `alerts_by_device` row (written with the mark) points at nothing and goes too.
+      else if (row) await this.table.deleteRow(T.work, mark.primaryKey);
+      else if (Number(mark.attributes.markedAt) < now - NOTIFY_MARK_GRACE_MS) {
+        if (mark.attributes.deviceId !== undefined) await this.table.deleteRow(T.alertsByDevice, alertIndexKey({ deviceId: String(mark.attributes.deviceId), alertId }));
+        await this.table.deleteRow(T.work, mark.primaryKey);
+      }
     }
     return out;
   }
@@ -371,7 +394,11 @@ class AlertBook {
       notified: false,
     };
     const { day, alertId, ...attributes } = row;
-    await this.table.putRow(T.work, notifyKey(day, alertId), { markedAt: now });
+    // Both before the alert, so an alert always has them; a retry writes the same rows again (same id).
+    await Promise.all([
+      this.table.putRow(T.work, notifyKey(day, alertId), { markedAt: now, deviceId }),
+      this.table.putRow(T.alertsByDevice, alertIndexKey(row), { raisedAt: minute }),
+    ]);
     let outcome: RecordOutcome = 'raised';
     let stored = row;
     try {

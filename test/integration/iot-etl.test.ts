@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import type { AlertNotification, DeviceCredentials, RawPoint, RollupPoint } from '#shared/contracts/iot';
 import { createMnsClient } from '#shared/aliyun/mns-client';
 import { MnsQueue } from '#shared/aliyun/mns-queue';
+import { ALERT_INDEX_START_KEY, dayKey, scanRange, T } from '#shared/iot/rows';
+import { INF_MAX, INF_MIN } from '#shared/ports/table';
 import { toMessages } from '../../functions/iot-ingest/core';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { eventually } from '../helpers/eventually';
 import { IotClient, postReadings } from '../helpers/iot-http';
+import { localCloudTable } from '../helpers/tablestore';
 import { tempDir } from '../helpers/temp';
 
 const MINUTE = 60_000;
@@ -168,6 +171,34 @@ describe('IoT ETL through the local cloud', () => {
     expect(messages[0]).toMatchObject({ alertId: alerts[0]!.alertId, rule: 'high', value: 48.5 });
     await runRollup();
     expect((await drainFeed()).filter((m) => m.deviceId === device.deviceId)).toHaveLength(1);
+  });
+
+  it('lists one device\'s alerts from its own rows, and an alert written before D115 from its day', async () => {
+    const table = await localCloudTable(cloud.url);
+    const device = await api.register(name('boiler'), 'env-sensor');
+    const minute = floorMinute(Date.now()) - 2 * MINUTE;
+    // As after an upgrade: the index began at `minute`; an alert half an hour older was written without its device row.
+    await table.putRow(T.work, ALERT_INDEX_START_KEY, { indexedSince: minute });
+    const old = minute - 30 * MINUTE;
+    const oldId = `${String(old).padStart(13, '0')}.${device.deviceId}.humidity.high`;
+    await table.putRow(T.alerts, { day: dayKey(old), alertId: oldId }, { deviceId: device.deviceId, deviceType: 'env-sensor', metric: 'humidity', rule: 'high', severity: 'warning', value: 97, limit: 95, raisedAt: old, lastSeenAt: old, minutes: 1, message: 'm', notified: true });
+    expect((await postReadings(cloud.url, device, { readings: [{ ts: minute + 5000, metric: 'temperature', value: 49 }] })).status).toBe(202);
+    await eventually(async () => expect(await rawPoints(device, 'temperature', minute)).toHaveLength(1));
+    await runRollup();
+    await runRollup();
+    const list = await eventually(async () => {
+      const items = await api.alerts({ deviceId: device.deviceId, since: minute - 60 * MINUTE });
+      expect(items).toHaveLength(2);
+      return items;
+    });
+    expect(list.map((a) => [a.metric, a.raisedAt])).toEqual([
+      ['temperature', new Date(minute).toISOString()],
+      ['humidity', new Date(old).toISOString()],
+    ]);
+    // The new alert has its device row (written by iot-rollup through the real SDK), once however often it ran.
+    const rows = await scanRange(table, T.alertsByDevice, { start: { deviceId: device.deviceId, alertId: INF_MIN }, end: { deviceId: device.deviceId, alertId: INF_MAX } });
+    expect(rows.map((r) => r.primaryKey.alertId)).toEqual([list[0]!.alertId]);
+    expect((await api.alerts({ deviceId: device.deviceId, since: minute - 60 * MINUTE, limit: 1 })).map((a) => a.alertId)).toEqual([list[0]!.alertId]);
   });
 
   it('dead-letters a poison message after its receive count and keeps its good neighbours', async () => {

@@ -1,9 +1,9 @@
 import { AlertsQuery, SeriesQuery } from '#shared/contracts/iot';
 import { SecretBox } from '#shared/iot/secret-box';
-import { MINUTE_MS, ROLLUP_CURSOR_KEY, T } from '#shared/iot/rows';
+import { ALERT_INDEX_START_KEY, alertIndexKey, dayKey, MINUTE_MS, readAlertsOfDay, ROLLUP_CURSOR_KEY, T } from '#shared/iot/rows';
 import { signatureMatches, signDeviceRequest } from '#shared/iot/signature';
 import { getDeviceView, listDeviceViews, rotateSecret } from '../../functions/iot-devices/core';
-import { getSeries, listAlerts, SERIES_LIMITS } from '../../functions/iot-devices/data';
+import { getSeries, listAlerts, SERIES_LIMITS, toAlertView } from '../../functions/iot-devices/data';
 import type { BatchWriteOp } from '#shared/ports/table';
 import { processReadings } from '../../functions/iot-etl/core';
 import { toMessages } from '../../functions/iot-ingest/core';
@@ -217,5 +217,73 @@ describe('data API: alerts', () => {
     ]);
     expect(await list({ since: String(now - 3 * 86400_000), limit: '2' })).toHaveLength(2);
     expect((await refusal(listAlerts(AlertsQuery.parse({ since: String(now - 40 * 86400_000) }), { table, clock }))).details?.[0]?.path).toBe('query.since');
+  });
+});
+
+describe('data API: one device\'s alerts (D115)', () => {
+  // A fleet's day: 100 devices, 3 000 alerts over the last 24 hours; device A raised every 300th.
+  const A = 'dev_0000000000aaaaaaaaaaaaaaaa';
+  const FLEET = 3000;
+  async function fleet(indexedSince: number | undefined) {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 6, 0, 0));
+    const now = world.clock.now();
+    const ops: BatchWriteOp[] = [];
+    for (let i = 0; i < FLEET; i++) {
+      const raisedAt = now - 24 * 3600_000 + Math.floor((i * 24 * 3600_000) / FLEET / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+      const deviceId = i % 300 === 7 ? A : `dev_0000000000${String(i % 100).padStart(16, 'f')}`;
+      const alertId = `${String(raisedAt).padStart(13, '0')}.${deviceId}.co2.high`;
+      ops.push({ type: 'PUT', table: T.alerts, primaryKey: { day: dayKey(raisedAt), alertId }, attributes: { deviceId, deviceType: 'env-sensor', metric: 'co2', rule: 'high', severity: 'warning', value: 2000, limit: 1500, raisedAt, lastSeenAt: raisedAt, minutes: 1, message: 'm', notified: true } });
+      // As iot-rollup writes it since D115; alerts raised before `indexedSince` were written without.
+      if (indexedSince !== undefined && raisedAt >= indexedSince) ops.push({ type: 'PUT', table: T.alertsByDevice, primaryKey: alertIndexKey({ deviceId, alertId }), attributes: { raisedAt } });
+    }
+    for (let i = 0; i < ops.length; i += 200) await world.table.batchWriteRow(ops.slice(i, i + 200));
+    if (indexedSince !== undefined) await world.table.putRow(T.work, ALERT_INDEX_START_KEY, { indexedSince });
+    const reads = countingTable(world.table);
+    const list = async (q: Record<string, string>) => {
+      reads.reset();
+      const items = (await listAlerts(AlertsQuery.parse(q), { table: reads.table, clock: world.clock })).items;
+      return { items, alertRows: reads.rows[T.alerts] ?? 0 };
+    };
+    // What the answer must be: the device's alerts of the last 24 hours as the day partitions hold them, newest first.
+    const expected = async (limit: number) =>
+      (await Promise.all([now, now - 86400_000].map((t) => readAlertsOfDay(world.table, dayKey(t), { deviceId: A, since: now - 86400_000 })))).flat().map(toAlertView).slice(0, limit);
+    return { ...world, now, list, expected, reads };
+  }
+
+  it('reads only the device\'s alerts, in the fleet list\'s order and limit', async () => {
+    const { list, expected, reads } = await fleet(0);
+    const all = await list({ deviceId: A });
+    expect(all.items).toHaveLength(10);
+    expect(all.items).toEqual(await expected(100));
+    // Before: the day partitions filtered, every one of the fleet's 3 000 alerts read to find ten.
+    expect(all.alertRows).toBe(10);
+    const three = await list({ deviceId: A, limit: '3' });
+    expect(three.items).toEqual(await expected(3));
+    expect(three.alertRows).toBe(3);
+    expect(reads.rows[T.alertsByDevice]).toBe(3);
+  });
+
+  it('still finds the alerts raised before the index began, reading only their days before that time', async () => {
+    const world = await fleet(undefined);
+    const before = (await world.list({ deviceId: A, limit: '500' })).items;
+    // An upgrade 9 hours ago: the last 9 hours indexed, the 15 before read from their days.
+    const upgraded = await fleet(world.now - 9 * 3600_000);
+    const answer = await upgraded.list({ deviceId: A, limit: '500' });
+    expect(answer.items).toEqual(before);
+    expect(answer.items).toEqual(await upgraded.expected(500));
+    expect(answer.items.filter((a) => Date.parse(a.raisedAt) >= world.now - 9 * 3600_000).length).toBeGreaterThan(0);
+    // The indexed 9 hours are not scanned: ~15/24 of the fleet's alerts (+ A's own few), not all 3 000.
+    expect(answer.alertRows).toBeLessThan(FLEET * 0.65 + 10);
+    // Paged by `limit` across the two parts, newest first.
+    for (const limit of [1, 4, 7]) expect((await upgraded.list({ deviceId: A, limit: String(limit) })).items).toEqual(before.slice(0, limit));
+    // A window inside the indexed hours reads no day at all.
+    expect((await upgraded.list({ deviceId: A, since: String(world.now - 6 * 3600_000) })).alertRows).toBeLessThanOrEqual(10);
+  });
+
+  it('skips a device row whose alert is not written yet, and still fills the limit', async () => {
+    const { table, list, expected, now } = await fleet(0);
+    const pending = `${String(now - MINUTE_MS).padStart(13, '0')}.${A}.co2.low`;
+    await table.putRow(T.alertsByDevice, alertIndexKey({ deviceId: A, alertId: pending }), { raisedAt: now - MINUTE_MS });
+    expect((await list({ deviceId: A, limit: '2' })).items).toEqual(await expected(2));
   });
 });

@@ -1,5 +1,5 @@
 import type { AlertNotification } from '#shared/contracts/iot';
-import { DAY_MS, dayKey, HOUR_MS, MINUTE_MS, readAlertsOfDay, readRollups, scanRange, T } from '#shared/iot/rows';
+import { ALERT_INDEX_START_KEY, DAY_MS, dayKey, HOUR_MS, MINUTE_MS, readAlertIndexStart, readAlertsOfDay, readAlertsOfDevice, readRollups, scanRange, T } from '#shared/iot/rows';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
 import { INITIAL_LOOKBACK_MS, runRollup, type RollupDeps } from '../../functions/iot-rollup/core';
 import { countingTable } from '../helpers/counting-table';
@@ -184,6 +184,62 @@ describe('iot-rollup', () => {
     expect(await runRollup(deps)).toMatchObject({ notified: 0 });
     expect(topic.published.map((m) => (JSON.parse(m.body) as AlertNotification).alertId)).toContain(orphan.alertId);
     expect(await scanRange(table, T.work, { start: { kind: 'notify', key: INF_MIN }, end: { kind: 'notify', key: INF_MAX } })).toHaveLength(0);
+  });
+
+  it('writes each alert under its device before the alert; a run that dies between the two is repaired by the next (D115)', async () => {
+    const { table, deps, sensor, clock, alerts, resetCursor } = await setup();
+    const minute = clock.now() - 30_000 - 2 * MINUTE_MS;
+    await seed(table, sensor.deviceId, 'temperature', minuteOf(minute, [22, 47.25, 23]));
+    // The process dies after the device's row and before the alert's.
+    let die = true;
+    const dying: Table = Object.assign(Object.create(table) as Table, {
+      putRow: (...args: Parameters<Table['putRow']>) => {
+        if (args[0] === T.alerts && die) {
+          die = false;
+          return Promise.reject(new Error('killed'));
+        }
+        return table.putRow(...args);
+      },
+    });
+    await expect(runRollup({ ...deps, table: dying })).rejects.toThrow('killed');
+    const ofDevice = () => readAlertsOfDevice(table, sensor.deviceId, { since: 0, limit: 100 });
+    const keysOfDevice = () => scanRange(table, T.alertsByDevice, { start: { deviceId: sensor.deviceId, alertId: INF_MIN }, end: { deviceId: sensor.deviceId, alertId: INF_MAX } });
+    expect(await keysOfDevice()).toHaveLength(1);
+    // Its alert is missing: the device's list skips the key rather than answering a half-written alert.
+    expect(await ofDevice()).toEqual([]);
+    // The next run (the cursor did not move) writes the alert with the same id; retries add nothing.
+    const next = await runRollup(deps);
+    expect(next).toMatchObject({ alertsRaised: 1, notified: 1 });
+    await resetCursor(next.from);
+    await Promise.all([runRollup(deps), runRollup(deps)]);
+    expect(await keysOfDevice()).toHaveLength(1);
+    expect((await ofDevice()).map((a) => a.alertId)).toEqual((await alerts()).map((a) => a.alertId));
+    expect(await ofDevice()).toHaveLength(1);
+
+    // A key whose alert was never written (its anomaly gone by the retry): deleted with its notify row.
+    const ghost = `${String(minute - 5 * MINUTE_MS).padStart(13, '0')}.${sensor.deviceId}.temperature.low`;
+    await table.putRow(T.work, { kind: 'notify', key: `${dayKey(minute)}/${ghost}` }, { markedAt: clock.now(), deviceId: sensor.deviceId });
+    await table.putRow(T.alertsByDevice, { deviceId: sensor.deviceId, alertId: ghost }, { raisedAt: minute - 5 * MINUTE_MS });
+    clock.advance(MINUTE_MS);
+    await runRollup(deps);
+    expect(await keysOfDevice()).toHaveLength(2);
+    clock.advance(11 * MINUTE_MS);
+    await runRollup(deps);
+    expect((await keysOfDevice()).map((r) => r.primaryKey.alertId)).toEqual((await alerts()).map((a) => a.alertId));
+  });
+
+  it('records since when every alert is under its device: from the start on a new install, from the upgrade otherwise (D115)', async () => {
+    const fresh = await setup();
+    await runRollup(fresh.deps);
+    expect(await readAlertIndexStart(fresh.table)).toBe(0);
+    // A cursor left by earlier runs: alerts raised before this run may lack their device rows.
+    const upgraded = await setup();
+    await upgraded.resetCursor(upgraded.clock.now() - 5 * MINUTE_MS);
+    await runRollup(upgraded.deps);
+    expect(await readAlertIndexStart(upgraded.table)).toBe(upgraded.clock.now());
+    upgraded.clock.advance(MINUTE_MS);
+    await runRollup(upgraded.deps);
+    expect((await upgraded.table.getRow(T.work, ALERT_INDEX_START_KEY))?.attributes.indexedSince).toBe(upgraded.clock.now() - MINUTE_MS);
   });
 
   it('recomputes minutes that late readings changed, then clears their marks', async () => {

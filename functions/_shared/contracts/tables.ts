@@ -48,6 +48,8 @@ export const TABLES = {
   /** The rollup's cursor and the minutes late readings made stale (written by the ETL, cleared by the rollup). */
   rollupWork: { name: 'rollup_work', primaryKey: [{ name: 'kind', type: 'STRING' }, { name: 'key', type: 'STRING' }] },
   alerts: { name: 'alerts', primaryKey: [{ name: 'day', type: 'STRING' }, { name: 'alertId', type: 'STRING' }], ttlSeconds: 400 * 86400 },
+  /** One row per alert under its device, keyed by the alert id (D115): "only this device" reads that device's alerts, not the fleet's. */
+  alertsByDevice: { name: 'alerts_by_device', primaryKey: [{ name: 'deviceId', type: 'STRING' }, { name: 'alertId', type: 'STRING' }], ttlSeconds: 400 * 86400 },
 } as const satisfies Record<string, TableSchema>;
 
 export const ALL_TABLES: TableSchema[] = Object.values(TABLES);

@@ -1,6 +1,6 @@
 import type { AlertRow, DeviceRow, LatestRow, RollupResolution, RollupRow, TelemetryRow } from '../contracts/iot';
 import { TABLES } from '../contracts/tables';
-import { INF_MAX, INF_MIN, type RangeQuery, type Row, type Table } from '../ports/table';
+import { BATCH_GET_LIMIT, INF_MAX, INF_MIN, type RangeQuery, type Row, type Table } from '../ports/table';
 
 /**
  * Reading and writing the IoT tables (schemas in contracts/tables.ts, row shapes in contracts/iot.ts), shared
@@ -22,6 +22,7 @@ export const T = {
   rollup: TABLES.telemetryRollup.name,
   work: TABLES.rollupWork.name,
   alerts: TABLES.alerts.name,
+  alertsByDevice: TABLES.alertsByDevice.name,
 } as const;
 
 /** Every row of a range, following TableStore's pages (≤ 5 000 rows each). */
@@ -145,14 +146,18 @@ export function alertIdOf(raisedAt: number, deviceId: string, metric: string, ru
   return `${String(raisedAt).padStart(13, '0')}.${deviceId}.${metric}.${rule}`;
 }
 
-/** Alerts of one UTC day, newest first, optionally only those raised at or after `since`. */
-export async function readAlertsOfDay(table: Table, day: string, options: { since?: number; deviceId?: string; limit?: number } = {}): Promise<AlertRow[]> {
-  const lower = options.since !== undefined && dayKey(options.since) === day ? String(options.since).padStart(13, '0') : INF_MIN;
+/** The lowest alert id raised at or after `ts` (ids start with the zero-padded `raisedAt`). */
+const alertIdFloor = (ts: number) => String(ts).padStart(13, '0');
+
+/** Alerts of one UTC day, newest first, optionally only those raised at or after `since` and before `before`. */
+export async function readAlertsOfDay(table: Table, day: string, options: { since?: number; before?: number; deviceId?: string; limit?: number } = {}): Promise<AlertRow[]> {
+  const lower = options.since !== undefined && dayKey(options.since) === day ? alertIdFloor(options.since) : INF_MIN;
+  const upper = options.before !== undefined && dayKey(options.before) === day ? alertIdFloor(options.before) : INF_MAX;
   const rows = await scanRange(
     table,
     T.alerts,
     {
-      start: { day, alertId: INF_MAX },
+      start: { day, alertId: upper },
       end: { day, alertId: lower },
       direction: 'BACKWARD',
       ...(options.deviceId ? { filter: { column: 'deviceId', op: 'EQ', value: options.deviceId, passIfMissing: false } } : {}),
@@ -160,4 +165,40 @@ export async function readAlertsOfDay(table: Table, day: string, options: { sinc
     options.limit,
   );
   return rows.map(toAlertRow);
+}
+
+/**
+ * `alerts_by_device` (D115): one row per alert under its device, keyed by the alert id, which names its
+ * `alerts` row (the day is the id's `raisedAt`), so "only this device" reads that device's alerts instead of filtering the
+ * fleet's day partitions. iot-rollup writes it before the alert row: an alert never lacks one; one whose alert
+ * was never written is skipped here and deleted with its `notify` row.
+ */
+export const alertIndexKey = (alert: Pick<AlertRow, 'deviceId' | 'alertId'>) => ({ deviceId: alert.deviceId, alertId: alert.alertId });
+export const alertKeyOfId = (alertId: string) => ({ day: dayKey(Number(alertId.slice(0, 13))), alertId });
+
+/**
+ * Since when every alert is in `alerts_by_device`: alerts raised earlier may predate it (written before D115)
+ * and are found by reading their days (`rollup_work` row, written once by the first iot-rollup run of D115).
+ */
+export const ALERT_INDEX_START_KEY = { kind: 'index', key: 'alerts_by_device' } as const;
+
+export async function readAlertIndexStart(table: Table): Promise<number | undefined> {
+  const row = await table.getRow(T.work, ALERT_INDEX_START_KEY);
+  return row ? Number(row.attributes.indexedSince) : undefined;
+}
+
+/** One device's alerts raised at or after `since`, newest first, from `alerts_by_device` (pages of `limit` keys). */
+export async function readAlertsOfDevice(table: Table, deviceId: string, options: { since: number; limit: number }): Promise<AlertRow[]> {
+  const out: AlertRow[] = [];
+  let start: RangeQuery['start'] = { deviceId, alertId: INF_MAX };
+  while (out.length < options.limit) {
+    const want = Math.min(BATCH_GET_LIMIT, options.limit - out.length);
+    const page = await table.getRange(T.alertsByDevice, { start, end: { deviceId, alertId: alertIdFloor(options.since) }, direction: 'BACKWARD', limit: want });
+    const keys = page.rows.map((r) => alertKeyOfId(String(r.primaryKey.alertId)));
+    // A key whose alert is missing: its run died between the two writes (the retry writes the alert).
+    if (keys.length) for (const found of await table.batchGetRow(T.alerts, keys)) if (found) out.push(toAlertRow(found));
+    if (!page.nextStartPrimaryKey) break;
+    start = page.nextStartPrimaryKey;
+  }
+  return out;
 }
