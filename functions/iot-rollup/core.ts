@@ -298,6 +298,8 @@ const NOTIFY_KIND = 'notify';
 export const NOTIFY_MARK_GRACE_MS = 10 * MINUTE_MS;
 const MAX_NOTIFY_PER_RUN = 1000;
 
+/** The in-memory key of one series' rule (`newest`), joined with NUL like the series keys above. */
+const seriesRuleId = (deviceId: string, metric: string, rule: string) => `${deviceId}\u0000${metric}\u0000${rule}`;
 const episodeKey = (deviceId: string, metric: string, rule: string) => ({ kind: EPISODE_KIND, key: `${deviceId}/${metric}/${rule}` });
 const notifyKey = (day: string, alertId: string) => ({ kind: NOTIFY_KIND, key: `${day}/${alertId}` });
 
@@ -311,7 +313,7 @@ class AlertBook {
   constructor(private readonly table: Table) {}
 
   private async newestOf(deviceId: string, metric: string, rule: string): Promise<AlertRow | undefined> {
-    const id = `${deviceId}\u0000${metric}\u0000${rule}`;
+    const id = seriesRuleId(deviceId, metric, rule);
     if (!this.newest.has(id)) {
       const pointer = await this.table.getRow(T.work, episodeKey(deviceId, metric, rule));
       const row = pointer && (await this.table.getRow(T.alerts, { day: String(pointer.attributes.day), alertId: String(pointer.attributes.alertId) }));
@@ -419,7 +421,7 @@ class AlertBook {
 
   /** Moves the series' `episode` row to `alert`, only ever forward (overlapping runs may write it in any order). */
   private async pointAt(alert: AlertRow): Promise<void> {
-    const id = `${alert.deviceId}\u0000${alert.metric}\u0000${alert.rule}`;
+    const id = seriesRuleId(alert.deviceId, alert.metric, alert.rule);
     const current = this.newest.get(id);
     if (!current || current.raisedAt < alert.raisedAt) this.newest.set(id, alert);
     try {

@@ -45,8 +45,7 @@ function pricing(parts: PageParts) {
  * the region's `freeOver`): a page must not quote CN¥10 for an item that ships free. Without a price (degraded)
  * the service's fee is the best answer there is.
  */
-function deliveryFee(parts: PageParts, finalPrice: number | undefined): number {
-  const shipping = parts.shipping!;
+function deliveryFee(shipping: NonNullable<PageParts['shipping']>, finalPrice: number | undefined): number {
   return finalPrice !== undefined && finalPrice >= shipping.freeOver ? 0 : shipping.fee;
 }
 
@@ -62,7 +61,7 @@ export function shapeWeb(parts: PageParts): View<WebProductPage> {
     product: { productId: info.productId, name: info.name, brand: info.brand, category: info.category, summary: info.summary, description: info.description, images: info.images, specs: info.specs, tags: info.tags },
     pricing: price,
     availability: parts.inventory ? { status: parts.inventory.status, available: parts.inventory.available, nearest: parts.inventory.nearest ?? null } : null,
-    shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: deliveryFee(parts, price?.finalPrice), freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
+    shipping: parts.shipping ? { carrier: parts.shipping.carrier, currency: parts.shipping.currency, fee: deliveryFee(parts.shipping, price?.finalPrice), freeOver: parts.shipping.freeOver, etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { soldLast30Days: parts.sales.soldLast30Days, promotions: parts.sales.promotions, badge: parts.sales.badge ?? null } : null,
     rating: parts.reviews?.rating ?? null,
     reviews: parts.reviews ? parts.reviews.reviews.map((r) => ({ ...r, images: thumbs(r.images) })) : null,
@@ -79,7 +78,7 @@ export function shapeMobile(parts: PageParts): View<MobileProductPage> {
       ? { currency: price.currency, listPrice: price.listPrice, price: price.price, finalPrice: price.finalPrice, ...(price.promotion ? { promotion: price.promotion.title } : {}) }
       : null,
     availability: parts.inventory ? { status: parts.inventory.status } : null,
-    shipping: parts.shipping ? { fee: deliveryFee(parts, price?.finalPrice), etaDays: parts.shipping.etaDays } : null,
+    shipping: parts.shipping ? { fee: deliveryFee(parts.shipping, price?.finalPrice), etaDays: parts.shipping.etaDays } : null,
     sales: parts.sales ? { badge: parts.sales.badge ?? null } : null,
     rating: parts.reviews ? { average: parts.reviews.rating.average, count: parts.reviews.rating.count } : null,
     reviews: parts.reviews

@@ -143,7 +143,7 @@ export function toAlertRow(row: Row): AlertRow {
 
 /** `<raisedAt 13 digits>.<deviceId>.<metric>.<rule>`: sorts by time inside a day partition. */
 export function alertIdOf(raisedAt: number, deviceId: string, metric: string, rule: string): string {
-  return `${String(raisedAt).padStart(13, '0')}.${deviceId}.${metric}.${rule}`;
+  return `${alertIdFloor(raisedAt)}.${deviceId}.${metric}.${rule}`;
 }
 
 /** The lowest alert id raised at or after `ts` (ids start with the zero-padded `raisedAt`). */
