@@ -58,6 +58,15 @@ describe('HTTP edge', () => {
     expect(res.headers?.['access-control-allow-origin']).toBe('http://site.test');
   });
 
+  it('lets a cross-origin page read the request ids the API sends', async () => {
+    // FC's HTTP trigger and custom domain add `x-fc-request-id` to every answer (the local gateway too); a page on
+    // another origin reads it only if the function exposes it.
+    const res = await call(httpEvent('GET', '/things/1', { headers: { Origin: 'http://site.test' } }));
+    const exposed = (res.headers?.['access-control-expose-headers'] ?? '').split(',').map((h) => h.trim());
+    expect(exposed).toEqual(expect.arrayContaining(['x-fc-request-id', 'x-correlation-id', 'etag']));
+    expect(exposed).not.toContain('x-request-id');
+  });
+
   it('echoes the correlation id', async () => {
     const res = await call(httpEvent('GET', '/things/1', { headers: { 'X-Correlation-Id': 'corr-7' } }));
     expect(res.headers?.['x-correlation-id']).toBe('corr-7');

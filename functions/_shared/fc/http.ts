@@ -138,7 +138,8 @@ function corsHeaders(req: HttpRequest): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
-    'access-control-expose-headers': 'etag, x-correlation-id, x-request-id',
+    // `x-fc-request-id` is added by FC's HTTP trigger and custom domain (and the local gateway), not by the function.
+    'access-control-expose-headers': 'etag, x-correlation-id, x-fc-request-id',
     vary: 'Origin',
   };
 }
