@@ -1,6 +1,8 @@
 import { ReportRequest } from '#shared/contracts/iot';
 import { HOUR_MS, MINUTE_MS, T } from '#shared/iot/rows';
 import type { BatchWriteOp } from '#shared/ports/table';
+import { processReadings } from '../../functions/iot-etl/core';
+import { toMessages } from '../../functions/iot-ingest/core';
 import { createReport, csvField, dailyWindow, listReports } from '../../functions/iot-report/core';
 import { runRollup } from '../../functions/iot-rollup/core';
 import { FakeTopic } from '../helpers/fake-messaging';
@@ -62,6 +64,40 @@ describe('iot-report', () => {
     const row = (await objects.get(report.key))!.body.toString('utf8').split('\r\n')[1]!.split(',');
     // 8 rolled-up readings and the 15 raw ones since 11:58 (11:58:00 … 12:00:20).
     expect(row.slice(7, 10)).toEqual(['23', '220', '240']);
+  });
+
+  it('counts a late reading in a minute already rolled up before the rollup recomputes that minute', async () => {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 0, 1, 30));
+    const objects = new MemoryObjectStore();
+    const device = await world.register({ name: 'Pump', type: 'pump' });
+    const start = Date.UTC(2026, 10, 24, 22, 30);
+    // One reading a minute for 90 minutes (22:30–24:00), all rolled up: 22:30–23:00 in minutes, 23:00 a whole hour.
+    const ops: BatchWriteOp[] = [];
+    for (let i = 0; i < 90; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'pressure', ts: start + i * MINUTE_MS }, attributes: { value: 2 } });
+    await world.table.batchWriteRow(ops);
+    await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'pressure' }, { ts: start + 89 * MINUTE_MS, value: 2, updatedAt: 0 });
+    await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: start, updatedAt: 0 });
+    const rollup = () => runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
+    await rollup();
+    // Two buffered readings arrive late, through the ETL's own code: one in 22:40 (a partial hour), one in
+    // 23:15 (inside the whole hour the report reads from its 1-hour rollup).
+    const late = [
+      { ts: Date.UTC(2026, 10, 24, 22, 40, 30), metric: 'pressure', value: 9 },
+      { ts: Date.UTC(2026, 10, 24, 23, 15, 30), metric: 'pressure', value: 1 },
+    ];
+    const etl = await processReadings(toMessages({ deviceId: device.deviceId, type: 'pump' }, late, 'req-late', world.clock.now()).map((body, i) => ({ messageId: `m${i}`, body })), { table: world.table, clock: world.clock });
+    expect(etl).toMatchObject({ stored: 2, lateMinutes: 2 });
+
+    const report = async (reportId: string) => {
+      const view = await createReport({ from: Date.UTC(2026, 10, 24, 22), to: Date.UTC(2026, 10, 25) }, { table: world.table, objects, clock: world.clock, newId: () => reportId });
+      return (await objects.get(view.key))!.body.toString('utf8').split('\r\n')[1]!.split(',').slice(7, 11);
+    };
+    const expected = ['92', '1', '9', String(Math.round(((90 * 2 + 9 + 1) / 92) * 10000) / 10000)];
+    expect(await report('rpt_before')).toEqual(expected);
+    // Once the rollup has recomputed those minutes, the report reads them from the rollups and says the same.
+    world.clock.advance(MINUTE_MS);
+    expect(await rollup()).toMatchObject({ lateMinutes: 2 });
+    expect(await report('rpt_after')).toEqual(expected);
   });
 
   it('validates the requested window', () => {
