@@ -105,6 +105,9 @@ describe('iot-report', () => {
     expect(ReportRequest.safeParse({ from: 0, to: 40 * 86400_000 }).error?.issues[0]?.message).toBe('a report covers at most 31 days');
     expect(ReportRequest.parse({ from: '2026-11-24T00:00:00Z', to: '2026-11-25T00:00:00+00:00' })).toEqual({ from: Date.UTC(2026, 10, 24), to: Date.UTC(2026, 10, 25) });
     expect(ReportRequest.safeParse({ from: 'yesterday', to: 1 }).success).toBe(false);
+    // A bound that is not a time is the one named: `to` is not also said to be before it or too far from it.
+    expect(ReportRequest.safeParse({ from: 'x', to: 2 }).error?.issues.map((i) => i.path.join('.'))).toEqual(['from']);
+    expect(ReportRequest.safeParse({ from: 1, to: 'soon' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['to']);
   });
 
   it('keeps spreadsheet formulas out of CSV fields', () => {
