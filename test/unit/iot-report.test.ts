@@ -9,19 +9,28 @@ import { FakeTopic } from '../helpers/fake-messaging';
 import { MemoryObjectStore } from '../helpers/fakes';
 import { iotWorld } from '../helpers/iot';
 
+/**
+ * A pump with one pressure reading a minute for 90 minutes from 22:30 on 24 Nov (the value of minute i is
+ * `valueOf(i)`), rolled up by the rollup's own code at 00:01:30: 22:30–23:00 in minutes, 23:00–24:00 a whole hour.
+ */
+async function rolledUpPump(name: string, valueOf: (i: number) => number) {
+  const world = iotWorld(Date.UTC(2026, 10, 25, 0, 1, 30));
+  const device = await world.register({ name, type: 'pump' });
+  const start = Date.UTC(2026, 10, 24, 22, 30);
+  const ops: BatchWriteOp[] = [];
+  for (let i = 0; i < 90; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'pressure', ts: start + i * MINUTE_MS }, attributes: { value: valueOf(i) } });
+  for (let i = 0; i < ops.length; i += 200) await world.table.batchWriteRow(ops.slice(i, i + 200));
+  await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'pressure' }, { ts: start + 89 * MINUTE_MS, value: valueOf(89), updatedAt: 0 });
+  await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: start, updatedAt: 0 });
+  const rollup = () => runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
+  await rollup();
+  return { world, device, start, rollup, objects: new MemoryObjectStore() };
+}
+
 describe('iot-report', () => {
   it('writes a CSV per device metric from the rollups, with alert counts, and signs a download URL', async () => {
-    const world = iotWorld(Date.UTC(2026, 10, 25, 0, 1, 30));
-    const objects = new MemoryObjectStore();
-    const device = await world.register({ name: 'Pump, "north"', type: 'pump' });
-    const start = Date.UTC(2026, 10, 24, 22, 30);
-    // One reading a minute for 90 minutes (22:30–24:00), pressure rising 1, 2, …; one spike over the limit.
-    const ops: BatchWriteOp[] = [];
-    for (let i = 0; i < 90; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'pressure', ts: start + i * MINUTE_MS }, attributes: { value: i === 45 ? 12 : 1 + (i % 5) } });
-    for (let i = 0; i < ops.length; i += 200) await world.table.batchWriteRow(ops.slice(i, i + 200));
-    await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'pressure' }, { ts: start + 89 * MINUTE_MS, value: 5, updatedAt: 0 });
-    await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: start, updatedAt: 0 });
-    await runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
+    // Pressure rising 1, 2, … 5 and again; one spike over the limit.
+    const { world, device, start, objects } = await rolledUpPump('Pump, "north"', (i) => (i === 45 ? 12 : 1 + (i % 5)));
 
     const window = dailyWindow(world.clock.now());
     expect(window).toEqual({ from: Date.UTC(2026, 10, 24), to: Date.UTC(2026, 10, 25), reportId: 'daily-2026-11-24' });
@@ -67,18 +76,7 @@ describe('iot-report', () => {
   });
 
   it('counts a late reading in a minute already rolled up before the rollup recomputes that minute', async () => {
-    const world = iotWorld(Date.UTC(2026, 10, 25, 0, 1, 30));
-    const objects = new MemoryObjectStore();
-    const device = await world.register({ name: 'Pump', type: 'pump' });
-    const start = Date.UTC(2026, 10, 24, 22, 30);
-    // One reading a minute for 90 minutes (22:30–24:00), all rolled up: 22:30–23:00 in minutes, 23:00 a whole hour.
-    const ops: BatchWriteOp[] = [];
-    for (let i = 0; i < 90; i++) ops.push({ type: 'PUT', table: T.telemetry, primaryKey: { deviceId: device.deviceId, metric: 'pressure', ts: start + i * MINUTE_MS }, attributes: { value: 2 } });
-    await world.table.batchWriteRow(ops);
-    await world.table.putRow(T.latest, { deviceId: device.deviceId, metric: 'pressure' }, { ts: start + 89 * MINUTE_MS, value: 2, updatedAt: 0 });
-    await world.table.putRow(T.work, { kind: 'cursor', key: 'rollup' }, { rolledUntil: start, updatedAt: 0 });
-    const rollup = () => runRollup({ table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock });
-    await rollup();
+    const { world, device, rollup, objects } = await rolledUpPump('Pump', () => 2);
     // Two buffered readings arrive late, through the ETL's own code: one in 22:40 (a partial hour), one in
     // 23:15 (inside the whole hour the report reads from its 1-hour rollup).
     const late = [
