@@ -10,7 +10,7 @@
  * - browser forms signed the S3 way (V4 `x-amz-*` fields, or V2 `AWSAccessKeyId`/`signature`) upload, with their
  *   policy's conditions checked.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
@@ -26,17 +26,13 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { errorCode, rawRequest, startTestOss, uniqueBucket, type TestOss } from '../helpers/oss';
+import { S3_CREDENTIALS, s3Failure, withContentMd5 } from '../helpers/s3';
 
 const BUCKET = uniqueBucket('s3d');
 let oss: TestOss;
 
-const credentials = {
-  accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
-  secretAccessKey: LOCAL_CREDENTIALS.accessKeySecret,
-  sessionToken: LOCAL_CREDENTIALS.securityToken,
-};
+const credentials = S3_CREDENTIALS;
 
 beforeAll(async () => {
   oss = await startTestOss({ buckets: [BUCKET] });
@@ -48,15 +44,7 @@ function s3(options: Partial<S3ClientConfig> = {}): S3Client {
   return new S3Client({ endpoint: oss.emulator.endpoint, region: 'cn-hangzhou', credentials, forcePathStyle: true, ...options });
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = s3Failure;
 
 async function exists(key: string): Promise<boolean> {
   try {
@@ -67,8 +55,6 @@ async function exists(key: string): Promise<boolean> {
     throw err;
   }
 }
-
-const md5Base64 = (body: string | Uint8Array) => createHash('md5').update(body).digest('base64');
 
 describe('checksums as the SDK sends and asks for them', () => {
   test('CreateMultipartUpload and CopyObject with ChecksumAlgorithm are taken; parts carry verified CRC32s; Complete with part checksums', async () => {
@@ -120,16 +106,8 @@ describe('DeleteObjects needs a Content-MD5, as OSS requires', () => {
   test('with Content-MD5 added (the SDK documents this middleware for S3-compatible stores) it deletes; a wrong MD5 is InvalidDigest', async () => {
     const key = `del-md5/${Date.now()}`;
     await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'gone' }));
-    const client = s3();
     let corrupt = false;
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { body: string; headers: Record<string, string> };
-        request.headers['content-md5'] = md5Base64(corrupt ? `${request.body} ` : request.body);
-        return next(args);
-      },
-      { step: 'build', name: 'contentMd5ForDeleteObjects' },
-    );
+    const client = withContentMd5(s3(), () => corrupt);
     corrupt = true;
     expect(await failure(client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: key }] } })))).toMatchObject({ name: 'InvalidDigest', status: 400 });
     expect(await exists(key)).toBe(true);
