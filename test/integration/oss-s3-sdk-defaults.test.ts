@@ -141,6 +141,19 @@ describe('stream bodies: OSS does not take aws-chunked with a checksum trailer',
     expect(await exists(key)).toBe(false);
   });
 
+  test('the signed trailer form (what the same clients send over plain HTTP) is refused the same way', async () => {
+    const res = await rawRequest(oss.emulator.port, 'PUT', `/${BUCKET}/signed-trailer`, {
+      'content-encoding': 'aws-chunked',
+      'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+      'x-amz-trailer': 'x-amz-checksum-crc32',
+      'x-amz-decoded-content-length': '3',
+      'x-amz-date': '20261127T000000Z',
+      authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20261127/cn-hangzhou/s3/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+    }, '3;chunk-signature=00\r\nabc\r\n0;chunk-signature=00\r\n\r\n');
+    expect([res.status, errorCode(res.text), res.text.includes('STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER is not supported')]).toEqual([400, 'NotImplemented', true]);
+    expect(await exists('signed-trailer')).toBe(false);
+  });
+
   test("with requestChecksumCalculation: 'WHEN_REQUIRED' the same stream is stored", async () => {
     const key = `stream-ok/${Date.now()}`;
     const bytes = Buffer.alloc(100 * 1024, 6);
@@ -228,6 +241,16 @@ describe('PostObject forms signed the S3 way', () => {
     const res = await post(form);
     const text = await res.text();
     expect([res.status, errorCode(text), text.includes('x-amz-credential')]).toEqual([400, 'InvalidArgument', true]);
+  });
+
+  test('V4: S3 form fields OSS has no twin for (tagging, an unmapped storage class) are refused by name and store nothing', async () => {
+    const key = `s3form-refused/${Date.now()}`;
+    const tagged = await post(v4Form({ key, tagging: '<Tagging><TagSet></TagSet></Tagging>' }, [{ bucket: BUCKET }]));
+    const taggedText = await tagged.text();
+    expect([tagged.status, errorCode(taggedText), taggedText.includes('tagging')]).toEqual([501, 'NotImplemented', true]);
+    const deep = await post(v4Form({ key, 'x-amz-storage-class': 'DEEP_ARCHIVE' }, [{ bucket: BUCKET }]));
+    expect([deep.status, errorCode(await deep.text())]).toEqual([400, 'InvalidArgument']);
+    expect(await exists(key)).toBe(false);
   });
 
   test('V2 (AWSAccessKeyId, signature = base64 HMAC-SHA1 of the policy) uploads; a wrong signature is 403', async () => {
