@@ -163,6 +163,23 @@ describe('stream bodies: OSS does not take aws-chunked with a checksum trailer',
   });
 });
 
+test('S3 conditional writes (If-None-Match / If-Match on PutObject and CompleteMultipartUpload) are refused by name, never an overwrite', async () => {
+  const key = `conditional/${Date.now()}`;
+  await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'first' }));
+  const createOnly = await failure(s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'second', IfNoneMatch: '*' })));
+  const compareAndSwap = await failure(s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'third', IfMatch: '"0"' })));
+  const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+  const part = await s3().send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: 'fourth' }));
+  const complete = await failure(s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } })));
+  for (const [err, header] of [[createOnly, 'If-None-Match'], [compareAndSwap, 'If-Match'], [complete, 'If-None-Match']] as const) {
+    expect({ header, name: err.name, status: err.status, named: err.message.includes(header) }).toEqual({ header, name: 'NotImplemented', status: 501, named: true });
+  }
+  const got = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  expect(await got.Body!.transformToString()).toBe('first');
+  // On reads they are HTTP's preconditions, answered as OSS answers them.
+  expect((await failure(s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, IfMatch: '"0"' })))).status).toBe(412);
+});
+
 test('presigned PUT, GET and HEAD URLs used by plain fetch', async () => {
   const key = `presigned-fetch/${Date.now()} ä+b.txt`;
   const putUrl = await getSignedUrl(s3(), new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: 'text/plain' }), { expiresIn: 60 });

@@ -139,6 +139,11 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
   }
   // S3 reads one part of a multipart object by partNumber; OSS has no such read, and ignoring it would answer the whole object.
   if (ctx.params.has('partNumber') && !ctx.params.has('uploadId')) throw refusedForS3('Reading one part of an object (GetObject/HeadObject with partNumber)', '?partNumber');
+  // S3's conditional writes; OSS documents no such preconditions on writes, and ignoring them would overwrite.
+  if ((ctx.method === 'PUT' || ctx.method === 'POST') && ctx.key !== undefined) {
+    const condition = ['if-none-match', 'if-match'].find((name) => original[name] !== undefined);
+    if (condition) throw refusedForS3('Conditional writes (If-None-Match / If-Match on PutObject, CopyObject, CompleteMultipartUpload); OSS\'s own API prevents overwrites with x-oss-forbid-overwrite', condition === 'if-match' ? 'If-Match' : 'If-None-Match');
+  }
   if (ctx.method === 'PUT' && ctx.params.has('acl') && original['x-amz-acl'] === undefined) {
     throw refusedForS3('S3 ACL documents and grants (an AccessControlPolicy body): OSS takes a canned ACL in x-amz-acl', '?acl');
   }
