@@ -19,6 +19,8 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -160,6 +162,50 @@ describe('stream bodies: OSS does not take aws-chunked with a checksum trailer',
     await s3({ requestChecksumCalculation: 'WHEN_REQUIRED' }).send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Readable.from([bytes]), ContentLength: bytes.length }));
     const got = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+  });
+});
+
+describe('what the walk found answered as the SDK expects (kept as regression tests)', () => {
+  test('ranges and read preconditions: suffix and open ranges are 206; If-None-Match is 304, If-Match 412 (as with S3, the SDK throws for both)', async () => {
+    const key = `ranges/${Date.now()}`;
+    const put = await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '0123456789' }));
+    const suffix = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=-3' }));
+    expect([await suffix.Body!.transformToString(), suffix.ContentRange, suffix.$metadata.httpStatusCode]).toEqual(['789', 'bytes 7-9/10', 206]);
+    const open = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=8-' }));
+    expect([await open.Body!.transformToString(), open.ContentLength]).toEqual(['89', 2]);
+    expect((await failure(s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, IfNoneMatch: put.ETag })))).status).toBe(304);
+    expect((await failure(s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, IfModifiedSince: new Date(Date.now() + 3_600_000) })))).status).toBe(304);
+    expect(await failure(s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, IfUnmodifiedSince: new Date(Date.now() - 3_600_000) })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    const matched = await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key, IfMatch: put.ETag, ResponseContentType: 'text/x-digits' }));
+    expect([matched.ContentType, await matched.Body!.transformToString()]).toEqual(['text/x-digits', '0123456789']);
+  });
+
+  test('ListObjectsV2 with start-after, encoding-type=url and continuation tokens; ListObjects V1 markers', async () => {
+    const prefix = `walk list ${Date.now()}/`;
+    for (const name of ['a 1', 'a 2', 'a 3', 'b+c']) await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}`, Body: name }));
+    const first = await s3().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, StartAfter: `${prefix}a 1`, EncodingType: 'url', MaxKeys: 2 }));
+    expect([first.Contents!.map((o) => decodeURIComponent(o.Key!)), first.IsTruncated, decodeURIComponent(first.StartAfter!)]).toEqual([[`${prefix}a 2`, `${prefix}a 3`], true, `${prefix}a 1`]);
+    const rest = await s3().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, EncodingType: 'url', ContinuationToken: first.NextContinuationToken }));
+    expect([rest.Contents!.map((o) => decodeURIComponent(o.Key!)), rest.IsTruncated]).toEqual([[`${prefix}b+c`], false]);
+    const v1 = await s3().send(new ListObjectsCommand({ Bucket: BUCKET, Prefix: prefix, Marker: `${prefix}a 2`, MaxKeys: 1 }));
+    expect([v1.Contents!.map((o) => o.Key), v1.IsTruncated, v1.NextMarker]).toEqual([[`${prefix}a 3`], true, `${prefix}a 3`]);
+  });
+
+  test('CopyObject: COPY keeps the source metadata and tags (new ones ignored), REPLACE takes the request\'s; ListMultipartUploads pages', async () => {
+    const key = `copy-walk/${Date.now()}`;
+    await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'src', Metadata: { from: 'source' }, Tagging: 'a=1' }));
+    await s3().send(new CopyObjectCommand({ Bucket: BUCKET, Key: `${key}.copy`, CopySource: `${BUCKET}/${key}`, Metadata: { ignored: 'yes' } }));
+    await s3().send(new CopyObjectCommand({ Bucket: BUCKET, Key: `${key}.replaced`, CopySource: `${BUCKET}/${key}`, MetadataDirective: 'REPLACE', Metadata: { to: 'copy' }, TaggingDirective: 'REPLACE', Tagging: 'b=2' }));
+    const copied = await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${key}.copy` }));
+    const replaced = await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${key}.replaced` }));
+    expect([copied.Metadata, copied.TagCount, replaced.Metadata, replaced.TagCount]).toEqual([{ from: 'source' }, 1, { to: 'copy' }, 1]);
+
+    const uploads = [];
+    for (let i = 0; i < 3; i++) uploads.push((await s3().send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${key}.mpu` }))).UploadId);
+    const page = await s3().send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${key}.mpu`, MaxUploads: 2 }));
+    const next = await s3().send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: `${key}.mpu`, KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker }));
+    expect([...page.Uploads!, ...next.Uploads!].map((u) => u.UploadId).sort()).toEqual([...uploads].sort());
+    expect([page.IsTruncated, next.IsTruncated]).toEqual([true, false]);
   });
 });
 
