@@ -7,7 +7,9 @@
  *   empty line. Signed chunks (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`) are verified one by one, each chained
  *   to the previous signature from the request's own; unsigned ones with a trailer
  *   (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, what @aws-sdk/client-s3 ≥ 3.729 sends for stream bodies) only carry the
- *   checksum. `x-amz-decoded-content-length` must match what was decoded.
+ *   checksum. `x-amz-decoded-content-length` must match what was decoded. OSS refuses both trailer modes, and so
+ *   does `prepareS3Request` before a body is read (D121); their decoding stays here, unit-tested, so that accepting
+ *   them is one line should OSS take them.
  * - Any body: a hex `x-amz-content-sha256` and an `x-amz-checksum-<algorithm>` header (or trailer) are checked
  *   against the bytes (CRC32, CRC32C, SHA-1, SHA-256; what the SDKs compute by default is CRC32).
  *

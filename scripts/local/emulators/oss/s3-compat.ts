@@ -9,8 +9,11 @@
  *   headers, SSE-C, object lock, website redirects, other storage classes and canned ACLs) are refused by name;
  * - S3-only sub-resources (`?attributes`, `?object-lock`, `?retention`, …) are refused by name instead of falling
  *   through to a GET or a listing;
+ * - S3's conditional writes (If-None-Match / If-Match on object writes) are refused by name: OSS has none, and
+ *   ignoring them would overwrite;
  * - the body is read through `S3RequestBody` (aws-chunked framing, chunk signatures, checksums) — lazily, so nothing
- *   is consumed before the signature is verified.
+ *   is consumed before the signature is verified. Checksum trailers (`STREAMING-…-TRAILER`) are refused as OSS
+ *   refuses them; `x-amz-checksum-*` headers are verified, and none is kept: OSS stores no S3 checksums (D121).
  * Operations OSS does not list for S3 clients are refused by name (`checkS3Operation`). On the way out every
  * response also carries the `x-amz-*` twins of its `x-oss-*` headers, so S3 clients find metadata, storage class,
  * encryption and the request id where they look; errors stay OSS's XML, which the AWS SDKs parse (Code, Message).
