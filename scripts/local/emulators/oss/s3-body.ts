@@ -79,13 +79,13 @@ const CHECKSUMS: Record<string, () => Digest> = {
   'x-amz-checksum-sha256': () => hashDigest('sha256'),
 };
 
-/** The checksum a request names (header or trailer), or a refusal of one the emulator does not compute. */
 /**
  * `x-amz-checksum-*` headers that are settings, not a body's checksum: the read mode, and the algorithm and type a
  * CreateMultipartUpload or CopyObject asks for (OSS keeps no S3 checksums, so they are taken and change nothing).
  */
 const CHECKSUM_SETTINGS = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm']);
 
+/** The checksum a request names (header or trailer), or a refusal of one the emulator does not compute. */
 export function checksumHeaderOf(names: Iterable<string>): string | undefined {
   for (const name of names) {
     if (!name.startsWith('x-amz-checksum-') || CHECKSUM_SETTINGS.has(name)) continue;
