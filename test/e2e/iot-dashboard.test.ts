@@ -148,6 +148,32 @@ describeInBrowser('website: IoT dashboard', () => {
     expect((await fetch(fresh)).status).toBe(200);
   });
 
+  it('keeps the keyboard focus where it is while the page refreshes itself', async () => {
+    // The device and alert lists are drawn anew every few seconds: the focused button went with them, and the
+    // next Tab started again from the first device, so a keyboard user could not get down a long list.
+    const page = await e2e.page();
+    await page.goto('/iot');
+    const item = (deviceId: string) => page.locator(`[data-device-id="${deviceId}"]`);
+    await item(sensor.deviceId).waitFor();
+    const pump = await page.locator('[data-device-id]').evaluateAll((els, sensorId) => els.map((el) => (el as HTMLElement).dataset.deviceId!).find((id) => id !== sensorId)!, sensor.deviceId);
+    await item(pump).focus();
+    // Enter picks it (the list is drawn again at once), and focus stays on it.
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-device-id="${pump}"][aria-pressed=true]`).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.deviceId)).toBe(pump);
+    // Through the next refreshes too: wait until the focused button has been replaced by a new one.
+    await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    await page.waitForFunction((id) => !(document.querySelector(`[data-device-id="${id}"]`) as HTMLElement & { stale?: boolean }).stale, pump);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.deviceId)).toBe(pump);
+    // The same for an alert (each opens its device).
+    const alert = page.locator('[data-testid=alert] button').first();
+    await alert.focus();
+    const alertId = await page.evaluate(() => (document.activeElement!.closest('[data-alert-id]') as HTMLElement).dataset.alertId);
+    await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    await page.waitForFunction((id) => !(document.querySelector(`[data-alert-id="${id}"] button`) as HTMLElement & { stale?: boolean }).stale, alertId);
+    expect(await page.evaluate(() => (document.activeElement!.closest('[data-alert-id]') as HTMLElement | null)?.dataset.alertId)).toBe(alertId);
+  });
+
   it('works on a phone', async () => {
     const page = await e2e.page('mobile');
     await page.goto('/sign-in?next=/iot');

@@ -1,6 +1,6 @@
 import { ApiError, session } from '../api';
 import { MetricChart, toChartData, type ChartData } from '../charts';
-import { esc, plural, setMain } from '../dom';
+import { esc, keepingFocus, plural, setMain } from '../dom';
 import { ICONS } from '../icons';
 import { reportWindowText } from '../report-window';
 import {
@@ -219,19 +219,21 @@ class Dashboard {
       this.list.innerHTML = `<li class="muted small empty-note">No devices yet. ${session()?.role === 'admin' ? 'Register one below, or' : 'Ask an admin to register one, or'} run <code>npm run simulate:iot -- --devices 10 --rate 100</code>.</li>`;
       return;
     }
-    this.list.innerHTML = this.devices
+    // Drawn anew on every refresh: the focused device keeps the focus (by its id), or Tab starts over at the top.
+    const html = this.devices
       .map((d) => {
         const current = d.deviceId === this.selected;
         const values = Object.entries(d.latest)
           .map(([metric, v]) => formatValue(v.value, spec(d.type, metric)))
           .join(' · ');
-        return `<li><button type="button" class="device-item${current ? ' current' : ''}" data-device-id="${esc(d.deviceId)}" aria-pressed="${current}">
+        return `<li><button type="button" class="device-item${current ? ' current' : ''}" id="device-item-${esc(d.deviceId)}" data-device-id="${esc(d.deviceId)}" aria-pressed="${current}">
           <span class="device-line"><span class="dot ${d.status}" aria-hidden="true"></span><span class="device-name" title="${esc(d.name)}">${esc(d.name)}</span><span class="device-type">${esc(DEVICE_TYPES[d.type].label)}</span></span>
           <span class="device-values small">${values ? esc(values) : '<span class="muted">no readings yet</span>'}</span>
           ${d.lastSeenAt ? `<span class="muted small">${statusText(d)}</span>` : ''}
         </button></li>`;
       })
       .join('');
+    keepingFocus(() => (this.list.innerHTML = html));
   }
 
   private async refreshSeries(reset: boolean): Promise<void> {
@@ -330,9 +332,11 @@ class Dashboard {
     const items = await listAlerts({ deviceId: this.mine.checked ? this.selected : undefined, limit: 50 }, this.ctx.signal);
     const names = new Map(this.devices.map((d) => [d.deviceId, d.name]));
     const first = this.knownAlerts.size === 0;
-    this.alerts.innerHTML = items.length
+    const html = items.length
       ? items.map((a) => alertItem(a, names.get(a.deviceId) ?? a.deviceId, !first && !this.knownAlerts.has(a.alertId))).join('')
       : '<li class="muted small empty-note">No alerts. Thresholds and a z-score test on the last hour run every minute.</li>';
+    // Redrawn on every refresh, like the device list: a focused alert keeps the focus.
+    keepingFocus(() => (this.alerts.innerHTML = html));
     for (const a of items) this.knownAlerts.add(a.alertId);
     if (first && !items.length) this.knownAlerts.add('');
   }
@@ -341,7 +345,7 @@ class Dashboard {
 function alertItem(a: AlertView, deviceName: string, isNew: boolean): string {
   const minutes = a.minutes > 1 ? ` · lasted ${a.minutes} min` : '';
   return `<li class="alert-item ${a.severity}${isNew ? ' new' : ''}" data-testid="alert" data-alert-id="${esc(a.alertId)}">
-    <button type="button" class="alert-open" data-alert-device="${esc(a.deviceId)}">
+    <button type="button" class="alert-open" id="alert-${esc(a.alertId)}" data-alert-device="${esc(a.deviceId)}">
       <span class="alert-line"><span class="sev ${a.severity}">${ICONS.alert}${a.severity}</span><strong>${esc(deviceName)}</strong><time class="muted small" datetime="${esc(a.raisedAt)}">${ago(Date.parse(a.raisedAt))}${minutes}</time></span>
       <span class="alert-message">${esc(a.message)}</span>
     </button></li>`;
