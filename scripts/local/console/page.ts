@@ -68,9 +68,16 @@ const ttlText = (s) => (s % 86400 === 0 ? s / 86400 + ' d' : s % 3600 === 0 ? s 
 const cls = (s) => { s = String(s).toLowerCase(); return s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad'; };
 const short = (v) => { const t = JSON.stringify(v); return t && t.length > 160 ? t.slice(0, 157) + '…' : (t || ''); };
 const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
+// Every table is drawn anew on each refresh. A focused row or button is found again by its data-* attributes (what
+// it names) and keeps the focus: otherwise a keyboard user lost their place every two seconds.
+const sameData = (a, b) => JSON.stringify(Object.assign({}, a.dataset)) === JSON.stringify(Object.assign({}, b.dataset));
 function table(id, head, rows) {
-  document.getElementById(id).innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
+  const box = document.getElementById(id);
+  const focused = box.contains(document.activeElement) ? document.activeElement : null;
+  box.innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
     (rows.length ? rows.join('') : '<tr><td colspan="' + head.length + '" class="muted">nothing yet</td></tr>');
+  const again = focused && Array.from(box.querySelectorAll(focused.tagName)).find((el) => sameData(el, focused));
+  if (again) again.focus({ preventScroll: true });
 }
 async function showInvocation(id) {
   const r = await get('invocations/' + encodeURIComponent(id));
