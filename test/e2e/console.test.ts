@@ -84,6 +84,21 @@ describeInBrowser('local console', () => {
     await page.close();
   });
 
+  it('says when the local cloud stops answering, and when it is back', async () => {
+    // Stopped `npm start` (or a restart): the tables stayed as they were, still "refreshing every 2 s", with no
+    // sign that what they show is old.
+    const { page } = await openConsole('desktop');
+    await page.route('**/_local/api/**', (route) => route.abort('connectionrefused'));
+    const status = page.locator('[data-testid=console-status]');
+    await status.filter({ hasText: 'cannot reach the local cloud' }).waitFor();
+    expect(await page.locator('main').evaluate((el) => el.classList.contains('stale'))).toBe(true);
+    await e2e.screenshot(page, 'console-unreachable');
+    await page.unroute('**/_local/api/**');
+    await status.filter({ hasText: 'refreshes every 2 s' }).waitFor();
+    expect(await page.locator('main').evaluate((el) => el.classList.contains('stale'))).toBe(false);
+    await page.close();
+  });
+
   it('logged no script errors and met no server error', () => {
     expect(e2e.pageErrors).toEqual([]);
     expect(e2e.failedResponses).toEqual([]);

@@ -44,10 +44,11 @@ const PAGE = `<!doctype html>
   pre { white-space:pre-wrap; background:#0f1722; color:#d8e1ee; padding:10px; border-radius:8px; max-height:320px; overflow:auto; margin:8px 0 0; }
   button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid #c9cfda; border-radius:6px; background:#fff; cursor:pointer; }
   button:focus-visible, tr.pick:focus-visible { outline:2px solid #2455c3; outline-offset:1px; }
+  main.stale { opacity:0.55; } #status.bad { font-weight:600; }
 </style>
 </head>
 <body>
-<header><h1>Local cloud console</h1><span class="muted">refreshes every 2 s · <a href="/">website</a> · <a href="/_local/api/functions">JSON API</a></span></header>
+<header><h1>Local cloud console</h1><span class="muted"><span id="status" role="status" data-testid="console-status">refreshes every 2 s</span> · <a href="/">website</a> · <a href="/_local/api/functions">JSON API</a></span></header>
 <main>
   <section class="wide"><h2>Recent invocations</h2><table id="invocations"></table><pre id="detail" hidden></pre></section>
   <section><h2>Functions</h2><table id="functions"></table></section>
@@ -116,8 +117,23 @@ async function redrive(name) {
   document.getElementById('peek').textContent = 'redrive ' + name + ': ' + r.moved + ' message(s) sent back to their source queue';
   refresh();
 }
+// When npm start stops (or restarts), say so and grey out what the tables last showed, rather than keep
+// "refreshing" old numbers in silence; the next answer clears it.
+function reachable(ok) {
+  const status = document.getElementById('status');
+  status.textContent = ok ? 'refreshes every 2 s' : 'cannot reach the local cloud (is npm start running?): showing what it last said, retrying';
+  status.classList.toggle('bad', !ok);
+  document.querySelector('main').classList.toggle('stale', !ok);
+}
 async function refresh() {
-  const [fns, invs, asyncs, timers, streams, tables, buckets, queues, topics, executions] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('tables'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  let answers;
+  try {
+    answers = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('tables'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  } catch {
+    return reachable(false);
+  }
+  reachable(true);
+  const [fns, invs, asyncs, timers, streams, tables, buckets, queues, topics, executions] = answers;
   table('executions', ['started', 'flow', 'execution', 'status', 'now at'], executions.map((x) =>
     '<tr class="pick" tabindex="0" data-flow="' + esc(x.flow) + '" data-execution="' + esc(x.name) + '"><td>' + time(x.startedAt) + '</td><td>' + esc(x.flow) + '</td><td>' + esc(x.name) +
     '</td><td class="' + cls(x.status) + '">' + esc(x.status) + '</td><td>' + esc(x.waitingOn.map((w) => w.state + ' (' + w.phase + ')').join(', ')) + '</td></tr>'));
