@@ -322,6 +322,31 @@ describeInBrowser('website: shop', () => {
     expect(await text(page, 'h1')).toBe(product.name);
   });
 
+  it('says in words that the server cannot be reached when the connection is gone, not the browser’s “Failed to fetch”', async () => {
+    const page = await e2e.isolatedPage();
+    await page.goto('/sign-in');
+    await page.locator('#username').waitFor();
+    await page.context().setOffline(true);
+    try {
+      await page.fill('#username', 'alice');
+      await page.fill('#password', 'alice-demo');
+      await page.click('button[type=submit]');
+      const error = page.locator('[data-testid=sign-in-error]');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('Sign-in failed: the server could not be reached (check your connection).');
+      // A page that cannot load at all says the same on its "Something went wrong".
+      await page.locator('a[data-nav=products]').click();
+      await page.getByRole('alert').filter({ hasText: 'Something went wrong' }).waitFor();
+      expect(await text(page, '[role=alert] p')).toBe('We could not load this page: the server could not be reached (check your connection).');
+      await e2e.screenshot(page, 'offline-page');
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('[data-testid=product-card]').first().waitFor();
+    await page.close();
+  });
+
   it('can be used with the keyboard alone, with a visible focus ring', async () => {
     const page = await e2e.isolatedPage();
     await page.goto('/');

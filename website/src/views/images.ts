@@ -194,7 +194,7 @@ class Gallery {
       if (generation !== this.generation || this.signal.aborted) return;
       this.grid.innerHTML = '';
       this.more.hidden = true;
-      this.info.innerHTML = `${ICONS.alert}<span>The gallery is unavailable right now (${esc(messageOf(err))}). Try again in a moment.</span>`;
+      this.info.innerHTML = `${ICONS.alert}<span>The gallery is unavailable right now: ${esc(messageOf(err))}. Try again in a moment.</span>`;
       this.info.classList.add('error-text');
     } finally {
       if (generation === this.generation) this.grid.setAttribute('aria-busy', 'false');
