@@ -102,9 +102,15 @@ describeInBrowser('website: IoT dashboard', () => {
     const item = page.locator(`[data-device-id="${deviceId}"]`);
     await item.waitFor();
     expect((await item.innerText()).match(/no readings yet/gi)).toHaveLength(1);
+    // Its panel's status says the same in words, once (it said "Never", the raw status, beside "no readings yet").
+    const head = page.locator('[data-testid=device-head]');
+    await head.locator('h2', { hasText: 'Meter A' }).waitFor();
+    expect(await head.locator('.status-pill').innerText()).toBe('No readings yet');
+    expect((await head.innerText()).match(/no readings yet|never/gi)).toEqual(['No readings yet']);
     // The secret works: the new device posts a reading and turns online.
     expect((await postReadings(e2e.url, { deviceId, secret }, { readings: [{ ts: Date.now(), metric: 'voltage', value: 229.5 }] })).status).toBe(202);
     await page.locator(`[data-device-id="${deviceId}"] .dot.online`).waitFor({ timeout: 20_000 });
+    await eventually(async () => expect(await head.locator('.status-pill').innerText()).toBe('Online'));
   });
 
   it('creates a report and downloads it as CSV', async () => {

@@ -323,9 +323,11 @@ class Dashboard {
       head.innerHTML = `<h2 id="device-heading">Readings</h2><p class="muted">Choose a device to see its readings.</p>`;
       return;
     }
+    // A device that never reported says so once, in the pill; the others add when they last did.
+    const lastSeen = device.status === 'never' ? '' : ` · ${statusText(device)}`;
     head.innerHTML = `<h2 id="device-heading">${esc(device.name)}</h2>
-      <p class="device-meta small"><span class="status-pill ${device.status}"><span class="dot ${device.status}" aria-hidden="true"></span>${device.status}</span>
-      <span class="muted">${esc(DEVICE_TYPES[device.type].label)} · <code>${esc(device.deviceId)}</code> · ${statusText(device)}</span></p>`;
+      <p class="device-meta small"><span class="status-pill ${device.status}"><span class="dot ${device.status}" aria-hidden="true"></span>${STATUS_LABELS[device.status]}</span>
+      <span class="muted">${esc(DEVICE_TYPES[device.type].label)} · <code>${esc(device.deviceId)}</code>${lastSeen}</span></p>`;
   }
 
   private async refreshAlerts(): Promise<void> {
@@ -476,6 +478,9 @@ function spec(type: DeviceType, metric: string): MetricSpec | undefined {
 function formatValue(value: number, s: MetricSpec | undefined): string {
   return s ? `${value.toFixed(s.decimals)} ${s.unit}` : String(value);
 }
+
+/** The status pill's words (the raw `never` showed as "Never", which said nothing beside "no readings yet"). */
+const STATUS_LABELS: Record<DeviceView['status'], string> = { online: 'Online', offline: 'Offline', never: 'No readings yet' };
 
 function statusText(d: DeviceView): string {
   if (!d.lastSeenAt) return 'no readings yet';
