@@ -250,6 +250,11 @@ describeInBrowser('website: photos', () => {
     await page.click('#upload-form button[type=submit]');
     expect(await text(page, '[data-testid=upload-error]')).toBe('“notes.txt” is not a JPEG, PNG or WebP photo.');
     expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true);
+    // A damaged photo showed a broken-image icon as its preview: the browser cannot read it either, so say so.
+    await page.setInputFiles('#upload-file', { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 7)]) });
+    await page.locator('[data-testid=upload-error]', { hasText: 'broken.jpg' }).waitFor();
+    expect(await text(page, '[data-testid=upload-error]')).toBe('“broken.jpg” could not be read as a photo: it may be damaged.');
+    expect(await page.locator('#upload-form .preview').isHidden()).toBe(true);
     await e2e.screenshot(page, 'images-rejected');
   });
 

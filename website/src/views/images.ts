@@ -318,6 +318,11 @@ class Uploader {
       img.removeAttribute('src');
       return;
     }
+    // A file the browser cannot decode showed a broken-image icon; the pipeline will refuse it as damaged too.
+    img.onerror = () => {
+      box.hidden = true;
+      this.showError(`“${file.name}” could not be read as a photo: it may be damaged.`);
+    };
     img.src = URL.createObjectURL(file);
     box.hidden = false;
     const title = this.form.querySelector<HTMLInputElement>('#upload-title')!;
