@@ -127,6 +127,21 @@ describe('custom runtime', () => {
     await eventually(() => expect(alive(before.pid)).toBe(false));
   });
 
+  it('answers FunctionNotStarted with the server\'s last output when it exits before listening', async () => {
+    const { headers, text } = await invokeFunction('fx-web-broken', {});
+    expect(headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    const error = JSON.parse(text) as { errorType: string; errorMessage: string };
+    expect(error.errorType).toBe('FunctionNotStarted');
+    expect(error.errorMessage).toContain('exited before listening (exit code 2)');
+    expect(error.errorMessage).toContain('missing DATABASE_URL');
+  });
+
+  it('refuses an asynchronous HTTP invocation of a custom runtime by name rather than queue a wrong event', async () => {
+    const res = await fetch(`${cloud.url}/_fc/fx-web/hello`, { headers: { 'x-fc-invocation-type': 'Async' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'NotImplemented', message: expect.stringContaining('asynchronous HTTP invocations of custom-runtime function fx-web') } });
+  });
+
   it('describes the function with GetFunction: runtime, instanceConcurrency and customRuntimeConfig as s.yaml has them', async () => {
     const got = await sdk().getFunction('fx-web-solo', new GetFunctionRequest({}));
     expect(got.body).toMatchObject({ functionArn: `acs:fc:cn-hangzhou:${LOCAL_ACCOUNT_ID}:functions/fx-web-solo`, runtime: 'custom.debian10', instanceConcurrency: 1, customRuntimeConfig: { command: ['node', '/code/server.js'], args: [], port: 9000 } });

@@ -28,6 +28,9 @@ import { StallAwareTimeout } from './stall-clock';
 
 /** FC gives a custom runtime's server this long to listen before the instance fails to start. */
 export const START_LIMIT_MS = 120_000;
+/** A server still not listening after this long gets a hint in its log (it may listen on a fixed port). */
+const SLOW_START_MS = 5_000;
+const PORT_HINT = 'locally every instance gets its own free port: listen on process.env.FC_SERVER_PORT (FC sets it too), not on customRuntimeConfig.port';
 /** After SIGTERM, how long a stopping server may take before SIGKILL. */
 const STOP_GRACE_MS = 2_000;
 /** Output lines kept for the message of an instance that could not start. */
@@ -119,6 +122,7 @@ export class ProcessInstance implements PoolInstance {
   private exited: string | undefined;
   private dead = false;
   private readonly tail: string[] = [];
+  private readonly outputClosed: Promise<void>;
   /** Requests sent and not answered: settled at once if the process dies. */
   private readonly pending = new Set<(outcome: InstanceOutcome) => void>();
 
@@ -144,6 +148,7 @@ export class ProcessInstance implements PoolInstance {
     this.child.stderr!.on('data', this.lines());
     this.child.once('error', (err) => this.onExit(`could not run ${program}: ${err.message}`));
     this.child.once('exit', (code, signal) => this.onExit(signal ? `killed by ${signal}` : `exit code ${code}`));
+    this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
   }
 
   /** Start the server and wait until it listens (and passes the health check, if s.yaml has one). */
@@ -217,9 +222,14 @@ export class ProcessInstance implements PoolInstance {
   /** FC's wait for a new instance: the port accepts connections, then the health check passes (when configured). */
   private async untilReady(): Promise<void> {
     const giveUpAt = this.startedAt + START_LIMIT_MS;
+    let warned = false;
     for (let wait = 10; !(await accepts(this.port)); wait = Math.min(100, wait * 2)) {
-      if (this.exited) throw this.notStarted(`the server exited before listening (${this.exited})`);
-      if (Date.now() > giveUpAt) throw this.notStarted(`the server did not listen on FC_SERVER_PORT (${this.port}) within ${START_LIMIT_MS / 1000} s`);
+      if (this.exited) throw await this.notStarted(`the server exited before listening (${this.exited})`);
+      if (Date.now() > giveUpAt) throw await this.notStarted(`the server did not listen on FC_SERVER_PORT (${this.port}) within ${START_LIMIT_MS / 1000} s`);
+      if (!warned && Date.now() - this.startedAt > SLOW_START_MS) {
+        warned = true;
+        this.logSink(`local cloud: ${this.fn.name} has not listened on FC_SERVER_PORT=${this.port} for ${SLOW_START_MS / 1000} s; ${PORT_HINT}\n`, null);
+      }
       await pause(wait);
     }
     const check = this.custom.healthCheck;
@@ -233,15 +243,17 @@ export class ProcessInstance implements PoolInstance {
       passed = healthy ? passed + 1 : 0;
       failed = healthy ? 0 : failed + 1;
       if (passed >= check.successThreshold) return;
-      if (this.exited) throw this.notStarted(`the server exited during its health check (${this.exited})`);
-      if (failed >= check.failureThreshold) throw this.notStarted(`health check GET ${check.httpGetUrl} failed ${failed} times in a row`);
+      if (this.exited) throw await this.notStarted(`the server exited during its health check (${this.exited})`);
+      if (failed >= check.failureThreshold) throw await this.notStarted(`health check GET ${check.httpGetUrl} failed ${failed} times in a row`);
       await pause(check.periodMs);
     }
   }
 
-  private notStarted(why: string): NotStartedError {
+  private async notStarted(why: string): Promise<NotStartedError> {
+    // Its last words may still be in the pipes when it exits: read them first (a grandchild may hold them open).
+    await Promise.race([this.outputClosed, pause(200)]);
     const output = this.tail.length > 0 ? `; its last output:\n${this.tail.join('\n')}` : '';
-    return new NotStartedError(`The CA's http server cannot be started: ${why} (command: ${[...this.custom.command, ...this.custom.args].join(' ')})${output}`);
+    return new NotStartedError(`The CA's http server cannot be started: ${why} (command: ${[...this.custom.command, ...this.custom.args].join(' ')}); ${PORT_HINT}${output}`);
   }
 
   /** FC's common request headers (custom runtime specification). */
@@ -260,7 +272,6 @@ export class ProcessInstance implements PoolInstance {
       'x-fc-region': context.region,
       'x-fc-account-id': context.accountId,
       'x-fc-qualifier': context.service.qualifier,
-      'x-fc-retry-count': String(ids.retryCount),
       'x-fc-control-path': controlPath,
     };
   }
@@ -295,7 +306,8 @@ export class ProcessInstance implements PoolInstance {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => finish({ ok: true, response: { status: res.statusCode ?? 502, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) } }));
+          // One turn later: output the server wrote before answering is then usually read too, so it lands in this invocation's log.
+          res.on('end', () => setImmediate(() => finish({ ok: true, response: { status: res.statusCode ?? 502, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) } })));
           res.on('error', (err) => onBroken(err));
         },
       );

@@ -26,7 +26,7 @@ const inert = (note: string, more: Partial<KeyRule> = {}): KeyRule => ({ status:
 
 /** Keys refused on purpose, with the reason a user sees. */
 export const REFUSED_FC3_KEYS: Record<string, string> = {
-  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does)',
+  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does); a custom runtime uses the host toolchain and its code folder',
   nasConfig: 'NAS mounts are not emulated',
   ossMountConfig: 'OSS mounts are not emulated; use the ObjectStore port',
   customContainerConfig: 'custom containers need Docker, which the local cloud does not use',
