@@ -86,8 +86,11 @@ describe('custom runtime', () => {
     const got = JSON.parse(text) as Facts & { event: unknown; contentType: string };
     expect(got).toMatchObject({ event: { hello: 'event' }, controlPath: '/invoke', contentType: 'application/octet-stream', requestId: headers['x-fc-request-id'] });
     expect(headers['x-fc-error-type']).toBeUndefined();
-    // The server's output is the function's log, as for any other function.
+    // The server's output is the function's log, as for any other function: printed, and in the invocation's record.
     await eventually(() => expect(logs.some((l) => l.fn === 'fx-web' && l.text.includes(`FC Invoke Start RequestId: ${got.requestId}`))).toBe(true));
+    const record = cloud.runtime.recent({ functionName: 'fx-web' }).find((r) => r.requestId === got.requestId);
+    expect(record).toMatchObject({ status: 'succeeded', source: 'invoke-api' });
+    expect(record!.logs).toContain(`FC Invoke End RequestId: ${got.requestId}`);
   });
 
   it('reports a 404 / x-fc-status 404 from /invoke as a function error with the server body', async () => {
