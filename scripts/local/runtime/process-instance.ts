@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect, createServer } from 'node:net';
 import type { CustomRuntimeSpec, FunctionSpec } from '../spec/model';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
@@ -134,7 +134,8 @@ export class ProcessInstance implements PoolInstance {
     private readonly port: number,
   ) {
     this.concurrency = fn.instanceConcurrency ?? 1;
-    this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency + 1 });
+    // Idle connections are dropped after a second, before a server's own keep-alive timeout closes them (Node's is 5 s).
+    this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency + 1, timeout: 1000 });
     const [program, ...rest] = [...custom.command, ...custom.args];
     this.child = spawn(program!, rest, {
       cwd: fn.codeDir,
@@ -297,31 +298,40 @@ export class ProcessInstance implements PoolInstance {
         resolve(result);
       };
       const onDeath = (outcome: InstanceOutcome) => {
-        req.destroy();
+        req?.destroy();
         finish({ ok: false, outcome });
       };
       const body = request.body ?? new Uint8Array(0);
-      const req = httpRequest(
-        { host: '127.0.0.1', port: this.port, agent: this.agent, method: request.method, path: request.path, headers: { ...request.headers, 'content-length': String(body.byteLength) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          // One turn later: output the server wrote before answering is then usually read too, so it lands in this invocation's log.
-          res.on('end', () => setImmediate(() => finish({ ok: true, response: { status: res.statusCode ?? 502, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) } })));
-          res.on('error', (err) => onBroken(err));
-        },
-      );
       // A connection that breaks is usually the process dying: wait a moment for its exit, to report it as FC does.
       const onBroken = (err: Error) =>
         setTimeout(() => finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: this.dead ? CRASHED : { errorType: 'ConnectionError', errorMessage: `the server closed the connection: ${err.message}` }, heapMb: 0 } }), 100);
-      req.on('error', onBroken);
+      let req: ClientRequest | undefined;
+      const send = (mayRetry: boolean): void => {
+        const sent = httpRequest(
+          { host: '127.0.0.1', port: this.port, agent: this.agent, method: request.method, path: request.path, headers: { ...request.headers, 'content-length': String(body.byteLength) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            // One turn later: output the server wrote before answering is then usually read too, so it lands in this invocation's log.
+            res.on('end', () => setImmediate(() => finish({ ok: true, response: { status: res.statusCode ?? 502, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) } })));
+            res.on('error', onBroken);
+          },
+        );
+        sent.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as this request went out: the server never read it (Node's advice: send it again).
+          if (mayRetry && sent.reusedSocket && err.code === 'ECONNRESET' && !done) send(false);
+          else onBroken(err);
+        });
+        req = sent;
+        sent.end(body);
+      };
       const timeout = new StallAwareTimeout(timeoutMs, () => {
-        req.destroy();
+        req?.destroy();
         if (replaceOnTimeout) this.stale = true;
         finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: { errorType: 'FunctionTimeout', errorMessage: timeoutMessage }, fatal: 'timeout', heapMb: 0 } });
       });
+      send(true);
       this.pending.add(onDeath);
-      req.end(body);
     });
   }
 
