@@ -76,6 +76,8 @@ describe('custom runtime', () => {
     expect(got.cwd).toBe(join(dir.path, 'app', 'code', 'web'));
     // The initializer ran once, before the first request reached the server.
     expect(got.initializations).toBe(1);
+    // What the server printed while starting is in the function's log too.
+    expect(logs).toContainEqual({ fn: 'fx-web', text: `listening on ${got.listenPort}\n` });
     const missing = await fetch(`${cloud.url}/_fc/fx-web/missing`);
     expect(missing.status).toBe(404);
   });

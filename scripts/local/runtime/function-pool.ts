@@ -436,8 +436,7 @@ export class FunctionPool implements BudgetedPool {
     try {
       await this.options.codeReady(!warm);
       if (this.closed) throw new ShuttingDownError(this.fn.name);
-      // A custom runtime's instance is its server's process (D123); a nodejs one, a worker thread.
-      started = this.fn.customRuntime ? ProcessInstance.start(this.fn, this.options.env, this.options.functionContext(this.fn)) : Instance.start(this.fn, this.options.env, this.options.functionContext(this.fn));
+      started = this.startInstance();
       this.startingInstances.add(started);
       instance = await started;
     } catch (err) {
@@ -469,6 +468,13 @@ export class FunctionPool implements BudgetedPool {
     }
     this.instances.push(instance);
     this.dispatch();
+  }
+
+  /** A custom runtime's instance is its server's process (D123); a nodejs one, a worker thread. */
+  private startInstance(): Promise<PoolInstance> {
+    const context = this.options.functionContext(this.fn);
+    if (!this.fn.customRuntime) return Instance.start(this.fn, this.options.env, context);
+    return ProcessInstance.start(this.fn, this.options.env, context, (instanceId, text) => this.options.onLog(this.fn, instanceId, text, null));
   }
 
   private release(instance: PoolInstance, startedAt: number): void {

@@ -152,9 +152,14 @@ export class ProcessInstance implements PoolInstance {
     this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
   }
 
-  /** Start the server and wait until it listens (and passes the health check, if s.yaml has one). */
-  static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext): Promise<ProcessInstance> {
+  /**
+   * Start the server and wait until it listens (and passes the health check, if s.yaml has one). `log` gets its
+   * output from the start on: what a server prints while starting (and the local cloud's hint when it does not
+   * listen) is worth seeing before the instance serves, or when it never does.
+   */
+  static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext, log: (instanceId: string, text: string) => void): Promise<ProcessInstance> {
     const instance = new ProcessInstance(fn, fn.customRuntime!, env, context, await freePort());
+    instance.logSink = (text) => log(instance.id, text);
     try {
       await instance.untilReady();
     } catch (err) {
