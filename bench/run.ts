@@ -1,12 +1,22 @@
 /**
- * `npm run bench [-- <name-filter>]`: runs every `bench/*.bench.ts` in its own process (so one benchmark's
+ * `npm run bench [-- <name-filter>]` (`-- --help`: the benchmarks and their knobs): runs every `bench/*.bench.ts` in its own process (so one benchmark's
  * heap and threads do not colour the next), one after another, and lists the goals at the end.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchUsage } from './usage';
 
 const filter = process.argv[2];
+if (filter === '--help' || filter === '-h') {
+  process.stdout.write(benchUsage(__dirname));
+  process.exit(0);
+}
+if (filter?.startsWith('-')) {
+  // The only argument is a name filter: an option is a mistake, not a filter that matches nothing.
+  process.stderr.write(`unknown option ${filter}\n\n${benchUsage(__dirname)}`);
+  process.exit(2);
+}
 const files = readdirSync(__dirname)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => !filter || f.includes(filter))

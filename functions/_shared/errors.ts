@@ -68,8 +68,12 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class TooManyRequestsError extends AppError {
-  constructor(message = 'too many requests') {
+  /** Whole seconds until a retry can succeed; the HTTP edge sends them as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message = 'too many requests', retryAfterSeconds?: number) {
     super(429, 'TooManyRequests', message);
+    this.retryAfterSeconds = retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
 

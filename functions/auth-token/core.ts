@@ -26,7 +26,11 @@ export class LoginThrottle {
   check(key: string, now: number): void {
     const recent = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
     this.failures.set(key, recent);
-    if (recent.length >= this.limit) throw new TooManyRequestsError('too many failed sign-ins; try again in a few minutes');
+    if (recent.length >= this.limit) {
+      // The user is let in again once enough failures have left the window to be under the limit.
+      const freedAt = recent[recent.length - this.limit]! + this.windowMs;
+      throw new TooManyRequestsError('too many failed sign-ins; try again in a few minutes', (freedAt - now) / 1000);
+    }
   }
   fail(key: string, now: number): void {
     this.failures.set(key, [...(this.failures.get(key) ?? []), now]);

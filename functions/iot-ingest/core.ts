@@ -1,6 +1,6 @@
 import { DeviceId, IngestBody, MAX_INGEST_BODY_BYTES, type DeviceRow, type IngestResponse, type ReadingsMessage, type RejectedReading } from '#shared/contracts/iot';
 import { isPlainIngestBody } from '#shared/contracts/iot-fast';
-import { AppError, ConditionFailedError, RetryableError, ValidationError } from '#shared/errors';
+import { AppError, ConditionFailedError, RetryableError, TooManyRequestsError, ValidationError } from '#shared/errors';
 import { checkReading, type DeviceType } from '#shared/iot/catalog';
 import { getDevice, T } from '#shared/iot/rows';
 import type { SecretBox } from '#shared/iot/secret-box';
@@ -213,7 +213,7 @@ export class DeviceRateLimiter {
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(deviceId, bucket);
-      throw new AppError(429, 'TooManyRequests', `device ${deviceId} sends more than ${this.perSecond} requests a second; batch readings (up to 500 a request)`);
+      throw new TooManyRequestsError(`device ${deviceId} sends more than ${this.perSecond} requests a second; batch readings (up to 500 a request)`, (1 - bucket.tokens) / this.perSecond);
     }
     bucket.tokens -= 1;
     if (this.buckets.size > 50_000) this.buckets.clear();

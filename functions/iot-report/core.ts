@@ -2,11 +2,11 @@ import type { ReportListResponse, ReportView, RollupRow } from '#shared/contract
 import { newId, type IdGenerator } from '#shared/ids';
 import { DEVICE_TYPES, metricSpec } from '#shared/iot/catalog';
 import { runLimited } from '#shared/iot/batch-write';
-import { DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRolledUntil, readRollups } from '#shared/iot/rows';
+import { DAY_MS, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readLateMinuteMarks, readRaw, readRolledUntil, readRollups } from '#shared/iot/rows';
 import { addStats, addValue, emptyStats, round, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import type { ObjectStore } from '#shared/ports/object-store';
-import type { Table } from '#shared/ports/table';
+import type { Row, Table } from '#shared/ports/table';
 
 /**
  * iot-report: a CSV of every device metric over a window — readings, min, max, average and alerts — written
@@ -14,9 +14,10 @@ import type { Table } from '#shared/ports/table';
  * fixed key (a retried timer rewrites the same object); an admin asks for any window up to 31 days.
  *
  * Statistics come from the rollups: whole hours from 1-hour rollups, the partial hours at either end from
- * 1-minute rollups, so a month's report reads a few hundred rows per series. Only the minutes the rollup has
- * not reached yet (after its cursor, at most RAW_TAIL_MS) are read raw, so a report of "the last hour" asked
- * for right after the readings arrived counts them.
+ * 1-minute rollups, so a month's report reads a few hundred rows per series. What the rollups do not hold yet
+ * is read raw, so a report counts every reading stored before it was asked for: the minutes after the rollup's
+ * cursor (at most RAW_TAIL_MS), so a report of "the last hour" asked for right after the readings arrived counts
+ * them, and minutes the ETL marked as changed by late readings that the rollup has not recomputed yet (D116).
  */
 export interface ReportDeps {
   table: Table;
@@ -35,16 +36,26 @@ export async function createReport(window: { from: number; to: number; reportId?
   const from = floorTo(window.from, MINUTE_MS);
   const to = floorTo(window.to + MINUTE_MS - 1, MINUTE_MS);
   const reportId = window.reportId ?? (deps.newId ?? newId)('rpt');
-  const [devices, latest, alerts, rolledUntil] = await Promise.all([listDevices(deps.table), listLatest(deps.table), alertCounts(deps.table, from, to), readRolledUntil(deps.table)]);
+  // The marks are read with the cursor, before any rollup: a minute recomputed meanwhile is then read raw, which is
+  // still right; a mark written after this read is for readings stored after the report was asked for.
+  const [devices, latest, alerts, rolledUntil, marks] = await Promise.all([
+    listDevices(deps.table),
+    listLatest(deps.table),
+    alertCounts(deps.table, from, to),
+    readRolledUntil(deps.table),
+    readLateMinuteMarks(deps.table, MAX_LATE_MARKS),
+  ]);
   // Rollups up to the rollup's cursor, raw readings after it (a bounded tail).
   const rawFrom = Math.min(to, Math.max(from, rolledUntil ?? to - RAW_TAIL_MS, to - RAW_TAIL_MS));
+  const lateMinutes = lateMinutesBySeries(marks, from, rawFrom);
   const byId = new Map(devices.map((d) => [d.deviceId, d]));
   const series = latest.filter((l) => byId.has(l.deviceId) && metricSpec(byId.get(l.deviceId)!.type, l.metric));
   const stats = new Map<string, Stats>();
   await runLimited(series, 4, async (s) => {
-    const st = await windowStats(deps.table, s.deviceId, s.metric, from, rawFrom);
+    const key = `${s.deviceId}\u0000${s.metric}`;
+    const st = await rolledUpStats(deps.table, s.deviceId, s.metric, from, rawFrom, lateMinutes.get(key) ?? []);
     for (const reading of await readRaw(deps.table, s.deviceId, s.metric, rawFrom, to)) addValue(st, reading.value);
-    stats.set(`${s.deviceId}\u0000${s.metric}`, st);
+    stats.set(key, st);
   });
 
   const lines = [CSV_HEADER.join(',')];
@@ -97,6 +108,37 @@ export async function createReport(window: { from: number; to: number; reportId?
 export function dailyWindow(now: number): { from: number; to: number; reportId: string } {
   const to = floorTo(now, DAY_MS);
   return { from: to - DAY_MS, to, reportId: `daily-${dayKey(to - DAY_MS)}` };
+}
+
+/** Late-minute marks read at most (as many as a rollup run recomputes). */
+const MAX_LATE_MARKS = 10_000;
+
+/** The marked minutes inside `[from, to)`, per series (`deviceId NUL metric`), in time order. */
+function lateMinutesBySeries(marks: Row[], from: number, to: number): Map<string, number[]> {
+  const bySeries = new Map<string, Set<number>>();
+  for (const mark of marks) {
+    const minute = Number(mark.attributes.minute);
+    if (!(minute >= from && minute < to)) continue;
+    const key = `${String(mark.attributes.deviceId)}\u0000${String(mark.attributes.metric)}`;
+    bySeries.set(key, (bySeries.get(key) ?? new Set()).add(minute));
+  }
+  return new Map([...bySeries].map(([key, minutes]) => [key, [...minutes].sort((a, b) => a - b)]));
+}
+
+/**
+ * One series over `[from, to)` from the rollups, except `lateMinutes` (sorted): their rollups, and their hours',
+ * lack late readings until the rollup recomputes them, so each is read raw and the rest around it from rollups.
+ */
+async function rolledUpStats(table: Table, deviceId: string, metric: string, from: number, to: number, lateMinutes: number[]): Promise<Stats> {
+  const total = emptyStats();
+  let at = from;
+  for (const minute of lateMinutes) {
+    addStats(total, await windowStats(table, deviceId, metric, at, minute));
+    for (const reading of await readRaw(table, deviceId, metric, minute, minute + MINUTE_MS)) addValue(total, reading.value);
+    at = minute + MINUTE_MS;
+  }
+  addStats(total, await windowStats(table, deviceId, metric, at, to));
+  return total;
 }
 
 /** One series over `[from, to)`: whole hours from 1-hour rollups, the rest from 1-minute rollups. */

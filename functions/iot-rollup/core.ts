@@ -2,7 +2,7 @@ import type { AlertNotification, AlertRow, AlertRule, RollupRow } from '#shared/
 import { ConditionFailedError } from '#shared/errors';
 import { metricSpec, type DeviceType, type MetricSpec, type Severity } from '#shared/iot/catalog';
 import { runLimited, writeRows, type BatchWriteOptions } from '#shared/iot/batch-write';
-import { ALERT_INDEX_START_KEY, alertIdOf, alertIndexKey, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
+import { ALERT_INDEX_START_KEY, alertIdOf, alertIndexKey, dayKey, floorTo, HOUR_MS, listDevices, listLatest, MINUTE_MS, readAlertsOfDay, readLateMinuteMarks, readRaw, readRollups, rollupAttributes, ROLLUP_CURSOR_KEY, scanRange, T, toAlertRow } from '#shared/iot/rows';
 import { addStats, bucketize, emptyStats, mean, round, stdDev, type Stats } from '#shared/iot/stats';
 import type { Clock } from '#shared/ports/clock';
 import { INF_MAX, INF_MIN, type BatchWriteOp, type Table } from '#shared/ports/table';
@@ -95,7 +95,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupResult> {
   const [devices, latest, dirtyRows] = await Promise.all([
     listDevices(deps.table),
     listLatest(deps.table),
-    scanRange(deps.table, T.work, { start: { kind: 'dirty', key: INF_MIN }, end: { kind: 'dirty', key: INF_MAX } }, MAX_DIRTY_PER_RUN),
+    readLateMinuteMarks(deps.table, MAX_DIRTY_PER_RUN),
   ]);
   const types = new Map(devices.map((d) => [d.deviceId, d.type]));
   const work = new Map<string, SeriesWork>();

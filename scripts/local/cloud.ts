@@ -179,8 +179,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   try {
     const db = openControlDb(dataDir);
     opened.push(() => db.close());
-    // Same-origin for the website, plus the other spelling of the loopback host a browser may use.
-    const corsOrigins = [...new Set([...spec.infra.buckets.flatMap((b) => b.corsOrigins), url, url.replace('127.0.0.1', 'localhost')])];
+    // The bucket's declared CORS origins, plus where this local cloud serves the website.
+    const corsOrigins = withWebsiteOrigins(spec.infra.buckets.flatMap((b) => b.corsOrigins), url);
     let onOssEvent: (n: OssNotification) => void = () => undefined;
     const oss = await startOssEmulator({
       dataDir,
@@ -221,7 +221,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // API_BASE_URL is the API's public address: the custom domain in the cloud (s.yaml), the gateway here.
     const endpoints = { FC_ENDPOINT: url, OSS_ENDPOINT: oss.endpoint, OSS_REGION: spec.region, MNS_ENDPOINT: mns.emulator.endpoint, FNF_ENDPOINT: fnf.endpoint, API_BASE_URL: url };
     const rt = new FunctionRuntime(spec, {
-      envFor: (fn) => instanceEnv(spec, fn, { ...endpoints, ...tablestore.envFor(fn.environment) }),
+      envFor: (fn) => instanceEnv(spec, fn, { ...endpoints, ...tablestore.envFor(fn.environment), ...websiteCorsEnv(fn.environment, url) }),
       codeReady: (fn, demanded) => builds.codeReady(fn, demanded),
       ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
@@ -411,6 +411,22 @@ function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotifi
 }
 
 /** What an FC instance finds in its environment: FC's system variables, s.yaml's, and local endpoints. */
+/**
+ * Origins that may call across origins, plus the ones the local cloud serves the website from: the gateway's own
+ * origin in both loopback spellings a browser may use. In the cloud the website's origin is `WEBSITE_ORIGIN`
+ * (s.yaml); here the gateway serves the website on whatever PORT it was started with, which s.yaml cannot know.
+ */
+function withWebsiteOrigins(declared: string[], url: string): string[] {
+  return [...new Set([...declared, url, url.replace('127.0.0.1', 'localhost'), url.replace('localhost', '127.0.0.1')])];
+}
+
+/** A function's `CORS_ORIGINS` (the API's CORS, `functions/_shared/fc/http.ts`) with the website's local origins added. */
+function websiteCorsEnv(environment: Record<string, string>, url: string): Record<string, string> {
+  const declared = environment.CORS_ORIGINS;
+  if (declared === undefined || declared.split(',').some((o) => o.trim() === '*')) return {};
+  return { CORS_ORIGINS: withWebsiteOrigins(declared.split(',').map((o) => o.trim()).filter(Boolean), url).join(',') };
+}
+
 function instanceEnv(spec: AppSpec, fn: FunctionSpec, endpoints: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -97,6 +97,23 @@ describe('product page through the local cloud', () => {
     });
   });
 
+  describe('CORS', () => {
+    it("lets a page on the local cloud's own origin, either loopback spelling, read the API and its request id", async () => {
+      // The cloud started on a free port with WEBSITE_ORIGIN unset: s.yaml's default names port 9000.
+      for (const origin of [`http://localhost:${cloud.port}`, `http://127.0.0.1:${cloud.port}`]) {
+        const preflight = await fetch(`${cloud.url}/api/products`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+        expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([204, origin]);
+        const answer = await get('/api/products?limit=1', { Origin: origin });
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
+        expect(answer.headers.get('x-fc-request-id')).toBeTruthy();
+        expect(answer.headers.get('access-control-expose-headers')).toContain('x-fc-request-id');
+      }
+      // Any other origin gets no CORS headers.
+      const other = await get('/api/products?limit=1', { Origin: 'http://127.0.0.1:1' });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
   describe('GET /api/products/{id}', () => {
     it('returns all six parts in the web shape', async () => {
       const answer = await completePage(PAGE!, 'web');

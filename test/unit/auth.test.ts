@@ -45,4 +45,16 @@ describe('JWT auth', () => {
     clock.advance(60_001);
     expect(() => throttle.check('alice', clock.now())).not.toThrow();
   });
+
+  it('says how many seconds are left until a throttled user may try again', () => {
+    const clock = new ManualClock();
+    const throttle = new LoginThrottle(3, 60_000);
+    for (const gap of [0, 10_000, 10_000, 10_000]) {
+      clock.advance(gap);
+      throttle.fail('alice', clock.now());
+    }
+    // Four failures at 0, 10, 20 and 30 s: the one at 10 s is the one whose expiry brings alice under the limit.
+    clock.advance(5_500);
+    expect(() => throttle.check('alice', clock.now())).toThrow(expect.objectContaining({ status: 429, retryAfterSeconds: 35 }));
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConflictError } from '#shared/errors';
+import { ConflictError, TooManyRequestsError } from '#shared/errors';
 import { createHttpHandler, json, jsonBody } from '#shared/fc/http';
 import type { HttpTriggerResponse } from '#shared/fc/types';
 import { fakeContext, httpEvent } from '../helpers/fakes';
@@ -9,6 +9,7 @@ const handler = createHttpHandler([
   { method: 'POST', path: '/things', handle: async (req) => json(201, jsonBody(req, z.object({ name: z.string().min(2), qty: z.number().int() }))) },
   { method: 'PUT', path: '/things/:id', handle: async () => { throw new ConflictError('already there'); } },
   { method: 'DELETE', path: '/things/:id', handle: async () => { throw new Error('database password is hunter2'); } },
+  { method: 'POST', path: '/things/:id/tries', handle: async () => { throw new TooManyRequestsError('slow down', 42); } },
 ]);
 
 async function call(event: Buffer) {
@@ -56,6 +57,23 @@ describe('HTTP edge', () => {
     const res = await call(httpEvent('OPTIONS', '/things', { headers: { Origin: 'http://site.test', 'Access-Control-Request-Headers': 'authorization' } }));
     expect(res.statusCode).toBe(204);
     expect(res.headers?.['access-control-allow-origin']).toBe('http://site.test');
+  });
+
+  it('tells a throttled client when to come back (Retry-After), readable cross-origin', async () => {
+    const res = await call(httpEvent('POST', '/things/1/tries', { headers: { Origin: 'http://site.test' } }));
+    expect(res.statusCode).toBe(429);
+    expect(res.headers?.['retry-after']).toBe('42');
+    expect(res.json).toEqual({ error: { code: 'TooManyRequests', message: 'slow down' } });
+    expect(res.headers?.['access-control-expose-headers']).toContain('retry-after');
+  });
+
+  it('lets a cross-origin page read the request ids the API sends', async () => {
+    // FC's HTTP trigger and custom domain add `x-fc-request-id` to every answer (the local gateway too); a page on
+    // another origin reads it only if the function exposes it.
+    const res = await call(httpEvent('GET', '/things/1', { headers: { Origin: 'http://site.test' } }));
+    const exposed = (res.headers?.['access-control-expose-headers'] ?? '').split(',').map((h) => h.trim());
+    expect(exposed).toEqual(expect.arrayContaining(['x-fc-request-id', 'x-correlation-id', 'etag']));
+    expect(exposed).not.toContain('x-request-id');
   });
 
   it('echoes the correlation id', async () => {

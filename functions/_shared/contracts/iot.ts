@@ -321,10 +321,13 @@ const ReportTime = z
   .union([z.number().int({ error: REPORT_TIME }).min(0, { error: REPORT_TIME }), z.iso.datetime({ offset: true, error: REPORT_TIME })], { error: reportTimeError })
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 
+/** The window's checks run only once both bounds are times: zod still runs them when a bound failed its own check. */
+const bothTimes = (r: { from: unknown; to: unknown }) => typeof r.from === 'number' && typeof r.to === 'number';
+
 export const ReportRequest = z
   .strictObject({ from: ReportTime, to: ReportTime })
-  .refine((r) => r.to > r.from, { message: 'must be after from', path: ['to'] })
-  .refine((r) => r.to - r.from <= MAX_REPORT_WINDOW_MS, { message: 'a report covers at most 31 days', path: ['to'] });
+  .refine((r) => !bothTimes(r) || r.to > r.from, { message: 'must be after from', path: ['to'] })
+  .refine((r) => !bothTimes(r) || r.to - r.from <= MAX_REPORT_WINDOW_MS, { message: 'a report covers at most 31 days', path: ['to'] });
 export type ReportRequest = z.infer<typeof ReportRequest>;
 
 /** `POST /api/iot/reports` answer and `GET /api/iot/reports` items. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AppError } from '../errors';
-import { isAppError, NotFoundError } from '../errors';
+import { isAppError, NotFoundError, TooManyRequestsError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { parseJson, parseWith } from '../validation';
 import type { FcContext, FcHandler, HttpTriggerEvent, HttpTriggerResponse } from './types';
@@ -138,7 +138,8 @@ function corsHeaders(req: HttpRequest): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
-    'access-control-expose-headers': 'etag, x-correlation-id, x-request-id',
+    // `x-fc-request-id` is added by FC's HTTP trigger and custom domain (and the local gateway), not by the function.
+    'access-control-expose-headers': 'etag, retry-after, x-correlation-id, x-fc-request-id',
     vary: 'Origin',
   };
 }
@@ -209,7 +210,8 @@ async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteCon
 export function errorResult(err: unknown, req: Pick<HttpRequest, 'requestId'>, log: Logger): HttpResult {
   if (isAppError(err) && err.expose) {
     log.info({ code: err.code, status: err.status }, err.message);
-    return json(err.status, errorBody(err));
+    const retryAfter = err instanceof TooManyRequestsError ? err.retryAfterSeconds : undefined;
+    return json(err.status, errorBody(err), retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
   }
   log.error({ err }, 'unhandled error');
   const status = isAppError(err) ? err.status : 500;

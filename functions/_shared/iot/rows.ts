@@ -76,6 +76,15 @@ export async function readRolledUntil(table: Table): Promise<number | undefined>
   return row ? Number(row.attributes.rolledUntil) : undefined;
 }
 
+/**
+ * Minutes the ETL marked as changed by late readings (`rollup_work` rows of kind `dirty`, one per series and
+ * minute, attributes `deviceId`, `metric`, `minute`, `markedAt`); `iot-rollup` recomputes each and deletes its mark.
+ * Until then the minute's rollups (and its hour's) lack those readings.
+ */
+export async function readLateMinuteMarks(table: Table, max: number): Promise<Row[]> {
+  return scanRange(table, T.work, { start: { kind: 'dirty', key: INF_MIN }, end: { kind: 'dirty', key: INF_MAX } }, max);
+}
+
 export async function listLatest(table: Table, deviceId?: string): Promise<LatestRow[]> {
   const rows = await scanRange(table, T.latest, {
     start: { deviceId: deviceId ?? INF_MIN, metric: INF_MIN },

@@ -5,31 +5,16 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { mnsErrors } from './errors';
+import { XML_DECLARATION, renderNodes, type XmlNode } from '../xml-nodes';
 
 export const MNS_NAMESPACE = 'http://mns.aliyuncs.com/doc/v1/';
 
-/** A response node: text, nested children, or absent (skipped). */
-export type XmlValue = string | number | boolean | XmlNode[] | undefined;
-export type XmlNode = [name: string, value: XmlValue];
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
-
-function renderNodes(nodes: XmlNode[]): string {
-  let out = '';
-  for (const [name, value] of nodes) {
-    if (value === undefined) continue;
-    out += Array.isArray(value) ? `<${name}>${renderNodes(value)}</${name}>` : `<${name}>${escapeXml(String(value))}</${name}>`;
-  }
-  return out;
-}
+export type { XmlNode, XmlValue } from '../xml-nodes';
+export { escapeXml } from '../xml-nodes';
 
 /** @example renderXml('Message', [['MessageId', 'A1']]) → `<?xml …?><Message xmlns="…"><MessageId>A1</MessageId></Message>` */
 export function renderXml(root: string, children: XmlNode[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${MNS_NAMESPACE}">${renderNodes(children)}</${root}>`;
+  return `${XML_DECLARATION}<${root} xmlns="${MNS_NAMESPACE}">${renderNodes(children)}</${root}>`;
 }
 
 const parser = new XMLParser({

@@ -6,28 +6,10 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ossErrors } from './errors';
+import { XML_DECLARATION, escapeXml, renderNodes, type XmlNode } from '../xml-nodes';
 
-/** A node of a response document: text, a nested element list, or absent (skipped). */
-export type XmlValue = string | number | boolean | XmlNode[] | undefined;
-export type XmlNode = [name: string, value: XmlValue];
-
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
-
-function renderNodes(nodes: XmlNode[]): string {
-  let out = '';
-  for (const [name, value] of nodes) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) out += `<${name}>${renderNodes(value)}</${name}>`;
-    else out += `<${name}>${escapeXml(String(value))}</${name}>`;
-  }
-  return out;
-}
+export type { XmlNode, XmlValue } from '../xml-nodes';
+export { escapeXml } from '../xml-nodes';
 
 /**
  * @example renderXml('Error', [['Code', 'NoSuchKey'], ['Message', '…']])
