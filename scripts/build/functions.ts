@@ -32,6 +32,8 @@ export function bundledSpec(spec: AppSpec): AppSpec {
  */
 export function unrunnableFunctions(spec: AppSpec): { fn: FunctionSpec; problem: string; hint: string }[] {
   return spec.functions.flatMap((fn) => {
+    // A custom runtime runs its own command in the code folder (D123): the folder is all it needs here.
+    if (fn.customRuntime) return existsSync(fn.codeDir) ? [] : [{ fn, problem: `the code folder ${relative(spec.baseDir, fn.codeDir)} does not exist`, hint: 'customRuntimeConfig.command runs in it' }];
     if (existsSync(functionEntry(spec, fn))) return [];
     const file = join(fn.codeDir, fn.handler.slice(0, fn.handler.lastIndexOf('.')));
     if (existsSync(`${file}.js`) || existsSync(`${file}.cjs`)) return [];

@@ -74,6 +74,8 @@ async function main(): Promise<void> {
 function standbyPlan(functions: FunctionSpec[]): StandbyPlan {
   const instances: StandbyPlan['instances'] = [];
   for (const fn of functions) {
+    // A custom runtime's instance is a process of its own, not a thread of a bundle.
+    if (fn.customRuntime) continue;
     try {
       instances.push({ bundleFile: bundleFileOf(fn.codeDir, fn.handler), memorySizeMb: fn.memorySize });
     } catch {

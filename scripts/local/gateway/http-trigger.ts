@@ -49,7 +49,7 @@ export function writeTriggerResponse(res: ServerResponse, record: InvocationReco
     res.end(method === 'HEAD' ? undefined : record.payload);
     return;
   }
-  const headers: Record<string, string> = { 'x-fc-request-id': requestId };
+  const headers: Record<string, string | string[]> = { 'x-fc-request-id': requestId };
   for (const name in mapped.headers) headers[name] = mapped.headers[name]!;
   headers['content-length'] = String(typeof mapped.body === 'string' ? Buffer.byteLength(mapped.body) : mapped.body.byteLength);
   res.writeHead(mapped.status, headers);

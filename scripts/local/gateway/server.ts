@@ -78,6 +78,10 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
     if (isAsyncInvocation(req.rawHeaders)) {
+      // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
+      if (runtime.find(functionName)?.customRuntime) {
+        return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });
+      }
       asyncInvoker.enqueue(functionName, toHttpTriggerEvent(request), 'http', requestId);
       res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
       res.end();

@@ -1,6 +1,7 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
-import { Instance, type InstanceOutcome, type InvokeInput } from './instance';
+import { Instance, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
+import { ProcessInstance } from './process-instance';
 import type { FunctionContext, InvocationIds } from './protocol';
 
 export interface PoolOptions {
@@ -165,7 +166,7 @@ export class InstanceBudget {
 }
 
 interface Waiter {
-  serve: (instance: Instance) => void;
+  serve: (instance: PoolInstance) => void;
   fail: (err: Error) => void;
   queuedAt: number;
 }
@@ -194,11 +195,11 @@ const INITIALIZER_WAIT_MS = 500;
  * on I/O (a long poll) do not count against it while the CPUs have room, up to `maxWithParked` (D40).
  */
 export class FunctionPool implements BudgetedPool {
-  private instances: Instance[] = [];
+  private instances: PoolInstance[] = [];
   private starting = 0;
   /** Prewarmed instances running their initializer: started, not serving yet. */
-  private readonly initializing = new Set<Instance>();
-  private readonly startingInstances = new Set<Promise<Instance>>();
+  private readonly initializing = new Set<PoolInstance>();
+  private readonly startingInstances = new Set<Promise<PoolInstance>>();
   /** Requests accepted and not finished (running or waiting): what reservedConcurrency limits. */
   private inFlight = 0;
   /** Instances running their preStop hook on the way out. */
@@ -304,7 +305,7 @@ export class FunctionPool implements BudgetedPool {
       const assignedAt = Date.now();
       onAssigned(instance.id);
       try {
-        const init = instance.initialized || !this.fn.initializer ? undefined : await this.initialize(instance, ids);
+        const init = this.fn.initializer ? await this.initialize(instance, ids) : undefined;
         if (init && !init.ok) {
           const error = { errorType: 'InitializationError', errorMessage: init.error?.errorMessage ?? 'initializer failed', ...(init.error?.stackTrace ? { stackTrace: init.error.stackTrace } : {}) };
           return { ...init, error, instanceId: instance.id, coldStart, waitMs };
@@ -334,12 +335,12 @@ export class FunctionPool implements BudgetedPool {
     traceMark(`warm ${this.fn.resource}`);
   }
 
-  private async acquire(): Promise<{ instance: Instance; coldStart: boolean; waitMs: number }> {
+  private async acquire(): Promise<{ instance: PoolInstance; coldStart: boolean; waitMs: number }> {
     // A request never passes those already in line.
     const idle = this.waiters.length === 0 ? this.takeIdle() : undefined;
     if (idle) return { instance: idle, coldStart: isFirstUse(idle), waitMs: 0 };
     const queuedAt = Date.now();
-    const instance = await new Promise<Instance>((serve, fail) => {
+    const instance = await new Promise<PoolInstance>((serve, fail) => {
       this.waiters.push({ serve, fail, queuedAt });
       this.dispatch();
     });
@@ -392,13 +393,18 @@ export class FunctionPool implements BudgetedPool {
     return Math.min(SCALE_OUT_DELAY_MS.max, Math.max(SCALE_OUT_DELAY_MS.min, this.typicalMs));
   }
 
-  /** Runs the initializer hook once per instance (a failed one retires the instance: the next request starts another). */
-  private async initialize(instance: Instance, ids: InvocationIds): Promise<InstanceOutcome | undefined> {
-    if (!this.fn.initializer || instance.initialized) return undefined;
-    instance.initialized = true;
-    const init = await instance.call({ type: 'initialize', ids }, this.fn.initializer.timeout * 1000, `Function initialization timed out after ${this.fn.initializer.timeout} seconds`);
-    if (!init.ok) void instance.terminate();
-    return init;
+  /**
+   * Runs the initializer hook once per instance (a failed one retires the instance: the next request starts
+   * another). Every request the instance takes meanwhile — a custom runtime's instance takes several — waits for it.
+   */
+  private initialize(instance: PoolInstance, ids: InvocationIds): Promise<InstanceOutcome | undefined> {
+    const hook = this.fn.initializer;
+    if (!hook) return Promise.resolve(undefined);
+    instance.initialization ??= instance.call({ type: 'initialize', ids }, hook.timeout * 1000, `Function initialization timed out after ${hook.timeout} seconds`).then((init) => {
+      if (!init.ok) void instance.terminate();
+      return init;
+    });
+    return instance.initialization;
   }
 
   /** Called by the budget when a slot is free and this pool asked for one. */
@@ -406,8 +412,8 @@ export class FunctionPool implements BudgetedPool {
     this.dispatch();
   }
 
-  private takeIdle(): Instance | undefined {
-    const idle = this.instances.find((i) => !i.busy && !i.stale && i.alive);
+  private takeIdle(): PoolInstance | undefined {
+    const idle = this.instances.find((i) => i.hasRoom && !i.stale && i.alive);
     idle?.assign();
     return idle;
   }
@@ -425,12 +431,12 @@ export class FunctionPool implements BudgetedPool {
    */
   private async spawn(warm: boolean): Promise<void> {
     this.starting++;
-    let started: Promise<Instance> | undefined;
-    let instance: Instance;
+    let started: Promise<PoolInstance> | undefined;
+    let instance: PoolInstance;
     try {
       await this.options.codeReady(!warm);
       if (this.closed) throw new ShuttingDownError(this.fn.name);
-      started = Instance.start(this.fn, this.options.env, this.options.functionContext(this.fn));
+      started = this.startInstance();
       this.startingInstances.add(started);
       instance = await started;
     } catch (err) {
@@ -464,16 +470,24 @@ export class FunctionPool implements BudgetedPool {
     this.dispatch();
   }
 
-  private release(instance: Instance, startedAt: number): void {
+  /** A custom runtime's instance is its server's process (D123); a nodejs one, a worker thread. */
+  private startInstance(): Promise<PoolInstance> {
+    const context = this.options.functionContext(this.fn);
+    if (!this.fn.customRuntime) return Instance.start(this.fn, this.options.env, context);
+    return ProcessInstance.start(this.fn, this.options.env, context, (instanceId, text) => this.options.onLog(this.fn, instanceId, text, null));
+  }
+
+  private release(instance: PoolInstance, startedAt: number): void {
     instance.release();
     instance.invocations++;
     const took = instance.lastUsedAt - startedAt;
     this.typicalMs = this.typicalMs === undefined ? took : 0.8 * this.typicalMs + 0.2 * took;
-    if (!instance.alive || instance.stale) this.retire(instance);
+    // A stale instance still serving other requests (instanceConcurrency) goes after the last of them.
+    if (!instance.alive || (instance.stale && !instance.busy)) this.retire(instance);
     this.dispatch();
   }
 
-  private retire(instance: Instance, wakeOthers = true): void {
+  private retire(instance: PoolInstance, wakeOthers = true): void {
     if (!this.instances.includes(instance)) return;
     this.instances = this.instances.filter((i) => i !== instance);
     if (wakeOthers) this.options.budget.freed();
@@ -515,6 +529,6 @@ export class FunctionPool implements BudgetedPool {
 }
 
 /** An instance's first request is a cold start unless the instance was started ahead of traffic. */
-function isFirstUse(instance: Instance): boolean {
+function isFirstUse(instance: PoolInstance): boolean {
   return instance.invocations === 0 && !instance.warmed;
 }

@@ -104,7 +104,8 @@ function safeDecode(path: string): string {
 /** The HTTP response an HTTP-triggered function's answer maps to (header names lower-cased, no request id yet). */
 export interface HttpTriggerReply {
   status: number;
-  headers: Record<string, string>;
+  /** A list for a header sent more than once (a custom runtime's `set-cookie`s). */
+  headers: Record<string, string | string[]>;
   /** Bytes, or text sent as UTF-8 (an answer taken as it is: `plainTriggerAnswer`). */
   body: Uint8Array | string;
 }

@@ -25,6 +25,35 @@ export interface InstanceOutcome {
 }
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/**
+ * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
+ * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
+ */
+export interface PoolInstance {
+  readonly id: string;
+  readonly fn: FunctionSpec;
+  /** Serving at least one request. */
+  readonly busy: boolean;
+  /** May take one more request now. */
+  readonly hasRoom: boolean;
+  readonly alive: boolean;
+  stale: boolean;
+  lastUsedAt: number;
+  invocations: number;
+  warmed: boolean;
+  /** The initializer hook's run (once per instance; requests arriving meanwhile wait for it). */
+  initialization: Promise<InstanceOutcome> | undefined;
+  readonly osThreadId: number | undefined;
+  logSink: LogSink;
+  assign(now?: number): void;
+  release(now?: number): void;
+  parked(afterMs: number, maxUtilization: number, now?: number): boolean;
+  /** A lifecycle hook. */
+  call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome>;
+  invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome>;
+  terminate(): Promise<void>;
+}
 type LogSink = (text: string, invocationId: number | null) => void;
 
 /** Node options of the local cloud's command line that worker threads refused, learnt at the first instance. */
@@ -86,7 +115,7 @@ let nextMessageId = 1;
  * (`memorySize` → V8 old-space limit). Timeouts terminate the thread, so a stuck or CPU-bound handler
  * really stops, as it does on FC.
  */
-export class Instance {
+export class Instance implements PoolInstance {
   readonly id = `inst-${nextInstanceNumber++}`;
   busy = false;
   stale = false;
@@ -94,8 +123,7 @@ export class Instance {
   invocations = 0;
   /** Started ahead of traffic (prewarm): its first request is not a cold start. */
   warmed = false;
-  /** The initializer hook ran (once per instance, before its first request). */
-  initialized = false;
+  initialization: Promise<InstanceOutcome> | undefined;
   /** The worker's OS thread id on Linux (its CPU time is in `/proc/self/task/<id>/stat`), once ready. */
   osThreadId: number | undefined;
   private readonly worker: Worker;
@@ -146,6 +174,11 @@ export class Instance {
 
   get alive(): boolean {
     return !this.dead;
+  }
+
+  /** One request at a time, as FC's built-in runtimes serve. */
+  get hasRoom(): boolean {
+    return !this.busy;
   }
 
   /** The instance takes a request (it is busy until `release`). */

@@ -341,13 +341,16 @@ function succeededRecord(base: RecordBase, outcome: PoolOutcome): InvocationReco
   };
 }
 
-/** The record of an invocation that failed or timed out: FC's error body is its payload. */
+/**
+ * The record of an invocation that failed or timed out: FC's error body is its payload — unless the function
+ * answered with a body of its own (a custom runtime's server reporting a failure, D123).
+ */
 function failedRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord {
   return {
     ...base,
     durationMs: Date.now() - base.startedAt,
     status: outcome.fatal === 'timeout' ? 'timeout' : 'failed',
-    payload: Buffer.from(JSON.stringify(outcome.error)),
+    payload: outcome.payload.length > 0 ? outcome.payload : Buffer.from(JSON.stringify(outcome.error)),
     error: outcome.error!,
     errorType: 'UnhandledInvocationError',
     logs: '',

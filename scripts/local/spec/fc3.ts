@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { SpecError, SpecErrors } from './errors';
+import { isCustomRuntime, runtimeProblem, toCustomRuntime } from './custom-runtime';
 import { REFUSED_TRIGGER_TYPES, TRIGGER_COMMON, TRIGGER_CONFIG, checkKeys } from './key-rules';
 import type { AsyncInvokeSpec, DestinationSpec, FunctionSpec, MnsQueueTriggerSpec, RouteSpec, TriggerSpec } from './model';
 
@@ -23,13 +24,20 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
 
   const name = str('functionName');
   const runtime = str('runtime');
-  if (runtime && runtime !== 'nodejs20' && runtime !== 'nodejs18') {
-    errors.push(new SpecError(`${path}.runtime`, `runtime "${runtime}" is not emulated`, 'the local cloud runs nodejs20 and nodejs18'));
-  }
+  const problem = runtime ? runtimeProblem(runtime, `${path}.runtime`) : undefined;
+  if (problem) errors.push(problem);
+  const custom = isCustomRuntime(runtime);
   const code = props.code;
   if (typeof code !== 'string') errors.push(new SpecError(`${path}.code`, 'must be a local folder path', 'OSS code locations are not emulated'));
+  const codeDir = resolve(baseDir, typeof code === 'string' ? code : '.');
   const handler = str('handler');
-  if (handler && !/^[\w./-]+\.[A-Za-z_$][\w$]*$/.test(handler)) errors.push(new SpecError(`${path}.handler`, `"${handler}" is not <file>.<export>`));
+  // A custom runtime's server is the function: FC passes the handler along but gives it no meaning.
+  if (handler && !custom && !/^[\w./-]+\.[A-Za-z_$][\w$]*$/.test(handler)) errors.push(new SpecError(`${path}.handler`, `"${handler}" is not <file>.<export>`));
+  let customRuntime: FunctionSpec['customRuntime'];
+  if (custom) collectInto(errors, () => (customRuntime = toCustomRuntime(props.customRuntimeConfig, codeDir, `${path}.customRuntimeConfig`)));
+  else if (props.customRuntimeConfig !== undefined) errors.push(new SpecError(`${path}.customRuntimeConfig`, `applies to custom runtimes only (runtime is "${runtime}")`, `use runtime: ${'custom.debian12'} to run your own server`));
+  // FC's range; it applies to custom runtimes only (built-in ones serve one request per instance).
+  const instanceConcurrency = int('instanceConcurrency', 1, 1, 200);
   const memorySize = int('memorySize', 512, 128, 32768, 64);
   const timeout = int('timeout', 3, 1, 86400);
 
@@ -59,7 +67,9 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
     resource,
     name,
     runtime: runtime as FunctionSpec['runtime'],
-    codeDir: resolve(baseDir, code as string),
+    ...(customRuntime ? { customRuntime } : {}),
+    ...(custom ? { instanceConcurrency } : {}),
+    codeDir,
     handler,
     memorySize,
     timeout,

@@ -26,11 +26,10 @@ const inert = (note: string, more: Partial<KeyRule> = {}): KeyRule => ({ status:
 
 /** Keys refused on purpose, with the reason a user sees. */
 export const REFUSED_FC3_KEYS: Record<string, string> = {
-  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does)',
+  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does); a custom runtime uses the host toolchain and its code folder',
   nasConfig: 'NAS mounts are not emulated',
   ossMountConfig: 'OSS mounts are not emulated; use the ObjectStore port',
   customContainerConfig: 'custom containers need Docker, which the local cloud does not use',
-  customRuntimeConfig: 'custom runtimes are not emulated; use nodejs20',
   gpuConfig: 'GPU functions are not emulated',
   provisionConfig: 'provisioned instances are not emulated (local instances stay warm anyway)',
   scalingConfig: 'scaling policies are not emulated',
@@ -43,14 +42,31 @@ export const FC3_PROPS: KeyRules = {
   region: e('the region in context.region, FC_REGION and ARNs'),
   functionName: e('the name used by InvokeFunction, routes and destinations'),
   description: inert('documentation only'),
-  runtime: e('nodejs20 and nodejs18 run in the local Node.js (version differences are not emulated)'),
+  runtime: e('nodejs20 and nodejs18 run in the local Node.js (version differences are not emulated); custom.debian12/11/10 and custom run the server command on the host (D123); custom-container is refused'),
   code: e('the folder that deploys: bundled from functions/<resource>/handler.ts, or run as it is when there is no such source'),
-  handler: e('`<file>.<export>` loaded from the code folder'),
-  memorySize: e('caps the instance heap (worker resourceLimits); exceeding it fails the invocation like FC'),
+  handler: e('`<file>.<export>` loaded from the code folder (custom runtimes: any text, sent as x-fc-function-handler)'),
+  memorySize: e('caps the instance heap (worker resourceLimits); exceeding it fails the invocation like FC (custom runtimes: not enforced)'),
   timeout: e('an invocation running longer is stopped and reported as FC does'),
   cpu: inert('CPU share is not emulated'),
   diskSize: inert('disk quota is not emulated'),
-  instanceConcurrency: inert('FC ignores it for built-in runtimes (one request per instance); so does the local cloud'),
+  instanceConcurrency: e('custom runtimes: requests one instance serves at once (1–200); FC ignores it for built-in runtimes, and so does the local cloud'),
+  customRuntimeConfig: e('custom runtimes: the server started as each instance (D123)', {
+    keys: {
+      command: e('the program, run on the host in the code folder; `/code/…` means the code folder (default /code/bootstrap)'),
+      args: e('its arguments, after command'),
+      port: e('checked (1–65535); locally each instance listens on the free port in FC_SERVER_PORT / FC_CUSTOM_LISTEN_PORT'),
+      healthCheckConfig: e('readiness check before the first request', {
+        keys: {
+          httpGetUrl: e('path answered 2xx when ready'),
+          initialDelaySeconds: e('wait after start before checking'),
+          periodSeconds: e('interval between checks'),
+          timeoutSeconds: e('timeout of one check'),
+          failureThreshold: e('failed checks in a row before the instance fails to start'),
+          successThreshold: e('passed checks in a row before it is ready'),
+        },
+      }),
+    },
+  }),
   environmentVariables: e('set in the instance environment; endpoint variables are pointed at the emulators', { open: true }),
   role: inert('no RAM locally: every function gets the local account credentials'),
   logConfig: inert('logs go to the console and /_local/ instead of SLS', { open: true }),

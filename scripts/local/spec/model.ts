@@ -21,7 +21,14 @@ export interface FunctionSpec {
   resource: string;
   /** FC function name (`props.functionName`). */
   name: string;
-  runtime: 'nodejs20' | 'nodejs18';
+  runtime: 'nodejs20' | 'nodejs18' | CustomRuntimeName;
+  /**
+   * For a custom runtime (D123): the server the local cloud starts as each instance, on the host. Absent for
+   * nodejs runtimes, whose handler runs in a worker thread.
+   */
+  customRuntime?: CustomRuntimeSpec;
+  /** `instanceConcurrency`: requests one instance serves at once. FC applies it to custom runtimes only (absent: 1). */
+  instanceConcurrency?: number;
   /** Absolute path of the deployable code folder (`props.code`), e.g. `<root>/dist/product-bff`. */
   codeDir: string;
   /** `file.export`, e.g. `index.handler`. */
@@ -35,6 +42,30 @@ export interface FunctionSpec {
   reservedConcurrency?: number;
   triggers: TriggerSpec[];
   asyncInvokeConfig?: AsyncInvokeSpec;
+}
+
+/** FC 3.0's custom runtimes (`custom` is the Debian 9 one). */
+export const CUSTOM_RUNTIMES = ['custom.debian12', 'custom.debian11', 'custom.debian10', 'custom'] as const;
+export type CustomRuntimeName = (typeof CUSTOM_RUNTIMES)[number];
+
+/** `customRuntimeConfig` with FC's defaults filled in, paths under `/code` mapped to the code folder. */
+export interface CustomRuntimeSpec {
+  /** The program (and maybe its first arguments); FC runs `command` followed by `args`. */
+  command: string[];
+  args: string[];
+  /** The port s.yaml names (FC's CAPort, default 9000). Locally each instance gets a free port instead: see process-instance.ts. */
+  port: number;
+  healthCheck?: CustomHealthCheckSpec;
+}
+
+/** FC's CustomHealthCheckConfig, in milliseconds. */
+export interface CustomHealthCheckSpec {
+  httpGetUrl: string;
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  successThreshold: number;
 }
 
 export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec | MnsTopicTriggerSpec | MnsQueueTriggerSpec;

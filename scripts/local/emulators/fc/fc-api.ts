@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { createClientErrorHandler, type AbortInfo } from '../http-edge';
 import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
-import type { FunctionSpec } from '../../spec/model';
+import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
@@ -155,7 +155,8 @@ function functionJson(fn: FunctionSpec, region: string): Record<string, unknown>
     memorySize: fn.memorySize,
     timeout: fn.timeout,
     environmentVariables: fn.environment,
-    instanceConcurrency: 1,
+    instanceConcurrency: fn.instanceConcurrency ?? 1,
+    ...(fn.customRuntime ? { customRuntimeConfig: customRuntimeJson(fn.customRuntime, fn.codeDir) } : {}),
     internetAccess: true,
     createdTime: DEPLOYED_AT,
     lastModifiedTime: DEPLOYED_AT,
@@ -166,6 +167,29 @@ function functionJson(fn: FunctionSpec, region: string): Record<string, unknown>
           instanceLifecycleConfig: {
             ...(fn.initializer ? { initializer: { handler: fn.initializer.handler, timeout: fn.initializer.timeout } } : {}),
             ...(fn.preStop ? { preStop: { handler: fn.preStop.handler, timeout: fn.preStop.timeout } } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** GetFunction's customRuntimeConfig: s.yaml's, with the code folder written back as FC's `/code`. */
+function customRuntimeJson(custom: CustomRuntimeSpec, codeDir: string): Record<string, unknown> {
+  const asCode = (word: string) => (word === codeDir ? '/code' : word.startsWith(`${codeDir}/`) ? `/code/${word.slice(codeDir.length + 1)}` : word);
+  const check = custom.healthCheck;
+  return {
+    command: custom.command.map(asCode),
+    args: custom.args.map(asCode),
+    port: custom.port,
+    ...(check
+      ? {
+          healthCheckConfig: {
+            httpGetUrl: check.httpGetUrl,
+            initialDelaySeconds: check.initialDelayMs / 1000,
+            periodSeconds: check.periodMs / 1000,
+            timeoutSeconds: check.timeoutMs / 1000,
+            failureThreshold: check.failureThreshold,
+            successThreshold: check.successThreshold,
           },
         }
       : {}),

@@ -1,0 +1,409 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { connect, createServer } from 'node:net';
+import type { CustomRuntimeSpec, FunctionSpec } from '../spec/model';
+import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import type { InstanceOutcome, InvokeInput, PoolInstance } from './instance';
+import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
+import { StallAwareTimeout } from './stall-clock';
+
+/**
+ * One instance of a custom-runtime function (D123): the server s.yaml's `customRuntimeConfig` names, started as a
+ * process on the host in the code folder, to which every invocation is forwarded over HTTP — as FC forwards it to
+ * the server in its Debian sandbox. FC's contract, from its docs (custom runtime specification, event handlers,
+ * web functions, lifecycle hooks):
+ * - the server listens on the port in FC_SERVER_PORT / FC_CUSTOM_LISTEN_PORT and must start within 120 s;
+ * - every request carries FC's common headers (x-fc-request-id, the temporary credentials, the function's
+ *   handler, memory and hooks, region, account, qualifier) and `x-fc-control-path`;
+ * - an HTTP trigger's request is passed through as it came (method, path, query, headers, body) and the
+ *   server's response is passed back; FC's own x-fc-* request headers cannot be set by a client;
+ * - an event invocation is `POST /invoke` with the event as an `application/octet-stream` body; the response
+ *   body is the result, and status 404 or `x-fc-status: 404` reports a function error;
+ * - the initializer is `POST /initialize`, preStop is `GET /pre-stop`; any 2xx is success.
+ * An instance serves up to `instanceConcurrency` requests at once (FC applies it to custom runtimes only).
+ *
+ * Not FC's: the process runs on the host's OS and toolchain (the `node`, `python3`… on the PATH), not in
+ * Debian's image; memorySize is not enforced; the port is a free one, not s.yaml's `port`.
+ */
+
+/** FC gives a custom runtime's server this long to listen before the instance fails to start. */
+export const START_LIMIT_MS = 120_000;
+/** A server still not listening after this long gets a hint in its log (it may listen on a fixed port). */
+const SLOW_START_MS = 5_000;
+const PORT_HINT = 'locally every instance gets its own free port: listen on process.env.FC_SERVER_PORT (FC sets it too), not on customRuntimeConfig.port';
+/** After SIGTERM, how long a stopping server may take before SIGKILL. */
+const STOP_GRACE_MS = 2_000;
+/** Output lines kept for the message of an instance that could not start. */
+const TAIL_LINES = 20;
+/** Response headers FC does not pass back from the server (web functions, response limits). */
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'date', 'keep-alive', 'server', 'transfer-encoding']);
+/** Request headers that belong to the hop between client and local gateway, not to the forwarded request. */
+const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+const CRASHED: FunctionErrorBody = { errorType: 'Crashed', errorMessage: 'Process exited unexpectedly before completing request' };
+
+/** Process groups still running, killed if the local cloud exits without stopping them (a crash, process.exit). */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const process_ of running) killGroup(process_, 'SIGKILL');
+  });
+}
+
+/** The server's whole process group: `sh -c 'npm start'` and what it started stop together. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** A port free on the loopback interface now (the server binds it a moment later; a clash fails the start). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class NotStartedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FunctionNotStarted';
+  }
+}
+
+interface Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+type Exchange = { ok: true; response: Response } | { ok: false; outcome: InstanceOutcome };
+
+let nextProcessNumber = 1;
+
+export class ProcessInstance implements PoolInstance {
+  readonly id = `proc-${nextProcessNumber++}`;
+  stale = false;
+  lastUsedAt = Date.now();
+  invocations = 0;
+  warmed = false;
+  initialization: Promise<InstanceOutcome> | undefined;
+  readonly osThreadId = undefined;
+  logSink: (text: string, invocationId: number | null) => void = () => undefined;
+  private active = 0;
+  private readonly concurrency: number;
+  private readonly child: ChildProcess;
+  private readonly agent: Agent;
+  private readonly startedAt = Date.now();
+  private exited: string | undefined;
+  private dead = false;
+  private readonly tail: string[] = [];
+  private readonly outputClosed: Promise<void>;
+  /** Requests sent and not answered: settled at once if the process dies. */
+  private readonly pending = new Set<(outcome: InstanceOutcome) => void>();
+
+  private constructor(
+    readonly fn: FunctionSpec,
+    private readonly custom: CustomRuntimeSpec,
+    env: Record<string, string>,
+    private readonly context: FunctionContext,
+    private readonly port: number,
+  ) {
+    this.concurrency = fn.instanceConcurrency ?? 1;
+    // Idle connections are dropped after a second, before a server's own keep-alive timeout closes them (Node's is 5 s).
+    this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency + 1, timeout: 1000 });
+    const [program, ...rest] = [...custom.command, ...custom.args];
+    this.child = spawn(program!, rest, {
+      cwd: fn.codeDir,
+      env: { ...env, FC_SERVER_PORT: String(port), FC_CUSTOM_LISTEN_PORT: String(port), FC_INSTANCE_ID: `${env.FC_INSTANCE_ID ?? fn.resource}-${this.id}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stopping the instance stops what the command started too.
+      detached: true,
+    });
+    killOnExit(this.child);
+    this.child.stdout!.on('data', this.lines());
+    this.child.stderr!.on('data', this.lines());
+    this.child.once('error', (err) => this.onExit(`could not run ${program}: ${err.message}`));
+    this.child.once('exit', (code, signal) => this.onExit(signal ? `killed by ${signal}` : `exit code ${code}`));
+    this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
+  }
+
+  /**
+   * Start the server and wait until it listens (and passes the health check, if s.yaml has one). `log` gets its
+   * output from the start on: what a server prints while starting (and the local cloud's hint when it does not
+   * listen) is worth seeing before the instance serves, or when it never does.
+   */
+  static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext, log: (instanceId: string, text: string) => void): Promise<ProcessInstance> {
+    const instance = new ProcessInstance(fn, fn.customRuntime!, env, context, await freePort());
+    instance.logSink = (text) => log(instance.id, text);
+    try {
+      await instance.untilReady();
+    } catch (err) {
+      await instance.terminate();
+      throw err;
+    }
+    return instance;
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Serving at least one request. */
+  get busy(): boolean {
+    return this.active > 0;
+  }
+
+  get hasRoom(): boolean {
+    return this.active < this.concurrency;
+  }
+
+  assign(): void {
+    this.active++;
+  }
+
+  release(now: number = Date.now()): void {
+    this.active = Math.max(0, this.active - 1);
+    this.lastUsedAt = now;
+  }
+
+  /** The local caps leave out instances parked on I/O (D40) by their thread's event loop; a process has none here. */
+  parked(): boolean {
+    return false;
+  }
+
+  /** Each line of output, to the function's log as it comes (as FC collects a custom runtime's stdout and stderr). */
+  private lines(): (chunk: Buffer) => void {
+    let partial = '';
+    return (chunk) => {
+      const text = partial + chunk.toString('utf8');
+      const end = text.lastIndexOf('\n');
+      partial = text.slice(end + 1);
+      if (end < 0) return;
+      for (const line of text.slice(0, end).split('\n')) {
+        this.tail.push(line);
+        if (this.tail.length > TAIL_LINES) this.tail.shift();
+        this.logSink(`${line}\n`, null);
+      }
+    };
+  }
+
+  private onExit(how: string): void {
+    this.exited ??= how;
+    this.die(CRASHED);
+  }
+
+  private die(error: FunctionErrorBody): void {
+    if (this.dead) return;
+    this.dead = true;
+    for (const settle of [...this.pending]) settle({ ok: false, payload: Buffer.alloc(0), error, fatal: 'crashed', heapMb: 0 });
+    this.pending.clear();
+    this.agent.destroy();
+  }
+
+  /** FC's wait for a new instance: the port accepts connections, then the health check passes (when configured). */
+  private async untilReady(): Promise<void> {
+    const giveUpAt = this.startedAt + START_LIMIT_MS;
+    let warned = false;
+    for (let wait = 10; !(await accepts(this.port)); wait = Math.min(100, wait * 2)) {
+      if (this.exited) throw await this.notStarted(`the server exited before listening (${this.exited})`);
+      if (Date.now() > giveUpAt) throw await this.notStarted(`the server did not listen on FC_SERVER_PORT (${this.port}) within ${START_LIMIT_MS / 1000} s`);
+      if (!warned && Date.now() - this.startedAt > SLOW_START_MS) {
+        warned = true;
+        this.logSink(`local cloud: ${this.fn.name} has not listened on FC_SERVER_PORT=${this.port} for ${SLOW_START_MS / 1000} s; ${PORT_HINT}\n`, null);
+      }
+      await pause(wait);
+    }
+    const check = this.custom.healthCheck;
+    if (!check) return;
+    await pause(Math.max(0, this.startedAt + check.initialDelayMs - Date.now()));
+    let passed = 0;
+    let failed = 0;
+    for (;;) {
+      const answer = await this.exchange({ method: 'GET', path: check.httpGetUrl, headers: {} }, check.timeoutMs, 'health check timed out', false);
+      const healthy = answer.ok && answer.response.status >= 200 && answer.response.status < 300;
+      passed = healthy ? passed + 1 : 0;
+      failed = healthy ? 0 : failed + 1;
+      if (passed >= check.successThreshold) return;
+      if (this.exited) throw await this.notStarted(`the server exited during its health check (${this.exited})`);
+      if (failed >= check.failureThreshold) throw await this.notStarted(`health check GET ${check.httpGetUrl} failed ${failed} times in a row`);
+      await pause(check.periodMs);
+    }
+  }
+
+  private async notStarted(why: string): Promise<NotStartedError> {
+    // Its last words may still be in the pipes when it exits: read them first (a grandchild may hold them open).
+    await Promise.race([this.outputClosed, pause(200)]);
+    const output = this.tail.length > 0 ? `; its last output:\n${this.tail.join('\n')}` : '';
+    return new NotStartedError(`The CA's http server cannot be started: ${why} (command: ${[...this.custom.command, ...this.custom.args].join(' ')}); ${PORT_HINT}${output}`);
+  }
+
+  /** FC's common request headers (custom runtime specification). */
+  private fcHeaders(ids: InvocationIds, controlPath: string): Record<string, string> {
+    const { context, fn } = this;
+    return {
+      'x-fc-request-id': ids.requestId,
+      'x-fc-access-key-id': context.credentials.accessKeyId,
+      'x-fc-access-key-secret': context.credentials.accessKeySecret,
+      'x-fc-security-token': context.credentials.securityToken,
+      'x-fc-function-name': fn.name,
+      'x-fc-function-handler': fn.handler,
+      'x-fc-function-memory': String(fn.memorySize),
+      ...(fn.initializer ? { 'x-fc-function-initializer': fn.initializer.handler, 'x-fc-initialization-timeout': String(fn.initializer.timeout) } : {}),
+      ...(fn.preStop ? { 'x-fc-instance-lifecycle-pre-stop-handler': fn.preStop.handler } : {}),
+      'x-fc-region': context.region,
+      'x-fc-account-id': context.accountId,
+      'x-fc-qualifier': context.service.qualifier,
+      'x-fc-control-path': controlPath,
+    };
+  }
+
+  /**
+   * One request to the server, answered or failed: a timeout cuts it (the instance is replaced once its other
+   * requests end, as a stuck server may not answer again), and the process dying fails it as FC reports it.
+   */
+  private exchange(
+    request: { method: string; path: string; headers: OutgoingHttpHeaders; body?: Uint8Array },
+    timeoutMs: number,
+    timeoutMessage: string,
+    replaceOnTimeout = true,
+  ): Promise<Exchange> {
+    if (this.dead) return Promise.resolve({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: CRASHED, fatal: 'crashed', heapMb: 0 } });
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (result: Exchange) => {
+        if (done) return;
+        done = true;
+        timeout.cancel();
+        this.pending.delete(onDeath);
+        resolve(result);
+      };
+      const onDeath = (outcome: InstanceOutcome) => {
+        req?.destroy();
+        finish({ ok: false, outcome });
+      };
+      const body = request.body ?? new Uint8Array(0);
+      // A connection that breaks is usually the process dying: wait a moment for its exit, to report it as FC does.
+      const onBroken = (err: Error) =>
+        setTimeout(() => finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: this.dead ? CRASHED : { errorType: 'ConnectionError', errorMessage: `the server closed the connection: ${err.message}` }, heapMb: 0 } }), 100);
+      let req: ClientRequest | undefined;
+      const send = (mayRetry: boolean): void => {
+        const sent = httpRequest(
+          { host: '127.0.0.1', port: this.port, agent: this.agent, method: request.method, path: request.path, headers: { ...request.headers, 'content-length': String(body.byteLength) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            // One turn later: output the server wrote before answering is then usually read too, so it lands in this invocation's log.
+            res.on('end', () => setImmediate(() => finish({ ok: true, response: { status: res.statusCode ?? 502, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) } })));
+            res.on('error', onBroken);
+          },
+        );
+        sent.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as this request went out: the server never read it (Node's advice: send it again).
+          if (mayRetry && sent.reusedSocket && err.code === 'ECONNRESET' && !done) send(false);
+          else onBroken(err);
+        });
+        req = sent;
+        sent.end(body);
+      };
+      const timeout = new StallAwareTimeout(timeoutMs, () => {
+        req?.destroy();
+        if (replaceOnTimeout) this.stale = true;
+        finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: { errorType: 'FunctionTimeout', errorMessage: timeoutMessage }, fatal: 'timeout', heapMb: 0 } });
+      });
+      send(true);
+      this.pending.add(onDeath);
+    });
+  }
+
+  /** A lifecycle hook: `POST /initialize` or `GET /pre-stop`; any 2xx is success. */
+  async call(message: { type: string; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    const [method, path] = message.type === 'initialize' ? ['POST', '/initialize'] : ['GET', '/pre-stop'];
+    const answer = await this.exchange({ method, path, headers: this.fcHeaders(message.ids, path) }, timeoutMs, timeoutMessage, false);
+    if (!answer.ok) return answer.outcome;
+    const { status, body } = answer.response;
+    if (status >= 200 && status < 300) return { ok: true, payload: body, heapMb: 0 };
+    return { ok: false, payload: Buffer.alloc(0), error: { errorType: 'HookFailed', errorMessage: `${method} ${path} answered ${status}${body.length > 0 ? `: ${body.toString('utf8').slice(0, 1000)}` : ''}` }, heapMb: 0 };
+  }
+
+  invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
+    const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
+    return 'http' in input ? this.invokeHttp(input.http, ids, timeoutMs, timeoutMessage) : this.invokeEvent(input.event, ids, timeoutMs, timeoutMessage);
+  }
+
+  /** An event invocation: `POST /invoke`; the body is the result, a 404 (status or x-fc-status) a function error. */
+  private async invokeEvent(event: Buffer, ids: InvocationIds, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    const headers = { ...this.fcHeaders(ids, '/invoke'), 'content-type': 'application/octet-stream' };
+    const answer = await this.exchange({ method: 'POST', path: '/invoke', headers, body: event }, timeoutMs, timeoutMessage);
+    if (!answer.ok) return answer.outcome;
+    const { status, headers: responseHeaders, body } = answer.response;
+    const reported = responseHeaders['x-fc-status'];
+    const failed = reported !== undefined ? reported !== '200' : status < 200 || status >= 300;
+    if (!failed) return { ok: true, payload: body, heapMb: 0 };
+    // FC's docs say no more than "failed" for this: the server's body is the answer, its text the error message.
+    return { ok: false, payload: body, error: { errorType: 'UnhandledInvocationError', errorMessage: body.length > 0 ? body.toString('utf8').slice(0, 4096) : `POST /invoke answered ${status}` }, heapMb: 0 };
+  }
+
+  /** An HTTP trigger's request, passed through with FC's headers added; the server's response is the reply. */
+  private async invokeHttp(request: HttpTriggerRequest, ids: InvocationIds, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    // A client cannot set FC's own headers, nor the hop's.
+    const headers = headerMap(request.rawHeaders, DROPPED_REQUEST_HEADERS);
+    Object.assign(headers, this.fcHeaders(ids, '/http-invoke'));
+    const path = request.search ? `${request.rawPath}?${request.search}` : request.rawPath;
+    const answer = await this.exchange({ method: request.method, path, headers, body: request.body }, timeoutMs, timeoutMessage);
+    if (!answer.ok) return answer.outcome;
+    const { status, rawHeaders, body } = answer.response;
+    return { ok: true, payload: body, reply: passedBack(status, rawHeaders, body), heapMb: 0 };
+  }
+
+  async terminate(): Promise<void> {
+    this.die({ errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before it answered' });
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    killGroup(this.child, 'SIGTERM');
+    const late = setTimeout(() => killGroup(this.child, 'SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(late);
+  }
+}
+
+/** The server's response as the HTTP trigger's reply: headers as sent (repeated ones kept), minus what FC drops. */
+function passedBack(status: number, rawHeaders: string[], body: Buffer): HttpTriggerReply {
+  return { status, headers: headerMap(rawHeaders, DROPPED_RESPONSE_HEADERS), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+}
+
+/** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without `dropped` and FC's x-fc-*. */
+function headerMap(raw: string[], dropped: ReadonlySet<string>): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (dropped.has(name) || name.startsWith('x-fc-')) continue;
+    const previous = headers[name];
+    headers[name] = previous === undefined ? raw[i + 1]! : [...(Array.isArray(previous) ? previous : [previous]), raw[i + 1]!];
+  }
+  return headers;
+}
