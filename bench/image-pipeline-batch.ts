@@ -15,6 +15,9 @@
  *   PROMOTED=/tmp/promoted.json npx tsx bench/image-pipeline-batch.ts
  *     # what the last round's batch promoted to the old generation, by allocation site, in the main isolate and
  *     # in every worker thread (`promoted-allocations.ts`)
+ *   ROUNDS=1 IDLE_S=120 node --single-threaded-gc --no-memory-reducer --import tsx bench/image-pipeline-batch.ts
+ *     # then the idle cloud's RSS 5 s and 120 s after the last run (D119); with UNLOCK_FD=9 under
+ *     # `( flock 9; … ) 9>/work/coord/machine.lock` the machine lock is released while it idles
  *   CLIENT=process npx tsx bench/image-pipeline-batch.ts
  *     # the batch's client (its 50 copies, uploads and searches) in a node process of its own, as a browser is: the
  *     # CPU per image is then the cloud's process alone, the client's own printed beside it
@@ -172,8 +175,8 @@ function watchInstances(cloud: LocalCloud): () => InstanceUse {
   return () => {
     clearInterval(sampler);
     cloud.runtime.off('invocation', onInvocation);
-    for (const u of Object.values(use)) u.waitMs = Math.round(u.waitMs);
-    return use;
+    // Only the functions the batch invoked: the other functions' prewarmed instances idle through it.
+    return Object.fromEntries(Object.entries(use).filter(([, u]) => u.calls > 0).map(([resource, u]) => [resource, { ...u, waitMs: Math.round(u.waitMs) }]));
   };
 }
 
@@ -191,7 +194,7 @@ async function reportIdle(cloud: LocalCloud): Promise<void> {
   await sleep(5);
   const soon = { rssMb: mb(), instances: instances() };
   const cpu = process.cpuUsage();
-  await sleep(IDLE_S - 5);
+  await sleep(Math.max(0, IDLE_S - 5));
   const later = { rssMb: mb(), instances: instances(), idleCpuMs: Math.round(cpuMs(cpu)) };
   console.log(`idle: 5 s after ${JSON.stringify(soon)}; ${IDLE_S} s after ${JSON.stringify(later)}`);
 }
