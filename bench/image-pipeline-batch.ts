@@ -15,11 +15,14 @@
  *   PROMOTED=/tmp/promoted.json npx tsx bench/image-pipeline-batch.ts
  *     # what the last round's batch promoted to the old generation, by allocation site, in the main isolate and
  *     # in every worker thread (`promoted-allocations.ts`)
+ *   ROUNDS=1 IDLE_S=120 node --single-threaded-gc --no-memory-reducer --import tsx bench/image-pipeline-batch.ts
+ *     # then the idle cloud's RSS 5 s and 120 s after the last run (D119); with UNLOCK_FD=9 under
+ *     # `( flock 9; … ) 9>/work/coord/machine.lock` the machine lock is released while it idles
  *   CLIENT=process npx tsx bench/image-pipeline-batch.ts
  *     # the batch's client (its 50 copies, uploads and searches) in a node process of its own, as a browser is: the
  *     # CPU per image is then the cloud's process alone, the client's own printed beside it
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +31,7 @@ import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { imageEngineFromEnv } from '../functions/_shared/images/engine';
 import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
+import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
 import { samplePromotions } from './promoted-allocations';
@@ -37,6 +41,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const IMAGES = Number(process.env.IMAGES ?? 50);
 const POLL_MS = 100;
 const ASYNC_CONCURRENCY = 8;
+/** `IDLE_S=120`: after the rounds, the idle cloud's RSS 5 s after the last batch and after this many seconds (D119). */
+const IDLE_S = Number(process.env.IDLE_S ?? 0);
 if (process.env.V8_FLAGS) setFlagsFromString(process.env.V8_FLAGS);
 
 /**
@@ -137,6 +143,73 @@ function watchMainGc(): () => GcSummary {
   };
 }
 
+interface InstanceUse {
+  /** Per function resource: invocations, cold starts, distinct instances, most instances at once, ms waited in line. */
+  [resource: string]: { calls: number; cold: number; instances: number; peak: number; waitMs: number };
+}
+
+/**
+ * How many instances the batch really used (D119): every invocation's record (cold start, instance, wait in line)
+ * and the pools sampled every 20 ms for the most instances of each function at once. A cold start is a new isolate:
+ * its module loading, compiling and first GCs are CPU the engine alone never pays.
+ */
+function watchInstances(cloud: LocalCloud): () => InstanceUse {
+  const use: InstanceUse = {};
+  const seen = new Map<string, Set<string>>();
+  const entry = (resource: string) => (use[resource] ??= { calls: 0, cold: 0, instances: 0, peak: 0, waitMs: 0 });
+  const onInvocation = (r: InvocationRecord) => {
+    const u = entry(r.resource);
+    u.calls++;
+    if (r.coldStart) u.cold++;
+    u.waitMs += r.waitMs;
+    const ids = seen.get(r.resource) ?? new Set<string>();
+    ids.add(r.instanceId);
+    seen.set(r.resource, ids);
+    u.instances = ids.size;
+  };
+  cloud.runtime.on('invocation', onInvocation);
+  const sample = () => {
+    for (const p of cloud.runtime.poolStats()) if (p.instances > 0) entry(p.resource).peak = Math.max(entry(p.resource).peak, p.instances);
+  };
+  const sampler = setInterval(sample, 20);
+  return () => {
+    clearInterval(sampler);
+    cloud.runtime.off('invocation', onInvocation);
+    // Only the functions the batch invoked: the other functions' prewarmed instances idle through it.
+    return Object.fromEntries(Object.entries(use).filter(([, u]) => u.calls > 0).map(([resource, u]) => [resource, { ...u, waitMs: Math.round(u.waitMs) }]));
+  };
+}
+
+/**
+ * The idle cloud after a burst, as a developer's machine keeps it: resident memory 5 s after the last run and after
+ * `IDLE_S` seconds, the instances still alive, and the CPU the process spent idling in between — what an idle
+ * isolate's heap costs when V8 no longer shrinks it (`--no-memory-reducer`, D119).
+ */
+async function reportIdle(cloud: LocalCloud): Promise<void> {
+  const sleep = (s: number) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+  const mb = () => Math.round(process.memoryUsage().rss / 1e6);
+  const instances = () => cloud.runtime.poolStats().reduce((n, p) => n + p.instances, 0);
+  releaseMachineLock();
+  console.log(`idle begins (rss ${mb()} MB)`);
+  await sleep(5);
+  const soon = { rssMb: mb(), instances: instances() };
+  const cpu = process.cpuUsage();
+  await sleep(Math.max(0, IDLE_S - 5));
+  const later = { rssMb: mb(), instances: instances(), idleCpuMs: Math.round(cpuMs(cpu)) };
+  console.log(`idle: 5 s after ${JSON.stringify(soon)}; ${IDLE_S} s after ${JSON.stringify(later)}`);
+}
+
+/**
+ * `UNLOCK_FD=9` with `( flock 9; node … ) 9>/work/coord/machine.lock`: the idle phase uses almost no CPU, so the
+ * machine's exclusive lock is released for it (flock locks belong to the open file; `flock -u` on the inherited
+ * descriptor releases it for everyone).
+ */
+function releaseMachineLock(): void {
+  const fd = Number(process.env.UNLOCK_FD ?? NaN);
+  if (!Number.isInteger(fd) || fd < 3) return;
+  execFileSync('flock', ['-u', String(fd)], { stdio: ['ignore', 'inherit', 'inherit', ...Array<'ignore'>(fd - 3).fill('ignore'), fd] });
+}
+
 async function untilSearchable(cloud: LocalCloud, word: string, ids: string[]): Promise<void> {
   const seen = new Set<string>();
   const deadline = performance.now() + 120_000;
@@ -183,7 +256,7 @@ async function main(): Promise<void> {
     await untilSearchable(cloud, `bw${tag}w1`, await Promise.all(Array.from({ length: ASYNC_CONCURRENCY }, () => upload(cloud, token, copy(), `Warm bw${tag}w1`))));
     await thumbnailWork(engine, copy());
 
-    const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number>; gc: GcSummary; aloneGc: GcSummary }[] = [];
+    const rows: { pipeline: number; alone: number; ratio: number; cpu: number; aloneCpu: number; byThread: Record<string, number>; aloneByThread: Record<string, number>; gc: GcSummary; aloneGc: GcSummary; instances: InstanceUse }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const word = `bw${tag}r${round}`;
       const bytes = CLIENT_IN_PROCESS ? Array.from({ length: IMAGES }, copy) : [];
@@ -193,6 +266,7 @@ async function main(): Promise<void> {
       const before = threadCpuMs();
       const cpu = process.cpuUsage();
       const batchGc = watchMainGc();
+      const batchInstances = watchInstances(cloud);
       const t0 = performance.now();
       phaseMark(`batch ${round + 1}`);
       await perfAround(round === ROUNDS - 1 ? process.env.PERF : undefined, async () => {
@@ -207,6 +281,7 @@ async function main(): Promise<void> {
       phaseMark('end');
       if (stopSampling) writeFileSync(process.env.PROMOTED!, JSON.stringify(await stopSampling(), null, 1));
       const gc = batchGc();
+      const instances = batchInstances();
       const batchCpu = cpuMs(cpu);
       const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()]);
       if (round === ROUNDS - 1 && process.env.PERF) writeFileSync(`${process.env.PERF}.threads.json`, JSON.stringify({ main: process.pid, instances: [...threads, ...cloud.runtime.instanceThreads()] }));
@@ -229,11 +304,12 @@ async function main(): Promise<void> {
       const aloneCpu = cpuMs(aloneCpu0);
       const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), []);
       const perImage = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / IMAGES)]));
-      const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread), gc, aloneGc: aloneGcs };
+      const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread), gc, aloneGc: aloneGcs, instances };
       rows.push(row);
       const client = CLIENT_IN_PROCESS ? '' : ` (+ the client's process ${(clientCpu / IMAGES).toFixed(0)})`;
-      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}; main isolate ${JSON.stringify(gc)} vs ${JSON.stringify(aloneGcs)}`);
+      console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(2)}): ${row.pipeline.toFixed(2)} vs ${row.alone.toFixed(2)} images/s = ${row.ratio.toFixed(2)}×; CPU ${row.cpu.toFixed(0)}${client} vs ${row.aloneCpu.toFixed(0)} ms per image; by thread ${JSON.stringify(row.byThread)} vs ${JSON.stringify(row.aloneByThread)}; main isolate ${JSON.stringify(gc)} vs ${JSON.stringify(aloneGcs)}; instances ${JSON.stringify(instances)}`);
     }
+    if (IDLE_S > 0) await reportIdle(cloud);
     console.log(`median of ${ROUNDS}: ${median(rows.map((r) => r.ratio)).toFixed(2)}×; CPU ${median(rows.map((r) => r.cpu)).toFixed(0)} vs ${median(rows.map((r) => r.aloneCpu)).toFixed(0)} ms per image; main-isolate full GCs ${median(rows.map((r) => r.gc.fullGcs))} vs ${median(rows.map((r) => r.aloneGc.fullGcs))}`);
   } finally {
     await cloud.stop();
