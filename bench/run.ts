@@ -7,6 +7,9 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchUsage } from './usage';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { relaunchExecArgv } = require('../scripts/local/launch.cjs') as { relaunchExecArgv: (execArgv: string[], env: NodeJS.ProcessEnv) => string[] | undefined };
+
 const filter = process.argv[2];
 if (filter === '--help' || filter === '-h') {
   process.stdout.write(benchUsage(__dirname));
@@ -28,7 +31,10 @@ if (files.length === 0) {
 let failed = 0;
 for (const file of files) {
   console.log(`\n# ${file}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, file)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'silent' } });
+  // Each bench runs with the V8 flags `npm start` gives the local cloud (D113), so an in-process local cloud is
+  // measured as users run it (D119 found the benches on V8's default GC); `LOCAL_V8_GC=parallel` measures without.
+  const gcFlags = relaunchExecArgv([], process.env) ?? [];
+  const run = spawnSync(process.execPath, [...gcFlags, '--import', 'tsx', join(__dirname, file)], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'silent' } });
   if (run.status !== 0) failed++;
 }
 console.log('\n# summary');
