@@ -1,4 +1,4 @@
-import { OrderNotification } from '#shared/contracts/orders';
+import { OrderNotification, type NewOrderEvent } from '#shared/contracts/orders';
 import type { TableStreamRecord } from '#shared/contracts/table-stream';
 import { TABLES } from '#shared/contracts/tables';
 import { recordEvents } from '#shared/orders/order-book';
@@ -62,18 +62,19 @@ describe('order notifications', () => {
     return calls;
   };
 
-  const paid = [
-    { type: 'InventoryReserved', step: 'ReserveInventory', key: 'inventory:reserved', data: { allocations: [] } },
-    { type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', data: { amount: 270, currency: 'CNY' } },
-    { type: 'PaymentSucceeded', step: 'ChargePayment', key: 'payment:succeeded', data: { chargeId: 'ch_1', via: 'callback' } },
-  ] as const;
+  /** Reserved, requested and paid, at `at`: the events after OrderPlaced that lead to a PaymentSucceeded notification. */
+  const paid = (at: number): NewOrderEvent[] => [
+    { type: 'InventoryReserved', step: 'ReserveInventory', key: 'inventory:reserved', at, data: { allocations: [] } },
+    { type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', at, data: { amount: 270, currency: 'CNY' } },
+    { type: 'PaymentSucceeded', step: 'ChargePayment', key: 'payment:succeeded', at, data: { chargeId: 'ch_1', via: 'callback' } },
+  ];
 
   it('folds a later batch from the log its instance kept, reading nothing (D120)', async () => {
     const recent = new RecentOrderLogs();
     const { orderId } = await createOrder(orderRequest(), 'n4', ALICE, world.apiDeps);
     const first = await streamOf(orderId);
     await publishOrderEvents(first, { table: world.table, topic, log: world.log, recent });
-    await recordEvents(world.table, orderId, paid.map((e) => ({ ...e, at: world.clock.now() })));
+    await recordEvents(world.table, orderId, paid(world.clock.now()));
     const later = (await streamOf(orderId)).slice(first.length);
     const reads = countLogReads();
     const result = await publishOrderEvents(later, { table: world.table, topic, log: world.log, recent });
@@ -86,7 +87,7 @@ describe('order notifications', () => {
     const recent = new RecentOrderLogs();
     const { orderId } = await createOrder(orderRequest(), 'n5', ALICE, world.apiDeps);
     await publishOrderEvents(await streamOf(orderId), { table: world.table, topic, log: world.log, recent });
-    await recordEvents(world.table, orderId, paid.map((e) => ({ ...e, at: world.clock.now() })));
+    await recordEvents(world.table, orderId, paid(world.clock.now()));
     // Only the last record reaches this instance (the ones before went to another).
     const last = (await streamOf(orderId)).slice(-1);
     const ranges: unknown[] = [];
@@ -108,7 +109,7 @@ describe('order notifications', () => {
     await publishOrderEvents([...(await streamOf(a.orderId)), ...(await streamOf(b.orderId))], { table: world.table, topic, log: world.log, recent });
     expect(recent.get(a.orderId)).toEqual([]);
     expect(recent.get(b.orderId).map((e) => e.seq)).toEqual([1]);
-    await recordEvents(world.table, a.orderId, paid.map((e) => ({ ...e, at: world.clock.now() })));
+    await recordEvents(world.table, a.orderId, paid(world.clock.now()));
     const last = (await streamOf(a.orderId)).slice(-1);
     const reads = countLogReads();
     const result = await publishOrderEvents(last, { table: world.table, topic, log: world.log, recent });
