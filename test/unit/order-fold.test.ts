@@ -1,4 +1,5 @@
 import { OrderView, type EventData, type NewOrderEvent, type OrderEvent } from '#shared/contracts/orders';
+import { formatMoney } from '#shared/money';
 import { foldOrder, nextStatus, summarize } from '#shared/orders/fold';
 
 /**
@@ -60,6 +61,11 @@ describe('order fold', () => {
       '3 units reserved',
       'Charging CN¥1,195.10; waiting for the payment provider',
     ]);
+  });
+
+  it('formats whole and fractional amounts alike however they alternate (one formatter per precision, D120)', () => {
+    expect([999, 1195.1, 999, 0.5, 1195.1].map((n) => formatMoney(n))).toEqual(['CN¥999', 'CN¥1,195.10', 'CN¥999', 'CN¥0.50', 'CN¥1,195.10']);
+    expect(formatMoney(12.5, 'USD')).toBe('$12.50');
   });
 
   it('shows a decline, the stock coming back and the failure, in that order', () => {

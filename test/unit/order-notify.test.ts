@@ -1,10 +1,10 @@
-import { OrderNotification } from '#shared/contracts/orders';
+import { OrderNotification, type NewOrderEvent } from '#shared/contracts/orders';
 import type { TableStreamRecord } from '#shared/contracts/table-stream';
 import { TABLES } from '#shared/contracts/tables';
 import { recordEvents } from '#shared/orders/order-book';
 import { INF_MAX, INF_MIN } from '#shared/ports/table';
 import { createOrder } from '../../functions/order-api/core';
-import { publishOrderEvents } from '../../functions/order-notify/core';
+import { publishOrderEvents, RecentOrderLogs } from '../../functions/order-notify/core';
 import { sendNotification } from '../../functions/send-notification/core';
 import { encodeBody } from '#shared/contracts/mns-events';
 import { createHandler as createSendHandler } from '../../functions/send-notification/handler';
@@ -49,6 +49,72 @@ describe('order notifications', () => {
     ]);
     const paid = OrderNotification.parse(JSON.parse(topic.published[1]!.body));
     expect(paid).toMatchObject({ owner: 'alice', type: 'PaymentSucceeded', status: 'PAID', subject: `Payment confirmed for order ${orderId}`, text: 'CN¥270 paid with Visa\u00a0••••\u00a04242' });
+  });
+
+  /** Counts the event-log reads order-notify makes (GetRange on order_events). */
+  const countLogReads = () => {
+    const calls = { n: 0 };
+    const original = world.table.getRange.bind(world.table);
+    world.table.getRange = ((table, range) => {
+      if (table === TABLES.orderEvents.name) calls.n++;
+      return original(table, range);
+    }) as typeof world.table.getRange;
+    return calls;
+  };
+
+  /** Reserved, requested and paid, at `at`: the events after OrderPlaced that lead to a PaymentSucceeded notification. */
+  const paid = (at: number): NewOrderEvent[] => [
+    { type: 'InventoryReserved', step: 'ReserveInventory', key: 'inventory:reserved', at, data: { allocations: [] } },
+    { type: 'PaymentRequested', step: 'ChargePayment', key: 'payment:requested', at, data: { amount: 270, currency: 'CNY' } },
+    { type: 'PaymentSucceeded', step: 'ChargePayment', key: 'payment:succeeded', at, data: { chargeId: 'ch_1', via: 'callback' } },
+  ];
+
+  it('folds a later batch from the log its instance kept, reading nothing (D120)', async () => {
+    const recent = new RecentOrderLogs();
+    const { orderId } = await createOrder(orderRequest(), 'n4', ALICE, world.apiDeps);
+    const first = await streamOf(orderId);
+    await publishOrderEvents(first, { table: world.table, topic, log: world.log, recent });
+    await recordEvents(world.table, orderId, paid(world.clock.now()));
+    const later = (await streamOf(orderId)).slice(first.length);
+    const reads = countLogReads();
+    const result = await publishOrderEvents(later, { table: world.table, topic, log: world.log, recent });
+    expect(reads.n).toBe(0);
+    expect(result.published).toEqual([`${orderId}:4`]);
+    expect(OrderNotification.parse(JSON.parse(topic.published[1]!.body))).toMatchObject({ owner: 'alice', type: 'PaymentSucceeded', status: 'PAID', text: 'CN¥270 paid with Visa\u00a0••••\u00a04242' });
+  });
+
+  it('reads only what follows the part it knows when a batch starts after a gap', async () => {
+    const recent = new RecentOrderLogs();
+    const { orderId } = await createOrder(orderRequest(), 'n5', ALICE, world.apiDeps);
+    await publishOrderEvents(await streamOf(orderId), { table: world.table, topic, log: world.log, recent });
+    await recordEvents(world.table, orderId, paid(world.clock.now()));
+    // Only the last record reaches this instance (the ones before went to another).
+    const last = (await streamOf(orderId)).slice(-1);
+    const ranges: unknown[] = [];
+    const original = world.table.getRange.bind(world.table);
+    world.table.getRange = ((table, range) => {
+      ranges.push(range.start);
+      return original(table, range);
+    }) as typeof world.table.getRange;
+    const result = await publishOrderEvents(last, { table: world.table, topic, log: world.log, recent });
+    expect(ranges).toEqual([{ orderId, seq: 2 }]);
+    expect(result.published).toEqual([`${orderId}:4`]);
+    expect(OrderNotification.parse(JSON.parse(topic.published[1]!.body))).toMatchObject({ status: 'PAID' });
+  });
+
+  it('an instance that knows nothing of the order reads its whole log, and keeps at most its capacity', async () => {
+    const recent = new RecentOrderLogs(1);
+    const a = await createOrder(orderRequest(), 'n6', ALICE, world.apiDeps);
+    const b = await createOrder(orderRequest(), 'n7', ALICE, world.apiDeps);
+    await publishOrderEvents([...(await streamOf(a.orderId)), ...(await streamOf(b.orderId))], { table: world.table, topic, log: world.log, recent });
+    expect(recent.get(a.orderId)).toEqual([]);
+    expect(recent.get(b.orderId).map((e) => e.seq)).toEqual([1]);
+    await recordEvents(world.table, a.orderId, paid(world.clock.now()));
+    const last = (await streamOf(a.orderId)).slice(-1);
+    const reads = countLogReads();
+    const result = await publishOrderEvents(last, { table: world.table, topic, log: world.log, recent });
+    expect(reads.n).toBe(1);
+    expect(result.published).toEqual([`${a.orderId}:4`]);
   });
 
   it('ignores other tables\' shapes of change (deletes, rows without a notified type)', async () => {

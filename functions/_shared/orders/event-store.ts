@@ -17,7 +17,8 @@ const T = TABLES.orderEvents.name;
 /** Writers racing on one order (a webhook and a step) settle within a few rounds; more means something loops. */
 const MAX_APPEND_ROUNDS = 25;
 
-function toEvent(row: Row): OrderEvent {
+/** A stored event row (from a read, or a stream record's columns) as the event it holds, its data checked by type. */
+export function toEvent(row: Row): OrderEvent {
   const a = row.attributes;
   return parseEvent({
     orderId: String(row.primaryKey.orderId),

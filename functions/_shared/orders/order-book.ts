@@ -20,7 +20,22 @@ const ORDERS = TABLES.orders.name;
 /** The order, or undefined when it has no events. */
 export async function findOrder(table: Table, orderId: string): Promise<LoadedOrder | undefined> {
   const log = await new OrderEventStore(table).read(orderId);
-  return log.length === 0 ? undefined : { log, view: foldOrder(log) };
+  return log.length === 0 ? undefined : loadedOrder(log);
+}
+
+/**
+ * The log with its view folded on first use: a saga step decides from the log alone and most never look at
+ * the view (with its timeline of sentences), so a step does not fold what it will not read (D120).
+ */
+function loadedOrder(log: OrderEvent[]): LoadedOrder {
+  let view: OrderView | undefined;
+  return {
+    log,
+    get view() {
+      view ??= foldOrder(log);
+      return view;
+    },
+  };
 }
 
 /** For saga steps: the order must exist (a step for an unknown order is a mistake, not a retry). */
