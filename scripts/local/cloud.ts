@@ -25,7 +25,7 @@ import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
 import { SpecError, SpecErrors } from './spec/errors';
 import { unrunnableFunctions } from '../build/functions';
-import { EarlyRequests, isFcApiCall, startBuilds, warmOrder } from './startup';
+import { EarlyRequests, isFcApiCall, startBuilds, warmFirstCallTree, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
 import { fcClientErrorHandler } from './emulators/fc/fc-api';
@@ -109,6 +109,12 @@ export { REPO_ROOT } from './paths';
 /** Start-up work nobody waits for yet runs once requests have paused this long (or after the longer wait). */
 const QUIET_MS = 200;
 const MAX_QUIET_WAIT_MS = 3000;
+/**
+ * The first call tree's second part waits for requests to pause this long (warmFirstCallTree): long enough for a
+ * request let in when the first part became warm to reach its function, short enough not to hold ready back when
+ * none came (D118).
+ */
+const TAIL_QUIET_MS = 20;
 export { warmOrder } from './startup';
 
 /**
@@ -298,16 +304,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
     // Instances start while the seed runs (each as soon as its bundle is built), so the first requests find them
-    // warm: the first call tree's first part, then (once those are warm, so its build does not take their CPU)
-    // its second part; the rest of the build waits for those and the seed (D32, D43).
+    // warm: the first call tree's first part, then (once those are warm, so its build does not take their CPU, and
+    // what they serve is answered) its second part; the rest of the build waits for those and the seed (D32, D43, D118).
     const order = warmOrder(spec).filter((name) => name !== seeder?.name);
     const [head = [], tail = []] = builds.warmStages;
     const first = order.filter((name) => head.includes(name) || tail.includes(name));
     const prewarm = (names: string[], how?: PrewarmOptions) => (options.prewarm !== false ? rt.prewarm(order.filter((name) => names.includes(name)), how) : Promise.resolve());
-    const headWarm = prewarm(head).then(() => options.onFirstPartWarm?.(order.filter((name) => head.includes(name)).map((name) => spec.functions.find((fn) => fn.name === name)!)));
-    const warmFirst = headWarm.then(() => {
-      builds.startTreeTail();
-      return prewarm(tail);
+    const { headWarm, warmFirst } = warmFirstCallTree(head, tail, {
+      prewarm,
+      onHeadWarm: () => options.onFirstPartWarm?.(order.filter((name) => head.includes(name)).map((name) => spec.functions.find((fn) => fn.name === name)!)),
+      whenIdle: () => rt.whenIdle(TAIL_QUIET_MS, MAX_QUIET_WAIT_MS),
+      startTreeTail: () => builds.startTreeTail(),
     });
     const tSeed = Date.now();
     const seeding = seeder && options.seed !== false ? seedOnce(rt, db, seeder, builds.codeReady(seeder)) : Promise.resolve();

@@ -104,6 +104,8 @@ function buildOptions() {
     // No dynamic import() left (it becomes require): a code-cached script cannot run one on Node 20 (D30).
     supported: { 'dynamic-import': false },
     define: { FC_LOCAL_BUNDLED: 'true' },
+    // Every non-ASCII character in code escaped (esbuild's default, stated: `asciiOnly` relies on it).
+    charset: 'ascii',
     keepNames: true,
     tsconfig: join(root, 'tsconfig.json'),
     metafile: true,
@@ -125,13 +127,26 @@ async function build() {
   // Temp file + rename, stamp last: a start running beside this one loads a whole old or new bundle.
   for (const file of result.outputFiles) {
     const temp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temp, file.contents);
+    writeFileSync(temp, asciiOnly(file.contents));
     renameSync(temp, file.path);
   }
   const temp = `${stampFile}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify({ node: process.version, builtAt: new Date().toISOString(), inputs })}\n`);
   renameSync(temp, stampFile);
   return Date.now() - started;
+}
+
+/**
+ * The script as pure ASCII. esbuild escapes every non-ASCII character in code (`charset: 'ascii'`) but keeps the
+ * comments of what it bundles as they are (the tablestore SDK's are in Chinese, ours have dashes), and one such
+ * character made the whole 4 MB start script a two-byte string: decoded from UTF-8 at every start (~10 ms of the
+ * main thread before anything else can run) and held at twice the size. Escaped, a comment says the same, and the
+ * loader reads the file as Latin-1 (bundle-loader.ts `readSource`, D118).
+ */
+function asciiOnly(contents) {
+  if (require('node:buffer').isAscii(contents)) return contents;
+  const text = Buffer.from(contents).toString('utf8');
+  return Buffer.from(text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'latin1');
 }
 
 /** `FC_LOCAL_TRACE=1`: the phases of a start on stderr (scripts/local/trace.ts; D43). */

@@ -72,7 +72,7 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
   // Source maps are written in the last stage, after the first page (D73); a start stopped before it left some
   // bundles without theirs, and this one writes them then.
   const unmapped = functionsWithoutMaps(spec).filter((fn) => !stale.includes(fn));
-  const functions = fresh && unmapped.length === 0 ? undefined : buildFunctionsInStages(spec, stages, stale, { gates, mapsLast: true, unmapped });
+  const functions = fresh && unmapped.length === 0 ? undefined : buildFunctionsInStages(spec, stages, stale, { gates, mapsLast: true, unmapped, fingerprint });
   const websiteReady = existsSync(join(root, 'website', 'src', 'main.ts')) ? buildWebsite(root, undefined, { reuse: true }) : Promise.resolve();
   void websiteReady.then(() => traceMark('website built'), () => undefined);
   const done = Promise.all([functions?.done, websiteReady]).then(() => undefined);
@@ -147,6 +147,28 @@ function callTrees(spec: AppSpec): string[][] {
   };
   const roots = [...new Set(spec.routes.map((route) => route.functionName))];
   return roots.map(treeOf).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Warms the first call tree (D43): its first part at once (`onHeadWarm` once it is warm), then its second part —
+ * built (`startTreeTail`) and warmed only once the requests the first part is serving have paused (`whenIdle`).
+ * Begun the moment the first part was warm, the second part's bundler (a start stopped before that stage ended
+ * leaves it stale for the next) and its cold starts took both cores from the first page's last invocations;
+ * nobody waits for it but `ready` (D118).
+ */
+export function warmFirstCallTree(
+  head: string[],
+  tail: string[],
+  steps: { prewarm(names: string[]): Promise<unknown>; onHeadWarm(): void; whenIdle(): Promise<unknown>; startTreeTail(): void },
+): { headWarm: Promise<void>; warmFirst: Promise<void> } {
+  const headWarm = steps.prewarm(head).then(() => steps.onHeadWarm());
+  const warmFirst = headWarm
+    .then(() => (tail.length > 0 ? steps.whenIdle() : undefined))
+    .then(async () => {
+      steps.startTreeTail();
+      await steps.prewarm(tail);
+    });
+  return { headWarm, warmFirst };
 }
 
 /** A promise opened from outside. */

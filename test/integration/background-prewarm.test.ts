@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FunctionRuntime } from '../../scripts/local/runtime/runtime';
+import { FunctionRuntime, type InvocationRecord } from '../../scripts/local/runtime/runtime';
+import { warmFirstCallTree } from '../../scripts/local/startup';
 import type { AppSpec, FunctionSpec } from '../../scripts/local/spec/model';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
@@ -36,7 +37,14 @@ function setup(names: string[]) {
   const runtime = new FunctionRuntime(spec, { envFor: (fn) => fn.environment });
   const instances = (name: string) => runtime.poolStats().find((pool) => pool.name === name)?.instances ?? 0;
   const stamp = (file: string) => Number(readFileSync(join(dir.path, file), 'utf8'));
-  return { dir, runtime, instances, stamp };
+  /** `page` warm and serving a request that runs until the test writes `page/release` (wrapped: awaiting it would wait for the end). */
+  const pageRequestRunning = async (): Promise<{ request: Promise<InvocationRecord> }> => {
+    await runtime.prewarm(['page']);
+    const request = runtime.invoke('page', Buffer.from(JSON.stringify({ gate: 'release' })), { source: 'test' });
+    await eventually(() => expect(runtime.poolStats().find((pool) => pool.name === 'page')).toMatchObject({ busy: 1 }));
+    return { request };
+  };
+  return { dir, runtime, instances, stamp, pageRequestRunning };
 }
 
 describe('background prewarm', () => {
@@ -63,11 +71,9 @@ describe('background prewarm', () => {
   }, 60_000);
 
   it('with whenIdle, starts nothing while an invocation runs', async () => {
-    const { dir, runtime, instances, stamp } = setup(['page', 'other']);
+    const { dir, runtime, instances, stamp, pageRequestRunning } = setup(['page', 'other']);
     try {
-      await runtime.prewarm(['page']);
-      const request = runtime.invoke('page', Buffer.from(JSON.stringify({ gate: 'release' })), { source: 'test' });
-      await eventually(() => expect(runtime.poolStats().find((pool) => pool.name === 'page')).toMatchObject({ busy: 1 }));
+      const { request } = await pageRequestRunning();
       // A maximum wait far beyond the test's own timeout: only the end of the invocation can let it through.
       let asked = false;
       const beforeEach = () => {
@@ -84,6 +90,35 @@ describe('background prewarm', () => {
       expect(instances('other')).toBe(1);
       expect(existsSync(join(dir.path, 'page', 'ended-page'))).toBe(true);
       expect(stamp('other/booted-other')).toBeGreaterThanOrEqual(stamp('page/ended-page'));
+    } finally {
+      dir.write('page/release', '');
+      await runtime.close();
+      dir.cleanup();
+    }
+  }, 60_000);
+
+  it("warms the first call tree's second part only once what the first part serves is answered (D118)", async () => {
+    const { dir, runtime, instances, stamp, pageRequestRunning } = setup(['page', 'detail']);
+    try {
+      // The first page's request, still running when the first part is warm.
+      const { request } = await pageRequestRunning();
+      let tailBuilding = false;
+      const { headWarm, warmFirst } = warmFirstCallTree(['page'], ['detail'], {
+        prewarm: (names) => runtime.prewarm(names),
+        onHeadWarm: () => undefined,
+        // A maximum wait far beyond the test's own timeout: only the end of the invocation can let the tail through.
+        whenIdle: () => runtime.whenIdle(20, 600_000),
+        startTreeTail: () => (tailBuilding = true),
+      });
+      await headWarm;
+      // Neither the second part's build nor its instance may start beside the running request.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect([tailBuilding, instances('detail'), runtime.instancesInUse]).toEqual([false, 0, 1]);
+      dir.write('page/release', '');
+      expect((await request).status).toBe('succeeded');
+      await warmFirst;
+      expect([tailBuilding, instances('detail')]).toEqual([true, 1]);
+      expect(stamp('detail/booted-detail')).toBeGreaterThanOrEqual(stamp('page/ended-page'));
     } finally {
       dir.write('page/release', '');
       await runtime.close();

@@ -1,7 +1,8 @@
+import { isAscii } from 'node:buffer';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/local/paths';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
@@ -44,6 +45,8 @@ describe('npm start (the launcher)', () => {
     expect(launcher.isFresh()).toBe(false);
     await launcher.build();
     expect(launcher.isFresh()).toBe(true);
+    // Pure ASCII, the bundled packages' comments included: loaded as a one-byte string, without UTF-8 decoding (D118).
+    for (const file of ['start.js', 'tablestore-worker.js', 'instance-worker.js']) expect(isAscii(readFileSync(join(dirname(STAMP), file)))).toBe(true);
   });
 
   it('is prepared by npm install: the prepare script builds the start script, caches its code and reads s.yaml', () => {

@@ -37,6 +37,16 @@ describe('loadBundle', () => {
     }
   });
 
+  it('reads an ASCII bundle and a UTF-8 one as the same text (ASCII is read as Latin-1, D118)', () => {
+    const text = 'é — 默认';
+    const escaped = dir.write('ascii/index.js', "exports.text = '\\u00e9 \\u2014 \\u9ed8\\u8ba4';");
+    const utf8 = dir.write('utf8/index.js', `exports.text = '${text}';`);
+    for (let i = 0; i < 2; i++) {
+      expect(loadBundle(escaped, cacheDir).exports.text).toBe(text);
+      expect(loadBundle(utf8, cacheDir).exports.text).toBe(text);
+    }
+  });
+
   it('uses no cache for a file changed since (the cache names its size, mtime and inode)', () => {
     const file = dir.write('changing/index.js', 'exports.v = 1;');
     loadBundle(file, cacheDir).saveCodeCache();

@@ -12,6 +12,7 @@
  * A cache is only used for the same file (path, size, mtime and inode in its header); V8 itself rejects
  * data from another V8 version or flags, and a rejected or missing cache just means a normal compile.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -64,6 +65,15 @@ function writeCache(cacheFile: string, stamp: string, phase: Phase, code: Buffer
     // A cache is an optimisation: a read-only or full disk only costs the next instance a compile.
   }
 }
+/**
+ * The file's text. An ASCII file — every bundle esbuild writes, and the start script since D118 — is read as
+ * Latin-1, which is the same text without UTF-8 decoding: ~1 ms instead of ~5 for the 4 MB start script.
+ */
+function readSource(file: string): string {
+  const bytes = readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 /** A `.js` file Node would load as CommonJS: no `"type": "module"` in the package.json beside it. */
 function isCommonJs(file: string): boolean {
   if (file.endsWith('.cjs')) return true;
@@ -106,7 +116,7 @@ export interface PreparedBundle {
  * A standby instance thread does this before it knows its environment (`standby-instances.ts`, D87).
  */
 export function prepareBundle(file: string, cacheDir: string | undefined, options: { noDynamicImport?: boolean } = {}): PreparedBundle {
-  const source = cacheDir && isCommonJs(file) ? readFileSync(file, 'utf8') : undefined;
+  const source = cacheDir && isCommonJs(file) ? readSource(file) : undefined;
   // `noDynamicImport`: the caller built the file without any (the launcher's start script, whose comments
   // mention import() — the check reads text, not code).
   if (!cacheDir || source === undefined || (!options.noDynamicImport && DYNAMIC_IMPORT.test(source))) {
