@@ -76,6 +76,19 @@ function threadCpu(instanceIds: ReadonlySet<number> = new Set(), tablestoreId?: 
   return cpu;
 }
 
+/** Resolves once the instance count has not changed for 2 s (at most 60 s). */
+async function instancesSettled(count: () => number): Promise<void> {
+  const giveUpAt = Date.now() + 60_000;
+  let last = -1;
+  let sameSince = Date.now();
+  while (Date.now() < giveUpAt) {
+    const now = count();
+    if (now !== last) [last, sameSince] = [now, Date.now()];
+    else if (Date.now() - sameSince >= 2000) return;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
 /** Server mode: start the local cloud of `root`, print its URL, answer every line on stdin with the threads' CPU. */
 async function serve(root: string, app?: string): Promise<void> {
   // V8 flags to try (process-wide; a Worker refuses them in its execArgv): BENCH_V8_FLAGS='--max-semi-space-size=16'.
@@ -83,6 +96,9 @@ async function serve(root: string, app?: string): Promise<void> {
   const { startLocalCloud } = (await import(join(root, 'scripts/local/cloud.ts'))) as typeof CloudModule;
   const dataDir = join(process.env.TMPDIR ?? '/tmp', `cached-page-cpu-${process.pid}`);
   const cloud = await startLocalCloud(app ? { root: app, port: 0, dataDir, watch: false, build: false, seed: false } : { root, port: 0, dataDir, watch: false });
+  // Start-up warms the functions nobody asked for yet between requests (D61), ~35 instance starts: measured rounds
+  // must not pay for them (D117 found early rounds at 2–4× the instances' CPU per page while they started).
+  await instancesSettled(() => cloud.runtime.instancesInUse);
   process.stdout.write(`${JSON.stringify({ url: cloud.url })}\n`);
   // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured page round (inspector), for reading.
   const profiler = await mainProfilerFromEnv();

@@ -19,8 +19,9 @@ function cached(req: HttpRequest, page: ProductPage) {
   };
   if (page.degraded.length > 0) headers['x-degraded'] = page.degraded.join(',');
   if (matchesIfNoneMatch(req.headers['if-none-match'], page.etag)) return { status: 304, headers };
+  headers['content-type'] = 'application/json; charset=utf-8';
   // The JSON the ETag was computed over, as it is: no second serialisation per request.
-  return { status: 200, body: page.json, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } };
+  return { status: 200, body: page.json, headers };
 }
 
 export const createHandler = (deps: (fc: FcContext) => BffDeps) =>

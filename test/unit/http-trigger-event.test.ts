@@ -61,6 +61,12 @@ describe('FC HTTP trigger event, built from the request parts', () => {
     expect(event.isBase64Encoded).toBe(false);
   });
 
+  it('joins a repeated query name in order, keeps names in first-seen order, and takes names an object inherits as names', () => {
+    const event = JSON.parse(httpTriggerEventJson(request({ search: 'b=1&constructor=c&a=x+y&b=2&toString=t&b=3' })));
+    expect(event.queryParameters).toEqual({ b: '1,2,3', constructor: 'c', a: 'x y', toString: 't' });
+    expect(Object.keys(event.queryParameters)).toEqual(['b', 'constructor', 'a', 'toString']);
+  });
+
   it('gives each second its own time text', () => {
     const first = JSON.parse(httpTriggerEventJson(request({ timeEpoch: at })));
     const next = JSON.parse(httpTriggerEventJson(request({ timeEpoch: at + 1000 })));

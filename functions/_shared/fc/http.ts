@@ -66,7 +66,8 @@ export function errorBody(err: AppError): { error: { code: string; message: stri
 /** Decode the FC HTTP trigger event into a request. */
 export function toHttpRequest(event: HttpTriggerEvent): HttpRequest {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const given = event.headers;
+  if (given) for (const name in given) headers[name.toLowerCase()] = given[name]!;
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
   const requestId = event.requestContext?.requestId ?? '';
   return {
@@ -85,8 +86,12 @@ export function toHttpRequest(event: HttpTriggerEvent): HttpRequest {
 const TEXTUAL = /^(text\/|application\/(json|javascript|xml)|image\/svg)/;
 
 /** Encode a result as FC expects; binary bodies travel base64-encoded. */
-export function toTriggerResponse(result: HttpResult, req: Pick<HttpRequest, 'requestId' | 'correlationId'>): HttpTriggerResponse {
-  const headers: Record<string, string> = { 'x-correlation-id': req.correlationId, ...lowerKeys(result.headers ?? {}) };
+export function toTriggerResponse(result: HttpResult, req: Pick<HttpRequest, 'requestId' | 'correlationId'>, extraHeaders?: Record<string, string>): HttpTriggerResponse {
+  // The correlation id, then `extraHeaders` (CORS), then the result's own, names lower-cased, a later one winning:
+  // one object built in one pass (every answer of every HTTP function comes through here, D117).
+  const headers: Record<string, string> = { 'x-correlation-id': req.correlationId };
+  if (extraHeaders) addLowerCased(headers, extraHeaders);
+  if (result.headers) addLowerCased(headers, result.headers);
   let body = '';
   let isBase64Encoded = false;
   if (Buffer.isBuffer(result.body)) {
@@ -103,10 +108,8 @@ export function toTriggerResponse(result: HttpResult, req: Pick<HttpRequest, 're
   return { statusCode: result.status, headers, isBase64Encoded, body };
 }
 
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
-  return out;
+function addLowerCased(into: Record<string, string>, headers: Record<string, string>): void {
+  for (const name in headers) into[name.toLowerCase()] = headers[name]!;
 }
 
 interface CompiledRoute extends Route {
@@ -163,20 +166,26 @@ export function createHttpHandler(routes: Route[]): FcHandler {
     if (!req.requestId) req.requestId = context.requestId;
     if (!req.correlationId) req.correlationId = req.requestId;
     const cors = corsHeaders(req);
-    const result = await dispatch(compiled, req, routeContext(context, req.correlationId), cors);
-    return toTriggerResponse({ ...result, headers: { ...cors, ...(result.headers ?? {}) } }, req);
+    const result = await dispatch(compiled, req, new LazyLogRouteContext(context, req.correlationId), cors);
+    return toTriggerResponse(result, req, cors);
   };
 }
 
-/** The logger is made when a route first logs: most requests never do, and a pino child costs more than the rest of a cached answer. */
-function routeContext(fc: FcContext, correlationId: string): RouteContext {
-  let log: Logger | undefined;
-  return {
-    fc,
-    get log() {
-      return (log ??= createLogger({ requestId: fc.requestId, correlationId }));
-    },
-  };
+/**
+ * The logger is made when a route first logs: most requests never do, and a pino child costs more than the rest of a
+ * cached answer. A class, so the getter is defined once on its prototype, not on a new object per request (D117).
+ */
+class LazyLogRouteContext implements RouteContext {
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly fc: FcContext,
+    private readonly correlationId: string,
+  ) {}
+
+  get log(): Logger {
+    return (this.logger ??= createLogger({ requestId: this.fc.requestId, correlationId: this.correlationId }));
+  }
 }
 
 async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteContext, cors: Record<string, string>): Promise<HttpResult> {
@@ -191,16 +200,20 @@ async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteCon
     };
   }
   try {
-    const matches = routes.map((route) => ({ route, m: route.regex.exec(req.path) })).filter((x) => x.m);
-    if (matches.length === 0) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
-    const hit = matches.find((x) => x.route.method === req.method || (req.method === 'HEAD' && x.route.method === 'GET'));
-    if (!hit) {
-      return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.path}` } }, {
-        allow: matches.map((x) => x.route.method).join(', '),
-      });
+    // The first route whose path and method match; the path's other routes only matter for a 405.
+    let pathMatched = false;
+    for (const route of routes) {
+      const m = route.regex.exec(req.path);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== req.method && !(req.method === 'HEAD' && route.method === 'GET')) continue;
+      for (let i = 0; i < route.names.length; i++) req.params[route.names[i]!] = decodeURIComponent(m[i + 1]!);
+      return await route.handle(req, ctx);
     }
-    hit.route.names.forEach((name, i) => (req.params[name] = decodeURIComponent(hit.m![i + 1]!)));
-    return await hit.route.handle(req, ctx);
+    if (!pathMatched) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
+    return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.path}` } }, {
+      allow: routes.filter((route) => route.regex.test(req.path)).map((route) => route.method).join(', '),
+    });
   } catch (err) {
     return errorResult(err, req, ctx.log);
   }

@@ -48,9 +48,11 @@ export function httpTriggerEventJson(request: HttpTriggerRequest): string {
     else if (name.length === 10 && name.toLowerCase() === 'user-agent') userAgent ||= value;
   }
   const queryParameters: Record<string, string> = {};
+  // One pass: a repeated name's values joined in order (as `getAll(name).join(',')`), names in first-seen order.
   if (request.search) {
-    const params = new URLSearchParams(request.search);
-    for (const key of new Set(params.keys())) queryParameters[key] = params.getAll(key).join(',');
+    for (const [key, value] of new URLSearchParams(request.search)) {
+      queryParameters[key] = Object.hasOwn(queryParameters, key) ? `${queryParameters[key]},${value}` : value;
+    }
   }
   const body = request.body;
   const textual = body.length === 0 || TEXT_BODY.test(contentType);
