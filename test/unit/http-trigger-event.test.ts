@@ -67,6 +67,15 @@ describe('FC HTTP trigger event, built from the request parts', () => {
     expect(Object.keys(event.queryParameters)).toEqual(['b', 'constructor', 'a', 'toString']);
   });
 
+  it('takes header and query names an object inherits, and __proto__, as plain names', () => {
+    const rawHeaders = ['Constructor', 'c', 'toString', 't', '__proto__', 'p', 'constructor', 'd'];
+    const event = JSON.parse(httpTriggerEventJson(request({ rawHeaders, search: '__proto__=q&hasOwnProperty=h' })));
+    expect(event.headers).toEqual({ Constructor: 'c', toString: 't', ['__proto__']: 'p', constructor: 'd' });
+    expect(Object.keys(event.headers)).toEqual(['Constructor', 'toString', '__proto__', 'constructor']);
+    expect(Object.keys(event.queryParameters)).toEqual(['__proto__', 'hasOwnProperty']);
+    expect(event.queryParameters.__proto__).toBe('q');
+  });
+
   it('gives each second its own time text', () => {
     const first = JSON.parse(httpTriggerEventJson(request({ timeEpoch: at })));
     const next = JSON.parse(httpTriggerEventJson(request({ timeEpoch: at + 1000 })));

@@ -32,7 +32,9 @@ const TEXT_BODY = /^(text\/|application\/(json|x-www-form-urlencoded|javascript|
 
 /** The FC HTTP trigger event for a request, as the JSON text the function receives. */
 export function httpTriggerEventJson(request: HttpTriggerRequest): string {
-  const headers: Record<string, string> = {};
+  // Without a prototype, so a header or query named `constructor`, `toString` or `__proto__` is a plain name
+  // (JSON.stringify writes such an object as any other).
+  const headers: Record<string, string> = Object.create(null);
   // Node keeps the first of these when a client repeats them (IncomingMessage.headers); so does the event's context.
   let contentType = '';
   let host: string | undefined;
@@ -47,7 +49,7 @@ export function httpTriggerEventJson(request: HttpTriggerRequest): string {
     else if (name.length === 4 && name.toLowerCase() === 'host') host ??= value;
     else if (name.length === 10 && name.toLowerCase() === 'user-agent') userAgent ||= value;
   }
-  const queryParameters: Record<string, string> = {};
+  const queryParameters: Record<string, string> = Object.create(null);
   // One pass: a repeated name's values joined in order (as `getAll(name).join(',')`), names in first-seen order.
   if (request.search) {
     for (const [key, value] of new URLSearchParams(request.search)) {
