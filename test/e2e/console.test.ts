@@ -59,6 +59,46 @@ describeInBrowser('local console', () => {
     await page.close();
   });
 
+  it('keeps the keyboard focus on its row or button through the refresh every 2 s', async () => {
+    // Every table is drawn anew each refresh: the focused row went with it, and Tab started over at the top.
+    const { page } = await openConsole('desktop');
+    type Marked = HTMLElement & { stale?: boolean };
+    const focusedKey = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return el.dataset.id ?? el.dataset.peek ?? el.dataset.trigger ?? el.tagName;
+    });
+    const keepsThroughRefresh = async (selector: string) => {
+      await page.locator(selector).first().focus();
+      const key = await focusedKey();
+      await page.evaluate(() => ((document.activeElement as Marked).stale = true));
+      await page.waitForFunction((key) => {
+        const now = [...document.querySelectorAll<Marked>('[data-id], [data-peek], [data-trigger]')].find((el) => (el.dataset.id ?? el.dataset.peek ?? el.dataset.trigger) === key);
+        return now && !now.stale;
+      }, key);
+      expect(await focusedKey()).toBe(key);
+    };
+    await page.locator('#invocations tr.pick').nth(1).waitFor();
+    await keepsThroughRefresh('#invocations tr.pick >> nth=1');
+    await keepsThroughRefresh('button[data-peek=dlq]');
+    await keepsThroughRefresh('button[data-trigger=every-minute]');
+    await page.close();
+  });
+
+  it('says when the local cloud stops answering, and when it is back', async () => {
+    // Stopped `npm start` (or a restart): the tables stayed as they were, still "refreshing every 2 s", with no
+    // sign that what they show is old.
+    const { page } = await openConsole('desktop');
+    await page.route('**/_local/api/**', (route) => route.abort('connectionrefused'));
+    const status = page.locator('[data-testid=console-status]');
+    await status.filter({ hasText: 'cannot reach the local cloud' }).waitFor();
+    expect(await page.locator('main').evaluate((el) => el.classList.contains('stale'))).toBe(true);
+    await e2e.screenshot(page, 'console-unreachable');
+    await page.unroute('**/_local/api/**');
+    await status.filter({ hasText: 'refreshes every 2 s' }).waitFor();
+    expect(await page.locator('main').evaluate((el) => el.classList.contains('stale'))).toBe(false);
+    await page.close();
+  });
+
   it('logged no script errors and met no server error', () => {
     expect(e2e.pageErrors).toEqual([]);
     expect(e2e.failedResponses).toEqual([]);

@@ -57,9 +57,9 @@ describeInBrowser('website: photos', () => {
   });
 
   /** A ready photo put in through the API (not the page), for tests that need more than one. */
-  async function uploadThroughApi(title: string, tags: string[]): Promise<string> {
+  async function uploadThroughApi(title: string, tags: string[], size = { width: 640, height: 480 }): Promise<string> {
     const auth = (await (await fetch(`${e2e.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice-demo' }) })).json()) as { token: string };
-    const bytes = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3b82f6' } }).png().toBuffer();
+    const bytes = await sharp({ create: { ...size, channels: 3, background: '#3b82f6' } }).png().toBuffer();
     const res = await fetch(`${e2e.url}/api/uploads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.token}` },
@@ -202,6 +202,26 @@ describeInBrowser('website: photos', () => {
     expect(await page.evaluate(() => document.activeElement?.closest<HTMLElement>('[data-testid=gallery-item]')?.dataset.imageId)).toBe(uploadedId);
   });
 
+  it('shows a small photo enlarged in the viewer, as the gallery does, not as a speck under the close button', async () => {
+    // A 24×24 photo's large thumbnail is 24×24 (never enlarged): the viewer shrank around it, smaller than the
+    // photo's own thumbnail in the gallery, with the close button covering most of it.
+    const imageId = await uploadThroughApi('Pebbleicon tiny badge', [], { width: 24, height: 24 });
+    const page = await e2e.page('mobile');
+    await page.goto('/images?q=Pebbleicon');
+    await page.locator(`[data-image-id=${imageId}] .photo-open`).click();
+    const viewer = page.locator('dialog#lightbox[open]');
+    await viewer.waitFor();
+    await eventually(async () => expect(await viewer.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(24));
+    const box = (selector: string) => viewer.locator(selector).evaluate((el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    const [img, close] = [await box('img'), await box('.lightbox-close')];
+    expect(img.width).toBeGreaterThanOrEqual(240);
+    expect(img.height).toBeCloseTo(img.width, 0);
+    const covered = Math.max(0, Math.min(close.right, img.right) - Math.max(close.left, img.left)) * Math.max(0, Math.min(close.bottom, img.bottom) - Math.max(close.top, img.top));
+    expect(covered / (img.width * img.height)).toBeLessThan(0.05);
+    await e2e.screenshot(page, 'images-lightbox-small-mobile');
+    await page.keyboard.press('Escape');
+  });
+
   it("shows the photo among the product's customer photos", async () => {
     expect(uploadedId).not.toBe('');
     const page = await e2e.page();
@@ -230,6 +250,11 @@ describeInBrowser('website: photos', () => {
     await page.click('#upload-form button[type=submit]');
     expect(await text(page, '[data-testid=upload-error]')).toBe('“notes.txt” is not a JPEG, PNG or WebP photo.');
     expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true);
+    // A damaged photo showed a broken-image icon as its preview: the browser cannot read it either, so say so.
+    await page.setInputFiles('#upload-file', { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 7)]) });
+    await page.locator('[data-testid=upload-error]', { hasText: 'broken.jpg' }).waitFor();
+    expect(await text(page, '[data-testid=upload-error]')).toBe('“broken.jpg” could not be read as a photo: it may be damaged.');
+    expect(await page.locator('#upload-form .preview').isHidden()).toBe(true);
     await e2e.screenshot(page, 'images-rejected');
   });
 

@@ -102,9 +102,15 @@ describeInBrowser('website: IoT dashboard', () => {
     const item = page.locator(`[data-device-id="${deviceId}"]`);
     await item.waitFor();
     expect((await item.innerText()).match(/no readings yet/gi)).toHaveLength(1);
+    // Its panel's status says the same in words, once (it said "Never", the raw status, beside "no readings yet").
+    const head = page.locator('[data-testid=device-head]');
+    await head.locator('h2', { hasText: 'Meter A' }).waitFor();
+    expect(await head.locator('.status-pill').innerText()).toBe('No readings yet');
+    expect((await head.innerText()).match(/no readings yet|never/gi)).toEqual(['No readings yet']);
     // The secret works: the new device posts a reading and turns online.
     expect((await postReadings(e2e.url, { deviceId, secret }, { readings: [{ ts: Date.now(), metric: 'voltage', value: 229.5 }] })).status).toBe(202);
     await page.locator(`[data-device-id="${deviceId}"] .dot.online`).waitFor({ timeout: 20_000 });
+    await eventually(async () => expect(await head.locator('.status-pill').innerText()).toBe('Online'));
   });
 
   it('creates a report and downloads it as CSV', async () => {
@@ -146,6 +152,32 @@ describeInBrowser('website: IoT dashboard', () => {
     await eventually(async () => expect(expiry((await link.getAttribute('href'))!)).toBeGreaterThan(expiry(before)));
     const fresh = (await link.getAttribute('href'))!;
     expect((await fetch(fresh)).status).toBe(200);
+  });
+
+  it('keeps the keyboard focus where it is while the page refreshes itself', async () => {
+    // The device and alert lists are drawn anew every few seconds: the focused button went with them, and the
+    // next Tab started again from the first device, so a keyboard user could not get down a long list.
+    const page = await e2e.page();
+    await page.goto('/iot');
+    const item = (deviceId: string) => page.locator(`[data-device-id="${deviceId}"]`);
+    await item(sensor.deviceId).waitFor();
+    const pump = await page.locator('[data-device-id]').evaluateAll((els, sensorId) => els.map((el) => (el as HTMLElement).dataset.deviceId!).find((id) => id !== sensorId)!, sensor.deviceId);
+    await item(pump).focus();
+    // Enter picks it (the list is drawn again at once), and focus stays on it.
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-device-id="${pump}"][aria-pressed=true]`).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.deviceId)).toBe(pump);
+    // Through the next refreshes too: wait until the focused button has been replaced by a new one.
+    await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    await page.waitForFunction((id) => !(document.querySelector(`[data-device-id="${id}"]`) as HTMLElement & { stale?: boolean }).stale, pump);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.deviceId)).toBe(pump);
+    // The same for an alert (each opens its device).
+    const alert = page.locator('[data-testid=alert] button').first();
+    await alert.focus();
+    const alertId = await page.evaluate(() => (document.activeElement!.closest('[data-alert-id]') as HTMLElement).dataset.alertId);
+    await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    await page.waitForFunction((id) => !(document.querySelector(`[data-alert-id="${id}"] button`) as HTMLElement & { stale?: boolean }).stale, alertId);
+    expect(await page.evaluate(() => (document.activeElement!.closest('[data-alert-id]') as HTMLElement | null)?.dataset.alertId)).toBe(alertId);
   });
 
   it('works on a phone', async () => {

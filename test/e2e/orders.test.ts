@@ -82,6 +82,11 @@ describeInBrowser('website: orders', () => {
     const orderId = await checkout(page, '4242 4242 4242 4242', 'desktop');
     // The page shows the order at once and then follows it live.
     await page.locator('[data-testid=timeline-entry][data-event=OrderPlaced]').waitFor();
+    // Each step redraws the page: a keyboard user's focus (here on "My orders") stays where it was through it.
+    await page.locator('.back-link').focus();
+    await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    await page.waitForFunction(() => !(document.querySelector('.back-link') as HTMLElement & { stale?: boolean }).stale);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('back-link'))).toBe(true);
     const events = await followToTheEnd(page);
     expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentSucceeded', 'ShipmentCreated', 'OrderSucceeded']);
     expect(await page.locator('[data-testid=order-status]').getAttribute('data-status')).toBe('SUCCEEDED');

@@ -14,6 +14,15 @@ const cny = (amount: number) => `CN¥${amount.toLocaleString('en', { minimumFrac
 const payable = (product: DemoProduct, region: string) =>
   applyBestPromotion(product.regionalPrices?.[region] ?? product.price, (product.promotions ?? []).map((p) => ({ ...p, endsAt: '' }))).finalPrice;
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+/** Sign in as alice with this password on the open sign-in form, expecting a refusal; answers what the form says. */
+async function signInRefused(page: Page, password: string): Promise<string | null> {
+  await page.fill('#username', 'alice');
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  const error = page.locator('[data-testid=sign-in-error]');
+  await error.waitFor();
+  return error.textContent();
+}
 
 describeInBrowser('website: shop', () => {
   let e2e: E2e;
@@ -133,12 +142,7 @@ describeInBrowser('website: shop', () => {
     await page.goto('/');
     await page.locator('#account').click();
     await page.waitForURL('**/sign-in**');
-    await page.fill('#username', 'alice');
-    await page.fill('#password', 'not-her-password');
-    await page.click('button[type=submit]');
-    const error = page.locator('[data-testid=sign-in-error]');
-    await error.waitFor();
-    expect(await error.textContent()).toBe('Wrong username or password.');
+    expect(await signInRefused(page, 'not-her-password')).toBe('Wrong username or password.');
     expect(await pageProblems(page)).toEqual([]);
     await e2e.screenshot(page, 'sign-in-wrong-password');
 
@@ -320,6 +324,26 @@ describeInBrowser('website: shop', () => {
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.locator('[data-testid=product-page]').waitFor();
     expect(await text(page, 'h1')).toBe(product.name);
+  });
+
+  it('says in words that the server cannot be reached when the connection is gone, not the browser’s “Failed to fetch”', async () => {
+    const page = await e2e.isolatedPage();
+    await page.goto('/sign-in');
+    await page.locator('#username').waitFor();
+    await page.context().setOffline(true);
+    try {
+      expect(await signInRefused(page, 'alice-demo')).toBe('Sign-in failed: the server could not be reached (check your connection).');
+      // A page that cannot load at all says the same on its "Something went wrong".
+      await page.locator('a[data-nav=products]').click();
+      await page.getByRole('alert').filter({ hasText: 'Something went wrong' }).waitFor();
+      expect(await text(page, '[role=alert] p')).toBe('We could not load this page: the server could not be reached (check your connection).');
+      await e2e.screenshot(page, 'offline-page');
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('[data-testid=product-card]').first().waitFor();
+    await page.close();
   });
 
   it('can be used with the keyboard alone, with a visible focus ring', async () => {

@@ -19,6 +19,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * No answer at all: the connection is down or the server is not running. The browser's own words for it
+ * ("Failed to fetch", "NetworkError when attempting to fetch resource", "Load failed") mean nothing to a person and
+ * reached the screen wherever a page shows an error's message.
+ */
+export class NetworkError extends Error {
+  constructor() {
+    super('the server could not be reached (check your connection)');
+  }
+}
+
 const TOKEN_KEY = 'fcsuite.token';
 
 export function session(): { token: string; username: string; role: string; expiresAt: string } | undefined {
@@ -51,7 +62,14 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<{ da
   const s = session();
   if (s) headers.set('authorization', `Bearer ${s.token}`);
   if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  const res = await fetch(apiUrl(path), { ...init, headers });
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), { ...init, headers });
+  } catch (err) {
+    // A navigation that abandoned the request is not a failure to report; callers check their signal.
+    if (init.signal?.aborted) throw err;
+    throw new NetworkError();
+  }
   const text = await res.text();
   let body: unknown;
   try {

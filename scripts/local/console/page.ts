@@ -44,10 +44,11 @@ const PAGE = `<!doctype html>
   pre { white-space:pre-wrap; background:#0f1722; color:#d8e1ee; padding:10px; border-radius:8px; max-height:320px; overflow:auto; margin:8px 0 0; }
   button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid #c9cfda; border-radius:6px; background:#fff; cursor:pointer; }
   button:focus-visible, tr.pick:focus-visible { outline:2px solid #2455c3; outline-offset:1px; }
+  main.stale { opacity:0.55; } #status.bad { font-weight:600; }
 </style>
 </head>
 <body>
-<header><h1>Local cloud console</h1><span class="muted">refreshes every 2 s · <a href="/">website</a> · <a href="/_local/api/functions">JSON API</a></span></header>
+<header><h1>Local cloud console</h1><span class="muted"><span id="status" role="status" data-testid="console-status">refreshes every 2 s</span> · <a href="/">website</a> · <a href="/_local/api/functions">JSON API</a></span></header>
 <main>
   <section class="wide"><h2>Recent invocations</h2><table id="invocations"></table><pre id="detail" hidden></pre></section>
   <section><h2>Functions</h2><table id="functions"></table></section>
@@ -68,9 +69,16 @@ const ttlText = (s) => (s % 86400 === 0 ? s / 86400 + ' d' : s % 3600 === 0 ? s 
 const cls = (s) => { s = String(s).toLowerCase(); return s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad'; };
 const short = (v) => { const t = JSON.stringify(v); return t && t.length > 160 ? t.slice(0, 157) + '…' : (t || ''); };
 const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
+// Every table is drawn anew on each refresh. A focused row or button is found again by its data-* attributes (what
+// it names) and keeps the focus: otherwise a keyboard user lost their place every two seconds.
+const sameData = (a, b) => JSON.stringify(Object.assign({}, a.dataset)) === JSON.stringify(Object.assign({}, b.dataset));
 function table(id, head, rows) {
-  document.getElementById(id).innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
+  const box = document.getElementById(id);
+  const focused = box.contains(document.activeElement) ? document.activeElement : null;
+  box.innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
     (rows.length ? rows.join('') : '<tr><td colspan="' + head.length + '" class="muted">nothing yet</td></tr>');
+  const again = focused && Array.from(box.querySelectorAll(focused.tagName)).find((el) => sameData(el, focused));
+  if (again) again.focus({ preventScroll: true });
 }
 async function showInvocation(id) {
   const r = await get('invocations/' + encodeURIComponent(id));
@@ -109,8 +117,23 @@ async function redrive(name) {
   document.getElementById('peek').textContent = 'redrive ' + name + ': ' + r.moved + ' message(s) sent back to their source queue';
   refresh();
 }
+// When npm start stops (or restarts), say so and grey out what the tables last showed, rather than keep
+// "refreshing" old numbers in silence; the next answer clears it.
+function reachable(ok) {
+  const status = document.getElementById('status');
+  status.textContent = ok ? 'refreshes every 2 s' : 'cannot reach the local cloud (is npm start running?): showing what it last said, retrying';
+  status.classList.toggle('bad', !ok);
+  document.querySelector('main').classList.toggle('stale', !ok);
+}
 async function refresh() {
-  const [fns, invs, asyncs, timers, streams, tables, buckets, queues, topics, executions] = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('tables'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  let answers;
+  try {
+    answers = await Promise.all([get('functions'), get('invocations?limit=40'), get('async?limit=20'), get('timers'), get('streams'), get('tables'), get('buckets'), get('queues'), get('topics'), get('executions?limit=30')]);
+  } catch {
+    return reachable(false);
+  }
+  reachable(true);
+  const [fns, invs, asyncs, timers, streams, tables, buckets, queues, topics, executions] = answers;
   table('executions', ['started', 'flow', 'execution', 'status', 'now at'], executions.map((x) =>
     '<tr class="pick" tabindex="0" data-flow="' + esc(x.flow) + '" data-execution="' + esc(x.name) + '"><td>' + time(x.startedAt) + '</td><td>' + esc(x.flow) + '</td><td>' + esc(x.name) +
     '</td><td class="' + cls(x.status) + '">' + esc(x.status) + '</td><td>' + esc(x.waitingOn.map((w) => w.state + ' (' + w.phase + ')').join(', ')) + '</td></tr>'));

@@ -194,7 +194,7 @@ class Gallery {
       if (generation !== this.generation || this.signal.aborted) return;
       this.grid.innerHTML = '';
       this.more.hidden = true;
-      this.info.innerHTML = `${ICONS.alert}<span>The gallery is unavailable right now (${esc(messageOf(err))}). Try again in a moment.</span>`;
+      this.info.innerHTML = `${ICONS.alert}<span>The gallery is unavailable right now: ${esc(messageOf(err))}. Try again in a moment.</span>`;
       this.info.classList.add('error-text');
     } finally {
       if (generation === this.generation) this.grid.setAttribute('aria-busy', 'false');
@@ -318,6 +318,11 @@ class Uploader {
       img.removeAttribute('src');
       return;
     }
+    // A file the browser cannot decode showed a broken-image icon; the pipeline will refuse it as damaged too.
+    img.onerror = () => {
+      box.hidden = true;
+      this.showError(`“${file.name}” could not be read as a photo: it may be damaged.`);
+    };
     img.src = URL.createObjectURL(file);
     box.hidden = false;
     const title = this.form.querySelector<HTMLInputElement>('#upload-title')!;

@@ -1,6 +1,6 @@
 import { ApiError, session } from '../api';
 import { MetricChart, toChartData, type ChartData } from '../charts';
-import { esc, plural, setMain } from '../dom';
+import { esc, keepingFocus, plural, setMain } from '../dom';
 import { ICONS } from '../icons';
 import { reportWindowText } from '../report-window';
 import {
@@ -219,19 +219,21 @@ class Dashboard {
       this.list.innerHTML = `<li class="muted small empty-note">No devices yet. ${session()?.role === 'admin' ? 'Register one below, or' : 'Ask an admin to register one, or'} run <code>npm run simulate:iot -- --devices 10 --rate 100</code>.</li>`;
       return;
     }
-    this.list.innerHTML = this.devices
+    // Drawn anew on every refresh: the focused device keeps the focus (by its id), or Tab starts over at the top.
+    const html = this.devices
       .map((d) => {
         const current = d.deviceId === this.selected;
         const values = Object.entries(d.latest)
           .map(([metric, v]) => formatValue(v.value, spec(d.type, metric)))
           .join(' · ');
-        return `<li><button type="button" class="device-item${current ? ' current' : ''}" data-device-id="${esc(d.deviceId)}" aria-pressed="${current}">
+        return `<li><button type="button" class="device-item${current ? ' current' : ''}" id="device-item-${esc(d.deviceId)}" data-device-id="${esc(d.deviceId)}" aria-pressed="${current}">
           <span class="device-line"><span class="dot ${d.status}" aria-hidden="true"></span><span class="device-name" title="${esc(d.name)}">${esc(d.name)}</span><span class="device-type">${esc(DEVICE_TYPES[d.type].label)}</span></span>
           <span class="device-values small">${values ? esc(values) : '<span class="muted">no readings yet</span>'}</span>
           ${d.lastSeenAt ? `<span class="muted small">${statusText(d)}</span>` : ''}
         </button></li>`;
       })
       .join('');
+    keepingFocus(() => (this.list.innerHTML = html));
   }
 
   private async refreshSeries(reset: boolean): Promise<void> {
@@ -321,18 +323,22 @@ class Dashboard {
       head.innerHTML = `<h2 id="device-heading">Readings</h2><p class="muted">Choose a device to see its readings.</p>`;
       return;
     }
+    // A device that never reported says so once, in the pill; the others add when they last did.
+    const lastSeen = device.status === 'never' ? '' : ` · ${statusText(device)}`;
     head.innerHTML = `<h2 id="device-heading">${esc(device.name)}</h2>
-      <p class="device-meta small"><span class="status-pill ${device.status}"><span class="dot ${device.status}" aria-hidden="true"></span>${device.status}</span>
-      <span class="muted">${esc(DEVICE_TYPES[device.type].label)} · <code>${esc(device.deviceId)}</code> · ${statusText(device)}</span></p>`;
+      <p class="device-meta small"><span class="status-pill ${device.status}"><span class="dot ${device.status}" aria-hidden="true"></span>${STATUS_LABELS[device.status]}</span>
+      <span class="muted">${esc(DEVICE_TYPES[device.type].label)} · <code>${esc(device.deviceId)}</code>${lastSeen}</span></p>`;
   }
 
   private async refreshAlerts(): Promise<void> {
     const items = await listAlerts({ deviceId: this.mine.checked ? this.selected : undefined, limit: 50 }, this.ctx.signal);
     const names = new Map(this.devices.map((d) => [d.deviceId, d.name]));
     const first = this.knownAlerts.size === 0;
-    this.alerts.innerHTML = items.length
+    const html = items.length
       ? items.map((a) => alertItem(a, names.get(a.deviceId) ?? a.deviceId, !first && !this.knownAlerts.has(a.alertId))).join('')
       : '<li class="muted small empty-note">No alerts. Thresholds and a z-score test on the last hour run every minute.</li>';
+    // Redrawn on every refresh, like the device list: a focused alert keeps the focus.
+    keepingFocus(() => (this.alerts.innerHTML = html));
     for (const a of items) this.knownAlerts.add(a.alertId);
     if (first && !items.length) this.knownAlerts.add('');
   }
@@ -341,7 +347,7 @@ class Dashboard {
 function alertItem(a: AlertView, deviceName: string, isNew: boolean): string {
   const minutes = a.minutes > 1 ? ` · lasted ${a.minutes} min` : '';
   return `<li class="alert-item ${a.severity}${isNew ? ' new' : ''}" data-testid="alert" data-alert-id="${esc(a.alertId)}">
-    <button type="button" class="alert-open" data-alert-device="${esc(a.deviceId)}">
+    <button type="button" class="alert-open" id="alert-${esc(a.alertId)}" data-alert-device="${esc(a.deviceId)}">
       <span class="alert-line"><span class="sev ${a.severity}">${ICONS.alert}${a.severity}</span><strong>${esc(deviceName)}</strong><time class="muted small" datetime="${esc(a.raisedAt)}">${ago(Date.parse(a.raisedAt))}${minutes}</time></span>
       <span class="alert-message">${esc(a.message)}</span>
     </button></li>`;
@@ -472,6 +478,9 @@ function spec(type: DeviceType, metric: string): MetricSpec | undefined {
 function formatValue(value: number, s: MetricSpec | undefined): string {
   return s ? `${value.toFixed(s.decimals)} ${s.unit}` : String(value);
 }
+
+/** The status pill's words (the raw `never` showed as "Never", which said nothing beside "no readings yet"). */
+const STATUS_LABELS: Record<DeviceView['status'], string> = { online: 'Online', offline: 'Offline', never: 'No readings yet' };
 
 function statusText(d: DeviceView): string {
   if (!d.lastSeenAt) return 'no readings yet';

@@ -1,5 +1,5 @@
 import { ApiError, session } from '../api';
-import { esc, money, notFound, setMain, setTitle } from '../dom';
+import { esc, keepingFocus, money, notFound, setMain, setTitle } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
 import { EVENT_TEXT, getOrder, STATUS_TEXT, TERMINAL, type OrderStatus, type OrderView, type TimelineEntry } from '../orders-api';
@@ -40,7 +40,8 @@ export async function renderOrderPage(orderId: string, ctx: RouteContext): Promi
   let previous: OrderView | undefined;
   const draw = (view: OrderView, live: 'live' | 'final' | 'reconnecting') => {
     setTitle(`Order ${view.orderId}`);
-    root.innerHTML = orderHtml(view, live);
+    // Redrawn at every step of the order: a focused link or button keeps the focus.
+    keepingFocus(() => (root.innerHTML = orderHtml(view, live)));
     // Announce only what is new to screen readers.
     if (previous && view.version > previous.version) {
       const fresh = view.timeline.slice(previous.timeline.length).map((t) => EVENT_TEXT[t.event]);

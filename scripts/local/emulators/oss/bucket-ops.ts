@@ -173,7 +173,10 @@ export function parseDeleteRequest(xml: string): { quiet: boolean; keys: string[
 export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> {
   const bucket = bucketOf(ctx);
   const encode = encodingParam(ctx);
-  const body = await readSmallBody(ctx.req, MAX_DELETE_BODY_BYTES, headerOf(ctx, 'content-md5'));
+  // OSS requires the body's MD5 here (error centre 0016-00000606), for S3 clients too: an x-amz-checksum-* does not stand in.
+  const contentMd5 = headerOf(ctx, 'content-md5');
+  if (!contentMd5) throw ossErrors.missingArgument('Content-MD5', '0016-00000606');
+  const body = await readSmallBody(ctx.req, MAX_DELETE_BODY_BYTES, contentMd5);
   const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
   const deleted: XmlNode[] = [];
   for (const key of keys) {

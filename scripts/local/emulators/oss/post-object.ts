@@ -6,7 +6,8 @@
  *   `calculatePostSignature` makes it), V4 (`x-oss-signature-version: OSS4-HMAC-SHA256`, `x-oss-credential`,
  *   `x-oss-date`, `x-oss-signature` = hex HMAC-SHA256 of the policy with the V4 signing key, as
  *   `signPostObjectPolicyV4`), an STS token in `x-oss-security-token`; or no signature at all for a
- *   public-read-write bucket.
+ *   public-read-write bucket. Forms signed the S3 way (OSS lists PostObject among its S3-compatible operations) are
+ *   verified by `verifyS3Form` and their fields read under OSS's names (`ossFormFields`).
  * - Policy: `expiration` and `conditions` — `{"field": "value"}`, `["eq"|"starts-with", "$field", "value"]`,
  *   `["in"|"not-in", "$field", [..]]`, `["content-length-range", min, max]` — checked against the form fields
  *   (names case-insensitive), `bucket` included.
@@ -24,6 +25,8 @@ import { bucketOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { contentTypeFor } from './mime';
 import { encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
+import { ossFormFields } from './s3-compat';
+import { verifyS3Form } from './s3-signature';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
 import { OBJECT_ACLS, STORAGE_CLASSES, type ObjectAcl, type ObjectHeaders, type StorageClass } from './storage';
 
@@ -189,14 +192,19 @@ function checkToken(lookupResult: { securityToken?: string }, provided: string |
   if (!safeEqual(provided, lookupResult.securityToken)) throw ossErrors.invalidSecurityToken();
 }
 
-/** Verifies the form's signature over its policy; returns false for an unsigned (anonymous) form. */
-function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: number): boolean {
+/**
+ * Verifies the form's signature over its policy: 'oss' or 's3' by who signed it (OSS's V1/V4 fields, or S3's V4/V2
+ * ones through OSS's S3-compatible API), 'anonymous' for an unsigned form.
+ */
+function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: number): 'oss' | 's3' | 'anonymous' {
+  if (verifyS3Form((name) => field(form, name), { lookup, now })) return 's3';
+  return verifyOssForm(form, region, lookup, now) ? 'oss' : 'anonymous';
+}
+
+function verifyOssForm(form: Form, region: string, lookup: CredentialLookup, now: number): boolean {
   const policy = field(form, 'policy');
   const version = field(form, 'x-oss-signature-version');
   const token = field(form, 'x-oss-security-token');
-  // A form signed the S3 way would otherwise count as unsigned (and land on a public-read-write bucket).
-  const s3Field = ['AWSAccessKeyId', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-signature'].find((name) => field(form, name) !== undefined);
-  if (s3Field) throw ossErrors.notImplemented(`PostObject forms signed the S3 way (${s3Field})`);
   if (version !== undefined) {
     if (version !== V4_ALGORITHM) throw ossErrors.invalidArgument(`x-oss-signature-version must be ${V4_ALGORITHM}.`, 'x-oss-signature-version', version);
     const credential = field(form, 'x-oss-credential') ?? '';
@@ -272,8 +280,8 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
   const bucket = bucketOf(ctx);
   const form = await readForm(ctx);
   try {
-    const signed = verifyForm(form, ctx.runtime.region, lookup, ctx.now);
-    if (!signed) authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', ctx.runtime.storage.getBucket(bucket));
+    const signer = verifyForm(form, ctx.runtime.region, lookup, ctx.now);
+    if (signer === 'anonymous') authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', ctx.runtime.storage.getBucket(bucket));
     const rawKey = field(form, 'key');
     if (!rawKey) throw ossErrors.missingArgument('key');
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
@@ -290,8 +298,10 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
     }
     const status = field(form, 'success_action_status') ?? '204';
     const redirect = field(form, 'success_action_redirect');
-    const headers = formHeaders(form, ctx, key);
-    const forbid = field(form, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
+    // The policy was checked against the fields as sent; the object's headers read them under OSS's names.
+    const named = signer === 's3' ? { ...form, fields: ossFormFields(form.fields) } : form;
+    const headers = formHeaders(named, ctx, key);
+    const forbid = field(named, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
     if (forbid && ctx.runtime.storage.getObject(bucket, key)) throw ossErrors.fileAlreadyExists();
     const tooLarge = () => new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxAllowedSize: String(range?.max ?? ctx.runtime.maxObjectBytes) }, range ? '0006-00000004' : undefined);
     const staged = await stageReadable(form.file.stream, {

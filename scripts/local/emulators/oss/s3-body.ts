@@ -7,7 +7,9 @@
  *   empty line. Signed chunks (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`) are verified one by one, each chained
  *   to the previous signature from the request's own; unsigned ones with a trailer
  *   (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, what @aws-sdk/client-s3 ≥ 3.729 sends for stream bodies) only carry the
- *   checksum. `x-amz-decoded-content-length` must match what was decoded.
+ *   checksum. `x-amz-decoded-content-length` must match what was decoded. OSS refuses both trailer modes, and so
+ *   does `prepareS3Request` before a body is read (D121); their decoding stays here, unit-tested, so that accepting
+ *   them is one line should OSS take them.
  * - Any body: a hex `x-amz-content-sha256` and an `x-amz-checksum-<algorithm>` header (or trailer) are checked
  *   against the bytes (CRC32, CRC32C, SHA-1, SHA-256; what the SDKs compute by default is CRC32).
  *
@@ -77,10 +79,16 @@ const CHECKSUMS: Record<string, () => Digest> = {
   'x-amz-checksum-sha256': () => hashDigest('sha256'),
 };
 
+/**
+ * `x-amz-checksum-*` headers that are settings, not a body's checksum: the read mode, and the algorithm and type a
+ * CreateMultipartUpload or CopyObject asks for (OSS keeps no S3 checksums, so they are taken and change nothing).
+ */
+const CHECKSUM_SETTINGS = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm']);
+
 /** The checksum a request names (header or trailer), or a refusal of one the emulator does not compute. */
 export function checksumHeaderOf(names: Iterable<string>): string | undefined {
   for (const name of names) {
-    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-mode' || name === 'x-amz-checksum-type') continue;
+    if (!name.startsWith('x-amz-checksum-') || CHECKSUM_SETTINGS.has(name)) continue;
     if (!CHECKSUMS[name]) throw ossErrors.notImplemented(`The ${name.slice('x-amz-checksum-'.length).toUpperCase()} checksum (${name})`);
     return name;
   }

@@ -9,15 +9,18 @@
  *   headers, SSE-C, object lock, website redirects, other storage classes and canned ACLs) are refused by name;
  * - S3-only sub-resources (`?attributes`, `?object-lock`, `?retention`, …) are refused by name instead of falling
  *   through to a GET or a listing;
+ * - S3's conditional writes (If-None-Match / If-Match on object writes) are refused by name: OSS has none, and
+ *   ignoring them would overwrite;
  * - the body is read through `S3RequestBody` (aws-chunked framing, chunk signatures, checksums) — lazily, so nothing
- *   is consumed before the signature is verified.
+ *   is consumed before the signature is verified. Checksum trailers (`STREAMING-…-TRAILER`) are refused as OSS
+ *   refuses them; `x-amz-checksum-*` headers are verified, and none is kept: OSS stores no S3 checksums (D121).
  * Operations OSS does not list for S3 clients are refused by name (`checkS3Operation`). On the way out every
  * response also carries the `x-amz-*` twins of its `x-oss-*` headers, so S3 clients find metadata, storage class,
  * encryption and the request id where they look; errors stay OSS's XML, which the AWS SDKs parse (Code, Message).
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { RequestContext } from './context';
-import { ossErrors } from './errors';
+import { OssError, ossErrors } from './errors';
 import { S3RequestBody, checksumHeaderOf, type S3BodyChecks } from './s3-body';
 import {
   STREAMING_SIGNED,
@@ -139,6 +142,11 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
   }
   // S3 reads one part of a multipart object by partNumber; OSS has no such read, and ignoring it would answer the whole object.
   if (ctx.params.has('partNumber') && !ctx.params.has('uploadId')) throw refusedForS3('Reading one part of an object (GetObject/HeadObject with partNumber)', '?partNumber');
+  // S3's conditional writes; OSS documents no such preconditions on writes, and ignoring them would overwrite.
+  if ((ctx.method === 'PUT' || ctx.method === 'POST') && ctx.key !== undefined) {
+    const condition = ['if-none-match', 'if-match'].find((name) => original[name] !== undefined);
+    if (condition) throw refusedForS3('Conditional writes (If-None-Match / If-Match on PutObject, CopyObject, CompleteMultipartUpload); OSS\'s own API prevents overwrites with x-oss-forbid-overwrite', condition === 'if-match' ? 'If-Match' : 'If-None-Match');
+  }
   if (ctx.method === 'PUT' && ctx.params.has('acl') && original['x-amz-acl'] === undefined) {
     throw refusedForS3('S3 ACL documents and grants (an AccessControlPolicy body): OSS takes a canned ACL in x-amz-acl', '?acl');
   }
@@ -191,16 +199,9 @@ function mapRequestHeaders(ctx: RequestContext, original: IncomingHttpHeaders): 
     headers[ctx.key === undefined ? 'x-oss-acl' : 'x-oss-object-acl'] = acl;
   }
   const storageClass = text('x-amz-storage-class');
-  if (storageClass !== undefined) {
-    const mapped = STORAGE_CLASS_TO_OSS[storageClass];
-    if (!mapped) throw ossErrors.invalidArgument(`OSS maps the S3 storage classes ${Object.keys(STORAGE_CLASS_TO_OSS).join(', ')} only.`, 'x-amz-storage-class', storageClass);
-    headers['x-oss-storage-class'] = mapped;
-  }
+  if (storageClass !== undefined) headers['x-oss-storage-class'] = ossStorageClass(storageClass);
   const sse = text('x-amz-server-side-encryption');
-  if (sse !== undefined) {
-    if (sse !== 'AES256' && sse !== 'aws:kms') throw ossErrors.invalidArgument('x-amz-server-side-encryption must be AES256 or aws:kms.', 'x-amz-server-side-encryption', sse);
-    headers['x-oss-server-side-encryption'] = sse === 'aws:kms' ? 'KMS' : 'AES256';
-  }
+  if (sse !== undefined) headers['x-oss-server-side-encryption'] = ossEncryption(sse);
   // aws-chunked is framing, not the object's content encoding.
   const encoding = text('content-encoding');
   if (encoding !== undefined) {
@@ -209,6 +210,38 @@ function mapRequestHeaders(ctx: RequestContext, original: IncomingHttpHeaders): 
     else delete headers['content-encoding'];
   }
   return headers;
+}
+
+/**
+ * The fields of a form signed the S3 way, named as an OSS form names them (after its policy was checked against the
+ * fields as sent): `acl` → `x-oss-object-acl`, `x-amz-meta-*`, storage class and encryption as for headers. S3 form
+ * features OSS has no twin for are refused by name, as their headers are.
+ */
+export function ossFormFields(fields: ReadonlyMap<string, string>): Map<string, string> {
+  const mapped = new Map<string, string>();
+  for (const [name, value] of fields) {
+    for (const [pattern, what] of REFUSED_HEADERS) if (pattern.test(name)) throw refusedForS3(what, name);
+    if (name === 'tagging') throw refusedForS3('Tags in a PostObject form (the tagging field\'s XML document)', 'tagging');
+    if (name === 'acl') {
+      if (!CANNED_ACLS.has(value)) throw ossErrors.invalidArgument('OSS takes the canned ACLs private, public-read and public-read-write only.', 'acl', value);
+      mapped.set('x-oss-object-acl', value);
+    } else if (name.startsWith('x-amz-meta-')) mapped.set(`x-oss-meta-${name.slice('x-amz-meta-'.length)}`, value);
+    else if (name === 'x-amz-storage-class') mapped.set('x-oss-storage-class', ossStorageClass(value));
+    else if (name === 'x-amz-server-side-encryption') mapped.set('x-oss-server-side-encryption', ossEncryption(value));
+    else mapped.set(name, value);
+  }
+  return mapped;
+}
+
+function ossStorageClass(value: string): string {
+  const mapped = STORAGE_CLASS_TO_OSS[value];
+  if (!mapped) throw ossErrors.invalidArgument(`OSS maps the S3 storage classes ${Object.keys(STORAGE_CLASS_TO_OSS).join(', ')} only.`, 'x-amz-storage-class', value);
+  return mapped;
+}
+
+function ossEncryption(value: string): string {
+  if (value !== 'AES256' && value !== 'aws:kms') throw ossErrors.invalidArgument('x-amz-server-side-encryption must be AES256 or aws:kms.', 'x-amz-server-side-encryption', value);
+  return value === 'aws:kms' ? 'KMS' : 'AES256';
 }
 
 /** What the body reader must check, or undefined when the body is read as it is. */
@@ -222,7 +255,12 @@ function bodyChecks(original: IncomingHttpHeaders, s3: S3Request): S3BodyChecks 
   const trailers = (text('x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
   const checksumName = checksumHeaderOf([...Object.keys(original), ...trailers]);
   const hasBody = original['transfer-encoding'] !== undefined || Number(original['content-length'] ?? 0) > 0;
-  if (chunked && payload !== STREAMING_SIGNED && payload !== STREAMING_SIGNED_TRAILER && payload !== STREAMING_UNSIGNED_TRAILER) {
+  if (payload === STREAMING_UNSIGNED_TRAILER || payload === STREAMING_SIGNED_TRAILER) {
+    // OSS answers a checksum trailer so (reported for @aws-sdk/client-s3, aws-cli and the Go SDK's stream uploads over
+    // HTTPS, which use the unsigned form; the same clients use the signed form over plain HTTP, as locally).
+    throw new OssError(400, 'NotImplemented', `Aws MultiChunkedEncoding ${payload} is not supported. (S3 clients: compute checksums only when required, e.g. requestChecksumCalculation: 'WHEN_REQUIRED'; see docs/fidelity.md.)`);
+  }
+  if (chunked && payload !== STREAMING_SIGNED) {
     throw ossErrors.invalidArgument('aws-chunked encoding is not supported with the specified x-amz-content-sha256 value.', 'Content-Encoding', 'aws-chunked', '0017-00000804');
   }
   const payloadSha256 = payload !== undefined && /^[0-9a-f]{64}$/i.test(payload) ? payload : undefined;

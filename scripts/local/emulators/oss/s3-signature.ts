@@ -13,6 +13,10 @@
  * - V2 (`Authorization: AWS <id>:<sig>`, `AWSAccessKeyId/Expires/Signature` URLs): OSS V1's algorithm with `x-amz-`
  *   headers and S3's sub-resource list (what boto3's `signature_version='s3'`, which OSS's boto3 example uses, sends).
  *
+ * - PostObject forms signed the S3 way (`verifyS3Form`): V4 (`x-amz-algorithm`, `x-amz-credential`, `x-amz-date`,
+ *   `x-amz-signature` = hex HMAC-SHA256 of the base64 policy with the V4 signing key) and V2 (`AWSAccessKeyId`,
+ *   `signature` = base64 HMAC-SHA1 of the policy), the STS token in `x-amz-security-token`.
+ *
  * Errors follow the OSS error centre's S3-compatible entries (EC 0002-000003xx/4xx/5xx) where it has one.
  */
 import { createHash, createHmac } from 'node:crypto';
@@ -101,7 +105,7 @@ interface V4Claim {
   signedQuery: ReadonlyArray<readonly [string, string]>;
 }
 
-function malformed(message: string, name: string, value: string | undefined, ec: string): OssError {
+function malformed(message: string, name: string, value: string | undefined, ec?: string): OssError {
   return ossErrors.invalidArgument(message, name, value ?? '', ec);
 }
 
@@ -211,7 +215,7 @@ function readV4Url(request: S3SignedRequest, params: Map<string, string>, now: n
   };
 }
 
-function parseV4Credential(credential: string, name: string, ec: string): { accessKeyId: string; date: string; region: string } {
+function parseV4Credential(credential: string, name: string, ec?: string): { accessKeyId: string; date: string; region: string } {
   const parts = credential.split('/');
   if (parts.length !== 5 || !parts[0] || !/^\d{8}$/.test(parts[1]!) || !parts[2] || parts[4] !== 'aws4_request') {
     throw malformed(`${name} must be <AccessKeyId>/<yyyyMMdd>/<region>/s3/aws4_request.`, name, credential, ec);
@@ -355,4 +359,56 @@ function verifyV2Url(request: S3SignedRequest, params: Map<string, string>, cont
     throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(context.now).toISOString() });
   }
   return verifyV2(request, params.get('AWSAccessKeyId')!, signature, expires, 'presigned', context, params.get('x-amz-security-token'));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PostObject forms
+
+/**
+ * Verifies a form's S3 signature over its policy (AWS's browser-based POST upload). Returns the caller for an
+ * S3-signed form, undefined when the form carries no S3 signature fields (an OSS form, or an unsigned one).
+ * `field` reads a form field by name (case-insensitive).
+ */
+export function verifyS3Form(field: (name: string) => string | undefined, context: Omit<VerifyContext, 'region'>): S3Authenticated | undefined {
+  const policy = field('policy');
+  const token = field('x-amz-security-token');
+  const algorithm = field('x-amz-algorithm');
+  if (algorithm !== undefined || field('x-amz-credential') !== undefined || field('x-amz-signature') !== undefined) {
+    if (algorithm !== S3_V4_ALGORITHM) throw ossErrors.invalidArgument(`x-amz-algorithm must be ${S3_V4_ALGORITHM}.`, 'x-amz-algorithm', algorithm ?? '');
+    const required = (name: string) => {
+      const value = field(name);
+      if (!value) throw ossErrors.invalidArgument(`A form signed with ${S3_V4_ALGORITHM} needs the field ${name}.`, name, '');
+      return value;
+    };
+    const { accessKeyId, date, region } = parseV4Credential(required('x-amz-credential'), 'x-amz-credential');
+    const timestamp = required('x-amz-date');
+    const signedAt = parseTimestamp(timestamp);
+    if (signedAt === undefined || timestamp.slice(0, 8) !== date) throw ossErrors.invalidArgument('x-amz-date must be yyyyMMddTHHmmssZ of the credential date.', 'x-amz-date', timestamp);
+    if (signedAt - context.now > MAX_CLOCK_SKEW_MS) throw ossErrors.accessDenied('The form is dated in the future.');
+    const signature = required('x-amz-signature');
+    const signedPolicy = required('policy');
+    const credential = context.lookup(accessKeyId);
+    if (!credential) throw ossErrors.invalidAccessKeyId(accessKeyId);
+    checkSecurityToken(accessKeyId, token, credential);
+    const expected = createHmac('sha256', s3SigningKey(credential.accessKeySecret, date, region)).update(signedPolicy).digest('hex');
+    if (!safeEqualText(expected, signature.toLowerCase())) throw formSignatureMismatch(accessKeyId, signature, signedPolicy);
+    return { accessKeyId, mode: 'header', version: 4, s3: true };
+  }
+  const accessKeyId = field('AWSAccessKeyId');
+  if (accessKeyId === undefined) return undefined;
+  const signature = field('signature');
+  if (!accessKeyId || !signature || !policy) throw ossErrors.accessDenied('A form signed with AWSAccessKeyId needs signature and policy.');
+  const credential = context.lookup(accessKeyId);
+  if (!credential) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  checkSecurityToken(accessKeyId, token, credential);
+  if (!safeEqualText(signV1(credential.accessKeySecret, policy), signature)) throw formSignatureMismatch(accessKeyId, signature, policy);
+  return { accessKeyId, mode: 'header', version: 2, s3: true };
+}
+
+function formSignatureMismatch(accessKeyId: string, signature: string, policy: string): OssError {
+  return new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
+    OSSAccessKeyId: accessKeyId,
+    SignatureProvided: signature,
+    StringToSign: policy,
+  });
 }
