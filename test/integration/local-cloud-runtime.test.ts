@@ -425,7 +425,10 @@ describe('local cloud runtime', () => {
       const streams = (await (await fetch(`${cloud.url}/_local/api/streams`)).json()) as { function: string; table: string }[];
       expect(streams).toEqual([expect.objectContaining({ function: 'fx-notes', table: 'fx_notes' })]);
       const tables = (await (await fetch(`${cloud.url}/_local/api/tables`)).json()) as { instance: string; name: string; stream: boolean }[];
-      expect(tables).toEqual([expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) })]);
+      expect(tables).toEqual([
+        expect.objectContaining({ instance: 'fx-ots', name: 'fx_cloud_rows', stream: false, rows: expect.any(Number) }),
+        expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) }),
+      ]);
     });
 
     it('refuses a fault it would not apply, naming the field, and answers 404 for a function that does not exist', async () => {
