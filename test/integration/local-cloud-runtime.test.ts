@@ -361,6 +361,29 @@ describe('local cloud runtime', () => {
     });
   });
 
+  describe('a function written for the cloud', () => {
+    it('reaches the emulators through the region’s own hosts (OSS internal and HTTPS, TableStore, MNS) and is refused SLS by name', async () => {
+      // Offline these clients failed with ENOTFOUND (or waited for a timeout): nothing routed `*.aliyuncs.com`.
+      const key = `cloud/${Date.now()}-${Math.random().toString(36).slice(2)}.txt`;
+      const res = await fetch(`${cloud.url}/_fc/fx-cloud-endpoints/?key=${encodeURIComponent(key)}`);
+      const body = await res.text();
+      expect({ status: res.status, error: res.headers.get('x-fc-error-type'), body: res.status === 200 ? '' : body }).toEqual({ status: 200, error: null, body: '' });
+      const answer = JSON.parse(body) as Record<string, unknown>;
+      expect(answer).toEqual({
+        oss: `cloud code wrote ${key}`,
+        tablestore: ['from cloud code'],
+        mns: key,
+        fcSdk: 'fx-echo',
+        fc: { status: 401, body: expect.objectContaining({ Code: 'InvalidAuthorization' }) },
+        sls: { code: 'ENOTEMULATED', message: expect.stringContaining('fx-project.cn-hangzhou.log.aliyuncs.com:443: Simple Log Service (SLS) is not emulated by the local cloud') },
+        otherRegion: { code: 'ENOTEMULATED', message: expect.stringContaining('OSS outside cn-hangzhou') },
+      });
+      const store = new OssObjectStore({ bucket: 'fx-media', region: 'cn-hangzhou', endpoint: cloud.oss.endpoint, credentials: LOCAL_CREDENTIALS });
+      expect((await store.get(key))?.body.toString()).toBe(`cloud code wrote ${key}`);
+      await store.delete(key);
+    });
+  });
+
   describe('TableStore triggers', () => {
     it('deliver the table’s changes in order as CBOR Sync-v1 events, retrying a failed batch until it succeeds', async () => {
       const table = new TableStoreTable({ endpoint: cloud.tablestore.endpoint, instance: 'fx-ots', credentials: LOCAL_CREDENTIALS, schemas: [{ name: 'fx_notes', primaryKey: [{ name: 'id', type: 'STRING' }] }] });
@@ -402,7 +425,10 @@ describe('local cloud runtime', () => {
       const streams = (await (await fetch(`${cloud.url}/_local/api/streams`)).json()) as { function: string; table: string }[];
       expect(streams).toEqual([expect.objectContaining({ function: 'fx-notes', table: 'fx_notes' })]);
       const tables = (await (await fetch(`${cloud.url}/_local/api/tables`)).json()) as { instance: string; name: string; stream: boolean }[];
-      expect(tables).toEqual([expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) })]);
+      expect(tables).toEqual([
+        expect.objectContaining({ instance: 'fx-ots', name: 'fx_cloud_rows', stream: false, rows: expect.any(Number) }),
+        expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) }),
+      ]);
     });
 
     it('refuses a fault it would not apply, naming the field, and answers 404 for a function that does not exist', async () => {

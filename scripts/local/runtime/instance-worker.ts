@@ -13,6 +13,7 @@ import { format } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { prepareBundle, type PreparedBundle } from './bundle-loader';
 import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './http-trigger-event';
+import { routeRegionalHosts } from './cloud-host-routing';
 import { resolveLocalhostNames } from './localhost-names';
 import { mapBundleStackTraces } from './stack-source-maps';
 import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
@@ -208,6 +209,8 @@ process.on('unhandledRejection', (reason) => {
 /** Loads the function's bundle (`prepared`: the one a standby compiled, if it is still this function's file) and reports ready. */
 function start(prepared?: PreparedBundle): void {
   try {
+    // Before the function's code runs: its clients may name the region's endpoints rather than the local ones (D124).
+    routeRegionalHosts(boot.context.region, process.env);
     const bundleFile = bundleFileOf(boot.codeDir, boot.handler);
     mapBundleStackTraces(bundleFile);
     const usable = prepared && prepared.file === bundleFile && prepared.cacheDir === boot.codeCacheDir && prepared.isCurrent();
