@@ -214,5 +214,10 @@ function mobilePage(page: MobileProductPage, region: Region): string {
       ${degradedNote(page.degraded)}
     </div>
   </article>
-  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title"><h2 id="reviews-title">Reviews</h2>${buyerShow(page.buyerShow)}${page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>'}</section>`;
+  <section class="reviews" id="reviews" data-testid="reviews" aria-labelledby="reviews-title"><h2 id="reviews-title">Reviews</h2>${buyerShow(page.buyerShow)}${page.reviews === null ? '<p class="muted">Reviews are unavailable right now.</p>' : reviews || '<p class="muted">No reviews yet.</p>'}${reviewsShown(page.reviews?.length ?? 0, page.rating?.count ?? 0)}</section>`;
+}
+
+/** The phone's page carries the first few reviews only: say how many of the rating's count they are. */
+function reviewsShown(shown: number, total: number): string {
+  return shown > 0 && total > shown ? `<p class="muted small" data-testid="reviews-shown">Showing ${shown} of ${plural(total, 'review')}</p>` : '';
 }
