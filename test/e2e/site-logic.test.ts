@@ -6,7 +6,7 @@ import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 import { withGaps } from '../../website/src/chart-gaps';
-import { reportWindowText } from '../../website/src/report-window';
+import { reportCreatedText, reportWindowText } from '../../website/src/report-window';
 
 /**
  * The website's own logic that needs no browser: it repeats two server limits (values cannot be
@@ -97,5 +97,9 @@ describe('report window text', () => {
     expect(reportWindowText('2026-11-27T01:00:00.000Z', '2026-11-27T02:00:00.000Z', en)).toBe('Nov 27, 2026, 9:00 AM–10:00 AM');
     // The daily report: the previous UTC day, seen from Hangzhou.
     expect(reportWindowText('2026-11-24T00:00:00.000Z', '2026-11-25T00:00:00.000Z', en)).toBe('Nov 24, 2026, 8:00 AM – Nov 25, 2026, 8:00 AM');
+  });
+
+  it("words a report's creation time like its window, to the second", () => {
+    expect(reportCreatedText('2026-11-27T21:35:02.000Z', en)).toBe('Nov 28, 2026, 5:35:02 AM');
   });
 });

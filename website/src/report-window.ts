@@ -11,3 +11,8 @@ export function reportWindowText(from: string, to: string, options: { locale?: s
   if (day.format(start) === day.format(end)) return `${day.format(start)}, ${time.format(start)}–${time.format(end)}`;
   return `${day.format(start)}, ${time.format(start)} – ${day.format(end)}, ${time.format(end)}`;
 }
+
+/** When a report was made, in the same words as its window (to the second: two reports of one window differ there). */
+export function reportCreatedText(at: string, options: { locale?: string; timeZone?: string } = {}): string {
+  return new Intl.DateTimeFormat(options.locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: options.timeZone }).format(new Date(at));
+}

@@ -2,7 +2,7 @@ import { ApiError, session } from '../api';
 import { MetricChart, toChartData, type ChartData } from '../charts';
 import { esc, keepingFocus, plural, setMain } from '../dom';
 import { ICONS } from '../icons';
-import { reportWindowText } from '../report-window';
+import { reportCreatedText, reportWindowText } from '../report-window';
 import {
   createReport,
   DEVICE_TYPES,
@@ -441,7 +441,7 @@ class Reports {
     this.list.innerHTML = items.length
       ? items
           .map(
-            (r) => `<li class="report-item${r.reportId === fresh ? ' new' : ''}"><span><strong title="${esc(r.reportId)}">${esc(r.from && r.to ? reportWindowText(r.from, r.to) : r.reportId)}</strong><span class="muted small"> · created ${new Date(r.createdAt).toLocaleString()} · ${formatBytes(r.size)}${r.rows !== undefined ? ` · ${plural(r.rows, 'row')}` : ''}</span></span>
+            (r) => `<li class="report-item${r.reportId === fresh ? ' new' : ''}"><span><strong title="${esc(r.reportId)}">${esc(r.from && r.to ? reportWindowText(r.from, r.to) : r.reportId)}</strong><span class="muted small"> · created ${reportCreatedText(r.createdAt)} · ${formatBytes(r.size)}${r.rows !== undefined ? ` · ${plural(r.rows, 'row')}` : ''}</span></span>
             <a class="download" href="${esc(r.url)}" download="${esc(r.reportId)}.csv" data-testid="report-download">Download CSV</a></li>`,
           )
           .join('')
