@@ -98,13 +98,12 @@ export async function publishOrderEvents(records: TableStreamRecord[], deps: Not
   const byOrder = new Map<string, { seqs: Set<number>; events: OrderEvent[] }>();
   for (const record of records) {
     if (record.type !== 'PutRow') continue;
-    const orderId = String(record.primaryKey.orderId);
-    const type = String(record.columns.find((c) => c.name === 'type')?.value ?? '');
-    const order = byOrder.get(orderId) ?? { seqs: new Set<number>(), events: [] };
-    byOrder.set(orderId, order);
+    const event = toEvent(rowOf(record));
+    const order = byOrder.get(event.orderId) ?? { seqs: new Set<number>(), events: [] };
+    byOrder.set(event.orderId, order);
     // Every event continues the kept log; only the customer-facing ones are published.
-    order.events.push(toEvent(rowOf(record)));
-    if (isNotified(type)) order.seqs.add(Number(record.primaryKey.seq));
+    order.events.push(event);
+    if (isNotified(event.type)) order.seqs.add(event.seq);
   }
   for (const [orderId, { seqs, events }] of byOrder) {
     let log = extend(recent.get(orderId), events);
