@@ -64,12 +64,13 @@ describe('custom runtime', () => {
   }
 
   it('passes an HTTP trigger request through to the server as it came, with FC headers, and its response back', async () => {
-    const res = await fetch(`${cloud.url}/_fc/fx-web/hello/world?x=1&y=two`, { method: 'POST', body: 'ping', headers: { 'x-custom': 'yes', 'x-fc-request-id': 'forged' } });
+    const res = await fetch(`${cloud.url}/_fc/fx-web/hello/world?x=1&y=two`, { method: 'POST', body: 'ping', headers: { 'x-custom': 'yes', 'x-fc-request-id': 'forged', constructor: 'from-client' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-served-by')).toBe('server.js');
+    expect(res.headers.get('constructor')).toBe('from-server');
     expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
-    const got = (await res.json()) as Facts & { method: string; path: string; query: string; body: string; custom: string };
-    expect(got).toMatchObject({ method: 'POST', path: '/hello/world', query: '?x=1&y=two', body: 'ping', custom: 'yes', controlPath: '/http-invoke' });
+    const got = (await res.json()) as Facts & { method: string; path: string; query: string; body: string; custom: string; named: string };
+    expect(got).toMatchObject({ method: 'POST', path: '/hello/world', query: '?x=1&y=two', body: 'ping', custom: 'yes', named: 'from-client', controlPath: '/http-invoke' });
     expect(got.requestId).toBe(res.headers.get('x-fc-request-id'));
     expect(got).toMatchObject({ functionName: 'fx-web', region: 'cn-hangzhou', greeting: 'hello from s.yaml', accessKeyId: LOCAL_CREDENTIALS.accessKeyId });
     expect(String(got.listenPort)).toBe(got.customListenPort);

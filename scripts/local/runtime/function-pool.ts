@@ -1,6 +1,6 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
-import { Instance, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
+import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
 import { ProcessInstance } from './process-instance';
 import type { FunctionContext, InvocationIds } from './protocol';
 
@@ -299,7 +299,7 @@ export class FunctionPool implements BudgetedPool {
         // The instance this request started could not start (the bundle throws while loading, the handler is
         // missing): on FC that request fails with the error; the local cloud must not fail with it.
         const error = { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
-        return { ok: false, payload: Buffer.alloc(0), error, fatal: 'crashed', heapMb: 0, instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
+        return { ...failedOutcome(error, 'crashed'), instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
       }
       const { instance, coldStart, waitMs } = acquired;
       const assignedAt = Date.now();

@@ -24,6 +24,11 @@ export interface InstanceOutcome {
   heapMb: number;
 }
 
+/** An invocation that ended without the function's answer (no heap figure: it was not the handler's run). */
+export function failedOutcome(error: FunctionErrorBody, fatal?: InstanceOutcome['fatal']): InstanceOutcome {
+  return { ok: false, payload: Buffer.alloc(0), error, ...(fatal ? { fatal } : {}), heapMb: 0 };
+}
+
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
@@ -234,13 +239,13 @@ export class Instance implements PoolInstance {
     this.deathReason = error;
     this.bootWaiter?.(error);
     this.bootWaiter = undefined;
-    for (const settle of this.pending.values()) settle({ ok: false, payload: Buffer.alloc(0), error, fatal, heapMb: 0 });
+    for (const settle of this.pending.values()) settle(failedOutcome(error, fatal));
     this.pending.clear();
   }
 
   /** Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). */
   call(message: WithoutId<ToInstance>, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
-    if (this.dead) return Promise.resolve({ ok: false, payload: Buffer.alloc(0), error: this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, fatal: 'crashed', heapMb: 0 });
+    if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
     const id = nextMessageId++;
     return new Promise((resolve) => {
       // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
@@ -248,7 +253,7 @@ export class Instance implements PoolInstance {
         if (!this.pending.delete(id)) return;
         const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
         this.deathReason = error;
-        resolve({ ok: false, payload: Buffer.alloc(0), error, fatal: 'timeout', heapMb: 0 });
+        resolve(failedOutcome(error, 'timeout'));
         void this.terminate();
       });
       this.pending.set(id, (outcome) => {

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { CustomRuntimeSpec, FunctionSpec } from '../spec/model';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
-import type { InstanceOutcome, InvokeInput, PoolInstance } from './instance';
+import { failedOutcome, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
 import { StallAwareTimeout } from './stall-clock';
 
@@ -85,7 +86,6 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class NotStartedError extends Error {
   constructor(message: string) {
@@ -220,7 +220,7 @@ export class ProcessInstance implements PoolInstance {
   private die(error: FunctionErrorBody): void {
     if (this.dead) return;
     this.dead = true;
-    for (const settle of [...this.pending]) settle({ ok: false, payload: Buffer.alloc(0), error, fatal: 'crashed', heapMb: 0 });
+    for (const settle of [...this.pending]) settle(failedOutcome(error, 'crashed'));
     this.pending.clear();
     this.agent.destroy();
   }
@@ -292,7 +292,7 @@ export class ProcessInstance implements PoolInstance {
     timeoutMessage: string,
     replaceOnTimeout = true,
   ): Promise<Exchange> {
-    if (this.dead) return Promise.resolve({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: CRASHED, fatal: 'crashed', heapMb: 0 } });
+    if (this.dead) return Promise.resolve({ ok: false, outcome: failedOutcome(CRASHED, 'crashed') });
     return new Promise((resolve) => {
       let done = false;
       const finish = (result: Exchange) => {
@@ -309,7 +309,7 @@ export class ProcessInstance implements PoolInstance {
       const body = request.body ?? new Uint8Array(0);
       // A connection that breaks is usually the process dying: wait a moment for its exit, to report it as FC does.
       const onBroken = (err: Error) =>
-        setTimeout(() => finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: this.dead ? CRASHED : { errorType: 'ConnectionError', errorMessage: `the server closed the connection: ${err.message}` }, heapMb: 0 } }), 100);
+        setTimeout(() => finish({ ok: false, outcome: failedOutcome(this.dead ? CRASHED : { errorType: 'ConnectionError', errorMessage: `the server closed the connection: ${err.message}` }) }), 100);
       let req: ClientRequest | undefined;
       const send = (mayRetry: boolean): void => {
         const sent = httpRequest(
@@ -333,7 +333,7 @@ export class ProcessInstance implements PoolInstance {
       const timeout = new StallAwareTimeout(timeoutMs, () => {
         req?.destroy();
         if (replaceOnTimeout) this.stale = true;
-        finish({ ok: false, outcome: { ok: false, payload: Buffer.alloc(0), error: { errorType: 'FunctionTimeout', errorMessage: timeoutMessage }, fatal: 'timeout', heapMb: 0 } });
+        finish({ ok: false, outcome: failedOutcome({ errorType: 'FunctionTimeout', errorMessage: timeoutMessage }, 'timeout') });
       });
       send(true);
       this.pending.add(onDeath);
@@ -347,7 +347,7 @@ export class ProcessInstance implements PoolInstance {
     if (!answer.ok) return answer.outcome;
     const { status, body } = answer.response;
     if (status >= 200 && status < 300) return { ok: true, payload: body, heapMb: 0 };
-    return { ok: false, payload: Buffer.alloc(0), error: { errorType: 'HookFailed', errorMessage: `${method} ${path} answered ${status}${body.length > 0 ? `: ${body.toString('utf8').slice(0, 1000)}` : ''}` }, heapMb: 0 };
+    return failedOutcome({ errorType: 'HookFailed', errorMessage: `${method} ${path} answered ${status}${body.length > 0 ? `: ${body.toString('utf8').slice(0, 1000)}` : ''}` });
   }
 
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
@@ -398,7 +398,8 @@ function passedBack(status: number, rawHeaders: string[], body: Buffer): HttpTri
 
 /** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without `dropped` and FC's x-fc-*. */
 function headerMap(raw: string[], dropped: ReadonlySet<string>): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
+  // Without a prototype: a header named `constructor` or `toString` is a header like any other.
+  const headers: Record<string, string | string[]> = Object.create(null);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (dropped.has(name) || name.startsWith('x-fc-')) continue;
