@@ -417,7 +417,6 @@ function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotifi
   }
 }
 
-/** What an FC instance finds in its environment: FC's system variables, s.yaml's, and local endpoints. */
 /**
  * Origins that may call across origins, plus the ones the local cloud serves the website from: the gateway's own
  * origin in both loopback spellings a browser may use. In the cloud the website's origin is `WEBSITE_ORIGIN`
@@ -434,6 +433,7 @@ function websiteCorsEnv(environment: Record<string, string>, url: string): Recor
   return { CORS_ORIGINS: withWebsiteOrigins(declared.split(',').map((o) => o.trim()).filter(Boolean), url).join(',') };
 }
 
+/** What an FC instance finds in its environment: FC's system variables, s.yaml's, and local endpoints. */
 function instanceEnv(spec: AppSpec, fn: FunctionSpec, endpoints: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
