@@ -8,22 +8,54 @@ import { ValidationError } from './errors';
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value, { error: plainMessage });
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
+  const details = result.error.issues.flatMap((issue) => {
+    const path = [where, ...issue.path.map(String)];
+    // An unknown field is named by its own path, as a wrong one is (`body.extra`, not `body`).
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].filter(Boolean).join('.'), message: UNKNOWN_FIELD }));
+    return [{ path: path.filter(Boolean).join('.'), message: issue.message }];
+  });
   const first = details[0];
   throw new ValidationError(first ? `invalid ${first.path}: ${first.message}` : `invalid ${where}`, details);
 }
 
+const UNKNOWN_FIELD = 'is not a field of this request';
+
 /**
  * Words for the issues zod would describe in its own terms ("Invalid input: expected string, received
- * undefined"): a missing field is "is required", a query value that is not a number "must be a number".
- * Messages a schema sets itself win over these; anything else keeps zod's.
+ * undefined", "Too big: expected string to have <=64 characters"): a missing field is "is required", a value
+ * of the wrong kind "must be a string, not a number", a size "must be at most 64 characters", an unknown field
+ * "is not a field of this request". Messages a schema sets itself win over these; anything else keeps zod's.
  */
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined) return 'is required';
-  if (issue.code === 'invalid_type' && issue.expected === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+  switch (issue.code) {
+    case 'invalid_union':
+      return issue.input === undefined ? 'is required' : undefined;
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      if (issue.expected === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+      return `must be ${KINDS[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
+    case 'too_big':
+      return sizeMessage('at most', issue.origin, issue.maximum);
+    case 'too_small':
+      return issue.origin === 'string' && issue.minimum === 1 ? 'must not be empty' : sizeMessage('at least', issue.origin, issue.minimum);
+    default:
+      return undefined;
+  }
+}
+
+const KINDS: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'an object', array: 'an array' };
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a fraction';
+  return KINDS[typeof value] ?? typeof value;
+}
+
+function sizeMessage(bound: string, origin: string, limit: number | bigint): string | undefined {
+  if (origin === 'string') return `must be ${bound} ${limit} characters`;
+  if (origin === 'array') return `must hold ${bound} ${limit} items`;
+  if (origin === 'number' || origin === 'int') return `must be ${bound} ${limit}`;
   return undefined;
 }
 

@@ -36,6 +36,7 @@ export const createHandler = (deps: (fc: FcContext) => ImageApiDeps) =>
     {
       method: 'GET',
       path: '/api/search',
+      readsQuery: true,
       handle: async (req, { fc }) => {
         const { q, productId, tag, limit, cursor } = queryParams(req, SearchQueryParams);
         const result = await searchImages({ limit, ...(q ? { text: q } : {}), ...(productId ? { productId } : {}), ...(tag ? { tag } : {}), ...(cursor ? { cursor } : {}) }, deps(fc));

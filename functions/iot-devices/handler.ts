@@ -73,6 +73,7 @@ export const createHandler = (deps: (fc: FcContext) => DevicesDeps, jwtSecret: (
     {
       method: 'GET',
       path: '/api/iot/devices/:deviceId/series',
+      readsQuery: true,
       handle: async (req, { fc }) => {
         await user(req);
         return json(200, await getSeries(deviceId(req), queryParams(req, SeriesQuery), deps(fc)), NO_STORE);
@@ -81,6 +82,7 @@ export const createHandler = (deps: (fc: FcContext) => DevicesDeps, jwtSecret: (
     {
       method: 'GET',
       path: '/api/iot/alerts',
+      readsQuery: true,
       handle: async (req, { fc }) => {
         await user(req);
         return json(200, await listAlerts(queryParams(req, AlertsQuery), deps(fc)), NO_STORE);

@@ -30,6 +30,7 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
     {
       method: 'GET',
       path: '/api/orders',
+      readsQuery: true,
       handle: async (req, { fc }) => {
         const user = await authenticate(req.headers, jwtSecret());
         const query = queryParams(req, OrderListQuery);
@@ -39,6 +40,7 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
     {
       method: 'GET',
       path: '/api/orders/:orderId',
+      readsQuery: true,
       handle: async (req, { fc, log }) => {
         const user = await authenticate(req.headers, jwtSecret());
         const { waitFor } = queryParams(req, OrderQuery);

@@ -29,6 +29,7 @@ export const createHandler = (deps: (fc: FcContext) => BffDeps) =>
     {
       method: 'GET',
       path: '/api/products',
+      readsQuery: true,
       handle: async (req, { fc }) => {
         const q = queryParams(req, ProductListQuery);
         return cached(req, await productList(q.limit, q.cursor, q.region, deps(fc)));
@@ -37,6 +38,7 @@ export const createHandler = (deps: (fc: FcContext) => BffDeps) =>
     {
       method: 'GET',
       path: '/api/products/:id',
+      readsQuery: true,
       handle: async (req, ctx) => {
         const productId = parseWith(ProductId, req.params.id, 'path.id');
         const page = await productPage(productId, queryParams(req, ProductPageQuery), deps(ctx.fc));

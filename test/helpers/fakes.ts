@@ -31,13 +31,23 @@ export function httpEvent(method: string, path: string, options: { query?: Recor
         accountId: '1',
         domainName: 'test',
         domainPrefix: 'test',
-        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+        // FC decodes the path it hands the function (`rawPath` stays as sent).
+        http: { method, path: decodedPath(path), protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
         requestId: 'req-1',
         time: '2026-11-25T00:00:00Z',
         timeEpoch: '0',
       },
     }),
   );
+}
+
+/** The path as FC's HTTP trigger decodes it: a malformed escape is left as sent. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 export interface RecordedCall {

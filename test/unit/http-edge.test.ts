@@ -5,11 +5,17 @@ import type { HttpTriggerResponse } from '#shared/fc/types';
 import { fakeContext, httpEvent } from '../helpers/fakes';
 
 const handler = createHttpHandler([
-  { method: 'GET', path: '/things/:id', handle: async (req) => json(200, { id: req.params.id, q: req.query.q }) },
+  { method: 'GET', path: '/things/:id', handle: async (req) => json(200, { id: req.params.id }) },
   { method: 'POST', path: '/things', handle: async (req) => json(201, jsonBody(req, z.object({ name: z.string().min(2), qty: z.number().int() }))) },
   { method: 'PUT', path: '/things/:id', handle: async () => { throw new ConflictError('already there'); } },
   { method: 'DELETE', path: '/things/:id', handle: async () => { throw new Error('database password is hunter2'); } },
   { method: 'POST', path: '/things/:id/tries', handle: async () => { throw new TooManyRequestsError('slow down', 42); } },
+  {
+    method: 'GET',
+    path: '/headers',
+    handle: async (req) => json(200, { own: Object.keys(req.headers), proto: Object.hasOwn(req.headers, '__proto__') ? req.headers.__proto__ : null, ctor: typeof req.headers.constructor }),
+  },
+  { method: 'GET', path: '/search', readsQuery: true, handle: async (req) => json(200, { q: req.query.q ?? null }) },
 ]);
 
 async function call(event: Buffer) {
@@ -19,9 +25,9 @@ async function call(event: Buffer) {
 
 describe('HTTP edge', () => {
   it('routes with path params and query', async () => {
-    const res = await call(httpEvent('GET', '/things/a%20b', { query: { q: 'x' } }));
+    const res = await call(httpEvent('GET', '/things/a%20b'));
     expect(res.statusCode).toBe(200);
-    expect(res.json).toEqual({ id: 'a b', q: 'x' });
+    expect(res.json).toEqual({ id: 'a b' });
   });
 
   it('answers 400 naming every wrong field', async () => {
@@ -53,10 +59,53 @@ describe('HTTP edge', () => {
     expect(res.headers?.allow).toContain('GET');
   });
 
-  it('answers CORS preflight for allowed origins', async () => {
-    const res = await call(httpEvent('OPTIONS', '/things', { headers: { Origin: 'http://site.test', 'Access-Control-Request-Headers': 'authorization' } }));
+  it('answers CORS preflight for allowed origins, with the methods of that path', async () => {
+    const res = await call(httpEvent('OPTIONS', '/things', { headers: { Origin: 'http://site.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' } }));
     expect(res.statusCode).toBe(204);
     expect(res.headers?.['access-control-allow-origin']).toBe('http://site.test');
+    expect(res.headers?.['access-control-allow-methods']).toBe('POST, OPTIONS');
+  });
+
+  describe('OPTIONS from an origin that is not allowed, or from no browser at all (D127)', () => {
+    const saved = process.env.CORS_ORIGINS;
+    beforeAll(() => (process.env.CORS_ORIGINS = 'http://site.test'));
+    afterAll(() => (saved === undefined ? delete process.env.CORS_ORIGINS : (process.env.CORS_ORIGINS = saved)));
+
+    it('answers a preflight from another origin 204 with no CORS headers, as a simple request from it gets none', async () => {
+      const res = await call(httpEvent('OPTIONS', '/things/1', { headers: { Origin: 'http://evil.test', 'Access-Control-Request-Method': 'DELETE' } }));
+      expect(res.statusCode).toBe(204);
+      expect(Object.keys(res.headers ?? {}).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+      expect(res.headers?.allow).toBe('GET, PUT, DELETE, OPTIONS');
+      const simple = await call(httpEvent('GET', '/things/1', { headers: { Origin: 'http://evil.test' } }));
+      expect([simple.statusCode, simple.headers?.['access-control-allow-origin']]).toEqual([200, undefined]);
+    });
+
+    it('answers a plain OPTIONS with the methods of the path, and 404 for a path it does not serve', async () => {
+      const res = await call(httpEvent('OPTIONS', '/things'));
+      expect([res.statusCode, res.headers?.allow]).toEqual([204, 'POST, OPTIONS']);
+      expect((await call(httpEvent('OPTIONS', '/nope', { headers: { Origin: 'http://site.test' } }))).statusCode).toBe(404);
+    });
+  });
+
+  it('keeps a header named __proto__ as a header, and reads no header the client did not send', async () => {
+    const res = await call(httpEvent('GET', '/headers', { headers: { ['__proto__']: 'kept', 'X-Other': '1' } }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({ own: ['__proto__', 'x-other'], proto: 'kept', ctor: 'undefined' });
+  });
+
+  it('decodes a path once: an escape in the decoded path stays as it is, and a malformed one is not a 500', async () => {
+    // FC hands the function the path already decoded (`requestContext.http.path`); decoding it again turned
+    // `%2561` (a literal "%61") into "a".
+    expect((await call(httpEvent('GET', '/things/a%2561'))).json).toEqual({ id: 'a%61' });
+    const malformed = await call(httpEvent('GET', '/things/%E0%A4%A'));
+    expect([malformed.statusCode, malformed.json]).toEqual([200, { id: '%E0%A4%A' }]);
+  });
+
+  it('refuses query parameters on a route that reads none, naming them, before the route runs', async () => {
+    const res = await call(httpEvent('GET', '/things/1', { query: { dryRun: '1' } }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: 'ValidationError', details: [{ path: 'query.dryRun', message: 'is not a parameter of GET /things/:id' }] } });
+    expect((await call(httpEvent('GET', '/search', { query: { q: 'x' } }))).json).toEqual({ q: 'x' });
   });
 
   it('tells a throttled client when to come back (Retry-After), readable cross-origin', async () => {

@@ -95,7 +95,7 @@ describe('iot-ingest', () => {
       ['Infinity (1e999)', (s) => s.post(`{"readings":[{"ts":${s.clock.now()},"metric":"co2","value":1e999}]}`), 400, 'ValidationError', 'body.readings.0.value'],
       ['a string for a number', (s) => s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', value: '612' }] }), 400, 'ValidationError', 'body.readings.0.value'],
       ['ts in seconds', (s) => s.post({ readings: [{ ts: Math.floor(s.clock.now() / 1000), metric: 'co2', value: 600 }] }), 400, 'ValidationError', 'body.readings.0.ts'],
-      ['an unknown field', (s) => s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', val: 600 }] }), 400, 'ValidationError', 'body.readings.0'],
+      ['an unknown field', (s) => s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', val: 600 }] }), 400, 'ValidationError', 'body.readings.0.val'],
       ['no readings', (s) => s.post({ readings: [] }), 400, 'ValidationError', 'body.readings'],
       ['more than 500 readings', (s) => s.post({ readings: Array.from({ length: 501 }, (_, i) => ({ ts: s.clock.now() - i, metric: 'co2', value: 600 })) }), 400, 'ValidationError', 'body.readings'],
       ['an oversize body', (s) => s.post({ readings: [{ ts: s.clock.now(), metric: 'co2', value: 600, unit: 'x'.repeat(300_000) }] }), 413, 'PayloadTooLarge', 'body'],

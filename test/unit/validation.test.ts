@@ -1,5 +1,8 @@
-import { ReportRequest, SeriesQuery } from '#shared/contracts/iot';
-import { OrderListQuery, OrderQuery } from '#shared/contracts/orders';
+import { TokenRequest } from '#shared/contracts/auth';
+import { SearchQueryParams } from '#shared/contracts/images';
+import { AlertsQuery, RegisterDeviceRequest, ReportRequest, SeriesQuery } from '#shared/contracts/iot';
+import { OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
+import { ProductListQuery } from '#shared/contracts/products';
 import { ValidationError } from '#shared/errors';
 import { parseWith } from '#shared/validation';
 
@@ -20,9 +23,51 @@ describe('parseWith', () => {
     expect(messages(ReportRequest, {}, 'body')).toEqual(['invalid body.from: is required', 'body.from: is required', 'body.to: is required']);
   });
 
-  it('says a query value that is not a number must be one, not "received NaN"', () => {
-    expect(messages(OrderQuery, { waitFor: 'abc' }, 'query')[0]).toBe('invalid query.waitFor: must be a number');
-    expect(messages(OrderListQuery, { limit: 'ten' }, 'query')[0]).toBe('invalid query.limit: must be a number');
+  it('says a query value that is not a whole number must be one, with its range', () => {
+    expect(messages(OrderQuery, { waitFor: 'abc' }, 'query')[0]).toBe('invalid query.waitFor: must be a whole number, at least 0');
+    expect(messages(OrderListQuery, { limit: 'ten' }, 'query')[0]).toBe('invalid query.limit: must be a whole number from 1 to 50');
+  });
+
+  it('takes a query number only in decimal digits: no hex, exponent, spaces, sign or empty value (D127)', () => {
+    for (const limit of ['0x10', '1e1', ' 10 ', '+5', '', '10.0', '1,2']) {
+      expect([limit, messages(ProductListQuery, { limit }, 'query')[0]]).toEqual([limit, 'invalid query.limit: must be a whole number from 1 to 100']);
+    }
+    for (const limit of ['0x10', '1e1', '']) expect(messages(SearchQueryParams, { limit }, 'query')[0]).toBe('invalid query.limit: must be a whole number from 1 to 100');
+    expect(messages(AlertsQuery, { limit: '501' }, 'query')[0]).toBe('invalid query.limit: must be a whole number from 1 to 500');
+    expect(ProductListQuery.parse({ limit: '007' }).limit).toBe(7);
+  });
+
+  it('refuses a products cursor that is not a position in the list, and an empty one (D127)', () => {
+    expect(messages(ProductListQuery, { cursor: 'garbage' }, 'query')[0]).toBe('invalid query.cursor: is not a nextCursor this list answered');
+    expect(messages(ProductListQuery, { cursor: '' }, 'query')[0]).toBe('invalid query.cursor: is empty: leave it out for the first page');
+    expect(messages(SearchQueryParams, { cursor: '' }, 'query')[0]).toBe('invalid query.cursor: is empty: leave it out for the first page');
+    expect(ProductListQuery.parse({ cursor: 'p-aurora-headphones' }).cursor).toBe('p-aurora-headphones');
+  });
+
+  it('names a query parameter a list does not take, as a body names an unknown field (D127)', () => {
+    expect(messages(ProductListQuery, { page: '2' }, 'query')).toEqual(['invalid query.page: is not a field of this request', 'query.page: is not a field of this request']);
+    expect(messages(SeriesQuery, { metric: 'temperature', limit: '5' }, 'query')[0]).toBe('invalid query.limit: is not a field of this request');
+    expect(messages(RegisterDeviceRequest, { name: 'a', type: 'pump', owner: 'x' }, 'body')[0]).toBe('invalid body.owner: is not a field of this request');
+    expect(messages(TokenRequest, { username: 'a', password: 'b', remember: true }, 'body')[0]).toBe('invalid body.remember: is not a field of this request');
+  });
+
+  it('says what a query time may be: epoch ms or ISO 8601 with a zone, not any text Date.parse takes (D127)', () => {
+    for (const since of ['12/25', 'Nov 27 2026', '2026-11-27T10:00', '1e12', '99999999999999999']) {
+      expect([since, messages(AlertsQuery, { since }, 'query')[0]]).toEqual([since, expect.stringContaining('invalid query.since: must be epoch milliseconds or an ISO 8601 date')]);
+    }
+    expect(AlertsQuery.parse({ since: '2026-11-27' }).since).toBe(Date.UTC(2026, 10, 27));
+    expect(AlertsQuery.parse({ since: '2026-11-27T08:00:00+08:00' }).since).toBe(Date.UTC(2026, 10, 27));
+    expect(AlertsQuery.parse({ since: '1795824000000' }).since).toBe(1795824000000);
+  });
+
+  it('says a size or a kind in plain words, naming the limit (D127)', () => {
+    const name = 'x'.repeat(65);
+    expect(messages(RegisterDeviceRequest, { name, type: 'pump' }, 'body')[0]).toBe('invalid body.name: must be at most 64 characters');
+    expect(messages(RegisterDeviceRequest, { name: 7, type: 'pump' }, 'body')[0]).toBe('invalid body.name: must be a string, not a number');
+    expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: 1.5 }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be a whole number, not a fraction');
+    expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: -1 }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be at least 1');
+    expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: '2' }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be a number, not a string');
+    expect(messages(OrderRequest, { items: [] }, 'body')[0]).toBe('invalid body.items: an order has at least one item');
   });
 
   it('says what a report time may be', () => {

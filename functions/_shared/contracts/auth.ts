@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-export const TokenRequest = z.object({
+export const TokenRequest = z.strictObject({
   username: z.string().trim().min(1).max(64),
   password: z.string().min(1).max(200),
 });

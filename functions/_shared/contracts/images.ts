@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { MAX_IMAGE_BYTES, THUMBNAIL_WIDTHS } from '../images/limits';
 import type { ImageFormat, ImageRejectReason } from '../ports/image-engine';
 import { ProductId } from './products';
+import { queryInt } from './query';
 
 /**
  * Contracts of the image pipeline (PRODUCT.md §3 Images, §4 Image pipeline): the upload request, the
@@ -136,12 +137,13 @@ export interface ImageView {
   updatedAt: string;
 }
 
-export const SearchQueryParams = z.object({
+export const SearchQueryParams = z.strictObject({
   q: z.string().max(200).optional(),
   productId: ProductId.optional(),
   tag: Tag.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(2000).optional(),
+  limit: queryInt(1, 100).default(20),
+  /** Opaque (the search index's token); checked where it is decoded. Empty is refused, not taken as the first page. */
+  cursor: z.string().min(1, 'is empty: leave it out for the first page').max(2000).optional(),
 });
 
 /** `GET /api/search` hit. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
+import { queryInt } from './query';
 
 /**
  * Contracts of the IoT ETL (PRODUCT.md §3 IoT, §4 IoT ETL): the device API, the signed ingest body and its
@@ -219,24 +220,27 @@ export interface AlertRow {
 
 // ---------- data API ----------
 
-/** A query time: epoch milliseconds or an ISO 8601 date-time. */
-const QueryTime = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((text, ctx) => {
-    const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-    if (!Number.isFinite(value) || value < 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time' });
-      return z.NEVER;
-    }
-    return value;
-  });
+/**
+ * A query time: epoch milliseconds, or ISO 8601 as a date (`2026-11-27`, UTC midnight) or a date-time with its
+ * zone. `Date.parse` alone also took `12/25` (a local date in 2001) and a date-time without a zone (the server's
+ * local time); a number past the last date JavaScript can show failed later as a 500 (D127).
+ */
+const QUERY_TIME = 'must be epoch milliseconds or an ISO 8601 date, or date-time with a zone (e.g. 2026-11-25T08:00:00Z)';
+const ISO_QUERY_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const MAX_TIME_MS = 8.64e15;
+const QueryTime = z.string().transform((text, ctx) => {
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : ISO_QUERY_TIME.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(value) || value < 0 || value > MAX_TIME_MS) {
+    ctx.addIssue({ code: 'custom', message: QUERY_TIME });
+    return z.NEVER;
+  }
+  return value;
+});
 
 export const SERIES_STEPS = ['auto', 'raw', '1m', '1h'] as const;
 export type SeriesStep = (typeof SERIES_STEPS)[number];
 
-export const SeriesQuery = z.object({
+export const SeriesQuery = z.strictObject({
   metric: MetricName,
   from: QueryTime.optional(),
   to: QueryTime.optional(),
@@ -265,10 +269,10 @@ export type SeriesResponse = {
   to: number;
 } & ({ resolution: 'raw'; points: RawPoint[] } | { resolution: RollupResolution; points: RollupPoint[] });
 
-export const AlertsQuery = z.object({
+export const AlertsQuery = z.strictObject({
   deviceId: DeviceId.optional(),
   since: QueryTime.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: queryInt(1, 500).default(100),
 });
 export type AlertsQuery = z.infer<typeof AlertsQuery>;
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ProductId, Region } from './products';
+import { queryInt } from './query';
 
 /**
  * Contracts of the order flow (PRODUCT.md §3 Orders and payments, §4 Order flow): the checkout request,
@@ -245,8 +246,8 @@ export type OrderList = z.infer<typeof OrderList>;
 
 /** Long-poll: wait for a version above `waitFor`, at most `LONG_POLL_MAX_SECONDS`. */
 export const LONG_POLL_MAX_SECONDS = 25;
-export const OrderQuery = z.strictObject({ waitFor: z.coerce.number().int().min(0).optional() });
-export const OrderListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50).default(20), cursor: OrderId.optional() });
+export const OrderQuery = z.strictObject({ waitFor: queryInt(0).optional() });
+export const OrderListQuery = z.strictObject({ limit: queryInt(1, 50).default(20), cursor: OrderId.optional() });
 
 // ---------------------------------------------------------------------------------------------------------
 // Saga steps: what CloudFlow passes each task (`Parameters.body`) and what each returns

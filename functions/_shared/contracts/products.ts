@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { queryCursor, queryInt } from './query';
 
 /**
  * Contracts of the product page (seed 002): what each microservice takes and returns, and the BFF's
@@ -93,14 +94,15 @@ export type Reviews = z.infer<typeof Reviews>;
 export const ReviewsRequest = GetRequest.extend({ limit: z.number().int().min(1).max(50).default(10) });
 
 // ---- BFF HTTP API ----
-export const ProductPageQuery = z.object({
+export const ProductPageQuery = z.strictObject({
   client: z.enum(['web', 'mobile']).default('web'),
   region: Region.default('cn-hangzhou'),
 });
 export type ProductPageQuery = z.infer<typeof ProductPageQuery>;
-export const ProductListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(24),
-  cursor: z.string().max(200).optional(),
+export const ProductListQuery = z.strictObject({
+  limit: queryInt(1, 100).default(24),
+  /** The last product id of the page before (a keyset position): anything that is not a product id is no position. */
+  cursor: queryCursor(/^p-[a-z0-9-]{1,40}$/),
   region: Region.default('cn-hangzhou'),
 });
 

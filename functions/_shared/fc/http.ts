@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AppError } from '../errors';
-import { isAppError, NotFoundError, TooManyRequestsError } from '../errors';
+import { isAppError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { parseJson, parseWith } from '../validation';
 import type { FcContext, FcHandler, HttpTriggerEvent, HttpTriggerResponse } from './types';
@@ -15,8 +15,9 @@ export interface HttpRequest {
   method: string;
   /** Decoded path (`requestContext.http.path`). */
   path: string;
+  /** Without a prototype: a parameter named `__proto__` or `constructor` is a parameter like any other. */
   query: Record<string, string>;
-  /** Header names lower-cased. */
+  /** Header names lower-cased; without a prototype, as `query`. */
   headers: Record<string, string>;
   body: Buffer;
   params: Record<string, string>;
@@ -41,6 +42,12 @@ export interface Route {
   method: string;
   /** Express-like pattern: `/api/products/:id`. */
   path: string;
+  /**
+   * The route reads query parameters (and validates them itself with a strict schema, `queryParams`). Any other
+   * route is refused with 400 when a request carries one, before it runs: `?dryRun=1` on a POST must not be a
+   * silent real order (D127).
+   */
+  readsQuery?: true;
   handle(req: HttpRequest, ctx: RouteContext): Promise<HttpResult>;
 }
 
@@ -65,22 +72,36 @@ export function errorBody(err: AppError): { error: { code: string; message: stri
 
 /** Decode the FC HTTP trigger event into a request. */
 export function toHttpRequest(event: HttpTriggerEvent): HttpRequest {
-  const headers: Record<string, string> = {};
+  // Null-prototype maps (as the local runtime builds the event, D116): assigning `__proto__` to a plain `{}` sets its
+  // prototype instead of adding the header, and reading `constructor` finds Object's.
+  const headers: Record<string, string> = Object.create(null);
   const given = event.headers;
-  if (given) for (const name in given) headers[name.toLowerCase()] = given[name]!;
+  if (given) for (const name of Object.keys(given)) headers[name.toLowerCase()] = given[name]!;
+  const query: Record<string, string> = Object.create(null);
+  const params = event.queryParameters;
+  if (params) for (const name of Object.keys(params)) query[name] = params[name]!;
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : Buffer.from(event.body ?? '', 'utf8');
   const requestId = event.requestContext?.requestId ?? '';
   return {
     method: (event.requestContext?.http?.method ?? 'GET').toUpperCase(),
-    path: event.requestContext?.http?.path ?? decodeURIComponent(event.rawPath ?? '/'),
-    query: { ...(event.queryParameters ?? {}) },
+    path: event.requestContext?.http?.path ?? decodedPath(event.rawPath ?? '/'),
+    query,
     headers,
     body,
-    params: {},
+    params: Object.create(null) as Record<string, string>,
     sourceIp: event.requestContext?.http?.sourceIp ?? '',
     requestId,
     correlationId: headers['x-correlation-id'] || requestId,
   };
+}
+
+/** The path as FC decodes it for `requestContext.http.path`: a malformed escape is left as sent, not an error. */
+function decodedPath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    return rawPath;
+  }
 }
 
 const TEXTUAL = /^(text\/|application\/(json|javascript|xml)|image\/svg)/;
@@ -189,17 +210,8 @@ class LazyLogRouteContext implements RouteContext {
 }
 
 async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteContext, cors: Record<string, string>): Promise<HttpResult> {
-  if (req.method === 'OPTIONS' && cors['access-control-allow-origin']) {
-    return {
-      status: 204,
-      headers: {
-        'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type, authorization',
-        'access-control-max-age': '600',
-      },
-    };
-  }
   try {
+    if (req.method === 'OPTIONS') return options(routesOn(routes, req.path), req, cors);
     // The first route whose path and method match; the path's other routes only matter for a 405.
     let pathMatched = false;
     for (const route of routes) {
@@ -207,16 +219,57 @@ async function dispatch(routes: CompiledRoute[], req: HttpRequest, ctx: RouteCon
       if (!m) continue;
       pathMatched = true;
       if (route.method !== req.method && !(req.method === 'HEAD' && route.method === 'GET')) continue;
-      for (let i = 0; i < route.names.length; i++) req.params[route.names[i]!] = decodeURIComponent(m[i + 1]!);
+      // The path is decoded once, by FC (`requestContext.http.path`): a parameter is taken as it stands there.
+      for (let i = 0; i < route.names.length; i++) req.params[route.names[i]!] = m[i + 1]!;
+      if (!route.readsQuery) refuseQuery(req, route);
       return await route.handle(req, ctx);
     }
     if (!pathMatched) throw new NotFoundError(`no route for ${req.method} ${req.path}`);
     return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.path}` } }, {
-      allow: routes.filter((route) => route.regex.test(req.path)).map((route) => route.method).join(', '),
+      allow: allowedMethods(routesOn(routes, req.path)),
     });
   } catch (err) {
     return errorResult(err, req, ctx.log);
   }
+}
+
+function routesOn(routes: CompiledRoute[], path: string): CompiledRoute[] {
+  const onPath = routes.filter((route) => route.regex.test(path));
+  if (onPath.length === 0) throw new NotFoundError(`no route for ${path}`);
+  return onPath;
+}
+
+function allowedMethods(onPath: CompiledRoute[]): string {
+  return [...new Set([...onPath.map((route) => route.method), 'OPTIONS'])].join(', ');
+}
+
+/**
+ * OPTIONS on a path the function serves: 204 with `Allow`, plus the CORS preflight headers when the origin is
+ * allowed. From an origin that is not, the same 204 without them, as a simple request from it is answered without
+ * them: the browser then refuses the call either way, and nothing here pretends OPTIONS is an unknown method (D127).
+ */
+function options(onPath: CompiledRoute[], req: HttpRequest, cors: Record<string, string>): HttpResult {
+  const allow = allowedMethods(onPath);
+  if (!cors['access-control-allow-origin']) return { status: 204, headers: { allow } };
+  return {
+    status: 204,
+    headers: {
+      allow,
+      'access-control-allow-methods': allow,
+      'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type, authorization',
+      'access-control-max-age': '600',
+    },
+  };
+}
+
+function refuseQuery(req: HttpRequest, route: Route): void {
+  // `for…in` over the null-prototype map: no array made for the usual empty query.
+  for (const _ in req.query) return refuseNames(Object.keys(req.query), route);
+}
+
+function refuseNames(names: string[], route: Route): never {
+  const message = `is not a parameter of ${route.method} ${route.path}`;
+  throw new ValidationError(`query.${names[0]} ${message}`, names.map((name) => ({ path: `query.${name}`, message })));
 }
 
 /** The one place errors become HTTP: 4xx show their message, everything else is a bare 500. */

@@ -47,6 +47,7 @@ export function createServiceHandler<S extends z.ZodType, R>(schema: S, handle: 
         {
           method: 'GET',
           path: http.path,
+          readsQuery: true,
           handle: async (req, { fc, log }) => json(200, await handle(parseWith(schema, http.toRequest(req), 'request'), { fc, log })),
         },
       ])
