@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT_ID } from './credentials';
 import { startMnsEmulator, QUEUE_DEFAULTS, type MnsEmulator } from './emulators/mns';
 import { sendJson, type Mount } from './gateway/server';
+import { decodeSegment, limitParam } from './console/query';
 import type { AsyncInvoker } from './runtime/async-invoker';
 import { MnsQueueTriggers, pushToTopicTrigger, TOPIC_TRIGGER_PREFIX } from './runtime/mns-triggers';
 import type { FunctionRuntime } from './runtime/runtime';
@@ -177,20 +178,20 @@ export function mnsConsoleApi(mns: MnsEmulator, triggers: () => MnsQueueTriggers
       }
       const one = /^\/_local\/api\/queues\/([^/]+)(\/redrive)?$/.exec(path);
       if (one) {
-        const name = decodeURIComponent(one[1]!);
+        const name = decodeSegment(one[1]!);
         if (one[2] && method === 'POST') {
           const source = body.length > 0 ? (JSON.parse(body.toString('utf8')) as { source?: string }).source : undefined;
           return reply(200, { moved: mns.queues.redrive(name, source) });
         }
         if (!one[2] && method === 'GET') {
-          const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 20));
+          const limit = limitParam(url, 20, 100);
           return reply(200, { ...mns.queues.getQueue(name), messages: mns.queues.peek(name, limit), deadLettered: mns.queues.deadLettered(name, limit) });
         }
       }
       if (path === '/_local/api/topics' && method === 'GET') {
         return reply(200, mns.topics.listTopics('', '', 1000).topics.map((t) => ({ ...t, subscriptions: mns.topics.listSubscriptions(t.name, '', '', 1000).subscriptions })));
       }
-      if (path === '/_local/api/mns/pushes' && method === 'GET') return reply(200, mns.pushes(Number(url.searchParams.get('limit') ?? 100)));
+      if (path === '/_local/api/mns/pushes' && method === 'GET') return reply(200, mns.pushes(limitParam(url, 100, 1000)));
       if (path === '/_local/api/mns/triggers' && method === 'GET') return reply(200, triggers()?.status() ?? []);
       return false;
     } catch (err) {

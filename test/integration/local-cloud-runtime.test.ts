@@ -10,6 +10,7 @@ import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { parseTableStreamEvent } from '#shared/contracts/table-stream';
 import type { OssEvent } from '../../scripts/local/emulators/oss';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
+import { SYNC_PAYLOAD_LIMIT } from '../../scripts/local/emulators/fc/fc-api';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
 import { eventually } from '../helpers/eventually';
@@ -71,6 +72,15 @@ describe('local cloud runtime', () => {
       expect(body.event.rawPath).toBe('/upload');
       expect(body.event.isBase64Encoded).toBe(true);
       expect(Buffer.from(body.event.body, 'base64')).toEqual(bytes);
+    });
+
+    it('answer a body over FC\'s 32 MB limit with 413, and a path with a malformed escape with 400: never a reset or a 500 (D127)', async () => {
+      const big = await fetch(`${cloud.url}/_fc/fx-echo/upload`, { method: 'POST', body: Buffer.alloc(SYNC_PAYLOAD_LIMIT + 4096, 97) });
+      expect([big.status, ((await big.json()) as { error: { code: string } }).error.code]).toEqual([413, 'PayloadTooLarge']);
+      for (const path of ['/_fc/%E0%A4%A/x', '/_local/api/%E0%A4%A', '/_local/api/queues/%E0%A4%A', '/_local/api/executions/%E0%A4%A/x']) {
+        const res = await fetch(`${cloud.url}${path}`);
+        expect([path, res.status, await res.json()]).toEqual([path, 400, { error: { code: 'BadRequest', message: expect.stringContaining('%E0%A4%A') } }]);
+      }
     });
 
     it('refuse methods the trigger does not allow', async () => {
@@ -446,8 +456,20 @@ describe('local cloud runtime', () => {
       const missing = await fault('fx-nope', JSON.stringify({ delayMs: 5 }));
       expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
       expect((await fetch(`${cloud.url}/_local/api/functions/fx-nope/fault`, { method: 'DELETE' })).status).toBe(404);
+      const noHistory = await fetch(`${cloud.url}/_local/api/invocations?fn=fx-nope`);
+      expect([noHistory.status, await noHistory.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
       const noFlow = await fetch(`${cloud.url}/_local/api/executions?flow=fx-no-flow`);
       expect([noFlow.status, await noFlow.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Flow fx-no-flow does not exist.' } }]);
+    });
+
+    it('refuses a list parameter it cannot use, naming it, instead of a list cut some other way (D127)', async () => {
+      const lists = ['invocations?limit=abc', 'invocations?limit=-5', 'invocations?limit=1.5', 'async?limit=0', 'executions?limit=1e2', 'executions?limit=501', 'executions?status=Done', 'queues/fx-q?limit=x', 'mns/pushes?limit=-1'];
+      for (const list of lists) {
+        const res = await fetch(`${cloud.url}/_local/api/${list}`);
+        const name = list.split('?')[1]!.split('=')[0]!;
+        expect([list, res.status, await res.json()]).toEqual([list, 400, { error: { code: 'BadRequest', message: expect.stringMatching(new RegExp(`^${name} must be`)) } }]);
+      }
+      expect((await fetch(`${cloud.url}/_local/api/invocations?limit=3`)).status).toBe(200);
     });
 
     it('fails an invocation with an injected error as a function error: FC’s error body over the FC API', async () => {

@@ -95,6 +95,18 @@ describe('product page through the local cloud', () => {
       const page = WebProductPage.parse((await completePage(PAGE!, 'web')).body);
       expect([promoted.price!.finalPrice, promoted.price!.promotion]).toEqual([page.pricing!.finalPrice, page.pricing!.promotion!.title]);
     });
+
+    it.each([
+      ['cursor=garbage', 'query.cursor'],
+      ['cursor=', 'query.cursor'],
+      ['limit=0x10', 'query.limit'],
+      ['limit=1e1', 'query.limit'],
+      ['page=2', 'query.page'],
+    ])('answers 400 naming the parameter for ?%s, not a page that starts somewhere (D127)', async (query, field) => {
+      const answer = await get(`/api/products?${query}`);
+      expect(answer.status).toBe(400);
+      expect((answer.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual([field]);
+    });
   });
 
   describe('CORS', () => {
@@ -108,9 +120,11 @@ describe('product page through the local cloud', () => {
         expect(answer.headers.get('x-fc-request-id')).toBeTruthy();
         expect(answer.headers.get('access-control-expose-headers')).toContain('x-fc-request-id');
       }
-      // Any other origin gets no CORS headers.
+      // Any other origin gets no CORS headers: on its answers, and on its preflight (204 with Allow, D127).
       const other = await get('/api/products?limit=1', { Origin: 'http://127.0.0.1:1' });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const refused = await fetch(`${cloud.url}/api/products`, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1:1', 'Access-Control-Request-Method': 'GET' } });
+      expect([refused.status, refused.headers.get('access-control-allow-origin'), refused.headers.get('allow')]).toEqual([204, null, 'GET, OPTIONS']);
     });
   });
 

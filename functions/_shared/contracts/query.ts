@@ -21,5 +21,5 @@ export function queryInt(min: number, max = Number.MAX_SAFE_INTEGER) {
  * anything else is a 400, not a page that quietly starts somewhere. Absent for the first page; empty is refused.
  */
 export function queryCursor(shape: RegExp) {
-  return z.string().min(1, 'is empty: leave it out for the first page').regex(shape, 'is not a nextCursor this list answered').optional();
+  return z.string().min(1, { message: 'is empty: leave it out for the first page', abort: true }).regex(shape, 'is not a nextCursor this list answered').optional();
 }

@@ -5,6 +5,10 @@ import { FlowApiError } from '../flow-engine/errors';
 import { FunctionNotFoundError, type Fault, type FunctionRuntime, type InvocationRecord } from '../runtime/runtime';
 import type { Timers } from '../runtime/timers';
 import { sendJson, type Mount } from '../gateway/server';
+import { decodeSegment, limitParam } from './query';
+
+/** The most a list of the console shows at once (the runtime keeps this many invocations). */
+const HISTORY_SIZE = 1000;
 
 /**
  * The local console's JSON API under `/_local/api/`. Reads are side-effect free; the few controls
@@ -61,10 +65,10 @@ export function consoleApi(deps: ConsoleDeps): Mount {
   const { runtime, asyncInvoker, timers } = deps;
   return async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     if (!url.pathname.startsWith('/_local/api/')) return false;
-    const parts = url.pathname.slice('/_local/api/'.length).split('/').map(decodeURIComponent);
     const method = req.method ?? 'GET';
-    const [section, name, action, extra] = parts;
     try {
+      const parts = url.pathname.slice('/_local/api/'.length).split('/').map(decodeSegment);
+      const [section, name, action, extra] = parts;
       if (section === 'health') return done(res, 200, { ok: true });
       if (section === '' && parts.length === 1 && method === 'GET') return done(res, 200, { routes: CONSOLE_ROUTES });
       if (section === 'functions' && !name && method === 'GET') {
@@ -85,13 +89,15 @@ export function consoleApi(deps: ConsoleDeps): Mount {
           const record = runtime.recent({ limit: 1000 }).find((r) => r.requestId === name);
           return record ? done(res, 200, summarize(record, true)) : done(res, 404, { error: { code: 'NotFound', message: `no invocation ${name}` } });
         }
-        const fn = url.searchParams.get('fn') ?? undefined;
-        const limit = Number(url.searchParams.get('limit') ?? 100);
+        const fn = url.searchParams.get('fn') || undefined;
+        const limit = limitParam(url, 100, HISTORY_SIZE);
+        // An unknown function is a 404, as everywhere in this API, not an empty history.
+        if (fn && !runtime.find(fn)) throw new FunctionNotFoundError(fn);
         return done(res, 200, runtime.recent({ ...(fn ? { functionName: fn } : {}), limit }).map((r) => summarize(r, false)));
       }
       if (section === 'async' && method === 'GET') {
         if (name) return done(res, 200, asyncInvoker.get(name) ?? null);
-        return done(res, 200, asyncInvoker.list(Number(url.searchParams.get('limit') ?? 100)).map((row) => ({ ...row, payload: row.payload.toString('utf8').slice(0, 2000) })));
+        return done(res, 200, asyncInvoker.list(limitParam(url, 100, HISTORY_SIZE)).map((row) => ({ ...row, payload: row.payload.toString('utf8').slice(0, 2000) })));
       }
       if (section === 'timers' && !name && method === 'GET') {
         return done(res, 200, timers.list().map((t) => ({ function: t.fn.name, resource: t.fn.resource, trigger: t.trigger, nextRun: t.nextRun()?.toISOString() ?? null, lastRun: t.lastRun ?? null })));

@@ -1,5 +1,8 @@
 import type { FlowEngine } from '../flow-engine/engine';
 import type { ExecutionDoc, ExecutionStatus } from '../flow-engine/model';
+import { choiceParam, decodeSegment, limitParam } from './query';
+
+const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['Running', 'Succeeded', 'Failed', 'Stopped', 'TimedOut'];
 
 /**
  * Read-only console sections for CloudFlow: `GET /_local/api/flows` (flows with their latest executions),
@@ -30,10 +33,10 @@ export function flowSections(engine: FlowEngine): Record<string, (url: URL) => u
         definition: flow.definition,
       })),
     executions: (url) => {
-      const [flowName, name] = url.pathname.split('/').slice(4).map(decodeURIComponent);
+      const [flowName, name] = url.pathname.split('/').slice(4).map(decodeSegment);
       if (flowName && name) return { ...summary(engine.describeExecution(flowName, name)), events: engine.history(flowName, name, 0, 100_000) };
-      const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500);
-      const status = (url.searchParams.get('status') || undefined) as ExecutionStatus | undefined;
+      const limit = limitParam(url, 50, 500);
+      const status = choiceParam<ExecutionStatus>(url, 'status', EXECUTION_STATUSES);
       const flows = flowName ? [flowName] : (url.searchParams.get('flow') ? [url.searchParams.get('flow')!] : engine.listFlows(undefined, 1000).map((f) => f.name));
       return flows
         .flatMap((flow) => engine.listExecutions(flow, { limit, ...(status ? { status } : {}) }))

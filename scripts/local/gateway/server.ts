@@ -7,6 +7,7 @@ import { handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
 import { serveStatic } from './static-files';
+import { decodeSegment } from '../console/query';
 
 /**
  * The local gateway on one port (default 9000): the API's custom-domain routes (`/api/*`), each HTTP
@@ -35,15 +36,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
+      if (size <= limit) return void chunks.push(chunk);
+      // Answer 413 (the caller does) rather than reset the connection, which left the client with no answer at all;
+      // the rest of the body is read and dropped so the answer is not lost to a reset either (D127).
+      req.off('data', collect);
+      req.resume();
+      reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
+    };
+    req.on('data', collect);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -108,7 +110,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     }
     const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (direct) {
-      const fn = runtime.find(decodeURIComponent(direct[1]!));
+      const fn = runtime.find(decodeSegment(direct[1]!));
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 404, { error: { code: 'FunctionNotFound', message: `no HTTP function ${direct[1]}` } });
       return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger.methods);
@@ -133,8 +135,9 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
         return;
       }
       const status = err.status ?? 500;
-      const code = status === 413 ? 'PayloadTooLarge' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
-      sendJson(res, status, { error: { code, message: status < 500 || status === 503 ? err.message : 'local gateway error' } });
+      const code = status === 413 ? 'PayloadTooLarge' : status === 400 ? 'BadRequest' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
+      // A body cut short: the connection closes after the answer, not at once (the client is still sending).
+      sendJson(res, status, { error: { code, message: status < 500 || status === 503 ? err.message : 'local gateway error' } }, status === 413 ? { connection: 'close' } : {});
       if (status >= 500 && status !== 503) console.error('[gateway]', err);
     });
   };
