@@ -1,7 +1,7 @@
 import { TokenRequest } from '#shared/contracts/auth';
-import { SearchQueryParams } from '#shared/contracts/images';
+import { SearchQueryParams, UploadRequest } from '#shared/contracts/images';
 import { AlertsQuery, RegisterDeviceRequest, ReportRequest, SeriesQuery } from '#shared/contracts/iot';
-import { OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
+import { Address, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
 import { ProductListQuery } from '#shared/contracts/products';
 import { ValidationError } from '#shared/errors';
 import { parseWith } from '#shared/validation';
@@ -60,6 +60,16 @@ describe('parseWith', () => {
     expect(AlertsQuery.parse({ since: '1795824000000' }).since).toBe(1795824000000);
   });
 
+  it('refuses control characters and text-direction overrides in free text, keeping emoji sequences (D127)', () => {
+    const plain = 'must not contain control characters or text-direction overrides';
+    expect(messages(RegisterDeviceRequest, { name: 'pump\u202e1', type: 'pump' }, 'body')[0]).toBe(`invalid body.name: ${plain}`);
+    expect(messages(RegisterDeviceRequest, { name: 'pump\u0085', type: 'pump' }, 'body')[0]).toBe(`invalid body.name: ${plain}`);
+    expect(messages(UploadRequest, { filename: 'a.jpg', contentType: 'image/jpeg', size: 1, title: 'a\u0000b' }, 'body')[0]).toBe(`invalid body.title: ${plain}`);
+    const address = { name: 'A', line1: 'Road 1\nFlat 2', city: 'Hangzhou', postcode: '310000', country: 'CN' };
+    expect(messages(Address, address, 'body.address')[0]).toBe(`invalid body.address.line1: ${plain}`);
+    expect(RegisterDeviceRequest.parse({ name: 'Family 👨\u200d👩\u200d👧 sensor', type: 'pump' }).name).toContain('\u200d');
+  });
+
   it('says a size or a kind in plain words, naming the limit (D127)', () => {
     const name = 'x'.repeat(65);
     expect(messages(RegisterDeviceRequest, { name, type: 'pump' }, 'body')[0]).toBe('invalid body.name: must be at most 64 characters');
@@ -68,6 +78,11 @@ describe('parseWith', () => {
     expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: -1 }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be at least 1');
     expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: '2' }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be a number, not a string');
     expect(messages(OrderRequest, { items: [] }, 'body')[0]).toBe('invalid body.items: an order has at least one item');
+  });
+
+  it('refuses a report window after year 9999, which failed as a 500 when the report was written (D127)', () => {
+    expect(messages(ReportRequest, { from: 8.64e15, to: 8.64e15 + 1 }, 'body')[0]).toBe('invalid body.from: must be epoch milliseconds or an ISO 8601 date-time with a zone, e.g. 2026-11-25T00:00:00Z');
+    expect(ReportRequest.parse({ from: 253402300799000, to: 253402300799999 }).to).toBe(253402300799999);
   });
 
   it('says what a report time may be', () => {

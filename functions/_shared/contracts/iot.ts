@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
-import { queryInt } from './query';
+import { MAX_EPOCH_MS, queryInt } from './query';
+import { isPlainText, PLAIN_TEXT_MESSAGE } from './text';
 
 /**
  * Contracts of the IoT ETL (PRODUCT.md §3 IoT, §4 IoT ETL): the device API, the signed ingest body and its
@@ -18,8 +19,7 @@ export const RegisterDeviceRequest = z.strictObject({
     .trim()
     .min(1)
     .max(64)
-    // eslint-disable-next-line no-control-regex
-    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'must not contain control characters'),
+    .refine(isPlainText, PLAIN_TEXT_MESSAGE),
   type: z.enum(DEVICE_TYPE_NAMES, { message: `must be one of ${DEVICE_TYPE_NAMES.join(', ')}` }),
 });
 export type RegisterDeviceRequest = z.infer<typeof RegisterDeviceRequest>;
@@ -223,14 +223,13 @@ export interface AlertRow {
 /**
  * A query time: epoch milliseconds, or ISO 8601 as a date (`2026-11-27`, UTC midnight) or a date-time with its
  * zone. `Date.parse` alone also took `12/25` (a local date in 2001) and a date-time without a zone (the server's
- * local time); a number past the last date JavaScript can show failed later as a 500 (D127).
+ * local time). Times after year 9999 are refused, as in a report's window (D127).
  */
 const QUERY_TIME = 'must be epoch milliseconds or an ISO 8601 date, or date-time with a zone (e.g. 2026-11-25T08:00:00Z)';
 const ISO_QUERY_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const MAX_TIME_MS = 8.64e15;
 const QueryTime = z.string().transform((text, ctx) => {
   const value = /^\d{1,16}$/.test(text) ? Number(text) : ISO_QUERY_TIME.test(text) ? Date.parse(text) : NaN;
-  if (!Number.isFinite(value) || value < 0 || value > MAX_TIME_MS) {
+  if (!Number.isFinite(value) || value < 0 || value > MAX_EPOCH_MS) {
     ctx.addIssue({ code: 'custom', message: QUERY_TIME });
     return z.NEVER;
   }
@@ -322,7 +321,8 @@ export const MAX_REPORT_WINDOW_MS = 31 * 86400_000;
 const REPORT_TIME = 'must be epoch milliseconds or an ISO 8601 date-time with a zone, e.g. 2026-11-25T00:00:00Z';
 const reportTimeError = (issue: { input?: unknown }) => (issue.input === undefined ? undefined : REPORT_TIME);
 const ReportTime = z
-  .union([z.number().int({ error: REPORT_TIME }).min(0, { error: REPORT_TIME }), z.iso.datetime({ offset: true, error: REPORT_TIME })], { error: reportTimeError })
+  // Bounded: a window past the last date JavaScript can show (8.64e15) failed when the report was written, as a 500.
+  .union([z.number().int({ error: REPORT_TIME }).min(0, { error: REPORT_TIME }).max(MAX_EPOCH_MS, { error: REPORT_TIME }), z.iso.datetime({ offset: true, error: REPORT_TIME })], { error: reportTimeError })
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 
 /** The window's checks run only once both bounds are times: zod still runs them when a bound failed its own check. */

@@ -6,6 +6,9 @@ import * as z from 'zod';
  * what a person means by a whole number and refuse the rest, naming the parameter (D127).
  */
 
+/** The last millisecond of year 9999: the latest time an API takes (ISO 8601's four-digit years; `Date` goes further). */
+export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** A whole number from `min` to `max`, in decimal digits only. */
 export function queryInt(min: number, max = Number.MAX_SAFE_INTEGER) {
   const message = max === Number.MAX_SAFE_INTEGER ? `must be a whole number, at least ${min}` : `must be a whole number from ${min} to ${max}`;
