@@ -33,6 +33,8 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
       if (issue.expected === 'number' && Number.isNaN(issue.input)) return 'must be a number';
+      // JSON has no Infinity, but `1e400` parses to it.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return 'must be a finite number';
       return `must be ${KINDS[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
     case 'too_big':
       return sizeMessage('at most', issue.origin, issue.maximum);
@@ -57,6 +59,15 @@ function sizeMessage(bound: string, origin: string, limit: number | bigint): str
   if (origin === 'array') return `must hold ${bound} ${limit} items`;
   if (origin === 'number' || origin === 'int') return `must be ${bound} ${limit}`;
   return undefined;
+}
+
+/**
+ * A request body as text, without the UTF-8 byte order mark some clients write before JSON: RFC 8259 §8.1 lets a
+ * parser ignore it, and `JSON.parse` refused it, so the body was "not valid JSON" (D127). A signature still covers
+ * the bytes as sent.
+ */
+export function bodyText(body: Buffer): string {
+  return body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
 }
 
 /** Parse a JSON document, turning syntax errors into a 400 naming where the JSON came from. */

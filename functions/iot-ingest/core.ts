@@ -8,6 +8,7 @@ import { DEVICE_HEADERS, MAX_SIGNATURE_SKEW_MS, signatureMatches } from '#shared
 import type { Clock } from '#shared/ports/clock';
 import { QUEUE_BATCH_BYTES, QUEUE_BATCH_LIMIT, type Queue, type QueueMessageInput } from '#shared/ports/queue';
 import type { Table } from '#shared/ports/table';
+import { bodyText } from '#shared/validation';
 import { parseWith } from '#shared/validation';
 
 /**
@@ -92,7 +93,7 @@ export async function ingest(request: IngestRequest, deps: IngestDeps): Promise<
 
 function parseBody(bytes: Buffer): unknown {
   if (bytes.length === 0) return undefined;
-  const text = bytes.toString('utf8');
+  const text = bodyText(bytes);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -113,6 +113,22 @@ describeInBrowser('website: IoT dashboard', () => {
     await eventually(async () => expect(await head.locator('.status-pill').innerText()).toBe('Online'));
   });
 
+  it('says a name over 64 characters is too long, keeping it in the field, instead of registering it cut short (D127)', async () => {
+    const page = await e2e.page();
+    await page.goto('/iot');
+    await page.locator('#register-form').evaluate((form) => ((form.closest('details') as HTMLDetailsElement).open = true));
+    const long = `Greenhouse ${Date.now()} north wing, second row of the east bay, by the door`;
+    expect(long.length).toBeGreaterThan(64);
+    await page.fill('#device-name', long);
+    await page.click('#register-form button[type=submit]');
+    const error = page.locator('#register-form .error');
+    await error.waitFor();
+    expect(await error.innerText()).toBe(`A device name is at most 64 characters; this one has ${long.length}.`);
+    expect(await page.inputValue('#device-name')).toBe(long);
+    const listed = await api.json<{ items: { name: string }[] }>('GET', '/api/iot/devices');
+    expect(listed.items.filter((d) => long.startsWith(d.name))).toEqual([]);
+  });
+
   it('creates a report and downloads it as CSV', async () => {
     const page = await e2e.page();
     await page.click('[data-testid=report-form] button[type=submit]');

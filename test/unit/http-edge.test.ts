@@ -38,6 +38,11 @@ describe('HTTP edge', () => {
     expect(error.details.map((d) => d.path)).toEqual(['body.name', 'body.qty']);
   });
 
+  it('reads a JSON body that starts with a UTF-8 byte order mark (D127)', async () => {
+    const res = await call(httpEvent('POST', '/things', { body: '\ufeff{"name":"ab","qty":2}' }));
+    expect([res.statusCode, res.json]).toEqual([201, { name: 'ab', qty: 2 }]);
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const res = await call(httpEvent('POST', '/things', { body: '{oops' }));
     expect(res.statusCode).toBe(400);

@@ -71,6 +71,13 @@ describe('iot-ingest', () => {
     ]);
   });
 
+  it('reads a signed body that starts with a UTF-8 byte order mark, the signature covering the mark (D127)', async () => {
+    const { post, clock, queued } = await setup();
+    const result = await post(`\ufeff${JSON.stringify({ readings: [{ ts: clock.now(), metric: 'temperature', value: 21 }] })}`);
+    expect(result).toEqual({ accepted: 1, rejected: [] });
+    expect(queued()).toHaveLength(1);
+  });
+
   it('queues nothing when every reading is rejected, and still answers 202', async () => {
     const { post, clock, queue } = await setup();
     expect(await post({ readings: [{ ts: clock.now(), metric: 'rpm', value: 1 }] })).toMatchObject({ accepted: 0 });

@@ -78,6 +78,7 @@ describe('parseWith', () => {
     expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: -1 }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be at least 1');
     expect(messages(OrderRequest, { items: [{ productId: 'p-a', qty: '2' }] }, 'body')[0]).toBe('invalid body.items.0.qty: must be a number, not a string');
     expect(messages(OrderRequest, { items: [] }, 'body')[0]).toBe('invalid body.items: an order has at least one item');
+    expect(messages(OrderRequest, JSON.parse('{"items":[{"productId":"p-a","qty":1e400}]}'), 'body')[0]).toBe('invalid body.items.0.qty: must be a finite number');
   });
 
   it('refuses a report window after year 9999, which failed as a 500 when the report was written (D127)', () => {

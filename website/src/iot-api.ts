@@ -16,7 +16,7 @@ import type {
  * imports: no zod in the browser); device types, metrics and units from the shared catalogue.
  */
 export type { AlertView, DeviceCredentials, DeviceView, ReportView, SeriesResponse };
-export { DEVICE_TYPES, type DeviceType, type MetricSpec } from '../../functions/_shared/iot/catalog';
+export { DEVICE_NAME_MAX, DEVICE_TYPES, type DeviceType, type MetricSpec } from '../../functions/_shared/iot/catalog';
 
 export async function listDevices(signal?: AbortSignal): Promise<DeviceView[]> {
   return (await api<DeviceListResponse>('/api/iot/devices', signal ? { signal } : {})).data.items;

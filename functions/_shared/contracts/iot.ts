@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
+import { DEVICE_NAME_MAX, DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
 import { MAX_EPOCH_MS, queryInt } from './query';
 import { isPlainText, PLAIN_TEXT_MESSAGE } from './text';
 
@@ -18,7 +18,7 @@ export const RegisterDeviceRequest = z.strictObject({
     .string()
     .trim()
     .min(1)
-    .max(64)
+    .max(DEVICE_NAME_MAX)
     .refine(isPlainText, PLAIN_TEXT_MESSAGE),
   type: z.enum(DEVICE_TYPE_NAMES, { message: `must be one of ${DEVICE_TYPE_NAMES.join(', ')}` }),
 });

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AppError } from '../errors';
 import { isAppError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { parseJson, parseWith } from '../validation';
+import { bodyText, parseJson, parseWith } from '../validation';
 import type { FcContext, FcHandler, HttpTriggerEvent, HttpTriggerResponse } from './types';
 
 /**
@@ -53,7 +53,7 @@ export interface Route {
 
 /** Read and validate a JSON body with a zod schema (400 names the fields). */
 export function jsonBody<S extends z.ZodType>(req: HttpRequest, schema: S): z.infer<S> {
-  const text = req.body.toString('utf8');
+  const text = bodyText(req.body);
   return parseWith(schema, text.length === 0 ? undefined : parseJson(text, 'body'), 'body');
 }
 

@@ -91,6 +91,9 @@ export const DEVICE_TYPES = {
 export type DeviceType = keyof typeof DEVICE_TYPES;
 export const DEVICE_TYPE_NAMES = Object.keys(DEVICE_TYPES) as [DeviceType, ...DeviceType[]];
 
+/** The longest device name, in characters (code points): the registry refuses a longer one, the dashboard says so first. */
+export const DEVICE_NAME_MAX = 64;
+
 export function isDeviceType(value: string): value is DeviceType {
   return Object.hasOwn(DEVICE_TYPES, value);
 }
