@@ -11,20 +11,21 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where:
   const details = result.error.issues.flatMap((issue) => {
     const path = [where, ...issue.path.map(String)];
     // An unknown field is named by its own path, as a wrong one is (`body.extra`, not `body`).
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].filter(Boolean).join('.'), message: UNKNOWN_FIELD }));
+    if (issue.code === 'unrecognized_keys') {
+      const message = where.startsWith('query') ? 'is not a parameter of this request' : 'is not a field of this request';
+      return issue.keys.map((key) => ({ path: [...path, key].filter(Boolean).join('.'), message }));
+    }
     return [{ path: path.filter(Boolean).join('.'), message: issue.message }];
   });
   const first = details[0];
   throw new ValidationError(first ? `invalid ${first.path}: ${first.message}` : `invalid ${where}`, details);
 }
 
-const UNKNOWN_FIELD = 'is not a field of this request';
-
 /**
  * Words for the issues zod would describe in its own terms ("Invalid input: expected string, received
  * undefined", "Too big: expected string to have <=64 characters"): a missing field is "is required", a value
- * of the wrong kind "must be a string, not a number", a size "must be at most 64 characters", an unknown field
- * "is not a field of this request". Messages a schema sets itself win over these; anything else keeps zod's.
+ * of the wrong kind "must be a string, not a number", a size "must be at most 64 characters", a choice "must be
+ * one of web, mobile". Messages a schema sets itself win over these; anything else keeps zod's.
  */
 function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
@@ -36,6 +37,8 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
       // JSON has no Infinity, but `1e400` parses to it.
       if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return 'must be a finite number';
       return `must be ${KINDS[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
+    case 'invalid_value':
+      return issue.values.length > 1 ? `must be one of ${issue.values.map(String).join(', ')}` : undefined;
     case 'too_big':
       return sizeMessage('at most', issue.origin, issue.maximum);
     case 'too_small':

@@ -2,7 +2,7 @@ import { TokenRequest } from '#shared/contracts/auth';
 import { SearchQueryParams, UploadRequest } from '#shared/contracts/images';
 import { AlertsQuery, RegisterDeviceRequest, ReportRequest, SeriesQuery } from '#shared/contracts/iot';
 import { Address, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
-import { ProductListQuery } from '#shared/contracts/products';
+import { ProductListQuery, ProductPageQuery } from '#shared/contracts/products';
 import { ValidationError } from '#shared/errors';
 import { parseWith } from '#shared/validation';
 
@@ -45,8 +45,8 @@ describe('parseWith', () => {
   });
 
   it('names a query parameter a list does not take, as a body names an unknown field (D127)', () => {
-    expect(messages(ProductListQuery, { page: '2' }, 'query')).toEqual(['invalid query.page: is not a field of this request', 'query.page: is not a field of this request']);
-    expect(messages(SeriesQuery, { metric: 'temperature', limit: '5' }, 'query')[0]).toBe('invalid query.limit: is not a field of this request');
+    expect(messages(ProductListQuery, { page: '2' }, 'query')).toEqual(['invalid query.page: is not a parameter of this request', 'query.page: is not a parameter of this request']);
+    expect(messages(SeriesQuery, { metric: 'temperature', limit: '5' }, 'query')[0]).toBe('invalid query.limit: is not a parameter of this request');
     expect(messages(RegisterDeviceRequest, { name: 'a', type: 'pump', owner: 'x' }, 'body')[0]).toBe('invalid body.owner: is not a field of this request');
     expect(messages(TokenRequest, { username: 'a', password: 'b', remember: true }, 'body')[0]).toBe('invalid body.remember: is not a field of this request');
   });
@@ -71,6 +71,7 @@ describe('parseWith', () => {
   });
 
   it('says a size or a kind in plain words, naming the limit (D127)', () => {
+    expect(messages(ProductPageQuery, { client: 'web,mobile' }, 'query')[0]).toBe('invalid query.client: must be one of web, mobile');
     const name = 'x'.repeat(65);
     expect(messages(RegisterDeviceRequest, { name, type: 'pump' }, 'body')[0]).toBe('invalid body.name: must be at most 64 characters');
     expect(messages(RegisterDeviceRequest, { name: 7, type: 'pump' }, 'body')[0]).toBe('invalid body.name: must be a string, not a number');
