@@ -52,5 +52,6 @@ export async function createUpload(request: UploadRequest, user: AuthUser, deps:
 /** "IMG_2041 beach-day.jpg" → "IMG_2041 beach day": a readable default title. */
 export function titleFromFileName(filename: string): string {
   const base = filename.replace(/\.[^.]*$/, '').replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return (base || 'Untitled photo').slice(0, 120);
+  // By code points (as the title's schema counts): a UTF-16 slice could halve an emoji into a lone surrogate.
+  return [...(base || 'Untitled photo')].slice(0, 120).join('');
 }

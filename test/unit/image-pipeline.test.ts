@@ -84,6 +84,11 @@ describe('image pipeline cores', () => {
     it('derives readable titles from file names', () => {
       expect(titleFromFileName('IMG_2041 beach-day.jpg')).toBe('IMG 2041 beach day');
       expect(titleFromFileName('.jpg')).toBe('Untitled photo');
+      // Cut at 120 characters, not 120 UTF-16 units: an emoji across the cut is kept whole or left out, never halved
+      // into a lone surrogate (D127).
+      const title = titleFromFileName(`${'a'.repeat(119)}😀😀.jpg`);
+      expect(title).toBe(`${'a'.repeat(119)}😀`);
+      expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(title)).toBe(false);
     });
 
     it.each([
