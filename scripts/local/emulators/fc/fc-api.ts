@@ -221,6 +221,14 @@ function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: Fun
   sendFcJson(res, { functions: page.map((fn) => functionJson(fn, runtime.region)), ...(next ? { nextToken: next.name } : {}) }, requestId);
 }
 
+/**
+ * FC's asynchronous tasks: a task id FC has seen is refused with 409 (task deduplication) and the task is tracked
+ * for GetAsyncTask and StopAsyncTask. The local cloud has neither, and queueing the event while dropping the id
+ * would run a resubmitted task twice, so a task id is refused by name (InvokeFunction and async HTTP triggers).
+ */
+export const ASYNC_TASK_ID_NOT_EMULATED =
+  'x-fc-async-task-id: asynchronous tasks (deduplication by task id, GetAsyncTask, StopAsyncTask) are not emulated by the local cloud; invoke asynchronously without a task id';
+
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://local');
@@ -245,6 +253,7 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
+    if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `async payload is ${body.length} bytes, limit ${ASYNC_PAYLOAD_LIMIT}`, requestId);
     asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
