@@ -174,6 +174,20 @@ describe('local cloud runtime', () => {
       expect(cloud.runtime.find('fx-echo')).toBeDefined();
     });
 
+    it('refuses the FC 2.0 APIs (2016-08-15 of @alicloud/fc2, 2021-04-06) by name in their error shape, never a page or an empty 404', async () => {
+      // @alicloud/fc2 pointed at the gateway got the website's HTML as a 200 "service list" before, and an
+      // invocation a 404 without ErrorCode ("FCundefinedError").
+      for (const [method, path] of [['GET', '/2016-08-15/services'], ['GET', '/2016-08-15/services/s/functions/fx-echo'], ['POST', '/2016-08-15/services/s/functions/fx-echo/invocations'], ['GET', '/2021-04-06/services']]) {
+        const res = await fetch(`${cloud.url}${path}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
+        expect(res.status).toBe(400);
+        expect(res.headers.get('content-type')).toBe('application/json');
+        const requestId = res.headers.get('x-fc-request-id');
+        const message = expect.stringMatching(new RegExp(`'${method}' against '${path}' is not supported: the FC 2.0 API \\(${path.slice(1, 11)}\\) is not emulated.*2023-03-30.*@alicloud/fc20230330`));
+        expect(await res.json()).toEqual({ ErrorCode: 'PathNotSupported', ErrorMessage: message, Code: 'PathNotSupported', Message: message, RequestId: requestId });
+      }
+      expect(recordsOf('fx-echo').filter((r) => r.source === 'invoke-api' && r.payload.toString() === '{}')).toEqual([]);
+    });
+
     it.each(MALFORMED_REQUESTS)('answers malformed HTTP (%s) on the gateway with FC\'s JSON error', async (_what, request, status) => {
       const answer = parseAnswer(await rawExchange(cloud.port, request));
       expect(answer.status).toBe(status);
