@@ -430,6 +430,24 @@ describe('every tablestore SDK method, as a user script calls it', () => {
       await client.deleteTable({ tableName });
     });
 
+    it('pages up to 1 000 rows when every column returned is in the index, 100 otherwise, and offset + limit up to 100 000', async () => {
+      // TableStore reads rows back from the table only for columns the index does not hold; without that, a page
+      // may be ten times larger. Deeper than 100 000 rows, offset paging is refused: next_token pages on.
+      const all = { queryType: Q.MATCH_ALL_QUERY };
+      const { RETURN_NONE, RETURN_SPECIFIED, RETURN_ALL_FROM_INDEX, RETURN_ALL } = TableStore.ColumnReturnType;
+      for (const columnToGet of [{ returnType: RETURN_NONE }, { returnType: RETURN_ALL_FROM_INDEX }, { returnType: RETURN_SPECIFIED, returnNames: ['owner', 'price'] }]) {
+        const page = await search({ query: all, limit: 1000 }, columnToGet);
+        expect(page.rows.length).toBeGreaterThan(1);
+        expect(page.rows).toHaveLength(Number(page.totalCounts));
+      }
+      const tooMany = (max: number) => expect.objectContaining({ code: 400, message: expect.stringMatching(new RegExp(`OTSParameterInvalid[\\s\\S]*Invalid limit: ${max + 1}, the limit must be in \\[0, ${max}\\]`)) });
+      await expect(search({ query: all, limit: 1001 }, { returnType: RETURN_NONE })).rejects.toEqual(tooMany(1000));
+      await expect(search({ query: all, limit: 101 }, { returnType: RETURN_ALL })).rejects.toEqual(tooMany(100));
+      await expect(search({ query: all, limit: 101 }, { returnType: RETURN_SPECIFIED, returnNames: ['owner', 'not_in_index'] })).rejects.toEqual(tooMany(100));
+      expect((await search({ query: all, offset: 99_990, limit: 10 })).rows).toEqual([]);
+      await expect(search({ query: all, offset: 99_991, limit: 10 })).rejects.toEqual(expect.objectContaining({ code: 400, message: expect.stringMatching(/OTSParameterInvalid[\s\S]*offset \+ limit/) }));
+    });
+
     it('deletes the index', async () => {
       await client.deleteSearchIndex({ tableName: 'items', indexName: 'items_index' });
       expect(((await client.listSearchIndex({ tableName: 'items' })) as { indices: unknown[] }).indices).toEqual([]);
