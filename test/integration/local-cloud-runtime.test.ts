@@ -177,7 +177,8 @@ describe('local cloud runtime', () => {
     it('refuses the FC 2.0 APIs (2016-08-15 of @alicloud/fc2, 2021-04-06) by name in their error shape, never a page or an empty 404', async () => {
       // @alicloud/fc2 pointed at the gateway got the website's HTML as a 200 "service list" before, and an
       // invocation a 404 without ErrorCode ("FCundefinedError").
-      for (const [method, path] of [['GET', '/2016-08-15/services'], ['GET', '/2016-08-15/services/s/functions/fx-echo'], ['POST', '/2016-08-15/services/s/functions/fx-echo/invocations'], ['GET', '/2021-04-06/services']]) {
+      const calls: [method: string, path: string][] = [['GET', '/2016-08-15/services'], ['GET', '/2016-08-15/services/s/functions/fx-echo'], ['POST', '/2016-08-15/services/s/functions/fx-echo/invocations'], ['GET', '/2021-04-06/services']];
+      for (const [method, path] of calls) {
         const res = await fetch(`${cloud.url}${path}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
         expect(res.status).toBe(400);
         expect(res.headers.get('content-type')).toBe('application/json');
