@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
-import FC, { GetFunctionRequest, ListFunctionsRequest, ListTriggersRequest } from '@alicloud/fc20230330';
+import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest, ListFunctionsRequest, ListTriggersRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { RuntimeOptions } from '@darabonba/typescript';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
 import { OssObjectStore } from '#shared/aliyun/oss-object-store';
 import { TableStoreTable } from '#shared/aliyun/tablestore-table';
@@ -182,6 +184,21 @@ describe('local cloud runtime', () => {
       expect(cloud.runtime.find('fx-echo')).toBeDefined();
     });
 
+    it('refuses the FC 2.0 APIs (2016-08-15 of @alicloud/fc2, 2021-04-06) by name in their error shape, never a page or an empty 404', async () => {
+      // @alicloud/fc2 pointed at the gateway got the website's HTML as a 200 "service list" before, and an
+      // invocation a 404 without ErrorCode ("FCundefinedError").
+      const calls: [method: string, path: string][] = [['GET', '/2016-08-15/services'], ['GET', '/2016-08-15/services/s/functions/fx-echo'], ['POST', '/2016-08-15/services/s/functions/fx-echo/invocations'], ['GET', '/2021-04-06/services']];
+      for (const [method, path] of calls) {
+        const res = await fetch(`${cloud.url}${path}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
+        expect(res.status).toBe(400);
+        expect(res.headers.get('content-type')).toBe('application/json');
+        const requestId = res.headers.get('x-fc-request-id');
+        const message = expect.stringMatching(new RegExp(`'${method}' against '${path}' is not supported: the FC 2.0 API \\(${path.slice(1, 11)}\\) is not emulated.*2023-03-30.*@alicloud/fc20230330`));
+        expect(await res.json()).toEqual({ ErrorCode: 'PathNotSupported', ErrorMessage: message, Code: 'PathNotSupported', Message: message, RequestId: requestId });
+      }
+      expect(recordsOf('fx-echo').filter((r) => r.source === 'invoke-api' && r.payload.toString() === '{}')).toEqual([]);
+    });
+
     it.each(MALFORMED_REQUESTS)('answers malformed HTTP (%s) on the gateway with FC\'s JSON error', async (_what, request, status) => {
       const answer = parseAnswer(await rawExchange(cloud.port, request));
       expect(answer.status).toBe(status);
@@ -198,6 +215,29 @@ describe('local cloud runtime', () => {
       const result = await fc.invoke('fx-sink', { marker }, { invocationType: 'Async' });
       expect(result.status).toBe(202);
       await eventually(() => expect(recordsOf('fx-sink').some((r) => r.payload.toString().includes(marker))).toBe(true));
+    });
+
+    it('refuses an async task id (x-fc-async-task-id) by name rather than queueing the event and dropping the id', async () => {
+      // FC rejects a task id it has seen with 409 (task deduplication) and tracks the task for GetAsyncTask; the local
+      // cloud does neither, so running the event anyway would run a resubmitted task twice where FC runs it once.
+      const marker = `task-${Date.now()}`;
+      const invoke = () =>
+        sdk().invokeFunctionWithOptions(
+          'fx-sink',
+          new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify({ marker }))]) }),
+          new InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: marker }),
+          new RuntimeOptions({}),
+        );
+      await expect(invoke()).rejects.toMatchObject({ code: 'InvalidArgument', statusCode: 400, message: expect.stringMatching(/x-fc-async-task-id.*not emulated/) });
+      const http = await fetch(`${cloud.url}/_fc/fx-echo/task`, { method: 'POST', body: marker, headers: { 'X-Fc-Invocation-Type': 'Async', 'X-Fc-Async-Task-Id': marker } });
+      expect(http.status).toBe(400);
+      expect(await http.json()).toMatchObject({ error: { code: 'InvalidArgument', message: expect.stringMatching(/X-Fc-Async-Task-Id.*not emulated/i) } });
+      // Nothing was queued: a plain async call made afterwards runs, and the refused ones never do.
+      const after = `after-${marker}`;
+      await fc.invoke('fx-sink', { marker: after }, { invocationType: 'Async' });
+      await eventually(() => expect(recordsOf('fx-sink').some((r) => r.payload.toString().includes(after))).toBe(true));
+      expect(recordsOf('fx-sink').filter((r) => r.payload.toString().includes(`"${marker}"`))).toEqual([]);
+      expect(recordsOf('fx-echo').filter((r) => r.payload.toString().includes(marker))).toEqual([]);
     });
   });
 

@@ -385,6 +385,69 @@ describe('every tablestore SDK method, as a user script calls it', () => {
       await expect(client.search({ tableName: 'items', indexName: 'items_index', searchQuery: { limit: 1, query: all }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE }, routingValues: [[{ id: 's1' }]] } as never)).rejects.toEqual(refusedNaming('Search routing_values'));
     });
 
+    it('leaves a row out of the index when a value does not have its field\'s type, as TableStore drops dirty rows', async () => {
+      // The commonest slip in a script: a JS number is written as DOUBLE, so `{ qty: 5 }` in a LONG field makes the
+      // row dirty data. TableStore's data-type mapping is one to one, and a row that does not match is not synced to
+      // the index at all, though the table has it — locally too, so a search that works here works there.
+      const tableName = 'typed_rows';
+      await client.createTable({ tableMeta: { tableName, primaryKey: [{ name: 'id', type: 'STRING' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+      const F = TableStore.FieldType;
+      await client.createSearchIndex({
+        tableName,
+        indexName: 'typed_index',
+        schema: {
+          fieldSchemas: [
+            { fieldName: 'kind', fieldType: F.KEYWORD, index: true, enableSortAndAgg: true },
+            { fieldName: 'qty', fieldType: F.LONG, index: true, enableSortAndAgg: true },
+            { fieldName: 'ratio', fieldType: F.DOUBLE, index: true, enableSortAndAgg: true },
+            { fieldName: 'sizes', fieldType: F.LONG, index: true, isAnArray: true },
+          ],
+        },
+      });
+      const rows: [id: string, columns: object[]][] = [
+        ['ok', [{ kind: 'k' }, { qty: Long.fromNumber(5) }, { ratio: 0.5 }, { sizes: '[1, 2]' }]],
+        ['no-fields', [{ kind: 'k' }]],
+        ['js-number-in-long', [{ kind: 'k' }, { qty: 5 }]],
+        ['long-in-keyword', [{ kind: Long.fromNumber(1) }]],
+        ['long-in-double', [{ kind: 'k' }, { ratio: Long.fromNumber(2) }]],
+        ['array-not-json', [{ kind: 'k' }, { sizes: '[1, 2' }]],
+        ['array-of-strings', [{ kind: 'k' }, { sizes: '["a"]' }]],
+      ];
+      const written = (await client.batchWriteRow({ tables: [{ tableName, rows: rows.map(([id, attributeColumns]) => ({ type: 'PUT', condition: IGNORE(), primaryKey: [{ id }], attributeColumns })) }] })) as { tables: { isOk: boolean }[] };
+      expect(written.tables.map((t) => t.isOk)).toEqual(rows.map(() => true));
+      const found = async (query: object) => {
+        const answer = (await client.search({ tableName, indexName: 'typed_index', searchQuery: { offset: 0, limit: 100, getTotalCount: true, query }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } } as never)) as { rows: Row[]; totalCounts: unknown };
+        return { ids: answer.rows.map((r) => r.primaryKey![0]!.value).sort(), total: String(answer.totalCounts) };
+      };
+      expect(await found({ queryType: Q.MATCH_ALL_QUERY })).toEqual({ ids: ['no-fields', 'ok'], total: '2' });
+      expect(await found({ queryType: Q.TERM_QUERY, query: { fieldName: 'kind', term: 'k' } })).toEqual({ ids: ['no-fields', 'ok'], total: '2' });
+      // The table still has every row.
+      expect(attributes(await getRow({ tableName, primaryKey: [{ id: 'js-number-in-long' }] }))).toEqual({ kind: 'k', qty: 5 });
+      // Written again with the right type, the row is searchable.
+      await client.putRow({ tableName, condition: IGNORE(), primaryKey: [{ id: 'js-number-in-long' }], attributeColumns: [{ kind: 'k' }, { qty: Long.fromNumber(5) }] });
+      expect(await found({ queryType: Q.TERM_QUERY, query: { fieldName: 'qty', term: Long.fromNumber(5) } })).toEqual({ ids: ['js-number-in-long', 'ok'], total: '2' });
+      await client.deleteSearchIndex({ tableName, indexName: 'typed_index' });
+      await client.deleteTable({ tableName });
+    });
+
+    it('pages up to 1 000 rows when every column returned is in the index, 100 otherwise, and offset + limit up to 100 000', async () => {
+      // TableStore reads rows back from the table only for columns the index does not hold; without that, a page
+      // may be ten times larger. Deeper than 100 000 rows, offset paging is refused: next_token pages on.
+      const all = { queryType: Q.MATCH_ALL_QUERY };
+      const { RETURN_NONE, RETURN_SPECIFIED, RETURN_ALL_FROM_INDEX, RETURN_ALL } = TableStore.ColumnReturnType;
+      for (const columnToGet of [{ returnType: RETURN_NONE }, { returnType: RETURN_ALL_FROM_INDEX }, { returnType: RETURN_SPECIFIED, returnNames: ['owner', 'price'] }]) {
+        const page = await search({ query: all, limit: 1000 }, columnToGet);
+        expect(page.rows.length).toBeGreaterThan(1);
+        expect(page.rows).toHaveLength(Number(page.totalCounts));
+      }
+      const tooMany = (max: number) => expect.objectContaining({ code: 400, message: expect.stringMatching(new RegExp(`OTSParameterInvalid[\\s\\S]*Invalid limit: ${max + 1}, the limit must be in \\[0, ${max}\\]`)) });
+      await expect(search({ query: all, limit: 1001 }, { returnType: RETURN_NONE })).rejects.toEqual(tooMany(1000));
+      await expect(search({ query: all, limit: 101 }, { returnType: RETURN_ALL })).rejects.toEqual(tooMany(100));
+      await expect(search({ query: all, limit: 101 }, { returnType: RETURN_SPECIFIED, returnNames: ['owner', 'not_in_index'] })).rejects.toEqual(tooMany(100));
+      expect((await search({ query: all, offset: 99_990, limit: 10 })).rows).toEqual([]);
+      await expect(search({ query: all, offset: 99_991, limit: 10 })).rejects.toEqual(expect.objectContaining({ code: 400, message: expect.stringMatching(/OTSParameterInvalid[\s\S]*offset \+ limit/) }));
+    });
+
     it('deletes the index', async () => {
       await client.deleteSearchIndex({ tableName: 'items', indexName: 'items_index' });
       expect(((await client.listSearchIndex({ tableName: 'items' })) as { indices: unknown[] }).indices).toEqual([]);

@@ -3,7 +3,7 @@ import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
-import { handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
+import { ASYNC_TASK_ID_NOT_EMULATED, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
 import { serveStatic } from './static-files';
@@ -80,6 +80,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
     if (isAsyncInvocation(req.rawHeaders)) {
+      if (req.headers['x-fc-async-task-id'] !== undefined) return sendJson(res, 400, { error: { code: 'InvalidArgument', message: ASYNC_TASK_ID_NOT_EMULATED } });
       // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
       if (runtime.find(functionName)?.customRuntime) {
         return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });

@@ -5,7 +5,9 @@
  * `GET /2023-03-30/functions/{name}` and `GET /2023-03-30/functions` (prefix, limit, nextToken, runtime) only;
  * qualifiers other than LATEST are refused; functions come from s.yaml, so every other API (CreateFunction,
  * triggers, versions, aliases, async task APIs such as StopAsyncTask…) is refused with 400 PathNotSupported
- * naming the operation; ListFunctions' other filters (tags, gpuType, fcVersion…) are refused by name.
+ * naming the operation; ListFunctions' other filters (tags, gpuType, fcVersion…) are refused by name, and so is
+ * an async task id (`x-fc-async-task-id`: no task deduplication or tracking). FC 2.0's APIs (2016-08-15 of
+ * `@alicloud/fc2`, 2021-04-06) are refused by name in FC 2.0's error shape.
  *
  * Wire format (observed from @alicloud/fc20230330 4.7.6 and FC docs): sync → 200 with the function's payload
  * as the body, `x-fc-request-id`, and on a function error `x-fc-error-type: UnhandledInvocationError` with
@@ -31,8 +33,15 @@ const DEPLOYED_AT = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const SYNC_PAYLOAD_LIMIT = 32 * 1024 * 1024;
 export const ASYNC_PAYLOAD_LIMIT = 128 * 1024;
 
+/**
+ * FC 2.0's APIs, served by the same FC endpoint in the cloud: `2016-08-15` (`@alicloud/fc2`, services and
+ * functions) and `2021-04-06` (the FC 2.0 OpenAPI). Not emulated; their paths are answered here so that a client
+ * gets a refusal naming the API, not the gateway's website or an unnamed 404.
+ */
+const FC2_API_VERSION = /^\/(2016-08-15|2021-04-06)\//;
+
 export function isFcApiPath(path: string): boolean {
-  return path.startsWith('/2023-03-30/');
+  return path.startsWith('/2023-03-30/') || FC2_API_VERSION.test(path);
 }
 
 function apiError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
@@ -136,6 +145,13 @@ export function fcOperationOf(method: string, rawPath: string): string | undefin
   return NOT_EMULATED.find(([m, path]) => m === method && path.test(rest))?.[2];
 }
 
+/** FC 2.0's error body is `{ErrorCode, ErrorMessage}` (what `@alicloud/fc2` reads); FC 3.0's keys are added for Tea clients. */
+function fc2ApiRefused(res: ServerResponse, method: string, rawPath: string, version: string, requestId: string): void {
+  const message = `'${method}' against '${rawPath}' is not supported: the FC 2.0 API (${version}) is not emulated by the local cloud; call FC 3.0's API (2023-03-30, @alicloud/fc20230330): InvokeFunction, GetFunction, ListFunctions`;
+  res.writeHead(400, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
+  res.end(JSON.stringify({ ErrorCode: 'PathNotSupported', ErrorMessage: message, Code: 'PathNotSupported', Message: message, RequestId: requestId }));
+}
+
 function pathNotSupported(res: ServerResponse, method: string, rawPath: string, requestId: string): void {
   const operation = fcOperationOf(method, rawPath);
   const why = operation
@@ -221,11 +237,21 @@ function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: Fun
   sendFcJson(res, { functions: page.map((fn) => functionJson(fn, runtime.region)), ...(next ? { nextToken: next.name } : {}) }, requestId);
 }
 
+/**
+ * FC's asynchronous tasks: a task id FC has seen is refused with 409 (task deduplication) and the task is tracked
+ * for GetAsyncTask and StopAsyncTask. The local cloud has neither, and queueing the event while dropping the id
+ * would run a resubmitted task twice, so a task id is refused by name (InvokeFunction and async HTTP triggers).
+ */
+export const ASYNC_TASK_ID_NOT_EMULATED =
+  'x-fc-async-task-id: asynchronous tasks (deduplication by task id, GetAsyncTask, StopAsyncTask) are not emulated by the local cloud; invoke asynchronously without a task id';
+
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://local');
   const rawPath = (req.url ?? '/').split('?')[0]!;
   const method = req.method ?? 'GET';
+  const fc2 = FC2_API_VERSION.exec(rawPath);
+  if (fc2) return fc2ApiRefused(res, method, rawPath, fc2[1]!, requestId);
   const match = INVOKE_PATH.exec(rawPath);
   const read = method === 'GET' ? (rawPath === FUNCTIONS_PATH ? 'list' : FUNCTION_PATH.exec(rawPath)) : undefined;
   if (!(match && method === 'POST') && !read) return pathNotSupported(res, method, rawPath, requestId);
@@ -245,6 +271,7 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
+    if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `async payload is ${body.length} bytes, limit ${ASYNC_PAYLOAD_LIMIT}`, requestId);
     asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });

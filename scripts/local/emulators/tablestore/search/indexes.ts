@@ -80,10 +80,8 @@ export class SearchIndexes {
 
   private reindex(index: LoadedIndex, cache: Cache, hex: string, stored: StoredRow | undefined, now: number): void {
     const live = liveRow(index.table.meta, stored, now);
-    if (!live || !stored) {
-      cache.docs.delete(hex);
-      return;
-    }
-    cache.docs.set(hex, indexDoc(live, index.schema.fields, expiryOf(index.table, stored, now)));
+    const doc = live && stored ? indexDoc(live, index.schema.fields, expiryOf(index.table, stored, now)) : undefined;
+    if (doc) cache.docs.set(hex, doc);
+    else cache.docs.delete(hex);
   }
 }

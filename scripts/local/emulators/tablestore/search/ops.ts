@@ -8,7 +8,8 @@
  *
  * Assumed where TableStore does not document it: `next_token` is returned whenever a page is full (even when
  * nothing follows); it carries the sort, so a request with a token must not send one; a malformed token is
- * OTSParameterInvalid. `limit` defaults to 10 and is at most 100.
+ * OTSParameterInvalid. `limit` defaults to 10 and is at most 100, or 1 000 when every column returned is in the
+ * index (documented); `offset + limit` is at most 100 000 (documented as offset paging's reach).
  */
 import { notEmulated, OtsError, parameterInvalid } from '../errors';
 import { decodeRequest, encodeResponse, has, requireTable, type OperationContext, type OperationHandler } from '../handler';
@@ -22,6 +23,10 @@ import { Corpus, decodeQuery, evaluate } from './query';
 import { decodeIndexSchema, decodeSorters, type IndexedDoc, type IndexField, type Sorter, type SortMode } from './schema';
 
 const MAX_LIMIT = 100;
+/** The page size TableStore allows when it need not read the rows back from the table: every column returned is in the index. */
+const MAX_LIMIT_FROM_INDEX = 1000;
+/** How deep offset paging reaches (offset + limit); deeper pages take next_token. */
+const MAX_OFFSET_PAGING = 100_000;
 const DEFAULT_LIMIT = 10;
 const INDEX_STATUS_RUNNING = 3;
 const SYNC_PHASE_INCR = 2;
@@ -209,6 +214,13 @@ function projectColumns(row: LiveRow, columnsToGet: Decoded | undefined, fields:
   return { primaryKey: row.primaryKey, cells: latest.cells.filter((c) => names.includes(c.name)) };
 }
 
+/** Whether the columns to get are all held by the index (none, all of the index's, or named index fields only). */
+function columnsAllInIndex(columnsToGet: Decoded | undefined, fields: ReadonlyMap<string, IndexField>): boolean {
+  const returnType = Number(columnsToGet?.returnType ?? RETURN_NONE);
+  if (returnType === RETURN_NONE || returnType === RETURN_ALL_FROM_INDEX) return true;
+  return returnType === RETURN_SPECIFIED && ((columnsToGet?.columnNames as string[] | undefined) ?? []).every((name) => fields.has(name));
+}
+
 export const search: OperationHandler = (context) => {
   const request = decodeRequest<Decoded>(protos.search.SearchRequest!, context.body);
   const index = loadIndex(context, String(request.tableName ?? ''), String(request.indexName ?? ''));
@@ -220,9 +232,14 @@ export const search: OperationHandler = (context) => {
   }
 
   const limit = has(query, 'limit') ? Number(query.limit) : DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) throw parameterInvalid(`Invalid limit: ${limit}, the limit must be in [0, ${MAX_LIMIT}].`);
+  const maxLimit = columnsAllInIndex(request.columnsToGet as Decoded | undefined, fields) ? MAX_LIMIT_FROM_INDEX : MAX_LIMIT;
+  if (!Number.isInteger(limit) || limit < 0 || limit > maxLimit) {
+    const why = maxLimit === MAX_LIMIT ? ` (${MAX_LIMIT_FROM_INDEX} when every column returned is in the index)` : '';
+    throw parameterInvalid(`Invalid limit: ${limit}, the limit must be in [0, ${maxLimit}]${why}.`);
+  }
   const offset = Number(query.offset ?? 0);
   if (!Number.isInteger(offset) || offset < 0) throw parameterInvalid(`Invalid offset: ${offset}.`);
+  if (offset + limit > MAX_OFFSET_PAGING) throw parameterInvalid(`Invalid offset: ${offset}, offset + limit must not exceed ${MAX_OFFSET_PAGING}: page deeper with next_token.`);
   const token = query.token as Uint8Array | undefined;
   const fromToken = token && token.length > 0 ? readToken(token) : undefined;
   if (fromToken && query.sort) throw parameterInvalid('Sort and token cannot be set at the same time: the token already carries the sort.');

@@ -141,40 +141,59 @@ export interface IndexedDoc {
   expiresAt: number;
 }
 
-/** Array fields hold a JSON array in a STRING column; anything else is not indexed (as TableStore skips it). */
-function arrayItems(cell: CellValue, type: IndexFieldType): CellValue[] {
-  if (cell.type !== 'STRING') return [];
+/**
+ * An array field's values: a STRING column holding a JSON array of the field's type. Anything else — another
+ * column type, text that is not a JSON array, an item of another type — is undefined: the row is dirty data.
+ */
+function arrayItems(cell: CellValue, type: IndexFieldType): CellValue[] | undefined {
+  if (cell.type !== 'STRING') return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(cell.value) as unknown;
-    if (!Array.isArray(parsed)) return [];
-    return parsed
-      .map((item): CellValue | undefined => {
-        if (typeof item === 'string') return { type: 'STRING', value: item };
-        if (typeof item === 'boolean') return { type: 'BOOLEAN', value: item };
-        if (typeof item === 'number') return type === 'LONG' && Number.isInteger(item) ? { type: 'INTEGER', value: BigInt(item) } : { type: 'DOUBLE', value: item };
-        return undefined;
-      })
-      .filter((v): v is CellValue => v !== undefined);
+    parsed = JSON.parse(cell.value);
   } catch {
-    return [];
+    return undefined;
   }
+  if (!Array.isArray(parsed)) return undefined;
+  const items: CellValue[] = [];
+  for (const item of parsed) {
+    const value = jsonItem(item, type);
+    if (!value || !matchesType(value, type)) return undefined;
+    items.push(value);
+  }
+  return items;
 }
 
+/** One item of an array field's JSON as a cell value (JSON has one number type: whole numbers are LONG in a LONG field). */
+function jsonItem(item: unknown, type: IndexFieldType): CellValue | undefined {
+  if (typeof item === 'string') return { type: 'STRING', value: item };
+  if (typeof item === 'boolean') return { type: 'BOOLEAN', value: item };
+  if (typeof item === 'number') return type === 'LONG' && Number.isInteger(item) ? { type: 'INTEGER', value: BigInt(item) } : { type: 'DOUBLE', value: item };
+  return undefined;
+}
+
+/** TableStore's data-type mapping is one to one: LONG ↔ INTEGER, DOUBLE ↔ DOUBLE, BOOLEAN ↔ BOOLEAN, KEYWORD and TEXT ↔ STRING. */
 function matchesType(value: CellValue, type: IndexFieldType): boolean {
   if (type === 'KEYWORD' || type === 'TEXT') return value.type === 'STRING';
   if (type === 'LONG') return value.type === 'INTEGER';
-  if (type === 'DOUBLE') return value.type === 'DOUBLE' || value.type === 'INTEGER';
+  if (type === 'DOUBLE') return value.type === 'DOUBLE';
   return value.type === 'BOOLEAN';
 }
 
-export function indexDoc(row: LiveRow, fields: readonly IndexField[], expiresAt: number): IndexedDoc {
+/**
+ * The row as the index sees it, or undefined when it is dirty data: a value of an indexed column whose type does not
+ * map to its field's (a JS number, which the SDK writes as DOUBLE, in a LONG field is the usual one). TableStore
+ * syncs no such row to the index at all, though the table keeps it
+ * (https://www.alibabacloud.com/help/en/tablestore/data-type-mappings-of-search-index).
+ */
+export function indexDoc(row: LiveRow, fields: readonly IndexField[], expiresAt: number): IndexedDoc | undefined {
   const tokens = new Map<string, string[]>();
   const values = new Map<string, CellValue[]>();
   const cells = latestCells(row);
   for (const field of fields) {
     const cell = cells.find((c) => c.name === field.name)?.value ?? row.primaryKey.find((c) => c.name === field.name)?.value;
     if (!cell) continue;
-    const items = (field.array ? arrayItems(cell, field.type) : [cell]).filter((v) => matchesType(v, field.type));
+    const items = field.array ? arrayItems(cell, field.type) : matchesType(cell, field.type) ? [cell] : undefined;
+    if (!items) return undefined;
     if (items.length === 0) continue;
     values.set(field.name, items);
     if (field.type === 'TEXT') tokens.set(field.name, items.flatMap((v) => (v.type === 'STRING' ? analyze(v.value, field.analyzer!) : [])));
