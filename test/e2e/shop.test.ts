@@ -159,6 +159,38 @@ describeInBrowser('website: shop', () => {
     await eventually(async () => expect(await text(page, '#account')).toBe('Sign in'));
   });
 
+  it('says it is signing in while it waits, and puts the focus where the refusal is, not on the page', async () => {
+    // The button was disabled while focused, so after a refusal the focus was on <body>: a keyboard user had to
+    // Tab from the top of the page back to the password, and nothing said the press had been taken meanwhile.
+    const page = await e2e.isolatedPage();
+    await page.goto('/sign-in');
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/auth/token', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'wrong-password');
+    await page.keyboard.press('Enter');
+    await eventually(async () => expect(await text(page, 'button[type=submit]')).toBe('Signing in…'));
+    release();
+    await page.locator('[data-testid=sign-in-error]').waitFor();
+    const focused = () => page.evaluate(() => ({ id: document.activeElement?.id, selected: (document.activeElement as HTMLInputElement).selectionEnd === 14 }));
+    // A refused password is typed again: the field has the focus, its text selected.
+    expect(await focused()).toEqual({ id: 'password', selected: true });
+    expect(await text(page, 'button[type=submit]')).toBe('Sign in');
+    await page.unroute('**/api/auth/token');
+
+    // No answer at all names no field: the focus goes to the words that say so.
+    await page.route('**/api/auth/token', (route) => route.abort());
+    await page.locator('button[type=submit]').click();
+    await page.locator('[data-testid=sign-in-error]', { hasText: 'could not be reached' }).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('sign-in-error');
+    await page.unroute('**/api/auth/token');
+    await page.close();
+  });
+
   it('shows a friendly page for an unknown product or address', async () => {
     const page = await e2e.page();
     for (const path of ['/products/p-no-such-thing', '/products/Not_A_Product']) {
