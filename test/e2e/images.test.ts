@@ -184,6 +184,28 @@ describeInBrowser('website: photos', () => {
     expect(await galleryIds(page)).toEqual([uploadedId]);
   });
 
+  it('says it is searching while the answer is on its way', async () => {
+    // On a slow connection the gallery went on saying what the previous search found ("No photos yet…") until
+    // the new answer came: nothing showed that Search had been pressed.
+    const page = await e2e.isolatedPage();
+    await page.goto('/images');
+    await page.locator('[data-testid=gallery-item]').first().waitFor();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/search?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.fill('#search-q', '无人机');
+    await page.press('#search-q', 'Enter');
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('Searching…'));
+    expect(await page.locator('[data-testid=gallery]').getAttribute('aria-busy')).toBe('true');
+    await e2e.screenshot(page, 'images-searching');
+    release();
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('No photos match “无人机”.'));
+    await page.close();
+  });
+
   it('opens the large photo in a viewer that the keyboard can close', async () => {
     expect(uploadedId).not.toBe('');
     const page = await e2e.page();
