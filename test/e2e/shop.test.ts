@@ -356,9 +356,13 @@ describeInBrowser('website: shop', () => {
     } finally {
       await e2e.fault('product-info', undefined);
     }
-    await page.getByRole('button', { name: 'Try again' }).click();
+    // Pressed from the keyboard: the button goes with the page it stood on, and the focus went to <body> (the
+    // next Tab started in the header again); it goes to the page that came instead, as a link's would.
+    await page.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
     await page.locator('[data-testid=product-page]').waitFor();
     expect(await text(page, 'h1')).toBe(product.name);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('app');
   });
 
   it('says in words that the server cannot be reached when the connection is gone, not the browser’s “Failed to fetch”', async () => {

@@ -59,6 +59,7 @@ const PAGE = `<!doctype html>
     #invocations :is(th, td):nth-child(6) { grid-area:2 / 3 / 3 / 5; text-align:right; }
     #invocations td[colspan] { grid-area:1 / 1 / 2 / -1; }
     #invocations th { font-weight:600; }
+    #invocations tr.pick:hover { background:#f2f5fb; } #invocations tr.pick:hover td { background:none; }
   }
 </style>
 </head>
