@@ -175,6 +175,14 @@ describeInBrowser('website: orders', () => {
     await eventually(async () => expect(await page.locator('[data-testid=subtotal]').textContent()).not.toBe(subtotal));
     expect(await focusedId()).toBe(`qty-${MOUSE.productId}`);
 
+    // No answer for the new total: the old one is not left greyed as if still coming; the cart says so.
+    await page.route('**/api/products/*', (route) => route.abort());
+    await page.keyboard.press('ArrowUp');
+    await page.locator('.summary [data-testid=degraded]', { hasText: 'could not be worked out' }).waitFor();
+    expect(await page.locator('.summary').getAttribute('aria-busy')).toBe('false');
+    expect(await focusedId()).toBe(`qty-${MOUSE.productId}`);
+    await page.unrouteAll();
+
     await page.locator(`[data-line=${MOUSE.productId}] [data-remove]`).focus();
     await page.keyboard.press('Enter');
     await eventually(async () => expect(await page.locator('[data-testid=cart-line]').count()).toBe(1));

@@ -32,11 +32,20 @@ function showCart(ctx: RouteContext, region: Region, cart: PricedCart): void {
         <a class="button-link wide" href="${session() ? '/checkout' : '/sign-in?next=%2Fcheckout'}" data-link data-testid="to-checkout">${session() ? 'Go to checkout' : 'Sign in to check out'}</a>
       </aside>
     </div>`);
+  const summary = main.querySelector<HTMLElement>('.summary')!;
   const reprice = async (focusAfter?: () => HTMLElement | undefined) => {
     const version = ++repricing;
-    main.querySelector('.summary')?.setAttribute('aria-busy', 'true');
-    const again = await priceCart(region);
+    summary.setAttribute('aria-busy', 'true');
+    const again = await priceCart(region).catch(() => undefined);
     if (ctx.signal.aborted || version !== repricing) return;
+    if (!again) {
+      // The totals on screen are for the cart as it was: they stay greyed, and say why.
+      summary.setAttribute('aria-busy', 'false');
+      summary.classList.add('stale');
+      summary.querySelector('[data-testid=degraded]')?.remove();
+      summary.querySelector('dl')!.insertAdjacentHTML('afterend', unavailableNote('The total could not be worked out again right now; it is worked out when you place the order.'));
+      return;
+    }
     keepingFocus(() => showCart(ctx, region, again));
     focusAfter?.()?.focus();
   };
