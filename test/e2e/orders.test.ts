@@ -188,6 +188,8 @@ describeInBrowser('website: orders', () => {
     await eventually(async () => expect(await page.locator('[data-testid=cart-line]').count()).toBe(1));
     // On to the line that took its place.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Remove ${KETTLE.name}`);
+    // The header's cart link, as a screen reader says it ("Cart, 1 items" before).
+    expect(await page.locator('#cart-link').textContent()).toBe('Cart, 1 item');
     await page.keyboard.press('Enter');
     await page.locator('[data-testid=cart-empty]').waitFor();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('app');

@@ -142,6 +142,8 @@ function setupCartBadge(): void {
     const badge = link.querySelector<HTMLElement>('.cart-count')!;
     badge.textContent = String(count);
     badge.classList.toggle('zero', count === 0);
+    // Heard, not seen: "Cart, 1 item".
+    link.querySelector('.cart-unit')!.textContent = count === 1 ? ' item' : ' items';
   };
   window.addEventListener(CART_CHANGED, update);
   window.addEventListener('storage', update);
