@@ -159,6 +159,26 @@ describeInBrowser('website: orders', () => {
     await page.unrouteAll();
   });
 
+  it('shows a moving placeholder, not an empty card, while a page of orders is on its way', async () => {
+    // The cards' own white background hid the placeholder's shimmer: on a slow connection My orders, the cart,
+    // checkout and an order page showed a still, empty white card, as if there were nothing to show.
+    const page = await e2e.isolatedPage('mobile');
+    await signIn(page);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/orders?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/orders');
+    const placeholder = page.locator('.panel.skeleton');
+    await placeholder.waitFor();
+    expect(await placeholder.evaluate((el) => ({ image: getComputedStyle(el).backgroundImage.split('(')[0], animation: getComputedStyle(el).animationName }))).toEqual({ image: 'linear-gradient', animation: 'shimmer' });
+    release();
+    await page.locator('[data-testid=order-row], [data-testid=no-orders]').first().waitFor();
+    await page.close();
+  });
+
   it('keeps the keyboard focus in the cart when a quantity changes or a line is removed', async () => {
     // Each change drew the cart anew (a skeleton first): the quantity picked with the arrow keys and the pressed
     // "Remove" went with it, and the focus fell to <body>.
