@@ -261,6 +261,33 @@ describeInBrowser('website: shop', () => {
     }
   });
 
+  it('still says "Added to your cart" after the page completes itself', async () => {
+    // The page's second look (a late part filled in) draws it anew: a note just shown for "Add to cart" went
+    // with it, and the press seemed to have done nothing.
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-ember-lamp')!;
+    await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
+    const page = await e2e.isolatedPage();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answers = 0;
+    await page.route(`**/api/products/${product.productId}?*`, async (route) => {
+      if (++answers === 2) await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`/products/${product.productId}`);
+      await page.locator('[data-testid=add-to-cart]').click();
+      await page.locator('[data-testid=added]').waitFor();
+      release();
+      await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Hangzhou'));
+      expect(await text(page, '[data-testid=added]')).toBe('Added to your cart (1 in cart). View cart');
+    } finally {
+      release();
+      await e2e.fault('product-shipping', undefined);
+      await page.close();
+    }
+  });
+
   it('keeps the keyboard focus on its card when the list completes itself', async () => {
     // A region no other test lists, and one price answer that comes after the BFF's budget: the list shows
     // without prices, and its second look a moment later (D31's recheck) redraws it with them. A shopper who
