@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { ImageView, UploadTicket } from '../../functions/_shared/contracts/images';
 import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
 /**
  * The Photos page (issue 4, part 5) in headless Chromium against the local cloud: a signed-in person
@@ -190,12 +190,7 @@ describeInBrowser('website: photos', () => {
     const page = await e2e.isolatedPage();
     await page.goto('/images');
     await page.locator('[data-testid=gallery-item]').first().waitFor();
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/search?*', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, '**/api/search?*');
     await page.fill('#search-q', '无人机');
     await page.press('#search-q', 'Enter');
     await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('Searching…'));

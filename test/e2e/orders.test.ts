@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
 
 /**
  * Buying in headless Chromium against the local cloud on the real s.yaml: add to cart on the product page,
@@ -164,12 +164,7 @@ describeInBrowser('website: orders', () => {
     // checkout and an order page showed a still, empty white card, as if there were nothing to show.
     const page = await e2e.isolatedPage('mobile');
     await signIn(page);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/orders?*', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, '**/api/orders?*');
     await page.goto('/orders');
     const placeholder = page.locator('.panel.skeleton');
     await placeholder.waitFor();

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_PRODUCTS, SHIPPING_RATES, type DemoProduct } from '../../functions/_shared/demo/catalog';
 import { applyBestPromotion } from '../../functions/_shared/pricing';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
 /**
  * A shopper's path through the website in headless Chromium, against the local cloud on the real
@@ -164,12 +164,7 @@ describeInBrowser('website: shop', () => {
     // Tab from the top of the page back to the password, and nothing said the press had been taken meanwhile.
     const page = await e2e.isolatedPage();
     await page.goto('/sign-in');
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/auth/token', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, '**/api/auth/token');
     await page.fill('#username', 'alice');
     await page.fill('#password', 'wrong-password');
     await page.keyboard.press('Enter');
@@ -267,13 +262,8 @@ describeInBrowser('website: shop', () => {
     const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-ember-lamp')!;
     await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
     const page = await e2e.isolatedPage();
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let answers = 0;
-    await page.route(`**/api/products/${product.productId}?*`, async (route) => {
-      if (++answers === 2) await held;
-      await route.continue();
-    });
+    // The page's second look waits until "Add to cart" has been pressed.
+    const release = await holdRequests(page, `**/api/products/${product.productId}?*`, (count) => count === 2);
     try {
       await page.goto(`/products/${product.productId}`);
       await page.locator('[data-testid=add-to-cart]').click();
