@@ -84,6 +84,23 @@ describeInBrowser('local console', () => {
     await page.close();
   });
 
+  it('shows each invocation whole on a phone, its status without scrolling sideways', async () => {
+    // The six columns were wider than a phone: status, ms and "cold" sat beyond the panel's right edge, and the
+    // one thing a developer opens the console for (did it fail?) took a sideways scroll on every row.
+    const { page } = await openConsole('mobile');
+    await page.locator('button[data-trigger=promotions-refresh]').click();
+    await page.locator('#invocations tr.pick', { hasText: 'timer:promotions-refresh' }).first().waitFor();
+    const fit = await page.locator('#invocations').evaluate((table) => {
+      const panel = table.closest('section')!;
+      const edge = panel.getBoundingClientRect().right;
+      const cells = [...table.querySelectorAll('td, th')].filter((cell) => cell.getBoundingClientRect().right > edge + 1).map((cell) => cell.textContent);
+      return { scrolls: panel.scrollWidth > panel.clientWidth + 1, beyondTheEdge: cells.slice(0, 5) };
+    });
+    expect(fit).toEqual({ scrolls: false, beyondTheEdge: [] });
+    await e2e.screenshot(page, 'console-invocations-mobile');
+    await page.close();
+  });
+
   it('says when the local cloud stops answering, and when it is back', async () => {
     // Stopped `npm start` (or a restart): the tables stayed as they were, still "refreshing every 2 s", with no
     // sign that what they show is old.

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { ImageView, UploadTicket } from '../../functions/_shared/contracts/images';
 import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
 /**
  * The Photos page (issue 4, part 5) in headless Chromium against the local cloud: a signed-in person
@@ -182,6 +182,23 @@ describeInBrowser('website: photos', () => {
     await page.selectOption('#search-product', PRODUCT.productId); // submits on change
     await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe(`1 photo matching ${PRODUCT.name}`));
     expect(await galleryIds(page)).toEqual([uploadedId]);
+  });
+
+  it('says it is searching while the answer is on its way', async () => {
+    // On a slow connection the gallery went on saying what the previous search found ("No photos yet…") until
+    // the new answer came: nothing showed that Search had been pressed.
+    const page = await e2e.isolatedPage();
+    await page.goto('/images');
+    await page.locator('[data-testid=gallery-item]').first().waitFor();
+    const release = await holdRequests(page, '**/api/search?*');
+    await page.fill('#search-q', '无人机');
+    await page.press('#search-q', 'Enter');
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('Searching…'));
+    expect(await page.locator('[data-testid=gallery]').getAttribute('aria-busy')).toBe('true');
+    await e2e.screenshot(page, 'images-searching');
+    release();
+    await eventually(async () => expect(await text(page, '[data-testid=results-info]')).toBe('No photos match “无人机”.'));
+    await page.close();
   });
 
   it('opens the large photo in a viewer that the keyboard can close', async () => {

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
+import { eventually } from '../helpers/eventually';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
 
 /**
  * Buying in headless Chromium against the local cloud on the real s.yaml: add to cart on the product page,
@@ -129,6 +130,105 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=order-row]').first().click();
     await page.locator('[data-testid=order-page]').waitFor();
     expect(page.url()).toContain(orders[1]!.id);
+  });
+
+  it('shows older orders on request, says so when they cannot be loaded, and keeps the keyboard in the list', async () => {
+    // Pressing "Show older orders" when the answer did not come left the button disabled for good, said nothing
+    // (an unhandled rejection), and a keyboard user who pressed it found the focus on <body> afterwards.
+    const page = await e2e.page('mobile');
+    const isOrders = (url: URL) => url.pathname === '/api/orders' && url.searchParams.get('limit') === '10';
+    // One order a page, so the two orders placed above make two pages.
+    await page.route((url) => isOrders(url) && !url.searchParams.has('cursor'), (route) => route.continue({ url: route.request().url().replace('limit=10', 'limit=1') }));
+    const isOlder = (url: URL) => isOrders(url) && url.searchParams.has('cursor');
+    await page.route(isOlder, (route) => route.abort());
+    await page.goto('/orders');
+    const more = page.locator('#more-orders');
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=orders-error]', { hasText: 'could not be loaded' }).waitFor();
+    expect(await more.isDisabled()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('more-orders');
+    await e2e.screenshot(page, 'my-orders-older-failed-mobile');
+
+    await page.unroute(isOlder);
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=order-row]').nth(1).waitFor();
+    expect(await page.locator('[data-testid=orders-error]').isHidden()).toBe(true);
+    // The focus is on the first order that came in, not lost with the button (hidden: there is nothing older).
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.orderId)).toBe(orders[0]!.id);
+    await page.unrouteAll();
+  });
+
+  it('shows a moving placeholder, not an empty card, while a page of orders is on its way', async () => {
+    // The cards' own white background hid the placeholder's shimmer: on a slow connection My orders, the cart,
+    // checkout and an order page showed a still, empty white card, as if there were nothing to show.
+    const page = await e2e.isolatedPage('mobile');
+    await signIn(page);
+    const release = await holdRequests(page, '**/api/orders?*');
+    await page.goto('/orders');
+    const placeholder = page.locator('.panel.skeleton');
+    await placeholder.waitFor();
+    expect(await placeholder.evaluate((el) => ({ image: getComputedStyle(el).backgroundImage.split('(')[0], animation: getComputedStyle(el).animationName }))).toEqual({ image: 'linear-gradient', animation: 'shimmer' });
+    release();
+    await page.locator('[data-testid=order-row], [data-testid=no-orders]').first().waitFor();
+    await page.close();
+  });
+
+  it('keeps the keyboard focus in the cart when a quantity changes or a line is removed', async () => {
+    // Each change drew the cart anew (a skeleton first): the quantity picked with the arrow keys and the pressed
+    // "Remove" went with it, and the focus fell to <body>.
+    const page = await e2e.isolatedPage('desktop');
+    await addToCart(page, MOUSE.productId);
+    await addToCart(page, KETTLE.productId);
+    await page.goto('/cart');
+    await page.locator('[data-testid=cart-line]').nth(1).waitFor();
+    const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+    const subtotal = await page.locator('[data-testid=subtotal]').textContent();
+    await page.locator(`#qty-${MOUSE.productId}`).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.locator('[data-testid=cart-count]', { hasText: '3' }).waitFor();
+    await eventually(async () => expect(await page.locator('[data-testid=subtotal]').textContent()).not.toBe(subtotal));
+    expect(await focusedId()).toBe(`qty-${MOUSE.productId}`);
+
+    // No answer for the new total: the old one is not left greyed as if still coming; the cart says so.
+    await page.route('**/api/products/*', (route) => route.abort());
+    await page.keyboard.press('ArrowUp');
+    await page.locator('.summary [data-testid=degraded]', { hasText: 'could not be worked out' }).waitFor();
+    expect(await page.locator('.summary').getAttribute('aria-busy')).toBe('false');
+    expect(await focusedId()).toBe(`qty-${MOUSE.productId}`);
+    await page.unrouteAll();
+
+    await page.locator(`[data-line=${MOUSE.productId}] [data-remove]`).focus();
+    await page.keyboard.press('Enter');
+    await eventually(async () => expect(await page.locator('[data-testid=cart-line]').count()).toBe(1));
+    // On to the line that took its place.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Remove ${KETTLE.name}`);
+    // The header's cart link, as a screen reader says it ("Cart, 1 items" before).
+    expect(await page.locator('#cart-link').textContent()).toBe('Cart, 1 item');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=cart-empty]').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('app');
+    await page.close();
+  });
+
+  it('puts the focus on what went wrong when an order cannot be sent', async () => {
+    // The pressed button is disabled while the order is sent; when no field was at fault the focus stayed lost.
+    const page = await e2e.isolatedPage('desktop');
+    await signIn(page);
+    await addToCart(page, MOUSE.productId);
+    await page.goto('/checkout');
+    await page.fill('#ship-line1', '1 West Lake Road');
+    await page.fill('#ship-city', 'Hangzhou');
+    await page.fill('#ship-postcode', '310000');
+    await page.locator('[data-card="4242 4242 4242 4242"]').click();
+    await page.route('**/api/orders', (route) => route.abort());
+    await page.locator('[data-testid=place-order]').click();
+    await page.locator('[data-testid=checkout-error]', { hasText: 'could not be sent' }).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('checkout-error');
+    // And the next Tab reaches the button that sends it again.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('place-order');
+    await page.close();
   });
 
   it('asks a signed-out visitor to sign in before checkout, keeping the cart', async () => {

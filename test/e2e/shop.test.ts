@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_PRODUCTS, SHIPPING_RATES, type DemoProduct } from '../../functions/_shared/demo/catalog';
 import { applyBestPromotion } from '../../functions/_shared/pricing';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
 /**
  * A shopper's path through the website in headless Chromium, against the local cloud on the real
@@ -159,6 +159,33 @@ describeInBrowser('website: shop', () => {
     await eventually(async () => expect(await text(page, '#account')).toBe('Sign in'));
   });
 
+  it('says it is signing in while it waits, and puts the focus where the refusal is, not on the page', async () => {
+    // The button was disabled while focused, so after a refusal the focus was on <body>: a keyboard user had to
+    // Tab from the top of the page back to the password, and nothing said the press had been taken meanwhile.
+    const page = await e2e.isolatedPage();
+    await page.goto('/sign-in');
+    const release = await holdRequests(page, '**/api/auth/token');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', 'wrong-password');
+    await page.keyboard.press('Enter');
+    await eventually(async () => expect(await text(page, 'button[type=submit]')).toBe('Signing in…'));
+    release();
+    await page.locator('[data-testid=sign-in-error]').waitFor();
+    const focused = () => page.evaluate(() => ({ id: document.activeElement?.id, selected: (document.activeElement as HTMLInputElement).selectionEnd === 14 }));
+    // A refused password is typed again: the field has the focus, its text selected.
+    expect(await focused()).toEqual({ id: 'password', selected: true });
+    expect(await text(page, 'button[type=submit]')).toBe('Sign in');
+    await page.unroute('**/api/auth/token');
+
+    // No answer at all names no field: the focus goes to the words that say so.
+    await page.route('**/api/auth/token', (route) => route.abort());
+    await page.locator('button[type=submit]').click();
+    await page.locator('[data-testid=sign-in-error]', { hasText: 'could not be reached' }).waitFor();
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('sign-in-error');
+    await page.unroute('**/api/auth/token');
+    await page.close();
+  });
+
   it('shows a friendly page for an unknown product or address', async () => {
     const page = await e2e.page();
     for (const path of ['/products/p-no-such-thing', '/products/Not_A_Product']) {
@@ -226,6 +253,28 @@ describeInBrowser('website: shop', () => {
       }
     } finally {
       await e2e.fault('product-shipping', undefined);
+    }
+  });
+
+  it('still says "Added to your cart" after the page completes itself', async () => {
+    // The page's second look (a late part filled in) draws it anew: a note just shown for "Add to cart" went
+    // with it, and the press seemed to have done nothing.
+    const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-ember-lamp')!;
+    await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
+    const page = await e2e.isolatedPage();
+    // The page's second look waits until "Add to cart" has been pressed.
+    const release = await holdRequests(page, `**/api/products/${product.productId}?*`, (count) => count === 2);
+    try {
+      await page.goto(`/products/${product.productId}`);
+      await page.locator('[data-testid=add-to-cart]').click();
+      await page.locator('[data-testid=added]').waitFor();
+      release();
+      await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Hangzhou'));
+      expect(await text(page, '[data-testid=added]')).toBe('Added to your cart (1 in cart). View cart');
+    } finally {
+      release();
+      await e2e.fault('product-shipping', undefined);
+      await page.close();
     }
   });
 
@@ -324,9 +373,13 @@ describeInBrowser('website: shop', () => {
     } finally {
       await e2e.fault('product-info', undefined);
     }
-    await page.getByRole('button', { name: 'Try again' }).click();
+    // Pressed from the keyboard: the button goes with the page it stood on, and the focus went to <body> (the
+    // next Tab started in the header again); it goes to the page that came instead, as a link's would.
+    await page.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
     await page.locator('[data-testid=product-page]').waitFor();
     expect(await text(page, 'h1')).toBe(product.name);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('app');
   });
 
   it('says in words that the server cannot be reached when the connection is gone, not the browser’s “Failed to fetch”', async () => {

@@ -56,6 +56,11 @@ function sameElementFinder(main: HTMLElement, element: HTMLElement): () => HTMLE
   return () => undefined;
 }
 
+/** What a failure says, for a sentence such as "could not be loaded: …". */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function setTitle(title: string): void {
   document.title = `${title} · FC Suite Shop`;
 }

@@ -69,7 +69,8 @@ async function render(options: { focus: boolean } = { focus: false }): Promise<v
     } catch (err) {
       if (controller.signal.aborted) return;
       setMain(`<section class="empty" role="alert"><h1>Something went wrong</h1><p>We could not load this page: ${esc(pageFailureText(err as ApiError))}.</p><button class="primary" type="button" id="retry">Try again</button></section>`);
-      document.getElementById('retry')?.addEventListener('click', () => void render());
+      // The button goes with this page: the focus goes to the one that comes instead, not to <body>.
+      document.getElementById('retry')?.addEventListener('click', () => void render({ focus: true }));
     }
   }
   // After an in-app navigation, move focus to the new content so keyboard and screen-reader users
@@ -141,6 +142,8 @@ function setupCartBadge(): void {
     const badge = link.querySelector<HTMLElement>('.cart-count')!;
     badge.textContent = String(count);
     badge.classList.toggle('zero', count === 0);
+    // Heard, not seen: "Cart, 1 item".
+    link.querySelector('.cart-unit')!.textContent = count === 1 ? ' item' : ' items';
   };
   window.addEventListener(CART_CHANGED, update);
   window.addEventListener('storage', update);

@@ -45,6 +45,22 @@ const PAGE = `<!doctype html>
   button { font:inherit; font-size:12px; padding:3px 10px; border:1px solid #c9cfda; border-radius:6px; background:#fff; cursor:pointer; }
   button:focus-visible, tr.pick:focus-visible { outline:2px solid #2455c3; outline-offset:1px; }
   main.stale { opacity:0.55; } #status.bad { font-weight:600; }
+  /* A phone: six invocation columns do not fit, and status, ms and cold went beyond the panel's edge. Each
+     invocation is two lines instead: function, status, ms / time, source, cold. */
+  @media (max-width: 600px) {
+    header { flex-wrap:wrap; padding:12px 14px; } main { padding:12px 10px 24px; gap:12px; } section { padding:10px 12px; }
+    #invocations tr { display:grid; grid-template-columns:auto 1fr auto auto; column-gap:10px; padding:4px 0; border-bottom:1px solid var(--line); }
+    #invocations th, #invocations td { border:0; padding:1px 0; overflow-wrap:anywhere; }
+    #invocations :is(th, td):nth-child(1) { grid-area:2 / 1; white-space:nowrap; }
+    #invocations :is(th, td):nth-child(2) { grid-area:1 / 1 / 2 / 3; font-weight:600; }
+    #invocations :is(th, td):nth-child(3) { grid-area:2 / 2; }
+    #invocations :is(th, td):nth-child(4) { grid-area:1 / 3; }
+    #invocations :is(th, td):nth-child(5) { grid-area:1 / 4; text-align:right; }
+    #invocations :is(th, td):nth-child(6) { grid-area:2 / 3 / 3 / 5; text-align:right; }
+    #invocations td[colspan] { grid-area:1 / 1 / 2 / -1; }
+    #invocations th { font-weight:600; }
+    #invocations tr.pick:hover { background:#f2f5fb; } #invocations tr.pick:hover td { background:none; }
+  }
 </style>
 </head>
 <body>

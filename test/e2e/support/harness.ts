@@ -224,3 +224,19 @@ export async function loadAllImages(page: Page): Promise<void> {
     await Promise.all(Array.from(document.images).map((img) => (img.complete ? undefined : new Promise((ok) => ((img.onload = ok), (img.onerror = ok))))));
   });
 }
+
+/**
+ * Holds the page's requests to `url` (a glob) until the answered function is called: an answer as slow as a test
+ * needs, to see what the page shows meanwhile. `which` picks the requests held by their count (1 = the first).
+ * @example const release = await holdRequests(page, '**\/api/search?*'); …; release();
+ */
+export async function holdRequests(page: Page, url: string, which: (count: number) => boolean = () => true): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let count = 0;
+  await page.route(url, async (route) => {
+    if (which(++count)) await held;
+    await route.continue();
+  });
+  return release;
+}

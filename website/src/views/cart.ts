@@ -1,7 +1,7 @@
 import { session, type Region } from '../api';
 import { MAX_QTY, removeFromCart, setQty } from '../cart';
 import { priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
-import { esc, money, setMain, unavailableNote } from '../dom';
+import { esc, keepingFocus, money, setMain, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
 import { REGION_NAMES } from '../regions';
@@ -11,6 +11,16 @@ export async function renderCartPage(ctx: RouteContext, region: Region): Promise
   setMain('<section class="page-head"><h1>Your cart</h1></section><div class="panel skeleton text-skeleton" aria-busy="true"></div>');
   const cart = await priceCart(region);
   if (ctx.signal.aborted) return;
+  showCart(ctx, region, cart);
+}
+
+/**
+ * A changed quantity or a removed line is priced again while the cart stays on screen (its summary greyed), then
+ * drawn anew with the keyboard focus kept: on the same quantity, or after "Remove" on the line that took the
+ * removed one's place (the one before it at the end; the page when the cart is empty). Drawing it from a skeleton
+ * sent the focus to <body> on every arrow key in a quantity.
+ */
+function showCart(ctx: RouteContext, region: Region, cart: PricedCart): void {
   if (cart.lines.length === 0) {
     setMain(`<section class="empty" data-testid="cart-empty">${ICONS.cart}<h1>Your cart is empty</h1><p class="muted">Find something you like and press <strong>Add to cart</strong>.</p><a class="button-link" href="/" data-link>Browse products</a></section>`);
     return;
@@ -22,18 +32,41 @@ export async function renderCartPage(ctx: RouteContext, region: Region): Promise
         <a class="button-link wide" href="${session() ? '/checkout' : '/sign-in?next=%2Fcheckout'}" data-link data-testid="to-checkout">${session() ? 'Go to checkout' : 'Sign in to check out'}</a>
       </aside>
     </div>`);
-  main.querySelectorAll<HTMLElement>('[data-line]').forEach((li) => {
+  const summary = main.querySelector<HTMLElement>('.summary')!;
+  const reprice = async (focusAfter?: () => HTMLElement | undefined) => {
+    const version = ++repricing;
+    summary.setAttribute('aria-busy', 'true');
+    const again = await priceCart(region).catch(() => undefined);
+    if (ctx.signal.aborted || version !== repricing) return;
+    if (!again) {
+      // The totals on screen are for the cart as it was: they stay greyed, and say why.
+      summary.setAttribute('aria-busy', 'false');
+      summary.classList.add('stale');
+      summary.querySelector('[data-testid=degraded]')?.remove();
+      summary.querySelector('dl')!.insertAdjacentHTML('afterend', unavailableNote('The total could not be worked out again right now; it is worked out when you place the order.'));
+      return;
+    }
+    keepingFocus(() => showCart(ctx, region, again));
+    focusAfter?.()?.focus();
+  };
+  main.querySelectorAll<HTMLElement>('[data-line]').forEach((li, index) => {
     const productId = li.dataset.line!;
     li.querySelector<HTMLSelectElement>('select')?.addEventListener('change', (event) => {
       setQty(productId, Number((event.target as HTMLSelectElement).value));
-      void renderCartPage(ctx, region);
+      void reprice();
     });
     li.querySelector<HTMLButtonElement>('[data-remove]')?.addEventListener('click', () => {
       removeFromCart(productId);
-      void renderCartPage(ctx, region);
+      void reprice(() => {
+        const removes = [...document.querySelectorAll<HTMLElement>('#app [data-remove]')];
+        return removes[Math.min(index, removes.length - 1)] ?? document.getElementById('app') ?? undefined;
+      });
     });
   });
 }
+
+/** The latest repricing wins: an earlier answer that comes later is dropped. */
+let repricing = 0;
 
 function lineHtml(line: PricedLine): string {
   const options = Array.from({ length: MAX_QTY }, (_, i) => i + 1)

@@ -80,7 +80,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
     <aside class="panel summary" aria-labelledby="summary-title">
       ${summaryHtml(cart)}
       <ul class="summary-lines">${cart.lines.filter((l) => !l.gone).map((l) => `<li><span>${l.qty} × ${esc(l.name)}</span></li>`).join('')}</ul>
-      <p class="error" role="alert" data-testid="checkout-error" hidden></p>
+      <p class="error" role="alert" tabindex="-1" data-testid="checkout-error" hidden></p>
       <button class="primary wide" type="submit" data-testid="place-order">Place order</button>
       <p class="muted small">You can follow the order live on the next page.</p>
     </aside>
@@ -139,16 +139,18 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
       .catch((err: unknown) => {
         button.disabled = false;
         button.textContent = 'Place order';
-        if (err instanceof ApiError && err.details?.length) {
-          for (const d of err.details) {
-            const id = FIELDS[d.path];
-            if (id) showFieldError(id, sentence(d.message));
-          }
-          const first = err.details.map((d) => FIELDS[d.path]).find(Boolean);
-          if (first) input(first).focus();
+        const details = err instanceof ApiError ? (err.details ?? []) : [];
+        for (const d of details) {
+          const id = FIELDS[d.path];
+          if (id) showFieldError(id, sentence(d.message));
         }
         error.hidden = false;
         error.textContent = err instanceof ApiError ? checkoutErrorText(err) : 'The order could not be sent. Check your connection and press Place order again (you will not be charged twice).';
+        // The pressed button was disabled, which drops the keyboard focus: it goes to the first field at fault,
+        // else to the words that say what happened (the next Tab is Place order again).
+        const first = details.map((d) => FIELDS[d.path]).find(Boolean);
+        if (first) input(first).focus();
+        else error.focus();
       });
   });
 }

@@ -1,6 +1,6 @@
 import type { ProductListResponse } from '../../../functions/_shared/contracts/product-page';
 import { api, ApiError, apiUrl, session } from '../api';
-import { esc, setMain } from '../dom';
+import { esc, messageOf, setMain } from '../dom';
 import { ICONS } from '../icons';
 import {
   ACCEPTED_TYPES,
@@ -173,18 +173,25 @@ class Gallery {
   async showWhenIndexed(imageId: string): Promise<void> {
     for (let attempt = 0; attempt < INDEX_WAIT_TRIES && !this.signal.aborted; attempt++) {
       if (this.query.q || this.query.tag || this.query.productId) return;
-      await this.search(this.query);
+      await this.search(this.query, { quietly: true });
       if (this.grid.querySelector(`[data-image-id="${CSS.escape(imageId)}"]`)) return;
       await sleep(POLL_INTERVAL_MS, this.signal);
     }
   }
 
-  async search(query: SearchQuery): Promise<void> {
+  /** `quietly`: a look again in the background (an upload reaching the index) says nothing until it has an answer. */
+  async search(query: SearchQuery, { quietly = false } = {}): Promise<void> {
     this.query = query;
     this.cursor = undefined;
     this.shown = 0;
     const generation = ++this.generation;
     this.grid.setAttribute('aria-busy', 'true');
+    // On a slow connection the answer takes seconds: say the search was taken, and grey what the last one found.
+    if (!quietly) {
+      this.info.classList.remove('error-text');
+      this.info.textContent = 'Searching…';
+      this.grid.classList.add('searching');
+    }
     try {
       const page = await searchImages({ ...query, limit: this.pageSize });
       if (generation !== this.generation || this.signal.aborted) return;
@@ -197,7 +204,10 @@ class Gallery {
       this.info.innerHTML = `${ICONS.alert}<span>The gallery is unavailable right now: ${esc(messageOf(err))}. Try again in a moment.</span>`;
       this.info.classList.add('error-text');
     } finally {
-      if (generation === this.generation) this.grid.setAttribute('aria-busy', 'false');
+      if (generation === this.generation) {
+        this.grid.setAttribute('aria-busy', 'false');
+        this.grid.classList.remove('searching');
+      }
     }
   }
 
@@ -213,6 +223,9 @@ class Gallery {
       this.grid.querySelectorAll<HTMLElement>('.photo-open')[this.shown - page.hits.length]?.focus();
     } catch (err) {
       this.info.textContent = `Could not load more photos: ${messageOf(err)}.`;
+      // Back on the button (disabled while loading, it had lost the focus), to press it again.
+      this.more.disabled = false;
+      this.more.focus();
     } finally {
       this.more.disabled = false;
     }
@@ -490,10 +503,6 @@ function uploadErrorText(err: unknown): string {
   }
   if (err instanceof UploadError) return `The upload did not finish: ${err.message}. Try again.`;
   return `The upload did not finish: ${messageOf(err)}.`;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

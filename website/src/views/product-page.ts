@@ -45,7 +45,17 @@ export async function renderProductPage(productId: string, region: Region, signa
     throw err;
   }
   showPage(page, productId, region);
-  recheckIfDegraded(page, path, signal, (again) => showPage(again, productId, region));
+  recheckIfDegraded(page, path, signal, (again) => {
+    // Drawn anew with the missing part: a note "Added to your cart" shown meanwhile stays, or the press seems lost.
+    const added = document.querySelector<HTMLElement>('#app [data-testid=added]');
+    const said = added && !added.hidden ? added.innerHTML : undefined;
+    showPage(again, productId, region);
+    const note = document.querySelector<HTMLElement>('#app [data-testid=added]');
+    if (said && note) {
+      note.hidden = false;
+      note.innerHTML = said;
+    }
+  });
 }
 
 function showPage(page: WebProductPage | MobileProductPage, productId: string, region: Region): void {

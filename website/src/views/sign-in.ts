@@ -11,17 +11,27 @@ export function renderSignIn(onDone: () => void): void {
       <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required />
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required />
-      <p class="error" role="alert" data-testid="sign-in-error" hidden></p>
+      <p class="error" role="alert" tabindex="-1" data-testid="sign-in-error" hidden></p>
       <button class="primary" type="submit">Sign in</button>
     </form>
   </section>`);
   const form = main.querySelector<HTMLFormElement>('#sign-in')!;
   const error = main.querySelector<HTMLElement>('.error')!;
   const button = form.querySelector<HTMLButtonElement>('button')!;
-  main.querySelector<HTMLInputElement>('#username')!.focus();
-  const show = (text: string) => {
+  const usernameField = main.querySelector<HTMLInputElement>('#username')!;
+  const passwordField = main.querySelector<HTMLInputElement>('#password')!;
+  usernameField.focus();
+  // Where the keyboard goes after a refusal: into the field at fault (a wrong password is typed again, so its text
+  // is selected), else onto the words that say what happened. The pressed button was disabled, which drops focus.
+  const refuse = (text: string, field?: HTMLInputElement) => {
     error.hidden = false;
     error.innerHTML = esc(text);
+    if (field) {
+      field.focus();
+      field.select();
+    } else {
+      error.focus();
+    }
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -29,15 +39,18 @@ export function renderSignIn(onDone: () => void): void {
     const username = String(data.get('username') ?? '').trim();
     const password = String(data.get('password') ?? '');
     error.hidden = true;
-    if (!username || !password) return show(!username ? 'Enter your username.' : 'Enter your password.');
+    if (!username) return refuse('Enter your username.', usernameField);
+    if (!password) return refuse('Enter your password.', passwordField);
     button.disabled = true;
+    button.textContent = 'Signing in…';
     signIn(username, password)
       .then(onDone)
       .catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 401) show('Wrong username or password.');
-        else if (err instanceof ApiError && err.status === 429) show('Too many attempts. Wait a few minutes and try again.');
-        else show(`Sign-in failed: ${err instanceof Error ? err.message : 'unknown error'}.`);
-      })
-      .finally(() => (button.disabled = false));
+        button.disabled = false;
+        button.textContent = 'Sign in';
+        if (err instanceof ApiError && err.status === 401) refuse('Wrong username or password.', passwordField);
+        else if (err instanceof ApiError && err.status === 429) refuse('Too many attempts. Wait a few minutes and try again.');
+        else refuse(`Sign-in failed: ${err instanceof Error ? err.message : 'unknown error'}.`);
+      });
   });
 }
