@@ -2,6 +2,7 @@ import type { AuthUser } from '#shared/auth';
 import { UPLOAD_URL_TTL_SECONDS, uploadKey, type UploadRequest, type UploadTicket } from '#shared/contracts/images';
 import type { IdGenerator } from '#shared/ids';
 import { insertImage } from '#shared/images/image-rows';
+import { MAX_TITLE_CHARS } from '#shared/images/limits';
 import type { Clock } from '#shared/ports/clock';
 import type { ObjectStore } from '#shared/ports/object-store';
 import type { Table } from '#shared/ports/table';
@@ -53,5 +54,5 @@ export async function createUpload(request: UploadRequest, user: AuthUser, deps:
 export function titleFromFileName(filename: string): string {
   const base = filename.replace(/\.[^.]*$/, '').replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim();
   // By code points (as the title's schema counts): a UTF-16 slice could halve an emoji into a lone surrogate.
-  return [...(base || 'Untitled photo')].slice(0, 120).join('');
+  return [...(base || 'Untitled photo')].slice(0, MAX_TITLE_CHARS).join('');
 }

@@ -275,6 +275,32 @@ describeInBrowser('website: photos', () => {
     await e2e.screenshot(page, 'images-rejected');
   });
 
+  it('says a title over 120 characters is too long, keeping it in the field, instead of uploading it cut short', async () => {
+    const page = await e2e.page();
+    await page.goto('/images');
+    await page.setInputFiles('#upload-file', { name: 'kite.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.locator('.preview img').waitFor();
+    const long = `Kite ${Date.now()} above the West Lake pagoda at sunset, seen from the Broken Bridge on a windy afternoon in late November`;
+    expect(long.length).toBeGreaterThan(120);
+    await page.fill('#upload-title', long);
+    expect(await page.inputValue('#upload-title')).toBe(long); // the field no longer cuts a pasted title
+    await page.click('#upload-form button[type=submit]');
+    expect(await text(page, '[data-testid=upload-error]')).toBe(`A title is at most 120 characters; this one has ${long.length}.`);
+    expect(await page.inputValue('#upload-title')).toBe(long);
+    expect(await page.locator('[data-testid=upload-progress]').isHidden()).toBe(true);
+    await page.fill('#upload-title', '');
+  });
+
+  it('suggests a title from a long file name without halving an emoji', async () => {
+    const page = await e2e.page();
+    await page.goto('/images');
+    const name = `${'a'.repeat(119)}\u{1F600}tail.jpg`;
+    await page.setInputFiles('#upload-file', { name, mimeType: 'image/jpeg', buffer: photo });
+    await page.locator('.preview img').waitFor();
+    expect(await page.inputValue('#upload-title')).toBe(`${'a'.repeat(119)}\u{1F600}`);
+    await page.fill('#upload-title', '');
+  });
+
   it('works on a phone', async () => {
     const page = await e2e.page('mobile');
     await page.goto('/images');

@@ -1,21 +1,22 @@
 import { COUNTRY_NAMES, ORDER_EVENT_TYPES, ORDER_STATUSES, SANDBOX_CARDS, SHIP_TO_COUNTRIES, TERMINAL_STATUSES, UNDELIVERABLE_POSTCODE as SERVER_UNDELIVERABLE } from '#shared/contracts/orders';
 import { COUNTRIES, countryForRegion, EVENT_TEXT, STATUS_TEXT, TERMINAL, TEST_CARDS, UNDELIVERABLE_POSTCODE } from '../../website/src/orders-api';
 import { UPLOAD_TYPES } from '#shared/contracts/images';
-import { MAX_IMAGE_BYTES } from '#shared/images/limits';
+import { MAX_IMAGE_BYTES, MAX_TITLE_CHARS } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
-import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, parseTags, rejectionText } from '../../website/src/images-api';
+import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, TITLE_MAX, parseTags, rejectionText } from '../../website/src/images-api';
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 import { withGaps } from '../../website/src/chart-gaps';
 import { reportCreatedText, reportWindowText } from '../../website/src/report-window';
 
 /**
- * The website's own logic that needs no browser: it repeats two server limits (values cannot be
+ * The website's own logic that needs no browser: it repeats three server limits (values cannot be
  * imported into the bundle without zod), so this keeps them equal, and it words every rejection.
  */
 describe('website image helpers', () => {
   it('accept exactly the types and size the upload API accepts', () => {
     expect([...ACCEPTED_TYPES].sort()).toEqual(Object.keys(UPLOAD_TYPES).sort());
     expect(MAX_UPLOAD_BYTES).toBe(MAX_IMAGE_BYTES);
+    expect(TITLE_MAX).toBe(MAX_TITLE_CHARS);
   });
 
   it('word every rejection reason of the pipeline for a person', () => {

@@ -10,6 +10,8 @@ import type { ImageView, SearchHitView, UploadTicket } from '../../functions/_sh
 export type { ImageView, SearchHitView, UploadTicket };
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** A title's length in characters (code points, as the API counts them). */
+export const TITLE_MAX = 120;
 
 /** The body of `POST /api/uploads` as the client sends it (the server trims, lower-cases and de-duplicates). */
 export interface UploadRequest {

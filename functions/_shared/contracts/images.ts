@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MAX_IMAGE_BYTES, THUMBNAIL_WIDTHS } from '../images/limits';
+import { MAX_IMAGE_BYTES, MAX_TITLE_CHARS, THUMBNAIL_WIDTHS } from '../images/limits';
 import type { ImageFormat, ImageRejectReason } from '../ports/image-engine';
 import { ProductId } from './products';
 import { queryInt } from './query';
@@ -43,7 +43,7 @@ export const UploadRequest = z.strictObject({
   contentType: z.enum(Object.keys(UPLOAD_TYPES) as [UploadContentType, ...UploadContentType[]], { message: 'must be image/jpeg, image/png or image/webp' }),
   size: z.number().int().min(1).max(MAX_IMAGE_BYTES, `must be at most ${MAX_IMAGE_BYTES} bytes (20 MB)`),
   productId: ProductId.optional(),
-  title: z.string().trim().min(1).max(120).refine(isPlainText, PLAIN_TEXT_MESSAGE).optional(),
+  title: z.string().trim().min(1).max(MAX_TITLE_CHARS).refine(isPlainText, PLAIN_TEXT_MESSAGE).optional(),
   tags: z
     .array(Tag)
     .max(10)

@@ -12,6 +12,9 @@ export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
  */
 export const MAX_IMAGE_PIXELS = 40_000_000;
 
+/** A photo's title, in characters (code points): the upload request's limit and the default title's. */
+export const MAX_TITLE_CHARS = 120;
+
 /** Images narrower or shorter than this make no useful thumbnail. */
 export const MIN_IMAGE_SIDE = 16;
 

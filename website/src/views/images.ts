@@ -5,6 +5,7 @@ import { ICONS } from '../icons';
 import {
   ACCEPTED_TYPES,
   MAX_UPLOAD_BYTES,
+  TITLE_MAX,
   getImage,
   parseTags,
   rejectionText,
@@ -79,7 +80,7 @@ function uploadForm(): string {
     <input type="file" id="upload-file" name="file" accept="${ACCEPTED_TYPES.join(',')}" required />
     <div class="preview" hidden><img alt="Preview of the selected photo" /></div>
     <label for="upload-title">Title <span class="hint">optional</span></label>
-    <input id="upload-title" name="title" maxlength="120" placeholder="Sunset hike with my new backpack" />
+    <input id="upload-title" name="title" placeholder="Sunset hike with my new backpack" />
     <label for="upload-product">Product <span class="hint">optional</span></label>
     <select id="upload-product" name="productId" data-products="none"><option value="">No product</option></select>
     <label for="upload-tags">Tags <span class="hint">optional, separated by commas</span></label>
@@ -340,7 +341,8 @@ class Uploader {
     box.hidden = false;
     const title = this.form.querySelector<HTMLInputElement>('#upload-title')!;
     // A file name is a decent default title ("beach-day.jpg" → "beach day").
-    if (!title.value) title.value = file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim().slice(0, 120);
+    // Cut by code points, as the API counts them: a UTF-16 slice could halve an emoji.
+    if (!title.value) title.value = [...file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim()].slice(0, TITLE_MAX).join('');
   }
 
   private showError(text: string | undefined): void {
@@ -366,10 +368,19 @@ class Uploader {
       this.form.querySelector<HTMLInputElement>('#upload-file')!.focus();
       return;
     }
+    const title = String(data.get('title') ?? '').trim();
+    // No maxlength on the field: it cut a pasted title short without a word. The API's limit, said here before
+    // anything is sent (the API refuses it too).
+    const titleLength = [...title].length;
+    if (titleLength > TITLE_MAX) {
+      this.form.querySelector<HTMLElement>('.progress')!.hidden = true;
+      this.showError(`A title is at most ${TITLE_MAX} characters; this one has ${titleLength}.`);
+      this.form.querySelector<HTMLInputElement>('#upload-title')!.focus();
+      return;
+    }
     this.showError(undefined);
     const button = this.form.querySelector<HTMLButtonElement>('button[type=submit]')!;
     button.disabled = true;
-    const title = String(data.get('title') ?? '').trim();
     const productId = String(data.get('productId') ?? '');
     const tags = parseTags(String(data.get('tags') ?? ''));
     this.setProgress(0, 'Preparing upload…');
