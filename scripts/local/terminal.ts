@@ -65,9 +65,17 @@ export function formatFailure(record: Pick<InvocationRecord, 'resource' | 'statu
   const firstLine = (error?.errorMessage ?? record.status).split('\n')[0]!;
   const message = firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine;
   const what = error?.errorType && !['FunctionTimeout', 'OutOfMemory'].includes(error.errorType) ? `${error.errorType}: ${message}` : message;
-  const frame = error?.stackTrace?.find((line) => line.startsWith('at '));
+  const frame = firstFrame(error?.stackTrace);
   const cause = `${record.source}${record.retryCount > 0 ? `, retry ${record.retryCount}` : ''}`;
   return `${cyan(record.resource.padEnd(18))} ${red('ERROR')} ${what}${frame ? ` ${dim(frame)}` : ''} ${dim(`(${cause}; request ${record.requestId})`)}\n`;
+}
+
+/** Where the error was raised: Node's first `at …` line, or Python's innermost frame (FC lists them outermost first). */
+function firstFrame(stackTrace: (string | string[])[] | undefined): string | undefined {
+  if (!stackTrace) return undefined;
+  const python = stackTrace.filter((frame) => Array.isArray(frame));
+  if (python.length > 0) return python[python.length - 1]!.slice(0, 3).join(', ');
+  return stackTrace.find((line): line is string => typeof line === 'string' && line.startsWith('at '));
 }
 
 /**

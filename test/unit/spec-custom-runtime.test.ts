@@ -69,7 +69,7 @@ customRuntimeConfig:
 
   it.each([
     ['runtime: custom-container', 'resources.web.props.runtime: runtime "custom-container" is not emulated: custom containers need Docker'],
-    ['runtime: python3.10', 'resources.web.props.runtime: runtime "python3.10" is not emulated'],
+    ['runtime: java17', 'resources.web.props.runtime: runtime "java17" is not emulated'],
     ['runtime: nodejs20\ncustomRuntimeConfig: { command: [node] }', 'resources.web.props.customRuntimeConfig: applies to custom runtimes only'],
     ['runtime: custom.debian12\ncustomContainerConfig: { image: x }', 'resources.web.props.customContainerConfig'],
     ['runtime: custom.debian12\nlayers: [acs:fc:cn-hangzhou:official:layers/Nodejs20/versions/1]', 'resources.web.props.layers: not supported by the local cloud: layers are not emulated'],
