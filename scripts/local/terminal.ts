@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { LocalCloud } from './cloud';
 import type { InvocationRecord } from './runtime/runtime';
+import { isPythonRuntime } from './spec/custom-runtime';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -151,7 +152,9 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
         if (t.type === 'eventbridge') return `mns queue ${t.queue} (${t.mode === 'event-driven' ? 'one event' : `batches of ${t.batchSize}`}${t.async ? ', async' : ''})`;
         return `http ${cloud.url}/_fc/${fn.name}/`;
       });
-      return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;
+      // Said where the user looks first: a Python function runs on this machine's python3, not FC's image (D131).
+      const where = isPythonRuntime(fn.runtime) ? `, ${fn.runtime} on this machine's python3` : '';
+      return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s${where}`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;
     }),
     '',
     dim('  Ctrl-C to stop. Sources are watched: saving a function rebuilds and reloads it.'),
