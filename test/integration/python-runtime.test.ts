@@ -173,6 +173,12 @@ describe('python runtimes', () => {
     await eventually(() => expect(cloud.runtime.recent({ functionName: 'py-web' }).find((r) => r.requestId === requestId)).toMatchObject({ status: 'succeeded' }));
   });
 
+  it('is invoked by a timer trigger with FC\'s timer event, as any function', async () => {
+    await eventually(() => expect(cloud.runtime.recent({ functionName: 'py-312' }).find((r) => r.source.startsWith('timer:') && r.status === 'succeeded')).toBeDefined());
+    const record = cloud.runtime.recent({ functionName: 'py-312' }).find((r) => r.source.startsWith('timer:') && r.status === 'succeeded')!;
+    expect(JSON.parse(record.payload.toString()).event).toMatchObject({ triggerName: 'tick', payload: '{"from":"timer"}' });
+  });
+
   it('queues an asynchronous HTTP trigger request as FC\'s HTTP event, as for a nodejs function', async () => {
     const res = await fetch(`${cloud.url}/_fc/py-web/queued`, { method: 'POST', body: 'later', headers: { 'x-fc-invocation-type': 'Async', 'content-type': 'text/plain' } });
     expect(res.status).toBe(202);
