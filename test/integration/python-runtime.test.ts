@@ -1,13 +1,11 @@
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import * as $dara from '@darabonba/typescript';
+import { GetFunctionRequest } from '@alicloud/fc20230330';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
 import { copyFixtureApp } from '../helpers/fixture-app';
+import { invokeWithSdk, localFcClient, processAlive } from '../helpers/fc-sdk';
 
 /**
  * FC 3.0's built-in Python runtimes in the local cloud (D131), on a user's plain code folder (test/fixtures/apps/python):
@@ -37,15 +35,6 @@ interface Facts {
   event?: unknown;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('python runtimes', () => {
   const dir = tempDir('fx-python-');
   let cloud: LocalCloud;
@@ -61,17 +50,8 @@ describe('python runtimes', () => {
     dir.cleanup();
   });
 
-  /** The official SDK as a user's script makes it: the defaults, only the endpoint and keys set. */
-  const sdk = () => new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, regionId: 'cn-hangzhou', endpoint: new URL(cloud.url).host, protocol: 'HTTP' }));
-
-  async function invokeFunction(name: string, event: unknown, async = false): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-    const request = new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(event))]) });
-    const headers = new InvokeFunctionHeaders(async ? { xFcInvocationType: 'Async' } : {});
-    const response = await sdk().invokeFunctionWithOptions(name, request, headers, new $dara.RuntimeOptions({}));
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as Readable) chunks.push(Buffer.from(chunk as Buffer));
-    return { status: response.statusCode ?? 0, headers: response.headers ?? {}, body: Buffer.concat(chunks) };
-  }
+  const sdk = () => localFcClient(cloud.url);
+  const invokeFunction = (name: string, event: unknown, async = false) => invokeWithSdk(cloud.url, name, event, { async });
 
   it('answers an HTTP trigger request with the {statusCode, headers, body} the handler returned for FC\'s HTTP event', async () => {
     const res = await fetch(`${cloud.url}/_fc/py-web/hello/world?x=1&x=2`, { method: 'POST', body: 'ping', headers: { 'x-custom': 'yes', 'content-type': 'text/plain' } });
@@ -149,7 +129,7 @@ describe('python runtimes', () => {
     expect(slow.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
     expect(JSON.parse(slow.body.toString())).toMatchObject({ errorType: 'FunctionTimeout', errorMessage: 'Function timed out after 1 seconds' });
     expect(cloud.runtime.recent({ functionName: 'py-slow', limit: 1 })[0]).toMatchObject({ status: 'timeout' });
-    await eventually(() => expect(alive(before.pid)).toBe(false));
+    await eventually(() => expect(processAlive(before.pid)).toBe(false));
     const after = JSON.parse((await invokeFunction('py-slow', {})).body.toString()) as Facts;
     expect(after.pid).not.toBe(before.pid);
   });
@@ -198,13 +178,13 @@ describe('python runtimes', () => {
     const served = (await fetch(`${cloud.url}/_fc/py-web/pid`).then((r) => r.json())) as Facts;
     cloud.runtime.reload(['py-web']);
     await eventually(() => expect(logOf('py-web')).toContain('FC PreStop Start RequestId: hook-'));
-    await eventually(() => expect(alive(served.pid)).toBe(false));
+    await eventually(() => expect(processAlive(served.pid)).toBe(false));
   });
 
   it('ends every Python process when the local cloud stops', async () => {
     const got = JSON.parse((await invokeFunction('py-312', {})).body.toString()) as Facts;
-    expect(alive(got.pid)).toBe(true);
+    expect(processAlive(got.pid)).toBe(true);
     await cloud.stop();
-    expect(alive(got.pid)).toBe(false);
+    expect(processAlive(got.pid)).toBe(false);
   });
 });

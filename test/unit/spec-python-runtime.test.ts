@@ -1,10 +1,8 @@
 import { unrunnableFunctions } from '../../scripts/build/functions';
-import { SpecErrors } from '../../scripts/local/spec/errors';
-import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec, FunctionSpec } from '../../scripts/local/spec/model';
 import { hostPythonNote, pythonLaunch } from '../../scripts/local/runtime/python-runtime';
 import type { FunctionContext } from '../../scripts/local/runtime/protocol';
-import { tempDir } from '../helpers/temp';
+import { loadOneFunction } from '../helpers/one-function-spec';
 
 /**
  * s.yaml's Python functions (D131): the runtimes FC 3.0 offers are accepted and run on the host's python3; a code
@@ -12,33 +10,10 @@ import { tempDir } from '../helpers/temp';
  * names it; the function's log says whose Python runs it.
  */
 
-const FN = (props: string) => `edition: 3.0.0
-name: t
-resources:
-  web:
-    component: fc3
-    props:
-      region: cn-hangzhou
-      functionName: t-web
-      code: ./code
-${props
-  .split('\n')
-  .map((line) => `      ${line}`)
-  .join('\n')}
-`;
-
+/** One function with these props and files, and what `unrunnableFunctions` says of it. */
 function load(props: string, files: Record<string, string> = {}): { spec?: AppSpec; errors: string[]; unrunnable: string[] } {
-  const dir = tempDir();
-  try {
-    for (const [name, text] of Object.entries(files)) dir.write(name, text);
-    const spec = loadSpec(dir.write('s.yaml', FN(props)), {});
-    return { spec, errors: [], unrunnable: unrunnableFunctions(spec).map((u) => `${u.problem} (${u.hint})`) };
-  } catch (err) {
-    if (err instanceof SpecErrors) return { errors: err.errors.map((e) => e.message), unrunnable: [] };
-    throw err;
-  } finally {
-    dir.cleanup();
-  }
+  const { spec, errors, inspected } = loadOneFunction(props, files, (loaded) => unrunnableFunctions(loaded).map((u) => `${u.problem} (${u.hint})`));
+  return { ...(spec ? { spec } : {}), errors, unrunnable: inspected ?? [] };
 }
 
 const context: FunctionContext = {
