@@ -93,6 +93,10 @@ describe('python runtimes', () => {
     expect(got.context.request_id).toBe(headers['x-fc-request-id']);
     const raw = await invokeFunction('py-web', { raw: true });
     expect(raw.body).toEqual(Buffer.from([0, 1, 0x72, 0x61, 0x77]));
+    // Text in and out as UTF-8, printed into the log as it is (the host's locale does not matter).
+    const said = await invokeFunction('py-web', { say: 'héllo ✓ 你好' });
+    expect(said.text).toBe('héllo ✓ 你好');
+    expect(cloud.runtime.recent({ functionName: 'py-web', limit: 1 })[0]!.logs).toContain('héllo ✓ 你好\n');
     expect(cloud.runtime.recent({ functionName: 'py-web', limit: 1 })[0]).toMatchObject({ status: 'succeeded', source: 'invoke-api' });
   });
 

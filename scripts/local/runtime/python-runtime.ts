@@ -43,7 +43,8 @@ const probes = new Map<string, Promise<HostPython>>();
 function probe(path: string): Promise<HostPython> {
   return new Promise((resolve, reject) => {
     const script = 'import sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3])';
-    execFile('python3', ['-c', script], { env: { PATH: path }, timeout: 30_000 }, (err, stdout) => {
+    // HOME as instances have it: a version manager's python3 shim (pyenv, asdf) may look there.
+    execFile('python3', ['-c', script], { env: { PATH: path, HOME: process.env.HOME ?? '/tmp' }, timeout: 30_000 }, (err, stdout) => {
       if (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
         return reject(new PythonNotFoundError(missing ? `no python3 was found on the PATH (${path})` : `python3 did not run: ${err.message.split('\n')[0]}`));
