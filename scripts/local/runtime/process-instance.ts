@@ -377,8 +377,8 @@ export class ProcessInstance implements PoolInstance {
     const [method, path] = message.type === 'initialize' ? ['POST', '/initialize'] : ['GET', '/pre-stop'];
     const answer = await this.exchange({ method, path, headers: this.fcHeaders(message.ids, path) }, timeoutMs, timeoutMessage, false);
     if (!answer.ok) return answer.outcome;
-    const { status, headers, body } = answer.response;
-    if (status >= 200 && status < 300 && headers['x-fc-status'] === undefined) return { ok: true, payload: body, heapMb: 0 };
+    const { status, body } = answer.response;
+    if (status >= 200 && status < 300) return { ok: true, payload: body, heapMb: 0 };
     if (this.launch.builtIn) return failedOutcome(fcErrorBody(body));
     return failedOutcome({ errorType: 'HookFailed', errorMessage: `${method} ${path} answered ${status}${body.length > 0 ? `: ${body.toString('utf8').slice(0, 1000)}` : ''}` });
   }
