@@ -10,14 +10,11 @@
  * both HTTP-trigger paths use `fetch`, as a browser-like client would. Paths interleaved in rounds so drift on a
  * shared machine hits all alike. Goal as invoke-overhead's: < 5 ms p95.
  */
-import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { Agent } from 'node:http';
 import { FcFunctionInvoker } from '../functions/_shared/aliyun/fc-invoker';
-import { startLocalCloud, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
-import { copyFixtureApp } from '../test/helpers/fixture-app';
-import { tempDir } from '../test/helpers/temp';
-import { report, sample, stats, type Goal, type Stats } from './lib';
+import { withFixtureCloud } from './fixture-cloud';
+import { interleavedRounds, postInvokeDirect, report, type Goal } from './lib';
 
 const ROUNDS = 6;
 const PER_ROUND = 100;
@@ -28,83 +25,60 @@ type Path = 'directInvoke' | 'runtime' | 'fcApi' | 'directHttp' | 'gateway';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-/** `POST /invoke` to the server itself, as the local cloud sends it: node:http, kept-alive connection. */
-function postInvoke(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, agent, method: 'POST', path: '/invoke', headers: { 'content-type': 'application/octet-stream', 'content-length': String(EVENT.length), 'x-fc-request-id': 'bench', 'x-fc-control-path': '/invoke' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(EVENT);
-  });
-}
-
 async function main(): Promise<void> {
-  const dir = tempDir('bench-custom-');
-  let cloud: LocalCloud | undefined;
   try {
-    copyFixtureApp('custom', join(dir.path, 'app'));
-    cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, build: false, seed: false, env: {} });
-    const first = await cloud.runtime.invoke('fx-web', EVENT, { source: 'bench' });
-    if (first.status !== 'succeeded') throw new Error(`fx-web: ${first.status} ${first.error?.errorMessage ?? ''}`);
-    const port = (JSON.parse(first.payload.toString()) as { listenPort: number }).listenPort;
-    const server = `http://127.0.0.1:${port}`;
-    const invoker = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
-    const expectOk = (what: string, text: string) => {
-      if (!text.includes('"pid"')) throw new Error(`${what} answered ${text}`);
-    };
-    const gatewayUrl = `${cloud.url}/_fc/fx-web/hello`;
-    const runs: Record<Path, () => Promise<void>> = {
-      directInvoke: async () => expectOk('direct /invoke', await postInvoke(port)),
-      runtime: async () => {
-        const record = await cloud!.runtime.invoke('fx-web', EVENT, { source: 'bench' });
-        if (record.status !== 'succeeded') throw new Error(`runtime: ${record.status}`);
-        expectOk('runtime.invoke', record.payload.toString());
-      },
-      fcApi: async () => {
-        const result = await invoker.invoke('fx-web', EVENT);
-        if (result.status !== 200 || result.functionError) throw new Error(`FC API ${result.status}`);
-        expectOk('InvokeFunction', result.body.toString());
-      },
-      directHttp: async () => expectOk('direct GET', await (await fetch(`${server}/hello`)).text()),
-      gateway: async () => expectOk('gateway GET', await (await fetch(gatewayUrl)).text()),
-    };
-    for (const run of Object.values(runs)) await sample(run, 0, 50);
-    const samples: Record<Path, number[]> = { directInvoke: [], runtime: [], fcApi: [], directHttp: [], gateway: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const path of Object.keys(runs) as Path[]) samples[path].push(...(await sample(runs[path], PER_ROUND, 5)));
-    }
-    const s = Object.fromEntries(Object.entries(samples).map(([path, list]) => [path, stats(list)])) as Record<Path, Stats>;
-    const over = (path: Path, base: Path) => ({ p50: round3(s[path].p50 - s[base].p50), p95: round3(s[path].p95 - s[base].p95) });
-    const overheadMs = { runtime: over('runtime', 'directInvoke'), fcApi: over('fcApi', 'directInvoke'), gateway: over('gateway', 'directHttp') };
-    const goals: Goal[] = (
-      [
-        ['runtime', 'directInvoke', 'cloud.runtime.invoke over a direct POST /invoke'],
-        ['fcApi', 'directInvoke', 'FC InvokeFunction API (@alicloud/fc20230330) over a direct POST /invoke'],
-        ['gateway', 'directHttp', 'the HTTP trigger on the gateway over a direct GET to the server'],
-      ] as const
-    ).map(([path, base, how]) => ({
-      name: `custom runtime: warm overhead of ${how} < ${GOAL_P95_MS} ms at p95`,
-      measured: `+${overheadMs[path].p95} ms p95 (${s[path].p95} vs ${s[base].p95} ms), +${overheadMs[path].p50} ms p50 (${s[path].p50} vs ${s[base].p50} ms)`,
-      met: overheadMs[path].p95 < GOAL_P95_MS,
-    }));
-    report({
-      name: 'custom-runtime',
-      description: "warm custom-runtime invocations (node server.js) through the local cloud vs the same requests sent to the server's own port",
-      results: {
-        ms: s,
-        overheadMs,
-        method: `${ROUNDS} interleaved rounds × ${PER_ROUND} sequential requests per path (after 50 + 5/round warm-ups), one warm instance (instanceConcurrency 4); direct event = node:http keep-alive, HTTP paths = fetch`,
-      },
-      goals,
+    await withFixtureCloud('custom', async (cloud) => {
+      const first = await cloud.runtime.invoke('fx-web', EVENT, { source: 'bench' });
+      if (first.status !== 'succeeded') throw new Error(`fx-web: ${first.status} ${first.error?.errorMessage ?? ''}`);
+      const port = (JSON.parse(first.payload.toString()) as { listenPort: number }).listenPort;
+      const server = `http://127.0.0.1:${port}`;
+      const invoker = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: LOCAL_ACCOUNT_ID, endpoint: cloud.url });
+      const expectOk = (what: string, text: string) => {
+        if (!text.includes('"pid"')) throw new Error(`${what} answered ${text}`);
+      };
+      const gatewayUrl = `${cloud.url}/_fc/fx-web/hello`;
+      const runs: Record<Path, () => Promise<void>> = {
+        directInvoke: async () => expectOk('direct /invoke', await postInvokeDirect(agent, port, EVENT)),
+        runtime: async () => {
+          const record = await cloud.runtime.invoke('fx-web', EVENT, { source: 'bench' });
+          if (record.status !== 'succeeded') throw new Error(`runtime: ${record.status}`);
+          expectOk('runtime.invoke', record.payload.toString());
+        },
+        fcApi: async () => {
+          const result = await invoker.invoke('fx-web', EVENT);
+          if (result.status !== 200 || result.functionError) throw new Error(`FC API ${result.status}`);
+          expectOk('InvokeFunction', result.body.toString());
+        },
+        directHttp: async () => expectOk('direct GET', await (await fetch(`${server}/hello`)).text()),
+        gateway: async () => expectOk('gateway GET', await (await fetch(gatewayUrl)).text()),
+      };
+      const s = await interleavedRounds(runs, ROUNDS, PER_ROUND);
+      const over = (path: Path, base: Path) => ({ p50: round3(s[path].p50 - s[base].p50), p95: round3(s[path].p95 - s[base].p95) });
+      const overheadMs = { runtime: over('runtime', 'directInvoke'), fcApi: over('fcApi', 'directInvoke'), gateway: over('gateway', 'directHttp') };
+      const goals: Goal[] = (
+        [
+          ['runtime', 'directInvoke', 'cloud.runtime.invoke over a direct POST /invoke'],
+          ['fcApi', 'directInvoke', 'FC InvokeFunction API (@alicloud/fc20230330) over a direct POST /invoke'],
+          ['gateway', 'directHttp', 'the HTTP trigger on the gateway over a direct GET to the server'],
+        ] as const
+      ).map(([path, base, how]) => ({
+        name: `custom runtime: warm overhead of ${how} < ${GOAL_P95_MS} ms at p95`,
+        measured: `+${overheadMs[path].p95} ms p95 (${s[path].p95} vs ${s[base].p95} ms), +${overheadMs[path].p50} ms p50 (${s[path].p50} vs ${s[base].p50} ms)`,
+        met: overheadMs[path].p95 < GOAL_P95_MS,
+      }));
+      report({
+        name: 'custom-runtime',
+        description: "warm custom-runtime invocations (node server.js) through the local cloud vs the same requests sent to the server's own port",
+        results: {
+          ms: s,
+          overheadMs,
+          method: `${ROUNDS} interleaved rounds × ${PER_ROUND} sequential requests per path (after 50 + 5/round warm-ups), one warm instance (instanceConcurrency 4); direct event = node:http keep-alive, HTTP paths = fetch`,
+        },
+        goals,
+      });
     });
   } finally {
     agent.destroy();
-    await cloud?.stop();
-    dir.cleanup();
   }
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { request, type Agent } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
@@ -47,6 +48,38 @@ export async function sample(fn: () => Promise<unknown> | unknown, iterations: n
     out.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return out;
+}
+
+/**
+ * Each path `perRound` times a round, the paths interleaved over `rounds` so drift on a shared machine hits all alike
+ * (after 50 untimed calls each, and 5 more a round): each path's stats.
+ */
+export async function interleavedRounds<P extends string>(runs: Record<P, () => Promise<void>>, rounds: number, perRound: number): Promise<Record<P, Stats>> {
+  const paths = Object.keys(runs) as P[];
+  for (const path of paths) await sample(runs[path], 0, 50);
+  const samples = Object.fromEntries(paths.map((path) => [path, [] as number[]])) as Record<P, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const path of paths) samples[path].push(...(await sample(runs[path], perRound, 5)));
+  }
+  return Object.fromEntries(paths.map((path) => [path, stats(samples[path])])) as Record<P, Stats>;
+}
+
+/**
+ * `POST /invoke` with `body` straight to a process instance's server (a custom runtime's, or a Python function's
+ * bootstrap) on `port`, as the local cloud sends it: node:http over the kept-alive `agent`. The answer's text.
+ */
+export function postInvokeDirect(agent: Agent, port: number, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length), 'x-fc-request-id': 'bench', 'x-fc-control-path': '/invoke' };
+    const req = request({ host: '127.0.0.1', port, agent, method: 'POST', path: '/invoke', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export interface Goal {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
+import { isPythonRuntime } from '../local/spec/custom-runtime';
 import { buildFingerprint, bundledFunctions, functionEntry, recordBuild } from './fingerprint';
 import { traceMark } from '../local/trace';
 
@@ -34,6 +35,7 @@ export function unrunnableFunctions(spec: AppSpec): { fn: FunctionSpec; problem:
   return spec.functions.flatMap((fn) => {
     // A custom runtime runs its own command in the code folder (D123): the folder is all it needs here.
     if (fn.customRuntime) return existsSync(fn.codeDir) ? [] : [{ fn, problem: `the code folder ${relative(spec.baseDir, fn.codeDir)} does not exist`, hint: 'customRuntimeConfig.command runs in it' }];
+    if (isPythonRuntime(fn.runtime)) return pythonModuleProblems(spec, fn);
     if (existsSync(functionEntry(spec, fn))) return [];
     const file = join(fn.codeDir, fn.handler.slice(0, fn.handler.lastIndexOf('.')));
     if (existsSync(`${file}.js`) || existsSync(`${file}.cjs`)) return [];
@@ -43,6 +45,15 @@ export function unrunnableFunctions(spec: AppSpec): { fn: FunctionSpec; problem:
     }
     return [{ fn, problem: `nothing to run: no ${basename(file)}.js in ${where}, and no ${relative(spec.baseDir, functionEntry(spec, fn))} to bundle into it`, hint: `put the handler (${fn.handler}) in ${where}/${basename(file)}.js, or its TypeScript source at ${relative(spec.baseDir, functionEntry(spec, fn))}` }];
   });
+}
+
+/** A Python function's handler module (`index.handler` → `index.py`, or a package `index/__init__.py`) in its code folder (D131). */
+function pythonModuleProblems(spec: AppSpec, fn: FunctionSpec): { fn: FunctionSpec; problem: string; hint: string }[] {
+  const modulePath = fn.handler.slice(0, fn.handler.lastIndexOf('.')).replaceAll('.', '/');
+  const file = join(fn.codeDir, modulePath);
+  if (existsSync(`${file}.py`) || existsSync(join(file, '__init__.py'))) return [];
+  const where = relative(spec.baseDir, fn.codeDir) || '.';
+  return [{ fn, problem: `nothing to run: no ${modulePath}.py in ${where} for handler ${fn.handler}`, hint: `put def ${fn.handler.slice(fn.handler.lastIndexOf('.') + 1)}(event, context) in ${where}/${modulePath}.py` }];
 }
 
 export function bundleOptions(spec: AppSpec, functions: FunctionSpec[]): BuildOptions {

@@ -10,6 +10,7 @@ import { startLocalCloud } from './cloud';
 import type { FunctionSpec } from './spec/model';
 import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
 import { discardStandbyInstances, writeStandbyPlan, type StandbyPlan } from './runtime/standby-instances';
+import { runsAsProcess } from './runtime/process-instance';
 import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
@@ -74,8 +75,8 @@ async function main(): Promise<void> {
 function standbyPlan(functions: FunctionSpec[]): StandbyPlan {
   const instances: StandbyPlan['instances'] = [];
   for (const fn of functions) {
-    // A custom runtime's instance is a process of its own, not a thread of a bundle.
-    if (fn.customRuntime) continue;
+    // A custom runtime's or a Python function's instance is a process of its own, not a thread of a bundle.
+    if (runsAsProcess(fn)) continue;
     try {
       instances.push({ bundleFile: bundleFileOf(fn.codeDir, fn.handler), memorySizeMb: fn.memorySize });
     } catch {

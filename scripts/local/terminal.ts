@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { LocalCloud } from './cloud';
 import type { InvocationRecord } from './runtime/runtime';
+import { isPythonRuntime } from './spec/custom-runtime';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -65,9 +66,17 @@ export function formatFailure(record: Pick<InvocationRecord, 'resource' | 'statu
   const firstLine = (error?.errorMessage ?? record.status).split('\n')[0]!;
   const message = firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine;
   const what = error?.errorType && !['FunctionTimeout', 'OutOfMemory'].includes(error.errorType) ? `${error.errorType}: ${message}` : message;
-  const frame = error?.stackTrace?.find((line) => line.startsWith('at '));
+  const frame = firstFrame(error?.stackTrace);
   const cause = `${record.source}${record.retryCount > 0 ? `, retry ${record.retryCount}` : ''}`;
   return `${cyan(record.resource.padEnd(18))} ${red('ERROR')} ${what}${frame ? ` ${dim(frame)}` : ''} ${dim(`(${cause}; request ${record.requestId})`)}\n`;
+}
+
+/** Where the error was raised: Node's first `at …` line, or Python's innermost frame (FC lists them outermost first). */
+function firstFrame(stackTrace: (string | string[])[] | undefined): string | undefined {
+  if (!stackTrace) return undefined;
+  const python = stackTrace.filter((frame) => Array.isArray(frame));
+  if (python.length > 0) return python[python.length - 1]!.slice(0, 3).join(', ');
+  return stackTrace.find((line): line is string => typeof line === 'string' && line.startsWith('at '));
 }
 
 /**
@@ -143,7 +152,9 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
         if (t.type === 'eventbridge') return `mns queue ${t.queue} (${t.mode === 'event-driven' ? 'one event' : `batches of ${t.batchSize}`}${t.async ? ', async' : ''})`;
         return `http ${cloud.url}/_fc/${fn.name}/`;
       });
-      return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;
+      // Said where the user looks first: a Python function runs on this machine's python3, not FC's image (D131).
+      const where = isPythonRuntime(fn.runtime) ? `, ${fn.runtime} on this machine's python3` : '';
+      return `    ${fn.resource.padEnd(20)} ${dim(`${fn.memorySize} MB, ${fn.timeout} s${where}`)}  ${triggers.join('; ') || dim('invoked by other functions')}`;
     }),
     '',
     dim('  Ctrl-C to stop. Sources are watched: saving a function rebuilds and reloads it.'),

@@ -1,12 +1,11 @@
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import FC, { GetFunctionRequest, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { GetFunctionRequest } from '@alicloud/fc20230330';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { eventually } from '../helpers/eventually';
 import { tempDir } from '../helpers/temp';
 import { copyFixtureApp } from '../helpers/fixture-app';
+import { invokeWithSdk, localFcClient, processAlive } from '../helpers/fc-sdk';
 
 /**
  * FC 3.0's custom runtime in the local cloud (D123), on a user's plain `node server.js` (test/fixtures/apps/custom):
@@ -30,15 +29,6 @@ interface Facts {
   maxActive: number;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('custom runtime', () => {
   const dir = tempDir('fx-custom-');
   let cloud: LocalCloud;
@@ -53,15 +43,8 @@ describe('custom runtime', () => {
     dir.cleanup();
   });
 
-  /** The official SDK as a user's script makes it: the defaults, only the endpoint and keys set. */
-  const sdk = () => new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, regionId: 'cn-hangzhou', endpoint: new URL(cloud.url).host, protocol: 'HTTP' }));
-
-  async function invokeFunction(name: string, event: unknown): Promise<{ status: number; headers: Record<string, string>; text: string }> {
-    const response = await sdk().invokeFunction(name, new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(event))]) }));
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body as Readable) chunks.push(Buffer.from(chunk as Buffer));
-    return { status: response.statusCode ?? 0, headers: response.headers ?? {}, text: Buffer.concat(chunks).toString() };
-  }
+  const sdk = () => localFcClient(cloud.url);
+  const invokeFunction = (name: string, event: unknown) => invokeWithSdk(cloud.url, name, event);
 
   it('passes an HTTP trigger request through to the server as it came, with FC headers, and its response back', async () => {
     const res = await fetch(`${cloud.url}/_fc/fx-web/hello/world?x=1&y=two`, { method: 'POST', body: 'ping', headers: { 'x-custom': 'yes', 'x-fc-request-id': 'forged', constructor: 'from-client' } });
@@ -119,7 +102,7 @@ describe('custom runtime', () => {
     expect(JSON.parse(crash.text)).toMatchObject({ errorMessage: 'Process exited unexpectedly before completing request' });
     const after = JSON.parse((await invokeFunction('fx-web-solo', {})).text) as Facts;
     expect(after.pid).not.toBe(before.pid);
-    expect(alive(before.pid)).toBe(false);
+    expect(processAlive(before.pid)).toBe(false);
   });
 
   it('cuts a request running past the timeout, answers FunctionTimeout and replaces the instance', async () => {
@@ -130,7 +113,7 @@ describe('custom runtime', () => {
     expect(cloud.runtime.recent({ functionName: 'fx-web-solo', limit: 1 })[0]).toMatchObject({ status: 'timeout' });
     const after = JSON.parse((await invokeFunction('fx-web-solo', {})).text) as Facts;
     expect(after.pid).not.toBe(before.pid);
-    await eventually(() => expect(alive(before.pid)).toBe(false));
+    await eventually(() => expect(processAlive(before.pid)).toBe(false));
   });
 
   it('answers FunctionNotStarted with the server\'s last output when it exits before listening', async () => {
@@ -157,13 +140,13 @@ describe('custom runtime', () => {
     const served = (await fetch(`${cloud.url}/_fc/fx-web/pid`).then((r) => r.json())) as Facts;
     cloud.runtime.reload(['fx-web']);
     await eventually(() => expect(logs.some((l) => l.fn === 'fx-web' && l.text.startsWith('FC PreStop Start RequestId: '))).toBe(true));
-    await eventually(() => expect(alive(served.pid)).toBe(false));
+    await eventually(() => expect(processAlive(served.pid)).toBe(false));
   });
 
   it('stops every server process when the local cloud stops', async () => {
     const pids = await Promise.all([fetch(`${cloud.url}/_fc/fx-web/pid`).then((r) => r.json() as Promise<Facts>), invokeFunction('fx-web-solo', {}).then((r) => JSON.parse(r.text) as Facts)]);
-    expect(pids.every((p) => alive(p.pid))).toBe(true);
+    expect(pids.every((p) => processAlive(p.pid))).toBe(true);
     await cloud.stop();
-    expect(pids.map((p) => alive(p.pid))).toEqual([false, false]);
+    expect(pids.map((p) => processAlive(p.pid))).toEqual([false, false]);
   });
 });

@@ -1,7 +1,4 @@
-import { loadSpec } from '../../scripts/local/spec/load';
-import { SpecErrors } from '../../scripts/local/spec/errors';
-import type { AppSpec } from '../../scripts/local/spec/model';
-import { tempDir } from '../helpers/temp';
+import { loadOneFunction } from '../helpers/one-function-spec';
 
 /**
  * s.yaml's custom-runtime functions (D123): what the local cloud runs of `runtime: custom.*` and
@@ -9,34 +6,8 @@ import { tempDir } from '../helpers/temp';
  * values outside FC's ranges, layers).
  */
 
-const FN = (props: string) => `edition: 3.0.0
-name: t
-resources:
-  web:
-    component: fc3
-    props:
-      region: cn-hangzhou
-      functionName: t-web
-      code: ./code
-      handler: index.handler
-${props
-  .split('\n')
-  .map((line) => `      ${line}`)
-  .join('\n')}
-`;
-
-function load(props: string): { spec?: AppSpec; errors: string[]; dir: string } {
-  const dir = tempDir();
-  try {
-    const spec = loadSpec(dir.write('s.yaml', FN(props)), {});
-    return { spec, errors: [], dir: dir.path };
-  } catch (err) {
-    if (err instanceof SpecErrors) return { errors: err.errors.map((e) => e.message), dir: dir.path };
-    throw err;
-  } finally {
-    dir.cleanup();
-  }
-}
+/** One function with FC's `handler: index.handler` and these props. */
+const load = (props: string) => loadOneFunction(`handler: index.handler\n${props}`);
 
 describe('custom runtimes in s.yaml', () => {
   it('runs command + args in the code folder, /code meaning that folder, with FC defaults filled in', () => {
@@ -69,7 +40,7 @@ customRuntimeConfig:
 
   it.each([
     ['runtime: custom-container', 'resources.web.props.runtime: runtime "custom-container" is not emulated: custom containers need Docker'],
-    ['runtime: python3.10', 'resources.web.props.runtime: runtime "python3.10" is not emulated'],
+    ['runtime: java17', 'resources.web.props.runtime: runtime "java17" is not emulated'],
     ['runtime: nodejs20\ncustomRuntimeConfig: { command: [node] }', 'resources.web.props.customRuntimeConfig: applies to custom runtimes only'],
     ['runtime: custom.debian12\ncustomContainerConfig: { image: x }', 'resources.web.props.customContainerConfig'],
     ['runtime: custom.debian12\nlayers: [acs:fc:cn-hangzhou:official:layers/Nodejs20/versions/1]', 'resources.web.props.layers: not supported by the local cloud: layers are not emulated'],

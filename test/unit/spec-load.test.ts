@@ -96,9 +96,9 @@ describe('loadSpec refuses what the local cloud does not implement', () => {
   });
 
   it('checks fc3 schema constraints: memory multiple of 64, runtime enum', () => {
-    const errors = specErrors(FN('      memorySize: 100\n').replace('nodejs20', 'python3.10'));
+    const errors = specErrors(FN('      memorySize: 100\n').replace('nodejs20', 'java17'));
     expect(errors).toEqual(
-      expect.arrayContaining([expect.stringContaining('runtime "python3.10" is not emulated'), expect.stringContaining('memorySize: must be an integer in 128..32768, a multiple of 64')]),
+      expect.arrayContaining([expect.stringContaining('runtime "java17" is not emulated'), expect.stringContaining('memorySize: must be an integer in 128..32768, a multiple of 64')]),
     );
   });
 

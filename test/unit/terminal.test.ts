@@ -36,6 +36,12 @@ describe('the npm start failure lines', () => {
     expect(line).toMatch(/^my-hello\s+ERROR Error: boom from my-hello at handler \(functions\/my-hello\/handler\.ts:7:26\) \(http; request 1-abc\)\n$/);
   });
 
+  it('names the innermost frame of a Python error (FC lists its frames outermost first, D131)', () => {
+    const stackTrace = [['File "/app/index.py"', 'line 9', 'in handler', 'return parse(event)'], ['File "/app/lib.py"', 'line 3', 'in parse', 'raise ValueError(x)']];
+    const line = formatFailure({ ...base, status: 'failed', error: { errorType: 'ValueError', errorMessage: 'bad event', stackTrace } });
+    expect(line).toMatch(/^my-hello\s+ERROR ValueError: bad event File "\/app\/lib\.py", line 3, in parse \(http; request 1-abc\)\n$/);
+  });
+
   it('writes a timeout or the memory limit as FC words them, and an async retry with its attempt', () => {
     expect(formatFailure({ ...base, status: 'timeout', error: { errorType: 'FunctionTimeout', errorMessage: 'Function timed out after 3 seconds' } })).toContain('ERROR Function timed out after 3 seconds (http;');
     const oom = formatFailure({ ...base, source: 'oss:uploads', retryCount: 2, status: 'failed', error: { errorType: 'OutOfMemory', errorMessage: 'Function exceeded its memory limit of 128 MB' } });

@@ -1,7 +1,7 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
 import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
-import { ProcessInstance } from './process-instance';
+import { ProcessInstance, runsAsProcess } from './process-instance';
 import type { FunctionContext, InvocationIds } from './protocol';
 
 export interface PoolOptions {
@@ -470,10 +470,10 @@ export class FunctionPool implements BudgetedPool {
     this.dispatch();
   }
 
-  /** A custom runtime's instance is its server's process (D123); a nodejs one, a worker thread. */
+  /** A custom runtime's instance is its server's process (D123), a Python one its bootstrap's (D131); a nodejs one, a worker thread. */
   private startInstance(): Promise<PoolInstance> {
     const context = this.options.functionContext(this.fn);
-    if (!this.fn.customRuntime) return Instance.start(this.fn, this.options.env, context);
+    if (!runsAsProcess(this.fn)) return Instance.start(this.fn, this.options.env, context);
     return ProcessInstance.start(this.fn, this.options.env, context, (instanceId, text) => this.options.onLog(this.fn, instanceId, text, null));
   }
 

@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
-import type { CustomRuntimeSpec, FunctionSpec } from '../spec/model';
-import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
+import { isPythonRuntime } from '../spec/custom-runtime';
+import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
+import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
+import { pythonLaunch } from './python-runtime';
 import { StallAwareTimeout } from './stall-clock';
 
 /**
@@ -25,7 +27,32 @@ import { StallAwareTimeout } from './stall-clock';
  *
  * Not FC's: the process runs on the host's OS and toolchain (the `node`, `python3`… on the PATH), not in
  * Debian's image; memorySize is not enforced; the port is a free one, not s.yaml's `port`.
+ *
+ * FC's built-in Python runtimes run the same way (D131): the process is the local cloud's own bootstrap
+ * (`python/bootstrap.py`) on the host's python3, which loads the handler and speaks this protocol. Such an
+ * instance is a built-in runtime's, not a server's: an HTTP trigger's request reaches it as FC's HTTP trigger
+ * event on `/invoke` and the answer is mapped back as for a nodejs function; a failure's body is FC's error JSON;
+ * a timeout ends the process (its one thread is still in the handler).
  */
+
+/** What one instance's process runs, and whether it is a built-in runtime's bootstrap. */
+export interface ProcessLaunch {
+  /** The program and its arguments. */
+  command: string[];
+  healthCheck?: CustomHealthCheckSpec;
+  /** A built-in runtime served by the local cloud's bootstrap (python3.x); absent: the user's own server. */
+  builtIn?: { runtime: string; notStartedHint: string };
+}
+
+/** A custom runtime's server: s.yaml's command and args (D123). */
+function customLaunch(custom: CustomRuntimeSpec): ProcessLaunch {
+  return { command: [...custom.command, ...custom.args], ...(custom.healthCheck ? { healthCheck: custom.healthCheck } : {}) };
+}
+
+/** Instances of these functions are processes (`ProcessInstance`), not worker threads. */
+export function runsAsProcess(fn: FunctionSpec): boolean {
+  return fn.customRuntime !== undefined || isPythonRuntime(fn.runtime);
+}
 
 /** FC gives a custom runtime's server this long to listen before the instance fails to start. */
 export const START_LIMIT_MS = 120_000;
@@ -128,7 +155,7 @@ export class ProcessInstance implements PoolInstance {
 
   private constructor(
     readonly fn: FunctionSpec,
-    private readonly custom: CustomRuntimeSpec,
+    private readonly launch: ProcessLaunch,
     env: Record<string, string>,
     private readonly context: FunctionContext,
     private readonly port: number,
@@ -136,7 +163,7 @@ export class ProcessInstance implements PoolInstance {
     this.concurrency = fn.instanceConcurrency ?? 1;
     // Idle connections are dropped after a second, before a server's own keep-alive timeout closes them (Node's is 5 s).
     this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency + 1, timeout: 1000 });
-    const [program, ...rest] = [...custom.command, ...custom.args];
+    const [program, ...rest] = launch.command;
     this.child = spawn(program!, rest, {
       cwd: fn.codeDir,
       env: { ...env, FC_SERVER_PORT: String(port), FC_CUSTOM_LISTEN_PORT: String(port), FC_INSTANCE_ID: `${env.FC_INSTANCE_ID ?? fn.resource}-${this.id}` },
@@ -158,7 +185,8 @@ export class ProcessInstance implements PoolInstance {
    * listen) is worth seeing before the instance serves, or when it never does.
    */
   static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext, log: (instanceId: string, text: string) => void): Promise<ProcessInstance> {
-    const instance = new ProcessInstance(fn, fn.customRuntime!, env, context, await freePort());
+    const launch = fn.customRuntime ? customLaunch(fn.customRuntime) : await pythonLaunch(fn, context, env, (text) => log('-', text));
+    const instance = new ProcessInstance(fn, launch, env, context, await freePort());
     instance.logSink = (text) => log(instance.id, text);
     try {
       await instance.untilReady();
@@ -232,13 +260,13 @@ export class ProcessInstance implements PoolInstance {
     for (let wait = 10; !(await accepts(this.port)); wait = Math.min(100, wait * 2)) {
       if (this.exited) throw await this.notStarted(`the server exited before listening (${this.exited})`);
       if (Date.now() > giveUpAt) throw await this.notStarted(`the server did not listen on FC_SERVER_PORT (${this.port}) within ${START_LIMIT_MS / 1000} s`);
-      if (!warned && Date.now() - this.startedAt > SLOW_START_MS) {
+      if (!warned && !this.launch.builtIn && Date.now() - this.startedAt > SLOW_START_MS) {
         warned = true;
         this.logSink(`local cloud: ${this.fn.name} has not listened on FC_SERVER_PORT=${this.port} for ${SLOW_START_MS / 1000} s; ${PORT_HINT}\n`, null);
       }
       await pause(wait);
     }
-    const check = this.custom.healthCheck;
+    const check = this.launch.healthCheck;
     if (!check) return;
     await pause(Math.max(0, this.startedAt + check.initialDelayMs - Date.now()));
     let passed = 0;
@@ -259,7 +287,9 @@ export class ProcessInstance implements PoolInstance {
     // Its last words may still be in the pipes when it exits: read them first (a grandchild may hold them open).
     await Promise.race([this.outputClosed, pause(200)]);
     const output = this.tail.length > 0 ? `; its last output:\n${this.tail.join('\n')}` : '';
-    return new NotStartedError(`The CA's http server cannot be started: ${why} (command: ${[...this.custom.command, ...this.custom.args].join(' ')}); ${PORT_HINT}${output}`);
+    const { builtIn } = this.launch;
+    if (builtIn) return new NotStartedError(`The ${builtIn.runtime} runtime could not be started: ${why.replace('the server', 'python3')}; ${builtIn.notStartedHint}${output}`);
+    return new NotStartedError(`The CA's http server cannot be started: ${why} (command: ${this.launch.command.join(' ')}); ${PORT_HINT}${output}`);
   }
 
   /** FC's common request headers (custom runtime specification). */
@@ -334,6 +364,8 @@ export class ProcessInstance implements PoolInstance {
         req?.destroy();
         if (replaceOnTimeout) this.stale = true;
         finish({ ok: false, outcome: failedOutcome({ errorType: 'FunctionTimeout', errorMessage: timeoutMessage }, 'timeout') });
+        // A built-in runtime's one thread is still in the handler (or hook): the process ends, as a nodejs instance's thread does.
+        if (this.launch.builtIn) void this.terminate();
       });
       send(true);
       this.pending.add(onDeath);
@@ -347,12 +379,14 @@ export class ProcessInstance implements PoolInstance {
     if (!answer.ok) return answer.outcome;
     const { status, body } = answer.response;
     if (status >= 200 && status < 300) return { ok: true, payload: body, heapMb: 0 };
+    if (this.launch.builtIn) return failedOutcome(fcErrorBody(body));
     return failedOutcome({ errorType: 'HookFailed', errorMessage: `${method} ${path} answered ${status}${body.length > 0 ? `: ${body.toString('utf8').slice(0, 1000)}` : ''}` });
   }
 
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
     const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
-    return 'http' in input ? this.invokeHttp(input.http, ids, timeoutMs, timeoutMessage) : this.invokeEvent(input.event, ids, timeoutMs, timeoutMessage);
+    if (!('http' in input)) return this.invokeEvent(input.event, ids, timeoutMs, timeoutMessage);
+    return this.launch.builtIn ? this.invokeHttpEvent(input.http, ids, timeoutMs, timeoutMessage) : this.invokeHttp(input.http, ids, timeoutMs, timeoutMessage);
   }
 
   /** An event invocation: `POST /invoke`; the body is the result, a 404 (status or x-fc-status) a function error. */
@@ -364,8 +398,21 @@ export class ProcessInstance implements PoolInstance {
     const reported = responseHeaders['x-fc-status'];
     const failed = reported !== undefined ? reported !== '200' : status < 200 || status >= 300;
     if (!failed) return { ok: true, payload: body, heapMb: 0 };
+    // A built-in runtime's bootstrap answers FC's error body: the answer, and the record's error.
+    if (this.launch.builtIn) return { ok: false, payload: body, error: fcErrorBody(body), heapMb: 0 };
     // FC's docs say no more than "failed" for this: the server's body is the answer, its text the error message.
     return { ok: false, payload: body, error: { errorType: 'UnhandledInvocationError', errorMessage: body.length > 0 ? body.toString('utf8').slice(0, 4096) : `POST /invoke answered ${status}` }, heapMb: 0 };
+  }
+
+  /**
+   * A built-in runtime's HTTP trigger: FC's event for the request, invoked as any event, and the answer mapped to
+   * the HTTP response as for a nodejs function (the same two functions build and read them).
+   */
+  private async invokeHttpEvent(request: HttpTriggerRequest, ids: InvocationIds, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    const outcome = await this.invokeEvent(Buffer.from(httpTriggerEventJson(request)), ids, timeoutMs, timeoutMessage);
+    if (!outcome.ok) return outcome;
+    const reply = httpTriggerReply(outcome.payload.toString('utf8'));
+    return reply ? { ...outcome, reply } : outcome;
   }
 
   /** An HTTP trigger's request, passed through with FC's headers added; the server's response is the reply. */
@@ -389,6 +436,17 @@ export class ProcessInstance implements PoolInstance {
     await exited;
     clearTimeout(late);
   }
+}
+
+/** FC's error JSON a built-in runtime's bootstrap answered (anything else: its text as the message). */
+function fcErrorBody(body: Buffer): FunctionErrorBody {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Partial<FunctionErrorBody>;
+    if (typeof parsed.errorMessage === 'string' && typeof parsed.errorType === 'string') return parsed as FunctionErrorBody;
+  } catch {
+    // not JSON
+  }
+  return { errorType: 'UnhandledInvocationError', errorMessage: body.toString('utf8').slice(0, 4096) };
 }
 
 /** The server's response as the HTTP trigger's reply: headers as sent (repeated ones kept), minus what FC drops. */

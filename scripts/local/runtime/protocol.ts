@@ -60,7 +60,8 @@ export type ToInstance =
 export interface FunctionErrorBody {
   errorMessage: string;
   errorType: string;
-  stackTrace?: string[];
+  /** Node.js: the stack's lines. Python (D131): FC's frames, each `['File "…"', 'line n', 'in f', 'code']`. */
+  stackTrace?: (string | string[])[];
 }
 
 export type FromInstance =

@@ -1,6 +1,6 @@
 import { isAbsolute, join, relative } from 'node:path';
 import { SpecError } from './errors';
-import { CUSTOM_RUNTIMES, type CustomHealthCheckSpec, type CustomRuntimeName, type CustomRuntimeSpec } from './model';
+import { CUSTOM_RUNTIMES, PYTHON_RUNTIMES, type CustomHealthCheckSpec, type CustomRuntimeName, type CustomRuntimeSpec, type PythonRuntimeName } from './model';
 
 /**
  * `runtime: custom.*` with `customRuntimeConfig` (D123): FC starts `command` + `args` in the code folder and
@@ -23,10 +23,15 @@ export function isCustomRuntime(runtime: string): runtime is CustomRuntimeName {
   return (CUSTOM_RUNTIMES as readonly string[]).includes(runtime);
 }
 
+/** FC's built-in Python runtimes, run on the host's python3 (D131). */
+export function isPythonRuntime(runtime: string): runtime is PythonRuntimeName {
+  return (PYTHON_RUNTIMES as readonly string[]).includes(runtime);
+}
+
 /** Why `runtime` cannot run locally, or undefined when it can. */
 export function runtimeProblem(runtime: string, path: string): SpecError | undefined {
-  if (runtime === 'nodejs20' || runtime === 'nodejs18' || isCustomRuntime(runtime)) return undefined;
-  return new SpecError(path, `runtime "${runtime}" is not emulated${REFUSED_RUNTIMES[runtime] ? `: ${REFUSED_RUNTIMES[runtime]}` : ''}`, `the local cloud runs nodejs20, nodejs18 and ${CUSTOM_RUNTIMES.join(', ')}`);
+  if (runtime === 'nodejs20' || runtime === 'nodejs18' || isCustomRuntime(runtime) || isPythonRuntime(runtime)) return undefined;
+  return new SpecError(path, `runtime "${runtime}" is not emulated${REFUSED_RUNTIMES[runtime] ? `: ${REFUSED_RUNTIMES[runtime]}` : ''}`, `the local cloud runs nodejs20, nodejs18, ${PYTHON_RUNTIMES.join(', ')} (on this machine's python3) and ${CUSTOM_RUNTIMES.join(', ')}`);
 }
 
 /** FC runs the code from `/code`; locally it is the code folder, so `/code/…` in the command means a file there. */

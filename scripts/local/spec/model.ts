@@ -21,7 +21,7 @@ export interface FunctionSpec {
   resource: string;
   /** FC function name (`props.functionName`). */
   name: string;
-  runtime: 'nodejs20' | 'nodejs18' | CustomRuntimeName;
+  runtime: 'nodejs20' | 'nodejs18' | CustomRuntimeName | PythonRuntimeName;
   /**
    * For a custom runtime (D123): the server the local cloud starts as each instance, on the host. Absent for
    * nodejs runtimes, whose handler runs in a worker thread.
@@ -47,6 +47,13 @@ export interface FunctionSpec {
 /** FC 3.0's custom runtimes (`custom` is the Debian 9 one). */
 export const CUSTOM_RUNTIMES = ['custom.debian12', 'custom.debian11', 'custom.debian10', 'custom'] as const;
 export type CustomRuntimeName = (typeof CUSTOM_RUNTIMES)[number];
+
+/**
+ * FC 3.0's built-in Python runtimes (`python3` is Python 3.6). Locally each runs on the host's `python3` behind a
+ * bootstrap of the local cloud (D131), not in FC's image.
+ */
+export const PYTHON_RUNTIMES = ['python3.12', 'python3.10', 'python3.9', 'python3'] as const;
+export type PythonRuntimeName = (typeof PYTHON_RUNTIMES)[number];
 
 /** `customRuntimeConfig` with FC's defaults filled in, paths under `/code` mapped to the code folder. */
 export interface CustomRuntimeSpec {
