@@ -25,7 +25,7 @@ import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
 import { SpecError, SpecErrors } from './spec/errors';
 import { unrunnableFunctions } from '../build/functions';
-import { EarlyRequests, isFcApiCall, startBuilds, warmFirstCallTree, warmOrder } from './startup';
+import { EarlyRequests, gate, isFcApiCall, startBuilds, warmFirstCallTree, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
 import { keepIdleConnections } from './keep-alive';
 import { fcClientErrorHandler } from './emulators/fc/fc-api';
@@ -238,11 +238,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sendToMns: (destination, body) => mns.sendDestination(destination, body),
       ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}),
     });
-    asyncInvoker.start();
-    mns.attach(rt, asyncInvoker);
+    // The event sources — the async invoker's backlog (events a previous stop left queued, running or due for a
+    // retry), the MNS queue triggers and the TableStore stream triggers — begin once the first call tree's requests
+    // have been served, or at ready, whichever comes first: nobody waits for them, and on the first page's path they
+    // took its CPU (their first stream and queue reads on this thread and the TableStore thread's, and an event left
+    // by a stopped start ran its function — bundled on demand — beside the page; D132). Events accepted meanwhile
+    // (an async invocation, an OSS notification, a topic push) are stored and run at once as before.
+    const eventSources = gate();
+    void eventSources.opened.then(() => {
+      traceMark('event sources begin');
+      asyncInvoker.start();
+    });
+    mns.attach(rt, asyncInvoker, eventSources.opened);
     fnf.connect(rt, asyncInvoker);
     onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
-    const tableStreams = tablestore.startTriggers(rt, db, options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {});
+    const tableStreams = tablestore.startTriggers(rt, db, { ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}), begin: eventSources.opened });
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
       consolePage(),
@@ -323,6 +333,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     void afterFirst.then(() => {
       builds.startLaterStages();
       builds.startWatching();
+      // Once the last stage has begun (its promise chain), so an event for a function it builds waits for that build
+      // instead of bundling the function a second time on demand beside it.
+      setImmediate(eventSources.open);
     });
     // One at a time, each only once no request has run for a moment: a page opened right after ready must not
     // share the CPU with cold starts of functions nobody has asked for yet (first-page.test.ts, D61).
@@ -352,6 +365,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     traceMark('first call tree warm');
     // Ready means built: a build error fails the start, as it always did.
     await builds.done;
+    // Ready means the event sources run (when the first requests were not served before).
+    eventSources.open();
     timings.ready = Date.now() - t0;
     traceMark('ready');
     return cloud;

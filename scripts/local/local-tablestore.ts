@@ -30,8 +30,11 @@ export interface LocalTableStore {
   envFor(functionEnv: Readonly<Record<string, string>>): Record<string, string>;
   /** For the console: every table with its row count (stored rows, expired ones included until swept). */
   tables(): Promise<TableSummary[]>;
-  /** Starts the `tablestore` triggers of the spec's functions on this emulator's stream. */
-  startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void }): TableStreamTriggers;
+  /**
+   * Starts the `tablestore` triggers of the spec's functions on this emulator's stream: they read once `begin`
+   * settles (default: at once); what is written meanwhile waits in the stream.
+   */
+  startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void; begin?: Promise<unknown> }): TableStreamTriggers;
   close(): Promise<void>;
 }
 
@@ -198,7 +201,7 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
       return { TABLESTORE_ENDPOINT: emulator.endpoint, ...(named && instances.includes(named) ? {} : instance ? { TABLESTORE_INSTANCE: instance } : {}) };
     },
     tables: () => emulator.tables(),
-    startTriggers(runtime, db, triggerOptions = {}) {
+    startTriggers(runtime, db, { begin, ...triggerOptions } = {}) {
       const triggers = new TableStreamTriggers(spec.functions, runtime, db, {
         client: (name) => {
           let found = streamClients.get(name);
@@ -213,7 +216,8 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
       stop.push(emulator.onStreamRecords((streamIds) => triggers.wake(streamIds)));
       // After the emulator's thread was restarted (D95) the triggers go on from their saved cursors at once.
       stop.push(emulator.onRestart(() => triggers.resume()));
-      triggers.start();
+      if (begin) void begin.then(() => triggers.start());
+      else triggers.start();
       return triggers;
     },
     async close() {

@@ -16,8 +16,11 @@ import type { AppSpec, DestinationSpec } from './spec/model';
  */
 export interface LocalMns {
   emulator: MnsEmulator;
-  /** Starts the triggers; events that arrive before are delivered then. */
-  attach(runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): void;
+  /**
+   * Topic pushes to functions go to `asyncInvoker` from now on; the queue triggers consume once `begin` settles
+   * (default: at once). Messages that arrive before are delivered then.
+   */
+  attach(runtime: FunctionRuntime, asyncInvoker: AsyncInvoker, begin?: Promise<unknown>): void;
   /** For `AsyncInvoker`'s `sendToMns`: a destination payload into a queue or topic. */
   sendDestination(destination: Exclude<DestinationSpec, { kind: 'fc' }>, body: string): void;
   /** `/_local/api/queues…`, `/_local/api/topics`, `/_local/api/mns/…`. */
@@ -63,10 +66,13 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
   let triggers: MnsQueueTriggers | undefined;
   return {
     emulator,
-    attach(rt, asyncInvoker) {
+    attach(rt, asyncInvoker, begin) {
       asyncQueue = asyncInvoker;
-      triggers = new MnsQueueTriggers(spec.functions, emulator, rt, asyncInvoker, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
-      triggers.start();
+      const queueTriggers = new MnsQueueTriggers(spec.functions, emulator, rt, asyncInvoker, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
+      triggers = queueTriggers;
+      // Started after a stop, the consumers end at once.
+      if (begin) void begin.then(() => queueTriggers.start());
+      else queueTriggers.start();
     },
     sendDestination(destination, body) {
       if (destination.kind === 'mns-queue') emulator.queues.send(destination.queue, [{ body }]);

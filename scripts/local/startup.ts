@@ -172,7 +172,7 @@ export function warmFirstCallTree(
 }
 
 /** A promise opened from outside. */
-function gate(): { opened: Promise<void>; open(): void } {
+export function gate(): { opened: Promise<void>; open(): void } {
   let open = () => undefined as void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };

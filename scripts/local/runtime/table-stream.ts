@@ -86,6 +86,8 @@ export class TableStreamTriggers {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Reads begin with `start()`; a wake-up before it only marks streams due (start reads every stream anyway). */
+  private started = false;
 
   constructor(
     functions: FunctionSpec[],
@@ -105,6 +107,7 @@ export class TableStreamTriggers {
   }
 
   start(): void {
+    this.started = true;
     this.schedule(0);
   }
 
@@ -114,6 +117,7 @@ export class TableStreamTriggers {
    */
   wake(streamIds?: ReadonlySet<string>): void {
     for (const reader of this.readers) if (!streamIds || !reader.streamId || streamIds.has(reader.streamId)) reader.due = true;
+    if (!this.started) return;
     if (this.running) this.again = true;
     // A read already set to start within the delay takes these writes too.
     else if (!this.timer || this.timerAt > Date.now() + WAKE_DELAY_MS) this.schedule(WAKE_DELAY_MS);
