@@ -29,8 +29,6 @@ export function failedOutcome(error: FunctionErrorBody, fatal?: InstanceOutcome[
   return { ok: false, payload: Buffer.alloc(0), error, ...(fatal ? { fatal } : {}), heapMb: 0 };
 }
 
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-
 /**
  * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
  * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
@@ -87,17 +85,24 @@ export function startWorkerWithoutRefusedFlags(script: string, options: WorkerOp
 /**
  * The outcome of an HTTP invocation answered in the plain form (D63): the reply is the answer's mapping, and the
  * payload — its JSON, which only the console and the history read, never the gateway — is made on first read.
+ * A class, not a literal with a getter: a literal makes a new getter per invocation, and V8 then gives every
+ * outcome a dictionary of its own, built slowly on the main thread (D126).
  */
-function answeredOutcome(answer: PlainTriggerAnswer, heapMb: number): InstanceOutcome {
-  let payload: Buffer | undefined;
-  return {
-    ok: true,
-    get payload() {
-      return (payload ??= answerPayload(answer));
-    },
-    reply: plainAnswerReply(answer),
-    heapMb,
-  };
+export class AnsweredOutcome implements InstanceOutcome {
+  readonly ok = true;
+  readonly reply: HttpTriggerReply;
+  private json: Buffer | undefined;
+
+  constructor(
+    private readonly answer: PlainTriggerAnswer,
+    readonly heapMb: number,
+  ) {
+    this.reply = plainAnswerReply(answer);
+  }
+
+  get payload(): Buffer {
+    return (this.json ??= answerPayload(this.answer));
+  }
 }
 
 /** A standby thread for `fn`'s bundle and memory size, if the launcher started one (D87). */
@@ -226,7 +231,7 @@ export class Instance implements PoolInstance {
       this.pending.delete(message.id);
       if (!settle) return;
       if (!message.ok) return settle({ ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb });
-      if ('answer' in message) return settle(answeredOutcome(message.answer, message.heapMb));
+      if ('answer' in message) return settle(new AnsweredOutcome(message.answer, message.heapMb));
       // A view of the transferred buffer (Buffer.from(Uint8Array) would copy it).
       const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
       settle(message.reply ? { ok: true, payload, reply: message.reply, heapMb: message.heapMb } : { ok: true, payload, heapMb: message.heapMb });
@@ -243,10 +248,18 @@ export class Instance implements PoolInstance {
     this.pending.clear();
   }
 
-  /** Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). */
-  call(message: WithoutId<ToInstance>, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+  /** A lifecycle hook: send it and wait for its result, at most `timeoutMs` (then the thread is terminated). */
+  call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+    return this.send({ type: message.type, id: nextMessageId++, ids: message.ids }, timeoutMs, timeoutMessage);
+  }
+
+  /**
+   * Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). Callers write the
+   * message out whole: a `{ ...message, id }` here, on every request's path, left each message to V8's slow path (D126).
+   */
+  private send(message: ToInstance, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
     if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
-    const id = nextMessageId++;
+    const id = message.id;
     return new Promise((resolve) => {
       // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
       const timeout = new StallAwareTimeout(timeoutMs, () => {
@@ -260,19 +273,18 @@ export class Instance implements PoolInstance {
         timeout.cancel();
         resolve(outcome);
       });
-      const full = { ...message, id } as ToInstance;
-      if (full.type === 'invoke' && full.event) this.worker.postMessage(full, [full.event.buffer as ArrayBuffer]);
-      else this.worker.postMessage(full);
+      if (message.type === 'invoke' && message.event) this.worker.postMessage(message, [message.event.buffer as ArrayBuffer]);
+      else this.worker.postMessage(message);
     });
   }
 
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
     const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
-    if ('http' in input) return this.call({ type: 'invoke', http: input.http, ids }, timeoutMs, timeoutMessage);
+    if ('http' in input) return this.send({ type: 'invoke', id: nextMessageId++, http: input.http, ids }, timeoutMs, timeoutMessage);
     // Copy: the event buffer is transferred to the worker and must not be shared with the caller.
     const bytes = new Uint8Array(input.event.byteLength);
     bytes.set(input.event);
-    return this.call({ type: 'invoke', event: bytes, ids }, timeoutMs, timeoutMessage);
+    return this.send({ type: 'invoke', id: nextMessageId++, event: bytes, ids }, timeoutMs, timeoutMessage);
   }
 
   async terminate(): Promise<void> {
