@@ -2,7 +2,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
-import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
+import { httpInvocation, isAnswered, type FromInstance, type FunctionContext, type FunctionErrorBody, type HttpInvocation, type InstanceBoot, type InvocationIds, type StandbyTakeover, type ToInstance } from './protocol';
 import { standbyCount, takeStandbyInstance } from './standby-instances';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
@@ -214,7 +214,13 @@ export class Instance implements PoolInstance {
   }
 
   private onMessage(message: FromInstance): void {
-    if (message.type === 'ready') {
+    if (isAnswered(message)) {
+      // An HTTP answer in the plain form (protocol.ts `AnsweredInvocation`).
+      const [id, heapMb, answer] = message;
+      const settle = this.pending.get(id);
+      this.pending.delete(id);
+      settle?.(new AnsweredOutcome(answer, heapMb));
+    } else if (message.type === 'ready') {
       this.osThreadId = message.osThreadId;
       this.bootWaiter?.();
       this.bootWaiter = undefined;
@@ -231,7 +237,6 @@ export class Instance implements PoolInstance {
       this.pending.delete(message.id);
       if (!settle) return;
       if (!message.ok) return settle({ ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb });
-      if ('answer' in message) return settle(new AnsweredOutcome(message.answer, message.heapMb));
       // A view of the transferred buffer (Buffer.from(Uint8Array) would copy it).
       const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
       settle(message.reply ? { ok: true, payload, reply: message.reply, heapMb: message.heapMb } : { ok: true, payload, heapMb: message.heapMb });
@@ -250,16 +255,16 @@ export class Instance implements PoolInstance {
 
   /** A lifecycle hook: send it and wait for its result, at most `timeoutMs` (then the thread is terminated). */
   call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
-    return this.send({ type: message.type, id: nextMessageId++, ids: message.ids }, timeoutMs, timeoutMessage);
+    const id = nextMessageId++;
+    return this.send(id, { type: message.type, id, ids: message.ids }, timeoutMs, timeoutMessage);
   }
 
   /**
    * Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). Callers write the
    * message out whole: a `{ ...message, id }` here, on every request's path, left each message to V8's slow path (D126).
    */
-  private send(message: ToInstance, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
+  private send(id: number, message: ToInstance | HttpInvocation, timeoutMs: number, timeoutMessage: string, transfer?: ArrayBuffer[]): Promise<InstanceOutcome> {
     if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
-    const id = message.id;
     return new Promise((resolve) => {
       // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
       const timeout = new StallAwareTimeout(timeoutMs, () => {
@@ -273,18 +278,19 @@ export class Instance implements PoolInstance {
         timeout.cancel();
         resolve(outcome);
       });
-      if (message.type === 'invoke' && message.event) this.worker.postMessage(message, [message.event.buffer as ArrayBuffer]);
+      if (transfer) this.worker.postMessage(message, transfer);
       else this.worker.postMessage(message);
     });
   }
 
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
     const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
-    if ('http' in input) return this.send({ type: 'invoke', id: nextMessageId++, http: input.http, ids }, timeoutMs, timeoutMessage);
+    const id = nextMessageId++;
+    if ('http' in input) return this.send(id, httpInvocation(id, ids, input.http), timeoutMs, timeoutMessage);
     // Copy: the event buffer is transferred to the worker and must not be shared with the caller.
     const bytes = new Uint8Array(input.event.byteLength);
     bytes.set(input.event);
-    return this.send({ type: 'invoke', id: nextMessageId++, event: bytes, ids }, timeoutMs, timeoutMessage);
+    return this.send(id, { type: 'invoke', id, event: bytes, ids }, timeoutMs, timeoutMessage, [bytes.buffer]);
   }
 
   async terminate(): Promise<void> {
