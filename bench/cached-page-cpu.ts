@@ -100,16 +100,17 @@ async function serve(root: string, app?: string): Promise<void> {
   // must not pay for them (D117 found early rounds at 2–4× the instances' CPU per page while they started).
   await instancesSettled(() => cloud.runtime.instancesInUse);
   process.stdout.write(`${JSON.stringify({ url: cloud.url })}\n`);
-  // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured page round (inspector), for reading.
+  // BENCH_PROFILE=<dir>: the main thread's CPU profile of each measured round (inspector), page and health, for reading.
   const profiler = await mainProfilerFromEnv();
   let profiled = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stop') break;
-    if (profiler && line === 'cpu page') await profiler.post('Profiler.start');
+    const [, kind, end] = line.split(' ');
+    if (profiler && kind && !end) await profiler.post('Profiler.start');
     const cpu = threadCpu(new Set(cloud.runtime.instanceThreads().map((t) => t.osThreadId)), cloud.tablestore.emulator.osThreadId);
-    if (profiler && line === 'cpu page end') {
+    if (profiler && kind && end) {
       const { profile } = (await profiler.post('Profiler.stop')) as { profile: unknown };
-      (await import('node:fs')).writeFileSync(join(profiler.dir, `main-${process.pid}-${profiled++}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(profiler.dir, `main-${process.pid}-${kind}-${profiled++}.cpuprofile`), JSON.stringify(profile));
     }
     process.stdout.write(`${JSON.stringify(cpu)}\n`);
   }
@@ -163,8 +164,9 @@ class Server {
 
   /** `env`: variables for this cloud only (a variant of the same checkout: instance caps, V8 flags). */
   static async start(root: string, app?: string, env: Record<string, string> = {}): Promise<Server> {
-    // BENCH_NODE_ARGS: node options of this cloud's process (V8's GC flags must be given at start: set later, V8 aborts).
-    const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // BENCH_NODE_ARGS: node options of this cloud's process (V8's GC flags must be given at start: set later, V8 aborts);
+    // in the environment, of every cloud (`npm start` runs with --single-threaded-gc, D113), in a variant, of that one.
+    const nodeArgs = (env.BENCH_NODE_ARGS ?? process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', __filename, '--serve', root, ...(app ? [app] : [])], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     const server = new Server(Object.keys(env).length > 0 ? `${root} ${new URLSearchParams(env).toString()}` : root, child);
     server.url = (JSON.parse(await server.next()) as { url: string }).url;
@@ -209,7 +211,7 @@ interface Sample {
 }
 
 async function measure(server: Server, path: string): Promise<Sample> {
-  const tag = path === server.page ? ' page' : '';
+  const tag = path === server.page ? ' page' : ' health';
   const before = await server.cpu(tag);
   const r = await autocannon(server.url + path, SECONDS);
   const after = await server.cpu(tag && `${tag} end`);

@@ -16,7 +16,7 @@ import { httpTriggerEventJson, httpTriggerReply, plainTriggerAnswer } from './ht
 import { routeRegionalHosts } from './cloud-host-routing';
 import { resolveLocalhostNames } from './localhost-names';
 import { mapBundleStackTraces } from './stack-source-maps';
-import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
+import { fromHttpInvocation, type AnsweredInvocation, type FromInstance, type FunctionErrorBody, type HttpInvocation, type InstanceBoot, type InvocationIds, type StandbyTakeover, type ToInstance } from './protocol';
 import type { StandbyBoot } from './standby-instances';
 import { bundleFileOf } from './worker-script';
 
@@ -174,7 +174,7 @@ async function run(message: ToInstance): Promise<void> {
     const answer = http ? plainTriggerAnswer(result) : undefined;
     if (answer) {
       // The common case of an HTTP function: nothing to serialise here nor to parse in the gateway (D63).
-      send({ type: 'done', id: message.id, ok: true, answer, heapMb: heapMb() });
+      send([message.id, heapMb(), answer] satisfies AnsweredInvocation);
     } else {
       const payload = encodeResult(result);
       const transfer = [payload.bytes.buffer as ArrayBuffer];
@@ -218,7 +218,8 @@ function start(prepared?: PreparedBundle): void {
     mod = bundle.exports;
     saveCodeCache = bundle.saveCodeCache;
     exportOf(boot.handler);
-    port.on('message', (message: ToInstance) => void run(message));
+    // An HTTP invocation arrives positional (protocol.ts `HttpInvocation`, D126), every other message as an object.
+    port.on('message', (message: ToInstance | HttpInvocation) => void run(Array.isArray(message) ? fromHttpInvocation(message as HttpInvocation) : (message as ToInstance)));
     send({ type: 'ready', osThreadId: osThreadId() });
   } catch (err) {
     send({ type: 'boot-error', error: toErrorBody(err) });

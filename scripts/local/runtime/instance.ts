@@ -2,7 +2,7 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
-import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
+import { httpInvocation, isAnswered, type FromInstance, type FunctionContext, type FunctionErrorBody, type HttpInvocation, type InstanceBoot, type InvocationIds, type StandbyTakeover, type ToInstance } from './protocol';
 import { standbyCount, takeStandbyInstance } from './standby-instances';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
@@ -28,8 +28,6 @@ export interface InstanceOutcome {
 export function failedOutcome(error: FunctionErrorBody, fatal?: InstanceOutcome['fatal']): InstanceOutcome {
   return { ok: false, payload: Buffer.alloc(0), error, ...(fatal ? { fatal } : {}), heapMb: 0 };
 }
-
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
  * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
@@ -87,17 +85,24 @@ export function startWorkerWithoutRefusedFlags(script: string, options: WorkerOp
 /**
  * The outcome of an HTTP invocation answered in the plain form (D63): the reply is the answer's mapping, and the
  * payload — its JSON, which only the console and the history read, never the gateway — is made on first read.
+ * A class, not a literal with a getter: a literal makes a new getter per invocation, and V8 then gives every
+ * outcome a dictionary of its own, built slowly on the main thread (D126).
  */
-function answeredOutcome(answer: PlainTriggerAnswer, heapMb: number): InstanceOutcome {
-  let payload: Buffer | undefined;
-  return {
-    ok: true,
-    get payload() {
-      return (payload ??= answerPayload(answer));
-    },
-    reply: plainAnswerReply(answer),
-    heapMb,
-  };
+export class AnsweredOutcome implements InstanceOutcome {
+  readonly ok = true;
+  readonly reply: HttpTriggerReply;
+  private json: Buffer | undefined;
+
+  constructor(
+    private readonly answer: PlainTriggerAnswer,
+    readonly heapMb: number,
+  ) {
+    this.reply = plainAnswerReply(answer);
+  }
+
+  get payload(): Buffer {
+    return (this.json ??= answerPayload(this.answer));
+  }
 }
 
 /** A standby thread for `fn`'s bundle and memory size, if the launcher started one (D87). */
@@ -209,7 +214,13 @@ export class Instance implements PoolInstance {
   }
 
   private onMessage(message: FromInstance): void {
-    if (message.type === 'ready') {
+    if (isAnswered(message)) {
+      // An HTTP answer in the plain form (protocol.ts `AnsweredInvocation`).
+      const [id, heapMb, answer] = message;
+      const settle = this.pending.get(id);
+      this.pending.delete(id);
+      settle?.(new AnsweredOutcome(answer, heapMb));
+    } else if (message.type === 'ready') {
       this.osThreadId = message.osThreadId;
       this.bootWaiter?.();
       this.bootWaiter = undefined;
@@ -226,7 +237,6 @@ export class Instance implements PoolInstance {
       this.pending.delete(message.id);
       if (!settle) return;
       if (!message.ok) return settle({ ok: false, payload: Buffer.alloc(0), error: message.error, heapMb: message.heapMb });
-      if ('answer' in message) return settle(answeredOutcome(message.answer, message.heapMb));
       // A view of the transferred buffer (Buffer.from(Uint8Array) would copy it).
       const payload = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength);
       settle(message.reply ? { ok: true, payload, reply: message.reply, heapMb: message.heapMb } : { ok: true, payload, heapMb: message.heapMb });
@@ -243,10 +253,18 @@ export class Instance implements PoolInstance {
     this.pending.clear();
   }
 
-  /** Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). */
-  call(message: WithoutId<ToInstance>, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
-    if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
+  /** A lifecycle hook: send it and wait for its result, at most `timeoutMs` (then the thread is terminated). */
+  call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
     const id = nextMessageId++;
+    return this.send(id, { type: message.type, id, ids: message.ids }, timeoutMs, timeoutMessage);
+  }
+
+  /**
+   * Send one message and wait for its result, at most `timeoutMs` (then the thread is terminated). Callers write the
+   * message out whole: a `{ ...message, id }` here, on every request's path, left each message to V8's slow path (D126).
+   */
+  private send(id: number, message: ToInstance | HttpInvocation, timeoutMs: number, timeoutMessage: string, transfer?: ArrayBuffer[]): Promise<InstanceOutcome> {
+    if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
     return new Promise((resolve) => {
       // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
       const timeout = new StallAwareTimeout(timeoutMs, () => {
@@ -260,19 +278,19 @@ export class Instance implements PoolInstance {
         timeout.cancel();
         resolve(outcome);
       });
-      const full = { ...message, id } as ToInstance;
-      if (full.type === 'invoke' && full.event) this.worker.postMessage(full, [full.event.buffer as ArrayBuffer]);
-      else this.worker.postMessage(full);
+      if (transfer) this.worker.postMessage(message, transfer);
+      else this.worker.postMessage(message);
     });
   }
 
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome> {
     const timeoutMessage = `Function timed out after ${this.fn.timeout} seconds`;
-    if ('http' in input) return this.call({ type: 'invoke', http: input.http, ids }, timeoutMs, timeoutMessage);
+    const id = nextMessageId++;
+    if ('http' in input) return this.send(id, httpInvocation(id, ids, input.http), timeoutMs, timeoutMessage);
     // Copy: the event buffer is transferred to the worker and must not be shared with the caller.
     const bytes = new Uint8Array(input.event.byteLength);
     bytes.set(input.event);
-    return this.call({ type: 'invoke', event: bytes, ids }, timeoutMs, timeoutMessage);
+    return this.send(id, { type: 'invoke', id, event: bytes, ids }, timeoutMs, timeoutMessage, [bytes.buffer]);
   }
 
   async terminate(): Promise<void> {
