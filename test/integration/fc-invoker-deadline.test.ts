@@ -16,6 +16,13 @@ import { tempDir } from '../helpers/temp';
  */
 const BUDGET_MS = 1000;
 
+/**
+ * The servers below run in child processes that write to jest's stderr: one left behind (its worker killed before
+ * `afterAll`) keeps jest from exiting. Each exits when its stdin, a pipe from this worker, closes — when the
+ * worker ends, however it ends.
+ */
+const EXIT_WITH_PARENT = "process.stdin.on('end', () => process.exit(0)).resume();";
+
 describe('FcFunctionInvoker deadline on a busy thread', () => {
   const dir = tempDir('fc-deadline-');
   let server: ChildProcess;
@@ -39,8 +46,9 @@ describe('FcFunctionInvoker deadline on a busy thread', () => {
         });
       });
       server.keepAliveTimeout = 65000;
-      server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
-    server = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+      ${EXIT_WITH_PARENT}`;
+    server = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
     const port = await new Promise<string>((resolve) => server.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
     endpoint = `http://127.0.0.1:${port}`;
   });
@@ -79,7 +87,7 @@ describe('FcFunctionInvoker deadline on a busy thread', () => {
 
   it('still gives up on an answer that is not there when the budget is over', async () => {
     // A server that accepts the connection and never answers.
-    const silent = spawn(process.execPath, ['-e', "require('node:net').createServer(() => {}).listen(0, '127.0.0.1', function () { console.log(this.address().port); })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const silent = spawn(process.execPath, ['-e', "require('node:net').createServer(() => {}).listen(0, '127.0.0.1', function () { console.log(this.address().port); }); " + EXIT_WITH_PARENT], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       const port = await new Promise<string>((resolve) => silent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
       const client = new FcFunctionInvoker({ credentials: LOCAL_CREDENTIALS, region: 'cn-hangzhou', accountId: '1', endpoint: `http://127.0.0.1:${port}` });
