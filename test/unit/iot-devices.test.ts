@@ -325,7 +325,7 @@ describe('data API: series with late readings (D128)', () => {
   ];
 
   it('answers 1-minute and 1-hour buckets that hold every stored reading, before and after the rollup recomputes the late minutes', async () => {
-    const { send, rollup, series, truth, now, clock } = await rolledUp();
+    const { send, rollup, series, truth, now, clock, table, deviceId } = await rolledUp();
     expect((await send(late, 'late')).lateMinutes).toBe(4);
     const check = async (at: number) => {
       const minutes = await truth(at - 6 * 3600_000, at, MINUTE_MS);
@@ -336,6 +336,10 @@ describe('data API: series with late readings (D128)', () => {
       expect((await series({ from: String(at - 7 * 86_400_000) })).points).toEqual(await truth(at - 7 * 86_400_000, at, 3600_000));
     };
     await check(now);
+    // Only the marked minutes and the minutes from the cursor on are read raw, not the window's 1 055 readings.
+    const reads = countingTable(table);
+    await getSeries(deviceId, SeriesQuery.parse({ metric: 'pressure', from: String(now - 6 * 3600_000), to: String(now) }), { table: reads.table, clock });
+    expect(reads.rows[T.telemetry]).toBe(7 + 7 + 1 + 7 + (6 + 4));
     clock.advance(MINUTE_MS);
     await rollup();
     await check(clock.now());
