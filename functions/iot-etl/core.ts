@@ -1,7 +1,7 @@
 import type { ReadingsMessage } from '#shared/contracts/iot';
 import { parseReadingsMessage } from '#shared/contracts/iot-fast';
 import { checkReading, type ReadingProblem } from '#shared/iot/catalog';
-import { floorTo, MINUTE_MS, T } from '#shared/iot/rows';
+import { floorTo, lateMinuteMarkKey, MINUTE_MS, T } from '#shared/iot/rows';
 import type { Clock } from '#shared/ports/clock';
 import { writeRows, type BatchWriteOptions, type RowOutcome } from '#shared/iot/batch-write';
 import type { BatchWriteOp, Table } from '#shared/ports/table';
@@ -147,12 +147,12 @@ export async function processReadings(records: QueueRecord[], deps: EtlDeps): Pr
     const { deviceId, metric, ts } = op.primaryKey as { deviceId: string; metric: string; ts: number };
     const minute = floorTo(ts, MINUTE_MS);
     if (writtenAt - (minute + MINUTE_MS) < LATE_MARK_MS) return;
-    const key = `${deviceId}|${metric}|${minute}`;
-    if (!late.has(key)) {
-      late.set(key, {
+    const primaryKey = lateMinuteMarkKey(deviceId, metric, minute);
+    if (!late.has(primaryKey.key)) {
+      late.set(primaryKey.key, {
         kind: 'mark',
         messageId,
-        op: { type: 'PUT', table: T.work, primaryKey: { kind: 'dirty', key }, attributes: { deviceId, metric, minute, markedAt: writtenAt } },
+        op: { type: 'PUT', table: T.work, primaryKey, attributes: { deviceId, metric, minute, markedAt: writtenAt } },
       });
     }
   });

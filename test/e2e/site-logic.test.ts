@@ -5,7 +5,7 @@ import { MAX_IMAGE_BYTES, MAX_TITLE_CHARS } from '#shared/images/limits';
 import { IMAGE_REJECT_REASONS } from '#shared/ports/image-engine';
 import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, TITLE_MAX, parseTags, rejectionText } from '../../website/src/images-api';
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
-import { withGaps } from '../../website/src/chart-gaps';
+import { lonePoints, withGaps } from '../../website/src/chart-gaps';
 import { reportCreatedText, reportWindowText } from '../../website/src/report-window';
 
 /**
@@ -89,6 +89,17 @@ describe('chart gaps', () => {
     const rolled = withGaps(minutes, [[1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [2, 3, 4, 5, 6, 7]], '1m');
     expect(rolled.ts).toEqual([0, 60_000, 180_000, 240_000, 540_000, 840_000, 900_000]);
     expect(rolled.columns.map((c) => c[4])).toEqual([null, null, null]);
+  });
+
+  it('mark a reading that stands alone between gaps, which a line cannot draw (D128)', () => {
+    // A device back from a dropout with one reading (one that raised an alert, say): a line of one point has no
+    // length, so a dense chart without point markers showed nothing there.
+    const { columns } = withGaps([0, 1_000, 2_000, 60_000, 120_000, 121_000], [[1, 2, 3, 45, 5, 6]], 'raw');
+    expect(columns[0]).toEqual([1, 2, 3, null, 45, null, 5, 6]);
+    expect(lonePoints(columns[0]!)).toEqual([4]);
+    expect(lonePoints([7, null, null])).toEqual([0]);
+    expect(lonePoints([null, 1, 2, null, 3])).toEqual([4]);
+    expect(lonePoints([1, 2, 3])).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
-import { AlertsQuery, SeriesQuery } from '#shared/contracts/iot';
+import { AlertsQuery, SeriesQuery, type SeriesResponse } from '#shared/contracts/iot';
+import { bucketize, round } from '#shared/iot/stats';
 import { SecretBox } from '#shared/iot/secret-box';
-import { ALERT_INDEX_START_KEY, alertIndexKey, dayKey, MINUTE_MS, readAlertsOfDay, ROLLUP_CURSOR_KEY, T } from '#shared/iot/rows';
+import { ALERT_INDEX_START_KEY, alertIndexKey, dayKey, MINUTE_MS, readAlertsOfDay, readRaw, ROLLUP_CURSOR_KEY, T } from '#shared/iot/rows';
 import { signatureMatches, signDeviceRequest } from '#shared/iot/signature';
 import { getDeviceView, listDeviceViews, rotateSecret } from '../../functions/iot-devices/core';
 import { getSeries, listAlerts, SERIES_LIMITS, toAlertView } from '../../functions/iot-devices/data';
@@ -285,5 +286,71 @@ describe('data API: one device\'s alerts (D115)', () => {
     const pending = `${String(now - MINUTE_MS).padStart(13, '0')}.${A}.co2.low`;
     await table.putRow(T.alertsByDevice, alertIndexKey({ deviceId: A, alertId: pending }), { raisedAt: now - MINUTE_MS });
     expect((await list({ deviceId: A, limit: '2' })).items).toEqual(await expected(2));
+  });
+});
+
+describe('data API: series with late readings (D128)', () => {
+  // A pump reporting pressure every 10 s for 3 hours up to 12:00:30, silent 11:40–11:45, rolled up to 11:59 as
+  // the timer does. Then buffered readings arrive late, through the ETL's own code.
+  async function rolledUp() {
+    const world = iotWorld(Date.UTC(2026, 10, 25, 12, 0, 30));
+    const now = world.clock.now();
+    const deviceId = (await world.register({ name: 'pump', type: 'pump' })).deviceId;
+    const silent = (ts: number) => ts >= Date.UTC(2026, 10, 25, 11, 40) && ts < Date.UTC(2026, 10, 25, 11, 45);
+    const readings = [];
+    for (let ts = now - 3 * 3600_000; ts < now; ts += 10_000) if (!silent(ts)) readings.push({ ts, metric: 'pressure', value: 4 + ((ts / 10_000) % 7) / 10 });
+    const send = (list: { ts: number; metric: string; value: number }[], requestId: string) =>
+      processReadings(toMessages({ deviceId, type: 'pump' }, list, requestId, world.clock.now()).map((body, i) => ({ messageId: `${requestId}-${i}`, body })), { table: world.table, clock: world.clock });
+    await send(readings, 'r');
+    await world.table.putRow(T.work, ROLLUP_CURSOR_KEY, { rolledUntil: now - 3 * 3600_000 - 30_000, updatedAt: 0 });
+    const rollupDeps = { table: world.table, topic: new FakeTopic(), topicName: 'alerts', clock: world.clock };
+    const rollup = async () => {
+      for (let run = await runRollup(rollupDeps); run.to > run.from; run = await runRollup(rollupDeps));
+    };
+    await rollup();
+    const series = async (q: Record<string, string>) => (await getSeries(deviceId, SeriesQuery.parse({ metric: 'pressure', to: String(world.clock.now()), ...q }), { table: world.table, clock: world.clock })) as SeriesResponse;
+    /** What every stored reading of the window says, in whole buckets: the answer a chart must show. */
+    const truth = async (from: number, to: number, step: number) => {
+      const raw = await readRaw(world.table, deviceId, 'pressure', Math.floor(from / step) * step, to);
+      return [...bucketize(raw, step)].map(([ts, s]) => ({ ts, min: s.min, max: s.max, avg: round(s.sum / s.count), count: s.count }));
+    };
+    return { ...world, now, deviceId, send, rollup, series, truth };
+  }
+  const late = [
+    { ts: Date.UTC(2026, 10, 25, 11, 57, 35), metric: 'pressure', value: 9.5 }, // 3 minutes late, in a rolled-up minute
+    { ts: Date.UTC(2026, 10, 25, 11, 58, 55), metric: 'pressure', value: 0.5 }, // the last rolled-up minute
+    { ts: Date.UTC(2026, 10, 25, 11, 42, 5), metric: 'pressure', value: 8 }, // a minute that had no readings when rolled up
+    { ts: Date.UTC(2026, 10, 25, 9, 30, 15), metric: 'pressure', value: 0.25 }, // 2.5 hours late: an hour served from its 1-hour rollup
+    { ts: Date.UTC(2026, 10, 25, 12, 0, 25), metric: 'pressure', value: 7 }, // the current minute
+  ];
+
+  it('answers 1-minute and 1-hour buckets that hold every stored reading, before and after the rollup recomputes the late minutes', async () => {
+    const { send, rollup, series, truth, now, clock, table, deviceId } = await rolledUp();
+    expect((await send(late, 'late')).lateMinutes).toBe(4);
+    const check = async (at: number) => {
+      const minutes = await truth(at - 6 * 3600_000, at, MINUTE_MS);
+      expect(minutes.reduce((n, p) => n + p.count, 0)).toBe(3 * 360 - 30 + late.length);
+      // step=auto for 6 hours and step=1m: the same minutes; step=1h over 7 days: the same hours.
+      expect((await series({ from: String(at - 6 * 3600_000) })).points).toEqual(minutes);
+      expect((await series({ from: String(at - 6 * 3600_000), step: '1m' })).points).toEqual(minutes);
+      expect((await series({ from: String(at - 7 * 86_400_000) })).points).toEqual(await truth(at - 7 * 86_400_000, at, 3600_000));
+    };
+    await check(now);
+    // Only the marked minutes and the minutes from the cursor on are read raw, not the window's 1 055 readings.
+    const reads = countingTable(table);
+    await getSeries(deviceId, SeriesQuery.parse({ metric: 'pressure', from: String(now - 6 * 3600_000), to: String(now) }), { table: reads.table, clock });
+    expect(reads.rows[T.telemetry]).toBe(7 + 7 + 1 + 7 + (6 + 4));
+    clock.advance(MINUTE_MS);
+    await rollup();
+    await check(clock.now());
+  });
+
+  it('has no hole while a rollup run that catches up is still writing its rows', async () => {
+    const { table, deviceId, series, truth, now } = await rolledUp();
+    // A run catching up from 11:50 (after a stall) whose later batch of rows (11:55–11:58) is written, the
+    // earlier one (11:50–11:54) still in flight: the cursor moves only when every row is written.
+    await table.putRow(T.work, ROLLUP_CURSOR_KEY, { rolledUntil: Date.UTC(2026, 10, 25, 11, 50), updatedAt: 0 });
+    for (let m = Date.UTC(2026, 10, 25, 11, 50); m < Date.UTC(2026, 10, 25, 11, 55); m += MINUTE_MS) await table.deleteRow(T.rollup, { deviceId, metric: 'pressure', resolution: '1m', ts: m });
+    expect((await series({ from: String(now - 3600_000), step: '1m' })).points).toEqual(await truth(now - 3600_000, now, MINUTE_MS));
   });
 });

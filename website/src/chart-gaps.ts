@@ -23,3 +23,15 @@ export function withGaps(ts: number[], columns: (number | null)[][], resolution:
   }
   return { ts: outTs, columns: out };
 }
+
+/**
+ * Indices of values with no value on either side (a gap's `null` or the data's end): a line through one point has
+ * no length, so such a reading — a device back from a dropout with one reading, perhaps the one that raised an
+ * alert — is invisible unless it gets a marker. The chart marks these even when it is too dense to mark every point.
+ */
+export function lonePoints(values: ArrayLike<number | null | undefined>): number[] {
+  const lone: number[] = [];
+  const has = (i: number) => values[i] !== null && values[i] !== undefined;
+  for (let i = 0; i < values.length; i++) if (has(i) && !has(i - 1) && !has(i + 1)) lone.push(i);
+  return lone;
+}

@@ -1,5 +1,5 @@
 import uPlot from 'uplot';
-import { withGaps } from './chart-gaps';
+import { lonePoints, withGaps } from './chart-gaps';
 import type { MetricSpec, SeriesResponse } from './iot-api';
 
 /**
@@ -81,7 +81,7 @@ export class MetricChart {
     const format = (v: number | null) => (v === null || v === undefined ? '–' : `${v.toFixed(spec.decimals)} ${spec.unit}`);
     const series: uPlot.Series[] = [
       {},
-      { label: data.resolution === 'raw' ? spec.label : `${spec.label} (avg)`, stroke: BRAND, width: 2, value: (_u, v) => format(v), points: { show: data.ts.length < 120, size: 4 } },
+      { label: data.resolution === 'raw' ? spec.label : `${spec.label} (avg)`, stroke: BRAND, width: 2, value: (_u, v) => format(v), points: { show: data.ts.length < 120, size: 4, filter: (u, i, show) => (show ? null : lonePoints(u.data[i]!)) } },
     ];
     const bands: uPlot.Band[] = [];
     if (data.min && data.max) {

@@ -82,7 +82,27 @@ export async function readRolledUntil(table: Table): Promise<number | undefined>
  * Until then the minute's rollups (and its hour's) lack those readings.
  */
 export async function readLateMinuteMarks(table: Table, max: number): Promise<Row[]> {
-  return scanRange(table, T.work, { start: { kind: 'dirty', key: INF_MIN }, end: { kind: 'dirty', key: INF_MAX } }, max);
+  return scanRange(table, T.work, { start: { kind: LATE_MARK_KIND, key: INF_MIN }, end: { kind: LATE_MARK_KIND, key: INF_MAX } }, max);
+}
+
+const LATE_MARK_KIND = 'dirty';
+/** The mark of one series' minute: the key starts with the series, so one series' marks are one range. */
+export const lateMinuteMarkKey = (deviceId: string, metric: string, minute: number) => ({ kind: LATE_MARK_KIND, key: `${lateMarkPrefix(deviceId, metric)}${minute}` });
+const lateMarkPrefix = (deviceId: string, metric: string) => `${deviceId}|${metric}|`;
+
+/**
+ * One series' marked minutes in `[from, to)`, in time order (D128). The series' marks are read whole (the rollup
+ * deletes them each minute, so there are few) up to `max`: minutes are not zero-padded in the key, so a key range
+ * could not stand for a time range.
+ */
+export async function readLateMinutesOf(table: Table, deviceId: string, metric: string, from: number, to: number, max: number): Promise<number[]> {
+  const prefix = lateMarkPrefix(deviceId, metric);
+  // `~` sorts after every digit: the end of this series' keys (a device id or metric never holds `|`).
+  const rows = await scanRange(table, T.work, { start: { kind: LATE_MARK_KIND, key: prefix }, end: { kind: LATE_MARK_KIND, key: `${prefix}~` }, columns: ['minute'] }, max);
+  return rows
+    .map((row) => Number(row.attributes.minute))
+    .filter((minute) => minute >= from && minute < to)
+    .sort((a, b) => a - b);
 }
 
 export async function listLatest(table: Table, deviceId?: string): Promise<LatestRow[]> {
