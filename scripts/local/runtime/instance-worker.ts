@@ -19,6 +19,7 @@ import { mapBundleStackTraces } from './stack-source-maps';
 import type { FromInstance, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
 import type { StandbyBoot } from './standby-instances';
 import { bundleFileOf } from './worker-script';
+import { startCallClock } from './call-clock';
 
 /** This instance's function: from workerData, or — for a standby thread — from the message that takes it (D87). */
 let boot: InstanceBoot;
@@ -42,6 +43,8 @@ captureStream(process.stdout);
 captureStream(process.stderr);
 // A function's own ali-oss client with default (virtual-host) options reaches `<bucket>.localhost`.
 resolveLocalhostNames();
+// Whether a parked instance waits on a call or on a timer (D125): counted from before the function's code loads.
+const callClock = startCallClock();
 
 /** One level of FC's context.logger, which prints `<ISO time> <requestId> [LEVEL] message`. */
 function logLine(requestId: string, level: string) {
@@ -219,7 +222,7 @@ function start(prepared?: PreparedBundle): void {
     saveCodeCache = bundle.saveCodeCache;
     exportOf(boot.handler);
     port.on('message', (message: ToInstance) => void run(message));
-    send({ type: 'ready', osThreadId: osThreadId() });
+    send({ type: 'ready', osThreadId: osThreadId(), calls: callClock });
   } catch (err) {
     send({ type: 'boot-error', error: toErrorBody(err) });
   }

@@ -1,6 +1,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
+import { callMsSoFar } from './call-clock';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
 import type { FromInstance, FunctionContext, FunctionErrorBody, InstanceBoot, InvocationIds, StandbyTakeover, ToInstance } from './protocol';
 import { standbyCount, takeStandbyInstance } from './standby-instances';
@@ -31,6 +32,21 @@ export function failedOutcome(error: FunctionErrorBody, fatal?: InstanceOutcome[
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
+/** A parked instance waits on calls it made (the local cloud's own work) or on a timer (nothing at all). */
+export type ParkedOn = 'calls' | 'timer';
+
+/** When a busy instance counts as parked (the pool's policy: `function-pool.ts` PARKED). */
+export interface ParkRule {
+  /** Serving its request at least this long, with its event loop running callbacks below this share of it. */
+  afterMs: number;
+  maxUtilization: number;
+  /**
+   * Waiting on a timer is known sooner: this long, the same event-loop share, and a call open for at most
+   * `maxCallShare` of it (D125).
+   */
+  onTimer: { afterMs: number; maxCallShare: number };
+}
+
 /**
  * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
  * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
@@ -53,7 +69,8 @@ export interface PoolInstance {
   logSink: LogSink;
   assign(now?: number): void;
   release(now?: number): void;
-  parked(afterMs: number, maxUtilization: number, now?: number): boolean;
+  /** What the instance's current request waits on, if it is parked (`ParkRule`, D40/D125); undefined: not parked. */
+  parkedOn(rule: ParkRule, now?: number): ParkedOn | undefined;
   /** A lifecycle hook. */
   call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome>;
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome>;
@@ -132,8 +149,10 @@ export class Instance implements PoolInstance {
   /** The worker's OS thread id on Linux (its CPU time is in `/proc/self/task/<id>/stat`), once ready. */
   osThreadId: number | undefined;
   private readonly worker: Worker;
-  /** When the request it serves now was handed to it, and its thread's event-loop use until then. */
-  private assignment: { at: number; elu: EventLoopUtilization } | undefined;
+  /** When the request it serves now was handed to it, and its thread's event-loop use and call time until then. */
+  private assignment: { at: number; elu: EventLoopUtilization; callMs: number } | undefined;
+  /** The thread's call clock (`call-clock.ts`), once ready. */
+  private calls: SharedArrayBuffer | undefined;
   private readonly pending = new Map<number, (outcome: InstanceOutcome) => void>();
   private dead = false;
   private deathReason: FunctionErrorBody | undefined;
@@ -189,7 +208,7 @@ export class Instance implements PoolInstance {
   /** The instance takes a request (it is busy until `release`). */
   assign(now: number = Date.now()): void {
     this.busy = true;
-    this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization() };
+    this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization(), callMs: this.calls ? callMsSoFar(this.calls, now) : 0 };
   }
 
   release(now: number = Date.now()): void {
@@ -199,18 +218,26 @@ export class Instance implements PoolInstance {
   }
 
   /**
-   * Parked: serving a request for at least `afterMs` with its thread's event loop idle nearly all that time
-   * (share of it running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow
-   * backend), not on a CPU. A handler computing is never parked: a synchronous loop keeps the share at 1.
+   * Parked: serving a request for a while with its thread's event loop idle nearly all that time (share of it
+   * running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow backend), not on a
+   * CPU. A handler computing is never parked: a synchronous loop keeps the share at 1. On a timer when a call of its
+   * own was open for at most `onTimer.maxCallShare` of that time (known after `onTimer.afterMs`), else on calls
+   * (after `afterMs`); a thread without a call clock is taken to wait on calls.
    */
-  parked(afterMs: number, maxUtilization: number, now: number = Date.now()): boolean {
-    if (!this.busy || !this.assignment || this.dead || now - this.assignment.at < afterMs) return false;
-    return this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization < maxUtilization;
+  parkedOn(rule: ParkRule, now: number = Date.now()): ParkedOn | undefined {
+    if (!this.busy || !this.assignment || this.dead) return undefined;
+    const served = now - this.assignment.at;
+    if (served < Math.min(rule.afterMs, rule.onTimer.afterMs)) return undefined;
+    if (this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization >= rule.maxUtilization) return undefined;
+    const callShare = this.calls ? (callMsSoFar(this.calls, now) - this.assignment.callMs) / served : 1;
+    if (served >= rule.onTimer.afterMs && callShare <= rule.onTimer.maxCallShare) return 'timer';
+    return served >= rule.afterMs ? 'calls' : undefined;
   }
 
   private onMessage(message: FromInstance): void {
     if (message.type === 'ready') {
       this.osThreadId = message.osThreadId;
+      this.calls = message.calls;
       this.bootWaiter?.();
       this.bootWaiter = undefined;
     } else if (message.type === 'boot-error') {
