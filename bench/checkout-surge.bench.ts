@@ -36,6 +36,12 @@ const TICK_MS = 1000 / 100; // USER_HZ
 const SAGA_END = ['order-succeeded', 'order-failed'];
 /** BENCH_WATCH=1: every placed order's page long-polls it to its end, as the website does (D125). */
 const WATCH = process.env.BENCH_WATCH === '1';
+/**
+ * BENCH_HELD_PAGES=n: before each load, n orders with the sandbox's card that never calls back (held at
+ * PAYMENT_PENDING for the callback's 30 s) and their pages open through the load, each poll waiting its full
+ * 25 s: shoppers watching a slow payment while others check out (D125).
+ */
+const HELD_PAGES = Number(process.env.BENCH_HELD_PAGES ?? 0);
 
 /** CPU ms of each thread of this process (Linux). */
 function threadTimes(): Map<number, number> {
@@ -68,7 +74,7 @@ function machineTicks(): [number, number] {
  */
 const CLIENT = `
 const autocannon = require(process.argv[1]);
-const { url, connections, seconds, token, body, watch, terminal } = JSON.parse(process.argv[2]);
+const { url, connections, seconds, token, body, watch, terminal, heldOrders } = JSON.parse(process.argv[2]);
 const statuses = {};
 const watched = { orders: 0, ended: 0, gets: 0, polls: 0, pollsMoved: 0, statuses: {}, errors: 0, open: 0, maxOpen: 0, pollMs: [] };
 const followers = [];
@@ -105,6 +111,25 @@ async function follow(orderId) {
   watched.open--;
   if (view && terminal.includes(view.status)) watched.ended++;
 }
+// Pages of orders held at their payment, open through the whole load: their polls wait the full 25 s.
+const held = { pages: heldOrders.length, polls: 0, statuses: {}, errors: 0 };
+const holding = new AbortController();
+async function keepOpen(orderId) {
+  let version;
+  while (!holding.signal.aborted) {
+    try {
+      const res = await fetch(url + '/api/orders/' + orderId + (version === undefined ? '' : '?waitFor=' + version), { headers, signal: holding.signal });
+      const text = await res.text();
+      held.statuses[res.status] = (held.statuses[res.status] || 0) + 1;
+      if (version !== undefined) held.polls++;
+      if (res.ok) version = JSON.parse(text).version;
+      else await new Promise((done) => setTimeout(done, 500));
+    } catch (err) {
+      if (!holding.signal.aborted) held.errors++;
+    }
+  }
+}
+const holders = heldOrders.map(keepOpen);
 let n = 0;
 autocannon({ url: url + '/api/orders', connections, duration: seconds, timeout: 60, requests: [{
   setupRequest: (req) => ({ ...req, method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token, 'idempotency-key': 'surge-' + process.pid + '-' + (++n) } }),
@@ -114,11 +139,12 @@ autocannon({ url: url + '/api/orders', connections, duration: seconds, timeout: 
   },
 }] }, async (err, r) => {
   if (err) { console.error(err); process.exit(1); }
-  await Promise.all(followers);
+  holding.abort();
+  await Promise.all([...followers, ...holders]);
   const ms = watched.pollMs.sort((a, b) => a - b);
   const at = (q) => ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] : 0;
   const { pollMs, open, ...counts } = watched;
-  const watchOut = watch ? { watch: { ...counts, pollP50: at(0.5), pollP99: at(0.99) } } : {};
+  const watchOut = { ...(watch ? { watch: { ...counts, pollP50: at(0.5), pollP99: at(0.99) } } : {}), ...(held.pages ? { held } : {}) };
   process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, statuses, errors: r.errors, timeouts: r.timeouts, ...watchOut }));
 });
 `;
@@ -131,13 +157,15 @@ interface PostLoad {
   statuses: Record<string, number>;
   errors: number;
   timeouts: number;
+  /** With BENCH_HELD_PAGES: the held orders' pages, open through the load (polls answered by status). */
+  held?: { pages: number; polls: number; statuses: Record<string, number>; errors: number };
   /** With BENCH_WATCH: what the order pages' long polls met (GETs by status, polls that saw the order move). */
   watch?: { orders: number; ended: number; gets: number; polls: number; pollsMoved: number; statuses: Record<string, number>; errors: number; maxOpen: number; pollP50: number; pollP99: number };
 }
 
-function postLoad(url: string, token: string, connections: number): Promise<PostLoad> {
+function postLoad(url: string, token: string, connections: number, heldOrders: string[]): Promise<PostLoad> {
   const body = JSON.stringify(orderRequest('success', [{ productId: PRODUCT, qty: 1 }]));
-  const options = { url, connections, seconds: SECONDS, token, body, watch: WATCH, terminal: TERMINAL_STATUSES };
+  const options = { url, connections, seconds: SECONDS, token, body, watch: WATCH, terminal: TERMINAL_STATUSES, heldOrders };
   const child = spawn(process.execPath, ['-e', CLIENT, join(HERE, 'node_modules', 'autocannon'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const out: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -185,6 +213,26 @@ function samplePool(cloud: CloudModule.LocalCloud, resource: string) {
   };
 }
 
+/** `count` orders held at their payment (the card that never calls back), once each is PAYMENT_PENDING. */
+async function placeHeldOrders(url: string, token: string, count: number): Promise<string[]> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const body = JSON.stringify(orderRequest('noCallback', [{ productId: PRODUCT, qty: 1 }]));
+  const ids = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const res = await fetch(`${url}/api/orders`, { method: 'POST', body, headers: { ...headers, 'idempotency-key': `held-${process.pid}-${Date.now()}-${i}` } });
+      return ((await res.json()) as { orderId: string }).orderId;
+    }),
+  );
+  for (const id of ids) {
+    for (;;) {
+      const view = (await (await fetch(`${url}/api/orders/${id}`, { headers })).json()) as { status: string };
+      if (view.status === 'PAYMENT_PENDING') break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+  return ids;
+}
+
 /** Placement → last event of every order alice placed since `since`, from her order list (read after the measurement). */
 async function sagaTimes(url: string, token: string, since: number): Promise<number[]> {
   const times: number[] = [];
@@ -212,6 +260,7 @@ async function serve(root: string): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stop') break;
     const connections = Number(line);
+    const heldOrders = await placeHeldOrders(cloud.url, token, HELD_PAGES);
     const records: InvocationRecord[] = [];
     // Counted as they come: the drain loop below asks every 50 ms, and walking every record each time cost the
     // main thread (whose CPU this bench measures) more than some of what it measures (D120).
@@ -237,7 +286,7 @@ async function serve(root: string): Promise<void> {
     await profiler?.post('Profiler.start');
     const startedAt = Date.now();
     const orderApiPool = samplePool(cloud, 'order-api');
-    const load = await postLoad(cloud.url, token, connections);
+    const load = await postLoad(cloud.url, token, connections, heldOrders);
     const orderApiInstances = orderApiPool.stop();
     // Every order placed (order-api answered) is followed to its saga's end.
     const placed = () => placedCount;
@@ -341,8 +390,9 @@ async function main(): Promise<void> {
         const post = result.post as PostLoad;
         const fns = result.functions as Record<string, { waitMs: number; waitP99: number; perOrder: number }>;
         const pool = result.orderApiInstances as Record<string, { mean: number; max: number }>;
+        const holding = post.held ? `; ${post.held.pages} held pages: ${post.held.polls} polls answered, statuses ${JSON.stringify(post.held.statuses)}, errors ${post.held.errors}` : '';
         const watching = post.watch ? `; watched ${post.watch.orders} (ended ${post.watch.ended}), ${post.watch.polls} long polls (moved ${post.watch.pollsMoved}, p50/p99 ${post.watch.pollP50}/${post.watch.pollP99} ms, max open ${post.watch.maxOpen}), GET statuses ${JSON.stringify(post.watch.statuses)}` : '';
-        console.log(`${root} round ${round} ${result.connections}c: POST ${Math.round(post.rps)}/s p50 ${post.p50} p99 ${post.p99} ms ${JSON.stringify(post.statuses)}, in line ${fns['order-api POST']?.waitMs} ms (p99 ${fns['order-api POST']?.waitP99})${watching}; order-api instances ${JSON.stringify(pool)}; e2e ${String(result.e2eOrdersPerSecond)} orders/s, saga p50/p99 ${JSON.stringify(result.saga)} (${String(result.orders)} in ${String(result.e2eSeconds)} s, ${String(result.cores)} cores, machine ${String(result.machineBusy)} busy); CPU/order ${JSON.stringify(result.cpuMsPerOrder)}; load ${String(result.load)}`);
+        console.log(`${root} round ${round} ${result.connections}c: POST ${Math.round(post.rps)}/s p50 ${post.p50} p99 ${post.p99} ms ${JSON.stringify(post.statuses)}, in line ${fns['order-api POST']?.waitMs} ms (p99 ${fns['order-api POST']?.waitP99})${watching}${holding}; order-api instances ${JSON.stringify(pool)}; e2e ${String(result.e2eOrdersPerSecond)} orders/s, saga p50/p99 ${JSON.stringify(result.saga)} (${String(result.orders)} in ${String(result.e2eSeconds)} s, ${String(result.cores)} cores, machine ${String(result.machineBusy)} busy); CPU/order ${JSON.stringify(result.cpuMsPerOrder)}; load ${String(result.load)}`);
       }
     }
   }
@@ -368,15 +418,15 @@ async function main(): Promise<void> {
         orderApiParked: median(rs.map((r) => (r.orderApiInstances as { parked: { mean: number } }).parked.mean)),
         orderApiInstances: median(rs.map((r) => (r.orderApiInstances as { instances: { mean: number } }).instances.mean)),
         longPolls: median(posts.map((p) => p.watch?.polls ?? 0)),
-        watchNon2xx: posts.reduce((n, p) => n + Object.entries(p.watch?.statuses ?? {}).reduce((m, [s, c]) => m + (s === '200' ? 0 : c), 0) + (p.watch?.errors ?? 0), 0),
+        watchNon2xx: posts.reduce((n, p) => n + [p.watch, p.held].reduce((k, pages) => k + Object.entries(pages?.statuses ?? {}).reduce((m, [s, c]) => m + (s === '200' ? 0 : c), 0) + (pages?.errors ?? 0), 0), 0),
         loads: rs.map((r) => r.load),
       };
     }),
   );
   report({
-    name: WATCH ? 'checkout-surge-watched' : 'checkout-surge',
+    name: `checkout-surge${WATCH ? '-watched' : ''}${HELD_PAGES ? '-held' : ''}`,
     description: 'a checkout surge: POST /api/orders under autocannon at 32/64 connections, every placed order followed to its saga end; time and CPU per step',
-    results: { summary, rounds: all, method: `${ROUNDS} rounds, checkouts alternating (${roots.join(', ')}); per round a fresh local cloud (npm start's defaults), a warm-up surge, then ${LEVELS.join('/')} connections × ${SECONDS} s; medians` },
+    results: { summary, rounds: all, method: `${ROUNDS} rounds, checkouts alternating (${roots.join(', ')}); per round a fresh local cloud (npm start's defaults), a warm-up surge, then ${LEVELS.join('/')} connections × ${SECONDS} s${WATCH ? ', every placed order's page long-polled to its end' : ''}${HELD_PAGES ? `, ${HELD_PAGES} held orders' pages open through each load` : ''}; medians` },
     goals: summary.map((s) => ({ name: `${s.root} ${s.connections}c`, measured: `POST ${s.postRps}/s p50 ${s.postP50} ms p99 ${s.postP99} ms, in line ${s.postInLineMs} ms; order-api instances ${s.orderApiInstances} (busy ${s.orderApiBusy}, parked ${s.orderApiParked}); long polls ${s.longPolls}, non-200 ${s.watchNon2xx}; e2e ${s.e2eOrdersPerSecond} orders/s, placement → saga end p50 ${s.sagaP50} ms p99 ${s.sagaP99} ms; CPU ${s.cpuMsPerOrder} ms/order; non-202 ${s.non2xx}; load ${s.loads.join(' / ')}`, met: s.non2xx === 0 && s.watchNon2xx === 0 })),
   });
 }

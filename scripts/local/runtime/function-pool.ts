@@ -55,11 +55,10 @@ export const EVICTABLE_AFTER_IDLE_MS = 1000;
  * An instance is parked (D40) once it has served its request this long with its thread's event loop running
  * callbacks less than this share of the time: a long poll or a slow backend, not a computation. A second is
  * far beyond a request's own work here (a few ms), and short enough that a line behind long polls moves.
- * Parked on a timer (D125) — a call of its own open at most half of that time — is known after 250 ms: a
- * request's own work is a few ms, and an order page's long poll sleeps 200 ms between looks at the order, so
- * a surge's polls, which move every few hundred ms, are seen before they answer.
+ * Parked on a timer (D125) when a call of its own was open at most half of that time: an order page's long poll
+ * sleeps 200 ms between looks at the order, each look a few ms.
  */
-export const PARKED: ParkRule = { afterMs: 1000, maxUtilization: 0.1, onTimer: { afterMs: 250, maxCallShare: 0.5 } };
+export const PARKED: ParkRule = { afterMs: 1000, maxUtilization: 0.1, maxCallShare: 0.5 };
 /** While a line waits at a cap, how often the pool looks again whether instances have parked. */
 const PARKED_RECHECK_MS = 250;
 
@@ -293,6 +292,19 @@ export class FunctionPool implements BudgetedPool {
     return false;
   }
 
+  /**
+   * Instances beyond the cap were started while others were parked; once those wake, all of them could compute
+   * at once, and the cap would protect nothing. So beyond the cap a free instance takes a request only while
+   * fewer than `cap` instances work — those not parked on a timer, or not parked at all while the CPUs have room
+   * (D125). At or below the cap nothing changes.
+   */
+  private atWorkingCap(): boolean {
+    if (this.instances.length <= this.cap) return false;
+    const busy = this.busy;
+    if (busy - this.parkedOnTimersCount() < this.cap) return false;
+    return !(busy - this.parkedCount() < this.cap && this.options.budget.cpuHasRoom());
+  }
+
   private lookAgainIn(ms: number): void {
     this.scaleOutTimer ??= setTimeout(() => {
       this.scaleOutTimer = undefined;
@@ -434,6 +446,11 @@ export class FunctionPool implements BudgetedPool {
   }
 
   private takeIdle(): PoolInstance | undefined {
+    if (this.atWorkingCap()) {
+      // A working instance may park, which frees nothing: look again then.
+      this.lookAgainIn(PARKED_RECHECK_MS);
+      return undefined;
+    }
     const idle = this.instances.find((i) => i.hasRoom && !i.stale && i.alive);
     idle?.assign();
     return idle;

@@ -40,17 +40,10 @@ export interface ParkRule {
   /** Serving its request at least this long, with its event loop running callbacks below this share of it. */
   afterMs: number;
   maxUtilization: number;
-  /**
-   * Waiting on a timer is known sooner: this long, the same event-loop share, and a call open for at most
-   * `maxCallShare` of it (D125).
-   */
-  onTimer: { afterMs: number; maxCallShare: number };
+  /** Parked on a timer when a call of its own was open for at most this share of that time (D125). */
+  maxCallShare: number;
 }
 
-/**
- * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
- * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
- */
 export interface PoolInstance {
   readonly id: string;
   readonly fn: FunctionSpec;
@@ -218,20 +211,19 @@ export class Instance implements PoolInstance {
   }
 
   /**
-   * Parked: serving a request for a while with its thread's event loop idle nearly all that time (share of it
-   * running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow backend), not on a
-   * CPU. A handler computing is never parked: a synchronous loop keeps the share at 1. On a timer when a call of its
-   * own was open for at most `onTimer.maxCallShare` of that time (known after `onTimer.afterMs`), else on calls
-   * (after `afterMs`); a thread without a call clock is taken to wait on calls.
+   * Parked: serving a request for at least `afterMs` with its thread's event loop idle nearly all that time
+   * (share of it running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow
+   * backend), not on a CPU. A handler computing is never parked: a synchronous loop keeps the share at 1.
+   * On a timer when a call of its own was open for at most `maxCallShare` of that time, else on calls (D125); a
+   * thread without a call clock is taken to wait on calls.
    */
   parkedOn(rule: ParkRule, now: number = Date.now()): ParkedOn | undefined {
     if (!this.busy || !this.assignment || this.dead) return undefined;
     const served = now - this.assignment.at;
-    if (served < Math.min(rule.afterMs, rule.onTimer.afterMs)) return undefined;
+    if (served < rule.afterMs) return undefined;
     if (this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization >= rule.maxUtilization) return undefined;
     const callShare = this.calls ? (callMsSoFar(this.calls, now) - this.assignment.callMs) / served : 1;
-    if (served >= rule.onTimer.afterMs && callShare <= rule.onTimer.maxCallShare) return 'timer';
-    return served >= rule.afterMs ? 'calls' : undefined;
+    return callShare <= rule.maxCallShare ? 'timer' : 'calls';
   }
 
   private onMessage(message: FromInstance): void {
