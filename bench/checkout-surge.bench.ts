@@ -426,7 +426,7 @@ async function main(): Promise<void> {
   report({
     name: `checkout-surge${WATCH ? '-watched' : ''}${HELD_PAGES ? '-held' : ''}`,
     description: 'a checkout surge: POST /api/orders under autocannon at 32/64 connections, every placed order followed to its saga end; time and CPU per step',
-    results: { summary, rounds: all, method: `${ROUNDS} rounds, checkouts alternating (${roots.join(', ')}); per round a fresh local cloud (npm start's defaults), a warm-up surge, then ${LEVELS.join('/')} connections × ${SECONDS} s${WATCH ? ', every placed order's page long-polled to its end' : ''}${HELD_PAGES ? `, ${HELD_PAGES} held orders' pages open through each load` : ''}; medians` },
+    results: { summary, rounds: all, method: `${ROUNDS} rounds, checkouts alternating (${roots.join(', ')}); per round a fresh local cloud (npm start's defaults), a warm-up surge, then ${LEVELS.join('/')} connections × ${SECONDS} s${WATCH ? ', every placed order page long-polled to its end' : ''}${HELD_PAGES ? `, ${HELD_PAGES} held order pages open through each load` : ''}; medians` },
     goals: summary.map((s) => ({ name: `${s.root} ${s.connections}c`, measured: `POST ${s.postRps}/s p50 ${s.postP50} ms p99 ${s.postP99} ms, in line ${s.postInLineMs} ms; order-api instances ${s.orderApiInstances} (busy ${s.orderApiBusy}, parked ${s.orderApiParked}); long polls ${s.longPolls}, non-200 ${s.watchNon2xx}; e2e ${s.e2eOrdersPerSecond} orders/s, placement → saga end p50 ${s.sagaP50} ms p99 ${s.sagaP99} ms; CPU ${s.cpuMsPerOrder} ms/order; non-202 ${s.non2xx}; load ${s.loads.join(' / ')}`, met: s.non2xx === 0 && s.watchNon2xx === 0 })),
   });
 }
