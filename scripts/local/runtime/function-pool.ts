@@ -292,19 +292,6 @@ export class FunctionPool implements BudgetedPool {
     return false;
   }
 
-  /**
-   * Instances beyond the cap were started while others were parked; once those wake, all of them could compute
-   * at once, and the cap would protect nothing. So beyond the cap a free instance takes a request only while
-   * fewer than `cap` instances work — those not parked on a timer, or not parked at all while the CPUs have room
-   * (D125). At or below the cap nothing changes.
-   */
-  private atWorkingCap(): boolean {
-    if (this.instances.length <= this.cap) return false;
-    const busy = this.busy;
-    if (busy - this.parkedOnTimersCount() < this.cap) return false;
-    return !(busy - this.parkedCount() < this.cap && this.options.budget.cpuHasRoom());
-  }
-
   private lookAgainIn(ms: number): void {
     this.scaleOutTimer ??= setTimeout(() => {
       this.scaleOutTimer = undefined;
@@ -446,11 +433,6 @@ export class FunctionPool implements BudgetedPool {
   }
 
   private takeIdle(): PoolInstance | undefined {
-    if (this.atWorkingCap()) {
-      // A working instance may park, which frees nothing: look again then.
-      this.lookAgainIn(PARKED_RECHECK_MS);
-      return undefined;
-    }
     const idle = this.instances.find((i) => i.hasRoom && !i.stale && i.alive);
     idle?.assign();
     return idle;
