@@ -44,6 +44,10 @@ export interface ParkRule {
   maxCallShare: number;
 }
 
+/**
+ * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
+ * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
+ */
 export interface PoolInstance {
   readonly id: string;
   readonly fn: FunctionSpec;
