@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { OrderView, type CreateOrderResponse } from '#shared/contracts/orders';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import { CpuRoom } from '../../scripts/local/runtime/cpu-room';
 import { eventually } from '../helpers/eventually';
 import { orderRequest } from '../helpers/order-world';
 import { tempDir } from '../helpers/temp';
@@ -14,37 +13,19 @@ import { tempDir } from '../helpers/temp';
  * sleeping between two looks at its order uses none, yet before D125 it left the caps only while the CPUs had
  * room (D40) — never during a surge — so a checkout waited for a poll to answer. Here the local cloud runs the
  * real s.yaml with small caps (two order-api instances, two extra in all), three polls wait on an order held at
- * its payment (the sandbox's card that never calls back), threads spinning in the local cloud's own process keep
- * its CPUs busy as a surge's instances would, and a checkout must be served while all three polls are still open.
+ * its payment (the sandbox's card that never calls back), then the CPUs are busy — CpuRoom, which measures the
+ * local cloud's process, says so, as it does in a surge where that process uses both cores (D110/D120); it is told
+ * so here, since on a machine crowded by other work the process may not get its cores and the CPUs look free —
+ * and a checkout must be served while all three polls are still open.
  * Nothing is timed: the test looks at which requests were answered while others were still open.
  */
 const WARM = ['auth-token', 'order-api', 'product-info', 'product-price', 'product-sales', 'product-shipping', 'payment-sandbox', 'reserve-inventory', 'charge-payment', 'order-notify'];
 const POLLS = 3;
 
-/**
- * Threads that compute until stopped: the local cloud's process then uses its CPUs fully, so CpuRoom sees no room.
- * (CpuRoom measures this process: on a machine crowded with other work the threads may not get their CPUs, and
- * the CPUs look free to it — then main's pool lets the checkout through too, and this test cannot fail there.)
- */
-function spinCpus(threads: number): { stop(): Promise<void> } {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  const spin = `
-    const flag = new Int32Array(require('node:worker_threads').workerData);
-    while (Atomics.load(flag, 0) === 0) {}`;
-  const workers = Array.from({ length: threads }, () => new Worker(spin, { eval: true, workerData: flag.buffer }));
-  return {
-    async stop() {
-      Atomics.store(flag, 0, 1);
-      await Promise.all(workers.map((w) => new Promise((done) => w.once('exit', done))));
-    },
-  };
-}
-
 describe('order pages long-polling on a busy machine do not hold back a checkout', () => {
   const dir = tempDir('order-long-polls-');
   let cloud: LocalCloud;
   let token: string;
-  let spinning: { stop(): Promise<void> } | undefined;
   const open: Promise<unknown>[] = [];
 
   beforeAll(async () => {
@@ -54,7 +35,7 @@ describe('order pages long-polling on a busy machine do not hold back a checkout
     token = ((await res.json()) as { token: string }).token;
   }, 120_000);
   afterAll(async () => {
-    await spinning?.stop();
+    jest.restoreAllMocks();
     await Promise.allSettled(open);
     await cloud?.stop();
     dir.cleanup();
@@ -98,14 +79,13 @@ describe('order pages long-polling on a busy machine do not hold back a checkout
     await eventually(() => expect(orderApi()).toMatchObject({ busy: POLLS, parked: POLLS, queued: 0 }));
 
     // A surge keeps the CPUs busy; a shopper checks out meanwhile.
-    spinning = spinCpus(availableParallelism());
+    const busyCpus = jest.spyOn(CpuRoom.prototype, 'hasRoom').mockReturnValue(false);
     let answered = false;
     const checkout = post('success').finally(() => (answered = true));
     open.push(checkout);
     // Served by an instance of its own while the polls wait (before D125 it waited in line for a poll to answer).
     await eventually(() => expect(answered || orderApi().busy === POLLS + 1).toBe(true), { timeoutMs: 15_000 });
-    await spinning.stop();
-    spinning = undefined;
+    busyCpus.mockRestore();
     const placed = await checkout;
     expect(placed.status).toBe(202);
     expect(polls.map(({ poll }) => poll.done)).toEqual(Array(POLLS).fill(false));
