@@ -20,6 +20,8 @@ export const KNOB_HELP: Record<string, string> = {
   V8_FLAGS: "V8 flags set in the bench's process before the local cloud starts (compare a flag's effect)",
   BENCH_IOT_SIMULATOR: "`in-process` runs the device simulator on the local cloud's main thread instead of its own process",
   BENCH_IOT_ONLY_INGEST: 'set: measure only the sustained ingest (end to end)',
+  BENCH_WATCH: '`1`: every placed order is followed by its page\'s long polls, as the website does (checkout-surge)',
+  BENCH_HELD_PAGES: 'pages of orders held at their payment kept long-polling through each load (checkout-surge)',
   BENCH_SERIES_SIM_HOURS: "hours of the simulator-rate device's readings to store",
   BENCH_SERIES_ALERTS: "the fleet's alerts in a day",
   BENCH_SERIES_SAMPLES: 'requests timed per case (the p50 is reported)',

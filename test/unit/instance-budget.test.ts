@@ -8,9 +8,14 @@ class FakePool implements BudgetedPool {
   busy = 0;
   /** Of the busy instances, those parked on I/O. */
   parked = 0;
+  /** Of the parked instances, those parked on a timer. */
+  onTimers = 0;
   constructor(readonly name: string) {}
   parkedCount(): number {
     return this.parked;
+  }
+  parkedOnTimersCount(): number {
+    return this.onTimers;
   }
   get size(): number {
     return this.busy + this.idle.filter((i) => !i.evicted).length;
@@ -109,6 +114,26 @@ describe('InstanceBudget', () => {
     expect(b.extraInUse).toBe(3);
     expect(b.take(a)).toBe(false); // the parked ceiling bounds extra instances, parked or not
     expect(b.belowParkedCeiling()).toBe(false);
+  });
+
+  it('leaves instances parked on a timer out of the extra room however busy the CPUs are, up to the parked ceiling (D125)', () => {
+    const b = new InstanceBudget(1, () => now, { parkedCeiling: 3, cpuHasRoom: () => false });
+    const [a, c] = [new FakePool('a'), new FakePool('c')];
+    b.register(a);
+    b.register(c);
+    a.busy = 2; // a's first and the one extra
+    c.busy = 1;
+    a.parked = 1; // parked on a call: a busy machine keeps it in the room (D40)
+    expect(b.take(c)).toBe(false);
+    a.onTimers = 1; // the same instance sleeping between two looks at an order: no CPU, no call
+    expect(b.take(c)).toBe(true);
+    c.busy = 2;
+    expect(b.take(c)).toBe(false); // c's extra computes: the room is taken again
+    c.parked = c.onTimers = 2;
+    a.busy = 3;
+    a.parked = a.onTimers = 3;
+    expect(b.extraInUse).toBe(3);
+    expect(b.take(a)).toBe(false); // the parked ceiling still bounds them
   });
 
   it('with no extra room at all, a function whose only instance is parked may still start a second (D40)', () => {

@@ -1,6 +1,6 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
-import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
+import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
 import { ProcessInstance, runsAsProcess } from './process-instance';
 import type { FunctionContext, InvocationIds } from './protocol';
 
@@ -55,8 +55,10 @@ export const EVICTABLE_AFTER_IDLE_MS = 1000;
  * An instance is parked (D40) once it has served its request this long with its thread's event loop running
  * callbacks less than this share of the time: a long poll or a slow backend, not a computation. A second is
  * far beyond a request's own work here (a few ms), and short enough that a line behind long polls moves.
+ * Parked on a timer (D125) when a call of its own was open at most half of that time: an order page's long poll
+ * sleeps 200 ms between looks at the order, each look a few ms.
  */
-export const PARKED = { afterMs: 1000, maxUtilization: 0.1 };
+export const PARKED: ParkRule = { afterMs: 1000, maxUtilization: 0.1, maxCallShare: 0.5 };
 /** While a line waits at a cap, how often the pool looks again whether instances have parked. */
 const PARKED_RECHECK_MS = 250;
 
@@ -66,8 +68,10 @@ export interface BudgetedPool {
   readonly startingCount: number;
   /** Idle instances whose room another function may take (`evict` retires one without waking anyone). */
   idleInstances(): readonly { lastUsedAt: number; evict(): void }[];
-  /** Instances parked on I/O (PARKED): they count toward `parkedCeiling`, not toward `extra`. */
+  /** Instances parked on I/O (PARKED): they count toward `parkedCeiling`, not toward `extra` while the CPUs have room. */
   parkedCount(): number;
+  /** Of those, the ones parked on a timer (D125): never toward `extra`, however busy the CPUs. */
+  parkedOnTimersCount(): number;
   onSlotFree(): void;
 }
 
@@ -80,8 +84,9 @@ export interface BudgetedPool {
  * order, when one frees.
  *
  * Instances parked on I/O do not count against `extra` while the CPUs have room (D40): they use no CPU, which
- * is what the room protects. `parkedCeiling` bounds the extra instances counting parked ones (by default it
- * equals `extra`: parked instances then change nothing).
+ * is what the room protects. Those parked on a timer do not count however busy the CPUs are (D125): they wait
+ * on nothing the machine computes. `parkedCeiling` bounds the extra instances counting parked ones (by default
+ * it equals `extra`: parked instances then change nothing).
  */
 export class InstanceBudget {
   private readonly pools = new Set<BudgetedPool>();
@@ -121,10 +126,13 @@ export class InstanceBudget {
     return this.extraInUse < this.parked.parkedCeiling;
   }
 
-  /** Extra instances not parked on I/O once `starter` has started one more. */
-  private extraUsingCpuWithOneMore(starter: BudgetedPool): number {
+  /** Extra instances not parked (on a timer only, or on anything: `parkedOn`) once `starter` has started one more. */
+  private extraUsingCpuWithOneMore(starter: BudgetedPool, parkedOn: 'timer' | 'any'): number {
     let n = 0;
-    for (const pool of this.pools) n += Math.max(0, pool.size + pool.startingCount - pool.parkedCount() + (pool === starter ? 1 : 0) - 1);
+    for (const pool of this.pools) {
+      const parked = parkedOn === 'timer' ? pool.parkedOnTimersCount() : pool.parkedCount();
+      n += Math.max(0, pool.size + pool.startingCount - parked + (pool === starter ? 1 : 0) - 1);
+    }
     return n;
   }
 
@@ -133,7 +141,10 @@ export class InstanceBudget {
     if (pool.size + pool.startingCount === 0) return true;
     const inUse = this.extraInUse;
     if (inUse < this.extra) return true;
-    if (inUse < this.parked.parkedCeiling && this.extraUsingCpuWithOneMore(pool) <= this.extra && this.cpuHasRoom()) return true;
+    if (inUse < this.parked.parkedCeiling) {
+      if (this.extraUsingCpuWithOneMore(pool, 'timer') <= this.extra) return true;
+      if (this.extraUsingCpuWithOneMore(pool, 'any') <= this.extra && this.cpuHasRoom()) return true;
+    }
     return this.evictIdle(pool);
   }
 
@@ -192,7 +203,8 @@ const INITIALIZER_WAIT_MS = 500;
  * (D30): a cold start costs ~50–100 ms of CPU, so on a small machine a burst is served faster by instances
  * finishing their 2-ms requests than by starting one instance per request. Concurrent requests above
  * s.yaml's `reservedConcurrency` are throttled (429) as on FC. The cap protects the CPU, so instances parked
- * on I/O (a long poll) do not count against it while the CPUs have room, up to `maxWithParked` (D40).
+ * on I/O do not count against it while the CPUs have room, and those parked on a timer (a long poll between
+ * its looks) not at all, up to `maxWithParked` (D40, D125).
  */
 export class FunctionPool implements BudgetedPool {
   private instances: PoolInstance[] = [];
@@ -254,18 +266,26 @@ export class FunctionPool implements BudgetedPool {
   /** Instances serving a request that wait on I/O or a timer (PARKED). */
   parkedCount(): number {
     const now = Date.now();
-    return this.instances.filter((i) => i.parked(PARKED.afterMs, PARKED.maxUtilization, now)).length;
+    return this.instances.filter((i) => i.parkedOn(PARKED, now) !== undefined).length;
+  }
+
+  /** Instances serving a request that wait on a timer, not on a call (PARKED, D125). */
+  parkedOnTimersCount(): number {
+    const now = Date.now();
+    return this.instances.filter((i) => i.parkedOn(PARKED, now) === 'timer').length;
   }
 
   /**
-   * May the line start one more instance? Below the cap, yes; at the cap, when some instances are parked on
-   * I/O and the others alone stay below it, the CPUs have room, and the function is below its ceiling —
-   * otherwise the pool looks again in a moment, since instances may park or the CPUs calm down meanwhile.
+   * May the line start one more instance? Below the cap, yes; at the cap, when the function is below its
+   * ceiling and its instances not parked on a timer stay below the cap (D125), or those not parked at all do
+   * while the CPUs have room (D40) — otherwise the pool looks again in a moment, since instances may park or
+   * the CPUs calm down meanwhile.
    */
   private mayStartAnother(): boolean {
     const n = this.instances.length;
     if (n < this.cap) return true;
     if (n >= Math.min(this.fn.reservedConcurrency ?? Number.POSITIVE_INFINITY, this.options.maxWithParked)) return false;
+    if (n - this.parkedOnTimersCount() < this.cap) return true;
     const parked = this.parkedCount();
     if (parked > 0 && n - parked < this.cap && this.options.budget.cpuHasRoom()) return true;
     this.lookAgainIn(PARKED_RECHECK_MS);

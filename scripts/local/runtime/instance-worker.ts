@@ -19,6 +19,7 @@ import { mapBundleStackTraces } from './stack-source-maps';
 import { fromHttpInvocation, type AnsweredInvocation, type FromInstance, type FunctionErrorBody, type HttpInvocation, type InstanceBoot, type InvocationIds, type StandbyTakeover, type ToInstance } from './protocol';
 import type { StandbyBoot } from './standby-instances';
 import { bundleFileOf } from './worker-script';
+import { startCallClock } from './call-clock';
 
 /** This instance's function: from workerData, or — for a standby thread — from the message that takes it (D87). */
 let boot: InstanceBoot;
@@ -42,6 +43,8 @@ captureStream(process.stdout);
 captureStream(process.stderr);
 // A function's own ali-oss client with default (virtual-host) options reaches `<bucket>.localhost`.
 resolveLocalhostNames();
+// Whether a parked instance waits on a call or on a timer (D125): counted from before the function's code loads.
+const callClock = startCallClock();
 
 /** One level of FC's context.logger, which prints `<ISO time> <requestId> [LEVEL] message`. */
 function logLine(requestId: string, level: string) {
@@ -220,7 +223,7 @@ function start(prepared?: PreparedBundle): void {
     exportOf(boot.handler);
     // An HTTP invocation arrives positional (protocol.ts `HttpInvocation`, D126), every other message as an object.
     port.on('message', (message: ToInstance | HttpInvocation) => void run(Array.isArray(message) ? fromHttpInvocation(message as HttpInvocation) : (message as ToInstance)));
-    send({ type: 'ready', osThreadId: osThreadId() });
+    send({ type: 'ready', osThreadId: osThreadId(), calls: callClock });
   } catch (err) {
     send({ type: 'boot-error', error: toErrorBody(err) });
   }

@@ -1,6 +1,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FunctionSpec } from '../spec/model';
+import { callMsSoFar } from './call-clock';
 import { answerPayload, plainAnswerReply, type HttpTriggerReply, type HttpTriggerRequest, type PlainTriggerAnswer } from './http-trigger-event';
 import { httpInvocation, isAnswered, type FromInstance, type FunctionContext, type FunctionErrorBody, type HttpInvocation, type InstanceBoot, type InvocationIds, type StandbyTakeover, type ToInstance } from './protocol';
 import { standbyCount, takeStandbyInstance } from './standby-instances';
@@ -29,6 +30,18 @@ export function failedOutcome(error: FunctionErrorBody, fatal?: InstanceOutcome[
   return { ok: false, payload: Buffer.alloc(0), error, ...(fatal ? { fatal } : {}), heapMb: 0 };
 }
 
+/** A parked instance waits on calls it made (the local cloud's own work) or on a timer (nothing at all). */
+export type ParkedOn = 'calls' | 'timer';
+
+/** When a busy instance counts as parked (the pool's policy: `function-pool.ts` PARKED). */
+export interface ParkRule {
+  /** Serving its request at least this long, with its event loop running callbacks below this share of it. */
+  afterMs: number;
+  maxUtilization: number;
+  /** Parked on a timer when a call of its own was open for at most this share of that time (D125). */
+  maxCallShare: number;
+}
+
 /**
  * What a function's pool needs of one instance: a worker thread running a nodejs handler (`Instance`, one request
  * at a time) or a custom runtime's server process (`ProcessInstance`, up to `instanceConcurrency` at once, D123).
@@ -51,7 +64,8 @@ export interface PoolInstance {
   logSink: LogSink;
   assign(now?: number): void;
   release(now?: number): void;
-  parked(afterMs: number, maxUtilization: number, now?: number): boolean;
+  /** What the instance's current request waits on, if it is parked (`ParkRule`, D40/D125); undefined: not parked. */
+  parkedOn(rule: ParkRule, now?: number): ParkedOn | undefined;
   /** A lifecycle hook. */
   call(message: { type: 'initialize' | 'preStop'; ids: InvocationIds }, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome>;
   invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number): Promise<InstanceOutcome>;
@@ -137,8 +151,10 @@ export class Instance implements PoolInstance {
   /** The worker's OS thread id on Linux (its CPU time is in `/proc/self/task/<id>/stat`), once ready. */
   osThreadId: number | undefined;
   private readonly worker: Worker;
-  /** When the request it serves now was handed to it, and its thread's event-loop use until then. */
-  private assignment: { at: number; elu: EventLoopUtilization } | undefined;
+  /** When the request it serves now was handed to it, and its thread's event-loop use and call time until then. */
+  private assignment: { at: number; elu: EventLoopUtilization; callMs: number } | undefined;
+  /** The thread's call clock (`call-clock.ts`), once ready. */
+  private calls: SharedArrayBuffer | undefined;
   private readonly pending = new Map<number, (outcome: InstanceOutcome) => void>();
   private dead = false;
   private deathReason: FunctionErrorBody | undefined;
@@ -194,7 +210,7 @@ export class Instance implements PoolInstance {
   /** The instance takes a request (it is busy until `release`). */
   assign(now: number = Date.now()): void {
     this.busy = true;
-    this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization() };
+    this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization(), callMs: this.calls ? callMsSoFar(this.calls, now) : 0 };
   }
 
   release(now: number = Date.now()): void {
@@ -207,10 +223,16 @@ export class Instance implements PoolInstance {
    * Parked: serving a request for at least `afterMs` with its thread's event loop idle nearly all that time
    * (share of it running callbacks below `maxUtilization`) — it waits on I/O or a timer (a long poll, a slow
    * backend), not on a CPU. A handler computing is never parked: a synchronous loop keeps the share at 1.
+   * On a timer when a call of its own was open for at most `maxCallShare` of that time, else on calls (D125); a
+   * thread without a call clock is taken to wait on calls.
    */
-  parked(afterMs: number, maxUtilization: number, now: number = Date.now()): boolean {
-    if (!this.busy || !this.assignment || this.dead || now - this.assignment.at < afterMs) return false;
-    return this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization < maxUtilization;
+  parkedOn(rule: ParkRule, now: number = Date.now()): ParkedOn | undefined {
+    if (!this.busy || !this.assignment || this.dead) return undefined;
+    const served = now - this.assignment.at;
+    if (served < rule.afterMs) return undefined;
+    if (this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization >= rule.maxUtilization) return undefined;
+    const callShare = this.calls ? (callMsSoFar(this.calls, now) - this.assignment.callMs) / served : 1;
+    return callShare <= rule.maxCallShare ? 'timer' : 'calls';
   }
 
   private onMessage(message: FromInstance): void {
@@ -222,6 +244,7 @@ export class Instance implements PoolInstance {
       settle?.(new AnsweredOutcome(answer, heapMb));
     } else if (message.type === 'ready') {
       this.osThreadId = message.osThreadId;
+      this.calls = message.calls;
       this.bootWaiter?.();
       this.bootWaiter = undefined;
     } else if (message.type === 'boot-error') {

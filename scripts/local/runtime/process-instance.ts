@@ -5,7 +5,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
 import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
-import { failedOutcome, type InstanceOutcome, type InvokeInput, type PoolInstance } from './instance';
+import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
 import { pythonLaunch } from './python-runtime';
 import { StallAwareTimeout } from './stall-clock';
@@ -220,8 +220,8 @@ export class ProcessInstance implements PoolInstance {
   }
 
   /** The local caps leave out instances parked on I/O (D40) by their thread's event loop; a process has none here. */
-  parked(): boolean {
-    return false;
+  parkedOn(): ParkedOn | undefined {
+    return undefined;
   }
 
   /** Each line of output, to the function's log as it comes (as FC collects a custom runtime's stdout and stderr). */

@@ -82,8 +82,11 @@ export interface FunctionErrorBody {
 }
 
 export type FromInstance =
-  /** `osThreadId`: the worker's Linux thread id (`/proc/self/task/<id>`), for per-thread CPU accounting; absent elsewhere. */
-  | { type: 'ready'; osThreadId?: number }
+  /**
+   * `osThreadId`: the worker's Linux thread id (`/proc/self/task/<id>`), for per-thread CPU accounting; absent elsewhere.
+   * `calls`: the thread's call clock (`call-clock.ts`, D125), shared, written by the thread and read by the pool.
+   */
+  | { type: 'ready'; osThreadId?: number; calls?: SharedArrayBuffer }
   | { type: 'boot-error'; error: FunctionErrorBody }
   /** A standby thread has compiled its bundle and waits to be taken (`standby-instances.ts`, D87). */
   | { type: 'standing-by' }
