@@ -150,4 +150,22 @@ describe('python functions behind OSS and MNS triggers', () => {
       ['UnhandledInvocationError', 'ValueError'],
     ]);
   });
+  it('hands an event-streaming batch (RawData, asynchronous) as bytes of a JSON array, one object per message', async () => {
+    const bodies = [unique('a'), unique('b'), unique('c')];
+    await queue.sendBatch('pyx-batch-q', bodies.map((body) => ({ body })));
+    // The window may split the three; each message arrives in exactly one array.
+    const carrying = await eventually(() => {
+      const got = records('pyx-batch')
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => ({ record: r, answer: JSON.parse(r.payload.toString()) as Answer & { event: { messages: { messageBody: string }[] } } }))
+        .filter(({ answer }) => answer.event.messages.some((m) => bodies.includes(m.messageBody)));
+      expect(got.flatMap(({ answer }) => answer.event.messages.map((m) => m.messageBody)).sort()).toEqual([...bodies].sort());
+      return got;
+    });
+    for (const { record, answer } of carrying) {
+      expect(answer.eventType).toBe('bytes');
+      expect(record.source).toBe('eventbridge:batched');
+      for (const message of answer.event.messages) expect(message).toEqual({ requestId: expect.any(String), messageId: expect.any(String), messageBody: expect.any(String) });
+    }
+  });
 });
