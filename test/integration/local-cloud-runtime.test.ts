@@ -176,6 +176,17 @@ describe('local cloud runtime', () => {
         statusCode: 400,
         message: expect.stringContaining('gpuType'),
       });
+      // limit is decimal digits only: Number() read 1e1 and 10.0 as 10, 0x10 as 16, ' 10' as 10 (D134). The SDK
+      // signs whatever text it is given, so a user's string reaches the emulator as it is.
+      for (const limit of ['1e1', '0x10', ' 10', '10.0', '+10', '']) {
+        await expect(sdk().listFunctions(new ListFunctionsRequest({ limit: limit as unknown as number }))).rejects.toMatchObject({
+          code: 'InvalidArgument',
+          statusCode: 400,
+          message: expect.stringContaining(`limit '${limit}'`),
+        });
+      }
+      const padded = await sdk().listFunctions(new ListFunctionsRequest({ prefix: 'fx-s', limit: '02' as unknown as number }));
+      expect(padded.body?.functions).toHaveLength(2);
       await expect(sdk().deleteFunction('fx-echo')).rejects.toMatchObject({ code: 'PathNotSupported', statusCode: 400, message: expect.stringContaining('DeleteFunction is not emulated') });
       await expect(sdk().listTriggers('fx-echo', new ListTriggersRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListTriggers') });
       const res = await fetch(`${cloud.url}/2023-03-30/nothing-here`);

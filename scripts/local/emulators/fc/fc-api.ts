@@ -224,8 +224,9 @@ function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: Fun
     if (!LIST_PARAMS.has(name)) return apiError(res, 400, 'InvalidArgument', `ListFunctions parameter ${name} is not emulated by the local cloud (supported: ${[...LIST_PARAMS].join(', ')})`, requestId);
   }
   const limitText = query.get('limit') ?? '20';
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return apiError(res, 400, 'InvalidArgument', `limit ${limitText} must be an integer from 1 to 100`, requestId);
+  // Decimal digits only: Number() would also read '1e1', '10.0', ' 10' as 10 and '0x10' as 16 (D134).
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= 100)) return apiError(res, 400, 'InvalidArgument', `limit '${limitText}' must be an integer from 1 to 100 in decimal digits`, requestId);
   const prefix = query.get('prefix') ?? '';
   const after = query.get('nextToken') ?? '';
   const wanted = query.get('runtime');
