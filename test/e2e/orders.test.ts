@@ -235,13 +235,12 @@ describeInBrowser('website: orders', () => {
     // The order page's loading card stood alone, with no heading: on a slow connection the page had no name.
     const page = await e2e.isolatedPage('mobile');
     await signIn(page);
-    const release = await holdRequests(page, '**/api/orders/*');
+    // Held for good: the id is made up, and its 404 is not what this test is about.
+    await holdRequests(page, '**/api/orders/*');
     await page.goto('/orders/ord_00000000000000000000000000');
     await page.locator('.panel.skeleton').waitFor();
     expect(await page.locator('h1').innerText()).toBe('Order ord_00000000000000000000000000');
     await e2e.screenshot(page, 'order-loading-mobile');
-    release();
-    await page.locator('h1', { hasText: 'Order not found' }).waitFor();
     await page.close();
   });
 
