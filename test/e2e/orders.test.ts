@@ -38,6 +38,16 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=added]').waitFor();
   }
 
+  /** The product's page (which the cart prices from) says it is out of stock, as the BFF says when it is. */
+  async function sellOut(page: Page, productId: string): Promise<void> {
+    await page.route(`**/api/products/${productId}?*`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { availability: unknown };
+      body.availability = { status: 'out_of_stock', available: 0 };
+      await route.fulfill({ response, json: body });
+    });
+  }
+
   /** Fill the checkout form, pick a test card by its number, place the order; answers the order id. */
   async function checkout(page: Page, cardNumber: string, viewport: ViewportName, line1 = '1 West Lake Road'): Promise<string> {
     await page.goto('/checkout');
@@ -251,12 +261,7 @@ describeInBrowser('website: orders', () => {
     await signIn(page);
     await addToCart(page, MOUSE.productId);
     await addToCart(page, KETTLE.productId);
-    await page.route(`**/api/products/${KETTLE.productId}?*`, async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { availability: unknown };
-      body.availability = { status: 'out_of_stock', available: 0 };
-      await route.fulfill({ response, json: body });
-    });
+    await sellOut(page, KETTLE.productId);
     await page.goto('/cart');
     const kettle = page.locator(`[data-line=${KETTLE.productId}]`);
     await kettle.waitFor();
@@ -290,12 +295,7 @@ describeInBrowser('website: orders', () => {
     const page = await e2e.isolatedPage('mobile');
     await signIn(page);
     await addToCart(page, KETTLE.productId);
-    await page.route(`**/api/products/${KETTLE.productId}?*`, async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { availability: unknown };
-      body.availability = { status: 'out_of_stock', available: 0 };
-      await route.fulfill({ response, json: body });
-    });
+    await sellOut(page, KETTLE.productId);
     await page.goto('/checkout');
     await page.locator('[data-testid=place-order]').waitFor();
     expect(await page.locator('[data-testid=place-order]').isDisabled()).toBe(true);
