@@ -101,6 +101,28 @@ describeInBrowser('local console', () => {
     await page.close();
   });
 
+  it('shows the other wide tables whole on a phone too, as stacked lines, and as tables on a desktop', async () => {
+    // Functions, tables, queues, topics and flow executions scrolled sideways inside their panels on a phone.
+    const wide = ['functions', 'tables', 'queues', 'topics', 'executions'];
+    const overflow = (page: Page) => page.evaluate((ids) => ids.map((id) => {
+      const table = document.getElementById(id)!;
+      const panel = table.closest('section')!;
+      const edge = panel.getBoundingClientRect().right;
+      const beyond = [...table.querySelectorAll('td, th')].filter((cell) => cell.getBoundingClientRect().right > edge + 1).length;
+      return { id, scrolls: panel.scrollWidth > panel.clientWidth + 1, beyond };
+    }), wide);
+    const { page } = await openConsole('mobile');
+    expect(await overflow(page)).toEqual(wide.map((id) => ({ id, scrolls: false, beyond: 0 })));
+    // Each cell says which column it is (the header row is not shown): "memory: 256 MB".
+    expect(await page.locator('#functions tr').nth(1).locator('td').nth(1).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"memory: "');
+    await e2e.screenshot(page, 'console-tables-mobile');
+    await page.close();
+    const desktop = (await openConsole('desktop')).page;
+    expect(await desktop.locator('#functions th').first().isVisible()).toBe(true);
+    expect(await desktop.locator('#functions tr').nth(1).locator('td').nth(1).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('none');
+    await desktop.close();
+  });
+
   it('says when the local cloud stops answering, and when it is back', async () => {
     // Stopped `npm start` (or a restart): the tables stayed as they were, still "refreshing every 2 s", with no
     // sign that what they show is old.

@@ -52,9 +52,17 @@ async function priceLine(productId: string, qty: number, region: Region): Promis
   }
 }
 
+/**
+ * A line the shop says it cannot sell now (no longer sold, or out of stock on its product page) is left out of
+ * the totals and of the order placed (D133): counted in, it made the total wrong and the whole order fail at
+ * reservation. A line whose stock is unknown (the inventory part of the page degraded) is ordered: the saga's
+ * reservation decides, as it does when the stock runs out between this page and the order.
+ */
+export const isOrderable = (line: PricedLine): boolean => !line.gone && line.stock !== 'out_of_stock';
+
 export async function priceCart(region: Region): Promise<PricedCart> {
   const lines = await Promise.all(cartLines().map((l) => priceLine(l.productId, l.qty, region)));
-  const live = lines.filter((l) => !l.gone);
+  const live = lines.filter(isOrderable);
   const incomplete = live.some((l) => l.unitPrice === undefined || !l.shipping);
   const subtotal = Math.round(live.reduce((sum, l) => sum + (l.unitPrice ?? 0) * l.qty, 0) * 100) / 100;
   const shippings = live.flatMap((l) => (l.shipping ? [l.shipping] : []));

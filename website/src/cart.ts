@@ -49,10 +49,6 @@ export function removeFromCart(productId: string): void {
   setQty(productId, 0);
 }
 
-export function clearCart(): void {
-  save([]);
-}
-
 export function cartCount(): number {
   return cartLines().reduce((n, l) => n + l.qty, 0);
 }

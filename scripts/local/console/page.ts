@@ -60,6 +60,21 @@ const PAGE = `<!doctype html>
     #invocations td[colspan] { grid-area:1 / 1 / 2 / -1; }
     #invocations th { font-weight:600; }
     #invocations tr.pick:hover { background:#f2f5fb; } #invocations tr.pick:hover td { background:none; }
+    /* The other tables (functions, tables, queues, topics, flow executions, ...) scrolled sideways the same way.
+       Each row becomes lines that wrap: its first cell as the row's title, then every other cell named by its
+       column ("memory: 256 MB"), since the header row is not shown; empty cells take no room. */
+    table:not(#invocations), table:not(#invocations) tbody { display:block; }
+    table:not(#invocations) tr:has(th) { display:none; }
+    table:not(#invocations) tr { display:flex; flex-wrap:wrap; column-gap:14px; padding:5px 0; border-bottom:1px solid var(--line); }
+    table:not(#invocations) td { border:0; padding:1px 0; min-width:0; overflow-wrap:anywhere; }
+    table:not(#invocations) td:first-child { flex-basis:100%; font-weight:600; }
+    table:not(#invocations) td:empty { display:none; }
+    table:not(#invocations) td:not(:first-child)[data-label]::before { content:attr(data-label) ": "; color:var(--muted); font-weight:400; }
+    table:not(#invocations) td[colspan] { font-weight:400; }
+    /* A TableStore table is known by its name; the instance is the same on every row. */
+    #tables td:nth-child(2) { order:-1; flex-basis:100%; font-weight:600; } #tables td:nth-child(2)::before { content:none; }
+    #tables td:first-child { flex-basis:auto; font-weight:400; } #tables td:first-child::before { content:attr(data-label) ": "; color:var(--muted); }
+    table:not(#invocations) tr.pick:hover { background:#f2f5fb; } table:not(#invocations) tr.pick:hover td { background:none; }
   }
 </style>
 </head>
@@ -93,6 +108,8 @@ function table(id, head, rows) {
   const focused = box.contains(document.activeElement) ? document.activeElement : null;
   box.innerHTML = '<tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr>' +
     (rows.length ? rows.join('') : '<tr><td colspan="' + head.length + '" class="muted">nothing yet</td></tr>');
+  // Each cell knows its column's name: a phone shows it before the value, where the header row does not fit.
+  box.querySelectorAll('tr').forEach((tr) => Array.from(tr.cells).forEach((cell, i) => { if (cell.tagName === 'TD' && head[i]) cell.dataset.label = head[i]; }));
   const again = focused && Array.from(box.querySelectorAll(focused.tagName)).find((el) => sameData(el, focused));
   if (again) again.focus({ preventScroll: true });
 }

@@ -1,6 +1,6 @@
 import { session, type Region } from '../api';
 import { MAX_QTY, removeFromCart, setQty } from '../cart';
-import { priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
+import { isOrderable, priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
 import { esc, keepingFocus, money, setMain, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
@@ -72,7 +72,7 @@ function lineHtml(line: PricedLine): string {
   const options = Array.from({ length: MAX_QTY }, (_, i) => i + 1)
     .map((n) => `<option value="${n}" ${n === line.qty ? 'selected' : ''}>${n}</option>`)
     .join('');
-  const stock = line.gone ? '<span class="stock out_of_stock">No longer sold</span>' : line.stock === 'out_of_stock' ? '<span class="stock out_of_stock">Out of stock</span>' : line.stock === 'low_stock' ? `<span class="stock low_stock">Only ${line.available ?? 'a few'} left</span>` : '';
+  const stock = line.gone ? '<span class="stock out_of_stock">No longer sold: not in the total, not ordered</span>' : line.stock === 'out_of_stock' ? '<span class="stock out_of_stock">Out of stock: not in the total, not ordered</span>' : line.stock === 'low_stock' ? `<span class="stock low_stock">Only ${line.available ?? 'a few'} left</span>` : '';
   return `<li class="cart-line" data-line="${esc(line.productId)}" data-testid="cart-line">
     ${line.image ? `<img src="${esc(line.image)}" alt="" width="96" height="72" />` : '<span class="thumb-placeholder"></span>'}
     <div class="cart-line-text">
@@ -85,7 +85,7 @@ function lineHtml(line: PricedLine): string {
       <select id="qty-${esc(line.productId)}" ${line.gone ? 'disabled' : ''}>${options}</select>
       <button type="button" class="link-button" data-remove aria-label="Remove ${esc(line.name)}">Remove</button>
     </div>
-    <strong class="cart-line-total">${line.unitPrice === undefined ? '—' : money(line.unitPrice * line.qty, line.currency)}</strong>
+    ${isOrderable(line) ? `<strong class="cart-line-total">${line.unitPrice === undefined ? '—' : money(line.unitPrice * line.qty, line.currency)}</strong>` : '<strong class="cart-line-total muted">—</strong>'}
   </li>`;
 }
 

@@ -1,6 +1,6 @@
 import { ApiError, session, type Region } from '../api';
-import { cartLines, clearCart } from '../cart';
-import { priceCart } from '../cart-pricing';
+import { cartLines, removeFromCart } from '../cart';
+import { isOrderable, priceCart, type PricedLine } from '../cart-pricing';
 import { esc, setMain } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
@@ -39,6 +39,8 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
   setMain('<section class="page-head"><h1>Checkout</h1></section><div class="panel skeleton text-skeleton" aria-busy="true"></div>');
   const cart = await priceCart(region);
   if (ctx.signal.aborted) return;
+  // What the page was told it can sell is what is ordered; the rest stays in the cart for later (D133).
+  const ordered = cart.lines.filter(isOrderable).map((l) => ({ productId: l.productId, qty: l.qty }));
   const idempotencyKey = crypto.randomUUID();
   const year = new Date().getFullYear();
   const country = countryForRegion(region);
@@ -79,9 +81,10 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
     </div>
     <aside class="panel summary" aria-labelledby="summary-title">
       ${summaryHtml(cart)}
-      <ul class="summary-lines">${cart.lines.filter((l) => !l.gone).map((l) => `<li><span>${l.qty} × ${esc(l.name)}</span></li>`).join('')}</ul>
+      <ul class="summary-lines">${cart.lines.map(summaryLineHtml).join('')}</ul>
+      ${ordered.length === 0 ? '<p class="error" id="nothing-to-order" data-testid="nothing-to-order">Nothing in your cart is in stock right now, so there is nothing to order.</p>' : ''}
       <p class="error" role="alert" tabindex="-1" data-testid="checkout-error" hidden></p>
-      <button class="primary wide" type="submit" data-testid="place-order">Place order</button>
+      <button class="primary wide" type="submit" data-testid="place-order" ${ordered.length === 0 ? 'disabled aria-describedby="nothing-to-order"' : ''}>Place order</button>
       <p class="muted small">You can follow the order live on the next page.</p>
     </aside>
   </form>`);
@@ -124,7 +127,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
       return;
     }
     const body: PlaceOrderBody = {
-      items: cartLines(),
+      items: ordered,
       address: { name: value('ship-name'), line1: value('ship-line1'), ...(value('ship-line2') ? { line2: value('ship-line2') } : {}), city: value('ship-city'), postcode: value('ship-postcode'), country: value('ship-country') as Country },
       card: { number: value('card-number'), expMonth: Number(value('card-exp-month')), expYear: Number(value('card-exp-year')), cvc: value('card-cvc') },
       region,
@@ -133,7 +136,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
     button.textContent = 'Placing order…';
     placeOrder(body, idempotencyKey)
       .then((created) => {
-        clearCart();
+        for (const item of ordered) removeFromCart(item.productId);
         ctx.navigate(`/orders/${created.orderId}`);
       })
       .catch((err: unknown) => {
@@ -153,6 +156,11 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
         else error.focus();
       });
   });
+}
+
+function summaryLineHtml(line: PricedLine): string {
+  const why = line.gone ? 'no longer sold' : isOrderable(line) ? '' : 'out of stock';
+  return why ? `<li class="muted"><span>${line.qty} × ${esc(line.name)}: ${why}, not ordered</span></li>` : `<li><span>${line.qty} × ${esc(line.name)}</span></li>`;
 }
 
 function field(id: string, label: string, attributes: string, className = ''): string {

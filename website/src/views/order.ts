@@ -23,7 +23,9 @@ export async function renderOrderPage(orderId: string, ctx: RouteContext): Promi
     setMain(`<section class="empty"><h1>Sign in to see this order</h1><a class="button-link" href="/sign-in?next=${encodeURIComponent(`/orders/${orderId}`)}" data-link>Sign in</a></section>`);
     return;
   }
-  setMain('<div class="panel skeleton text-skeleton" aria-busy="true"></div>');
+  // The page's title is known before the order is: it stands over the placeholder (where the
+  // order's own heading comes), as on the cart and My orders.
+  setMain(`<section class="page-head order-head"><div><a class="small back-link" href="/orders" data-link>← My orders</a><h1>Order <code class="order-id">${esc(orderId)}</code></h1></div></section><div class="panel skeleton text-skeleton" aria-busy="true"></div>`);
   let order: OrderView;
   try {
     order = await getOrder(orderId, undefined, ctx.signal);
