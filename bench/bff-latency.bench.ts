@@ -22,7 +22,7 @@ import { ALL_TABLES } from '../functions/_shared/contracts/tables';
 import { startLocalCloud, REPO_ROOT, type LocalCloud } from '../scripts/local/cloud';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
 import { tempDir } from '../test/helpers/temp';
-import { recording, report, stats, type Stats } from './lib';
+import { recording, report, round3, stats, type Stats } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
 
 const SERVICES = ['product-info', 'product-price', 'product-inventory', 'product-shipping', 'product-sales', 'product-reviews'] as const;
@@ -117,7 +117,6 @@ async function autocannon(url: string, seconds = AUTOCANNON_SECONDS): Promise<Ca
   return { requests: { average: r.requests.average, total: r.requests.total }, latency: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, average: r.latency.average }, non2xx: r.non2xx, errors: r.errors };
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(): Promise<void> {
   const dir = tempDir('bench-bff-');

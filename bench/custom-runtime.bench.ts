@@ -14,7 +14,7 @@ import { Agent } from 'node:http';
 import { FcFunctionInvoker } from '../functions/_shared/aliyun/fc-invoker';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
 import { withFixtureCloud } from './fixture-cloud';
-import { interleavedRounds, postInvokeDirect, report, type Goal } from './lib';
+import { interleavedRounds, postInvokeDirect, report, round3, type Goal } from './lib';
 
 const ROUNDS = 6;
 const PER_ROUND = 100;
@@ -82,7 +82,6 @@ async function main(): Promise<void> {
   }
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 main().catch((err: unknown) => {
   console.error(err);

@@ -21,7 +21,7 @@ import { SqliteExecutionStore } from '../scripts/local/emulators/fnf/sqlite-stor
 import { FlowEngine } from '../scripts/local/flow-engine/engine';
 import type { ExecutionDoc } from '../scripts/local/flow-engine/model';
 import { tempDir } from '../test/helpers/temp';
-import { report, stats, type Goal, type Stats } from './lib';
+import { report, round3, stats, type Goal, type Stats } from './lib';
 
 const K = 10;
 const ROUNDS = 6;
@@ -153,7 +153,6 @@ async function main(): Promise<void> {
       for (const path of Object.keys(runs) as Path[]) for (let i = 0; i < PER_ROUND; i++) samples[path].push(await time(runs[path]));
     }
     const s = Object.fromEntries(Object.entries(samples).map(([path, list]) => [path, stats(list)])) as Record<Path, Stats>;
-    const round3 = (x: number) => Math.round(x * 1000) / 1000;
     const over = (path: Path, base: Path = 'direct') => ({ p50: round3(s[path].p50 - s[base].p50), p95: round3(s[path].p95 - s[base].p95) });
     const overhead = { engine: over('engine'), pass: over('pass'), localCloudOverRuntime: over('localCloud', 'runtime'), localCloudOverDirect: over('localCloud') };
     const goals: Goal[] = [

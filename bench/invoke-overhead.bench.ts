@@ -18,7 +18,7 @@ import { startLocalCloud, type LocalCloud, REPO_ROOT } from '../scripts/local/cl
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../scripts/local/credentials';
 import type { FunctionSpec } from '../scripts/local/spec/model';
 import { tempDir } from '../test/helpers/temp';
-import { report, sample, stats, type Goal, type Stats } from './lib';
+import { report, round3, sample, stats, type Goal, type Stats } from './lib';
 
 const ROUNDS = 8;
 const PER_ROUND = 150;
@@ -127,7 +127,6 @@ async function measure(c: Case): Promise<Record<Path, Stats> & { overheadMs: Rec
   return { ...s, overheadMs: { runtime: over('runtime'), fcApi: over('fcApi') } };
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function main(): Promise<void> {
   const dir = tempDir('bench-invoke-');

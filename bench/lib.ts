@@ -159,3 +159,6 @@ export function watchMainThreadPauses(): () => MainThreadPauses {
     };
   };
 }
+
+/** Milliseconds to three decimals (microsecond resolution) for the results files. */
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -11,7 +11,7 @@
  */
 import { Agent } from 'node:http';
 import { withFixtureCloud } from './fixture-cloud';
-import { interleavedRounds, postInvokeDirect, report, stats, type Goal, type Stats } from './lib';
+import { interleavedRounds, postInvokeDirect, report, round3, stats, type Goal, type Stats } from './lib';
 
 const ROUNDS = 6;
 const PER_ROUND = 100;
@@ -85,7 +85,6 @@ async function main(): Promise<void> {
   }
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 main().catch((err: unknown) => {
   console.error(err);
