@@ -48,6 +48,16 @@ describeInBrowser('website: orders', () => {
     });
   }
 
+  /** The product's page says only `available` units are left (low stock), as the BFF says when they are. */
+  async function fewLeft(page: Page, productId: string, available: number): Promise<void> {
+    await page.route(`**/api/products/${productId}?*`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { availability: unknown };
+      body.availability = { status: 'low_stock', available };
+      await route.fulfill({ response, json: body });
+    });
+  }
+
   /** Fill the checkout form, pick a test card by its number, place the order; answers the order id. */
   async function checkout(page: Page, cardNumber: string, viewport: ViewportName, line1 = '1 West Lake Road'): Promise<string> {
     await page.goto('/checkout');
@@ -288,6 +298,43 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=place-order]').click();
     await page.locator('[data-testid=checkout-error]').waitFor();
     expect(sent?.items.map((i) => i.productId)).toEqual([MOUSE.productId]);
+    await page.close();
+  });
+
+  it('says when a line asks for more than the few left, leaves it out until lowered, and offers no more than are left', async () => {
+    // "Only 2 left" beside a quantity of 5 was counted in the total and sent, and the whole order then failed
+    // at reservation (D133's leftover). The kettle's page says 2 are left.
+    const page = await e2e.isolatedPage('desktop');
+    await signIn(page);
+    await addToCart(page, MOUSE.productId);
+    await addToCart(page, KETTLE.productId);
+    // Five kettles go into the cart while there are plenty; then the stock runs down to 2.
+    await page.goto('/cart');
+    const kettle = page.locator(`[data-line=${KETTLE.productId}]`);
+    await kettle.waitFor();
+    await kettle.locator('select').selectOption('5');
+    await eventually(async () => expect(await kettle.locator('select').inputValue()).toBe('5'), { timeoutMs: 10_000 });
+    await fewLeft(page, KETTLE.productId, 2);
+    await page.reload();
+    await kettle.waitFor();
+    expect(await kettle.locator('.stock').innerText()).toBe('Only 2 left: lower the quantity to 2 or fewer to order it; not in the total, not ordered');
+    const mouseTotal = await page.locator(`[data-line=${MOUSE.productId}] .cart-line-total`).innerText();
+    expect(await page.locator('[data-testid=subtotal]').innerText()).toBe(mouseTotal);
+    // The picker offers what is left; the quantity chosen before stays shown so the shopper sees what to change.
+    expect(await kettle.locator('option:not([disabled])').allInnerTexts()).toEqual(['1', '2', '5']);
+    await e2e.screenshot(page, 'cart-few-left-desktop');
+
+    await page.goto('/checkout');
+    await page.locator('[data-testid=place-order]').waitFor();
+    expect(await page.locator('.summary-lines').innerText()).toContain(`5 × ${KETTLE.name}: only 2 left, not ordered`);
+    expect(await page.locator('[data-testid=subtotal]').innerText()).toBe(mouseTotal);
+    await e2e.screenshot(page, 'checkout-few-left-desktop');
+
+    await page.goto('/cart');
+    await kettle.waitFor();
+    await kettle.locator('select').selectOption('2');
+    await eventually(async () => expect(await kettle.locator('.stock').innerText()).toBe('Only 2 left'), { timeoutMs: 10_000 });
+    expect(await kettle.locator('.cart-line-total').innerText()).not.toBe('—');
     await page.close();
   });
 
