@@ -38,25 +38,17 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=added]').waitFor();
   }
 
-  /** The product's page (which the cart prices from) says it is out of stock, as the BFF says when it is. */
-  async function sellOut(page: Page, productId: string): Promise<void> {
+  /** The product's page (which the cart prices from) says this of its stock, as the BFF says when it is so. */
+  async function stockSays(page: Page, productId: string, availability: { status: 'low_stock' | 'out_of_stock'; available: number }): Promise<void> {
     await page.route(`**/api/products/${productId}?*`, async (route) => {
       const response = await route.fetch();
       const body = (await response.json()) as { availability: unknown };
-      body.availability = { status: 'out_of_stock', available: 0 };
+      body.availability = availability;
       await route.fulfill({ response, json: body });
     });
   }
-
-  /** The product's page says only `available` units are left (low stock), as the BFF says when they are. */
-  async function fewLeft(page: Page, productId: string, available: number): Promise<void> {
-    await page.route(`**/api/products/${productId}?*`, async (route) => {
-      const response = await route.fetch();
-      const body = (await response.json()) as { availability: unknown };
-      body.availability = { status: 'low_stock', available };
-      await route.fulfill({ response, json: body });
-    });
-  }
+  const sellOut = (page: Page, productId: string) => stockSays(page, productId, { status: 'out_of_stock', available: 0 });
+  const fewLeft = (page: Page, productId: string, available: number) => stockSays(page, productId, { status: 'low_stock', available });
 
   /** Fill the checkout form, pick a test card by its number, place the order; answers the order id. */
   async function checkout(page: Page, cardNumber: string, viewport: ViewportName, line1 = '1 West Lake Road'): Promise<string> {
