@@ -330,6 +330,24 @@ describeInBrowser('website: orders', () => {
     await page.close();
   });
 
+  it('adds no more than are left from the product page, and says so', async () => {
+    // The desktop page carries the count left (the phone's smaller shape has only the status; there the cart says it).
+    const page = await e2e.isolatedPage('desktop');
+    await fewLeft(page, KETTLE.productId, 2);
+    await page.goto(`/products/${KETTLE.productId}`);
+    const add = page.locator('[data-testid=add-to-cart]');
+    const note = page.locator('[data-testid=added]');
+    await add.click();
+    await add.click();
+    expect(await note.innerText()).toBe('Added to your cart (2 in cart). View cart');
+    await add.click();
+    expect(await note.innerText()).toBe('All 2 left are in your cart. View cart');
+    await e2e.screenshot(page, 'product-few-left-desktop');
+    await page.goto('/cart');
+    expect(await page.locator(`[data-line=${KETTLE.productId}] select`).inputValue()).toBe('2');
+    await page.close();
+  });
+
   it('does not place an order when nothing in the cart is in stock, and says why', async () => {
     const page = await e2e.isolatedPage('mobile');
     await signIn(page);
