@@ -247,9 +247,27 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         lastModified: new Date(record.lastModified),
         type: record.type,
         storageClass: record.storageClass ?? 'Standard',
-        meta: record.meta,
+        meta: readableMeta(record.meta),
       })),
   };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * User metadata as text for the console: values are kept as the bytes clients sent (one char per byte); UTF-8 bytes
+ * read as the text they encode, anything else (a Latin-1 client's bytes) is shown as it is.
+ */
+function readableMeta(meta: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(meta)) {
+    try {
+      out[name] = strictUtf8.decode(Buffer.from(value, 'latin1'));
+    } catch {
+      out[name] = value;
+    }
+  }
+  return out;
 }
 
 /** `<dataDir>/oss.sqlite` in WAL mode: a killed process loses no committed row. */
