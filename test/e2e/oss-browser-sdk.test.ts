@@ -8,16 +8,14 @@
  * without CORS for the page's origin is refused at the preflight, as in the cloud.
  */
 import { readFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { REPO_ROOT } from '../../scripts/local/paths';
 import { errorCode, ossClient, rawRequest, REGION, startTestOss, uniqueBucket, type TestOss } from '../helpers/oss';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, describeInBrowser, SCREENSHOT_DIR } from './support/harness';
+import { describeInBrowser, SCREENSHOT_DIR } from './support/harness';
+import { openOtherOriginSite, type OtherOriginSite } from './support/other-origin';
 
 const SDK_PATH = join(REPO_ROOT, 'node_modules', 'ali-oss', 'dist', 'aliyun-oss-sdk.min.js');
 /**
@@ -40,14 +38,14 @@ interface SdkRun {
 
 describeInBrowser('ali-oss browser build from a page on another origin, through the bucket CORS rules', () => {
   let oss: TestOss;
-  let site: Server;
+  let site: OtherOriginSite;
   let origin: string;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
     const sdk = readFileSync(SDK_PATH);
-    site = createServer((req, res) => {
+    site = await openOtherOriginSite((req, res) => {
       const path = new URL(req.url ?? '/', 'http://site').pathname;
       if (path === '/aliyun-oss-sdk.min.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' });
@@ -70,23 +68,17 @@ describeInBrowser('ali-oss browser build from a page on another origin, through 
 <p><progress id="progress" max="1" value="0"></progress> <span id="percent">0%</span></p>
 <p id="status">ready</p><ul id="objects"></ul></body></html>`);
     });
-    site.listen(0, '127.0.0.1');
-    await once(site, 'listening');
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    ({ origin, browser, page } = site);
     oss = await startTestOss({ buckets: [CORS_BUCKET, NO_ETAG_BUCKET, OTHER_ORIGIN_BUCKET, NO_CORS_BUCKET] });
     const admin = ossClient(oss.emulator);
     await admin.putBucketCORS(CORS_BUCKET, [DOCS_RULE(origin)]);
     await admin.putBucketCORS(NO_ETAG_BUCKET, [{ ...DOCS_RULE(origin), exposeHeader: ['x-oss-request-id'] }]);
     await admin.putBucketCORS(OTHER_ORIGIN_BUCKET, [{ ...DOCS_RULE('https://shop.example.com') }]);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    await page.goto(origin);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await site?.close();
     await oss?.stop();
-    site?.close();
   });
 
   /** Runs `script` in the page with `client` = `new OSS(...)` made from the /sts answer, as the docs' page does. */
