@@ -244,11 +244,6 @@ function verifyOssForm(form: Form, region: string, lookup: CredentialLookup, now
   return true;
 }
 
-/**
- * The object's headers from the form. A form sends its fields as UTF-8 text; an object keeps header values as the
- * bytes a PutObject would have sent (Node reads those one byte per char), so text fields are kept as their UTF-8
- * bytes — a non-ASCII caption or download name then comes back as the bytes the form sent, whichever way it is read.
- */
 /** `success_action_redirect` as a URL, checked before anything is stored; an empty field means none. */
 function redirectTarget(value: string | undefined): URL | undefined {
   if (!value) return undefined;
@@ -259,6 +254,11 @@ function redirectTarget(value: string | undefined): URL | undefined {
   throw ossErrors.invalidArgument('success_action_redirect must be an absolute http(s) URL.', 'success_action_redirect', value);
 }
 
+/**
+ * The object's headers from the form. A form sends its fields as UTF-8 text; an object keeps header values as the
+ * bytes a PutObject would have sent (Node reads those one byte per char), so text fields are kept as their UTF-8
+ * bytes — a non-ASCII caption or download name then comes back as the bytes the form sent, whichever way it is read.
+ */
 function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeaders {
   const text = (name: string) => {
     const value = field(form, name);
@@ -337,11 +337,10 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
     const location = `${ctx.runtime.endpoint()}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
     const resultHeaders = { ETag: quoteEtag(record.etag), Location: location, 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) };
     if (redirect) {
-      const url = redirect;
-      url.searchParams.set('bucket', bucket);
-      url.searchParams.set('key', key);
-      url.searchParams.set('etag', quoteEtag(record.etag));
-      return sendEmpty(ctx, 303, { ...resultHeaders, Location: url.toString() });
+      redirect.searchParams.set('bucket', bucket);
+      redirect.searchParams.set('key', key);
+      redirect.searchParams.set('etag', quoteEtag(record.etag));
+      return sendEmpty(ctx, 303, { ...resultHeaders, Location: redirect.toString() });
     }
     if (status === '201') return sendXml(ctx, 201, 'PostResponse', [['Bucket', bucket], ['Location', location], ['Key', key], ['ETag', quoteEtag(record.etag)]], resultHeaders);
     sendEmpty(ctx, status === '200' ? 200 : 204, resultHeaders);
