@@ -3,6 +3,7 @@ import { MetricChart, toChartData, type ChartData } from '../charts';
 import { esc, keepingFocus, plural, setMain } from '../dom';
 import { ICONS } from '../icons';
 import { reportCreatedText, reportWindowText } from '../report-window';
+import { lateCheckWindow, minutesOutOfStep } from '../late-readings';
 import {
   createReport,
   DEVICE_NAME_MAX,
@@ -257,13 +258,22 @@ class Dashboard {
     const now = Date.now();
     await Promise.all(
       this.metrics.map(async (m) => {
-        const incremental = m.data?.resolution === 'raw' && now - m.loadedAt < FULL_RELOAD_MS && m.data.ts.length > 0;
-        // A refresh re-reads the last two minutes too, so a reading that arrived late (a device's buffer)
-        // still shows up; anything older appears with the next full reload.
+        let incremental = m.data?.resolution === 'raw' && now - m.loadedAt < FULL_RELOAD_MS && m.data.ts.length > 0;
+        // A refresh re-reads the last two minutes too, so a reading that arrived a little late still shows up.
         const since = incremental ? Math.max(from, m.data!.ts[m.data!.ts.length - 1]! - OVERLAP_MS) : from;
+        // Older late readings (a device's buffer): the minutes before that are checked by their counts (D136).
+        const check = incremental ? lateCheckWindow(from, since) : undefined;
         try {
-          const series = await getSeries(device.deviceId, m.metric, since, to, this.ctx.signal);
-          const fresh = toChartData(series);
+          const [series, counts] = await Promise.all([
+            getSeries(device.deviceId, m.metric, since, to, this.ctx.signal),
+            check ? getSeries(device.deviceId, m.metric, check.from, check.to, this.ctx.signal, '1m') : undefined,
+          ]);
+          let fresh = toChartData(series);
+          if (incremental && check && counts?.resolution === '1m' && minutesOutOfStep(m.data!.ts, counts.points, check).length > 0) {
+            // Late readings in the part not re-read: the window again, whole (rare; the next refresh goes on incrementally).
+            fresh = toChartData(await getSeries(device.deviceId, m.metric, from, to, this.ctx.signal));
+            incremental = false;
+          }
           if (incremental && fresh.resolution === 'raw') {
             const old = m.data!;
             const keep = old.ts.findIndex((t) => t >= from);
