@@ -7,7 +7,7 @@ import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, TITLE_MAX, parseTags, rejectionText }
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 import { lonePoints, withGaps } from '../../website/src/chart-gaps';
 import { reportCreatedText, reportWindowText } from '../../website/src/report-window';
-import { lateCheckWindow, minutesOutOfStep } from '../../website/src/late-readings';
+import { lateCheckWindow, minutesOutOfStep, withSpanReplaced } from '../../website/src/late-readings';
 
 /**
  * The website's own logic that needs no browser: it repeats three server limits (values cannot be
@@ -137,5 +137,12 @@ describe('late readings in a live raw chart (D136)', () => {
     expect(minutesOutOfStep(ts, [{ ts: m0, count: 2 }, { ts: m0 + M, count: 2 }, { ts: m0 + 2 * M, count: 1 }, { ts: m0 + 3 * M, count: 1 }], window)).toEqual([m0 + M, m0 + 2 * M]);
     // The chart holding a minute the server does not (its readings expired): out of step too.
     expect(minutesOutOfStep([m0 + 1], [], window)).toEqual([m0]);
+  });
+
+  it('replaces the points of the minutes read again, keeping the others in time order', () => {
+    const m0 = 1_795_000_020_000;
+    const held = { ts: [m0 + 1, m0 + M + 1, m0 + M + 2, m0 + 3 * M + 1], value: [1, 2, 3, 4] };
+    const read = { ts: [m0 + M, m0 + M + 1, m0 + M + 2, m0 + 2 * M + 9], value: [20, 21, 22, 23] };
+    expect(withSpanReplaced(held, { from: m0 + M, to: m0 + 3 * M }, read)).toEqual({ ts: [m0 + 1, m0 + M, m0 + M + 1, m0 + M + 2, m0 + 2 * M + 9, m0 + 3 * M + 1], value: [1, 20, 21, 22, 23, 4] });
   });
 });

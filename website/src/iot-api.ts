@@ -27,7 +27,7 @@ export async function registerDevice(name: string, type: string): Promise<Device
 }
 
 /** `step` left out is the server's `auto` (raw, 1-minute or 1-hour by the window). */
-export async function getSeries(deviceId: string, metric: string, from: number, to: number, signal?: AbortSignal, step?: '1m'): Promise<SeriesResponse> {
+export async function getSeries(deviceId: string, metric: string, from: number, to: number, signal?: AbortSignal, step?: 'raw' | '1m'): Promise<SeriesResponse> {
   const query = new URLSearchParams({ metric, from: String(from), to: String(to), ...(step ? { step } : {}) });
   return (await api<SeriesResponse>(`/api/iot/devices/${encodeURIComponent(deviceId)}/series?${query}`, signal ? { signal } : {})).data;
 }

@@ -32,3 +32,15 @@ export function minutesOutOfStep(ts: number[], minutes: Array<{ ts: number; coun
   for (const minute of held.keys()) out.add(minute);
   return [...out].sort((a, b) => a - b);
 }
+
+/** `held` with its points in `span` replaced by `read` (the span's readings read again), in time order. */
+export function withSpanReplaced(held: { ts: number[]; value: number[] }, span: { from: number; to: number }, read: { ts: number[]; value: number[] }): { ts: number[]; value: number[] } {
+  const start = firstAtOrAfter(held.ts, span.from);
+  const end = firstAtOrAfter(held.ts, span.to);
+  return { ts: [...held.ts.slice(0, start), ...read.ts, ...held.ts.slice(end)], value: [...held.value.slice(0, start), ...read.value, ...held.value.slice(end)] };
+}
+
+function firstAtOrAfter(ts: number[], t: number): number {
+  const i = ts.findIndex((x) => x >= t);
+  return i < 0 ? ts.length : i;
+}
