@@ -73,6 +73,25 @@ describe('TableStore emulator features', () => {
       await client.deleteSearchIndex({ tableName: 'ddl_searched', indexName: 'idx' });
       await client.deleteTable({ tableName: 'ddl_searched' });
     });
+
+    it('refuses an UpdateTable that would leave a search index on a table it cannot be on (max versions 1; a TTL only with updates off)', async () => {
+      await create('ddl_indexed');
+      await client.createSearchIndex({ tableName: 'ddl_indexed', indexName: 'idx', schema: { fieldSchemas: [{ fieldName: 'name', fieldType: TableStore.FieldType.KEYWORD, index: true }] } });
+      const options = async () => ((await client.describeTable({ tableName: 'ddl_indexed' })) as unknown as TableStore.DescribeTableResult).tableOptions;
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { maxVersions: 2 } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/max_versions[\s\S]*search index/) });
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { timeToLive: 86400 } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/time_to_live[\s\S]*allow_update[\s\S]*search index/) });
+      expect(await options()).toMatchObject({ timeToLive: -1, maxVersions: 1, allowUpdate: true });
+      // Updates off and a TTL in one call, as the docs ask: accepted; turning updates back on is then refused.
+      await client.updateTable({ tableName: 'ddl_indexed', tableOptions: { timeToLive: 86400, allowUpdate: false } });
+      expect(await options()).toMatchObject({ timeToLive: 86400, allowUpdate: false });
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { allowUpdate: true } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/allow_update[\s\S]*search index/) });
+      expect(await options()).toMatchObject({ timeToLive: 86400, allowUpdate: false });
+      // Without the index the same changes are the table's own business.
+      await client.deleteSearchIndex({ tableName: 'ddl_indexed', indexName: 'idx' });
+      await client.updateTable({ tableName: 'ddl_indexed', tableOptions: { maxVersions: 2, allowUpdate: true } });
+      expect(await options()).toMatchObject({ timeToLive: 86400, maxVersions: 2, allowUpdate: true });
+      await client.deleteTable({ tableName: 'ddl_indexed' });
+    });
   });
 
   describe('rows', () => {
@@ -214,6 +233,15 @@ describe('TableStore emulator features', () => {
       expect((await ids({ queryType: Q.EXISTS_QUERY, query: { fieldName: 'colours' } })).sort()).toEqual(['p1', 'p2', 'p3']);
       const bool = { queryType: Q.BOOL_QUERY, query: { mustQueries: [{ queryType: Q.TERM_QUERY, query: { fieldName: 'brand', term: 'aurora' } }], mustNotQueries: [{ queryType: Q.MATCH_QUERY, query: { fieldName: 'title', text: 'room' } }] } };
       expect(await ids(bool)).toEqual(['p1']);
+    });
+
+    it('refuses prefix and wildcard queries on a field that is not KEYWORD or TEXT, naming the query and the field', async () => {
+      // TableStore runs them on KEYWORD and TEXT fields only; on a LONG field they are an error there, not "no hits".
+      await expect(ids({ queryType: Q.PREFIX_QUERY, query: { fieldName: 'price', prefix: '8' } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/PrefixQuery[\s\S]*price[\s\S]*LONG/) });
+      await expect(ids({ queryType: Q.WILDCARD_QUERY, query: { fieldName: 'price', value: '8*' } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/WildcardQuery[\s\S]*price[\s\S]*LONG/) });
+      const inBool = { queryType: Q.BOOL_QUERY, query: { shouldQueries: [{ queryType: Q.TERM_QUERY, query: { fieldName: 'brand', term: 'aurora' } }, { queryType: Q.PREFIX_QUERY, query: { fieldName: 'price', prefix: '1' } }], minimumShouldMatch: 1 } };
+      await expect(ids(inBool)).rejects.toMatchObject({ code: 400, message: expect.stringContaining('PrefixQuery') });
+      expect((await ids({ queryType: Q.PREFIX_QUERY, query: { fieldName: 'title', prefix: 'headph' } })).sort()).toEqual(['p1', 'p2']);
     });
 
     it('sorts by field and primary key, and pages with next_token', async () => {
