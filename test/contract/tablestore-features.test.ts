@@ -95,6 +95,34 @@ describe('TableStore emulator features', () => {
   });
 
   describe('rows', () => {
+    it('takes at most 10 conditions in a column condition or a filter, and refuses the 11th naming the field', async () => {
+      await create('conditions');
+      await client.putRow({ tableName: 'conditions', condition: IGNORE(), primaryKey: [{ id: 'r' }], attributeColumns: [{ n: Long.fromNumber(1) }] });
+      // n != 100, n != 101, … — every one holds, so only the count can refuse them.
+      const all = (count: number) => {
+        const and = new TableStore.CompositeCondition(TableStore.LogicalOperator.AND);
+        for (let i = 0; i < count; i++) and.addSubCondition(new TableStore.SingleColumnCondition('n', Long.fromNumber(100 + i), TableStore.ComparatorType.NOT_EQUAL));
+        return and;
+      };
+      const update = (count: number, n: number) =>
+        client.updateRow({ tableName: 'conditions', condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, all(count)), primaryKey: [{ id: 'r' }], updateOfAttributeColumns: [{ PUT: [{ n: Long.fromNumber(n) }] }] });
+      await expect(update(11, 2)).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/column_condition[\s\S]*10[\s\S]*11/) });
+      const read = async () => String((await client.getRow({ tableName: 'conditions', primaryKey: [{ id: 'r' }], maxVersions: 1 })).row.attributes?.[0]?.columnValue);
+      expect(await read()).toBe('1');
+      await update(10, 3);
+      expect(await read()).toBe('3');
+      const range = (count: number) => client.getRange({ tableName: 'conditions', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }], maxVersions: 1, columnFilter: all(count) });
+      expect((await range(10)).rows).toHaveLength(1);
+      await expect(range(11)).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/filter[\s\S]*10[\s\S]*11/) });
+      // Nested composites count their leaves: NOT(AND of 10) and one more is 11.
+      const nested = new TableStore.CompositeCondition(TableStore.LogicalOperator.OR);
+      const not = new TableStore.CompositeCondition(TableStore.LogicalOperator.NOT);
+      not.addSubCondition(all(10));
+      nested.addSubCondition(not);
+      nested.addSubCondition(new TableStore.SingleColumnCondition('n', Long.fromNumber(3), TableStore.ComparatorType.EQUAL));
+      await expect(client.getRow({ tableName: 'conditions', primaryKey: [{ id: 'r' }], maxVersions: 1, columnFilter: nested })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/filter[\s\S]*11/) });
+    });
+
     it('keeps up to max versions of a cell and reads them by count or time range', async () => {
       await create('versions', { tableOptions: { timeToLive: -1, maxVersions: 3 } });
       const t0 = Date.now() - 10_000;
