@@ -95,6 +95,16 @@ describe('TableStore emulator features', () => {
   });
 
   describe('rows', () => {
+    it('names what is wrong with a primary key, as TableStore words OTSInvalidPK (size, name, type)', async () => {
+      await create('keyed', {}, [{ name: 'shop', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }, { name: 'tag', type: 'BINARY' }]);
+      const put = (primaryKey: object[]) => client.putRow({ tableName: 'keyed', condition: IGNORE(), primaryKey, attributeColumns: [{ a: 'x' }] });
+      await expect(put([{ shop: 's' }, { seq: Long.fromNumber(1) }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/OTSInvalidPK[\s\S]*Validate PK size fail\. Input: 2, Meta: 3\./) });
+      await expect(put([{ shop: 's' }, { sequence: Long.fromNumber(1) }, { tag: Buffer.from('t') }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK name fail\. Input: sequence, Meta: seq\./) });
+      await expect(put([{ shop: 's' }, { seq: '1' }, { tag: Buffer.from('t') }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK type fail\. Input: VT_STRING, Meta: VT_INTEGER\./) });
+      await expect(put([{ shop: 's' }, { seq: Long.fromNumber(1) }, { tag: 't' }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK type fail\. Input: VT_STRING, Meta: VT_BLOB\./) });
+      await put([{ shop: 's' }, { seq: Long.fromNumber(1) }, { tag: Buffer.from('t') }]);
+    });
+
     it('takes at most 10 conditions in a column condition or a filter, and refuses the 11th naming the field', async () => {
       await create('conditions');
       await client.putRow({ tableName: 'conditions', condition: IGNORE(), primaryKey: [{ id: 'r' }], attributeColumns: [{ n: Long.fromNumber(1) }] });
