@@ -95,6 +95,23 @@ describe('TableStore emulator features', () => {
   });
 
   describe('rows', () => {
+    it('returns the keys of rows when columns_to_get names primary key columns only (GetRow, GetRange, BatchGetRow)', async () => {
+      // columns_to_get may name primary key and attribute columns; naming only a key column is how a script lists keys.
+      await create('keys_only', {}, [{ name: 'id', type: 'STRING' }, { name: 'n', type: 'INTEGER' }]);
+      for (const id of ['a', 'b']) await client.putRow({ tableName: 'keys_only', condition: IGNORE(), primaryKey: [{ id }, { n: Long.fromNumber(1) }], attributeColumns: [{ x: 'v' }] });
+      const range = (columnsToGet: string[]) =>
+        client.getRange({ tableName: 'keys_only', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }, { n: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }, { n: TableStore.INF_MAX }], maxVersions: 1, columnsToGet });
+      const keys = (rows: TableStore.DecodedRow[]) => rows.map((r) => `${String(r.primaryKey?.[0]?.value)}:${r.attributes?.length ?? 0}`);
+      expect(keys((await range(['id'])).rows)).toEqual(['a:0', 'b:0']);
+      expect(keys((await range(['n', 'x'])).rows)).toEqual(['a:1', 'b:1']);
+      // A column no row has still leaves the rows out, as before.
+      expect((await range(['nope'])).rows).toEqual([]);
+      const row = await client.getRow({ tableName: 'keys_only', primaryKey: [{ id: 'a' }, { n: Long.fromNumber(1) }], maxVersions: 1, columnsToGet: ['n'] });
+      expect(row.row.primaryKey?.map((c) => String(c.value))).toEqual(['a', '1']);
+      const batch = (await client.batchGetRow({ tables: [{ tableName: 'keys_only', primaryKey: [[{ id: 'b' }, { n: Long.fromNumber(1) }]], maxVersions: 1, columnsToGet: ['id'] }] })) as unknown as { tables: TableStore.DecodedRow[][] };
+      expect(batch.tables[0]?.map((r) => String(r.primaryKey?.[0]?.value))).toEqual(['b']);
+    });
+
     it('names what is wrong with a primary key, as TableStore words OTSInvalidPK (size, name, type)', async () => {
       await create('keyed', {}, [{ name: 'shop', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }, { name: 'tag', type: 'BINARY' }]);
       const put = (primaryKey: object[]) => client.putRow({ tableName: 'keyed', condition: IGNORE(), primaryKey, attributeColumns: [{ a: 'x' }] });
