@@ -43,6 +43,8 @@ import {
 import { writeBenchProducts } from './products';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
+/** Loads one after another on the same local cloud, each followed by its settling and idle: RSS that keeps growing is a leak. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 8);
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 16);
@@ -208,6 +210,40 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, de
   }
 }
 
+
+/** What every write of the load became: orders' ends by card, readings not readable, images not ready or not found. */
+async function writesLanded(url: string, token: string, placed: PlacedOrder[], accepted: Map<string, number[]>, uploads: Uploaded[]) {
+    const orders = placed.map((o) => ({ card: o.card, outcome: o.last ? `${o.last.status}${o.last.failure?.reason ? `:${o.last.failure.reason}` : ''}` : 'never seen' }));
+    const outcomes: Record<string, Record<string, number>> = {};
+    for (const o of orders) (outcomes[o.card] ??= {})[o.outcome] = (outcomes[o.card]![o.outcome] ?? 0) + 1;
+    const stuckOrders = placed.filter((o) => !o.last || !['SUCCEEDED', 'FAILED'].includes(o.last.status)).map((o) => `${o.orderId} (${o.card}) ${o.last?.status ?? 'never seen'}`);
+    const wrongOrders = placed.filter((o) => o.last && ((o.card === 'decline' && o.last.status !== 'FAILED') || (o.card !== 'decline' && o.card !== 'noCallback' && o.last.status === 'FAILED' && o.last.failure?.reason !== 'out_of_stock'))).map((o) => `${o.orderId} (${o.card}) ${o.last!.status} ${o.last!.failure?.reason ?? ''}`);
+
+    const lostReadings: string[] = [];
+    let acceptedReadings = 0;
+    const landDeadline = Date.now() + SETTLE_MS;
+    for (const [deviceId, ts] of accepted) {
+      if (!ts.length) continue;
+      acceptedReadings += ts.length;
+      const from = Math.min(...ts);
+      const to = Math.max(...ts) + 1;
+      const missing = await until(
+        async () => {
+          const res = await fetch(`${url}/api/iot/devices/${deviceId}/series?metric=${IOT_METRIC}&step=raw&from=${from}&to=${to}`, { headers: { authorization: `Bearer ${token}` } });
+          if (res.status !== 200) return ts.length;
+          const seen = new Set(((await res.json()) as { points: { ts: number }[] }).points.map((p) => p.ts));
+          return ts.filter((t) => !seen.has(t)).length;
+        },
+        (n) => n === 0,
+        landDeadline,
+      );
+      if (missing) lostReadings.push(`${deviceId}: ${missing} of ${ts.length}`);
+    }
+    const notReady = uploads.filter((u) => u.status !== 'ready' || !u.searchable).map((u) => `${u.imageId} ${u.status ?? 'never seen'}${u.searchable ? '' : ', not searchable'}`);
+
+  return { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady };
+}
+
 // ---------------------------------------------------------------- the run
 
 async function main(): Promise<void> {
@@ -219,7 +255,7 @@ async function main(): Promise<void> {
     const tag = Date.now().toString(36);
     const [token, admin] = [await signIn(url, 'alice', 'alice-demo'), await signIn(url, 'admin', 'admin-demo')];
     const devices = await registerDevices(url, admin, DEVICES, tag);
-    const fresh = await writeBenchProducts(await localCloudTable(url), Math.ceil(UNCACHED_RPS * (SECONDS + 10) * 1.2), `p-mixed-${tag}`);
+    const fresh = await writeBenchProducts(await localCloudTable(url), Math.ceil(UNCACHED_RPS * (ROUNDS * SECONDS + 10) * 1.2), `p-mixed-${tag}`);
     const pagePath = (id: string, i: number) => `/api/products/${id}?client=${i % 2 ? 'mobile' : 'web'}&region=${REGIONS[Math.floor(i / 2) % 2]}`;
     const uncachedPaths = fresh.map(pagePath);
     const cachedPaths = DEMO_PRODUCTS.flatMap((p) => [0, 1, 2, 3].map((i) => pagePath(p.productId, i)));
@@ -262,68 +298,45 @@ async function main(): Promise<void> {
     const before = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
     console.log(`before: ${JSON.stringify(before)}`);
 
-    const { pagesResult, loadMs, watchersDoneMs } = await runAll(SECONDS, { uncached: uncachedPaths, cached: cachedPaths });
-    tally.merge('pages', pagesResult.uncached.statuses);
-    tally.merge('pages', pagesResult.cached.statuses);
-    for (const kind of ['uncached', 'cached'] as const) {
-      const r = pagesResult[kind];
-      if (r.errors) tally.merge('pages', { errors: r.errors - r.timeouts });
-      if (r.timeouts) tally.merge('pages', { timeout: r.timeouts });
-      tally.bad.push(...r.bad.map((b) => `pages ${b}`));
+    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; pages: { uncached: PagesResult; cached: PagesResult }; settled: Quiet; after: typeof before }[] = [];
+    let verdict!: ReturnType<typeof writesLanded> extends Promise<infer T> ? T : never;
+    for (let r = 0; r < ROUNDS; r++) {
+      const { pagesResult, loadMs, watchersDoneMs } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
+      tally.merge('pages', pagesResult.uncached.statuses);
+      tally.merge('pages', pagesResult.cached.statuses);
+      for (const kind of ['uncached', 'cached'] as const) {
+        const res = pagesResult[kind];
+        if (res.errors) tally.merge('pages', { errors: res.errors - res.timeouts });
+        if (res.timeouts) tally.merge('pages', { timeout: res.timeouts });
+        tally.bad.push(...res.bad.map((b) => `pages ${b}`));
+      }
+      const loadAverage = loadavg()[0]!;
+      console.log(`round ${r + 1}: load done in ${loadMs} ms, watchers ${watchersDoneMs} ms more: ${JSON.stringify(tally.byApp)}`);
+      verdict = await writesLanded(url, token, placed, accepted, uploads);
+      const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+      const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0]! };
+      console.log(`after round ${r + 1}: ${JSON.stringify(after)}`);
+      rounds.push({ loadMs, watchersDoneMs, loadAverage, pages: pagesResult, settled, after });
     }
-    const loadAverage = loadavg()[0];
-    console.log(`load done in ${loadMs} ms, watchers ${watchersDoneMs} ms more: ${JSON.stringify(tally.byApp)}`);
-
-    // What every write became.
-    const orders = placed.map((o) => ({ card: o.card, outcome: o.last ? `${o.last.status}${o.last.failure?.reason ? `:${o.last.failure.reason}` : ''}` : 'never seen' }));
-    const outcomes: Record<string, Record<string, number>> = {};
-    for (const o of orders) (outcomes[o.card] ??= {})[o.outcome] = (outcomes[o.card]![o.outcome] ?? 0) + 1;
-    const stuckOrders = placed.filter((o) => !o.last || !['SUCCEEDED', 'FAILED'].includes(o.last.status)).map((o) => `${o.orderId} (${o.card}) ${o.last?.status ?? 'never seen'}`);
-    const wrongOrders = placed.filter((o) => o.last && ((o.card === 'decline' && o.last.status !== 'FAILED') || (o.card !== 'decline' && o.card !== 'noCallback' && o.last.status === 'FAILED' && o.last.failure?.reason !== 'out_of_stock'))).map((o) => `${o.orderId} (${o.card}) ${o.last!.status} ${o.last!.failure?.reason ?? ''}`);
-
-    const lostReadings: string[] = [];
-    let acceptedReadings = 0;
-    const landDeadline = Date.now() + SETTLE_MS;
-    for (const [deviceId, ts] of accepted) {
-      if (!ts.length) continue;
-      acceptedReadings += ts.length;
-      const from = Math.min(...ts);
-      const to = Math.max(...ts) + 1;
-      const missing = await until(
-        async () => {
-          const res = await fetch(`${url}/api/iot/devices/${deviceId}/series?metric=${IOT_METRIC}&step=raw&from=${from}&to=${to}`, { headers: { authorization: `Bearer ${token}` } });
-          if (res.status !== 200) return ts.length;
-          const seen = new Set(((await res.json()) as { points: { ts: number }[] }).points.map((p) => p.ts));
-          return ts.filter((t) => !seen.has(t)).length;
-        },
-        (n) => n === 0,
-        landDeadline,
-      );
-      if (missing) lostReadings.push(`${deviceId}: ${missing} of ${ts.length}`);
-    }
-    const notReady = uploads.filter((u) => u.status !== 'ready' || !u.searchable).map((u) => `${u.imageId} ${u.status ?? 'never seen'}${u.searchable ? '' : ', not searchable'}`);
-
-    const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
-    const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
-    console.log(`after: ${JSON.stringify(after)}`);
-
+    const { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady } = verdict;
+    const last = rounds[rounds.length - 1]!;
+    const { settled, after } = last;
     const fiveXx = Object.fromEntries(Object.entries(tally.byApp).map(([app, s]) => [app, Object.entries(s).reduce((n, [k, v]) => n + (Number(k) >= 500 ? v : 0), 0)]));
     const errors = Object.fromEntries(Object.entries(tally.byApp).map(([app, s]) => [app, Object.entries(s).reduce((n, [k, v]) => n + (/^\d+$/.test(k) ? 0 : v), 0)]));
     const total5xx = Object.values(fiveXx).reduce((a, b) => a + b, 0);
     const totalErrors = Object.values(errors).reduce((a, b) => a + b, 0);
     const requests = Object.values(tally.byApp).reduce((n, s) => n + Object.values(s).reduce((a, b) => a + b, 0), 0);
     const rssGrowth = before.rss && after.rss ? after.rss.mib - before.rss.mib : undefined;
+    const rssSteps = rounds.map((r) => r.after.rss?.mib ?? 0).join(' → ');
     report({
       name: process.env.BENCH_NAME ?? 'mixed-load',
       description: 'all four apps and the console at once against a local cloud started as npm start: product pages, checkouts with long polls, IoT ingest, uploads and searches',
       results: {
         seconds: SECONDS,
-        loadMs,
-        loadAverage,
+        rounds,
         statusesByApp: tally.byApp,
         warmUpStatusesByApp: warm,
-        pages: pagesResult,
         orders: { placed: placed.length, outcomes, stuck: stuckOrders.slice(0, 10), wrong: wrongOrders.slice(0, 10) },
         iot: { acceptedReadings, perSecond: Math.round(acceptedReadings / SECONDS), lost: lostReadings.slice(0, 10) },
         images: { uploaded: uploads.length, notReady: notReady.slice(0, 10) },
@@ -332,7 +345,7 @@ async function main(): Promise<void> {
         after,
         bad: tally.bad,
         method:
-          `launcher (npm start's command) on a temp data folder; ${SECONDS} s after a ${process.env.BENCH_WARMUP_S ?? 5} s warm-up and ${IDLE_S} s idle: ` +
+          `launcher (npm start's command) on a temp data folder; ${ROUNDS} × ${SECONDS} s after a ${process.env.BENCH_WARMUP_S ?? 5} s warm-up and ${IDLE_S} s idle: ` +
           `pages: autocannon, uncached ${UNCACHED_RPS}/s over 4 connections + cached at ${CACHED_CONNECTIONS} connections (web/mobile, 2 regions); ` +
           `${SHOPPERS} shoppers (4 cards, long polls); ${DEVICES} devices × ${IOT_BATCH} readings every ${Math.round(period)} ms (${IOT_RATE}/s); ` +
           `${PHOTOGRAPHERS} photographers (1600×1200 JPEG) + 1 gallery reader; console polling ${11} routes/s. RSS = the launcher's process tree after ${IDLE_S} s idle`,
@@ -344,7 +357,7 @@ async function main(): Promise<void> {
         { name: 'every accepted reading readable', measured: `${acceptedReadings} accepted (${Math.round(acceptedReadings / SECONDS)}/s), ${lostReadings.length} devices missing some`, met: lostReadings.length === 0 },
         { name: 'every uploaded image ready and searchable', measured: `${uploads.length} uploaded, ${notReady.length} not`, met: notReady.length === 0 },
         { name: 'settles: nothing busy, running or queued', measured: JSON.stringify(settled), met: settled.busyInstances + settled.runningExecutions + settled.queuedMessages + settled.pendingAsync === 0 },
-        { name: `RSS after ${IDLE_S} s idle vs before (information)`, measured: before.rss && after.rss ? `${before.rss.mib} → ${after.rss.mib} MiB (${rssGrowth! >= 0 ? '+' : ''}${rssGrowth} MiB), instances ${before.quiet.instances} → ${after.quiet.instances}` : 'no pid', met: true },
+        { name: `RSS after ${IDLE_S} s idle vs before (information)`, measured: before.rss && after.rss ? `${before.rss.mib} → ${rssSteps} MiB (${rssGrowth! >= 0 ? '+' : ''}${rssGrowth} MiB), instances ${before.quiet.instances} → ${after.quiet.instances}` : 'no pid', met: true },
       ],
     });
   } finally {
