@@ -32,7 +32,6 @@ import {
   IOT_METRIC,
   photographer,
   registerDevices,
-  send,
   shopper,
   signIn,
   Tally,
