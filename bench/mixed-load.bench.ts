@@ -24,7 +24,7 @@ import { DEMO_PRODUCTS } from '../functions/_shared/demo/catalog';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
-import { report } from './lib';
+import { report, stats } from './lib';
 import {
   browser,
   consoleTab,
@@ -201,6 +201,25 @@ async function quietness(url: string): Promise<Quiet> {
   };
 }
 
+/**
+ * Where each app's entry function spent its last invocations of the load (the console's history): waiting in line
+ * for an instance, and in the handler; p50/p99 ms. A page slow with little CPU in use waits in line.
+ */
+async function waitsInLine(url: string): Promise<Record<string, { n: number; waitP50: number; waitP99: number; runP50: number; runP99: number }>> {
+  const out: Awaited<ReturnType<typeof waitsInLine>> = {};
+  const functions = (await (await fetch(`${url}/_local/api/functions`)).json()) as { name: string; resource: string }[];
+  for (const fn of ['product-bff', 'product-info', 'order-api', 'iot-ingest', 'image-api', 'make-thumbnail']) {
+    const name = functions.find((f) => f.resource === fn)?.name;
+    if (!name) continue;
+    const records = (await (await fetch(`${url}/_local/api/invocations?fn=${name}&limit=200`)).json()) as { waitMs: number; durationMs: number }[];
+    if (!records.length) continue;
+    const wait = stats(records.map((r) => r.waitMs));
+    const run = stats(records.map((r) => r.durationMs));
+    out[fn] = { n: records.length, waitP50: Math.round(wait.p50), waitP99: Math.round(wait.p99), runP50: Math.round(run.p50), runP99: Math.round(run.p99) };
+  }
+  return out;
+}
+
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadline: number): Promise<T> {
   for (;;) {
     const value = await probe();
@@ -297,7 +316,7 @@ async function main(): Promise<void> {
     const before = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
     console.log(`before: ${JSON.stringify(before)}`);
 
-    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; pages: { uncached: PagesResult; cached: PagesResult }; settled: Quiet; after: typeof before }[] = [];
+    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
     let verdict!: ReturnType<typeof writesLanded> extends Promise<infer T> ? T : never;
     for (let r = 0; r < ROUNDS; r++) {
       const { pagesResult, loadMs, watchersDoneMs } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
@@ -310,13 +329,15 @@ async function main(): Promise<void> {
         tally.bad.push(...res.bad.map((b) => `pages ${b}`));
       }
       const loadAverage = loadavg()[0]!;
+      const waits = await waitsInLine(url);
+      console.log(`round ${r + 1} waits: ${JSON.stringify(waits)}`);
       console.log(`round ${r + 1}: load done in ${loadMs} ms, watchers ${watchersDoneMs} ms more: ${JSON.stringify(tally.byApp)}`);
       verdict = await writesLanded(url, token, placed, accepted, uploads);
       const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
       await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
       const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0]! };
       console.log(`after round ${r + 1}: ${JSON.stringify(after)}`);
-      rounds.push({ loadMs, watchersDoneMs, loadAverage, pages: pagesResult, settled, after });
+      rounds.push({ loadMs, watchersDoneMs, loadAverage, pages: pagesResult, waits, settled, after });
     }
     const { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady } = verdict;
     const last = rounds[rounds.length - 1]!;
