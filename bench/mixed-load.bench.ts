@@ -17,14 +17,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_PRODUCTS } from '../functions/_shared/demo/catalog';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
+import { freePortBlock } from '../test/helpers/local-cloud-process';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
-import { report, stats } from './lib';
+import { report, stats, type PageLoadResult } from './lib';
 import {
   browser,
   consoleTab,
@@ -81,15 +81,7 @@ Promise.all([
 ]).then(([u, c]) => process.stdout.write(JSON.stringify({ uncached: u, cached: c })), (err) => { console.error(err); process.exit(1); });
 `;
 
-interface PagesResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  statuses: Record<string, number>;
-  degraded: number;
-  errors: number;
-  timeouts: number;
+interface PagesResult extends PageLoadResult {
   used: number;
   bad: string[];
 }
@@ -108,26 +100,9 @@ function runPages(url: string, uncached: string[], cached: string[], seconds: nu
 
 // ---------------------------------------------------------------- the local cloud as `npm start` runs it
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freeBlock(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let free = true;
-    for (let p = base; p < base + 6 && free; p++) free = await portFree(p);
-    if (free) return base;
-  }
-}
-
 /** `npm start`'s command (package.json) without npm around it, so the process tree is the local cloud's. */
 async function startNpmStart(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const port = Number(process.env.BENCH_PORT ?? (await freeBlock()));
+  const port = Number(process.env.BENCH_PORT ?? (await freePortBlock()));
   const child = spawn(process.execPath, ['--single-threaded-gc', join(REPO, 'scripts/local/launch.cjs')], { cwd: REPO, env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (chunk: Buffer) => (log = (log + chunk.toString('utf8')).slice(-50_000)));
