@@ -56,6 +56,7 @@ const CACHED_CONNECTIONS = Number(process.env.BENCH_CACHED_CONNECTIONS ?? 8);
 const SETTLE_MS = 150_000;
 const REPO = join(__dirname, '..');
 const REGIONS = ['cn-hangzhou', 'cn-beijing'];
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** autocannon in its own process: uncached pages at a fixed rate beside cached ones as fast as they come. */
 const PAGES_CLIENT = `
@@ -144,6 +145,20 @@ function treeRss(pid: number): { mib: number; processes: number } {
     }
   }
   return { mib: Math.round(kib / 1024), processes: tree.size };
+}
+
+/** CPU ms so far of `pid`'s main thread and of all its threads (Linux /proc; USER_HZ ticks). */
+function processCpu(pid: number): { mainMs: number; allMs: number } {
+  const ticks = (path: string) => {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  try {
+    return { mainMs: ticks(`/proc/${pid}/task/${pid}/stat`), allMs: ticks(`/proc/${pid}/stat`) };
+  } catch {
+    return { mainMs: 0, allMs: 0 };
+  }
 }
 
 // ---------------------------------------------------------------- settling
@@ -271,10 +286,14 @@ async function main(): Promise<void> {
         browser(url, tally, clock),
         consoleTab(url, tally, clock),
       ]);
+      const cpuAtStart = processCpu(pid);
       const pagesResult = await pagesRun;
       const loadEnded = Date.now();
+      const cpuAtEnd = processCpu(pid);
+      // Cores' worth of CPU the local cloud used while the load ran: its main thread (gateway, emulators, pool) and all threads.
+      const cpuDuringLoad = { mainCores: round2((cpuAtEnd.mainMs - cpuAtStart.mainMs) / (loadEnded - start)), allCores: round2((cpuAtEnd.allMs - cpuAtStart.allMs) / (loadEnded - start)) };
       await users;
-      return { pagesResult, loadMs: loadEnded - start, watchersDoneMs: Date.now() - loadEnded };
+      return { pagesResult, loadMs: loadEnded - start, watchersDoneMs: Date.now() - loadEnded, cpuDuringLoad };
     };
 
     // Warm-up: every app a few seconds (instances started, caches filled), on pages of its own; not counted.
@@ -291,10 +310,10 @@ async function main(): Promise<void> {
     const before = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
     console.log(`before: ${JSON.stringify(before)}`);
 
-    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
+    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; cpuDuringLoad: { mainCores: number; allCores: number }; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
     let verdict!: ReturnType<typeof writesLanded> extends Promise<infer T> ? T : never;
     for (let r = 0; r < ROUNDS; r++) {
-      const { pagesResult, loadMs, watchersDoneMs } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
+      const { pagesResult, loadMs, watchersDoneMs, cpuDuringLoad } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
       tally.merge('pages', pagesResult.uncached.statuses);
       tally.merge('pages', pagesResult.cached.statuses);
       for (const kind of ['uncached', 'cached'] as const) {
@@ -305,14 +324,14 @@ async function main(): Promise<void> {
       }
       const loadAverage = loadavg()[0]!;
       const waits = await waitsInLine(url);
-      console.log(`round ${r + 1} waits: ${JSON.stringify(waits)}`);
+      console.log(`round ${r + 1} waits: ${JSON.stringify(waits)}; cores used: ${JSON.stringify(cpuDuringLoad)}`);
       console.log(`round ${r + 1}: load done in ${loadMs} ms, watchers ${watchersDoneMs} ms more: ${JSON.stringify(tally.byApp)}`);
       verdict = await writesLanded(url, token, placed, accepted, uploads);
       const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
       await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
       const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0]! };
       console.log(`after round ${r + 1}: ${JSON.stringify(after)}`);
-      rounds.push({ loadMs, watchersDoneMs, loadAverage, pages: pagesResult, waits, settled, after });
+      rounds.push({ loadMs, watchersDoneMs, loadAverage, cpuDuringLoad, pages: pagesResult, waits, settled, after });
     }
     const { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady } = verdict;
     const last = rounds[rounds.length - 1]!;
