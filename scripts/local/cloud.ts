@@ -196,6 +196,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port: options.ossPort ?? (options.port === 0 ? 0 : port + 1),
       buckets: spec.infra.buckets.map((b) => b.name),
       corsOrigins,
+      // Each bucket's template rules, the local site standing in for the website origin they name.
+      bucketCors: Object.fromEntries(spec.infra.buckets.map((b) => [b.name, b.corsRules.map((rule) => ({ ...rule, allowedOrigins: withWebsiteOrigins(rule.allowedOrigins, url) }))])),
       onEvent: (n) => onOssEvent(n),
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
