@@ -22,7 +22,11 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import _local_cloud_hosts
+
 CONFIG = json.loads(sys.argv[1])
+# The region's *.aliyuncs.com hosts reach the emulators (D139), before the handler's module can connect anywhere.
+_local_cloud_hosts.install(CONFIG['cloudHosts'])
 # The user's code sees an ordinary command line, and imports from its code folder, not from this file's.
 sys.argv = sys.argv[:1]
 BOOTSTRAP_DIR = os.path.dirname(os.path.abspath(__file__))
