@@ -92,10 +92,15 @@ class ServiceMeta:
 
 
 class Tracing:
+    """Tracing Analysis is not emulated: no span, no endpoint, no baggage."""
+
     def __init__(self):
         self.span_context = None
         self.jaeger_endpoint = None
         self.span_baggages = {}
+
+    def parseOpenTracingBaggages(self):  # noqa: N802 - the name FC's context page gives it
+        return dict(self.span_baggages)
 
 
 class FCContext:
