@@ -11,7 +11,8 @@ emulator, with the request unchanged (its Host header is the cloud host it signe
 - `ssl.SSLContext.wrap_socket` on a socket connected to an emulator for such a host answers an `ssl.SSLSocket` that
   carries the bytes plainly: the emulators speak HTTP, and there is no certificate to fake. Its handshake succeeds
   at once; `getpeercert()` names the host, so a client matching hostnames itself (urllib3) accepts it.
-- `ssl.SSLContext.wrap_bio` (asyncio's TLS: aiohttp, httpx's async client) is not carried: it fails at once, saying so.
+- `ssl.SSLContext.wrap_bio` (asyncio's TLS: aiohttp, httpx's AsyncClient) for such a host answers an SSLObject that
+  passes the bytes between its memory BIOs as they are, for the same reason.
 
 `ssl` is patched when something first imports it, not here: importing it costs a cold start milliseconds that a
 handler speaking no TLS keeps. The rules (host patterns, services) come from the local cloud (regional-hosts.ts),
@@ -134,9 +135,61 @@ def _patch_ssl(ssl):
         return plain
 
     def patched_wrap_bio(self, incoming, outgoing, server_side=False, server_hostname=None, session=None):
+        # asyncio's TLS (aiohttp, httpx's AsyncClient): its socket, resolved by getaddrinfo above, is the emulator's.
         if not server_side and server_hostname and isinstance(route_of(server_hostname, 443), tuple):
-            raise ssl.SSLError('ENOTEMULATED %s: TLS through memory BIOs (asyncio: aiohttp, httpx\'s AsyncClient) is not carried to the local cloud\'s emulators; use http:// for this host, a blocking client (requests, urllib, http.client), or the endpoint in the *_ENDPOINT variables' % server_hostname)
+            return PlainObject(incoming, outgoing, server_hostname, self)
         return wrap_bio(self, incoming, outgoing, server_side, server_hostname, session)
+
+    class PlainObject:
+        """An SSLObject that moves the bytes between its two memory BIOs as they are: a handshake with nothing to say."""
+
+        server_side = False
+
+        def __init__(self, incoming, outgoing, server_hostname, context):
+            self._incoming = incoming
+            self._outgoing = outgoing
+            self.server_hostname = server_hostname
+            self.context = context
+            self.session = None
+            self.session_reused = False
+
+        def do_handshake(self):
+            return None
+
+        def read(self, len=1024, buffer=None):  # noqa: A002 - SSLObject's own parameter name
+            data = self._incoming.read(len)
+            if not data and not self._incoming.eof:
+                raise ssl.SSLWantReadError('The operation did not complete (read)')
+            if buffer is None:
+                return data
+            buffer[:len(data)] = data
+            return len(data)
+
+        def write(self, data):
+            return self._outgoing.write(data)
+
+        def unwrap(self):
+            return None
+
+        def pending(self):
+            return 0
+
+        getpeercert = CarriedPlainly.getpeercert
+
+        def cipher(self):
+            return None
+
+        def shared_ciphers(self):
+            return None
+
+        def compression(self):
+            return None
+
+        def selected_alpn_protocol(self):
+            return None
+
+        def version(self):
+            return None
 
     ssl.SSLContext.wrap_socket = patched_wrap_socket
     ssl.SSLContext.wrap_bio = patched_wrap_bio
