@@ -11,7 +11,7 @@ import type { AppSpec, FunctionSpec } from './spec/model';
  *
  * One `fs.watch` per folder, not a recursive one: Node 20's recursive watch on Linux stats and watches every file
  * (one inotify watch each), and a folder with `pip install -t .` in it has thousands. Skipped: `__pycache__` (the
- * bootstrap runs Python with `-B`, but a user's own `python3` run writes there), hidden folders (`.venv`, `.git`)
+ * bootstrap writes no bytecode for the user's code, but a user's own `python3` run does), hidden folders (`.venv`, `.git`)
  * and `node_modules`; editors' swap and backup files do not reload either.
  */
 

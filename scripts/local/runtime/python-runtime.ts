@@ -116,7 +116,7 @@ export async function pythonLaunch(fn: FunctionSpec, context: FunctionContext, e
     cloudHosts: regionalHostRules(context.region),
   };
   return {
-    command: [host.executable, '-u', '-B', BOOTSTRAP, JSON.stringify(config)],
+    command: [host.executable, '-u', BOOTSTRAP, JSON.stringify(config)],
     builtIn: { runtime: fn.runtime, notStartedHint: `its output above says why (runtime ${fn.runtime} runs on this machine's Python ${host.version})` },
   };
 }

@@ -24,6 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import _local_cloud_hosts
 
+# Nothing is written into the code folder from here on (FC's /code is read-only): no __pycache__ for hot reload to
+# see, nor a stale one after a save within the same second (D139). The modules above keep theirs: -B would compile
+# this folder's sources at every cold start (~2 ms).
+sys.dont_write_bytecode = True
 CONFIG = json.loads(sys.argv[1])
 # The region's *.aliyuncs.com hosts reach the emulators (D139), before the handler's module can connect anywhere.
 _local_cloud_hosts.install(CONFIG['cloudHosts'])
