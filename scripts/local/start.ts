@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     onLog: (fn, text) => process.stdout.write(printLog(fn.resource, text)),
     onReload: (changed, error) => {
       if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
-      else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} rebuilt; new instances will run the new code`);
+      else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} changed; new instances will run the new code`);
     },
   });
   console.log(formatBanner(cloud, Math.round(Date.now() - started)));

@@ -5,6 +5,7 @@ import { buildFunctionsInStages, bundledSpec, functionsWithoutMaps, watchFunctio
 import { buildFingerprint, staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { traceMark } from './trace';
+import { reloadedFromCodeFolder, watchCodeFolders } from './watch-code-folders';
 import type { AppSpec, FunctionSpec } from './spec/model';
 
 /**
@@ -55,8 +56,16 @@ export interface StartupBuildOptions {
 export function startBuilds(app: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
   // Functions whose code folder runs as it is (no functions/<resource>/handler.ts) are not the bundler's.
   const spec = bundledSpec(app);
+  // Code folders with nothing to bundle (Python's) are watched for themselves from the start, before their first
+  // instance: a few directory watches, and a file saved while the start runs still reloads (D139).
+  let disposed = false;
+  const reloaded = reloadedFromCodeFolder(app);
+  const codeWatcher = options.watch && reloaded.length > 0 ? watchCodeFolders(reloaded, (changed) => options.onBuilt(changed)) : undefined;
   if (!options.build) {
-    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, startWatching: () => undefined, dispose: async () => undefined };
+    return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, startWatching: () => undefined, dispose: async () => {
+      disposed = true;
+      codeWatcher?.close();
+    } };
   }
   // Only what is stale is built (a start stopped halfway through its build kept the stages it finished).
   const fingerprint = buildFingerprint(spec);
@@ -79,7 +88,6 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
   // Awaited by the start (which fails with the error); a start that fails earlier must not crash on it.
   done.catch(() => undefined);
   let watcher: { dispose(): Promise<void> } | undefined;
-  let disposed = false;
   const staleNames = new Set(stale.map((fn) => fn.name));
   return {
     bundlesReused: fresh,
@@ -95,10 +103,11 @@ export function startBuilds(app: AppSpec, root: string, options: StartupBuildOpt
     },
     startWatching: () => {
       // Watching costs nothing until a source changes (watchFunctionsOnChange) but setting it up.
-      if (options.watch && !watcher && !disposed) watcher = watchFunctionsOnChange(spec, options.onBuilt, { after: done, changedSince: fingerprint });
+      if (options.watch && !watcher && !disposed && spec.functions.length > 0) watcher = watchFunctionsOnChange(spec, options.onBuilt, { after: done, changedSince: fingerprint });
     },
     dispose: async () => {
       disposed = true;
+      codeWatcher?.close();
       await watcher?.dispose();
     },
   };

@@ -29,6 +29,7 @@ interface Facts {
     hasLoggerAttribute: boolean;
     access_key_id?: string;
     service?: Record<string, unknown>;
+    tracing?: Record<string, unknown>;
     log_project?: string;
   };
   http?: { method: string; rawPath: string; query: Record<string, string>; body: string; custom: string };
@@ -64,6 +65,8 @@ describe('python runtimes', () => {
     expect(got.context).toMatchObject({ region: 'cn-hangzhou', account_id: LOCAL_ACCOUNT_ID, hasCredentials: true, access_key_id: LOCAL_CREDENTIALS.accessKeyId });
     expect(got.context.function).toMatchObject({ name: 'py-web', handler: 'index.handler', memory: 256, timeout: 5, initializer: 'index.initialize', initialization_timeout: 3 });
     expect(got.context.service).toMatchObject({ log_project: 'local-cloud', log_store: 'function-logs', qualifier: 'LATEST' });
+    // tracing as the context page lists it for 3.10/3.9/3, its parseOpenTracingBaggages() included (D139).
+    expect(got.context.tracing).toEqual({ span_context: null, jaeger_endpoint: null, span_baggages: {}, baggages: {} });
     expect(got).toMatchObject({ cwd: join(dir.path, 'app', 'code', 'app'), greeting: 'hello from s.yaml', vendored: 'vendored' });
     // The initializer ran once, before the first request, in the same process.
     expect(got.initializations).toBe(1);
@@ -160,7 +163,9 @@ describe('python runtimes', () => {
   it('is invoked by a timer trigger with FC\'s timer event, as any function', async () => {
     await eventually(() => expect(cloud.runtime.recent({ functionName: 'py-312' }).find((r) => r.source.startsWith('timer:') && r.status === 'succeeded')).toBeDefined());
     const record = cloud.runtime.recent({ functionName: 'py-312' }).find((r) => r.source.startsWith('timer:') && r.status === 'succeeded')!;
-    expect(JSON.parse(record.payload.toString()).event).toMatchObject({ triggerName: 'tick', payload: '{"from":"timer"}' });
+    // FC's timer event: the time in whole seconds with a Z, the trigger's name, its payload as a string (D139).
+    expect(JSON.parse(record.payload.toString()).event).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'tick', payload: '{"from":"timer"}' });
+    expect(record.source).toBe('timer:tick');
   });
 
   it('queues an asynchronous HTTP trigger request as FC\'s HTTP event, as for a nodejs function', async () => {

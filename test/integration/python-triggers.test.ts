@@ -5,11 +5,13 @@
  * pages show (`json.loads(event)`); a raised exception is retried, recorded and dead-lettered as for a nodejs function.
  * Objects and messages are written by the functions' own adapters (OssObjectStore, MnsQueue, MnsTopic).
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMnsClient } from '#shared/aliyun/mns-client';
 import { MnsQueue } from '#shared/aliyun/mns-queue';
 import { MnsTopic } from '#shared/aliyun/mns-topic';
 import { OssObjectStore } from '#shared/aliyun/oss-object-store';
+import { TableStoreTable } from '#shared/aliyun/tablestore-table';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
@@ -25,13 +27,15 @@ interface Answer {
   event: Record<string, unknown> | null;
 }
 
-describe('python functions behind OSS and MNS triggers', () => {
+describe('python functions behind OSS, MNS and tablestore triggers', () => {
   const dir = tempDir('fx-pyevents-');
   let cloud: LocalCloud;
   let queue: MnsQueue;
   let topic: MnsTopic;
   let uploads: OssObjectStore;
   let seq = 0;
+  /** Files the tablestore handler leaves in /tmp to fail a batch once. */
+  const markers: string[] = [];
   const unique = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}`;
   const records = (fn: string): InvocationRecord[] => cloud.runtime.recent({ functionName: fn, limit: 1000 }).sort((a, b) => a.startedAt - b.startedAt);
   /** The succeeded invocation whose handler read `body`, and its answer. */
@@ -54,6 +58,7 @@ describe('python functions behind OSS and MNS triggers', () => {
   afterAll(async () => {
     await cloud?.stop();
     dir.cleanup();
+    for (const marker of markers) rmSync(marker, { force: true });
   });
 
   it('hands an OSS trigger\'s event to the handler as bytes of FC\'s {"events": [...]} JSON', async () => {
@@ -167,5 +172,72 @@ describe('python functions behind OSS and MNS triggers', () => {
       expect(record.source).toBe('eventbridge:batched');
       for (const message of answer.event.messages) expect(message).toEqual({ requestId: expect.any(String), messageId: expect.any(String), messageBody: expect.any(String) });
     }
+  });
+
+  it('hands a tablestore trigger\'s batch as CBOR bytes of FC\'s Sync-v1 records, in order, retrying a failed batch until it succeeds (D139)', async () => {
+    const table = new TableStoreTable({ endpoint: cloud.tablestore.endpoint, instance: 'pyx-ots', credentials: LOCAL_CREDENTIALS, schemas: [{ name: 'pyx_rows', primaryKey: [{ name: 'id', type: 'STRING' }] }] });
+    const id = unique('row');
+    const marker = unique('once');
+    markers.push(join('/tmp', `pyx-${marker}`));
+    await table.putRow('pyx_rows', { id }, { text: 'first', failOnce: marker });
+    await table.updateRow('pyx_rows', { id }, { put: { text: 'second' }, delete: ['failOnce'] });
+    await table.deleteRow('pyx_rows', { id });
+    type Row = { Type: string; Info: { Timestamp: number }; PrimaryKey: { ColumnName: string; Value: unknown }[]; Columns: { Type: string; ColumnName: string; Value?: unknown; Timestamp: number }[] };
+    const rows = await eventually(() => {
+      const delivered = records('pyx-table')
+        .filter((r) => r.status === 'succeeded')
+        .flatMap((r) => (JSON.parse(r.payload.toString()) as Answer).event!.Records as Row[])
+        .filter((r) => r.PrimaryKey[0]!.Value === id);
+      expect(delivered.map((r) => r.Type)).toEqual(['PutRow', 'UpdateRow', 'DeleteRow']);
+      return delivered;
+    }, { timeoutMs: 20000 });
+    const first = records('pyx-table').find((r) => r.status === 'succeeded' && r.payload.toString().includes(id))!;
+    expect(first.source).toBe('tablestore:rows');
+    const answer = JSON.parse(first.payload.toString()) as Answer;
+    expect(answer.eventType).toBe('bytes');
+    expect(answer.event).toMatchObject({ Version: 'Sync-v1' });
+    expect(rows[0]).toEqual({
+      Type: 'PutRow',
+      Info: { Timestamp: expect.any(Number) },
+      PrimaryKey: [{ ColumnName: 'id', Value: id }],
+      Columns: expect.arrayContaining([{ Type: 'Put', ColumnName: 'text', Value: 'first', Timestamp: expect.any(Number) }]),
+    });
+    expect(rows[1]!.Columns).toEqual(expect.arrayContaining([expect.objectContaining({ Type: 'Put', ColumnName: 'text', Value: 'second' }), expect.objectContaining({ Type: 'DeleteAllVersions', ColumnName: 'failOnce' })]));
+    // The batch that failed came again, the same rows, and then went through.
+    expect(failuresNaming('pyx-table', marker).map((r) => [r.source, r.errorType, r.error?.errorType])).toEqual([['tablestore:rows', 'UnhandledInvocationError', 'ValueError']]);
+    expect(cloud.tableStreams.status()).toEqual([expect.objectContaining({ function: 'pyx-table', table: 'pyx_rows', failures: 0 })]);
+  });
+});
+
+describe('a python function that names its region\'s cloud endpoints (D139)', () => {
+  const dir = tempDir('fx-pycloud-');
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    copyFixtureApp('python-events', join(dir.path, 'app'));
+    cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {} });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    dir.cleanup();
+  });
+
+  it('reaches the OSS emulator at https://<bucket>.oss-<region>.aliyuncs.com and the -internal host over http (urllib, http.client, asyncio), and refuses other cloud hosts by name', async () => {
+    const key = `cloud/${Date.now().toString(36)}.txt`;
+    const record = await cloud.invoke('pyx-cloud', { bucket: 'pyx-uploads', key, body: 'written by name' });
+    expect(record.error).toBeUndefined();
+    const answer = JSON.parse(record.payload.toString()) as Record<string, unknown>;
+    expect(answer).toMatchObject({
+      put: 200,
+      httpGet: [200, 'written by name'],
+      httpsGet: [200, 'written by name', true],
+      asyncioTlsGet: ['HTTP/1.1 200 OK', 'written by name'],
+      badSignature: [403, true],
+      elsewhere: expect.stringMatching(/ConnectionRefusedError/),
+    });
+    expect(answer.sls).toMatch(/ENOTEMULATED my-project\.cn-hangzhou\.log\.aliyuncs\.com:443: Simple Log Service \(SLS\) is not emulated by the local cloud/);
+    expect(answer.otherRegion).toMatch(/ENOTEMULATED pyx-uploads\.oss-cn-beijing\.aliyuncs\.com:443: OSS outside cn-hangzhou/);
+    const store = new OssObjectStore({ bucket: 'pyx-uploads', region: 'cn-hangzhou', endpoint: cloud.oss.endpoint, credentials: LOCAL_CREDENTIALS });
+    expect((await store.get(key))?.body.toString()).toBe('written by name');
   });
 });

@@ -45,6 +45,14 @@ describe('python runtimes in s.yaml', () => {
     expect(unrunnable).toEqual(['nothing to run: no main.py in code for handler main.handler (put def handler(event, context) in code/main.py)']);
   });
 
+  it('refuses layers with what to do for Python instead, and FC 2.0\'s preFreeze hook by name (D139)', () => {
+    const layers = load('runtime: python3.10\nhandler: index.handler\nlayers: [acs:fc:cn-hangzhou:official:layers/Python310/versions/1]').errors.join('\n');
+    expect(layers).toContain('resources.web.props.layers: not supported by the local cloud: layers are not emulated');
+    expect(layers).toContain('Python: pip install -t into the code folder');
+    const preFreeze = load('runtime: python3.10\nhandler: index.handler\ninstanceLifecycleConfig: { preFreeze: { handler: index.pre_freeze } }').errors.join('\n');
+    expect(preFreeze).toContain('resources.web.props.instanceLifecycleConfig.preFreeze: not supported by the local cloud: FC 3.0 has no PreFreeze hook');
+  });
+
   it('refuses customRuntimeConfig on a Python function by name', () => {
     const { errors } = load('runtime: python3.10\nhandler: index.handler\ncustomRuntimeConfig: { command: [python3] }');
     expect(errors.join('\n')).toContain('resources.web.props.customRuntimeConfig: applies to custom runtimes only');

@@ -4,6 +4,7 @@ import { SOURCE_DIRS } from '../paths';
 import type { FunctionSpec } from '../spec/model';
 import type { ProcessLaunch } from './process-instance';
 import type { FunctionContext } from './protocol';
+import { regionalHostRules } from './regional-hosts';
 
 /**
  * FC's built-in Python runtimes on the host's `python3` (D131). Each instance is a process running the local cloud's
@@ -112,6 +113,7 @@ export async function pythonLaunch(fn: FunctionSpec, context: FunctionContext, e
     accountId: context.accountId,
     ...(fn.initializer ? { initializer: fn.initializer.handler } : {}),
     ...(fn.preStop ? { preStop: fn.preStop.handler } : {}),
+    cloudHosts: regionalHostRules(context.region),
   };
   return {
     command: [host.executable, '-u', BOOTSTRAP, JSON.stringify(config)],

@@ -56,19 +56,49 @@ const OTHER_SERVICES: Record<string, string> = {
 
 export type HostAnswer = { service: EmulatedService } | { refused: string } | undefined;
 
+/**
+ * The rules the classifier applies, as data: whole-host patterns (no anchors) of the region's service hosts and of
+ * the same services elsewhere, and the product labels of the services that are refused by name. A Python
+ * instance's bootstrap classifies with exactly these (python/_local_cloud_hosts.py, D139).
+ */
+export interface RegionalHostRules {
+  region: string;
+  here: [EmulatedService, string][];
+  elsewhere: [EmulatedService, string][];
+  names: Record<EmulatedService, string>;
+  /** The variable holding each service's local endpoint. */
+  variables: Record<EmulatedService, string>;
+  others: Record<string, string>;
+}
+
+export function regionalHostRules(region: string): RegionalHostRules {
+  const escaped = region.toLowerCase().replace(/[^a-z0-9-]/g, '');
+  const services = Object.keys(PATTERNS) as EmulatedService[];
+  const hosts = (regionPattern: string) => services.map((service): [EmulatedService, string] => [service, `${PATTERNS[service].replace(/R/g, regionPattern)}\\.aliyuncs\\.com`]);
+  return {
+    region: escaped,
+    here: hosts(escaped),
+    // The same services in any region: to say "in another region" rather than "not emulated".
+    elsewhere: hosts('[a-z]+-[a-z0-9-]+?'),
+    names: Object.fromEntries(services.map((service) => [service, EMULATED_SERVICES[service].name])) as Record<EmulatedService, string>,
+    variables: Object.fromEntries(services.map((service) => [service, EMULATED_SERVICES[service].env])) as Record<EmulatedService, string>,
+    others: OTHER_SERVICES,
+  };
+}
+
 /** Classifies hostnames for one region; `undefined` for a host that is not Alibaba Cloud's. */
 export function regionalHostClassifier(region: string): (hostname: string) => HostAnswer {
-  const escaped = region.toLowerCase().replace(/[^a-z0-9-]/g, '');
-  const here = Object.entries(PATTERNS).map(([service, pattern]) => ({ service: service as EmulatedService, re: new RegExp(`^${pattern.replace(/R/g, escaped)}\\.aliyuncs\\.com$`) }));
-  // The same services in any region: to say "in another region" rather than "not emulated".
-  const elsewhere = Object.entries(PATTERNS).map(([service, pattern]) => ({ service: service as EmulatedService, re: new RegExp(`^${pattern.replace(/R/g, '[a-z]+-[a-z0-9-]+?')}\\.aliyuncs\\.com$`) }));
+  const rules = regionalHostRules(region);
+  const compile = (list: [EmulatedService, string][]) => list.map(([service, pattern]) => ({ service, re: new RegExp(`^(?:${pattern})$`) }));
+  const here = compile(rules.here);
+  const elsewhere = compile(rules.elsewhere);
   return (hostname) => {
     const host = hostname.toLowerCase().replace(/\.$/, '');
     if (host !== 'aliyuncs.com' && !host.endsWith('.aliyuncs.com')) return undefined;
     const found = here.find((p) => p.re.test(host));
     if (found) return { service: found.service };
     const other = elsewhere.find((p) => p.re.test(host));
-    if (other) return { refused: `${EMULATED_SERVICES[other.service].name} outside ${escaped} (the local cloud emulates s.yaml's region only)` };
+    if (other) return { refused: `${rules.names[other.service]} outside ${rules.region} (the local cloud emulates s.yaml's region only)` };
     const product = host.split('.').find((label) => label in OTHER_SERVICES);
     return { refused: product ? OTHER_SERVICES[product]! : 'this Alibaba Cloud service' };
   };

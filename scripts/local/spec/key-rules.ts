@@ -26,7 +26,7 @@ const inert = (note: string, more: Partial<KeyRule> = {}): KeyRule => ({ status:
 
 /** Keys refused on purpose, with the reason a user sees. */
 export const REFUSED_FC3_KEYS: Record<string, string> = {
-  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does); a custom runtime uses the host toolchain and its code folder',
+  layers: 'layers are not emulated: bundle the dependency into the function instead (esbuild does; Python: pip install -t into the code folder, or PYTHONPATH=/code/python); a custom runtime uses the host toolchain and its code folder',
   nasConfig: 'NAS mounts are not emulated',
   ossMountConfig: 'OSS mounts are not emulated; use the ObjectStore port',
   customContainerConfig: 'custom containers need Docker, which the local cloud does not use',
@@ -79,6 +79,7 @@ export const FC3_PROPS: KeyRules = {
       initializer: e('initializer hook', { keys: { handler: e('hook export'), timeout: e('hook timeout (s)') } }),
       preStop: e('preStop hook', { keys: { handler: e('hook export'), timeout: e('hook timeout (s)') } }),
     },
+    refused: { preFreeze: 'FC 3.0 has no PreFreeze hook (FC 2.0 had one); an instance is frozen between requests without a call' },
   }),
   concurrencyConfig: e('reservedConcurrency caps concurrent requests; more concurrent sync calls get 429 ResourceThrottled', {
     keys: { reservedConcurrency: e('maximum concurrent requests (instances up to the local cap, the rest wait in line)') },

@@ -22,7 +22,15 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import _local_cloud_hosts
+
+# Nothing is written into the code folder from here on (FC's /code is read-only): no __pycache__ for hot reload to
+# see, nor a stale one after a save within the same second (D139). The modules above keep theirs: -B would compile
+# this folder's sources at every cold start (~2 ms).
+sys.dont_write_bytecode = True
 CONFIG = json.loads(sys.argv[1])
+# The region's *.aliyuncs.com hosts reach the emulators (D139), before the handler's module can connect anywhere.
+_local_cloud_hosts.install(CONFIG['cloudHosts'])
 # The user's code sees an ordinary command line, and imports from its code folder, not from this file's.
 sys.argv = sys.argv[:1]
 BOOTSTRAP_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -88,10 +96,15 @@ class ServiceMeta:
 
 
 class Tracing:
+    """Tracing Analysis is not emulated: no span, no endpoint, no baggage."""
+
     def __init__(self):
         self.span_context = None
         self.jaeger_endpoint = None
         self.span_baggages = {}
+
+    def parseOpenTracingBaggages(self):  # noqa: N802 - the name FC's context page gives it
+        return dict(self.span_baggages)
 
 
 class FCContext:
