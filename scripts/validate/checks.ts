@@ -81,7 +81,7 @@ export function tableProblems(spec: AppSpec): string[] {
   return problems;
 }
 
-/** Every function's code folder holds index.js exporting its handler (run `npm run build` first). */
+/** Every function's code folder holds index.js exporting its handler and hooks (run `npm run build` first). */
 export function bundleProblems(spec: AppSpec): string[] {
   const problems: string[] = [];
   for (const fn of spec.functions) {
@@ -90,11 +90,12 @@ export function bundleProblems(spec: AppSpec): string[] {
       problems.push(`${fn.resource}: ${file} does not exist (run npm run build)`);
       continue;
     }
-    const exported = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
+    const exported = (handler: string) => handler.slice(handler.lastIndexOf('.') + 1);
+    const needed = [fn.handler, fn.initializer?.handler, fn.preStop?.handler].filter((h): h is string => !!h).map(exported);
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(file) as Record<string, unknown>;
-      if (typeof mod[exported] !== 'function') problems.push(`${fn.resource}: index.js does not export ${exported}`);
+      for (const name of needed) if (typeof mod[name] !== 'function') problems.push(`${fn.resource}: index.js does not export ${name}`);
     } catch (err) {
       problems.push(`${fn.resource}: index.js fails to load: ${(err as Error).message}`);
     }
