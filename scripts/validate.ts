@@ -9,22 +9,22 @@
  *    properties, the roles' permissions, what each bundle ships; and what only the account can answer, listed.
  * `--deploy` (npm run deploy) also needs the real account: every ARN s.yaml renders names it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './local/cloud';
 import { SpecErrors } from './local/spec/errors';
 import { loadSpec } from './local/spec/load';
-import { readFileSync } from 'node:fs';
-import { bundleProblems, previewWithServerlessDevs, renderingDifferences, tableProblems } from './validate/checks';
+import { bundleProblems, renderingDifferences, renderingsFor, tableProblems } from './validate/checks';
 import { bundleContentProblems } from './validate/platform/bundle-rules';
 import { environmentProblems } from './validate/platform/environment';
 import { platformFindingsAt } from './validate/platform/index';
 
 async function main(): Promise<void> {
   const problems: string[] = [];
-  const preview = await previewWithServerlessDevs(REPO_ROOT, process.env);
+  const { local: preview, localEnv, deploy } = await renderingsFor(REPO_ROOT, process.env);
   console.log(`✓ s preview rendered ${Object.keys(preview.resources).length} resources offline`);
   try {
-    const spec = loadSpec(join(REPO_ROOT, 's.yaml'));
+    const spec = loadSpec(join(REPO_ROOT, 's.yaml'), localEnv);
     console.log(`✓ local cloud loader accepted ${spec.functions.length} functions, ${spec.routes.length} routes`);
     problems.push(...renderingDifferences(preview, spec), ...tableProblems(spec), ...bundleProblems(spec));
     const devDependencies = Object.keys((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies?: object }).devDependencies ?? {});
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     if (!(err instanceof SpecErrors)) throw err;
     problems.push(...err.errors.map((e) => e.message));
   }
-  const platform = platformFindingsAt(preview, REPO_ROOT);
+  const platform = platformFindingsAt(deploy, REPO_ROOT);
   problems.push(...platform.problems, ...environmentProblems(process.env, process.argv.includes('--deploy')));
   if (platform.manualSteps.length > 0) console.log(`Before the first deploy (the account answers these, not the files):\n${platform.manualSteps.map((s) => `  - ${s}`).join('\n')}`);
   if (problems.length > 0) {

@@ -34,6 +34,26 @@ export async function previewWithServerlessDevs(root: string, env: NodeJS.Proces
   }
 }
 
+export interface Renderings {
+  /** The environment the local cloud would run with: the deploying account left out, so ARNs name its own. */
+  localEnv: NodeJS.ProcessEnv;
+  /** `s preview` in that environment, compared with the local loader's rendering. */
+  local: Preview;
+  /** `s preview` in the given environment: what `s deploy` sends, checked against the platform's rules. */
+  deploy: Preview;
+}
+
+/**
+ * s.yaml rendered for both questions `npm run validate` asks. With a real `AccountID` exported (as a deploy needs)
+ * every ARN names that account, which the local cloud — one account of its own — refuses; so the local cloud's
+ * agreement is checked on the rendering without it, and the platform rules on the one with it (D141).
+ */
+export async function renderingsFor(root: string, env: NodeJS.ProcessEnv): Promise<Renderings> {
+  const { AccountID, ...localEnv } = env;
+  const local = await previewWithServerlessDevs(root, localEnv);
+  return { localEnv, local, deploy: AccountID === undefined ? local : await previewWithServerlessDevs(root, env) };
+}
+
 /** Differences between Serverless Devs' rendering and the local cloud's, resource by resource. */
 export function renderingDifferences(preview: Preview, spec: AppSpec): string[] {
   const problems: string[] = [];

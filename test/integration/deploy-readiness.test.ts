@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleProblems, previewWithServerlessDevs, type Preview } from '../../scripts/validate/checks';
+import { SpecErrors } from '../../scripts/local/spec/errors';
+import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec } from '../../scripts/local/spec/model';
+import { bundleProblems, previewWithServerlessDevs, renderingDifferences, renderingsFor, type Preview } from '../../scripts/validate/checks';
 import { bundleContentProblems } from '../../scripts/validate/platform/bundle-rules';
 import { environmentProblems } from '../../scripts/validate/platform/environment';
 import { ADAPTER_DIR, infraOf, platformFindings, type PlatformFindings } from '../../scripts/validate/platform/index';
@@ -245,6 +247,22 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
 });
 
 describe('deploy readiness: the environment a deploy renders with', () => {
+  // The runbook has the deployer export AccountID; every ARN s.yaml renders then names that account, which the
+  // local cloud's loader refuses in the flow's task ARNs — so `npm run deploy` could never get past validate.
+  it('validates with the real account exported, as npm run deploy runs it', async () => {
+    const env = { ...ENV, AccountID: '1234567890123456' };
+    expect(() => loadSpec(join(ROOT, 's.yaml'), env)).toThrow(SpecErrors);
+    const { local, localEnv, deploy } = await renderingsFor(ROOT, env);
+    expect(localEnv.AccountID).toBeUndefined();
+    expect(renderingDifferences(local, loadSpec(join(ROOT, 's.yaml'), localEnv))).toEqual([]);
+    expect(deploy.vars.accountId).toBe('1234567890123456');
+    const { template, passed } = infraOf(deploy, ROOT);
+    const { problems, manualSteps } = platformFindings(deploy, template, passed, sdkCallsIn(ADAPTER_DIR(ROOT)));
+    expect(problems).toEqual([]);
+    expect(manualSteps).toContain('RAM role aliyunosseventnotificationrole (FC\'s role for oss triggers) must exist in account 1234567890123456');
+    expect(environmentProblems(env, true)).toEqual([]);
+  });
+
   it('needs the real account for a deploy, and a stage of its own names and secrets', () => {
     expect(environmentProblems({}, false)).toEqual([]);
     expect(environmentProblems({ AccountID: '1000000000000001' }, true)).toEqual([expect.stringMatching(/^AccountID must be exported for a deploy: /)]);
