@@ -250,7 +250,7 @@ describe('deploy readiness: the environment a deploy renders with', () => {
   // The runbook has the deployer export AccountID; every ARN s.yaml renders then names that account, which the
   // local cloud's loader refuses in the flow's task ARNs — so `npm run deploy` could never get past validate.
   it('validates with the real account exported, as npm run deploy runs it', async () => {
-    const env = { ...ENV, AccountID: '1234567890123456' };
+    const env = { ...ENV, AccountID: '1234567890123456', API_DOMAIN: 'api.example.org' };
     expect(() => loadSpec(join(ROOT, 's.yaml'), env)).toThrow(SpecErrors);
     const { local, localEnv, deploy } = await renderingsFor(ROOT, env);
     expect(localEnv.AccountID).toBeUndefined();
@@ -265,13 +265,15 @@ describe('deploy readiness: the environment a deploy renders with', () => {
 
   it('needs the real account for a deploy, and a stage of its own names and secrets', () => {
     expect(environmentProblems({}, false)).toEqual([]);
-    expect(environmentProblems({ AccountID: '1000000000000001' }, true)).toEqual([expect.stringMatching(/^AccountID must be exported for a deploy: /)]);
-    expect(environmentProblems({ AccountID: '1234567890123456' }, true)).toEqual([]);
+    expect(environmentProblems({ AccountID: '1000000000000001', API_DOMAIN: 'api.example.org' }, true)).toEqual([expect.stringMatching(/^AccountID must be exported for a deploy: /)]);
+    expect(environmentProblems({ AccountID: '1234567890123456' }, true)).toEqual([expect.stringMatching(/^API_DOMAIN must be exported for a deploy: /)]);
+    expect(environmentProblems({ AccountID: '1234567890123456', API_DOMAIN: 'api.example.org' }, true)).toEqual([]);
     expect(environmentProblems({ STAGE: 'prod', JWT_SECRET: 's', IOT_SECRET_KEY: 'k'.repeat(32) }, false)).toEqual([
       "MEDIA_BUCKET must be set for stage prod: its default names the dev stage's resource",
       "OTS_INSTANCE must be set for stage prod: its default names the dev stage's resource",
+      expect.stringMatching(/^WEBSITE_ORIGIN must be set for stage prod: /),
     ]);
-    expect(environmentProblems({ STAGE: 'prod', MEDIA_BUCKET: 'b', OTS_INSTANCE: 'i' }, false)).toEqual([
+    expect(environmentProblems({ STAGE: 'prod', MEDIA_BUCKET: 'b', OTS_INSTANCE: 'i', WEBSITE_ORIGIN: 'https://shop.example.org' }, false)).toEqual([
       'JWT_SECRET must be set for stage prod (the default is for local use only)',
       expect.stringMatching(/^IOT_SECRET_KEY \(at least 32 characters\) must be set for stage prod/),
     ]);

@@ -17,6 +17,8 @@ export function environmentProblems(env: NodeJS.ProcessEnv, deploy: boolean): Pr
   if (deploy && (!env.AccountID || env.AccountID === PLACEHOLDER_ACCOUNT_ID)) {
     problems.push(`AccountID must be exported for a deploy: s.yaml builds every trigger ARN, role and destination from it (without it they name the local placeholder ${PLACEHOLDER_ACCOUNT_ID})`);
   }
+  // fc3-domain creates the custom domain only after FC finds its CNAME: the example default never has one.
+  if (deploy && !env.API_DOMAIN) problems.push('API_DOMAIN must be exported for a deploy: a domain you control, with a CNAME to <AccountID>.<REGION>.fc.aliyuncs.com (the default is an example)');
   if (!stage) return problems;
   if (!env.JWT_SECRET) problems.push(`JWT_SECRET must be set for stage ${stage} (the default is for local use only)`);
   if ((env.IOT_SECRET_KEY ?? '').length < 32) {
@@ -25,5 +27,6 @@ export function environmentProblems(env: NodeJS.ProcessEnv, deploy: boolean): Pr
   // The bucket and the TableStore instance are named by these alone: a second stage with the defaults would try to
   // create dev's bucket and instance again (bucket names are global, instance names regional) and its stack fails.
   for (const name of ['MEDIA_BUCKET', 'OTS_INSTANCE']) if (!env[name]) problems.push(`${name} must be set for stage ${stage}: its default names the dev stage's resource`);
+  if (!env.WEBSITE_ORIGIN) problems.push(`WEBSITE_ORIGIN must be set for stage ${stage}: the bucket's CORS and every function's CORS_ORIGINS allow only it (the default is the local website)`);
   return problems;
 }
