@@ -162,6 +162,9 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
       r.IotReadingsQueue!.DependsOn = 'IotReadingsDLQ';
       (r.ProductSalesTable!.Properties as Props).PrimaryKey = ['a', 'b', 'c', 'd', 'e'].map((Name) => ({ Name, Type: 'STRING' }));
       (r.ImageSearchIndex!.Properties as Props).TableName = 'image_search_v2';
+      const fields = (r.ImageSearchIndex!.Properties as { FieldSchemas: Props[] }).FieldSchemas;
+      Object.assign(fields[0]!, { Analyzer: 'single_word', Sortable: true });
+      fields[2]!.FieldType = 'KEYWORD';
       p.MediaBucketName = 'x';
       p.MediaBucket = 'Fcsuite_Media';
     });
@@ -174,6 +177,9 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
         'infra/ros.yaml Resources.IotReadingsQueue.DependsOn: IotReadingsDLQ is not a resource of the template',
         'infra/ros.yaml Resources.ProductSalesTable.Properties.PrimaryKey: needs 1 to 4 columns (got [{"Name":"a","Type":"STRING"},{"Name":"b","Type":"STRING"},{"Name":"c","Type":"STRING"},{"Name":"d","Type":"STRING"},{"Name":"e","Type":"STRING"}])',
         'infra/ros.yaml Resources.ImageSearchIndex: its table image_search_v2 is not declared in the template',
+        'infra/ros.yaml Resources.ImageSearchIndex.Properties.FieldSchemas[0].Sortable: not a FieldSchemas property',
+        'infra/ros.yaml Resources.ImageSearchIndex.Properties.FieldSchemas[0].Analyzer: must be one of SingleWord, MaxWord, MinWord, Split, Fuzzy (got "single_word")',
+        'infra/ros.yaml Resources.ImageSearchIndex.Properties.FieldSchemas[2].FieldType: must be one of Long, Double, Boolean, Keyword, Text, Nested, GeoPoint, Date (got "KEYWORD")',
         'resources.infra.props.parameters.MediaBucketName: the template declares no such parameter (ROS refuses the stack)',
       ]),
     );

@@ -33,6 +33,10 @@ const OSS_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const OTS_INSTANCE = /^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/;
 const OTS_TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const RAM_NAME = /^[A-Za-z0-9.@_-]{1,64}$/;
+/** ALIYUN::OTS::SearchIndex FieldSchemas items (ROS reference) and the spellings ROS takes for types and analyzers. */
+const FIELD_PROPERTIES = ['FieldName', 'FieldType', 'Analyzer', 'Index', 'IsArray', 'EnableSortAndAgg', 'Store', 'SubFieldSchemas'];
+const FIELD_TYPES = ['Long', 'Double', 'Boolean', 'Keyword', 'Text', 'Nested', 'GeoPoint', 'Date'];
+const ANALYZERS = ['SingleWord', 'MaxWord', 'MinWord', 'Split', 'Fuzzy'];
 
 /** Values for `Ref`/`Fn::Sub`: defaults, then what s.yaml passes, then the pseudo parameters of the deploying account. */
 export function templateParameters(template: RosTemplate, passed: Props, region: string, accountId: string): Props {
@@ -122,7 +126,11 @@ function valueProblems(type: string, p: Props, where: string): Problem[] {
       fields.forEach((f, i) => {
         if (seen.has(String(f.FieldName))) problems.push(`${where}.Properties.FieldSchemas[${i}].FieldName: ${String(f.FieldName)} appears twice`);
         seen.add(String(f.FieldName));
-        if (f.Analyzer !== undefined && String(f.FieldType).toUpperCase() !== 'TEXT') problems.push(`${where}.Properties.FieldSchemas[${i}].Analyzer: only Text fields take an analyzer`);
+        const at = `${where}.Properties.FieldSchemas[${i}]`;
+        for (const key of Object.keys(f)) if (!FIELD_PROPERTIES.includes(key)) problems.push(`${at}.${key}: not a FieldSchemas property`);
+        if (!FIELD_TYPES.includes(String(f.FieldType))) problems.push(`${at}.FieldType: must be one of ${FIELD_TYPES.join(', ')} (got ${JSON.stringify(f.FieldType)})`);
+        if (f.Analyzer !== undefined && f.FieldType !== 'Text') problems.push(`${at}.Analyzer: only Text fields take an analyzer`);
+        if (f.Analyzer !== undefined && !ANALYZERS.includes(String(f.Analyzer))) problems.push(`${at}.Analyzer: must be one of ${ANALYZERS.join(', ')} (got ${JSON.stringify(f.Analyzer)})`);
       });
       break;
     }
