@@ -199,6 +199,14 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
       ((t.Resources!.FunctionRoleResource!.Properties as Props).AssumeRolePolicyDocument as { Statement: { Principal: Props }[] }).Statement[0]!.Principal.Service = ['fnf.aliyuncs.com'];
     });
     expect(untrusted).toContain('resources.auth-token.props.role: role fcsuite-dev-fn does not trust fc.aliyuncs.com, so FC cannot hand its credentials to the function');
+    const undeclared = problemsAfter(({ props }) => {
+      props('demo-seed').role = 'acs:ram::1000000000000001:role/nobody';
+      props('order-saga').roleArn = 'acs:ram::1000000000000001:role/fcsuite-dev-flows';
+    });
+    expect(undeclared).toEqual([
+      'resources.demo-seed.props.role: role nobody is not declared in infra/ros.yaml',
+      'resources.order-saga.props.roleArn: role fcsuite-dev-flows is not declared in infra/ros.yaml',
+    ]);
   });
 
   it('knows the RAM action of every SDK call the adapters make, so a new call cannot skip the check', () => {

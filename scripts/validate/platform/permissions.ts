@@ -149,18 +149,25 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
   const problems: Problem[] = [];
   const manualSteps = new Set<string>();
   const functions = fc3Resources(preview);
+  /** The template's role an ARN names (the problem recorded when there is none); it must trust `service`. */
+  const roleAt = (arn: unknown, where: string, service: string, why = ''): { name: string; role: RoleModel } | undefined => {
+    const name = roleNameOf(arn, accountId);
+    const role = name ? roles.get(name.toLowerCase()) : undefined;
+    if (!name || !role) {
+      problems.push(`${where}: role ${String(name ?? arn)} is not declared in infra/ros.yaml`);
+      return undefined;
+    }
+    if (!role.services.includes(service)) problems.push(`${where}: role ${name} does not trust ${service}${why}`);
+    return { name, role };
+  };
 
   // The functions' roles: every action the adapters call, plus what FC does with the role for async destinations.
   const needed = new Set(adapterCalls.flatMap((c) => SDK_CALL_ACTIONS[c] ?? [`(no RAM action known for ${c})`]));
   for (const [resource, p] of functions) {
     const where = `resources.${resource}.props.role`;
-    const name = roleNameOf(p.role, accountId);
-    const role = name ? roles.get(name.toLowerCase()) : undefined;
-    if (!role) {
-      problems.push(`${where}: role ${String(name ?? p.role)} is not declared in infra/ros.yaml`);
-      continue;
-    }
-    if (!role.services.includes('fc.aliyuncs.com')) problems.push(`${where}: role ${name} does not trust fc.aliyuncs.com, so FC cannot hand its credentials to the function`);
+    const found = roleAt(p.role, where, 'fc.aliyuncs.com', ', so FC cannot hand its credentials to the function');
+    if (!found) continue;
+    const { name, role } = found;
     const own = new Set(needed);
     const dest = (p.asyncInvokeConfig as Props | undefined)?.destinationConfig as Record<string, { destination?: string }> | undefined;
     for (const d of Object.values(dest ?? {})) {
@@ -176,13 +183,9 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
   for (const [resource, r] of Object.entries(preview.resources).filter(([, x]) => x.component === 'flow')) {
     const p = r.props as Props;
     const where = `resources.${resource}.props.roleArn`;
-    const name = roleNameOf(p.roleArn, accountId);
-    const role = name ? roles.get(name.toLowerCase()) : undefined;
-    if (!role) {
-      problems.push(`${where}: role ${String(name ?? p.roleArn)} is not declared in infra/ros.yaml`);
-      continue;
-    }
-    if (!role.services.includes('fnf.aliyuncs.com')) problems.push(`${where}: role ${name} does not trust fnf.aliyuncs.com`);
+    const found = roleAt(p.roleArn, where, 'fnf.aliyuncs.com');
+    if (!found) continue;
+    const { name, role } = found;
     const targets = flowTargets(p.definition);
     const granted = invocableFunctions(role);
     if (granted.has('*')) problems.push(`${where}: role ${name} may invoke every function; least privilege is fc:InvokeFunction on ${[...targets].sort().join(', ')} only`);
