@@ -162,3 +162,16 @@ export function watchMainThreadPauses(): () => MainThreadPauses {
 
 /** Milliseconds to three decimals (microsecond resolution) for the results files. */
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** What a product-page load client (autocannon in a process of its own) reports: load, mixed-load. */
+export interface PageLoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  statuses: Record<string, number>;
+  /** Pages answered with a part left out (`x-degraded`). */
+  degraded: number;
+  errors: number;
+  timeouts: number;
+}

@@ -15,7 +15,7 @@ import { startLocalCloud, REPO_ROOT } from '../scripts/local/cloud';
 import { defaultInstanceCaps } from '../scripts/local/runtime/capacity';
 import { localCloudTable } from '../test/helpers/tablestore';
 import { tempDir } from '../test/helpers/temp';
-import { recording, report, stats, watchMainThreadPauses, type MainThreadPauses } from './lib';
+import { recording, report, stats, watchMainThreadPauses, type MainThreadPauses, type PageLoadResult as ClientResult } from './lib';
 import { FreshProducts, writeBenchProducts } from './products';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -27,16 +27,6 @@ const CACHED_GOAL_RPS = 10_000;
 const PRODUCTS_PER_LEVEL = Number(process.env.BENCH_PRODUCTS_PER_LEVEL ?? 2500);
 const REGION = 'cn-hangzhou';
 
-interface ClientResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  statuses: Record<string, number>;
-  degraded: number;
-  errors: number;
-  timeouts: number;
-}
 
 /**
  * autocannon in its own process (so load generation does not share the gateway's event loop), through its

@@ -24,6 +24,18 @@ export const KNOB_HELP: Record<string, string> = {
   BENCH_HELD_PAGES: 'pages of orders held at their payment kept long-polling through each load (checkout-surge)',
   BENCH_SERIES_SIM_HOURS: "hours of the simulator-rate device's readings to store",
   BENCH_SERIES_ALERTS: "the fleet's alerts in a day",
+  BENCH_IDLE_S: 'seconds the local cloud idles before and after each load, before its RSS is read (mixed-load)',
+  BENCH_WARMUP_S: 'seconds of untimed load before the measured one (mixed-load)',
+  BENCH_SHOPPERS: 'shoppers checking out at once, each long-polling its order to its end (mixed-load)',
+  BENCH_DEVICES: 'IoT devices posting signed batches (mixed-load)',
+  BENCH_IOT_RATE: 'readings per second over all devices (mixed-load)',
+  BENCH_PHOTOGRAPHERS: 'uploaders at once, each waiting for its photo to be ready and searchable (mixed-load)',
+  BENCH_UNCACHED_RPS: 'uncached product pages per second (mixed-load)',
+  BENCH_CACHED_CONNECTIONS: 'autocannon connections asking for cached product pages (mixed-load)',
+  BENCH_URL: 'a local cloud you started yourself (`PORT=… npm start`) instead of one the benchmark starts (mixed-load)',
+  BENCH_PID: "with BENCH_URL: the launcher's pid, whose process tree's RSS is read (mixed-load)",
+  BENCH_PORT: 'the first of the six ports the started local cloud uses (mixed-load; default: a free block)',
+  BENCH_NAME: 'the results file name instead of the benchmark\'s (mixed-load: keep a run beside the default one)',
   BENCH_SERIES_SAMPLES: 'requests timed per case (the p50 is reported)',
 };
 

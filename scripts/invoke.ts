@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { startLocalCloud, type LocalCloud } from './local/cloud';
-import { DataFolderInUse } from './local/data-lock';
+import { dataDirFrom, DataFolderInUse } from './local/data-lock';
 import type { InvocationRecord } from './local/runtime/runtime';
 import { SpecErrors } from './local/spec/errors';
 import { bold, dim, formatLogLine } from './local/terminal';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   if (args.help) return console.log(USAGE);
   let cloud: LocalCloud;
   try {
-    cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}) });
+    cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, dataDir: dataDirFrom(process.env) });
   } catch (err) {
     if (err instanceof DataFolderInUse && err.owner.url?.startsWith('http')) return invokeThrough(err.owner.url, args);
     throw err;
@@ -124,6 +124,12 @@ async function main(): Promise<void> {
     await cloud.stop();
   }
 }
+
+// `npm run invoke … | head`: a reader that stops early is not an error of the invocation.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main().catch((err: unknown) => {
   console.error(err instanceof SpecErrors ? err.message : (err as Error).message);

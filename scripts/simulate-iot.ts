@@ -39,7 +39,7 @@ function main(): Promise<void> {
       anomalies: { type: 'string', default: '1' },
       record: { type: 'string' },
       refused: { type: 'string' },
-      state: { type: 'string', default: join(process.env.DATA_DIR ?? '.data', 'simulator-devices.json') },
+      state: { type: 'string', default: join(process.env.DATA_DIR || '.data', 'simulator-devices.json') },
       user: { type: 'string', default: 'admin' },
       password: { type: 'string', default: 'admin-demo' },
       help: { type: 'boolean', short: 'h' },

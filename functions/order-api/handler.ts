@@ -1,9 +1,10 @@
+import * as z from 'zod';
 import { invokerFor } from '#shared/aliyun/deps/invoker';
 import { paymentsFor } from '#shared/aliyun/deps/payments';
 import { tableFor } from '#shared/aliyun/deps/table';
 import { workflowClientFor } from '#shared/aliyun/deps/workflow';
 import { authenticate } from '#shared/auth';
-import { IdempotencyKey, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
+import { IdempotencyKey, OrderId, OrderListQuery, OrderQuery, OrderRequest } from '#shared/contracts/orders';
 import { invocationDeadline } from '#shared/deadline';
 import { createHttpHandler, json, jsonBody, queryParams } from '#shared/fc/http';
 import type { FcContext } from '#shared/fc/types';
@@ -14,6 +15,7 @@ import { parseWith } from '#shared/validation';
 import { createOrder, getOrder, listMyOrders, type OrderApiDeps } from './core';
 
 const NO_STORE = { 'cache-control': 'no-store' };
+const OrderParams = z.object({ orderId: OrderId });
 
 export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>, jwtSecret: () => string) =>
   createHttpHandler([
@@ -43,8 +45,11 @@ export const createHandler = (deps: (fc: FcContext) => Omit<OrderApiDeps, 'log'>
       readsQuery: true,
       handle: async (req, { fc, log }) => {
         const user = await authenticate(req.headers, jwtSecret());
+        // An id that cannot be an order's is bad input (400 naming it), as for images and devices; 404 is for
+        // an order id that names no order of this user.
+        const { orderId } = parseWith(OrderParams, req.params, 'path');
         const { waitFor } = queryParams(req, OrderQuery);
-        const view = await getOrder(req.params.orderId ?? '', user, waitFor, { ...deps(fc), log });
+        const view = await getOrder(orderId, user, waitFor, { ...deps(fc), log });
         return json(200, view, { ...NO_STORE, etag: `"v${view.version}"` });
       },
     },

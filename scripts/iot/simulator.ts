@@ -215,10 +215,19 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
   const ticker = setInterval(() => options.onProgress?.(progress()), 1000);
   try {
     const end = options.durationMs > 0 ? start + options.durationMs : Number.POSITIVE_INFINITY;
+    // Where the last pass found the queue full: the next pass starts there, so when the API cannot keep up every
+    // device still gets its turn (starting at the first device each time, the last ones never reported).
+    let turn = 0;
     while (!options.signal?.aborted && Date.now() < end) {
       const now = Date.now();
-      for (const sim of sims) {
-        if (sim.nextFlush > now || queue.length >= maxQueued) continue;
+      for (let k = 0; k < sims.length; k++) {
+        const index = (turn + k) % sims.length;
+        if (queue.length >= maxQueued) {
+          turn = index;
+          break;
+        }
+        const sim = sims[index]!;
+        if (sim.nextFlush > now) continue;
         const sampled = sim.signal.readings(sim.sampledUntil, now);
         sim.sampledUntil = now;
         sim.nextFlush += intervalMs * Math.max(1, Math.ceil((now - sim.nextFlush) / intervalMs));

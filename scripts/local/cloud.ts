@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
-import { lockDataFolder, type DataLock } from './data-lock';
+import { lockDataFolder } from './data-lock';
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
@@ -133,7 +133,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   timings.spec = Date.now() - t0;
   traceMark('spec loaded');
 
-  // The port is bound first (port 0 picks one, and functions need the URL). Requests arriving before the
+  // The data folder first: a second start on it is told a cloud already runs there, before its port is found taken.
+  const lock = lockDataFolder(dataDir);
+  // Then the port (port 0 picks one, and functions need the URL). Requests arriving before the
   // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
   // would cache that). If the start fails they get 503.
   let gateway: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -141,20 +143,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const server = keepIdleConnections(createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res))));
   const gatewayAborts = stderrAbortLog('gateway');
   server.on('clientError', fcClientErrorHandler(gatewayAborts));
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  traceMark('gateway port bound');
-  let lock: DataLock;
   try {
-    lock = lockDataFolder(dataDir, { url });
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 9000, options.host ?? '127.0.0.1', () => ok());
+    });
   } catch (err) {
-    server.close();
+    lock.release();
     throw err;
   }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  lock.setUrl(url);
+  traceMark('gateway port bound');
 
   let runtime: FunctionRuntime | undefined;
   /** Resources to release on stop or on a failed start, newest last (the data folder's lock goes last). */
@@ -195,6 +196,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port: options.ossPort ?? (options.port === 0 ? 0 : port + 1),
       buckets: spec.infra.buckets.map((b) => b.name),
       corsOrigins,
+      // Each bucket's template rules, the local site standing in for the website origin they name.
+      bucketCors: Object.fromEntries(spec.infra.buckets.map((b) => [b.name, b.corsRules.map((rule) => ({ ...rule, allowedOrigins: withWebsiteOrigins(rule.allowedOrigins, url) }))])),
       onEvent: (n) => onOssEvent(n),
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });

@@ -13,6 +13,7 @@ import { discardStandbyInstances, writeStandbyPlan, type StandbyPlan } from './r
 import { runsAsProcess } from './runtime/process-instance';
 import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
+import { startSettingsFrom } from './start-options';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
@@ -32,12 +33,7 @@ async function main(): Promise<void> {
   const started = performance.timeOrigin;
   const printLog = createLogPrinter();
   const cloud = await startLocalCloud({
-    port: Number(process.env.PORT ?? 9000),
-    ...(process.env.OSS_PORT ? { ossPort: Number(process.env.OSS_PORT) } : {}),
-    ...(process.env.MNS_PORT ? { mnsPort: Number(process.env.MNS_PORT) } : {}),
-    ...(process.env.FNF_PORT ? { fnfPort: Number(process.env.FNF_PORT) } : {}),
-    ...(process.env.TABLESTORE_PORT ? { tablestorePort: Number(process.env.TABLESTORE_PORT) } : {}),
-    ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
+    ...startSettingsFrom(process.env),
     watch: process.env.WATCH !== '0',
     // The launcher saves the start script's code cache now, with the code start-up and the first page ran (D103).
     onFirstAnswered: () => process.emit('fc-local:first-answered' as never),
@@ -101,7 +97,7 @@ export function prepare(): void {
 /** Runs the local cloud; the launcher calls this once the start script is loaded. */
 export function run(): void {
   main().catch((err: unknown) => {
-    console.error(startFailureText(err, process.env.PORT ?? '9000'));
+    console.error(startFailureText(err, process.env.PORT || '9000'));
     process.exit(1);
   });
 }

@@ -117,7 +117,8 @@ function portInUseText(base: number, taken: number): string {
  */
 export function startFailureText(err: unknown, port: string): string {
   const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
-  if (error?.name === 'SpecErrors' || error?.name === 'DataFolderInUse') return error.message;
+  // Errors whose message says what is wrong and what to do: printed as they are, without a stack.
+  if (['SpecErrors', 'DataFolderInUse', 'DataFolderUnusable', 'StartSettingError'].includes(error?.name ?? '')) return error.message;
   if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port));
   if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(err);

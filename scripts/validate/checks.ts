@@ -29,6 +29,10 @@ export async function previewWithServerlessDevs(root: string, env: NodeJS.Proces
       timeout: 60_000,
     });
     return JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
+  } catch (err) {
+    // `s` explains a bad s.yaml on stdout (the line, an excerpt); the exec error alone said "Command failed: …".
+    const said = String((err as { stdout?: unknown }).stdout ?? '').split(/\n\s*A complete log of this run/)[0]!.trim();
+    throw new Error(said ? `s preview could not render s.yaml:\n${said}` : (err as Error).message, { cause: err });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

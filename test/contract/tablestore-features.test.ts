@@ -73,9 +73,83 @@ describe('TableStore emulator features', () => {
       await client.deleteSearchIndex({ tableName: 'ddl_searched', indexName: 'idx' });
       await client.deleteTable({ tableName: 'ddl_searched' });
     });
+
+    it('refuses an UpdateTable that would leave a search index on a table it cannot be on (max versions 1; a TTL only with updates off)', async () => {
+      await create('ddl_indexed');
+      await client.createSearchIndex({ tableName: 'ddl_indexed', indexName: 'idx', schema: { fieldSchemas: [{ fieldName: 'name', fieldType: TableStore.FieldType.KEYWORD, index: true }] } });
+      const options = async () => ((await client.describeTable({ tableName: 'ddl_indexed' })) as unknown as TableStore.DescribeTableResult).tableOptions;
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { maxVersions: 2 } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/max_versions[\s\S]*search index/) });
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { timeToLive: 86400 } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/time_to_live[\s\S]*allow_update[\s\S]*search index/) });
+      expect(await options()).toMatchObject({ timeToLive: -1, maxVersions: 1, allowUpdate: true });
+      // Updates off and a TTL in one call, as the docs ask: accepted; turning updates back on is then refused.
+      await client.updateTable({ tableName: 'ddl_indexed', tableOptions: { timeToLive: 86400, allowUpdate: false } });
+      expect(await options()).toMatchObject({ timeToLive: 86400, allowUpdate: false });
+      await expect(client.updateTable({ tableName: 'ddl_indexed', tableOptions: { allowUpdate: true } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/allow_update[\s\S]*search index/) });
+      expect(await options()).toMatchObject({ timeToLive: 86400, allowUpdate: false });
+      // Without the index the same changes are the table's own business.
+      await client.deleteSearchIndex({ tableName: 'ddl_indexed', indexName: 'idx' });
+      await client.updateTable({ tableName: 'ddl_indexed', tableOptions: { maxVersions: 2, allowUpdate: true } });
+      expect(await options()).toMatchObject({ timeToLive: 86400, maxVersions: 2, allowUpdate: true });
+      await client.deleteTable({ tableName: 'ddl_indexed' });
+    });
   });
 
   describe('rows', () => {
+    it('returns the keys of rows when columns_to_get names primary key columns only (GetRow, GetRange, BatchGetRow)', async () => {
+      // columns_to_get may name primary key and attribute columns; naming only a key column is how a script lists keys.
+      await create('keys_only', {}, [{ name: 'id', type: 'STRING' }, { name: 'n', type: 'INTEGER' }]);
+      for (const id of ['a', 'b']) await client.putRow({ tableName: 'keys_only', condition: IGNORE(), primaryKey: [{ id }, { n: Long.fromNumber(1) }], attributeColumns: [{ x: 'v' }] });
+      const range = (columnsToGet: string[]) =>
+        client.getRange({ tableName: 'keys_only', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }, { n: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }, { n: TableStore.INF_MAX }], maxVersions: 1, columnsToGet });
+      const keys = (rows: TableStore.DecodedRow[]) => rows.map((r) => `${String(r.primaryKey?.[0]?.value)}:${r.attributes?.length ?? 0}`);
+      expect(keys((await range(['id'])).rows)).toEqual(['a:0', 'b:0']);
+      expect(keys((await range(['n', 'x'])).rows)).toEqual(['a:1', 'b:1']);
+      // A column no row has still leaves the rows out, as before.
+      expect((await range(['nope'])).rows).toEqual([]);
+      const row = await client.getRow({ tableName: 'keys_only', primaryKey: [{ id: 'a' }, { n: Long.fromNumber(1) }], maxVersions: 1, columnsToGet: ['n'] });
+      expect(row.row.primaryKey?.map((c) => String(c.value))).toEqual(['a', '1']);
+      const batch = (await client.batchGetRow({ tables: [{ tableName: 'keys_only', primaryKey: [[{ id: 'b' }, { n: Long.fromNumber(1) }]], maxVersions: 1, columnsToGet: ['id'] }] })) as unknown as { tables: TableStore.DecodedRow[][] };
+      expect(batch.tables[0]?.map((r) => String(r.primaryKey?.[0]?.value))).toEqual(['b']);
+    });
+
+    it('names what is wrong with a primary key, as TableStore words OTSInvalidPK (size, name, type)', async () => {
+      await create('keyed', {}, [{ name: 'shop', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }, { name: 'tag', type: 'BINARY' }]);
+      const put = (primaryKey: object[]) => client.putRow({ tableName: 'keyed', condition: IGNORE(), primaryKey, attributeColumns: [{ a: 'x' }] });
+      await expect(put([{ shop: 's' }, { seq: Long.fromNumber(1) }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/OTSInvalidPK[\s\S]*Validate PK size fail\. Input: 2, Meta: 3\./) });
+      await expect(put([{ shop: 's' }, { sequence: Long.fromNumber(1) }, { tag: Buffer.from('t') }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK name fail\. Input: sequence, Meta: seq\./) });
+      await expect(put([{ shop: 's' }, { seq: '1' }, { tag: Buffer.from('t') }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK type fail\. Input: VT_STRING, Meta: VT_INTEGER\./) });
+      await expect(put([{ shop: 's' }, { seq: Long.fromNumber(1) }, { tag: 't' }])).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/Validate PK type fail\. Input: VT_STRING, Meta: VT_BLOB\./) });
+      await put([{ shop: 's' }, { seq: Long.fromNumber(1) }, { tag: Buffer.from('t') }]);
+    });
+
+    it('takes at most 10 conditions in a column condition or a filter, and refuses the 11th naming the field', async () => {
+      await create('conditions');
+      await client.putRow({ tableName: 'conditions', condition: IGNORE(), primaryKey: [{ id: 'r' }], attributeColumns: [{ n: Long.fromNumber(1) }] });
+      // n != 100, n != 101, … — every one holds, so only the count can refuse them.
+      const all = (count: number) => {
+        const and = new TableStore.CompositeCondition(TableStore.LogicalOperator.AND);
+        for (let i = 0; i < count; i++) and.addSubCondition(new TableStore.SingleColumnCondition('n', Long.fromNumber(100 + i), TableStore.ComparatorType.NOT_EQUAL));
+        return and;
+      };
+      const update = (count: number, n: number) =>
+        client.updateRow({ tableName: 'conditions', condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, all(count)), primaryKey: [{ id: 'r' }], updateOfAttributeColumns: [{ PUT: [{ n: Long.fromNumber(n) }] }] });
+      await expect(update(11, 2)).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/column_condition[\s\S]*10[\s\S]*11/) });
+      const read = async () => String((await client.getRow({ tableName: 'conditions', primaryKey: [{ id: 'r' }], maxVersions: 1 })).row.attributes?.[0]?.columnValue);
+      expect(await read()).toBe('1');
+      await update(10, 3);
+      expect(await read()).toBe('3');
+      const range = (count: number) => client.getRange({ tableName: 'conditions', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }], maxVersions: 1, columnFilter: all(count) });
+      expect((await range(10)).rows).toHaveLength(1);
+      await expect(range(11)).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/filter[\s\S]*10[\s\S]*11/) });
+      // Nested composites count their leaves: NOT(AND of 10) and one more is 11.
+      const nested = new TableStore.CompositeCondition(TableStore.LogicalOperator.OR);
+      const not = new TableStore.CompositeCondition(TableStore.LogicalOperator.NOT);
+      not.addSubCondition(all(10));
+      nested.addSubCondition(not);
+      nested.addSubCondition(new TableStore.SingleColumnCondition('n', Long.fromNumber(3), TableStore.ComparatorType.EQUAL));
+      await expect(client.getRow({ tableName: 'conditions', primaryKey: [{ id: 'r' }], maxVersions: 1, columnFilter: nested })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/filter[\s\S]*11/) });
+    });
+
     it('keeps up to max versions of a cell and reads them by count or time range', async () => {
       await create('versions', { tableOptions: { timeToLive: -1, maxVersions: 3 } });
       const t0 = Date.now() - 10_000;
@@ -214,6 +288,15 @@ describe('TableStore emulator features', () => {
       expect((await ids({ queryType: Q.EXISTS_QUERY, query: { fieldName: 'colours' } })).sort()).toEqual(['p1', 'p2', 'p3']);
       const bool = { queryType: Q.BOOL_QUERY, query: { mustQueries: [{ queryType: Q.TERM_QUERY, query: { fieldName: 'brand', term: 'aurora' } }], mustNotQueries: [{ queryType: Q.MATCH_QUERY, query: { fieldName: 'title', text: 'room' } }] } };
       expect(await ids(bool)).toEqual(['p1']);
+    });
+
+    it('refuses prefix and wildcard queries on a field that is not KEYWORD or TEXT, naming the query and the field', async () => {
+      // TableStore runs them on KEYWORD and TEXT fields only; on a LONG field they are an error there, not "no hits".
+      await expect(ids({ queryType: Q.PREFIX_QUERY, query: { fieldName: 'price', prefix: '8' } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/PrefixQuery[\s\S]*price[\s\S]*LONG/) });
+      await expect(ids({ queryType: Q.WILDCARD_QUERY, query: { fieldName: 'price', value: '8*' } })).rejects.toMatchObject({ code: 400, message: expect.stringMatching(/WildcardQuery[\s\S]*price[\s\S]*LONG/) });
+      const inBool = { queryType: Q.BOOL_QUERY, query: { shouldQueries: [{ queryType: Q.TERM_QUERY, query: { fieldName: 'brand', term: 'aurora' } }, { queryType: Q.PREFIX_QUERY, query: { fieldName: 'price', prefix: '1' } }], minimumShouldMatch: 1 } };
+      await expect(ids(inBool)).rejects.toMatchObject({ code: 400, message: expect.stringContaining('PrefixQuery') });
+      expect((await ids({ queryType: Q.PREFIX_QUERY, query: { fieldName: 'title', prefix: 'headph' } })).sort()).toEqual(['p1', 'p2']);
     });
 
     it('sorts by field and primary key, and pages with next_token', async () => {

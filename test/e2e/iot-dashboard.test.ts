@@ -74,6 +74,31 @@ describeInBrowser('website: IoT dashboard', () => {
     await e2e.screenshot(page, 'iot-dashboard');
   });
 
+  it('shows a reading that arrives minutes late at the next refresh, not with the next full reload (D136)', async () => {
+    const page = await e2e.isolatedPage();
+    // A fresh page: its full reload of the raw charts is a minute away, so only the live refresh can show it.
+    // The hour holds the whole backfill, so no point leaves the window while the test counts them.
+    const next = `/iot?device=${sensor.deviceId}&window=1h`;
+    await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-demo');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/iot');
+    await page.locator('[data-testid=chart-humidity] canvas').waitFor();
+    await eventually(async () => expect(await chartPoints(page, 'humidity')).toBeGreaterThan(100));
+    // The newest point now, so the refresh re-reads only the last two minutes before it.
+    const shown = await chartPoints(page, 'humidity');
+    const now = Date.now();
+    expect((await postReadings(e2e.url, sensor, { readings: [{ ts: now, metric: 'humidity', value: 51.5 }] })).status).toBe(202);
+    await eventually(async () => expect(await chartPoints(page, 'humidity')).toBe(shown + 1), { timeoutMs: 20_000 });
+    const before = shown + 1;
+    // A device's buffer: a reading eight minutes old, off the backfill's 5-second grid.
+    const late = now - 8 * MINUTE + 2_500;
+    expect((await postReadings(e2e.url, sensor, { readings: [{ ts: late, metric: 'humidity', value: 62.5 }] })).status).toBe(202);
+    await eventually(async () => expect(await chartPoints(page, 'humidity')).toBe(before + 1), { timeoutMs: 20_000 });
+    expect(await pageProblems(page)).toEqual([]);
+  });
+
   it('shows an alert after an anomaly once the rollup has run', async () => {
     const page = await e2e.page();
     const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * MINUTE;

@@ -38,15 +38,17 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=added]').waitFor();
   }
 
-  /** The product's page (which the cart prices from) says it is out of stock, as the BFF says when it is. */
-  async function sellOut(page: Page, productId: string): Promise<void> {
+  /** The product's page (which the cart prices from) says this of its stock, as the BFF says when it is so. */
+  async function stockSays(page: Page, productId: string, availability: { status: 'low_stock' | 'out_of_stock'; available: number }): Promise<void> {
     await page.route(`**/api/products/${productId}?*`, async (route) => {
       const response = await route.fetch();
       const body = (await response.json()) as { availability: unknown };
-      body.availability = { status: 'out_of_stock', available: 0 };
+      body.availability = availability;
       await route.fulfill({ response, json: body });
     });
   }
+  const sellOut = (page: Page, productId: string) => stockSays(page, productId, { status: 'out_of_stock', available: 0 });
+  const fewLeft = (page: Page, productId: string, available: number) => stockSays(page, productId, { status: 'low_stock', available });
 
   /** Fill the checkout form, pick a test card by its number, place the order; answers the order id. */
   async function checkout(page: Page, cardNumber: string, viewport: ViewportName, line1 = '1 West Lake Road'): Promise<string> {
@@ -288,6 +290,61 @@ describeInBrowser('website: orders', () => {
     await page.locator('[data-testid=place-order]').click();
     await page.locator('[data-testid=checkout-error]').waitFor();
     expect(sent?.items.map((i) => i.productId)).toEqual([MOUSE.productId]);
+    await page.close();
+  });
+
+  it('says when a line asks for more than the few left, leaves it out until lowered, and offers no more than are left', async () => {
+    // "Only 2 left" beside a quantity of 5 was counted in the total and sent, and the whole order then failed
+    // at reservation (D133's leftover). The kettle's page says 2 are left.
+    const page = await e2e.isolatedPage('desktop');
+    await signIn(page);
+    await addToCart(page, MOUSE.productId);
+    await addToCart(page, KETTLE.productId);
+    // Five kettles go into the cart while there are plenty; then the stock runs down to 2.
+    await page.goto('/cart');
+    const kettle = page.locator(`[data-line=${KETTLE.productId}]`);
+    await kettle.waitFor();
+    await kettle.locator('select').selectOption('5');
+    await eventually(async () => expect(await kettle.locator('select').inputValue()).toBe('5'), { timeoutMs: 10_000 });
+    await fewLeft(page, KETTLE.productId, 2);
+    await page.reload();
+    await kettle.waitFor();
+    expect(await kettle.locator('.stock').innerText()).toBe('Only 2 left: lower the quantity to 2 or fewer to order it; not in the total, not ordered');
+    const mouseTotal = await page.locator(`[data-line=${MOUSE.productId}] .cart-line-total`).innerText();
+    expect(await page.locator('[data-testid=subtotal]').innerText()).toBe(mouseTotal);
+    // The picker offers what is left; the quantity chosen before stays shown so the shopper sees what to change.
+    expect(await kettle.locator('option:not([disabled])').allInnerTexts()).toEqual(['1', '2', '5']);
+    await e2e.screenshot(page, 'cart-few-left-desktop');
+
+    await page.goto('/checkout');
+    await page.locator('[data-testid=place-order]').waitFor();
+    expect(await page.locator('.summary-lines').innerText()).toContain(`5 × ${KETTLE.name}: only 2 left, not ordered`);
+    expect(await page.locator('[data-testid=subtotal]').innerText()).toBe(mouseTotal);
+    await e2e.screenshot(page, 'checkout-few-left-desktop');
+
+    await page.goto('/cart');
+    await kettle.waitFor();
+    await kettle.locator('select').selectOption('2');
+    await eventually(async () => expect(await kettle.locator('.stock').innerText()).toBe('Only 2 left'), { timeoutMs: 10_000 });
+    expect(await kettle.locator('.cart-line-total').innerText()).not.toBe('—');
+    await page.close();
+  });
+
+  it('adds no more than are left from the product page, and says so', async () => {
+    // The desktop page carries the count left (the phone's smaller shape has only the status; there the cart says it).
+    const page = await e2e.isolatedPage('desktop');
+    await fewLeft(page, KETTLE.productId, 2);
+    await page.goto(`/products/${KETTLE.productId}`);
+    const add = page.locator('[data-testid=add-to-cart]');
+    const note = page.locator('[data-testid=added]');
+    await add.click();
+    await add.click();
+    expect(await note.innerText()).toBe('Added to your cart (2 in cart). View cart');
+    await add.click();
+    expect(await note.innerText()).toBe('All 2 left are in your cart. View cart');
+    await e2e.screenshot(page, 'product-few-left-desktop');
+    await page.goto('/cart');
+    expect(await page.locator(`[data-line=${KETTLE.productId}] select`).inputValue()).toBe('2');
     await page.close();
   });
 

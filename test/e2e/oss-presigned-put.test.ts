@@ -5,44 +5,35 @@
  * CORS rule exposes, and shows the uploaded file through a presigned GET. A bucket whose CORS rules do not name the
  * page's origin refuses the preflight: the browser never sends the PUT and nothing is stored.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, describeInBrowser, SCREENSHOT_DIR } from './support/harness';
+import { describeInBrowser, SCREENSHOT_DIR } from './support/harness';
+import { openOtherOriginSite, type OtherOriginSite } from './support/other-origin';
 
 const ALLOWED = uniqueBucket('cors-yes');
 const DENIED = uniqueBucket('cors-no');
 
 describeInBrowser('presigned PUT from a browser page, with CORS', () => {
   let oss: TestOss;
-  let site: Server;
+  let site: OtherOriginSite;
   let origin: string;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    site = createServer((_req, res) => {
+    site = await openOtherOriginSite((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><html><head><meta charset="utf-8"><title>Upload</title></head><body style="font:16px system-ui;margin:40px"><h1>Upload a file</h1><p id="status">ready</p></body></html>');
     });
-    site.listen(0, '127.0.0.1');
-    await once(site, 'listening');
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    ({ origin, page } = site);
     oss = await startTestOss({ buckets: [ALLOWED, DENIED] });
     const admin = ossClient(oss.emulator, { bucket: ALLOWED });
     await admin.putBucketCORS(ALLOWED, [{ allowedOrigin: origin, allowedMethod: ['GET', 'PUT'], allowedHeader: '*', exposeHeader: ['ETag', 'x-oss-request-id'], maxAgeSeconds: '1' }]);
     await admin.putBucketCORS(DENIED, [{ allowedOrigin: 'https://someone-else.example', allowedMethod: ['GET', 'PUT'], allowedHeader: '*' }]);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    await page.goto(origin);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await site?.close();
     await oss?.stop();
-    site?.close();
   });
 
   /** The page PUTs `text` to `putUrl` with the signed headers, then GETs `getUrl`; what the page's script sees. */

@@ -7,6 +7,7 @@ import { ACCEPTED_TYPES, MAX_UPLOAD_BYTES, TITLE_MAX, parseTags, rejectionText }
 import { listPriceNotice, pageDegradedNotice, pageFailureText } from '../../website/src/degraded-text';
 import { lonePoints, withGaps } from '../../website/src/chart-gaps';
 import { reportCreatedText, reportWindowText } from '../../website/src/report-window';
+import { lateCheckWindow, minutesOutOfStep, withSpanReplaced } from '../../website/src/late-readings';
 
 /**
  * The website's own logic that needs no browser: it repeats three server limits (values cannot be
@@ -113,5 +114,35 @@ describe('report window text', () => {
 
   it("words a report's creation time like its window, to the second", () => {
     expect(reportCreatedText('2026-11-27T21:35:02.000Z', en)).toBe('Nov 28, 2026, 5:35:02 AM');
+  });
+});
+
+describe('late readings in a live raw chart (D136)', () => {
+  const M = 60_000;
+  const t0 = 1_795_000_040_000; // 20 s into a minute
+  it('checks the whole minutes of the window before what the refresh re-reads, up to the minute holding its start', () => {
+    const start = Math.ceil(t0 / M) * M;
+    expect(lateCheckWindow(t0, t0 + 10 * M)).toEqual({ from: start, to: Math.floor((t0 + 10 * M) / M) * M + M });
+    // Nothing whole before the re-read part: no check.
+    expect(lateCheckWindow(t0, t0 + 10_000)).toBeUndefined();
+  });
+
+  it("names the minutes whose count the server's 1-minute answer does not match, and only those", () => {
+    const m0 = Math.floor(t0 / M) * M;
+    const window = { from: m0, to: m0 + 4 * M };
+    // The last point is past the window: what the refresh re-reads is not compared.
+    const ts = [m0 + 1000, m0 + 2000, m0 + M + 5000, m0 + 3 * M + 1, m0 + 4 * M + 1];
+    expect(minutesOutOfStep(ts, [{ ts: m0, count: 2 }, { ts: m0 + M, count: 1 }, { ts: m0 + 3 * M, count: 1 }], window)).toEqual([]);
+    // A late reading in the minute after m0, and one in a minute the chart had nothing in.
+    expect(minutesOutOfStep(ts, [{ ts: m0, count: 2 }, { ts: m0 + M, count: 2 }, { ts: m0 + 2 * M, count: 1 }, { ts: m0 + 3 * M, count: 1 }], window)).toEqual([m0 + M, m0 + 2 * M]);
+    // The chart holding a minute the server does not (its readings expired): out of step too.
+    expect(minutesOutOfStep([m0 + 1], [], window)).toEqual([m0]);
+  });
+
+  it('replaces the points of the minutes read again, keeping the others in time order', () => {
+    const m0 = 1_795_000_020_000;
+    const held = { ts: [m0 + 1, m0 + M + 1, m0 + M + 2, m0 + 3 * M + 1], value: [1, 2, 3, 4] };
+    const read = { ts: [m0 + M, m0 + M + 1, m0 + M + 2, m0 + 2 * M + 9], value: [20, 21, 22, 23] };
+    expect(withSpanReplaced(held, { from: m0 + M, to: m0 + 3 * M }, read)).toEqual({ ts: [m0 + 1, m0 + M, m0 + M + 1, m0 + M + 2, m0 + 2 * M + 9, m0 + 3 * M + 1], value: [1, 20, 21, 22, 23, 4] });
   });
 });

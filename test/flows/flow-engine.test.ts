@@ -264,6 +264,18 @@ describe('Task with TaskMode WaitForCustomCallback', () => {
     expect(() => bed.engine.reportTaskFailed('not-a-token', 'X')).toThrow(new FlowApiError('InvalidArgument', 'TaskToken is invalid: no task was given this token'));
   });
 
+  it('refuses a reported Output that is not a JSON object, and the task keeps waiting', async () => {
+    const bed = createFlowTestbed({ definition: callbackFlow(), tasks: { charge: () => ({ accepted: true }) } });
+    const name = await bed.start({ orderId: 'o-5' });
+    const token = bed.waitingTasks(name)[0]!.token;
+    for (const output of [5, 'paid', [1], null]) {
+      expect(() => bed.engine.reportTaskSucceeded(token, output)).toThrow(new FlowApiError('InvalidArgument', 'Output must be a JSON object'));
+    }
+    expect(bed.execution(name).status).toBe('Running');
+    await bed.reportSucceeded(token, { paid: true });
+    expect(bed.execution(name)).toMatchObject({ status: 'Succeeded', output: { payment: { paid: true } } });
+  });
+
   it('fails with the reported error, which Catch matches', async () => {
     const bed = createFlowTestbed({ definition: callbackFlow(), tasks: { charge: () => undefined } });
     const name = await bed.start({ orderId: 'o-2' });
@@ -363,6 +375,15 @@ describe('Wait', () => {
     const bad = await bed.start({ delay: 301 });
     await bed.advance(300_000);
     expect(bed.execution(bad)).toMatchObject({ status: 'Failed', error: { code: 'FnF.RuntimeError', detail: 'Seconds.$ gave 301; a Wait lasts 0..300 seconds' } });
+  });
+
+  it('fails with FnF.RuntimeError when Seconds.$ gives a fraction or a string: CloudFlow types Seconds as int', async () => {
+    const bed = createFlowTestbed({ definition: flow([{ Type: 'Wait', Name: 'Dynamic', 'Seconds.$': '$Input.delay', End: true }]), tasks: {} });
+    for (const delay of [1.5, '2']) {
+      const name = await bed.start({ delay });
+      await bed.advance(3_000);
+      expect(bed.execution(name)).toMatchObject({ status: 'Failed', error: { code: 'FnF.RuntimeError', detail: `Seconds.$ gave ${JSON.stringify(delay)}; a Wait lasts 0..300 seconds` } });
+    }
   });
 });
 

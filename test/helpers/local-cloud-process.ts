@@ -69,7 +69,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /** A base port whose next PORTS_PER_CLOUD ports are all free (a restart reuses them). */
-async function freePortBlock(): Promise<number> {
+export async function freePortBlock(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 35000);
     let free = true;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { tempDir } from '../helpers/temp';
@@ -39,6 +39,31 @@ describe('one local cloud per data folder', () => {
     first = await start();
     await expect(start()).rejects.toThrow(`the data folder ${dataDir} is in use by another local cloud (${first.url}`);
     expect((await fetch(`${first.url}/_local/api/endpoints`)).status).toBe(200);
+  });
+
+  it('tells a second start on the same folder and port that a cloud runs there, not that the port is taken (D140)', async () => {
+    // Port first, a user was sent to another PORT, only to be refused for the folder there.
+    await expect(startLocalCloud({ root: app, port: first!.port, dataDir, prewarm: false, watch: false })).rejects.toThrow(
+      `the data folder ${dataDir} is in use by another local cloud (${first!.url}, pid ${process.pid}): use that one, or stop it (Ctrl-C in its terminal); a second local cloud needs a DATA_DIR and a PORT of its own`,
+    );
+    expect((await fetch(`${first!.url}/_local/api/endpoints`)).status).toBe(200);
+  });
+
+  it('npm run reset deletes nothing on an argument it does not take, nor in a folder no local cloud used (D140)', () => {
+    const reset = (args: string[], folder: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'reset.ts'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, DATA_DIR: folder }, timeout: 60_000 });
+    const guessed = reset(['--data-dir', join(dir.path, 'elsewhere')], dataDir);
+    expect(guessed.status).toBe(2);
+    expect(guessed.stderr).toMatch(/^unknown argument --data-dir: nothing deleted\nusage: /);
+    const photos = join(dir.path, 'photos');
+    mkdirSync(photos);
+    writeFileSync(join(photos, 'beach.jpg'), 'a photo');
+    const notData = reset([], photos);
+    expect(notData.status).toBe(1);
+    expect(notData.stderr).toContain(`${photos} is not a local cloud's data folder (no cloud.sqlite in it): nothing deleted`);
+    expect(notData.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(photos, 'beach.jpg'))).toBe(true);
+    expect(existsSync(join(dataDir, 'tablestore.sqlite'))).toBe(true);
   });
 
   it('npm run reset refuses while that cloud runs, and deletes nothing', () => {

@@ -169,6 +169,8 @@ describe('FnF API emulator', () => {
       const token = await tokenOf('cb-fail');
       const badOutput = await rejection(client.reportTaskSucceeded({ TaskToken: token, Output: 'not json' }));
       expect([badOutput.code, badOutput.data?.Message]).toEqual(['InvalidArgument', 'Output must be JSON']);
+      const scalar = await rejection(client.reportTaskSucceeded({ TaskToken: token, Output: '5' }));
+      expect([scalar.code, scalar.entry?.response?.statusCode, scalar.data?.Message]).toEqual(['InvalidArgument', 400, 'Output must be a JSON object']);
       await client.reportTaskFailed({ TaskToken: token, Error: 'PaymentDeclined', Cause: 'card 0002' });
       const history = await client.getExecutionHistory({ FlowName: 'api-callback', ExecutionName: 'cb-fail' });
       expect(history.Events.at(-1)).toMatchObject({ Type: 'ExecutionFailed', EventDetail: JSON.stringify({ Error: 'PaymentDeclined', Cause: 'card 0002' }) });

@@ -176,6 +176,14 @@ describe('image pipeline security and idempotency', () => {
     expect(await keysUnder(p, `thumbs/${ticket.imageId}/`)).toEqual([]);
   }
 
+  it('gives the media bucket the template\'s CORS rule with the local site as its origin: PUT preflights pass, DELETE ones do not', async () => {
+    const preflight = (method: string) =>
+      fetch(`${p.cloud.oss.endpoint}/${MEDIA_BUCKET}/uploads/x.jpg`, { method: 'OPTIONS', headers: { Origin: p.cloud.url, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'content-type' } });
+    const put = await preflight('PUT');
+    expect([put.status, put.headers.get('access-control-allow-origin'), put.headers.get('access-control-max-age')]).toEqual([200, p.cloud.url, '600']);
+    expect((await preflight('DELETE')).status).toBe(403);
+  });
+
   it('refuses a tampered signature with OSS’s 403 SignatureDoesNotMatch', async () => {
     const bytes = await photo(400, 300);
     const ticket = await ticketFor(p, bytes);

@@ -3,6 +3,7 @@
  * settings, and raw requests signed the way a user's script or curl would sign them (test/helpers/mns-raw.ts)
  * for the APIs the SDK only stubs and for the error answers.
  */
+import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -307,6 +308,46 @@ describe('MNS emulator on the wire', () => {
         const sent = (await sdk.publishMessage(t, { MessageBody: 'plain text', MessageTag: 'web' })).body;
         await eventually(() => expect(received).toHaveLength(1), { timeoutMs: 20000 });
         expect(received[0]).toMatchObject({ body: 'plain text', headers: { 'x-mns-message-id': sent.MessageId, 'x-mns-message-tag': 'web' } });
+      } finally {
+        server.close();
+      }
+    });
+
+    it('signs HTTP pushes as MNS does, so an endpoint that verifies them (as the docs tell it to) takes them (D136)', async () => {
+      // The endpoint of MNS's "verify HTTP push signatures" page, written from its four steps: the certificate from
+      // the base64 URL in x-mns-signing-cert-url, the string to sign, the RSA-SHA1 signature in Authorization.
+      const verified: { ok: boolean; body: string; why?: string }[] = [];
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', async () => {
+          const body = Buffer.concat(chunks).toString();
+          const h = (name: string) => (req.headers[name] as string | undefined) ?? '';
+          try {
+            const certUrl = Buffer.from(h('x-mns-signing-cert-url'), 'base64').toString();
+            const cert = new X509Certificate(Buffer.from(await (await fetch(certUrl)).arrayBuffer()));
+            const mnsHeaders = Object.keys(req.headers).filter((k) => k.startsWith('x-mns-')).sort().map((k) => `${k}:${h(k)}\n`).join('');
+            const toSign = `${req.method}\n${h('content-md5')}\n${h('content-type')}\n${h('date')}\n${mnsHeaders}${req.url}`;
+            const ok = cryptoVerify('sha1', Buffer.from(toSign), cert.publicKey, Buffer.from(h('authorization'), 'base64'));
+            const md5 = Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64');
+            verified.push({ ok: ok && h('content-md5') === md5 && h('x-mns-version') === '2015-06-06', body });
+            res.writeHead(ok ? 201 : 403).end();
+          } catch (err) {
+            verified.push({ ok: false, body, why: String(err) });
+            res.writeHead(403).end();
+          }
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const t = unique('signed');
+        await sdk.createTopic(t);
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications?from=mns`;
+        await raw({ method: 'PUT', resource: `/topics/${t}/subscriptions/xml`, body: subscriptionXml({ Endpoint: url, NotifyContentFormat: 'XML' }) });
+        await sdk.publishMessage(t, { MessageBody: 'signed 你好', MessageTag: 'web' });
+        await eventually(() => expect(verified).toHaveLength(1), { timeoutMs: 20000 });
+        expect(verified[0]).toMatchObject({ ok: true });
+        expect(verified[0]!.body).toContain('<Message>signed 你好</Message>');
       } finally {
         server.close();
       }

@@ -72,6 +72,20 @@ describe('PostObject', () => {
     expect(redirected.headers.get('location')).toMatch(/^https:\/\/shop\.example\/done\?bucket=.+&key=uploads%2F303\.png&etag=/);
   });
 
+  it('takes x-oss-content-type over the file part\'s own type (OSS\'s field for browsers, which always label the file)', async () => {
+    const response = await post(BUCKET, { key: 'uploads/typed.bin', ...v1Fields(base), 'x-oss-content-type': 'application/x-custom' });
+    expect(response.status).toBe(204);
+    expect((await client.head('uploads/typed.bin')).res.headers['content-type']).toBe('application/x-custom');
+  });
+
+  it('refuses a success_action_redirect that is not an absolute http(s) URL by name, storing nothing', async () => {
+    for (const redirect of ['not a url', '/relative/done', 'javascript:alert(1)']) {
+      const response = await post(BUCKET, { key: 'uploads/bad-redirect.png', ...v1Fields(base), success_action_redirect: redirect });
+      expect([response.status, errorCode(response.text), response.text.includes('success_action_redirect')]).toEqual([400, 'InvalidArgument', true]);
+    }
+    expect(oss.emulator.listObjects(BUCKET, 'uploads/bad-redirect')).toEqual([]);
+  });
+
   it('checks eq, in, not-in and exact-match conditions', async () => {
     const conditions: Conditions = [...base, ['eq', '$x-oss-meta-kind', 'avatar'], ['in', '$content-type', ['image/png', 'image/jpeg']], ['not-in', '$x-oss-meta-owner', ['mallory']]];
     expect((await post(BUCKET, { key: 'uploads/ok.png', ...v1Fields(conditions), 'x-oss-meta-kind': 'avatar', 'content-type': 'image/png', 'x-oss-meta-owner': 'alice' })).status).toBe(204);

@@ -71,7 +71,9 @@ describe('product page under a burst', () => {
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     expectPages(await burst(1));
     const bff = cloud.runtime.poolStats().find((p) => p.resource === 'product-bff')!;
-    expect(bff.instances).toBeLessThanOrEqual(cloud.runtime.caps.perFunction);
+    // Instances parked on I/O (the BFF waiting on its six parts) may go past `perFunction` while the CPUs have
+    // room (D40); no function ever runs more than `ceiling`, parked or not.
+    expect(bff.instances).toBeLessThanOrEqual(cloud.runtime.caps.ceiling);
     expect(bff.queued).toBe(0);
   });
 });

@@ -89,11 +89,46 @@ describe('flow definitions', () => {
         'state "Sys" (States[1].HeartbeatSeconds): HeartbeatSeconds is not supported: CloudFlow Tasks have no heartbeat; use Timeout',
         expect.stringMatching(/^state "Sys" \(States\[1\]\.TaskMode\): WaitForSystemCallback is not emulated/),
         expect.stringMatching(/^state "Sys" \(States\[1\]\.Parameters\.headers\): parameter headers of FC:InvokeFunction is not supported/),
-        expect.stringMatching(/^state "Later" \(States\[2\]\.Timestamp\): Timestamp is not supported: CloudFlow Wait states take Seconds only/),
+        expect.stringMatching(/^state "Later" \(States\[2\]\.Timestamp\): Timestamp is not supported: CloudFlow Wait states take Seconds or Seconds\.\$ only/),
         expect.stringMatching(/^state "Later" \(States\[2\]\.Seconds\): give Seconds/),
         expect.stringMatching(/^state "Dist" \(States\[3\]\.ItemReader\): ItemReader is not supported: distributed Map/),
-        expect.stringMatching(/^state "Odd" \(States\[4\]\.Comment\): field Comment is not supported by the local CloudFlow engine/),
-        expect.stringMatching(/^state "Odd" \(States\[4\]\.ResultPath\): field ResultPath is not supported/),
+        expect.stringMatching(/^state "Odd" \(States\[4\]\.Comment\): Comment is not supported: .*Description/),
+        expect.stringMatching(/^state "Odd" \(States\[4\]\.ResultPath\): ResultPath is not supported: .*OutputConstructor/),
+      ]),
+    );
+  });
+
+  it('point a field of another flow language (Amazon States Language, older CloudFlow docs) at the CloudFlow field that does it', () => {
+    const processor = { StartAt: 'Q', States: [{ Type: 'Pass', Name: 'Q', End: true }] };
+    const found = problems(
+      flow([
+        { Type: 'Wait', Name: 'W1', SecondsPath: '$.wait', Next: 'W2' },
+        { Type: 'Wait', Name: 'W2', TimestampPath: '$.until', Next: 'W3' },
+        { Type: 'Wait', Name: 'W3', UntilDateTime: '2026-11-28T05:00:00Z', Next: 'M1' },
+        { Type: 'Map', Name: 'M1', ItemsPath: '$Input.x', ItemProcessor: processor, Next: 'M2' },
+        { Type: 'Map', Name: 'M2', ItemsPath: '$Input.x', Iterator: processor, ItemConcurrency: 3, Next: 'P' },
+        { Type: 'Pass', Name: 'P', Result: { a: 1 }, InputPath: '$.y', Parameters: { b: 2 }, Next: 'C' },
+        { Type: 'Choice', Name: 'C', Choices: [{ Variable: '$.a', StringEquals: 'x', Next: 'T' }], Default: 'T' },
+        task('T', { TimeoutSeconds: 5, Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 1, IntervalSeconds: 1 }], Next: 'F', End: undefined }),
+        { Type: 'Fail', Name: 'F', Error: 'E', Cause: 'C' },
+      ]),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'state "W1" (States[0].SecondsPath): SecondsPath is not supported: it is Amazon States Language; CloudFlow writes Seconds.$: $Input.<field>',
+        'state "W2" (States[1].TimestampPath): TimestampPath is not supported: CloudFlow Wait states take Seconds or Seconds.$ only (no absolute time)',
+        expect.stringMatching(/^state "W3" \(States\[2\]\.UntilDateTime\): UntilDateTime is not supported: .*no longer document it/),
+        'state "M1" (States[3].ItemProcessor): ItemProcessor is not supported: it is Amazon States Language; CloudFlow names the iteration sub-flow Processor',
+        'state "M2" (States[4].Iterator): Iterator is not supported: it is Amazon States Language; CloudFlow names the iteration sub-flow Processor',
+        expect.stringMatching(/^state "M2" \(States\[4\]\.ItemConcurrency\): ItemConcurrency is not supported: CloudFlow caps a Map with MaxConcurrency/),
+        expect.stringMatching(/^state "P" \(States\[5\]\.Result\): Result is not supported: .*OutputConstructor/),
+        expect.stringMatching(/^state "P" \(States\[5\]\.InputPath\): InputPath is not supported: .*InputConstructor/),
+        expect.stringMatching(/^state "P" \(States\[5\]\.Parameters\): Parameters is not supported: only Task states take Parameters/),
+        expect.stringMatching(/^state "C" \(States\[6\]\.Choices\): Choices is not supported: .*Branches/),
+        expect.stringMatching(/^state "T" \(States\[7\]\.TimeoutSeconds\): TimeoutSeconds is not supported: .*Timeout/),
+        expect.stringMatching(/^state "T" \(States\[7\]\.Retry\[0\]\.ErrorEquals\): ErrorEquals is not supported: .*Errors/),
+        expect.stringMatching(/^state "F" \(States\[8\]\.Error\): Error is not supported: .*Code/),
+        expect.stringMatching(/^state "F" \(States\[8\]\.Cause\): Cause is not supported: .*Detail/),
       ]),
     );
   });
@@ -101,7 +136,7 @@ describe('flow definitions', () => {
   it('refuse classic FDL, other spec versions and unknown state types', () => {
     expect(problems({ version: 'v1', type: 'flow', steps: [] })).toEqual([expect.stringMatching(/classic FDL .* is not supported/)]);
     expect(problems(flow([{ Type: 'Pass', Name: 'A', End: true }], { SpecVersion: 'v2', Comment: 'c' }))).toEqual(
-      expect.arrayContaining(['SpecVersion: must be v1 (got "v2")', expect.stringMatching(/^Comment: field Comment is not supported/)]),
+      expect.arrayContaining(['SpecVersion: must be v1 (got "v2")', expect.stringMatching(/^Comment: Comment is not supported: .*Description/)]),
     );
     expect(problems(flow([{ Type: 'Activity', Name: 'A', End: true }]))).toEqual([expect.stringMatching(/state type "Activity" is not supported/)]);
   });

@@ -13,13 +13,14 @@ import { describeDuration, fullBatches, runSimulator, type SimulatorOptions } fr
 import { tempDir } from '../helpers/temp';
 
 interface Posted {
+  deviceId: string;
   readings: { ts: number; metric: string; value: number }[];
   status: number;
   answer?: IngestResponse;
 }
 
 /** Answers the admin calls the simulator makes, and each `POST /api/iot/events` as `script` says. */
-async function scriptedApi(script: (n: number, readings: Posted['readings']) => { status: number; answer?: IngestResponse }): Promise<{ url: string; posted: Posted[]; server: Server }> {
+async function scriptedApi(script: (n: number, readings: Posted['readings']) => { status: number; answer?: IngestResponse }, answerAfterMs = 0): Promise<{ url: string; posted: Posted[]; server: Server }> {
   const posted: Posted[] = [];
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -39,8 +40,9 @@ async function scriptedApi(script: (n: number, readings: Posted['readings']) => 
       if (req.url === '/api/iot/events') {
         const readings = (JSON.parse(body) as { readings: Posted['readings'] }).readings;
         const { status, answer } = script(posted.length + 1, readings);
-        posted.push({ readings, status, ...(answer ? { answer } : {}) });
-        return send(res, status, answer ?? { error: { code: status === 400 ? 'InvalidArgument' : 'ServiceUnavailable', message: 'scripted' } });
+        posted.push({ deviceId: String(req.headers['x-device-id']), readings, status, ...(answer ? { answer } : {}) });
+        const reply = () => send(res, status, answer ?? { error: { code: status === 400 ? 'InvalidArgument' : 'ServiceUnavailable', message: 'scripted' } });
+        return void (answerAfterMs ? setTimeout(reply, answerAfterMs) : reply());
       }
       send(res, 404, {});
     });
@@ -113,6 +115,18 @@ describe('the device simulator', () => {
     const middle = api.posted.slice(1, -1).map((p) => p.readings.length);
     expect(middle.length).toBeGreaterThan(10);
     expect(middle).toEqual(middle.map(() => 30));
+  });
+
+  it('lets every device report when the API cannot keep up, not only the first ones (D136)', async () => {
+    // One request in flight answered after 40 ms: far fewer requests than 20 devices flushing every 50 ms would send.
+    const api = await scriptedApi((_, readings) => ({ status: 202, answer: { accepted: readings.length, rejected: [] } }), 40);
+    servers.push(api.server);
+    const summary = await runSimulator(options(api.url, 'fair', { devices: 20, rate: 2000, durationMs: 2000, maxBatch: 50 }));
+    // Requests sent while the run lasted (the drain at the end sends every device's rest anyway).
+    const during = api.posted.slice(0, Math.floor(api.posted.length / 2));
+    const reporting = new Set(during.map((p) => p.deviceId));
+    expect(summary.devices).toHaveLength(20);
+    expect(reporting.size).toBe(20);
   });
 
   it('gives up on a request that keeps failing once its retry time is over', async () => {

@@ -249,6 +249,16 @@ describe('order-api', () => {
       expect((await call('GET', `/api/orders/${orderId}`, { query: { waitFor: '-1' } })).status).toBe(400);
       expect((await call('GET', '/api/orders', { query: { cursor: 'x' } })).status).toBe(400);
     });
+
+    it('400 naming path.orderId for an id that cannot be an order id, as images and devices answer; 404 for a well-formed unknown one', async () => {
+      for (const malformed of ['nope', 'ord_123', 'ORD_01JD3K9X4M8R0V6T2C7B5N1Q3W', "ord_01jd3k9x4m8r0v6t2c7b5n1q3w'"]) {
+        const res = await call('GET', `/api/orders/${encodeURIComponent(malformed)}`);
+        expect({ malformed, status: res.status, error: res.body.error }).toMatchObject({ malformed, status: 400, error: { code: 'ValidationError', details: [{ path: 'path.orderId', message: 'must be an order id (ord_…)' }] } });
+      }
+      const unknown = await call('GET', '/api/orders/ord_01jd3k9x4m8r0v6t2c7b5n1q3w');
+      expect([unknown.status, unknown.body.error]).toEqual([404, expect.objectContaining({ code: 'NotFound' })]);
+      expect((await call('GET', '/api/orders/nope', { token: 'bad' })).status).toBe(401);
+    });
   });
 
   it('the request schema refuses what a client must not send', () => {

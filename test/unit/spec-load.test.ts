@@ -59,6 +59,10 @@ describe('loadSpec on the real s.yaml', () => {
 
   it('reads buckets and tables from the ROS template', () => {
     expect(spec.infra.buckets.map((b) => b.name)).toContain('fcsuite-dev-media');
+    // The template's CORS rule as a deploy would set it: its methods, headers and exposed headers, not just origins.
+    expect(spec.infra.buckets.find((b) => b.name === 'fcsuite-dev-media')?.corsRules).toEqual([
+      { allowedOrigins: [expect.stringMatching(/^https?:\/\//)], allowedMethods: ['GET', 'PUT', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: ['ETag', 'x-oss-request-id'], maxAgeSeconds: 600 },
+    ]);
     expect(spec.infra.tables.find((t) => t.name === 'product_price')?.primaryKey).toEqual([
       { name: 'productId', type: 'STRING' },
       { name: 'region', type: 'STRING' },
@@ -117,6 +121,37 @@ resources:
     props: {}
 `);
     expect(errors).toEqual([expect.stringContaining('template: not supported'), expect.stringContaining('component "apigateway" is not emulated')]);
+  });
+
+  it('names a bucket CORS rule field OSS would refuse (a method it does not take, an exposed "*", no origin)', () => {
+    const template = `Resources:
+  Media:
+    Type: ALIYUN::OSS::Bucket
+    Properties:
+      BucketName: t-media
+      CORSConfiguration:
+        CORSRule:
+          - AllowedOrigin: ['https://a.example']
+            AllowedMethod: [GET, PATCH]
+          - AllowedOrigin: ['https://a.example']
+            AllowedMethod: [GET]
+            ExposeHeader: ['*']
+          - AllowedMethod: [GET]
+`;
+    const errors = specErrors(`edition: 3.0.0
+name: t
+resources:
+  infra:
+    component: ros
+    props:
+      region: cn-hangzhou
+      template: ./ros.yaml
+`, { 'ros.yaml': template });
+    expect(errors).toEqual([
+      expect.stringContaining('CORSConfiguration.CORSRule[0].AllowedMethod'),
+      expect.stringContaining('CORSConfiguration.CORSRule[1].ExposeHeader'),
+      expect.stringContaining('CORSConfiguration.CORSRule[2].AllowedOrigin'),
+    ]);
   });
 
   it('requires destinations and OSS buckets to exist', () => {

@@ -58,7 +58,20 @@ async function priceLine(productId: string, qty: number, region: Region): Promis
  * reservation. A line whose stock is unknown (the inventory part of the page degraded) is ordered: the saga's
  * reservation decides, as it does when the stock runs out between this page and the order.
  */
-export const isOrderable = (line: PricedLine): boolean => !line.gone && line.stock !== 'out_of_stock';
+export const isOrderable = (line: PricedLine): boolean => !line.gone && line.stock !== 'out_of_stock' && !isOverStock(line);
+
+/**
+ * More units than the product page says are left ("Only 2 left", 5 in the cart): sent, it failed the whole
+ * order at reservation (all or nothing). It is left out the same way until the shopper lowers the quantity.
+ */
+export const isOverStock = (line: PricedLine): boolean => line.available !== undefined && line.stock !== 'out_of_stock' && line.qty > line.available;
+
+/** Why a line is not ordered, in a few words for the cart and checkout ('' when it is ordered). */
+export function notOrderedBecause(line: PricedLine): string {
+  if (line.gone) return 'no longer sold';
+  if (line.stock === 'out_of_stock') return 'out of stock';
+  return isOverStock(line) ? `only ${line.available} left` : '';
+}
 
 export async function priceCart(region: Region): Promise<PricedCart> {
   const lines = await Promise.all(cartLines().map((l) => priceLine(l.productId, l.qty, region)));

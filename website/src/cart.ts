@@ -30,11 +30,15 @@ function save(lines: CartLine[]): void {
   window.dispatchEvent(new CustomEvent(CART_CHANGED));
 }
 
-/** Add units of a product (merged into its line, capped at MAX_QTY); answers the line's new quantity. */
-export function addToCart(productId: string, qty = 1): number {
+/**
+ * Add units of a product (merged into its line, capped at MAX_QTY and at `left`, the units its page says are
+ * left); answers the line's new quantity. A line already above the cap is not lowered here: the cart says so.
+ */
+export function addToCart(productId: string, qty = 1, left = MAX_QTY): number {
   const lines = cartLines();
   const line = lines.find((l) => l.productId === productId);
-  const next = Math.min(MAX_QTY, (line?.qty ?? 0) + qty);
+  const current = line?.qty ?? 0;
+  const next = Math.max(current, Math.min(MAX_QTY, left, current + qty));
   if (line) line.qty = next;
   else lines.push({ productId, qty: next });
   save(lines);

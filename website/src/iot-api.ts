@@ -26,8 +26,9 @@ export async function registerDevice(name: string, type: string): Promise<Device
   return (await api<DeviceCredentials>('/api/iot/devices', { method: 'POST', body: JSON.stringify({ name, type }) })).data;
 }
 
-export async function getSeries(deviceId: string, metric: string, from: number, to: number, signal?: AbortSignal): Promise<SeriesResponse> {
-  const query = new URLSearchParams({ metric, from: String(from), to: String(to) });
+/** `step` left out is the server's `auto` (raw, 1-minute or 1-hour by the window). */
+export async function getSeries(deviceId: string, metric: string, from: number, to: number, signal?: AbortSignal, step?: 'raw' | '1m'): Promise<SeriesResponse> {
+  const query = new URLSearchParams({ metric, from: String(from), to: String(to), ...(step ? { step } : {}) });
   return (await api<SeriesResponse>(`/api/iot/devices/${encodeURIComponent(deviceId)}/series?${query}`, signal ? { signal } : {})).data;
 }
 

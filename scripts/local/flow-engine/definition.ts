@@ -124,10 +124,37 @@ export interface CompileOptions {
   resolveFunction?: (arn: string) => { functionName: string } | { error: string };
 }
 
-/** CloudFlow fields the local engine knows but refuses, with the reason a user sees. */
+const ASL = 'it is Amazon States Language;';
+const NO_ABSOLUTE_WAIT = 'CloudFlow Wait states take Seconds or Seconds.$ only (no absolute time)';
+
+/**
+ * CloudFlow fields the local engine knows but refuses, and the fields of other flow languages users bring
+ * along (Amazon States Language, the classic FDL, older CloudFlow docs), each with the reason a user sees
+ * and, where CloudFlow has one, the field that does the job.
+ */
 const REFUSED: Record<string, string> = {
-  Timestamp: 'CloudFlow Wait states take Seconds only (Timestamp is the classic FDL wait step)',
-  'Timestamp.$': 'CloudFlow Wait states take Seconds only (Timestamp is the classic FDL wait step)',
+  Timestamp: NO_ABSOLUTE_WAIT,
+  'Timestamp.$': NO_ABSOLUTE_WAIT,
+  TimestampPath: NO_ABSOLUTE_WAIT,
+  SecondsPath: `${ASL} CloudFlow writes Seconds.$: $Input.<field>`,
+  UntilDateTime: `CloudFlow's Wait docs of 2023 had it, the current ones no longer document it; ${NO_ABSOLUTE_WAIT}`,
+  ItemProcessor: `${ASL} CloudFlow names the iteration sub-flow Processor`,
+  Iterator: `${ASL} CloudFlow names the iteration sub-flow Processor`,
+  ItemConcurrency: 'CloudFlow caps a Map with MaxConcurrency (the docs spell it MaxConcuccency)',
+  MaxConcurrencyPath: `${ASL} CloudFlow takes a constant MaxConcurrency`,
+  ItemSelector: `${ASL} each CloudFlow iteration receives its item as input`,
+  Result: `${ASL} CloudFlow builds a state's output with OutputConstructor`,
+  ResultPath: `${ASL} CloudFlow builds a state's output with OutputConstructor`,
+  ResultSelector: `${ASL} CloudFlow builds a state's output with OutputConstructor`,
+  OutputPath: `${ASL} CloudFlow builds a state's output with OutputConstructor`,
+  InputPath: `${ASL} CloudFlow builds a state's input with InputConstructor`,
+  Parameters: 'only Task states take Parameters; other states build their input with InputConstructor',
+  Choices: `${ASL} CloudFlow's Choice has Branches: [{Condition, Next}]`,
+  TimeoutSeconds: `${ASL} a CloudFlow Task's timeout is Timeout (seconds)`,
+  ErrorEquals: `${ASL} CloudFlow's Retry and Catch rules name errors in Errors`,
+  Error: `${ASL} a CloudFlow Fail state names its error in Code`,
+  Cause: `${ASL} a CloudFlow Fail state explains the error in Detail`,
+  Comment: `${ASL} CloudFlow's field is Description`,
   HeartbeatSeconds: 'CloudFlow Tasks have no heartbeat; use Timeout',
   ItemReader: 'distributed Map (ItemReader) is not emulated; use an inline Map over ItemsPath',
   ItemBatcher: 'distributed Map (ItemBatcher) is not emulated',
@@ -496,6 +523,10 @@ function errorNames(value: unknown, field: string, problem: ProblemAt): string[]
   return value as string[];
 }
 
+function ruleFieldMessage(key: string, where: string, allowed: string[]): string {
+  return REFUSED[key] ? `${key} is not supported: ${REFUSED[key]}` : `field ${key} is not supported in ${where} (${allowed.join(', ')})`;
+}
+
 function errorHandling(raw: Record<string, unknown>, problem: ProblemAt): { retry: RetryRule[]; catch: CatchRule[] } {
   const retry: RetryRule[] = [];
   const catchRules: CatchRule[] = [];
@@ -505,7 +536,7 @@ function errorHandling(raw: Record<string, unknown>, problem: ProblemAt): { retr
       raw.Retry.forEach((r, i) => {
         const field = `Retry[${i}]`;
         if (!isMap(r)) return problem(field, 'must be a map');
-        for (const key of Object.keys(r)) if (!SUPPORTED_FIELDS.retry.includes(key)) problem(`${field}.${key}`, `field ${key} is not supported in a Retry rule (${SUPPORTED_FIELDS.retry.join(', ')})`);
+        for (const key of Object.keys(r)) if (!SUPPORTED_FIELDS.retry.includes(key)) problem(`${field}.${key}`, ruleFieldMessage(key, 'a Retry rule', SUPPORTED_FIELDS.retry));
         const rule: RetryRule = {
           errors: errorNames(r.Errors, `${field}.Errors`, problem),
           maxAttempts: r.MaxAttempts === undefined ? (problem(`${field}.MaxAttempts`, 'is required'), 0) : integerField(r.MaxAttempts, `${field}.MaxAttempts`, 0, 1000, problem),
@@ -527,7 +558,7 @@ function errorHandling(raw: Record<string, unknown>, problem: ProblemAt): { retr
       raw.Catch.forEach((c, i) => {
         const field = `Catch[${i}]`;
         if (!isMap(c)) return problem(field, 'must be a map');
-        for (const key of Object.keys(c)) if (!SUPPORTED_FIELDS.catch.includes(key)) problem(`${field}.${key}`, `field ${key} is not supported in a Catch rule (${SUPPORTED_FIELDS.catch.join(', ')})`);
+        for (const key of Object.keys(c)) if (!SUPPORTED_FIELDS.catch.includes(key)) problem(`${field}.${key}`, ruleFieldMessage(key, 'a Catch rule', SUPPORTED_FIELDS.catch));
         if (typeof c.Next !== 'string') problem(`${field}.Next`, 'must name the state to go to');
         const output = c.OutputConstructor === undefined ? undefined : isMap(c.OutputConstructor) ? checkedTemplate(c.OutputConstructor, `${field}.OutputConstructor`, ['Input', 'Context'], problem) : (problem(`${field}.OutputConstructor`, 'must be a map'), undefined);
         catchRules.push({ errors: errorNames(c.Errors, `${field}.Errors`, problem), next: String(c.Next ?? ''), ...optional('output', output) });

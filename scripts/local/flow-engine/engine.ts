@@ -252,6 +252,8 @@ export class FlowEngine {
 
   /** ReportTaskSucceeded: the waiting task ends with `output` as its `$Output`. Returns the event id. */
   reportTaskSucceeded(token: string, output: unknown): number {
+    // A state's input and output are JSON objects in CloudFlow, as StartExecution's Input is.
+    if (!isMap(output)) throw new FlowApiError('InvalidArgument', 'Output must be a JSON object');
     return this.report(token, (step, scope) => {
       const active = scope.active!;
       const id = this.emit(step, 'TaskSucceeded', active.state, { Output: output }, active.scheduledEventId);
@@ -594,7 +596,8 @@ export class FlowEngine {
         let seconds: unknown = state.seconds;
         if (typeof seconds !== 'number') {
           seconds = this.evaluateAt(state.seconds as Ast, this.scope(step, active), 'Seconds.$');
-          if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > 300) {
+          // Seconds is an int in CloudFlow's Wait docs: a fraction or a numeric string is refused, not rounded.
+          if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > 300) {
             throw new StateFailure({ code: ERROR_RUNTIME, detail: `Seconds.$ gave ${JSON.stringify(seconds)}; a Wait lasts 0..300 seconds` });
           }
         }

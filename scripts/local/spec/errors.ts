@@ -7,16 +7,26 @@ export class SpecError extends Error {
     readonly keyPath: string,
     readonly problem: string,
     readonly hint?: string,
+    /** The file the problem is in, when not s.yaml itself (a ROS template or a flow with a YAML syntax error). */
+    readonly file = 's.yaml',
   ) {
-    super(`s.yaml ${keyPath}: ${problem}${hint ? `\n  hint: ${hint}` : ''}`);
+    super(`${file}${keyPath ? ` ${keyPath}` : ''}: ${problem}${hint ? `\n  hint: ${hint}` : ''}`);
     this.name = 'SpecError';
+  }
+
+  /** The line of the file the key is on, when known (`locateProblems`). */
+  line?: number;
+
+  /** The message with the line, as `s.yaml:105 resources.…`: what the user reads. */
+  located(): string {
+    return this.line === undefined ? this.message : this.message.replace(this.file, `${this.file}:${this.line}`);
   }
 }
 
 /** Several problems reported at once, so a user fixes them in one pass. */
 export class SpecErrors extends Error {
   constructor(readonly errors: SpecError[]) {
-    super(`the local cloud cannot run this s.yaml:\n${errors.map((e) => `- ${e.message}`).join('\n')}`);
+    super(`the local cloud cannot run this s.yaml:\n${errors.map((e) => `- ${e.located()}`).join('\n')}`);
     this.name = 'SpecErrors';
   }
 }

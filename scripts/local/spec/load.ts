@@ -9,6 +9,7 @@ import { toFunctionSpec, toRoutes } from './fc3';
 import { emptyInfra, loadRosInfra, mergeInfra } from './ros';
 import { checkMnsReferences } from './mns-references';
 import { renderValue, type RenderScope } from './variables';
+import { locateProblems } from './locate';
 
 const TOP_LEVEL = new Set(['edition', 'name', 'access', 'vars', 'resources', 'actions', 'flow']);
 const TOP_LEVEL_REFUSED: Record<string, string> = {
@@ -24,7 +25,12 @@ const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros', 'flow']);
  */
 export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): AppSpec {
   const baseDir = dirname(resolve(file));
-  const doc = readYamlFile(file, { merge: true }) as Record<string, unknown> | null;
+  let doc: Record<string, unknown> | null;
+  try {
+    doc = readYamlFile(file, { merge: true, shownAs: 's.yaml' }) as Record<string, unknown> | null;
+  } catch (err) {
+    throw err instanceof SpecError ? new SpecErrors([err]) : err;
+  }
   if (!doc || typeof doc !== 'object') throw new SpecErrors([new SpecError('(root)', 'the file is empty or not a YAML map')]);
   const errors: SpecError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
@@ -50,6 +56,8 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
   scope.vars = (collect(() => renderValue(doc.vars ?? {}, scope)) ?? {}) as Record<string, unknown>;
 
   const functions: FunctionSpec[] = [];
+  // Functions refused above: routes to them are not reported again as routes to unknown functions.
+  const refusedFunctions = new Set<string>();
   const routes: RouteSpec[] = [];
   const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: emptyInfra(), flows: [], rendered: {} };
 
@@ -72,6 +80,7 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
       errors.push(...checkKeys(props, FC3_PROPS, `${path}.props`, REFUSED_FC3_KEYS));
       const fn = collect(() => toFunctionSpec(name, props as Record<string, unknown>, baseDir, `${path}.props`));
       if (fn) functions.push(fn);
+      else refusedFunctions.add(String((props as Record<string, unknown>).functionName));
       const route = collect(() => toRoutes(props as Record<string, unknown>, `${path}.props`));
       if (route) routes.push(...route);
     } else if (component === 'flow') {
@@ -88,13 +97,13 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
       if (infra) mergeInfra(spec.infra, infra);
     }
   }
-  errors.push(...crossCheck(spec), ...checkFlows(spec));
-  if (errors.length > 0) throw new SpecErrors(errors);
+  errors.push(...crossCheck(spec, refusedFunctions), ...checkFlows(spec));
+  if (errors.length > 0) throw new SpecErrors(locateProblems(file, errors));
   return spec;
 }
 
 /** What a deploy would reject too: duplicate names and routes, triggers and destinations pointing nowhere. */
-function crossCheck(spec: AppSpec): SpecError[] {
+function crossCheck(spec: AppSpec, refusedFunctions: Set<string>): SpecError[] {
   const errors: SpecError[] = [];
   const names = new Map<string, string>();
   for (const fn of spec.functions) {
@@ -104,7 +113,7 @@ function crossCheck(spec: AppSpec): SpecError[] {
   }
   const seen = new Map<string, RouteSpec>();
   for (const route of spec.routes) {
-    if (!names.has(route.functionName)) errors.push(new SpecError(route.source, `route ${route.path} targets unknown function "${route.functionName}"`));
+    if (!names.has(route.functionName) && !refusedFunctions.has(route.functionName)) errors.push(new SpecError(route.source, `route ${route.path} targets unknown function "${route.functionName}"`));
     const target = spec.functions.find((f) => f.name === route.functionName);
     if (target && !target.triggers.some((t) => t.type === 'http')) {
       errors.push(new SpecError(route.source, `route ${route.path} targets "${route.functionName}", which has no http trigger`));

@@ -166,8 +166,18 @@ export interface RouteSpec {
   source: string;
 }
 
+/** One rule of a bucket's `CORSConfiguration` in the ROS template, in the OSS emulator's shape. */
+export interface BucketCorsRuleSpec {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
 export interface InfraSpec {
-  buckets: { name: string; corsOrigins: string[] }[];
+  /** `corsOrigins`: every rule's origins; `corsRules`: the rules as declared (none: the bucket has no CORS). */
+  buckets: { name: string; corsOrigins: string[]; corsRules: BucketCorsRuleSpec[] }[];
   otsInstances: string[];
   tables: {
     instance: string;

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { readYamlFile } from './yaml-file';
-import { SpecError } from './errors';
-import type { InfraSpec, SearchIndexFieldSpec, SearchIndexSpec } from './model';
+import { SpecError, SpecErrors } from './errors';
+import type { BucketCorsRuleSpec, InfraSpec, SearchIndexFieldSpec, SearchIndexSpec } from './model';
 import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
 
 /**
@@ -15,6 +15,43 @@ import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
 const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole', 'ALIYUN::RAM::ManagedPolicy']);
 const MNS_TYPES = { 'ALIYUN::MNS::Queue': 'queues', 'ALIYUN::MNS::Topic': 'topics', 'ALIYUN::MNS::Subscription': 'subscriptions' } as const;
 const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...INERT_TYPES]);
+
+const CORS_METHODS = ['GET', 'PUT', 'DELETE', 'POST', 'HEAD'];
+
+/**
+ * A bucket's `CORSConfiguration.CORSRule` list as a deploy sets it, so the local bucket answers browsers with the
+ * same methods, headers and exposed headers as the deployed one. What OSS's PutBucketCors would refuse is named.
+ */
+function bucketCorsRules(config: unknown, path: string): BucketCorsRuleSpec[] {
+  if (config === undefined) return [];
+  const rules = (config as { CORSRule?: unknown }).CORSRule;
+  if (!Array.isArray(rules)) throw new SpecError(`${path}.CORSRule`, 'must be a list of rules');
+  const errors: SpecError[] = [];
+  const strings = (value: unknown, field: string): string[] => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' && typeof v !== 'number')) {
+      errors.push(new SpecError(field, 'must be a list of strings'));
+      return [];
+    }
+    return value.map(String);
+  };
+  const parsed = rules.map((raw, i): BucketCorsRuleSpec => {
+    const rule = (raw ?? {}) as Record<string, unknown>;
+    const at = `${path}.CORSRule[${i}]`;
+    const allowedOrigins = strings(rule.AllowedOrigin, `${at}.AllowedOrigin`);
+    const allowedMethods = strings(rule.AllowedMethod, `${at}.AllowedMethod`).map((m) => m.toUpperCase());
+    const exposeHeaders = strings(rule.ExposeHeader, `${at}.ExposeHeader`);
+    if (allowedOrigins.length === 0) errors.push(new SpecError(`${at}.AllowedOrigin`, 'every CORS rule needs at least one origin'));
+    const badMethod = allowedMethods.find((m) => !CORS_METHODS.includes(m));
+    if (allowedMethods.length === 0 || badMethod) errors.push(new SpecError(`${at}.AllowedMethod`, `${badMethod ?? 'none given'}: OSS takes ${CORS_METHODS.join(', ')}`));
+    if (exposeHeaders.some((h) => h.includes('*'))) errors.push(new SpecError(`${at}.ExposeHeader`, 'an exposed header cannot contain "*" (OSS refuses it)'));
+    const maxAge = rule.MaxAgeSeconds;
+    if (maxAge !== undefined && !(Number.isInteger(Number(maxAge)) && Number(maxAge) >= 0)) errors.push(new SpecError(`${at}.MaxAgeSeconds`, 'must be a whole number of seconds'));
+    return { allowedOrigins, allowedMethods, allowedHeaders: strings(rule.AllowedHeader, `${at}.AllowedHeader`), exposeHeaders, ...(maxAge !== undefined ? { maxAgeSeconds: Number(maxAge) } : {}) };
+  });
+  if (errors.length > 0) throw new SpecErrors(errors);
+  return parsed;
+}
 
 export function emptyInfra(): InfraSpec {
   return { buckets: [], otsInstances: [], tables: [], searchIndexes: [], queues: [], topics: [], subscriptions: [] };
@@ -45,8 +82,8 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
     if (resource.Type in MNS_TYPES) {
       addMns(infra, resource.Type as keyof typeof MNS_TYPES, p, `${where(name)}.Properties`);
     } else if (resource.Type === 'ALIYUN::OSS::Bucket') {
-      const rules = ((p.CORSConfiguration as { CORSRule?: { AllowedOrigin?: string[] }[] } | undefined)?.CORSRule ?? []);
-      infra.buckets.push({ name: String(p.BucketName), corsOrigins: rules.flatMap((r) => r.AllowedOrigin ?? []) });
+      const corsRules = bucketCorsRules(p.CORSConfiguration, `${where(name)}.Properties.CORSConfiguration`);
+      infra.buckets.push({ name: String(p.BucketName), corsOrigins: corsRules.flatMap((r) => r.allowedOrigins), corsRules });
     } else if (resource.Type === 'ALIYUN::OTS::Instance') {
       infra.otsInstances.push(String(p.InstanceName));
     } else if (resource.Type === 'ALIYUN::OTS::SearchIndex') {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { readYamlFile } from './yaml-file';
 import { SpecError } from './errors';
@@ -81,15 +81,33 @@ function evaluateCall(fn: string, argText: string, scope: RenderScope, expr: str
     const value = scope.config[key];
     return value ?? fail(scope, expr, `config('${key}') not found`);
   }
-  if (fn === 'file') return readFileSync(resolve(scope.baseDir, parseArgs(argText, scope, expr)[0] ?? ''), 'utf8');
+  if (fn === 'file') return readText(resolve(scope.baseDir, parseArgs(argText, scope, expr)[0] ?? ''), scope, expr);
   if (fn === 'json' || fn === 'yaml') {
     const inner = /^file\((.*)\)$/s.exec(argText);
     if (!inner) return fail(scope, expr, `${fn}() takes file('<path>')`);
     const file = resolve(scope.baseDir, parseArgs(inner[1]!.trim(), scope, expr)[0] ?? '');
-    const parsed: unknown = fn === 'json' ? JSON.parse(readFileSync(file, 'utf8')) : readYamlFile(file, { merge: true });
+    if (!existsSync(file)) return fail(scope, expr, `no file ${file}`);
+    const parsed: unknown = fn === 'json' ? parseJson(readText(file, scope, expr), scope, expr) : readYamlFile(file, { merge: true });
     return renderValue(parsed, { ...scope, baseDir: dirname(file), path: `${scope.path}<${file}>` });
   }
   return fail(scope, expr, `unsupported function ${fn}()`);
+}
+
+function parseJson(text: string, scope: RenderScope, expr: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    return fail(scope, expr, `not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** A file s.yaml names, or the spec problem naming the expression that named it. */
+function readText(file: string, scope: RenderScope, expr: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    return fail(scope, expr, (err as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${file}` : (err as Error).message);
+  }
 }
 
 function envValue(name: string, fallback: string | undefined, scope: RenderScope, expr: string): string {

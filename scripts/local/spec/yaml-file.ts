@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { SpecError } from './errors';
 import type YAMLModule from 'yaml';
 import { LOCAL_CACHE_DIR } from '../paths';
 import { writeFileAtomically } from '../write-file-atomically';
@@ -14,10 +15,40 @@ import { writeFileAtomically } from '../write-file-atomically';
  */
 const CACHE_DIR = join(LOCAL_CACHE_DIR, 'yaml');
 
-export function readYamlFile(file: string, options: { merge?: boolean } = {}): unknown {
-  // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
-  // aliases than the library's guard against alias bombs (100) allows, and these are the project's own files.
-  return parseYamlText(readFileSync(file, 'utf8'), { merge: options.merge ?? false, maxAliasCount: 10_000 });
+export function readYamlFile(file: string, options: { merge?: boolean; shownAs?: string } = {}): unknown {
+  const shown = options.shownAs ?? shownName(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SpecError('', (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, undefined, shown);
+  }
+  try {
+    // Functions share settings through anchors (decision D4); a suite of dozens of functions resolves more
+    // aliases than the library's guard against alias bombs (100) allows, and these are the project's own files.
+    return parseYamlText(text, { merge: options.merge ?? false, maxAliasCount: 10_000 });
+  } catch (err) {
+    throw syntaxError(shown, err);
+  }
+}
+
+/**
+ * The `yaml` package's parse error as a spec problem: the file, line and column, the reason, and its excerpt of the
+ * lines around it. Thrown as it was, `npm start` printed the parser's stack from inside the start script.
+ */
+function syntaxError(shown: string, err: unknown): unknown {
+  const error = err as Error & { linePos?: { line: number; col: number }[] };
+  if (!(error instanceof Error) || !error.name.startsWith('YAML')) return err;
+  const at = error.linePos?.[0];
+  const [reason = error.message, excerpt = ''] = error.message.split(/ at line \d+, column \d+:\n/);
+  const lines = excerpt.replace(/\n+$/, '').split('\n').filter((line, i) => i > 0 || line.trim());
+  return new SpecError(at ? `line ${at.line}, column ${at.col}` : '', `${reason} (YAML syntax)${lines.length > 0 ? `\n${lines.map((l) => `    ${l}`).join('\n')}` : ''}`, undefined, shown);
+}
+
+/** A file as a user would type it from the repository: relative when inside the current folder. */
+function shownName(file: string): string {
+  const path = relative(process.cwd(), file);
+  return path && !path.startsWith('..') && !isAbsolute(path) ? path : file;
 }
 
 /**

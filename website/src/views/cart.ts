@@ -1,6 +1,6 @@
 import { session, type Region } from '../api';
 import { MAX_QTY, removeFromCart, setQty } from '../cart';
-import { isOrderable, priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
+import { isOrderable, isOverStock, priceCart, type PricedCart, type PricedLine } from '../cart-pricing';
 import { esc, keepingFocus, money, setMain, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
@@ -69,10 +69,19 @@ function showCart(ctx: RouteContext, region: Region, cart: PricedCart): void {
 let repricing = 0;
 
 function lineHtml(line: PricedLine): string {
+  // No more than are left can be chosen; the quantity already in the cart stays shown, so the shopper sees what to lower.
   const options = Array.from({ length: MAX_QTY }, (_, i) => i + 1)
-    .map((n) => `<option value="${n}" ${n === line.qty ? 'selected' : ''}>${n}</option>`)
+    .map((n) => `<option value="${n}" ${n === line.qty ? 'selected' : line.available !== undefined && n > line.available ? 'disabled' : ''}>${n}</option>`)
     .join('');
-  const stock = line.gone ? '<span class="stock out_of_stock">No longer sold: not in the total, not ordered</span>' : line.stock === 'out_of_stock' ? '<span class="stock out_of_stock">Out of stock: not in the total, not ordered</span>' : line.stock === 'low_stock' ? `<span class="stock low_stock">Only ${line.available ?? 'a few'} left</span>` : '';
+  const stock = line.gone
+    ? '<span class="stock out_of_stock">No longer sold: not in the total, not ordered</span>'
+    : line.stock === 'out_of_stock'
+      ? '<span class="stock out_of_stock">Out of stock: not in the total, not ordered</span>'
+      : isOverStock(line)
+        ? `<span class="stock out_of_stock">Only ${line.available} left: lower the quantity to ${line.available} or fewer to order it; not in the total, not ordered</span>`
+        : line.stock === 'low_stock'
+          ? `<span class="stock low_stock">Only ${line.available ?? 'a few'} left</span>`
+          : '';
   return `<li class="cart-line" data-line="${esc(line.productId)}" data-testid="cart-line">
     ${line.image ? `<img src="${esc(line.image)}" alt="" width="96" height="72" />` : '<span class="thumb-placeholder"></span>'}
     <div class="cart-line-text">

@@ -1,6 +1,6 @@
 import { ApiError, session, type Region } from '../api';
 import { cartLines, removeFromCart } from '../cart';
-import { isOrderable, priceCart, type PricedLine } from '../cart-pricing';
+import { isOrderable, isOverStock, notOrderedBecause, priceCart, type PricedLine } from '../cart-pricing';
 import { esc, setMain } from '../dom';
 import { ICONS } from '../icons';
 import type { RouteContext } from '../main';
@@ -82,7 +82,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
     <aside class="panel summary" aria-labelledby="summary-title">
       ${summaryHtml(cart)}
       <ul class="summary-lines">${cart.lines.map(summaryLineHtml).join('')}</ul>
-      ${ordered.length === 0 ? '<p class="error" id="nothing-to-order" data-testid="nothing-to-order">Nothing in your cart is in stock right now, so there is nothing to order.</p>' : ''}
+      ${ordered.length === 0 ? `<p class="error" id="nothing-to-order" data-testid="nothing-to-order">${cart.lines.some(isOverStock) ? 'Nothing in your cart can be ordered as it is: lower the quantities the shop has too few of.' : 'Nothing in your cart is in stock right now, so there is nothing to order.'}</p>` : ''}
       <p class="error" role="alert" tabindex="-1" data-testid="checkout-error" hidden></p>
       <button class="primary wide" type="submit" data-testid="place-order" ${ordered.length === 0 ? 'disabled aria-describedby="nothing-to-order"' : ''}>Place order</button>
       <p class="muted small">You can follow the order live on the next page.</p>
@@ -159,7 +159,7 @@ export async function renderCheckoutPage(ctx: RouteContext, region: Region): Pro
 }
 
 function summaryLineHtml(line: PricedLine): string {
-  const why = line.gone ? 'no longer sold' : isOrderable(line) ? '' : 'out of stock';
+  const why = notOrderedBecause(line);
   return why ? `<li class="muted"><span>${line.qty} × ${esc(line.name)}: ${why}, not ordered</span></li>` : `<li><span>${line.qty} × ${esc(line.name)}</span></li>`;
 }
 

@@ -3,6 +3,7 @@ import { MetricChart, toChartData, type ChartData } from '../charts';
 import { esc, keepingFocus, plural, setMain } from '../dom';
 import { ICONS } from '../icons';
 import { reportCreatedText, reportWindowText } from '../report-window';
+import { lateCheckWindow, minutesOutOfStep, withSpanReplaced } from '../late-readings';
 import {
   createReport,
   DEVICE_NAME_MAX,
@@ -258,12 +259,23 @@ class Dashboard {
     await Promise.all(
       this.metrics.map(async (m) => {
         const incremental = m.data?.resolution === 'raw' && now - m.loadedAt < FULL_RELOAD_MS && m.data.ts.length > 0;
-        // A refresh re-reads the last two minutes too, so a reading that arrived late (a device's buffer)
-        // still shows up; anything older appears with the next full reload.
+        // A refresh re-reads the last two minutes too, so a reading that arrived a little late still shows up.
         const since = incremental ? Math.max(from, m.data!.ts[m.data!.ts.length - 1]! - OVERLAP_MS) : from;
+        // Older late readings (a device's buffer): the minutes before that are checked by their counts (D136).
+        const check = incremental ? lateCheckWindow(from, since) : undefined;
         try {
-          const series = await getSeries(device.deviceId, m.metric, since, to, this.ctx.signal);
+          const [series, counts] = await Promise.all([
+            getSeries(device.deviceId, m.metric, since, to, this.ctx.signal),
+            check ? getSeries(device.deviceId, m.metric, check.from, check.to, this.ctx.signal, '1m') : undefined,
+          ]);
           const fresh = toChartData(series);
+          const stale = incremental && check && counts?.resolution === '1m' ? minutesOutOfStep(m.data!.ts, counts.points, check) : [];
+          if (stale.length) {
+            // Late readings in the part not re-read: those minutes read again (one span: usually one minute or a few).
+            const span = { from: stale[0]!, to: stale[stale.length - 1]! + 60_000 };
+            const read = toChartData(await getSeries(device.deviceId, m.metric, span.from, span.to, this.ctx.signal, 'raw'));
+            m.data = { resolution: 'raw', ...withSpanReplaced(m.data!, span, read) };
+          }
           if (incremental && fresh.resolution === 'raw') {
             const old = m.data!;
             const keep = old.ts.findIndex((t) => t >= from);

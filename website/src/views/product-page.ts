@@ -1,6 +1,6 @@
 import type { MobileProductPage, WebProductPage } from '../../../functions/_shared/contracts/product-page';
 import { api, ApiError, apiUrl, type Region } from '../api';
-import { addToCart } from '../cart';
+import { addToCart, cartLines } from '../cart';
 import { pageDegradedNotice } from '../degraded-text';
 import { esc, money, notFound, plural, relativeDays, setMain, setTitle, stars, unavailableNote } from '../dom';
 import { ICONS } from '../icons';
@@ -61,18 +61,24 @@ export async function renderProductPage(productId: string, region: Region, signa
 function showPage(page: WebProductPage | MobileProductPage, productId: string, region: Region): void {
   setTitle(page.product.name);
   const main = setMain(page.client === 'web' ? webPage(page, region) : mobilePage(page, region));
-  wireAddToCart(main, productId);
+  const stock = page.availability;
+  wireAddToCart(main, productId, stock && 'available' in stock ? stock.available : undefined);
 }
 
-/** "Add to cart" keeps the shopper on the page and says what happened, with the way to the cart. */
-function wireAddToCart(main: HTMLElement, productId: string): void {
+/**
+ * "Add to cart" keeps the shopper on the page and says what happened, with the way to the cart. It adds no more
+ * than the page says are left: more would only be refused at checkout (the cart leaves such a line out, D137).
+ */
+function wireAddToCart(main: HTMLElement, productId: string, left: number | undefined): void {
   const button = main.querySelector<HTMLButtonElement>('[data-testid=add-to-cart]');
   const note = main.querySelector<HTMLElement>('[data-testid=added]');
   if (!button || !note) return;
   button.addEventListener('click', () => {
-    const qty = addToCart(productId);
+    const before = cartLines().find((l) => l.productId === productId)?.qty ?? 0;
+    const qty = addToCart(productId, 1, left);
+    const allLeft = left !== undefined && qty === before && qty >= left;
     note.hidden = false;
-    note.innerHTML = `${ICONS.check}<span>Added to your cart (${qty} in cart). <a href="/cart" data-link>View cart</a></span>`;
+    note.innerHTML = `${ICONS.check}<span>${allLeft ? (left === 1 ? 'The last one is in your cart.' : `All ${left} left are in your cart.`) : `Added to your cart (${qty} in cart).`} <a href="/cart" data-link>View cart</a></span>`;
   });
 }
 

@@ -42,6 +42,7 @@ import Database from 'better-sqlite3';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
 import { mnsErrors } from './errors';
 import { PushOutbox, type PushRow } from './pushes';
+import { PUSH_CERT_PATH, pushSigningKeyOf, signedPushHeaders } from './push-signing';
 import { QueueStore, type ReceivedMessage } from './queues';
 import { createRequestHandler, mnsClientErrorHandler } from './server';
 import { stderrAbortLog, type AbortInfo } from '../http-edge';
@@ -132,6 +133,8 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const waiters = new QueueWaiters();
   const queues = new QueueStore(db, clock);
   queues.onReceivable = (queue) => waiters.wake(queue);
+  // HTTP pushes are signed as MNS signs them; the key is made at the first push (or certificate fetch).
+  const pushSigningKey = pushSigningKeyOf(options.dataDir, clock);
   const push = async (row: PushRow): Promise<void> => {
     const endpoint = parseEndpoint(row.endpoint, local);
     const info: PushInfo = { topic: row.topic, subscription: row.subscription, messageId: row.message_id, format: row.format, attempts: row.attempts, ...(row.tag ? { tag: row.tag } : {}) };
@@ -145,18 +148,15 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       if (!options.pushToFunction) throw new Error(`no function runtime attached to deliver to ${endpoint.functionName}`);
       return options.pushToFunction(endpoint.functionName, Buffer.from(row.payload), info);
     }
-    const res = await fetch(endpoint.url, {
-      method: 'POST',
+    const url = new URL(endpoint.url);
+    const headers = signedPushHeaders(await pushSigningKey(), `${emulatorUrl}${PUSH_CERT_PATH}`, {
+      resource: `${url.pathname}${url.search}`,
       body: row.payload,
-      signal: AbortSignal.timeout(5000),
-      headers: {
-        'content-type': row.format === 'JSON' ? 'application/json;charset=utf-8' : row.format === 'XML' ? 'text/xml;charset=utf-8' : 'text/plain;charset=utf-8',
-        'x-mns-request-id': row.message_id,
-        'x-mns-message-id': row.message_id,
-        ...(row.tag ? { 'x-mns-message-tag': row.tag } : {}),
-        date: new Date(clock()).toUTCString(),
-      },
+      contentType: row.format === 'JSON' ? 'application/json;charset=utf-8' : row.format === 'XML' ? 'text/xml;charset=utf-8' : 'text/plain;charset=utf-8',
+      date: new Date(clock()).toUTCString(),
+      mnsHeaders: { 'x-mns-request-id': row.message_id, 'x-mns-message-id': row.message_id, ...(row.tag ? { 'x-mns-message-tag': row.tag } : {}) },
     });
+    const res = await fetch(endpoint.url, { method: 'POST', body: row.payload, signal: AbortSignal.timeout(5000), headers });
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status > 299) throw new Error(`${endpoint.url} answered ${res.status}`);
   };
@@ -170,7 +170,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   });
   const topics = new TopicStore(db, queues, clock, local, (n) => outbox.add(n));
 
-  let endpoint = '';
+  let emulatorUrl = '';
   const onAbort = options.onAbort ?? stderrAbortLog('mns');
   const server = createServer(
     createRequestHandler({
@@ -180,14 +180,15 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       waiters,
       clock,
       lookup: options.credentials ?? localMnsCredentials,
-      endpoint: () => endpoint,
+      endpoint: () => emulatorUrl,
+      pushCertificate: async () => (await pushSigningKey()).certificatePem,
       accountId: local.accountId,
       onInternalError: (err) => process.emitWarning(`MNS emulator internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     }),
   );
   // Long polls hold a request up to 30 s; the minute of idle keep-alive outlives them.
   keepIdleConnections(server);
-  server.on('clientError', mnsClientErrorHandler({ clock, onAbort, endpoint: () => endpoint }));
+  server.on('clientError', mnsClientErrorHandler({ clock, onAbort, endpoint: () => emulatorUrl }));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -201,7 +202,8 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  endpoint = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const endpoint = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  emulatorUrl = endpoint;
   outbox.start();
 
   return {

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
 import { MnsError, mnsErrors } from './errors';
 import { QUEUE_DEFAULTS, QUEUE_LIMITS, type DlqPolicy, type QueueAttributes, type QueueInfo, type QueueStore, type ReceivedMessage } from './queues';
+import { PUSH_CERT_PATH } from './push-signing';
 import { authenticate, type MnsCredentialLookup } from './signature';
 import type { NotifyContentFormat, NotifyStrategy, SubscriptionInfo, TopicInfo, TopicStore } from './topics';
 import { longPoll, type QueueWaiters } from './waiters';
@@ -24,6 +25,8 @@ export interface ServerDeps {
   /** `http://127.0.0.1:<port>`, for Location headers and queue/topic URLs. */
   endpoint: () => string;
   accountId: string;
+  /** The certificate HTTP pushes are signed with (PEM), served unsigned at `PUSH_CERT_PATH`. */
+  pushCertificate?: () => Promise<string>;
   onInternalError: (err: unknown) => void;
   /** A client hung up before its answer (not an error of the emulator). */
   onAbort: (info: AbortInfo) => void;
@@ -78,6 +81,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const body = await readBody(req);
     const resource = (req.url ?? '/').replace(/^https?:\/\/[^/]*/i, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
+    // What a push endpoint fetches to verify a push (push-signing.ts): public, as MNS's is.
+    if (method === 'GET' && resource === PUSH_CERT_PATH && deps.pushCertificate) return void send(res, 200, await deps.pushCertificate(), { 'Content-Type': 'application/x-x509-ca-cert' });
     const request = parseTarget(method, resource, req.headers, body);
     // An OpenAPI client pointed here is signed its own way: name what it asked for before asking for our signature.
     const action = openApiAction(request);
@@ -106,7 +111,7 @@ function send(res: ServerResponse, status: number, body: string | undefined, hea
     return;
   }
   const bytes = Buffer.from(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/xml;charset=utf-8', 'Content-Length': bytes.length });
+  res.writeHead(status, { 'Content-Type': 'text/xml;charset=utf-8', ...headers, 'Content-Length': bytes.length });
   res.end(bytes);
 }
 

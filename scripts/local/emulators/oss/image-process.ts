@@ -12,7 +12,7 @@ import { bucketOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { readSmallBody, stageReadable } from './body';
 import { invalid, parseImageProcess, planTransform } from './image-plan';
-import { checkReadable, resolveObject, RESPONSE_OVERRIDES } from './object-ops';
+import { checkReadable, resolveObject, responseOverrides } from './object-ops';
 
 /** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
 interface Processed {
@@ -54,12 +54,8 @@ export async function processImage(ctx: RequestContext, engine: () => Promise<Im
   const value = ctx.params.get('x-oss-process') ?? '';
   if (value.includes('|')) throw invalid('sys/saveas (and any "|" step) is only taken by POST /<object>?x-oss-process, with the process in the body.', value);
   const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value);
-  const headers: Record<string, string | number> = { 'Content-Type': out.contentType, 'Last-Modified': new Date(out.lastModified).toUTCString() };
   // A thumbnail link often asks for a download name too (response-content-disposition): OSS applies the overrides.
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const override = ctx.params.get(param);
-    if (override !== undefined) headers[header] = override;
-  }
+  const headers: Record<string, string | number> = { 'Content-Type': out.contentType, 'Last-Modified': new Date(out.lastModified).toUTCString(), ...responseOverrides(ctx) };
   ctx.res.writeHead(200, { ...headers, 'Content-Length': out.body.length });
   ctx.res.end(out.body);
 }

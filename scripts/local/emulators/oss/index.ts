@@ -44,6 +44,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
 import type { EmulatorRuntime, RequestContext } from './context';
+import type { CorsConfig, CorsRule } from './bucket-config';
 import { declaredCorsConfig, type CorsOrigins } from './cors';
 import type { OssEventName, OssNotification } from './events';
 import { runLifecycle, type LifecycleReport } from './lifecycle';
@@ -78,6 +79,12 @@ export interface OssEmulatorOptions {
   buckets: string[];
   /** Origins of the CORS rule the declared buckets get at every start, or `'*'`. */
   corsOrigins: CorsOrigins;
+  /**
+   * The CORS rules a declared bucket's template gives it (ROS `CORSConfiguration`), set at every start as a deploy
+   * sets them — an empty list: no CORS configuration. A declared bucket not named here gets one rule for
+   * `corsOrigins` (every method, any header).
+   */
+  bucketCors?: Record<string, CorsRule[]>;
   /** Called synchronously after every successful write or delete, before the response is sent. */
   onEvent?: (n: OssNotification) => void;
   /** Epoch-ms clock for Last-Modified, signature expiry, restores and lifecycle rules (tests inject one). */
@@ -162,8 +169,10 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   const declaredCors = declaredCorsConfig(options.corsOrigins);
   for (const bucket of options.buckets) {
     await storage.createBucket(bucket);
-    // Like a ROS deploy, the template's CORS rule is what a declared bucket has after every start.
-    storage.setBucketConfig(bucket, 'cors', declaredCors);
+    // Like a ROS deploy, the template's CORS rules are what a declared bucket has after every start.
+    const rules = options.bucketCors?.[bucket];
+    const cors: CorsConfig | undefined = rules === undefined ? declaredCors : rules.length > 0 ? { rules, responseVary: false } : undefined;
+    storage.setBucketConfig(bucket, 'cors', cors);
   }
 
   let endpoint = '';
@@ -247,9 +256,27 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
         lastModified: new Date(record.lastModified),
         type: record.type,
         storageClass: record.storageClass ?? 'Standard',
-        meta: record.meta,
+        meta: readableMeta(record.meta),
       })),
   };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * User metadata as text for the console: values are kept as the bytes clients sent (one char per byte); UTF-8 bytes
+ * read as the text they encode, anything else (a Latin-1 client's bytes) is shown as it is.
+ */
+function readableMeta(meta: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(meta)) {
+    try {
+      out[name] = strictUtf8.decode(Buffer.from(value, 'latin1'));
+    } catch {
+      out[name] = value;
+    }
+  }
+  return out;
 }
 
 /** `<dataDir>/oss.sqlite` in WAL mode: a killed process loses no committed row. */

@@ -21,6 +21,7 @@ import {
   sendXml,
 } from './respond';
 import { sendFileRange } from './send-file';
+import { utf8AsBytes } from './signature-v1';
 import { OBJECT_ACLS, headersOf, type ObjectAcl, type ObjectHeaders, type ObjectRecord, type StorageClass } from './storage';
 import { aclGrants } from './s3-compat';
 import { parseXmlBody, textOf } from './xml';
@@ -144,6 +145,19 @@ export const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'Content-Encoding',
 };
 
+/**
+ * The `response-*` overrides a GET asks for, as header values: the query's text as its UTF-8 bytes (a download name
+ * in Chinese arrives percent-encoded and goes out as the bytes it named, as OSS answers it).
+ */
+export function responseOverrides(ctx: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = ctx.params.get(param);
+    if (value !== undefined) headers[header] = utf8AsBytes(value);
+  }
+  return headers;
+}
+
 /** Follows a symlink to the object it names (one level, as OSS does). */
 export function resolveObject(ctx: RequestContext, bucket: string, key: string): ObjectRecord {
   const record = ctx.runtime.storage.getObject(bucket, key);
@@ -171,11 +185,7 @@ export async function getObject(ctx: RequestContext, key = keyOf(ctx), status = 
   let handedOff = false;
   try {
     if (checkConditions(ctx, record) === 'not-modified') return sendEmpty(ctx, 304, { ETag: quoteEtag(record.etag) });
-    const headers = objectHeaders(record, ctx.now);
-    for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-      const value = ctx.params.get(param);
-      if (value !== undefined) headers[header] = value;
-    }
+    const headers = { ...objectHeaders(record, ctx.now), ...responseOverrides(ctx) };
     const standard = headerOf(ctx, 'x-oss-range-behavior')?.toLowerCase() === 'standard';
     const range = parseRange(headerOf(ctx, 'range'), record.size, standard);
     if (range === 'unsatisfiable') {

@@ -28,6 +28,7 @@ import { encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } 
 import { ossFormFields } from './s3-compat';
 import { verifyS3Form } from './s3-signature';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
+import { utf8AsBytes } from './signature-v1';
 import { OBJECT_ACLS, STORAGE_CLASSES, type ObjectAcl, type ObjectHeaders, type StorageClass } from './storage';
 
 const MAX_FIELDS_BYTES = 64 * 1024;
@@ -243,16 +244,36 @@ function verifyOssForm(form: Form, region: string, lookup: CredentialLookup, now
   return true;
 }
 
+/** `success_action_redirect` as a URL, checked before anything is stored; an empty field means none. */
+function redirectTarget(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  if (URL.canParse(value)) {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  }
+  throw ossErrors.invalidArgument('success_action_redirect must be an absolute http(s) URL.', 'success_action_redirect', value);
+}
+
+/**
+ * The object's headers from the form. A form sends its fields as UTF-8 text; an object keeps header values as the
+ * bytes a PutObject would have sent (Node reads those one byte per char), so text fields are kept as their UTF-8
+ * bytes — a non-ASCII caption or download name then comes back as the bytes the form sent, whichever way it is read.
+ */
 function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeaders {
+  const text = (name: string) => {
+    const value = field(form, name);
+    return value === undefined ? undefined : utf8AsBytes(value);
+  };
   const meta: Record<string, string> = {};
-  for (const [name, value] of form.fields) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = value;
+  for (const [name, value] of form.fields) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = utf8AsBytes(value);
   const config = ctx.runtime.storage.getBucket(bucketOf(ctx))?.config ?? {};
   const headers: ObjectHeaders = {
-    contentType: field(form, 'content-type') || (form.file.mimeType && form.file.mimeType !== 'application/octet-stream' ? form.file.mimeType : contentTypeFor(key)),
-    cacheControl: field(form, 'cache-control'),
-    contentDisposition: field(form, 'content-disposition'),
-    contentEncoding: field(form, 'content-encoding'),
-    expires: field(form, 'expires'),
+    // x-oss-content-type first: a browser always labels the file part itself, so OSS takes this field over it.
+    contentType: text('x-oss-content-type') || text('content-type') || (form.file.mimeType && form.file.mimeType !== 'application/octet-stream' ? form.file.mimeType : contentTypeFor(key)),
+    cacheControl: text('cache-control'),
+    contentDisposition: text('content-disposition'),
+    contentEncoding: text('content-encoding'),
+    expires: text('expires'),
     meta,
     storageClass: config.storageClass ?? 'Standard',
   };
@@ -297,7 +318,7 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
       range = checkConditions(policy, values);
     }
     const status = field(form, 'success_action_status') ?? '204';
-    const redirect = field(form, 'success_action_redirect');
+    const redirect = redirectTarget(field(form, 'success_action_redirect'));
     // The policy was checked against the fields as sent; the object's headers read them under OSS's names.
     const named = signer === 's3' ? { ...form, fields: ossFormFields(form.fields) } : form;
     const headers = formHeaders(named, ctx, key);
@@ -316,11 +337,10 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
     const location = `${ctx.runtime.endpoint()}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
     const resultHeaders = { ETag: quoteEtag(record.etag), Location: location, 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) };
     if (redirect) {
-      const url = new URL(redirect);
-      url.searchParams.set('bucket', bucket);
-      url.searchParams.set('key', key);
-      url.searchParams.set('etag', quoteEtag(record.etag));
-      return sendEmpty(ctx, 303, { ...resultHeaders, Location: url.toString() });
+      redirect.searchParams.set('bucket', bucket);
+      redirect.searchParams.set('key', key);
+      redirect.searchParams.set('etag', quoteEtag(record.etag));
+      return sendEmpty(ctx, 303, { ...resultHeaders, Location: redirect.toString() });
     }
     if (status === '201') return sendXml(ctx, 201, 'PostResponse', [['Bucket', bucket], ['Location', location], ['Key', key], ['ETag', quoteEtag(record.etag)]], resultHeaders);
     sendEmpty(ctx, status === '200' ? 200 : 204, resultHeaders);

@@ -43,12 +43,28 @@ export function decodeFilter(bytes: Uint8Array, options: { pagination?: boolean 
     if (paging.limit <= 0) throw parameterInvalid('Limit in ColumnPaginationFilter must be greater than 0.');
     return { kind: 'pagination', offset: paging.offset, limit: paging.limit };
   }
-  return fromMessage(message);
+  return checkedSize(fromMessage(message), 'filter');
 }
 
 /** Decode a column condition (no paging filter allowed). */
 export function decodeColumnFilter(bytes: Uint8Array): ColumnFilter {
-  return decodeFilter(bytes) as ColumnFilter;
+  const message = decodeMessage<FilterMessage>('Filter', bytes, 'Deserialize filter failed.');
+  if (message.type === FT.FT_COLUMN_PAGINATION) throw parameterInvalid('Invalid type of filter: ColumnPaginationFilter cannot be a column condition.');
+  return checkedSize(fromMessage(message), 'column_condition');
+}
+
+/** TableStore takes at most 10 conditions in one filter or column condition (the filter and conditional-update docs). */
+export const MAX_CONDITIONS = 10;
+
+function leaves(filter: ColumnFilter): number {
+  return filter.kind === 'single' ? 1 : filter.subFilters.reduce((n, f) => n + leaves(f), 0);
+}
+
+/** The filter, unless it holds more single-column conditions than TableStore takes (nested composites count theirs). */
+function checkedSize(filter: ColumnFilter, field: 'filter' | 'column_condition'): ColumnFilter {
+  const count = leaves(filter);
+  if (count > MAX_CONDITIONS) throw parameterInvalid(`The ${field} has ${count} conditions; at most ${MAX_CONDITIONS} are allowed: limit ${MAX_CONDITIONS}, got ${count}.`);
+  return filter;
 }
 
 function fromMessage(message: FilterMessage): ColumnFilter {

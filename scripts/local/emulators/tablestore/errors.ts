@@ -20,7 +20,8 @@ export const conditionCheckFail = () => new OtsError(403, 'OTSConditionCheckFail
 export const authFailed = (message: string) => new OtsError(403, 'OTSAuthFailed', message);
 export const objectNotExist = (table: string) => new OtsError(404, 'OTSObjectNotExist', `Requested table does not exist: ${table}.`);
 export const objectAlreadyExist = (what: string) => new OtsError(409, 'OTSObjectAlreadyExist', `Requested table already exists: ${what}.`);
-export const invalidPk = () => new OtsError(400, 'OTSInvalidPK', 'Primary key schema mismatch.');
+/** `detail` in TableStore's words: "Validate PK type fail. Input: VT_STRING, Meta: VT_BLOB." (its FAQ), and the same for size and name. */
+export const invalidPk = (detail: string) => new OtsError(400, 'OTSInvalidPK', detail);
 export const trimmedDataAccess = () => new OtsError(404, 'OTSTrimmedDataAccess', 'Requested stream data is already trimmed or does not exist.');
 export const requestBodyTooLarge = () => new OtsError(413, 'OTSRequestBodyTooLarge', 'The size of POST data is too large.');
 export const methodNotAllowed = () => new OtsError(405, 'OTSMethodNotAllowed', 'Only POST method for requests is supported.');

@@ -135,16 +135,19 @@ export function compareNames(a: string, b: string): number {
 /** Check a request's primary key against the schema: every column, in order, of the right type. */
 export function checkKey(meta: TableMeta, key: readonly { name: string; value: PkBound }[], options: { bounds?: boolean; autoIncrement?: boolean } = {}): void {
   const schema = meta.primaryKey;
-  if (key.length !== schema.length) throw invalidPk();
+  if (key.length !== schema.length) throw invalidPk(`Validate PK size fail. Input: ${key.length}, Meta: ${schema.length}.`);
   key.forEach((cell, i) => {
     const column = schema[i]!;
-    if (cell.name !== column.name) throw invalidPk();
+    if (cell.name !== column.name) throw invalidPk(`Validate PK name fail. Input: ${cell.name}, Meta: ${column.name}.`);
     const type = cell.value.type;
     if ((type === 'INF_MIN' || type === 'INF_MAX') && options.bounds) return;
     if (type === 'AUTO_INCREMENT' && options.autoIncrement && column.autoIncrement) return;
-    if (type !== column.type) throw invalidPk();
+    if (type !== column.type) throw invalidPk(`Validate PK type fail. Input: ${WIRE_TYPES[type]}, Meta: ${WIRE_TYPES[column.type]}.`);
   });
 }
+
+/** PlainBuffer's names of key value types, which TableStore's OTSInvalidPK messages use. */
+const WIRE_TYPES: Record<PkBound['type'], string> = { INTEGER: 'VT_INTEGER', STRING: 'VT_STRING', BINARY: 'VT_BLOB', INF_MIN: 'VT_INF_MIN', INF_MAX: 'VT_INF_MAX', AUTO_INCREMENT: 'VT_AUTO_INCREMENT' };
 
 // ---- the stored form of a row's columns (JSON, so a row can be read with any SQLite tool) ----
 

@@ -138,6 +138,19 @@ export function tableMetaFrom(request: CreateTableRequest, now: number): TableMe
   };
 }
 
+/**
+ * What a table must keep while it has a search index (CreateSearchIndex's usage notes; UpdateTable's docs repeat
+ * them for each option): max versions 1, and a time to live only with UpdateRow disabled. `operation` says who asks,
+ * so the refusal names the field that breaks it and why.
+ */
+export function checkSearchIndexable(meta: TableMeta, operation: 'UpdateTable' | 'CreateSearchIndex'): void {
+  const because = operation === 'UpdateTable' ? 'because the table has a search index' : 'to have a search index';
+  if (meta.maxVersions !== 1) throw parameterInvalid(`${operation}: table [${meta.name}] must keep max_versions 1 ${because} (it would be ${meta.maxVersions}).`);
+  if (meta.ttlSeconds !== -1 && meta.allowUpdate) {
+    throw parameterInvalid(`${operation}: table [${meta.name}] has time_to_live ${meta.ttlSeconds}: allow_update must be false ${because} (set both in one UpdateTable).`);
+  }
+}
+
 export const createTable: OperationHandler = (context) => {
   const request = decodeRequest<CreateTableRequest>(protos.main.CreateTableRequest!, context.body);
   const meta = tableMetaFrom(request, context.now);
@@ -223,6 +236,7 @@ export const updateTable: OperationHandler = (context) => {
     else if (meta.stream) meta.stream = { ...meta.stream, expirationHours: newStream(meta.name, request.streamSpec.expirationTime || meta.stream.expirationHours, context.now).expirationHours };
     else meta.stream = newStream(meta.name, request.streamSpec.expirationTime || undefined, context.now);
   }
+  if (context.storage.searchIndexes(table).length > 0) checkSearchIndexable(meta, 'UpdateTable');
   const updated: TableHandle = { ...table, meta };
   context.storage.updateTable(updated);
   context.search.tableChanged(updated);

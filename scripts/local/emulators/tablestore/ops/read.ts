@@ -78,11 +78,15 @@ export function readSpec(options: ReadOptions): ReadSpec {
   };
 }
 
+function namesKeyColumn(row: LiveRow, spec: ReadSpec): boolean {
+  return spec.columns !== undefined && row.primaryKey.some((c) => spec.columns!.has(c.name));
+}
+
 /**
  * The row as a read returns it, or undefined when nothing is returned:
  * - versions: those in the time range, at most `max_versions` per column, newest first;
  * - `columns_to_get` (and `start_column`/`end_column`) keep the named columns; a row left with no cell (none of
- *   those columns, or no version in the time range) is not returned;
+ *   those columns, or no version in the time range) is not returned, unless a primary key column is named;
  * - a column filter sees only the returned columns — TableStore documents that a filter's reference columns
  *   must be among the columns read (https://www.alibabacloud.com/help/en/tablestore/developer-reference/configure-filter);
  *   a row that fails it is not returned; a ColumnPaginationFilter keeps `limit` columns after skipping `offset`.
@@ -104,8 +108,9 @@ export function readView(row: LiveRow | undefined, spec: ReadSpec): LiveRow | un
     }
     if (versions++ < spec.maxVersions) cells.push(cell);
   }
-  // Nothing left to return: the projection or the versions asked for match none of the row's cells.
-  if ((named || row.cells.length > 0) && cells.length === 0) return undefined;
+  // Nothing left to return: the projection or the versions asked for match none of the row's cells — unless
+  // `columns_to_get` names a primary key column (it may name key and attribute columns): the row has that one.
+  if ((named || row.cells.length > 0) && cells.length === 0 && !namesKeyColumn(row, spec)) return undefined;
   const filter = spec.filter;
   if (filter?.kind === 'pagination') {
     const names = [...new Set(cells.map((c) => c.name))].slice(filter.offset, filter.offset + filter.limit);

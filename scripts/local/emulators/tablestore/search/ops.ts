@@ -13,6 +13,7 @@
  */
 import { notEmulated, OtsError, parameterInvalid } from '../errors';
 import { decodeRequest, encodeResponse, has, requireTable, type OperationContext, type OperationHandler } from '../handler';
+import { checkSearchIndexable } from '../ops/ddl';
 import { writeRows } from '../plain-buffer';
 import { protos } from '../sdk';
 import { latestCells, NAME_PATTERN, type LiveRow, type TableHandle } from '../table';
@@ -51,8 +52,7 @@ export const createSearchIndex: OperationHandler = (context) => {
   if (!NAME_PATTERN.test(indexName)) throw parameterInvalid(`Invalid index name: '${indexName}'.`);
   if (request.sourceIndexName) throw notEmulated('Creating a search index from another (source_index_name)');
   if (has(request, 'timeToLive') && Number(request.timeToLive) !== -1) throw notEmulated('Search index TTL (time_to_live other than -1)');
-  if (table.meta.maxVersions !== 1) throw parameterInvalid(`Table [${table.meta.name}] must have max versions 1 to have a search index (it has ${table.meta.maxVersions}).`);
-  if (table.meta.ttlSeconds !== -1 && table.meta.allowUpdate) throw parameterInvalid(`Table [${table.meta.name}] has a time to live: disable UpdateRow on it (allow_update: false) before creating a search index.`);
+  checkSearchIndexable(table.meta, 'CreateSearchIndex');
   decodeIndexSchema(request.schema as Decoded | undefined);
   if (context.storage.searchIndexes(table).some((r) => r.name === indexName)) {
     throw new OtsError(409, 'OTSObjectAlreadyExist', `Requested search index already exists: ${table.meta.name}/${indexName}.`);

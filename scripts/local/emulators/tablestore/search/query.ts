@@ -46,6 +46,15 @@ function wildcard(value: string): RegExp {
   return new RegExp(`^${source}$`, 'su');
 }
 
+/**
+ * Prefix and wildcard queries match strings: TableStore runs them on KEYWORD and TEXT fields (the prefix-query and
+ * fuzzy-query docs), so on a LONG, DOUBLE or BOOLEAN field they are refused rather than answered with no hits.
+ */
+function stringField(field: IndexField, query: string): IndexField {
+  if (field.type !== 'KEYWORD' && field.type !== 'TEXT') throw parameterInvalid(`${query} needs a KEYWORD or TEXT field: field [${field.name}] is ${field.type}.`);
+  return field;
+}
+
 export function decodeQuery(query: Decoded | null | undefined, fields: ReadonlyMap<string, IndexField>): QueryNode {
   if (!query || !has(query, 'type')) throw parameterInvalid('Query is required.');
   const type = Number(query.type);
@@ -68,13 +77,13 @@ export function decodeQuery(query: Decoded | null | undefined, fields: ReadonlyM
     }
     case QUERY_TYPES.PREFIX_QUERY: {
       const m = decode('PrefixQuery', query.query);
-      return { kind: 'prefix', field: field(m), prefix: String(m.prefix ?? ''), weight: weightOf(m) };
+      return { kind: 'prefix', field: stringField(field(m), 'PrefixQuery'), prefix: String(m.prefix ?? ''), weight: weightOf(m) };
     }
     case QUERY_TYPES.WILDCARD_QUERY: {
       const m = decode('WildcardQuery', query.query);
       const value = String(m.value ?? '');
       if (value.length > 32) throw parameterInvalid('The wildcard query value cannot be longer than 32 characters.');
-      return { kind: 'wildcard', field: field(m), pattern: wildcard(value), weight: weightOf(m) };
+      return { kind: 'wildcard', field: stringField(field(m), 'WildcardQuery'), pattern: wildcard(value), weight: weightOf(m) };
     }
     case QUERY_TYPES.TERM_QUERY: {
       const m = decode('TermQuery', query.query);
