@@ -35,7 +35,10 @@ function originOf(source: string): { kind: 'package' | 'source'; name: string } 
     const parts = source.slice(i + 'node_modules/'.length).split('/');
     return { kind: 'package', name: parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]! };
   }
-  return { kind: 'source', name: source.replace(/^(\.\.\/)+/, '').split('/')[0]! };
+  // A build from a linked copy of the repository records real paths (`../../../work/…/functions/x.ts`): the repository
+  // folder is the first of the known ones on the path.
+  const rel = source.replace(/^(\.\.\/)+/, '');
+  return { kind: 'source', name: /(?:^|\/)(functions|test|scripts)\//.exec(rel)?.[1] ?? rel.split('/')[0]! };
 }
 
 const glibcAtLeast = (have: string, need: string) => {
