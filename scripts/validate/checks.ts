@@ -38,6 +38,26 @@ export async function previewWithServerlessDevs(root: string, env: NodeJS.Proces
   }
 }
 
+export interface Renderings {
+  /** The environment the local cloud would run with: the deploying account left out, so ARNs name its own. */
+  localEnv: NodeJS.ProcessEnv;
+  /** `s preview` in that environment, compared with the local loader's rendering. */
+  local: Preview;
+  /** `s preview` in the given environment: what `s deploy` sends, checked against the platform's rules. */
+  deploy: Preview;
+}
+
+/**
+ * s.yaml rendered for both questions `npm run validate` asks. With a real `AccountID` exported (as a deploy needs)
+ * every ARN names that account, which the local cloud — one account of its own — refuses; so the local cloud's
+ * agreement is checked on the rendering without it, and the platform rules on the one with it (D141).
+ */
+export async function renderingsFor(root: string, env: NodeJS.ProcessEnv): Promise<Renderings> {
+  const { AccountID, ...localEnv } = env;
+  const local = await previewWithServerlessDevs(root, localEnv);
+  return { localEnv, local, deploy: AccountID === undefined ? local : await previewWithServerlessDevs(root, env) };
+}
+
 /** Differences between Serverless Devs' rendering and the local cloud's, resource by resource. */
 export function renderingDifferences(preview: Preview, spec: AppSpec): string[] {
   const problems: string[] = [];
@@ -85,7 +105,7 @@ export function tableProblems(spec: AppSpec): string[] {
   return problems;
 }
 
-/** Every function's code folder holds index.js exporting its handler (run `npm run build` first). */
+/** Every function's code folder holds index.js exporting its handler and hooks (run `npm run build` first). */
 export function bundleProblems(spec: AppSpec): string[] {
   const problems: string[] = [];
   for (const fn of spec.functions) {
@@ -94,11 +114,12 @@ export function bundleProblems(spec: AppSpec): string[] {
       problems.push(`${fn.resource}: ${file} does not exist (run npm run build)`);
       continue;
     }
-    const exported = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
+    const exported = (handler: string) => handler.slice(handler.lastIndexOf('.') + 1);
+    const needed = [fn.handler, fn.initializer?.handler, fn.preStop?.handler].filter((h): h is string => !!h).map(exported);
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(file) as Record<string, unknown>;
-      if (typeof mod[exported] !== 'function') problems.push(`${fn.resource}: index.js does not export ${exported}`);
+      for (const name of needed) if (typeof mod[name] !== 'function') problems.push(`${fn.resource}: index.js does not export ${name}`);
     } catch (err) {
       problems.push(`${fn.resource}: index.js fails to load: ${(err as Error).message}`);
     }

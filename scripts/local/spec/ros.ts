@@ -12,7 +12,7 @@ import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
  * intrinsic, resource type or table/index property the local cloud cannot honour is refused by name.
  */
 /** Accepted with no local effect: there is no RAM locally (every function gets the local account's keys). */
-const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole']);
+const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole', 'ALIYUN::RAM::ManagedPolicy']);
 const MNS_TYPES = { 'ALIYUN::MNS::Queue': 'queues', 'ALIYUN::MNS::Topic': 'topics', 'ALIYUN::MNS::Subscription': 'subscriptions' } as const;
 const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...INERT_TYPES]);
 
@@ -137,7 +137,8 @@ function searchIndexOf(p: Record<string, unknown>, path: string): SearchIndexSpe
   return { instance: String(p.InstanceName), table: String(p.TableName), index: String(p.IndexName), fields };
 }
 
-function resolveIntrinsics(value: unknown, params: Record<string, unknown>, path: string): unknown {
+/** `Ref`, `Fn::Join` and `Fn::Sub` evaluated with `params` (template parameters and the pseudo parameters). */
+export function resolveIntrinsics(value: unknown, params: Record<string, unknown>, path: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => resolveIntrinsics(v, params, `${path}[${i}]`));
   if (!value || typeof value !== 'object') return value;
   const entries = Object.entries(value);

@@ -1,0 +1,85 @@
+/**
+ * Deploy readiness: the platform's rules applied offline to what `s deploy` would send — Serverless Devs'
+ * rendering of s.yaml, the ROS template it deploys, the roles in it, the built bundles — plus the steps that
+ * only the account can answer, listed for the person deploying (docs/runbook.md, "First deploy checklist").
+ */
+import { join, resolve } from 'node:path';
+import { ALL_TABLES } from '../../../functions/_shared/contracts/tables';
+import { readYamlFile } from '../../local/spec/yaml-file';
+import type { Preview } from '../checks';
+import { batchPayloadProblems, fc3Resources, functionProblems, ossOverlapProblems, type Problem } from './fc-rules';
+import { permissionProblems, sdkCallsIn } from './permissions';
+import { resolvedProperties, rosProblems, templateParameters, type RosTemplate } from './ros-rules';
+
+type Props = Record<string, unknown>;
+
+export interface PlatformFindings {
+  problems: Problem[];
+  manualSteps: string[];
+}
+
+export const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 'aliyun');
+
+/** The `ros` resource's template (parsed) and the parameters s.yaml passes it. */
+export function infraOf(preview: Preview, root: string): { template: RosTemplate; passed: Props } {
+  const ros = Object.values(preview.resources).find((r) => r.component === 'ros');
+  const props = (ros?.props ?? {}) as Props;
+  const template = typeof props.template === 'string' ? (readYamlFile(resolve(root, props.template)) as RosTemplate) : {};
+  return { template, passed: (props.parameters ?? {}) as Props };
+}
+
+export function platformFindings(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[]): PlatformFindings {
+  const region = String(preview.vars.region ?? '');
+  const accountId = String(preview.vars.accountId ?? '');
+  const problems: Problem[] = [...functionProblems(preview), ...ossOverlapProblems(preview), ...rosProblems(template, passed, region, accountId)];
+  const resources = resolvedProperties(template, templateParameters(template, passed, region, accountId));
+  const queueSizes = new Map(resources.filter((r) => r.type === 'ALIYUN::MNS::Queue').map((r) => [String(r.props.QueueName), Number(r.props.MaximumMessageSize ?? 65536)]));
+  problems.push(...batchPayloadProblems(preview, (queue) => queueSizes.get(queue)));
+  const permissions = permissionProblems(preview, template, passed, adapterCalls);
+  problems.push(...permissions.problems);
+  const stream = streamFindings(preview, accountId);
+  problems.push(...stream.problems);
+  return { problems, manualSteps: [...permissions.manualSteps, ...stream.manualSteps, ...accountSteps(preview)] };
+}
+
+/**
+ * A tablestore trigger reads the table's Stream, which ROS's ALIYUN::OTS::Table cannot switch on (no such property
+ * in its reference): the runbook's step does it after the stack exists. The code's table contract must agree.
+ */
+function streamFindings(preview: Preview, accountId: string): PlatformFindings {
+  const problems: Problem[] = [];
+  const manualSteps: string[] = [];
+  for (const [resource, p] of fc3Resources(preview)) {
+    ((p.triggers as Props[] | undefined) ?? []).forEach((t, i) => {
+      if (t.triggerType !== 'tablestore') return;
+      const m = /instance\/([\w-]+)\/table\/(\w+)$/.exec(String(t.sourceArn ?? ''));
+      if (!m) return;
+      const contract = ALL_TABLES.find((x) => x.name === m[2]);
+      if (!contract?.stream) problems.push(`resources.${resource}.props.triggers[${i}].sourceArn: table ${m[2]} is not marked stream: true in functions/_shared/contracts/tables.ts`);
+      manualSteps.push(`enable TableStore Stream on ${m[1]}/${m[2]} (account ${accountId}) after the infra stack exists, before ${String(p.functionName)}'s trigger is created`);
+    });
+  }
+  return { problems, manualSteps };
+}
+
+/** What the account must offer and no file here can show. */
+function accountSteps(preview: Preview): string[] {
+  const steps: string[] = [];
+  const components = Object.values(preview.resources);
+  if (fc3Resources(preview).some(([, p]) => ((p.triggers as Props[] | undefined) ?? []).some((t) => t.triggerType === 'eventbridge'))) {
+    steps.push(`EventBridge activated in ${String(preview.vars.region)} (eventbridge triggers create an event stream each)`);
+  }
+  for (const domain of components.filter((r) => r.component === 'fc3-domain')) {
+    steps.push(`a CNAME record ${String((domain.props as Props).domainName)} → <AccountID>.${String(preview.vars.region)}.fc.aliyuncs.com`);
+  }
+  if (components.some((r) => r.component === 'ros')) {
+    steps.push('MNS queue and topic names are per account and region, not per stage: deploy one stage per account and region');
+  }
+  return steps;
+}
+
+/** Everything, from the repository at `root`. */
+export function platformFindingsAt(preview: Preview, root: string): PlatformFindings {
+  const { template, passed } = infraOf(preview, root);
+  return platformFindings(preview, template, passed, sdkCallsIn(ADAPTER_DIR(root)));
+}
