@@ -1,0 +1,169 @@
+import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { RuntimeOptions } from '@darabonba/typescript';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
+import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../scripts/local/emulators/fc/fc-api';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import { REPO_ROOT } from '../../scripts/local/paths';
+import { copyFixtureApp } from '../helpers/fixture-app';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * The FC emulator as real clients reach it (D145): the official `@alicloud/fc20230330` SDK from a user's own script,
+ * and curl / fetch on an HTTP trigger (test/fixtures/apps/fc-clients).
+ */
+describe('FC for real clients', () => {
+  const dir = tempDir('fx-fc-clients-');
+  const appDir = join(dir.path, 'app');
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    copyFixtureApp('fc-clients', appDir);
+    cloud = await startLocalCloud({ root: appDir, port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {} });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    dir.cleanup();
+  });
+
+  const recordsOf = (fn: string) => cloud.runtime.recent({ functionName: fn, limit: 1000 });
+  const sdk = () => new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, endpoint: new URL(cloud.url).host, protocol: 'http' }));
+  const invoke = (name: string, body: Buffer, headers: ConstructorParameters<typeof InvokeFunctionHeaders>[0] = {}) =>
+    sdk().invokeFunctionWithOptions(name, new InvokeFunctionRequest({ body: Readable.from([body]) }), new InvokeFunctionHeaders(headers), new RuntimeOptions({}));
+
+  describe('the official SDK from a user\'s own script', () => {
+    it('works in its default settings, FC\'s documented endpoint and HTTPS included, when the script runs with use-local-cloud', async () => {
+      // As FC's docs write it: the account's regional endpoint, HTTPS (the default), keys from the default chain.
+      const script = `
+        const FC = require('@alicloud/fc20230330');
+        const { $OpenApiUtil } = require('@alicloud/openapi-core');
+        const Credential = require('@alicloud/credentials').default;
+        const { Readable } = require('node:stream');
+        (async () => {
+          const client = new FC.default(new $OpenApiUtil.Config({ credential: new Credential(), endpoint: '${LOCAL_ACCOUNT_ID}.cn-hangzhou.fc.aliyuncs.com' }));
+          const got = await client.getFunction('fc-sink', new FC.GetFunctionRequest({}));
+          const sync = await client.invokeFunction('fc-sink', new FC.InvokeFunctionRequest({ body: Readable.from([Buffer.from('{"from":"script"}')]) }));
+          let text = '';
+          for await (const chunk of sync.body) text += chunk;
+          const queued = await client.invokeFunctionWithOptions('fc-sink', new FC.InvokeFunctionRequest({ body: Readable.from([Buffer.from('{"from":"async script"}')]) }), new FC.InvokeFunctionHeaders({ xFcInvocationType: 'Async' }), {});
+          console.log(JSON.stringify({ name: got.body.functionName, text, queued: queued.statusCode }));
+        })().catch((err) => { console.error(err.message); process.exit(1); });
+      `;
+      const file = dir.write('app/user-script.cjs', script);
+      const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', join(REPO_ROOT, 'scripts/local/use-local-cloud.mts'), file], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOCAL_CLOUD_URL: cloud.url, ALIBABA_CLOUD_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_SECRET: '' },
+      });
+      expect(JSON.parse(run.stdout.trim())).toEqual({ name: 'fc-sink', text: '{"from":"script"}', queued: 202 });
+      await new Promise<void>((resolve) => {
+        const check = () => (recordsOf('fc-sink').some((r) => r.payload.toString() === '{"from":"async script"}') ? resolve() : setTimeout(check, 50));
+        check();
+      });
+    });
+
+    it('says on the local cloud\'s log which option is missing when the SDK speaks HTTPS to the gateway\'s plain port', async () => {
+      const lines: string[] = [];
+      const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+      try {
+        const client = new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, endpoint: new URL(cloud.url).host }));
+        await expect(client.getFunction('fc-sink', new GetFunctionRequest({}))).rejects.toThrow(/EPROTO|wrong version number/);
+      } finally {
+        write.mockRestore();
+      }
+      expect(lines.join('')).toMatch(/HTTPS \(TLS\) connection .*plain HTTP.*protocol: 'http'.*use-local-cloud/s);
+    });
+
+    it('returns the last 4 KB of the invocation\'s logs in x-fc-log-result with x-fc-log-type: Tail', async () => {
+      const res = await invoke('fc-sink', Buffer.from('{"log":200}'), { xFcLogType: 'Tail' });
+      const tail = Buffer.from(res.headers!['x-fc-log-result']!, 'base64').toString();
+      expect(Buffer.byteLength(tail)).toBe(4096);
+      expect(tail).toContain(`line 199 ${'x'.repeat(60)}`);
+      expect(tail).not.toContain('line 100 ');
+    });
+
+    it('refuses payloads over FC\'s limits with FC\'s 400 EntityTooLarge, naming the limit, and runs nothing', async () => {
+      const before = recordsOf('fc-sink').length;
+      await expect(invoke('fc-sink', Buffer.alloc(ASYNC_PAYLOAD_LIMIT + 1, 97), { xFcInvocationType: 'Async' })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'EntityTooLarge',
+        message: expect.stringContaining(`payload size exceeds maximum allowed size (${ASYNC_PAYLOAD_LIMIT} bytes)`),
+      });
+      // Over the synchronous limit the body is not even read whole: still FC's error, in FC's shape.
+      const res = await fetch(`${cloud.url}/2023-03-30/functions/fc-sink/invocations`, { method: 'POST', body: Buffer.alloc(SYNC_PAYLOAD_LIMIT + 4096, 97) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ Code: 'EntityTooLarge', Message: expect.stringContaining(`(${SYNC_PAYLOAD_LIMIT} bytes)`), RequestId: res.headers.get('x-fc-request-id') });
+      expect(recordsOf('fc-sink')).toHaveLength(before);
+    });
+  });
+
+  describe('HTTP triggers from curl and browsers', () => {
+    const reply = (query: string, init?: RequestInit) => fetch(`${cloud.url}/_fc/fc-reply/path?${query}`, init);
+
+    it('base64-encodes a body that is not UTF-8 even when it is labelled as text, so no byte is lost', async () => {
+      const bytes = Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x00, 0xc3]);
+      const res = await reply('echo=1', { method: 'POST', body: bytes, headers: { 'content-type': 'text/plain' } });
+      const event = (await res.json()) as { body: string; isBase64Encoded: boolean };
+      expect(event.isBase64Encoded).toBe(true);
+      expect(Buffer.from(event.body, 'base64')).toEqual(bytes);
+      const text = (await (await reply('echo=1', { method: 'POST', body: 'héllo', headers: { 'content-type': 'text/plain' } })).json()) as { body: string; isBase64Encoded: boolean };
+      expect(text).toMatchObject({ body: 'héllo', isBase64Encoded: false });
+    });
+
+    it('answers every form a handler returns: a plain string, a number, an object without statusCode, base64 bytes', async () => {
+      const text = await reply('form=text');
+      expect([text.status, await text.text()]).toEqual([200, 'plain text answer']);
+      const number = await reply('form=number');
+      expect([number.status, await number.text()]).toEqual([200, '42']);
+      const object = await reply('form=object');
+      expect([object.status, await object.json()]).toEqual([200, { hello: 'object', statusText: 'no statusCode here' }]);
+      const binary = await reply('form=binary');
+      expect([binary.status, binary.headers.get('content-type'), Buffer.from(await binary.arrayBuffer())]).toEqual([200, 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255])]);
+    });
+
+    it('keeps the gateway\'s own response headers: a function cannot forge the request id or the error type, nor break the framing', async () => {
+      const answer = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+        httpRequest(`${cloud.url}/_fc/fc-reply/path?form=headers`, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(answer.status).toBe(201);
+      expect(answer.body).toBe('headers answer');
+      expect(answer.headers['x-custom']).toBe('kept');
+      expect(answer.headers['content-type']).toBe('text/plain');
+      expect(answer.headers['x-fc-request-id']).toMatch(/^1-[0-9a-f]+-/);
+      expect(answer.headers['x-fc-error-type']).toBeUndefined();
+      expect(answer.headers['content-length']).toBe(String('headers answer'.length));
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.headers['server']).toBeUndefined();
+      expect(answer.headers['date']).not.toBe('forged');
+      expect(answer.headers['connection']).toBe('keep-alive');
+    });
+
+    it('answers a function error and a timeout with 502 and x-fc-error-type, FC\'s error body, and the request id', async () => {
+      const thrown = await reply('form=throw');
+      expect([thrown.status, thrown.headers.get('x-fc-error-type')]).toEqual([502, 'UnhandledInvocationError']);
+      expect(await thrown.json()).toMatchObject({ errorMessage: 'reply was asked to throw', errorType: 'Error' });
+      const hung = await reply('form=hang');
+      expect(hung.status).toBe(502);
+      expect(hung.headers.get('x-fc-request-id')).toMatch(/^1-/);
+      expect(await hung.json()).toMatchObject({ errorMessage: 'Function timed out after 1 seconds' });
+    });
+
+    it('refuses a method the trigger does not allow with 405, an Allow header and FC\'s error shape naming the function', async () => {
+      const res = await reply('x=1', { method: 'DELETE' });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, POST, PUT');
+      expect(await res.json()).toEqual({ Code: 'MethodNotAllowed', Message: expect.stringContaining('fc-reply'), RequestId: res.headers.get('x-fc-request-id') });
+    });
+  });
+});
