@@ -27,7 +27,7 @@ async function readEndpoints(): Promise<LocalEndpoints> {
     return (await res.json()) as LocalEndpoints;
   } catch (err) {
     const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`use-local-cloud: no local cloud answers at ${cloudUrl} (${why}); start it with npm start, or set LOCAL_CLOUD_URL (PORT) to the one running`);
+    throw new Error(`use-local-cloud: no local cloud answers at ${cloudUrl} (${why}); start it with npm start, or set LOCAL_CLOUD_URL (PORT) to the one running`, { cause: err });
   }
 }
 

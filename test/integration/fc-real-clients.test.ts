@@ -10,6 +10,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credent
 import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../scripts/local/emulators/fc/fc-api';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { REPO_ROOT } from '../../scripts/local/paths';
+import { eventually } from '../helpers/eventually';
 import { copyFixtureApp } from '../helpers/fixture-app';
 import { tempDir } from '../helpers/temp';
 
@@ -60,10 +61,7 @@ describe('FC for real clients', () => {
         env: { ...process.env, LOCAL_CLOUD_URL: cloud.url, ALIBABA_CLOUD_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_SECRET: '' },
       });
       expect(JSON.parse(run.stdout.trim())).toEqual({ name: 'fc-sink', text: '{"from":"script"}', queued: 202 });
-      await new Promise<void>((resolve) => {
-        const check = () => (recordsOf('fc-sink').some((r) => r.payload.toString() === '{"from":"async script"}') ? resolve() : setTimeout(check, 50));
-        check();
-      });
+      await eventually(() => expect(recordsOf('fc-sink').some((r) => r.payload.toString() === '{"from":"async script"}')).toBe(true));
     });
 
     it('says on the local cloud\'s log which option is missing when the SDK speaks HTTPS to the gateway\'s plain port', async () => {
@@ -157,6 +155,18 @@ describe('FC for real clients', () => {
       expect(hung.status).toBe(502);
       expect(hung.headers.get('x-fc-request-id')).toMatch(/^1-/);
       expect(await hung.json()).toMatchObject({ errorMessage: 'Function timed out after 1 seconds' });
+    });
+
+    it('refuses an asynchronous request over FC\'s 128 KB async limit with 400 EntityTooLarge instead of queueing it', async () => {
+      const marker = `big-${Date.now()}`;
+      const body = Buffer.concat([Buffer.from(marker), Buffer.alloc(ASYNC_PAYLOAD_LIMIT, 97)]);
+      const res = await reply('x=1', { method: 'POST', body, headers: { 'X-Fc-Invocation-Type': 'Async', 'content-type': 'text/plain' } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ Code: 'EntityTooLarge', Message: `payload size exceeds maximum allowed size (${ASYNC_PAYLOAD_LIMIT} bytes)`, RequestId: res.headers.get('x-fc-request-id') });
+      const small = await reply('x=1', { method: 'POST', body: marker, headers: { 'X-Fc-Invocation-Type': 'Async' } });
+      expect(small.status).toBe(202);
+      await eventually(() => expect(recordsOf('fc-reply').some((r) => r.payload.toString().includes(marker))).toBe(true));
+      expect(recordsOf('fc-reply').filter((r) => r.payload.toString().includes(`${marker}aaaa`))).toEqual([]);
     });
 
     it('refuses a method the trigger does not allow with 405, an Allow header and FC\'s error shape naming the function', async () => {

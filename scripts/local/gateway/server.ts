@@ -3,7 +3,7 @@ import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
-import { ASYNC_TASK_ID_NOT_EMULATED, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
+import { ASYNC_PAYLOAD_LIMIT, ASYNC_TASK_ID_NOT_EMULATED, entityTooLarge, fcError, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
 import { serveStatic } from './static-files';
@@ -75,12 +75,15 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
     const method = req.method ?? 'GET';
     if (!triggerMethods.includes(method)) {
-      return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed by the http trigger of ${functionName}` } }, { allow: triggerMethods.join(', ') });
+      // FC's gateway answers, not the function: FC's error shape (D145).
+      return fcError(res, 405, 'MethodNotAllowed', `${method} is not allowed by the http trigger of function ${functionName} (methods: ${triggerMethods.join(', ')})`, { allow: triggerMethods.join(', ') });
     }
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
     if (isAsyncInvocation(req.rawHeaders)) {
       if (req.headers['x-fc-async-task-id'] !== undefined) return sendJson(res, 400, { error: { code: 'InvalidArgument', message: ASYNC_TASK_ID_NOT_EMULATED } });
+      // FC's asynchronous payload limit holds for HTTP requests too: queued, a 1 MB request ran where FC refuses it.
+      if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT);
       // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
       if (runtime.find(functionName)?.customRuntime) {
         return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });
@@ -106,7 +109,9 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       const fn = runtime.find(route.functionName);
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 502, { error: { code: 'FunctionNotFound', message: `route target ${route.functionName} has no http trigger` } });
-      if (route.methods && !route.methods.includes(req.method ?? 'GET')) return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${req.method} ${url.pathname}` } });
+      if (route.methods && !route.methods.includes(req.method ?? 'GET')) {
+        return fcError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed by the custom-domain route ${route.path} (methods: ${route.methods.join(', ')})`, { allow: route.methods.join(', ') });
+      }
       return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger.methods);
     }
     const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -136,6 +141,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
         return;
       }
       const status = err.status ?? 500;
+      // An FC API call over the synchronous limit (its body was not read whole): FC's own error, in FC's shape.
+      if (status === 413 && isFcApiPath(new URL(req.url ?? '/', 'http://local').pathname)) {
+        res.setHeader('connection', 'close');
+        return entityTooLarge(res, SYNC_PAYLOAD_LIMIT);
+      }
       const code = status === 413 ? 'PayloadTooLarge' : status === 400 ? 'BadRequest' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
       // A body cut short: the connection closes after the answer, not at once (the client is still sending).
       sendJson(res, status, { error: { code, message: status < 500 || status === 503 ? err.message : 'local gateway error' } }, status === 413 ? { connection: 'close' } : {});

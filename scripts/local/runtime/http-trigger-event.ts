@@ -9,6 +9,7 @@
  * instance's thread, which builds the event and maps the answer there, beside the function; the gateway's
  * thread — which every request of the local cloud goes through — only reads the request and writes the reply.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** What the gateway read of one HTTP request (structured-cloneable). */
 export interface HttpTriggerRequest {
@@ -57,8 +58,10 @@ export function httpTriggerEventJson(request: HttpTriggerRequest): string {
     }
   }
   const body = request.body;
-  const textual = body.length === 0 || TEXT_BODY.test(contentType);
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // A text type whose bytes are not UTF-8 (Latin-1 from an old form, a mislabelled upload) travels base64 as
+  // binary does: decoded as text it would reach the function with U+FFFD in place of its bytes (D145).
+  const textual = body.length === 0 || (TEXT_BODY.test(contentType) && isUtf8(bytes));
   const domainName = host ?? 'localhost';
   return JSON.stringify({
     version: 'v1',

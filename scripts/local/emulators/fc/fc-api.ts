@@ -50,13 +50,32 @@ function apiError(res: ServerResponse, status: number, code: string, message: st
 }
 
 /**
+ * FC's answer to a payload over its limit (32 MB synchronous, 128 KB asynchronous): 400 `EntityTooLarge`, worded as
+ * FC's error-code table words it (D145). Used by InvokeFunction and by asynchronous HTTP-trigger requests.
+ */
+export function entityTooLarge(res: ServerResponse, limit: number, requestId: string = newRequestId()): void {
+  apiError(res, 400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`, requestId);
+}
+
+/** An FC error answer (`{Code, Message, RequestId}` with `x-fc-request-id`) outside the API, e.g. an HTTP trigger's 405. */
+export function fcError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const requestId = newRequestId();
+  for (const name in headers) res.setHeader(name, headers[name]!);
+  apiError(res, status, code, message, requestId);
+}
+
+/**
  * The gateway's `clientError` listener: HTTP Node's parser refuses (on the FC API or an HTTP trigger, which share
  * the port) gets FC's JSON error with `x-fc-request-id`, not an empty 400.
  */
-export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void): (err: Error & { code?: string }, socket: Socket) => void {
+export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void, gatewayUrl: () => string = () => 'http://127.0.0.1:9000'): (err: Error & { code?: string }, socket: Socket) => void {
   return createClientErrorHandler({
     newRequestId,
     onAbort,
+    tlsHint: () =>
+      `[gateway] An HTTPS (TLS) connection reached ${gatewayUrl()}, which speaks plain HTTP: the client fails with "wrong version number" (EPROTO). ` +
+      `With @alicloud/fc20230330 give Config endpoint '${new URL(gatewayUrl()).host}' and protocol: 'http' (its default is HTTPS), use an http:// URL with curl or fetch, ` +
+      'or run a script written for the cloud unchanged with node --import tsx --import ./scripts/local/use-local-cloud.mts <script> (D145).',
     render: ({ requestId, status, message }) => ({
       contentType: 'application/json',
       body: JSON.stringify({ Code: status === 408 ? 'RequestTimeout' : status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidArgument', Message: message, RequestId: requestId }),
@@ -273,13 +292,13 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
     if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
-    if (body.length > ASYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `async payload is ${body.length} bytes, limit ${ASYNC_PAYLOAD_LIMIT}`, requestId);
+    if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId);
     asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
     res.end();
     return;
   }
-  if (body.length > SYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `payload is ${body.length} bytes, limit ${SYNC_PAYLOAD_LIMIT}`, requestId);
+  if (body.length > SYNC_PAYLOAD_LIMIT) return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, requestId);
   const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId });
   if (record.status === 'throttled') return apiError(res, 429, 'ResourceThrottled', record.error?.errorMessage ?? 'throttled', requestId);
   const headers: Record<string, string> = { 'x-fc-request-id': requestId, 'content-type': 'application/octet-stream', 'content-length': String(record.payload.length) };
