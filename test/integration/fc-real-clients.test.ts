@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
+import FC, * as $FC from '@alicloud/fc20230330';
+import { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
@@ -96,6 +97,53 @@ describe('FC for real clients', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ Code: 'EntityTooLarge', Message: expect.stringContaining(`(${SYNC_PAYLOAD_LIMIT} bytes)`), RequestId: res.headers.get('x-fc-request-id') });
       expect(recordsOf('fc-sink')).toHaveLength(before);
+    });
+  });
+
+  describe('the FC 3.0 OpenAPI beyond InvokeFunction, with the SDK', () => {
+    it('answers ListTriggers and GetTrigger from s.yaml, an HTTP trigger\'s URL being the local one', async () => {
+      const listed = await sdk().listTriggers('fc-reply', new $FC.ListTriggersRequest({}));
+      expect(listed.body?.triggers).toHaveLength(1);
+      const trigger = listed.body!.triggers![0]!;
+      expect(trigger).toMatchObject({ triggerName: 'http', triggerType: 'http', qualifier: 'LATEST', targetArn: `acs:fc:cn-hangzhou:${LOCAL_ACCOUNT_ID}:functions/fc-reply` });
+      expect(JSON.parse(trigger.triggerConfig!)).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'PUT'] });
+      expect(trigger.httpTrigger?.urlInternet).toBe(`${cloud.url}/_fc/fc-reply`);
+      expect((await fetch(`${trigger.httpTrigger!.urlInternet}/x?form=text`)).status).toBe(200);
+      expect((await sdk().getTrigger('fc-reply', 'http')).body).toEqual(trigger);
+      await expect(sdk().getTrigger('fc-reply', 'nope')).rejects.toMatchObject({ statusCode: 404, code: 'TriggerNotFound', message: expect.stringContaining("'nope'") });
+      expect((await sdk().listTriggers('fc-sink', new $FC.ListTriggersRequest({}))).body?.triggers).toEqual([]);
+      await expect(sdk().listTriggers('fc-nothing', new $FC.ListTriggersRequest({}))).rejects.toMatchObject({ statusCode: 404, code: 'FunctionNotFound' });
+    });
+
+    it('answers GetAsyncInvokeConfig from s.yaml\'s asyncInvokeConfig, and 404 for a function without one', async () => {
+      const got = await sdk().getAsyncInvokeConfig('fc-sink', new $FC.GetAsyncInvokeConfigRequest({}));
+      expect(got.body).toMatchObject({ functionArn: `acs:fc:cn-hangzhou:${LOCAL_ACCOUNT_ID}:functions/fc-sink`, maxAsyncRetryAttempts: 1, maxAsyncEventAgeInSeconds: 300, asyncTask: false });
+      await expect(sdk().getAsyncInvokeConfig('fc-reply', new $FC.GetAsyncInvokeConfigRequest({}))).rejects.toMatchObject({ statusCode: 404, code: 'AsyncConfigNotExists' });
+    });
+
+    it('answers the versions and aliases a deployment of s.yaml has: none', async () => {
+      expect((await sdk().listFunctionVersions('fc-sink', new $FC.ListFunctionVersionsRequest({}))).body?.versions).toEqual([]);
+      expect((await sdk().listAliases('fc-sink', new $FC.ListAliasesRequest({}))).body?.aliases).toEqual([]);
+      await expect(sdk().getAlias('fc-sink', 'prod')).rejects.toMatchObject({ statusCode: 404, code: 'AliasNotFound', message: expect.stringContaining("'prod'") });
+      await expect(sdk().listFunctionVersions('fc-sink', new $FC.ListFunctionVersionsRequest({ direction: 'SIDEWAYS' }))).rejects.toMatchObject({ statusCode: 400, code: 'InvalidArgument', message: expect.stringContaining('SIDEWAYS') });
+      await expect(sdk().listAliases('fc-sink', new $FC.ListAliasesRequest({ limit: 0 }))).rejects.toMatchObject({ statusCode: 400, code: 'InvalidArgument', message: expect.stringContaining("limit '0'") });
+    });
+
+    it('refuses every call that would change a function or needs what is not emulated, by name, in FC\'s shape, changing nothing', async () => {
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['CreateFunction', () => sdk().createFunction(new $FC.CreateFunctionRequest({ body: new $FC.CreateFunctionInput({ functionName: 'fc-new', runtime: 'nodejs20', handler: 'index.handler' }) }))],
+        ['UpdateFunction', () => sdk().updateFunction('fc-sink', new $FC.UpdateFunctionRequest({ body: new $FC.UpdateFunctionInput({ timeout: 60 }) }))],
+        ['DeleteFunction', () => sdk().deleteFunction('fc-sink')],
+        ['PublishFunctionVersion', () => sdk().publishFunctionVersion('fc-sink', new $FC.PublishFunctionVersionRequest({ body: new $FC.PublishVersionInput({ description: 'v1' }) }))],
+        ['ListInstances', () => sdk().listInstances('fc-sink', new $FC.ListInstancesRequest({}))],
+        ['ListAsyncTasks', () => sdk().listAsyncTasks('fc-sink', new $FC.ListAsyncTasksRequest({}))],
+        ['GetAsyncTask', () => sdk().getAsyncTask('fc-sink', 'task-1', new $FC.GetAsyncTaskRequest({}))],
+        ['StopAsyncTask', () => sdk().stopAsyncTask('fc-sink', 'task-1', new $FC.StopAsyncTaskRequest({}))],
+      ];
+      for (const [operation, call] of calls) {
+        await expect(call()).rejects.toMatchObject({ statusCode: 400, code: 'PathNotSupported', message: expect.stringContaining(`${operation} is not emulated`) });
+      }
+      expect((await sdk().getFunction('fc-sink', new GetFunctionRequest({}))).body).toMatchObject({ functionName: 'fc-sink', timeout: 3 });
     });
   });
 

@@ -3,7 +3,7 @@ import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
-import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest, ListFunctionsRequest, ListTriggersRequest } from '@alicloud/fc20230330';
+import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest, ListFunctionsRequest, ListInstancesRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
@@ -188,7 +188,7 @@ describe('local cloud runtime', () => {
       const padded = await sdk().listFunctions(new ListFunctionsRequest({ prefix: 'fx-s', limit: '02' as unknown as number }));
       expect(padded.body?.functions).toHaveLength(2);
       await expect(sdk().deleteFunction('fx-echo')).rejects.toMatchObject({ code: 'PathNotSupported', statusCode: 400, message: expect.stringContaining('DeleteFunction is not emulated') });
-      await expect(sdk().listTriggers('fx-echo', new ListTriggersRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListTriggers') });
+      await expect(sdk().listInstances('fx-echo', new ListInstancesRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListInstances') });
       const res = await fetch(`${cloud.url}/2023-03-30/nothing-here`);
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ Code: 'PathNotSupported', Message: expect.stringContaining("'GET' against '/2023-03-30/nothing-here' is not supported"), RequestId: res.headers.get('x-fc-request-id') });

@@ -57,7 +57,7 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
   const triggers: TriggerSpec[] = [];
   const rawTriggers = props.triggers ?? [];
   if (!Array.isArray(rawTriggers)) errors.push(new SpecError(`${path}.triggers`, 'must be a list'));
-  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`, String(props.region ?? '')))));
+  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(withDeclared(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`, String(props.region ?? '')), raw as Record<string, unknown>))));
 
   let asyncInvokeConfig: AsyncInvokeSpec | undefined;
   if (props.asyncInvokeConfig) collectInto(errors, () => (asyncInvokeConfig = toAsyncConfig(props.asyncInvokeConfig as Record<string, unknown>, `${path}.asyncInvokeConfig`)));
@@ -99,6 +99,13 @@ const OSS_EVENTS = new Set([
   'oss:ObjectRemoved:*', 'oss:ObjectRemoved:DeleteObject', 'oss:ObjectRemoved:DeleteObjects', 'oss:ObjectRemoved:AbortMultipartUpload',
   'oss:ObjectModified:UpdateObjectMeta',
 ]);
+
+/** The trigger as s.yaml declares it, for the FC API's ListTriggers and GetTrigger (D145). */
+function withDeclared(trigger: TriggerSpec, raw: Record<string, unknown>): TriggerSpec {
+  const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
+  const triggerConfig = raw.triggerConfig && typeof raw.triggerConfig === 'object' ? (raw.triggerConfig as Record<string, unknown>) : {};
+  return { ...trigger, declared: { triggerConfig, ...text('sourceArn'), ...text('invocationRole'), ...text('description') } };
+}
 
 function toTrigger(raw: Record<string, unknown>, path: string, region: string): TriggerSpec {
   const type = String(raw.triggerType ?? '');
