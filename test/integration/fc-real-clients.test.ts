@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import FC, * as $FC from '@alicloud/fc20230330';
 import { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
+import OpenApiUtil from '@alicloud/openapi-util';
 import { RuntimeOptions } from '@darabonba/typescript';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../scripts/local/emulators/fc/fc-api';
@@ -215,6 +217,59 @@ describe('FC for real clients', () => {
       expect(small.status).toBe(202);
       await eventually(() => expect(recordsOf('fc-reply').some((r) => r.payload.toString().includes(marker))).toBe(true));
       expect(recordsOf('fc-reply').filter((r) => r.payload.toString().includes(`${marker}aaaa`))).toEqual([]);
+    });
+
+    describe('with authType: function', () => {
+      /** A request signed as FC's docs sign one for a signature-authenticated trigger: @alicloud/openapi-util's ACS3. */
+      const signed = (path: string, options: { method?: string; body?: string; secret?: string; token?: string; sentBody?: string } = {}) => {
+        const url = new URL(`${cloud.url}${path}`);
+        const method = options.method ?? 'GET';
+        const body = options.body ?? '';
+        const headers: Record<string, string> = {
+          host: url.host,
+          'x-acs-date': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          'x-acs-security-token': options.token ?? LOCAL_CREDENTIALS.securityToken,
+          ...(body ? { 'content-type': 'text/plain' } : {}),
+        };
+        const query = Object.fromEntries(url.searchParams);
+        const payload = createHash('sha256').update(body).digest('hex');
+        headers.authorization = OpenApiUtil.getAuthorization(
+          { method, pathname: url.pathname, query, headers } as never,
+          'ACS3-HMAC-SHA256',
+          payload,
+          LOCAL_CREDENTIALS.accessKeyId,
+          options.secret ?? LOCAL_CREDENTIALS.accessKeySecret,
+        );
+        const { host: _host, ...sent } = headers;
+        return fetch(url, { method, headers: sent, ...(method === 'GET' ? {} : { body: options.sentBody ?? body }) });
+      };
+
+      it('runs a request signed with the local account\'s keys (ACS3-HMAC-SHA256), its headers reaching the function', async () => {
+        const res = await signed('/_fc/fc-private/hello?a=1&b=x%20y');
+        expect(res.status).toBe(200);
+        const event = (await res.json()) as { headers: Record<string, string>; queryParameters: Record<string, string> };
+        expect(event.queryParameters).toEqual({ a: '1', b: 'x y' });
+        expect(event.headers.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=/);
+        const posted = await signed('/_fc/fc-private/in', { method: 'POST', body: 'signed body' });
+        expect(((await posted.json()) as { body: string }).body).toBe('signed body');
+      });
+
+      it('refuses with 403 in FC\'s shape, running nothing: no signature, a wrong key, another token, a body changed after signing', async () => {
+        const before = recordsOf('fc-private').length;
+        const answers = [
+          await fetch(`${cloud.url}/_fc/fc-private/hello`),
+          await signed('/_fc/fc-private/hello', { secret: 'not-the-secret' }),
+          await signed('/_fc/fc-private/hello', { token: 'someone-elses-token' }),
+          await signed('/_fc/fc-private/in', { method: 'POST', body: 'what was signed', sentBody: 'what was sent!!' }),
+        ];
+        for (const res of answers) {
+          expect(res.status).toBe(403);
+          expect(await res.json()).toEqual({ Code: expect.any(String), Message: expect.any(String), RequestId: res.headers.get('x-fc-request-id') });
+        }
+        expect(recordsOf('fc-private')).toHaveLength(before);
+        // An anonymous trigger is not asked for a signature.
+        expect((await fetch(`${cloud.url}/_fc/fc-reply/x?form=text`)).status).toBe(200);
+      });
     });
 
     it('refuses a method the trigger does not allow with 405, an Allow header and FC\'s error shape naming the function', async () => {

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
-import type { RouteSpec } from '../spec/model';
+import type { HttpTriggerSpec, RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
 import { ASYNC_PAYLOAD_LIMIT, ASYNC_TASK_ID_NOT_EMULATED, entityTooLarge, fcError, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
+import { triggerSignatureProblem } from './trigger-auth';
 import { serveStatic } from './static-files';
 import { decodeSegment } from '../console/query';
 
@@ -72,11 +73,17 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   const { runtime, asyncInvoker } = options;
   const mounts = options.mounts ?? [];
 
-  async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
+  async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, trigger: HttpTriggerSpec): Promise<void> {
     const method = req.method ?? 'GET';
+    const triggerMethods = trigger.methods;
     if (!triggerMethods.includes(method)) {
       // FC's gateway answers, not the function: FC's error shape (D145).
       return fcError(res, 405, 'MethodNotAllowed', `${method} is not allowed by the http trigger of function ${functionName} (methods: ${triggerMethods.join(', ')})`, { allow: triggerMethods.join(', ') });
+    }
+    if (trigger.authType === 'function') {
+      // FC documents 403 for a missing or invalid signature on such a trigger.
+      const problem = triggerSignatureProblem(req, url, body);
+      if (problem) return fcError(res, 403, problem.code, problem.message);
     }
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
@@ -112,14 +119,14 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       if (route.methods && !route.methods.includes(req.method ?? 'GET')) {
         return fcError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed by the custom-domain route ${route.path} (methods: ${route.methods.join(', ')})`, { allow: route.methods.join(', ') });
       }
-      return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger.methods);
+      return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger);
     }
     const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (direct) {
       const fn = runtime.find(decodeSegment(direct[1]!));
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 404, { error: { code: 'FunctionNotFound', message: `no HTTP function ${direct[1]}` } });
-      return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger.methods);
+      return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger);
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: { code: 'NotFound', message: `no route for ${url.pathname}` } });
     if (req.method === 'GET' || req.method === 'HEAD') {

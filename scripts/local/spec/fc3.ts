@@ -120,9 +120,11 @@ function toTrigger(raw: Record<string, unknown>, path: string, region: string): 
   switch (type) {
     case 'http': {
       const authType = String(config.authType ?? 'anonymous');
-      if (authType !== 'anonymous') throw new SpecError(`${path}.triggerConfig.authType`, `"${authType}" is not emulated`, 'use anonymous and verify tokens in the function');
+      if (authType !== 'anonymous' && authType !== 'function') {
+        throw new SpecError(`${path}.triggerConfig.authType`, `"${authType}" is not emulated (anonymous and function are)`, 'use anonymous and verify tokens in the function');
+      }
       const methods = (config.methods as string[] | undefined) ?? ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'];
-      return { type: 'http', name, authType: 'anonymous', methods: methods.map((m) => m.toUpperCase()) };
+      return { type: 'http', name, authType, methods: methods.map((m) => m.toUpperCase()) };
     }
     case 'timer': {
       const cronExpression = String(config.cronExpression ?? '');

@@ -89,7 +89,8 @@ export interface HttpTriggerSpec {
   type: 'http';
   name: string;
   methods: string[];
-  authType: 'anonymous';
+  /** `function`: FC's gateway verifies the request's ACS3-HMAC-SHA256 signature before the function runs (D145). */
+  authType: 'anonymous' | 'function';
 }
 
 export interface TimerTriggerSpec {
