@@ -207,12 +207,15 @@ describe('FC for real clients', () => {
       expect(await hung.json()).toMatchObject({ errorMessage: 'Function timed out after 1 seconds' });
     });
 
-    it('refuses an asynchronous request over FC\'s 128 KB async limit with 400 EntityTooLarge instead of queueing it', async () => {
+    it('refuses a request over FC\'s limits (128 KB async, 32 MB sync) with FC\'s 400 InvalidArgument instead of queueing or running it', async () => {
       const marker = `big-${Date.now()}`;
       const body = Buffer.concat([Buffer.from(marker), Buffer.alloc(ASYNC_PAYLOAD_LIMIT, 97)]);
       const res = await reply('x=1', { method: 'POST', body, headers: { 'X-Fc-Invocation-Type': 'Async', 'content-type': 'text/plain' } });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ Code: 'EntityTooLarge', Message: `payload size exceeds maximum allowed size (${ASYNC_PAYLOAD_LIMIT} bytes)`, RequestId: res.headers.get('x-fc-request-id') });
+      expect(await res.json()).toEqual({ Code: 'InvalidArgument', Message: `payload size exceeds maximum allowed size (${ASYNC_PAYLOAD_LIMIT} bytes)`, RequestId: res.headers.get('x-fc-request-id') });
+      const big = await reply('x=1', { method: 'POST', body: Buffer.alloc(SYNC_PAYLOAD_LIMIT + 4096, 97) });
+      expect([big.status, big.headers.get('connection')]).toEqual([400, 'close']);
+      expect(await big.json()).toEqual({ Code: 'InvalidArgument', Message: `payload size exceeds maximum allowed size (${SYNC_PAYLOAD_LIMIT} bytes)`, RequestId: big.headers.get('x-fc-request-id') });
       const small = await reply('x=1', { method: 'POST', body: marker, headers: { 'X-Fc-Invocation-Type': 'Async' } });
       expect(small.status).toBe(202);
       await eventually(() => expect(recordsOf('fc-reply').some((r) => r.payload.toString().includes(marker))).toBe(true));

@@ -90,7 +90,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (isAsyncInvocation(req.rawHeaders)) {
       if (req.headers['x-fc-async-task-id'] !== undefined) return sendJson(res, 400, { error: { code: 'InvalidArgument', message: ASYNC_TASK_ID_NOT_EMULATED } });
       // FC's asynchronous payload limit holds for HTTP requests too: queued, a 1 MB request ran where FC refuses it.
-      if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT);
+      if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId, 'InvalidArgument');
       // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
       if (runtime.find(functionName)?.customRuntime) {
         return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });
@@ -148,10 +148,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
         return;
       }
       const status = err.status ?? 500;
-      // An FC API call over the synchronous limit (its body was not read whole): FC's own error, in FC's shape.
-      if (status === 413 && isFcApiPath(new URL(req.url ?? '/', 'http://local').pathname)) {
+      // A body over the synchronous limit (not read whole) to the FC API or an HTTP trigger: FC's own error and shape.
+      const pathname = new URL(req.url ?? '/', 'http://local').pathname;
+      if (status === 413 && !pathname.startsWith(LOCAL_PREFIX)) {
         res.setHeader('connection', 'close');
-        return entityTooLarge(res, SYNC_PAYLOAD_LIMIT);
+        return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, undefined, isFcApiPath(pathname) ? 'EntityTooLarge' : 'InvalidArgument');
       }
       const code = status === 413 ? 'PayloadTooLarge' : status === 400 ? 'BadRequest' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
       // A body cut short: the connection closes after the answer, not at once (the client is still sending).

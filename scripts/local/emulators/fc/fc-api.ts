@@ -56,11 +56,12 @@ function apiError(res: ServerResponse, status: number, code: string, message: st
 }
 
 /**
- * FC's answer to a payload over its limit (32 MB synchronous, 128 KB asynchronous): 400 `EntityTooLarge`, worded as
- * FC's error-code table words it (D145). Used by InvokeFunction and by asynchronous HTTP-trigger requests.
+ * FC's answer to a payload over its limit (32 MB synchronous, 128 KB asynchronous), always 400 (D145): the API's
+ * error-code table has `EntityTooLarge` "payload size exceeds maximum allowed size (%s bytes)"; for an HTTP request
+ * to a trigger FC's HTTP-request limits say `InvalidArgument` (`code: 'InvalidArgument'`).
  */
-export function entityTooLarge(res: ServerResponse, limit: number, requestId: string = newRequestId()): void {
-  apiError(res, 400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`, requestId);
+export function entityTooLarge(res: ServerResponse, limit: number, requestId: string = newRequestId(), code: 'EntityTooLarge' | 'InvalidArgument' = 'EntityTooLarge'): void {
+  apiError(res, 400, code, `payload size exceeds maximum allowed size (${limit} bytes)`, requestId);
 }
 
 /** An FC error answer (`{Code, Message, RequestId}` with `x-fc-request-id`) outside the API, e.g. an HTTP trigger's 405. */
