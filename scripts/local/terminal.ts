@@ -132,7 +132,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  website   ${cloud.url}/`,
     `  API       ${cloud.url}/api/…`,
     `  console   ${cloud.url}/_local/`,
-    `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
+    // The FC SDK's default protocol is HTTPS, which the plain gateway cannot answer (D145): say the one option to set.
+    `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations  ${dim(`@alicloud/fc20230330: endpoint '${new URL(cloud.url).host}', protocol: 'http' (or a cloud script as it is: node --import tsx --import ./scripts/local/use-local-cloud.mts <script>)`)}`,
     // Node resolves no `<bucket>.localhost` (browsers, curl and function instances do): a script needs path-style.
     `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}; from a Node script: ali-oss with sldEnable: true`)}`,
     `  TableStore ${cloud.tablestore.endpoint}  ${dim(`instance: ${cloud.tablestore.instance ?? 'none'}, tables: ${cloud.spec.infra.tables.length}`)}`,

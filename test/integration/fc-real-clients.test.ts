@@ -12,6 +12,7 @@ import { RuntimeOptions } from '@darabonba/typescript';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../scripts/local/emulators/fc/fc-api';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import type { LocalEndpoints } from '../../scripts/local/endpoints';
 import { REPO_ROOT } from '../../scripts/local/paths';
 import { eventually } from '../helpers/eventually';
 import { copyFixtureApp } from '../helpers/fixture-app';
@@ -65,6 +66,12 @@ describe('FC for real clients', () => {
       });
       expect(JSON.parse(run.stdout.trim())).toEqual({ name: 'fc-sink', text: '{"from":"script"}', queued: 202 });
       await eventually(() => expect(recordsOf('fc-sink').some((r) => r.payload.toString() === '{"from":"async script"}')).toBe(true));
+    });
+
+    it('gives in GET /_local/api/endpoints the Config the SDK needs besides the keys', async () => {
+      const { fc, credentials } = (await (await fetch(`${cloud.url}/_local/api/endpoints`)).json()) as LocalEndpoints;
+      const client = new FC(new $OpenApiUtil.Config({ ...credentials, ...fc.sdkConfig }));
+      expect((await client.getFunction('fc-sink', new GetFunctionRequest({}))).body?.functionName).toBe('fc-sink');
     });
 
     it('says on the local cloud\'s log which option is missing when the SDK speaks HTTPS to the gateway\'s plain port', async () => {
