@@ -100,7 +100,8 @@ function isoSeconds(ms: number): string {
   return lastText;
 }
 
-function safeDecode(path: string): string {
+/** `decodeURIComponent`, or the text as it is when its %-escapes are malformed. */
+export function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);
   } catch {

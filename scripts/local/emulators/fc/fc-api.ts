@@ -26,6 +26,7 @@ import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
 import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
+import { safeDecode } from '../../runtime/http-trigger-event';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const FUNCTION_PATH = /^\/2023-03-30\/functions\/([^/]+)$/;
@@ -283,7 +284,8 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   }
   if (read === 'list') return sendAnswer(res, listFunctions(url.searchParams, runtime), requestId);
 
-  const name = resource ? resource.functionName : decodeURIComponent((match ?? (read as RegExpExecArray))[1]!);
+  // A malformed %-escape is kept as sent (then FunctionNotFound naming it), never a URIError's 500.
+  const name = resource ? resource.functionName : safeDecode((match ?? (read as RegExpExecArray))[1]!);
   const qualifier = resource ? undefined : url.searchParams.get('qualifier');
   if (qualifier && qualifier !== 'LATEST') return apiError(res, 400, 'InvalidArgument', `qualifier ${qualifier} does not exist locally (only LATEST)`, requestId);
   const fn = runtime.find(name);

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID } from '../../credentials';
+import { safeDecode } from '../../runtime/http-trigger-event';
 import type { FunctionSpec, TriggerSpec } from '../../spec/model';
 
 /** A read's answer: the JSON body (200) or an FC error. */
@@ -58,14 +59,6 @@ export function resourceReadOf(rest: string): ResourceRead | undefined {
     return { ...make(segment(1)!, segment(2)), functionName: segment(1)! };
   }
   return undefined;
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 /** FC's paging by name: `prefix`, `limit` (1–100 in decimal digits, default 20) and the next name as `nextToken`. */
