@@ -38,6 +38,32 @@ describe('FC for real clients', () => {
 
   const recordsOf = (fn: string) => cloud.runtime.recent({ functionName: fn, limit: 1000 });
   const sdk = () => new FC(new $OpenApiUtil.Config({ ...LOCAL_CREDENTIALS, endpoint: new URL(cloud.url).host, protocol: 'http' }));
+  /** A request signed as FC's docs sign one for a signature-authenticated trigger: @alicloud/openapi-util's ACS3. */
+  const signed = (path: string, options: { method?: string; body?: string; secret?: string; token?: string; sentBody?: string; hashHeader?: boolean } = {}) => {
+    const url = new URL(`${cloud.url}${path}`);
+    const method = options.method ?? 'GET';
+    const body = options.body ?? '';
+    const headers: Record<string, string> = {
+      host: url.host,
+      'x-acs-date': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'x-acs-security-token': options.token ?? LOCAL_CREDENTIALS.securityToken,
+      ...(body ? { 'content-type': 'text/plain' } : {}),
+    };
+    const query = Object.fromEntries(url.searchParams);
+    const payload = createHash('sha256').update(body).digest('hex');
+    // The FC API's SDK sends the payload's hash as a header too; FC's HTTP-trigger sample does not.
+    if (options.hashHeader) headers['x-acs-content-sha256'] = payload;
+    headers.authorization = OpenApiUtil.getAuthorization(
+      { method, pathname: url.pathname, query, headers } as never,
+      'ACS3-HMAC-SHA256',
+      payload,
+      LOCAL_CREDENTIALS.accessKeyId,
+      options.secret ?? LOCAL_CREDENTIALS.accessKeySecret,
+    );
+    const { host: _host, ...sent } = headers;
+    return fetch(url, { method, headers: sent, ...(method === 'GET' ? {} : { body: options.sentBody ?? body }) });
+  };
+
   const invoke = (name: string, body: Buffer, headers: ConstructorParameters<typeof InvokeFunctionHeaders>[0] = {}) =>
     sdk().invokeFunctionWithOptions(name, new InvokeFunctionRequest({ body: Readable.from([body]) }), new InvokeFunctionHeaders(headers), new RuntimeOptions({}));
 
@@ -92,6 +118,12 @@ describe('FC for real clients', () => {
       expect(Buffer.byteLength(tail)).toBe(4096);
       expect(tail).toContain(`line 199 ${'x'.repeat(60)}`);
       expect(tail).not.toContain('line 100 ');
+    });
+
+    it('answers a path whose %-escape is malformed with FunctionNotFound naming it, never a 500', async () => {
+      const res = await signed('/2023-03-30/functions/fc%E0%A4%A', { hashHeader: true });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ Code: 'FunctionNotFound', Message: "function 'fc%E0%A4%A' does not exist", RequestId: res.headers.get('x-fc-request-id') });
     });
 
     it('refuses payloads over FC\'s limits with FC\'s 400 EntityTooLarge, naming the limit, and runs nothing', async () => {
@@ -230,30 +262,6 @@ describe('FC for real clients', () => {
     });
 
     describe('with authType: function', () => {
-      /** A request signed as FC's docs sign one for a signature-authenticated trigger: @alicloud/openapi-util's ACS3. */
-      const signed = (path: string, options: { method?: string; body?: string; secret?: string; token?: string; sentBody?: string } = {}) => {
-        const url = new URL(`${cloud.url}${path}`);
-        const method = options.method ?? 'GET';
-        const body = options.body ?? '';
-        const headers: Record<string, string> = {
-          host: url.host,
-          'x-acs-date': new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          'x-acs-security-token': options.token ?? LOCAL_CREDENTIALS.securityToken,
-          ...(body ? { 'content-type': 'text/plain' } : {}),
-        };
-        const query = Object.fromEntries(url.searchParams);
-        const payload = createHash('sha256').update(body).digest('hex');
-        headers.authorization = OpenApiUtil.getAuthorization(
-          { method, pathname: url.pathname, query, headers } as never,
-          'ACS3-HMAC-SHA256',
-          payload,
-          LOCAL_CREDENTIALS.accessKeyId,
-          options.secret ?? LOCAL_CREDENTIALS.accessKeySecret,
-        );
-        const { host: _host, ...sent } = headers;
-        return fetch(url, { method, headers: sent, ...(method === 'GET' ? {} : { body: options.sentBody ?? body }) });
-      };
-
       it('runs a request signed with the local account\'s keys (ACS3-HMAC-SHA256), its headers reaching the function', async () => {
         const res = await signed('/_fc/fc-private/hello?a=1&b=x%20y');
         expect(res.status).toBe(200);
