@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from '../runtime/http-trigger-event';
+import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from '../runtime/http-trigger-event';
 import type { InvocationRecord } from '../runtime/runtime';
 
 /**
@@ -55,18 +55,6 @@ export function writeTriggerResponse(res: ServerResponse, record: InvocationReco
   headers['content-length'] = String(typeof mapped.body === 'string' ? Buffer.byteLength(mapped.body) : mapped.body.byteLength);
   res.writeHead(mapped.status, headers);
   res.end(method === 'HEAD' ? undefined : mapped.body);
-}
-
-/**
- * Response headers FC's gateway sets itself and does not take from a function (FC's HTTP-trigger limits: custom
- * `x-fc-*`, `connection`, `keep-alive`, `content-length`, `date`, `server`), plus the framing ones whose copy would
- * break the answer (`transfer-encoding` beside the gateway's `content-length` is a response no client parses).
- * Names arrive lower-cased (`httpTriggerReply`, `plainAnswerReply`, a custom runtime's answer).
- */
-const RESERVED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'date', 'server', 'upgrade', 'trailer']);
-
-function isReservedResponseHeader(name: string): boolean {
-  return RESERVED_RESPONSE_HEADERS.has(name) || name.startsWith('x-fc-');
 }
 
 function writeJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {

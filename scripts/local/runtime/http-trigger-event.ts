@@ -109,6 +109,18 @@ export function safeDecode(path: string): string {
   }
 }
 
+/**
+ * Response headers FC's gateway sets itself and does not take from a function (FC's HTTP-trigger limits: custom
+ * `x-fc-*`, `connection`, `keep-alive`, `content-length`, `date`, `server`), plus the framing ones whose copy would
+ * break the answer (`transfer-encoding` beside the gateway's `content-length` is a response no client parses) (D145).
+ * Names lower-cased. One rule for built-in runtimes' answers and custom runtimes' servers alike.
+ */
+const RESERVED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'date', 'server', 'upgrade', 'trailer']);
+
+export function isReservedResponseHeader(name: string): boolean {
+  return RESERVED_RESPONSE_HEADERS.has(name) || name.startsWith('x-fc-');
+}
+
 /** The HTTP response an HTTP-triggered function's answer maps to (header names lower-cased, no request id yet). */
 export interface HttpTriggerReply {
   status: number;

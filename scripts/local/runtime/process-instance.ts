@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
+import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
 import { pythonLaunch } from './python-runtime';
@@ -63,10 +63,10 @@ const PORT_HINT = 'locally every instance gets its own free port: listen on proc
 const STOP_GRACE_MS = 2_000;
 /** Output lines kept for the message of an instance that could not start. */
 const TAIL_LINES = 20;
-/** Response headers FC does not pass back from the server (web functions, response limits). */
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'date', 'keep-alive', 'server', 'transfer-encoding']);
 /** Request headers that belong to the hop between client and local gateway, not to the forwarded request. */
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+/** …and a client's own `x-fc-*` headers, which FC does not forward (the headers FC adds are its own). */
+const isDroppedRequestHeader = (name: string) => DROPPED_REQUEST_HEADERS.has(name) || name.startsWith('x-fc-');
 
 const CRASHED: FunctionErrorBody = { errorType: 'Crashed', errorMessage: 'Process exited unexpectedly before completing request' };
 
@@ -418,7 +418,7 @@ export class ProcessInstance implements PoolInstance {
   /** An HTTP trigger's request, passed through with FC's headers added; the server's response is the reply. */
   private async invokeHttp(request: HttpTriggerRequest, ids: InvocationIds, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
     // A client cannot set FC's own headers, nor the hop's.
-    const headers = headerMap(request.rawHeaders, DROPPED_REQUEST_HEADERS);
+    const headers = headerMap(request.rawHeaders, isDroppedRequestHeader);
     Object.assign(headers, this.fcHeaders(ids, '/http-invoke'));
     const path = request.search ? `${request.rawPath}?${request.search}` : request.rawPath;
     const answer = await this.exchange({ method: request.method, path, headers, body: request.body }, timeoutMs, timeoutMessage);
@@ -451,16 +451,16 @@ function fcErrorBody(body: Buffer): FunctionErrorBody {
 
 /** The server's response as the HTTP trigger's reply: headers as sent (repeated ones kept), minus what FC drops. */
 function passedBack(status: number, rawHeaders: string[], body: Buffer): HttpTriggerReply {
-  return { status, headers: headerMap(rawHeaders, DROPPED_RESPONSE_HEADERS), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  return { status, headers: headerMap(rawHeaders, isReservedResponseHeader), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
 }
 
-/** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without `dropped` and FC's x-fc-*. */
-function headerMap(raw: string[], dropped: ReadonlySet<string>): Record<string, string | string[]> {
+/** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without those `dropped` says. */
+function headerMap(raw: string[], dropped: (name: string) => boolean): Record<string, string | string[]> {
   // Without a prototype: a header named `constructor` or `toString` is a header like any other.
   const headers: Record<string, string | string[]> = Object.create(null);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (dropped.has(name) || name.startsWith('x-fc-')) continue;
+    if (dropped(name)) continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? raw[i + 1]! : [...(Array.isArray(previous) ? previous : [previous]), raw[i + 1]!];
   }
