@@ -90,16 +90,37 @@ export function threadCpuMs(): Map<number, number> {
   return byThread;
 }
 
+/** Each live thread's name (`/proc/self/task/<id>/comm`: libuv-worker, V8's DefaultWorker, libvips' threads…). */
+export function threadNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return names;
+  }
+  for (const tid of tids) {
+    try {
+      names.set(Number(tid), readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return names;
+}
+
 /**
  * CPU ms spent between two `threadCpuMs()` snapshots, grouped: `main` (this thread: the benchmark's client, the
  * gateway, the emulators, the pool), each function's instance threads by resource, and `other` (libuv's thread
  * pool, where libvips runs, and V8's helpers: GC, compilation). A thread that ended in between is not counted.
  */
-export function cpuByRole(before: Map<number, number>, after: Map<number, number>, instances: { resource: string; osThreadId: number }[]): Record<string, number> {
+export function cpuByRole(before: Map<number, number>, after: Map<number, number>, instances: { resource: string; osThreadId: number }[], names?: Map<number, string>): Record<string, number> {
   const roleOf = new Map(instances.map((i) => [i.osThreadId, i.resource]));
   const out: Record<string, number> = { main: 0, other: 0 };
   for (const [tid, ms] of after) {
-    const role = tid === process.pid ? 'main' : (roleOf.get(tid) ?? 'other');
+    // With `names`, the threads that are neither main nor an instance are split by their thread name (`other:<name>`).
+    const other = names ? `other:${names.get(tid) ?? '?'}` : 'other';
+    const role = tid === process.pid ? 'main' : (roleOf.get(tid) ?? other);
     out[role] = (out[role] ?? 0) + ms - (before.get(tid) ?? 0);
   }
   return out;
