@@ -69,9 +69,9 @@ export async function searchIds(cloud: LocalCloud, word: string, limit = 100): P
 
 const TICK_MS = 1000 / 100; // USER_HZ
 
-/** CPU milliseconds of each live thread of this process, by Linux thread id (empty where /proc is missing). */
-export function threadCpuMs(): Map<number, number> {
-  const byThread = new Map<number, number>();
+/** One file of `/proc/self/task/<id>/` read for every live thread of this process, by Linux thread id (empty where /proc is missing). */
+function perThread<T>(file: 'stat' | 'comm', parse: (text: string) => T): Map<number, T> {
+  const byThread = new Map<number, T>();
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
@@ -80,9 +80,7 @@ export function threadCpuMs(): Map<number, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byThread.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+      byThread.set(Number(tid), parse(readFileSync(`/proc/self/task/${tid}/${file}`, 'utf8')));
     } catch {
       // the thread ended meanwhile
     }
@@ -90,23 +88,17 @@ export function threadCpuMs(): Map<number, number> {
   return byThread;
 }
 
-/** Each live thread's name (`/proc/self/task/<id>/comm`: libuv-worker, V8's DefaultWorker, libvips' threads…). */
+/** CPU milliseconds of each live thread of this process, by Linux thread id. */
+export function threadCpuMs(): Map<number, number> {
+  return perThread('stat', (stat) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  });
+}
+
+/** Each live thread's name (`comm`: libvips names its threads `libvips worker`; node 20's own are all `node`). */
 export function threadNames(): Map<number, string> {
-  const names = new Map<number, string>();
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return names;
-  }
-  for (const tid of tids) {
-    try {
-      names.set(Number(tid), readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return names;
+  return perThread('comm', (name) => name.trim());
 }
 
 /**
