@@ -178,7 +178,8 @@ export class AsyncInvoker extends EventEmitter {
       this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds');
       return this.sendDestination(fn, row, 'onFailure', 'EventExpired', undefined);
     }
-    const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts });
+    // Nobody waits on an asynchronous invocation: it yields the CPU to those someone waits on (D143).
+    const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts, priority: 'background' });
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
       this.statement(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)

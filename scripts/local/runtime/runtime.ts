@@ -7,7 +7,9 @@ import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
-import type { InvokeInput } from './instance';
+import { servingClassOf, type InvokeInput } from './instance';
+import { instanceAtPort } from './caller-ports';
+import { backgroundNice, classOfSource, type InvocationClass } from './priority';
 import type { FunctionContext, FunctionErrorBody } from './protocol';
 
 /** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
@@ -38,6 +40,13 @@ export interface InvokeOptions {
   source: string;
   requestId?: string;
   retryCount?: number;
+  /** Who waits on it (D143): given by the caller (the async invoker: background), else the caller's or the source's. */
+  priority?: InvocationClass;
+  /**
+   * The remote port of the connection the request came on (the gateway, the FC API): a call from an instance
+   * belongs to that instance's call tree and takes the class of the request it serves (`caller-ports.ts`).
+   */
+  callerPort?: number;
 }
 
 /** A fault a developer (or a test) injects into one function: added latency and/or failures. */
@@ -59,6 +68,8 @@ export interface RuntimeOptions {
   codeReady?: (fn: FunctionSpec, demanded: boolean) => Promise<void>;
   /** Instances per function and in total; default from the CPU count (capacity.ts). */
   instanceCaps?: Partial<InstanceCaps>;
+  /** Nice value of instances serving background work (D143); default `LOCAL_BACKGROUND_NICE`, else 10; 0: off. */
+  backgroundNice?: number;
   idleMs?: number;
   /** Called for every log line, e.g. to print it. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
@@ -80,6 +91,7 @@ export class FunctionRuntime extends EventEmitter {
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
   readonly caps: InstanceCaps;
+  readonly backgroundNice: number;
   private readonly budget: InstanceBudget;
   /** Invocations running now, and when the last one ended (for `whenIdle`). */
   private active = 0;
@@ -91,6 +103,7 @@ export class FunctionRuntime extends EventEmitter {
   ) {
     super();
     this.caps = instanceCaps(options.instanceCaps);
+    this.backgroundNice = options.backgroundNice ?? backgroundNice();
     // Parked instances of one function may fill its ceiling even when the extra room is taken (D40).
     const cpu = new CpuRoom();
     this.budget = new InstanceBudget(this.caps.extra, Date.now, { parkedCeiling: this.caps.extra + this.caps.ceiling - this.caps.perFunction, cpuHasRoom: () => cpu.hasRoom() });
@@ -110,6 +123,7 @@ export class FunctionRuntime extends EventEmitter {
         codeReady: (demanded) => this.options.codeReady?.(fn, demanded) ?? Promise.resolve(),
         hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
         functionContext: (f) => this.functionContext(f),
+        backgroundNice: this.backgroundNice,
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
@@ -221,7 +235,7 @@ export class FunctionRuntime extends EventEmitter {
         // FC's error body, as a failing function answers it (an empty body reached FC API callers without a message).
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.from(JSON.stringify(injected.error ?? {})), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId), classOf(options));
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
         record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, outcome);
@@ -311,6 +325,11 @@ export interface PrewarmOptions {
   concurrency?: number;
   /** Awaited before each instance starts. */
   beforeEach?: () => Promise<unknown>;
+}
+
+/** Who waits on an invocation (D143): as its caller said, else as the instance that called serves, else by its source. */
+export function classOf(options: InvokeOptions): InvocationClass {
+  return options.priority ?? servingClassOf(instanceAtPort(options.callerPort)) ?? classOfSource(options.source);
 }
 
 type RecordBase = Pick<InvocationRecord, 'requestId' | 'functionName' | 'resource' | 'source' | 'startedAt' | 'retryCount'>;

@@ -280,7 +280,8 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
     return;
   }
   if (body.length > SYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `payload is ${body.length} bytes, limit ${SYNC_PAYLOAD_LIMIT}`, requestId);
-  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId });
+  // A call from an instance belongs to its caller's call tree (D143): the port it came from says which instance.
+  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId, callerPort: req.socket.remotePort });
   if (record.status === 'throttled') return apiError(res, 429, 'ResourceThrottled', record.error?.errorMessage ?? 'throttled', requestId);
   const headers: Record<string, string> = { 'x-fc-request-id': requestId, 'content-type': 'application/octet-stream', 'content-length': String(record.payload.length) };
   if (record.errorType) headers['x-fc-error-type'] = record.errorType;
