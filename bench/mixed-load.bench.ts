@@ -210,6 +210,18 @@ async function waitsInLine(url: string): Promise<Record<string, { n: number; wai
   return out;
 }
 
+/**
+ * Invocations that did not succeed among the last 1 000 (the console's history) by status and function, and async
+ * events retried among the last 1 000: a function timeout caused by a page taking the CPU would show here (D143).
+ */
+async function failuresSeen(url: string): Promise<{ notSucceeded: Record<string, number>; asyncRetried: number }> {
+  const records = (await (await fetch(`${url}/_local/api/invocations?limit=1000`)).json()) as { status: string; resource: string }[];
+  const notSucceeded: Record<string, number> = {};
+  for (const r of records) if (r.status !== 'succeeded') notSucceeded[`${r.resource}:${r.status}`] = (notSucceeded[`${r.resource}:${r.status}`] ?? 0) + 1;
+  const events = (await (await fetch(`${url}/_local/api/async?limit=1000`)).json()) as { attempts: number }[];
+  return { notSucceeded, asyncRetried: events.filter((e) => e.attempts > 1).length };
+}
+
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadline: number): Promise<T> {
   for (;;) {
     const value = await probe();
@@ -310,7 +322,7 @@ async function main(): Promise<void> {
     const before = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
     console.log(`before: ${JSON.stringify(before)}`);
 
-    const rounds: { loadMs: number; watchersDoneMs: number; drainedMs: number; loadAverage: number; cpuDuringLoad: { mainCores: number; allCores: number }; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
+    const rounds: { loadMs: number; watchersDoneMs: number; drainedMs: number; failures: Awaited<ReturnType<typeof failuresSeen>>; loadAverage: number; cpuDuringLoad: { mainCores: number; allCores: number }; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
     let verdict!: ReturnType<typeof writesLanded> extends Promise<infer T> ? T : never;
     for (let r = 0; r < ROUNDS; r++) {
       const { pagesResult, loadMs, loadEnded, watchersDoneMs, cpuDuringLoad } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
@@ -330,11 +342,12 @@ async function main(): Promise<void> {
       const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
       // From the end of the load until every write had landed and the cloud was quiet: the backlog's drain (D143).
       const drainedMs = Date.now() - loadEnded;
-      console.log(`round ${r + 1}: drained ${drainedMs} ms after the load`);
+      const failures = await failuresSeen(url);
+      console.log(`round ${r + 1}: drained ${drainedMs} ms after the load; not succeeded: ${JSON.stringify(failures)}`);
       await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
       const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0]! };
       console.log(`after round ${r + 1}: ${JSON.stringify(after)}`);
-      rounds.push({ loadMs, watchersDoneMs, drainedMs, loadAverage, cpuDuringLoad, pages: pagesResult, waits, settled, after });
+      rounds.push({ loadMs, watchersDoneMs, drainedMs, failures, loadAverage, cpuDuringLoad, pages: pagesResult, waits, settled, after });
     }
     const { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady } = verdict;
     const last = rounds[rounds.length - 1]!;

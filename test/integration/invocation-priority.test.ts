@@ -33,7 +33,8 @@ function setup(caps: Partial<InstanceCaps>) {
   dir.write('index.js', FUNCTION_CODE);
   const fn: FunctionSpec = { resource: 'worker', name: 'worker', runtime: 'nodejs20', codeDir: dir.path, handler: 'index.handler', memorySize: 128, timeout: 120, environment: {}, triggers: [] };
   const spec = { baseDir: dir.path, name: 't', region: 'cn-hangzhou', functions: [fn], routes: [], flows: [], rendered: {} } as unknown as AppSpec;
-  const runtime = new FunctionRuntime(spec, { envFor: () => ({}), instanceCaps: caps, backgroundNice: 10 });
+  // No bound on background work at once (the gate has tests of its own): these tests are about the line and the instances.
+  const runtime = new FunctionRuntime(spec, { envFor: () => ({}), instanceCaps: caps, backgroundNice: 10, backgroundSlots: 0 });
   const invoke = (event: Record<string, string>, priority: InvocationClass) => runtime.invoke('worker', Buffer.from(JSON.stringify(event)), { source: 'test', priority });
   const order = () => readFileSync(join(dir.path, 'order.log'), 'utf8').trim().split('\n');
   return { dir, runtime, invoke, order, open: (file: string) => dir.write(file, '') };

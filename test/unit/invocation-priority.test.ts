@@ -5,6 +5,7 @@ import { InstanceBudget, type BudgetedPool } from '../../scripts/local/runtime/f
 import { instanceAtPort, newCallerPorts, noteOwnConnections } from '../../scripts/local/runtime/caller-ports';
 import { backgroundNice, classOfSource, DEFAULT_BACKGROUND_NICE, YieldedThreadStalls } from '../../scripts/local/runtime/priority';
 import { classOf } from '../../scripts/local/runtime/runtime';
+import { BackgroundGate, backgroundSlots, defaultBackgroundSlots } from '../../scripts/local/runtime/background-gate';
 import { eventually } from '../helpers/eventually';
 
 describe('invocation classes (D143)', () => {
@@ -117,5 +118,54 @@ describe('InstanceBudget: room for a line with an interactive request first (D14
     }
     budget.freed();
     expect(order).toEqual(['bff', 'info', 'etl', 'thumbs']);
+  });
+});
+
+describe('BackgroundGate: background work bounded while interactive work is under way (D143)', () => {
+  it('lets any number run while nothing interactive is under way', () => {
+    const gate = new BackgroundGate(1, () => false);
+    expect([gate.enter(), gate.enter(), gate.enter()]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('holds background work beyond its slots while interactive work is under way, and lets it go in order as slots free', async () => {
+    const gate = new BackgroundGate(1, () => true);
+    const order: string[] = [];
+    expect(gate.enter()).toBeUndefined();
+    const second = gate.enter()!.then(() => order.push('second'));
+    const third = gate.enter()!.then(() => order.push('third'));
+    expect(gate.waiting).toBe(2);
+    gate.leave();
+    await second;
+    expect(order).toEqual(['second']);
+    expect(gate.waiting).toBe(1);
+    gate.leave();
+    await third;
+    expect(order).toEqual(['second', 'third']);
+    gate.leave();
+    gate.close();
+  });
+
+  it('lets the held go once the interactive work is over, without waiting for a slot', async () => {
+    let underWay = true;
+    const gate = new BackgroundGate(1, () => underWay);
+    void gate.enter();
+    const held = gate.enter()!;
+    gate.interactiveEnded(); // still under way elsewhere: nothing moves
+    expect(gate.waiting).toBe(1);
+    underWay = false;
+    gate.interactiveEnded();
+    await held;
+    expect(gate.waiting).toBe(0);
+    gate.close();
+  });
+
+  it('a slot count of 0 means no bound; one per CPU by default; LOCAL_BACKGROUND_SLOTS refused by name when not a count', () => {
+    const gate = new BackgroundGate(0, () => true);
+    expect([gate.enter(), gate.enter()]).toEqual([undefined, undefined]);
+    expect(defaultBackgroundSlots(2)).toBe(2);
+    expect(defaultBackgroundSlots(0.5)).toBe(1);
+    expect(backgroundSlots({ LOCAL_BACKGROUND_SLOTS: '0' })).toBe(0);
+    expect(backgroundSlots({ LOCAL_BACKGROUND_SLOTS: '3' })).toBe(3);
+    for (const bad of ['-1', '1.5', 'some']) expect(() => backgroundSlots({ LOCAL_BACKGROUND_SLOTS: bad })).toThrow(/LOCAL_BACKGROUND_SLOTS must be a whole number ≥ 0/);
   });
 });

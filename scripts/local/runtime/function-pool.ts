@@ -402,6 +402,17 @@ export class FunctionPool implements BudgetedPool {
     this.waiters.splice(at, 0, waiter);
   }
 
+  /**
+   * Is interactive work under way here (D143's background gate)? An interactive request waiting in line, or one
+   * being served and not parked (a long poll asleep, or a BFF waiting on its services, is not using the CPU itself).
+   */
+  interactiveUnderWay(): boolean {
+    for (const waiter of this.waiters) if (waiter.serving === 'interactive') return true;
+    const now = Date.now();
+    for (const instance of this.instances) if (instance.serving === 'interactive' && instance.parkedOn(PARKED, now) === undefined) return true;
+    return false;
+  }
+
   /** An interactive request waits in this function's line (InstanceBudget asks such pools first). */
   waitsForInteractive(): boolean {
     return this.waiters.length > 0 && this.waiters[0]!.serving === 'interactive';

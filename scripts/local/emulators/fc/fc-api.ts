@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
-import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
+import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
@@ -274,7 +274,8 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   if (invocationType.toLowerCase() === 'async') {
     if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `async payload is ${body.length} bytes, limit ${ASYNC_PAYLOAD_LIMIT}`, requestId);
-    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
+    // Queued by a page's call tree, it runs as part of it; from anywhere else, as background work (D143).
+    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, callerClass(req.socket.remotePort) ?? 'background');
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
     res.end();
     return;
