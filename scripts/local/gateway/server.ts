@@ -101,7 +101,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       return;
     }
     // The instance builds the event and maps the answer in its own thread (D49).
-    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId });
+    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId, callerPort: req.socket.remotePort });
     writeTriggerResponse(res, record, method, reply);
   }
 

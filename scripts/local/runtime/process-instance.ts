@@ -7,6 +7,7 @@ import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../
 import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
+import { threadsOfProcess, yieldThreads, type InvocationClass } from './priority';
 import { pythonLaunch } from './python-runtime';
 import { StallAwareTimeout } from './stall-clock';
 
@@ -140,6 +141,9 @@ export class ProcessInstance implements PoolInstance {
   warmed = false;
   initialization: Promise<InstanceOutcome> | undefined;
   readonly osThreadId = undefined;
+  /** The class of the last request it took while busy (with instanceConcurrency, several run at once). */
+  serving: InvocationClass | undefined;
+  yielded = false;
   logSink: (text: string, invocationId: number | null) => void = () => undefined;
   private active = 0;
   private readonly concurrency: number;
@@ -210,13 +214,25 @@ export class ProcessInstance implements PoolInstance {
     return this.active < this.concurrency;
   }
 
-  assign(): void {
+  assign(serving: InvocationClass = 'interactive'): void {
     this.active++;
+    this.serving = serving;
   }
 
   release(now: number = Date.now()): void {
     this.active = Math.max(0, this.active - 1);
+    if (this.active === 0) this.serving = undefined;
     this.lastUsedAt = now;
+  }
+
+  /**
+   * Its process's threads at the background nice value (D143): those it has now and, inherited, those it starts
+   * later. Its calls to the local cloud are not told apart from other callers' (they come from another process).
+   */
+  yieldCpu(nice: number): void {
+    if (this.yielded || this.child.pid === undefined) return;
+    this.yielded = true;
+    yieldThreads(threadsOfProcess(this.child.pid), nice);
   }
 
   /** The local caps leave out instances parked on I/O (D40) by their thread's event loop; a process has none here. */

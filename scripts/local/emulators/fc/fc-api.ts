@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
-import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
+import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
 import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
 import { safeDecode } from '../../runtime/http-trigger-event';
@@ -300,13 +300,15 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   if (invocationType.toLowerCase() === 'async') {
     if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId);
-    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
+    // Queued by a page's call tree, it runs as part of it; from anywhere else, as background work (D143).
+    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, callerClass(req.socket.remotePort) ?? 'background');
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
     res.end();
     return;
   }
   if (body.length > SYNC_PAYLOAD_LIMIT) return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, requestId);
-  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId });
+  // A call from an instance belongs to its caller's call tree (D143): the port it came from says which instance.
+  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId, callerPort: req.socket.remotePort });
   if (record.status === 'throttled') return apiError(res, 429, 'ResourceThrottled', record.error?.errorMessage ?? 'throttled', requestId);
   const headers: Record<string, string> = { 'x-fc-request-id': requestId, 'content-type': 'application/octet-stream', 'content-length': String(record.payload.length) };
   if (record.errorType) headers['x-fc-error-type'] = record.errorType;
