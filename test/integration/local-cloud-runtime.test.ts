@@ -557,6 +557,10 @@ describe('local cloud runtime', () => {
         { timeoutMs: 20000, intervalMs: 100 },
       );
       expect(broken.error).toMatchObject({ errorType: 'TypeError', errorMessage: expect.stringContaining('notDefinedYet') });
+      // Said to have happened at load (D149), with the source line it was thrown on, in the record and FC's body.
+      expect(broken.atLoad).toBe(true);
+      expect(broken.error?.stackTrace?.[0]).toMatch(/functions\/spin\/handler\.ts:1:\d+/);
+      expect(JSON.parse(broken.payload.toString())).toMatchObject({ errorType: 'TypeError', stackTrace: broken.error?.stackTrace });
       // The rest of the local cloud is still there.
       expect((await fetch(`${cloud.url}/api/echo/still-here`)).status).toBe(200);
       writeFileSync(source, good);

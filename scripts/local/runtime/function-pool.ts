@@ -1,6 +1,6 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
-import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
+import { failedOutcome, Instance, LoadError, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
 import { ProcessInstance, runsAsProcess } from './process-instance';
 import type { InvocationClass } from './priority';
 import type { FunctionContext, InvocationIds } from './protocol';
@@ -338,8 +338,9 @@ export class FunctionPool implements BudgetedPool {
         if (err instanceof ShuttingDownError) throw err;
         // The instance this request started could not start (the bundle throws while loading, the handler is
         // missing): on FC that request fails with the error; the local cloud must not fail with it.
-        const error = { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
-        return { ...failedOutcome(error, 'crashed'), instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
+        const loaded = err instanceof LoadError;
+        const error = loaded ? err.body : { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
+        return { ...failedOutcome(error, 'crashed'), ...(loaded ? { atLoad: true as const } : {}), instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
       }
       const { instance, coldStart, waitMs } = acquired;
       const assignedAt = Date.now();

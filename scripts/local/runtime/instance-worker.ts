@@ -69,7 +69,7 @@ function toErrorBody(err: unknown): FunctionErrorBody {
         .split('\n')
         .slice(1)
         .map((l) => l.trim())
-        .filter((l) => l && !l.includes('instance-worker') && !l.includes('node:internal')),
+        .filter((l) => l && !l.includes('instance-worker') && !l.includes('[worker eval]') && !l.includes('node:internal')),
     };
   }
   return { errorMessage: String(err), errorType: 'Error' };

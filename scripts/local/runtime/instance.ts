@@ -24,7 +24,20 @@ export interface InstanceOutcome {
   error?: FunctionErrorBody;
   /** Why the instance failed beyond a thrown error: it must not serve again. */
   fatal?: 'timeout' | 'out-of-memory' | 'crashed';
+  /** The function's code threw while it was imported, before any handler or hook of it ran (D149). */
+  atLoad?: true;
   heapMb: number;
+}
+
+/**
+ * The function's code threw while the instance imported it (its top level, a module it requires, a handler it does
+ * not export): FC's error body, stack included, for the request that started the instance.
+ */
+export class LoadError extends Error {
+  constructor(readonly body: FunctionErrorBody) {
+    super(body.errorMessage);
+    this.name = body.errorType;
+  }
 }
 
 /** An invocation that ended without the function's answer (no heap figure: it was not the handler's run). */
@@ -214,7 +227,7 @@ export class Instance implements PoolInstance {
   static start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext): Promise<Instance> {
     const instance = new Instance(fn, env, context);
     return new Promise((resolve, reject) => {
-      instance.bootWaiter = (error) => (error ? reject(Object.assign(new Error(error.errorMessage), { name: error.errorType })) : resolve(instance));
+      instance.bootWaiter = (error) => (error ? reject(new LoadError(error)) : resolve(instance));
     });
   }
 

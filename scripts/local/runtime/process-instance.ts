@@ -415,7 +415,7 @@ export class ProcessInstance implements PoolInstance {
     const failed = reported !== undefined ? reported !== '200' : status < 200 || status >= 300;
     if (!failed) return { ok: true, payload: body, heapMb: 0 };
     // A built-in runtime's bootstrap answers FC's error body: the answer, and the record's error.
-    if (this.launch.builtIn) return { ok: false, payload: body, error: fcErrorBody(body), heapMb: 0 };
+    if (this.launch.builtIn) return { ok: false, payload: body, error: fcErrorBody(body), ...(responseHeaders[AT_LOAD_HEADER] ? { atLoad: true as const } : {}), heapMb: 0 };
     // FC's docs say no more than "failed" for this: the server's body is the answer, its text the error message.
     return { ok: false, payload: body, error: { errorType: 'UnhandledInvocationError', errorMessage: body.length > 0 ? body.toString('utf8').slice(0, 4096) : `POST /invoke answered ${status}` }, heapMb: 0 };
   }
@@ -453,6 +453,9 @@ export class ProcessInstance implements PoolInstance {
     clearTimeout(late);
   }
 }
+
+/** Set by the bootstrap (python/bootstrap.py) on the answer of an invocation that failed because the module's import did. */
+const AT_LOAD_HEADER = 'x-local-at-load';
 
 /** FC's error JSON a built-in runtime's bootstrap answered (anything else: its text as the message). */
 function fcErrorBody(body: Buffer): FunctionErrorBody {

@@ -28,6 +28,8 @@ export interface InvocationRecord {
   error?: FunctionErrorBody;
   /** `x-fc-error-type`: UnhandledInvocationError for function errors, ResourceThrottled for 429. */
   errorType?: 'UnhandledInvocationError' | 'ResourceThrottled';
+  /** The error was thrown while the function's code was imported, before its handler ran (D149). */
+  atLoad?: true;
   logs: string;
   heapMb: number;
   coldStart: boolean;
@@ -413,6 +415,7 @@ function failedRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord 
     payload: outcome.payload.length > 0 ? outcome.payload : Buffer.from(JSON.stringify(outcome.error)),
     error: outcome.error!,
     errorType: 'UnhandledInvocationError',
+    ...(outcome.atLoad ? { atLoad: true as const } : {}),
     logs: '',
     heapMb: outcome.heapMb,
     coldStart: outcome.coldStart,
