@@ -93,6 +93,21 @@ describe('MNS triggers, destinations and console through the local cloud', () =>
     await eventually(async () => expect((await consoleJson<{ activeMessages: number; inactiveMessages: number }>('queues/fx-batch-q')).inactiveMessages).toBe(0));
   });
 
+  it('keeps a message it is delivering out of sight, so a function slower than the VisibilityTimeout (or waiting for an instance) runs it once', async () => {
+    // EventBridge owns a message once it has pulled it; the local trigger holds it invisible while the invocation
+    // waits in line and runs, so a busy laptop does not turn one message into several invocations.
+    const slow = unique('slow');
+    await queue.sendBatch('fx-work-q', [{ body: slow }]);
+    await eventually(() => expect(records('fx-worker').filter((r) => r.status === 'succeeded').map((r) => r.payload.toString())).toContain(slow), { timeoutMs: 20000 });
+    // Had it come back into sight 1 s after the receive, it would have been received a second time and, at its
+    // MaxReceiveCount of 2, moved to the DLQ before the first run ended — a success dead-lettered.
+    const work = await consoleJson<{ activeMessages: number; inactiveMessages: number }>('queues/fx-work-q');
+    expect(work.activeMessages + work.inactiveMessages).toBe(0);
+    const dlq = await consoleJson<{ deadLettered: { body: string }[] }>('queues/fx-work-dlq');
+    expect(dlq.deadLettered.map((m) => Buffer.from(m.body, 'base64').toString())).not.toContain(slow);
+    expect(records('fx-worker').filter((r) => r.payload.toString() === slow)).toHaveLength(1);
+  });
+
   it('leaves a failing message in the queue, redelivers it after the visibility timeout, and dead-letters it after MaxReceiveCount while its neighbours succeed', async () => {
     const good = [unique('good'), unique('good')];
     const poison = unique('poison');

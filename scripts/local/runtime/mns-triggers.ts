@@ -135,9 +135,10 @@ export class MnsQueueTriggers {
         c.delivered += group.length;
         continue;
       }
-      const record = await this.runtime.invoke(fn.name, payload, { source });
+      const held = this.holdOutOfSight(trigger.queue, group.map((e) => e.message.receiptHandle));
+      const record = await this.runtime.invoke(fn.name, payload, { source }).finally(() => held.release());
       if (record.status === 'succeeded') {
-        this.deleteAll(trigger.queue, group.map((e) => e.message.receiptHandle));
+        this.deleteAll(trigger.queue, held.handles);
         c.delivered += group.length;
       } else {
         // Left in the queue: visible again after its VisibilityTimeout, dead-lettered after MaxReceiveCount.
@@ -145,6 +146,31 @@ export class MnsQueueTriggers {
         c.lastError = record.error?.errorMessage ?? record.status;
       }
     }
+  }
+
+  /**
+   * Keeps the messages of a delivery invisible until it ends. EventBridge owns a message once it pulled it, so on
+   * FC a function slower than the queue's VisibilityTimeout still runs it once; locally the invocation may also
+   * wait in line for an instance or behind interactive work (D143). Without this, the message came back into sight,
+   * was received again and — at its MaxReceiveCount — dead-lettered while its first run was about to succeed.
+   * Each renewal supersedes the receipt handle, so `handles` is read when the delivery ends. Once released, a
+   * failed delivery's messages become visible one VisibilityTimeout after the last renewal, as before.
+   */
+  private holdOutOfSight(queue: string, receiptHandles: string[]): { handles: string[]; release: () => void } {
+    const handles = [...receiptHandles];
+    const seconds = this.mns.queues.attributes(queue).visibilityTimeout;
+    const renew = () => {
+      for (let i = 0; i < handles.length; i++) {
+        try {
+          handles[i] = this.mns.queues.changeVisibility(queue, handles[i]!, seconds).receiptHandle;
+        } catch {
+          // Gone (the queue was deleted, or a renewal came too late): the delivery's outcome stands as it is.
+        }
+      }
+    };
+    const timer = setInterval(renew, Math.max(100, (seconds * 1000) / 2));
+    timer.unref();
+    return { handles, release: () => clearInterval(timer) };
   }
 
   private deleteAll(queue: string, handles: string[]): void {
