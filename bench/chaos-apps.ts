@@ -39,6 +39,13 @@ export interface KillPoint {
   /** When the kill comes, in words (the summary and D146 list them). */
   moment: string;
   run(ctx: ChaosContext): Promise<string[]>;
+  /** Dead-letter queues this round fills on purpose (a consumer made to fail). */
+  deadLetters?: string[];
+  /**
+   * A crash point (`LOCAL_CRASH_AT`, scripts/local/crash-point.ts): the round starts the cloud with it, and `crash()`
+   * waits for the cloud to kill itself there instead of killing it from outside.
+   */
+  crashAt?: string;
 }
 
 // ---------------------------------------------------------------- shared
@@ -139,11 +146,12 @@ async function checkUploads(url: string, uploads: Upload[]): Promise<string[]> {
   return problems;
 }
 
-function imagesPoint(name: string, moment: string, waitForMoment: (ctx: ChaosContext, token: string, first: Upload) => Promise<void>): KillPoint {
+function imagesPoint(name: string, moment: string, waitForMoment: (ctx: ChaosContext, token: string, first: Upload) => Promise<void>, crashAt?: string): KillPoint {
   return {
     app: 'images',
     name,
     moment,
+    ...(crashAt ? { crashAt } : {}),
     async run(ctx) {
       const token = await signIn(ctx.url(), 'alice');
       const uploads: Upload[] = [];
@@ -204,6 +212,8 @@ function iotBatches(now: number): { ts: number; metric: string; value: number }[
 
 async function checkIot(ctx: ChaosContext, deviceId: string, accepted: number[], first: number): Promise<string[]> {
   const problems: string[] = [];
+  const checkStarted = Date.now();
+  const took = () => `${((Date.now() - checkStarted) / 1000).toFixed(1)} s`;
   const api = await IotClient.signIn(ctx.url());
   const expected = new Set(accepted);
   const from = first;
@@ -213,6 +223,7 @@ async function checkIot(ctx: ChaosContext, deviceId: string, accepted: number[],
     return points.length >= expected.size ? points : undefined;
   }, 90_000, 250);
   const points = stored ?? ((await api.series(deviceId, { metric: METRIC, from, to, step: 'raw' })).points as RawPoint[]);
+  ctx.note(`readings stored after ${took()}`);
   const seen = new Map<number, number>();
   for (const p of points) seen.set(p.ts, (seen.get(p.ts) ?? 0) + 1);
   const missing = [...expected].filter((t) => !seen.has(t));
@@ -237,6 +248,7 @@ async function checkIot(ctx: ChaosContext, deviceId: string, accepted: number[],
     const ok = [...rawPerMinute].every(([ts, n]) => minutes.find((r) => r.ts === ts)?.count === n) && minutes.length === rawPerMinute.size;
     return ok ? minutes : undefined;
   }, 90_000, 500);
+  ctx.note(`rollups checked after ${took()}`);
   if (!consistent) {
     const minutes = await readRollups(table, deviceId, METRIC, '1m', from, to);
     problems.push(`1-minute rollups ${JSON.stringify(minutes.map((r) => [r.ts, r.count]))} vs raw ${JSON.stringify([...rawPerMinute])}`);
@@ -254,6 +266,7 @@ async function checkIot(ctx: ChaosContext, deviceId: string, accepted: number[],
     const list = await api.alerts({ deviceId });
     return list.length > 0 ? list : undefined;
   }, 30_000, 500);
+  ctx.note(`alerts read after ${took()}`);
   const ids = (alerts ?? []).map((a) => a.alertId);
   if (ids.length !== 1) problems.push(`${ids.length} alerts for one episode: ${ids.join(', ')}`);
   const inTable = await table.getRange(TABLES.alertsByDevice.name, { start: { deviceId, alertId: INF_MIN }, end: { deviceId, alertId: INF_MAX } });
@@ -261,11 +274,12 @@ async function checkIot(ctx: ChaosContext, deviceId: string, accepted: number[],
   return problems;
 }
 
-function iotPoint(name: string, moment: string, killAt: (ctx: ChaosContext, state: { batchesAnswered: number; deviceId: string }) => Promise<boolean>): KillPoint {
+function iotPoint(name: string, moment: string, killAt: (ctx: ChaosContext, state: { batchesAnswered: number; deviceId: string }) => Promise<boolean>, crashAt?: string): KillPoint {
   return {
     app: 'iot',
     name,
     moment,
+    ...(crashAt ? { crashAt } : {}),
     async run(ctx) {
       const admin = await IotClient.signIn(ctx.url());
       const device = await admin.register(`chaos ${ctx.tag}`, 'env-sensor');
@@ -417,11 +431,12 @@ async function checkOrders(ctx: ChaosContext, placed: Placed[], stockBefore: Map
   return problems;
 }
 
-function ordersPoint(name: string, moment: string, cards: SandboxScenario[], waitForMoment: (ctx: ChaosContext, placed: Placed[]) => Promise<void>, failNotifications = false): KillPoint {
+function ordersPoint(name: string, moment: string, cards: SandboxScenario[], waitForMoment: (ctx: ChaosContext, placed: Placed[]) => Promise<void>, failNotifications = false, crashAt?: string): KillPoint {
   return {
     app: 'orders',
     name,
     moment,
+    ...(crashAt ? { crashAt } : {}),
     async run(ctx) {
       const table = await localCloudTable(ctx.url());
       const token = await signIn(ctx.url(), 'alice');
@@ -438,6 +453,7 @@ function ordersPoint(name: string, moment: string, cards: SandboxScenario[], wai
       placed.push({ orderId: await place(ctx, await signIn(ctx.url(), 'alice'), 'success', PRODUCTS[0]!, `chaos-${ctx.tag}-after`), card: 'success', productId: PRODUCTS[0]! });
       return checkOrders(ctx, placed, stockBefore, failNotifications);
     },
+    ...(failNotifications ? { deadLetters: ['dlq'] } : {}),
   };
 }
 
@@ -455,14 +471,36 @@ export const ORDER_POINTS: KillPoint[] = [
   }),
   ordersPoint(
     'notification-retry',
-    'while send-notification fails and its events are retried towards the DLQ (after a first failed attempt, 0–3 s)',
+    'while send-notification fails and its events are retried towards the DLQ (0–6 s after a first failed attempt)',
     ['success', 'decline'],
     async (ctx, placed) => {
       await waitFor(async () => ((await asyncEventsOf(ctx.url(), 'send-notification', placed[0]!.orderId)).some((e) => e.attempts >= 1) ? true : undefined), 30_000, 20);
-      await crashSoon(ctx, 3000);
+      await crashSoon(ctx, 6000);
     },
     true,
   ),
 ];
 
-export const ALL_POINTS: KillPoint[] = [...IMAGE_POINTS, ...IOT_POINTS, ...ORDER_POINTS];
+/**
+ * The same flows with the kill at a crash point: between two commits microseconds apart, which a kill from outside
+ * finds only by luck. The cloud kills itself there; each point's consumer must then cope with the redelivery.
+ */
+const atPoint = (point: string) => `at crash point ${point}`;
+const crashNow = (ctx: ChaosContext) => ctx.crash();
+export const CRASH_POINT_ROUNDS: KillPoint[] = [
+  imagesPoint('thumbnail-done-unrecorded', atPoint('async-invoker:before-status@make-thumbnail'), crashNow, 'async-invoker:before-status@make-thumbnail'),
+  imagesPoint('indexed-cursor-unsaved', atPoint('table-stream:before-cursor@index-image'), crashNow, 'table-stream:before-cursor@index-image'),
+  iotPoint('etl-stored-undeleted', atPoint('mns-trigger:before-delete@iot-etl'), async (ctx, s) => (s.batchesAnswered === 2 ? (await ctx.crash(), true) : false), 'mns-trigger:before-delete@iot-etl'),
+  iotPoint('rollup-done-unrecorded', atPoint('async-invoker:before-status@iot-rollup'), async (ctx, s) => {
+    if (s.batchesAnswered !== Infinity) return false;
+    await fetch(`${ctx.url()}/_local/api/timers/${PREFIX}-iot-rollup/run`, { method: 'POST' }).catch(() => undefined);
+    await ctx.crash();
+    return true;
+  }, 'async-invoker:before-status@iot-rollup'),
+  ordersPoint('notified-cursor-unsaved', atPoint('table-stream:before-cursor@order-notify'), ['success', 'decline'], crashNow, false, 'table-stream:before-cursor@order-notify'),
+  ordersPoint('charge-returned-unrecorded', atPoint('flow-task:returned@ChargePayment'), ['success', 'transient'], crashNow, false, 'flow-task:returned@ChargePayment'),
+  ordersPoint('release-returned-unrecorded', atPoint('flow-task:returned@ReleaseInventory'), ['decline', 'success'], crashNow, false, 'flow-task:returned@ReleaseInventory'),
+  ordersPoint('dead-letter-unsent', atPoint('async-invoker:before-destination@send-notification'), ['success'], crashNow, true, 'async-invoker:before-destination@send-notification'),
+];
+
+export const ALL_POINTS: KillPoint[] = [...IMAGE_POINTS, ...IOT_POINTS, ...ORDER_POINTS, ...CRASH_POINT_ROUNDS];

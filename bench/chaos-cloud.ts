@@ -47,11 +47,12 @@ export class NpmStartCloud {
     return this.log.slice(-6000);
   }
 
-  async start(): Promise<number> {
+  /** `npm start`, with `extraEnv` for this start only (a crash point). Resolves with the ms until the gateway answered. */
+  async start(extraEnv: Record<string, string> = {}): Promise<number> {
     const started = Date.now();
     this.log = '';
     // `npm start` itself, detached: the child leads a new process group, which the kill takes whole.
-    const child = spawn('npm', ['start', '--silent'], { cwd: REPO, detached: true, env: { ...process.env, LOG_LEVEL: 'warn', ...this.env, PORT: String(this.port), DATA_DIR: this.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--silent'], { cwd: REPO, detached: true, env: { ...process.env, LOG_LEVEL: 'warn', ...this.env, ...extraEnv, PORT: String(this.port), DATA_DIR: this.dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer) => (this.log = (this.log + chunk.toString('utf8')).slice(-50_000));
     child.stdout!.on('data', keep);
@@ -86,6 +87,22 @@ export class NpmStartCloud {
   async crash(): Promise<number> {
     await this.kill();
     return this.start();
+  }
+
+  /**
+   * Waits up to `ms` for the launcher to die by itself (a crash point), then takes the rest of the group down as a
+   * crash does and starts again. Answers whether it died by itself.
+   */
+  async crashedItself(ms: number): Promise<boolean> {
+    // npm outlives the launcher for a moment: the launcher's death is its gateway port closing.
+    let died = false;
+    for (const until = Date.now() + ms; !died && Date.now() < until; ) {
+      died = !(await portAnswers(this.port));
+      if (!died) await sleep(20);
+    }
+    await this.kill();
+    await this.start();
+    return died;
   }
 
   /** A clean stop (SIGTERM to the group), SIGKILL after 20 s. */

@@ -30,10 +30,10 @@ interface Options {
   keep: boolean;
 }
 
-const USAGE = `usage: npm run chaos -- [--rounds N] [--seed S] [--only images|iot|orders|<point>] [--keep]
+const USAGE = `usage: npm run chaos -- [--rounds N] [--seed S] [--only images|iot|orders|crash-points|<point>] [--keep]
   --rounds  rounds to run (default: one per kill point, ${ALL_POINTS.length})
   --seed    seed of the kill order and the jitter (default: the time)
-  --only    one app or one kill point: ${ALL_POINTS.map((p) => p.name).join(', ')}
+  --only    one app, the rounds at crash points, or one kill point: ${ALL_POINTS.map((p) => p.name).join(', ')}
   --keep    keep the data folder afterwards (its path is printed)
   CHAOS_PORT=9400 (uses PORT..PORT+4)`;
 
@@ -109,6 +109,12 @@ async function settledState(url: string): Promise<Settled> {
   return { runningExecutions: running.length, pendingAsync: pending, queued };
 }
 
+/** Messages in each dead-letter queue now (a round compares before and after). */
+async function deadLetterCounts(url: string): Promise<Record<string, number>> {
+  const queues = (await (await fetch(`${url}/_local/api/queues`)).json()) as { name: string; activeMessages: number; inactiveMessages: number; delayMessages: number }[];
+  return Object.fromEntries(queues.filter((q) => /dlq$/.test(q.name)).map((q) => [q.name, q.activeMessages + q.inactiveMessages + q.delayMessages]));
+}
+
 async function waitSettled(url: string, ms: number): Promise<Settled> {
   const until = Date.now() + ms;
   for (;;) {
@@ -131,7 +137,7 @@ interface RoundResult {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const points = options.only ? ALL_POINTS.filter((p) => p.app === options.only || p.name === options.only) : ALL_POINTS;
+  const points = options.only ? ALL_POINTS.filter((p) => p.app === options.only || p.name === options.only || (options.only === 'crash-points' && p.crashAt)) : ALL_POINTS;
   if (points.length === 0) throw new Error(`no kill point or app named ${options.only}\n${USAGE}`);
   const rounds = options.rounds || points.length;
   const random = seeded(options.seed);
@@ -154,13 +160,21 @@ async function main(): Promise<void> {
         url: () => cloud.url,
         random,
         crash: async () => {
-          await cloud.crash();
+          if (!point.crashAt) return void (await cloud.crash());
+          if (!(await cloud.crashedItself(60_000))) notes.push(`crash point ${point.crashAt} not reached in 60 s: killed from outside`);
+          else notes.push(`died at ${point.crashAt}`);
         },
         tag: `${options.seed.toString(36)}r${index}${Date.now().toString(36)}`,
         photo,
         note: (line) => notes.push(line),
       };
       const roundStart = Date.now();
+      if (point.crashAt) {
+        // Started again with the crash point armed; the round's crash() waits for the cloud to die there.
+        await cloud.stop();
+        await cloud.start({ LOCAL_CRASH_AT: point.crashAt });
+      }
+      const deadBefore = await deadLetterCounts(cloud.url);
       let violations: string[];
       try {
         violations = await point.run(ctx);
@@ -173,6 +187,11 @@ async function main(): Promise<void> {
         if (settled.runningExecutions) violations.push(`${settled.runningExecutions} executions still Running`);
         if (settled.pendingAsync) violations.push(`${settled.pendingAsync} async events still pending`);
         for (const [queue, n] of Object.entries(settled.queued)) violations.push(`${n} messages left in ${queue}`);
+      }
+      // Nothing a crash did may end in a dead-letter queue, except where the round made a consumer fail on purpose.
+      for (const [queue, n] of Object.entries(await deadLetterCounts(cloud.url).catch(() => ({})))) {
+        const added = n - (deadBefore[queue] ?? 0);
+        if (added > 0 && !point.deadLetters?.includes(queue)) violations.push(`${added} new messages in dead-letter queue ${queue}`);
       }
       const result: RoundResult = { round: index + 1, app: point.app, point: point.name, ms: Date.now() - roundStart, restartMs: cloud.restarts.slice(restartsBefore), notes, violations };
       results.push(result);

@@ -206,6 +206,7 @@ export class AsyncInvoker extends EventEmitter {
     if (!fn) return this.finish(row, 'failed', 'function no longer exists');
     if (now - row.created_at > maxAgeMs) return this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds', this.destinationOf(fn, row, 'onFailure', 'EventExpired', undefined));
     const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts });
+    crashPoint('async-invoker:before-status', fn.name);
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
       this.statement(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
@@ -233,7 +234,7 @@ export class AsyncInvoker extends EventEmitter {
     this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), owed ? JSON.stringify(owed) : null, row.request_id);
     this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
     if (!owed) return;
-    crashPoint('async-invoker:before-destination');
+    crashPoint('async-invoker:before-destination', row.function_name);
     this.sendOwed(row.request_id, owed);
   }
 

@@ -139,6 +139,7 @@ export class MnsQueueTriggers {
       }
       const record = await this.runtime.invoke(fn.name, payload, { source });
       if (record.status === 'succeeded') {
+        crashPoint('mns-trigger:before-delete', fn.name);
         this.deleteAll(trigger.queue, group.map((e) => e.message.receiptHandle));
         c.delivered += group.length;
       } else {
@@ -220,7 +221,7 @@ export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined)
     // One async event per message and subscription, however often the push is sent: the outbox sends it again when
     // a crash came after FC took it and before the outbox removed it (D146).
     invoker.enqueueOnce(functionName, payload, `mns_topic:${trigger}`, pushRequestId(info));
-    crashPoint('mns-push:fc-accepted');
+    crashPoint('mns-push:fc-accepted', functionName);
   };
 }
 
