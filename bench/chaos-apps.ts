@@ -413,7 +413,7 @@ async function checkOrders(ctx: ChaosContext, placed: Placed[], stockBefore: Map
   // Notifications: each customer-facing event delivered to the inbox or dead-lettered, exactly once between them.
   const inbox = await waitFor(async () => {
     const rows = (await table.getRange(TABLES.notifications.name, { start: { username: 'alice', notificationId: INF_MIN }, end: { username: 'alice', notificationId: INF_MAX } })).rows;
-    const dlq = (await getJson<{ messages: { body: string }[] }>(`${url}/_local/api/queues/dlq?limit=1000`))?.messages ?? [];
+    const dlq = (await getJson<{ messages: { body: string }[] }>(`${url}/_local/api/queues/dlq?limit=100`))?.messages ?? [];
     const wanted = [...views.values()].flatMap((v) => v.timeline.filter((t) => (NOTIFIED_EVENTS as readonly string[]).includes(t.event)).map((t) => ({ orderId: v.orderId, event: t.event })));
     const outcome = wanted.map((w) => {
       const delivered = rows.filter((r) => String(r.attributes.orderId) === w.orderId && String(r.attributes.type) === w.event).length;
