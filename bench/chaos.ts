@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   const plan = schedule(points, rounds, random);
   const dataRoot = mkdtempSync(join(tmpdir(), 'chaos-'));
   // The sandbox holds its webhook 2.5 s, so "waiting for the payment callback" is a moment a kill can find.
-  const cloud = new NpmStartCloud(options.port, join(dataRoot, 'data'), { PAYMENT_CALLBACK_DELAY_MS: '2500' });
+  // iot-readings' visibility timeout at 10 s instead of 60: messages a killed ETL held come back within the round.
+  const cloud = new NpmStartCloud(options.port, join(dataRoot, 'data'), { PAYMENT_CALLBACK_DELAY_MS: '2500', IOT_QUEUE_VISIBILITY_SECONDS: '10' });
   console.log(`chaos: seed ${options.seed}, ${rounds} rounds, npm start on ${cloud.url}, data in ${cloud.dataDir}`);
   const photo = await photoLikeJpeg(800, 600);
   const results: RoundResult[] = [];
