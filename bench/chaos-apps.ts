@@ -325,7 +325,10 @@ export const IOT_POINTS: KillPoint[] = [
   iotPoint('rollup-minute', 'while iot-rollup recomputes the minutes (a run asked for once every reading was stored)', async (ctx, s) => {
     if (s.batchesAnswered !== Infinity) return false;
     // Every reading in telemetry first (the rollup then has whole minutes to write), then a run, and the kill in it.
-    await waitFor(async () => ((await getJson<{ activeMessages: number; inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/iot-readings`)) ?? { activeMessages: 1, inactiveMessages: 1 }).activeMessages + ((await getJson<{ inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/iot-readings`))?.inactiveMessages ?? 1) === 0 || undefined, 20_000, 50);
+    await waitFor(async () => {
+      const queue = await getJson<{ activeMessages: number; inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/iot-readings`);
+      return queue && queue.activeMessages + queue.inactiveMessages === 0 ? true : undefined;
+    }, 20_000, 50);
     await fetch(`${ctx.url()}/_local/api/timers/${PREFIX}-iot-rollup/run`, { method: 'POST' });
     await waitFor(async () => ((await getJson<{ resource: string; busy: number }[]>(`${ctx.url()}/_local/api/functions`)) ?? []).some((f) => f.resource === 'iot-rollup' && f.busy > 0) || undefined, 10_000, 2);
     await crashSoon(ctx, 80);
