@@ -35,7 +35,7 @@ import type { InvocationRecord } from '../scripts/local/runtime/runtime';
 import { photoLikeJpeg } from '../test/helpers/image-fixtures';
 import { tempDir } from '../test/helpers/temp';
 import { samplePromotions } from './promoted-allocations';
-import { cpuByRole, jpegCopy, searchIds, signIn, threadCpuMs, thumbnailWork, upload } from './image-pipeline-shared';
+import { cpuByRole, jpegCopy, searchIds, signIn, threadCpuMs, threadNames, thumbnailWork, upload } from './image-pipeline-shared';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const IMAGES = Number(process.env.IMAGES ?? 50);
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
       const gc = batchGc();
       const instances = batchInstances();
       const batchCpu = cpuMs(cpu);
-      const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()]);
+      const byThread = cpuByRole(before, threadCpuMs(), [...threads, ...cloud.runtime.instanceThreads()], threadNames());
       if (round === ROUNDS - 1 && process.env.PERF) writeFileSync(`${process.env.PERF}.threads.json`, JSON.stringify({ main: process.pid, instances: [...threads, ...cloud.runtime.instanceThreads()] }));
 
       const copies = Array.from({ length: IMAGES }, copy);
@@ -302,7 +302,7 @@ async function main(): Promise<void> {
       phaseMark('end');
       const aloneGcs = aloneGc();
       const aloneCpu = cpuMs(aloneCpu0);
-      const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), []);
+      const aloneByThread = cpuByRole(aloneBefore, threadCpuMs(), [], threadNames());
       const perImage = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, ms]) => ms > 0).map(([k, ms]) => [k, Math.round(ms / IMAGES)]));
       const row = { pipeline: IMAGES / seconds, alone: IMAGES / aloneSeconds, ratio: aloneSeconds / seconds, cpu: batchCpu / IMAGES, aloneCpu: aloneCpu / IMAGES, byThread: perImage(byThread), aloneByThread: perImage(aloneByThread), gc, aloneGc: aloneGcs, instances };
       rows.push(row);

@@ -69,9 +69,9 @@ export async function searchIds(cloud: LocalCloud, word: string, limit = 100): P
 
 const TICK_MS = 1000 / 100; // USER_HZ
 
-/** CPU milliseconds of each live thread of this process, by Linux thread id (empty where /proc is missing). */
-export function threadCpuMs(): Map<number, number> {
-  const byThread = new Map<number, number>();
+/** One file of `/proc/self/task/<id>/` read for every live thread of this process, by Linux thread id (empty where /proc is missing). */
+function perThread<T>(file: 'stat' | 'comm', parse: (text: string) => T): Map<number, T> {
+  const byThread = new Map<number, T>();
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
@@ -80,9 +80,7 @@ export function threadCpuMs(): Map<number, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byThread.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+      byThread.set(Number(tid), parse(readFileSync(`/proc/self/task/${tid}/${file}`, 'utf8')));
     } catch {
       // the thread ended meanwhile
     }
@@ -90,16 +88,31 @@ export function threadCpuMs(): Map<number, number> {
   return byThread;
 }
 
+/** CPU milliseconds of each live thread of this process, by Linux thread id. */
+export function threadCpuMs(): Map<number, number> {
+  return perThread('stat', (stat) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  });
+}
+
+/** Each live thread's name (`comm`: libvips names its threads `libvips worker`; node 20's own are all `node`). */
+export function threadNames(): Map<number, string> {
+  return perThread('comm', (name) => name.trim());
+}
+
 /**
  * CPU ms spent between two `threadCpuMs()` snapshots, grouped: `main` (this thread: the benchmark's client, the
  * gateway, the emulators, the pool), each function's instance threads by resource, and `other` (libuv's thread
  * pool, where libvips runs, and V8's helpers: GC, compilation). A thread that ended in between is not counted.
  */
-export function cpuByRole(before: Map<number, number>, after: Map<number, number>, instances: { resource: string; osThreadId: number }[]): Record<string, number> {
+export function cpuByRole(before: Map<number, number>, after: Map<number, number>, instances: { resource: string; osThreadId: number }[], names?: Map<number, string>): Record<string, number> {
   const roleOf = new Map(instances.map((i) => [i.osThreadId, i.resource]));
   const out: Record<string, number> = { main: 0, other: 0 };
   for (const [tid, ms] of after) {
-    const role = tid === process.pid ? 'main' : (roleOf.get(tid) ?? 'other');
+    // With `names`, the threads that are neither main nor an instance are split by their thread name (`other:<name>`).
+    const other = names ? `other:${names.get(tid) ?? '?'}` : 'other';
+    const role = tid === process.pid ? 'main' : (roleOf.get(tid) ?? other);
     out[role] = (out[role] ?? 0) + ms - (before.get(tid) ?? 0);
   }
   return out;

@@ -198,7 +198,7 @@ async function quietness(url: string): Promise<Quiet> {
 async function waitsInLine(url: string): Promise<Record<string, { n: number; waitP50: number; waitP99: number; runP50: number; runP99: number }>> {
   const out: Awaited<ReturnType<typeof waitsInLine>> = {};
   const functions = (await (await fetch(`${url}/_local/api/functions`)).json()) as { name: string; resource: string }[];
-  for (const fn of ['product-bff', 'product-info', 'order-api', 'iot-ingest', 'image-api', 'make-thumbnail']) {
+  for (const fn of ['product-bff', 'product-info', 'order-api', 'iot-ingest', 'image-api', 'make-thumbnail', 'iot-etl', 'index-image']) {
     const name = functions.find((f) => f.resource === fn)?.name;
     if (!name) continue;
     const records = (await (await fetch(`${url}/_local/api/invocations?fn=${name}&limit=200`)).json()) as { waitMs: number; durationMs: number }[];
@@ -208,6 +208,18 @@ async function waitsInLine(url: string): Promise<Record<string, { n: number; wai
     out[fn] = { n: records.length, waitP50: Math.round(wait.p50), waitP99: Math.round(wait.p99), runP50: Math.round(run.p50), runP99: Math.round(run.p99) };
   }
   return out;
+}
+
+/**
+ * Invocations that did not succeed among the last 1 000 (the console's history) by status and function, and async
+ * events retried among the last 1 000: a function timeout caused by a page taking the CPU would show here (D143).
+ */
+async function failuresSeen(url: string): Promise<{ notSucceeded: Record<string, number>; asyncRetried: number }> {
+  const records = (await (await fetch(`${url}/_local/api/invocations?limit=1000`)).json()) as { status: string; resource: string }[];
+  const notSucceeded: Record<string, number> = {};
+  for (const r of records) if (r.status !== 'succeeded') notSucceeded[`${r.resource}:${r.status}`] = (notSucceeded[`${r.resource}:${r.status}`] ?? 0) + 1;
+  const events = (await (await fetch(`${url}/_local/api/async?limit=1000`)).json()) as { attempts: number }[];
+  return { notSucceeded, asyncRetried: events.filter((e) => e.attempts > 1).length };
 }
 
 async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadline: number): Promise<T> {
@@ -293,7 +305,7 @@ async function main(): Promise<void> {
       // Cores' worth of CPU the local cloud used while the load ran: its main thread (gateway, emulators, pool) and all threads.
       const cpuDuringLoad = { mainCores: round2((cpuAtEnd.mainMs - cpuAtStart.mainMs) / (loadEnded - start)), allCores: round2((cpuAtEnd.allMs - cpuAtStart.allMs) / (loadEnded - start)) };
       await users;
-      return { pagesResult, loadMs: loadEnded - start, watchersDoneMs: Date.now() - loadEnded, cpuDuringLoad };
+      return { pagesResult, loadMs: loadEnded - start, loadEnded, watchersDoneMs: Date.now() - loadEnded, cpuDuringLoad };
     };
 
     // Warm-up: every app a few seconds (instances started, caches filled), on pages of its own; not counted.
@@ -310,10 +322,10 @@ async function main(): Promise<void> {
     const before = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0] };
     console.log(`before: ${JSON.stringify(before)}`);
 
-    const rounds: { loadMs: number; watchersDoneMs: number; loadAverage: number; cpuDuringLoad: { mainCores: number; allCores: number }; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
+    const rounds: { loadMs: number; watchersDoneMs: number; drainedMs: number; failures: Awaited<ReturnType<typeof failuresSeen>>; loadAverage: number; cpuDuringLoad: { mainCores: number; allCores: number }; pages: { uncached: PagesResult; cached: PagesResult }; waits: Awaited<ReturnType<typeof waitsInLine>>; settled: Quiet; after: typeof before }[] = [];
     let verdict!: ReturnType<typeof writesLanded> extends Promise<infer T> ? T : never;
     for (let r = 0; r < ROUNDS; r++) {
-      const { pagesResult, loadMs, watchersDoneMs, cpuDuringLoad } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
+      const { pagesResult, loadMs, loadEnded, watchersDoneMs, cpuDuringLoad } = await runAll(SECONDS, { uncached: uncachedPaths.splice(0, Math.ceil(UNCACHED_RPS * SECONDS * 1.2)), cached: cachedPaths });
       tally.merge('pages', pagesResult.uncached.statuses);
       tally.merge('pages', pagesResult.cached.statuses);
       for (const kind of ['uncached', 'cached'] as const) {
@@ -328,10 +340,14 @@ async function main(): Promise<void> {
       console.log(`round ${r + 1}: load done in ${loadMs} ms, watchers ${watchersDoneMs} ms more: ${JSON.stringify(tally.byApp)}`);
       verdict = await writesLanded(url, token, placed, accepted, uploads);
       const settled = await until(() => quietness(url), (q) => q.busyInstances === 0 && q.runningExecutions === 0 && q.queuedMessages === 0 && q.pendingAsync === 0, Date.now() + 60_000);
+      // From the end of the load until every write had landed and the cloud was quiet: the backlog's drain (D143).
+      const drainedMs = Date.now() - loadEnded;
+      const failures = await failuresSeen(url);
+      console.log(`round ${r + 1}: drained ${drainedMs} ms after the load; not succeeded: ${JSON.stringify(failures)}`);
       await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
       const after = { rss: pid ? treeRss(pid) : undefined, quiet: await quietness(url), load: loadavg()[0]! };
       console.log(`after round ${r + 1}: ${JSON.stringify(after)}`);
-      rounds.push({ loadMs, watchersDoneMs, loadAverage, cpuDuringLoad, pages: pagesResult, waits, settled, after });
+      rounds.push({ loadMs, watchersDoneMs, drainedMs, failures, loadAverage, cpuDuringLoad, pages: pagesResult, waits, settled, after });
     }
     const { outcomes, stuckOrders, wrongOrders, acceptedReadings, lostReadings, notReady } = verdict;
     const last = rounds[rounds.length - 1]!;

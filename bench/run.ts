@@ -20,6 +20,11 @@ if (filter?.startsWith('-')) {
   process.stderr.write(`unknown option ${filter}\n\n${benchUsage(__dirname)}`);
   process.exit(2);
 }
+if (process.argv.length > 3) {
+  // One filter: a second word (a second benchmark's name, a knob meant as an environment variable) was ignored (D149).
+  process.stderr.write(`unknown argument ${process.argv[3]}: one name filter at most (knobs are environment variables)\n\n${benchUsage(__dirname)}`);
+  process.exit(2);
+}
 const files = readdirSync(__dirname)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => !filter || f.includes(filter))

@@ -2,10 +2,16 @@
 import { join } from 'node:path';
 import { buildFunctions, bundledSpec } from './build/functions';
 import { buildWebsite } from './build/website';
+import { flagsOrUsage } from './cli-arguments';
 import { REPO_ROOT } from './local/cloud';
 import { loadSpec } from './local/spec/load';
 
+const USAGE = `usage: npm run build
+  bundles every function into dist/<function>/ and the website into dist/website/; takes no arguments
+  (npm start builds and watches on its own)`;
+
 async function main(): Promise<void> {
+  flagsOrUsage(process.argv.slice(2), [], USAGE);
   const spec = loadSpec(join(REPO_ROOT, 's.yaml'));
   // A function without functions/<resource>/handler.ts deploys its code folder as it is: nothing to bundle.
   const [functions, website] = await Promise.all([buildFunctions(bundledSpec(spec)), buildWebsite(REPO_ROOT)]);

@@ -34,13 +34,22 @@ function readEventFile(option: string, file: string | undefined): string {
   }
 }
 
+/** `--data`'s value: without one (the last argument, or an option next) it was taken as `{}` (D149). */
+function inlineEvent(option: string, value: string | undefined): string {
+  if (value === undefined || /^--?[a-z]/i.test(value)) throw new UsageError(`${option} needs the event as JSON: ${option} '{"id":"p-1"}' (or --event <file.json>)`);
+  return value;
+}
+
 function parseArgs(argv: string[]) {
   const args = { fn: '', event: '{}', async: false, seed: true, help: false };
+  let events = 0;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    const isEvent = ['--event', '-f', '--event-file', '--data', '-e'].includes(arg);
+    if (isEvent && ++events > 1) throw new UsageError(`give the event once: ${arg} after another --event or --data`);
     if (arg === '--help' || arg === '-h') args.help = true;
     else if (arg === '--event' || arg === '-f' || arg === '--event-file') args.event = readEventFile(arg, argv[++i]);
-    else if (arg === '--data' || arg === '-e') args.event = argv[++i] ?? '{}';
+    else if (arg === '--data' || arg === '-e') args.event = inlineEvent(arg, argv[++i]);
     else if (arg === '--async') args.async = true;
     else if (arg === '--no-seed') args.seed = false;
     else if (!arg.startsWith('-') && !args.fn) args.fn = arg;
@@ -74,7 +83,7 @@ type Args = ReturnType<typeof parseArgs>;
 type RemoteRecord = Omit<InvocationRecord, 'payload'> & { payload: string };
 
 function printRecord(fn: { resource: string; name: string }, record: Omit<InvocationRecord, 'payload'>, payload: Buffer): void {
-  console.log(`${bold(fn.resource)} ${dim(`(${fn.name})`)}  request ${record.requestId}  ${record.status}  ${record.durationMs} ms  ${record.coldStart ? 'cold start' : 'warm'}  heap ${record.heapMb} MB`);
+  console.log(`${bold(fn.resource)} ${dim(`(${fn.name})`)}  request ${record.requestId}  ${record.status}${record.atLoad ? ' at load (importing the code, before the handler ran)' : ''}  ${record.durationMs} ms  ${record.coldStart ? 'cold start' : 'warm'}  heap ${record.heapMb} MB`);
   if (record.logs.trim()) console.log(`\n${bold('logs')}\n${formatLogLine(fn.resource, record.logs)}`);
   console.log(`${bold(record.status === 'succeeded' ? 'result' : 'error')}\n${describePayload(payload)}`);
   process.exitCode = record.status === 'succeeded' ? 0 : 1;

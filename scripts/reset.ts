@@ -9,6 +9,10 @@ function refuse(message: string, code = 1): never {
   process.exit(code);
 }
 
+if (process.argv.length === 3 && ['--help', '-h'].includes(process.argv[2]!)) {
+  console.log(USAGE);
+  process.exit(0);
+}
 // An option here is a guess at one (`--data-dir x`, `--force`): deleting the default folder instead would lose the wrong data.
 if (process.argv.length > 2) refuse(`unknown argument ${process.argv[2]}: nothing deleted\n${USAGE}`, 2);
 const dir = dataDirFrom(process.env);

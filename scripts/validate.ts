@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { flagsOrUsage } from './cli-arguments';
 import { REPO_ROOT } from './local/cloud';
 import { SpecErrors } from './local/spec/errors';
 import { loadSpec } from './local/spec/load';
@@ -19,7 +20,13 @@ import { bundleContentProblems } from './validate/platform/bundle-rules';
 import { environmentProblems } from './validate/platform/environment';
 import { platformFindingsAt } from './validate/platform/index';
 
+const USAGE = `usage: npm run validate [-- --deploy]
+  checks s.yaml, infra/ros.yaml and the built bundles offline (no account, no network)
+  --deploy   also needs what a deploy needs: the account's values every ARN names (npm run deploy passes it)`;
+
 async function main(): Promise<void> {
+  // Before anything runs: a mistyped --deploy must not pass as a check without it.
+  const flags = flagsOrUsage(process.argv.slice(2), ['--deploy'], USAGE);
   const problems: string[] = [];
   const { local: preview, localEnv, deploy } = await renderingsFor(REPO_ROOT, process.env);
   console.log(`✓ s preview rendered ${Object.keys(preview.resources).length} resources offline`);
@@ -34,7 +41,7 @@ async function main(): Promise<void> {
     problems.push(...err.errors.map((e) => e.message));
   }
   const platform = platformFindingsAt(deploy, REPO_ROOT);
-  problems.push(...platform.problems, ...environmentProblems(process.env, process.argv.includes('--deploy')));
+  problems.push(...platform.problems, ...environmentProblems(process.env, flags.has('--deploy')));
   if (platform.manualSteps.length > 0) console.log(`Before the first deploy (the account answers these, not the files):\n${platform.manualSteps.map((s) => `  - ${s}`).join('\n')}`);
   if (problems.length > 0) {
     console.error(`✗ ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);

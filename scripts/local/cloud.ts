@@ -142,7 +142,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const early = new EarlyRequests();
   const server = keepIdleConnections(createServer((req, res) => (gateway ? gateway(req, res) : early.hold(req, res))));
   const gatewayAborts = stderrAbortLog('gateway');
-  server.on('clientError', fcClientErrorHandler(gatewayAborts));
+  // Known once the port is bound; the TLS hint reads it only when a client needs it.
+  let url = '';
+  server.on('clientError', fcClientErrorHandler(gatewayAborts, () => url));
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
@@ -153,7 +155,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   lock.setUrl(url);
   traceMark('gateway port bound');
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { REPO_ROOT } from './paths';
 
 /**
@@ -43,17 +43,48 @@ export function dataDirFrom(env: NodeJS.ProcessEnv): string {
   return env.DATA_DIR ? resolve(env.DATA_DIR) : join(REPO_ROOT, '.data');
 }
 
-/** Creates the data folder if needed and proves it writable, or throws `DataFolderUnusable` saying why. */
+/**
+ * Creates the data folder if needed and proves it writable, or throws `DataFolderUnusable` saying why. The probe
+ * writes a page's worth of bytes, not an empty file: a full disk still creates an empty file (D149).
+ */
 export function ensureDataFolder(dataDir: string): void {
   if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) throw new DataFolderUnusable(dataDir, 'it is a file, not a folder');
   const probe = join(dataDir, `.write-check-${process.pid}`);
   try {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(probe, '');
-    rmSync(probe, { force: true });
+    makeFolders(dataDir);
+    writeFileSync(probe, PROBE_BYTES);
   } catch (err) {
     throw new DataFolderUnusable(dataDir, whyUnwritable(dataDir, err as NodeJS.ErrnoException));
+  } finally {
+    removeProbe(probe);
   }
+}
+
+function removeProbe(probe: string): void {
+  try {
+    rmSync(probe, { force: true });
+  } catch {
+    // never written: its folder is not one (ENOTDIR), which the error above says
+  }
+}
+
+const PROBE_BYTES = Buffer.alloc(4096);
+
+/**
+ * `mkdir -p`, one folder at a time from the deepest one that exists. Not node's `mkdirSync(…, { recursive: true })`:
+ * under /proc (whose folders refuse a new entry with ENOENT) that loops forever inside node, and `npm start` hung
+ * without a word (D140 left it, D149).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let existing = dir;
+  while (!existsSync(existing)) {
+    missing.unshift(existing);
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  for (const folder of missing) mkdirSync(folder);
 }
 
 function whyUnwritable(dataDir: string, err: NodeJS.ErrnoException): string {

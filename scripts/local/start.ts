@@ -6,6 +6,7 @@
  * Ctrl-C stops it cleanly.
  */
 import { join } from 'node:path';
+import { flagsOrUsage } from '../cli-arguments';
 import { startLocalCloud } from './cloud';
 import type { FunctionSpec } from './spec/model';
 import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
@@ -94,8 +95,17 @@ export function prepare(): void {
   }
 }
 
+const USAGE = `usage: [PORT=9000] [DATA_DIR=.data] [WATCH=0] npm start
+  npm start takes its settings from the environment, not from arguments:
+  PORT       the gateway's port (default 9000); OSS, TableStore, MNS and CloudFlow take the next four
+             (or OSS_PORT, TABLESTORE_PORT, MNS_PORT, FNF_PORT); PORT=0 picks free ports
+  DATA_DIR   the folder the local cloud keeps its state in (default .data; npm run reset empties it)
+  WATCH=0    no hot reload of saved function code`;
+
 /** Runs the local cloud; the launcher calls this once the start script is loaded. */
 export function run(): void {
+  // `npm start -- --port 9100` was ignored, and the cloud started on 9000 (D149).
+  flagsOrUsage(process.argv.slice(2), [], USAGE);
   main().catch((err: unknown) => {
     console.error(startFailureText(err, process.env.PORT || '9000'));
     process.exit(1);

@@ -56,10 +56,11 @@ export interface StartupBuildOptions {
 export function startBuilds(app: AppSpec, root: string, options: StartupBuildOptions): StartupBuild {
   // Functions whose code folder runs as it is (no functions/<resource>/handler.ts) are not the bundler's.
   const spec = bundledSpec(app);
-  // Code folders with nothing to bundle (Python's) are watched for themselves from the start, before their first
-  // instance: a few directory watches, and a file saved while the start runs still reloads (D139).
+  // Code folders with nothing to bundle (Python, plain CommonJS, custom runtimes) are watched for themselves from the
+  // start, before their first instance: a few directory watches, and a file saved while the start runs still reloads
+  // (D139, D149).
   let disposed = false;
-  const reloaded = reloadedFromCodeFolder(app);
+  const reloaded = reloadedFromCodeFolder(app, spec.functions);
   const codeWatcher = options.watch && reloaded.length > 0 ? watchCodeFolders(reloaded, (changed) => options.onBuilt(changed)) : undefined;
   if (!options.build) {
     return { bundlesReused: true, buildsFirstPart: false, codeReady: () => Promise.resolve(), websiteReady: Promise.resolve(), done: Promise.resolve(), warmStages: [], startTreeTail: () => undefined, startLaterStages: () => undefined, startWatching: () => undefined, dispose: async () => {

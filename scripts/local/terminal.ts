@@ -61,11 +61,13 @@ export function createLogPrinter(): (resource: string, text: string) => string {
  * invocation and its request id — the console's `/_local/` shows the rest. Without it a function that threw
  * left only its own log lines behind, and an OSS-triggered retry looked like the event arriving twice.
  */
-export function formatFailure(record: Pick<InvocationRecord, 'resource' | 'status' | 'error' | 'source' | 'requestId' | 'retryCount'>): string {
+export function formatFailure(record: Pick<InvocationRecord, 'resource' | 'status' | 'error' | 'source' | 'requestId' | 'retryCount' | 'atLoad'>): string {
   const error = record.error;
   const firstLine = (error?.errorMessage ?? record.status).split('\n')[0]!;
   const message = firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine;
-  const what = error?.errorType && !['FunctionTimeout', 'OutOfMemory'].includes(error.errorType) ? `${error.errorType}: ${message}` : message;
+  const thrown = error?.errorType && !['FunctionTimeout', 'OutOfMemory'].includes(error.errorType) ? `${error.errorType}: ${message}` : message;
+  // FC's body and header are the same for both; the log says which, as the fix differs (the module's top level).
+  const what = record.atLoad ? `at load (importing the code, before the handler ran): ${thrown}` : thrown;
   const frame = firstFrame(error?.stackTrace);
   const cause = `${record.source}${record.retryCount > 0 ? `, retry ${record.retryCount}` : ''}`;
   return `${cyan(record.resource.padEnd(18))} ${red('ERROR')} ${what}${frame ? ` ${dim(frame)}` : ''} ${dim(`(${cause}; request ${record.requestId})`)}\n`;
@@ -132,7 +134,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  website   ${cloud.url}/`,
     `  API       ${cloud.url}/api/…`,
     `  console   ${cloud.url}/_local/`,
-    `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations`,
+    // The FC SDK's default protocol is HTTPS, which the plain gateway cannot answer (D145): say the one option to set.
+    `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations  ${dim(`@alicloud/fc20230330: endpoint '${new URL(cloud.url).host}', protocol: 'http' (or a cloud script as it is: node --import tsx --import ./scripts/local/use-local-cloud.mts <script>)`)}`,
     // Node resolves no `<bucket>.localhost` (browsers, curl and function instances do): a script needs path-style.
     `  OSS       ${cloud.oss.endpoint}  ${dim(`buckets: ${cloud.spec.infra.buckets.map((b) => b.name).join(', ') || 'none'}; from a Node script: ali-oss with sldEnable: true`)}`,
     `  TableStore ${cloud.tablestore.endpoint}  ${dim(`instance: ${cloud.tablestore.instance ?? 'none'}, tables: ${cloud.spec.infra.tables.length}`)}`,

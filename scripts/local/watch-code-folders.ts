@@ -1,18 +1,22 @@
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isPythonRuntime } from './spec/custom-runtime';
 import type { AppSpec, FunctionSpec } from './spec/model';
 
 /**
- * Hot reload of the functions whose code folder runs as it is, with nothing to bundle (D139): a Python function's
- * `code: ./fn` with its `index.py`. A file saved in the folder reloads every function that runs from it, as a saved
+ * Hot reload of the functions whose code folder runs as it is, with nothing to bundle: a Python function's
+ * `code: ./fn` with its `index.py` (D139), a nodejs folder of plain CommonJS (`index.js` with `exports.handler`) and a
+ * custom runtime's server (D149). A file saved in the folder reloads every function that runs from it, as a saved
  * source reloads a bundled nodejs function (`watchFunctionsOnChange`): the pool retires the old instances (preStop,
- * then the process ends) and the next invocation starts a new one on the new code.
+ * then the process or thread ends) and the next invocation starts a new one on the new code — for a custom runtime, a
+ * new server process. Each instance is a new thread or process, so nothing of the old code's `require` cache or
+ * `sys.modules` is carried over; a request in flight finishes on the instance it began on.
  *
  * One `fs.watch` per folder, not a recursive one: Node 20's recursive watch on Linux stats and watches every file
  * (one inotify watch each), and a folder with `pip install -t .` in it has thousands. Skipped: `__pycache__` (the
  * bootstrap writes no bytecode for the user's code, but a user's own `python3` run does), hidden folders (`.venv`, `.git`)
- * and `node_modules`; editors' swap and backup files do not reload either.
+ * and `node_modules`; editors' swap and backup files do not reload either. Nor do the files a server writes beside its
+ * code — logs, pid files, SQLite databases and their journals: FC's `/code` is read-only, but locally a custom
+ * runtime's server that writes there would otherwise restart itself at each write.
  */
 
 /** Events within this long of each other are one save (editors write a temp file, then rename it over). */
@@ -20,14 +24,18 @@ const SETTLE_MS = 100;
 
 const SKIPPED_FOLDERS = new Set(['__pycache__', 'node_modules']);
 
-/** Files whose change is not a change of the code: bytecode, editors' swap, backup and lock files. */
+/**
+ * Files whose change is not a change of the code: bytecode, editors' swap and backup files, and what a running
+ * server writes (logs, pid files, SQLite files and their journals).
+ */
 function ignored(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('~') || /\.(pyc|pyo|swp|swx|tmp)$/.test(name) || SKIPPED_FOLDERS.has(name);
+  return name.startsWith('.') || name.endsWith('~') || /\.(pyc|pyo|swp|swx|tmp|log|pid|db|sqlite|sqlite3)$/.test(name) || /-(journal|wal|shm)$/.test(name) || SKIPPED_FOLDERS.has(name);
 }
 
-/** The functions of `spec` that run from their code folder as it is and reload when it changes: Python's. */
-export function reloadedFromCodeFolder(spec: AppSpec): FunctionSpec[] {
-  return spec.functions.filter((fn) => isPythonRuntime(fn.runtime));
+/** The functions of `spec` that run from their code folder as it is and reload when it changes: all but `bundled`. */
+export function reloadedFromCodeFolder(spec: AppSpec, bundled: readonly FunctionSpec[]): FunctionSpec[] {
+  const names = new Set(bundled.map((fn) => fn.name));
+  return spec.functions.filter((fn) => !names.has(fn.name));
 }
 
 /**

@@ -375,6 +375,18 @@ export function describeTableContract(name: string, factory: TableFactory): void
         expect(await passes(id, { columns: { and: [pending, { not: few }, { or: [few, { column: 'attempts', op: 'EQ', value: 2 }] }] } })).toBe(true);
       });
 
+      it('takes at most 10 conditions, counting the leaves of nested AND/OR/NOT, as TableStore does (D135, D149)', async () => {
+        const id = await put({ n: 1 });
+        const leaf = (i: number) => ({ column: `c${i}`, op: 'NE', value: i }) as const;
+        const leaves = (count: number) => Array.from({ length: count }, (_, i) => leaf(i));
+        expect(await passes(id, { columns: { and: leaves(10) } })).toBe(true);
+        expect(await passes(id, { columns: { or: [{ not: { and: leaves(9) } }, leaf(9)] } })).toBe(true);
+        const refused = await table.updateRow(T.kv.name, { id }, { put: { v: 1 } }, { condition: { columns: { or: [{ not: { and: leaves(10) } }, leaf(10)] } } }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(ValidationError);
+        expect((refused as ValidationError).message).toBe('condition.columns: 11 conditions; TableStore takes at most 10 in one condition or filter');
+        expect((await table.getRow(T.kv.name, { id }))?.attributes).not.toHaveProperty('v');
+      });
+
       it('combines a row existence expectation with a column condition', async () => {
         const id = await put({ state: 'PAID' });
         expect(await passes(id, { row: 'EXPECT_EXIST', columns: { column: 'state', op: 'EQ', value: 'PAID' } })).toBe(true);
@@ -466,6 +478,15 @@ export function describeTableContract(name: string, factory: TableFactory): void
         expect(ks(all.rows)).toEqual(Array.from({ length: 15 }, (_, i) => i * 2));
         const paged = await scanAll(table, T.byInteger.name, p, { filter: { and: [even, { not: { column: 'k3', op: 'EQ', value: 0 } }] }, limit: 3 });
         expect(ks(paged.rows)).toEqual([2, 4, 8, 10, 14, 16, 20, 22, 26, 28]);
+      });
+
+      it('refuses a filter of more than 10 conditions by name, as TableStore does (D149)', async () => {
+        const p = await seed(2);
+        const leaves = Array.from({ length: 11 }, (_, i) => ({ column: 'v', op: 'NE', value: 100 + i }) as const);
+        expect((await table.getRange(T.byInteger.name, { start: { p, k: INF_MIN }, end: { p, k: INF_MAX }, filter: { and: leaves.slice(0, 10) } })).rows).toHaveLength(2);
+        const refused = await table.getRange(T.byInteger.name, { start: { p, k: INF_MIN }, end: { p, k: INF_MAX }, filter: { and: leaves } }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(ValidationError);
+        expect((refused as ValidationError).message).toBe('filter: 11 conditions; TableStore takes at most 10 in one condition or filter');
       });
 
       it('filters on a column the projection leaves out', async () => {

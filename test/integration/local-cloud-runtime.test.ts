@@ -3,7 +3,7 @@ import { globalAgent as httpGlobalAgent } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
-import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest, ListFunctionsRequest, ListTriggersRequest } from '@alicloud/fc20230330';
+import FC, { GetFunctionRequest, InvokeFunctionHeaders, InvokeFunctionRequest, ListFunctionsRequest, ListInstancesRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import { FcFunctionInvoker } from '#shared/aliyun/fc-invoker';
@@ -76,9 +76,10 @@ describe('local cloud runtime', () => {
       expect(Buffer.from(body.event.body, 'base64')).toEqual(bytes);
     });
 
-    it('answer a body over FC\'s 32 MB limit with 413, and a path with a malformed escape with 400: never a reset or a 500 (D127)', async () => {
+    it('answer a body over FC\'s 32 MB limit with 400, and a path with a malformed escape with 400: never a reset or a 500 (D127)', async () => {
       const big = await fetch(`${cloud.url}/_fc/fx-echo/upload`, { method: 'POST', body: Buffer.alloc(SYNC_PAYLOAD_LIMIT + 4096, 97) });
-      expect([big.status, ((await big.json()) as { error: { code: string } }).error.code]).toEqual([413, 'PayloadTooLarge']);
+      // FC's answer to an HTTP request over its limits: 400 InvalidArgument in its error shape (D145; D127 had 413).
+      expect([big.status, ((await big.json()) as { Code: string }).Code]).toEqual([400, 'InvalidArgument']);
       for (const path of ['/_fc/%E0%A4%A/x', '/_local/api/%E0%A4%A', '/_local/api/queues/%E0%A4%A', '/_local/api/executions/%E0%A4%A/x']) {
         const res = await fetch(`${cloud.url}${path}`);
         expect([path, res.status, await res.json()]).toEqual([path, 400, { error: { code: 'BadRequest', message: expect.stringContaining('%E0%A4%A') } }]);
@@ -188,7 +189,7 @@ describe('local cloud runtime', () => {
       const padded = await sdk().listFunctions(new ListFunctionsRequest({ prefix: 'fx-s', limit: '02' as unknown as number }));
       expect(padded.body?.functions).toHaveLength(2);
       await expect(sdk().deleteFunction('fx-echo')).rejects.toMatchObject({ code: 'PathNotSupported', statusCode: 400, message: expect.stringContaining('DeleteFunction is not emulated') });
-      await expect(sdk().listTriggers('fx-echo', new ListTriggersRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListTriggers') });
+      await expect(sdk().listInstances('fx-echo', new ListInstancesRequest({}))).rejects.toMatchObject({ code: 'PathNotSupported', message: expect.stringContaining('ListInstances') });
       const res = await fetch(`${cloud.url}/2023-03-30/nothing-here`);
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ Code: 'PathNotSupported', Message: expect.stringContaining("'GET' against '/2023-03-30/nothing-here' is not supported"), RequestId: res.headers.get('x-fc-request-id') });
@@ -556,6 +557,10 @@ describe('local cloud runtime', () => {
         { timeoutMs: 20000, intervalMs: 100 },
       );
       expect(broken.error).toMatchObject({ errorType: 'TypeError', errorMessage: expect.stringContaining('notDefinedYet') });
+      // Said to have happened at load (D149), with the source line it was thrown on, in the record and FC's body.
+      expect(broken.atLoad).toBe(true);
+      expect(broken.error?.stackTrace?.[0]).toMatch(/functions\/spin\/handler\.ts:1:\d+/);
+      expect(JSON.parse(broken.payload.toString())).toMatchObject({ errorType: 'TypeError', stackTrace: broken.error?.stackTrace });
       // The rest of the local cloud is still there.
       expect((await fetch(`${cloud.url}/api/echo/still-here`)).status).toBe(200);
       writeFileSync(source, good);

@@ -82,6 +82,7 @@ describe('python hot reload', () => {
       { timeoutMs: 20000, intervalMs: 100 },
     );
     expect(broken.error?.errorType).toBe('SyntaxError');
+    expect(broken.atLoad).toBe(true);
     expect(JSON.stringify(broken.error?.stackTrace)).toContain(file);
     expect(await invoke('node-echo', 'still here')).toContain('still here');
     writeFileSync(file, good);

@@ -112,6 +112,7 @@ describe('python runtimes', () => {
     // FC's frames: [File "…", line n, in function, code], the handler's own (none of the bootstrap's).
     expect(error.stackTrace).toEqual([[`File "${join(dir.path, 'app', 'code', 'app', 'index.py')}"`, expect.stringMatching(/^line \d+$/), 'in handler', "raise ValueError(request['fail'])"]]);
     expect(cloud.runtime.recent({ functionName: 'py-web', limit: 1 })[0]).toMatchObject({ status: 'failed', error: { errorType: 'ValueError' } });
+    expect(cloud.runtime.recent({ functionName: 'py-web', limit: 1 })[0]!.atLoad).toBeUndefined();
     // The instance keeps serving after its handler raised.
     expect((await invokeFunction('py-web', {})).headers['x-fc-error-type']).toBeUndefined();
   });
@@ -122,6 +123,8 @@ describe('python runtimes', () => {
     const error = JSON.parse(body.toString()) as { errorMessage: string; errorType: string; stackTrace: string[][] };
     expect(error).toMatchObject({ errorType: 'ImportError', errorMessage: 'missing the settings module' });
     expect(error.stackTrace.at(-1)).toEqual([`File "${join(dir.path, 'app', 'code', 'app', 'broken.py')}"`, 'line 4', 'in <module>', "raise ImportError('missing the settings module')"]);
+    // At load (D149): the module's import failed, not a handler's run.
+    expect(cloud.runtime.recent({ functionName: 'py-broken', limit: 1 })[0]!.atLoad).toBe(true);
   });
 
   it('fails the invocation with InitializationError when the initializer raises', async () => {

@@ -39,7 +39,7 @@ describe('the tablestore SDK, used directly against the local cloud', () => {
       region: 'cn-hangzhou',
       credentials: { accessKeyId: expect.any(String), accessKeySecret: expect.any(String), securityToken: expect.any(String) },
       gateway: { url: cloud.url },
-      fc: { endpoint: cloud.url },
+      fc: { endpoint: cloud.url, sdkConfig: { endpoint: new URL(cloud.url).host, protocol: 'http' } },
       oss: { endpoint: cloud.oss.endpoint, buckets: [] },
       tablestore: { endpoint: cloud.tablestore.endpoint, instance: 'fx-ledger', instances: ['fx-ledger'] },
       mns: { endpoint: cloud.mns.emulator.endpoint, queues: [], topics: [] },

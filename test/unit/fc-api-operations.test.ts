@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fcOperationOf } from '../../scripts/local/emulators/fc/fc-api';
+import { EMULATED_OPERATIONS, fcOperationOf } from '../../scripts/local/emulators/fc/fc-api';
 
 /**
  * Every FC 3.0 API operation the installed `@alicloud/fc20230330` can call is either emulated (InvokeFunction,
- * GetFunction, ListFunctions) or refused naming it — never "no FC 3.0 API operation has this method and path",
+ * GetFunction, ListFunctions, the reads of fc-resources.ts) or refused naming it — never "no FC 3.0 API operation has this method and path",
  * which PutProvisionConfig, TagResources and most others got. The operations are read from the SDK's client.
  */
-const EMULATED = new Set(['InvokeFunction', 'GetFunction', 'ListFunctions']);
+const EMULATED = new Set(EMULATED_OPERATIONS);
 
 function sdkOperations(): { action: string; method: string; path: string }[] {
   const source = readFileSync(require.resolve('@alicloud/fc20230330/dist/client.js'), 'utf8');

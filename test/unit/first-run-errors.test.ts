@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { dataDirFrom, DataFolderUnusable, ensureDataFolder, resetRefusal } from '../../scripts/local/data-lock';
@@ -121,6 +122,17 @@ describe('the data folder', () => {
       caught = err;
     }
     expect(startFailureText(caught, '9000')).toBe((caught as Error).message);
+  });
+
+  // In a child process: the hang this guards against was node's own synchronous mkdir, which no jest timeout ends.
+  (existsSync('/proc/self') ? it : it.skip)('is refused at once, naming DATA_DIR, under /proc — node\'s recursive mkdir looped there forever (D149)', () => {
+    const script = `const { ensureDataFolder } = require(${JSON.stringify(join(REPO_ROOT, 'scripts', 'local', 'data-lock.ts'))});
+      for (const dir of ['/proc/fc-suite-test/data', '/proc/self']) { try { ensureDataFolder(dir); console.log('accepted', dir); } catch (err) { console.log(err.message); } }`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.signal).toBeNull();
+    expect(run.stdout).toContain('the data folder /proc/fc-suite-test/data (DATA_DIR) cannot be used: it could not be created');
+    expect(run.stdout).toContain('the data folder /proc/self (DATA_DIR) cannot be used');
+    expect(run.stdout).not.toContain('accepted');
   });
 
   it('is created when missing, with spaces and non-ASCII letters in its path', () => {

@@ -128,7 +128,8 @@ ${MNS_SOURCE.replace('{ QueueName: jobs }', '{ QueueName: jobs, IsBase64Decode: 
       batchWindowSeconds: 3,
       consumers: 4,
       filterPattern: { source: ['MNS-t-f-q'] },
-    } satisfies MnsQueueTriggerSpec);
+      declared: expect.objectContaining({ triggerConfig: expect.objectContaining({ eventSourceConfig: expect.anything() }) }),
+    } satisfies MnsQueueTriggerSpec & { declared: unknown });
   });
 
   it('default to synchronous, decoded, one-message event streams', () => {
@@ -158,7 +159,15 @@ describe('mns_topic triggers and MNS destinations', () => {
 
   it('read the topic, format, strategy and filter tag', () => {
     const spec = load(topicTrigger('acs:mns:cn-hangzhou:123:/topics/events', '{ notifyContentFormat: JSON, notifyStrategy: EXPONENTIAL_DECAY_RETRY, filterTag: vip }'));
-    expect(spec.functions[0]!.triggers[0]).toEqual({ type: 'mns_topic', name: 't', topic: 'events', notifyContentFormat: 'JSON', notifyStrategy: 'EXPONENTIAL_DECAY_RETRY', filterTag: 'vip' });
+    expect(spec.functions[0]!.triggers[0]).toEqual({
+      type: 'mns_topic',
+      name: 't',
+      topic: 'events',
+      notifyContentFormat: 'JSON',
+      notifyStrategy: 'EXPONENTIAL_DECAY_RETRY',
+      filterTag: 'vip',
+      declared: { triggerConfig: { notifyContentFormat: 'JSON', notifyStrategy: 'EXPONENTIAL_DECAY_RETRY', filterTag: 'vip' }, sourceArn: expect.stringMatching(/topics\/events$/) },
+    });
   });
 
   it('refuse a bad format, an undeclared topic and a filter tag over 16 characters', () => {

@@ -36,6 +36,12 @@ describe('the npm start failure lines', () => {
     expect(line).toMatch(/^my-hello\s+ERROR Error: boom from my-hello at handler \(functions\/my-hello\/handler\.ts:7:26\) \(http; request 1-abc\)\n$/);
   });
 
+  it('says an error thrown while the code was imported happened at load, before any handler ran (D149)', () => {
+    const line = formatFailure({ ...base, status: 'failed', atLoad: true, error: { errorType: 'Error', errorMessage: 'boom at import', stackTrace: ['at Object.<anonymous> (functions/my-hello/handler.ts:1:7)'] } });
+    expect(line).toMatch(/^my-hello\s+ERROR at load \(importing the code, before the handler ran\): Error: boom at import at Object\.<anonymous> \(functions\/my-hello\/handler\.ts:1:7\) \(http; request 1-abc\)\n$/);
+    expect(formatFailure({ ...base, status: 'failed', error: { errorType: 'Error', errorMessage: 'boom' } })).not.toContain('at load');
+  });
+
   it('names the innermost frame of a Python error (FC lists its frames outermost first, D131)', () => {
     const stackTrace = [['File "/app/index.py"', 'line 9', 'in handler', 'return parse(event)'], ['File "/app/lib.py"', 'line 3', 'in parse', 'raise ValueError(x)']];
     const line = formatFailure({ ...base, status: 'failed', error: { errorType: 'ValueError', errorMessage: 'bad event', stackTrace } });

@@ -41,6 +41,17 @@ describe('watchCodeFolders', () => {
     calls.length = 0;
   });
 
+  it('leaves out what a running server writes beside its code: logs, pid files, SQLite files and journals (D149)', async () => {
+    dir.write('a/server.log', 'a line');
+    dir.write('a/server.pid', '42');
+    dir.write('a/cache.sqlite', 'pages');
+    dir.write('a/cache.sqlite-journal', 'pages');
+    dir.write('a/cache.db-wal', 'pages');
+    dir.write('b/index.py', 'def handler(event, context):\n    return b"again"\n');
+    await eventually(() => expect(calls).toEqual([['other']]));
+    calls.length = 0;
+  });
+
   it('watches a folder made after the watch began', async () => {
     mkdirSync(join(dir.path, 'b', 'lib'));
     await eventually(() => expect(calls).toEqual([['other']]));

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import type { AttrValue, ColumnCondition, RangeQuery, RowUpdate, TableSchema, WriteCondition } from '../ports/table';
 import { encodeBound } from './pk-codec';
+import { TABLESTORE_MAX_CONDITIONS } from './tablestore-limits';
 
 /**
  * Request rules the Table adapter enforces before sending anything, so a request TableStore would refuse
@@ -16,6 +17,8 @@ import { encodeBound } from './pk-codec';
  * - An update changes at least one column and names each column once (TableStore refuses both).
  * - DeleteRow takes IGNORE or EXPECT_EXIST only (DeleteRow API reference).
  * - GetRange needs start < end FORWARD and start > end BACKWARD, and a limit of at least 1.
+ * - A column condition or a filter holds at most 10 single-column conditions, the leaves of its AND/OR/NOT counted
+ *   (the filter and conditional-update docs): `tablestore-limits.ts`, which the local emulator enforces too.
  */
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 export const RESERVED_ATTRIBUTE_NAMES: readonly string[] = ['timestamp'];
@@ -72,14 +75,21 @@ export function checkUpdate(schema: TableSchema, update: RowUpdate): void {
   if (seen.size === 0) throw invalid('update', 'an update changes at least one column');
 }
 
+/** The condition, checked as a whole: each part (below), then how many single-column conditions it holds. */
 export function checkColumnCondition(schema: TableSchema, condition: ColumnCondition, path = 'condition.columns'): void {
+  checkConditionParts(schema, condition, path);
+  const count = conditionColumns(condition).length;
+  if (count > TABLESTORE_MAX_CONDITIONS) throw invalid(path, `${count} conditions; TableStore takes at most ${TABLESTORE_MAX_CONDITIONS} in one condition or filter`);
+}
+
+function checkConditionParts(schema: TableSchema, condition: ColumnCondition, path: string): void {
   if ('and' in condition || 'or' in condition) {
     const parts = 'and' in condition ? condition.and : condition.or;
     if (parts.length === 0) throw invalid(path, 'AND/OR need at least one condition');
-    parts.forEach((part, i) => checkColumnCondition(schema, part, `${path}.${i}`));
+    parts.forEach((part, i) => checkConditionParts(schema, part, `${path}.${i}`));
     return;
   }
-  if ('not' in condition) return checkColumnCondition(schema, condition.not, `${path}.not`);
+  if ('not' in condition) return checkConditionParts(schema, condition.not, `${path}.not`);
   if (!COLUMN_NAME.test(condition.column)) throw invalid(`${path}.column`, `invalid column name '${condition.column}'`);
   checkValue(condition.value, `${path}.value`);
 }

@@ -44,6 +44,11 @@ export interface MalformedHttpOptions {
   render: (problem: MalformedRequest) => ServiceErrorAnswer;
   /** Told when the connection is already gone (nothing can be answered). */
   onAbort: (info: AbortInfo) => void;
+  /**
+   * Printed (once per server) when a client opens TLS on the plain-HTTP port: its error is OpenSSL's "wrong version
+   * number", which names neither the cause nor the fix, so the local cloud's log says both (D145).
+   */
+  tlsHint?: () => string;
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
@@ -54,8 +59,16 @@ export function answerMalformedHttp<T extends Server>(server: T, options: Malfor
   return server;
 }
 
-export function createClientErrorHandler(options: MalformedHttpOptions): (err: Error & { code?: string }, socket: Socket) => void {
+/** A TLS record of type handshake (22) opens every TLS connection: an `https:` client on a plain-HTTP port. */
+const TLS_HANDSHAKE = 0x16;
+
+export function createClientErrorHandler(options: MalformedHttpOptions): (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => void {
+  let toldTls = false;
   return (err, socket) => {
+    if (err.rawPacket?.[0] === TLS_HANDSHAKE && options.tlsHint) {
+      if (!toldTls) process.stderr.write(`${options.tlsHint()}\n`);
+      toldTls = true;
+    }
     // A client resetting a keep-alive connection it no longer uses aborted nothing: not worth a log line.
     if (err.code === 'ECONNRESET' && isIdleConnection(socket)) {
       socket.destroy();

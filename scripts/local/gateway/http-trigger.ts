@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from '../runtime/http-trigger-event';
+import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from '../runtime/http-trigger-event';
 import type { InvocationRecord } from '../runtime/runtime';
 
 /**
@@ -49,8 +49,9 @@ export function writeTriggerResponse(res: ServerResponse, record: InvocationReco
     res.end(method === 'HEAD' ? undefined : record.payload);
     return;
   }
-  const headers: Record<string, string | string[]> = { 'x-fc-request-id': requestId };
-  for (const name in mapped.headers) headers[name] = mapped.headers[name]!;
+  const headers: Record<string, string | string[]> = {};
+  for (const name in mapped.headers) if (!isReservedResponseHeader(name)) headers[name] = mapped.headers[name]!;
+  headers['x-fc-request-id'] = requestId;
   headers['content-length'] = String(typeof mapped.body === 'string' ? Buffer.byteLength(mapped.body) : mapped.body.byteLength);
   res.writeHead(mapped.status, headers);
   res.end(method === 'HEAD' ? undefined : mapped.body);

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
-import type { RouteSpec } from '../spec/model';
+import type { HttpTriggerSpec, RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
-import { ASYNC_TASK_ID_NOT_EMULATED, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
+import { ASYNC_PAYLOAD_LIMIT, ASYNC_TASK_ID_NOT_EMULATED, entityTooLarge, fcError, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
+import { triggerSignatureProblem } from './trigger-auth';
 import { serveStatic } from './static-files';
 import { decodeSegment } from '../console/query';
 
@@ -72,15 +73,24 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   const { runtime, asyncInvoker } = options;
   const mounts = options.mounts ?? [];
 
-  async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, triggerMethods: string[]): Promise<void> {
+  async function invokeHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, functionName: string, path: string, trigger: HttpTriggerSpec): Promise<void> {
     const method = req.method ?? 'GET';
+    const triggerMethods = trigger.methods;
     if (!triggerMethods.includes(method)) {
-      return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed by the http trigger of ${functionName}` } }, { allow: triggerMethods.join(', ') });
+      // FC's gateway answers, not the function: FC's error shape (D145).
+      return fcError(res, 405, 'MethodNotAllowed', `${method} is not allowed by the http trigger of function ${functionName} (methods: ${triggerMethods.join(', ')})`, { allow: triggerMethods.join(', ') });
+    }
+    if (trigger.authType === 'function') {
+      // FC documents 403 for a missing or invalid signature on such a trigger.
+      const problem = triggerSignatureProblem(req, url, body);
+      if (problem) return fcError(res, 403, problem.code, problem.message);
     }
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
     if (isAsyncInvocation(req.rawHeaders)) {
       if (req.headers['x-fc-async-task-id'] !== undefined) return sendJson(res, 400, { error: { code: 'InvalidArgument', message: ASYNC_TASK_ID_NOT_EMULATED } });
+      // FC's asynchronous payload limit holds for HTTP requests too: queued, a 1 MB request ran where FC refuses it.
+      if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId, 'InvalidArgument');
       // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
       if (runtime.find(functionName)?.customRuntime) {
         return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });
@@ -91,7 +101,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       return;
     }
     // The instance builds the event and maps the answer in its own thread (D49).
-    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId });
+    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId, callerPort: req.socket.remotePort });
     writeTriggerResponse(res, record, method, reply);
   }
 
@@ -106,15 +116,17 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       const fn = runtime.find(route.functionName);
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 502, { error: { code: 'FunctionNotFound', message: `route target ${route.functionName} has no http trigger` } });
-      if (route.methods && !route.methods.includes(req.method ?? 'GET')) return sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${req.method} ${url.pathname}` } });
-      return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger.methods);
+      if (route.methods && !route.methods.includes(req.method ?? 'GET')) {
+        return fcError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed by the custom-domain route ${route.path} (methods: ${route.methods.join(', ')})`, { allow: route.methods.join(', ') });
+      }
+      return invokeHttp(req, res, url, body, fn.name, url.pathname, trigger);
     }
     const direct = /^\/_fc\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (direct) {
       const fn = runtime.find(decodeSegment(direct[1]!));
       const trigger = fn?.triggers.find((t) => t.type === 'http');
       if (!fn || !trigger || trigger.type !== 'http') return sendJson(res, 404, { error: { code: 'FunctionNotFound', message: `no HTTP function ${direct[1]}` } });
-      return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger.methods);
+      return invokeHttp(req, res, url, body, fn.name, direct[2] ?? '/', trigger);
     }
     if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: { code: 'NotFound', message: `no route for ${url.pathname}` } });
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -136,6 +148,12 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
         return;
       }
       const status = err.status ?? 500;
+      // A body over the synchronous limit (not read whole) to the FC API or an HTTP trigger: FC's own error and shape.
+      const pathname = new URL(req.url ?? '/', 'http://local').pathname;
+      if (status === 413 && !pathname.startsWith(LOCAL_PREFIX)) {
+        res.setHeader('connection', 'close');
+        return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, undefined, isFcApiPath(pathname) ? 'EntityTooLarge' : 'InvalidArgument');
+      }
       const code = status === 413 ? 'PayloadTooLarge' : status === 400 ? 'BadRequest' : status === 503 ? 'ServiceUnavailable' : 'GatewayError';
       // A body cut short: the connection closes after the answer, not at once (the client is still sending).
       sendJson(res, status, { error: { code, message: status < 500 || status === 503 ? err.message : 'local gateway error' } }, status === 413 ? { connection: 'close' } : {});

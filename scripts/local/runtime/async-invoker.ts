@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import type { ControlDb } from '../control-db';
 import type { DestinationSpec, FunctionSpec } from '../spec/model';
 import { newRequestId, type FunctionRuntime, type InvocationRecord } from './runtime';
+import type { InvocationClass } from './priority';
 
 /**
  * FC asynchronous invocation, persisted: an accepted event survives a restart (at-least-once).
@@ -72,6 +73,8 @@ export class AsyncInvoker extends EventEmitter {
   private readonly throttleBaseMs: number;
   private readonly concurrency: number;
   private running = 0;
+  /** Queued events that interactive work queued (D143); every other event runs as background work. */
+  private readonly interactive = new Set<string>();
   private readonly runningByFunction = new Map<string, number>();
   private readonly perFunction: number;
   private timer: NodeJS.Timeout | undefined;
@@ -126,8 +129,13 @@ export class AsyncInvoker extends EventEmitter {
   }
 
   /** Accept an event (202 semantics): it is stored before this returns. */
-  enqueue(functionName: string, payload: Buffer, source: string, requestId: string = newRequestId()): string {
-    this.insert('INSERT', functionName, payload, source, requestId);
+  /**
+   * `priority`: an event queued by interactive work (a flow's async task, an async call made by a page's call
+   * tree: the payment sandbox settling a charge a shopper watches) keeps that class when it runs (D143); other
+   * events run as background work. Kept in memory only: after a restart such an event runs as background.
+   */
+  enqueue(functionName: string, payload: Buffer, source: string, requestId: string = newRequestId(), priority: InvocationClass = 'background'): string {
+    this.insert('INSERT', functionName, payload, source, requestId, priority);
     return requestId;
   }
 
@@ -136,12 +144,13 @@ export class AsyncInvoker extends EventEmitter {
    * the same `requestId` is already stored and nothing is added. Answers whether this call stored it.
    */
   enqueueOnce(functionName: string, payload: Buffer, source: string, requestId: string): boolean {
-    return this.insert('INSERT OR IGNORE', functionName, payload, source, requestId);
+    return this.insert('INSERT OR IGNORE', functionName, payload, source, requestId, 'background');
   }
 
-  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', functionName: string, payload: Buffer, source: string, requestId: string): boolean {
+  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', functionName: string, payload: Buffer, source: string, requestId: string, priority: InvocationClass): boolean {
     const fn = this.runtime.find(functionName);
     if (!fn) throw new Error(`Function ${functionName} not found`);
+    if (priority === 'interactive') this.interactive.add(requestId);
     const now = Date.now();
     const stored = this.statement(`${verb} INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
       .run(requestId, fn.name, payload, source, now, now, now);
@@ -205,7 +214,9 @@ export class AsyncInvoker extends EventEmitter {
     const maxAgeMs = (config?.maxAsyncEventAgeInSeconds ?? 18000) * 1000;
     if (!fn) return this.finish(row, 'failed', 'function no longer exists');
     if (now - row.created_at > maxAgeMs) return this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds', this.destinationOf(fn, row, 'onFailure', 'EventExpired', undefined));
-    const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts });
+    // Nobody waits on an asynchronous invocation's answer: unless interactive work queued it, it yields (D143).
+    const priority = this.interactive.has(row.request_id) ? 'interactive' : 'background';
+    const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts, priority });
     crashPoint('async-invoker:before-status', fn.name);
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
@@ -231,6 +242,7 @@ export class AsyncInvoker extends EventEmitter {
    * after the write sends it at the next start (`start`), so an event that ended is never without its destination.
    */
   private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null, owed?: OwedDestination): void {
+    this.interactive.delete(row.request_id);
     this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), owed ? JSON.stringify(owed) : null, row.request_id);
     this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
     if (!owed) return;

@@ -1,7 +1,8 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
-import { failedOutcome, Instance, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
+import { failedOutcome, Instance, LoadError, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
 import { ProcessInstance, runsAsProcess } from './process-instance';
+import type { InvocationClass } from './priority';
 import type { FunctionContext, InvocationIds } from './protocol';
 
 export interface PoolOptions {
@@ -22,6 +23,8 @@ export interface PoolOptions {
   hookIds: () => InvocationIds;
   /** The FC context every invocation of the function shares (an instance gets it once, when it starts). */
   functionContext: (fn: FunctionSpec) => FunctionContext;
+  /** The nice value of instances serving background work (`priority.ts`, D143); 0: they run as the others. */
+  backgroundNice: number;
 }
 
 export interface PoolOutcome extends InstanceOutcome {
@@ -72,6 +75,8 @@ export interface BudgetedPool {
   parkedCount(): number;
   /** Of those, the ones parked on a timer (D125): never toward `extra`, however busy the CPUs. */
   parkedOnTimersCount(): number;
+  /** Is an interactive request waiting in its line (D143)? Such pools are asked first when room frees. */
+  waitsForInteractive?(): boolean;
   onSlotFree(): void;
 }
 
@@ -148,9 +153,14 @@ export class InstanceBudget {
     return this.evictIdle(pool);
   }
 
-  /** An instance retired, died or failed to start: the functions waiting for room are asked again, in order. */
+  /**
+   * An instance retired, died or failed to start: the functions waiting for room are asked again, in order —
+   * those with an interactive request in line first (D143).
+   */
   freed(): void {
-    for (const pool of this.waiting.splice(0)) pool.onSlotFree();
+    const waiting = this.waiting.splice(0);
+    for (const pool of waiting) if (pool.waitsForInteractive?.()) pool.onSlotFree();
+    for (const pool of waiting) if (!pool.waitsForInteractive?.()) pool.onSlotFree();
   }
 
   /** `pool` has a line that needs a new instance: ask it again (`onSlotFree`) when room frees. */
@@ -180,7 +190,17 @@ interface Waiter {
   serve: (instance: PoolInstance) => void;
   fail: (err: Error) => void;
   queuedAt: number;
+  serving: InvocationClass;
+  /** For a background request: how many interactive ones went ahead of it in line (D143). */
+  passed: number;
 }
+
+/**
+ * How many interactive requests may go ahead of one background request in a function's line (D143): enough that
+ * a page's calls do not wait behind a backlog of events, bounded so that an event is never starved by a function
+ * that both serves pages and takes events. A count, not a time: the order does not depend on the machine's speed.
+ */
+export const MAX_PASSES = 16;
 
 /** Bounds of the wait before a line makes its function start another instance (`FunctionPool.scaleOutDelay`). */
 const SCALE_OUT_DELAY_MS = { min: 10, max: 200 };
@@ -304,7 +324,7 @@ export class FunctionPool implements BudgetedPool {
    * its clock starts once the instance is ready, as on FC, where starting an instance (and the initializer,
    * with its own timeout) does not count against the invocation's timeout — nor does waiting in line here.
    */
-  async invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined): Promise<PoolOutcome> {
+  async invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined, serving: InvocationClass = 'interactive'): Promise<PoolOutcome> {
     if (this.closed) throw new ShuttingDownError(this.fn.name);
     const reserved = this.fn.reservedConcurrency;
     if (reserved !== undefined && this.inFlight >= reserved) throw new ThrottledError(this.fn.name, reserved);
@@ -313,13 +333,14 @@ export class FunctionPool implements BudgetedPool {
       const queuedAt = Date.now();
       let acquired: Awaited<ReturnType<FunctionPool['acquire']>>;
       try {
-        acquired = await this.acquire();
+        acquired = await this.acquire(serving);
       } catch (err) {
         if (err instanceof ShuttingDownError) throw err;
         // The instance this request started could not start (the bundle throws while loading, the handler is
         // missing): on FC that request fails with the error; the local cloud must not fail with it.
-        const error = { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
-        return { ...failedOutcome(error, 'crashed'), instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
+        const loaded = err instanceof LoadError;
+        const error = loaded ? err.body : { errorType: (err as Error).name || 'Error', errorMessage: (err as Error).message };
+        return { ...failedOutcome(error, 'crashed'), ...(loaded ? { atLoad: true as const } : {}), instanceId: '-', coldStart: true, waitMs: Date.now() - queuedAt };
       }
       const { instance, coldStart, waitMs } = acquired;
       const assignedAt = Date.now();
@@ -355,16 +376,47 @@ export class FunctionPool implements BudgetedPool {
     traceMark(`warm ${this.fn.resource}`);
   }
 
-  private async acquire(): Promise<{ instance: PoolInstance; coldStart: boolean; waitMs: number }> {
-    // A request never passes those already in line.
-    const idle = this.waiters.length === 0 ? this.takeIdle() : undefined;
+  private async acquire(serving: InvocationClass): Promise<{ instance: PoolInstance; coldStart: boolean; waitMs: number }> {
+    // A request never passes those already in line (except an interactive one passing background ones, below).
+    const idle = this.waiters.length === 0 ? this.takeIdle(serving) : undefined;
     if (idle) return { instance: idle, coldStart: isFirstUse(idle), waitMs: 0 };
     const queuedAt = Date.now();
     const instance = await new Promise<PoolInstance>((serve, fail) => {
-      this.waiters.push({ serve, fail, queuedAt });
+      this.joinLine({ serve, fail, queuedAt, serving, passed: 0 });
       this.dispatch();
     });
     return { instance, coldStart: isFirstUse(instance), waitMs: Date.now() - queuedAt };
+  }
+
+  /**
+   * Background requests join at the end; an interactive one goes ahead of the background requests at the end of
+   * the line, except those it may no longer pass (`MAX_PASSES`), behind every interactive one (D143).
+   */
+  private joinLine(waiter: Waiter): void {
+    if (waiter.serving === 'background') {
+      this.waiters.push(waiter);
+      return;
+    }
+    let at = this.waiters.length;
+    while (at > 0 && this.waiters[at - 1]!.serving === 'background' && this.waiters[at - 1]!.passed < MAX_PASSES) at--;
+    for (let i = at; i < this.waiters.length; i++) this.waiters[i]!.passed++;
+    this.waiters.splice(at, 0, waiter);
+  }
+
+  /**
+   * Is interactive work under way here (D143's background gate)? An interactive request waiting in line, or one
+   * being served and not parked (a long poll asleep, or a BFF waiting on its services, is not using the CPU itself).
+   */
+  interactiveUnderWay(): boolean {
+    for (const waiter of this.waiters) if (waiter.serving === 'interactive') return true;
+    const now = Date.now();
+    for (const instance of this.instances) if (instance.serving === 'interactive' && instance.parkedOn(PARKED, now) === undefined) return true;
+    return false;
+  }
+
+  /** An interactive request waits in this function's line (InstanceBudget asks such pools first). */
+  waitsForInteractive(): boolean {
+    return this.waiters.length > 0 && this.waiters[0]!.serving === 'interactive';
   }
 
   /** Serve the line with free instances; start one more while there is a line and the caps allow. */
@@ -376,7 +428,7 @@ export class FunctionPool implements BudgetedPool {
       // Looked for before a list is made: dispatch runs after every request, and an instance seldom dies (D126).
       if (this.instances.some(isDeadAndIdle)) for (const dead of this.instances.filter(isDeadAndIdle)) this.retire(dead);
       while (this.waiters.length > 0) {
-        const idle = this.takeIdle();
+        const idle = this.takeIdle(this.waiters[0]!.serving);
         if (!idle) break;
         this.waiters.shift()!.serve(idle);
       }
@@ -433,9 +485,27 @@ export class FunctionPool implements BudgetedPool {
     this.dispatch();
   }
 
-  private takeIdle(): PoolInstance | undefined {
-    const idle = this.instances.find((i) => i.hasRoom && !i.stale && i.alive);
-    idle?.assign();
+  /**
+   * A free instance for a request of class `serving`, one already of its kind first (D143): a background request
+   * prefers an instance that has yielded the CPU before, an interactive one an instance that has not. An instance
+   * that takes background work yields for good (an unprivileged process cannot lower a thread's nice value again);
+   * an interactive request takes a yielded one only when no other is free, which happens only to a function that
+   * serves both kinds.
+   */
+  private takeIdle(serving: InvocationClass): PoolInstance | undefined {
+    const wantYielded = serving === 'background';
+    let idle: PoolInstance | undefined;
+    for (const i of this.instances) {
+      if (!i.hasRoom || i.stale || !i.alive) continue;
+      idle ??= i;
+      if (i.yielded === wantYielded) {
+        idle = i;
+        break;
+      }
+    }
+    if (!idle) return undefined;
+    idle.assign(serving);
+    if (wantYielded && this.options.backgroundNice > 0) idle.yieldCpu(this.options.backgroundNice);
     return idle;
   }
 

@@ -9,6 +9,7 @@
  * instance's thread, which builds the event and maps the answer there, beside the function; the gateway's
  * thread — which every request of the local cloud goes through — only reads the request and writes the reply.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** What the gateway read of one HTTP request (structured-cloneable). */
 export interface HttpTriggerRequest {
@@ -57,8 +58,10 @@ export function httpTriggerEventJson(request: HttpTriggerRequest): string {
     }
   }
   const body = request.body;
-  const textual = body.length === 0 || TEXT_BODY.test(contentType);
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // A text type whose bytes are not UTF-8 (Latin-1 from an old form, a mislabelled upload) travels base64 as
+  // binary does: decoded as text it would reach the function with U+FFFD in place of its bytes (D145).
+  const textual = body.length === 0 || (TEXT_BODY.test(contentType) && isUtf8(bytes));
   const domainName = host ?? 'localhost';
   return JSON.stringify({
     version: 'v1',
@@ -97,12 +100,25 @@ function isoSeconds(ms: number): string {
   return lastText;
 }
 
-function safeDecode(path: string): string {
+/** `decodeURIComponent`, or the text as it is when its %-escapes are malformed. */
+export function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);
   } catch {
     return path;
   }
+}
+
+/**
+ * Response headers FC's gateway sets itself and does not take from a function (FC's HTTP-trigger limits: custom
+ * `x-fc-*`, `connection`, `keep-alive`, `content-length`, `date`, `server`), plus the framing ones whose copy would
+ * break the answer (`transfer-encoding` beside the gateway's `content-length` is a response no client parses) (D145).
+ * Names lower-cased. One rule for built-in runtimes' answers and custom runtimes' servers alike.
+ */
+const RESERVED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'date', 'server', 'upgrade', 'trailer']);
+
+export function isReservedResponseHeader(name: string): boolean {
+  return RESERVED_RESPONSE_HEADERS.has(name) || name.startsWith('x-fc-');
 }
 
 /** The HTTP response an HTTP-triggered function's answer maps to (header names lower-cased, no request id yet). */

@@ -20,6 +20,7 @@ import { fromHttpInvocation, type AnsweredInvocation, type FromInstance, type Fu
 import type { StandbyBoot } from './standby-instances';
 import { bundleFileOf } from './worker-script';
 import { startCallClock } from './call-clock';
+import { noteOwnConnections } from './caller-ports';
 
 /** This instance's function: from workerData, or — for a standby thread — from the message that takes it (D87). */
 let boot: InstanceBoot;
@@ -68,7 +69,7 @@ function toErrorBody(err: unknown): FunctionErrorBody {
         .split('\n')
         .slice(1)
         .map((l) => l.trim())
-        .filter((l) => l && !l.includes('instance-worker') && !l.includes('node:internal')),
+        .filter((l) => l && !l.includes('instance-worker') && !l.includes('[worker eval]') && !l.includes('node:internal')),
     };
   }
   return { errorMessage: String(err), errorType: 'Error' };
@@ -214,6 +215,8 @@ function start(prepared?: PreparedBundle): void {
   try {
     // Before the function's code runs: its clients may name the region's endpoints rather than the local ones (D124).
     routeRegionalHosts(boot.context.region, process.env);
+    // A synchronous call it makes to the local cloud is classed by its own invocation (D143).
+    if (boot.callerPorts && boot.instanceNumber) noteOwnConnections(boot.callerPorts, boot.instanceNumber);
     const bundleFile = bundleFileOf(boot.codeDir, boot.handler);
     mapBundleStackTraces(bundleFile);
     const usable = prepared && prepared.file === bundleFile && prepared.cacheDir === boot.codeCacheDir && prepared.isCurrent();

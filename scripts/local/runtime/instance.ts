@@ -8,7 +8,9 @@ import { standbyCount, takeStandbyInstance } from './standby-instances';
 
 /** What an invocation carries: event bytes, or an HTTP request the instance makes FC's HTTP trigger event of. */
 export type InvokeInput = { event: Buffer } | { http: HttpTriggerRequest };
-import { StallAwareTimeout } from './stall-clock';
+import { mainThreadStalls, processTime, StallAwareTimeout, type StallTimeoutOptions } from './stall-clock';
+import { callerPorts } from './caller-ports';
+import { yieldThreads, YieldedThreadStalls, type InvocationClass } from './priority';
 import { CODE_CACHE_DIR, instanceWorkerScript } from './worker-file';
 import { bundleFileOf, instanceExecArgv } from './worker-script';
 
@@ -22,7 +24,20 @@ export interface InstanceOutcome {
   error?: FunctionErrorBody;
   /** Why the instance failed beyond a thrown error: it must not serve again. */
   fatal?: 'timeout' | 'out-of-memory' | 'crashed';
+  /** The function's code threw while it was imported, before any handler or hook of it ran (D149). */
+  atLoad?: true;
   heapMb: number;
+}
+
+/**
+ * The function's code threw while the instance imported it (its top level, a module it requires, a handler it does
+ * not export): FC's error body, stack included, for the request that started the instance.
+ */
+export class LoadError extends Error {
+  constructor(readonly body: FunctionErrorBody) {
+    super(body.errorMessage);
+    this.name = body.errorType;
+  }
 }
 
 /** An invocation that ended without the function's answer (no heap figure: it was not the handler's run). */
@@ -62,7 +77,13 @@ export interface PoolInstance {
   initialization: Promise<InstanceOutcome> | undefined;
   readonly osThreadId: number | undefined;
   logSink: LogSink;
-  assign(now?: number): void;
+  /** The class of the request it serves now (D143); undefined while idle. */
+  readonly serving: InvocationClass | undefined;
+  /** Its threads run at the background nice value (D143): raised once, never lowered, so it stays a background instance. */
+  readonly yielded: boolean;
+  /** Raise its threads' nice value to `nice` (once; a no-op where the OS refuses). */
+  yieldCpu(nice: number): void;
+  assign(serving?: InvocationClass, now?: number): void;
   release(now?: number): void;
   /** What the instance's current request waits on, if it is parked (`ParkRule`, D40/D125); undefined: not parked. */
   parkedOn(rule: ParkRule, now?: number): ParkedOn | undefined;
@@ -132,6 +153,13 @@ function standbyFor(fn: FunctionSpec, execArgv: string[]): Worker | undefined {
 }
 
 let nextInstanceNumber = 1;
+/** Worker-thread instances alive, by number: whose call a request from an instance's port is (D143). */
+const liveInstances = new Map<number, Instance>();
+
+/** The class of the request the instance with this number serves now; undefined: no such instance, or idle. */
+export function servingClassOf(instanceNumber: number | undefined): InvocationClass | undefined {
+  return instanceNumber === undefined ? undefined : liveInstances.get(instanceNumber)?.serving;
+}
 let nextMessageId = 1;
 
 /**
@@ -140,8 +168,14 @@ let nextMessageId = 1;
  * really stops, as it does on FC.
  */
 export class Instance implements PoolInstance {
-  readonly id = `inst-${nextInstanceNumber++}`;
+  /** Its number in the caller-port table (`caller-ports.ts`) and in `liveInstances`. */
+  readonly number = nextInstanceNumber++;
+  readonly id = `inst-${this.number}`;
   busy = false;
+  serving: InvocationClass | undefined;
+  yielded = false;
+  /** The timeout rule of its invocations: the main thread's stalls, and once yielded its own thread's waits (D143). */
+  private timeouts: StallTimeoutOptions | undefined;
   stale = false;
   lastUsedAt = Date.now();
   invocations = 0;
@@ -161,7 +195,8 @@ export class Instance implements PoolInstance {
   logSink: LogSink = () => undefined;
 
   private constructor(readonly fn: FunctionSpec, env: Record<string, string>, context: FunctionContext) {
-    const boot: InstanceBoot = { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context };
+    const boot: InstanceBoot = { codeDir: fn.codeDir, handler: fn.handler, initializer: fn.initializer?.handler, preStop: fn.preStop?.handler, functionName: fn.name, codeCacheDir: CODE_CACHE_DIR, context, callerPorts: callerPorts(), instanceNumber: this.number };
+    liveInstances.set(this.number, this);
     const execArgv = instanceExecArgv();
     // A thread the launcher started for this bundle before the local cloud was up (D87) becomes this instance.
     const standby = standbyFor(fn, execArgv);
@@ -192,7 +227,7 @@ export class Instance implements PoolInstance {
   static start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext): Promise<Instance> {
     const instance = new Instance(fn, env, context);
     return new Promise((resolve, reject) => {
-      instance.bootWaiter = (error) => (error ? reject(Object.assign(new Error(error.errorMessage), { name: error.errorType })) : resolve(instance));
+      instance.bootWaiter = (error) => (error ? reject(new LoadError(error)) : resolve(instance));
     });
   }
 
@@ -208,13 +243,15 @@ export class Instance implements PoolInstance {
   }
 
   /** The instance takes a request (it is busy until `release`). */
-  assign(now: number = Date.now()): void {
+  assign(serving: InvocationClass = 'interactive', now: number = Date.now()): void {
     this.busy = true;
+    this.serving = serving;
     this.assignment = { at: now, elu: this.worker.performance.eventLoopUtilization(), callMs: this.calls ? callMsSoFar(this.calls, now) : 0 };
   }
 
   release(now: number = Date.now()): void {
     this.busy = false;
+    this.serving = undefined;
     this.assignment = undefined;
     this.lastUsedAt = now;
   }
@@ -233,6 +270,13 @@ export class Instance implements PoolInstance {
     if (this.worker.performance.eventLoopUtilization(this.assignment.elu).utilization >= rule.maxUtilization) return undefined;
     const callShare = this.calls ? (callMsSoFar(this.calls, now) - this.assignment.callMs) / served : 1;
     return callShare <= rule.maxCallShare ? 'timer' : 'calls';
+  }
+
+  yieldCpu(nice: number): void {
+    if (this.yielded || this.osThreadId === undefined) return;
+    this.yielded = true;
+    if (!yieldThreads([this.osThreadId], nice)) return;
+    this.timeouts = { time: processTime, stalls: new YieldedThreadStalls(mainThreadStalls, this.osThreadId), maxSleepMs: Infinity };
   }
 
   private onMessage(message: FromInstance): void {
@@ -269,6 +313,7 @@ export class Instance implements PoolInstance {
   private die(fatal: NonNullable<InstanceOutcome['fatal']>, error: FunctionErrorBody): void {
     if (this.dead) return;
     this.dead = true;
+    liveInstances.delete(this.number);
     this.deathReason = error;
     this.bootWaiter?.(error);
     this.bootWaiter = undefined;
@@ -289,14 +334,19 @@ export class Instance implements PoolInstance {
   private send(id: number, message: ToInstance | HttpInvocation, timeoutMs: number, timeoutMessage: string, transfer?: ArrayBuffer[]): Promise<InstanceOutcome> {
     if (this.dead) return Promise.resolve(failedOutcome(this.deathReason ?? { errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before the request reached it' }, 'crashed'));
     return new Promise((resolve) => {
-      // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65).
-      const timeout = new StallAwareTimeout(timeoutMs, () => {
-        if (!this.pending.delete(id)) return;
-        const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
-        this.deathReason = error;
-        resolve(failedOutcome(error, 'timeout'));
-        void this.terminate();
-      });
+      // The timeout counts the function's time, not the time the local cloud's own thread was stalled (D65), nor,
+      // for a yielded instance, the time its thread waited for a CPU the local cloud gave to a page (D143).
+      const timeout = new StallAwareTimeout(
+        timeoutMs,
+        () => {
+          if (!this.pending.delete(id)) return;
+          const error = { errorType: 'FunctionTimeout', errorMessage: timeoutMessage };
+          this.deathReason = error;
+          resolve(failedOutcome(error, 'timeout'));
+          void this.terminate();
+        },
+        this.timeouts,
+      );
       this.pending.set(id, (outcome) => {
         timeout.cancel();
         resolve(outcome);

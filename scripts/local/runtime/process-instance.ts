@@ -4,9 +4,10 @@ import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
-import { httpTriggerEventJson, httpTriggerReply, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
+import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
+import { threadsOfProcess, yieldThreads, type InvocationClass } from './priority';
 import { pythonLaunch } from './python-runtime';
 import { StallAwareTimeout } from './stall-clock';
 
@@ -63,10 +64,10 @@ const PORT_HINT = 'locally every instance gets its own free port: listen on proc
 const STOP_GRACE_MS = 2_000;
 /** Output lines kept for the message of an instance that could not start. */
 const TAIL_LINES = 20;
-/** Response headers FC does not pass back from the server (web functions, response limits). */
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'content-length', 'date', 'keep-alive', 'server', 'transfer-encoding']);
 /** Request headers that belong to the hop between client and local gateway, not to the forwarded request. */
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+/** …and a client's own `x-fc-*` headers, which FC does not forward (the headers FC adds are its own). */
+const isDroppedRequestHeader = (name: string) => DROPPED_REQUEST_HEADERS.has(name) || name.startsWith('x-fc-');
 
 const CRASHED: FunctionErrorBody = { errorType: 'Crashed', errorMessage: 'Process exited unexpectedly before completing request' };
 
@@ -140,6 +141,9 @@ export class ProcessInstance implements PoolInstance {
   warmed = false;
   initialization: Promise<InstanceOutcome> | undefined;
   readonly osThreadId = undefined;
+  /** The class of the last request it took while busy (with instanceConcurrency, several run at once). */
+  serving: InvocationClass | undefined;
+  yielded = false;
   logSink: (text: string, invocationId: number | null) => void = () => undefined;
   private active = 0;
   private readonly concurrency: number;
@@ -210,13 +214,25 @@ export class ProcessInstance implements PoolInstance {
     return this.active < this.concurrency;
   }
 
-  assign(): void {
+  assign(serving: InvocationClass = 'interactive'): void {
     this.active++;
+    this.serving = serving;
   }
 
   release(now: number = Date.now()): void {
     this.active = Math.max(0, this.active - 1);
+    if (this.active === 0) this.serving = undefined;
     this.lastUsedAt = now;
+  }
+
+  /**
+   * Its process's threads at the background nice value (D143): those it has now and, inherited, those it starts
+   * later. Its calls to the local cloud are not told apart from other callers' (they come from another process).
+   */
+  yieldCpu(nice: number): void {
+    if (this.yielded || this.child.pid === undefined) return;
+    this.yielded = true;
+    yieldThreads(threadsOfProcess(this.child.pid), nice);
   }
 
   /** The local caps leave out instances parked on I/O (D40) by their thread's event loop; a process has none here. */
@@ -399,7 +415,7 @@ export class ProcessInstance implements PoolInstance {
     const failed = reported !== undefined ? reported !== '200' : status < 200 || status >= 300;
     if (!failed) return { ok: true, payload: body, heapMb: 0 };
     // A built-in runtime's bootstrap answers FC's error body: the answer, and the record's error.
-    if (this.launch.builtIn) return { ok: false, payload: body, error: fcErrorBody(body), heapMb: 0 };
+    if (this.launch.builtIn) return { ok: false, payload: body, error: fcErrorBody(body), ...(responseHeaders[AT_LOAD_HEADER] ? { atLoad: true as const } : {}), heapMb: 0 };
     // FC's docs say no more than "failed" for this: the server's body is the answer, its text the error message.
     return { ok: false, payload: body, error: { errorType: 'UnhandledInvocationError', errorMessage: body.length > 0 ? body.toString('utf8').slice(0, 4096) : `POST /invoke answered ${status}` }, heapMb: 0 };
   }
@@ -418,7 +434,7 @@ export class ProcessInstance implements PoolInstance {
   /** An HTTP trigger's request, passed through with FC's headers added; the server's response is the reply. */
   private async invokeHttp(request: HttpTriggerRequest, ids: InvocationIds, timeoutMs: number, timeoutMessage: string): Promise<InstanceOutcome> {
     // A client cannot set FC's own headers, nor the hop's.
-    const headers = headerMap(request.rawHeaders, DROPPED_REQUEST_HEADERS);
+    const headers = headerMap(request.rawHeaders, isDroppedRequestHeader);
     Object.assign(headers, this.fcHeaders(ids, '/http-invoke'));
     const path = request.search ? `${request.rawPath}?${request.search}` : request.rawPath;
     const answer = await this.exchange({ method: request.method, path, headers, body: request.body }, timeoutMs, timeoutMessage);
@@ -438,6 +454,9 @@ export class ProcessInstance implements PoolInstance {
   }
 }
 
+/** Set by the bootstrap (python/bootstrap.py) on the answer of an invocation that failed because the module's import did. */
+const AT_LOAD_HEADER = 'x-local-at-load';
+
 /** FC's error JSON a built-in runtime's bootstrap answered (anything else: its text as the message). */
 function fcErrorBody(body: Buffer): FunctionErrorBody {
   try {
@@ -451,16 +470,16 @@ function fcErrorBody(body: Buffer): FunctionErrorBody {
 
 /** The server's response as the HTTP trigger's reply: headers as sent (repeated ones kept), minus what FC drops. */
 function passedBack(status: number, rawHeaders: string[], body: Buffer): HttpTriggerReply {
-  return { status, headers: headerMap(rawHeaders, DROPPED_RESPONSE_HEADERS), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  return { status, headers: headerMap(rawHeaders, isReservedResponseHeader), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
 }
 
-/** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without `dropped` and FC's x-fc-*. */
-function headerMap(raw: string[], dropped: ReadonlySet<string>): Record<string, string | string[]> {
+/** Raw headers (name, value, …) by lower-case name, repeated ones as a list, without those `dropped` says. */
+function headerMap(raw: string[], dropped: (name: string) => boolean): Record<string, string | string[]> {
   // Without a prototype: a header named `constructor` or `toString` is a header like any other.
   const headers: Record<string, string | string[]> = Object.create(null);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (dropped.has(name) || name.startsWith('x-fc-')) continue;
+    if (dropped(name)) continue;
     const previous = headers[name];
     headers[name] = previous === undefined ? raw[i + 1]! : [...(Array.isArray(previous) ? previous : [previous]), raw[i + 1]!];
   }

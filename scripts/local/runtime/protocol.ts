@@ -15,6 +15,10 @@ export interface InstanceBoot {
   codeCacheDir?: string;
   /** The FC context fields every invocation of this instance shares: sent once, not with every request (D49). */
   context: FunctionContext;
+  /** Where the instance notes the local ports of its connections as its own (`caller-ports.ts`, D143). */
+  callerPorts?: SharedArrayBuffer;
+  /** This instance's number in that table (> 0). */
+  instanceNumber?: number;
 }
 
 /** The first message to a standby thread (`standby-instances.ts`): the function it becomes, and that function's environment. */

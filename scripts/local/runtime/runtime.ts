@@ -7,7 +7,10 @@ import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
-import type { InvokeInput } from './instance';
+import { servingClassOf, type InvokeInput } from './instance';
+import { instanceAtPort } from './caller-ports';
+import { backgroundNice, classOfSource, type InvocationClass } from './priority';
+import { BackgroundGate, backgroundSlots } from './background-gate';
 import type { FunctionContext, FunctionErrorBody } from './protocol';
 
 /** One finished invocation, as the console, `npm run invoke` and the FC API emulator see it. */
@@ -25,6 +28,8 @@ export interface InvocationRecord {
   error?: FunctionErrorBody;
   /** `x-fc-error-type`: UnhandledInvocationError for function errors, ResourceThrottled for 429. */
   errorType?: 'UnhandledInvocationError' | 'ResourceThrottled';
+  /** The error was thrown while the function's code was imported, before its handler ran (D149). */
+  atLoad?: true;
   logs: string;
   heapMb: number;
   coldStart: boolean;
@@ -38,6 +43,13 @@ export interface InvokeOptions {
   source: string;
   requestId?: string;
   retryCount?: number;
+  /** Who waits on it (D143): given by the caller (the async invoker: background), else the caller's or the source's. */
+  priority?: InvocationClass;
+  /**
+   * The remote port of the connection the request came on (the gateway, the FC API): a call from an instance
+   * belongs to that instance's call tree and takes the class of the request it serves (`caller-ports.ts`).
+   */
+  callerPort?: number;
 }
 
 /** A fault a developer (or a test) injects into one function: added latency and/or failures. */
@@ -59,6 +71,10 @@ export interface RuntimeOptions {
   codeReady?: (fn: FunctionSpec, demanded: boolean) => Promise<void>;
   /** Instances per function and in total; default from the CPU count (capacity.ts). */
   instanceCaps?: Partial<InstanceCaps>;
+  /** Nice value of instances serving background work (D143); default `LOCAL_BACKGROUND_NICE`, else 10; 0: off. */
+  backgroundNice?: number;
+  /** Background invocations at once while interactive work is under way (D143); default `LOCAL_BACKGROUND_SLOTS`, else one per CPU; 0: no bound. */
+  backgroundSlots?: number;
   idleMs?: number;
   /** Called for every log line, e.g. to print it. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
@@ -80,7 +96,9 @@ export class FunctionRuntime extends EventEmitter {
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
   readonly caps: InstanceCaps;
+  readonly backgroundNice: number;
   private readonly budget: InstanceBudget;
+  private readonly backgroundGate: BackgroundGate;
   /** Invocations running now, and when the last one ended (for `whenIdle`). */
   private active = 0;
   private lastActiveAt = 0;
@@ -91,10 +109,18 @@ export class FunctionRuntime extends EventEmitter {
   ) {
     super();
     this.caps = instanceCaps(options.instanceCaps);
+    this.backgroundNice = options.backgroundNice ?? backgroundNice();
     // Parked instances of one function may fill its ceiling even when the extra room is taken (D40).
     const cpu = new CpuRoom();
     this.budget = new InstanceBudget(this.caps.extra, Date.now, { parkedCeiling: this.caps.extra + this.caps.ceiling - this.caps.perFunction, cpuHasRoom: () => cpu.hasRoom() });
     for (const fn of spec.functions) this.addPool(fn);
+    this.backgroundGate = new BackgroundGate(options.backgroundSlots ?? backgroundSlots(), () => this.interactiveUnderWay());
+  }
+
+  /** Is any function serving (or holding in line) interactive work that uses the CPU? (D143) */
+  private interactiveUnderWay(): boolean {
+    for (const pool of this.pools.values()) if (pool.interactiveUnderWay()) return true;
+    return false;
   }
 
   private addPool(fn: FunctionSpec): void {
@@ -110,6 +136,7 @@ export class FunctionRuntime extends EventEmitter {
         codeReady: (demanded) => this.options.codeReady?.(fn, demanded) ?? Promise.resolve(),
         hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
         functionContext: (f) => this.functionContext(f),
+        backgroundNice: this.backgroundNice,
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
@@ -205,6 +232,12 @@ export class FunctionRuntime extends EventEmitter {
 
   private async run(fn: FunctionSpec, input: InvokeInput, options: InvokeOptions): Promise<{ record: InvocationRecord; reply?: HttpTriggerReply }> {
     const pool = this.pools.get(fn.name)!;
+    const serving = classOf(options);
+    // Background work waits here while interactive work is under way and its slots are taken (D143): before its
+    // clock starts, as a wait in the function's line does not count toward its timeout either.
+    // Awaited only when held: a background request let through joins its line in the order it arrived.
+    const held = serving === 'background' ? this.backgroundGate.enter() : undefined;
+    if (held) await held;
     const requestId = options.requestId ?? newRequestId();
     const retryCount = options.retryCount ?? 0;
     const startedAt = Date.now();
@@ -221,7 +254,7 @@ export class FunctionRuntime extends EventEmitter {
         // FC's error body, as a failing function answers it (an empty body reached FC API callers without a message).
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.from(JSON.stringify(injected.error ?? {})), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId));
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId), serving);
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
         record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, outcome);
@@ -234,6 +267,8 @@ export class FunctionRuntime extends EventEmitter {
       this.liveLogs.delete(requestId);
       this.active--;
       this.lastActiveAt = Date.now();
+      if (serving === 'background') this.backgroundGate.leave();
+      else this.backgroundGate.interactiveEnded();
     }
     record.logs = logs.join('');
     this.remember(record);
@@ -302,6 +337,7 @@ export class FunctionRuntime extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.backgroundGate.close();
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 }
@@ -311,6 +347,16 @@ export interface PrewarmOptions {
   concurrency?: number;
   /** Awaited before each instance starts. */
   beforeEach?: () => Promise<unknown>;
+}
+
+/** The class of the request the instance that opened the connection from `port` serves now, if an instance did (D143). */
+export function callerClass(port: number | undefined): InvocationClass | undefined {
+  return servingClassOf(instanceAtPort(port));
+}
+
+/** Who waits on an invocation (D143): as its caller said, else as the instance that called serves, else by its source. */
+export function classOf(options: InvokeOptions): InvocationClass {
+  return options.priority ?? callerClass(options.callerPort) ?? classOfSource(options.source);
 }
 
 type RecordBase = Pick<InvocationRecord, 'requestId' | 'functionName' | 'resource' | 'source' | 'startedAt' | 'retryCount'>;
@@ -369,6 +415,7 @@ function failedRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord 
     payload: outcome.payload.length > 0 ? outcome.payload : Buffer.from(JSON.stringify(outcome.error)),
     error: outcome.error!,
     errorType: 'UnhandledInvocationError',
+    ...(outcome.atLoad ? { atLoad: true as const } : {}),
     logs: '',
     heapMb: outcome.heapMb,
     coldStart: outcome.coldStart,

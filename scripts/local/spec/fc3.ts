@@ -57,7 +57,7 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
   const triggers: TriggerSpec[] = [];
   const rawTriggers = props.triggers ?? [];
   if (!Array.isArray(rawTriggers)) errors.push(new SpecError(`${path}.triggers`, 'must be a list'));
-  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`, String(props.region ?? '')))));
+  else rawTriggers.forEach((raw, i) => collectInto(errors, () => triggers.push(withDeclared(toTrigger(raw as Record<string, unknown>, `${path}.triggers[${i}]`, String(props.region ?? '')), raw as Record<string, unknown>))));
 
   let asyncInvokeConfig: AsyncInvokeSpec | undefined;
   if (props.asyncInvokeConfig) collectInto(errors, () => (asyncInvokeConfig = toAsyncConfig(props.asyncInvokeConfig as Record<string, unknown>, `${path}.asyncInvokeConfig`)));
@@ -100,6 +100,13 @@ const OSS_EVENTS = new Set([
   'oss:ObjectModified:UpdateObjectMeta',
 ]);
 
+/** The trigger as s.yaml declares it, for the FC API's ListTriggers and GetTrigger (D145). */
+function withDeclared(trigger: TriggerSpec, raw: Record<string, unknown>): TriggerSpec {
+  const text = (key: string) => (typeof raw[key] === 'string' ? { [key]: raw[key] as string } : {});
+  const triggerConfig = raw.triggerConfig && typeof raw.triggerConfig === 'object' ? (raw.triggerConfig as Record<string, unknown>) : {};
+  return { ...trigger, declared: { triggerConfig, ...text('sourceArn'), ...text('invocationRole'), ...text('description') } };
+}
+
 function toTrigger(raw: Record<string, unknown>, path: string, region: string): TriggerSpec {
   const type = String(raw.triggerType ?? '');
   const name = String(raw.triggerName ?? '');
@@ -113,9 +120,11 @@ function toTrigger(raw: Record<string, unknown>, path: string, region: string): 
   switch (type) {
     case 'http': {
       const authType = String(config.authType ?? 'anonymous');
-      if (authType !== 'anonymous') throw new SpecError(`${path}.triggerConfig.authType`, `"${authType}" is not emulated`, 'use anonymous and verify tokens in the function');
+      if (authType !== 'anonymous' && authType !== 'function') {
+        throw new SpecError(`${path}.triggerConfig.authType`, `"${authType}" is not emulated (anonymous and function are)`, 'use anonymous and verify tokens in the function');
+      }
       const methods = (config.methods as string[] | undefined) ?? ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'];
-      return { type: 'http', name, authType: 'anonymous', methods: methods.map((m) => m.toUpperCase()) };
+      return { type: 'http', name, authType, methods: methods.map((m) => m.toUpperCase()) };
     }
     case 'timer': {
       const cronExpression = String(config.cronExpression ?? '');

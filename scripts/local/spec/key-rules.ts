@@ -120,7 +120,7 @@ export const TRIGGER_COMMON: KeyRules = {
 
 export const TRIGGER_CONFIG: Record<string, KeyRules> = {
   http: {
-    authType: e('anonymous only: our functions verify JWTs themselves'),
+    authType: e('anonymous, or function (the request\'s ACS3 signature checked against the local account\'s keys); jwt is refused'),
     methods: e('other methods get 405'),
     disableURLInternet: inert('there is no public URL locally'),
   },

@@ -75,13 +75,22 @@ export interface CustomHealthCheckSpec {
   successThreshold: number;
 }
 
-export type TriggerSpec = HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec | MnsTopicTriggerSpec | MnsQueueTriggerSpec;
+export type TriggerSpec = (HttpTriggerSpec | TimerTriggerSpec | OssTriggerSpec | TablestoreTriggerSpec | MnsTopicTriggerSpec | MnsQueueTriggerSpec) & { declared?: DeclaredTrigger };
+
+/** A trigger's keys as s.yaml wrote them, which FC's ListTriggers and GetTrigger report (`triggerConfig` as JSON text). */
+export interface DeclaredTrigger {
+  triggerConfig: Record<string, unknown>;
+  sourceArn?: string;
+  invocationRole?: string;
+  description?: string;
+}
 
 export interface HttpTriggerSpec {
   type: 'http';
   name: string;
   methods: string[];
-  authType: 'anonymous';
+  /** `function`: FC's gateway verifies the request's ACS3-HMAC-SHA256 signature before the function runs (D145). */
+  authType: 'anonymous' | 'function';
 }
 
 export interface TimerTriggerSpec {

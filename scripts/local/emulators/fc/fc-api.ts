@@ -1,13 +1,16 @@
 /**
- * FC 3.0 API emulator — InvokeFunction, GetFunction and ListFunctions.
+ * FC 3.0 API emulator — InvokeFunction, GetFunction, ListFunctions, and the reads of fc-resources.ts (ListTriggers,
+ * GetTrigger, GetAsyncInvokeConfig, ListFunctionVersions, ListAliases, GetAlias).
  *
  * LIMITATIONS: `POST /2023-03-30/functions/{name}/invocations` (Sync and Async, `x-fc-log-type: Tail`),
- * `GET /2023-03-30/functions/{name}` and `GET /2023-03-30/functions` (prefix, limit, nextToken, runtime) only;
- * qualifiers other than LATEST are refused; functions come from s.yaml, so every other API (CreateFunction,
- * triggers, versions, aliases, async task APIs such as StopAsyncTask…) is refused with 400 PathNotSupported
- * naming the operation; ListFunctions' other filters (tags, gpuType, fcVersion…) are refused by name, and so is
- * an async task id (`x-fc-async-task-id`: no task deduplication or tracking). FC 2.0's APIs (2016-08-15 of
- * `@alicloud/fc2`, 2021-04-06) are refused by name in FC 2.0's error shape.
+ * `GET /2023-03-30/functions/{name}` and `GET /2023-03-30/functions` (prefix, limit, nextToken, runtime) and the
+ * reads above only; qualifiers other than LATEST are refused; functions come from s.yaml, so every other API
+ * (CreateFunction, UpdateFunction, PublishFunctionVersion, CreateAlias, ListInstances, async task APIs such as
+ * StopAsyncTask…) is refused with 400 PathNotSupported naming the operation; query parameters an operation does not
+ * apply (ListFunctions' tags, gpuType, fcVersion…) are refused by name, and so is an async task id
+ * (`x-fc-async-task-id`: no task deduplication or tracking). FC 2.0's APIs (2016-08-15 of `@alicloud/fc2`,
+ * 2021-04-06) are refused by name in FC 2.0's error shape. Payloads over 32 MB (sync) / 128 KB (async) get FC's
+ * 400 EntityTooLarge.
  *
  * Wire format (observed from @alicloud/fc20230330 4.7.6 and FC docs): sync → 200 with the function's payload
  * as the body, `x-fc-request-id`, and on a function error `x-fc-error-type: UnhandledInvocationError` with
@@ -20,14 +23,18 @@ import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
-import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
+import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
+import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
+import { safeDecode } from '../../runtime/http-trigger-event';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const FUNCTION_PATH = /^\/2023-03-30\/functions\/([^/]+)$/;
 const FUNCTIONS_PATH = '/2023-03-30/functions';
 /** ListFunctions' query parameters the emulator applies; the API's others are refused by name. */
-const LIST_PARAMS = new Set(['prefix', 'limit', 'nextToken', 'runtime']);
+const LIST_PARAMS = ['prefix', 'limit', 'nextToken', 'runtime'];
+/** The operations the emulator answers; every other one is refused naming it (`fcOperationOf`). */
+export const EMULATED_OPERATIONS = ['InvokeFunction', 'GetFunction', 'ListFunctions', ...EMULATED_RESOURCE_READS];
 /** When the local cloud started: the functions' created/modified time (they are deployed from s.yaml at start). */
 const DEPLOYED_AT = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const SYNC_PAYLOAD_LIMIT = 32 * 1024 * 1024;
@@ -50,13 +57,33 @@ function apiError(res: ServerResponse, status: number, code: string, message: st
 }
 
 /**
+ * FC's answer to a payload over its limit (32 MB synchronous, 128 KB asynchronous), always 400 (D145): the API's
+ * error-code table has `EntityTooLarge` "payload size exceeds maximum allowed size (%s bytes)"; for an HTTP request
+ * to a trigger FC's HTTP-request limits say `InvalidArgument` (`code: 'InvalidArgument'`).
+ */
+export function entityTooLarge(res: ServerResponse, limit: number, requestId: string = newRequestId(), code: 'EntityTooLarge' | 'InvalidArgument' = 'EntityTooLarge'): void {
+  apiError(res, 400, code, `payload size exceeds maximum allowed size (${limit} bytes)`, requestId);
+}
+
+/** An FC error answer (`{Code, Message, RequestId}` with `x-fc-request-id`) outside the API, e.g. an HTTP trigger's 405. */
+export function fcError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const requestId = newRequestId();
+  for (const name in headers) res.setHeader(name, headers[name]!);
+  apiError(res, status, code, message, requestId);
+}
+
+/**
  * The gateway's `clientError` listener: HTTP Node's parser refuses (on the FC API or an HTTP trigger, which share
  * the port) gets FC's JSON error with `x-fc-request-id`, not an empty 400.
  */
-export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void): (err: Error & { code?: string }, socket: Socket) => void {
+export function fcClientErrorHandler(onAbort: (info: AbortInfo) => void, gatewayUrl: () => string = () => 'http://127.0.0.1:9000'): (err: Error & { code?: string }, socket: Socket) => void {
   return createClientErrorHandler({
     newRequestId,
     onAbort,
+    tlsHint: () =>
+      `[gateway] An HTTPS (TLS) connection reached ${gatewayUrl()}, which speaks plain HTTP: the client fails with "wrong version number" (EPROTO). ` +
+      `With @alicloud/fc20230330 give Config endpoint '${new URL(gatewayUrl()).host}' and protocol: 'http' (its default is HTTPS), use an http:// URL with curl or fetch, ` +
+      'or run a script written for the cloud unchanged with node --import tsx --import ./scripts/local/use-local-cloud.mts <script> (D145).',
     render: ({ requestId, status, message }) => ({
       contentType: 'application/json',
       body: JSON.stringify({ Code: status === 408 ? 'RequestTimeout' : status === 431 ? 'RequestHeaderFieldsTooLarge' : 'InvalidArgument', Message: message, RequestId: requestId }),
@@ -94,8 +121,6 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['GET', /^regions$/, 'DescribeRegions'],
   ['POST', /^functions\/[^/]+\/invoke\/disable$/, 'DisableFunctionInvocation'],
   ['POST', /^functions\/[^/]+\/invoke\/enable$/, 'EnableFunctionInvocation'],
-  ['GET', /^functions\/[^/]+\/aliases\/[^/]+$/, 'GetAlias'],
-  ['GET', /^functions\/[^/]+\/async-invoke-config$/, 'GetAsyncInvokeConfig'],
   ['GET', /^functions\/[^/]+\/async-tasks\/[^/]+$/, 'GetAsyncTask'],
   ['GET', /^functions\/[^/]+\/concurrency$/, 'GetConcurrencyConfig'],
   ['GET', /^custom-domains\/[^/]+$/, 'GetCustomDomain'],
@@ -105,13 +130,10 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['GET', /^functions\/[^/]+\/provision-config$/, 'GetProvisionConfig'],
   ['GET', /^functions\/[^/]+\/scaling-config$/, 'GetScalingConfig'],
   ['GET', /^functions\/[^/]+\/sessions\/[^/]+$/, 'GetSession'],
-  ['GET', /^functions\/[^/]+\/triggers\/[^/]+$/, 'GetTrigger'],
-  ['GET', /^functions\/[^/]+\/aliases$/, 'ListAliases'],
   ['GET', /^async-invoke-configs$/, 'ListAsyncInvokeConfigs'],
   ['GET', /^functions\/[^/]+\/async-tasks$/, 'ListAsyncTasks'],
   ['GET', /^concurrency-configs$/, 'ListConcurrencyConfigs'],
   ['GET', /^custom-domains$/, 'ListCustomDomains'],
-  ['GET', /^functions\/[^/]+\/versions$/, 'ListFunctionVersions'],
   ['GET', /^functions\/[^/]+\/instances$/, 'ListInstances'],
   ['GET', /^layers\/[^/]+\/versions$/, 'ListLayerVersions'],
   ['GET', /^layers$/, 'ListLayers'],
@@ -119,7 +141,6 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['GET', /^scaling-configs$/, 'ListScalingConfigs'],
   ['GET', /^functions\/[^/]+\/sessions$/, 'ListSessions'],
   ['GET', /^tags-v2$/, 'ListTagResources'],
-  ['GET', /^functions\/[^/]+\/triggers$/, 'ListTriggers'],
   ['GET', /^functions\/[^/]+\/vpc-bindings$/, 'ListVpcBindings'],
   ['PUT', /^functions\/[^/]+\/sessions\/[^/]+\/pause$/, 'PauseSession'],
   ['POST', /^functions\/[^/]+\/versions$/, 'PublishFunctionVersion'],
@@ -155,7 +176,7 @@ function fc2ApiRefused(res: ServerResponse, method: string, rawPath: string, ver
 function pathNotSupported(res: ServerResponse, method: string, rawPath: string, requestId: string): void {
   const operation = fcOperationOf(method, rawPath);
   const why = operation
-    ? `${operation} is not emulated by the local cloud (it deploys functions from s.yaml; emulated: InvokeFunction, GetFunction, ListFunctions)`
+    ? `${operation} is not emulated by the local cloud (it deploys functions from s.yaml; emulated: ${EMULATED_OPERATIONS.join(', ')})`
     : 'no FC 3.0 API operation has this method and path';
   apiError(res, 400, 'PathNotSupported', `'${method}' against '${rawPath}' is not supported: ${why}`, requestId);
 }
@@ -212,6 +233,11 @@ function customRuntimeJson(custom: CustomRuntimeSpec, codeDir: string): Record<s
   };
 }
 
+function sendAnswer(res: ServerResponse, answer: ResourceAnswer, requestId: string): void {
+  if ('body' in answer) return sendFcJson(res, answer.body, requestId);
+  apiError(res, answer.status, answer.code, answer.message, requestId);
+}
+
 function sendFcJson(res: ServerResponse, body: unknown, requestId: string): void {
   const text = JSON.stringify(body);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'x-fc-request-id': requestId });
@@ -219,23 +245,10 @@ function sendFcJson(res: ServerResponse, body: unknown, requestId: string): void
 }
 
 /** ListFunctions: s.yaml's functions by name, paged by `limit` (1–100, default 20) with the next name as the token. */
-function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: FunctionRuntime, requestId: string): void {
-  for (const name of query.keys()) {
-    if (!LIST_PARAMS.has(name)) return apiError(res, 400, 'InvalidArgument', `ListFunctions parameter ${name} is not emulated by the local cloud (supported: ${[...LIST_PARAMS].join(', ')})`, requestId);
-  }
-  const limitText = query.get('limit') ?? '20';
-  // Decimal digits only: Number() would also read '1e1', '10.0', ' 10' as 10 and '0x10' as 16 (D134).
-  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-  if (!(limit >= 1 && limit <= 100)) return apiError(res, 400, 'InvalidArgument', `limit '${limitText}' must be an integer from 1 to 100 in decimal digits`, requestId);
-  const prefix = query.get('prefix') ?? '';
-  const after = query.get('nextToken') ?? '';
+function listFunctions(query: URLSearchParams, runtime: FunctionRuntime): ResourceAnswer {
   const wanted = query.get('runtime');
-  const matching = runtime.functions
-    .filter((fn) => fn.name.startsWith(prefix) && (!wanted || fn.runtime === wanted) && fn.name >= after)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const page = matching.slice(0, limit);
-  const next = matching[limit];
-  sendFcJson(res, { functions: page.map((fn) => functionJson(fn, runtime.region)), ...(next ? { nextToken: next.name } : {}) }, requestId);
+  const functions = runtime.functions.filter((fn) => !wanted || fn.runtime === wanted).map((fn) => functionJson(fn, runtime.region));
+  return page(functions, 'functions', 'functionName', query);
 }
 
 /**
@@ -255,32 +268,47 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   if (fc2) return fc2ApiRefused(res, method, rawPath, fc2[1]!, requestId);
   const match = INVOKE_PATH.exec(rawPath);
   const read = method === 'GET' ? (rawPath === FUNCTIONS_PATH ? 'list' : FUNCTION_PATH.exec(rawPath)) : undefined;
-  if (!(match && method === 'POST') && !read) return pathNotSupported(res, method, rawPath, requestId);
+  const resource = method === 'GET' && !read ? resourceReadOf(rawPath.slice('/2023-03-30/'.length)) : undefined;
+  if (!(match && method === 'POST') && !read && !resource) return pathNotSupported(res, method, rawPath, requestId);
 
   const verified = verifyAcs3({ method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, secretFor);
   if (!verified.ok) return apiError(res, verified.status, verified.code, verified.message, requestId);
   const token = securityTokenProblem(verified.accessKeyId, String(req.headers['x-acs-security-token'] ?? '') || undefined);
   if (token) return apiError(res, token.status, token.code, token.message, requestId);
-  if (read === 'list') return listFunctions(res, url.searchParams, runtime, requestId);
+  const operation = read === 'list' ? 'ListFunctions' : resource?.operation;
+  const allowed = read === 'list' ? LIST_PARAMS : resource?.params;
+  if (allowed) {
+    for (const name of url.searchParams.keys()) {
+      if (!allowed.includes(name)) return apiError(res, 400, 'InvalidArgument', `${operation} parameter ${name} is not emulated by the local cloud (supported: ${allowed.join(', ') || 'none'})`, requestId);
+    }
+  }
+  if (read === 'list') return sendAnswer(res, listFunctions(url.searchParams, runtime), requestId);
 
-  const name = decodeURIComponent((match ?? (read as RegExpExecArray))[1]!);
-  const qualifier = url.searchParams.get('qualifier');
+  // A malformed %-escape is kept as sent (then FunctionNotFound naming it), never a URIError's 500.
+  const name = resource ? resource.functionName : safeDecode((match ?? (read as RegExpExecArray))[1]!);
+  const qualifier = resource ? undefined : url.searchParams.get('qualifier');
   if (qualifier && qualifier !== 'LATEST') return apiError(res, 400, 'InvalidArgument', `qualifier ${qualifier} does not exist locally (only LATEST)`, requestId);
   const fn = runtime.find(name);
   if (!fn || fn.name !== name) return apiError(res, 404, 'FunctionNotFound', `function '${name}' does not exist`, requestId);
   if (read) return sendFcJson(res, functionJson(fn, runtime.region), requestId);
+  if (resource) {
+    const gatewayUrl = `http://${req.headers.host ?? '127.0.0.1'}`;
+    return sendAnswer(res, resource.answer(fn, { region: runtime.region, gatewayUrl, query: url.searchParams, deployedAt: DEPLOYED_AT }), requestId);
+  }
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
     if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
-    if (body.length > ASYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `async payload is ${body.length} bytes, limit ${ASYNC_PAYLOAD_LIMIT}`, requestId);
-    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId);
+    if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId);
+    // Queued by a page's call tree, it runs as part of it; from anywhere else, as background work (D143).
+    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, callerClass(req.socket.remotePort) ?? 'background');
     res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
     res.end();
     return;
   }
-  if (body.length > SYNC_PAYLOAD_LIMIT) return apiError(res, 413, 'PayloadTooLarge', `payload is ${body.length} bytes, limit ${SYNC_PAYLOAD_LIMIT}`, requestId);
-  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId });
+  if (body.length > SYNC_PAYLOAD_LIMIT) return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, requestId);
+  // A call from an instance belongs to its caller's call tree (D143): the port it came from says which instance.
+  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId, callerPort: req.socket.remotePort });
   if (record.status === 'throttled') return apiError(res, 429, 'ResourceThrottled', record.error?.errorMessage ?? 'throttled', requestId);
   const headers: Record<string, string> = { 'x-fc-request-id': requestId, 'content-type': 'application/octet-stream', 'content-length': String(record.payload.length) };
   if (record.errorType) headers['x-fc-error-type'] = record.errorType;

@@ -26,7 +26,8 @@ export class LocalTaskInvoker implements TaskInvoker {
     if (!fn || fn.name !== request.functionName) return { ok: false, error: 'FC.FunctionNotFound', cause: `function ${request.functionName} does not exist` };
     const source = `flow:${request.flowName}/${request.executionName}/${request.stateName}`;
     if (request.invocationType === 'Async') {
-      this.asyncInvoker.enqueue(fn.name, request.payload, source);
+      // A flow's steps are interactive (a shopper watches the saga, D143), its async tasks too.
+      this.asyncInvoker.enqueue(fn.name, request.payload, source, undefined, 'interactive');
       return { ok: true, payload: Buffer.alloc(0) };
     }
     const record = await runtime.invoke(fn.name, request.payload, { source });

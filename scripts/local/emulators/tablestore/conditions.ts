@@ -3,6 +3,7 @@
  * tablestore_filter.proto (SingleColumnValueFilter, CompositeColumnValueFilter, ColumnPaginationFilter),
  * evaluated on a row's live cells (https://www.alibabacloud.com/help/en/tablestore/developer-reference/configure-filter).
  */
+import { TABLESTORE_MAX_CONDITIONS } from '../../../../functions/_shared/adapters/tablestore-limits';
 import { parameterInvalid } from './errors';
 import { readVariant } from './plain-buffer';
 import { protos } from './sdk';
@@ -53,8 +54,11 @@ export function decodeColumnFilter(bytes: Uint8Array): ColumnFilter {
   return checkedSize(fromMessage(message), 'column_condition');
 }
 
-/** TableStore takes at most 10 conditions in one filter or column condition (the filter and conditional-update docs). */
-export const MAX_CONDITIONS = 10;
+/**
+ * TableStore takes at most 10 conditions in one filter or column condition (the filter and conditional-update docs);
+ * the suite's Table adapter refuses the same before sending, from the same constant (D149).
+ */
+export const MAX_CONDITIONS = TABLESTORE_MAX_CONDITIONS;
 
 function leaves(filter: ColumnFilter): number {
   return filter.kind === 'single' ? 1 : filter.subFilters.reduce((n, f) => n + leaves(f), 0);

@@ -222,6 +222,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header('content-length', str(len(payload)))
         if failed:
             self.send_header('x-fc-status', '404')
+            if IMPORT_ERROR is not None:
+                # Tells the local cloud the module's import failed, not a handler's run: its log says "at load".
+                self.send_header('x-local-at-load', '1')
         self.end_headers()
         self.wfile.write(payload)
 
