@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LOCAL_ACCOUNT_ID } from '../credentials';
+import { crashPoint } from '../crash-point';
 import type { Statement } from 'better-sqlite3';
 import type { ControlDb } from '../control-db';
 import type { DestinationSpec, FunctionSpec } from '../spec/model';
@@ -58,6 +59,15 @@ export interface DestinationPayload {
   responsePayload: string;
 }
 
+/** A destination an ended event has not sent yet (`destination_owed`). */
+interface OwedDestination {
+  destination: DestinationSpec;
+  payload: DestinationPayload;
+  /** The async event's source, for an FC destination. */
+  source: string;
+  functionName: string;
+}
+
 export class AsyncInvoker extends EventEmitter {
   private readonly retryBaseMs: number;
   private readonly throttleBaseMs: number;
@@ -88,6 +98,10 @@ export class AsyncInvoker extends EventEmitter {
       attempts INTEGER NOT NULL DEFAULT 0, throttles INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, next_at INTEGER NOT NULL,
       status TEXT NOT NULL, last_error TEXT, updated_at INTEGER NOT NULL)`);
     db.exec(`CREATE INDEX IF NOT EXISTS async_due ON async_invocations (status, next_at)`);
+    // The destination an ended event still owes (its payload, as JSON), written with the event's final status: a
+    // crash between the two would otherwise lose the destination, and dead-letters are what must not be lost (D146).
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('async_invocations')`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'destination_owed')) db.exec(`ALTER TABLE async_invocations ADD COLUMN destination_owed TEXT`);
     // Events that were running when the process stopped run again: at-least-once, as on FC.
     db.prepare(`UPDATE async_invocations SET status = 'queued' WHERE status = 'running'`).run();
   }
@@ -102,6 +116,9 @@ export class AsyncInvoker extends EventEmitter {
   }
 
   start(): void {
+    // Destinations a crash kept from being sent: sent now (at-least-once; FC's destinations are at-least-once too).
+    const owed = this.statement(`SELECT request_id, destination_owed FROM async_invocations WHERE destination_owed IS NOT NULL`).all() as { request_id: string; destination_owed: string }[];
+    for (const row of owed) this.sendOwed(row.request_id, JSON.parse(row.destination_owed) as OwedDestination);
     const tick = () => {
       if (this.closed) return;
       this.drain();
@@ -118,14 +135,27 @@ export class AsyncInvoker extends EventEmitter {
    * events run as background work. Kept in memory only: after a restart such an event runs as background.
    */
   enqueue(functionName: string, payload: Buffer, source: string, requestId: string = newRequestId(), priority: InvocationClass = 'background'): string {
+    this.insert('INSERT', functionName, payload, source, requestId, priority);
+    return requestId;
+  }
+
+  /**
+   * Accept an event a source may hand over twice (an MNS push sent again after a crash, D146): the second time,
+   * the same `requestId` is already stored and nothing is added. Answers whether this call stored it.
+   */
+  enqueueOnce(functionName: string, payload: Buffer, source: string, requestId: string): boolean {
+    return this.insert('INSERT OR IGNORE', functionName, payload, source, requestId, 'background');
+  }
+
+  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', functionName: string, payload: Buffer, source: string, requestId: string, priority: InvocationClass): boolean {
     const fn = this.runtime.find(functionName);
     if (!fn) throw new Error(`Function ${functionName} not found`);
     if (priority === 'interactive') this.interactive.add(requestId);
     const now = Date.now();
-    this.statement(`INSERT INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
+    const stored = this.statement(`${verb} INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
       .run(requestId, fn.name, payload, source, now, now, now);
     setImmediate(() => this.drain());
-    return requestId;
+    return stored.changes === 1;
   }
 
   get(requestId: string): AsyncEventRow | undefined {
@@ -183,13 +213,11 @@ export class AsyncInvoker extends EventEmitter {
     const config = fn?.asyncInvokeConfig;
     const maxAgeMs = (config?.maxAsyncEventAgeInSeconds ?? 18000) * 1000;
     if (!fn) return this.finish(row, 'failed', 'function no longer exists');
-    if (now - row.created_at > maxAgeMs) {
-      this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds');
-      return this.sendDestination(fn, row, 'onFailure', 'EventExpired', undefined);
-    }
+    if (now - row.created_at > maxAgeMs) return this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds', this.destinationOf(fn, row, 'onFailure', 'EventExpired', undefined));
     // Nobody waits on an asynchronous invocation's answer: unless interactive work queued it, it yields (D143).
     const priority = this.interactive.has(row.request_id) ? 'interactive' : 'background';
     const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts, priority });
+    crashPoint('async-invoker:before-status', fn.name);
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
       this.statement(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
@@ -197,10 +225,7 @@ export class AsyncInvoker extends EventEmitter {
       return;
     }
     const attempts = row.attempts + 1;
-    if (record.status === 'succeeded') {
-      this.finish({ ...row, attempts }, 'succeeded', null);
-      return this.sendDestination(fn, { ...row, attempts }, 'onSuccess', '', record);
-    }
+    if (record.status === 'succeeded') return this.finish({ ...row, attempts }, 'succeeded', null, this.destinationOf(fn, { ...row, attempts }, 'onSuccess', '', record));
     const retries = config?.maxAsyncRetryAttempts ?? 3;
     if (attempts <= retries) {
       const delay = this.retryBaseMs * 2 ** (attempts - 1);
@@ -209,19 +234,50 @@ export class AsyncInvoker extends EventEmitter {
       this.emit('retry', { requestId: row.request_id, functionName: fn.name, attempts });
       return;
     }
-    this.finish({ ...row, attempts }, 'failed', record.error?.errorMessage ?? 'error');
-    return this.sendDestination(fn, { ...row, attempts }, 'onFailure', record.errorType ?? 'UnhandledInvocationError', record);
+    this.finish({ ...row, attempts }, 'failed', record.error?.errorMessage ?? 'error', this.destinationOf(fn, { ...row, attempts }, 'onFailure', record.errorType ?? 'UnhandledInvocationError', record));
   }
 
-  private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null): void {
+  /**
+   * The event's final status and the destination it owes, in one write; then the destination is sent. A crash
+   * after the write sends it at the next start (`start`), so an event that ended is never without its destination.
+   */
+  private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null, owed?: OwedDestination): void {
     this.interactive.delete(row.request_id);
-    this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), row.request_id);
+    this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), owed ? JSON.stringify(owed) : null, row.request_id);
     this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
+    if (!owed) return;
+    crashPoint('async-invoker:before-destination', row.function_name);
+    this.sendOwed(row.request_id, owed);
   }
 
-  private sendDestination(fn: FunctionSpec, row: AsyncEventRow, kind: 'onSuccess' | 'onFailure', condition: string, record: InvocationRecord | undefined): void {
+  /**
+   * Sends an owed destination and clears it. An FC destination is an event of this same queue, so it is enqueued
+   * and cleared in one transaction: exactly once. An MNS one lives in the MNS emulator's own database: sent, then
+   * cleared, so only a crash between those two commits sends it twice.
+   */
+  private sendOwed(requestId: string, owed: OwedDestination): void {
+    const clear = () => this.statement(`UPDATE async_invocations SET destination_owed = NULL WHERE request_id = ?`).run(requestId);
+    const { destination, payload, source } = owed;
+    if (destination.kind === 'fc') {
+      this.db.transaction(() => {
+        this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), source);
+        clear();
+      })();
+      return;
+    }
+    try {
+      if (!this.options.sendToMns) throw new Error('no MNS emulator attached');
+      this.options.sendToMns(destination, JSON.stringify(payload));
+    } catch (err) {
+      process.emitWarning(`async destination ${destination.arn} of ${owed.functionName} failed: ${(err as Error).message}`);
+    }
+    clear();
+  }
+
+  /** FC's destination payload for an event that ended, if its function has a destination of that kind. */
+  private destinationOf(fn: FunctionSpec, row: AsyncEventRow, kind: 'onSuccess' | 'onFailure', condition: string, record: InvocationRecord | undefined): OwedDestination | undefined {
     const destination: DestinationSpec | undefined = fn.asyncInvokeConfig?.[kind];
-    if (!destination) return;
+    if (!destination) return undefined;
     const payload: DestinationPayload = {
       timestamp: Date.now(),
       requestContext: {
@@ -234,16 +290,7 @@ export class AsyncInvoker extends EventEmitter {
       responseContext: { statusCode: 200, functionError: record && record.status !== 'succeeded' ? (record.errorType ?? 'UnhandledInvocationError') : '' },
       responsePayload: record ? record.payload.toString('utf8') : '',
     };
-    if (destination.kind === 'fc') {
-      this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), `destination:${kind}:${fn.name}`);
-      return;
-    }
-    try {
-      if (!this.options.sendToMns) throw new Error('no MNS emulator attached');
-      this.options.sendToMns(destination, JSON.stringify(payload));
-    } catch (err) {
-      process.emitWarning(`async destination ${destination.arn} of ${fn.name} failed: ${(err as Error).message}`);
-    }
+    return { destination, payload, source: `destination:${kind}:${fn.name}`, functionName: fn.name };
   }
 
   async close(): Promise<void> {

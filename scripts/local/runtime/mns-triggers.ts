@@ -1,6 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { crashPoint } from '../crash-point';
 import { decodeBody } from '../../../functions/_shared/contracts/mns-events';
 import type { MnsEmulator, PushInfo, ReceivedMessage } from '../emulators/mns';
+import { EndpointNotReadyError } from '../emulators/mns/pushes';
 import type { FunctionSpec, MnsQueueTriggerSpec } from '../spec/model';
 import type { AsyncInvoker } from './async-invoker';
 import type { FunctionRuntime } from './runtime';
@@ -138,6 +140,7 @@ export class MnsQueueTriggers {
       const held = this.holdOutOfSight(trigger.queue, group.map((e) => e.message.receiptHandle));
       const record = await this.runtime.invoke(fn.name, payload, { source }).finally(() => held.release());
       if (record.status === 'succeeded') {
+        crashPoint('mns-trigger:before-delete', fn.name);
         this.deleteAll(trigger.queue, held.handles);
         c.delivered += group.length;
       } else {
@@ -232,14 +235,24 @@ export const TOPIC_TRIGGER_PREFIX = 'fc-';
 /**
  * The emulator's function endpoint → an asynchronous invocation of the `mns_topic` trigger's function, accepted
  * (persisted) before the push counts as delivered. When it cannot be accepted (no such function, the local
- * cloud still starting) the push fails and MNS retries it by the subscription's NotifyStrategy.
+ * cloud still starting) the push fails and MNS retries it by the subscription's NotifyStrategy — at once and
+ * without counting an attempt while the local cloud is still starting.
  */
 export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined) {
   return async (functionName: string, payload: Buffer, info: PushInfo): Promise<void> => {
     const invoker = asyncInvoker();
-    if (!invoker) throw new Error('the local cloud is starting');
+    if (!invoker) throw new EndpointNotReadyError('the local cloud is starting');
     const prefix = `${TOPIC_TRIGGER_PREFIX}${functionName}-`;
     const trigger = info.subscription.startsWith(prefix) ? info.subscription.slice(prefix.length) : info.subscription;
-    invoker.enqueue(functionName, payload, `mns_topic:${trigger}`);
+    // One async event per message and subscription, however often the push is sent: the outbox sends it again when
+    // a crash came after FC took it and before the outbox removed it (D146).
+    invoker.enqueueOnce(functionName, payload, `mns_topic:${trigger}`, pushRequestId(info));
+    crashPoint('mns-push:fc-accepted', functionName);
   };
+}
+
+/** A stable request id (FC's shape) for one message pushed to one subscription. */
+export function pushRequestId(info: Pick<PushInfo, 'topic' | 'subscription' | 'messageId'>): string {
+  const hash = createHash('sha256').update(`${info.topic}\n${info.subscription}\n${info.messageId}`).digest('hex');
+  return `1-${hash.slice(0, 8)}-${hash.slice(8, 16)}-${hash.slice(16, 28)}`;
 }

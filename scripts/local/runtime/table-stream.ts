@@ -1,6 +1,7 @@
 import { encodeTableStreamEvent, type TableChangeColumn, type TableChangeRecord } from '../../../functions/_shared/contracts/table-stream';
 import type { AttrValue } from '../../../functions/_shared/ports/table';
 import { getFlag, setFlag, type ControlDb } from '../control-db';
+import { crashPoint } from '../crash-point';
 import type { StreamClient, StreamRecord } from '../emulators/tablestore/stream-client';
 import type { CellValue } from '../emulators/tablestore/values';
 import type { FunctionSpec, TablestoreTriggerSpec } from '../spec/model';
@@ -208,6 +209,7 @@ export class TableStreamTriggers {
           }
         }
         reader.failures = 0;
+        if (records.length > 0) crashPoint('table-stream:before-cursor', reader.fn.name);
         if (nextShardIterator && nextShardIterator !== reader.iterator) {
           reader.iterator = nextShardIterator;
           setFlag(this.db, reader.cursorKey, nextShardIterator);

@@ -1,3 +1,4 @@
+import { crashPoint } from '../../crash-point';
 import { taskResultFromFc, type TaskResult } from '../../flow-engine/fc-task';
 import type { TaskInvoker, TaskRequest } from '../../flow-engine/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
@@ -29,6 +30,8 @@ export class LocalTaskInvoker implements TaskInvoker {
       this.asyncInvoker.enqueue(fn.name, request.payload, source, undefined, 'interactive');
       return { ok: true, payload: Buffer.alloc(0) };
     }
-    return taskResultFromFc(await runtime.invoke(fn.name, request.payload, { source }));
+    const record = await runtime.invoke(fn.name, request.payload, { source });
+    crashPoint('flow-task:returned', request.stateName);
+    return taskResultFromFc(record);
   }
 }

@@ -32,6 +32,16 @@ export interface PushRow {
   created_at: number;
 }
 
+/**
+ * Thrown by a push whose endpoint is not there *yet* (the local cloud's function runtime is still starting): the
+ * push waits a moment and goes again without counting an attempt. Counted, a start would have burnt one of
+ * BACKOFF_RETRY's three retries and delayed every push a crash left in the outbox by 10–20 s (D146).
+ */
+export class EndpointNotReadyError extends Error {}
+
+/** How long a push waits for an endpoint that is not ready yet. */
+const NOT_READY_RETRY_MS = 100;
+
 export function retryDelayMs(strategy: NotifyStrategy, attempt: number, random: () => number = Math.random): number | undefined {
   if (strategy === 'BACKOFF_RETRY') return attempt <= 3 ? 10000 + Math.floor(random() * 10000) : undefined;
   return attempt <= 176 ? Math.min(512, 2 ** (attempt - 1)) * 1000 : undefined;
@@ -132,6 +142,10 @@ export class PushOutbox {
       // Failing because the local cloud is stopping is not the endpoint's fault: the push stays `sending`,
       // and the next start sends it again without counting an attempt.
       if (this.closed) return;
+      if (err instanceof EndpointNotReadyError) {
+        this.s.retry.run(row.attempts, this.clock() + NOT_READY_RETRY_MS, err.message, row.id);
+        return;
+      }
       const attempts = row.attempts + 1;
       const message = err instanceof Error ? err.message : String(err);
       const delay = retryDelayMs(row.strategy, attempts);
