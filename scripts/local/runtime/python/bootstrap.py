@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -255,4 +256,13 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = False
 
 
+def exit_when_orphaned(parent):
+    """A local cloud killed with SIGKILL cannot stop its instances: once this process is handed to another parent,
+    the one that started it is gone, and so is every reason to keep serving (and holding a port)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True, name='orphan-watch').start()
 Server(('127.0.0.1', int(os.environ['FC_SERVER_PORT'])), Handler).serve_forever()
