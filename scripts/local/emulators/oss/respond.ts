@@ -172,12 +172,21 @@ function defaultEncryption(bucket: BucketConfig): Encryption | undefined {
   return { algorithm: config.algorithm, ...(config.kmsKeyId ? { keyId: config.kmsKeyId } : {}), ...(config.dataEncryption ? { dataEncryption: config.dataEncryption } : {}) };
 }
 
+const MAX_USER_META_BYTES = 8 * 1024;
+
 /** Reads the standard headers and `x-oss-meta-*` of a PutObject / InitiateMultipartUpload / CopyObject(REPLACE). */
 export function requestObjectHeaders(ctx: RequestContext): ObjectHeaders {
   const meta: Record<string, string> = {};
+  let metaBytes = 0;
   for (const [name, value] of Object.entries(ctx.req.headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+    if (!name.startsWith('x-oss-meta-') || value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(',') : value;
+    meta[name.slice('x-oss-meta-'.length)] = text;
+    // Node decodes header values as latin1: one char per byte sent.
+    metaBytes += name.length + text.length;
   }
+  // OSS: all user metadata, names and values, at most 8 KB (EC 0011-00000002). Stored before (D147).
+  if (metaBytes > MAX_USER_META_BYTES) throw ossErrors.invalidArgument('Your metadata headers exceed the maximum allowed metadata size.', 'x-oss-meta-*', `${metaBytes} bytes`, '0011-00000002');
   return {
     // Absent: from the key's extension, as OSS does.
     contentType: headerOf(ctx, 'content-type') || (ctx.key === undefined ? 'application/octet-stream' : contentTypeFor(ctx.key)),
