@@ -80,6 +80,11 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         return done(res, 200, summarize(record, true));
       }
       if (section === 'functions' && name && action === 'fault') {
+        // Only PUT sets one: a PATCH or POST set a fault as well before (D147).
+        if (method !== 'PUT' && method !== 'DELETE') {
+          sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed here: PUT sets a fault, DELETE clears it` } }, { allow: 'PUT, DELETE' });
+          return true;
+        }
         if (method === 'DELETE') runtime.setFault(name, undefined);
         else runtime.setFault(name, parseFault(body));
         return done(res, 200, { ok: true });
