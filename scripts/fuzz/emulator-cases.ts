@@ -55,11 +55,11 @@ function ossCase(rng: Random, world: EmulatorWorld): EmulatorCase {
     ['PutObject wrong Content-MD5', () => ({ method: 'PUT', key, query: [], headers: { 'content-md5': createHash('md5').update('other').digest('base64') }, body: 'data', mustRefuse: true })],
     ['PutObject bad object ACL', () => ({ method: 'PUT', key, query: [], headers: { 'x-oss-object-acl': rng.pick(['bogus', 'PUBLIC', '']) || 'x' }, body: 'data', mustRefuse: true })],
     ['PutObject bad storage class', () => ({ method: 'PUT', key, query: [], headers: { 'x-oss-storage-class': 'Glacier9' }, body: 'data', mustRefuse: true })],
-    ['PutObject bad tagging header', () => ({ method: 'PUT', key, query: [], headers: { 'x-oss-tagging': rng.pick(['%%%', 'a=b&a=c', `${'k'.repeat(200)}=v`]) }, body: 'data', mustRefuse: true })],
+    ['PutObject bad tagging header', () => ({ method: 'PUT', key, query: [], headers: { 'x-oss-tagging': rng.pick(['%%%', `${'k'.repeat(200)}=v`, 'k=%ZZ']) }, body: 'data', mustRefuse: true })],
     ['PutObject hostile key', () => ({ method: 'PUT', key: rng.pick([`fuzz/${'k'.repeat(1100)}`, 'fuzz/../../../etc/passwd', 'fuzz/\u0000nul', '/fuzz/leading', 'fuzz/\\back']), query: [], headers: {}, body: 'data', mustRefuse: false })],
     ['CopyObject bad source', () => ({ method: 'PUT', key, query: [], headers: { 'x-oss-copy-source': rng.pick(['/../../etc/passwd', `/${world.bucket}/no-such-${rng.word(6)}`, 'no-slash', '/other-bucket/x', '%ZZ']) }, mustRefuse: true })],
     ['GetObject bad range', () => ({ method: 'GET', key: 'fuzz/none', query: [], headers: { range: rng.pick(['bytes=garbage', 'bytes=9-1', 'bytes=-', 'items=0-1']) }, mustRefuse: true })],
-    ['ListObjects bad max-keys', () => ({ method: 'GET', query: [['max-keys', rng.pick(['-1', 'abc', '1e3', '99999999999999999999', ''])], ['prefix', 'fuzz/']], headers: {}, mustRefuse: true })],
+    ['ListObjects bad max-keys', () => ({ method: 'GET', query: [['max-keys', rng.pick(['-1', 'abc', '1e3', '99999999999999999999'])], ['prefix', 'fuzz/']], headers: {}, mustRefuse: true })],
     ['ListObjectsV2 bad token', () => ({ method: 'GET', query: [['list-type', '2'], ['continuation-token', rng.pick(['garbage', '%%', 'x'.repeat(5000)])]], headers: {}, mustRefuse: true })],
     ['DeleteMultipleObjects bad XML', () => ({ method: 'POST', query: [['delete', '']], headers: { 'content-md5': createHash('md5').update(xml).digest('base64'), 'content-type': 'application/xml' }, body: xml, mustRefuse: true })],
     ['PutBucketCors bad XML', () => ({ method: 'PUT', query: [['cors', '']], headers: { 'content-type': 'application/xml' }, body: xml, mustRefuse: true })],
@@ -118,26 +118,46 @@ function tablestoreCase(rng: Random, world: EmulatorWorld): EmulatorCase {
   const M = protos.main;
   const id = `fuzz-${rng.word(8)}`;
   const row = encodePortPutRow([{ name: 'id' }], { id }, { v: 'value', n: 7 })!;
+  // A primary key alone (GetRow, GetRange): every byte of it is read, so any corruption must be refused.
+  const key = encodePortPutRow([{ name: 'id' }], { id }, {})!;
+  let how = '';
+  // A flipped bit may land where neither the reader nor a checksum looks: PlainBuffer's outer length of a cell value
+  // is skipped by the SDKs' own readers (the inner one is used), and by the emulator's. Such a case may succeed.
+  let mayPass = false;
+  const broken = (bytes: Uint8Array) => {
+    const c = corrupt(rng, bytes);
+    how = ` (${c.label})`;
+    mayPass = c.label.startsWith('bit flipped');
+    return c.bytes;
+  };
   const putRow = (rowBytes: Uint8Array, tableName = world.table) => M.PutRowRequest!.encode({ tableName, row: rowBytes, condition: { rowExistence: 0 }, returnContent: { returnType: 0 } }).finish();
   const { text: hostile } = hostileString(rng);
   const hostileName = hostile instanceof RawJson ? 'name\ud800' : String(hostile);
   const cases: [string, string, () => Uint8Array, boolean][] = [
-    ['PutRow corrupted row', 'PutRow', () => putRow(corrupt(rng, row).bytes), true],
-    ['PutRow corrupted message', 'PutRow', () => corrupt(rng, putRow(row)).bytes, true],
+    ['PutRow corrupted row', 'PutRow', () => putRow(broken(row)), true],
+    ['PutRow corrupted message', 'PutRow', () => broken(putRow(row)), true],
     ['PutRow hostile table name', 'PutRow', () => putRow(row, hostileName), true],
     ['PutRow no row', 'PutRow', () => M.PutRowRequest!.encode({ tableName: world.table, row: new Uint8Array(), condition: { rowExistence: 0 } }).finish(), true],
-    ['GetRow corrupted key', 'GetRow', () => M.GetRowRequest!.encode({ tableName: world.table, primaryKey: corrupt(rng, row).bytes, maxVersions: 1 }).finish(), true],
-    ['GetRow bad versions', 'GetRow', () => M.GetRowRequest!.encode({ tableName: world.table, primaryKey: row, maxVersions: rng.pick([0, -1]) }).finish(), true],
-    ['GetRange corrupted bounds', 'GetRange', () => M.GetRangeRequest!.encode({ tableName: world.table, direction: rng.pick([0, 1, 7]), maxVersions: 1, limit: rng.pick([-1, 0, 5001]), inclusiveStartPrimaryKey: corrupt(rng, row).bytes, exclusiveEndPrimaryKey: row }).finish(), true],
+    ['GetRow corrupted key', 'GetRow', () => M.GetRowRequest!.encode({ tableName: world.table, primaryKey: broken(key), maxVersions: 1 }).finish(), true],
+    ['GetRow bad versions', 'GetRow', () => M.GetRowRequest!.encode({ tableName: world.table, primaryKey: key, maxVersions: rng.pick([0, -1]) }).finish(), true],
+    ['GetRange corrupted bounds', 'GetRange', () => M.GetRangeRequest!.encode({ tableName: world.table, direction: rng.pick([0, 1, 7]), maxVersions: 1, limit: rng.pick([-1, 0, 5001]), inclusiveStartPrimaryKey: broken(key), exclusiveEndPrimaryKey: key }).finish(), true],
     ['CreateTable hostile meta', 'CreateTable', () => M.CreateTableRequest!.encode({ tableMeta: { tableName: rng.pick([hostileName, '', 'x'.repeat(300), '1starts-with-digit']), primaryKey: rng.pick([[], [{ name: 'id', type: 9 }], Array.from({ length: 5 }, (_, i) => ({ name: `k${i}`, type: 2 }))]) }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: rng.pick([-2, 0, -1]), maxVersions: rng.pick([0, -1, 1]) } }).finish(), true],
     ['DescribeTable hostile name', 'DescribeTable', () => M.DescribeTableRequest!.encode({ tableName: hostileName }).finish(), true],
-    ['BatchWriteRow corrupted rows', 'BatchWriteRow', () => M.BatchWriteRowRequest!.encode({ tables: [{ tableName: world.table, rows: [{ type: rng.pick([1, 9]), rowChange: corrupt(rng, row).bytes, condition: { rowExistence: 0 } }] }] }).finish(), true],
+    ['BatchWriteRow corrupted rows', 'BatchWriteRow', () => M.BatchWriteRowRequest!.encode({ tables: [{ tableName: world.table, rows: [{ type: rng.pick([1, 9]), rowChange: broken(row), condition: { rowExistence: 0 } }] }] }).finish(), true],
     ['unknown operation', rng.pick(['NoSuchOp', '..%2FPutRow', 'PutRow%00']), () => putRow(row), true],
     ['empty body', rng.pick(['PutRow', 'GetRange', 'CreateTable', 'UpdateRow', 'DeleteRow']), () => new Uint8Array(), true],
   ];
   const [variant, operation, make, mustRefuse] = rng.pick(cases);
   const body = make();
-  return { target: 'TableStore', variant, base: world.tablestore, request: { method: 'POST', path: `/${operation}`, headers: signTableStore(world, operation, body), body: Buffer.from(body) }, shape: 'tablestore', mustRefuse, watch: [`table:${world.table}`] };
+  return {
+    target: 'TableStore',
+    variant: `${variant}${how}`,
+    base: world.tablestore,
+    request: { method: 'POST', path: `/${operation}`, headers: signTableStore(world, operation, body), body: Buffer.from(body) },
+    shape: 'tablestore',
+    mustRefuse: mustRefuse && !mayPass,
+    watch: [`table:${world.table}`],
+  };
 }
 
 // ----------------------------------------------------------------------------------------------------------- MNS

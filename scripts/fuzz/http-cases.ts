@@ -141,7 +141,7 @@ export function httpCase(rng: Random, target: string, template: RouteTemplate, w
   let path = fillPath(template);
   let query: [string, string][] = Object.entries(enc(template.query ?? {}));
   let bodyText = template.body === undefined ? undefined : JSON.stringify(template.body);
-  let variant = '';
+  let variant: string;
   let mustRefuse = false;
   let headers: Record<string, string> = {};
   let method = template.method;

@@ -12,7 +12,7 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-export type Mutant = Json | RawJson | Mutant[] | { [key: string]: Mutant };
+export type Mutant = Json | RawJson | DuplicateKeys | Mutant[] | { [key: string]: Mutant };
 
 /** JSON text of a mutated value; `RawJson` goes in as written. Object keys may repeat through `DuplicateKeys`. */
 export function toJsonText(value: Mutant): string {
