@@ -137,7 +137,8 @@ function queryText(query: Record<string, string> | [string, string][]): string {
 
 const enc = (pairs: Record<string, string>) => Object.fromEntries(Object.entries(pairs).map(([k, v]) => [k, encodeURIComponent(v)]));
 
-export function httpCase(rng: Random, target: string, template: RouteTemplate, world: RouteWorld): FuzzRequest {
+/** The route's request broken one way; `intact` sends it unbroken (the baseline that shows the template is valid). */
+export function httpCase(rng: Random, target: string, template: RouteTemplate, world: RouteWorld, intact = false): FuzzRequest {
   let path = fillPath(template);
   let query: [string, string][] = Object.entries(enc(template.query ?? {}));
   let bodyText = template.body === undefined ? undefined : JSON.stringify(template.body);
@@ -155,7 +156,10 @@ export function httpCase(rng: Random, target: string, template: RouteTemplate, w
     'header',
     'method',
   ];
-  switch (rng.pick(kinds)) {
+  switch (intact ? 'intact' : rng.pick(kinds)) {
+    case 'intact':
+      variant = 'unbroken';
+      break;
     case 'body': {
       const broken = breakBody(rng, template);
       bodyText = broken.body;

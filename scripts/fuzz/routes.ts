@@ -49,7 +49,7 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
     card: { number: '4000000000000002', expMonth: 12, expYear: 2030, cvc: '123' },
   };
   return {
-    'POST /api/auth/token': { method: 'POST', path: '/api/auth/token', body: { username: 'fuzz-nobody', password: 'not-the-password' }, auth: 'none', watch: ['users'] },
+    'POST /api/auth/token': { method: 'POST', path: '/api/auth/token', body: { username: 'alice', password: 'alice-demo' }, auth: 'none', watch: ['users'] },
     'POST /api/uploads': {
       method: 'POST',
       path: '/api/uploads',
@@ -111,7 +111,7 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
       // the webhook names an order that does not exist, so there is nothing it could change.
       watch: [],
     },
-    'GET /api/products': { method: 'GET', path: '/api/products', query: { limit: '3', client: 'web', region: 'cn-hangzhou' }, auth: 'none', watch: [] },
+    'GET /api/products': { method: 'GET', path: '/api/products', query: { limit: '3', region: 'cn-hangzhou' }, auth: 'none', watch: [] },
     'GET /api/products/:id': { method: 'GET', path: '/api/products/:id', params: { id: world.productId }, query: { client: 'mobile', region: 'cn-hangzhou' }, auth: 'none', watch: [] },
     'PUT /_local/api/functions/:fn/fault': {
       method: 'PUT',
@@ -128,7 +128,7 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
     'GET /_local/api/async': { method: 'GET', path: '/_local/api/async', query: { limit: '3' }, auth: 'none', watch: [] },
     'GET /_local/api/queues/:queue': { method: 'GET', path: '/_local/api/queues/:queue', params: { queue: 'dlq' }, auth: 'none', watch: [] },
     'POST /_local/api/queues/:queue/redrive': { method: 'POST', path: '/_local/api/queues/:queue/redrive', params: { queue: 'payment-webhook-dlq' }, auth: 'none', watch: [] },
-    'POST /_local/api/timers/:fn/run': { method: 'POST', path: '/_local/api/timers/:fn/run', params: { fn: 'no-such-function' }, auth: 'none', watch: [] },
+    'POST /_local/api/timers/:fn/run': { method: 'POST', path: '/_local/api/timers/:fn/run', params: { fn: 'product-sales' }, auth: 'none', watch: [] },
   };
 }
 

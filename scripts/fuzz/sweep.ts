@@ -132,6 +132,20 @@ function planCase(rng: Random, world: FuzzWorld, templates: ReturnType<typeof ro
   return { target: c.target, variant: c.variant, base: world.gateway, request: c, shape: target.includes('/_local/') ? 'console' : 'api', mustRefuse: c.mustRefuse, watch: c.watch };
 }
 
+/**
+ * Each route's request unbroken, with its status: a sweep means something only if these are accepted (2xx), or 404
+ * where the template names on purpose something that does not exist (an image, an order, a timer).
+ */
+export async function baseline(world: FuzzWorld): Promise<Record<string, number>> {
+  const templates = routeTemplates(world.routes);
+  const statuses: Record<string, number> = {};
+  for (const [target, template] of Object.entries(templates)) {
+    const c = httpCase(new Random(1), target, template, world.routes, true);
+    statuses[target] = (await send(world.gateway, c)).status;
+  }
+  return statuses;
+}
+
 /** Runs `cases` cases for each seed; `onCase` sees each as it is judged (the CLI prints progress). */
 export async function sweep(world: FuzzWorld, seeds: number[], cases: number, onCase?: (finding: Finding | undefined, target: string) => void): Promise<SweepSummary> {
   const t0 = Date.now();

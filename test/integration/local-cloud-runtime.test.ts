@@ -535,6 +535,9 @@ describe('local cloud runtime', () => {
       const patched = await fetch(`${cloud.url}/_local/api/functions/fx-spin/fault`, { method: 'PATCH', body: JSON.stringify({ error: 'patched' }) });
       expect([patched.status, patched.headers.get('allow'), ((await patched.json()) as { error: { code: string } }).error.code]).toEqual([405, 'PUT, DELETE', 'MethodNotAllowed']);
       expect((await cloud.invoke('fx-spin', {})).status).toBe('succeeded');
+      // An unknown function's timer: 404 as everywhere in this API (was a 400 "no timer trigger  on function").
+      const noTimer = await fetch(`${cloud.url}/_local/api/timers/fx-nope/run`, { method: 'POST' });
+      expect([noTimer.status, await noTimer.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
     });
 
     it('fails an invocation with an injected error as a function error: FC’s error body over the FC API', async () => {
