@@ -92,7 +92,8 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
       optional: ['region', 'address.line2'],
       auth: 'user',
       idempotent: true,
-      watch: ['orders', 'idempotency'],
+      // Not `idempotency`: charge-payment and payment-callback write it for orders already placed, in the background.
+      watch: ['orders'],
     },
     'GET /api/orders': { method: 'GET', path: '/api/orders', query: { limit: '5' }, auth: 'user', watch: [] },
     'GET /api/orders/:orderId': { method: 'GET', path: '/api/orders/:orderId', params: { orderId: `ord_${ID_TAIL}` }, auth: 'user', watch: [] },
