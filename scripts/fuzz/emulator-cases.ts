@@ -79,7 +79,7 @@ function ossCase(rng: Random, world: EmulatorWorld): EmulatorCase {
 
 // ----------------------------------------------------------------------------------------------------- TableStore
 
-function signTableStore(world: EmulatorWorld, operation: string, body: Uint8Array): Record<string, string> {
+export function signTableStore(world: EmulatorWorld, operation: string, body: Uint8Array): Record<string, string> {
   const headers: Record<string, string> = {
     'x-ots-apiversion': '2015-12-31',
     'x-ots-instancename': world.instance,
@@ -162,7 +162,7 @@ function tablestoreCase(rng: Random, world: EmulatorWorld): EmulatorCase {
 
 // ----------------------------------------------------------------------------------------------------------- MNS
 
-function signMns(world: EmulatorWorld, method: string, resource: string, body: string): Record<string, string> {
+export function signMns(world: EmulatorWorld, method: string, resource: string, body: string): Record<string, string> {
   const date = new Date().toUTCString();
   const headers: Record<string, string> = { date, 'x-mns-version': '2015-06-06', 'security-token': world.credentials.securityToken };
   if (body) headers['content-type'] = 'text/xml;charset=utf-8';

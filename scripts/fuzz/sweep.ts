@@ -1,13 +1,11 @@
-import { createHash, createHmac } from 'node:crypto';
 import type { LocalEndpoints } from '../local/endpoints';
 import { protos } from '../local/emulators/tablestore/sdk';
-import { emulatorCase, type EmulatorCase, type EmulatorWorld } from './emulator-cases';
+import { emulatorCase, signMns, signTableStore, type EmulatorCase, type EmulatorWorld } from './emulator-cases';
 import { httpCase } from './http-cases';
 import { judge, send, type Shape } from './oracle';
 import { Random } from './random';
 import { routeTemplates, type RouteWorld } from './routes';
 import { changed, readState, type StateReaders } from './state';
-import { stringToSign as tablestoreStringToSign } from '../local/emulators/tablestore/signature';
 
 /**
  * The sweep: for each seed, `cases` malformed requests (about two thirds to the functions' routes, one third to the
@@ -80,16 +78,7 @@ async function createTable(world: EmulatorWorld): Promise<void> {
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   }).finish();
-  const headers: Record<string, string> = {
-    'x-ots-apiversion': '2015-12-31',
-    'x-ots-instancename': world.instance,
-    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
-    'x-ots-date': new Date().toISOString(),
-    'x-ots-accesskeyid': world.credentials.accessKeyId,
-    'x-ots-ststoken': world.credentials.securityToken,
-  };
-  headers['x-ots-signature'] = createHmac('sha1', world.credentials.accessKeySecret).update(tablestoreStringToSign('/CreateTable', headers)).digest('base64');
-  const res = await send(world.tablestore, { method: 'POST', path: '/CreateTable', headers, body: Buffer.from(body) });
+  const res = await send(world.tablestore, { method: 'POST', path: '/CreateTable', headers: signTableStore(world, 'CreateTable', body), body: Buffer.from(body) });
   // OTSObjectAlreadyExist on a second sweep against the same data folder is fine.
   if (res.status !== 200 && !res.body.toString('latin1').includes('OTSObjectAlreadyExist')) throw new Error(`CreateTable answered ${res.status}: ${res.body.toString('latin1')}`);
 }
@@ -97,21 +86,7 @@ async function createTable(world: EmulatorWorld): Promise<void> {
 async function createQueue(world: EmulatorWorld): Promise<void> {
   const resource = `/queues/${world.queue}`;
   const body = '<?xml version="1.0" encoding="UTF-8"?><Queue xmlns="http://mns.aliyuncs.com/doc/v1/"/>';
-  const date = new Date().toUTCString();
-  const contentType = 'text/xml;charset=utf-8';
-  const toSign = `PUT\n\n${contentType}\n${date}\nx-mns-version:2015-06-06\n${resource}`;
-  const res = await send(world.mns, {
-    method: 'PUT',
-    path: resource,
-    headers: {
-      date,
-      'content-type': contentType,
-      'x-mns-version': '2015-06-06',
-      'security-token': world.credentials.securityToken,
-      authorization: `MNS ${world.credentials.accessKeyId}:${createHmac('sha1', world.credentials.accessKeySecret).update(toSign).digest('base64')}`,
-    },
-    body: Buffer.from(body),
-  });
+  const res = await send(world.mns, { method: 'PUT', path: resource, headers: signMns(world, 'PUT', resource, body), body: Buffer.from(body) });
   if (res.status >= 300 && res.status !== 409) throw new Error(`CreateQueue answered ${res.status}: ${res.body.toString()}`);
 }
 
