@@ -34,8 +34,8 @@ function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
       if (issue.expected === 'number' && Number.isNaN(issue.input)) return 'must be a number';
-      // JSON has no Infinity, but `1e400` parses to it.
-      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) return 'must be a finite number';
+      // JSON has no Infinity, but `1e400` parses to it; where a string belongs it is still just a number (D147).
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input) && (issue.expected === 'number' || issue.expected === 'int')) return 'must be a finite number';
       return `must be ${KINDS[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
     case 'invalid_value':
       return issue.values.length > 1 ? `must be one of ${issue.values.map(String).join(', ')}` : undefined;
@@ -53,7 +53,7 @@ const KINDS: Record<string, string> = { string: 'a string', number: 'a number', 
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a fraction';
+  if (typeof value === 'number') return Number.isInteger(value) || !Number.isFinite(value) ? 'a number' : 'a fraction';
   return KINDS[typeof value] ?? typeof value;
 }
 

@@ -196,6 +196,21 @@ describe('FnF API emulator', () => {
       expect([version.code, version.data?.Message]).toEqual(['APIVersionNotSupported', "The requested API version '2020-01-01' is not supported yet. Please check."]);
     });
 
+    it('refuses an Input nested past what it can copy, and numbers not in decimal digits, by name (D147)', async () => {
+      // 5 000 nested arrays parse, but copying them overflowed the stack: a 500 InternalServerError.
+      const deep = `{"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const nested = await rejection(client.startExecution({ FlowName: 'api-flow', ExecutionName: 'too-deep', Input: deep }));
+      expect([nested.code, nested.entry?.response?.statusCode, nested.data?.Message]).toEqual(['InvalidArgument', 400, 'Input is nested more than 1000 levels deep']);
+      expect((await rejection(client.describeExecution({ FlowName: 'api-flow', ExecutionName: 'too-deep' }))).code).toBe('ExecutionNotExists');
+      // `Number()` took `1e2` for 100 and ` 5` for 5.
+      for (const limit of ['1e2', ' 5', '0x10']) {
+        const refused = await rejection(client.request('ListExecutions', { FlowName: 'api-flow', Limit: limit }));
+        expect([limit, refused.code, refused.data?.Message]).toEqual([limit, 'InvalidArgument', 'Limit must be an integer in 1..100']);
+      }
+      const wait = await rejection(client.request('DescribeExecution', { FlowName: 'api-flow', ExecutionName: 'x', WaitTimeSeconds: '1e1' }));
+      expect([wait.code, wait.data?.Message]).toEqual(['InvalidArgument', 'WaitTimeSeconds must be an integer in 0..60']);
+    });
+
     it('checks signatures: a wrong secret, an unknown key, a stale timestamp, a replayed request, no signature', async () => {
       const wrongSecret = new FnF({ endpoint: fnf.endpoint, accessKeyId: LOCAL_CREDENTIALS.accessKeyId, accessKeySecret: 'wrong' });
       const mismatch = await rejection(wrongSecret.listFlows({}));

@@ -524,6 +524,23 @@ describe('local cloud runtime', () => {
       expect((await fetch(`${cloud.url}/_local/api/invocations?limit=3`)).status).toBe(200);
     });
 
+    it('refuses a query parameter no console route reads, and a fault set with a method other than PUT (D147)', async () => {
+      // Ignored before: `?fn=` misspelt `?function=` listed every function's invocations, a PATCH set a fault.
+      const unread = ['invocations?function=fx-spin', 'async?limit=3&page=2', 'executions?flows=x', 'queues/fx-q?admin=1', 'health?__proto__=x', 'functions/fx-spin/invoke?dryRun=1'];
+      for (const path of unread) {
+        const res = await fetch(`${cloud.url}/_local/api/${path}`, path.endsWith('dryRun=1') ? { method: 'POST', body: '{}' } : {});
+        const name = path.split('?')[1]!.split('&').map((p) => p.split('=')[0]!).find((n) => !['limit'].includes(n))!;
+        const method = path.endsWith('dryRun=1') ? 'POST' : 'GET';
+        expect([path, res.status, await res.json()]).toEqual([path, 400, { error: { code: 'BadRequest', message: `query.${name}: is not a parameter of ${method} /_local/api/${path.split('?')[0]}` } }]);
+      }
+      const patched = await fetch(`${cloud.url}/_local/api/functions/fx-spin/fault`, { method: 'PATCH', body: JSON.stringify({ error: 'patched' }) });
+      expect([patched.status, patched.headers.get('allow'), ((await patched.json()) as { error: { code: string } }).error.code]).toEqual([405, 'PUT, DELETE', 'MethodNotAllowed']);
+      expect((await cloud.invoke('fx-spin', {})).status).toBe('succeeded');
+      // An unknown function's timer: 404 as everywhere in this API (was a 400 "no timer trigger  on function").
+      const noTimer = await fetch(`${cloud.url}/_local/api/timers/fx-nope/run`, { method: 'POST' });
+      expect([noTimer.status, await noTimer.json()]).toEqual([404, { error: { code: 'NotFound', message: 'Function fx-nope not found' } }]);
+    });
+
     it('fails an invocation with an injected error as a function error: FC’s error body over the FC API', async () => {
       // The body was empty: a caller (the BFF, a user's SDK) saw UnhandledInvocationError without a message.
       const set = await fetch(`${cloud.url}/_local/api/functions/fx-spin/fault`, { method: 'PUT', body: JSON.stringify({ error: 'injected for the test', times: 1 }) });

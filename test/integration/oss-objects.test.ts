@@ -70,6 +70,20 @@ describe('Symlinks', () => {
   });
 });
 
+describe('User metadata', () => {
+  it('refuses x-oss-meta-* headers over 8 KB in all, storing nothing (D147: was stored)', async () => {
+    const k = key('meta.txt');
+    // 8 KB of names and values in all is the limit (OSS EC 0011-00000002); ali-oss adds the x-oss-meta- prefix.
+    const meta = { big: 'm'.repeat(8192 - 'x-oss-meta-big'.length), more: 'x' } as unknown as Record<string, string>;
+    await expect(client.put(k, Buffer.from('data'), { meta })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('metadata') });
+    await expect(client.head(k)).rejects.toMatchObject({ status: 404 });
+    await expect(client.initMultipartUpload(k, { meta })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    const fits = { big: 'm'.repeat(8192 - 'x-oss-meta-big'.length) } as unknown as Record<string, string>;
+    await client.put(k, Buffer.from('data'), { meta: fits });
+    expect((await client.head(k)).meta).toEqual({ big: fits.big });
+  });
+});
+
 describe('Content-Type', () => {
   it('comes from the key\'s extension when a PUT sends none, as on OSS', async () => {
     // A byte body: fetch adds no Content-Type of its own.

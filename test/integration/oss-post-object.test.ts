@@ -63,6 +63,14 @@ describe('PostObject', () => {
     expect(oss.events.find((e) => e.key === stored)?.eventName).toBe('ObjectCreated:PostObject');
   });
 
+  it('refuses x-oss-meta-* fields over 8 KB in all, as a PutObject (D147), storing nothing', async () => {
+    const key = 'uploads/meta-too-big.png';
+    const response = await post(BUCKET, { key, ...v1Fields(base), 'x-oss-meta-big': 'm'.repeat(8192), 'Content-Type': 'image/png' });
+    const { text } = response;
+    expect([response.status, /<Code>InvalidArgument<\/Code>/.test(text), text.includes('metadata')]).toEqual([400, true, true]);
+    await expect(client.head(key)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('answers success_action_status 201 with an XML PostResponse, and a redirect with 303', async () => {
     const created = await post(BUCKET, { key: 'uploads/201.png', ...v1Fields(base), success_action_status: '201' });
     expect(created.status).toBe(201);

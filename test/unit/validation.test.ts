@@ -70,6 +70,21 @@ describe('parseWith', () => {
     expect(RegisterDeviceRequest.parse({ name: 'Family 👨\u200d👩\u200d👧 sensor', type: 'pump' }).name).toContain('\u200d');
   });
 
+  it('refuses a lone surrogate in free text: it was accepted and stored as U+FFFD, another text than answered (D147)', () => {
+    const unpaired = 'must be well-formed Unicode, not hold a lone surrogate (\\ud800–\\udfff escapes must come in pairs)';
+    // JSON.parse('"pump\\ud800"') is a string UTF-8 cannot encode: TableStore stored U+FFFD in its place.
+    expect(messages(RegisterDeviceRequest, JSON.parse('{"name":"pump\\ud800","type":"pump"}'), 'body')[0]).toBe(`invalid body.name: ${unpaired}`);
+    expect(messages(UploadRequest, JSON.parse('{"filename":"\\udc00a.jpg","contentType":"image/jpeg","size":1}'), 'body')[0]).toBe(`invalid body.filename: ${unpaired}`);
+    const address = { name: 'A', line1: 'Road 1', line2: JSON.parse('"\\ud83d"'), city: 'Hangzhou', postcode: '310000', country: 'CN' };
+    expect(messages(Address, address, 'body.address')[0]).toBe(`invalid body.address.line2: ${unpaired}`);
+    // A pair is one character (an emoji), and stays.
+    expect(RegisterDeviceRequest.parse(JSON.parse('{"name":"pump \\ud83d\\ude80","type":"pump"}')).name).toBe('pump 🚀');
+  });
+
+  it('says a number where a string belongs is a number, also when it is 1e400 (D147)', () => {
+    expect(messages(TokenRequest, JSON.parse('{"username":1e400,"password":"x"}'), 'body')[0]).toBe('invalid body.username: must be a string, not a number');
+  });
+
   it('says a size or a kind in plain words, naming the limit (D127)', () => {
     expect(messages(ProductPageQuery, { client: 'web,mobile' }, 'query')[0]).toBe('invalid query.client: must be one of web, mobile');
     const name = 'x'.repeat(65);

@@ -3,7 +3,7 @@ import { MAX_IMAGE_BYTES, MAX_TITLE_CHARS, THUMBNAIL_WIDTHS } from '../images/li
 import type { ImageFormat, ImageRejectReason } from '../ports/image-engine';
 import { ProductId } from './products';
 import { queryInt } from './query';
-import { isPlainText, PLAIN_TEXT_MESSAGE } from './text';
+import { isPlainText, PLAIN_TEXT_ERROR } from './text';
 
 /**
  * Contracts of the image pipeline (PRODUCT.md §3 Images, §4 Image pipeline): the upload request, the
@@ -29,7 +29,7 @@ const FileName = z
   .min(1)
   .max(200)
   .refine((name) => !/[/\\]/.test(name) && !name.split('.').every((part) => part === '') && !name.includes('..'), 'must be a plain file name (no folders, no "..")')
-  .refine(isPlainText, PLAIN_TEXT_MESSAGE);
+  .refine(isPlainText, PLAIN_TEXT_ERROR);
 
 const Tag = z
   .string()
@@ -43,7 +43,7 @@ export const UploadRequest = z.strictObject({
   contentType: z.enum(Object.keys(UPLOAD_TYPES) as [UploadContentType, ...UploadContentType[]], { message: 'must be image/jpeg, image/png or image/webp' }),
   size: z.number().int().min(1).max(MAX_IMAGE_BYTES, `must be at most ${MAX_IMAGE_BYTES} bytes (20 MB)`),
   productId: ProductId.optional(),
-  title: z.string().trim().min(1).max(MAX_TITLE_CHARS).refine(isPlainText, PLAIN_TEXT_MESSAGE).optional(),
+  title: z.string().trim().min(1).max(MAX_TITLE_CHARS).refine(isPlainText, PLAIN_TEXT_ERROR).optional(),
   tags: z
     .array(Tag)
     .max(10)

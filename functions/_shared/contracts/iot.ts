@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { DEVICE_NAME_MAX, DEVICE_TYPE_NAMES, type DeviceType, type ReadingProblem, type Severity } from '../iot/catalog';
 import { MAX_EPOCH_MS, queryInt } from './query';
-import { isPlainText, PLAIN_TEXT_MESSAGE } from './text';
+import { isPlainText, PLAIN_TEXT_ERROR } from './text';
 
 /**
  * Contracts of the IoT ETL (PRODUCT.md §3 IoT, §4 IoT ETL): the device API, the signed ingest body and its
@@ -19,7 +19,7 @@ export const RegisterDeviceRequest = z.strictObject({
     .trim()
     .min(1)
     .max(DEVICE_NAME_MAX)
-    .refine(isPlainText, PLAIN_TEXT_MESSAGE),
+    .refine(isPlainText, PLAIN_TEXT_ERROR),
   type: z.enum(DEVICE_TYPE_NAMES, { message: `must be one of ${DEVICE_TYPE_NAMES.join(', ')}` }),
 });
 export type RegisterDeviceRequest = z.infer<typeof RegisterDeviceRequest>;

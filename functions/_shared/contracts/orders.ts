@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ProductId, Region } from './products';
 import { queryInt } from './query';
-import { isPlainText, PLAIN_TEXT_MESSAGE } from './text';
+import { isPlainText, PLAIN_TEXT_ERROR } from './text';
 
 /**
  * Contracts of the order flow (PRODUCT.md §3 Orders and payments, §4 Order flow): the checkout request,
@@ -74,11 +74,11 @@ export const SHIP_TO_COUNTRIES = { CN: 'cn-hangzhou', HK: 'cn-hongkong', SG: 'ap
 export type ShipToCountry = keyof typeof SHIP_TO_COUNTRIES;
 export const COUNTRY_NAMES: Record<ShipToCountry, string> = { CN: 'China (mainland)', HK: 'Hong Kong', SG: 'Singapore' };
 
-const line = (max: number) => z.string().trim().min(1, 'is required').max(max).refine(isPlainText, PLAIN_TEXT_MESSAGE);
+const line = (max: number) => z.string().trim().min(1, 'is required').max(max).refine(isPlainText, PLAIN_TEXT_ERROR);
 export const Address = z.strictObject({
   name: line(100),
   line1: line(200),
-  line2: z.string().trim().max(200).refine(isPlainText, PLAIN_TEXT_MESSAGE).optional(),
+  line2: z.string().trim().max(200).refine(isPlainText, PLAIN_TEXT_ERROR).optional(),
   city: line(100),
   postcode: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/, 'must be 2–12 letters, digits, spaces or dashes'),
   country: z.enum(Object.keys(SHIP_TO_COUNTRIES) as [ShipToCountry, ...ShipToCountry[]], { message: `we deliver to ${Object.keys(SHIP_TO_COUNTRIES).join(', ')}` }),

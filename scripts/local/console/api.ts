@@ -80,6 +80,11 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         return done(res, 200, summarize(record, true));
       }
       if (section === 'functions' && name && action === 'fault') {
+        // Only PUT sets one: a PATCH or POST set a fault as well before (D147).
+        if (method !== 'PUT' && method !== 'DELETE') {
+          sendJson(res, 405, { error: { code: 'MethodNotAllowed', message: `${method} is not allowed here: PUT sets a fault, DELETE clears it` } }, { allow: 'PUT, DELETE' });
+          return true;
+        }
         if (method === 'DELETE') runtime.setFault(name, undefined);
         else runtime.setFault(name, parseFault(body));
         return done(res, 200, { ok: true });
@@ -103,6 +108,8 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         return done(res, 200, timers.list().map((t) => ({ function: t.fn.name, resource: t.fn.resource, trigger: t.trigger, nextRun: t.nextRun()?.toISOString() ?? null, lastRun: t.lastRun ?? null })));
       }
       if (section === 'timers' && name && method === 'POST' && (action === 'run' || extra === 'run')) {
+        // An unknown function is a 404 here too; a known one without that timer stays a 400 naming the trigger.
+        if (!runtime.find(name)) throw new FunctionNotFoundError(name);
         const requestId = timers.runNow(name, action === 'run' ? undefined : action);
         return done(res, 202, { requestId });
       }

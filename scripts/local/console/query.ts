@@ -33,3 +33,25 @@ export function decodeSegment(segment: string): string {
     throw new ConsoleRequestError(`the path segment "${segment}" is not valid %-encoding`);
   }
 }
+
+/**
+ * The query parameters each console route reads; a request with any other is refused before it runs, naming it, as
+ * the functions' routes refuse one (D127): `?function=` for `?fn=` listed every function's invocations (D147).
+ */
+const CONSOLE_QUERY: readonly [RegExp, readonly string[]][] = [
+  [/^\/_local\/api\/invocations\/?$/, ['fn', 'limit']],
+  [/^\/_local\/api\/async\/?$/, ['limit']],
+  [/^\/_local\/api\/executions(\/[^/]+)?\/?$/, ['flow', 'status', 'limit']],
+  [/^\/_local\/api\/queues\/[^/]+\/?$/, ['limit']],
+  [/^\/_local\/api\/mns\/pushes\/?$/, ['limit']],
+];
+
+/** The refusal of the first query parameter the console API route at `url` does not read, if any. */
+export function consoleQueryProblem(method: string, url: URL): string | undefined {
+  if (!url.pathname.startsWith('/_local/api/')) return undefined;
+  const reads = CONSOLE_QUERY.find(([path]) => path.test(url.pathname))?.[1] ?? [];
+  for (const name of url.searchParams.keys()) {
+    if (!reads.includes(name)) return `query.${name}: is not a parameter of ${method} ${url.pathname}`;
+  }
+  return undefined;
+}

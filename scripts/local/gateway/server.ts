@@ -8,7 +8,7 @@ import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './
 import { matchRoute } from './routes';
 import { triggerSignatureProblem } from './trigger-auth';
 import { serveStatic } from './static-files';
-import { decodeSegment } from '../console/query';
+import { consoleQueryProblem, decodeSegment } from '../console/query';
 
 /**
  * The local gateway on one port (default 9000): the API's custom-domain routes (`/api/*`), each HTTP
@@ -108,7 +108,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, SYNC_PAYLOAD_LIMIT + 1024);
-    if (url.pathname.startsWith(LOCAL_PREFIX)) for (const mount of mounts) if (await mount(req, res, url, body)) return;
+    if (url.pathname.startsWith(LOCAL_PREFIX)) {
+      const unread = consoleQueryProblem(req.method ?? 'GET', url);
+      if (unread) return sendJson(res, 400, { error: { code: 'BadRequest', message: unread } });
+      for (const mount of mounts) if (await mount(req, res, url, body)) return;
+    }
     if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker);
 
     const route = matchRoute(options.routes, url.pathname);

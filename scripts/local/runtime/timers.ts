@@ -96,7 +96,7 @@ export class Timers {
     const handle = this.handles.find(
       (h) => (h.fn.name === functionNameOrResource || h.fn.resource === functionNameOrResource) && (!triggerName || h.trigger.name === triggerName),
     );
-    if (!handle) throw new Error(`no timer trigger ${triggerName ?? ''} on function ${functionNameOrResource}`);
+    if (!handle) throw new Error(triggerName ? `no timer trigger ${triggerName} on function ${functionNameOrResource}` : `no timer trigger on function ${functionNameOrResource}`);
     return this.fire(handle);
   }
 

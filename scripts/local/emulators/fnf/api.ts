@@ -155,7 +155,7 @@ export class FnfApi {
 
   /** DescribeExecution, with WaitTimeSeconds long polling (0..60 s) until the execution ends. */
   private async describeExecution(p: Params): Promise<Record<string, unknown>> {
-    const wait = p.WaitTimeSeconds === undefined || p.WaitTimeSeconds === '' ? 0 : Number(p.WaitTimeSeconds);
+    const wait = p.WaitTimeSeconds === undefined || p.WaitTimeSeconds === '' ? 0 : /^\d{1,9}$/.test(p.WaitTimeSeconds) ? Number(p.WaitTimeSeconds) : NaN;
     if (!Number.isInteger(wait) || wait < 0 || wait > 60) throw new FlowApiError('InvalidArgument', 'WaitTimeSeconds must be an integer in 0..60');
     let doc = this.engine.describeExecution(p.FlowName!, p.ExecutionName!);
     if (wait > 0 && doc.status === 'Running') {
@@ -216,17 +216,45 @@ function checkFlowOptions(p: Params): void {
   if (p.ExternalStorageLocation) throw new FlowApiError('InvalidArgument', 'ExternalStorageLocation is not emulated by the local CloudFlow');
 }
 
+/**
+ * Deeper than this, a JSON document is refused: `JSON.parse` takes 5 000 levels, but copying it (`JSON.stringify`
+ * when it is stored, the engine's state copies) overflowed the stack — a 500 (D147). CloudFlow documents no depth;
+ * its 32 KB input limit is checked later, by size.
+ */
+const MAX_JSON_DEPTH = 1000;
+
 function parseJson(text: string, name: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new FlowApiError('InvalidArgument', `${name} must be JSON`);
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new FlowApiError('InvalidArgument', `${name} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  return value;
+}
+
+/** How deep brackets nest in a valid JSON text (outside strings), without recursion. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function limitOf(value: string | undefined, max: number): number {
   if (value === undefined || value === '') return 60;
-  const n = Number(value);
+  // Decimal digits only: `Number()` also takes `1e2`, ` 5` and `0x10`.
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) throw new FlowApiError('InvalidArgument', `Limit must be an integer in 1..${max}`);
   return n;
 }

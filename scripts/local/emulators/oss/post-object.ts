@@ -24,7 +24,7 @@ import { stageReadable } from './body';
 import { bucketOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { contentTypeFor } from './mime';
-import { encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
+import { checkUserMetaSize, encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
 import { ossFormFields } from './s3-compat';
 import { verifyS3Form } from './s3-signature';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
@@ -266,6 +266,7 @@ function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeader
   };
   const meta: Record<string, string> = {};
   for (const [name, value] of form.fields) if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = utf8AsBytes(value);
+  checkUserMetaSize(meta);
   const config = ctx.runtime.storage.getBucket(bucketOf(ctx))?.config ?? {};
   const headers: ObjectHeaders = {
     // x-oss-content-type first: a browser always labels the file part itself, so OSS takes this field over it.

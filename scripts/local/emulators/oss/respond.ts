@@ -172,12 +172,25 @@ function defaultEncryption(bucket: BucketConfig): Encryption | undefined {
   return { algorithm: config.algorithm, ...(config.kmsKeyId ? { keyId: config.kmsKeyId } : {}), ...(config.dataEncryption ? { dataEncryption: config.dataEncryption } : {}) };
 }
 
+const MAX_USER_META_BYTES = 8 * 1024;
+
+/**
+ * OSS: all user metadata, `x-oss-meta-` names and values, at most 8 KB (EC 0011-00000002); it was stored (D147).
+ * Values are byte strings here (one char per byte sent, as Node decodes headers), so lengths are bytes.
+ */
+export function checkUserMetaSize(meta: Readonly<Record<string, string>>): void {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(meta)) bytes += 'x-oss-meta-'.length + name.length + value.length;
+  if (bytes > MAX_USER_META_BYTES) throw ossErrors.invalidArgument('Your metadata headers exceed the maximum allowed metadata size.', 'x-oss-meta-*', `${bytes} bytes`, '0011-00000002');
+}
+
 /** Reads the standard headers and `x-oss-meta-*` of a PutObject / InitiateMultipartUpload / CopyObject(REPLACE). */
 export function requestObjectHeaders(ctx: RequestContext): ObjectHeaders {
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(ctx.req.headers)) {
     if (name.startsWith('x-oss-meta-') && value !== undefined) meta[name.slice('x-oss-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
   }
+  checkUserMetaSize(meta);
   return {
     // Absent: from the key's extension, as OSS does.
     contentType: headerOf(ctx, 'content-type') || (ctx.key === undefined ? 'application/octet-stream' : contentTypeFor(ctx.key)),
