@@ -3,6 +3,7 @@ import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
+import type { AccessControl } from '../ram/access';
 import { ASYNC_TASK_ID_NOT_EMULATED, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
@@ -19,6 +20,8 @@ export type Mount = (req: IncomingMessage, res: ServerResponse, url: URL, body: 
 export interface GatewayOptions {
   runtime: FunctionRuntime;
   asyncInvoker: AsyncInvoker;
+  /** RAM for the FC API (D144): a function's role key may invoke only what its policies allow. */
+  access?: AccessControl;
   routes: RouteSpec[];
   websiteDir: string;
   /** Resolves once `websiteDir` is built (start-up builds it beside everything else). */
@@ -99,7 +102,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const url = new URL(req.url ?? '/', 'http://local');
     const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, SYNC_PAYLOAD_LIMIT + 1024);
     if (url.pathname.startsWith(LOCAL_PREFIX)) for (const mount of mounts) if (await mount(req, res, url, body)) return;
-    if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker);
+    if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker, options.access);
 
     const route = matchRoute(options.routes, url.pathname);
     if (route) {

@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import { createClientErrorHandler, type AbortInfo } from '../http-edge';
 import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
+import type { AccessControl } from '../../ram/access';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../../runtime/runtime';
@@ -246,7 +247,7 @@ function listFunctions(res: ServerResponse, query: URLSearchParams, runtime: Fun
 export const ASYNC_TASK_ID_NOT_EMULATED =
   'x-fc-async-task-id: asynchronous tasks (deduplication by task id, GetAsyncTask, StopAsyncTask) are not emulated by the local cloud; invoke asynchronously without a task id';
 
-export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
+export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker, access?: AccessControl): Promise<void> {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://local');
   const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -261,10 +262,14 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   if (!verified.ok) return apiError(res, verified.status, verified.code, verified.message, requestId);
   const token = securityTokenProblem(verified.accessKeyId, String(req.headers['x-acs-security-token'] ?? '') || undefined);
   if (token) return apiError(res, token.status, token.code, token.message, requestId);
+  const name = read === 'list' ? '*' : decodeURIComponent((match ?? (read as RegExpExecArray))[1]!);
+  const qualifier = url.searchParams.get('qualifier');
+  // RAM (D144): a function's role key is held to its policies; FC names a function acs:fc:<region>:<account>:functions/<name>.
+  const action = read === 'list' ? 'fc:ListFunctions' : read ? 'fc:GetFunction' : 'fc:InvokeFunction';
+  const denial = access?.check(verified.accessKeyId, action, `acs:fc:${runtime.region}:${LOCAL_ACCOUNT_ID}:functions/${name}${qualifier ? `/${qualifier}` : ''}`);
+  if (denial) return apiError(res, 403, 'AccessDenied', denial.message, requestId);
   if (read === 'list') return listFunctions(res, url.searchParams, runtime, requestId);
 
-  const name = decodeURIComponent((match ?? (read as RegExpExecArray))[1]!);
-  const qualifier = url.searchParams.get('qualifier');
   if (qualifier && qualifier !== 'LATEST') return apiError(res, 400, 'InvalidArgument', `qualifier ${qualifier} does not exist locally (only LATEST)`, requestId);
   const fn = runtime.find(name);
   if (!fn || fn.name !== name) return apiError(res, 404, 'FunctionNotFound', `function '${name}' does not exist`, requestId);
