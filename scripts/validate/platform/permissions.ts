@@ -9,6 +9,10 @@ import type { Preview } from '../checks';
 import { fc3Resources, roleNameOf, type Problem } from './fc-rules';
 import type { RosTemplate } from './ros-rules';
 import { resolvedProperties, templateParameters } from './ros-rules';
+import { CompiledPolicy } from '../../local/ram/policy';
+import { needsOf, reachedSources, type Need } from './function-needs';
+
+const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 'aliyun');
 
 type Props = Record<string, unknown>;
 
@@ -113,7 +117,8 @@ export function rolesOf(template: RosTemplate, passed: Props, region: string, ac
   return roles;
 }
 
-const actionMatches = (pattern: string, action: string) => pattern === action || pattern === '*' || (pattern.endsWith(':*') && action.startsWith(pattern.slice(0, -1)));
+const wildcardMatches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's').test(value);
+const actionMatches = (pattern: string, action: string) => wildcardMatches(pattern.toLowerCase(), action.toLowerCase());
 const allows = (role: RoleModel, action: string) => role.grants.some((g) => g.actions.some((a) => actionMatches(a, action)));
 
 /** Functions `role` may invoke: names, or `*` for any. */
@@ -142,7 +147,8 @@ export interface PermissionFindings {
   manualSteps: string[];
 }
 
-export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[]): PermissionFindings {
+export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string): PermissionFindings {
+  const sources = (resource: string) => reachedSources(join(root, 'functions', resource), join(root, 'functions', '_shared'));
   const region = String(preview.vars.region ?? '');
   const accountId = String(preview.vars.accountId ?? '');
   const roles = rolesOf(template, passed, region, accountId);
@@ -161,22 +167,39 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
     return { name, role };
   };
 
-  // The functions' roles: every action the adapters call, plus what FC does with the role for async destinations.
-  const needed = new Set(adapterCalls.flatMap((c) => SDK_CALL_ACTIONS[c] ?? [`(no RAM action known for ${c})`]));
+  // The functions' roles: every action a function's code may call, on the resources it names (D144), plus what FC
+  // does with the role for async destinations; and nothing its functions never ask for.
+  for (const call of adapterCalls.filter((c) => !SDK_CALL_ACTIONS[c])) problems.push(`functions/_shared/aliyun/${call.replace(':', ': SDK call ')} has no RAM action in SDK_CALL_ACTIONS (scripts/validate/platform/permissions.ts)`);
+  const asked = new Map<string, { role: RoleModel; functions: string[]; needs: Need[] }>();
   for (const [resource, p] of functions) {
     const where = `resources.${resource}.props.role`;
     const found = roleAt(p.role, where, 'fc.aliyuncs.com', ', so FC cannot hand its credentials to the function');
     if (!found) continue;
     const { name, role } = found;
-    const own = new Set(needed);
+    const env = Object.fromEntries(Object.entries((p.environmentVariables as Props | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+    const needs = needsOf(sources(resource), env, { region, accountId, adapterDir: ADAPTER_DIR(root) }, adapterCalls, (c) => SDK_CALL_ACTIONS[c] ?? []);
+    // FC may write a function's logs with its role (unverified offline): the role may post to log stores.
+    if (p.logConfig) needs.push({ action: 'log:PostLogStoreLogs', resource: `acs:log:${region}:${accountId}:project/*/logstore/*`, because: 'logConfig' });
     const dest = (p.asyncInvokeConfig as Props | undefined)?.destinationConfig as Record<string, { destination?: string }> | undefined;
     for (const d of Object.values(dest ?? {})) {
-      if (/:\/queues\//.test(String(d?.destination))) own.add('mns:SendMessage');
-      if (/:\/topics\//.test(String(d?.destination))) own.add('mns:PublishMessage');
-      if (/^acs:fc:/.test(String(d?.destination))) own.add('fc:InvokeFunction');
+      const arn = String(d?.destination);
+      const mns = /^(acs:mns:[^:]*:[^:]*:\/(queues|topics)\/[^/]+)/.exec(arn);
+      if (mns) needs.push({ action: mns[2] === 'queues' ? 'mns:SendMessage' : 'mns:PublishMessage', resource: `${mns[1]}/messages`, because: 'its async destination' });
+      if (/^acs:fc:/.test(arn)) needs.push({ action: 'fc:InvokeFunction', resource: arn, because: 'its async destination' });
     }
-    const missing = [...own].filter((a) => !allows(role, a)).sort();
-    if (missing.length) problems.push(`${where}: role ${name} lacks ${missing.join(', ')} (called by the adapters or used for its destinations)`);
+    const policy = new CompiledPolicy(role.grants.map((g) => ({ effect: 'Allow', actions: g.actions, resources: g.resources })));
+    const missing = [...new Set(needs.filter((n) => policy.decide(n.action, n.resource) !== 'allow').map((n) => `${n.action} on ${n.resource} (${n.because})`))].sort();
+    for (const m of missing) problems.push(`${where}: role ${name} lacks ${m}`);
+    const entry = asked.get(name) ?? { role, functions: [], needs: [] };
+    entry.functions.push(resource);
+    entry.needs.push(...needs);
+    asked.set(name, entry);
+  }
+  for (const [name, { role, functions: users, needs }] of asked) {
+    for (const g of role.grants) {
+      for (const action of g.actions.filter((a) => !needs.some((n) => actionMatches(a, n.action)))) problems.push(`role ${name}: grants ${action} (${g.from}), which no code path of ${users.join(', ')} calls`);
+      for (const resource of g.resources.filter((r) => !needs.some((n) => wildcardMatches(r, n.resource)))) problems.push(`role ${name}: grants access to ${resource} (${g.from}), which ${users.join(', ')} never name`);
+    }
   }
 
   // CloudFlow's role: exactly the functions its flows invoke, nothing broader.
