@@ -197,8 +197,9 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
   }
   for (const [name, { role, functions: users, needs }] of asked) {
     for (const g of role.grants) {
-      for (const action of g.actions.filter((a) => !needs.some((n) => actionMatches(a, n.action)))) problems.push(`role ${name}: grants ${action} (${g.from}), which no code path of ${users.join(', ')} calls`);
-      for (const resource of g.resources.filter((r) => !needs.some((n) => wildcardMatches(r, n.resource)))) problems.push(`role ${name}: grants access to ${resource} (${g.from}), which ${users.join(', ')} never name`);
+      // Written as the needs are, one by one: a wildcard broader than a need (ots:*, Resource '*') is named too.
+      for (const action of g.actions.filter((a) => !needs.some((n) => n.action.toLowerCase() === a.toLowerCase()))) problems.push(`role ${name}: grants ${action} (${g.from}), which no code path of ${users.join(', ')} calls`);
+      for (const resource of g.resources.filter((r) => !needs.some((n) => n.resource === r))) problems.push(`role ${name}: grants access to ${resource} (${g.from}), which ${users.join(', ')} never name`);
     }
   }
 
