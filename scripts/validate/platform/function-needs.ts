@@ -25,7 +25,7 @@ export const PORT_METHODS: Record<string, Record<string, string[]>> = {
   'tablestore-table.ts': { getRow: ['getRow'], putRow: ['putRow'], updateRow: ['updateRow'], deleteRow: ['deleteRow'], getRange: ['getRange'], batchGetRow: ['batchGetRow'], batchWriteRow: ['batchWriteRow'] },
   'oss-object-store.ts': { put: ['put'], get: ['get'], head: ['head'], delete: ['delete'], deleteMulti: ['deleteMany'], copy: ['copy'], listV2: ['list'], signatureUrl: ['signUrl'], signatureUrlV4: ['signUrl'] },
   'mns-queue.ts': { sendMessage: ['send'], batchSendMessage: ['sendBatch'], get: ['receive'], deleteMessage: ['delete'], batchDeleteMessage: ['deleteBatch'], changeMessageVisibility: ['changeVisibility'] },
-  'fnf-workflow-client.ts': { startExecution: ['startExecution'], describeExecution: ['describeExecution'], reportTaskSucceeded: ['reportTaskSucceeded'], reportTaskFailed: ['reportTaskFailed'] },
+  'fnf-workflow-client.ts': { startExecution: ['startExecution'], describeExecution: ['describeExecution', 'startExecution'], reportTaskSucceeded: ['reportTaskSucceeded'], reportTaskFailed: ['reportTaskFailed'] },
 };
 
 const IMPORT = /(?:from\s+|import\s*\(\s*)['"]([^'"]+)['"]/g;
