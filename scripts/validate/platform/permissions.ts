@@ -9,7 +9,7 @@ import type { Preview } from '../checks';
 import { fc3Resources, roleNameOf, type Problem } from './fc-rules';
 import type { RosTemplate } from './ros-rules';
 import { resolvedProperties, templateParameters } from './ros-rules';
-import { CompiledPolicy } from '../../local/ram/policy';
+import { CompiledPolicy, SYSTEM_POLICY_STATEMENTS } from '../../local/ram/policy';
 import { needsOf, reachedSources, type Need } from './function-needs';
 
 const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 'aliyun');
@@ -65,15 +65,6 @@ export function sdkCallsIn(adapterDir: string): string[] {
   return [...calls].sort();
 }
 
-/** What the system policies the template attaches allow (their published documents, reduced to action patterns). */
-const SYSTEM_POLICIES: Record<string, string[]> = {
-  AliyunOTSFullAccess: ['ots:*'],
-  AliyunOSSFullAccess: ['oss:*'],
-  AliyunMNSFullAccess: ['mns:*'],
-  AliyunFnFFullAccess: ['fnf:*'],
-  AliyunFCFullAccess: ['fc:*'],
-  AliyunFCInvocationAccess: ['fc:InvokeFunction'],
-};
 
 /** FC's own roles for trigger types, used when s.yaml names them instead of a role of the template. */
 const DEFAULT_TRIGGER_ROLES: Record<string, { role: string; service: string }> = {
@@ -105,7 +96,7 @@ export function rolesOf(template: RosTemplate, passed: Props, region: string, ac
   const grant = (role: string, g: Grant) => roles.get(role.toLowerCase())?.grants.push(g);
   for (const r of resources) {
     if (r.type === 'ALIYUN::RAM::AttachPolicyToRole' && r.props.PolicyType === 'System') {
-      grant(String(r.props.RoleName), { actions: SYSTEM_POLICIES[String(r.props.PolicyName)] ?? [`unknown-system-policy:${String(r.props.PolicyName)}`], resources: ['*'], from: r.name });
+      grant(String(r.props.RoleName), { actions: SYSTEM_POLICY_STATEMENTS[String(r.props.PolicyName)]?.flatMap((st) => st.actions) ?? [`unknown-system-policy:${String(r.props.PolicyName)}`], resources: ['*'], from: r.name });
     }
     if (r.type === 'ALIYUN::RAM::ManagedPolicy') {
       const statements = ((r.props.PolicyDocument as Props | undefined)?.Statement ?? []) as Props[];
@@ -119,7 +110,6 @@ export function rolesOf(template: RosTemplate, passed: Props, region: string, ac
 
 const wildcardMatches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's').test(value);
 const actionMatches = (pattern: string, action: string) => wildcardMatches(pattern.toLowerCase(), action.toLowerCase());
-const allows = (role: RoleModel, action: string) => role.grants.some((g) => g.actions.some((a) => actionMatches(a, action)));
 
 /** Functions `role` may invoke: names, or `*` for any. */
 function invocableFunctions(role: RoleModel): Set<string> {
