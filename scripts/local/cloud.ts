@@ -11,6 +11,7 @@ import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
+import { AccessControl, accessSettingsOf } from './ram/access';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
 import { localEndpoints } from './endpoints';
@@ -197,6 +198,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // `port` is the bound port by now: ask the options whether the caller wanted any free port.
       port: options.ossPort ?? (options.port === 0 ? 0 : port + 1),
       buckets: spec.infra.buckets.map((b) => b.name),
+      access: accessSettingsOf(spec),
       corsOrigins,
       // Each bucket's template rules, the local site standing in for the website origin they name.
       bucketCors: Object.fromEntries(spec.infra.buckets.map((b) => [b.name, b.corsRules.map((rule) => ({ ...rule, allowedOrigins: withWebsiteOrigins(rule.allowedOrigins, url) }))])),
@@ -219,6 +221,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dataDir,
       port: options.fnfPort ?? (options.port === 0 ? 0 : port + 4),
       region: spec.region,
+      access: accessSettingsOf(spec),
       functionNames: () => spec.functions.map((f) => f.name),
       ...(options.fnfClock ? { clock: options.fnfClock } : {}),
     });
@@ -284,7 +287,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         },
       }),
     ];
-    const handler = createGatewayHandler({ runtime: rt, asyncInvoker, routes: spec.routes, websiteDir: join(root, 'dist', 'website'), websiteReady: builds.websiteReady, mounts, onAbort: gatewayAborts });
+    const handler = createGatewayHandler({ runtime: rt, asyncInvoker, access: new AccessControl(accessSettingsOf(spec)), routes: spec.routes, websiteDir: join(root, 'dist', 'website'), websiteReady: builds.websiteReady, mounts, onAbort: gatewayAborts });
 
     const cloud: LocalCloud = {
       url,

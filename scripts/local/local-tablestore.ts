@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import TableStore from 'tablestore';
 import { LOCAL_CREDENTIALS } from './credentials';
+import { accessSettingsOf } from './ram/access';
 import { createStreamClient, type StreamClient } from './emulators/tablestore/stream-client';
 import { startTableStoreThread, type TableStoreThread, type TableSummary } from './emulators/tablestore/thread';
 import type { ControlDb } from './control-db';
@@ -165,7 +166,7 @@ export async function startLocalTableStore(spec: AppSpec, options: LocalTableSto
   const { infra } = spec;
   const instances = [...new Set([...infra.otsInstances, ...infra.tables.map((t) => t.instance), ...infra.searchIndexes.map((i) => i.instance)])];
   const created = !existsSync(join(options.dataDir, 'tablestore.sqlite'));
-  const emulator = await startTableStoreThread({ dataDir: options.dataDir, instances, port: options.port, ...(options.host ? { host: options.host } : {}) });
+  const emulator = await startTableStoreThread({ dataDir: options.dataDir, instances, port: options.port, access: accessSettingsOf(spec), ...(options.host ? { host: options.host } : {}) });
   const clients = new Map<string, TableStore.Client>();
   const client = (instance: string): TableStore.Client => {
     let found = clients.get(instance);

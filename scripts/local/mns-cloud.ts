@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT_ID } from './credentials';
+import { accessSettingsOf } from './ram/access';
 import { startMnsEmulator, QUEUE_DEFAULTS, type MnsEmulator } from './emulators/mns';
 import { sendJson, type Mount } from './gateway/server';
 import { decodeSegment, limitParam } from './console/query';
@@ -52,6 +53,7 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
     dataDir: options.dataDir,
     port: options.port,
     region: spec.region,
+    access: accessSettingsOf(spec),
     ...(options.host ? { host: options.host } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pushRetryScale !== undefined ? { pushRetryScale: options.pushRetryScale } : {}),

@@ -54,8 +54,8 @@ describeInBrowser('local console', () => {
     await row.click();
     await page.locator('#detail', { hasText: 'promotions refreshed' }).waitFor();
     expect(await page.locator('#detail').textContent()).toContain('--- payload ---');
-    await page.locator('button[data-peek=dlq]').click();
-    await page.locator('#peek', { hasText: 'dlq:' }).waitFor();
+    await page.locator('button[data-peek=fcsuite-dev-dlq]').click();
+    await page.locator('#peek', { hasText: 'fcsuite-dev-dlq:' }).waitFor();
     await page.close();
   });
 
@@ -79,7 +79,7 @@ describeInBrowser('local console', () => {
     };
     await page.locator('#invocations tr.pick').nth(1).waitFor();
     await keepsThroughRefresh('#invocations tr.pick >> nth=1');
-    await keepsThroughRefresh('button[data-peek=dlq]');
+    await keepsThroughRefresh('button[data-peek=fcsuite-dev-dlq]');
     await keepsThroughRefresh('button[data-trigger=every-minute]');
     await page.close();
   });

@@ -125,7 +125,7 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
     expect(problems).toEqual(
       expect.arrayContaining([
         'resources.iot-etl.props.triggers[0].triggerConfig.eventRuleFilterPattern: must match source "MNS-fcsuite-dev-iot-etl-readings" (got {"source":["MNS-iot-etl-readings"]})',
-        expect.stringMatching(/^resources\.iot-etl\.props\.triggers\[0\]\.triggerConfig\.runOptions\.batchWindow\.CountBasedWindow: 64 messages of up to 65536 bytes \(queue iot-readings\) can reach \d+ bytes; an async invocation takes 131072$/),
+        expect.stringMatching(/^resources\.iot-etl\.props\.triggers\[0\]\.triggerConfig\.runOptions\.batchWindow\.CountBasedWindow: 64 messages of up to 65536 bytes \(queue fcsuite-dev-iot-readings\) can reach \d+ bytes; an async invocation takes 131072$/),
       ]),
     );
   });
@@ -188,17 +188,37 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
     );
   });
 
-  it("gives the functions' role every RAM action the adapters call, and FC what its destinations need", () => {
-    const withoutMns = problemsAfter(({ template: t }) => delete t.Resources!.FunctionRoleMessaging);
-    const functions = Object.values(preview.resources).filter((r) => r.component === 'fc3').length;
-    expect(withoutMns).toHaveLength(functions);
-    for (const problem of withoutMns) {
-      expect(problem).toMatch(/^resources\.[\w-]+\.props\.role: role fcsuite-dev-fn lacks mns:BatchDeleteMessage, mns:BatchReceiveMessage, mns:BatchSendMessage, mns:ChangeMessageVisibility, mns:DeleteMessage, mns:PublishMessage, mns:SendMessage \(/);
-    }
-    const untrusted = problemsAfter(({ template: t }) => {
-      ((t.Resources!.FunctionRoleResource!.Properties as Props).AssumeRolePolicyDocument as { Statement: { Principal: Props }[] }).Statement[0]!.Principal.Service = ['fnf.aliyuncs.com'];
+  // D144: each function's role holds what its code calls on what it names (derived from the sources), nothing more.
+  it("gives each function's role exactly what its code calls, on what it names, and FC what its destinations need", () => {
+    type Statement = { Action: string[]; Resource: unknown[] };
+    const statements = (t: RosTemplate, policy: string) => ((t.Resources![policy]!.Properties as Props).PolicyDocument as { Statement: Statement[] }).Statement;
+    const lacking = problemsAfter(({ template: t }) => {
+      const rows = statements(t, 'AuthTokenPolicy').find((s) => s.Action.includes('ots:PutRow'))!;
+      rows.Action = rows.Action.filter((a) => a !== 'ots:PutRow');
+      const webhook = statements(t, 'PaymentWebhookPolicy');
+      webhook.splice(webhook.findIndex((s) => s.Action.includes('mns:SendMessage')), 1);
     });
-    expect(untrusted).toContain('resources.auth-token.props.role: role fcsuite-dev-fn does not trust fc.aliyuncs.com, so FC cannot hand its credentials to the function');
+    expect(lacking).toEqual([
+      'resources.auth-token.props.role: role fcsuite-dev-fn-auth-token lacks ots:PutRow on acs:ots:cn-hangzhou:1000000000000001:instance/fcsuite-dev/table/users (tablestore-table.ts:putRow with table users)',
+      'resources.payment-webhook.props.role: role fcsuite-dev-fn-payment-webhook lacks mns:SendMessage on acs:mns:cn-hangzhou:1000000000000001:/queues/fcsuite-dev-payment-webhook-dlq/messages (its async destination)',
+    ]);
+    const broader = problemsAfter(({ template: t }) => {
+      statements(t, 'AuthTokenPolicy').find((s) => s.Action.includes('ots:PutRow'))!.Action.push('ots:DeleteRow');
+      statements(t, 'ProductInfoPolicy')[0]!.Resource.push({ 'Fn::Sub': 'acs:ots:${ALIYUN::Region}:${ALIYUN::AccountId}:instance/${OtsInstance}/table/users' });
+      t.Resources!.IotEtlEverything = { Type: 'ALIYUN::RAM::AttachPolicyToRole', Properties: { PolicyName: 'AliyunOTSFullAccess', PolicyType: 'System', RoleName: 'fcsuite-dev-fn-iot-etl' } };
+    });
+    expect(broader).toEqual(
+      expect.arrayContaining([
+        'role fcsuite-dev-fn-auth-token: grants ots:DeleteRow (AuthTokenPolicy), which no code path of auth-token calls',
+        'role fcsuite-dev-fn-product-info: grants access to acs:ots:cn-hangzhou:1000000000000001:instance/fcsuite-dev/table/users (ProductInfoPolicy), which product-info never name',
+        'role fcsuite-dev-fn-iot-etl: grants ots:* (IotEtlEverything), which no code path of iot-etl calls',
+        'role fcsuite-dev-fn-iot-etl: grants access to * (IotEtlEverything), which iot-etl never name',
+      ]),
+    );
+    const untrusted = problemsAfter(({ template: t }) => {
+      ((t.Resources!.AuthTokenRole!.Properties as Props).AssumeRolePolicyDocument as { Statement: { Principal: Props }[] }).Statement[0]!.Principal.Service = ['fnf.aliyuncs.com'];
+    });
+    expect(untrusted).toEqual(['resources.auth-token.props.role: role fcsuite-dev-fn-auth-token does not trust fc.aliyuncs.com, so FC cannot hand its credentials to the function']);
     const undeclared = problemsAfter(({ props }) => {
       props('demo-seed').role = 'acs:ram::1000000000000001:role/nobody';
       props('order-saga').roleArn = 'acs:ram::1000000000000001:role/fcsuite-dev-flows';
@@ -209,6 +229,13 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
     ]);
   });
 
+  it('keeps MNS queue and topic names stage-prefixed, so two stages in one account do not share them', () => {
+    const problems = problemsAfter(({ template: t }) => {
+      (t.Resources!.DeadLetterQueue!.Properties as Props).QueueName = 'dlq';
+    });
+    expect(problems).toContain("infra/ros.yaml Resources.DeadLetterQueue.Properties.QueueName: dlq does not start with the stage prefix fcsuite-dev- (Fn::Sub '${NamePrefix}-…'), so two stages in one account would share it");
+  });
+
   it('knows the RAM action of every SDK call the adapters make, so a new call cannot skip the check', () => {
     expect(calls.filter((c) => !SDK_CALL_ACTIONS[c])).toEqual([]);
     const dir = tempDir('adapters-');
@@ -217,7 +244,7 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
       const extra = sdkCallsIn(dir.path);
       expect(extra).toEqual(['oss-object-store.ts:putBucketLifecycle']);
       expect(platformFindings(preview, template, passed, extra).problems).toContain(
-        'resources.auth-token.props.role: role fcsuite-dev-fn lacks (no RAM action known for oss-object-store.ts:putBucketLifecycle) (called by the adapters or used for its destinations)',
+        'functions/_shared/aliyun/oss-object-store.ts: SDK call putBucketLifecycle has no RAM action in SDK_CALL_ACTIONS (scripts/validate/platform/permissions.ts)',
       );
     } finally {
       dir.cleanup();
@@ -245,7 +272,7 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
   it('accepts a trigger role of the template only if its event source trusts it and it may invoke the function', () => {
     const problems = problemsAfter(({ props, template: t }) => {
       trigger(props('catalog-image'), 0).invocationRole = 'acs:ram::1000000000000001:role/fcsuite-dev-oss-trigger';
-      trigger(props('make-thumbnail'), 0).invocationRole = 'acs:ram::1000000000000001:role/fcsuite-dev-fn';
+      trigger(props('make-thumbnail'), 0).invocationRole = 'acs:ram::1000000000000001:role/fcsuite-dev-fn-image-files';
       t.Resources!.OssTriggerRole = {
         Type: 'ALIYUN::RAM::Role',
         Properties: { RoleName: 'fcsuite-dev-oss-trigger', AssumeRolePolicyDocument: { Version: '1', Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['oss.aliyuncs.com'] } }] } },
@@ -253,7 +280,8 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
       trigger(props('index-image'), 0).invocationRole = 'acs:ram::1000000000000001:role/somebody-elses-role';
     });
     expect(problems).toEqual([
-      'resources.make-thumbnail.props.triggers[0].invocationRole: role fcsuite-dev-fn does not trust oss.aliyuncs.com',
+      'resources.make-thumbnail.props.triggers[0].invocationRole: role fcsuite-dev-fn-image-files does not trust oss.aliyuncs.com',
+      'resources.make-thumbnail.props.triggers[0].invocationRole: role fcsuite-dev-fn-image-files may not invoke fcsuite-dev-make-thumbnail',
       'resources.catalog-image.props.triggers[0].invocationRole: role fcsuite-dev-oss-trigger may not invoke fcsuite-dev-catalog-image',
       "resources.index-image.props.triggers[0].invocationRole: role somebody-elses-role is neither declared in infra/ros.yaml nor FC's aliyuntablestorestreamnotificationrole",
     ]);

@@ -47,11 +47,11 @@ describe('IoT ETL through the local cloud', () => {
   const feed: AlertNotification[] = [];
   const drainFeed = async () => {
     for (;;) {
-      const got = await queue.receive('iot-alert-feed', { max: 16, waitSeconds: 0 });
+      const got = await queue.receive('fcsuite-dev-iot-alert-feed', { max: 16, waitSeconds: 0 });
       if (!got.length) return feed;
       for (const m of got) {
         feed.push(JSON.parse(m.body) as AlertNotification);
-        await queue.delete('iot-alert-feed', m.receiptHandle);
+        await queue.delete('fcsuite-dev-iot-alert-feed', m.receiptHandle);
       }
     }
   };
@@ -105,11 +105,11 @@ describe('IoT ETL through the local cloud', () => {
     // The device retries (a new signature, the same readings), and a message arrives twice (MNS redelivery).
     expect((await postReadings(cloud.url, device, { readings }, { timestamp: Date.now() + 1 })).status).toBe(202);
     const [body] = toMessages({ deviceId: device.deviceId, type: 'power-meter' }, readings.slice(0, 10), 'replayed', now);
-    await queue.sendBatch('iot-readings', [{ body: body! }, { body: body! }]);
+    await queue.sendBatch('fcsuite-dev-iot-readings', [{ body: body! }, { body: body! }]);
     await eventually(async () => expect(await rawPoints(device, 'voltage', now - MINUTE)).toHaveLength(50));
     // Let every copy be processed, then count again.
     await eventually(() => {
-      const q = cloud.mns.emulator.queues.getQueue('iot-readings');
+      const q = cloud.mns.emulator.queues.getQueue('fcsuite-dev-iot-readings');
       expect(q.activeMessages + q.inactiveMessages + q.delayMessages).toBe(0);
     });
     const points = await rawPoints(device, 'voltage', now - MINUTE);
@@ -263,11 +263,11 @@ describe('IoT ETL through the local cloud', () => {
     const now = Date.now();
     const good = toMessages({ deviceId: device.deviceId, type: 'pump' }, [{ ts: now - 1000, metric: 'flow', value: 120 }, { ts: now, metric: 'flow', value: 121 }], name('good'), now);
     const poison = `{"v":1,"deviceId":"${device.deviceId}","note":"${name('poison')}"}`;
-    await queue.sendBatch('iot-readings', [{ body: poison }, ...good.map((body) => ({ body }))]);
+    await queue.sendBatch('fcsuite-dev-iot-readings', [{ body: poison }, ...good.map((body) => ({ body }))]);
     await eventually(async () => expect(await rawPoints(device, 'flow', now - MINUTE)).toHaveLength(2));
     const dead = await eventually(
       async () => {
-        const got = await queue.receive('iot-readings-dlq', { max: 16, waitSeconds: 1 });
+        const got = await queue.receive('fcsuite-dev-iot-readings-dlq', { max: 16, waitSeconds: 1 });
         const hit = got.find((m) => m.body === poison);
         expect(hit).toBeDefined();
         return hit!;

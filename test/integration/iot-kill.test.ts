@@ -97,7 +97,7 @@ describe('IoT readings survive a killed local cloud', () => {
     // The kill point: once the devices have had a few seconds' readings accepted, at a moment when the ETL's
     // trigger holds messages it received from `iot-readings` and has not deleted yet (it is gathering a batch
     // or the ETL is writing it), while the devices keep posting.
-    const readingsQueue = async () => (await (await fetch(`${cloud!.url}/_local/api/queues/iot-readings`)).json()) as { activeMessages: number; inactiveMessages: number };
+    const readingsQueue = async () => (await (await fetch(`${cloud!.url}/_local/api/queues/fcsuite-dev-iot-readings`)).json()) as { activeMessages: number; inactiveMessages: number };
     const atKill = await eventually(
       async () => {
         const count = readLog(accepted).length;

@@ -230,7 +230,7 @@ describe('order flow through the local cloud', () => {
       const received: Dead[] = [];
       const mine = await eventually(
         async () => {
-          received.push(...(await queue.receive('dlq', { max: 16 })).map((m) => JSON.parse(m.body) as Dead));
+          received.push(...(await queue.receive('fcsuite-dev-dlq', { max: 16 })).map((m) => JSON.parse(m.body) as Dead));
           const ofOrder = received.filter((d) => OrderNotification.parse(JSON.parse(parseMnsTopicEvent(d.requestPayload).body)).orderId === body.orderId);
           expect(ofOrder.map((d) => OrderNotification.parse(JSON.parse(parseMnsTopicEvent(d.requestPayload).body)).type).sort()).toEqual(['OrderFailed', 'OrderPlaced']);
           return ofOrder;

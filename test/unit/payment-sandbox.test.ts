@@ -125,7 +125,7 @@ describe('payment sandbox', () => {
     const [sandbox, webhook, callback] = [fn('payment-sandbox'), fn('payment-webhook'), fn('payment-callback')];
     expect(sandbox.environment.PAYMENT_WEBHOOK_FUNCTION).toBe(webhook.name);
     expect(sandbox.asyncInvokeConfig).toBeUndefined();
-    expect(webhook.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: 3, onFailure: { kind: 'mns-queue', queue: 'payment-webhook-dlq' } });
+    expect(webhook.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: 3, onFailure: { kind: 'mns-queue', queue: 'fcsuite-dev-payment-webhook-dlq' } });
     // The delay, then payment-callback's whole timeout (it may be busy too), within the job's own timeout.
     const delayMs = Number(webhook.environment.PAYMENT_CALLBACK_DELAY_MS);
     expect(webhook.timeout * 1000 - delayMs - DELIVERY_RESERVE_MS).toBeGreaterThan(callback.timeout * 1000);

@@ -346,10 +346,23 @@ export function otsErrorOf(err: unknown): { code: string; message: string; statu
   const codeField = field(0, 0x0a);
   if (codeField && /^OTS\w+$/.test(codeField.value)) {
     const messageField = field(codeField.next, 0x12);
-    return { code: codeField.value, message: messageField?.value ?? codeField.value, ...(status !== undefined ? { status } : {}) };
+    // A message of 128 bytes or more has a two-byte length, whose first byte did not survive the SDK's UTF-8
+    // decoding: the message is then the text after the code, less the tag and what is left of its length.
+    const rest = text.slice(text.indexOf(codeField.value) + codeField.value.length).replace(/ requestId:[^ ]*$/, '');
+    const message = messageField?.value ?? (recoveredMessage(rest) || codeField.value);
+    return { code: codeField.value, message, ...(status !== undefined ? { status } : {}) };
   }
   const found = /OTS[A-Za-z]+/.exec(text);
   return { code: found?.[0] ?? String(e.code ?? 'Unknown'), message: text, ...(status !== undefined ? { status } : {}) };
+}
+
+/** The message after its tag (0x12) and the replacement characters and control byte left of its length. */
+function recoveredMessage(rest: string): string {
+  if (rest.charCodeAt(0) !== 0x12) return '';
+  let i = 1;
+  while (rest[i] === '\uFFFD') i++;
+  if (i > 1 && rest.charCodeAt(i) < 0x20) i++;
+  return rest.slice(i);
 }
 
 /** SDK errors → the port's typed errors. */

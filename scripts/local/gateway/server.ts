@@ -3,6 +3,7 @@ import type { AsyncInvoker } from '../runtime/async-invoker';
 import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { HttpTriggerSpec, RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
+import type { AccessControl } from '../ram/access';
 import { ASYNC_PAYLOAD_LIMIT, ASYNC_TASK_ID_NOT_EMULATED, entityTooLarge, fcError, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
@@ -20,6 +21,8 @@ export type Mount = (req: IncomingMessage, res: ServerResponse, url: URL, body: 
 export interface GatewayOptions {
   runtime: FunctionRuntime;
   asyncInvoker: AsyncInvoker;
+  /** RAM for the FC API (D144): a function's role key may invoke only what its policies allow. */
+  access?: AccessControl;
   routes: RouteSpec[];
   websiteDir: string;
   /** Resolves once `websiteDir` is built (start-up builds it beside everything else). */
@@ -113,7 +116,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       if (unread) return sendJson(res, 400, { error: { code: 'BadRequest', message: unread } });
       for (const mount of mounts) if (await mount(req, res, url, body)) return;
     }
-    if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker);
+    if (isFcApiPath(url.pathname)) return handleFcApi(req, res, body, runtime, asyncInvoker, options.access);
 
     const route = matchRoute(options.routes, url.pathname);
     if (route) {

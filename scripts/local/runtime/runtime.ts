@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../credentials';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, roleCredentials } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import { CpuRoom } from './cpu-room';
@@ -208,12 +208,22 @@ export class FunctionRuntime extends EventEmitter {
   /** The FC context fields every invocation of `fn` shares; each instance gets them once, when it starts. */
   functionContext(fn: FunctionSpec): FunctionContext {
     return {
-      credentials: { ...LOCAL_CREDENTIALS },
+      credentials: this.credentialsOf(fn),
       function: { name: fn.name, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
       service: { logProject: 'local-cloud', logStore: 'function-logs', qualifier: 'LATEST' },
       region: this.spec.region,
       accountId: LOCAL_ACCOUNT_ID,
     };
+  }
+
+  /**
+   * FC hands a function its role's STS credentials: here the role's local key, which the emulators hold to the
+   * role's policies (D144). A role the templates do not declare has policies the local cloud cannot know, and a
+   * function without a role gets nothing from FC: both keep the account's own key, as before.
+   */
+  private credentialsOf(fn: FunctionSpec): FunctionContext['credentials'] {
+    const role = fn.role && this.spec.infra.roles.find((r) => r.name.toLowerCase() === fn.role!.toLowerCase());
+    return role ? roleCredentials(role.name) : { ...LOCAL_CREDENTIALS };
   }
 
   /** Invoke synchronously: resolves when the function finished, failed or was stopped. */

@@ -62,10 +62,15 @@ export function toFunctionSpec(resource: string, props: Record<string, unknown>,
   let asyncInvokeConfig: AsyncInvokeSpec | undefined;
   if (props.asyncInvokeConfig) collectInto(errors, () => (asyncInvokeConfig = toAsyncConfig(props.asyncInvokeConfig as Record<string, unknown>, `${path}.asyncInvokeConfig`)));
 
+  // `acs:ram::<account>:role/<name>` (RAM role names are case-insensitive).
+  const role = typeof props.role === 'string' ? /^acs:ram::[^:]*:role\/(.+)$/i.exec(props.role)?.[1] : undefined;
+  if (props.role !== undefined && !role) errors.push(new SpecError(`${path}.role`, `${String(props.role)} is not a role ARN`, 'acs:ram::<account>:role/<name>'));
+
   if (errors.length > 0) throw new SpecErrors(errors);
   return {
     resource,
     name,
+    ...(role ? { role } : {}),
     runtime: runtime as FunctionSpec['runtime'],
     ...(customRuntime ? { customRuntime } : {}),
     ...(custom ? { instanceConcurrency } : {}),

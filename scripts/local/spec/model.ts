@@ -1,3 +1,4 @@
+import type { RoleSpec } from '../ram/policy';
 /**
  * The local cloud's view of s.yaml after rendering and classification: everything it runs,
  * nothing it ignores silently (see `fc3-keys.ts` for what each key means locally).
@@ -21,6 +22,8 @@ export interface FunctionSpec {
   resource: string;
   /** FC function name (`props.functionName`). */
   name: string;
+  /** The RAM role name of `props.role`: locally the function's credentials are held to its policies (D144). */
+  role?: string;
   runtime: 'nodejs20' | 'nodejs18' | CustomRuntimeName | PythonRuntimeName;
   /**
    * For a custom runtime (D123): the server the local cloud starts as each instance, on the host. Absent for
@@ -206,6 +209,8 @@ export interface InfraSpec {
   subscriptions: MnsSubscriptionSpec[];
   /** `ALIYUN::OTS::SearchIndex`: created through the local TableStore's CreateSearchIndex at start. */
   searchIndexes: SearchIndexSpec[];
+  /** `ALIYUN::RAM::Role` with the policies attached to it (`ManagedPolicy`, system policies): what the emulators enforce. */
+  roles: RoleSpec[];
 }
 
 export interface MnsQueueSpec {

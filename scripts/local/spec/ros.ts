@@ -4,6 +4,7 @@ import { readYamlFile } from './yaml-file';
 import { SpecError, SpecErrors } from './errors';
 import type { BucketCorsRuleSpec, InfraSpec, SearchIndexFieldSpec, SearchIndexSpec } from './model';
 import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
+import { SYSTEM_POLICY_STATEMENTS, type PolicyStatement, type RoleSpec } from '../ram/policy';
 
 /**
  * Reads the ROS template the `ros` resource deploys; the local cloud creates its buckets, TableStore tables and
@@ -11,10 +12,10 @@ import { mnsQueue, mnsSubscription, mnsTopic } from './ros-mns';
  * pseudo parameters `ALIYUN::Region` and `ALIYUN::AccountId`, `Fn::Join`, `Fn::Sub` with those names. Any other
  * intrinsic, resource type or table/index property the local cloud cannot honour is refused by name.
  */
-/** Accepted with no local effect: there is no RAM locally (every function gets the local account's keys). */
-const INERT_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole', 'ALIYUN::RAM::ManagedPolicy']);
+/** RAM: roles and their policies, which the emulators hold each function's credentials to (D144). */
+const RAM_TYPES = new Set(['ALIYUN::RAM::Role', 'ALIYUN::RAM::AttachPolicyToRole', 'ALIYUN::RAM::ManagedPolicy']);
 const MNS_TYPES = { 'ALIYUN::MNS::Queue': 'queues', 'ALIYUN::MNS::Topic': 'topics', 'ALIYUN::MNS::Subscription': 'subscriptions' } as const;
-const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...INERT_TYPES]);
+const TYPES = new Set(['ALIYUN::OSS::Bucket', 'ALIYUN::OTS::Instance', 'ALIYUN::OTS::Table', 'ALIYUN::OTS::SearchIndex', ...Object.keys(MNS_TYPES), ...RAM_TYPES]);
 
 const CORS_METHODS = ['GET', 'PUT', 'DELETE', 'POST', 'HEAD'];
 
@@ -54,7 +55,7 @@ function bucketCorsRules(config: unknown, path: string): BucketCorsRuleSpec[] {
 }
 
 export function emptyInfra(): InfraSpec {
-  return { buckets: [], otsInstances: [], tables: [], searchIndexes: [], queues: [], topics: [], subscriptions: [] };
+  return { buckets: [], otsInstances: [], tables: [], searchIndexes: [], queues: [], topics: [], subscriptions: [], roles: [] };
 }
 
 /** Adds every list of `from` to `into` (several ros resources may each declare part of the infrastructure). */
@@ -75,11 +76,13 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
 
   const where = (res: string) => `${path}.template<${props.template}>.Resources.${res}`;
   const infra = emptyInfra();
+  const ram: RamResource[] = [];
   for (const [name, resource] of Object.entries(template.Resources ?? {})) {
     if (!TYPES.has(resource.Type)) throw new SpecError(`${where(name)}.Type`, `${resource.Type} is not emulated`, `the local cloud creates ${[...TYPES].join(', ')}`);
-    if (INERT_TYPES.has(resource.Type)) continue;
     const p = resolveIntrinsics(resource.Properties ?? {}, params, `${where(name)}.Properties`) as Record<string, unknown>;
-    if (resource.Type in MNS_TYPES) {
+    if (RAM_TYPES.has(resource.Type)) {
+      ram.push({ type: resource.Type, props: p, path: `${where(name)}.Properties` });
+    } else if (resource.Type in MNS_TYPES) {
       addMns(infra, resource.Type as keyof typeof MNS_TYPES, p, `${where(name)}.Properties`);
     } else if (resource.Type === 'ALIYUN::OSS::Bucket') {
       const corsRules = bucketCorsRules(p.CORSConfiguration, `${where(name)}.Properties.CORSConfiguration`);
@@ -103,7 +106,45 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
       });
     }
   }
+  infra.roles = rolesOf(ram);
   return infra;
+}
+
+interface RamResource {
+  type: string;
+  props: Record<string, unknown>;
+  path: string;
+}
+
+const listOf = (v: unknown): string[] => (v === undefined ? [] : [v].flat().map(String));
+
+/** Each `ALIYUN::RAM::Role` with the statements of every policy attached to it; what cannot be evaluated is refused. */
+function rolesOf(resources: RamResource[]): RoleSpec[] {
+  const roles = new Map<string, RoleSpec>();
+  for (const r of resources.filter((x) => x.type === 'ALIYUN::RAM::Role')) {
+    const trust = ((r.props.AssumeRolePolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)?.Statement ?? []).flatMap((s) => listOf((s.Principal as { Service?: unknown } | undefined)?.Service));
+    roles.set(String(r.props.RoleName).toLowerCase(), { name: String(r.props.RoleName), trustedServices: trust, statements: [] });
+  }
+  const attach = (roleName: string, path: string, statements: PolicyStatement[]) => {
+    const role = roles.get(roleName.toLowerCase());
+    if (!role) throw new SpecError(path, `role ${roleName} is not an ALIYUN::RAM::Role of this template`);
+    role.statements.push(...statements);
+  };
+  for (const r of resources) {
+    if (r.type === 'ALIYUN::RAM::ManagedPolicy') {
+      const statements = ((r.props.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)?.Statement ?? []).map((s, i): PolicyStatement => {
+        if (s.Condition !== undefined) throw new SpecError(`${r.path}.PolicyDocument.Statement[${i}].Condition`, 'conditions are not evaluated by the local cloud', 'docs/fidelity.md, RAM');
+        if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new SpecError(`${r.path}.PolicyDocument.Statement[${i}].Effect`, 'must be Allow or Deny');
+        return { effect: s.Effect, actions: listOf(s.Action), resources: listOf(s.Resource) };
+      });
+      for (const role of listOf(r.props.Roles)) attach(role, `${r.path}.Roles`, statements);
+    } else if (r.type === 'ALIYUN::RAM::AttachPolicyToRole') {
+      const known = r.props.PolicyType === 'System' ? SYSTEM_POLICY_STATEMENTS[String(r.props.PolicyName)] : undefined;
+      if (!known) throw new SpecError(`${r.path}.PolicyName`, `${String(r.props.PolicyType)} policy ${String(r.props.PolicyName)} is not known to the local cloud`, `system policies it knows: ${Object.keys(SYSTEM_POLICY_STATEMENTS).join(', ')}; declare your own as an ALIYUN::RAM::ManagedPolicy with Roles`);
+      attach(String(r.props.RoleName), `${r.path}.RoleName`, known);
+    }
+  }
+  return [...roles.values()];
 }
 
 function addMns(infra: InfraSpec, type: keyof typeof MNS_TYPES, p: Record<string, unknown>, path: string): void {

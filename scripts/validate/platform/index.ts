@@ -19,6 +19,8 @@ export interface PlatformFindings {
 }
 
 export const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 'aliyun');
+/** This repository (the default for the function sources the role checks read). */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /** The `ros` resource's template (parsed) and the parameters s.yaml passes it. */
 export function infraOf(preview: Preview, root: string): { template: RosTemplate; passed: Props } {
@@ -28,14 +30,15 @@ export function infraOf(preview: Preview, root: string): { template: RosTemplate
   return { template, passed: (props.parameters ?? {}) as Props };
 }
 
-export function platformFindings(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[]): PlatformFindings {
+export function platformFindings(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string = REPO_ROOT): PlatformFindings {
   const region = String(preview.vars.region ?? '');
   const accountId = String(preview.vars.accountId ?? '');
   const problems: Problem[] = [...functionProblems(preview), ...ossOverlapProblems(preview), ...rosProblems(template, passed, region, accountId)];
   const resources = resolvedProperties(template, templateParameters(template, passed, region, accountId));
   const queueSizes = new Map(resources.filter((r) => r.type === 'ALIYUN::MNS::Queue').map((r) => [String(r.props.QueueName), Number(r.props.MaximumMessageSize ?? 65536)]));
   problems.push(...batchPayloadProblems(preview, (queue) => queueSizes.get(queue)));
-  const permissions = permissionProblems(preview, template, passed, adapterCalls);
+  problems.push(...unprefixedMnsNames(resources, String(preview.vars.prefix ?? '')));
+  const permissions = permissionProblems(preview, template, passed, adapterCalls, root);
   problems.push(...permissions.problems);
   const stream = streamFindings(preview, accountId);
   problems.push(...stream.problems);
@@ -62,6 +65,15 @@ function streamFindings(preview: Preview, accountId: string): PlatformFindings {
   return { problems, manualSteps };
 }
 
+/**
+ * MNS names are per account and region, not per stage: a queue or topic without the stage's prefix would be
+ * shared by a `prod` and a `dev` stack in one account (D144), as every other resource name carries it.
+ */
+function unprefixedMnsNames(resources: { name: string; type: string; props: Props }[], prefix: string): Problem[] {
+  const named = resources.flatMap((r) => (r.type === 'ALIYUN::MNS::Queue' ? [[r.name, 'QueueName', r.props.QueueName]] : r.type === 'ALIYUN::MNS::Topic' ? [[r.name, 'TopicName', r.props.TopicName]] : []));
+  return named.filter(([, , value]) => !String(value).startsWith(`${prefix}-`)).map(([name, key, value]) => `infra/ros.yaml Resources.${String(name)}.Properties.${String(key)}: ${String(value)} does not start with the stage prefix ${prefix}- (Fn::Sub '\${NamePrefix}-…'), so two stages in one account would share it`);
+}
+
 /** What the account must offer and no file here can show. */
 function accountSteps(preview: Preview): string[] {
   const steps: string[] = [];
@@ -72,14 +84,11 @@ function accountSteps(preview: Preview): string[] {
   for (const domain of components.filter((r) => r.component === 'fc3-domain')) {
     steps.push(`a CNAME record ${String((domain.props as Props).domainName)} → <AccountID>.${String(preview.vars.region)}.fc.aliyuncs.com`);
   }
-  if (components.some((r) => r.component === 'ros')) {
-    steps.push('MNS queue and topic names are per account and region, not per stage: deploy one stage per account and region');
-  }
   return steps;
 }
 
 /** Everything, from the repository at `root`. */
 export function platformFindingsAt(preview: Preview, root: string): PlatformFindings {
   const { template, passed } = infraOf(preview, root);
-  return platformFindings(preview, template, passed, sdkCallsIn(ADAPTER_DIR(root)));
+  return platformFindings(preview, template, passed, sdkCallsIn(ADAPTER_DIR(root)), root);
 }

@@ -9,6 +9,10 @@ import type { Preview } from '../checks';
 import { fc3Resources, roleNameOf, type Problem } from './fc-rules';
 import type { RosTemplate } from './ros-rules';
 import { resolvedProperties, templateParameters } from './ros-rules';
+import { CompiledPolicy, SYSTEM_POLICY_STATEMENTS } from '../../local/ram/policy';
+import { needsOf, reachedSources, type Need } from './function-needs';
+
+const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 'aliyun');
 
 type Props = Record<string, unknown>;
 
@@ -61,15 +65,6 @@ export function sdkCallsIn(adapterDir: string): string[] {
   return [...calls].sort();
 }
 
-/** What the system policies the template attaches allow (their published documents, reduced to action patterns). */
-const SYSTEM_POLICIES: Record<string, string[]> = {
-  AliyunOTSFullAccess: ['ots:*'],
-  AliyunOSSFullAccess: ['oss:*'],
-  AliyunMNSFullAccess: ['mns:*'],
-  AliyunFnFFullAccess: ['fnf:*'],
-  AliyunFCFullAccess: ['fc:*'],
-  AliyunFCInvocationAccess: ['fc:InvokeFunction'],
-};
 
 /** FC's own roles for trigger types, used when s.yaml names them instead of a role of the template. */
 const DEFAULT_TRIGGER_ROLES: Record<string, { role: string; service: string }> = {
@@ -101,7 +96,7 @@ export function rolesOf(template: RosTemplate, passed: Props, region: string, ac
   const grant = (role: string, g: Grant) => roles.get(role.toLowerCase())?.grants.push(g);
   for (const r of resources) {
     if (r.type === 'ALIYUN::RAM::AttachPolicyToRole' && r.props.PolicyType === 'System') {
-      grant(String(r.props.RoleName), { actions: SYSTEM_POLICIES[String(r.props.PolicyName)] ?? [`unknown-system-policy:${String(r.props.PolicyName)}`], resources: ['*'], from: r.name });
+      grant(String(r.props.RoleName), { actions: SYSTEM_POLICY_STATEMENTS[String(r.props.PolicyName)]?.flatMap((st) => st.actions) ?? [`unknown-system-policy:${String(r.props.PolicyName)}`], resources: ['*'], from: r.name });
     }
     if (r.type === 'ALIYUN::RAM::ManagedPolicy') {
       const statements = ((r.props.PolicyDocument as Props | undefined)?.Statement ?? []) as Props[];
@@ -113,8 +108,8 @@ export function rolesOf(template: RosTemplate, passed: Props, region: string, ac
   return roles;
 }
 
-const actionMatches = (pattern: string, action: string) => pattern === action || pattern === '*' || (pattern.endsWith(':*') && action.startsWith(pattern.slice(0, -1)));
-const allows = (role: RoleModel, action: string) => role.grants.some((g) => g.actions.some((a) => actionMatches(a, action)));
+const wildcardMatches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's').test(value);
+const actionMatches = (pattern: string, action: string) => wildcardMatches(pattern.toLowerCase(), action.toLowerCase());
 
 /** Functions `role` may invoke: names, or `*` for any. */
 function invocableFunctions(role: RoleModel): Set<string> {
@@ -142,7 +137,8 @@ export interface PermissionFindings {
   manualSteps: string[];
 }
 
-export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[]): PermissionFindings {
+export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string): PermissionFindings {
+  const sources = (resource: string) => reachedSources(join(root, 'functions', resource), join(root, 'functions', '_shared'));
   const region = String(preview.vars.region ?? '');
   const accountId = String(preview.vars.accountId ?? '');
   const roles = rolesOf(template, passed, region, accountId);
@@ -161,22 +157,40 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
     return { name, role };
   };
 
-  // The functions' roles: every action the adapters call, plus what FC does with the role for async destinations.
-  const needed = new Set(adapterCalls.flatMap((c) => SDK_CALL_ACTIONS[c] ?? [`(no RAM action known for ${c})`]));
+  // The functions' roles: every action a function's code may call, on the resources it names (D144), plus what FC
+  // does with the role for async destinations; and nothing its functions never ask for.
+  for (const call of adapterCalls.filter((c) => !SDK_CALL_ACTIONS[c])) problems.push(`functions/_shared/aliyun/${call.replace(':', ': SDK call ')} has no RAM action in SDK_CALL_ACTIONS (scripts/validate/platform/permissions.ts)`);
+  const asked = new Map<string, { role: RoleModel; functions: string[]; needs: Need[] }>();
   for (const [resource, p] of functions) {
     const where = `resources.${resource}.props.role`;
     const found = roleAt(p.role, where, 'fc.aliyuncs.com', ', so FC cannot hand its credentials to the function');
     if (!found) continue;
     const { name, role } = found;
-    const own = new Set(needed);
+    const env = Object.fromEntries(Object.entries((p.environmentVariables as Props | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
+    const needs = needsOf(sources(resource), env, { region, accountId, adapterDir: ADAPTER_DIR(root) }, adapterCalls, (c) => SDK_CALL_ACTIONS[c] ?? []);
+    // FC may write a function's logs with its role (unverified offline): the role may post to log stores.
+    if (p.logConfig) needs.push({ action: 'log:PostLogStoreLogs', resource: `acs:log:${region}:${accountId}:project/*/logstore/*`, because: 'logConfig' });
     const dest = (p.asyncInvokeConfig as Props | undefined)?.destinationConfig as Record<string, { destination?: string }> | undefined;
     for (const d of Object.values(dest ?? {})) {
-      if (/:\/queues\//.test(String(d?.destination))) own.add('mns:SendMessage');
-      if (/:\/topics\//.test(String(d?.destination))) own.add('mns:PublishMessage');
-      if (/^acs:fc:/.test(String(d?.destination))) own.add('fc:InvokeFunction');
+      const arn = String(d?.destination);
+      const mns = /^(acs:mns:[^:]*:[^:]*:\/(queues|topics)\/[^/]+)/.exec(arn);
+      if (mns) needs.push({ action: mns[2] === 'queues' ? 'mns:SendMessage' : 'mns:PublishMessage', resource: `${mns[1]}/messages`, because: 'its async destination' });
+      if (/^acs:fc:/.test(arn)) needs.push({ action: 'fc:InvokeFunction', resource: arn, because: 'its async destination' });
     }
-    const missing = [...own].filter((a) => !allows(role, a)).sort();
-    if (missing.length) problems.push(`${where}: role ${name} lacks ${missing.join(', ')} (called by the adapters or used for its destinations)`);
+    const policy = new CompiledPolicy(role.grants.map((g) => ({ effect: 'Allow', actions: g.actions, resources: g.resources })));
+    const missing = [...new Set(needs.filter((n) => policy.decide(n.action, n.resource) !== 'allow').map((n) => `${n.action} on ${n.resource} (${n.because})`))].sort();
+    for (const m of missing) problems.push(`${where}: role ${name} lacks ${m}`);
+    const entry = asked.get(name) ?? { role, functions: [], needs: [] };
+    entry.functions.push(resource);
+    entry.needs.push(...needs);
+    asked.set(name, entry);
+  }
+  for (const [name, { role, functions: users, needs }] of asked) {
+    for (const g of role.grants) {
+      // Written as the needs are, one by one: a wildcard broader than a need (ots:*, Resource '*') is named too.
+      for (const action of g.actions.filter((a) => !needs.some((n) => n.action.toLowerCase() === a.toLowerCase()))) problems.push(`role ${name}: grants ${action} (${g.from}), which no code path of ${users.join(', ')} calls`);
+      for (const resource of g.resources.filter((r) => !needs.some((n) => n.resource === r))) problems.push(`role ${name}: grants access to ${resource} (${g.from}), which ${users.join(', ')} never name`);
+    }
   }
 
   // CloudFlow's role: exactly the functions its flows invoke, nothing broader.

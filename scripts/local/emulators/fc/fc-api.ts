@@ -21,6 +21,7 @@ import type { Socket } from 'node:net';
 import { createClientErrorHandler, type AbortInfo } from '../http-edge';
 import { createHash } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenProblem } from '../../credentials';
+import type { AccessControl } from '../../ram/access';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
@@ -259,7 +260,7 @@ function listFunctions(query: URLSearchParams, runtime: FunctionRuntime): Resour
 export const ASYNC_TASK_ID_NOT_EMULATED =
   'x-fc-async-task-id: asynchronous tasks (deduplication by task id, GetAsyncTask, StopAsyncTask) are not emulated by the local cloud; invoke asynchronously without a task id';
 
-export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker): Promise<void> {
+export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker, access?: AccessControl): Promise<void> {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://local');
   const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -282,11 +283,16 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
       if (!allowed.includes(name)) return apiError(res, 400, 'InvalidArgument', `${operation} parameter ${name} is not emulated by the local cloud (supported: ${allowed.join(', ') || 'none'})`, requestId);
     }
   }
-  if (read === 'list') return sendAnswer(res, listFunctions(url.searchParams, runtime), requestId);
 
   // A malformed %-escape is kept as sent (then FunctionNotFound naming it), never a URIError's 500.
-  const name = resource ? resource.functionName : safeDecode((match ?? (read as RegExpExecArray))[1]!);
-  const qualifier = resource ? undefined : url.searchParams.get('qualifier');
+  const name = read === 'list' ? '*' : resource ? resource.functionName : safeDecode((match ?? (read as RegExpExecArray))[1]!);
+  const qualifier = resource || read === 'list' ? undefined : url.searchParams.get('qualifier');
+  // RAM (D144): a function's role key is held to its policies; FC names a function acs:fc:<region>:<account>:functions/<name>.
+  const action = `fc:${operation ?? (read ? 'GetFunction' : 'InvokeFunction')}`;
+  const denial = access?.check(verified.accessKeyId, action, `acs:fc:${runtime.region}:${LOCAL_ACCOUNT_ID}:functions/${name}${qualifier ? `/${qualifier}` : ''}`);
+  if (denial) return apiError(res, 403, 'AccessDenied', denial.message, requestId);
+  if (read === 'list') return sendAnswer(res, listFunctions(url.searchParams, runtime), requestId);
+
   if (qualifier && qualifier !== 'LATEST') return apiError(res, 400, 'InvalidArgument', `qualifier ${qualifier} does not exist locally (only LATEST)`, requestId);
   const fn = runtime.find(name);
   if (!fn || fn.name !== name) return apiError(res, 404, 'FunctionNotFound', `function '${name}' does not exist`, requestId);

@@ -21,6 +21,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, secretFor as localSecretFor } from '../../credentials';
+import { AccessControl, type AccessSettings } from '../../ram/access';
 import { FlowEngine } from '../../flow-engine/engine';
 import { resolveLocalFunction } from '../../flow-engine/fc-task';
 import type { TaskInvoker } from '../../flow-engine/model';
@@ -46,6 +47,8 @@ export interface FnfEmulatorOptions {
   /** The engine's and the signature check's clock; tests move it to run out waits and timeouts. */
   clock?: () => number;
   secretFor?: (accessKeyId: string) => string | undefined;
+  /** RAM roles whose keys are held to their policies (D144); absent: every verified key may do anything. */
+  access?: AccessSettings;
   /** Cap on DescribeExecution's long poll (tests). */
   maxLongPollMs?: number;
   /** Answer tasks with this instead of the local functions (contract tests of the API alone). */
@@ -79,7 +82,7 @@ export async function startFnfEmulator(options: FnfEmulatorOptions): Promise<Fnf
   });
   const api = new FnfApi(engine, options.maxLongPollMs !== undefined ? { maxLongPollMs: options.maxLongPollMs } : {});
   const onAbort = options.onAbort ?? stderrAbortLog('fnf');
-  const server: Server = keepIdleConnections(createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, clock, onAbort })));
+  const server: Server = keepIdleConnections(createServer(createFnfHandler({ api, secretFor: options.secretFor ?? localSecretFor, ...(options.access ? { access: new AccessControl(options.access) } : {}), clock, onAbort })));
   server.on('clientError', fnfClientErrorHandler({ onAbort }, () => `${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo | null)?.port ?? ''}`));
   try {
     await new Promise<void>((ok, fail) => {

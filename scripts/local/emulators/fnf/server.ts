@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createClientErrorHandler, isClientAbort, type AbortInfo } from '../http-edge';
 import { securityTokenProblem } from '../../credentials';
+import type { AccessControl } from '../../ram/access';
 import { verifyAcs3 } from '../fc/acs3-signature';
 import type { FnfApi } from './api';
 import { NonceWindow, verifyRpcSignature } from './rpc-signature';
@@ -21,6 +22,8 @@ const MAX_BODY = 1024 * 1024;
 export interface FnfHttpOptions {
   api: FnfApi;
   secretFor: (accessKeyId: string) => string | undefined;
+  /** RAM: a function's role key is held to its role's policies (D144); the account's key may do anything. */
+  access?: AccessControl;
   clock: () => number;
   /** A client hung up before its answer (not an error of the emulator). */
   onAbort: (info: AbortInfo) => void;
@@ -76,11 +79,13 @@ export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage
     const authorization = String(req.headers.authorization ?? '');
     let action: string;
     let version: string;
+    let accessKeyId: string;
     if (authorization.startsWith('ACS3-')) {
       const verified = verifyAcs3({ method: req.method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, options.secretFor, options.clock());
       if (!verified.ok) return fail(verified.status, ACS3_CODES[verified.code] ?? 'SignatureNotMatch', verified.message);
       const token = securityTokenProblem(verified.accessKeyId, header(req, 'x-acs-security-token'));
       if (token) return fail(token.status, token.code, token.message);
+      accessKeyId = verified.accessKeyId;
       const nonce = String(req.headers['x-acs-signature-nonce'] ?? '');
       if (nonce && nonces.check(nonce)) return fail(400, 'SignatureNonceUsed', `The request signature nonce ${nonce} has been used.`);
       action = String(req.headers['x-acs-action'] ?? '');
@@ -90,6 +95,7 @@ export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage
       if (!verified.ok) return fail(verified.status, verified.code, verified.message);
       const token = securityTokenProblem(verified.accessKeyId, params.SecurityToken);
       if (token) return fail(token.status, token.code, token.message);
+      accessKeyId = verified.accessKeyId;
       action = params.Action ?? '';
       version = params.Version ?? '';
       if (params.Format && params.Format.toLowerCase() !== 'json') return fail(400, 'InvalidArgument', `Format ${params.Format} is not emulated: the local CloudFlow answers JSON`);
@@ -98,6 +104,10 @@ export function createFnfHandler(options: FnfHttpOptions): (req: IncomingMessage
     }
     if (!action) return fail(400, 'MissingRequiredParams', "The HTTP query 'Action' must be specified.");
     if (version !== API_VERSION) return fail(400, 'APIVersionNotSupported', `The requested API version '${version}' is not supported yet. Please check.`);
+    // RAM (D144): CloudFlow's API reference grants its execution and task calls on all resources only, so a
+    // function's role is checked for `fnf:<Action>` on `*` (a statement naming a flow does not cover them).
+    const denial = options.access?.check(accessKeyId, `fnf:${action}`, '*');
+    if (denial) return fail(403, 'AccessDenied', denial.message);
     return options.api.handle(action, params);
   }
 }

@@ -39,7 +39,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
+import { LOCAL_ACCOUNT_ID, secretFor, securityTokenFor } from '../../credentials';
+import { AccessControl, type AccessSettings } from '../../ram/access';
 import { mnsErrors } from './errors';
 import { PushOutbox, type PushRow } from './pushes';
 import { PUSH_CERT_PATH, pushSigningKeyOf, signedPushHeaders } from './push-signing';
@@ -77,6 +78,8 @@ export interface MnsEmulatorOptions {
   /** Epoch-ms clock for visibility, delays, retention and signature skew (tests move it). */
   clock?: () => number;
   credentials?: MnsCredentialLookup;
+  /** RAM roles whose keys are held to their policies (D144); absent: every verified key may do anything. */
+  access?: AccessSettings;
   /**
    * Delivers a notification to a function endpoint (the local cloud queues an asynchronous invocation); rejects
    * when it could not be delivered, so the subscription's NotifyStrategy retries it. Without it, function
@@ -110,7 +113,8 @@ export interface MnsEmulator {
 export const localMnsCredentials: MnsCredentialLookup = (accessKeyId) => {
   const secret = secretFor(accessKeyId);
   if (secret === undefined) return undefined;
-  return { accessKeySecret: secret, ...(accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? { securityToken: LOCAL_CREDENTIALS.securityToken } : {}) };
+  const securityToken = securityTokenFor(accessKeyId);
+  return { accessKeySecret: secret, ...(securityToken ? { securityToken } : {}) };
 };
 
 /**
@@ -180,6 +184,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       waiters,
       clock,
       lookup: options.credentials ?? localMnsCredentials,
+      ...(options.access ? { access: new AccessControl({ ...options.access, accountId: local.accountId }) } : {}),
       endpoint: () => emulatorUrl,
       pushCertificate: async () => (await pushSigningKey()).certificatePem,
       accountId: local.accountId,

@@ -14,6 +14,8 @@ import { PUSH_CERT_PATH } from './push-signing';
 import { authenticate, type MnsCredentialLookup } from './signature';
 import type { NotifyContentFormat, NotifyStrategy, SubscriptionInfo, TopicInfo, TopicStore } from './topics';
 import { longPoll, type QueueWaiters } from './waiters';
+import { checkMnsAccess } from './ram-actions';
+import type { AccessControl } from '../../ram/access';
 import { boolOf, intOf, isRecord, onlyElements, parseXmlBody, renderXml, textOf, type XmlElement, type XmlNode } from './xml';
 
 export interface ServerDeps {
@@ -22,6 +24,8 @@ export interface ServerDeps {
   waiters: QueueWaiters;
   clock: () => number;
   lookup: MnsCredentialLookup;
+  /** RAM: a function's role key is held to its role's policies (D144); the account's key may do anything. */
+  access?: AccessControl;
   /** `http://127.0.0.1:<port>`, for Location headers and queue/topic URLs. */
   endpoint: () => string;
   accountId: string;
@@ -87,7 +91,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     // An OpenAPI client pointed here is signed its own way: name what it asked for before asking for our signature.
     const action = openApiAction(request);
     if (action) throw openApiRefusal(action);
-    authenticate({ method, resource, headers: req.headers, body }, deps.clock(), deps.lookup);
+    const accessKeyId = authenticate({ method, resource, headers: req.headers, body }, deps.clock(), deps.lookup);
+    checkMnsAccess(deps.access, accessKeyId, request);
     const answer = await route(deps, request);
     send(res, answer.status, answer.body, answer.headers);
   } catch (err) {

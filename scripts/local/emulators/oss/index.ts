@@ -42,7 +42,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, secretFor } from '../../credentials';
+import { LOCAL_ACCOUNT_ID, secretFor, securityTokenFor } from '../../credentials';
+import { AccessControl, type AccessSettings } from '../../ram/access';
 import type { EmulatorRuntime, RequestContext } from './context';
 import type { CorsConfig, CorsRule } from './bucket-config';
 import { declaredCorsConfig, type CorsOrigins } from './cors';
@@ -95,6 +96,8 @@ export interface OssEmulatorOptions {
   accountId?: string;
   /** Access key resolution (default: the local account of `scripts/local/credentials.ts`). */
   credentials?: CredentialLookup;
+  /** RAM roles whose keys are held to their policies (D144); absent: every verified key may do anything. */
+  access?: AccessSettings;
   /** Image engine for `x-oss-process` (default `imageEngineFromEnv()`, loaded on first use). */
   imageEngine?: () => Promise<ImageEngine>;
   /** Where aborts and internal errors are reported (default: JSON lines on stderr). */
@@ -139,7 +142,7 @@ export interface OssEmulator {
 export const localCredentialLookup: CredentialLookup = (accessKeyId) => {
   const secret = secretFor(accessKeyId);
   if (secret === undefined) return undefined;
-  return { accessKeySecret: secret, securityToken: accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.securityToken : undefined };
+  return { accessKeySecret: secret, securityToken: securityTokenFor(accessKeyId) };
 };
 
 /** JSON lines on stderr, in the fields the local cloud's other logs use. */
@@ -205,6 +208,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       runtime,
       clock,
       lookup: options.credentials ?? localCredentialLookup,
+      ...(options.access ? { access: new AccessControl(options.access) } : {}),
       logger,
       imageEngine: () => (engine ??= loadEngine()),
     }),

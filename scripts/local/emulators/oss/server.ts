@@ -25,6 +25,8 @@ import { routeFor, subResourceOf, type Route } from './routes';
 import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-compat';
 import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
+import { checkRamAccess, ossRamAction } from './ram-actions';
+import type { AccessControl } from '../../ram/access';
 import { BUCKET_NAME } from './storage';
 
 export interface Target {
@@ -106,6 +108,8 @@ export interface ServerDeps {
   runtime: EmulatorRuntime;
   clock: () => number;
   lookup: CredentialLookup;
+  /** RAM: a function's role key is held to its role's policies (D144); the account's key may do anything. */
+  access?: AccessControl;
   logger: OssLogger;
   /** The image engine for `x-oss-process`, loaded on first use. */
   imageEngine: () => Promise<ImageEngine>;
@@ -214,6 +218,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
     if (ctx.method !== 'GET') throw ossErrors.methodNotAllowed(ctx.method);
     subResourceOf(ctx.params);
     authorize(caller, 'owner', undefined);
+    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, 'oss:ListBuckets', undefined, undefined);
     return listBuckets(ctx);
   }
 
@@ -240,6 +245,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
     if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
     const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;
     authorize(caller, need, bucket, objectAcl);
+    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, ossRamAction(level, ctx.method, sub), ctx.bucket, ctx.key);
   }
   if (!route) return processImage(ctx, deps.imageEngine);
   await route.run(ctx);

@@ -18,6 +18,8 @@ export interface OperationContext {
   now: number;
   /** Called after a stream record was appended (the local cloud wakes its TableStore triggers). */
   onStreamRecord(streamId: string): void;
+  /** RAM (D144): throws OTSNoPermissionAccess when the caller's role may not run this operation on `table`. */
+  authorize?(table: string): void;
 }
 
 /**
@@ -52,7 +54,8 @@ export function has(message: object, field: string): boolean {
 }
 
 /** The named table of the request's instance, or OTSObjectNotExist as TableStore answers for an unknown table. */
-export function requireTable(context: Pick<OperationContext, 'storage' | 'instance'>, name: string): TableHandle {
+export function requireTable(context: Pick<OperationContext, 'storage' | 'instance' | 'authorize'>, name: string): TableHandle {
+  context.authorize?.(name);
   const table = context.storage.table(context.instance, name);
   if (!table) throw objectNotExist(name);
   return table;

@@ -38,7 +38,8 @@ import { keepIdleConnections } from '../../keep-alive';
 import { stderrAbortLog, type AbortInfo } from '../http-edge';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { LOCAL_CREDENTIALS, secretFor } from '../../credentials';
+import { secretFor, securityTokenFor } from '../../credentials';
+import { AccessControl, type AccessSettings } from '../../ram/access';
 import { protos } from './sdk';
 import { SearchIndexes } from './search/indexes';
 import { createRequestListener, runOperation, tableStoreClientErrorHandler, type RequestRecord, type ServerState } from './server';
@@ -69,6 +70,8 @@ export interface TableStoreEmulatorOptions {
   clock?: () => number;
   /** Access key resolution (default: the local account of `scripts/local/credentials.ts`). */
   credentials?: CredentialLookup;
+  /** RAM roles whose keys are held to their policies (D144); absent: every verified key may do anything. */
+  access?: AccessSettings;
   /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
   onAbort?: (info: AbortInfo) => void;
   /** Told of every request answered over HTTP (`requests` keeps only the last ones). */
@@ -110,7 +113,7 @@ export interface TableStoreEmulator {
 /** The local account: its STS-style key must come with its security token, like FC's role credentials. */
 export const localCredentials: CredentialLookup = (accessKeyId) => {
   const secret = secretFor(accessKeyId);
-  return secret === undefined ? undefined : { accessKeySecret: secret, securityToken: LOCAL_CREDENTIALS.securityToken };
+  return secret === undefined ? undefined : { accessKeySecret: secret, securityToken: securityTokenFor(accessKeyId) };
 };
 
 /**
@@ -128,6 +131,7 @@ export function openTableStoreEmulator(options: TableStoreEmulatorOptions & { de
   const state: ServerState = {
     instances: new Set(options.instances),
     credentials: options.credentials ?? localCredentials,
+    ...(options.access ? { access: new AccessControl(options.access) } : {}),
     storage,
     search,
     now: clock,

@@ -14,6 +14,7 @@ import type { OperationContext } from './handler';
 import { OPERATIONS, READ_ONLY } from './ops';
 import type { SearchIndexes } from './search/indexes';
 import { authenticate, type CredentialLookup } from './signature';
+import type { AccessControl } from '../../ram/access';
 import type { Storage } from './storage';
 
 /** TableStore's limit on one HTTP request body. */
@@ -29,6 +30,8 @@ export interface RequestRecord {
 export interface ServerState {
   instances: ReadonlySet<string>;
   credentials: CredentialLookup;
+  /** RAM: a function's role key is held to its role's policies (D144); the account's key may do anything. */
+  access?: AccessControl;
   storage: Storage;
   search: SearchIndexes;
   now(): number;
@@ -103,14 +106,42 @@ function recordAbort(state: Pick<ServerState, 'aborts' | 'onAbort'>, info: Abort
  * Runs one operation as the emulator does for every request: a write in one transaction (committed before the
  * answer, so a killed process loses nothing acknowledged), then the stream listeners told about new records.
  */
-export function runOperation(state: Pick<ServerState, 'storage' | 'search' | 'now' | 'onStreamRecords'>, operation: string, instance: string, body: Buffer): Uint8Array {
+export function runOperation(state: Pick<ServerState, 'storage' | 'search' | 'now' | 'onStreamRecords' | 'access'>, operation: string, instance: string, body: Buffer, accessKeyId?: string): Uint8Array {
   const handler = OPERATIONS[operation];
   if (!handler) throw parameterInvalid(`Unsupported operation: ${operation}.`);
   const streams = new Set<string>();
   const context: OperationContext = { operation, body, instance, storage: state.storage, search: state.search, now: state.now(), onStreamRecord: (id) => streams.add(id) };
-  const response = READ_ONLY.has(operation) ? handler(context) : state.storage.transaction(() => handler(context));
+  const ram = state.access && accessKeyId !== undefined ? ramCheck(state.access, accessKeyId, operation, instance) : undefined;
+  if (ram) context.authorize = ram.table;
+  const run = () => {
+    const answer = handler(context);
+    // An operation on no table (ListTable, CreateTable…) is checked on the instance (a write rolls back).
+    ram?.instanceUnlessTableChecked();
+    return answer;
+  };
+  const response = READ_ONLY.has(operation) ? run() : state.storage.transaction(run);
   if (streams.size > 0) state.onStreamRecords(streams);
   return response;
+}
+
+/** The RAM checks of one request (D144): each table once, else the instance; `ots:<Operation>` either way. */
+function ramCheck(access: AccessControl, accessKeyId: string, operation: string, instance: string) {
+  const arn = `acs:ots:${access.region}:${access.accountId}:instance/${instance.toLowerCase()}`;
+  const checked = new Set<string>();
+  const check = (resource: string) => {
+    const denial = access.check(accessKeyId, `ots:${operation}`, resource);
+    if (denial) throw new OtsError(403, 'OTSNoPermissionAccess', `You have no permission to access the requested resource, please contact the resource owner. ${denial.message}`);
+  };
+  return {
+    table(name: string) {
+      if (checked.has(name)) return;
+      check(`${arn}/table/${name}`);
+      checked.add(name);
+    },
+    instanceUnlessTableChecked() {
+      if (checked.size === 0) check(arn);
+    },
+  };
 }
 
 function remember(state: ServerState, record: RequestRecord): void {
@@ -129,7 +160,7 @@ export function createRequestListener(state: ServerState): (req: IncomingMessage
       if (req.method !== 'POST') throw methodNotAllowed();
       const body = await readBody(req);
       const instance = authenticate({ method: req.method ?? '', path, headers: req.headers, body, instances: state.instances, credentials: state.credentials, wallClock: Date.now() });
-      const response = runOperation(state, operation, instance, body);
+      const response = runOperation(state, operation, instance, body, String(req.headers['x-ots-accesskeyid']));
       remember(state, { operation, status: 200 });
       send(res, 200, response);
     } catch (err) {

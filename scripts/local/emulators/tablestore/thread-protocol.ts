@@ -4,6 +4,7 @@
  */
 import type { RequestRecord } from './server';
 import type { TableMeta } from './table';
+import type { AccessSettings } from '../../ram/access';
 
 /** Emitted on the worker's `process` once it listens: the loader then saves its code cache (thread.ts). */
 export const WORKER_STARTED_EVENT = 'fc-local:tablestore-listening';
@@ -14,6 +15,8 @@ export interface TableStoreThreadBoot {
   instances: string[];
   host?: string;
   port: number;
+  /** RAM roles the emulator holds functions' keys to (D144). */
+  access?: AccessSettings;
   /** Tests only: the thread obeys `crash` requests (D95). The local cloud never sets it. */
   crashHooks?: boolean;
   /** A restart (D95): say `readyToListen` once storage is open, and bind the port only when told `listen`. */

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       instances: boot.instances,
       port: boot.port,
       ...(boot.host ? { host: boot.host } : {}),
+      ...(boot.access ? { access: boot.access } : {}),
       onRequest: (record) => (countsByOperation[record.operation] = (countsByOperation[record.operation] ?? 0) + 1),
       ...(boot.waitForPort ? { beforeListen: portReleased } : {}),
     });

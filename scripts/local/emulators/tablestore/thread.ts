@@ -13,6 +13,7 @@ import { devWorkerBundle } from '../../runtime/dev-worker-bundle';
 import { instanceExecArgv, startWorkerWithoutRefusedFlags } from '../../runtime/instance';
 import { CODE_CACHE_DIR } from '../../runtime/worker-file';
 import { OtsError } from './errors';
+import type { AccessSettings } from '../../ram/access';
 import { LISTEN_NOW, WORKER_STARTED_EVENT, type HeldTable, type RequestLog, type TableStoreThreadBoot, type TableSummary, type ThreadCrash, type ThreadFailure, type ThreadMessage, type ThreadRequest } from './thread-protocol';
 import { DEFAULT_RESTART_POLICY, RestartBudget, type RestartPolicy } from './thread-restarts';
 import { startStandIn, type StandIn } from './thread-stand-in';
@@ -26,6 +27,8 @@ export interface TableStoreThreadOptions {
   host?: string;
   /** 0: a free port. */
   port: number;
+  /** RAM roles the emulator holds functions' keys to (D144). */
+  access?: AccessSettings;
   /** How restarts after the thread died are paced (D95; default `DEFAULT_RESTART_POLICY`). */
   restarts?: Partial<RestartPolicy>;
   /**
@@ -265,6 +268,7 @@ export async function startTableStoreThread(options: TableStoreThreadOptions): P
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     ...(options.crashHooks ? { crashHooks: true } : {}),
+    ...(options.access ? { access: options.access } : {}),
   };
   const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const budget = new RestartBudget({ ...DEFAULT_RESTART_POLICY, ...options.restarts });

@@ -64,6 +64,8 @@ export const batchGetRow: OperationHandler = (context) => {
   if (total === 0) throw parameterInvalid('No row specified in the request of BatchGetRow.');
   if (total > BATCH_GET_LIMIT) throw parameterInvalid(`Rows count exceeds the upper limit:${BATCH_GET_LIMIT}.`);
   checkTableNames(request.tables.map((t) => t.tableName));
+  // RAM refuses the whole request, before any row (D144).
+  for (const t of request.tables) context.authorize?.(t.tableName);
   const tables = request.tables.map((t) => ({ request: t, spec: readSpec(t), rows: decodeRows(t.primaryKey), table: context.storage.table(context.instance, t.tableName) }));
   for (const t of tables) checkDuplicateKeys(t.table, t.rows, 'Duplicate rows detected in MultiGet.');
   return encodeResponse(protos.main.BatchGetRowResponse!, {
@@ -118,6 +120,7 @@ export const batchWriteRow: OperationHandler = (context) => {
   if (total === 0) throw parameterInvalid('No row is specified in BatchWriteRow.');
   if (total > BATCH_WRITE_LIMIT) throw parameterInvalid(`Rows count exceeds the upper limit:${BATCH_WRITE_LIMIT}.`);
   checkTableNames(request.tables.map((t) => t.tableName));
+  for (const t of request.tables) context.authorize?.(t.tableName);
   const tables = request.tables.map((t) => {
     if (t.rows.length === 0) throw parameterInvalid(`No operation is specified for table:${t.tableName}.`);
     return { request: t, rows: decodeRows(t.rows.map((r) => r.rowChange)) };
