@@ -317,7 +317,7 @@ export const IOT_POINTS: KillPoint[] = [
   }),
   iotPoint('etl-batch', 'while the ETL trigger holds received readings messages (mid-batch)', async (ctx, s) => {
     if (s.batchesAnswered < 4) return false;
-    const held = await waitFor(async () => ((await getJson<{ inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/iot-readings`))?.inactiveMessages ?? 0) > 0 || undefined, 5_000, 2);
+    const held = await waitFor(async () => ((await getJson<{ inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/${PREFIX}-iot-readings`))?.inactiveMessages ?? 0) > 0 || undefined, 5_000, 2);
     if (!held) ctx.note('no message held by the ETL seen; killed anyway');
     await crashSoon(ctx, 15);
     return true;
@@ -326,7 +326,7 @@ export const IOT_POINTS: KillPoint[] = [
     if (s.batchesAnswered !== Infinity) return false;
     // Every reading in telemetry first (the rollup then has whole minutes to write), then a run, and the kill in it.
     await waitFor(async () => {
-      const queue = await getJson<{ activeMessages: number; inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/iot-readings`);
+      const queue = await getJson<{ activeMessages: number; inactiveMessages: number }>(`${ctx.url()}/_local/api/queues/${PREFIX}-iot-readings`);
       return queue && queue.activeMessages + queue.inactiveMessages === 0 ? true : undefined;
     }, 20_000, 50);
     await fetch(`${ctx.url()}/_local/api/timers/${PREFIX}-iot-rollup/run`, { method: 'POST' });
@@ -416,7 +416,7 @@ async function checkOrders(ctx: ChaosContext, placed: Placed[], stockBefore: Map
   // Notifications: each customer-facing event delivered to the inbox or dead-lettered, exactly once between them.
   const inbox = await waitFor(async () => {
     const rows = (await table.getRange(TABLES.notifications.name, { start: { username: 'alice', notificationId: INF_MIN }, end: { username: 'alice', notificationId: INF_MAX } })).rows;
-    const dlq = (await getJson<{ messages: { body: string }[] }>(`${url}/_local/api/queues/dlq?limit=100`))?.messages ?? [];
+    const dlq = (await getJson<{ messages: { body: string }[] }>(`${url}/_local/api/queues/${PREFIX}-dlq?limit=100`))?.messages ?? [];
     const wanted = [...views.values()].flatMap((v) => v.timeline.filter((t) => (NOTIFIED_EVENTS as readonly string[]).includes(t.event)).map((t) => ({ orderId: v.orderId, event: t.event })));
     const outcome = wanted.map((w) => {
       const delivered = rows.filter((r) => String(r.attributes.orderId) === w.orderId && String(r.attributes.type) === w.event).length;

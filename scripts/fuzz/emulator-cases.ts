@@ -195,7 +195,7 @@ function mnsCase(rng: Random, world: EmulatorWorld): EmulatorCase {
     ['ChangeVisibility bad values', () => ({ method: 'PUT', resource: `${q}/messages?ReceiptHandle=garbage&VisibilityTimeout=${rng.pick(['-1', '43201', 'x'])}`, body: '', mustRefuse: true })],
     ['SetQueueAttributes bad values', () => ({ method: 'PUT', resource: `${q}?metaoverride=true`, body: `<Queue ${MNS_NS}><${rng.pick(['VisibilityTimeout', 'DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'PollingWaitSeconds'])}>${rng.pick(['-1', 'abc', '99999999999'])}</${'x'}></Queue>`.replace(/<\/x>/, '</Bad>'), mustRefuse: true })],
     ['CreateQueue hostile name', () => ({ method: 'PUT', resource: `/queues/${rng.pick(['-bad', 'a'.repeat(300), '%00', 'q%2F..%2Fx', 'has%20space'])}`, body: `<Queue ${MNS_NS}/>`, mustRefuse: true })],
-    ['PublishMessage bad XML', () => ({ method: 'POST', resource: '/topics/order-events/messages', body: rng.pick(bodies), mustRefuse: true })],
+    ['PublishMessage bad XML', () => ({ method: 'POST', resource: '/topics/fcsuite-dev-order-events/messages', body: rng.pick(bodies), mustRefuse: true })],
   ];
   const [variant, make] = rng.pick(cases);
   const c = make();

@@ -81,7 +81,7 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
       body: { readings: [{ ts: now, metric: 'temperature', value: 21.5, seq: 1, unit: 'C' }] },
       optional: ['readings.0.seq', 'readings.0.unit'],
       auth: 'device',
-      watch: ['iot_requests', 'queue:iot-readings'],
+      watch: ['iot_requests', 'queue:fcsuite-dev-iot-readings'],
     },
     'POST /api/iot/reports': { method: 'POST', path: '/api/iot/reports', body: { from: now - 3_600_000, to: now }, auth: 'admin', watch: ['reports'] },
     'GET /api/iot/reports': { method: 'GET', path: '/api/iot/reports', auth: 'admin', watch: [] },
@@ -127,8 +127,8 @@ export function routeTemplates(world: RouteWorld): Record<string, RouteTemplate>
     'GET /_local/api/invocations': { method: 'GET', path: '/_local/api/invocations', query: { fn: 'product-info', limit: '3' }, auth: 'none', watch: [] },
     'GET /_local/api/executions': { method: 'GET', path: '/_local/api/executions', query: { status: 'Running', limit: '3' }, auth: 'none', watch: [] },
     'GET /_local/api/async': { method: 'GET', path: '/_local/api/async', query: { limit: '3' }, auth: 'none', watch: [] },
-    'GET /_local/api/queues/:queue': { method: 'GET', path: '/_local/api/queues/:queue', params: { queue: 'dlq' }, auth: 'none', watch: [] },
-    'POST /_local/api/queues/:queue/redrive': { method: 'POST', path: '/_local/api/queues/:queue/redrive', params: { queue: 'payment-webhook-dlq' }, auth: 'none', watch: [] },
+    'GET /_local/api/queues/:queue': { method: 'GET', path: '/_local/api/queues/:queue', params: { queue: 'fcsuite-dev-dlq' }, auth: 'none', watch: [] },
+    'POST /_local/api/queues/:queue/redrive': { method: 'POST', path: '/_local/api/queues/:queue/redrive', params: { queue: 'fcsuite-dev-payment-webhook-dlq' }, auth: 'none', watch: [] },
     'POST /_local/api/timers/:fn/run': { method: 'POST', path: '/_local/api/timers/:fn/run', params: { fn: 'product-sales' }, auth: 'none', watch: [] },
   };
 }
