@@ -86,6 +86,8 @@ function refusalShapeProblem(shape: Shape, status: number, text: string, headers
   switch (shape) {
     case 'api':
     case 'console': {
+      // A method the trigger or route does not take is refused by FC's front, in FC's own shape (D145).
+      if (status === 405 && fcShaped(text)) return undefined;
       const parsed = parseJson(text) as { error?: { code?: unknown; message?: unknown; details?: { path?: unknown }[] } } | undefined;
       const error = parsed?.error;
       if (!error || typeof error.code !== 'string' || typeof error.message !== 'string' || error.message === '') return `refusal is not {error:{code,message}}: ${text.slice(0, 120)}`;
@@ -101,10 +103,8 @@ function refusalShapeProblem(shape: Shape, status: number, text: string, headers
       // TableStore's Error message: field 1 (code, a string) first; every code starts with OTS.
       return text.length > 2 && text.charCodeAt(0) === 0x0a && text.slice(2).startsWith('OTS') ? undefined : `refusal is not a TableStore Error message: ${JSON.stringify(text.slice(0, 80))}`;
     case 'fnf':
-    case 'fc': {
-      const parsed = parseJson(text) as { Code?: unknown; Message?: unknown } | undefined;
-      return parsed && typeof parsed.Code === 'string' && typeof parsed.Message === 'string' ? undefined : `refusal is not {Code,Message}: ${text.slice(0, 120)}`;
-    }
+    case 'fc':
+      return fcShaped(text) ? undefined : `refusal is not {Code,Message}: ${text.slice(0, 120)}`;
   }
 }
 
@@ -114,4 +114,10 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** FC's and CloudFlow's error body: {Code, Message, RequestId}. */
+function fcShaped(text: string): boolean {
+  const parsed = parseJson(text) as { Code?: unknown; Message?: unknown } | undefined;
+  return !!parsed && typeof parsed.Code === 'string' && typeof parsed.Message === 'string';
 }
