@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, roleCredentials } from '../credentials';
@@ -446,4 +446,13 @@ export function newRequestId(): string {
   // A UUID's first group and its last (12 digits) are random throughout (the version digits sit in between).
   const uuid = randomUUID();
   return `1-${Math.floor(Date.now() / 1000).toString(16)}-${uuid.slice(0, 8)}-${uuid.slice(24)}`;
+}
+
+/**
+ * A request id in FC's shape that is the same every time for one `identity`: an event a source may hand over
+ * twice (an MNS push or an OSS event sent again after a crash, D146/D151) becomes one async event.
+ */
+export function stableRequestId(identity: string): string {
+  const hash = createHash('sha256').update(identity).digest('hex');
+  return `1-${hash.slice(0, 8)}-${hash.slice(8, 16)}-${hash.slice(16, 28)}`;
 }
