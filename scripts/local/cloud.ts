@@ -20,6 +20,8 @@ import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import type { InstanceCaps } from './runtime/capacity';
 import type { TableStreamTriggers } from './runtime/table-stream';
+import { InstancePids } from './runtime/instance-pids';
+import { watchedCommand } from './runtime/process-instance';
 import { FunctionRuntime, stableRequestId, type InvocationRecord, type PrewarmOptions } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
@@ -136,6 +138,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // The data folder first: a second start on it is told a cloud already runs there, before its port is found taken.
   const lock = lockDataFolder(dataDir);
+  // Instances a killed run left (their watchdog should have ended them, D151): ended now, before new ones start.
+  const instancePids = new InstancePids(join(dataDir, 'instances'), watchedCommand);
+  for (const left of instancePids.reapLeftovers()) {
+    process.stderr.write(`local cloud: stopped pid ${left.pid} (${left.command.join(' ').slice(0, 200)}), a function instance a previous run left running\n`);
+  }
   // Then the port (port 0 picks one, and functions need the URL). Requests arriving before the
   // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
   // would cache that). If the start fails they get 503.
@@ -242,6 +249,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       codeReady: (fn, demanded) => builds.codeReady(fn, demanded),
       ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
+      instancePids,
     });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, {

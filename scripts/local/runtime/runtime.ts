@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, roleCredentials } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
+import type { InstancePids } from './instance-pids';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
@@ -79,6 +80,8 @@ export interface RuntimeOptions {
   /** Called for every log line, e.g. to print it. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
   historySize?: number;
+  /** Where process instances are recorded (`<DATA_DIR>/instances`), so a start after a crash can reap them (D151). */
+  instancePids?: InstancePids;
 }
 
 /**
@@ -137,6 +140,7 @@ export class FunctionRuntime extends EventEmitter {
         hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
         functionContext: (f) => this.functionContext(f),
         backgroundNice: this.backgroundNice,
+        ...(this.options.instancePids ? { instancePids: this.options.instancePids } : {}),
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
