@@ -1,8 +1,8 @@
 /**
- * Crashes at well-defined points (D146): the local cloud (a fixture app with MNS triggers and destinations, in its
- * own process) is started with `LOCAL_CRASH_AT=<point>`, kills itself with SIGKILL the first time it gets there,
- * and is started again on the same data folder. What `npm run chaos` can only hit by luck — two commits a few
- * microseconds apart — is hit every time here.
+ * Crashes at well-defined points (D146, D151): the local cloud (a fixture app with MNS triggers and destinations and
+ * an OSS trigger, in its own process) is started with `LOCAL_CRASH_AT=<point>`, kills itself with SIGKILL the first
+ * time it gets there, and is started again on the same data folder. What `npm run chaos` can only hit by luck — two
+ * commits a few microseconds apart — is hit every time here.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
