@@ -462,7 +462,7 @@ function ordersPoint(name: string, moment: string, cards: SandboxScenario[], wai
       placed.push({ orderId: await place(ctx, await signIn(ctx.url(), 'alice'), 'success', PRODUCTS[0]!, `chaos-${ctx.tag}-after`), card: 'success', productId: PRODUCTS[0]! });
       return checkOrders(ctx, placed, stockBefore, failNotifications);
     },
-    ...(failNotifications ? { deadLetters: ['dlq'] } : {}),
+    ...(failNotifications ? { deadLetters: [`${PREFIX}-dlq`] } : {}),
   };
 }
 
