@@ -108,6 +108,12 @@ interface Upload {
 }
 
 async function uploadPhoto(url: () => string, token: string, photo: Buffer, word: string): Promise<Upload | undefined> {
+  const sent = await sendPhoto(url, token, photo, word);
+  return sent.acknowledged ? sent : undefined;
+}
+
+/** A ticket and the PUT to it; `acknowledged`: OSS answered 200 (a PUT a crash cut off is not). */
+async function sendPhoto(url: () => string, token: string, photo: Buffer, word: string): Promise<Upload & { acknowledged: boolean }> {
   const bytes = jpegCopy(photo, word);
   // The Photos page asks for its ticket again until it has one (a crash may be in the way).
   const ticketRes = await waitFor(async () => {
@@ -118,7 +124,7 @@ async function uploadPhoto(url: () => string, token: string, photo: Buffer, word
   const ticket = (await ticketRes.json()) as UploadTicket;
   // Acknowledged = OSS answered 200 to the PUT. A PUT the crash cut off is not acknowledged and owes nothing.
   const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.headers, body: new Uint8Array(bytes) }).catch(() => undefined);
-  return put?.status === 200 ? { imageId: ticket.imageId, word } : undefined;
+  return { imageId: ticket.imageId, word, acknowledged: put?.status === 200 };
 }
 
 /** Every acknowledged upload: ready, both thumbnails served, found by its word exactly once. */
@@ -456,7 +462,7 @@ function ordersPoint(name: string, moment: string, cards: SandboxScenario[], wai
       placed.push({ orderId: await place(ctx, await signIn(ctx.url(), 'alice'), 'success', PRODUCTS[0]!, `chaos-${ctx.tag}-after`), card: 'success', productId: PRODUCTS[0]! });
       return checkOrders(ctx, placed, stockBefore, failNotifications);
     },
-    ...(failNotifications ? { deadLetters: ['dlq'] } : {}),
+    ...(failNotifications ? { deadLetters: [`${PREFIX}-dlq`] } : {}),
   };
 }
 
@@ -490,6 +496,27 @@ export const ORDER_POINTS: KillPoint[] = [
  */
 const atPoint = (point: string) => `at crash point ${point}`;
 const crashNow = (ctx: ChaosContext) => ctx.crash();
+
+/**
+ * D151: OSS stored an upload's object and the crash came before its event reached FC's queue (the PUT was not
+ * answered). The object is there, so its event must not be lost: the ticket's image ends ready like any other.
+ */
+const UPLOAD_COMMITTED: KillPoint = {
+  app: 'images',
+  name: 'upload-committed-unnotified',
+  moment: atPoint('oss:write-committed@/uploads/'),
+  crashAt: 'oss:write-committed@/uploads/',
+  async run(ctx) {
+    const token = await signIn(ctx.url(), 'alice');
+    const cut = await sendPhoto(ctx.url, token, ctx.photo, `chaos${ctx.tag}a`);
+    await ctx.crash();
+    if (cut.acknowledged) ctx.note('the cut-off PUT was acknowledged before the crash');
+    const after = await uploadPhoto(ctx.url, await signIn(ctx.url(), 'alice'), ctx.photo, `chaos${ctx.tag}d`);
+    if (!after) return ['an upload after the restart was not acknowledged'];
+    return checkUploads(ctx.url(), [cut, after]);
+  },
+};
+
 export const CRASH_POINT_ROUNDS: KillPoint[] = [
   imagesPoint('thumbnail-done-unrecorded', atPoint('async-invoker:before-status@make-thumbnail'), crashNow, 'async-invoker:before-status@make-thumbnail'),
   imagesPoint('indexed-cursor-unsaved', atPoint('table-stream:before-cursor@index-image'), crashNow, 'table-stream:before-cursor@index-image'),
@@ -504,6 +531,7 @@ export const CRASH_POINT_ROUNDS: KillPoint[] = [
   ordersPoint('charge-returned-unrecorded', atPoint('flow-task:returned@ChargePayment'), ['success', 'transient'], crashNow, false, 'flow-task:returned@ChargePayment'),
   ordersPoint('release-returned-unrecorded', atPoint('flow-task:returned@ReleaseInventory'), ['decline', 'success'], crashNow, false, 'flow-task:returned@ReleaseInventory'),
   ordersPoint('dead-letter-unsent', atPoint('async-invoker:before-destination@send-notification'), ['success'], crashNow, true, 'async-invoker:before-destination@send-notification'),
+  UPLOAD_COMMITTED,
 ];
 
 export const ALL_POINTS: KillPoint[] = [...IMAGE_POINTS, ...IOT_POINTS, ...ORDER_POINTS, ...CRASH_POINT_ROUNDS];

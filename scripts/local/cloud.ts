@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
-import { buildOssEvent, matchesOssTrigger, startOssEmulator, type OssEmulator, type OssNotification } from './emulators/oss';
+import { buildOssEvent, matchesOssTrigger, OssEventsNotReady, startOssEmulator, type OssEmulator, type OssEventSubscriber, type OssNotification } from './emulators/oss';
 import { lockDataFolder } from './data-lock';
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { flowSections } from './console/flows';
@@ -20,7 +20,9 @@ import { startLocalMns, type LocalMns } from './mns-cloud';
 import { AsyncInvoker } from './runtime/async-invoker';
 import type { InstanceCaps } from './runtime/capacity';
 import type { TableStreamTriggers } from './runtime/table-stream';
-import { FunctionRuntime, type InvocationRecord, type PrewarmOptions } from './runtime/runtime';
+import { InstancePids } from './runtime/instance-pids';
+import { watchedCommand } from './runtime/process-instance';
+import { FunctionRuntime, stableRequestId, type InvocationRecord, type PrewarmOptions } from './runtime/runtime';
 import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
@@ -136,6 +138,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // The data folder first: a second start on it is told a cloud already runs there, before its port is found taken.
   const lock = lockDataFolder(dataDir);
+  // Instances a killed run left (their watchdog should have ended them, D151): ended now, before new ones start.
+  const instancePids = new InstancePids(join(dataDir, 'instances'), watchedCommand);
+  for (const left of instancePids.reapLeftovers()) {
+    process.stderr.write(`local cloud: stopped pid ${left.pid} (${left.command.join(' ').slice(0, 200)}), a function instance a previous run left running\n`);
+  }
   // Then the port (port 0 picks one, and functions need the URL). Requests arriving before the
   // local cloud is ready wait for it: served early they would find a half-seeded catalogue (and the BFF
   // would cache that). If the start fails they get 503.
@@ -191,7 +198,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     opened.push(() => db.close());
     // The bucket's declared CORS origins, plus where this local cloud serves the website.
     const corsOrigins = withWebsiteOrigins(spec.infra.buckets.flatMap((b) => b.corsOrigins), url);
-    let onOssEvent: (n: OssNotification) => void = () => undefined;
+    // Until FC's async queue is attached, OSS keeps its events in its outbox (a write then, or a crash's leftovers).
+    let onOssEvent: OssEventSubscriber = () => {
+      throw new OssEventsNotReady();
+    };
     const oss = await startOssEmulator({
       dataDir,
       region: spec.region,
@@ -202,7 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       corsOrigins,
       // Each bucket's template rules, the local site standing in for the website origin they name.
       bucketCors: Object.fromEntries(spec.infra.buckets.map((b) => [b.name, b.corsRules.map((rule) => ({ ...rule, allowedOrigins: withWebsiteOrigins(rule.allowedOrigins, url) }))])),
-      onEvent: (n) => onOssEvent(n),
+      onEvent: (n, eventId) => onOssEvent(n, eventId),
       ...(options.ossClock ? { clock: options.ossClock } : {}),
     });
     opened.push(() => oss.close());
@@ -239,6 +249,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       codeReady: (fn, demanded) => builds.codeReady(fn, demanded),
       ...(options.instanceCaps ? { instanceCaps: options.instanceCaps } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
+      instancePids,
     });
     runtime = rt;
     const asyncInvoker = new AsyncInvoker(db, rt, {
@@ -259,7 +270,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     mns.attach(rt, asyncInvoker, eventSources.opened);
     fnf.connect(rt, asyncInvoker);
-    onOssEvent = (n) => deliverOssEvent(spec, asyncInvoker, n);
+    onOssEvent = (n, eventId) => deliverOssEvent(spec, asyncInvoker, n, eventId);
+    oss.deliverEvents();
     const tableStreams = tablestore.startTriggers(rt, db, { ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}), begin: eventSources.opened });
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
@@ -428,14 +440,15 @@ async function closeAll(opened: (() => unknown)[]): Promise<void> {
 
 /**
  * FC OSS triggers: every trigger whose bucket, events and key filter match gets FC's OSS event as an
- * asynchronous invocation (persisted before the OSS request is answered; FC's async retry policy applies).
+ * asynchronous invocation (persisted before the OSS request is answered; FC's async retry policy applies). One
+ * async event per OSS event and trigger, however often the emulator's outbox hands it over (after a crash, D151).
  */
-function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotification): void {
+function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotification, eventId: string): void {
   for (const fn of spec.functions) {
     for (const trigger of fn.triggers) {
       if (trigger.type !== 'oss' || trigger.bucket !== n.bucket || !matchesOssTrigger(n, trigger)) continue;
       const event = buildOssEvent(n, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
-      asyncInvoker.enqueue(fn.name, Buffer.from(JSON.stringify(event)), `oss:${trigger.name}`);
+      asyncInvoker.enqueueOnce(fn.name, Buffer.from(JSON.stringify(event)), `oss:${trigger.name}`, stableRequestId(`oss\n${eventId}\n${fn.name}\n${trigger.name}`));
     }
   }
 }

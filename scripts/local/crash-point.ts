@@ -19,6 +19,10 @@ export const CRASH_POINTS = [
   'table-stream:before-cursor',
   /** A flow task's function returned; the flow engine has not recorded the result yet (detail: the state). */
   'flow-task:returned',
+  /** The OSS emulator committed a write (object, part, upload or removal); its event is not in FC's async queue yet (detail: `bucket/key`). */
+  'oss:write-committed',
+  /** An OSS event is in FC's async queue; the emulator's event outbox has not cleared it yet (detail: `bucket/key`). */
+  'oss:event-enqueued',
 ] as const;
 export type CrashPointName = (typeof CRASH_POINTS)[number];
 

@@ -1,14 +1,16 @@
 /**
- * Crashes at well-defined points (D146): the local cloud (a fixture app with MNS triggers and destinations, in its
- * own process) is started with `LOCAL_CRASH_AT=<point>`, kills itself with SIGKILL the first time it gets there,
- * and is started again on the same data folder. What `npm run chaos` can only hit by luck — two commits a few
- * microseconds apart — is hit every time here.
+ * Crashes at well-defined points (D146, D151): the local cloud (a fixture app with MNS triggers and destinations and
+ * an OSS trigger, in its own process) is started with `LOCAL_CRASH_AT=<point>`, kills itself with SIGKILL the first
+ * time it gets there, and is started again on the same data folder. What `npm run chaos` can only hit by luck — two
+ * commits a few microseconds apart — is hit every time here.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMnsClient } from '#shared/aliyun/mns-client';
 import { MnsTopic } from '#shared/aliyun/mns-topic';
+import { OssObjectStore } from '#shared/aliyun/oss-object-store';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
+import type { OssEvent } from '../../scripts/local/emulators/oss';
 import type { CrashPointName } from '../../scripts/local/crash-point';
 import { eventually } from '../helpers/eventually';
 import { invokeWithSdk } from '../helpers/fc-sdk';
@@ -97,5 +99,39 @@ describe('a crash at a well-defined point loses nothing and does nothing twice',
       const queue = await consoleJson<{ messages: { body: string }[] }>(cloud, 'queues/fx-doomed?limit=100');
       expect(queue.messages.filter((m) => mentionsBody(m.body))).toHaveLength(1);
     });
+  }, 240_000);
+
+  /** The async events of fx-oss-sink (the fixture's OSS trigger on fx-drops) about one key. */
+  const ossEventsOf = async (cloud: LocalCloudProcess, key: string) =>
+    (await consoleJson<AsyncRow[]>(cloud, 'async?limit=500')).filter((r) => r.function_name === 'fx-oss-sink' && r.payload.includes(JSON.stringify(key)));
+  const putDrop = (cloud: LocalCloudProcess, key: string) =>
+    new OssObjectStore({ bucket: 'fx-drops', region: 'cn-hangzhou', endpoint: cloud.oss, credentials: LOCAL_CREDENTIALS }).put(key, Buffer.from(key), { contentType: 'text/plain' });
+
+  it('delivers the OSS trigger event of an object stored just before the crash', async () => {
+    const key = `${unique('dropped')}.txt`;
+    const cloud = await crashThenRestart(join(dir.path, 'oss-committed'), 'oss:write-committed', (doomed) => putDrop(doomed, key));
+    // The object was committed before the crash (the PUT itself was cut off): it is there after the restart…
+    const store = new OssObjectStore({ bucket: 'fx-drops', region: 'cn-hangzhou', endpoint: cloud.oss, credentials: LOCAL_CREDENTIALS });
+    expect((await store.get(key))?.body.toString()).toBe(key);
+    // …and so is its event, run once by the trigger's function.
+    await eventually(
+      async () => {
+        const rows = await ossEventsOf(cloud, key);
+        expect(rows.map((r) => [r.status, (JSON.parse(r.payload) as OssEvent).events[0]!.eventName])).toEqual([['succeeded', 'ObjectCreated:PutObject']]);
+      },
+      { timeoutMs: 30_000 },
+    );
+  }, 240_000);
+
+  it('runs an OSS trigger once for an event the outbox delivers again after a crash', async () => {
+    const key = `${unique('enqueued')}.txt`;
+    const cloud = await crashThenRestart(join(dir.path, 'oss-enqueued'), 'oss:event-enqueued', (doomed) => putDrop(doomed, key));
+    await eventually(
+      async () => {
+        const rows = await ossEventsOf(cloud, key);
+        expect(rows.map((r) => r.status)).toEqual(['succeeded']);
+      },
+      { timeoutMs: 30_000 },
+    );
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
 import { failedOutcome, Instance, LoadError, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
+import type { InstancePids } from './instance-pids';
 import { ProcessInstance, runsAsProcess } from './process-instance';
 import type { InvocationClass } from './priority';
 import type { FunctionContext, InvocationIds } from './protocol';
@@ -25,6 +26,8 @@ export interface PoolOptions {
   functionContext: (fn: FunctionSpec) => FunctionContext;
   /** The nice value of instances serving background work (`priority.ts`, D143); 0: they run as the others. */
   backgroundNice: number;
+  /** Where process instances are recorded, for a start after a crash to reap them (D151). */
+  instancePids?: InstancePids;
 }
 
 export interface PoolOutcome extends InstanceOutcome {
@@ -565,7 +568,7 @@ export class FunctionPool implements BudgetedPool {
   private startInstance(): Promise<PoolInstance> {
     const context = this.options.functionContext(this.fn);
     if (!runsAsProcess(this.fn)) return Instance.start(this.fn, this.options.env, context);
-    return ProcessInstance.start(this.fn, this.options.env, context, (instanceId, text) => this.options.onLog(this.fn, instanceId, text, null));
+    return ProcessInstance.start(this.fn, this.options.env, context, (instanceId, text) => this.options.onLog(this.fn, instanceId, text, null), this.options.instancePids);
   }
 
   private release(instance: PoolInstance, startedAt: number): void {

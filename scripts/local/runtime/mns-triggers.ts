@@ -1,11 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { crashPoint } from '../crash-point';
 import { decodeBody } from '../../../functions/_shared/contracts/mns-events';
 import type { MnsEmulator, PushInfo, ReceivedMessage } from '../emulators/mns';
 import { EndpointNotReadyError } from '../emulators/mns/pushes';
 import type { FunctionSpec, MnsQueueTriggerSpec } from '../spec/model';
 import type { AsyncInvoker } from './async-invoker';
-import type { FunctionRuntime } from './runtime';
+import { stableRequestId, type FunctionRuntime } from './runtime';
 
 /**
  * FC's MNS triggers on the local MNS emulator (decision D25).
@@ -253,6 +253,5 @@ export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined)
 
 /** A stable request id (FC's shape) for one message pushed to one subscription. */
 export function pushRequestId(info: Pick<PushInfo, 'topic' | 'subscription' | 'messageId'>): string {
-  const hash = createHash('sha256').update(`${info.topic}\n${info.subscription}\n${info.messageId}`).digest('hex');
-  return `1-${hash.slice(0, 8)}-${hash.slice(8, 16)}-${hash.slice(16, 28)}`;
+  return stableRequestId(`${info.topic}\n${info.subscription}\n${info.messageId}`);
 }

@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
+import type { InstancePids } from './instance-pids';
 import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
 import type { FunctionContext, FunctionErrorBody, InvocationIds } from './protocol';
@@ -82,6 +83,22 @@ function killOnExit(child: ChildProcess): void {
   process.once('exit', () => {
     for (const process_ of running) killGroup(process_, 'SIGKILL');
   });
+}
+
+/**
+ * How an instance's command is started (D151): `sh` keeps the pipe from the local cloud (its stdin) on fd 3, leaves
+ * a watchdog reading it in the background — in the instance's process group, its parent gone at once so the server
+ * never sees a child it did not start — and then becomes the command (`exec`: the same pid, argv, output and exit
+ * status; stdin /dev/null as before). The local cloud never writes to the pipe: the watchdog's read ends when the
+ * local cloud is gone — a SIGKILL leaves no stop to run, the kernel closes its end — or when it closes it after the
+ * command exited, and the watchdog then kills the whole group (the server and whatever it started). A stop's
+ * SIGTERM to the group ends the watchdog too. User code is not changed; POSIX `sh` is all it needs.
+ */
+const WATCHDOG = 'exec 3<&0 </dev/null; ( ( read _ <&3; kill -s KILL 0 ) >/dev/null 2>&1 & ); exec "$@" 3<&-';
+
+/** The argv of an instance's process while the watchdog starts it, before `exec` makes it the command. */
+export function watchedCommand(command: string[]): string[] {
+  return ['sh', '-c', WATCHDOG, 'sh', ...command];
 }
 
 /** The server's whole process group: `sh -c 'npm start'` and what it started stop together. */
@@ -163,23 +180,35 @@ export class ProcessInstance implements PoolInstance {
     env: Record<string, string>,
     private readonly context: FunctionContext,
     private readonly port: number,
+    pids?: InstancePids,
   ) {
     this.concurrency = fn.instanceConcurrency ?? 1;
     // Idle connections are dropped after a second, before a server's own keep-alive timeout closes them (Node's is 5 s).
     this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency + 1, timeout: 1000 });
-    const [program, ...rest] = launch.command;
-    this.child = spawn(program!, rest, {
+    const [shell, ...args] = watchedCommand(launch.command);
+    this.child = spawn(shell!, args, {
       cwd: fn.codeDir,
       env: { ...env, FC_SERVER_PORT: String(port), FC_CUSTOM_LISTEN_PORT: String(port), FC_INSTANCE_ID: `${env.FC_INSTANCE_ID ?? fn.resource}-${this.id}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: the watchdog's pipe (nothing is written to it).
+      stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so stopping the instance stops what the command started too.
       detached: true,
     });
     killOnExit(this.child);
+    const pid = this.child.pid;
+    if (pid !== undefined) pids?.add(pid, launch.command);
+    this.child.stdin!.on('error', () => undefined);
+    this.child.once('exit', () => {
+      // The watchdog ends what the command left in its group; a start after a crash has nothing to reap.
+      this.child.stdin!.destroy();
+      if (pid !== undefined) pids?.remove(pid);
+    });
     this.child.stdout!.on('data', this.lines());
     this.child.stderr!.on('data', this.lines());
-    this.child.once('error', (err) => this.onExit(`could not run ${program}: ${err.message}`));
-    this.child.once('exit', (code, signal) => this.onExit(signal ? `killed by ${signal}` : `exit code ${code}`));
+    this.child.once('error', (err) => this.onExit(`could not run sh: ${err.message}`));
+    // 127 and 126 are what `exec` answers for a program it cannot find or run (its own words are in the output).
+    const execFailed: Record<number, string> = { 127: `: ${launch.command[0]} was not found`, 126: `: ${launch.command[0]} could not be run` };
+    this.child.once('exit', (code, signal) => this.onExit(signal ? `killed by ${signal}` : `exit code ${code}${execFailed[code ?? 0] ?? ''}`));
     this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
   }
 
@@ -188,9 +217,9 @@ export class ProcessInstance implements PoolInstance {
    * output from the start on: what a server prints while starting (and the local cloud's hint when it does not
    * listen) is worth seeing before the instance serves, or when it never does.
    */
-  static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext, log: (instanceId: string, text: string) => void): Promise<ProcessInstance> {
+  static async start(fn: FunctionSpec, env: Record<string, string>, context: FunctionContext, log: (instanceId: string, text: string) => void, pids?: InstancePids): Promise<ProcessInstance> {
     const launch = fn.customRuntime ? customLaunch(fn.customRuntime) : await pythonLaunch(fn, context, env, (text) => log('-', text));
-    const instance = new ProcessInstance(fn, launch, env, context, await freePort());
+    const instance = new ProcessInstance(fn, launch, env, context, await freePort(), pids);
     instance.logSink = (text) => log(instance.id, text);
     try {
       await instance.untilReady();

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, roleCredentials } from '../credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
+import type { InstancePids } from './instance-pids';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
@@ -79,6 +80,8 @@ export interface RuntimeOptions {
   /** Called for every log line, e.g. to print it. */
   onLog?: (fn: FunctionSpec, text: string, requestId: string | undefined) => void;
   historySize?: number;
+  /** Where process instances are recorded (`<DATA_DIR>/instances`), so a start after a crash can reap them (D151). */
+  instancePids?: InstancePids;
 }
 
 /**
@@ -137,6 +140,7 @@ export class FunctionRuntime extends EventEmitter {
         hookIds: () => ({ requestId: `hook-${randomUUID()}`, retryCount: 0 }),
         functionContext: (f) => this.functionContext(f),
         backgroundNice: this.backgroundNice,
+        ...(this.options.instancePids ? { instancePids: this.options.instancePids } : {}),
         onLog: (f, instanceId, text) => {
           const requestId = this.instanceRequest.get(instanceId);
           if (requestId) this.liveLogs.get(requestId)?.push(text);
@@ -446,4 +450,13 @@ export function newRequestId(): string {
   // A UUID's first group and its last (12 digits) are random throughout (the version digits sit in between).
   const uuid = randomUUID();
   return `1-${Math.floor(Date.now() / 1000).toString(16)}-${uuid.slice(0, 8)}-${uuid.slice(24)}`;
+}
+
+/**
+ * A request id in FC's shape that is the same every time for one `identity`: an event a source may hand over
+ * twice (an MNS push or an OSS event sent again after a crash, D146/D151) becomes one async event.
+ */
+export function stableRequestId(identity: string): string {
+  const hash = createHash('sha256').update(identity).digest('hex');
+  return `1-${hash.slice(0, 8)}-${hash.slice(8, 16)}-${hash.slice(16, 28)}`;
 }

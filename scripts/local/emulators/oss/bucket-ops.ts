@@ -4,7 +4,7 @@
  * and what ali-oss `listV2` / `list` / `deleteMulti` / `listBuckets` read from them.
  */
 import { readSmallBody } from './body';
-import { bucketOf, headerOf, type RequestContext } from './context';
+import { bucketOf, eventOf, headerOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
 import { decodeToken, encodeToken, listPage, type Cursor, type ListResult } from './listing';
 import { isoTime, quoteEtag, sendXml } from './respond';
@@ -180,10 +180,7 @@ export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> 
   const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
   const deleted: XmlNode[] = [];
   for (const key of keys) {
-    const removed = await ctx.runtime.storage.deleteObject(bucket, key);
-    if (removed) {
-      ctx.runtime.notify(ctx, { eventName: 'ObjectRemoved:DeleteObjects', bucket, key, size: removed.size, deltaSize: -removed.size, eTag: removed.etag });
-    }
+    await ctx.runtime.storage.deleteObject(bucket, key, eventOf(ctx, 'ObjectRemoved:DeleteObjects'));
     // OSS lists every requested key as deleted, existing or not; quiet mode lists only failures (none here).
     if (!quiet) deleted.push(['Deleted', [['Key', encode ? encode(key) : key]]]);
   }

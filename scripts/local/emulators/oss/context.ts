@@ -1,5 +1,6 @@
 /** What every operation handler receives: the parsed request and the emulator's runtime. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventStamp } from './event-outbox';
 import type { OssEventName } from './events';
 import type { S3Request } from './s3-compat';
 import type { OssStorage } from './storage';
@@ -11,7 +12,6 @@ export interface EmulatorRuntime {
   maxObjectBytes: number;
   /** Base URL for `Location` elements, e.g. http://localhost:9100 */
   endpoint: () => string;
-  notify: (ctx: RequestContext, event: { eventName: OssEventName; bucket: string; key: string; size: number; deltaSize: number; eTag: string }) => void;
 }
 
 export interface RequestContext {
@@ -45,6 +45,11 @@ export function bucketOf(ctx: RequestContext): string {
 export function keyOf(ctx: RequestContext): string {
   if (ctx.key === undefined) throw new Error('object-level handler called without a key');
   return ctx.key;
+}
+
+/** What a write this request makes tells its event: the storage records the event with the write (D151). */
+export function eventOf(ctx: RequestContext, eventName: OssEventName): EventStamp {
+  return { eventName, requestId: ctx.requestId, sourceIp: ctx.sourceIp };
 }
 
 export function headerOf(ctx: RequestContext, name: string): string | undefined {

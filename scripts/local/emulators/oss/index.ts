@@ -27,7 +27,9 @@
  *   CRC-64; OSS documents neither. Object size is capped by `maxObjectBytes` (default 100 MB per PutObject,
  *   UploadPart, AppendObject or PostObject body) instead of 5 GB.
  * - Keys are stored verbatim, including `..` segments; bodies live under random blob names, so no key can address
- *   a path. Event notifications are delivered synchronously, in-process, once (OSS: asynchronous, at-least-once).
+ *   a path. Event notifications are recorded with their write (an outbox in oss.sqlite, D151) and handed over
+ *   synchronously, in-process, before the response; again after a crash that came before they were cleared
+ *   (with the same event id). OSS: asynchronous, at-least-once.
  * - Durability: bodies are fsynced before their metadata row is committed; directory entries are not fsynced, so a
  *   power loss (not a process kill) may lose the last writes.
  * - V4 canonicalisation details OSS does not document are resolved leniently or by assumption: a query parameter
@@ -44,10 +46,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenFor } from '../../credentials';
 import { AccessControl, type AccessSettings } from '../../ram/access';
-import type { EmulatorRuntime, RequestContext } from './context';
+import type { EmulatorRuntime } from './context';
 import type { CorsConfig, CorsRule } from './bucket-config';
 import { declaredCorsConfig, type CorsOrigins } from './cors';
-import type { OssEventName, OssNotification } from './events';
+import { OssEventOutbox, type OssEventSubscriber } from './event-outbox';
 import { runLifecycle, type LifecycleReport } from './lifecycle';
 import { listPage } from './listing';
 import { createClientErrorHandler, createRequestHandler, type OssLogger } from './server';
@@ -57,6 +59,7 @@ import { keepIdleConnections } from '../../keep-alive';
 import { stderrAbortLog } from '../http-edge';
 
 export { buildOssEvent, buildOssEventRecord, matchesOssTrigger } from './events';
+export { OssEventsNotReady, type OssEventSubscriber } from './event-outbox';
 export type { OssEvent, OssEventName, OssEventRecord, OssNotification, OssTriggerFilter } from './events';
 export type { AccountCredential, CredentialLookup } from './signature';
 export type { LifecycleReport } from './lifecycle';
@@ -86,8 +89,12 @@ export interface OssEmulatorOptions {
    * `corsOrigins` (every method, any header).
    */
   bucketCors?: Record<string, CorsRule[]>;
-  /** Called synchronously after every successful write or delete, before the response is sent. */
-  onEvent?: (n: OssNotification) => void;
+  /**
+   * Called synchronously after every successful write or delete, before the response is sent; the event was
+   * committed with the write, and one a crash kept from being handed over (or cleared) comes again, with the
+   * same `eventId`, at `deliverEvents()` (called at start too). Throw `OssEventsNotReady` to keep events for later.
+   */
+  onEvent?: OssEventSubscriber;
   /** Epoch-ms clock for Last-Modified, signature expiry, restores and lifecycle rules (tests inject one). */
   clock?: () => number;
   /** Largest accepted body of one write (default 100 MB) → EntityTooLarge. */
@@ -129,6 +136,8 @@ export interface OssEmulator {
   endpoint: string;
   port: number;
   close(): Promise<void>;
+  /** Hands `onEvent` the events still in the outbox: a subscriber that was not ready, or a crash, left them (D151). */
+  deliverEvents(): void;
   createBucket(name: string): Promise<void>;
   /** Applies the lifecycle rules that are due on the emulator clock now (the timer does the same). */
   runLifecycle(): Promise<LifecycleReport>;
@@ -165,7 +174,10 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   const ownFile = join(options.dataDir, 'oss.sqlite');
   const fresh = !options.db && !existsSync(ownFile);
   const ownDb = options.db ? undefined : openOwnDb(options.dataDir);
-  const storage = new OssStorage(root, options.db ?? ownDb!, clock);
+  const db = options.db ?? ownDb!;
+  // Without a subscriber no event is recorded: nothing would ever clear it.
+  const outbox = options.onEvent ? new OssEventOutbox(db, clock, options.onEvent, (message) => process.emitWarning(message)) : undefined;
+  const storage = new OssStorage(root, db, clock, outbox);
   const legacy = join(options.dataDir, 'cloud.sqlite');
   if (fresh && existsSync(legacy)) storage.importFrom(legacy);
   await storage.init();
@@ -178,24 +190,16 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     storage.setBucketConfig(bucket, 'cors', cors);
   }
 
+  // Events a crash left in the outbox, before any new request.
+  outbox?.deliver();
+
   let endpoint = '';
-  const onEvent = options.onEvent;
   const runtime: EmulatorRuntime = {
     storage,
     region: options.region,
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
     maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
     endpoint: () => endpoint,
-    notify: (ctx: RequestContext, event: { eventName: OssEventName; bucket: string; key: string; size: number; deltaSize: number; eTag: string }) => {
-      if (!onEvent) return;
-      const notification: OssNotification = { ...event, sourceIp: ctx.sourceIp, requestId: ctx.requestId, time: new Date(clock()).toISOString() };
-      try {
-        onEvent(notification);
-      } catch (err) {
-        // A failing subscriber must not turn a stored object into a failed upload.
-        process.emitWarning(`OSS emulator onEvent threw: ${String(err)}`);
-      }
-    },
   };
 
   let engine: Promise<ImageEngine> | undefined;
@@ -234,6 +238,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   return {
     endpoint,
     port,
+    deliverEvents: () => outbox?.deliver(),
     createBucket: async (name) => {
       await storage.createBucket(name);
     },

@@ -5,7 +5,7 @@
  * https://www.alibabacloud.com/help/en/oss/developer-reference/initiatemultipartupload (and siblings).
  */
 import { readSmallBody, receiveBody } from './body';
-import { bucketOf, headerOf, keyOf, type RequestContext } from './context';
+import { bucketOf, eventOf, headerOf, keyOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
 import { checkCopySourceConditions, checkReadable, copySourceOf, forbidOverwrite, newObjectHeaders } from './object-ops';
 import { encryptionHeaders, isoTime, normalizeEtag, quoteEtag, sendEmpty, sendXml } from './respond';
@@ -28,9 +28,8 @@ export function initiateMultipartUpload(ctx: RequestContext): void {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
   if (forbidOverwrite(ctx) && ctx.runtime.storage.getObject(bucket, key)) throw ossErrors.fileAlreadyExists();
-  const upload = ctx.runtime.storage.createUpload(bucket, key, newObjectHeaders(ctx));
+  const upload = ctx.runtime.storage.createUpload(bucket, key, newObjectHeaders(ctx), eventOf(ctx, 'ObjectCreated:InitiateMultipartUpload'));
   const encoded = ctx.params.get('encoding-type') === 'url';
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:InitiateMultipartUpload', bucket, key, size: 0, deltaSize: 0, eTag: '' });
   sendXml(
     ctx,
     200,
@@ -62,8 +61,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     maxBytes: ctx.runtime.maxObjectBytes,
     contentMd5: headerOf(ctx, 'content-md5'),
   });
-  const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged);
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:UploadPart', bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
+  const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged, eventOf(ctx, 'ObjectCreated:UploadPart'));
   sendEmpty(ctx, 200, { ETag: quoteEtag(part.etag), 'x-oss-hash-crc64ecma': staged.crc64, ...encryptionHeaders(upload) });
 }
 
@@ -88,8 +86,7 @@ export async function uploadPartCopy(ctx: RequestContext, sourceHeader: string):
   const range = parseCopyRange(headerOf(ctx, 'x-oss-copy-source-range'), source.record.size);
   if ((range ? range.end - range.start + 1 : source.record.size) > ctx.runtime.maxObjectBytes) throw ossErrors.entityTooLarge(ctx.runtime.maxObjectBytes);
   const { staged } = await ctx.runtime.storage.stageRange(source.bucket, source.key, range);
-  const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged);
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:UploadPartCopy', bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
+  const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged, eventOf(ctx, 'ObjectCreated:UploadPartCopy'));
   sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], { ETag: quoteEtag(part.etag), ...encryptionHeaders(upload) });
 }
 
@@ -138,15 +135,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     parts = selectParts(parseCompleteRequest(body.toString('utf8')), uploaded);
   }
   const forbid = forbidOverwrite(ctx);
-  const { record, previous } = await storage.completeUpload(upload, parts, { forbidOverwrite: forbid });
-  ctx.runtime.notify(ctx, {
-    eventName: 'ObjectCreated:CompleteMultipartUpload',
-    bucket: upload.bucket,
-    key: upload.key,
-    size: record.size,
-    deltaSize: record.size - (previous?.size ?? 0),
-    eTag: record.etag,
-  });
+  const { record } = await storage.completeUpload(upload, parts, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:CompleteMultipartUpload') });
   const encoded = ctx.params.get('encoding-type') === 'url';
   const key = encoded ? encodeURIComponent(upload.key) : upload.key;
   sendXml(
@@ -166,8 +155,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
 
 export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
   const upload = uploadOf(ctx);
-  await ctx.runtime.storage.abortUpload(upload.uploadId);
-  ctx.runtime.notify(ctx, { eventName: 'ObjectRemoved:AbortMultipartUpload', bucket: upload.bucket, key: upload.key, size: 0, deltaSize: 0, eTag: '' });
+  await ctx.runtime.storage.abortUpload(upload.uploadId, eventOf(ctx, 'ObjectRemoved:AbortMultipartUpload'));
   sendEmpty(ctx, 204);
 }
 

@@ -7,7 +7,7 @@ import { closeSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { parseTagSet, tagSetNodes } from './bucket-config';
 import { readSmallBody, receiveBody } from './body';
-import { bucketOf, headerOf, keyOf, type RequestContext } from './context';
+import { bucketOf, eventOf, headerOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import {
   encryptionHeaders,
@@ -65,8 +65,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     contentMd5: headerOf(ctx, 'content-md5'),
     contentSha256: sha && SHA256_HEX.test(sha) ? sha : undefined,
   });
-  const { record, previous } = await ctx.runtime.storage.commitObject(bucket, key, staged, headers, { type: 'Normal', forbidOverwrite: forbid });
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:PutObject', bucket, key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag });
+  const { record } = await ctx.runtime.storage.commitObject(bucket, key, staged, headers, { type: 'Normal', forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:PutObject') });
   sendEmpty(ctx, 200, writeResultHeaders(record));
 }
 
@@ -240,11 +239,8 @@ export function getObjectMeta(ctx: RequestContext): void {
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
-  const removed = await ctx.runtime.storage.deleteObject(bucket, key);
   // OSS answers 204 whether or not the key existed; only a real removal is an event.
-  if (removed) {
-    ctx.runtime.notify(ctx, { eventName: 'ObjectRemoved:DeleteObject', bucket, key, size: removed.size, deltaSize: -removed.size, eTag: removed.etag });
-  }
+  await ctx.runtime.storage.deleteObject(bucket, key, eventOf(ctx, 'ObjectRemoved:DeleteObject'));
   sendEmpty(ctx, 204);
 }
 
@@ -305,13 +301,12 @@ export async function copyObject(ctx: RequestContext, sourceHeader: string): Pro
   let result: { record: ObjectRecord; previous: ObjectRecord | undefined };
   if (source.record.type === 'Symlink') {
     // OSS copies the symlink itself, not what it points to.
-    result = await storage.putSymlink(bucket, key, { ...headers, symlinkTarget: source.record.symlinkTarget }, { forbidOverwrite: forbid });
+    result = await storage.putSymlink(bucket, key, { ...headers, symlinkTarget: source.record.symlinkTarget }, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:CopyObject') });
   } else {
     checkReadable(source.record, ctx.now);
-    result = await storage.copyObject(source, { bucket, key }, headers, { forbidOverwrite: forbid });
+    result = await storage.copyObject(source, { bucket, key }, headers, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:CopyObject') });
   }
-  const { record, previous } = result;
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:CopyObject', bucket, key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag });
+  const { record } = result;
   sendXml(ctx, 200, 'CopyObjectResult', [['ETag', quoteEtag(record.etag)], ['LastModified', isoTime(record.lastModified)]], encryptionHeaders(record));
 }
 
@@ -334,8 +329,7 @@ export async function appendObject(ctx: RequestContext): Promise<void> {
     maxBytes: Math.min(ctx.runtime.maxObjectBytes, MAX_APPENDABLE_BYTES - position),
     contentMd5: headerOf(ctx, 'content-md5'),
   });
-  const { record, previous } = await ctx.runtime.storage.appendObject(bucket, key, position, staged, headers);
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:AppendObject', bucket, key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag });
+  const { record } = await ctx.runtime.storage.appendObject(bucket, key, position, staged, headers, eventOf(ctx, 'ObjectCreated:AppendObject'));
   sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), 'x-oss-next-append-position': String(record.size), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) });
 }
 
@@ -353,8 +347,7 @@ export async function putSymlink(ctx: RequestContext): Promise<void> {
   }
   if (target.startsWith('/') || Buffer.byteLength(target) > 1023) throw ossErrors.invalidArgument('x-oss-symlink-target must be a valid object name.', 'x-oss-symlink-target', raw);
   const forbid = forbidOverwrite(ctx);
-  const { record, previous } = await ctx.runtime.storage.putSymlink(bucket, key, { ...newObjectHeaders(ctx), symlinkTarget: target }, { forbidOverwrite: forbid });
-  ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:PutSymlink', bucket, key, size: 0, deltaSize: -(previous?.size ?? 0), eTag: record.etag });
+  const { record } = await ctx.runtime.storage.putSymlink(bucket, key, { ...newObjectHeaders(ctx), symlinkTarget: target }, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:PutSymlink') });
   sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag) });
 }
 

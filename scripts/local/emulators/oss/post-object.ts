@@ -21,7 +21,7 @@ import type { Readable } from 'node:stream';
 import Busboy from 'busboy';
 import { authorize } from './access';
 import { stageReadable } from './body';
-import { bucketOf, type RequestContext } from './context';
+import { bucketOf, eventOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { contentTypeFor } from './mime';
 import { checkUserMetaSize, encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
@@ -333,8 +333,7 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
       tooLarge,
       tooSmall: () => new OssError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.', { MinSizeAllowed: String(range?.min ?? 0) }, '0006-00000004'),
     });
-    const { record, previous } = await ctx.runtime.storage.commitObject(bucket, key, staged, headers, { type: 'Normal', forbidOverwrite: forbid });
-    ctx.runtime.notify(ctx, { eventName: 'ObjectCreated:PostObject', bucket, key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag });
+    const { record } = await ctx.runtime.storage.commitObject(bucket, key, staged, headers, { type: 'Normal', forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:PostObject') });
     const location = `${ctx.runtime.endpoint()}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
     const resultHeaders = { ETag: quoteEtag(record.etag), Location: location, 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) };
     if (redirect) {

@@ -23,6 +23,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Crc64 } from './crc64';
 import { discardBody, tempName, type StagedBody } from './body';
 import { ossErrors } from './errors';
+import type { EventObject, EventStamp, OssEventOutbox } from './event-outbox';
 
 export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
 
@@ -198,6 +199,8 @@ export class OssStorage {
     readonly root: string,
     private readonly db: BetterSqlite3.Database,
     private readonly clock: () => number,
+    /** Where writes given an `event` record it (D151); without one (no subscriber), no event is recorded. */
+    private readonly outbox?: OssEventOutbox,
   ) {
     this.tmpDir = join(root, '.tmp');
     this.multipartDir = join(root, '.multipart');
@@ -368,7 +371,7 @@ export class OssStorage {
     key: string,
     staged: StagedBody,
     headers: ObjectHeaders,
-    options: { type: ObjectType; etag?: string; forbidOverwrite?: boolean; extraCommit?: () => void },
+    options: { type: ObjectType; etag?: string; forbidOverwrite?: boolean; extraCommit?: () => void; event?: EventStamp },
   ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     const record: ObjectRecord = {
       ...headers,
@@ -400,11 +403,13 @@ export class OssStorage {
           record.lastModified, record.type, JSON.stringify(headersOf(record)),
         );
         options.extraCommit?.();
+        this.recordEvent(options.event, written(record, previous));
       })();
     } catch (err) {
       await unlink(path).catch(() => undefined);
       throw err;
     }
+    this.deliverEvents(options.event);
     if (previous) await this.unlinkBlob(bucket, previous.blob);
     return { record, previous };
   }
@@ -448,24 +453,29 @@ export class OssStorage {
     source: { bucket: string; key: string },
     target: { bucket: string; key: string },
     headers: ObjectHeaders,
-    options: { forbidOverwrite?: boolean } = {},
+    options: { forbidOverwrite?: boolean; event?: EventStamp } = {},
   ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     const { staged, source: src } = await this.stageRange(source.bucket, source.key);
     return this.commitObject(target.bucket, target.key, staged, headers, {
       type: src.type === 'Multipart' || src.type === 'Normal' ? src.type : 'Normal',
       etag: src.etag,
       forbidOverwrite: options.forbidOverwrite,
+      event: options.event,
     });
   }
 
   /** Removes `bucket/key`; returns what was removed (undefined when it did not exist, which is not an error). */
-  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+  async deleteObject(bucket: string, key: string, event?: EventStamp): Promise<ObjectRecord | undefined> {
     let removed: ObjectRecord | undefined;
     this.db.transaction(() => {
       removed = this.getObject(bucket, key);
-      if (removed) this.statements.deleteObject.run(bucket, key);
+      if (!removed) return; // not an event: nothing was removed
+      this.statements.deleteObject.run(bucket, key);
+      this.recordEvent(event, { bucket, key, size: removed.size, deltaSize: -removed.size, eTag: removed.etag });
     })();
-    if (removed) await this.unlinkBlob(bucket, removed.blob);
+    if (!removed) return undefined;
+    this.deliverEvents(event);
+    await this.unlinkBlob(bucket, removed.blob);
     return removed;
   }
 
@@ -486,7 +496,7 @@ export class OssStorage {
   }
 
   /** PutSymlink: a record with no body whose `symlinkTarget` names another key of the bucket. */
-  async putSymlink(bucket: string, key: string, headers: ObjectHeaders, options: { forbidOverwrite?: boolean } = {}): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
+  async putSymlink(bucket: string, key: string, headers: ObjectHeaders, options: { forbidOverwrite?: boolean; event?: EventStamp } = {}): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     const etag = createHash('md5').update(headers.symlinkTarget ?? '').digest('hex').toUpperCase();
     const record: ObjectRecord = { ...headers, bucket, key, blob: '', size: 0, etag, crc64: '0', lastModified: this.clock(), type: 'Symlink' };
     let previous: ObjectRecord | undefined;
@@ -494,7 +504,9 @@ export class OssStorage {
       previous = this.getObject(bucket, key);
       if (previous && options.forbidOverwrite) throw ossErrors.fileAlreadyExists();
       this.statements.upsertObject.run(bucket, key, '', 0, etag, null, '0', record.lastModified, 'Symlink', JSON.stringify(headersOf(record)));
+      this.recordEvent(options.event, written(record, previous));
     })();
+    this.deliverEvents(options.event);
     if (previous) await this.unlinkBlob(bucket, previous.blob);
     return { record, previous };
   }
@@ -511,6 +523,7 @@ export class OssStorage {
     position: number,
     staged: StagedBody,
     headers: ObjectHeaders,
+    event?: EventStamp,
   ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     return this.serialised(`${bucket}\n${key}`, async () => {
       try {
@@ -543,7 +556,11 @@ export class OssStorage {
           ...(previous ? headersOf(previous) : headers),
           bucket, key, blob, size, etag, crc64, lastModified: this.clock(), type: 'Appendable',
         };
-        this.statements.upsertObject.run(bucket, key, blob, size, etag, null, crc64, record.lastModified, 'Appendable', JSON.stringify(headersOf(record)));
+        this.db.transaction(() => {
+          this.statements.upsertObject.run(bucket, key, blob, size, etag, null, crc64, record.lastModified, 'Appendable', JSON.stringify(headersOf(record)));
+          this.recordEvent(event, written(record, previous));
+        })();
+        this.deliverEvents(event);
         return { record, previous };
       } finally {
         await discardBody(staged);
@@ -583,9 +600,13 @@ export class OssStorage {
     return this.statements.uploadsOf.all(bucket).map(toUpload);
   }
 
-  createUpload(bucket: string, key: string, headers: ObjectHeaders): UploadRecord {
+  createUpload(bucket: string, key: string, headers: ObjectHeaders, event?: EventStamp): UploadRecord {
     const upload: UploadRecord = { ...headers, uploadId: randomBytes(16).toString('hex').toUpperCase(), bucket, key, initiated: this.clock() };
-    this.statements.insertUpload.run(upload.uploadId, bucket, key, upload.initiated, JSON.stringify(headers));
+    this.db.transaction(() => {
+      this.statements.insertUpload.run(upload.uploadId, bucket, key, upload.initiated, JSON.stringify(headers));
+      this.recordEvent(event, { bucket, key, size: 0, deltaSize: 0, eTag: '' });
+    })();
+    this.deliverEvents(event);
     return upload;
   }
 
@@ -604,7 +625,7 @@ export class OssStorage {
     }));
   }
 
-  async putPart(uploadId: string, partNumber: number, staged: StagedBody): Promise<PartRecord> {
+  async putPart(uploadId: string, partNumber: number, staged: StagedBody, event?: EventStamp): Promise<PartRecord> {
     const dir = join(this.multipartDir, uploadId);
     await mkdir(dir, { recursive: true });
     const part: PartRecord = {
@@ -619,17 +640,20 @@ export class OssStorage {
     let aborted = false;
     this.db.transaction(() => {
       // The upload may have been completed or aborted while this part was streaming in.
-      if (!this.statements.upload.get(uploadId)) {
+      const upload = this.statements.upload.get(uploadId);
+      if (!upload) {
         aborted = true;
         return;
       }
       replaced = this.statements.part.get(uploadId, partNumber)?.file;
       this.statements.upsertPart.run(uploadId, partNumber, part.etag, part.size, part.file, part.lastModified);
+      this.recordEvent(event, { bucket: upload.bucket, key: upload.key, size: part.size, deltaSize: 0, eTag: part.etag });
     })();
     if (aborted) {
       await unlink(join(dir, part.file)).catch(() => undefined);
       throw ossErrors.noSuchUpload(uploadId);
     }
+    this.deliverEvents(event);
     if (replaced) await unlink(join(dir, replaced)).catch(() => undefined);
     return part;
   }
@@ -641,7 +665,7 @@ export class OssStorage {
   async completeUpload(
     upload: UploadRecord,
     parts: PartRecord[],
-    options: { forbidOverwrite?: boolean } = {},
+    options: { forbidOverwrite?: boolean; event?: EventStamp } = {},
   ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
     const dir = join(this.multipartDir, upload.uploadId);
     const path = tempName(this.tmpDir);
@@ -677,6 +701,7 @@ export class OssStorage {
         type: 'Multipart',
         etag,
         forbidOverwrite: options.forbidOverwrite,
+        event: options.event,
         extraCommit: () => {
           if (!this.statements.upload.get(upload.uploadId)) throw ossErrors.noSuchUpload(upload.uploadId);
           this.statements.deleteParts.run(upload.uploadId);
@@ -691,12 +716,27 @@ export class OssStorage {
     }
   }
 
-  async abortUpload(uploadId: string): Promise<void> {
+  async abortUpload(uploadId: string, event?: EventStamp): Promise<void> {
     this.db.transaction(() => {
+      const upload = this.statements.upload.get(uploadId);
       this.statements.deleteParts.run(uploadId);
       this.statements.deleteUpload.run(uploadId);
+      if (upload) this.recordEvent(event, { bucket: upload.bucket, key: upload.key, size: 0, deltaSize: 0, eTag: '' });
     })();
+    this.deliverEvents(event);
     await rm(join(this.multipartDir, uploadId), { recursive: true, force: true });
+  }
+
+  // ---- events (D151) ----
+
+  /** Inside a write's transaction: its event is committed with it (or not at all). */
+  private recordEvent(event: EventStamp | undefined, object: EventObject): void {
+    if (event && this.outbox) this.outbox.record(event, object);
+  }
+
+  /** Right after a write's commit: its event (and any an earlier start or crash left) goes to the subscriber. */
+  private deliverEvents(event: EventStamp | undefined): void {
+    if (event) this.outbox?.deliver();
   }
 
   // ---- files ----
@@ -732,6 +772,11 @@ export class OssStorage {
       for (const file of safeReaddir(dir)) if (!referenced.has(file)) rmSync(join(dir, file), { force: true });
     }
   }
+}
+
+/** The event fields of an object written over `previous`: its size and what it added to the bucket. */
+function written(record: ObjectRecord, previous: ObjectRecord | undefined): EventObject {
+  return { bucket: record.bucket, key: record.key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag };
 }
 
 function toUpload(row: UploadRow): UploadRecord {
