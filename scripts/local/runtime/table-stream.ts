@@ -33,6 +33,8 @@ interface Reader {
   failures: number;
   /** Why the trigger is not reading, for the console (no stream on the table, the last error). */
   problem?: string;
+  /** The refusal of its role now in force (said once, not at every retry: D152). */
+  refused?: string;
   /** The stream it reads, once found: a wake-up for other streams does not make it read. */
   streamId?: string;
   /** Woken by a write to its stream since its last read. */
@@ -209,10 +211,12 @@ export class TableStreamTriggers {
           if (denial) {
             // Said once per run of refusals, not at every retry of the same batch.
             const problem = `AccessDenied: ${denial.message}`;
-            if (reader.problem !== problem) this.options.onBehalf!.refuse(denial, `TableStore trigger ${reader.trigger.name} of ${reader.fn.name}`, `Stream records of ${reader.trigger.table} were not delivered and are retried until they expire: ${reader.fn.name} did not run`);
+            if (reader.refused !== problem) this.options.onBehalf!.refuse(denial, `TableStore trigger ${reader.trigger.name} of ${reader.fn.name}`, `Stream records of ${reader.trigger.table} were not delivered and are retried until they expire: ${reader.fn.name} did not run`);
+            reader.refused = problem;
             this.backOff(reader, problem);
             return;
           }
+          reader.refused = undefined;
           const now = Date.now();
           const event = encodeTableStreamEvent(records.map((r) => changeOf(r, now)));
           const record = await this.runtime.invoke(reader.fn.name, event, { source: `tablestore:${reader.trigger.name}`, retryCount: reader.failures });
