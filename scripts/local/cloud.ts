@@ -12,6 +12,7 @@ import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { AccessControl, accessSettingsOf } from './ram/access';
+import { OnBehalfAccess, type OnBehalfDenial } from './ram/on-behalf';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
 import { localEndpoints } from './endpoints';
@@ -34,6 +35,7 @@ import { keepIdleConnections } from './keep-alive';
 import { fcClientErrorHandler } from './emulators/fc/fc-api';
 import { stderrAbortLog } from './emulators/http-edge';
 import { traceMark } from './trace';
+import { limitParam } from './console/query';
 
 export interface LocalCloudOptions {
   /** Folder with s.yaml (default: the repository root). */
@@ -81,6 +83,12 @@ export interface LocalCloudOptions {
   onFirstAnswered?: () => void;
   /** Called once the instances this start warms first (the first call tree's first part, D43) are warm; in the order it warms them. */
   onFirstPartWarm?: (functions: FunctionSpec[]) => void;
+  /**
+   * What the platform was refused on a function's or resource's behalf (a trigger's role, a destination, a flow's
+   * role: D152), as it happens; and, once at start with `atStart`, what the spec shows will be refused.
+   * Default: a process warning per line.
+   */
+  onAccessDenied?: (text: string, denial?: OnBehalfDenial) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
   onReload?: (changed: string[], error?: Error) => void;
 }
@@ -100,6 +108,8 @@ export interface LocalCloud {
   tablestore: LocalTableStore;
   tableStreams: TableStreamTriggers;
   db: ControlDb;
+  /** Calls made on a function's or resource's behalf, held to the roles they are made with (D152). */
+  onBehalf: OnBehalfAccess;
   /** Milliseconds from call to ready, and its parts. */
   timings: Record<string, number>;
   /** Invoke a function synchronously with a JSON (or raw) event, as the FC API would. */
@@ -135,6 +145,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   if (unrunnable.length > 0) throw new SpecErrors(unrunnable.map(({ fn, problem, hint }) => new SpecError(`resources.${fn.resource}.props.code`, problem, hint)));
   timings.spec = Date.now() - t0;
   traceMark('spec loaded');
+  const accessDenied = options.onAccessDenied ?? ((text: string) => process.emitWarning(text, 'AccessDenied'));
+  const onBehalf = new OnBehalfAccess(spec, (d) => accessDenied(`${d.caller}: ${d.message} ${d.outcome}.`, d));
+  // Refused only when it happens, as in the cloud; said at start, since in the cloud it is said nowhere one looks.
+  for (const gap of onBehalf.gaps(spec)) accessDenied(gap);
 
   // The data folder first: a second start on it is told a cloud already runs there, before its port is found taken.
   const lock = lockDataFolder(dataDir);
@@ -224,6 +238,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.host ? { host: options.host } : {}),
       ...(options.mnsClock ? { clock: options.mnsClock } : {}),
       ...(options.mnsPushRetryScale !== undefined ? { pushRetryScale: options.mnsPushRetryScale } : {}),
+      onBehalf,
     });
     opened.push(() => mns.close());
     traceMark('mns started');
@@ -255,6 +270,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const asyncInvoker = new AsyncInvoker(db, rt, {
       region: spec.region,
       sendToMns: (destination, body) => mns.sendDestination(destination, body),
+      onBehalf,
       ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}),
     });
     // The event sources — the async invoker's backlog (events a previous stop left queued, running or due for a
@@ -269,10 +285,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       asyncInvoker.start();
     });
     mns.attach(rt, asyncInvoker, eventSources.opened);
-    fnf.connect(rt, asyncInvoker);
-    onOssEvent = (n, eventId) => deliverOssEvent(spec, asyncInvoker, n, eventId);
+    fnf.connect(rt, asyncInvoker, onBehalf);
+    onOssEvent = (n, eventId) => deliverOssEvent(spec, asyncInvoker, onBehalf, n, eventId);
     oss.deliverEvents();
-    const tableStreams = tablestore.startTriggers(rt, db, { ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}), begin: eventSources.opened });
+    const tableStreams = tablestore.startTriggers(rt, db, { ...(options.asyncRetryBaseMs !== undefined ? { retryBaseMs: options.asyncRetryBaseMs } : {}), begin: eventSources.opened, onBehalf });
     const timers = new Timers(spec.functions, asyncInvoker);
     const mounts: Mount[] = [
       consolePage(),
@@ -296,6 +312,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           tables: () => tablestore.tables(),
           buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, objects: oss.listObjects(bucket.name, '', 200) })),
           ...flowSections(fnf.engine),
+          denials: (u) => onBehalf.denials(limitParam(u, 100, 200)),
         },
       }),
     ];
@@ -315,6 +332,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       tablestore,
       tableStreams,
       db,
+      onBehalf,
       timings,
       invoke: (name, event, source = 'cli') => rt.invoke(name, Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { source }),
       async stop() {
@@ -443,10 +461,16 @@ async function closeAll(opened: (() => unknown)[]): Promise<void> {
  * asynchronous invocation (persisted before the OSS request is answered; FC's async retry policy applies). One
  * async event per OSS event and trigger, however often the emulator's outbox hands it over (after a crash, D151).
  */
-function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, n: OssNotification, eventId: string): void {
+function deliverOssEvent(spec: AppSpec, asyncInvoker: AsyncInvoker, onBehalf: OnBehalfAccess, n: OssNotification, eventId: string): void {
   for (const fn of spec.functions) {
     for (const trigger of fn.triggers) {
       if (trigger.type !== 'oss' || trigger.bucket !== n.bucket || !matchesOssTrigger(n, trigger)) continue;
+      // OSS invokes the function with the trigger's role; a role that may not is an event lost (D152).
+      const denial = onBehalf.trigger(fn, trigger);
+      if (denial) {
+        onBehalf.refuse(denial, `OSS trigger ${trigger.name} of ${fn.name}`, `The ${n.eventName} event of ${n.bucket}/${n.key} was not delivered: ${fn.name} did not run`);
+        continue;
+      }
       const event = buildOssEvent(n, { region: spec.region, accountId: LOCAL_ACCOUNT_ID });
       asyncInvoker.enqueueOnce(fn.name, Buffer.from(JSON.stringify(event)), `oss:${trigger.name}`, stableRequestId(`oss\n${eventId}\n${fn.name}\n${trigger.name}`));
     }

@@ -8,6 +8,7 @@ import { createStreamClient, type StreamClient } from './emulators/tablestore/st
 import { startTableStoreThread, type TableStoreThread, type TableSummary } from './emulators/tablestore/thread';
 import type { ControlDb } from './control-db';
 import { TableStreamTriggers } from './runtime/table-stream';
+import type { OnBehalfAccess } from './ram/on-behalf';
 import type { FunctionRuntime } from './runtime/runtime';
 import type { AppSpec, InfraSpec, SearchIndexFieldSpec } from './spec/model';
 
@@ -35,7 +36,7 @@ export interface LocalTableStore {
    * Starts the `tablestore` triggers of the spec's functions on this emulator's stream: they read once `begin`
    * settles (default: at once); what is written meanwhile waits in the stream.
    */
-  startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void; begin?: Promise<unknown> }): TableStreamTriggers;
+  startTriggers(runtime: FunctionRuntime, db: ControlDb, options?: { retryBaseMs?: number; onWarning?: (message: string) => void; begin?: Promise<unknown>; onBehalf?: OnBehalfAccess }): TableStreamTriggers;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import type { AsyncInvoker } from './runtime/async-invoker';
 import { MnsQueueTriggers, pushToTopicTrigger, TOPIC_TRIGGER_PREFIX } from './runtime/mns-triggers';
 import type { FunctionRuntime } from './runtime/runtime';
 import type { AppSpec, DestinationSpec } from './spec/model';
+import type { OnBehalfAccess } from './ram/on-behalf';
 
 /**
  * The local cloud's MNS: the emulator on its own port, the queues, topics and subscriptions of the ROS template
@@ -40,6 +41,22 @@ export interface LocalMnsOptions {
   clock?: () => number;
   /** Scales NotifyStrategy retry intervals (tests). */
   pushRetryScale?: number;
+  /** Holds `mns_topic` triggers' pushes to their `invocationRole` (D152). */
+  onBehalf?: OnBehalfAccess;
+}
+
+/**
+ * MNS pushes to a function with the `mns_topic` trigger's role: a role FC refuses fails the push, which MNS
+ * retries by the trigger's NotifyStrategy and then drops (the push outbox shows why: `/_local/api/mns/pushes`).
+ */
+function topicTriggerRefusal(spec: AppSpec, onBehalf: OnBehalfAccess) {
+  return (functionName: string, triggerName: string): string | undefined => {
+    const fn = spec.functions.find((f) => f.name === functionName);
+    const trigger = fn?.triggers.find((t) => t.type === 'mns_topic' && t.name === triggerName);
+    const denial = fn && trigger ? onBehalf.trigger(fn, trigger) : undefined;
+    if (!denial) return undefined;
+    return onBehalf.refuse(denial, `MNS topic trigger ${triggerName} of ${functionName}`, `The push failed (MNS retries it by its NotifyStrategy, then drops it): ${functionName} did not run`).message;
+  };
 }
 
 /** Subscriptions made from the ROS template are marked so a later start can drop the ones removed from it. */
@@ -57,7 +74,7 @@ export async function startLocalMns(options: LocalMnsOptions): Promise<LocalMns>
     ...(options.host ? { host: options.host } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pushRetryScale !== undefined ? { pushRetryScale: options.pushRetryScale } : {}),
-    pushToFunction: pushToTopicTrigger(() => asyncQueue),
+    pushToFunction: pushToTopicTrigger(() => asyncQueue, options.onBehalf ? topicTriggerRefusal(spec, options.onBehalf) : undefined),
   });
   try {
     provision(emulator, spec);

@@ -58,6 +58,7 @@ export const CONSOLE_ROUTES: ReadonlyArray<{ method: string; path: string; what:
   { method: 'GET', path: '/_local/api/flows', what: 'CloudFlow flows with their latest executions' },
   { method: 'GET', path: '/_local/api/executions?flow=&status=&limit=', what: 'executions, newest first' },
   { method: 'GET', path: '/_local/api/executions/<flow>/<execution>', what: 'one execution step by step' },
+  { method: 'GET', path: '/_local/api/denials?limit=', what: 'what a trigger\'s, destination\'s or flow\'s role was refused, newest first (D152)' },
   { method: 'GET', path: '/_local/api/health', what: 'answers {"ok":true}' },
 ];
 

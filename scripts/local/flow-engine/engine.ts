@@ -430,6 +430,7 @@ export class FlowEngine {
       payload: effect.payload,
       retryCount: effect.retryCount,
       ...(effect.token ? { taskToken: effect.token } : {}),
+      ...(doc.roleArn ? { roleArn: doc.roleArn } : {}),
     };
     let call: Promise<TaskResult>;
     try {

@@ -204,6 +204,8 @@ export interface TaskRequest {
   taskToken?: string;
   /** 0 for the first attempt. */
   retryCount: number;
+  /** The execution's role, which CloudFlow invokes the function with (D152). */
+  roleArn?: string;
 }
 
 export interface TaskInvoker {

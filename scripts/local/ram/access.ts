@@ -38,7 +38,11 @@ export class AccessControl {
   /** Undefined when allowed. A role the template does not declare has no policies: everything is denied. */
   check(accessKeyId: string, action: string, resource: string): Denial | undefined {
     const role = roleOfAccessKey(accessKeyId);
-    if (role === undefined) return undefined;
+    return role === undefined ? undefined : this.checkRole(role, action, resource);
+  }
+
+  /** The same question asked of a role by name: what the platform does with a role on a resource's behalf (D152). */
+  checkRole(role: string, action: string, resource: string): Denial | undefined {
     const key = role.toLowerCase();
     let policy = this.compiled.get(key);
     if (!policy) {

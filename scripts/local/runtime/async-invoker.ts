@@ -3,6 +3,7 @@ import { LOCAL_ACCOUNT_ID } from '../credentials';
 import { crashPoint } from '../crash-point';
 import type { Statement } from 'better-sqlite3';
 import type { ControlDb } from '../control-db';
+import type { OnBehalfAccess } from '../ram/on-behalf';
 import type { DestinationSpec, FunctionSpec } from '../spec/model';
 import { newRequestId, type FunctionRuntime, type InvocationRecord } from './runtime';
 import type { InvocationClass } from './priority';
@@ -34,6 +35,8 @@ export interface AsyncInvokerOptions {
   region: string;
   /** Delivers a destination payload to an MNS queue or topic destination (the local MNS emulator). */
   sendToMns?: (destination: Exclude<DestinationSpec, { kind: 'fc' }>, body: string) => void;
+  /** Holds destination deliveries to the function's role (D152). */
+  onBehalf?: OnBehalfAccess;
 }
 
 export interface AsyncEventRow {
@@ -49,6 +52,8 @@ export interface AsyncEventRow {
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'expired';
   last_error: string | null;
   updated_at: number;
+  /** Why the destination this event owed was not delivered (its function's role may not send there, D152). */
+  destination_error?: string | null;
 }
 
 export interface DestinationPayload {
@@ -102,6 +107,7 @@ export class AsyncInvoker extends EventEmitter {
     // crash between the two would otherwise lose the destination, and dead-letters are what must not be lost (D146).
     const columns = db.prepare(`SELECT name FROM pragma_table_info('async_invocations')`).all() as { name: string }[];
     if (!columns.some((c) => c.name === 'destination_owed')) db.exec(`ALTER TABLE async_invocations ADD COLUMN destination_owed TEXT`);
+    if (!columns.some((c) => c.name === 'destination_error')) db.exec(`ALTER TABLE async_invocations ADD COLUMN destination_error TEXT`);
     // Events that were running when the process stopped run again: at-least-once, as on FC.
     db.prepare(`UPDATE async_invocations SET status = 'queued' WHERE status = 'running'`).run();
   }
@@ -258,6 +264,16 @@ export class AsyncInvoker extends EventEmitter {
   private sendOwed(requestId: string, owed: OwedDestination): void {
     const clear = () => this.statement(`UPDATE async_invocations SET destination_owed = NULL WHERE request_id = ?`).run(requestId);
     const { destination, payload, source } = owed;
+    // FC sends the result with the function's role: a role that may not send there loses it (D152). The reason
+    // stays on the event (`/_local/api/async`), beside its status.
+    const fn = this.runtime.find(owed.functionName);
+    const denial = fn && this.options.onBehalf?.destination(fn, destination);
+    if (denial) {
+      const kind = source.split(':')[1] ?? 'destination';
+      const refusal = this.options.onBehalf!.refuse(denial, `${kind} destination of ${owed.functionName}`, `The result of async invocation ${requestId} was not delivered to ${destination.arn}`);
+      this.statement(`UPDATE async_invocations SET destination_owed = NULL, destination_error = ? WHERE request_id = ?`).run(`AccessDenied: ${refusal.message}`, requestId);
+      return;
+    }
     if (destination.kind === 'fc') {
       this.db.transaction(() => {
         this.enqueue(destination.functionName, Buffer.from(JSON.stringify(payload)), source);

@@ -238,12 +238,15 @@ export const TOPIC_TRIGGER_PREFIX = 'fc-';
  * cloud still starting) the push fails and MNS retries it by the subscription's NotifyStrategy — at once and
  * without counting an attempt while the local cloud is still starting.
  */
-export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined) {
+export function pushToTopicTrigger(asyncInvoker: () => AsyncInvoker | undefined, refuse?: (functionName: string, trigger: string) => string | undefined) {
   return async (functionName: string, payload: Buffer, info: PushInfo): Promise<void> => {
     const invoker = asyncInvoker();
     if (!invoker) throw new EndpointNotReadyError('the local cloud is starting');
     const prefix = `${TOPIC_TRIGGER_PREFIX}${functionName}-`;
     const trigger = info.subscription.startsWith(prefix) ? info.subscription.slice(prefix.length) : info.subscription;
+    // The trigger's role may not invoke the function: FC refuses the push, MNS retries it (D152).
+    const refused = refuse?.(functionName, trigger);
+    if (refused) throw new Error(`AccessDenied: ${refused}`);
     // One async event per message and subscription, however often the push is sent: the outbox sends it again when
     // a crash came after FC took it and before the outbox removed it (D146).
     invoker.enqueueOnce(functionName, payload, `mns_topic:${trigger}`, pushRequestId(info));

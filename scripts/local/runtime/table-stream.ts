@@ -4,6 +4,7 @@ import { getFlag, setFlag, type ControlDb } from '../control-db';
 import { crashPoint } from '../crash-point';
 import type { StreamClient, StreamRecord } from '../emulators/tablestore/stream-client';
 import type { CellValue } from '../emulators/tablestore/values';
+import type { OnBehalfAccess } from '../ram/on-behalf';
 import type { FunctionSpec, TablestoreTriggerSpec } from '../spec/model';
 import type { FunctionRuntime } from './runtime';
 
@@ -32,6 +33,8 @@ interface Reader {
   failures: number;
   /** Why the trigger is not reading, for the console (no stream on the table, the last error). */
   problem?: string;
+  /** The refusal of its role now in force (said once, not at every retry: D152). */
+  refused?: string;
   /** The stream it reads, once found: a wake-up for other streams does not make it read. */
   streamId?: string;
   /** Woken by a write to its stream since its last read. */
@@ -48,6 +51,8 @@ export interface TableStreamOptions {
   retryBaseMs?: number;
   /** Warnings worth a line in the terminal (expired records skipped). */
   onWarning?: (message: string) => void;
+  /** Holds each trigger's invocations to its `invocationRole` (D152). */
+  onBehalf?: OnBehalfAccess;
 }
 
 const BATCH = 100;
@@ -200,6 +205,18 @@ export class TableStreamTriggers {
         const { records, nextShardIterator } = await client.getStreamRecord({ shardIterator: reader.iterator, limit: BATCH });
         reader.problem = undefined;
         if (records.length > 0) {
+          // TableStore invokes with the trigger's role; refused, the batch stays and is retried like a failed
+          // invocation (FC: "retries until the log data in Tablestore expires"), the reason on the console (D152).
+          const denial = this.options.onBehalf?.trigger(reader.fn, reader.trigger);
+          if (denial) {
+            // Said once per run of refusals, not at every retry of the same batch.
+            const problem = `AccessDenied: ${denial.message}`;
+            if (reader.refused !== problem) this.options.onBehalf!.refuse(denial, `TableStore trigger ${reader.trigger.name} of ${reader.fn.name}`, `Stream records of ${reader.trigger.table} were not delivered and are retried until they expire: ${reader.fn.name} did not run`);
+            reader.refused = problem;
+            this.backOff(reader, problem);
+            return;
+          }
+          reader.refused = undefined;
           const now = Date.now();
           const event = encodeTableStreamEvent(records.map((r) => changeOf(r, now)));
           const record = await this.runtime.invoke(reader.fn.name, event, { source: `tablestore:${reader.trigger.name}`, retryCount: reader.failures });

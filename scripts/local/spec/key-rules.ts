@@ -113,7 +113,7 @@ export const TRIGGER_COMMON: KeyRules = {
   triggerType: e('http, timer, oss, tablestore, mns_topic or eventbridge (MNS source)'),
   description: inert('documentation only'),
   qualifier: inert('only LATEST exists locally'),
-  invocationRole: inert('no RAM locally'),
+  invocationRole: e('oss, mns_topic, tablestore: a role the ROS template declares must trust the source service and allow fc:InvokeFunction on the function, else its events do not invoke it (D152); other roles are not checked'),
   sourceArn: e('names the bucket / table / MNS topic that fires the trigger (inert for eventbridge)'),
   triggerConfig: e('per trigger type'),
 };
@@ -238,7 +238,7 @@ export const FLOW_PROPS: KeyRules = {
   definition: e('the CloudFlow definition (an object, e.g. ${yaml(file(...))}, or a file path), checked state by state', { open: true }),
   description: e('returned by DescribeFlow'),
   type: e('FDL only'),
-  roleArn: inert('stored and shown (DescribeFlow, $Context.Execution.RoleArn) but not enforced: no RAM locally'),
+  roleArn: e('stored and shown (DescribeFlow, $Context.Execution.RoleArn); a role the ROS template declares must allow fc:InvokeFunction on each Task function, else the task fails with FC.AccessDenied (D152)'),
   executionMode: e('Standard only; Express is refused (StartSyncExecution is not emulated)'),
 };
 

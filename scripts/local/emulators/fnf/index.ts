@@ -26,6 +26,7 @@ import { FlowEngine } from '../../flow-engine/engine';
 import { resolveLocalFunction } from '../../flow-engine/fc-task';
 import type { TaskInvoker } from '../../flow-engine/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
+import type { OnBehalfAccess } from '../../ram/on-behalf';
 import type { FunctionRuntime } from '../../runtime/runtime';
 import type { FlowSpec } from '../../spec/model';
 import { FnfApi } from './api';
@@ -65,7 +66,8 @@ export interface FnfEmulator {
   /** Create or update s.yaml's flows (at every start, like `s deploy`). */
   deployFlows(flows: FlowSpec[]): void;
   /** Point tasks at the local functions and resume the executions a previous run left running. */
-  connect(runtime?: FunctionRuntime, asyncInvoker?: AsyncInvoker): number;
+  /** `onBehalf`: tasks are held to their flow's role (D152). */
+  connect(runtime?: FunctionRuntime, asyncInvoker?: AsyncInvoker, onBehalf?: OnBehalfAccess): number;
   close(): Promise<void>;
 }
 
@@ -103,8 +105,8 @@ export async function startFnfEmulator(options: FnfEmulatorOptions): Promise<Fnf
     deployFlows(flows) {
       for (const flow of flows) engine.putFlow({ name: flow.name, definition: flow.definition, description: flow.description, roleArn: flow.roleArn, source: 's.yaml' });
     },
-    connect(runtime, asyncInvoker) {
-      if (runtime && asyncInvoker) invoker.connect(runtime, asyncInvoker);
+    connect(runtime, asyncInvoker, onBehalf) {
+      if (runtime && asyncInvoker) invoker.connect(runtime, asyncInvoker, onBehalf);
       return engine.recover();
     },
     async close() {
