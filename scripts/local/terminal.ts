@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalCloud } from './cloud';
 import type { InvocationRecord } from './runtime/runtime';
 import { isPythonRuntime } from './spec/custom-runtime';
@@ -126,13 +128,19 @@ export function startFailureText(err: unknown, port: string): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(err);
 }
 
-export function formatBanner(cloud: LocalCloud, ms: number): string {
+/**
+ * What `npm start` prints once ready. `template`: a user's own project (`-t`, D154), named on the first lines; its
+ * banner shows a website and this suite's `/api/…` only where the project has them.
+ */
+export function formatBanner(cloud: LocalCloud, ms: number, template?: string): string {
+  const site = !template || existsSync(join(cloud.spec.baseDir, 'dist', 'website'));
   const lines = [
     '',
     `${bold('Local cloud ready')} in ${ms} ms ${dim(`(${cloud.timings.bundlesReused ? 'bundles up to date' : `build ${cloud.timings.build} ms`}, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
+    ...(template ? [`  project   ${template}  ${dim(`(${cloud.spec.name || 'no name'}; code and templates from ${cloud.spec.baseDir})`)}`] : []),
     '',
-    `  website   ${cloud.url}/`,
-    `  API       ${cloud.url}/api/…`,
+    ...(site ? [`  website   ${cloud.url}/`] : []),
+    ...(template ? [] : [`  API       ${cloud.url}/api/…`]),
     `  console   ${cloud.url}/_local/`,
     // The FC SDK's default protocol is HTTPS, which the plain gateway cannot answer (D145): say the one option to set.
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations  ${dim(`@alicloud/fc20230330: endpoint '${new URL(cloud.url).host}', protocol: 'http' (or a cloud script as it is: node --import tsx --import ./scripts/local/use-local-cloud.mts <script>)`)}`,
@@ -143,9 +151,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  FnF       ${cloud.fnf.endpoint}  ${dim(`flows: ${cloud.spec.flows.map((f) => f.name).join(', ') || 'none'}`)}`,
     `  endpoints ${cloud.url}/_local/api/endpoints  ${dim('(JSON: every service endpoint and the local credentials)')}`,
     '',
-    bold('  routes'),
-    ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`),
-    '',
+    // A project with no custom-domain routes (functions reached at /_fc/<name>/ only) gets no empty heading.
+    ...(template && cloud.spec.routes.length === 0 ? [] : [bold('  routes'), ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`), '']),
     bold('  functions'),
     ...cloud.spec.functions.map((fn) => {
       const triggers = fn.triggers.map((t) => {
