@@ -20,6 +20,14 @@ describe('the template option', () => {
     expect(templateArgument(argv)).toEqual({ given, rest: [] });
   });
 
+  it('is seen by the launcher too, which then starts no standby threads of this repository\'s functions', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ownTemplateAsked } = require(join(REPO_ROOT, 'scripts', 'local', 'launch.cjs')) as { ownTemplateAsked(argv: string[]): boolean };
+    for (const argv of [['-t', 'a/s.yaml'], ['--template', 'a/s.yaml'], ['--template=a/s.yaml'], ['-ta/s.yaml']]) expect(ownTemplateAsked(argv)).toBe(true);
+    expect(ownTemplateAsked([])).toBe(false);
+    expect(ownTemplateAsked(['--help'])).toBe(false);
+  });
+
   it('leaves other arguments to the caller, and takes none when there is no template', () => {
     expect(templateArgument(['--port', '9100'])).toEqual({ rest: ['--port', '9100'] });
     expect(templateArgument(['-t', 's.yaml', 'extra'])).toEqual({ given: 's.yaml', rest: ['extra'] });
