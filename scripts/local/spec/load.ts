@@ -10,6 +10,7 @@ import { emptyInfra, loadRosInfra, mergeInfra, undeclaredHint } from './ros';
 import { checkMnsReferences } from './mns-references';
 import { renderValue, type RenderScope } from './variables';
 import { locateProblems } from './locate';
+import { withDotEnv } from './dotenv';
 
 const TOP_LEVEL = new Set(['edition', 'name', 'access', 'vars', 'resources', 'actions', 'flow']);
 const TOP_LEVEL_REFUSED: Record<string, string> = {
@@ -60,7 +61,12 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, opt
   if (String(doc.edition) !== '3.0.0') errors.push(new SpecError('edition', `must be 3.0.0 (got ${String(doc.edition)})`, 'the local cloud reads Serverless Devs 3.x files with component fc3'));
 
   const resources = (doc.resources ?? {}) as Record<string, { component?: string; props?: unknown; actions?: unknown; extend?: unknown }>;
-  const scope: RenderScope = { baseDir, env, vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
+  // `${env()}` sees the project's .env files as `s` does (D154).
+  const codePaths = Object.values(resources).flatMap((r) => {
+    const code = (r?.props as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? [code] : [];
+  });
+  const scope: RenderScope = { baseDir, env: withDotEnv(env, baseDir, codePaths), vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
   scope.vars = (collect(() => renderValue(doc.vars ?? {}, scope)) ?? {}) as Record<string, unknown>;
 
   const functions: FunctionSpec[] = [];
