@@ -94,11 +94,11 @@ describe('npm start -- -t <your own project>', () => {
     expect(output).not.toContain('standby instance threads starting');
   });
 
-  it('answers the HTTP trigger at the printed address, with the environment variable s.yaml took from ${env()}', async () => {
+  it("answers the HTTP trigger at the printed address, with the variables s.yaml took from ${env()}: the shell's, else the project's .env", async () => {
     const address = /http (http:\/\/\S+\/_fc\/own-hello\/)/.exec(output)![1]!;
     const res = await fetch(`${address}greet?name=Ann`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ message: 'hi from the environment, Ann', method: 'GET', path: '/greet' });
+    expect(await res.json()).toEqual({ message: 'hi from the environment, Ann', signature: 'sent by own-project', method: 'GET', path: '/greet' });
   });
 
   it('runs the OSS trigger for a text file PUT under incoming/, and not for another suffix', async () => {
