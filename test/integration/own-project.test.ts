@@ -129,6 +129,20 @@ describe('npm start -- -t <your own project>', () => {
     expect(run).toMatchObject({ trigger: 'every-hour', job: 'hourly-summary' });
   });
 
+  it('npm run invoke -- <function> -t runs one of its functions through the running local cloud', () => {
+    const at = new Date().toISOString();
+    const event = JSON.stringify({ triggerName: 'by-hand', triggerTime: at, payload: '{"job":"one-off"}' });
+    const invoke = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'invoke.ts'), 'tick', '-t', 'own-project/s.yaml', '--data', event], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, INIT_CWD: dir.path, DATA_DIR: '', NO_COLOR: '1' },
+    });
+    expect([invoke.status, invoke.stderr]).toEqual([0, '']);
+    expect(invoke.stdout).toContain(`through the local cloud running at ${url}`);
+    expect(invoke.stdout).toMatch(/tick \(own-tick\)\s+request \S+\s+succeeded/);
+    expect(invoke.stdout).toContain(JSON.stringify({ trigger: 'by-hand', at, job: 'one-off' }, null, 2));
+  });
+
   it("npm run reset -- -t refuses while the project runs, and deletes that project's data folder once it stopped", async () => {
     const reset = () => spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'reset.ts'), '-t', template], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, DATA_DIR: '' } });
     const refused = reset();
