@@ -16,7 +16,7 @@ import { runsAsProcess } from './runtime/process-instance';
 import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { startSettingsFrom } from './start-options';
-import { projectDataDir, resolveTemplate, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
+import { npmTookTheFlag, projectDataDir, resolveTemplate, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
@@ -124,6 +124,8 @@ function commandLine(argv: string[]): string | undefined {
   }
   try {
     const { given, rest } = templateArgument(argv);
+    const swallowed = given === undefined ? npmTookTheFlag(rest, process.env) : undefined;
+    if (swallowed) refuseUsage(swallowed, USAGE);
     if (rest.length > 0) refuseUsage(`unknown argument ${rest[0]}`, USAGE);
     return given;
   } catch (err) {

@@ -42,6 +42,20 @@ export function templateArgument(argv: readonly string[]): TemplateArgument {
   return given === undefined ? { rest } : { given, rest };
 }
 
+/**
+ * `npm start -t <file>` without `--`: npm takes `-t` (or `--template`) as a setting of its own, warns, and passes only
+ * the file on — or with `--template=<file>` nothing at all, leaving it in `npm_config_template`. Either way the suite
+ * would have started instead of the project, or the file been refused as an unknown argument; this names the fix.
+ * @example npmTookTheFlag(['../app/s.yaml'], {}) // 'npm took -t for itself …: npm start -- -t ../app/s.yaml'
+ */
+export function npmTookTheFlag(rest: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  const fromConfig = env.npm_config_template;
+  if (fromConfig && rest.length === 0) return `npm took --template=${fromConfig} as a setting of its own and did not pass it on: put -- before it, npm start -- --template=${fromConfig}`;
+  const [only] = rest;
+  if (rest.length === 1 && !only!.startsWith('-') && /\.ya?ml$/i.test(only!)) return `npm took -t (or --template) for itself and passed only ${only} on: put -- before it, npm start -- -t ${only}`;
+  return undefined;
+}
+
 /** A command-line mistake (exit 2, with the usage), as opposed to a template that cannot be run. */
 export class TemplateUsageError extends Error {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/local/paths';
-import { projectDataDir, resolveTemplate, shownTemplate, templateArgument } from '../../scripts/local/template-option';
+import { npmTookTheFlag, projectDataDir, resolveTemplate, shownTemplate, templateArgument } from '../../scripts/local/template-option';
 import { tempDir } from '../helpers/temp';
 
 /** `npm start -- -t <file>`: which yaml a user's command line names, and where that project keeps its data (D154). */
@@ -40,6 +40,15 @@ describe('the template option', () => {
     [['-t', 'a.yaml', '-t', 'b.yaml'], /^give the template once: a.yaml and b.yaml were both given/],
   ])('refuses %j by name rather than guessing', (argv, message) => {
     expect(() => templateArgument(argv)).toThrow(message);
+  });
+
+  it('names the fix when npm took -t or --template for itself (npm start -t x.yaml, without --)', () => {
+    // `npm start -t ../app/s.yaml`: npm warns "Unknown cli config" and passes only the file.
+    expect(npmTookTheFlag(['../app/s.yaml'], {})).toBe('npm took -t (or --template) for itself and passed only ../app/s.yaml on: put -- before it, npm start -- -t ../app/s.yaml');
+    // `npm start --template=../app/s.yaml`: nothing passed, the value left in npm's config.
+    expect(npmTookTheFlag([], { npm_config_template: '../app/s.yaml' })).toBe('npm took --template=../app/s.yaml as a setting of its own and did not pass it on: put -- before it, npm start -- --template=../app/s.yaml');
+    expect(npmTookTheFlag([], {})).toBeUndefined();
+    expect(npmTookTheFlag(['--port'], {})).toBeUndefined();
   });
 
   it('resolves a relative path from where the user typed the command (INIT_CWD under npm), a folder to its s.yaml or s.yml', () => {
