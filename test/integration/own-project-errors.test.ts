@@ -69,6 +69,7 @@ describe('npm start -- -t: what a newcomer gets wrong', () => {
   it('a Serverless Devs 2 file: said to be one, on its edition line', () => {
     const { file, stderr } = refusal('old/s.yaml', 'edition: 1.0.0\nname: old\nservices:\n  hello:\n    component: devsapp/fc\n    props: { region: cn-hangzhou }\n');
     expect(stderr).toMatch(new RegExp(`^the local cloud cannot run ${file}:\\n- ${file}:1 edition: a Serverless Devs 1\\.0\\.0 file \\(services: where edition 3\\.0\\.0 has resources:\\), which the local cloud does not read\\n  hint: the local cloud runs Serverless Devs 3 files`));
+    expect(stderr).toContain('s cli fc3 s2tos3 --source s.yaml --target s3.yaml');
   });
 
   it("FC 2.0's component in an edition 3 file: named on its line", () => {

@@ -116,6 +116,9 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, opt
   return spec;
 }
 
+/** How FC 2.0's s.yaml becomes FC 3.0's: the fc3 component's own converter (its docs: user-guide/aliyun/fc3/s2tos3). */
+const CONVERT = "the fc3 component converts FC 2.0's s.yaml: s cli fc3 s2tos3 --source s.yaml --target s3.yaml";
+
 /** FC 2.0's components, which `s` 2 deployed as services with functions inside; fc3 is FC 3.0's. */
 const FC2_COMPONENTS = /^(devsapp\/)?fc(@.*)?$/;
 
@@ -132,13 +135,13 @@ function notServerlessDevs3(doc: Record<string, unknown>): SpecError | undefined
     return new SpecError(Object.keys(doc)[0] ?? '(root)', 'not a Serverless Devs file: it has neither edition: nor resources:', fc3);
   }
   if ('services' in doc && !('resources' in doc)) {
-    return new SpecError('edition', `a Serverless Devs ${String(doc.edition)} file (services: where edition 3.0.0 has resources:), which the local cloud does not read`, `${fc3}; FC 2.0 services with functions inside become fc3 functions`);
+    return new SpecError('edition', `a Serverless Devs ${String(doc.edition)} file (services: where edition 3.0.0 has resources:), which the local cloud does not read`, `${fc3}; ${CONVERT}`);
   }
   const resources = doc.resources;
   if (!resources || typeof resources !== 'object') return undefined;
   for (const [name, resource] of Object.entries(resources as Record<string, { component?: unknown } | null>)) {
     if (typeof resource?.component === 'string' && FC2_COMPONENTS.test(resource.component)) {
-      return new SpecError(`resources.${name}.component`, `component "${resource.component}" is FC 2.0's (services holding functions), which the local cloud does not run`, `${fc3}; s.yaml's functions become component: fc3 resources with functionName, runtime, code and handler`);
+      return new SpecError(`resources.${name}.component`, `component "${resource.component}" is FC 2.0's (services holding functions), which the local cloud does not run`, `${fc3}; ${CONVERT}`);
     }
   }
   return undefined;
