@@ -138,7 +138,7 @@ function commandLine(argv: string[]): string | undefined {
 export function run(): void {
   const given = commandLine(process.argv.slice(2));
   main(given).catch((err: unknown) => {
-    console.error(startFailureText(err, process.env.PORT || '9000'));
+    console.error(startFailureText(err, process.env.PORT || '9000', given === undefined ? 'npm start' : `npm start -- -t ${given}`));
     process.exit(1);
   });
 }

@@ -108,22 +108,23 @@ function takenPort(error: NodeJS.ErrnoException & { port?: unknown }): number | 
  * The port that is taken, named (it is often one of the services' ports, not PORT: a user who looked at PORT
  * would find it free), and a block of ports further on.
  */
-function portInUseText(base: number, taken: number): string {
+function portInUseText(base: number, taken: number, command: string): string {
   const user = PORT_USERS[taken - base];
   const next = base + 100;
-  return `port ${taken}${user ? ` (${user})` : ''} is in use: stop the process that holds it, or start with PORT=${next} npm start (ports ${next}–${next + PORT_USERS.length - 1})`;
+  return `port ${taken}${user ? ` (${user})` : ''} is in use: stop the process that holds it, or start with PORT=${next} ${command} (ports ${next}–${next + PORT_USERS.length - 1})`;
 }
 
 /**
  * What `npm start` prints when it cannot start: s.yaml problems and a held data folder as they are worded, a
  * port in use with what to do, and a build error (a syntax error in a function, an import that does not
  * resolve) as esbuild's lines `file:line:column: ERROR: …` — not the error object with esbuild's internals.
+ * `command`: how to start again (with a user's project, `npm start -- -t <file>`: the plain one would start the suite).
  */
-export function startFailureText(err: unknown, port: string): string {
+export function startFailureText(err: unknown, port: string, command = 'npm start'): string {
   const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
   // Errors whose message says what is wrong and what to do: printed as they are, without a stack.
   if (['SpecErrors', 'DataFolderInUse', 'DataFolderUnusable', 'StartSettingError'].includes(error?.name ?? '')) return error.message;
-  if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port));
+  if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port), command);
   if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(err);
 }
