@@ -8,18 +8,22 @@
  * Options: see USAGE below (`npm run invoke -- --help`).
  */
 import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from './local/paths';
+import { projectDataDir, resolveTemplate, templateArgument, TemplateUsageError } from './local/template-option';
 import { startLocalCloud, type LocalCloud } from './local/cloud';
 import { dataDirFrom, DataFolderInUse } from './local/data-lock';
 import type { InvocationRecord } from './local/runtime/runtime';
 import { SpecErrors } from './local/spec/errors';
 import { bold, dim, formatLogLine } from './local/terminal';
 
-const USAGE = `usage: npm run invoke -- <function> [--event <file.json> | --data '<json>'] [--async] [--no-seed]
+const USAGE = `usage: npm run invoke -- <function> [--event <file.json> | --data '<json>'] [--async] [--no-seed] [-t <s.yaml>]
   <function>            an s.yaml function (product-price) or its deployed name (fcsuite-dev-product-price)
   --event <file.json>   the event from a file (also -f, --event-file); fixtures: test/fixtures/events/
   --data '<json>'       the event inline (also -e, as s local invoke -e takes it)
   --async               queue it as an async invocation (retries, destinations) and wait for the outcome
   --no-seed             skip the demo data on a fresh data folder
+  -t, --template <file> a function of your own project (as npm start -- -t <file> runs it), on its data folder
 Runs in-process on DATA_DIR (default .data), or through the running npm start that holds that folder.`;
 
 /** A usage mistake: the message and the usage, exit code 2. */
@@ -28,7 +32,8 @@ class UsageError extends Error {}
 function readEventFile(option: string, file: string | undefined): string {
   if (!file || file.startsWith('-')) throw new UsageError(`${option} needs a file: ${option} test/fixtures/events/http/get-price.json`);
   try {
-    return readFileSync(file, 'utf8');
+    // From the folder the command was typed in (npm runs scripts in the package's folder and says so in INIT_CWD).
+    return readFileSync(resolve(process.env.INIT_CWD || '.', file), 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read the event file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
@@ -40,8 +45,15 @@ function inlineEvent(option: string, value: string | undefined): string {
   return value;
 }
 
-function parseArgs(argv: string[]) {
-  const args = { fn: '', event: '{}', async: false, seed: true, help: false };
+function parseArgs(all: string[]) {
+  let chosen: ReturnType<typeof templateArgument>;
+  try {
+    chosen = templateArgument(all);
+  } catch (err) {
+    throw err instanceof TemplateUsageError ? new UsageError(err.message) : err;
+  }
+  const argv = chosen.rest;
+  const args = { fn: '', event: '{}', async: false, seed: true, help: false, template: chosen.given };
   let events = 0;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -105,9 +117,13 @@ async function invokeThrough(url: string, args: Args): Promise<void> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) return console.log(USAGE);
+  // A project of the user's own (D154): its yaml, and the data folder npm start -- -t gives it.
+  const chosen = args.template === undefined ? undefined : resolveTemplate(args.template);
+  const template = chosen === join(REPO_ROOT, 's.yaml') ? undefined : chosen;
+  const dataDir = template && !process.env.DATA_DIR ? projectDataDir(template) : dataDirFrom(process.env);
   let cloud: LocalCloud;
   try {
-    cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, dataDir: dataDirFrom(process.env) });
+    cloud = await startLocalCloud({ port: 0, prewarm: false, seed: args.seed, dataDir, ...(template ? { template } : {}) });
   } catch (err) {
     if (err instanceof DataFolderInUse && err.owner.url?.startsWith('http')) return invokeThrough(err.owner.url, args);
     throw err;

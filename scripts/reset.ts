@@ -1,8 +1,16 @@
-/** `npm run reset`: delete the local cloud's state (DATA_DIR, default .data). Stop `npm start` first. */
+/**
+ * `npm run reset`: delete the local cloud's state (DATA_DIR, default .data; with `-- -t <file>`, that project's own
+ * folder, D154). Stop `npm start` first.
+ */
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './local/paths';
 import { dataDirFrom, DataFolderInUse, lockDataFolder, resetRefusal } from './local/data-lock';
+import { npmTookTheFlag, projectDataDir, resolveTemplate, templateArgument, TemplateUsageError } from './local/template-option';
 
-const USAGE = 'usage: [DATA_DIR=<folder>] npm run reset   (deletes the local cloud\'s data folder, default .data; takes no options)';
+const USAGE = `usage: [DATA_DIR=<folder>] npm run reset [-- -t <your project's s.yaml>]
+  deletes the local cloud's data folder: DATA_DIR, or .data, or with -t (--template) the data folder
+  npm start -- -t <file> uses for that project; takes no other options`;
 
 function refuse(message: string, code = 1): never {
   console.error(message);
@@ -13,11 +21,28 @@ if (process.argv.length === 3 && ['--help', '-h'].includes(process.argv[2]!)) {
   console.log(USAGE);
   process.exit(0);
 }
-// An option here is a guess at one (`--data-dir x`, `--force`): deleting the default folder instead would lose the wrong data.
-if (process.argv.length > 2) refuse(`unknown argument ${process.argv[2]}: nothing deleted\n${USAGE}`, 2);
-const dir = dataDirFrom(process.env);
+/** The project `-t` names, if any; anything else is refused. */
+function projectTemplate(): string | undefined {
+  try {
+    const { given, rest } = templateArgument(process.argv.slice(2));
+    const swallowed = given === undefined ? npmTookTheFlag(rest, process.env) : undefined;
+    if (swallowed) refuse(`${swallowed.replace('npm start', 'npm run reset')}: nothing deleted`, 2);
+    // An option here is a guess at one (`--data-dir x`, `--force`): deleting the default folder instead would lose the wrong data.
+    if (rest.length > 0) refuse(`unknown argument ${rest[0]}: nothing deleted\n${USAGE}`, 2);
+    const template = given === undefined ? undefined : resolveTemplate(given);
+    // This repository's own s.yaml keeps its .data, as `npm start -- -t s.yaml` does.
+    return template === join(REPO_ROOT, 's.yaml') ? undefined : template;
+  } catch (err) {
+    if (err instanceof TemplateUsageError) refuse(`${err.message}: nothing deleted\n${USAGE}`, 2);
+    return refuse(`${(err as Error).message}: nothing deleted`);
+  }
+}
+
+const template = projectTemplate();
+const dir = template && !process.env.DATA_DIR ? projectDataDir(template) : dataDirFrom(process.env);
+const next = template ? `the next npm start -- -t ${template} begins with no data` : 'the next npm start seeds the demo data';
 if (!existsSync(dir)) {
-  console.log(`${dir} does not exist: nothing to reset; the next npm start seeds the demo data`);
+  console.log(`${dir} does not exist: nothing to reset; ${next}`);
   process.exit(0);
 }
 const refusal = resetRefusal(dir);
@@ -33,4 +58,4 @@ try {
 } catch (err) {
   refuse(`could not delete all of ${dir}: ${(err as Error).message}. Delete what is left by hand, then npm start`);
 }
-console.log(`removed ${dir}; the next npm start seeds the demo data again`);
+console.log(`removed ${dir}; ${template ? next : 'the next npm start seeds the demo data again'}`);

@@ -40,6 +40,11 @@ export function unrunnableFunctions(spec: AppSpec): { fn: FunctionSpec; problem:
     const file = join(fn.codeDir, fn.handler.slice(0, fn.handler.lastIndexOf('.')));
     if (existsSync(`${file}.js`) || existsSync(`${file}.cjs`)) return [];
     const where = relative(spec.baseDir, fn.codeDir) || '.';
+    // Said as it is: a mistyped `code:` path (or a project run from the wrong folder) was "no index.js in" a folder
+    // that is not there (D154).
+    if (!existsSync(fn.codeDir)) {
+      return [{ fn, problem: `the code folder ${where} does not exist (${fn.codeDir})`, hint: `code: is taken from the yaml's folder (${spec.baseDir}); put ${basename(file)}.js with the handler (${fn.handler}) in ${where}, or its TypeScript source at ${relative(spec.baseDir, functionEntry(spec, fn))}` }];
+    }
     if (existsSync(`${file}.mjs`)) {
       return [{ fn, problem: `${where}/${basename(file)}.mjs is an ES module handler, which the local cloud does not run as it is`, hint: `write it as CommonJS (${basename(file)}.js), or put its source at ${relative(spec.baseDir, functionEntry(spec, fn))} to have it bundled` }];
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { consoleApi } from './console/api';
 import { consolePage } from './console/page';
 import { buildOssEvent, matchesOssTrigger, OssEventsNotReady, startOssEmulator, type OssEmulator, type OssEventSubscriber, type OssNotification } from './emulators/oss';
@@ -28,6 +28,8 @@ import { Timers } from './runtime/timers';
 import { REPO_ROOT } from './paths';
 import { loadSpec } from './spec/load';
 import { SpecError, SpecErrors } from './spec/errors';
+import { locateProblems } from './spec/locate';
+import { projectDataDir, shownTemplate } from './template-option';
 import { unrunnableFunctions } from '../build/functions';
 import { EarlyRequests, gate, isFcApiCall, startBuilds, warmFirstCallTree, warmOrder } from './startup';
 import type { AppSpec, FunctionSpec } from './spec/model';
@@ -40,6 +42,11 @@ import { limitParam } from './console/query';
 export interface LocalCloudOptions {
   /** Folder with s.yaml (default: the repository root). */
   root?: string;
+  /**
+   * A Serverless Devs yaml of the user's own (`npm start -- -t <file>`, D154), run instead of `<root>/s.yaml`: its
+   * folder is the root, and problems in it are reported under its own name.
+   */
+  template?: string;
   /** 0 picks a free port. Default 9000. */
   port?: number;
   /** Port of the OSS emulator; default `port + 1` (or a free port when `port` is 0). */
@@ -47,7 +54,7 @@ export interface LocalCloudOptions {
   /** Port of the TableStore emulator; default `port + 2` (or a free port when `port` is 0). */
   tablestorePort?: number;
   host?: string;
-  /** Default `<root>/.data`. */
+  /** Default `<root>/.data`, or the project's own folder for a `template` (template-option.ts). */
   dataDir?: string;
   /** Rebuild and hot-reload functions when sources change. */
   watch?: boolean;
@@ -137,12 +144,15 @@ export { warmOrder } from './startup';
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
-  const root = options.root ?? REPO_ROOT;
-  const dataDir = resolve(options.dataDir ?? join(root, '.data'));
-  const spec = loadSpec(join(root, 's.yaml'), options.env ?? process.env);
-  // A function with neither a source to bundle nor a handler file in its code folder is named before anything starts.
+  const root = options.template ? dirname(resolve(options.template)) : (options.root ?? REPO_ROOT);
+  const dataDir = resolve(options.dataDir ?? (options.template ? projectDataDir(options.template) : join(root, '.data')));
+  const specFile = options.template ? resolve(options.template) : join(root, 's.yaml');
+  const shownAs = options.template ? shownTemplate(specFile) : 's.yaml';
+  const spec = loadSpec(specFile, options.env ?? process.env, { shownAs });
+  // A function with neither a source to bundle nor a handler file in its code folder is named before anything starts,
+  // on the line of its `code:`.
   const unrunnable = unrunnableFunctions(spec);
-  if (unrunnable.length > 0) throw new SpecErrors(unrunnable.map(({ fn, problem, hint }) => new SpecError(`resources.${fn.resource}.props.code`, problem, hint)));
+  if (unrunnable.length > 0) throw new SpecErrors(locateProblems(specFile, unrunnable.map(({ fn, problem, hint }) => new SpecError(`resources.${fn.resource}.props.code`, problem, hint, shownAs)), shownAs), shownAs);
   timings.spec = Date.now() - t0;
   traceMark('spec loaded');
   const accessDenied = options.onAccessDenied ?? ((text: string) => process.emitWarning(text, 'AccessDenied'));

@@ -165,7 +165,8 @@ async function main() {
     traceMark('start script built');
     if (process.env.FC_LOCAL_QUIET !== '1') console.log(`[local cloud] built its start script in ${ms} ms`);
   }
-  startStandbyInstances();
+  // The standby plan is this repository's first call tree: a project of the user's own (`-t`, D154) has other functions.
+  if (!ownTemplateAsked(process.argv.slice(2))) startStandbyInstances();
   // Loaded with a V8 code cache, as function instances load their bundles (D30): compiling 1.5 MB of
   // JavaScript is most of what is left of starting it. The cache is saved again once the first page has been
   // answered (or the cloud is ready, if no request came first), so it also holds the code start-up ran: saved
@@ -182,6 +183,11 @@ async function main() {
   process.once('fc-local:first-answered', saveCodeCache);
   process.once('fc-local:ready', saveCodeCache);
   started.exports.run();
+}
+
+/** `-t <file>`, `-t<file>`, `--template <file>` or `--template=<file>` (the start script reads which: template-option.ts). */
+function ownTemplateAsked(argv) {
+  return argv.some((arg) => arg === '-t' || arg === '--template' || arg.startsWith('--template=') || /^-t[^-]/.test(arg));
 }
 
 /**
@@ -221,7 +227,7 @@ async function prepare() {
   }
 }
 
-module.exports = { buildOptions, isFresh, build, prepare, GC_FLAGS, relaunchExecArgv };
+module.exports = { buildOptions, isFresh, build, prepare, GC_FLAGS, relaunchExecArgv, ownTemplateAsked };
 
 if (require.main === module && process.argv.includes('--prepare')) {
   void prepare();

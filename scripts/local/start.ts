@@ -2,11 +2,12 @@
  * `npm start`: the whole suite on one machine. PORT and DATA_DIR choose the port (default 9000) and the
  * state folder (default .data); the OSS emulator listens on OSS_PORT (default PORT + 1), the TableStore
  * emulator on TABLESTORE_PORT (default PORT + 2), the MNS emulator on MNS_PORT (default PORT + 3), the FnF
- * (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on.
+ * (CloudFlow) API on FNF_PORT (default PORT + 4); hot reload is on. `-t <file>` runs a project of the user's own
+ * instead of this repository's s.yaml (D154).
  * Ctrl-C stops it cleanly.
  */
 import { join } from 'node:path';
-import { flagsOrUsage } from '../cli-arguments';
+import { refuseUsage } from '../cli-arguments';
 import { startLocalCloud } from './cloud';
 import type { FunctionSpec } from './spec/model';
 import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
@@ -15,6 +16,7 @@ import { runsAsProcess } from './runtime/process-instance';
 import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { startSettingsFrom } from './start-options';
+import { npmTookTheFlag, projectDataDir, resolveTemplate, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
@@ -26,21 +28,30 @@ import { traceMark } from './trace';
  */
 const exitWhileStarting = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
 
-async function main(): Promise<void> {
+async function main(given: string | undefined): Promise<void> {
   traceMark('start script running');
   process.once('SIGINT', exitWhileStarting);
   process.once('SIGTERM', exitWhileStarting);
   // From the process start, so the banner's time includes node, the launcher and loading this script.
   const started = performance.timeOrigin;
   const printLog = createLogPrinter();
+  // A project of the user's own (-t): its file, and its own data folder unless DATA_DIR says otherwise (D154).
+  // `-t s.yaml` in this repository is this repository's start, with its .data, its standby plan and its banner.
+  const chosen = given === undefined ? undefined : resolveTemplate(given);
+  const template = chosen === join(REPO_ROOT, 's.yaml') ? undefined : chosen;
+  const settings = startSettingsFrom(process.env);
+  if (template && !process.env.DATA_DIR) settings.dataDir = projectDataDir(template);
   const cloud = await startLocalCloud({
-    ...startSettingsFrom(process.env),
+    ...settings,
+    ...(template ? { template } : {}),
     watch: process.env.WATCH !== '0',
     // The launcher saves the start script's code cache now, with the code start-up and the first page ran (D103).
     onFirstAnswered: () => process.emit('fc-local:first-answered' as never),
     onFirstPartWarm: (functions) => {
       // The next start's launcher starts these instance threads before it loads this script (D87); unused ones end now.
-      writeStandbyPlan(join(LOCAL_CACHE_DIR, 'standby-plan.json'), standbyPlan(functions));
+      // Only for this repository's s.yaml: the launcher starts them before it knows which project runs, and a user
+      // project's plan would have the next plain `npm start` boot threads for functions it does not have.
+      if (!template) writeStandbyPlan(join(LOCAL_CACHE_DIR, 'standby-plan.json'), standbyPlan(functions));
       void discardStandbyInstances();
     },
     onLog: (fn, text) => process.stdout.write(printLog(fn.resource, text)),
@@ -49,7 +60,7 @@ async function main(): Promise<void> {
       else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} changed; new instances will run the new code`);
     },
   });
-  console.log(formatBanner(cloud, Math.round(Date.now() - started)));
+  console.log(formatBanner(cloud, Math.round(Date.now() - started), template ? shownTemplate(template) : undefined));
   printFailures(cloud.runtime, (line) => process.stdout.write(line));
   // The launcher saves the start script's code cache now, unless the first page already had it saved (launch.cjs).
   process.emit('fc-local:ready' as never);
@@ -95,19 +106,39 @@ export function prepare(): void {
   }
 }
 
-const USAGE = `usage: [PORT=9000] [DATA_DIR=.data] [WATCH=0] npm start
-  npm start takes its settings from the environment, not from arguments:
+const USAGE = `usage: [PORT=9000] [DATA_DIR=.data] [WATCH=0] npm start [-- -t <your project's s.yaml>]
+  -t, --template <file>   run your own Serverless Devs project (edition 3.0.0, fc3) instead of this repository's
+                          s.yaml: code paths and its ROS template resolve from that file's folder; state in a data
+                          folder of its own (.data-projects/<folder>-<hash>, or DATA_DIR). A folder means its s.yaml
+  Everything else comes from the environment, not from arguments:
   PORT       the gateway's port (default 9000); OSS, TableStore, MNS and CloudFlow take the next four
              (or OSS_PORT, TABLESTORE_PORT, MNS_PORT, FNF_PORT); PORT=0 picks free ports
   DATA_DIR   the folder the local cloud keeps its state in (default .data; npm run reset empties it)
   WATCH=0    no hot reload of saved function code`;
 
+/** The template option, or the usage refused with exit 2 (`npm start -- --port 9100` was ignored before D149). */
+function commandLine(argv: string[]): string | undefined {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  try {
+    const { given, rest } = templateArgument(argv);
+    const swallowed = given === undefined ? npmTookTheFlag(rest, process.env) : undefined;
+    if (swallowed) refuseUsage(swallowed, USAGE);
+    if (rest.length > 0) refuseUsage(`unknown argument ${rest[0]}`, USAGE);
+    return given;
+  } catch (err) {
+    if (err instanceof TemplateUsageError) refuseUsage(err.message, USAGE);
+    throw err;
+  }
+}
+
 /** Runs the local cloud; the launcher calls this once the start script is loaded. */
 export function run(): void {
-  // `npm start -- --port 9100` was ignored, and the cloud started on 9000 (D149).
-  flagsOrUsage(process.argv.slice(2), [], USAGE);
-  main().catch((err: unknown) => {
-    console.error(startFailureText(err, process.env.PORT || '9000'));
+  const given = commandLine(process.argv.slice(2));
+  main(given).catch((err: unknown) => {
+    console.error(startFailureText(err, process.env.PORT || '9000', given === undefined ? 'npm start' : `npm start -- -t ${given}`));
     process.exit(1);
   });
 }

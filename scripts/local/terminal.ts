@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalCloud } from './cloud';
 import type { InvocationRecord } from './runtime/runtime';
 import { isPythonRuntime } from './spec/custom-runtime';
@@ -106,33 +108,40 @@ function takenPort(error: NodeJS.ErrnoException & { port?: unknown }): number | 
  * The port that is taken, named (it is often one of the services' ports, not PORT: a user who looked at PORT
  * would find it free), and a block of ports further on.
  */
-function portInUseText(base: number, taken: number): string {
+function portInUseText(base: number, taken: number, command: string): string {
   const user = PORT_USERS[taken - base];
   const next = base + 100;
-  return `port ${taken}${user ? ` (${user})` : ''} is in use: stop the process that holds it, or start with PORT=${next} npm start (ports ${next}–${next + PORT_USERS.length - 1})`;
+  return `port ${taken}${user ? ` (${user})` : ''} is in use: stop the process that holds it, or start with PORT=${next} ${command} (ports ${next}–${next + PORT_USERS.length - 1})`;
 }
 
 /**
  * What `npm start` prints when it cannot start: s.yaml problems and a held data folder as they are worded, a
  * port in use with what to do, and a build error (a syntax error in a function, an import that does not
  * resolve) as esbuild's lines `file:line:column: ERROR: …` — not the error object with esbuild's internals.
+ * `command`: how to start again (with a user's project, `npm start -- -t <file>`: the plain one would start the suite).
  */
-export function startFailureText(err: unknown, port: string): string {
+export function startFailureText(err: unknown, port: string, command = 'npm start'): string {
   const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
   // Errors whose message says what is wrong and what to do: printed as they are, without a stack.
   if (['SpecErrors', 'DataFolderInUse', 'DataFolderUnusable', 'StartSettingError'].includes(error?.name ?? '')) return error.message;
-  if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port));
+  if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port), command);
   if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(err);
 }
 
-export function formatBanner(cloud: LocalCloud, ms: number): string {
+/**
+ * What `npm start` prints once ready. `template`: a user's own project (`-t`, D154), named on the first lines; its
+ * banner shows a website and this suite's `/api/…` only where the project has them.
+ */
+export function formatBanner(cloud: LocalCloud, ms: number, template?: string): string {
+  const site = !template || existsSync(join(cloud.spec.baseDir, 'dist', 'website'));
   const lines = [
     '',
     `${bold('Local cloud ready')} in ${ms} ms ${dim(`(${cloud.timings.bundlesReused ? 'bundles up to date' : `build ${cloud.timings.build} ms`}, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
+    ...(template ? [`  project   ${template}  ${dim(`(${cloud.spec.name || 'no name'}; code and templates from ${cloud.spec.baseDir})`)}`] : []),
     '',
-    `  website   ${cloud.url}/`,
-    `  API       ${cloud.url}/api/…`,
+    ...(site ? [`  website   ${cloud.url}/`] : []),
+    ...(template ? [] : [`  API       ${cloud.url}/api/…`]),
     `  console   ${cloud.url}/_local/`,
     // The FC SDK's default protocol is HTTPS, which the plain gateway cannot answer (D145): say the one option to set.
     `  FC API    ${cloud.url}/2023-03-30/functions/{name}/invocations  ${dim(`@alicloud/fc20230330: endpoint '${new URL(cloud.url).host}', protocol: 'http' (or a cloud script as it is: node --import tsx --import ./scripts/local/use-local-cloud.mts <script>)`)}`,
@@ -143,9 +152,8 @@ export function formatBanner(cloud: LocalCloud, ms: number): string {
     `  FnF       ${cloud.fnf.endpoint}  ${dim(`flows: ${cloud.spec.flows.map((f) => f.name).join(', ') || 'none'}`)}`,
     `  endpoints ${cloud.url}/_local/api/endpoints  ${dim('(JSON: every service endpoint and the local credentials)')}`,
     '',
-    bold('  routes'),
-    ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`),
-    '',
+    // A project with no custom-domain routes (functions reached at /_fc/<name>/ only) gets no empty heading.
+    ...(template && cloud.spec.routes.length === 0 ? [] : [bold('  routes'), ...cloud.spec.routes.map((r) => `    ${(r.methods?.join(',') ?? 'ANY').padEnd(10)} ${r.path.padEnd(26)} → ${r.functionName}`), '']),
     bold('  functions'),
     ...cloud.spec.functions.map((fn) => {
       const triggers = fn.triggers.map((t) => {

@@ -91,6 +91,8 @@ describe('the npm start failure text', () => {
     expect(startFailureText(fromThread, '9200')).toMatch(/^port 9202 \(TableStore, PORT\+2\) is in use/);
     expect(startFailureText(inUse(9001), '9000')).toMatch(/^port 9001 \(OSS, PORT\+1\) is in use/);
     expect(startFailureText(inUse(7777), '9000')).toMatch(/^port 7777 is in use: stop the process that holds it, or start with/);
+    // A project of the user's own is started again as one (D154): the plain command would start this suite.
+    expect(startFailureText(inUse(9000), '9000', 'npm start -- -t ../app/s.yaml')).toBe('port 9000 (the gateway, PORT) is in use: stop the process that holds it, or start with PORT=9100 npm start -- -t ../app/s.yaml (ports 9100–9104)');
     const spec = Object.assign(new Error('the local cloud cannot run this s.yaml:\n- s.yaml x: y'), { name: 'SpecErrors' });
     expect(startFailureText(spec, '9000')).toBe(spec.message);
   });

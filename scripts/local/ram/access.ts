@@ -53,7 +53,7 @@ export class AccessControl {
     if (decision === 'allow') return undefined;
     const kind = decision === 'explicit-deny' ? 'ExplicitDeny' : 'ImplicitDeny';
     const why = decision === 'explicit-deny' ? 'a Deny statement of its policies matches' : 'no policy of the role allows it';
-    return { role, action, resource, kind, message: `RAM role ${role} may not ${action} on ${resource}: ${why} (infra/ros.yaml).` };
+    return { role, action, resource, kind, message: `RAM role ${role} may not ${action} on ${resource}: ${why} (the ROS template that declares the role).` };
   }
 }
 

@@ -21,12 +21,23 @@ export class SpecError extends Error {
   located(): string {
     return this.line === undefined ? this.message : this.message.replace(this.file, `${this.file}:${this.line}`);
   }
+
+  /** The same problem in a file shown under another name (a user's own template, `npm start -- -t`, D154). */
+  in(file: string): SpecError {
+    const moved = new SpecError(this.keyPath, this.problem, this.hint, file);
+    if (this.line !== undefined) moved.line = this.line;
+    return moved;
+  }
 }
 
 /** Several problems reported at once, so a user fixes them in one pass. */
 export class SpecErrors extends Error {
-  constructor(readonly errors: SpecError[]) {
-    super(`the local cloud cannot run this s.yaml:\n${errors.map((e) => `- ${e.located()}`).join('\n')}`);
+  /** `shownAs`: the template's name when it is not this repository's s.yaml. */
+  constructor(
+    readonly errors: SpecError[],
+    shownAs = 's.yaml',
+  ) {
+    super(`the local cloud cannot run ${shownAs === 's.yaml' ? 'this s.yaml' : shownAs}:\n${errors.map((e) => `- ${e.located()}`).join('\n')}`);
     this.name = 'SpecErrors';
   }
 }

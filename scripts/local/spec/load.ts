@@ -6,10 +6,11 @@ import { checkKeys, DOMAIN_PROPS, FC3_PROPS, FLOW_PROPS, REFUSED_FC3_KEYS, ROS_P
 import { checkFlows, toFlowSpec } from './flow';
 import type { AppSpec, FunctionSpec, RouteSpec } from './model';
 import { toFunctionSpec, toRoutes } from './fc3';
-import { emptyInfra, loadRosInfra, mergeInfra } from './ros';
+import { emptyInfra, loadRosInfra, mergeInfra, undeclaredHint } from './ros';
 import { checkMnsReferences } from './mns-references';
 import { renderValue, type RenderScope } from './variables';
 import { locateProblems } from './locate';
+import { withDotEnv } from './dotenv';
 
 const TOP_LEVEL = new Set(['edition', 'name', 'access', 'vars', 'resources', 'actions', 'flow']);
 const TOP_LEVEL_REFUSED: Record<string, string> = {
@@ -20,18 +21,26 @@ const COMPONENTS = new Set(['fc3', 'fc3-domain', 'ros', 'flow']);
 
 /**
  * Read s.yaml as `s` would render it (see `variables.ts`), refuse what the local cloud does not
- * implement, and return the model it runs. All problems are reported together.
+ * implement, and return the model it runs. All problems are reported together, in the file `shownAs` names
+ * (default `s.yaml`; a user's own template is named by its path, D154).
  * @example const spec = loadSpec('/repo/s.yaml', process.env);
  */
-export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): AppSpec {
+export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, options: { shownAs?: string } = {}): AppSpec {
+  const shownAs = options.shownAs ?? 's.yaml';
+  const inFile = (list: SpecError[]) => (shownAs === 's.yaml' ? list : list.map((e) => (e.file === 's.yaml' ? e.in(shownAs) : e)));
+  const refuse = (list: SpecError[]) => new SpecErrors(locateProblems(file, inFile(list), shownAs), shownAs);
   const baseDir = dirname(resolve(file));
   let doc: Record<string, unknown> | null;
   try {
-    doc = readYamlFile(file, { merge: true, shownAs: 's.yaml' }) as Record<string, unknown> | null;
+    doc = readYamlFile(file, { merge: true, shownAs }) as Record<string, unknown> | null;
   } catch (err) {
-    throw err instanceof SpecError ? new SpecErrors([err]) : err;
+    throw err instanceof SpecError ? new SpecErrors([err], shownAs) : err;
   }
-  if (!doc || typeof doc !== 'object') throw new SpecErrors([new SpecError('(root)', 'the file is empty or not a YAML map')]);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw refuse([new SpecError('(root)', 'the file is empty or not a YAML map', 'a Serverless Devs file begins with edition: 3.0.0, name: and resources:')]);
+  // A file of another kind (a ROS template, Serverless Devs 2's `services:`, FC 2.0's component) is said to be one, once,
+  // rather than as a list of unknown keys.
+  const otherKind = notServerlessDevs3(doc);
+  if (otherKind) throw refuse([otherKind]);
   const errors: SpecError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
     try {
@@ -52,7 +61,12 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
   if (String(doc.edition) !== '3.0.0') errors.push(new SpecError('edition', `must be 3.0.0 (got ${String(doc.edition)})`, 'the local cloud reads Serverless Devs 3.x files with component fc3'));
 
   const resources = (doc.resources ?? {}) as Record<string, { component?: string; props?: unknown; actions?: unknown; extend?: unknown }>;
-  const scope: RenderScope = { baseDir, env, vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
+  // `${env()}` sees the project's .env files as `s` does (D154).
+  const codePaths = Object.values(resources).flatMap((r) => {
+    const code = (r?.props as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? [code] : [];
+  });
+  const scope: RenderScope = { baseDir, env: withDotEnv(env, baseDir, codePaths), vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
   scope.vars = (collect(() => renderValue(doc.vars ?? {}, scope)) ?? {}) as Record<string, unknown>;
 
   const functions: FunctionSpec[] = [];
@@ -98,8 +112,39 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env): Ap
     }
   }
   errors.push(...crossCheck(spec, refusedFunctions), ...checkFlows(spec));
-  if (errors.length > 0) throw new SpecErrors(locateProblems(file, errors));
+  if (errors.length > 0) throw refuse(errors);
   return spec;
+}
+
+/** How FC 2.0's s.yaml becomes FC 3.0's: the fc3 component's own converter (its docs: user-guide/aliyun/fc3/s2tos3). */
+const CONVERT = "the fc3 component converts FC 2.0's s.yaml: s cli fc3 s2tos3 --source s.yaml --target s3.yaml";
+
+/** FC 2.0's components, which `s` 2 deployed as services with functions inside; fc3 is FC 3.0's. */
+const FC2_COMPONENTS = /^(devsapp\/)?fc(@.*)?$/;
+
+/**
+ * The one problem to report when `doc` is not a Serverless Devs 3 file with fc3 resources at all: a ROS template given
+ * in its place, a Serverless Devs 1.x/2.x file (`edition: 1.0.0|2.0.0`, `services:`), or FC 2.0's `fc` component.
+ */
+function notServerlessDevs3(doc: Record<string, unknown>): SpecError | undefined {
+  const fc3 = 'the local cloud runs Serverless Devs 3 files: edition: 3.0.0, resources: with component: fc3 (FC 3.0), ros, flow or fc3-domain';
+  if ('ROSTemplateFormatVersion' in doc || ('Resources' in doc && !('resources' in doc))) {
+    return new SpecError('ROSTemplateFormatVersion' in doc ? 'ROSTemplateFormatVersion' : 'Resources', 'this is a ROS template, not a Serverless Devs s.yaml', `give the s.yaml that deploys it (a resource with component: ros and props.template naming this file); ${fc3}`);
+  }
+  if (!('edition' in doc) && !('resources' in doc)) {
+    return new SpecError(Object.keys(doc)[0] ?? '(root)', 'not a Serverless Devs file: it has neither edition: nor resources:', fc3);
+  }
+  if ('services' in doc && !('resources' in doc)) {
+    return new SpecError('edition', `a Serverless Devs ${String(doc.edition)} file (services: where edition 3.0.0 has resources:), which the local cloud does not read`, `${fc3}; ${CONVERT}`);
+  }
+  const resources = doc.resources;
+  if (!resources || typeof resources !== 'object') return undefined;
+  for (const [name, resource] of Object.entries(resources as Record<string, { component?: unknown } | null>)) {
+    if (typeof resource?.component === 'string' && FC2_COMPONENTS.test(resource.component)) {
+      return new SpecError(`resources.${name}.component`, `component "${resource.component}" is FC 2.0's (services holding functions), which the local cloud does not run`, `${fc3}; ${CONVERT}`);
+    }
+  }
+  return undefined;
 }
 
 /** What a deploy would reject too: duplicate names and routes, triggers and destinations pointing nowhere. */
@@ -134,9 +179,9 @@ function crossCheck(spec: AppSpec, refusedFunctions: Set<string>): SpecError[] {
   for (const fn of spec.functions) {
     fn.triggers.forEach((trigger, i) => {
       const path = `resources.${fn.resource}.props.triggers[${i}].sourceArn`;
-      if (trigger.type === 'oss' && !buckets.has(trigger.bucket)) errors.push(new SpecError(path, `bucket "${trigger.bucket}" is not declared in the ROS template`));
+      if (trigger.type === 'oss' && !buckets.has(trigger.bucket)) errors.push(new SpecError(path, `bucket "${trigger.bucket}" is not declared in the ROS template`, undeclaredHint(spec, 'ALIYUN::OSS::Bucket', trigger.bucket)));
       if (trigger.type === 'tablestore' && !tables.has(`${trigger.instance}/${trigger.table}`)) {
-        errors.push(new SpecError(path, `table "${trigger.instance}/${trigger.table}" is not declared in the ROS template`));
+        errors.push(new SpecError(path, `table "${trigger.instance}/${trigger.table}" is not declared in the ROS template`, undeclaredHint(spec, 'ALIYUN::OTS::Table', `${trigger.instance}/${trigger.table}`)));
       }
     });
     for (const [kind, dest] of Object.entries({ onSuccess: fn.asyncInvokeConfig?.onSuccess, onFailure: fn.asyncInvokeConfig?.onFailure })) {

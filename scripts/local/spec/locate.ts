@@ -8,7 +8,7 @@ import type { SpecError } from './errors';
  * `memorySzie:`), so an editor jumps there: `s.yaml:105`. A key merged from an anchor (`<<: *nodeFunction`) is found
  * where the anchor declares it. Only on the error path: the start reads s.yaml from a JSON cache without positions.
  */
-export function locateProblems(file: string, errors: SpecError[]): SpecError[] {
+export function locateProblems(file: string, errors: SpecError[], shownAs = 's.yaml'): SpecError[] {
   let doc: Document;
   let lineOf: (offset: number) => number;
   try {
@@ -18,7 +18,7 @@ export function locateProblems(file: string, errors: SpecError[]): SpecError[] {
     doc = YAML.parseDocument(readFileSync(file, 'utf8'), { lineCounter: counter, merge: true });
     lineOf = (offset) => counter.linePos(offset).line;
     for (const error of errors) {
-      if (error.file !== 's.yaml' || error.line !== undefined || !error.keyPath) continue;
+      if (error.file !== shownAs || error.line !== undefined || !error.keyPath) continue;
       const offset = offsetOf(YAML, doc, error.keyPath);
       if (offset !== undefined) error.line = lineOf(offset);
     }

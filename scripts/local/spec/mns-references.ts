@@ -1,5 +1,6 @@
 import { SpecError } from './errors';
 import type { AppSpec } from './model';
+import { undeclaredHint } from './ros';
 
 /**
  * What a deploy would fail on too: MNS triggers, destinations, subscriptions and dead-letter policies that name
@@ -9,19 +10,22 @@ export function checkMnsReferences(spec: AppSpec): SpecError[] {
   const errors: SpecError[] = [];
   const queues = new Set(spec.infra.queues.map((q) => q.name));
   const topics = new Set(spec.infra.topics.map((t) => t.name));
-  const undeclared = (kind: 'queue' | 'topic', name: string) => `${kind} "${name}" is not declared in the ROS template (ALIYUN::MNS::${kind === 'queue' ? 'Queue' : 'Topic'})`;
+  const rosType = (kind: 'queue' | 'topic') => `ALIYUN::MNS::${kind === 'queue' ? 'Queue' : 'Topic'}`;
+  const undeclared = (kind: 'queue' | 'topic', name: string) => `${kind} "${name}" is not declared in the ROS template (${rosType(kind)})`;
+  // A function's reference to what no template declares: with where to declare it (D154).
+  const missing = (path: string, kind: 'queue' | 'topic', name: string) => new SpecError(path, undeclared(kind, name), undeclaredHint(spec, rosType(kind), name));
   for (const fn of spec.functions) {
     fn.triggers.forEach((trigger, i) => {
       const path = `resources.${fn.resource}.props.triggers[${i}]`;
-      if (trigger.type === 'mns_topic' && !topics.has(trigger.topic)) errors.push(new SpecError(`${path}.sourceArn`, undeclared('topic', trigger.topic)));
+      if (trigger.type === 'mns_topic' && !topics.has(trigger.topic)) errors.push(missing(`${path}.sourceArn`, 'topic', trigger.topic));
       if (trigger.type === 'eventbridge' && !queues.has(trigger.queue)) {
-        errors.push(new SpecError(`${path}.triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters.QueueName`, undeclared('queue', trigger.queue)));
+        errors.push(missing(`${path}.triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters.QueueName`, 'queue', trigger.queue));
       }
     });
     for (const [kind, dest] of Object.entries({ onSuccess: fn.asyncInvokeConfig?.onSuccess, onFailure: fn.asyncInvokeConfig?.onFailure })) {
       const path = `resources.${fn.resource}.props.asyncInvokeConfig.destinationConfig.${kind}.destination`;
-      if (dest?.kind === 'mns-queue' && !queues.has(dest.queue)) errors.push(new SpecError(path, undeclared('queue', dest.queue)));
-      if (dest?.kind === 'mns-topic' && !topics.has(dest.topic)) errors.push(new SpecError(path, undeclared('topic', dest.topic)));
+      if (dest?.kind === 'mns-queue' && !queues.has(dest.queue)) errors.push(missing(path, 'queue', dest.queue));
+      if (dest?.kind === 'mns-topic' && !topics.has(dest.topic)) errors.push(missing(path, 'topic', dest.topic));
     }
   }
   for (const q of spec.infra.queues) {

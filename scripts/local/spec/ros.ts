@@ -54,6 +54,17 @@ function bucketCorsRules(config: unknown, path: string): BucketCorsRuleSpec[] {
   return parsed;
 }
 
+/**
+ * What to do about a bucket, table, queue or topic a trigger or destination names and no ROS template declares. The
+ * local cloud creates only what the project declares, as a deploy finds only what exists; a project with no `ros`
+ * resource at all (a user's own, `npm start -- -t`, D154) is told where such a declaration goes.
+ */
+export function undeclaredHint(spec: { rendered: Record<string, { component: string }> }, rosType: string, name: string): string {
+  const hasTemplate = Object.values(spec.rendered).some((r) => r.component === 'ros');
+  if (hasTemplate) return `declare it in the ROS template as ${rosType} (name ${name}): the local cloud creates only what its templates declare`;
+  return `this s.yaml has no ROS template, and the local cloud creates only what a project declares: add a resource with component: ros whose template declares ${rosType} ${name} (s deploy then creates it too)`;
+}
+
 export function emptyInfra(): InfraSpec {
   return { buckets: [], otsInstances: [], tables: [], searchIndexes: [], queues: [], topics: [], subscriptions: [], roles: [] };
 }
