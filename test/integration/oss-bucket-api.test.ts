@@ -59,6 +59,30 @@ describe('PutBucket, GetBucketInfo, GetBucketLocation, ListBuckets, DeleteBucket
     expect(second.isTruncated).toBe(false);
   });
 
+  it('lists 100 buckets when max-keys is not given, as OSS and ali-oss document (D155)', async () => {
+    const prefix = uniqueBucket('hundred');
+    for (let i = 0; i < 101; i++) await client.putBucket(`${prefix}-${String(i).padStart(3, '0')}`);
+    const first = await client.listBuckets({ prefix });
+    expect([first.buckets.length, first.isTruncated, first.nextMarker]).toEqual([100, true, `${prefix}-099`]);
+    const rest = await client.listBuckets({ prefix, marker: first.nextMarker });
+    expect([rest.buckets.map((b: { name: string }) => b.name), rest.isTruncated]).toEqual([[`${prefix}-100`], false]);
+  });
+
+  it('lists buckets by tag and by resource group instead of ignoring the filter (D155)', async () => {
+    const prefix = uniqueBucket('tagged');
+    for (const n of ['a', 'b', 'c']) await client.putBucket(`${prefix}-${n}`);
+    await client.putBucketTags(`${prefix}-a`, { team: 'shop' });
+    await client.putBucketTags(`${prefix}-b`, { team: 'iot' });
+    const names = async (query: object, options?: object) => ((await client.listBuckets({ prefix, ...query }, options)).buckets ?? []).map((b: { name: string }) => b.name);
+    expect(await names({ 'tag-key': 'team' })).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    expect(await names({ 'tag-key': 'team', 'tag-value': 'iot' })).toEqual([`${prefix}-b`]);
+    expect(await names({ 'tag-key': 'owner' })).toEqual([]);
+    await expect(client.listBuckets({ 'tag-value': 'iot' })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringMatching(/tag-key/) });
+    expect(await names({}, { headers: { 'x-oss-resource-group-id': 'rg-default-id' } })).toHaveLength(3);
+    expect(await names({}, { headers: { 'x-oss-resource-group-id': 'rg-aek27tc0000' } })).toEqual([]);
+    await expect(client.listBuckets({}, { headers: { 'x-oss-resource-group-id': 'group-1' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+  });
+
   it('refuses a second PutBucket with 409 BucketAlreadyExists', async () => {
     const name = await newBucket();
     await expect(client.putBucket(name)).rejects.toMatchObject({ status: 409, code: 'BucketAlreadyExists' });
@@ -254,13 +278,18 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect((await client.getBucketTags(name)).tag).toEqual({});
   });
 
-  it('stores the versioning status', async () => {
+  it('refuses versioning by name: no object versions are kept, so Enabled would be a wrong success (D155)', async () => {
     const name = await newBucket();
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
-    await client.putBucketVersioning(name, 'Enabled');
-    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Enabled');
-    await client.putBucketVersioning(name, 'Suspended');
-    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Suspended');
+    // ali-oss sets no success statuses for PutBucketVersioning: OSS's error comes back as the result, not thrown.
+    const enabled = await client.putBucketVersioning(name, 'Enabled');
+    expect([enabled.status, Buffer.from(enabled.res.data).toString()]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code>[\s\S]*Object versioning/)]);
+    expect((await client.putBucketVersioning(name, 'Suspended')).status).toBe(400);
+    expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
+    // An overwrite then replaces the object, as in an unversioned OSS bucket — and says nothing of versions.
+    await client.put('v.txt', Buffer.from('one'));
+    const second = await client.put('v.txt', Buffer.from('two'));
+    expect(second.res.headers['x-oss-version-id']).toBeUndefined();
   });
 
   it('stores the default encryption and applies it to new objects', async () => {

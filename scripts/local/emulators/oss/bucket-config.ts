@@ -332,6 +332,8 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
   const index = isRecord(doc.IndexDocument) ? doc.IndexDocument : undefined;
   const error = isRecord(doc.ErrorDocument) ? doc.ErrorDocument : undefined;
   if (!index && !error && doc.RoutingRules === undefined) throw ossErrors.malformedXml('IndexDocument, ErrorDocument or RoutingRules is required.');
+  // Routing rules (redirects, mirroring back to origin) would be answered 200 and then never applied: refused (D155).
+  if (doc.RoutingRules !== undefined) throw ossErrors.notImplemented('Website routing rules (RoutingRules in PutBucketWebsite)');
   const suffix = index ? textOf(index.Suffix)?.trim() : undefined;
   if (index && !suffix) throw ossErrors.invalidArgument('IndexDocument needs a Suffix.', 'Suffix', '');
   if (suffix?.includes('/')) throw ossErrors.invalidArgument('The index document suffix cannot contain "/".', 'Suffix', suffix);
@@ -344,8 +346,7 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
     supportSubDir: index ? bool(index.SupportSubDir, 'SupportSubDir', false) : false,
     ...(errorKey ? { errorKey } : {}),
     ...(status ? { errorStatus: Number(status) } : {}),
-    ...(doc.RoutingRules !== undefined ? { routingRules: doc.RoutingRules } : {}),
-  };
+    };
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'website', config);
   sendEmpty(ctx, 200);
 }
@@ -553,13 +554,15 @@ export function deleteBucketTagging(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Versioning (the status only: objects are not versioned locally)
+// Versioning: objects are not versioned locally, so Enabled is refused (D155) — taking it would answer 200 and then
+// overwrite and delete for good where OSS keeps every version. A bucket never enabled cannot be Suspended either.
 
 export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'VersioningConfiguration', []);
   const status = textOf(doc.Status)?.trim();
   if (status !== 'Enabled' && status !== 'Suspended') throw ossErrors.malformedXml('Status must be Enabled or Suspended.');
   const bucket = bucketOf(ctx);
+  if (status === 'Enabled') throw ossErrors.notImplemented('Object versioning (PutBucketVersioning Enabled: the emulator keeps no object versions)');
   if (status === 'Suspended' && configOf(ctx).versioning === undefined) {
     // OSS: a bucket that never had versioning stays unversioned; Suspended is only a state after Enabled.
     throw ossErrors.invalidArgument('Versioning can only be suspended on a bucket where it was enabled.', 'Status', status);
