@@ -317,6 +317,40 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect([gone.policy, gone.status, errorCode(String(gone.res.data))]).toEqual([null, 404, 'NoSuchBucketPolicy']);
   });
 
+  it('applies a bucket policy instead of only storing it: Allow for anonymous readers, Deny for everyone it names (D155)', async () => {
+    const name = await newBucket();
+    await client.put('open/a.txt', Buffer.from('public by policy'));
+    await client.put('closed/b.txt', Buffer.from('private'));
+    const anonymous = (key: string) => fetch(`${oss.emulator.endpoint}/${name}/${key}`);
+    expect((await anonymous('open/a.txt')).status).toBe(403);
+    await client.putBucketPolicy(name, {
+      Version: '1',
+      Statement: [
+        { Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/open/*`] },
+        { Effect: 'Deny', Action: ['oss:PutObject', 'oss:DeleteObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/closed/*`] },
+      ],
+    });
+    const read = await anonymous('open/a.txt');
+    expect([read.status, await read.text()]).toEqual([200, 'public by policy']);
+    expect((await anonymous('closed/b.txt')).status).toBe(403);
+    // The Deny holds for the account's own signed requests too; elsewhere they go on as before.
+    await expect(client.put('closed/c.txt', Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringMatching(/bucket policy/) });
+    await expect(client.delete('closed/b.txt')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
+    await client.put('open/c.txt', Buffer.from('x'));
+    // The policy itself stays the owner's to change, whatever it denies.
+    await client.deleteBucketPolicy(name);
+    await client.put('closed/c.txt', Buffer.from('x'));
+    expect((await anonymous('open/a.txt')).status).toBe(403);
+  });
+
+  it('refuses by name what of a bucket policy it would not apply: conditions (D155)', async () => {
+    const name = await newBucket();
+    const withCondition = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/*`], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }] };
+    await expect(client.putBucketPolicy(name, withCondition)).rejects.toMatchObject({ status: 501, code: 'NotImplemented', message: expect.stringMatching(/Condition/) });
+    const gone = await client.getBucketPolicy(name);
+    expect(gone.policy).toBeNull();
+  });
+
   it('reports bucket statistics', async () => {
     const name = await newBucket();
     await client.put('a.txt', Buffer.from('12345'));

@@ -5,9 +5,10 @@
  * normalised in the bucket row, and returned in the shape OSS returns
  * (https://www.alibabacloud.com/help/en/oss/developer-reference/bucket-operations).
  */
+import { parseBucketPolicy } from './bucket-policy';
 import { readSmallBody } from './body';
 import { bucketOf, headerOf, type RequestContext } from './context';
-import { OssError, ossErrors } from './errors';
+import { ossErrors } from './errors';
 import { isoTime, sendEmpty, sendXml } from './respond';
 import { S3_LOCATION_ROOT, aclGrants } from './s3-compat';
 import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type StorageClass } from './storage';
@@ -609,24 +610,12 @@ export function getBucketEncryption(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Policy (stored and returned; not evaluated)
+// Policy (stored, returned, and applied to every request by server.ts through bucket-policy.ts)
 
 export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   const body = await readSmallBody(ctx.req, 16 * 1024, headerOf(ctx, 'content-md5'));
-  let policy: unknown;
-  try {
-    policy = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new OssError(400, 'InvalidPolicyDocument', 'The content of the policy document is not valid JSON.');
-  }
-  if (!isRecord(policy) || !Array.isArray(policy.Statement) || policy.Statement.length === 0) {
-    throw new OssError(400, 'InvalidPolicyDocument', 'A policy document needs a non-empty Statement list.');
-  }
-  for (const statement of policy.Statement) {
-    if (!isRecord(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') || statement.Action === undefined) {
-      throw new OssError(400, 'InvalidPolicyDocument', 'Every Statement needs an Effect (Allow or Deny) and an Action.');
-    }
-  }
+  // Checked as it will be applied (bucket-policy.ts): what cannot be applied is refused now, not ignored later.
+  parseBucketPolicy(body.toString('utf8'));
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'policy', body.toString('utf8'));
   sendEmpty(ctx, 200);
 }

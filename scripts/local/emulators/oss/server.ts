@@ -25,9 +25,11 @@ import { routeFor, subResourceOf, type Route } from './routes';
 import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-compat';
 import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
-import { checkRamAccess, ossRamAction } from './ram-actions';
+import { checkRamAccess, ossRamAction, ossRamResource } from './ram-actions';
+import { bucketPolicyDecision, deniedByBucketPolicy, type PolicyDecision } from './bucket-policy';
 import type { AccessControl } from '../../ram/access';
-import { BUCKET_NAME } from './storage';
+import { BUCKET_NAME, type BucketRecord } from './storage';
+import { LOCAL_ACCOUNT_ID } from '../../credentials';
 
 export interface Target {
   bucket: string | undefined;
@@ -242,13 +244,30 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   if (bucket) checkReferer(caller, bucket.config.referer as RefererConfig | undefined, headerText(ctx, 'referer'));
   const need = route?.need ?? 'read';
   if (need !== 'form') {
+    const action = ossRamAction(level, ctx.method, sub);
+    const policy = bucketPolicyOf(bucket, caller, action, ctx.bucket, ctx.key, sub);
     if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
     const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;
-    authorize(caller, need, bucket, objectAcl);
-    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, ossRamAction(level, ctx.method, sub), ctx.bucket, ctx.key);
+    if (policy !== 'allow' || caller.mode !== 'anonymous') authorize(caller, need, bucket, objectAcl);
+    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, action, ctx.bucket, ctx.key);
   }
   if (!route) return processImage(ctx, deps.imageEngine);
   await route.run(ctx);
+}
+
+/**
+ * The bucket policy's word on a request (D155): throws on an explicit Deny, says 'allow' when a statement opens
+ * it to this caller. The policy sub-resource itself stays the account's to read and change whatever the policy
+ * denies, so a Deny written too widely can always be taken back.
+ */
+function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action: string, bucketName: string, key: string | undefined, sub: string): PolicyDecision {
+  const text = bucket?.config.policy;
+  if (text === undefined) return 'none';
+  const anonymous = caller.mode === 'anonymous';
+  if (!anonymous && sub === 'policy') return 'none';
+  const decision = bucketPolicyDecision(text, { anonymous, accountId: LOCAL_ACCOUNT_ID }, action, ossRamResource(LOCAL_ACCOUNT_ID, bucketName, key));
+  if (decision === 'deny') throw deniedByBucketPolicy(action);
+  return decision;
 }
 
 /**
