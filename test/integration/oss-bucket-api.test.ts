@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LOCAL_ACCOUNT_ID } from '../../scripts/local/credentials';
 import { errorCode, ossClient, rawRequest, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 let oss: TestOss;
@@ -317,7 +318,7 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect([gone.policy, gone.status, errorCode(String(gone.res.data))]).toEqual([null, 404, 'NoSuchBucketPolicy']);
   });
 
-  it('applies a bucket policy instead of only storing it: Allow for anonymous readers, Deny for everyone it names (D155)', async () => {
+  it('applies a bucket policy instead of only storing it: Allow for anonymous readers, Deny for those it names (D155)', async () => {
     const name = await newBucket();
     await client.put('open/a.txt', Buffer.from('public by policy'));
     await client.put('closed/b.txt', Buffer.from('private'));
@@ -327,13 +328,18 @@ describe('Tagging, versioning, encryption, policy', () => {
       Version: '1',
       Statement: [
         { Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/open/*`] },
-        { Effect: 'Deny', Action: ['oss:PutObject', 'oss:DeleteObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/closed/*`] },
+        { Effect: 'Deny', Action: ['oss:PutObject', 'oss:DeleteObject'], Principal: [LOCAL_ACCOUNT_ID], Resource: [`acs:oss:*:*:${name}/closed/*`] },
+        // `*` without a condition is everyone but the bucket owner (OSS's Bucket Policy page).
+        { Effect: 'Deny', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/open/hidden*`] },
       ],
     });
     const read = await anonymous('open/a.txt');
     expect([read.status, await read.text()]).toEqual([200, 'public by policy']);
     expect((await anonymous('closed/b.txt')).status).toBe(403);
-    // The Deny holds for the account's own signed requests too; elsewhere they go on as before.
+    await client.put('open/hidden.txt', Buffer.from('owner only'));
+    expect((await anonymous('open/hidden.txt')).status).toBe(403);
+    expect((await client.get('open/hidden.txt')).content.toString()).toBe('owner only');
+    // A Deny naming the account holds for its own signed requests; elsewhere they go on as before.
     await expect(client.put('closed/c.txt', Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringMatching(/bucket policy/) });
     await expect(client.delete('closed/b.txt')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
     await client.put('open/c.txt', Buffer.from('x'));

@@ -1,9 +1,10 @@
 /**
  * Bucket policies, applied (D155) — before, a policy was stored and returned but never applied, so a Deny let
  * everything through and an Allow for anonymous readers answered 403. What OSS's bucket-policy pages describe,
- * reduced to what the local cloud's callers can be: anonymous, or the local account (its key and the functions'
- * role sessions). A statement applies to a caller when its `Principal` lists `*` (everyone, anonymous included)
- * or, for a signed request, the account's id; other principals (RAM users, other accounts) name no local caller.
+ * reduced to what the local cloud's callers can be: anonymous, the bucket owner (the local account's own key),
+ * or the functions' role sessions (D144). A statement applies to a caller when its `Principal` lists `*` — everyone
+ * but the bucket owner, as OSS's Bucket Policy page says of a `*` statement without a condition — or, for a signed
+ * request, the account's id; other principals (RAM users, other accounts) name no local caller.
  * Action and Resource take `*` as any run of characters (`acs:oss:*:*:bucket/prefix/*`). An explicit Deny wins;
  * an Allow opens what the ACL would refuse to an anonymous request (a signed one may already do anything).
  * `Condition` is refused by name when the policy is put: applying a statement without its condition would allow
@@ -78,10 +79,10 @@ function statementsOf(text: string): Statement[] {
 export type PolicyDecision = 'allow' | 'deny' | 'none';
 
 /** What a bucket's policy says of one request: an explicit Deny, an Allow, or nothing (the ACL decides). */
-export function bucketPolicyDecision(policyText: string, caller: { anonymous: boolean; accountId: string }, action: string, resource: string): PolicyDecision {
+export function bucketPolicyDecision(policyText: string, caller: { kind: 'anonymous' | 'owner' | 'role'; accountId: string }, action: string, resource: string): PolicyDecision {
   let allowed = false;
   for (const s of statementsOf(policyText)) {
-    const names = s.principals.includes('*') || (!caller.anonymous && s.principals.includes(caller.accountId));
+    const names = (caller.kind !== 'owner' && s.principals.includes('*')) || (caller.kind !== 'anonymous' && s.principals.includes(caller.accountId));
     if (!names || !s.actions.some((a) => a.test(action)) || !s.resources.some((r) => r.test(resource))) continue;
     if (s.deny) return 'deny';
     allowed = true;

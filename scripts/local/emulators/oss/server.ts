@@ -29,7 +29,7 @@ import { checkRamAccess, ossRamAction, ossRamResource } from './ram-actions';
 import { bucketPolicyDecision, deniedByBucketPolicy, type PolicyDecision } from './bucket-policy';
 import type { AccessControl } from '../../ram/access';
 import { BUCKET_NAME, type BucketRecord } from './storage';
-import { LOCAL_ACCOUNT_ID } from '../../credentials';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../credentials';
 
 export interface Target {
   bucket: string | undefined;
@@ -263,9 +263,9 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action: string, bucketName: string, key: string | undefined, sub: string): PolicyDecision {
   const text = bucket?.config.policy;
   if (text === undefined) return 'none';
-  const anonymous = caller.mode === 'anonymous';
-  if (!anonymous && sub === 'policy') return 'none';
-  const decision = bucketPolicyDecision(text, { anonymous, accountId: LOCAL_ACCOUNT_ID }, action, ossRamResource(LOCAL_ACCOUNT_ID, bucketName, key));
+  const kind = caller.mode === 'anonymous' ? 'anonymous' : caller.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? 'owner' : 'role';
+  if (kind !== 'anonymous' && sub === 'policy') return 'none';
+  const decision = bucketPolicyDecision(text, { kind, accountId: LOCAL_ACCOUNT_ID }, action, ossRamResource(LOCAL_ACCOUNT_ID, bucketName, key));
   if (decision === 'deny') throw deniedByBucketPolicy(action);
   return decision;
 }
