@@ -47,3 +47,12 @@ describe('bucket policy decisions', () => {
     expect(() => parseBucketPolicy('not json')).toThrow(expect.objectContaining({ code: 'InvalidPolicyDocument' }));
   });
 });
+
+describe('a stored policy that cannot be applied (kept from before D155)', () => {
+  it('refuses the request by name instead of skipping the policy', () => {
+    const old = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Deny', Action: ['oss:*'], Principal: ['*'], Resource: ['*'], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }] });
+    expect(() => bucketPolicyDecision(old, { kind: 'anonymous', accountId: '1' }, 'oss:GetObject', 'acs:oss:*:1:b/k')).toThrow(
+      expect.objectContaining({ status: 501, message: expect.stringMatching(/stored policy cannot be applied.*DeleteBucketPolicy/) }),
+    );
+  });
+});

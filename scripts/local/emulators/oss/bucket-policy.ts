@@ -69,7 +69,14 @@ const compiled = new Map<string, Statement[]>();
 function statementsOf(text: string): Statement[] {
   let statements = compiled.get(text);
   if (!statements) {
-    statements = parseBucketPolicy(text);
+    try {
+      statements = parseBucketPolicy(text);
+    } catch (error) {
+      // A policy kept in a data folder from before D155 (when any shape was stored) that cannot be applied: every
+      // request to the bucket says so, loudly, rather than skipping the policy; the owner can still delete it.
+      const reason = error instanceof OssError ? error.message : String(error);
+      throw ossErrors.notImplemented(`The bucket's stored policy cannot be applied (${reason}); DeleteBucketPolicy or put it again: applying it`);
+    }
     if (compiled.size > 256) compiled.clear();
     compiled.set(text, statements);
   }
