@@ -349,6 +349,26 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect((await anonymous('open/a.txt')).status).toBe(403);
   });
 
+  it('applies a bucket policy to PostObject forms too (D155)', async () => {
+    const name = await newBucket({ acl: 'public-read-write' });
+    const post = async (key: string) => {
+      const form = new FormData();
+      form.append('key', key);
+      form.append('file', new Blob(['posted']), 'posted.txt');
+      return (await fetch(`${oss.emulator.endpoint}/${name}`, { method: 'POST', body: form })).status;
+    };
+    await client.putBucketPolicy(name, { Version: '1', Statement: [{ Effect: 'Deny', Action: ['oss:PutObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/locked/*`] }] });
+    expect(await post('locked/a.txt')).toBe(403);
+    await expect(client.head('locked/a.txt')).rejects.toMatchObject({ status: 404 });
+    expect(await post('open/a.txt')).toBe(204);
+    // An Allow opens an unsigned form to a bucket whose ACL would refuse it.
+    await client.putBucketACL(name, 'private');
+    expect(await post('open/b.txt')).toBe(403);
+    await client.putBucketPolicy(name, { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/inbox/*`] }] });
+    expect(await post('inbox/c.txt')).toBe(204);
+    expect((await client.get('inbox/c.txt')).content.toString()).toBe('posted');
+  });
+
   it('refuses by name what of a bucket policy it would not apply: conditions (D155)', async () => {
     const name = await newBucket();
     const withCondition = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/*`], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }] };

@@ -10,7 +10,9 @@
  * `Condition` is refused by name when the policy is put: applying a statement without its condition would allow
  * or deny more than the cloud does.
  */
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../credentials';
 import { ossErrors, OssError } from './errors';
+import { ossRamResource } from './ram-actions';
 
 interface Statement {
   deny: boolean;
@@ -100,4 +102,21 @@ export function bucketPolicyDecision(policyText: string, caller: { kind: 'anonym
 /** OSS's answer to a request its bucket policy denies (the explicit-deny EC, as for RAM). */
 export function deniedByBucketPolicy(action: string): OssError {
   return new OssError(403, 'AccessDenied', 'Access denied by bucket policy.', { AuthAction: action, NoPermissionType: 'ExplicitDeny' }, '0003-00000201');
+}
+
+/** Who a request is to a bucket policy: nobody, the bucket owner (the local account's key), or a role session. */
+export function policyCallerKind(accessKeyId: string | undefined): 'anonymous' | 'owner' | 'role' {
+  if (accessKeyId === undefined) return 'anonymous';
+  return accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? 'owner' : 'role';
+}
+
+/**
+ * A bucket's policy applied to one request: throws OSS's AccessDenied on an explicit Deny, answers 'allow' when a
+ * statement opens the request to this caller (the ACL is then not asked), 'none' otherwise or without a policy.
+ */
+export function checkBucketPolicy(policyText: string | undefined, accessKeyId: string | undefined, action: string, bucket: string, key: string | undefined): PolicyDecision {
+  if (policyText === undefined) return 'none';
+  const decision = bucketPolicyDecision(policyText, { kind: policyCallerKind(accessKeyId), accountId: LOCAL_ACCOUNT_ID }, action, ossRamResource(LOCAL_ACCOUNT_ID, bucket, key));
+  if (decision === 'deny') throw deniedByBucketPolicy(action);
+  return decision;
 }

@@ -25,11 +25,10 @@ import { routeFor, subResourceOf, type Route } from './routes';
 import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-compat';
 import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
-import { checkRamAccess, ossRamAction, ossRamResource } from './ram-actions';
-import { bucketPolicyDecision, deniedByBucketPolicy, type PolicyDecision } from './bucket-policy';
+import { checkRamAccess, ossRamAction } from './ram-actions';
+import { checkBucketPolicy, type PolicyDecision } from './bucket-policy';
 import type { AccessControl } from '../../ram/access';
 import { BUCKET_NAME, type BucketRecord } from './storage';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../credentials';
 
 export interface Target {
   bucket: string | undefined;
@@ -256,18 +255,12 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 }
 
 /**
- * The bucket policy's word on a request (D155): throws on an explicit Deny, says 'allow' when a statement opens
- * it to this caller. The policy sub-resource itself stays the account's to read and change whatever the policy
- * denies, so a Deny written too widely can always be taken back.
+ * The bucket policy's word on a request (D155). The policy sub-resource itself stays the account's to read and
+ * change whatever the policy denies, so a Deny written too widely can always be taken back.
  */
 function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action: string, bucketName: string, key: string | undefined, sub: string): PolicyDecision {
-  const text = bucket?.config.policy;
-  if (text === undefined) return 'none';
-  const kind = caller.mode === 'anonymous' ? 'anonymous' : caller.accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? 'owner' : 'role';
-  if (kind !== 'anonymous' && sub === 'policy') return 'none';
-  const decision = bucketPolicyDecision(text, { kind, accountId: LOCAL_ACCOUNT_ID }, action, ossRamResource(LOCAL_ACCOUNT_ID, bucketName, key));
-  if (decision === 'deny') throw deniedByBucketPolicy(action);
-  return decision;
+  if (caller.mode !== 'anonymous' && sub === 'policy') return 'none';
+  return checkBucketPolicy(bucket?.config.policy, caller.mode === 'anonymous' ? undefined : caller.accessKeyId, action, bucketName, key);
 }
 
 /**
