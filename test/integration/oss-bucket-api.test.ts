@@ -267,6 +267,15 @@ describe('Website', () => {
     await client.deleteBucketWebsite(name);
     await expect(client.getBucketWebsite(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchWebsiteConfiguration' });
   });
+
+  it('serves the root index for a sub-directory when SupportSubDir is false, its default (D155)', async () => {
+    const name = await newBucket({ acl: 'public-read' });
+    await client.put('index.html', Buffer.from('<h1>home</h1>'), { mime: 'text/html' });
+    await client.put('docs/index.html', Buffer.from('<h1>docs</h1>'), { mime: 'text/html' });
+    await client.putBucketWebsite(name, { index: 'index.html' });
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/`)).text).toBe('<h1>home</h1>');
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/index.html`)).text).toBe('<h1>docs</h1>');
+  });
 });
 
 describe('Tagging, versioning, encryption, policy', () => {

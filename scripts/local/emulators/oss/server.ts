@@ -265,7 +265,8 @@ function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action
 
 /**
  * Static website hosting for anonymous reads (partly emulated): `GET /<bucket>/` serves the index document,
- * `GET /<bucket>/dir/` the directory's index with SupportSubDir, and a missing object the error document.
+ * `GET /<bucket>/dir/` the directory's index with SupportSubDir (the root's without), and a missing object the
+ * error document.
  */
 async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string, sub: string): Promise<boolean> {
   if (ctx.method !== 'GET' || need !== 'read' || sub !== '' || ctx.bucket === undefined) return false;
@@ -275,7 +276,8 @@ async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string
   const onlyListing = ctx.key === undefined && [...ctx.params.keys()].length > 0;
   if (onlyListing) return false;
   let key = ctx.key;
-  if (website.indexSuffix && (key === undefined || (website.supportSubDir && key.endsWith('/')))) key = `${key ?? ''}${website.indexSuffix}`;
+  // A directory (`dir/`) gets its own index with SupportSubDir, else the root's — OSS's default (D155).
+  if (website.indexSuffix && (key === undefined || key.endsWith('/'))) key = website.supportSubDir ? `${key ?? ''}${website.indexSuffix}` : website.indexSuffix;
   if (key === undefined) return false;
   const { storage } = ctx.runtime;
   const found = storage.getObject(ctx.bucket, key);
