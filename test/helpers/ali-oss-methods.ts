@@ -480,6 +480,11 @@ export const METHOD_ROWS: MethodRow[] = [
   // ---- buckets ----
   { method: 'listBuckets', call: (e) => e.client.listBuckets({ prefix: e.bucket }), expected: ok((r, e) => must(r.buckets.some((b: Loose) => b.name === e.bucket), 'the bucket is listed', r.buckets)) },
   {
+    method: 'listBuckets (by tag)',
+    call: async (e) => (await e.client.putBucketTags(e.bucket, { row: 'listed' }), e.client.listBuckets({ prefix: e.bucket, 'tag-key': 'row', 'tag-value': 'listed' })),
+    expected: ok((r, e) => must(r.buckets.length === 1 && r.buckets[0].name === e.bucket, 'only the tagged bucket', r.buckets)),
+  },
+  {
     method: 'putBucket',
     call: async (e) => {
       const name = `${e.bucket}-new`;
@@ -509,6 +514,11 @@ export const METHOD_ROWS: MethodRow[] = [
   { method: 'getBucketLogging', call: (e) => e.client.getBucketLogging(e.bucket), expected: notImplemented(/Bucket logging/) },
   { method: 'deleteBucketLogging', call: (e) => e.client.deleteBucketLogging(e.bucket), expected: notImplemented(/Bucket logging/) },
   { method: 'putBucketWebsite', call: (e) => e.client.putBucketWebsite(e.otherBucket, { index: 'index.html', error: 'error.html' }), expected: ok((r) => must(r.res.status === 200, 'website set', r.res.status)) },
+  {
+    method: 'putBucketWebsite (with routing rules)',
+    call: (e) => e.client.putBucketWebsite(e.otherBucket, { index: 'index.html', routingRules: [{ RuleNumber: 1, Condition: { HttpErrorCodeReturnedEquals: 404 }, Redirect: { RedirectType: 'External', HostName: 'example.com' } }] }),
+    expected: notImplemented(/Website routing rules/),
+  },
   {
     method: 'getBucketWebsite',
     call: async (e) => (await e.client.putBucketWebsite(e.otherBucket, { index: 'index.html', supportSubDir: true }), e.client.getBucketWebsite(e.otherBucket)),
@@ -584,8 +594,10 @@ export const METHOD_ROWS: MethodRow[] = [
   { method: 'putBucketTags', call: (e) => e.client.putBucketTags(e.otherBucket, { env: 'local' }), expected: ok((r) => must(r.status === 200, 'tags set', r.status)) },
   { method: 'getBucketTags', call: async (e) => (await e.client.putBucketTags(e.otherBucket, { env: 'dev' }), e.client.getBucketTags(e.otherBucket)), expected: ok((r) => must(r.tag.env === 'dev', 'the tags', r.tag)) },
   { method: 'deleteBucketTags', call: async (e) => (await e.client.putBucketTags(e.otherBucket, { env: 'x' }), await e.client.deleteBucketTags(e.otherBucket), e.client.getBucketTags(e.otherBucket)), expected: ok((r) => must(Object.keys(r.tag).length === 0, 'no tags left', r.tag)) },
-  { method: 'putBucketVersioning', call: (e) => e.client.putBucketVersioning(e.otherBucket, 'Enabled'), expected: ok((r) => must(r.status === 200, 'status set', r.status)) },
-  { method: 'getBucketVersioning', call: async (e) => (await e.client.putBucketVersioning(e.otherBucket, 'Enabled'), await e.client.putBucketVersioning(e.otherBucket, 'Suspended'), e.client.getBucketVersioning(e.otherBucket)), expected: ok((r) => must(r.versionStatus === 'Suspended', 'the status', r.versionStatus)) },
+  // No object versions are kept, so Enabled is refused rather than answered 200 and then not honoured (D155);
+  // ali-oss sets no success statuses here, so the refusal is its result.
+  { method: 'putBucketVersioning', call: (e) => e.client.putBucketVersioning(e.otherBucket, 'Enabled'), expected: refusedButResolved(/Object versioning/) },
+  { method: 'getBucketVersioning', call: (e) => e.client.getBucketVersioning(e.otherBucket), expected: ok((r) => must(r.status === 200 && r.versionStatus === undefined, 'an unversioned bucket: no status', r.versionStatus)) },
   {
     method: 'putBucketInventory',
     call: (e) => e.client.putBucketInventory(e.bucket, { id: 'inv', isEnabled: true, OSSBucketDestination: { format: 'CSV', accountId: '1', rolename: 'r', bucket: e.otherBucket, prefix: 'inv/' }, frequency: 'Daily', includedObjectVersions: 'Current' }),

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LOCAL_ACCOUNT_ID } from '../../scripts/local/credentials';
 import { errorCode, ossClient, rawRequest, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 let oss: TestOss;
@@ -57,6 +58,30 @@ describe('PutBucket, GetBucketInfo, GetBucketLocation, ListBuckets, DeleteBucket
     const second = await client.listBuckets({ prefix, marker: first.nextMarker, 'max-keys': 2 });
     expect(second.buckets.map((b: { name: string }) => b.name)).toEqual([`${prefix}-c`]);
     expect(second.isTruncated).toBe(false);
+  });
+
+  it('lists 100 buckets when max-keys is not given, as OSS and ali-oss document (D155)', async () => {
+    const prefix = uniqueBucket('hundred');
+    for (let i = 0; i < 101; i++) await client.putBucket(`${prefix}-${String(i).padStart(3, '0')}`);
+    const first = await client.listBuckets({ prefix });
+    expect([first.buckets.length, first.isTruncated, first.nextMarker]).toEqual([100, true, `${prefix}-099`]);
+    const rest = await client.listBuckets({ prefix, marker: first.nextMarker });
+    expect([rest.buckets.map((b: { name: string }) => b.name), rest.isTruncated]).toEqual([[`${prefix}-100`], false]);
+  });
+
+  it('lists buckets by tag and by resource group instead of ignoring the filter (D155)', async () => {
+    const prefix = uniqueBucket('tagged');
+    for (const n of ['a', 'b', 'c']) await client.putBucket(`${prefix}-${n}`);
+    await client.putBucketTags(`${prefix}-a`, { team: 'shop' });
+    await client.putBucketTags(`${prefix}-b`, { team: 'iot' });
+    const names = async (query: object, options?: object) => ((await client.listBuckets({ prefix, ...query }, options)).buckets ?? []).map((b: { name: string }) => b.name);
+    expect(await names({ 'tag-key': 'team' })).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    expect(await names({ 'tag-key': 'team', 'tag-value': 'iot' })).toEqual([`${prefix}-b`]);
+    expect(await names({ 'tag-key': 'owner' })).toEqual([]);
+    await expect(client.listBuckets({ 'tag-value': 'iot' })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringMatching(/tag-key/) });
+    expect(await names({}, { headers: { 'x-oss-resource-group-id': 'rg-default-id' } })).toHaveLength(3);
+    expect(await names({}, { headers: { 'x-oss-resource-group-id': 'rg-aek27tc0000' } })).toEqual([]);
+    await expect(client.listBuckets({}, { headers: { 'x-oss-resource-group-id': 'group-1' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
   });
 
   it('refuses a second PutBucket with 409 BucketAlreadyExists', async () => {
@@ -242,6 +267,15 @@ describe('Website', () => {
     await client.deleteBucketWebsite(name);
     await expect(client.getBucketWebsite(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchWebsiteConfiguration' });
   });
+
+  it('serves the root index for a sub-directory when SupportSubDir is false, its default (D155)', async () => {
+    const name = await newBucket({ acl: 'public-read' });
+    await client.put('index.html', Buffer.from('<h1>home</h1>'), { mime: 'text/html' });
+    await client.put('docs/index.html', Buffer.from('<h1>docs</h1>'), { mime: 'text/html' });
+    await client.putBucketWebsite(name, { index: 'index.html' });
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/`)).text).toBe('<h1>home</h1>');
+    expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/index.html`)).text).toBe('<h1>docs</h1>');
+  });
 });
 
 describe('Tagging, versioning, encryption, policy', () => {
@@ -254,13 +288,18 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect((await client.getBucketTags(name)).tag).toEqual({});
   });
 
-  it('stores the versioning status', async () => {
+  it('refuses versioning by name: no object versions are kept, so Enabled would be a wrong success (D155)', async () => {
     const name = await newBucket();
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
-    await client.putBucketVersioning(name, 'Enabled');
-    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Enabled');
-    await client.putBucketVersioning(name, 'Suspended');
-    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Suspended');
+    // ali-oss sets no success statuses for PutBucketVersioning: OSS's error comes back as the result, not thrown.
+    const enabled = await client.putBucketVersioning(name, 'Enabled');
+    expect([enabled.status, Buffer.from(enabled.res.data).toString()]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code>[\s\S]*Object versioning/)]);
+    expect((await client.putBucketVersioning(name, 'Suspended')).status).toBe(400);
+    expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
+    // An overwrite then replaces the object, as in an unversioned OSS bucket — and says nothing of versions.
+    await client.put('v.txt', Buffer.from('one'));
+    const second = await client.put('v.txt', Buffer.from('two'));
+    expect(second.res.headers['x-oss-version-id']).toBeUndefined();
   });
 
   it('stores the default encryption and applies it to new objects', async () => {
@@ -286,6 +325,65 @@ describe('Tagging, versioning, encryption, policy', () => {
     // ali-oss does not throw here: it answers `policy: null` with the 404.
     const gone = await client.getBucketPolicy(name);
     expect([gone.policy, gone.status, errorCode(String(gone.res.data))]).toEqual([null, 404, 'NoSuchBucketPolicy']);
+  });
+
+  it('applies a bucket policy instead of only storing it: Allow for anonymous readers, Deny for those it names (D155)', async () => {
+    const name = await newBucket();
+    await client.put('open/a.txt', Buffer.from('public by policy'));
+    await client.put('closed/b.txt', Buffer.from('private'));
+    const anonymous = (key: string) => fetch(`${oss.emulator.endpoint}/${name}/${key}`);
+    expect((await anonymous('open/a.txt')).status).toBe(403);
+    await client.putBucketPolicy(name, {
+      Version: '1',
+      Statement: [
+        { Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/open/*`] },
+        { Effect: 'Deny', Action: ['oss:PutObject', 'oss:DeleteObject'], Principal: [LOCAL_ACCOUNT_ID], Resource: [`acs:oss:*:*:${name}/closed/*`] },
+        // `*` without a condition is everyone but the bucket owner (OSS's Bucket Policy page).
+        { Effect: 'Deny', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/open/hidden*`] },
+      ],
+    });
+    const read = await anonymous('open/a.txt');
+    expect([read.status, await read.text()]).toEqual([200, 'public by policy']);
+    expect((await anonymous('closed/b.txt')).status).toBe(403);
+    await client.put('open/hidden.txt', Buffer.from('owner only'));
+    expect((await anonymous('open/hidden.txt')).status).toBe(403);
+    expect((await client.get('open/hidden.txt')).content.toString()).toBe('owner only');
+    // A Deny naming the account holds for its own signed requests; elsewhere they go on as before.
+    await expect(client.put('closed/c.txt', Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringMatching(/bucket policy/) });
+    await expect(client.delete('closed/b.txt')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
+    await client.put('open/c.txt', Buffer.from('x'));
+    // The policy itself stays the owner's to change, whatever it denies.
+    await client.deleteBucketPolicy(name);
+    await client.put('closed/c.txt', Buffer.from('x'));
+    expect((await anonymous('open/a.txt')).status).toBe(403);
+  });
+
+  it('applies a bucket policy to PostObject forms too (D155)', async () => {
+    const name = await newBucket({ acl: 'public-read-write' });
+    const post = async (key: string) => {
+      const form = new FormData();
+      form.append('key', key);
+      form.append('file', new Blob(['posted']), 'posted.txt');
+      return (await fetch(`${oss.emulator.endpoint}/${name}`, { method: 'POST', body: form })).status;
+    };
+    await client.putBucketPolicy(name, { Version: '1', Statement: [{ Effect: 'Deny', Action: ['oss:PutObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/locked/*`] }] });
+    expect(await post('locked/a.txt')).toBe(403);
+    await expect(client.head('locked/a.txt')).rejects.toMatchObject({ status: 404 });
+    expect(await post('open/a.txt')).toBe(204);
+    // An Allow opens an unsigned form to a bucket whose ACL would refuse it.
+    await client.putBucketACL(name, 'private');
+    expect(await post('open/b.txt')).toBe(403);
+    await client.putBucketPolicy(name, { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/inbox/*`] }] });
+    expect(await post('inbox/c.txt')).toBe(204);
+    expect((await client.get('inbox/c.txt')).content.toString()).toBe('posted');
+  });
+
+  it('refuses by name what of a bucket policy it would not apply: conditions (D155)', async () => {
+    const name = await newBucket();
+    const withCondition = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/*`], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }] };
+    await expect(client.putBucketPolicy(name, withCondition)).rejects.toMatchObject({ status: 501, code: 'NotImplemented', message: expect.stringMatching(/Condition/) });
+    const gone = await client.getBucketPolicy(name);
+    expect(gone.policy).toBeNull();
   });
 
   it('reports bucket statistics', async () => {

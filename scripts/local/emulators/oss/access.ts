@@ -1,8 +1,9 @@
 /**
- * Who may do what. The local account (any verified signature) owns every bucket and may do anything; RAM and
- * bucket policies are not evaluated. An anonymous request (no signature) is decided by ACLs as OSS decides it: the
- * object's ACL unless it is `default`, else the bucket's — `public-read` allows reads, `public-read-write` writes
- * too; bucket configuration is never anonymous. Referer allow/block lists apply to anonymous requests and to
+ * Who may do what. The local account (any verified signature) owns every bucket and may do anything; a bucket
+ * policy's Deny (bucket-policy.ts, applied in server.ts) and a function role's RAM policies (ram-actions.ts) are
+ * checked beside this. An anonymous request (no signature) is decided by a bucket policy's Allow, else by ACLs as
+ * OSS decides it: the object's ACL unless it is `default`, else the bucket's — `public-read` allows reads,
+ * `public-read-write` writes too; bucket configuration is never anonymous. Referer allow/block lists apply to anonymous requests and to
  * presigned URLs (a request signed in its Authorization header is not checked, as on OSS).
  */
 import type { RefererConfig } from './bucket-config';

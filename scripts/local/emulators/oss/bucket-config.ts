@@ -5,9 +5,10 @@
  * normalised in the bucket row, and returned in the shape OSS returns
  * (https://www.alibabacloud.com/help/en/oss/developer-reference/bucket-operations).
  */
+import { parseBucketPolicy } from './bucket-policy';
 import { readSmallBody } from './body';
 import { bucketOf, headerOf, type RequestContext } from './context';
-import { OssError, ossErrors } from './errors';
+import { ossErrors } from './errors';
 import { isoTime, sendEmpty, sendXml } from './respond';
 import { S3_LOCATION_ROOT, aclGrants } from './s3-compat';
 import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type StorageClass } from './storage';
@@ -332,6 +333,8 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
   const index = isRecord(doc.IndexDocument) ? doc.IndexDocument : undefined;
   const error = isRecord(doc.ErrorDocument) ? doc.ErrorDocument : undefined;
   if (!index && !error && doc.RoutingRules === undefined) throw ossErrors.malformedXml('IndexDocument, ErrorDocument or RoutingRules is required.');
+  // Routing rules (redirects, mirroring back to origin) would be answered 200 and then never applied: refused (D155).
+  if (doc.RoutingRules !== undefined) throw ossErrors.notImplemented('Website routing rules (RoutingRules in PutBucketWebsite)');
   const suffix = index ? textOf(index.Suffix)?.trim() : undefined;
   if (index && !suffix) throw ossErrors.invalidArgument('IndexDocument needs a Suffix.', 'Suffix', '');
   if (suffix?.includes('/')) throw ossErrors.invalidArgument('The index document suffix cannot contain "/".', 'Suffix', suffix);
@@ -344,8 +347,7 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
     supportSubDir: index ? bool(index.SupportSubDir, 'SupportSubDir', false) : false,
     ...(errorKey ? { errorKey } : {}),
     ...(status ? { errorStatus: Number(status) } : {}),
-    ...(doc.RoutingRules !== undefined ? { routingRules: doc.RoutingRules } : {}),
-  };
+    };
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'website', config);
   sendEmpty(ctx, 200);
 }
@@ -553,13 +555,15 @@ export function deleteBucketTagging(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Versioning (the status only: objects are not versioned locally)
+// Versioning: objects are not versioned locally, so Enabled is refused (D155) — taking it would answer 200 and then
+// overwrite and delete for good where OSS keeps every version. A bucket never enabled cannot be Suspended either.
 
 export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'VersioningConfiguration', []);
   const status = textOf(doc.Status)?.trim();
   if (status !== 'Enabled' && status !== 'Suspended') throw ossErrors.malformedXml('Status must be Enabled or Suspended.');
   const bucket = bucketOf(ctx);
+  if (status === 'Enabled') throw ossErrors.notImplemented('Object versioning (PutBucketVersioning Enabled: the emulator keeps no object versions)');
   if (status === 'Suspended' && configOf(ctx).versioning === undefined) {
     // OSS: a bucket that never had versioning stays unversioned; Suspended is only a state after Enabled.
     throw ossErrors.invalidArgument('Versioning can only be suspended on a bucket where it was enabled.', 'Status', status);
@@ -606,24 +610,12 @@ export function getBucketEncryption(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Policy (stored and returned; not evaluated)
+// Policy (stored, returned, and applied to every request by server.ts through bucket-policy.ts)
 
 export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   const body = await readSmallBody(ctx.req, 16 * 1024, headerOf(ctx, 'content-md5'));
-  let policy: unknown;
-  try {
-    policy = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new OssError(400, 'InvalidPolicyDocument', 'The content of the policy document is not valid JSON.');
-  }
-  if (!isRecord(policy) || !Array.isArray(policy.Statement) || policy.Statement.length === 0) {
-    throw new OssError(400, 'InvalidPolicyDocument', 'A policy document needs a non-empty Statement list.');
-  }
-  for (const statement of policy.Statement) {
-    if (!isRecord(statement) || (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') || statement.Action === undefined) {
-      throw new OssError(400, 'InvalidPolicyDocument', 'Every Statement needs an Effect (Allow or Deny) and an Action.');
-    }
-  }
+  // Checked as it will be applied (bucket-policy.ts): what cannot be applied is refused now, not ignored later.
+  parseBucketPolicy(body.toString('utf8'));
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'policy', body.toString('utf8'));
   sendEmpty(ctx, 200);
 }

@@ -115,7 +115,34 @@ export function listObjectsV1(ctx: RequestContext): void {
   ]);
 }
 
-/** ListBuckets (`GET /`): with `prefix`, `marker` and `max-keys` (1–1000, default 1000) as OSS takes them. */
+/** ListBuckets' page size when the request gives none (the API reference and ali-oss's README: 100). */
+const DEFAULT_BUCKET_PAGE = 100;
+/** The one resource group every local bucket is in (GetBucketInfo's `ResourceGroupId`), and the docs' alias for it. */
+const DEFAULT_RESOURCE_GROUPS = new Set(['', 'rg-default', 'rg-default-id']);
+
+/**
+ * The buckets a ListBuckets request selects besides prefix and marker (D155): `tag-key` (and `tag-value`) keep the
+ * buckets with that tag, as the SDKs' "list buckets by tag" sends them; `x-oss-resource-group-id` keeps a resource
+ * group's — every local bucket is in the default group, so another group lists none.
+ */
+function bucketSelector(ctx: RequestContext): (bucket: { config: { tagging?: Record<string, string> } }) => boolean {
+  const tagKey = ctx.params.get('tag-key');
+  const tagValue = ctx.params.get('tag-value');
+  if (tagValue !== undefined && !tagKey) throw ossErrors.invalidArgument('tag-value needs a tag-key.', 'tag-value', tagValue);
+  const group = headerOf(ctx, 'x-oss-resource-group-id');
+  if (group !== undefined && group !== '' && !group.startsWith('rg-')) {
+    throw ossErrors.invalidArgument('The resource group id must start with rg-.', 'x-oss-resource-group-id', group, '0017-00000138');
+  }
+  const inGroup = group === undefined || DEFAULT_RESOURCE_GROUPS.has(group);
+  return (bucket) => {
+    if (!inGroup) return false;
+    if (!tagKey) return true;
+    const tags = bucket.config.tagging ?? {};
+    return Object.hasOwn(tags, tagKey) && (tagValue === undefined || tags[tagKey] === tagValue);
+  };
+}
+
+/** ListBuckets (`GET /`): with `prefix`, `marker`, `max-keys` (1–1000, default 100) and the selectors above. */
 export function listBuckets(ctx: RequestContext): void {
   const { region } = ctx.runtime;
   const prefix = ctx.params.get('prefix') ?? '';
@@ -124,14 +151,15 @@ export function listBuckets(ctx: RequestContext): void {
   if (rawMax !== undefined && rawMax !== '' && !(/^\d+$/.test(rawMax) && Number(rawMax) >= 1 && Number(rawMax) <= MAX_LIST_KEYS)) {
     throw ossErrors.invalidArgument(`max-keys must be an integer between 1 and ${MAX_LIST_KEYS}.`, 'max-keys', rawMax);
   }
-  const maxKeys = rawMax ? Number(rawMax) : MAX_LIST_KEYS;
-  const matching = ctx.runtime.storage.listBuckets().filter((bucket) => bucket.name.startsWith(prefix) && bucket.name > marker);
+  const maxKeys = rawMax ? Number(rawMax) : DEFAULT_BUCKET_PAGE;
+  const selected = bucketSelector(ctx);
+  const matching = ctx.runtime.storage.listBuckets().filter((bucket) => bucket.name.startsWith(prefix) && bucket.name > marker && selected(bucket));
   const page = matching.slice(0, maxKeys);
   const truncated = matching.length > page.length;
   sendXml(ctx, 200, 'ListAllMyBucketsResult', [
     ['Prefix', prefix || undefined],
     ['Marker', marker || undefined],
-    ['MaxKeys', rawMax ? maxKeys : undefined],
+    ['MaxKeys', rawMax || truncated ? maxKeys : undefined],
     ['IsTruncated', truncated ? true : undefined],
     ['NextMarker', truncated ? page.at(-1)?.name : undefined],
     ownerNode(ctx),

@@ -5,18 +5,20 @@
  * OSS) lists every operation as emulated, partly emulated or refused.
  *
  * LIMITATIONS (what differs from OSS; everything not emulated is refused by name, never answered wrongly):
- * - One account: any request correctly signed by the local account's key may do anything; RAM policies and
- *   bucket policies are stored but not evaluated. Anonymous requests are decided by bucket and object ACLs.
- * - Not emulated (501 NotImplemented naming the sub-resource): object versions (`versions`, `versionId`; the
- *   versioning *status* is stored), logging, inventory, WORM, replication, transfer acceleration, request payment,
+ * - One account: any request correctly signed by the local account's key may do anything a bucket policy does
+ *   not deny (bucket-policy.ts: Effect, Action, Resource and Principal applied; conditions refused); a function's
+ *   role session is held to its RAM policies too. Anonymous requests are decided by bucket and object ACLs and by
+ *   a bucket policy's Allow and Deny.
+ * - Not emulated (501 NotImplemented naming the sub-resource): object versions (`versions`, `versionId`, and
+ *   PutBucketVersioning `Enabled`), logging, inventory, WORM, replication, transfer acceleration, request payment,
  *   access points, styles, LiveChannel, async fetch and processing, upload callbacks, metadata indexing, and
  *   every other sub-resource in `routes.ts` NOT_EMULATED_SUBRESOURCES. Signature V2 URLs are refused too.
  * - Image processing (`x-oss-process=image/…`) covers resize, format (jpg/png/webp), quality, auto-orient,
  *   quarter-turn rotate, a leading crop and info through the project's image engine, on GET and saved by ProcessObject (POST, `sys/saveas`); other
  *   actions are refused by name. The relative `q_` quality is applied as an absolute one; output bytes are the
  *   engine's, not OSS's.
- * - Static website hosting answers anonymous GETs with the index and error documents; routing rules are stored
- *   and returned but not applied. Referer rules apply to anonymous and presigned requests.
+ * - Static website hosting answers anonymous GETs with the index and error documents; routing rules are refused
+ *   by name. Referer rules apply to anonymous and presigned requests.
  * - Server-side encryption and storage classes are stored and echoed; bytes are not encrypted, and Archive
  *   classes only change readability (RestoreObject completes after OSS's nominal minimum on the emulator clock).
  * - Lifecycle rules run on the emulator clock in sweeps (every `lifecycleIntervalMs` and on `runLifecycle()`),

@@ -16,6 +16,7 @@
  *   `x-oss-meta-*`, `x-oss-object-acl`, `x-oss-storage-class`, `x-oss-server-side-encryption`, `x-oss-tagging`,
  *   `x-oss-forbid-overwrite`.
  */
+import { checkBucketPolicy } from './bucket-policy';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Busboy from 'busboy';
@@ -197,6 +198,12 @@ function checkToken(lookupResult: { securityToken?: string }, provided: string |
  * Verifies the form's signature over its policy: 'oss' or 's3' by who signed it (OSS's V1/V4 fields, or S3's V4/V2
  * ones through OSS's S3-compatible API), 'anonymous' for an unsigned form.
  */
+/** The key that signed a form, whichever way it was signed (OSS V1/V4, S3 V2/V4). */
+function formAccessKeyId(form: Form): string | undefined {
+  const credential = field(form, 'x-oss-credential') ?? field(form, 'x-amz-credential');
+  return field(form, 'OSSAccessKeyId') ?? field(form, 'AWSAccessKeyId') ?? credential?.split('/')[0];
+}
+
 function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: number): 'oss' | 's3' | 'anonymous' {
   if (verifyS3Form((name) => field(form, name), { lookup, now })) return 's3';
   return verifyOssForm(form, region, lookup, now) ? 'oss' : 'anonymous';
@@ -303,11 +310,15 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
   const form = await readForm(ctx);
   try {
     const signer = verifyForm(form, ctx.runtime.region, lookup, ctx.now);
-    if (signer === 'anonymous') authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', ctx.runtime.storage.getBucket(bucket));
     const rawKey = field(form, 'key');
     if (!rawKey) throw ossErrors.missingArgument('key');
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
     if (key.startsWith('/') || key.startsWith('\\') || Buffer.byteLength(key) > 1023) throw ossErrors.invalidObjectName();
+    // The bucket policy before the ACL, as for every other request (D155): a Deny refuses, an Allow opens an
+    // unsigned form to a bucket whose ACL would refuse it.
+    const bucketRecord = ctx.runtime.storage.getBucket(bucket);
+    const decision = checkBucketPolicy(bucketRecord?.config.policy, signer === 'anonymous' ? undefined : formAccessKeyId(form), 'oss:PutObject', bucket, key);
+    if (signer === 'anonymous' && decision !== 'allow') authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', bucketRecord);
     let range: { min: number; max: number } | undefined;
     const policyText = field(form, 'policy');
     if (policyText !== undefined) {

@@ -26,8 +26,9 @@ import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-
 import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
 import { checkRamAccess, ossRamAction } from './ram-actions';
+import { checkBucketPolicy, type PolicyDecision } from './bucket-policy';
 import type { AccessControl } from '../../ram/access';
-import { BUCKET_NAME } from './storage';
+import { BUCKET_NAME, type BucketRecord } from './storage';
 
 export interface Target {
   bucket: string | undefined;
@@ -242,18 +243,30 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   if (bucket) checkReferer(caller, bucket.config.referer as RefererConfig | undefined, headerText(ctx, 'referer'));
   const need = route?.need ?? 'read';
   if (need !== 'form') {
+    const action = ossRamAction(level, ctx.method, sub);
+    const policy = bucketPolicyOf(bucket, caller, action, ctx.bucket, ctx.key, sub);
     if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
     const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;
-    authorize(caller, need, bucket, objectAcl);
-    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, ossRamAction(level, ctx.method, sub), ctx.bucket, ctx.key);
+    if (policy !== 'allow' || caller.mode !== 'anonymous') authorize(caller, need, bucket, objectAcl);
+    if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, action, ctx.bucket, ctx.key);
   }
   if (!route) return processImage(ctx, deps.imageEngine);
   await route.run(ctx);
 }
 
 /**
+ * The bucket policy's word on a request (D155). The policy sub-resource itself stays the account's to read and
+ * change whatever the policy denies, so a Deny written too widely can always be taken back.
+ */
+function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action: string, bucketName: string, key: string | undefined, sub: string): PolicyDecision {
+  if (caller.mode !== 'anonymous' && sub === 'policy') return 'none';
+  return checkBucketPolicy(bucket?.config.policy, caller.mode === 'anonymous' ? undefined : caller.accessKeyId, action, bucketName, key);
+}
+
+/**
  * Static website hosting for anonymous reads (partly emulated): `GET /<bucket>/` serves the index document,
- * `GET /<bucket>/dir/` the directory's index with SupportSubDir, and a missing object the error document.
+ * `GET /<bucket>/dir/` the directory's index with SupportSubDir (the root's without), and a missing object the
+ * error document.
  */
 async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string, sub: string): Promise<boolean> {
   if (ctx.method !== 'GET' || need !== 'read' || sub !== '' || ctx.bucket === undefined) return false;
@@ -263,7 +276,8 @@ async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string
   const onlyListing = ctx.key === undefined && [...ctx.params.keys()].length > 0;
   if (onlyListing) return false;
   let key = ctx.key;
-  if (website.indexSuffix && (key === undefined || (website.supportSubDir && key.endsWith('/')))) key = `${key ?? ''}${website.indexSuffix}`;
+  // A directory (`dir/`) gets its own index with SupportSubDir, else the root's — OSS's default (D155).
+  if (website.indexSuffix && (key === undefined || key.endsWith('/'))) key = website.supportSubDir ? `${key ?? ''}${website.indexSuffix}` : website.indexSuffix;
   if (key === undefined) return false;
   const { storage } = ctx.runtime;
   const found = storage.getObject(ctx.bucket, key);
