@@ -12,21 +12,12 @@ export class SqliteConnection {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  /**
-   * @param path a file, or `:memory:` (a private database, e.g. for a unit test).
-   * @param options.walCheckpointPages WAL pages after which a commit checkpoints (SQLite's default 1 000); a store
-   *   with a steady stream of write transactions may checkpoint less often (see the TableStore storage, D153).
-   */
-  constructor(path: string, options: { walCheckpointPages?: number } = {}) {
+  /** @param path a file, or `:memory:` (a private database, e.g. for a unit test). */
+  constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    if (options.walCheckpointPages !== undefined) {
-      this.db.pragma(`wal_autocheckpoint = ${Math.trunc(options.walCheckpointPages)}`);
-      // The WAL file keeps the size it grew to; once checkpointed, cut it back to what one interval needs.
-      this.db.pragma(`journal_size_limit = ${Math.trunc(options.walCheckpointPages) * 4096}`);
-    }
   }
 
   stmt(sql: string): Database.Statement {

@@ -60,14 +60,7 @@ export class Storage {
 
   /** @param path a file, or `:memory:` (a private database for one emulator in a unit test). */
   constructor(path: string) {
-    // Checkpoints every 10 000 WAL pages (~40 MB) instead of SQLite's 1 000 (D153). A checkpoint runs inside the
-    // commit that crosses the mark, on this thread, which every table request waits on: it copies the pages to the
-    // database file and syncs it (synchronous = NORMAL syncs at checkpoints, not at commits). An ingest run
-    // rewrites the same leaf pages commit after commit (each series' newest rows), so a longer interval copies
-    // each page once instead of many times: in a 200-row-batch loop on this disk the thread's wall time per
-    // 1 000 rows fell ~35 %. What a commit guarantees is unchanged (it is in the WAL before the answer); the WAL
-    // file may grow to ~40 MB, and a reopen after a kill replays that much more.
-    this.conn = new SqliteConnection(path, { walCheckpointPages: 10_000 });
+    this.conn = new SqliteConnection(path);
     this.db = this.conn.db;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS ots_tables (id INTEGER PRIMARY KEY AUTOINCREMENT, instance TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL, UNIQUE (instance, name));
