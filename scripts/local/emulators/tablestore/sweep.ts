@@ -12,7 +12,8 @@
  * timestamp and write time of the rows each table holds (lowered by every write, set by each whole walk), and a
  * table whose bound is younger than its TTL is skipped — a table that only grows, like `telemetry` during an
  * ingest run, is then not read at all until its first rows can expire. The bound is kept in memory: the first
- * sweep after a start walks every table with a TTL.
+ * sweep after a start walks every table with a TTL that was there when the storage opened; a table created since
+ * starts with a known bound (it held nothing), so it is not walked at all until its oldest write can expire (D153).
  */
 import type { Storage } from './storage';
 import { storedRowOldest, ttlMs } from './table';
