@@ -20,8 +20,8 @@ import { METHOD_ROWS, type MethodEnv } from '../helpers/ali-oss-methods';
 import { eventually } from '../helpers/eventually';
 import { copyFixtureApp } from '../helpers/fixture-app';
 import { photoLikeJpeg } from '../helpers/image-fixtures';
-import { mnsRaw, type RawResponse } from '../helpers/mns-raw';
-import { MNS_METHOD_ROWS, type MnsMethodEnv } from '../helpers/mns-sdk-methods';
+import type { RawResponse } from '../helpers/mns-raw';
+import { MNS_METHOD_ROWS, mnsMethodEnv, type MnsMethodEnv } from '../helpers/mns-sdk-methods';
 import { rowOutcome, type RowExpected } from '../helpers/row-outcome';
 import { classOf, publicMethods, SURFACE, type Observed, type Sdk, type SurfaceClass } from '../helpers/sdk-surface';
 import { JSON_APIS, REFUSED } from '../helpers/tablestore-sdk-methods';
@@ -109,29 +109,11 @@ describe('@alicloud/mns, every method, default client options', () => {
   /** A row whose retried push waits on MNS's real back-off here (the in-depth test shortens it). */
   const WAITS_ON_RETRIES = new Set(['subscribe (a queue that does not exist yet)']);
   let env: MnsMethodEnv;
-  let seq = 0;
 
   beforeAll(() => {
     const { credentials, mns, region, accountId } = endpoints;
     const sdk = new MNSClient(accountId, { endpoint: mns!.endpoint, ...credentials });
-    const unique = (label: string) => `sf-${label}-${Date.now().toString(36)}-${++seq}`;
-    env = {
-      sdk,
-      raw: (request) => mnsRaw(mns!.endpoint, credentials, request),
-      name: unique,
-      queue: async (label, attributes) => {
-        const name = unique(label);
-        await sdk.createQueue(name, { PollingWaitSeconds: 0, ...attributes });
-        return name;
-      },
-      topic: async (label) => {
-        const name = unique(label);
-        await sdk.createTopic(name);
-        return name;
-      },
-      queueEndpoint: (queue) => `acs:mns:${region}:${accountId}:queues/${queue}`,
-      endpoint: mns!.endpoint,
-    };
+    env = mnsMethodEnv({ sdk, endpoint: mns!.endpoint, credentials, region, accountId, prefix: 'sf-' });
   });
 
   const isRaw = (value: unknown): value is RawResponse => typeof value === 'object' && value !== null && 'status' in value && 'headers' in value && 'text' in value;

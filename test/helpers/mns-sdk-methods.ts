@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type MNS from '@alicloud/mns';
-import { errorCode, parseMnsXml, type RawRequest, type RawResponse } from './mns-raw';
+import { errorCode, mnsRaw, parseMnsXml, type RawRequest, type RawResponse } from './mns-raw';
 import { rowExpectations, type RowExpected, type SdkMethodRow } from './row-outcome';
 
 export interface MnsMethodEnv {
@@ -24,6 +24,40 @@ export interface MnsMethodEnv {
   /** `acs:mns:<region>:<account>:queues/<name>`, the subscription endpoint of a queue. */
   queueEndpoint(queue: string): string;
   endpoint: string;
+}
+
+/**
+ * The env both method tables run with: the SDK with default options, names unique per `prefix` and call, queues
+ * created without long polling (rows that want it pass `PollingWaitSeconds`).
+ */
+export function mnsMethodEnv(options: {
+  sdk: MNS;
+  endpoint: string;
+  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  region: string;
+  accountId: string;
+  prefix: string;
+}): MnsMethodEnv {
+  const { sdk, endpoint, credentials, region, accountId, prefix } = options;
+  let seq = 0;
+  const unique = (label: string) => `${prefix}${label}-${Date.now().toString(36)}-${++seq}`;
+  return {
+    sdk,
+    raw: (request) => mnsRaw(endpoint, credentials, request),
+    name: unique,
+    queue: async (label, attributes) => {
+      const name = unique(label);
+      await sdk.createQueue(name, { PollingWaitSeconds: 0, ...attributes });
+      return name;
+    },
+    topic: async (label) => {
+      const name = unique(label);
+      await sdk.createTopic(name);
+      return name;
+    },
+    queueEndpoint: (queue) => `acs:mns:${region}:${accountId}:queues/${queue}`,
+    endpoint,
+  };
 }
 
 export type MnsExpected = RowExpected<MnsMethodEnv>;

@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import MNS from '@alicloud/mns';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startMnsEmulator, type MnsEmulator } from '../../scripts/local/emulators/mns';
-import { errorCode, mnsRaw, signedHeaders, type RawResponse } from '../helpers/mns-raw';
-import { MNS_LOCAL_ONLY_METHODS, MNS_METHOD_ROWS, type MnsMethodEnv, type MnsMethodRow } from '../helpers/mns-sdk-methods';
+import { errorCode, signedHeaders, type RawResponse } from '../helpers/mns-raw';
+import { MNS_LOCAL_ONLY_METHODS, MNS_METHOD_ROWS, mnsMethodEnv, type MnsMethodEnv, type MnsMethodRow } from '../helpers/mns-sdk-methods';
 import { rowOutcome } from '../helpers/row-outcome';
 import { tempDir } from '../helpers/temp';
 
@@ -38,29 +38,11 @@ describe('@alicloud/mns, every method, against the local MNS', () => {
   let mns: MnsEmulator;
   let env: MnsMethodEnv;
   const internalErrors: unknown[] = [];
-  let seq = 0;
 
   beforeAll(async () => {
     mns = await startMnsEmulator({ dataDir: join(dir.path, 'data'), region: REGION, port: 0, pushRetryScale: 0.001 });
     const sdk = new MNS(LOCAL_ACCOUNT_ID, { endpoint: mns.endpoint, ...LOCAL_CREDENTIALS });
-    const unique = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}`;
-    env = {
-      sdk,
-      raw: (request) => mnsRaw(mns.endpoint, LOCAL_CREDENTIALS, request),
-      name: unique,
-      queue: async (label, attributes) => {
-        const name = unique(label);
-        await sdk.createQueue(name, { PollingWaitSeconds: 0, ...attributes });
-        return name;
-      },
-      topic: async (label) => {
-        const name = unique(label);
-        await sdk.createTopic(name);
-        return name;
-      },
-      queueEndpoint: (queue) => `acs:mns:${REGION}:${LOCAL_ACCOUNT_ID}:queues/${queue}`,
-      endpoint: mns.endpoint,
-    };
+    env = mnsMethodEnv({ sdk, endpoint: mns.endpoint, credentials: LOCAL_CREDENTIALS, region: REGION, accountId: LOCAL_ACCOUNT_ID, prefix: '' });
   });
   afterAll(async () => {
     await mns?.close();
