@@ -65,8 +65,12 @@ function parseArgs(all: string[]) {
     else if (arg === '--async') args.async = true;
     else if (arg === '--no-seed') args.seed = false;
     else if (!arg.startsWith('-') && !args.fn) args.fn = arg;
+    // `npm run invoke fn -t x.yaml` without `--`: npm keeps -t for itself and passes only the file on.
+    else if (!arg.startsWith('-') && /\.ya?ml$/i.test(arg)) throw new UsageError(`npm took -t (or --template) for itself and passed only ${arg} on: put -- before it, npm run invoke -- ${args.fn} -t ${arg}`);
     else throw new UsageError(`unknown argument ${arg}`);
   }
+  const npmKept = process.env.npm_config_template;
+  if (npmKept && args.template === undefined) throw new UsageError(`npm took --template=${npmKept} as a setting of its own and did not pass it on: put -- before it, npm run invoke -- ${args.fn} --template=${npmKept}`);
   if (!args.fn && !args.help) throw new UsageError('name the function to invoke');
   return args;
 }

@@ -108,4 +108,20 @@ describe('npm start -- -t: what a newcomer gets wrong', () => {
         '  hint: this s.yaml has no ROS template, and the local cloud creates only what a project declares: add a resource with component: ros whose template declares ALIYUN::OSS::Bucket my-uploads (s deploy then creates it too)',
     );
   });
+
+  it('npm run invoke without --: npm kept -t (or --template), the command with -- is named', () => {
+    const invoke = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'invoke.ts'), ...args], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, INIT_CWD: dir.path, DATA_DIR: '', NO_COLOR: '1', ...env },
+        timeout: 60_000,
+      });
+    const kept = invoke(['hello', 'app/s.yaml']);
+    expect(kept.status).toBe(2);
+    expect(kept.stderr).toMatch(/^npm took -t \(or --template\) for itself and passed only app\/s\.yaml on: put -- before it, npm run invoke -- hello -t app\/s\.yaml\n/);
+    const config = invoke(['hello'], { npm_config_template: 'app/s.yaml' });
+    expect(config.status).toBe(2);
+    expect(config.stderr).toMatch(/^npm took --template=app\/s\.yaml as a setting of its own and did not pass it on: put -- before it, npm run invoke -- hello --template=app\/s\.yaml\n/);
+  });
 });
