@@ -69,6 +69,32 @@ describe('RAM roles in the local cloud', () => {
     await expect(oss(writer).put(`locked/${id('x')}`, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'AccessDenied', message: expect.stringMatching(/a Deny statement of its policies matches/) as unknown });
   });
 
+  it("holds a browser form upload (PostObject) signed with a role's STS key to that role's policy", async () => {
+    const post = async (client: OSS, credentials: typeof writer, key: string) => {
+      const signed = client.calculatePostSignature({ expiration: new Date(Date.now() + 60_000).toISOString(), conditions: [['eq', '$key', key]] });
+      const form = new FormData();
+      form.set('key', key);
+      form.set('OSSAccessKeyId', signed.OSSAccessKeyId);
+      form.set('policy', signed.policy);
+      form.set('Signature', signed.Signature);
+      form.set('x-oss-security-token', credentials.securityToken);
+      form.set('file', new Blob(['posted']), 'posted.txt');
+      return fetch(`${cloud.oss.endpoint}/fx-roles-media`, { method: 'POST', body: form });
+    };
+    const deniedKey = `${id('form')}.txt`;
+    const denied = await post(oss(reader), reader, deniedKey);
+    expect(denied.status).toBe(403);
+    const xml = await denied.text();
+    expect(xml).toMatch(/<Code>AccessDenied<\/Code>/);
+    expect(xml).toMatch(/<AuthAction>oss:PutObject<\/AuthAction>/);
+    expect(xml).toContain(`RAM role fx-reader may not oss:PutObject on acs:oss:*:${LOCAL_ACCOUNT_ID}:fx-roles-media/${deniedKey}`);
+    await expect(oss(writer).head(deniedKey)).rejects.toMatchObject({ status: 404 });
+    // The writer's role may: its form is stored.
+    const allowedKey = `${id('form')}.txt`;
+    expect((await post(oss(writer), writer, allowedKey)).status).toBe(204);
+    expect(((await oss(reader).get(allowedKey)).content as Buffer).toString()).toBe('posted');
+  });
+
   it('answers TableStore OTSNoPermissionAccess for an action the role lacks, and serves the ones it has', async () => {
     const key = { id: id('row') };
     await table(writer).putRow('kv', key, { v: 'one' });

@@ -21,6 +21,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Busboy from 'busboy';
 import { authorize } from './access';
+import { checkRamAccess } from './ram-actions';
+import type { AccessControl } from '../../ram/access';
 import { stageReadable } from './body';
 import { bucketOf, eventOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
@@ -305,7 +307,7 @@ function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeader
   return headers;
 }
 
-export async function postObject(ctx: RequestContext, lookup: CredentialLookup): Promise<void> {
+export async function postObject(ctx: RequestContext, lookup: CredentialLookup, access?: AccessControl): Promise<void> {
   const bucket = bucketOf(ctx);
   const form = await readForm(ctx);
   try {
@@ -319,6 +321,8 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup):
     const bucketRecord = ctx.runtime.storage.getBucket(bucket);
     const decision = checkBucketPolicy(bucketRecord?.config.policy, signer === 'anonymous' ? undefined : formAccessKeyId(form), 'oss:PutObject', bucket, key);
     if (signer === 'anonymous' && decision !== 'allow') authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', bucketRecord);
+    // A form signed with a role's STS key is that role's PutObject, held to its policies like a signed PUT (D144).
+    if (signer !== 'anonymous') checkRamAccess(access, formAccessKeyId(form)!, 'oss:PutObject', bucket, key);
     let range: { min: number; max: number } | undefined;
     const policyText = field(form, 'policy');
     if (policyText !== undefined) {

@@ -229,7 +229,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   checkTrafficLimit(ctx);
   if (level === 'bucket' && sub === '' && ctx.method === 'POST') {
     if (!bucket) throw ossErrors.noSuchBucket(ctx.bucket);
-    return postObject(ctx, deps.lookup);
+    return postObject(ctx, deps.lookup, deps.access);
   }
   if (sub === 'x-oss-process' && level === 'bucket') throw ossErrors.notImplemented('Image processing on a bucket (x-oss-process)');
   if (sub === 'x-oss-process' && ctx.method !== 'GET' && ctx.method !== 'POST') throw ossErrors.methodNotAllowed(ctx.method);
