@@ -8,9 +8,8 @@
  * Options: see USAGE below (`npm run invoke -- --help`).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { REPO_ROOT } from './local/paths';
-import { projectDataDir, resolveTemplate, templateArgument, TemplateUsageError } from './local/template-option';
+import { resolve } from 'node:path';
+import { chosenProject, npmTookTheFlag, projectDataDir, templateArgument, TemplateUsageError } from './local/template-option';
 import { startLocalCloud, type LocalCloud } from './local/cloud';
 import { dataDirFrom, DataFolderInUse } from './local/data-lock';
 import type { InvocationRecord } from './local/runtime/runtime';
@@ -66,11 +65,10 @@ function parseArgs(all: string[]) {
     else if (arg === '--no-seed') args.seed = false;
     else if (!arg.startsWith('-') && !args.fn) args.fn = arg;
     // `npm run invoke fn -t x.yaml` without `--`: npm keeps -t for itself and passes only the file on.
-    else if (!arg.startsWith('-') && /\.ya?ml$/i.test(arg)) throw new UsageError(`npm took -t (or --template) for itself and passed only ${arg} on: put -- before it, npm run invoke -- ${args.fn} -t ${arg}`);
-    else throw new UsageError(`unknown argument ${arg}`);
+    else throw new UsageError((!arg.startsWith('-') && npmTookTheFlag([arg], process.env, `npm run invoke -- ${args.fn}`)) || `unknown argument ${arg}`);
   }
-  const npmKept = process.env.npm_config_template;
-  if (npmKept && args.template === undefined) throw new UsageError(`npm took --template=${npmKept} as a setting of its own and did not pass it on: put -- before it, npm run invoke -- ${args.fn} --template=${npmKept}`);
+  const npmKept = args.template === undefined ? npmTookTheFlag([], process.env, `npm run invoke -- ${args.fn}`) : undefined;
+  if (npmKept) throw new UsageError(npmKept);
   if (!args.fn && !args.help) throw new UsageError('name the function to invoke');
   return args;
 }
@@ -122,8 +120,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) return console.log(USAGE);
   // A project of the user's own (D154): its yaml, and the data folder npm start -- -t gives it.
-  const chosen = args.template === undefined ? undefined : resolveTemplate(args.template);
-  const template = chosen === join(REPO_ROOT, 's.yaml') ? undefined : chosen;
+  const template = chosenProject(args.template);
   const dataDir = template && !process.env.DATA_DIR ? projectDataDir(template) : dataDirFrom(process.env);
   let cloud: LocalCloud;
   try {

@@ -3,10 +3,8 @@
  * folder, D154). Stop `npm start` first.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from './local/paths';
 import { dataDirFrom, DataFolderInUse, lockDataFolder, resetRefusal } from './local/data-lock';
-import { npmTookTheFlag, projectDataDir, resolveTemplate, templateArgument, TemplateUsageError } from './local/template-option';
+import { chosenProject, npmTookTheFlag, projectDataDir, templateArgument, TemplateUsageError } from './local/template-option';
 
 const USAGE = `usage: [DATA_DIR=<folder>] npm run reset [-- -t <your project's s.yaml>]
   deletes the local cloud's data folder: DATA_DIR, or .data, or with -t (--template) the data folder
@@ -25,13 +23,12 @@ if (process.argv.length === 3 && ['--help', '-h'].includes(process.argv[2]!)) {
 function projectTemplate(): string | undefined {
   try {
     const { given, rest } = templateArgument(process.argv.slice(2));
-    const swallowed = given === undefined ? npmTookTheFlag(rest, process.env) : undefined;
-    if (swallowed) refuse(`${swallowed.replace('npm start', 'npm run reset')}: nothing deleted`, 2);
+    const swallowed = given === undefined ? npmTookTheFlag(rest, process.env, 'npm run reset --') : undefined;
+    if (swallowed) refuse(`${swallowed}: nothing deleted`, 2);
     // An option here is a guess at one (`--data-dir x`, `--force`): deleting the default folder instead would lose the wrong data.
     if (rest.length > 0) refuse(`unknown argument ${rest[0]}: nothing deleted\n${USAGE}`, 2);
-    const template = given === undefined ? undefined : resolveTemplate(given);
     // This repository's own s.yaml keeps its .data, as `npm start -- -t s.yaml` does.
-    return template === join(REPO_ROOT, 's.yaml') ? undefined : template;
+    return chosenProject(given);
   } catch (err) {
     if (err instanceof TemplateUsageError) refuse(`${err.message}: nothing deleted\n${USAGE}`, 2);
     return refuse(`${(err as Error).message}: nothing deleted`);

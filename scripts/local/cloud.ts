@@ -12,7 +12,7 @@ import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
 import { AccessControl, accessSettingsOf } from './ram/access';
-import { OnBehalfAccess, type OnBehalfDenial } from './ram/on-behalf';
+import { denialLine, OnBehalfAccess, type OnBehalfDenial } from './ram/on-behalf';
 import { createGatewayHandler, type Mount } from './gateway/server';
 import { endpointsApi } from './console/endpoints';
 import { localEndpoints } from './endpoints';
@@ -156,7 +156,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   timings.spec = Date.now() - t0;
   traceMark('spec loaded');
   const accessDenied = options.onAccessDenied ?? ((text: string) => process.emitWarning(text, 'AccessDenied'));
-  const onBehalf = new OnBehalfAccess(spec, (d) => accessDenied(`${d.caller}: ${d.message} ${d.outcome}.`, d));
+  const onBehalf = new OnBehalfAccess(spec, (d) => accessDenied(denialLine(d), d));
   // Refused only when it happens, as in the cloud; said at start, since in the cloud it is said nowhere one looks.
   for (const gap of onBehalf.gaps(spec)) accessDenied(gap);
 

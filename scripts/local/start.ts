@@ -16,7 +16,7 @@ import { runsAsProcess } from './runtime/process-instance';
 import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { startSettingsFrom } from './start-options';
-import { npmTookTheFlag, projectDataDir, resolveTemplate, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
+import { chosenProject, npmTookTheFlag, projectDataDir, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
 import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
@@ -37,8 +37,7 @@ async function main(given: string | undefined): Promise<void> {
   const printLog = createLogPrinter();
   // A project of the user's own (-t): its file, and its own data folder unless DATA_DIR says otherwise (D154).
   // `-t s.yaml` in this repository is this repository's start, with its .data, its standby plan and its banner.
-  const chosen = given === undefined ? undefined : resolveTemplate(given);
-  const template = chosen === join(REPO_ROOT, 's.yaml') ? undefined : chosen;
+  const template = chosenProject(given);
   const settings = startSettingsFrom(process.env);
   if (template && !process.env.DATA_DIR) settings.dataDir = projectDataDir(template);
   const cloud = await startLocalCloud({

@@ -46,13 +46,14 @@ export function templateArgument(argv: readonly string[]): TemplateArgument {
  * `npm start -t <file>` without `--`: npm takes `-t` (or `--template`) as a setting of its own, warns, and passes only
  * the file on — or with `--template=<file>` nothing at all, leaving it in `npm_config_template`. Either way the suite
  * would have started instead of the project, or the file been refused as an unknown argument; this names the fix.
+ * `command`: what to type instead, up to the flag (`npm start --`, `npm run invoke -- <fn>`).
  * @example npmTookTheFlag(['../app/s.yaml'], {}) // 'npm took -t for itself …: npm start -- -t ../app/s.yaml'
  */
-export function npmTookTheFlag(rest: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+export function npmTookTheFlag(rest: readonly string[], env: NodeJS.ProcessEnv, command = 'npm start --'): string | undefined {
   const fromConfig = env.npm_config_template;
-  if (fromConfig && rest.length === 0) return `npm took --template=${fromConfig} as a setting of its own and did not pass it on: put -- before it, npm start -- --template=${fromConfig}`;
+  if (fromConfig && rest.length === 0) return `npm took --template=${fromConfig} as a setting of its own and did not pass it on: put -- before it, ${command} --template=${fromConfig}`;
   const [only] = rest;
-  if (rest.length === 1 && !only!.startsWith('-') && /\.ya?ml$/i.test(only!)) return `npm took -t (or --template) for itself and passed only ${only} on: put -- before it, npm start -- -t ${only}`;
+  if (rest.length === 1 && !only!.startsWith('-') && /\.ya?ml$/i.test(only!)) return `npm took -t (or --template) for itself and passed only ${only} on: put -- before it, ${command} -t ${only}`;
   return undefined;
 }
 
@@ -83,6 +84,15 @@ export function resolveTemplate(given: string, env: NodeJS.ProcessEnv = process.
     if (existsSync(join(file, name))) return join(file, name);
   }
   throw new StartSettingError(`-t ${shown}: a folder with no s.yaml or s.yml in it. Give the yaml file itself, e.g. npm start -- -t ${join(given, 's.yaml')}`);
+}
+
+/**
+ * The project `-t <given>` names, as an absolute file; undefined without `-t` or when it names this repository's own
+ * s.yaml (`-t s.yaml` here is this repository's start, with its .data).
+ */
+export function chosenProject(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const template = given === undefined ? undefined : resolveTemplate(given, env);
+  return template === join(REPO_ROOT, 's.yaml') ? undefined : template;
 }
 
 /**

@@ -41,6 +41,11 @@ export class AccessControl {
     return role === undefined ? undefined : this.checkRole(role, action, resource);
   }
 
+  /** The role the templates declare by that name (RAM role names are case-insensitive), if any. */
+  declaredRole(name: string | undefined): RoleSpec | undefined {
+    return name ? this.roles.get(name.toLowerCase()) : undefined;
+  }
+
   /** The same question asked of a role by name: what the platform does with a role on a resource's behalf (D152). */
   checkRole(role: string, action: string, resource: string): Denial | undefined {
     const key = role.toLowerCase();

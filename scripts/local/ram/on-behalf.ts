@@ -18,7 +18,6 @@
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import type { AppSpec, DestinationSpec, FunctionSpec, TriggerSpec } from '../spec/model';
 import { AccessControl, type Denial } from './access';
-import type { RoleSpec } from './policy';
 
 /** The service that assumes each kind of trigger's `invocationRole` to invoke the function. */
 export const TRIGGER_SERVICES: Partial<Record<TriggerSpec['type'], { service: string; label: string }>> = {
@@ -50,11 +49,15 @@ export function flowTaskTargets(definition: string): { functionName: string; qua
   return [...found.values()];
 }
 
+/** A refusal in one line, as the terminal prints it. */
+export function denialLine(d: OnBehalfDenial): string {
+  return `${d.caller}: ${d.message} ${d.outcome}.`;
+}
+
 const HISTORY = 200;
 
 export class OnBehalfAccess {
   private readonly access: AccessControl;
-  private readonly roles: Map<string, RoleSpec>;
   private readonly history: OnBehalfDenial[] = [];
   private readonly region: string;
   private readonly account = LOCAL_ACCOUNT_ID;
@@ -62,15 +65,10 @@ export class OnBehalfAccess {
   /** `onDenial`: every refusal as it happens (the terminal prints it; default: a process warning). */
   constructor(
     spec: Pick<AppSpec, 'region' | 'infra'>,
-    private readonly onDenial: (denial: OnBehalfDenial) => void = (d) => process.emitWarning(`${d.caller}: ${d.message} ${d.outcome}.`, 'AccessDenied'),
+    private readonly onDenial: (denial: OnBehalfDenial) => void = (d) => process.emitWarning(denialLine(d), 'AccessDenied'),
   ) {
     this.region = spec.region;
-    this.roles = new Map(spec.infra.roles.map((r) => [r.name.toLowerCase(), r]));
     this.access = new AccessControl({ roles: spec.infra.roles, region: spec.region, accountId: this.account });
-  }
-
-  private declared(roleName: string | undefined): RoleSpec | undefined {
-    return roleName ? this.roles.get(roleName.toLowerCase()) : undefined;
   }
 
   functionArn(name: string, qualifier?: string): string {
@@ -80,7 +78,7 @@ export class OnBehalfAccess {
   /** May the trigger's event source invoke `fn` with the trigger's role? Undefined: yes (or not knowable locally). */
   trigger(fn: FunctionSpec, trigger: TriggerSpec): Denial | undefined {
     const source = TRIGGER_SERVICES[trigger.type];
-    const role = this.declared(roleNameOfArn(trigger.declared?.invocationRole));
+    const role = this.access.declaredRole(roleNameOfArn(trigger.declared?.invocationRole));
     if (!source || !role) return undefined;
     if (!role.trustedServices.some((s) => s.toLowerCase() === source.service)) {
       const resource = `acs:ram::${this.account}:role/${role.name}`;
@@ -91,7 +89,7 @@ export class OnBehalfAccess {
 
   /** May FC send `fn`'s async result to `destination` with `fn`'s role? */
   destination(fn: FunctionSpec, destination: DestinationSpec): Denial | undefined {
-    const role = this.declared(fn.role);
+    const role = this.access.declaredRole(fn.role);
     if (!role) return undefined;
     if (destination.kind === 'fc') return this.access.checkRole(role.name, 'fc:InvokeFunction', this.functionArn(destination.functionName));
     const mns = `acs:mns:${this.region}:${this.account}:`;
@@ -101,7 +99,7 @@ export class OnBehalfAccess {
 
   /** May CloudFlow invoke a Task's function with the flow's role (`roleArn`)? */
   flowTask(roleArn: string | undefined, functionName: string, qualifier?: string): Denial | undefined {
-    const role = this.declared(roleNameOfArn(roleArn));
+    const role = this.access.declaredRole(roleNameOfArn(roleArn));
     return role ? this.access.checkRole(role.name, 'fc:InvokeFunction', this.functionArn(functionName, qualifier)) : undefined;
   }
 

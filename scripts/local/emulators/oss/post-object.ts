@@ -16,11 +16,11 @@
  *   `x-oss-meta-*`, `x-oss-object-acl`, `x-oss-storage-class`, `x-oss-server-side-encryption`, `x-oss-tagging`,
  *   `x-oss-forbid-overwrite`.
  */
-import { checkBucketPolicy } from './bucket-policy';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Busboy from 'busboy';
 import { authorize } from './access';
+import { checkBucketPolicy } from './bucket-policy';
 import { checkRamAccess } from './ram-actions';
 import type { AccessControl } from '../../ram/access';
 import { stageReadable } from './body';
@@ -196,16 +196,16 @@ function checkToken(lookupResult: { securityToken?: string }, provided: string |
   if (!safeEqual(provided, lookupResult.securityToken)) throw ossErrors.invalidSecurityToken();
 }
 
-/**
- * Verifies the form's signature over its policy: 'oss' or 's3' by who signed it (OSS's V1/V4 fields, or S3's V4/V2
- * ones through OSS's S3-compatible API), 'anonymous' for an unsigned form.
- */
 /** The key that signed a form, whichever way it was signed (OSS V1/V4, S3 V2/V4). */
 function formAccessKeyId(form: Form): string | undefined {
   const credential = field(form, 'x-oss-credential') ?? field(form, 'x-amz-credential');
   return field(form, 'OSSAccessKeyId') ?? field(form, 'AWSAccessKeyId') ?? credential?.split('/')[0];
 }
 
+/**
+ * Verifies the form's signature over its policy: 'oss' or 's3' by who signed it (OSS's V1/V4 fields, or S3's V4/V2
+ * ones through OSS's S3-compatible API), 'anonymous' for an unsigned form.
+ */
 function verifyForm(form: Form, region: string, lookup: CredentialLookup, now: number): 'oss' | 's3' | 'anonymous' {
   if (verifyS3Form((name) => field(form, name), { lookup, now })) return 's3';
   return verifyOssForm(form, region, lookup, now) ? 'oss' : 'anonymous';
@@ -319,10 +319,11 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup, 
     // The bucket policy before the ACL, as for every other request (D155): a Deny refuses, an Allow opens an
     // unsigned form to a bucket whose ACL would refuse it.
     const bucketRecord = ctx.runtime.storage.getBucket(bucket);
-    const decision = checkBucketPolicy(bucketRecord?.config.policy, signer === 'anonymous' ? undefined : formAccessKeyId(form), 'oss:PutObject', bucket, key);
+    const signedBy = signer === 'anonymous' ? undefined : formAccessKeyId(form);
+    const decision = checkBucketPolicy(bucketRecord?.config.policy, signedBy, 'oss:PutObject', bucket, key);
     if (signer === 'anonymous' && decision !== 'allow') authorize({ accessKeyId: undefined, mode: 'anonymous' }, 'write', bucketRecord);
     // A form signed with a role's STS key is that role's PutObject, held to its policies like a signed PUT (D144).
-    if (signer !== 'anonymous') checkRamAccess(access, formAccessKeyId(form)!, 'oss:PutObject', bucket, key);
+    if (signedBy !== undefined) checkRamAccess(access, signedBy, 'oss:PutObject', bucket, key);
     let range: { min: number; max: number } | undefined;
     const policyText = field(form, 'policy');
     if (policyText !== undefined) {
