@@ -3,6 +3,7 @@
  * start`): an argument a script does not know is refused by name, exit 2, before anything runs (D149). Ignored, a
  * mistyped `--deploy` or a flag meant for another script looked like it had been obeyed.
  */
+import { npmTookTheFlag, templateArgument, TemplateUsageError } from './local/template-option';
 
 /** The first argument of `argv` that is not one of `known`, or undefined when all are known. */
 export function firstUnknownArgument(argv: readonly string[], known: readonly string[]): string | undefined {
@@ -27,4 +28,32 @@ export function flagsOrUsage(argv: readonly string[], known: readonly string[], 
   const unknown = firstUnknownArgument(argv, known);
   if (unknown !== undefined) refuseUsage(`unknown argument ${unknown}`, usage);
   return new Set(argv);
+}
+
+/**
+ * For `npm run validate`, `build` and `deploy` (D160): the flags `known` and `-t/--template <file>`, taken as `npm
+ * start` takes it (D154). npm keeps `-t` for itself unless it comes after `--`: the file it passes on alone (or
+ * `--template=` it keeps in npm_config_template) is refused naming `command` with `--`, not taken as an unknown
+ * argument or, worse, ignored so that this repository's s.yaml is checked in its place.
+ * @example projectFlagsOrUsage(['-t', 'app/s.yaml', '--deploy'], ['--deploy'], usage, 'npm run validate --')
+ *   // { given: 'app/s.yaml', flags: Set { '--deploy' } }
+ */
+export function projectFlagsOrUsage(argv: readonly string[], known: readonly string[], usage: string, command: string): { given?: string; flags: Set<string> } {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  let chosen: ReturnType<typeof templateArgument>;
+  try {
+    chosen = templateArgument(argv);
+  } catch (err) {
+    if (err instanceof TemplateUsageError) refuseUsage(err.message, usage);
+    throw err;
+  }
+  const { given, rest } = chosen;
+  const swallowed = given === undefined ? npmTookTheFlag(rest.filter((arg) => !known.includes(arg)), process.env, command) : undefined;
+  if (swallowed) refuseUsage(swallowed, usage);
+  const unknown = firstUnknownArgument(rest, known);
+  if (unknown !== undefined) refuseUsage(`unknown argument ${unknown}`, usage);
+  return given === undefined ? { flags: new Set(rest) } : { given, flags: new Set(rest) };
 }

@@ -112,3 +112,25 @@ export function shownTemplate(file: string): string {
   const path = relative(REPO_ROOT, file);
   return path && !path.startsWith('..') && !isAbsolute(path) ? path : file;
 }
+
+/** The project a script of this repository works on (`npm run validate`, `build`, `deploy`; D160). */
+export interface ScriptProject {
+  /** Its yaml, absolute. */
+  template: string;
+  /** The yaml's folder: `code:` paths, the ROS template, `functions/` sources and `dist/` resolve from it, as `s` resolves them. */
+  root: string;
+  /** How messages name the yaml: `s.yaml` for this repository's, else as `shownTemplate` shows it. */
+  shownAs: string;
+  /** A project of the user's own (`-t`): this repository's own rules (its tables' code contracts, its stage variables) do not apply. */
+  own: boolean;
+}
+
+/**
+ * The project `-t <given>` names, or this repository's s.yaml without `-t` (or with `-t` naming it).
+ * @example scriptProject('../shop/s.yaml', { INIT_CWD: '/home/me/suite' }) // { template: '/home/me/shop/s.yaml', root: '/home/me/shop', shownAs: '/home/me/shop/s.yaml', own: true }
+ */
+export function scriptProject(given: string | undefined, env: NodeJS.ProcessEnv = process.env): ScriptProject {
+  const template = chosenProject(given, env);
+  if (template === undefined) return { template: join(REPO_ROOT, 's.yaml'), root: REPO_ROOT, shownAs: 's.yaml', own: false };
+  return { template, root: dirname(template), shownAs: shownTemplate(template), own: true };
+}

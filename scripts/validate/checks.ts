@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { ALL_TABLES } from '../../functions/_shared/contracts/tables';
+import { REPO_ROOT } from '../local/paths';
 import type { AppSpec } from '../local/spec/model';
+import { shownTemplate } from '../local/template-option';
 
 const run = promisify(execFile);
 
@@ -19,20 +21,29 @@ export interface Preview {
  * NODE_ENV=test is the switch `@serverless-devs/s` 3.1.10 checks before it forks its background daemons
  * (an update check against registry.npmjs.org, a usage report); without it every run goes online.
  */
-export async function previewWithServerlessDevs(root: string, env: NodeJS.ProcessEnv): Promise<Preview> {
+export async function previewWithServerlessDevs(root: string, env: NodeJS.ProcessEnv, template?: string): Promise<Preview> {
   const home = mkdtempSync(join(tmpdir(), 's-home-'));
+  // A project of the user's own (`-t`, D160) has no node_modules of its own: this repository's `s` renders it,
+  // given the file as `s deploy -t` would be (s reads the .env files beside it and resolves paths from its folder).
+  const s = template ? join(REPO_ROOT, 'node_modules', '.bin', 's') : join(root, 'node_modules', '.bin', 's');
+  const shown = template ? shownTemplate(template) : 's.yaml';
+  const account = env.AccountID ?? '1000000000000001';
   try {
-    const { stdout } = await run(join(root, 'node_modules', '.bin', 's'), ['preview', '-o', 'json', '--silent'], {
+    const { stdout } = await run(s, ['preview', '-o', 'json', '--silent', ...(template ? ['-t', template] : [])], {
       cwd: root,
-      env: { ...env, NODE_ENV: 'test', HOME: home, AccountID: env.AccountID ?? '1000000000000001', AccessKeyID: env.AccessKeyID ?? 'offline', AccessKeySecret: env.AccessKeySecret ?? 'offline' },
+      env: { ...env, NODE_ENV: 'test', HOME: home, AccountID: account, AccessKeyID: env.AccessKeyID ?? 'offline', AccessKeySecret: env.AccessKeySecret ?? 'offline' },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 60_000,
     });
-    return JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
+    const preview = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
+    // The platform rules hold every ARN to the deploying account, `vars.accountId` in this repository's s.yaml. A
+    // project of its own names it as `${config('AccountID')}` (D160): the account it was just rendered with.
+    preview.vars = { accountId: account, ...preview.vars };
+    return preview;
   } catch (err) {
     // `s` explains a bad s.yaml on stdout (the line, an excerpt); the exec error alone said "Command failed: …".
     const said = String((err as { stdout?: unknown }).stdout ?? '').split(/\n\s*A complete log of this run/)[0]!.trim();
-    throw new Error(said ? `s preview could not render s.yaml:\n${said}` : (err as Error).message, { cause: err });
+    throw new Error(said ? `s preview could not render ${shown}:\n${said}` : (err as Error).message, { cause: err });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -52,10 +63,10 @@ export interface Renderings {
  * every ARN names that account, which the local cloud — one account of its own — refuses; so the local cloud's
  * agreement is checked on the rendering without it, and the platform rules on the one with it (D141).
  */
-export async function renderingsFor(root: string, env: NodeJS.ProcessEnv): Promise<Renderings> {
+export async function renderingsFor(root: string, env: NodeJS.ProcessEnv, template?: string): Promise<Renderings> {
   const { AccountID, ...localEnv } = env;
-  const local = await previewWithServerlessDevs(root, localEnv);
-  return { localEnv, local, deploy: AccountID === undefined ? local : await previewWithServerlessDevs(root, env) };
+  const local = await previewWithServerlessDevs(root, localEnv, template);
+  return { localEnv, local, deploy: AccountID === undefined ? local : await previewWithServerlessDevs(root, env, template) };
 }
 
 /** Differences between Serverless Devs' rendering and the local cloud's, resource by resource. */

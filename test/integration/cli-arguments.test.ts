@@ -54,8 +54,31 @@ describe('npm scripts refuse arguments they do not take', () => {
     expect(result.stderr).toMatch(/^give the event once/);
   });
 
-  it('npm run validate, build and reset -- --help print their usage and exit 0', () => {
-    for (const script of ['scripts/validate.ts', 'scripts/build.ts', 'scripts/reset.ts']) {
+  // D160: validate, build and deploy take -t as npm start does; npm keeps -t before `--` and passes the file alone.
+  it.each([
+    ['scripts/validate.ts', ['app/s.yaml'], 'npm run validate -- -t app/s.yaml'],
+    ['scripts/validate.ts', ['app/s.yaml', '--deploy'], 'npm run validate -- -t app/s.yaml'],
+    ['scripts/build.ts', ['app/s.yaml'], 'npm run build -- -t app/s.yaml'],
+    ['scripts/deploy.ts', ['app/s.yaml'], 'npm run deploy -- -t app/s.yaml'],
+  ])('%s %j (npm took -t for itself) is refused naming the command that works', (script, args, command) => {
+    const result = run(script, args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^npm took -t \(or --template\) for itself and passed only app\/s\.yaml on: put -- before it, /);
+    expect(result.stderr).toContain(command);
+    expect(result.stderr).toContain('usage: ');
+  });
+
+  it.each([['scripts/validate.ts'], ['scripts/build.ts'], ['scripts/deploy.ts']])('%s with --template=<file> kept by npm, or -t without a file, is refused', (script) => {
+    const kept = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, script)], { cwd: REPO, encoding: 'utf8', env: { ...process.env, npm_config_template: 'app/s.yaml' }, timeout: 60_000 });
+    expect(kept.status).toBe(2);
+    expect(kept.stderr).toMatch(/^npm took --template=app\/s\.yaml as a setting of its own and did not pass it on: put -- before it, npm run \w+ -- --template=app\/s\.yaml/);
+    const bare = run(script, ['-t']);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/^-t needs the path of a Serverless Devs yaml/);
+  });
+
+  it('npm run validate, build, deploy and reset -- --help print their usage and exit 0', () => {
+    for (const script of ['scripts/validate.ts', 'scripts/build.ts', 'scripts/deploy.ts', 'scripts/reset.ts']) {
       const result = run(script, ['--help']);
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/^usage: .*npm run /);

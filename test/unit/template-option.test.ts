@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/local/paths';
-import { npmTookTheFlag, projectDataDir, resolveTemplate, shownTemplate, templateArgument } from '../../scripts/local/template-option';
+import { npmTookTheFlag, projectDataDir, resolveTemplate, scriptProject, shownTemplate, templateArgument } from '../../scripts/local/template-option';
 import { tempDir } from '../helpers/temp';
 
 /** `npm start -- -t <file>`: which yaml a user's command line names, and where that project keeps its data (D154). */
@@ -76,5 +76,15 @@ describe('the template option', () => {
   it('shows a template inside this repository by its relative path, any other in full', () => {
     expect(shownTemplate(join(REPO_ROOT, 'test', 'fixtures', 'own-project', 's.yaml'))).toBe('test/fixtures/own-project/s.yaml');
     expect(shownTemplate(shop)).toBe(shop);
+  });
+
+  it('names the project validate, build and deploy work on: this repository without -t or with its own s.yaml, else the file (D160)', () => {
+    const repository = { template: join(REPO_ROOT, 's.yaml'), root: REPO_ROOT, shownAs: 's.yaml', own: false };
+    expect(scriptProject(undefined, {})).toEqual(repository);
+    expect(scriptProject('s.yaml', { INIT_CWD: REPO_ROOT })).toEqual(repository);
+    expect(scriptProject('shop', { INIT_CWD: dir.path })).toEqual({ template: shop, root: join(dir.path, 'shop'), shownAs: shop, own: true });
+    const fixture = join(REPO_ROOT, 'test', 'fixtures', 'own-project', 's.yaml');
+    expect(scriptProject(fixture, {})).toMatchObject({ shownAs: 'test/fixtures/own-project/s.yaml', own: true });
+    expect(() => scriptProject('nowhere/s.yaml', { INIT_CWD: dir.path })).toThrow(/^-t nowhere\/s\.yaml \(.*\): no such file/);
   });
 });

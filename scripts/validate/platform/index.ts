@@ -3,6 +3,7 @@
  * rendering of s.yaml, the ROS template it deploys, the roles in it, the built bundles — plus the steps that
  * only the account can answer, listed for the person deploying (docs/runbook.md, "First deploy checklist").
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ALL_TABLES } from '../../../functions/_shared/contracts/tables';
 import { readYamlFile } from '../../local/spec/yaml-file';
@@ -90,5 +91,6 @@ function accountSteps(preview: Preview): string[] {
 /** Everything, from the repository at `root`. */
 export function platformFindingsAt(preview: Preview, root: string): PlatformFindings {
   const { template, passed } = infraOf(preview, root);
-  return platformFindings(preview, template, passed, sdkCallsIn(ADAPTER_DIR(root)), root);
+  // A project of the user's own has no SDK adapters of this repository's (functions/_shared/aliyun): no calls to read.
+  return platformFindings(preview, template, passed, existsSync(ADAPTER_DIR(root)) ? sdkCallsIn(ADAPTER_DIR(root)) : [], root);
 }

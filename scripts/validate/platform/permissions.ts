@@ -3,7 +3,7 @@
  * CloudFlow role may invoke exactly the functions its flows call, and each trigger names a role its event source
  * can assume. RAM itself cannot be asked offline; the template's roles and policies are read instead.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Preview } from '../checks';
 import { fc3Resources, roleNameOf, type Problem } from './fc-rules';
@@ -161,10 +161,15 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
   // does with the role for async destinations; and nothing its functions never ask for.
   for (const call of adapterCalls.filter((c) => !SDK_CALL_ACTIONS[c])) problems.push(`functions/_shared/aliyun/${call.replace(':', ': SDK call ')} has no RAM action in SDK_CALL_ACTIONS (scripts/validate/platform/permissions.ts)`);
   const asked = new Map<string, { role: RoleModel; functions: string[]; needs: Need[] }>();
+  // What a function calls is read from this repository's layout (functions/<resource>/*.ts reaching the SDK adapters).
+  // A project of the user's own (`npm run validate -- -t`, D160) has code that cannot be read so: its roles are held
+  // to trusting FC, and a function without a role is left as FC takes it (no credentials, D157).
+  const readsCode = existsSync(ADAPTER_DIR(root));
   for (const [resource, p] of functions) {
     const where = `resources.${resource}.props.role`;
+    if (!readsCode && p.role === undefined) continue;
     const found = roleAt(p.role, where, 'fc.aliyuncs.com', ', so FC cannot hand its credentials to the function');
-    if (!found) continue;
+    if (!found || !readsCode) continue;
     const { name, role } = found;
     const env = Object.fromEntries(Object.entries((p.environmentVariables as Props | undefined) ?? {}).map(([k, v]) => [k, String(v)]));
     const needs = needsOf(sources(resource), env, { region, accountId, adapterDir: ADAPTER_DIR(root) }, adapterCalls, (c) => SDK_CALL_ACTIONS[c] ?? []);
