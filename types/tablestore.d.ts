@@ -43,6 +43,8 @@ declare module 'tablestore' {
       tableOptions: { timeToLive: number; maxVersions: number; deviationCellVersionInSec?: unknown; allowUpdate?: boolean };
       tableStatus: number;
       streamDetails?: { enableStream: boolean; streamId?: string; expirationTime?: number; lastEnableTime?: unknown };
+      /** Secondary indexes (D158); `indexSyncPhase` is decoded to the SDK's `SyncPhase` strings. */
+      indexMetas: { name: string; primaryKey: string[]; definedColumn: string[]; indexUpdateMode: number; indexType: number; indexSyncPhase?: string }[];
     }
     interface SearchFieldSchemaResult {
       fieldName: string;
@@ -72,6 +74,8 @@ declare module 'tablestore' {
       describeTable(params: object): Promise<DescribeTableResult>;
       updateTable(params: object): Promise<unknown>;
       deleteTable(params: object): Promise<unknown>;
+      createIndex(params: object): Promise<unknown>;
+      dropIndex(params: object): Promise<unknown>;
     }
     const Long: { fromNumber(n: number): Int64 };
     const INF_MIN: object;
@@ -112,6 +116,11 @@ declare module 'tablestore' {
       EXISTS_QUERY: number;
     };
     const AggregationType: { AGG_AVG: number; AGG_MAX: number; AGG_MIN: number; AGG_SUM: number; AGG_COUNT: number; AGG_DISTINCT_COUNT: number; AGG_TOP_ROWS: number; AGG_PERCENTILES: number };
+    /** Secondary indexes (D158). */
+    const IndexType: { IT_GLOBAL_INDEX: number; IT_LOCAL_INDEX: number };
+    const IndexUpdateMode: { IUM_ASYNC_INDEX: number; IUM_SYNC_INDEX: number };
+    const SyncPhase: { FULL: string; INCR: string };
+    const DefinedColumnType: { DCT_INTEGER: number; DCT_DOUBLE: number; DCT_BOOLEAN: number; DCT_STRING: number };
     const IndexStatus: { PENDING: string; FAILED: string; RUNNING: string; UNKNOWN: string };
     /** The value to put in an AUTO_INCREMENT primary key column (PutRow). */
     const PK_AUTO_INCR: object;

@@ -180,6 +180,8 @@ describe('tablestore, every method, default client options', () => {
         }),
       (r) => r.rows[0].primaryKey[0].value === 'a' && Number(r.totalCounts) === 1,
     ],
+    ['createIndex', () => client.createIndex({ mainTableName: table, indexMeta: { name: `${table}_by_id`, primaryKey: ['id'], definedColumn: [] }, includeBaseData: true }), (r) => r !== undefined],
+    ['dropIndex', () => client.dropIndex({ mainTableName: table, indexName: `${table}_by_id` }), (r) => r !== undefined],
     ['deleteSearchIndex', () => client.deleteSearchIndex({ tableName: table, indexName: 'by_s' }), (r) => r !== undefined],
     ['deleteTable', () => client.deleteTable({ tableName: table }), (r) => r !== undefined],
   ];

@@ -51,7 +51,7 @@ describe('TableStore emulator features', () => {
       ['a TTL below one day', 'ddl_ttl', { tableOptions: { timeToLive: 3600, maxVersions: 1 } }, 400, 'at least 86400 seconds'],
       ['max versions 0', 'ddl_versions', { tableOptions: { timeToLive: -1, maxVersions: 0 } }, 400, 'The maximum versions cannot be less than or equal to 0.'],
       ['a bad table name', '9table', {}, 400, "Invalid table name: '9table'."],
-      ['a secondary index', 'ddl_index', { indexMetas: [{ name: 'idx', primaryKey: ['id'], definedColumn: [] }] }, 400, 'Secondary indexes (index_metas) is not supported'],
+      ['a secondary index on a column that is not predefined', 'ddl_index', { indexMetas: [{ name: 'idx', primaryKey: ['owner'], definedColumn: [] }] }, 400, "index column (primary_key) 'owner' is neither"],
       ['a stream kept 200 hours', 'ddl_stream', { streamSpecification: { enableStream: true, expirationTime: 200 } }, 400, 'Invalid stream expiration time: 200'],
     ])('refuses %s', async (_label, name, extra, status, message) => {
       if (name === 'ddl_dup') await create(name);

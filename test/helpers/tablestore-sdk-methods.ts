@@ -12,14 +12,12 @@ const Q = TableStore.QueryType;
 export const INTERNALS = new Set(['constructor', 'setupRequestListeners', 'populateURI', 'populateHeader', 'buildContent', 'computeContentMd5', 'extractData', 'extractError', 'makeRequest', 'addAllRequestListeners', 'buildJsonContent', 'extractJsonData', 'extractJsonError', 'setupJsonRequestListeners', 'makeJsonRequest']);
 
 /** Methods answered by the emulator, each exercised by a test below. */
-export const EMULATED = ['createTable', 'listTable', 'describeTable', 'updateTable', 'deleteTable', 'getRow', 'putRow', 'updateRow', 'deleteRow', 'getRange', 'batchGetRow', 'batchWriteRow', 'createSearchIndex', 'describeSearchIndex', 'listSearchIndex', 'updateSearchIndex', 'deleteSearchIndex', 'search'];
+export const EMULATED = ['createTable', 'listTable', 'describeTable', 'updateTable', 'deleteTable', 'getRow', 'putRow', 'updateRow', 'deleteRow', 'getRange', 'batchGetRow', 'batchWriteRow', 'createIndex', 'dropIndex', 'createSearchIndex', 'describeSearchIndex', 'listSearchIndex', 'updateSearchIndex', 'deleteSearchIndex', 'search'];
 
 /** Methods refused by name: the SDK method, a reasonable request, and the name the refusal must carry. */
 export const REFUSED: [method: string, params: unknown, named: string][] = [
   ['computeSplits', { tableName: 'items', searchIndexSplitsOptions: { indexName: 'items_index' } }, 'ComputeSplits'],
   ['parallelScan', { tableName: 'items', indexName: 'items_index', columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_ALL_FROM_INDEX }, scanQuery: { query: { queryType: Q.MATCH_ALL_QUERY }, limit: 10, maxParallel: 1, currentParallelId: 0, aliveTime: 30 } }, 'ParallelScan'],
-  ['createIndex', { mainTableName: 'items', indexMeta: { name: 'items_by_owner', primaryKey: ['owner'], definedColumn: [] } }, 'CreateIndex'],
-  ['dropIndex', { mainTableName: 'items', indexName: 'items_by_owner' }, 'DropIndex'],
   ['startLocalTransaction', { tableName: 'items', primaryKey: [{ id: 'a' }] }, 'StartLocalTransaction'],
   ['commitTransaction', { transactionId: 'tx-1' }, 'CommitTransaction'],
   ['abortTransaction', { transactionId: 'tx-1' }, 'AbortTransaction'],

@@ -77,15 +77,24 @@ describe('every tablestore SDK method, as a user script calls it', () => {
       await expect(client.describeTable({ tableName: 'scratch' })).rejects.toMatchObject({ code: 404, message: expect.stringContaining('OTSObjectNotExist') });
     });
 
-    it('refuses a table with secondary indexes by name', async () => {
-      const withIndex = client.createTable({
+    it('creates a table with a secondary index, adds one with createIndex, reads both and drops them (D158)', async () => {
+      await client.createTable({
         tableMeta: { tableName: 'indexed', primaryKey: [{ name: 'id', type: 'STRING' }], definedColumn: [{ name: 'owner', type: SDK.DefinedColumnType.DCT_STRING }] },
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: -1, maxVersions: 1 },
         indexMetas: [{ name: 'indexed_by_owner', primaryKey: ['owner'], definedColumn: [] }],
       } as never);
-      await expect(withIndex).rejects.toEqual(refusedNaming('Secondary indexes (index_metas)'));
-      await expect(client.describeTable({ tableName: 'indexed' })).rejects.toMatchObject({ code: 404 });
+      await client.putRow({ tableName: 'indexed', condition: IGNORE(), primaryKey: [{ id: 'a' }], attributeColumns: [{ owner: 'ann' }] });
+      await client.createIndex({ mainTableName: 'indexed', indexMeta: { name: 'indexed_by_owner_too', primaryKey: ['owner'], definedColumn: [] }, includeBaseData: true } as never);
+      for (const index of ['indexed_by_owner', 'indexed_by_owner_too']) {
+        const got = (await client.getRow({ tableName: index, primaryKey: [{ owner: 'ann' }, { id: 'a' }] })) as { row: Row };
+        expect(got.row.primaryKey!.map((c) => c.value)).toEqual(['ann', 'a']);
+      }
+      const described = (await client.describeTable({ tableName: 'indexed' })) as { indexMetas: { name: string }[] };
+      expect(described.indexMetas.map((i) => i.name)).toEqual(['indexed_by_owner', 'indexed_by_owner_too']);
+      await client.dropIndex({ mainTableName: 'indexed', indexName: 'indexed_by_owner_too' } as never);
+      await client.deleteTable({ tableName: 'indexed' });
+      await expect(client.getRow({ tableName: 'indexed_by_owner', primaryKey: [{ owner: 'ann' }, { id: 'a' }] })).rejects.toMatchObject({ code: 404 });
     });
   });
 

@@ -9,6 +9,7 @@ import { conditionCheckFail, notEmulated, parameterInvalid } from './errors';
 import { conditionHolds, ROW_EXISTENCE, type WriteCondition } from './conditions';
 import { encodeKey } from './keys';
 import { writeRows, type RequestRow, type WriteCell } from './plain-buffer';
+import { checkDefinedTypes, maintainIndexes } from './secondary';
 import type { Storage } from './storage';
 import { checkKey, liveRow, NAME_PATTERN, valueSize, type CellVersion, type LiveRow, type TableHandle, type TableMeta } from './table';
 import type { PkCell, PkValue } from './values';
@@ -134,6 +135,7 @@ function checkColumns(context: WriteContext, row: RequestRow, operation: 'PutRow
       if (cell.timestamp < oldest || cell.timestamp >= context.now + deviation) throw parameterInvalid(`Invalid timestamp. Cell:${cell.name}.`);
     }
   }
+  if (meta.secondaryIndexes) checkDefinedTypes(meta, row.cells);
 }
 
 const pkNamesByMeta = new WeakMap<TableMeta, Set<string>>();
@@ -191,12 +193,15 @@ export function putRow(context: WriteContext, row: RequestRow, condition: WriteC
   checkColumns(context, row, 'PutRow');
   const key = rowKey(context, row, { autoIncrement: true });
   const keyBytes = storedKey(row, key);
-  // PutRow replaces the row: what was there matters only to a condition.
-  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, liveRow(context.table.meta, context.storage.getRow(context.table, keyBytes), context.now));
+  // PutRow replaces the row: what was there matters only to a condition and to the table's indexes.
+  const indexed = context.table.meta.secondaryIndexes !== undefined;
+  const before = indexed || condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition ? liveRow(context.table.meta, context.storage.getRow(context.table, keyBytes), context.now) : undefined;
+  if (condition.rowExistence !== ROW_EXISTENCE.IGNORE || condition.columnCondition) check(condition, before);
   const { maxVersions } = context.table.meta;
   const columns = new Map<string, CellVersion[]>();
   for (const cell of row.cells) addVersion(columns, cell.name, { timestamp: cell.timestamp ?? context.now, value: cell.value! }, maxVersions);
   context.storage.putRow(context.table, keyBytes, columns, context.now);
+  if (indexed) maintainIndexes(context.storage, context.table, before, liveRow(context.table.meta, { primaryKey: key, columns, writtenAt: context.now }, context.now), context.now);
   context.changed(context.table, keyBytes, record(context, ACTION.PUT_ROW, key, () => row.cells.map((cell) => ({ name: cell.name, value: cell.value!, timestamp: cell.timestamp ?? context.now }))));
   const { meta } = context.table;
   const now = context.now;
@@ -262,6 +267,7 @@ export function updateRow(context: WriteContext, row: RequestRow, condition: Wri
     }
   }
   context.storage.putRow(context.table, keyBytes, columns, context.now);
+  if (meta.secondaryIndexes) maintainIndexes(context.storage, context.table, existing.row, liveRow(meta, { primaryKey: key, columns, writtenAt: context.now }, context.now), context.now);
   context.changed(context.table, keyBytes, record(context, ACTION.UPDATE_ROW, key, changes));
   const now = context.now;
   return {
@@ -283,6 +289,7 @@ export function deleteRow(context: WriteContext, row: RequestRow, condition: Wri
   const existing = existingRow(context, keyBytes).row;
   check(condition, existing);
   context.storage.deleteRow(context.table, keyBytes);
+  if (context.table.meta.secondaryIndexes) maintainIndexes(context.storage, context.table, existing, undefined, context.now);
   // Deleting a row that is not there changes nothing, so it records nothing.
   if (existing) context.changed(context.table, keyBytes, record(context, ACTION.DELETE_ROW, key, [], true));
   return { primaryKey: key, after: undefined, modified: new Set() };
@@ -293,10 +300,11 @@ export const WRITERS: Record<WriteType, typeof putRow> = { PUT: putRow, UPDATE: 
 /**
  * Whether a writer changes storage with one SQL statement, as its last step: every check (the condition
  * included) comes first, and only a stream record or an AUTO_INCREMENT sequence would add a second write. Such
- * a batch row needs no savepoint of its own (`Storage.withoutSavepoint`, which enforces this).
+ * a batch row needs no savepoint of its own (`Storage.withoutSavepoint`, which enforces this). A table with
+ * secondary indexes writes its index rows too.
  */
 export function writesOneStatement(table: TableHandle, row: RequestRow): boolean {
-  return !table.meta.stream && !row.primaryKey.some((c) => c.value.type === 'AUTO_INCREMENT');
+  return !table.meta.stream && !table.meta.secondaryIndexes && !row.primaryKey.some((c) => c.value.type === 'AUTO_INCREMENT');
 }
 
 /** Local transactions are not emulated: a request naming one is refused rather than run outside it. */

@@ -5,6 +5,7 @@
  */
 import { invalidPk } from './errors';
 import type { PkType } from './keys';
+import type { SecondaryIndexMeta } from './secondary';
 import type { CellValue, PkBound, PkCell } from './values';
 
 export type DefinedColumnType = 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'BINARY';
@@ -31,6 +32,10 @@ export interface TableMeta {
   reserved: { read: number; write: number; lastIncreaseTime: number; lastDecreaseTime?: number };
   stream?: StreamSettings;
   createdAt: number;
+  /** A data table's secondary indexes (each also a table of its own, `indexOf` this one). */
+  secondaryIndexes?: SecondaryIndexMeta[];
+  /** Set on an index table: the data table it indexes (index tables are read-only). */
+  indexOf?: string;
 }
 
 /** A table and its storage id (a recreated table gets a new id, so no old row can reappear). */

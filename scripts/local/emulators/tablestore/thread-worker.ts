@@ -24,14 +24,18 @@ function failure(err: unknown): ThreadFailure {
 function tables(emulator: TableStoreEmulator): TableSummary[] {
   const { storage } = emulator;
   return emulator.instances.flatMap((instance) =>
-    storage.tables(instance).map((t) => ({
-      instance,
-      name: t.meta.name,
-      rows: storage.countRows(t),
-      ttlSeconds: t.meta.ttlSeconds,
-      stream: Boolean(t.meta.stream),
-      searchIndexes: storage.searchIndexes(t).map((i) => i.name),
-    })),
+    // Index tables (secondary indexes) are parts of their data table, not tables of the template.
+    storage
+      .tables(instance)
+      .filter((t) => t.meta.indexOf === undefined)
+      .map((t) => ({
+        instance,
+        name: t.meta.name,
+        rows: storage.countRows(t),
+        ttlSeconds: t.meta.ttlSeconds,
+        stream: Boolean(t.meta.stream),
+        searchIndexes: storage.searchIndexes(t).map((i) => i.name),
+      })),
   );
 }
 

@@ -1,15 +1,18 @@
 /**
  * Table DDL: CreateTable, ListTable, DescribeTable, UpdateTable, DeleteTable and ComputeSplitPointsBySize
  * (https://www.alibabacloud.com/help/en/tablestore/developer-reference/createtable and siblings). Tables are
- * created at once (status ACTIVE, no "table not ready" window). Secondary indexes are refused by name; partitions
- * given at creation are accepted and have no effect (one local partition holds every row).
+ * created at once (status ACTIVE, no "table not ready" window). Secondary indexes given to CreateTable are created
+ * with it (`secondary.ts`); partitions given at creation are accepted and have no effect (one local partition
+ * holds every row).
  */
 import { randomUUID } from 'node:crypto';
-import { notEmulated, objectAlreadyExist, parameterInvalid, quotaExhausted } from '../errors';
+import { objectAlreadyExist, parameterInvalid, quotaExhausted } from '../errors';
 import { CONSUMED, decodeRequest, encodeResponse, has, requireTable, type OperationHandler } from '../handler';
 import { protos } from '../sdk';
 import { NAME_PATTERN, type DefinedColumnType, type StreamSettings, type TableHandle, type TableMeta } from '../table';
 import type { PkType } from '../keys';
+import { checkIndexable, followBase, INDEX_LIMITS, indexFrom, indexMetaMessages, isIndexTable, refuseIndexDdl, type IndexMetaMessage, type SecondaryIndexMeta } from '../secondary';
+import type { Storage } from '../storage';
 
 /** TableStore's limits on tables (https://www.alibabacloud.com/help/en/tablestore/product-overview/general-limits). */
 export const TABLE_LIMITS = {
@@ -83,14 +86,13 @@ interface CreateTableRequest {
   tableOptions?: TableOptionsMessage | null;
   partitions?: unknown[];
   streamSpec?: StreamSpecMessage | null;
-  indexMetas?: unknown[];
+  indexMetas?: IndexMetaMessage[];
 }
 
 /** The checked metadata of a CreateTable request. */
 export function tableMetaFrom(request: CreateTableRequest, now: number): TableMeta {
   const meta = request.tableMeta;
   checkTableName(meta.tableName);
-  if ((request.indexMetas ?? []).length > 0) throw notEmulated('Secondary indexes (index_metas)');
   const pk = meta.primaryKey ?? [];
   if (pk.length < 1 || pk.length > TABLE_LIMITS.primaryKeyColumns) throw parameterInvalid(`The number of primary key columns must be in range: [1, ${TABLE_LIMITS.primaryKeyColumns}].`);
   const names = new Set<string>();
@@ -151,18 +153,40 @@ export function checkSearchIndexable(meta: TableMeta, operation: 'UpdateTable' |
   }
 }
 
+/** Tables and index tables count alike against the instance's 64 (TableStore's global secondary index limits). */
+function checkTableQuota(storage: Storage, instance: string, adding: number): void {
+  if (storage.tables(instance).length + adding > TABLE_LIMITS.tablesPerInstance) throw quotaExhausted('Number of tables exceeded the quota.');
+}
+
+/** The checked indexes a CreateTable request declares, with their index tables' metas. */
+function declaredIndexes(context: { storage: Storage; instance: string; now: number }, meta: TableMeta, messages: IndexMetaMessage[]): { index: SecondaryIndexMeta; meta: TableMeta }[] {
+  if (messages.length === 0) return [];
+  checkIndexable(meta, 'CreateTable');
+  if (messages.length > INDEX_LIMITS.perTable) throw parameterInvalid(`The number of indexes (index_metas) must be at most ${INDEX_LIMITS.perTable}, got ${messages.length}.`);
+  const names = new Set([meta.name]);
+  return messages.map((message) => {
+    const made = indexFrom(meta, message, (name) => names.has(name) || context.storage.table(context.instance, name) !== undefined, context.now);
+    names.add(made.index.name);
+    return made;
+  });
+}
+
 export const createTable: OperationHandler = (context) => {
   const request = decodeRequest<CreateTableRequest>(protos.main.CreateTableRequest!, context.body);
   const meta = tableMetaFrom(request, context.now);
   if (context.storage.table(context.instance, meta.name)) throw objectAlreadyExist(meta.name);
-  if (context.storage.tables(context.instance).length >= TABLE_LIMITS.tablesPerInstance) throw quotaExhausted('Number of tables exceeded the quota.');
+  const indexes = declaredIndexes(context, meta, request.indexMetas ?? []);
+  checkTableQuota(context.storage, context.instance, 1 + indexes.length);
+  if (indexes.length > 0) meta.secondaryIndexes = indexes.map((i) => i.index);
   context.storage.insertTable(context.instance, meta);
+  for (const index of indexes) context.storage.insertTable(context.instance, index.meta);
   return encodeResponse(protos.main.CreateTableResponse!, {});
 };
 
 export const listTable: OperationHandler = (context) => {
   decodeRequest(protos.main.ListTableRequest!, context.body);
-  return encodeResponse(protos.main.ListTableResponse!, { tableNames: context.storage.tables(context.instance).map((t) => t.meta.name) });
+  // Index tables are reached through their data table (DescribeTable's index_metas), not listed.
+  return encodeResponse(protos.main.ListTableResponse!, { tableNames: context.storage.tables(context.instance).filter((t) => !isIndexTable(t.meta)).map((t) => t.meta.name) });
 };
 
 function optionsMessage(meta: TableMeta): object {
@@ -184,7 +208,9 @@ function streamMessage(meta: TableMeta): object {
 
 export const describeTable: OperationHandler = (context) => {
   const request = decodeRequest<{ tableName: string }>(protos.main.DescribeTableRequest!, context.body);
-  const { meta } = requireTable(context, request.tableName);
+  const table = requireTable(context, request.tableName);
+  refuseIndexDdl(table, 'DescribeTable');
+  const { meta } = table;
   return encodeResponse(protos.main.DescribeTableResponse!, {
     tableMeta: {
       tableName: meta.name,
@@ -196,7 +222,7 @@ export const describeTable: OperationHandler = (context) => {
     tableStatus: TABLE_STATUS_ACTIVE,
     streamDetails: streamMessage(meta),
     shardSplits: [],
-    indexMetas: [],
+    indexMetas: indexMetaMessages(context.storage, table),
   });
 };
 
@@ -206,6 +232,7 @@ export const updateTable: OperationHandler = (context) => {
     context.body,
   );
   const table = requireTable(context, request.tableName);
+  refuseIndexDdl(table, 'UpdateTable');
   const meta: TableMeta = { ...table.meta, reserved: { ...table.meta.reserved } };
   const options = request.tableOptions ?? {};
   // The Node SDK always sends a TableOptions message, empty when only the stream or throughput changes.
@@ -237,8 +264,14 @@ export const updateTable: OperationHandler = (context) => {
     else meta.stream = newStream(meta.name, request.streamSpec.expirationTime || undefined, context.now);
   }
   if (context.storage.searchIndexes(table).length > 0) checkSearchIndexable(meta, 'UpdateTable');
+  if (meta.secondaryIndexes) checkIndexable(meta, 'UpdateTable');
   const updated: TableHandle = { ...table, meta };
   context.storage.updateTable(updated);
+  // Index tables expire with their data table.
+  for (const index of meta.secondaryIndexes ?? []) {
+    const indexTable = context.storage.table(context.instance, index.name);
+    if (indexTable) context.storage.updateTable({ ...indexTable, meta: followBase(indexTable.meta, meta) });
+  }
   context.search.tableChanged(updated);
   return encodeResponse(protos.main.UpdateTableResponse!, { reservedThroughputDetails: throughputMessage(meta), tableOptions: optionsMessage(meta), streamDetails: streamMessage(meta) });
 };
@@ -246,7 +279,13 @@ export const updateTable: OperationHandler = (context) => {
 export const deleteTable: OperationHandler = (context) => {
   const request = decodeRequest<{ tableName: string }>(protos.main.DeleteTableRequest!, context.body);
   const table = requireTable(context, request.tableName);
+  refuseIndexDdl(table, 'DeleteTable');
   if (context.storage.searchIndexes(table).length > 0) throw parameterInvalid(`Table[${table.meta.name}] who has at least one search index cannot be deleted.`);
+  // A data table's index tables go with it.
+  for (const index of table.meta.secondaryIndexes ?? []) {
+    const indexTable = context.storage.table(context.instance, index.name);
+    if (indexTable) context.storage.dropTable(indexTable);
+  }
   context.storage.dropTable(table);
   context.search.tableChanged(undefined, table.id);
   return encodeResponse(protos.main.DeleteTableResponse!, {});

@@ -5,6 +5,7 @@ import { computeSplits, createSearchIndex, deleteSearchIndex, describeSearchInde
 import { describeStream, getShardIterator, getStreamRecord, listStream } from '../stream/ops';
 import { batchGetRow, batchWriteRow } from './batch';
 import { computeSplitPointsBySize, createTable, deleteTable, describeTable, listTable, updateTable } from './ddl';
+import { createIndex, dropIndex } from './indexes';
 import { getRange } from './range';
 import { deleteRowHandler, getRow, putRowHandler, updateRowHandler } from './rows';
 
@@ -22,6 +23,8 @@ const IMPLEMENTED: Record<string, OperationHandler> = {
   GetRange: getRange,
   BatchGetRow: batchGetRow,
   BatchWriteRow: batchWriteRow,
+  CreateIndex: createIndex,
+  DropIndex: dropIndex,
   CreateSearchIndex: createSearchIndex,
   DescribeSearchIndex: describeSearchIndex,
   ListSearchIndex: listSearchIndex,
@@ -38,8 +41,6 @@ const IMPLEMENTED: Record<string, OperationHandler> = {
 
 /** TableStore operations the emulator knows of and does not implement: refused with their name. */
 const NOT_EMULATED: Record<string, string> = {
-  CreateIndex: 'Secondary indexes (CreateIndex)',
-  DropIndex: 'Secondary indexes (DropIndex)',
   StartLocalTransaction: 'Local transactions (StartLocalTransaction)',
   CommitTransaction: 'Local transactions (CommitTransaction)',
   AbortTransaction: 'Local transactions (AbortTransaction)',

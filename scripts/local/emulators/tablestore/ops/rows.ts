@@ -6,6 +6,7 @@ import { encodeKey } from '../keys';
 import { deleteRow, putRow, rejectTransaction, rowKey, updateRow, type WriteContext, type WriteResult } from '../mutations';
 import { readRequestRow, writePrimaryKey, writeRows } from '../plain-buffer';
 import { protos } from '../sdk';
+import { refuseIndexWrite } from '../secondary';
 import { latestCells, liveRow, type TableHandle } from '../table';
 import { readSpec, readView, type ReadOptions } from './read';
 
@@ -47,6 +48,7 @@ export function returnedRow(result: WriteResult, returnContent: WriteRequest['re
 
 /** The write context of one table in one request: storage, clock, and who to tell about the change. */
 export function writeContext(context: OperationContext, table: TableHandle): WriteContext {
+  refuseIndexWrite(table);
   return {
     storage: context.storage,
     table,

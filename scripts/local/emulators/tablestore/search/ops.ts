@@ -16,6 +16,7 @@ import { decodeRequest, encodeResponse, has, requireTable, type OperationContext
 import { checkSearchIndexable } from '../ops/ddl';
 import { writeRows } from '../plain-buffer';
 import { protos } from '../sdk';
+import { refuseIndexDdl } from '../secondary';
 import { latestCells, NAME_PATTERN, type LiveRow, type TableHandle } from '../table';
 import { comparePkValue, type CellValue, type PkCell } from '../values';
 import type { LoadedIndex } from './indexes';
@@ -48,6 +49,7 @@ function loadIndex(context: OperationContext, tableName: string, indexName: stri
 export const createSearchIndex: OperationHandler = (context) => {
   const request = decodeRequest<Decoded>(protos.search.CreateSearchIndexRequest!, context.body);
   const table = requireTable(context, String(request.tableName ?? ''));
+  refuseIndexDdl(table, 'CreateSearchIndex');
   const indexName = String(request.indexName ?? '');
   if (!NAME_PATTERN.test(indexName)) throw parameterInvalid(`Invalid index name: '${indexName}'.`);
   if (request.sourceIndexName) throw notEmulated('Creating a search index from another (source_index_name)');
