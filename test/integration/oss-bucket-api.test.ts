@@ -276,6 +276,92 @@ describe('Website', () => {
     expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/`)).text).toBe('<h1>home</h1>');
     expect((await rawRequest(oss.emulator.port, 'GET', `/${name}/docs/index.html`)).text).toBe('<h1>docs</h1>');
   });
+
+  /** A public-read bucket with a root index, `docs/index.html`, `my docs/index.html` and an error document. */
+  async function site(website: { supportSubDir?: boolean; type?: string; error?: boolean }): Promise<((path: string) => Promise<Response>) & { bucket: string }> {
+    const name = await newBucket({ acl: 'public-read' });
+    await client.put('index.html', Buffer.from('<h1>home</h1>'), { mime: 'text/html' });
+    await client.put('docs/index.html', Buffer.from('<h1>docs</h1>'), { mime: 'text/html' });
+    await client.put('my docs/index.html', Buffer.from('<h1>my docs</h1>'), { mime: 'text/html' });
+    if (website.error !== false) await client.put('404.html', Buffer.from('<h1>not here</h1>'), { mime: 'text/html' });
+    await client.putBucketWebsite(name, { index: 'index.html', ...(website.error !== false ? { error: '404.html' } : {}), ...(website.supportSubDir ? { supportSubDir: true } : {}), ...(website.type ? { type: website.type } : {}) });
+    return Object.assign((path: string) => fetch(`${oss.emulator.endpoint}/${name}/${path}`, { redirect: 'manual' }), { bucket: name });
+  }
+  const answer = async (response: Promise<Response>) => {
+    const r = await response;
+    return [r.status, r.headers.get('location'), await r.text()];
+  };
+
+  it('with SupportSubDir, Type 0 (the default) redirects a directory named without its slash, URL-encoded, to the path with it (D160)', async () => {
+    const get = await site({ supportSubDir: true });
+    const docs = await answer(get('docs'));
+    expect(docs.slice(0, 2)).toEqual([302, `/${get.bucket}/docs/`]);
+    expect(await answer(fetch(`${oss.emulator.endpoint}${String(docs[1])}`))).toEqual([200, null, '<h1>docs</h1>']);
+    expect((await answer(get('my%20docs')))[1]).toBe(`/${get.bucket}/my%20docs/`);
+    // Addressed by host (`<bucket>.localhost`), the path has no bucket in it: `/docs/`, as OSS's `/abc/`.
+    const virtual = await rawRequest(oss.emulator.port, 'GET', '/docs', { Host: `${get.bucket}.localhost:${oss.emulator.port}` });
+    expect([virtual.status, virtual.headers.location]).toEqual([302, '/docs/']);
+    // No `<path>/index.html`: the error document, as for any missing object.
+    expect(await answer(get('nowhere'))).toEqual([404, null, '<h1>not here</h1>']);
+  });
+
+  it('with SupportSubDir, Type 1 looks no further (the error document, else NoSuchKey) and Type 2 serves the directory index itself (D160)', async () => {
+    const one = await site({ supportSubDir: true, type: '1' });
+    expect(await answer(one('docs'))).toEqual([404, null, '<h1>not here</h1>']);
+    const bare = await site({ supportSubDir: true, type: '1', error: false });
+    const noSuchKey = await answer(bare('docs'));
+    expect(noSuchKey[0]).toBe(404);
+    expect(noSuchKey[2]).toContain('<Code>NoSuchKey</Code>');
+    const two = await site({ supportSubDir: true, type: '2' });
+    expect(await answer(two('docs'))).toEqual([200, null, '<h1>docs</h1>']);
+    expect(await answer(two('my%20docs'))).toEqual([200, null, '<h1>my docs</h1>']);
+    expect(await answer(two('nowhere'))).toEqual([404, null, '<h1>not here</h1>']);
+  });
+
+  it('without SupportSubDir, Type is kept and returned but not applied: a path without its slash is missing (D160)', async () => {
+    const get = await site({ type: '2' });
+    expect(await answer(get('docs'))).toEqual([404, null, '<h1>not here</h1>']);
+    expect(await answer(get('docs/'))).toEqual([200, null, '<h1>home</h1>']);
+  });
+
+  it('stores Type and refuses one OSS does not have, naming it (D160)', async () => {
+    const name = await newBucket();
+    await client.putBucketWebsite(name, { index: 'index.html', supportSubDir: true, type: '2' });
+    expect(await client.getBucketWebsite(name)).toMatchObject({ index: 'index.html', supportSubDir: 'true', type: '2' });
+    await expect(client.putBucketWebsite(name, { index: 'index.html', type: '3' })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringMatching(/Type must be 0, 1 or 2/) });
+    expect(await client.getBucketWebsite(name)).toMatchObject({ type: '2' });
+  });
+
+  it('reads each website document as a GET of its own key: the bucket policy first, else the ACL (D160)', async () => {
+    const name = await newBucket();
+    await client.put('index.html', Buffer.from('<h1>home</h1>'), { mime: 'text/html' });
+    await client.put('docs/index.html', Buffer.from('<h1>docs</h1>'), { mime: 'text/html' });
+    await client.put('404.html', Buffer.from('<h1>not here</h1>'), { mime: 'text/html' });
+    await client.putBucketWebsite(name, { index: 'index.html', supportSubDir: true, type: '2', error: '404.html' });
+    const get = (path: string) => answer(fetch(`${oss.emulator.endpoint}/${name}/${path}`, { redirect: 'manual' }));
+    // A private bucket: no document is anyone's to read.
+    expect((await get('')).slice(0, 1)).toEqual([403]);
+    expect((await get('nowhere')).slice(0, 1)).toEqual([403]);
+    await client.putBucketPolicy(name, {
+      Version: '1',
+      Statement: [
+        { Effect: 'Allow', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/index.html`, `acs:oss:*:*:${name}/404.html`, `acs:oss:*:*:${name}/docs/*`] },
+        { Effect: 'Deny', Action: ['oss:GetObject'], Principal: ['*'], Resource: [`acs:oss:*:*:${name}/docs/index.html`] },
+      ],
+    });
+    expect(await get('')).toEqual([200, null, '<h1>home</h1>']);
+    expect(await get('nowhere')).toEqual([404, null, '<h1>not here</h1>']);
+    // The directory's index is denied whichever way it is reached: docs/, or docs with Type 2.
+    const denied = await get('docs/');
+    expect(denied[0]).toBe(403);
+    expect(denied[2]).toContain('Access denied by bucket policy');
+    expect((await get('docs'))[0]).toBe(403);
+    // The ACL alone, once the policy is gone: a public-read index is served in a private bucket, the rest is not.
+    await client.deleteBucketPolicy(name);
+    await client.putACL('index.html', 'public-read');
+    expect(await get('')).toEqual([200, null, '<h1>home</h1>']);
+    expect((await get('nowhere'))[0]).toBe(403);
+  });
 });
 
 describe('Tagging, versioning, encryption, policy', () => {

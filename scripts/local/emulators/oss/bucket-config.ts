@@ -42,6 +42,8 @@ export interface RefererConfig {
 export interface WebsiteConfig {
   indexSuffix?: string;
   supportSubDir: boolean;
+  /** IndexDocument.Type: what a missing path without its trailing slash gets, with SupportSubDir (website.ts); 0 when absent. */
+  indexType?: 0 | 1 | 2;
   errorKey?: string;
   errorStatus?: number;
   /** Stored and returned as sent; not applied locally. */
@@ -326,7 +328,7 @@ export function getBucketReferer(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Website (index and error documents applied to anonymous reads by object-ops.ts)
+// Website (index and error documents applied to anonymous reads by website.ts)
 
 export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'WebsiteConfiguration', ['RoutingRule']);
@@ -338,6 +340,8 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
   const suffix = index ? textOf(index.Suffix)?.trim() : undefined;
   if (index && !suffix) throw ossErrors.invalidArgument('IndexDocument needs a Suffix.', 'Suffix', '');
   if (suffix?.includes('/')) throw ossErrors.invalidArgument('The index document suffix cannot contain "/".', 'Suffix', suffix);
+  const type = index ? textOf(index.Type)?.trim() : undefined;
+  if (type !== undefined && type !== '' && !['0', '1', '2'].includes(type)) throw ossErrors.invalidArgument('IndexDocument Type must be 0, 1 or 2.', 'Type', type);
   const errorKey = error ? textOf(error.Key)?.trim() : undefined;
   if (error && !errorKey) throw ossErrors.invalidArgument('ErrorDocument needs a Key.', 'Key', '');
   const status = error ? textOf(error.HttpStatus)?.trim() : undefined;
@@ -345,6 +349,7 @@ export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
   const config: WebsiteConfig = {
     ...(suffix ? { indexSuffix: suffix } : {}),
     supportSubDir: index ? bool(index.SupportSubDir, 'SupportSubDir', false) : false,
+    ...(type ? { indexType: Number(type) as 0 | 1 | 2 } : {}),
     ...(errorKey ? { errorKey } : {}),
     ...(status ? { errorStatus: Number(status) } : {}),
     };
@@ -356,7 +361,7 @@ export function getBucketWebsite(ctx: RequestContext): void {
   const config = configOf(ctx).website as WebsiteConfig | undefined;
   if (!config) throw ossErrors.noSuchConfiguration('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration.');
   sendXml(ctx, 200, 'WebsiteConfiguration', [
-    ['IndexDocument', config.indexSuffix ? [['Suffix', config.indexSuffix], ['SupportSubDir', config.supportSubDir]] : undefined],
+    ['IndexDocument', config.indexSuffix ? [['Suffix', config.indexSuffix], ['SupportSubDir', config.supportSubDir], ['Type', config.indexType ?? 0]] : undefined],
     ['ErrorDocument', config.errorKey ? [['Key', config.errorKey], ['HttpStatus', config.errorStatus]] : undefined],
     ['RoutingRules', config.routingRules === undefined ? undefined : toNodes(config.routingRules)],
   ]);

@@ -17,8 +17,8 @@
  *   quarter-turn rotate, a leading crop and info through the project's image engine, on GET and saved by ProcessObject (POST, `sys/saveas`); other
  *   actions are refused by name. The relative `q_` quality is applied as an absolute one; output bytes are the
  *   engine's, not OSS's.
- * - Static website hosting answers anonymous GETs with the index and error documents; routing rules are refused
- *   by name. Referer rules apply to anonymous and presigned requests.
+ * - Static website hosting answers anonymous GETs with the index and error documents (SupportSubDir and Type
+ *   applied, each document under the bucket policy and ACL: website.ts); routing rules are refused by name. Referer rules apply to anonymous and presigned requests.
  * - Server-side encryption and storage classes are stored and echoed; bytes are not encrypted, and Archive
  *   classes only change readability (RestoreObject completes after OSS's nominal minimum on the emulator clock).
  * - Lifecycle rules run on the emulator clock in sweeps (every `lifecycleIntervalMs` and on `runLifecycle()`),

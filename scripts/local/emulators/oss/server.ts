@@ -11,13 +11,12 @@ import type { Socket } from 'node:net';
 import type { ImageEngine } from '../../../../functions/_shared/ports/image-engine';
 import { createClientErrorHandler as edgeClientErrorHandler, isClientAbort } from '../http-edge';
 import { authorize, checkReferer } from './access';
-import type { CorsConfig, RefererConfig, WebsiteConfig } from './bucket-config';
+import type { CorsConfig, RefererConfig } from './bucket-config';
 import { listBuckets } from './bucket-ops';
 import type { EmulatorRuntime, RequestContext } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
 import { processImage, saveProcessedImage } from './image-process';
-import { getObject } from './object-ops';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
@@ -29,6 +28,7 @@ import { checkRamAccess, ossRamAction } from './ram-actions';
 import { checkBucketPolicy, type PolicyDecision } from './bucket-policy';
 import type { AccessControl } from '../../ram/access';
 import { BUCKET_NAME, type BucketRecord } from './storage';
+import { servedAsWebsite } from './website';
 
 export interface Target {
   bucket: string | undefined;
@@ -261,37 +261,6 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
 function bucketPolicyOf(bucket: BucketRecord | undefined, caller: Caller, action: string, bucketName: string, key: string | undefined, sub: string): PolicyDecision {
   if (caller.mode !== 'anonymous' && sub === 'policy') return 'none';
   return checkBucketPolicy(bucket?.config.policy, caller.mode === 'anonymous' ? undefined : caller.accessKeyId, action, bucketName, key);
-}
-
-/**
- * Static website hosting for anonymous reads (partly emulated): `GET /<bucket>/` serves the index document,
- * `GET /<bucket>/dir/` the directory's index with SupportSubDir (the root's without), and a missing object the
- * error document.
- */
-async function servedAsWebsite(ctx: RequestContext, caller: Caller, need: string, sub: string): Promise<boolean> {
-  if (ctx.method !== 'GET' || need !== 'read' || sub !== '' || ctx.bucket === undefined) return false;
-  const bucket = ctx.runtime.storage.getBucket(ctx.bucket);
-  const website = bucket?.config.website as WebsiteConfig | undefined;
-  if (!bucket || !website) return false;
-  const onlyListing = ctx.key === undefined && [...ctx.params.keys()].length > 0;
-  if (onlyListing) return false;
-  let key = ctx.key;
-  // A directory (`dir/`) gets its own index with SupportSubDir, else the root's — OSS's default (D155).
-  if (website.indexSuffix && (key === undefined || key.endsWith('/'))) key = website.supportSubDir ? `${key ?? ''}${website.indexSuffix}` : website.indexSuffix;
-  if (key === undefined) return false;
-  const { storage } = ctx.runtime;
-  const found = storage.getObject(ctx.bucket, key);
-  if (found) {
-    authorize(caller, 'read', bucket, found.acl);
-    await getObject(ctx, key);
-    return true;
-  }
-  if (website.errorKey && storage.getObject(ctx.bucket, website.errorKey)) {
-    authorize(caller, 'read', bucket, storage.getObject(ctx.bucket, website.errorKey)?.acl);
-    await getObject(ctx, website.errorKey, website.errorStatus ?? 404);
-    return true;
-  }
-  return false;
 }
 
 /**
