@@ -177,9 +177,6 @@ describe('FC for real clients', () => {
         ['DeleteFunction', () => sdk().deleteFunction('fc-sink')],
         ['PublishFunctionVersion', () => sdk().publishFunctionVersion('fc-sink', new $FC.PublishFunctionVersionRequest({ body: new $FC.PublishVersionInput({ description: 'v1' }) }))],
         ['ListInstances', () => sdk().listInstances('fc-sink', new $FC.ListInstancesRequest({}))],
-        ['ListAsyncTasks', () => sdk().listAsyncTasks('fc-sink', new $FC.ListAsyncTasksRequest({}))],
-        ['GetAsyncTask', () => sdk().getAsyncTask('fc-sink', 'task-1', new $FC.GetAsyncTaskRequest({}))],
-        ['StopAsyncTask', () => sdk().stopAsyncTask('fc-sink', 'task-1', new $FC.StopAsyncTaskRequest({}))],
       ];
       for (const [operation, call] of calls) {
         await expect(call()).rejects.toMatchObject({ statusCode: 400, code: 'PathNotSupported', message: expect.stringContaining(`${operation} is not emulated`) });

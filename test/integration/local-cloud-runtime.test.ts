@@ -231,7 +231,8 @@ describe('local cloud runtime', () => {
 
     it('refuses an async task id (x-fc-async-task-id) by name rather than queueing the event and dropping the id', async () => {
       // FC rejects a task id it has seen with 409 (task deduplication) and tracks the task for GetAsyncTask; the local
-      // cloud does neither, so running the event anyway would run a resubmitted task twice where FC runs it once.
+      // cloud does so for a function in task mode (D159, fc-async-tasks.test.ts). fx-sink is not: running the event
+      // anyway would run a resubmitted task twice where FC runs it once. Over an HTTP trigger no function has tasks.
       const marker = `task-${Date.now()}`;
       const invoke = () =>
         sdk().invokeFunctionWithOptions(
@@ -240,7 +241,7 @@ describe('local cloud runtime', () => {
           new InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: marker }),
           new RuntimeOptions({}),
         );
-      await expect(invoke()).rejects.toMatchObject({ code: 'InvalidArgument', statusCode: 400, message: expect.stringMatching(/x-fc-async-task-id.*not emulated/) });
+      await expect(invoke()).rejects.toMatchObject({ code: 'InvalidArgument', statusCode: 400, message: expect.stringMatching(/x-fc-async-task-id.*async tasks are not enabled.*asyncInvokeConfig\.asyncTask/) });
       const http = await fetch(`${cloud.url}/_fc/fx-echo/task`, { method: 'POST', body: marker, headers: { 'X-Fc-Invocation-Type': 'Async', 'X-Fc-Async-Task-Id': marker } });
       expect(http.status).toBe(400);
       expect(await http.json()).toMatchObject({ error: { code: 'InvalidArgument', message: expect.stringMatching(/X-Fc-Async-Task-Id.*not emulated/i) } });

@@ -103,7 +103,9 @@ export function consoleApi(deps: ConsoleDeps): Mount {
       }
       if (section === 'async' && method === 'GET') {
         if (name) return done(res, 200, asyncInvoker.get(name) ?? null);
-        return done(res, 200, asyncInvoker.list(limitParam(url, 100, HISTORY_SIZE)).map((row) => ({ ...row, payload: row.payload.toString('utf8').slice(0, 2000) })));
+        // A task's answer (D159) is text like the payload, shortened alike: not a Buffer's JSON of up to 1 MB of numbers.
+        const text = (bytes: Buffer | null | undefined) => (bytes ? bytes.toString('utf8').slice(0, 2000) : null);
+        return done(res, 200, asyncInvoker.list(limitParam(url, 100, HISTORY_SIZE)).map((row) => ({ ...row, payload: text(row.payload), return_payload: text(row.return_payload) })));
       }
       if (section === 'timers' && !name && method === 'GET') {
         return done(res, 200, timers.list().map((t) => ({ function: t.fn.name, resource: t.fn.resource, trigger: t.trigger, nextRun: t.nextRun()?.toISOString() ?? null, lastRun: t.lastRun ?? null })));

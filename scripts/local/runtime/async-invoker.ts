@@ -49,11 +49,63 @@ export interface AsyncEventRow {
   throttles: number;
   created_at: number;
   next_at: number;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'expired';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'expired' | 'stopped';
   last_error: string | null;
   updated_at: number;
   /** Why the destination this event owed was not delivered (its function's role may not send there, D152). */
   destination_error?: string | null;
+  /** `Succeeded` once the destination was sent, `Failed` when it could not be (D159's `destinationStatus`). */
+  destination_status?: string | null;
+  /** The event's async task id (D159), when its function has `asyncTask: true`; the task's other columns follow. */
+  task_id?: string | null;
+  /** When the task first ran and when it ended (ms). */
+  started_at?: number | null;
+  ended_at?: number | null;
+  /** The function's answer (up to FC's 1 MB) and the instance of the last attempt. */
+  return_payload?: Buffer | null;
+  instance_id?: string | null;
+  /** The task's status changes, a JSON array of `{status, timestamp, eventDetail}`. */
+  task_events?: string | null;
+  /** StopAsyncTask asked to stop it while it ran (its status reads `Stopping`). */
+  stop_requested?: number | null;
+}
+
+/** What StopAsyncTask found (D159). */
+export type StopOutcome = { stopped: 'queued' | 'running' } | { notFound: true } | { ended: AsyncEventRow['status'] };
+
+/** FC's limit on a task's `returnPayload`. */
+const RETURN_PAYLOAD_LIMIT = 1024 * 1024;
+
+/** Appends one event to a task's events, in SQL (`?` is the event's JSON). */
+const APPEND_EVENT = `task_events = json_insert(coalesce(task_events, '[]'), '$[#]', json(?))`;
+
+function taskEvent(status: string, eventDetail: string, timestamp = Date.now()): string {
+  return JSON.stringify({ status, timestamp, eventDetail });
+}
+
+/** FC's task statuses (`@alicloud/fc20230330`'s AsyncTask); Dequeued and Invalid do not occur locally. */
+export const TASK_STATUSES = ['Enqueued', 'Dequeued', 'Running', 'Succeeded', 'Failed', 'Stopped', 'Stopping', 'Expired', 'Invalid', 'Retrying'];
+
+/** FC's task status of an ended event. */
+const TASK_STATUS_OF: Record<AsyncEventRow['status'], string> = { queued: 'Enqueued', running: 'Running', succeeded: 'Succeeded', failed: 'Failed', expired: 'Expired', stopped: 'Stopped' };
+
+/** FC's task status of a row, in SQL: a queued event that has run once waits for a retry; a running one may be stopping. */
+export const TASK_STATUS = `CASE status WHEN 'queued' THEN CASE WHEN attempts > 0 THEN 'Retrying' ELSE 'Enqueued' END
+  WHEN 'running' THEN CASE WHEN stop_requested = 1 THEN 'Stopping' ELSE 'Running' END
+  WHEN 'succeeded' THEN 'Succeeded' WHEN 'failed' THEN 'Failed' WHEN 'expired' THEN 'Expired' WHEN 'stopped' THEN 'Stopped' END`;
+
+/** ListAsyncTasks' filters (D159), checked by the FC API emulator. */
+export interface TaskFilter {
+  prefix?: string;
+  /** FC's task status (`Succeeded`, `Running`…). */
+  status?: string;
+  startedTimeBegin?: number;
+  startedTimeEnd?: number;
+  order: 'asc' | 'desc';
+  /** The first row's key (`[created_at, task_id]`), from the previous page's token. */
+  after?: [number, string];
+  /** Rows to read (a page and one more, for the next token). */
+  limit: number;
 }
 
 export interface DestinationPayload {
@@ -108,6 +160,24 @@ export class AsyncInvoker extends EventEmitter {
     const columns = db.prepare(`SELECT name FROM pragma_table_info('async_invocations')`).all() as { name: string }[];
     if (!columns.some((c) => c.name === 'destination_owed')) db.exec(`ALTER TABLE async_invocations ADD COLUMN destination_owed TEXT`);
     if (!columns.some((c) => c.name === 'destination_error')) db.exec(`ALTER TABLE async_invocations ADD COLUMN destination_error TEXT`);
+    // Async tasks (D159): a task is its event's row with these columns set, so a task is queued, claimed, retried and
+    // ended by the same writes as its event — never a task without its event or the other way round.
+    const taskColumns: Array<[string, string]> = [
+      ['task_id', 'TEXT'],
+      ['started_at', 'INTEGER'],
+      ['ended_at', 'INTEGER'],
+      ['return_payload', 'BLOB'],
+      ['instance_id', 'TEXT'],
+      ['task_events', 'TEXT'],
+      ['stop_requested', 'INTEGER'],
+      ['destination_status', 'TEXT'],
+    ];
+    for (const [name, type] of taskColumns) if (!columns.some((c) => c.name === name)) db.exec(`ALTER TABLE async_invocations ADD COLUMN ${name} ${type}`);
+    // A task id is unique per function: a second InvokeFunction with it is refused (FC's task deduplication, 409).
+    db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS async_task_ids ON async_invocations (function_name, task_id) WHERE task_id IS NOT NULL`);
+    // A task being stopped when the process stopped is stopped, not run again.
+    const now = Date.now();
+    db.prepare(`UPDATE async_invocations SET status = 'stopped', ended_at = ?, updated_at = ?, ${APPEND_EVENT} WHERE status = 'running' AND stop_requested = 1`).run(now, now, taskEvent('Stopped', 'stopped while the local cloud was down', now));
     // Events that were running when the process stopped run again: at-least-once, as on FC.
     db.prepare(`UPDATE async_invocations SET status = 'queued' WHERE status = 'running'`).run();
   }
@@ -146,6 +216,14 @@ export class AsyncInvoker extends EventEmitter {
   }
 
   /**
+   * Accept an event with the async task id its caller chose (`x-fc-async-task-id`, D159): answers false, storing
+   * nothing, when the function already has a task of that id (FC refuses the resubmission with 409).
+   */
+  enqueueTask(functionName: string, payload: Buffer, source: string, requestId: string, taskId: string, priority: InvocationClass = 'background'): boolean {
+    return this.insert('INSERT OR IGNORE', functionName, payload, source, requestId, priority, taskId);
+  }
+
+  /**
    * Accept an event a source may hand over twice (an MNS push sent again after a crash, D146): the second time,
    * the same `requestId` is already stored and nothing is added. Answers whether this call stored it.
    */
@@ -153,15 +231,73 @@ export class AsyncInvoker extends EventEmitter {
     return this.insert('INSERT OR IGNORE', functionName, payload, source, requestId, 'background');
   }
 
-  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', functionName: string, payload: Buffer, source: string, requestId: string, priority: InvocationClass): boolean {
+  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', functionName: string, payload: Buffer, source: string, requestId: string, priority: InvocationClass, taskId?: string): boolean {
     const fn = this.runtime.find(functionName);
     if (!fn) throw new Error(`Function ${functionName} not found`);
-    if (priority === 'interactive') this.interactive.add(requestId);
     const now = Date.now();
-    const stored = this.statement(`${verb} INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
-      .run(requestId, fn.name, payload, source, now, now, now);
+    // In task mode every async invocation is a task; without a caller's id, its request id is the task id (FC's rule).
+    const task = fn.asyncInvokeConfig?.asyncTask ? (taskId ?? requestId) : undefined;
+    const stored = task
+      ? this.statement(`${verb} INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at, task_id, task_events) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?, ?, json_array(json(?)))`)
+          .run(requestId, fn.name, payload, source, now, now, now, task, taskEvent('Enqueued', `queued by ${source}`, now))
+      : this.statement(`${verb} INTO async_invocations (request_id, function_name, payload, source, attempts, created_at, next_at, status, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?)`)
+          .run(requestId, fn.name, payload, source, now, now, now);
+    if (stored.changes !== 1) return false;
+    if (priority === 'interactive') this.interactive.add(requestId);
     setImmediate(() => this.drain());
-    return stored.changes === 1;
+    return true;
+  }
+
+  /** A function's async task by its id (D159). */
+  task(functionName: string, taskId: string): AsyncEventRow | undefined {
+    return this.statement('SELECT * FROM async_invocations WHERE function_name = ? AND task_id = ?').get(functionName, taskId) as AsyncEventRow | undefined;
+  }
+
+  /**
+   * StopAsyncTask (D159): a queued task (waiting to run or for a retry) is stopped at once and never runs; a running
+   * one is marked `Stopping` and its instance is ended, and it ends `Stopped` when the attempt returns.
+   */
+  stopTask(functionName: string, taskId: string): StopOutcome {
+    const row = this.task(functionName, taskId);
+    if (!row) return { notFound: true };
+    const now = Date.now();
+    if (row.status === 'queued') {
+      const stopped = this.statement(`UPDATE async_invocations SET status = 'stopped', ended_at = ?, updated_at = ?, ${APPEND_EVENT} WHERE request_id = ? AND status = 'queued'`)
+        .run(now, now, taskEvent('Stopped', 'stopped before it ran (StopAsyncTask)', now), row.request_id);
+      if (stopped.changes === 1) {
+        this.interactive.delete(row.request_id);
+        this.emit('settled', { requestId: row.request_id, functionName, status: 'stopped' });
+        return { stopped: 'queued' };
+      }
+      // Claimed between the read and the write: it runs now, so it is stopped as a running task.
+    }
+    if (row.status === 'queued' || row.status === 'running') {
+      const marked = this.statement(`UPDATE async_invocations SET stop_requested = 1, updated_at = ?, ${APPEND_EVENT} WHERE request_id = ? AND status = 'running' AND stop_requested IS NULL`)
+        .run(now, taskEvent('Stopping', 'StopAsyncTask', now), row.request_id);
+      if (marked.changes === 1 || this.get(row.request_id)?.status === 'running') {
+        this.runtime.stop(functionName, row.request_id);
+        return { stopped: 'running' };
+      }
+    }
+    return { ended: this.get(row.request_id)!.status };
+  }
+
+  /**
+   * A page of a function's tasks for ListAsyncTasks (D159), in the order they were queued: `status` is FC's task
+   * status (read from the event's by `TASK_STATUS`), `after` the key the page starts at (`[created_at, task_id]`).
+   */
+  listTasks(functionName: string, filter: TaskFilter): AsyncEventRow[] {
+    const desc = filter.order === 'desc';
+    const [at, id] = filter.after ?? [desc ? Number.MAX_SAFE_INTEGER : 0, ''];
+    const keyset = desc ? '(created_at < ? OR (created_at = ? AND task_id <= ?))' : '(created_at > ? OR (created_at = ? AND task_id >= ?))';
+    const sql = `SELECT * FROM (SELECT *, ${TASK_STATUS} AS task_status FROM async_invocations WHERE function_name = ? AND task_id IS NOT NULL)
+      WHERE substr(task_id, 1, length(?)) = ? AND (? IS NULL OR task_status = ?) AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at <= ?) AND ${keyset}
+      ORDER BY created_at ${desc ? 'DESC' : 'ASC'}, task_id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const prefix = filter.prefix ?? '';
+    const status = filter.status ?? null;
+    const begin = filter.startedTimeBegin ?? null;
+    const end = filter.startedTimeEnd ?? null;
+    return this.statement(sql).all(functionName, prefix, prefix, status, status, begin, begin, end, end, at, at, id, filter.limit) as AsyncEventRow[];
   }
 
   get(requestId: string): AsyncEventRow | undefined {
@@ -220,10 +356,18 @@ export class AsyncInvoker extends EventEmitter {
     const maxAgeMs = (config?.maxAsyncEventAgeInSeconds ?? 18000) * 1000;
     if (!fn) return this.finish(row, 'failed', 'function no longer exists');
     if (now - row.created_at > maxAgeMs) return this.finish(row, 'expired', 'event older than maxAsyncEventAgeInSeconds', this.destinationOf(fn, row, 'onFailure', 'EventExpired', undefined));
+    if (row.task_id) {
+      this.statement(`UPDATE async_invocations SET started_at = coalesce(started_at, ?), ${APPEND_EVENT} WHERE request_id = ?`)
+        .run(now, taskEvent('Running', `attempt ${row.attempts + 1}`, now), row.request_id);
+    }
     // Nobody waits on an asynchronous invocation's answer: unless interactive work queued it, it yields (D143).
     const priority = this.interactive.has(row.request_id) ? 'interactive' : 'background';
     const record = await this.runtime.invoke(fn.name, row.payload, { source: row.source, requestId: row.request_id, retryCount: row.attempts, priority });
     crashPoint('async-invoker:before-status', fn.name);
+    // A task StopAsyncTask stopped ends Stopped, without a retry or a destination — unless it had already succeeded.
+    if (row.task_id && record.status !== 'succeeded' && this.get(row.request_id)?.stop_requested) {
+      return this.finish({ ...row, attempts: row.attempts + 1 }, 'stopped', 'stopped (StopAsyncTask)', undefined, record);
+    }
     if (record.status === 'throttled') {
       const delay = this.throttleBaseMs * 2 ** Math.min(row.throttles, 15);
       this.statement(`UPDATE async_invocations SET status = 'queued', throttles = throttles + 1, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
@@ -231,25 +375,41 @@ export class AsyncInvoker extends EventEmitter {
       return;
     }
     const attempts = row.attempts + 1;
-    if (record.status === 'succeeded') return this.finish({ ...row, attempts }, 'succeeded', null, this.destinationOf(fn, { ...row, attempts }, 'onSuccess', '', record));
+    if (record.status === 'succeeded') return this.finish({ ...row, attempts }, 'succeeded', null, this.destinationOf(fn, { ...row, attempts }, 'onSuccess', '', record), record);
     const retries = config?.maxAsyncRetryAttempts ?? 3;
     if (attempts <= retries) {
       const delay = this.retryBaseMs * 2 ** (attempts - 1);
-      this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
-        .run(attempts, Date.now() + delay, record.error?.errorMessage ?? 'error', Date.now(), row.request_id);
+      const error = record.error?.errorMessage ?? 'error';
+      if (row.task_id) {
+        this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ?, instance_id = ?, ${APPEND_EVENT} WHERE request_id = ?`)
+          .run(attempts, Date.now() + delay, error, Date.now(), record.instanceId, taskEvent('Retrying', error), row.request_id);
+      } else {
+        this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
+          .run(attempts, Date.now() + delay, error, Date.now(), row.request_id);
+      }
       this.emit('retry', { requestId: row.request_id, functionName: fn.name, attempts });
       return;
     }
-    this.finish({ ...row, attempts }, 'failed', record.error?.errorMessage ?? 'error', this.destinationOf(fn, { ...row, attempts }, 'onFailure', record.errorType ?? 'UnhandledInvocationError', record));
+    this.finish({ ...row, attempts }, 'failed', record.error?.errorMessage ?? 'error', this.destinationOf(fn, { ...row, attempts }, 'onFailure', record.errorType ?? 'UnhandledInvocationError', record), record);
   }
 
   /**
    * The event's final status and the destination it owes, in one write; then the destination is sent. A crash
    * after the write sends it at the next start (`start`), so an event that ended is never without its destination.
    */
-  private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null, owed?: OwedDestination): void {
+  private finish(row: AsyncEventRow, status: AsyncEventRow['status'], error: string | null, owed?: OwedDestination, record?: InvocationRecord): void {
     this.interactive.delete(row.request_id);
-    this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, Date.now(), owed ? JSON.stringify(owed) : null, row.request_id);
+    const now = Date.now();
+    const owedJson = owed ? JSON.stringify(owed) : null;
+    if (row.task_id) {
+      // The task's end in the same write: its answer (FC keeps up to 1 MB), the instance and the final event.
+      const answer = record?.status === 'succeeded' ? record.payload.subarray(0, RETURN_PAYLOAD_LIMIT) : null;
+      const event = taskEvent(TASK_STATUS_OF[status], error ?? (record ? `answered in ${record.durationMs} ms` : ''), now);
+      this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ?, ended_at = ?, return_payload = ?, instance_id = coalesce(?, instance_id), ${APPEND_EVENT} WHERE request_id = ?`)
+        .run(status, row.attempts, error, now, owedJson, now, answer, record?.instanceId ?? null, event, row.request_id);
+    } else {
+      this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, now, owedJson, row.request_id);
+    }
     this.emit('settled', { requestId: row.request_id, functionName: row.function_name, status });
     if (!owed) return;
     crashPoint('async-invoker:before-destination', row.function_name);
@@ -262,7 +422,7 @@ export class AsyncInvoker extends EventEmitter {
    * cleared, so only a crash between those two commits sends it twice.
    */
   private sendOwed(requestId: string, owed: OwedDestination): void {
-    const clear = () => this.statement(`UPDATE async_invocations SET destination_owed = NULL WHERE request_id = ?`).run(requestId);
+    const clear = (status = 'Succeeded') => this.statement(`UPDATE async_invocations SET destination_owed = NULL, destination_status = ? WHERE request_id = ?`).run(status, requestId);
     const { destination, payload, source } = owed;
     // FC sends the result with the function's role: a role that may not send there loses it (D152). The reason
     // stays on the event (`/_local/api/async`), beside its status.
@@ -271,7 +431,7 @@ export class AsyncInvoker extends EventEmitter {
     if (denial) {
       const kind = source.split(':')[1] ?? 'destination';
       const refusal = this.options.onBehalf!.refuse(denial, `${kind} destination of ${owed.functionName}`, `The result of async invocation ${requestId} was not delivered to ${destination.arn}`);
-      this.statement(`UPDATE async_invocations SET destination_owed = NULL, destination_error = ? WHERE request_id = ?`).run(`AccessDenied: ${refusal.message}`, requestId);
+      this.statement(`UPDATE async_invocations SET destination_owed = NULL, destination_error = ?, destination_status = 'Failed' WHERE request_id = ?`).run(`AccessDenied: ${refusal.message}`, requestId);
       return;
     }
     if (destination.kind === 'fc') {
@@ -286,6 +446,7 @@ export class AsyncInvoker extends EventEmitter {
       this.options.sendToMns(destination, JSON.stringify(payload));
     } catch (err) {
       process.emitWarning(`async destination ${destination.arn} of ${owed.functionName} failed: ${(err as Error).message}`);
+      return void clear('Failed');
     }
     clear();
   }

@@ -368,6 +368,17 @@ export class FunctionPool implements BudgetedPool {
   }
 
   /**
+   * Ends the instance serving a request now (StopAsyncTask, D159): as a timeout ends it, so its request answers
+   * at once with the instance's death and the pool replaces it. Answers whether such an instance was found.
+   */
+  stopInstance(instanceId: string): boolean {
+    const instance = this.instances.find((i) => i.id === instanceId);
+    if (!instance) return false;
+    void instance.terminate();
+    return true;
+  }
+
+  /**
    * Warm one instance ahead of the first request (used at start-up). Requests arriving meanwhile wait for
    * this instance instead of starting a second one next to it.
    */

@@ -98,6 +98,8 @@ export class FunctionRuntime extends EventEmitter {
   /** Log lines of in-flight invocations, keyed by instance message id via requestId. */
   private readonly liveLogs = new Map<string, string[]>();
   private readonly instanceRequest = new Map<string, string>();
+  /** Requests StopAsyncTask asked to stop (D159): ended when they reach an instance, or at once if they have one. */
+  private readonly stopRequests = new Set<string>();
   readonly caps: InstanceCaps;
   readonly backgroundNice: number;
   private readonly budget: InstanceBudget;
@@ -268,16 +270,21 @@ export class FunctionRuntime extends EventEmitter {
         // FC's error body, as a failing function answers it (an empty body reached FC API callers without a message).
         record = { ...base, ...injected, durationMs: Date.now() - startedAt, payload: Buffer.from(JSON.stringify(injected.error ?? {})), logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
       } else {
-        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), (instanceId) => this.instanceRequest.set(instanceId, requestId), serving);
+        const assigned = (instanceId: string) => {
+          this.instanceRequest.set(instanceId, requestId);
+          if (this.stopRequests.has(requestId)) pool.stopInstance(instanceId);
+        };
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), assigned, serving);
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
-        record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, outcome);
+        record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, this.stopRequests.has(requestId) ? stoppedOutcome(outcome) : outcome);
       }
     } catch (err) {
       if (!(err instanceof ThrottledError)) throw err;
       const error = { errorType: 'ResourceThrottled', errorMessage: err.message };
       record = { ...base, durationMs: Date.now() - startedAt, status: 'throttled', payload: Buffer.from(JSON.stringify(error)), error, errorType: 'ResourceThrottled', logs: '', heapMb: 0, coldStart: false, waitMs: 0, instanceId: '-' };
     } finally {
+      this.stopRequests.delete(requestId);
       this.liveLogs.delete(requestId);
       this.active--;
       this.lastActiveAt = Date.now();
@@ -288,6 +295,19 @@ export class FunctionRuntime extends EventEmitter {
     this.remember(record);
     this.emit('invocation', record);
     return reply ? { record, reply } : { record };
+  }
+
+  /**
+   * Stop a request of `functionName` (StopAsyncTask, D159): the instance serving it is ended, as FC ends a stopped
+   * task's instance; a request still waiting for an instance is ended as soon as it gets one. The request then
+   * answers a failure `AsyncTaskStopped`. Answers whether the request was running on an instance now.
+   */
+  stop(functionName: string, requestId: string): boolean {
+    const pool = this.pools.get(functionName);
+    if (!pool) return false;
+    this.stopRequests.add(requestId);
+    for (const [instanceId, id] of this.instanceRequest) if (id === requestId) return pool.stopInstance(instanceId);
+    return false;
   }
 
   /** Injected latency counts toward the function's timeout, like a slow handler would. */
@@ -436,6 +456,11 @@ function failedRecord(base: RecordBase, outcome: PoolOutcome): InvocationRecord 
     waitMs: outcome.waitMs,
     instanceId: outcome.instanceId,
   };
+}
+
+/** A stopped request's outcome: the instance's death reported as the stop it was (D159). */
+function stoppedOutcome(outcome: PoolOutcome): PoolOutcome {
+  return { ...outcome, payload: Buffer.alloc(0), error: { errorType: 'AsyncTaskStopped', errorMessage: 'the invocation was stopped (StopAsyncTask)' } };
 }
 
 export class FunctionNotFoundError extends Error {

@@ -266,7 +266,9 @@ function toAsyncConfig(raw: Record<string, unknown>, path: string): AsyncInvokeS
   };
   const onSuccess = parse('onSuccess');
   const onFailure = parse('onFailure');
-  return { maxAsyncRetryAttempts: retries, maxAsyncEventAgeInSeconds: age, ...(onSuccess ? { onSuccess } : {}), ...(onFailure ? { onFailure } : {}) };
+  const asyncTask = raw.asyncTask ?? false;
+  if (typeof asyncTask !== 'boolean') throw new SpecError(`${path}.asyncTask`, 'must be true or false');
+  return { maxAsyncRetryAttempts: retries, maxAsyncEventAgeInSeconds: age, ...(asyncTask ? { asyncTask } : {}), ...(onSuccess ? { onSuccess } : {}), ...(onFailure ? { onFailure } : {}) };
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS']);

@@ -88,7 +88,7 @@ export const FC3_PROPS: KeyRules = {
     keys: {
       maxAsyncRetryAttempts: e('retries after a function error (default 3)'),
       maxAsyncEventAgeInSeconds: e('older events are dropped with condition EventExpired (default 18000)'),
-      asyncTask: inert('async task tracking APIs are not emulated; invocations are still queued and retried'),
+      asyncTask: e('true: each async invocation is a task, tracked in the local cloud\'s database (GetAsyncTask, ListAsyncTasks, StopAsyncTask; a caller\'s x-fc-async-task-id is deduplicated with 409) (D159)'),
       qualifier: inert('only LATEST exists locally'),
       destinationConfig: e('onSuccess / onFailure destinations', {
         keys: {

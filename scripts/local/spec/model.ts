@@ -160,6 +160,8 @@ export interface MnsQueueTriggerSpec {
 export interface AsyncInvokeSpec {
   maxAsyncRetryAttempts: number;
   maxAsyncEventAgeInSeconds: number;
+  /** Async task mode (D159): each async invocation is a task (GetAsyncTask, ListAsyncTasks, StopAsyncTask, `x-fc-async-task-id`). */
+  asyncTask?: true;
   onSuccess?: DestinationSpec;
   onFailure?: DestinationSpec;
 }

@@ -5,10 +5,10 @@
  * LIMITATIONS: `POST /2023-03-30/functions/{name}/invocations` (Sync and Async, `x-fc-log-type: Tail`),
  * `GET /2023-03-30/functions/{name}` and `GET /2023-03-30/functions` (prefix, limit, nextToken, runtime) and the
  * reads above only; qualifiers other than LATEST are refused; functions come from s.yaml, so every other API
- * (CreateFunction, UpdateFunction, PublishFunctionVersion, CreateAlias, ListInstances, async task APIs such as
- * StopAsyncTask…) is refused with 400 PathNotSupported naming the operation; query parameters an operation does not
- * apply (ListFunctions' tags, gpuType, fcVersion…) are refused by name, and so is an async task id
- * (`x-fc-async-task-id`: no task deduplication or tracking). FC 2.0's APIs (2016-08-15 of `@alicloud/fc2`,
+ * (CreateFunction, UpdateFunction, PublishFunctionVersion, CreateAlias, ListInstances…) is refused with 400
+ * PathNotSupported naming the operation; query parameters an operation does not apply (ListFunctions' tags,
+ * gpuType, fcVersion…) are refused by name. Async tasks (GetAsyncTask, ListAsyncTasks, StopAsyncTask, a caller's
+ * `x-fc-async-task-id`) are emulated for functions with `asyncTask: true` (fc-async-tasks.ts, D159). FC 2.0's APIs (2016-08-15 of `@alicloud/fc2`,
  * 2021-04-06) are refused by name in FC 2.0's error shape. Payloads over 32 MB (sync) / 128 KB (async) get FC's
  * 400 EntityTooLarge.
  *
@@ -27,6 +27,7 @@ import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
 import { verifyAcs3 } from './acs3-signature';
 import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
+import { ASYNC_TASK_OPERATIONS, asyncTaskRouteOf, taskIdProblem } from './fc-async-tasks';
 import { safeDecode } from '../../runtime/http-trigger-event';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
@@ -35,7 +36,7 @@ const FUNCTIONS_PATH = '/2023-03-30/functions';
 /** ListFunctions' query parameters the emulator applies; the API's others are refused by name. */
 const LIST_PARAMS = ['prefix', 'limit', 'nextToken', 'runtime'];
 /** The operations the emulator answers; every other one is refused naming it (`fcOperationOf`). */
-export const EMULATED_OPERATIONS = ['InvokeFunction', 'GetFunction', 'ListFunctions', ...EMULATED_RESOURCE_READS];
+export const EMULATED_OPERATIONS = ['InvokeFunction', 'GetFunction', 'ListFunctions', ...EMULATED_RESOURCE_READS, ...ASYNC_TASK_OPERATIONS];
 /** When the local cloud started: the functions' created/modified time (they are deployed from s.yaml at start). */
 const DEPLOYED_AT = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export const SYNC_PAYLOAD_LIMIT = 32 * 1024 * 1024;
@@ -122,7 +123,6 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['GET', /^regions$/, 'DescribeRegions'],
   ['POST', /^functions\/[^/]+\/invoke\/disable$/, 'DisableFunctionInvocation'],
   ['POST', /^functions\/[^/]+\/invoke\/enable$/, 'EnableFunctionInvocation'],
-  ['GET', /^functions\/[^/]+\/async-tasks\/[^/]+$/, 'GetAsyncTask'],
   ['GET', /^functions\/[^/]+\/concurrency$/, 'GetConcurrencyConfig'],
   ['GET', /^custom-domains\/[^/]+$/, 'GetCustomDomain'],
   ['GET', /^functions\/[^/]+\/code$/, 'GetFunctionCode'],
@@ -132,7 +132,6 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['GET', /^functions\/[^/]+\/scaling-config$/, 'GetScalingConfig'],
   ['GET', /^functions\/[^/]+\/sessions\/[^/]+$/, 'GetSession'],
   ['GET', /^async-invoke-configs$/, 'ListAsyncInvokeConfigs'],
-  ['GET', /^functions\/[^/]+\/async-tasks$/, 'ListAsyncTasks'],
   ['GET', /^concurrency-configs$/, 'ListConcurrencyConfigs'],
   ['GET', /^custom-domains$/, 'ListCustomDomains'],
   ['GET', /^functions\/[^/]+\/instances$/, 'ListInstances'],
@@ -151,7 +150,6 @@ const NOT_EMULATED: Array<[string, RegExp, string]> = [
   ['PUT', /^functions\/[^/]+\/provision-config$/, 'PutProvisionConfig'],
   ['PUT', /^functions\/[^/]+\/scaling-config$/, 'PutScalingConfig'],
   ['PUT', /^functions\/[^/]+\/sessions\/[^/]+\/resume$/, 'ResumeSession'],
-  ['PUT', /^functions\/[^/]+\/async-tasks\/[^/]+\/stop$/, 'StopAsyncTask'],
   ['POST', /^tags-v2$/, 'TagResources'],
   ['DELETE', /^tags-v2$/, 'UntagResources'],
   ['PUT', /^functions\/[^/]+\/aliases\/[^/]+$/, 'UpdateAlias'],
@@ -253,12 +251,24 @@ function listFunctions(query: URLSearchParams, runtime: FunctionRuntime): Resour
 }
 
 /**
- * FC's asynchronous tasks: a task id FC has seen is refused with 409 (task deduplication) and the task is tracked
- * for GetAsyncTask and StopAsyncTask. The local cloud has neither, and queueing the event while dropping the id
- * would run a resubmitted task twice, so a task id is refused by name (InvokeFunction and async HTTP triggers).
+ * FC's asynchronous tasks (D159): a task id FC has seen is refused with 409 (task deduplication) and the task is
+ * tracked for GetAsyncTask and StopAsyncTask. The local cloud tracks tasks of InvokeFunction; an async HTTP
+ * request with a task id is refused by name, as queueing it while dropping the id would run a resubmitted task twice.
  */
 export const ASYNC_TASK_ID_NOT_EMULATED =
-  'x-fc-async-task-id: asynchronous tasks (deduplication by task id, GetAsyncTask, StopAsyncTask) are not emulated by the local cloud; invoke asynchronously without a task id';
+  'x-fc-async-task-id on an HTTP trigger: asynchronous tasks of HTTP requests are not emulated by the local cloud; submit the task with InvokeFunction (x-fc-invocation-type: Async), or invoke asynchronously without a task id';
+
+/**
+ * An async invocation's task id, checked (D159): in task mode it must follow FC's rule and be new to the function;
+ * without task mode it is refused naming the setting (queueing the event and dropping the id would run it twice).
+ */
+function taskIdRefusal(fn: FunctionSpec, taskId: string): { status: number; code: string; message: string } | undefined {
+  if (!fn.asyncInvokeConfig?.asyncTask) {
+    return { status: 400, code: 'InvalidArgument', message: `x-fc-async-task-id: async tasks are not enabled for function '${fn.name}' (s.yaml: asyncInvokeConfig.asyncTask: true); invoke it asynchronously without a task id` };
+  }
+  const problem = taskIdProblem(taskId);
+  return problem ? { status: 400, code: 'InvalidArgument', message: problem } : undefined;
+}
 
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker, access?: AccessControl): Promise<void> {
   const requestId = newRequestId();
@@ -269,7 +279,8 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   if (fc2) return fc2ApiRefused(res, method, rawPath, fc2[1]!, requestId);
   const match = INVOKE_PATH.exec(rawPath);
   const read = method === 'GET' ? (rawPath === FUNCTIONS_PATH ? 'list' : FUNCTION_PATH.exec(rawPath)) : undefined;
-  const resource = method === 'GET' && !read ? resourceReadOf(rawPath.slice('/2023-03-30/'.length)) : undefined;
+  const rest = rawPath.slice('/2023-03-30/'.length);
+  const resource = (method === 'GET' && !read ? resourceReadOf(rest) : undefined) ?? (!match ? asyncTaskRouteOf(method, rest, asyncInvoker, runtime.region) : undefined);
   if (!(match && method === 'POST') && !read && !resource) return pathNotSupported(res, method, rawPath, requestId);
 
   const verified = verifyAcs3({ method, rawPath, query: url.searchParams, headers: req.headers as Record<string, string>, body }, secretFor);
@@ -304,11 +315,19 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
-    if (req.headers['x-fc-async-task-id'] !== undefined) return apiError(res, 400, 'InvalidArgument', ASYNC_TASK_ID_NOT_EMULATED, requestId);
+    const taskId = req.headers['x-fc-async-task-id'] === undefined ? undefined : String(req.headers['x-fc-async-task-id']);
+    const refusal = taskId === undefined ? undefined : taskIdRefusal(fn, taskId);
+    if (refusal) return apiError(res, refusal.status, refusal.code, refusal.message, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId);
     // Queued by a page's call tree, it runs as part of it; from anywhere else, as background work (D143).
-    asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, callerClass(req.socket.remotePort) ?? 'background');
-    res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
+    const priority = callerClass(req.socket.remotePort) ?? 'background';
+    if (taskId === undefined) asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, priority);
+    else if (!asyncInvoker.enqueueTask(fn.name, body, 'invoke-api', requestId, taskId, priority)) {
+      return apiError(res, 409, 'AsyncTaskAlreadyExists', `async task '${taskId}' of function '${fn.name}' already exists: a task id is submitted once (FC's task deduplication)`, requestId);
+    }
+    // In task mode the task id is answered too (the request id when the caller chose none).
+    const task = fn.asyncInvokeConfig?.asyncTask ? { 'x-fc-async-task-id': taskId ?? requestId } : {};
+    res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0', ...task });
     res.end();
     return;
   }

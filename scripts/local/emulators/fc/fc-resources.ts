@@ -118,7 +118,7 @@ function asyncConfigJson(fn: FunctionSpec, context: { region: string; query: URL
       functionArn: functionArn(fn, context.region),
       maxAsyncRetryAttempts: config.maxAsyncRetryAttempts,
       maxAsyncEventAgeInSeconds: config.maxAsyncEventAgeInSeconds,
-      asyncTask: false,
+      asyncTask: config.asyncTask === true,
       ...(config.onSuccess || config.onFailure ? { destinationConfig: { onSuccess: destination(config.onSuccess), onFailure: destination(config.onFailure) } } : {}),
       createdTime: context.deployedAt,
       lastModifiedTime: context.deployedAt,
