@@ -4,6 +4,7 @@
  * emulate. `test/integration/oss-ali-oss-methods.test.ts` runs the table with the client's defaults (V1) and with
  * `authorizationV4: true`; a method ali-oss adds later fails the completeness check until it has a row.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,7 +154,9 @@ export const METHOD_ROWS: MethodRow[] = [
     expected: ok((r) => must(r.res.status === 304, '304 Not Modified', r.res.status)),
   },
   { method: 'get (a range)', call: async (e) => e.client.get(await e.object('range.txt', '0123456789'), { headers: { Range: 'bytes=2-4' } }), expected: ok((r) => must(r.res.status === 206 && text(r) === '234', 'the range', text(r))) },
-  { method: 'get (a version)', call: async (e) => e.client.get(await e.object('versioned.txt'), { versionId: 'CAEQMxiBgICbof2D0BYiIGRhZjgwMzJiMjA3MjQ0ODE5MWYxZDYwMzJlZjU1****' }), expected: notImplemented(/versionId/) },
+  // An object written while the bucket never had versioning is its `null` version (D156); an unknown id is NoSuchVersion.
+  { method: 'get (a version)', call: async (e) => e.client.get(await e.object('versioned.txt', 'null version'), { versionId: 'null' }), expected: ok((r) => must(text(r) === 'null version', 'the null version', text(r))) },
+  { method: 'get (an unknown version)', call: async (e) => e.client.get(await e.object('unversioned.txt'), { versionId: 'CAEQMxiBgICbof2D0BYiIGRhZjgwMzJiMjA3MjQ0ODE5MWYxZDYwMzJlZjU1' }), expected: refused(404, 'NoSuchVersion', /version/) },
   { method: 'get (a missing key)', call: (e) => e.client.get(e.key('missing.txt')), expected: { kind: 'refused', status: 404, code: 'NoSuchKey', names: /does not exist/ } },
   {
     method: 'getStream',
@@ -212,8 +215,16 @@ export const METHOD_ROWS: MethodRow[] = [
   },
   { method: 'list', call: async (e) => (await e.object('list/a.txt'), e.client.list({ prefix: e.key('list/') }, {})), expected: ok((r) => must(r.objects.length === 1, 'one object under the prefix', r.objects)) },
   { method: 'listV2', call: async (e) => (await e.object('list2/a.txt'), e.client.listV2({ prefix: e.key('list2/'), 'max-keys': '10' }, {})), expected: ok((r) => must(r.objects.length === 1 && r.keyCount === 1, 'one object under the prefix', r)) },
-  { method: 'getBucketVersions', call: (e) => e.client.getBucketVersions({ prefix: e.key('') }), expected: notImplemented(/ListObjectVersions/) },
-  { method: 'listObjectVersions', call: (e) => e.client.listObjectVersions({ prefix: e.key('') }), expected: notImplemented(/ListObjectVersions/) },
+  {
+    method: 'getBucketVersions',
+    call: async (e) => (await e.object('versions/a.txt'), e.client.getBucketVersions({ prefix: e.key('versions/') })),
+    expected: ok((r) => must(r.objects.length === 1 && r.objects[0].versionId === 'null' && r.objects[0].isLatest && r.deleteMarker.length === 0, 'the null version of one object', r.objects)),
+  },
+  {
+    method: 'listObjectVersions',
+    call: async (e) => (await e.object('versions2/a.txt'), e.client.listObjectVersions({ prefix: e.key('versions2/') })),
+    expected: ok((r) => must(r.objects.length === 1 && r.objects[0].versionId === 'null', 'the null version of one object', r.objects)),
+  },
   {
     method: 'putACL',
     call: async (e) => {
@@ -594,9 +605,17 @@ export const METHOD_ROWS: MethodRow[] = [
   { method: 'putBucketTags', call: (e) => e.client.putBucketTags(e.otherBucket, { env: 'local' }), expected: ok((r) => must(r.status === 200, 'tags set', r.status)) },
   { method: 'getBucketTags', call: async (e) => (await e.client.putBucketTags(e.otherBucket, { env: 'dev' }), e.client.getBucketTags(e.otherBucket)), expected: ok((r) => must(r.tag.env === 'dev', 'the tags', r.tag)) },
   { method: 'deleteBucketTags', call: async (e) => (await e.client.putBucketTags(e.otherBucket, { env: 'x' }), await e.client.deleteBucketTags(e.otherBucket), e.client.getBucketTags(e.otherBucket)), expected: ok((r) => must(Object.keys(r.tag).length === 0, 'no tags left', r.tag)) },
-  // No object versions are kept, so Enabled is refused rather than answered 200 and then not honoured (D155);
-  // ali-oss sets no success statuses here, so the refusal is its result.
-  { method: 'putBucketVersioning', call: (e) => e.client.putBucketVersioning(e.otherBucket, 'Enabled'), expected: refusedButResolved(/Object versioning/) },
+  // Object versions are kept (D156); a bucket of its own, so the other rows' buckets stay unversioned.
+  {
+    method: 'putBucketVersioning',
+    call: async (e) => {
+      const name = `ver-${randomUUID().slice(0, 12)}`;
+      await e.client.putBucket(name);
+      const put = await e.client.putBucketVersioning(name, 'Enabled');
+      return { status: put.status, now: (await e.client.getBucketVersioning(name)).versionStatus };
+    },
+    expected: ok((r) => must(r.status === 200 && r.now === 'Enabled', 'versioning enabled', r)),
+  },
   { method: 'getBucketVersioning', call: (e) => e.client.getBucketVersioning(e.otherBucket), expected: ok((r) => must(r.status === 200 && r.versionStatus === undefined, 'an unversioned bucket: no status', r.versionStatus)) },
   {
     method: 'putBucketInventory',

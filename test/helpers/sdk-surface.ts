@@ -31,10 +31,9 @@ const ALI_OSS: Record<string, SurfaceClass> = {
     'putBucketWebsite', 'getBucketWebsite', 'deleteBucketWebsite', 'putBucketReferer', 'getBucketReferer', 'deleteBucketReferer',
     'putBucketLifecycle', 'getBucketLifecycle', 'deleteBucketLifecycle', 'putBucketCORS', 'getBucketCORS', 'deleteBucketCORS',
     'putBucketPolicy', 'getBucketPolicy', 'deleteBucketPolicy', 'putBucketEncryption', 'getBucketEncryption', 'deleteBucketEncryption',
-    'putBucketTags', 'getBucketTags', 'deleteBucketTags', 'getBucketVersioning',
+    'putBucketTags', 'getBucketTags', 'deleteBucketTags', 'getBucketVersioning', 'putBucketVersioning', 'getBucketVersions', 'listObjectVersions',
   ]),
   ...classed('refused', [
-    'putBucketVersioning', 'getBucketVersions', 'listObjectVersions',
     'putChannel', 'getChannel', 'deleteChannel', 'putChannelStatus', 'getChannelStatus', 'listChannels', 'getChannelHistory', 'createVod',
     'putBucketLogging', 'getBucketLogging', 'deleteBucketLogging', 'putBucketRequestPayment', 'getBucketRequestPayment',
     'putBucketInventory', 'getBucketInventory', 'deleteBucketInventory', 'listBucketInventory',

@@ -374,18 +374,21 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect((await client.getBucketTags(name)).tag).toEqual({});
   });
 
-  it('refuses versioning by name: no object versions are kept, so Enabled would be a wrong success (D155)', async () => {
+  it('enables and suspends versioning; a bucket never enabled cannot be suspended (D156; object versions: oss-versioning.test.ts)', async () => {
     const name = await newBucket();
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
     // ali-oss sets no success statuses for PutBucketVersioning: OSS's error comes back as the result, not thrown.
-    const enabled = await client.putBucketVersioning(name, 'Enabled');
-    expect([enabled.status, Buffer.from(enabled.res.data).toString()]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code>[\s\S]*Object versioning/)]);
     expect((await client.putBucketVersioning(name, 'Suspended')).status).toBe(400);
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();
-    // An overwrite then replaces the object, as in an unversioned OSS bucket — and says nothing of versions.
+    // Unversioned, an overwrite replaces the object and says nothing of versions.
     await client.put('v.txt', Buffer.from('one'));
     const second = await client.put('v.txt', Buffer.from('two'));
     expect(second.res.headers['x-oss-version-id']).toBeUndefined();
+    expect((await client.putBucketVersioning(name, 'Enabled')).status).toBe(200);
+    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Enabled');
+    expect((await client.put('v.txt', Buffer.from('three'))).res.headers['x-oss-version-id']).toMatch(/^CAEQ/);
+    expect((await client.putBucketVersioning(name, 'Suspended')).status).toBe(200);
+    expect((await client.getBucketVersioning(name)).versionStatus).toBe('Suspended');
   });
 
   it('stores the default encryption and applies it to new objects', async () => {
@@ -500,7 +503,7 @@ describe('Lifecycle on the emulator clock', () => {
     await client.put('tagged/u.txt', Buffer.from('u'));
     const { uploadId } = await client.initMultipartUpload('tmp/big.bin');
 
-    expect(await oss.emulator.runLifecycle()).toEqual({ expired: [], transitioned: [], aborted: [] });
+    expect(await oss.emulator.runLifecycle()).toEqual({ expired: [], transitioned: [], aborted: [], versionsRemoved: [] });
     oss.advance(DAY + 1000);
     const day1 = await oss.emulator.runLifecycle();
     expect(day1.expired.map((e) => e.key).sort()).toEqual(['logs/a.log', 'tagged/t.txt']);

@@ -394,8 +394,10 @@ export interface LifecycleRule {
   expiration?: LifecycleAction & { expiredObjectDeleteMarker?: boolean };
   transitions: Array<LifecycleAction & { storageClass: StorageClass }>;
   abortMultipartUpload?: LifecycleAction;
-  /** Versioned-bucket actions: stored and returned, nothing to apply without object versions. */
+  /** NoncurrentVersionExpiration as sent (returned by GetBucketLifecycle as it came). */
   noncurrent?: unknown;
+  /** NoncurrentVersionExpiration/NoncurrentDays: previous versions go that many days after they stopped being current (D156). */
+  noncurrentDays?: number;
 }
 
 function lifecycleAction(raw: unknown, element: string): LifecycleAction {
@@ -460,8 +462,12 @@ export function parseLifecycle(doc: Record<string, unknown>, newId: () => string
       if (Object.keys(rule.tags).length > 0) throw ossErrors.invalidArgument('Tag cannot be used with AbortMultipartUpload.', 'Tag', '');
       rule.abortMultipartUpload = lifecycleAction(raw.AbortMultipartUpload, 'AbortMultipartUpload');
     }
-    if (raw.NoncurrentVersionExpiration !== undefined || raw.NoncurrentVersionTransition !== undefined) {
-      rule.noncurrent = { NoncurrentVersionExpiration: raw.NoncurrentVersionExpiration, NoncurrentVersionTransition: raw.NoncurrentVersionTransition };
+    // D156: previous versions are kept now, so a noncurrent rule stored and never applied would be a wrong success.
+    if (raw.NoncurrentVersionTransition !== undefined) throw ossErrors.notImplemented('Lifecycle transitions of previous versions (NoncurrentVersionTransition)');
+    if (raw.NoncurrentVersionExpiration !== undefined) {
+      const element = isRecord(raw.NoncurrentVersionExpiration) ? raw.NoncurrentVersionExpiration : {};
+      rule.noncurrentDays = positiveInt(textOf(element.NoncurrentDays), 'NoncurrentVersionExpiration.NoncurrentDays');
+      rule.noncurrent = { NoncurrentVersionExpiration: { NoncurrentDays: String(rule.noncurrentDays) } };
     }
     if (!rule.expiration && rule.transitions.length === 0 && !rule.abortMultipartUpload && !rule.noncurrent) {
       throw ossErrors.malformedXml('A Rule needs Expiration, Transition, AbortMultipartUpload or a NoncurrentVersion action.');
@@ -560,15 +566,14 @@ export function deleteBucketTagging(ctx: RequestContext): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Versioning: objects are not versioned locally, so Enabled is refused (D155) — taking it would answer 200 and then
-// overwrite and delete for good where OSS keeps every version. A bucket never enabled cannot be Suspended either.
+// Versioning (D156): Enabled keeps every version of every write and turns deletes into delete markers; Suspended
+// writes the `null` version (storage.ts). A bucket never enabled cannot be Suspended, and none goes back to never.
 
 export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'VersioningConfiguration', []);
   const status = textOf(doc.Status)?.trim();
   if (status !== 'Enabled' && status !== 'Suspended') throw ossErrors.malformedXml('Status must be Enabled or Suspended.');
   const bucket = bucketOf(ctx);
-  if (status === 'Enabled') throw ossErrors.notImplemented('Object versioning (PutBucketVersioning Enabled: the emulator keeps no object versions)');
   if (status === 'Suspended' && configOf(ctx).versioning === undefined) {
     // OSS: a bucket that never had versioning stays unversioned; Suspended is only a state after Enabled.
     throw ossErrors.invalidArgument('Versioning can only be suspended on a bucket where it was enabled.', 'Status', status);

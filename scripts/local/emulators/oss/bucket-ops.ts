@@ -16,7 +16,7 @@ const MAX_LIST_KEYS = 1000;
 const MAX_DELETE_KEYS = 1000;
 const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 
-function maxKeysParam(ctx: RequestContext): number {
+export function maxKeysParam(ctx: RequestContext): number {
   const raw = ctx.params.get('max-keys');
   if (raw === undefined || raw === '') return 100;
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -24,7 +24,7 @@ function maxKeysParam(ctx: RequestContext): number {
   return value;
 }
 
-function encodingParam(ctx: RequestContext): ((text: string) => string) | undefined {
+export function encodingParam(ctx: RequestContext): ((text: string) => string) | undefined {
   const raw = ctx.params.get('encoding-type');
   if (raw === undefined || raw === '') return undefined;
   if (raw !== 'url') throw ossErrors.invalidArgument('encoding-type must be url.', 'encoding-type', raw);
@@ -38,7 +38,7 @@ function listArgs(ctx: RequestContext): { prefix: string; delimiter: string; max
   return { prefix, delimiter: ctx.params.get('delimiter') ?? '', maxKeys: maxKeysParam(ctx), encode: encode ?? ((text) => text), encoded: encode !== undefined };
 }
 
-function ownerNode(ctx: RequestContext): XmlNode {
+export function ownerNode(ctx: RequestContext): XmlNode {
   return ['Owner', [['ID', ctx.runtime.accountId], ['DisplayName', ctx.runtime.accountId]]];
 }
 
@@ -181,21 +181,23 @@ export function listBuckets(ctx: RequestContext): void {
   ]);
 }
 
-/** Parses `<Delete><Quiet/><Object><Key/></Object>…</Delete>`; 1–1000 keys. */
-export function parseDeleteRequest(xml: string): { quiet: boolean; keys: string[] } {
+/** Parses `<Delete><Quiet/><Object><Key/><VersionId/></Object>…</Delete>`; 1–1000 objects. */
+export function parseDeleteRequest(xml: string): { quiet: boolean; objects: Array<{ key: string; versionId?: string }> } {
   const body = parseXmlBody(xml, 'Delete');
   const quietText = textOf(body.Quiet)?.trim().toLowerCase();
   if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw ossErrors.malformedXml('Quiet must be true or false.');
   const objects = body.Object;
   if (!Array.isArray(objects) || objects.length === 0) throw ossErrors.malformedXml('At least one Object is required.');
   if (objects.length > MAX_DELETE_KEYS) throw ossErrors.malformedXml(`At most ${MAX_DELETE_KEYS} objects can be deleted in one request.`);
-  const keys = objects.map((object: unknown) => {
+  const parsed = objects.map((object: unknown) => {
     const key = isRecord(object) ? textOf(object.Key) : undefined;
     if (!key) throw ossErrors.malformedXml('Every Object needs a non-empty Key.');
-    if (isRecord(object) && object.VersionId !== undefined) throw ossErrors.notImplemented('Deleting object versions (VersionId)');
-    return key;
+    if (!isRecord(object) || object.VersionId === undefined) return { key };
+    const versionId = textOf(object.VersionId)?.trim();
+    if (!versionId) throw ossErrors.malformedXml('A VersionId must not be empty.');
+    return { key, versionId };
   });
-  return { quiet: quietText === 'true', keys };
+  return { quiet: quietText === 'true', objects: parsed };
 }
 
 export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> {
@@ -205,12 +207,25 @@ export async function deleteMultipleObjects(ctx: RequestContext): Promise<void> 
   const contentMd5 = headerOf(ctx, 'content-md5');
   if (!contentMd5) throw ossErrors.missingArgument('Content-MD5', '0016-00000606');
   const body = await readSmallBody(ctx.req, MAX_DELETE_BODY_BYTES, contentMd5);
-  const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
+  const { quiet, objects } = parseDeleteRequest(body.toString('utf8'));
+  if (ctx.s3 && objects.some((object) => object.versionId !== undefined)) {
+    throw ossErrors.notImplemented('Deleting object versions (VersionId in DeleteObjects) through OSS\'s S3-compatible API');
+  }
   const deleted: XmlNode[] = [];
-  for (const key of keys) {
-    await ctx.runtime.storage.deleteObject(bucket, key, eventOf(ctx, 'ObjectRemoved:DeleteObjects'));
+  const event = eventOf(ctx, 'ObjectRemoved:DeleteObjects');
+  for (const { key, versionId } of objects) {
+    // In a versioned bucket (D156): a marker left, or the version removed — said as OSS and S3 say it.
+    const fields: XmlNode[] = [];
+    if (versionId !== undefined) {
+      const removed = await ctx.runtime.storage.deleteVersion(bucket, key, versionId, event);
+      fields.push(['VersionId', versionId]);
+      if (removed?.kind === 'marker') fields.push(['DeleteMarker', true], ['DeleteMarkerVersionId', versionId]);
+    } else {
+      const { deleteMarker } = await ctx.runtime.storage.deleteObject(bucket, key, event);
+      if (deleteMarker) fields.push(['DeleteMarker', true], ['DeleteMarkerVersionId', deleteMarker.versionId]);
+    }
     // OSS lists every requested key as deleted, existing or not; quiet mode lists only failures (none here).
-    if (!quiet) deleted.push(['Deleted', [['Key', encode ? encode(key) : key]]]);
+    if (!quiet) deleted.push(['Deleted', [['Key', encode ? encode(key) : key], ...fields]]);
   }
   sendXml(ctx, 200, 'DeleteResult', [['EncodingType', encode ? 'url' : undefined], ...deleted]);
 }

@@ -10,6 +10,8 @@ export class OssError extends Error {
   readonly extra: Record<string, string>;
   /** OSS's fine-grained error code (`EC`, also sent as `x-oss-ec`) where the error centre documents one. */
   readonly ec: string | undefined;
+  /** Response headers OSS sends with this error (a delete marker's `x-oss-delete-marker` and `x-oss-version-id`). */
+  headers: Record<string, string> = {};
 
   constructor(status: number, code: string, message: string, extra: Record<string, string> = {}, ec?: string) {
     super(message);
@@ -25,6 +27,8 @@ export const ossErrors = {
   noSuchBucket: (bucket: string) =>
     new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }, '0015-00000101'),
   noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }, '0026-00000001'),
+  noSuchVersion: (key: string, versionId: string) =>
+    new OssError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId }),
   noSuchUpload: (uploadId: string) =>
     new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }),
   invalidBucketName: (bucket: string) =>

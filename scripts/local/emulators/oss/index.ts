@@ -9,8 +9,10 @@
  *   not deny (bucket-policy.ts: Effect, Action, Resource and Principal applied; conditions refused); a function's
  *   role session is held to its RAM policies too. Anonymous requests are decided by bucket and object ACLs and by
  *   a bucket policy's Allow and Deny.
- * - Not emulated (501 NotImplemented naming the sub-resource): object versions (`versions`, `versionId`, and
- *   PutBucketVersioning `Enabled`), logging, inventory, WORM, replication, transfer acceleration, request payment,
+ * - Object versions (D156) are kept for buckets with versioning Enabled or Suspended (storage.ts, version-ops.ts);
+ *   `versionId` is honoured by GetObject, HeadObject, GetObjectMeta, DeleteObject and copy sources, and refused by name
+ *   everywhere else.
+ * - Not emulated (501 NotImplemented naming the sub-resource): logging, inventory, WORM, replication, transfer acceleration, request payment,
  *   access points, styles, LiveChannel, async fetch and processing, upload callbacks, metadata indexing, and
  *   every other sub-resource in `routes.ts` NOT_EMULATED_SUBRESOURCES. Signature V2 URLs are refused too.
  * - Image processing (`x-oss-process=image/…`) covers resize, format (jpg/png/webp), quality, auto-orient,

@@ -1,12 +1,15 @@
 /**
  * Lifecycle rules applied on the emulator's clock: Expiration deletes objects, Transition moves them to a colder
  * storage class, AbortMultipartUpload aborts stale uploads — each under the rule's prefix (and tags for objects),
- * `Days` after the last modification (or initiation), or for everything older than `CreatedBeforeDate`.
+ * `Days` after the last modification (or initiation), or for everything older than `CreatedBeforeDate`. In a
+ * versioned bucket (D156) Expiration leaves a delete marker, as a DeleteObject does; NoncurrentVersionExpiration
+ * removes previous versions `NoncurrentDays` after they stopped being current (when the next newer version was
+ * written), and `ExpiredObjectDeleteMarker` removes a delete marker that is the only version of its key left.
  * OSS runs rules once a day and acts within a day or two of the due time; locally a sweep acts as soon as a rule is
  * due, so a test that moves the clock sees the effect at the next sweep (`OssEmulator.runLifecycle()`).
  */
 import type { LifecycleAction, LifecycleRule } from './bucket-config';
-import type { OssStorage, StorageClass } from './storage';
+import type { OssStorage, StorageClass, VersionEntry } from './storage';
 
 const DAY_MS = 86_400_000;
 const COLDNESS: Record<StorageClass, number> = { Standard: 0, IA: 1, Archive: 2, ColdArchive: 3, DeepColdArchive: 4 };
@@ -15,6 +18,8 @@ export interface LifecycleReport {
   expired: Array<{ bucket: string; key: string }>;
   transitioned: Array<{ bucket: string; key: string; storageClass: StorageClass }>;
   aborted: Array<{ bucket: string; key: string; uploadId: string }>;
+  /** Previous versions and delete markers removed for good (versioned buckets, D156). */
+  versionsRemoved: Array<{ bucket: string; key: string; versionId: string; deleteMarker: boolean }>;
 }
 
 function due(action: LifecycleAction, since: number, now: number): boolean {
@@ -28,7 +33,7 @@ function tagsMatch(rule: LifecycleRule, tags: Record<string, string> | undefined
 
 /** One sweep over every bucket's enabled rules. */
 export async function runLifecycle(storage: OssStorage, now: number): Promise<LifecycleReport> {
-  const report: LifecycleReport = { expired: [], transitioned: [], aborted: [] };
+  const report: LifecycleReport = { expired: [], transitioned: [], aborted: [], versionsRemoved: [] };
   for (const bucket of storage.listBuckets()) {
     const rules = ((bucket.config.lifecycle as LifecycleRule[] | undefined) ?? []).filter((rule) => rule.enabled);
     for (const rule of rules) {
@@ -51,6 +56,9 @@ export async function runLifecycle(storage: OssStorage, now: number): Promise<Li
           }
         }
       }
+      if (rule.noncurrentDays !== undefined || rule.expiration?.expiredObjectDeleteMarker === true) {
+        await expireVersions(storage, bucket.name, rule, now, report);
+      }
       if (rule.abortMultipartUpload) {
         for (const upload of storage.listUploads(bucket.name)) {
           if (upload.key.startsWith(rule.prefix) && due(rule.abortMultipartUpload, upload.initiated, now)) {
@@ -62,4 +70,37 @@ export async function runLifecycle(storage: OssStorage, now: number): Promise<Li
     }
   }
   return report;
+}
+
+const versionIdOf = (entry: VersionEntry) => (entry.kind === 'object' ? entry.record.versionId : entry.marker.versionId);
+const createdAt = (entry: VersionEntry) => (entry.kind === 'object' ? entry.record.lastModified : entry.marker.lastModified);
+
+/** NoncurrentVersionExpiration and ExpiredObjectDeleteMarker of one rule over the keys under its prefix. */
+async function expireVersions(storage: OssStorage, bucket: string, rule: LifecycleRule, now: number, report: LifecycleReport): Promise<void> {
+  // Collected first: the walk must not see rows change under it.
+  const keys = [...storage.versionedKeysUnder(bucket, rule.prefix)];
+  const removed = (key: string, entry: VersionEntry) => report.versionsRemoved.push({ bucket, key, versionId: versionIdOf(entry), deleteMarker: entry.kind === 'marker' });
+  for (const key of keys) {
+    const versions = storage.versionsOf(bucket, key);
+    if (rule.noncurrentDays !== undefined) {
+      for (let i = 1; i < versions.length; i++) {
+        const entry = versions[i]!;
+        // Noncurrent since its successor was written; a rule with tags matches only versions carrying them.
+        const since = createdAt(versions[i - 1]!);
+        const tagged = entry.kind === 'object' ? tagsMatch(rule, entry.record.tags) : Object.keys(rule.tags).length === 0;
+        if (tagged && since + rule.noncurrentDays * DAY_MS <= now) {
+          await storage.deleteVersion(bucket, key, versionIdOf(entry));
+          removed(key, entry);
+        }
+      }
+    }
+    if (rule.expiration?.expiredObjectDeleteMarker === true) {
+      const left = storage.versionsOf(bucket, key);
+      const only = left.length === 1 ? left[0]! : undefined;
+      if (only?.kind === 'marker') {
+        await storage.deleteVersion(bucket, key, only.marker.versionId);
+        removed(key, only);
+      }
+    }
+  }
 }

@@ -7,8 +7,8 @@
 import { readSmallBody, receiveBody } from './body';
 import { bucketOf, eventOf, headerOf, keyOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
-import { checkCopySourceConditions, checkReadable, copySourceOf, forbidOverwrite, newObjectHeaders } from './object-ops';
-import { encryptionHeaders, isoTime, normalizeEtag, quoteEtag, sendEmpty, sendXml } from './respond';
+import { checkCopySourceConditions, checkReadable, copySourceOf, copySourceVersionHeaders, forbidOverwrite, newObjectHeaders } from './object-ops';
+import { encryptionHeaders, isoTime, normalizeEtag, quoteEtag, sendEmpty, sendXml, versionHeaders } from './respond';
 import { storageClassFor } from './s3-compat';
 import { MIN_PART_SIZE, type PartRecord, type UploadRecord } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
@@ -85,9 +85,13 @@ export async function uploadPartCopy(ctx: RequestContext, sourceHeader: string):
   if (checkCopySourceConditions(ctx, source.record) === 'not-modified') return sendEmpty(ctx, 304, { ETag: quoteEtag(source.record.etag) });
   const range = parseCopyRange(headerOf(ctx, 'x-oss-copy-source-range'), source.record.size);
   if ((range ? range.end - range.start + 1 : source.record.size) > ctx.runtime.maxObjectBytes) throw ossErrors.entityTooLarge(ctx.runtime.maxObjectBytes);
-  const { staged } = await ctx.runtime.storage.stageRange(source.bucket, source.key, range);
+  const { staged } = await ctx.runtime.storage.stageRange(source.bucket, source.key, range, source.versionId);
   const part = await ctx.runtime.storage.putPart(upload.uploadId, partNumber, staged, eventOf(ctx, 'ObjectCreated:UploadPartCopy'));
-  sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], { ETag: quoteEtag(part.etag), ...encryptionHeaders(upload) });
+  sendXml(ctx, 200, 'CopyPartResult', [['LastModified', isoTime(part.lastModified)], ['ETag', quoteEtag(part.etag)]], {
+    ETag: quoteEtag(part.etag),
+    ...encryptionHeaders(upload),
+    ...copySourceVersionHeaders(source),
+  });
 }
 
 /** Parses `<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>…</CompleteMultipartUpload>`. */
@@ -149,7 +153,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
       ['Key', key],
       ['ETag', quoteEtag(record.etag)],
     ],
-    { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) },
+    { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record), ...versionHeaders(record) },
   );
 }
 

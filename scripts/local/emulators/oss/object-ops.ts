@@ -19,6 +19,7 @@ import {
   requestObjectHeaders,
   sendEmpty,
   sendXml,
+  versionHeaders,
 } from './respond';
 import { sendFileRange } from './send-file';
 import { utf8AsBytes } from './signature-v1';
@@ -31,13 +32,46 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
 const MAX_APPENDABLE_BYTES = 5 * 1024 ** 3;
 const ARCHIVED: readonly StorageClass[] = ['Archive', 'ColdArchive', 'DeepColdArchive'];
 
-/** `x-oss-forbid-overwrite: true` makes a write fail when the key exists. */
+/**
+ * `x-oss-forbid-overwrite: true` makes a write fail when the key exists — in a bucket that never had versioning:
+ * OSS ignores the header once versioning was enabled, where a write overwrites nothing (D156).
+ */
 export function forbidOverwrite(ctx: RequestContext): boolean {
-  return headerOf(ctx, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
+  return headerOf(ctx, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true' && ctx.runtime.storage.versioningOf(bucketOf(ctx)) === undefined;
+}
+
+/** The `versionId` a request names, if any: never empty (InvalidArgument naming it). */
+export function versionIdOf(ctx: RequestContext): string | undefined {
+  const versionId = ctx.params.get('versionId');
+  if (versionId === '') throw ossErrors.invalidArgument('versionId must not be empty.', 'versionId', '');
+  return versionId;
+}
+
+/** 404 NoSuchKey for a key whose current version is a delete marker carries the marker's headers, as OSS's does. */
+function noSuchKey(ctx: RequestContext, bucket: string, key: string): OssError {
+  const err = ossErrors.noSuchKey(key);
+  const marker = ctx.runtime.storage.currentDeleteMarker(bucket, key);
+  if (marker) err.headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': marker.versionId };
+  return err;
+}
+
+/**
+ * The object a `?versionId=` read names. A delete marker cannot be read: 405 MethodNotAllowed with
+ * `x-oss-delete-marker` (OSS and S3); an id the key does not have is 404 NoSuchVersion.
+ */
+export function objectVersion(ctx: RequestContext, bucket: string, key: string, versionId: string): ObjectRecord {
+  const entry = ctx.runtime.storage.getVersion(bucket, key, versionId);
+  if (!entry) throw ossErrors.noSuchVersion(key, versionId);
+  if (entry.kind === 'marker') {
+    const err = ossErrors.methodNotAllowed(ctx.method);
+    err.headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionId, 'Last-Modified': new Date(entry.marker.lastModified).toUTCString() };
+    throw err;
+  }
+  return entry.record;
 }
 
 function writeResultHeaders(record: ObjectRecord): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) };
+  const headers: OutgoingHttpHeaders = { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record), ...versionHeaders(record) };
   if (record.contentMd5) headers['Content-MD5'] = record.contentMd5;
   return headers;
 }
@@ -157,10 +191,13 @@ export function responseOverrides(ctx: RequestContext): Record<string, string> {
   return headers;
 }
 
-/** Follows a symlink to the object it names (one level, as OSS does). */
-export function resolveObject(ctx: RequestContext, bucket: string, key: string): ObjectRecord {
-  const record = ctx.runtime.storage.getObject(bucket, key);
-  if (!record) throw ossErrors.noSuchKey(key);
+/**
+ * Follows a symlink to the object it names (one level, as OSS does, to the target's current version). With a
+ * `versionId` the key's version is read instead of its current object.
+ */
+export function resolveObject(ctx: RequestContext, bucket: string, key: string, versionId?: string): ObjectRecord {
+  const record = versionId === undefined ? ctx.runtime.storage.getObject(bucket, key) : objectVersion(ctx, bucket, key, versionId);
+  if (!record) throw noSuchKey(ctx, bucket, key);
   if (record.type !== 'Symlink') return record;
   const target = ctx.runtime.storage.getObject(bucket, record.symlinkTarget ?? '');
   if (!target || target.type === 'Symlink') throw ossErrors.symlinkTargetNotExist(record.symlinkTarget ?? '');
@@ -176,10 +213,13 @@ export function checkReadable(record: ObjectRecord, now: number): void {
 
 export async function getObject(ctx: RequestContext, key = keyOf(ctx), status = 200): Promise<void> {
   const bucket = bucketOf(ctx);
-  const target = resolveObject(ctx, bucket, key);
+  // The website's index and error documents are other keys: the request's versionId is not theirs.
+  const versionId = key === ctx.key ? versionIdOf(ctx) : undefined;
+  const target = resolveObject(ctx, bucket, key, versionId);
   checkReadable(target, ctx.now);
-  const opened = ctx.runtime.storage.openObject(bucket, target.key);
-  if (!opened) throw ossErrors.noSuchKey(key);
+  // A version read opens that version's bytes; through a symlink, its target's current ones.
+  const opened = ctx.runtime.storage.openObject(bucket, target.key, target.key === key ? versionId : undefined);
+  if (!opened) throw noSuchKey(ctx, bucket, key);
   const { record, fd } = opened;
   let handedOff = false;
   try {
@@ -213,7 +253,7 @@ export async function getObject(ctx: RequestContext, key = keyOf(ctx), status = 
 }
 
 export function headObject(ctx: RequestContext): void {
-  const record = resolveObject(ctx, bucketOf(ctx), keyOf(ctx));
+  const record = resolveObject(ctx, bucketOf(ctx), keyOf(ctx), versionIdOf(ctx));
   if (checkConditions(ctx, record) === 'not-modified') return sendEmpty(ctx, 304, { ETag: quoteEtag(record.etag) });
   ctx.res.writeHead(200, { ...objectHeaders(record, ctx.now), 'Content-Length': record.size });
   ctx.res.end();
@@ -224,9 +264,13 @@ export function headObject(ctx: RequestContext): void {
  * HEAD answer's Content-Length (what ali-oss and the other SDKs read it from); a GET has no body to announce.
  */
 export function getObjectMeta(ctx: RequestContext): void {
-  const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
-  if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const versionId = versionIdOf(ctx);
+  const record = versionId === undefined ? ctx.runtime.storage.getObject(bucket, key) : objectVersion(ctx, bucket, key, versionId);
+  if (!record) throw noSuchKey(ctx, bucket, key);
   ctx.res.writeHead(200, {
+    ...versionHeaders(record),
     ETag: quoteEtag(record.etag),
     'x-oss-object-size': String(record.size),
     'Last-Modified': new Date(record.lastModified).toUTCString(),
@@ -236,17 +280,44 @@ export function getObjectMeta(ctx: RequestContext): void {
   ctx.res.end();
 }
 
+/**
+ * DeleteObject. OSS answers 204 whether or not the key existed; only a real removal is an event. In a versioned bucket
+ * (D156) it leaves a delete marker (`x-oss-delete-marker: true` and its `x-oss-version-id`); with `?versionId=` it
+ * removes that version for good (the headers name it, and say whether it was a marker).
+ */
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
-  // OSS answers 204 whether or not the key existed; only a real removal is an event.
-  await ctx.runtime.storage.deleteObject(bucket, key, eventOf(ctx, 'ObjectRemoved:DeleteObject'));
-  sendEmpty(ctx, 204);
+  const versionId = versionIdOf(ctx);
+  const event = eventOf(ctx, 'ObjectRemoved:DeleteObject');
+  const headers: OutgoingHttpHeaders = {};
+  if (versionId !== undefined) {
+    const removed = await ctx.runtime.storage.deleteVersion(bucket, key, versionId, event);
+    headers['x-oss-version-id'] = versionId;
+    if (removed?.kind === 'marker') headers['x-oss-delete-marker'] = 'true';
+  } else {
+    const { deleteMarker } = await ctx.runtime.storage.deleteObject(bucket, key, event);
+    if (deleteMarker) Object.assign(headers, { 'x-oss-delete-marker': 'true', 'x-oss-version-id': deleteMarker.versionId });
+  }
+  sendEmpty(ctx, 204, headers);
 }
 
-/** `x-oss-copy-source: /<bucket>/<url-encoded key>` (ali-oss `_getSourceName`). */
-export function parseCopySource(value: string): { bucket: string; key: string } {
-  if (value.includes('?')) throw ossErrors.notImplemented('Copying a specific version (x-oss-copy-source with versionId)');
+/**
+ * `x-oss-copy-source: /<bucket>/<url-encoded key>` (ali-oss `_getSourceName`), optionally `?versionId=<id>` to copy
+ * one version (D156); any other query is refused by name.
+ */
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const query = value.indexOf('?');
+  let versionId: string | undefined;
+  if (query >= 0) {
+    const params = new URLSearchParams(value.slice(query + 1));
+    const names = [...params.keys()];
+    if (names.length !== 1 || names[0] !== 'versionId' || !params.get('versionId')) {
+      throw ossErrors.invalidArgument('x-oss-copy-source may carry only ?versionId=<id> after the key.', 'x-oss-copy-source', value);
+    }
+    versionId = params.get('versionId')!;
+    value = value.slice(0, query);
+  }
   const trimmed = value.startsWith('/') ? value.slice(1) : value;
   const slash = trimmed.indexOf('/');
   if (slash <= 0 || slash === trimmed.length - 1) throw ossErrors.invalidArgument('x-oss-copy-source must be /<bucket>/<key>.', 'x-oss-copy-source', value);
@@ -256,17 +327,29 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
   } catch {
     throw ossErrors.invalidArgument('x-oss-copy-source is not URL-encoded correctly.', 'x-oss-copy-source', value);
   }
-  return { bucket: trimmed.slice(0, slash), key };
+  return { bucket: trimmed.slice(0, slash), key, ...(versionId !== undefined ? { versionId } : {}) };
 }
 
-/** The copy source named by `x-oss-copy-source`, which must exist and be readable. */
-export function copySourceOf(ctx: RequestContext, header: string): { bucket: string; key: string; record: ObjectRecord } {
+/** The copy source named by `x-oss-copy-source`, which must exist and be readable (a version, when it names one). */
+export function copySourceOf(ctx: RequestContext, header: string): { bucket: string; key: string; versionId?: string; record: ObjectRecord } {
   const source = parseCopySource(header);
   const { storage } = ctx.runtime;
   if (!storage.hasBucket(source.bucket)) throw ossErrors.noSuchBucket(source.bucket);
+  if (source.versionId !== undefined) {
+    const entry = storage.getVersion(source.bucket, source.key, source.versionId);
+    if (!entry) throw ossErrors.noSuchVersion(source.key, source.versionId);
+    // S3 and OSS: a delete marker is no copy source.
+    if (entry.kind === 'marker') throw ossErrors.invalidArgument('The copy source version is a delete marker.', 'x-oss-copy-source', header);
+    return { ...source, record: entry.record };
+  }
   const record = storage.getObject(source.bucket, source.key);
-  if (!record) throw ossErrors.noSuchKey(source.key);
+  if (!record) throw noSuchKey(ctx, source.bucket, source.key);
   return { ...source, record };
+}
+
+/** `x-oss-copy-source-version-id`: the version a copy read, when its source bucket keeps versions. */
+export function copySourceVersionHeaders(source: { record: ObjectRecord }): OutgoingHttpHeaders {
+  return source.record.versionId === undefined ? {} : { 'x-oss-copy-source-version-id': source.record.versionId };
 }
 
 function directive(ctx: RequestContext, header: string, values: [string, string]): string {
@@ -307,13 +390,19 @@ export async function copyObject(ctx: RequestContext, sourceHeader: string): Pro
     result = await storage.copyObject(source, { bucket, key }, headers, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:CopyObject') });
   }
   const { record } = result;
-  sendXml(ctx, 200, 'CopyObjectResult', [['ETag', quoteEtag(record.etag)], ['LastModified', isoTime(record.lastModified)]], encryptionHeaders(record));
+  sendXml(ctx, 200, 'CopyObjectResult', [['ETag', quoteEtag(record.etag)], ['LastModified', isoTime(record.lastModified)]], {
+    ...encryptionHeaders(record),
+    ...versionHeaders(record),
+    ...copySourceVersionHeaders(source),
+  });
 }
 
 /** AppendObject: `POST /<key>?append&position=<n>`; the first append (position 0) creates an Appendable object. */
 export async function appendObject(ctx: RequestContext): Promise<void> {
   const bucket = bucketOf(ctx);
   const key = keyOf(ctx);
+  // OSS: AppendObject takes no versionId (it appends to the current version), error centre 0016-00000504.
+  if (ctx.params.has('versionId')) throw ossErrors.invalidArgument('AppendObject does not take a versionId.', 'versionId', ctx.params.get('versionId'), '0016-00000504');
   const raw = ctx.params.get('position');
   if (raw === undefined || raw === '') throw ossErrors.missingArgument('position', '0016-00000501');
   if (!/^\d+$/.test(raw)) throw ossErrors.invalidArgument('position must be a non-negative integer.', 'position', raw);
@@ -330,7 +419,7 @@ export async function appendObject(ctx: RequestContext): Promise<void> {
     contentMd5: headerOf(ctx, 'content-md5'),
   });
   const { record } = await ctx.runtime.storage.appendObject(bucket, key, position, staged, headers, eventOf(ctx, 'ObjectCreated:AppendObject'));
-  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), 'x-oss-next-append-position': String(record.size), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) });
+  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), 'x-oss-next-append-position': String(record.size), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record), ...versionHeaders(record) });
 }
 
 /** PutSymlink: `PUT /<key>?symlink` with `x-oss-symlink-target` (URL-encoded key in the same bucket). */
@@ -348,7 +437,7 @@ export async function putSymlink(ctx: RequestContext): Promise<void> {
   if (target.startsWith('/') || Buffer.byteLength(target) > 1023) throw ossErrors.invalidArgument('x-oss-symlink-target must be a valid object name.', 'x-oss-symlink-target', raw);
   const forbid = forbidOverwrite(ctx);
   const { record } = await ctx.runtime.storage.putSymlink(bucket, key, { ...newObjectHeaders(ctx), symlinkTarget: target }, { forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:PutSymlink') });
-  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag) });
+  sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), ...versionHeaders(record) });
 }
 
 export function getSymlink(ctx: RequestContext): void {

@@ -27,7 +27,7 @@ import { stageReadable } from './body';
 import { bucketOf, eventOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { contentTypeFor } from './mime';
-import { checkUserMetaSize, encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml } from './respond';
+import { checkUserMetaSize, encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml, versionHeaders } from './respond';
 import { ossFormFields } from './s3-compat';
 import { verifyS3Form } from './s3-signature';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
@@ -339,7 +339,8 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup, 
     // The policy was checked against the fields as sent; the object's headers read them under OSS's names.
     const named = signer === 's3' ? { ...form, fields: ossFormFields(form.fields) } : form;
     const headers = formHeaders(named, ctx, key);
-    const forbid = field(named, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true';
+    // Ignored once versioning was enabled, as for PutObject (D156).
+    const forbid = field(named, 'x-oss-forbid-overwrite')?.toLowerCase() === 'true' && ctx.runtime.storage.versioningOf(bucket) === undefined;
     if (forbid && ctx.runtime.storage.getObject(bucket, key)) throw ossErrors.fileAlreadyExists();
     const tooLarge = () => new OssError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxAllowedSize: String(range?.max ?? ctx.runtime.maxObjectBytes) }, range ? '0006-00000004' : undefined);
     const staged = await stageReadable(form.file.stream, {
@@ -351,7 +352,7 @@ export async function postObject(ctx: RequestContext, lookup: CredentialLookup, 
     });
     const { record } = await ctx.runtime.storage.commitObject(bucket, key, staged, headers, { type: 'Normal', forbidOverwrite: forbid, event: eventOf(ctx, 'ObjectCreated:PostObject') });
     const location = `${ctx.runtime.endpoint()}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
-    const resultHeaders = { ETag: quoteEtag(record.etag), Location: location, 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record) };
+    const resultHeaders = { ETag: quoteEtag(record.etag), Location: location, 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record), ...versionHeaders(record) };
     if (redirect) {
       redirect.searchParams.set('bucket', bucket);
       redirect.searchParams.set('key', key);

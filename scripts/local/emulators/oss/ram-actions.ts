@@ -12,6 +12,13 @@ const BUCKET_ACTIONS: Record<string, Record<string, string>> = {
   bucketInfo: { GET: 'oss:GetBucketInfo' },
   uploads: { GET: 'oss:ListMultipartUploads' },
   delete: { POST: 'oss:DeleteObject' },
+  versions: { GET: 'oss:ListObjectVersions' },
+};
+
+/** A request naming one version (`?versionId=`) is authorized as OSS's version actions (D156). */
+const VERSION_ACTIONS: Record<string, string> = {
+  'oss:GetObject': 'oss:GetObjectVersion',
+  'oss:DeleteObject': 'oss:DeleteObjectVersion',
 };
 
 const OBJECT_ACTIONS: Record<string, Record<string, string>> = {
@@ -26,10 +33,10 @@ const OBJECT_ACTIONS: Record<string, Record<string, string>> = {
 const VERBS: Record<string, string> = { GET: 'Get', HEAD: 'Get', PUT: 'Put', POST: 'Put', DELETE: 'Delete' };
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-export function ossRamAction(level: 'service' | 'bucket' | 'object', method: string, sub: string): string {
+export function ossRamAction(level: 'service' | 'bucket' | 'object', method: string, sub: string, versioned = false): string {
   if (level === 'service') return 'oss:ListBuckets';
   const known = (level === 'bucket' ? BUCKET_ACTIONS : OBJECT_ACTIONS)[sub]?.[method];
-  if (known) return known;
+  if (known) return (versioned && VERSION_ACTIONS[known]) || known;
   return `oss:${VERBS[method] ?? capitalized(method.toLowerCase())}${level === 'bucket' ? 'Bucket' : 'Object'}${capitalized(sub)}`;
 }
 

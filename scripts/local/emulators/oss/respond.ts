@@ -31,7 +31,7 @@ export function sendError(ctx: RequestContext, err: OssError): void {
     ['HostId', ctx.host],
     ...Object.entries(err.extra),
   ];
-  const headers: OutgoingHttpHeaders = { 'Content-Type': 'application/xml' };
+  const headers: OutgoingHttpHeaders = { ...err.headers, 'Content-Type': 'application/xml' };
   if (err.ec) {
     children.push(['EC', err.ec], ['RecommendDoc', `https://api.aliyun.com/troubleshoot?q=${err.ec}`]);
     headers['x-oss-ec'] = err.ec;
@@ -80,6 +80,11 @@ export function encryptionHeaders(record: ObjectHeaders): OutgoingHttpHeaders {
   return headers;
 }
 
+/** `x-oss-version-id` of an object written in a versioned bucket (D156); nothing for one that never was. */
+export function versionHeaders(record: { versionId?: string }): OutgoingHttpHeaders {
+  return record.versionId === undefined ? {} : { 'x-oss-version-id': record.versionId };
+}
+
 /** Response headers OSS returns for an object on GET and HEAD. */
 export function objectHeaders(record: ObjectRecord, now: number): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
@@ -91,6 +96,7 @@ export function objectHeaders(record: ObjectRecord, now: number): OutgoingHttpHe
     'x-oss-storage-class': record.storageClass ?? 'Standard',
     'x-oss-hash-crc64ecma': record.crc64,
     ...encryptionHeaders(record),
+    ...versionHeaders(record),
   };
   if (record.contentMd5) headers['Content-MD5'] = record.contentMd5;
   if (record.cacheControl) headers['Cache-Control'] = record.cacheControl;

@@ -12,6 +12,7 @@ import { ossErrors } from './errors';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy } from './multipart-ops';
 import * as objects from './object-ops';
 import { sendEmpty } from './respond';
+import { listObjectVersions } from './version-ops';
 
 export type Level = 'service' | 'bucket' | 'object';
 export type Handler = (ctx: RequestContext) => void | Promise<void>;
@@ -45,6 +46,7 @@ export const BUCKET_ROUTES: Table = {
   lifecycle: { GET: owner(bucketConfig.getBucketLifecycle), PUT: owner(bucketConfig.putBucketLifecycle), DELETE: owner(bucketConfig.deleteBucketConfig('lifecycle')) },
   tagging: { GET: owner(bucketConfig.getBucketTagging), PUT: owner(bucketConfig.putBucketTagging), DELETE: owner(bucketConfig.deleteBucketTagging) },
   versioning: { GET: owner(bucketConfig.getBucketVersioning), PUT: owner(bucketConfig.putBucketVersioning) },
+  versions: { GET: read(listObjectVersions) },
   encryption: { GET: owner(bucketConfig.getBucketEncryption), PUT: owner(bucketConfig.putBucketEncryption), DELETE: owner(bucketConfig.deleteBucketConfig('encryption')) },
   policy: { GET: owner(bucketConfig.getBucketPolicy), PUT: owner(bucketConfig.putBucketPolicy), DELETE: owner(bucketConfig.deleteBucketConfig('policy')) },
   uploads: { GET: owner(listMultipartUploads) },
@@ -118,8 +120,6 @@ export const NOT_EMULATED_SUBRESOURCES: Record<string, string> = {
   live: 'LiveChannel (PutLiveChannel and siblings)',
   vod: 'LiveChannel playlists (PostVodPlaylist, GetVodPlaylist)',
   comp: 'LiveChannel statistics and history (comp)',
-  versions: 'ListObjectVersions (object versions are not kept)',
-  versionId: 'Object versions (versionId): the emulator keeps no versions',
   'x-oss-async-process': 'Asynchronous processing (x-oss-async-process)',
   img: 'Image processing styles (img)',
   udf: 'User-defined functions (udf)',
@@ -133,7 +133,7 @@ export const NOT_EMULATED_SUBRESOURCES: Record<string, string> = {
 };
 
 /** Emulated sub-resources, in the order one is chosen when a request names several. */
-const EMULATED = ['uploadId', 'uploads', 'append', 'symlink', 'restore', 'acl', 'tagging', 'objectMeta', 'x-oss-process', 'delete', 'bucketInfo', 'location', 'stat', 'cors', 'referer', 'website', 'lifecycle', 'versioning', 'encryption', 'policy'];
+const EMULATED = ['uploadId', 'uploads', 'append', 'symlink', 'restore', 'acl', 'tagging', 'objectMeta', 'x-oss-process', 'delete', 'bucketInfo', 'location', 'stat', 'cors', 'referer', 'website', 'lifecycle', 'versioning', 'versions', 'encryption', 'policy'];
 
 /** Every sub-resource name the table knows, emulated or refused: what the table-driven test walks through. */
 export const KNOWN_SUBRESOURCES = [...EMULATED, ...Object.keys(NOT_EMULATED_SUBRESOURCES)];
@@ -145,6 +145,27 @@ export function subResourceOf(params: Map<string, string>): string {
     if (what) throw ossErrors.notImplemented(`${what} [?${name}]`);
   }
   return EMULATED.find((name) => params.has(name)) ?? '';
+}
+
+/**
+ * Operations that read or remove one version by `?versionId=` (D156): GetObject, HeadObject, GetObjectMeta,
+ * DeleteObject. AppendObject answers its own error (OSS: InvalidArgument). Any other request naming a version is
+ * refused by name rather than answered for the current object.
+ */
+const VERSIONED_OPERATIONS = new Set(['object::GET', 'object::HEAD', 'object::DELETE', 'object:objectMeta:GET', 'object:objectMeta:HEAD', 'object:append:POST']);
+
+const VERSIONED_NAMES: Record<string, string> = {
+  acl: 'Object ACLs of a version (GetObjectAcl/PutObjectAcl with versionId)',
+  tagging: 'Object tags of a version (Get/Put/DeleteObjectTagging with versionId)',
+  restore: 'Restoring a version (RestoreObject with versionId)',
+  symlink: 'Symlinks of a version (GetSymlink/PutSymlink with versionId)',
+  'x-oss-process': 'Processing a version (x-oss-process with versionId)',
+};
+
+export function checkVersionIdUse(level: Exclude<Level, 'service'>, method: string, sub: string, params: Map<string, string>): void {
+  if (!params.has('versionId') || VERSIONED_OPERATIONS.has(`${level}:${sub}:${method}`)) return;
+  const what = VERSIONED_NAMES[sub] ?? `${method} ${level === 'bucket' ? 'on a bucket' : 'of an object'}${sub ? ` ?${sub}` : ''} with versionId`;
+  throw ossErrors.notImplemented(`${what} [?versionId]`);
 }
 
 /** The route for a request, or the OSS error that says why there is none. */

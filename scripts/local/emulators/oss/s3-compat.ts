@@ -140,6 +140,11 @@ export function prepareS3Request(ctx: RequestContext, rawPath: string, hostBucke
     const what = S3_ONLY_SUBRESOURCES[name];
     if (what) throw refusedForS3(what, `?${name}`);
   }
+  // Object versions are emulated for OSS's own API (D156), not yet for S3 clients: refused rather than half-answered.
+  if (ctx.params.has('versions')) throw refusedForS3('ListObjectVersions', '?versions');
+  if (ctx.params.has('versionId')) throw refusedForS3('Reading or deleting one object version (versionId)', '?versionId');
+  const copySource = ctx.req.headers['x-amz-copy-source'];
+  if (typeof copySource === 'string' && copySource.includes('?')) throw refusedForS3('Copying one object version (x-amz-copy-source with ?versionId=)', 'x-amz-copy-source');
   // S3 reads one part of a multipart object by partNumber; OSS has no such read, and ignoring it would answer the whole object.
   if (ctx.params.has('partNumber') && !ctx.params.has('uploadId')) throw refusedForS3('Reading one part of an object (GetObject/HeadObject with partNumber)', '?partNumber');
   // S3's conditional writes; OSS documents no such preconditions on writes, and ignoring them would overwrite.
@@ -301,6 +306,8 @@ function addS3ResponseHeaders(res: ServerResponse): void {
       else if (lower === 'x-oss-server-side-encryption-key-id') twins['x-amz-server-side-encryption-aws-kms-key-id'] = value;
       else if (lower === 'x-oss-tagging-count') twins['x-amz-tagging-count'] = value;
       else if (lower === 'x-oss-restore') twins['x-amz-restore'] = value;
+      else if (lower === 'x-oss-version-id') twins['x-amz-version-id'] = value;
+      else if (lower === 'x-oss-delete-marker') twins['x-amz-delete-marker'] = value;
     }
     if (passed) Object.assign(passed, twins);
     else for (const [name, value] of Object.entries(twins)) res.setHeader(name, value!);

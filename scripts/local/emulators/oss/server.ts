@@ -20,7 +20,7 @@ import { processImage, saveProcessedImage } from './image-process';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
-import { routeFor, subResourceOf, type Route } from './routes';
+import { checkVersionIdUse, routeFor, subResourceOf, type Route } from './routes';
 import { authenticateS3Request, checkS3Operation, prepareS3Request } from './s3-compat';
 import { isS3Signed } from './s3-signature';
 import { authenticate, type Caller, type CredentialLookup } from './signature';
@@ -236,6 +236,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   // GET renders the processed object; POST (ProcessObject, sys/saveas) stores it — signed requests only.
   const route: Route | undefined =
     sub !== 'x-oss-process' ? routeFor(level, ctx.method, sub) : ctx.method === 'POST' ? { need: 'owner', run: (c) => saveProcessedImage(c, deps.imageEngine) } : undefined;
+  checkVersionIdUse(level, ctx.method, sub, ctx.params);
   const creating = level === 'bucket' && sub === '' && ctx.method === 'PUT';
   if (!bucket && !creating) throw ossErrors.noSuchBucket(ctx.bucket);
 
@@ -243,7 +244,7 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
   if (bucket) checkReferer(caller, bucket.config.referer as RefererConfig | undefined, headerText(ctx, 'referer'));
   const need = route?.need ?? 'read';
   if (need !== 'form') {
-    const action = ossRamAction(level, ctx.method, sub);
+    const action = ossRamAction(level, ctx.method, sub, ctx.params.has('versionId'));
     const policy = bucketPolicyOf(bucket, caller, action, ctx.bucket, ctx.key, sub);
     if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
     const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;

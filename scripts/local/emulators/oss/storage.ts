@@ -80,7 +80,37 @@ export interface ObjectRecord extends ObjectHeaders {
   crc64: string;
   lastModified: number;
   type: ObjectType;
+  /**
+   * The version this record is (D156): a generated id in a bucket with versioning Enabled, `null` for one written
+   * while Suspended; undefined for an object written before versioning was ever enabled (OSS's `null` version too).
+   */
+  versionId?: string;
 }
+
+/** Versioning state of a bucket: undefined while it was never enabled (objects are overwritten and deleted for good). */
+export type VersioningState = 'Enabled' | 'Suspended' | undefined;
+
+/** A delete marker (D156): the version a DeleteObject without versionId leaves in a versioned bucket. */
+export interface DeleteMarker {
+  bucket: string;
+  key: string;
+  versionId: string;
+  lastModified: number;
+}
+
+/** One version of a key, as ListObjectVersions and `?versionId=` see it. */
+export type VersionEntry =
+  | { kind: 'object'; record: ObjectRecord & { versionId: string }; isLatest: boolean }
+  | { kind: 'marker'; marker: DeleteMarker; isLatest: boolean };
+
+/** What a DeleteObject did: the object it took away (if any) and the delete marker it left (versioned buckets). */
+export interface DeleteOutcome {
+  removed?: ObjectRecord;
+  deleteMarker?: DeleteMarker;
+}
+
+/** What a DeleteObject with a versionId did: the version it removed for good, undefined when there was none. */
+export type RemovedVersion = VersionEntry | undefined;
 
 export interface UploadRecord extends ObjectHeaders {
   uploadId: string;
@@ -123,6 +153,23 @@ export interface BucketConfig {
 interface ObjectRow {
   bucket: string;
   key: string;
+  blob: string;
+  size: number;
+  etag: string;
+  content_md5: string | null;
+  crc64: string;
+  last_modified: number;
+  type: string;
+  headers: string;
+  version_id: string | null;
+}
+
+interface VersionRow {
+  seq: number;
+  bucket: string;
+  key: string;
+  version_id: string;
+  delete_marker: number;
   blob: string;
   size: number;
   etag: string;
@@ -182,6 +229,26 @@ CREATE TABLE IF NOT EXISTS oss_parts (
   last_modified INTEGER NOT NULL,
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
+-- Versioned buckets (D156): every version that is not the current object, and every delete marker (current or
+-- not). The current object stays in oss_objects, so listings, reads and unversioned buckets never look here.
+-- seq orders a key's versions, newest last; version ids are random and say nothing of order.
+CREATE TABLE IF NOT EXISTS oss_versions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  delete_marker INTEGER NOT NULL,
+  blob TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  content_md5 TEXT,
+  crc64 TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  headers TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS oss_versions_by_id ON oss_versions (bucket, key, version_id);
+CREATE INDEX IF NOT EXISTS oss_versions_by_key ON oss_versions (bucket, key, seq);
 `;
 
 /** OSS requires every part but the last to be at least 100 KB. */
@@ -209,6 +276,10 @@ export class OssStorage {
     if (!db.prepare<[], { name: string }>('PRAGMA table_info(oss_buckets)').all().some((c) => c.name === 'config')) {
       db.exec("ALTER TABLE oss_buckets ADD COLUMN config TEXT NOT NULL DEFAULT '{}'");
     }
+    // Data folders from before object versions (D156): their objects are every key's `null` version.
+    if (!db.prepare<[], { name: string }>('PRAGMA table_info(oss_objects)').all().some((c) => c.name === 'version_id')) {
+      db.exec('ALTER TABLE oss_objects ADD COLUMN version_id TEXT');
+    }
     this.statements = {
       bucket: db.prepare<[string], BucketRow>('SELECT name, created_at, config FROM oss_buckets WHERE name = ?'),
       buckets: db.prepare<[], BucketRow>('SELECT name, created_at, config FROM oss_buckets ORDER BY name'),
@@ -220,12 +291,30 @@ export class OssStorage {
       updateHeaders: db.prepare<[string, string, string]>('UPDATE oss_objects SET headers = ? WHERE bucket = ? AND key = ?'),
       uploadsOf: db.prepare<[string], UploadRow>('SELECT * FROM oss_uploads WHERE bucket = ? ORDER BY key, upload_id'),
       object: db.prepare<[string, string], ObjectRow>('SELECT * FROM oss_objects WHERE bucket = ? AND key = ?'),
-      upsertObject: db.prepare<[string, string, string, number, string, string | null, string, number, string, string]>(
-        `INSERT INTO oss_objects (bucket, key, blob, size, etag, content_md5, crc64, last_modified, type, headers)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      upsertObject: db.prepare<[string, string, string, number, string, string | null, string, number, string, string, string | null]>(
+        `INSERT INTO oss_objects (bucket, key, blob, size, etag, content_md5, crc64, last_modified, type, headers, version_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (bucket, key) DO UPDATE SET blob = excluded.blob, size = excluded.size, etag = excluded.etag,
            content_md5 = excluded.content_md5, crc64 = excluded.crc64, last_modified = excluded.last_modified,
-           type = excluded.type, headers = excluded.headers`,
+           type = excluded.type, headers = excluded.headers, version_id = excluded.version_id`,
+      ),
+      versionsOf: db.prepare<[string, string], VersionRow>('SELECT * FROM oss_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC'),
+      latestVersion: db.prepare<[string, string], VersionRow>('SELECT * FROM oss_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
+      versionById: db.prepare<[string, string, string], VersionRow>('SELECT * FROM oss_versions WHERE bucket = ? AND key = ? AND version_id = ?'),
+      insertVersion: db.prepare<[string, string, string, number, string, number, string, string | null, string, number, string, string]>(
+        `INSERT INTO oss_versions (bucket, key, version_id, delete_marker, blob, size, etag, content_md5, crc64, last_modified, type, headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      deleteVersionRow: db.prepare<[number]>('DELETE FROM oss_versions WHERE seq = ?'),
+      anyVersion: db.prepare<[string], { key: string }>('SELECT key FROM oss_versions WHERE bucket = ? LIMIT 1'),
+      versionBlobs: db.prepare<[string], { blob: string }>("SELECT blob FROM oss_versions WHERE bucket = ? AND blob != ''"),
+      nextVersionedKeyInclusive: db.prepare<[string, string, string, string], { key: string }>(
+        `SELECT min(key) AS key FROM (SELECT min(key) AS key FROM oss_objects WHERE bucket = ? AND key >= ?
+           UNION ALL SELECT min(key) FROM oss_versions WHERE bucket = ? AND key >= ?)`,
+      ),
+      nextVersionedKeyExclusive: db.prepare<[string, string, string, string], { key: string }>(
+        `SELECT min(key) AS key FROM (SELECT min(key) AS key FROM oss_objects WHERE bucket = ? AND key > ?
+           UNION ALL SELECT min(key) FROM oss_versions WHERE bucket = ? AND key > ?)`,
       ),
       deleteObject: db.prepare<[string, string]>('DELETE FROM oss_objects WHERE bucket = ? AND key = ?'),
       nextInclusive: db.prepare<[string, string], ObjectRow>('SELECT * FROM oss_objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT 1'),
@@ -314,7 +403,8 @@ export class OssStorage {
   async deleteBucket(name: string): Promise<void> {
     this.db.transaction(() => {
       if (!this.hasBucket(name)) throw ossErrors.noSuchBucket(name);
-      if (this.statements.anyObject.get(name) || this.statements.anyUpload.get(name)) throw ossErrors.bucketNotEmpty(name);
+      // Previous versions and delete markers count: OSS keeps a versioned bucket until every version is gone.
+      if (this.statements.anyObject.get(name) || this.statements.anyUpload.get(name) || this.statements.anyVersion.get(name)) throw ossErrors.bucketNotEmpty(name);
       this.statements.deleteBucket.run(name);
     })();
     await rm(join(this.root, name), { recursive: true, force: true });
@@ -331,8 +421,8 @@ export class OssStorage {
    * Reads the row and opens its blob in the same tick, so a concurrent overwrite (which unlinks the old blob
    * only after its commit) cannot pull the file away between the two.
    */
-  openObject(bucket: string, key: string): { record: ObjectRecord; fd: number } | undefined {
-    const record = this.getObject(bucket, key);
+  openObject(bucket: string, key: string, versionId?: string): { record: ObjectRecord; fd: number } | undefined {
+    const record = versionId === undefined ? this.getObject(bucket, key) : this.getObjectVersion(bucket, key, versionId);
     if (!record) return undefined;
     if (record.type === 'Symlink') throw new Error(`openObject on the symlink ${key}: resolve it first`);
     return { record, fd: openSync(this.blobPath(bucket, record.blob), 'r') };
@@ -394,23 +484,28 @@ export class OssStorage {
       throw err;
     }
     let previous: ObjectRecord | undefined;
+    let dropped: string[] = [];
     try {
       this.db.transaction(() => {
         previous = this.getObject(bucket, key);
-        if (previous && options.forbidOverwrite) throw ossErrors.fileAlreadyExists();
+        const state = this.versioningOf(bucket);
+        // OSS: x-oss-forbid-overwrite has no effect once versioning was enabled (nothing is overwritten).
+        if (previous && options.forbidOverwrite && state === undefined) throw ossErrors.fileAlreadyExists();
+        record.versionId = newVersionIdFor(state);
+        dropped = this.supersede(bucket, key, previous, state);
         this.statements.upsertObject.run(
           bucket, key, record.blob, record.size, record.etag, record.contentMd5 ?? null, record.crc64,
-          record.lastModified, record.type, JSON.stringify(headersOf(record)),
+          record.lastModified, record.type, JSON.stringify(headersOf(record)), record.versionId ?? null,
         );
         options.extraCommit?.();
-        this.recordEvent(options.event, written(record, previous));
+        this.recordEvent(options.event, written(record, previous, previous !== undefined && dropped.includes(previous.blob)));
       })();
     } catch (err) {
       await unlink(path).catch(() => undefined);
       throw err;
     }
     this.deliverEvents(options.event);
-    if (previous) await this.unlinkBlob(bucket, previous.blob);
+    await this.unlinkBlobs(bucket, dropped);
     return { record, previous };
   }
 
@@ -418,8 +513,8 @@ export class OssStorage {
    * Streams bytes `start`…`end` (inclusive; the whole object by default) of an object into a temp file, hashing
    * them. The blob is opened in the same tick as its row is read, so a concurrent overwrite cannot pull it away.
    */
-  async stageRange(bucket: string, key: string, range?: { start: number; end: number }): Promise<{ staged: StagedBody; source: ObjectRecord }> {
-    const opened = this.openObject(bucket, key);
+  async stageRange(bucket: string, key: string, range?: { start: number; end: number }, versionId?: string): Promise<{ staged: StagedBody; source: ObjectRecord }> {
+    const opened = this.openObject(bucket, key, versionId);
     if (!opened) throw ossErrors.noSuchKey(key);
     const { record: source, fd } = opened;
     const start = range?.start ?? 0;
@@ -450,12 +545,12 @@ export class OssStorage {
 
   /** Server-side copy into `target` with the given headers. The copy keeps the source's ETag and object type. */
   async copyObject(
-    source: { bucket: string; key: string },
+    source: { bucket: string; key: string; versionId?: string },
     target: { bucket: string; key: string },
     headers: ObjectHeaders,
     options: { forbidOverwrite?: boolean; event?: EventStamp } = {},
   ): Promise<{ record: ObjectRecord; previous: ObjectRecord | undefined }> {
-    const { staged, source: src } = await this.stageRange(source.bucket, source.key);
+    const { staged, source: src } = await this.stageRange(source.bucket, source.key, undefined, source.versionId);
     return this.commitObject(target.bucket, target.key, staged, headers, {
       type: src.type === 'Multipart' || src.type === 'Normal' ? src.type : 'Normal',
       etag: src.etag,
@@ -464,19 +559,173 @@ export class OssStorage {
     });
   }
 
-  /** Removes `bucket/key`; returns what was removed (undefined when it did not exist, which is not an error). */
-  async deleteObject(bucket: string, key: string, event?: EventStamp): Promise<ObjectRecord | undefined> {
-    let removed: ObjectRecord | undefined;
+  /**
+   * DeleteObject without a versionId. A bucket that never had versioning loses `bucket/key` for good; a versioned one
+   * keeps it as a previous version under a new delete marker (Suspended: the marker is the `null` version, replacing
+   * the one there was). Removing a key that does not exist is not an error, and without a marker not an event.
+   */
+  async deleteObject(bucket: string, key: string, event?: EventStamp): Promise<DeleteOutcome> {
+    const outcome: DeleteOutcome = {};
+    let dropped: string[] = [];
     this.db.transaction(() => {
-      removed = this.getObject(bucket, key);
-      if (!removed) return; // not an event: nothing was removed
-      this.statements.deleteObject.run(bucket, key);
-      this.recordEvent(event, { bucket, key, size: removed.size, deltaSize: -removed.size, eTag: removed.etag });
+      const current = this.getObject(bucket, key);
+      const state = this.versioningOf(bucket);
+      if (state === undefined) {
+        if (!current) return; // not an event: nothing was removed
+        this.statements.deleteObject.run(bucket, key);
+        outcome.removed = current;
+        dropped = [current.blob];
+        this.recordEvent(event, { bucket, key, size: current.size, deltaSize: -current.size, eTag: current.etag });
+        return;
+      }
+      dropped = this.supersede(bucket, key, current, state);
+      if (current) this.statements.deleteObject.run(bucket, key);
+      const marker: DeleteMarker = { bucket, key, versionId: newVersionIdFor(state)!, lastModified: this.clock() };
+      this.statements.insertVersion.run(bucket, key, marker.versionId, 1, '', 0, '', null, '0', marker.lastModified, 'DeleteMarker', '{}');
+      outcome.removed = current;
+      outcome.deleteMarker = marker;
+      // The object is gone from reads and listings; its bytes stay unless they were the `null` version.
+      const freed = dropped.length > 0 && current && dropped.includes(current.blob) ? current.size : 0;
+      if (current) this.recordEvent(event, { bucket, key, size: current.size, deltaSize: freed > 0 ? -freed : 0, eTag: current.etag });
+    })();
+    if (outcome.removed) this.deliverEvents(event);
+    await this.unlinkBlobs(bucket, dropped);
+    return outcome;
+  }
+
+  /**
+   * DeleteObject with a versionId: removes that version (or delete marker) for good. When it was the current one,
+   * the newest version left becomes current again (a delete marker stays a marker: the key still reads as deleted).
+   * An id the key does not have is not an error (undefined).
+   */
+  async deleteVersion(bucket: string, key: string, versionId: string, event?: EventStamp): Promise<RemovedVersion> {
+    let removed: RemovedVersion;
+    let blob = '';
+    this.db.transaction(() => {
+      const current = this.statements.object.get(bucket, key);
+      if (current && (current.version_id ?? 'null') === versionId) {
+        const record = toRecord(current);
+        this.statements.deleteObject.run(bucket, key);
+        removed = { kind: 'object', record: { ...record, versionId }, isLatest: true };
+        blob = record.blob;
+        this.promoteLatest(bucket, key);
+      } else {
+        const row = this.statements.versionById.get(bucket, key, versionId);
+        if (!row) return;
+        const isLatest = !current && this.statements.latestVersion.get(bucket, key)?.seq === row.seq;
+        this.statements.deleteVersionRow.run(row.seq);
+        removed = toVersionEntry(row, isLatest);
+        blob = row.blob;
+        if (isLatest) this.promoteLatest(bucket, key);
+      }
+      const size = removed.kind === 'object' ? removed.record.size : 0;
+      const eTag = removed.kind === 'object' ? removed.record.etag : '';
+      this.recordEvent(event, { bucket, key, size, deltaSize: -size, eTag });
     })();
     if (!removed) return undefined;
     this.deliverEvents(event);
-    await this.unlinkBlob(bucket, removed.blob);
+    await this.unlinkBlob(bucket, blob);
     return removed;
+  }
+
+  // ---- versions (D156) ----
+
+  /** The bucket's versioning state, read inside the write's transaction so a concurrent PutBucketVersioning cannot split it. */
+  versioningOf(bucket: string): VersioningState {
+    return this.getBucket(bucket)?.config.versioning;
+  }
+
+  /**
+   * Inside a write's transaction, before `bucket/key` gets a new current version (or a delete marker): what becomes of
+   * `previous`, the current object. Returns the blobs nothing refers to any more, to unlink after the commit.
+   * - never versioned: `previous` is overwritten;
+   * - Enabled: `previous` is kept as a previous version;
+   * - Suspended: the new version is `null`, so whatever `null` version there was (current or not) is replaced and
+   *   `previous` is kept only if it has an id of its own.
+   */
+  private supersede(bucket: string, key: string, previous: ObjectRecord | undefined, state: VersioningState): string[] {
+    if (state === undefined) return previous ? [previous.blob] : [];
+    const dropped: string[] = [];
+    if (state === 'Suspended') {
+      const oldNull = this.statements.versionById.get(bucket, key, 'null');
+      if (oldNull) {
+        this.statements.deleteVersionRow.run(oldNull.seq);
+        if (oldNull.blob) dropped.push(oldNull.blob);
+      }
+    }
+    if (previous) {
+      const previousId = previous.versionId ?? 'null';
+      if (state === 'Suspended' && previousId === 'null') {
+        dropped.push(previous.blob);
+      } else {
+        this.statements.insertVersion.run(
+          bucket, key, previousId, 0, previous.blob, previous.size, previous.etag, previous.contentMd5 ?? null, previous.crc64,
+          previous.lastModified, previous.type, JSON.stringify(headersOf(previous)),
+        );
+      }
+    }
+    return dropped.filter((blob) => blob !== '');
+  }
+
+  /** After the current version was removed: the newest version left becomes the current object, unless it is a marker. */
+  private promoteLatest(bucket: string, key: string): void {
+    const latest = this.statements.latestVersion.get(bucket, key);
+    if (!latest || latest.delete_marker) return;
+    this.statements.deleteVersionRow.run(latest.seq);
+    this.statements.upsertObject.run(
+      bucket, key, latest.blob, latest.size, latest.etag, latest.content_md5, latest.crc64, latest.last_modified, latest.type, latest.headers, latest.version_id,
+    );
+  }
+
+  /** One version of a key, as an object (undefined for a delete marker or an id the key does not have). */
+  getObjectVersion(bucket: string, key: string, versionId: string): ObjectRecord | undefined {
+    const entry = this.getVersion(bucket, key, versionId);
+    return entry?.kind === 'object' ? entry.record : undefined;
+  }
+
+  /** One version of a key by id (`null` names the version written while unversioned or Suspended). */
+  getVersion(bucket: string, key: string, versionId: string): VersionEntry | undefined {
+    const current = this.statements.object.get(bucket, key);
+    if (current && (current.version_id ?? 'null') === versionId) return { kind: 'object', record: { ...toRecord(current), versionId }, isLatest: true };
+    const row = this.statements.versionById.get(bucket, key, versionId);
+    if (!row) return undefined;
+    return toVersionEntry(row, !current && this.statements.latestVersion.get(bucket, key)?.seq === row.seq);
+  }
+
+  /** The delete marker a key's reads answer 404 with: its newest version, when there is no current object. */
+  currentDeleteMarker(bucket: string, key: string): DeleteMarker | undefined {
+    if (this.statements.object.get(bucket, key)) return undefined;
+    const latest = this.statements.latestVersion.get(bucket, key);
+    return latest?.delete_marker ? toMarker(latest) : undefined;
+  }
+
+  /** Every version of a key, newest first; the first is the latest (ListObjectVersions order). */
+  versionsOf(bucket: string, key: string): VersionEntry[] {
+    const entries: VersionEntry[] = [];
+    const current = this.statements.object.get(bucket, key);
+    if (current) {
+      const record = toRecord(current);
+      entries.push({ kind: 'object', record: { ...record, versionId: record.versionId ?? 'null' }, isLatest: true });
+    }
+    for (const row of this.statements.versionsOf.all(bucket, key)) entries.push(toVersionEntry(row, entries.length === 0));
+    return entries;
+  }
+
+  /** The next key at or after `from` that has any version (a current object, a previous version or a marker). */
+  nextVersionedKey(bucket: string, from: string, inclusive: boolean): string | undefined {
+    const statement = inclusive ? this.statements.nextVersionedKeyInclusive : this.statements.nextVersionedKeyExclusive;
+    return statement.get(bucket, from, bucket, from)?.key ?? undefined;
+  }
+
+  /** Keys under `prefix` that have any version, in key order (lifecycle rules on versioned buckets). */
+  *versionedKeysUnder(bucket: string, prefix: string): Generator<string> {
+    let cursor = { key: prefix, inclusive: true };
+    for (;;) {
+      const key = this.nextVersionedKey(bucket, cursor.key, cursor.inclusive);
+      if (key === undefined || !key.startsWith(prefix)) return;
+      yield key;
+      cursor = { key, inclusive: false };
+    }
   }
 
   /**
@@ -500,14 +749,18 @@ export class OssStorage {
     const etag = createHash('md5').update(headers.symlinkTarget ?? '').digest('hex').toUpperCase();
     const record: ObjectRecord = { ...headers, bucket, key, blob: '', size: 0, etag, crc64: '0', lastModified: this.clock(), type: 'Symlink' };
     let previous: ObjectRecord | undefined;
+    let dropped: string[] = [];
     this.db.transaction(() => {
       previous = this.getObject(bucket, key);
-      if (previous && options.forbidOverwrite) throw ossErrors.fileAlreadyExists();
-      this.statements.upsertObject.run(bucket, key, '', 0, etag, null, '0', record.lastModified, 'Symlink', JSON.stringify(headersOf(record)));
-      this.recordEvent(options.event, written(record, previous));
+      const state = this.versioningOf(bucket);
+      if (previous && options.forbidOverwrite && state === undefined) throw ossErrors.fileAlreadyExists();
+      record.versionId = newVersionIdFor(state);
+      dropped = this.supersede(bucket, key, previous, state);
+      this.statements.upsertObject.run(bucket, key, '', 0, etag, null, '0', record.lastModified, 'Symlink', JSON.stringify(headersOf(record)), record.versionId ?? null);
+      this.recordEvent(options.event, written(record, previous, previous !== undefined && dropped.includes(previous.blob)));
     })();
     this.deliverEvents(options.event);
-    if (previous) await this.unlinkBlob(bucket, previous.blob);
+    await this.unlinkBlobs(bucket, dropped);
     return { record, previous };
   }
 
@@ -554,13 +807,21 @@ export class OssStorage {
         const etag = createHash('md5').update(`${crc64}:${size}`).digest('hex').toUpperCase();
         const record: ObjectRecord = {
           ...(previous ? headersOf(previous) : headers),
-          bucket, key, blob, size, etag, crc64, lastModified: this.clock(), type: 'Appendable',
+          bucket, key, blob, size, etag, crc64, lastModified: this.clock(), type: 'Appendable', versionId: previous?.versionId,
         };
+        let dropped: string[] = [];
         this.db.transaction(() => {
-          this.statements.upsertObject.run(bucket, key, blob, size, etag, null, crc64, record.lastModified, 'Appendable', JSON.stringify(headersOf(record)));
+          // OSS: appending keeps the version it appends to; only the first append (position 0) makes a new version.
+          if (!previous) {
+            const state = this.versioningOf(bucket);
+            record.versionId = newVersionIdFor(state);
+            dropped = this.supersede(bucket, key, undefined, state);
+          }
+          this.statements.upsertObject.run(bucket, key, blob, size, etag, null, crc64, record.lastModified, 'Appendable', JSON.stringify(headersOf(record)), record.versionId ?? null);
           this.recordEvent(event, written(record, previous));
         })();
         this.deliverEvents(event);
+        await this.unlinkBlobs(bucket, dropped);
         return { record, previous };
       } finally {
         await discardBody(staged);
@@ -750,8 +1011,12 @@ export class OssStorage {
     await unlink(this.blobPath(bucket, blob)).catch(() => undefined);
   }
 
+  private async unlinkBlobs(bucket: string, blobs: string[]): Promise<void> {
+    for (const blob of blobs) await this.unlinkBlob(bucket, blob);
+  }
+
   private collectOrphanBlobs(bucket: string): void {
-    const referenced = new Set(this.statements.blobs.all(bucket).map((row) => row.blob));
+    const referenced = new Set([...this.statements.blobs.all(bucket), ...this.statements.versionBlobs.all(bucket)].map((row) => row.blob));
     const bucketDir = join(this.root, bucket);
     for (const shard of safeReaddir(bucketDir)) {
       for (const blob of safeReaddir(join(bucketDir, shard))) {
@@ -774,9 +1039,33 @@ export class OssStorage {
   }
 }
 
-/** The event fields of an object written over `previous`: its size and what it added to the bucket. */
-function written(record: ObjectRecord, previous: ObjectRecord | undefined): EventObject {
-  return { bucket: record.bucket, key: record.key, size: record.size, deltaSize: record.size - (previous?.size ?? 0), eTag: record.etag };
+/**
+ * The event fields of an object written over `previous`: its size and what it added to the bucket (`previous` still
+ * counts when a versioned bucket kept it as a previous version: `replaced` false).
+ */
+function written(record: ObjectRecord, previous: ObjectRecord | undefined, replaced = true): EventObject {
+  return { bucket: record.bucket, key: record.key, size: record.size, deltaSize: record.size - (replaced ? (previous?.size ?? 0) : 0), eTag: record.etag };
+}
+
+/**
+ * A version id for a write in a bucket in this state: undefined while versioning was never enabled, `null` while
+ * Suspended, else a new one. OSS's ids are opaque base64-like strings starting `CAEQ`; these have the same look
+ * (letters and digits only, so they need no escaping in URLs or XML) and nothing else in common.
+ */
+function newVersionIdFor(state: VersioningState): string | undefined {
+  if (state === undefined) return undefined;
+  if (state === 'Suspended') return 'null';
+  return `CAEQ${randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 36)}${randomBytes(6).toString('hex')}`;
+}
+
+function toMarker(row: VersionRow): DeleteMarker {
+  return { bucket: row.bucket, key: row.key, versionId: row.version_id, lastModified: row.last_modified };
+}
+
+function toVersionEntry(row: VersionRow, isLatest: boolean): VersionEntry {
+  if (row.delete_marker) return { kind: 'marker', marker: toMarker(row), isLatest };
+  const record = toRecord({ ...row, version_id: row.version_id });
+  return { kind: 'object', record: { ...record, versionId: row.version_id }, isLatest };
 }
 
 function toUpload(row: UploadRow): UploadRecord {
@@ -820,5 +1109,6 @@ function toRecord(row: ObjectRow): ObjectRecord {
     crc64: row.crc64,
     lastModified: row.last_modified,
     type: OBJECT_TYPES.includes(row.type as ObjectType) ? (row.type as ObjectType) : 'Normal',
+    versionId: row.version_id ?? undefined,
   };
 }
