@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { killMarkedSync } from './instance-marks';
 
 /**
  * The process instances a local cloud started (custom runtimes' servers and Python bootstraps, D123/D131), one file
@@ -15,6 +16,8 @@ export interface InstancePidRecord {
   command: string[];
   /** The process's start time in clock ticks after boot (`/proc/<pid>/stat` field 22); absent without /proc. */
   startTicks?: number;
+  /** The mark in the environment of every process the instance started (instance-marks.ts, D160). */
+  mark?: string;
 }
 
 /** What `/proc/<pid>` says about a process now, or undefined when there is none (or no /proc). */
@@ -62,9 +65,9 @@ export class InstancePids {
   ) {}
 
   /** Records a process just started (its own process group: `pid` is the group's id too). */
-  add(pid: number, command: string[]): void {
+  add(pid: number, command: string[], mark?: string): void {
     mkdirSync(this.dir, { recursive: true });
-    const record: InstancePidRecord = { pid, command, ...(hasProc ? { startTicks: procFacts(pid)?.startTicks ?? -1 } : {}) };
+    const record: InstancePidRecord = { pid, command, ...(hasProc ? { startTicks: procFacts(pid)?.startTicks ?? -1 } : {}), ...(mark ? { mark } : {}) };
     writeFileSync(join(this.dir, `${pid}.json`), JSON.stringify(record));
   }
 
@@ -75,7 +78,9 @@ export class InstancePids {
 
   /**
    * At start, before any instance: kills the process group of every recorded process a previous run left that is
-   * still the process recorded, and forgets every record. Answers the commands it killed.
+   * still the process recorded, then every process carrying a recorded instance's mark — those that left the group
+   * (`setsid`) outlive its leader, so a mark is looked for even when the recorded pid is long gone; the mark is
+   * random per instance, so what carries it is that instance's (D160). Forgets every record; answers what it killed.
    */
   reapLeftovers(): InstancePidRecord[] {
     let files: string[];
@@ -85,6 +90,7 @@ export class InstancePids {
       return [];
     }
     const killed: InstancePidRecord[] = [];
+    const marks: string[] = [];
     for (const file of files) {
       const path = join(this.dir, file);
       let record: InstancePidRecord | undefined;
@@ -93,6 +99,7 @@ export class InstancePids {
       } catch {
         // A record cut off by the crash: nothing to identify a process by.
       }
+      if (typeof record?.mark === 'string' && record.mark !== '') marks.push(record.mark);
       if (record && Number.isInteger(record.pid) && record.pid > 1 && Array.isArray(record.command) && stillTheRecorded(record, this.launcher)) {
         try {
           process.kill(-record.pid, 'SIGKILL');
@@ -103,6 +110,7 @@ export class InstancePids {
       }
       rmSync(path, { force: true });
     }
+    killed.push(...killMarkedSync(marks));
     return killed;
   }
 }

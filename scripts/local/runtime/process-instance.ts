@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
+import { INSTANCE_MARK_VARIABLE, killMarked, killMarkedSync, newInstanceMark } from './instance-marks';
 import type { InstancePids } from './instance-pids';
 import { httpTriggerEventJson, httpTriggerReply, isReservedResponseHeader, type HttpTriggerReply, type HttpTriggerRequest } from './http-trigger-event';
 import { failedOutcome, type InstanceOutcome, type InvokeInput, type ParkedOn, type PoolInstance } from './instance';
@@ -74,14 +75,18 @@ const CRASHED: FunctionErrorBody = { errorType: 'Crashed', errorMessage: 'Proces
 
 /** Process groups still running, killed if the local cloud exits without stopping them (a crash, process.exit). */
 const running = new Set<ChildProcess>();
+/** Marks of instances whose escaped processes (D160) have not been looked for yet: looked for at exit too. */
+const unreaped = new Set<string>();
 let exitHookInstalled = false;
-function killOnExit(child: ChildProcess): void {
+function killOnExit(child: ChildProcess, mark: string): void {
   running.add(child);
+  unreaped.add(mark);
   child.once('exit', () => running.delete(child));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const process_ of running) killGroup(process_, 'SIGKILL');
+    killMarkedSync(unreaped);
   });
 }
 
@@ -173,6 +178,10 @@ export class ProcessInstance implements PoolInstance {
   private readonly outputClosed: Promise<void>;
   /** Requests sent and not answered: settled at once if the process dies. */
   private readonly pending = new Set<(outcome: InstanceOutcome) => void>();
+  /** In the environment of every process the instance starts, to find those that leave its group (D160). */
+  private readonly mark = newInstanceMark(this.id);
+  /** Settles once the processes carrying the mark were killed, after the instance's own process exited. */
+  private reaped: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly fn: FunctionSpec,
@@ -188,20 +197,27 @@ export class ProcessInstance implements PoolInstance {
     const [shell, ...args] = watchedCommand(launch.command);
     this.child = spawn(shell!, args, {
       cwd: fn.codeDir,
-      env: { ...env, FC_SERVER_PORT: String(port), FC_CUSTOM_LISTEN_PORT: String(port), FC_INSTANCE_ID: `${env.FC_INSTANCE_ID ?? fn.resource}-${this.id}` },
+      env: { ...env, FC_SERVER_PORT: String(port), FC_CUSTOM_LISTEN_PORT: String(port), FC_INSTANCE_ID: `${env.FC_INSTANCE_ID ?? fn.resource}-${this.id}`, [INSTANCE_MARK_VARIABLE]: this.mark },
       // stdin: the watchdog's pipe (nothing is written to it).
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so stopping the instance stops what the command started too.
       detached: true,
     });
-    killOnExit(this.child);
+    killOnExit(this.child, this.mark);
     const pid = this.child.pid;
-    if (pid !== undefined) pids?.add(pid, launch.command);
+    if (pid !== undefined) pids?.add(pid, launch.command, this.mark);
     this.child.stdin!.on('error', () => undefined);
     this.child.once('exit', () => {
-      // The watchdog ends what the command left in its group; a start after a crash has nothing to reap.
+      // The watchdog ends what the command left in its group; what left the group is found by its mark (D160).
+      // The record stays until that is done: a local cloud killed meanwhile leaves the next start the mark to look for.
       this.child.stdin!.destroy();
-      if (pid !== undefined) pids?.remove(pid);
+      const mark = this.mark;
+      this.reaped = killMarked([mark])
+        .catch(() => undefined)
+        .finally(() => {
+          unreaped.delete(mark);
+          if (pid !== undefined) pids?.remove(pid);
+        });
     });
     this.child.stdout!.on('data', this.lines());
     this.child.stderr!.on('data', this.lines());
@@ -474,12 +490,15 @@ export class ProcessInstance implements PoolInstance {
 
   async terminate(): Promise<void> {
     this.die({ errorType: 'InstanceStopped', errorMessage: 'the instance was stopped before it answered' });
-    if (this.exited) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    killGroup(this.child, 'SIGTERM');
-    const late = setTimeout(() => killGroup(this.child, 'SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(late);
+    if (!this.exited) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      killGroup(this.child, 'SIGTERM');
+      const late = setTimeout(() => killGroup(this.child, 'SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(late);
+    }
+    // Stopped means nothing of the instance runs: its escaped processes too (D160).
+    await this.reaped;
   }
 }
 
