@@ -41,6 +41,8 @@ export async function previewWithServerlessDevs(root: string, env: NodeJS.Proces
     preview.vars = { accountId: account, ...preview.vars };
     return preview;
   } catch (err) {
+    // Without `s` the check cannot run: said with the fix, not as `spawn …/s ENOENT` (npm run deploy stops here too).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`Serverless Devs (s) is not installed: ${s} does not exist. It is a dev dependency of this repository: npm install puts it there`, { cause: err });
     // `s` explains a bad s.yaml on stdout (the line, an excerpt); the exec error alone said "Command failed: …".
     const said = String((err as { stdout?: unknown }).stdout ?? '').split(/\n\s*A complete log of this run/)[0]!.trim();
     throw new Error(said ? `s preview could not render ${shown}:\n${said}` : (err as Error).message, { cause: err });

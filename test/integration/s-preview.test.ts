@@ -81,6 +81,13 @@ describe('s.yaml offline check: s preview and the local cloud render it identica
     expect({ problems, diff }).toEqual({ problems: [], diff: [] });
   });
 
+  it('says s is not installed, and how to install it, rather than spawn ENOENT (D160)', async () => {
+    const bare = dir.write('no-s/s.yaml', 'edition: 3.0.0\nname: bare\nresources: {}\n');
+    await expect(previewWithServerlessDevs(join(bare, '..'), shellEnv)).rejects.toThrow(
+      `Serverless Devs (s) is not installed: ${join(bare, '..', 'node_modules', '.bin', 's')} does not exist. It is a dev dependency of this repository: npm install puts it there`,
+    );
+  });
+
   it('reports an environment variable that only one side sees, naming the fields', async () => {
     const root = appCopy(dir, 'env-one-side');
     const theirs = await previewWithServerlessDevs(root, { ...shellEnv, STAGE: 'qa' });
