@@ -10,7 +10,7 @@ import { lockDataFolder } from './data-lock';
 import { getFlag, openControlDb, setFlag, type ControlDb } from './control-db';
 import { flowSections } from './console/flows';
 import { startFnfEmulator, type FnfEmulator } from './emulators/fnf';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './credentials';
+import { LOCAL_ACCOUNT_ID } from './credentials';
 import { AccessControl, accessSettingsOf } from './ram/access';
 import { denialLine, OnBehalfAccess, type OnBehalfDenial } from './ram/on-behalf';
 import { createGatewayHandler, type Mount } from './gateway/server';
@@ -517,9 +517,7 @@ function instanceEnv(spec: AppSpec, fn: FunctionSpec, endpoints: Record<string, 
     FC_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
     FC_RUNTIME: fn.runtime,
     FC_INSTANCE_ID: `local-${fn.resource}`,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
-    ALIBABA_CLOUD_SECURITY_TOKEN: LOCAL_CREDENTIALS.securityToken,
+    // ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN: added by the runtime with context.credentials (D157).
     // The one difference from the cloud: service endpoints point at the local emulators.
     ...endpoints,
   };

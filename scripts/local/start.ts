@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { refuseUsage } from '../cli-arguments';
 import { startLocalCloud } from './cloud';
+import { noRoleLines } from './ram/no-role';
 import type { FunctionSpec } from './spec/model';
 import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
 import { discardStandbyInstances, writeStandbyPlan, type StandbyPlan } from './runtime/standby-instances';
@@ -60,6 +61,8 @@ async function main(given: string | undefined): Promise<void> {
     },
   });
   console.log(formatBanner(cloud, Math.round(Date.now() - started), template ? shownTemplate(template) : undefined));
+  // After the banner: the search of code folders is not worth delaying ready for (D157).
+  for (const line of noRoleLines(cloud.spec.functions)) console.log(line);
   printFailures(cloud.runtime, (line) => process.stdout.write(line));
   // The launcher saves the start script's code cache now, unless the first page already had it saved (launch.cjs).
   process.emit('fc-local:ready' as never);

@@ -13,7 +13,8 @@
  *   page): the task fails with FC's error code, `FC.AccessDenied`, which Retry and Catch can match.
  *
  * Only roles an app's ROS template declares are checked: an undeclared one (FC's default roles such as
- * AliyunOSSEventNotificationRole) has policies that live in the account alone, as for functions (D144).
+ * AliyunOSSEventNotificationRole) has policies that live in the account alone, as for functions (D144). A
+ * function without any role has no credentials for FC to send its async results with (D157).
  */
 import { LOCAL_ACCOUNT_ID } from '../credentials';
 import type { AppSpec, DestinationSpec, FunctionSpec, TriggerSpec } from '../spec/model';
@@ -87,14 +88,25 @@ export class OnBehalfAccess {
     return this.access.checkRole(role.name, 'fc:InvokeFunction', this.functionArn(fn.name));
   }
 
-  /** May FC send `fn`'s async result to `destination` with `fn`'s role? */
+  /**
+   * May FC send `fn`'s async result to `destination` with `fn`'s role? A function without a role has none to send
+   * it with (D157): FC's result-callback page lists the permission each destination needs of the function's role,
+   * and FC obtains credentials only by assuming that role.
+   */
   destination(fn: FunctionSpec, destination: DestinationSpec): Denial | undefined {
+    const { action, resource } = this.destinationCall(destination);
+    if (!fn.role) {
+      return { role: '(none)', action, resource, kind: 'ImplicitDeny', message: `function ${fn.name} has no role, so FC has no credentials to call ${action} on ${resource} with (give it a role in s.yaml whose policies allow it).` };
+    }
     const role = this.access.declaredRole(fn.role);
-    if (!role) return undefined;
-    if (destination.kind === 'fc') return this.access.checkRole(role.name, 'fc:InvokeFunction', this.functionArn(destination.functionName));
+    return role ? this.access.checkRole(role.name, action, resource) : undefined;
+  }
+
+  private destinationCall(destination: DestinationSpec): { action: string; resource: string } {
+    if (destination.kind === 'fc') return { action: 'fc:InvokeFunction', resource: this.functionArn(destination.functionName) };
     const mns = `acs:mns:${this.region}:${this.account}:`;
-    if (destination.kind === 'mns-queue') return this.access.checkRole(role.name, 'mns:SendMessage', `${mns}/queues/${destination.queue}/messages`);
-    return this.access.checkRole(role.name, 'mns:PublishMessage', `${mns}/topics/${destination.topic}/messages`);
+    if (destination.kind === 'mns-queue') return { action: 'mns:SendMessage', resource: `${mns}/queues/${destination.queue}/messages` };
+    return { action: 'mns:PublishMessage', resource: `${mns}/topics/${destination.topic}/messages` };
   }
 
   /** May CloudFlow invoke a Task's function with the flow's role (`roleArn`)? */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
+import { credentialHeaders } from '../ram/function-credentials';
 import { isPythonRuntime } from '../spec/custom-runtime';
 import type { CustomHealthCheckSpec, CustomRuntimeSpec, FunctionSpec } from '../spec/model';
 import { INSTANCE_MARK_VARIABLE, killMarked, killMarkedSync, newInstanceMark } from './instance-marks';
@@ -358,9 +359,8 @@ export class ProcessInstance implements PoolInstance {
     const { context, fn } = this;
     return {
       'x-fc-request-id': ids.requestId,
-      'x-fc-access-key-id': context.credentials.accessKeyId,
-      'x-fc-access-key-secret': context.credentials.accessKeySecret,
-      'x-fc-security-token': context.credentials.securityToken,
+      // Only with a role: FC obtains them by assuming it (D157).
+      ...credentialHeaders(context.credentials),
       'x-fc-function-name': fn.name,
       'x-fc-function-handler': fn.handler,
       'x-fc-function-memory': String(fn.memorySize),

@@ -1,3 +1,4 @@
+import type { FunctionCredentials } from '../ram/function-credentials';
 import type { HttpTriggerReply, HttpTriggerRequest, PlainTriggerAnswer } from './http-trigger-event';
 
 /**
@@ -30,7 +31,8 @@ export interface StandbyTakeover {
 
 /** The part of the FC context that is the same for every invocation of a function. */
 export interface FunctionContext {
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string };
+  /** The role's STS credentials; `{}` for a function without a role, as on FC (D157). */
+  credentials: FunctionCredentials;
   function: { name: string; handler: string; memory: number; timeout: number };
   service: { logProject: string; logStore: string; qualifier: string };
   region: string;

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, roleCredentials } from '../credentials';
+import { LOCAL_ACCOUNT_ID } from '../credentials';
+import { credentialEnv, functionCredentials, type FunctionCredentials } from '../ram/function-credentials';
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import type { InstancePids } from './instance-pids';
@@ -133,7 +134,8 @@ export class FunctionRuntime extends EventEmitter {
     this.pools.set(
       fn.name,
       new FunctionPool(fn, {
-        env: this.options.envFor(fn),
+        // The credential variables come from the same answer as context.credentials, so the two cannot disagree.
+        env: { ...this.options.envFor(fn), ...credentialEnv(this.credentialsOf(fn)) },
         maxInstances: this.caps.perFunction,
         maxWithParked: this.caps.ceiling,
         budget: this.budget,
@@ -224,12 +226,11 @@ export class FunctionRuntime extends EventEmitter {
 
   /**
    * FC hands a function its role's STS credentials: here the role's local key, which the emulators hold to the
-   * role's policies (D144). A role the templates do not declare has policies the local cloud cannot know, and a
-   * function without a role gets nothing from FC: both keep the account's own key, as before.
+   * role's policies (D144); a role the templates do not declare keeps the account's own key (its policies live in
+   * the account alone); a function without a role gets none (D157).
    */
-  private credentialsOf(fn: FunctionSpec): FunctionContext['credentials'] {
-    const role = fn.role && this.spec.infra.roles.find((r) => r.name.toLowerCase() === fn.role!.toLowerCase());
-    return role ? roleCredentials(role.name) : { ...LOCAL_CREDENTIALS };
+  private credentialsOf(fn: FunctionSpec): FunctionCredentials {
+    return functionCredentials(fn, this.spec);
   }
 
   /** Invoke synchronously: resolves when the function finished, failed or was stopped. */

@@ -68,7 +68,7 @@ export const FC3_PROPS: KeyRules = {
     },
   }),
   environmentVariables: e('set in the instance environment; endpoint variables are pointed at the emulators', { open: true }),
-  role: e("the function's temporary credentials are its role's: the emulators hold them to the role's policies in the ROS template (D144)"),
+  role: e("the function's temporary credentials are its role's: the emulators hold them to the role's policies in the ROS template (D144); without a role the function gets none (D157)"),
   logConfig: inert('logs go to the console and /_local/ instead of SLS', { open: true }),
   vpcConfig: inert('no VPC locally: functions reach the emulators directly', { open: true }),
   internetAccess: inert('network access is not restricted locally'),
