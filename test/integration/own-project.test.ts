@@ -94,6 +94,13 @@ describe('npm start -- -t <your own project>', () => {
     expect(output).not.toContain('standby instance threads starting');
   });
 
+  it('says which functions have no role, so FC hands them no credentials (D157)', async () => {
+    // After the banner: own-hello has no role and calls no SDK; tick and on-upload run as own-project-files.
+    await eventually(() => expect(output).toContain('functions without a role (FC gives them no credentials: context.credentials is {}, no ALIBABA_CLOUD_* variables): own-hello\n'));
+    expect(output).not.toContain('appear to call cloud SDKs');
+    expect(output).not.toContain('appears to call cloud SDKs');
+  });
+
   it("answers the HTTP trigger at the printed address, with the variables s.yaml took from ${env()}: the shell's, else the project's .env", async () => {
     const address = /http (http:\/\/\S+\/_fc\/own-hello\/)/.exec(output)![1]!;
     const res = await fetch(`${address}greet?name=Ann`);
