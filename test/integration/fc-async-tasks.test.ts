@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/temp';
 /**
  * FC 3.0's async tasks (D159) through the local cloud with the official `@alicloud/fc20230330` SDK: a function with
  * `asyncInvokeConfig.asyncTask: true` (test/fixtures/apps/fc-async-tasks) has each async invocation tracked as a task
- * (GetAsyncTask, ListAsyncTasks, StopAsyncTask), a caller's task id is taken once, and the tasks are in the local
+ * (GetAsyncTask, ListAsyncTasks, StopAsyncTask) — InvokeFunction's and an HTTP trigger's —, a caller's task id is taken once, and the tasks are in the local
  * cloud's database, so a task queued before a restart runs after it.
  */
 type Task = $FC.AsyncTask;
@@ -108,6 +108,21 @@ describe('FC async tasks', () => {
     for (const bad of ['9starts-with-a-digit', 'has space', 'x'.repeat(129)]) {
       await expect(submit('fc-task', {}, bad)).rejects.toMatchObject({ statusCode: 400, code: 'InvalidArgument', message: expect.stringContaining('x-fc-async-task-id') });
     }
+  });
+
+  it('takes an async HTTP trigger request as a task too, under its X-Fc-Async-Task-Id, once', async () => {
+    const taskId = `${run}-http`;
+    const post = () => fetch(`${cloud.url}/_fc/fc-task/jobs`, { method: 'POST', body: `{"job":"${taskId}"}`, headers: { 'X-Fc-Invocation-Type': 'Async', 'X-Fc-Async-Task-Id': taskId } });
+    const first = await post();
+    expect(first.status).toBe(202);
+    expect(first.headers.get('x-fc-async-task-id')).toBe(taskId);
+    const again = await post();
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ Code: 'AsyncTaskAlreadyExists', Message: expect.stringContaining(taskId) });
+    const task = await taskIn('fc-task', taskId, 'Succeeded');
+    // The task's payload is FC's HTTP trigger event of the request.
+    expect(JSON.parse(task.taskPayload!)).toMatchObject({ rawPath: '/jobs', body: `{"job":"${taskId}"}` });
+    expect(task.requestId).toBe(first.headers.get('x-fc-request-id'));
   });
 
   it('reports a failed task with its error, and a task waiting for its retry as Retrying', async () => {

@@ -232,7 +232,7 @@ describe('local cloud runtime', () => {
     it('refuses an async task id (x-fc-async-task-id) by name rather than queueing the event and dropping the id', async () => {
       // FC rejects a task id it has seen with 409 (task deduplication) and tracks the task for GetAsyncTask; the local
       // cloud does so for a function in task mode (D159, fc-async-tasks.test.ts). fx-sink is not: running the event
-      // anyway would run a resubmitted task twice where FC runs it once. Over an HTTP trigger no function has tasks.
+      // anyway would run a resubmitted task twice where FC runs it once; over an HTTP trigger too (FC's error shape).
       const marker = `task-${Date.now()}`;
       const invoke = () =>
         sdk().invokeFunctionWithOptions(
@@ -244,7 +244,7 @@ describe('local cloud runtime', () => {
       await expect(invoke()).rejects.toMatchObject({ code: 'InvalidArgument', statusCode: 400, message: expect.stringMatching(/x-fc-async-task-id.*async tasks are not enabled.*asyncInvokeConfig\.asyncTask/) });
       const http = await fetch(`${cloud.url}/_fc/fx-echo/task`, { method: 'POST', body: marker, headers: { 'X-Fc-Invocation-Type': 'Async', 'X-Fc-Async-Task-Id': marker } });
       expect(http.status).toBe(400);
-      expect(await http.json()).toMatchObject({ error: { code: 'InvalidArgument', message: expect.stringMatching(/X-Fc-Async-Task-Id.*not emulated/i) } });
+      expect(await http.json()).toMatchObject({ Code: 'InvalidArgument', Message: expect.stringMatching(/x-fc-async-task-id.*async tasks are not enabled for function 'fx-echo'/) });
       // Nothing was queued: a plain async call made afterwards runs, and the refused ones never do.
       const after = `after-${marker}`;
       await fc.invoke('fx-sink', { marker: after }, { invocationType: 'Async' });

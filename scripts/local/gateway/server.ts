@@ -4,7 +4,7 @@ import { newRequestId, type FunctionRuntime } from '../runtime/runtime';
 import type { HttpTriggerSpec, RouteSpec } from '../spec/model';
 import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
 import type { AccessControl } from '../ram/access';
-import { ASYNC_PAYLOAD_LIMIT, ASYNC_TASK_ID_NOT_EMULATED, entityTooLarge, fcError, handleFcApi, isFcApiPath, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
+import { ASYNC_PAYLOAD_LIMIT, asyncTaskIdOf, entityTooLarge, fcError, handleFcApi, isFcApiPath, queueAsync, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
 import { matchRoute } from './routes';
 import { triggerSignatureProblem } from './trigger-auth';
@@ -91,15 +91,17 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const requestId = newRequestId();
     const request = httpTriggerRequest(req, url, body, requestId, path);
     if (isAsyncInvocation(req.rawHeaders)) {
-      if (req.headers['x-fc-async-task-id'] !== undefined) return sendJson(res, 400, { error: { code: 'InvalidArgument', message: ASYNC_TASK_ID_NOT_EMULATED } });
       // FC's asynchronous payload limit holds for HTTP requests too: queued, a 1 MB request ran where FC refuses it.
       if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId, 'InvalidArgument');
+      const fn = runtime.find(functionName)!;
       // Queued, the request would reach the server as FC's HTTP trigger event on /invoke, not as the request it was.
-      if (runtime.find(functionName)?.customRuntime) {
+      if (fn.customRuntime) {
         return sendJson(res, 400, { error: { code: 'NotImplemented', message: `asynchronous HTTP invocations of custom-runtime function ${functionName} are not emulated: call it without X-Fc-Invocation-Type: Async, or use InvokeFunction` } });
       }
-      asyncInvoker.enqueue(functionName, toHttpTriggerEvent(request), 'http', requestId);
-      res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' });
+      // In task mode (D159) the request is a task, under the caller's X-Fc-Async-Task-Id or its request id.
+      const queued = queueAsync(asyncInvoker, fn, toHttpTriggerEvent(request), { source: 'http', requestId, taskId: asyncTaskIdOf(req), priority: 'background' });
+      if ('refused' in queued) return fcError(res, queued.refused.status, queued.refused.code, queued.refused.message);
+      res.writeHead(202, queued.headers);
       res.end();
       return;
     }

@@ -25,6 +25,7 @@ import type { AccessControl } from '../../ram/access';
 import type { CustomRuntimeSpec, FunctionSpec } from '../../spec/model';
 import type { AsyncInvoker } from '../../runtime/async-invoker';
 import { callerClass, newRequestId, type FunctionRuntime } from '../../runtime/runtime';
+import type { InvocationClass } from '../../runtime/priority';
 import { verifyAcs3 } from './acs3-signature';
 import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
 import { ASYNC_TASK_OPERATIONS, asyncTaskRouteOf, taskIdProblem } from './fc-async-tasks';
@@ -251,23 +252,38 @@ function listFunctions(query: URLSearchParams, runtime: FunctionRuntime): Resour
 }
 
 /**
- * FC's asynchronous tasks (D159): a task id FC has seen is refused with 409 (task deduplication) and the task is
- * tracked for GetAsyncTask and StopAsyncTask. The local cloud tracks tasks of InvokeFunction; an async HTTP
- * request with a task id is refused by name, as queueing it while dropping the id would run a resubmitted task twice.
+ * Queues an asynchronous invocation — InvokeFunction's or an HTTP trigger's — and, for a function in task mode,
+ * its task (D159): the caller's `x-fc-async-task-id` must follow FC's rule and be new to the function (FC refuses
+ * a resubmitted task id with 409: task deduplication); without one the request id is the task id. Without task mode
+ * a task id is refused naming the setting: queueing the event with the id dropped would run a resubmission twice.
+ * Answers the refusal, or the 202's headers.
  */
-export const ASYNC_TASK_ID_NOT_EMULATED =
-  'x-fc-async-task-id on an HTTP trigger: asynchronous tasks of HTTP requests are not emulated by the local cloud; submit the task with InvokeFunction (x-fc-invocation-type: Async), or invoke asynchronously without a task id';
-
-/**
- * An async invocation's task id, checked (D159): in task mode it must follow FC's rule and be new to the function;
- * without task mode it is refused naming the setting (queueing the event and dropping the id would run it twice).
- */
-function taskIdRefusal(fn: FunctionSpec, taskId: string): { status: number; code: string; message: string } | undefined {
-  if (!fn.asyncInvokeConfig?.asyncTask) {
-    return { status: 400, code: 'InvalidArgument', message: `x-fc-async-task-id: async tasks are not enabled for function '${fn.name}' (s.yaml: asyncInvokeConfig.asyncTask: true); invoke it asynchronously without a task id` };
+export function queueAsync(
+  asyncInvoker: AsyncInvoker,
+  fn: FunctionSpec,
+  event: Buffer,
+  call: { source: string; requestId: string; taskId: string | undefined; priority: InvocationClass },
+): { refused: { status: number; code: string; message: string } } | { headers: Record<string, string> } {
+  const { source, requestId, taskId, priority } = call;
+  const taskMode = fn.asyncInvokeConfig?.asyncTask === true;
+  if (taskId !== undefined && !taskMode) {
+    const message = `x-fc-async-task-id: async tasks are not enabled for function '${fn.name}' (s.yaml: asyncInvokeConfig.asyncTask: true); invoke it asynchronously without a task id`;
+    return { refused: { status: 400, code: 'InvalidArgument', message } };
   }
-  const problem = taskIdProblem(taskId);
-  return problem ? { status: 400, code: 'InvalidArgument', message: problem } : undefined;
+  const problem = taskId === undefined ? undefined : taskIdProblem(taskId);
+  if (problem) return { refused: { status: 400, code: 'InvalidArgument', message: problem } };
+  if (taskId === undefined) asyncInvoker.enqueue(fn.name, event, source, requestId, priority);
+  else if (!asyncInvoker.enqueueTask(fn.name, event, source, requestId, taskId, priority)) {
+    return { refused: { status: 409, code: 'AsyncTaskAlreadyExists', message: `async task '${taskId}' of function '${fn.name}' already exists: a task id is submitted once (FC's task deduplication)` } };
+  }
+  // In task mode the task id is answered too (the request id when the caller chose none).
+  return { headers: { 'x-fc-request-id': requestId, 'content-length': '0', ...(taskMode ? { 'x-fc-async-task-id': taskId ?? requestId } : {}) } };
+}
+
+/** The caller's `x-fc-async-task-id`, if it sent one. */
+export function asyncTaskIdOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-fc-async-task-id'];
+  return header === undefined ? undefined : String(header);
 }
 
 export async function handleFcApi(req: IncomingMessage, res: ServerResponse, body: Buffer, runtime: FunctionRuntime, asyncInvoker: AsyncInvoker, access?: AccessControl): Promise<void> {
@@ -315,19 +331,12 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
 
   const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
   if (invocationType.toLowerCase() === 'async') {
-    const taskId = req.headers['x-fc-async-task-id'] === undefined ? undefined : String(req.headers['x-fc-async-task-id']);
-    const refusal = taskId === undefined ? undefined : taskIdRefusal(fn, taskId);
-    if (refusal) return apiError(res, refusal.status, refusal.code, refusal.message, requestId);
     if (body.length > ASYNC_PAYLOAD_LIMIT) return entityTooLarge(res, ASYNC_PAYLOAD_LIMIT, requestId);
     // Queued by a page's call tree, it runs as part of it; from anywhere else, as background work (D143).
     const priority = callerClass(req.socket.remotePort) ?? 'background';
-    if (taskId === undefined) asyncInvoker.enqueue(fn.name, body, 'invoke-api', requestId, priority);
-    else if (!asyncInvoker.enqueueTask(fn.name, body, 'invoke-api', requestId, taskId, priority)) {
-      return apiError(res, 409, 'AsyncTaskAlreadyExists', `async task '${taskId}' of function '${fn.name}' already exists: a task id is submitted once (FC's task deduplication)`, requestId);
-    }
-    // In task mode the task id is answered too (the request id when the caller chose none).
-    const task = fn.asyncInvokeConfig?.asyncTask ? { 'x-fc-async-task-id': taskId ?? requestId } : {};
-    res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0', ...task });
+    const queued = queueAsync(asyncInvoker, fn, body, { source: 'invoke-api', requestId, taskId: asyncTaskIdOf(req), priority });
+    if ('refused' in queued) return apiError(res, queued.refused.status, queued.refused.code, queued.refused.message, requestId);
+    res.writeHead(202, queued.headers);
     res.end();
     return;
   }
