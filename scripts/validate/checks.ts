@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { ALL_TABLES } from '../../functions/_shared/contracts/tables';
+import { unrunnableFunctions } from '../build/functions';
 import { REPO_ROOT } from '../local/paths';
+import { isPythonRuntime } from '../local/spec/custom-runtime';
 import type { AppSpec } from '../local/spec/model';
 import { shownTemplate } from '../local/template-option';
 
@@ -36,9 +38,11 @@ export async function previewWithServerlessDevs(root: string, env: NodeJS.Proces
       timeout: 60_000,
     });
     const preview = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
-    // The platform rules hold every ARN to the deploying account, `vars.accountId` in this repository's s.yaml. A
-    // project of its own names it as `${config('AccountID')}` (D160): the account it was just rendered with.
-    preview.vars = { accountId: account, ...preview.vars };
+    // The platform rules hold every ARN to the deploying account and region: `vars.accountId` and `vars.region` in
+    // this repository's s.yaml. A project of its own may name neither (D160): the account is then the one
+    // `${config('AccountID')}` was just rendered with, the region the first function's (a function in another is named).
+    const firstRegion = Object.values(preview.resources).map((r) => (r.props as { region?: unknown } | null)?.region).find((r) => typeof r === 'string');
+    preview.vars = { accountId: account, ...(firstRegion ? { region: firstRegion } : {}), ...preview.vars };
     return preview;
   } catch (err) {
     // Without `s` the check cannot run: said with the fix, not as `spawn …/s ENOENT` (npm run deploy stops here too).
@@ -118,13 +122,21 @@ export function tableProblems(spec: AppSpec): string[] {
   return problems;
 }
 
-/** Every function's code folder holds index.js exporting its handler and hooks (run `npm run build` first). */
+/**
+ * Every Node.js function's code folder holds its handler's file (index.js for `index.handler`; `.cjs` too) exporting
+ * the handler and hooks (run `npm run build` first). A custom runtime's or a Python function's folder is checked as
+ * the local cloud checks it before running it (`unrunnableFunctions`): a project of its own (`-t`, D160) may have
+ * them, and they have no bundle.
+ */
 export function bundleProblems(spec: AppSpec): string[] {
   const problems: string[] = [];
-  for (const fn of spec.functions) {
-    const file = join(fn.codeDir, 'index.js');
-    if (!existsSync(file)) {
-      problems.push(`${fn.resource}: ${file} does not exist (run npm run build)`);
+  const notNode = new Set(spec.functions.filter((fn) => fn.customRuntime || isPythonRuntime(fn.runtime)));
+  for (const { fn, problem, hint } of unrunnableFunctions({ ...spec, functions: [...notNode] })) problems.push(`${fn.resource}: ${problem} (${hint})`);
+  for (const fn of spec.functions.filter((f) => !notNode.has(f))) {
+    const base = join(fn.codeDir, fn.handler.slice(0, fn.handler.lastIndexOf('.')));
+    const file = [`${base}.js`, `${base}.cjs`].find((f) => existsSync(f));
+    if (!file) {
+      problems.push(`${fn.resource}: ${base}.js does not exist (run npm run build)`);
       continue;
     }
     const exported = (handler: string) => handler.slice(handler.lastIndexOf('.') + 1);
@@ -132,9 +144,9 @@ export function bundleProblems(spec: AppSpec): string[] {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(file) as Record<string, unknown>;
-      for (const name of needed) if (typeof mod[name] !== 'function') problems.push(`${fn.resource}: index.js does not export ${name}`);
+      for (const name of needed) if (typeof mod[name] !== 'function') problems.push(`${fn.resource}: ${basename(file)} does not export ${name}`);
     } catch (err) {
-      problems.push(`${fn.resource}: index.js fails to load: ${(err as Error).message}`);
+      problems.push(`${fn.resource}: ${basename(file)} fails to load: ${(err as Error).message}`);
     }
   }
   return problems;

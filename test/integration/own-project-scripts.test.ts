@@ -86,6 +86,28 @@ describe('validate, build and deploy -- -t <file>: a project of your own', () =>
     expect(result.status).toBe(0);
   }, 120_000);
 
+  it("validate takes each function as FC's runtime does: a handler file other than index.js, Python, a custom runtime", () => {
+    const fn = (resource: string, props: string) => `  ${resource}:\n    component: fc3\n    props:\n      region: cn-hangzhou\n      functionName: mixed-${resource}\n      handler: ${props}\n`;
+    dir.write(
+      'mixed/s.yaml',
+      `edition: 3.0.0\nname: mixed\nresources:\n` +
+        fn('node', 'app.main\n      runtime: nodejs20\n      code: ./node') +
+        fn('py', 'index.handler\n      runtime: python3.10\n      code: ./py') +
+        fn('web', 'index.handler\n      runtime: custom.debian12\n      code: ./web\n      customRuntimeConfig:\n        command: [node, server.js]'),
+    );
+    dir.write('mixed/node/app.js', "exports.main = async () => 'ok';\n");
+    dir.write('mixed/web/server.js', "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.FC_SERVER_PORT));\n");
+    dir.write('mixed/py/README', 'index.py not written yet\n');
+    const missing = script('validate.ts', ['-t', 'mixed']);
+    expect(missing.status).toBe(1);
+    // One problem, the Python module; not "index.js does not exist" for each of the three.
+    expect(missing.stderr).toMatch(/^✗ 1 problem\(s\):\n {2}- py: nothing to run: no index\.py in py /);
+    dir.write('mixed/py/index.py', 'def handler(event, context):\n    return "ok"\n');
+    const valid = script('validate.ts', ['-t', 'mixed']);
+    expect(valid.stderr).toBe('');
+    expect(valid.status).toBe(0);
+  }, 120_000);
+
   it('validate holds the project to the platform rules: an OSS trigger without its role, a bundle not built', () => {
     const yaml = readFileSync(join(FIXTURES, 'own-project', 's.yaml'), 'utf8').replace(/^ *invocationRole: .*\n/m, '');
     dir.write('broken/s.yaml', yaml.replace('code: ./code/hello', 'code: ./dist/hello'));
