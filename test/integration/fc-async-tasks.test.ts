@@ -231,31 +231,42 @@ describe('FC async tasks across a restart', () => {
 
   afterAll(() => dir.cleanup());
 
-  it('runs a task queued before a restart after it, tracked under its id', async () => {
+  it('runs a task queued before a restart after it, expires one too old by then, and keeps one being stopped stopped', async () => {
     const appDir = join(dir.path, 'app');
     const dataDir = join(dir.path, 'data');
     copyFixtureApp('fc-async-tasks', appDir);
     mkdirSync(dataDir, { recursive: true });
-    // Queued by a start that stopped before running it: the event stays queued, as a stop leaves it.
-    const taskId = `restart-${Date.now().toString(36)}`;
+    // Left by a start that stopped: a queued task, one queued six hours ago (fc-task's events live 5 hours), and one
+    // that was running when StopAsyncTask asked to stop it.
+    const stamp = Date.now().toString(36);
+    const [queued, old, stopping] = ['queued', 'old', 'stopping'].map((what) => `restart-${what}-${stamp}`) as [string, string, string];
     const db = openControlDb(dataDir);
     const runtime = { find: (name: string) => ({ name, asyncInvokeConfig: { asyncTask: true } }) } as unknown as FunctionRuntime;
     const before = new AsyncInvoker(db, runtime, { region: 'cn-hangzhou' });
-    expect(before.enqueueTask('fc-task', Buffer.from(JSON.stringify({ answer: taskId })), 'invoke-api', `req-${taskId}`, taskId)).toBe(true);
+    for (const taskId of [queued, old, stopping]) expect(before.enqueueTask('fc-task', Buffer.from(JSON.stringify({ answer: taskId })), 'invoke-api', `req-${taskId}`, taskId)).toBe(true);
     await before.close();
+    db.prepare('UPDATE async_invocations SET created_at = ? WHERE task_id = ?').run(Date.now() - 6 * 3600_000, old);
+    db.prepare(`UPDATE async_invocations SET status = 'running', stop_requested = 1 WHERE task_id = ?`).run(stopping);
     db.close();
 
     const cloud: LocalCloud = await startLocalCloud({ root: appDir, port: 0, dataDir, prewarm: false, watch: false, env: {} });
     try {
-      const task = await eventually(
-        async () => {
-          const got = (await localFcClient(cloud.url).getAsyncTask('fc-task', taskId, new $FC.GetAsyncTaskRequest({}))).body!;
-          expect(got.status).toBe('Succeeded');
-          return got;
-        },
-        { timeoutMs: 30_000 },
-      );
-      expect(task).toMatchObject({ taskId, requestId: `req-${taskId}`, returnPayload: JSON.stringify({ answer: taskId }) });
+      const sdk = localFcClient(cloud.url);
+      const ended = (taskId: string, status: string) =>
+        eventually(
+          async () => {
+            const got = (await sdk.getAsyncTask('fc-task', taskId, new $FC.GetAsyncTaskRequest({}))).body!;
+            expect(got.status).toBe(status);
+            return got;
+          },
+          { timeoutMs: 30_000 },
+        );
+      expect(await ended(queued, 'Succeeded')).toMatchObject({ taskId: queued, requestId: `req-${queued}`, returnPayload: JSON.stringify({ answer: queued }) });
+      expect((await ended(old, 'Expired')).events!.map((e) => e.status)).toEqual(['Enqueued', 'Expired']);
+      expect((await ended(stopping, 'Stopped')).events!.map((e) => e.status)).toEqual(['Enqueued', 'Stopped']);
+      // Neither the expired nor the stopped task ran.
+      const ran = cloud.runtime.recent({ functionName: 'fc-task', limit: 100 }).map((r) => r.requestId);
+      expect(ran).toEqual([`req-${queued}`]);
     } finally {
       await cloud.stop();
     }
