@@ -32,6 +32,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListObjectVersionsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -273,6 +274,12 @@ describe.each([
       ['Object Lock', client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86400000) })), /Object Lock/],
       ['SSE-C', client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ssec', Body: 'x', SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'a'.repeat(32) })), /SSE-C/],
       ['ACL grants', client().send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'x', AccessControlPolicy: { Owner: { ID: 'o' }, Grants: [] } })), /AccessControlPolicy/],
+      // Object versions are emulated for OSS's own API only (D156).
+      ['ListObjectVersions', client().send(new ListObjectVersionsCommand({ Bucket: BUCKET })), /ListObjectVersions/],
+      ['GetObject VersionId', client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'x', VersionId: 'CAEQabc' })), /versionId/],
+      ['DeleteObject VersionId', client().send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'x', VersionId: 'CAEQabc' })), /versionId/],
+      ['CopyObject of a version', client().send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/x?versionId=CAEQabc` })), /x-amz-copy-source/],
+      ['DeleteObjects VersionId', withContentMd5(client()).send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'x', VersionId: 'CAEQabc' }] } })), /VersionId/],
     ];
     for (const [name, call, message] of refusals) {
       const err = await failure(call);

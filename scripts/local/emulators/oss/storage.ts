@@ -347,7 +347,10 @@ export class OssStorage {
       const has = (table: string) => this.db.prepare("SELECT 1 FROM legacy.sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
       this.db.transaction(() => {
         if (has('oss_buckets')) this.db.exec('INSERT OR IGNORE INTO oss_buckets (name, created_at) SELECT name, created_at FROM legacy.oss_buckets');
-        for (const table of ['oss_objects', 'oss_uploads', 'oss_parts']) {
+        // Named columns: oss_objects has gained `version_id` (D156) since those databases were written.
+        const objectColumns = 'bucket, key, blob, size, etag, content_md5, crc64, last_modified, type, headers';
+        if (has('oss_objects')) this.db.exec(`INSERT OR IGNORE INTO oss_objects (${objectColumns}) SELECT ${objectColumns} FROM legacy.oss_objects`);
+        for (const table of ['oss_uploads', 'oss_parts']) {
           if (has(table)) this.db.exec(`INSERT OR IGNORE INTO ${table} SELECT * FROM legacy.${table}`);
         }
       })();
