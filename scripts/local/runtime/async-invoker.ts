@@ -83,6 +83,11 @@ function taskEvent(status: string, eventDetail: string, timestamp = Date.now()):
   return JSON.stringify({ status, timestamp, eventDetail });
 }
 
+/** The instance an attempt ran on; none when it never reached one (throttled, an injected fault: `-`). */
+function instanceOf(record: InvocationRecord): string | null {
+  return record.instanceId && record.instanceId !== '-' ? record.instanceId : null;
+}
+
 /** FC's task statuses (`@alicloud/fc20230330`'s AsyncTask); Dequeued and Invalid do not occur locally. */
 export const TASK_STATUSES = ['Enqueued', 'Dequeued', 'Running', 'Succeeded', 'Failed', 'Stopped', 'Stopping', 'Expired', 'Invalid', 'Retrying'];
 
@@ -381,8 +386,8 @@ export class AsyncInvoker extends EventEmitter {
       const delay = this.retryBaseMs * 2 ** (attempts - 1);
       const error = record.error?.errorMessage ?? 'error';
       if (row.task_id) {
-        this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ?, instance_id = ?, ${APPEND_EVENT} WHERE request_id = ?`)
-          .run(attempts, Date.now() + delay, error, Date.now(), record.instanceId, taskEvent('Retrying', error), row.request_id);
+        this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ?, instance_id = coalesce(?, instance_id), ${APPEND_EVENT} WHERE request_id = ?`)
+          .run(attempts, Date.now() + delay, error, Date.now(), instanceOf(record), taskEvent('Retrying', error), row.request_id);
       } else {
         this.statement(`UPDATE async_invocations SET status = 'queued', attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE request_id = ?`)
           .run(attempts, Date.now() + delay, error, Date.now(), row.request_id);
@@ -406,7 +411,7 @@ export class AsyncInvoker extends EventEmitter {
       const answer = record?.status === 'succeeded' ? record.payload.subarray(0, RETURN_PAYLOAD_LIMIT) : null;
       const event = taskEvent(TASK_STATUS_OF[status], error ?? (record ? `answered in ${record.durationMs} ms` : ''), now);
       this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ?, ended_at = ?, return_payload = ?, instance_id = coalesce(?, instance_id), ${APPEND_EVENT} WHERE request_id = ?`)
-        .run(status, row.attempts, error, now, owedJson, now, answer, record?.instanceId ?? null, event, row.request_id);
+        .run(status, row.attempts, error, now, owedJson, now, answer, record ? instanceOf(record) : null, event, row.request_id);
     } else {
       this.statement(`UPDATE async_invocations SET status = ?, attempts = ?, last_error = ?, updated_at = ?, destination_owed = ? WHERE request_id = ?`).run(status, row.attempts, error, now, owedJson, row.request_id);
     }

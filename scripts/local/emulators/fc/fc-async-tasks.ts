@@ -8,8 +8,7 @@
  * that has already ended cannot be stopped (400 `InvalidArgument` naming its status).
  */
 import { LOCAL_ACCOUNT_ID } from '../../credentials';
-import type { AsyncEventRow, AsyncInvoker } from '../../runtime/async-invoker';
-import { TASK_STATUSES } from '../../runtime/async-invoker';
+import { TASK_STATUSES, type AsyncEventRow, type AsyncInvoker } from '../../runtime/async-invoker';
 import { safeDecode } from '../../runtime/http-trigger-event';
 import type { FunctionSpec } from '../../spec/model';
 import type { ResourceAnswer, ResourceRead } from './fc-resources';
