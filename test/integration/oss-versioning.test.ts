@@ -186,6 +186,45 @@ describe('Versioning Enabled', () => {
   });
 });
 
+describe('Versions are kept as the objects are', () => {
+  it('keeps every version of parallel writes to one key, each readable', async () => {
+    await newBucket('Enabled');
+    const bodies = Array.from({ length: 8 }, (_, i) => `body-${i}`);
+    const ids = await Promise.all(bodies.map(async (body) => versionOf(await client.put('busy.txt', Buffer.from(body)))));
+    const listed = await client.getBucketVersions({ prefix: 'busy.txt' });
+    expect(listed.objects.map((o: { versionId: string }) => o.versionId).sort()).toEqual([...ids].sort());
+    expect(listed.objects.filter((o: { isLatest: boolean }) => o.isLatest)).toHaveLength(1);
+    const read = await Promise.all(ids.map(async (versionId) => text(await client.get('busy.txt', { versionId }))));
+    expect(read.sort()).toEqual([...bodies].sort());
+  });
+
+  it('keeps previous versions and delete markers across a restart (their bodies are not collected as orphans)', async () => {
+    const own = await startTestOss();
+    try {
+      const name = uniqueBucket('ver');
+      const c = ossClient(own.emulator, { bucket: name });
+      await c.putBucket(name);
+      await c.putBucketVersioning(name, 'Enabled');
+      const v1 = versionOf(await c.put('keep.txt', Buffer.from('first')));
+      await c.put('keep.txt', Buffer.from('second'));
+      const markerId = (await c.delete('keep.txt')).res.headers['x-oss-version-id'];
+      await own.stop(true);
+      const again = await startTestOss({ dataDir: own.dataDir });
+      try {
+        const c2 = ossClient(again.emulator, { bucket: name });
+        expect(text(await c2.get('keep.txt', { versionId: v1 }))).toBe('first');
+        const listed = await c2.getBucketVersions({});
+        expect([listed.deleteMarker.map((m: { versionId: string }) => m.versionId), listed.objects.length]).toEqual([[markerId], 2]);
+      } finally {
+        await again.stop();
+      }
+    } catch (err) {
+      await own.stop().catch(() => undefined);
+      throw err;
+    }
+  });
+});
+
 describe('Versioning Suspended and never enabled', () => {
   it('writes the null version while Suspended, replacing the previous null version and keeping the ones with ids', async () => {
     const name = await newBucket('Enabled');
