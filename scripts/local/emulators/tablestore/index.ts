@@ -6,19 +6,21 @@
  *
  * Operations: CreateTable, ListTable, DescribeTable, UpdateTable, DeleteTable, ComputeSplitPointsBySize; GetRow,
  * PutRow, UpdateRow (PUT, DELETE_ONE_VERSION, DELETE_ALL_VERSION, INCREMENT; ReturnContent), DeleteRow, GetRange,
- * BatchGetRow, BatchWriteRow (per-row results); CreateSearchIndex, DescribeSearchIndex, ListSearchIndex,
+ * BatchGetRow, BatchWriteRow (per-row results); CreateIndex, DropIndex (secondary indexes, read by their own
+ * name and kept by every write in its transaction — `secondary.ts`); CreateSearchIndex, DescribeSearchIndex, ListSearchIndex,
  * UpdateSearchIndex, DeleteSearchIndex, Search (with value aggregations and field group-bys); ListStream,
  * DescribeStream, GetShardIterator, GetStreamRecord.
  *
  * LIMITATIONS (what is not emulated; requests that need it fail with OTSParameterInvalid naming the feature, or
  * "Unsupported operation"):
- * - Secondary indexes, local transactions, the SQL interface, Tunnel Service, time series tables, BulkImport/
+ * - Local transactions, the SQL interface, Tunnel Service, time series tables, BulkImport/
  *   BulkExport, ParallelScan/ComputeSplits, wide-row paging tokens, search top-rows and percentiles
  *   aggregations, group-bys other than by field, collapse, highlight, routing, search index TTL, the
  *   max_word/min_word/fuzzy analyzers and NESTED/GEO_POINT/DATE/VECTOR fields, and the query types geo, nested,
  *   function score and KNN.
  * - No capacity metering, throttling or partitions: reserved throughput is stored and described but never
  *   limits anything; partitions given to CreateTable have no effect; table operations are not rate-limited.
+ * - A global secondary index is current at once (TableStore: asynchronous, within milliseconds).
  * - A search index is current at once (TableStore syncs within seconds); scores follow Lucene's formulas (BM25
  *   per MATCH term, constant weights) but not its exact numbers.
  * - A stream has one shard that never splits; records are kept for the stream's expiration time by the
