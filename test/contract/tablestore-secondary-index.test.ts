@@ -278,6 +278,20 @@ describe('TableStore secondary indexes', () => {
     await expect(client.createIndex({ mainTableName: plainTable, indexMeta: { name: unique('idx'), primaryKey: ['owner'], definedColumn: [], ...GLOBAL } })).rejects.toMatchObject({ code: 400, message: expect.stringContaining('max_versions 1') });
   });
 
+  it('expires index entries with their data table, also after UpdateTable changes its TTL', async () => {
+    const table = unique('orders');
+    const index = `${table}_by_owner`;
+    await createOrders(table, [{ name: index, primaryKey: ['owner'], definedColumn: [], ...GLOBAL }], { timeToLive: 86400 * 2, maxVersions: 1, allowUpdate: false });
+    await put(table, 's1', 1, { owner: 'ann' });
+    await client.updateTable({ tableName: table, tableOptions: { timeToLive: 86400, maxVersions: 1, allowUpdate: false } });
+    ots.advanceClock(86400 * 1000 + 60_000);
+    await put(table, 's1', 2, { owner: 'bob' });
+    expect(await scan(index, BY_OWNER)).toEqual([['bob', 's1', 2, {}]]);
+    ots.emulator.sweep();
+    const indexTable = ots.emulator.storage.table(ots.instance, index)!;
+    expect(ots.emulator.storage.countRows(indexTable)).toBe(1);
+  });
+
   it.each([
     ['an index column that is not a predefined column', { primaryKey: ['colour'], definedColumn: [] }, "index column (primary_key) 'colour' is neither"],
     ['a DOUBLE index column', { primaryKey: ['price'], definedColumn: [] }, "'price' is DOUBLE"],
