@@ -503,7 +503,7 @@ describe('Lifecycle on the emulator clock', () => {
     await client.put('tagged/u.txt', Buffer.from('u'));
     const { uploadId } = await client.initMultipartUpload('tmp/big.bin');
 
-    expect(await oss.emulator.runLifecycle()).toEqual({ expired: [], transitioned: [], aborted: [], versionsRemoved: [] });
+    expect(await oss.emulator.runLifecycle()).toEqual({ expired: [], transitioned: [], aborted: [], versionsRemoved: [], versionsTransitioned: [] });
     oss.advance(DAY + 1000);
     const day1 = await oss.emulator.runLifecycle();
     expect(day1.expired.map((e) => e.key).sort()).toEqual(['logs/a.log', 'tagged/t.txt']);

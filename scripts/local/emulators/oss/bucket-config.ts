@@ -398,6 +398,8 @@ export interface LifecycleRule {
   noncurrent?: unknown;
   /** NoncurrentVersionExpiration/NoncurrentDays: previous versions go that many days after they stopped being current (D156). */
   noncurrentDays?: number;
+  /** NoncurrentVersionTransition: previous versions move to a colder class that many days after they stopped being current. */
+  noncurrentTransitions?: Array<{ days: number; storageClass: StorageClass }>;
 }
 
 function lifecycleAction(raw: unknown, element: string): LifecycleAction {
@@ -462,13 +464,27 @@ export function parseLifecycle(doc: Record<string, unknown>, newId: () => string
       if (Object.keys(rule.tags).length > 0) throw ossErrors.invalidArgument('Tag cannot be used with AbortMultipartUpload.', 'Tag', '');
       rule.abortMultipartUpload = lifecycleAction(raw.AbortMultipartUpload, 'AbortMultipartUpload');
     }
-    // D156: previous versions are kept now, so a noncurrent rule stored and never applied would be a wrong success.
-    if (raw.NoncurrentVersionTransition !== undefined) throw ossErrors.notImplemented('Lifecycle transitions of previous versions (NoncurrentVersionTransition)');
+    // D156: previous versions are kept now, so noncurrent rules are applied (stored only before, a wrong success).
+    const noncurrent: Record<string, unknown> = {};
     if (raw.NoncurrentVersionExpiration !== undefined) {
       const element = isRecord(raw.NoncurrentVersionExpiration) ? raw.NoncurrentVersionExpiration : {};
       rule.noncurrentDays = positiveInt(textOf(element.NoncurrentDays), 'NoncurrentVersionExpiration.NoncurrentDays');
-      rule.noncurrent = { NoncurrentVersionExpiration: { NoncurrentDays: String(rule.noncurrentDays) } };
+      noncurrent.NoncurrentVersionExpiration = { NoncurrentDays: String(rule.noncurrentDays) };
     }
+    for (const transition of list(raw.NoncurrentVersionTransition)) {
+      const element = isRecord(transition) ? transition : {};
+      const cls = textOf(element.StorageClass)?.trim();
+      if (cls !== 'IA' && cls !== 'Archive' && cls !== 'ColdArchive' && cls !== 'DeepColdArchive') {
+        throw ossErrors.invalidArgument('NoncurrentVersionTransition StorageClass must be IA, Archive, ColdArchive or DeepColdArchive.', 'StorageClass', cls ?? '');
+      }
+      if (element.IsAccessTime !== undefined && bool(element.IsAccessTime, 'IsAccessTime', false)) {
+        throw ossErrors.notImplemented('Lifecycle transitions by last access time (IsAccessTime)');
+      }
+      const days = positiveInt(textOf(element.NoncurrentDays), 'NoncurrentVersionTransition.NoncurrentDays');
+      (rule.noncurrentTransitions ??= []).push({ days, storageClass: cls });
+      ((noncurrent.NoncurrentVersionTransition ??= []) as unknown[]).push({ NoncurrentDays: String(days), StorageClass: cls });
+    }
+    if (Object.keys(noncurrent).length > 0) rule.noncurrent = noncurrent;
     if (!rule.expiration && rule.transitions.length === 0 && !rule.abortMultipartUpload && !rule.noncurrent) {
       throw ossErrors.malformedXml('A Rule needs Expiration, Transition, AbortMultipartUpload or a NoncurrentVersion action.');
     }

@@ -4,7 +4,8 @@
  * `Days` after the last modification (or initiation), or for everything older than `CreatedBeforeDate`. In a
  * versioned bucket (D156) Expiration leaves a delete marker, as a DeleteObject does; NoncurrentVersionExpiration
  * removes previous versions `NoncurrentDays` after they stopped being current (when the next newer version was
- * written), and `ExpiredObjectDeleteMarker` removes a delete marker that is the only version of its key left.
+ * written), NoncurrentVersionTransition moves them to a colder class after as many days, and
+ * `ExpiredObjectDeleteMarker` removes a delete marker that is the only version of its key left.
  * OSS runs rules once a day and acts within a day or two of the due time; locally a sweep acts as soon as a rule is
  * due, so a test that moves the clock sees the effect at the next sweep (`OssEmulator.runLifecycle()`).
  */
@@ -20,6 +21,8 @@ export interface LifecycleReport {
   aborted: Array<{ bucket: string; key: string; uploadId: string }>;
   /** Previous versions and delete markers removed for good (versioned buckets, D156). */
   versionsRemoved: Array<{ bucket: string; key: string; versionId: string; deleteMarker: boolean }>;
+  /** Previous versions moved to a colder class (NoncurrentVersionTransition). */
+  versionsTransitioned: Array<{ bucket: string; key: string; versionId: string; storageClass: StorageClass }>;
 }
 
 function due(action: LifecycleAction, since: number, now: number): boolean {
@@ -33,7 +36,7 @@ function tagsMatch(rule: LifecycleRule, tags: Record<string, string> | undefined
 
 /** One sweep over every bucket's enabled rules. */
 export async function runLifecycle(storage: OssStorage, now: number): Promise<LifecycleReport> {
-  const report: LifecycleReport = { expired: [], transitioned: [], aborted: [], versionsRemoved: [] };
+  const report: LifecycleReport = { expired: [], transitioned: [], aborted: [], versionsRemoved: [], versionsTransitioned: [] };
   for (const bucket of storage.listBuckets()) {
     const rules = ((bucket.config.lifecycle as LifecycleRule[] | undefined) ?? []).filter((rule) => rule.enabled);
     for (const rule of rules) {
@@ -56,7 +59,7 @@ export async function runLifecycle(storage: OssStorage, now: number): Promise<Li
           }
         }
       }
-      if (rule.noncurrentDays !== undefined || rule.expiration?.expiredObjectDeleteMarker === true) {
+      if (rule.noncurrentDays !== undefined || rule.noncurrentTransitions !== undefined || rule.expiration?.expiredObjectDeleteMarker === true) {
         await expireVersions(storage, bucket.name, rule, now, report);
       }
       if (rule.abortMultipartUpload) {
@@ -91,6 +94,21 @@ async function expireVersions(storage: OssStorage, bucket: string, rule: Lifecyc
         if (tagged && since + rule.noncurrentDays * DAY_MS <= now) {
           await storage.deleteVersion(bucket, key, versionIdOf(entry));
           removed(key, entry);
+        }
+      }
+    }
+    if (rule.noncurrentTransitions !== undefined) {
+      const left = storage.versionsOf(bucket, key);
+      for (let i = 1; i < left.length; i++) {
+        const entry = left[i]!;
+        if (entry.kind !== 'object' || entry.record.type === 'Symlink' || !tagsMatch(rule, entry.record.tags)) continue;
+        const since = createdAt(left[i - 1]!);
+        const current = entry.record.storageClass ?? 'Standard';
+        const target = rule.noncurrentTransitions
+          .filter((t) => since + t.days * DAY_MS <= now && COLDNESS[t.storageClass] > COLDNESS[current])
+          .sort((a, b) => COLDNESS[b.storageClass] - COLDNESS[a.storageClass])[0];
+        if (target && storage.updatePreviousVersion(bucket, key, entry.record.versionId, (headers) => ({ ...headers, storageClass: target.storageClass }))) {
+          report.versionsTransitioned.push({ bucket, key, versionId: entry.record.versionId, storageClass: target.storageClass });
         }
       }
     }

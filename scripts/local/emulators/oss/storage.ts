@@ -306,6 +306,7 @@ export class OssStorage {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       deleteVersionRow: db.prepare<[number]>('DELETE FROM oss_versions WHERE seq = ?'),
+      updateVersionHeaders: db.prepare<[string, string, string, string]>('UPDATE oss_versions SET headers = ? WHERE bucket = ? AND key = ? AND version_id = ? AND delete_marker = 0'),
       anyVersion: db.prepare<[string], { key: string }>('SELECT key FROM oss_versions WHERE bucket = ? LIMIT 1'),
       versionBlobs: db.prepare<[string], { blob: string }>("SELECT blob FROM oss_versions WHERE bucket = ? AND blob != ''"),
       nextVersionedKeyInclusive: db.prepare<[string, string, string, string], { key: string }>(
@@ -678,6 +679,21 @@ export class OssStorage {
     this.statements.upsertObject.run(
       bucket, key, latest.blob, latest.size, latest.etag, latest.content_md5, latest.crc64, latest.last_modified, latest.type, latest.headers, latest.version_id,
     );
+  }
+
+  /**
+   * Changes the attributes of a previous version (not the current object, not a marker) without touching its bytes,
+   * as a lifecycle NoncurrentVersionTransition does; false when there is no such previous version any more.
+   */
+  updatePreviousVersion(bucket: string, key: string, versionId: string, change: (headers: ObjectHeaders) => ObjectHeaders): boolean {
+    let updated = false;
+    this.db.transaction(() => {
+      const row = this.statements.versionById.get(bucket, key, versionId);
+      if (!row || row.delete_marker) return;
+      const headers = change(headersOf(toRecord({ ...row, version_id: row.version_id })));
+      updated = this.statements.updateVersionHeaders.run(JSON.stringify(headersOf(headers)), bucket, key, versionId).changes > 0;
+    })();
+    return updated;
   }
 
   /** One version of a key, as an object (undefined for a delete marker or an id the key does not have). */
