@@ -4,6 +4,7 @@
  * `versionId` reads, copies and removes one version, ListObjectVersions lists them all; Suspended writes the `null`
  * version. Raw signed requests check the error shapes ali-oss does not surface.
  */
+import { photoLikeJpeg } from '../helpers/image-fixtures';
 import { ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
 let oss: TestOss;
@@ -355,15 +356,120 @@ describe('ListObjectVersions on the wire', () => {
   });
 });
 
-describe('Refused by name where a version is not emulated', () => {
-  it('answers OSS XML errors naming versionId on tagging, ACL and symlinks, and InvalidArgument on AppendObject', async () => {
+describe('ACL, tags, symlinks, restore and image processing of one version', () => {
+  it('sets and reads the ACL of a previous version by versionId, each version keeping its own across later writes', async () => {
+    const name = await newBucket('Enabled');
+    const v1 = versionOf(await client.put('acl.txt', Buffer.from('one')));
+    const v2 = versionOf(await client.put('acl.txt', Buffer.from('two')));
+    const put = await client.putACL('acl.txt', 'public-read', { versionId: v1 });
+    expect([put.res.status, versionOf(put)]).toEqual([200, v1]);
+    expect((await client.putACL('acl.txt', 'private')).res.headers['x-oss-version-id']).toBe(v2);
+    // A third write makes v2 a previous version: its ACL goes with it.
+    await client.put('acl.txt', Buffer.from('three'));
+    const [first, second, current] = await Promise.all([client.getACL('acl.txt', { versionId: v1 }), client.getACL('acl.txt', { versionId: v2 }), client.getACL('acl.txt')]);
+    expect([first.acl, second.acl, current.acl]).toEqual(['public-read', 'private', 'default']);
+    expect(versionOf(first)).toBe(v1);
+    // Anonymous reads are judged by the version they name.
+    const anonymous = (versionId: string) => fetch(`${oss.emulator.endpoint}/${name}/acl.txt?versionId=${versionId}`);
+    expect([(await anonymous(v1)).status, (await anonymous(v2)).status]).toEqual([200, 403]);
+  });
+
+  it('puts, reads and deletes the tags of one version; a version made previous keeps its tags', async () => {
+    await newBucket('Enabled');
+    const v1 = versionOf(await client.put('t.txt', Buffer.from('one')));
+    const put = await client.putObjectTagging('t.txt', { team: 'a' }, { versionId: v1 });
+    expect([put.status, versionOf(put)]).toEqual([200, v1]);
+    // Without a version the current one (v1 still) is tagged: the set replaces the one before, as OSS's does.
+    await client.putObjectTagging('t.txt', { stage: 'current' });
+    const v2 = versionOf(await client.put('t.txt', Buffer.from('two')));
+    expect((await client.getObjectTagging('t.txt', { versionId: v1 })).tag).toEqual({ stage: 'current' });
+    expect((await client.getObjectTagging('t.txt')).tag).toEqual({});
+    await client.putObjectTagging('t.txt', { team: 'b' }, { versionId: v1 });
+    expect((await client.getObjectTagging('t.txt', { versionId: v1 })).tag).toEqual({ team: 'b' });
+    const removed = await client.deleteObjectTagging('t.txt', { versionId: v1 });
+    expect([removed.status, versionOf(removed)]).toEqual([204, v1]);
+    expect((await client.getObjectTagging('t.txt', { versionId: v1 })).tag).toEqual({});
+    expect(versionOf(await client.getObjectTagging('t.txt', { versionId: v2 }))).toBe(v2);
+  });
+
+  it('reads a previous version of a symlink with GetSymlink versionId', async () => {
+    await newBucket('Enabled');
+    const s1 = versionOf(await client.putSymlink('link', 'first.txt'));
+    const s2 = versionOf(await client.putSymlink('link', 'second.txt'));
+    const old = await client.getSymlink('link', { versionId: s1 });
+    expect([old.targetName, versionOf(old)]).toEqual(['first.txt', s1]);
+    const current = await client.getSymlink('link');
+    expect([current.targetName, versionOf(current)]).toEqual(['second.txt', s2]);
+  });
+
+  it('restores an Archive previous version by versionId: its own restore state, readable once ready', async () => {
+    await newBucket('Enabled');
+    const v1 = versionOf(await client.put('cold.txt', Buffer.from('archived'), { headers: { 'x-oss-storage-class': 'Archive' } }));
+    const v2 = versionOf(await client.put('cold.txt', Buffer.from('current'), { headers: { 'x-oss-storage-class': 'Archive' } }));
+    await expect(client.get('cold.txt', { versionId: v1 })).rejects.toMatchObject({ status: 403, code: 'InvalidObjectState' });
+    const restored = await client.restore('cold.txt', { versionId: v1 });
+    expect([restored.res.status, restored.res.headers['x-oss-version-id']]).toEqual([202, v1]);
+    await expect(client.restore('cold.txt', { versionId: v1 })).rejects.toMatchObject({ status: 409, code: 'RestoreAlreadyInProgress' });
+    oss.advance(61_000);
+    expect(text(await client.get('cold.txt', { versionId: v1 }))).toBe('archived');
+    // The current version was not restored.
+    await expect(client.get('cold.txt', { versionId: v2 })).rejects.toMatchObject({ status: 403, code: 'InvalidObjectState' });
+    expect((await client.head('cold.txt', { versionId: v1 })).res.headers['x-oss-restore']).toMatch(/ongoing-request="false"/);
+  });
+
+  it('processes a previous version of an image with x-oss-process and versionId', async () => {
+    await newBucket('Enabled');
+    const v1 = versionOf(await client.put('pic.jpg', await photoLikeJpeg(40, 30)));
+    const v2 = versionOf(await client.put('pic.jpg', await photoLikeJpeg(20, 10)));
+    const info = async (options: Record<string, string>) => {
+      const result = await client.get('pic.jpg', { process: 'image/info', ...options });
+      return [(JSON.parse(text(result)) as { ImageWidth: { value: string } }).ImageWidth.value, versionOf(result)];
+    };
+    expect(await info({ versionId: v1 })).toEqual(['40', v1]);
+    expect(await info({})).toEqual(['20', v2]);
+  });
+
+  it('counts previous versions in GetBucketStat and delete markers in DeleteMarkerCount', async () => {
+    const name = await newBucket('Enabled');
+    await client.put('a.txt', Buffer.from('12345'));
+    await client.put('a.txt', Buffer.from('123'));
+    await client.delete('a.txt');
+    await client.put('b.txt', Buffer.from('1'));
+    const { stat } = await client.getBucketStat(name);
+    expect([stat.Storage, stat.ObjectCount, stat.StandardObjectCount, stat.DeleteMarkerCount]).toEqual(['9', '3', '3', '1']);
+  });
+});
+
+describe('Version errors on the wire', () => {
+  it('answers a delete marker\'s id with 404 (ACL, tagging, restore) or 405 (GetSymlink), an unknown id with NoSuchVersion', async () => {
+    const name = await newBucket('Enabled');
+    await client.put('m.txt', Buffer.from('x'));
+    const markerId = (await client.delete('m.txt')).res.headers['x-oss-version-id'];
+    for (const [method, sub] of [['GET', 'acl'], ['PUT', 'acl'], ['GET', 'tagging'], ['DELETE', 'tagging'], ['POST', 'restore']] as const) {
+      const headers: Record<string, string> = sub === 'acl' && method === 'PUT' ? { 'x-oss-object-acl': 'private' } : {};
+      const res = await signedFetch(name, method, 'm.txt', { [sub]: null, versionId: markerId }, headers);
+      const body = await res.text();
+      expect([method, sub, res.status, res.headers.get('x-oss-delete-marker'), res.headers.get('x-oss-version-id'), body]).toEqual([
+        method, sub, 404, 'true', markerId, expect.stringMatching(/<Code>NoSuchKey<\/Code>[\s\S]*<EC>0017-00000002<\/EC>/),
+      ]);
+      const unknown = await signedFetch(name, method, 'm.txt', { [sub]: null, versionId: 'CAEQnotthere' }, headers);
+      expect([method, sub, unknown.status, await unknown.text()]).toEqual([method, sub, 404, expect.stringMatching(/<Code>NoSuchVersion<\/Code>/)]);
+    }
+    await expect(client.putObjectTagging('m.txt', { a: 'b' }, { versionId: markerId })).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
+    const symlink = await signedFetch(name, 'GET', 'm.txt', { symlink: null, versionId: markerId });
+    expect([symlink.status, symlink.headers.get('x-oss-delete-marker'), await symlink.text()]).toEqual([405, 'true', expect.stringMatching(/<Code>MethodNotAllowed<\/Code>/)]);
+    // The current version being a marker: 404 NoSuchKey with the marker's headers, as GetObject answers.
+    const current = await signedFetch(name, 'GET', 'm.txt', { tagging: null });
+    expect([current.status, current.headers.get('x-oss-version-id'), await current.text()]).toEqual([404, markerId, expect.stringMatching(/<Code>NoSuchKey<\/Code>/)]);
+  });
+
+  it('still refuses by name what takes no version: PutSymlink and ProcessObject with versionId, AppendObject InvalidArgument', async () => {
     const name = await newBucket('Enabled');
     const v1 = versionOf(await client.put('r.txt', Buffer.from('x')));
-    for (const sub of ['tagging', 'acl', 'symlink']) {
-      const res = await signedFetch(name, 'GET', 'r.txt', { [sub]: null, versionId: v1 });
-      const body = await res.text();
-      expect([res.status, body]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code><Message>[^<]*versionId/)]);
-    }
+    const symlink = await signedFetch(name, 'PUT', 'r.txt', { symlink: null, versionId: v1 }, { 'x-oss-symlink-target': 'x' });
+    expect([symlink.status, await symlink.text()]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code><Message>PutSymlink with versionId/)]);
+    const saveAs = await signedFetch(name, 'POST', 'r.txt', { 'x-oss-process': null, versionId: v1 });
+    expect([saveAs.status, await saveAs.text()]).toEqual([501, expect.stringMatching(/<Code>NotImplemented<\/Code><Message>ProcessObject/)]);
     const append = await signedFetch(name, 'POST', 'log.txt', { append: null, position: '0', versionId: v1 });
     expect([append.status, await append.text()]).toEqual([400, expect.stringMatching(/<Code>InvalidArgument<\/Code>[\s\S]*<ArgumentName>versionId<\/ArgumentName>[\s\S]*0016-00000504/)]);
     const unknown = await signedFetch(name, 'GET', 'r.txt', { versionId: 'CAEQnotthere' });

@@ -11,7 +11,7 @@ import { bucketOf, headerOf, type RequestContext } from './context';
 import { ossErrors } from './errors';
 import { isoTime, sendEmpty, sendXml } from './respond';
 import { S3_LOCATION_ROOT, aclGrants } from './s3-compat';
-import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type StorageClass } from './storage';
+import { BUCKET_NAME, STORAGE_CLASSES, type BucketAcl, type BucketConfig, type ObjectRecord, type StorageClass } from './storage';
 import { isRecord, parseXmlBody, textOf, type XmlNode } from './xml';
 
 const MAX_CONFIG_BODY_BYTES = 64 * 1024;
@@ -189,7 +189,8 @@ export function getBucketStat(ctx: RequestContext): void {
   let bytes = 0;
   const byClass: Record<string, { count: number; bytes: number }> = {};
   let lastModified = 0;
-  for (const record of storage.objectsUnder(bucket, '')) {
+  let deleteMarkers = 0;
+  const count = (record: ObjectRecord) => {
     objects++;
     bytes += record.size;
     const cls = record.storageClass ?? 'Standard';
@@ -197,6 +198,14 @@ export function getBucketStat(ctx: RequestContext): void {
     byClass[cls].count++;
     byClass[cls].bytes += record.size;
     lastModified = Math.max(lastModified, record.lastModified);
+  };
+  for (const record of storage.objectsUnder(bucket, '')) count(record);
+  // Previous versions are stored and billed as the current ones are (OSS's versioning overview: "all versions of
+  // objects, current and historical, incur storage fees"), so they count in Storage and the object counts; delete
+  // markers have no bytes and their own field, DeleteMarkerCount (D156).
+  for (const entry of storage.previousVersions(bucket)) {
+    if (entry.kind === 'marker') deleteMarkers++;
+    else count(entry.record);
   }
   const of = (cls: string) => byClass[cls] ?? { count: 0, bytes: 0 };
   sendXml(ctx, 200, 'BucketStat', [
@@ -204,6 +213,7 @@ export function getBucketStat(ctx: RequestContext): void {
     ['ObjectCount', objects],
     ['MultipartUploadCount', storage.listUploads(bucket).length],
     ['LiveChannelCount', 0],
+    ['DeleteMarkerCount', deleteMarkers],
     ['LastModifiedTime', Math.floor(lastModified / 1000)],
     ['StandardStorage', of('Standard').bytes],
     ['StandardObjectCount', of('Standard').count],

@@ -12,22 +12,32 @@ import { bucketOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { readSmallBody, stageReadable } from './body';
 import { invalid, parseImageProcess, planTransform } from './image-plan';
-import { checkReadable, resolveObject, responseOverrides } from './object-ops';
+import { checkReadable, resolveObject, responseOverrides, versionIdOf } from './object-ops';
 
 /** What an `x-oss-process` value makes of an object: image bytes, or the `image/info` JSON. */
 interface Processed {
   contentType: string;
   body: Buffer;
   lastModified: number;
+  /** The version processed, when the object has one (answered as `x-oss-version-id`). */
+  versionId?: string;
 }
 
-/** Runs `value` on `bucket/key` through the engine; never hands back the original bytes unprocessed. */
-async function processObject(ctx: RequestContext, engine: () => Promise<ImageEngine>, bucket: string, key: string, value: string): Promise<Processed> {
+/**
+ * Runs `value` on `bucket/key` (on one of its versions with `versionId`, D156) through the engine; never hands back
+ * the original bytes unprocessed. Through a symlink version, its target's current version is read, as GetObject does.
+ */
+async function processObject(ctx: RequestContext, engine: () => Promise<ImageEngine>, bucket: string, key: string, value: string, versionId?: string): Promise<Processed> {
   const process = parseImageProcess(value);
-  const record = resolveObject(ctx, bucket, key);
+  const record = resolveObject(ctx, bucket, key, versionId);
   checkReadable(record, ctx.now);
   if (record.size > MAX_IMAGE_BYTES) throw new OssError(400, 'BadRequest', `The image is ${record.size} bytes; image processing takes at most ${MAX_IMAGE_BYTES}.`);
-  const bytes = ctx.runtime.storage.readObject(bucket, record.key);
+  const bytes = ctx.runtime.storage.readObject(bucket, record.key, record.key === key ? versionId : undefined);
+  const processed = await render(engine, process, value, bytes, record.lastModified);
+  return { ...processed, versionId: record.versionId };
+}
+
+async function render(engine: () => Promise<ImageEngine>, process: ReturnType<typeof parseImageProcess>, value: string, bytes: Buffer, lastModified: number): Promise<Processed> {
   try {
     const image = inspectForTransform(bytes);
     if (process.info) {
@@ -38,11 +48,11 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
         ImageWidth: { value: String(image.storedWidth) },
       };
       if (image.orientation !== undefined) info.Orientation = { value: String(image.orientation) };
-      return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified: record.lastModified };
+      return { contentType: 'application/json', body: Buffer.from(JSON.stringify(info)), lastModified };
     }
     const transform = planTransform(process, image, value);
     const out = await (await engine()).transform(bytes, transform);
-    return { contentType: out.contentType, body: out.body, lastModified: record.lastModified };
+    return { contentType: out.contentType, body: out.body, lastModified };
   } catch (err) {
     if (isImageRejectedError(err)) throw new OssError(400, 'BadRequest', `The object cannot be processed as an image: ${err.message}`, { Reason: err.reason });
     throw err;
@@ -53,9 +63,10 @@ async function processObject(ctx: RequestContext, engine: () => Promise<ImageEng
 export async function processImage(ctx: RequestContext, engine: () => Promise<ImageEngine>): Promise<void> {
   const value = ctx.params.get('x-oss-process') ?? '';
   if (value.includes('|')) throw invalid('sys/saveas (and any "|" step) is only taken by POST /<object>?x-oss-process, with the process in the body.', value);
-  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value);
+  const out = await processObject(ctx, engine, bucketOf(ctx), keyOf(ctx), value, versionIdOf(ctx));
   // A thumbnail link often asks for a download name too (response-content-disposition): OSS applies the overrides.
   const headers: Record<string, string | number> = { 'Content-Type': out.contentType, 'Last-Modified': new Date(out.lastModified).toUTCString(), ...responseOverrides(ctx) };
+  if (out.versionId !== undefined) headers['x-oss-version-id'] = out.versionId;
   ctx.res.writeHead(200, { ...headers, 'Content-Length': out.body.length });
   ctx.res.end(out.body);
 }

@@ -70,6 +70,55 @@ export function objectVersion(ctx: RequestContext, bucket: string, key: string, 
   return entry.record;
 }
 
+/**
+ * A delete marker named by `?versionId=` on an ACL, tagging or restore request: it has no ACL, tags or archived copy.
+ * OSS's PutObjectACL, GetObjectACL, Put/GetObjectTagging pages say 404 Not Found, and its error centre gives the
+ * case its own code, 0017-00000002 ("the operation is not supported on a delete marker"); the `Code` is not
+ * documented — NoSuchKey, the 404 of a key that reads as deleted, with the marker's headers as GetObject gives them.
+ */
+function deleteMarkerHasNone(key: string, versionId: string): OssError {
+  const err = new OssError(404, 'NoSuchKey', 'The specified version is a delete marker: it has no ACL, tags or archived copy.', { Key: key, VersionId: versionId }, '0017-00000002');
+  err.headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': versionId };
+  return err;
+}
+
+/**
+ * The version an ACL, tagging or restore request works on (D156): the current object, or with `?versionId=` that
+ * version, current or previous. A current delete marker is NoSuchKey with its headers; an id the key does not have
+ * is NoSuchVersion; a delete marker's id is `deleteMarkerHasNone`.
+ */
+function attributeVersion(ctx: RequestContext, bucket: string, key: string): ObjectRecord {
+  const versionId = versionIdOf(ctx);
+  if (versionId === undefined) {
+    const record = ctx.runtime.storage.getObject(bucket, key);
+    if (!record) throw noSuchKey(ctx, bucket, key);
+    return record;
+  }
+  const entry = ctx.runtime.storage.getVersion(bucket, key, versionId);
+  if (!entry) throw ossErrors.noSuchVersion(key, versionId);
+  if (entry.kind === 'marker') throw deleteMarkerHasNone(key, versionId);
+  return entry.record;
+}
+
+/**
+ * Changes the ACL, tags or restore state of the version a request names (`attributeVersion`'s rules), in one
+ * transaction that reads the version and writes it; `change` may refuse by throwing. Returns the version as written.
+ */
+function changeAttributes(ctx: RequestContext, change: (headers: ObjectHeaders) => ObjectHeaders): ObjectRecord {
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const versionId = versionIdOf(ctx);
+  const { storage } = ctx.runtime;
+  if (versionId === undefined) {
+    if (!storage.getObject(bucket, key)) throw noSuchKey(ctx, bucket, key);
+    return storage.updateObject(bucket, key, change);
+  }
+  const entry = storage.updateVersion(bucket, key, versionId, change);
+  if (!entry) throw ossErrors.noSuchVersion(key, versionId);
+  if (entry.kind === 'marker') throw deleteMarkerHasNone(key, versionId);
+  return entry.record;
+}
+
 function writeResultHeaders(record: ObjectRecord): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ETag: quoteEtag(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record), ...versionHeaders(record) };
   if (record.contentMd5) headers['Content-MD5'] = record.contentMd5;
@@ -440,11 +489,19 @@ export async function putSymlink(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, { ETag: quoteEtag(record.etag), ...versionHeaders(record) });
 }
 
+/**
+ * GetSymlink: the current version, or with `?versionId=` that version (D156) — a delete marker's id is 405 as a
+ * GetObject of it is; a current delete marker is 404 with `x-oss-delete-marker` (OSS's GetSymlink page).
+ */
 export function getSymlink(ctx: RequestContext): void {
-  const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
-  if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
+  const bucket = bucketOf(ctx);
+  const key = keyOf(ctx);
+  const versionId = versionIdOf(ctx);
+  const record = versionId === undefined ? ctx.runtime.storage.getObject(bucket, key) : objectVersion(ctx, bucket, key, versionId);
+  if (!record) throw noSuchKey(ctx, bucket, key);
   if (record.type !== 'Symlink') throw ossErrors.notSymlink();
   const headers: OutgoingHttpHeaders = {
+    ...versionHeaders(record),
     'x-oss-symlink-target': encodeURIComponent(record.symlinkTarget ?? ''),
     ETag: quoteEtag(record.etag),
     'Last-Modified': new Date(record.lastModified).toUTCString(),
@@ -457,35 +514,33 @@ export function putObjectAcl(ctx: RequestContext): void {
   const acl = headerOf(ctx, 'x-oss-object-acl');
   if (acl === undefined) throw ossErrors.missingArgument('x-oss-object-acl');
   if (!OBJECT_ACLS.includes(acl as ObjectAcl)) throw ossErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', acl);
-  ctx.runtime.storage.updateObject(bucketOf(ctx), keyOf(ctx), (headers) => ({ ...headers, acl: acl as ObjectAcl }));
-  sendEmpty(ctx, 200);
+  const record = changeAttributes(ctx, (headers) => ({ ...headers, acl: acl as ObjectAcl }));
+  sendEmpty(ctx, 200, versionHeaders(record));
 }
 
 export function getObjectAcl(ctx: RequestContext): void {
-  const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
-  if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
+  const record = attributeVersion(ctx, bucketOf(ctx), keyOf(ctx));
   const acl = record.acl ?? 'default';
   // S3 has no `default`: an S3 client is shown the ACL that applies, the bucket's.
   const effective = ctx.s3 && acl === 'default' ? (bucketConfig(ctx).acl ?? 'private') : acl;
-  sendXml(ctx, 200, 'AccessControlPolicy', aclGrants(ctx.runtime.accountId, effective, ctx.s3 !== undefined));
+  sendXml(ctx, 200, 'AccessControlPolicy', aclGrants(ctx.runtime.accountId, effective, ctx.s3 !== undefined), versionHeaders(record));
 }
 
 export async function putObjectTagging(ctx: RequestContext): Promise<void> {
   const body = await readSmallBody(ctx.req, 64 * 1024, headerOf(ctx, 'content-md5'));
   const tags = parseTagSet(parseXmlBody(body.toString('utf8'), 'Tagging', ['Tag']), 10);
-  ctx.runtime.storage.updateObject(bucketOf(ctx), keyOf(ctx), (headers) => ({ ...headers, tags }));
-  sendEmpty(ctx, 200);
+  const record = changeAttributes(ctx, (headers) => ({ ...headers, tags }));
+  sendEmpty(ctx, 200, versionHeaders(record));
 }
 
 export function getObjectTagging(ctx: RequestContext): void {
-  const record = ctx.runtime.storage.getObject(bucketOf(ctx), keyOf(ctx));
-  if (!record) throw ossErrors.noSuchKey(keyOf(ctx));
-  sendXml(ctx, 200, 'Tagging', tagSetNodes(record.tags ?? {}));
+  const record = attributeVersion(ctx, bucketOf(ctx), keyOf(ctx));
+  sendXml(ctx, 200, 'Tagging', tagSetNodes(record.tags ?? {}), versionHeaders(record));
 }
 
 export function deleteObjectTagging(ctx: RequestContext): void {
-  ctx.runtime.storage.updateObject(bucketOf(ctx), keyOf(ctx), (headers) => ({ ...headers, tags: {} }));
-  sendEmpty(ctx, 204);
+  const record = changeAttributes(ctx, (headers) => ({ ...headers, tags: {} }));
+  sendEmpty(ctx, 204, versionHeaders(record));
 }
 
 const HOUR = 3_600_000;
@@ -499,12 +554,12 @@ const RESTORE_DELAY_MS: Record<string, Record<string, number>> = {
   DeepColdArchive: { Expedited: 12 * HOUR, Standard: 48 * HOUR },
 };
 
-/** RestoreObject: `POST /<key>?restore` with an optional `<RestoreRequest>` (Days, JobParameters/Tier). */
+/**
+ * RestoreObject: `POST /<key>?restore` with an optional `<RestoreRequest>` (Days, JobParameters/Tier); with
+ * `?versionId=` it restores that version (D156), whose restore state is its own.
+ */
 export async function restoreObject(ctx: RequestContext): Promise<void> {
-  const bucket = bucketOf(ctx);
-  const key = keyOf(ctx);
-  const record = ctx.runtime.storage.getObject(bucket, key);
-  if (!record) throw ossErrors.noSuchKey(key);
+  const record = attributeVersion(ctx, bucketOf(ctx), keyOf(ctx));
   const cls = record.storageClass ?? 'Standard';
   const delays = RESTORE_DELAY_MS[cls];
   if (!delays) throw ossErrors.operationNotSupported(`RestoreObject applies to Archive, ColdArchive and DeepColdArchive objects; this object is ${cls}.`);
@@ -527,14 +582,18 @@ export async function restoreObject(ctx: RequestContext): Promise<void> {
     }
   }
   const now = ctx.now;
-  const restore = record.restore;
-  if (restore && now < restore.readyAt) throw ossErrors.restoreInProgress();
-  if (restore && now < restore.expiresAt) {
-    // Already restored: the request extends how long the copy stays readable.
-    ctx.runtime.storage.updateObject(bucket, key, (headers) => ({ ...headers, restore: { readyAt: restore.readyAt, expiresAt: now + days * 86_400_000 } }));
-    return sendEmpty(ctx, 200);
-  }
-  const readyAt = now + delays[tier]!;
-  ctx.runtime.storage.updateObject(bucket, key, (headers) => ({ ...headers, restore: { readyAt, expiresAt: readyAt + days * 86_400_000 } }));
-  sendEmpty(ctx, 202);
+  let status = 202;
+  // Decided on the version as it is inside the write's transaction, so two restores cannot both start one.
+  const written = changeAttributes(ctx, (headers) => {
+    const restore = headers.restore;
+    if (restore && now < restore.readyAt) throw ossErrors.restoreInProgress();
+    if (restore && now < restore.expiresAt) {
+      // Already restored: the request extends how long the copy stays readable.
+      status = 200;
+      return { ...headers, restore: { readyAt: restore.readyAt, expiresAt: now + days * 86_400_000 } };
+    }
+    const readyAt = now + delays[tier]!;
+    return { ...headers, restore: { readyAt, expiresAt: readyAt + days * 86_400_000 } };
+  });
+  sendEmpty(ctx, status, versionHeaders(written));
 }

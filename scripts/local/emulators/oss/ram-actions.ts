@@ -19,6 +19,12 @@ const BUCKET_ACTIONS: Record<string, Record<string, string>> = {
 const VERSION_ACTIONS: Record<string, string> = {
   'oss:GetObject': 'oss:GetObjectVersion',
   'oss:DeleteObject': 'oss:DeleteObjectVersion',
+  'oss:GetObjectAcl': 'oss:GetObjectVersionAcl',
+  'oss:PutObjectAcl': 'oss:PutObjectVersionAcl',
+  'oss:GetObjectTagging': 'oss:GetObjectVersionTagging',
+  'oss:PutObjectTagging': 'oss:PutObjectVersionTagging',
+  'oss:DeleteObjectTagging': 'oss:DeleteObjectVersionTagging',
+  'oss:RestoreObject': 'oss:RestoreObjectVersion',
 };
 
 const OBJECT_ACTIONS: Record<string, Record<string, string>> = {
@@ -28,6 +34,7 @@ const OBJECT_ACTIONS: Record<string, Record<string, string>> = {
   uploadId: { PUT: 'oss:PutObject', POST: 'oss:PutObject', GET: 'oss:ListParts', DELETE: 'oss:AbortMultipartUpload' },
   objectMeta: { GET: 'oss:GetObject', HEAD: 'oss:GetObject' },
   append: { POST: 'oss:PutObject' },
+  restore: { POST: 'oss:RestoreObject' },
 };
 
 const VERBS: Record<string, string> = { GET: 'Get', HEAD: 'Get', PUT: 'Put', POST: 'Put', DELETE: 'Delete' };

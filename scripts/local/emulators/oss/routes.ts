@@ -148,18 +148,20 @@ export function subResourceOf(params: Map<string, string>): string {
 }
 
 /**
- * Operations that read or remove one version by `?versionId=` (D156): GetObject, HeadObject, GetObjectMeta,
- * DeleteObject. AppendObject answers its own error (OSS: InvalidArgument). Any other request naming a version is
- * refused by name rather than answered for the current object.
+ * Operations that take `?versionId=` (D156): GetObject, HeadObject, GetObjectMeta and DeleteObject read or remove that
+ * version; GetObjectACL/PutObjectACL, Get/Put/DeleteObjectTagging, GetSymlink, RestoreObject and GET with
+ * `x-oss-process` work on it. AppendObject answers its own error (OSS: InvalidArgument). Any other request naming a
+ * version is refused by name rather than answered for the current object.
  */
-const VERSIONED_OPERATIONS = new Set(['object::GET', 'object::HEAD', 'object::DELETE', 'object:objectMeta:GET', 'object:objectMeta:HEAD', 'object:append:POST']);
+const VERSIONED_OPERATIONS = new Set([
+  'object::GET', 'object::HEAD', 'object::DELETE', 'object:objectMeta:GET', 'object:objectMeta:HEAD', 'object:append:POST',
+  'object:acl:GET', 'object:acl:PUT', 'object:tagging:GET', 'object:tagging:PUT', 'object:tagging:DELETE',
+  'object:symlink:GET', 'object:restore:POST', 'object:x-oss-process:GET',
+]);
 
 const VERSIONED_NAMES: Record<string, string> = {
-  acl: 'Object ACLs of a version (GetObjectAcl/PutObjectAcl with versionId)',
-  tagging: 'Object tags of a version (Get/Put/DeleteObjectTagging with versionId)',
-  restore: 'Restoring a version (RestoreObject with versionId)',
-  symlink: 'Symlinks of a version (GetSymlink/PutSymlink with versionId)',
-  'x-oss-process': 'Processing a version (x-oss-process with versionId)',
+  symlink: 'PutSymlink with versionId (a symlink write makes a new version; OSS takes no versionId on it)',
+  'x-oss-process': 'ProcessObject (POST x-oss-process, sys/saveas) of a version',
 };
 
 export function checkVersionIdUse(level: Exclude<Level, 'service'>, method: string, sub: string, params: Map<string, string>): void {

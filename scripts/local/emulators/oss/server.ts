@@ -247,12 +247,19 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
     const action = ossRamAction(level, ctx.method, sub, ctx.params.has('versionId'));
     const policy = bucketPolicyOf(bucket, caller, action, ctx.bucket, ctx.key, sub);
     if (caller.mode === 'anonymous' && (await servedAsWebsite(ctx, caller, need, sub))) return;
-    const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? storage.getObject(ctx.bucket, ctx.key)?.acl : undefined;
+    const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? requestedObject(ctx, ctx.bucket, ctx.key)?.acl : undefined;
     if (policy !== 'allow' || caller.mode !== 'anonymous') authorize(caller, need, bucket, objectAcl);
     if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, action, ctx.bucket, ctx.key);
   }
   if (!route) return processImage(ctx, deps.imageEngine);
   await route.run(ctx);
+}
+
+/** The object an anonymous request is judged by: the version it names (each keeps its own ACL, D156), else the current one. */
+function requestedObject(ctx: RequestContext, bucket: string, key: string) {
+  const versionId = ctx.params.get('versionId');
+  const { storage } = ctx.runtime;
+  return versionId ? storage.getObjectVersion(bucket, key, versionId) : storage.getObject(bucket, key);
 }
 
 /**

@@ -307,6 +307,7 @@ export class OssStorage {
       ),
       deleteVersionRow: db.prepare<[number]>('DELETE FROM oss_versions WHERE seq = ?'),
       updateVersionHeaders: db.prepare<[string, string, string, string]>('UPDATE oss_versions SET headers = ? WHERE bucket = ? AND key = ? AND version_id = ? AND delete_marker = 0'),
+      versionsOfBucket: db.prepare<[string], VersionRow>('SELECT * FROM oss_versions WHERE bucket = ?'),
       anyVersion: db.prepare<[string], { key: string }>('SELECT key FROM oss_versions WHERE bucket = ? LIMIT 1'),
       versionBlobs: db.prepare<[string], { blob: string }>("SELECT blob FROM oss_versions WHERE bucket = ? AND blob != ''"),
       nextVersionedKeyInclusive: db.prepare<[string, string, string, string], { key: string }>(
@@ -432,9 +433,9 @@ export class OssStorage {
     return { record, fd: openSync(this.blobPath(bucket, record.blob), 'r') };
   }
 
-  /** The whole body of a (small) object, read from the blob opened with its row. */
-  readObject(bucket: string, key: string): Buffer {
-    const opened = this.openObject(bucket, key);
+  /** The whole body of a (small) object (or of one of its versions), read from the blob opened with its row. */
+  readObject(bucket: string, key: string, versionId?: string): Buffer {
+    const opened = this.openObject(bucket, key, versionId);
     if (!opened) throw ossErrors.noSuchKey(key);
     const out = Buffer.alloc(opened.record.size);
     let offset = 0;
@@ -736,6 +737,11 @@ export class OssStorage {
     return statement.get(bucket, from, bucket, from)?.key ?? undefined;
   }
 
+  /** Every previous version and delete marker of a bucket (GetBucketStat), in no particular order; `isLatest` is not worked out. */
+  *previousVersions(bucket: string): Generator<VersionEntry> {
+    for (const row of this.statements.versionsOfBucket.iterate(bucket)) yield toVersionEntry(row, false);
+  }
+
   /** Keys under `prefix` that have any version, in key order (lifecycle rules on versioned buckets). */
   *versionedKeysUnder(bucket: string, prefix: string): Generator<string> {
     let cursor = { key: prefix, inclusive: true };
@@ -761,6 +767,39 @@ export class OssStorage {
       updated = { ...current, ...headersOf(headers) };
     })();
     return updated!;
+  }
+
+  /**
+   * Changes the attributes of one version of a key (D156) — the current object when `versionId` is its own, else a
+   * previous version — without touching its bytes or Last-Modified: PutObjectACL, PutObjectTagging,
+   * DeleteObjectTagging and RestoreObject with `?versionId=`. Each version keeps its own ACL, tags and restore state
+   * (they live in its row's `headers`, and go with the row when a newer write makes it a previous version). `change`
+   * sees the version as it is inside the transaction and may refuse by throwing. Answers what the id names: the
+   * updated version, a delete marker (left as it was) or undefined.
+   */
+  updateVersion(bucket: string, key: string, versionId: string, change: (headers: ObjectHeaders) => ObjectHeaders): VersionEntry | undefined {
+    let found: VersionEntry | undefined;
+    this.db.transaction(() => {
+      const current = this.statements.object.get(bucket, key);
+      if (current && (current.version_id ?? 'null') === versionId) {
+        const record = toRecord(current);
+        const headers = headersOf(change(headersOf(record)));
+        this.statements.updateHeaders.run(JSON.stringify(headers), bucket, key);
+        found = { kind: 'object', record: { ...record, ...headers, versionId }, isLatest: true };
+        return;
+      }
+      const row = this.statements.versionById.get(bucket, key, versionId);
+      if (!row) return;
+      const entry = toVersionEntry(row, !current && this.statements.latestVersion.get(bucket, key)?.seq === row.seq);
+      if (entry.kind === 'marker') {
+        found = entry;
+        return;
+      }
+      const headers = headersOf(change(headersOf(entry.record)));
+      this.statements.updateVersionHeaders.run(JSON.stringify(headers), bucket, key, versionId);
+      found = { ...entry, record: { ...entry.record, ...headers } };
+    })();
+    return found;
   }
 
   /** PutSymlink: a record with no body whose `symlinkTarget` names another key of the bucket. */
