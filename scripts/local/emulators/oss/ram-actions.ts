@@ -42,9 +42,10 @@ const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function ossRamAction(level: 'service' | 'bucket' | 'object', method: string, sub: string, versioned = false): string {
   if (level === 'service') return 'oss:ListBuckets';
-  const known = (level === 'bucket' ? BUCKET_ACTIONS : OBJECT_ACTIONS)[sub]?.[method];
-  if (known) return (versioned && VERSION_ACTIONS[known]) || known;
-  return `oss:${VERBS[method] ?? capitalized(method.toLowerCase())}${level === 'bucket' ? 'Bucket' : 'Object'}${capitalized(sub)}`;
+  const action =
+    (level === 'bucket' ? BUCKET_ACTIONS : OBJECT_ACTIONS)[sub]?.[method] ??
+    `oss:${VERBS[method] ?? capitalized(method.toLowerCase())}${level === 'bucket' ? 'Bucket' : 'Object'}${capitalized(sub)}`;
+  return (versioned && VERSION_ACTIONS[action]) || action;
 }
 
 export function ossRamResource(accountId: string, bucket: string | undefined, key: string | undefined): string {
