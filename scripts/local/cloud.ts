@@ -320,7 +320,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sections: {
           streams: () => tableStreams.status(),
           tables: () => tablestore.tables(),
-          buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, objects: oss.listObjects(bucket.name, '', 200) })),
+          buckets: () => oss.listBuckets().map((bucket) => ({ name: bucket.name, versioning: oss.bucketVersioning(bucket.name), objects: oss.listObjects(bucket.name, '', 200) })),
           ...flowSections(fnf.engine),
           denials: (u) => onBehalf.denials(limitParam(u, 100, 200)),
         },

@@ -224,6 +224,54 @@ describe('FC async tasks', () => {
     // A task id for it is refused, not queued with the id dropped (a resubmission would run twice).
     await expect(submit('fc-plain', { answer: `${run}-dropped` }, `${run}-plain-task`)).rejects.toMatchObject({ statusCode: 400, code: 'InvalidArgument', message: expect.stringContaining('asyncInvokeConfig.asyncTask') });
   });
+
+  describe('in the local console (D162)', () => {
+    type ConsoleRow = { function_name: string; task_id: string | null; task_status: string | null; status: string };
+    const consoleRows = async () => (await (await fetch(`${cloud.url}/_local/api/async?limit=1000`)).json()) as ConsoleRow[];
+    const consoleRow = async (taskId: string) => (await consoleRows()).find((row) => row.task_id === taskId);
+    const stopInConsole = (taskId: string, query = '?fn=fc-task') => fetch(`${cloud.url}/_local/api/async/${encodeURIComponent(taskId)}/stop${query}`, { method: 'POST' });
+
+    it('lists a task with its id and FC status, an event that is not a task without them, and stops a running task as StopAsyncTask does', async () => {
+      const taskId = `${run}-console-long`;
+      await submit('fc-task', { sleepMs: 50_000, answer: 'never' }, taskId);
+      await eventually(async () => expect(await consoleRow(taskId)).toMatchObject({ function_name: 'fc-task', task_status: 'Running', status: 'running' }), { timeoutMs: 30_000 });
+
+      const stopped = await stopInConsole(taskId);
+      expect([stopped.status, await stopped.json()]).toEqual([200, { functionName: 'fc-task', taskId, requestId: expect.any(String), taskStatus: 'Stopping' }]);
+      const task = await taskIn('fc-task', taskId, 'Stopped');
+      expect(task.events!.map((e) => e.status)).toEqual(['Enqueued', 'Running', 'Stopping', 'Stopped']);
+      expect(await consoleRow(taskId)).toMatchObject({ task_status: 'Stopped', status: 'stopped' });
+      expect(runsOf(task.requestId!)).toHaveLength(1);
+
+      // An ended task: refused as StopAsyncTask refuses it, naming its status.
+      const again = await stopInConsole(taskId);
+      expect([again.status, await again.json()]).toEqual([400, { error: { code: 'InvalidArgument', message: expect.stringContaining('has already ended (Stopped)') } }]);
+
+      const plain = await submit('fc-plain', { answer: `${run}-console-plain` });
+      const plainId = plain.headers['x-fc-request-id']!;
+      await eventually(async () => expect((await consoleRows()).find((row) => (row as { request_id?: string }).request_id === plainId)).toMatchObject({ task_id: null, task_status: null, status: 'succeeded' }));
+    });
+
+    it('stops a queued task before it runs again, and refuses an unknown task, function or missing ?fn= with a 4xx naming it', async () => {
+      const retrying = `${run}-console-retry`;
+      await submit('fc-task', { fail: 'try again' }, retrying);
+      await eventually(async () => expect(await consoleRow(retrying)).toMatchObject({ task_status: 'Retrying' }), { timeoutMs: 30_000 });
+      const stopped = await stopInConsole(retrying);
+      expect([stopped.status, await stopped.json()]).toEqual([200, expect.objectContaining({ taskStatus: 'Stopped' })]);
+      expect((await getTask('fc-task', retrying)).status).toBe('Stopped');
+
+      const unknown = await stopInConsole(`${run}-console-nobody`);
+      expect([unknown.status, await unknown.json()]).toEqual([404, { error: { code: 'AsyncTaskNotFound', message: expect.stringContaining(`${run}-console-nobody`) } }]);
+      const plain = await stopInConsole('any', '?fn=fc-plain');
+      expect([plain.status, await plain.json()]).toEqual([404, { error: { code: 'AsyncTaskNotFound', message: expect.stringContaining('async tasks are not enabled') } }]);
+      const noFunction = await stopInConsole('any', '?fn=fc-nothing');
+      expect([noFunction.status, await noFunction.json()]).toEqual([404, { error: { code: 'NotFound', message: expect.stringContaining('fc-nothing') } }]);
+      const noFn = await stopInConsole('any', '');
+      expect([noFn.status, await noFn.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('query.fn') } }]);
+      const misspelt = await stopInConsole('any', '?function=fc-task');
+      expect([misspelt.status, ((await misspelt.json()) as { error: { message: string } }).error.message]).toEqual([400, expect.stringContaining('query.function')]);
+    });
+  });
 });
 
 describe('FC async tasks across a restart', () => {

@@ -17,6 +17,7 @@ import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import type { DestinationPayload } from '../../scripts/local/runtime/async-invoker';
 import { eventually } from '../helpers/eventually';
 import { MALFORMED_REQUESTS, parseAnswer, rawExchange } from '../helpers/raw-socket';
+import { ossClient, uniqueBucket } from '../helpers/oss';
 import { tempDir } from '../helpers/temp';
 import { copyFixtureApp } from '../helpers/fixture-app';
 
@@ -492,6 +493,27 @@ describe('local cloud runtime', () => {
         expect.objectContaining({ instance: 'fx-ots', name: 'fx_cloud_rows', stream: false, rows: expect.any(Number) }),
         expect.objectContaining({ instance: 'fx-ots', name: 'fx_notes', stream: true, rows: expect.any(Number) }),
       ]);
+    });
+
+    it('shows each bucket\'s versioning: null when never enabled, else its status with its noncurrent versions and delete markers (D162)', async () => {
+      const client = ossClient(cloud.oss);
+      const bucket = uniqueBucket('console-ver');
+      await client.putBucket(bucket);
+      client.useBucket(bucket);
+      type Listed = { name: string; versioning: unknown; objects: { key: string }[] };
+      const listed = async (name: string) => ((await (await fetch(`${cloud.url}/_local/api/buckets`)).json()) as Listed[]).find((b) => b.name === name);
+      expect(await listed(bucket)).toMatchObject({ versioning: null });
+      expect((await client.putBucketVersioning(bucket, 'Enabled')).status).toBe(200);
+      expect(await listed(bucket)).toMatchObject({ versioning: { status: 'Enabled', noncurrentVersions: 0, deleteMarkers: 0 } });
+      // Two writes and a delete: both writes are noncurrent versions under one delete marker; the key is not listed.
+      await client.put('k.txt', Buffer.from('one'));
+      await client.put('k.txt', Buffer.from('two'));
+      await client.put('kept.txt', Buffer.from('kept'));
+      await client.delete('k.txt');
+      expect(await listed(bucket)).toEqual({ name: bucket, versioning: { status: 'Enabled', noncurrentVersions: 2, deleteMarkers: 1 }, objects: [expect.objectContaining({ key: 'kept.txt' })] });
+      expect((await client.putBucketVersioning(bucket, 'Suspended')).status).toBe(200);
+      expect(await listed(bucket)).toMatchObject({ versioning: { status: 'Suspended', noncurrentVersions: 2, deleteMarkers: 1 } });
+      expect(await listed('fx-media')).toMatchObject({ versioning: null });
     });
 
     it('refuses a fault it would not apply, naming the field, and answers 404 for a function that does not exist', async () => {

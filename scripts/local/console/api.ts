@@ -5,6 +5,7 @@ import { FlowApiError } from '../flow-engine/errors';
 import { FunctionNotFoundError, type Fault, type FunctionRuntime, type InvocationRecord } from '../runtime/runtime';
 import type { Timers } from '../runtime/timers';
 import { sendJson, type Mount } from '../gateway/server';
+import { stopFromConsole, withTaskStatus } from './async-tasks';
 import { decodeSegment, limitParam } from './query';
 
 /** The most a list of the console shows at once (the runtime keeps this many invocations). */
@@ -43,12 +44,13 @@ export const CONSOLE_ROUTES: ReadonlyArray<{ method: string; path: string; what:
   { method: 'DELETE', path: '/_local/api/functions/<function>/fault', what: 'clear the fault' },
   { method: 'GET', path: '/_local/api/invocations?fn=&limit=', what: 'the latest invocations with their logs' },
   { method: 'GET', path: '/_local/api/invocations/<requestId>', what: 'one invocation, its event, result and logs' },
-  { method: 'GET', path: '/_local/api/async?limit=', what: 'async invocations and events with their attempts' },
+  { method: 'GET', path: '/_local/api/async?limit=', what: 'async invocations and events with their attempts; a task-mode function\'s with task_id and task_status (D159)' },
+  { method: 'POST', path: '/_local/api/async/<taskId>/stop?fn=<function>', what: 'stop an Enqueued, Retrying or Running async task as StopAsyncTask does (404 unknown task, 400 one that has ended) (D162)' },
   { method: 'GET', path: '/_local/api/timers', what: 'timers with their next run' },
   { method: 'POST', path: '/_local/api/timers/<function>/run', what: 'run a timer now' },
   { method: 'GET', path: '/_local/api/tables', what: 'TableStore tables' },
   { method: 'GET', path: '/_local/api/streams', what: 'TableStore stream triggers and their cursors' },
-  { method: 'GET', path: '/_local/api/buckets', what: 'OSS buckets and their first objects' },
+  { method: 'GET', path: '/_local/api/buckets', what: 'OSS buckets, their versioning (status, noncurrent versions, delete markers; null when never enabled) and their first objects' },
   { method: 'GET', path: '/_local/api/queues', what: 'MNS queues with their counts' },
   { method: 'GET', path: '/_local/api/queues/<queue>', what: 'one queue, its first messages (peeked) and dead-lettered ones' },
   { method: 'POST', path: '/_local/api/queues/<queue>/redrive', what: 'move dead-lettered messages back' },
@@ -105,7 +107,11 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         if (name) return done(res, 200, asyncInvoker.get(name) ?? null);
         // A task's answer (D159) is text like the payload, shortened alike: not a Buffer's JSON of up to 1 MB of numbers.
         const text = (bytes: Buffer | null | undefined) => (bytes ? bytes.toString('utf8').slice(0, 2000) : null);
-        return done(res, 200, asyncInvoker.list(limitParam(url, 100, HISTORY_SIZE)).map((row) => ({ ...row, payload: text(row.payload), return_payload: text(row.return_payload) })));
+        return done(res, 200, asyncInvoker.list(limitParam(url, 100, HISTORY_SIZE)).map((row) => ({ ...withTaskStatus(row), payload: text(row.payload), return_payload: text(row.return_payload) })));
+      }
+      if (section === 'async' && name && action === 'stop' && parts.length === 3 && method === 'POST') {
+        const stopped = stopFromConsole(runtime, asyncInvoker, name, url);
+        return done(res, stopped.status, stopped.body);
       }
       if (section === 'timers' && !name && method === 'GET') {
         return done(res, 200, timers.list().map((t) => ({ function: t.fn.name, resource: t.fn.resource, trigger: t.trigger, nextRun: t.nextRun()?.toISOString() ?? null, lastRun: t.lastRun ?? null })));

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Mount } from '../gateway/server';
+import { STOPPABLE_TASK_STATUSES } from './async-tasks';
 
 /**
  * The local console's page at `/_local/`: one self-contained HTML document that reads the console API
  * (`/_local/api/…`) every two seconds and shows functions, recent invocations with their logs, the async
  * queue, timers (with "run now"), TableStore tables and trigger cursors, the OSS buckets, MNS queues (counts, peek,
- * dead-letter queues with "redrive") and topics, and CloudFlow executions step by step (pick one to see its
- * history). Read-only except for the run-now and redrive buttons, which say what they do. Kept
+ * dead-letter queues with "redrive") and topics, async tasks (with "stop", D162), each bucket's versioning, and
+ * CloudFlow executions step by step (pick one to see its history). Read-only except for the run-now, stop and redrive buttons, which say what they do. Kept
  * deliberately small: the console issue grows it.
  */
 export function consolePage(): Mount {
@@ -84,7 +85,7 @@ const PAGE = `<!doctype html>
   <section class="wide"><h2>Recent invocations</h2><table id="invocations"></table><pre id="detail" hidden></pre></section>
   <section><h2>Functions</h2><table id="functions"></table></section>
   <section><h2>Timers</h2><table id="timers"></table></section>
-  <section><h2>Asynchronous events</h2><table id="async"></table></section>
+  <section><h2>Asynchronous events and tasks</h2><table id="async"></table><p id="async-note" role="status" hidden></p></section>
   <section><h2>TableStore triggers</h2><table id="streams"></table></section>
   <section><h2>TableStore tables</h2><table id="tables"></table></section>
   <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>
@@ -98,6 +99,13 @@ const time = (ms) => ms ? new Date(ms).toLocaleTimeString() : '';
 // "400 d" reads at a glance where "34560000 s" needs a calculator.
 const ttlText = (s) => (s % 86400 === 0 ? s / 86400 + ' d' : s % 3600 === 0 ? s / 3600 + ' h' : s + ' s');
 const cls = (s) => { s = String(s).toLowerCase(); return s === 'succeeded' ? 'ok' : s === 'queued' || s === 'running' || s === 'throttled' ? 'warn' : 'bad'; };
+// FC's task statuses (D159): the ones still under way, and those StopAsyncTask takes (the API refuses the rest).
+const taskCls = (s) => s === 'Succeeded' ? 'ok' : /^(Enqueued|Running|Retrying|Stopping)$/.test(s) ? 'warn' : 'bad';
+const STOPPABLE = ${JSON.stringify(STOPPABLE_TASK_STATUSES)};
+// A bucket's versioning (D156): off when never enabled; else its status and what its previous versions hold.
+const plural = (n, one) => n + ' ' + one + (n === 1 ? '' : 's');
+const versioningText = (v) => !v ? '<span class="muted">off</span>' :
+  esc(v.status) + '<br><span class="muted">' + plural(v.noncurrentVersions, 'noncurrent version') + ', ' + plural(v.deleteMarkers, 'delete marker') + '</span>';
 const short = (v) => { const t = JSON.stringify(v); return t && t.length > 160 ? t.slice(0, 157) + '…' : (t || ''); };
 const get = (path) => fetch('/_local/api/' + path).then((r) => r.json());
 // Every table is drawn anew on each refresh. A focused row or button is found again by its data-* attributes (what
@@ -133,6 +141,15 @@ async function showExecution(flow, name) {
 }
 async function runTimer(fn, trigger) {
   await fetch('/_local/api/timers/' + encodeURIComponent(fn) + '/' + encodeURIComponent(trigger) + '/run', { method: 'POST' });
+  refresh();
+}
+async function stopTask(fn, taskId) {
+  const r = await fetch('/_local/api/async/' + encodeURIComponent(taskId) + '/stop?fn=' + encodeURIComponent(fn), { method: 'POST' });
+  const body = await r.json();
+  const note = document.getElementById('async-note');
+  note.hidden = false;
+  note.className = r.ok ? '' : 'bad';
+  note.textContent = r.ok ? 'stop ' + fn + ' / ' + taskId + ': ' + body.taskStatus : 'cannot stop ' + taskId + ': ' + body.error.message;
   refresh();
 }
 async function peekQueue(name) {
@@ -180,15 +197,18 @@ async function refresh() {
   table('timers', ['function', 'trigger', 'schedule', 'next run', ''], timers.map((t) =>
     '<tr><td>' + esc(t.resource) + '</td><td>' + esc(t.trigger.name) + '</td><td><code>' + esc(t.trigger.cronExpression) + '</code></td><td>' + esc(t.nextRun ? new Date(t.nextRun).toLocaleString() : 'disabled') +
     '</td><td><button data-fn="' + esc(t.function) + '" data-trigger="' + esc(t.trigger.name) + '">Run now</button></td></tr>'));
-  table('async', ['updated', 'function', 'source', 'status', 'attempts', 'last error'], asyncs.map((a) =>
+  // A task-mode function's events are async tasks (D159): their id and FC's task status, and Stop while one may be stopped.
+  table('async', ['updated', 'function', 'source', 'status', 'task', 'attempts', 'last error', ''], asyncs.map((a) =>
     '<tr><td>' + time(a.updated_at) + '</td><td>' + esc(a.function_name) + '</td><td>' + esc(a.source) + '</td><td class="' + cls(a.status) + '">' + esc(a.status) +
-    '</td><td>' + a.attempts + '</td><td>' + esc(a.last_error) + '</td></tr>'));
+    '</td><td>' + (a.task_id ? '<code>' + esc(a.task_id) + '</code> <span class="' + taskCls(a.task_status) + '" data-testid="task-status">' + esc(a.task_status) + '</span>' : '') +
+    '</td><td>' + a.attempts + '</td><td>' + esc(a.last_error) +
+    '</td><td>' + (STOPPABLE.includes(a.task_status) ? '<button data-stop-task="' + esc(a.task_id) + '" data-task-fn="' + esc(a.function_name) + '">Stop</button>' : '') + '</td></tr>'));
   table('streams', ['function', 'trigger', 'table', 'failing', 'problem'], streams.map((s) =>
     '<tr><td>' + esc(s.function) + '</td><td>' + esc(s.trigger) + '</td><td>' + esc(s.table) + '</td><td class="' + (s.failures ? 'bad' : '') + '">' + (s.failures || '') + '</td><td class="muted">' + esc(s.problem) + '</td></tr>'));
   table('tables', ['instance', 'table', 'rows', 'TTL', 'stream', 'search indexes'], tables.map((t) =>
     '<tr><td>' + esc(t.instance) + '</td><td>' + esc(t.name) + '</td><td>' + t.rows + '</td><td>' + (t.ttlSeconds > 0 ? ttlText(t.ttlSeconds) : '') + '</td><td>' + (t.stream ? 'on' : '') + '</td><td>' + esc(t.searchIndexes.join(', ')) + '</td></tr>'));
-  table('buckets', ['bucket', 'objects (first keys)', 'count'], buckets.map((b) =>
-    '<tr><td>' + esc(b.name) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
+  table('buckets', ['bucket', 'versioning', 'objects (first keys)', 'count'], buckets.map((b) =>
+    '<tr><td>' + esc(b.name) + '</td><td>' + versioningText(b.versioning) + '</td><td><code>' + b.objects.slice(0, 8).map((o) => esc(o.key) + ' (' + o.size + ' B)').join('<br>') + '</code></td><td>' + b.objects.length + '</td></tr>'));
   table('queues', ['queue', 'active', 'in flight', 'delayed', 'dead letters to', 'dead-letter queue of', ''], queues.map((q) =>
     '<tr><td>' + esc(q.name) + '</td><td>' + q.activeMessages + '</td><td>' + q.inactiveMessages + '</td><td>' + q.delayMessages +
     '</td><td>' + (q.dlqPolicy ? esc(q.dlqPolicy.deadLetterTargetQueue) + ' after ' + q.dlqPolicy.maxReceiveCount + ' receives' : '') +
@@ -203,6 +223,7 @@ document.addEventListener('click', (e) => {
   const button = e.target.closest('button[data-fn]'); if (button) runTimer(button.dataset.fn, button.dataset.trigger);
   const peek = e.target.closest('button[data-peek]'); if (peek) peekQueue(peek.dataset.peek);
   const back = e.target.closest('button[data-redrive]'); if (back) redrive(back.dataset.redrive);
+  const stop = e.target.closest('button[data-stop-task]'); if (stop) stopTask(stop.dataset.taskFn, stop.dataset.stopTask);
 });
 document.addEventListener('keydown', (e) => {
   const row = e.target.closest && e.target.closest('tr.pick'); if (!row || e.key !== 'Enter') return;

@@ -41,6 +41,7 @@ export function decodeSegment(segment: string): string {
 const CONSOLE_QUERY: readonly [RegExp, readonly string[]][] = [
   [/^\/_local\/api\/invocations\/?$/, ['fn', 'limit']],
   [/^\/_local\/api\/async\/?$/, ['limit']],
+  [/^\/_local\/api\/async\/[^/]+\/stop\/?$/, ['fn']],
   [/^\/_local\/api\/executions(\/[^/]+)?\/?$/, ['flow', 'status', 'limit']],
   [/^\/_local\/api\/queues\/[^/]+\/?$/, ['limit']],
   [/^\/_local\/api\/mns\/pushes\/?$/, ['limit']],

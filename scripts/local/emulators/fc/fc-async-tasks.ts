@@ -67,7 +67,8 @@ function getTask(fn: FunctionSpec, taskId: string, invoker: AsyncInvoker, region
   return row ? { body: taskJson(row, region, true) } : notFound(fn, taskId);
 }
 
-function stopTask(fn: FunctionSpec, taskId: string, invoker: AsyncInvoker): ResourceAnswer {
+/** StopAsyncTask's answer; the local console's Stop button calls it too (D162), so both stop a task alike. */
+export function stopTask(fn: FunctionSpec, taskId: string, invoker: AsyncInvoker): ResourceAnswer {
   if (notTaskMode(fn)) return notFound(fn, taskId);
   const outcome = invoker.stopTask(fn.name, taskId);
   if ('notFound' in outcome) return notFound(fn, taskId);
@@ -123,6 +124,11 @@ function readToken(token: string): [number, string] | null {
     // not JSON: refused below
   }
   return null;
+}
+
+/** FC's task status of an async event row (`Running`, `Retrying`…), or null when the row is not a task. */
+export function taskStatusOf(row: AsyncEventRow): string | null {
+  return row.task_id ? statusOf(row.status, row.attempts, row.stop_requested === 1) : null;
 }
 
 /** FC's status of an event row (the same mapping as `TASK_STATUS` in SQL). */

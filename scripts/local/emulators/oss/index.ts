@@ -123,6 +123,13 @@ export interface BucketSummary {
   createdAt: Date;
 }
 
+/** Console view of a versioned bucket (D156): its status and what its previous versions hold. */
+export interface BucketVersioning {
+  status: 'Enabled' | 'Suspended';
+  noncurrentVersions: number;
+  deleteMarkers: number;
+}
+
 /** Console view of an object. */
 export interface ObjectSummary {
   key: string;
@@ -147,6 +154,8 @@ export interface OssEmulator {
   runLifecycle(): Promise<LifecycleReport>;
   /** Inspection for the console; reads only. */
   listBuckets(): BucketSummary[];
+  /** Inspection for the console; reads only. The bucket's versioning status (null: never enabled) and counts (D156). */
+  bucketVersioning(bucket: string): BucketVersioning | null;
   /** Inspection for the console; reads only. Objects under `prefix` in key order, at most `limit`. */
   listObjects(bucket: string, prefix?: string, limit?: number): ObjectSummary[];
 }
@@ -260,6 +269,10 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       ownDb?.close();
     },
     listBuckets: () => storage.listBuckets().map((bucket) => ({ name: bucket.name, createdAt: new Date(bucket.createdAt) })),
+    bucketVersioning: (bucket) => {
+      const status = storage.versioningOf(bucket);
+      return status ? { status, ...storage.versionCounts(bucket) } : null;
+    },
     listObjects: (bucket, prefix = '', limit = 1000) =>
       listPage((from, inclusive) => storage.nextObject(bucket, from, inclusive), { prefix, delimiter: '', maxKeys: limit }).objects.map((record) => ({
         key: record.key,

@@ -309,6 +309,9 @@ export class OssStorage {
       updateVersionHeaders: db.prepare<[string, string, string, string]>('UPDATE oss_versions SET headers = ? WHERE bucket = ? AND key = ? AND version_id = ? AND delete_marker = 0'),
       versionsOfBucket: db.prepare<[string], VersionRow>('SELECT * FROM oss_versions WHERE bucket = ?'),
       anyVersion: db.prepare<[string], { key: string }>('SELECT key FROM oss_versions WHERE bucket = ? LIMIT 1'),
+      versionCounts: db.prepare<[string], { versions: number | null; markers: number | null }>(
+        'SELECT sum(delete_marker = 0) AS versions, sum(delete_marker = 1) AS markers FROM oss_versions WHERE bucket = ?',
+      ),
       versionBlobs: db.prepare<[string], { blob: string }>("SELECT blob FROM oss_versions WHERE bucket = ? AND blob != ''"),
       nextVersionedKeyInclusive: db.prepare<[string, string, string, string], { key: string }>(
         `SELECT min(key) AS key FROM (SELECT min(key) AS key FROM oss_objects WHERE bucket = ? AND key >= ?
@@ -638,6 +641,16 @@ export class OssStorage {
   /** The bucket's versioning state, read inside the write's transaction so a concurrent PutBucketVersioning cannot split it. */
   versioningOf(bucket: string): VersioningState {
     return this.getBucket(bucket)?.config.versioning;
+  }
+
+  /**
+   * For the console (D162): the bucket's noncurrent versions and its delete markers. A current object is in
+   * oss_objects, so every version row that is not a delete marker is a noncurrent version; a delete marker is
+   * counted whether or not it is its key's current version.
+   */
+  versionCounts(bucket: string): { noncurrentVersions: number; deleteMarkers: number } {
+    const counts = this.statements.versionCounts.get(bucket);
+    return { noncurrentVersions: counts?.versions ?? 0, deleteMarkers: counts?.markers ?? 0 };
   }
 
   /**
