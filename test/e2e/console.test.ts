@@ -1,4 +1,13 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
+import { RuntimeOptions } from '@darabonba/typescript';
 import type { Page } from 'playwright-core';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import { localFcClient } from '../helpers/fc-sdk';
+import { copyFixtureApp } from '../helpers/fixture-app';
+import { ossClient, uniqueBucket } from '../helpers/oss';
+import { tempDir } from '../helpers/temp';
 import { describeInBrowser, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
 
 /**
@@ -136,6 +145,79 @@ describeInBrowser('local console', () => {
     await status.filter({ hasText: 'refreshes every 2 s' }).waitFor();
     expect(await page.locator('main').evaluate((el) => el.classList.contains('stale'))).toBe(false);
     await page.close();
+  });
+
+  describe('async tasks and bucket versioning (D162), on the fc-async-tasks fixture app', () => {
+    const dir = tempDir('e2e-console-tasks-');
+    let tasks: LocalCloud;
+    const run = `e${Date.now().toString(36)}`;
+    /** InvokeFunction, Async, with `taskId` as x-fc-async-task-id, through the official SDK. */
+    const submit = (fn: string, event: unknown, taskId: string) =>
+      localFcClient(tasks.url).invokeFunctionWithOptions(
+        fn,
+        new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(event))]) }),
+        new InvokeFunctionHeaders({ xFcInvocationType: 'Async', xFcAsyncTaskId: taskId }),
+        new RuntimeOptions({}),
+      );
+
+    beforeAll(async () => {
+      copyFixtureApp('fc-async-tasks', join(dir.path, 'app'));
+      // A failed task would wait ten minutes for its retry: none runs twice in this test.
+      tasks = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {}, asyncRetryBaseMs: 600_000 });
+    }, 60_000);
+    afterAll(async () => {
+      await tasks?.stop();
+      dir.cleanup();
+    });
+
+    it('shows a task\'s id and status, stops a long-running one with its Stop button, and shows a versioned bucket\'s old versions', async () => {
+      const done = `${run}-done`;
+      const long = `${run}-long`;
+      await submit('fc-task', { answer: 'quick' }, done);
+      await submit('fc-task', { sleepMs: 50_000, answer: 'never' }, long);
+      const oss = ossClient(tasks.oss);
+      const bucket = uniqueBucket('e2e-ver');
+      await oss.putBucket(bucket);
+      oss.useBucket(bucket);
+      await oss.putBucketVersioning(bucket, 'Enabled');
+      await oss.put('report.csv', Buffer.from('v1'));
+      await oss.put('report.csv', Buffer.from('v2'));
+      await oss.put('notes.txt', Buffer.from('kept'));
+      await oss.delete('report.csv');
+
+      const page = await e2e.isolatedPage('desktop', tasks.url);
+      await page.goto('/_local/');
+      const row = (taskId: string) => page.locator('#async tr', { hasText: taskId });
+      await row(done).getByTestId('task-status').filter({ hasText: 'Succeeded' }).waitFor();
+      await row(long).getByTestId('task-status').filter({ hasText: 'Running' }).waitFor({ timeout: 30_000 });
+      expect(await row(done).locator('button').count()).toBe(0);
+      const versioning = page.locator('#buckets tr', { hasText: bucket }).locator('td').nth(1);
+      expect(await versioning.textContent()).toBe('Enabled2 noncurrent versions, 1 delete marker');
+      await e2e.screenshot(page, 'console-tasks-running');
+
+      await row(long).locator(`button[data-stop-task="${long}"]`).click();
+      await page.locator('#async-note', { hasText: `stop fc-task / ${long}:` }).waitFor();
+      await row(long).getByTestId('task-status').filter({ hasText: 'Stopped' }).waitFor();
+      expect(await row(long).locator('button').count()).toBe(0);
+      // Stopped through StopAsyncTask's own path: the invocation was ended, not left to sleep out its 50 seconds.
+      const stopped = tasks.asyncInvoker.task('fc-task', long)!;
+      expect(stopped.status).toBe('stopped');
+      expect(tasks.runtime.recent({ functionName: 'fc-task', limit: 100 }).find((r) => r.requestId === stopped.request_id)?.error).toMatchObject({ errorType: 'AsyncTaskStopped' });
+      expect(await pageProblems(page)).toEqual([]);
+      await e2e.screenshot(page, 'console-tasks-stopped');
+      await page.close();
+
+      const phone = await e2e.isolatedPage('mobile', tasks.url);
+      await phone.goto('/_local/');
+      await phone.locator('#async tr', { hasText: long }).getByTestId('task-status').filter({ hasText: 'Stopped' }).waitFor();
+      const beyond = await phone.locator('#async').evaluate((table) => {
+        const edge = table.closest('section')!.getBoundingClientRect().right;
+        return [...table.querySelectorAll('td')].filter((cell) => cell.getBoundingClientRect().right > edge + 1).length;
+      });
+      expect(beyond).toBe(0);
+      await e2e.screenshot(phone, 'console-tasks-mobile');
+      await phone.close();
+    }, 90_000);
   });
 
   it('logged no script errors and met no server error', () => {

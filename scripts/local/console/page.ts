@@ -85,7 +85,7 @@ const PAGE = `<!doctype html>
   <section class="wide"><h2>Recent invocations</h2><table id="invocations"></table><pre id="detail" hidden></pre></section>
   <section><h2>Functions</h2><table id="functions"></table></section>
   <section><h2>Timers</h2><table id="timers"></table></section>
-  <section><h2>Asynchronous events and tasks</h2><table id="async"></table><p id="async-note" role="status" hidden></p></section>
+  <section class="wide"><h2>Asynchronous events and tasks</h2><table id="async"></table><p id="async-note" role="status" hidden></p></section>
   <section><h2>TableStore triggers</h2><table id="streams"></table></section>
   <section><h2>TableStore tables</h2><table id="tables"></table></section>
   <section class="wide"><h2>OSS buckets</h2><table id="buckets"></table></section>

@@ -54,8 +54,11 @@ export interface E2e {
   url: string;
   /** The reusable page for a viewport (created on first use; cookies and storage kept per viewport). */
   page(viewport?: ViewportName): Promise<Page>;
-  /** A fresh, isolated context (nothing shared with the reusable pages); closed by `stop()`. */
-  isolatedPage(viewport?: ViewportName): Promise<Page>;
+  /**
+   * A fresh, isolated context (nothing shared with the reusable pages); closed by `stop()`. `baseURL`: another local
+   * cloud's (a fixture app's), with the same error and response recording.
+   */
+  isolatedPage(viewport?: ViewportName, baseURL?: string): Promise<Page>;
   /** Full-page screenshot to test-results/e2e/<name>.png; returns the path. */
   screenshot(page: Page, name: string): Promise<string>;
   /** Inject latency or failures into a function through the local console API. */
@@ -99,8 +102,8 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
   const provoked: RegExp[] = [];
   const unprovokedServerErrors = () => failedResponses.filter((line) => line.startsWith('5') && !provoked.some((pattern) => pattern.test(line)));
 
-  const open = async (viewport: ViewportName): Promise<Page> => {
-    const context = await browser!.newContext({ ...VIEWPORTS[viewport], baseURL: cloud.url, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+  const open = async (viewport: ViewportName, baseURL = cloud.url): Promise<Page> => {
+    const context = await browser!.newContext({ ...VIEWPORTS[viewport], baseURL, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
@@ -131,7 +134,7 @@ export async function startE2e(options: { warm?: string[] } = {}): Promise<E2e> 
       }
       return page;
     },
-    isolatedPage: (viewport = 'desktop') => open(viewport),
+    isolatedPage: (viewport = 'desktop', baseURL?: string) => open(viewport, baseURL),
     async screenshot(page, name) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
       // From the top: a full-page shot of a scrolled page would draw the sticky header mid-page.
