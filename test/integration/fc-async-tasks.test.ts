@@ -270,6 +270,9 @@ describe('FC async tasks', () => {
       expect([noFn.status, await noFn.json()]).toEqual([400, { error: { code: 'BadRequest', message: expect.stringContaining('query.fn') } }]);
       const misspelt = await stopInConsole('any', '?function=fc-task');
       expect([misspelt.status, ((await misspelt.json()) as { error: { message: string } }).error.message]).toEqual([400, expect.stringContaining('query.function')]);
+      // Only POST stops; a GET of the stop path is no read of an event called `any`.
+      const read = await fetch(`${cloud.url}/_local/api/async/any/stop?fn=fc-task`);
+      expect([read.status, await read.json()]).toEqual([404, { error: { code: 'NotFound', message: expect.stringContaining('GET /_local/api/ lists them') } }]);
     });
   });
 });

@@ -103,7 +103,8 @@ export function consoleApi(deps: ConsoleDeps): Mount {
         if (fn && !runtime.find(fn)) throw new FunctionNotFoundError(fn);
         return done(res, 200, runtime.recent({ ...(fn ? { functionName: fn } : {}), limit }).map((r) => summarize(r, false)));
       }
-      if (section === 'async' && method === 'GET') {
+      // Not deeper: a GET of a task's stop path answered 200 null, as if it were an event's id.
+      if (section === 'async' && method === 'GET' && parts.length <= 2) {
         if (name) return done(res, 200, asyncInvoker.get(name) ?? null);
         // A task's answer (D159) is text like the payload, shortened alike: not a Buffer's JSON of up to 1 MB of numbers.
         const text = (bytes: Buffer | null | undefined) => (bytes ? bytes.toString('utf8').slice(0, 2000) : null);
