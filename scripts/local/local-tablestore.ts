@@ -106,6 +106,56 @@ async function provisionedAsRecorded(record: string, infra: InfraSpec, streamTab
   return readFileSync(record, 'utf8').trim() === (await provisionFingerprint(infra, streamTables, emulator));
 }
 
+/** The SDK's `DefinedColumnType` codes (DCT_INTEGER … DCT_STRING). */
+const DEFINED_COLUMN_CODES = { INTEGER: 1, DOUBLE: 2, BOOLEAN: 3, STRING: 4 } as const;
+type DeclaredTable = InfraSpec['tables'][number];
+type DeclaredIndex = DeclaredTable['secondaryIndexes'][number];
+
+/** A declared secondary index as the SDK's IndexMeta: a global index updates asynchronously, a local one synchronously. */
+function sdkIndexMeta(index: DeclaredIndex) {
+  const local = index.type === 'LOCAL';
+  return {
+    name: index.name,
+    primaryKey: index.primaryKey,
+    definedColumn: index.definedColumns,
+    indexType: local ? TableStore.IndexType.IT_LOCAL_INDEX : TableStore.IndexType.IT_GLOBAL_INDEX,
+    indexUpdateMode: local ? TableStore.IndexUpdateMode.IUM_SYNC_INDEX : TableStore.IndexUpdateMode.IUM_ASYNC_INDEX,
+  };
+}
+
+const indexShape = (i: { primaryKey?: string[] | null; definedColumn?: string[] | null; indexType?: number | null }) =>
+  `${(i.primaryKey ?? []).join(',')}|${(i.definedColumn ?? []).join(',')}|${i.indexType ?? 0}`;
+
+/**
+ * The secondary indexes of a table that already exists, brought to what the template declares (D158, Later):
+ * predefined columns the template lists and the table lacks stop the start (ROS cannot edit `Columns` either);
+ * a declared index that is missing is created from the table's rows (CreateIndex with include_base_data), one
+ * whose key or columns changed is dropped and created again (its rows are derived from the table's); an index
+ * the template no longer declares is left in place with a warning — ROS refuses to update `SecondaryIndices`,
+ * so a deployed table would keep it too.
+ */
+async function provisionSecondaryIndexes(ots: TableStore.Client, table: DeclaredTable, described: TableStore.DescribeTableResult): Promise<void> {
+  const defined = new Map((described.tableMeta.definedColumn ?? []).map((c) => [c.name, c.type]));
+  const lacking = table.definedColumns.filter((c) => defined.get(c.name) !== DEFINED_COLUMN_CODES[c.type]);
+  if (lacking.length > 0) {
+    throw new Error(`table ${table.name} in the data folder lacks the predefined column(s) ${lacking.map((c) => `${c.name}:${c.type}`).join(', ')} that the ROS template declares in Columns: run \`npm run reset\` (or use another DATA_DIR)`);
+  }
+  const held = new Map((described.indexMetas ?? []).map((i) => [i.name, i]));
+  for (const index of table.secondaryIndexes) {
+    const want = sdkIndexMeta(index);
+    const have = held.get(index.name);
+    // TableStore appends the table's primary key columns the index does not name to the index's key.
+    const fullKey = [...index.primaryKey, ...table.primaryKey.map((k) => k.name).filter((n) => !index.primaryKey.includes(n))];
+    if (have && indexShape(have) === indexShape({ ...want, primaryKey: fullKey })) continue;
+    if (have) await ots.dropIndex({ mainTableName: table.name, indexName: index.name });
+    await ots.createIndex({ mainTableName: table.name, indexMeta: want, includeBaseData: true });
+  }
+  const declared = new Set(table.secondaryIndexes.map((i) => i.name));
+  for (const name of held.keys()) {
+    if (!declared.has(name)) console.warn(`TableStore: table ${table.name} has the secondary index ${name}, which the ROS template no longer declares; it is left in place (a ROS update cannot drop it either). Drop it through DropIndex, or \`npm run reset\`.`);
+  }
+}
+
 /**
  * Creates what the template declares, like a deploy: missing tables and indexes are created; a table whose TTL
  * or max versions changed is updated; a table whose primary key changed stops the start (its rows cannot be
@@ -116,7 +166,12 @@ async function provision(infra: InfraSpec, streamTables: ReadonlySet<string>, cl
     const ots = client(table.instance);
     const exists = await ots
       .createTable({
-        tableMeta: { tableName: table.name, primaryKey: table.primaryKey.map((k) => ({ name: k.name, type: k.type })) },
+        tableMeta: {
+          tableName: table.name,
+          primaryKey: table.primaryKey.map((k) => ({ name: k.name, type: k.type })),
+          definedColumn: table.definedColumns.map((c) => ({ name: c.name, type: DEFINED_COLUMN_CODES[c.type] })),
+        },
+        indexMetas: table.secondaryIndexes.map(sdkIndexMeta),
         reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
         tableOptions: { timeToLive: table.ttlSeconds, maxVersions: table.maxVersions, maxTimeDeviation: table.deviationSeconds },
       })
@@ -132,6 +187,7 @@ async function provision(infra: InfraSpec, streamTables: ReadonlySet<string>, cl
       const have = described.tableMeta.primaryKey.map((k) => `${k.name}:${PK_TYPE_NAMES[k.type] ?? k.type}`).join(', ');
       const want = table.primaryKey.map((k) => `${k.name}:${k.type}`).join(', ');
       if (have !== want) throw new Error(`table ${table.name} in the data folder has the primary key [${have}], the ROS template declares [${want}]: run \`npm run reset\` (or use another DATA_DIR)`);
+      await provisionSecondaryIndexes(ots, table, described);
       const options = described.tableOptions;
       if (options.timeToLive !== table.ttlSeconds || options.maxVersions !== table.maxVersions) {
         await ots.updateTable({ tableName: table.name, tableOptions: { timeToLive: table.ttlSeconds, maxVersions: table.maxVersions } });

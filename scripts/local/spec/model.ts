@@ -202,6 +202,10 @@ export interface InfraSpec {
     maxVersions: number;
     /** `DeviationCellVersionInSec` (default 86 400). */
     deviationSeconds: number;
+    /** `Columns`: the table's predefined (defined) columns, which secondary indexes may key on or carry (D158). */
+    definedColumns: { name: string; type: 'STRING' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' }[];
+    /** `SecondaryIndices`: `PrimaryKeys` are the index's key columns, `Columns` its attribute columns (D158). */
+    secondaryIndexes: { name: string; type: 'GLOBAL' | 'LOCAL'; primaryKey: string[]; definedColumns: string[] }[];
   }[];
   /** `ALIYUN::MNS::Queue` */
   queues: MnsQueueSpec[];

@@ -103,16 +103,15 @@ export function loadRosInfra(props: Record<string, unknown>, baseDir: string, pa
     } else if (resource.Type === 'ALIYUN::OTS::SearchIndex') {
       infra.searchIndexes.push(searchIndexOf(p, `${where(name)}.Properties`));
     } else {
-      for (const key of ['SecondaryIndices', 'Columns']) {
-        if (p[key] !== undefined) throw new SpecError(`${where(name)}.Properties.${key}`, `${key} is not emulated by the local TableStore`, 'secondary indexes and predefined columns are not emulated; see docs/fidelity.md');
-      }
       const primaryKey = ((p.PrimaryKey ?? []) as { Name: string; Type: string }[]).map((k) => ({ name: k.Name, type: k.Type.toUpperCase() as 'STRING' | 'INTEGER' | 'BINARY' }));
+      const at = `${where(name)}.Properties`;
       infra.tables.push({
         instance: String(p.InstanceName),
         name: String(p.TableName),
         primaryKey,
         ttlSeconds: Number(p.TimeToLive ?? -1),
         maxVersions: Number(p.MaxVersions ?? 1),
+        ...tableIndexesOf(p, at),
         deviationSeconds: Number(p.DeviationCellVersionInSec ?? 86400),
       });
     }
@@ -156,6 +155,60 @@ function rolesOf(resources: RamResource[]): RoleSpec[] {
     }
   }
   return [...roles.values()];
+}
+
+const DEFINED_COLUMN_TYPES = new Set(['STRING', 'INTEGER', 'DOUBLE', 'BOOLEAN']);
+const INDEX_TYPES: Record<string, 'GLOBAL' | 'LOCAL'> = { Global: 'GLOBAL', Local: 'LOCAL' };
+
+/**
+ * A table's `Columns` (its predefined columns, `{Name, Type}`) and `SecondaryIndices` (`IndexName`, `PrimaryKeys`:
+ * the index's key columns, `Columns`: its attribute columns, both names of the table's primary key or predefined
+ * columns; `IndexType` `Global` (default) or `Local`), as ROS's ALIYUN::OTS::Table declares them (D158, Later).
+ * What the local TableStore's CreateTable would refuse anyway is named here with its property path.
+ */
+function tableIndexesOf(p: Record<string, unknown>, path: string): Pick<InfraSpec['tables'][number], 'definedColumns' | 'secondaryIndexes'> {
+  const errors: SpecError[] = [];
+  const list = (value: unknown, at: string): unknown[] => {
+    if (value === undefined) return [];
+    if (Array.isArray(value)) return value;
+    errors.push(new SpecError(at, 'must be a list'));
+    return [];
+  };
+  const names = (value: unknown, at: string): string[] => {
+    if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) {
+      errors.push(new SpecError(at, 'must be a list of column names'));
+      return [];
+    }
+    return value as string[];
+  };
+  const definedColumns = list(p.Columns, `${path}.Columns`).map((raw, i) => {
+    const column = (raw ?? {}) as Record<string, unknown>;
+    const type = String(column.Type ?? '').toUpperCase();
+    if (typeof column.Name !== 'string' || column.Name === '') errors.push(new SpecError(`${path}.Columns[${i}].Name`, 'must be a column name'));
+    if (!DEFINED_COLUMN_TYPES.has(type)) errors.push(new SpecError(`${path}.Columns[${i}].Type`, `${String(column.Type)}: a predefined column is one of ${[...DEFINED_COLUMN_TYPES].join(', ')}`));
+    return { name: String(column.Name), type: type as 'STRING' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' };
+  });
+  const keyNames = new Set(((p.PrimaryKey ?? []) as { Name?: unknown }[]).map((k) => String(k.Name)));
+  const definedNames = new Set(definedColumns.map((c) => c.name));
+  const secondaryIndexes = list(p.SecondaryIndices, `${path}.SecondaryIndices`).map((raw, i) => {
+    const index = (raw ?? {}) as Record<string, unknown>;
+    const at = `${path}.SecondaryIndices[${i}]`;
+    const known = new Set(['IndexName', 'IndexType', 'PrimaryKeys', 'Columns']);
+    for (const key of Object.keys(index)) if (!known.has(key)) errors.push(new SpecError(`${at}.${key}`, `not a property of a SecondaryIndices entry (it takes ${[...known].join(', ')})`));
+    if (typeof index.IndexName !== 'string' || index.IndexName === '') errors.push(new SpecError(`${at}.IndexName`, 'must be an index name'));
+    const type = index.IndexType === undefined ? 'GLOBAL' : INDEX_TYPES[String(index.IndexType)];
+    if (!type) errors.push(new SpecError(`${at}.IndexType`, `${String(index.IndexType)}: ROS takes Global or Local`));
+    const primaryKey = names(index.PrimaryKeys, `${at}.PrimaryKeys`);
+    const unknownKey = primaryKey.find((n) => !keyNames.has(n) && !definedNames.has(n));
+    if (unknownKey) errors.push(new SpecError(`${at}.PrimaryKeys`, `${unknownKey} is neither a primary key column nor one of the table's Columns`));
+    // ROS requires Columns; an empty list is an index that carries no attribute columns.
+    const columns = Array.isArray(index.Columns) && index.Columns.length === 0 ? [] : names(index.Columns, `${at}.Columns`);
+    const unknownColumn = columns.find((n) => !definedNames.has(n));
+    if (unknownColumn) errors.push(new SpecError(`${at}.Columns`, `${unknownColumn} is not one of the table's Columns (an index's Columns are predefined columns it carries)`));
+    return { name: String(index.IndexName), type: type ?? 'GLOBAL', primaryKey, definedColumns: columns };
+  });
+  if (errors.length > 0) throw new SpecErrors(errors);
+  return { definedColumns, secondaryIndexes };
 }
 
 function addMns(infra: InfraSpec, type: keyof typeof MNS_TYPES, p: Record<string, unknown>, path: string): void {
