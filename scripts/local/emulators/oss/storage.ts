@@ -164,20 +164,11 @@ interface ObjectRow {
   version_id: string | null;
 }
 
-interface VersionRow {
+/** A previous version or a delete marker: an object row with its place in the key's history. */
+interface VersionRow extends Omit<ObjectRow, 'version_id'> {
   seq: number;
-  bucket: string;
-  key: string;
   version_id: string;
   delete_marker: number;
-  blob: string;
-  size: number;
-  etag: string;
-  content_md5: string | null;
-  crc64: string;
-  last_modified: number;
-  type: string;
-  headers: string;
 }
 
 interface BucketRow {
