@@ -5,6 +5,8 @@ import { startLocalTableStore, type LocalTableStore } from '../../scripts/local/
 import { loadSpec } from '../../scripts/local/spec/load';
 import { loadRosInfra } from '../../scripts/local/spec/ros';
 import type { AppSpec } from '../../scripts/local/spec/model';
+import { rosProblems } from '../../scripts/validate/platform/ros-rules';
+import { parse } from 'yaml';
 import { tempDir } from '../helpers/temp';
 
 /**
@@ -90,6 +92,30 @@ describe('ROS SecondaryIndices provisioned in the local TableStore', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('drops and builds again an index whose columns changed in the template, with the rows it held', async () => {
+    const ots = await start(specWith(BY_CUSTOMER.replace('Columns: [total]', 'Columns: []')));
+    expect((await open!.emulator.requestLog()).recent.map((r) => r.operation)).toEqual(expect.arrayContaining(['DropIndex', 'CreateIndex']));
+    expect(await rangeOf(ots, 'orders_by_customer', 'customer')).toEqual([['ann', 'o-1']]);
+  });
+
+  it('stops the start when the template adds a predefined column the existing table lacks, naming it', async () => {
+    const spec = specWith(BY_CUSTOMER);
+    const table = spec.infra.tables[0]!;
+    const withColumn: AppSpec = { ...spec, infra: { ...spec.infra, tables: [{ ...table, definedColumns: [...table.definedColumns, { name: 'note', type: 'STRING' }] }] } };
+    await expect(start(withColumn)).rejects.toThrow(/table orders in the data folder lacks the predefined column\(s\) note:STRING/);
+    open = undefined;
+  });
+
+  it('is accepted by the template check of npm run validate, which names a bad entry by its property', () => {
+    const parsed = parse(template(`${BY_CUSTOMER}\n${BY_TOTAL}`)) as Parameters<typeof rosProblems>[0];
+    expect(rosProblems(parsed, {}, 'cn-hangzhou', '1234567890')).toEqual([]);
+    const bad = parse(template(`        - { IndexName: x, IndexType: GLOBAL_INDEX, PrimaryKeys: [customer] }`)) as Parameters<typeof rosProblems>[0];
+    expect(rosProblems(bad, {}, 'cn-hangzhou', '1234567890')).toEqual([
+      'infra/ros.yaml Resources.OrdersTable.Properties.SecondaryIndices[0].Columns: required by a SecondaryIndices entry',
+      'infra/ros.yaml Resources.OrdersTable.Properties.SecondaryIndices[0].IndexType: must be Global or Local (got "GLOBAL_INDEX")',
+    ]);
   });
 
   it('refuses a SecondaryIndices entry naming a column the table does not declare, by its property path', () => {

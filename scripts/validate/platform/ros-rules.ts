@@ -117,6 +117,14 @@ function valueProblems(type: string, p: Props, where: string): Problem[] {
       const ttl = Number(p.TimeToLive ?? -1);
       if (!(ttl === -1 || (Number.isInteger(ttl) && ttl >= 86400 && ttl <= 2147483647))) bad('TimeToLive', 'must be -1 (never) or at least 86400 s');
       if (p.MaxVersions !== undefined && !(Number.isInteger(Number(p.MaxVersions)) && Number(p.MaxVersions) >= 1)) bad('MaxVersions', 'must be at least 1');
+      // ROS's SecondaryIndices entry (D158, Later): IndexName, PrimaryKeys and Columns required, IndexType Global or Local.
+      const indexes = Array.isArray(p.SecondaryIndices) ? (p.SecondaryIndices as Props[]) : [];
+      indexes.forEach((entry, i) => {
+        const at = `${where}.Properties.SecondaryIndices[${i}]`;
+        for (const key of ['IndexName', 'PrimaryKeys', 'Columns']) if (entry[key] === undefined) problems.push(`${at}.${key}: required by a SecondaryIndices entry`);
+        if (entry.IndexType !== undefined && !['Global', 'Local'].includes(String(entry.IndexType))) problems.push(`${at}.IndexType: must be Global or Local (got ${JSON.stringify(entry.IndexType)})`);
+        if (Number(p.MaxVersions ?? 1) !== 1) problems.push(`${at}: a table with secondary indexes must keep MaxVersions 1`);
+      });
       break;
     }
     case 'ALIYUN::OTS::SearchIndex': {
