@@ -108,6 +108,14 @@ describe('ROS SecondaryIndices provisioned in the local TableStore', () => {
     open = undefined;
   });
 
+  it('creates again, from the rows, a declared index dropped through the API since', async () => {
+    let ots = await start(specWith(BY_CUSTOMER));
+    await ots.dropIndex({ mainTableName: 'orders', indexName: 'orders_by_customer' });
+    ots = await start(specWith(BY_CUSTOMER));
+    expect((await open!.emulator.requestLog()).recent.map((r) => r.operation)).toContain('CreateIndex');
+    expect(await rangeOf(ots, 'orders_by_customer', 'customer')).toEqual([['ann', 'o-1', 'total=30']]);
+  });
+
   it('is accepted by the template check of npm run validate, which names a bad entry by its property', () => {
     const parsed = parse(template(`${BY_CUSTOMER}\n${BY_TOTAL}`)) as Parameters<typeof rosProblems>[0];
     expect(rosProblems(parsed, {}, 'cn-hangzhou', '1234567890')).toEqual([]);
