@@ -39,6 +39,18 @@ export function flagsOrUsage(argv: readonly string[], known: readonly string[], 
  *   // { given: 'app/s.yaml', flags: Set { '--deploy' } }
  */
 export function projectFlagsOrUsage(argv: readonly string[], known: readonly string[], usage: string, command: string): { given?: string; flags: Set<string> } {
+  const { given, rest } = templateOrUsage(argv, usage, command, known);
+  const unknown = firstUnknownArgument(rest, known);
+  if (unknown !== undefined) refuseUsage(`unknown argument ${unknown}`, usage);
+  return given === undefined ? { flags: new Set(rest) } : { given, flags: new Set(rest) };
+}
+
+/**
+ * `--help`, then `-t/--template <file>` taken from `argv` and the rest handed back; a `-t` npm kept for itself (no
+ * `--`) is refused naming `command`, after the arguments in `known` are set aside (they are the script's own, not
+ * the file npm passed on). `consequence` ends a refusal's line (deploy: nothing was built or deployed).
+ */
+export function templateOrUsage(argv: readonly string[], usage: string, command: string, known: readonly string[] = [], consequence = ''): { given?: string; rest: string[] } {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
@@ -47,13 +59,10 @@ export function projectFlagsOrUsage(argv: readonly string[], known: readonly str
   try {
     chosen = templateArgument(argv);
   } catch (err) {
-    if (err instanceof TemplateUsageError) refuseUsage(err.message, usage);
+    if (err instanceof TemplateUsageError) refuseUsage(`${err.message}${consequence}`, usage);
     throw err;
   }
-  const { given, rest } = chosen;
-  const swallowed = given === undefined ? npmTookTheFlag(rest.filter((arg) => !known.includes(arg)), process.env, command) : undefined;
-  if (swallowed) refuseUsage(swallowed, usage);
-  const unknown = firstUnknownArgument(rest, known);
-  if (unknown !== undefined) refuseUsage(`unknown argument ${unknown}`, usage);
-  return given === undefined ? { flags: new Set(rest) } : { given, flags: new Set(rest) };
+  const swallowed = chosen.given === undefined ? npmTookTheFlag(chosen.rest.filter((arg) => !known.includes(arg)), process.env, command) : undefined;
+  if (swallowed) refuseUsage(`${swallowed}${consequence}`, usage);
+  return chosen;
 }

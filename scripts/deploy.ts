@@ -6,10 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
-import { refuseUsage } from './cli-arguments';
+import { templateOrUsage } from './cli-arguments';
 import { missingCredentials } from './deploy-check';
 import { REPO_ROOT } from './local/paths';
-import { npmTookTheFlag, scriptProject, templateArgument, TemplateUsageError } from './local/template-option';
+import { scriptProject } from './local/template-option';
 
 const USAGE = `usage: npm run deploy [-- [-t <file>] [s deploy's options]]
   checks credentials, builds, validates (npm run validate -- --deploy), then runs s deploy -y
@@ -28,22 +28,9 @@ function step(command: string, args: string[], cwd: string, env: NodeJS.ProcessE
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  let chosen: ReturnType<typeof templateArgument>;
-  try {
-    chosen = templateArgument(argv);
-  } catch (err) {
-    if (err instanceof TemplateUsageError) refuseUsage(`${err.message}: nothing was built or deployed`, USAGE);
-    throw err;
-  }
   // `npm run deploy -t app/s.yaml` without `--`: npm keeps -t and the file alone would have gone to `s deploy`,
   // deploying this repository's s.yaml.
-  const swallowed = chosen.given === undefined ? npmTookTheFlag(chosen.rest, process.env, 'npm run deploy --') : undefined;
-  if (swallowed) refuseUsage(`${swallowed}: nothing was built or deployed`, USAGE);
+  const chosen = templateOrUsage(process.argv.slice(2), USAGE, 'npm run deploy --', [], ': nothing was built or deployed');
   const project = scriptProject(chosen.given);
   const missing = await missingCredentials(project.template, process.env);
   if (missing !== undefined) {
