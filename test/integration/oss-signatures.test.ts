@@ -71,10 +71,14 @@ describe.each([
   it('refuses a wrong secret, an unknown key, a wrong or missing STS token, and a skewed clock', async () => {
     const with_ = (credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }) => ossClient(oss.emulator, { bucket: BUCKET, v4, credentials });
     const k = key('denied.txt');
-    await expect(with_({ ...LOCAL_CREDENTIALS, accessKeySecret: 'wrong' }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    // The EC of each is the OSS error centre's (D167): 0002-00000040 for a V1 header signature, 0002-00000201 for V4.
+    await expect(with_({ ...LOCAL_CREDENTIALS, accessKeySecret: 'wrong' }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch', ecCode: v4 ? '0002-00000201' : '0002-00000040' });
     await expect(with_({ accessKeyId: 'LTAI5tNobody', accessKeySecret: 'x' }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
-    await expect(with_({ ...LOCAL_CREDENTIALS, securityToken: 'forged' }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'InvalidSecurityToken' });
-    await expect(with_({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, accessKeySecret: LOCAL_CREDENTIALS.accessKeySecret }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
+    await expect(with_({ ...LOCAL_CREDENTIALS, securityToken: 'forged' }).put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'InvalidSecurityToken', ecCode: '0002-00000006' });
+    // An STS key without its token: OSS says the token may be lost (EC 0002-00000003).
+    const noToken = with_({ accessKeyId: LOCAL_CREDENTIALS.accessKeyId, accessKeySecret: LOCAL_CREDENTIALS.accessKeySecret }).put(k, Buffer.from('x'));
+    await expect(noToken).rejects.toMatchObject({ status: 403, code: 'InvalidAccessKeyId', ecCode: '0002-00000003' });
+    await expect(noToken).rejects.toThrow(/The Security Token may be lost to specify that it is a STS Access Id\./);
     oss.advance(16 * 60_000);
     await expect(client().put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'RequestTimeTooSkewed' });
     oss.resetClock();
@@ -137,12 +141,27 @@ describe('signatureUrl (V1 presigned URLs) with plain HTTP clients', () => {
     const token = new URL(url);
     token.searchParams.set('security-token', 'forged');
     response = await put(token);
-    expect([response.status, errorCode(await response.text())]).toEqual([403, 'InvalidSecurityToken']);
+    expect([response.status, errorCode(await response.text()), response.headers.get('x-oss-ec')]).toEqual([403, 'InvalidSecurityToken', '0002-00000006']);
+
+    const noToken = new URL(url);
+    noToken.searchParams.delete('security-token');
+    response = await put(noToken);
+    expect([response.status, errorCode(await response.text()), response.headers.get('x-oss-ec')]).toEqual([403, 'InvalidAccessKeyId', '0002-00000003']);
+
+    // Expires that is not a Unix time (EC 0002-00000070), and no Expires at all (EC 0002-00000067).
+    const badExpires = new URL(url);
+    badExpires.searchParams.set('Expires', 'soon');
+    response = await put(badExpires);
+    expect([response.status, errorCode(await response.text()), response.headers.get('x-oss-ec')]).toEqual([400, 'InvalidArgument', '0002-00000070']);
+    const noExpires = new URL(url);
+    noExpires.searchParams.delete('Expires');
+    response = await put(noExpires);
+    expect([response.status, errorCode(await response.text()), response.headers.get('x-oss-ec')]).toEqual([403, 'AccessDenied', '0002-00000067']);
 
     oss.advance(61_000);
     response = await put(url);
     const text = await response.text();
-    expect([response.status, errorCode(text)]).toEqual([403, 'AccessDenied']);
+    expect([response.status, errorCode(text), response.headers.get('x-oss-ec')]).toEqual([403, 'AccessDenied', '0002-00000069']);
     expect(text).toContain('Request has expired.');
     expect(oss.emulator.listObjects(BUCKET, k)).toEqual([]);
   });

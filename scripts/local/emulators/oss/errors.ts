@@ -74,7 +74,11 @@ export const ossErrors = {
   expired: () => new OssError(403, 'AccessDenied', 'Request has expired.'),
   invalidAccessKeyId: (accessKeyId: string) =>
     new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId }),
-  invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.'),
+  /** An STS key (`STS.…`) sent without its token: OSS's wording and EC (error centre 0002-00000003). */
+  securityTokenMissing: (accessKeyId: string) =>
+    new OssError(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records. The Security Token may be lost to specify that it is a STS Access Id.', { OSSAccessKeyId: accessKeyId }, '0002-00000003'),
+  /** EC 0002-00000006: what OSS answers for a token that is not the key's (seen in OSS's own answers). */
+  invalidSecurityToken: () => new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.', {}, '0002-00000006'),
   timeTooSkewed: (requestTime: string, serverTime: number) =>
     new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: requestTime,

@@ -192,7 +192,7 @@ function checkToken(lookupResult: { securityToken?: string }, provided: string |
     if (provided !== undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
     return;
   }
-  if (provided === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  if (provided === undefined) throw ossErrors.securityTokenMissing(accessKeyId);
   if (!safeEqual(provided, lookupResult.securityToken)) throw ossErrors.invalidSecurityToken();
 }
 

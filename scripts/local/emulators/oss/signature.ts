@@ -121,7 +121,8 @@ export function authenticate(request: SignedRequest, context: VerifyContext): Ca
       StringToSign: last?.stringToSign ?? '',
       CanonicalRequest: bytesAsText(last?.canonicalRequest ?? ''),
     },
-    claim.mode === 'presigned' ? '0002-00000201' : undefined,
+    // The error centre's V4 mismatch (0002-00000201) covers both the header and the URL form.
+    '0002-00000201',
   );
 }
 
@@ -146,7 +147,7 @@ function verifyV1Header(request: SignedRequest, authorization: string, context: 
     stringToSign = buildV1StringToSign({ ...request, date: dateLine });
     if (safeEqualText(signV1(credential.accessKeySecret, stringToSign), signature)) return { accessKeyId, mode: 'header', version: 1 };
   }
-  throw v1Mismatch(accessKeyId, signature, stringToSign);
+  throw v1Mismatch(accessKeyId, signature, stringToSign, 'header');
 }
 
 const V1_URL_PARAMS = new Set(['OSSAccessKeyId', 'Expires', 'Signature']);
@@ -154,30 +155,38 @@ const V1_URL_PARAMS = new Set(['OSSAccessKeyId', 'Expires', 'Signature']);
 /** `?OSSAccessKeyId=…&Expires=<unix seconds>&Signature=…[&security-token=…]` (ali-oss `signatureUrl`). */
 function verifyV1Url(request: SignedRequest, params: Map<string, string>, context: VerifyContext): Authenticated {
   for (const name of V1_URL_PARAMS) {
-    if (!params.get(name)) throw ossErrors.accessDenied('Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters');
+    if (params.get(name)) continue;
+    // The error centre gives Expires its own codes: 0002-00000067 when absent, 0002-00000068 when empty.
+    const ec = name !== 'Expires' ? undefined : params.has(name) ? '0002-00000068' : '0002-00000067';
+    throw ossErrors.accessDenied('Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters', ec);
   }
   const accessKeyId = params.get('OSSAccessKeyId')!;
   const expires = params.get('Expires')!;
   const signature = params.get('Signature')!;
-  if (!/^\d+$/.test(expires)) throw ossErrors.invalidArgument('Expires must be a Unix time in seconds.', 'Expires', expires);
+  if (!/^\d+$/.test(expires)) throw ossErrors.invalidArgument('Expires must be a Unix time in seconds.', 'Expires', expires, '0002-00000070');
   if (context.now > Number(expires) * 1000) {
-    throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(context.now).toISOString() });
+    const detail = { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(context.now).toISOString() };
+    throw new OssError(403, 'AccessDenied', 'Request has expired.', detail, '0002-00000069');
   }
   const credential = context.lookup(accessKeyId);
   if (!credential) throw ossErrors.invalidAccessKeyId(accessKeyId);
   checkSecurityToken(accessKeyId, params.get('security-token'), credential);
   const stringToSign = buildV1StringToSign({ ...request, date: expires, exclude: V1_URL_PARAMS });
   if (safeEqualText(signV1(credential.accessKeySecret, stringToSign), signature)) return { accessKeyId, mode: 'presigned', version: 1 };
-  throw v1Mismatch(accessKeyId, signature, stringToSign);
+  throw v1Mismatch(accessKeyId, signature, stringToSign, 'presigned');
 }
 
-function v1Mismatch(accessKeyId: string, signature: string, stringToSign: string): OssError {
+/**
+ * EC 0002-00000040 is what OSS answers a V1 header signature that does not match (its troubleshooting page shows
+ * the whole answer); the error centre documents none for a V1 URL, so that one carries no EC.
+ */
+function v1Mismatch(accessKeyId: string, signature: string, stringToSign: string, mode: 'header' | 'presigned'): OssError {
   return new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
     OSSAccessKeyId: accessKeyId,
     SignatureProvided: signature,
     StringToSign: bytesAsText(stringToSign),
     StringToSignBytes: Buffer.from(stringToSign, 'latin1').toString('hex').replace(/(..)/g, '$1 ').trim(),
-  });
+  }, mode === 'header' ? '0002-00000040' : undefined);
 }
 
 function readClaim(request: SignedRequest, context: VerifyContext): Claim | undefined {
@@ -269,13 +278,13 @@ function checkScope(claim: Claim, region: string): void {
   }
 }
 
-/** OSS error centre 0002-00000002/-00000006: STS keys need their token, plain keys must not send one. */
+/** STS keys need their token (OSS error centre 0002-00000003, -00000006); plain keys must not send one. */
 export function checkSecurityToken(accessKeyId: string, provided: string | undefined, credential: AccountCredential): void {
   if (credential.securityToken === undefined) {
     if (provided !== undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
     return;
   }
-  if (provided === undefined) throw ossErrors.invalidAccessKeyId(accessKeyId);
+  if (provided === undefined) throw ossErrors.securityTokenMissing(accessKeyId);
   if (!safeEqualText(provided, credential.securityToken)) throw ossErrors.invalidSecurityToken();
 }
 
