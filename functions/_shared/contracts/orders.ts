@@ -38,7 +38,8 @@ export const Currency = z.literal('CNY');
 export const IdempotencyKey = z
   .string({ message: 'send an Idempotency-Key header (e.g. a UUID) so a retried checkout never orders twice' })
   .min(1, 'send an Idempotency-Key header (e.g. a UUID) so a retried checkout never orders twice')
-  .max(255)
+  // Each check names its own message: the schema's message above would otherwise answer every issue.
+  .max(255, 'must be at most 255 characters')
   .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters without spaces');
 
 /** The Luhn checksum every card number carries; catches most typos before the provider sees them. */
