@@ -10,7 +10,7 @@ import { cachedPerConnection } from '#shared/aliyun/tablestore-client';
 import { INF_MAX, INF_MIN, type TableSchema } from '#shared/ports/table';
 import { ManualClock } from '#shared/ports/clock';
 import { createMemoryTable } from '../helpers/memory-table';
-import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { startTestTableStore, useTestTableStore, type TestTableStore } from '../helpers/tablestore';
 import { tempDir } from '../helpers/temp';
 import { CONTRACT_TABLES, describeTableContract } from './table.contract';
 
@@ -37,16 +37,10 @@ afterAll(() => {
 describe('TableStore emulator underneath the adapter', () => {
   const events: TableSchema = { name: 'contract_events', primaryKey: [{ name: 'id', type: 'STRING' }], stream: true };
   const counters: TableSchema = { name: 'contract_counters', primaryKey: [{ name: 'id', type: 'STRING' }] };
-  let ots: TestTableStore;
+  const ots = useTestTableStore({ tables: [events, counters, CONTRACT_TABLES.ttl] });
   let table: TableStoreTable;
-
-  beforeAll(async () => {
-    ots = await startTestTableStore({ tables: [events, counters, CONTRACT_TABLES.ttl] });
+  beforeAll(() => {
     table = new TableStoreTable({ endpoint: ots.endpoint, instance: ots.instance, credentials: ots.credentials, schemas: [events, counters, CONTRACT_TABLES.ttl], maxRetries: 0 });
-  });
-  afterAll(async () => {
-    expect(ots.emulator.internalErrors).toEqual([]);
-    await ots.close();
   });
 
   it('loses no increment when many requests race for one counter', async () => {

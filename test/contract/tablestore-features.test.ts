@@ -7,23 +7,17 @@
 import TableStore from 'tablestore';
 import { crc8 } from '../../scripts/local/emulators/tablestore/crc8';
 import { readRequestRow, writeRows } from '../../scripts/local/emulators/tablestore/plain-buffer';
-import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { useTestTableStore } from '../helpers/tablestore';
 
 const { Long } = TableStore;
 const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
 type Sdk = TableStore.Client & Record<string, (params: object) => Promise<Record<string, unknown>>>;
 
 describe('TableStore emulator features', () => {
-  let ots: TestTableStore;
+  const ots = useTestTableStore();
   let client: Sdk;
-
-  beforeAll(async () => {
-    ots = await startTestTableStore();
+  beforeAll(() => {
     client = ots.client as Sdk;
-  });
-  afterAll(async () => {
-    expect(ots.emulator.internalErrors).toEqual([]);
-    await ots.close();
   });
 
   const create = (tableName: string, extra: Record<string, unknown> = {}, primaryKey: object[] = [{ name: 'id', type: 'STRING' }]) =>

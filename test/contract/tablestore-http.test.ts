@@ -7,21 +7,12 @@ import http from 'node:http';
 import net from 'node:net';
 import TableStore from 'tablestore';
 import { eventually } from '../helpers/eventually';
-import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { useTestTableStore } from '../helpers/tablestore';
 
 const table = 'http_kv';
 
 describe('TableStore emulator over HTTP', () => {
-  let ots: TestTableStore;
-
-  beforeAll(async () => {
-    ots = await startTestTableStore({ tables: [{ name: table, primaryKey: [{ name: 'id', type: 'STRING' }] }] });
-  });
-
-  afterAll(async () => {
-    expect(ots.emulator.internalErrors).toEqual([]);
-    await ots.close();
-  });
+  const ots = useTestTableStore({ tables: [{ name: table, primaryKey: [{ name: 'id', type: 'STRING' }] }] });
 
   const getRow = (id: string, tableName = table) => ots.client.getRow({ tableName, primaryKey: [{ id }] });
 

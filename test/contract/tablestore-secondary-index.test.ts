@@ -6,7 +6,7 @@
  * TableStore's checks answered as its errors naming the field.
  */
 import TableStore from 'tablestore';
-import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { useTestTableStore } from '../helpers/tablestore';
 
 const { Long } = TableStore;
 const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
@@ -27,19 +27,14 @@ const DEFINED = [
 ];
 
 describe('TableStore secondary indexes', () => {
-  let ots: TestTableStore;
+  const ots = useTestTableStore();
   let client: Sdk;
   let n = 0;
   /** A fresh table name per test (index names share the instance's namespace). */
   const unique = (prefix: string) => `${prefix}_${++n}`;
 
-  beforeAll(async () => {
-    ots = await startTestTableStore();
+  beforeAll(() => {
     client = ots.client as Sdk;
-  });
-  afterAll(async () => {
-    expect(ots.emulator.internalErrors).toEqual([]);
-    await ots.close();
   });
 
   const createOrders = (tableName: string, indexMetas: object[] = [], options: object = { timeToLive: -1, maxVersions: 1 }) =>

@@ -10,31 +10,24 @@ import { ValidationError } from '#shared/errors';
 import { protos } from '../../scripts/local/emulators/tablestore';
 import { writeRows } from '../../scripts/local/emulators/tablestore/plain-buffer';
 import { signedCall } from '../helpers/tablestore-raw';
-import { startTestTableStore, type TestTableStore } from '../helpers/tablestore';
+import { useTestTableStore } from '../helpers/tablestore';
 
 const { Long } = TableStore;
 const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
 const ERROR = protos.main.Error!;
 
 describe('TableStore emulator on the wire', () => {
-  let ots: TestTableStore;
-  let client: TableStore.Client;
   const kv = 'wire_kv';
   const ranged = 'wire_ranged';
-
-  beforeAll(async () => {
-    ots = await startTestTableStore({
-      tables: [
-        { name: kv, primaryKey: [{ name: 'id', type: 'STRING' }] },
-        { name: ranged, primaryKey: [{ name: 'p', type: 'STRING' }, { name: 'k', type: 'INTEGER' }], ttlSeconds: 86400 },
-      ],
-    });
-    client = ots.client;
+  const ots = useTestTableStore({
+    tables: [
+      { name: kv, primaryKey: [{ name: 'id', type: 'STRING' }] },
+      { name: ranged, primaryKey: [{ name: 'p', type: 'STRING' }, { name: 'k', type: 'INTEGER' }], ttlSeconds: 86400 },
+    ],
   });
-
-  afterAll(async () => {
-    expect(ots.emulator.internalErrors).toEqual([]);
-    await ots.close();
+  let client: TableStore.Client;
+  beforeAll(() => {
+    client = ots.client;
   });
 
   const lastRequest = () => ots.emulator.requests.at(-1);

@@ -84,6 +84,27 @@ export async function startTestTableStore(options: { tables?: readonly TableSche
 }
 
 /**
+ * One emulator for the enclosing describe block (or file): started before its tests; after them, checked for
+ * internal errors (a handler that threw answered 500 — the test may still pass, but the emulator has a bug) and
+ * closed. The returned object is filled in by that beforeAll, so read its fields inside tests and hooks only.
+ * @example const ots = useTestTableStore({ tables: [schema] });
+ *          it('…', async () => { await ots.client.putRow({ tableName: 'kv', … }); });
+ */
+export function useTestTableStore(options?: Parameters<typeof startTestTableStore>[0]): TestTableStore {
+  const ots = {} as TestTableStore;
+  beforeAll(async () => {
+    Object.assign(ots, await startTestTableStore(options));
+  });
+  afterAll(async () => {
+    // Not started (its beforeAll failed): that failure is the one to report.
+    if (!ots.emulator) return;
+    expect(ots.emulator.internalErrors).toEqual([]);
+    await ots.close();
+  });
+  return ots;
+}
+
+/**
  * The Table port on a running local cloud's TableStore, found through `GET /_local/api/endpoints` (or its
  * answer), as a user's script finds it: the production adapter over the SDK, no file of the emulator opened.
  * @example const table = await localCloudTable(cloud.url); await table.getRow('orders', { owner, orderId });
