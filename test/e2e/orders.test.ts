@@ -102,6 +102,12 @@ describeInBrowser('website: orders', () => {
     expect(await page.evaluate(() => document.activeElement?.classList.contains('back-link'))).toBe(true);
     const events = await followToTheEnd(page);
     expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentSucceeded', 'ShipmentCreated', 'OrderSucceeded']);
+    // Each step says when it happened: a <time> holding the event's instant, shown as the clock time, in order.
+    const times = await page.locator('[data-testid=timeline-entry] time').evaluateAll((els) => els.map((el) => ({ at: el.getAttribute('datetime') ?? '', text: el.textContent ?? '' })));
+    expect(times).toHaveLength(events.length);
+    for (const t of times) expect(t.text).toMatch(/^\d\d:\d\d:\d\d$/);
+    const instants = times.map((t) => Date.parse(t.at));
+    expect(instants.every((at, i) => Number.isFinite(at) && (i === 0 || at >= instants[i - 1]!))).toBe(true);
     expect(await page.locator('[data-testid=order-status]').getAttribute('data-status')).toBe('SUCCEEDED');
     expect(((await page.locator('[data-testid=order-total]').textContent()) ?? '').trim()).toBe(estimate);
     // The timeline writes the amount as the page's totals do (it read `CNY 1195.10` beside `CN¥1,195.10`).

@@ -161,6 +161,10 @@ describe('flow definitions', () => {
       ]),
     );
     expect(problems({ ...flow([{ Type: 'Pass', Name: 'A', End: true }]), StartAt: 'Z' })).toEqual(['StartAt: must name a state of this States list (got "Z")']);
+    // A Choice without Default is told once that it needs one (it was also told that "" is no state).
+    expect(problems(flow([{ Type: 'Choice', Name: 'C', Branches: [{ Condition: '$Input.a > 1', Next: 'T' }] }, { Type: 'Pass', Name: 'T', End: true }]))).toEqual([
+      'state "C" (States[0].Default): is required: the state to go to when no condition holds',
+    ]);
   });
 
   it('refuse error names the engine never raises, and malformed retry and catch rules', () => {

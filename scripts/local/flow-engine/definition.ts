@@ -297,7 +297,8 @@ function checkTargets(state: StateDef, names: Set<string>, problems: Problem[]):
   if (state.next) target(state.next, 'Next');
   if (state.type === 'Choice') {
     state.branches.forEach((b, i) => target(b.next, `Branches[${i}].Next`));
-    target(state.default, 'Default');
+    // A missing Default is reported where the Choice is compiled; no second problem for its empty name.
+    if (state.default) target(state.default, 'Default');
   }
   if (state.type === 'Task' || state.type === 'Parallel' || state.type === 'Map') state.catch.forEach((c, i) => target(c.next, `Catch[${i}].Next`));
 }
