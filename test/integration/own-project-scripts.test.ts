@@ -34,6 +34,72 @@ resources:
             methods: [GET]
 `;
 
+/** A project of its own with an MNS queue (and its dead-letter queue) and topic, an mns_topic and an eventbridge trigger. */
+const MQ_TEMPLATE = `ROSTemplateFormatVersion: '2015-09-01'
+Resources:
+  Jobs:
+    Type: ALIYUN::MNS::Queue
+    Properties:
+      QueueName: my-jobs
+      DlqPolicy: { Enabled: true, DeadLetterTargetQueue: my-jobs-dlq, MaxReceiveCount: 2 }
+  JobsDlq:
+    Type: ALIYUN::MNS::Queue
+    Properties: { QueueName: my-jobs-dlq }
+  Events:
+    Type: ALIYUN::MNS::Topic
+    Properties: { TopicName: my-events }
+`;
+const MQ_PROJECT = `edition: 3.0.0
+name: my-mq
+vars:
+  region: cn-hangzhou
+resources:
+  mq:
+    component: ros
+    props:
+      region: \${vars.region}
+      name: my-mq
+      template: ./ros/mq.yaml
+  on-topic:
+    component: fc3
+    props:
+      region: \${vars.region}
+      functionName: my-on-topic
+      runtime: nodejs20
+      handler: index.handler
+      code: ./code/on-topic
+      triggers:
+        - triggerName: events
+          triggerType: mns_topic
+          sourceArn: acs:mns:\${vars.region}:\${config('AccountID')}:/topics/my-events
+          invocationRole: acs:ram::\${config('AccountID')}:role/aliyunmnsnotificationrole
+          triggerConfig:
+            notifyContentFormat: JSON
+            notifyStrategy: BACKOFF_RETRY
+  on-queue:
+    component: fc3
+    props:
+      region: \${vars.region}
+      functionName: my-on-queue
+      runtime: nodejs20
+      handler: index.handler
+      code: ./code/on-queue
+      triggers:
+        - triggerName: jobs
+          triggerType: eventbridge
+          triggerConfig:
+            triggerEnable: true
+            asyncInvocationType: false
+            eventSourceConfig:
+              eventSourceType: MNS
+              eventSourceParameters:
+                sourceMNSParameters: { QueueName: my-jobs, IsBase64Decode: true }
+            runOptions:
+              mode: event-streaming
+              batchWindow: { CountBasedWindow: 4, TimeBasedWindow: 2 }
+              maximumTasks: 1
+`;
+
 /** `s deploy` stood in for (every other `s` command runs): records its arguments and folder, deploys nothing. */
 const FAKE_S_DEPLOY = `
 if (/serverless-devs[\\\\/]s[\\\\/]bin[\\\\/]s$|[\\\\/]\\.bin[\\\\/]s$/.test(process.argv[1] || '') && process.argv[2] === 'deploy') {
@@ -121,6 +187,24 @@ describe('validate, build and deploy -- -t <file>: a project of your own', () =>
     expect(result.stderr).toContain(`hello: ${join(dir.path, 'broken', 'dist', 'hello', 'index.js')} does not exist (run npm run build)`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
+
+  it('validate passes a project whose MNS names carry no stage prefix and whose queue trigger has no event pattern (D165)', () => {
+    // The stage-prefix rule is this suite's convention (vars.prefix, D144), not the platform's; an absent
+    // eventRuleFilterPattern filters nothing out (the local cloud delivers every message), unlike a wrong source.
+    dir.write('mq/ros/mq.yaml', MQ_TEMPLATE);
+    for (const fn of ['on-topic', 'on-queue']) dir.write(`mq/code/${fn}/index.js`, 'exports.handler = async () => {};\n');
+    dir.write('mq/s.yaml', MQ_PROJECT);
+    const result = script('validate.ts', ['-t', 'mq/s.yaml']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('EventBridge activated in cn-hangzhou');
+    expect(result.status).toBe(0);
+    // A pattern naming another source still matches nothing, and is still refused.
+    dir.write('mq/s.yaml', MQ_PROJECT.replace('maximumTasks: 1', "maximumTasks: 1\n            eventRuleFilterPattern: '{\"source\":[\"MNS-on-queue-jobs\"]}'"));
+    const wrong = script('validate.ts', ['-t', 'mq/s.yaml']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('resources.on-queue.props.triggers[0].triggerConfig.eventRuleFilterPattern: must match source "MNS-my-on-queue-jobs"');
+    expect(wrong.stderr).not.toContain('stage prefix');
+  }, 180_000);
 
   it('deploy runs the steps on the project and ends in s deploy -y -t <file> in its folder, passing s its own options', () => {
     const log = join(dir.path, 'fake-s.log');

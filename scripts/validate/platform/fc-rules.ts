@@ -176,10 +176,12 @@ function triggerProblems(t: Props, path: string, ctx: TriggerContext): Problem[]
       break;
     case 'eventbridge': {
       // fc3 names the event stream and its rule source MNS-<function>-<trigger>; a pattern naming another source
-      // matches nothing, and the trigger silently never fires.
+      // matches nothing, and the trigger silently never fires. No pattern (or one without a source) filters
+      // nothing out, as the local cloud runs it (D165).
       const expected = `MNS-${ctx.functionName}-${String(t.triggerName)}`;
-      const pattern = typeof config.eventRuleFilterPattern === 'string' ? config.eventRuleFilterPattern : JSON.stringify(config.eventRuleFilterPattern ?? '');
-      if (!pattern.includes(JSON.stringify(expected))) problems.push(`${path}.triggerConfig.eventRuleFilterPattern: must match source "${expected}" (got ${pattern})`);
+      const given = config.eventRuleFilterPattern;
+      const pattern = typeof given === 'string' ? given : JSON.stringify(given ?? '');
+      if (given !== undefined && pattern.includes('"source"') && !pattern.includes(JSON.stringify(expected))) problems.push(`${path}.triggerConfig.eventRuleFilterPattern: must match source "${expected}" (got ${pattern})`);
       const run = at(config, 'runOptions');
       const retry = at(run, 'retryStrategy').PushRetryStrategy;
       if (retry !== undefined && retry !== 'BACKOFF_RETRY' && retry !== 'EXPONENTIAL_DECAY_RETRY') problems.push(`${path}.triggerConfig.runOptions.retryStrategy.PushRetryStrategy: must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY`);

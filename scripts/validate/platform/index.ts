@@ -38,7 +38,9 @@ export function platformFindings(preview: Preview, template: RosTemplate, passed
   const resources = resolvedProperties(template, templateParameters(template, passed, region, accountId));
   const queueSizes = new Map(resources.filter((r) => r.type === 'ALIYUN::MNS::Queue').map((r) => [String(r.props.QueueName), Number(r.props.MaximumMessageSize ?? 65536)]));
   problems.push(...batchPayloadProblems(preview, (queue) => queueSizes.get(queue)));
-  problems.push(...unprefixedMnsNames(resources, String(preview.vars.prefix ?? '')));
+  // The stage prefix is this suite's convention (vars.prefix, D144); a project of the user's own without one is
+  // not held to it (D165).
+  if (typeof preview.vars.prefix === 'string' && preview.vars.prefix !== '') problems.push(...unprefixedMnsNames(resources, preview.vars.prefix));
   const permissions = permissionProblems(preview, template, passed, adapterCalls, root);
   problems.push(...permissions.problems);
   const stream = streamFindings(preview, accountId);
