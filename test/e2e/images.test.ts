@@ -275,6 +275,34 @@ describeInBrowser('website: photos', () => {
     await e2e.screenshot(page, 'images-rejected');
   });
 
+  it('takes a photo picked and sent while the page is still loading its product list', async () => {
+    // The upload form was on screen before it was wired: its handlers were attached only once the product list
+    // (for the Product select) had come back. On a busy machine that list took longer than a person — or a test —
+    // needs to pick a file and press Upload: no preview, and the form submitted itself the browser's way (the page
+    // reloaded as /images?file=tiny.png&…) with nothing uploaded. The CI run of 4b97f37 failed so ("says in plain
+    // words why a photo was refused" waited 60 s for a status, the next test for a preview). D163.
+    const page = await e2e.page();
+    const title = `Early bird ${Date.now()}`;
+    const release = await holdRequests(page, '**/api/products?*');
+    try {
+      await page.goto('/images');
+      await page.locator('#upload-form').waitFor();
+      const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#22c55e' } }).png().toBuffer();
+      await page.setInputFiles('#upload-file', { name: 'early.png', mimeType: 'image/png', buffer: tiny });
+      await page.locator('.preview img').waitFor();
+      await page.fill('#upload-title', title);
+      await page.click('#upload-form button[type=submit]');
+      await page.locator('[data-testid=my-upload][data-status=rejected]', { hasText: title }).waitFor({ timeout: 60_000 });
+      expect(new URL(page.url()).search).toBe('');
+      // The Product select fills in once the list comes.
+      expect(await page.locator('#upload-product option').count()).toBe(1);
+    } finally {
+      release();
+    }
+    await eventually(async () => expect(await page.locator('#upload-product option').count()).toBeGreaterThan(1));
+    await page.unroute('**/api/products?*');
+  });
+
   it('says a title over 120 characters is too long, keeping it in the field, instead of uploading it cut short', async () => {
     const page = await e2e.page();
     await page.goto('/images');

@@ -62,11 +62,17 @@ export async function renderImagesPage(ctx: RouteContext): Promise<void> {
     </section>
   </div>`);
 
-  const products = await loadProducts();
-  fillProductSelects(main, products, ctx.query.get('productId') ?? '');
+  // Both forms are wired before anything is awaited: a form on screen without its handlers submits itself the
+  // browser's way (a reload as /images?file=…, nothing uploaded) and a file picked meanwhile gets no preview. The
+  // product list (names for the selects and the cards) took long enough on a busy machine for that to happen (D163).
+  const products = new Map<string, string>();
   const pageSize = Math.min(48, Math.max(1, Number(ctx.query.get('limit')) || PAGE_SIZE));
   const gallery = new Gallery(main, products, pageSize, ctx.signal);
   if (user) new Uploader(main, user.username, ctx.signal, (imageId) => void gallery.showWhenIndexed(imageId));
+  for (const [id, name] of await loadProducts()) products.set(id, name);
+  if (ctx.signal.aborted) return;
+  fillProductSelects(main, products, ctx.query.get('productId') ?? '');
+  // The first search waits for the names, so that its cards say which product each photo shows.
   await gallery.search(queryFromForm(main.querySelector<HTMLFormElement>('#search-form')!));
 }
 
