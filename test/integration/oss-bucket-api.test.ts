@@ -374,6 +374,28 @@ describe('Tagging, versioning, encryption, policy', () => {
     expect((await client.getBucketTags(name)).tag).toEqual({});
   });
 
+  it('refuses duplicate and reserved bucket tag keys, and duplicate lifecycle tag keys, with the error centre EC (D167)', async () => {
+    const name = await newBucket();
+    await client.putBucketTags(name, { keep: 'me' });
+    // ali-oss checks bucket tags before sending, so these go out as another client would send them.
+    const putTags = (pairs: Array<[string, string]>) => {
+      const xml = `<Tagging><TagSet>${pairs.map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`;
+      return client.request({ ...client._bucketRequestParams('PUT', name, 'tagging'), content: Buffer.from(xml), mime: 'xml', successStatuses: [200] });
+    };
+    await expect(putTags([['A', '1'], ['A', '2']])).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: '0010-00000210' });
+    // Bucket tag keys: at most 64 bytes, never starting with http://, https:// or Aliyun; values at most 128 bytes
+    // (EC 0010-00000219; ali-oss's own checks say the same).
+    for (const pair of [['k'.repeat(65), 'v'], ['Aliyun-team', 'v'], ['http://x', 'v'], ['https://x', 'v'], ['k', 'v'.repeat(129)]] as Array<[string, string]>) {
+      await expect(putTags([pair])).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: '0010-00000219' });
+    }
+    await expect(client.putBucketTags(name, { ['k'.repeat(64)]: 'v'.repeat(128) })).resolves.toMatchObject({ status: 200 });
+    await client.putBucketTags(name, { keep: 'me' });
+    expect((await client.getBucketTags(name)).tag).toEqual({ keep: 'me' });
+    const rule = { id: 'dup', prefix: 'logs/', status: 'Enabled', days: 1, tag: [{ key: 't', value: '1' }, { key: 't', value: '2' }] };
+    await expect(client.putBucketLifecycle(name, [rule])).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: '0014-00000029' });
+    await expect(client.getBucketLifecycle(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchLifecycle' });
+  });
+
   it('enables and suspends versioning; a bucket never enabled cannot be suspended (D156; object versions: oss-versioning.test.ts)', async () => {
     const name = await newBucket();
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();

@@ -110,6 +110,22 @@ describe('Tagging and ACL', () => {
     await expect(client.putObjectTagging(key('missing'), { a: 'b' })).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
   });
 
+  it('refuses malformed and duplicate tags with the error centre EC, storing nothing and keeping the old tags (D167)', async () => {
+    // `aa=bb=cc` is not key or key=value (EC 0010-00000219); a key twice is a duplicate (EC 0010-00000217).
+    for (const [tagging, ec] of [['aa=bb=cc', '0010-00000219'], ['a=1&a=2', '0010-00000217']] as const) {
+      const k = key('badtags.txt');
+      await expect(client.put(k, Buffer.from('t'), { headers: { 'x-oss-tagging': tagging } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: ec });
+      expect(oss.emulator.listObjects(BUCKET, k)).toEqual([]);
+    }
+    const k = key('dup.txt');
+    await client.put(k, Buffer.from('t'), { headers: { 'x-oss-tagging': 'keep=me' } });
+    // ali-oss takes tags as an object, so the duplicate goes out the way another client would send it.
+    const xml = '<Tagging><TagSet><Tag><Key>A</Key><Value>1</Value></Tag><Tag><Key>A</Key><Value>2</Value></Tag></TagSet></Tagging>';
+    const put = client.request({ ...client._objectRequestParams('PUT', k, { subres: 'tagging' }), content: Buffer.from(xml), mime: 'xml', successStatuses: [200] });
+    await expect(put).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: '0010-00000210' });
+    expect((await client.getObjectTagging(k)).tag).toEqual({ keep: 'me' });
+  });
+
   it('stores the object ACL from the header and the API', async () => {
     const k = key('acl.txt');
     await client.put(k, Buffer.from('a'));

@@ -424,12 +424,17 @@ function lifecycleAction(raw: unknown, element: string): LifecycleAction {
   return { createdBefore: Date.parse(date!) };
 }
 
-function tagsOf(raw: unknown): Record<string, string> {
+/**
+ * Tag elements as a map. A key given twice is refused, not collapsed to its last value: OSS refuses it with
+ * `duplicateEc` (0010-00000210 in a TagSet, 0014-00000029 in a lifecycle rule).
+ */
+function tagsOf(raw: unknown, duplicateEc: string): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const tag of list(raw)) {
     if (!isRecord(tag)) throw ossErrors.malformedXml('Tag must contain Key and Value.');
     const key = textOf(tag.Key);
     if (!key) throw ossErrors.invalidArgument('Tag Key must not be empty.', 'Key', '');
+    if (Object.hasOwn(tags, key)) throw ossErrors.invalidArgument(`Tag Key "${key}" is given more than once; tag keys must be unique.`, 'Key', key, duplicateEc);
     tags[key] = textOf(tag.Value) ?? '';
   }
   return tags;
@@ -454,7 +459,7 @@ export function parseLifecycle(doc: Record<string, unknown>, newId: () => string
     const unknownFilter = filter ? Object.keys(filter).find((name) => name !== 'Prefix' && name !== 'Not') : undefined;
     if (unknownFilter) throw ossErrors.notImplemented(`Lifecycle rule filters with ${unknownFilter}`);
     const prefix = textOf(raw.Prefix) ?? (filter ? textOf(filter.Prefix) : undefined) ?? '';
-    const rule: LifecycleRule = { id, prefix, enabled: status === 'Enabled', tags: tagsOf(raw.Tag), transitions: [] };
+    const rule: LifecycleRule = { id, prefix, enabled: status === 'Enabled', tags: tagsOf(raw.Tag, '0014-00000029'), transitions: [] };
     if (raw.Expiration !== undefined) {
       const expiration = isRecord(raw.Expiration) ? raw.Expiration : {};
       if (expiration.ExpiredObjectDeleteMarker !== undefined) rule.expiration = { expiredObjectDeleteMarker: bool(expiration.ExpiredObjectDeleteMarker, 'ExpiredObjectDeleteMarker', false) };
@@ -552,7 +557,7 @@ export function getBucketLifecycle(ctx: RequestContext): void {
 
 export function parseTagSet(doc: Record<string, unknown>, max: number): Record<string, string> {
   const set = doc.TagSet;
-  const tags = isRecord(set) ? tagsOf(set.Tag) : {};
+  const tags = isRecord(set) ? tagsOf(set.Tag, '0010-00000210') : {};
   if (set !== undefined && set !== '' && !isRecord(set)) throw ossErrors.malformedXml('TagSet must contain Tag elements.');
   const entries = Object.entries(tags);
   if (entries.length > max) throw ossErrors.invalidArgument(`At most ${max} tags are allowed.`, 'Tag', String(entries.length));
@@ -567,9 +572,23 @@ export function tagSetNodes(tags: Record<string, string>): XmlNode[] {
   return [['TagSet', Object.entries(tags).map(([Key, Value]): XmlNode => ['Tag', [['Key', Key], ['Value', Value]]])]];
 }
 
+/**
+ * Bucket tags are stricter than object ones (error centre 0010-00000219, and ali-oss checks the same): keys of at
+ * most 64 bytes without the reserved prefixes, values of at most 128 bytes.
+ */
+function checkBucketTags(tags: Record<string, string>): void {
+  for (const [key, value] of Object.entries(tags)) {
+    if (Buffer.byteLength(key) > 64) throw ossErrors.invalidArgument('A bucket tag key is at most 64 bytes.', 'Key', key, '0010-00000219');
+    if (/^(https?:\/\/|Aliyun)/.test(key)) throw ossErrors.invalidArgument('A bucket tag key must not start with http://, https:// or Aliyun.', 'Key', key, '0010-00000219');
+    if (Buffer.byteLength(value) > 128) throw ossErrors.invalidArgument('A bucket tag value is at most 128 bytes.', 'Value', value, '0010-00000219');
+  }
+}
+
 export async function putBucketTagging(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'Tagging', ['Tag']);
-  ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'tagging', parseTagSet(doc, 20));
+  const tags = parseTagSet(doc, 20);
+  checkBucketTags(tags);
+  ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'tagging', tags);
   sendEmpty(ctx, 200);
 }
 

@@ -118,6 +118,8 @@ export function parseTaggingHeader(value: string): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const pair of value.split('&')) {
     if (pair === '') continue;
+    // Each tag is `key` or `key=value`; a second "=" must have been URL-encoded (error centre 0010-00000219).
+    if (pair.split('=').length > 2) throw ossErrors.invalidArgument('Each x-oss-tagging tag is key or key=value (URL-encode "=" inside a key or value).', 'x-oss-tagging', value, '0010-00000219');
     const eq = pair.indexOf('=');
     let key: string;
     let tagValue: string;
@@ -128,6 +130,7 @@ export function parseTaggingHeader(value: string): Record<string, string> {
       throw ossErrors.invalidArgument('x-oss-tagging is not URL-encoded correctly.', 'x-oss-tagging', value);
     }
     if (key === '' || key.length > 128 || tagValue.length > 256) throw ossErrors.invalidArgument('A tag key is 1–128 characters and a value at most 256.', 'x-oss-tagging', value);
+    if (Object.hasOwn(tags, key)) throw ossErrors.invalidArgument(`Tag key "${key}" is given more than once in x-oss-tagging.`, 'x-oss-tagging', value, '0010-00000217');
     tags[key] = tagValue;
   }
   if (Object.keys(tags).length > 10) throw ossErrors.invalidArgument('An object can have at most 10 tags.', 'x-oss-tagging', value);
