@@ -396,6 +396,25 @@ describe('Tagging, versioning, encryption, policy', () => {
     await expect(client.getBucketLifecycle(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchLifecycle' });
   });
 
+  it('refuses lifecycle rules whose prefixes overlap as OSS does, unless x-oss-allow-same-action-overlap is true (D167)', async () => {
+    const name = await newBucket();
+    const expire = (id: string, prefix: string, days: number) => ({ id, prefix, status: 'Enabled', expiration: { days } });
+    const toIA = (id: string, prefix: string, days: number) => ({ id, prefix, status: 'Enabled', transition: { days, storageClass: 'IA' } });
+    const cases: Array<[string, object[], string]> = [
+      ['the same prefix twice', [expire('a', 'test', 200), toIA('b', 'test', 100)], '0014-00000085'],
+      ['overlapping prefixes that both expire', [expire('a', 'test', 200), expire('b', 'test/log', 100)], '0014-00000084'],
+      ['overlapping prefixes that both move to IA', [toIA('a', 'test', 30), toIA('b', 'test/log', 60)], '0014-00000079'],
+    ];
+    for (const [, rules, ec] of cases) {
+      await expect(client.putBucketLifecycle(name, rules)).rejects.toMatchObject({ status: 400, code: 'InvalidArgument', ecCode: ec });
+    }
+    await expect(client.getBucketLifecycle(name)).rejects.toMatchObject({ status: 404, code: 'NoSuchLifecycle' });
+    // Separate prefixes, or different actions on overlapping ones, are fine; so is an overlap the caller allows.
+    await client.putBucketLifecycle(name, [expire('a', 'test/', 200), expire('b', 'logs/', 100), toIA('c', 'test/log', 30)]);
+    await client.putBucketLifecycle(name, [expire('a', 'test', 200), expire('b', 'test/log', 100)], { headers: { 'x-oss-allow-same-action-overlap': 'true' } });
+    expect((await client.getBucketLifecycle(name)).rules.map((r: { id: string }) => r.id)).toEqual(['a', 'b']);
+  });
+
   it('enables and suspends versioning; a bucket never enabled cannot be suspended (D156; object versions: oss-versioning.test.ts)', async () => {
     const name = await newBucket();
     expect((await client.getBucketVersioning(name)).versionStatus).toBeUndefined();

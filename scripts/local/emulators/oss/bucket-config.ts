@@ -507,10 +507,39 @@ export function parseLifecycle(doc: Record<string, unknown>, newId: () => string
   });
 }
 
+/**
+ * OSS refuses rules whose prefixes overlap (one starts with the other) unless the caller sends
+ * `x-oss-allow-same-action-overlap: true`: the same prefix twice (error centre 0014-00000085), both expiring, both
+ * aborting uploads or both expiring previous versions (0014-00000084), both moving to the same class
+ * (0014-00000079). Rules with tags are left out: the error centre shows the refusals for rules without tags only.
+ */
+function checkRuleOverlaps(rules: LifecycleRule[]): void {
+  const untagged = rules.filter((rule) => Object.keys(rule.tags).length === 0);
+  for (const [i, a] of untagged.entries()) {
+    for (const b of untagged.slice(i + 1)) {
+      const pair = `rules "${a.id}" ("${a.prefix}") and "${b.id}" ("${b.prefix}")`;
+      if (a.prefix === b.prefix) throw ossErrors.invalidArgument(`Lifecycle ${pair} have the same prefix.`, 'Prefix', b.prefix, '0014-00000085');
+      if (!a.prefix.startsWith(b.prefix) && !b.prefix.startsWith(a.prefix)) continue;
+      const both = (has: (rule: LifecycleRule) => boolean) => has(a) && has(b);
+      if (both((r) => r.expiration !== undefined) || both((r) => r.abortMultipartUpload !== undefined) || both((r) => r.noncurrentDays !== undefined)) {
+        throw ossErrors.invalidArgument(`Lifecycle ${pair} overlap with the same action (send x-oss-allow-same-action-overlap: true to allow it).`, 'Prefix', b.prefix, '0014-00000084');
+      }
+      if (a.transitions.some((t) => b.transitions.some((u) => u.storageClass === t.storageClass))) {
+        throw ossErrors.invalidArgument(`Lifecycle ${pair} overlap and move objects to the same storage class.`, 'Prefix', b.prefix, '0014-00000079');
+      }
+    }
+  }
+}
+
 export async function putBucketLifecycle(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'LifecycleConfiguration', ['Rule', 'Tag', 'Transition', 'NoncurrentVersionTransition']);
   let n = 0;
   const rules = parseLifecycle(doc, () => `rule-${ctx.requestId.toLowerCase()}-${++n}`);
+  const allowOverlap = headerOf(ctx, 'x-oss-allow-same-action-overlap');
+  if (allowOverlap !== undefined && allowOverlap !== 'true' && allowOverlap !== 'false') {
+    throw ossErrors.invalidArgument('x-oss-allow-same-action-overlap must be true or false.', 'x-oss-allow-same-action-overlap', allowOverlap);
+  }
+  if (allowOverlap !== 'true') checkRuleOverlaps(rules);
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'lifecycle', rules);
   sendEmpty(ctx, 200);
 }
