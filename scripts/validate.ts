@@ -11,14 +11,12 @@
  * `-t <file>` (D160): a project of the user's own, as `npm start -- -t <file>` runs it — the same checks but those of
  * this repository's own code (its tables' contracts, its stage variables, its SDK adapters).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { projectFlagsOrUsage } from './cli-arguments';
 import { SpecErrors } from './local/spec/errors';
 import { loadSpec } from './local/spec/load';
 import { scriptProject } from './local/template-option';
 import { bundleProblems, renderingDifferences, renderingsFor, tableProblems } from './validate/checks';
-import { bundleContentProblems } from './validate/platform/bundle-rules';
+import { bundleContentProblems, devOnlyDependencies } from './validate/platform/bundle-rules';
 import { environmentProblems } from './validate/platform/environment';
 import { platformFindingsAt } from './validate/platform/index';
 
@@ -28,12 +26,6 @@ const USAGE = `usage: npm run validate [-- [-t <file>] [--deploy]]
   --deploy               also needs what a deploy needs: the account's values every ARN names (npm run deploy passes it)`;
 
 /** The dev dependencies of the project's package.json (none without one): a bundle must not ship them. */
-function devDependenciesOf(root: string): string[] {
-  const file = join(root, 'package.json');
-  if (!existsSync(file)) return [];
-  return Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { devDependencies?: object }).devDependencies ?? {});
-}
-
 async function main(): Promise<void> {
   // Before anything runs: a mistyped --deploy must not pass as a check without it.
   const { given, flags } = projectFlagsOrUsage(process.argv.slice(2), ['--deploy'], USAGE, 'npm run validate --');
@@ -45,7 +37,7 @@ async function main(): Promise<void> {
     const spec = loadSpec(project.template, localEnv, { shownAs: project.shownAs });
     console.log(`✓ local cloud loader accepted ${spec.functions.length} functions, ${spec.routes.length} routes`);
     problems.push(...renderingDifferences(preview, spec), ...(project.own ? [] : tableProblems(spec)), ...bundleProblems(spec));
-    problems.push(...bundleContentProblems(spec.functions, devDependenciesOf(project.root)));
+    problems.push(...bundleContentProblems(spec.functions, devOnlyDependencies(project.root)));
   } catch (err) {
     if (!(err instanceof SpecErrors)) throw err;
     problems.push(...err.errors.map((e) => e.message));

@@ -4,7 +4,7 @@ import { SpecErrors } from '../../scripts/local/spec/errors';
 import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec } from '../../scripts/local/spec/model';
 import { bundleProblems, previewWithServerlessDevs, renderingDifferences, renderingsFor, type Preview } from '../../scripts/validate/checks';
-import { bundleContentProblems } from '../../scripts/validate/platform/bundle-rules';
+import { bundleContentProblems, devOnlyDependencies } from '../../scripts/validate/platform/bundle-rules';
 import { environmentProblems } from '../../scripts/validate/platform/environment';
 import { ADAPTER_DIR, infraOf, platformFindings, type PlatformFindings } from '../../scripts/validate/platform/index';
 import { SDK_CALL_ACTIONS, sdkCallsIn } from '../../scripts/validate/platform/permissions';
@@ -355,6 +355,22 @@ describe('deploy readiness: what a code folder ships', () => {
       'no-binary: ships no @img/sharp-linux-x64 with its libvips: build on linux-x64 (glibc) so FC\'s runtime can load sharp',
       "new-glibc: @img/sharp-linux-x64 needs glibc 2.31; FC's nodejs20 runtime has 2.28",
     ]);
+  });
+
+  it('counts as dev-only a devDependency that no runtime dependency needs, however deep', () => {
+    // A test may import what an SDK is built on (so declares it); the SDK's bundle still ships it, rightly.
+    const project = join(dir.path, 'project');
+    const manifest = (name: string, dependencies: Record<string, string> = {}) => {
+      mkdirSync(join(project, 'node_modules', name), { recursive: true });
+      writeFileSync(join(project, 'node_modules', name, 'package.json'), JSON.stringify({ name, dependencies }));
+    };
+    manifest('sdk', { '@x/core': '^1' });
+    manifest('@x/core', { signer: '^1' });
+    manifest('signer');
+    manifest('jest');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ dependencies: { sdk: '^1' }, devDependencies: { '@x/core': '^1', signer: '^1', jest: '^1' } }));
+    expect(devOnlyDependencies(project)).toEqual(['jest']);
+    expect(devOnlyDependencies(join(dir.path, 'no-such-project'))).toEqual([]);
   });
 
   it('needs every hook s.yaml names exported by the bundle, not only the handler', () => {

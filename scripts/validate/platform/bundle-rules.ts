@@ -46,6 +46,37 @@ const glibcAtLeast = (have: string, need: string) => {
   return a![0]! > b![0]! || (a![0] === b![0] && (a![1] ?? 0) >= (b![1] ?? 0));
 };
 
+interface Manifest {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+function manifestAt(dir: string): Manifest | undefined {
+  const file = join(dir, 'package.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Manifest) : undefined;
+}
+
+/**
+ * The project's devDependencies that nothing it runs needs: those not reached from its `dependencies` through the
+ * installed packages' own dependencies. A devDependency a runtime package also needs (a test importing what an SDK
+ * is built on, so declaring it) ships with that SDK, as `npm ci --omit=dev` would install it — not a dev package in
+ * the bundle. Names only: a nested copy of another version counts as the same package.
+ */
+export function devOnlyDependencies(root: string): string[] {
+  const project = manifestAt(root);
+  if (!project) return [];
+  const runtime = new Set<string>();
+  const pending = Object.keys(project.dependencies ?? {});
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (runtime.has(name)) continue;
+    runtime.add(name);
+    const manifest = manifestAt(join(root, 'node_modules', name));
+    pending.push(...Object.keys(manifest?.dependencies ?? {}), ...Object.keys(manifest?.optionalDependencies ?? {}));
+  }
+  return Object.keys(project.devDependencies ?? {}).filter((name) => !runtime.has(name));
+}
+
 export function bundleContentProblems(targets: BundleTarget[], devDependencies: string[]): Problem[] {
   const problems: Problem[] = [];
   const forbidden = new Set([...devDependencies, ...NEVER_SHIPPED]);
