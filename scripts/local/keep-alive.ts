@@ -23,11 +23,29 @@ export function keepIdleConnections<T extends Server>(server: T): T {
 /** Per connection: the bytes read when its last answer was sent, or IN_FLIGHT while a request is served. */
 const exchangeEnd = new WeakMap<Socket, number>();
 const IN_FLIGHT = -1;
+/** Per connection: the request being served, so that a reset mid-answer can be logged with what it cut short. */
+const inFlight = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
 
 function noteExchange(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
   exchangeEnd.set(socket, IN_FLIGHT);
+  inFlight.set(socket, { req, res });
+  res.once('close', () => {
+    if (inFlight.get(socket)?.req === req) inFlight.delete(socket);
+  });
   res.once('finish', () => exchangeEnd.set(socket, socket.bytesRead));
+}
+
+/**
+ * The request `socket` is serving (of a server set up by `keepIdleConnections`), if any: its method, URL and the
+ * request id the answer carries (any `…request-id` / `…requestid` header the service set).
+ */
+export function inFlightRequest(socket: Socket): { method: string; url: string; requestId?: string } | undefined {
+  const current = inFlight.get(socket);
+  if (!current) return undefined;
+  const idHeader = Object.keys(current.res.getHeaders()).find((name) => /request-?id$/i.test(name));
+  const requestId = idHeader === undefined ? undefined : current.res.getHeader(idHeader);
+  return { method: current.req.method ?? '', url: current.req.url ?? '', ...(typeof requestId === 'string' ? { requestId } : {}) };
 }
 
 /**

@@ -138,4 +138,28 @@ describe('error shapes', () => {
     expect(oss.internalErrors).toEqual([]);
     expect(oss.emulator.listObjects(BUCKET, 'aborted.bin')).toEqual([]);
   });
+
+  it('logs a client that hangs up mid-download as an abort naming the request (D167: it named none)', async () => {
+    const signer = ossClient(oss.emulator, { bucket: BUCKET });
+    await signer.put('big-download.bin', Buffer.alloc(32 * 1024 * 1024, 7));
+    const url = new URL(signer.signatureUrl('big-download.bin', { expires: 60 }));
+    const before = oss.aborts.length;
+    let requestId = '';
+    await new Promise<void>((resolve) => {
+      const socket = connect(oss.emulator.port, '127.0.0.1', () => socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        if (received === 0) requestId = /x-oss-request-id: (\w+)/i.exec(chunk.toString('latin1'))?.[1] ?? '';
+        received += chunk.length;
+        if (received > 1024 * 1024 && !socket.destroyed) {
+          socket.resetAndDestroy();
+          resolve();
+        }
+      });
+    });
+    await eventually(() => expect(oss.aborts.length).toBeGreaterThan(before));
+    expect(requestId).not.toBe('');
+    expect(oss.aborts.slice(before)).toContainEqual(expect.objectContaining({ requestId, method: 'GET', url: `${url.pathname}${url.search}` }));
+    expect(oss.internalErrors).toEqual([]);
+  });
 });

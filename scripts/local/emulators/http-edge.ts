@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { isIdleConnection } from '../keep-alive';
+import { inFlightRequest, isIdleConnection } from '../keep-alive';
 
 /** What the parser refused, handed to the service to word its own error. */
 export interface MalformedRequest {
@@ -74,12 +74,14 @@ export function createClientErrorHandler(options: MalformedHttpOptions): (err: E
       socket.destroy();
       return;
     }
-    const requestId = options.newRequestId();
     if (err.code === 'ECONNRESET' || !socket.writable) {
-      options.onAbort({ requestId, method: '', url: '', reason: err.code ?? err.message });
+      // A reset while an answer is being sent (a download given up) names the request it cut short.
+      const current = inFlightRequest(socket);
+      options.onAbort({ requestId: current?.requestId ?? options.newRequestId(), method: current?.method ?? '', url: current?.url ?? '', reason: err.code ?? err.message });
       socket.destroy();
       return;
     }
+    const requestId = options.newRequestId();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const parserCode = err.code ?? 'HPE_INVALID';
     const message = status === 408 ? 'The request headers did not arrive in time.' : `The request is not valid HTTP/1.1 (${parserCode}: ${err.message}).`;
