@@ -15,6 +15,19 @@ const IOT_FUNCTIONS = ['iot-devices', 'iot-ingest', 'iot-etl', 'iot-rollup', 'io
 const MINUTE = 60_000;
 
 const chartPoints = (page: Page, metric: string) => page.locator(`[data-testid=chart-${metric}]`).evaluate((el) => Number((el as HTMLElement).dataset.points ?? 0));
+/**
+ * Pixels of the chart's canvas in the series colour (#c2410c, website/src/charts.ts): what uPlot drew, not what
+ * the page meant to draw (`data-points` counts the data handed to it). The limit lines (#b42318) and the min–max
+ * band are other colours.
+ */
+const drawnPixels = (page: Page, metric: string) =>
+  page.locator(`[data-testid=chart-${metric}] canvas`).evaluate((canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 194) <= 12 && Math.abs(data[i + 1]! - 65) <= 12 && Math.abs(data[i + 2]! - 12) <= 12 && data[i + 3]! > 200) n += 1;
+    return n;
+  });
 
 describeInBrowser('website: IoT dashboard', () => {
   let e2e: E2e;
@@ -59,6 +72,8 @@ describeInBrowser('website: IoT dashboard', () => {
     for (const metric of ['temperature', 'humidity', 'co2']) {
       await page.locator(`[data-testid=chart-${metric}] canvas`).waitFor();
       await eventually(async () => expect(await chartPoints(page, metric)).toBeGreaterThan(100));
+      // Drawn: the line is on the canvas, not only in the data handed to the chart (D165).
+      await eventually(async () => expect(await drawnPixels(page, metric)).toBeGreaterThan(300));
     }
     expect(await page.locator('[data-testid=device-list] .dot.online').count()).toBe(2);
     // A new reading shows up without reloading the page.
