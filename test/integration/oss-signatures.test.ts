@@ -167,6 +167,17 @@ describe('signatureUrl (V1 presigned URLs) with plain HTTP clients', () => {
   });
 });
 
+describe('signatureUrlV4 links', () => {
+  it('refuses an x-oss-expires outside 1 s … 7 days with EC 0002-00000232 (D167)', async () => {
+    const url = new URL(await ossClient(oss.emulator, { bucket: BUCKET, v4: true }).signatureUrlV4('GET', 60, undefined, key('v4.txt')));
+    for (const expires of ['691200', '0']) {
+      url.searchParams.set('x-oss-expires', expires);
+      const response = await fetch(url);
+      expect([response.status, errorCode(await response.text()), response.headers.get('x-oss-ec')]).toEqual([400, 'InvalidArgument', '0002-00000232']);
+    }
+  });
+});
+
 describe('anonymous requests', () => {
   it('are refused on a private bucket with AccessDenied', async () => {
     const response = await rawRequest(oss.emulator.port, 'GET', `/${BUCKET}/anything`);

@@ -245,7 +245,7 @@ function readPresignedClaim(request: SignedRequest, params: Map<string, string>,
   const expiresRaw = params.get('x-oss-expires')!;
   const expires = /^\d+$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
   if (!(expires >= 1 && expires <= MAX_PRESIGN_EXPIRES_SECONDS)) {
-    throw ossErrors.invalidArgument(`x-oss-expires must be between 1 and ${MAX_PRESIGN_EXPIRES_SECONDS} seconds.`, 'x-oss-expires', expiresRaw);
+    throw ossErrors.invalidArgument(`x-oss-expires must be between 1 and ${MAX_PRESIGN_EXPIRES_SECONDS} seconds.`, 'x-oss-expires', expiresRaw, '0002-00000232');
   }
   if (now > signedAt + expires * 1000) throw ossErrors.expired();
   // A URL dated in the future would outlive the 7-day cap; OSS allows the usual clock skew only.
