@@ -144,18 +144,31 @@ describe('order flow through the local cloud', () => {
     let views: OrderView[];
     try {
       // 100 shoppers; the shop's door lets 16 in at once (the local cloud runs at most 16 instances of
-      // order-api), and every saga races for the stock while the others are being placed. (100 reservations
-      // at the very same instant: test/unit/stock-holds.test.ts.)
-      const placed: Awaited<ReturnType<typeof post>>[] = [];
+      // order-api). Placing an order takes far longer than reserving its stock, so sagas started as orders come
+      // in would reserve one after another and never race (the test passed with the stock condition removed).
+      // So the orders are recorded while the flow is gone (StartExecution answers FlowNotExists, order-api 503
+      // "send the same request again"); then the flow is back and every shopper retries with the same key at
+      // once: order-api finds the order and only starts its saga, and 100 sagas race for the 10 units (the same
+      // race without the local cloud: test/unit/stock-holds.test.ts).
+      const saga = await fnf.describeFlow({ Name: FLOW });
+      await fnf.deleteFlow({ Name: FLOW });
+      const requests = Array.from({ length: 100 }, (_, i) => ({ body: orderRequest('success', [{ productId, qty: 1 }]), key: `race-${i}-${Date.now()}` }));
       let next = 0;
-      await Promise.all(
-        Array.from({ length: 16 }, async () => {
-          while (next < 100) {
-            next++;
-            placed.push(await post(orderRequest('success', [{ productId, qty: 1 }])));
-          }
-        }),
-      );
+      const held: Awaited<ReturnType<typeof post>>[] = [];
+      try {
+        await Promise.all(
+          Array.from({ length: 16 }, async () => {
+            while (next < requests.length) {
+              const r = requests[next++]!;
+              held.push(await post(r.body, r.key));
+            }
+          }),
+        );
+      } finally {
+        await fnf.createFlow({ Name: FLOW, Definition: saga.Definition, Description: saga.Description, Type: 'FDL', RoleArn: saga.RoleArn });
+      }
+      expect(held.filter((p) => p.status !== 503).map((p) => `${p.status} ${JSON.stringify(p.body)}`)).toEqual([]);
+      const placed = await Promise.all(requests.map((r) => post(r.body, r.key)));
       expect(placed.filter((p) => p.status !== 202).map((p) => `${p.status} ${JSON.stringify(p.body)}`)).toEqual([]);
       views = await Promise.all(placed.map((p) => final(p.body.orderId)));
     } finally {
