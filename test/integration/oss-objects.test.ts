@@ -134,6 +134,20 @@ describe('Tagging and ACL', () => {
     expect((await client.getACL(k)).acl).toBe('public-read');
     await expect(client.put(k, Buffer.from('a'), { headers: { 'x-oss-object-acl': 'everyone' } })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
   });
+
+  it('serves a public-read object to anonymous readers but refuses them response-* overrides, as OSS does (D167)', async () => {
+    const k = key('public.txt');
+    await client.put(k, Buffer.from('p'), { headers: { 'x-oss-object-acl': 'public-read' } });
+    const anonymous = `${oss.emulator.endpoint}/${BUCKET}/${k}`;
+    expect((await fetch(anonymous)).status).toBe(200);
+    for (const param of ['response-content-disposition=attachment', 'response-content-type=text/html']) {
+      const response = await fetch(`${anonymous}?${param}`);
+      expect([response.status, /<Code>(\w+)<\/Code>/.exec(await response.text())?.[1]]).toEqual([400, 'InvalidRequest']);
+    }
+    // Signed, the same override is taken.
+    const signed = await fetch(client.signatureUrl(k, { expires: 60, response: { 'content-disposition': 'attachment' } }));
+    expect([signed.status, signed.headers.get('content-disposition')]).toEqual([200, 'attachment']);
+  });
 });
 
 describe('Storage class, server-side encryption, RestoreObject', () => {

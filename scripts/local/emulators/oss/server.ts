@@ -17,6 +17,7 @@ import type { EmulatorRuntime, RequestContext } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
 import { processImage, saveProcessedImage } from './image-process';
+import { RESPONSE_OVERRIDES } from './object-ops';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
 import { sendEmpty, sendError } from './respond';
@@ -250,6 +251,11 @@ async function dispatch(deps: ServerDeps, ctx: RequestContext): Promise<void> {
     const objectAcl = caller.mode === 'anonymous' && ctx.key !== undefined ? requestedObject(ctx, ctx.bucket, ctx.key)?.acl : undefined;
     if (policy !== 'allow' || caller.mode !== 'anonymous') authorize(caller, need, bucket, objectAcl);
     if (caller.mode !== 'anonymous') checkRamAccess(deps.access, caller.accessKeyId, action, ctx.bucket, ctx.key);
+  }
+  // OSS takes response-* overrides from signed requests only; an anonymous reader of a public object asking for
+  // one is refused (GetObject's reference; users report the message), not served with or without it.
+  if (caller.mode === 'anonymous' && level === 'object' && Object.keys(RESPONSE_OVERRIDES).some((name) => ctx.params.has(name))) {
+    throw new OssError(400, 'InvalidRequest', 'Can not override response header for an anonymous user.');
   }
   if (!route) return processImage(ctx, deps.imageEngine);
   await route.run(ctx);
