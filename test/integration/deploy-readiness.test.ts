@@ -310,7 +310,7 @@ describe('deploy readiness: the environment a deploy renders with', () => {
     expect(environmentProblems({ AccountID: '1000000000000001', API_DOMAIN: 'api.example.org' }, true)).toEqual([expect.stringMatching(/^AccountID must be exported for a deploy: /)]);
     expect(environmentProblems({ AccountID: '1234567890123456' }, true)).toEqual([expect.stringMatching(/^API_DOMAIN must be exported for a deploy: /)]);
     expect(environmentProblems({ AccountID: '1234567890123456', API_DOMAIN: 'api.example.org' }, true)).toEqual([]);
-    expect(environmentProblems({ STAGE: 'prod', JWT_SECRET: 's', IOT_SECRET_KEY: 'k'.repeat(32) }, false)).toEqual([
+    expect(environmentProblems({ STAGE: 'prod', JWT_SECRET: 's', IOT_SECRET_KEY: 'k'.repeat(32), PAYMENT_WEBHOOK_SECRET: 'w'.repeat(32) }, false)).toEqual([
       "MEDIA_BUCKET must be set for stage prod: its default names the dev stage's resource",
       "OTS_INSTANCE must be set for stage prod: its default names the dev stage's resource",
       expect.stringMatching(/^WEBSITE_ORIGIN must be set for stage prod: /),
@@ -318,6 +318,8 @@ describe('deploy readiness: the environment a deploy renders with', () => {
     expect(environmentProblems({ STAGE: 'prod', MEDIA_BUCKET: 'b', OTS_INSTANCE: 'i', WEBSITE_ORIGIN: 'https://shop.example.org' }, false)).toEqual([
       'JWT_SECRET must be set for stage prod (the default is for local use only)',
       expect.stringMatching(/^IOT_SECRET_KEY \(at least 32 characters\) must be set for stage prod/),
+      // Its default is in s.yaml for all to read: with it anyone could sign a charge.succeeded webhook (D166).
+      expect.stringMatching(/^PAYMENT_WEBHOOK_SECRET \(at least 32 characters\) must be set for stage prod/),
     ]);
   });
 });

@@ -24,6 +24,11 @@ export function environmentProblems(env: NodeJS.ProcessEnv, deploy: boolean): Pr
   if ((env.IOT_SECRET_KEY ?? '').length < 32) {
     problems.push(`IOT_SECRET_KEY (at least 32 characters) must be set for stage ${stage}: it seals the device secrets (the default is for local use only)`);
   }
+  // payment-callback trusts a webhook signed with this key (it resumes the order's ChargePayment): s.yaml's default
+  // is public, so with it anyone could sign "charge.succeeded" for any order (D166).
+  if ((env.PAYMENT_WEBHOOK_SECRET ?? '').length < 32) {
+    problems.push(`PAYMENT_WEBHOOK_SECRET (at least 32 characters) must be set for stage ${stage}: payment-callback accepts webhooks signed with it (the default is for local use only)`);
+  }
   // The bucket and the TableStore instance are named by these alone: a second stage with the defaults would try to
   // create dev's bucket and instance again (bucket names are global, instance names regional) and its stack fails.
   for (const name of ['MEDIA_BUCKET', 'OTS_INSTANCE']) if (!env[name]) problems.push(`${name} must be set for stage ${stage}: its default names the dev stage's resource`);
