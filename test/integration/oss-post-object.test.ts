@@ -3,6 +3,7 @@
  * policy signatures from ali-oss, every kind of policy condition, the success answers, and the refusals — each
  * refusal leaving nothing stored. The browser itself is in test/e2e/oss-post-object.test.ts.
  */
+import { connect } from 'node:net';
 import { LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { errorCode, ossClient, startTestOss, uniqueBucket, type LooseOss, type TestOss } from '../helpers/oss';
 
@@ -148,6 +149,34 @@ describe('PostObject', () => {
     expect((await post(PUBLIC, { key: 'anon.png' })).status).toBe(204);
     const refused = await post(BUCKET, { key: 'uploads/anon.png' });
     expect([refused.status, errorCode(refused.text)]).toEqual([403, 'AccessDenied']);
+  });
+
+  it('reads a refused form to its end before answering, so the client still sending its file gets the error (D167)', async () => {
+    // A form refused at its file part (here: no key) was answered at once with Connection: close while the file was
+    // still arriving; a client that had not finished sending (fetch in a browser or Node) got a reset — EPIPE —
+    // instead of the XML error. Two requests on one connection: the refusal, then a listing answered after it.
+    const form = new FormData();
+    for (const [name, value] of Object.entries(v1Fields([{ bucket: BUCKET }]))) form.append(name, value);
+    form.append('file', new Blob([Buffer.alloc(256 * 1024, 1)]), 'big.bin');
+    const request = new Request(`${oss.emulator.endpoint}/${BUCKET}`, { method: 'POST', body: form });
+    const body = Buffer.from(await request.arrayBuffer());
+    const head = `POST /${BUCKET} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${request.headers.get('content-type')}\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const listing = new URL(client.signatureUrl('', { expires: 60 }).replace(/\/[^/?]*\?/, '/?'));
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = connect(oss.emulator.port, '127.0.0.1', () => {
+        socket.write(Buffer.concat([Buffer.from(head), body]));
+        socket.write(`GET /${BUCKET}/${listing.search} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      });
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+    });
+    const [first, second] = answers.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 400 /);
+    expect(first).toContain('<Code>MissingArgument</Code>');
+    expect(first).not.toMatch(/connection: close/i);
+    expect(second).toMatch(/^HTTP\/1\.1 (200|403) /);
   });
 
   it('refuses a body that is not a form, and a form without a file', async () => {

@@ -35,6 +35,28 @@ export function tempName(tmpDir: string): string {
   return join(tmpDir, `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`);
 }
 
+/** Bodies up to this size are read to their end before an error is answered (see `discardUnreadBody`). */
+export const DISCARD_BEFORE_ERROR_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads and drops what is left of a refused request's body before its error is answered, when the body declares
+ * at most `DISCARD_BEFORE_ERROR_BYTES`. An answer sent mid-body has to close the connection (the rest must not be
+ * parsed as a next request), and a client still sending then meets a reset — fetch's EPIPE, a browser's network
+ * error — instead of the XML error. Larger or undeclared bodies are answered at once, with Connection: close.
+ */
+export function discardUnreadBody(req: IncomingMessage): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (req.complete || !(declared <= DISCARD_BEFORE_ERROR_BYTES)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    req.once('end', () => resolve());
+    req.once('close', () => resolve());
+    // Whatever was reading it (a form parser given up on) lets go; the bytes go nowhere.
+    req.unpipe();
+    req.removeAllListeners('data');
+    req.resume();
+  });
+}
+
 /**
  * Streams `req` into a temp file. On EntityTooLarge the rest of the body is drained and discarded (not the
  * socket destroyed) so the client still reads the error response.

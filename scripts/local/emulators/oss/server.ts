@@ -17,6 +17,7 @@ import type { EmulatorRuntime, RequestContext } from './context';
 import { corsHeaders, preflightHeaders } from './cors';
 import { OssError, ossErrors } from './errors';
 import { processImage, saveProcessedImage } from './image-process';
+import { discardUnreadBody } from './body';
 import { RESPONSE_OVERRIDES } from './object-ops';
 import { postObject } from './post-object';
 import { renderXml } from './xml';
@@ -198,6 +199,7 @@ async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: Server
       return;
     }
     if (err instanceof OssError) {
+      await discardUnreadBody(req);
       sendError(ctx, err);
       return;
     }
