@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalCloud } from './cloud';
+import { CANCELED_BY_CLIENT } from './runtime/client-connection';
 import type { InvocationRecord } from './runtime/runtime';
 import { isPythonRuntime } from './spec/custom-runtime';
 
@@ -90,6 +91,8 @@ function firstFrame(stackTrace: (string | string[])[] | undefined): string | und
  */
 export function printFailures(runtime: EventEmitter, write: (line: string) => void): void {
   runtime.on('invocation', (record: InvocationRecord) => {
+    // A request dropped from the line because its client went away (D168) is the client's doing, not the function's.
+    if (record.error?.errorType === CANCELED_BY_CLIENT.errorType) return;
     if (record.status === 'failed' || record.status === 'timeout') write(formatFailure(record));
   });
 }

@@ -6,6 +6,7 @@ import { isClientAbort, type AbortInfo } from '../emulators/http-edge';
 import type { AccessControl } from '../ram/access';
 import { ASYNC_PAYLOAD_LIMIT, asyncTaskIdOf, entityTooLarge, fcError, handleFcApi, isFcApiPath, queueAsync, SYNC_PAYLOAD_LIMIT } from '../emulators/fc/fc-api';
 import { httpTriggerRequest, toHttpTriggerEvent, writeTriggerResponse } from './http-trigger';
+import { clientConnectionOf } from '../runtime/client-connection';
 import { matchRoute } from './routes';
 import { triggerSignatureProblem } from './trigger-auth';
 import { serveStatic } from './static-files';
@@ -106,7 +107,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       return;
     }
     // The instance builds the event and maps the answer in its own thread (D49).
-    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId, callerPort: req.socket.remotePort });
+    const { record, reply } = await runtime.invokeHttp(functionName, request, { source: 'http', requestId, callerPort: req.socket.remotePort, client: clientConnectionOf(req, res) });
     writeTriggerResponse(res, record, method, reply);
   }
 

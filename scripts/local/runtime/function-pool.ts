@@ -1,6 +1,7 @@
 import { traceMark } from '../trace';
 import type { FunctionSpec } from '../spec/model';
 import { failedOutcome, Instance, LoadError, type InstanceOutcome, type InvokeInput, type ParkRule, type PoolInstance } from './instance';
+import { CANCELED_BY_CLIENT, type ClientConnection } from './client-connection';
 import type { InstancePids } from './instance-pids';
 import { ProcessInstance, runsAsProcess } from './process-instance';
 import type { InvocationClass } from './priority';
@@ -36,6 +37,14 @@ export interface PoolOutcome extends InstanceOutcome {
   /** Milliseconds the request waited in line for an instance (0 when one was free or could start). */
   waitMs: number;
   throttled?: boolean;
+}
+
+/** The request's client went away while it waited in line (D168): it leaves the line and never runs. */
+class CanceledByClientError extends Error {
+  constructor() {
+    super(CANCELED_BY_CLIENT.errorMessage);
+    this.name = CANCELED_BY_CLIENT.errorType;
+  }
 }
 
 /** The local cloud is stopping: requests still arriving get 503 (and are not worth logging as errors). */
@@ -327,7 +336,14 @@ export class FunctionPool implements BudgetedPool {
    * its clock starts once the instance is ready, as on FC, where starting an instance (and the initializer,
    * with its own timeout) does not count against the invocation's timeout — nor does waiting in line here.
    */
-  async invoke(input: InvokeInput, ids: InvocationIds, timeoutMs: number, onAssigned: (instanceId: string) => void = () => undefined, serving: InvocationClass = 'interactive'): Promise<PoolOutcome> {
+  async invoke(
+    input: InvokeInput,
+    ids: InvocationIds,
+    timeoutMs: number,
+    onAssigned: (instanceId: string) => void = () => undefined,
+    serving: InvocationClass = 'interactive',
+    client?: ClientConnection,
+  ): Promise<PoolOutcome> {
     if (this.closed) throw new ShuttingDownError(this.fn.name);
     const reserved = this.fn.reservedConcurrency;
     if (reserved !== undefined && this.inFlight >= reserved) throw new ThrottledError(this.fn.name, reserved);
@@ -336,9 +352,10 @@ export class FunctionPool implements BudgetedPool {
       const queuedAt = Date.now();
       let acquired: Awaited<ReturnType<FunctionPool['acquire']>>;
       try {
-        acquired = await this.acquire(serving);
+        acquired = await this.acquire(serving, client);
       } catch (err) {
         if (err instanceof ShuttingDownError) throw err;
+        if (err instanceof CanceledByClientError) return { ...failedOutcome({ ...CANCELED_BY_CLIENT }), instanceId: '-', coldStart: false, waitMs: Date.now() - queuedAt };
         // The instance this request started could not start (the bundle throws while loading, the handler is
         // missing): on FC that request fails with the error; the local cloud must not fail with it.
         const loaded = err instanceof LoadError;
@@ -390,15 +407,26 @@ export class FunctionPool implements BudgetedPool {
     traceMark(`warm ${this.fn.resource}`);
   }
 
-  private async acquire(serving: InvocationClass): Promise<{ instance: PoolInstance; coldStart: boolean; waitMs: number }> {
+  private async acquire(serving: InvocationClass, client?: ClientConnection): Promise<{ instance: PoolInstance; coldStart: boolean; waitMs: number }> {
     // A request never passes those already in line (except an interactive one passing background ones, below).
     const idle = this.waiters.length === 0 ? this.takeIdle(serving) : undefined;
     if (idle) return { instance: idle, coldStart: isFirstUse(idle), waitMs: 0 };
+    // Its client left before it could even join the line (D168).
+    if (client?.gone) throw new CanceledByClientError();
     const queuedAt = Date.now();
+    let unwatch: (() => void) | undefined;
     const instance = await new Promise<PoolInstance>((serve, fail) => {
-      this.joinLine({ serve, fail, queuedAt, serving, passed: 0 });
+      const waiter: Waiter = { serve, fail, queuedAt, serving, passed: 0 };
+      // A client that goes away takes its request out of the line: on FC its invocation is canceled (D168).
+      unwatch = client?.watch(() => {
+        const at = this.waiters.indexOf(waiter);
+        if (at < 0) return;
+        this.waiters.splice(at, 1);
+        fail(new CanceledByClientError());
+      });
+      this.joinLine(waiter);
       this.dispatch();
-    });
+    }).finally(() => unwatch?.());
     return { instance, coldStart: isFirstUse(instance), waitMs: Date.now() - queuedAt };
   }
 

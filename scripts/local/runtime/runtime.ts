@@ -6,6 +6,7 @@ import { credentialEnv, functionCredentials, type FunctionCredentials } from '..
 import type { AppSpec, FunctionSpec } from '../spec/model';
 import { instanceCaps, type InstanceCaps } from './capacity';
 import type { InstancePids } from './instance-pids';
+import type { ClientConnection } from './client-connection';
 import { CpuRoom } from './cpu-room';
 import { FunctionPool, InstanceBudget, ThrottledError, type PoolOutcome } from './function-pool';
 import type { HttpTriggerReply, HttpTriggerRequest } from './http-trigger-event';
@@ -52,6 +53,8 @@ export interface InvokeOptions {
    * belongs to that instance's call tree and takes the class of the request it serves (`caller-ports.ts`).
    */
   callerPort?: number;
+  /** The client waiting for the answer of a synchronous call: if it goes away while the request waits in line, the request is dropped (D168). */
+  client?: ClientConnection;
 }
 
 /** A fault a developer (or a test) injects into one function: added latency and/or failures. */
@@ -275,7 +278,7 @@ export class FunctionRuntime extends EventEmitter {
           this.instanceRequest.set(instanceId, requestId);
           if (this.stopRequests.has(requestId)) pool.stopInstance(instanceId);
         };
-        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), assigned, serving);
+        const outcome = await pool.invoke(input, { requestId, retryCount }, deadline - Date.now(), assigned, serving, options.client);
         this.instanceRequest.delete(outcome.instanceId);
         reply = outcome.reply;
         record = outcome.ok ? succeededRecord(base, outcome) : failedRecord(base, this.stopRequests.has(requestId) ? stoppedOutcome(outcome) : outcome);

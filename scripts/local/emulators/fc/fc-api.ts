@@ -30,6 +30,7 @@ import { verifyAcs3 } from './acs3-signature';
 import { EMULATED_RESOURCE_READS, page, resourceReadOf, type ResourceAnswer } from './fc-resources';
 import { ASYNC_TASK_OPERATIONS, asyncTaskRouteOf, taskIdProblem } from './fc-async-tasks';
 import { safeDecode } from '../../runtime/http-trigger-event';
+import { clientConnectionOf } from '../../runtime/client-connection';
 
 const INVOKE_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const FUNCTION_PATH = /^\/2023-03-30\/functions\/([^/]+)$/;
@@ -342,7 +343,7 @@ export async function handleFcApi(req: IncomingMessage, res: ServerResponse, bod
   }
   if (body.length > SYNC_PAYLOAD_LIMIT) return entityTooLarge(res, SYNC_PAYLOAD_LIMIT, requestId);
   // A call from an instance belongs to its caller's call tree (D143): the port it came from says which instance.
-  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId, callerPort: req.socket.remotePort });
+  const record = await runtime.invoke(fn.name, body, { source: 'invoke-api', requestId, callerPort: req.socket.remotePort, client: clientConnectionOf(req, res) });
   if (record.status === 'throttled') return apiError(res, 429, 'ResourceThrottled', record.error?.errorMessage ?? 'throttled', requestId);
   const headers: Record<string, string> = { 'x-fc-request-id': requestId, 'content-type': 'application/octet-stream', 'content-length': String(record.payload.length) };
   if (record.errorType) headers['x-fc-error-type'] = record.errorType;
