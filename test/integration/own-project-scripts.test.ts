@@ -204,6 +204,13 @@ describe('validate, build and deploy -- -t <file>: a project of your own', () =>
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('resources.on-queue.props.triggers[0].triggerConfig.eventRuleFilterPattern: must match source "MNS-my-on-queue-jobs"');
     expect(wrong.stderr).not.toContain('stage prefix');
+    // A template mistake is named by the project's own file and resource, not this repository's infra/ros.yaml.
+    dir.write('mq/s.yaml', MQ_PROJECT);
+    dir.write('mq/ros/mq.yaml', MQ_TEMPLATE.replace('QueueName: my-jobs\n', 'QueueName: my-jobs\n      ReceiveMessageWaitTime: 5\n'));
+    const typo = script('validate.ts', ['-t', 'mq/s.yaml']);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain('ros/mq.yaml Resources.Jobs.Properties.ReceiveMessageWaitTime: not a property of ALIYUN::MNS::Queue');
+    expect(typo.stderr).not.toContain('infra/ros.yaml');
   }, 180_000);
 
   it('deploy runs the steps on the project and ends in s deploy -y -t <file> in its folder, passing s its own options', () => {

@@ -176,6 +176,13 @@ describe('mns_topic triggers and MNS destinations', () => {
     expect(errorsOf(topicTrigger('acs:mns:cn-hangzhou:123:/topics/events', '{ notifyContentFormat: STREAM, notifyStrategy: BACKOFF_RETRY, filterTag: seventeen-chars-x }'))).toEqual([expect.stringContaining('filterTag: must be a string of at most 16')]);
   });
 
+  it('name only the template mistake, not every reference to what the refused template declares (D165)', () => {
+    const typo = INFRA.replace('VisibilityTimeout: 5', 'VisibilityTimeout: 5, ReceiveMessageWaitTime: 5');
+    expect(errorsOf(topicTrigger('acs:mns:cn-hangzhou:123:/topics/events', '{ notifyContentFormat: JSON, notifyStrategy: BACKOFF_RETRY }'), typo)).toEqual([
+      expect.stringContaining('Resources.Jobs.Properties.ReceiveMessageWaitTime: is not a property the local cloud knows'),
+    ]);
+  });
+
   it('accept MNS queue and topic destinations and check they are declared', () => {
     const destinations = (onSuccess: string, onFailure: string) => `      asyncInvokeConfig:
         destinationConfig:

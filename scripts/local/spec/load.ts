@@ -72,6 +72,8 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, opt
   const functions: FunctionSpec[] = [];
   // Functions refused above: routes to them are not reported again as routes to unknown functions.
   const refusedFunctions = new Set<string>();
+  // A ROS template refused above declares nothing: what names its resources is not reported again as undeclared (D165).
+  let templateRefused = false;
   const routes: RouteSpec[] = [];
   const spec: AppSpec = { baseDir, name: String(doc.name ?? ''), region: String(scope.vars.region ?? 'cn-hangzhou'), functions, routes, infra: emptyInfra(), flows: [], rendered: {} };
 
@@ -109,9 +111,10 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, opt
       errors.push(...checkKeys(props, ROS_PROPS, `${path}.props`));
       const infra = collect(() => loadRosInfra(props as Record<string, unknown>, baseDir, `${path}.props`));
       if (infra) mergeInfra(spec.infra, infra);
+      else templateRefused = true;
     }
   }
-  errors.push(...crossCheck(spec, refusedFunctions), ...checkFlows(spec));
+  errors.push(...crossCheck(spec, refusedFunctions, templateRefused), ...checkFlows(spec));
   if (errors.length > 0) throw refuse(errors);
   return spec;
 }
@@ -148,7 +151,7 @@ function notServerlessDevs3(doc: Record<string, unknown>): SpecError | undefined
 }
 
 /** What a deploy would reject too: duplicate names and routes, triggers and destinations pointing nowhere. */
-function crossCheck(spec: AppSpec, refusedFunctions: Set<string>): SpecError[] {
+function crossCheck(spec: AppSpec, refusedFunctions: Set<string>, templateRefused: boolean): SpecError[] {
   const errors: SpecError[] = [];
   const names = new Map<string, string>();
   for (const fn of spec.functions) {
@@ -172,12 +175,15 @@ function crossCheck(spec: AppSpec, refusedFunctions: Set<string>): SpecError[] {
   }
   const buckets = new Set(spec.infra.buckets.map((b) => b.name));
   const tables = new Set(spec.infra.tables.map((t) => `${t.instance}/${t.name}`));
-  errors.push(...checkMnsReferences(spec));
-  for (const index of spec.infra.searchIndexes) {
+  // What a refused template declares is unknown: references to it are not checked (its own error says what is wrong).
+  const declared = !templateRefused;
+  if (declared) errors.push(...checkMnsReferences(spec));
+  for (const index of declared ? spec.infra.searchIndexes : []) {
     if (!tables.has(`${index.instance}/${index.table}`)) errors.push(new SpecError(`ROS template: search index ${index.index}`, `its table "${index.instance}/${index.table}" is not declared in the ROS template`));
   }
   for (const fn of spec.functions) {
     fn.triggers.forEach((trigger, i) => {
+      if (!declared) return;
       const path = `resources.${fn.resource}.props.triggers[${i}].sourceArn`;
       if (trigger.type === 'oss' && !buckets.has(trigger.bucket)) errors.push(new SpecError(path, `bucket "${trigger.bucket}" is not declared in the ROS template`, undeclaredHint(spec, 'ALIYUN::OSS::Bucket', trigger.bucket)));
       if (trigger.type === 'tablestore' && !tables.has(`${trigger.instance}/${trigger.table}`)) {

@@ -4,7 +4,7 @@
  * only the account can answer, listed for the person deploying (docs/runbook.md, "First deploy checklist").
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { ALL_TABLES } from '../../../functions/_shared/contracts/tables';
 import { readYamlFile } from '../../local/spec/yaml-file';
 import type { Preview } from '../checks';
@@ -94,5 +94,17 @@ function accountSteps(preview: Preview): string[] {
 export function platformFindingsAt(preview: Preview, root: string): PlatformFindings {
   const { template, passed } = infraOf(preview, root);
   // A project of the user's own has no SDK adapters of this repository's (functions/_shared/aliyun): no calls to read.
-  return platformFindings(preview, template, passed, existsSync(ADAPTER_DIR(root)) ? sdkCallsIn(ADAPTER_DIR(root)) : [], root);
+  const findings = platformFindings(preview, template, passed, existsSync(ADAPTER_DIR(root)) ? sdkCallsIn(ADAPTER_DIR(root)) : [], root);
+  return { ...findings, problems: findings.problems.map(inProjectTerms(preview, root)) };
+}
+
+/**
+ * The rules name this repository's template (`infra/ros.yaml`) and its `ros` resource (`infra`); a project of
+ * one's own (`-t`) keeps its template elsewhere under another resource name, and its problems say so (D165).
+ */
+function inProjectTerms(preview: Preview, root: string): (problem: Problem) => Problem {
+  const [name, ros] = Object.entries(preview.resources).find(([, r]) => r.component === 'ros') ?? [];
+  const template = (ros?.props as Props | undefined)?.template;
+  const file = typeof template === 'string' ? relative(root, resolve(root, template)).split(sep).join('/') : 'infra/ros.yaml';
+  return (problem) => problem.replaceAll('infra/ros.yaml', file).replaceAll('resources.infra.', `resources.${name ?? 'infra'}.`);
 }
