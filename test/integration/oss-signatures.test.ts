@@ -80,7 +80,7 @@ describe.each([
     await expect(noToken).rejects.toMatchObject({ status: 403, code: 'InvalidAccessKeyId', ecCode: '0002-00000003' });
     await expect(noToken).rejects.toThrow(/The Security Token may be lost to specify that it is a STS Access Id\./);
     oss.advance(16 * 60_000);
-    await expect(client().put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'RequestTimeTooSkewed' });
+    await expect(client().put(k, Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'RequestTimeTooSkewed', ecCode: '0002-00000504' });
     oss.resetClock();
     expect(oss.emulator.listObjects(BUCKET, k)).toEqual([]);
   });

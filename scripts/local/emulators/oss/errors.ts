@@ -83,7 +83,7 @@ export const ossErrors = {
     new OssError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: requestTime,
       ServerTime: new Date(serverTime).toISOString(),
-    }),
+    }, '0002-00000504'),
   invalidUri: () => new OssError(400, 'InvalidURI', "Couldn't parse the specified URI."),
   corsForbidden: () =>
     new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.'),
