@@ -80,15 +80,35 @@ async function firstOk(base: string, path: string, child: ChildProcess, complete
   }
 }
 
+/** Does any process of the group still run? (`kill(-pgid, 0)` answers ESRCH once the last one is gone.) */
+function groupRuns(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the start and everything it started. The whole process group, not only the child: `npm start` exits before
+ * the local cloud it ran (and its instance threads) has, and a fresh-clone round deleting `node_modules/.cache` met
+ * that cloud still writing its code cache there (ENOTEMPTY, D168). SIGKILL after 10 s; given up after 15 s (a group
+ * left with zombies that nobody reaps would answer forever).
+ */
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  process.kill(-child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-  }, 10_000);
-  await exited;
-  clearTimeout(timer);
+  const pgid = child.pid!;
+  if (!groupRuns(pgid)) return;
+  process.kill(-pgid, 'SIGTERM');
+  const startedAt = Date.now();
+  let killed = false;
+  while (groupRuns(pgid) && Date.now() - startedAt < 15_000) {
+    if (!killed && Date.now() - startedAt > 10_000) {
+      killed = true;
+      process.kill(-pgid, 'SIGKILL');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A complete first page: products listed, no part degraded (a price missing because an instance was still starting). */
