@@ -42,7 +42,7 @@ import Database from 'better-sqlite3';
 import { LOCAL_ACCOUNT_ID, secretFor, securityTokenFor } from '../../credentials';
 import { AccessControl, type AccessSettings } from '../../ram/access';
 import { mnsErrors } from './errors';
-import { PushOutbox, type PushRow } from './pushes';
+import { PushOutbox, type PushFailure, type PushRow } from './pushes';
 import { PUSH_CERT_PATH, pushSigningKeyOf, signedPushHeaders } from './push-signing';
 import { QueueStore, type ReceivedMessage } from './queues';
 import { createRequestHandler, mnsClientErrorHandler } from './server';
@@ -55,7 +55,7 @@ import { keepIdleConnections } from '../../keep-alive';
 export { MnsError, mnsErrors } from './errors';
 export { QUEUE_DEFAULTS, type DlqPolicy, type PeekedMessage, type QueueAttributes, type QueueInfo, type QueueStore, type ReceivedMessage } from './queues';
 export { TOPIC_DEFAULTS, type NotifyContentFormat, type NotifyStrategy, type SubscriptionInfo, type SubscriptionInput, type TopicAttributes, type TopicInfo, type TopicStore } from './topics';
-export type { PushRow } from './pushes';
+export type { PushFailure, PushRow } from './pushes';
 export type { MnsCredentialLookup } from './signature';
 
 export interface PushInfo {
@@ -88,6 +88,11 @@ export interface MnsEmulatorOptions {
   pushToFunction?: (functionName: string, payload: Buffer, info: PushInfo) => Promise<void>;
   /** Multiplies NotifyStrategy retry intervals (tests: e.g. 0.001). Default 1. */
   pushRetryScale?: number;
+  /**
+   * Told of a push's first failure and of its end (dropped or dead-lettered), e.g. a subscription whose queue does
+   * not exist (default: a JSON line on stderr). The outbox keeps the details (`pushes()`).
+   */
+  onPushFailure?: (failure: PushFailure) => void;
   /** Told when a client hangs up mid-request (default: a JSON line on stderr). */
   onAbort?: (info: AbortInfo) => void;
 }
@@ -117,6 +122,17 @@ export const localMnsCredentials: MnsCredentialLookup = (accessKeyId) => {
   return { accessKeySecret: secret, ...(securityToken ? { securityToken } : {}) };
 };
 
+/** The default push failure report: one JSON line on stderr, as the local cloud's other logs. */
+function stderrPushFailureLog(f: PushFailure): void {
+  const msg =
+    f.outcome === 'retrying'
+      ? `push to ${f.endpoint} failed; retrying by ${f.strategy}`
+      : f.outcome === 'dead-lettered'
+        ? `push to ${f.endpoint} failed after ${f.attempt} attempts; sent to the subscription's dead-letter queue`
+        : `push to ${f.endpoint} failed after ${f.attempt} attempts; dropped, as MNS drops it`;
+  process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), service: 'mns', msg, ...f })}\n`);
+}
+
 /**
  * Starts the emulator.
  * @example
@@ -143,7 +159,9 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     const endpoint = parseEndpoint(row.endpoint, local);
     const info: PushInfo = { topic: row.topic, subscription: row.subscription, messageId: row.message_id, format: row.format, attempts: row.attempts, ...(row.tag ? { tag: row.tag } : {}) };
     if (endpoint.kind === 'queue') {
-      // The queue did not exist when the message was published; it may exist by now.
+      // The queue did not exist when the message was published; it may exist by now. MNS accepts such a
+      // subscription and fails its pushes (D170): the error names the queue, for the console and the log.
+      if (!queues.hasQueue(endpoint.queue)) throw new Error(`QueueNotExist: the queue ${endpoint.queue} of the subscription's endpoint does not exist.`);
       queues.insert(endpoint.queue, { body: row.payload });
       queues.onReceivable(endpoint.queue);
       return;
@@ -170,9 +188,10 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       queues.insert(row.dlq_target!, { body: row.payload });
       queues.onReceivable(row.dlq_target!);
     },
+    onFailure: options.onPushFailure ?? stderrPushFailureLog,
     ...(options.pushRetryScale !== undefined ? { retryScale: options.pushRetryScale } : {}),
   });
-  const topics = new TopicStore(db, queues, clock, local, (n) => outbox.add(n));
+  const topics = new TopicStore(db, queues, clock, local, outbox);
 
   let emulatorUrl = '';
   const onAbort = options.onAbort ?? stderrAbortLog('mns');

@@ -8,7 +8,10 @@
  * - EXPONENTIAL_DECAY_RETRY: 176 retries after 1, 2, 4 … 512 s, then every 512 s (one day in all).
  * After the last retry the notification goes to the subscription's dead-letter queue if it has one, else it is
  * dropped (MNS drops it too) and kept here as `failed` for the console. `retryScale` shrinks the intervals
- * for tests. Retry times are wall-clock time, not the emulator's injectable clock: tests move that clock to
+ * for tests. Each push's first failure and its end (dropped or dead-lettered) are reported (`onFailure`), so a
+ * subscription that cannot be delivered to — an HTTP endpoint down, a queue that does not exist — is seen at once.
+ * Deleting a subscription or its topic drops the pushes still waiting for it (`drop`, in the same transaction): a
+ * deleted subscription receives nothing more (D170). Retry times are wall-clock time, not the emulator's injectable clock: tests move that clock to
  * expire visibility timeouts, and pushes must keep flowing meanwhile.
  */
 import type BetterSqlite3 from 'better-sqlite3';
@@ -39,6 +42,21 @@ export interface PushRow {
  */
 export class EndpointNotReadyError extends Error {}
 
+/** One failed push, as reported: its first failure (`retrying`) and its end (`dropped`, `dead-lettered`). */
+export interface PushFailure {
+  topic: string;
+  subscription: string;
+  endpoint: string;
+  messageId: string;
+  strategy: NotifyStrategy;
+  /** Attempts made so far, this one included. */
+  attempt: number;
+  outcome: 'retrying' | 'dropped' | 'dead-lettered';
+  /** Set when `outcome` is `retrying`: when the next attempt goes (epoch ms). */
+  nextAt?: number;
+  error: string;
+}
+
 /** How long a push waits for an endpoint that is not ready yet. */
 const NOT_READY_RETRY_MS = 100;
 
@@ -62,6 +80,8 @@ export class PushOutbox {
       push: (row: PushRow) => Promise<void>;
       /** Called when the NotifyStrategy gave up and the subscription has a dead-letter queue. */
       deadLetter: (row: PushRow) => void;
+      /** Told of a push's first failure and of its end (see PushFailure). */
+      onFailure?: (failure: PushFailure) => void;
       retryScale?: number;
       concurrency?: number;
       pollMs?: number;
@@ -85,6 +105,10 @@ export class PushOutbox {
       retry: db.prepare<[number, number, string, number]>(`UPDATE mns_pushes SET status = 'pending', attempts = ?, next_at = ?, last_error = ? WHERE id = ?`),
       fail: db.prepare<[number, string, number]>(`UPDATE mns_pushes SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`),
       list: db.prepare<[number], PushRow>('SELECT * FROM mns_pushes ORDER BY id DESC LIMIT ?'),
+      exists: db.prepare<[number]>('SELECT 1 FROM mns_pushes WHERE id = ?').pluck(),
+      // Failed rows stay: they are the console's record of what was dropped, and nothing retries them.
+      dropSubscription: db.prepare<[string, string]>(`DELETE FROM mns_pushes WHERE topic = ? AND subscription = ? AND status <> 'failed'`),
+      dropTopic: db.prepare<[string]>(`DELETE FROM mns_pushes WHERE topic = ? AND status <> 'failed'`),
     };
   }
 
@@ -104,6 +128,15 @@ export class PushOutbox {
       now,
     });
     if (!this.closed) setImmediate(() => this.drain());
+  }
+
+  /**
+   * Drops the pushes still owed to a subscription (or to every subscription of a topic) that is being deleted;
+   * called inside the Unsubscribe / DeleteTopic transaction. A push in flight at that moment may still land (it
+   * was already sent), but is neither retried nor dead-lettered afterwards.
+   */
+  drop(topic: string, subscription?: string): number {
+    return (subscription === undefined ? this.s.dropTopic.run(topic) : this.s.dropSubscription.run(topic, subscription)).changes;
   }
 
   start(): void {
@@ -146,24 +179,51 @@ export class PushOutbox {
         this.s.retry.run(row.attempts, this.clock() + NOT_READY_RETRY_MS, err.message, row.id);
         return;
       }
+      // Its subscription was deleted while the push was in flight: nothing more is owed.
+      if (this.s.exists.get(row.id) === undefined) return;
       const attempts = row.attempts + 1;
       const message = err instanceof Error ? err.message : String(err);
       const delay = retryDelayMs(row.strategy, attempts);
       if (delay !== undefined) {
-        this.s.retry.run(attempts, this.clock() + Math.round(delay * (this.options.retryScale ?? 1)), message, row.id);
+        const nextAt = this.clock() + Math.round(delay * (this.options.retryScale ?? 1));
+        this.s.retry.run(attempts, nextAt, message, row.id);
+        // The first failure only: EXPONENTIAL_DECAY_RETRY would otherwise report 176 times a day.
+        if (attempts === 1) this.report(row, attempts, 'retrying', message, nextAt);
         return;
       }
       if (row.dlq_target) {
         try {
           this.options.deadLetter(row);
           this.s.done.run(row.id);
+          this.report(row, attempts, 'dead-lettered', message);
           return;
         } catch (dlqErr) {
-          this.s.fail.run(attempts, `${message}; dead-letter queue: ${(dlqErr as Error).message}`, row.id);
+          const both = `${message}; dead-letter queue: ${(dlqErr as Error).message}`;
+          this.s.fail.run(attempts, both, row.id);
+          this.report(row, attempts, 'dropped', both);
           return;
         }
       }
       this.s.fail.run(attempts, message, row.id);
+      this.report(row, attempts, 'dropped', message);
+    }
+  }
+
+  private report(row: PushRow, attempt: number, outcome: PushFailure['outcome'], error: string, nextAt?: number): void {
+    try {
+      this.options.onFailure?.({
+        topic: row.topic,
+        subscription: row.subscription,
+        endpoint: row.endpoint,
+        messageId: row.message_id,
+        strategy: row.strategy,
+        attempt,
+        outcome,
+        ...(nextAt !== undefined ? { nextAt } : {}),
+        error,
+      });
+    } catch {
+      // A reporter's failure must not stop the pump.
     }
   }
 

@@ -159,8 +159,11 @@ export class TopicStore {
     private readonly queues: QueueStore,
     private readonly clock: () => number,
     private readonly local: { region: string; accountId: string },
-    /** Receives the notifications for HTTP and function endpoints, inside the publish transaction. */
-    private readonly outbox: (n: Notification) => void,
+    /**
+     * The push outbox: `add` receives the notifications for HTTP and function endpoints (and queues that do not
+     * exist) inside the publish transaction; `drop` forgets those still owed to a subscription being deleted.
+     */
+    private readonly outbox: { add(n: Notification): void; drop(topic: string, subscription?: string): void },
   ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS mns_topics (
@@ -241,6 +244,7 @@ export class TopicStore {
     this.db.transaction(() => {
       this.s.deleteTopicSubscriptions.run(name);
       this.s.deleteTopic.run(name);
+      this.outbox.drop(name);
     })();
   }
 
@@ -279,7 +283,11 @@ export class TopicStore {
   unsubscribe(topic: string, name: string): void {
     this.requireTopic(topic);
     this.requireSubscription(topic, name);
-    this.s.deleteSubscription.run(topic, name);
+    // A deleted subscription receives nothing more, not even the retries of what was published before (D170).
+    this.db.transaction(() => {
+      this.s.deleteSubscription.run(topic, name);
+      this.outbox.drop(topic, name);
+    })();
   }
 
   /** Subscriptions made by `managedBy` (the local cloud's triggers), so stale ones can be removed. */
@@ -310,7 +318,7 @@ export class TopicStore {
           woken.add(endpoint.queue);
         } else {
           // HTTP and function endpoints, and queue endpoints whose queue is gone (the push fails and is retried).
-          this.outbox(
+          this.outbox.add(
             {
               topic,
               subscription: sub.name,
