@@ -1,11 +1,12 @@
-import { context, build, type BuildOptions, type BuildResult, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 import { isPythonRuntime } from '../local/spec/custom-runtime';
 import { buildFingerprint, bundledFunctions, functionEntry, recordBuild } from './fingerprint';
 import { traceMark } from '../local/trace';
+import { recordBundleInputs } from './bundle-inputs';
 
 /**
  * Bundles each function of s.yaml into exactly the folder `s deploy` uploads (`props.code`):
@@ -99,7 +100,8 @@ export interface BuildReport {
   ms: number;
 }
 
-function report(spec: AppSpec, functions: FunctionSpec[], started: number): BuildReport {
+/** Each function's bundle size and content hash (a changed hash is what hot reload reloads). */
+export function report(spec: AppSpec, functions: FunctionSpec[], started: number): BuildReport {
   return {
     ms: Date.now() - started,
     functions: functions.map((fn) => {
@@ -117,6 +119,7 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   failOnErrors(result);
   writeOutputs(result.outputFiles);
   copyNativePackages(spec, functions, result.metafile!);
+  recordBundleInputs(spec, functions, result.metafile!);
   recordBuild(spec, fingerprint, functions);
   return report(spec, functions, started);
 }
@@ -218,11 +221,13 @@ export function buildFunctionsInStages(
  * Bundles `fns` in one esbuild call and writes them: with their maps, or (a mapless start-up stage, D73) without
  * them but with the map's link, so the bytes are those a build with maps writes.
  */
-async function bundleAndWrite(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean): Promise<void> {
+export async function bundleAndWrite(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean): Promise<void> {
   const result = await build({ ...bundleOptions(spec, fns), write: false, ...(withMaps ? {} : { sourcemap: false }) });
   failOnErrors(result);
   writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
   copyNativePackages(spec, fns, result.metafile!);
+  // What hot reload rebuilds when a file is saved: the bundles it is part of (D169).
+  recordBundleInputs(spec, fns, result.metafile!);
 }
 
 /** An output file as `writeOutputs` takes it (esbuild's `OutputFile` is one). */
@@ -265,91 +270,6 @@ export function writeOutputs(outputs: readonly Output[] | undefined): void {
 
 function failOnErrors(result: BuildResult): void {
   if (result.errors.length > 0) throw new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n'));
-}
-
-/**
- * Rebuild on every source change; `onBuilt` receives the functions whose bundle actually changed
- * (by content hash), so only their instances are replaced.
- */
-export async function watchFunctions(
-  spec: AppSpec,
-  onBuilt: (changed: string[], error?: Error) => void,
-  options: { servingCurrentBundles?: boolean } = {},
-): Promise<{ dispose(): Promise<void> }> {
-  const hashes = new Map<string, string>();
-  // When instances already run the bundles in dist/, the first build is compared with those, so a source
-  // saved before the watcher started still reloads its function.
-  if (options.servingCurrentBundles) for (const fn of report(spec, spec.functions, Date.now()).functions) hashes.set(fn.resource, fn.hash);
-  const hashPlugin: Plugin = {
-    name: 'changed-functions',
-    setup(pluginBuild) {
-      let fingerprint = buildFingerprint(spec);
-      pluginBuild.onStart(() => {
-        fingerprint = buildFingerprint(spec);
-      });
-      pluginBuild.onEnd((result) => {
-        if (result.errors.length > 0) {
-          onBuilt([], new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n')));
-          return;
-        }
-        writeOutputs(result.outputFiles);
-        if (result.metafile) copyNativePackages(spec, spec.functions, result.metafile);
-        recordBuild(spec, fingerprint);
-        const changed: string[] = [];
-        for (const fn of report(spec, spec.functions, Date.now()).functions) {
-          if (hashes.has(fn.resource) && hashes.get(fn.resource) !== fn.hash) changed.push(fn.resource);
-          hashes.set(fn.resource, fn.hash);
-        }
-        onBuilt(changed);
-      });
-    },
-  };
-  const ctx = await context({ ...bundleOptions(spec, spec.functions), write: false, plugins: [hashPlugin] });
-  await ctx.watch();
-  // cancel() first: a build still running would otherwise hold dispose() (and so the local cloud's stop) open.
-  return { dispose: async () => { await ctx.cancel(); await ctx.dispose(); } };
-}
-
-/**
- * Hot reload that costs nothing until a source changes: a recursive file watch on `functions/` starts the
- * esbuild watcher (`watchFunctions`, whose first full build takes seconds of CPU) at the first change,
- * comparing its bundles with those being served. Starting a local cloud with fresh bundles therefore spends
- * no CPU on a rebuild that would find nothing to change. `after` delays the esbuild watcher until the
- * bundles being served are written. Where recursive watching is not supported the esbuild watcher starts
- * at once.
- */
-export function watchFunctionsOnChange(
-  spec: AppSpec,
-  onBuilt: (changed: string[], error?: Error) => void,
-  options: { after?: Promise<unknown>; changedSince?: string } = {},
-): { dispose(): Promise<void> } {
-  let esbuildWatch: Promise<{ dispose(): Promise<void> }> | undefined;
-  let disposed = false;
-  let fileWatch: FSWatcher | undefined;
-  const startEsbuild = () => {
-    fileWatch?.close();
-    if (esbuildWatch || disposed) return;
-    esbuildWatch = Promise.resolve(options.after)
-      .catch(() => undefined)
-      .then(() => watchFunctions(spec, onBuilt, { servingCurrentBundles: true }));
-    esbuildWatch.catch((err: Error) => onBuilt([], err));
-  };
-  try {
-    fileWatch = watch(join(spec.baseDir, 'functions'), { recursive: true }, () => startEsbuild());
-    fileWatch.on('error', () => startEsbuild());
-  } catch {
-    startEsbuild();
-  }
-  // Watching began after the sources were fingerprinted (a start watches once its first page is served, D87): a
-  // source saved in between is a change too (the esbuild watcher compares its first build with the served bundles).
-  if (options.changedSince !== undefined && buildFingerprint(spec) !== options.changedSince) startEsbuild();
-  return {
-    async dispose() {
-      disposed = true;
-      fileWatch?.close();
-      await (await esbuildWatch?.catch(() => undefined))?.dispose();
-    },
-  };
 }
 
 /** External packages a bundle loads at run time that must therefore ship in `<code>/node_modules/`. */

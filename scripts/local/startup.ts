@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { buildFunctionsInStages, bundledSpec, functionsWithoutMaps, watchFunctionsOnChange } from '../build/functions';
+import { buildFunctionsInStages, bundledSpec, functionsWithoutMaps } from '../build/functions';
+import { watchFunctionsOnChange } from '../build/watch-functions';
 import { buildFingerprint, staleFunctions } from '../build/fingerprint';
 import { buildWebsite } from '../build/website';
 import { traceMark } from './trace';
