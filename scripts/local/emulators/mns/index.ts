@@ -28,7 +28,10 @@
  *   (`acs:fc:<region>:<account>:functions/<name>`) are how the local cloud wires FC `mns_topic` triggers.
  * - NotifyStrategy intervals are MNS's (BACKOFF_RETRY 3 × 10–20 s, EXPONENTIAL_DECAY_RETRY 176 × up to 512 s),
  *   optionally scaled down for tests (`pushRetryScale`). A push that runs out of retries goes to the
- *   subscription's dead-letter queue if it has one, else it is dropped (kept as failed for the console).
+ *   subscription's dead-letter queue if it has one, else it is dropped (kept as failed for the console). MNS's
+ *   push backoff (slower pushes to an unavailable subscription) is not emulated. A subscription whose queue does
+ *   not exist is accepted and its pushes fail (`QueueNotExist`); deleting a subscription or its topic drops the
+ *   pushes still owed to it (D170).
  * - Limits MNS enforces per account (queue and topic counts, QPS, `QpsLimitExceeded`) are not; message
  *   retention is enforced when a queue is read. MessageId and receipt handle formats are MNS-like, not MNS's.
  * - One region and one account: queue and function endpoints naming another region or account are refused
