@@ -98,6 +98,11 @@ export interface LocalCloudOptions {
   onAccessDenied?: (text: string, denial?: OnBehalfDenial) => void;
   /** Called when hot reload rebuilt functions (or failed to). */
   onReload?: (changed: string[], error?: Error) => void;
+  /**
+   * Called once the local cloud answers (the gateway serves, the first call tree is warm), which may be before the
+   * returned promise resolves: that also waits for the bundles still building in the background (D169).
+   */
+  onServing?: (cloud: LocalCloud) => void;
 }
 
 export interface LocalCloud {
@@ -411,6 +416,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // spend its parts' budget on their starts (first-page.test.ts). They started with the seed.
     await warmFirst.catch(() => undefined);
     traceMark('first call tree warm');
+    timings.serving = Date.now() - t0;
+    options.onServing?.(cloud);
     // Ready means built: a build error fails the start, as it always did.
     await builds.done;
     // Ready means the event sources run (when the first requests were not served before).

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { refuseUsage } from '../cli-arguments';
-import { startLocalCloud } from './cloud';
+import { startLocalCloud, type LocalCloud } from './cloud';
 import { noRoleLines } from './ram/no-role';
 import type { FunctionSpec } from './spec/model';
 import { LOCAL_CACHE_DIR, REPO_ROOT } from './paths';
@@ -18,8 +18,11 @@ import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { startSettingsFrom } from './start-options';
 import { chosenProject, npmTookTheFlag, projectDataDir, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
-import { createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
+import { backgroundBuildsLine, createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
+
+/** The ready line is out: a failure from then on (a bundle building in the background) stops a cloud that answered. */
+let readyShown = false;
 
 /**
  * A stop asked for while the cloud starts (Ctrl-C, SIGTERM): exit as the signal would have ended it, but from JavaScript,
@@ -41,6 +44,16 @@ async function main(given: string | undefined): Promise<void> {
   const template = chosenProject(given);
   const settings = startSettingsFrom(process.env);
   if (template && !process.env.DATA_DIR) settings.dataDir = projectDataDir(template);
+  // The ready line is printed as soon as the local cloud answers (D169): on a first start after a clone, seconds before
+  // the bundles nobody has asked for yet are built, which a line of their own reports.
+  let buildingAtReady = false;
+  const showReady = (cloud: LocalCloud) => {
+    if (readyShown) return;
+    readyShown = true;
+    buildingAtReady = !cloud.timings.bundlesReused && cloud.timings.build === undefined;
+    console.log(formatBanner(cloud, Math.round(Date.now() - started), template ? shownTemplate(template) : undefined));
+    stopGracefullyFromNowOn(cloud);
+  };
   const cloud = await startLocalCloud({
     ...settings,
     ...(template ? { template } : {}),
@@ -59,13 +72,19 @@ async function main(given: string | undefined): Promise<void> {
       if (error) console.error(`\n[reload] build failed, keeping the previous bundles:\n${error.message}\n`);
       else if (changed.length > 0) console.log(`[reload] ${changed.join(', ')} changed; new instances will run the new code`);
     },
+    onServing: showReady,
   });
-  console.log(formatBanner(cloud, Math.round(Date.now() - started), template ? shownTemplate(template) : undefined));
+  showReady(cloud);
+  if (buildingAtReady) console.log(backgroundBuildsLine(cloud, Math.round(Date.now() - started)));
   // After the banner: the search of code folders is not worth delaying ready for (D157).
   for (const line of noRoleLines(cloud.spec.functions)) console.log(line);
   printFailures(cloud.runtime, (line) => process.stdout.write(line));
   // The launcher saves the start script's code cache now, unless the first page already had it saved (launch.cjs).
   process.emit('fc-local:ready' as never);
+}
+
+/** From the ready line on, a signal stops the local cloud gracefully (before it, `exitWhileStarting`). */
+function stopGracefullyFromNowOn(cloud: LocalCloud): void {
   // Once, however many signals come: a Ctrl-C reaches both a relaunching launcher and this process, which the
   // launcher passes on (launch.cjs, D113).
   let stopping: Promise<void> | undefined;
@@ -140,7 +159,7 @@ function commandLine(argv: string[]): string | undefined {
 export function run(): void {
   const given = commandLine(process.argv.slice(2));
   main(given).catch((err: unknown) => {
-    console.error(startFailureText(err, process.env.PORT || '9000', given === undefined ? 'npm start' : `npm start -- -t ${given}`));
+    console.error(startFailureText(err, process.env.PORT || '9000', given === undefined ? 'npm start' : `npm start -- -t ${given}`, readyShown));
     process.exit(1);
   });
 }

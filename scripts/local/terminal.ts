@@ -123,24 +123,38 @@ function portInUseText(base: number, taken: number, command: string): string {
  * resolve) as esbuild's lines `file:line:column: ERROR: …` — not the error object with esbuild's internals.
  * `command`: how to start again (with a user's project, `npm start -- -t <file>`: the plain one would start the suite).
  */
-export function startFailureText(err: unknown, port: string, command = 'npm start'): string {
+export function startFailureText(err: unknown, port: string, command = 'npm start', afterReady = false): string {
   const error = err as NodeJS.ErrnoException & { errors?: unknown[]; warnings?: unknown[] };
   // Errors whose message says what is wrong and what to do: printed as they are, without a stack.
   if (['SpecErrors', 'DataFolderInUse', 'DataFolderUnusable', 'StartSettingError'].includes(error?.name ?? '')) return error.message;
   if (error?.code === 'EADDRINUSE') return portInUseText(Number(port), takenPort(error) ?? Number(port), command);
-  if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `the build failed, so the local cloud did not start:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
+  if (Array.isArray(error?.errors) && Array.isArray(error?.warnings)) return `${afterReady ? 'a bundle building in the background failed, so the local cloud stops' : 'the build failed, so the local cloud did not start'}:\n${error.message.replace(/^Build failed with \d+ errors?:\n/, '')}`;
   return error instanceof Error ? (error.stack ?? error.message) : String(err);
 }
 
+/** The bundles as the ready line finds them: reused, built, or the rest still building (reported by `backgroundBuildsLine`). */
+function buildState(cloud: LocalCloud): string {
+  if (cloud.timings.bundlesReused) return 'bundles up to date';
+  return cloud.timings.build === undefined ? 'the other bundles building in the background' : `build ${cloud.timings.build} ms`;
+}
+
 /**
- * What `npm start` prints once ready. `template`: a user's own project (`-t`, D154), named on the first lines; its
+ * The line `npm start` prints when the bundles still building at the ready line (a first start after a clone, changed
+ * sources) are all built: `ms` from the same origin as the ready line's (D169).
+ */
+export function backgroundBuildsLine(cloud: LocalCloud, ms: number): string {
+  return dim(`  background builds done in ${ms} ms (build ${cloud.timings.build} ms): every function is bundled`);
+}
+
+/**
+ * What `npm start` prints once ready (it answers; bundles nobody has asked for yet may still be building). `template`: a user's own project (`-t`, D154), named on the first lines; its
  * banner shows a website and this suite's `/api/…` only where the project has them.
  */
 export function formatBanner(cloud: LocalCloud, ms: number, template?: string): string {
   const site = !template || existsSync(join(cloud.spec.baseDir, 'dist', 'website'));
   const lines = [
     '',
-    `${bold('Local cloud ready')} in ${ms} ms ${dim(`(${cloud.timings.bundlesReused ? 'bundles up to date' : `build ${cloud.timings.build} ms`}, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
+    `${bold('Local cloud ready')} in ${ms} ms ${dim(`(${buildState(cloud)}, seed ${cloud.timings.seed} ms)`)}  — data in ${cloud.dataDir}`,
     ...(template ? [`  project   ${template}  ${dim(`(${cloud.spec.name || 'no name'}; code and templates from ${cloud.spec.baseDir})`)}`] : []),
     '',
     ...(site ? [`  website   ${cloud.url}/`] : []),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { createLogPrinter, formatFailure, printFailures, startFailureText } from '../../scripts/local/terminal';
+import type { LocalCloud } from '../../scripts/local/cloud';
+import { backgroundBuildsLine, createLogPrinter, formatBanner, formatFailure, printFailures, startFailureText } from '../../scripts/local/terminal';
 
 /** `npm start`'s log printer: what a newcomer reads on the first screen. */
 describe('the npm start log printer', () => {
@@ -80,6 +81,12 @@ describe('the npm start failure text', () => {
     expect(text).toBe('the build failed, so the local cloud did not start:\nfunctions/my-fn/handler.ts:1:21: ERROR: Unexpected ";"');
   });
 
+  it('says a build failing after the ready line (a bundle building in the background) stops a cloud that answered (D169)', async () => {
+    const { build } = await import('esbuild');
+    const failure = await build({ stdin: { contents: 'export const oops = (;', sourcefile: 'functions/my-fn/handler.ts', loader: 'ts' }, write: false, logLevel: 'silent' }).catch((err: unknown) => err);
+    expect(startFailureText(failure, '9000', 'npm start', true)).toBe('a bundle building in the background failed, so the local cloud stops:\nfunctions/my-fn/handler.ts:1:21: ERROR: Unexpected ";"');
+  });
+
   it('words a port in use and keeps s.yaml problems as they are', () => {
     const inUse = (port?: number) => Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }, port ? { port } : {});
     expect(startFailureText(inUse(9200), '9200')).toBe('port 9200 (the gateway, PORT) is in use: stop the process that holds it, or start with PORT=9300 npm start (ports 9300–9304)');
@@ -95,5 +102,32 @@ describe('the npm start failure text', () => {
     expect(startFailureText(inUse(9000), '9000', 'npm start -- -t ../app/s.yaml')).toBe('port 9000 (the gateway, PORT) is in use: stop the process that holds it, or start with PORT=9100 npm start -- -t ../app/s.yaml (ports 9100–9104)');
     const spec = Object.assign(new Error('the local cloud cannot run this s.yaml:\n- s.yaml x: y'), { name: 'SpecErrors' });
     expect(startFailureText(spec, '9000')).toBe(spec.message);
+  });
+});
+
+/** The ready line says when the local cloud answered; bundles still building then are reported on a line of their own (D169). */
+describe('the npm start ready line', () => {
+  const cloud = (timings: Record<string, number>) =>
+    ({
+      url: 'http://127.0.0.1:9000',
+      dataDir: '/tmp/data',
+      timings,
+      spec: { baseDir: '/tmp/app', name: 'app', routes: [], functions: [], flows: [], infra: { buckets: [], tables: [], queues: [], topics: [] } },
+      oss: { endpoint: 'http://127.0.0.1:9001' },
+      tablestore: { endpoint: 'http://127.0.0.1:9002' },
+      mns: { emulator: { endpoint: 'http://127.0.0.1:9003' } },
+      fnf: { endpoint: 'http://127.0.0.1:9004' },
+    }) as unknown as LocalCloud;
+
+  it('names the bundles still building when it answered before they were built, and reports them once built', () => {
+    const building = cloud({ bundlesReused: 0, seed: 40 });
+    expect(formatBanner(building, 1945)).toMatch(/Local cloud ready\S* in 1945 ms \S*\(the other bundles building in the background, seed 40 ms\)/);
+    building.timings.build = 6843;
+    expect(backgroundBuildsLine(building, 7512)).toContain('background builds done in 7512 ms (build 6843 ms): every function is bundled');
+  });
+
+  it('says the build time when the build was done by then, and that the bundles were reused when they were', () => {
+    expect(formatBanner(cloud({ bundlesReused: 0, build: 900, seed: 40 }), 1200)).toContain('(build 900 ms, seed 40 ms)');
+    expect(formatBanner(cloud({ bundlesReused: 1, seed: 0 }), 700)).toContain('(bundles up to date, seed 0 ms)');
   });
 });
