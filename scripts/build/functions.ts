@@ -124,11 +124,17 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   return report(spec, functions, started);
 }
 
+/**
+ * Test hook (D171): awaited once a stage has begun, before its esbuild call, so a test can ask for a function while
+ * its stage is under way (a first start's last stage takes seconds) without a timed race. Unset outside tests.
+ */
+export const stageTestHooks: { begun?: (stage: FunctionSpec[]) => Promise<void> } = {};
+
 /** A build of the functions in stages, each usable as soon as its own stage is written. */
 export interface StagedBuild {
   /**
    * Resolves when the function's bundle (by FC function name) is written; rejects if its build failed.
-   * `demanded` (a request is waiting for it): if its stage has not begun, the function is bundled now, alone.
+   * `demanded` (a request is waiting for it): if its stage has not finished, the function is bundled now, alone.
    */
   ready(functionName: string, demanded?: boolean): Promise<void>;
   /** Every stage written and the build recorded (the same report as `buildFunctions`). */
@@ -150,10 +156,10 @@ export interface StagedBuild {
  * start left without theirs): their `index.js` comes out the same and is left untouched (`writeOutputs`), so
  * running instances and code caches stay valid, and `dist/` ends up as `npm run build` makes it.
  *
- * A request for a function whose stage has not begun (a function of the user's own, nowhere in the first call
+ * A request for a function whose stage has not finished (a function of the user's own, nowhere in the first call
  * tree, asked for during a first start) does not wait for the stages before it and their gates — seconds on a
- * first start (D77): `ready(name, true)` bundles that function alone at once, with the options its stage uses,
- * so its stage later writes the same bytes (left untouched) and its map.
+ * first start (D77) — nor for its own stage under way (D171): `ready(name, true)` bundles that function alone at
+ * once, with the options its stage uses, so its stage writes the same bytes (left untouched) and its map.
  */
 export function buildFunctionsInStages(
   spec: AppSpec,
@@ -174,7 +180,7 @@ export function buildFunctionsInStages(
     all[last]!.fns = spec.functions.filter((fn) => all[last]!.fns.includes(fn) || mapless.has(fn.name));
   }
   const readiness = new Map<string, Promise<void>>();
-  const begun = new Set<number>();
+  const finished = new Set<number>();
   const stageOf = new Map<string, { index: number; withMaps: boolean }>();
   let previous: Promise<void> = Promise.resolve();
   for (const { index, fns: stage, gate: opened } of all.filter((s) => s.fns.length > 0)) {
@@ -182,11 +188,12 @@ export function buildFunctionsInStages(
     const withMaps = !options.mapsLast || index === last;
     for (const fn of stage) if (!stageOf.has(fn.name)) stageOf.set(fn.name, { index, withMaps });
     const built = gate.then(async () => {
-      begun.add(index);
       traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}${withMaps ? '' : ' (maps later)'}`);
+      await stageTestHooks.begun?.(stage);
       await bundleAndWrite(spec, stage, withMaps);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
+      finished.add(index);
       traceMark(`build stage done (${stage.length})`);
     });
     // A function built in an earlier stage is ready then, and one whose bundle is fresh (only its map is
@@ -210,7 +217,9 @@ export function buildFunctionsInStages(
       const staged = stageOf.get(name);
       // A fresh bundle whose map alone is missing (`unmapped`) is ready as it is: bundling it again on demand
       // would only put esbuild on the path of the request that waits (D97).
-      if (!staged || !demanded || !wanted.has(name) || begun.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
+      // A stage under way counts as not built (D171): the last one is one esbuild call for every function left, with
+      // maps — 8 to 25 s on a first start — and a checkout that waited for it ran out of its callers' budgets (503).
+      if (!staged || !demanded || !wanted.has(name) || finished.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
       return onDemand.get(name) ?? buildNow(name, staged.withMaps);
     },
     done,

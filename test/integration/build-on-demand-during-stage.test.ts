@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { stageTestHooks } from '../../scripts/build/functions';
+import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
+import { gate } from '../../scripts/local/startup';
+import { freePort } from '../helpers/free-port';
+import { invokeWithSdk } from '../helpers/fc-sdk';
+import { tempDir } from '../helpers/temp';
+import { copyFixtureApp } from '../helpers/fixture-app';
+
+/**
+ * A first start's last build stage is one esbuild call for every function the first call tree does not need
+ * (seconds, 25 s under load). A request for one of them while that stage is under way is served as a cold start
+ * on FC is: its function is bundled at once, ahead of the stage, and the request succeeds — it neither waits for
+ * the whole stage nor fails (D171: a checkout waited ~24 s for it and answered 503). The stage is held open by a
+ * test hook instead of a timed race: without the fix the request would wait for as long as the hook holds it.
+ */
+describe('a request for a function whose build stage is under way', () => {
+  const dir = tempDir('fx-stage-demand-');
+  const app = join(dir.path, 'app');
+  let starting: Promise<LocalCloud> | undefined;
+  const held = gate();
+  const reached = gate();
+  beforeAll(() => copyFixtureApp('runtime', app));
+  afterAll(async () => {
+    held.open();
+    // A failed assertion leaves the start running: let it finish before its folder goes.
+    await (await starting?.catch(() => undefined))?.stop();
+    delete stageTestHooks.begun;
+    dir.cleanup();
+  });
+
+  it('bundles that function now and answers the request, and the stage then finishes as before', async () => {
+    // The stage that builds fx-sink is held once it has begun (the first call tree's stages are not).
+    stageTestHooks.begun = (stage) => {
+      if (!stage.some((fn) => fn.name === 'fx-sink')) return Promise.resolve();
+      reached.open();
+      return held.opened;
+    };
+    // startLocalCloud resolves once every bundle is built; the cloud answers (onServing) before that (D169).
+    const serving = gate();
+    const port = await freePort();
+    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: () => serving.open() });
+    starting.catch(() => undefined);
+    await Promise.all([reached.opened, serving.opened]);
+
+    // Through the FC API with the official SDK, as a script or another function calls it.
+    const res = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-sink', 'while its stage builds');
+    expect([res.status, res.text]).toEqual([200, JSON.stringify('while its stage builds')]);
+
+    // The stage is still held: the function was built on its own (its map too, as its stage writes it), and the
+    // others of the stage are not. Released, the stage builds them.
+    const tick = join(app, 'dist', 'tick', 'index.js');
+    expect(existsSync(tick)).toBe(false);
+    held.open();
+    const cloud = await starting;
+    expect(existsSync(`${tick}.map`)).toBe(true);
+    const again = await cloud.invoke('fx-sink', Buffer.from('after'));
+    expect(again.status).toBe('succeeded');
+  });
+});
