@@ -30,7 +30,7 @@ describe('a request for a function whose build stage is under way', () => {
     dir.cleanup();
   });
 
-  it('bundles that function now and answers the request, and the stage then finishes as before', async () => {
+  it('bundles that function now and answers the request, also when a prewarm already waits for the stage; the stage then finishes as before', async () => {
     // The stage that builds fx-sink is held once it has begun (the first call tree's stages are not).
     stageTestHooks.begun = (stage) => {
       if (!stage.some((fn) => fn.name === 'fx-sink')) return Promise.resolve();
@@ -38,15 +38,24 @@ describe('a request for a function whose build stage is under way', () => {
       return held.opened;
     };
     // startLocalCloud resolves once every bundle is built; the cloud answers (onServing) before that (D169).
-    const serving = gate();
+    const serving: { opened: Promise<void>; open(): void; cloud?: LocalCloud } = gate();
     const port = await freePort();
-    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: () => serving.open() });
+    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: (cloud) => {
+      serving.cloud = cloud;
+      serving.open();
+    } });
     starting.catch(() => undefined);
     await Promise.all([reached.opened, serving.opened]);
 
     // Through the FC API with the official SDK, as a script or another function calls it.
     const res = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-sink', 'while its stage builds');
     expect([res.status, res.text]).toEqual([200, JSON.stringify('while its stage builds')]);
+
+    // A function whose prewarm already waits for that stage (the start warms every function, one at a time): the
+    // request does not wait behind the prewarm for the whole stage either.
+    void serving.cloud!.runtime.prewarm(['fx-slow']);
+    const slow = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-slow', {});
+    expect([slow.status, JSON.parse(slow.text)]).toEqual([200, { slept: 0 }]);
 
     // The stage is still held: the function was built on its own (its map too, as its stage writes it), and the
     // others of the stage are not. Released, the stage builds them.

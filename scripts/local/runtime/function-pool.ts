@@ -250,6 +250,12 @@ export class FunctionPool implements BudgetedPool {
   private readonly retiring = new Set<Promise<void>>();
   private readonly waiters: Waiter[] = [];
   private dispatching = false;
+  /**
+   * Set while a prewarm waits for its bundle as a prewarm does (its build stage, D43): a request joining the line
+   * calls it, so that wait becomes a request's — the bundle is built now (D171). Without it the request waited
+   * behind the prewarm for the whole background stage (no second instance starts beside one starting).
+   */
+  private demandCode: (() => void) | undefined;
   /** Typical invocation time of this function (moving average, ms); undefined before its first one. */
   private typicalMs: number | undefined;
   private scaleOutTimer: NodeJS.Timeout | undefined;
@@ -425,6 +431,7 @@ export class FunctionPool implements BudgetedPool {
         fail(new CanceledByClientError());
       });
       this.joinLine(waiter);
+      this.demandCode?.();
       this.dispatch();
     }).finally(() => unwatch?.());
     return { instance, coldStart: isFirstUse(instance), waitMs: Date.now() - queuedAt };
@@ -567,7 +574,7 @@ export class FunctionPool implements BudgetedPool {
     let started: Promise<PoolInstance> | undefined;
     let instance: PoolInstance;
     try {
-      await this.options.codeReady(!warm);
+      await (warm ? this.prewarmCode() : this.options.codeReady(true));
       if (this.closed) throw new ShuttingDownError(this.fn.name);
       started = this.startInstance();
       this.startingInstances.add(started);
@@ -601,6 +608,17 @@ export class FunctionPool implements BudgetedPool {
     }
     this.instances.push(instance);
     this.dispatch();
+  }
+
+  /** A prewarm's bundle: when its stage builds it, or at once (as a request's) once a request waits for the instance. */
+  private async prewarmCode(): Promise<void> {
+    const demanded = new Promise<void>((resolve) => (this.demandCode = resolve)).then(() => this.options.codeReady(true));
+    if (this.waiters.length > 0) this.demandCode?.();
+    try {
+      await Promise.race([this.options.codeReady(false), demanded]);
+    } finally {
+      this.demandCode = undefined;
+    }
   }
 
   /** A custom runtime's instance is its server's process (D123), a Python one its bootstrap's (D131); a nodejs one, a worker thread. */
