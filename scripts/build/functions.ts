@@ -208,7 +208,10 @@ export function buildFunctionsInStages(
   const buildNow = (name: string, withMaps: boolean): Promise<void> => {
     const fn = spec.functions.find((f) => f.name === name)!;
     traceMark(`build on demand: ${fn.resource}`);
-    const built = bundleAndWrite(spec, [fn], withMaps);
+    // The request that waits gets this as its function's error (502): it names the function, then esbuild's lines.
+    const built = bundleAndWrite(spec, [fn], withMaps).catch((err: unknown) => {
+      throw new Error(`${fn.name}: its code could not be bundled: ${(err as Error).message}`);
+    });
     onDemand.set(name, built);
     return built;
   };

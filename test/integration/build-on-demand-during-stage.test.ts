@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageTestHooks } from '../../scripts/build/functions';
+import { buildFunctionsInStages, stageTestHooks } from '../../scripts/build/functions';
+import { loadSpec } from '../../scripts/local/spec/load';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { gate } from '../../scripts/local/startup';
 import { freePort } from '../helpers/free-port';
@@ -66,5 +67,23 @@ describe('a request for a function whose build stage is under way', () => {
     expect(existsSync(`${tick}.map`)).toBe(true);
     const again = await cloud.invoke('fx-sink', Buffer.from('after'));
     expect(again.status).toBe('succeeded');
+  });
+});
+
+describe('a function asked for during its stage whose source does not build', () => {
+  const dir = tempDir('fx-stage-broken-');
+  const app = join(dir.path, 'app');
+  beforeAll(() => copyFixtureApp('runtime', app));
+  afterAll(() => dir.cleanup());
+
+  it('fails the request with an error naming the function and esbuild\'s reason', async () => {
+    appendFileSync(join(app, 'functions', 'sink', 'handler.ts'), '\nexport const broken = ;\n');
+    const spec = loadSpec(join(app, 's.yaml'), {});
+    const [echo, sink] = ['echo', 'sink'].map((name) => spec.functions.find((fn) => fn.resource === name)!);
+    const held = gate();
+    const staged = buildFunctionsInStages(spec, [[echo!]], [echo!, sink!], { mapsLast: true, gates: { 1: held.opened } });
+    await expect(staged.ready(sink!.name, true)).rejects.toThrow(/^fx-sink: its code could not be bundled: .*functions\/sink\/handler\.ts/s);
+    held.open();
+    await expect(staged.done).rejects.toThrow(/functions\/sink\/handler\.ts/);
   });
 });
