@@ -1,4 +1,4 @@
-import { build, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type BuildResult, type Message, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -115,11 +115,7 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
   const started = Date.now();
   // Taken before bundling: a source saved during the build must make the next start rebuild.
   const fingerprint = buildFingerprint(spec);
-  const result = await build({ ...bundleOptions(spec, functions), write: false });
-  failOnErrors(result);
-  writeOutputs(result.outputFiles);
-  copyNativePackages(spec, functions, result.metafile!);
-  recordBundleInputs(spec, functions, result.metafile!);
+  await bundleAndWrite(spec, functions, true);
   recordBuild(spec, fingerprint, functions);
   return report(spec, functions, started);
 }
@@ -281,7 +277,12 @@ export function writeOutputs(outputs: readonly Output[] | undefined): void {
 }
 
 function failOnErrors(result: BuildResult): void {
-  if (result.errors.length > 0) throw new Error(result.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n'));
+  if (result.errors.length > 0) throw new Error(buildErrorLines(result.errors));
+}
+
+/** esbuild's errors as the terminal prints them: `file:line: text`, one a line. */
+export function buildErrorLines(errors: readonly Pick<Message, 'text' | 'location'>[]): string {
+  return errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n');
 }
 
 /** External packages a bundle loads at run time that must therefore ship in `<code>/node_modules/`. */

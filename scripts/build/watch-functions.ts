@@ -1,10 +1,11 @@
+import type { Message } from 'esbuild';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { AppSpec, FunctionSpec } from '../local/spec/model';
 import { traceMark } from '../local/trace';
 import { functionsAffectedBy, readBundleInputs } from './bundle-inputs';
 import { buildFingerprint, recordBuild } from './fingerprint';
-import { bundleAndWrite, report } from './functions';
+import { bundleAndWrite, buildErrorLines, report } from './functions';
 
 /** Files at the project's top that every bundle depends on: a change rebuilds them all (tsconfig paths, dependencies). */
 const ROOT_FILES = new Set(['tsconfig.json', 'package.json', 'package-lock.json']);
@@ -140,7 +141,7 @@ export function watchFunctionsOnChange(spec: AppSpec, onBuilt: (changed: string[
 
 /** esbuild's failure as the terminal prints it: `file:line: text` per error. */
 function buildError(err: unknown): Error {
-  const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
+  const errors = (err as { errors?: Pick<Message, 'text' | 'location'>[] }).errors;
   if (!Array.isArray(errors) || errors.length === 0) return err as Error;
-  return new Error(errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.text}`).join('\n'));
+  return new Error(buildErrorLines(errors));
 }
