@@ -18,7 +18,7 @@ import { bundleFileOf } from './runtime/worker-script';
 import { loadSpec } from './spec/load';
 import { startSettingsFrom } from './start-options';
 import { chosenProject, npmTookTheFlag, projectDataDir, shownTemplate, templateArgument, TemplateUsageError } from './template-option';
-import { backgroundBuildsLine, createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
+import { backgroundBuildsLine, bundlesStillBuilding, createLogPrinter, formatBanner, printFailures, startFailureText } from './terminal';
 import { traceMark } from './trace';
 
 /** The ready line is out: a failure from then on (a bundle building in the background) stops a cloud that answered. */
@@ -50,7 +50,7 @@ async function main(given: string | undefined): Promise<void> {
   const showReady = (cloud: LocalCloud) => {
     if (readyShown) return;
     readyShown = true;
-    buildingAtReady = !cloud.timings.bundlesReused && cloud.timings.build === undefined;
+    buildingAtReady = bundlesStillBuilding(cloud);
     console.log(formatBanner(cloud, Math.round(Date.now() - started), template ? shownTemplate(template) : undefined));
     stopGracefullyFromNowOn(cloud);
   };

@@ -135,7 +135,12 @@ export function startFailureText(err: unknown, port: string, command = 'npm star
 /** The bundles as the ready line finds them: reused, built, or the rest still building (reported by `backgroundBuildsLine`). */
 function buildState(cloud: LocalCloud): string {
   if (cloud.timings.bundlesReused) return 'bundles up to date';
-  return cloud.timings.build === undefined ? 'the other bundles building in the background' : `build ${cloud.timings.build} ms`;
+  return bundlesStillBuilding(cloud) ? 'the other bundles building in the background' : `build ${cloud.timings.build} ms`;
+}
+
+/** Bundles were neither reused nor all built when the cloud began to answer: the rest build in the background. */
+export function bundlesStillBuilding(cloud: LocalCloud): boolean {
+  return !cloud.timings.bundlesReused && cloud.timings.build === undefined;
 }
 
 /**
