@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import type { OrderView } from '../../functions/_shared/contracts/orders';
 import { DEMO_PRODUCTS } from '../../functions/_shared/demo/catalog';
 import { eventually } from '../helpers/eventually';
 import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e, type ViewportName } from './support/harness';
@@ -92,14 +93,28 @@ describeInBrowser('website: orders', () => {
     await e2e.screenshot(page, 'cart-desktop');
     const estimate = (await page.locator('[data-testid=total]').textContent())!.trim();
 
+    // The page opens on the order as it stood when placed, and its first live update waits until the focus is
+    // set below: so a redraw surely follows, however fast the saga runs (on a fast machine it once finished
+    // before the focus was set, and no redraw came).
+    const isOrderPage = (url: URL) => /^\/api\/orders\/ord_/.test(url.pathname);
+    await page.route((url) => isOrderPage(url) && !url.searchParams.has('waitFor'), async (route) => {
+      const response = await route.fetch();
+      const order = (await response.json()) as OrderView;
+      const placed = order.timeline[0]!;
+      await route.fulfill({ response, json: { ...order, status: placed.status, version: 1, timeline: [placed], shipment: undefined, failure: undefined, updatedAt: placed.at } });
+    });
+    const releaseFirstUpdate = await holdRequests(page, (url) => isOrderPage(url) && url.searchParams.has('waitFor'), (n) => n === 1);
     const orderId = await checkout(page, '4242 4242 4242 4242', 'desktop');
     // The page shows the order at once and then follows it live.
     await page.locator('[data-testid=timeline-entry][data-event=OrderPlaced]').waitFor();
+    expect(await page.locator('[data-testid=timeline-entry]').count()).toBe(1);
     // Each step redraws the page: a keyboard user's focus (here on "My orders") stays where it was through it.
     await page.locator('.back-link').focus();
     await page.evaluate(() => ((document.activeElement as HTMLElement & { stale?: boolean }).stale = true));
+    releaseFirstUpdate();
     await page.waitForFunction(() => !(document.querySelector('.back-link') as HTMLElement & { stale?: boolean }).stale);
     expect(await page.evaluate(() => document.activeElement?.classList.contains('back-link'))).toBe(true);
+    await page.unrouteAll();
     const events = await followToTheEnd(page);
     expect(events).toEqual(['OrderPlaced', 'InventoryReserved', 'PaymentRequested', 'PaymentSucceeded', 'ShipmentCreated', 'OrderSucceeded']);
     // Each step says when it happened: a <time> holding the event's instant, shown as the clock time, in order.

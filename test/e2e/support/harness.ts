@@ -233,7 +233,7 @@ export async function loadAllImages(page: Page): Promise<void> {
  * needs, to see what the page shows meanwhile. `which` picks the requests held by their count (1 = the first).
  * @example const release = await holdRequests(page, '**\/api/search?*'); …; release();
  */
-export async function holdRequests(page: Page, url: string, which: (count: number) => boolean = () => true): Promise<() => void> {
+export async function holdRequests(page: Page, url: Parameters<Page['route']>[0], which: (count: number) => boolean = () => true): Promise<() => void> {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   let count = 0;
