@@ -6,7 +6,7 @@ import type { AppSpec } from '../../scripts/local/spec/model';
 import { bundleProblems, previewWithServerlessDevs, renderingDifferences, renderingsFor, type Preview } from '../../scripts/validate/checks';
 import { bundleContentProblems, devOnlyDependencies } from '../../scripts/validate/platform/bundle-rules';
 import { environmentProblems } from '../../scripts/validate/platform/environment';
-import { ADAPTER_DIR, infraOf, platformFindings, type PlatformFindings } from '../../scripts/validate/platform/index';
+import { ADAPTER_DIR, infraOf, platformFindings, platformFindingsAt, type PlatformFindings } from '../../scripts/validate/platform/index';
 import { SDK_CALL_ACTIONS, sdkCallsIn } from '../../scripts/validate/platform/permissions';
 import type { RosTemplate } from '../../scripts/validate/platform/ros-rules';
 import { tempDir } from '../helpers/temp';
@@ -285,6 +285,78 @@ describe('deploy readiness: s.yaml, infra/ros.yaml and the roles against the pla
       'resources.catalog-image.props.triggers[0].invocationRole: role fcsuite-dev-oss-trigger may not invoke fcsuite-dev-catalog-image',
       "resources.index-image.props.triggers[0].invocationRole: role somebody-elses-role is neither declared in infra/ros.yaml nor FC's aliyuntablestorestreamnotificationrole",
     ]);
+  });
+});
+
+describe("deploy readiness: a project of one's own is told in its own terms (D165)", () => {
+  // `npm run validate -- -t`: the project's template lives at its own path and its `ros` resource has its own
+  // name; every problem points there, not at this repository's infra/ros.yaml and `infra`.
+  const ACCOUNT = '1000000000000001';
+  const role = (name: string) => `acs:ram::${ACCOUNT}:role/${name}`;
+  const TEMPLATE = `ROSTemplateFormatVersion: '2015-09-01'
+Parameters:
+  Size: { Type: Number }
+  NoDefault: { Type: String }
+Resources:
+  Jobs:
+    Type: ALIYUN::MNS::Queue
+    DependsOn: Ghost
+    Properties: { QueueName: jobs, Bogus: 1 }
+  Search:
+    Type: ALIYUN::OTS::SearchIndex
+    Properties: { IndexName: i, InstanceName: inst, TableName: t, FieldSchemas: [{ FieldName: a, FieldType: Keyword }] }
+`;
+  const project = (withTemplate: boolean): Preview => ({
+    vars: { region: 'cn-hangzhou', accountId: ACCOUNT, prefix: 'mine' },
+    resources: {
+      ...(withTemplate ? { stack: { component: 'ros', props: { region: 'cn-hangzhou', name: 'mine', template: './deploy/stack.yaml', parameters: { Missing: 'x', Size: 'big' } } } } : {}),
+      worker: {
+        component: 'fc3',
+        props: {
+          region: 'cn-hangzhou', functionName: 'mine-worker', runtime: 'nodejs20', handler: 'index.handler', code: './code/worker', role: role('nobody'),
+          triggers: [{ triggerName: 'up', triggerType: 'oss', sourceArn: `acs:oss:cn-hangzhou:${ACCOUNT}:mine-files`, invocationRole: role('somebody'), triggerConfig: { events: ['oss:ObjectCreated:*'] } }],
+        },
+      },
+      saga: { component: 'flow', props: { region: 'cn-hangzhou', name: 'mine-saga', roleArn: role('flowless'), definition: { Type: 'StateMachine', States: [] } } },
+    },
+  });
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir('own-terms-');
+    dir.write('deploy/stack.yaml', TEMPLATE);
+  });
+  afterEach(() => dir.cleanup());
+
+  it('names its template file and its ros resource in every template and role problem', () => {
+    const { problems } = platformFindingsAt(project(true), dir.path);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'resources.stack.props.parameters.Missing: the template declares no such parameter (ROS refuses the stack)',
+        'deploy/stack.yaml Parameters.NoDefault: has no Default and s.yaml does not pass it',
+        'resources.stack.props.parameters.Size: "big" is not a Number',
+        'deploy/stack.yaml Resources.Jobs.DependsOn: Ghost is not a resource of the template',
+        'deploy/stack.yaml Resources.Jobs.Properties.Bogus: not a property of ALIYUN::MNS::Queue',
+        'deploy/stack.yaml Resources.Search: its table t is not declared in the template',
+        "deploy/stack.yaml Resources.Jobs.Properties.QueueName: jobs does not start with the stage prefix mine- (Fn::Sub '${NamePrefix}-…'), so two stages in one account would share it",
+        'resources.worker.props.role: role nobody is not declared in deploy/stack.yaml',
+        'resources.saga.props.roleArn: role flowless is not declared in deploy/stack.yaml',
+        "resources.worker.props.triggers[0].invocationRole: role somebody is neither declared in deploy/stack.yaml nor FC's aliyunosseventnotificationrole",
+      ]),
+    );
+    expect(problems.filter((p) => p.includes('infra/ros.yaml') || p.includes('resources.infra.'))).toEqual([]);
+  });
+
+  it('without a ROS template, the roles it names are steps for the account, not a file it does not have', () => {
+    // Nothing in the project can create them: `s deploy` uses roles that already exist in the account.
+    const { problems, manualSteps } = platformFindingsAt(project(false), dir.path);
+    expect(problems.filter((p) => /role (nobody|flowless|somebody)/.test(p))).toEqual([]);
+    expect(manualSteps).toEqual(
+      expect.arrayContaining([
+        `RAM role nobody must exist in account ${ACCOUNT} and trust fc.aliyuncs.com: the project has no ROS template to declare it`,
+        `RAM role flowless must exist in account ${ACCOUNT} and trust fnf.aliyuncs.com: the project has no ROS template to declare it`,
+        `RAM role somebody must exist in account ${ACCOUNT}, trust oss.aliyuncs.com and may invoke mine-worker: the project has no ROS template to declare it`,
+      ]),
+    );
   });
 });
 

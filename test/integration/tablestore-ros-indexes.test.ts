@@ -5,7 +5,7 @@ import { startLocalTableStore, type LocalTableStore } from '../../scripts/local/
 import { loadSpec } from '../../scripts/local/spec/load';
 import { loadRosInfra } from '../../scripts/local/spec/ros';
 import type { AppSpec } from '../../scripts/local/spec/model';
-import { rosProblems } from '../../scripts/validate/platform/ros-rules';
+import { rosProblems, type TemplateSite } from '../../scripts/validate/platform/ros-rules';
 import { parse } from 'yaml';
 import { tempDir } from '../helpers/temp';
 
@@ -117,10 +117,11 @@ describe('ROS SecondaryIndices provisioned in the local TableStore', () => {
   });
 
   it('is accepted by the template check of npm run validate, which names a bad entry by its property', () => {
+    const SITE: TemplateSite = { file: 'infra/ros.yaml', resource: 'infra' };
     const parsed = parse(template(`${BY_CUSTOMER}\n${BY_TOTAL}`)) as Parameters<typeof rosProblems>[0];
-    expect(rosProblems(parsed, {}, 'cn-hangzhou', '1234567890')).toEqual([]);
+    expect(rosProblems(parsed, {}, 'cn-hangzhou', '1234567890', SITE)).toEqual([]);
     const bad = parse(template(`        - { IndexName: x, IndexType: GLOBAL_INDEX, PrimaryKeys: [customer] }`)) as Parameters<typeof rosProblems>[0];
-    expect(rosProblems(bad, {}, 'cn-hangzhou', '1234567890')).toEqual([
+    expect(rosProblems(bad, {}, 'cn-hangzhou', '1234567890', SITE)).toEqual([
       'infra/ros.yaml Resources.OrdersTable.Properties.SecondaryIndices[0].Columns: required by a SecondaryIndices entry',
       'infra/ros.yaml Resources.OrdersTable.Properties.SecondaryIndices[0].IndexType: must be Global or Local (got "GLOBAL_INDEX")',
     ]);

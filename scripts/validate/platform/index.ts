@@ -10,7 +10,7 @@ import { readYamlFile } from '../../local/spec/yaml-file';
 import type { Preview } from '../checks';
 import { batchPayloadProblems, fc3Resources, functionProblems, ossOverlapProblems, type Problem } from './fc-rules';
 import { permissionProblems, sdkCallsIn } from './permissions';
-import { resolvedProperties, rosProblems, templateParameters, type RosTemplate } from './ros-rules';
+import { resolvedProperties, rosProblems, templateParameters, type RosTemplate, type TemplateSite } from './ros-rules';
 
 type Props = Record<string, unknown>;
 
@@ -23,25 +23,38 @@ export const ADAPTER_DIR = (root: string) => join(root, 'functions', '_shared', 
 /** This repository (the default for the function sources the role checks read). */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
+/**
+ * The project's `ros` resource, as its problems name it (see TemplateSite); none when s.yaml has no `ros` resource
+ * with a template.
+ */
+export function templateSiteOf(preview: Preview, root: string): TemplateSite | undefined {
+  const [resource, ros] = Object.entries(preview.resources).find(([, r]) => r.component === 'ros') ?? [];
+  const template = (ros?.props as Props | undefined)?.template;
+  if (resource === undefined || typeof template !== 'string') return undefined;
+  return { file: relative(root, resolve(root, template)).split(sep).join('/'), resource };
+}
+
 /** The `ros` resource's template (parsed) and the parameters s.yaml passes it. */
 export function infraOf(preview: Preview, root: string): { template: RosTemplate; passed: Props } {
-  const ros = Object.values(preview.resources).find((r) => r.component === 'ros');
-  const props = (ros?.props ?? {}) as Props;
-  const template = typeof props.template === 'string' ? (readYamlFile(resolve(root, props.template)) as RosTemplate) : {};
-  return { template, passed: (props.parameters ?? {}) as Props };
+  const site = templateSiteOf(preview, root);
+  if (!site) return { template: {}, passed: {} };
+  const props = preview.resources[site.resource]!.props as Props;
+  return { template: readYamlFile(resolve(root, site.file)) as RosTemplate, passed: (props.parameters ?? {}) as Props };
 }
 
 export function platformFindings(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string = REPO_ROOT): PlatformFindings {
   const region = String(preview.vars.region ?? '');
   const accountId = String(preview.vars.accountId ?? '');
-  const problems: Problem[] = [...functionProblems(preview), ...ossOverlapProblems(preview), ...rosProblems(template, passed, region, accountId)];
+  // Problems are phrased in the project's own terms from the start: its template's file, its `ros` resource (D165).
+  const site = templateSiteOf(preview, root);
+  const problems: Problem[] = [...functionProblems(preview), ...ossOverlapProblems(preview), ...(site ? rosProblems(template, passed, region, accountId, site) : [])];
   const resources = resolvedProperties(template, templateParameters(template, passed, region, accountId));
   const queueSizes = new Map(resources.filter((r) => r.type === 'ALIYUN::MNS::Queue').map((r) => [String(r.props.QueueName), Number(r.props.MaximumMessageSize ?? 65536)]));
   problems.push(...batchPayloadProblems(preview, (queue) => queueSizes.get(queue)));
   // The stage prefix is this suite's convention (vars.prefix, D144); a project of the user's own without one is
   // not held to it (D165).
-  if (typeof preview.vars.prefix === 'string' && preview.vars.prefix !== '') problems.push(...unprefixedMnsNames(resources, preview.vars.prefix));
-  const permissions = permissionProblems(preview, template, passed, adapterCalls, root);
+  if (site && typeof preview.vars.prefix === 'string' && preview.vars.prefix !== '') problems.push(...unprefixedMnsNames(resources, preview.vars.prefix, site));
+  const permissions = permissionProblems(preview, template, passed, adapterCalls, root, site);
   problems.push(...permissions.problems);
   const stream = streamFindings(preview, accountId);
   problems.push(...stream.problems);
@@ -72,9 +85,9 @@ function streamFindings(preview: Preview, accountId: string): PlatformFindings {
  * MNS names are per account and region, not per stage: a queue or topic without the stage's prefix would be
  * shared by a `prod` and a `dev` stack in one account (D144), as every other resource name carries it.
  */
-function unprefixedMnsNames(resources: { name: string; type: string; props: Props }[], prefix: string): Problem[] {
+function unprefixedMnsNames(resources: { name: string; type: string; props: Props }[], prefix: string, site: TemplateSite): Problem[] {
   const named = resources.flatMap((r) => (r.type === 'ALIYUN::MNS::Queue' ? [[r.name, 'QueueName', r.props.QueueName]] : r.type === 'ALIYUN::MNS::Topic' ? [[r.name, 'TopicName', r.props.TopicName]] : []));
-  return named.filter(([, , value]) => !String(value).startsWith(`${prefix}-`)).map(([name, key, value]) => `infra/ros.yaml Resources.${String(name)}.Properties.${String(key)}: ${String(value)} does not start with the stage prefix ${prefix}- (Fn::Sub '\${NamePrefix}-…'), so two stages in one account would share it`);
+  return named.filter(([, , value]) => !String(value).startsWith(`${prefix}-`)).map(([name, key, value]) => `${site.file} Resources.${String(name)}.Properties.${String(key)}: ${String(value)} does not start with the stage prefix ${prefix}- (Fn::Sub '\${NamePrefix}-…'), so two stages in one account would share it`);
 }
 
 /** What the account must offer and no file here can show. */
@@ -90,21 +103,9 @@ function accountSteps(preview: Preview): string[] {
   return steps;
 }
 
-/** Everything, from the repository at `root`. */
+/** Everything, from the project at `root`. */
 export function platformFindingsAt(preview: Preview, root: string): PlatformFindings {
   const { template, passed } = infraOf(preview, root);
   // A project of the user's own has no SDK adapters of this repository's (functions/_shared/aliyun): no calls to read.
-  const findings = platformFindings(preview, template, passed, existsSync(ADAPTER_DIR(root)) ? sdkCallsIn(ADAPTER_DIR(root)) : [], root);
-  return { ...findings, problems: findings.problems.map(inProjectTerms(preview, root)) };
-}
-
-/**
- * The rules name this repository's template (`infra/ros.yaml`) and its `ros` resource (`infra`); a project of
- * one's own (`-t`) keeps its template elsewhere under another resource name, and its problems say so (D165).
- */
-function inProjectTerms(preview: Preview, root: string): (problem: Problem) => Problem {
-  const [name, ros] = Object.entries(preview.resources).find(([, r]) => r.component === 'ros') ?? [];
-  const template = (ros?.props as Props | undefined)?.template;
-  const file = typeof template === 'string' ? relative(root, resolve(root, template)).split(sep).join('/') : 'infra/ros.yaml';
-  return (problem) => problem.replaceAll('infra/ros.yaml', file).replaceAll('resources.infra.', `resources.${name ?? 'infra'}.`);
+  return platformFindings(preview, template, passed, existsSync(ADAPTER_DIR(root)) ? sdkCallsIn(ADAPTER_DIR(root)) : [], root);
 }

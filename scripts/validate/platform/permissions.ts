@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Preview } from '../checks';
 import { fc3Resources, roleNameOf, type Problem } from './fc-rules';
-import type { RosTemplate } from './ros-rules';
+import type { RosTemplate, TemplateSite } from './ros-rules';
 import { resolvedProperties, templateParameters } from './ros-rules';
 import { CompiledPolicy, SYSTEM_POLICY_STATEMENTS } from '../../local/ram/policy';
 import { needsOf, reachedSources, type Need } from './function-needs';
@@ -137,7 +137,11 @@ export interface PermissionFindings {
   manualSteps: string[];
 }
 
-export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string): PermissionFindings {
+/**
+ * `site` is the project's ROS template, where its roles are declared; a project without one (`-t`, D160) can only
+ * name roles that already exist in the account, which the person deploying is asked to make sure of.
+ */
+export function permissionProblems(preview: Preview, template: RosTemplate, passed: Props, adapterCalls: string[], root: string, site: TemplateSite | undefined): PermissionFindings {
   const sources = (resource: string) => reachedSources(join(root, 'functions', resource), join(root, 'functions', '_shared'));
   const region = String(preview.vars.region ?? '');
   const accountId = String(preview.vars.accountId ?? '');
@@ -145,14 +149,15 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
   const problems: Problem[] = [];
   const manualSteps = new Set<string>();
   const functions = fc3Resources(preview);
+  /** A role no template can declare: the account must have it already, with what `needs` says. */
+  const accountRole = (name: string, needs: string) => manualSteps.add(`RAM role ${name} must exist in account ${accountId}${needs}: the project has no ROS template to declare it`);
   /** The template's role an ARN names (the problem recorded when there is none); it must trust `service`. */
   const roleAt = (arn: unknown, where: string, service: string, why = ''): { name: string; role: RoleModel } | undefined => {
     const name = roleNameOf(arn, accountId);
     const role = name ? roles.get(name.toLowerCase()) : undefined;
-    if (!name || !role) {
-      problems.push(`${where}: role ${String(name ?? arn)} is not declared in infra/ros.yaml`);
-      return undefined;
-    }
+    if (name && !site) accountRole(name, ` and trust ${service}`);
+    else if (!name || !role) problems.push(`${where}: role ${String(name ?? arn)} is not declared in ${site?.file ?? 'the project (it has no ROS template)'}`);
+    if (!name || !role) return undefined;
     if (!role.services.includes(service)) problems.push(`${where}: role ${name} does not trust ${service}${why}`);
     return { name, role };
   };
@@ -228,8 +233,10 @@ export function permissionProblems(preview: Preview, template: RosTemplate, pass
         if (!granted.has('*') && !granted.has(String(p.functionName))) problems.push(`${where}: role ${name} may not invoke ${String(p.functionName)}`);
       } else if (name.toLowerCase() === fallback.role) {
         manualSteps.add(`RAM role ${fallback.role} (FC's role for ${String(t.triggerType)} triggers) must exist in account ${accountId}`);
+      } else if (!site) {
+        accountRole(name, `, trust ${fallback.service} and may invoke ${String(p.functionName)}`);
       } else {
-        problems.push(`${where}: role ${name} is neither declared in infra/ros.yaml nor FC's ${fallback.role}`);
+        problems.push(`${where}: role ${name} is neither declared in ${site.file} nor FC's ${fallback.role}`);
       }
     });
   }

@@ -9,6 +9,16 @@ import { resolveIntrinsics } from '../../local/spec/ros';
 import type { Problem } from './fc-rules';
 
 type Props = Record<string, unknown>;
+
+/**
+ * Where the template's problems point: its file as the project's folder names it, and the s.yaml resource (a `ros`
+ * component) that passes it parameters — `infra/ros.yaml` and `infra` here, the project's own under `-t` (D165).
+ */
+export interface TemplateSite {
+  file: string;
+  resource: string;
+}
+
 export interface RosTemplate {
   Parameters?: Record<string, { Type?: string; Default?: unknown }>;
   Resources?: Record<string, { Type: string; DependsOn?: string | string[]; Properties?: Props }>;
@@ -57,19 +67,19 @@ export function resolvedProperties(template: RosTemplate, params: Props): { name
   });
 }
 
-export function rosProblems(template: RosTemplate, passed: Props, region: string, accountId: string): Problem[] {
+export function rosProblems(template: RosTemplate, passed: Props, region: string, accountId: string, site: TemplateSite): Problem[] {
   const problems: Problem[] = [];
   const declared = template.Parameters ?? {};
-  for (const name of Object.keys(passed)) if (!(name in declared)) problems.push(`resources.infra.props.parameters.${name}: the template declares no such parameter (ROS refuses the stack)`);
+  for (const name of Object.keys(passed)) if (!(name in declared)) problems.push(`resources.${site.resource}.props.parameters.${name}: the template declares no such parameter (ROS refuses the stack)`);
   for (const [name, def] of Object.entries(declared)) {
-    if (def.Default === undefined && !(name in passed)) problems.push(`infra/ros.yaml Parameters.${name}: has no Default and s.yaml does not pass it`);
-    if (def.Type === 'Number' && name in passed && !/^-?\d+(\.\d+)?$/.test(String(passed[name]))) problems.push(`resources.infra.props.parameters.${name}: ${JSON.stringify(passed[name])} is not a Number`);
+    if (def.Default === undefined && !(name in passed)) problems.push(`${site.file} Parameters.${name}: has no Default and s.yaml does not pass it`);
+    if (def.Type === 'Number' && name in passed && !/^-?\d+(\.\d+)?$/.test(String(passed[name]))) problems.push(`resources.${site.resource}.props.parameters.${name}: ${JSON.stringify(passed[name])} is not a Number`);
   }
   const resources = template.Resources ?? {};
   const params = templateParameters(template, passed, region, accountId);
   const tables = new Set<string>();
   for (const [name, r] of Object.entries(resources)) {
-    const where = `infra/ros.yaml Resources.${name}`;
+    const where = `${site.file} Resources.${name}`;
     for (const dep of [r.DependsOn ?? []].flat()) if (!(dep in resources)) problems.push(`${where}.DependsOn: ${dep} is not a resource of the template`);
     const known = PROPERTIES[r.Type];
     if (!known) {
@@ -91,7 +101,7 @@ export function rosProblems(template: RosTemplate, passed: Props, region: string
     if (r.Type === 'ALIYUN::OTS::Table') tables.add(`${String(p.InstanceName)}/${String(p.TableName)}`);
   }
   for (const { name, type, props } of resolvedProperties(template, params)) {
-    if (type === 'ALIYUN::OTS::SearchIndex' && !tables.has(`${String(props.InstanceName)}/${String(props.TableName)}`)) problems.push(`infra/ros.yaml Resources.${name}: its table ${String(props.TableName)} is not declared in the template`);
+    if (type === 'ALIYUN::OTS::SearchIndex' && !tables.has(`${String(props.InstanceName)}/${String(props.TableName)}`)) problems.push(`${site.file} Resources.${name}: its table ${String(props.TableName)} is not declared in the template`);
   }
   return problems;
 }
