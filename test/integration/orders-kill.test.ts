@@ -12,8 +12,10 @@ import { tempDir } from '../helpers/temp';
 
 /**
  * A real crash of the whole shop: the local cloud (the real s.yaml, in its own process) is killed with
- * SIGKILL while orders wait for their payment webhooks (the sandbox holds them 6 s: long beside the flaky card's
- * first two retries, 1 s and 2 s, so a loaded machine still reaches the moment the kill needs) and while one order's
+ * SIGKILL while orders wait for their payment webhooks (the sandbox holds them 15 s: long beside the flaky card's
+ * first two retries, 1 s and 2 s, so a loaded machine still reaches the moment the kill needs — at 6 s a loaded CI
+ * machine once saw the first webhook arrive before the flaky order's first failure — and short of ChargePayment's
+ * 30 s timeout, which the webhook must beat after the restart) and while one order's
  * ChargePayment waits to be retried (the flaky-provider card). Started again on the same data folder,
  * every execution finishes with the outcome its card asks for, and no side effect happened twice: one
  * charge per order at the provider, stock taken exactly once (or returned), one notification per event.
@@ -24,7 +26,7 @@ const PRODUCT = 'p-glide-mouse';
 describe('orders survive a killed local cloud', () => {
   const dir = tempDir('orders-kill-');
   const dataDir = join(dir.path, 'data');
-  const env = { PAYMENT_CALLBACK_DELAY_MS: '6000' };
+  const env = { PAYMENT_CALLBACK_DELAY_MS: '15000' };
   let running: LocalCloudProcess | undefined;
 
   afterAll(async () => {
