@@ -72,6 +72,19 @@ describe('PostObject', () => {
     await expect(client.head(key)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('holds an x-oss-tagging field to the same tag limits as PutObject\'s header (D175), storing nothing', async () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => `k${i}=v${i}`).join('&');
+    for (const tagging of [eleven, `${'k'.repeat(129)}=v`, 'team%40x=v', 'a=1&a=2']) {
+      const key = `uploads/tags-${Date.now()}-${Math.random().toString(36).slice(2)}.png`;
+      const response = await post(BUCKET, { key, ...v1Fields(base), 'x-oss-tagging': tagging });
+      expect([response.status, errorCode(response.text), /<EC>0010-00000217<\/EC>/.test(response.text)]).toEqual([400, 'InvalidArgument', true]);
+      expect(oss.emulator.listObjects(BUCKET, key)).toEqual([]);
+    }
+    const key = `uploads/tags-ok-${Date.now()}.png`;
+    expect((await post(BUCKET, { key, ...v1Fields(base), 'x-oss-tagging': 'team=web&stage=a%20b' })).status).toBe(204);
+    expect((await client.getObjectTagging(key)).tag).toEqual({ team: 'web', stage: 'a b' });
+  });
+
   it('answers success_action_status 201 with an XML PostResponse, and a redirect with 303', async () => {
     const created = await post(BUCKET, { key: 'uploads/201.png', ...v1Fields(base), success_action_status: '201' });
     expect(created.status).toBe(201);

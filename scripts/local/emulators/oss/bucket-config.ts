@@ -424,18 +424,24 @@ function lifecycleAction(raw: unknown, element: string): LifecycleAction {
   return { createdBefore: Date.parse(date!) };
 }
 
+/** Tag elements as key/value pairs, in order (what they may hold is the caller's rule). */
+export function tagPairs(raw: unknown): [string, string][] {
+  return list(raw).map((tag) => {
+    if (!isRecord(tag)) throw ossErrors.malformedXml('Tag must contain Key and Value.');
+    return [textOf(tag.Key) ?? '', textOf(tag.Value) ?? ''];
+  });
+}
+
 /**
  * Tag elements as a map. A key given twice is refused, not collapsed to its last value: OSS refuses it with
  * `duplicateEc` (0010-00000210 in a TagSet, 0014-00000029 in a lifecycle rule).
  */
 function tagsOf(raw: unknown, duplicateEc: string): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const tag of list(raw)) {
-    if (!isRecord(tag)) throw ossErrors.malformedXml('Tag must contain Key and Value.');
-    const key = textOf(tag.Key);
+  for (const [key, value] of tagPairs(raw)) {
     if (!key) throw ossErrors.invalidArgument('Tag Key must not be empty.', 'Key', '');
     if (Object.hasOwn(tags, key)) throw ossErrors.invalidArgument(`Tag Key "${key}" is given more than once; tag keys must be unique.`, 'Key', key, duplicateEc);
-    tags[key] = textOf(tag.Value) ?? '';
+    tags[key] = value;
   }
   return tags;
 }
@@ -584,17 +590,11 @@ export function getBucketLifecycle(ctx: RequestContext): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Tagging
 
-export function parseTagSet(doc: Record<string, unknown>, max: number): Record<string, string> {
+/** The Tag elements of a `<Tagging><TagSet>` document (an absent or empty TagSet has none). */
+export function tagSetOf(doc: Record<string, unknown>): unknown {
   const set = doc.TagSet;
-  const tags = isRecord(set) ? tagsOf(set.Tag, '0010-00000210') : {};
   if (set !== undefined && set !== '' && !isRecord(set)) throw ossErrors.malformedXml('TagSet must contain Tag elements.');
-  const entries = Object.entries(tags);
-  if (entries.length > max) throw ossErrors.invalidArgument(`At most ${max} tags are allowed.`, 'Tag', String(entries.length));
-  for (const [key, value] of entries) {
-    if (key.length > 128) throw ossErrors.invalidArgument('A tag key is at most 128 characters.', 'Key', key);
-    if (value.length > 256) throw ossErrors.invalidArgument('A tag value is at most 256 characters.', 'Value', value);
-  }
-  return tags;
+  return isRecord(set) ? set.Tag : undefined;
 }
 
 export function tagSetNodes(tags: Record<string, string>): XmlNode[] {
@@ -615,7 +615,9 @@ function checkBucketTags(tags: Record<string, string>): void {
 
 export async function putBucketTagging(ctx: RequestContext): Promise<void> {
   const doc = await readXml(ctx, 'Tagging', ['Tag']);
-  const tags = parseTagSet(doc, 20);
+  const tags = tagsOf(tagSetOf(doc), '0010-00000210');
+  const count = Object.keys(tags).length;
+  if (count > 20) throw ossErrors.invalidArgument('At most 20 tags are allowed on a bucket.', 'Tag', String(count));
   checkBucketTags(tags);
   ctx.runtime.storage.setBucketConfig(bucketOf(ctx), 'tagging', tags);
   sendEmpty(ctx, 200);

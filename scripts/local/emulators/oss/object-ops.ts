@@ -5,7 +5,8 @@
  */
 import { closeSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { parseTagSet, tagSetNodes } from './bucket-config';
+import { tagPairs, tagSetNodes, tagSetOf } from './bucket-config';
+import { objectTagsFromXml } from './object-tags';
 import { readSmallBody, receiveBody } from './body';
 import { bucketOf, eventOf, headerOf, keyOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
@@ -528,7 +529,7 @@ export function getObjectAcl(ctx: RequestContext): void {
 
 export async function putObjectTagging(ctx: RequestContext): Promise<void> {
   const body = await readSmallBody(ctx.req, 64 * 1024, headerOf(ctx, 'content-md5'));
-  const tags = parseTagSet(parseXmlBody(body.toString('utf8'), 'Tagging', ['Tag']), 10);
+  const tags = objectTagsFromXml(tagPairs(tagSetOf(parseXmlBody(body.toString('utf8'), 'Tagging', ['Tag']))));
   const record = changeAttributes(ctx, (headers) => ({ ...headers, tags }));
   sendEmpty(ctx, 200, versionHeaders(record));
 }

@@ -27,7 +27,8 @@ import { stageReadable } from './body';
 import { bucketOf, eventOf, type RequestContext } from './context';
 import { OssError, ossErrors } from './errors';
 import { contentTypeFor } from './mime';
-import { checkUserMetaSize, encryptionHeaders, parseTaggingHeader, quoteEtag, sendEmpty, sendXml, versionHeaders } from './respond';
+import { objectTagsFromHeader } from './object-tags';
+import { checkUserMetaSize, encryptionHeaders, quoteEtag, sendEmpty, sendXml, versionHeaders } from './respond';
 import { ossFormFields } from './s3-compat';
 import { verifyS3Form } from './s3-signature';
 import { MAX_CLOCK_SKEW_MS, parseTimestamp, signV4, V4_ALGORITHM, type CredentialLookup } from './signature';
@@ -298,7 +299,7 @@ function formHeaders(form: Form, ctx: RequestContext, key: string): ObjectHeader
     headers.acl = acl as ObjectAcl;
   }
   const tagging = field(form, 'x-oss-tagging');
-  if (tagging !== undefined) headers.tags = parseTaggingHeader(tagging);
+  if (tagging !== undefined) headers.tags = objectTagsFromHeader(tagging);
   const sse = field(form, 'x-oss-server-side-encryption');
   if (sse !== undefined) {
     if (sse !== 'AES256' && sse !== 'KMS' && sse !== 'SM4') throw ossErrors.invalidArgument('x-oss-server-side-encryption must be AES256, KMS or SM4.', 'x-oss-server-side-encryption', sse);

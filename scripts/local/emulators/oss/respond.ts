@@ -6,6 +6,7 @@ import type { EncryptionConfig } from './bucket-config';
 import { ossErrors, type OssError } from './errors';
 import { OBJECT_ACLS, STORAGE_CLASSES, type BucketConfig, type Encryption, type ObjectAcl, type ObjectHeaders, type ObjectRecord, type StorageClass } from './storage';
 import { contentTypeFor } from './mime';
+import { objectTagsFromHeader } from './object-tags';
 import { renderXml, type XmlNode } from './xml';
 
 export function sendXml(ctx: RequestContext, status: number, root: string, children: XmlNode[] | string, headers: OutgoingHttpHeaders = {}): void {
@@ -113,30 +114,6 @@ export function objectHeaders(record: ObjectRecord, now: number): OutgoingHttpHe
   return headers;
 }
 
-/** `k1=v1&k2=v2` (URL-encoded, as `x-oss-tagging` carries tags) → tags; at most 10. */
-export function parseTaggingHeader(value: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const pair of value.split('&')) {
-    if (pair === '') continue;
-    // Each tag is `key` or `key=value`; a second "=" must have been URL-encoded (error centre 0010-00000219).
-    if (pair.split('=').length > 2) throw ossErrors.invalidArgument('Each x-oss-tagging tag is key or key=value (URL-encode "=" inside a key or value).', 'x-oss-tagging', value, '0010-00000219');
-    const eq = pair.indexOf('=');
-    let key: string;
-    let tagValue: string;
-    try {
-      key = decodeURIComponent(eq >= 0 ? pair.slice(0, eq) : pair);
-      tagValue = decodeURIComponent(eq >= 0 ? pair.slice(eq + 1) : '');
-    } catch {
-      throw ossErrors.invalidArgument('x-oss-tagging is not URL-encoded correctly.', 'x-oss-tagging', value);
-    }
-    if (key === '' || key.length > 128 || tagValue.length > 256) throw ossErrors.invalidArgument('A tag key is 1–128 characters and a value at most 256.', 'x-oss-tagging', value);
-    if (Object.hasOwn(tags, key)) throw ossErrors.invalidArgument(`Tag key "${key}" is given more than once in x-oss-tagging.`, 'x-oss-tagging', value, '0010-00000217');
-    tags[key] = tagValue;
-  }
-  if (Object.keys(tags).length > 10) throw ossErrors.invalidArgument('An object can have at most 10 tags.', 'x-oss-tagging', value);
-  return tags;
-}
-
 /** Object attributes a write request sets by header, with the bucket's defaults (storage class, encryption). */
 export function requestObjectAttributes(ctx: RequestContext, bucket: BucketConfig): Pick<ObjectHeaders, 'storageClass' | 'acl' | 'tags' | 'encryption'> {
   const out: Pick<ObjectHeaders, 'storageClass' | 'acl' | 'tags' | 'encryption'> = {};
@@ -151,7 +128,7 @@ export function requestObjectAttributes(ctx: RequestContext, bucket: BucketConfi
     out.acl = acl as ObjectAcl;
   }
   const tagging = headerOf(ctx, 'x-oss-tagging');
-  if (tagging !== undefined) out.tags = parseTaggingHeader(tagging);
+  if (tagging !== undefined) out.tags = objectTagsFromHeader(tagging);
   const sse = requestEncryption(ctx) ?? defaultEncryption(bucket);
   if (sse) out.encryption = sse;
   return out;
