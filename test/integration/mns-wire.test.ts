@@ -30,6 +30,11 @@ describe('MNS emulator on the wire', () => {
   let seq = 0;
   const unique = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}`;
   const raw = (request: RawRequest) => mnsRaw(mns.endpoint, LOCAL_CREDENTIALS, request);
+  // Push retries are due on the emulator's clock (D173), scaled to 1–2 ms here: a look moves it that far on.
+  const retryDuePushes = () => {
+    clock.advance(2);
+    mns.poke();
+  };
 
   const start = () =>
     startMnsEmulator({
@@ -306,7 +311,13 @@ describe('MNS emulator on the wire', () => {
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
         await raw({ method: 'PUT', resource: `/topics/${t}/subscriptions/web`, body: subscriptionXml({ Endpoint: url, NotifyContentFormat: 'SIMPLIFIED' }) });
         const sent = (await sdk.publishMessage(t, { MessageBody: 'plain text', MessageTag: 'web' })).body;
-        await eventually(() => expect(received).toHaveLength(1), { timeoutMs: 20000 });
+        await eventually(
+          () => {
+            retryDuePushes();
+            expect(received).toHaveLength(1);
+          },
+          { timeoutMs: 20000 },
+        );
         expect(received[0]).toMatchObject({ body: 'plain text', headers: { 'x-mns-message-id': sent.MessageId, 'x-mns-message-tag': 'web' } });
       } finally {
         server.close();
@@ -383,7 +394,13 @@ describe('MNS emulator on the wire', () => {
       functionPushes.length = 0;
       failFunctionPushes = 4;
       await sdk.publishMessage(t2, { MessageBody: 'never' });
-      const dead = await eventually(async () => (await sdk.receiveMessage(dlq)).body, { timeoutMs: 20000 });
+      const dead = await eventually(
+        async () => {
+          retryDuePushes();
+          return (await sdk.receiveMessage(dlq)).body;
+        },
+        { timeoutMs: 20000 },
+      );
       expect(dead.MessageBody).toBe('never');
       expect(functionPushes).toEqual([]);
       expect(failFunctionPushes).toBe(0);

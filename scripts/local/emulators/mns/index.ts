@@ -26,8 +26,10 @@
  *   only messages published after it was created. Pushes to HTTP endpoints are not signed (no
  *   `x-mns-signing-cert-url`) and a 2xx answer within 5 s counts as delivered. Function endpoints
  *   (`acs:fc:<region>:<account>:functions/<name>`) are how the local cloud wires FC `mns_topic` triggers.
- * - NotifyStrategy intervals are MNS's (BACKOFF_RETRY 3 × 10–20 s, EXPONENTIAL_DECAY_RETRY 176 × up to 512 s),
- *   optionally scaled down for tests (`pushRetryScale`). A push that runs out of retries goes to the
+ * - NotifyStrategy intervals are MNS's (BACKOFF_RETRY 3 × 10–20 s, EXPONENTIAL_DECAY_RETRY 176 × up to 512 s) on
+ *   the emulator's `clock`, stored with the push (kept across restarts), optionally scaled (`pushRetryScale`). Each
+ *   retry goes where its subscription points then: strategy, endpoint, format, dead-letter queue and filter as they
+ *   are now (D173). A push that runs out of retries goes to the
  *   subscription's dead-letter queue if it has one, else it is dropped (kept as failed for the console). MNS's
  *   push backoff (slower pushes to an unavailable subscription) is not emulated. A subscription whose queue does
  *   not exist is accepted and its pushes fail (`QueueNotExist`); deleting a subscription or its topic drops the
@@ -110,7 +112,7 @@ export interface MnsEmulator {
   receive(queue: string, max: number, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Push outbox: pending, retrying and failed pushes (console). */
   pushes(limit?: number): PushRow[];
-  /** Wakes every long poll to look again (after a test moved the clock). */
+  /** Wakes every long poll and the push outbox to look again (after a test moved the clock). */
   poke(): void;
   /** Stops delivering pushes (before the function runtime they call stops); pending ones stay for the next start. */
   stopPushes(): Promise<void>;
@@ -185,16 +187,19 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status > 299) throw new Error(`${endpoint.url} answered ${res.status}`);
   };
-  const outbox = new PushOutbox(db, {
+  const outbox: PushOutbox = new PushOutbox(db, {
     push,
     deadLetter: (row) => {
       queues.insert(row.dlq_target!, { body: row.payload });
       queues.onReceivable(row.dlq_target!);
     },
     onFailure: options.onPushFailure ?? stderrPushFailureLog,
+    // Each attempt goes where the subscription points now (D173); `topics` exists before the first attempt.
+    resolve: (row: PushRow) => topics.currentTarget(row),
+    clock,
     ...(options.pushRetryScale !== undefined ? { retryScale: options.pushRetryScale } : {}),
   });
-  const topics = new TopicStore(db, queues, clock, local, outbox);
+  const topics: TopicStore = new TopicStore(db, queues, clock, local, outbox);
 
   let emulatorUrl = '';
   const onAbort = options.onAbort ?? stderrAbortLog('mns');
@@ -243,7 +248,10 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       return longPoll(waiters, queue, waitMs, () => (queues.hasQueue(queue) && !signal?.aborted ? queues.receive(queue, max) : []), () => queues.msUntilNextVisible(queue), signal);
     },
     pushes: (limit) => outbox.list(limit),
-    poke: () => waiters.wakeAll(),
+    poke: () => {
+      waiters.wakeAll();
+      outbox.poke();
+    },
     stopPushes: () => outbox.close(),
     async close() {
       waiters.close();

@@ -11,8 +11,13 @@
  * for tests. Each push's first failure and its end (dropped or dead-lettered) are reported (`onFailure`), so a
  * subscription that cannot be delivered to — an HTTP endpoint down, a queue that does not exist — is seen at once.
  * Deleting a subscription or its topic drops the pushes still waiting for it (`drop`, in the same transaction): a
- * deleted subscription receives nothing more (D170). Retry times are wall-clock time, not the emulator's injectable clock: tests move that clock to
- * expire visibility timeouts, and pushes must keep flowing meanwhile.
+ * deleted subscription receives nothing more (D170).
+ *
+ * Retry times are the emulator's clock (injected, `Date.now` by default) and are stored with the push, so a day
+ * of EXPONENTIAL_DECAY_RETRY survives restarts and a test walks through it by moving the clock (D173). Each
+ * attempt first asks `resolve` where the push goes *now*: the subscription's current endpoint, body format,
+ * NotifyStrategy and dead-letter queue, so a push waiting for a retry follows SetSubscriptionAttributes or a
+ * subscription made again from a changed template; one whose subscription no longer takes it is dropped, visibly.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Notification, NotifyStrategy } from './topics';
@@ -33,7 +38,12 @@ export interface PushRow {
   status: 'pending' | 'sending' | 'failed';
   last_error: string | null;
   created_at: number;
+  /** The published message (JSON), from which the body is made again when the subscription's format changed. */
+  message: string | null;
 }
+
+/** Where a push goes now, by its subscription as it is at this attempt (see `resolve`). */
+export type PushTarget = Pick<PushRow, 'endpoint' | 'format' | 'strategy' | 'dlq_target' | 'payload'>;
 
 /**
  * Thrown by a push whose endpoint is not there *yet* (the local cloud's function runtime is still starting): the
@@ -57,7 +67,10 @@ export interface PushFailure {
   error: string;
 }
 
-/** How long a push waits for an endpoint that is not ready yet. */
+/**
+ * How long a push waits for an endpoint that is not ready yet: real time (a timer), not the emulator's clock,
+ * which a test may hold still.
+ */
 const NOT_READY_RETRY_MS = 100;
 
 export function retryDelayMs(strategy: NotifyStrategy, attempt: number, random: () => number = Math.random): number | undefined {
@@ -69,9 +82,9 @@ export class PushOutbox {
   private readonly s;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly notReadyWaits = new Set<NodeJS.Timeout>();
   private closed = false;
-
-  private readonly clock = Date.now;
+  private readonly clock: () => number;
 
   constructor(
     db: BetterSqlite3.Database,
@@ -82,6 +95,13 @@ export class PushOutbox {
       deadLetter: (row: PushRow) => void;
       /** Told of a push's first failure and of its end (see PushFailure). */
       onFailure?: (failure: PushFailure) => void;
+      /**
+       * Where the push goes now (its subscription's current endpoint, format, strategy and dead-letter queue), or
+       * why it is no longer owed (`discard`). Absent: the push goes where it was addressed at publish.
+       */
+      resolve?: (row: PushRow) => PushTarget | { discard: string };
+      /** Epoch-ms clock for retry times (default Date.now). */
+      clock?: () => number;
       retryScale?: number;
       concurrency?: number;
       pollMs?: number;
@@ -92,13 +112,21 @@ export class PushOutbox {
       strategy TEXT NOT NULL, dlq_target TEXT, message_id TEXT NOT NULL, tag TEXT, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
       next_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT, created_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS mns_pushes_due ON mns_pushes (status, next_at);`);
+    // Databases from before D173 lack the message column; their pushes keep the body made at publish.
+    const columns = db.prepare('PRAGMA table_info(mns_pushes)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'message')) db.exec('ALTER TABLE mns_pushes ADD COLUMN message TEXT');
+    this.clock = options.clock ?? Date.now;
     // Pushes that were in flight when the process stopped go again: at-least-once.
     db.prepare(`UPDATE mns_pushes SET status = 'pending' WHERE status = 'sending'`).run();
     this.s = {
       insert: db.prepare(
-        `INSERT INTO mns_pushes (topic, subscription, endpoint, format, strategy, dlq_target, message_id, tag, payload, next_at, status, created_at)
-         VALUES (@topic, @subscription, @endpoint, @format, @strategy, @dlq, @messageId, @tag, @payload, @now, 'pending', @now)`,
+        `INSERT INTO mns_pushes (topic, subscription, endpoint, format, strategy, dlq_target, message_id, tag, payload, message, next_at, status, created_at)
+         VALUES (@topic, @subscription, @endpoint, @format, @strategy, @dlq, @messageId, @tag, @payload, @message, @now, 'pending', @now)`,
       ),
+      retarget: db.prepare<[PushTarget & { id: number }]>(
+        'UPDATE mns_pushes SET endpoint = @endpoint, format = @format, strategy = @strategy, dlq_target = @dlq_target, payload = @payload WHERE id = @id',
+      ),
+      requeue: db.prepare<[number, string, number]>(`UPDATE mns_pushes SET status = 'pending', next_at = ?, last_error = ? WHERE id = ? AND status = 'sending'`),
       due: db.prepare<[number, number], PushRow>(`SELECT * FROM mns_pushes WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
       claim: db.prepare<[number]>(`UPDATE mns_pushes SET status = 'sending' WHERE id = ? AND status = 'pending'`),
       done: db.prepare<[number]>('DELETE FROM mns_pushes WHERE id = ?'),
@@ -125,6 +153,7 @@ export class PushOutbox {
       messageId: n.messageId,
       tag: n.tag ?? null,
       payload: n.payload,
+      message: n.message ? JSON.stringify(n.message) : null,
       now,
     });
     if (!this.closed) setImmediate(() => this.drain());
@@ -149,6 +178,11 @@ export class PushOutbox {
     tick();
   }
 
+  /** Looks for due pushes now (after a test moved the clock). */
+  poke(): void {
+    this.drain();
+  }
+
   /** Pending, retrying and failed pushes, newest first (console). */
   list(limit = 100): PushRow[] {
     return this.s.list.all(limit);
@@ -167,8 +201,17 @@ export class PushOutbox {
     }
   }
 
-  private async attempt(row: PushRow): Promise<void> {
+  private async attempt(claimed: PushRow): Promise<void> {
+    let row = claimed;
     try {
+      const target = this.options.resolve?.(claimed);
+      if (target && 'discard' in target) {
+        // Its subscription no longer takes this message (a FilterTag changed): dropped, and said so.
+        this.s.fail.run(claimed.attempts, target.discard, claimed.id);
+        this.report(claimed, claimed.attempts, 'dropped', target.discard);
+        return;
+      }
+      if (target) row = this.retarget(claimed, target);
       await this.options.push(row);
       this.s.done.run(row.id);
     } catch (err) {
@@ -176,7 +219,13 @@ export class PushOutbox {
       // and the next start sends it again without counting an attempt.
       if (this.closed) return;
       if (err instanceof EndpointNotReadyError) {
-        this.s.retry.run(row.attempts, this.clock() + NOT_READY_RETRY_MS, err.message, row.id);
+        const wait = setTimeout(() => {
+          this.notReadyWaits.delete(wait);
+          if (this.closed) return;
+          this.s.requeue.run(this.clock(), err.message, row.id);
+          this.drain();
+        }, NOT_READY_RETRY_MS);
+        this.notReadyWaits.add(wait);
         return;
       }
       // Its subscription was deleted while the push was in flight: nothing more is owed.
@@ -209,6 +258,13 @@ export class PushOutbox {
     }
   }
 
+  /** The push addressed as its subscription is now; the row is rewritten when that changed, for the console. */
+  private retarget(row: PushRow, target: PushTarget): PushRow {
+    const same = row.endpoint === target.endpoint && row.format === target.format && row.strategy === target.strategy && row.dlq_target === target.dlq_target && row.payload === target.payload;
+    if (!same) this.s.retarget.run({ ...target, id: row.id });
+    return { ...row, ...target };
+  }
+
   private report(row: PushRow, attempt: number, outcome: PushFailure['outcome'], error: string, nextAt?: number): void {
     try {
       this.options.onFailure?.({
@@ -230,6 +286,9 @@ export class PushOutbox {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    // Pushes waiting for a starting endpoint stay `sending`: the next start sends them again.
+    for (const wait of this.notReadyWaits) clearTimeout(wait);
+    this.notReadyWaits.clear();
     await Promise.allSettled([...this.inFlight]);
   }
 }

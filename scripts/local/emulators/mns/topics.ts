@@ -78,6 +78,17 @@ export interface Notification {
   messageId: string;
   tag?: string;
   payload: string;
+  /** The message as published, so a later attempt can make the body again in the subscription's current format. */
+  message?: Published;
+}
+
+/** Where a waiting push goes now (see `currentTarget`); mirrors the outbox's PushTarget. */
+export interface CurrentTarget {
+  endpoint: string;
+  format: NotifyContentFormat;
+  strategy: NotifyStrategy;
+  dlq_target: string | null;
+  payload: string;
 }
 
 interface TopicRow {
@@ -257,7 +268,12 @@ export class TopicStore {
     const row = this.normalise(topic, name, input, managedBy);
     const existing = this.s.subscription.get(topic, name);
     if (existing && !managedBy) {
-      const same = existing.endpoint === row.endpoint && existing.filter_tag === row.filterTag && existing.notify_strategy === row.strategy && existing.notify_content_format === row.format;
+      const same =
+        existing.endpoint === row.endpoint &&
+        existing.filter_tag === row.filterTag &&
+        existing.notify_strategy === row.strategy &&
+        existing.notify_content_format === row.format &&
+        existing.dlq_target === row.dlq;
       if (same) return false;
       throw mnsErrors.subscriptionAlreadyExist(name);
     }
@@ -312,7 +328,8 @@ export class TopicStore {
       for (const sub of this.s.allSubscriptions.all(topic)) {
         if (sub.filter_tag && sub.filter_tag !== (input.tag ?? '')) continue;
         const endpoint = parseEndpoint(sub.endpoint, this.local);
-        const payload = notificationBody(sub, endpoint, { ...input, messageId, bodyMd5, publishTime: now, topicOwner: this.local.accountId });
+        const message: Published = { ...input, messageId, bodyMd5, publishTime: now, topicOwner: this.local.accountId };
+        const payload = notificationBody(sub, endpoint, message);
         if (endpoint.kind === 'queue' && this.queues.hasQueue(endpoint.queue)) {
           this.queues.insert(endpoint.queue, { body: payload }, now);
           woken.add(endpoint.queue);
@@ -327,6 +344,7 @@ export class TopicStore {
               strategy: sub.notify_strategy,
               messageId,
               payload,
+              message,
               ...(input.tag ? { tag: input.tag } : {}),
               ...(sub.dlq_target ? { deadLetterQueue: sub.dlq_target } : {}),
             });
@@ -335,6 +353,24 @@ export class TopicStore {
     })();
     for (const queue of woken) this.queues.onReceivable(queue);
     return { messageId, bodyMd5 };
+  }
+
+  /**
+   * Where a push waiting in the outbox goes now: its subscription as it is at this attempt — endpoint,
+   * NotifyContentFormat (the body made again from the message), NotifyStrategy and dead-letter queue — so a
+   * waiting push follows SetSubscriptionAttributes and a subscription made again from a changed template (D173).
+   * A subscription that no longer takes the message (gone, or now filtering on another tag) discards it.
+   */
+  currentTarget(push: { topic: string; subscription: string; tag: string | null; payload: string; message: string | null }): CurrentTarget | { discard: string } {
+    const sub = this.s.subscription.get(push.topic, push.subscription);
+    if (!sub) return { discard: `the subscription ${push.subscription} of topic ${push.topic} no longer exists` };
+    if (sub.filter_tag && sub.filter_tag !== (push.tag ?? '')) {
+      return { discard: `the subscription's FilterTag is now "${sub.filter_tag}" and the message's tag ${push.tag ? `"${push.tag}"` : '(none)'} does not pass it` };
+    }
+    const endpoint = parseEndpoint(sub.endpoint, this.local);
+    // Pushes stored before D173 have no message: they keep the body made at publish.
+    const payload = push.message ? notificationBody(sub, endpoint, JSON.parse(push.message) as Published) : push.payload;
+    return { endpoint: sub.endpoint, format: sub.notify_content_format, strategy: sub.notify_strategy, dlq_target: sub.dlq_target, payload };
   }
 
   private normalise(topic: string, name: string, input: SubscriptionInput, managedBy: string | undefined) {
