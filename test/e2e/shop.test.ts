@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_PRODUCTS, SHIPPING_RATES, type DemoProduct } from '../../functions/_shared/demo/catalog';
 import { applyBestPromotion } from '../../functions/_shared/pricing';
 import { eventually } from '../helpers/eventually';
-import { describeInBrowser, holdRequests, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
+import { describeInBrowser, holdRequests, LATE_PART_DELAY_MS, loadAllImages, pageProblems, startE2e, type E2e } from './support/harness';
 
 /**
  * A shopper's path through the website in headless Chromium, against the local cloud on the real
@@ -231,7 +231,7 @@ describeInBrowser('website: shop', () => {
     // (as on a busy machine): the first page goes without it, the BFF keeps the late answer, and the page's
     // second look a moment later fills it in.
     const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-breeze-fan')!;
-    await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
+    await e2e.fault('product-shipping', { delayMs: LATE_PART_DELAY_MS, times: 1 });
     try {
       const page = await e2e.page();
       const answers: { degraded: string[] }[] = [];
@@ -260,7 +260,7 @@ describeInBrowser('website: shop', () => {
     // The page's second look (a late part filled in) draws it anew: a note just shown for "Add to cart" went
     // with it, and the press seemed to have done nothing.
     const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-ember-lamp')!;
-    await e2e.fault('product-shipping', { delayMs: 600, times: 1 });
+    await e2e.fault('product-shipping', { delayMs: LATE_PART_DELAY_MS, times: 1 });
     const page = await e2e.isolatedPage();
     // The page's second look waits until "Add to cart" has been pressed.
     const release = await holdRequests(page, `**/api/products/${product.productId}?*`, (count) => count === 2);
@@ -288,7 +288,11 @@ describeInBrowser('website: shop', () => {
       await page.goto('/');
       await page.locator('[data-testid=product-card]').first().waitFor();
       await page.evaluate(() => localStorage.setItem('fcsuite.region', 'cn-shanghai'));
-      await e2e.fault('product-price', { delayMs: 600, times: 1 });
+      await e2e.fault('product-price', { delayMs: LATE_PART_DELAY_MS, times: 1 });
+      // The list's second look waits until a card has the focus: it comes 1 s after the first answer, which on a
+      // slow machine is less than it takes to see the note and focus a card (the redraw came first, the note was
+      // never seen, or the focus was set on a list already complete).
+      const release = await holdRequests(page, '**/api/products?*', (count) => count === 2);
       await page.reload();
       await page.locator('[data-testid=degraded]').waitFor();
       const focused = await page.evaluate(() => {
@@ -297,6 +301,7 @@ describeInBrowser('website: shop', () => {
         return { productId: card.dataset.productId, stillDegraded: document.querySelector('[data-testid=degraded]') !== null };
       });
       expect(focused.stillDegraded).toBe(true);
+      release();
       await page.locator('[data-testid=card-price]').first().waitFor();
       expect(await page.locator('[data-testid=degraded]').count()).toBe(0);
       expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.productId)).toBe(focused.productId);
