@@ -6,7 +6,7 @@
  *
  * LIMITATIONS (what is not emulated; requests that need it fail loudly with the error named):
  * - Authentication: only the V1 `Authorization: MNS <AccessKeyId>:<Signature>` scheme (HMAC-SHA1); the V4
- *   scheme (`MNS4-HMAC-SHA256`) answers 501 NotImplemented. RAM policies are not evaluated: any request signed
+ *   scheme (`MNS4-HMAC-SHA256`) and `x-mns-date` in place of `Date` answer 501 NotImplemented. RAM policies are not evaluated: any request signed
  *   by the local account may do anything. The Host header and the account id in it are not checked.
  * - APIs left out (501 NotImplemented): account attributes (`?accountmeta`), OpenService, message user and
  *   system properties (`UserProperties`), FIFO message groups, queue rate limits (`TenantRateLimitPolicy`),
