@@ -13,6 +13,7 @@ import type { Logger } from '#shared/log';
 import type { Clock } from '#shared/ports/clock';
 import { ImageRejectedError, type ImageEngine } from '#shared/ports/image-engine';
 import type { ObjectStore } from '#shared/ports/object-store';
+import { AppError } from '#shared/errors';
 import type { Table } from '#shared/ports/table';
 
 /**
@@ -51,20 +52,18 @@ export async function processUpload(record: OssEventRecord, deps: ThumbnailDeps)
   if (!imageId) return { outcome: 'skipped', why: `not an upload key the pipeline issued: ${key}` };
   if (!record.eventName.startsWith('ObjectCreated:')) return { imageId, outcome: 'skipped', why: record.eventName };
 
-  // The row, the upload's size and then its bytes at once: the GET starts as soon as the HEAD allowed it (nothing
-  // over MAX_IMAGE_BYTES is read), beside the row read, so one round trip of waiting comes before the engine instead
-  // of two (D75). The bytes are wasted only on a redelivered event or an orphan, and a failed GET counts only where
-  // the bytes are used; the GET is always awaited, so nothing of this invocation runs on after it returns.
+  // The row and the upload's bytes at once, in one round trip of waiting before the engine (D75, D174). The GET is
+  // bounded (bytes 0…MAX_IMAGE_BYTES), so nothing much over the limit is ever read, and its answer carries the
+  // object's whole size (Content-Range): no HEAD is needed first. The bytes are wasted only on a redelivered event or
+  // an orphan, and a failed GET counts only where the bytes are used; the GET is always awaited, so nothing of this
+  // invocation runs on after it returns.
   const steps = stepTimer();
-  const headed = deps.objects.head(key);
-  const fetched = headed
-    .then((h) => (h && h.size <= MAX_IMAGE_BYTES ? deps.objects.get(key) : undefined))
-    .then(
-      (body) => ({ body }),
-      (error: unknown) => ({ error }),
-    );
-  const [image, head, got] = await Promise.all([getImage(deps.table, imageId), headed, fetched]);
-  steps.mark('rowHeadAndGet');
+  const fetched = deps.objects.get(key, { range: { start: 0, end: MAX_IMAGE_BYTES } }).then(
+    (body) => ({ body }),
+    (error: unknown) => ({ error }),
+  );
+  const [image, got] = await Promise.all([getImage(deps.table, imageId), fetched]);
+  steps.mark('rowAndGet');
   if (!image) {
     // Nobody asked to upload this: remove it rather than keep unvetted bytes.
     await deps.objects.delete(key);
@@ -73,12 +72,14 @@ export async function processUpload(record: OssEventRecord, deps: ThumbnailDeps)
   if (image.status !== 'pending') return { imageId, outcome: 'skipped', why: `already ${image.status}` };
   if (image.uploadKey !== key) return { imageId, outcome: 'skipped', why: `row expects ${image.uploadKey}` };
 
-  if (!head) return { imageId, outcome: 'skipped', why: 'upload no longer exists' };
-  if (head.size > MAX_IMAGE_BYTES) return reject(image, 'too-large-bytes', head.size, deps);
-
-  if ('error' in got) throw got.error;
-  const object = got.body;
+  // A range that starts at 0 is unsatisfiable only for an empty object: its bytes are none (the engine refuses them).
+  let object: { body: Buffer; info: { size: number } } | undefined;
+  if (!('error' in got)) object = got.body;
+  else if (isInvalidRange(got.error)) object = { body: Buffer.alloc(0), info: { size: 0 } };
+  else throw got.error;
   if (!object) return { imageId, outcome: 'skipped', why: 'upload no longer exists' };
+  if (object.info.size > MAX_IMAGE_BYTES) return reject(image, 'too-large-bytes', object.info.size, deps);
+
   try {
     const probe = await deps.engine.probe(object.body);
     const [small, large] = await deps.engine.thumbnails(object.body, [{ width: THUMBNAIL_WIDTHS.small }, { width: THUMBNAIL_WIDTHS.large, watermark: DEFAULT_WATERMARK }]);
@@ -109,6 +110,11 @@ function stepTimer(): { mark(step: string): void; ms: Record<string, number> } {
       last = now;
     },
   };
+}
+
+/** The OSS adapter's answer to a Range that starts past the object's end (`InvalidRange`, 416). */
+function isInvalidRange(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'InvalidRange';
 }
 
 async function reject(image: ImageRecord, reason: RejectReason, size: number, deps: ThumbnailDeps): Promise<UploadOutcome> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FcContext } from '#shared/fc/types';
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions, SignedUrl } from '#shared/ports/object-store';
 import type { FunctionInvoker, InvokeOptions, InvokeResult } from '#shared/ports/function-invoker';
+import { AppError } from '#shared/errors';
 
 /** An FC context for calling handlers directly in unit tests. */
 export function fakeContext(overrides: Partial<FcContext> = {}): FcContext {
@@ -90,9 +91,18 @@ export class MemoryObjectStore implements ObjectStore {
     this.puts.push(key);
     return { etag };
   }
-  async get(key: string) {
+  /** Every GET's range as asked (`undefined`: the whole object), for tests of how much a core reads. */
+  readonly gets: { key: string; range?: { start: number; end: number } }[] = [];
+
+  /** A range as OSS answers it with `x-oss-range-behavior: standard` (the adapter's): the end clipped, a start past the end refused. */
+  async get(key: string, options: { range?: { start: number; end: number } } = {}) {
+    this.gets.push({ key, ...(options.range ? { range: options.range } : {}) });
     const object = this.objects.get(key);
-    return object ? { body: object.body, info: object.info } : undefined;
+    if (!object) return undefined;
+    if (!options.range) return { body: object.body, info: object.info };
+    const { start, end } = options.range;
+    if (start >= object.body.length) throw new AppError(416, 'InvalidRange', `range bytes=${start}-${end} is outside ${key}`);
+    return { body: object.body.subarray(start, end + 1), info: object.info };
   }
   async head(key: string) {
     return this.objects.get(key)?.info;

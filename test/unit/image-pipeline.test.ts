@@ -140,12 +140,26 @@ describe('image pipeline cores', () => {
       expect(objects.puts.filter((k) => k.startsWith('thumbs/'))).toEqual([]);
     });
 
-    it('rejects more than 20 MB from the object’s size without reading it', async () => {
+    it('rejects more than 20 MB from the object’s size, reading no more than 20 MB + 1 byte of it (D174)', async () => {
       const ticket = await pendingUpload();
-      await objects.put(ticket.key, Buffer.alloc(20 * 1024 * 1024 + 1), { contentType: 'image/jpeg' });
-      const get = jest.spyOn(objects, 'get');
+      await objects.put(ticket.key, Buffer.alloc(20 * 1024 * 1024 + 4096), { contentType: 'image/jpeg' });
       expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'rejected', reason: 'too-large-bytes' });
-      expect(get).not.toHaveBeenCalled();
+      expect(await getImage(table, ticket.imageId)).toMatchObject({ status: 'rejected', reason: 'too-large-bytes', size: 20 * 1024 * 1024 + 4096 });
+      expect(objects.gets).toEqual([{ key: ticket.key, range: { start: 0, end: 20 * 1024 * 1024 } }]);
+    });
+
+    it('rejects an empty upload (the bounded GET of nothing is InvalidRange, not a failure to retry)', async () => {
+      const ticket = await pendingUpload();
+      await objects.put(ticket.key, Buffer.alloc(0), { contentType: 'image/jpeg' });
+      expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'rejected' });
+      expect(await getImage(table, ticket.imageId)).toMatchObject({ status: 'rejected', size: 0 });
+      expect(await objects.head(ticket.key)).toBeUndefined();
+    });
+
+    it('skips an upload that no longer exists', async () => {
+      const ticket = await pendingUpload();
+      expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'skipped', why: 'upload no longer exists' });
+      expect((await getImage(table, ticket.imageId))?.status).toBe('pending');
     });
 
     it('deletes an upload no row asked for, and ignores keys it did not hand out and removals', async () => {
@@ -208,7 +222,7 @@ describe('image pipeline cores', () => {
       const get = objects.get.bind(objects);
       table.getRow = (...args: Parameters<typeof getRow>) => track('row', () => getRow(...args));
       objects.head = (key: string) => track(`head ${key}`, () => head(key));
-      objects.get = (key: string) => track(`get ${key}`, () => get(key));
+      objects.get = (key: string, options?: Parameters<typeof get>[1]) => track(`get ${key}`, () => get(key, options));
       restore = () => {
         table.getRow = getRow;
         objects.head = head;
@@ -225,15 +239,16 @@ describe('image pipeline cores', () => {
     const readsBeforeFirstEnd = (events: string[]) => events.slice(0, events.findIndex((e) => e.startsWith('end'))).map((e) => e.slice('start '.length));
     afterEach(() => restore());
 
-    it('make-thumbnail reads the row and the upload’s size together', async () => {
+    it('make-thumbnail reads the row and the upload’s bytes together, with no HEAD before them (D174)', async () => {
       const ticket = await pendingUpload();
       await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
       const events = recordReads();
       expect(await processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log })).toMatchObject({ outcome: 'thumbnailed' });
-      expect(readsBeforeFirstEnd(events).sort()).toEqual([`head ${ticket.key}`, 'row']);
+      expect(readsBeforeFirstEnd(events).sort()).toEqual([`get ${ticket.key}`, 'row']);
+      expect(events.filter((e) => e.startsWith('start head'))).toEqual([]);
     });
 
-    it('make-thumbnail reads the upload’s bytes once the HEAD allowed it, without waiting for the row', async () => {
+    it('make-thumbnail reads the upload’s bytes without waiting for the row', async () => {
       const ticket = await pendingUpload();
       await objects.put(ticket.key, await photoLikeJpeg(320, 240), { contentType: 'image/jpeg' });
       // The row read waits until the test lets it answer.
@@ -249,7 +264,6 @@ describe('image pipeline cores', () => {
         const outcome = processUpload(ossRecord(ticket.key), { objects, table, engine, clock, log });
         await eventually(() => expect(events).toContain(`end get ${ticket.key}`));
         expect(events).not.toContain('end row');
-        expect(events.indexOf(`end head ${ticket.key}`)).toBeLessThan(events.indexOf(`start get ${ticket.key}`));
         row.resolve();
         expect(await outcome).toMatchObject({ outcome: 'thumbnailed' });
       } finally {
@@ -306,6 +320,29 @@ describe('image pipeline cores', () => {
       expect(hits).toEqual([expect.objectContaining({ id: ready, title: `${word} one`, fields: { width: 10, height: 20, owner: 'alice' } })]);
       await indexImages([record(ready)], { table, search, log });
       expect((await search.search({ text: word })).hits).toHaveLength(1);
+    });
+
+    it('reads no row for an image whose only record is its pending PutRow, and reads it once another change comes (D174)', async () => {
+      const word = `okapi${Date.now()}`;
+      const imageId = await imageRow('pending', `${word} one`);
+      const put = { type: 'PutRow' as const, primaryKey: { imageId }, columns: [{ type: 'Put' as const, name: 'status', value: 'pending', timestamp: clock.now() }], timestamp: clock.now() };
+      const original = table.getRow;
+      const reads: unknown[] = [];
+      table.getRow = (...args: Parameters<typeof original>) => (reads.push(args[1]), original.apply(table, args));
+      try {
+        expect(await indexImages([put], { table, search, log })).toEqual([{ imageId, action: 'unchanged' }]);
+        expect(reads).toEqual([]);
+        // The same PutRow beside a later change of the row in one batch: the row is read and mirrored.
+        await transitionImage(table, imageId, { status: 'ready', updatedAt: clock.now() });
+        expect(await indexImages([put, record(imageId)], { table, search, log })).toEqual([{ imageId, action: 'upserted' }]);
+        expect(reads).toEqual([{ imageId }]);
+        // A PutRow that writes another status is read too.
+        const other = await imageRow('ready', `${word} two`);
+        expect(await indexImages([{ ...put, primaryKey: { imageId: other }, columns: [{ ...put.columns[0]!, value: 'ready' }] }], { table, search, log })).toEqual([{ imageId: other, action: 'upserted' }]);
+      } finally {
+        table.getRow = original;
+      }
+      expect((await search.search({ text: word })).hits).toHaveLength(2);
     });
   });
 
