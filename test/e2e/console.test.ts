@@ -44,9 +44,14 @@ describeInBrowser('local console', () => {
     for (const id of ['functions', 'timers', 'tables', 'buckets', 'queues', 'topics']) {
       expect([id, await page.locator(`#${id} tr`).count() > 1]).toEqual([id, true]);
     }
-    // Let the browser ask for its icon, as it does once the page has loaded.
+    // The browser asks for an icon once the page has loaded — /favicon.ico, a 404, unless the page names one. Not
+    // waited for (it may come any time later): the page names its icon, and the icon loads.
     await page.waitForLoadState('load');
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    const icon = await page.evaluate(async () => {
+      const href = document.querySelector<HTMLLinkElement>('link[rel~=icon]')?.href;
+      return href === undefined ? 'no icon named' : (await fetch(href)).ok ? 'loads' : `${href} does not load`;
+    });
+    expect(icon).toBe('loads');
     expect(await pageProblems(page)).toEqual([]);
     expect(failedLoads).toEqual([]);
     // A table's TTL in days, not "34560000 s".
