@@ -145,10 +145,17 @@ describe('order-api', () => {
   it('calls a product that does not exist "no such product" whichever service answers first', async () => {
     // The product services answer in parallel; shipping knowing no such product must not make it "cannot be
     // delivered to cn-hangzhou" because its answer came before product-info's.
+    // Product info answers only once shipping has (a 5 ms head start for shipping was no promise on a busy machine).
+    let shippingAnswered = () => {};
+    const shippingFirst = new Promise<void>((resolve) => (shippingAnswered = resolve));
     const invoker: FunctionInvoker = {
       invoke: async (name, payload, options) => {
-        if (name === 'info') await new Promise((resolve) => setTimeout(resolve, 5));
-        return world.fc.invoke(name, payload, options);
+        if (name === 'info') await shippingFirst;
+        try {
+          return await world.fc.invoke(name, payload, options);
+        } finally {
+          if (name === 'shipping') shippingAnswered();
+        }
       },
     };
     const unknown = createOrder(orderRequest('success', [{ productId: 'p-nope', qty: 1 }]), 'k-slow-info', ALICE, { ...world.apiDeps, invoker });
