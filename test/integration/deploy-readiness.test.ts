@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpecErrors } from '../../scripts/local/spec/errors';
 import { loadSpec } from '../../scripts/local/spec/load';
 import type { AppSpec } from '../../scripts/local/spec/model';
 import { bundleProblems, previewWithServerlessDevs, renderingDifferences, renderingsFor, type Preview } from '../../scripts/validate/checks';
@@ -361,11 +360,15 @@ Resources:
 });
 
 describe('deploy readiness: the environment a deploy renders with', () => {
-  // The runbook has the deployer export AccountID; every ARN s.yaml renders then names that account, which the
-  // local cloud's loader refuses in the flow's task ARNs — so `npm run deploy` could never get past validate.
+  // The runbook has the deployer export AccountID; every ARN s.yaml renders then names that account. The local
+  // tools (npm start, build — npm run deploy's first step —, invoke) run in that same shell: they render it as the
+  // local account, as they render ${config('AccountID')}, instead of refusing the flow's task ARNs.
   it('validates with the real account exported, as npm run deploy runs it', async () => {
     const env = { ...ENV, AccountID: '1234567890123456', API_DOMAIN: 'api.example.org' };
-    expect(() => loadSpec(join(ROOT, 's.yaml'), env)).toThrow(SpecErrors);
+    const locally = loadSpec(join(ROOT, 's.yaml'), env);
+    expect(locally.flows.map((flow) => flow.name)).toEqual(['fcsuite-dev-order-saga']);
+    expect(JSON.stringify(locally.rendered)).not.toContain('1234567890123456');
+    expect(JSON.stringify(locally.rendered)).toContain(':1000000000000001:');
     const { local, localEnv, deploy } = await renderingsFor(ROOT, env);
     expect(localEnv.AccountID).toBeUndefined();
     expect(renderingDifferences(local, loadSpec(join(ROOT, 's.yaml'), localEnv))).toEqual([]);

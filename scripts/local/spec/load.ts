@@ -66,7 +66,10 @@ export function loadSpec(file: string, env: NodeJS.ProcessEnv = process.env, opt
     const code = (r?.props as { code?: unknown } | undefined)?.code;
     return typeof code === 'string' ? [code] : [];
   });
-  const scope: RenderScope = { baseDir, env: withDotEnv(env, baseDir, codePaths), vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
+  // The local cloud is one account: `AccountID` (s's own variable, which a deployer exports — README, Deploying) is
+  // rendered as that account, as `${config('AccountID')}` is, so npm start, build and invoke run in a deployer's shell
+  // instead of refusing every ARN that names the real account (validate renders the deploy with it, D176).
+  const scope: RenderScope = { baseDir, env: { ...withDotEnv(env, baseDir, codePaths), AccountID: LOCAL_ACCOUNT_ID }, vars: {}, config: { AccountID: LOCAL_ACCOUNT_ID }, resources, path: 'vars' };
   scope.vars = (collect(() => renderValue(doc.vars ?? {}, scope)) ?? {}) as Record<string, unknown>;
 
   const functions: FunctionSpec[] = [];
