@@ -86,29 +86,35 @@ describeInBrowser('website: shop', () => {
   it('updates delivery and price when the shopper picks another region', async () => {
     const product = DEMO_PRODUCTS.find((p) => p.productId === 'p-aurora-headphones')!;
     const page = await e2e.page();
-    await page.goto(`/products/${product.productId}`);
-    await page.locator('[data-testid=shipping]').waitFor();
-    const hangzhouPrice = await text(page, '[data-testid=final-price]');
+    // The region is kept in the shared page's storage: put back even when this test fails, or the later tests on
+    // this page would see Singapore's delivery and fail with it.
+    try {
+      await page.goto(`/products/${product.productId}`);
+      await page.locator('[data-testid=shipping]').waitFor();
+      const hangzhouPrice = await text(page, '[data-testid=final-price]');
 
-    await page.selectOption('#region', 'cn-beijing');
-    await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Beijing'));
-    expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['cn-beijing']!.carrier);
+      await page.selectOption('#region', 'cn-beijing');
+      await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Beijing'));
+      expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['cn-beijing']!.carrier);
 
-    // Singapore has its own price for this product (regionalPrices) and another carrier.
-    expect(product.regionalPrices?.['ap-southeast-1']).toBeGreaterThan(product.price);
-    await page.selectOption('#region', 'ap-southeast-1');
-    await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Singapore'));
-    expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['ap-southeast-1']!.carrier);
-    const singaporePrice = await text(page, '[data-testid=final-price]');
-    expect(singaporePrice).not.toBe(hangzhouPrice);
-    await e2e.screenshot(page, 'product-page-singapore');
+      // Singapore has its own price for this product (regionalPrices) and another carrier.
+      expect(product.regionalPrices?.['ap-southeast-1']).toBeGreaterThan(product.price);
+      await page.selectOption('#region', 'ap-southeast-1');
+      await eventually(async () => expect(await text(page, '[data-testid=shipping]')).toContain('Delivery to Singapore'));
+      expect(await text(page, '[data-testid=shipping]')).toContain(SHIPPING_RATES['ap-southeast-1']!.carrier);
+      const singaporePrice = await text(page, '[data-testid=final-price]');
+      expect(singaporePrice).not.toBe(hangzhouPrice);
+      await e2e.screenshot(page, 'product-page-singapore');
 
-    // The choice is remembered, and the product list shows that region's prices too.
-    await page.goto('/');
-    await page.locator(`[data-product-id=${product.productId}] [data-testid=card-price]`).waitFor();
-    expect(await text(page, `[data-product-id=${product.productId}] [data-testid=card-price]`)).toBe(singaporePrice);
-    expect(singaporePrice).toBe(cny(payable(product, 'ap-southeast-1')));
-    await page.selectOption('#region', 'cn-hangzhou');
+      // The choice is remembered, and the product list shows that region's prices too.
+      await page.goto('/');
+      await page.locator(`[data-product-id=${product.productId}] [data-testid=card-price]`).waitFor();
+      expect(await text(page, `[data-product-id=${product.productId}] [data-testid=card-price]`)).toBe(singaporePrice);
+      expect(singaporePrice).toBe(cny(payable(product, 'ap-southeast-1')));
+      await page.selectOption('#region', 'cn-hangzhou');
+    } finally {
+      await page.evaluate(() => localStorage.setItem('fcsuite.region', 'cn-hangzhou'));
+    }
   });
 
   it('renders the compact layout on a phone', async () => {

@@ -90,6 +90,7 @@ describe('waiting for a quiet moment (start-up work that must not compete with t
     cloud = await startLocalCloud({ root: join(dir.path, 'app'), port: 0, dataDir: join(dir.path, 'data'), prewarm: false, watch: false, env: {} });
   });
   afterAll(async () => {
+    dir.write('long-gate', '');
     await cloud?.stop();
     dir.cleanup();
   });
@@ -100,11 +101,14 @@ describe('waiting for a quiet moment (start-up work that must not compete with t
     await eventually(() => expect(cloud.runtime.poolStats().find((p) => p.resource === 'span')!.busy).toBe(1));
     await cloud.runtime.whenIdle(50, 60_000);
     expect(spanDone).toBe(true);
-    const long = cloud.invoke('fx-span', { ms: 1500, tag: 'long' }).then((r) => ((spanDone = true), r));
+    // Held until the test opens its gate (a 1.5 s span could end before the wait was up on a stalled machine).
+    const gate = join(dir.path, 'long-gate');
+    const long = cloud.invoke('fx-park', { gate, tag: 'long' }).then((r) => ((spanDone = true), r));
     spanDone = false;
-    await eventually(() => expect(cloud.runtime.poolStats().find((p) => p.resource === 'span')!.busy).toBe(1));
+    await eventually(() => expect(cloud.runtime.poolStats().find((p) => p.resource === 'park')!.busy).toBe(1));
     await cloud.runtime.whenIdle(50, 100);
     expect(spanDone).toBe(false);
+    dir.write('long-gate', '');
     expect((await Promise.all([span, long])).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });
 });
