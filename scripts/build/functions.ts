@@ -121,10 +121,44 @@ export async function buildFunctions(spec: AppSpec, functions: FunctionSpec[] = 
 }
 
 /**
- * Test hook (D171): awaited once a stage has begun, before its esbuild call, so a test can ask for a function while
- * its stage is under way (a first start's last stage takes seconds) without a timed race. Unset outside tests.
+ * Test hooks, unset outside tests. `begun` (D171): awaited once a stage has begun, before its esbuild calls, so a test
+ * can ask for a function while its stage is under way (a first start's last stage takes seconds) without a timed
+ * race. `bundling` (D175): awaited before each of a stage's esbuild calls (a `chunk` of it), once no on-demand build
+ * runs.
  */
-export const stageTestHooks: { begun?: (stage: FunctionSpec[]) => Promise<void> } = {};
+export const stageTestHooks: { begun?: (stage: FunctionSpec[]) => Promise<void>; bundling?: (chunk: FunctionSpec[], stage: FunctionSpec[]) => Promise<void> } = {};
+
+/**
+ * At most this many functions a stage bundles in one esbuild call (D175). A first start's last stage was one call for
+ * every function left, with maps, on every core, and a function bundled on demand beside it answered after 9.8 s
+ * (3.2 s alone) where the official FC SDK at its defaults gives up after 3 s. In calls of four a request shares the
+ * bundler with one call at most, and waits for it when that call bundles its function; the stage takes longer in
+ * all (15–17 s → 19–25 s at load 9 on 2 cores), after the first page and beside nobody's request.
+ */
+export const STAGE_CALL_SIZE = 4;
+
+/**
+ * On-demand builds have the bundler to themselves, but for a stage's call already under way (D175): a request
+ * waits for one, a stage waits for nobody, so a stage's next call begins only once no on-demand build runs.
+ */
+class OnDemandBuilds {
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  async run(build: () => Promise<void>): Promise<void> {
+    this.running++;
+    try {
+      await build();
+    } finally {
+      if (--this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves once no on-demand build runs. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
 
 /** A build of the functions in stages, each usable as soon as its own stage is written. */
 export interface StagedBuild {
@@ -138,7 +172,7 @@ export interface StagedBuild {
 }
 
 /**
- * Builds `functions` (default: all) in `stages`, one esbuild call after another (docs/decisions.md D32, D43). A
+ * Builds `functions` (default: all) in `stages`, one after another (D32, D43; each in calls of `STAGE_CALL_SIZE`). A
  * stage's bundles can be loaded as soon as it ends, so the local cloud seeds and serves its first page while
  * the functions nobody has asked for yet are still being bundled. Functions in no stage are built last (stage
  * index `stages.length`). A stage with a promise in `gates` (by stage index) also waits for it: the local cloud
@@ -155,7 +189,8 @@ export interface StagedBuild {
  * A request for a function whose stage has not finished (a function of the user's own, nowhere in the first call
  * tree, asked for during a first start) does not wait for the stages before it and their gates — seconds on a
  * first start (D77) — nor for its own stage under way (D171): `ready(name, true)` bundles that function alone at
- * once, with the options its stage uses, so its stage writes the same bytes (left untouched) and its map.
+ * once, without its map, so its stage writes the same bytes (left untouched) and its map. A stage is bundled a few
+ * functions per esbuild call, the next call waiting for the on-demand builds under way (D175).
  */
 export function buildFunctionsInStages(
   spec: AppSpec,
@@ -177,16 +212,19 @@ export function buildFunctionsInStages(
   }
   const readiness = new Map<string, Promise<void>>();
   const finished = new Set<number>();
-  const stageOf = new Map<string, { index: number; withMaps: boolean }>();
+  const stageOf = new Map<string, number>();
+  const onDemandBuilds = new OnDemandBuilds();
+  // Each function's esbuild call of its stage, once begun (D175).
+  const stageCalls = new Map<string, Promise<void>>();
   let previous: Promise<void> = Promise.resolve();
   for (const { index, fns: stage, gate: opened } of all.filter((s) => s.fns.length > 0)) {
     const gate = opened ? previous.then(() => opened) : previous;
     const withMaps = !options.mapsLast || index === last;
-    for (const fn of stage) if (!stageOf.has(fn.name)) stageOf.set(fn.name, { index, withMaps });
+    for (const fn of stage) if (!stageOf.has(fn.name)) stageOf.set(fn.name, index);
     const built = gate.then(async () => {
       traceMark(`build stage start: ${stage.map((fn) => fn.resource).join(',')}${withMaps ? '' : ' (maps later)'}`);
       await stageTestHooks.begun?.(stage);
-      await bundleAndWrite(spec, stage, withMaps);
+      await bundleStageInCalls(spec, stage, withMaps, onDemandBuilds, stageCalls);
       // Recorded stage by stage: a start stopped before the last stage keeps the bundles it finished.
       recordBuild(spec, fingerprint, stage);
       finished.add(index);
@@ -201,11 +239,16 @@ export function buildFunctionsInStages(
   // Whoever awaits `done` sees a failure; the per-function promises must not also report it as unhandled.
   for (const promise of readiness.values()) promise.catch(() => undefined);
   const onDemand = new Map<string, Promise<void>>();
-  const buildNow = (name: string, withMaps: boolean): Promise<void> => {
+  const buildNow = (name: string): Promise<void> => {
     const fn = spec.functions.find((f) => f.name === name)!;
-    traceMark(`build on demand: ${fn.resource}`);
-    // The request that waits gets this as its function's error (502): it names the function, then esbuild's lines.
-    const built = bundleAndWrite(spec, [fn], withMaps).catch((err: unknown) => {
+    // Without its map (the request waits for the bundle, not the map; about a third of esbuild's time): the stage,
+    // which has not finished, writes the map and the same bytes (D73, left untouched).
+    const built = onDemandBuilds.run(async () => {
+      traceMark(`build on demand: ${fn.resource}`);
+      await bundleAndWrite(spec, [fn], false);
+      traceMark(`built on demand: ${fn.resource}`);
+    }).catch((err: unknown) => {
+      // The request that waits gets this as its function's error (502): it names the function, then esbuild's lines.
       throw new Error(`${fn.name}: its code could not be bundled: ${(err as Error).message}`);
     });
     onDemand.set(name, built);
@@ -218,11 +261,19 @@ export function buildFunctionsInStages(
       // would only put esbuild on the path of the request that waits (D97).
       // A stage under way counts as not built (D171): the last one is one esbuild call for every function left, with
       // maps — 8 to 25 s on a first start — and a checkout that waited for it ran out of its callers' budgets (503).
-      if (!staged || !demanded || !wanted.has(name) || finished.has(staged.index)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
-      return onDemand.get(name) ?? buildNow(name, staged.withMaps);
+      if (staged === undefined || !demanded || !wanted.has(name) || finished.has(staged)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
+      // Its stage's call for it has begun (or ended): that call is sooner than a build of its own beside it (D175).
+      const call = stageCalls.get(name);
+      if (call && !onDemand.has(name)) return call.catch((err: unknown) => Promise.reject(new Error(`${name}: its code could not be bundled: ${(err as Error).message}`)));
+      return onDemand.get(name) ?? buildNow(name);
     },
     done,
   };
+}
+
+/** esbuild's options for bundling `fns`: with their maps, or (a mapless start-up stage, D73) without them. */
+function stageBuildOptions(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean): BuildOptions {
+  return { ...bundleOptions(spec, fns), write: false, ...(withMaps ? {} : { sourcemap: false }) };
 }
 
 /**
@@ -230,7 +281,28 @@ export function buildFunctionsInStages(
  * them but with the map's link, so the bytes are those a build with maps writes.
  */
 export async function bundleAndWrite(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean): Promise<void> {
-  const result = await build({ ...bundleOptions(spec, fns), write: false, ...(withMaps ? {} : { sourcemap: false }) });
+  writeBundles(spec, fns, withMaps, await build(stageBuildOptions(spec, fns, withMaps)));
+}
+
+/**
+ * A stage's functions bundled `STAGE_CALL_SIZE` at a time, each call once the on-demand builds under way are done
+ * (D175). `calls` gets each function's call as it begins: a request for one of them waits for that call, which ends
+ * sooner than a build of its own beside it would.
+ */
+async function bundleStageInCalls(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean, onDemand: OnDemandBuilds, calls: Map<string, Promise<void>>): Promise<void> {
+  for (let i = 0; i < fns.length; i += STAGE_CALL_SIZE) {
+    await onDemand.idle();
+    const chunk = fns.slice(i, i + STAGE_CALL_SIZE);
+    await stageTestHooks.bundling?.(chunk, fns);
+    if (fns.length > STAGE_CALL_SIZE) traceMark(`build stage call: ${chunk.map((fn) => fn.resource).join(',')}`);
+    const call = bundleAndWrite(spec, chunk, withMaps);
+    call.catch(() => undefined);
+    for (const fn of chunk) calls.set(fn.name, call);
+    await call;
+  }
+}
+
+function writeBundles(spec: AppSpec, fns: FunctionSpec[], withMaps: boolean, result: BuildResult): void {
   failOnErrors(result);
   writeOutputs(withMaps ? result.outputFiles! : withMapLinks(result.outputFiles!));
   copyNativePackages(spec, fns, result.metafile!);

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFunctionsInStages, stageTestHooks } from '../../scripts/build/functions';
+import { buildFunctionsInStages, STAGE_CALL_SIZE, stageTestHooks } from '../../scripts/build/functions';
 import { loadSpec } from '../../scripts/local/spec/load';
 import { startLocalCloud, type LocalCloud } from '../../scripts/local/cloud';
 import { gate } from '../../scripts/local/startup';
@@ -67,6 +67,58 @@ describe('a request for a function whose build stage is under way', () => {
     expect(existsSync(`${tick}.map`)).toBe(true);
     const again = await cloud.invoke('fx-sink', Buffer.from('after'));
     expect(again.status).toBe('succeeded');
+  });
+});
+
+describe('a request while the bundler is at work on its stage (D175)', () => {
+  // The official FC SDK at its defaults gives up after 3 s (read and connect). Bundled beside a first start's last
+  // stage — then one esbuild call for every function left, with maps, on every core — the suite's make-thumbnail
+  // answered the SDK after 9.8 s (3.2 s alone). A stage is now bundled a few functions per call, the next call
+  // waiting for the on-demand builds: the request shares the bundler with one short call at most. The call is held
+  // by a test hook (this small app's stage would be done before the request came), not by a timed race.
+  const dir = tempDir('fx-stage-giveway-');
+  const app = join(dir.path, 'app');
+  let starting: Promise<LocalCloud> | undefined;
+  const held = gate();
+  const reached = gate();
+  beforeAll(() => copyFixtureApp('runtime', app));
+  afterAll(async () => {
+    held.open();
+    await (await starting?.catch(() => undefined))?.stop();
+    delete stageTestHooks.bundling;
+    dir.cleanup();
+  });
+
+  it('answers the SDK at its defaults with the function bundled alone while a call of its stage is under way; the stage goes on after', async () => {
+    const calls: string[][] = [];
+    // The first call of the stage that builds fx-sink, when fx-sink is in a later one, is held.
+    stageTestHooks.bundling = (chunk, stage) => {
+      if (!stage.some((fn) => fn.name === 'fx-sink')) return Promise.resolve();
+      calls.push(chunk.map((fn) => fn.name));
+      if (calls.length > 1 || chunk.some((fn) => fn.name === 'fx-sink')) return Promise.resolve();
+      reached.open();
+      return held.opened;
+    };
+    const serving: { opened: Promise<void>; open(): void } = gate();
+    const port = await freePort();
+    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: () => serving.open() });
+    starting.catch(() => undefined);
+    await Promise.all([reached.opened, serving.opened]);
+
+    // `invokeWithSdk` is the official client with its default runtime options (3 s).
+    const res = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-sink', 'while the bundler works on its stage');
+    expect([res.status, res.text]).toEqual([200, JSON.stringify('while the bundler works on its stage')]);
+    // Bundled alone, without its map (the request waits for the bundle only); the stage is still at its first call.
+    const sink = join(app, 'dist', 'sink', 'index.js');
+    expect([existsSync(sink), existsSync(`${sink}.map`), calls.length]).toEqual([true, false, 1]);
+
+    held.open();
+    await starting;
+    // The rest of the stage, a few functions per call, every bundle with its map (fx-sink's written by the stage).
+    expect(calls.length).toBeGreaterThan(1);
+    expect(Math.max(...calls.map((c) => c.length))).toBeLessThanOrEqual(STAGE_CALL_SIZE);
+    expect(calls.flat()).toContain('fx-sink');
+    expect([existsSync(`${sink}.map`), existsSync(join(app, 'dist', 'tick', 'index.js.map'))]).toEqual([true, true]);
   });
 });
 
