@@ -16,20 +16,43 @@ import { copyFixtureApp } from '../helpers/fixture-app';
  * the whole stage nor fails (D171: a checkout waited ~24 s for it and answered 503). The stage is held open by a
  * test hook instead of a timed race: without the fix the request would wait for as long as the hook holds it.
  */
-describe('a request for a function whose build stage is under way', () => {
-  const dir = tempDir('fx-stage-demand-');
+/**
+ * A first start of the runtime fixture app whose stage a test hook holds (the test sets the hook: it opens `reached`
+ * and waits for `held`): the describe's set-up and clean-up, and `start()`, which resolves with the port once the
+ * cloud answers and the hook holds the stage.
+ */
+function heldFirstStart(prefix: string) {
+  const dir = tempDir(prefix);
   const app = join(dir.path, 'app');
-  let starting: Promise<LocalCloud> | undefined;
   const held = gate();
   const reached = gate();
+  const run: { starting?: Promise<LocalCloud>; cloud?: LocalCloud } = {};
   beforeAll(() => copyFixtureApp('runtime', app));
   afterAll(async () => {
     held.open();
     // A failed assertion leaves the start running: let it finish before its folder goes.
-    await (await starting?.catch(() => undefined))?.stop();
+    await (await run.starting?.catch(() => undefined))?.stop();
     delete stageTestHooks.begun;
+    delete stageTestHooks.bundling;
     dir.cleanup();
   });
+  const start = async (): Promise<number> => {
+    // startLocalCloud resolves once every bundle is built; the cloud answers (onServing) before that (D169).
+    const serving = gate();
+    const port = await freePort();
+    run.starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: (cloud) => {
+      run.cloud = cloud;
+      serving.open();
+    } });
+    run.starting.catch(() => undefined);
+    await Promise.all([reached.opened, serving.opened]);
+    return port;
+  };
+  return { app, held, reached, run, start };
+}
+
+describe('a request for a function whose build stage is under way', () => {
+  const { app, held, reached, run, start } = heldFirstStart('fx-stage-demand-');
 
   it('bundles that function now and answers the request, also when a prewarm already waits for the stage; the stage then finishes as before', async () => {
     // The stage that builds fx-sink is held once it has begun (the first call tree's stages are not).
@@ -38,15 +61,7 @@ describe('a request for a function whose build stage is under way', () => {
       reached.open();
       return held.opened;
     };
-    // startLocalCloud resolves once every bundle is built; the cloud answers (onServing) before that (D169).
-    const serving: { opened: Promise<void>; open(): void; cloud?: LocalCloud } = gate();
-    const port = await freePort();
-    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: (cloud) => {
-      serving.cloud = cloud;
-      serving.open();
-    } });
-    starting.catch(() => undefined);
-    await Promise.all([reached.opened, serving.opened]);
+    const port = await start();
 
     // Through the FC API with the official SDK, as a script or another function calls it.
     const res = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-sink', 'while its stage builds');
@@ -54,7 +69,7 @@ describe('a request for a function whose build stage is under way', () => {
 
     // A function whose prewarm already waits for that stage (the start warms every function, one at a time): the
     // request does not wait behind the prewarm for the whole stage either.
-    void serving.cloud!.runtime.prewarm(['fx-slow']);
+    void run.cloud!.runtime.prewarm(['fx-slow']);
     const slow = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-slow', {});
     expect([slow.status, JSON.parse(slow.text)]).toEqual([200, { slept: 0 }]);
 
@@ -63,7 +78,7 @@ describe('a request for a function whose build stage is under way', () => {
     const tick = join(app, 'dist', 'tick', 'index.js');
     expect(existsSync(tick)).toBe(false);
     held.open();
-    const cloud = await starting;
+    const cloud = await run.starting!;
     expect(existsSync(`${tick}.map`)).toBe(true);
     const again = await cloud.invoke('fx-sink', Buffer.from('after'));
     expect(again.status).toBe('succeeded');
@@ -76,18 +91,7 @@ describe('a request while the bundler is at work on its stage (D175)', () => {
   // answered the SDK after 9.8 s (3.2 s alone). A stage is now bundled a few functions per call, the next call
   // waiting for the on-demand builds: the request shares the bundler with one short call at most. The call is held
   // by a test hook (this small app's stage would be done before the request came), not by a timed race.
-  const dir = tempDir('fx-stage-giveway-');
-  const app = join(dir.path, 'app');
-  let starting: Promise<LocalCloud> | undefined;
-  const held = gate();
-  const reached = gate();
-  beforeAll(() => copyFixtureApp('runtime', app));
-  afterAll(async () => {
-    held.open();
-    await (await starting?.catch(() => undefined))?.stop();
-    delete stageTestHooks.bundling;
-    dir.cleanup();
-  });
+  const { app, held, reached, run, start } = heldFirstStart('fx-stage-giveway-');
 
   it('answers the SDK at its defaults with the function bundled alone while a call of its stage is under way; the stage goes on after', async () => {
     const calls: string[][] = [];
@@ -99,11 +103,7 @@ describe('a request while the bundler is at work on its stage (D175)', () => {
       reached.open();
       return held.opened;
     };
-    const serving: { opened: Promise<void>; open(): void } = gate();
-    const port = await freePort();
-    starting = startLocalCloud({ root: app, port, ossPort: 0, tablestorePort: 0, mnsPort: 0, fnfPort: 0, dataDir: join(dir.path, 'data'), env: {}, watch: false, onServing: () => serving.open() });
-    starting.catch(() => undefined);
-    await Promise.all([reached.opened, serving.opened]);
+    const port = await start();
 
     // `invokeWithSdk` is the official client with its default runtime options (3 s).
     const res = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-sink', 'while the bundler works on its stage');
@@ -113,7 +113,7 @@ describe('a request while the bundler is at work on its stage (D175)', () => {
     expect([existsSync(sink), existsSync(`${sink}.map`), calls.length]).toEqual([true, false, 1]);
 
     held.open();
-    await starting;
+    await run.starting;
     // The rest of the stage, a few functions per call, every bundle with its map (fx-sink's written by the stage).
     expect(calls.length).toBeGreaterThan(1);
     expect(Math.max(...calls.map((c) => c.length))).toBeLessThanOrEqual(STAGE_CALL_SIZE);
