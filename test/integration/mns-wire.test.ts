@@ -11,6 +11,7 @@ import MNS from '@alicloud/mns';
 import { ManualClock } from '#shared/ports/clock';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../../scripts/local/credentials';
 import { startMnsEmulator, type MnsEmulator } from '../../scripts/local/emulators/mns';
+import { QueueWaiters } from '../../scripts/local/emulators/mns/waiters';
 import { eventually } from '../helpers/eventually';
 import { errorCode, mnsRaw, signedHeaders, subscriptionXml, type RawRequest } from '../helpers/mns-raw';
 import { tempDir } from '../helpers/temp';
@@ -110,8 +111,15 @@ describe('MNS emulator on the wire', () => {
       const q = unique('poll');
       await sdk.createQueue(q);
       const started = Date.now();
+      // Sent once the receive is waiting on the queue (a fixed 150 ms pause could send first on a slow machine,
+      // and the receive then found the message without waiting at all).
+      const wait = jest.spyOn(QueueWaiters.prototype, 'wait');
       const waiting = sdk.receiveMessage(q, 20);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      try {
+        await eventually(() => expect(wait.mock.calls.map(([queue]) => queue)).toContain(q));
+      } finally {
+        wait.mockRestore();
+      }
       await sdk.sendMessage(q, { MessageBody: b64('wake up') });
       const got = await waiting;
       expect(unb64(got.body.MessageBody)).toBe('wake up');
