@@ -73,7 +73,7 @@ describe('a request for a function whose build stage is under way', () => {
     const slow = await invokeWithSdk(`http://127.0.0.1:${port}`, 'fx-slow', {});
     expect([slow.status, JSON.parse(slow.text)]).toEqual([200, { slept: 0 }]);
 
-    // The stage is still held: the function was built on its own (its map too, as its stage writes it), and the
+    // The stage is still held: the function was built on its own (without its map, which its stage writes), and the
     // others of the stage are not. Released, the stage builds them.
     const tick = join(app, 'dist', 'tick', 'index.js');
     expect(existsSync(tick)).toBe(false);
