@@ -24,7 +24,7 @@ function chunksOf(body: Buffer): Buffer[] {
 
 async function writeFile(path: string, chunks: Buffer[], flush: boolean): Promise<void> {
   const file = createWriteStream(path, { flags: 'wx', flush, highWaterMark: 1024 * 1024 });
-  for (const chunk of chunks) if (!file.write(chunk)) await new Promise((resolve) => file.once('drain', resolve));
+  for (const chunk of chunks) if (!file.write(chunk)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     file.once('close', resolve);
     file.once('error', reject);
