@@ -96,7 +96,9 @@ const YEAR_MS = 365 * 86_400_000;
 function selfSignedCertificate(privateKey: KeyObject, publicKey: KeyObject, now: number): string {
   const name = sequence(tlv(0x31, sequence(objectId('2.5.4.3'), tlv(0x0c, Buffer.from('Local cloud MNS push signing')))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER in its shortest form: top bit clear, next bit set, so the first byte is never a 0x00 pad
+  // (one start in 256 drew 0x00 before a byte below 0x80, and OpenSSL refused the certificate: "illegal padding").
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const tbs = sequence(tlv(0x02, serial), SHA256_WITH_RSA, name, sequence(time(now - 86_400_000), time(now + 20 * YEAR_MS)), name, publicKey.export({ type: 'spki', format: 'der' }));
   const certificate = sequence(tbs, SHA256_WITH_RSA, tlv(0x03, Buffer.from([0]), sign('sha256', tbs, privateKey)));
   const base64 = certificate.toString('base64').replace(/.{64}/g, '$&\n');
