@@ -165,6 +165,24 @@ describeInBrowser('website: shop', () => {
     await eventually(async () => expect(await text(page, '#account')).toBe('Sign in'));
   });
 
+  it('keeps the sign-in form when the product list it left comes in late', async () => {
+    // "Sign in" pressed while the product list was still on its way: the list, arriving, replaced the sign-in form
+    // (a slow CI machine waited 20 s for #username). The list is held until the form is up.
+    const page = await e2e.isolatedPage();
+    const release = await holdRequests(page, '**/api/products?*');
+    await page.goto('/');
+    const listAsked = page.waitForEvent('requestfinished', (request) => new URL(request.url()).pathname === '/api/products');
+    await page.locator('#account').click();
+    await page.locator('#username').waitFor();
+    release();
+    await listAsked;
+    // Whatever the list's answer was going to draw is drawn by now (its handler ran before this evaluate's task).
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    expect(await page.locator('#username').count()).toBe(1);
+    expect(await page.locator('[data-testid=product-card]').count()).toBe(0);
+    await page.close();
+  });
+
   it('says it is signing in while it waits, and puts the focus where the refusal is, not on the page', async () => {
     // The button was disabled while focused, so after a refusal the focus was on <body>: a keyboard user had to
     // Tab from the top of the page back to the password, and nothing said the press had been taken meanwhile.

@@ -15,6 +15,8 @@ export async function renderProductList(region: Region, signal?: AbortSignal): P
   setMain(`${hero(region)}<div class="grid" aria-busy="true">${'<div class="card skeleton"></div>'.repeat(8)}</div>`);
   const path = `/api/products?limit=48&region=${region}`;
   const { data } = await api<ProductListResponse>(path);
+  // Left meanwhile (e.g. "Sign in" pressed while the list was on its way): the page now shown stays.
+  if (signal?.aborted) return;
   showList(data, region);
   recheckIfDegraded(data, path, signal, (again) => showList(again, region));
 }

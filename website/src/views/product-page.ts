@@ -36,6 +36,7 @@ export async function renderProductPage(productId: string, region: Region, signa
   try {
     page = (await api<WebProductPage | MobileProductPage>(path)).data;
   } catch (err) {
+    if (signal?.aborted) return;
     // 400 means the id cannot exist (bad format): for a person that is the same as "not found".
     if (err instanceof ApiError && (err.status === 404 || (err.status === 400 && err.details?.some((d) => d.path.startsWith('path'))))) {
       setTitle('Product not found');
@@ -44,6 +45,8 @@ export async function renderProductPage(productId: string, region: Region, signa
     }
     throw err;
   }
+  // Left meanwhile: the page now shown stays (the answer drew over it).
+  if (signal?.aborted) return;
   showPage(page, productId, region);
   recheckIfDegraded(page, path, signal, (again) => {
     // Drawn anew with the missing part: a note "Added to your cart" shown meanwhile stays, or the press seems lost.
