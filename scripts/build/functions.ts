@@ -247,10 +247,7 @@ export function buildFunctionsInStages(
       traceMark(`build on demand: ${fn.resource}`);
       await bundleAndWrite(spec, [fn], false);
       traceMark(`built on demand: ${fn.resource}`);
-    }).catch((err: unknown) => {
-      // The request that waits gets this as its function's error (502): it names the function, then esbuild's lines.
-      throw new Error(`${fn.name}: its code could not be bundled: ${(err as Error).message}`);
-    });
+    }).catch(failedBundleOf(name));
     onDemand.set(name, built);
     return built;
   };
@@ -264,10 +261,20 @@ export function buildFunctionsInStages(
       if (staged === undefined || !demanded || !wanted.has(name) || finished.has(staged)) return onDemand.get(name) ?? readiness.get(name) ?? Promise.resolve();
       // Its stage's call for it has begun (or ended): that call is sooner than a build of its own beside it (D175).
       const call = stageCalls.get(name);
-      if (call && !onDemand.has(name)) return call.catch((err: unknown) => Promise.reject(new Error(`${name}: its code could not be bundled: ${(err as Error).message}`)));
+      if (call && !onDemand.has(name)) return call.catch(failedBundleOf(name));
       return onDemand.get(name) ?? buildNow(name);
     },
     done,
+  };
+}
+
+/**
+ * A failed bundle as the request waiting for it gets it, its function's error (502): it names the function, then
+ * esbuild's lines — whether the request's own build failed or the stage's call it waited for.
+ */
+function failedBundleOf(name: string): (err: unknown) => never {
+  return (err) => {
+    throw new Error(`${name}: its code could not be bundled: ${(err as Error).message}`);
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { mnsErrors } from './errors';
+import type { PushTarget } from './pushes';
 import { md5Hex, NAME, pageOf, type QueueStore } from './queues';
 import { escapeXml, MNS_NAMESPACE } from './xml';
 
@@ -80,15 +81,6 @@ export interface Notification {
   payload: string;
   /** The message as published, so a later attempt can make the body again in the subscription's current format. */
   message?: Published;
-}
-
-/** Where a waiting push goes now (see `currentTarget`); mirrors the outbox's PushTarget. */
-export interface CurrentTarget {
-  endpoint: string;
-  format: NotifyContentFormat;
-  strategy: NotifyStrategy;
-  dlq_target: string | null;
-  payload: string;
 }
 
 interface TopicRow {
@@ -361,7 +353,7 @@ export class TopicStore {
    * waiting push follows SetSubscriptionAttributes and a subscription made again from a changed template (D173).
    * A subscription that no longer takes the message (gone, or now filtering on another tag) discards it.
    */
-  currentTarget(push: { topic: string; subscription: string; tag: string | null; payload: string; message: string | null }): CurrentTarget | { discard: string } {
+  currentTarget(push: { topic: string; subscription: string; tag: string | null; payload: string; message: string | null }): PushTarget | { discard: string } {
     const sub = this.s.subscription.get(push.topic, push.subscription);
     if (!sub) return { discard: `the subscription ${push.subscription} of topic ${push.topic} no longer exists` };
     if (sub.filter_tag && sub.filter_tag !== (push.tag ?? '')) {
